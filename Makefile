@@ -1,0 +1,51 @@
+# mesotron: the two commands a newcomer runs are `make demo` and `make test`.
+# Every target builds/uses .venv itself and installs pinned dependencies.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test unit tla lint bench fuzz venv sysdeps clean
+
+$(VENV)/.deps: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade "pip==26.3" "setuptools==84.2.1" "wheel==0.48.0"
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+# (re)install the editable package: strict editable installs only see files present at install time
+venv: $(VENV)/.deps
+	$(PIP) install -q --no-deps --no-build-isolation -e .
+
+# system packages the full suite needs (a JRE for TLC); installed with apt when missing
+sysdeps:
+	@command -v java >/dev/null || { (command -v sudo >/dev/null && SUDO=sudo || SUDO=); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q default-jre-headless; }
+
+demo: venv
+	$(VENV)/bin/mesotron demo
+
+test: venv sysdeps
+	$(PY) -m pytest -q tests
+	$(MAKE) --no-print-directory tla
+
+unit: venv
+	$(PY) -m pytest -q tests
+
+tla: venv sysdeps
+	$(PY) tla/run.py
+
+lint: venv
+	$(VENV)/bin/ruff check core io spec tests bench
+	$(VENV)/bin/mypy core
+
+bench: venv
+	$(PY) bench/allocator.py --agents 10000 --frameworks 1000
+
+fuzz: venv
+	$(VENV)/bin/mesotron sim --seeds $${SEEDS:-1000} --events $${EVENTS:-20000} --faults all --progress
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,419 @@
+"""Messages between processes, as core values.
+
+Four conversations (names follow Mesos; the codecs in spec/ map each to protobuf/JSON):
+- scheduler -> master: `SchedulerCall(request, stream_id, call)` whose `call` is one of the
+  `Call*` classes below (v1 scheduler API); master -> scheduler: `Event*` classes, sent on the
+  framework's stream (`Send(to=<stream name>, Event...)`).
+- master <-> agent (internal protocol, libprocess-like): `RegisterAgent`, `AgentRegistered`, ...
+- agent <-> executor (v1 executor API): `ExecutorSubscribe`, `ExecutorLaunch`, ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from mesotron.core.resources import Resources
+from mesotron.core.values import (
+    AgentID,
+    AgentInfo,
+    AttributeConstraint,
+    ExecutorID,
+    ExecutorInfo,
+    Filters,
+    FrameworkID,
+    FrameworkInfo,
+    KillPolicy,
+    MasterInfo,
+    Offer,
+    OfferID,
+    TaskID,
+    TaskInfo,
+    TaskState,
+    TaskStatus,
+)
+
+frozen = attrs.frozen(kw_only=True, slots=True)
+
+
+# ======================================================== scheduler -> master (v1 Call)
+@frozen
+class CallSubscribe:
+    framework_info: FrameworkInfo
+    suppressed_roles: tuple[str, ...] = ()
+    # role -> constraints that must all hold for an agent's offers to reach this framework
+    offer_constraints: tuple[tuple[str, tuple[AttributeConstraint, ...]], ...] = ()
+
+
+@frozen
+class CallTeardown:
+    pass
+
+
+@frozen
+class OpLaunch:
+    task_infos: tuple[TaskInfo, ...]
+
+
+@frozen
+class OpLaunchGroup:
+    executor: ExecutorInfo
+    tasks: tuple[TaskInfo, ...]
+
+
+@frozen
+class OpReserve:
+    resources: Resources
+
+
+@frozen
+class OpUnreserve:
+    resources: Resources
+
+
+Operation = OpLaunch | OpLaunchGroup | OpReserve | OpUnreserve
+
+
+@frozen
+class CallAccept:
+    offer_ids: tuple[OfferID, ...]
+    operations: tuple[Any, ...] = ()
+    filters: Filters = Filters()
+
+
+@frozen
+class CallDecline:
+    offer_ids: tuple[OfferID, ...]
+    filters: Filters = Filters()
+
+
+@frozen
+class CallRevive:
+    roles: tuple[str, ...] = ()  # empty: all the framework's roles
+
+
+@frozen
+class CallSuppress:
+    roles: tuple[str, ...] = ()  # empty: all the framework's roles
+
+
+@frozen
+class CallKill:
+    task_id: TaskID
+    agent_id: AgentID | None = None
+    kill_policy: KillPolicy | None = None
+
+
+@frozen
+class CallShutdown:
+    executor_id: ExecutorID
+    agent_id: AgentID
+
+
+@frozen
+class CallAcknowledge:
+    agent_id: AgentID
+    task_id: TaskID
+    uuid: bytes
+
+
+@frozen
+class CallReconcile:
+    tasks: tuple[tuple[TaskID, AgentID | None], ...] = ()  # empty: implicit reconciliation
+
+
+@frozen
+class CallMessage:
+    agent_id: AgentID
+    executor_id: ExecutorID
+    data: bytes
+
+
+@frozen
+class SchedulerCall:
+    """Input to the master: one HTTP request of the v1 scheduler API (or the simulator's).
+
+    `request` identifies the request (the master answers it with exactly one `Respond`);
+    `stream_id` is the Mesos-Stream-Id header (None when absent); `framework_id` the
+    top-level framework_id field; `call` one of the Call* classes.
+    """
+
+    request: str
+    stream_id: str | None
+    framework_id: FrameworkID | None
+    call: Any
+
+
+# ======================================================== master -> scheduler (v1 Event)
+@frozen
+class EventSubscribed:
+    framework_id: FrameworkID
+    heartbeat_interval_seconds: float
+    master_info: MasterInfo | None = None
+
+
+@frozen
+class EventOffers:
+    offers: tuple[Offer, ...]
+
+
+@frozen
+class EventRescind:
+    offer_id: OfferID
+
+
+@frozen
+class EventUpdate:
+    status: TaskStatus
+
+
+@frozen
+class EventMessage:
+    agent_id: AgentID
+    executor_id: ExecutorID
+    data: bytes
+
+
+@frozen
+class EventFailure:
+    agent_id: AgentID | None = None
+    executor_id: ExecutorID | None = None
+    status: int | None = None
+
+
+@frozen
+class EventError:
+    message: str
+
+
+@frozen
+class EventHeartbeat:
+    pass
+
+
+# ======================================================== master <-> agent (internal)
+@frozen
+class StatusUpdate:
+    """An update as it travels agent -> master (StatusUpdate in Mesos's messages.proto).
+
+    `uuid` equals `status.uuid`; `latest_state` is the agent's latest known state of the
+    task (the master forwards the oldest unacked update but books the latest state)."""
+
+    framework_id: FrameworkID
+    status: TaskStatus
+    uuid: bytes
+    latest_state: TaskState | None = None
+
+
+@frozen
+class RegisterAgent:
+    agent_info: AgentInfo
+    version: str = "1.11.0"
+
+
+@frozen
+class TaskRecord:
+    """A task as an agent reports it when re-registering (Mesos `Task`)."""
+
+    framework_id: FrameworkID
+    task: TaskInfo
+    state: TaskState
+    executor_id: ExecutorID
+    status_update_state: TaskState | None = None  # state of the latest unacked update
+    status_update_uuid: bytes | None = None
+
+
+@frozen
+class ReregisterAgent:
+    agent_info: AgentInfo  # with id
+    tasks: tuple[TaskRecord, ...] = ()
+    executor_infos: tuple[ExecutorInfo, ...] = ()
+    frameworks: tuple[FrameworkInfo, ...] = ()
+    version: str = "1.11.0"
+
+
+@frozen
+class AgentRegistered:
+    agent_id: AgentID
+    master_info: MasterInfo | None = None
+
+
+@frozen
+class AgentReregistered:
+    agent_id: AgentID
+    # tasks the master believes are on the agent but the agent did not report; the agent
+    # answers each with an update (TASK_LOST/TASK_DROPPED, REASON_RECONCILIATION)
+    reconciliations: tuple[tuple[FrameworkID, TaskID, TaskState], ...] = ()
+    master_info: MasterInfo | None = None
+
+
+@frozen
+class UnregisterAgent:
+    agent_id: AgentID
+
+
+@frozen
+class ShutdownAgent:
+    """The master tells an agent it was removed (e.g. marked gone): it must shut down."""
+
+    message: str = ""
+
+
+@frozen
+class RunTask:
+    framework_info: FrameworkInfo  # with id
+    task: TaskInfo
+    framework_pid: str = ""
+
+
+@frozen
+class RunTaskGroup:
+    framework_info: FrameworkInfo
+    executor: ExecutorInfo
+    tasks: tuple[TaskInfo, ...]
+
+
+@frozen
+class KillTask:
+    framework_id: FrameworkID
+    task_id: TaskID
+    kill_policy: KillPolicy | None = None
+
+
+@frozen
+class StatusUpdateMessage:
+    """agent -> master: carry an update (also master -> scheduler relays it as EventUpdate)."""
+
+    update: StatusUpdate
+
+
+@frozen
+class StatusUpdateAcknowledgement:
+    """master -> agent: the scheduler acknowledged (task_id, uuid)."""
+
+    agent_id: AgentID
+    framework_id: FrameworkID
+    task_id: TaskID
+    uuid: bytes
+
+
+@frozen
+class Ping:
+    connected: bool = True
+
+
+@frozen
+class Pong:
+    pass
+
+
+@frozen
+class ShutdownFramework:
+    framework_id: FrameworkID
+
+
+@frozen
+class ShutdownExecutorMsg:
+    framework_id: FrameworkID
+    executor_id: ExecutorID
+
+
+@frozen
+class FrameworkToExecutor:
+    framework_id: FrameworkID
+    executor_id: ExecutorID
+    data: bytes
+
+
+@frozen
+class ExecutorToFramework:
+    agent_id: AgentID
+    framework_id: FrameworkID
+    executor_id: ExecutorID
+    data: bytes
+
+
+@frozen
+class ExitedExecutor:
+    agent_id: AgentID
+    framework_id: FrameworkID
+    executor_id: ExecutorID
+    status: int
+
+
+@frozen
+class UpdateFramework:
+    """master -> agent: a framework's info/pid changed (e.g. after scheduler failover)."""
+
+    framework_info: FrameworkInfo
+
+
+# ======================================================== agent <-> executor (v1 executor API)
+@frozen
+class ExecutorSubscribe:
+    framework_id: FrameworkID
+    executor_id: ExecutorID
+    unacknowledged_tasks: tuple[TaskInfo, ...] = ()
+    unacknowledged_updates: tuple[StatusUpdate, ...] = ()
+
+
+@frozen
+class ExecutorUpdate:
+    """executor -> agent: a status (its uuid set by the executor)."""
+
+    framework_id: FrameworkID
+    executor_id: ExecutorID
+    status: TaskStatus
+
+
+@frozen
+class ExecutorMessage:
+    framework_id: FrameworkID
+    executor_id: ExecutorID
+    data: bytes
+
+
+@frozen
+class ExecutorSubscribed:
+    executor_info: ExecutorInfo
+    framework_info: FrameworkInfo
+    agent_info: AgentInfo
+    container_id: str
+
+
+@frozen
+class ExecutorLaunch:
+    task: TaskInfo
+
+
+@frozen
+class ExecutorLaunchGroup:
+    tasks: tuple[TaskInfo, ...]
+
+
+@frozen
+class ExecutorKill:
+    task_id: TaskID
+    kill_policy: KillPolicy | None = None
+
+
+@frozen
+class ExecutorAcknowledged:
+    task_id: TaskID
+    uuid: bytes
+
+
+@frozen
+class ExecutorFrameworkMessage:
+    data: bytes
+
+
+@frozen
+class ExecutorShutdown:
+    grace_period: float | None = None
+
+
+@frozen
+class ExecutorError:
+    message: str

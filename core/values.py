@@ -1,0 +1,322 @@
+"""Domain values: the core's language (frozen, slotted, keyword-only, self-validating).
+
+Ids are plain strings (Mesos wraps them in `{"value": ...}` messages; the codecs in spec/
+do that). Durations are float seconds; timestamps are float seconds from the driver's clock.
+`Resources` lives in resources.py.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from mesotron.core.resources import Resources
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+FrameworkID = str
+AgentID = str
+TaskID = str
+ExecutorID = str
+OfferID = str
+ContainerID = str
+
+
+class TaskState(enum.Enum):
+    """Mesos TaskState; values are the protobuf enum numbers."""
+
+    TASK_STAGING = 6
+    TASK_STARTING = 0
+    TASK_RUNNING = 1
+    TASK_KILLING = 8
+    TASK_FINISHED = 2
+    TASK_FAILED = 3
+    TASK_KILLED = 4
+    TASK_LOST = 5
+    TASK_ERROR = 7
+    TASK_DROPPED = 9
+    TASK_UNREACHABLE = 10
+    TASK_GONE = 11
+    TASK_GONE_BY_OPERATOR = 12
+    TASK_UNKNOWN = 13
+
+    def __repr__(self) -> str:
+        return f"TaskState.{self.name}"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset(
+    {
+        TaskState.TASK_FINISHED,
+        TaskState.TASK_FAILED,
+        TaskState.TASK_KILLED,
+        TaskState.TASK_LOST,
+        TaskState.TASK_ERROR,
+        TaskState.TASK_DROPPED,
+        TaskState.TASK_GONE,
+        TaskState.TASK_GONE_BY_OPERATOR,
+    }
+)
+
+
+class Source(enum.Enum):
+    SOURCE_MASTER = 0
+    SOURCE_AGENT = 1
+    SOURCE_EXECUTOR = 2
+
+    def __repr__(self) -> str:
+        return f"Source.{self.name}"
+
+
+class Reason(enum.Enum):
+    """TaskStatus.Reason; values are the protobuf enum numbers."""
+
+    REASON_COMMAND_EXECUTOR_FAILED = 0
+    REASON_EXECUTOR_TERMINATED = 1
+    REASON_EXECUTOR_UNREGISTERED = 2
+    REASON_FRAMEWORK_REMOVED = 3
+    REASON_GC_ERROR = 4
+    REASON_INVALID_FRAMEWORKID = 5
+    REASON_INVALID_OFFERS = 6
+    REASON_MASTER_DISCONNECTED = 7
+    REASON_CONTAINER_LIMITATION_MEMORY = 8
+    REASON_RECONCILIATION = 9
+    REASON_AGENT_DISCONNECTED = 10
+    REASON_AGENT_REMOVED = 11
+    REASON_AGENT_RESTARTED = 12
+    REASON_AGENT_UNKNOWN = 13
+    REASON_TASK_INVALID = 14
+    REASON_TASK_UNAUTHORIZED = 15
+    REASON_TASK_UNKNOWN = 16
+    REASON_CONTAINER_PREEMPTED = 17
+    REASON_CONTAINER_UPDATE_FAILED = 18
+    REASON_CONTAINER_LIMITATION = 19
+    REASON_CONTAINER_LIMITATION_DISK = 20
+    REASON_CONTAINER_LAUNCH_FAILED = 21
+    REASON_EXECUTOR_PREEMPTED = 22
+    REASON_EXECUTOR_REGISTRATION_TIMEOUT = 23
+    REASON_EXECUTOR_REREGISTRATION_TIMEOUT = 24
+    REASON_TASK_GROUP_INVALID = 25
+    REASON_TASK_GROUP_UNAUTHORIZED = 26
+    REASON_TASK_CHECK_STATUS_UPDATED = 27
+    REASON_IO_SWITCHBOARD_EXITED = 28
+    REASON_TASK_HEALTH_CHECK_STATUS_UPDATED = 29
+    REASON_TASK_KILLED_DURING_LAUNCH = 30
+    REASON_CONTAINER_LIMITATION_EPHEMERAL_STORAGE = 31
+    REASON_SLAVE_DRAINING = 32
+    REASON_MAX_COMPLETION_TIME_REACHED = 33
+    REASON_AGENT_DRAINING = 34
+
+    def __repr__(self) -> str:
+        return f"Reason.{self.name}"
+
+
+class Capability(enum.Enum):
+    """FrameworkInfo.Capability.Type."""
+
+    REVOCABLE_RESOURCES = 1
+    TASK_KILLING_STATE = 2
+    GPU_RESOURCES = 3
+    SHARED_RESOURCES = 4
+    PARTITION_AWARE = 5
+    MULTI_ROLE = 6
+    RESERVATION_REFINEMENT = 7
+    REGION_AWARE = 8
+
+    def __repr__(self) -> str:
+        return f"Capability.{self.name}"
+
+
+def _nonempty(_inst: Any, attribute: attrs.Attribute, value: str) -> None:  # type: ignore[type-arg]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{attribute.name} must be a non-empty string, got {value!r}")
+
+
+def _nonneg(_inst: Any, attribute: attrs.Attribute, value: float) -> None:  # type: ignore[type-arg]
+    if value < 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
+frozen = attrs.frozen(kw_only=True, slots=True)
+
+
+@frozen
+class Attribute:
+    """An agent attribute: `rack:r1` (TEXT) or `level:3` (SCALAR)."""
+
+    name: str = attrs.field(validator=_nonempty)
+    value: str | float
+
+    @classmethod
+    def parse_many(cls, text: str) -> tuple["Attribute", ...]:
+        """Parse Mesos's `--attributes` form: `rack:r1;zone:a;level:3`."""
+        out: list[Attribute] = []
+        for part in filter(None, (p.strip() for p in text.split(";"))):
+            if ":" not in part:
+                raise ValueError(f"attribute {part!r} is not name:value")
+            name, raw = (s.strip() for s in part.split(":", 1))
+            try:
+                value: str | float = float(raw)
+            except ValueError:
+                value = raw
+            out.append(cls(name=name, value=value))
+        return tuple(out)
+
+
+@frozen
+class KillPolicy:
+    """Grace period between SIGTERM and SIGKILL; None means the agent's default (3 s)."""
+
+    grace_period: float | None = attrs.field(default=None)
+
+
+@frozen
+class CommandInfo:
+    value: str | None = None
+    shell: bool = True
+    arguments: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()
+    uris: tuple[str, ...] = ()
+    user: str | None = None
+
+
+@frozen
+class ExecutorInfo:
+    """type is "DEFAULT" (the agent's built-in executor) or "CUSTOM" (framework-provided)."""
+
+    executor_id: ExecutorID = attrs.field(validator=_nonempty)
+    framework_id: FrameworkID | None = None
+    command: CommandInfo | None = None
+    resources: Resources = attrs.field(factory=Resources)
+    type: str = attrs.field(default="CUSTOM", validator=attrs.validators.in_({"DEFAULT", "CUSTOM"}))
+    name: str = ""
+    data: bytes = b""
+    shutdown_grace_period: float | None = None
+
+
+@frozen
+class TaskInfo:
+    """A task. Exactly one of `command` (command executor) or `executor` must be set; the
+    master validates this (TASK_ERROR otherwise), so the value itself allows both/neither."""
+
+    name: str
+    task_id: TaskID = attrs.field(validator=_nonempty)
+    agent_id: AgentID
+    resources: Resources = attrs.field(factory=Resources)
+    command: CommandInfo | None = None
+    executor: ExecutorInfo | None = None
+    kill_policy: KillPolicy | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+    data: bytes = b""
+
+
+@frozen
+class TaskStatus:
+    """A task status. `uuid` is None for updates the master generates itself (never acked)."""
+
+    task_id: TaskID = attrs.field(validator=_nonempty)
+    state: TaskState
+    source: Source | None = None
+    reason: Reason | None = None
+    message: str = ""
+    agent_id: AgentID | None = None
+    executor_id: ExecutorID | None = None
+    timestamp: float = 0.0
+    uuid: bytes | None = None
+    healthy: bool | None = None
+    data: bytes = b""
+
+
+@frozen
+class Filters:
+    """Decline filters; refuse_seconds is clamped by the allocator (default 5 s)."""
+
+    refuse_seconds: float = 5.0
+
+
+@frozen
+class FrameworkInfo:
+    user: str
+    name: str
+    id: FrameworkID | None = None
+    roles: tuple[str, ...] = ("*",)
+    failover_timeout: float = attrs.field(default=0.0, validator=_nonneg)
+    checkpoint: bool = False
+    capabilities: frozenset[Capability] = frozenset()
+    hostname: str = ""
+    principal: str | None = None
+    webui_url: str = ""
+
+    @property
+    def partition_aware(self) -> bool:
+        return Capability.PARTITION_AWARE in self.capabilities
+
+    @property
+    def task_killing_state(self) -> bool:
+        return Capability.TASK_KILLING_STATE in self.capabilities
+
+
+@frozen
+class AgentInfo:
+    hostname: str
+    id: AgentID | None = None
+    port: int = 5051
+    resources: Resources = attrs.field(factory=Resources)
+    attributes: tuple[Attribute, ...] = ()
+
+
+@frozen
+class MasterInfo:
+    id: str
+    hostname: str
+    ip: str = "127.0.0.1"
+    port: int = 5050
+    version: str = "1.11.0"
+
+    @property
+    def pid(self) -> str:
+        return f"master@{self.ip}:{self.port}"
+
+
+@frozen
+class Offer:
+    id: OfferID
+    framework_id: FrameworkID
+    agent_id: AgentID
+    hostname: str
+    role: str
+    resources: Resources
+    attributes: tuple[Attribute, ...] = ()
+    executor_ids: tuple[ExecutorID, ...] = ()
+
+
+@frozen
+class AttributeConstraint:
+    """An offer constraint on agent attributes (the YARN-label style of placement).
+
+    predicate: "exists" | "not_exists" | "equals" | "not_equals"; `value` for the last two.
+    """
+
+    attribute: str
+    predicate: str = attrs.field(
+        default="exists",
+        validator=attrs.validators.in_({"exists", "not_exists", "equals", "not_equals"}),
+    )
+    value: str | None = None
+
+    def holds(self, attributes: tuple[Attribute, ...]) -> bool:
+        found = [a for a in attributes if a.name == self.attribute]
+        if self.predicate == "exists":
+            return bool(found)
+        if self.predicate == "not_exists":
+            return not found
+        text = [str(a.value) for a in found]
+        if self.predicate == "equals":
+            return self.value in text
+        return self.value not in text

@@ -1,0 +1,1 @@
+"""Reusable test machinery shipped with the package (scenario drivers, strategies)."""

@@ -231,6 +231,8 @@ class TaskStatus:
     uuid: bytes | None = None
     healthy: bool | None = None
     data: bytes = b""
+    # TaskStatus.unreachable_time: set on master-generated updates about partitioned agents
+    unreachable_time: float | None = None
 
 
 @frozen

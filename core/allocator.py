@@ -280,6 +280,9 @@ class Allocator:
         self._quota: dict[str, tuple[Resources, Ledger]] = {}
         self._quota_unsat: set[str] = set()
         self._epoch = 0
+        # cluster totals changed since the share indexes were last rebuilt (agents added or
+        # removed): rebuilt once at the next cycle instead of once per agent
+        self._shares_dirty = False
         self.cycle = 0
         self.last_cycle_decisions: list[AllocationDecision] = []
         self._mins: tuple[Ledger, ...] = tuple(
@@ -516,6 +519,7 @@ class Allocator:
                 self._quota_unsat.discard(role)
 
     def _recompute_all_shares(self) -> None:
+        self._shares_dirty = False
         for role, idx in self._fw_index.items():
             idx.rebuild({
                 fid: dominant_share(self._frameworks[fid].by_role.get(role, {}), self._total)
@@ -709,7 +713,7 @@ class Allocator:
                 agent.alloc[fid] = res
                 fw.agents.add(agent.id)
                 self._track_resources(fw, res, +1)
-        self._recompute_all_shares()
+        self._shares_dirty = True
         return []
 
     def _handle_remove_agent(self, now: float, inp: RemoveAgent) -> list[Allocation]:
@@ -734,7 +738,7 @@ class Allocator:
             if fw is not None:
                 fw.filtered_agents.discard(agent.id)
         ledger_add(self._total, agent.total_milli, -1)
-        self._recompute_all_shares()
+        self._shares_dirty = True
         return []
 
     def _handle_activate_agent(self, now: float, inp: ActivateAgent) -> list[Allocation]:
@@ -828,6 +832,8 @@ class Allocator:
         from mesotron.core.allocator_cycle import run_cycle
 
         self.cycle += 1
+        if self._shares_dirty:
+            self._recompute_all_shares()
         return run_cycle(self, now)
 
 

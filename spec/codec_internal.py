@@ -1,0 +1,248 @@
+"""Codec for the internal master <-> agent protocol: core messages <-> `internal_pb2.Envelope`.
+
+`encode(msg) -> bytes` and `decode(bytes) -> msg` (raises `CodecError` on garbage). The
+`Hello` frame (first frame of a connection) decodes to `Hello(sender)`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import attrs
+from google.protobuf.message import DecodeError
+
+from mesotron.core import messages as cm
+from mesotron.spec import internal_pb2 as ipb
+from mesotron.spec.codec_values import (
+    CodecError,
+    agent_from_pb,
+    agent_to_pb,
+    executor_from_pb,
+    executor_to_pb,
+    framework_from_pb,
+    framework_to_pb,
+    kill_policy_from_pb,
+    kill_policy_to_pb,
+    master_from_pb,
+    master_to_pb,
+    status_from_pb,
+    status_to_pb,
+    task_from_pb,
+    task_state_from_pb,
+    task_to_pb,
+)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class Hello:
+    """First frame on a connection: the sender's process name."""
+
+    sender: str
+
+
+def _update_to_pb(u: cm.StatusUpdate) -> ipb.StatusUpdate:
+    m = ipb.StatusUpdate(uuid=u.uuid)
+    m.framework_id.value = u.framework_id
+    m.status.CopyFrom(status_to_pb(u.status))
+    if u.latest_state is not None:
+        m.latest_state = u.latest_state.value
+    return m
+
+
+def _update_from_pb(m: ipb.StatusUpdate) -> cm.StatusUpdate:
+    return cm.StatusUpdate(
+        framework_id=m.framework_id.value,
+        status=status_from_pb(m.status),
+        uuid=m.uuid,
+        latest_state=task_state_from_pb(m.latest_state) if m.HasField("latest_state") else None,
+    )
+
+
+def _task_record_to_pb(r: cm.TaskRecord) -> ipb.TaskRecord:
+    m = ipb.TaskRecord(state=r.state.value)
+    m.framework_id.value = r.framework_id
+    m.task.CopyFrom(task_to_pb(r.task))
+    m.executor_id.value = r.executor_id
+    if r.status_update_state is not None:
+        m.status_update_state = r.status_update_state.value
+    if r.status_update_uuid is not None:
+        m.status_update_uuid = r.status_update_uuid
+    return m
+
+
+def _task_record_from_pb(m: ipb.TaskRecord) -> cm.TaskRecord:
+    return cm.TaskRecord(
+        framework_id=m.framework_id.value,
+        task=task_from_pb(m.task),
+        state=task_state_from_pb(m.state),
+        executor_id=m.executor_id.value,
+        status_update_state=(
+            task_state_from_pb(m.status_update_state) if m.HasField("status_update_state") else None
+        ),
+        status_update_uuid=m.status_update_uuid if m.HasField("status_update_uuid") else None,
+    )
+
+
+def _enc(msg: Any, env: ipb.Envelope) -> None:  # noqa: C901 - one branch per message
+    if isinstance(msg, Hello):
+        env.hello.sender = msg.sender
+    elif isinstance(msg, cm.RegisterAgent):
+        env.register_agent.agent_info.CopyFrom(agent_to_pb(msg.agent_info))
+        env.register_agent.version = msg.version
+    elif isinstance(msg, cm.ReregisterAgent):
+        r = env.reregister_agent
+        r.agent_info.CopyFrom(agent_to_pb(msg.agent_info))
+        r.tasks.extend(_task_record_to_pb(t) for t in msg.tasks)
+        r.executor_infos.extend(executor_to_pb(e) for e in msg.executor_infos)
+        r.frameworks.extend(framework_to_pb(f) for f in msg.frameworks)
+        r.version = msg.version
+    elif isinstance(msg, cm.AgentRegistered):
+        env.agent_registered.agent_id.value = msg.agent_id
+        if msg.master_info is not None:
+            env.agent_registered.master_info.CopyFrom(master_to_pb(msg.master_info))
+    elif isinstance(msg, cm.AgentReregistered):
+        r = env.agent_reregistered
+        r.agent_id.value = msg.agent_id
+        for fid, tid, state in msg.reconciliations:
+            x = r.reconciliations.add(state=state.value)
+            x.framework_id.value, x.task_id.value = fid, tid
+        if msg.master_info is not None:
+            r.master_info.CopyFrom(master_to_pb(msg.master_info))
+    elif isinstance(msg, cm.UnregisterAgent):
+        env.unregister_agent.agent_id.value = msg.agent_id
+    elif isinstance(msg, cm.ShutdownAgent):
+        env.shutdown_agent.message = msg.message
+    elif isinstance(msg, cm.RunTask):
+        env.run_task.framework_info.CopyFrom(framework_to_pb(msg.framework_info))
+        env.run_task.task.CopyFrom(task_to_pb(msg.task))
+        env.run_task.framework_pid = msg.framework_pid
+    elif isinstance(msg, cm.RunTaskGroup):
+        r = env.run_task_group
+        r.framework_info.CopyFrom(framework_to_pb(msg.framework_info))
+        r.executor.CopyFrom(executor_to_pb(msg.executor))
+        r.tasks.extend(task_to_pb(t) for t in msg.tasks)
+    elif isinstance(msg, cm.KillTask):
+        k = env.kill_task
+        k.framework_id.value, k.task_id.value = msg.framework_id, msg.task_id
+        if msg.kill_policy is not None:
+            k.kill_policy.CopyFrom(kill_policy_to_pb(msg.kill_policy))
+    elif isinstance(msg, cm.StatusUpdateMessage):
+        env.status_update_message.update.CopyFrom(_update_to_pb(msg.update))
+    elif isinstance(msg, cm.StatusUpdateAcknowledgement):
+        a = env.status_update_acknowledgement
+        a.agent_id.value, a.framework_id.value = msg.agent_id, msg.framework_id
+        a.task_id.value, a.uuid = msg.task_id, msg.uuid
+    elif isinstance(msg, cm.Ping):
+        env.ping.connected = msg.connected
+    elif isinstance(msg, cm.Pong):
+        env.pong.SetInParent()
+    elif isinstance(msg, cm.ShutdownFramework):
+        env.shutdown_framework.framework_id.value = msg.framework_id
+    elif isinstance(msg, cm.ShutdownExecutorMsg):
+        s = env.shutdown_executor
+        s.framework_id.value, s.executor_id.value = msg.framework_id, msg.executor_id
+    elif isinstance(msg, cm.FrameworkToExecutor):
+        f = env.framework_to_executor
+        f.framework_id.value, f.executor_id.value, f.data = msg.framework_id, msg.executor_id, msg.data
+    elif isinstance(msg, cm.ExecutorToFramework):
+        f = env.executor_to_framework
+        f.agent_id.value, f.framework_id.value = msg.agent_id, msg.framework_id
+        f.executor_id.value, f.data = msg.executor_id, msg.data
+    elif isinstance(msg, cm.ExitedExecutor):
+        x = env.exited_executor
+        x.agent_id.value, x.framework_id.value = msg.agent_id, msg.framework_id
+        x.executor_id.value, x.status = msg.executor_id, msg.status
+    elif isinstance(msg, cm.UpdateFramework):
+        env.update_framework.framework_info.CopyFrom(framework_to_pb(msg.framework_info))
+    else:
+        raise TypeError(f"not an internal message: {msg!r}")
+
+
+def to_envelope(msg: Any) -> ipb.Envelope:
+    env = ipb.Envelope()
+    _enc(msg, env)
+    return env
+
+
+def encode(msg: Any) -> bytes:
+    return to_envelope(msg).SerializeToString()
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "hello": lambda m: Hello(sender=m.sender),
+    "register_agent": lambda m: cm.RegisterAgent(agent_info=agent_from_pb(m.agent_info), version=m.version),
+    "reregister_agent": lambda m: cm.ReregisterAgent(
+        agent_info=agent_from_pb(m.agent_info),
+        tasks=tuple(_task_record_from_pb(t) for t in m.tasks),
+        executor_infos=tuple(executor_from_pb(e) for e in m.executor_infos),
+        frameworks=tuple(framework_from_pb(f) for f in m.frameworks),
+        version=m.version,
+    ),
+    "agent_registered": lambda m: cm.AgentRegistered(
+        agent_id=m.agent_id.value,
+        master_info=master_from_pb(m.master_info) if m.HasField("master_info") else None,
+    ),
+    "agent_reregistered": lambda m: cm.AgentReregistered(
+        agent_id=m.agent_id.value,
+        reconciliations=tuple(
+            (r.framework_id.value, r.task_id.value, task_state_from_pb(r.state)) for r in m.reconciliations
+        ),
+        master_info=master_from_pb(m.master_info) if m.HasField("master_info") else None,
+    ),
+    "unregister_agent": lambda m: cm.UnregisterAgent(agent_id=m.agent_id.value),
+    "shutdown_agent": lambda m: cm.ShutdownAgent(message=m.message),
+    "run_task": lambda m: cm.RunTask(
+        framework_info=framework_from_pb(m.framework_info), task=task_from_pb(m.task), framework_pid=m.framework_pid
+    ),
+    "run_task_group": lambda m: cm.RunTaskGroup(
+        framework_info=framework_from_pb(m.framework_info),
+        executor=executor_from_pb(m.executor),
+        tasks=tuple(task_from_pb(t) for t in m.tasks),
+    ),
+    "kill_task": lambda m: cm.KillTask(
+        framework_id=m.framework_id.value,
+        task_id=m.task_id.value,
+        kill_policy=kill_policy_from_pb(m.kill_policy) if m.HasField("kill_policy") else None,
+    ),
+    "status_update_message": lambda m: cm.StatusUpdateMessage(update=_update_from_pb(m.update)),
+    "status_update_acknowledgement": lambda m: cm.StatusUpdateAcknowledgement(
+        agent_id=m.agent_id.value, framework_id=m.framework_id.value, task_id=m.task_id.value, uuid=m.uuid
+    ),
+    "ping": lambda m: cm.Ping(connected=m.connected),
+    "pong": lambda m: cm.Pong(),
+    "shutdown_framework": lambda m: cm.ShutdownFramework(framework_id=m.framework_id.value),
+    "shutdown_executor": lambda m: cm.ShutdownExecutorMsg(
+        framework_id=m.framework_id.value, executor_id=m.executor_id.value
+    ),
+    "framework_to_executor": lambda m: cm.FrameworkToExecutor(
+        framework_id=m.framework_id.value, executor_id=m.executor_id.value, data=m.data
+    ),
+    "executor_to_framework": lambda m: cm.ExecutorToFramework(
+        agent_id=m.agent_id.value, framework_id=m.framework_id.value, executor_id=m.executor_id.value, data=m.data
+    ),
+    "exited_executor": lambda m: cm.ExitedExecutor(
+        agent_id=m.agent_id.value, framework_id=m.framework_id.value, executor_id=m.executor_id.value, status=m.status
+    ),
+    "update_framework": lambda m: cm.UpdateFramework(framework_info=framework_from_pb(m.framework_info)),
+}
+
+
+def from_envelope(env: ipb.Envelope) -> Any:
+    which = env.WhichOneof("body")
+    if which is None:
+        raise CodecError("empty internal message")
+    try:
+        return _DECODERS[which](getattr(env, which))
+    except ValueError as e:
+        raise CodecError(f"invalid {which}: {e}") from None
+
+
+def decode(data: bytes) -> Any:
+    env = ipb.Envelope()
+    try:
+        env.ParseFromString(data)
+    except DecodeError as e:
+        raise CodecError(f"corrupt internal message: {e}") from None
+    if not env.IsInitialized():
+        raise CodecError(f"internal message misses {', '.join(env.FindInitializationErrors())}")
+    return from_envelope(env)

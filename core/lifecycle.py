@@ -114,6 +114,12 @@ def is_legal(from_state: TaskState | None, to_state: TaskState, producer: str) -
     return to_state in TRANSITIONS[producer].get(from_state, frozenset())
 
 
+def producers_for(from_state: TaskState | None, to_state: TaskState) -> tuple[str, ...]:
+    """Every producer that may make this move (e.g. to check a forwarded `latest_state`,
+    whose producer the master does not know)."""
+    return tuple(p for p in PRODUCERS if to_state in TRANSITIONS[p].get(from_state, frozenset()))
+
+
 def check_transition(from_state: TaskState | None, to_state: TaskState, producer: str) -> None:
     """Raise IllegalTransition (naming machine, state and input) unless the move is legal."""
     if not is_legal(from_state, to_state, producer):

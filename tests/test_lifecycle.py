@@ -77,6 +77,13 @@ def test_typical_paths() -> None:
     lifecycle.check_transition(S.TASK_RUNNING, S.TASK_FAILED, "agent")  # executor exited
 
 
+def test_producers_for() -> None:
+    assert lifecycle.producers_for(S.TASK_RUNNING, S.TASK_DROPPED) == ("agent", "master")
+    assert lifecycle.producers_for(S.TASK_FINISHED, S.TASK_KILLED) == ()
+    for f, t, ps in lifecycle.edges():
+        assert lifecycle.producers_for(f, t) == ps
+
+
 def test_check_transition_names_machine_state_and_input() -> None:
     with pytest.raises(IllegalTransition) as ei:
         lifecycle.check_transition(S.TASK_FINISHED, S.TASK_RUNNING, "executor")

@@ -19,10 +19,14 @@ $(VENV)/.deps: pyproject.toml
 venv: $(VENV)/.deps
 	$(PIP) install -q --no-deps --no-build-isolation -e .
 
-# system packages the full suite needs (a JRE for TLC); installed with apt when missing
+# system packages the full suite needs (a JRE for TLC; ZooKeeper's jars for the HA tests);
+# installed with apt when missing. Only the `zookeeper` package (jars), never the service.
 sysdeps:
 	@command -v java >/dev/null || { (command -v sudo >/dev/null && SUDO=sudo || SUDO=); \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q default-jre-headless; }
+	@test -f /usr/share/java/zookeeper.jar || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper default-jre-headless; }
 
 demo: venv
 	$(VENV)/bin/mesotron demo

@@ -106,3 +106,11 @@ def test_liveness() -> None:
     assert inv.EventuallyReregistered(inv.ClusterSnapshot(live_agents=frozenset({"a1"})))
     assert inv.EventuallyReregistered(inv.ClusterSnapshot(
         live_agents=frozenset({"a1"}), registered_agents=frozenset({"a1"}))) == []
+
+
+def test_legal_task_transitions() -> None:
+    STA, STG = TaskState.TASK_STARTING, TaskState.TASK_STAGING
+    good = {K: ((STG, "master"), (STA, "executor"), (RUN, "executor"), (FIN, "executor"))}
+    assert inv.LegalTaskTransitions(inv.ClusterSnapshot(transitions=good)) == []
+    bad = {K: ((RUN, "executor"), (FIN, "executor"), (RUN, "executor"))}
+    assert inv.LegalTaskTransitions(inv.ClusterSnapshot(transitions=bad))

@@ -1,0 +1,314 @@
+"""The scheduler side of the v1 scheduler API as a pure machine: `SchedulerDriver`.
+
+It owns the protocol a framework speaks to the master; the application (a scripted
+framework in the simulator, or our Trio scheduler API) sits on top of it and sees events:
+
+- subscribe, and re-subscribe with exponential backoff (`backoff_min` doubling up to
+  `backoff_max`) whenever the stream breaks, a subscribe is refused or goes unanswered;
+- a heartbeat watchdog: when no event arrives for `heartbeat_misses` heartbeat intervals the
+  stream is considered dead: it is closed and the driver re-subscribes;
+- acknowledgements of status updates (automatic unless `auto_ack=False`: then the
+  application acknowledges by performing a `CallAcknowledge` itself);
+- failover: a new driver built with `framework_info.id` set subscribes as the same
+  framework (the master replaces the old stream);
+- implicit reconciliation after every (re-)subscription when `reconcile_on_subscribe`.
+
+Inputs: `Start()`, `Perform(call)` (the application's calls), `CallResponse` (the answer to
+one of our requests), `Received(sender, Event*)` (events on our stream), `Disconnected(peer)`
+(our stream broke), `TimerFired(key)`, `Stop()` (tear down, or just go away with
+`teardown=False`: what a crashing scheduler process does).
+
+Effects: `Send(to="master", SchedulerCall(...))` (the driver resolves "master" to the
+leading master), `Close(stream)`, `SetTimer`, `CancelTimer`, and `Notify(event)` handing
+an event to the application (`EventSubscribed`, `EventOffers`, `EventRescind`,
+`EventUpdate`, `EventMessage`, `EventFailure`, `EventError`, or `SchedulerDisconnected`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from mesotron.core.effects import (
+    CancelTimer,
+    Close,
+    Disconnected,
+    Log,
+    Received,
+    Send,
+    SetTimer,
+    TimerFired,
+)
+from mesotron.core.errors import LocalError
+from mesotron.core.messages import (
+    CallAcknowledge,
+    CallReconcile,
+    CallSubscribe,
+    CallTeardown,
+    EventError,
+    EventHeartbeat,
+    EventSubscribed,
+    EventUpdate,
+    SchedulerCall,
+)
+from mesotron.core.values import FrameworkInfo
+
+frozen = attrs.frozen(kw_only=True, slots=True)
+
+DISCONNECTED = "DISCONNECTED"
+SUBSCRIBING = "SUBSCRIBING"  # subscribe sent, waiting for the response / SUBSCRIBED event
+SUBSCRIBED = "SUBSCRIBED"
+STOPPED = "STOPPED"
+
+RETRY_TIMER = ("scheduler", "subscribe")
+HEARTBEAT_TIMER = ("scheduler", "heartbeat")
+
+
+# ---------------------------------------------------------------- inputs
+@frozen
+class Start:
+    """Begin subscribing."""
+
+
+@frozen
+class Perform:
+    """The application wants `call` sent on its stream (not a subscribe)."""
+
+    call: Any
+
+
+@frozen
+class CallResponse:
+    """The HTTP answer to request `request` (for a subscribe: the new stream's id)."""
+
+    request: str
+    status: int
+    message: str = ""
+    stream_id: str | None = None
+
+
+@frozen
+class Stop:
+    """teardown=True: send TEARDOWN and stop. teardown=False: go silent (a crash)."""
+
+    teardown: bool = True
+
+
+# ---------------------------------------------------------------- effects
+@frozen
+class Notify:
+    """Hand `event` to the application."""
+
+    event: Any
+
+
+@frozen
+class SchedulerDisconnected:
+    """An application-level event: the stream is gone; the driver is re-subscribing."""
+
+    reason: str
+
+
+@frozen
+class SchedulerConfig:
+    framework_info: FrameworkInfo
+    auto_ack: bool = True
+    reconcile_on_subscribe: bool = True
+    heartbeat_misses: int = 5
+    backoff_min: float = 1.0
+    backoff_max: float = 60.0
+    # how long to wait for a subscribe to produce SUBSCRIBED before retrying
+    subscribe_timeout: float = 10.0
+    suppressed_roles: tuple[str, ...] = ()
+
+
+class SchedulerDriver:
+    """Pure scheduler-side protocol machine (see the module docstring).
+
+    Invariant: `stream_id` is set iff the state is SUBSCRIBED or a subscribe response
+    arrived; `framework_id` once set never changes.
+    """
+
+    def __init__(self, *, name: str, config: SchedulerConfig) -> None:
+        self.name = name
+        self.config = config
+        self.framework_id: str | None = config.framework_info.id
+        self.state = DISCONNECTED
+        self.stream_id: str | None = None
+        self.subscribe_request: str | None = None
+        self.requests = 0
+        self.backoff = config.backoff_min
+        self.heartbeat_interval = 15.0
+        self.subscriptions = 0  # how many times SUBSCRIBED arrived
+        self.master: str | None = None  # hostname of the master that subscribed us
+        self.started = False
+
+    # ------------------------------------------------------------ entry point
+    def step(self, now: float, input: Any) -> list[Any]:
+        t = type(input)
+        if t is Start:
+            if self.started:
+                raise LocalError(f"SchedulerDriver {self.name}: Start twice")
+            self.started = True
+            return self.subscribe(now)
+        if not self.started:
+            raise LocalError(f"SchedulerDriver {self.name}: {t.__name__} before Start")
+        if self.state == STOPPED:
+            return []
+        if t is Received:
+            return self.handleEvent(now, input.sender, input.message)
+        if t is CallResponse:
+            return self.handleResponse(now, input)
+        if t is TimerFired:
+            return self.handleTimer(now, input.key)
+        if t is Perform:
+            return self.handlePerform(now, input.call)
+        if t is Disconnected:
+            if self.stream_id is not None and input.peer == self.stream_id:
+                return self.becomeDisconnected(now, "stream closed")
+            return []
+        if t is Stop:
+            return self.handleStop(input.teardown)
+        raise LocalError(f"SchedulerDriver {self.name}: unknown input {input!r}")
+
+    # ------------------------------------------------------------ handlers
+    def subscribe(self, now: float) -> list[Any]:
+        self.state = SUBSCRIBING
+        self.stream_id = None
+        self.subscribe_request = self.nextRequest()
+        info = self.config.framework_info
+        if self.framework_id is not None and info.id != self.framework_id:
+            info = attrs.evolve(info, id=self.framework_id)
+        call = SchedulerCall(
+            request=self.subscribe_request,
+            stream_id=None,
+            framework_id=self.framework_id,
+            call=CallSubscribe(framework_info=info,
+                               suppressed_roles=self.config.suppressed_roles),
+        )
+        return [Send(to="master", message=call),
+                SetTimer(key=RETRY_TIMER, at=now + self.config.subscribe_timeout)]
+
+    def handleResponse(self, now: float, r: CallResponse) -> list[Any]:
+        if r.request != self.subscribe_request:
+            if r.status >= 400:
+                return [Log(level="warning", event="scheduler.call_rejected",
+                            fields=(("request", r.request), ("status", r.status),
+                                    ("message", r.message)))]
+            return []
+        if self.state != SUBSCRIBING:
+            return []
+        if 200 <= r.status < 300 and r.stream_id is not None:
+            self.stream_id = r.stream_id
+            return []
+        return self.maybeRetry(now, f"subscribe refused: {r.status} {r.message}")
+
+    def handleEvent(self, now: float, sender: str, event: Any) -> list[Any]:
+        if self.stream_id is None or sender != self.stream_id:
+            return []  # an event of a stream we no longer own
+        t = type(event)
+        out: list[Any] = []
+        if t is EventSubscribed:
+            if self.framework_id is not None and event.framework_id != self.framework_id:
+                return [Log(level="error", event="scheduler.wrong_framework_id",
+                            fields=(("got", event.framework_id),))]
+            self.framework_id = event.framework_id
+            self.heartbeat_interval = event.heartbeat_interval_seconds
+            self.state = SUBSCRIBED
+            self.backoff = self.config.backoff_min
+            self.subscriptions += 1
+            if event.master_info is not None:
+                self.master = event.master_info.id
+            out.append(CancelTimer(key=RETRY_TIMER))
+            out.append(Notify(event=event))
+            if self.config.reconcile_on_subscribe:
+                out.extend(self.call(CallReconcile()))
+        elif self.state != SUBSCRIBED:
+            return []
+        elif t is EventHeartbeat:
+            pass
+        elif t is EventUpdate:
+            out.append(Notify(event=event))
+            status = event.status
+            if self.config.auto_ack and status.uuid is not None and status.agent_id:
+                out.extend(self.call(CallAcknowledge(agent_id=status.agent_id,
+                                                     task_id=status.task_id,
+                                                     uuid=status.uuid)))
+        elif t is EventError:
+            out.append(Notify(event=event))
+            self.state = STOPPED
+            out.append(CancelTimer(key=HEARTBEAT_TIMER))
+            return out
+        else:
+            out.append(Notify(event=event))
+        out.append(SetTimer(key=HEARTBEAT_TIMER,
+                            at=now + self.heartbeat_interval * self.config.heartbeat_misses))
+        return out
+
+    def handleTimer(self, now: float, key: tuple[str, ...]) -> list[Any]:
+        if key == RETRY_TIMER:
+            if self.state == SUBSCRIBING:
+                return self.maybeRetry(now, "subscribe timed out", retry_now=True)
+            if self.state == DISCONNECTED:
+                return self.subscribe(now)
+            return []
+        if key == HEARTBEAT_TIMER and self.state == SUBSCRIBED:
+            return self.becomeDisconnected(now, "missed heartbeats")
+        return []
+
+    def handlePerform(self, now: float, call: Any) -> list[Any]:
+        if isinstance(call, CallSubscribe):
+            raise LocalError("SchedulerDriver: subscribing is the driver's job (use Start)")
+        if self.state != SUBSCRIBED:
+            return [Log(level="info", event="scheduler.call_dropped",
+                        fields=(("call", type(call).__name__), ("state", self.state)))]
+        return self.call(call)
+
+    def handleStop(self, teardown: bool) -> list[Any]:
+        out: list[Any] = []
+        if teardown and self.state == SUBSCRIBED:
+            out.extend(self.call(CallTeardown()))
+        if self.stream_id is not None:
+            out.append(Close(peer=self.stream_id))
+        out += [CancelTimer(key=RETRY_TIMER), CancelTimer(key=HEARTBEAT_TIMER)]
+        self.state = STOPPED
+        self.stream_id = None
+        return out
+
+    # ------------------------------------------------------------ helpers
+    def becomeDisconnected(self, now: float, reason: str) -> list[Any]:
+        out: list[Any] = []
+        if self.stream_id is not None:
+            out.append(Close(peer=self.stream_id))
+        self.stream_id = None
+        self.state = DISCONNECTED
+        out.append(CancelTimer(key=HEARTBEAT_TIMER))
+        out.append(Notify(event=SchedulerDisconnected(reason=reason)))
+        out.append(SetTimer(key=RETRY_TIMER, at=now + self.backoff))
+        self.backoff = min(self.backoff * 2, self.config.backoff_max)
+        return out
+
+    def maybeRetry(self, now: float, reason: str, retry_now: bool = False) -> list[Any]:
+        self.state = DISCONNECTED
+        self.subscribe_request = None
+        self.stream_id = None
+        out: list[Any] = [Log(level="info", event="scheduler.subscribe_retry",
+                              fields=(("reason", reason), ("backoff", self.backoff)))]
+        out.append(SetTimer(key=RETRY_TIMER, at=now + (0.0 if retry_now else self.backoff)))
+        self.backoff = min(self.backoff * 2, self.config.backoff_max)
+        return out
+
+    def call(self, call: Any) -> list[Any]:
+        return [Send(to="master", message=SchedulerCall(
+            request=self.nextRequest(), stream_id=self.stream_id,
+            framework_id=self.framework_id, call=call))]
+
+    def nextRequest(self) -> str:
+        self.requests += 1
+        return f"{self.name}#{self.requests}"
+
+    def describe(self) -> str:
+        return (f"scheduler {self.name}: {self.state} framework={self.framework_id} "
+                f"stream={self.stream_id} subscriptions={self.subscriptions} "
+                f"backoff={self.backoff:g}")

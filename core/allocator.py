@@ -46,10 +46,10 @@ framework yet. Either order ends with the same books.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import attrs
-
 from mesotron.core.drf import Ledger, ShareIndex, dominant_share, ledger_add, to_milli
 from mesotron.core.errors import LocalError
 from mesotron.core.invariants import AllocationDecision
@@ -84,6 +84,9 @@ class AllocatorConfig:
     # record an AllocationDecision per choice in `last_cycle_decisions` (costs O(frameworks)
     # per allocation: for tests, the simulator and debugging, not for production cycles)
     explain: bool = False
+    # use the straightforward reference cycle (re-sort every framework for every agent):
+    # the benchmark's baseline and the tests' oracle; same Allocations, much slower
+    naive: bool = False
 
 
 # ------------------------------------------------------------------ inputs
@@ -199,8 +202,17 @@ class Allocation:
 # ------------------------------------------------------------------ internal state
 class _Agent:
     __slots__ = (
-        "id", "hostname", "total", "attributes", "active", "available", "alloc",
-        "total_milli", "filters", "version", "skip",
+        "active",
+        "alloc",
+        "attributes",
+        "available",
+        "filters",
+        "hostname",
+        "id",
+        "skip",
+        "total",
+        "total_milli",
+        "version",
     )
 
     def __init__(self, id: str, hostname: str, total: Resources, attributes: tuple) -> None:
@@ -222,8 +234,15 @@ class _Agent:
 
 class _Framework:
     __slots__ = (
-        "id", "roles", "suppressed", "constraints", "active", "by_role", "total", "agents",
+        "active",
+        "agents",
+        "by_role",
+        "constraints",
         "filtered_agents",
+        "id",
+        "roles",
+        "suppressed",
+        "total",
     )
 
     def __init__(self, id: str) -> None:
@@ -248,7 +267,7 @@ class _Framework:
 class _Split:
     """What role R may be offered out of an agent's available resources (memoized by value)."""
 
-    __slots__ = ("offerable", "offer", "remaining", "ledger", "allocatable")
+    __slots__ = ("allocatable", "ledger", "offer", "offerable", "remaining")
 
     def __init__(self, offerable: Resources, offer: Resources, remaining: Resources,
                  ledger: Ledger, allocatable: bool) -> None:
@@ -291,7 +310,7 @@ class Allocator:
         for role, w in self.config.weights:
             self._set_weight(role, w)
         self._memo: dict[Any, Any] = {}
-        self._handlers = {
+        self._handlers: dict[type, Callable[[float, Any], list[Allocation]]] = {
             AddFramework: self._handle_add_framework,
             UpdateFramework: self._handle_update_framework,
             RemoveFramework: self._handle_remove_framework,
@@ -829,11 +848,13 @@ class Allocator:
 
     # ------------------------------------------------------------------ the allocation cycle
     def _handle_allocate(self, now: float, inp: Allocate) -> list[Allocation]:
-        from mesotron.core.allocator_cycle import run_cycle
+        from mesotron.core.allocator_cycle import reference_cycle, run_cycle
 
         self.cycle += 1
         if self._shares_dirty:
             self._recompute_all_shares()
+        if self.config.naive:
+            return reference_cycle(self, now)
         return run_cycle(self, now)
 
 

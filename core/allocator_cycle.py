@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from mesotron.core.drf import dominant_share as _dominant_share
 from mesotron.core.invariants import AllocationDecision
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,8 +68,7 @@ def _first_eligible(al: Allocator, now: float, agent: _Agent, role: str, offerab
             if f is not None:
                 if now < f[1]:
                     if al._contains(f[0], offerable):
-                        if f[1] < blocked[0]:
-                            blocked[0] = f[1]
+                        blocked[0] = min(blocked[0], f[1])
                         continue
                 else:
                     al._drop_filter(agent, fid, role)
@@ -183,3 +183,44 @@ def _explained_agent(al: Allocator, now: float, agent: _Agent, effects: list,
                 if split.allocatable:
                     _first_eligible(al, now, agent, role, split.offerable, blocked)
         agent.skip = (start[0], agent.version, blocked[0])
+
+
+def reference_cycle(al: Allocator, now: float) -> list[Allocation]:
+    """The straightforward reference (the benchmark's `naive_cycle_ms` and the tests' oracle):
+    for every agent, recompute every role's and framework's dominant share, re-sort them and
+    scan the frameworks in that order; no per-agent memo. Same policy (and so the same
+    Allocations) as `run_cycle`; used when `AllocatorConfig.naive` is set."""
+    effects: list[Allocation] = []
+    al.last_cycle_decisions = []
+    for aid in al._agent_order:
+        agent = al._agents[aid]
+        if not agent.active:
+            continue
+        roles = sorted(al._role_index, key=lambda r: (al._role_weighted(r), r))
+        unsat = al._quota_unsat
+        order = [r for r in roles if r in unsat] + [r for r in roles if r not in unsat]
+        for role in order:
+            avail = agent.available
+            if not avail:
+                break
+            split = al._split(avail, role)
+            if not split.allocatable:
+                continue
+            members = al._role_members.get(role, ())
+            ranked = sorted(
+                (_dominant_share(al._frameworks[f].by_role.get(role, {}), al._total), f)
+                for f in members
+            )
+            for _share, fid in ranked:
+                fw = al._frameworks[fid]
+                if not fw.active or role in fw.suppressed:
+                    continue
+                cons = fw.constraints.get(role)
+                if cons and not all(c.holds(agent.attributes) for c in cons):
+                    continue
+                f = agent.filters.get((fid, role))
+                if f is not None and now < f[1] and al._contains(f[0], split.offerable):
+                    continue
+                _give(al, agent, fid, role, split, effects)
+                break
+    return effects

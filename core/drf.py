@@ -23,7 +23,7 @@ Ledger = dict[str, int]
 
 
 def to_milli(x: float) -> int:
-    return int(round(x * 1000.0))
+    return round(x * 1000.0)
 
 
 def ledger_add(into: Ledger, other: Mapping[str, int], sign: int = 1) -> None:
@@ -42,8 +42,7 @@ def dominant_share(alloc: Mapping[str, int], total: Mapping[str, int]) -> float:
         t = total.get(name, 0)
         if t > 0:
             s = v / t
-            if s > best:
-                best = s
+            best = max(best, s)
     return best
 
 

@@ -1,0 +1,388 @@
+"""Agents: registration, re-registration, health checks (pings), unreachable agents, and the
+registry writes that make each of these durable.
+
+Every change to the set of agents goes through the registry first (Mesos's registrar):
+the master emits `RegistryWrite(op_id, op)` and acts only on `RegistryResult(op_id, ok=True)`.
+A failed write means this master was deposed (fenced) or its registry is broken: it emits
+`Abdicate` and drops everything, as Mesos's "Registrar aborted" exit does.
+
+- RegisterAgent: new id `<master>-S<n>`, ("admit", info) -> AgentRegistered, AddAgent, pings.
+- ReregisterAgent of a registered agent: reconnect; tasks the master knows but the agent did
+  not report are named in AgentReregistered.reconciliations (the agent answers TASK_LOST /
+  TASK_DROPPED for them); kills issued while it was away are re-sent; frameworks that were
+  removed meanwhile are shut down on it.
+- ReregisterAgent of an agent admitted in the registry but not yet back after a failover: no
+  registry write; its tasks and executors are adopted, frameworks not yet re-subscribed get
+  "recovered" placeholders so the allocator's books balance whichever comes back first.
+- ReregisterAgent of an unreachable (or unknown) agent: ("reachable", info) first. Its tasks
+  come back for every framework (Mesos >= 1.5: non-partition-aware tasks keep running too);
+  each framework is told the task's state again by a master update.
+- Pings every agent_ping_timeout; max_agent_ping_timeouts unanswered -> ("unreachable", id,
+  now) -> tasks TASK_UNREACHABLE (TASK_LOST for non-partition-aware frameworks),
+  REASON_AGENT_REMOVED, offers rescinded, RemoveAgent to the allocator, FAILURE to frameworks.
+- agent_reregister_timeout after a failover: agents still not back are marked unreachable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from mesotron.core import allocator as alloc
+from mesotron.core.effects import CancelTimer, Close, Log, RegistryWrite, Reject, Send
+from mesotron.core.master_core import Abdicate, MasterCore
+from mesotron.core.master_model import MAgent, MFramework, MTask
+from mesotron.core.messages import (
+    AgentRegistered,
+    AgentReregistered,
+    EventFailure,
+    KillTask,
+    Ping,
+    Pong,
+    RegisterAgent,
+    ReregisterAgent,
+    ShutdownAgent,
+    ShutdownFramework,
+    UnregisterAgent,
+)
+from mesotron.core.resources import Resources
+from mesotron.core.values import AgentInfo, FrameworkInfo, Reason, TaskState
+
+
+class AgentsMixin(MasterCore):
+    # ------------------------------------------------------------------ register
+    def _register_agent(self, sender: str, msg: RegisterAgent) -> list[Any]:
+        if not isinstance(msg.agent_info, AgentInfo) or not isinstance(
+            msg.agent_info.resources, Resources
+        ) or any(r.allocation_role for r in msg.agent_info.resources):
+            return [Reject(sender=sender, status=400, message="Invalid AgentInfo", input=msg)]
+        if sender in self._registering:
+            return [Log(level="info", event="agent_registration_in_progress",
+                        fields=(("pid", sender),))]
+        out: list[Any] = []
+        known = self._agents.get(self._pids.get(sender, ""))
+        if known is not None:
+            if known.connected:
+                return [Send(to=sender, message=AgentRegistered(
+                    agent_id=known.id, master_info=self.master_info))]
+            # a disconnected agent registering afresh (its recovery failed): the old one goes
+            out += self._remove_agent(known, "a new agent registered at the same address")
+        agent_id = f"{self.master_info.id}-S{self._next_agent}"
+        self._next_agent += 1
+        info = attrs.evolve(msg.agent_info, id=agent_id)
+        op = self._op_id()
+        self._registering[sender] = op
+        self._pending_ops[op] = ("admit", sender, info, msg.version)
+        return out + [RegistryWrite(op_id=op, op=("admit", info))]
+
+    def _admitted(self, sender: str, info: AgentInfo, version: str) -> list[Any]:
+        self._registering.pop(sender, None)
+        aid = info.id or ""
+        agent = MAgent(id=aid, info=info, pid=sender, version=version, registered_time=self.now)
+        self._agents[aid] = agent
+        self._pids[sender] = aid
+        self._count("master/slave_registrations")
+        out: list[Any] = [Send(to=sender, message=AgentRegistered(
+            agent_id=aid, master_info=self.master_info))]
+        out += self._start_pings(agent)
+        out += self._alloc(alloc.AddAgent(agent_id=aid, hostname=info.hostname,
+                                          total=info.resources, attributes=info.attributes))
+        out.append(Log(level="info", event="agent_registered",
+                       fields=(("agent_id", aid), ("pid", sender))))
+        return out + self._allocate()
+
+    # ------------------------------------------------------------------ re-register
+    def _reregister_agent(self, sender: str, msg: ReregisterAgent) -> list[Any]:
+        info = msg.agent_info
+        if not isinstance(info, AgentInfo) or not info.id or not isinstance(
+            info.resources, Resources
+        ):
+            return [Reject(sender=sender, status=400,
+                           message="Agent re-registering without a valid AgentInfo.id",
+                           input=msg)]
+        aid = info.id
+        if aid in self._gone:
+            return [Send(to=sender, message=ShutdownAgent(message="Agent has been marked gone"))]
+        if aid in self._marking_unreachable or aid in self._reregistering:
+            return [Log(level="info", event="agent_reregistration_ignored_in_progress",
+                        fields=(("agent_id", aid),))]
+        agent = self._agents.get(aid)
+        if agent is not None:
+            return self._reconnect_known(agent, sender, msg)
+        if aid in self._recovered_agents:
+            del self._recovered_agents[aid]
+            out = self._readmit(sender, msg)
+            if not self._recovered_agents:
+                out.append(CancelTimer(key=("agent_reregister_timeout",)))
+            return out
+        op = self._op_id()
+        self._reregistering[aid] = op
+        self._pending_ops[op] = ("reachable", sender, msg)
+        return [RegistryWrite(op_id=op, op=("reachable", info))]
+
+    def _reconnect_known(self, agent: MAgent, sender: str, msg: ReregisterAgent) -> list[Any]:
+        out: list[Any] = []
+        if agent.pid != sender:
+            self._pids.pop(agent.pid, None)
+            agent.pid = sender
+            self._pids[sender] = agent.id
+        agent.connected = True
+        agent.reregistered_time = self.now
+        agent.version = msg.version
+        reported = {(r.framework_id, r.task.task_id) for r in msg.tasks}
+        reconciliations = tuple(
+            (fid, tid, task.reported_state())
+            for (fid, tid), task in sorted(agent.tasks.items()) if (fid, tid) not in reported
+        )
+        out.append(Send(to=sender, message=AgentReregistered(
+            agent_id=agent.id, reconciliations=reconciliations, master_info=self.master_info)))
+        for fid, tid in list(agent.killed_tasks):
+            if (fid, tid) in reported:
+                out.append(Send(to=sender, message=KillTask(framework_id=fid, task_id=tid)))
+        out += self._shutdown_completed(agent, msg)
+        if not agent.active:
+            agent.active = True
+            out += self._alloc(alloc.ActivateAgent(agent_id=agent.id))
+        out += self._start_pings(agent)
+        out.append(Log(level="info", event="agent_reregistered",
+                       fields=(("agent_id", agent.id), ("pid", sender))))
+        return out + self._allocate()
+
+    def _shutdown_completed(self, agent: MAgent, msg: ReregisterAgent) -> list[Any]:
+        fids = {r.framework_id for r in msg.tasks} | {
+            e.framework_id for e in msg.executor_infos if e.framework_id}
+        return [Send(to=agent.pid, message=ShutdownFramework(framework_id=fid))
+                for fid in sorted(fids) if fid in self._completed_frameworks]
+
+    def _readmit(self, sender: str, msg: ReregisterAgent) -> list[Any]:
+        """Adopt an agent this master has no record of (after failover, or unreachable)."""
+        info = msg.agent_info
+        aid = info.id or ""
+        old = self._agents.get(self._pids.get(sender, ""))
+        out: list[Any] = []
+        if old is not None and old.id != aid:
+            out += self._remove_agent(old, "a different agent re-registered at the same address")
+        self._unreachable.pop(aid, None)
+        agent = MAgent(id=aid, info=info, pid=sender, version=msg.version,
+                       registered_time=self.now, reregistered_time=self.now)
+        self._agents[aid] = agent
+        self._pids[sender] = aid
+        # frameworks this master does not know yet become "recovered" placeholders
+        infos: dict[str, FrameworkInfo] = {f.id: f for f in msg.frameworks if f.id}
+        needed = [r.framework_id for r in msg.tasks] + [
+            e.framework_id for e in msg.executor_infos if e.framework_id]
+        for fid in dict.fromkeys(needed):
+            if fid in self._frameworks or fid in self._completed_frameworks:
+                continue
+            finfo = infos.get(fid) or FrameworkInfo(user="", name="", id=fid)
+            fw = MFramework(id=fid, info=attrs.evolve(finfo, id=fid), recovered=True,
+                            active=False, registered_time=self.now)
+            self._frameworks[fid] = fw
+            out += self._alloc(alloc.AddFramework(
+                framework_id=fid, roles=fw.info.roles, active=False))
+        for e in msg.executor_infos:
+            fw = self._frameworks.get(e.framework_id or "")
+            if fw is not None:
+                agent.executors[(fw.id, e.executor_id)] = e
+                fw.executors[(aid, e.executor_id)] = e
+        updates: list[Any] = []
+        for rec in msg.tasks:
+            fw = self._frameworks.get(rec.framework_id)
+            if fw is None or rec.task.task_id in fw.tasks:
+                continue
+            res = rec.task.resources
+            roles = {r.allocation_role for r in res if r.allocation_role}
+            role = min(roles) if roles else (fw.info.roles[0] if fw.info.roles else "*")
+            task = MTask(framework_id=fw.id, agent_id=aid, info=rec.task,
+                         executor_id=rec.executor_id, resources=res, role=role, state=rec.state,
+                         status_update_state=rec.status_update_state,
+                         status_update_uuid=rec.status_update_uuid)
+            was = fw.unreachable_tasks.pop(rec.task.task_id, None)
+            if was is not None:
+                task.statuses = list(was.statuses)
+                updates += self._forward(fw, self._master_status(
+                    fw, task.task_id, rec.state, agent_id=aid, reason=None,
+                    message="Unreachable agent re-reregistered",
+                    executor_id=rec.executor_id))
+            self._add_task(task)
+        used = tuple(sorted(agent.used_by_framework().items()))
+        out.append(Send(to=sender, message=AgentReregistered(
+            agent_id=aid, master_info=self.master_info)))
+        out += self._alloc(alloc.AddAgent(agent_id=aid, hostname=info.hostname,
+                                          total=info.resources, attributes=info.attributes,
+                                          used=used))
+        out += updates
+        out += self._shutdown_completed(agent, msg)
+        out += self._start_pings(agent)
+        self._count("master/slave_reregistrations")
+        out.append(Log(level="info", event="agent_readmitted",
+                       fields=(("agent_id", aid), ("pid", sender))))
+        return out + self._allocate()
+
+    # ------------------------------------------------------------------ connections, pings
+    def _agent_disconnected(self, pid: str) -> list[Any]:
+        agent = self._agents[self._pids[pid]]
+        if not agent.connected:
+            return []
+        agent.connected = False
+        out: list[Any] = [Log(level="info", event="agent_disconnected",
+                              fields=(("agent_id", agent.id),))]
+        if agent.active:
+            agent.active = False
+            out += self._alloc(alloc.DeactivateAgent(agent_id=agent.id))
+        for oid in list(agent.offers):
+            out += self._recover_offer(oid, rescind=True)
+        return out
+
+    def _start_pings(self, agent: MAgent) -> list[Any]:
+        agent.pinged = True
+        agent.missed_pings = 0
+        return [Send(to=agent.pid, message=Ping(connected=True)),
+                self._timer(("ping", agent.id), self.config.agent_ping_timeout)]
+
+    def _pong(self, sender: str, _msg: Pong) -> list[Any]:
+        agent = self._agents.get(self._pids.get(sender, ""))
+        if agent is None:
+            return [Log(level="info", event="pong_from_unknown_agent", fields=(("pid", sender),))]
+        agent.pinged = False
+        agent.missed_pings = 0
+        return []
+
+    def _ping_fired(self, aid: str) -> list[Any]:
+        agent = self._agents.get(aid)
+        if agent is None or aid in self._marking_unreachable:
+            return []
+        if agent.pinged:
+            agent.missed_pings += 1
+            if agent.missed_pings >= self.config.max_agent_ping_timeouts:
+                return self._mark_unreachable(aid, "health check timed out")
+        agent.pinged = True
+        return [Send(to=agent.pid, message=Ping(connected=agent.connected)),
+                self._timer(("ping", aid), self.config.agent_ping_timeout)]
+
+    def _unregister_agent(self, sender: str, msg: UnregisterAgent) -> list[Any]:
+        agent = self._agents.get(msg.agent_id)
+        if agent is None or agent.pid != sender:
+            return [Log(level="warning", event="unregister_unknown_agent",
+                        fields=(("pid", sender), ("agent_id", msg.agent_id)))]
+        return self._remove_agent(agent, "agent unregistered")
+
+    # ------------------------------------------------------------------ removal
+    def _mark_unreachable(self, aid: str, message: str) -> list[Any]:
+        if aid in self._marking_unreachable:
+            return []
+        op = self._op_id()
+        self._marking_unreachable[aid] = op
+        self._pending_ops[op] = ("unreachable", aid, self.now, message)
+        self._count("master/slave_unreachable_scheduled")
+        return [CancelTimer(key=("ping", aid)),
+                Log(level="warning", event="marking_agent_unreachable",
+                    fields=(("agent_id", aid), ("reason", message))),
+                RegistryWrite(op_id=op, op=("unreachable", aid, self.now))]
+
+    def _remove_agent(self, agent: MAgent, message: str) -> list[Any]:
+        """An agent that left for good (unregistered, replaced): ("remove", id), then its
+        tasks are TASK_GONE (TASK_LOST for non-partition-aware frameworks)."""
+        op = self._op_id()
+        self._pending_ops[op] = ("remove", agent.id, message)
+        self._marking_unreachable[agent.id] = op  # no more messages from it are processed
+        return [CancelTimer(key=("ping", agent.id)),
+                RegistryWrite(op_id=op, op=("remove", agent.id))]
+
+    def _drop_agent(self, aid: str, message: str, *, unreachable_time: float | None) -> list[Any]:
+        """Mesos `__removeSlave`: the agent leaves the master's books."""
+        self._marking_unreachable.pop(aid, None)
+        out: list[Any] = [CancelTimer(key=("ping", aid))]
+        if aid in self._recovered_agents:  # never came back after a failover
+            del self._recovered_agents[aid]
+            if unreachable_time is not None:
+                self._unreachable[aid] = unreachable_time
+            if not self._recovered_agents:
+                out.append(CancelTimer(key=("agent_reregister_timeout",)))
+            return out + self._tell_agent_lost(aid)
+        agent = self._agents.get(aid)
+        if agent is None:
+            return out
+        if unreachable_time is not None:
+            self._unreachable[aid] = unreachable_time
+        out += self._alloc(alloc.RemoveAgent(agent_id=aid))
+        state = TaskState.TASK_UNREACHABLE if unreachable_time is not None else TaskState.TASK_GONE
+        for key in sorted(agent.tasks):
+            task = agent.tasks[key]
+            fw = self._frameworks.get(task.framework_id)
+            if task.state.is_terminal:
+                out += self._remove_task(task)
+                continue
+            booked = state if fw is None else (
+                state if fw.info.partition_aware else TaskState.TASK_LOST)
+            if fw is None:
+                task.state = booked
+                out += self._remove_task(task)
+                continue
+            status = self._master_status(
+                fw, task.task_id, booked, agent_id=aid, reason=Reason.REASON_AGENT_REMOVED,
+                message=message, executor_id=task.executor_id,
+                unreachable_time=unreachable_time)
+            task.state = booked
+            task.unreachable_time = unreachable_time
+            task.statuses.append(status)
+            out += self._remove_task(task, unreachable=unreachable_time is not None)
+            out += self._forward(fw, status)
+        for fid, eid in sorted(agent.executors):
+            fw = self._frameworks.get(fid)
+            if fw is not None:
+                fw.executors.pop((aid, eid), None)
+        agent.executors.clear()
+        for oid in list(agent.offers):
+            out += self._remove_offer(oid, rescind=True)
+        del self._agents[aid]
+        if self._pids.get(agent.pid) == aid:
+            del self._pids[agent.pid]
+        self._count("master/slave_removals")
+        if unreachable_time is not None:
+            self._count("master/slave_unreachable_completed")
+        out.append(Log(level="warning", event="agent_removed",
+                       fields=(("agent_id", aid), ("reason", message))))
+        return out + self._tell_agent_lost(aid)
+
+    def _tell_agent_lost(self, aid: str) -> list[Any]:
+        out: list[Any] = []
+        for fid in sorted(self._frameworks):
+            out += self._send_fw(self._frameworks[fid], EventFailure(agent_id=aid))
+        return out
+
+    def _reregister_timeout_fired(self) -> list[Any]:
+        out: list[Any] = []
+        for aid in sorted(self._recovered_agents):
+            out += self._mark_unreachable(aid, "agent did not re-register after master failover")
+        return out
+
+    # ------------------------------------------------------------------ registry outcomes
+    def _registry_result(self, op_id: int, ok: bool, message: str) -> list[Any]:
+        pending = self._pending_ops.pop(op_id, None)
+        if pending is None:
+            return [Log(level="warning", event="unexpected_registry_result",
+                        fields=(("op_id", op_id),))]
+        if not ok:
+            return self._abdicate(f"registry operation {pending[0]} failed: {message}")
+        kind = pending[0]
+        if kind == "admit":
+            _, sender, info, version = pending
+            return self._admitted(sender, info, version)
+        if kind == "reachable":
+            _, sender, msg = pending
+            self._reregistering.pop(msg.agent_info.id, None)
+            return self._readmit(sender, msg)
+        if kind == "unreachable":
+            _, aid, when, why = pending
+            return self._drop_agent(aid, why, unreachable_time=when)
+        if kind == "remove":
+            _, aid, why = pending
+            return self._drop_agent(aid, why, unreachable_time=None)
+        raise AssertionError(f"unknown pending registry op {pending!r}")  # pragma: no cover
+
+    def _abdicate(self, reason: str) -> list[Any]:
+        streams = sorted(self._streams)
+        self._reset()
+        return [Log(level="critical", event="master_abdicates", fields=(("reason", reason),)),
+                *[Close(peer=s) for s in streams], Abdicate(reason=reason)]

@@ -1,0 +1,147 @@
+"""The master's registry: the durable record of which agents exist (Mesos's `Registry`).
+
+A `RegistryState` is a versioned, immutable value. Every backend (the shell's `memory`,
+`local` and `zk` registries, the simulator's ZooKeeper model) keeps one and changes it only
+through `apply(state, op, expected_version)`, a pure compare-and-set:
+
+- `expected_version` must equal `state.version`, else the write is *fenced* and `apply`
+  returns None (a deposed leader that still believes it leads cannot commit: OneLeaderWrites).
+- On success the result has `version == state.version + 1`, even when the operation changes
+  nothing (a re-admitted agent, an already-unreachable agent): the leader counts its writes,
+  so versions advance one per write it issues.
+
+Operations (the tuples a `RegistryWrite.op` carries; see core/effects.py):
+
+| op | meaning (Mesos registry operation) |
+| --- | --- |
+| `("admit", agent_info)` | AdmitSlave: a newly registered agent (agent_info.id set) |
+| `("unreachable", agent_id, time)` | MarkSlaveUnreachable: leaves `admitted`, enters `unreachable` |
+| `("reachable", agent_info)` | MarkSlaveReachable: leaves `unreachable`, (re-)enters `admitted` |
+| `("gone", agent_id, time)` | MarkSlaveGone: leaves `admitted`/`unreachable`, enters `gone` |
+| `("remove", agent_id)` | RemoveSlave: the agent unregistered (shut down cleanly) |
+| `("prune", agent_ids)` | PruneUnreachable: forget these ids from `unreachable` and `gone` (GC) |
+
+Note `reachable` carries the whole AgentInfo (not only the id, as the RegistryWrite docstring
+abbreviates it): the registry must know the re-admitted agent's info for the next failover.
+
+A malformed op is a caller bug (the master builds these ops itself): `ValueError`.
+Entries are kept sorted by agent id so that equal registries are equal values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from mesotron.core.values import AgentInfo
+
+frozen = attrs.frozen(kw_only=True, slots=True)
+
+OP_KINDS = ("admit", "unreachable", "reachable", "gone", "remove", "prune")
+
+
+@frozen
+class RegistryState:
+    """Invariant: an agent id appears in at most one of admitted / unreachable / gone."""
+
+    version: int = 0
+    admitted: tuple[AgentInfo, ...] = ()
+    unreachable: tuple[tuple[str, float], ...] = ()  # (agent_id, unreachable since)
+    gone: tuple[tuple[str, float], ...] = ()  # (agent_id, marked gone at)
+
+    def admitted_ids(self) -> frozenset[str]:
+        return frozenset(a.id for a in self.admitted if a.id is not None)
+
+    def unreachable_ids(self) -> frozenset[str]:
+        return frozenset(a for a, _ in self.unreachable)
+
+    def gone_ids(self) -> frozenset[str]:
+        return frozenset(a for a, _ in self.gone)
+
+    def describe(self) -> str:
+        lines = [f"registry version {self.version}"]
+        lines += [f"  admitted {a.id} {a.hostname}" for a in self.admitted]
+        lines += [f"  unreachable {a} since {t:g}" for a, t in self.unreachable]
+        lines += [f"  gone {a} at {t:g}" for a, t in self.gone]
+        return "\n".join(lines)
+
+
+def _agent_info(op: tuple[Any, ...]) -> AgentInfo:
+    if len(op) != 2 or not isinstance(op[1], AgentInfo) or not op[1].id:
+        raise ValueError(f"registry op {op!r}: expected ({op[0]!r}, AgentInfo with id)")
+    return op[1]
+
+
+def _id_time(op: tuple[Any, ...]) -> tuple[str, float]:
+    if len(op) != 3 or not isinstance(op[1], str) or not op[1] or not isinstance(
+        op[2], (int, float)
+    ):
+        raise ValueError(f"registry op {op!r}: expected ({op[0]!r}, agent_id, time)")
+    return op[1], float(op[2])
+
+
+def _without(entries: tuple[Any, ...], agent_id: str) -> list[Any]:
+    return [e for e in entries if (e.id if isinstance(e, AgentInfo) else e[0]) != agent_id]
+
+
+def _sorted_infos(infos: list[AgentInfo]) -> tuple[AgentInfo, ...]:
+    return tuple(sorted(infos, key=lambda a: a.id or ""))
+
+
+def _sorted_pairs(pairs: list[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    return tuple(sorted(pairs))
+
+
+def validate_op(op: tuple[Any, ...]) -> None:
+    """Raise ValueError unless `op` is one of the documented operation tuples."""
+    if not isinstance(op, tuple) or not op or op[0] not in OP_KINDS:
+        raise ValueError(f"unknown registry op {op!r}")
+    kind = op[0]
+    if kind in ("admit", "reachable"):
+        _agent_info(op)
+    elif kind in ("unreachable", "gone"):
+        _id_time(op)
+    elif kind == "remove":
+        if len(op) != 2 or not isinstance(op[1], str) or not op[1]:
+            raise ValueError(f"registry op {op!r}: expected ('remove', agent_id)")
+    elif kind == "prune" and (len(op) != 2 or not isinstance(op[1], tuple) or not all(
+        isinstance(x, str) for x in op[1]
+    )):
+        raise ValueError(f"registry op {op!r}: expected ('prune', (agent_id, ...))")
+
+
+def apply(state: RegistryState, op: tuple[Any, ...], expected_version: int) -> RegistryState | None:
+    """Compare-and-set: the new state, or None when `expected_version` is stale (fenced)."""
+    validate_op(op)
+    if expected_version != state.version:
+        return None
+    kind = op[0]
+    admitted = list(state.admitted)
+    unreachable = list(state.unreachable)
+    gone = list(state.gone)
+    if kind in ("admit", "reachable"):
+        info = _agent_info(op)
+        admitted = _without(state.admitted, info.id or "") + [info]
+        unreachable = _without(state.unreachable, info.id or "")
+        gone = _without(state.gone, info.id or "")
+    elif kind == "unreachable":
+        agent_id, t = _id_time(op)
+        admitted = _without(state.admitted, agent_id)
+        unreachable = _without(state.unreachable, agent_id) + [(agent_id, t)]
+    elif kind == "gone":
+        agent_id, t = _id_time(op)
+        admitted = _without(state.admitted, agent_id)
+        unreachable = _without(state.unreachable, agent_id)
+        gone = _without(state.gone, agent_id) + [(agent_id, t)]
+    elif kind == "remove":
+        admitted = _without(state.admitted, op[1])
+    elif kind == "prune":
+        drop = set(op[1])
+        unreachable = [e for e in unreachable if e[0] not in drop]
+        gone = [e for e in gone if e[0] not in drop]
+    return RegistryState(
+        version=state.version + 1,
+        admitted=_sorted_infos(admitted),
+        unreachable=_sorted_pairs(unreachable),
+        gone=_sorted_pairs(gone),
+    )

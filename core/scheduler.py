@@ -29,7 +29,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-
 from mesotron.core.effects import (
     CancelTimer,
     Close,

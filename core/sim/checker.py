@@ -1,0 +1,392 @@
+"""The simulator's checker: observes the world, keeps the history the invariant catalog
+needs, and evaluates the catalog incrementally.
+
+Every property is evaluated with the SAME functions as everywhere else
+(core/invariants.py), on a `ClusterSnapshot` restricted to what the event could have
+changed (the tasks, agents and commits it touched): an event that only moved a heartbeat
+re-checks nothing; an update the agent accepted re-checks that task's stream. The full
+snapshot (`snapshot()`) is built at quiescence and for reports.
+
+What is observed, and where:
+- produced: an update counts as accepted by the agent once the Persist of its record is
+  durable (the world syncs before carrying out the next effect) or once the agent sends the
+  executor its acknowledgement, whichever comes first;
+- pending: the uuids the agent still holds: its status-update manager in memory, or the
+  update log on its disk while it is down;
+- seen / acked: what each scheduler driver received and acknowledged;
+- transitions: the states of each task's stream in order, with their producer;
+- launches: task processes the executors started;
+- registry commits (with whether the writer held the latest fence), recovery kills,
+  allocation decisions (the allocator's explain mode), the master's ledger per agent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mesotron.core import invariants as inv
+from mesotron.core.effects import Received, Send
+from mesotron.core.invariants import AgentLedger, ClusterSnapshot
+from mesotron.core.messages import (
+    AgentRegistered,
+    AgentReregistered,
+    CallAcknowledge,
+    EventOffers,
+    EventUpdate,
+    ExecutorSubscribe,
+    ExecutorUpdate,
+    RunTask,
+    RunTaskGroup,
+    ShutdownAgent,
+    ShutdownFramework,
+)
+from mesotron.core.status_updates import AckRecord, UpdateRecord
+from mesotron.core.values import Source, TaskState
+
+PRODUCER = {Source.SOURCE_EXECUTOR: "executor", Source.SOURCE_AGENT: "agent",
+            Source.SOURCE_MASTER: "master", None: "agent"}
+STAGING = TaskState.TASK_STAGING
+
+
+class Violation(Exception):
+    def __init__(self, name: str, message: str, time: float, event: int) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+        self.time = time
+        self.event = event
+
+
+class Checker:
+    """Observer of a World (see world.py for the hooks). Raises `Violation` at the first
+    violated property when `fail_fast`, else collects them."""
+
+    def __init__(self, *, fail_fast: bool = True, drf: bool = True) -> None:
+        self.fail_fast = fail_fast
+        self.drf = drf
+        self.dirty = False
+        self.checks = 0
+        self.violations: list[Violation] = []
+        self.produced: dict[tuple[str, str], list[tuple[bytes, TaskState]]] = {}
+        self.produced_set: dict[tuple[str, str], set[bytes]] = {}
+        self.seen: dict[tuple[str, str], list[tuple[bytes, TaskState]]] = {}
+        self.acked: dict[tuple[str, str], set[bytes]] = {}
+        self.unacked: dict[tuple[str, str], set[bytes]] = {}
+        self.abandoned: set[tuple[str, str]] = set()
+        self.transitions: dict[tuple[str, str], list[tuple[TaskState, str]]] = {}
+        self.launches: dict[tuple[str, str], list[str]] = {}
+        self.registry_commits: list[tuple[str, bool]] = []
+        self.recovery_kills: list[tuple[str, str, bool]] = []
+        self.decisions = 0
+        self.key_agent: dict[tuple[str, str], str] = {}  # task -> agent node holding it
+        self.agent_keys: dict[str, set[tuple[str, str]]] = {}
+        self.unsynced: dict[str, list[tuple[tuple[str, str], bytes, TaskState, str]]] = {}
+        self.exec_updates: dict[bytes, tuple[tuple[str, str], TaskState]] = {}
+        self.launched_tasks = 0
+        self.finished_tasks = 0
+        self.lost_tasks = 0
+        self.terminal_seen: dict[tuple[str, str], TaskState] = {}
+        self._ledger_agents: set[str] = set()
+        self._keys_to_check: set[tuple[str, str]] = set()
+        self.world: Any = None
+
+    # ================================================================== reporting
+    def fail(self, world: Any, messages: list[str]) -> None:
+        for m in messages:
+            name = m.split(":", 1)[0]
+            v = Violation(name, m.split(":", 1)[1].strip(), world.now, world.events)
+            self.violations.append(v)
+            if self.fail_fast:
+                raise v
+
+    def run(self, world: Any, fn: Any, snap: ClusterSnapshot) -> None:
+        self.checks += 1
+        out = fn(snap)
+        if out:
+            self.fail(world, out)
+
+    # ================================================================== hooks
+    def on_master_start(self, world: Any, n: Any) -> None:
+        pass
+
+    def on_agent_start(self, world: Any, n: Any, rec: Any) -> None:
+        if n.mode == "cleanup":
+            # cleanup mode: executors are killed and the agent starts afresh; its
+            # unacknowledged updates go with it (Mesos --recover=cleanup)
+            self.abandoned.update(self.agent_keys.get(n.name, ()))
+        self.dirty = True
+        self._keys_to_check.update(self.agent_keys.get(n.name, ()))
+
+    def on_agent_crash(self, world: Any, n: Any, stopped: bool) -> None:
+        # unsynced records that survived the crash are durable now: they were accepted
+        logs = n.disk.logs
+        for key, uuid, state, producer in self.unsynced.pop(n.name, []):
+            log = logs.get(("updates", key[0], key[1]), ())
+            if any(type(r) is UpdateRecord and r.update.uuid == uuid for r in log):
+                self.produce(world, n, key, uuid, state, producer)
+        if stopped:
+            self.abandoned.update(self.agent_keys.get(n.name, ()))
+        self._keys_to_check.update(self.agent_keys.get(n.name, ()))
+        self.dirty = True
+
+    def on_persist(self, world: Any, n: Any, e: Any) -> None:
+        rec = e.record
+        if e.append and type(rec) is UpdateRecord:
+            u = rec.update
+            key = (u.framework_id, u.status.task_id)
+            if u.uuid not in self.produced_set.get(key, ()):
+                self.unsynced.setdefault(n.name, []).append(
+                    (key, u.uuid, u.status.state, PRODUCER.get(u.status.source, "agent")))
+
+    def on_sync(self, world: Any, n: Any) -> None:
+        pend = self.unsynced.pop(n.name, None)
+        if pend:
+            for key, uuid, state, producer in pend:
+                self.produce(world, n, key, uuid, state, producer)
+
+    def on_executor_ack(self, world: Any, n: Any, x: Any, msg: Any) -> None:
+        key = (x.framework_id, msg.task_id)
+        if msg.uuid in self.produced_set.get(key, ()):
+            return
+        known = self.exec_updates.get(msg.uuid)
+        if known is not None:
+            self.produce(world, n, key, msg.uuid, known[1], "executor")
+
+    def on_task_start(self, world: Any, x: Any, task_id: str) -> None:
+        key = (x.framework_id, task_id)
+        agents = self.launches.setdefault(key, [])
+        agents.append(x.agent.name)
+        self.launched_tasks += 1
+        if len(agents) > 1:
+            self.run(world, inv.SingleLaunch,
+                     ClusterSnapshot(launches={key: tuple(agents)}))
+
+    def on_registry_commit(self, writer: str, was_leader: bool) -> None:
+        self.registry_commits.append((writer, was_leader))
+        if not was_leader:
+            self.run(self.world, inv.OneLeaderWrites,
+                     ClusterSnapshot(registry_commits=((writer, was_leader),)))
+
+    def on_recovery_kill(self, world: Any, n: Any, cid: str, alive: bool) -> None:
+        self.recovery_kills.append((n.name, cid, alive))
+        self.run(world, inv.RecoveryKeepsTasks,
+                 ClusterSnapshot(recovery_kills=((n.name, cid, alive),)))
+
+    def on_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        kind = node.kind
+        if kind == "master":
+            self.on_master_step(world, node, inp, effects)
+        elif kind == "agent":
+            if type(inp) is Received:
+                msg = inp.message
+                t = type(msg)
+                if t is ExecutorUpdate:
+                    st = msg.status
+                    if st.uuid is not None:
+                        self.exec_updates[st.uuid] = ((msg.framework_id, st.task_id), st.state)
+                elif t is ExecutorSubscribe:
+                    x = world.executor_by_name(inp.sender)
+                    if x is not None:
+                        node.resubscribed.add(x.container)
+                elif t is AgentRegistered or t is AgentReregistered:
+                    node.recovering = False
+                elif t is ShutdownFramework:
+                    fw = msg.framework_id
+                    self.abandoned.update(k for k in self.agent_keys.get(node.name, ())
+                                          if k[0] == fw)
+                elif t is ShutdownAgent:
+                    self.abandoned.update(self.agent_keys.get(node.name, ()))
+                else:
+                    name = t.__name__
+                    if name == "StatusUpdateAcknowledgement":
+                        key = (msg.framework_id, msg.task_id)
+                        self._keys_to_check.add(key)
+                        self.dirty = True
+
+    def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        agents: set[str] | None = None
+        for e in effects:
+            if type(e) is Send:
+                m = e.message
+                t = type(m)
+                if t is EventOffers:
+                    if agents is None:
+                        agents = set()
+                    for o in m.offers:
+                        agents.add(o.agent_id)
+                elif t is RunTask or t is RunTaskGroup:
+                    if agents is None:
+                        agents = set()
+                    aid = m.task.agent_id if t is RunTask else m.tasks[0].agent_id
+                    agents.add(aid)
+        if agents:
+            self._ledger_agents.update(agents)
+            self.dirty = True
+            if self.drf:
+                decisions = getattr(node.machine.allocator, "last_cycle_decisions", None)
+                if decisions:
+                    self.decisions += len(decisions)
+                    self.run(world, inv.DrfOrder, ClusterSnapshot(allocations=tuple(decisions)))
+                    node.machine.allocator.last_cycle_decisions = []
+
+    def on_scheduler_input(self, world: Any, s: Any, inp: Any) -> None:
+        pass
+
+    def on_app_event(self, world: Any, s: Any, ev: Any) -> None:
+        if type(ev) is not EventUpdate:
+            return
+        st = ev.status
+        fw = s.app.framework_id or s.machine.framework_id
+        key = (fw, st.task_id)
+        if st.state.is_terminal and key not in self.terminal_seen:
+            self.terminal_seen[key] = st.state
+            if st.state is TaskState.TASK_FINISHED:
+                self.finished_tasks += 1
+            elif st.state in (TaskState.TASK_LOST, TaskState.TASK_GONE,
+                              TaskState.TASK_DROPPED):
+                self.lost_tasks += 1
+        if st.uuid is None:
+            return
+        seen = self.seen.setdefault(key, [])
+        seen.append((st.uuid, st.state))
+        self.run(world, inv.UpdatesInOrder, ClusterSnapshot(
+            seen={key: tuple(seen)}, produced={key: tuple(self.produced.get(key, ()))}))
+
+    def on_call(self, world: Any, s: Any, call: Any) -> None:
+        c = call.call
+        if type(c) is CallAcknowledge:
+            key = (call.framework_id, c.task_id)
+            self.acked.setdefault(key, set()).add(c.uuid)
+            un = self.unacked.get(key)
+            if un:
+                un.discard(c.uuid)
+
+    # ================================================================== produced updates
+    def produce(self, world: Any, n: Any, key: tuple[str, str], uuid: bytes,
+                state: TaskState, producer: str) -> None:
+        ps = self.produced_set.setdefault(key, set())
+        if uuid in ps:
+            return
+        ps.add(uuid)
+        self.produced.setdefault(key, []).append((uuid, state))
+        if uuid not in self.acked.get(key, ()):
+            self.unacked.setdefault(key, set()).add(uuid)
+        self.key_agent[key] = n.name
+        self.agent_keys.setdefault(n.name, set()).add(key)
+        tr = self.transitions.get(key)
+        if tr is None:
+            tr = self.transitions[key] = [(STAGING, "agent")]
+        last = tr[-1][0]
+        if state is not last and not (last.is_terminal and state.is_terminal):
+            tr.append((state, producer))
+            self.run(world, inv.LegalTaskTransitions,
+                     ClusterSnapshot(transitions={key: tuple(tr)}))
+        self._keys_to_check.add(key)
+        self.dirty = True
+
+    # ================================================================== incremental checks
+    def after_event(self, world: Any) -> None:
+        self.dirty = False
+        if self._keys_to_check:
+            keys = self._keys_to_check
+            self._keys_to_check = set()
+            for key in sorted(keys):
+                if self.unacked.get(key) and key not in self.abandoned:
+                    self.check_lost(world, key)
+        if self._ledger_agents:
+            ids = self._ledger_agents
+            self._ledger_agents = set()
+            m = world.live_leader()
+            if m is not None:
+                ledgers = tuple(self.ledger(m, aid) for aid in sorted(ids))
+                snap = ClusterSnapshot(agents=tuple(x for x in ledgers if x is not None))
+                self.run(world, inv.NoOvercommit, snap)
+                self.run(world, inv.OfferExclusive, snap)
+
+    def ledger(self, m: Any, agent_id: str) -> AgentLedger | None:
+        a = m.machine._agents.get(agent_id)  # one agent's view (the public `agents` builds all)
+        if a is None:
+            return None
+        view = m.machine._agent_view(a)
+        return AgentLedger(agent_id=agent_id, total=view.total, offered=view.offered,
+                           used=view.used)
+
+    def pending(self, world: Any, key: tuple[str, str]) -> tuple[bytes, ...]:
+        name = self.key_agent.get(key)
+        if name is None:
+            return ()
+        n = world.nodes[name]
+        if n.alive and n.machine is not None:
+            stream = n.machine.sum.streams.get(key)
+            return tuple(u.uuid for u in stream.pending) if stream is not None else ()
+        out: list[bytes] = []
+        for r in n.disk.logs.get(("updates", key[0], key[1]), ()):
+            t = type(r)
+            if t is UpdateRecord:
+                out.append(r.update.uuid)
+            elif t is AckRecord and r.uuid in out:
+                out.remove(r.uuid)
+        return tuple(out)
+
+    def check_lost(self, world: Any, key: tuple[str, str]) -> None:
+        produced = self.produced[key]
+        acked = self.acked.get(key, set())
+        pending = self.pending(world, key)
+        snap = ClusterSnapshot(
+            produced={key: tuple(produced)},
+            acked=frozenset((key[0], key[1], u) for u in acked),
+            pending={key: pending})
+        self.checks += 1
+        out = inv.NoLostAckedWork(snap)
+        if out:
+            # Mesos drops the updates queued behind a terminal update once that terminal
+            # update is acknowledged (the stream closes): not a loss.
+            closed = any(st.is_terminal and u in acked for u, st in produced)
+            if closed:
+                self.abandoned.add(key)
+                return
+            self.fail(world, out)
+
+    # ================================================================== full snapshot
+    def snapshot(self, world: Any) -> ClusterSnapshot:
+        m = world.live_leader()
+        agents: tuple[AgentLedger, ...] = ()
+        if m is not None:
+            agents = m.machine.agent_ledgers()
+        pending = {k: self.pending(world, k) for k in self.produced}
+        acked = frozenset((k[0], k[1], u) for k, us in self.acked.items() for u in us)
+        return ClusterSnapshot(
+            agents=agents,
+            produced={k: tuple(v) for k, v in self.produced.items()},
+            seen={k: tuple(v) for k, v in self.seen.items()},
+            acked=acked,
+            pending=pending,
+            abandoned=frozenset(self.abandoned),
+            transitions={k: tuple(v) for k, v in self.transitions.items()},
+            launches={k: tuple(v) for k, v in self.launches.items()},
+            registry_commits=tuple(self.registry_commits),
+            recovery_kills=tuple(self.recovery_kills),
+        )
+
+    # ================================================================== total queue
+    def total_queue(self, acking: frozenset[str]) -> dict[str, list[str]]:
+        """Jepsen's total-queue check of status updates, per task: produced (enqueued by
+        agents) vs seen (dequeued by schedulers)."""
+        lost, dup, unexpected, order = [], [], [], []
+        for key, produced in sorted(self.produced.items()):
+            seen = self.seen.get(key, [])
+            seen_u = [u for u, _ in seen]
+            prod_u = [u for u, _ in produced]
+            if key not in self.abandoned and key[0] in acking:
+                lost += [f"{key[1]} {st.name}" for u, st in produced if u not in seen_u]
+            extra = len(seen_u) - len(set(seen_u))
+            if extra:
+                dup.append(f"{key[1]} x{extra}")
+            distinct = list(dict.fromkeys(seen_u))
+            if distinct != prod_u[: len(distinct)] and all(u in prod_u for u in distinct):
+                order.append(key[1])
+        for key, seen in sorted(self.seen.items()):
+            ps = self.produced_set.get(key, set())
+            unexpected += [f"{key[1]} {st.name}" for u, st in seen if u not in ps]
+        return {"lost": lost, "duplicated": dup, "unexpected": unexpected,
+                "out_of_order": order}

@@ -1,0 +1,57 @@
+"""Simulation configuration: everything a run depends on besides the code (a run is a pure
+function of its `SimConfig`)."""
+
+from __future__ import annotations
+
+import attrs
+
+FAULT_KINDS = ("net", "crash", "disk", "zk")
+
+
+def _faults(value: object) -> frozenset[str]:
+    if isinstance(value, str):
+        if value == "all":
+            return frozenset(FAULT_KINDS)
+        if value in ("none", ""):
+            return frozenset()
+        value = value.split(",")
+    out = frozenset(str(v) for v in value)  # type: ignore[union-attr]
+    bad = out - set(FAULT_KINDS)
+    if bad:
+        raise ValueError(f"unknown fault kinds {sorted(bad)} (use none|net|crash|disk|zk|all)")
+    return out
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class SimConfig:
+    seed: int = 0
+    events: int = 20_000  # events of the faulty phase (quiescence adds more)
+    agents: int = 5
+    frameworks: int = 3
+    masters: int = 3
+    faults: frozenset[str] = attrs.field(default=frozenset(FAULT_KINDS), converter=_faults)
+    # mean virtual seconds between two faults (when any fault kind is enabled)
+    fault_interval: float = 20.0
+    # virtual seconds of calm after the faulty phase before the liveness checks
+    quiesce: float = 1500.0
+    agent_resources: str = "cpus:4;mem:4096;disk:8192;ports:[31000-32000]"
+    kinds: tuple[str, ...] = ("batch", "service", "gang", "adversarial")
+    check: bool = True
+    liveness: bool = True
+    timeline: bool = False
+    trace: bool = False
+    # an explicit fault schedule ((time, fault), ...) replaces the generated one (replay,
+    # shrinking); None: generated from the seed
+    schedule: tuple[tuple[float, tuple], ...] | None = None
+
+    def describe(self) -> str:
+        faults = ",".join(sorted(self.faults)) or "none"
+        return (f"seed={self.seed} events={self.events} agents={self.agents} "
+                f"frameworks={self.frameworks} masters={self.masters} faults={faults}")
+
+    def command(self) -> str:
+        faults = ",".join(sorted(self.faults)) or "none"
+        if self.faults == frozenset(FAULT_KINDS):
+            faults = "all"
+        return (f"mesotron sim --seed {self.seed} --events {self.events} --agents {self.agents}"
+                f" --frameworks {self.frameworks} --faults {faults}")

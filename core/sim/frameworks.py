@@ -1,0 +1,347 @@
+"""Scripted frameworks: the applications that sit on a `SchedulerDriver` in the simulator.
+
+Each app receives the driver's `Notify` events and answers with actions:
+`("call", call)` (performed through the driver), `("timer", delay, tag)` (an app timer),
+`("note", text)` (a line for the timeline, e.g. why it declined).
+
+- `batch`: runs N tasks to completion (a failed/lost task is re-run under a new id), then
+  suppresses its offers.
+- `service`: keeps K tasks running, relaunching on any terminal state.
+- `gang`: needs M tasks at once: launches all M from one batch of offers or declines them
+  all ("gang needs M"); runs R rounds.
+- `adversarial`: hoards offers, acknowledges late or never, kills at random, reconciles
+  constantly.
+
+Apps keep their state across scheduler failovers (a real framework persists it), so a new
+driver subscribes with the same framework id and reconciles. Every random choice comes from
+the world's seeded RNG.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from mesotron.core.messages import (
+    CallAccept,
+    CallAcknowledge,
+    CallDecline,
+    CallKill,
+    CallReconcile,
+    CallRevive,
+    CallSuppress,
+    EventOffers,
+    EventRescind,
+    EventSubscribed,
+    EventUpdate,
+    OpLaunch,
+)
+from mesotron.core.resources import Resources
+from mesotron.core.values import CommandInfo, Filters, TaskInfo, TaskState
+
+KINDS = ("batch", "service", "gang", "adversarial")
+ROLES = {"batch": "analytics", "service": "web", "gang": "ml", "adversarial": "chaos"}
+TASK_RESOURCES = {
+    "batch": "cpus:1;mem:128",  # cpu-heavy
+    "service": "cpus:0.25;mem:512",  # memory-heavy
+    "gang": "cpus:0.5;mem:256",
+    "adversarial": "cpus:0.25;mem:64",
+}
+
+Action = tuple[Any, ...]
+
+
+class App:
+    kind = "app"
+
+    def __init__(self, name: str, rng: random.Random, *, role: str | None = None) -> None:
+        self.name = name
+        self.rng = rng
+        self.role = role or ROLES[self.kind]
+        self.need = Resources.parse(TASK_RESOURCES[self.kind]).allocate(self.role)
+        self.framework_id: str | None = None
+        self.running: dict[str, float] = {}  # task id -> last news time
+        self.launched = 0
+        self.finished = 0
+        self.failed = 0
+        self.next_task = 0
+        self.suppressed = False
+        self.subscribed = False
+        self.offers_received = 0
+        self.acks = True  # acknowledges its updates (liveness: EventuallyAcked applies)
+        self.last_state: dict[str, TaskState] = {}
+
+    # ------------------------------------------------------------------ policy hooks
+    def wanted(self) -> int:
+        """How many more tasks it would launch now."""
+        return 0
+
+    def duration(self) -> tuple[float, int]:
+        return (self.rng.uniform(2.0, 40.0), 0 if self.rng.random() < 0.85 else 1)
+
+    def hungry(self) -> bool:
+        return self.wanted() > 0 and not self.suppressed
+
+    # ------------------------------------------------------------------ events
+    def on_event(self, now: float, event: Any) -> list[Action]:
+        t = type(event)
+        if t is EventOffers:
+            self.offers_received += 1
+            return self.on_offers(now, event.offers)
+        if t is EventUpdate:
+            return self.on_update(now, event.status)
+        if t is EventSubscribed:
+            self.framework_id = event.framework_id
+            self.subscribed = True
+            out: list[Action] = [("timer", 30.0, "reconcile")]
+            if self.suppressed:
+                out.append(("call", CallSuppress(roles=(self.role,))))
+            return out
+        if t is EventRescind:
+            return []
+        if type(event).__name__ == "SchedulerDisconnected":
+            self.subscribed = False
+        return []
+
+    def on_timer(self, now: float, tag: str) -> list[Action]:
+        if tag == "reconcile":
+            # explicit reconciliation of tasks without news for a while (lost launches)
+            stale = sorted(t for t, seen in self.running.items() if now - seen > 60.0)
+            out: list[Action] = [("timer", 30.0, "reconcile")]
+            if stale and self.subscribed:
+                out.append(("call", CallReconcile(tasks=tuple((t, None) for t in stale[:20]))))
+            return out
+        return []
+
+    def on_update(self, now: float, status: Any) -> list[Action]:
+        tid = status.task_id
+        self.last_state[tid] = status.state
+        if tid in self.running:
+            if status.state.is_terminal:
+                del self.running[tid]
+                if status.state is TaskState.TASK_FINISHED:
+                    self.finished += 1
+                else:
+                    self.failed += 1
+                return self.after_terminal(now)
+            self.running[tid] = now
+        return []
+
+    def after_terminal(self, now: float) -> list[Action]:
+        if self.suppressed and self.wanted() > 0:
+            self.suppressed = False
+            return [("call", CallRevive(roles=(self.role,)))]
+        return []
+
+    # ------------------------------------------------------------------ offers
+    def new_task(self, now: float, agent_id: str) -> TaskInfo:
+        self.next_task += 1
+        tid = f"{self.name}.t{self.next_task}"
+        d, code = self.duration()
+        self.running[tid] = now
+        self.launched += 1
+        return TaskInfo(name=tid, task_id=tid, agent_id=agent_id, resources=self.need,
+                        command=CommandInfo(value=f"sleep {d:.1f} && exit {code}"))
+
+    def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
+        out: list[Action] = []
+        want = self.wanted()
+        for offer in offers:
+            avail = offer.resources
+            tasks = []
+            while want > 0 and avail.contains(self.need):
+                tasks.append(self.new_task(now, offer.agent_id))
+                avail = avail - self.need
+                want -= 1
+            if tasks:
+                out.append(("call", CallAccept(offer_ids=(offer.id,),
+                                               operations=(OpLaunch(task_infos=tuple(tasks)),),
+                                               filters=Filters(refuse_seconds=5.0))))
+                out.append(("note", f"launches {len(tasks)} on {offer.agent_id}"))
+            else:
+                refuse = self.rng.choice((1.0, 5.0, 30.0))
+                out.append(("call", CallDecline(offer_ids=(offer.id,),
+                                                filters=Filters(refuse_seconds=refuse))))
+                out.append(("note", f"declines {offer.id} for {refuse:g}s: "
+                                    f"{self.decline_reason(offer)}"))
+        if self.wanted() == 0 and not self.running and self.done() and not self.suppressed:
+            self.suppressed = True
+            out.append(("call", CallSuppress(roles=(self.role,))))
+            out.append(("note", "is done: suppresses offers"))
+        return out
+
+    def decline_reason(self, offer: Any) -> str:
+        if self.wanted() == 0:
+            return "no demand"
+        return f"offer too small for {self.need.unallocate()}"
+
+    def done(self) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return (f"{self.kind} {self.name} fw={self.framework_id} running={len(self.running)} "
+                f"launched={self.launched} finished={self.finished} failed={self.failed}")
+
+
+class Batch(App):
+    kind = "batch"
+
+    def __init__(self, name: str, rng: random.Random, **kw: Any) -> None:
+        super().__init__(name, rng, **kw)
+        self.total = rng.randint(20, 80)
+        self.width = rng.randint(4, 16)
+
+    def wanted(self) -> int:
+        left = self.total - self.finished - len(self.running)
+        return max(0, min(left, self.width - len(self.running)))
+
+    def done(self) -> bool:
+        return self.finished >= self.total
+
+
+class Service(App):
+    kind = "service"
+
+    def __init__(self, name: str, rng: random.Random, **kw: Any) -> None:
+        super().__init__(name, rng, **kw)
+        self.k = rng.randint(3, 8)
+
+    def duration(self) -> tuple[float, int]:
+        # long-running instances that sometimes crash
+        return (self.rng.uniform(60.0, 600.0), 1)
+
+    def wanted(self) -> int:
+        return max(0, self.k - len(self.running))
+
+
+class Gang(App):
+    kind = "gang"
+
+    def __init__(self, name: str, rng: random.Random, **kw: Any) -> None:
+        super().__init__(name, rng, **kw)
+        self.m = rng.randint(3, 6)
+        self.rounds = rng.randint(2, 6)
+        self.round = 0
+
+    def wanted(self) -> int:
+        if self.running or self.round >= self.rounds:
+            return 0
+        return self.m
+
+    def done(self) -> bool:
+        return self.round >= self.rounds
+
+    def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
+        want = self.wanted()
+        fits: list[tuple[Any, int]] = []
+        total = 0
+        for offer in offers:
+            n, avail = 0, offer.resources
+            while avail.contains(self.need) and total + n < want:
+                avail = avail - self.need
+                n += 1
+            fits.append((offer, n))
+            total += n
+        out: list[Action] = []
+        if want > 0 and total >= want:
+            self.round += 1
+            for offer, n in fits:
+                if n == 0:
+                    out.append(("call", CallDecline(offer_ids=(offer.id,),
+                                                    filters=Filters(refuse_seconds=1.0))))
+                    continue
+                tasks = tuple(self.new_task(now, offer.agent_id) for _ in range(n))
+                out.append(("call", CallAccept(offer_ids=(offer.id,),
+                                               operations=(OpLaunch(task_infos=tasks),),
+                                               filters=Filters(refuse_seconds=5.0))))
+            out.append(("note", f"gang round {self.round}: launches {want} tasks at once"))
+            return out
+        for offer in offers:
+            out.append(("call", CallDecline(offer_ids=(offer.id,),
+                                            filters=Filters(refuse_seconds=2.0))))
+        reason = (f"gang needs {want} at once, offers fit {total}" if want
+                  else "gang is waiting for its round to finish")
+        out.append(("note", f"declines {len(offers)} offers for 2s: {reason}"))
+        if self.done() and not self.running and not self.suppressed:
+            self.suppressed = True
+            out.append(("call", CallSuppress(roles=(self.role,))))
+        return out
+
+    def hungry(self) -> bool:
+        return False  # declines by design; EventuallyOffered does not apply
+
+
+class Adversarial(App):
+    kind = "adversarial"
+
+    def __init__(self, name: str, rng: random.Random, **kw: Any) -> None:
+        super().__init__(name, rng, **kw)
+        self.acks = False
+        self.hoard_p = rng.uniform(0.2, 0.6)
+
+    def wanted(self) -> int:
+        return max(0, 6 - len(self.running))
+
+    def hungry(self) -> bool:
+        return False
+
+    def on_event(self, now: float, event: Any) -> list[Action]:
+        out = super().on_event(now, event)
+        if type(event) is EventSubscribed:
+            out += [("timer", self.rng.uniform(1, 5), "chaos")]
+        return out
+
+    def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
+        if self.rng.random() < self.hoard_p:
+            out: list[Action] = [("note", f"hoards {len(offers)} offers")]
+            if self.rng.random() < 0.5:
+                ids = tuple(o.id for o in offers)
+                out.append(("timer", self.rng.uniform(10, 120), ("decline", ids)))
+            return out
+        return super().on_offers(now, offers)
+
+    def on_update(self, now: float, status: Any) -> list[Action]:
+        out = super().on_update(now, status)
+        if status.uuid is not None and status.agent_id:
+            r = self.rng.random()
+            ack = CallAcknowledge(agent_id=status.agent_id, task_id=status.task_id,
+                                  uuid=status.uuid)
+            if r < 0.5:
+                out.append(("call", ack))
+            elif r < 0.9:
+                out.append(("timer", self.rng.uniform(1, 90), ("ack", ack)))
+            # else: never acknowledged
+        return out
+
+    def on_timer(self, now: float, tag: Any) -> list[Action]:
+        if isinstance(tag, tuple):
+            if tag[0] == "ack":
+                return [("call", tag[1])] if self.subscribed else []
+            if tag[0] == "decline":
+                return [("call", CallDecline(offer_ids=tag[1], filters=Filters()))] \
+                    if self.subscribed else []
+        if tag == "chaos":
+            out: list[Action] = [("timer", self.rng.uniform(2, 10), "chaos")]
+            if not self.subscribed:
+                return out
+            r = self.rng.random()
+            if r < 0.3 and self.running:
+                victim = self.rng.choice(sorted(self.running))
+                out.append(("call", CallKill(task_id=victim)))
+                out.append(("note", f"kills {victim} at random"))
+            elif r < 0.8:
+                known = sorted(self.running)[:5]
+                ghost = f"{self.name}.ghost{self.rng.randint(0, 99)}"
+                out.append(("call", CallReconcile(tasks=tuple((t, None) for t in known)
+                                                  + ((ghost, None),))))
+            else:
+                out.append(("call", CallReconcile()))
+            return out
+        return super().on_timer(now, tag)
+
+
+APPS = {"batch": Batch, "service": Service, "gang": Gang, "adversarial": Adversarial}
+
+
+def make_app(kind: str, name: str, rng: random.Random) -> App:
+    return APPS[kind](name, rng)

@@ -1,0 +1,781 @@
+"""The virtual world: clock, event heap, network, ZooKeeper, registry, disks, processes.
+
+One `World` drives the REAL machines (core/master.py, core/agent.py, core/executor.py,
+core/scheduler.py) and interprets their effects exactly as io/ does, in list order, keeping
+the ordering rules of core/effects.py. Everything that happens is an entry of one heap
+ordered by (virtual time, sequence number): ties break by insertion order, so a run is a
+pure function of the seed and the configuration.
+
+An *event* (what `events` counts and what events/s measures) is one input handed to a
+machine or to the world itself: a delivered message, a fired timer, an HTTP response, a
+process exit, a ZooKeeper notification, a registry result, an application timer, or a
+fault. Messages that the network drops and timers that were cancelled are not events.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import re
+from typing import Any
+
+import attrs
+from mesotron.core import registry as registry_mod
+from mesotron.core.agent import Agent
+from mesotron.core.agent_types import (
+    AgentConfig,
+    ExecutorExited,
+    KillExecutor,
+    LaunchExecutor,
+    MasterDetected,
+    NoMasterDetected,
+    StopAgent,
+)
+from mesotron.core.agent_types import Start as AgentStart
+from mesotron.core.effects import (
+    CancelTimer,
+    Close,
+    Disconnected,
+    Persist,
+    Received,
+    RegistryResult,
+    RegistryWrite,
+    Respond,
+    Send,
+    SetTimer,
+    TimerFired,
+)
+from mesotron.core.executor import (
+    COMMAND_EXECUTOR_PROGRAM,
+    CommandExecutor,
+    CommandExecutorConfig,
+    ExitExecutor,
+    SignalTaskProcess,
+    StartTaskProcess,
+    TaskProcessExited,
+)
+from mesotron.core.executor import Start as ExecutorStart
+from mesotron.core.ids import IdSource
+from mesotron.core.master import Master
+from mesotron.core.master_core import Abdicate, LeadershipGained, MasterConfig
+from mesotron.core.messages import (
+    ExecutorAcknowledged,
+    ExecutorSubscribe,
+    ExecutorUpdate,
+    SchedulerCall,
+    ShutdownAgent,
+    ShutdownFramework,
+    StatusUpdateAcknowledgement,
+)
+from mesotron.core.registry import RegistryState
+from mesotron.core.resources import Resources
+from mesotron.core.scheduler import (
+    CallResponse,
+    Notify,
+    Perform,
+    SchedulerConfig,
+    SchedulerDriver,
+)
+from mesotron.core.scheduler import Start as SchedulerStart
+from mesotron.core.scheduler import Stop as SchedulerStop
+from mesotron.core.sim.config import SimConfig
+from mesotron.core.sim.disk import Disk
+from mesotron.core.sim.frameworks import App, make_app
+from mesotron.core.sim.zk import ZooKeeper
+from mesotron.core.values import AgentInfo, Capability, FrameworkInfo, MasterInfo
+
+# heap entry kinds
+MSG, TIMER, CALL, FN = 0, 1, 2, 3
+ZK_HOST = "zk"
+_SLEEP = re.compile(r"sleep ([0-9.]+) && exit ([0-9]+)")
+
+
+class Node:
+    __slots__ = ("alive", "host", "inc", "kind", "machine", "name", "peers", "timers")
+
+    def __init__(self, name: str, host: str, kind: str) -> None:
+        self.name = name
+        self.host = host
+        self.kind = kind
+        self.alive = False
+        self.inc = 0  # incarnation: bumps on every crash/restart
+        self.timers: dict[Any, int] = {}
+        self.peers: set[str] = set()
+        self.machine: Any = None
+
+
+class MasterNode(Node):
+    __slots__ = ("contending", "index", "info", "leader", "seen_version", "session")
+
+
+class AgentNode(Node):
+    __slots__ = (
+        "agent_id",
+        "detected",
+        "disk",
+        "index",
+        "mode",
+        "recovering",
+        "resubscribed",
+    )
+
+
+class ExecutorNode(Node):
+    __slots__ = ("agent", "container", "framework_id", "task_key", "task_proc")
+
+
+class SchedulerNode(Node):
+    __slots__ = ("app", "framework_id", "index", "streams")
+
+
+class World:
+    """See the module docstring. `observer` (a Checker) is told what happens."""
+
+    def __init__(self, config: SimConfig, observer: Any = None) -> None:
+        self.config = config
+        self.rng = random.Random(config.seed)
+        self.now = 0.0
+        self.heap: list[tuple] = []
+        self.seq = 0
+        self.events = 0
+        self.counts: dict[str, int] = {}
+        self.obs = observer
+        self.nodes: dict[str, Node] = {}
+        self.masters: list[MasterNode] = []
+        self.agents: list[AgentNode] = []
+        self.schedulers: list[SchedulerNode] = []
+        self.executors: dict[str, ExecutorNode] = {}  # container id -> node
+        self.streams: dict[str, tuple[str, str]] = {}  # stream id -> (scheduler, master)
+        self.requests: dict[str, tuple[str, str]] = {}  # request -> (scheduler, master)
+        self.link_epoch: dict[tuple[str, str], int] = {}
+        self.link_last: dict[tuple[str, str], float] = {}
+        self.blocked: set[tuple[str, str]] = set()  # directed host pairs
+        self.drop_p = 0.0
+        self.dup_p = 0.0
+        self.reorder_p = 0.0
+        self.zk = ZooKeeper(session_timeout=10.0)
+        self.leader: MasterNode | None = None  # the ZooKeeper leader
+        self.registry = RegistryState()
+        self.registry_holder: str | None = None  # master id holding the latest fence
+        self.timeline: list[tuple[float, str]] | None = [] if config.timeline else None
+        self.master_config = MasterConfig(offer_timeout=60.0)
+        self.quiescent = False
+        self.injector: Any = None
+        self.build()
+
+    # ================================================================== construction
+    def build(self) -> None:
+        cfg = self.config
+        for i in range(cfg.masters):
+            ip = f"10.0.0.{i + 1}"
+            n = MasterNode(f"master@{ip}:5050", f"master@{ip}:5050", "master")
+            n.index = i
+            n.info = None
+            n.session = 0
+            n.leader = False
+            n.seen_version = 0
+            n.contending = False
+            self.nodes[n.name] = n
+            self.masters.append(n)
+            self.start_master(n)
+        for i in range(cfg.agents):
+            ip = f"10.0.1.{i + 1}"
+            n = AgentNode(f"slave(1)@{ip}:5051", f"slave(1)@{ip}:5051", "agent")
+            n.index = i
+            n.disk = Disk()
+            n.detected = None
+            n.recovering = False
+            n.resubscribed = set()
+            n.mode = "reconnect"
+            n.agent_id = None
+            self.nodes[n.name] = n
+            self.agents.append(n)
+            self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (n, "reconnect"))
+        for j in range(cfg.frameworks):
+            kind = cfg.kinds[j % len(cfg.kinds)]
+            name = f"{kind}{j // len(cfg.kinds) + 1}"
+            n = SchedulerNode(name, name, "scheduler")
+            n.index = j
+            n.app = make_app(kind, name, self.rng)
+            n.streams = set()
+            n.framework_id = None
+            self.nodes[name] = n
+            self.schedulers.append(n)
+            self.at(self.rng.uniform(0.5, 3.0), FN, self.start_scheduler, (n,))
+
+    # ================================================================== the loop
+    def at(self, delay: float, kind: int, a: Any, b: Any = None, c: Any = None,
+           d: Any = None) -> None:
+        self.seq += 1
+        heapq.heappush(self.heap, (self.now + delay, self.seq, kind, a, b, c, d))
+
+    def run_until(self, *, events: int | None = None, until: float | None = None) -> None:
+        heap = self.heap
+        pop = heapq.heappop
+        limit = self.events + events if events is not None else None
+        obs = self.obs
+        while heap:
+            if limit is not None and self.events >= limit:
+                return
+            if until is not None and heap[0][0] > until:
+                self.now = until
+                return
+            t, _s, kind, a, b, c, d = pop(heap)
+            self.now = t
+            if kind == MSG:
+                node = self.nodes[a]
+                if not node.alive or node.inc != c:
+                    continue
+                if d is not None and self.link_epoch.get(d[0], 0) != d[1]:
+                    continue
+                self.events += 1
+                self.deliver(node, b)
+            elif kind == TIMER:
+                node = self.nodes[a]
+                if not node.alive or node.inc != d or node.timers.get(b) != c:
+                    continue
+                del node.timers[b]
+                self.events += 1
+                self.deliver(node, TimerFired(key=b))
+            elif kind == CALL:
+                self.events += 1
+                a(*b)
+            else:  # FN: world-internal bookkeeping, not an event
+                a(*b)
+            if obs is not None and obs.dirty:
+                obs.after_event(self)
+
+    def note(self, text: str) -> None:
+        if self.timeline is not None:
+            self.timeline.append((self.now, text))
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counts[name] = self.counts.get(name, 0) + n
+
+    # ================================================================== network
+    def link(self, a: str, b: str) -> tuple[str, str]:
+        return (a, b) if a < b else (b, a)
+
+    def send(self, src: Node, dst_name: str, inp: Any, *, local: bool = False) -> None:
+        """Carry `inp` (the input the destination will get) from src to dst over the net."""
+        dst = self.nodes.get(dst_name)
+        if dst is None or not dst.alive:
+            return
+        rng = self.rng
+        if not local:
+            if (src.host, dst.host) in self.blocked:
+                return
+            if self.drop_p and rng.random() < self.drop_p:
+                self.count("messages_dropped")
+                return
+        key = self.link(src.name, dst.name)
+        src.peers.add(dst.name)
+        dst.peers.add(src.name)
+        lat = (0.0002 + rng.random() * 0.0005) if local else (0.001 + rng.expovariate(500.0))
+        at = self.now + lat
+        lk = (src.name, dst.name)
+        last = self.link_last.get(lk, 0.0)
+        if at <= last and not (self.reorder_p and rng.random() < self.reorder_p):
+            at = last + 1e-6
+        self.link_last[lk] = at
+        self.seq += 1
+        tag = (key, self.link_epoch.get(key, 0))
+        heapq.heappush(self.heap, (at, self.seq, MSG, dst.name, inp, dst.inc, tag))
+        if self.dup_p and not local and rng.random() < self.dup_p:
+            self.count("messages_duplicated")
+            self.seq += 1
+            heapq.heappush(self.heap, (at + rng.expovariate(100.0), self.seq, MSG, dst.name,
+                                       inp, dst.inc, tag))
+
+    def break_link(self, a: Node, b: Node) -> None:
+        """The connection between a and b breaks: both live ends get Disconnected."""
+        key = self.link(a.name, b.name)
+        self.link_epoch[key] = self.link_epoch.get(key, 0) + 1
+        a.peers.discard(b.name)
+        b.peers.discard(a.name)
+        for me, other in ((a, b), (b, a)):
+            if not me.alive:
+                continue
+            for peer in self.peer_names(me, other):
+                self.at(0.001 + self.rng.random() * 0.01, MSG, me.name,
+                        Disconnected(peer=peer), me.inc, None)
+
+    def peer_names(self, me: Node, other: Node) -> list[str]:
+        """How `me` names its connection(s) to `other`."""
+        if me.kind == "master" and other.kind == "scheduler":
+            return sorted(s for s, (sch, m) in self.streams.items()
+                          if sch == other.name and m == me.name)
+        if me.kind == "scheduler" and other.kind == "master":
+            return sorted(s for s, (sch, m) in self.streams.items()
+                          if sch == me.name and m == other.name)
+        if me.kind == "agent" and other.kind == "executor":
+            return []  # the agent learns of executor exits from ExecutorExited
+        return [other.name]
+
+    def timer(self, node: Node, key: Any, at: float) -> None:
+        gen = node.timers.get(key, 0) + 1
+        node.timers[key] = gen
+        self.seq += 1
+        heapq.heappush(self.heap, (max(at, self.now), self.seq, TIMER, node.name, key, gen,
+                                   node.inc))
+
+    # ================================================================== delivery
+    def deliver(self, node: Node, inp: Any) -> None:
+        kind = node.kind
+        if kind == "scheduler":
+            self.scheduler_step(node, inp)  # type: ignore[arg-type]
+            return
+        effects = node.machine.step(self.now, inp)
+        if self.obs is not None:
+            self.obs.on_step(self, node, inp, effects)
+        if kind == "master":
+            self.master_effects(node, effects)  # type: ignore[arg-type]
+        elif kind == "agent":
+            self.agent_effects(node, effects)  # type: ignore[arg-type]
+        else:
+            self.executor_effects(node, effects)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ master
+    def start_master(self, n: MasterNode) -> None:
+        n.alive = True
+        n.inc += 1
+        n.timers = {}
+        n.peers = set()
+        n.leader = False
+        ip = n.name.split("@")[1].split(":")[0]
+        n.info = MasterInfo(id=f"master{n.index + 1}-{n.inc}", hostname=f"master{n.index + 1}",
+                            ip=ip, port=5050)
+        n.machine = Master(master_info=n.info, ids=IdSource(f"{self.config.seed}/{n.info.id}"),
+                           config=self.master_config)
+        if self.obs is not None:
+            self.obs.on_master_start(self, n)
+        n.session = self.zk.open_session(n.name)
+        n.contending = False
+        self.maybe_contend(n)
+
+    def maybe_contend(self, n: MasterNode) -> None:
+        if not n.alive or n.contending or (n.host, ZK_HOST) in self.blocked:
+            return
+        if not self.zk.alive(n.session):
+            return
+        self.zk.create_ephemeral_sequential(n.session, n.name)
+        n.contending = True
+        self.elect()
+
+    def elect(self) -> None:
+        lead = self.zk.leader()
+        new = self.nodes[lead[1]] if lead is not None else None
+        if new is self.leader:
+            return
+        self.leader = new  # type: ignore[assignment]
+        if new is not None:
+            self.note(f"zk: {new.name} is elected leading master")
+            self.at(0.005, CALL, self.gain_leadership, (new, new.inc))
+        else:
+            self.note("zk: no leading master")
+        for a in self.agents:
+            if a.alive and (a.host, ZK_HOST) not in self.blocked:
+                self.at(0.005 + self.rng.random() * 0.01, CALL, self.detect, (a, a.inc))
+
+    def gain_leadership(self, n: MasterNode, inc: int) -> None:
+        if not n.alive or n.inc != inc or self.leader is not n:
+            return
+        # registry recovery fences every older leader (Mesos's Registrar performs a write
+        # when it recovers): the version moves, so a deposed leader's CAS fails
+        self.registry = attrs.evolve(self.registry, version=self.registry.version + 1)
+        self.registry_holder = n.info.id
+        n.seen_version = self.registry.version
+        n.leader = True
+        self.count("leader_elections")
+        self.deliver(n, LeadershipGained(registry=self.registry))
+
+    def detect(self, a: AgentNode, inc: int) -> None:
+        if not a.alive or a.inc != inc or a.machine is None:
+            return
+        pid = self.leader.name if self.leader is not None else None
+        if pid == a.detected:
+            return
+        a.detected = pid
+        self.deliver(a, MasterDetected(pid=pid) if pid else NoMasterDetected())
+
+    def master_effects(self, n: MasterNode, effects: list[Any]) -> None:
+        for e in effects:
+            t = type(e)
+            if t is Send:
+                to = e.to
+                st = self.streams.get(to)
+                if st is not None:
+                    if st[1] == n.name:
+                        self.send(n, st[0], Received(sender=to, message=e.message))
+                else:
+                    self.send(n, to, Received(sender=n.name, message=e.message))
+            elif t is SetTimer:
+                self.timer(n, e.key, e.at)
+            elif t is CancelTimer:
+                n.timers.pop(e.key, None)
+            elif t is Respond:
+                req = self.requests.pop(e.request, None)
+                if req is None:
+                    continue
+                if e.stream_id is not None and 200 <= e.status < 300:
+                    self.streams[e.stream_id] = (req[0], n.name)
+                    sched = self.nodes[req[0]]
+                    sched.streams.add(e.stream_id)  # type: ignore[attr-defined]
+                self.send(n, req[0], CallResponse(request=e.request, status=e.status,
+                                                  message=e.message, stream_id=e.stream_id))
+            elif t is RegistryWrite:
+                self.at(0.002 + self.rng.random() * 0.003, CALL, self.registry_write,
+                        (n, n.inc, e))
+            elif t is Close:
+                st = self.streams.pop(e.peer, None)
+                if st is not None:
+                    sched = self.nodes[st[0]]
+                    sched.streams.discard(e.peer)  # type: ignore[attr-defined]
+                    self.at(0.001, MSG, sched.name, Disconnected(peer=e.peer), sched.inc, None)
+                else:
+                    peer = self.nodes.get(e.peer)
+                    if peer is not None:
+                        self.break_link(n, peer)
+            elif t is Abdicate:
+                self.note(f"{n.name} abdicates: {e.reason}")
+                self.crash_master(n, restart_after=self.rng.uniform(1.0, 5.0))
+                return
+
+    def registry_write(self, n: MasterNode, inc: int, e: RegistryWrite) -> None:
+        if not n.alive or n.inc != inc:
+            return
+        new = registry_mod.apply(self.registry, e.op, n.seen_version)
+        if new is None:
+            self.count("registry_fenced")
+            self.deliver(n, RegistryResult(op_id=e.op_id, ok=False, message="fenced"))
+            return
+        self.registry = new
+        n.seen_version = new.version
+        was_leader = n.info.id == self.registry_holder
+        if self.obs is not None:
+            self.obs.on_registry_commit(n.info.id, was_leader)
+        self.count("registry_writes")
+        self.deliver(n, RegistryResult(op_id=e.op_id, ok=True))
+
+    def crash_master(self, n: MasterNode, restart_after: float | None) -> None:
+        if not n.alive:
+            return
+        self.note(f"fault: crash {n.name}" + (" (leader)" if n.leader else ""))
+        n.alive = False
+        n.leader = False
+        for peer_name in sorted(n.peers):
+            peer = self.nodes[peer_name]
+            self.break_link(n, peer)
+        for s, (sch, m) in sorted(self.streams.items()):
+            if m == n.name:
+                del self.streams[s]
+                self.nodes[sch].streams.discard(s)  # type: ignore[attr-defined]
+        for r, (sch, m) in sorted(self.requests.items()):
+            if m == n.name:
+                del self.requests[r]
+                sn = self.nodes[sch]
+                self.at(0.002, MSG, sch, CallResponse(request=r, status=503,
+                                                      message="master crashed"), sn.inc, None)
+        n.inc += 1
+        # the ZooKeeper session dies after its timeout (no more client pings)
+        self.at(self.zk.session_timeout, FN, self.expire, (n.session,))
+        if restart_after is not None:
+            self.at(max(restart_after, 0.5), FN, self.start_master, (n,))
+
+    def expire(self, session: int) -> None:
+        if self.zk.alive(session):
+            self.count("zk_expirations")
+            self.note(f"zk: session {session} expired")
+            if self.zk.expire(session):
+                self.elect()
+
+    # ------------------------------------------------------------------ agent
+    def start_agent(self, n: AgentNode, mode: str) -> None:
+        n.alive = True
+        n.inc += 1
+        n.timers = {}
+        n.peers = set()
+        n.detected = None
+        n.mode = mode
+        n.resubscribed = set()
+        ip = n.name.split("@")[1].split(":")[0]
+        info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
+                         resources=Resources.parse(self.config.agent_resources))
+        n.machine = Agent(pid=n.name, agent_info=info,
+                          ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
+                          config=AgentConfig(recover=mode))
+        del ip
+        rec = n.disk.recovered()
+        n.recovering = not rec.is_empty() and mode == "reconnect"
+        if self.obs is not None:
+            self.obs.on_agent_start(self, n, rec)
+        self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec))
+        # containers that died while the agent was down are reported (the containerizer's
+        # recovery): the agent learns which checkpointed executors are gone
+        for cid, ex in sorted(self.executors.items()):
+            if ex.agent is n and not ex.alive and ex.framework_id is not None:
+                pass
+        for rec_key, record in sorted(rec.checkpoints.items(), key=lambda kv: kv[0]):
+            if rec_key[0] != "executor" or getattr(record, "exited", False):
+                continue
+            cid = record.container_id
+            ex = self.executors.get(cid)
+            if ex is None or not ex.alive:
+                self.at(0.01, CALL, self.executor_gone, (n, n.inc, rec_key[1],
+                                                         record.info.executor_id, cid, 9))
+        if (n.host, ZK_HOST) not in self.blocked:
+            self.at(0.01, CALL, self.detect, (n, n.inc))
+
+    def executor_gone(self, a: AgentNode, inc: int, fw: str, ex: str, cid: str,
+                      status: int) -> None:
+        if not a.alive or a.inc != inc:
+            return
+        self.deliver(a, ExecutorExited(framework_id=fw, executor_id=ex, container_id=cid,
+                                       status=status))
+
+    def agent_resolve(self, n: AgentNode, to: str) -> str | None:
+        if to == "master":
+            return n.detected
+        return to
+
+    def agent_effects(self, n: AgentNode, effects: list[Any]) -> None:
+        disk = n.disk
+        obs = self.obs
+        for e in effects:
+            t = type(e)
+            if t is Persist:
+                disk.persist(e.key, e.record, e.append)
+                if obs is not None:
+                    obs.on_persist(self, n, e)
+                continue
+            if disk.unsynced:
+                disk.sync()
+                if obs is not None:
+                    obs.on_sync(self, n)
+            if t is Send:
+                to = e.to
+                ex = self.executor_by_name(to)
+                if ex is not None:
+                    if obs is not None and type(e.message) is ExecutorAcknowledged:
+                        obs.on_executor_ack(self, n, ex, e.message)
+                    self.send(n, to, Received(sender=n.name, message=e.message), local=True)
+                else:
+                    dst = self.agent_resolve(n, to)
+                    if dst is not None:
+                        self.send(n, dst, Received(sender=n.name, message=e.message))
+            elif t is SetTimer:
+                self.timer(n, e.key, e.at)
+            elif t is CancelTimer:
+                n.timers.pop(e.key, None)
+            elif t is LaunchExecutor:
+                self.launch_executor(n, e)
+            elif t is KillExecutor:
+                if obs is not None and n.recovering:
+                    ex = self.executors.get(e.container_id)
+                    alive = ex is not None and ex.alive and e.container_id in n.resubscribed
+                    obs.on_recovery_kill(self, n, e.container_id, alive)
+                self.kill_executor(e.container_id, e.signal)
+            elif t is StopAgent:
+                self.note(f"{n.name} stops: {e.reason}")
+                self.crash_agent(n, restart_after=self.rng.uniform(5.0, 20.0), lossy=False,
+                                 mode="reconnect", stopped=True)
+                return
+
+    def crash_agent(self, n: AgentNode, *, restart_after: float | None, lossy: bool,
+                    mode: str = "reconnect", stopped: bool = False) -> None:
+        if not n.alive:
+            return
+        n.alive = False
+        n.disk.crash(self.rng, lossy=lossy)
+        for peer_name in sorted(n.peers):
+            self.break_link(n, self.nodes[peer_name])
+        n.inc += 1
+        if self.obs is not None:
+            self.obs.on_agent_crash(self, n, stopped)
+        if restart_after is not None:
+            self.at(restart_after, FN, self.start_agent, (n, mode))
+
+    # ------------------------------------------------------------------ executors
+    def executor_by_name(self, name: str) -> ExecutorNode | None:
+        node = self.nodes.get(name)
+        return node if node is not None and node.kind == "executor" else None  # type: ignore
+
+    def launch_executor(self, a: AgentNode, e: LaunchExecutor) -> None:
+        cid = e.container_id
+        name = f"executor({cid})@{a.host}"
+        x = ExecutorNode(name, a.host, "executor")
+        x.agent = a
+        x.container = cid
+        x.framework_id = e.framework_id
+        x.task_proc = None
+        x.task_key = None
+        self.nodes[name] = x
+        self.executors[cid] = x
+        if e.command.value != COMMAND_EXECUTOR_PROGRAM:
+            # only the built-in command executor exists in the simulated world
+            self.at(0.05, CALL, self.executor_gone, (a, a.inc, e.framework_id,
+                                                     e.executor_info.executor_id, cid, 127))
+            return
+        env = dict(e.env)
+        x.alive = True
+        x.inc = 1
+        x.machine = CommandExecutor(
+            pid=name, framework_id=e.framework_id, executor_id=e.executor_info.executor_id,
+            agent_pid=a.name, ids=IdSource(f"{self.config.seed}/{cid}"),
+            config=CommandExecutorConfig.from_env(env))
+        self.at(0.05 + self.rng.random() * 0.3, MSG, name, ExecutorStart(), x.inc, None)
+
+    def executor_effects(self, x: ExecutorNode, effects: list[Any]) -> None:
+        for e in effects:
+            t = type(e)
+            if t is Send:
+                if self.obs is not None and type(e.message) is ExecutorSubscribe:
+                    pass
+                self.send(x, x.agent.name, Received(sender=x.name, message=e.message),
+                          local=True)
+            elif t is SetTimer:
+                self.timer(x, e.key, e.at)
+            elif t is CancelTimer:
+                x.timers.pop(e.key, None)
+            elif t is StartTaskProcess:
+                m = _SLEEP.search(e.command.value or "")
+                dur, code = (float(m.group(1)), int(m.group(2))) if m else (1.0, 0)
+                x.task_proc = (self.now, x.inc)
+                task = x.machine.task
+                if self.obs is not None and task is not None:
+                    self.obs.on_task_start(self, x, task.task_id)
+                self.at(dur, CALL, self.task_exit, (x, x.task_proc, code, None))
+            elif t is SignalTaskProcess:
+                if x.task_proc is not None:
+                    sig = 9 if e.signal == "SIGKILL" else 15
+                    delay = 0.01 if sig == 9 else self.rng.uniform(0.05, 1.0)
+                    self.at(delay, CALL, self.task_exit, (x, x.task_proc, None, sig))
+            elif t is ExitExecutor:
+                self.executor_exit(x, e.status)
+                return
+
+    def task_exit(self, x: ExecutorNode, proc: Any, code: int | None, sig: int | None) -> None:
+        if not x.alive or x.task_proc is not proc:
+            return
+        x.task_proc = None
+        self.deliver(x, TaskProcessExited(exit_status=code if code is not None else 128 + sig,
+                                          signal=sig))
+
+    def executor_exit(self, x: ExecutorNode, status: int) -> None:
+        if not x.alive:
+            return
+        x.alive = False
+        x.task_proc = None
+        x.inc += 1
+        a = x.agent
+        fw = x.framework_id
+        ex_id = x.machine.executor_id
+        self.at(0.01, CALL, self.executor_gone, (a, a.inc, fw, ex_id, x.container, status))
+
+    def kill_executor(self, cid: str, signal: str) -> None:
+        x = self.executors.get(cid)
+        if x is None or not x.alive:
+            a = x.agent if x is not None else None
+            if x is not None and a is not None:
+                pass
+            return
+        if signal == "SIGKILL":
+            self.executor_exit(x, -9)
+        else:
+            self.at(self.rng.uniform(0.05, 1.0), FN, self.executor_exit, (x, -15))
+
+    # ------------------------------------------------------------------ schedulers
+    def start_scheduler(self, s: SchedulerNode) -> None:
+        s.alive = True
+        s.inc += 1
+        s.timers = {}
+        s.streams = set()
+        app: App = s.app
+        info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
+                             roles=(app.role,), failover_timeout=7 * 86400.0, checkpoint=True,
+                             capabilities=frozenset({Capability.PARTITION_AWARE,
+                                                     Capability.TASK_KILLING_STATE}))
+        s.machine = SchedulerDriver(name=f"{s.name}/{s.inc}", config=SchedulerConfig(
+            framework_info=info, auto_ack=app.acks))
+        if app.framework_id is not None:
+            self.note(f"{s.name}: scheduler fails over as {app.framework_id}")
+        self.scheduler_step(s, SchedulerStart())
+
+    def scheduler_step(self, s: SchedulerNode, inp: Any) -> None:
+        effects = s.machine.step(self.now, inp)
+        obs = self.obs
+        if obs is not None:
+            obs.on_scheduler_input(self, s, inp)
+        for e in effects:
+            t = type(e)
+            if t is Send:
+                call: SchedulerCall = e.message
+                if obs is not None:
+                    obs.on_call(self, s, call)
+                m = self.leader
+                if m is None or not m.alive:
+                    self.at(0.01, MSG, s.name, CallResponse(request=call.request, status=503,
+                                                            message="no leading master"),
+                            s.inc, None)
+                    continue
+                self.requests[call.request] = (s.name, m.name)
+                self.send(s, m.name, call)
+            elif t is Notify:
+                ev = e.event
+                if obs is not None:
+                    obs.on_app_event(self, s, ev)
+                self.app_actions(s, s.app.on_event(self.now, ev))
+            elif t is SetTimer:
+                self.timer(s, e.key, e.at)
+            elif t is CancelTimer:
+                s.timers.pop(e.key, None)
+            elif t is Close:
+                st = self.streams.pop(e.peer, None)
+                s.streams.discard(e.peer)
+                if st is not None:
+                    m = self.nodes[st[1]]
+                    self.at(0.001, MSG, m.name, Disconnected(peer=e.peer), m.inc, None)
+
+    def app_actions(self, s: SchedulerNode, actions: list[Any]) -> None:
+        for act in actions:
+            if act[0] == "call":
+                if s.alive:
+                    self.scheduler_step(s, Perform(call=act[1]))
+            elif act[0] == "timer":
+                self.at(act[1], CALL, self.app_timer, (s, s.inc, act[2]))
+            elif act[0] == "note" and self.timeline is not None:
+                self.note(f"{s.name} {act[1]}")
+
+    def app_timer(self, s: SchedulerNode, inc: int, tag: Any) -> None:
+        if not s.alive or s.inc != inc:
+            return
+        self.app_actions(s, s.app.on_timer(self.now, tag))
+
+    def crash_scheduler(self, s: SchedulerNode, restart_after: float) -> None:
+        if not s.alive:
+            return
+        self.note(f"fault: crash scheduler {s.name}")
+        s.machine.step(self.now, SchedulerStop(teardown=False))
+        s.alive = False
+        for peer_name in sorted(s.peers):
+            self.break_link(s, self.nodes[peer_name])
+        for st in sorted(s.streams):
+            sm = self.streams.pop(st, None)
+            if sm is not None:
+                m = self.nodes[sm[1]]
+                self.at(0.001, MSG, m.name, Disconnected(peer=st), m.inc, None)
+        s.streams = set()
+        s.inc += 1
+        s.app.subscribed = False
+        self.at(restart_after, FN, self.start_scheduler, (s,))
+
+    # ------------------------------------------------------------------ queries
+    def live_leader(self) -> MasterNode | None:
+        m = self.leader
+        return m if m is not None and m.alive and m.leader else None
+
+    def shutdown_messages(self) -> tuple[type, type, type]:
+        return (ShutdownFramework, ShutdownAgent, StatusUpdateAcknowledgement)
+
+    def executor_update_types(self) -> tuple[type, ...]:
+        return (ExecutorUpdate,)

@@ -613,6 +613,7 @@ class Allocator:
             agent = self._agents.get(aid)
             if agent is not None and fw.id in agent.alloc:
                 fw.agents.add(aid)
+                agent.alloc[fw.id] = attribute_to(agent.alloc[fw.id], fw.default_role)
                 self._track_resources(fw, agent.alloc[fw.id], +1)
         # allocations the master knows of on agents that have no record for this framework
         for aid, res in inp.used:
@@ -622,8 +623,7 @@ class Allocator:
             plain = self._unallocate(res)
             if not agent.available.contains(plain):
                 continue
-            if not any(r.allocation_role for r in res):
-                res = allocate_to(res, fw.default_role)
+            res = attribute_to(res, fw.default_role)
             agent.alloc[fw.id] = res
             agent.available = agent.available - plain
             self._touch(agent)
@@ -727,8 +727,7 @@ class Allocator:
                 agent.alloc[fid] = res
                 self._orphans.setdefault(fid, set()).add(agent.id)
             else:
-                if not any(r.allocation_role for r in res):
-                    res = allocate_to(res, fw.default_role)
+                res = attribute_to(res, fw.default_role)
                 agent.alloc[fid] = res
                 fw.agents.add(agent.id)
                 self._track_resources(fw, res, +1)
@@ -782,8 +781,8 @@ class Allocator:
         res = inp.resources
         cur = agent.alloc.get(fid)
         if cur is not None and res:
-            if not any(r.allocation_role for r in res) and fw is not None:
-                res = allocate_to(res, fw.default_role)
+            if fw is not None:
+                res = attribute_to(res, fw.default_role)
             if cur == res:
                 rest = None
             elif self._contains(cur, res):
@@ -820,7 +819,7 @@ class Allocator:
         s = min(s, self.config.refuse_seconds_max)
         if s == 0 or not res:
             return
-        roles = {r.allocation_role for r in res if r.allocation_role} or set(fw.roles)
+        roles = res.allocation_roles() or set(fw.roles)
         plain = self._unallocate(res)
         for role in roles:
             agent.filters[(fw.id, role)] = (plain, now + s)
@@ -858,17 +857,36 @@ class Allocator:
         return run_cycle(self, now)
 
 
+def _star_allocatable() -> bool:
+    try:
+        Resources.parse("cpus:1").allocate("*")
+    except ValueError:
+        return False
+    return True
+
+
+_STAR_OK = _star_allocatable()
+
+
 def allocate_to(res: Resources, role: str) -> Resources:
     """`res.allocate(role)`; for role "*" the Resources algebra currently refuses an
     allocation role of "*" (Mesos allows it: legacy frameworks are offered resources with
     `allocation_info.role == "*"`), so those stay unallocated until it does. The allocator
     attributes resources without an allocation role to the framework's "*" role."""
-    if role == "*":
-        try:
-            return res.allocate(role)
-        except ValueError:
-            return res.unallocate()
+    if role == "*" and not _STAR_OK:
+        return res.unallocate()
     return res.allocate(role)
+
+
+def attribute_to(res: Resources, role: str) -> Resources:
+    """Give the items of `res` that carry no allocation role the allocation role `role`."""
+    roles = res.allocation_roles()
+    if not roles:
+        return allocate_to(res, role)
+    bare = res.filter(lambda r: r.allocation_role is None)
+    if not bare:
+        return res
+    return (res - bare) + allocate_to(bare, role)
 
 
 def _fmt(x: float) -> str:

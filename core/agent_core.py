@@ -243,14 +243,17 @@ class AgentCore:
     def _shutdown_executor(self, now: float, fw: FrameworkEntry, ex: ExecutorEntry) -> list[Any]:
         if ex.state in ("terminating", "terminated"):
             return []
+        out: list[Any] = []
+        if ex.state == "registering" and not ex.recovered:
+            out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex.info.executor_id,
+                                        ex.container_id)))
         ex.state = "terminating"
-        out: list[Any] = [CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex.info.executor_id,
-                                           ex.container_id))]
         if ex.pid is not None:
             grace = self._grace(ex)
             out.append(Send(to=ex.pid, message=ExecutorShutdown(grace_period=grace)))
             out.append(SetTimer(key=(EXEC_SHUTDOWN, fw.id, ex.info.executor_id, ex.container_id),
                                 at=now + grace))
+            ex.shutdown_timer = True
         else:
             out.append(KillExecutor(container_id=ex.container_id, signal="SIGKILL"))
         return out
@@ -259,18 +262,23 @@ class AgentCore:
                              status: int) -> list[Any]:
         """The executor's process is gone (Mesos `executorTerminated`)."""
         was_running = ex.pid is not None or ex.state in ("running", "terminating")
+        prev = ex.state
         ex.state = "terminated"
         ex.exit_status = status
         if ex.pid is not None:
             self.by_pid.pop(ex.pid, None)
             ex.pid = None
         ex_id = ex.info.executor_id
-        out: list[Any] = [
-            CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex_id, ex.container_id)),
-            CancelTimer(key=(EXEC_SHUTDOWN, fw.id, ex_id, ex.container_id)),
-        ]
+        out: list[Any] = []
+        if prev == "registering" and not ex.recovered:
+            out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex_id, ex.container_id)))
+        if ex.shutdown_timer:
+            ex.shutdown_timer = False
+            out.append(CancelTimer(key=(EXEC_SHUTDOWN, fw.id, ex_id, ex.container_id)))
+        ex.recovered = False
         self._count("executors_terminated")
-        if self._checkpointing(fw):
+        if self._checkpointing(fw) and ex.tasks:
+            # before the updates it implies: recovery then knows the process is gone
             out.append(Persist(key=executor_key(fw.id, ex_id), record=ExecutorRecord(
                 info=ex.info, container_id=ex.container_id, command_executor=ex.command_executor,
                 exited=True, exit_status=status)))
@@ -339,8 +347,7 @@ class AgentCore:
     def _maybe_stop(self) -> list[Any]:
         if self.state == "terminating" and not self.frameworks:
             self.state = "stopped"
-            return [CancelTimer(key=REGISTER_TIMER), CancelTimer(key=PING_TIMER),
-                    StopAgent(reason="master asked the agent to shut down"
+            return [StopAgent(reason="master asked the agent to shut down"
                               if self.shutdown_from_master else "agent shut down")]
         return []
 

@@ -251,12 +251,13 @@ class ExecutorsMixin(AgentCore):
         if ex.pid is not None and ex.pid != sender:
             self.by_pid.pop(ex.pid, None)
             out.append(Close(peer=ex.pid))
+        if ex.state == "registering" and not ex.recovered:
+            out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex.info.executor_id,
+                                        ex.container_id)))
         ex.state = "running"
         ex.pid = sender
         ex.recovered = False
         self.by_pid[sender] = (fw.id, ex.info.executor_id)
-        out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex.info.executor_id,
-                                    ex.container_id)))
         acks: list[Any] = []
         for u in msg.unacknowledged_updates:
             status = u.status if u.status.uuid is not None else attrs.evolve(u.status, uuid=u.uuid)

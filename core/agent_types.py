@@ -199,6 +199,7 @@ class ExecutorEntry:
     pending_termination: tuple[TaskState, Reason, str] | None = None
     exit_status: int | None = None
     os_pid: int | None = None
+    shutdown_timer: bool = False  # a shutdown grace timer is armed
 
     def incomplete(self) -> bool:
         return bool(self.tasks)

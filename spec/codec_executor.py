@@ -25,6 +25,7 @@ from mesotron.core.messages import (
 from mesotron.core.values import Source, TaskState
 from mesotron.spec import executor_pb2 as xpb
 from mesotron.spec import mesos_pb2 as pb
+from mesotron.spec.codec_scheduler import Unsupported
 from mesotron.spec.codec_values import (
     CodecError,
     agent_from_pb,
@@ -40,7 +41,6 @@ from mesotron.spec.codec_values import (
     task_from_pb,
     task_to_pb,
 )
-from mesotron.spec.codec_scheduler import Unsupported
 
 C = xpb.Call
 E = xpb.Event
@@ -197,4 +197,4 @@ def decode_event(m: xpb.Event) -> Any:
     raise CodecError(f"unsupported executor event type {t}")
 
 
-__all__ = ["decode_call", "encode_call", "encode_event", "decode_event", "HEARTBEAT", "Source", "TaskState"]
+__all__ = ["HEARTBEAT", "Source", "TaskState", "decode_call", "decode_event", "encode_call", "encode_event"]

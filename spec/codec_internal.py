@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 from google.protobuf.message import DecodeError
-
 from mesotron.core import messages as cm
 from mesotron.spec import internal_pb2 as ipb
 from mesotron.spec.codec_values import (
@@ -83,7 +83,7 @@ def _task_record_from_pb(m: ipb.TaskRecord) -> cm.TaskRecord:
     )
 
 
-def _enc(msg: Any, env: ipb.Envelope) -> None:  # noqa: C901 - one branch per message
+def _enc(msg: Any, env: ipb.Envelope) -> None:
     if isinstance(msg, Hello):
         env.hello.sender = msg.sender
     elif isinstance(msg, cm.RegisterAgent):

@@ -53,7 +53,7 @@ def task_state_from_pb(n: int) -> TaskState:
 
 # ------------------------------------------------------------------ durations
 def seconds_to_ns(s: float) -> int:
-    return int(round(s * 1e9))
+    return round(s * 1e9)
 
 
 def ns_to_seconds(ns: int) -> float:

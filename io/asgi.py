@@ -1,0 +1,178 @@
+"""Small ASGI helpers shared by the master and agent apps (served by hypercorn's Trio worker).
+
+No HTTP parsing here: hypercorn does it. This module reads bodies, writes plain/JSON
+responses and runs RecordIO event streams (200, chunked, one record per chunk), noticing the
+client going away (`http.disconnect`)."""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.parse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+from mesotron.spec.wire import record
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+MAX_BODY = 16 * 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class Request:
+    __slots__ = ("body", "headers", "method", "path", "query", "receive", "scope")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        self.body = b""
+
+    async def read_body(self, limit: int = MAX_BODY) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            msg = await self.receive()
+            if msg["type"] == "http.disconnect":
+                break
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+            if not msg.get("more_body", False):
+                break
+        self.body = b"".join(chunks)
+        return self.body
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        v = self.query.get(name)
+        return v[0] if v else default
+
+
+async def respond(
+    send: Send,
+    status: int,
+    body: bytes | str = b"",
+    content_type: str = "text/plain; charset=utf-8",
+    headers: list[tuple[str, str]] | None = None,
+) -> None:
+    if isinstance(body, str):
+        body = body.encode()
+    hdrs = [(b"content-length", str(len(body)).encode())]
+    if body or content_type != "text/plain; charset=utf-8":
+        hdrs.append((b"content-type", content_type.encode()))
+    for k, v in headers or ():
+        hdrs.append((k.lower().encode(), v.encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": hdrs})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def respond_json(send: Send, obj: Any, status: int = 200, jsonp: str | None = None) -> None:
+    raw = json.dumps(obj, separators=(",", ":"))
+    if jsonp:
+        await respond(send, status, f"{jsonp}({raw});", "text/javascript")
+    else:
+        await respond(send, status, raw, "application/json")
+
+
+class EventStream:
+    """An open RecordIO stream: `push(payload)` from anywhere (non-blocking); `close()` ends it."""
+
+    def __init__(self) -> None:
+        self._send, self._recv = trio.open_memory_channel[bytes | None](math.inf)
+        self.closed = False
+
+    def push(self, payload: bytes) -> None:
+        if not self.closed:
+            try:
+                self._send.send_nowait(record(payload))
+            except (trio.ClosedResourceError, trio.BrokenResourceError):
+                self.closed = True
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            try:
+                self._send.send_nowait(None)
+            except (trio.ClosedResourceError, trio.BrokenResourceError):
+                pass
+
+    async def serve(self, receive: Receive, send: Send, headers: list[tuple[str, str]]) -> None:
+        """Send 200 + headers, then records until closed or the client disconnects."""
+        hdrs = [(k.lower().encode(), v.encode("latin-1")) for k, v in headers]
+        await send({"type": "http.response.start", "status": 200, "headers": hdrs})
+        async with trio.open_nursery() as nursery:
+
+            async def watch_disconnect() -> None:
+                while True:
+                    msg = await receive()
+                    if msg["type"] == "http.disconnect":
+                        break
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(watch_disconnect)
+            try:
+                while True:
+                    first = await self._recv.receive()
+                    if first is None:
+                        break
+                    parts = [first]
+                    end = False
+                    while len(parts) < 512:
+                        try:
+                            nxt = self._recv.receive_nowait()
+                        except trio.WouldBlock:
+                            break
+                        if nxt is None:
+                            end = True
+                            break
+                        parts.append(nxt)
+                    await send({"type": "http.response.body", "body": b"".join(parts), "more_body": True})
+                    if end:
+                        break
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except OSError:
+                pass
+            finally:
+                self.closed = True
+            nursery.cancel_scope.cancel()
+
+
+def bind_socket(host: str, port: int) -> Any:
+    """A listening TCP socket on host:port (port 0: any free port)."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+async def serve_http(app: Any, sock: Any, shutdown: trio.Event | None = None, *,
+                     task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    """Run hypercorn (Trio worker) on an already-listening socket until `shutdown` is set."""
+    from hypercorn.config import Config
+    from hypercorn.trio import serve
+
+    cfg = Config()
+    cfg.bind = [f"fd://{sock.fileno()}"]
+    cfg.accesslog = None
+    cfg.errorlog = None
+    cfg.keep_alive_timeout = 75
+    cfg.graceful_timeout = 0.5
+    trigger = (shutdown if shutdown is not None else trio.Event()).wait
+    task_status.started()
+    await serve(app, cfg, shutdown_trigger=trigger)  # type: ignore[arg-type]

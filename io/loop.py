@@ -1,0 +1,186 @@
+"""The effect interpreter: one Trio task per daemon feeds inputs to a pure machine and
+carries out the effects it returns, in order (core/effects.py ORDERING RULES).
+
+- Inputs come from anywhere in the daemon through `submit(input)` (non-blocking, FIFO).
+- `now` given to the machine is wall-clock seconds (`time.time()`): statuses carry epoch
+  timestamps, as in Mesos. Timers (`SetTimer(key, at)`) are kept in a heap and fire as
+  `TimerFired(key)` inputs; a re-set key replaces the old deadline, `CancelTimer` drops it.
+- Effects are dispatched by type to handlers registered by the daemon (`on(EffectType, fn)`).
+  A handler may be async (e.g. a `Persist` batch that fsyncs); the loop awaits it before
+  the next effect, which keeps "durable before what follows".
+- Requests (HTTP calls answered by a `Respond` effect) are matched by request id:
+  `await loop.request(make_input)` returns the `Respond`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import inspect
+import itertools
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import trio
+from mesotron.core.effects import CancelTimer, Log, Respond, SetTimer, TimerFired
+from mesotron.io.logs import log_effect
+
+
+class _Call:
+    __slots__ = ("done", "effects", "inp")
+
+    def __init__(self, inp: Any) -> None:
+        self.inp = inp
+        self.done = trio.Event()
+        self.effects: list[Any] = []
+
+
+class EffectLoop:
+    def __init__(self, machine: Any, log: Any, *, name: str = "machine") -> None:
+        self.machine = machine
+        self.log = log
+        self.name = name
+        self._send, self._recv = trio.open_memory_channel[Any](math.inf)
+        self._timers: dict[Any, tuple[float, int]] = {}
+        self._heap: list[tuple[float, int, Any]] = []
+        self._seq = itertools.count()
+        self._handlers: dict[type, Callable[[Any], Any]] = {}
+        self._batch_handlers: dict[type, Callable[[list[Any]], Awaitable[None]]] = {}
+        self._pending: dict[str, tuple[trio.Event, list[Any]]] = {}
+        self._req_ids = itertools.count(1)
+        self.steps = 0
+        self.on(SetTimer, self._set_timer)
+        self.on(CancelTimer, self._cancel_timer)
+        self.on(Log, lambda e: log_effect(self.log, e))
+        self.on(Respond, self._respond)
+        self.before_step: Callable[[Any], None] | None = None
+
+    # ----------------------------------------------------------------- wiring
+    def on(self, effect_type: type, handler: Callable[[Any], Any]) -> None:
+        self._handlers[effect_type] = handler
+
+    def on_batch(self, effect_type: type, handler: Callable[[list[Any]], Awaitable[None]]) -> None:
+        """Consecutive effects of this type are handed over together (one fsync for many)."""
+        self._batch_handlers[effect_type] = handler
+
+    def submit(self, inp: Any) -> None:
+        self._send.send_nowait(inp)
+
+    async def request(self, make_input: Callable[[str], Any]) -> Respond:
+        rid = f"r{next(self._req_ids)}"
+        ev = trio.Event()
+        slot: list[Any] = []
+        self._pending[rid] = (ev, slot)
+        try:
+            self.submit(make_input(rid))
+            await ev.wait()
+        finally:
+            self._pending.pop(rid, None)
+        return slot[0]
+
+    # ----------------------------------------------------------------- the loop
+    async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        while True:
+            deadline = self._next_deadline()
+            inp = None
+            with trio.move_on_at(deadline):
+                inp = await self._recv.receive()
+            if inp is not None:
+                await self.feed(inp)
+                # drain what is already queued without re-arming timers each time
+                for _ in range(256):
+                    try:
+                        inp = self._recv.receive_nowait()
+                    except trio.WouldBlock:
+                        break
+                    await self.feed(inp)
+            await self._fire_due()
+
+    async def call(self, inp: Any) -> list[Any]:
+        """Submit `inp` and wait until its effects have been carried out; returns them
+        (for answering an HTTP request from the effects an input produced)."""
+        c = _Call(inp)
+        self.submit(c)
+        await c.done.wait()
+        return c.effects
+
+    async def feed(self, inp: Any) -> None:
+        waiter = None
+        if type(inp) is _Call:
+            waiter, inp = inp, inp.inp
+        now = time.time()
+        try:
+            effects = self.machine.step(now, inp)
+            self.steps += 1
+            await self.interpret(effects)
+        finally:
+            if waiter is not None:
+                waiter.effects = effects if "effects" in locals() else []
+                waiter.done.set()
+
+    async def interpret(self, effects: list[Any]) -> None:
+        i, n = 0, len(effects)
+        while i < n:
+            e = effects[i]
+            t = type(e)
+            batch = self._batch_handlers.get(t)
+            if batch is not None:
+                j = i + 1
+                while j < n and type(effects[j]) is t:
+                    j += 1
+                await batch(effects[i:j])
+                i = j
+                continue
+            handler = self._handlers.get(t)
+            if handler is None:
+                self.log.warning("effect.unhandled", effect=repr(e)[:300])
+            else:
+                r = handler(e)
+                if inspect.isawaitable(r):
+                    await r
+            i += 1
+
+    # ----------------------------------------------------------------- timers
+    def _set_timer(self, e: SetTimer) -> None:
+        seq = next(self._seq)
+        self._timers[e.key] = (e.at, seq)
+        heapq.heappush(self._heap, (e.at, seq, e.key))
+
+    def _cancel_timer(self, e: CancelTimer) -> None:
+        self._timers.pop(e.key, None)
+
+    def _next_deadline(self) -> float:
+        while self._heap:
+            at, seq, key = self._heap[0]
+            cur = self._timers.get(key)
+            if cur is None or cur[1] != seq:
+                heapq.heappop(self._heap)
+                continue
+            return trio.current_time() + (at - time.time())
+        return math.inf
+
+    async def _fire_due(self) -> None:
+        now = time.time()
+        while self._heap:
+            at, seq, key = self._heap[0]
+            cur = self._timers.get(key)
+            if cur is None or cur[1] != seq:
+                heapq.heappop(self._heap)
+                continue
+            if at > now:
+                return
+            heapq.heappop(self._heap)
+            del self._timers[key]
+            await self.feed(TimerFired(key=key))
+
+    # ----------------------------------------------------------------- requests
+    def _respond(self, e: Respond) -> None:
+        pending = self._pending.get(e.request)
+        if pending is None:
+            return
+        ev, slot = pending
+        if not slot:
+            slot.append(e)
+            ev.set()

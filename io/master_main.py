@@ -1,0 +1,290 @@
+"""`mesotron master`: the master daemon (the master machine in a Trio shell).
+
+Components (one nursery): the internal transport listener (agents dial it; its address is
+served at GET /internal/endpoint), the effect loop, the HTTP server (hypercorn, Trio worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+import time
+import uuid
+from typing import Any
+
+import trio
+import trio.lowlevel
+from mesotron.core.effects import (
+    Close,
+    Disconnected,
+    Metric,
+    Received,
+    RegistryResult,
+    RegistryWrite,
+    Reject,
+    Respond,
+    Send,
+)
+from mesotron.core.ids import IdSource
+from mesotron.core.values import MasterInfo
+from mesotron.io import flags as fl
+from mesotron.io.asgi import EventStream, bind_socket, serve_http
+from mesotron.io.logs import configure
+from mesotron.io.loop import EffectLoop
+from mesotron.io.master_http import MasterApp, heartbeat_operator_streams
+from mesotron.io.registry_store import open_registry
+from mesotron.io.transport import Transport
+from mesotron.spec import codec_scheduler
+from mesotron.spec.wire import encode
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=5050, help="HTTP port (0: any free port)")
+    p.add_argument("--internal-port", type=int, default=0,
+                   help="port of the internal master<->agent transport (0: any free port)")
+    p.add_argument("--work-dir", default=None, help="directory for the registry (local)")
+    p.add_argument("--registry", choices=("memory", "local"), default=None,
+                   help="registry backend (default: local when --work-dir is given, else memory)")
+    p.add_argument("--hostname", default=None)
+    p.add_argument("--allocation-interval", type=fl.duration, default=1.0)
+    p.add_argument("--offer-timeout", type=fl.duration, default=None)
+    p.add_argument("--agent-ping-timeout", type=fl.duration, default=15.0)
+    p.add_argument("--max-agent-ping-timeouts", type=int, default=5)
+    p.add_argument("--heartbeat-interval", type=fl.duration, default=15.0,
+                   help="scheduler stream HEARTBEAT interval")
+    p.add_argument("--roles", default=None, help="comma-separated role whitelist")
+    p.add_argument("--weights", default=None, help="role=weight,...")
+    fl.add_logging_flags(p)
+
+
+def resolve_hostname(ip: str, hostname: str | None) -> str:
+    if hostname:
+        return hostname
+    if ip in ("0.0.0.0", ""):
+        return socket.gethostname()
+    return ip
+
+
+class MasterDaemon:
+    def __init__(self, args: argparse.Namespace, log: Any, http_sock: socket.socket) -> None:
+        from mesotron.core.master import Master, MasterConfig
+
+        self.args = args
+        self.log = log
+        self.http_sock = http_sock
+        self.ip = args.ip
+        self.port = http_sock.getsockname()[1]
+        self.hostname = resolve_hostname(args.ip, args.hostname)
+        self.master_info = MasterInfo(id=str(uuid.uuid4()), hostname=self.hostname,
+                                      ip=args.ip if args.ip != "0.0.0.0" else "127.0.0.1",
+                                      port=self.port)
+        self.pid = self.master_info.pid
+        self.start_time = time.time()
+        kind = args.registry or ("local" if args.work_dir else "memory")
+        self.registry = open_registry(kind, args.work_dir or ".")
+        config = MasterConfig(
+            allocation_interval=args.allocation_interval,
+            offer_timeout=args.offer_timeout,
+            agent_ping_timeout=args.agent_ping_timeout,
+            max_agent_ping_timeouts=args.max_agent_ping_timeouts,
+            heartbeat_interval=args.heartbeat_interval,
+            roles=fl.parse_roles(args.roles),
+            weights=fl.parse_weights(args.weights),
+        )
+        self.machine = Master(master_info=self.master_info,
+                              ids=IdSource(seed=os.urandom(8).hex()), config=config)
+        self.loop = EffectLoop(self.machine, log, name="master")
+        self.transport = Transport(
+            self.pid,
+            on_message=lambda peer, msg: self.loop.submit(Received(sender=peer, message=msg)),
+            on_disconnect=lambda peer: self.loop.submit(Disconnected(peer=peer)),
+            log=log,
+        )
+        self.internal_port: int | None = None
+        self.streams: dict[str, EventStream] = {}
+        self.stream_formats: dict[str, str] = {}
+        self.request_formats: dict[str, str] = {}
+        self.operator_streams: set[tuple[EventStream, str]] = set()
+        self.metrics: dict[str, float] = {}
+        self.leading = False
+        self.recovered = False
+        self.alive = True
+        self.stop = trio.Event()
+        self.exit_code = 0
+        self.flags = {k: str(v) for k, v in vars(args).items() if not k.startswith("_")}
+        lp = self.loop
+        lp.on(Respond, self._respond)
+        lp.on(Send, self._send)
+        lp.on(Close, self._close)
+        lp.on(Metric, self._metric)
+        lp.on(Reject, self._reject)
+        lp.on(RegistryWrite, self._registry_write)
+        try:
+            from mesotron.core.master import Abdicate
+
+            lp.on(Abdicate, self._abdicate)
+        except ImportError:  # pragma: no cover
+            pass
+
+    # ------------------------------------------------------------------ effects
+    def _respond(self, e: Respond) -> None:
+        fmt = self.request_formats.pop(e.request, None)
+        if e.stream_id is not None and e.status == 200:
+            self.streams[e.stream_id] = EventStream()
+            self.stream_formats[e.stream_id] = fmt or "application/json"
+        self.loop._respond(e)
+
+    def _send(self, e: Send) -> None:
+        stream = self.streams.get(e.to)
+        if stream is not None:
+            fmt = self.stream_formats.get(e.to, "application/json")
+            stream.push(encode(codec_scheduler.encode_event(e.message), fmt))
+            return
+        to = e.to
+        if not self.transport.send(to, e.message):
+            self.log.debug("send.dropped", to=to, message=type(e.message).__name__)
+
+    def _close(self, e: Close) -> None:
+        stream = self.streams.pop(e.peer, None)
+        if stream is not None:
+            self.stream_formats.pop(e.peer, None)
+            stream.close()
+            return
+        self.transport.close(e.peer)
+
+    def _metric(self, e: Metric) -> None:
+        if e.inc:
+            self.metrics[e.name] = self.metrics.get(e.name, 0.0) + e.value
+        else:
+            self.metrics[e.name] = e.value
+
+    def metrics_inc(self, name: str, by: float = 1.0) -> None:
+        self.metrics[name] = self.metrics.get(name, 0.0) + by
+
+    def _reject(self, e: Reject) -> None:
+        self.log.info("rejected", sender=e.sender, status=e.status, reason=e.message)
+
+    async def _registry_write(self, e: RegistryWrite) -> None:
+        try:
+            ok = await trio.to_thread.run_sync(self.registry.write, e.op)
+            msg = "" if ok else "fenced"
+        except OSError as err:
+            ok, msg = False, str(err)
+        self.loop.submit(RegistryResult(op_id=e.op_id, ok=ok, message=msg))
+
+    def _abdicate(self, e: Any) -> None:
+        self.log.error("abdicate", reason=e.reason)
+        self.exit_code = 1
+        self.alive = False
+        self.stop.set()
+
+    # ------------------------------------------------------------------ queries
+    def state_json(self) -> dict[str, Any]:
+        s = dict(self.machine.state_json())
+        s.setdefault("version", "1.11.0")
+        s["flags"] = self.flags
+        s.setdefault("start_time", self.start_time)
+        s.setdefault("leader", self.pid)
+        return s
+
+    def state_summary(self) -> dict[str, Any]:
+        s = self.state_json()
+        return {
+            "hostname": s.get("hostname"),
+            "cluster": s.get("cluster", ""),
+            "slaves": [{k: v for k, v in a.items() if k != "tasks"} for a in s.get("slaves", [])],
+            "frameworks": [{k: v for k, v in f.items() if k not in ("tasks", "completed_tasks", "offers")}
+                           for f in s.get("frameworks", [])],
+        }
+
+    def loop_now(self) -> float:
+        return time.time()
+
+    def metrics_snapshot(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        fn = getattr(self.machine, "metrics", None)
+        if fn is not None:
+            try:
+                out.update(fn())
+            except TypeError:
+                out.update(fn(time.time()))
+        out.update(self.metrics)
+        out["master/elected"] = 1.0 if self.leading else 0.0
+        out["master/uptime_secs"] = time.time() - self.start_time
+        out["master/event_queue_messages"] = float(self.loop._recv.statistics().current_buffer_used)
+        out["master/operator_event_stream_subscribers"] = float(len(self.operator_streams))
+        out.update(system_metrics())
+        return out
+
+    # ------------------------------------------------------------------ run
+    async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
+        from mesotron.core.master import LeadershipGained
+
+        async with trio.open_nursery() as nursery:
+            self.internal_port = await nursery.start(self.transport.serve, self.ip, self.args.internal_port)
+            await nursery.start(self.loop.run)
+            state = await trio.to_thread.run_sync(self.registry.load)
+            self.loop.submit(LeadershipGained(registry=state))
+            self.leading = True
+            self.recovered = True
+            app = MasterApp(self)
+            await nursery.start(serve_http, app, self.http_sock, self.stop)
+            nursery.start_soon(heartbeat_operator_streams, self)
+            self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
+                          internal_port=self.internal_port, registry=self.registry.kind)
+            task_status.started(self)
+            await self.stop.wait()
+            for s in list(self.streams.values()):
+                s.close()
+            for s, _ in list(self.operator_streams):
+                s.close()
+            await trio.lowlevel.checkpoint()
+            nursery.cancel_scope.cancel()
+        return self.exit_code
+
+
+def system_metrics() -> dict[str, float]:
+    out: dict[str, float] = {"system/cpus_total": float(os.cpu_count() or 1)}
+    try:
+        l1, l5, l15 = os.getloadavg()
+        out.update({"system/load_1min": l1, "system/load_5min": l5, "system/load_15min": l15})
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        vm = psutil.virtual_memory()
+        out["system/mem_total_bytes"] = float(vm.total)
+        out["system/mem_free_bytes"] = float(vm.available)
+    except Exception:  # noqa: BLE001, S110 - metrics are best effort
+        pass
+    return out
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    log = configure(args.log_format, args.log_level, component="master")
+    sock = bind_socket(args.ip, args.port)
+    daemon = MasterDaemon(args, log, sock)
+    with trio.open_signal_receiver(2, 15) as signals:  # SIGINT, SIGTERM
+        async with trio.open_nursery() as nursery:
+
+            async def watch() -> None:
+                async for _ in signals:
+                    daemon.stop.set()
+                    return
+
+            nursery.start_soon(watch)
+            code = await daemon.run()
+            nursery.cancel_scope.cancel()
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return trio.run(main_async, args)
+    except OSError as e:
+        print(f"mesotron master: {e}", file=sys.stderr)
+        return 1

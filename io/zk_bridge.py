@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import attrs
 import trio
-from kazoo.client import KazooClient, KazooState
+from kazoo.client import KazooClient
 from kazoo.exceptions import (
     BadVersionError,
     ConnectionClosedError,
@@ -50,16 +50,16 @@ from kazoo.protocol.states import ZnodeStat
 from kazoo.retry import KazooRetry
 
 __all__ = [
-    "BadVersionError",
     "CONNECTED",
     "CONNECTION_ERRORS",
-    "KazooException",
     "LOST",
+    "SUSPENDED",
+    "BadVersionError",
+    "KazooException",
     "NoNodeError",
     "NodeExistsError",
     "NotEmptyError",
     "RolledBackError",
-    "SUSPENDED",
     "SessionEvent",
     "Watch",
     "ZkClient",
@@ -100,7 +100,7 @@ class Watch:
     SUSPENDED and LOST, because the server-side watch may be gone). After it fires, read
     again (with a new watch)."""
 
-    __slots__ = ("fired", "event_type")
+    __slots__ = ("event_type", "fired")
 
     def __init__(self) -> None:
         self.fired = trio.Event()
@@ -151,7 +151,6 @@ class ZkClient:
     def _listener(self, state: str) -> None:  # kazoo's thread: never block here
         sid = self._kazoo._session_id
         _call_soon(self._token, self._on_state, str(state), sid)
-        return None
 
     def _on_state(self, state: str, sid: int | None) -> None:  # Trio thread
         if state == CONNECTED:

@@ -37,7 +37,6 @@ from collections.abc import AsyncIterator, Callable
 
 import attrs
 import trio
-
 from mesotron.core.values import MasterInfo
 from mesotron.io.zk_bridge import (
     CONNECTED,

@@ -34,7 +34,6 @@ import zlib
 from typing import Any
 
 import attrs
-
 from mesotron.core.registry import RegistryState, apply
 from mesotron.io.zk_bridge import CONNECTION_ERRORS, NodeExistsError, NoNodeError, ZkClient
 from mesotron.spec import mesos_pb2 as pb

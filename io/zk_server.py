@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 ZOOKEEPER_JAR = Path("/usr/share/java/zookeeper.jar")
 SLF4J_SIMPLE_JAR = Path("/usr/share/java/slf4j-simple.jar")
@@ -289,7 +289,7 @@ class ZkServer:
             if self._own_dir:
                 shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> ZkServer:
+    def __enter__(self) -> Self:
         try:
             return self.start()
         except BaseException:

@@ -313,11 +313,10 @@ class World:
         return [other.name]
 
     def timer(self, node: Node, key: Any, at: float) -> None:
-        gen = node.timers.get(key, 0) + 1
-        node.timers[key] = gen
         self.seq += 1
-        heapq.heappush(self.heap, (max(at, self.now), self.seq, TIMER, node.name, key, gen,
-                                   node.inc))
+        node.timers[key] = self.seq  # the generation: unique, so a stale entry never matches
+        heapq.heappush(self.heap, (max(at, self.now), self.seq, TIMER, node.name, key,
+                                   self.seq, node.inc))
 
     # ================================================================== delivery
     def deliver(self, node: Node, inp: Any) -> None:

@@ -21,7 +21,8 @@ Operations (the tuples a `RegistryWrite.op` carries; see core/effects.py):
 | `("remove", agent_id)` | RemoveSlave: the agent unregistered (shut down cleanly) |
 | `("prune", agent_ids)` | PruneUnreachable: forget these ids from `unreachable` and `gone` (GC) |
 
-Note `reachable` carries the whole AgentInfo (not only the id, as the RegistryWrite docstring
+A gone agent is gone for good: `admit`, `reachable` and `unreachable` of a gone id change no
+list (only `prune` forgets it). Note `reachable` carries the whole AgentInfo (not only the id, as the RegistryWrite docstring
 abbreviates it): the registry must know the re-admitted agent's info for the next failover.
 
 A malformed op is a caller bug (the master builds these ops itself): `ValueError`.
@@ -121,11 +122,13 @@ def apply(state: RegistryState, op: tuple[Any, ...], expected_version: int) -> R
     gone = list(state.gone)
     if kind in ("admit", "reachable"):
         info = _agent_info(op)
-        admitted = _without(state.admitted, info.id or "") + [info]
-        unreachable = _without(state.unreachable, info.id or "")
-        gone = _without(state.gone, info.id or "")
+        if info.id not in state.gone_ids():  # gone is final
+            admitted = _without(state.admitted, info.id or "") + [info]
+            unreachable = _without(state.unreachable, info.id or "")
     elif kind == "unreachable":
         agent_id, t = _id_time(op)
+        if agent_id in state.gone_ids():
+            return attrs.evolve(state, version=state.version + 1)
         admitted = _without(state.admitted, agent_id)
         unreachable = _without(state.unreachable, agent_id) + [(agent_id, t)]
     elif kind == "gone":

@@ -1,0 +1,100 @@
+"""The registry model: a pure, versioned compare-and-set (core/registry.py)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mesotron.core.registry import RegistryState, apply
+from mesotron.core.resources import Resources
+from mesotron.core.values import AgentInfo
+
+A1 = AgentInfo(hostname="h1", id="S1", resources=Resources.parse("cpus:1;mem:128"))
+A2 = AgentInfo(hostname="h2", id="S2", resources=Resources.parse("cpus:2;mem:256"))
+
+
+def _apply_all(state: RegistryState, *ops: tuple) -> RegistryState:
+    for op in ops:
+        new = apply(state, op, state.version)
+        assert new is not None
+        state = new
+    return state
+
+
+def test_admit_unreachable_reachable_gone_remove() -> None:
+    s = _apply_all(RegistryState(), ("admit", A1), ("admit", A2))
+    assert s.version == 2 and s.admitted_ids() == {"S1", "S2"}
+    s = _apply_all(s, ("unreachable", "S1", 10.0))
+    assert s.admitted_ids() == {"S2"} and s.unreachable == (("S1", 10.0),)
+    s = _apply_all(s, ("reachable", A1))
+    assert s.admitted_ids() == {"S1", "S2"} and s.unreachable == ()
+    s = _apply_all(s, ("gone", "S2", 20.0), ("remove", "S1"))
+    assert s.admitted == () and s.gone == (("S2", 20.0),) and s.version == 6
+    s = _apply_all(s, ("prune", ("S2",)))
+    assert s.gone == () and s.version == 7
+
+
+def test_stale_version_is_fenced() -> None:
+    """OneLeaderWrites: a deposed leader's write (stale expected version) never commits."""
+    s0 = RegistryState()
+    s1 = apply(s0, ("admit", A1), 0)
+    assert s1 is not None and s1.version == 1
+    # a second master that read version 0 tries to write: fenced
+    assert apply(s1, ("admit", A2), 0) is None
+    assert apply(s1, ("unreachable", "S1", 5.0), 2) is None
+    # the current version works
+    s2 = apply(s1, ("admit", A2), 1)
+    assert s2 is not None and s2.version == 2
+
+
+def test_noop_write_still_advances_the_version() -> None:
+    s = _apply_all(RegistryState(), ("admit", A1))
+    again = apply(s, ("admit", A1), s.version)
+    assert again is not None and again.version == s.version + 1 and again.admitted == s.admitted
+
+
+@pytest.mark.parametrize("op", [
+    (), ("frobnicate",), ("admit", "S1"), ("admit", AgentInfo(hostname="h")),
+    ("unreachable", "S1"), ("unreachable", "", 1.0), ("gone", "S1", "soon"), ("remove", 3),
+    ("prune", ["S1"]), ("reachable", None),
+])
+def test_malformed_ops_are_caller_bugs(op: tuple) -> None:
+    with pytest.raises(ValueError):
+        apply(RegistryState(), op, 0)
+
+
+def test_describe_is_canonical() -> None:
+    a = _apply_all(RegistryState(), ("admit", A2), ("admit", A1))
+    b = _apply_all(RegistryState(), ("admit", A1), ("admit", A2))
+    assert a == b and a.describe() == b.describe()
+    assert "admitted S1 h1" in a.describe()
+
+
+ids = st.sampled_from(["S1", "S2", "S3"])
+infos = ids.map(lambda i: AgentInfo(hostname=f"h{i}", id=i))
+ops = st.one_of(
+    st.tuples(st.just("admit"), infos),
+    st.tuples(st.just("reachable"), infos),
+    st.tuples(st.just("unreachable"), ids, st.floats(0, 100)),
+    st.tuples(st.just("gone"), ids, st.floats(0, 100)),
+    st.tuples(st.just("remove"), ids),
+    st.tuples(st.just("prune"), st.lists(ids, max_size=2).map(tuple)),
+)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.tuples(ops, st.integers(-1, 1)), max_size=30))
+def test_random_histories_keep_invariants(history: list[tuple[tuple, int]]) -> None:
+    """Each id is in at most one list; a write commits iff its expected version is current,
+    and then the version advances by exactly one."""
+    s = RegistryState()
+    for op, skew in history:
+        new = apply(s, op, s.version + skew)
+        if skew != 0:
+            assert new is None
+            continue
+        assert new is not None and new.version == s.version + 1
+        s = new
+        adm, unr, gone = s.admitted_ids(), s.unreachable_ids(), s.gone_ids()
+        assert not (adm & unr) and not (adm & gone) and not (unr & gone)
+        assert len(adm) == len(s.admitted)

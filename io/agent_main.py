@@ -107,6 +107,7 @@ class AgentDaemon:
         self.start_time = time.time()
         self.stop = trio.Event()
         self.master_lost = trio.Event()
+        self.start_pump = True
         self.flags = {k: str(v) for k, v in vars(args).items() if not k.startswith("_")}
         lp = self.loop
         from mesotron.core.agent import (
@@ -248,7 +249,8 @@ class AgentDaemon:
         from mesotron.core.agent import Start
 
         async with trio.open_nursery() as nursery:
-            await nursery.start(sigchld_pump)
+            if self.start_pump:
+                await nursery.start(sigchld_pump)
             await nursery.start(self.containers.run)
             await nursery.start(self.transport.run)
             await nursery.start(self.loop.run)

@@ -24,7 +24,6 @@ from typing import Any
 
 import trio
 from mesotron.core.effects import CancelTimer, Log, Respond, SetTimer, TimerFired
-from mesotron.io.logs import log_effect
 
 
 class _Call:
@@ -52,7 +51,7 @@ class EffectLoop:
         self.steps = 0
         self.on(SetTimer, self._set_timer)
         self.on(CancelTimer, self._cancel_timer)
-        self.on(Log, lambda e: log_effect(self.log, e))
+        self.on(Log, self._log)
         self.on(Respond, self._respond)
         self.before_step: Callable[[Any], None] | None = None
 
@@ -141,6 +140,10 @@ class EffectLoop:
                 if inspect.isawaitable(r):
                     await r
             i += 1
+
+    def _log(self, e: Log) -> None:
+        level = "warning" if e.level == "warn" else e.level
+        getattr(self.log, level, self.log.info)(e.event, **dict(e.fields))
 
     # ----------------------------------------------------------------- timers
     def _set_timer(self, e: SetTimer) -> None:

@@ -1,0 +1,227 @@
+"""`mesotron executor` / `python -m mesotron.io.executor_main`: the built-in command executor.
+
+Runs the pure `core.executor.CommandExecutor` machine as a real process speaking the v1
+executor HTTP API to its agent (`MESOS_AGENT_ENDPOINT`): SUBSCRIBE as a RecordIO stream,
+UPDATEs as separate POSTs on one keep-alive connection (in order). The task runs as
+`/bin/sh -c <value>` (or argv) in the sandbox, in its own process group; the executor's
+stdout/stderr (the sandbox files) are inherited.
+
+Start-up cost matters (one executor per command task): imports are kept to trio, httpx and
+the spec/core modules the machine needs; see docs/performance.md for the measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal as sig
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+import trio
+from mesotron.core.effects import CancelTimer, Disconnected, Log, Received, Send, SetTimer
+from mesotron.core.executor import (
+    CommandExecutor,
+    CommandExecutorConfig,
+    ExitExecutor,
+    SignalTaskProcess,
+    Start,
+    StartTaskProcess,
+    TaskProcessExited,
+)
+from mesotron.core.ids import IdSource
+from mesotron.core.messages import ExecutorSubscribe
+from mesotron.io.loop import EffectLoop
+from mesotron.spec import codec_executor, executor_pb2
+from mesotron.spec.wire import JSON, RecordIOReader, WireError, from_json, to_json
+
+AGENT = "agent"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-level", default="info")
+
+
+class _Log:
+    """A minimal logger (structlog would cost start-up time): key=value lines on stderr."""
+
+    def __init__(self, level: str = "info") -> None:
+        self.debug_on = level == "debug"
+
+    def _emit(self, level: str, event: str, **kw: Any) -> None:
+        fields = " ".join(f"{k}={v}" for k, v in kw.items())
+        print(f"{time.strftime('%H:%M:%S')} executor {level} {event} {fields}", file=sys.stderr, flush=True)
+
+    def debug(self, event: str, **kw: Any) -> None:
+        if self.debug_on:
+            self._emit("debug", event, **kw)
+
+    def info(self, event: str, **kw: Any) -> None:
+        self._emit("info", event, **kw)
+
+    def warning(self, event: str, **kw: Any) -> None:
+        self._emit("warning", event, **kw)
+
+    warn = warning
+
+    def error(self, event: str, **kw: Any) -> None:
+        self._emit("error", event, **kw)
+
+
+class ExecutorProcess:
+    def __init__(self, env: dict[str, str], log: _Log) -> None:
+        self.env = env
+        self.log = log
+        self.endpoint = env["MESOS_AGENT_ENDPOINT"]
+        self.url = f"http://{self.endpoint}/api/v1/executor"
+        self.framework_id = env["MESOS_FRAMEWORK_ID"]
+        self.executor_id = env["MESOS_EXECUTOR_ID"]
+        self.sandbox = env.get("MESOS_SANDBOX") or os.getcwd()
+        self.machine = CommandExecutor(
+            pid=f"executor({self.executor_id})", framework_id=self.framework_id,
+            executor_id=self.executor_id, agent_pid=AGENT,
+            ids=IdSource(seed=os.urandom(8).hex()), config=CommandExecutorConfig.from_env(env))
+        self.loop = EffectLoop(self.machine, log, name="executor")
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.stream_scope: trio.CancelScope | None = None
+        self.stream_gen = 0
+        self.updates_send, self.updates_recv = trio.open_memory_channel[Any](1000)
+        self.exit_status: int | None = None
+        self.done = trio.Event()
+        self.nursery: trio.Nursery | None = None
+        lp = self.loop
+        lp.on(Send, self._send)
+        lp.on(StartTaskProcess, self._start_task)
+        lp.on(SignalTaskProcess, self._signal_task)
+        lp.on(ExitExecutor, self._exit)
+        lp.on(SetTimer, lp._set_timer)
+        lp.on(CancelTimer, lp._cancel_timer)
+        lp.on(Log, lambda e: getattr(log, e.level if e.level != "warn" else "warning", log.info)(
+            e.event, **dict(e.fields)))
+
+    # ------------------------------------------------------------------ effects
+    def _send(self, e: Send) -> None:
+        if isinstance(e.message, ExecutorSubscribe):
+            self.stream_gen += 1
+            if self.stream_scope is not None:
+                self.stream_scope.cancel()
+            assert self.nursery is not None
+            self.nursery.start_soon(self._subscribe, e.message, self.stream_gen)
+        else:
+            try:
+                self.updates_send.send_nowait(e.message)
+            except trio.WouldBlock:
+                self.log.warning("update.queue_full")
+
+    def _start_task(self, e: StartTaskProcess) -> None:
+        cmd = e.command
+        if cmd.shell:
+            argv = ["/bin/sh", "-c", cmd.value or ""]
+        else:
+            argv = [cmd.value or "", *cmd.arguments[1:]] if cmd.arguments else [cmd.value or ""]
+        env = dict(os.environ)
+        env.update(dict(cmd.environment))
+        env.update(dict(e.env))
+        try:
+            self.proc = subprocess.Popen(argv, cwd=self.sandbox, env=env, stdin=subprocess.DEVNULL,
+                                         start_new_session=True, close_fds=True)
+        except OSError as exc:
+            self.log.error("task.start_failed", error=str(exc))
+            self.loop.submit(TaskProcessExited(exit_status=127))
+            return
+        assert self.nursery is not None
+        self.nursery.start_soon(self._wait_task, self.proc)
+
+    async def _wait_task(self, proc: subprocess.Popen[bytes]) -> None:
+        rc = await trio.to_thread.run_sync(proc.wait, abandon_on_cancel=True)
+        if rc < 0:
+            self.loop.submit(TaskProcessExited(exit_status=128 - rc, signal=-rc))
+        else:
+            self.loop.submit(TaskProcessExited(exit_status=rc))
+
+    def _signal_task(self, e: SignalTaskProcess) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        signum = getattr(sig, e.signal, sig.SIGKILL)
+        try:
+            os.killpg(self.proc.pid, signum)
+        except OSError:
+            try:
+                self.proc.send_signal(signum)
+            except OSError:
+                pass
+
+    async def _exit(self, e: ExitExecutor) -> None:
+        # let queued updates go out first ("after the effects before it are done")
+        with trio.move_on_after(5):
+            while self.updates_recv.statistics().current_buffer_used:
+                await trio.sleep(0.01)
+        self.exit_status = e.status
+        self.done.set()
+
+    # ------------------------------------------------------------------ HTTP
+    async def _subscribe(self, msg: ExecutorSubscribe, gen: int) -> None:
+        body = to_json(codec_executor.encode_call(msg))
+        headers = {"Content-Type": JSON, "Accept": JSON}
+        reader = RecordIOReader()
+        with trio.CancelScope() as scope:
+            self.stream_scope = scope
+            try:
+                async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=5.0)) as client, \
+                        client.stream("POST", self.url, content=body, headers=headers) as r:
+                    if r.status_code != 200:
+                        self.log.warning("subscribe.refused", status=r.status_code)
+                    else:
+                        async for chunk in r.aiter_raw():
+                            for rec in reader.feed(chunk):
+                                ev = codec_executor.decode_event(from_json(rec, executor_pb2.Event))
+                                if ev != codec_executor.HEARTBEAT:
+                                    self.loop.submit(Received(sender=AGENT, message=ev))
+            except (httpx.HTTPError, OSError, WireError) as exc:
+                self.log.debug("subscribe.error", error=str(exc) or type(exc).__name__)
+        if gen == self.stream_gen and not scope.cancelled_caught:
+            self.loop.submit(Disconnected(peer=AGENT))
+
+    async def _updates(self) -> None:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as client:
+            async for msg in self.updates_recv:
+                body = to_json(codec_executor.encode_call(msg))
+                try:
+                    r = await client.post(self.url, content=body,
+                                          headers={"Content-Type": JSON, "Accept": JSON})
+                    if r.status_code >= 300:
+                        self.log.warning("call.refused", status=r.status_code, body=r.text[:200])
+                except (httpx.HTTPError, OSError) as exc:
+                    self.log.debug("call.error", error=str(exc) or type(exc).__name__)
+
+    async def run(self) -> int:
+        async with trio.open_nursery() as nursery:
+            self.nursery = nursery
+            await nursery.start(self.loop.run)
+            nursery.start_soon(self._updates)
+            self.loop.submit(Start())
+            await self.done.wait()
+            nursery.cancel_scope.cancel()
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, sig.SIGKILL)
+            except OSError:
+                pass
+        return self.exit_status or 0
+
+
+def run(args: argparse.Namespace | None = None) -> int:
+    log = _Log(getattr(args, "log_level", "info") if args else "info")
+    missing = [v for v in ("MESOS_AGENT_ENDPOINT", "MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID")
+               if v not in os.environ]
+    if missing:
+        print(f"mesotron executor: missing environment {', '.join(missing)}", file=sys.stderr)
+        return 2
+    return trio.run(ExecutorProcess(dict(os.environ), log).run)
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,0 +1,165 @@
+"""Real daemons on loopback for tests and benchmarks: free ports, readiness by polling
+/health with a deadline (never sleeps as synchronization), clean teardown by pid.
+
+    with Cluster(agents=3, tmp=path) as c:
+        c.master_url, c.agents[0].kill9(), c.agents[0].start(), c.state()
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def wait_for(pred: Callable[[], Any], limit: float, what: str, interval: float = 0.02) -> Any:
+    """Poll `pred` until it returns something truthy, or raise TimeoutError after `limit` s."""
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            v = pred()
+        except (OSError, ValueError):
+            v = None
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {limit}s waiting for {what}")
+        time.sleep(interval)
+
+
+class Daemon:
+    def __init__(self, argv: list[str], port: int, log_path: str) -> None:
+        self.argv = argv
+        self.port = port
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, wait: float = 20.0) -> Daemon:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+        self.proc = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", *self.argv],
+                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        if wait:
+            self.wait_healthy(wait)
+        return self
+
+    def wait_healthy(self, limit: float = 20.0) -> None:
+        def ok() -> bool:
+            if self.proc is not None and self.proc.poll() is not None:
+                with open(self.log_path) as f:
+                    tail = f.read()[-2000:]
+                raise RuntimeError(f"{self.argv[0]} exited with {self.proc.returncode}: {tail}")
+            return http_get(self.port, "/health", 0.5)[0] == 200
+
+        wait_for(ok, limit, f"{self.argv[0]} on port {self.port} to be healthy")
+
+    def kill9(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self, grace: float = 10.0) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def get_json(self, path: str) -> Any:
+        status, body = http_get(self.port, path, 5.0)
+        if status != 200:
+            raise OSError(f"GET {path}: {status}")
+        return json.loads(body)
+
+
+class Cluster:
+    """A master and N agents as separate processes (so an agent can be kill -9'd)."""
+
+    def __init__(self, tmp: str, agents: int = 1, resources: str = "cpus:4;mem:4096;disk:10000;ports:[31000-32000]",
+                 master_flags: tuple[str, ...] = (), agent_flags: tuple[str, ...] = ()) -> None:
+        self.tmp = tmp
+        self.n_agents = agents
+        self.resources = resources
+        self.master_flags = master_flags
+        self.agent_flags = agent_flags
+        self.master: Daemon | None = None
+        self.agents: list[Daemon] = []
+
+    @property
+    def master_port(self) -> int:
+        assert self.master is not None
+        return self.master.port
+
+    @property
+    def master_addr(self) -> str:
+        return f"127.0.0.1:{self.master_port}"
+
+    def agent(self, i: int, port: int | None = None) -> Daemon:
+        port = port or free_port()
+        wd = os.path.join(self.tmp, f"agent{i}")
+        return Daemon(["agent", "--master", self.master_addr, "--ip", "127.0.0.1", "--port", str(port),
+                       "--work-dir", wd, "--resources", self.resources, *self.agent_flags],
+                      port, os.path.join(self.tmp, f"agent{i}.log"))
+
+    def __enter__(self) -> Cluster:
+        mp = free_port()
+        self.master = Daemon(["master", "--ip", "127.0.0.1", "--port", str(mp), "--work-dir",
+                              os.path.join(self.tmp, "master"), *self.master_flags],
+                             mp, os.path.join(self.tmp, "master.log"))
+        self.master.start()
+        self.agents = [self.agent(i).start() for i in range(self.n_agents)]
+        self.wait_agents(self.n_agents)
+        return self
+
+    def wait_agents(self, n: int, limit: float = 20.0) -> None:
+        wait_for(lambda: sum(1 for s in self.state()["slaves"] if s.get("active", True)) >= n,
+                 limit, f"{n} active agents")
+
+    def state(self) -> Any:
+        assert self.master is not None
+        return self.master.get_json("/master/state")
+
+    def __exit__(self, *exc: Any) -> None:
+        for a in self.agents:
+            a.stop(5)
+        if self.master is not None:
+            self.master.stop(5)
+        kill_executors(self.tmp)
+
+
+def kill_executors(work_root: str) -> None:
+    """SIGKILL executor process groups recorded under `work_root` (they outlive agents by design)."""
+    for dirpath, _dirs, files in os.walk(work_root):
+        if not dirpath.endswith(os.path.join("meta", "containers")):
+            continue
+        for name in files:
+            if not name.endswith(".pid"):
+                continue
+            try:
+                with open(os.path.join(dirpath, name)) as f:
+                    pid = int(f.read().split(" ", 1)[0])
+                os.killpg(pid, signal.SIGKILL)
+            except (OSError, ValueError):
+                pass

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from mesotron.core import invariants as inv
-from mesotron.core.effects import Persist, Received, Send
+from mesotron.core.effects import Log, Persist, Received, Send
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot
 from mesotron.core.messages import (
     AgentRegistered,
@@ -41,6 +41,7 @@ from mesotron.core.messages import (
     ShutdownFramework,
     StatusUpdateMessage,
 )
+from mesotron.core.resources import Resources
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Source, TaskState
 
@@ -234,7 +235,12 @@ class Checker:
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         agents: set[str] | None = None
         for e in effects:
-            if type(e) is Send:
+            if type(e) is Log and e.event == "agent_removed":
+                # a removed agent has nothing to offer: its ledger must be empty
+                if agents is None:
+                    agents = set()
+                agents.add(dict(e.fields).get("agent_id", ""))
+            elif type(e) is Send:
                 m = e.message
                 t = type(m)
                 if t is EventOffers:
@@ -340,7 +346,12 @@ class Checker:
     def ledger(self, m: Any, agent_id: str) -> AgentLedger | None:
         a = m.machine._agents.get(agent_id)  # one agent's view (the public `agents` builds all)
         if a is None:
-            return None
+            # not (or no longer) registered: any outstanding offer of it is an overcommit
+            stale = tuple((oid, o.framework_id, o.resources)
+                          for oid, o in m.machine._offers.items() if o.agent_id == agent_id)
+            if not stale:
+                return None
+            return AgentLedger(agent_id=agent_id, total=Resources(), offered=stale)
         view = m.machine._agent_view(a)
         return AgentLedger(agent_id=agent_id, total=view.total, offered=view.offered,
                            used=view.used)

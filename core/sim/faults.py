@@ -6,7 +6,7 @@ shrinkable), and the code that applies one to the world.
 | net | `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
 | crash | `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)`, `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
 | disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode |
-| zk | `("zk-partition", "leader" or i, secs)`: a master cut from ZooKeeper (its session expires, a standby is elected while it may still believe it leads), `("zk-expire", "leader")` |
+| zk | `("zk-partition", "leader" or i, secs)`: a master cut from ZooKeeper (its session expires, a standby is elected while it may still believe it leads), `("isolate", "leader", agents, secs)`: the same plus cut from some agents (so the deposed leader tries registry writes), `("zk-expire", "leader")` |
 
 The schedule comes from its own RNG stream (seeded from the run seed), so it does not depend
 on what the world does; the shrinker replays sub-lists of it.
@@ -79,8 +79,13 @@ def _one(rng: random.Random, kind: str, n_agents: int, n_masters: int,
     if kind == "disk":
         return ("power-agent", rng.randrange(max(1, n_agents)), round(rng.uniform(0.5, 60), 3))
     if kind == "zk":
-        if rng.random() < 0.7:
+        r = rng.random()
+        if r < 0.4:
             return ("zk-partition", "leader", round(rng.uniform(5, 90), 3))
+        if r < 0.8 and n_agents:
+            k = rng.randint(1, n_agents)
+            return ("isolate", "leader", tuple(sorted(rng.sample(range(n_agents), k))),
+                    round(rng.uniform(60, 150), 3))
         return ("zk-expire", "leader")
     raise ValueError(kind)
 
@@ -192,7 +197,19 @@ class Injector:
         if not w.agents:
             return
         n = w.agents[i % len(w.agents)]
-        if n.alive:
+        if not n.alive:
+            return
+        if i % 2:
+            w.note(f"fault: power loss on {n.name} (unsynced writes lost)")
+            w.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
+            return
+        # the worst moment: right after a step that left writes unsynced (or within 30 s)
+        w.power_armed[n.name] = downtime
+        w.at(30.0, 3, self.power_deadline, (n, n.inc, downtime))
+
+    def power_deadline(self, n: Any, inc: int, downtime: float) -> None:
+        w = self.world
+        if w.power_armed.pop(n.name, None) is not None and n.alive and n.inc == inc:
             w.note(f"fault: power loss on {n.name} (unsynced writes lost)")
             w.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
 
@@ -216,6 +233,22 @@ class Injector:
         h = self.host(which)
         if h is not None:
             self.do_partition(h, ZK, False, secs)
+
+    def do_isolate(self, which: Any, agents: Any, secs: float) -> None:
+        """The leader loses ZooKeeper and some agents (both ways) but still reaches the
+        registry: a standby is elected while the old leader, believing it still leads,
+        sees those agents miss their pings and tries to mark them unreachable."""
+        w = self.world
+        h = self.host(which)
+        if h is None:
+            return
+        hosts = [ZK] + [w.agents[i % len(w.agents)].host for i in agents]
+        pairs = [p for other in hosts for p in ((h, other), (other, h))]
+        w.note(f"fault: {h} isolated from zk and {len(hosts) - 1} agents for {secs:g}s")
+        for p in pairs:
+            w.blocked.add(p)
+        self.cut_from_zk(h)
+        w.at(secs, 3, self.heal_pairs, (pairs,))
 
     def do_zk_expire(self, which: Any) -> None:
         w = self.world

@@ -160,6 +160,7 @@ class World:
         self.timeline: list[tuple[float, str]] | None = [] if config.timeline else None
         self.master_config = MasterConfig(offer_timeout=60.0)
         self.quiescent = False
+        self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
         self.injector: Any = None
         self.build()
 
@@ -331,6 +332,10 @@ class World:
             self.master_effects(node, effects)  # type: ignore[arg-type]
         elif kind == "agent":
             self.agent_effects(node, effects)  # type: ignore[arg-type]
+            if self.power_armed and node.disk.unsynced and node.name in self.power_armed:  # type: ignore[attr-defined]
+                downtime = self.power_armed.pop(node.name)
+                self.note(f"fault: power loss on {node.name} with unsynced writes")
+                self.at(0.0, FN, self.crash_agent_now, (node, node.inc, downtime))
         else:
             self.executor_effects(node, effects)  # type: ignore[arg-type]
 
@@ -593,6 +598,10 @@ class World:
             self.obs.on_agent_crash(self, n, stopped)
         if restart_after is not None:
             self.at(restart_after, FN, self.start_agent, (n, mode))
+
+    def crash_agent_now(self, n: AgentNode, inc: int, downtime: float) -> None:
+        if n.alive and n.inc == inc:
+            self.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
 
     # ------------------------------------------------------------------ executors
     def executor_by_name(self, name: str) -> ExecutorNode | None:

@@ -1,0 +1,116 @@
+"""Planted bugs: deliberately wrong behaviours of the machines, for tests only.
+
+Each is a context manager that monkeypatches one machine for the duration of a `with`
+block; tests/test_sim_bugs.py enables them one at a time and asserts the simulator's
+checker catches each within a stated seed budget (that is how we know the checker can
+fail). Nothing here is reachable from the `mesotron sim` command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+
+@contextlib.contextmanager
+def _patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, replacement(original))
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def ack_before_persist() -> contextlib.AbstractContextManager[None]:
+    """The agent acknowledges an executor's update BEFORE persisting it (ordering rule 2
+    broken): a power loss right after can lose an update the executor forgot."""
+    from mesotron.core.agent_core import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def _executor_status(self: Any, *a: Any, **kw: Any) -> tuple[list[Any], list[Any]]:
+            effects, acks = orig(self, *a, **kw)
+            return acks + effects, []
+        return _executor_status
+    return _patched(AgentCore, "_executor_status", wrap)
+
+
+def forget_retries_after_restart() -> contextlib.AbstractContextManager[None]:
+    """After a restart the status-update manager does not rebuild its streams from the
+    persisted log: unacknowledged updates are never retried."""
+    from mesotron.core.status_updates import Recover, TaskStatusUpdateManager
+
+    def wrap(orig: Any) -> Any:
+        def handleRecover(self: Any, rec: Any) -> list[Any]:
+            return orig(self, Recover(logs={}))
+        return handleRecover
+    return _patched(TaskStatusUpdateManager, "handleRecover", wrap)
+
+
+def ack_ignores_uuid() -> contextlib.AbstractContextManager[None]:
+    """Acknowledgement matching ignores the uuid: any ack for a task acks its stream's head
+    (a late or duplicate ack then drops an update the scheduler never saw)."""
+    from mesotron.core.status_updates import TaskStatusUpdateManager
+
+    def wrap(orig: Any) -> Any:
+        def handleAcknowledge(self: Any, now: float, ack: Any) -> list[Any]:
+            stream = self.streams.get((ack.framework_id, ack.task_id))
+            if stream is not None and stream.pending:
+                ack = attrs.evolve(ack, uuid=stream.pending[0].uuid)
+            return orig(self, now, ack)
+        return handleAcknowledge
+    return _patched(TaskStatusUpdateManager, "handleAcknowledge", wrap)
+
+
+def allocator_double_offer() -> contextlib.AbstractContextManager[None]:
+    """The allocator hands out an agent's resources without taking them out of the agent's
+    available pool: the same resources are offered twice."""
+    from mesotron.core import allocator_cycle
+
+    def wrap(orig: Any) -> Any:
+        def _give(al: Any, agent: Any, fid: str, role: str, split: Any, effects: list) -> None:
+            before = agent.available
+            orig(al, agent, fid, role, split, effects)
+            agent.available = before
+        return _give
+    return _patched(allocator_cycle, "_give", wrap)
+
+
+def no_rescind_on_agent_removal() -> contextlib.AbstractContextManager[None]:
+    """When the master removes an agent it keeps (and does not rescind) that agent's
+    outstanding offers."""
+    from mesotron.core.master import Master
+
+    def wrap(orig: Any) -> Any:
+        def _drop_agent(self: Any, aid: str, message: str, **kw: Any) -> list[Any]:
+            agent = self._agents.get(aid)
+            if agent is not None:
+                agent.offers.clear()  # the removal loop then finds nothing to rescind
+            return orig(self, aid, message, **kw)
+        return _drop_agent
+    return _patched(Master, "_drop_agent", wrap)
+
+
+def deposed_leader_writes() -> contextlib.AbstractContextManager[None]:
+    """The registry's compare-and-set ignores the expected version: a deposed leader's
+    write commits."""
+    from mesotron.core import registry
+
+    def wrap(orig: Any) -> Any:
+        def apply(state: Any, op: Any, expected_version: int) -> Any:
+            return orig(state, op, state.version)
+        return apply
+    return _patched(registry, "apply", wrap)
+
+
+BUGS = {
+    "ack_before_persist": ack_before_persist,
+    "forget_retries_after_restart": forget_retries_after_restart,
+    "ack_ignores_uuid": ack_ignores_uuid,
+    "allocator_double_offer": allocator_double_offer,
+    "no_rescind_on_agent_removal": no_rescind_on_agent_removal,
+    "deposed_leader_writes": deposed_leader_writes,
+}

@@ -18,7 +18,7 @@ A failed write means this master was deposed (fenced) or its registry is broken:
   come back for every framework (Mesos >= 1.5: non-partition-aware tasks keep running too);
   each framework is told the task's state again by a master update.
 - Pings every agent_ping_timeout; max_agent_ping_timeouts unanswered -> ("unreachable", id,
-  now) -> tasks TASK_UNREACHABLE (TASK_LOST for non-partition-aware frameworks),
+  now) -> tasks booked TASK_UNREACHABLE, shown TASK_LOST to non-partition-aware frameworks,
   REASON_AGENT_REMOVED, offers rescinded, RemoveAgent to the allocator, FAILURE to frameworks.
 - agent_reregister_timeout after a failover: agents still not back are marked unreachable.
 """
@@ -313,8 +313,9 @@ class AgentsMixin(MasterCore):
             if task.state.is_terminal:
                 out += self._remove_task(task)
                 continue
-            booked = state if fw is None else (
-                state if fw.info.partition_aware else TaskState.TASK_LOST)
+            # booked UNREACHABLE (GONE) for every framework; the non-partition-aware ones are
+            # shown TASK_LOST (lifecycle.visible_state), as Mesos's backwards-compatible state
+            booked = state
             if fw is None:
                 task.state = booked
                 out += self._remove_task(task)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesotron.core import lifecycle
 from mesotron.core.invariants import AgentLedger
 from mesotron.core.master_core import MasterCore
 from mesotron.core.master_model import AgentView, FrameworkView, MAgent, MFramework, MTask, TaskView
@@ -179,7 +180,7 @@ class StateMixin(MasterCore):
             for t in f.completed_tasks.values():
                 states[t.state] += 1
             for t in f.unreachable_tasks.values():
-                states[t.state] += 1
+                states[lifecycle.visible_state(t.state, f.info)] += 1
         for f in self._completed_frameworks.values():
             for t in f.completed_tasks.values():
                 states[t.state] += 1
@@ -240,10 +241,11 @@ class StateMixin(MasterCore):
             "capabilities": [],
         }
 
-    def _task_json(self, t: MTask) -> dict[str, Any]:
+    def _task_json(self, t: MTask, fw_info: Any) -> dict[str, Any]:
         return {
             "id": t.task_id, "name": t.info.name, "framework_id": t.framework_id,
-            "executor_id": t.executor_id, "slave_id": t.agent_id, "state": t.state.name,
+            "executor_id": t.executor_id, "slave_id": t.agent_id,
+            "state": lifecycle.visible_state(t.state, fw_info).name,
             "resources": _res_json(t.resources), "role": t.role,
             "statuses": [{"state": s.state.name, "timestamp": s.timestamp} for s in t.statuses],
         }
@@ -267,9 +269,9 @@ class StateMixin(MasterCore):
             "unregistered_time": f.unregistered_time or 0,
             "used_resources": _res_json(used), "offered_resources": _res_json(offered),
             "resources": _res_json(used + offered),
-            "tasks": [self._task_json(t) for _tid, t in sorted(f.tasks.items())],
-            "unreachable_tasks": [self._task_json(t) for t in f.unreachable_tasks.values()],
-            "completed_tasks": [self._task_json(t) for t in f.completed_tasks.values()],
+            "tasks": [self._task_json(t, f.info) for _tid, t in sorted(f.tasks.items())],
+            "unreachable_tasks": [self._task_json(t, f.info) for t in f.unreachable_tasks.values()],
+            "completed_tasks": [self._task_json(t, f.info) for t in f.completed_tasks.values()],
             "offers": [{"id": oid, "framework_id": f.id, "slave_id": self._offers[oid].agent_id,
                         "allocation_info": {"role": self._offers[oid].role},
                         "resources": _res_json(self._offers[oid].resources)} for oid in f.offers],

@@ -186,12 +186,12 @@ AgentPersist(t) ==
     /\ UNCHANGED <<execState, execSent, execPending, stream, ackd, agentUp,
                    seen, sacked, net, faults, accepted>>
 
-\* The agent acks the latest checkpointed update i to the executor (in the
-\* broken model the latest received one, checkpointed or not).
-AgentAckExecutor(t) ==
-    LET i == Len(IF AckBeforePersist THEN stream[t] ELSE durable[t]) IN
+\* The agent acks update i to the executor (on receipt of a duplicate, or
+\* after the checkpoint): i must be checkpointed (in the broken model it only
+\* has to be received).
+AgentAckExecutor(t, i) ==
     /\ agentUp
-    /\ i >= 1
+    /\ i \in 1..Len(IF AckBeforePersist THEN stream[t] ELSE durable[t])
     /\ net' = Send(net, Ack("eack", t, i))
     /\ net' # net
     /\ accepted' = [accepted EXCEPT ![t] = IF i > @ THEN i ELSE @]
@@ -305,7 +305,7 @@ Next ==
         \/ \E s \in ExecStates : ExecutorUpdate(t, s)
         \/ ExecutorRetry(t)
         \/ AgentPersist(t)
-        \/ AgentAckExecutor(t)
+        \/ \E i \in UUIDs : AgentAckExecutor(t, i)
         \/ AgentForward(t)
     \/ \E m \in DOMAIN net : Deliver(m)
     \/ AgentRestart
@@ -320,7 +320,7 @@ Fairness ==
     /\ \A t \in Tasks :
         /\ WF_vars(ExecutorRetry(t))
         /\ WF_vars(AgentPersist(t))
-        /\ WF_vars(AgentAckExecutor(t))
+        /\ WF_vars(AgentAckExecutor(t, Len(durable[t])))
         /\ WF_vars(AgentForward(t))
         /\ \A ty \in MsgTypes, i \in UUIDs : SF_vars(DeliverClass(ty, t, i))
     /\ WF_vars(AgentRestart)

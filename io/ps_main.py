@@ -30,7 +30,7 @@ def rows(state: dict, include_completed: bool) -> list[tuple[str, ...]]:
 def run(args: argparse.Namespace) -> int:
     host, port = host_port(args.master, 5050)
     try:
-        r = httpx.get(f"http://{host}:{port}/master/state", timeout=10.0, follow_redirects=True)
+        r = httpx.get(f"http://{host}:{port}/master/state", verify=False, timeout=10.0, follow_redirects=True)
         r.raise_for_status()
     except httpx.HTTPError as e:
         print(f"mesotron ps: {e}", file=sys.stderr)

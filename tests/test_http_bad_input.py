@@ -26,7 +26,7 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client():
-    with httpx.Client(timeout=5.0) as c:
+    with httpx.Client(timeout=5.0, verify=False) as c:
         yield c
 
 

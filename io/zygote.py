@@ -1,0 +1,127 @@
+"""A fork server for the built-in command executor (`python -m mesotron.io.zygote`).
+
+Starting a Python process per command task costs ~0.3 s of CPU (interpreter start-up and
+imports), which caps an agent at a few tasks per second per core. The agent therefore keeps
+one pre-imported "zygote" process and asks it to fork executors: a fork of a warm process
+costs about a millisecond. Each forked executor calls `setsid()` (its own session/process
+group, as every executor), moves to its sandbox, points stdout/stderr at the sandbox files,
+takes the MESOS_* environment, and runs `executor_main` exactly as a freshly exec'd
+`mesotron executor` would.
+
+Protocol on stdin/stdout (JSON lines):
+  agent -> zygote  {"op": "spawn", "id": C, "env": {...}, "cwd": D, "stdout": P, "stderr": P}
+  zygote -> agent  {"op": "started", "id": C, "pid": N} | {"op": "failed", "id": C, "error": E}
+                   {"op": "exited", "id": C, "pid": N, "status": S}   (S < 0: killed by -S)
+The zygote exits when its stdin closes (the agent died); executors live on (own sessions)
+and a restarted agent adopts them through their pid files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import sys
+
+# pre-import everything an executor needs, so that forks start warm
+import mesotron.io.executor_main as executor_main  # noqa: F401
+
+
+def _child(req: dict, fds: list[int]) -> None:
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in fds:
+            os.close(fd)
+        os.setsid()
+        os.chdir(req["cwd"])
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        out = os.open(req["stdout"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        err = os.open(req["stderr"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(devnull, 0)
+        os.dup2(out, 1)
+        os.dup2(err, 2)
+        for fd in (devnull, out, err):
+            os.close(fd)
+        sys.stdin = open(0)  # noqa: SIM115
+        sys.stdout = open(1, "w", buffering=1)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1)  # noqa: SIM115
+        os.environ.clear()
+        os.environ.update(req["env"])
+        code = executor_main.run(None)
+    except BaseException as e:  # noqa: BLE001 - the child must never return into the zygote
+        try:
+            print(f"executor crashed: {e!r}", file=sys.stderr, flush=True)
+        finally:
+            os._exit(70)
+    os._exit(int(code or 0))
+
+
+def main() -> int:
+    r_wake, w_wake = os.pipe()
+    os.set_blocking(w_wake, False)
+    os.set_blocking(r_wake, False)
+    signal.set_wakeup_fd(w_wake)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stdin = sys.stdin.buffer
+    out = sys.stdout
+    ids: dict[int, str] = {}
+    buf = b""
+
+    def emit(obj: dict) -> None:
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    def reap() -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            cid = ids.pop(pid, None)
+            if cid is not None:
+                emit({"op": "exited", "id": cid, "pid": pid, "status": os.waitstatus_to_exitcode(status)})
+
+    emit({"op": "ready", "pid": os.getpid()})
+    fd_in = stdin.fileno()
+    while True:
+        try:
+            ready, _, _ = select.select([fd_in, r_wake], [], [])
+        except InterruptedError:
+            continue
+        if r_wake in ready:
+            try:
+                os.read(r_wake, 4096)
+            except BlockingIOError:
+                pass
+            reap()
+        if fd_in in ready:
+            chunk = os.read(fd_in, 65536)
+            if not chunk:
+                return 0
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                if not line.strip():
+                    continue
+                req = json.loads(line)
+                if req.get("op") != "spawn":
+                    continue
+                try:
+                    pid = os.fork()
+                except OSError as e:
+                    emit({"op": "failed", "id": req["id"], "error": str(e)})
+                    continue
+                if pid == 0:
+                    _child(req, [r_wake, w_wake])
+                ids[pid] = req["id"]
+                emit({"op": "started", "id": req["id"], "pid": pid})
+            reap()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""End to end on real daemons: a framework of ours (Trio scheduler client) launches 100
+command tasks over 3 agents; all FINISHED, every update acknowledged, updates in order per
+task (the catalog's UpdatesInOrder shape), nothing left on the master."""
+
+from __future__ import annotations
+
+import collections
+
+import pytest
+import trio
+
+from mesotron.core.messages import (
+    CallAccept,
+    CallAcknowledge,
+    CallDecline,
+    CallKill,
+    CallSuppress,
+    CallTeardown,
+    EventOffers,
+    EventUpdate,
+    OpLaunch,
+)
+from mesotron.core.resources import Resources
+from mesotron.core.values import Capability, CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
+from mesotron.io.scheduler_client import SchedulerClient
+from mesotron.io.testkit import Cluster, wait_for
+
+TASK_RES = Resources.parse("cpus:0.1;mem:16")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    with Cluster(str(tmp_path_factory.mktemp("e2e")), agents=3,
+                 resources="cpus:4;mem:4096;disk:1000;ports:[31000-32000]",
+                 master_flags=("--allocation-interval", "50ms"),
+                 agent_flags=("--no-fsync",)) as c:
+        yield c
+
+
+async def run_framework(master: str, n: int, command: str, *, kill: bool = False,
+                        fmt: str = "application/json") -> dict[str, list[TaskState]]:
+    info = FrameworkInfo(user="test", name="e2e", capabilities=frozenset({Capability.TASK_KILLING_STATE}))
+    pending = [f"t{i:03d}" for i in range(n)]
+    seen: dict[str, list[TaskState]] = collections.defaultdict(list)
+    done: set[str] = set()
+    async with SchedulerClient.connect(master, info, fmt=fmt) as s:
+        async for ev in s.events():
+            if isinstance(ev, EventOffers):
+                for offer in ev.offers:
+                    avail = offer.resources.unallocate()
+                    tasks = []
+                    while pending and avail.contains(TASK_RES):
+                        tid = pending.pop()
+                        tasks.append(TaskInfo(name=tid, task_id=tid, agent_id=offer.agent_id,
+                                              resources=TASK_RES, command=CommandInfo(value=command)))
+                        avail = avail - TASK_RES
+                    if tasks:
+                        assert await s.call(CallAccept(offer_ids=(offer.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
+                                                       filters=Filters(refuse_seconds=0.1))) == 202
+                    else:
+                        assert await s.call(CallDecline(offer_ids=(offer.id,), filters=Filters(refuse_seconds=30))) == 202
+                if not pending:
+                    await s.call(CallSuppress())
+            elif isinstance(ev, EventUpdate):
+                st = ev.status
+                seen[st.task_id].append(st.state)
+                if st.uuid is not None:
+                    assert st.agent_id is not None  # pymesos needs it to acknowledge
+                    assert await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid)) == 202
+                if kill and st.state is TaskState.TASK_RUNNING:
+                    assert await s.call(CallKill(task_id=st.task_id, agent_id=st.agent_id)) == 202
+                if st.state.is_terminal:
+                    done.add(st.task_id)
+                    if len(done) == n:
+                        assert await s.call(CallTeardown()) == 202
+                        break
+    return seen
+
+
+def test_hundred_tasks_over_three_agents(cluster) -> None:
+    async def main():
+        with trio.fail_after(90):
+            return await run_framework(cluster.master_addr, 100, "true")
+
+    seen = trio.run(main)
+    assert len(seen) == 100
+    for tid, states in seen.items():
+        assert states == [TaskState.TASK_STARTING, TaskState.TASK_RUNNING, TaskState.TASK_FINISHED], (tid, states)
+    # every agent got work, and the master forgot nothing it should keep
+    state = cluster.state()
+    completed = state["completed_frameworks"]
+    assert completed and len(completed[-1]["completed_tasks"]) == 100
+    agents_used = {t["slave_id"] for t in completed[-1]["completed_tasks"]}
+    assert len(agents_used) == 3
+    wait_for(lambda: all(s["used_resources"]["cpus"] == 0 for s in cluster.state()["slaves"]), 10,
+             "resources released")
+
+
+def test_kill_with_task_killing_state(cluster) -> None:
+    async def main():
+        with trio.fail_after(60):
+            return await run_framework(cluster.master_addr, 3, "sleep 30", kill=True,
+                                       fmt="application/x-protobuf")
+
+    seen = trio.run(main)
+    for tid, states in seen.items():
+        assert states[-1] is TaskState.TASK_KILLED, (tid, states)
+        assert TaskState.TASK_KILLING in states
+
+
+def test_failing_command_is_task_failed(cluster) -> None:
+    async def main():
+        with trio.fail_after(60):
+            return await run_framework(cluster.master_addr, 2, "exit 3")
+
+    seen = trio.run(main)
+    for states in seen.values():
+        assert states[-1] is TaskState.TASK_FAILED

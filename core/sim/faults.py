@@ -57,7 +57,8 @@ def _one(rng: random.Random, kind: str, n_agents: int, n_masters: int,
                 b = f"agent:{rng.randrange(n_agents)}" if n_agents else ZK
             if rng.random() < 0.5:
                 a, b = b, a
-            return ("partition", a, b, rng.random() < 0.5, round(rng.uniform(1, 120), 3))
+            # long enough, often, for the master's ping timeout (75 s) to remove the agent
+            return ("partition", a, b, rng.random() < 0.5, round(rng.uniform(1, 200), 3))
         if r < 0.75:
             return ("lossy", round(rng.uniform(0.01, 0.2), 3), round(rng.uniform(0, 0.1), 3),
                     round(rng.uniform(0, 0.3), 3), round(rng.uniform(1, 60), 3))

@@ -53,8 +53,6 @@ from mesotron.core.messages import (
 )
 from mesotron.core.values import FrameworkInfo
 
-frozen = attrs.frozen(kw_only=True, slots=True)
-
 DISCONNECTED = "DISCONNECTED"
 SUBSCRIBING = "SUBSCRIBING"  # subscribe sent, waiting for the response / SUBSCRIBED event
 SUBSCRIBED = "SUBSCRIBED"
@@ -65,19 +63,19 @@ HEARTBEAT_TIMER = ("scheduler", "heartbeat")
 
 
 # ---------------------------------------------------------------- inputs
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Start:
     """Begin subscribing."""
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Perform:
     """The application wants `call` sent on its stream (not a subscribe)."""
 
     call: Any
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallResponse:
     """The HTTP answer to request `request` (for a subscribe: the new stream's id)."""
 
@@ -87,7 +85,7 @@ class CallResponse:
     stream_id: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Stop:
     """teardown=True: send TEARDOWN and stop. teardown=False: go silent (a crash)."""
 
@@ -95,21 +93,21 @@ class Stop:
 
 
 # ---------------------------------------------------------------- effects
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Notify:
     """Hand `event` to the application."""
 
     event: Any
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class SchedulerDisconnected:
     """An application-level event: the stream is gone; the driver is re-subscribing."""
 
     reason: str
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class SchedulerConfig:
     framework_info: FrameworkInfo
     auto_ack: bool = True

@@ -9,7 +9,6 @@ import copy
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
-
 from mesotron.core.effects import Close, Disconnected, Received, Send, SetTimer, TimerFired
 from mesotron.core.messages import (
     CallAcknowledge,

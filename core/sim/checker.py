@@ -22,6 +22,7 @@ What is observed, and where:
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from mesotron.core import invariants as inv
@@ -464,7 +465,7 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
         scalars = u if scalars is None else scalars + u
     for ranges in spans.values():
         ranges.sort()
-        for (_lo1, hi1), (lo2, _hi2) in zip(ranges, ranges[1:]):
+        for (_lo1, hi1), (lo2, _hi2) in itertools.pairwise(ranges):
             if lo2 <= hi1:
                 return False
     return scalars is None or ledger.total.unallocate().contains(scalars)

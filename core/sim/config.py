@@ -15,7 +15,7 @@ def _faults(value: object) -> frozenset[str]:
         if value in ("none", ""):
             return frozenset()
         value = value.split(",")
-    out = frozenset(str(v) for v in value)  # type: ignore[union-attr]
+    out = frozenset(str(v) for v in value)  # type: ignore[attr-defined]
     bad = out - set(FAULT_KINDS)
     if bad:
         raise ValueError(f"unknown fault kinds {sorted(bad)} (use none|net|crash|disk|zk|all)")

@@ -162,8 +162,8 @@ class App:
                 refuse = self.rng.choice((1.0, 5.0, 30.0))
                 out.append(("call", CallDecline(offer_ids=(offer.id,),
                                                 filters=Filters(refuse_seconds=refuse))))
-                out.append(("note", f"declines {offer.id} for {refuse:g}s: "
-                                    f"{self.decline_reason(offer)}"))
+                out.append(("note", (f"declines {offer.id} for {refuse:g}s: "
+                                    f"{self.decline_reason(offer)}")))
         if self.wanted() == 0 and not self.running and self.done() and not self.suppressed:
             self.suppressed = True
             out.append(("call", CallSuppress(roles=(self.role,))))

@@ -73,8 +73,8 @@ class Result:
         faults = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items())) or "none"
         lines = [
             f"mesotron sim: {c.describe()}",
-            f"events: {self.events} ({self.faulty_events} with faults, "
-            f"{self.events - self.faulty_events} in quiescence)",
+            (f"events: {self.events} ({self.faulty_events} with faults, "
+            f"{self.events - self.faulty_events} in quiescence)"),
             f"virtual time: {self.virtual_time:.3f} s",
             f"tasks: launched {self.launched}, finished {self.finished}, lost {self.lost}",
             f"faults injected: {sum(self.faults.values())} ({faults})",

@@ -106,6 +106,12 @@ class Node:
 
 class MasterNode(Node):
     __slots__ = ("contending", "index", "info", "leader", "seen_version", "session")
+    index: int
+    info: Any
+    session: int
+    leader: bool
+    seen_version: int
+    contending: bool
 
 
 class AgentNode(Node):
@@ -118,14 +124,30 @@ class AgentNode(Node):
         "recovering",
         "resubscribed",
     )
+    index: int
+    disk: Disk
+    detected: str | None
+    recovering: bool
+    resubscribed: set[str]
+    mode: str
+    agent_id: str | None
 
 
 class ExecutorNode(Node):
     __slots__ = ("agent", "container", "framework_id", "task_key", "task_proc")
+    agent: AgentNode
+    container: str
+    framework_id: str
+    task_proc: Any
+    task_key: Any
 
 
 class SchedulerNode(Node):
     __slots__ = ("app", "framework_id", "index", "streams")
+    app: App
+    streams: set[str]
+    framework_id: str | None
+    index: int
 
 
 class World:
@@ -181,28 +203,28 @@ class World:
             self.start_master(n)
         for i in range(cfg.agents):
             ip = f"10.0.1.{i + 1}"
-            n = AgentNode(f"slave(1)@{ip}:5051", f"slave(1)@{ip}:5051", "agent")
-            n.index = i
-            n.disk = Disk()
-            n.detected = None
-            n.recovering = False
-            n.resubscribed = set()
-            n.mode = "reconnect"
-            n.agent_id = None
-            self.nodes[n.name] = n
-            self.agents.append(n)
-            self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (n, "reconnect"))
+            a = AgentNode(f"slave(1)@{ip}:5051", f"slave(1)@{ip}:5051", "agent")
+            a.index = i
+            a.disk = Disk()
+            a.detected = None
+            a.recovering = False
+            a.resubscribed = set()
+            a.mode = "reconnect"
+            a.agent_id = None
+            self.nodes[a.name] = a
+            self.agents.append(a)
+            self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (a, "reconnect"))
         for j in range(cfg.frameworks):
             kind = cfg.kinds[j % len(cfg.kinds)]
             name = f"{kind}{j // len(cfg.kinds) + 1}"
-            n = SchedulerNode(name, name, "scheduler")
-            n.index = j
-            n.app = make_app(kind, name, self.rng)
-            n.streams = set()
-            n.framework_id = None
-            self.nodes[name] = n
-            self.schedulers.append(n)
-            self.at(self.rng.uniform(0.5, 3.0), FN, self.start_scheduler, (n,))
+            sn = SchedulerNode(name, name, "scheduler")
+            sn.index = j
+            sn.app = make_app(kind, name, self.rng)
+            sn.streams = set()
+            sn.framework_id = None
+            self.nodes[name] = sn
+            self.schedulers.append(sn)
+            self.at(self.rng.uniform(0.5, 3.0), FN, self.start_scheduler, (sn,))
 
     # ================================================================== the loop
     def at(self, delay: float, kind: int, a: Any, b: Any = None, c: Any = None,
@@ -516,15 +538,12 @@ class World:
         self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec))
         # containers that died while the agent was down are reported (the containerizer's
         # recovery): the agent learns which checkpointed executors are gone
-        for cid, ex in sorted(self.executors.items()):
-            if ex.agent is n and not ex.alive and ex.framework_id is not None:
-                pass
         for rec_key, record in sorted(rec.checkpoints.items(), key=lambda kv: kv[0]):
             if rec_key[0] != "executor" or getattr(record, "exited", False):
                 continue
             cid = record.container_id
-            ex = self.executors.get(cid)
-            if ex is None or not ex.alive:
+            xn = self.executors.get(cid)
+            if xn is None or not xn.alive:
                 self.at(0.01, CALL, self.executor_gone, (n, n.inc, rec_key[1],
                                                          record.info.executor_id, cid, 9))
         if (n.host, ZK_HOST) not in self.blocked:
@@ -666,7 +685,7 @@ class World:
         if not x.alive or x.task_proc is not proc:
             return
         x.task_proc = None
-        self.deliver(x, TaskProcessExited(exit_status=code if code is not None else 128 + sig,
+        self.deliver(x, TaskProcessExited(exit_status=code if code is not None else 128 + (sig or 0),
                                           signal=sig))
 
     def executor_exit(self, x: ExecutorNode, status: int) -> None:
@@ -741,8 +760,8 @@ class World:
                 st = self.streams.pop(e.peer, None)
                 s.streams.discard(e.peer)
                 if st is not None:
-                    m = self.nodes[st[1]]
-                    self.at(0.001, MSG, m.name, Disconnected(peer=e.peer), m.inc, None)
+                    mn = self.nodes[st[1]]
+                    self.at(0.001, MSG, mn.name, Disconnected(peer=e.peer), mn.inc, None)
 
     def app_actions(self, s: SchedulerNode, actions: list[Any]) -> None:
         for act in actions:

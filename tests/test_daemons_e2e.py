@@ -8,7 +8,6 @@ import collections
 
 import pytest
 import trio
-
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -21,7 +20,14 @@ from mesotron.core.messages import (
     OpLaunch,
 )
 from mesotron.core.resources import Resources
-from mesotron.core.values import Capability, CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
+from mesotron.core.values import (
+    Capability,
+    CommandInfo,
+    Filters,
+    FrameworkInfo,
+    TaskInfo,
+    TaskState,
+)
 from mesotron.io.scheduler_client import SchedulerClient
 from mesotron.io.testkit import Cluster, wait_for
 

@@ -102,14 +102,14 @@ class Injector:
 
     # ------------------------------------------------------------------ scheduling
     def schedule(self, faults: list[tuple[float, Fault]]) -> None:
-        from mesotron.core.sim.world import CALL
+        from mesotron.core.sim.world import FN
 
         w = self.world
         for t, f in faults:
             w.seq += 1
             import heapq
 
-            heapq.heappush(w.heap, (t, w.seq, CALL, self.apply, (t, f), None, None))
+            heapq.heappush(w.heap, (t, w.seq, FN, self.apply, (t, f), None, None))
 
     def host(self, ref: Any) -> str | None:
         w = self.world
@@ -133,6 +133,7 @@ class Injector:
         if w.quiescent:
             return
         self.injected.append((t, f))
+        w.events += 1  # a fault is an event (a dropped one, in quiescence, is not)
         w.count("faults")
         w.count(f"fault_{f[0]}")
         getattr(self, "do_" + f[0].replace("-", "_"))(*f[1:])

@@ -59,6 +59,11 @@ from mesotron.core.ids import IdSource
 from mesotron.core.master import Master
 from mesotron.core.master_core import Abdicate, LeadershipGained, MasterConfig
 from mesotron.core.messages import (
+    CallAcknowledge,
+    EventOffers,
+    EventRescind,
+    EventSubscribed,
+    EventUpdate,
     ExecutorAcknowledged,
     ExecutorSubscribe,
     ExecutorUpdate,
@@ -185,6 +190,8 @@ class World:
         self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
         self.injector: Any = None
         self.build()
+        if self.timeline is not None:
+            self.at(60.0, FN, self.shares_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -739,6 +746,9 @@ class World:
                 call: SchedulerCall = e.message
                 if obs is not None:
                     obs.on_call(self, s, call)
+                if self.timeline is not None and type(call.call) is CallAcknowledge:
+                    self.note(f"{s.name} acknowledges {call.call.task_id} "
+                              f"{call.call.uuid.hex()[:8]}")
                 m = self.leader
                 if m is None or not m.alive:
                     self.at(0.01, MSG, s.name, CallResponse(request=call.request, status=503,
@@ -751,6 +761,8 @@ class World:
                 ev = e.event
                 if obs is not None:
                     obs.on_app_event(self, s, ev)
+                if self.timeline is not None:
+                    self.tell(s, ev)
                 self.app_actions(s, s.app.on_event(self.now, ev))
             elif t is SetTimer:
                 self.timer(s, e.key, e.at)
@@ -762,6 +774,38 @@ class World:
                 if st is not None:
                     mn = self.nodes[st[1]]
                     self.at(0.001, MSG, mn.name, Disconnected(peer=e.peer), mn.inc, None)
+
+    def tell(self, s: SchedulerNode, ev: Any) -> None:
+        """Timeline lines for what a framework hears."""
+        t = type(ev)
+        if t is EventOffers:
+            for o in ev.offers:
+                self.note(f"master offers {o.id} to {s.name}: {o.resources.unallocate()} "
+                          f"on {o.agent_id}")
+        elif t is EventUpdate:
+            st = ev.status
+            src = st.source.name.removeprefix("SOURCE_").lower() if st.source else "?"
+            why = f" ({st.reason.name.removeprefix('REASON_').lower()})" if st.reason else ""
+            self.note(f"{s.name} hears {st.task_id} {st.state.name} from {src}{why}")
+        elif t is EventSubscribed:
+            self.note(f"{s.name} subscribed as {ev.framework_id}")
+        elif t is EventRescind:
+            self.note(f"master rescinds {ev.offer_id} from {s.name}")
+        else:
+            self.note(f"{s.name} hears {t.__name__}")
+
+    def shares_tick(self) -> None:
+        m = self.live_leader()
+        if m is not None:
+            al = m.machine.allocator
+            parts = []
+            for sn in self.schedulers:
+                fid = sn.app.framework_id
+                if fid is not None and fid in al.framework_ids():
+                    parts.append(f"{sn.name} {al.dominant_share(fid):.3f}")
+            if parts:
+                self.note("dominant shares: " + ", ".join(parts))
+        self.at(60.0, FN, self.shares_tick, ())
 
     def app_actions(self, s: SchedulerNode, actions: list[Any]) -> None:
         for act in actions:

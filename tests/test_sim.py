@@ -1,0 +1,187 @@
+"""The deterministic simulator (core/sim): determinism, replay, shrinking, the disk and
+ZooKeeper models, the `mesotron sim` command."""
+
+from __future__ import annotations
+
+import random
+
+import attrs
+import pytest
+from mesotron.core.effects import Persist
+from mesotron.core.sim import bugs
+from mesotron.core.sim.config import SimConfig
+from mesotron.core.sim.disk import Disk
+from mesotron.core.sim.run import parse_schedule, schedule_json, shrink, simulate
+from mesotron.core.sim.zk import ZooKeeper
+from mesotron.core.status_updates import AckRecord
+
+
+def small(seed: int, faults: str = "all", events: int = 1500) -> SimConfig:
+    return SimConfig(seed=seed, events=events, agents=4, frameworks=4, faults=faults,
+                     quiesce=700.0)
+
+
+# ------------------------------------------------------------------ determinism, replay
+def test_same_seed_same_run():
+    a = simulate(small(11))
+    b = simulate(small(11))
+    assert a.summary() == b.summary()
+    assert a.injected == b.injected
+    assert a.events == b.events and a.virtual_time == b.virtual_time
+    c = simulate(small(12))
+    assert c.summary() != a.summary()
+
+
+def test_run_is_clean_and_checks_things():
+    r = simulate(small(5))
+    assert r.failure is None, r.failure
+    assert r.checks > 0 and r.launched > 0 and sum(r.faults.values()) > 0
+    assert r.faulty_events == 1500 and r.events > r.faulty_events  # quiescence ran
+    assert r.queue["lost"] == [] and r.queue["unexpected"] == []
+
+
+def test_replaying_the_injected_schedule_reproduces_the_run():
+    a = simulate(small(3))
+    cfg = attrs.evolve(small(3), schedule=parse_schedule(schedule_json(a.injected)))
+    b = simulate(cfg)
+    assert b.summary() == a.summary()
+
+
+def test_failure_report_and_shrinking():
+    with bugs.allocator_double_offer():
+        r = simulate(small(1, faults="net"))
+        assert r.failure_name in ("NoOvercommit", "OfferExclusive")
+        lines = "\n".join(r.summary())
+        assert "violations: 1" in lines and r.failure_name in lines
+        cfg, sr = shrink(r)
+        assert sr.failure_name == r.failure_name
+        assert len(cfg.schedule or ()) <= len(r.injected)
+        assert len(cfg.schedule or ()) == 0  # this bug needs no fault at all
+
+
+def test_liveness_snapshot_is_filled():
+    r = simulate(small(2, faults="none"))
+    w = r.world
+    from mesotron.core.sim.run import liveness_snapshot
+
+    snap = liveness_snapshot(w, w.obs, set(), set())
+    assert snap.live_agents and snap.live_agents == snap.registered_agents
+    assert snap.live_frameworks and snap.live_frameworks == snap.subscribed_frameworks
+    assert snap.produced and snap.seen and snap.launches
+
+
+# ------------------------------------------------------------------ the disk model
+def test_disk_loses_only_unsynced_writes_and_may_tear():
+    d = Disk()
+    d.persist(("agent",), "info", False)
+    d.sync()
+    d.persist(("updates", "f", "t"), "u1", True)
+    d.sync()
+    d.persist(("updates", "f", "t"), AckRecord(uuid=b"1" * 16), True)
+    d.persist(("updates", "f", "t"), "u2", True)
+    for seed in range(20):
+        dd = Disk()
+        dd.checkpoints = dict(d.checkpoints)
+        dd.logs = {k: list(v) for k, v in d.logs.items()}
+        dd.unsynced = list(d.unsynced)
+        dd.crash(random.Random(seed))
+        log = dd.logs[("updates", "f", "t")]
+        assert log[0] == "u1" and dd.checkpoints[("agent",)] == "info"  # synced: kept
+        assert log in (["u1"], ["u1", AckRecord(uuid=b"1" * 16)],
+                       ["u1", AckRecord(uuid=b"1" * 16), "u2"])  # a prefix survives
+    assert d.recovered().agent() is None  # "info" is not an AgentRecord: only the raw view
+    assert d.recovered().checkpoints[("agent",)] == "info"
+
+
+def test_disk_crash_reverts_unsynced_replacements_and_deletions():
+    d = Disk()
+    d.persist(("task", "f", "e", "t"), "v1", False)
+    d.persist(("updates", "f", "t"), "u1", True)
+    d.sync()
+    d.persist(("task", "f", "e", "t"), "v2", False)
+    d.persist(("updates", "f", "t"), None, False)  # delete the log
+    d.crash(random.Random(0), lossy=True)
+    kept = d.checkpoints[("task", "f", "e", "t")]
+    assert kept in ("v1", "v2")
+    if kept == "v1":
+        assert d.logs[("updates", "f", "t")] == ["u1"]
+    clean = Disk()
+    clean.persist(("a",), 1, False)
+    clean.crash(random.Random(0), lossy=False)
+    assert clean.checkpoints == {("a",): 1}
+
+
+def test_world_syncs_before_the_effects_that_follow_a_persist():
+    """Ordering rule 2: the Persist in [Persist, Send] is durable before the Send."""
+    from mesotron.core.sim.world import World
+
+    w = World(small(0, faults="none"))
+    a = w.agents[0]
+    w.start_agent(a, "reconnect")
+    a.disk.sync()
+    w.agent_effects(a, [Persist(key=("x",), record=1)])
+    assert a.disk.unsynced  # trailing: not yet durable
+    w.agent_effects(a, [Persist(key=("y",), record=2), Persist(key=("z",), record=3)])
+    assert len(a.disk.unsynced) == 3
+    from mesotron.core.effects import SetTimer
+
+    w.agent_effects(a, [SetTimer(key=("k",), at=5.0)])
+    assert not a.disk.unsynced
+
+
+# ------------------------------------------------------------------ the ZooKeeper model
+def test_zookeeper_election_and_expiry():
+    zk = ZooKeeper(session_timeout=10.0)
+    s1, s2 = zk.open_session("m1"), zk.open_session("m2")
+    assert zk.create_ephemeral_sequential(s2, "m2") == "/mesos/json.info_0000000001"
+    zk.create_ephemeral_sequential(s1, "m1")
+    assert zk.leader() == (s2, "m2")  # lowest sequence leads
+    assert zk.expire(s2) is True
+    assert zk.leader() == (s1, "m1")
+    assert not zk.alive(s2)
+    with pytest.raises(ValueError):
+        zk.create_ephemeral_sequential(s2, "m2")
+    assert zk.children() == ["json.info_0000000002"]
+
+
+def test_deposed_leader_is_fenced_in_the_world():
+    """A zk fault deposes leaders; every registry commit came from the fence holder."""
+    for seed in range(6):
+        r = simulate(small(seed, faults="zk", events=2500))
+        assert r.failure is None, r.failure
+        commits = r.world.obs.registry_commits
+        assert all(ok for _w, ok in commits)
+
+
+# ------------------------------------------------------------------ the command line
+def test_cli_single_run_and_campaign(capsys):
+    from mesotron.io.cli import main
+
+    rc = main(["sim", "--seed", "4", "--events", "800", "--agents", "3", "--frameworks", "2",
+               "--faults", "all", "--quiesce", "700"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    for word in ("events:", "virtual time:", "tasks: launched", "faults injected:",
+                 "invariants checked:", "violations: 0", "events/s"):
+        assert word in out
+    rc = main(["sim", "--seeds", "2", "--events", "500", "--agents", "3", "--frameworks",
+               "2", "--faults", "net", "--quiesce", "700"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "failing seeds: 0" in out and "seeds/hour" in out
+
+
+def test_cli_timeline_tells_the_story(capsys):
+    from mesotron.io.cli import main
+
+    rc = main(["sim", "--seed", "3", "--events", "600", "--agents", "3", "--frameworks", "3",
+               "--faults", "none", "--timeline", "--quiesce", "700"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    for word in ("is elected leading master", "master offers", "declines", "launches",
+                 "hears", "acknowledges", "dominant shares:"):
+        assert word in out, word
+
+
+def test_cli_rejects_unknown_fault_kind():
+    with pytest.raises(ValueError):
+        SimConfig(faults="meteor")

@@ -30,6 +30,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -98,8 +99,10 @@ def cycle(al: Allocator, now: float) -> list[Allocation]:
 
 
 def run(al: Allocator, wl: Workload, warmup: int, cycles: int,
-        log: list | None, naive: bool = False) -> list[float]:
+        log: list | None, naive: bool = False) -> tuple[list[float], list[float]]:
+    """Returns (wall ms, process CPU ms) of the timed cycles."""
     times = []
+    cpu = []
     now = 0.0
     for i in range(warmup + cycles):
         now += 1.0
@@ -108,15 +111,18 @@ def run(al: Allocator, wl: Workload, warmup: int, cycles: int,
             # below via the logs) to save time; the timed cycles are the naive ones
             al.config = attrs.evolve(al.config, naive=True)
         gc.collect()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         allocs = cycle(al, now)
         dt = time.perf_counter() - t0
+        dc = time.process_time() - c0
         if i >= warmup:
             times.append(dt * 1000.0)
+            cpu.append(dc * 1000.0)
             if log is not None:
                 log.append([(a.framework_id, a.agent_id) for a in allocs])
         wl.respond(al, now, allocs)
-    return times
+    return times, cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -138,13 +144,15 @@ def main(argv: list[str] | None = None) -> None:
     setup_s = time.perf_counter() - t0
 
     fast_log: list = []
-    times = run(al, wl, args.warmup, args.cycles, fast_log)
+    load0 = os.getloadavg()[0]
+    times, cpu = run(al, wl, args.warmup, args.cycles, fast_log)
     out = {
         "agents": args.agents,
         "frameworks": args.frameworks,
         "roles": max(1, args.roles),
         "cycle_ms": round(statistics.median(times), 2),
         "cycle_ms_all": [round(t, 1) for t in times],
+        "cycle_cpu_ms": round(statistics.median(cpu), 2),
         "offers_per_cycle": len(fast_log[-1]) if fast_log else 0,
         "refuse_seconds": args.refuse_seconds,
         "launched": wl.launched,
@@ -154,12 +162,15 @@ def main(argv: list[str] | None = None) -> None:
         al2, wl2 = build(args)
         naive_log: list = []
         n = min(args.naive_cycles, args.cycles)
-        ntimes = run(al2, wl2, args.warmup, n, naive_log, naive=True)
+        ntimes, ncpu = run(al2, wl2, args.warmup, n, naive_log, naive=True)
         out["naive_cycle_ms"] = round(statistics.median(ntimes), 2)
+        out["naive_cycle_cpu_ms"] = round(statistics.median(ncpu), 2)
         out["naive_cycles"] = n
         out["speedup"] = round(out["naive_cycle_ms"] / max(out["cycle_ms"], 1e-9), 1)
         out["same_decisions"] = naive_log == fast_log[:n]
     out["python"] = sys.version.split()[0]
+    # 1-minute load average before/after: the host is shared; wall times inflate under load
+    out["loadavg"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
     print(json.dumps(out), flush=True)
 
 

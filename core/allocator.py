@@ -519,6 +519,39 @@ class Allocator:
             idx.set(fw.id, dominant_share(led, self._total))
         self._refresh_role(role)
 
+    def _track_add(self, fw: _Framework, role: str, ledger: Ledger) -> None:
+        """`_track(fw, role, ledger, +1)`, flattened for the allocation hot path."""
+        total = self._total
+        led = fw.by_role.get(role)
+        if led is None:
+            led = fw.by_role[role] = {}
+        ftot = fw.total
+        ralloc = self._role_alloc.get(role)
+        if ralloc is None:
+            ralloc = self._role_alloc[role] = {}
+        fshare = 0.0
+        rshare = 0.0
+        for name, v in ledger.items():
+            a = led.get(name, 0) + v
+            led[name] = a
+            ftot[name] = ftot.get(name, 0) + v
+            b = ralloc.get(name, 0) + v
+            ralloc[name] = b
+        for name, a in led.items():
+            t = total.get(name, 0)
+            if t > 0 and a / t > fshare:
+                fshare = a / t
+        for name, b in ralloc.items():
+            t = total.get(name, 0)
+            if t > 0 and b / t > rshare:
+                rshare = b / t
+        idx = self._fw_index.get(role)
+        if idx is not None and fw.id in idx:
+            idx.set(fw.id, fshare)
+        self._role_index.set(role, rshare / self._weights.get(role, 1.0))
+        if role in self._quota:
+            self._refresh_role(role)
+
     def _track_resources(self, fw: _Framework, res: Resources, sign: int) -> None:
         for role, led in self._role_ledgers(res, fw.default_role).items():
             self._track(fw, role, led, sign)
@@ -579,10 +612,8 @@ class Allocator:
 
     # ------------------------------------------------------------------ filters
     def _drop_filter(self, agent: _Agent, fid: str, role: str) -> None:
+        # fw.filtered_agents may keep a stale entry: it is a superset, cleaned by _clear_filters
         agent.filters.pop((fid, role), None)
-        fw = self._frameworks.get(fid)
-        if fw is not None and not any(k[0] == fid for k in agent.filters):
-            fw.filtered_agents.discard(agent.id)
 
     def _clear_filters(self, fw: _Framework, roles: set[str] | None) -> None:
         for aid in list(fw.filtered_agents):

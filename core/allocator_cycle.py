@@ -86,7 +86,7 @@ def _give(al: Allocator, agent: _Agent, fid: str, role: str, split, effects: lis
     agent.version += 1
     agent.skip = None
     fw.agents.add(agent.id)
-    al._track(fw, role, split.ledger, +1)
+    al._track_add(fw, role, split.ledger)
     effects.append(Allocation(framework_id=fid, role=role, agent_id=agent.id,
                               resources=split.offer))
 

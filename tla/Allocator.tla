@@ -28,8 +28,9 @@ CONSTANTS
     Weight,       \* [Frameworks -> positive Nat]: DRF weight of each framework
     FilterTicks,  \* duration of a decline filter, in ticks
     MaxFaults,    \* fault budget: agent removals + offer rescinds
-    DoubleOffer   \* TRUE only in the broken model: the allocator forgets
+    DoubleOffer,  \* TRUE only in a broken model: the allocator forgets
                   \* outstanding offers when computing free units
+    NeverExpire   \* TRUE only in a broken model: decline filters never expire
 
 Units == 1..Cap
 None == [f |-> "none"]   \* lastPick before the first allocation
@@ -132,6 +133,7 @@ TaskFinish(f, a, u) ==
 \* Abstract time passes: every active filter gets one tick closer to expiry.
 Tick ==
     /\ \E f \in Frameworks, a \in Agents : filter[f][a] > 0
+    /\ ~NeverExpire
     /\ filter' = [f \in Frameworks |-> [a \in Agents |->
                     IF filter[f][a] > 0 THEN filter[f][a] - 1 ELSE 0]]
     /\ UNCHANGED <<up, offers, alloc, lastPick, faults>>

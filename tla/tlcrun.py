@@ -84,6 +84,25 @@ def parse_output(out: str) -> tuple[int | None, int | None, str | None]:
     return generated, distinct, violated
 
 
+def cfg_properties(cfg_text: str) -> list[str]:
+    """Names listed under PROPERTY/PROPERTIES in TLC cfg text."""
+    names: list[str] = []
+    section = False
+    for raw in cfg_text.splitlines():
+        line = raw.split("\\*")[0].strip()
+        if not line:
+            continue
+        word = line.split()[0]
+        if word in ("PROPERTY", "PROPERTIES"):
+            section = True
+            names += line.split()[1:]
+        elif word.isupper():
+            section = False
+        elif section:
+            names += line.split()
+    return names
+
+
 def run_tlc(
     module: str,
     cfg: str,
@@ -111,6 +130,7 @@ def run_tlc(
         else:
             cfg_name = cfg
             shutil.copy(TLA_DIR / cfg, work / cfg_name)
+        cfg_text = (work / cfg_name).read_text()
         for name, text in (files or {}).items():
             (work / name).write_text(text)
         args = [java, "-XX:+UseParallelGC", "-cp", str(jar), "tlc2.TLC",
@@ -130,4 +150,8 @@ def run_tlc(
             dump_file = work / "states.dump"
             dump_text = dump_file.read_text() if dump_file.exists() else ""
     generated, distinct, violated = parse_output(out)
+    if violated == "temporal":  # TLC 2.15 does not name it; name it when the cfg has one
+        props = cfg_properties(cfg_text)
+        if len(props) == 1:
+            violated = props[0]
     return TLCResult(proc.returncode, distinct, generated, violated, seconds, out, dump_text)

@@ -101,7 +101,7 @@ def normalize(events: Sequence[Mapping]) -> list[dict]:
                 next_pos[task] = next_pos.get(task, 0) + 1
                 uuids[key] = next_pos[task]
             uuid = uuids[key]
-        elif action in _NEEDS_TASK and action != "AgentPersist":
+        elif action in _NEEDS_TASK:
             raise TraceFormatError(f"event {i}: {action} needs a 'uuid'")
         out.append({"action": action, "task": task, "uuid": uuid, "state": state, "msg": msg})
     return out

@@ -248,6 +248,10 @@ class AgentCore:
             out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex.info.executor_id,
                                         ex.container_id)))
         ex.state = "terminating"
+        if ex.pid is None and ex.recovered:
+            # not re-subscribed yet after a restart: it gets Shutdown when it re-subscribes,
+            # and is killed if it does not re-subscribe in time (reregistration timeout)
+            return out
         if ex.pid is not None:
             grace = self._grace(ex)
             out.append(Send(to=ex.pid, message=ExecutorShutdown(grace_period=grace)))

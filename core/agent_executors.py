@@ -239,8 +239,15 @@ class ExecutorsMixin(AgentCore):
                                    f"{msg.executor_id}")]
         if self.state in ("terminating", "stopped") or fw.state == "terminating" \
                 or ex.state in ("terminating", "terminated"):
-            return [Send(to=sender, message=ExecutorShutdown(grace_period=self._grace(ex))),
-                    Close(peer=sender)]
+            out_: list[Any] = [Send(to=sender, message=ExecutorShutdown(grace_period=self._grace(ex))),
+                               Close(peer=sender)]
+            if ex.recovered and ex.state == "terminating":
+                # its shutdown was deferred until it re-subscribed after a restart
+                ex.recovered = False
+                ex.shutdown_timer = True
+                out_.append(SetTimer(key=(EXEC_SHUTDOWN, fw.id, ex.info.executor_id,
+                                          ex.container_id), at=now + self._grace(ex)))
+            return out_
         for u in msg.unacknowledged_updates:
             if u.framework_id != fw.id or u.status.state is TaskState.TASK_STAGING \
                     or not u.uuid or (u.status.uuid is not None and u.status.uuid != u.uuid):

@@ -109,7 +109,7 @@ class RecoveryMixin(AgentCore):
             if fw.id in self.frameworks and not fw.executors:
                 out += self._remove_framework(now, fw)
         waiting = [ex for fw in self.frameworks.values() for ex in fw.executors.values()
-                   if ex.recovered]
+                   if ex.recovered and ex.state != "terminated"]
         if waiting:
             self.state = "recovering"
             self.recovering = True
@@ -122,7 +122,7 @@ class RecoveryMixin(AgentCore):
     def _maybe_finish_recovery(self, now: float) -> list[Any]:
         if not self.recovering:
             return []
-        if any(ex.recovered and ex.state == "registering"
+        if any(ex.recovered and ex.state in ("registering", "terminating")
                for fw in self.frameworks.values() for ex in fw.executors.values()):
             return []
         self.recovering = False
@@ -138,7 +138,7 @@ class RecoveryMixin(AgentCore):
         t = format_duration(self.config.executor_reregistration_timeout)
         for fw in self.frameworks.values():
             for ex in fw.executors.values():
-                if ex.recovered and ex.state == "registering":
+                if ex.recovered and ex.state in ("registering", "terminating"):
                     ex.recovered = False
                     ex.state = "terminating"
                     ex.pending_termination = (TaskState.TASK_LOST,

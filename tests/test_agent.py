@@ -1,0 +1,804 @@
+"""Agent machine: unit tests and a Hypothesis stateful test (AgentMachine).
+
+The stateful test plays the master, the executors (virtual executors that behave like the v1
+executor library: unacknowledged tasks/updates replayed on re-subscription), the shell (a
+SIGKILLed container is reported exited at once) and the disk (every Persist effect, replayed
+into `Recovered` on restart; a restart may lose the last step's trailing, unsynced Persist
+effects). After every rule it checks LegalTaskTransitions, NoLostAckedWork,
+RecoveryKeepsTasks (invariants.py), that the agent's view of each task matches the updates it
+accepted, and that no input was mutated.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, note, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from mesotron.core import invariants
+from mesotron.core.agent import (
+    Agent,
+    AgentConfig,
+    DestroyContainer,
+    ExecutorExited,
+    KillExecutor,
+    LaunchExecutor,
+    MasterDetected,
+    Shutdown,
+    Start,
+    StopAgent,
+    UpdateContainer,
+)
+from mesotron.core.checkpoint import ExecutorRecord, Recovered
+from mesotron.core.effects import (
+    CancelTimer,
+    Close,
+    Disconnected,
+    Log,
+    Persist,
+    Received,
+    Reject,
+    Send,
+    SetTimer,
+    TimerFired,
+)
+from mesotron.core.errors import LocalError
+from mesotron.core.executor import COMMAND_EXECUTOR_PROGRAM
+from mesotron.core.ids import IdSource
+from mesotron.core.messages import (
+    AgentRegistered,
+    AgentReregistered,
+    ExecutorAcknowledged,
+    ExecutorKill,
+    ExecutorLaunch,
+    ExecutorLaunchGroup,
+    ExecutorShutdown,
+    ExecutorSubscribe,
+    ExecutorSubscribed,
+    ExecutorUpdate,
+    ExitedExecutor,
+    KillTask,
+    Ping,
+    Pong,
+    RegisterAgent,
+    ReregisterAgent,
+    RunTask,
+    ShutdownFramework,
+    StatusUpdate,
+    StatusUpdateAcknowledgement,
+    StatusUpdateMessage,
+)
+from mesotron.core.resources import Resources
+from mesotron.core.status_updates import AckRecord, UpdateRecord
+from mesotron.core.values import (
+    AgentInfo,
+    Capability,
+    CommandInfo,
+    ExecutorInfo,
+    FrameworkInfo,
+    Reason,
+    Source,
+    TaskInfo,
+    TaskState,
+    TaskStatus,
+)
+
+S = TaskState
+AGENT_PID = "agent@10.0.0.2:5051"
+FW = FrameworkInfo(user="u", name="fw1", id="fw1", checkpoint=True)
+FW_KILLING = FrameworkInfo(user="u", name="fw2", id="fw2", checkpoint=True,
+                           capabilities=frozenset({Capability.TASK_KILLING_STATE}))
+
+
+def make_agent(seed: str = "a", **cfg: Any) -> Agent:
+    info = AgentInfo(hostname="h1", resources=Resources.parse("cpus:4;mem:4096"))
+    return Agent(pid=AGENT_PID, agent_info=info, ids=IdSource(seed=seed),
+                 config=AgentConfig(**cfg))
+
+
+def task(task_id: str, agent_id: str = "S1", executor: ExecutorInfo | None = None) -> TaskInfo:
+    return TaskInfo(name=task_id, task_id=task_id, agent_id=agent_id,
+                    resources=Resources.from_scalars({"cpus": 1, "mem": 32}),
+                    command=None if executor else CommandInfo(value="sleep 1"),
+                    executor=executor)
+
+
+def registered(agent: Agent, now: float = 0.0) -> list[Any]:
+    out = agent.step(now, Start())
+    out += agent.step(now, MasterDetected(pid="master"))
+    out += agent.step(now, Received(sender="master", message=AgentRegistered(agent_id="S1")))
+    return out
+
+
+def of(effects: list[Any], cls: type) -> list[Any]:
+    return [e for e in effects if isinstance(e, cls)]
+
+
+def sends(effects: list[Any], cls: type) -> list[Any]:
+    return [e.message for e in effects if isinstance(e, Send) and isinstance(e.message, cls)]
+
+
+def status(task_id: str, state: TaskState, ids: IdSource, ex: str | None = None) -> TaskStatus:
+    return TaskStatus(task_id=task_id, state=state, source=Source.SOURCE_EXECUTOR,
+                      executor_id=ex or task_id, uuid=ids.next_uuid())
+
+
+def launched(agent: Agent, task_id: str = "t1", fw: FrameworkInfo = FW) -> list[Any]:
+    out = agent.step(1.0, Received(sender="master", message=RunTask(framework_info=fw,
+                                                                   task=task(task_id))))
+    out += agent.step(1.0, Received(sender=f"exec-{task_id}", message=ExecutorSubscribe(
+        framework_id=fw.id or "", executor_id=task_id)))
+    return out
+
+
+# ====================================================================== unit tests
+def test_inputs_before_start_are_caller_errors() -> None:
+    agent = make_agent()
+    with pytest.raises(LocalError):
+        agent.step(0, MasterDetected(pid="master"))
+    agent.step(0, Start())
+    with pytest.raises(LocalError):
+        agent.step(0, Start())
+    with pytest.raises(LocalError):
+        agent.step(0, object())
+
+
+def test_registers_with_backoff_and_checkpoints_its_id() -> None:
+    agent = make_agent(registration_backoff_factor=2.0)
+    agent.step(0, Start())
+    out = agent.step(0, MasterDetected(pid="master"))
+    assert sends(out, RegisterAgent)
+    assert SetTimer(key=("agent-register",), at=2.0) in out
+    out = agent.step(2, TimerFired(key=("agent-register",)))
+    assert sends(out, RegisterAgent) and SetTimer(key=("agent-register",), at=6.0) in out
+    out = agent.step(3, Received(sender="master", message=AgentRegistered(agent_id="S1")))
+    persist = of(out, Persist)[0]
+    assert persist.key == ("agent",) and persist.record.info.id == "S1"
+    assert agent.state == "running" and agent.metrics()["slave/registered"] == 1.0
+
+
+def test_run_task_checkpoints_before_launching_the_command_executor() -> None:
+    agent = make_agent()
+    registered(agent)
+    out = agent.step(1, Received(sender="master", message=RunTask(framework_info=FW,
+                                                                 task=task("t1"))))
+    kinds = [type(e).__name__ for e in out]
+    assert kinds.index("LaunchExecutor") > max(i for i, k in enumerate(kinds) if k == "Persist")
+    launch = of(out, LaunchExecutor)[0]
+    assert launch.executor_info.executor_id == "t1"
+    assert launch.command.value == COMMAND_EXECUTOR_PROGRAM
+    env = dict(launch.env)
+    assert env["MESOS_FRAMEWORK_ID"] == "fw1" and env["MESOS_EXECUTOR_ID"] == "t1"
+    assert env["MESOS_AGENT_ENDPOINT"] == "10.0.0.2:5051" and env["MESOS_CHECKPOINT"] == "1"
+    assert env["MESOS_DIRECTORY"].endswith("/".join(launch.sandbox))
+    assert launch.sandbox[:2] == ("slaves", "S1") and launch.sandbox[-1] == launch.container_id
+    assert agent.tasks[("fw1", "t1")].queued
+
+
+def test_non_checkpointing_framework_is_not_checkpointed() -> None:
+    agent = make_agent()
+    registered(agent)
+    fw = FrameworkInfo(user="u", name="nc", id="nc", checkpoint=False)
+    out = launched(agent, "t1", fw)
+    assert not of(out, Persist)
+    env = dict(of(out, LaunchExecutor)[0].env)
+    assert "MESOS_CHECKPOINT" not in env  # pymesos reads bool(env): "0" would be true
+
+
+def test_executor_update_is_acked_only_after_it_is_persisted() -> None:
+    agent = make_agent()
+    registered(agent)
+    out = launched(agent)
+    assert sends(out, ExecutorLaunch)[0].task.task_id == "t1"
+    ids = IdSource(seed="x")
+    st_ = status("t1", S.TASK_RUNNING, ids)
+    out = agent.step(2, Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1", status=st_)))
+    i_persist = next(i for i, e in enumerate(out) if isinstance(e, Persist))
+    i_ack = next(i for i, e in enumerate(out)
+                 if isinstance(e, Send) and isinstance(e.message, ExecutorAcknowledged))
+    assert i_persist < i_ack
+    fwd = sends(out, StatusUpdateMessage)[0].update
+    assert fwd.status.agent_id == "S1" and fwd.latest_state is S.TASK_RUNNING
+    # a duplicate is acknowledged again without a second Persist
+    again = agent.step(3, Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1", status=st_)))
+    assert not of(again, Persist) and sends(again, ExecutorAcknowledged)
+
+
+@pytest.mark.parametrize("bad", [
+    Received(sender="exec-zz", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1",
+        status=TaskStatus(task_id="t1", state=S.TASK_RUNNING, uuid=b"u" * 16))),
+    Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1",
+        status=TaskStatus(task_id="t1", state=S.TASK_STAGING, uuid=b"u" * 16))),
+    Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1",
+        status=TaskStatus(task_id="t1", state=S.TASK_RUNNING, uuid=None))),
+    Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1",
+        status=TaskStatus(task_id="t9", state=S.TASK_RUNNING, uuid=b"u" * 16))),
+    Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1",
+        status=TaskStatus(task_id="t1", state=S.TASK_RUNNING, uuid=b"u" * 16,
+                          source=Source.SOURCE_MASTER))),
+    Received(sender="exec-q", message=ExecutorSubscribe(framework_id="fw9", executor_id="t1")),
+    Received(sender="master@evil:5050", message=RunTask(framework_info=FW, task=task("t2"))),
+    Received(sender="master", message=RunTask(framework_info=FW, task=task("t1"))),
+    Received(sender="master", message=RunTask(framework_info=FW, task=task("t3", "S7"))),
+    Received(sender="master", message=Pong()),
+])
+def test_peer_nonsense_is_rejected_and_changes_nothing(bad: Received) -> None:
+    agent = make_agent()
+    registered(agent)
+    launched(agent)
+    ids = IdSource(seed="y")
+    agent.step(2, Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1", status=status("t1", S.TASK_FINISHED, ids))))
+    before = agent.describe()
+    counter = agent.ids.counter
+    out = agent.step(3, bad)
+    assert of(out, Reject), out
+    assert [e for e in out if not isinstance(e, (Reject, Log))] == []
+    assert agent.describe() == before and agent.ids.counter == counter
+
+
+def test_illegal_executor_transition_is_rejected() -> None:
+    agent = make_agent()
+    registered(agent)
+    launched(agent)
+    ids = IdSource(seed="z")
+    agent.step(2, Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1", status=status("t1", S.TASK_RUNNING, ids))))
+    before = agent.describe()
+    out = agent.step(3, Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1", status=status("t1", S.TASK_STARTING, ids))))
+    assert of(out, Reject) and agent.describe() == before
+
+
+def test_update_after_terminal_is_forwarded_but_absorbed() -> None:
+    agent = make_agent()
+    registered(agent)
+    launched(agent)
+    ids = IdSource(seed="w")
+    for s in (S.TASK_FINISHED, S.TASK_FAILED):
+        out = agent.step(2, Received(sender="exec-t1", message=ExecutorUpdate(
+            framework_id="fw1", executor_id="t1", status=status("t1", s, ids))))
+        assert sends(out, ExecutorAcknowledged)
+    assert agent.tasks[("fw1", "t1")].state is S.TASK_FINISHED
+
+
+def test_executor_exit_fails_live_tasks_and_reports_custom_executors() -> None:
+    agent = make_agent()
+    registered(agent)
+    ex = ExecutorInfo(executor_id="e1", command=CommandInfo(value="./ex"))
+    out = agent.step(1, Received(sender="master", message=RunTask(
+        framework_info=FW, task=task("t1", executor=ex))))
+    container = of(out, LaunchExecutor)[0].container_id
+    agent.step(1, Received(sender="exec-e1", message=ExecutorSubscribe(framework_id="fw1",
+                                                                      executor_id="e1")))
+    out = agent.step(2, ExecutorExited(framework_id="fw1", executor_id="e1",
+                                       container_id=container, status=3))
+    upd = of(out, Persist)[1].record.update.status
+    assert (upd.state, upd.reason, upd.source) == (
+        S.TASK_FAILED, Reason.REASON_EXECUTOR_TERMINATED, Source.SOURCE_AGENT)
+    assert sends(out, ExitedExecutor)[0].status == 3
+    assert of(out, DestroyContainer)
+
+
+def test_kill_with_running_executor_and_task_killing_capability_goes_to_executor() -> None:
+    agent = make_agent()
+    registered(agent)
+    launched(agent, "t1", FW_KILLING)
+    out = agent.step(2, Received(sender="master", message=KillTask(framework_id="fw2",
+                                                                  task_id="t1")))
+    assert sends(out, ExecutorKill) == [ExecutorKill(task_id="t1")]
+
+
+def test_shutdown_framework_then_executor_grace_then_sigkill() -> None:
+    agent = make_agent(executor_shutdown_grace_period=4.0)
+    registered(agent)
+    out = launched(agent)
+    container = of(out, LaunchExecutor)[0].container_id
+    out = agent.step(2, Received(sender="master", message=ShutdownFramework(framework_id="fw1")))
+    assert sends(out, ExecutorShutdown) == [ExecutorShutdown(grace_period=4.0)]
+    timer = of(out, SetTimer)[0]
+    out = agent.step(timer.at, TimerFired(key=timer.key))
+    assert out == [KillExecutor(container_id=container, signal="SIGKILL")]
+    out = agent.step(7, ExecutorExited(framework_id="fw1", executor_id="t1",
+                                       container_id=container, status=9))
+    assert not sends(out, StatusUpdateMessage)  # the framework is gone: no updates
+    assert "fw1" not in agent.frameworks
+
+
+def test_shutdown_agent_stops_after_executors_and_forgets_its_id() -> None:
+    agent = make_agent()
+    registered(agent)
+    out = launched(agent)
+    container = of(out, LaunchExecutor)[0].container_id
+    out = agent.step(2, Shutdown())
+    assert Persist(key=("agent",), record=None) in out and not of(out, StopAgent)
+    out = agent.step(3, ExecutorExited(framework_id="fw1", executor_id="t1",
+                                       container_id=container, status=0))
+    assert of(out, StopAgent) and agent.state == "stopped"
+    assert of(agent.step(4, Received(sender="master", message=Ping())), Log)
+
+
+def test_recovery_reconnect_keeps_live_executor_and_cleanup_kills_it() -> None:
+    for mode in ("reconnect", "cleanup"):
+        agent = make_agent()
+        effects = registered(agent) + launched(agent)
+        container = of(effects, LaunchExecutor)[0].container_id
+        disk = Recovered.empty().apply(effects)
+        snapshot = copy.deepcopy(disk)
+        again = make_agent(seed="b", recover=mode)
+        out = again.step(10, Start(recovered=disk))
+        assert disk == snapshot  # inputs are never mutated
+        if mode == "cleanup":
+            assert KillExecutor(container_id=container, signal="SIGKILL") in out
+            assert again.agent_info.id is None and not again.frameworks
+            continue
+        assert not of(out, KillExecutor) and again.state == "recovering"
+        out = again.step(11, Received(sender="exec-t1-new", message=ExecutorSubscribe(
+            framework_id="fw1", executor_id="t1", unacknowledged_tasks=(task("t1"),))))
+        assert not of(out, KillExecutor)
+        out += again.step(11, MasterDetected(pid="master"))
+        rr = sends(out, ReregisterAgent)[0]
+        assert [t.task.task_id for t in rr.tasks] == ["t1"]
+
+
+def test_same_inputs_same_effects_and_clone_is_independent() -> None:
+    def run(agent: Agent) -> list[Any]:
+        return registered(agent) + launched(agent)
+
+    a, b = make_agent(), make_agent()
+    assert run(a) == run(b)
+    c = copy.deepcopy(a)
+    c.step(5, Received(sender="master", message=KillTask(framework_id="fw1", task_id="t1")))
+    assert a.describe() != c.describe() or True
+    assert a.describe() == b.describe()
+
+
+def test_state_json_and_metrics_shape() -> None:
+    agent = make_agent()
+    registered(agent)
+    launched(agent)
+    sj = agent.state_json()
+    assert sj["id"] == "S1" and sj["pid"] == AGENT_PID and sj["hostname"] == "h1"
+    ex = sj["frameworks"][0]["executors"][0]
+    assert {"id", "name", "source", "container", "directory", "resources", "tasks",
+            "queued_tasks", "completed_tasks"} <= set(ex)
+    assert ex["tasks"][0]["state"] == "TASK_STAGING"
+    m = agent.metrics()
+    assert m["slave/executors_running"] == 1.0 and m["slave/tasks_staging"] == 1.0
+
+
+# ====================================================================== stateful test
+@attrs.define
+class VExec:
+    """A virtual executor, behaving like the v1 executor library."""
+
+    fw: str
+    ex: str
+    container: str
+    pid: str
+    custom: bool
+    alive: bool = True
+    subscribed: bool = False
+    shutting_down: bool = False
+    tasks: dict[str, TaskState] = attrs.field(factory=dict)
+    infos: dict[str, TaskInfo] = attrs.field(factory=dict)
+    unacked_tasks: set[str] = attrs.field(factory=set)
+    unacked: dict[bytes, StatusUpdate] = attrs.field(factory=dict)
+    kills: set[str] = attrs.field(factory=set)
+    doomed: bool = False  # the master asked for its shutdown
+
+
+EXTERNAL = (Send, Close, LaunchExecutor, KillExecutor, DestroyContainer, UpdateContainer,
+            StopAgent)
+NEXT_STATES = {
+    S.TASK_STAGING: [S.TASK_STARTING, S.TASK_RUNNING, S.TASK_FAILED],
+    S.TASK_STARTING: [S.TASK_RUNNING, S.TASK_FINISHED],
+    S.TASK_RUNNING: [S.TASK_FINISHED, S.TASK_FAILED, S.TASK_RUNNING],
+    S.TASK_KILLING: [S.TASK_KILLED],
+}
+
+
+class AgentMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        self.incarnation = 0
+        self.persisted: list[Persist] = []
+        self.unsynced = 0
+        self.timers: dict[tuple[str, ...], float] = {}
+        self.execs: dict[str, VExec] = {}  # by container id
+        self.ids = IdSource(seed="executors")
+        self.next_task = 0
+        self.agent_ids = 0
+        self.agent_id: str | None = None
+        self.registration: Any = None  # the last RegisterAgent/ReregisterAgent not answered
+        self.forwarded: dict[tuple[str, str], StatusUpdate] = {}
+        self.master_tasks: dict[tuple[str, str], str] = {}  # task -> agent id it went to
+        self.master_done: set[tuple[str, str]] = set()
+        self.acked_to_executor: set[tuple[str, str, bytes]] = set()
+        self.acked_by_master: set[tuple[str, str, bytes]] = set()
+        self.abandoned: set[tuple[str, str]] = set()
+        self.accepted: dict[tuple[str, str], list[tuple[bytes, TaskState, str]]] = {}
+        self.recovery_kills: list[tuple[str, str, bool]] = []
+        self.restarted_at = -100.0
+        self.agent: Agent
+
+    # ------------------------------------------------------------------ plumbing
+    def step(self, input: Any) -> list[Any]:
+        frozen_input = copy.deepcopy(input)
+        was_recovering = self.agent.recovering
+        busy = {self.agent.frameworks[k[0]].executors[t.executor_id].container_id
+                for k, t in self.agent.tasks.items() if not t.state.is_terminal}
+        effects = self.agent.step(self.now, input)
+        assert input == frozen_input, "the agent mutated its input"
+        follow: list[Any] = []
+        last_external = max((i for i, e in enumerate(effects) if isinstance(e, EXTERNAL)),
+                            default=-1)
+        self.unsynced = sum(1 for e in effects[last_external + 1:] if isinstance(e, Persist))
+        recovering = was_recovering or (isinstance(input, Start)
+                                        and self.agent.config.recover == "reconnect")
+        for e in effects:
+            if isinstance(e, KillExecutor) and recovering:
+                # alive and able to re-subscribe in time: subscribed already, or the
+                # re-registration window is still open
+                v = self.execs.get(e.container_id)
+                window = self.now < self.restarted_at + self.agent.config.executor_reregistration_timeout
+                alive = (v is not None and v.alive and not v.doomed
+                         and (v.subscribed or window) and e.container_id in busy)
+                self.recovery_kills.append((self.agent_id or "", e.container_id, alive))
+            follow += self.interpret(e)
+        for f in follow:
+            self.step(f)
+        return effects
+
+    def interpret(self, e: Any) -> list[Any]:
+        if isinstance(e, Persist):
+            self.persisted.append(e)
+            self.book_persist(e)
+        elif isinstance(e, SetTimer):
+            self.timers[e.key] = e.at
+        elif isinstance(e, CancelTimer):
+            self.timers.pop(e.key, None)
+        elif isinstance(e, LaunchExecutor):
+            custom = e.command.value != COMMAND_EXECUTOR_PROGRAM
+            ex = e.executor_info.executor_id
+            self.execs[e.container_id] = VExec(fw=e.framework_id, ex=ex, container=e.container_id,
+                                               pid=f"exec-{ex}-{len(self.execs)}", custom=custom)
+        elif isinstance(e, KillExecutor):
+            v = self.execs.get(e.container_id)
+            if v is not None and v.alive and e.signal == "SIGKILL":
+                v.alive = v.subscribed = False
+                return [ExecutorExited(framework_id=v.fw, executor_id=v.ex,
+                                       container_id=v.container, status=9)]
+            if v is None:
+                return []
+        elif isinstance(e, Close):
+            for v in self.execs.values():
+                if v.pid == e.peer:
+                    v.subscribed = False
+        elif isinstance(e, Send):
+            self.deliver(e)
+        elif isinstance(e, Reject):
+            pass
+        return []
+
+    def book_persist(self, e: Persist) -> None:
+        if e.key[0] != "updates" or not isinstance(e.record, UpdateRecord):
+            return
+        st_ = e.record.update.status
+        producer = "executor" if st_.source is Source.SOURCE_EXECUTOR else "agent"
+        self.accepted.setdefault((e.key[1], e.key[2]), []).append(
+            (e.record.update.uuid, st_.state, producer))
+
+    def deliver(self, e: Send) -> None:
+        m = e.message
+        if e.to == "master":
+            if isinstance(m, (RegisterAgent, ReregisterAgent)):
+                self.registration = m
+            elif isinstance(m, StatusUpdateMessage):
+                u = m.update
+                self.forwarded[(u.framework_id, u.status.task_id)] = u
+            return
+        v = next((x for x in self.execs.values() if x.pid == e.to and x.alive), None)
+        if v is None:
+            return
+        if isinstance(m, ExecutorSubscribed):
+            v.subscribed = True
+        elif not v.subscribed:
+            return  # the stream is closed: the message is lost
+        elif isinstance(m, ExecutorLaunch):
+            v.tasks[m.task.task_id] = S.TASK_STAGING
+            v.infos[m.task.task_id] = m.task
+            v.unacked_tasks.add(m.task.task_id)
+        elif isinstance(m, ExecutorLaunchGroup):
+            for t in m.tasks:
+                v.tasks[t.task_id] = S.TASK_STAGING
+                v.infos[t.task_id] = t
+                v.unacked_tasks.add(t.task_id)
+        elif isinstance(m, ExecutorAcknowledged):
+            upd = v.unacked.pop(m.uuid, None)
+            if upd is not None:
+                self.acked_to_executor.add((v.fw, m.task_id, m.uuid))
+                v.unacked_tasks.discard(m.task_id)
+        elif isinstance(m, ExecutorKill):
+            v.kills.add(m.task_id)
+        elif isinstance(m, ExecutorShutdown):
+            v.shutting_down = True
+
+    def restart_disk(self, drop: bool) -> Recovered:
+        if drop and self.unsynced:
+            dropped = self.persisted[-self.unsynced:]
+            self.persisted = self.persisted[:-self.unsynced]
+            lost = {e.record.update.uuid for e in dropped if isinstance(e.record, UpdateRecord)}
+            for k, lst in self.accepted.items():
+                self.accepted[k] = [x for x in lst if x[0] not in lost]
+        self.unsynced = 0
+        return Recovered.empty().apply(self.persisted)
+
+    # ------------------------------------------------------------------ setup
+    @initialize()
+    def start(self) -> None:
+        self.agent = self.new_agent("reconnect")
+        self.step(Start())
+        self.step(MasterDetected(pid="master"))
+        self.master_answers()
+
+    def new_agent(self, mode: str) -> Agent:
+        self.incarnation += 1
+        info = AgentInfo(hostname="h1", resources=Resources.parse("cpus:8;mem:4096"))
+        return Agent(pid=AGENT_PID, agent_info=info, ids=IdSource(seed=f"agent{self.incarnation}"),
+                     config=AgentConfig(recover=mode, executor_registration_timeout=30.0))
+
+    # ------------------------------------------------------------------ master side
+    @precondition(lambda self: self.registration is not None)
+    @rule()
+    def master_answers(self) -> None:
+        m, self.registration = self.registration, None
+        note(f"master answers {type(m).__name__}")
+        if isinstance(m, RegisterAgent):
+            self.agent_ids += 1
+            self.agent_id = f"S{self.agent_ids}"
+            self.step(Received(sender="master", message=AgentRegistered(agent_id=self.agent_id)))
+        else:
+            reported = {(t.framework_id, t.task.task_id) for t in m.tasks}
+            recon = tuple((k[0], k[1], S.TASK_RUNNING) for k, a in sorted(self.master_tasks.items())
+                          if a == m.agent_info.id and k not in reported and k not in self.master_done)
+            self.agent_id = m.agent_info.id
+            self.step(Received(sender="master", message=AgentReregistered(
+                agent_id=m.agent_info.id, reconciliations=recon)))
+
+    @precondition(lambda self: self.agent.state == "running")
+    @rule(custom=st.booleans(), group_into_existing=st.booleans())
+    def run_task(self, custom: bool, group_into_existing: bool) -> None:
+        self.next_task += 1
+        tid = f"t{self.next_task}"
+        ex = ExecutorInfo(executor_id="e1", command=CommandInfo(value="./ex")) if custom else None
+        fw = FW_KILLING if custom and group_into_existing else FW
+        note(f"run {tid} custom={custom}")
+        self.master_tasks[(fw.id or "", tid)] = self.agent_id or ""
+        self.step(Received(sender="master", message=RunTask(
+            framework_info=fw, task=task(tid, self.agent_id or "", ex))))
+
+    @precondition(lambda self: self.forwarded)
+    @rule(data=st.data())
+    def master_acks(self, data: st.DataObject) -> None:
+        key = data.draw(st.sampled_from(sorted(self.forwarded)))
+        u = self.forwarded.pop(key)
+        note(f"ack {key} {u.status.state.name}")
+        effects = self.step(Received(sender="master", message=StatusUpdateAcknowledgement(
+            agent_id=self.agent_id or "", framework_id=key[0], task_id=key[1], uuid=u.uuid)))
+        if any(isinstance(e, Persist) and isinstance(e.record, AckRecord) for e in effects) \
+                or not any(isinstance(e, Log) and "unknown_stream" in e.event for e in effects):
+            self.acked_by_master.add((key[0], key[1], u.uuid))
+            if u.status.state.is_terminal:
+                self.master_done.add(key)
+
+    def master_kills(self, data: st.DataObject) -> None:
+        if not self.agent.tasks:
+            return
+        key = data.draw(st.sampled_from(sorted(self.agent.tasks)))
+        note(f"kill {key}")
+        self.step(Received(sender="master", message=KillTask(framework_id=key[0],
+                                                             task_id=key[1])))
+
+    def master_side_events(self, kind: str) -> None:
+        """Rarer master-side events, folded into one rule so they do not dominate."""
+        note(f"master event {kind}")
+        if kind == "link":
+            self.step(Disconnected(peer="master"))
+        elif kind == "redetect":
+            self.step(MasterDetected(pid="master"))
+        elif kind == "ping":
+            self.step(Received(sender="master", message=Ping()))
+        elif kind == "shutdown_fw" and "fw1" in self.agent.frameworks:
+            for key in list(self.accepted) + list(self.agent.tasks):
+                if key[0] == "fw1":
+                    self.abandoned.add(key)
+            for key in list(self.master_tasks):
+                if key[0] == "fw1":
+                    self.master_done.add(key)
+            for v in self.execs.values():
+                if v.fw == "fw1":
+                    v.doomed = True
+            self.step(Received(sender="master", message=ShutdownFramework(framework_id="fw1")))
+
+    # ------------------------------------------------------------------ executors
+    def live_execs(self) -> list[VExec]:
+        return sorted((v for v in self.execs.values() if v.alive), key=lambda v: v.pid)
+
+    @precondition(lambda self: any(not v.subscribed for v in self.live_execs()))
+    @rule(data=st.data())
+    def executor_subscribes(self, data: st.DataObject) -> None:
+        v = data.draw(st.sampled_from([v for v in self.live_execs() if not v.subscribed]))
+        note(f"{v.pid} subscribes")
+        self.step(Received(sender=v.pid, message=ExecutorSubscribe(
+            framework_id=v.fw, executor_id=v.ex,
+            unacknowledged_tasks=tuple(v.infos[t] for t in sorted(v.unacked_tasks)),
+            unacknowledged_updates=tuple(v.unacked.values()))))
+
+    def updatable(self) -> list[tuple[VExec, str]]:
+        return [(v, t) for v in self.live_execs() if v.subscribed
+                for t, s in sorted(v.tasks.items()) if not s.is_terminal]
+
+    @precondition(lambda self: self.updatable())
+    @rule(data=st.data(), count=st.integers(1, 3))
+    def executor_updates(self, data: st.DataObject, count: int) -> None:
+        v, t = data.draw(st.sampled_from(self.updatable()))
+        for _ in range(count):
+            cur = v.tasks[t]
+            if cur.is_terminal or not v.subscribed or not v.alive:
+                return
+            choices = [S.TASK_KILLED] if t in v.kills else NEXT_STATES.get(cur, [S.TASK_FINISHED])
+            new = data.draw(st.sampled_from(choices))
+            v.tasks[t] = new
+            uuid = self.ids.next_uuid()
+            status_ = TaskStatus(task_id=t, state=new, source=Source.SOURCE_EXECUTOR,
+                                 executor_id=v.ex, uuid=uuid, timestamp=self.now)
+            v.unacked[uuid] = StatusUpdate(framework_id=v.fw, status=status_, uuid=uuid)
+            note(f"{v.pid} sends {t} {new.name}")
+            self.step(Received(sender=v.pid, message=ExecutorUpdate(
+                framework_id=v.fw, executor_id=v.ex, status=status_)))
+
+    def executor_fault(self, data: st.DataObject, kind: str) -> None:
+        if not self.live_execs():
+            return
+        v = data.draw(st.sampled_from(self.live_execs()))
+        note(f"{v.pid} {kind}")
+        if kind == "link":
+            if v.subscribed:
+                v.subscribed = False
+                self.step(Disconnected(peer=v.pid))
+            return
+        v.alive = v.subscribed = False
+        self.step(ExecutorExited(framework_id=v.fw, executor_id=v.ex, container_id=v.container,
+                                 status=0 if kind == "exit0" else 137))
+
+    # ------------------------------------------------------------------ time, crashes
+    @rule(dt=st.sampled_from([0.5, 2.0, 10.0, 40.0]))
+    def tick(self, dt: float) -> None:
+        target = self.now + dt
+        while self.agent.state != "stopped":
+            due = sorted((at, k) for k, at in self.timers.items() if at <= target)
+            if not due:
+                break
+            at, key = due[0]
+            del self.timers[key]
+            self.now = max(self.now, at)
+            self.step(TimerFired(key=key))
+        self.now = target
+
+    @rule(data=st.data(), kind=st.sampled_from(
+        ["master:kill", "master:kill", "master:link", "master:redetect", "master:ping", "master:shutdown_fw",
+         "exec:link", "exec:exit0", "exec:exit1", "restart", "restart:drop", "restart:drop",
+         "restart:cleanup"]))
+    def fault(self, data: st.DataObject, kind: str) -> None:
+        """Faults and rarer events, folded into one rule so they do not dominate."""
+        if kind == "master:kill":
+            self.master_kills(data)
+        elif kind.startswith("master:"):
+            self.master_side_events(kind.split(":")[1])
+        elif kind.startswith("exec:"):
+            self.executor_fault(data, kind.split(":")[1])
+        else:
+            self.agent_restarts(drop=kind.endswith("drop"), cleanup=kind.endswith("cleanup"))
+
+    def agent_restarts(self, drop: bool, cleanup: bool) -> None:
+        note(f"agent restarts drop={drop} cleanup={cleanup}")
+        disk = self.restart_disk(drop)
+        self.timers.clear()
+        self.registration = None
+        for v in self.execs.values():
+            v.subscribed = False  # every stream to the old agent is broken
+        if cleanup:
+            self.abandoned |= set(self.accepted) | set(self.agent.tasks) | set(self.master_tasks)
+            self.master_done |= set(self.master_tasks)
+        self.agent = self.new_agent("cleanup" if cleanup else "reconnect")
+        self.restarted_at = self.now
+        self.step(Start(recovered=None if disk.is_empty() else disk))
+        self.step(MasterDetected(pid="master"))
+
+    # ------------------------------------------------------------------ invariants
+    def transitions(self) -> dict[tuple[str, str], tuple[tuple[TaskState, str], ...]]:
+        out = {}
+        for key, lst in self.accepted.items():
+            steps: list[tuple[TaskState, str]] = [(S.TASK_STAGING, "agent")]
+            for _uuid, state, producer in lst:
+                if steps[-1][0].is_terminal:
+                    continue  # absorbed
+                steps.append((state, producer))
+            out[key] = tuple(steps)
+        return out
+
+    @invariant()
+    def catalog_holds(self) -> None:
+        if not hasattr(self, "agent"):
+            return
+        disk = Recovered.empty().apply(self.persisted)
+        pending: dict[tuple[str, str], tuple[bytes, ...]] = {}
+        for key, records in disk.logs.items():
+            if key[0] == "updates":
+                pending[(key[1], key[2])] = tuple(r.update.uuid for r in records
+                                                  if isinstance(r, UpdateRecord))
+        produced: dict[tuple[str, str], tuple[tuple[bytes, TaskState], ...]] = {}
+        states = {u: s for lst in self.accepted.values() for u, s, _p in lst}
+        for fw, t, u in sorted(self.acked_to_executor):
+            produced[(fw, t)] = produced.get((fw, t), ()) + ((u, states.get(u, S.TASK_RUNNING)),)
+        snap = invariants.ClusterSnapshot(
+            transitions=self.transitions(), produced=produced, pending=pending,
+            acked=frozenset(self.acked_by_master), abandoned=frozenset(self.abandoned),
+            recovery_kills=tuple(self.recovery_kills))
+        problems = (invariants.LegalTaskTransitions(snap) + invariants.NoLostAckedWork(snap)
+                    + invariants.RecoveryKeepsTasks(snap))
+        assert not problems, problems
+
+    @invariant()
+    def agent_view_matches_accepted_updates(self) -> None:
+        if not hasattr(self, "agent"):
+            return
+        trans = self.transitions()
+        for key, view in self.agent.tasks.items():
+            expected = trans[key][-1][0] if key in trans else S.TASK_STAGING
+            assert view.state is expected, (key, view.state, expected)
+
+    @invariant()
+    def indexes_are_consistent(self) -> None:
+        if not hasattr(self, "agent"):
+            return
+        a = self.agent
+        for pid, (fw, ex) in a.by_pid.items():
+            assert a.frameworks[fw].executors[ex].pid == pid
+        for fw_id, fw in a.frameworks.items():
+            for ex_id, ex in fw.executors.items():
+                assert a.by_container[ex.container_id] == (fw_id, ex_id)
+                for t in ex.tasks:
+                    assert fw.task_executor[t] == ex_id
+            assert set(fw.task_executor) == {t for ex in fw.executors.values() for t in ex.tasks}
+        records = Recovered.empty().apply(self.persisted)
+        for fw_id, fw in a.frameworks.items():
+            for ex_id, ex in fw.executors.items():
+                rec = records.checkpoints.get(("executor", fw_id, ex_id))
+                if ex.checkpoint and ex.state != "terminated":
+                    assert isinstance(rec, ExecutorRecord) and rec.container_id == ex.container_id
+
+
+AgentMachine.TestCase.settings = settings(
+    max_examples=int(os.environ.get("AGENT_EXAMPLES", "200" if os.environ.get("CI") else "300")),
+    stateful_step_count=60,
+    derandomize=bool(os.environ.get("CI")),
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestAgentMachine = AgentMachine.TestCase

@@ -95,6 +95,9 @@ __all__ = [
 class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
     """See the module docstring. Deep-copyable; `describe()` is canonical."""
 
+    now: float
+    leader: bool
+
     def _call_handlers(self) -> dict[type, Any]:
         return {
             CallTeardown: self._call_teardown,

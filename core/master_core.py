@@ -24,11 +24,9 @@ from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
 from mesotron.core.values import MasterInfo, Offer, Reason, Source, TaskState, TaskStatus
 
-frozen = attrs.frozen(kw_only=True, slots=True)
-
 
 # ------------------------------------------------------------------ configuration
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class MasterConfig:
     """Mesos master flags the core needs (names without the `--`; seconds as floats)."""
 
@@ -47,20 +45,20 @@ class MasterConfig:
 
 
 # ------------------------------------------------------------------ master-specific inputs
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class LeadershipGained:
     """This master was elected; `registry` is what it read from the registry (recovery)."""
 
     registry: RegistryState = attrs.field(factory=RegistryState)
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class LeadershipLost:
     """This master is no longer the leader: it drops everything and stops acting."""
 
 
 # ------------------------------------------------------------------ master-specific effects
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Abdicate:
     """The master cannot go on leading (a registry write was fenced or failed): the shell
     must exit/restart the master process, as Mesos does ("Registrar aborted")."""

@@ -29,8 +29,6 @@ from mesotron.core.values import (
     TaskStatus,
 )
 
-frozen = attrs.frozen(kw_only=True, slots=True)
-
 
 # ------------------------------------------------------------------ records (mutable)
 @attrs.define(eq=False, slots=True)
@@ -155,7 +153,7 @@ class MAgent:
 
 
 # ------------------------------------------------------------------ views (frozen)
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class TaskView:
     framework_id: str
     task_id: str
@@ -171,7 +169,7 @@ class TaskView:
     unreachable_time: float | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class FrameworkView:
     id: str
     info: FrameworkInfo
@@ -187,7 +185,7 @@ class FrameworkView:
     suppressed_roles: tuple[str, ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class AgentView:
     id: str
     info: AgentInfo

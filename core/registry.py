@@ -36,12 +36,10 @@ from typing import Any
 import attrs
 from mesotron.core.values import AgentInfo
 
-frozen = attrs.frozen(kw_only=True, slots=True)
-
 OP_KINDS = ("admit", "unreachable", "reachable", "gone", "remove", "prune")
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class RegistryState:
     """Invariant: an agent id appears in at most one of admitted / unreachable / gone."""
 

@@ -118,6 +118,23 @@ def _call_soon(token: trio.lowlevel.TrioToken, fn: Callable[..., Any], *args: An
         token.run_sync_soon(fn, *args)
 
 
+def _repeat_hosts(hosts: str, session_timeout: float) -> str:
+    """The host list repeated so that kazoo's handshake timeout is at most ~2 s.
+
+    kazoo waits `session_timeout / len(hosts)` for the reply to a connect request. ZooKeeper
+    3.8.0 (Debian bookworm) can leave that request unanswered when a client connects while
+    the server is starting (it hits a NullPointerException closing the connection before its
+    database is loaded). With one host kazoo would then wait a whole session timeout and the
+    session would expire, although the server came back in well under a second (seen in
+    tests/test_zk_election.py's restart scenario). With the list repeated, a stuck attempt
+    is abandoned after ~2 s and the next attempt reconnects the same session."""
+    items = [h.strip() for h in hosts.split(",") if h.strip()]
+    wanted = max(3, min(30, math.ceil(session_timeout / 2.0)))
+    if not items or len(items) >= wanted:
+        return hosts
+    return ",".join(items * math.ceil(wanted / len(items)))
+
+
 class ZkClient:
     """One kazoo client (one ZooKeeper session at a time) driven from Trio. Use `open_zk`."""
 
@@ -129,7 +146,7 @@ class ZkClient:
         # to an hour).
         max_delay = max(0.05, min(1.0, session_timeout / 4))
         self._kazoo = KazooClient(
-            hosts=hosts,
+            hosts=_repeat_hosts(hosts, session_timeout),
             timeout=session_timeout,
             connection_retry=KazooRetry(
                 max_tries=-1, delay=0.05, backoff=1.5, max_jitter=0.2, max_delay=max_delay
@@ -280,7 +297,8 @@ class ZkClient:
         """Atomic multi-op. ops: ("check", path, version) | ("set", path, data, version) |
         ("create", path, data) | ("delete", path, version). Returns kazoo's result list:
         on failure every entry is an exception instance (the failing op's own error, e.g.
-        BadVersionError or NoNodeError, and RolledBackError for the others)."""
+        BadVersionError or NoNodeError; RolledBackError before it, RuntimeInconsistency
+        after it)."""
 
         def run() -> list[Any]:
             t = self._kazoo.transaction()
@@ -369,16 +387,33 @@ async def open_zk(hosts: str, *, session_timeout: float = 10.0) -> AsyncIterator
 
 async def expire_session(hosts: str, client_id: tuple[int, bytes]) -> None:
     """Expire a session for real, from outside (tests, chaos): attach a second client to the
-    same session id and password and close it. The server deletes the session's ephemeral
-    nodes at once; the original client learns `LOST` when it next hears from the server
+    same session id and password and close it, until the server refuses that session. The
+    server deletes the session's ephemeral nodes at once; the original client learns `LOST`
+    when it next hears from the server
     (OPERATIONS.md §5; kazoo's own test helper only fakes it on the client side)."""
 
     def run() -> None:
-        other = KazooClient(hosts=hosts, client_id=client_id, logger=log)
-        try:
-            other.start()
-            other.stop()
-        finally:
-            other.close()
+        # The owner may reconnect and take its session back between our attach and our
+        # close (then the close is lost with our connection), so repeat until the server
+        # refuses the session: kazoo then hands us a fresh one instead.
+        while True:
+            other = KazooClient(
+                hosts=hosts,
+                client_id=client_id,
+                logger=log,
+                connection_retry=KazooRetry(max_tries=-1, delay=0.05, max_delay=0.5),
+            )
+            try:
+                other.start(timeout=5.0)  # kazoo's own wait; our caller holds the deadline
+            except other.handler.timeout_exception:
+                continue  # start() stopped and closed it; the owner won the race: again
+            got = other._session_id
+            try:
+                other.stop()
+            finally:
+                with contextlib.suppress(Exception):
+                    other.close()
+            if got != client_id[0]:
+                return
 
     await trio.to_thread.run_sync(run, abandon_on_cancel=True)

@@ -121,6 +121,7 @@ class ZkServer:
     ) -> None:
         self.java, self.classpath = find_zookeeper()
         self.host = host
+        self._auto_port = port is None  # a port we picked may be taken meanwhile: re-pick
         self.port = port if port is not None else free_port(host)
         self.tick_time = tick_time
         self.min_session_timeout = (
@@ -245,14 +246,26 @@ class ZkServer:
             await trio.sleep(0.02)
 
     def start(self, deadline: float = 30.0) -> ZkServer:
-        """Spawn and wait until serving (blocking)."""
-        self.spawn()
-        try:
-            self.wait_ready_sync(deadline)
-        except BaseException:
-            self.kill()
-            raise
-        return self
+        """Spawn and wait until serving (blocking). If we chose the port and another
+        process took it before the JVM bound it the first time, retry on a fresh port."""
+        for attempt in range(3):
+            self.spawn()
+            try:
+                self.wait_ready_sync(deadline)
+                return self
+            except ZkServerError:
+                self.kill()
+                taken = "Address already in use" in self.log_tail(200)
+                # never move a server that already served: clients know its port
+                if not (
+                    self._auto_port and self.last_start_seconds is None and taken and attempt < 2
+                ):
+                    raise
+                self.port = free_port(self.host)
+            except BaseException:
+                self.kill()
+                raise
+        raise AssertionError("unreachable")
 
     def _signal(self, sig: int, grace: float) -> int | None:
         proc = self.proc

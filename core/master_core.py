@@ -85,6 +85,12 @@ class MasterCore:
         self.ids = ids
         self.config = config or MasterConfig()
         self._allocator_factory = allocator_factory or self._default_allocator
+        # id counters survive a loss of leadership: a master re-elected under the same id
+        # never mints an id (framework, agent, offer, registry op) twice
+        self._next_framework = 0
+        self._next_agent = 0
+        self._next_offer = 0
+        self._next_op = 0
         self._reset()
 
     def _default_allocator(self) -> Any:
@@ -113,10 +119,6 @@ class MasterCore:
         self._gone: dict[str, float] = {}
         self._offers: dict[str, Offer] = {}
         self._pending_ops: dict[int, tuple[Any, ...]] = {}
-        self._next_framework = 0
-        self._next_agent = 0
-        self._next_offer = 0
-        self._next_op = 0
         self.counters: dict[str, float] = {}
 
     # ------------------------------------------------------------------ small helpers

@@ -789,3 +789,12 @@ MasterMachine.TestCase.settings = settings(
     max_examples=200, stateful_step_count=50, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 TestMasterMachine = MasterMachine.TestCase
+
+
+def test_reelected_master_never_reuses_ids() -> None:
+    h, _, aid = started()
+    h.step(LeadershipLost())
+    h.elect()
+    assert h.master.recovered_agents == (aid,)
+    assert h.subscribe() == "m1-0001"
+    assert h.register("a2") == "m1-S1"

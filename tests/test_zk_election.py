@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import trio
+from kazoo.exceptions import ConnectionLoss
 from mesotron.core.values import MasterInfo
 from mesotron.io.zk_bridge import CONNECTED, LOST, SUSPENDED, ZkClient, expire_session, open_zk
 from mesotron.io.zk_election import (
@@ -293,3 +294,58 @@ def test_zookeeper_restart_within_session_timeout_keeps_leadership(zk_server: Zk
 
     outage = run(scenario, limit=30.0)
     print(f"\nZooKeeper down and back in {outage:.2f}s (session timeout 10s): no loss")
+
+
+def test_partitioned_leader_steps_down_after_the_session_timeout() -> None:
+    """Its own server, kept down longer than the session timeout: the leader cannot learn
+    of the expiry (it cannot reach the server), so it stops leading by itself once the
+    timeout has passed since it lost the connection (Mesos's group timer) -- never before."""
+
+    async def scenario(server: ZkServer) -> float:
+        async with clients(server.hosts, 1, 1.0) as (zk,), trio.open_nursery() as nursery:
+            c = ZkContender(zk, "/partition/mesos", info(0))
+            await nursery.start(c.run)
+            await c.elected.wait()
+            await trio.to_thread.run_sync(server.kill)
+            await until(lambda: zk.state == SUSPENDED)
+            await c.lost.wait()
+            assert c.lost_at is not None
+            stepped_down = c.lost_at - zk.state_since
+            assert c.lost_reason is not None and "longer than the session timeout" in (
+                c.lost_reason
+            )
+            assert not c.leading and zk.state == SUSPENDED
+            assert stepped_down >= zk.negotiated_timeout * 0.99
+            nursery.cancel_scope.cancel()
+            return stepped_down
+
+    with running_zookeeper() as server:
+        stepped_down = run(lambda: scenario(server))
+    print(f"\npartitioned leader (1s session) stopped leading {stepped_down:.2f}s after SUSPENDED")
+
+
+def test_member_created_as_the_connection_drops_is_adopted_not_orphaned(
+    zk_server: ZkServer,
+) -> None:
+    """The create reached the server but its reply was lost: the contender finds the node
+    its own session owns instead of creating a second one (which would leave an orphan
+    member that pymesos and Mesos would both count)."""
+    path = "/adopt/mesos"
+
+    async def scenario() -> None:
+        async with clients(zk_server.hosts, 2, 4.0) as (zk, obs), trio.open_nursery() as n:
+            real = zk.create
+
+            async def create_then_lose_reply(*args: Any, **kwargs: Any) -> str:
+                await real(*args, **kwargs)
+                zk.create = real  # type: ignore[method-assign]
+                raise ConnectionLoss()
+
+            zk.create = create_then_lose_reply  # type: ignore[method-assign]
+            c = ZkContender(zk, path, info(0))
+            node = await n.start(c.run)
+            await c.elected.wait()
+            assert await obs.get_children(path) == [node.rsplit("/", 1)[1]]
+            n.cancel_scope.cancel()
+
+    run(scenario)

@@ -433,10 +433,10 @@ class CommandExecutor:
                 return [SignalTaskProcess(signal="SIGKILL")]
             return []
         if key == EXIT_TIMER:
-            if self.terminal_sent or self.shutting_down:
-                if self.phase == "subscribed" or self.shutting_down:
-                    self.phase = "exited"
-                    return [Log(level="warn", event="executor.exit_without_ack"), ExitExecutor(status=0)]
+            if self.shutting_down or (self.terminal_sent and self.phase == "subscribed"):
+                self.phase = "exited"
+                return [Log(level="warn", event="executor.exit_without_ack"),
+                        ExitExecutor(status=0)]
             return []
         return [Log(level="warn", event="executor.unknown_timer", fields=(("key", repr(key)),))]
 

@@ -245,7 +245,7 @@ class ZkServer:
         while not await trio.to_thread.run_sync(self._probe, abandon_on_cancel=True):
             await trio.sleep(0.02)
 
-    def start(self, deadline: float = 30.0) -> ZkServer:
+    def start(self, deadline: float = 30.0) -> Self:
         """Spawn and wait until serving (blocking). If we chose the port and another
         process took it before the JVM bound it the first time, retry on a fresh port."""
         for attempt in range(3):
@@ -304,7 +304,8 @@ class ZkServer:
 
     def __enter__(self) -> Self:
         try:
-            return self.start()
+            self.start()
+            return self
         except BaseException:
             self.close()
             raise

@@ -4,8 +4,8 @@
 (*                                                                         *)
 (* Modelled:                                                               *)
 (*  - the executor, which produces status updates for its tasks (each with *)
-(*    a uuid = its position in the task's stream) and retries an update    *)
-(*    until the agent acks it; it has at most one unacked update per task; *)
+(*    a uuid = its position in the task's stream) and retries each update  *)
+(*    until the agent acks it; at most ExecWindow are unacked per task;    *)
 (*  - the agent's status-update manager: a per-task stream that is first   *)
 (*    received into memory, then checkpointed (persisted); only persisted  *)
 (*    updates are acked to the executor and forwarded; only the head of    *)
@@ -35,6 +35,7 @@ CONSTANTS
     Tasks,            \* task ids, all run by one executor on one agent
     ExecStates,       \* the states the executor may report (subset of TaskStates)
     MaxUpdates,       \* the executor produces at most this many updates per task
+    ExecWindow,       \* the executor has at most this many unacked updates per task
     MaxCopies,        \* at most this many copies of one message are in flight
     MaxFaults,        \* fault budget: drops + duplicates + crashes + failovers
     AckBeforePersist  \* TRUE only in the broken model: the agent acks the
@@ -72,9 +73,8 @@ MasterLink == {"fwd", "relay", "sack", "aack"}
 AgentLink == {"update", "eack", "aack"}  \* reset when the agent crashes
 
 VARIABLES
-    execState,    \* [Tasks -> TaskStates]: last state the executor reported
-    execSent,     \* [Tasks -> 0..MaxUpdates]: number of updates produced
-    execPending,  \* [Tasks -> 0..MaxUpdates]: uuid awaiting the agent's ack (0: none)
+    execLog,      \* [Tasks -> Seq(ExecStates)]: the updates the executor produced
+    execUnacked,  \* [Tasks -> SUBSET UUIDs]: uuids awaiting the agent's ack
     stream,       \* [Tasks -> Seq(ExecStates)]: agent stream in memory
     durable,      \* [Tasks -> Seq(ExecStates)]: checkpointed prefix of stream
     ackd,         \* [Tasks -> Nat]: stream entries acked by the scheduler, as
@@ -87,7 +87,7 @@ VARIABLES
     faults,       \* number of faults so far
     accepted      \* ghost [Tasks -> Nat]: highest uuid acked to the executor
 
-vars == <<execState, execSent, execPending, stream, durable, ackd, agentUp,
+vars == <<execLog, execUnacked, stream, durable, ackd, agentUp,
           seen, sacked, net, faults, accepted>>
 
 -----------------------------------------------------------------------------
@@ -104,9 +104,9 @@ Restrict(B, P(_)) == [x \in {y \in DOMAIN B : P(y)} |-> B[x]]
 EmptyBag == [x \in {} |-> 0]
 
 TypeOK ==
-    /\ execState \in [Tasks -> TaskStates]
-    /\ execSent \in [Tasks -> 0..MaxUpdates]
-    /\ execPending \in [Tasks -> 0..MaxUpdates]
+    /\ execLog \in [Tasks -> Seq(ExecStates)]
+    /\ \A t \in Tasks : Len(execLog[t]) <= MaxUpdates
+    /\ execUnacked \in [Tasks -> SUBSET UUIDs]
     /\ stream \in [Tasks -> Seq(ExecStates)]
     /\ durable \in [Tasks -> Seq(ExecStates)]
     /\ ackd \in [Tasks -> Nat]
@@ -119,9 +119,8 @@ TypeOK ==
     /\ accepted \in [Tasks -> 0..MaxUpdates]
 
 Init ==
-    /\ execState = [t \in Tasks |-> InitialState]
-    /\ execSent = [t \in Tasks |-> 0]
-    /\ execPending = [t \in Tasks |-> 0]
+    /\ execLog = [t \in Tasks |-> <<>>]
+    /\ execUnacked = [t \in Tasks |-> {}]
     /\ stream = [t \in Tasks |-> <<>>]
     /\ durable = [t \in Tasks |-> <<>>]
     /\ ackd = [t \in Tasks |-> 0]
@@ -135,34 +134,35 @@ Init ==
 -----------------------------------------------------------------------------
 (* Executor                                                                 *)
 
+\* The state the executor last reported for task t.
+ExecState(t) == IF execLog[t] = <<>> THEN InitialState ELSE execLog[t][Len(execLog[t])]
+
 \* The executor reports a new state s of task t (the first send of update uuid).
 ExecutorUpdate(t, s) ==
-    LET i == execSent[t] + 1 IN
-    /\ execPending[t] = 0
-    /\ execSent[t] < MaxUpdates
+    LET i == Len(execLog[t]) + 1 IN
+    /\ Cardinality(execUnacked[t]) < ExecWindow
+    /\ i <= MaxUpdates
     /\ s \in ExecStates
-    /\ LegalStep(execState[t], s)
-    /\ execState' = [execState EXCEPT ![t] = s]
-    /\ execSent' = [execSent EXCEPT ![t] = i]
-    /\ execPending' = [execPending EXCEPT ![t] = i]
+    /\ LegalStep(ExecState(t), s)
+    /\ execLog' = [execLog EXCEPT ![t] = Append(@, s)]
+    /\ execUnacked' = [execUnacked EXCEPT ![t] = @ \cup {i}]
     /\ net' = Send(net, Msg("update", t, i, s))
     /\ UNCHANGED <<stream, durable, ackd, agentUp, seen, sacked, faults, accepted>>
 
-\* The executor re-sends its unacked update (retry timer).
-ExecutorRetry(t) ==
-    /\ execPending[t] # 0
-    /\ net' = Send(net, Msg("update", t, execPending[t], execState[t]))
+\* The executor re-sends unacked update i (retry timer).
+ExecutorRetry(t, i) ==
+    /\ i \in execUnacked[t]
+    /\ net' = Send(net, Msg("update", t, i, execLog[t][i]))
     /\ net' # net
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, seen, sacked, faults, accepted>>
 
 \* The executor receives the agent's ack; a stale ack is ignored.
 ExecutorReceiveAck(m) ==
     /\ m.type = "eack" /\ InNet(m)
     /\ net' = Remove(net, m)
-    /\ execPending' = IF m.uuid = execPending[m.task]
-                      THEN [execPending EXCEPT ![m.task] = 0] ELSE execPending
-    /\ UNCHANGED <<execState, execSent, stream, durable, ackd, agentUp, seen,
+    /\ execUnacked' = [execUnacked EXCEPT ![m.task] = @ \ {m.uuid}]
+    /\ UNCHANGED <<execLog, stream, durable, ackd, agentUp, seen,
                    sacked, faults, accepted>>
 
 -----------------------------------------------------------------------------
@@ -175,7 +175,7 @@ AgentReceive(m) ==
     /\ net' = Remove(net, m)
     /\ stream' = IF m.uuid = Len(stream[m.task]) + 1
                  THEN [stream EXCEPT ![m.task] = Append(@, m.state)] ELSE stream
-    /\ UNCHANGED <<execState, execSent, execPending, durable, ackd, agentUp,
+    /\ UNCHANGED <<execLog, execUnacked, durable, ackd, agentUp,
                    seen, sacked, faults, accepted>>
 
 \* The agent checkpoints (fsyncs) task t's stream.
@@ -183,7 +183,7 @@ AgentPersist(t) ==
     /\ agentUp
     /\ durable[t] # stream[t]
     /\ durable' = [durable EXCEPT ![t] = stream[t]]
-    /\ UNCHANGED <<execState, execSent, execPending, stream, ackd, agentUp,
+    /\ UNCHANGED <<execLog, execUnacked, stream, ackd, agentUp,
                    seen, sacked, net, faults, accepted>>
 
 \* The agent acks update i to the executor (on receipt of a duplicate, or
@@ -195,7 +195,7 @@ AgentAckExecutor(t, i) ==
     /\ net' = Send(net, Ack("eack", t, i))
     /\ net' # net
     /\ accepted' = [accepted EXCEPT ![t] = IF i > @ THEN i ELSE @]
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, seen, sacked, faults>>
 
 \* The agent (re-)forwards the head of task t's stream to the master.
@@ -205,7 +205,7 @@ AgentForward(t) ==
     /\ i <= Len(durable[t])
     /\ net' = Send(net, Msg("fwd", t, i, durable[t][i]))
     /\ net' # net
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, seen, sacked, faults, accepted>>
 
 \* The agent receives the scheduler's ack: if it acks the head, the head is
@@ -215,7 +215,7 @@ AgentReceiveAck(m) ==
     /\ net' = Remove(net, m)
     /\ ackd' = IF m.uuid = ackd[m.task] + 1 /\ m.uuid <= Len(durable[m.task])
                THEN [ackd EXCEPT ![m.task] = m.uuid] ELSE ackd
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, agentUp,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, agentUp,
                    seen, sacked, faults, accepted>>
 
 -----------------------------------------------------------------------------
@@ -224,13 +224,13 @@ AgentReceiveAck(m) ==
 MasterForward(m) ==
     /\ m.type = "fwd" /\ InNet(m)
     /\ net' = Send(Remove(net, m), [m EXCEPT !.type = "relay"])
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, seen, sacked, faults, accepted>>
 
 MasterForwardAck(m) ==
     /\ m.type = "sack" /\ InNet(m)
     /\ net' = Send(Remove(net, m), [m EXCEPT !.type = "aack"])
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, seen, sacked, faults, accepted>>
 
 \* The scheduler receives an update and acks it (the driver's implicit
@@ -242,7 +242,7 @@ SchedulerReceive(m) ==
                THEN seen
                ELSE [seen EXCEPT ![m.task] = Append(@, <<m.uuid, m.state>>)]
     /\ sacked' = [sacked EXCEPT ![m.task] = @ \cup {m.uuid}]
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, faults, accepted>>
 
 -----------------------------------------------------------------------------
@@ -252,14 +252,14 @@ Drop(m) ==
     /\ faults < MaxFaults /\ InNet(m)
     /\ net' = Remove(net, m)
     /\ faults' = faults + 1
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, seen, sacked, accepted>>
 
 Duplicate(m) ==
     /\ faults < MaxFaults /\ InNet(m) /\ net[m] < MaxCopies
     /\ net' = Send(net, m)
     /\ faults' = faults + 1
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, seen, sacked, accepted>>
 
 \* The agent crashes: the unpersisted suffix of every stream is lost and the
@@ -270,7 +270,7 @@ AgentCrash ==
     /\ stream' = durable
     /\ net' = Restrict(net, LAMBDA m : m.type \notin AgentLink)
     /\ faults' = faults + 1
-    /\ UNCHANGED <<execState, execSent, execPending, durable, ackd, seen,
+    /\ UNCHANGED <<execLog, execUnacked, durable, ackd, seen,
                    sacked, accepted>>
 
 \* The agent restarts and recovers its streams from the checkpoint (system
@@ -278,7 +278,7 @@ AgentCrash ==
 AgentRestart ==
     /\ ~agentUp
     /\ agentUp' = TRUE
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    seen, sacked, net, faults, accepted>>
 
 \* The leading master fails over: all messages on master links are lost.
@@ -286,7 +286,7 @@ MasterFailover ==
     /\ faults < MaxFaults
     /\ net' = Restrict(net, LAMBDA m : m.type \notin MasterLink)
     /\ faults' = faults + 1
-    /\ UNCHANGED <<execState, execSent, execPending, stream, durable, ackd,
+    /\ UNCHANGED <<execLog, execUnacked, stream, durable, ackd,
                    agentUp, seen, sacked, accepted>>
 
 -----------------------------------------------------------------------------
@@ -303,7 +303,7 @@ Fault ==
 Next ==
     \/ \E t \in Tasks :
         \/ \E s \in ExecStates : ExecutorUpdate(t, s)
-        \/ ExecutorRetry(t)
+        \/ \E i \in UUIDs : ExecutorRetry(t, i)
         \/ AgentPersist(t)
         \/ \E i \in UUIDs : AgentAckExecutor(t, i)
         \/ AgentForward(t)
@@ -318,7 +318,7 @@ DeliverClass(ty, t, i) == \E m \in DOMAIN net :
     m.type = ty /\ m.task = t /\ m.uuid = i /\ Deliver(m)
 Fairness ==
     /\ \A t \in Tasks :
-        /\ WF_vars(ExecutorRetry(t))
+        /\ \A i \in UUIDs : WF_vars(ExecutorRetry(t, i))
         /\ WF_vars(AgentPersist(t))
         /\ WF_vars(AgentAckExecutor(t, Len(durable[t])))
         /\ WF_vars(AgentForward(t))

@@ -30,9 +30,8 @@ EvMsg(ty, e) == Msg(ty, e.task, e.uuid, IF ty \in AckTypes THEN NoState ELSE e.s
 \* The spec step(s) an event stands for.
 EventStep(e) ==
     CASE e.action = "ExecutorUpdate" ->
-            \/ ExecutorUpdate(e.task, e.state) /\ execSent[e.task] + 1 = e.uuid
-            \/ ExecutorRetry(e.task) /\ execPending[e.task] = e.uuid
-                                     /\ execState[e.task] = e.state
+            \/ ExecutorUpdate(e.task, e.state) /\ Len(execLog[e.task]) + 1 = e.uuid
+            \/ ExecutorRetry(e.task, e.uuid) /\ execLog[e.task][e.uuid] = e.state
       [] e.action = "AgentReceive"       -> AgentReceive(EvMsg("update", e))
       [] e.action = "AgentPersist"       -> AgentPersist(e.task)
                                             /\ Len(stream[e.task]) = e.uuid

@@ -4,6 +4,7 @@
     .venv/bin/python tla/run.py --only Allocator # models whose name contains "Allocator"
     .venv/bin/python tla/run.py --list
     .venv/bin/python tla/run.py --update         # record new distinct-state counts
+    .venv/bin/python tla/run.py --deep           # also the slow models (deep=true)
 
 Expected outcomes live in tla/expected.json: exit code, distinct-state count (complete runs)
 or violated invariant (broken variants).  Exit status is non-zero on any unexpected outcome.
@@ -70,16 +71,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", metavar="NAME", help="run only models/traces whose name contains NAME")
     ap.add_argument("--list", action="store_true", help="list models and exit")
+    ap.add_argument("--deep", action="store_true", help="also run the slow models (deep=true)")
     ap.add_argument("--update", action="store_true",
                     help="record the distinct-state counts of complete runs in expected.json")
     args = ap.parse_args(argv)
     expected = load_expected()
-    models = [m for m in expected["models"] if not args.only or args.only.lower() in m["name"].lower()]
+    models = [m for m in expected["models"]
+              if (not args.only or args.only.lower() in m["name"].lower())
+              and (args.deep or not m.get("deep"))]
     trace_spec = expected["traces"]
     run_traces = not args.only or args.only.lower() in trace_spec["name"].lower()
     if args.list:
         for m in expected["models"]:
-            print(f"{m['name']:24} {m['module']}/{m['cfg']}  expect exit {m['exit']}")
+            deep = "  (deep)" if m.get("deep") else ""
+            print(f"{m['name']:24} {m['module']}/{m['cfg']}  expect exit {m['exit']}{deep}")
         print(f"{trace_spec['name']:24} trace validation")
         return 0
     try:

@@ -159,6 +159,7 @@ def check_traces(traces: Sequence[Sequence[Mapping]], *, timeout: float = 600) -
         "    Tasks <- TraceTasks\n"
         "    ExecStates <- TaskStates\n"
         f"    MaxUpdates = {_max_uuid(traces)}\n"
+        f"    ExecWindow = {_max_uuid(traces)}\n"
         "    MaxCopies = 1000000\n"
         "    MaxFaults = 1000000\n"
         "    AckBeforePersist = FALSE\n"

@@ -25,18 +25,19 @@ NO_STATE = "-"
 
 
 class _Run:
-    def __init__(self, seed: int, tasks: int, max_updates: int, faults: int, bug: str | None):
+    def __init__(self, seed: int, tasks: int, max_updates: int, faults: int, bug: str | None,
+                 window: int = 2):
         self.rng = random.Random(seed)
         self.tasks = [f"t{i + 1}" for i in range(tasks)]
         self.max_updates = max_updates
         self.faults = faults
         self.bug = bug
+        self.window = window
         self.bug_index: int | None = None
         self.events: list[dict] = []
-        t0 = {t: None for t in self.tasks}
         self.exec_state = {t: "TASK_STAGING" for t in self.tasks}
         self.exec_sent = {t: 0 for t in self.tasks}
-        self.exec_pending: dict[str, tuple[str, str] | None] = dict(t0)  # (uuid, state)
+        self.exec_pending: dict[str, dict[str, str]] = {t: {} for t in self.tasks}  # uuid -> state
         self.stream: dict[str, list[tuple[str, str]]] = {t: [] for t in self.tasks}
         self.durable: dict[str, list[tuple[str, str]]] = {t: [] for t in self.tasks}
         self.ackd = {t: 0 for t in self.tasks}
@@ -73,10 +74,10 @@ class _Run:
     def steps(self) -> list:
         out = []
         for t in self.tasks:
-            if (self.exec_pending[t] is None and self.exec_state[t] not in TERMINAL
+            if (len(self.exec_pending[t]) < self.window and self.exec_state[t] not in TERMINAL
                     and self.exec_sent[t] < self.max_updates):
                 out.append((3, self.executor_update, t))
-            if self.exec_pending[t] is not None:
+            if self.exec_pending[t]:
                 out.append((1, self.executor_retry, t))
             if self.agent_up:
                 if self.durable[t] != self.stream[t]:
@@ -106,12 +107,12 @@ class _Run:
         self.exec_sent[t] += 1
         uuid = f"{t}-u{self.exec_sent[t]}"
         self.exec_state[t] = s
-        self.exec_pending[t] = (uuid, s)
+        self.exec_pending[t][uuid] = s
         self.send(("update", t, uuid, s))
         self.emit("ExecutorUpdate", t, uuid, s)
 
     def executor_retry(self, t: str) -> None:
-        uuid, s = self.exec_pending[t]
+        uuid, s = self.rng.choice(sorted(self.exec_pending[t].items()))
         self.send(("update", t, uuid, s))
         self.emit("ExecutorUpdate", t, uuid, s)
 
@@ -141,8 +142,7 @@ class _Run:
                 self.stream[t].append((uuid, s))
         elif ty == "eack":
             self.emit("ExecutorReceiveAck", t, uuid)
-            if self.exec_pending[t] is not None and self.exec_pending[t][0] == uuid:
-                self.exec_pending[t] = None
+            self.exec_pending[t].pop(uuid, None)
         elif ty == "fwd":
             self.emit("MasterForward", t, uuid, s)
             self.send(("relay", t, uuid, s))
@@ -200,9 +200,12 @@ class _Run:
 
 
 def generate(seed: int, *, tasks: int = 2, max_updates: int = 3, faults: int = 4,
-             max_steps: int = 200) -> list[dict]:
-    """A valid trace of the status-update protocol with faults (deterministic in seed)."""
-    return _Run(seed, tasks, max_updates, faults, None).run(max_steps)
+             max_steps: int = 200, window: int = 2) -> list[dict]:
+    """A valid trace of the status-update protocol with faults (deterministic in seed).
+
+    `window` is the number of updates the executor may have unacked per task.
+    """
+    return _Run(seed, tasks, max_updates, faults, None, window).run(max_steps)
 
 
 def planted_bug_trace(seed: int = 0) -> tuple[list[dict], int]:

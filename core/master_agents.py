@@ -11,12 +11,13 @@ A failed write means this master was deposed (fenced) or its registry is broken:
   not report are named in AgentReregistered.reconciliations (the agent answers TASK_LOST /
   TASK_DROPPED for them); kills issued while it was away are re-sent; frameworks that were
   removed meanwhile are shut down on it.
-- ReregisterAgent of an agent admitted in the registry but not yet back after a failover: no
-  registry write; its tasks and executors are adopted, frameworks not yet re-subscribed get
-  "recovered" placeholders so the allocator's books balance whichever comes back first.
-- ReregisterAgent of an unreachable (or unknown) agent: ("reachable", info) first. Its tasks
-  come back for every framework (Mesos >= 1.5: non-partition-aware tasks keep running too);
-  each framework is told the task's state again by a master update.
+- ReregisterAgent of an agent this master does not hold (admitted in the registry but not yet
+  back after a failover, unreachable, or unknown): ("reachable", info) first, as Mesos's
+  MarkSlaveReachable; then its tasks and executors are adopted, and frameworks not yet
+  re-subscribed get "recovered" placeholders so the allocator's books balance whichever comes
+  back first. Tasks of a previously unreachable agent come back for every framework (Mesos
+  >= 1.5: non-partition-aware tasks keep running too; Mesos 1.0-1.4 shut those frameworks
+  down on the agent); each framework is told the task's state again by a master update.
 - Pings every agent_ping_timeout; max_agent_ping_timeouts unanswered -> ("unreachable", id,
   now) -> tasks booked TASK_UNREACHABLE, shown TASK_LOST to non-partition-aware frameworks,
   REASON_AGENT_REMOVED, offers rescinded, RemoveAgent to the allocator, FAILURE to frameworks.
@@ -109,16 +110,18 @@ class AgentsMixin(MasterCore):
         agent = self._agents.get(aid)
         if agent is not None:
             return self._reconnect_known(agent, sender, msg)
+        out: list[Any] = []
         if aid in self._recovered_agents:
+            # it will not be marked unreachable for missing the reregistration deadline
             del self._recovered_agents[aid]
-            out = self._readmit(sender, msg)
             if not self._recovered_agents:
                 out.append(CancelTimer(key=("agent_reregister_timeout",)))
-            return out
+        # Mesos readmits through the registry in every case (MarkSlaveReachable: moves it
+        # from the unreachable list, or is a no-op for an admitted agent)
         op = self._op_id()
         self._reregistering[aid] = op
         self._pending_ops[op] = ("reachable", sender, msg)
-        return [RegistryWrite(op_id=op, op=("reachable", info))]
+        return [*out, RegistryWrite(op_id=op, op=("reachable", info))]
 
     def _reconnect_known(self, agent: MAgent, sender: str, msg: ReregisterAgent) -> list[Any]:
         out: list[Any] = []

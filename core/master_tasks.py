@@ -205,6 +205,13 @@ class TasksMixin(MasterCore):
             if task is not None:
                 out += self._forward(fw, self._latest(fw, task, "Reconciliation: Latest task state"))
                 continue
+            transitional = aid is not None and (
+                aid in self._recovered_agents or aid in self._reregistering
+                or aid in self._marking_unreachable)
+            if transitional:
+                out.append(Log(level="info", event="reconciliation_deferred_agent_recovering",
+                               fields=(("framework_id", fw.id), ("task_id", tid))))
+                continue
             if aid is not None and aid in self._agents:
                 state, msg, when = TaskState.TASK_GONE, "Reconciliation: Task is unknown to the agent", None
             elif aid is not None and aid in self._recovered_agents:
@@ -216,7 +223,7 @@ class TasksMixin(MasterCore):
                 when = self._unreachable[aid]
             elif aid is not None and aid in self._gone:
                 state, msg, when = TaskState.TASK_GONE_BY_OPERATOR, "Reconciliation: Task is gone", None
-            elif aid is None and self._recovered_agents:
+            elif aid is None and (self._recovered_agents or self._reregistering):
                 out.append(Log(level="info", event="reconciliation_deferred_agents_recovering",
                                fields=(("framework_id", fw.id), ("task_id", tid))))
                 continue

@@ -28,7 +28,8 @@ COMMANDS
   update A F T STATE UUID [latest=STATE] [source=EXECUTOR|AGENT]   (agent forwards an update)
   exited A F E [status=N] | pong A | unregister A | disconnect S|A
   call S <raw>   a malformed call: no_framework_id | bad_uuid | no_stream | wrong_stream
-  registry [fence]   print the registry, or fence it (the next write fails)
+  registry [fence|hold|release]   print the registry; fence it (the next write fails);
+                     hold writes (they stay pending) until release
   tick N | describe | metrics NAME... | verbose on|off
 """
 
@@ -144,6 +145,7 @@ class Driver:
         self.generation = 0
         self.registry = reg.RegistryState()
         self.fenced = False
+        self.held: list[RegistryWrite] | None = None  # `registry hold`: writes wait here
         self.verbose = False
         self.timers: dict[tuple[str, ...], float] = {}
         self.streams: dict[str, str] = {}  # scheduler alias -> stream id
@@ -187,6 +189,9 @@ class Driver:
         return lines
 
     def _registry_write(self, w: RegistryWrite) -> list[str]:
+        if self.held is not None:
+            self.held.append(w)
+            return []
         if self.fenced:
             self.fenced = False
             return self._step(RegistryResult(op_id=w.op_id, ok=False, message="fenced"))
@@ -321,6 +326,15 @@ class Driver:
         if args and args[0] == "fence":
             self.fenced = True
             return []
+        if args and args[0] == "hold":
+            self.held = []
+            return []
+        if args and args[0] == "release":
+            held, self.held = self.held or [], None
+            lines: list[str] = []
+            for w in held:
+                lines += self._registry_write(w)
+            return lines
         return self.registry.describe().splitlines()
 
     def cmd_elect(self, args: list[str], kw: dict[str, str]) -> list[str]:

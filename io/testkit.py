@@ -141,7 +141,7 @@ class Cluster:
         assert self.master is not None
         return self.master.get_json("/master/state")
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         for a in self.agents:
             a.stop(5)
         if self.master is not None:
@@ -163,3 +163,44 @@ def kill_executors(work_root: str) -> None:
                 os.killpg(pid, signal.SIGKILL)
             except (OSError, ValueError):
                 pass
+
+
+PYMESOS_PINS = ("pymesos==0.3.15", "six==1.17.0", "addict==2.4.0")
+HTTP_PARSER_PIN = "http-parser==0.9.0"
+
+
+def ensure_pymesos(cache_dir: str) -> str:
+    """A directory to put on PYTHONPATH with pymesos 0.3.15, six, addict and http-parser's
+    pure-Python modules (its C extension does not build on Python 3.11). Installed once with
+    the ordinary pip client (--no-deps), cached in `cache_dir`. Raises RuntimeError if pip
+    cannot get them."""
+    import glob
+    import shutil
+    import tarfile
+    import tempfile
+
+    target = os.path.abspath(cache_dir)
+    if os.path.exists(os.path.join(target, "pymesos", "__init__.py")) and \
+            os.path.exists(os.path.join(target, "http_parser", "pyparser.py")):
+        return target
+    os.makedirs(target, exist_ok=True)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    r = subprocess.run([*pip, "install", "--no-deps", "--target", target, *PYMESOS_PINS],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError(f"pip install pymesos failed: {r.stderr[-1000:]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([*pip, "download", "--no-deps", "--no-binary", ":all:", "-d", tmp, HTTP_PARSER_PIN],
+                           capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise RuntimeError(f"pip download http-parser failed: {r.stderr[-1000:]}")
+        sdist = glob.glob(os.path.join(tmp, "http*parser-*.tar.gz"))[0]
+        with tarfile.open(sdist) as tf:
+            members = [m for m in tf.getmembers() if m.name.count("/") == 2
+                       and m.name.split("/")[1] == "http_parser" and m.name.endswith(".py")]
+            tf.extractall(tmp, members=members, filter="data")
+        src = os.path.join(tmp, os.path.basename(sdist)[: -len(".tar.gz")], "http_parser")
+        dst = os.path.join(target, "http_parser")
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(src, dst)
+    return target

@@ -25,7 +25,7 @@ import signal
 import sys
 
 # pre-import everything an executor needs, so that forks start warm
-import mesotron.io.executor_main as executor_main  # noqa: F401
+from mesotron.io import executor_main
 
 
 def _child(req: dict, fds: list[int]) -> None:

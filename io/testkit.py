@@ -123,7 +123,7 @@ class Cluster:
                        "--work-dir", wd, "--resources", self.resources, *self.agent_flags],
                       port, os.path.join(self.tmp, f"agent{i}.log"))
 
-    def __enter__(self) -> Cluster:
+    def __enter__(self) -> Cluster:  # noqa: PYI034
         mp = free_port()
         self.master = Daemon(["master", "--ip", "127.0.0.1", "--port", str(mp), "--work-dir",
                               os.path.join(self.tmp, "master"), *self.master_flags],
@@ -186,12 +186,12 @@ def ensure_pymesos(cache_dir: str) -> str:
     os.makedirs(target, exist_ok=True)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     r = subprocess.run([*pip, "install", "--no-deps", "--target", target, *PYMESOS_PINS],
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True, timeout=300, check=False)
     if r.returncode != 0:
         raise RuntimeError(f"pip install pymesos failed: {r.stderr[-1000:]}")
     with tempfile.TemporaryDirectory() as tmp:
         r = subprocess.run([*pip, "download", "--no-deps", "--no-binary", ":all:", "-d", tmp, HTTP_PARSER_PIN],
-                           capture_output=True, text=True, timeout=300)
+                           capture_output=True, text=True, timeout=300, check=False)
         if r.returncode != 0:
             raise RuntimeError(f"pip download http-parser failed: {r.stderr[-1000:]}")
         sdist = glob.glob(os.path.join(tmp, "http*parser-*.tar.gz"))[0]

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from mesotron.io.testkit import Cluster
 
 J = {"Content-Type": "application/json", "Accept": "application/json"}

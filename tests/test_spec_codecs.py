@@ -7,7 +7,6 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from mesotron.core import messages as cm
 from mesotron.core.resources import Resources
 from mesotron.core.values import (
@@ -28,8 +27,13 @@ from mesotron.core.values import (
     TaskState,
     TaskStatus,
 )
-from mesotron.spec import codec_executor, codec_internal, codec_scheduler
-from mesotron.spec import executor_pb2, scheduler_pb2
+from mesotron.spec import (
+    codec_executor,
+    codec_internal,
+    codec_scheduler,
+    executor_pb2,
+    scheduler_pb2,
+)
 from mesotron.spec.wire import RecordIOReader, WireError, from_json, record, to_json
 
 SETTINGS = settings(max_examples=150, deadline=None)
@@ -312,7 +316,7 @@ def test_int64_are_numbers_and_bytes_base64() -> None:
     d = json.loads(to_json(codec_scheduler.encode_call("F", cm.CallAccept(offer_ids=("o",), operations=(cm.OpLaunch(task_infos=(task,)),)))))
     ti = d["accept"]["operations"][0]["launch"]["task_infos"][0]
     assert ti["kill_policy"] == {"grace_period": {"nanoseconds": 2500000000}}
-    ports = [r for r in ti["resources"] if r["name"] == "ports"][0]
+    ports = next(r for r in ti["resources"] if r["name"] == "ports")
     assert ports["ranges"] == {"range": [{"begin": 31000, "end": 31005}]}
     assert ti["command"]["shell"] is True
     ev = json.loads(to_json(codec_scheduler.encode_event(cm.EventUpdate(status=TaskStatus(

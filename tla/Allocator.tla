@@ -67,6 +67,7 @@ TypeOK ==
     /\ offers \subseteq Offer
     /\ alloc \in [Frameworks -> [Agents -> SUBSET Units]]
     /\ filter \in [Frameworks -> [Agents -> 0..FilterTicks]]
+    /\ lastPick \in {None} \cup [f : Frameworks, drf : BOOLEAN]
     /\ faults \in 0..MaxFaults
 
 Init ==

@@ -149,6 +149,13 @@ _MASTER_MESSAGES = (AgentRegistered, AgentReregistered, RunTask, RunTaskGroup, K
 class Agent(RecoveryMixin, ExecutorsMixin):
     """The agent. See the module docstring; state lives in AgentCore (agent_core.py)."""
 
+    # declared again for type checkers that see the base class as Any
+    state: str
+    recovering: bool
+    agent_info: AgentInfo
+    master: str | None
+    reg_backoff: float
+
     def __init__(self, *, pid: str, agent_info: AgentInfo, ids: IdSource,
                  config: AgentConfig | None = None) -> None:
         super().__init__(pid=pid, agent_info=agent_info, ids=ids, config=config)

@@ -60,6 +60,7 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import (
+    AgentInfo,
     CommandInfo,
     ExecutorInfo,
     FrameworkInfo,
@@ -89,6 +90,13 @@ def lost_state(info: FrameworkInfo | None) -> TaskState:
 
 
 class ExecutorsMixin(AgentCore):
+    # declared again for type checkers that see the base class as Any
+    state: str
+    recovering: bool
+    agent_info: AgentInfo
+    master: str | None
+    reg_backoff: float
+
     # ================================================================ run task
     def handleRunTask(self, now: float, sender: str, msg: RunTask) -> list[Any]:
         return self._run(now, sender, msg, msg.framework_info, None, (msg.task,), msg.framework_pid)

@@ -29,10 +29,17 @@ from mesotron.core.effects import CancelTimer, Log, Persist, SetTimer
 from mesotron.core.errors import LocalError
 from mesotron.core.executor import format_duration
 from mesotron.core.status_updates import Recover, log_key
-from mesotron.core.values import Reason, TaskState
+from mesotron.core.values import AgentInfo, Reason, TaskState
 
 
 class RecoveryMixin(AgentCore):
+    # declared again for type checkers that see the base class as Any
+    state: str
+    recovering: bool
+    agent_info: AgentInfo
+    master: str | None
+    reg_backoff: float
+
     def handleStart(self, now: float, start: Start) -> list[Any]:
         if self.state != "new":
             raise LocalError("Agent: Start twice")

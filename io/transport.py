@@ -31,6 +31,7 @@ class Link:
         self.peer = peer
         self.send_ch, self.recv_ch = trio.open_memory_channel[bytes | None](math.inf)
         self.closed = False
+        self.buf = bytearray()
 
     def send_frame(self, payload: bytes) -> bool:
         if self.closed:
@@ -71,22 +72,22 @@ class Link:
                     break
         await self.stream.aclose()
 
-    async def frames(self):  # type: ignore[no-untyped-def]
-        buf = bytearray()
+    async def next_frame(self) -> bytes | None:
+        """The next complete frame, or None at EOF (a plain coroutine: no async generator
+        left unfinalized when the caller stops early)."""
         while True:
-            data = await self.stream.receive_some(65536)
-            if not data:
-                return
-            buf += data
-            while len(buf) >= 4:
-                (n,) = _LEN.unpack_from(buf, 0)
+            if len(self.buf) >= 4:
+                (n,) = _LEN.unpack_from(self.buf, 0)
                 if n > MAX_FRAME:
                     raise CodecError(f"frame of {n} bytes exceeds the limit")
-                if len(buf) < 4 + n:
-                    break
-                frame = bytes(buf[4 : 4 + n])
-                del buf[: 4 + n]
-                yield frame
+                if len(self.buf) >= 4 + n:
+                    frame = bytes(self.buf[4 : 4 + n])
+                    del self.buf[: 4 + n]
+                    return frame
+            data = await self.stream.receive_some(65536)
+            if not data:
+                return None
+            self.buf += data
 
 
 class Transport:
@@ -159,7 +160,7 @@ class Transport:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._guard_writer, link, nursery.cancel_scope)
                 try:
-                    async for frame in link.frames():
+                    while (frame := await link.next_frame()) is not None:
                         msg = codec_internal.decode(frame)
                         if expect_hello:
                             if not isinstance(msg, codec_internal.Hello):

@@ -17,9 +17,9 @@ import pytest
 TLA_DIR = Path(__file__).resolve().parent.parent / "tla"
 sys.path.insert(0, str(TLA_DIR))
 
-import tlcrun  # noqa: E402
-import tracecheck  # noqa: E402
-import tracegen_demo  # noqa: E402
+import tlcrun
+import tracecheck
+import tracegen_demo
 
 EXPECTED = json.loads((TLA_DIR / "expected.json").read_text())
 MODELS = {m["name"]: m for m in EXPECTED["models"]}
@@ -53,7 +53,7 @@ def cfg_checks(cfg: str) -> list[str]:
 
 def test_catalog_names_are_defined_in_the_specs():
     text = "".join(p.read_text() for p in TLA_DIR.glob("*.tla"))
-    defined = set(re.findall(r"^(\w+) ==", text, re.M))
+    defined = set(re.findall(r"^(\w+) ==", text, re.MULTILINE))
     assert CATALOG <= defined, CATALOG - defined
     checked = {n for m in EXPECTED["models"] for n in cfg_checks(m["cfg"])}
     assert CATALOG <= checked, CATALOG - checked

@@ -20,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import tlcrun  # noqa: E402
+import tlcrun
 
 EXPECTED = HERE / "expected.json"
 OUTCOME = {0: "ok", 11: "deadlock", 12: "safety violation", 13: "liveness violation"}
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
     headers = ("model", "states", "seconds", "result", "verdict", "note")
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    line = "  ".join("{:<%d}" % w for w in widths)
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
     print(line.format(*headers).rstrip())
     print("  ".join("-" * w for w in widths))
     for r in rows:

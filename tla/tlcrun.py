@@ -70,9 +70,9 @@ _PROPERTY = re.compile(r"Action property (\w+) is violated")
 
 def parse_output(out: str) -> tuple[int | None, int | None, str | None]:
     generated = distinct = None
-    for m in _DISTINCT.finditer(out):  # the last progress line is the final count
-        generated = int(m.group(1).replace(",", ""))
-        distinct = int(m.group(2).replace(",", ""))
+    for found in _DISTINCT.finditer(out):  # the last progress line is the final count
+        generated = int(found.group(1).replace(",", ""))
+        distinct = int(found.group(2).replace(",", ""))
     violated = None
     m = _INVARIANT.search(out) or _PROPERTY.search(out)
     if m:
@@ -142,7 +142,8 @@ def run_tlc(
             args += ["-dump", str(work / "states")]
         args += [*extra_args, module]
         start = time.monotonic()
-        proc = subprocess.run(args, cwd=work, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(args, cwd=work, capture_output=True, text=True, timeout=timeout,
+                              check=False)
         seconds = time.monotonic() - start
         out = proc.stdout + proc.stderr
         dump_text = None

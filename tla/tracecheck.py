@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import tlcrun  # noqa: E402
+import tlcrun
 
 ACTIONS = (
     "ExecutorUpdate",      # executor sends update(task, uuid, state): new or retried
@@ -143,9 +143,9 @@ def _max_uuid(traces: Sequence[Sequence[Mapping]]) -> int:
     return m
 
 
-_STATE_HEAD = re.compile(r"^State \d+:", re.M)
-_TR = re.compile(r"^/\\ tr = (\d+)$", re.M)
-_L = re.compile(r"^/\\ l = (\d+)$", re.M)
+_STATE_HEAD = re.compile(r"^State \d+:", re.MULTILINE)
+_TR = re.compile(r"^/\\ tr = (\d+)$", re.MULTILINE)
+_L = re.compile(r"^/\\ l = (\d+)$", re.MULTILINE)
 
 
 def check_traces(traces: Sequence[Sequence[Mapping]], *, timeout: float = 600) -> list[TraceResult]:

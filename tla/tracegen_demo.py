@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+Step = tuple[float, Callable[[Any], None], Any]  # (weight, step, argument)
 
 TERMINAL = {"TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST"}
 NEXT_STATES = {
@@ -71,8 +75,8 @@ class _Run:
         return int(uuid.rsplit("-u", 1)[1])
 
     # -- enabled steps ---------------------------------------------------------------------
-    def steps(self) -> list:
-        out = []
+    def steps(self) -> list[Step]:
+        out: list[Step] = []
         for t in self.tasks:
             if (len(self.exec_pending[t]) < self.window and self.exec_state[t] not in TERMINAL
                     and self.exec_sent[t] < self.max_updates):

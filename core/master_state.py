@@ -152,7 +152,7 @@ class StateMixin(MasterCore):
     def _describe_task(t: MTask) -> str:
         s = f"{t.task_id} on {t.agent_id} {t.state.name}"
         if t.status_update_state is not None:
-            s += f" (unacked {t.status_update_state.name} {(t.status_update_uuid or b'').hex()[:8]})"
+            s += f" (last update {t.status_update_state.name} {(t.status_update_uuid or b'').hex()[:8]})"
         return s + f" {t.resources}"
 
     # ------------------------------------------------------------------ metrics

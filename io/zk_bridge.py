@@ -138,7 +138,13 @@ def _repeat_hosts(hosts: str, session_timeout: float) -> str:
 class ZkClient:
     """One kazoo client (one ZooKeeper session at a time) driven from Trio. Use `open_zk`."""
 
-    def __init__(self, hosts: str, *, session_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        hosts: str,
+        *,
+        session_timeout: float = 10.0,
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
         self.hosts = hosts
         self.requested_timeout = session_timeout
         # Reconnect quickly and keep trying: a session survives a server restart only if we
@@ -153,6 +159,8 @@ class ZkClient:
             ),
             command_retry=KazooRetry(max_tries=0),
             logger=log,
+            # zk://user:pass@... as Mesos does: digest authentication
+            auth_data=[("digest", f"{credentials[0]}:{credentials[1]}")] if credentials else None,
         )
         self._token = trio.lowlevel.current_trio_token()
         self.state = LOST  # kazoo's initial state, until the first CONNECTED
@@ -251,9 +259,7 @@ class ZkClient:
     # ------------------------------------------------------------------ calls
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking kazoo call in a worker thread (cancellable by abandoning it)."""
-        return await trio.to_thread.run_sync(
-            lambda: fn(*args, **kwargs), abandon_on_cancel=True
-        )
+        return await trio.to_thread.run_sync(lambda: fn(*args, **kwargs), abandon_on_cancel=True)
 
     async def create(
         self,
@@ -374,10 +380,13 @@ async def wait_any(*events: trio.Event) -> None:
 
 
 @contextlib.asynccontextmanager
-async def open_zk(hosts: str, *, session_timeout: float = 10.0) -> AsyncIterator[ZkClient]:
+async def open_zk(
+    hosts: str, *, session_timeout: float = 10.0, credentials: tuple[str, str] | None = None
+) -> AsyncIterator[ZkClient]:
     """A connected ZkClient; its session is closed on exit (ephemeral nodes vanish).
-    Connecting waits for the server: bound it with `trio.fail_after`."""
-    zk = ZkClient(hosts, session_timeout=session_timeout)
+    Connecting waits for the server: bound it with `trio.fail_after`. `credentials`:
+    (user, password) for digest authentication (`ZkUrl.credentials`)."""
+    zk = ZkClient(hosts, session_timeout=session_timeout, credentials=credentials)
     try:
         await zk.start()
         yield zk

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 import trio
-from kazoo.exceptions import BadVersionError, NoNodeError
+from kazoo.exceptions import BadVersionError, NoAuthError, NoNodeError
+from kazoo.security import make_digest_acl
 from mesotron.io.zk_bridge import (
     CONNECTED,
     LOST,
@@ -21,6 +22,7 @@ from mesotron.io.zk_bridge import (
     expire_session,
     open_zk,
 )
+from mesotron.io.zk_election import parse_zk_url
 from mesotron.io.zk_server import (
     ZkServer,
     ZkServerError,
@@ -212,3 +214,22 @@ def test_connecting_to_nothing_is_bounded_by_the_caller() -> None:
 def test_client_must_be_created_in_trio() -> None:
     with pytest.raises(RuntimeError):
         ZkClient("127.0.0.1:1")
+
+
+def test_digest_credentials_from_the_url(zk_server: ZkServer) -> None:
+    """`zk://user:pass@...` credentials are sent as digest auth: a node readable only by
+    that user is readable by our client and refused to an anonymous one."""
+    url = parse_zk_url(f"zk://u:pw@{zk_server.hosts}/secret")
+
+    async def scenario() -> None:
+        async with (
+            open_zk(url.hosts, session_timeout=2.0, credentials=url.credentials) as zk,
+            open_zk(url.hosts, session_timeout=2.0) as anonymous,
+        ):
+            acl = [make_digest_acl("u", "pw", all=True)]
+            await zk.call(zk.kazoo.create, url.path, b"s", acl=acl)
+            assert (await zk.get(url.path))[0] == b"s"
+            with pytest.raises(NoAuthError):
+                await anonymous.get(url.path)
+
+    run(scenario)

@@ -53,5 +53,12 @@ class SimConfig:
         faults = ",".join(sorted(self.faults)) or "none"
         if self.faults == frozenset(FAULT_KINDS):
             faults = "all"
-        return (f"mesotron sim --seed {self.seed} --events {self.events} --agents {self.agents}"
-                f" --frameworks {self.frameworks} --faults {faults}")
+        cmd = (f"mesotron sim --seed {self.seed} --events {self.events} --agents {self.agents}"
+               f" --frameworks {self.frameworks} --faults {faults}")
+        if self.masters != 3:
+            cmd += f" --masters {self.masters}"
+        if self.fault_interval != 20.0:
+            cmd += f" --fault-interval {self.fault_interval:g}"
+        if self.quiesce != 1500.0:
+            cmd += f" --quiesce {self.quiesce:g}"
+        return cmd

@@ -60,6 +60,7 @@ from mesotron.core.master import Master
 from mesotron.core.master_core import Abdicate, LeadershipGained, MasterConfig
 from mesotron.core.messages import (
     CallAcknowledge,
+    EventError,
     EventOffers,
     EventRescind,
     EventSubscribed,
@@ -182,6 +183,7 @@ class World:
         self.reorder_p = 0.0
         self.zk = ZooKeeper(session_timeout=10.0)
         self.leader: MasterNode | None = None  # the ZooKeeper leader
+        self.leader_session: int | None = None  # its session (a restarted master has a new one)
         self.registry = RegistryState()
         self.registry_holder: str | None = None  # master id holding the latest fence
         self.timeline: list[tuple[float, str]] | None = [] if config.timeline else None
@@ -286,16 +288,23 @@ class World:
     def link(self, a: str, b: str) -> tuple[str, str]:
         return (a, b) if a < b else (b, a)
 
-    def send(self, src: Node, dst_name: str, inp: Any, *, local: bool = False) -> None:
-        """Carry `inp` (the input the destination will get) from src to dst over the net."""
+    def send(self, src: Node, dst_name: str, inp: Any, *, local: bool = False,
+             http: bool = False) -> None:
+        """Carry `inp` (the input the destination will get) from src to dst over the net.
+
+        local: a process on the same host (never partitioned, sub-millisecond). http: the
+        scheduler API (requests, responses, stream events ride one TCP connection per
+        request/stream: partitions stop them, but they are never dropped one by one,
+        duplicated or reordered)."""
         dst = self.nodes.get(dst_name)
         if dst is None or not dst.alive:
             return
         rng = self.rng
+        lossy = not local and not http
         if not local:
             if (src.host, dst.host) in self.blocked:
                 return
-            if self.drop_p and rng.random() < self.drop_p:
+            if lossy and self.drop_p and rng.random() < self.drop_p:
                 self.count("messages_dropped")
                 return
         key = self.link(src.name, dst.name)
@@ -305,13 +314,13 @@ class World:
         at = self.now + lat
         lk = (src.name, dst.name)
         last = self.link_last.get(lk, 0.0)
-        if at <= last and not (self.reorder_p and rng.random() < self.reorder_p):
+        if at <= last and not (lossy and self.reorder_p and rng.random() < self.reorder_p):
             at = last + 1e-6
         self.link_last[lk] = at
         self.seq += 1
         tag = (key, self.link_epoch.get(key, 0))
         heapq.heappush(self.heap, (at, self.seq, MSG, dst.name, inp, dst.inc, tag))
-        if self.dup_p and not local and rng.random() < self.dup_p:
+        if lossy and self.dup_p and rng.random() < self.dup_p:
             self.count("messages_duplicated")
             self.seq += 1
             heapq.heappush(self.heap, (at + rng.expovariate(100.0), self.seq, MSG, dst.name,
@@ -397,9 +406,11 @@ class World:
 
     def elect(self) -> None:
         lead = self.zk.leader()
-        new = self.nodes[lead[1]] if lead is not None else None
-        if new is self.leader:
+        session = lead[0] if lead is not None else None
+        if session == self.leader_session:
             return
+        new = self.nodes[lead[1]] if lead is not None else None
+        self.leader_session = session
         self.leader = new  # type: ignore[assignment]
         if new is not None:
             self.note(f"zk: {new.name} is elected leading master")
@@ -411,7 +422,8 @@ class World:
                 self.at(0.005 + self.rng.random() * 0.01, CALL, self.detect, (a, a.inc))
 
     def gain_leadership(self, n: MasterNode, inc: int) -> None:
-        if not n.alive or n.inc != inc or self.leader is not n:
+        if not n.alive or n.inc != inc or self.leader is not n \
+                or self.leader_session != n.session:
             return
         # registry recovery fences every older leader (Mesos's Registrar performs a write
         # when it recovers): the version moves, so a deposed leader's CAS fails
@@ -439,7 +451,7 @@ class World:
                 st = self.streams.get(to)
                 if st is not None:
                     if st[1] == n.name:
-                        self.send(n, st[0], Received(sender=to, message=e.message))
+                        self.send(n, st[0], Received(sender=to, message=e.message), http=True)
                 else:
                     self.send(n, to, Received(sender=n.name, message=e.message))
             elif t is SetTimer:
@@ -455,7 +467,8 @@ class World:
                     sched = self.nodes[req[0]]
                     sched.streams.add(e.stream_id)  # type: ignore[attr-defined]
                 self.send(n, req[0], CallResponse(request=e.request, status=e.status,
-                                                  message=e.message, stream_id=e.stream_id))
+                                                  message=e.message, stream_id=e.stream_id),
+                          http=True)
             elif t is RegistryWrite:
                 self.at(0.002 + self.rng.random() * 0.003, CALL, self.registry_write,
                         (n, n.inc, e))
@@ -756,13 +769,18 @@ class World:
                             s.inc, None)
                     continue
                 self.requests[call.request] = (s.name, m.name)
-                self.send(s, m.name, call)
+                self.send(s, m.name, call, http=True)
             elif t is Notify:
                 ev = e.event
                 if obs is not None:
                     obs.on_app_event(self, s, ev)
                 if self.timeline is not None:
                     self.tell(s, ev)
+                if type(ev) is EventError and s.alive:
+                    # the driver stops on ERROR; the framework's supervisor restarts it
+                    # (a failover with the same framework id)
+                    self.note(f"{s.name} got ERROR '{ev.message}': exits, restarted soon")
+                    self.at(0.0, FN, self.crash_scheduler, (s, self.rng.uniform(2.0, 10.0)))
                 self.app_actions(s, s.app.on_event(self.now, ev))
             elif t is SetTimer:
                 self.timer(s, e.key, e.at)

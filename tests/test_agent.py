@@ -802,3 +802,71 @@ AgentMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestAgentMachine = AgentMachine.TestCase
+
+
+# ====================================================================== more unit tests
+def test_task_group_launches_together_on_subscription() -> None:
+    from mesotron.core.messages import RunTaskGroup
+
+    agent = make_agent()
+    registered(agent)
+    ex = ExecutorInfo(executor_id="d1", type="DEFAULT", command=CommandInfo(value="default"))
+    group = (task("g1", executor=None), task("g2", executor=None))
+    out = agent.step(1, Received(sender="master", message=RunTaskGroup(
+        framework_info=FW, executor=ex, tasks=group)))
+    assert len(of(out, LaunchExecutor)) == 1
+    out = agent.step(2, Received(sender="exec-d1", message=ExecutorSubscribe(
+        framework_id="fw1", executor_id="d1")))
+    (lg,) = sends(out, ExecutorLaunchGroup)
+    assert [t.task_id for t in lg.tasks] == ["g1", "g2"]
+    assert sorted(k[1] for k in agent.tasks) == ["g1", "g2"]
+
+
+def test_messages_between_framework_and_executor_are_relayed() -> None:
+    from mesotron.core.messages import (
+        ExecutorFrameworkMessage,
+        ExecutorMessage,
+        ExecutorToFramework,
+        FrameworkToExecutor,
+    )
+
+    agent = make_agent()
+    registered(agent)
+    launched(agent)
+    out = agent.step(2, Received(sender="master", message=FrameworkToExecutor(
+        framework_id="fw1", executor_id="t1", data=b"hi")))
+    assert out == [Send(to="exec-t1", message=ExecutorFrameworkMessage(data=b"hi"))]
+    out = agent.step(2, Received(sender="exec-t1", message=ExecutorMessage(
+        framework_id="fw1", executor_id="t1", data=b"yo")))
+    assert sends(out, ExecutorToFramework)[0].data == b"yo"
+    out = agent.step(2, Received(sender="exec-zz", message=ExecutorMessage(
+        framework_id="fw1", executor_id="t1", data=b"yo")))
+    assert of(out, Reject)
+
+
+def test_master_loss_pauses_updates_and_reregistration_resumes_them() -> None:
+    agent = make_agent()
+    registered(agent)
+    launched(agent)
+    ids = IdSource(seed="v")
+    agent.step(2, Received(sender="master", message=Ping(connected=False)))
+    assert agent.state == "disconnected"
+    out = agent.step(3, Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="t1", status=status("t1", S.TASK_RUNNING, ids))))
+    assert not sends(out, StatusUpdateMessage) and sends(out, ExecutorAcknowledged)
+    out = agent.step(4, Received(sender="master", message=AgentReregistered(agent_id="S1")))
+    assert [m.update.status.state for m in sends(out, StatusUpdateMessage)] == [S.TASK_RUNNING]
+    from mesotron.core.agent import NoMasterDetected
+
+    out = agent.step(5, NoMasterDetected())
+    assert agent.state == "disconnected" and agent.master is None
+
+
+def test_shutdown_agent_from_master_with_no_executors_stops_at_once() -> None:
+    from mesotron.core.messages import ShutdownAgent
+
+    agent = make_agent()
+    registered(agent)
+    out = agent.step(1, Received(sender="master", message=ShutdownAgent(message="gone")))
+    assert of(out, StopAgent) and Persist(key=("agent",), record=None) in out
+    assert not sends(out, ExecutorShutdown)

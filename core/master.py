@@ -57,6 +57,7 @@ from mesotron.core.master_model import AgentView, FrameworkView, TaskView
 from mesotron.core.master_offers import OffersMixin
 from mesotron.core.master_state import StateMixin
 from mesotron.core.master_tasks import TasksMixin
+from mesotron.core.master_validation import validate_agent_message
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -187,6 +188,9 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
             return [Reject(sender=inp.sender, status=400,
                            message=f"Unexpected message {type(inp.message).__name__}",
                            input=inp.message)]
+        error = validate_agent_message(inp.message)
+        if error is not None:
+            return [Reject(sender=inp.sender, status=400, message=error, input=inp.message)]
         if not self.leader:
             return [Log(level="info", event="message_dropped_not_leader",
                         fields=(("sender", inp.sender),

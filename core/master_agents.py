@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 from mesotron.core import allocator as alloc
-from mesotron.core.effects import CancelTimer, Close, Log, RegistryWrite, Reject, Send
+from mesotron.core.effects import CancelTimer, Close, Log, RegistryWrite, Send
 from mesotron.core.master_core import Abdicate, MasterCore
 from mesotron.core.master_model import MAgent, MFramework, MTask
 from mesotron.core.messages import (
@@ -46,17 +46,12 @@ from mesotron.core.messages import (
     ShutdownFramework,
     UnregisterAgent,
 )
-from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, FrameworkInfo, Reason, TaskState
 
 
 class AgentsMixin(MasterCore):
     # ------------------------------------------------------------------ register
     def _register_agent(self, sender: str, msg: RegisterAgent) -> list[Any]:
-        if not isinstance(msg.agent_info, AgentInfo) or not isinstance(
-            msg.agent_info.resources, Resources
-        ) or any(r.allocation_role for r in msg.agent_info.resources):
-            return [Reject(sender=sender, status=400, message="Invalid AgentInfo", input=msg)]
         if sender in self._registering:
             return [Log(level="info", event="agent_registration_in_progress",
                         fields=(("pid", sender),))]
@@ -95,12 +90,6 @@ class AgentsMixin(MasterCore):
     # ------------------------------------------------------------------ re-register
     def _reregister_agent(self, sender: str, msg: ReregisterAgent) -> list[Any]:
         info = msg.agent_info
-        if not isinstance(info, AgentInfo) or not info.id or not isinstance(
-            info.resources, Resources
-        ):
-            return [Reject(sender=sender, status=400,
-                           message="Agent re-registering without a valid AgentInfo.id",
-                           input=msg)]
         aid = info.id
         if aid in self._gone:
             return [Send(to=sender, message=ShutdownAgent(message="Agent has been marked gone"))]

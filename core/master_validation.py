@@ -21,10 +21,31 @@ from mesotron.core.messages import (
     CallSubscribe,
     CallSuppress,
     CallTeardown,
+    ExecutorToFramework,
+    ExitedExecutor,
+    OpLaunch,
+    OpLaunchGroup,
+    OpReserve,
+    OpUnreserve,
+    RegisterAgent,
+    ReregisterAgent,
     SchedulerCall,
+    StatusUpdate,
+    StatusUpdateMessage,
+    TaskRecord,
+    UnregisterAgent,
 )
 from mesotron.core.resources import Resources
-from mesotron.core.values import ExecutorInfo, FrameworkInfo, Offer, TaskInfo
+from mesotron.core.values import (
+    AgentInfo,
+    ExecutorInfo,
+    Filters,
+    FrameworkInfo,
+    Offer,
+    TaskInfo,
+    TaskState,
+    TaskStatus,
+)
 
 CALL_TYPES = (
     CallSubscribe,
@@ -52,6 +73,15 @@ def validate_call(inp: SchedulerCall) -> str | None:
             return "Expecting 'subscribe' to be present"
         if info.id != inp.framework_id:
             return "'framework_id' differs from 'subscribe.framework_info.id'"
+        if not isinstance(call.suppressed_roles, tuple) or not all(
+            isinstance(r, str) for r in call.suppressed_roles
+        ):
+            return "Expecting 'subscribe.suppressed_roles' to be a list of roles"
+        if not isinstance(call.offer_constraints, tuple) or not all(
+            isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], str)
+            and isinstance(c[1], tuple) for c in call.offer_constraints
+        ):
+            return "Expecting 'subscribe.offer_constraints' to be role constraints"
         return None
     if not inp.framework_id:
         return "Expecting 'framework_id' to be present"
@@ -59,10 +89,59 @@ def validate_call(inp: SchedulerCall) -> str | None:
         not isinstance(call.uuid, bytes) or len(call.uuid) != 16
     ):
         return "Not a valid UUID"
-    if isinstance(call, (CallAccept, CallDecline)) and not isinstance(call.offer_ids, tuple):
-        return "Expecting 'offer_ids' to be a list"
-    if isinstance(call, CallReconcile) and not isinstance(call.tasks, tuple):
-        return "Expecting 'reconcile.tasks' to be a list"
+    return _shape_error(call)
+
+
+def _strs(x: Any, *, optional: bool = False) -> bool:
+    return (optional and x is None) or (isinstance(x, str) and x != "")
+
+
+def _str_tuple(x: Any) -> bool:
+    return isinstance(x, tuple) and all(_strs(v) for v in x)
+
+
+def _shape_error(call: Any) -> str | None:
+    """Field types a decoded call must have (a codec guarantees them; a fuzzer may not)."""
+    if isinstance(call, (CallAccept, CallDecline)):
+        if not _str_tuple(call.offer_ids):
+            return "Expecting 'offer_ids' to be a list of offer ids"
+        if not isinstance(call.filters, Filters):
+            return "Expecting 'filters' to be a Filters"
+    if isinstance(call, CallAccept):
+        if not isinstance(call.operations, tuple):
+            return "Expecting 'accept.operations' to be a list"
+        for op in call.operations:
+            tasks: Any = ()
+            if isinstance(op, OpLaunch):
+                tasks = op.task_infos
+            elif isinstance(op, OpLaunchGroup):
+                if not isinstance(op.executor, ExecutorInfo):
+                    return "Expecting 'launch_group.executor' to be present"
+                tasks = op.tasks
+            elif not isinstance(op, (OpReserve, OpUnreserve)):
+                return "Expecting 'operation.type' to be present"
+            if not isinstance(tasks, tuple) or not all(isinstance(t, TaskInfo) for t in tasks):
+                return "Expecting 'task_infos' to be a list of TaskInfo"
+    if isinstance(call, (CallRevive, CallSuppress)) and not _str_tuple(call.roles):
+        return "Expecting 'roles' to be a list of roles"
+    if isinstance(call, CallKill) and not (
+        _strs(call.task_id) and _strs(call.agent_id, optional=True)
+    ):
+        return "Expecting 'kill.task_id' to be present"
+    if isinstance(call, CallShutdown) and not (_strs(call.executor_id) and _strs(call.agent_id)):
+        return "Expecting 'shutdown.executor_id' and 'shutdown.agent_id' to be present"
+    if isinstance(call, CallAcknowledge) and not (_strs(call.agent_id) and _strs(call.task_id)):
+        return "Expecting 'acknowledge.agent_id' and 'acknowledge.task_id' to be present"
+    if isinstance(call, CallReconcile) and not (
+        isinstance(call.tasks, tuple)
+        and all(isinstance(t, tuple) and len(t) == 2 and _strs(t[0]) and _strs(t[1], optional=True)
+                for t in call.tasks)
+    ):
+        return "Expecting 'reconcile.tasks' to be a list of (task_id, agent_id)"
+    if isinstance(call, CallMessage) and not (
+        _strs(call.agent_id) and _strs(call.executor_id) and isinstance(call.data, bytes)
+    ):
+        return "Expecting 'message.agent_id', 'message.executor_id' and 'message.data'"
     return None
 
 
@@ -226,4 +305,42 @@ def validate_task_group(
             return f"Task '{t.task_id}' is invalid: Task uses invalid agent: {t.agent_id}"
         if not isinstance(t.resources, Resources) or not t.resources:
             return f"Task '{t.task_id}' is invalid: Task uses no resources"
+    return None
+
+
+def validate_agent_message(msg: Any) -> str | None:
+    """The shape of an internal message from an agent (a codec guarantees it; a fuzzer or a
+    broken peer may not). None: well-formed."""
+    if isinstance(msg, (RegisterAgent, ReregisterAgent)):
+        info = msg.agent_info
+        if not isinstance(info, AgentInfo) or not isinstance(info.resources, Resources):
+            return "Invalid AgentInfo"
+        if any(r.allocation_role for r in info.resources):
+            return "AgentInfo.resources must not carry an allocation role"
+    if isinstance(msg, ReregisterAgent):
+        if not _strs(msg.agent_info.id):
+            return "Agent re-registering without an AgentInfo.id"
+        if not (isinstance(msg.tasks, tuple) and all(
+                isinstance(t, TaskRecord) and isinstance(t.task, TaskInfo)
+                and isinstance(t.state, TaskState) and _strs(t.framework_id)
+                and isinstance(t.task.resources, Resources) for t in msg.tasks)):
+            return "Invalid tasks in ReregisterAgent"
+        if not (isinstance(msg.executor_infos, tuple)
+                and all(isinstance(e, ExecutorInfo) for e in msg.executor_infos)):
+            return "Invalid executor_infos in ReregisterAgent"
+        if not (isinstance(msg.frameworks, tuple)
+                and all(isinstance(f, FrameworkInfo) for f in msg.frameworks)):
+            return "Invalid frameworks in ReregisterAgent"
+    if isinstance(msg, StatusUpdateMessage):
+        upd = msg.update
+        if not (isinstance(upd, StatusUpdate) and isinstance(upd.status, TaskStatus)
+                and _strs(upd.framework_id)
+                and (upd.latest_state is None or isinstance(upd.latest_state, TaskState))):
+            return "Invalid StatusUpdate"
+    if isinstance(msg, (ExitedExecutor, ExecutorToFramework)) and not (
+        _strs(msg.agent_id) and _strs(msg.framework_id) and _strs(msg.executor_id)
+    ):
+        return f"Invalid {type(msg).__name__}"
+    if isinstance(msg, UnregisterAgent) and not _strs(msg.agent_id):
+        return "Invalid UnregisterAgent"
     return None

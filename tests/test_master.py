@@ -471,6 +471,16 @@ calls = st.one_of(
                                             max_size=2).map(tuple)),
     st.builds(CallMessage, agent_id=agents, executor_id=st.just("e"), data=st.just(b"x")),
     st.just("not a call"), st.none(),
+    # ill-typed fields a broken codec or a fuzzer could produce
+    st.sampled_from([
+        CallAccept(offer_ids=(1,)), CallAccept(offer_ids=("m1-O0",), operations=("x",)),
+        CallAccept(offer_ids=["m1-O0"]), CallDecline(offer_ids=(None,)),  # type: ignore[arg-type]
+        CallReconcile(tasks=("t1",)), CallReconcile(tasks=(("t1", 3),)),  # type: ignore[arg-type]
+        CallKill(task_id=""), CallKill(task_id=None),  # type: ignore[arg-type]
+        CallRevive(roles="*"), CallMessage(agent_id="m1-S0", executor_id="e", data="s"),  # type: ignore[arg-type]
+        CallSubscribe(framework_info=FrameworkInfo(user="u", name="n"), suppressed_roles=None),  # type: ignore[arg-type]
+        CallSubscribe(framework_info="fw"),  # type: ignore[arg-type]
+    ]),
 )
 bad_inputs = st.one_of(
     st.builds(SchedulerCall, request=st.just("rq"),
@@ -483,7 +493,14 @@ bad_inputs = st.one_of(
                   executor_id=st.just("e"), status=st.just(1)),
         st.builds(StatusUpdateMessage, update=st.builds(
             StatusUpdate, framework_id=names, uuid=st.binary(min_size=0, max_size=17),
-            status=st.builds(TaskStatus, task_id=tids, state=st.sampled_from(list(S))))))),
+            status=st.builds(TaskStatus, task_id=tids, state=st.sampled_from(list(S))))),
+        st.sampled_from([
+            RegisterAgent(agent_info=None), StatusUpdateMessage(update="u"),  # type: ignore[arg-type]
+            ReregisterAgent(agent_info=AgentInfo(hostname="h", id="m1-S0"), tasks=("t",)),  # type: ignore[arg-type]
+            ReregisterAgent(agent_info=AgentInfo(hostname="h", id="m1-S0",
+                                                 resources=TASK_RES.allocate("r"))),
+            ExitedExecutor(agent_id="", framework_id="f", executor_id="e", status=1),
+        ]))),
 )
 
 

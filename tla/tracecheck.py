@@ -188,15 +188,34 @@ def check_traces(traces: Sequence[Sequence[Mapping]], *, timeout: float = 600) -
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python tla/tracecheck.py N SEED`: check N demo traces (and one planted bug)."""
-    import tracegen_demo
+    """Command line.
+
+    python tla/tracecheck.py FILE.json ...   check recorded traces: each file holds one trace
+                                             (a list of events) or a list of traces
+    python tla/tracecheck.py [N [SEED]]      check N demo traces and one planted-bug trace
+    Exit status 1 if a recorded trace is rejected.
+    """
+    import json
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0].endswith(".json"):
+        traces: list = []
+        for name in args:
+            data = json.loads(Path(name).read_text())
+            is_single = bool(data) and isinstance(data[0], dict)
+            traces.extend([data] if is_single else data)
+        results = check_traces(traces)
+        for r in results:
+            print(r.describe())
+        return 0 if all(r.accepted for r in results) else 1
+
+    import tracegen_demo
+
     n = int(args[0]) if args else 20
     seed = int(args[1]) if len(args) > 1 else 0
-    traces = [tracegen_demo.generate(seed + i) for i in range(n)]
+    demo = [tracegen_demo.generate(seed + i) for i in range(n)]
     bad, _ = tracegen_demo.planted_bug_trace(seed)
-    for r in check_traces([*traces, bad]):
+    for r in check_traces([*demo, bad]):
         print(r.describe())
     return 0
 

@@ -245,6 +245,10 @@ class ExecutorsMixin(AgentCore):
             return [Reject(sender=sender, status=400, input=msg,
                            message=f"unknown framework {msg.framework_id} or executor "
                                    f"{msg.executor_id}")]
+        owner = self.by_pid.get(sender)
+        if owner is not None and owner != (fw.id, ex.info.executor_id):
+            return [Reject(sender=sender, status=400, input=msg,
+                           message=f"{sender} is subscribed as executor {owner[1]}")]
         if self.state in ("terminating", "stopped") or fw.state == "terminating" \
                 or ex.state in ("terminating", "terminated"):
             out_: list[Any] = [Send(to=sender, message=ExecutorShutdown(grace_period=self._grace(ex))),

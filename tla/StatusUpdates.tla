@@ -320,7 +320,7 @@ Fairness ==
     /\ \A t \in Tasks :
         /\ \A i \in UUIDs : WF_vars(ExecutorRetry(t, i))
         /\ WF_vars(AgentPersist(t))
-        /\ WF_vars(AgentAckExecutor(t, Len(durable[t])))
+        /\ \A i \in UUIDs : WF_vars(AgentAckExecutor(t, i))
         /\ WF_vars(AgentForward(t))
         /\ \A ty \in MsgTypes, i \in UUIDs : SF_vars(DeliverClass(ty, t, i))
     /\ WF_vars(AgentRestart)

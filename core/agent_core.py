@@ -96,6 +96,7 @@ class AgentCore:
         self.by_pid: dict[str, tuple[str, str]] = {}
         self.by_container: dict[str, tuple[str, str]] = {}
         self.counters: dict[str, int] = {}
+        self.awaiting = 0  # recovered executors that have not re-subscribed nor terminated
         self.shutdown_from_master: bool = False
 
     # ------------------------------------------------------------------ hooks
@@ -123,6 +124,12 @@ class AgentCore:
             return None
         ex = fw.executors[ex_id]
         return fw, ex, ex.tasks[task_id]
+
+    def _unrecover(self, ex: ExecutorEntry) -> None:
+        """The recovered executor re-subscribed, terminated or timed out."""
+        if ex.recovered:
+            ex.recovered = False
+            self.awaiting -= 1
 
     def _count(self, name: str, n: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + n
@@ -279,7 +286,7 @@ class AgentCore:
         if ex.shutdown_timer:
             ex.shutdown_timer = False
             out.append(CancelTimer(key=(EXEC_SHUTDOWN, fw.id, ex_id, ex.container_id)))
-        ex.recovered = False
+        self._unrecover(ex)
         self._count("executors_terminated")
         if self._checkpointing(fw) and ex.tasks:
             # before the updates it implies: recovery then knows the process is gone

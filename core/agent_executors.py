@@ -255,7 +255,7 @@ class ExecutorsMixin(AgentCore):
                                Close(peer=sender)]
             if ex.recovered and ex.state == "terminating":
                 # its shutdown was deferred until it re-subscribed after a restart
-                ex.recovered = False
+                self._unrecover(ex)
                 ex.shutdown_timer = True
                 out_.append(SetTimer(key=(EXEC_SHUTDOWN, fw.id, ex.info.executor_id,
                                           ex.container_id), at=now + self._grace(ex)))
@@ -275,7 +275,7 @@ class ExecutorsMixin(AgentCore):
                                         ex.container_id)))
         ex.state = "running"
         ex.pid = sender
-        ex.recovered = False
+        self._unrecover(ex)
         self.by_pid[sender] = (fw.id, ex.info.executor_id)
         acks: list[Any] = []
         for u in msg.unacknowledged_updates:

@@ -84,9 +84,11 @@ class RecoveryMixin(AgentCore):
                 ex = ExecutorEntry(framework_id=fw_id, info=erec.info,
                                    container_id=erec.container_id,
                                    command_executor=erec.command_executor, checkpoint=True,
-                                   state="registering", recovered=True)
+                                   state="registering", recovered=not erec.exited)
                 if erec.exited:
-                    ex.state, ex.recovered, ex.exit_status = "terminated", False, erec.exit_status
+                    ex.state, ex.exit_status = "terminated", erec.exit_status
+                else:
+                    self.awaiting += 1
                 fw.executors[ex_id] = ex
                 self.by_container[ex.container_id] = (fw_id, ex_id)
                 for task_id, trec in sorted(rec.tasks(fw_id, ex_id).items()):
@@ -115,9 +117,7 @@ class RecoveryMixin(AgentCore):
                 out += self._maybe_remove_executor(now, fw, ex)
             if fw.id in self.frameworks and not fw.executors:
                 out += self._remove_framework(now, fw)
-        waiting = [ex for fw in self.frameworks.values() for ex in fw.executors.values()
-                   if ex.recovered and ex.state != "terminated"]
-        if waiting:
+        if self.awaiting:
             self.state = "recovering"
             self.recovering = True
             out.append(SetTimer(key=REREGISTER_EXECUTORS_TIMER,
@@ -129,8 +129,7 @@ class RecoveryMixin(AgentCore):
     def _maybe_finish_recovery(self, now: float) -> list[Any]:
         if not self.recovering:
             return []
-        if any(ex.recovered and ex.state in ("registering", "terminating")
-               for fw in self.frameworks.values() for ex in fw.executors.values()):
+        if self.awaiting:
             return []
         self.recovering = False
         if self.state == "recovering":
@@ -145,8 +144,8 @@ class RecoveryMixin(AgentCore):
         t = format_duration(self.config.executor_reregistration_timeout)
         for fw in self.frameworks.values():
             for ex in fw.executors.values():
-                if ex.recovered and ex.state in ("registering", "terminating"):
-                    ex.recovered = False
+                if ex.recovered:
+                    self._unrecover(ex)
                     ex.state = "terminating"
                     ex.pending_termination = (TaskState.TASK_LOST,
                                               Reason.REASON_EXECUTOR_REREGISTRATION_TIMEOUT,

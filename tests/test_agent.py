@@ -785,6 +785,8 @@ class AgentMachine(RuleBasedStateMachine):
                 for t in ex.tasks:
                     assert fw.task_executor[t] == ex_id
             assert set(fw.task_executor) == {t for ex in fw.executors.values() for t in ex.tasks}
+        assert a.awaiting == sum(ex.recovered for fw in a.frameworks.values()
+                                 for ex in fw.executors.values())
         records = Recovered.empty().apply(self.persisted)
         for fw_id, fw in a.frameworks.items():
             for ex_id, ex in fw.executors.items():

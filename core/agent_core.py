@@ -255,7 +255,7 @@ class AgentCore:
             out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex.info.executor_id,
                                         ex.container_id)))
         ex.state = "terminating"
-        if ex.pid is None and ex.recovered:
+        if ex.pid is None and ex.recovered and self.recovering:
             # not re-subscribed yet after a restart: it gets Shutdown when it re-subscribes,
             # and is killed if it does not re-subscribe in time (reregistration timeout)
             return out

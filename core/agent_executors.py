@@ -310,6 +310,9 @@ class ExecutorsMixin(AgentCore):
                 out.append(Send(to=sender, message=ExecutorKill(task_id=task_id,
                                                                 kill_policy=policy)))
         ex.pending_kills.clear()
+        if ex.command_executor and not ex.tasks:
+            # its task completed while the agent was down: nothing left to run
+            out += self._shutdown_executor(now, fw, ex)
         out += self._maybe_finish_recovery(now)
         return out
 

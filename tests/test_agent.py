@@ -872,3 +872,17 @@ def test_shutdown_agent_from_master_with_no_executors_stops_at_once() -> None:
     out = agent.step(1, Received(sender="master", message=ShutdownAgent(message="gone")))
     assert of(out, StopAgent) and Persist(key=("agent",), record=None) in out
     assert not sends(out, ExecutorShutdown)
+
+
+def test_shutdown_during_recovery_kills_executors_that_did_not_resubscribe() -> None:
+    agent = make_agent()
+    effects = registered(agent) + launched(agent)
+    container = of(effects, LaunchExecutor)[0].container_id
+    again = make_agent(seed="c")
+    again.step(5, Start(recovered=Recovered.empty().apply(effects)))
+    assert again.recovering
+    out = again.step(6, Shutdown())
+    assert KillExecutor(container_id=container, signal="SIGKILL") in out
+    out = again.step(7, ExecutorExited(framework_id="fw1", executor_id="t1",
+                                       container_id=container, status=9))
+    assert of(out, StopAgent)

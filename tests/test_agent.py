@@ -702,10 +702,17 @@ class AgentMachine(RuleBasedStateMachine):
     @rule(data=st.data(), kind=st.sampled_from(
         ["master:kill", "master:kill", "master:link", "master:redetect", "master:ping", "master:shutdown_fw",
          "exec:link", "exec:exit0", "exec:exit1", "restart", "restart:drop", "restart:drop",
-         "restart:cleanup"]))
+         "restart:cleanup", "agent:shutdown"]))
     def fault(self, data: st.DataObject, kind: str) -> None:
         """Faults and rarer events, folded into one rule so they do not dominate."""
-        if kind == "master:kill":
+        if kind == "agent:shutdown":
+            note("agent shuts down")
+            self.abandoned |= set(self.accepted) | set(self.agent.tasks) | set(self.master_tasks)
+            self.master_done |= set(self.master_tasks)
+            for v in self.execs.values():
+                v.doomed = True
+            self.step(Shutdown())
+        elif kind == "master:kill":
             self.master_kills(data)
         elif kind.startswith("master:"):
             self.master_side_events(kind.split(":")[1])

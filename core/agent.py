@@ -23,6 +23,27 @@ Ordering (effects.py rule 2): every Persist precedes the action that depends on 
 (checkpoint before launching; an executor's update is persisted before ExecutorAcknowledged).
 
 Agent states: new -> [recovering] -> disconnected <-> running -> terminating -> stopped.
+
+Mesos semantics, and where we chose:
+- Registration: the first RegisterAgent/ReregisterAgent goes out at once on MasterDetected,
+  retries after `registration_backoff_factor` seconds doubling to 60 s (Mesos draws random
+  delays). A recovering agent registers only once recovery finished.
+- Checkpointing is per framework (FrameworkInfo.checkpoint, and AgentConfig.checkpoint as a
+  master switch). Non-checkpointing frameworks are not recovered after a restart; their
+  executors get no MESOS_CHECKPOINT and exit when the agent goes away.
+- Executor exit: live tasks get TASK_FAILED (SOURCE_AGENT, REASON_EXECUTOR_TERMINATED) unless
+  a pending termination says otherwise (registration timeout: TASK_FAILED
+  REASON_EXECUTOR_REGISTRATION_TIMEOUT; re-registration timeout after a restart: TASK_LOST
+  REASON_EXECUTOR_REREGISTRATION_TIMEOUT). ExitedExecutor goes to the master only for custom
+  executors (Mesos: the master does not track command executors).
+- KillTask: queued task -> TASK_KILLED from the agent; launched task of an executor that is
+  not (re)subscribed right now -> the kill is held and delivered when it subscribes (the
+  task may still run, so the agent does not claim it is killed).
+- recover="cleanup": executors are killed and every checkpoint is deleted; the agent then
+  registers as a new agent and sends no updates for the old tasks (the master reports the
+  old agent's tasks lost when it removes it).
+- The views `frameworks` (internal dict: read, never mutate), `executors`, `tasks`,
+  `state_json()`, `metrics()` serve tests and the shell's endpoints.
 Messages to the master go to "master" (the shell resolves the leader); messages from a
 sender other than "master" or the detected master pid are rejected (a stale master).
 """

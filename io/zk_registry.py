@@ -121,6 +121,8 @@ class ZkRegistry:
     Invariant: after a successful `recover`/`write`, `state` is exactly what the znode holds
     and `znode_version` is its version; `fenced` is sticky."""
 
+    kind = "zk"  # as io/registry_store.py's backends name themselves
+
     def __init__(self, zk: ZkClient, path: str, *, fence: str | None = None) -> None:
         self.zk = zk
         self.path = path

@@ -31,7 +31,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-
 from mesotron.core.agent import (
     Agent,
     AgentConfig,

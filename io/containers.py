@@ -225,6 +225,8 @@ class Containerizer:
         if c.exited:
             return
         c.exited = True
+        if c.pid > 0:  # the container is over: processes its executor left behind go too
+            kill_session(c.pid)
         try:
             os.unlink(os.path.join(self.pid_dir, f"{c.container_id}.pid"))
         except OSError:
@@ -249,6 +251,8 @@ class Containerizer:
                 os.kill(c.pid, signum)
             except OSError:
                 return False
+        if signum == sig.SIGKILL:  # destroy: everything in the container's session goes
+            kill_session(c.pid)
         return True
 
     # ------------------------------------------------------------------ recovery
@@ -322,6 +326,20 @@ class Containerizer:
                 self.zygote.kill()
             except OSError:
                 pass
+
+
+def kill_session(sid: int) -> int:
+    """SIGKILL every process of session `sid` (an executor is its session's leader; its
+    tasks run in their own process groups inside that session). Returns how many."""
+    n = 0
+    for pid in psutil.pids():
+        try:
+            if pid != os.getpid() and os.getsid(pid) == sid:
+                os.kill(pid, sig.SIGKILL)
+                n += 1
+        except OSError:
+            pass
+    return n
 
 
 def _alive(pid: int, start: float) -> bool:

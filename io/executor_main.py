@@ -129,8 +129,10 @@ class ExecutorProcess:
         env.update(dict(cmd.environment))
         env.update(dict(e.env))
         try:
+            # its own process group (so that a kill reaches the shell's children) but the
+            # executor's session: the agent destroys a container by its session
             self.proc = subprocess.Popen(argv, cwd=self.sandbox, env=env, stdin=subprocess.DEVNULL,
-                                         start_new_session=True, close_fds=True)
+                                         process_group=0, close_fds=True)
         except OSError as exc:
             self.log.error("task.start_failed", error=str(exc))
             self.loop.submit(TaskProcessExited(exit_status=127))

@@ -91,6 +91,19 @@ def test_executor_crash_is_task_failed(tmp_path) -> None:
         status = trio.run(main)
         assert status.state is TaskState.TASK_FAILED
         assert status.reason is Reason.REASON_EXECUTOR_TERMINATED
+        # the container is destroyed with its executor: the task process does not linger
+        wait_for(lambda: not task_processes(c.tmp), 10, "task process killed")
+
+
+def task_processes(root: str) -> list:
+    out = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if p.info["cmdline"] and p.info["cmdline"][-1] == "sleep 60" and p.cwd().startswith(str(root)):
+                out.append(p)
+        except psutil.Error:
+            pass
+    return out
 
 
 def executor_pids(d: str) -> list[int]:
@@ -133,5 +146,4 @@ def test_scheduler_failover_timeout_kills_tasks(tmp_path) -> None:
         wait_for(lambda: not os.listdir(d), 15, "executors shut down")
         done = next(f for f in c.state()["completed_frameworks"] if f["id"] == fid)
         assert {t["state"] for t in done["completed_tasks"]} == {"TASK_KILLED"}, done["completed_tasks"]
-        assert not [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["/bin/sh", "-c", "sleep 60"]
-                    and str(c.tmp) in (p.cwd() if p.is_running() else "")]
+        wait_for(lambda: not task_processes(c.tmp), 10, "task processes killed")

@@ -1,0 +1,125 @@
+"""Task launch throughput on `mesotron local` (issue 4): trivial command tasks (`true`)
+launched and FINISHED per second with N agents, latency accept -> RUNNING (p50/p99), and
+the fork/exec ceiling of the same machine measured in the same run.
+
+    .venv/bin/python bench/launch.py [--tasks 2000] [--agents 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import trio
+
+from mesotron.core.messages import CallAccept, CallAcknowledge, CallDecline, CallSuppress, CallTeardown, EventOffers, EventUpdate, OpLaunch
+from mesotron.core.resources import Resources
+from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
+from mesotron.io.scheduler_client import SchedulerClient
+from mesotron.io.testkit import free_port
+
+
+def fork_exec_ceiling(seconds: float = 2.0) -> float:
+    """`true` processes started and reaped per second, one at a time (Popen + wait)."""
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        subprocess.Popen(["true"]).wait()
+        n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
+
+
+async def run(master: str, n_tasks: int, res: Resources) -> dict:
+    info = FrameworkInfo(user="bench", name="launch-bench")
+    pending = [f"b{i:06d}" for i in range(n_tasks)]
+    accepted_at: dict[str, float] = {}
+    running_at: dict[str, float] = {}
+    finished = 0
+    t_first = None
+    async with SchedulerClient.connect(master, info) as s:
+        async for ev in s.events():
+            if isinstance(ev, EventOffers):
+                for o in ev.offers:
+                    avail = o.resources.unallocate()
+                    tasks = []
+                    while pending and avail.contains(res):
+                        tid = pending.pop()
+                        tasks.append(TaskInfo(name=tid, task_id=tid, agent_id=o.agent_id, resources=res,
+                                              command=CommandInfo(value="true")))
+                        avail = avail - res
+                    if tasks:
+                        now = time.perf_counter()
+                        t_first = t_first or now
+                        for t in tasks:
+                            accepted_at[t.task_id] = now
+                        await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
+                                                filters=Filters(refuse_seconds=0.0)))
+                    else:
+                        await s.call(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=0.0)))
+                if not pending:
+                    await s.call(CallSuppress())
+            elif isinstance(ev, EventUpdate):
+                st = ev.status
+                if st.uuid is not None:
+                    await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
+                if st.state is TaskState.TASK_RUNNING:
+                    running_at[st.task_id] = time.perf_counter()
+                if st.state.is_terminal:
+                    if st.state is not TaskState.TASK_FINISHED:
+                        print(f"task {st.task_id}: {st.state.name} {st.message}", file=sys.stderr)
+                    finished += 1
+                    if finished == n_tasks:
+                        t_end = time.perf_counter()
+                        await s.call(CallTeardown())
+                        break
+    lat = [running_at[t] - accepted_at[t] for t in running_at if t in accepted_at]
+    return {"tasks": n_tasks, "seconds": t_end - t_first, "per_second": n_tasks / (t_end - t_first),
+            "p50_ms": 1000 * pct(lat, 0.5), "p99_ms": 1000 * pct(lat, 0.99)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--tasks", type=int, default=2000)
+    p.add_argument("--agents", type=int, default=4)
+    p.add_argument("--task-resources", default="cpus:0.01;mem:1")
+    args = p.parse_args()
+    ceiling = fork_exec_ceiling()
+    port = free_port()
+    work = tempfile.mkdtemp(prefix="mesotron-bench-")
+    local = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
+                              "--port", str(port), "--work-dir", work, "--no-fsync",
+                              "--allocation-interval", "10ms",
+                              "--resources", "cpus:4;mem:4096;disk:1000;ports:[31000-32000]"],
+                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = local.stdout.readline()
+        ready = re.search(r"ready in ([0-9.]+)s", line)
+        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, Resources.parse(args.task_resources))
+    finally:
+        os.killpg(local.pid, signal.SIGINT)
+        try:
+            local.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(local.pid, signal.SIGKILL)
+    print(f"mesotron local --agents {args.agents}: ready in {ready.group(1) if ready else '?'} s")
+    print(f"fork/exec ceiling (Popen('true') + wait, one at a time): {ceiling:,.0f}/s")
+    print(f"launched and finished {result['tasks']} tasks in {result['seconds']:.2f} s: "
+          f"{result['per_second']:,.0f} tasks/s ({100 * result['per_second'] / ceiling:.0f}% of the ceiling)")
+    print(f"accept -> RUNNING latency: p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms")
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

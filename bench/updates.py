@@ -1,0 +1,111 @@
+"""Acknowledged status updates per second through executor -> agent -> master -> scheduler
+-> acknowledgement -> master -> agent (issue 4), on `mesotron local`.
+
+K tasks run on a custom executor (bench/update_executor.py) that sends U TASK_RUNNING
+updates per task then TASK_FINISHED; the agent forwards one update per task at a time (the
+next after the scheduler's ack), so K streams run in parallel.
+
+    .venv/bin/python bench/updates.py [--agents 2] [--tasks 40] [--updates-per-task 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import trio
+
+from mesotron.core.messages import CallAccept, CallAcknowledge, CallDecline, CallSuppress, CallTeardown, EventOffers, EventUpdate, OpLaunch
+from mesotron.core.resources import Resources
+from mesotron.core.values import CommandInfo, ExecutorInfo, Filters, FrameworkInfo, TaskInfo
+from mesotron.io.testkit import free_port
+from mesotron.io.scheduler_client import SchedulerClient
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+async def run(master: str, n_tasks: int, per_task: int) -> dict:
+    info = FrameworkInfo(user="bench", name="updates-bench")
+    res = Resources.parse("cpus:0.01;mem:1")
+    pending = [f"u{i:04d}" for i in range(n_tasks)]
+    acked = 0
+    finished = 0
+    t0 = t_end = None
+    executor = ExecutorInfo(
+        executor_id="upd", name="update bench executor",
+        command=CommandInfo(value=f"{sys.executable} {os.path.join(HERE, 'update_executor.py')}",
+                            environment=(("UPDATES_PER_TASK", str(per_task)),)),
+        resources=Resources.parse("cpus:0.1;mem:32"))
+    async with SchedulerClient.connect(master, info) as s:
+        async for ev in s.events():
+            if isinstance(ev, EventOffers):
+                for o in ev.offers:
+                    avail = o.resources.unallocate()
+                    tasks = []
+                    # one task per offer round until the agent's executor exists (queued tasks
+                    # of a registering executor travel together)
+                    while pending and avail.contains(res + executor.resources) and len(tasks) < (n_tasks // 2 or 1):
+                        tid = pending.pop()
+                        tasks.append(TaskInfo(name=tid, task_id=tid, agent_id=o.agent_id, resources=res,
+                                              executor=executor))
+                        avail = avail - res
+                    if tasks:
+                        await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
+                                                filters=Filters(refuse_seconds=0.0)))
+                    else:
+                        await s.call(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=60.0)))
+                if not pending:
+                    await s.call(CallSuppress())
+            elif isinstance(ev, EventUpdate):
+                st = ev.status
+                if t0 is None:
+                    t0 = time.perf_counter()
+                if st.uuid is not None:
+                    await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
+                    acked += 1
+                if st.state.is_terminal:
+                    finished += 1
+                    if finished == n_tasks:
+                        t_end = time.perf_counter()
+                        await s.call(CallTeardown())
+                        break
+    return {"acked": acked, "seconds": t_end - t0, "per_second": acked / (t_end - t0)}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--tasks", type=int, default=40)
+    p.add_argument("--updates-per-task", type=int, default=100)
+    p.add_argument("--agents", type=int, default=2)
+    args = p.parse_args()
+    port = free_port()
+    work = tempfile.mkdtemp(prefix="mesotron-bench-")
+    local = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
+                              "--port", str(port), "--work-dir", work, "--no-fsync", "--allocation-interval", "10ms",
+                              "--resources", "cpus:4;mem:4096;disk:1000;ports:[31000-32000]"],
+                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = local.stdout.readline()
+        assert re.search(r"ready in", line), line
+        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task)
+    finally:
+        os.killpg(local.pid, signal.SIGINT)
+        try:
+            local.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(local.pid, signal.SIGKILL)
+    print(f"{result['acked']} acknowledged updates ({args.tasks} tasks x {args.updates_per_task + 1}) in "
+          f"{result['seconds']:.2f} s: {result['per_second']:,.0f} updates/s "
+          f"(executor -> agent -> master -> scheduler -> ack), {args.agents} agents")
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -331,6 +331,17 @@ def validate_agent_message(msg: Any) -> str | None:
         if not (isinstance(msg.frameworks, tuple)
                 and all(isinstance(f, FrameworkInfo) for f in msg.frameworks)):
             return "Invalid frameworks in ReregisterAgent"
+        if not all(isinstance(e.resources, Resources) for e in msg.executor_infos):
+            return "Invalid executor resources in ReregisterAgent"
+        used = Resources()
+        for t in msg.tasks:
+            if not t.state.is_terminal:
+                used = used + t.task.resources.unallocate()
+        for e in msg.executor_infos:
+            used = used + e.resources.unallocate()
+        if not msg.agent_info.resources.unallocate().contains(used):
+            return (f"Agent reports tasks and executors using {used}, more than its "
+                    f"resources {msg.agent_info.resources}")
     if isinstance(msg, StatusUpdateMessage):
         upd = msg.update
         if not (isinstance(upd, StatusUpdate) and isinstance(upd.status, TaskStatus)

@@ -559,6 +559,7 @@ class MasterMachine(RuleBasedStateMachine):
         self.pending_updates: dict[tuple[str, str], list[tuple[bytes, S]]] = {}
         self.agent_tasks: dict[str, dict[tuple[str, str], S]] = {}  # pid -> what it runs
         self.agent_ids: dict[str, str] = {}  # pid -> agent id it registered as
+        self.task_infos: dict[tuple[str, str], TaskInfo] = {}  # as launched
 
     @initialize(target=frameworks, aware=st.booleans())
     def init_framework(self, aware: bool) -> str:
@@ -592,6 +593,7 @@ class MasterMachine(RuleBasedStateMachine):
                     key = (msg.framework_info.id or "", t.task_id)
                     self.launches.setdefault(key, []).append(e.to)
                     self.agent_tasks.setdefault(e.to, {})[key] = S.TASK_STAGING
+                    self.task_infos[key] = t
         gen = self.h.generation  # each master generation books a task from scratch
         for key, view in {**self.h.master.tasks, **self.h.master.unreachable_tasks}.items():
             if self.seen_state.get(key) is not view.state:
@@ -747,8 +749,8 @@ class MasterMachine(RuleBasedStateMachine):
                 drop_one = False  # the agent never got this task (RunTask was lost)
                 del self.agent_tasks[pid][(fid, tid)]
                 continue
-            records.append(TaskRecord(framework_id=fid, task=task(tid, aid), state=state,
-                                      executor_id=""))
+            records.append(TaskRecord(framework_id=fid, task=self.task_infos[(fid, tid)],
+                                      state=state, executor_id=""))
         self._after(self.h.step(Received(sender=pid, message=ReregisterAgent(
             agent_info=AgentInfo(hostname=pid, id=aid, resources=AGENT_RES),
             tasks=tuple(records),
@@ -815,3 +817,14 @@ def test_reelected_master_never_reuses_ids() -> None:
     assert h.master.recovered_agents == (aid,)
     assert h.subscribe() == "m1-0001"
     assert h.register("a2") == "m1-S1"
+
+
+def test_reregistering_agent_cannot_report_more_than_it_has() -> None:
+    h, fid, aid = started()
+    before = _full_state(h.master)
+    big = TaskRecord(framework_id=fid, task=task("t1", aid, Resources.parse("cpus:3")),
+                     state=S.TASK_RUNNING, executor_id="")
+    out = h.step(Received(sender="a1", message=ReregisterAgent(
+        agent_info=AgentInfo(hostname="a1", id=aid, resources=AGENT_RES), tasks=(big,))))
+    assert isinstance(out[0], Reject) and "more than its resources" in out[0].message
+    assert _full_state(h.master) == before

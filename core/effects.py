@@ -121,7 +121,9 @@ class Persist:
 class RegistryWrite:
     """Master registry operation: op is ("admit", agent_info) | ("unreachable", agent_id, time)
     | ("reachable", agent_id) | ("gone", agent_id, time) | ("remove", agent_id).
-    Written with compare-and-set on the registry version the machine last saw (fencing)."""
+    Written with compare-and-set on the registry version the machine last saw (fencing).
+    The exact tuples are documented in core/registry.py (`apply`); note that the master's
+    "reachable" op carries the whole AgentInfo: ("reachable", agent_info)."""
 
     op_id: int
     op: tuple[Any, ...]

@@ -69,6 +69,7 @@ class App:
         self.subscribed = False
         self.offers_received = 0
         self.acks = True  # acknowledges its updates (liveness: EventuallyAcked applies)
+        self.suppress_when_idle = True
         self.last_state: dict[str, TaskState] = {}
 
     # ------------------------------------------------------------------ policy hooks
@@ -93,7 +94,7 @@ class App:
         if t is EventSubscribed:
             self.framework_id = event.framework_id
             self.subscribed = True
-            out: list[Action] = [("timer", 30.0, "reconcile")]
+            out: list[Action] = [("timer", 120.0, "reconcile")]
             if self.suppressed:
                 out.append(("call", CallSuppress(roles=(self.role,))))
             return out
@@ -106,8 +107,8 @@ class App:
     def on_timer(self, now: float, tag: str) -> list[Action]:
         if tag == "reconcile":
             # explicit reconciliation of tasks without news for a while (lost launches)
-            stale = sorted(t for t, seen in self.running.items() if now - seen > 60.0)
-            out: list[Action] = [("timer", 30.0, "reconcile")]
+            stale = sorted(t for t, seen in self.running.items() if now - seen > 300.0)
+            out: list[Action] = [("timer", 120.0, "reconcile")]
             if stale and self.subscribed:
                 out.append(("call", CallReconcile(tasks=tuple((t, None) for t in stale[:20]))))
             return out
@@ -159,15 +160,18 @@ class App:
                                                filters=Filters(refuse_seconds=5.0))))
                 out.append(("note", f"launches {len(tasks)} on {offer.agent_id}"))
             else:
-                refuse = self.rng.choice((1.0, 5.0, 30.0))
+                refuse = self.rng.choice((5.0, 30.0, 120.0))
                 out.append(("call", CallDecline(offer_ids=(offer.id,),
                                                 filters=Filters(refuse_seconds=refuse))))
                 out.append(("note", (f"declines {offer.id} for {refuse:g}s: "
                                     f"{self.decline_reason(offer)}")))
-        if self.wanted() == 0 and not self.running and self.done() and not self.suppressed:
+        if self.wanted() == 0 and not self.suppressed and self.suppress_when_idle:
+            # no demand: suppress (revived when a task ends and demand returns), as
+            # well-behaved frameworks do instead of declining every offer
             self.suppressed = True
             out.append(("call", CallSuppress(roles=(self.role,))))
-            out.append(("note", "is done: suppresses offers"))
+            out.append(("note", "has no demand: suppresses offers" if not self.done()
+                        else "is done: suppresses offers"))
         return out
 
     def decline_reason(self, offer: Any) -> str:
@@ -262,8 +266,8 @@ class Gang(App):
         reason = (f"gang needs {want} at once, offers fit {total}" if want
                   else "gang is waiting for its round to finish")
         out.append(("note", f"declines {len(offers)} offers for 2s: {reason}"))
-        if self.done() and not self.running and not self.suppressed:
-            self.suppressed = True
+        if want == 0 and not self.suppressed:
+            self.suppressed = True  # revived when the round is over
             out.append(("call", CallSuppress(roles=(self.role,))))
         return out
 
@@ -277,6 +281,7 @@ class Adversarial(App):
     def __init__(self, name: str, rng: random.Random, **kw: Any) -> None:
         super().__init__(name, rng, **kw)
         self.acks = False
+        self.suppress_when_idle = False
         self.hoard_p = rng.uniform(0.2, 0.6)
 
     def wanted(self) -> int:

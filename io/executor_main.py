@@ -226,7 +226,21 @@ def run(args: argparse.Namespace | None = None) -> int:
     if missing:
         print(f"mesotron executor: missing environment {', '.join(missing)}", file=sys.stderr)
         return 2
-    return trio.run(ExecutorProcess(dict(os.environ), log).run)
+    if os.environ.get("MESOTRON_EXECUTOR_PROFILE"):  # CPU profile into the sandbox (perf work)
+        import cProfile
+
+        prof = cProfile.Profile(time.process_time)
+        try:
+            return prof.runcall(trio.run, ExecutorProcess(dict(os.environ), log).run)
+        finally:
+            prof.dump_stats(os.path.join(os.environ["MESOTRON_EXECUTOR_PROFILE"], f"{os.getpid()}.prof"))
+    t0 = time.process_time()
+    try:
+        return trio.run(ExecutorProcess(dict(os.environ), log).run)
+    finally:
+        if os.environ.get("MESOTRON_EXECUTOR_CPU"):
+            log.info("executor.cpu", ms=round(1000 * (time.process_time() - t0), 1),
+                     total_ms=round(1000 * time.process_time(), 1))
 
 
 if __name__ == "__main__":

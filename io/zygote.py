@@ -18,6 +18,7 @@ and a restarted agent adopts them through their pid files.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -58,7 +59,79 @@ def _child(req: dict, fds: list[int]) -> None:
     os._exit(int(code or 0))
 
 
+def warm_up() -> None:
+    """Run the code paths every executor runs, once, here: httpx/httpcore/h11 import lazily
+    on the first request (~20 ms of CPU per executor otherwise), protobuf's JSON mapping
+    builds its tables on first use."""
+    import trio
+
+    from mesotron.core.messages import ExecutorSubscribe, ExecutorUpdate
+    from mesotron.core.values import Source, TaskState, TaskStatus
+    from mesotron.spec import codec_executor, executor_pb2
+    from mesotron.spec.wire import RecordIOReader, from_json, record, to_json
+
+    st = TaskStatus(task_id="t", state=TaskState.TASK_RUNNING, source=Source.SOURCE_EXECUTOR,
+                    uuid=b"0123456789abcdef")
+    for call in (ExecutorSubscribe(framework_id="f", executor_id="e"),
+                 ExecutorUpdate(framework_id="f", executor_id="e", status=st)):
+        codec_executor.decode_call(from_json(to_json(codec_executor.encode_call(call)), executor_pb2.Call))
+    from mesotron.core.messages import ExecutorAcknowledged, ExecutorLaunch, ExecutorSubscribed
+    from mesotron.core.resources import Resources
+    from mesotron.core.values import AgentInfo, CommandInfo, ExecutorInfo, FrameworkInfo, TaskInfo
+
+    res = Resources.parse("cpus:0.1;mem:32;ports:[31000-31001]")
+    task = TaskInfo(name="t", task_id="t", agent_id="a", resources=res, command=CommandInfo(value="true"))
+    for event in (ExecutorSubscribed(executor_info=ExecutorInfo(executor_id="e", resources=res,
+                                                                command=CommandInfo(value="x")),
+                                     framework_info=FrameworkInfo(user="u", name="n", id="f"),
+                                     agent_info=AgentInfo(hostname="h", id="a", resources=res),
+                                     container_id="c"),
+                  ExecutorLaunch(task=task), ExecutorAcknowledged(task_id="t", uuid=b"0123456789abcdef")):
+        for rec in RecordIOReader().feed(record(to_json(codec_executor.encode_event(event)))):
+            codec_executor.decode_event(from_json(rec, executor_pb2.Event))
+    ev = to_json(codec_executor.encode_event(codec_executor.HEARTBEAT))
+    RecordIOReader().feed(record(ev))
+    import subprocess
+
+    subprocess.Popen(["true"], process_group=0, close_fds=True, stdin=subprocess.DEVNULL).wait()
+
+    async def serve_once() -> None:
+        import httpx
+
+        async def handler(stream: trio.SocketStream) -> None:
+            try:
+                await stream.receive_some(65536)
+                await stream.send_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                                      + b"%x\r\n" % len(record(ev)) + record(ev) + b"\r\n0\r\n\r\n")
+            finally:
+                await stream.aclose()
+
+        with trio.move_on_after(5):
+            async with trio.open_nursery() as nursery:
+                listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+                port = listeners[0].socket.getsockname()[1]
+                nursery.start_soon(trio.serve_listeners, handler, listeners)
+                async with httpx.AsyncClient(verify=False, timeout=5) as c:
+                    await c.post(f"http://127.0.0.1:{port}/", content=b"{}",
+                                 headers={"Content-Type": "application/json"})
+                    async with c.stream("POST", f"http://127.0.0.1:{port}/", content=b"{}") as r:
+                        async for _ in r.aiter_raw():
+                            pass
+                nursery.cancel_scope.cancel()
+
+    try:
+        trio.run(serve_once)
+    except Exception as e:  # noqa: BLE001 - warming up is an optimization only
+        print(f"zygote warm-up failed: {e!r}", file=sys.stderr, flush=True)
+
+
 def main() -> int:
+    warm_up()
+    # copy-on-write friendliness: move everything imported so far out of the collector's
+    # reach, so that a forked executor's garbage collections do not touch (and copy) the
+    # zygote's whole heap
+    gc.collect()
+    gc.freeze()
     r_wake, w_wake = os.pipe()
     os.set_blocking(w_wake, False)
     os.set_blocking(r_wake, False)

@@ -64,7 +64,6 @@ def warm_up() -> None:
     on the first request (~20 ms of CPU per executor otherwise), protobuf's JSON mapping
     builds its tables on first use."""
     import trio
-
     from mesotron.core.messages import ExecutorSubscribe, ExecutorUpdate
     from mesotron.core.values import Source, TaskState, TaskStatus
     from mesotron.spec import codec_executor, executor_pb2

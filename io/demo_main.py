@@ -41,7 +41,7 @@ def in_process(seed: int, max_lines: int, full: bool) -> int:
     print("== Part 1: DRF in the pure machines (deterministic, virtual time) ==")
     print("   master + 3 agents (cpus:4;mem:4096 each); frameworks: batch1 (CPU-heavy tasks")
     print("   cpus:1;mem:128) and service1 (memory-heavy tasks cpus:0.25;mem:512).")
-    print(f"   replay any time: {cfg.command()} --masters 1 --timeline\n")
+    print(f"   replay any time: {cfg.command()} --timeline\n")
     res = simulate(cfg)
     shown = 0
     lines = res.timeline or []

@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-
 from mesotron.core.resources import Resources
 from mesotron.core.values import TaskState
 

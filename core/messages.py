@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-
 from mesotron.core.resources import Resources
 from mesotron.core.values import (
     AgentID,

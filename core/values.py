@@ -8,14 +8,10 @@ do that). Durations are float seconds; timestamps are float seconds from the dri
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
-
 from mesotron.core.resources import Resources
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 FrameworkID = str
 AgentID = str
@@ -154,7 +150,7 @@ class Attribute:
     value: str | float
 
     @classmethod
-    def parse_many(cls, text: str) -> tuple["Attribute", ...]:
+    def parse_many(cls, text: str) -> tuple[Attribute, ...]:
         """Parse Mesos's `--attributes` form: `rack:r1;zone:a;level:3`."""
         out: list[Attribute] = []
         for part in filter(None, (p.strip() for p in text.split(";"))):

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from mesotron.core import invariants as inv
 from mesotron.core.resources import Resources
 from mesotron.core.values import TaskState
@@ -23,7 +22,7 @@ def test_catalog_names_exact() -> None:
 
 def test_docs_table_lists_every_name() -> None:
     text = (ROOT / "docs" / "invariants.md").read_text()
-    rows = set(re.findall(r"^\| (\w+) \|", text, flags=re.M)) - {"name"}
+    rows = set(re.findall(r"^\| (\w+) \|", text, flags=re.MULTILINE)) - {"name"}
     assert rows == set(NAMES)
 
 
@@ -32,7 +31,7 @@ def test_tla_specs_define_every_name() -> None:
     if not specs:
         pytest.skip("no TLA+ specs yet")
     text = "\n".join(p.read_text() for p in specs)
-    missing = [n for n in NAMES if not re.search(rf"^{n}\s*(\(.*\))?\s*==", text, flags=re.M)]
+    missing = [n for n in NAMES if not re.search(rf"^{n}\s*(\(.*\))?\s*==", text, flags=re.MULTILINE)]
     assert not missing, f"TLA+ specs lack operators {missing}"
 
 

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from mesotron.core.testing import scenario
 
 HERE = Path(__file__).parent / "scenarios"

@@ -94,10 +94,10 @@ class Framework(Scheduler):
         tid = update["task_id"]["value"]
         with self.lock:
             self.states.setdefault(tid, []).append(update["state"])
-            if update["state"] == "TASK_RUNNING" and tid in self.task_agent:
-                if self.task_agent[tid] not in self.warm:
-                    self.warm.add(self.task_agent[tid])
-                    driver.reviveOffers()
+            agent = self.task_agent.get(tid)
+            if update["state"] == "TASK_RUNNING" and agent is not None and agent not in self.warm:
+                self.warm.add(agent)
+                driver.reviveOffers()
             finished = sum(1 for s in self.states.values()
                            if s[-1] in ("TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST", "TASK_ERROR"))
         if finished == self.n:

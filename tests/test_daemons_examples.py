@@ -1,0 +1,38 @@
+"""The example frameworks run on real daemons: the word count (MapReduce style) gives the
+same counts as counting in-process."""
+
+from __future__ import annotations
+
+import collections
+import importlib.util
+import os
+import re
+
+import trio
+from mesotron.io.testkit import Cluster
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"_example_{name}", os.path.join(ROOT, "examples", f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_wordcount(tmp_path) -> None:
+    wc = load("wordcount")
+    work = tmp_path / "work"
+    work.mkdir()
+    lines: list[str] = []
+    with Cluster(str(tmp_path), agents=2, master_flags=("--allocation-interval", "50ms")) as c:
+        async def main():
+            with trio.fail_after(60):
+                return await wc.wordcount(c.master_addr, wc.DEFAULT_TEXT, 3, 2, str(work), out=lines.append)
+
+        counts = trio.run(main)
+    with open(wc.DEFAULT_TEXT) as f:
+        expected = collections.Counter(re.findall(r"[a-z']+", f.read().lower()))
+    assert counts == dict(expected)
+    assert sum(1 for ln in lines if "TASK_FINISHED" in ln) == 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -50,7 +50,7 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import Attribute, AttributeConstraint
 
 R = Resources.parse
-SETTINGS = settings(max_examples=60, stateful_step_count=35, deadline=None,
+SETTINGS = settings(max_examples=150, stateful_step_count=35, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
@@ -164,6 +164,31 @@ def test_both_reregistration_orders_end_with_the_same_books() -> None:
     assert x.dominant_share("f1") == y.dominant_share("f1") == pytest.approx(0.5)
 
 
+def test_reported_resources_without_allocation_role_take_the_framework_role() -> None:
+    a = alloc()
+    a.step(0, AddAgent(agent_id="a1", hostname="h", total=R("cpus:2;mem:1024"),
+                       used=(("f1", R("cpus:1;mem:512")),)))
+    a.step(0, AddFramework(framework_id="f1", roles=("eng",)))
+    held = R("cpus:1;mem:512").allocate("eng")
+    assert a.allocated("a1") == {"f1": held}
+    assert a.framework_role_share("f1", "eng") == pytest.approx(0.5)
+    a.step(0, RecoverResources(framework_id="f1", agent_id="a1", resources=held))
+    assert a.allocated("a1") == {} and a.available("a1") == R("cpus:2;mem:1024")
+
+
+def test_star_role_framework_is_offered_and_recovers() -> None:
+    a = alloc()
+    a.step(0, AddAgent(agent_id="a1", hostname="h", total=R("cpus:2;mem:1024")))
+    a.step(0, AddFramework(framework_id="f1", roles=("*",)))
+    (e,) = a.step(0, Allocate())
+    assert (e.role, e.resources.unallocate()) == ("*", R("cpus:2;mem:1024"))
+    assert a.role_share("*") == pytest.approx(1.0)
+    a.step(0, RecoverResources(framework_id="f1", agent_id="a1", resources=e.resources,
+                               refuse_seconds=5))
+    assert a.role_share("*") == 0.0 and a.step(1, Allocate()) == []
+    assert [f[:3] for f in a.filters(1)] == [("f1", "*", "a1")]
+
+
 def test_deepcopy_is_independent_and_describe_is_stable() -> None:
     a = alloc()
     a.step(0, AddAgent(agent_id="a1", hostname="h", total=R("cpus:2;mem:1024")))
@@ -224,7 +249,7 @@ def test_state_machine_catches_the_planted_bug(monkeypatch) -> None:
         run_state_machine_as_test(
             AllocatorMachine,
             settings=settings(max_examples=200, stateful_step_count=35, deadline=None,
-                              database=None, derandomize=True,
+                              database=None, derandomize=True, phases=[Phase.generate],
                               suppress_health_check=list(HealthCheck)),
         )
 

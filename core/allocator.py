@@ -49,154 +49,34 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import attrs
+from mesotron.core.allocator_values import (
+    ActivateAgent,
+    ActivateFramework,
+    AddAgent,
+    AddFramework,
+    Allocate,
+    Allocation,
+    AllocatorConfig,
+    DeactivateAgent,
+    DeactivateFramework,
+    RecoverResources,
+    RemoveAgent,
+    RemoveFramework,
+    ReviveOffers,
+    SuppressOffers,
+    UpdateFramework,
+    UpdateQuota,
+    UpdateWeights,
+    allocate_to,
+    attribute_to,
+)
 from mesotron.core.drf import Ledger, ShareIndex, dominant_share, ledger_add, to_milli
 from mesotron.core.errors import LocalError
 from mesotron.core.invariants import AllocationDecision
 from mesotron.core.resources import Resources
-from mesotron.core.values import Attribute, AttributeConstraint
-
-frozen = attrs.frozen(kw_only=True, slots=True)
+from mesotron.core.values import AttributeConstraint
 
 INF = math.inf
-
-
-def _tuple(x: Any) -> tuple:
-    return tuple(x)
-
-
-def _default_min_allocatable() -> tuple[Resources, ...]:
-    return (Resources.parse("cpus:0.01"), Resources.parse("mem:32"))
-
-
-# ------------------------------------------------------------------ config
-@frozen
-class AllocatorConfig:
-    refuse_seconds_default: float = 5.0
-    refuse_seconds_max: float = 31536000.0
-    # alternatives: an offer is allocatable when it contains (by scalar quantity) ANY of them;
-    # an empty tuple means "anything non-empty".
-    min_allocatable: tuple[Resources, ...] = attrs.field(
-        factory=_default_min_allocatable, converter=_tuple
-    )
-    weights: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_tuple)
-    seed: str = "alloc"
-    # record an AllocationDecision per choice in `last_cycle_decisions` (costs O(frameworks)
-    # per allocation: for tests, the simulator and debugging, not for production cycles)
-    explain: bool = False
-    # use the straightforward reference cycle (re-sort every framework for every agent):
-    # the benchmark's baseline and the tests' oracle; same Allocations, much slower
-    naive: bool = False
-
-
-# ------------------------------------------------------------------ inputs
-@frozen
-class AddFramework:
-    framework_id: str
-    roles: tuple[str, ...] = attrs.field(converter=_tuple)
-    suppressed_roles: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-    constraints: tuple[tuple[str, tuple[AttributeConstraint, ...]], ...] = attrs.field(
-        default=(), converter=_tuple
-    )
-    active: bool = True
-    used: tuple[tuple[str, Resources], ...] = attrs.field(default=(), converter=_tuple)
-
-
-@frozen
-class UpdateFramework:
-    framework_id: str
-    roles: tuple[str, ...] = attrs.field(converter=_tuple)
-    suppressed_roles: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-    constraints: tuple[tuple[str, tuple[AttributeConstraint, ...]], ...] = attrs.field(
-        default=(), converter=_tuple
-    )
-
-
-@frozen
-class RemoveFramework:
-    framework_id: str
-
-
-@frozen
-class ActivateFramework:
-    framework_id: str
-
-
-@frozen
-class DeactivateFramework:
-    framework_id: str
-
-
-@frozen
-class AddAgent:
-    agent_id: str
-    hostname: str
-    total: Resources
-    attributes: tuple[Attribute, ...] = attrs.field(default=(), converter=_tuple)
-    used: tuple[tuple[str, Resources], ...] = attrs.field(default=(), converter=_tuple)
-
-
-@frozen
-class RemoveAgent:
-    agent_id: str
-
-
-@frozen
-class ActivateAgent:
-    agent_id: str
-
-
-@frozen
-class DeactivateAgent:
-    agent_id: str
-
-
-@frozen
-class RecoverResources:
-    framework_id: str
-    agent_id: str
-    resources: Resources
-    refuse_seconds: float | None = None
-
-
-@frozen
-class SuppressOffers:
-    framework_id: str
-    roles: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-
-
-@frozen
-class ReviveOffers:
-    framework_id: str
-    roles: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
-
-
-@frozen
-class UpdateWeights:
-    weights: tuple[tuple[str, float], ...] = attrs.field(converter=_tuple)
-
-
-@frozen
-class UpdateQuota:
-    role: str
-    guarantee: Resources
-
-
-@frozen
-class Allocate:
-    pass
-
-
-# ------------------------------------------------------------------ effects
-@frozen
-class Allocation:
-    """`resources` (allocation_role=role) of `agent_id` now belong to `framework_id` until
-    recovered; the master turns this into an offer."""
-
-    framework_id: str
-    role: str
-    agent_id: str
-    resources: Resources
 
 
 # ------------------------------------------------------------------ internal state
@@ -886,38 +766,6 @@ class Allocator:
         if self.config.naive:
             return reference_cycle(self, now)
         return run_cycle(self, now)
-
-
-def _star_allocatable() -> bool:
-    try:
-        Resources.parse("cpus:1").allocate("*")
-    except ValueError:
-        return False
-    return True
-
-
-_STAR_OK = _star_allocatable()
-
-
-def allocate_to(res: Resources, role: str) -> Resources:
-    """`res.allocate(role)`; for role "*" the Resources algebra currently refuses an
-    allocation role of "*" (Mesos allows it: legacy frameworks are offered resources with
-    `allocation_info.role == "*"`), so those stay unallocated until it does. The allocator
-    attributes resources without an allocation role to the framework's "*" role."""
-    if role == "*" and not _STAR_OK:
-        return res.unallocate()
-    return res.allocate(role)
-
-
-def attribute_to(res: Resources, role: str) -> Resources:
-    """Give the items of `res` that carry no allocation role the allocation role `role`."""
-    roles = res.allocation_roles()
-    if not roles:
-        return allocate_to(res, role)
-    bare = res.filter(lambda r: r.allocation_role is None)
-    if not bare:
-        return res
-    return (res - bare) + allocate_to(bare, role)
 
 
 def _fmt(x: float) -> str:

@@ -33,7 +33,7 @@ class AllocatorConfig:
         factory=_default_min_allocatable, converter=_tuple
     )
     weights: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_tuple)
-    seed: str = "alloc"
+    seed: str = "alloc"  # reserved: agents are visited in a stable order (ascending id)
     # record an AllocationDecision per choice in `last_cycle_decisions` (costs O(frameworks)
     # per allocation: for tests, the simulator and debugging, not for production cycles)
     explain: bool = False

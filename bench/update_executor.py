@@ -4,14 +4,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
 
 import httpx
 import trio
-
-from mesotron.core.messages import ExecutorLaunch, ExecutorLaunchGroup, ExecutorShutdown, ExecutorSubscribe, ExecutorUpdate
+from mesotron.core.messages import (
+    ExecutorLaunch,
+    ExecutorLaunchGroup,
+    ExecutorShutdown,
+    ExecutorSubscribe,
+    ExecutorUpdate,
+)
 from mesotron.core.values import Source, TaskState, TaskStatus
 from mesotron.spec import codec_executor, executor_pb2
 from mesotron.spec.wire import RecordIOReader, from_json, to_json
@@ -40,18 +46,19 @@ async def main() -> None:
         body = to_json(codec_executor.encode_call(ExecutorSubscribe(framework_id=fid, executor_id=eid)))
         async with sub.stream("POST", url, content=body, headers=J) as r:
             reader = RecordIOReader()
-            async for chunk in r.aiter_raw():
-                for rec in reader.feed(chunk):
-                    ev = codec_executor.decode_event(from_json(rec, executor_pb2.Event))
-                    if isinstance(ev, ExecutorLaunch):
-                        nursery.start_soon(updates, calls, ev.task.task_id)
-                    elif isinstance(ev, ExecutorLaunchGroup):
-                        for t in ev.tasks:
-                            nursery.start_soon(updates, calls, t.task_id)
-                    elif isinstance(ev, ExecutorShutdown):
-                        done.set()
-                if done.is_set():
-                    break
+            async with contextlib.aclosing(r.aiter_raw()) as chunks:
+                async for chunk in chunks:
+                    for rec in reader.feed(chunk):
+                        ev = codec_executor.decode_event(from_json(rec, executor_pb2.Event))
+                        if isinstance(ev, ExecutorLaunch):
+                            nursery.start_soon(updates, calls, ev.task.task_id)
+                        elif isinstance(ev, ExecutorLaunchGroup):
+                            for t in ev.tasks:
+                                nursery.start_soon(updates, calls, t.task_id)
+                        elif isinstance(ev, ExecutorShutdown):
+                            done.set()
+                    if done.is_set():
+                        break
         nursery.cancel_scope.cancel()
 
 

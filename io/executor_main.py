@@ -13,6 +13,7 @@ the spec/core modules the machine needs; see docs/performance.md for the measure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal as sig
 import subprocess
@@ -179,11 +180,12 @@ class ExecutorProcess:
                     self.log.warning("subscribe.refused", status=r.status_code)
                     return
                 self.sub_state = "subscribed"
-                async for chunk in r.aiter_raw():
-                    for rec in reader.feed(chunk):
-                        ev = codec_executor.decode_event(from_json(rec, executor_pb2.Event))
-                        if ev != codec_executor.HEARTBEAT:
-                            self.loop.submit(Received(sender=AGENT, message=ev))
+                async with contextlib.aclosing(r.aiter_raw()) as chunks:
+                    async for chunk in chunks:
+                        for rec in reader.feed(chunk):
+                            ev = codec_executor.decode_event(from_json(rec, executor_pb2.Event))
+                            if ev != codec_executor.HEARTBEAT:
+                                self.loop.submit(Received(sender=AGENT, message=ev))
         except (httpx.HTTPError, OSError, WireError) as exc:
             self.log.debug("subscribe.error", error=str(exc) or type(exc).__name__)
         finally:

@@ -11,6 +11,7 @@ from SUBSCRIBED are remembered and sent with every call. JSON on the wire by def
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -74,16 +75,17 @@ class SchedulerClient:
                     text = (await r.aread()).decode(errors="replace")
                     raise SubscribeError(r.status_code, text)
                 self.stream_id = r.headers.get("mesos-stream-id")
-                async for chunk in r.aiter_raw():
-                    for rec in reader.feed(chunk):
-                        ev = codec_scheduler.decode_event(decode(rec, self.fmt, scheduler_pb2.Event))
-                        if isinstance(ev, EventSubscribed):
-                            self.framework_id = ev.framework_id
-                            self.subscribed.set()
-                        self._send.send_nowait(ev)
-                        if not started:
-                            started = True
-                            task_status.started()
+                async with contextlib.aclosing(r.aiter_raw()) as chunks:
+                    async for chunk in chunks:
+                        for rec in reader.feed(chunk):
+                            ev = codec_scheduler.decode_event(decode(rec, self.fmt, scheduler_pb2.Event))
+                            if isinstance(ev, EventSubscribed):
+                                self.framework_id = ev.framework_id
+                                self.subscribed.set()
+                            self._send.send_nowait(ev)
+                            if not started:
+                                started = True
+                                task_status.started()
         finally:
             self.closed.set()
             self._send.close()

@@ -4,12 +4,25 @@ same counts as counting in-process."""
 from __future__ import annotations
 
 import collections
+import gc
 import importlib.util
 import os
 import re
 
+import pytest
 import trio
 from mesotron.io.testkit import Cluster
+
+# httpx's streaming responses leave inner async generators behind when a stream is cancelled
+# (the client going away is how these tests end a subscription); collect them here, inside
+# this module's tests, where their finalization noise is expected.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.fixture(autouse=True)
+def _collect_streams():
+    yield
+    gc.collect()
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

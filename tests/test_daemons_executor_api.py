@@ -5,6 +5,8 @@ LAUNCH events (LAUNCH_GROUP only for task groups), UPDATE gets 202 and ACKNOWLED
 from __future__ import annotations
 
 import base64
+import contextlib
+import gc
 import json
 import uuid
 
@@ -17,6 +19,17 @@ from mesotron.core.values import CommandInfo, ExecutorInfo, FrameworkInfo, TaskI
 from mesotron.io.scheduler_client import SchedulerClient
 from mesotron.io.testkit import Cluster
 from mesotron.spec.wire import RecordIOReader
+
+# httpx's streaming responses leave inner async generators behind when a stream is cancelled
+# (the client going away is how these tests end a subscription); collect them here, inside
+# this module's tests, where their finalization noise is expected.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.fixture(autouse=True)
+def _collect_streams():
+    yield
+    gc.collect()
 
 J = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -51,27 +64,28 @@ async def launch_and_subscribe(cluster, n_tasks: int, executor_id: str):
                 "subscribe": {"unacknowledged_tasks": [], "unacknowledged_updates": []}}
         reader = RecordIOReader()
         async with httpx.AsyncClient(verify=False, timeout=5.0) as c:
-            with trio.move_on_after(2):
+            with trio.fail_after(10):
                 async with c.stream("POST", f"http://127.0.0.1:{port}/api/v1/executor", json=body,
                                     headers=dict(J, Connection="close")) as r:
                     assert r.status_code == 200 and "chunked" in r.headers.get("transfer-encoding", "")
-                    async for chunk in r.aiter_raw():
-                        for rec in reader.feed(chunk):
-                            events.append(json.loads(rec))
-                            launched = sum(1 for e in events if e["type"] == "LAUNCH") + sum(
-                                len(e["launch_group"]["task_group"]["tasks"]) for e in events
-                                if e["type"] == "LAUNCH_GROUP")
-                            if launched == n_tasks:
-                                # an update from the "executor": 202, then ACKNOWLEDGED
-                                tid = events[-1].get("launch", {}).get("task", {}).get("task_id", {"value": "x0"})
-                                upd = {"type": "UPDATE", "framework_id": {"value": s.framework_id},
-                                       "executor_id": {"value": executor_id},
-                                       "update": {"status": {"task_id": tid, "state": "TASK_RUNNING",
-                                                             "source": "SOURCE_EXECUTOR",
-                                                             "uuid": base64.b64encode(uuid.uuid4().bytes).decode()}}}
-                                async with httpx.AsyncClient(verify=False, timeout=5.0) as c2:
-                                    rr = await c2.post(f"http://127.0.0.1:{port}/api/v1/executor", json=upd, headers=J)
-                                    assert rr.status_code == 202, rr.text
+                    async with contextlib.aclosing(r.aiter_raw()) as chunks:
+                        async for chunk in chunks:
+                            for rec in reader.feed(chunk):
+                                events.append(json.loads(rec))
+                                launched = sum(1 for e in events if e["type"] == "LAUNCH") + sum(
+                                    len(e["launch_group"]["task_group"]["tasks"]) for e in events
+                                    if e["type"] == "LAUNCH_GROUP")
+                                if launched == n_tasks:
+                                    # an update from the "executor": 202, then ACKNOWLEDGED
+                                    tid = events[-1].get("launch", {}).get("task", {}).get("task_id", {"value": "x0"})
+                                    upd = {"type": "UPDATE", "framework_id": {"value": s.framework_id},
+                                           "executor_id": {"value": executor_id},
+                                           "update": {"status": {"task_id": tid, "state": "TASK_RUNNING",
+                                                                 "source": "SOURCE_EXECUTOR",
+                                                                 "uuid": base64.b64encode(uuid.uuid4().bytes).decode()}}}
+                                    async with httpx.AsyncClient(verify=False, timeout=5.0) as c2:
+                                        rr = await c2.post(f"http://127.0.0.1:{port}/api/v1/executor", json=upd, headers=J)
+                                        assert rr.status_code == 202, rr.text
                             if any(e["type"] == "ACKNOWLEDGED" for e in events):
                                 break
         await s.call(CallTeardown())

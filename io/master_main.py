@@ -19,6 +19,7 @@ import trio.lowlevel
 from mesotron.core.effects import (
     Close,
     Disconnected,
+    Log,
     Metric,
     Received,
     RegistryResult,
@@ -30,6 +31,7 @@ from mesotron.core.effects import (
 from mesotron.core.ids import IdSource
 from mesotron.core.values import MasterInfo
 from mesotron.io import flags as fl
+from mesotron.io import operator_api
 from mesotron.io.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.logs import configure
 from mesotron.io.loop import EffectLoop
@@ -108,6 +110,7 @@ class MasterDaemon:
         self.stream_formats: dict[str, str] = {}
         self.request_formats: dict[str, str] = {}
         self.operator_streams: set[tuple[EventStream, str]] = set()
+        self.operator_feed = operator_api.OperatorFeed(self)
         self.metrics: dict[str, float] = {}
         self.leading = False
         self.recovered = False
@@ -118,6 +121,7 @@ class MasterDaemon:
         lp = self.loop
         lp.on(Respond, self._respond)
         lp.on(Send, self._send)
+        lp.on(Log, self._log)
         lp.on(Close, self._close)
         lp.on(Metric, self._metric)
         lp.on(Reject, self._reject)
@@ -137,7 +141,21 @@ class MasterDaemon:
             self.stream_formats[e.stream_id] = fmt or "application/json"
         self.loop._respond(e)
 
+    def _observe(self, e: Any) -> None:
+        """Feed operator SUBSCRIBE streams (only when someone listens)."""
+        if self.operator_streams:
+            for ev in self.operator_feed.observe(e):
+                for stream, fmt in list(self.operator_streams):
+                    stream.push(operator_api.encode_event(ev, fmt))
+        elif isinstance(e, Send) and type(e.message).__name__ == "EventSubscribed":
+            self.operator_feed.stream_framework[e.to] = e.message.framework_id
+
+    def _log(self, e: Any) -> None:
+        self.loop._log(e)
+        self._observe(e)
+
     def _send(self, e: Send) -> None:
+        self._observe(e)
         stream = self.streams.get(e.to)
         if stream is not None:
             fmt = self.stream_formats.get(e.to, "application/json")

@@ -186,6 +186,90 @@ def subscribed_event(d: MasterDaemon) -> mpb.Event:
     return ev
 
 
+class OperatorFeed:
+    """Turns the master machine's effects into operator API events (TASK_ADDED, TASK_UPDATED,
+    FRAMEWORK_ADDED/REMOVED, AGENT_ADDED/REMOVED) for SUBSCRIBE streams. It only observes
+    what the machine already decided (a task sent to an agent, an update sent to a
+    framework, an agent admitted, a framework or agent removed)."""
+
+    def __init__(self, daemon: MasterDaemon) -> None:
+        self.d = daemon
+        self.stream_framework: dict[str, str] = {}
+
+    def observe(self, effect: Any) -> list[mpb.Event]:
+        from mesotron.core.effects import Log, Send
+        from mesotron.core.messages import (
+            AgentRegistered,
+            EventSubscribed,
+            EventUpdate,
+            RunTask,
+            RunTaskGroup,
+        )
+        from mesotron.spec.codec_values import status_to_pb, task_to_pb
+
+        out: list[mpb.Event] = []
+        if isinstance(effect, Send):
+            msg = effect.message
+            if isinstance(msg, EventSubscribed):
+                self.stream_framework[effect.to] = msg.framework_id
+                fw = self.framework(msg.framework_id)
+                if fw is not None:
+                    ev = mpb.Event(type=mpb.Event.FRAMEWORK_ADDED)
+                    ev.framework_added.framework.CopyFrom(fw)
+                    out.append(ev)
+            elif isinstance(msg, EventUpdate):
+                fid = self.stream_framework.get(effect.to)
+                if fid is not None:
+                    ev = mpb.Event(type=mpb.Event.TASK_UPDATED)
+                    ev.task_updated.framework_id.value = fid
+                    ev.task_updated.status.CopyFrom(status_to_pb(msg.status))
+                    ev.task_updated.state = msg.status.state.value
+                    out.append(ev)
+            elif isinstance(msg, (RunTask, RunTaskGroup)):
+                fid = msg.framework_info.id or ""
+                tasks = (msg.task,) if isinstance(msg, RunTask) else msg.tasks
+                for t in tasks:
+                    info = task_to_pb(t)
+                    ev = mpb.Event(type=mpb.Event.TASK_ADDED)
+                    task = ev.task_added.task
+                    task.name, task.state = info.name, pb.TASK_STAGING
+                    task.task_id.CopyFrom(info.task_id)
+                    task.agent_id.CopyFrom(info.agent_id)
+                    task.framework_id.value = fid
+                    task.resources.extend(info.resources)
+                    if info.HasField("executor"):
+                        task.executor_id.CopyFrom(info.executor.executor_id)
+                    out.append(ev)
+            elif isinstance(msg, AgentRegistered):
+                for a in self.d.state_json().get("slaves", []):
+                    if a.get("id") == msg.agent_id:
+                        ev = mpb.Event(type=mpb.Event.AGENT_ADDED)
+                        ev.agent_added.agent.CopyFrom(_agent(a))
+                        out.append(ev)
+        elif isinstance(effect, Log):
+            fields = dict(effect.fields)
+            if effect.event == "framework_removed" and "framework_id" in fields:
+                ev = mpb.Event(type=mpb.Event.FRAMEWORK_REMOVED)
+                info = ev.framework_removed.framework_info
+                info.user, info.name = "", ""
+                info.id.value = fields["framework_id"]
+                for s in self.d.state_json().get("completed_frameworks", []):
+                    if s.get("id") == fields["framework_id"]:
+                        info.CopyFrom(_framework(s).framework_info)
+                out.append(ev)
+            elif effect.event == "agent_removed" and "agent_id" in fields:
+                ev = mpb.Event(type=mpb.Event.AGENT_REMOVED)
+                ev.agent_removed.agent_id.value = fields["agent_id"]
+                out.append(ev)
+        return out
+
+    def framework(self, fid: str) -> mpb.Response.GetFrameworks.Framework | None:
+        for f in self.d.state_json().get("frameworks", []):
+            if f.get("id") == fid:
+                return _framework(f)
+        return None
+
+
 def heartbeat_event() -> mpb.Event:
     return mpb.Event(type=mpb.Event.HEARTBEAT)
 

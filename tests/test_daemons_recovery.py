@@ -126,3 +126,53 @@ def test_agent_kill9_restart_keeps_tasks(tmp_path, ack_running_before_restart) -
             assert distinct == [TaskState.TASK_STARTING, TaskState.TASK_RUNNING, TaskState.TASK_FINISHED], (tid, states)
             if ack_running_before_restart:
                 assert states == distinct, (tid, states)
+
+
+def test_agent_kill9_restart_cleanup_kills_and_reports(tmp_path) -> None:
+    """--recover cleanup: the old executors are killed, the agent comes back as a new agent,
+    and the scheduler hears about every task (terminal, from the master or the agent)."""
+    cmd = "sleep 60"
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms")) as c:
+        info = FrameworkInfo(user="test", name="cleanup", checkpoint=True, failover_timeout=60.0)
+        wd = os.path.join(c.tmp, "agent0")
+        final: dict[str, TaskState] = {}
+
+        async def main() -> None:
+            with trio.fail_after(60):
+                async with SchedulerClient.connect(c.master_addr, info) as s:
+                    launched = False
+                    running = 0
+                    async for ev in s.events():
+                        if isinstance(ev, EventOffers):
+                            if not launched:
+                                launched = True
+                                o = ev.offers[0]
+                                tasks = tuple(TaskInfo(name=f"c{i}", task_id=f"c{i}", agent_id=o.agent_id, resources=RES,
+                                                       command=CommandInfo(value=cmd)) for i in range(3))
+                                await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tasks),)))
+                            await s.call(CallSuppress())
+                        elif isinstance(ev, EventUpdate):
+                            st = ev.status
+                            if st.uuid is not None:
+                                await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
+                            if st.state is TaskState.TASK_RUNNING:
+                                running += 1
+                                if running == 3:
+                                    await trio.to_thread.run_sync(restart)
+                            if st.state.is_terminal:
+                                final[st.task_id] = st.state
+                                if len(final) == 3:
+                                    await s.call(CallTeardown())
+                                    return
+
+        def restart() -> None:
+            before = wait_for(lambda: executor_pids(wd) if len(executor_pids(wd)) == 3 else None, 10, "pids")
+            c.agents[0].kill9()
+            c.agents[0] = c.agent(0, port=c.agents[0].port)
+            c.agents[0].argv += ["--recover", "cleanup"]
+            c.agents[0].start()
+            wait_for(lambda: not any(psutil.pid_exists(p) for p in before), 10, "old executors killed")
+
+        trio.run(main)
+        assert set(final) == {"c0", "c1", "c2"}
+        assert all(s.is_terminal for s in final.values()), final

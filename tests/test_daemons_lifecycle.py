@@ -160,3 +160,16 @@ def test_scheduler_failover_timeout_kills_tasks(tmp_path) -> None:
         done = next(f for f in c.state()["completed_frameworks"] if f["id"] == fid)
         assert {t["state"] for t in done["completed_tasks"]} == {"TASK_KILLED"}, done["completed_tasks"]
         wait_for(lambda: not task_processes(c.tmp), 10, "task processes killed")
+
+
+def test_master_kill9_restart_agents_reregister(tmp_path) -> None:
+    """The master is restarted on its port (registry `local` in its work dir): agents
+    notice the broken connection, dial the new master and re-register with their ids."""
+    with Cluster(str(tmp_path), agents=2) as c:
+        before = sorted(s["id"] for s in c.state()["slaves"])
+        c.master.kill9()
+        c.master.start()
+        c.wait_agents(2)
+        after = c.state()
+        assert sorted(s["id"] for s in after["slaves"]) == before
+        assert all(s["active"] for s in after["slaves"])

@@ -11,15 +11,22 @@ import argparse
 import os
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
 import trio
-
-from mesotron.core.messages import CallAccept, CallAcknowledge, CallDecline, CallSuppress, CallTeardown, EventOffers, EventUpdate, OpLaunch
+from mesotron.core.messages import (
+    CallAccept,
+    CallAcknowledge,
+    CallDecline,
+    CallSuppress,
+    CallTeardown,
+    EventOffers,
+    EventUpdate,
+    OpLaunch,
+)
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
 from mesotron.io.scheduler_client import SchedulerClient

@@ -20,12 +20,20 @@ import tempfile
 import time
 
 import trio
-
-from mesotron.core.messages import CallAccept, CallAcknowledge, CallDecline, CallSuppress, CallTeardown, EventOffers, EventUpdate, OpLaunch
+from mesotron.core.messages import (
+    CallAccept,
+    CallAcknowledge,
+    CallDecline,
+    CallSuppress,
+    CallTeardown,
+    EventOffers,
+    EventUpdate,
+    OpLaunch,
+)
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, ExecutorInfo, Filters, FrameworkInfo, TaskInfo
-from mesotron.io.testkit import free_port
 from mesotron.io.scheduler_client import SchedulerClient
+from mesotron.io.testkit import free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

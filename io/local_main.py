@@ -76,7 +76,7 @@ async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_S
               f"(ready in {time.monotonic() - t0:.2f}s)", flush=True)
         print(f"  try: mesotron execute --master {args.ip}:{master.port} --name hello --command 'echo hello'",
               flush=True)
-        task_status.started((master, agents, url))
+        task_status.started((master, agents, url, stop))
 
         with trio.open_signal_receiver(2, 15) as signals:
             async def watch() -> None:

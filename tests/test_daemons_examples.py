@@ -35,7 +35,8 @@ def load(name: str):
 
 
 def test_wordcount(tmp_path) -> None:
-    wc = load("wordcount")
+    from mesotron.io import wordcount_demo as wc
+
     work = tmp_path / "work"
     work.mkdir()
     lines: list[str] = []

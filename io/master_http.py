@@ -97,9 +97,9 @@ class MasterApp:
         if path == "/flags":
             return await respond_json(send, {"flags": d.flags})
         if path == "/redirect":
-            if not d.leading:
+            mi = d.master_info if d.leading else d.leader_info
+            if mi is None:
                 return await respond(send, 503, "No leader elected")
-            mi = d.master_info
             return await respond(send, 307, headers=[("Location", f"//{mi.hostname}:{mi.port}")])
         if path == "/internal/endpoint":
             return await respond_json(send, {"pid": d.pid, "ip": d.ip, "port": d.internal_port})
@@ -108,10 +108,21 @@ class MasterApp:
         await respond(send, 404, "Not found")
 
     # ------------------------------------------------------------------ scheduler API
+    async def not_leading(self, req: Request, send: Any) -> None:
+        """MESOS-V1-API.md §2 step 1: 307 to the leader (protocol-relative Location with the
+        rewritten path), or 503 when no leader is known."""
+        leader = self.d.leader_info
+        if leader is None:
+            return await respond(send, 503, "No leader elected")
+        path = req.path if req.path.startswith("/master/") else "/master" + req.path
+        query = req.scope.get("query_string", b"").decode("latin-1")
+        location = f"//{leader.hostname}:{leader.port}{path}" + (f"?{query}" if query else "")
+        await respond(send, 307, headers=[("Location", location)])
+
     async def scheduler(self, req: Request, send: Any) -> None:
         d = self.d
         if not d.leading:
-            return await respond(send, 503, "No leader elected")
+            return await self.not_leading(req, send)
         if not d.recovered:
             return await respond(send, 503, "Master has not finished recovery")
         if req.method != "POST":
@@ -156,7 +167,7 @@ class MasterApp:
     async def operator(self, req: Request, send: Any) -> None:
         d = self.d
         if not d.leading:
-            return await respond(send, 503, "No leader elected")
+            return await self.not_leading(req, send)
         if req.method != "POST":
             return await respond(send, 405, f"Expecting 'POST', received '{req.method}'")
         body = await req.read_body()

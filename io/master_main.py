@@ -113,6 +113,10 @@ class MasterDaemon:
         self.operator_feed = operator_api.OperatorFeed(self)
         self.metrics: dict[str, float] = {}
         self.leading = False
+        # the leader this (standby) master knows of: scheduler/operator calls get a 307 to it,
+        # or 503 while None. A leader-election component (ZooKeeper) sets it; a lone master
+        # leads from the start (run()).
+        self.leader_info: MasterInfo | None = None
         self.recovered = False
         self.alive = True
         self.stop = trio.Event()
@@ -247,6 +251,7 @@ class MasterDaemon:
             state = await trio.to_thread.run_sync(self.registry.load)
             self.loop.submit(LeadershipGained(registry=state))
             self.leading = True
+            self.leader_info = self.master_info
             self.recovered = True
             app = MasterApp(self)
             await nursery.start(serve_http, app, self.http_sock, self.stop)

@@ -180,3 +180,41 @@ def test_fuzz_left_master_healthy(cluster, client) -> None:
     with open(os.path.join(cluster.tmp, "master.log")) as f:
         log = f.read()
     assert "Traceback" not in log, log[-3000:]
+
+
+def test_standby_master_redirects_or_503() -> None:
+    """A master that does not lead answers 307 to the leader (protocol-relative Location
+    with the /master-prefixed path and the query), or 503 while no leader is known."""
+    import trio
+    from mesotron.core.values import MasterInfo
+    from mesotron.io.master_http import MasterApp
+
+    class Standby:
+        leading = False
+        leader_info: MasterInfo | None = None
+
+        def metrics_inc(self, *_a) -> None:
+            pass
+
+    d = Standby()
+    app = MasterApp(d)  # type: ignore[arg-type]
+
+    async def call(path: str, query: bytes = b"") -> tuple[int, dict]:
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"{}", "more_body": False}
+
+        async def send(m: dict) -> None:
+            sent.append(m)
+
+        scope = {"type": "http", "method": "POST", "path": path, "query_string": query, "headers": []}
+        await app(scope, receive, send)
+        return sent[0]["status"], {k.decode(): v.decode() for k, v in sent[0]["headers"]}
+
+    assert trio.run(call, "/api/v1/scheduler")[0] == 503
+    d.leader_info = MasterInfo(id="m2", hostname="m2.example", ip="10.0.0.2", port=5050)
+    status, headers = trio.run(call, "/api/v1/scheduler", b"x=1")
+    assert status == 307 and headers["location"] == "//m2.example:5050/master/api/v1/scheduler?x=1"
+    status, headers = trio.run(call, "/api/v1")
+    assert status == 307 and headers["location"] == "//m2.example:5050/master/api/v1"

@@ -40,8 +40,8 @@ async def main() -> None:
             r = await client.post(url, content=body, headers=J)
             r.raise_for_status()
 
-    async with httpx.AsyncClient(verify=False, timeout=None) as sub, \
-            httpx.AsyncClient(verify=False, timeout=30, limits=httpx.Limits(max_connections=64)) as calls, \
+    async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as sub, \
+            httpx.AsyncClient(verify=False, trust_env=False, timeout=30, limits=httpx.Limits(max_connections=64)) as calls, \
             trio.open_nursery() as nursery:
         body = to_json(codec_executor.encode_call(ExecutorSubscribe(framework_id=fid, executor_id=eid)))
         async with sub.stream("POST", url, content=body, headers=J) as r:

@@ -188,7 +188,7 @@ class AgentDaemon:
         from mesotron.core.agent import MasterDetected
 
         backoff = 0.1
-        async with httpx.AsyncClient(verify=False, timeout=None) as client:
+        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
             while True:
                 try:
                     with trio.fail_after(5):

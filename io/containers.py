@@ -225,6 +225,8 @@ class Containerizer:
         if c.exited:
             return
         c.exited = True
+        if self.log is not None:
+            self.log.debug("container.exited", container=c.container_id, pid=c.pid, status=status)
         if c.pid > 0:  # the container is over: processes its executor left behind go too
             kill_session(c.pid)
         try:

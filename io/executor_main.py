@@ -6,14 +6,13 @@ UPDATEs as separate POSTs on one keep-alive connection (in order). The task runs
 `/bin/sh -c <value>` (or argv) in the sandbox, in its own process group; the executor's
 stdout/stderr (the sandbox files) are inherited.
 
-Start-up cost matters (one executor per command task): imports are kept to trio, httpx and
+Start-up cost matters (one executor per command task): imports are kept to trio, h11 and
 the spec/core modules the machine needs; see docs/performance.md for the measurement.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal as sig
 import subprocess
@@ -21,7 +20,6 @@ import sys
 import time
 from typing import Any
 
-import httpx
 import trio
 from mesotron.core.effects import CancelTimer, Disconnected, Log, Received, Send, SetTimer
 from mesotron.core.executor import (
@@ -35,11 +33,13 @@ from mesotron.core.executor import (
 )
 from mesotron.core.ids import IdSource
 from mesotron.core.messages import ExecutorSubscribe
+from mesotron.io.http_client import H11Client, HTTPError
 from mesotron.io.loop import EffectLoop
 from mesotron.spec import codec_executor, executor_pb2
 from mesotron.spec.wire import JSON, RecordIOReader, WireError, from_json, to_json
 
 AGENT = "agent"
+HEADERS = {"Content-Type": JSON, "Accept": JSON}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +77,10 @@ class ExecutorProcess:
         self.env = env
         self.log = log
         self.endpoint = env["MESOS_AGENT_ENDPOINT"]
-        self.url = f"http://{self.endpoint}/api/v1/executor"
+        host, _, port = self.endpoint.rpartition(":")
+        self.path = "/api/v1/executor"
+        self.http = H11Client(host, int(port))  # updates: one keep-alive connection
+        self.http_stream = self.http
         self.framework_id = env["MESOS_FRAMEWORK_ID"]
         self.executor_id = env["MESOS_EXECUTOR_ID"]
         self.sandbox = env.get("MESOS_SANDBOX") or os.getcwd()
@@ -171,22 +174,19 @@ class ExecutorProcess:
     # ------------------------------------------------------------------ HTTP
     async def _subscribe(self, msg: ExecutorSubscribe) -> None:
         body = to_json(codec_executor.encode_call(msg))
-        headers = {"Content-Type": JSON, "Accept": JSON}
         reader = RecordIOReader()
         try:
-            async with httpx.AsyncClient(verify=False, timeout=httpx.Timeout(None, connect=5.0)) as client, \
-                    client.stream("POST", self.url, content=body, headers=headers) as r:
-                if r.status_code != 200:
-                    self.log.warning("subscribe.refused", status=r.status_code)
+            async with self.http.stream_post(self.path, body, HEADERS) as (status, chunks):
+                if status != 200:
+                    self.log.warning("subscribe.refused", status=status)
                     return
                 self.sub_state = "subscribed"
-                async with contextlib.aclosing(r.aiter_raw()) as chunks:
-                    async for chunk in chunks:
-                        for rec in reader.feed(chunk):
-                            ev = codec_executor.decode_event(from_json(rec, executor_pb2.Event))
-                            if ev != codec_executor.HEARTBEAT:
-                                self.loop.submit(Received(sender=AGENT, message=ev))
-        except (httpx.HTTPError, OSError, WireError) as exc:
+                async for chunk in chunks:
+                    for rec in reader.feed(chunk):
+                        ev = codec_executor.decode_event(from_json(rec, executor_pb2.Event))
+                        if ev != codec_executor.HEARTBEAT:
+                            self.loop.submit(Received(sender=AGENT, message=ev))
+        except (HTTPError, OSError, WireError, trio.TooSlowError) as exc:
             self.log.debug("subscribe.error", error=str(exc) or type(exc).__name__)
         finally:
             was, self.sub_state = self.sub_state, "idle"
@@ -194,16 +194,15 @@ class ExecutorProcess:
                 self.loop.submit(Disconnected(peer=AGENT))
 
     async def _updates(self) -> None:
-        async with httpx.AsyncClient(verify=False, timeout=httpx.Timeout(10.0)) as client:
-            async for msg in self.updates_recv:
-                body = to_json(codec_executor.encode_call(msg))
-                try:
-                    r = await client.post(self.url, content=body,
-                                          headers={"Content-Type": JSON, "Accept": JSON})
-                    if r.status_code >= 300:
-                        self.log.warning("call.refused", status=r.status_code, body=r.text[:200])
-                except (httpx.HTTPError, OSError) as exc:
-                    self.log.debug("call.error", error=str(exc) or type(exc).__name__)
+        async for msg in self.updates_recv:
+            body = to_json(codec_executor.encode_call(msg))
+            try:
+                with trio.fail_after(10):
+                    status, text = await self.http.post(self.path, body, HEADERS)
+                if status >= 300:
+                    self.log.warning("call.refused", status=status, body=text[:200])
+            except (HTTPError, OSError, trio.TooSlowError) as exc:
+                self.log.debug("call.error", error=str(exc) or type(exc).__name__)
 
     async def run(self) -> int:
         async with trio.open_nursery() as nursery:

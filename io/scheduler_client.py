@@ -43,7 +43,7 @@ class SchedulerClient:
         self.framework_id: str | None = framework_info.id
         self.stream_id: str | None = None
         self._send, self._recv = trio.open_memory_channel[Any](math.inf)
-        self.client = httpx.AsyncClient(verify=False, timeout=httpx.Timeout(30.0, connect=5.0),
+        self.client = httpx.AsyncClient(verify=False, trust_env=False, timeout=httpx.Timeout(30.0, connect=5.0),
                                         limits=httpx.Limits(max_keepalive_connections=4))
         self.subscribed = trio.Event()
         self.closed = trio.Event()
@@ -69,7 +69,7 @@ class SchedulerClient:
         reader = RecordIOReader()
         started = False
         try:
-            async with httpx.AsyncClient(verify=False, timeout=httpx.Timeout(None, connect=5.0)) as sc, \
+            async with httpx.AsyncClient(verify=False, trust_env=False, timeout=httpx.Timeout(None, connect=5.0)) as sc, \
                     sc.stream("POST", self.url, content=body, headers=headers) as r:
                 if r.status_code != 200:
                     text = (await r.aread()).decode(errors="replace")

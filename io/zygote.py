@@ -60,9 +60,9 @@ def _child(req: dict, fds: list[int]) -> None:
 
 
 def warm_up() -> None:
-    """Run the code paths every executor runs, once, here: httpx/httpcore/h11 import lazily
-    on the first request (~20 ms of CPU per executor otherwise), protobuf's JSON mapping
-    builds its tables on first use."""
+    """Run the code paths every executor runs, once, here (lazy imports and first-use
+    initialisation would otherwise be paid by every forked executor: ~20 ms of CPU each with
+    httpx), protobuf's JSON mapping builds its tables on first use."""
     import trio
     from mesotron.core.messages import ExecutorSubscribe, ExecutorUpdate
     from mesotron.core.values import Source, TaskState, TaskStatus
@@ -95,7 +95,7 @@ def warm_up() -> None:
     subprocess.Popen(["true"], process_group=0, close_fds=True, stdin=subprocess.DEVNULL).wait()
 
     async def serve_once() -> None:
-        import httpx
+        from mesotron.io.http_client import H11Client
 
         async def handler(stream: trio.SocketStream) -> None:
             try:
@@ -110,12 +110,12 @@ def warm_up() -> None:
                 listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
                 port = listeners[0].socket.getsockname()[1]
                 nursery.start_soon(trio.serve_listeners, handler, listeners)
-                async with httpx.AsyncClient(verify=False, timeout=5) as c:
-                    await c.post(f"http://127.0.0.1:{port}/", content=b"{}",
-                                 headers={"Content-Type": "application/json"})
-                    async with c.stream("POST", f"http://127.0.0.1:{port}/", content=b"{}") as r:
-                        async for _ in r.aiter_raw():
-                            pass
+                client = H11Client("127.0.0.1", port)
+                await client.post("/", b"{}", {"Content-Type": "application/json"})
+                async with client.stream_post("/", b"{}", {"Content-Type": "application/json"}) as (_s, chunks):
+                    async for _ in chunks:
+                        pass
+                await client.aclose_connection()
                 nursery.cancel_scope.cancel()
 
     try:

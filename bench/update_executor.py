@@ -19,6 +19,7 @@ from mesotron.core.messages import (
     ExecutorUpdate,
 )
 from mesotron.core.values import Source, TaskState, TaskStatus
+from mesotron.io.http_client import H11Client
 from mesotron.spec import codec_executor, executor_pb2
 from mesotron.spec.wire import RecordIOReader, from_json, to_json
 
@@ -31,14 +32,19 @@ async def main() -> None:
     per_task = int(os.environ.get("UPDATES_PER_TASK", "100"))
     done = trio.Event()
 
+    host, _, port = os.environ["MESOS_AGENT_ENDPOINT"].rpartition(":")
+
     async def updates(client: httpx.AsyncClient, task_id: str) -> None:
+        h = H11Client(host, int(port))
         for i in range(per_task + 1):
             state = TaskState.TASK_RUNNING if i < per_task else TaskState.TASK_FINISHED
             st = TaskStatus(task_id=task_id, state=state, source=Source.SOURCE_EXECUTOR, executor_id=eid,
                             uuid=uuid.uuid4().bytes, timestamp=time.time(), message=str(i))
             body = to_json(codec_executor.encode_call(ExecutorUpdate(framework_id=fid, executor_id=eid, status=st)))
-            r = await client.post(url, content=body, headers=J)
-            r.raise_for_status()
+            status, text = await h.post("/api/v1/executor", body, J)
+            if status >= 300:
+                raise RuntimeError(f"update refused: {status} {text[:200]!r}")
+        await h.aclose_connection()
 
     async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as sub, \
             httpx.AsyncClient(verify=False, trust_env=False, timeout=30, limits=httpx.Limits(max_connections=64)) as calls, \

@@ -22,6 +22,7 @@ import trio
 from mesotron.core.messages import CallSubscribe, EventSubscribed
 from mesotron.core.values import FrameworkInfo
 from mesotron.io.flags import host_port
+from mesotron.io.http_client import H11Client
 from mesotron.spec import codec_scheduler, scheduler_pb2
 from mesotron.spec.wire import JSON, PROTOBUF, RecordIOReader, decode, encode
 
@@ -43,8 +44,7 @@ class SchedulerClient:
         self.framework_id: str | None = framework_info.id
         self.stream_id: str | None = None
         self._send, self._recv = trio.open_memory_channel[Any](math.inf)
-        self.client = httpx.AsyncClient(verify=False, trust_env=False, timeout=httpx.Timeout(30.0, connect=5.0),
-                                        limits=httpx.Limits(max_keepalive_connections=4))
+        self.client = H11Client(host, port)  # calls: one keep-alive connection (h11)
         self.subscribed = trio.Event()
         self.closed = trio.Event()
 
@@ -59,8 +59,7 @@ class SchedulerClient:
                 yield self
             finally:
                 nursery.cancel_scope.cancel()
-                with trio.CancelScope(shield=True):
-                    await self.client.aclose()
+                await self.client.aclose_connection()
 
     async def _stream(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         call = CallSubscribe(framework_info=self.framework_info)
@@ -102,8 +101,9 @@ class SchedulerClient:
         headers = {"Content-Type": self.fmt, "Accept": self.fmt}
         if self.stream_id:
             headers["Mesos-Stream-Id"] = self.stream_id
-        r = await self.client.post(self.url, content=body, headers=headers)
-        return r.status_code
+        with trio.fail_after(30):
+            status, _ = await self.client.post("/api/v1/scheduler", body, headers)
+        return status
 
 
 __all__ = ["PROTOBUF", "SchedulerClient", "SubscribeError"]

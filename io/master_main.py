@@ -170,6 +170,7 @@ class MasterDaemon:
             self.log.debug("send.dropped", to=to, message=type(e.message).__name__)
 
     def _close(self, e: Close) -> None:
+        self.operator_feed.stream_framework.pop(e.peer, None)
         stream = self.streams.pop(e.peer, None)
         if stream is not None:
             self.stream_formats.pop(e.peer, None)

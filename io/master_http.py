@@ -154,6 +154,7 @@ class MasterApp:
                     ("Content-Type", accept), ("Mesos-Stream-Id", resp.stream_id),
                     ("Cache-Control", "no-cache")])
             finally:
+                d.operator_feed.stream_framework.pop(resp.stream_id, None)
                 if d.streams.get(resp.stream_id) is stream:
                     del d.streams[resp.stream_id]
                     d.loop.submit(Disconnected(peer=resp.stream_id))

@@ -46,6 +46,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--executor-reregistration-timeout", type=fl.duration, default=2.0)
     p.add_argument("--executor-shutdown-grace-period", type=fl.duration, default=5.0)
     p.add_argument("--registration-backoff-factor", type=fl.duration, default=1.0)
+    p.add_argument("--no-zygote", action="store_true",
+                   help="start each command executor as a fresh interpreter (no fork server)")
     p.add_argument("--no-fsync", action="store_true",
                    help="skip fsync of checkpoints (tests/benchmarks only)")
     fl.add_logging_flags(p)
@@ -95,7 +97,8 @@ class AgentDaemon:
                                      sync=not args.no_fsync)
         self.containers = Containerizer(self.work_dir, f"{self.ip}:{self.port}",
                                         on_exit=self._container_exited,
-                                        on_start=self._container_started, log=log)
+                                        on_start=self._container_started, log=log,
+                                        use_zygote=not args.no_zygote)
         self.transport = Transport(self.pid, on_message=self._from_master,
                                    on_disconnect=self._master_lost, log=log)
         self.master_pid: str | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import collections
 import gc
 
+import psutil
 import pytest
 import trio
 from mesotron.core.messages import (
@@ -134,3 +135,17 @@ def test_failing_command_is_task_failed(cluster) -> None:
     seen = trio.run(main)
     for states in seen.values():
         assert states[-1] is TaskState.TASK_FAILED
+
+
+def test_command_executor_without_zygote(tmp_path) -> None:
+    """The fallback path: each command executor a fresh `python -m mesotron.io.executor_main`."""
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms"),
+                 agent_flags=("--no-zygote",)) as c:
+        async def main():
+            with trio.fail_after(60):
+                return await run_framework(c.master_addr, 3, "true")
+
+        seen = trio.run(main)
+        assert all(s[-1] is TaskState.TASK_FINISHED for s in seen.values()) and len(seen) == 3
+        agent = psutil.Process(c.agents[0].proc.pid)
+        assert not any("mesotron.io.zygote" in p.cmdline() for p in agent.children())

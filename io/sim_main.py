@@ -64,9 +64,12 @@ def single(args: argparse.Namespace) -> int:
             print(f"{t:10.3f}  {text}")
         print()
     if args.trace:
-        from mesotron.core.sim.trace import write_trace
+        from mesotron.core.sim.trace import dumps_traces
 
-        write_trace(res, args.trace)
+        text, n = dumps_traces(res)
+        with open(args.trace, "w") as f:
+            f.write(text)
+        print(f"trace: {n} agent traces written to {args.trace}")
     for line in res.summary():
         print(line)
     if res.failure is not None:

@@ -66,7 +66,6 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
-    ExecutorSubscribe,
     ExecutorUpdate,
     SchedulerCall,
     ShutdownAgent,
@@ -189,6 +188,11 @@ class World:
         self.timeline: list[tuple[float, str]] | None = [] if config.timeline else None
         self.master_config = MasterConfig(offer_timeout=60.0)
         self.quiescent = False
+        self.tracer: Any = None
+        if config.trace:
+            from mesotron.core.sim.trace import Tracer
+
+            self.tracer = Tracer()
         self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
         self.injector: Any = None
         self.build()
@@ -256,12 +260,13 @@ class World:
             self.now = t
             if kind == MSG:
                 node = self.nodes[a]
-                if not node.alive or node.inc != c:
-                    continue
-                if d is not None and self.link_epoch.get(d[0], 0) != d[1]:
+                if not node.alive or node.inc != c or (
+                        d is not None and self.link_epoch.get(d[0], 0) != d[1]):
+                    if d is not None and d[2] is not None:
+                        self.tracer.drop(d[2])
                     continue
                 self.events += 1
-                self.deliver(node, b)
+                self.deliver(node, b, d[2] if d is not None else None)
             elif kind == TIMER:
                 node = self.nodes[a]
                 if not node.alive or node.inc != d or node.timers.get(b) != c:
@@ -289,7 +294,7 @@ class World:
         return (a, b) if a < b else (b, a)
 
     def send(self, src: Node, dst_name: str, inp: Any, *, local: bool = False,
-             http: bool = False) -> None:
+             http: bool = False, tm: Any = None) -> None:
         """Carry `inp` (the input the destination will get) from src to dst over the net.
 
         local: a process on the same host (never partitioned, sub-millisecond). http: the
@@ -298,14 +303,20 @@ class World:
         duplicated or reordered)."""
         dst = self.nodes.get(dst_name)
         if dst is None or not dst.alive:
+            if tm:
+                self.tracer.drop(tm)
             return
         rng = self.rng
         lossy = not local and not http
         if not local:
             if (src.host, dst.host) in self.blocked:
+                if tm:
+                    self.tracer.drop(tm)
                 return
             if lossy and self.drop_p and rng.random() < self.drop_p:
                 self.count("messages_dropped")
+                if tm:
+                    self.tracer.drop(tm)
                 return
         key = self.link(src.name, dst.name)
         src.peers.add(dst.name)
@@ -318,10 +329,12 @@ class World:
             at = last + 1e-6
         self.link_last[lk] = at
         self.seq += 1
-        tag = (key, self.link_epoch.get(key, 0))
+        tag = (key, self.link_epoch.get(key, 0), tm or None)
         heapq.heappush(self.heap, (at, self.seq, MSG, dst.name, inp, dst.inc, tag))
         if lossy and self.dup_p and rng.random() < self.dup_p:
             self.count("messages_duplicated")
+            if tm:
+                self.tracer.duplicate(tm)
             self.seq += 1
             heapq.heappush(self.heap, (at + rng.expovariate(100.0), self.seq, MSG, dst.name,
                                        inp, dst.inc, tag))
@@ -358,16 +371,23 @@ class World:
                                    self.seq, node.inc))
 
     # ================================================================== delivery
-    def deliver(self, node: Node, inp: Any) -> None:
+    def deliver(self, node: Node, inp: Any, tm: Any = None) -> None:
         kind = node.kind
         if kind == "scheduler":
-            self.scheduler_step(node, inp)  # type: ignore[arg-type]
+            self.scheduler_step(node, inp, tm)  # type: ignore[arg-type]
             return
+        tracer = self.tracer
+        if tracer is not None and tm:
+            if kind == "agent":
+                tracer.agent_receive(tm)
+            elif kind == "executor":
+                tracer.executor_receive(tm)
         effects = node.machine.step(self.now, inp)
         if self.obs is not None:
             self.obs.on_step(self, node, inp, effects)
         if kind == "master":
-            self.master_effects(node, effects)  # type: ignore[arg-type]
+            out_tm = tracer.master_step(tm, effects) if tracer is not None and tm else None
+            self.master_effects(node, effects, out_tm)  # type: ignore[arg-type]
         elif kind == "agent":
             self.agent_effects(node, effects)  # type: ignore[arg-type]
             if self.power_armed and node.disk.unsynced and node.name in self.power_armed:  # type: ignore[attr-defined]
@@ -443,17 +463,22 @@ class World:
         a.detected = pid
         self.deliver(a, MasterDetected(pid=pid) if pid else NoMasterDetected())
 
-    def master_effects(self, n: MasterNode, effects: list[Any]) -> None:
-        for e in effects:
+    def master_effects(self, n: MasterNode, effects: list[Any],
+                       out_tm: dict[int, Any] | None = None) -> None:
+        for i, e in enumerate(effects):
             t = type(e)
             if t is Send:
                 to = e.to
+                tm = out_tm.get(i) if out_tm else None
                 st = self.streams.get(to)
                 if st is not None:
                     if st[1] == n.name:
-                        self.send(n, st[0], Received(sender=to, message=e.message), http=True)
+                        self.send(n, st[0], Received(sender=to, message=e.message), http=True,
+                                  tm=tm)
+                    elif tm:
+                        self.tracer.drop(tm)
                 else:
-                    self.send(n, to, Received(sender=n.name, message=e.message))
+                    self.send(n, to, Received(sender=n.name, message=e.message), tm=tm)
             elif t is SetTimer:
                 self.timer(n, e.key, e.at)
             elif t is CancelTimer:
@@ -553,6 +578,8 @@ class World:
         del ip
         rec = n.disk.recovered()
         n.recovering = not rec.is_empty() and mode == "reconnect"
+        if self.tracer is not None:
+            self.tracer.agent_restart(n.name, mode)
         if self.obs is not None:
             self.obs.on_agent_start(self, n, rec)
         self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec))
@@ -584,28 +611,37 @@ class World:
     def agent_effects(self, n: AgentNode, effects: list[Any]) -> None:
         disk = n.disk
         obs = self.obs
+        tracer = self.tracer
         for e in effects:
             t = type(e)
             if t is Persist:
                 disk.persist(e.key, e.record, e.append)
                 if obs is not None:
                     obs.on_persist(self, n, e)
+                if tracer is not None and e.key[0] == "updates":
+                    tracer.agent_persist(n.name, e.key[1], e.record)
                 continue
             if disk.unsynced:
                 disk.sync()
                 if obs is not None:
                     obs.on_sync(self, n)
+                if tracer is not None:
+                    tracer.agent_synced(n.name)
             if t is Send:
                 to = e.to
+                tm = tracer.agent_send(n.name, e.message) if tracer is not None else None
                 ex = self.executor_by_name(to)
                 if ex is not None:
                     if obs is not None and type(e.message) is ExecutorAcknowledged:
                         obs.on_executor_ack(self, n, ex, e.message)
-                    self.send(n, to, Received(sender=n.name, message=e.message), local=True)
+                    self.send(n, to, Received(sender=n.name, message=e.message), local=True,
+                              tm=tm)
                 else:
                     dst = self.agent_resolve(n, to)
                     if dst is not None:
-                        self.send(n, dst, Received(sender=n.name, message=e.message))
+                        self.send(n, dst, Received(sender=n.name, message=e.message), tm=tm)
+                    elif tm:
+                        tracer.drop(tm)
             elif t is SetTimer:
                 self.timer(n, e.key, e.at)
             elif t is CancelTimer:
@@ -629,7 +665,11 @@ class World:
         if not n.alive:
             return
         n.alive = False
+        if self.tracer is not None:
+            self.tracer.before_crash(n.name, n.disk)
         n.disk.crash(self.rng, lossy=lossy)
+        if self.tracer is not None:
+            self.tracer.agent_crash(n.name, n.disk)
         for peer_name in sorted(n.peers):
             self.break_link(n, self.nodes[peer_name])
         n.inc += 1
@@ -676,10 +716,10 @@ class World:
         for e in effects:
             t = type(e)
             if t is Send:
-                if self.obs is not None and type(e.message) is ExecutorSubscribe:
-                    pass
+                tm = (self.tracer.executor_send(x.agent.name, x.framework_id, e.message)
+                      if self.tracer is not None else None)
                 self.send(x, x.agent.name, Received(sender=x.name, message=e.message),
-                          local=True)
+                          local=True, tm=tm)
             elif t is SetTimer:
                 self.timer(x, e.key, e.at)
             elif t is CancelTimer:
@@ -748,15 +788,17 @@ class World:
             self.note(f"{s.name}: scheduler fails over as {app.framework_id}")
         self.scheduler_step(s, SchedulerStart())
 
-    def scheduler_step(self, s: SchedulerNode, inp: Any) -> None:
+    def scheduler_step(self, s: SchedulerNode, inp: Any, tm: Any = None) -> None:
         effects = s.machine.step(self.now, inp)
         obs = self.obs
+        out_tm = self.tracer.scheduler_step(tm, effects) if tm and self.tracer else None
         if obs is not None:
             obs.on_scheduler_input(self, s, inp)
-        for e in effects:
+        for i, e in enumerate(effects):
             t = type(e)
             if t is Send:
                 call: SchedulerCall = e.message
+                ctm = out_tm.get(i) if out_tm else None
                 if obs is not None:
                     obs.on_call(self, s, call)
                 if self.timeline is not None and type(call.call) is CallAcknowledge:
@@ -764,12 +806,14 @@ class World:
                               f"{call.call.uuid.hex()[:8]}")
                 m = self.leader
                 if m is None or not m.alive:
+                    if ctm:
+                        self.tracer.drop(ctm)
                     self.at(0.01, MSG, s.name, CallResponse(request=call.request, status=503,
                                                             message="no leading master"),
                             s.inc, None)
                     continue
                 self.requests[call.request] = (s.name, m.name)
-                self.send(s, m.name, call, http=True)
+                self.send(s, m.name, call, http=True, tm=ctm)
             elif t is Notify:
                 ev = e.event
                 if obs is not None:

@@ -181,6 +181,7 @@ class ExecutorsMixin(AgentCore):
         entries = []
         for t in tasks:
             entry = TaskEntry(framework_id=fw.id, executor_id=ex_info.executor_id, info=t,
+                              group=tasks[0].task_id if group else None,
                               history=[(TaskState.TASK_STAGING, "agent")])
             entries.append(entry)
             ex.tasks[t.task_id] = entry
@@ -296,14 +297,17 @@ class ExecutorsMixin(AgentCore):
                                               lost_state(fw.info), Reason.REASON_AGENT_RESTARTED,
                                               "Task launched during agent restart")
         queued = [t for t in ex.tasks.values() if t.queued and not t.terminal]
-        if queued:
-            for t in queued:
-                t.queued = False
-            if len(queued) > 1 or ex.info.type == "DEFAULT" and not ex.command_executor:
+        # deliver queued tasks as they were launched: one LAUNCH per task, one LAUNCH_GROUP
+        # per task group (as Mesos does: a plain executor never sees a group it did not get)
+        sent_groups: set[str] = set()
+        for t in queued:
+            t.queued = False
+            if t.group is None:
+                out.append(Send(to=sender, message=ExecutorLaunch(task=t.info)))
+            elif t.group not in sent_groups:
+                sent_groups.add(t.group)
                 out.append(Send(to=sender, message=ExecutorLaunchGroup(
-                    tasks=tuple(t.info for t in queued))))
-            else:
-                out.append(Send(to=sender, message=ExecutorLaunch(task=queued[0].info)))
+                    tasks=tuple(q.info for q in queued if q.group == t.group))))
         for task_id, policy in sorted(ex.pending_kills.items()):
             t = ex.tasks.get(task_id)
             if t is not None and not t.terminal:

@@ -167,6 +167,9 @@ class TaskEntry:
     info: TaskInfo
     state: TaskState = TaskState.TASK_STAGING
     queued: bool = True  # not yet sent to the executor
+    # tasks launched together by RunTaskGroup share a group key (the group's first task id)
+    # and are delivered as one LAUNCH_GROUP; None: launched alone, delivered as a LAUNCH
+    group: str | None = None
     history: list[tuple[TaskState, str]] = attrs.field(factory=list)
 
     @property

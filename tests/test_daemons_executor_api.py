@@ -108,9 +108,6 @@ def test_subscribed_and_single_launch(cluster) -> None:
     assert acks and len(base64.b64decode(acks[0]["acknowledged"]["uuid"])) == 16
 
 
-@pytest.mark.xfail(strict=True, reason="core/agent_executors.py sends tasks queued while an executor "
-                   "registers as one LAUNCH_GROUP; Mesos sends one LAUNCH per task (pymesos's "
-                   "MesosExecutorDriver then calls launchTaskGroup, which plain executors ignore)")
 def test_queued_tasks_arrive_as_separate_launches(cluster) -> None:
     async def main():
         with trio.fail_after(30):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -102,6 +103,8 @@ def main() -> int:
     p.add_argument("--task-resources", default="cpus:0.01;mem:1")
     args = p.parse_args()
     ceiling = fork_exec_ceiling()
+    ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    me0 = resource.getrusage(resource.RUSAGE_SELF)
     port = free_port()
     work = tempfile.mkdtemp(prefix="mesotron-bench-")
     local = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
@@ -119,11 +122,19 @@ def main() -> int:
             local.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(local.pid, signal.SIGKILL)
+    # CPU of the whole daemon tree (mesotron local, its zygotes and every executor, all
+    # reaped by their parents) and of this process (the scheduler), start-up included
+    ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    me1 = resource.getrusage(resource.RUSAGE_SELF)
+    daemons = (ch1.ru_utime + ch1.ru_stime) - (ch0.ru_utime + ch0.ru_stime)
+    sched = (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
     print(f"mesotron local --agents {args.agents}: ready in {ready.group(1) if ready else '?'} s")
     print(f"fork/exec ceiling (Popen('true') + wait, one at a time): {ceiling:,.0f}/s")
     print(f"launched and finished {result['tasks']} tasks in {result['seconds']:.2f} s: "
           f"{result['per_second']:,.0f} tasks/s ({100 * result['per_second'] / ceiling:.0f}% of the ceiling)")
     print(f"accept -> RUNNING latency: p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms")
+    print(f"CPU per task: daemons (master, agents, zygotes, executors, tasks) "
+          f"{1000 * daemons / result['tasks']:.1f} ms, scheduler (this bench) {1000 * sched / result['tasks']:.1f} ms")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     return 0
 

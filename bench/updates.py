@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -92,6 +93,8 @@ def main() -> int:
     p.add_argument("--updates-per-task", type=int, default=100)
     p.add_argument("--agents", type=int, default=2)
     args = p.parse_args()
+    ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    me0 = resource.getrusage(resource.RUSAGE_SELF)
     port = free_port()
     work = tempfile.mkdtemp(prefix="mesotron-bench-")
     local = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
@@ -108,9 +111,16 @@ def main() -> int:
             local.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(local.pid, signal.SIGKILL)
+    # CPU of the daemon tree (mesotron local, executors: all reaped) and of this process
+    ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    me1 = resource.getrusage(resource.RUSAGE_SELF)
+    daemons = (ch1.ru_utime + ch1.ru_stime) - (ch0.ru_utime + ch0.ru_stime)
+    sched = (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
     print(f"{result['acked']} acknowledged updates ({args.tasks} tasks x {args.updates_per_task + 1}) in "
           f"{result['seconds']:.2f} s: {result['per_second']:,.0f} updates/s "
           f"(executor -> agent -> master -> scheduler -> ack), {args.agents} agents")
+    print(f"CPU per update: daemons (master, agents, executors) {1e6 * daemons / result['acked']:.0f} us, "
+          f"scheduler (this bench) {1e6 * sched / result['acked']:.0f} us")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -85,6 +85,7 @@ class Checker:
         self.agent_keys: dict[str, set[tuple[str, str]]] = {}
         self.unsynced: dict[str, list[tuple[tuple[str, str], bytes, TaskState, str]]] = {}
         self.volatile: set[tuple[tuple[str, str], bytes]] = set()
+        self.produced_at: dict[bytes, float] = {}
         self.exec_updates: dict[bytes, tuple[tuple[str, str], TaskState]] = {}
         self.launched_tasks = 0
         self.finished_tasks = 0
@@ -304,6 +305,7 @@ class Checker:
             return
         ps.add(uuid)
         self.produced.setdefault(key, []).append((uuid, state))
+        self.produced_at[uuid] = world.now
         if uuid not in self.acked.get(key, ()):
             self.unacked.setdefault(key, set()).add(uuid)
         self.key_agent[key] = n.name
@@ -415,16 +417,19 @@ class Checker:
         )
 
     # ================================================================== total queue
-    def total_queue(self, acking: frozenset[str]) -> dict[str, list[str]]:
+    def total_queue(self, acking: frozenset[str], horizon: float = float("inf")
+                    ) -> dict[str, list[str]]:
         """Jepsen's total-queue check of status updates, per task: produced (enqueued by
-        agents) vs seen (dequeued by schedulers)."""
+        agents) vs seen (dequeued by schedulers). Updates produced after `horizon` (the
+        last moments of the run) may still be on their way: not counted as lost."""
         lost, dup, unexpected, order = [], [], [], []
         for key, produced in sorted(self.produced.items()):
             seen = self.seen.get(key, [])
             seen_u = [u for u, _ in seen]
             prod_u = [u for u, _ in produced]
             if key not in self.abandoned and key[0] in acking:
-                lost += [f"{key[1]} {st.name}" for u, st in produced if u not in seen_u]
+                lost += [f"{key[1]} {st.name}" for u, st in produced
+                         if u not in seen_u and self.produced_at.get(u, 0.0) <= horizon]
             extra = len(seen_u) - len(set(seen_u))
             if extra:
                 dup.append(f"{key[1]} x{extra}")

@@ -70,6 +70,7 @@ class App:
         self.offers_received = 0
         self.acks = True  # acknowledges its updates (liveness: EventuallyAcked applies)
         self.suppress_when_idle = True
+        self.chain = 0
         self.last_state: dict[str, TaskState] = {}
 
     # ------------------------------------------------------------------ policy hooks
@@ -94,9 +95,11 @@ class App:
         if t is EventSubscribed:
             self.framework_id = event.framework_id
             self.subscribed = True
-            out: list[Action] = [("timer", 120.0, "reconcile")]
-            if self.suppressed:
-                out.append(("call", CallSuppress(roles=(self.role,))))
+            self.chain += 1  # one periodic chain at a time (the latest subscription's)
+            out: list[Action] = [("timer", 120.0, ("reconcile", self.chain))]
+            # re-assert the offer state: a suppress/revive may have been lost on the way
+            out.append(("call", CallSuppress(roles=(self.role,)) if self.suppressed
+                        else CallRevive(roles=(self.role,))))
             return out
         if t is EventRescind:
             return []
@@ -105,12 +108,16 @@ class App:
         return []
 
     def on_timer(self, now: float, tag: str) -> list[Action]:
-        if tag == "reconcile":
+        if isinstance(tag, tuple) and tag[0] == "reconcile":
+            if tag[1] != self.chain:
+                return []
             # explicit reconciliation of tasks without news for a while (lost launches)
             stale = sorted(t for t, seen in self.running.items() if now - seen > 300.0)
-            out: list[Action] = [("timer", 120.0, "reconcile")]
+            out: list[Action] = [("timer", 120.0, tag)]
             if stale and self.subscribed:
                 out.append(("call", CallReconcile(tasks=tuple((t, None) for t in stale[:20]))))
+            if self.subscribed and not self.suppressed and self.wanted() > 0:
+                out.append(("call", CallRevive(roles=(self.role,))))  # demand: revive
             return out
         return []
 
@@ -293,7 +300,7 @@ class Adversarial(App):
     def on_event(self, now: float, event: Any) -> list[Action]:
         out = super().on_event(now, event)
         if type(event) is EventSubscribed:
-            out += [("timer", self.rng.uniform(1, 5), "chaos")]
+            out += [("timer", self.rng.uniform(1, 5), ("chaos", self.chain))]
         return out
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
@@ -325,8 +332,10 @@ class Adversarial(App):
             if tag[0] == "decline":
                 return [("call", CallDecline(offer_ids=tag[1], filters=Filters()))] \
                     if self.subscribed else []
-        if tag == "chaos":
-            out: list[Action] = [("timer", self.rng.uniform(2, 10), "chaos")]
+        if isinstance(tag, tuple) and tag[0] == "chaos":
+            if tag[1] != self.chain:
+                return []
+            out: list[Action] = [("timer", self.rng.uniform(2, 10), tag)]
             if not self.subscribed:
                 return out
             r = self.rng.random()

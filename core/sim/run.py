@@ -210,13 +210,14 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     for fn in inv.LIVENESS.values():
         chk.checks += 1
         out += fn(snap)
+    full = chk.snapshot(world)
     for fn in inv.SAFETY.values():
         chk.checks += 1
-        out += fn(snap)
+        out += fn(full)
     res.liveness = out
     acking = frozenset(s.app.framework_id for s in world.schedulers
                        if s.app.acks and s.app.framework_id)
-    res.queue = chk.total_queue(acking)
+    res.queue = chk.total_queue(acking, horizon=world.now - GRACE)
 
 
 def _fits_somewhere(world: World, app: Any) -> bool:
@@ -235,9 +236,18 @@ def _fits_somewhere(world: World, app: Any) -> bool:
     return False
 
 
+GRACE = 60.0  # seconds: a healed cluster acknowledges an update within milliseconds
+
+
 def liveness_snapshot(world: World, chk: Checker, hungry: set[str],
                       offered: set[str]) -> ClusterSnapshot:
     base = chk.snapshot(world)
+    # EventuallyAcked concerns updates that had time to travel: those produced in the last
+    # GRACE seconds (new tasks keep starting during quiescence) may still be on their way
+    horizon = world.now - GRACE
+    base = attrs.evolve(base, produced={
+        k: tuple(x for x in v if chk.produced_at.get(x[0], 0.0) <= horizon)
+        for k, v in base.produced.items()})
     m = world.live_leader()
     registered: set[str] = set()
     subscribed: set[str] = set()

@@ -36,10 +36,12 @@ from mesotron.core.messages import ExecutorSubscribe
 from mesotron.io.http_client import H11Client, HTTPError
 from mesotron.io.loop import EffectLoop
 from mesotron.spec import codec_executor, executor_pb2
-from mesotron.spec.wire import JSON, RecordIOReader, WireError, from_json, to_json
+from mesotron.spec.wire import PROTOBUF, RecordIOReader, WireError, from_protobuf
 
 AGENT = "agent"
-HEADERS = {"Content-Type": JSON, "Accept": JSON}
+# protobuf on the wire, as Mesos's executor library: protobuf's JSON mapping costs ~0.5 ms
+# per message to parse (pure Python), the binary format a few microseconds, on both sides
+HEADERS = {"Content-Type": PROTOBUF, "Accept": PROTOBUF}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -173,7 +175,7 @@ class ExecutorProcess:
 
     # ------------------------------------------------------------------ HTTP
     async def _subscribe(self, msg: ExecutorSubscribe) -> None:
-        body = to_json(codec_executor.encode_call(msg))
+        body = codec_executor.encode_call(msg).SerializeToString()
         reader = RecordIOReader()
         try:
             async with self.http.stream_post(self.path, body, HEADERS) as (status, chunks):
@@ -183,7 +185,7 @@ class ExecutorProcess:
                 self.sub_state = "subscribed"
                 async for chunk in chunks:
                     for rec in reader.feed(chunk):
-                        ev = codec_executor.decode_event(from_json(rec, executor_pb2.Event))
+                        ev = codec_executor.decode_event(from_protobuf(rec, executor_pb2.Event))
                         if ev != codec_executor.HEARTBEAT:
                             self.loop.submit(Received(sender=AGENT, message=ev))
         except (HTTPError, OSError, WireError, trio.TooSlowError) as exc:
@@ -195,7 +197,7 @@ class ExecutorProcess:
 
     async def _updates(self) -> None:
         async for msg in self.updates_recv:
-            body = to_json(codec_executor.encode_call(msg))
+            body = codec_executor.encode_call(msg).SerializeToString()
             try:
                 with trio.fail_after(10):
                     status, text = await self.http.post(self.path, body, HEADERS)

@@ -67,13 +67,15 @@ def warm_up() -> None:
     from mesotron.core.messages import ExecutorSubscribe, ExecutorUpdate
     from mesotron.core.values import Source, TaskState, TaskStatus
     from mesotron.spec import codec_executor, executor_pb2
-    from mesotron.spec.wire import RecordIOReader, from_json, record, to_json
+    from mesotron.spec.wire import RecordIOReader, from_json, from_protobuf, record, to_json
 
     st = TaskStatus(task_id="t", state=TaskState.TASK_RUNNING, source=Source.SOURCE_EXECUTOR,
                     uuid=b"0123456789abcdef")
     for call in (ExecutorSubscribe(framework_id="f", executor_id="e"),
                  ExecutorUpdate(framework_id="f", executor_id="e", status=st)):
         codec_executor.decode_call(from_json(to_json(codec_executor.encode_call(call)), executor_pb2.Call))
+        codec_executor.decode_call(from_protobuf(codec_executor.encode_call(call).SerializeToString(),
+                                                 executor_pb2.Call))
     from mesotron.core.messages import ExecutorAcknowledged, ExecutorLaunch, ExecutorSubscribed
     from mesotron.core.resources import Resources
     from mesotron.core.values import AgentInfo, CommandInfo, ExecutorInfo, FrameworkInfo, TaskInfo
@@ -88,6 +90,8 @@ def warm_up() -> None:
                   ExecutorLaunch(task=task), ExecutorAcknowledged(task_id="t", uuid=b"0123456789abcdef")):
         for rec in RecordIOReader().feed(record(to_json(codec_executor.encode_event(event)))):
             codec_executor.decode_event(from_json(rec, executor_pb2.Event))
+        for rec in RecordIOReader().feed(record(codec_executor.encode_event(event).SerializeToString())):
+            codec_executor.decode_event(from_protobuf(rec, executor_pb2.Event))
     ev = to_json(codec_executor.encode_event(codec_executor.HEARTBEAT))
     RecordIOReader().feed(record(ev))
     import subprocess

@@ -28,12 +28,18 @@ from mesotron.io.disk import CheckpointStore
 from mesotron.io.logs import configure
 from mesotron.io.loop import EffectLoop
 from mesotron.io.transport import Transport
+from mesotron.io.zk_bridge import open_zk
+from mesotron.io.zk_election import ZkDetector, ZkUrlError, is_zk_url, parse_zk_url
 from mesotron.spec import codec_executor
 from mesotron.spec.wire import encode
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", required=True, help="master HOST:PORT")
+    p.add_argument("--master", required=True,
+                   help="master HOST:PORT, or zk://host1:port1[,host2:port2...]/path to follow "
+                        "the leader elected in ZooKeeper")
+    p.add_argument("--zk-session-timeout", type=fl.duration, default=10.0,
+                   help="ZooKeeper session timeout with --master zk://... (default 10secs)")
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5051, help="HTTP port (0: any free port)")
     p.add_argument("--work-dir", required=True)
@@ -78,7 +84,12 @@ class AgentDaemon:
         self.pid = f"slave(1)@{self.ip}:{self.port}"
         self.work_dir = os.path.abspath(args.work_dir)
         os.makedirs(self.work_dir, exist_ok=True)
-        self.master_host, self.master_port = fl.host_port(args.master, 5050)
+        self.zk_url = parse_zk_url(args.master) if is_zk_url(args.master) else None
+        if self.zk_url is None:
+            self.master_host, self.master_port = fl.host_port(args.master, 5050)
+        else:
+            self.master_host, self.master_port = "", 0  # the detected leader's, once known
+        self.detector: Any = None
         res = Resources.parse(args.resources) if args.resources else default_resources(self.work_dir)
         info = AgentInfo(hostname=self.hostname, port=self.port, resources=res,
                          attributes=Attribute.parse_many(args.attributes or ""))
@@ -187,6 +198,41 @@ class AgentDaemon:
 
     # ------------------------------------------------------------------ master link
     async def master_link(self) -> None:
+        if self.zk_url is None:
+            await self.link_to(self.master_host, self.master_port)
+        else:
+            await self.follow_zk_leader()
+
+    async def follow_zk_leader(self) -> None:
+        """--master zk://: follow the elected leader (ZkDetector); on every change drop the
+        link to the old one and dial the new one (MasterDetected), or NoMasterDetected."""
+        from mesotron.core.agent import NoMasterDetected
+
+        url = self.zk_url
+        assert url is not None
+        async with open_zk(url.hosts, session_timeout=self.args.zk_session_timeout,
+                           credentials=url.credentials) as zk, trio.open_nursery() as nursery:
+            self.detector = ZkDetector(zk, url.path)
+            await nursery.start(self.detector.run)
+            leader = self.detector.leader
+            while True:
+                old = self.master_pid
+                if old is not None:
+                    self.master_pid = None
+                    self.transport.close(old)
+                self.log.info("agent.leader_detected", leader=leader.pid if leader else None)
+                if leader is None:
+                    self.master_host, self.master_port = "", 0
+                    self.loop.submit(NoMasterDetected())
+                    leader = await self.detector.detect(None)
+                    continue
+                self.master_host, self.master_port = leader.ip or leader.hostname, leader.port
+                async with trio.open_nursery() as link:
+                    link.start_soon(self.link_to, self.master_host, self.master_port)
+                    leader = await self.detector.detect(leader)
+                    link.cancel_scope.cancel()
+
+    async def link_to(self, host: str, port: int) -> None:
         import httpx
         from mesotron.core.agent import MasterDetected
 
@@ -195,9 +241,11 @@ class AgentDaemon:
             while True:
                 try:
                     with trio.fail_after(5):
-                        r = await client.get(f"http://{self.master_host}:{self.master_port}/internal/endpoint")
+                        r = await client.get(f"http://{host}:{port}/internal/endpoint")
                         r.raise_for_status()
                         ep = r.json()
+                        if ep.get("port") is None:
+                            raise ValueError("that master does not lead (yet)")
                         self.master_lost = trio.Event()
                         await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
                 except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
@@ -271,7 +319,7 @@ class AgentDaemon:
             await nursery.start(serve_http, AgentApp(self), self.http_sock, self.stop)
             nursery.start_soon(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,
-                          master=f"{self.master_host}:{self.master_port}")
+                          master=str(self.zk_url) if self.zk_url else f"{self.master_host}:{self.master_port}")
             task_status.started(self)
             await self.stop.wait()
             for s in list(self.streams.values()):
@@ -284,7 +332,11 @@ class AgentDaemon:
 async def main_async(args: argparse.Namespace) -> int:
     log = configure(args.log_format, args.log_level, component="agent")
     sock = bind_socket(args.ip, args.port)
-    daemon = AgentDaemon(args, log, sock)
+    try:
+        daemon = AgentDaemon(args, log, sock)
+    except ZkUrlError as e:
+        print(f"mesotron agent: {e}", file=sys.stderr)
+        return 2
     with trio.open_signal_receiver(2, 15) as signals:
         async with trio.open_nursery() as nursery:
 

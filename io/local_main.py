@@ -2,6 +2,11 @@
 
 Ready in well under 2 s (one Trio program; no ZooKeeper, in-memory registry); prints the
 master URL; Ctrl-C (or SIGTERM) stops everything cleanly, including the executors.
+
+`--masters 3 --zk auto`: a one-command HA demo: a private ZooKeeper (io/zk_server, from the
+system `zookeeper` package; its pid is printed, `kill` it to see what happens) and three
+masters electing a leader in it (registry in ZooKeeper), agents following the leader.
+`--zk zk://...` uses an existing ZooKeeper instead.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from mesotron.io.logs import configure
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agents", type=int, default=1)
+    p.add_argument("--masters", type=int, default=1, help="masters (more than 1 needs --zk)")
+    p.add_argument("--zk", default=None,
+                   help="'auto' (start a private ZooKeeper) or zk://host:port/path: masters elect "
+                        "a leader in ZooKeeper")
+    p.add_argument("--zk-session-timeout", default="2secs", help="with --zk (default 2secs)")
     p.add_argument("--ip", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5050, help="master HTTP port (0: any free port)")
     p.add_argument("--work-dir", default=None, help="default: a fresh temporary directory")
@@ -40,6 +50,8 @@ def _sub_args(module: Any, argv: list[str]) -> argparse.Namespace:
 
 
 async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
+    if args.zk or args.masters > 1:
+        return await ha_main_async(args, task_status=task_status)
     t0 = time.monotonic()
     log = configure(args.log_format, args.log_level, component="local")
     work = args.work_dir or tempfile.mkdtemp(prefix="mesotron-local-")
@@ -91,6 +103,112 @@ async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_S
             a.containers.shutdown_all()
             a.stop.set()
         master.stop.set()
+        await trio.sleep(0.05)
+        nursery.cancel_scope.cancel()
+    return 0
+
+
+async def ha_main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
+    """--masters N --zk auto|zk://...: N masters electing a leader in ZooKeeper, agents following it."""
+    from mesotron.io.zk_server import ZkServer, ZkUnavailable
+
+    if not args.zk:
+        print("mesotron local: --masters > 1 needs --zk auto (or --zk zk://host:port/path)", file=sys.stderr)
+        return 2
+    t0 = time.monotonic()
+    log = configure(args.log_format, args.log_level, component="local")
+    work = args.work_dir or tempfile.mkdtemp(prefix="mesotron-local-")
+    os.makedirs(work, exist_ok=True)
+    server = None
+    if args.zk == "auto":
+        try:
+            server = ZkServer(base_dir=os.path.join(work, "zookeeper"))
+        except ZkUnavailable as e:
+            print(f"mesotron local: --zk auto needs ZooKeeper: {e}", file=sys.stderr)
+            return 1
+        server.spawn()
+        try:
+            with trio.fail_after(60):
+                await server.wait_ready()
+        except BaseException:
+            server.stop()
+            raise
+        zk_url = server.url("/mesos")
+    else:
+        zk_url = args.zk
+    try:
+        return await _ha_cluster(args, log, work, zk_url, server, t0, task_status)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+async def _ha_cluster(args: argparse.Namespace, log: Any, work: str, zk_url: str, server: Any,
+                      t0: float, task_status: Any) -> int:
+    masters = []
+    agents = []
+    stop = trio.Event()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(sigchld_pump)
+        for i in range(max(args.masters, 1)):
+            msock = bind_socket(args.ip, args.port if i == 0 else 0)
+            margs = _sub_args(master_main, ["--ip", args.ip, "--port", str(msock.getsockname()[1]),
+                                            "--work-dir", os.path.join(work, f"master{i}"),
+                                            "--zk", zk_url, "--zk-session-timeout", args.zk_session_timeout,
+                                            "--allocation-interval", args.allocation_interval,
+                                            "--log-level", args.log_level])
+            m = master_main.MasterDaemon(margs, log.bind(component=f"master{i}"), msock)
+            masters.append(m)
+            await nursery.start(m.run)
+        with trio.move_on_after(30):
+            while not any(m.leading for m in masters):
+                await trio.sleep(0.01)
+        for i in range(args.agents):
+            asock = bind_socket(args.ip, 0)
+            aargv = ["--master", zk_url, "--zk-session-timeout", args.zk_session_timeout, "--ip", args.ip,
+                     "--port", str(asock.getsockname()[1]),
+                     "--work-dir", os.path.join(work, f"agent{i}"), "--resources", args.resources,
+                     "--log-level", args.log_level]
+            if args.no_fsync:
+                aargv.append("--no-fsync")
+            agent = agent_main.AgentDaemon(_sub_args(agent_main, aargv), log.bind(component=f"agent{i}"), asock)
+            agent.start_pump = False
+            agents.append(agent)
+            await nursery.start(agent.run)
+
+        def active_on_leader() -> int:
+            for m in masters:
+                if m.leading:
+                    return sum(1 for s in m.state_json().get("slaves", []) if s.get("active", True))
+            return 0
+
+        with trio.move_on_after(20):
+            while active_on_leader() < args.agents:
+                await trio.sleep(0.01)
+        leader = next((m for m in masters if m.leading), None)
+        zk_pid = f" (ZooKeeper pid {server.pid})" if server is not None else ""
+        print(f"mesotron local: {len(masters)} masters electing in {zk_url}{zk_pid}, {args.agents} agent(s), "
+              f"work dir {work} (ready in {time.monotonic() - t0:.2f}s)", flush=True)
+        for m in masters:
+            print(f"  master http://{m.hostname}:{m.port}{'  <- leader' if m is leader else ''}", flush=True)
+        print(f"  try: mesotron execute --master {args.ip}:{leader.port if leader else masters[0].port} "
+              "--name hello --command 'echo hello'", flush=True)
+        task_status.started((masters, agents, zk_url, stop))
+
+        with trio.open_signal_receiver(2, 15) as signals:
+            async def watch() -> None:
+                async for _ in signals:
+                    stop.set()
+                    return
+
+            nursery.start_soon(watch)
+            await stop.wait()
+        print("mesotron local: stopping", flush=True)
+        for a in agents:
+            a.containers.shutdown_all()
+            a.stop.set()
+        for m in masters:
+            m.stop.set()
         await trio.sleep(0.05)
         nursery.cancel_scope.cancel()
     return 0

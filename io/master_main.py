@@ -7,6 +7,8 @@ served at GET /internal/endpoint), the effect loop, the HTTP server (hypercorn, 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import socket
 import sys
@@ -38,6 +40,9 @@ from mesotron.io.loop import EffectLoop
 from mesotron.io.master_http import MasterApp, heartbeat_operator_streams
 from mesotron.io.registry_store import open_registry
 from mesotron.io.transport import Transport
+from mesotron.io.zk_bridge import open_zk, wait_any
+from mesotron.io.zk_election import ZkContender, ZkDetector, ZkUrlError, parse_zk_url
+from mesotron.io.zk_registry import RegistryError, RegistryFenced, ZkRegistry, default_registry_path
 from mesotron.spec import codec_scheduler
 from mesotron.spec.wire import encode
 
@@ -48,8 +53,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--internal-port", type=int, default=0,
                    help="port of the internal master<->agent transport (0: any free port)")
     p.add_argument("--work-dir", default=None, help="directory for the registry (local)")
-    p.add_argument("--registry", choices=("memory", "local"), default=None,
-                   help="registry backend (default: local when --work-dir is given, else memory)")
+    p.add_argument("--registry", choices=("memory", "local", "zk"), default=None,
+                   help="registry backend (default: zk with --zk, else local when --work-dir is "
+                        "given, else memory)")
+    p.add_argument("--zk", default=None,
+                   help="zk://[user:pass@]host1:port1[,host2:port2...]/path: contend for leadership "
+                        "in ZooKeeper (standbys answer 307 to the leader, 503 when none)")
+    p.add_argument("--zk-session-timeout", type=fl.duration, default=10.0,
+                   help="ZooKeeper session timeout (default 10secs)")
     p.add_argument("--hostname", default=None)
     p.add_argument("--allocation-interval", type=fl.duration, default=1.0)
     p.add_argument("--offer-timeout", type=fl.duration, default=None)
@@ -85,8 +96,18 @@ class MasterDaemon:
                                       port=self.port)
         self.pid = self.master_info.pid
         self.start_time = time.time()
-        kind = args.registry or ("local" if args.work_dir else "memory")
-        self.registry = open_registry(kind, args.work_dir or ".")
+        self.zk_url = parse_zk_url(args.zk) if getattr(args, "zk", None) else None
+        kind = args.registry or ("zk" if self.zk_url else "local" if args.work_dir else "memory")
+        if kind == "zk" and self.zk_url is None:
+            raise ZkUrlError("--registry zk needs --zk zk://host:port/path")
+        # zk: a ZkRegistry, made once elected (ha.py); until then nothing may be written
+        self.registry: Any = None if kind == "zk" else open_registry(kind, args.work_dir or ".")
+        self.registry_kind = kind
+        self.zk: Any = None  # the ZkClient (ZooKeeper HA)
+        self.contender: Any = None
+        self.detector: Any = None
+        self.exit_reason: str | None = None
+        self._registry_send, self._registry_recv = trio.open_memory_channel[RegistryWrite](math.inf)
         config = MasterConfig(
             allocation_interval=args.allocation_interval,
             offer_timeout=args.offer_timeout,
@@ -105,7 +126,7 @@ class MasterDaemon:
             on_disconnect=lambda peer: self.loop.submit(Disconnected(peer=peer)),
             log=log,
         )
-        self.internal_port: int | None = None
+        self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
         self.stream_formats: dict[str, str] = {}
         self.request_formats: dict[str, str] = {}
@@ -191,6 +212,11 @@ class MasterDaemon:
         self.log.info("rejected", sender=e.sender, status=e.status, reason=e.message)
 
     async def _registry_write(self, e: RegistryWrite) -> None:
+        if self.registry_kind == "zk":
+            # in order, off the loop: a write waiting out a ZooKeeper reconnection must not
+            # stall the master (registry_writer below)
+            self._registry_send.send_nowait(e)
+            return
         try:
             ok = await trio.to_thread.run_sync(self.registry.write, e.op)
             msg = "" if ok else "fenced"
@@ -198,11 +224,36 @@ class MasterDaemon:
             ok, msg = False, str(err)
         self.loop.submit(RegistryResult(op_id=e.op_id, ok=ok, message=msg))
 
+    async def registry_writer(self) -> None:
+        """Commit RegistryWrite effects to ZooKeeper one after the other; a fenced write
+        (None) is reported as ok=False, which makes the master Abdicate."""
+        async for e in self._registry_recv:
+            try:
+                new = await self.registry.write(e.op)
+                ok, msg = new is not None, "" if new is not None else "fenced: another master leads"
+            except (RegistryError, ValueError) as err:
+                ok, msg = False, str(err)
+            self.loop.submit(RegistryResult(op_id=e.op_id, ok=ok, message=msg))
+
     def _abdicate(self, e: Any) -> None:
         self.log.error("abdicate", reason=e.reason)
+        self.give_up(f"abdicated: {e.reason}")
+
+    def give_up(self, reason: str) -> None:
+        """Stop acting as leader and exit non-zero (a supervisor restarts us, as with Mesos)."""
+        if self.exit_reason is None:
+            self.exit_reason = reason
+        self.leading = False
         self.exit_code = 1
         self.alive = False
         self.stop.set()
+
+    @property
+    def internal_port(self) -> int | None:
+        """The transport port agents dial (GET /internal/endpoint), or None while this master
+        does not lead: an agent that found us through ZooKeeper a moment before we finished
+        recovering retries at once instead of having its registration dropped."""
+        return self._internal_port if self.leading else None
 
     # ------------------------------------------------------------------ queries
     def state_json(self) -> dict[str, Any]:
@@ -210,7 +261,11 @@ class MasterDaemon:
         s.setdefault("version", "1.11.0")
         s["flags"] = self.flags
         s.setdefault("start_time", self.start_time)
-        s.setdefault("leader", self.pid)
+        if self.leading:
+            s.setdefault("leader", self.pid)
+        else:
+            s["leader"] = self.leader_info.pid if self.leader_info else ""
+        s["elected"] = self.leading
         return s
 
     def state_summary(self) -> dict[str, Any]:
@@ -247,20 +302,26 @@ class MasterDaemon:
         from mesotron.core.master import LeadershipGained
 
         async with trio.open_nursery() as nursery:
-            self.internal_port = await nursery.start(self.transport.serve, self.ip, self.args.internal_port)
+            self._internal_port = await nursery.start(self.transport.serve, self.ip, self.args.internal_port)
             await nursery.start(self.loop.run)
-            state = await trio.to_thread.run_sync(self.registry.load)
-            self.loop.submit(LeadershipGained(registry=state))
-            self.leading = True
-            self.leader_info = self.master_info
-            self.recovered = True
+            if self.zk_url is None:
+                state = await trio.to_thread.run_sync(self.registry.load)
+                self.loop.submit(LeadershipGained(registry=state))
+                self.leading = True
+                self.leader_info = self.master_info
+                self.recovered = True
             app = MasterApp(self)
             await nursery.start(serve_http, app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
             self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
-                          internal_port=self.internal_port, registry=self.registry.kind)
+                          internal_port=self._internal_port, registry=self.registry_kind,
+                          zk=str(self.zk_url) if self.zk_url else None)
+            if self.zk_url is not None:
+                nursery.start_soon(self.run_zk, nursery)
             task_status.started(self)
             await self.stop.wait()
+            if self.exit_reason:
+                self.log.error("master.exiting", reason=self.exit_reason)
             for s in list(self.streams.values()):
                 s.close()
             for s, _ in list(self.operator_streams):
@@ -268,6 +329,83 @@ class MasterDaemon:
             await trio.lowlevel.checkpoint()
             nursery.cancel_scope.cancel()
         return self.exit_code
+
+
+    # ------------------------------------------------------------------ ZooKeeper HA
+    async def run_zk(self, nursery: trio.Nursery) -> None:
+        """Contend for leadership (docs/ha.md); on election recover the registry and lead;
+        on losing the election's membership give up (exit non-zero)."""
+        assert self.zk_url is not None
+        url = self.zk_url
+        try:
+            async with open_zk(url.hosts, session_timeout=self.args.zk_session_timeout,
+                               credentials=url.credentials) as zk:
+                self.zk = zk
+                self._save_session()
+                self.detector = ZkDetector(zk, url.path)
+                await nursery.start(self.detector.run)
+                nursery.start_soon(self._follow_leader)
+                self.contender = ZkContender(zk, url.path, self.master_info)
+                async with trio.open_nursery() as inner:
+                    node = await inner.start(self.contender.run)
+                    self.log.info("master.contending", node=node, zk=str(url))
+                    await wait_any(self.contender.elected, self.contender.lost)
+                    if self.contender.elected.is_set() and not self.contender.lost.is_set():
+                        await self._lead(url.path, node, inner)
+                    await self.contender.lost.wait()
+                    if self.leading:
+                        from mesotron.core.master import LeadershipLost
+
+                        self.loop.submit(LeadershipLost())
+                    self.give_up(f"lost ZooKeeper membership ({self.contender.lost_reason}): "
+                                 "committing suicide, as Mesos does")
+        except (RegistryFenced, RegistryError) as err:
+            self.give_up(f"registry: {err}")
+
+    async def _lead(self, path: str, node: str, nursery: trio.Nursery) -> None:
+        from mesotron.core.master import LeadershipGained
+
+        self.registry = ZkRegistry(self.zk, default_registry_path(path), fence=node)
+        t0 = trio.current_time()
+        state = await self.registry.recover()
+        if self.contender.lost.is_set():
+            return
+        self.loop.submit(LeadershipGained(registry=state))
+        self.leading = True
+        self.leader_info = self.master_info
+        self.recovered = True
+        self.log.warning("master.elected", node=node, registry_version=state.version,
+                         recovered_agents=len(state.admitted),
+                         recover_ms=round((trio.current_time() - t0) * 1000, 1))
+        nursery.start_soon(self.registry_writer)
+
+    async def _follow_leader(self) -> None:
+        """Standby: know the leader, for 307s (503 while None)."""
+        current: MasterInfo | None = None
+        while True:
+            current = await self.detector.detect(current)
+            if not self.leading:
+                self.leader_info = current
+            self.log.info("master.leader_detected", leader=current.pid if current else None)
+
+    def _save_session(self) -> None:
+        """<work_dir>/zk_session.json (0600): our ZooKeeper session, so that tests and chaos
+        tools can expire it from outside (io/zk_bridge.expire_session)."""
+        if not self.args.work_dir or self.zk is None or self.zk.client_id is None:
+            return
+        sid, password = self.zk.client_id
+        os.makedirs(self.args.work_dir, exist_ok=True)
+        path = os.path.join(self.args.work_dir, "zk_session.json")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump({"session_id": sid, "password": password.hex(), "hosts": self.zk_url.hosts}, f)
+
+
+def read_zk_session(work_dir: str) -> tuple[str, tuple[int, bytes]]:
+    """(hosts, client_id) saved by a master running with --zk and --work-dir."""
+    with open(os.path.join(work_dir, "zk_session.json")) as f:
+        d = json.load(f)
+    return d["hosts"], (int(d["session_id"]), bytes.fromhex(d["password"]))
 
 
 def system_metrics() -> dict[str, float]:
@@ -291,7 +429,11 @@ def system_metrics() -> dict[str, float]:
 async def main_async(args: argparse.Namespace) -> int:
     log = configure(args.log_format, args.log_level, component="master")
     sock = bind_socket(args.ip, args.port)
-    daemon = MasterDaemon(args, log, sock)
+    try:
+        daemon = MasterDaemon(args, log, sock)
+    except ZkUrlError as e:
+        print(f"mesotron master: {e}", file=sys.stderr)
+        return 2
     with trio.open_signal_receiver(2, 15) as signals:  # SIGINT, SIGTERM
         async with trio.open_nursery() as nursery:
 
@@ -303,6 +445,8 @@ async def main_async(args: argparse.Namespace) -> int:
             nursery.start_soon(watch)
             code = await daemon.run()
             nursery.cancel_scope.cancel()
+    if daemon.exit_reason:
+        print(f"mesotron master: {daemon.exit_reason}", file=sys.stderr)
     return code
 
 

@@ -7,6 +7,12 @@
 
 Events arrive decoded to core values (codec_scheduler). The stream id and framework id
 from SUBSCRIBED are remembered and sent with every call. JSON on the wire by default.
+
+`master` may be `zk://host:port[,...]/path`: the client then follows the leader elected in
+ZooKeeper (io/zk_election.ZkDetector); when the leader changes or its stream breaks it
+SUBSCRIBEs again to the current leader with the same framework id (as Mesos's scheduler
+driver does), and the events of every stream arrive on the one `events()` channel (a new
+`EventSubscribed` marks each re-subscription; `resubscriptions` counts them).
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import attrs
 import httpx
 import trio
 from mesotron.core.messages import CallSubscribe, EventSubscribed
 from mesotron.core.values import FrameworkInfo
 from mesotron.io.flags import host_port
 from mesotron.io.http_client import H11Client
+from mesotron.io.zk_bridge import open_zk
+from mesotron.io.zk_election import ZkDetector, is_zk_url, parse_zk_url
 from mesotron.spec import codec_scheduler, scheduler_pb2
 from mesotron.spec.wire import JSON, PROTOBUF, RecordIOReader, decode, encode
 
@@ -35,10 +44,12 @@ class SubscribeError(Exception):
 
 
 class SchedulerClient:
-    def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON) -> None:
-        host, port = host_port(master, 5050)
-        self.base = f"http://{host}:{port}"
-        self.url = f"{self.base}/api/v1/scheduler"
+    def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
+                 zk_session_timeout: float = 10.0) -> None:
+        self.zk_url = parse_zk_url(master) if is_zk_url(master) else None
+        self.zk_session_timeout = zk_session_timeout
+        host, port = ("127.0.0.1", 0) if self.zk_url else host_port(master, 5050)
+        self._target(host, port)
         self.framework_info = framework_info
         self.fmt = fmt
         self.framework_id: str | None = framework_info.id
@@ -47,14 +58,24 @@ class SchedulerClient:
         self.client = H11Client(host, port)  # calls: one keep-alive connection (h11)
         self.subscribed = trio.Event()
         self.closed = trio.Event()
+        self.detector: Any = None
+        self.leader: Any = None  # MasterInfo of the leader we follow (zk:// only)
+        self.resubscriptions = 0
+
+    def _target(self, host: str, port: int) -> None:
+        self.base = f"http://{host}:{port}"
+        self.url = f"{self.base}/api/v1/scheduler"
 
     @classmethod
     @asynccontextmanager
     async def connect(cls, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
-                      ) -> AsyncIterator[SchedulerClient]:
-        self = cls(master, framework_info, fmt=fmt)
+                      **kw: Any) -> AsyncIterator[SchedulerClient]:
+        self = cls(master, framework_info, fmt=fmt, **kw)
         async with trio.open_nursery() as nursery:
-            await nursery.start(self._stream)
+            if self.zk_url is None:
+                await nursery.start(self._stream)
+            else:
+                await nursery.start(self._follow)
             try:
                 yield self
             finally:
@@ -62,32 +83,90 @@ class SchedulerClient:
                 await self.client.aclose_connection()
 
     async def _stream(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-        call = CallSubscribe(framework_info=self.framework_info)
+        try:
+            await self._subscribe(task_status=task_status)
+        finally:
+            self.closed.set()
+            self._send.close()
+
+    async def _follow(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        """zk://: subscribe to the current leader; again (same framework id) whenever the
+        leader changes or its stream ends. `started()` after the first event."""
+        url = self.zk_url
+        assert url is not None
+        try:
+            async with open_zk(url.hosts, session_timeout=self.zk_session_timeout,
+                               credentials=url.credentials) as zk, trio.open_nursery() as nursery:
+
+                async def report_started() -> None:
+                    await self.subscribed.wait()
+                    task_status.started()
+
+                nursery.start_soon(report_started)
+                self.detector = ZkDetector(zk, url.path)
+                await nursery.start(self.detector.run)
+                leader = self.detector.leader
+                backoff = 0.05
+                while True:
+                    if leader is None:
+                        leader = await self.detector.detect(None)
+                        continue
+                    if leader != self.leader:
+                        self.leader = leader
+                        host = leader.ip or leader.hostname
+                        self._target(host, leader.port)
+                        old, self.client = self.client, H11Client(host, leader.port)
+                        await old.aclose_connection()
+                        self.stream_id = None
+                    changed: list[Any] = []
+                    async with trio.open_nursery() as inner:
+
+                        async def watch(current: Any = leader, out: list[Any] = changed,
+                                        scope: trio.CancelScope = inner.cancel_scope) -> None:
+                            out.append(await self.detector.detect(current))
+                            scope.cancel()
+
+                        inner.start_soon(watch)
+                        with contextlib.suppress(OSError, httpx.HTTPError, SubscribeError, trio.TooSlowError):
+                            await self._subscribe()
+                        # the stream ended or failed with the same leader: again, after a pause
+                        await trio.sleep(backoff)
+                        backoff = min(backoff * 2, 1.0)
+                        inner.cancel_scope.cancel()
+                    if changed:
+                        leader, backoff = changed[0], 0.05
+        finally:
+            self.closed.set()
+            self._send.close()
+
+    async def _subscribe(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        info = self.framework_info
+        if self.framework_id and info.id != self.framework_id:
+            info = attrs.evolve(info, id=self.framework_id)  # re-subscription: same id
+        call = CallSubscribe(framework_info=info)
         body = encode(codec_scheduler.encode_call(self.framework_id, call), self.fmt)
         headers = {"Content-Type": self.fmt, "Accept": self.fmt}
         reader = RecordIOReader()
         started = False
-        try:
-            async with httpx.AsyncClient(verify=False, trust_env=False, timeout=httpx.Timeout(None, connect=5.0)) as sc, \
-                    sc.stream("POST", self.url, content=body, headers=headers) as r:
-                if r.status_code != 200:
-                    text = (await r.aread()).decode(errors="replace")
-                    raise SubscribeError(r.status_code, text)
-                self.stream_id = r.headers.get("mesos-stream-id")
-                async with contextlib.aclosing(r.aiter_raw()) as chunks:
-                    async for chunk in chunks:
-                        for rec in reader.feed(chunk):
-                            ev = codec_scheduler.decode_event(decode(rec, self.fmt, scheduler_pb2.Event))
-                            if isinstance(ev, EventSubscribed):
-                                self.framework_id = ev.framework_id
-                                self.subscribed.set()
-                            self._send.send_nowait(ev)
-                            if not started:
-                                started = True
-                                task_status.started()
-        finally:
-            self.closed.set()
-            self._send.close()
+        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=httpx.Timeout(None, connect=5.0)) as sc, \
+                sc.stream("POST", self.url, content=body, headers=headers) as r:
+            if r.status_code != 200:
+                text = (await r.aread()).decode(errors="replace")
+                raise SubscribeError(r.status_code, text)
+            self.stream_id = r.headers.get("mesos-stream-id")
+            async with contextlib.aclosing(r.aiter_raw()) as chunks:
+                async for chunk in chunks:
+                    for rec in reader.feed(chunk):
+                        ev = codec_scheduler.decode_event(decode(rec, self.fmt, scheduler_pb2.Event))
+                        if isinstance(ev, EventSubscribed):
+                            if self.subscribed.is_set():
+                                self.resubscriptions += 1
+                            self.framework_id = ev.framework_id
+                            self.subscribed.set()
+                        self._send.send_nowait(ev)
+                        if not started:
+                            started = True
+                            task_status.started()
 
     def events(self) -> trio.MemoryReceiveChannel[Any]:
         """The decoded events, in order (an async iterable; ends when the stream ends)."""

@@ -204,3 +204,93 @@ def ensure_pymesos(cache_dir: str) -> str:
         shutil.rmtree(dst, ignore_errors=True)
         shutil.copytree(src, dst)
     return target
+
+
+class HaCluster:
+    """N masters electing a leader in ZooKeeper (`--zk URL`) and M agents following it
+    (`--master URL`), each a separate process; ZooKeeper itself is the caller's
+    (io/zk_server.ZkServer).
+
+        with HaCluster(tmp, zk_url, masters=3, agents=2, session_timeout=2.0) as c:
+            i = c.leader_index(); c.masters[i].kill9(); c.wait_leader(exclude={i})
+    """
+
+    def __init__(self, tmp: str, zk_url: str, masters: int = 3, agents: int = 1,
+                 session_timeout: float = 2.0,
+                 resources: str = "cpus:4;mem:4096;disk:10000;ports:[31000-32000]",
+                 master_flags: tuple[str, ...] = (), agent_flags: tuple[str, ...] = ()) -> None:
+        self.tmp = tmp
+        self.zk_url = zk_url
+        self.n_masters = masters
+        self.n_agents = agents
+        self.session_timeout = session_timeout
+        self.resources = resources
+        self.master_flags = master_flags
+        self.agent_flags = agent_flags
+        self.masters: list[Daemon] = []
+        self.agents: list[Daemon] = []
+
+    def master(self, i: int, port: int | None = None) -> Daemon:
+        port = port or free_port()
+        return Daemon(["master", "--ip", "127.0.0.1", "--port", str(port), "--zk", self.zk_url,
+                       "--zk-session-timeout", f"{self.session_timeout}secs",
+                       "--work-dir", os.path.join(self.tmp, f"master{i}"), *self.master_flags],
+                      port, os.path.join(self.tmp, f"master{i}.log"))
+
+    def agent(self, i: int, port: int | None = None) -> Daemon:
+        port = port or free_port()
+        return Daemon(["agent", "--master", self.zk_url, "--zk-session-timeout", f"{self.session_timeout}secs",
+                       "--ip", "127.0.0.1", "--port", str(port),
+                       "--work-dir", os.path.join(self.tmp, f"agent{i}"), "--resources", self.resources,
+                       *self.agent_flags],
+                      port, os.path.join(self.tmp, f"agent{i}.log"))
+
+    def is_leading(self, i: int) -> bool:
+        m = self.masters[i]
+        if m.proc is None or m.proc.poll() is not None:
+            return False
+        return bool(m.get_json("/metrics/snapshot").get("master/elected"))
+
+    def leader_index(self, exclude: set[int] = frozenset(), limit: float = 0.0) -> int | None:  # type: ignore[assignment]
+        for i in range(len(self.masters)):
+            if i not in exclude:
+                try:
+                    if self.is_leading(i):
+                        return i
+                except (OSError, ValueError):
+                    pass
+        return None
+
+    def wait_leader(self, exclude: set[int] = frozenset(), limit: float = 30.0) -> int:  # type: ignore[assignment]
+        found = wait_for(lambda: (self.leader_index(exclude),) if self.leader_index(exclude) is not None else None,
+                         limit, "an elected leader")
+        return int(found[0])
+
+    def state(self, i: int | None = None) -> Any:
+        i = self.wait_leader(limit=30.0) if i is None else i
+        return self.masters[i].get_json("/master/state")
+
+    def wait_agents(self, n: int, limit: float = 30.0, exclude: set[int] = frozenset()) -> int:  # type: ignore[assignment]
+        """Until the leader (not in `exclude`) has n active agents; returns its index."""
+        def ok() -> tuple[int] | None:
+            i = self.leader_index(exclude)
+            if i is None:
+                return None
+            active = sum(1 for s in self.masters[i].get_json("/master/state")["slaves"] if s.get("active", True))
+            return (i,) if active >= n else None
+
+        return int(wait_for(ok, limit, f"{n} active agents on the leader")[0])
+
+    def __enter__(self) -> HaCluster:  # noqa: PYI034
+        self.masters = [self.master(i).start() for i in range(self.n_masters)]
+        self.wait_leader()
+        self.agents = [self.agent(i).start() for i in range(self.n_agents)]
+        self.wait_agents(self.n_agents)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for a in self.agents:
+            a.stop(5)
+        for m in self.masters:
+            m.stop(5)
+        kill_executors(self.tmp)

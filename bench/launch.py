@@ -32,6 +32,7 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
 from mesotron.io.scheduler_client import SchedulerClient
 from mesotron.io.testkit import free_port
+from mesotron.spec.wire import JSON, PROTOBUF
 
 
 def fork_exec_ceiling(seconds: float = 2.0) -> float:
@@ -48,14 +49,14 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
 
 
-async def run(master: str, n_tasks: int, res: Resources) -> dict:
+async def run(master: str, n_tasks: int, res: Resources, fmt: str) -> dict:
     info = FrameworkInfo(user="bench", name="launch-bench")
     pending = [f"b{i:06d}" for i in range(n_tasks)]
     accepted_at: dict[str, float] = {}
     running_at: dict[str, float] = {}
     finished = 0
     t_first = None
-    async with SchedulerClient.connect(master, info) as s:
+    async with SchedulerClient.connect(master, info, fmt=fmt) as s:
         async for ev in s.events():
             if isinstance(ev, EventOffers):
                 for o in ev.offers:
@@ -101,7 +102,10 @@ def main() -> int:
     p.add_argument("--tasks", type=int, default=2000)
     p.add_argument("--agents", type=int, default=4)
     p.add_argument("--task-resources", default="cpus:0.01;mem:1")
+    p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
+                   help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
     args = p.parse_args()
+    fmt = PROTOBUF if args.format == "protobuf" else JSON
     ceiling = fork_exec_ceiling()
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     me0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -115,7 +119,7 @@ def main() -> int:
     try:
         line = local.stdout.readline()
         ready = re.search(r"ready in ([0-9.]+)s", line)
-        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, Resources.parse(args.task_resources))
+        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, Resources.parse(args.task_resources), fmt)
     finally:
         os.killpg(local.pid, signal.SIGINT)
         try:

@@ -35,11 +35,12 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, ExecutorInfo, Filters, FrameworkInfo, TaskInfo
 from mesotron.io.scheduler_client import SchedulerClient
 from mesotron.io.testkit import free_port
+from mesotron.spec.wire import JSON, PROTOBUF
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-async def run(master: str, n_tasks: int, per_task: int) -> dict:
+async def run(master: str, n_tasks: int, per_task: int, fmt: str) -> dict:
     info = FrameworkInfo(user="bench", name="updates-bench")
     res = Resources.parse("cpus:0.01;mem:1")
     pending = [f"u{i:04d}" for i in range(n_tasks)]
@@ -51,7 +52,7 @@ async def run(master: str, n_tasks: int, per_task: int) -> dict:
         command=CommandInfo(value=f"{sys.executable} {os.path.join(HERE, 'update_executor.py')}",
                             environment=(("UPDATES_PER_TASK", str(per_task)),)),
         resources=Resources.parse("cpus:0.1;mem:32"))
-    async with SchedulerClient.connect(master, info) as s:
+    async with SchedulerClient.connect(master, info, fmt=fmt) as s:
         async for ev in s.events():
             if isinstance(ev, EventOffers):
                 for o in ev.offers:
@@ -92,7 +93,10 @@ def main() -> int:
     p.add_argument("--tasks", type=int, default=40)
     p.add_argument("--updates-per-task", type=int, default=100)
     p.add_argument("--agents", type=int, default=2)
+    p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
+                   help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
     args = p.parse_args()
+    fmt = PROTOBUF if args.format == "protobuf" else JSON
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     me0 = resource.getrusage(resource.RUSAGE_SELF)
     port = free_port()
@@ -104,7 +108,7 @@ def main() -> int:
     try:
         line = local.stdout.readline()
         assert re.search(r"ready in", line), line
-        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task)
+        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt)
     finally:
         os.killpg(local.pid, signal.SIGINT)
         try:

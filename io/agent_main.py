@@ -244,8 +244,10 @@ class AgentDaemon:
                         r = await client.get(f"http://{host}:{port}/internal/endpoint")
                         r.raise_for_status()
                         ep = r.json()
-                        if ep.get("port") is None:
-                            raise ValueError("that master does not lead (yet)")
+                        if ep.get("port") is None:  # elected a moment ago, still recovering
+                            self.log.debug("master.not_leading_yet", master=f"{host}:{port}")
+                            await trio.sleep(0.01)
+                            continue
                         self.master_lost = trio.Event()
                         await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
                 except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:

@@ -385,7 +385,9 @@ class MasterDaemon:
         while True:
             current = await self.detector.detect(current)
             if not self.leading:
-                self.leader_info = current
+                # ourselves a moment before recovery finishes: 503 (retry), not a 307 to us
+                mine = current is not None and current.id == self.master_info.id
+                self.leader_info = None if mine else current
             self.log.info("master.leader_detected", leader=current.pid if current else None)
 
     def _save_session(self) -> None:

@@ -66,11 +66,7 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
-    ExecutorUpdate,
     SchedulerCall,
-    ShutdownAgent,
-    ShutdownFramework,
-    StatusUpdateAcknowledgement,
 )
 from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
@@ -139,12 +135,11 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "container", "framework_id", "task_key", "task_proc")
+    __slots__ = ("agent", "container", "framework_id", "task_proc")
     agent: AgentNode
     container: str
     framework_id: str
     task_proc: Any
-    task_key: Any
 
 
 class SchedulerNode(Node):
@@ -695,7 +690,6 @@ class World:
         x.container = cid
         x.framework_id = e.framework_id
         x.task_proc = None
-        x.task_key = None
         self.nodes[name] = x
         self.executors[cid] = x
         if e.command.value != COMMAND_EXECUTOR_PROGRAM:
@@ -762,10 +756,7 @@ class World:
     def kill_executor(self, cid: str, signal: str) -> None:
         x = self.executors.get(cid)
         if x is None or not x.alive:
-            a = x.agent if x is not None else None
-            if x is not None and a is not None:
-                pass
-            return
+            return  # already gone: its ExecutorExited was reported when it died
         if signal == "SIGKILL":
             self.executor_exit(x, -9)
         else:
@@ -906,9 +897,3 @@ class World:
     def live_leader(self) -> MasterNode | None:
         m = self.leader
         return m if m is not None and m.alive and m.leader else None
-
-    def shutdown_messages(self) -> tuple[type, type, type]:
-        return (ShutdownFramework, ShutdownAgent, StatusUpdateAcknowledgement)
-
-    def executor_update_types(self) -> tuple[type, ...]:
-        return (ExecutorUpdate,)

@@ -62,6 +62,7 @@ class Containerizer:
         self.zygote: Any = None
         self._zsend: Any = None
         self.pending_kills: dict[str, str] = {}
+        self._exits: list[tuple[Container, int]] = []
 
     async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
@@ -227,8 +228,26 @@ class Containerizer:
         c.exited = True
         if self.log is not None:
             self.log.debug("container.exited", container=c.container_id, pid=c.pid, status=status)
-        if c.pid > 0:  # the container is over: processes its executor left behind go too
+        if c.pid > 0 and self.nursery is not None:
+            # the container is over: processes its executor left behind go too, before the
+            # agent hears of the exit. Finding them scans every pid on the host (~2 ms with
+            # 2,000 processes), so exits reported together share one scan (the reaper task).
+            self._exits.append((c, status))
+            if len(self._exits) == 1:
+                self.nursery.start_soon(self._reap)
+            return
+        if c.pid > 0:
             kill_session(c.pid)
+        self._finish_exit(c, status)
+
+    async def _reap(self) -> None:
+        await trio.lowlevel.checkpoint()  # let the other exits of this wake-up queue up
+        exits, self._exits = self._exits, []
+        kill_sessions({c.pid for c, _ in exits})
+        for c, status in exits:
+            self._finish_exit(c, status)
+
+    def _finish_exit(self, c: Container, status: int) -> None:
         try:
             os.unlink(os.path.join(self.pid_dir, f"{c.container_id}.pid"))
         except OSError:
@@ -287,8 +306,22 @@ class Containerizer:
         return out
 
     async def _watch_adopted(self, c: Container, start: float) -> None:
-        while _alive(c.pid, start):
-            await trio.sleep(0.2)
+        # not our child: a pidfd becomes readable when the process exits (Linux >= 5.3);
+        # polling is the fallback (one psutil look-up per container every 0.2 s)
+        fd = -1
+        try:
+            fd = os.pidfd_open(c.pid)
+        except (AttributeError, OSError):
+            pass
+        if fd >= 0:
+            try:
+                if _alive(c.pid, start):  # the pid was not reused before we opened it
+                    await trio.lowlevel.wait_readable(fd)
+            finally:
+                os.close(fd)
+        else:
+            while _alive(c.pid, start):
+                await trio.sleep(0.2)
         self._exited(c, UNKNOWN_STATUS)
 
     # ------------------------------------------------------------------ statistics
@@ -333,10 +366,22 @@ class Containerizer:
 def kill_session(sid: int) -> int:
     """SIGKILL every process of session `sid` (an executor is its session's leader; its
     tasks run in their own process groups inside that session). Returns how many."""
+    return kill_sessions({sid})
+
+
+def kill_sessions(sids: set[int]) -> int:
+    """SIGKILL every process of any session in `sids`: one pass over /proc for all."""
+    if not sids:
+        return 0
     n = 0
-    for pid in psutil.pids():
+    me = os.getpid()
+    getsid = os.getsid
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        pid = int(name)
         try:
-            if pid != os.getpid() and os.getsid(pid) == sid:
+            if pid != me and getsid(pid) in sids:
                 os.kill(pid, sig.SIGKILL)
                 n += 1
         except OSError:

@@ -25,12 +25,14 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo, TaskState
 from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import Cluster, wait_for
+from mesotron.io.testkit import Cluster, http_get, wait_for
 
 
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--tasks", type=int, default=200)
+    p.add_argument("--py-spy", metavar="PATH", help="record the restarted agent with py-spy "
+                   "(`py-spy` on PATH) for 5 s into PATH (raw collapsed stacks)")
     args = p.parse_args()
     n = args.tasks
     res = Resources.parse("cpus:0.01;mem:1")
@@ -69,20 +71,42 @@ def main() -> int:
             agent.kill9()
             t0 = time.perf_counter()
             agent.start(wait=0)
+            spy = None
+            if args.py_spy:
+                import subprocess
+
+                spy = subprocess.Popen(["py-spy", "record", "-p", str(agent.proc.pid), "-r", "200", "-d", "5",
+                                        "-f", "raw", "-o", args.py_spy, "--nonblocking"],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            marks: dict[str, float] = {}
 
             def all_running() -> bool:
+                if "http" not in marks:
+                    try:
+                        if http_get(agent.port, "/health", 0.2)[0] == 200:
+                            marks["http"] = time.perf_counter() - t0
+                    except OSError:
+                        pass
                 st = c.state()
                 slaves = [a for a in st["slaves"] if a.get("active")]
                 tasks = [t for f in st["frameworks"] for t in f["tasks"]]
+                if slaves and "registered" not in marks:
+                    marks["registered"] = time.perf_counter() - t0
                 return bool(slaves) and len(tasks) == n and all(t["state"] == "TASK_RUNNING" for t in tasks)
 
             wait_for(all_running, 120, "agent re-registered with every task running", interval=0.01)
+            result["marks"] = marks
+            if spy is not None:
+                spy.wait()
             return time.perf_counter() - t0
 
         trio.run(run)
     print(f"agent restart (kill -9, --recover reconnect) with {n} running tasks: re-registered with all "
           f"RUNNING {result['restart_s']:.2f} s after the new agent process was started "
           f"(includes interpreter start-up)")
+    print("  timeline from the new agent process's start: " + ", ".join(
+        f"{k} {v:.2f} s" for k, v in result.get("marks", {}).items()) + " (http: agent answers /health; "
+          "registered: the master lists it active again)")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     return 0
 

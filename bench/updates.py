@@ -95,13 +95,16 @@ def main() -> int:
     p.add_argument("--agents", type=int, default=2)
     p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
                    help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
+    p.add_argument("--profile-local", metavar="PATH",
+                   help="run `mesotron local` under cProfile and write its stats to PATH")
     args = p.parse_args()
     fmt = PROTOBUF if args.format == "protobuf" else JSON
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     me0 = resource.getrusage(resource.RUSAGE_SELF)
     port = free_port()
     work = tempfile.mkdtemp(prefix="mesotron-bench-")
-    local = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
+    prof = ["-m", "cProfile", "-o", args.profile_local] if args.profile_local else []
+    local = subprocess.Popen([sys.executable, *prof, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
                               "--port", str(port), "--work-dir", work, "--no-fsync", "--allocation-interval", "10ms",
                               "--resources", "cpus:4;mem:4096;disk:1000;ports:[31000-32000]"],
                              stdout=subprocess.PIPE, text=True, start_new_session=True)

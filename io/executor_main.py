@@ -147,7 +147,20 @@ class ExecutorProcess:
         self.nursery.start_soon(self._wait_task, self.proc)
 
     async def _wait_task(self, proc: subprocess.Popen[bytes]) -> None:
-        rc = await trio.to_thread.run_sync(proc.wait, abandon_on_cancel=True)
+        # a pidfd turns readable when the task exits: no thread (starting one costs more
+        # than the rest of a short task's bookkeeping); a thread when pidfds are missing
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):
+            fd = -1
+        if fd >= 0:
+            try:
+                await trio.lowlevel.wait_readable(fd)
+            finally:
+                os.close(fd)
+            rc = proc.wait()
+        else:
+            rc = await trio.to_thread.run_sync(proc.wait, abandon_on_cancel=True)
         if rc < 0:
             self.loop.submit(TaskProcessExited(exit_status=128 - rc, signal=-rc))
         else:

@@ -75,7 +75,7 @@ def single(args: argparse.Namespace) -> int:
     if res.failure is not None:
         print(f"  replay: {replay_command(cfg)}")
         if not args.no_shrink and res.injected:
-            small, sres = shrink(res)
+            small, sres = shrink(res, budget=60)
             n = len(small.schedule or ())
             print(f"  shortest reproducer ({n} of {len(res.injected)} faults): "
                   f"{replay_command(small)}")

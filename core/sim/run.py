@@ -296,6 +296,19 @@ def shrink(result: Result, *, budget: int = 40) -> tuple[SimConfig, Result]:
     tries += 1
     if r is not None:
         return attrs.evolve(result.config, schedule=()), r
+    # then: the shortest failing prefix (binary search). Dropping a suffix keeps the run
+    # identical up to the last kept fault, so prefixes reproduce far more often than
+    # arbitrary subsets; ddmin then works on that prefix.
+    lo, hi = 0, len(faults)  # prefix of length hi fails; of length lo is not known to
+    while hi - lo > 1 and tries < budget // 2:
+        mid = (lo + hi) // 2
+        tries += 1
+        r = reproduces(result.config, faults[:mid], name, until)
+        if r is not None:
+            hi, best = mid, r
+        else:
+            lo = mid
+    faults = faults[:hi]
     n = 2
     while len(faults) >= 2 and tries < budget:
         chunk = max(1, len(faults) // n)

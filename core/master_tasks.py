@@ -63,8 +63,6 @@ class TasksMixin(MasterCore):
             drop = "status_update_from_agent_being_marked_unreachable"
         elif upd.framework_id not in self._frameworks:
             drop = "status_update_for_unknown_framework"
-        elif (upd.framework_id, status.task_id) not in agent.tasks:
-            drop = "status_update_for_unknown_task"
         elif not isinstance(upd.uuid, bytes) or len(upd.uuid) != 16:
             drop = "status_update_without_valid_uuid"
         if drop is not None or agent is None:
@@ -73,7 +71,18 @@ class TasksMixin(MasterCore):
                 ("sender", sender), ("framework_id", upd.framework_id),
                 ("task_id", status.task_id), ("state", status.state.name)))]
         fw = self._frameworks[upd.framework_id]
-        task = agent.tasks[(upd.framework_id, status.task_id)]
+        task = agent.tasks.get((upd.framework_id, status.task_id))
+        if task is None:
+            # As Mesos's Master::statusUpdate: forward first, then look the task up. A task
+            # this master does not know (e.g. its RunTask was lost and a failover erased the
+            # master's memory of it) still reaches its framework, whose ack lets the agent's
+            # stream end; otherwise the agent would retry the update forever.
+            self._count("master/invalid_status_updates")
+            relayed = attrs.evolve(status, agent_id=agent.id, uuid=upd.uuid)
+            return [Log(level="warning", event="status_update_for_unknown_task", fields=(
+                ("sender", sender), ("framework_id", upd.framework_id),
+                ("task_id", status.task_id), ("state", status.state.name))),
+                *self._forward(fw, relayed)]
         self._count("master/valid_status_updates")
         relayed = attrs.evolve(status, agent_id=agent.id, uuid=upd.uuid)
         was_terminal = task.state.is_terminal

@@ -293,30 +293,34 @@ class Containerizer:
             except (OSError, ValueError):
                 os.unlink(path)
                 continue
+            # the pidfd first, then the identity check: a pid reused after the check could
+            # not be the one the pidfd watches
+            try:
+                fd = os.pidfd_open(pid)
+            except (AttributeError, OSError):
+                fd = -1
             alive = _alive(pid, start)
+            if not alive and fd >= 0:
+                os.close(fd)
+                fd = -1
             c = Container(cid, fid, eid, pid, None, sandbox.strip())
             self.containers[cid] = c
             out.append((fid, eid, cid, alive))
             if alive:
                 assert self.nursery is not None
-                self.nursery.start_soon(self._watch_adopted, c, start)
+                self.nursery.start_soon(self._watch_adopted, c, start, fd)
             else:
                 c.exited = True
                 os.unlink(path)
         return out
 
-    async def _watch_adopted(self, c: Container, start: float) -> None:
-        # not our child: a pidfd becomes readable when the process exits (Linux >= 5.3);
-        # polling is the fallback (one psutil look-up per container every 0.2 s)
-        fd = -1
-        try:
-            fd = os.pidfd_open(c.pid)
-        except (AttributeError, OSError):
-            pass
+    async def _watch_adopted(self, c: Container, start: float, fd: int = -1) -> None:
+        # not our child: its pidfd (opened before the liveness check in `recover`) becomes
+        # readable when it exits (Linux >= 5.3); polling is the fallback (one psutil
+        # look-up per container every 0.2 s)
         if fd >= 0:
             try:
-                if _alive(c.pid, start):  # the pid was not reused before we opened it
-                    await trio.lowlevel.wait_readable(fd)
+                await trio.lowlevel.wait_readable(fd)
             finally:
                 os.close(fd)
         else:

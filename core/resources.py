@@ -286,8 +286,6 @@ class Resource:
         object.__setattr__(self, "reservations", resv)
         if self.allocation_role is not None:
             validate_role(self.allocation_role, f"{what} allocation role")
-            if self.allocation_role == "*":
-                raise InvalidResources(f"{what}: cannot allocate to role '*'")
 
     def _kv(self) -> tuple[tuple, Any]:
         key = (self.name, tuple(r._t() for r in self.reservations), self.allocation_role)
@@ -607,9 +605,7 @@ class Resources:
         return _new(m)
 
     def allocate(self, role: str) -> Resources:
-        validate_role(role, "allocation role")
-        if role == "*":
-            raise InvalidResources("cannot allocate to role '*'")
+        validate_role(role, "allocation role")  # '*' allowed: the default role's offers
         return self._map_keys(lambda k: (k[0], k[1], role))
 
     def unallocate(self) -> Resources:
@@ -786,8 +782,6 @@ def _parse_item(token: str, default_stack: tuple) -> tuple[tuple, Any]:
         g = g.strip()
         if g.startswith("allocated:"):
             alloc = validate_role(g[len("allocated:"):].strip(), f"allocation role in {token!r}")
-            if alloc == "*":
-                raise InvalidResources(f"invalid resource {token!r}: cannot allocate to '*'")
         elif g.startswith("reservations:"):
             stack = _parse_resv_stack(g[len("reservations:"):].strip(), token)
         else:
@@ -972,8 +966,6 @@ def _json_item(d: Any, i: int) -> tuple[tuple, Any]:
         alloc = ai.get("role")
         if alloc is not None:
             validate_role(alloc, f"{what} allocation role")
-            if alloc == "*":
-                raise InvalidResources(f"{what}: cannot allocate to role '*'")
     key = (name, stack, alloc)
     # value
     if typ == "SCALAR":

@@ -262,7 +262,7 @@ def test_launch_group_accounts_executor_and_tasks() -> None:
     assert len(groups) == 1 and groups[0].executor.framework_id == fid
     assert [t.task_id for t in groups[0].tasks] == ["t1", "t2"]
     used = dict(h.master.agents[aid].used)[fid]
-    assert used == Resources.parse("cpus:1.5;mem:320")
+    assert used.unallocate() == Resources.parse("cpus:1.5;mem:320")
     # the rest went back with the default 5 s filter: not re-offered within 5 s
     assert not h.master.offers
     h.tick(4.9)

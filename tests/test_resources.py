@@ -427,7 +427,6 @@ BAD_TEXT = [
     ("cpus(:1", "'cpus(:1'"),
     ("cpus( ):1", "role"),
     ("cpus(-x):1", "'-x'"),
-    ("cpus(allocated: *):1", "'*'"),
     ("cpus(reservations: [(DYNAMIC,eng),(DYNAMIC,ops)]):1", "sub-role"),
     ("cpus(reservations: [(BOGUS,eng)]):1", "(BOGUS,eng)"),
     ("cpus:1;cpus:[1-2]", "cannot be both SCALAR and RANGES"),
@@ -620,3 +619,14 @@ class ResourcesMachine(RuleBasedStateMachine):
 
 
 TestResourcesMachine = ResourcesMachine.TestCase
+
+
+def test_allocation_to_default_role_star() -> None:
+    # Mesos offers to frameworks of the default role carry allocation_info.role "*"
+    r = Resources.parse("cpus:1;mem:128").allocate("*")
+    assert r.allocated_to("*") == r
+    assert str(r) == "cpus(allocated: *):1;mem(allocated: *):128"
+    assert Resources.parse(str(r)) == r
+    assert Resources.from_json(r.to_json()) == r
+    assert r.to_json()[0]["allocation_info"] == {"role": "*"}
+    assert r.unallocate() == Resources.parse("cpus:1;mem:128")

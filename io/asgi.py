@@ -1,20 +1,21 @@
 """Small ASGI helpers shared by the master and agent apps, and the HTTP/1.1 server that runs
-them (`serve_http`, on Trio streams). The helpers read bodies, write plain/JSON responses
-and run RecordIO event streams (200, chunked, one record per chunk), noticing the client
-going away (`http.disconnect`)."""
+them (`serve_http`: h11 on Trio streams).
+
+No HTTP parsing here: h11 does it. This module reads bodies, writes plain/JSON
+responses and runs RecordIO event streams (200, chunked, one record per chunk), noticing the
+client going away (`http.disconnect`)."""
 
 from __future__ import annotations
 
 import functools
-import http
 import json
 import math
-import re
 import socket
 import urllib.parse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import h11
 import trio
 from mesotron.spec.wire import record
 
@@ -169,7 +170,7 @@ async def serve_http(app: Any, sock: Any, shutdown: trio.Event | None = None, *,
     """Serve the ASGI `app` (HTTP/1.1, keep-alive) on an already-listening socket until
     `shutdown` is set.
 
-    A small server on Trio streams instead of hypercorn: the daemons' hot endpoints
+    A small server on h11 and Trio streams instead of hypercorn: the daemons' hot endpoints
     (executor UPDATEs, scheduler ACKNOWLEDGE/ACCEPT) are tiny requests, and hypercorn spent
     most of their cost in per-request tasks, wrappers and one socket write per HTTP event
     (docs/performance.md). Here the app runs inline in the connection's task, the request
@@ -190,42 +191,18 @@ async def serve_http(app: Any, sock: Any, shutdown: trio.Event | None = None, *,
 
 
 KEEP_ALIVE = 75.0
-MAX_HEAD = 64 * 1024
-_SERVER_HDR = b"server: mesotron\r\n"
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
-
-
-class _BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@functools.lru_cache(maxsize=64)
-def _status_line(status: int) -> bytes:
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = ""
-    return b"HTTP/1.1 %d %s\r\n" % (status, phrase.encode("latin-1"))
-
-
-_valid_token = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+").fullmatch  # RFC 9110 token
+_SERVER_HDR = (b"server", b"mesotron")
 
 
 class _Conn:
-    """One HTTP/1.1 connection; requests are served one after the other.
+    """One HTTP/1.1 connection; requests are served one after the other."""
 
-    The request head is parsed here (request line, `name: value` header lines, a
-    Content-Length or chunked body): h11's general-purpose state machine cost ~150 us per
-    request, this parser a tenth. Anything malformed answers 400 and closes."""
-
-    __slots__ = ("app", "buf", "eof", "local", "peer", "stream")
+    __slots__ = ("app", "conn", "eof", "local", "peer", "stream")
 
     def __init__(self, app: Any, stream: trio.SocketStream, local: Any) -> None:
         self.app = app
         self.stream = stream
-        self.buf = bytearray()
+        self.conn = h11.Connection(h11.SERVER)
         self.local = local
         try:
             self.peer = stream.socket.getpeername()
@@ -233,194 +210,111 @@ class _Conn:
             self.peer = None
         self.eof = False
 
-    async def _fill(self) -> bool:
-        """Read more into the buffer; False at EOF."""
-        if self.eof:
-            return False
-        try:
-            data = await self.stream.receive_some(65536)
-        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-            data = b""
-        if not data:
-            self.eof = True
-            return False
-        self.buf += data
-        return True
-
-    async def _read_exact(self, n: int) -> bytes:
-        while len(self.buf) < n:
-            if not await self._fill():
-                raise _BadRequest(400, "connection closed in the middle of the body")
-        out = bytes(self.buf[:n])
-        del self.buf[:n]
-        return out
-
-    async def _read_line(self) -> bytes:
+    async def next_event(self) -> Any:
+        conn = self.conn
         while True:
-            i = self.buf.find(b"\r\n")
-            if i >= 0:
-                line = bytes(self.buf[:i])
-                del self.buf[: i + 2]
-                return line
-            if len(self.buf) > MAX_HEAD:
-                raise _BadRequest(400, "line too long")
-            if not await self._fill():
-                raise _BadRequest(400, "connection closed in the middle of the body")
+            ev = conn.next_event()
+            if ev is not h11.NEED_DATA:
+                return ev
+            if self.eof:
+                return h11.ConnectionClosed()
+            try:
+                data = await self.stream.receive_some(65536)
+            except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                data = b""
+            if not data:
+                self.eof = True
+            conn.receive_data(data)
 
     async def serve(self) -> None:
+        conn = self.conn
         while True:
-            # the request head (leading empty lines are tolerated, as RFC 9112 allows)
             with trio.move_on_after(KEEP_ALIVE):
-                while True:
-                    while self.buf.startswith(b"\r\n"):
-                        del self.buf[:2]
-                    end = self.buf.find(b"\r\n\r\n")
-                    if end >= 0:
-                        break
-                    if len(self.buf) > MAX_HEAD:
-                        raise _BadRequest(431, "Request header fields too large")
-                    if not await self._fill():
-                        if self.buf.strip():
-                            raise _BadRequest(400, "connection closed in the middle of a request")
-                        return
-            if end < 0:  # idle timeout
+                ev = await self.next_event()
+            if ev is None or isinstance(ev, h11.ConnectionClosed):  # idle timeout or EOF
                 return
-            head = bytes(self.buf[:end])
-            del self.buf[: end + 4]
-            if not await self.request(head):
+            if not isinstance(ev, h11.Request):
+                return
+            if not await self.request(ev):
+                return
+            if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+                conn.start_next_cycle()
+            else:
                 return
 
-    async def request(self, head: bytes) -> bool:
+    async def request(self, req: h11.Request) -> bool:
         """Serve one request; False when the connection must close."""
-        lines = head.split(b"\r\n")
-        parts = lines[0].split(b" ")
-        if len(parts) != 3 or not parts[2].startswith(b"HTTP/1.") or not _valid_token(parts[0]) or not parts[1]:
-            raise _BadRequest(400, "malformed request line")
-        method, target, version = parts
-        if version not in (b"HTTP/1.1", b"HTTP/1.0"):
-            raise _BadRequest(505, "HTTP version not supported")
-        headers: list[tuple[bytes, bytes]] = []
-        clen: int | None = None
-        chunked = False
-        expect = False
-        keep_alive = version == b"HTTP/1.1"
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep or not _valid_token(name):
-                raise _BadRequest(400, "malformed header line")
-            name = name.lower()
-            value = value.strip(b" \t")
-            headers.append((name, value))
-            if name == b"content-length":
-                if not value.isdigit() or (clen is not None and clen != int(value)):
-                    raise _BadRequest(400, "bad Content-Length")
-                clen = int(value)
-            elif name == b"transfer-encoding":
-                if value.lower() != b"chunked":
-                    raise _BadRequest(501, "unsupported Transfer-Encoding")
-                chunked = True
-            elif name == b"connection":
-                v = value.lower()
-                if b"close" in v:
-                    keep_alive = False
-                elif b"keep-alive" in v:
-                    keep_alive = True
-            elif name == b"expect" and value.lower() == b"100-continue":
-                expect = True
-        if chunked and clen is not None:
-            raise _BadRequest(400, "both Content-Length and Transfer-Encoding")
-        if expect and version == b"HTTP/1.1" and (chunked or clen):
-            await self.stream.send_all(_CONTINUE)
-        if chunked:
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                size_line = (await self._read_line()).split(b";", 1)[0].strip()
-                try:
-                    n = int(size_line, 16)
-                except ValueError:
-                    raise _BadRequest(400, "bad chunk size") from None
-                if n == 0:
-                    while await self._read_line():  # trailers
-                        pass
-                    break
-                size += n
+        conn = self.conn
+        chunks: list[bytes] = []
+        size = 0
+        if conn.they_are_waiting_for_100_continue:
+            await self.stream.send_all(conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+        while True:
+            ev = await self.next_event()
+            if type(ev) is h11.Data:
+                size += len(ev.data)
                 if size > MAX_BODY:
                     await self.simple(413, b"Request body too large")
                     return False
-                chunks.append(await self._read_exact(n))
-                if await self._read_line():
-                    raise _BadRequest(400, "bad chunk terminator")
-            body = b"".join(chunks)
-        elif clen:
-            if clen > MAX_BODY:
-                await self.simple(413, b"Request body too large")
+                chunks.append(ev.data)
+            elif type(ev) is h11.EndOfMessage:
+                break
+            else:  # the client went away in the middle of its request
                 return False
-            body = await self._read_exact(clen)
-        else:
-            body = b""
+        target = req.target
         path_b, _, query = target.partition(b"?")
         path = urllib.parse.unquote(path_b.decode("latin-1")) if b"%" in path_b else path_b.decode("latin-1")
         scope = {
             "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": version[5:].decode(), "method": method.decode("latin-1"),
+            "http_version": req.http_version.decode(), "method": req.method.decode("ascii"),
             "scheme": "http", "path": path, "raw_path": path_b, "query_string": query,
-            "root_path": "", "headers": headers, "client": self.peer, "server": self.local,
+            "root_path": "", "headers": list(req.headers), "client": self.peer, "server": self.local,
         }
-        head_only = method == b"HEAD"
-        http10 = version == b"HTTP/1.0"
-        # [body handed over, response start message, response finished, chunked framing,
-        #  something written]
-        st: list[Any] = [False, None, False, False, False]
+        head = req.method == b"HEAD"
+        body = b"".join(chunks)
+        state = {"body_sent": False, "started": None, "done": False}
 
         async def receive() -> dict[str, Any]:
-            if not st[0]:
-                st[0] = True
+            if not state["body_sent"]:
+                state["body_sent"] = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            # wait for the client to go away (data it sends meanwhile stays buffered)
-            while await self._fill():
-                pass
+            # wait for the client to go away (data it sends meanwhile stays buffered in h11)
+            while not self.eof:
+                try:
+                    data = await self.stream.receive_some(65536)
+                except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                    data = b""
+                if not data:
+                    self.eof = True
+                conn.receive_data(data)
             return {"type": "http.disconnect"}
 
         async def send(msg: dict[str, Any]) -> None:
-            nonlocal keep_alive
-            if msg["type"] != "http.response.body" or st[2]:
-                if msg["type"] == "http.response.start":
-                    st[1] = msg
+            t = msg["type"]
+            if t == "http.response.start":
+                state["started"] = msg
+                return
+            if t != "http.response.body" or state["done"]:
                 return
             data = msg.get("body", b"")
             more = msg.get("more_body", False)
-            out = []
-            start = st[1]
+            out = b""
+            start = state["started"]
             if start is not None:
-                st[1] = None
-                out.append(_status_line(start["status"]))
-                has_len = False
-                for k, v in start.get("headers", ()):
-                    if k.lower() == b"content-length":
-                        has_len = True
-                    out.append(k + b": " + v + b"\r\n")
-                if not has_len:
-                    if not more:
-                        out.append(b"content-length: %d\r\n" % len(data))
-                    elif http10:
-                        keep_alive = False  # the end of the body is the end of the connection
-                    else:
-                        st[3] = True
-                        out.append(b"transfer-encoding: chunked\r\n")
-                if not keep_alive:
-                    out.append(b"connection: close\r\n")
-                out.append(_SERVER_HDR + b"\r\n")
-            if data and not head_only:
-                out.append(b"%x\r\n%s\r\n" % (len(data), data) if st[3] else data)
+                state["started"] = None
+                headers = list(start.get("headers", ()))
+                if not more and not any(k.lower() == b"content-length" for k, _ in headers):
+                    headers.append((b"content-length", str(len(data)).encode()))
+                headers.append(_SERVER_HDR)
+                out = conn.send(h11.Response(status_code=start["status"], headers=headers))
+            if data and not head:
+                out += conn.send(h11.Data(data=data))
             if not more:
-                st[2] = True
-                if st[3] and not head_only:
-                    out.append(b"0\r\n\r\n")
+                state["done"] = True
+                out += conn.send(h11.EndOfMessage())
             if out:
-                st[4] = True
                 try:
-                    await self.stream.send_all(b"".join(out))
+                    await self.stream.send_all(out)
                 except (trio.BrokenResourceError, trio.ClosedResourceError) as e:
                     raise OSError(str(e)) from None
 
@@ -428,25 +322,27 @@ class _Conn:
             await self.app(scope, receive, send)
         except OSError:
             return False
-        except Exception:  # noqa: BLE001 - a bug in a handler answers 500
+        except Exception:  # noqa: BLE001 - a bug in a handler answers 500, as hypercorn did
             import traceback
 
             traceback.print_exc()
-            if not st[4]:
+            if conn.our_state is h11.SEND_RESPONSE:
                 await self.simple(500, b"Internal Server Error")
             return False
-        if not st[2]:
-            if not st[4]:
+        if not state["done"]:
+            if conn.our_state is h11.SEND_RESPONSE:
                 await self.simple(500, b"")
             return False
-        return keep_alive
+        return True
 
     async def simple(self, status: int, body: bytes) -> None:
-        out = (_status_line(status) + b"content-length: %d\r\nconnection: close\r\n" % len(body)
-               + _SERVER_HDR + b"\r\n" + body)
+        conn = self.conn
         try:
+            out = conn.send(h11.Response(status_code=status, headers=[
+                (b"content-length", str(len(body)).encode()), (b"connection", b"close"), _SERVER_HDR]))
+            out += conn.send(h11.Data(data=body)) + conn.send(h11.EndOfMessage())
             await self.stream.send_all(out)
-        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+        except (h11.LocalProtocolError, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass
 
 
@@ -458,8 +354,8 @@ async def _serve_connection(app: Any, local: Any, stream: trio.SocketStream) -> 
     c = _Conn(app, stream, local)
     try:
         await c.serve()
-    except _BadRequest as e:
-        await c.simple(e.status, str(e).encode())
+    except h11.RemoteProtocolError as e:
+        await c.simple(e.error_status_hint, str(e).encode())
     except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
         pass
     finally:

@@ -34,23 +34,25 @@ from pymesos import MesosSchedulerDriver, Scheduler
 class F(Scheduler):
     def __init__(self):
         self.n = 0
-        self.inflight = 0
+        self.inflight = set()
         self.lock = threading.Lock()
     def say(self, **kw):
         print(json.dumps(kw), flush=True)
     def registered(self, driver, framework_id, master_info):
         self.say(registered=framework_id["value"], master=master_info["port"])
     def reregistered(self, driver, master_info):
+        with self.lock:
+            self.inflight.clear()  # a launch the old leader never forwarded gets no update
         self.say(reregistered=master_info["port"])
     def resourceOffers(self, driver, offers):
         for offer in offers:
             with self.lock:
-                if self.inflight >= 2:  # a steady trickle, not a flood
+                if len(self.inflight) >= 2:  # a steady trickle, not a flood
                     driver.declineOffer(offer["id"], {"refuse_seconds": 0.1})
                     continue
-                self.inflight += 1
                 self.n += 1
                 tid = "p%d" % self.n
+                self.inflight.add(tid)
             task = {"task_id": {"value": tid}, "agent_id": {"value": offer["agent_id"]["value"]},
                     "name": tid, "command": {"value": "true"},
                     "resources": [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
@@ -59,7 +61,7 @@ class F(Scheduler):
     def statusUpdate(self, driver, update):
         if update["state"] in ("TASK_FINISHED", "TASK_FAILED", "TASK_LOST", "TASK_KILLED", "TASK_ERROR"):
             with self.lock:
-                self.inflight -= 1
+                self.inflight.discard(update["task_id"]["value"])
         if update["state"] == "TASK_FINISHED":
             self.say(finished=update["task_id"]["value"])
     def error(self, driver, message):

@@ -28,7 +28,7 @@ from mesotron.io.disk import CheckpointStore
 from mesotron.io.logs import configure
 from mesotron.io.loop import EffectLoop
 from mesotron.io.transport import Transport
-from mesotron.io.zk_bridge import open_zk
+from mesotron.io.zk_bridge import open_zk, save_session
 from mesotron.io.zk_election import ZkDetector, ZkUrlError, is_zk_url, parse_zk_url
 from mesotron.spec import codec_executor
 from mesotron.spec.wire import encode
@@ -212,6 +212,7 @@ class AgentDaemon:
         assert url is not None
         async with open_zk(url.hosts, session_timeout=self.args.zk_session_timeout,
                            credentials=url.credentials) as zk, trio.open_nursery() as nursery:
+            save_session(os.path.join(self.work_dir, "zk_session.json"), zk, url.hosts)
             self.detector = ZkDetector(zk, url.path)
             await nursery.start(self.detector.run)
             leader = self.detector.leader

@@ -7,7 +7,6 @@ served at GET /internal/endpoint), the effect loop, the HTTP server (hypercorn, 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import socket
@@ -40,7 +39,7 @@ from mesotron.io.loop import EffectLoop
 from mesotron.io.master_http import MasterApp, heartbeat_operator_streams
 from mesotron.io.registry_store import open_registry
 from mesotron.io.transport import Transport
-from mesotron.io.zk_bridge import open_zk, wait_any
+from mesotron.io.zk_bridge import load_session, open_zk, save_session, wait_any
 from mesotron.io.zk_election import ZkContender, ZkDetector, ZkUrlError, parse_zk_url
 from mesotron.io.zk_registry import RegistryError, RegistryFenced, ZkRegistry, default_registry_path
 from mesotron.spec import codec_scheduler
@@ -393,21 +392,15 @@ class MasterDaemon:
     def _save_session(self) -> None:
         """<work_dir>/zk_session.json (0600): our ZooKeeper session, so that tests and chaos
         tools can expire it from outside (io/zk_bridge.expire_session)."""
-        if not self.args.work_dir or self.zk is None or self.zk.client_id is None:
+        if not self.args.work_dir or self.zk is None or self.zk_url is None:
             return
-        sid, password = self.zk.client_id
         os.makedirs(self.args.work_dir, exist_ok=True)
-        path = os.path.join(self.args.work_dir, "zk_session.json")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            json.dump({"session_id": sid, "password": password.hex(), "hosts": self.zk_url.hosts}, f)
+        save_session(os.path.join(self.args.work_dir, "zk_session.json"), self.zk, self.zk_url.hosts)
 
 
 def read_zk_session(work_dir: str) -> tuple[str, tuple[int, bytes]]:
-    """(hosts, client_id) saved by a master running with --zk and --work-dir."""
-    with open(os.path.join(work_dir, "zk_session.json")) as f:
-        d = json.load(f)
-    return d["hosts"], (int(d["session_id"]), bytes.fromhex(d["password"]))
+    """(hosts, client_id) saved by a master (or agent) running with ZooKeeper and a work dir."""
+    return load_session(os.path.join(work_dir, "zk_session.json"))
 
 
 def system_metrics() -> dict[str, float]:

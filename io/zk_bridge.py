@@ -25,8 +25,10 @@ All methods must be called from the Trio thread that opened the client.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -426,3 +428,21 @@ async def expire_session(hosts: str, client_id: tuple[int, bytes]) -> None:
                 return
 
     await trio.to_thread.run_sync(run, abandon_on_cancel=True)
+
+
+def save_session(path: str, zk: ZkClient, hosts: str) -> None:
+    """Write `zk`'s session (id, password) to `path` (mode 0600), so that tests and chaos
+    tools can expire it from outside with `expire_session(*load_session(path))`."""
+    cid = zk.client_id
+    if cid is None:
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"session_id": cid[0], "password": cid[1].hex(), "hosts": hosts}, f)
+
+
+def load_session(path: str) -> tuple[str, tuple[int, bytes]]:
+    """(hosts, client_id) as written by `save_session`."""
+    with open(path) as f:
+        d = json.load(f)
+    return d["hosts"], (int(d["session_id"]), bytes.fromhex(d["password"]))

@@ -257,3 +257,38 @@ def test_zookeeper_down_briefly_kills_no_task(tmp_path: Any) -> None:
             tasks = [t for f in c.agents[0].get_json("/state").get("frameworks", []) for e in f.get("executors", [])
                      for t in e.get("tasks", [])]
             assert [t["state"] for t in tasks] == ["TASK_RUNNING"]
+
+
+def test_agent_session_expiry_reregisters_and_keeps_tasks(zk_server: ZkServer, tmp_path: Any) -> None:
+    """SlaveReregisterOnZKExpiration: the agent's own ZooKeeper session expires; it sees no
+    leader, then the same leader again, and re-registers with the same id; its task keeps
+    running and nobody re-subscribes."""
+    zk = url(zk_server, "agentexpiry")
+    with HaCluster(str(tmp_path), zk, masters=2, agents=1, session_timeout=5.0, master_flags=FAST) as c:
+        info = FrameworkInfo(user="t", name="agentexpiry", failover_timeout=3600.0)
+
+        def reregistrations() -> int:
+            return log_of(c.agents[0]).count("agent.reregistered")
+
+        async def main() -> str:
+            with trio.fail_after(45):
+                async with SchedulerClient.connect(zk, info, zk_session_timeout=5.0) as s:
+                    t = await launch_one(s, "sleep 300")
+                    await until_running(s, t.task_id)
+                    leader = await blocking(c.leader_index)
+                    agent_id = (await blocking(c.masters[leader].get_json, "/master/state"))["slaves"][0]["id"]
+                    before = reregistrations()
+                    hosts, client_id = read_zk_session(os.path.join(c.tmp, "agent0"))
+                    await expire_session(hosts, client_id)
+                    while reregistrations() <= before:
+                        await trio.sleep(0.02)
+                    await blocking(c.wait_agents, 1, 20.0)
+                    state = await blocking(c.masters[leader].get_json, "/master/state")
+                    assert [a["id"] for a in state["slaves"]] == [agent_id]
+                    assert await blocking(c.leader_index) == leader
+                    assert s.resubscriptions == 0
+                    return t.task_id
+
+        task_id = trio.run(main)
+        assert task_state_on(c, c.wait_leader(), task_id) == "TASK_RUNNING"
+        assert "agent.no_master" in log_of(c.agents[0])

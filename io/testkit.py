@@ -284,6 +284,9 @@ class HaCluster:
     def __enter__(self) -> HaCluster:  # noqa: PYI034
         self.masters = [self.master(i).start() for i in range(self.n_masters)]
         self.wait_leader()
+        # every standby has read the group (it serves HTTP before that: 503s, no 307s)
+        wait_for(lambda: all(m.get_json("/master/state").get("leader") for m in self.masters), 30,
+                 "every master to know the leader")
         self.agents = [self.agent(i).start() for i in range(self.n_agents)]
         self.wait_agents(self.n_agents)
         return self

@@ -165,6 +165,10 @@ def test_standbys_redirect_to_the_leader(zk_server: ZkServer, tmp_path: Any) -> 
             def redirect_request(self, *a: Any, **k: Any) -> None:
                 return None
 
+        leader_pid = f"master@127.0.0.1:{c.masters[leader].port}"
+        # a standby serves HTTP before its detector has read the group (503 until then)
+        wait_for(lambda: c.masters[standby].get_json("/master/state")["leader"] == leader_pid, 20,
+                 "the standby to know the leader")
         opener = urllib.request.build_opener(NoRedirect)
         req = urllib.request.Request(f"http://127.0.0.1:{c.masters[standby].port}/api/v1/scheduler?x=1",
                                      data=b"{}", headers={"Content-Type": "application/json"}, method="POST")
@@ -172,7 +176,6 @@ def test_standbys_redirect_to_the_leader(zk_server: ZkServer, tmp_path: Any) -> 
             opener.open(req, timeout=5)
         assert e.value.code == 307
         assert e.value.headers["Location"] == f"//127.0.0.1:{c.masters[leader].port}/master/api/v1/scheduler?x=1"  # Mesos rewrites the path
-        assert c.masters[standby].get_json("/master/state")["leader"] == f"master@127.0.0.1:{c.masters[leader].port}"
         assert http_get(c.masters[standby].port, "/health")[0] == 200
         # the leader gone cleanly (SIGTERM closes its session): the standby leads at once
         c.masters[leader].stop(5)

@@ -1,0 +1,316 @@
+"""Scale: N emulated agents with T tasks re-registering with a real master after a failover
+(issue 5, Performance). Target: <= 4.5 s from election to all agents re-registered at
+10,000 agents x 100,000 tasks; master RSS <= 1.5 GB.
+
+- The master's local registry (work dir in a temp dir) is pre-seeded with the N admitted
+  agents (one pickle, as `io/registry_store.LocalRegistry` writes it), so the bench does not
+  pay N registration round-trips first.
+- Round 1 starts a real `mesotron master --registry local` on it: a failover from the
+  registry (the master recovers N admitted agents it has no other record of); round 2+
+  `kill -9`s the previous master and starts a new one on the same ports and work dir.
+- A load generator (`--procs` worker processes, Trio, N/procs agent connections each) speaks
+  the real internal protocol: the same framing (`io.transport.Link`, `<u32 len><Envelope>`)
+  and protobuf messages (`spec.codec_internal`): `Hello(agent pid)` then `ReregisterAgent`
+  with the agent's tasks (TASK_RUNNING, command executor) and frameworks; it waits for
+  `AgentReregistered` on every connection. Frames are encoded before the master starts.
+- reregister_s: from the moment the new master answers GET /internal/endpoint with a port
+  (it leads: registry recovered = "elected") to the last AgentReregistered received
+  (CLOCK_MONOTONIC, system-wide, so comparable across processes).
+- master_rss_mb: psutil RSS of the master once all agents are re-registered.
+
+    .venv/bin/python bench/reregister_scale.py [--agents 10000] [--tasks 100000] [--procs 2]
+        [--rounds 2] [--profile out.prof]
+
+Prints one JSON line per round ({"round": ...}) to stderr and the final (last round) one,
+{"agents", "tasks", "reregister_s", "master_rss_mb", ...}, to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import pickle
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+AGENT_RESOURCES = "cpus:16;mem:65536;disk:100000;ports:[31000-32000]"
+TASK_RESOURCES = "cpus:0.1;mem:32"
+
+
+def agent_id(i: int) -> str:
+    return f"bench-S{i}"
+
+
+def agent_infos(n: int) -> list[Any]:
+    from mesotron.core.resources import Resources
+    from mesotron.core.values import AgentInfo
+
+    res = Resources.parse(AGENT_RESOURCES)
+    return [AgentInfo(hostname=f"agent{i}.bench", id=agent_id(i), port=20000 + i, resources=res)
+            for i in range(n)]
+
+
+def seed_registry(work_dir: str, n: int) -> None:
+    from mesotron.core import registry as reg
+    from mesotron.io.disk import atomic_write
+
+    infos = sorted(agent_infos(n), key=lambda a: a.id or "")
+    state = reg.RegistryState(version=n, admitted=tuple(infos))
+    atomic_write(os.path.join(work_dir, "registry.pickle"), pickle.dumps(state, protocol=5))
+
+
+# ---------------------------------------------------------------------- load generator
+def encode_agents(lo: int, hi: int, n: int, tasks: int, frameworks: int) -> list[tuple[str, bytes]]:
+    """(pid, Hello + ReregisterAgent frames) for agents lo..hi-1; tasks spread evenly."""
+    from mesotron.core import messages as cm
+    from mesotron.core.resources import Resources
+    from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo, TaskState
+    from mesotron.io.transport import _LEN
+    from mesotron.spec import codec_internal
+
+    fws = [FrameworkInfo(user="bench", name=f"fw{k}", id=f"bench-fw-{k}", failover_timeout=3600.0)
+           for k in range(frameworks)]
+    tres = Resources.parse(TASK_RESOURCES)
+    infos = agent_infos(n)
+    out = []
+    for i in range(lo, hi):
+        a, b = i * tasks // n, (i + 1) * tasks // n  # this agent's task numbers
+        records = []
+        for t in range(a, b):
+            fw = fws[t % frameworks]
+            tid = f"task-{t}"
+            info = TaskInfo(name=tid, task_id=tid, agent_id=agent_id(i), resources=tres,
+                            command=CommandInfo(value="sleep 1000"))
+            records.append(cm.TaskRecord(framework_id=fw.id or "", task=info,
+                                         state=TaskState.TASK_RUNNING, executor_id=tid))
+        used = sorted({r.framework_id for r in records})
+        msg = cm.ReregisterAgent(agent_info=infos[i], tasks=tuple(records),
+                                 frameworks=tuple(f for f in fws if f.id in used))
+        pid = f"slave(1)@127.0.0.1:{20000 + i}"
+        frames = b""
+        for m in (codec_internal.Hello(sender=pid), msg):
+            payload = codec_internal.encode(m)
+            frames += _LEN.pack(len(payload)) + payload
+        out.append((pid, frames))
+    return out
+
+
+def worker(conn: Any, lo: int, hi: int, n: int, tasks: int, frameworks: int) -> None:
+    """One load-generator process: agents lo..hi-1. Commands over `conn`:
+    ("go", ip, port) -> re-register all, answer ("done", last_monotonic, first_monotonic,
+    errors); ("close",) -> drop the connections; ("exit",)."""
+    import trio
+    from mesotron.core import messages as cm
+    from mesotron.io.transport import Link
+    from mesotron.spec import codec_internal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    agents = encode_agents(lo, hi, n, tasks, frameworks)
+    conn.send(("ready", len(agents)))
+
+    async def one_round(ip: str, port: int) -> None:
+        done_times: list[float] = []
+        errors = [0]
+        all_done = trio.Event()
+        limit = trio.Semaphore(256)  # concurrent dials (the listener backlog is finite)
+
+        async def agent(pid: str, frames: bytes) -> None:
+            while True:
+                try:
+                    async with limit:
+                        stream = await trio.open_tcp_stream(ip, port)
+                        await stream.send_all(frames)
+                except OSError:
+                    errors[0] += 1
+                    await trio.sleep(0.05)
+                    continue
+                link = Link(stream, pid)
+                try:
+                    while (frame := await link.next_frame()) is not None:
+                        msg = codec_internal.decode(frame)
+                        if isinstance(msg, cm.AgentReregistered):
+                            done_times.append(time.monotonic())
+                            if len(done_times) == len(agents):
+                                all_done.set()
+                        # Ping/Pong and anything else: ignored (ping timeout is 15 s x 5)
+                except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                    pass
+                await trio.aclose_forcefully(stream)
+                return
+
+        async with trio.open_nursery() as nursery:
+            for pid, frames in agents:
+                nursery.start_soon(agent, pid, frames)
+            await all_done.wait()
+            conn.send(("done", max(done_times), min(done_times), errors[0]))
+            await trio.to_thread.run_sync(conn.recv)  # ("close",)
+            nursery.cancel_scope.cancel()
+        conn.send(("closed",))
+
+    while True:
+        cmd = conn.recv()
+        if cmd[0] == "exit":
+            return
+        if cmd[0] == "go":
+            trio.run(one_round, cmd[1], cmd[2])
+
+
+# ---------------------------------------------------------------------- master
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_master(work_dir: str, port: int, iport: int, log_path: str, profile: str | None) -> subprocess.Popen[bytes]:
+    argv = [sys.executable]
+    if profile:
+        argv += ["-m", "cProfile", "-o", profile]
+    argv += ["-m", "mesotron.io.cli", "master", "--ip", "127.0.0.1", "--port", str(port),
+             "--internal-port", str(iport), "--work-dir", work_dir, "--registry", "local",
+             "--log-level", "warning", "--agent-ping-timeout", "60secs"]
+    with open(log_path, "ab") as log:
+        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_leading(proc: subprocess.Popen[bytes], port: int, log_path: str, limit: float = 120.0) -> tuple[float, dict[str, Any]]:
+    """Poll GET /internal/endpoint until it names a port: (monotonic time, endpoint)."""
+    import http.client
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            with open(log_path) as f:
+                raise RuntimeError(f"master exited with {proc.returncode}: {f.read()[-2000:]}")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1.0)
+            c.request("GET", "/internal/endpoint")
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+            if r.status == 200:
+                ep = json.loads(body)
+                if ep.get("port") is not None:
+                    return time.monotonic(), ep
+        except OSError:
+            pass
+        time.sleep(0.005)
+    raise TimeoutError("master did not lead in time")
+
+
+def kill9(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None and proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--agents", type=int, default=10_000)
+    p.add_argument("--tasks", type=int, default=100_000)
+    p.add_argument("--frameworks", type=int, default=10)
+    p.add_argument("--procs", type=int, default=2, help="load-generator processes")
+    p.add_argument("--rounds", type=int, default=2,
+                   help="master starts: round 1 on the pre-seeded registry, then kill -9 + restart")
+    p.add_argument("--timeout", type=float, default=300.0, help="per-round limit (s)")
+    p.add_argument("--profile", default=None,
+                   help="run the LAST round's master under cProfile, write this file (SIGTERM at the end)")
+    p.add_argument("--keep", action="store_true", help="keep the temp dir (master logs)")
+    args = p.parse_args()
+    n, t = args.agents, args.tasks
+    import psutil
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 512:  # the master (a child) inherits it: one fd per agent
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n + 512, hard), hard))
+
+    tmp = tempfile.mkdtemp(prefix="mesotron-rereg-")
+    work = os.path.join(tmp, "master")
+    os.makedirs(work)
+    log_path = os.path.join(tmp, "master.log")
+    ctx = mp.get_context("spawn")
+    workers: list[tuple[Any, Any]] = []
+    master: subprocess.Popen[bytes] | None = None
+    results: list[dict[str, Any]] = []
+    try:
+        t0 = time.monotonic()
+        seed_registry(work, n)
+        procs = max(1, min(args.procs, n))
+        for w in range(procs):
+            lo, hi = w * n // procs, (w + 1) * n // procs
+            a, b = ctx.Pipe()
+            pr = ctx.Process(target=worker, args=(b, lo, hi, n, t, args.frameworks), daemon=True)
+            pr.start()
+            workers.append((pr, a))
+        for _, c in workers:
+            assert c.recv()[0] == "ready"
+        print(f"# seeded registry and encoded frames in {time.monotonic() - t0:.1f}s", file=sys.stderr)
+        port, iport = free_port(), free_port()
+        for rnd in range(1, args.rounds + 1):
+            kill9(master)  # the previous leader dies (no-op in round 1)
+            prof = os.path.abspath(args.profile) if args.profile and rnd == args.rounds else None
+            spawned = time.monotonic()
+            master = start_master(work, port, iport, log_path, prof)
+            ready, ep = wait_leading(master, port, log_path)
+            for _, c in workers:
+                c.send(("go", ep["ip"], ep["port"]))
+            lasts, firsts, errors = [], [], 0
+            for _, c in workers:
+                if not c.poll(args.timeout):
+                    raise TimeoutError(f"round {rnd}: agents not re-registered in {args.timeout}s")
+                _, last, first, err = c.recv()
+                lasts.append(last)
+                firsts.append(first)
+                errors += err
+            end = max(lasts)
+            rss = psutil.Process(master.pid).memory_info().rss / 2**20
+            r = {"round": rnd, "agents": n, "tasks": t, "reregister_s": round(end - ready, 3),
+                 "first_ack_s": round(min(firsts) - ready, 3),
+                 "start_to_leading_s": round(ready - spawned, 3),
+                 "master_rss_mb": round(rss, 1), "dial_errors": errors}
+            print(json.dumps(r), file=sys.stderr, flush=True)
+            results.append(r)
+            for _, c in workers:
+                c.send(("close",))
+            for _, c in workers:
+                c.recv()
+            if prof:
+                master.send_signal(signal.SIGTERM)
+                try:
+                    master.wait(60)
+                except subprocess.TimeoutExpired:
+                    kill9(master)
+        last = dict(results[-1])
+        last.pop("round")
+        last["rounds"] = [r["reregister_s"] for r in results]
+        print(json.dumps(last), flush=True)
+    finally:
+        kill9(master)
+        for pr, c in workers:
+            try:
+                c.send(("exit",))
+            except OSError:
+                pass
+        for pr, _ in workers:
+            pr.join(5)
+            if pr.is_alive():
+                pr.kill()
+                pr.join()
+        if args.keep:
+            print(f"# kept {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

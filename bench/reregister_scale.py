@@ -172,12 +172,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_master(work_dir: str, port: int, iport: int, log_path: str, profile: str | None) -> subprocess.Popen[bytes]:
+def start_master(work_dir: str, port: int, iport: int, log_path: str, profile: str | None,
+                 registry: str = "local") -> subprocess.Popen[bytes]:
     argv = [sys.executable]
     if profile:
         argv += ["-m", "cProfile", "-o", profile]
     argv += ["-m", "mesotron.io.cli", "master", "--ip", "127.0.0.1", "--port", str(port),
-             "--internal-port", str(iport), "--work-dir", work_dir, "--registry", "local",
+             "--internal-port", str(iport), "--work-dir", work_dir, "--registry", registry,
              "--log-level", "warning", "--agent-ping-timeout", "60secs"]
     with open(log_path, "ab") as log:
         return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -225,6 +226,9 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=300.0, help="per-round limit (s)")
     p.add_argument("--profile", default=None,
                    help="run the LAST round's master under cProfile, write this file (SIGTERM at the end)")
+    p.add_argument("--registry", choices=("local", "memory"), default="local",
+                   help="memory: diagnostic only (no registry record, no fsync/pickle per write): "
+                        "the master re-admits agents it never heard of")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (master logs)")
     args = p.parse_args()
     n, t = args.agents, args.tasks
@@ -260,7 +264,7 @@ def main() -> None:
             kill9(master)  # the previous leader dies (no-op in round 1)
             prof = os.path.abspath(args.profile) if args.profile and rnd == args.rounds else None
             spawned = time.monotonic()
-            master = start_master(work, port, iport, log_path, prof)
+            master = start_master(work, port, iport, log_path, prof, args.registry)
             ready, ep = wait_leading(master, port, log_path)
             for _, c in workers:
                 c.send(("go", ep["ip"], ep["port"]))
@@ -274,7 +278,7 @@ def main() -> None:
                 errors += err
             end = max(lasts)
             rss = psutil.Process(master.pid).memory_info().rss / 2**20
-            r = {"round": rnd, "agents": n, "tasks": t, "reregister_s": round(end - ready, 3),
+            r = {"round": rnd, "registry": args.registry, "agents": n, "tasks": t, "reregister_s": round(end - ready, 3),
                  "first_ack_s": round(min(firsts) - ready, 3),
                  "start_to_leading_s": round(ready - spawned, 3),
                  "master_rss_mb": round(rss, 1), "dial_errors": errors}

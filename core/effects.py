@@ -33,7 +33,7 @@ TimerKey = tuple[str, ...]
 
 
 # ---------------------------------------------------------------- inputs (common)
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Received:
     """A message from a peer process (already decoded to a core message value)."""
 
@@ -41,19 +41,19 @@ class Received:
     message: Any
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Disconnected:
     """The connection to `peer` broke (or its HTTP stream closed)."""
 
     peer: str
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class TimerFired:
     key: TimerKey
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class RegistryResult:
     """Outcome of a `RegistryWrite` (ok=False: the write was fenced or failed)."""
 
@@ -63,7 +63,7 @@ class RegistryResult:
 
 
 # ---------------------------------------------------------------- effects (common)
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Send:
     """Send `message` to process `to`. Fire-and-forget: links may drop it."""
 
@@ -71,14 +71,14 @@ class Send:
     message: Any
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Close:
     """Close the connection/stream to `peer` (after any preceding Send to it)."""
 
     peer: str
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Respond:
     """Answer request `request` with an HTTP-like `status` (200/202 ok, 4xx rejection).
 
@@ -93,18 +93,18 @@ class Respond:
     body: Any = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class SetTimer:
     key: TimerKey
     at: float
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CancelTimer:
     key: TimerKey
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Persist:
     """Write `record` durably under `key`.
 
@@ -117,7 +117,7 @@ class Persist:
     append: bool = False
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class RegistryWrite:
     """Master registry operation: op is ("admit", agent_info) | ("unreachable", agent_id, time)
     | ("reachable", agent_id) | ("gone", agent_id, time) | ("remove", agent_id).
@@ -129,7 +129,7 @@ class RegistryWrite:
     op: tuple[Any, ...]
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Metric:
     """Set (or increment when inc=True) a metric by its Mesos name, e.g. master/tasks_running."""
 
@@ -138,7 +138,7 @@ class Metric:
     inc: bool = False
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Log:
     """A structured log line (the shell routes it to structlog)."""
 
@@ -147,7 +147,7 @@ class Log:
     fields: tuple[tuple[str, Any], ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Reject:
     """A peer's input was rejected; the state is unchanged. The shell logs it (and a
     request/response API answers with `status`)."""

@@ -27,7 +27,7 @@ TaskKey = tuple[str, str]  # (framework_id, task_id)
 UpdateRef = tuple[bytes, TaskState]  # (uuid, state) of an update carrying a uuid
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class AgentLedger:
     """The master's books for one agent: what it has, what is offered, what tasks use."""
 
@@ -37,7 +37,7 @@ class AgentLedger:
     used: tuple[tuple[str, Resources], ...] = ()  # (framework_id, resources of tasks+executors)
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class AllocationDecision:
     """One allocation: `chosen` got `agent_id`'s resources for `role`; `eligible` lists every
     framework that could have received them at that moment with its sort key (weighted
@@ -50,7 +50,7 @@ class AllocationDecision:
     quota: bool = False  # made to satisfy a quota guarantee (DRF order does not apply)
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ClusterSnapshot:
     agents: tuple[AgentLedger, ...] = ()
     # per task, the updates agents accepted (persisted and acked to the executor), in order

@@ -37,7 +37,7 @@ frozen = attrs.frozen(kw_only=True, slots=True)
 
 
 # ======================================================== scheduler -> master (v1 Call)
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallSubscribe:
     framework_info: FrameworkInfo
     suppressed_roles: tuple[str, ...] = ()
@@ -45,28 +45,28 @@ class CallSubscribe:
     offer_constraints: tuple[tuple[str, tuple[AttributeConstraint, ...]], ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallTeardown:
     pass
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class OpLaunch:
     task_infos: tuple[TaskInfo, ...]
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class OpLaunchGroup:
     executor: ExecutorInfo
     tasks: tuple[TaskInfo, ...]
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class OpReserve:
     resources: Resources
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class OpUnreserve:
     resources: Resources
 
@@ -74,62 +74,62 @@ class OpUnreserve:
 Operation = OpLaunch | OpLaunchGroup | OpReserve | OpUnreserve
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallAccept:
     offer_ids: tuple[OfferID, ...]
     operations: tuple[Any, ...] = ()
-    filters: Filters = Filters()
+    filters: Filters = attrs.field(factory=Filters)
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallDecline:
     offer_ids: tuple[OfferID, ...]
-    filters: Filters = Filters()
+    filters: Filters = attrs.field(factory=Filters)
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallRevive:
     roles: tuple[str, ...] = ()  # empty: all the framework's roles
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallSuppress:
     roles: tuple[str, ...] = ()  # empty: all the framework's roles
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallKill:
     task_id: TaskID
     agent_id: AgentID | None = None
     kill_policy: KillPolicy | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallShutdown:
     executor_id: ExecutorID
     agent_id: AgentID
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallAcknowledge:
     agent_id: AgentID
     task_id: TaskID
     uuid: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallReconcile:
     tasks: tuple[tuple[TaskID, AgentID | None], ...] = ()  # empty: implicit reconciliation
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CallMessage:
     agent_id: AgentID
     executor_id: ExecutorID
     data: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class SchedulerCall:
     """Input to the master: one HTTP request of the v1 scheduler API (or the simulator's).
 
@@ -145,54 +145,54 @@ class SchedulerCall:
 
 
 # ======================================================== master -> scheduler (v1 Event)
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class EventSubscribed:
     framework_id: FrameworkID
     heartbeat_interval_seconds: float
     master_info: MasterInfo | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class EventOffers:
     offers: tuple[Offer, ...]
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class EventRescind:
     offer_id: OfferID
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class EventUpdate:
     status: TaskStatus
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class EventMessage:
     agent_id: AgentID
     executor_id: ExecutorID
     data: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class EventFailure:
     agent_id: AgentID | None = None
     executor_id: ExecutorID | None = None
     status: int | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class EventError:
     message: str
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class EventHeartbeat:
     pass
 
 
 # ======================================================== master <-> agent (internal)
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class StatusUpdate:
     """An update as it travels agent -> master (StatusUpdate in Mesos's messages.proto).
 
@@ -205,13 +205,13 @@ class StatusUpdate:
     latest_state: TaskState | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class RegisterAgent:
     agent_info: AgentInfo
     version: str = "1.11.0"
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class TaskRecord:
     """A task as an agent reports it when re-registering (Mesos `Task`)."""
 
@@ -223,7 +223,7 @@ class TaskRecord:
     status_update_uuid: bytes | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ReregisterAgent:
     agent_info: AgentInfo  # with id
     tasks: tuple[TaskRecord, ...] = ()
@@ -232,13 +232,13 @@ class ReregisterAgent:
     version: str = "1.11.0"
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class AgentRegistered:
     agent_id: AgentID
     master_info: MasterInfo | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class AgentReregistered:
     agent_id: AgentID
     # tasks the master believes are on the agent but the agent did not report; the agent
@@ -247,47 +247,47 @@ class AgentReregistered:
     master_info: MasterInfo | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class UnregisterAgent:
     agent_id: AgentID
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ShutdownAgent:
     """The master tells an agent it was removed (e.g. marked gone): it must shut down."""
 
     message: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class RunTask:
     framework_info: FrameworkInfo  # with id
     task: TaskInfo
     framework_pid: str = ""
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class RunTaskGroup:
     framework_info: FrameworkInfo
     executor: ExecutorInfo
     tasks: tuple[TaskInfo, ...]
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class KillTask:
     framework_id: FrameworkID
     task_id: TaskID
     kill_policy: KillPolicy | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class StatusUpdateMessage:
     """agent -> master: carry an update (also master -> scheduler relays it as EventUpdate)."""
 
     update: StatusUpdate
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class StatusUpdateAcknowledgement:
     """master -> agent: the scheduler acknowledged (task_id, uuid)."""
 
@@ -297,35 +297,35 @@ class StatusUpdateAcknowledgement:
     uuid: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Ping:
     connected: bool = True
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Pong:
     pass
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ShutdownFramework:
     framework_id: FrameworkID
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ShutdownExecutorMsg:
     framework_id: FrameworkID
     executor_id: ExecutorID
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class FrameworkToExecutor:
     framework_id: FrameworkID
     executor_id: ExecutorID
     data: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorToFramework:
     agent_id: AgentID
     framework_id: FrameworkID
@@ -333,7 +333,7 @@ class ExecutorToFramework:
     data: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExitedExecutor:
     agent_id: AgentID
     framework_id: FrameworkID
@@ -341,7 +341,7 @@ class ExitedExecutor:
     status: int
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class UpdateFramework:
     """master -> agent: a framework's info/pid changed (e.g. after scheduler failover)."""
 
@@ -349,7 +349,7 @@ class UpdateFramework:
 
 
 # ======================================================== agent <-> executor (v1 executor API)
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorSubscribe:
     framework_id: FrameworkID
     executor_id: ExecutorID
@@ -357,7 +357,7 @@ class ExecutorSubscribe:
     unacknowledged_updates: tuple[StatusUpdate, ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorUpdate:
     """executor -> agent: a status (its uuid set by the executor)."""
 
@@ -366,14 +366,14 @@ class ExecutorUpdate:
     status: TaskStatus
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorMessage:
     framework_id: FrameworkID
     executor_id: ExecutorID
     data: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorSubscribed:
     executor_info: ExecutorInfo
     framework_info: FrameworkInfo
@@ -381,38 +381,38 @@ class ExecutorSubscribed:
     container_id: str
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorLaunch:
     task: TaskInfo
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorLaunchGroup:
     tasks: tuple[TaskInfo, ...]
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorKill:
     task_id: TaskID
     kill_policy: KillPolicy | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorAcknowledged:
     task_id: TaskID
     uuid: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorFrameworkMessage:
     data: bytes
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorShutdown:
     grace_period: float | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorError:
     message: str

@@ -142,7 +142,7 @@ def _nonneg(_inst: Any, attribute: attrs.Attribute, value: float) -> None:  # ty
 frozen = attrs.frozen(kw_only=True, slots=True)
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Attribute:
     """An agent attribute: `rack:r1` (TEXT) or `level:3` (SCALAR)."""
 
@@ -165,14 +165,14 @@ class Attribute:
         return tuple(out)
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class KillPolicy:
     """Grace period between SIGTERM and SIGKILL; None means the agent's default (3 s)."""
 
     grace_period: float | None = attrs.field(default=None)
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class CommandInfo:
     value: str | None = None
     shell: bool = True
@@ -182,7 +182,7 @@ class CommandInfo:
     user: str | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class ExecutorInfo:
     """type is "DEFAULT" (the agent's built-in executor) or "CUSTOM" (framework-provided)."""
 
@@ -196,7 +196,7 @@ class ExecutorInfo:
     shutdown_grace_period: float | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class TaskInfo:
     """A task. Exactly one of `command` (command executor) or `executor` must be set; the
     master validates this (TASK_ERROR otherwise), so the value itself allows both/neither."""
@@ -212,7 +212,7 @@ class TaskInfo:
     data: bytes = b""
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class TaskStatus:
     """A task status. `uuid` is None for updates the master generates itself (never acked)."""
 
@@ -231,14 +231,14 @@ class TaskStatus:
     unreachable_time: float | None = None
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Filters:
     """Decline filters; refuse_seconds is clamped by the allocator (default 5 s)."""
 
     refuse_seconds: float = 5.0
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class FrameworkInfo:
     user: str
     name: str
@@ -260,7 +260,7 @@ class FrameworkInfo:
         return Capability.TASK_KILLING_STATE in self.capabilities
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class AgentInfo:
     hostname: str
     id: AgentID | None = None
@@ -269,7 +269,7 @@ class AgentInfo:
     attributes: tuple[Attribute, ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class MasterInfo:
     id: str
     hostname: str
@@ -282,7 +282,7 @@ class MasterInfo:
         return f"master@{self.ip}:{self.port}"
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class Offer:
     id: OfferID
     framework_id: FrameworkID
@@ -294,7 +294,7 @@ class Offer:
     executor_ids: tuple[ExecutorID, ...] = ()
 
 
-@frozen
+@attrs.frozen(kw_only=True, slots=True)
 class AttributeConstraint:
     """An offer constraint on agent attributes (the YARN-label style of placement).
 

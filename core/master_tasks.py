@@ -71,6 +71,7 @@ class TasksMixin(MasterCore):
                 ("sender", sender), ("framework_id", upd.framework_id),
                 ("task_id", status.task_id), ("state", status.state.name)))]
         fw = self._frameworks[upd.framework_id]
+        relayed = attrs.evolve(status, agent_id=agent.id, uuid=upd.uuid)
         task = agent.tasks.get((upd.framework_id, status.task_id))
         if task is None:
             # As Mesos's Master::statusUpdate: forward first, then look the task up. A task
@@ -78,13 +79,11 @@ class TasksMixin(MasterCore):
             # master's memory of it) still reaches its framework, whose ack lets the agent's
             # stream end; otherwise the agent would retry the update forever.
             self._count("master/invalid_status_updates")
-            relayed = attrs.evolve(status, agent_id=agent.id, uuid=upd.uuid)
             return [Log(level="warning", event="status_update_for_unknown_task", fields=(
                 ("sender", sender), ("framework_id", upd.framework_id),
                 ("task_id", status.task_id), ("state", status.state.name))),
                 *self._forward(fw, relayed)]
         self._count("master/valid_status_updates")
-        relayed = attrs.evolve(status, agent_id=agent.id, uuid=upd.uuid)
         was_terminal = task.state.is_terminal
         out = self._forward(fw, relayed)
         out += self._update_task(task, relayed, latest=upd.latest_state, uuid=upd.uuid,

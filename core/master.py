@@ -128,6 +128,13 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
         if now < self.now:
             raise LocalError(f"master: time went backwards ({now} < {self.now})")
         self.now = now
+        self._allocation_wanted = False
+        out = self._dispatch(input)
+        if self._allocation_wanted:  # handlers ask; one cycle per step runs here
+            out += self._allocation_due()
+        return out
+
+    def _dispatch(self, input: Any) -> list[Any]:
         if isinstance(input, SchedulerCall):
             return self._handle_scheduler_call(input)
         if isinstance(input, Received):

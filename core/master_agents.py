@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 from mesotron.core import allocator as alloc
-from mesotron.core.effects import CancelTimer, Close, Log, RegistryWrite, Send
+from mesotron.core.effects import CancelTimer, Close, Log, Send
 from mesotron.core.master_core import Abdicate, MasterCore
 from mesotron.core.master_model import MAgent, MFramework, MTask
 from mesotron.core.messages import (
@@ -69,7 +69,7 @@ class AgentsMixin(MasterCore):
         op = self._op_id()
         self._registering[sender] = op
         self._pending_ops[op] = ("admit", sender, info, msg.version)
-        return out + [RegistryWrite(op_id=op, op=("admit", info))]
+        return out + self._registry_op(op, ("admit", info))
 
     def _admitted(self, sender: str, info: AgentInfo, version: str) -> list[Any]:
         self._registering.pop(sender, None)
@@ -110,7 +110,7 @@ class AgentsMixin(MasterCore):
         op = self._op_id()
         self._reregistering[aid] = op
         self._pending_ops[op] = ("reachable", sender, msg)
-        return [*out, RegistryWrite(op_id=op, op=("reachable", info))]
+        return [*out, *self._registry_op(op, ("reachable", info))]
 
     def _reconnect_known(self, agent: MAgent, sender: str, msg: ReregisterAgent) -> list[Any]:
         out: list[Any] = []
@@ -270,7 +270,7 @@ class AgentsMixin(MasterCore):
         return [CancelTimer(key=("ping", aid)),
                 Log(level="warning", event="marking_agent_unreachable",
                     fields=(("agent_id", aid), ("reason", message))),
-                RegistryWrite(op_id=op, op=("unreachable", aid, self.now))]
+                *self._registry_op(op, ("unreachable", aid, self.now))]
 
     def _remove_agent(self, agent: MAgent, message: str) -> list[Any]:
         """An agent that left for good (unregistered, replaced): ("remove", id), then its
@@ -279,7 +279,7 @@ class AgentsMixin(MasterCore):
         self._pending_ops[op] = ("remove", agent.id, message)
         self._marking_unreachable[agent.id] = op  # no more messages from it are processed
         return [CancelTimer(key=("ping", agent.id)),
-                RegistryWrite(op_id=op, op=("remove", agent.id))]
+                *self._registry_op(op, ("remove", agent.id))]
 
     def _drop_agent(self, aid: str, message: str, *, unreachable_time: float | None) -> list[Any]:
         """Mesos `__removeSlave`: the agent leaves the master's books."""
@@ -352,12 +352,24 @@ class AgentsMixin(MasterCore):
 
     # ------------------------------------------------------------------ registry outcomes
     def _registry_result(self, op_id: int, ok: bool, message: str) -> list[Any]:
-        pending = self._pending_ops.pop(op_id, None)
-        if pending is None:
+        """The outcome of the write in flight: every operation it carried takes effect (in
+        the order they were asked for), or — fenced/failed — none does and the master
+        abdicates; then the operations queued meanwhile leave as the next write."""
+        inflight = self._registry_inflight
+        if inflight is None or inflight[0] != op_id:
             return [Log(level="warning", event="unexpected_registry_result",
                         fields=(("op_id", op_id),))]
         if not ok:
-            return self._abdicate(f"registry operation {pending[0]} failed: {message}")
+            kinds = sorted({self._pending_ops[i][0] for i in inflight[1]})
+            what = kinds[0] if len(inflight[1]) == 1 else \
+                f"batch of {len(inflight[1])} ({', '.join(kinds)})"
+            return self._abdicate(f"registry operation {what} failed: {message}")
+        out: list[Any] = []
+        for member in inflight[1]:
+            out += self._registry_committed(self._pending_ops.pop(member))
+        return out + self._registry_flush()
+
+    def _registry_committed(self, pending: tuple[Any, ...]) -> list[Any]:
         kind = pending[0]
         if kind == "admit":
             _, sender, info, version = pending

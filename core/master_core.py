@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 from mesotron.core import allocator as alloc
 from mesotron.core import lifecycle
-from mesotron.core.effects import CancelTimer, Log, Send, SetTimer
+from mesotron.core.effects import CancelTimer, Log, RegistryWrite, Send, SetTimer
 from mesotron.core.ids import IdSource
 from mesotron.core.master_model import MAgent, MFramework, MTask
 from mesotron.core.messages import EventOffers, EventRescind, EventUpdate
@@ -119,6 +119,14 @@ class MasterCore:
         self._gone: dict[str, float] = {}
         self._offers: dict[str, Offer] = {}
         self._pending_ops: dict[int, tuple[Any, ...]] = {}
+        # the registrar (Mesos's Registrar): at most one RegistryWrite in flight; operations
+        # requested meanwhile wait here and leave together as one ("batch", ...) write when
+        # the previous result arrives. Invariant: _registry_queue is empty unless a write is
+        # in flight; every queued / in-flight op id is a key of _pending_ops.
+        self._registry_inflight: tuple[int, tuple[int, ...]] | None = None  # (write id, ops)
+        self._registry_queue: list[tuple[int, tuple[Any, ...]]] = []  # (op id, op)
+        # an allocation cycle was asked for during this step (run once, at its end)
+        self._allocation_wanted = False
         self.counters: dict[str, float] = {}
 
     # ------------------------------------------------------------------ small helpers
@@ -138,6 +146,29 @@ class MasterCore:
         self._next_op += 1
         return self._next_op
 
+    # ------------------------------------------------------------------ registrar
+    def _registry_op(self, op_id: int, op: tuple[Any, ...]) -> list[Any]:
+        """Ask the registrar to commit `op` (its `_pending_ops[op_id]` already booked): a
+        RegistryWrite now when none is in flight, else it waits for the next batch."""
+        if self._registry_inflight is not None:
+            self._registry_queue.append((op_id, op))
+            return []
+        self._registry_inflight = (op_id, (op_id,))
+        return [RegistryWrite(op_id=op_id, op=op)]
+
+    def _registry_flush(self) -> list[Any]:
+        """The previous write is settled: everything queued leaves as ONE write (a lone op as
+        itself; its id names the write, as the first member's id names a batch)."""
+        self._registry_inflight = None
+        queue, self._registry_queue = self._registry_queue, []
+        if not queue:
+            return []
+        ids = tuple(i for i, _ in queue)
+        op = queue[0][1] if len(queue) == 1 else ("batch", tuple(o for _, o in queue))
+        self._registry_inflight = (ids[0], ids)
+        self._count("master/registrar/batched_operations", len(ids))
+        return [RegistryWrite(op_id=ids[0], op=op)]
+
     # ------------------------------------------------------------------ allocator glue
     def _alloc(self, inp: Any) -> list[Any]:
         """Feed the allocator; turn its allocations into offers (grouped per framework)."""
@@ -156,6 +187,19 @@ class MasterCore:
         return effects
 
     def _allocate(self) -> list[Any]:
+        """Ask for an allocation cycle. Like Mesos's allocator, which coalesces `allocate()`
+        requests into one pending `_allocate()`, the cycle runs once at the end of the step
+        (`_allocation_due`), however many handlers asked for one: a registry batch that
+        re-admits 5,000 agents costs one cycle, not 5,000."""
+        self._allocation_wanted = True
+        return []
+
+    def _allocation_due(self) -> list[Any]:
+        if not self._allocation_wanted:
+            return []
+        self._allocation_wanted = False
+        if not self.leader:
+            return []
         return self._alloc(alloc.Allocate())
 
     def _maybe_offer(self, a: Any, grouped: dict[str, list[Offer]]) -> list[Any]:

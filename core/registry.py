@@ -20,6 +20,12 @@ Operations (the tuples a `RegistryWrite.op` carries; see core/effects.py):
 | `("gone", agent_id, time)` | MarkSlaveGone: leaves `admitted`/`unreachable`, enters `gone` |
 | `("remove", agent_id)` | RemoveSlave: the agent unregistered (shut down cleanly) |
 | `("prune", agent_ids)` | PruneUnreachable: forget these ids from `unreachable` and `gone` (GC) |
+| `("batch", (op, ...))` | the registrar's batch: the ops above, applied in order, as ONE write |
+
+A batch is how the master's registrar commits every operation queued while its previous
+write was in flight (Mesos's `Registrar` applies all pending operations in one store): it is
+one compare-and-set (the version advances by one for the whole batch), and it commits or
+fails as a whole. A batch never nests and is never empty.
 
 A gone agent is gone for good: `admit`, `reachable` and `unreachable` of a gone id change no
 list (only `prune` forgets it). Note `reachable` carries the whole AgentInfo (not only the id, as the RegistryWrite docstring
@@ -36,7 +42,7 @@ from typing import Any
 import attrs
 from mesotron.core.values import AgentInfo
 
-OP_KINDS = ("admit", "unreachable", "reachable", "gone", "remove", "prune")
+OP_KINDS = ("admit", "unreachable", "reachable", "gone", "remove", "prune", "batch")
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -79,10 +85,6 @@ def _id_time(op: tuple[Any, ...]) -> tuple[str, float]:
     return op[1], float(op[2])
 
 
-def _without(entries: tuple[Any, ...], agent_id: str) -> list[Any]:
-    return [e for e in entries if (e.id if isinstance(e, AgentInfo) else e[0]) != agent_id]
-
-
 def _sorted_infos(infos: list[AgentInfo]) -> tuple[AgentInfo, ...]:
     return tuple(sorted(infos, key=lambda a: a.id or ""))
 
@@ -96,7 +98,14 @@ def validate_op(op: tuple[Any, ...]) -> None:
     if not isinstance(op, tuple) or not op or op[0] not in OP_KINDS:
         raise ValueError(f"unknown registry op {op!r}")
     kind = op[0]
-    if kind in ("admit", "reachable"):
+    if kind == "batch":
+        if len(op) != 2 or not isinstance(op[1], tuple) or not op[1]:
+            raise ValueError(f"registry op {op[:1]!r}...: expected ('batch', (op, ...))")
+        for member in op[1]:
+            if isinstance(member, tuple) and member and member[0] == "batch":
+                raise ValueError("registry op: a batch does not nest")
+            validate_op(member)
+    elif kind in ("admit", "reachable"):
         _agent_info(op)
     elif kind in ("unreachable", "gone"):
         _id_time(op)
@@ -109,40 +118,54 @@ def validate_op(op: tuple[Any, ...]) -> None:
         raise ValueError(f"registry op {op!r}: expected ('prune', (agent_id, ...))")
 
 
+def ops_of(op: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
+    """The plain operations a write carries (a batch's members, or the op itself)."""
+    return op[1] if op and op[0] == "batch" else (op,)
+
+
+def _apply_one(admitted: dict[str, AgentInfo], unreachable: dict[str, float],
+               gone: dict[str, float], op: tuple[Any, ...]) -> None:
+    kind = op[0]
+    if kind in ("admit", "reachable"):
+        info = op[1]
+        if info.id not in gone:  # gone is final
+            admitted[info.id] = info
+            unreachable.pop(info.id, None)
+    elif kind == "unreachable":
+        agent_id, t = _id_time(op)
+        if agent_id in gone:
+            return
+        admitted.pop(agent_id, None)
+        unreachable[agent_id] = t
+    elif kind == "gone":
+        agent_id, t = _id_time(op)
+        admitted.pop(agent_id, None)
+        unreachable.pop(agent_id, None)
+        gone[agent_id] = t
+    elif kind == "remove":
+        admitted.pop(op[1], None)
+    elif kind == "prune":
+        for agent_id in op[1]:
+            unreachable.pop(agent_id, None)
+            gone.pop(agent_id, None)
+
+
 def apply(state: RegistryState, op: tuple[Any, ...], expected_version: int) -> RegistryState | None:
-    """Compare-and-set: the new state, or None when `expected_version` is stale (fenced)."""
+    """Compare-and-set: the new state, or None when `expected_version` is stale (fenced).
+
+    A batch applies its members in order and costs one pass over the registry (not one per
+    member): 10,000 re-admissions after a failover are one write of O(n log n)."""
     validate_op(op)
     if expected_version != state.version:
         return None
-    kind = op[0]
-    admitted = list(state.admitted)
-    unreachable = list(state.unreachable)
-    gone = list(state.gone)
-    if kind in ("admit", "reachable"):
-        info = _agent_info(op)
-        if info.id not in state.gone_ids():  # gone is final
-            admitted = _without(state.admitted, info.id or "") + [info]
-            unreachable = _without(state.unreachable, info.id or "")
-    elif kind == "unreachable":
-        agent_id, t = _id_time(op)
-        if agent_id in state.gone_ids():
-            return attrs.evolve(state, version=state.version + 1)
-        admitted = _without(state.admitted, agent_id)
-        unreachable = _without(state.unreachable, agent_id) + [(agent_id, t)]
-    elif kind == "gone":
-        agent_id, t = _id_time(op)
-        admitted = _without(state.admitted, agent_id)
-        unreachable = _without(state.unreachable, agent_id)
-        gone = _without(state.gone, agent_id) + [(agent_id, t)]
-    elif kind == "remove":
-        admitted = _without(state.admitted, op[1])
-    elif kind == "prune":
-        drop = set(op[1])
-        unreachable = [e for e in unreachable if e[0] not in drop]
-        gone = [e for e in gone if e[0] not in drop]
+    admitted = {a.id or "": a for a in state.admitted}
+    unreachable = dict(state.unreachable)
+    gone = dict(state.gone)
+    for member in ops_of(op):
+        _apply_one(admitted, unreachable, gone, member)
     return RegistryState(
         version=state.version + 1,
-        admitted=_sorted_infos(admitted),
-        unreachable=_sorted_pairs(unreachable),
-        gone=_sorted_pairs(gone),
+        admitted=_sorted_infos(list(admitted.values())),
+        unreachable=_sorted_pairs(list(unreachable.items())),
+        gone=_sorted_pairs(list(gone.items())),
     )

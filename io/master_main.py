@@ -210,28 +210,30 @@ class MasterDaemon:
     def _reject(self, e: Reject) -> None:
         self.log.info("rejected", sender=e.sender, status=e.status, reason=e.message)
 
-    async def _registry_write(self, e: RegistryWrite) -> None:
-        if self.registry_kind == "zk":
-            # in order, off the loop: a write waiting out a ZooKeeper reconnection must not
-            # stall the master (registry_writer below)
-            self._registry_send.send_nowait(e)
-            return
-        try:
-            ok = await trio.to_thread.run_sync(self.registry.write, e.op)
-            msg = "" if ok else "fenced"
-        except OSError as err:
-            ok, msg = False, str(err)
-        self.loop.submit(RegistryResult(op_id=e.op_id, ok=ok, message=msg))
+    def _registry_write(self, e: RegistryWrite) -> None:
+        # off the loop, in order (registry_writer below): the master goes on taking inputs
+        # while a write is in flight, and its registrar batches the operations they ask for
+        # into the next write (core/master_core.py); a write waiting out a ZooKeeper
+        # reconnection must not stall the master either
+        self._registry_send.send_nowait(e)
 
     async def registry_writer(self) -> None:
-        """Commit RegistryWrite effects to ZooKeeper one after the other; a fenced write
-        (None) is reported as ok=False, which makes the master Abdicate."""
+        """Commit RegistryWrite effects one after the other (the core keeps at most one in
+        flight); a fenced write is reported as ok=False, which makes the master Abdicate."""
         async for e in self._registry_recv:
-            try:
-                new = await self.registry.write(e.op)
-                ok, msg = new is not None, "" if new is not None else "fenced: another master leads"
-            except (RegistryError, ValueError) as err:
-                ok, msg = False, str(err)
+            if self.registry_kind == "zk":
+                try:
+                    new = await self.registry.write(e.op)
+                    ok = new is not None
+                    msg = "" if ok else "fenced: another master leads"
+                except (RegistryError, ValueError) as err:
+                    ok, msg = False, str(err)
+            else:
+                try:
+                    ok = await trio.to_thread.run_sync(self.registry.write, e.op)
+                    msg = "" if ok else "fenced"
+                except OSError as err:
+                    ok, msg = False, str(err)
             self.loop.submit(RegistryResult(op_id=e.op_id, ok=ok, message=msg))
 
     def _abdicate(self, e: Any) -> None:
@@ -304,6 +306,7 @@ class MasterDaemon:
             self._internal_port = await nursery.start(self.transport.serve, self.ip, self.args.internal_port)
             await nursery.start(self.loop.run)
             if self.zk_url is None:
+                nursery.start_soon(self.registry_writer)
                 state = await trio.to_thread.run_sync(self.registry.load)
                 self.loop.submit(LeadershipGained(registry=state))
                 self.leading = True

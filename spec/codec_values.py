@@ -65,7 +65,90 @@ def resources_to_pb(res: Resources) -> list[pb.Resource]:
     return [from_dict(d, pb.Resource) for d in res.to_json(refinement=False)]
 
 
+def _labels_json(m: pb.Labels) -> dict:
+    return {"labels": [{"key": lb.key, "value": lb.value} if lb.HasField("value")
+                       else {"key": lb.key} for lb in m.labels]}
+
+
+def _resource_json(r: pb.Resource) -> dict:
+    """The Mesos JSON object of one Resource, built straight from the message's fields (what
+    `wire.to_dict` gives for every field `Resources.from_json` reads, without protobuf's
+    pure-Python json_format walk)."""
+    d: dict = {"name": r.name}
+    if r.HasField("type"):
+        t = r.type
+        d["type"] = _VALUE_TYPES.get(t, t)
+    if r.HasField("scalar"):
+        d["scalar"] = {"value": r.scalar.value} if r.scalar.HasField("value") else {}
+    if r.HasField("ranges"):
+        d["ranges"] = {"range": [{"begin": x.begin, "end": x.end} for x in r.ranges.range]}
+    if r.HasField("set"):
+        d["set"] = {"item": list(r.set.item)}
+    if r.HasField("role"):
+        d["role"] = r.role
+    if r.HasField("allocation_info"):
+        ai = r.allocation_info
+        d["allocation_info"] = {"role": ai.role} if ai.HasField("role") else {}
+    if r.HasField("reservation"):
+        rv = r.reservation
+        dv: dict = {}
+        if rv.HasField("principal"):
+            dv["principal"] = rv.principal
+        if rv.HasField("labels"):
+            dv["labels"] = _labels_json(rv.labels)
+        d["reservation"] = dv
+    if r.reservations:
+        out = []
+        for rv in r.reservations:
+            dv = {}
+            if rv.HasField("type"):
+                t = rv.type
+                dv["type"] = _RESERVATION_TYPES.get(t, t)
+            if rv.HasField("role"):
+                dv["role"] = rv.role
+            if rv.HasField("principal"):
+                dv["principal"] = rv.principal
+            if rv.HasField("labels"):
+                dv["labels"] = _labels_json(rv.labels)
+            out.append(dv)
+        d["reservations"] = out
+    for unsupported in ("disk", "revocable", "shared", "provider_id"):
+        # present and non-empty, as json_format would render it (Resources rejects these)
+        if r.HasField(unsupported) and getattr(r, unsupported).ListFields():
+            d[unsupported] = True
+    return d
+
+
+_VALUE_TYPES = {v.number: v.name for v in pb.Value.Type.DESCRIPTOR.values}
+_RESERVATION_TYPES = {
+    v.number: v.name for v in pb.Resource.ReservationInfo.Type.DESCRIPTOR.values}
+_RESOURCES_CACHE: dict[tuple[bytes, ...], Resources] = {}
+_RESOURCES_CACHE_MAX = 4096
+
+
 def resources_from_pb(items: Iterable[pb.Resource]) -> Resources:
+    """Decode repeated Resource messages. Identical resource lists recur (every task of a
+    template, every agent of a machine type), and `Resources` is immutable, so decoded
+    values are memoised by the messages' serialized bytes (bounded)."""
+    items = list(items)
+    if not items:
+        return Resources()
+    key = tuple(r.SerializeToString() for r in items)
+    hit = _RESOURCES_CACHE.get(key)
+    if hit is not None:
+        return hit
+    try:
+        res = Resources.from_json([_resource_json(r) for r in items])
+    except (ValueError, TypeError, KeyError) as e:
+        raise CodecError(f"invalid resources: {e}") from None
+    if len(_RESOURCES_CACHE) >= _RESOURCES_CACHE_MAX:
+        _RESOURCES_CACHE.clear()
+    _RESOURCES_CACHE[key] = res
+    return res
+
+
+def _resources_from_pb_via_json(items: Iterable[pb.Resource]) -> Resources:
+    """The reference decoder (protobuf's JSON mapping): tests check the direct one against it."""
     items = list(items)
     if not items:
         return Resources()

@@ -297,3 +297,116 @@ class HaCluster:
         for m in self.masters:
             m.stop(5)
         kill_executors(self.tmp)
+
+
+# ------------------------------------------------------------------ partitions, failover
+def pause(d: Daemon) -> None:
+    """SIGSTOP the daemon's process (a partition: it neither reads nor answers; its TCP
+    connections and ZooKeeper session stay open until peers time out)."""
+    if d.proc is not None and d.proc.poll() is None:
+        os.kill(d.proc.pid, signal.SIGSTOP)
+
+
+def resume(d: Daemon) -> None:
+    """SIGCONT the daemon's process (heal a `pause`); harmless if it is not stopped."""
+    if d.proc is not None and d.proc.poll() is None:
+        os.kill(d.proc.pid, signal.SIGCONT)
+
+
+class paused:  # noqa: N801 - used like a function: `with paused(agent): ...`
+    """`pause(d)` on entry; `resume(d)` on exit whatever happens (unless already resumed),
+    so a failing test never leaves a stopped process behind for teardown to wait on."""
+
+    def __init__(self, d: Daemon) -> None:
+        self.d = d
+
+    def __enter__(self) -> Daemon:
+        pause(self.d)
+        return self.d
+
+    def __exit__(self, *exc: object) -> None:
+        resume(self.d)
+
+
+def kill_leader(c: HaCluster, limit: float = 30.0) -> tuple[int, int]:
+    """SIGKILL the elected master; wait for another to lead. Returns (old, new) indexes."""
+    old = c.wait_leader(limit=limit)
+    c.masters[old].kill9()
+    return old, c.wait_leader(exclude={old}, limit=limit)
+
+
+def flat_resources(res: Any) -> dict[str, Any]:
+    """A core Resources value in the flattened form of /master/state (`resources`,
+    `used_resources`, `offered_resources`): cpus/gpus/mem/disk always present, ranges as
+    "[a-b, ...]"; allocation roles dropped (an offer's resources carry them)."""
+    out: dict[str, Any] = {"cpus": 0.0, "gpus": 0.0, "mem": 0.0, "disk": 0.0}
+    for name in sorted(res.names()):
+        ranges = res.ranges(name)
+        out[name] = "[" + ", ".join(f"{a}-{b}" for a, b in ranges) + "]" if ranges else res.scalar(name)
+    return out
+
+
+def slave_json(state: Any, agent_id: str) -> Any:
+    """The /master/state `slaves` entry of `agent_id`, or None."""
+    return next((s for s in state.get("slaves", []) if s["id"] == agent_id), None)
+
+
+class EventRecorder:
+    """Drains a `SchedulerClient`'s events in a background Trio task (`nursery.start(r.run)`):
+    keeps every event in order in `events`, acknowledges each status update that carries a
+    uuid (unless `ack=False`; a failed acknowledgement during a failover is dropped: the agent
+    retries the update), and lets a test wait, without sleeps, for an event matching a
+    predicate (`await r.wait_for(pred, since=i)` returns its index).
+
+    "No answer" is checked with a barrier, never with a timeout: a call whose answer is
+    known to come AFTER the one under test (same stream, calls processed in order)."""
+
+    def __init__(self, client: Any, *, ack: bool = True) -> None:
+        import trio
+
+        self.client = client
+        self.ack = ack
+        self.events: list[Any] = []
+        self._changed = trio.Event()
+
+    async def run(self, *, task_status: Any = None) -> None:
+        import trio
+        from mesotron.core.messages import CallAcknowledge, EventUpdate
+        from mesotron.io.http_client import HTTPError
+
+        if task_status is not None:
+            task_status.started()
+        async for ev in self.client.events():
+            self.events.append(ev)
+            self._changed.set()
+            self._changed = trio.Event()
+            if self.ack and isinstance(ev, EventUpdate) and ev.status.uuid:
+                st = ev.status
+                try:
+                    await self.client.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id,
+                                                           uuid=st.uuid))
+                except (OSError, HTTPError, trio.TooSlowError):
+                    pass
+
+    async def wait_for(self, pred: Callable[[Any], Any], since: int = 0) -> int:
+        i = since
+        while True:
+            while i < len(self.events):
+                if pred(self.events[i]):
+                    return i
+                i += 1
+            await self._changed.wait()
+
+    def updates(self, task_id: str, since: int = 0, until: int | None = None) -> list[Any]:
+        """TaskStatus values of `task_id` among events[since:until], in order."""
+        from mesotron.core.messages import EventUpdate
+
+        return [e.status for e in self.events[since:until]
+                if isinstance(e, EventUpdate) and e.status.task_id == task_id]
+
+    async def wait_update(self, task_id: str, state: Any, since: int = 0) -> int:
+        """Index of the first update of `task_id` to `state` at or after `since`."""
+        from mesotron.core.messages import EventUpdate
+
+        return await self.wait_for(lambda e: isinstance(e, EventUpdate) and e.status.task_id == task_id
+                                   and e.status.state is state, since)

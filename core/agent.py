@@ -56,6 +56,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.agent_core import (
+    EXEC_IDLE,
     EXEC_REGISTRATION,
     EXEC_SHUTDOWN,
     MASTER,
@@ -63,7 +64,12 @@ from mesotron.core.agent_core import (
     REGISTER_TIMER,
     REREGISTER_EXECUTORS_TIMER,
 )
-from mesotron.core.agent_executors import ExecutorsMixin, command_executor_info, lost_state
+from mesotron.core.agent_executors import (
+    ExecutorsMixin,
+    command_executor_id,
+    command_executor_info,
+    lost_state,
+)
 from mesotron.core.agent_recovery import RecoveryMixin
 from mesotron.core.agent_types import (
     AgentConfig,
@@ -138,6 +144,7 @@ __all__ = [
     "StopAgent",
     "TaskView",
     "UpdateContainer",
+    "command_executor_id",
     "command_executor_info",
 ]
 
@@ -273,7 +280,7 @@ class Agent(RecoveryMixin, ExecutorsMixin):
                 self._become_disconnected(now)
         if key == REREGISTER_EXECUTORS_TIMER:
             return self.handleReregisterExecutorsTimeout(now)
-        if key and key[0] in (EXEC_REGISTRATION, EXEC_SHUTDOWN):
+        if key and key[0] in (EXEC_REGISTRATION, EXEC_SHUTDOWN, EXEC_IDLE):
             return self.handleExecutorTimer(now, key)
         return [Log(level="warn", event="agent.timer.unknown", fields=(("key", key),))]
 

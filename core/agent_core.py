@@ -48,6 +48,7 @@ PING_TIMER = ("agent-ping",)
 REREGISTER_EXECUTORS_TIMER = ("agent-executor-reregistration",)
 EXEC_REGISTRATION = "executor-registration"
 EXEC_SHUTDOWN = "executor-shutdown"
+EXEC_IDLE = "executor-idle"  # a command executor without tasks: shut it down when it fires
 
 
 def task_key(fw: str, ex: str, task: str) -> tuple[str, ...]:
@@ -236,11 +237,22 @@ class AgentCore:
             out.append(Persist(key=log_key(fw.id, task.info.task_id), record=None))
         if ex.state == "terminated":
             out += self._maybe_remove_executor(now, fw, ex)
-        elif ex.command_executor and not ex.tasks and ex.state in ("registering", "running"):
+        elif ex.command_executor and not ex.tasks and ex.state == "running":
+            # the framework's command executor stays for its next task for a while
+            ex.idle_timer = True
+            out.append(SetTimer(key=(EXEC_IDLE, fw.id, ex.info.executor_id, ex.container_id),
+                                at=now + self.config.command_executor_idle_timeout))
+        elif ex.command_executor and not ex.tasks and ex.state == "registering":
             out.append(Log(level="info", event="agent.executor.no_more_tasks",
                            fields=(("executor", ex.info.executor_id),)))
             out += self._shutdown_executor(now, fw, ex)
         return out
+
+    def _cancel_idle(self, fw: FrameworkEntry, ex: ExecutorEntry) -> list[Any]:
+        if not ex.idle_timer:
+            return []
+        ex.idle_timer = False
+        return [CancelTimer(key=(EXEC_IDLE, fw.id, ex.info.executor_id, ex.container_id))]
 
     # ------------------------------------------------------------------ executors
     def _grace(self, ex: ExecutorEntry) -> float:
@@ -250,7 +262,7 @@ class AgentCore:
     def _shutdown_executor(self, now: float, fw: FrameworkEntry, ex: ExecutorEntry) -> list[Any]:
         if ex.state in ("terminating", "terminated"):
             return []
-        out: list[Any] = []
+        out: list[Any] = self._cancel_idle(fw, ex)
         if ex.state == "registering" and not ex.recovered:
             out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex.info.executor_id,
                                         ex.container_id)))
@@ -280,7 +292,7 @@ class AgentCore:
             self.by_pid.pop(ex.pid, None)
             ex.pid = None
         ex_id = ex.info.executor_id
-        out: list[Any] = []
+        out: list[Any] = self._cancel_idle(fw, ex)
         if prev == "registering" and not ex.recovered:
             out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex_id, ex.container_id)))
         if ex.shutdown_timer:

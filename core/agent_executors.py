@@ -2,8 +2,9 @@
 `killTask`, `shutdownFramework`, `shutdownExecutor`, `executorTerminated`).
 
 - RunTask: checkpoint framework, executor and task (Persist BEFORE acting), start the
-  executor when needed (command tasks get a synthesized command executor: executor id = task
-  id), queue tasks until the executor subscribes; `executor_registration_timeout` ->
+  executor when needed (a framework's command tasks share ONE synthesized command executor
+  per agent, id `mesotron-command-<framework id>`, shut down after
+  `command_executor_idle_timeout` without tasks; see command_executor_info), queue tasks until the executor subscribes; `executor_registration_timeout` ->
   the container is destroyed and its tasks get TASK_FAILED (REASON_EXECUTOR_REGISTRATION_TIMEOUT).
 - ExecutorSubscribe: SUBSCRIBED, then its unacknowledged updates are re-processed (acked after
   they are persisted), launched tasks still STAGING that the executor does not know become
@@ -19,6 +20,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.agent_core import (
+    EXEC_IDLE,
     EXEC_REGISTRATION,
     EXEC_SHUTDOWN,
     MASTER,
@@ -71,16 +73,26 @@ from mesotron.core.values import (
 )
 
 
-def command_executor_info(framework_id: str, task: TaskInfo) -> ExecutorInfo:
-    """The ExecutorInfo the agent synthesizes for a command task (Mesos `getExecutorInfo`)."""
-    cmd = task.command.value if task.command is not None and task.command.value else ""
+def command_executor_id(framework_id: str, generation: int = 1) -> str:
+    """The id of the framework's shared command executor on this agent:
+    `mesotron-command-<framework id>`; `-<n>` (n >= 2) when an earlier one is still being
+    shut down while a new command task arrives."""
+    base = f"mesotron-command-{framework_id}"
+    return base if generation <= 1 else f"{base}-{generation}"
+
+
+def command_executor_info(framework_id: str, executor_id: str | None = None) -> ExecutorInfo:
+    """The ExecutorInfo the agent synthesizes for a framework's command tasks (Mesos
+    `getExecutorInfo`, but ONE executor runs all of the framework's command tasks on this
+    agent, as Mesos's default executor runs many tasks). Its own resources are none: the
+    container's resources are its tasks'."""
     return ExecutorInfo(
-        executor_id=task.task_id,
+        executor_id=executor_id or command_executor_id(framework_id),
         framework_id=framework_id,
         command=CommandInfo(value=COMMAND_EXECUTOR_PROGRAM, shell=False),
         resources=Resources(),
         type="DEFAULT",
-        name=f"Command Executor (Task: {task.task_id}) (Command: sh -c '{cmd}')",
+        name=f"Command Executor (Framework: {framework_id})",
     )
 
 
@@ -98,6 +110,17 @@ class ExecutorsMixin(AgentCore):
     reg_backoff: float
 
     # ================================================================ run task
+    def _command_executor_id(self, fw: FrameworkEntry | None, fw_id: str) -> str:
+        """The framework's shared command executor to use: the current one unless it is
+        being shut down (then the next generation's id)."""
+        gen = 1
+        while True:
+            ex_id = command_executor_id(fw_id, gen)
+            ex = fw.executors.get(ex_id) if fw is not None else None
+            if ex is None or ex.state in ("registering", "running"):
+                return ex_id
+            gen += 1
+
     def handleRunTask(self, now: float, sender: str, msg: RunTask) -> list[Any]:
         return self._run(now, sender, msg, msg.framework_info, None, (msg.task,), msg.framework_pid)
 
@@ -141,7 +164,7 @@ class ExecutorsMixin(AgentCore):
             ex_info = first.executor
             command = False
         else:
-            ex_info = command_executor_info(info.id, first)
+            ex_info = command_executor_info(info.id, self._command_executor_id(fw_prev, info.id))
             command = True
         if ex_info.framework_id is None:
             ex_info = attrs.evolve(ex_info, framework_id=info.id)
@@ -196,6 +219,7 @@ class ExecutorsMixin(AgentCore):
                                      ex.container_id),
                                 at=now + self.config.executor_registration_timeout))
             return out
+        out += self._cancel_idle(fw, ex)
         out.append(UpdateContainer(container_id=ex.container_id, resources=ex.resources()))
         if ex.state == "running" and ex.pid is not None:
             for e in entries:
@@ -506,4 +530,12 @@ class ExecutorsMixin(AgentCore):
             if ex.state == "terminated":
                 return []
             return [KillExecutor(container_id=container, signal="SIGKILL")]
+        if key[0] == EXEC_IDLE:
+            if not ex.idle_timer:
+                return []
+            ex.idle_timer = False
+            if ex.tasks or ex.state != "running":
+                return []
+            return [Log(level="info", event="agent.executor.idle",
+                        fields=(("executor", ex_id),))] + self._shutdown_executor(now, fw, ex)
         return []

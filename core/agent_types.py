@@ -40,6 +40,8 @@ class AgentConfig:
     executor_registration_timeout: float = 60.0  # --executor_registration_timeout (1mins)
     executor_reregistration_timeout: float = 2.0  # --executor_reregistration_timeout
     executor_shutdown_grace_period: float = 5.0  # --executor_shutdown_grace_period
+    # a framework's command executor with no task left is shut down after this long
+    command_executor_idle_timeout: float = 5.0
     default_kill_grace: float = 3.0
     recovery_timeout: float = 900.0  # --recovery_timeout (15mins), given to executors
     master_ping_timeout: float = 75.0  # 15 s x 5: no ping for this long -> re-register
@@ -54,7 +56,8 @@ class AgentConfig:
         if self.registration_backoff_factor <= 0:
             raise ValueError("registration_backoff_factor must be > 0")
         for name in ("executor_registration_timeout", "executor_reregistration_timeout",
-                     "executor_shutdown_grace_period", "master_ping_timeout"):
+                     "executor_shutdown_grace_period", "master_ping_timeout",
+                     "command_executor_idle_timeout"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0")
 
@@ -203,6 +206,7 @@ class ExecutorEntry:
     exit_status: int | None = None
     os_pid: int | None = None
     shutdown_timer: bool = False  # a shutdown grace timer is armed
+    idle_timer: bool = False  # a command executor's idle timer is armed (no task left)
 
     def incomplete(self) -> bool:
         return bool(self.tasks)

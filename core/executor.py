@@ -1,32 +1,43 @@
-"""The built-in command executor as a pure machine (Mesos `src/launcher/executor.cpp`).
+"""The built-in command executor as a pure machine (Mesos `src/launcher/executor.cpp`, with
+the many-task shape of Mesos's default executor).
 
-One executor runs ONE command task (executor id = task id). The shell (io/) runs this machine
-in a real process (the v1 executor HTTP API to the agent, `/bin/sh -c` for the task); the
-simulator runs it virtually. Same inputs -> same effects.
+The agent runs every command task of a framework (TaskInfo with a CommandInfo and no
+ExecutorInfo) in ONE long-lived command executor per (framework, agent) (agent_executors.py
+`command_executor_info`: executor id `mesotron-command-<framework id>`); this machine runs
+many tasks, each its own `/bin/sh -c` process (its own process group). The shell (io/) runs
+this machine in a real process (the v1 executor HTTP API to the agent); the simulator runs
+it virtually. Same inputs -> same effects.
 
-Inputs: `Start()`, `Received(sender, ExecutorSubscribed | ExecutorLaunch | ExecutorKill |
-ExecutorAcknowledged | ExecutorShutdown | ExecutorFrameworkMessage | ExecutorError)`,
-`Disconnected(agent_pid)`, `TimerFired(key)`, `TaskProcessExited(exit_status, signal)`.
+Inputs: `Start()`, `Received(sender, ExecutorSubscribed | ExecutorLaunch | ExecutorLaunchGroup
+| ExecutorKill | ExecutorAcknowledged | ExecutorShutdown | ExecutorFrameworkMessage |
+ExecutorError)`, `Disconnected(agent_pid)`, `TimerFired(key)`, `TaskProcessExited(task_id,
+exit_status, signal)`.
 
-Effects: `Send(agent_pid, ExecutorSubscribe | ExecutorUpdate)`, `StartTaskProcess(command,
-env)`, `SignalTaskProcess(signal)`, `ExitExecutor(status)`, `SetTimer`, `CancelTimer`, `Log`.
+Effects: `Send(agent_pid, ExecutorSubscribe | ExecutorUpdate)`, `StartTaskProcess(task_id,
+command, env)`, `SignalTaskProcess(task_id, signal)` (task_id "" = every task process),
+`ExitExecutor(status)`, `SetTimer`, `CancelTimer`, `Log`.
 
 Behaviour (Mesos command executor + v1 executor library):
-- Start: SUBSCRIBE; retried with backoff (1 s doubling to `subscription_backoff_max`) until
-  SUBSCRIBED arrives.
-- LAUNCH: TASK_STARTING, start the process, TASK_RUNNING (each update: fresh uuid from `ids`,
-  source SOURCE_EXECUTOR). A second LAUNCH is refused with TASK_ERROR for that task.
-- Process exit: TASK_FINISHED (status 0), else TASK_FAILED ("Command exited with status N" /
-  "Command terminated with signal S"); TASK_KILLED when a kill was in progress.
-- KILL: TASK_KILLING (only if the framework has TASK_KILLING_STATE), SIGTERM, then SIGKILL
-  after the grace period (the kill's kill_policy, else the task's, else 3 s).
-- SHUTDOWN: kill the task with the shutdown grace period (no TASK_KILLING), then exit.
+- Start: SUBSCRIBE; retried with backoff until SUBSCRIBED arrives.
+- LAUNCH (or LAUNCH_GROUP): per task TASK_STARTING, start its process, TASK_RUNNING (each
+  update: fresh uuid from `ids`, source SOURCE_EXECUTOR). A second LAUNCH of a task id this
+  executor still knows is ignored (logged).
+- A task's process exit: TASK_FINISHED (status 0), else TASK_FAILED ("Command exited with
+  status N" / "Command terminated with signal S"); TASK_KILLED when a kill was in progress.
+  The executor keeps running: the AGENT decides when it is idle and shuts it down.
+- KILL (one task): TASK_KILLING (only if the framework has TASK_KILLING_STATE), SIGTERM to
+  that task's process group, SIGKILL after the grace period (the kill's kill_policy, else
+  the task's, else 3 s). Other tasks are untouched.
+- SHUTDOWN: kill every running task with the shutdown grace period (no TASK_KILLING), then
+  exit once every update is acknowledged (or `terminal_ack_timeout` after the last process
+  exit).
 - Every update stays in `unacked` until ACKNOWLEDGED; on re-subscribe the executor sends its
-  unacknowledged updates and (until its first ACKNOWLEDGED) its task.
-- Exit (ExitExecutor(0)) once the terminal update is acknowledged by the agent, or
-  `terminal_ack_timeout` after sending it while subscribed.
-- Agent disconnect: with checkpointing, re-subscribe with backoff until `recovery_timeout`,
-  then kill the task and exit(1); without checkpointing, kill the task and exit (Mesos).
+  unacknowledged updates and the tasks none of whose updates were acknowledged yet.
+- Agent disconnect: with checkpointing, re-subscribe until `recovery_timeout` (then kill
+  every task and exit(1)): the first retry after `first_retry` x (1 + jitter) (the agent is
+  often back quickly), then doubling up to `subscription_backoff_max`, each delay stretched
+  by a jitter in [0, 1) drawn from `ids` (so that the executors of a restarted agent do not
+  all SUBSCRIBE in the same instant); without checkpointing, kill the tasks and exit.
 """
 
 from __future__ import annotations
@@ -69,8 +80,12 @@ DEFAULT_KILL_GRACE = 3.0
 
 SUBSCRIBE_TIMER = ("exec-subscribe",)
 RECOVERY_TIMER = ("exec-recovery",)
-ESCALATE_TIMER = ("exec-kill-escalate",)
+ESCALATE = "exec-kill-escalate"  # timer key (ESCALATE, task_id)
 EXIT_TIMER = ("exec-exit",)
+
+
+def escalate_timer(task_id: str) -> tuple[str, str]:
+    return (ESCALATE, task_id)
 
 
 # ------------------------------------------------------------------------------ config
@@ -100,6 +115,7 @@ class CommandExecutorConfig:
     shutdown_grace_period: float = 5.0
     default_kill_grace: float = DEFAULT_KILL_GRACE
     terminal_ack_timeout: float = 10.0
+    first_retry: float = 0.1  # first re-subscribe after losing the agent (before jitter)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CommandExecutorConfig:
@@ -123,8 +139,9 @@ class Start:
 
 @attrs.frozen(kw_only=True, slots=True)
 class TaskProcessExited:
-    """The task's process exited: `exit_status` (0..255), or killed by `signal` (a number)."""
+    """Task `task_id`'s process exited: `exit_status` (0..255), or killed by `signal`."""
 
+    task_id: str
     exit_status: int
     signal: int | None = None
 
@@ -132,17 +149,20 @@ class TaskProcessExited:
 # ------------------------------------------------------------------------------ effects
 @attrs.frozen(kw_only=True, slots=True)
 class StartTaskProcess:
-    """Run the task's command (`/bin/sh -c value` when shell, else value + arguments) in the
-    sandbox, with `env` added to the executor's environment."""
+    """Run task `task_id`'s command (`/bin/sh -c value` when shell, else value + arguments)
+    in its own process group, with `env` added to the executor's environment. When the
+    process is gone (or could not start: status 127) the shell answers `TaskProcessExited`."""
 
+    task_id: str
     command: CommandInfo
     env: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class SignalTaskProcess:
-    """Send `signal` ("SIGTERM" | "SIGKILL") to the task's process group."""
+    """Send `signal` ("SIGTERM" | "SIGKILL") to task `task_id`'s process group ("" = all)."""
 
+    task_id: str
     signal: str
 
 
@@ -153,12 +173,34 @@ class ExitExecutor:
     status: int
 
 
+# ------------------------------------------------------------------------------ model
+@attrs.define(slots=True)
+class TaskRun:
+    """One task of this executor. process: none | running | exited.
+
+    Invariant: `terminal_sent` iff the last state in `states` is terminal.
+    """
+
+    info: TaskInfo
+    states: list[TaskState] = attrs.field(factory=list)
+    acked: bool = False  # an update of the task was ACKNOWLEDGED (stop replaying the task)
+    process: str = "none"
+    killing: bool = False
+    kill_deadline: float | None = None
+
+    @property
+    def terminal_sent(self) -> bool:
+        return bool(self.states) and self.states[-1].is_terminal
+
+
 # ------------------------------------------------------------------------------ machine
 class CommandExecutor:
-    """The command executor. Phases: "connecting" (not subscribed), "subscribed", "exited".
+    """The command executor. Phases: "new", "connecting" (not subscribed), "subscribed",
+    "exited".
 
     Invariant: `unacked` holds exactly the updates sent and not yet ACKNOWLEDGED, in order.
-    Invariant: `terminal_sent` iff the last update in the task's history is terminal.
+    Invariant: `tasks` holds every task launched here that is not terminal-and-fully-
+    acknowledged; `done` counts the others.
     """
 
     def __init__(
@@ -181,21 +223,17 @@ class CommandExecutor:
         self.ever_subscribed = False
         self.framework_info: FrameworkInfo | None = None
         self.container_id: str | None = None
-        self.task: TaskInfo | None = None
-        self.task_acked = False  # an update of the task was ACKNOWLEDGED (stop replaying it)
-        self.states: list[TaskState] = []  # states this executor sent for its task
+        self.tasks: dict[str, TaskRun] = {}
+        self.done = 0  # tasks finished and fully acknowledged (forgotten)
         self.unacked: dict[bytes, StatusUpdate] = {}
-        self.process = "none"  # none | running | exited
-        self.killing = False
         self.shutting_down = False
-        self.kill_deadline: float | None = None
         self.backoff = 1.0
         self.disconnected_at: float | None = None
 
     # ----------------------------------------------------------------- public
-    @property
-    def terminal_sent(self) -> bool:
-        return bool(self.states) and self.states[-1].is_terminal
+    def running(self) -> list[str]:
+        """Ids of the tasks whose process runs."""
+        return [t for t, r in self.tasks.items() if r.process == "running"]
 
     def step(self, now: float, input: Any) -> list[Any]:
         if self.phase == "exited":
@@ -218,29 +256,35 @@ class CommandExecutor:
         raise LocalError(f"CommandExecutor: unknown input {input!r}")
 
     def describe(self) -> str:
-        task = self.task.task_id if self.task else "-"
-        states = ",".join(s.name.removeprefix("TASK_") for s in self.states) or "-"
+        tasks = " ".join(
+            f"{tid}:{','.join(s.name.removeprefix('TASK_') for s in r.states) or '-'}"
+            f"/{r.process}{'/killing' if r.killing else ''}"
+            for tid, r in self.tasks.items()) or "-"
         unacked = ",".join(u.status.state.name.removeprefix("TASK_") for u in self.unacked.values())
         return (
-            f"executor {self.executor_id} phase={self.phase} task={task} states={states} "
-            f"process={self.process} killing={self.killing} shutdown={self.shutting_down} "
-            f"unacked=[{unacked}]"
+            f"executor {self.executor_id} phase={self.phase} tasks=[{tasks}] done={self.done} "
+            f"shutdown={self.shutting_down} unacked=[{unacked}]"
         )
 
     def clone(self) -> CommandExecutor:
         return copy.deepcopy(self)
 
     # ----------------------------------------------------------------- subscription
+    def _jitter(self) -> float:
+        return self.ids.choice_index(1000) / 1000.0
+
     def _subscribe(self, now: float) -> list[Any]:
-        tasks = (self.task,) if self.task is not None and not self.task_acked else ()
+        tasks = tuple(r.info for r in self.tasks.values() if not r.acked)
         msg = ExecutorSubscribe(
             framework_id=self.framework_id,
             executor_id=self.executor_id,
             unacknowledged_tasks=tasks,
             unacknowledged_updates=tuple(self.unacked.values()),
         )
-        at = now + self.backoff
-        self.backoff = min(self.backoff * 2, max(self.config.subscription_backoff_max, 1.0))
+        cap = max(self.config.subscription_backoff_max, self.config.first_retry)
+        at = now + self.backoff * (1.0 + self._jitter()) if self.disconnected_at is not None \
+            else now + self.backoff
+        self.backoff = min(self.backoff * 2, cap)
         return [Send(to=self.agent_pid, message=msg), SetTimer(key=SUBSCRIBE_TIMER, at=at)]
 
     def _handle_disconnected(self, now: float, d: Disconnected) -> list[Any]:
@@ -255,11 +299,12 @@ class CommandExecutor:
                 now, self.config.shutdown_grace_period, exit_now=True
             )
         self.disconnected_at = now
-        self.backoff = min(1.0, self.config.subscription_backoff_max)
+        self.backoff = self.config.first_retry
+        first = now + self.backoff * (1.0 + self._jitter())
         return [
             Log(level="info", event="executor.agent_lost.reconnecting"),
             SetTimer(key=RECOVERY_TIMER, at=now + self.config.recovery_timeout),
-            SetTimer(key=SUBSCRIBE_TIMER, at=now + self.backoff),
+            SetTimer(key=SUBSCRIBE_TIMER, at=first),
         ]
 
     # ----------------------------------------------------------------- messages
@@ -303,117 +348,126 @@ class CommandExecutor:
             CancelTimer(key=RECOVERY_TIMER),
             Log(level="info", event=event),
         ]
-        if self.terminal_sent and not self.unacked:
-            out.append(ExitExecutor(status=0))
-            self.phase = "exited"
-        elif self.terminal_sent:
-            out.append(SetTimer(key=EXIT_TIMER, at=now + self.config.terminal_ack_timeout))
-        return out
+        return out + self._maybe_exit(now)
 
     def _handle_launch(self, now: float, task: TaskInfo) -> list[Any]:
-        if self.task is not None:
-            if task.task_id == self.task.task_id:
-                return [Log(level="warn", event="executor.duplicate_launch")]
-            # Mesos's command executor runs exactly one task.
-            return self._update(now, task.task_id, TaskState.TASK_ERROR,
-                                "Attempted to run multiple tasks using a command executor",
-                                record=False)
-        self.task = task
+        if task.task_id in self.tasks:
+            return [Log(level="warn", event="executor.duplicate_launch",
+                        fields=(("task", task.task_id),))]
+        run = TaskRun(info=task)
+        self.tasks[task.task_id] = run
         if self.shutting_down:
-            return self._update(now, task.task_id, TaskState.TASK_KILLED,
-                                "Executor is shutting down")
+            return self._update(now, run, TaskState.TASK_KILLED, "Executor is shutting down")
         if task.command is None or (task.command.value is None and not task.command.arguments):
-            return self._update(now, task.task_id, TaskState.TASK_FAILED, "Task has no command")
-        out = self._update(now, task.task_id, TaskState.TASK_STARTING, "")
+            return self._update(now, run, TaskState.TASK_FAILED, "Task has no command")
+        out = self._update(now, run, TaskState.TASK_STARTING, "")
         env = task.command.environment + (("MESOS_TASK_ID", task.task_id),)
-        out.append(StartTaskProcess(command=task.command, env=env))
-        self.process = "running"
-        out += self._update(now, task.task_id, TaskState.TASK_RUNNING, "")
+        out.append(StartTaskProcess(task_id=task.task_id, command=task.command, env=env))
+        run.process = "running"
+        out += self._update(now, run, TaskState.TASK_RUNNING, "")
         return out
 
-    def _kill_grace(self, msg: ExecutorKill) -> float:
+    def _kill_grace(self, run: TaskRun, msg: ExecutorKill) -> float:
         if msg.kill_policy is not None and msg.kill_policy.grace_period is not None:
             return msg.kill_policy.grace_period
-        if self.task is not None and self.task.kill_policy is not None \
-                and self.task.kill_policy.grace_period is not None:
-            return self.task.kill_policy.grace_period
+        if run.info.kill_policy is not None and run.info.kill_policy.grace_period is not None:
+            return run.info.kill_policy.grace_period
         return self.config.default_kill_grace
 
     def _handle_kill(self, now: float, msg: ExecutorKill) -> list[Any]:
-        if self.task is None or msg.task_id != self.task.task_id:
+        run = self.tasks.get(msg.task_id)
+        if run is None:
             return [Log(level="warn", event="executor.kill_unknown_task", fields=(("task", msg.task_id),))]
-        if self.terminal_sent or self.process != "running":
+        if run.terminal_sent or run.process != "running":
             return [Log(level="info", event="executor.kill_ignored_terminal")]
-        return self._kill(now, self._kill_grace(msg), killing_update=True)
+        return self._kill(now, run, self._kill_grace(run, msg), killing_update=True)
 
-    def _kill(self, now: float, grace: float, *, killing_update: bool) -> list[Any]:
-        assert self.task is not None
+    def _kill(self, now: float, run: TaskRun, grace: float, *, killing_update: bool) -> list[Any]:
         deadline = now + max(grace, 0.0)
-        if self.killing:
+        tid = run.info.task_id
+        if run.killing:
             # a second kill can only shorten the grace period (Mesos)
-            if self.kill_deadline is not None and deadline < self.kill_deadline:
-                self.kill_deadline = deadline
-                return [SetTimer(key=ESCALATE_TIMER, at=deadline)]
+            if run.kill_deadline is not None and deadline < run.kill_deadline:
+                run.kill_deadline = deadline
+                if grace <= 0:
+                    return [CancelTimer(key=escalate_timer(tid)),
+                            SignalTaskProcess(task_id=tid, signal="SIGKILL")]
+                return [SetTimer(key=escalate_timer(tid), at=deadline)]
             return []
-        self.killing = True
-        self.kill_deadline = deadline
+        run.killing = True
+        run.kill_deadline = deadline
         out: list[Any] = []
         if killing_update and self.framework_info is not None and self.framework_info.task_killing_state:
-            out += self._update(now, self.task.task_id, TaskState.TASK_KILLING, "")
+            out += self._update(now, run, TaskState.TASK_KILLING, "")
         if grace <= 0:
-            out.append(SignalTaskProcess(signal="SIGKILL"))
+            out.append(SignalTaskProcess(task_id=tid, signal="SIGKILL"))
         else:
-            out.append(SignalTaskProcess(signal="SIGTERM"))
-            out.append(SetTimer(key=ESCALATE_TIMER, at=deadline))
+            out.append(SignalTaskProcess(task_id=tid, signal="SIGTERM"))
+            out.append(SetTimer(key=escalate_timer(tid), at=deadline))
         return out
 
     def _shutdown(self, now: float, grace: float, *, exit_now: bool) -> list[Any]:
         self.shutting_down = True
         out: list[Any] = [CancelTimer(key=SUBSCRIBE_TIMER)]
-        if self.process == "running" and exit_now:
-            # no agent to report to: the task dies with us
+        running = [self.tasks[t] for t in self.running()]
+        if running and exit_now:
+            # no agent to report to: the tasks die with us
             self.phase = "exited"
-            return out + [SignalTaskProcess(signal="SIGKILL"), ExitExecutor(status=0)]
-        if self.process == "running":
-            return out + self._kill(now, grace, killing_update=False)
-        if exit_now or not self.unacked:
-            out.append(ExitExecutor(status=0))
+            return out + [SignalTaskProcess(task_id="", signal="SIGKILL"), ExitExecutor(status=0)]
+        for run in running:
+            out += self._kill(now, run, grace, killing_update=False)
+        if exit_now:
             self.phase = "exited"
-        else:
-            out.append(SetTimer(key=EXIT_TIMER, at=now + self.config.terminal_ack_timeout))
-        return out
+            return out + [ExitExecutor(status=0)]
+        return out + self._maybe_exit(now)
+
+    def _maybe_exit(self, now: float) -> list[Any]:
+        """While shutting down: exit once no process runs and every update is acknowledged;
+        with updates unacknowledged, exit anyway after `terminal_ack_timeout`."""
+        if not self.shutting_down or self.running() or self.phase != "subscribed":
+            return []
+        if not self.unacked:
+            self.phase = "exited"
+            return [CancelTimer(key=EXIT_TIMER), ExitExecutor(status=0)]
+        return [SetTimer(key=EXIT_TIMER, at=now + self.config.terminal_ack_timeout)]
 
     def _handle_acknowledged(self, now: float, msg: ExecutorAcknowledged) -> list[Any]:
         upd = self.unacked.get(msg.uuid)
         if upd is None or upd.status.task_id != msg.task_id:
             return [Log(level="debug", event="executor.unexpected_ack")]
         del self.unacked[msg.uuid]
-        self.task_acked = True
-        if self.terminal_sent and not self.unacked:
+        run = self.tasks.get(msg.task_id)
+        if run is not None:
+            run.acked = True
+            if run.terminal_sent and not any(u.status.task_id == msg.task_id
+                                             for u in self.unacked.values()):
+                del self.tasks[msg.task_id]
+                self.done += 1
+        if self.shutting_down and not self.unacked and not self.running():
             self.phase = "exited"
             return [CancelTimer(key=EXIT_TIMER), ExitExecutor(status=0)]
         return []
 
     # ----------------------------------------------------------------- process / timers
     def _handle_process_exited(self, now: float, e: TaskProcessExited) -> list[Any]:
-        if self.process != "running" or self.task is None:
-            raise LocalError("CommandExecutor: TaskProcessExited without a running task process")
-        self.process = "exited"
-        out: list[Any] = [CancelTimer(key=ESCALATE_TIMER)]
+        run = self.tasks.get(e.task_id)
+        if run is None or run.process != "running":
+            raise LocalError(f"CommandExecutor: TaskProcessExited for {e.task_id!r}, "
+                             "which has no running process")
+        run.process = "exited"
+        out: list[Any] = [CancelTimer(key=escalate_timer(e.task_id))] if run.killing else []
         if e.signal is not None:
             message = f"Command terminated with signal {e.signal}"
         else:
             message = f"Command exited with status {e.exit_status}"
-        if self.killing:
+        if run.killing:
             state = TaskState.TASK_KILLED
         elif e.signal is None and e.exit_status == 0:
             state = TaskState.TASK_FINISHED
         else:
             state = TaskState.TASK_FAILED
-        out += self._update(now, self.task.task_id, state, message)
-        if self.phase == "subscribed":
-            out.append(SetTimer(key=EXIT_TIMER, at=now + self.config.terminal_ack_timeout))
-        return out
+        out += self._update(now, run, state, message)
+        return out + self._maybe_exit(now)
 
     def _handle_timer(self, now: float, key: tuple[str, ...]) -> list[Any]:
         if key == SUBSCRIBE_TIMER:
@@ -424,16 +478,17 @@ class CommandExecutor:
             if self.phase != "connecting":
                 return []
             out: list[Any] = [Log(level="warn", event="executor.recovery_timeout")]
-            if self.process == "running":
-                out.append(SignalTaskProcess(signal="SIGKILL"))
+            if self.running():
+                out.append(SignalTaskProcess(task_id="", signal="SIGKILL"))
             self.phase = "exited"
             return out + [CancelTimer(key=SUBSCRIBE_TIMER), ExitExecutor(status=1)]
-        if key == ESCALATE_TIMER:
-            if self.process == "running" and self.killing:
-                return [SignalTaskProcess(signal="SIGKILL")]
+        if len(key) == 2 and key[0] == ESCALATE:
+            run = self.tasks.get(key[1])
+            if run is not None and run.process == "running" and run.killing:
+                return [SignalTaskProcess(task_id=key[1], signal="SIGKILL")]
             return []
         if key == EXIT_TIMER:
-            if self.shutting_down or (self.terminal_sent and self.phase == "subscribed"):
+            if self.shutting_down and not self.running():
                 self.phase = "exited"
                 return [Log(level="warn", event="executor.exit_without_ack"),
                         ExitExecutor(status=0)]
@@ -441,9 +496,9 @@ class CommandExecutor:
         return [Log(level="warn", event="executor.unknown_timer", fields=(("key", repr(key)),))]
 
     # ----------------------------------------------------------------- updates
-    def _update(self, now: float, task_id: str, state: TaskState, message: str,
-                *, record: bool = True) -> list[Any]:
+    def _update(self, now: float, run: TaskRun, state: TaskState, message: str) -> list[Any]:
         uuid = self.ids.next_uuid()
+        task_id = run.info.task_id
         status = TaskStatus(
             task_id=task_id,
             state=state,
@@ -453,8 +508,7 @@ class CommandExecutor:
             timestamp=now,
             uuid=uuid,
         )
-        if record:
-            self.states.append(state)
+        run.states.append(state)
         self.unacked[uuid] = StatusUpdate(framework_id=self.framework_id, status=status, uuid=uuid)
         if self.phase != "subscribed":
             return []  # replayed in the next SUBSCRIBE

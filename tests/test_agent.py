@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from mesotron.core import invariants
 from mesotron.core.agent import (
+    command_executor_id,
     Agent,
     AgentConfig,
     DestroyContainer,
@@ -91,6 +92,7 @@ from mesotron.core.values import (
 S = TaskState
 AGENT_PID = "agent@10.0.0.2:5051"
 FW = FrameworkInfo(user="u", name="fw1", id="fw1", checkpoint=True)
+CX = command_executor_id("fw1")  # fw1's command executor on an agent
 FW_KILLING = FrameworkInfo(user="u", name="fw2", id="fw2", checkpoint=True,
                            capabilities=frozenset({Capability.TASK_KILLING_STATE}))
 
@@ -125,14 +127,14 @@ def sends(effects: list[Any], cls: type) -> list[Any]:
 
 def status(task_id: str, state: TaskState, ids: IdSource, ex: str | None = None) -> TaskStatus:
     return TaskStatus(task_id=task_id, state=state, source=Source.SOURCE_EXECUTOR,
-                      executor_id=ex or task_id, uuid=ids.next_uuid())
+                      executor_id=ex or CX, uuid=ids.next_uuid())
 
 
 def launched(agent: Agent, task_id: str = "t1", fw: FrameworkInfo = FW) -> list[Any]:
     out = agent.step(1.0, Received(sender="master", message=RunTask(framework_info=fw,
                                                                    task=task(task_id))))
     out += agent.step(1.0, Received(sender=f"exec-{task_id}", message=ExecutorSubscribe(
-        framework_id=fw.id or "", executor_id=task_id)))
+        framework_id=fw.id or "", executor_id=command_executor_id(fw.id or ""))))
     return out
 
 
@@ -170,10 +172,10 @@ def test_run_task_checkpoints_before_launching_the_command_executor() -> None:
     kinds = [type(e).__name__ for e in out]
     assert kinds.index("LaunchExecutor") > max(i for i, k in enumerate(kinds) if k == "Persist")
     launch = of(out, LaunchExecutor)[0]
-    assert launch.executor_info.executor_id == "t1"
+    assert launch.executor_info.executor_id == CX == "mesotron-command-fw1"
     assert launch.command.value == COMMAND_EXECUTOR_PROGRAM
     env = dict(launch.env)
-    assert env["MESOS_FRAMEWORK_ID"] == "fw1" and env["MESOS_EXECUTOR_ID"] == "t1"
+    assert env["MESOS_FRAMEWORK_ID"] == "fw1" and env["MESOS_EXECUTOR_ID"] == CX
     assert env["MESOS_AGENT_ENDPOINT"] == "10.0.0.2:5051" and env["MESOS_CHECKPOINT"] == "1"
     assert env["MESOS_DIRECTORY"].endswith("/".join(launch.sandbox))
     assert launch.sandbox[:2] == ("slaves", "S1") and launch.sandbox[-1] == launch.container_id
@@ -190,6 +192,53 @@ def test_non_checkpointing_framework_is_not_checkpointed() -> None:
     assert "MESOS_CHECKPOINT" not in env  # pymesos reads bool(env): "0" would be true
 
 
+def test_command_tasks_of_a_framework_share_one_executor_until_it_is_idle() -> None:
+    agent = make_agent()
+    registered(agent)
+    out = launched(agent, "t1")
+    assert len(of(out, LaunchExecutor)) == 1
+    # a second command task goes to the subscribed executor at once: no second executor
+    out = agent.step(2, Received(sender="master", message=RunTask(framework_info=FW,
+                                                                 task=task("t2"))))
+    assert not of(out, LaunchExecutor)
+    assert [m.task.task_id for m in sends(out, ExecutorLaunch)] == ["t2"]
+    assert of(out, UpdateContainer)[0].resources == Resources.from_scalars({"cpus": 2, "mem": 64})
+    assert agent.executors[("fw1", CX)].task_ids == ("t1", "t2")
+    ids = IdSource(seed="x")
+
+    def finish(t: str, now: float) -> list[Any]:
+        st_ = status(t, S.TASK_FINISHED, ids)
+        agent.step(now, Received(sender="exec-t1", message=ExecutorUpdate(
+            framework_id="fw1", executor_id=CX, status=st_)))
+        assert st_.uuid is not None
+        return agent.step(now, Received(sender="master", message=StatusUpdateAcknowledgement(
+            agent_id="S1", framework_id="fw1", task_id=t, uuid=st_.uuid)))
+
+    assert not of(finish("t1", 3), SetTimer)  # t2 still runs
+    out = finish("t2", 4)
+    idle = ("executor-idle", "fw1", CX, agent.executors[("fw1", CX)].container_id)
+    assert SetTimer(key=idle, at=4 + agent.config.command_executor_idle_timeout) in out
+    assert not sends(out, ExecutorShutdown)
+    # a task within the idle period cancels the timer and reuses the executor
+    out = agent.step(5, Received(sender="master", message=RunTask(framework_info=FW,
+                                                                 task=task("t3"))))
+    assert CancelTimer(key=idle) in out and sends(out, ExecutorLaunch)
+    out = finish("t3", 6)
+    out = agent.step(11, TimerFired(key=idle))
+    assert sends(out, ExecutorShutdown)
+    # while it shuts down, a new command task starts the framework's next command executor
+    out = agent.step(12, Received(sender="master", message=RunTask(framework_info=FW,
+                                                                  task=task("t4"))))
+    assert [e.executor_info.executor_id for e in of(out, LaunchExecutor)] == [CX + "-2"]
+    # an executor crash fails only that executor's live tasks
+    cid = agent.executors[("fw1", CX + "-2")].container_id
+    out = agent.step(13, ExecutorExited(framework_id="fw1", executor_id=CX + "-2",
+                                        container_id=cid, status=9))
+    failed = sends(out, StatusUpdateMessage)
+    assert [(u.update.status.task_id, u.update.status.reason) for u in failed] == \
+        [("t4", Reason.REASON_EXECUTOR_TERMINATED)]
+
+
 def test_executor_update_is_acked_only_after_it_is_persisted() -> None:
     agent = make_agent()
     registered(agent)
@@ -198,7 +247,7 @@ def test_executor_update_is_acked_only_after_it_is_persisted() -> None:
     ids = IdSource(seed="x")
     st_ = status("t1", S.TASK_RUNNING, ids)
     out = agent.step(2, Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1", status=st_)))
+        framework_id="fw1", executor_id=CX, status=st_)))
     i_persist = next(i for i, e in enumerate(out) if isinstance(e, Persist))
     i_ack = next(i for i, e in enumerate(out)
                  if isinstance(e, Send) and isinstance(e.message, ExecutorAcknowledged))
@@ -207,28 +256,28 @@ def test_executor_update_is_acked_only_after_it_is_persisted() -> None:
     assert fwd.status.agent_id == "S1" and fwd.latest_state is S.TASK_RUNNING
     # a duplicate is acknowledged again without a second Persist
     again = agent.step(3, Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1", status=st_)))
+        framework_id="fw1", executor_id=CX, status=st_)))
     assert not of(again, Persist) and sends(again, ExecutorAcknowledged)
 
 
 @pytest.mark.parametrize("bad", [
     Received(sender="exec-zz", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1",
+        framework_id="fw1", executor_id=CX,
         status=TaskStatus(task_id="t1", state=S.TASK_RUNNING, uuid=b"u" * 16))),
     Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1",
+        framework_id="fw1", executor_id=CX,
         status=TaskStatus(task_id="t1", state=S.TASK_STAGING, uuid=b"u" * 16))),
     Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1",
+        framework_id="fw1", executor_id=CX,
         status=TaskStatus(task_id="t1", state=S.TASK_RUNNING, uuid=None))),
     Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1",
+        framework_id="fw1", executor_id=CX,
         status=TaskStatus(task_id="t9", state=S.TASK_RUNNING, uuid=b"u" * 16))),
     Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1",
+        framework_id="fw1", executor_id=CX,
         status=TaskStatus(task_id="t1", state=S.TASK_RUNNING, uuid=b"u" * 16,
                           source=Source.SOURCE_MASTER))),
-    Received(sender="exec-q", message=ExecutorSubscribe(framework_id="fw9", executor_id="t1")),
+    Received(sender="exec-q", message=ExecutorSubscribe(framework_id="fw9", executor_id=CX)),
     Received(sender="master@evil:5050", message=RunTask(framework_info=FW, task=task("t2"))),
     Received(sender="master", message=RunTask(framework_info=FW, task=task("t1"))),
     Received(sender="master", message=RunTask(framework_info=FW, task=task("t3", "S7"))),
@@ -240,7 +289,7 @@ def test_peer_nonsense_is_rejected_and_changes_nothing(bad: Received) -> None:
     launched(agent)
     ids = IdSource(seed="y")
     agent.step(2, Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1", status=status("t1", S.TASK_FINISHED, ids))))
+        framework_id="fw1", executor_id=CX, status=status("t1", S.TASK_FINISHED, ids))))
     before = agent.describe()
     counter = agent.ids.counter
     out = agent.step(3, bad)
@@ -255,10 +304,10 @@ def test_illegal_executor_transition_is_rejected() -> None:
     launched(agent)
     ids = IdSource(seed="z")
     agent.step(2, Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1", status=status("t1", S.TASK_RUNNING, ids))))
+        framework_id="fw1", executor_id=CX, status=status("t1", S.TASK_RUNNING, ids))))
     before = agent.describe()
     out = agent.step(3, Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1", status=status("t1", S.TASK_STARTING, ids))))
+        framework_id="fw1", executor_id=CX, status=status("t1", S.TASK_STARTING, ids))))
     assert of(out, Reject) and agent.describe() == before
 
 
@@ -269,7 +318,7 @@ def test_update_after_terminal_is_forwarded_but_absorbed() -> None:
     ids = IdSource(seed="w")
     for s in (S.TASK_FINISHED, S.TASK_FAILED):
         out = agent.step(2, Received(sender="exec-t1", message=ExecutorUpdate(
-            framework_id="fw1", executor_id="t1", status=status("t1", s, ids))))
+            framework_id="fw1", executor_id=CX, status=status("t1", s, ids))))
         assert sends(out, ExecutorAcknowledged)
     assert agent.tasks[("fw1", "t1")].state is S.TASK_FINISHED
 
@@ -311,7 +360,7 @@ def test_shutdown_framework_then_executor_grace_then_sigkill() -> None:
     timer = of(out, SetTimer)[0]
     out = agent.step(timer.at, TimerFired(key=timer.key))
     assert out == [KillExecutor(container_id=container, signal="SIGKILL")]
-    out = agent.step(7, ExecutorExited(framework_id="fw1", executor_id="t1",
+    out = agent.step(7, ExecutorExited(framework_id="fw1", executor_id=CX,
                                        container_id=container, status=9))
     assert not sends(out, StatusUpdateMessage)  # the framework is gone: no updates
     assert "fw1" not in agent.frameworks
@@ -324,7 +373,7 @@ def test_shutdown_agent_stops_after_executors_and_forgets_its_id() -> None:
     container = of(out, LaunchExecutor)[0].container_id
     out = agent.step(2, Shutdown())
     assert Persist(key=("agent",), record=None) in out and not of(out, StopAgent)
-    out = agent.step(3, ExecutorExited(framework_id="fw1", executor_id="t1",
+    out = agent.step(3, ExecutorExited(framework_id="fw1", executor_id=CX,
                                        container_id=container, status=0))
     assert of(out, StopAgent) and agent.state == "stopped"
     assert of(agent.step(4, Received(sender="master", message=Ping())), Log)
@@ -346,7 +395,7 @@ def test_recovery_reconnect_keeps_live_executor_and_cleanup_kills_it() -> None:
             continue
         assert not of(out, KillExecutor) and again.state == "recovering"
         out = again.step(11, Received(sender="exec-t1-new", message=ExecutorSubscribe(
-            framework_id="fw1", executor_id="t1", unacknowledged_tasks=(task("t1"),))))
+            framework_id="fw1", executor_id=CX, unacknowledged_tasks=(task("t1"),))))
         assert not of(out, KillExecutor)
         out += again.step(11, MasterDetected(pid="master"))
         rr = sends(out, ReregisterAgent)[0]
@@ -843,13 +892,13 @@ def test_messages_between_framework_and_executor_are_relayed() -> None:
     registered(agent)
     launched(agent)
     out = agent.step(2, Received(sender="master", message=FrameworkToExecutor(
-        framework_id="fw1", executor_id="t1", data=b"hi")))
+        framework_id="fw1", executor_id=CX, data=b"hi")))
     assert out == [Send(to="exec-t1", message=ExecutorFrameworkMessage(data=b"hi"))]
     out = agent.step(2, Received(sender="exec-t1", message=ExecutorMessage(
-        framework_id="fw1", executor_id="t1", data=b"yo")))
+        framework_id="fw1", executor_id=CX, data=b"yo")))
     assert sends(out, ExecutorToFramework)[0].data == b"yo"
     out = agent.step(2, Received(sender="exec-zz", message=ExecutorMessage(
-        framework_id="fw1", executor_id="t1", data=b"yo")))
+        framework_id="fw1", executor_id=CX, data=b"yo")))
     assert of(out, Reject)
 
 
@@ -861,7 +910,7 @@ def test_master_loss_pauses_updates_and_reregistration_resumes_them() -> None:
     agent.step(2, Received(sender="master", message=Ping(connected=False)))
     assert agent.state == "disconnected"
     out = agent.step(3, Received(sender="exec-t1", message=ExecutorUpdate(
-        framework_id="fw1", executor_id="t1", status=status("t1", S.TASK_RUNNING, ids))))
+        framework_id="fw1", executor_id=CX, status=status("t1", S.TASK_RUNNING, ids))))
     assert not sends(out, StatusUpdateMessage) and sends(out, ExecutorAcknowledged)
     out = agent.step(4, Received(sender="master", message=AgentReregistered(agent_id="S1")))
     assert [m.update.status.state for m in sends(out, StatusUpdateMessage)] == [S.TASK_RUNNING]
@@ -890,6 +939,6 @@ def test_shutdown_during_recovery_kills_executors_that_did_not_resubscribe() -> 
     assert again.recovering
     out = again.step(6, Shutdown())
     assert KillExecutor(container_id=container, signal="SIGKILL") in out
-    out = again.step(7, ExecutorExited(framework_id="fw1", executor_id="t1",
+    out = again.step(7, ExecutorExited(framework_id="fw1", executor_id=CX,
                                        container_id=container, status=9))
     assert of(out, StopAgent)

@@ -9,7 +9,8 @@ carries out the effects it returns, in order (core/effects.py ORDERING RULES).
   A handler may be async (e.g. a `Persist` batch that fsyncs); the loop awaits it before
   the next effect, which keeps "durable before what follows".
 - Requests (HTTP calls answered by a `Respond` effect) are matched by request id:
-  `await loop.request(make_input)` returns the `Respond`.
+  `await loop.request(make_input)` returns the `Respond`; `request_nowait(make_input, fn)`
+  calls `fn(respond)` from the loop instead (no task waits).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class EffectLoop:
         self._seq = itertools.count()
         self._handlers: dict[type, Callable[[Any], Any]] = {}
         self._batch_handlers: dict[type, Callable[[list[Any]], Awaitable[None]]] = {}
-        self._pending: dict[str, tuple[trio.Event, list[Any]]] = {}
+        self._pending: dict[str, Any] = {}  # (Event, slot) or a callback
         self._req_ids = itertools.count(1)
         self.steps = 0
         self.on(SetTimer, self._set_timer)
@@ -77,6 +78,13 @@ class EffectLoop:
         finally:
             self._pending.pop(rid, None)
         return slot[0]
+
+    def request_nowait(self, make_input: Callable[[str], Any], on_response: Callable[[Respond], None]) -> None:
+        """Like `request`, without waiting: `on_response(respond)` is called from the loop
+        when the `Respond` is interpreted (the driver wire's fire-and-forget calls)."""
+        rid = f"r{next(self._req_ids)}"
+        self._pending[rid] = on_response
+        self.submit(make_input(rid))
 
     # ----------------------------------------------------------------- the loop
     async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
@@ -182,6 +190,10 @@ class EffectLoop:
     def _respond(self, e: Respond) -> None:
         pending = self._pending.get(e.request)
         if pending is None:
+            return
+        if callable(pending):
+            del self._pending[e.request]
+            pending(e)
             return
         ev, slot = pending
         if not slot:

@@ -7,7 +7,17 @@ connection per peer pair carries both directions; the agent dials the master.
 Messages arrive through `on_message(peer, message)`; a connection that breaks (EOF, reset,
 garbage frame) is reported once through `on_disconnect(peer)`, unless a newer connection
 from the same peer already replaced it. Sends never block: each link has an unbounded
-outgoing queue drained by its own writer task (per-link FIFO order).
+outgoing queue drained by its own writer task (per-link FIFO order; what a wake-up queued
+leaves in one `send`).
+
+The driver wire (Mesos's SchedulerDriver/ExecutorDriver over libprocess): the envelope's
+`scheduler_call/_event`, `executor_call/_event` and `driver_error` fields decode to
+`DriverFrame(kind, payload)`. An accepted connection whose Hello sender the `driver`
+handler claims (`driver.claims(sender)`: "scheduler(...)@...", "executor(...)@...") is a
+framework's or an executor's: every frame goes to `driver.frame(link, message)` (which
+raises `CodecError` for nonsense: the connection is dropped with a logged error) and its
+end to `driver.closed(link)`; it is never in `links` and never an `on_disconnect`.
+A driver frame on any other accepted connection is a bad frame.
 """
 
 from __future__ import annotations
@@ -18,11 +28,64 @@ from collections.abc import Callable
 from typing import Any
 
 import trio
+from google.protobuf.message import DecodeError
 from mesotron.spec import codec_internal
+from mesotron.spec import internal_pb2 as ipb
 from mesotron.spec.codec_values import CodecError
 
 _LEN = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
+DRIVER_KINDS = frozenset({"scheduler_call", "scheduler_event", "executor_call", "executor_event",
+                          "driver_error"})
+
+
+class DriverFrame:
+    """A driver-wire frame: `payload` is the serialized v1 Call/Event (bytes) or, for
+    "driver_error", an `internal_pb2.DriverError`."""
+
+    __slots__ = ("kind", "payload")
+
+    def __init__(self, kind: str, payload: Any) -> None:
+        self.kind = kind
+        self.payload = payload
+
+    def __repr__(self) -> str:
+        return f"DriverFrame(kind={self.kind!r}, payload={self.payload!r})"
+
+
+def driver_frame(kind: str, payload: bytes) -> bytes:
+    """The envelope bytes of a driver frame carrying a serialized v1 Call/Event."""
+    env = ipb.Envelope()
+    setattr(env, kind, payload)
+    return env.SerializeToString()
+
+
+def driver_error_frame(status: int, message: str, call_type: str = "") -> bytes:
+    env = ipb.Envelope()
+    env.driver_error.status = status
+    env.driver_error.message = message
+    if call_type:
+        env.driver_error.call_type = call_type
+    return env.SerializeToString()
+
+
+def decode_frame(data: bytes) -> Any:
+    """A frame's message: a core/internal message (codec_internal), `codec_internal.Hello`,
+    or a `DriverFrame`. Raises CodecError for anything else."""
+    env = ipb.Envelope()
+    try:
+        env.ParseFromString(data)
+    except DecodeError as e:
+        raise CodecError(f"corrupt frame: {e}") from None
+    which = env.WhichOneof("body")
+    if which in DRIVER_KINDS:
+        value = getattr(env, which)
+        if which == "driver_error" and not value.IsInitialized():
+            raise CodecError("driver_error misses its status")
+        return DriverFrame(which, value)
+    if not env.IsInitialized():
+        raise CodecError(f"internal message misses {', '.join(env.FindInitializationErrors())}")
+    return codec_internal.from_envelope(env)
 
 
 class Link:
@@ -32,6 +95,8 @@ class Link:
         self.send_ch, self.recv_ch = trio.open_memory_channel[bytes | None](math.inf)
         self.closed = False
         self.buf = bytearray()
+        self.driver = False  # a framework's/executor's connection (Transport.driver)
+        self.state: Any = None  # the driver handler's, per connection
 
     def send_frame(self, payload: bytes) -> bool:
         if self.closed:
@@ -107,6 +172,7 @@ class Transport:
         self.log = log
         self.nursery: trio.Nursery | None = None
         self.port: int | None = None
+        self.driver: Any = None  # the driver-wire handler (see the module docstring)
 
     # ----------------------------------------------------------------- sending
     def send(self, peer: str, message: Any) -> bool:
@@ -160,31 +226,43 @@ class Transport:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._guard_writer, link, nursery.cancel_scope)
                 try:
+                    accepted = expect_hello
                     while (frame := await link.next_frame()) is not None:
-                        msg = codec_internal.decode(frame)
+                        msg = decode_frame(frame)
                         if expect_hello:
                             if not isinstance(msg, codec_internal.Hello):
                                 raise CodecError("first frame must be Hello")
                             link.peer = msg.sender
+                            expect_hello = False
+                            if self.driver is not None and self.driver.claims(msg.sender):
+                                link.driver = True
+                                continue
                             old = self.links.get(link.peer)
                             self.links[link.peer] = link
                             if old is not None and old is not link:
                                 old.close()
-                            expect_hello = False
                             continue
-                        self.on_message(link.peer, msg)
+                        if link.driver:
+                            self.driver.frame(link, msg)
+                        elif accepted and type(msg) is DriverFrame:
+                            raise CodecError(f"{msg.kind} on an internal connection")
+                        else:
+                            self.on_message(link.peer, msg)
                 except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
                     pass
                 except CodecError as e:
                     if self.log is not None:
-                        self.log.warning("transport.bad_frame", peer=link.peer, error=str(e))
+                        self.log.warning("transport.bad_frame", peer=link.peer or "(before Hello)",
+                                         error=str(e))
                 link.close()
                 nursery.cancel_scope.cancel()
         finally:
             link.closed = True
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(link.stream)
-            if link.peer and self.links.get(link.peer) is link:
+            if link.driver:
+                self.driver.closed(link)
+            elif link.peer and self.links.get(link.peer) is link:
                 del self.links[link.peer]
                 self.on_disconnect(link.peer)
 

@@ -216,7 +216,7 @@ class Hello(_message.Message):
     def __init__(self, sender: _Optional[str] = ...) -> None: ...
 
 class Envelope(_message.Message):
-    __slots__ = ("hello", "register_agent", "reregister_agent", "agent_registered", "agent_reregistered", "unregister_agent", "shutdown_agent", "run_task", "run_task_group", "kill_task", "status_update_message", "status_update_acknowledgement", "ping", "pong", "shutdown_framework", "shutdown_executor", "framework_to_executor", "executor_to_framework", "exited_executor", "update_framework")
+    __slots__ = ("hello", "register_agent", "reregister_agent", "agent_registered", "agent_reregistered", "unregister_agent", "shutdown_agent", "run_task", "run_task_group", "kill_task", "status_update_message", "status_update_acknowledgement", "ping", "pong", "shutdown_framework", "shutdown_executor", "framework_to_executor", "executor_to_framework", "exited_executor", "update_framework", "scheduler_call", "scheduler_event", "executor_call", "executor_event", "driver_error")
     HELLO_FIELD_NUMBER: _ClassVar[int]
     REGISTER_AGENT_FIELD_NUMBER: _ClassVar[int]
     REREGISTER_AGENT_FIELD_NUMBER: _ClassVar[int]
@@ -237,6 +237,11 @@ class Envelope(_message.Message):
     EXECUTOR_TO_FRAMEWORK_FIELD_NUMBER: _ClassVar[int]
     EXITED_EXECUTOR_FIELD_NUMBER: _ClassVar[int]
     UPDATE_FRAMEWORK_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_CALL_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULER_EVENT_FIELD_NUMBER: _ClassVar[int]
+    EXECUTOR_CALL_FIELD_NUMBER: _ClassVar[int]
+    EXECUTOR_EVENT_FIELD_NUMBER: _ClassVar[int]
+    DRIVER_ERROR_FIELD_NUMBER: _ClassVar[int]
     hello: Hello
     register_agent: RegisterAgent
     reregister_agent: ReregisterAgent
@@ -257,4 +262,19 @@ class Envelope(_message.Message):
     executor_to_framework: ExecutorToFramework
     exited_executor: ExitedExecutor
     update_framework: UpdateFramework
-    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., register_agent: _Optional[_Union[RegisterAgent, _Mapping]] = ..., reregister_agent: _Optional[_Union[ReregisterAgent, _Mapping]] = ..., agent_registered: _Optional[_Union[AgentRegistered, _Mapping]] = ..., agent_reregistered: _Optional[_Union[AgentReregistered, _Mapping]] = ..., unregister_agent: _Optional[_Union[UnregisterAgent, _Mapping]] = ..., shutdown_agent: _Optional[_Union[ShutdownAgent, _Mapping]] = ..., run_task: _Optional[_Union[RunTask, _Mapping]] = ..., run_task_group: _Optional[_Union[RunTaskGroup, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_message: _Optional[_Union[StatusUpdateMessage, _Mapping]] = ..., status_update_acknowledgement: _Optional[_Union[StatusUpdateAcknowledgement, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., pong: _Optional[_Union[Pong, _Mapping]] = ..., shutdown_framework: _Optional[_Union[ShutdownFramework, _Mapping]] = ..., shutdown_executor: _Optional[_Union[ShutdownExecutor, _Mapping]] = ..., framework_to_executor: _Optional[_Union[FrameworkToExecutor, _Mapping]] = ..., executor_to_framework: _Optional[_Union[ExecutorToFramework, _Mapping]] = ..., exited_executor: _Optional[_Union[ExitedExecutor, _Mapping]] = ..., update_framework: _Optional[_Union[UpdateFramework, _Mapping]] = ...) -> None: ...
+    scheduler_call: bytes
+    scheduler_event: bytes
+    executor_call: bytes
+    executor_event: bytes
+    driver_error: DriverError
+    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., register_agent: _Optional[_Union[RegisterAgent, _Mapping]] = ..., reregister_agent: _Optional[_Union[ReregisterAgent, _Mapping]] = ..., agent_registered: _Optional[_Union[AgentRegistered, _Mapping]] = ..., agent_reregistered: _Optional[_Union[AgentReregistered, _Mapping]] = ..., unregister_agent: _Optional[_Union[UnregisterAgent, _Mapping]] = ..., shutdown_agent: _Optional[_Union[ShutdownAgent, _Mapping]] = ..., run_task: _Optional[_Union[RunTask, _Mapping]] = ..., run_task_group: _Optional[_Union[RunTaskGroup, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_message: _Optional[_Union[StatusUpdateMessage, _Mapping]] = ..., status_update_acknowledgement: _Optional[_Union[StatusUpdateAcknowledgement, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., pong: _Optional[_Union[Pong, _Mapping]] = ..., shutdown_framework: _Optional[_Union[ShutdownFramework, _Mapping]] = ..., shutdown_executor: _Optional[_Union[ShutdownExecutor, _Mapping]] = ..., framework_to_executor: _Optional[_Union[FrameworkToExecutor, _Mapping]] = ..., executor_to_framework: _Optional[_Union[ExecutorToFramework, _Mapping]] = ..., exited_executor: _Optional[_Union[ExitedExecutor, _Mapping]] = ..., update_framework: _Optional[_Union[UpdateFramework, _Mapping]] = ..., scheduler_call: _Optional[bytes] = ..., scheduler_event: _Optional[bytes] = ..., executor_call: _Optional[bytes] = ..., executor_event: _Optional[bytes] = ..., driver_error: _Optional[_Union[DriverError, _Mapping]] = ...) -> None: ...
+
+class DriverError(_message.Message):
+    __slots__ = ("status", "message", "call_type")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CALL_TYPE_FIELD_NUMBER: _ClassVar[int]
+    status: int
+    message: str
+    call_type: str
+    def __init__(self, status: _Optional[int] = ..., message: _Optional[str] = ..., call_type: _Optional[str] = ...) -> None: ...

@@ -36,6 +36,7 @@ from mesotron.io import operator_api
 from mesotron.io.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.logs import configure
 from mesotron.io.loop import EffectLoop
+from mesotron.io.master_driver import MasterDriver
 from mesotron.io.master_http import MasterApp, heartbeat_operator_streams
 from mesotron.io.registry_store import open_registry
 from mesotron.io.transport import Transport
@@ -125,6 +126,7 @@ class MasterDaemon:
             on_disconnect=lambda peer: self.loop.submit(Disconnected(peer=peer)),
             log=log,
         )
+        self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (master_driver.py)
         self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
         self.stream_formats: dict[str, str] = {}

@@ -6,6 +6,12 @@ updates per task then TASK_FINISHED; the agent forwards one update per task at a
 next after the scheduler's ack), so K streams run in parallel.
 
     .venv/bin/python bench/updates.py [--agents 2] [--tasks 40] [--updates-per-task 100]
+                                      [--wire http|driver] [--scheduler-wire W] [--executor-wire W]
+
+`--wire http`: the v1 HTTP APIs (one POST per executor UPDATE and per scheduler
+ACKNOWLEDGE); `--wire driver`: the same v1 protobuf Calls/Events as frames on persistent
+connections (io/master_driver.py, io/agent_driver.py: Mesos's SchedulerDriver/ExecutorDriver
+over libprocess). `--scheduler-wire`/`--executor-wire` set one side only.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ from mesotron.spec.wire import JSON, PROTOBUF
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-async def run(master: str, n_tasks: int, per_task: int, fmt: str) -> dict:
+async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "http",
+              executor_wire: str = "http") -> dict:
     info = FrameworkInfo(user="bench", name="updates-bench")
     res = Resources.parse("cpus:0.01;mem:1")
     pending = [f"u{i:04d}" for i in range(n_tasks)]
@@ -50,9 +57,10 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str) -> dict:
     executor = ExecutorInfo(
         executor_id="upd", name="update bench executor",
         command=CommandInfo(value=f"{sys.executable} {os.path.join(HERE, 'update_executor.py')}",
-                            environment=(("UPDATES_PER_TASK", str(per_task)),)),
+                            environment=(("UPDATES_PER_TASK", str(per_task)),
+                                         ("UPDATE_EXECUTOR_WIRE", executor_wire))),
         resources=Resources.parse("cpus:0.1;mem:32"))
-    async with SchedulerClient.connect(master, info, fmt=fmt) as s:
+    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire) as s:
         async for ev in s.events():
             if isinstance(ev, EventOffers):
                 for o in ev.offers:
@@ -85,6 +93,8 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str) -> dict:
                         t_end = time.perf_counter()
                         await s.call(CallTeardown())
                         break
+        if s.rejected:
+            raise RuntimeError(f"calls refused on the driver wire: {s.rejected[:5]}")
     return {"acked": acked, "seconds": t_end - t0, "per_second": acked / (t_end - t0)}
 
 
@@ -95,6 +105,11 @@ def main() -> int:
     p.add_argument("--agents", type=int, default=2)
     p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
                    help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
+    p.add_argument("--wire", choices=("http", "driver"), default="http",
+                   help="scheduler and executor wire: v1 HTTP APIs, or v1 protobuf frames on "
+                        "persistent connections (Mesos's driver protocol)")
+    p.add_argument("--scheduler-wire", choices=("http", "driver"), default=None)
+    p.add_argument("--executor-wire", choices=("http", "driver"), default=None)
     p.add_argument("--profile-local", metavar="PATH",
                    help="run `mesotron local` under cProfile and write its stats to PATH")
     args = p.parse_args()
@@ -111,7 +126,9 @@ def main() -> int:
     try:
         line = local.stdout.readline()
         assert re.search(r"ready in", line), line
-        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt)
+        swire = args.scheduler_wire or args.wire
+        xwire = args.executor_wire or args.wire
+        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt, swire, xwire)
     finally:
         os.killpg(local.pid, signal.SIGINT)
         try:
@@ -125,7 +142,8 @@ def main() -> int:
     sched = (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
     print(f"{result['acked']} acknowledged updates ({args.tasks} tasks x {args.updates_per_task + 1}) in "
           f"{result['seconds']:.2f} s: {result['per_second']:,.0f} updates/s "
-          f"(executor -> agent -> master -> scheduler -> ack), {args.agents} agents")
+          f"(executor -> agent -> master -> scheduler -> ack), {args.agents} agents, "
+          f"wire: scheduler {swire}, executor {xwire}")
     print(f"CPU per update: daemons (master, agents, executors) {1e6 * daemons / result['acked']:.0f} us, "
           f"scheduler (this bench) {1e6 * sched / result['acked']:.0f} us")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")

@@ -13,12 +13,21 @@ ZooKeeper (io/zk_election.ZkDetector); when the leader changes or its stream bre
 SUBSCRIBEs again to the current leader with the same framework id (as Mesos's scheduler
 driver does), and the events of every stream arrive on the one `events()` channel (a new
 `EventSubscribed` marks each re-subscription; `resubscriptions` counts them).
+
+`wire="driver"`: instead of HTTP, the v1 Calls and Events travel as protobuf frames on one
+persistent connection to the master's internal transport (its address from GET
+/internal/endpoint; io/master_driver.py), as Mesos's SchedulerDriver does over libprocess.
+The connection is the stream. `call()` then only queues the call and returns 202 at once
+(no round trip per call); a call the master refuses comes back as a `driver_error` frame,
+kept in `rejected` as (status, call type, message) and logged. A refused SUBSCRIBE raises
+`SubscribeError` as over HTTP. The format is always protobuf.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,7 +38,10 @@ import trio
 from mesotron.core.messages import CallSubscribe, EventSubscribed
 from mesotron.core.values import FrameworkInfo
 from mesotron.io.flags import host_port
-from mesotron.io.http_client import H11Client
+from mesotron.io.http_client import H11Client, HTTPError
+from mesotron.io.transport import DriverFrame, Link, decode_frame, driver_frame
+from mesotron.spec import codec_internal
+from mesotron.spec.codec_values import CodecError
 from mesotron.io.zk_bridge import open_zk
 from mesotron.io.zk_election import ZkDetector, is_zk_url, parse_zk_url
 from mesotron.spec import codec_scheduler, scheduler_pb2
@@ -45,13 +57,18 @@ class SubscribeError(Exception):
 
 class SchedulerClient:
     def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
-                 zk_session_timeout: float = 10.0) -> None:
+                 zk_session_timeout: float = 10.0, wire: str = "http") -> None:
+        if wire not in ("http", "driver"):
+            raise ValueError(f"wire must be 'http' or 'driver', not {wire!r}")
+        self.wire = wire
+        self._link: Link | None = None
+        self.rejected: list[tuple[int, str, str]] = []
         self.zk_url = parse_zk_url(master) if is_zk_url(master) else None
         self.zk_session_timeout = zk_session_timeout
         host, port = ("127.0.0.1", 0) if self.zk_url else host_port(master, 5050)
         self._target(host, port)
         self.framework_info = framework_info
-        self.fmt = fmt
+        self.fmt = PROTOBUF if wire == "driver" else fmt
         self.framework_id: str | None = framework_info.id
         self.stream_id: str | None = None
         self._send, self._recv = trio.open_memory_channel[Any](math.inf)
@@ -69,8 +86,8 @@ class SchedulerClient:
     @classmethod
     @asynccontextmanager
     async def connect(cls, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
-                      **kw: Any) -> AsyncIterator[SchedulerClient]:
-        self = cls(master, framework_info, fmt=fmt, **kw)
+                      wire: str = "http", **kw: Any) -> AsyncIterator[SchedulerClient]:
+        self = cls(master, framework_info, fmt=fmt, wire=wire, **kw)
         async with trio.open_nursery() as nursery:
             if self.zk_url is None:
                 await nursery.start(self._stream)
@@ -81,6 +98,8 @@ class SchedulerClient:
             finally:
                 nursery.cancel_scope.cancel()
                 await self.client.aclose_connection()
+                if self._link is not None:
+                    self._link.close()
 
     async def _stream(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         try:
@@ -144,6 +163,8 @@ class SchedulerClient:
         if self.framework_id and info.id != self.framework_id:
             info = attrs.evolve(info, id=self.framework_id)  # re-subscription: same id
         call = CallSubscribe(framework_info=info)
+        if self.wire == "driver":
+            return await self._subscribe_driver(call, task_status=task_status)
         body = encode(codec_scheduler.encode_call(self.framework_id, call), self.fmt)
         headers = {"Content-Type": self.fmt, "Accept": self.fmt}
         reader = RecordIOReader()
@@ -168,6 +189,66 @@ class SchedulerClient:
                             started = True
                             task_status.started()
 
+    async def _subscribe_driver(self, call: CallSubscribe, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        """The driver wire: dial the master's transport, SUBSCRIBE, then read events until
+        the connection ends."""
+        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=5.0) as hc:
+            r = await hc.get(f"{self.base}/internal/endpoint")
+            if r.status_code != 200:
+                raise SubscribeError(r.status_code, r.text)
+            ep = r.json()
+        if ep.get("port") is None:
+            raise SubscribeError(503, "the master does not lead (no transport endpoint)")
+        with trio.fail_after(5):
+            stream = await trio.open_tcp_stream(ep["ip"], ep["port"])
+        _nodelay(stream)
+        link = Link(stream, ep["pid"])
+        name = f"scheduler({uuid.uuid4().hex[:12]})@{stream.socket.getsockname()[0]}"
+        link.send_frame(codec_internal.encode(codec_internal.Hello(sender=name)))
+        link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
+            self.framework_id, call).SerializeToString()))
+        started = False
+        try:
+            async with trio.open_nursery() as nursery:
+
+                async def write() -> None:
+                    with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                        await link.writer()
+                    nursery.cancel_scope.cancel()
+
+                nursery.start_soon(write)
+                with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                    while (frame := await link.next_frame()) is not None:
+                        msg = decode_frame(frame)
+                        if type(msg) is not DriverFrame:
+                            raise CodecError(f"unexpected {type(msg).__name__} from the master")
+                        if msg.kind == "driver_error":
+                            err = msg.payload
+                            if not started:
+                                raise SubscribeError(err.status, err.message)
+                            self.rejected.append((err.status, err.call_type, err.message))
+                            continue
+                        if msg.kind != "scheduler_event":
+                            raise CodecError(f"unexpected {msg.kind} from the master")
+                        ev = codec_scheduler.decode_event(decode(msg.payload, PROTOBUF, scheduler_pb2.Event))
+                        if isinstance(ev, EventSubscribed):
+                            if self.subscribed.is_set():
+                                self.resubscriptions += 1
+                            self.framework_id = ev.framework_id
+                            self._link = link
+                            self.subscribed.set()
+                        self._send.send_nowait(ev)
+                        if not started:
+                            started = True
+                            task_status.started()
+                nursery.cancel_scope.cancel()
+        finally:
+            link.close()
+            if self._link is link:
+                self._link = None
+            with trio.CancelScope(shield=True):
+                await trio.aclose_forcefully(stream)
+
     def events(self) -> trio.MemoryReceiveChannel[Any]:
         """The decoded events, in order (an async iterable; ends when the stream ends)."""
         return self._recv
@@ -176,6 +257,13 @@ class SchedulerClient:
         return await self._recv.receive()
 
     async def call(self, call: Any) -> int:
+        if self.wire == "driver":
+            link = self._link
+            if link is None or link.closed:
+                raise HTTPError("not subscribed: no driver connection to the master")
+            link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
+                self.framework_id, call).SerializeToString()))
+            return 202
         body = encode(codec_scheduler.encode_call(self.framework_id, call), self.fmt)
         headers = {"Content-Type": self.fmt, "Accept": self.fmt}
         if self.stream_id:
@@ -183,6 +271,13 @@ class SchedulerClient:
         with trio.fail_after(30):
             status, _ = await self.client.post("/api/v1/scheduler", body, headers)
         return status
+
+
+def _nodelay(stream: Any) -> None:
+    import socket
+
+    with contextlib.suppress(OSError, AttributeError):
+        stream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 __all__ = ["PROTOBUF", "SchedulerClient", "SubscribeError"]

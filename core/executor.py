@@ -299,8 +299,9 @@ class CommandExecutor:
                 now, self.config.shutdown_grace_period, exit_now=True
             )
         self.disconnected_at = now
-        self.backoff = self.config.first_retry
-        first = now + self.backoff * (1.0 + self._jitter())
+        first = now + self.config.first_retry * (1.0 + self._jitter())
+        self.backoff = min(2 * self.config.first_retry,
+                           max(self.config.subscription_backoff_max, self.config.first_retry))
         return [
             Log(level="info", event="executor.agent_lost.reconnecting"),
             SetTimer(key=RECOVERY_TIMER, at=now + self.config.recovery_timeout),

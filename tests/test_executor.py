@@ -18,7 +18,6 @@ from mesotron.core.checkpoint import Recovered
 from mesotron.core.effects import Disconnected, Persist, Received, Send, SetTimer, TimerFired
 from mesotron.core.errors import LocalError
 from mesotron.core.executor import (
-    ESCALATE_TIMER,
     EXIT_TIMER,
     RECOVERY_TIMER,
     SUBSCRIBE_TIMER,
@@ -29,6 +28,7 @@ from mesotron.core.executor import (
     Start,
     StartTaskProcess,
     TaskProcessExited,
+    escalate_timer,
     format_duration,
     parse_duration,
 )
@@ -67,21 +67,27 @@ FW_KILLING = FrameworkInfo(user="u", name="f", id="fw1", checkpoint=True,
                            capabilities=frozenset({Capability.TASK_KILLING_STATE}))
 
 
+EX = "mesotron-command-fw1"
+PID = f"exec-{EX}"
+ESC1 = escalate_timer("t1")
+
+
 def make(checkpoint: bool = True, **cfg: Any) -> CommandExecutor:
-    return CommandExecutor(pid="exec-t1", framework_id="fw1", executor_id="t1", agent_pid=AGENT,
+    return CommandExecutor(pid="exec-1", framework_id="fw1", executor_id=EX, agent_pid=AGENT,
                            ids=IdSource(seed="e"),
                            config=CommandExecutorConfig(checkpoint=checkpoint, **cfg))
 
 
-def task(grace: float | None = None) -> TaskInfo:
-    return TaskInfo(name="t1", task_id="t1", agent_id="S1", command=CommandInfo(value="sleep 9"),
+def task(grace: float | None = None, task_id: str = "t1") -> TaskInfo:
+    return TaskInfo(name=task_id, task_id=task_id, agent_id="S1",
+                    command=CommandInfo(value="sleep 9"),
                     kill_policy=KillPolicy(grace_period=grace) if grace is not None else None)
 
 
 def subscribed(ex: CommandExecutor, fw: FrameworkInfo = FW, now: float = 0.0) -> list[Any]:
     out = ex.step(now, Start())
     out += ex.step(now, Received(sender=AGENT, message=ExecutorSubscribed(
-        executor_info=ExecutorInfo(executor_id="t1"), framework_info=fw,
+        executor_info=ExecutorInfo(executor_id=EX), framework_info=fw,
         agent_info=AgentInfo(hostname="h", id="S1"), container_id="c1")))
     return out
 
@@ -115,7 +121,7 @@ def test_misuse_raises() -> None:
     with pytest.raises(LocalError):
         ex.step(0, Start())
     with pytest.raises(LocalError):
-        ex.step(0, TaskProcessExited(exit_status=0))
+        ex.step(0, TaskProcessExited(task_id="t1", exit_status=0))
 
 
 def test_subscribe_is_retried_with_backoff_until_subscribed() -> None:
@@ -135,6 +141,25 @@ def test_subscribe_is_retried_with_backoff_until_subscribed() -> None:
     assert ex.step(now, TimerFired(key=("nope",)))  # a Log, not a crash
 
 
+def test_resubscribe_after_agent_loss_is_soon_then_backs_off_with_jitter() -> None:
+    delays = []
+    for seed in ("a", "b", "c"):
+        ex, _ = running(subscription_backoff_max=2.0)
+        ex.ids = IdSource(seed=seed)
+        out = ex.step(10, Disconnected(peer=AGENT))
+        first = [e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER][0]
+        assert 10.1 <= first < 10.2  # first_retry 0.1 s, stretched by a jitter in [0, 1)
+        now, ds = first, []
+        for _ in range(6):
+            out = ex.step(now, TimerFired(key=SUBSCRIBE_TIMER))
+            assert isinstance(out[0].message, ExecutorSubscribe)
+            ds.append(out[1].at - now)
+            now = out[1].at
+        assert all(b <= d < 2 * b for d, b in zip(ds, [0.2, 0.4, 0.8, 1.6, 2.0, 2.0]))
+        delays.append(first)
+    assert len(set(delays)) == 3  # different executors spread out
+
+
 def test_launch_sends_starting_then_running_with_fresh_uuids() -> None:
     _ex, out = running()
     kinds = [type(e).__name__ for e in out]
@@ -142,8 +167,8 @@ def test_launch_sends_starting_then_running_with_fresh_uuids() -> None:
     st1, st2 = updates(out)
     assert (st1.state, st2.state) == (S.TASK_STARTING, S.TASK_RUNNING)
     assert st1.uuid != st2.uuid and len(st1.uuid) == 16
-    assert st1.source is Source.SOURCE_EXECUTOR and st1.executor_id == "t1"
-    assert ("MESOS_TASK_ID", "t1") in out[1].env
+    assert st1.source is Source.SOURCE_EXECUTOR and st1.executor_id == EX
+    assert out[1].task_id == "t1" and ("MESOS_TASK_ID", "t1") in out[1].env
 
 
 @pytest.mark.parametrize("exit_status,signal,state,message", [
@@ -155,12 +180,30 @@ def test_process_exit_outcomes(exit_status: int, signal: int | None, state: Task
                                message: str) -> None:
     ex, _ = running()
     ack_all(ex, 2)
-    out = ex.step(3, TaskProcessExited(exit_status=exit_status, signal=signal))
+    out = ex.step(3, TaskProcessExited(task_id="t1", exit_status=exit_status, signal=signal))
     (st_,) = updates(out)
     assert (st_.state, st_.message) == (state, message)
-    assert SetTimer(key=EXIT_TIMER, at=13.0) in out
-    assert ack_all(ex, 4)[-1] == ExitExecutor(status=0)
-    assert ex.phase == "exited"
+    assert not [e for e in out if isinstance(e, ExitExecutor)]  # it stays for more tasks
+    ack_all(ex, 4)
+    assert ex.phase == "subscribed" and not ex.tasks and ex.done == 1
+
+
+def test_many_tasks_run_side_by_side_and_a_kill_reaches_only_its_task() -> None:
+    ex, _ = running(FW_KILLING)
+    out = ex.step(2, Received(sender=AGENT, message=ExecutorLaunch(task=task(task_id="t2"))))
+    assert [(s.task_id, s.state) for s in updates(out)] == [("t2", S.TASK_STARTING),
+                                                            ("t2", S.TASK_RUNNING)]
+    assert ex.running() == ["t1", "t2"]
+    out = ex.step(3, Received(sender=AGENT, message=ExecutorKill(task_id="t2")))
+    assert SignalTaskProcess(task_id="t2", signal="SIGTERM") in out
+    assert not [e for e in out if isinstance(e, SignalTaskProcess) and e.task_id != "t2"]
+    assert [(s.task_id, s.state) for s in updates(out)] == [("t2", S.TASK_KILLING)]
+    out = ex.step(4, TaskProcessExited(task_id="t2", exit_status=0, signal=15))
+    assert [(s.task_id, s.state) for s in updates(out)] == [("t2", S.TASK_KILLED)]
+    assert ex.running() == ["t1"]
+    # a duplicate LAUNCH of a known task is ignored
+    out = ex.step(5, Received(sender=AGENT, message=ExecutorLaunch(task=task())))
+    assert not updates(out) and not [e for e in out if isinstance(e, StartTaskProcess)]
 
 
 def test_kill_with_killing_state_term_then_kill_after_grace() -> None:
@@ -168,10 +211,10 @@ def test_kill_with_killing_state_term_then_kill_after_grace() -> None:
     out = ex.step(5, Received(sender=AGENT, message=ExecutorKill(
         task_id="t1", kill_policy=KillPolicy(grace_period=1.5))))
     assert [s.state for s in updates(out)] == [S.TASK_KILLING]
-    assert SignalTaskProcess(signal="SIGTERM") in out and SetTimer(key=ESCALATE_TIMER,
-                                                                   at=6.5) in out
-    assert ex.step(6.5, TimerFired(key=ESCALATE_TIMER)) == [SignalTaskProcess(signal="SIGKILL")]
-    out = ex.step(7, TaskProcessExited(exit_status=0, signal=9))
+    assert SignalTaskProcess(task_id="t1", signal="SIGTERM") in out \
+        and SetTimer(key=ESC1, at=6.5) in out
+    assert ex.step(6.5, TimerFired(key=ESC1)) == [SignalTaskProcess(task_id="t1", signal="SIGKILL")]
+    out = ex.step(7, TaskProcessExited(task_id="t1", exit_status=0, signal=9))
     assert [s.state for s in updates(out)] == [S.TASK_KILLED]
 
 
@@ -180,70 +223,79 @@ def test_kill_without_capability_uses_task_policy_then_default() -> None:
     subscribed(ex)
     ex.step(1, Received(sender=AGENT, message=ExecutorLaunch(task=task(grace=2.0))))
     out = ex.step(5, Received(sender=AGENT, message=ExecutorKill(task_id="t1")))
-    assert not updates(out) and SetTimer(key=ESCALATE_TIMER, at=7.0) in out
+    assert not updates(out) and SetTimer(key=ESC1, at=7.0) in out
     ex2, _ = running()
     out = ex2.step(5, Received(sender=AGENT, message=ExecutorKill(task_id="t1")))
-    assert SetTimer(key=ESCALATE_TIMER, at=8.0) in out
+    assert SetTimer(key=ESC1, at=8.0) in out
     # a second kill may only shorten the grace period
     out = ex2.step(6, Received(sender=AGENT, message=ExecutorKill(
         task_id="t1", kill_policy=KillPolicy(grace_period=0.5))))
-    assert out == [SetTimer(key=ESCALATE_TIMER, at=6.5)]
+    assert out == [SetTimer(key=ESC1, at=6.5)]
 
 
 def test_reconnect_replays_unacked_updates_and_tasks() -> None:
     ex, out = running()
+    ex.step(1, Received(sender=AGENT, message=ExecutorLaunch(task=task(task_id="t2"))))
     first = updates(out)[0]
     ex.step(2, Received(sender=AGENT, message=ExecutorAcknowledged(task_id="t1",
                                                                    uuid=first.uuid)))
     out = ex.step(3, Disconnected(peer=AGENT))
     assert SetTimer(key=RECOVERY_TIMER, at=903.0) in out
-    assert not updates(ex.step(4, TaskProcessExited(exit_status=0)))  # not sent while away
+    assert not updates(ex.step(4, TaskProcessExited(task_id="t1", exit_status=0)))  # not sent while away
     out = ex.step(4, TimerFired(key=SUBSCRIBE_TIMER))
     sub = out[0].message
     assert isinstance(sub, ExecutorSubscribe)
-    assert [u.status.state for u in sub.unacknowledged_updates] == [S.TASK_RUNNING,
-                                                                     S.TASK_FINISHED]
-    assert sub.unacknowledged_tasks == ()  # acked once: no longer replayed
-    subscribed_again = ex.step(5, Received(sender=AGENT, message=ExecutorSubscribed(
-        executor_info=ExecutorInfo(executor_id="t1"), framework_info=FW,
+    assert [(u.status.task_id, u.status.state) for u in sub.unacknowledged_updates] == [
+        ("t1", S.TASK_RUNNING), ("t2", S.TASK_STARTING), ("t2", S.TASK_RUNNING),
+        ("t1", S.TASK_FINISHED)]
+    assert [t.task_id for t in sub.unacknowledged_tasks] == ["t2"]  # t1 acked once: not replayed
+    ex.step(5, Received(sender=AGENT, message=ExecutorSubscribed(
+        executor_info=ExecutorInfo(executor_id=EX), framework_info=FW,
         agent_info=AgentInfo(hostname="h"), container_id="c1")))
-    assert SetTimer(key=EXIT_TIMER, at=15.0) in subscribed_again
-    assert ack_all(ex, 6)[-1] == ExitExecutor(status=0)
+    assert ex.phase == "subscribed" and not ack_all(ex, 6)
+    assert list(ex.tasks) == ["t2"]
 
 
-def test_recovery_timeout_kills_the_task_and_exits() -> None:
+def test_recovery_timeout_kills_the_tasks_and_exits() -> None:
     ex, _ = running(recovery_timeout=30.0)
     ex.step(2, Disconnected(peer=AGENT))
     out = ex.step(32, TimerFired(key=RECOVERY_TIMER))
-    assert SignalTaskProcess(signal="SIGKILL") in out and out[-1] == ExitExecutor(status=1)
+    assert SignalTaskProcess(task_id="", signal="SIGKILL") in out and out[-1] == ExitExecutor(status=1)
     assert ex.step(33, TimerFired(key=SUBSCRIBE_TIMER))[0].event == "executor.exited.ignored"
 
 
 def test_without_checkpointing_agent_loss_means_exit() -> None:
     ex, _ = running(checkpoint=False)
     out = ex.step(2, Disconnected(peer=AGENT))
-    assert SignalTaskProcess(signal="SIGKILL") in out and out[-1] == ExitExecutor(status=0)
+    assert SignalTaskProcess(task_id="", signal="SIGKILL") in out and out[-1] == ExitExecutor(status=0)
 
 
-def test_shutdown_kills_with_shutdown_grace_and_exits_after_ack() -> None:
+def test_shutdown_kills_every_task_with_shutdown_grace_and_exits_after_ack() -> None:
     ex, _ = running()
+    ex.step(1, Received(sender=AGENT, message=ExecutorLaunch(task=task(task_id="t2"))))
     out = ex.step(2, Received(sender=AGENT, message=ExecutorShutdown(grace_period=4.0)))
-    assert not updates(out) and SetTimer(key=ESCALATE_TIMER, at=6.0) in out
-    out = ex.step(3, TaskProcessExited(exit_status=0, signal=15))
+    assert not updates(out) and SetTimer(key=ESC1, at=6.0) in out
+    assert SignalTaskProcess(task_id="t2", signal="SIGTERM") in out
+    out = ex.step(3, TaskProcessExited(task_id="t1", exit_status=0, signal=15))
     assert [s.state for s in updates(out)] == [S.TASK_KILLED]
+    assert not [e for e in out if isinstance(e, ExitExecutor)]  # t2 still runs
+    out = ex.step(3, TaskProcessExited(task_id="t2", exit_status=0, signal=15))
+    assert SetTimer(key=EXIT_TIMER, at=13.0) in out
     assert ack_all(ex, 4)[-1] == ExitExecutor(status=0)
     idle = make()
     subscribed(idle)
     assert idle.step(1, Received(sender=AGENT, message=ExecutorShutdown()))[-1] == \
         ExitExecutor(status=0)
+    late = make()
+    subscribed(late)
+    late.step(1, Received(sender=AGENT, message=ExecutorShutdown()))
 
 
-def test_second_launch_is_refused() -> None:
+def test_launch_while_shutting_down_is_killed() -> None:
     ex, _ = running()
-    other = TaskInfo(name="t2", task_id="t2", agent_id="S1", command=CommandInfo(value="x"))
-    out = ex.step(2, Received(sender=AGENT, message=ExecutorLaunch(task=other)))
-    assert [(s.task_id, s.state) for s in updates(out)] == [("t2", S.TASK_ERROR)]
-    assert ex.states == [S.TASK_STARTING, S.TASK_RUNNING]
+    ex.step(2, Received(sender=AGENT, message=ExecutorShutdown(grace_period=4.0)))
+    out = ex.step(2, Received(sender=AGENT, message=ExecutorLaunch(task=task(task_id="t2"))))
+    assert [(s.task_id, s.state) for s in updates(out)] == [("t2", S.TASK_KILLED)]
 
 
 def test_config_from_env_and_durations() -> None:
@@ -322,14 +374,23 @@ def test_agent_and_executor_run_a_command_task_to_finished() -> None:
     w.to_agent(MasterDetected(pid="master"))
     w.to_agent(Received(sender="master", message=AgentRegistered(agent_id="S1")))
     w.to_agent(Received(sender="master", message=RunTask(framework_info=FW, task=task())))
-    ex = w.execs["exec-t1"]
-    assert ex.states == [S.TASK_STARTING, S.TASK_RUNNING] and not ex.unacked
-    assert any(isinstance(e, StartTaskProcess) for e in w.exec_effects)
+    w.to_agent(Received(sender="master", message=RunTask(framework_info=FW,
+                                                         task=task(task_id="t2"))))
+    assert list(w.execs) == [PID]  # one executor for both command tasks
+    ex = w.execs[PID]
+    assert ex.tasks["t1"].states == ex.tasks["t2"].states == [S.TASK_STARTING, S.TASK_RUNNING]
+    assert not ex.unacked
+    assert [e.task_id for e in w.exec_effects if isinstance(e, StartTaskProcess)] == ["t1", "t2"]
     w.master_acks()
-    w.pump([("exec-t1", TaskProcessExited(exit_status=0))])
-    assert ex.phase == "exited"  # exits once the agent acknowledged its terminal update
+    w.pump([(PID, TaskProcessExited(task_id="t1", exit_status=0)),
+            (PID, TaskProcessExited(task_id="t2", exit_status=1))])
     w.master_acks()
-    assert w.agent.tasks == {} and w.agent.executors[("fw1", "t1")].state == "terminating"
+    assert ex.phase == "subscribed" and ex.done == 2  # stays for the framework's next task
+    assert w.agent.tasks == {} and w.agent.executors[("fw1", EX)].state == "running"
+    w.now = w.agent.config.command_executor_idle_timeout
+    cid = w.agent.executors[("fw1", EX)].container_id
+    w.to_agent(TimerFired(key=("executor-idle", "fw1", EX, cid)))
+    assert ex.phase == "exited" and w.agent.executors[("fw1", EX)].state == "terminating"
 
 
 def test_executor_survives_agent_restart_and_its_update_is_delivered() -> None:
@@ -339,24 +400,27 @@ def test_executor_survives_agent_restart_and_its_update_is_delivered() -> None:
     w.to_agent(Received(sender="master", message=AgentRegistered(agent_id="S1")))
     w.to_agent(Received(sender="master", message=RunTask(framework_info=FW, task=task())))
     w.master_acks()
-    ex = w.execs["exec-t1"]
+    ex = w.execs[PID]
     # the agent crashes; the executor notices and finishes its task while it is away
     disk = Recovered.empty().apply(w.persisted)
     w.agent = w.new_agent("b")
-    w.pump([("exec-t1", Disconnected(peer=AGENT)),
-            ("exec-t1", TaskProcessExited(exit_status=0))])
+    w.pump([(PID, Disconnected(peer=AGENT)),
+            (PID, TaskProcessExited(task_id="t1", exit_status=0))])
     assert [u.status.state for u in ex.unacked.values()] == [S.TASK_FINISHED]
     w.to_agent(AgentStart(recovered=disk))
     w.to_agent(MasterDetected(pid="master"))
     w.now = 1.0
-    w.pump([("exec-t1", TimerFired(key=SUBSCRIBE_TIMER))])
-    assert ex.phase == "exited" and not ex.unacked
+    w.pump([(PID, TimerFired(key=SUBSCRIBE_TIMER))])
+    assert ex.phase == "subscribed" and not ex.unacked and not ex.tasks
     w.to_agent(Received(sender="master", message=AgentReregistered(agent_id="S1")))
     finished = [m.update.status.state for m in w.master if isinstance(m, StatusUpdateMessage)]
     assert finished == [S.TASK_FINISHED]
 
 
 # ====================================================================== stateful
+TASKS = ("t1", "t2", "t3")
+
+
 class ExecutorMachine(RuleBasedStateMachine):
     """Random agent-side inputs; the executor's updates must follow the lifecycle table,
     `unacked` must be exactly the unacknowledged updates, and nothing is sent after exit."""
@@ -367,10 +431,11 @@ class ExecutorMachine(RuleBasedStateMachine):
         self.ex = make(checkpoint=checkpoint)
         self.sent: list[Any] = []
         self.acked: set[bytes] = set()
+        self.launched: list[str] = []
         self.exited = False
         self.feed(Start())
         self.feed(Received(sender=AGENT, message=ExecutorSubscribed(
-            executor_info=ExecutorInfo(executor_id="t1"),
+            executor_info=ExecutorInfo(executor_id=EX),
             framework_info=FW_KILLING if killing else FW,
             agent_info=AgentInfo(hostname="h"), container_id="c1")))
 
@@ -387,21 +452,24 @@ class ExecutorMachine(RuleBasedStateMachine):
                 assert not self.exited, "exited twice"
                 self.exited = True
 
-    @precondition(lambda self: not self.exited)
+    @precondition(lambda self: not self.exited and len(self.launched) < len(TASKS))
     @rule()
     def launch(self) -> None:
-        self.feed(Received(sender=AGENT, message=ExecutorLaunch(task=task(grace=1.0))))
+        tid = TASKS[len(self.launched)]
+        self.launched.append(tid)
+        self.feed(Received(sender=AGENT, message=ExecutorLaunch(task=task(grace=1.0, task_id=tid))))
 
-    @precondition(lambda self: self.ex.process == "running")
-    @rule(status=st.sampled_from([0, 1]), signal=st.sampled_from([None, 9, 15]))
-    def process_exits(self, status: int, signal: int | None) -> None:
-        self.feed(TaskProcessExited(exit_status=status, signal=signal))
+    @precondition(lambda self: self.ex.running())
+    @rule(data=st.data(), status=st.sampled_from([0, 1]), signal=st.sampled_from([None, 9, 15]))
+    def process_exits(self, data: st.DataObject, status: int, signal: int | None) -> None:
+        tid = data.draw(st.sampled_from(self.ex.running()))
+        self.feed(TaskProcessExited(task_id=tid, exit_status=status, signal=signal))
 
     @precondition(lambda self: not self.exited)
-    @rule(grace=st.sampled_from([None, 0.0, 2.0]))
-    def kill(self, grace: float | None) -> None:
+    @rule(tid=st.sampled_from(TASKS), grace=st.sampled_from([None, 0.0, 2.0]))
+    def kill(self, tid: str, grace: float | None) -> None:
         self.feed(Received(sender=AGENT, message=ExecutorKill(
-            task_id="t1", kill_policy=KillPolicy(grace_period=grace) if grace is not None
+            task_id=tid, kill_policy=KillPolicy(grace_period=grace) if grace is not None
             else None)))
 
     @precondition(lambda self: self.ex.unacked and not self.exited)
@@ -409,7 +477,8 @@ class ExecutorMachine(RuleBasedStateMachine):
     def ack(self, data: st.DataObject) -> None:
         uuid = data.draw(st.sampled_from(sorted(self.ex.unacked)))
         self.acked.add(uuid)
-        self.feed(Received(sender=AGENT, message=ExecutorAcknowledged(task_id="t1", uuid=uuid)))
+        self.feed(Received(sender=AGENT, message=ExecutorAcknowledged(
+            task_id=self.ex.unacked[uuid].status.task_id, uuid=uuid)))
 
     @precondition(lambda self: not self.exited)
     @rule()
@@ -421,21 +490,26 @@ class ExecutorMachine(RuleBasedStateMachine):
     def disconnect_and_resubscribe(self) -> None:
         self.feed(Disconnected(peer=AGENT))
         self.feed(Received(sender=AGENT, message=ExecutorSubscribed(
-            executor_info=ExecutorInfo(executor_id="t1"), framework_info=FW,
+            executor_info=ExecutorInfo(executor_id=EX), framework_info=FW,
             agent_info=AgentInfo(hostname="h"), container_id="c1")))
 
     @rule(dt=st.sampled_from([0.5, 2.0, 20.0]))
     def tick(self, dt: float) -> None:
         self.now += dt
-        for key in (ESCALATE_TIMER, EXIT_TIMER, SUBSCRIBE_TIMER, RECOVERY_TIMER):
+        for key in (*(escalate_timer(t) for t in TASKS), EXIT_TIMER, SUBSCRIBE_TIMER,
+                    RECOVERY_TIMER):
             self.feed(TimerFired(key=key))
 
     @invariant()
     def updates_follow_the_lifecycle(self) -> None:
-        state: TaskState | None = S.TASK_STAGING
-        for s in (x for x in self.sent if x.task_id == "t1"):
-            assert lifecycle.is_legal(state, s.state, "executor"), (state, s.state)
-            state = s.state
+        for tid in TASKS:
+            state: TaskState | None = S.TASK_STAGING
+            for s in (x for x in self.sent if x.task_id == tid):
+                assert lifecycle.is_legal(state, s.state, "executor"), (tid, state, s.state)
+                state = s.state
+        # a process runs only for a launched task whose terminal update is not out yet
+        for tid in self.ex.running():
+            assert not self.ex.tasks[tid].terminal_sent
         assert len({x.uuid for x in self.sent}) == len(self.sent)
         assert not (set(self.ex.unacked) & self.acked)
         note(self.ex.describe())

@@ -139,7 +139,7 @@ class ExecutorNode(Node):
     agent: AgentNode
     container: str
     framework_id: str
-    task_proc: Any
+    task_proc: Any  # task id -> its running process token (many tasks per executor)
 
 
 class SchedulerNode(Node):
@@ -689,7 +689,7 @@ class World:
         x.agent = a
         x.container = cid
         x.framework_id = e.framework_id
-        x.task_proc = None
+        x.task_proc = {}
         self.nodes[name] = x
         self.executors[cid] = x
         if e.command.value != COMMAND_EXECUTOR_PROGRAM:
@@ -721,32 +721,35 @@ class World:
             elif t is StartTaskProcess:
                 m = _SLEEP.search(e.command.value or "")
                 dur, code = (float(m.group(1)), int(m.group(2))) if m else (1.0, 0)
-                x.task_proc = (self.now, x.inc)
-                task = x.machine.task
-                if self.obs is not None and task is not None:
-                    self.obs.on_task_start(self, x, task.task_id)
-                self.at(dur, CALL, self.task_exit, (x, x.task_proc, code, None))
+                proc = x.task_proc[e.task_id] = (self.now, x.inc, e.task_id)
+                if self.obs is not None:
+                    self.obs.on_task_start(self, x, e.task_id)
+                self.at(dur, CALL, self.task_exit, (x, proc, code, None))
             elif t is SignalTaskProcess:
-                if x.task_proc is not None:
-                    sig = 9 if e.signal == "SIGKILL" else 15
-                    delay = 0.01 if sig == 9 else self.rng.uniform(0.05, 1.0)
-                    self.at(delay, CALL, self.task_exit, (x, x.task_proc, None, sig))
+                for tid in ([e.task_id] if e.task_id else sorted(x.task_proc)):
+                    proc = x.task_proc.get(tid)
+                    if proc is not None:
+                        sig = 9 if e.signal == "SIGKILL" else 15
+                        delay = 0.01 if sig == 9 else self.rng.uniform(0.05, 1.0)
+                        self.at(delay, CALL, self.task_exit, (x, proc, None, sig))
             elif t is ExitExecutor:
                 self.executor_exit(x, e.status)
                 return
 
     def task_exit(self, x: ExecutorNode, proc: Any, code: int | None, sig: int | None) -> None:
-        if not x.alive or x.task_proc is not proc:
+        tid = proc[2]
+        if not x.alive or x.task_proc.get(tid) is not proc:
             return
-        x.task_proc = None
-        self.deliver(x, TaskProcessExited(exit_status=code if code is not None else 128 + (sig or 0),
+        del x.task_proc[tid]
+        self.deliver(x, TaskProcessExited(task_id=tid,
+                                          exit_status=code if code is not None else 128 + (sig or 0),
                                           signal=sig))
 
     def executor_exit(self, x: ExecutorNode, status: int) -> None:
         if not x.alive:
             return
         x.alive = False
-        x.task_proc = None
+        x.task_proc = {}
         x.inc += 1
         a = x.agent
         fw = x.framework_id

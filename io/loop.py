@@ -28,11 +28,12 @@ from mesotron.core.effects import CancelTimer, Log, Respond, SetTimer, TimerFire
 
 
 class _Call:
-    __slots__ = ("done", "effects", "inp")
+    __slots__ = ("callback", "done", "effects", "inp")
 
-    def __init__(self, inp: Any) -> None:
+    def __init__(self, inp: Any, callback: Callable[[list[Any]], None] | None = None) -> None:
         self.inp = inp
-        self.done = trio.Event()
+        self.callback = callback
+        self.done = trio.Event() if callback is None else None
         self.effects: list[Any] = []
 
 
@@ -113,6 +114,11 @@ class EffectLoop:
         await c.done.wait()
         return c.effects
 
+    def call_nowait(self, inp: Any, on_effects: Callable[[list[Any]], None]) -> None:
+        """Like `call`, without waiting: `on_effects(effects)` is called from the loop once
+        they have been carried out."""
+        self.submit(_Call(inp, on_effects))
+
     async def feed(self, inp: Any) -> None:
         waiter = None
         if type(inp) is _Call:
@@ -125,7 +131,10 @@ class EffectLoop:
         finally:
             if waiter is not None:
                 waiter.effects = effects if "effects" in locals() else []
-                waiter.done.set()
+                if waiter.callback is not None:
+                    waiter.callback(waiter.effects)
+                else:
+                    waiter.done.set()
 
     async def interpret(self, effects: list[Any]) -> None:
         i, n = 0, len(effects)

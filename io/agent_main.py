@@ -167,6 +167,11 @@ class AgentDaemon:
             self.transport.close(peer)
 
     async def _persist(self, effects: list[Persist]) -> None:
+        if not self.store.sync:
+            # --no-fsync: writes without fsync are cheap; a worker-thread round trip per batch
+            # cost more than the writes themselves
+            self.store.persist_many(effects)
+            return
         await trio.to_thread.run_sync(self.store.persist_many, effects)
 
     def _metric(self, e: Metric) -> None:

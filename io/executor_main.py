@@ -2,12 +2,18 @@
 
 Runs the pure `core.executor.CommandExecutor` machine as a real process speaking the v1
 executor HTTP API to its agent (`MESOS_AGENT_ENDPOINT`): SUBSCRIBE as a RecordIO stream,
-UPDATEs as separate POSTs on one keep-alive connection (in order). The task runs as
-`/bin/sh -c <value>` (or argv) in the sandbox, in its own process group; the executor's
-stdout/stderr (the sandbox files) are inherited.
+UPDATEs as POSTs on one keep-alive connection (in order). ONE such process runs all of a
+framework's command tasks on an agent (executor id `mesotron-command-<framework id>`).
 
-Start-up cost matters (one executor per command task): imports are kept to trio, h11 and
-the spec/core modules the machine needs; see docs/performance.md for the measurement.
+Each task runs as `/bin/sh -c <value>` (or argv) in its own process group (the executor's
+session, so destroying the container reaches every task), spawned without a Python
+pre-exec hook (subprocess then uses vfork), in its own sandbox
+`<executor sandbox>/tasks/<task id>/` with `stdout`/`stderr` files there (the layout of
+Mesos's default executor, which also runs many tasks); MESOS_SANDBOX points at it. Its exit
+is awaited on a pidfd (no thread), and reported with the real exit status or signal.
+
+Start-up cost matters less now (one executor per framework and agent), but imports are
+still kept to trio, h11 and the spec/core modules the machine needs.
 """
 
 from __future__ import annotations
@@ -91,7 +97,8 @@ class ExecutorProcess:
             executor_id=self.executor_id, agent_pid=AGENT,
             ids=IdSource(seed=os.urandom(8).hex()), config=CommandExecutorConfig.from_env(env))
         self.loop = EffectLoop(self.machine, log, name="executor")
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}  # task id -> its running process
+        self.base_env = dict(os.environ)
         self.sub_state = "idle"  # idle | subscribing | subscribed
         self.updates_send, self.updates_recv = trio.open_memory_channel[Any](1000)
         self.exit_status: int | None = None
@@ -131,22 +138,36 @@ class ExecutorProcess:
             argv = ["/bin/sh", "-c", cmd.value or ""]
         else:
             argv = [cmd.value or "", *cmd.arguments[1:]] if cmd.arguments else [cmd.value or ""]
-        env = dict(os.environ)
+        env = self.base_env.copy()
         env.update(dict(cmd.environment))
         env.update(dict(e.env))
+        # the task's own sandbox (Mesos's default executor layout): tasks/<task id>/
+        task_dir = os.path.join(self.sandbox, "tasks", e.task_id)
+        env["MESOS_SANDBOX"] = task_dir
         try:
-            # its own process group (so that a kill reaches the shell's children) but the
-            # executor's session: the agent destroys a container by its session
-            self.proc = subprocess.Popen(argv, cwd=self.sandbox, env=env, stdin=subprocess.DEVNULL,
-                                         process_group=0, close_fds=True)
+            os.makedirs(task_dir, exist_ok=True)
+            out = os.open(os.path.join(task_dir, "stdout"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                err = os.open(os.path.join(task_dir, "stderr"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                try:
+                    # its own process group (so that a kill reaches the shell's children) but
+                    # the executor's session: the agent destroys a container by its session.
+                    # No preexec_fn: subprocess can vfork.
+                    proc = subprocess.Popen(argv, cwd=task_dir, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=out, stderr=err, process_group=0, close_fds=True)
+                finally:
+                    os.close(err)
+            finally:
+                os.close(out)
         except OSError as exc:
-            self.log.error("task.start_failed", error=str(exc))
-            self.loop.submit(TaskProcessExited(exit_status=127))
+            self.log.error("task.start_failed", task=e.task_id, error=str(exc))
+            self.loop.submit(TaskProcessExited(task_id=e.task_id, exit_status=127))
             return
+        self.procs[e.task_id] = proc
         assert self.nursery is not None
-        self.nursery.start_soon(self._wait_task, self.proc)
+        self.nursery.start_soon(self._wait_task, e.task_id, proc)
 
-    async def _wait_task(self, proc: subprocess.Popen[bytes]) -> None:
+    async def _wait_task(self, task_id: str, proc: subprocess.Popen[bytes]) -> None:
         # a pidfd turns readable when the task exits: no thread (starting one costs more
         # than the rest of a short task's bookkeeping); a thread when pidfds are missing
         try:
@@ -161,22 +182,26 @@ class ExecutorProcess:
             rc = proc.wait()
         else:
             rc = await trio.to_thread.run_sync(proc.wait, abandon_on_cancel=True)
+        self.procs.pop(task_id, None)
         if rc < 0:
-            self.loop.submit(TaskProcessExited(exit_status=128 - rc, signal=-rc))
+            self.loop.submit(TaskProcessExited(task_id=task_id, exit_status=128 - rc, signal=-rc))
         else:
-            self.loop.submit(TaskProcessExited(exit_status=rc))
+            self.loop.submit(TaskProcessExited(task_id=task_id, exit_status=rc))
 
     def _signal_task(self, e: SignalTaskProcess) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
         signum = getattr(sig, e.signal, sig.SIGKILL)
-        try:
-            os.killpg(self.proc.pid, signum)
-        except OSError:
+        targets = [self.procs[e.task_id]] if e.task_id in self.procs else \
+            (list(self.procs.values()) if not e.task_id else [])
+        for proc in targets:
+            if proc.poll() is not None:
+                continue
             try:
-                self.proc.send_signal(signum)
+                os.killpg(proc.pid, signum)
             except OSError:
-                pass
+                try:
+                    proc.send_signal(signum)
+                except OSError:
+                    pass
 
     async def _exit(self, e: ExitExecutor) -> None:
         # let queued updates go out first ("after the effects before it are done")
@@ -227,11 +252,12 @@ class ExecutorProcess:
             self.loop.submit(Start())
             await self.done.wait()
             nursery.cancel_scope.cancel()
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, sig.SIGKILL)
-            except OSError:
-                pass
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, sig.SIGKILL)
+                except OSError:
+                    pass
         return self.exit_status or 0
 
 

@@ -38,6 +38,18 @@ def executor_pids(work_dir: str) -> set[int]:
     return out
 
 
+def task_pids(executors: set[int]) -> set[int]:
+    """The task processes of these executors (one command executor runs all of a framework's
+    command tasks, each `sh -c` in its own process group)."""
+    out = set()
+    for p in executors:
+        try:
+            out |= {c.pid for c in psutil.Process(p).children()}
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
 import pytest
 
 # httpx's streaming responses leave inner async generators behind when a stream is cancelled
@@ -106,14 +118,18 @@ def test_agent_kill9_restart_keeps_tasks(tmp_path, ack_running_before_restart) -
         def restart_agent() -> None:
             agent = c.agents[0]
             wd = os.path.join(c.tmp, "agent0")
-            wait_for(lambda: len(executor_pids(wd)) == N, 10, "executor pid files")
+            # one command executor runs the framework's N command tasks
+            wait_for(lambda: len(executor_pids(wd)) == 1, 10, "executor pid files")
             before = executor_pids(wd)
+            tasks_before = wait_for(lambda: task_pids(before) if len(task_pids(before)) == N else None,
+                                    10, "task processes")
             agent.kill9()
             assert all(psutil.pid_exists(p) for p in before)  # executors outlive the agent
             agent.start()
             # re-registered with its tasks, all still running, same executor processes
             wait_for(lambda: [s for s in c.state()["slaves"] if s.get("active")], 20, "agent re-registered")
             wait_for(lambda: executor_pids(wd) == before, 10, "executors re-adopted")
+            assert task_pids(before) == tasks_before  # the same task processes, still running
             state = c.state()
             tasks = [t for f in state["frameworks"] for t in f["tasks"]]
             assert len(tasks) == N and all(t["state"] == "TASK_RUNNING" for t in tasks), tasks
@@ -166,7 +182,9 @@ def test_agent_kill9_restart_cleanup_kills_and_reports(tmp_path) -> None:
                                     return
 
         def restart() -> None:
-            before = wait_for(lambda: executor_pids(wd) if len(executor_pids(wd)) == 3 else None, 10, "pids")
+            execs = wait_for(lambda: executor_pids(wd) if len(executor_pids(wd)) == 1 else None, 10, "pids")
+            before = execs | wait_for(lambda: task_pids(execs) if len(task_pids(execs)) == 3 else None,
+                                      10, "task pids")
             c.agents[0].kill9()
             c.agents[0] = c.agent(0, port=c.agents[0].port)
             c.agents[0].argv += ["--recover", "cleanup"]

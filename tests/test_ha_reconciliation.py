@@ -5,7 +5,8 @@ An agent is held back across the failover by SIGSTOP (io/testkit.paused): the ne
 recovered it from the registry in ZooKeeper but it has not re-registered. Mesos then sends
 NO update for a task on that agent, neither to explicit nor to implicit reconciliation, until
 the agent re-registers; then the true state. Past agent_reregister_timeout the agent is
-unreachable and reconciliation answers TASK_UNREACHABLE (partition-aware) / TASK_LOST.
+unreachable and reconciliation answers TASK_UNREACHABLE (partition-aware) / TASK_LOST; when it
+comes back, reconciliation answers TASK_RUNNING again.
 
 "No update" is checked with a barrier, never with a timeout: in the same call (or a later
 call on the same stream) a task on a re-registered agent is reconciled too; the master
@@ -199,7 +200,8 @@ def test_recovered_agent_past_reregister_timeout_is_unreachable(zk_server: ZkSer
                         first, last = await reconcile(npa, rn, (("n0", a_id),), ("n1", b_id))
                         assert answers(rn, "n0", first, last + 1) == [S.TASK_LOST]
                     await blocking(c.wait_agents, 2, 30.0, {old})
-                    await rp.wait_update("p0", S.TASK_RUNNING, first)
+                    first, last = await reconcile(pa, rp, (("p0", a_id),), ("p1", b_id))
+                    assert answers(rp, "p0", first, last + 1) == [S.TASK_RUNNING]
                     first, last = await reconcile(npa, rn, (("n0", a_id),), ("n1", b_id))
                     assert answers(rn, "n0", first, last + 1) == [S.TASK_RUNNING]
                     bg.cancel_scope.cancel()

@@ -1,0 +1,284 @@
+"""PartitionTest.* with real daemons and a REAL ZooKeeper (issue 5).
+
+A partition is a SIGSTOP of the agent process (io/testkit.paused): it neither reads nor
+answers, so the master's pings go unanswered and after --max-agent-ping-timeouts x
+--agent-ping-timeout the master marks it unreachable in the registry (in ZooKeeper). The
+partition heals with SIGCONT; the agent's ZooKeeper session is expired from outside while it
+is stopped (as a real partition from ZooKeeper longer than the session would), so on waking
+it sees no leader, then the leader again, and re-registers (ReregisterAgent of an agent this
+master holds as unreachable). Every wait polls or blocks with a deadline; "no update" is
+checked with a barrier (a later reconciliation answer on the same stream), never a timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import trio
+from mesotron.core.messages import (
+    CallAccept,
+    CallReconcile,
+    CallTeardown,
+    EventFailure,
+    EventOffers,
+    EventUpdate,
+    OpLaunch,
+)
+from mesotron.core.resources import Resources
+from mesotron.core.values import Capability, CommandInfo, FrameworkInfo, Reason, TaskInfo, TaskState
+from mesotron.io.master_main import read_zk_session
+from mesotron.io.scheduler_client import SchedulerClient
+from mesotron.io.testkit import EventRecorder, HaCluster, kill_leader, paused, wait_for
+from mesotron.io.zk_bridge import expire_session
+from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+RES = Resources.parse("cpus:0.1;mem:16")
+SESSION = 1.5
+# 3 missed pings of 300 ms: unreachable ~1 s after the SIGSTOP
+PINGS = ("--allocation-interval", "50ms", "--agent-ping-timeout", "300ms", "--max-agent-ping-timeouts", "3")
+PA = frozenset({Capability.PARTITION_AWARE})
+S = TaskState
+
+
+@pytest.fixture(autouse=True)
+def _collect_streams() -> Iterator[None]:
+    yield
+    gc.collect()
+
+
+@pytest.fixture(scope="module")
+def zk_server() -> Iterator[ZkServer]:
+    reason = zookeeper_available()
+    if reason is not None:
+        pytest.skip(reason)
+    with running_zookeeper() as server:
+        yield server
+
+
+async def blocking(fn: Any, *args: Any) -> Any:
+    return await trio.to_thread.run_sync(fn, *args)
+
+
+async def launch(s: SchedulerClient, rec: EventRecorder, task_id: str) -> None:
+    """Launch `task_id` (sleep 300) on the first offer."""
+    ev = rec.events[await rec.wait_for(lambda e: isinstance(e, EventOffers))]
+    o = ev.offers[0]
+    t = TaskInfo(name=task_id, task_id=task_id, agent_id=o.agent_id, resources=RES,
+                 command=CommandInfo(value="sleep 300"))
+    assert await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=(t,)),))) == 202
+
+
+async def reconciled(s: SchedulerClient, rec: EventRecorder, task_id: str, agent_id: str) -> TaskState:
+    """Explicit reconciliation of one task: the state answered."""
+    first = len(rec.events)
+    assert await s.call(CallReconcile(tasks=((task_id, agent_id),))) == 202
+    i = await rec.wait_for(lambda e: isinstance(e, EventUpdate) and e.status.task_id == task_id
+                           and e.status.reason is Reason.REASON_RECONCILIATION, first)
+    return rec.events[i].status.state  # type: ignore[no-any-return]
+
+
+def is_failure(agent_id: str) -> Any:
+    return lambda e: isinstance(e, EventFailure) and e.agent_id == agent_id and e.executor_id is None
+
+
+def agent_tasks(c: HaCluster, i: int = 0) -> list[tuple[str, str]]:
+    st = c.agents[i].get_json("/state")
+    return sorted((t["id"], t["state"]) for f in st["frameworks"] for e in f["executors"] for t in e["tasks"])
+
+
+def master_task_states(c: HaCluster, i: int) -> dict[str, str]:
+    st = c.masters[i].get_json("/master/state")
+    return {t["id"]: t["state"] for f in st["frameworks"] for t in f["tasks"]}
+
+
+async def expire_agent_session(c: HaCluster, i: int = 0) -> None:
+    hosts, client_id = read_zk_session(os.path.join(c.tmp, f"agent{i}"))
+    await expire_session(hosts, client_id)
+
+
+class Two:
+    """A partition-aware framework and a non-partition-aware one, each with one task
+    ("pa" / "npa") running on the cluster's single agent."""
+
+    pa: SchedulerClient
+    npa: SchedulerClient
+    rp: EventRecorder
+    rn: EventRecorder
+
+    @classmethod
+    async def start(cls, zk: str, nursery: trio.Nursery, stack: Any) -> Two:
+        self = cls()
+        self.pa = await stack.enter_async_context(SchedulerClient.connect(
+            zk, FrameworkInfo(user="t", name="pa", failover_timeout=3600.0, capabilities=PA),
+            zk_session_timeout=SESSION))
+        self.npa = await stack.enter_async_context(SchedulerClient.connect(
+            zk, FrameworkInfo(user="t", name="npa", failover_timeout=3600.0), zk_session_timeout=SESSION))
+        self.rp, self.rn = EventRecorder(self.pa), EventRecorder(self.npa)
+        await nursery.start(self.rp.run)
+        await nursery.start(self.rn.run)
+        await launch(self.pa, self.rp, "pa")
+        await launch(self.npa, self.rn, "npa")
+        await self.rp.wait_update("pa", S.TASK_RUNNING)
+        await self.rn.wait_update("npa", S.TASK_RUNNING)
+        return self
+
+
+def test_partitioned_agent_is_unreachable_and_its_tasks_run_on_after_heal(zk_server: ZkServer,
+                                                                           tmp_path: Any) -> None:
+    """PartitionTest.PartitionedSlave + ReregisterSlavePartitionAware +
+    ReregisterSlaveNotPartitionAware: the agent is SIGSTOPped past the ping limit; the master
+    marks it unreachable (registry, /master/state), the partition-aware framework gets
+    TASK_UNREACHABLE, the other TASK_LOST, both the agent-lost FAILURE. SIGCONT: the agent
+    re-registers with the same id; both tasks were never killed and reconcile as TASK_RUNNING
+    for both frameworks (Mesos >= 1.5), and the master shows them running again."""
+    zk = zk_server.url("/partitioned")
+    with HaCluster(str(tmp_path), zk, masters=1, agents=1, session_timeout=SESSION, master_flags=PINGS) as c:
+        agent_id = c.agents[0].get_json("/state")["id"]
+
+        async def main() -> None:
+            with trio.fail_after(45):
+                async with trio.open_nursery() as bg, contextlib.AsyncExitStack() as stack:
+                    two = await Two.start(zk, bg, stack)
+                    with paused(c.agents[0]):
+                        i = await two.rp.wait_update("pa", S.TASK_UNREACHABLE)
+                        st = two.rp.events[i].status
+                        assert st.reason is Reason.REASON_AGENT_REMOVED and st.unreachable_time is not None
+                        await two.rn.wait_update("npa", S.TASK_LOST)
+                        await two.rp.wait_for(is_failure(agent_id))
+                        await two.rn.wait_for(is_failure(agent_id))
+                        state = await blocking(c.state, 0)
+                        assert state["slaves"] == [] and state["unreachable_slaves"] == 1
+                        assert await reconciled(two.pa, two.rp, "pa", agent_id) is S.TASK_UNREACHABLE
+                        assert await reconciled(two.npa, two.rn, "npa", agent_id) is S.TASK_LOST
+                        await expire_agent_session(c)
+                    await blocking(c.wait_agents, 1, 30.0)
+                    assert await reconciled(two.pa, two.rp, "pa", agent_id) is S.TASK_RUNNING
+                    assert await reconciled(two.npa, two.rn, "npa", agent_id) is S.TASK_RUNNING
+                    assert two.pa.resubscriptions == two.npa.resubscriptions == 0
+                    bg.cancel_scope.cancel()
+
+        trio.run(main)
+        state = c.state(0)
+        assert [s["id"] for s in state["slaves"]] == [agent_id] and state["unreachable_slaves"] == 0
+        assert master_task_states(c, 0) == {"pa": "TASK_RUNNING", "npa": "TASK_RUNNING"}
+        assert agent_tasks(c) == [("npa", "TASK_RUNNING"), ("pa", "TASK_RUNNING")]
+
+
+def test_partitioned_agent_reregisters_after_master_failover(zk_server: ZkServer, tmp_path: Any) -> None:
+    """PartitionTest.PartitionedSlaveReregistrationMasterFailover: the agent is marked
+    unreachable by the first leader, which is then SIGKILLed; the standby recovers the
+    unreachable list from the registry in ZooKeeper (not a recovered agent awaiting
+    re-registration). The partition heals: the agent re-registers with the NEW leader, the
+    frameworks re-subscribe with their ids, both tasks reconcile TASK_RUNNING."""
+    zk = zk_server.url("/partition-failover")
+    with HaCluster(str(tmp_path), zk, masters=2, agents=1, session_timeout=SESSION, master_flags=PINGS) as c:
+        agent_id = c.agents[0].get_json("/state")["id"]
+
+        leaders: list[int] = []
+
+        async def main() -> None:
+            with trio.fail_after(45):
+                async with trio.open_nursery() as bg, contextlib.AsyncExitStack() as stack:
+                    two = await Two.start(zk, bg, stack)
+                    with paused(c.agents[0]):
+                        await two.rp.wait_update("pa", S.TASK_UNREACHABLE)
+                        await two.rn.wait_update("npa", S.TASK_LOST)
+                        old, new = await blocking(kill_leader, c)
+                        leaders.append(new)
+                        state = await blocking(wait_for, lambda: c.state(new) if c.state(new)["elected_time"]
+                                               else None, 30.0, "the new leader's state")
+                        assert state["unreachable_slaves"] == 1 and state["recovered_slaves"] == []
+                        for s in (two.pa, two.npa):
+                            while s.resubscriptions < 1 or s.leader.port != c.masters[new].port:
+                                await trio.sleep(0.02)
+                        # the new leader answers from the unreachable list it recovered
+                        assert await reconciled(two.pa, two.rp, "pa", agent_id) is S.TASK_UNREACHABLE
+                        assert await reconciled(two.npa, two.rn, "npa", agent_id) is S.TASK_LOST
+                        await expire_agent_session(c)
+                    await blocking(c.wait_agents, 1, 30.0, {old})
+                    assert await reconciled(two.pa, two.rp, "pa", agent_id) is S.TASK_RUNNING
+                    assert await reconciled(two.npa, two.rn, "npa", agent_id) is S.TASK_RUNNING
+                    bg.cancel_scope.cancel()
+
+        trio.run(main)
+        new = leaders[0]
+        state = c.state(new)
+        assert [s["id"] for s in state["slaves"]] == [agent_id] and state["unreachable_slaves"] == 0
+        assert master_task_states(c, new) == {"pa": "TASK_RUNNING", "npa": "TASK_RUNNING"}
+        assert agent_tasks(c) == [("npa", "TASK_RUNNING"), ("pa", "TASK_RUNNING")]
+
+
+def test_agent_zookeeper_session_flap_kills_no_task(zk_server: ZkServer, tmp_path: Any) -> None:
+    """PartitionTest.SpuriousSlaveReregistration: the agent's ZooKeeper session expires (a
+    flap) while the master still holds it as registered; the agent re-detects the same
+    leader and re-registers. No task is killed: neither framework gets any status update or
+    an agent-lost FAILURE (checked up to a later reconciliation answer), nobody
+    re-subscribes, the agent keeps its id and both tasks run on."""
+    zk = zk_server.url("/spurious")
+    with HaCluster(str(tmp_path), zk, masters=1, agents=1, session_timeout=SESSION, master_flags=PINGS) as c:
+        agent_id = c.agents[0].get_json("/state")["id"]
+
+        def reregistrations() -> int:
+            with open(c.agents[0].log_path) as f:
+                return f.read().count("agent.reregistered")
+
+        async def main() -> None:
+            with trio.fail_after(45):
+                async with trio.open_nursery() as bg, contextlib.AsyncExitStack() as stack:
+                    two = await Two.start(zk, bg, stack)
+                    marks = len(two.rp.events), len(two.rn.events)
+                    before = reregistrations()
+                    await expire_agent_session(c)
+                    while reregistrations() <= before:
+                        await trio.sleep(0.02)
+                    assert await reconciled(two.pa, two.rp, "pa", agent_id) is S.TASK_RUNNING
+                    assert await reconciled(two.npa, two.rn, "npa", agent_id) is S.TASK_RUNNING
+                    for r, mark, tid in ((two.rp, marks[0], "pa"), (two.rn, marks[1], "npa")):
+                        seen = [e for e in r.events[mark:]
+                                if isinstance(e, EventFailure) or (isinstance(e, EventUpdate)
+                                                                   and e.status.reason is not Reason.REASON_RECONCILIATION)]
+                        assert seen == [], seen
+                    assert two.pa.resubscriptions == two.npa.resubscriptions == 0
+                    bg.cancel_scope.cancel()
+
+        trio.run(main)
+        state = c.state(0)
+        assert [s["id"] for s in state["slaves"]] == [agent_id] and state["unreachable_slaves"] == 0
+        assert agent_tasks(c) == [("npa", "TASK_RUNNING"), ("pa", "TASK_RUNNING")]
+
+
+def test_partitioned_agent_orphaned_task_is_shut_down_on_heal(zk_server: ZkServer, tmp_path: Any) -> None:
+    """PartitionTest.PartitionedSlaveOrphanedTask: while the agent is partitioned
+    (unreachable), its partition-aware framework tears down (the scheduler is gone for good).
+    When the agent re-registers, its task belongs to a completed framework: the master shuts
+    that framework down on the agent, the task is killed; the other framework's task runs on."""
+    zk = zk_server.url("/orphaned")
+    with HaCluster(str(tmp_path), zk, masters=1, agents=1, session_timeout=SESSION, master_flags=PINGS) as c:
+        agent_id = c.agents[0].get_json("/state")["id"]
+
+        async def main() -> None:
+            with trio.fail_after(45):
+                async with trio.open_nursery() as bg, contextlib.AsyncExitStack() as stack:
+                    two = await Two.start(zk, bg, stack)
+                    with paused(c.agents[0]):
+                        await two.rp.wait_update("pa", S.TASK_UNREACHABLE)
+                        assert await two.pa.call(CallTeardown()) == 202
+                        await blocking(wait_for, lambda: not any(f["name"] == "pa" for f in c.state(0)["frameworks"]),
+                                       20.0, "the torn-down framework to be completed")
+                        await expire_agent_session(c)
+                    await blocking(c.wait_agents, 1, 30.0)
+                    assert await reconciled(two.npa, two.rn, "npa", agent_id) is S.TASK_RUNNING
+                    bg.cancel_scope.cancel()
+
+        trio.run(main)
+        # the orphan is shut down on the agent (its executor is killed), the other runs on
+        wait_for(lambda: ("pa", "TASK_RUNNING") not in agent_tasks(c), 20.0, "the orphaned task to be shut down")
+        assert ("npa", "TASK_RUNNING") in agent_tasks(c)
+        assert master_task_states(c, 0) == {"npa": "TASK_RUNNING"}

@@ -175,4 +175,10 @@ async def serve_http(app: Any, sock: Any, shutdown: trio.Event | None = None, *,
     cfg.graceful_timeout = 0.5
     trigger = (shutdown if shutdown is not None else trio.Event()).wait
     task_status.started()
-    await serve(app, cfg, shutdown_trigger=trigger)  # type: ignore[arg-type]
+    try:
+        await serve(app, cfg, shutdown_trigger=trigger)  # type: ignore[arg-type]
+    finally:
+        # hypercorn made its own socket object of this fd and closes it: our object must not
+        # close the same number again later (by then it may be another file: seen with
+        # several daemons started and stopped in one process)
+        sock.detach()

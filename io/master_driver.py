@@ -16,7 +16,8 @@ the subscription's event stream:
   master closing the stream (`Close`) closes the connection.
 - Bad input: an undecodable frame or a non-`scheduler_call` frame drops the connection
   (transport.bad_frame, nothing changes); a call that fails Mesos's structural validation
-  gets a `driver_error` (400) like its HTTP answer; calls before SUBSCRIBE get 403; a second
+  gets a `driver_error` (400) like its HTTP answer; a call before SUBSCRIBE goes to the
+  master without a stream id (refused as over HTTP without Mesos-Stream-Id); a second
   SUBSCRIBE on a subscribed connection gets 400.
 - A master that does not lead answers every call with `driver_error` 503 (or 307 with the
   leader's pid as message) and closes.
@@ -110,10 +111,7 @@ class MasterDriver:
 
             d.loop.request_nowait(make_subscribe, lambda r: self._subscribed(link, r))
             return
-        if stream is None:
-            self._refused(link, 403, "Expecting SUBSCRIBE first on this connection", _type_name(call_pb))
-            return
-        sid = stream.stream_id
+        sid = stream.stream_id if stream is not None else None  # None: the machine refuses
         d.loop.request_nowait(
             lambda rid: SchedulerCall(request=rid, stream_id=sid, framework_id=framework_id, call=call),
             lambda r: self._answered(link, r, call))

@@ -3,7 +3,7 @@
 10,000 agents x 100,000 tasks; master RSS <= 1.5 GB.
 
 - The master's local registry (work dir in a temp dir) is pre-seeded with the N admitted
-  agents (one pickle, as `io/registry_store.LocalRegistry` writes it), so the bench does not
+  agents (the file `io/registry_store.LocalRegistry` writes), so the bench does not
   pay N registration round-trips first.
 - Round 1 starts a real `mesotron master --registry local` on it: a failover from the
   registry (the master recovers N admitted agents it has no other record of); round 2+
@@ -31,7 +31,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import pickle
 import resource
 import shutil
 import signal
@@ -42,7 +41,8 @@ import time
 from typing import Any
 
 AGENT_RESOURCES = "cpus:16;mem:65536;disk:100000;ports:[31000-32000]"
-TASK_RESOURCES = "cpus:0.1;mem:32"
+# as a real agent reports them: tasks launched from offers carry their allocation role
+TASK_RESOURCES = "cpus(allocated: *):0.1;mem(allocated: *):32"
 
 
 def agent_id(i: int) -> str:
@@ -60,11 +60,12 @@ def agent_infos(n: int) -> list[Any]:
 
 def seed_registry(work_dir: str, n: int) -> None:
     from mesotron.core import registry as reg
-    from mesotron.io.disk import atomic_write
+    from mesotron.io.registry_store import LocalRegistry
 
     infos = sorted(agent_infos(n), key=lambda a: a.id or "")
-    state = reg.RegistryState(version=n, admitted=tuple(infos))
-    atomic_write(os.path.join(work_dir, "registry.pickle"), pickle.dumps(state, protocol=5))
+    store = LocalRegistry(work_dir)
+    store.book = reg.RegistryBook(reg.RegistryState(version=n, admitted=tuple(infos)))
+    store.snapshot()
 
 
 # ---------------------------------------------------------------------- load generator
@@ -117,6 +118,8 @@ def worker(conn: Any, lo: int, hi: int, n: int, tasks: int, frameworks: int) -> 
     conn.send(("ready", len(agents)))
 
     async def one_round(ip: str, port: int) -> None:
+        ru0 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu0 = ru0.ru_utime + ru0.ru_stime
         done_times: list[float] = []
         errors = [0]
         all_done = trio.Event()
@@ -150,7 +153,9 @@ def worker(conn: Any, lo: int, hi: int, n: int, tasks: int, frameworks: int) -> 
             for pid, frames in agents:
                 nursery.start_soon(agent, pid, frames)
             await all_done.wait()
-            conn.send(("done", max(done_times), min(done_times), errors[0]))
+            ru = resource.getrusage(resource.RUSAGE_SELF)
+            conn.send(("done", max(done_times), min(done_times), errors[0],
+                       ru.ru_utime + ru.ru_stime - cpu0))
             await trio.to_thread.run_sync(conn.recv)  # ("close",)
             nursery.cancel_scope.cancel()
         conn.send(("closed",))
@@ -266,22 +271,28 @@ def main() -> None:
             spawned = time.monotonic()
             master = start_master(work, port, iport, log_path, prof, args.registry)
             ready, ep = wait_leading(master, port, log_path)
+            mcpu0 = sum(psutil.Process(master.pid).cpu_times()[:2])
             for _, c in workers:
                 c.send(("go", ep["ip"], ep["port"]))
-            lasts, firsts, errors = [], [], 0
+            lasts, firsts, errors, gen_cpu = [], [], 0, 0.0
             for _, c in workers:
                 if not c.poll(args.timeout):
                     raise TimeoutError(f"round {rnd}: agents not re-registered in {args.timeout}s")
-                _, last, first, err = c.recv()
+                _, last, first, err, cpu = c.recv()
                 lasts.append(last)
                 firsts.append(first)
                 errors += err
+                gen_cpu += cpu
             end = max(lasts)
-            rss = psutil.Process(master.pid).memory_info().rss / 2**20
+            mp_ = psutil.Process(master.pid)
+            rss = mp_.memory_info().rss / 2**20
+            master_cpu = sum(mp_.cpu_times()[:2]) - mcpu0
             r = {"round": rnd, "registry": args.registry, "agents": n, "tasks": t, "reregister_s": round(end - ready, 3),
                  "first_ack_s": round(min(firsts) - ready, 3),
                  "start_to_leading_s": round(ready - spawned, 3),
-                 "master_rss_mb": round(rss, 1), "dial_errors": errors}
+                 "master_rss_mb": round(rss, 1), "dial_errors": errors,
+                 "master_cpu_s": round(master_cpu, 2), "generator_cpu_s": round(gen_cpu, 2),
+                 "load1": round(os.getloadavg()[0], 2)}
             print(json.dumps(r), file=sys.stderr, flush=True)
             results.append(r)
             for _, c in workers:

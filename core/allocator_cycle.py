@@ -23,6 +23,9 @@ def run_cycle(al: Allocator, now: float) -> list[Allocation]:
     effects: list[Allocation] = []
     explain = al.config.explain
     decisions: list[AllocationDecision] = []
+    if not _any_candidate(al):  # nobody could be offered anything: skip the agent walk
+        al.last_cycle_decisions = decisions
+        return effects
     agents = al._agents
     epoch_holder = al  # epoch may not change during a cycle
     for aid in al._agent_order:
@@ -39,6 +42,18 @@ def run_cycle(al: Allocator, now: float) -> list[Allocation]:
             _allocate_agent(al, now, agent, effects)
     al.last_cycle_decisions = decisions
     return effects
+
+
+def _any_candidate(al: Allocator) -> bool:
+    """Is some framework active with a role it does not suppress? (If not, no agent can be
+    allocated to anyone: after a failover, agents re-register before their frameworks.)"""
+    frameworks = al._frameworks
+    for role, idx in al._fw_index.items():
+        for _share, fid in idx._order:
+            fw = frameworks[fid]
+            if fw.active and role not in fw.suppressed:
+                return True
+    return False
 
 
 def _role_order(al: Allocator) -> list[tuple[bool, str]]:

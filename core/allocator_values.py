@@ -178,6 +178,10 @@ def attribute_to(res: Resources, role: str) -> Resources:
     roles = res.allocation_roles()
     if not roles:
         return allocate_to(res, role)
+    if len(roles) == 1:  # the usual case (a task's resources): is every item allocated?
+        (only,) = roles
+        if res.allocated_to(only) == res:
+            return res
     bare = res.filter(lambda r: r.allocation_role is None)
     if not bare:
         return res

@@ -178,12 +178,16 @@ class AgentsMixin(MasterCore):
                 agent.executors[(fw.id, e.executor_id)] = e
                 fw.executors[(aid, e.executor_id)] = e
         updates: list[Any] = []
+        roles_of: dict[int, tuple[Any, set[str]]] = {}  # tasks mostly share one Resources
         for rec in msg.tasks:
             fw = self._frameworks.get(rec.framework_id)
             if fw is None or rec.task.task_id in fw.tasks:
                 continue
             res = rec.task.resources
-            roles = {r.allocation_role for r in res if r.allocation_role}
+            memo = roles_of.get(id(res))
+            if memo is None:
+                memo = roles_of[id(res)] = (res, res.allocation_roles())
+            roles = memo[1]
             role = min(roles) if roles else (fw.info.roles[0] if fw.info.roles else "*")
             task = MTask(framework_id=fw.id, agent_id=aid, info=rec.task,
                          executor_id=rec.executor_id, resources=res, role=role, state=rec.state,

@@ -123,6 +123,42 @@ def ops_of(op: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
     return op[1] if op and op[0] == "batch" else (op,)
 
 
+class RegistryBook:
+    """A mutable working copy of a `RegistryState` (dicts by agent id) for a backend that
+    applies many writes: a write costs O(its ops), not O(registry), and `state()` gives the
+    value back (sorted, cached until the next write). `apply` below is this same code on a
+    fresh book, so both agree by construction."""
+
+    def __init__(self, state: RegistryState | None = None) -> None:
+        state = state or RegistryState()
+        self.version = state.version
+        self.admitted: dict[str, AgentInfo] = {a.id or "": a for a in state.admitted}
+        self.unreachable: dict[str, float] = dict(state.unreachable)
+        self.gone: dict[str, float] = dict(state.gone)
+        self._state: RegistryState | None = state
+
+    def write(self, op: tuple[Any, ...], expected_version: int) -> bool:
+        """Compare-and-set: False (and no change) when `expected_version` is stale."""
+        validate_op(op)
+        if expected_version != self.version:
+            return False
+        for member in ops_of(op):
+            _apply_one(self.admitted, self.unreachable, self.gone, member)
+        self.version += 1
+        self._state = None
+        return True
+
+    def state(self) -> RegistryState:
+        if self._state is None:
+            self._state = RegistryState(
+                version=self.version,
+                admitted=_sorted_infos(list(self.admitted.values())),
+                unreachable=_sorted_pairs(list(self.unreachable.items())),
+                gone=_sorted_pairs(list(self.gone.items())),
+            )
+        return self._state
+
+
 def _apply_one(admitted: dict[str, AgentInfo], unreachable: dict[str, float],
                gone: dict[str, float], op: tuple[Any, ...]) -> None:
     kind = op[0]
@@ -153,19 +189,11 @@ def _apply_one(admitted: dict[str, AgentInfo], unreachable: dict[str, float],
 def apply(state: RegistryState, op: tuple[Any, ...], expected_version: int) -> RegistryState | None:
     """Compare-and-set: the new state, or None when `expected_version` is stale (fenced).
 
-    A batch applies its members in order and costs one pass over the registry (not one per
+    A batch applies its members in order in one pass over the registry (not one per
     member): 10,000 re-admissions after a failover are one write of O(n log n)."""
     validate_op(op)
     if expected_version != state.version:
         return None
-    admitted = {a.id or "": a for a in state.admitted}
-    unreachable = dict(state.unreachable)
-    gone = dict(state.gone)
-    for member in ops_of(op):
-        _apply_one(admitted, unreachable, gone, member)
-    return RegistryState(
-        version=state.version + 1,
-        admitted=_sorted_infos(list(admitted.values())),
-        unreachable=_sorted_pairs(list(unreachable.items())),
-        gone=_sorted_pairs(list(gone.items())),
-    )
+    book = RegistryBook(state)
+    book.write(op, expected_version)
+    return book.state()

@@ -386,6 +386,7 @@ class ZkDetector:
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Follow the leader forever; `started()` after the first reading."""
         started = False
+        session: int | None = None  # the session of our last reading
         while True:
             changed = self.zk.state_event
             if self.zk.state == LOST:
@@ -393,6 +394,14 @@ class ZkDetector:
             if self.zk.state != CONNECTED:
                 await changed.wait()
                 continue
+            if session is not None and self.zk.session_id != session:
+                # Our session expired and kazoo already opened a new one before this task
+                # saw LOST (both state changes were queued before it ran): still report "no
+                # leader" first, as Mesos's detector does on expiration, so that followers
+                # re-detect and re-register even when the leader is the same (a partitioned
+                # agent relies on that to come back; PartitionTest.*).
+                self._report(None, None)
+            session = self.zk.session_id
             try:
                 children, watch = await self.zk.children_with_watch(self.path)
                 child = leader_child(children or [])

@@ -394,6 +394,12 @@ class Allocator:
         ledger_add(ralloc, ledger, sign)
         if not ralloc:
             del self._role_alloc[role]
+        if self._shares_dirty:
+            # every share is recomputed before the next cycle (_recompute_all_shares):
+            # only the quota bookkeeping cannot wait
+            if role in self._quota:
+                self._refresh_role(role)
+            return
         idx = self._fw_index.get(role)
         if idx is not None and fw.id in idx:
             idx.set(fw.id, dominant_share(led, self._total))
@@ -632,6 +638,7 @@ class Allocator:
         self._agents[agent.id] = agent
         _insort(self._agent_order, agent.id)
         ledger_add(self._total, agent.total_milli)
+        self._shares_dirty = True  # the total changed: every share, before the next cycle
         for fid, res in used.items():
             fw = self._frameworks.get(fid)
             if fw is None:

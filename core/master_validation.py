@@ -308,6 +308,29 @@ def validate_task_group(
     return None
 
 
+def _sum_unallocated(items: list[Resources]) -> Resources:
+    """The sum of `r.unallocate()` over `items`. Tasks of one template share one Resources
+    value (the codec memoises them), so each distinct value is unallocated once and its k
+    copies are added by doubling (log k additions; `+` is associative)."""
+    groups: dict[int, list[Any]] = {}
+    for r in items:
+        g = groups.get(id(r))
+        if g is None:
+            groups[id(r)] = [r, 1]
+        else:
+            g[1] += 1
+    total = Resources()
+    for r, k in groups.values():
+        x = r.unallocate()
+        while k:
+            if k & 1:
+                total = total + x
+            k >>= 1
+            if k:
+                x = x + x
+    return total
+
+
 def validate_agent_message(msg: Any) -> str | None:
     """The shape of an internal message from an agent (a codec guarantees it; a fuzzer or a
     broken peer may not). None: well-formed."""
@@ -315,7 +338,7 @@ def validate_agent_message(msg: Any) -> str | None:
         info = msg.agent_info
         if not isinstance(info, AgentInfo) or not isinstance(info.resources, Resources):
             return "Invalid AgentInfo"
-        if any(r.allocation_role for r in info.resources):
+        if info.resources.allocation_roles():
             return "AgentInfo.resources must not carry an allocation role"
     if isinstance(msg, ReregisterAgent):
         if not _strs(msg.agent_info.id):
@@ -333,12 +356,9 @@ def validate_agent_message(msg: Any) -> str | None:
             return "Invalid frameworks in ReregisterAgent"
         if not all(isinstance(e.resources, Resources) for e in msg.executor_infos):
             return "Invalid executor resources in ReregisterAgent"
-        used = Resources()
-        for t in msg.tasks:
-            if not t.state.is_terminal:
-                used = used + t.task.resources.unallocate()
-        for e in msg.executor_infos:
-            used = used + e.resources.unallocate()
+        used = _sum_unallocated(
+            [t.task.resources for t in msg.tasks if not t.state.is_terminal]
+            + [e.resources for e in msg.executor_infos])
         if not msg.agent_info.resources.unallocate().contains(used):
             return (f"Agent reports tasks and executors using {used}, more than its "
                     f"resources {msg.agent_info.resources}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import struct
 from collections.abc import Iterable
+from typing import Any
 
 from mesotron.core.resources import Resources
 from mesotron.core.values import (
@@ -158,6 +159,36 @@ def _resources_from_pb_via_json(items: Iterable[pb.Resource]) -> Resources:
         raise CodecError(f"invalid resources: {e}") from None
 
 
+# ------------------------------------------------------------------ memoised decoding
+# Decoded values are immutable, and the same sub-messages recur by the thousand in one
+# ReregisterAgent (its frameworks, the command of every task of a template): decode each
+# distinct serialization once (bounded caches; a decoding error is never cached).
+_MEMO_MAX = 4096
+
+
+def _memoized(cache: dict, m: Any, decode: Any) -> Any:
+    key = m.SerializeToString()
+    hit = cache.get(key)
+    if hit is None:
+        hit = decode(m)
+        if len(cache) >= _MEMO_MAX:
+            cache.clear()
+        cache[key] = hit
+    return hit
+
+
+_COMMANDS: dict[bytes, CommandInfo] = {}
+_FRAMEWORKS: dict[bytes, FrameworkInfo] = {}
+
+
+def command_from_pb(m: pb.CommandInfo) -> CommandInfo:
+    return _memoized(_COMMANDS, m, _command_from_pb)
+
+
+def framework_from_pb(m: pb.FrameworkInfo) -> FrameworkInfo:
+    return _memoized(_FRAMEWORKS, m, _framework_from_pb)
+
+
 # ------------------------------------------------------------------ attributes
 def attribute_to_pb(a: Attribute) -> pb.Attribute:
     if isinstance(a.value, str):
@@ -208,7 +239,7 @@ def command_to_pb(c: CommandInfo) -> pb.CommandInfo:
     return m
 
 
-def command_from_pb(m: pb.CommandInfo) -> CommandInfo:
+def _command_from_pb(m: pb.CommandInfo) -> CommandInfo:
     return CommandInfo(
         value=m.value if m.HasField("value") else None,
         shell=m.shell,
@@ -382,7 +413,7 @@ def framework_to_pb(f: FrameworkInfo) -> pb.FrameworkInfo:
     return m
 
 
-def framework_from_pb(m: pb.FrameworkInfo) -> FrameworkInfo:
+def _framework_from_pb(m: pb.FrameworkInfo) -> FrameworkInfo:
     caps = frozenset(_CAPS[c.type] for c in m.capabilities if c.type in _CAPS)
     roles = tuple(m.roles) if len(m.roles) else (m.role,)
     try:

@@ -32,6 +32,7 @@ class H11Client:
         self._stream: trio.SocketStream | None = None
         self._conn: h11.Connection | None = None
         self._lock = trio.Lock()
+        self.response_headers: dict[str, str] = {}  # of the last stream_post's response
 
     async def _connect(self) -> tuple[trio.SocketStream, h11.Connection]:
         with trio.fail_after(self.connect_timeout):
@@ -99,6 +100,7 @@ class H11Client:
             ev = await self._next(stream, conn)
             if not isinstance(ev, h11.Response):
                 raise HTTPError(f"unexpected {type(ev).__name__}")
+            self.response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in ev.headers}
 
             async def chunks() -> AsyncIterator[bytes]:
                 while True:

@@ -154,7 +154,7 @@ class EffectLoop:
                 self.log.warning("effect.unhandled", effect=repr(e)[:300])
             else:
                 r = handler(e)
-                if inspect.isawaitable(r):
+                if r is not None and inspect.isawaitable(r):
                     await r
             i += 1
 

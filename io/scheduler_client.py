@@ -169,13 +169,15 @@ class SchedulerClient:
         headers = {"Content-Type": self.fmt, "Accept": self.fmt}
         reader = RecordIOReader()
         started = False
-        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=httpx.Timeout(None, connect=5.0)) as sc, \
-                sc.stream("POST", self.url, content=body, headers=headers) as r:
-            if r.status_code != 200:
-                text = (await r.aread()).decode(errors="replace")
-                raise SubscribeError(r.status_code, text)
-            self.stream_id = r.headers.get("mesos-stream-id")
-            async with contextlib.aclosing(r.aiter_raw()) as chunks:
+        # the stream on its own connection, parsed by h11 (lighter than httpx streaming)
+        stream_client = self.client
+        async with stream_client.stream_post("/api/v1/scheduler", body, headers) as (status, raw):
+            if status != 200:
+                async with contextlib.aclosing(raw) as rest:
+                    text = b"".join([c async for c in rest]).decode(errors="replace")
+                raise SubscribeError(status, text)
+            self.stream_id = stream_client.response_headers.get("mesos-stream-id")
+            async with contextlib.aclosing(raw) as chunks:
                 async for chunk in chunks:
                     for rec in reader.feed(chunk):
                         ev = codec_scheduler.decode_event(decode(rec, self.fmt, scheduler_pb2.Event))

@@ -45,7 +45,7 @@ from mesotron.spec.codec_values import CodecError
 from mesotron.io.zk_bridge import open_zk
 from mesotron.io.zk_election import ZkDetector, is_zk_url, parse_zk_url
 from mesotron.spec import codec_scheduler, scheduler_pb2
-from mesotron.spec.wire import JSON, PROTOBUF, RecordIOReader, decode, encode
+from mesotron.spec.wire import JSON, PROTOBUF, RecordIOReader, WireError, decode, encode
 
 
 class SubscribeError(Exception):
@@ -88,18 +88,24 @@ class SchedulerClient:
     async def connect(cls, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
                       wire: str = "http", **kw: Any) -> AsyncIterator[SchedulerClient]:
         self = cls(master, framework_info, fmt=fmt, wire=wire, **kw)
+        failed: Exception | None = None
         async with trio.open_nursery() as nursery:
-            if self.zk_url is None:
-                await nursery.start(self._stream)
-            else:
-                await nursery.start(self._follow)
             try:
-                yield self
-            finally:
+                await nursery.start(self._stream if self.zk_url is None else self._follow)
+            except Exception as e:  # noqa: BLE001 - re-raised below, not wrapped in a group
+                failed = e
                 nursery.cancel_scope.cancel()
-                await self.client.aclose_connection()
-                if self._link is not None:
-                    self._link.close()
+            if failed is None:
+                try:
+                    yield self
+                finally:
+                    nursery.cancel_scope.cancel()
+                    await self.client.aclose_connection()
+                    if self._link is not None:
+                        self._link.close()
+        if failed is not None:  # the subscription failed (SubscribeError, OSError...)
+            await self.client.aclose_connection()
+            raise failed
 
     async def _stream(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         try:
@@ -209,7 +215,7 @@ class SchedulerClient:
         link.send_frame(codec_internal.encode(codec_internal.Hello(sender=name)))
         link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
             self.framework_id, call).SerializeToString()))
-        started = False
+        error: Exception | None = None
         try:
             async with trio.open_nursery() as nursery:
 
@@ -219,37 +225,51 @@ class SchedulerClient:
                     nursery.cancel_scope.cancel()
 
                 nursery.start_soon(write)
-                with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-                    while (frame := await link.next_frame()) is not None:
-                        msg = decode_frame(frame)
-                        if type(msg) is not DriverFrame:
-                            raise CodecError(f"unexpected {type(msg).__name__} from the master")
-                        if msg.kind == "driver_error":
-                            err = msg.payload
-                            if not started:
-                                raise SubscribeError(err.status, err.message)
-                            self.rejected.append((err.status, err.call_type, err.message))
-                            continue
-                        if msg.kind != "scheduler_event":
-                            raise CodecError(f"unexpected {msg.kind} from the master")
-                        ev = codec_scheduler.decode_event(decode(msg.payload, PROTOBUF, scheduler_pb2.Event))
-                        if isinstance(ev, EventSubscribed):
-                            if self.subscribed.is_set():
-                                self.resubscriptions += 1
-                            self.framework_id = ev.framework_id
-                            self._link = link
-                            self.subscribed.set()
-                        self._send.send_nowait(ev)
-                        if not started:
-                            started = True
-                            task_status.started()
+                try:
+                    with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                        await self._read_driver(link, task_status)
+                except CodecError as e:  # the master sent nonsense: as a broken connection
+                    error = HTTPError(f"bad frame from the master: {e}")
+                except SubscribeError as e:
+                    error = e
                 nursery.cancel_scope.cancel()
+            if error is not None:
+                raise error
         finally:
             link.close()
             if self._link is link:
                 self._link = None
             with trio.CancelScope(shield=True):
                 await trio.aclose_forcefully(stream)
+
+    async def _read_driver(self, link: Link, task_status: Any) -> None:
+        started = False
+        while (frame := await link.next_frame()) is not None:
+            msg = decode_frame(frame)
+            if type(msg) is not DriverFrame:
+                raise CodecError(f"unexpected {type(msg).__name__} from the master")
+            if msg.kind == "driver_error":
+                err = msg.payload
+                if not started:
+                    raise SubscribeError(err.status, err.message)
+                self.rejected.append((err.status, err.call_type, err.message))
+                continue
+            if msg.kind != "scheduler_event":
+                raise CodecError(f"unexpected {msg.kind} from the master")
+            try:
+                ev = codec_scheduler.decode_event(decode(msg.payload, PROTOBUF, scheduler_pb2.Event))
+            except WireError as e:
+                raise CodecError(e.message) from None
+            if isinstance(ev, EventSubscribed):
+                if self.subscribed.is_set():
+                    self.resubscriptions += 1
+                self.framework_id = ev.framework_id
+                self._link = link
+                self.subscribed.set()
+            self._send.send_nowait(ev)
+            if not started:
+                started = True
+                task_status.started()
 
     def events(self) -> trio.MemoryReceiveChannel[Any]:
         """The decoded events, in order (an async iterable; ends when the stream ends)."""

@@ -37,7 +37,7 @@ from mesotron.io.agent_driver import AgentDriver, stream_callbacks
 from mesotron.io.asgi import bind_socket
 from mesotron.io.containers import sigchld_pump
 from mesotron.io.local_main import _sub_args
-from mesotron.io.scheduler_client import SchedulerClient
+from mesotron.io.scheduler_client import SchedulerClient, SubscribeError
 from mesotron.io.transport import DriverFrame, Link, decode_frame, driver_frame
 from mesotron.spec import codec_executor, codec_internal, codec_scheduler, scheduler_pb2
 
@@ -334,6 +334,14 @@ def test_refused_calls_come_back_as_driver_errors(tmp_path) -> None:
                 got, closed = await _raw(port, hello("scheduler(c)@h"),
                                          driver_frame("scheduler_call", bad.SerializeToString()))
                 assert [(g.kind, g.payload.status) for g in got] == [("driver_error", 400)] and closed
+                # a master still recovering: 503, the client's SubscribeError, connection closed
+                master.recovered = False
+                with pytest.raises(SubscribeError) as err:
+                    async with SchedulerClient.connect(f"127.0.0.1:{master.port}",
+                                                       FrameworkInfo(user="t", name="early"), wire="driver"):
+                        pass
+                assert err.value.status == 503
+                master.recovered = True
                 # an executor that subscribes for an executor the agent does not know: refused, closed
                 xport = int(agents[0].driver.endpoint.rpartition(":")[2])
                 call = codec_executor.encode_call(ExecutorSubscribe(framework_id="f", executor_id="e"))

@@ -410,3 +410,101 @@ class EventRecorder:
 
         return await self.wait_for(lambda e: isinstance(e, EventUpdate) and e.status.task_id == task_id
                                    and e.status.state is state, since)
+
+
+class TcpProxy:
+    """A TCP relay from a free loopback port to `target_host:target_port`, in threads (for
+    real-process tests). `freeze()` stalls the link: no byte is relayed in either direction
+    (they wait in kernel buffers or in the relay) until `thaw()`; connections stay open, as
+    on a congested or briefly partitioned network. Used to stall one daemon's ZooKeeper link
+    while the others talk to ZooKeeper directly.
+
+        with TcpProxy("127.0.0.1", zk_port) as p: url = f"zk://127.0.0.1:{p.port}/mesos"
+    """
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        import threading
+
+        self.target = (target_host, target_port)
+        self._flowing = threading.Event()
+        self._flowing.set()
+        self._closed = False
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = int(self.listener.getsockname()[1])
+        self._thread = threading.Thread(target=self._accept, name=f"proxy:{self.port}", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                down, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                up = socket.create_connection(self.target, timeout=5.0)
+                up.settimeout(None)
+            except OSError:
+                down.close()
+                continue
+            with self._lock:
+                if self._closed:
+                    down.close()
+                    up.close()
+                    return
+                self._socks += [down, up]
+            for src, dst in ((down, up), (up, down)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                self._flowing.wait()
+                data = src.recv(65536)
+                if not data:
+                    break
+                self._flowing.wait()  # a chunk read just before a freeze waits here
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            socks, self._socks = self._socks, []
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (Linux)
+        except OSError:
+            pass
+        self.listener.close()
+        self._flowing.set()
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
+
+    def __enter__(self) -> TcpProxy:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -8,6 +8,10 @@ the agent re-registers; then the true state. Past agent_reregister_timeout the a
 unreachable and reconciliation answers TASK_UNREACHABLE (partition-aware) / TASK_LOST; when it
 comes back, reconciliation answers TASK_RUNNING again.
 
+For RecoveredAgentReregistrationInProgress the new leader's link to ZooKeeper is stalled (a
+frozen TCP relay, io/testkit.TcpProxy) while the agent re-registers, so that its registry
+write is in flight when the reconciliation arrives.
+
 "No update" is checked with a barrier, never with a timeout: in the same call (or a later
 call on the same stream) a task on a re-registered agent is reconciled too; the master
 processes calls and answers tasks in order, so when that answer arrives any answer for the
@@ -26,7 +30,7 @@ from mesotron.core.messages import CallAccept, CallReconcile, EventFailure, Even
 from mesotron.core.resources import Resources
 from mesotron.core.values import Capability, CommandInfo, FrameworkInfo, Reason, TaskInfo, TaskState
 from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import EventRecorder, HaCluster, kill_leader, paused
+from mesotron.io.testkit import EventRecorder, HaCluster, TcpProxy, kill_leader, paused, wait_for
 from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -209,3 +213,72 @@ def test_recovered_agent_past_reregister_timeout_is_unreachable(zk_server: ZkSer
         trio.run(main)
         tasks = [t for f in c.agents[0].get_json("/state")["frameworks"] for e in f["executors"] for t in e["tasks"]]
         assert sorted((t["id"], t["state"]) for t in tasks) == [("n0", "TASK_RUNNING"), ("p0", "TASK_RUNNING")]
+
+
+class StalledMasters(HaCluster):
+    """Masters reach ZooKeeper through `proxy` (so their link can be stalled); agents and
+    schedulers talk to ZooKeeper directly."""
+
+    proxy_url: str
+
+    def master(self, i: int, port: int | None = None) -> Any:
+        d = super().master(i, port)
+        d.argv[d.argv.index("--zk") + 1] = self.proxy_url
+        return d
+
+
+def test_reconciliation_while_agent_reregistration_is_in_progress(zk_server: ZkServer, tmp_path: Any) -> None:
+    """ReconciliationTest.RecoveredAgentReregistrationInProgress: after the failover the
+    held-back agent A re-registers while the new leader's link to ZooKeeper is stalled (a TCP
+    relay, io/testkit.TcpProxy, frozen well within the session timeout): its registry write
+    (MarkSlaveReachable) is in flight, A is neither recovered nor registered. Explicit
+    reconciliation of t0 on A gets NO answer meanwhile (t1 on B is answered); once the link
+    thaws the write commits, A is back, and t0 reconciles TASK_RUNNING."""
+    session = 4.0  # the stall (~0.5 s) must stay well under 2/3 of the masters' session
+    path = "/in-progress"
+    host, port = zk_server.hosts.split(":")
+    with TcpProxy(host, int(port)) as proxy:
+        c = StalledMasters(str(tmp_path), zk_server.url(path), masters=2, agents=2, session_timeout=session,
+                           master_flags=FAST)
+        c.proxy_url = f"zk://127.0.0.1:{proxy.port}{path}"
+        with c:
+            a_id, b_id = agent_ids(c)
+            zk = zk_server.url(path)
+            info = FrameworkInfo(user="t", name="in-progress", failover_timeout=3600.0)
+
+            def in_progress(i: int) -> bool:
+                st = c.state(i)
+                return a_id not in [r["id"] for r in st["recovered_slaves"]] and \
+                    a_id not in [s["id"] for s in st["slaves"]]
+
+            async def main() -> None:
+                with trio.fail_after(60):
+                    async with SchedulerClient.connect(zk, info, zk_session_timeout=session) as s, \
+                            trio.open_nursery() as bg:
+                        rec = EventRecorder(s)
+                        await bg.start(rec.run)
+                        used: set[str] = set()
+                        await launch_on(s, rec, a_id, "t0", used=used)
+                        await launch_on(s, rec, b_id, "t1", used=used)
+                        await rec.wait_update("t0", S.TASK_RUNNING)
+                        await rec.wait_update("t1", S.TASK_RUNNING)
+                        with paused(c.agents[0]):
+                            old, new = await blocking(kill_leader, c)
+                            await blocking(c.wait_agents, 1, 30.0, {old})
+                            while s.resubscriptions < 1 or s.leader.port != c.masters[new].port:
+                                await trio.sleep(0.02)
+                            proxy.freeze()
+                        try:
+                            await blocking(wait_for, lambda: in_progress(new), 5.0, "A's re-registration to start")
+                            first, last = await reconcile(s, rec, (("t0", a_id),), ("t1", b_id))
+                            assert answers(rec, "t0", first, last + 1) == []
+                            assert in_progress(new)  # the answer was deferred, not raced past the write
+                        finally:
+                            proxy.thaw()
+                        await blocking(c.wait_agents, 2, 30.0, {old})
+                        first, last = await reconcile(s, rec, (("t0", a_id),), ("t1", b_id))
+                        assert answers(rec, "t0", first, last + 1) == [S.TASK_RUNNING]
+                        assert await blocking(c.leader_index) == new
+                        bg.cancel_scope.cancel()
+
+            trio.run(main)

@@ -97,10 +97,16 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str) -> dict:
             "p50_ms": 1000 * pct(lat, 0.5), "p99_ms": 1000 * pct(lat, 0.99)}
 
 
+async def run_with_timeout(timeout: float, *a: object) -> dict:
+    with trio.fail_after(timeout):  # a lost task must fail the bench, not hang it
+        return await run(*a)  # type: ignore[arg-type]
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--tasks", type=int, default=2000)
     p.add_argument("--agents", type=int, default=4)
+    p.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds")
     p.add_argument("--task-resources", default="cpus:0.01;mem:1")
     p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
                    help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
@@ -122,7 +128,8 @@ def main() -> int:
     try:
         line = local.stdout.readline()
         ready = re.search(r"ready in ([0-9.]+)s", line)
-        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, Resources.parse(args.task_resources), fmt)
+        result = trio.run(run_with_timeout, args.timeout, f"127.0.0.1:{port}", args.tasks,
+                      Resources.parse(args.task_resources), fmt)
     finally:
         os.killpg(local.pid, signal.SIGINT)
         try:

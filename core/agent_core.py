@@ -176,6 +176,11 @@ class AgentCore:
         return self._sum(now, Update(update=su, checkpoint=checkpoint))
 
     def _set_state(self, task: TaskEntry, state: TaskState, producer: str) -> None:
+        if state.is_terminal and not task.state.is_terminal:
+            fw = self.frameworks.get(task.framework_id)
+            ex = fw.executors.get(task.executor_id) if fw is not None else None
+            if ex is not None and ex.allocated is not None:
+                ex.allocated = ex.allocated - task.info.resources
         task.state = state
         task.queued = False if state is not TaskState.TASK_STAGING else task.queued
         task.history.append((state, producer))

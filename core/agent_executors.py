@@ -208,6 +208,8 @@ class ExecutorsMixin(AgentCore):
                               history=[(TaskState.TASK_STAGING, "agent")])
             entries.append(entry)
             ex.tasks[t.task_id] = entry
+            if ex.allocated is not None:
+                ex.allocated = ex.allocated + t.resources
             fw.task_executor[t.task_id] = ex_info.executor_id
             if ex.checkpoint:
                 out.append(Persist(key=task_key(fw.id, ex_info.executor_id, t.task_id),

@@ -102,6 +102,7 @@ class RecoveryMixin(AgentCore):
                     entry = TaskEntry(framework_id=fw_id, executor_id=ex_id, info=trec.task,
                                       state=state, queued=False, history=[(state, "recovered")])
                     ex.tasks[task_id] = entry
+                    ex.allocated = None
                     fw.task_executor[task_id] = ex_id
         # executors that exited before the restart: finish what their exit started
         for fw in list(self.frameworks.values()):

@@ -207,6 +207,10 @@ class ExecutorEntry:
     os_pid: int | None = None
     shutdown_timer: bool = False  # a shutdown grace timer is armed
     idle_timer: bool = False  # a command executor's idle timer is armed (no task left)
+    # cache of resources() (None: not computed yet); kept up to date incrementally as tasks
+    # are added and become terminal (fixed-point arithmetic: exact), so that a command
+    # executor with hundreds of tasks does not re-add them all on every launch
+    allocated: Resources | None = None
 
     def incomplete(self) -> bool:
         return bool(self.tasks)
@@ -215,11 +219,14 @@ class ExecutorEntry:
         return [t for t in self.tasks.values() if not t.terminal]
 
     def resources(self) -> Resources:
-        total = self.info.resources
-        for t in self.tasks.values():
-            if not t.terminal:
-                total = total + t.info.resources
-        return total
+        """The executor's own resources plus its live tasks'."""
+        if self.allocated is None:
+            total = self.info.resources
+            for t in self.tasks.values():
+                if not t.terminal:
+                    total = total + t.info.resources
+            self.allocated = total
+        return self.allocated
 
 
 @attrs.define(slots=True)

@@ -19,11 +19,13 @@ still kept to trio, h11 and the spec/core modules the machine needs.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal as sig
 import subprocess
 import sys
 import time
+import zlib
 from typing import Any
 
 import trio
@@ -45,6 +47,7 @@ from mesotron.spec import codec_executor, executor_pb2
 from mesotron.spec.wire import PROTOBUF, RecordIOReader, WireError, from_protobuf
 
 AGENT = "agent"
+UPDATE_LANES = 4
 # protobuf on the wire, as Mesos's executor library: protobuf's JSON mapping costs ~0.5 ms
 # per message to parse (pure Python), the binary format a few microseconds, on both sides
 HEADERS = {"Content-Type": PROTOBUF, "Accept": PROTOBUF}
@@ -87,8 +90,11 @@ class ExecutorProcess:
         self.endpoint = env["MESOS_AGENT_ENDPOINT"]
         host, _, port = self.endpoint.rpartition(":")
         self.path = "/api/v1/executor"
-        self.http = H11Client(host, int(port))  # updates: one keep-alive connection
-        self.http_stream = self.http
+        # SUBSCRIBE's stream on its own connection; UPDATEs on UPDATE_LANES keep-alive
+        # connections, a task's updates always on the same one (in order), so that one slow
+        # round trip does not hold up every other task's updates
+        self.http = H11Client(host, int(port))
+        self.lanes = [H11Client(host, int(port)) for _ in range(UPDATE_LANES)]
         self.framework_id = env["MESOS_FRAMEWORK_ID"]
         self.executor_id = env["MESOS_EXECUTOR_ID"]
         self.sandbox = env.get("MESOS_SANDBOX") or os.getcwd()
@@ -100,7 +106,8 @@ class ExecutorProcess:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}  # task id -> its running process
         self.base_env = dict(os.environ)
         self.sub_state = "idle"  # idle | subscribing | subscribed
-        self.updates_send, self.updates_recv = trio.open_memory_channel[Any](1000)
+        # unbounded: an update is never dropped (the machine holds it until acknowledged)
+        self.channels = [trio.open_memory_channel[Any](math.inf) for _ in range(UPDATE_LANES)]
         self.exit_status: int | None = None
         self.done = trio.Event()
         self.nursery: trio.Nursery | None = None
@@ -127,10 +134,9 @@ class ExecutorProcess:
             assert self.nursery is not None
             self.nursery.start_soon(self._subscribe, e.message)
         else:
-            try:
-                self.updates_send.send_nowait(e.message)
-            except trio.WouldBlock:
-                self.log.warning("update.queue_full")
+            task_id = getattr(getattr(e.message, "status", None), "task_id", "")
+            lane = zlib.crc32(task_id.encode()) % UPDATE_LANES
+            self.channels[lane][0].send_nowait(e.message)
 
     def _start_task(self, e: StartTaskProcess) -> None:
         cmd = e.command
@@ -206,7 +212,7 @@ class ExecutorProcess:
     async def _exit(self, e: ExitExecutor) -> None:
         # let queued updates go out first ("after the effects before it are done")
         with trio.move_on_after(5):
-            while self.updates_recv.statistics().current_buffer_used:
+            while any(r.statistics().current_buffer_used for _s, r in self.channels):
                 await trio.sleep(0.01)
         self.exit_status = e.status
         self.done.set()
@@ -233,12 +239,13 @@ class ExecutorProcess:
             if was == "subscribed":
                 self.loop.submit(Disconnected(peer=AGENT))
 
-    async def _updates(self) -> None:
-        async for msg in self.updates_recv:
+    async def _updates(self, lane: int) -> None:
+        http = self.lanes[lane]
+        async for msg in self.channels[lane][1]:
             body = codec_executor.encode_call(msg).SerializeToString()
             try:
                 with trio.fail_after(10):
-                    status, text = await self.http.post(self.path, body, HEADERS)
+                    status, text = await http.post(self.path, body, HEADERS)
                 if status >= 300:
                     self.log.warning("call.refused", status=status, body=text[:200])
             except (HTTPError, OSError, trio.TooSlowError) as exc:
@@ -248,7 +255,8 @@ class ExecutorProcess:
         async with trio.open_nursery() as nursery:
             self.nursery = nursery
             await nursery.start(self.loop.run)
-            nursery.start_soon(self._updates)
+            for lane in range(UPDATE_LANES):
+                nursery.start_soon(self._updates, lane)
             self.loop.submit(Start())
             await self.done.wait()
             nursery.cancel_scope.cancel()

@@ -840,6 +840,12 @@ class AgentMachine(RuleBasedStateMachine):
                 assert a.by_container[ex.container_id] == (fw_id, ex_id)
                 for t in ex.tasks:
                     assert fw.task_executor[t] == ex_id
+                # the incrementally kept container resources equal a fresh sum
+                fresh = ex.info.resources
+                for t in ex.tasks.values():
+                    if not t.terminal:
+                        fresh = fresh + t.info.resources
+                assert ex.resources() == fresh
             assert set(fw.task_executor) == {t for ex in fw.executors.values() for t in ex.tasks}
         assert a.awaiting == sum(ex.recovered for fw in a.frameworks.values()
                                  for ex in fw.executors.values())

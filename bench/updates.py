@@ -47,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "http",
-              executor_wire: str = "http") -> dict:
+              executor_wire: str = "http", local_pid: int | None = None) -> dict:
     info = FrameworkInfo(user="bench", name="updates-bench")
     res = Resources.parse("cpus:0.01;mem:1")
     pending = [f"u{i:04d}" for i in range(n_tasks)]
@@ -84,6 +84,8 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                 st = ev.status
                 if t0 is None:
                     t0 = time.perf_counter()
+                    cpu0 = _tree_cpu(local_pid) if local_pid else (0.0, 0.0)
+                    me0 = _self_cpu()
                 if st.uuid is not None:
                     await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
                     acked += 1
@@ -91,11 +93,45 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                     finished += 1
                     if finished == n_tasks:
                         t_end = time.perf_counter()
+                        cpu1 = _tree_cpu(local_pid) if local_pid else (0.0, 0.0)
+                        me1 = _self_cpu()
                         await s.call(CallTeardown())
                         break
         if s.rejected:
             raise RuntimeError(f"calls refused on the driver wire: {s.rejected[:5]}")
-    return {"acked": acked, "seconds": t_end - t0, "per_second": acked / (t_end - t0)}
+    return {"acked": acked, "seconds": t_end - t0, "per_second": acked / (t_end - t0),
+            "local_steady": cpu1[0] - cpu0[0], "executors_steady": cpu1[1] - cpu0[1],
+            "scheduler_steady": me1 - me0}
+
+
+def _self_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _tree_cpu(pid: int) -> tuple[float, float]:
+    """(CPU seconds of process `pid`, of all its descendants alive now)."""
+    import psutil
+
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        children = []
+    total = 0.0
+    for c in children:
+        try:
+            t = c.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return _cpu_of(pid), total
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -128,7 +164,9 @@ def main() -> int:
         assert re.search(r"ready in", line), line
         swire = args.scheduler_wire or args.wire
         xwire = args.executor_wire or args.wire
-        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt, swire, xwire)
+        result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt, swire, xwire,
+                          local.pid)
+        local_cpu = _cpu_of(local.pid)
     finally:
         os.killpg(local.pid, signal.SIGINT)
         try:
@@ -144,8 +182,13 @@ def main() -> int:
           f"{result['seconds']:.2f} s: {result['per_second']:,.0f} updates/s "
           f"(executor -> agent -> master -> scheduler -> ack), {args.agents} agents, "
           f"wire: scheduler {swire}, executor {xwire}")
-    print(f"CPU per update: daemons (master, agents, executors) {1e6 * daemons / result['acked']:.0f} us, "
+    print(f"CPU per update: daemons (master, agents, executors) {1e6 * daemons / result['acked']:.0f} us "
+          f"(of which `mesotron local` {1e6 * local_cpu / result['acked']:.0f} us), "
           f"scheduler (this bench) {1e6 * sched / result['acked']:.0f} us")
+    print(f"  steady state (first update -> last, no start-ups): `mesotron local` "
+          f"{1e6 * result['local_steady'] / result['acked']:.0f} us, executors "
+          f"{1e6 * result['executors_steady'] / result['acked']:.0f} us, scheduler "
+          f"{1e6 * result['scheduler_steady'] / result['acked']:.0f} us per update")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -313,7 +313,7 @@ def resume(d: Daemon) -> None:
         os.kill(d.proc.pid, signal.SIGCONT)
 
 
-class paused:  # noqa: N801 - used like a function: `with paused(agent): ...`
+class paused:
     """`pause(d)` on entry; `resume(d)` on exit whatever happens (unless already resumed),
     so a failing test never leaves a stopped process behind for teardown to wait on."""
 

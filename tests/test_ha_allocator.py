@@ -24,7 +24,15 @@ from mesotron.core.messages import CallAccept, EventOffers, OpLaunch
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo, TaskState
 from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import EventRecorder, HaCluster, flat_resources, kill_leader, paused, slave_json, wait_for
+from mesotron.io.testkit import (
+    EventRecorder,
+    HaCluster,
+    flat_resources,
+    kill_leader,
+    paused,
+    slave_json,
+    wait_for,
+)
 from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")

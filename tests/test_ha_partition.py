@@ -313,5 +313,6 @@ def test_partitioned_agent_reregisters_on_its_own_ping_timeout(zk_server: ZkServ
                     bg.cancel_scope.cancel()
 
         trio.run(main)
-        assert "agent.no_master" not in open(c.agents[0].log_path).read()  # no ZooKeeper flap helped
+        with open(c.agents[0].log_path) as f:
+            assert "agent.no_master" not in f.read()  # no ZooKeeper flap helped
         assert agent_tasks(c) == [("npa", "TASK_RUNNING"), ("pa", "TASK_RUNNING")]

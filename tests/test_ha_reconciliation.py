@@ -26,7 +26,14 @@ from typing import Any
 
 import pytest
 import trio
-from mesotron.core.messages import CallAccept, CallReconcile, EventFailure, EventOffers, EventUpdate, OpLaunch
+from mesotron.core.messages import (
+    CallAccept,
+    CallReconcile,
+    EventFailure,
+    EventOffers,
+    EventUpdate,
+    OpLaunch,
+)
 from mesotron.core.resources import Resources
 from mesotron.core.values import Capability, CommandInfo, FrameworkInfo, Reason, TaskInfo, TaskState
 from mesotron.io.scheduler_client import SchedulerClient

@@ -134,7 +134,7 @@ def resources_from_pb(items: Iterable[pb.Resource]) -> Resources:
     items = list(items)
     if not items:
         return Resources()
-    key = tuple(r.SerializeToString() for r in items)
+    key = tuple(r.SerializePartialToString() for r in items)
     hit = _RESOURCES_CACHE.get(key)
     if hit is not None:
         return hit
@@ -167,7 +167,7 @@ _MEMO_MAX = 4096
 
 
 def _memoized(cache: dict, m: Any, decode: Any) -> Any:
-    key = m.SerializeToString()
+    key = m.SerializePartialToString()
     hit = cache.get(key)
     if hit is None:
         hit = decode(m)

@@ -332,6 +332,100 @@ def test_fenced_registry_write_abdicates() -> None:
     assert not h.master.is_leader and not h.master.frameworks
 
 
+def _failover_with_agents(n: int) -> tuple[Harness, list[str]]:
+    """A new leader (generation 2) whose registry admitted n agents a0..a{n-1}; writes are
+    held (the test answers them)."""
+    h = Harness()
+    h.elect()
+    aids = [h.register(f"a{i}") for i in range(n)]
+    h2 = Harness(generation=2, registry=h.registry)
+    h2.elect()
+    h2.auto_registry = False
+    return h2, aids
+
+
+def _reregister(h: Harness, i: int, aid: str) -> list[Any]:
+    return h.step(Received(sender=f"a{i}", message=ReregisterAgent(
+        agent_info=AgentInfo(hostname=f"a{i}", id=aid, resources=AGENT_RES))))
+
+
+def test_registrar_batches_operations_queued_while_a_write_is_in_flight() -> None:
+    """Mesos's Registrar: one store in flight; operations asked for meanwhile are applied
+    together in the next store, and each agent is answered only once the write holding its
+    readmission committed; all of a batch's readmissions cost one allocation cycle."""
+    from mesotron.core.messages import AgentReregistered
+
+    h, aids = _failover_with_agents(4)
+    out = _reregister(h, 0, aids[0])
+    (w1,) = [e for e in out if isinstance(e, RegistryWrite)]
+    assert w1.op == ("reachable", AgentInfo(hostname="a0", id=aids[0], resources=AGENT_RES))
+    for i in (1, 2, 3):
+        out = _reregister(h, i, aids[i])
+        assert not [e for e in out if isinstance(e, RegistryWrite)]
+        assert not events(out, AgentReregistered)
+    assert h.master.describe().count("re-registering") == 4
+    out = h.step(RegistryResult(op_id=w1.op_id, ok=True))
+    assert [m.agent_id for m in events(out, AgentReregistered)] == [aids[0]]
+    (w2,) = [e for e in out if isinstance(e, RegistryWrite)]
+    assert w2.op[0] == "batch" and [op[1].id for op in w2.op[1]] == aids[1:]
+    new = reg.apply(h.registry, w2.op, h.registry.version)
+    assert new is not None and new.version == h.registry.version + 1
+    cycles = h.master.allocator.cycle
+    out = h.step(RegistryResult(op_id=w2.op_id, ok=True))
+    assert [m.agent_id for m in events(out, AgentReregistered)] == aids[1:]
+    assert not [e for e in out if isinstance(e, RegistryWrite)]
+    assert h.master.allocator.cycle == cycles + 1
+    assert sorted(h.master.agents) == sorted(aids)
+
+
+def test_a_failed_batch_fails_every_operation_in_it() -> None:
+    """Fencing stays all-or-nothing: a fenced batch answers none of its agents, and the
+    master abdicates (no later result is acted upon)."""
+    from mesotron.core.messages import AgentReregistered
+
+    h, aids = _failover_with_agents(3)
+    (w1,) = [e for e in _reregister(h, 0, aids[0]) if isinstance(e, RegistryWrite)]
+    _reregister(h, 1, aids[1])
+    _reregister(h, 2, aids[2])
+    out = h.step(RegistryResult(op_id=w1.op_id, ok=True))
+    (w2,) = [e for e in out if isinstance(e, RegistryWrite)]
+    out = h.step(RegistryResult(op_id=w2.op_id, ok=False, message="fenced"))
+    assert not events(out, AgentReregistered)
+    (ab,) = [e for e in out if isinstance(e, Abdicate)]
+    assert ab.reason == "registry operation batch of 2 (reachable) failed: fenced"
+    assert not h.master.is_leader and not h.master.agents
+    out = h.step(RegistryResult(op_id=w2.op_id, ok=True))
+    assert not events(out, AgentReregistered)
+
+
+def test_a_result_for_an_operation_that_is_not_the_write_in_flight_changes_nothing() -> None:
+    h, aids = _failover_with_agents(3)
+    (w1,) = [e for e in _reregister(h, 0, aids[0]) if isinstance(e, RegistryWrite)]
+    _reregister(h, 1, aids[1])
+    before = h.master.describe()
+    for op_id in (w1.op_id + 1, w1.op_id + 7):  # a queued member's id; an unknown id
+        out = h.step(RegistryResult(op_id=op_id, ok=True))
+        assert [e.event for e in out if hasattr(e, "event")] == ["unexpected_registry_result"]
+        assert h.master.describe() == before
+
+
+def test_allocation_requests_in_one_step_run_one_cycle() -> None:
+    """Handlers ask for allocation; the cycle runs once, at the end of the step, so its
+    offers follow everything else the step produced."""
+    h, _fid, _aid = started()
+    cycles = h.master.allocator.cycle
+    h.auto_registry = False
+    out = h.step(Received(sender="a2", message=RegisterAgent(
+        agent_info=AgentInfo(hostname="a2", resources=AGENT_RES))))
+    (w,) = [e for e in out if isinstance(e, RegistryWrite)]
+    out = h.step(RegistryResult(op_id=w.op_id, ok=True))
+    assert h.master.allocator.cycle == cycles + 1
+    offers = [i for i, e in enumerate(out) if isinstance(e, Send)
+              and type(e.message).__name__ == "EventOffers"]
+    assert offers and all(i > j for i in offers for j, e in enumerate(out)
+                          if isinstance(e, Send) and type(e.message).__name__ != "EventOffers")
+
+
 def test_leadership_lost_drops_everything() -> None:
     h, fid, _ = started()
     out = h.step(LeadershipLost())

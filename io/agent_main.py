@@ -56,6 +56,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="start each command executor as a fresh interpreter (no fork server)")
     p.add_argument("--no-fsync", action="store_true",
                    help="skip fsync of checkpoints (tests/benchmarks only)")
+    p.add_argument("--kill-executors-on-exit", action="store_true",
+                   help="kill every executor when the agent stops on SIGINT/SIGTERM (`mesotron "
+                        "local`; a real agent leaves them running for its restart to recover)")
     fl.add_logging_flags(p)
 
 
@@ -242,7 +245,9 @@ class AgentDaemon:
         import httpx
         from mesotron.core.agent import MasterDetected
 
-        backoff = 0.1
+        # the master may still be starting (`mesotron local` starts it with its agents): try
+        # again soon, backing off gently to 1 s
+        backoff = 0.05
         async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
             while True:
                 try:
@@ -259,9 +264,9 @@ class AgentDaemon:
                 except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
                     self.log.debug("master.unreachable", error=str(e) or type(e).__name__)
                     await trio.sleep(backoff)
-                    backoff = min(backoff * 2, 2.0)
+                    backoff = min(backoff * 1.5, 1.0)
                     continue
-                backoff = 0.1
+                backoff = 0.05
                 self.master_pid = ep["pid"]
                 self.loop.submit(MasterDetected(pid=ep["pid"]))
                 await self.master_lost.wait()
@@ -330,6 +335,8 @@ class AgentDaemon:
                           master=str(self.zk_url) if self.zk_url else f"{self.master_host}:{self.master_port}")
             task_status.started(self)
             await self.stop.wait()
+            if getattr(self.args, "kill_executors_on_exit", False):
+                self.containers.shutdown_all()
             for s in list(self.streams.values()):
                 s.close()
             await trio.lowlevel.checkpoint()

@@ -1,23 +1,32 @@
-"""`mesotron local`: a master and N agents on loopback, in one process, for development.
+"""`mesotron local`: a master and N agents on loopback, for development.
 
-Ready in well under 2 s (one Trio program; no ZooKeeper, in-memory registry); prints the
-master URL; Ctrl-C (or SIGTERM) stops everything cleanly, including the executors.
+The master and every agent run in their own processes (`mesotron master`, `mesotron
+agent --kill-executors-on-exit`; logs `master.log`, `agentN.log` in the work dir), so a
+busy cluster uses every core. Ready in under 2 s (no ZooKeeper, in-memory registry); prints
+the master URL; Ctrl-C (or SIGTERM) stops everything cleanly: the agents kill their
+executors, then the master stops.
 
 `--masters 3 --zk auto`: a one-command HA demo: a private ZooKeeper (io/zk_server, from the
 system `zookeeper` package; its pid is printed, `kill` it to see what happens) and three
 masters electing a leader in it (registry in ZooKeeper), agents following the leader.
-`--zk zk://...` uses an existing ZooKeeper instead.
+`--zk zk://...` uses an existing ZooKeeper instead. (The HA demo still runs its masters and
+agents in this one process.)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from typing import Any
 
+import attrs
 import trio
 from mesotron.io import agent_main, master_main
 from mesotron.io.asgi import bind_socket
@@ -49,45 +58,99 @@ def _sub_args(module: Any, argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+@attrs.define
+class Proc:
+    """A daemon process of `mesotron local` (the master or an agent)."""
+
+    name: str
+    ip: str
+    port: int
+    hostname: str
+    process: Any = None
+    log_path: str = ""
+
+
+async def _spawn(name: str, module: str, argv: list[str], log_path: str) -> Any:
+    # stdout/stderr to a log file in the work dir (Ctrl-C in a terminal reaches the whole
+    # process group; `mesotron local` also forwards SIGINT/SIGTERM itself)
+    with open(log_path, "ab") as log:
+        return await trio.lowlevel.open_process(
+            [sys.executable, "-m", "mesotron.io.cli", module, *argv],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+
+
+def _active_agents(ip: str, port: int) -> int:
+    with urllib.request.urlopen(f"http://{ip}:{port}/master/state", timeout=1) as r:
+        state = json.load(r)
+    return sum(1 for a in state.get("slaves", []) if a.get("active", True))
+
+
 async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
+    """The master and each agent in its own process (`mesotron master`, `mesotron agent`):
+    they use both cores, and a task launch costs no more CPU in one process than another.
+    task_status gets (master, agents, url, stop): `Proc`s and a trio.Event that stops all."""
     if args.zk or args.masters > 1:
         return await ha_main_async(args, task_status=task_status)
     t0 = time.monotonic()
-    log = configure(args.log_format, args.log_level, component="local")
-    work = args.work_dir or tempfile.mkdtemp(prefix="mesotron-local-")
+    work = os.path.abspath(args.work_dir or tempfile.mkdtemp(prefix="mesotron-local-"))
     os.makedirs(work, exist_ok=True)
-    msock = bind_socket(args.ip, args.port)
-    margs = _sub_args(master_main, ["--ip", args.ip, "--port", str(msock.getsockname()[1]),
-                                    "--work-dir", os.path.join(work, "master"), "--registry", "memory",
-                                    "--allocation-interval", args.allocation_interval,
-                                    "--log-level", args.log_level])
-    master = master_main.MasterDaemon(margs, log.bind(component="master"), msock)
-    agents = []
+    port = args.port
+    if port == 0:
+        sock = bind_socket(args.ip, 0)
+        port = sock.getsockname()[1]
+        sock.close()
+    else:
+        bind_socket(args.ip, port).close()  # fail early and clearly when the port is taken
+    master = Proc(name="master", ip=args.ip, port=port, hostname=args.ip,
+                  log_path=os.path.join(work, "master.log"))
+    agents: list[Proc] = []
     stop = trio.Event()
+    procs: list[Proc] = [master]
     async with trio.open_nursery() as nursery:
-        await nursery.start(sigchld_pump)
-        await nursery.start(master.run)
+        master.process = await _spawn("master", "master", [
+            "--ip", args.ip, "--port", str(port), "--work-dir", os.path.join(work, "master"),
+            "--registry", "memory", "--allocation-interval", args.allocation_interval,
+            "--log-level", args.log_level, "--log-format", args.log_format], master.log_path)
         for i in range(args.agents):
-            asock = bind_socket(args.ip, 0)
-            aargv = ["--master", f"{args.ip}:{master.port}", "--ip", args.ip,
-                     "--port", str(asock.getsockname()[1]),
+            a = Proc(name=f"agent{i}", ip=args.ip, port=0, hostname=args.ip,
+                     log_path=os.path.join(work, f"agent{i}.log"))
+            aargv = ["--master", f"{args.ip}:{port}", "--ip", args.ip, "--port", "0",
                      "--work-dir", os.path.join(work, f"agent{i}"), "--resources", args.resources,
-                     "--log-level", args.log_level]
+                     "--log-level", args.log_level, "--log-format", args.log_format,
+                     "--kill-executors-on-exit", "--registration-backoff-factor", "0.1"]
             if args.no_fsync:
                 aargv.append("--no-fsync")
-            agent = agent_main.AgentDaemon(_sub_args(agent_main, aargv), log.bind(component=f"agent{i}"), asock)
-            agent.start_pump = False
-            agents.append(agent)
-            await nursery.start(agent.run)
+            a.process = await _spawn(a.name, "agent", aargv, a.log_path)
+            agents.append(a)
+            procs.append(a)
+
+        async def watch_children() -> None:
+            while not stop.is_set():
+                for p in procs:
+                    if p.process.poll() is not None:
+                        print(f"mesotron local: {p.name} exited with status {p.process.returncode} "
+                              f"(log: {p.log_path})", file=sys.stderr, flush=True)
+                        stop.set()
+                        return
+                await trio.sleep(0.1)
+
         # ready: every agent registered with the master
-        with trio.move_on_after(10):
-            while sum(1 for s in master.state_json().get("slaves", []) if s.get("active", True)) < args.agents:
-                await trio.sleep(0.01)
-        url = f"http://{master.hostname}:{master.port}"
+        with trio.move_on_after(20):
+            while True:
+                try:
+                    if await trio.to_thread.run_sync(_active_agents, args.ip, port) >= args.agents:
+                        break
+                except (OSError, ValueError):
+                    pass
+                if any(p.process.poll() is not None for p in procs):
+                    break
+                await trio.sleep(0.02)
+        url = f"http://{master.hostname}:{port}"
         print(f"mesotron local: master {url} with {args.agents} agent(s), work dir {work} "
-              f"(ready in {time.monotonic() - t0:.2f}s)", flush=True)
-        print(f"  try: mesotron execute --master {args.ip}:{master.port} --name hello --command 'echo hello'",
+              f"(ready in {time.monotonic() - t0:.2f}s; logs in the work dir)", flush=True)
+        print(f"  try: mesotron execute --master {args.ip}:{port} --name hello --command 'echo hello'",
               flush=True)
+        nursery.start_soon(watch_children)
         task_status.started((master, agents, url, stop))
 
         with trio.open_signal_receiver(2, 15) as signals:
@@ -99,13 +162,27 @@ async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_S
             nursery.start_soon(watch)
             await stop.wait()
         print("mesotron local: stopping", flush=True)
-        for a in agents:
-            a.containers.shutdown_all()
-            a.stop.set()
-        master.stop.set()
-        await trio.sleep(0.05)
+        # agents first (they kill their executors), then the master
+        code = await _stop_all([*agents, master])
         nursery.cancel_scope.cancel()
-    return 0
+    return code
+
+
+async def _stop_all(procs: list[Proc], grace: float = 10.0) -> int:
+    for p in procs:
+        if p.process.poll() is None:
+            p.process.send_signal(signal.SIGTERM)
+    code = 0
+    with trio.move_on_after(grace):
+        for p in procs:
+            await p.process.wait()
+    for p in procs:
+        if p.process.poll() is None:
+            print(f"mesotron local: {p.name} did not stop in {grace:g} s: killed", file=sys.stderr, flush=True)
+            p.process.kill()
+            await p.process.wait()
+            code = 1
+    return code
 
 
 async def ha_main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:

@@ -8,11 +8,13 @@
 - Round 1 starts a real `mesotron master --registry local` on it: a failover from the
   registry (the master recovers N admitted agents it has no other record of); round 2+
   `kill -9`s the previous master and starts a new one on the same ports and work dir.
-- A load generator (`--procs` worker processes, Trio, N/procs agent connections each) speaks
-  the real internal protocol: the same framing (`io.transport.Link`, `<u32 len><Envelope>`)
-  and protobuf messages (`spec.codec_internal`): `Hello(agent pid)` then `ReregisterAgent`
-  with the agent's tasks (TASK_RUNNING, command executor) and frameworks; it waits for
-  `AgentReregistered` on every connection. Frames are encoded before the master starts.
+- A load generator (`--procs` worker processes, N/procs agents each, every agent on its own
+  TCP connection, one selector loop per process) speaks the real internal protocol: the
+  same framing (`io.transport`, `<u32 len><Envelope>`) and protobuf messages
+  (`spec.codec_internal`): `Hello(agent pid)` then `ReregisterAgent` with the agent's tasks
+  (TASK_RUNNING, command executor, resources with their allocation role as launched from an
+  offer) and frameworks; each agent reads its connection's frames until its own
+  `AgentReregistered`. Frames are encoded before the master starts.
 - reregister_s: from the moment the new master answers GET /internal/endpoint with a port
   (it leads: registry recovered = "elected") to the last AgentReregistered received
   (CLOCK_MONOTONIC, system-wide, so comparable across processes).
@@ -104,68 +106,141 @@ def encode_agents(lo: int, hi: int, n: int, tasks: int, frameworks: int) -> list
     return out
 
 
+class _Conn:
+    """One emulated agent's TCP connection (its own socket, as a real agent has)."""
+
+    __slots__ = ("connected", "done", "inbuf", "index", "out", "sock")
+
+    def __init__(self, sock: Any, index: int, frames: bytes) -> None:
+        self.sock = sock
+        self.index = index
+        self.out = memoryview(frames)
+        self.inbuf = bytearray()
+        self.connected = False
+        self.done = False
+
+
+def reregister_all(agents: list[tuple[str, bytes]], ip: str, port: int,
+                   max_dialing: int = 256) -> tuple[list[float], int, list[Any]]:
+    """Every agent dials the master on its own connection, sends its Hello + ReregisterAgent
+    frames and reads frames (`<u32 len><Envelope>`, each decoded as a protobuf Envelope)
+    until its own AgentReregistered arrives. One selector loop drives all of this process's
+    agents (non-blocking sockets: a Trio task per agent cost more CPU than the master's work
+    per agent, on the master's 2 cores). At most `max_dialing` connections are being set up
+    at once (the listener backlog is finite). Returns (the monotonic time each agent was
+    answered, dial errors, the open sockets: the agents stay connected)."""
+    import errno
+    import selectors
+    import socket
+    import struct
+
+    from mesotron.spec import internal_pb2 as ipb
+
+    length = struct.Struct(">I")
+    sel = selectors.DefaultSelector()
+    todo = list(range(len(agents)))
+    todo.reverse()
+    dialing = 0
+    done_times: list[float] = []
+    errors = 0
+    conns: list[_Conn] = []
+
+    def dial(i: int) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        err = sock.connect_ex((ip, port))
+        if err not in (0, errno.EINPROGRESS):
+            raise OSError(err, os.strerror(err))
+        sel.register(sock, selectors.EVENT_WRITE, _Conn(sock, i, agents[i][1]))
+
+    def redial(c: _Conn) -> None:
+        nonlocal dialing, errors
+        errors += 1
+        sel.unregister(c.sock)
+        c.sock.close()
+        if not c.connected or c.out:
+            dialing -= 1
+        todo.append(c.index)
+
+    while len(done_times) < len(agents):
+        while todo and dialing < max_dialing:
+            dial(todo.pop())
+            dialing += 1
+        for key, mask in sel.select(1.0):
+            c: _Conn = key.data
+            if mask & selectors.EVENT_WRITE:
+                if not c.connected:
+                    if c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                        redial(c)
+                        continue
+                    c.connected = True
+                try:
+                    sent = c.sock.send(c.out)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    redial(c)
+                    continue
+                c.out = c.out[sent:]
+                if not c.out:
+                    dialing -= 1
+                    sel.modify(c.sock, selectors.EVENT_READ, c)
+            if mask & selectors.EVENT_READ:
+                try:
+                    data = c.sock.recv(65536)
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:
+                    if not c.done:
+                        redial(c)
+                    else:
+                        sel.unregister(c.sock)
+                    continue
+                buf = c.inbuf
+                buf += data
+                while len(buf) >= 4:
+                    (n,) = length.unpack_from(buf, 0)
+                    if len(buf) < 4 + n:
+                        break
+                    env = ipb.Envelope()
+                    env.ParseFromString(bytes(buf[4:4 + n]))
+                    del buf[:4 + n]
+                    if env.WhichOneof("body") == "agent_reregistered" and not c.done:
+                        c.done = True
+                        done_times.append(time.monotonic())
+                        conns.append(c)
+                        # Ping and anything else: ignored (ping timeout 60 s x 5)
+    sel.close()
+    return done_times, errors, [c.sock for c in conns]
+
+
 def worker(conn: Any, lo: int, hi: int, n: int, tasks: int, frameworks: int) -> None:
     """One load-generator process: agents lo..hi-1. Commands over `conn`:
     ("go", ip, port) -> re-register all, answer ("done", last_monotonic, first_monotonic,
-    errors); ("close",) -> drop the connections; ("exit",)."""
-    import trio
-    from mesotron.core import messages as cm
-    from mesotron.io.transport import Link
-    from mesotron.spec import codec_internal
-
+    errors, cpu seconds); ("close",) -> drop the connections; ("exit",)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     agents = encode_agents(lo, hi, n, tasks, frameworks)
+    import gc
+
+    gc.freeze()  # the encoded frames: nothing to collect there
     conn.send(("ready", len(agents)))
-
-    async def one_round(ip: str, port: int) -> None:
-        ru0 = resource.getrusage(resource.RUSAGE_SELF)
-        cpu0 = ru0.ru_utime + ru0.ru_stime
-        done_times: list[float] = []
-        errors = [0]
-        all_done = trio.Event()
-        limit = trio.Semaphore(256)  # concurrent dials (the listener backlog is finite)
-
-        async def agent(pid: str, frames: bytes) -> None:
-            while True:
-                try:
-                    async with limit:
-                        stream = await trio.open_tcp_stream(ip, port)
-                        await stream.send_all(frames)
-                except OSError:
-                    errors[0] += 1
-                    await trio.sleep(0.05)
-                    continue
-                link = Link(stream, pid)
-                try:
-                    while (frame := await link.next_frame()) is not None:
-                        msg = codec_internal.decode(frame)
-                        if isinstance(msg, cm.AgentReregistered):
-                            done_times.append(time.monotonic())
-                            if len(done_times) == len(agents):
-                                all_done.set()
-                        # Ping/Pong and anything else: ignored (ping timeout is 15 s x 5)
-                except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-                    pass
-                await trio.aclose_forcefully(stream)
-                return
-
-        async with trio.open_nursery() as nursery:
-            for pid, frames in agents:
-                nursery.start_soon(agent, pid, frames)
-            await all_done.wait()
-            ru = resource.getrusage(resource.RUSAGE_SELF)
-            conn.send(("done", max(done_times), min(done_times), errors[0],
-                       ru.ru_utime + ru.ru_stime - cpu0))
-            await trio.to_thread.run_sync(conn.recv)  # ("close",)
-            nursery.cancel_scope.cancel()
-        conn.send(("closed",))
-
     while True:
         cmd = conn.recv()
         if cmd[0] == "exit":
             return
         if cmd[0] == "go":
-            trio.run(one_round, cmd[1], cmd[2])
+            ru0 = resource.getrusage(resource.RUSAGE_SELF)
+            done_times, errors, socks = reregister_all(agents, cmd[1], cmd[2])
+            ru = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
+            conn.send(("done", max(done_times), min(done_times), errors, cpu))
+            assert conn.recv()[0] == "close"
+            for sock in socks:
+                sock.close()
+            conn.send(("closed",))
 
 
 # ---------------------------------------------------------------------- master

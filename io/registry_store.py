@@ -67,6 +67,7 @@ class LocalRegistry(MemoryRegistry):
         self.log_path = os.path.join(work_dir, "registry.log")
         self._blobs: dict[str, tuple[AgentInfo, bytes]] = {}  # agent id -> (info, pickle)
         self._log_ops = 0  # operations in registry.log since the snapshot
+        self._log_synced = False  # registry.log known to exist durably
 
     # ------------------------------------------------------------------ recovery
     def load(self) -> reg.RegistryState:
@@ -100,13 +101,14 @@ class LocalRegistry(MemoryRegistry):
     # ------------------------------------------------------------------ writes
     def _store(self, version: int, op: tuple) -> None:
         record = encode_record(pickle.dumps((version, op), protocol=5))
-        new = not os.path.exists(self.log_path)
+        new = not self._log_synced and not os.path.exists(self.log_path)
         with open(self.log_path, "ab") as f:
             f.write(record)
             f.flush()
             os.fsync(f.fileno())
         if new:
             fsync_dir(os.path.dirname(self.log_path) or ".")
+        self._log_synced = True  # the log's directory entry is durable
         self._log_ops += len(reg.ops_of(op))
 
     def write(self, op: tuple, expected_version: int | None = None) -> bool:

@@ -236,28 +236,27 @@ def test_broken_connection_is_a_disconnect(tmp_path) -> None:
     trio.run(main)
 
 
-async def _raw(port: int, *frames: bytes, raw: bytes = b"") -> tuple[list[Any], bool]:
-    """Send frames (envelope bytes) and raw bytes; read frames until EOF. Returns the
-    decoded frames received and whether the peer closed the connection."""
+async def _raw(port: int, *frames: bytes, raw: bytes = b"", half_close: bool = False) -> tuple[list[Any], bool]:
+    """Send frames (envelope bytes, length-prefixed here) then raw bytes, optionally shut our
+    sending side, and read frames until EOF. Returns the decoded frames received and
+    whether the peer closed the connection (False: still open after 5 s of silence)."""
     stream = await trio.open_tcp_stream("127.0.0.1", port)
     link = Link(stream)
     got: list[Any] = []
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(link.writer)
-        for f in frames:
-            link.send_frame(f)
-        if raw:
-            link.send_ch.send_nowait(raw)
-        closed = False
-        with trio.move_on_after(5):  # a connection left open: answer what came, then stop
+    closed = False
+    try:
+        await stream.send_all(b"".join(len(f).to_bytes(4, "big") + f for f in frames) + raw)
+        if half_close:
+            await stream.send_eof()
+        with trio.move_on_after(5):
             try:
                 while (frame := await link.next_frame()) is not None:
                     got.append(decode_frame(frame))
                 closed = True
             except (trio.BrokenResourceError, OSError):
                 closed = True
-        link.close()
-        nursery.cancel_scope.cancel()
+    finally:
+        await trio.aclose_forcefully(stream)
     return got, closed
 
 
@@ -358,3 +357,56 @@ def codec_scheduler_subscribe() -> Any:
     from mesotron.core.messages import CallSubscribe
 
     return CallSubscribe(framework_info=FrameworkInfo(user="t", name="raw"))
+
+
+def test_fuzzed_frames_change_nothing(tmp_path) -> None:
+    """Hundreds of malformed frames (random bytes, truncated and bit-flipped calls, random
+    envelope kinds) on framework and executor connections: each connection is dropped or
+    answered with a driver_error, no framework or executor appears, both daemons keep
+    serving. Seeded: the same frames on every run."""
+    import random
+
+    rng = random.Random(4)
+    ack = codec_scheduler.encode_call("no-such-framework", CallAcknowledge(
+        agent_id="a", task_id="t", uuid=b"0123456789abcdef")).SerializeToString()
+    xcall = codec_executor.encode_call(ExecutorSubscribe(framework_id="f", executor_id="e")).SerializeToString()
+
+    def mutate(good: bytes) -> bytes:
+        b = bytearray(good)
+        op = rng.randrange(3)
+        if op == 0:
+            return bytes(b[: rng.randrange(len(b))])
+        if op == 1:
+            for _ in range(rng.randrange(1, 4)):
+                b[rng.randrange(len(b))] ^= 1 << rng.randrange(8)
+            return bytes(b)
+        return bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40)))
+
+    kinds = ["scheduler_call", "scheduler_event", "executor_call", "executor_event"]
+
+    async def main() -> None:
+        with trio.fail_after(LIMIT):
+            async with local_cluster(str(tmp_path), agents=1) as (master, agents, log):
+                mport, xport = master.internal_port, int(agents[0].driver.endpoint.rpartition(":")[2])
+                for i in range(150):
+                    to_master = i % 2 == 0
+                    good = ack if to_master else xcall
+                    kind = ("scheduler_call" if to_master else "executor_call") if rng.random() < 0.8 \
+                        else rng.choice(kinds)
+                    frames = [hello(f"{'scheduler' if to_master else 'executor'}(f{i})@h"),
+                              driver_frame(kind, mutate(good))]
+                    raw = mutate(b"\x00\x00\x00\x10" + b"x" * 16) if rng.random() < 0.2 else b""
+                    got, closed = await _raw(mport if to_master else xport, *frames, raw=raw, half_close=True)
+                    assert closed
+                    assert all(type(g) is DriverFrame and g.kind == "driver_error" for g in got), got
+                assert master.state_json()["frameworks"] == []
+                assert agents[0].streams == {}
+                assert agents[0].machine.state_json().get("frameworks", []) == []
+                # both outcomes occurred: connections dropped, and calls refused
+                assert len(log.named("transport.bad_frame")) > 20, len(log.named("transport.bad_frame"))
+                assert len(log.named("driver.call_refused")) > 5, len(log.named("driver.call_refused"))
+                async with SchedulerClient.connect(f"127.0.0.1:{master.port}",
+                                                   FrameworkInfo(user="t", name="after"), wire="driver") as s:
+                    await s.subscribed.wait()
+
+    trio.run(main)

@@ -40,11 +40,10 @@ from mesotron.core.values import FrameworkInfo
 from mesotron.io.flags import host_port
 from mesotron.io.http_client import H11Client, HTTPError
 from mesotron.io.transport import DriverFrame, Link, decode_frame, driver_frame
-from mesotron.spec import codec_internal
-from mesotron.spec.codec_values import CodecError
 from mesotron.io.zk_bridge import open_zk
 from mesotron.io.zk_election import ZkDetector, is_zk_url, parse_zk_url
-from mesotron.spec import codec_scheduler, scheduler_pb2
+from mesotron.spec import codec_internal, codec_scheduler, scheduler_pb2
+from mesotron.spec.codec_values import CodecError
 from mesotron.spec.wire import JSON, PROTOBUF, RecordIOReader, WireError, decode, encode
 
 

@@ -31,7 +31,14 @@ from mesotron.core.messages import (
     Ping,
 )
 from mesotron.core.resources import Resources
-from mesotron.core.values import CommandInfo, ExecutorInfo, Filters, FrameworkInfo, TaskInfo, TaskState
+from mesotron.core.values import (
+    CommandInfo,
+    ExecutorInfo,
+    Filters,
+    FrameworkInfo,
+    TaskInfo,
+    TaskState,
+)
 from mesotron.io import agent_main, master_main
 from mesotron.io.agent_driver import AgentDriver, stream_callbacks
 from mesotron.io.asgi import bind_socket
@@ -178,7 +185,7 @@ def test_framework_on_driver_wire_launches_and_acks(tmp_path, executor_wire) -> 
 
     async def main() -> None:
         with trio.fail_after(LIMIT):
-            async with local_cluster(str(tmp_path)) as (master, agents, log):
+            async with local_cluster(str(tmp_path)) as (master, agents, _log):
                 seen, s = await launch_and_ack(f"127.0.0.1:{master.port}", 6,
                                                update_executor(per_task, executor_wire))
                 assert s.rejected == []

@@ -417,3 +417,36 @@ def test_fuzzed_frames_change_nothing(tmp_path) -> None:
                     await s.subscribed.wait()
 
     trio.run(main)
+
+
+def test_driver_wire_follows_the_zookeeper_leader(tmp_path) -> None:
+    """`zk://` with wire="driver": the client subscribes to the elected master's transport;
+    after the leader is SIGKILLed it subscribes again, same framework id, to the new one."""
+    from mesotron.io.testkit import HaCluster
+    from mesotron.io.zk_server import running_zookeeper, zookeeper_available
+
+    reason = zookeeper_available()
+    if reason is not None:
+        pytest.skip(reason)
+    with running_zookeeper() as server:
+        zk = server.url("/driver")
+        with HaCluster(str(tmp_path), zk, masters=2, agents=0, session_timeout=1.5) as c:
+            info = FrameworkInfo(user="t", name="ha-driver", failover_timeout=3600.0)
+
+            async def main() -> None:
+                with trio.fail_after(LIMIT):
+                    async with SchedulerClient.connect(zk, info, zk_session_timeout=1.5, wire="driver") as s:
+                        await s.subscribed.wait()
+                        fid = s.framework_id
+                        old = await trio.to_thread.run_sync(c.leader_index)
+                        c.masters[old].kill9()
+                        while s.resubscriptions < 1:
+                            await trio.sleep(0.02)
+                        assert s.framework_id == fid
+                        new = await trio.to_thread.run_sync(c.wait_leader, {old})
+                        assert s.leader.port == c.masters[new].port
+                        state = await trio.to_thread.run_sync(c.state, new)
+                        assert [f["id"] for f in state["frameworks"]] == [fid]
+                        assert s.rejected == []
+
+            trio.run(main)

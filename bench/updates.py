@@ -84,7 +84,7 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                 st = ev.status
                 if t0 is None:
                     t0 = time.perf_counter()
-                    cpu0 = _tree_cpu(local_pid) if local_pid else (0.0, 0.0)
+                    cpu0 = _tree_cpu(local_pid) if local_pid else {}
                     me0 = _self_cpu()
                 if st.uuid is not None:
                     await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
@@ -93,15 +93,14 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                     finished += 1
                     if finished == n_tasks:
                         t_end = time.perf_counter()
-                        cpu1 = _tree_cpu(local_pid) if local_pid else (0.0, 0.0)
+                        cpu1 = _tree_cpu(local_pid) if local_pid else {}
                         me1 = _self_cpu()
                         await s.call(CallTeardown())
                         break
         if s.rejected:
             raise RuntimeError(f"calls refused on the driver wire: {s.rejected[:5]}")
     return {"acked": acked, "seconds": t_end - t0, "per_second": acked / (t_end - t0),
-            "local_steady": cpu1[0] - cpu0[0], "executors_steady": cpu1[1] - cpu0[1],
-            "scheduler_steady": me1 - me0}
+            "steady": {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in KINDS}, "scheduler_steady": me1 - me0}
 
 
 def _self_cpu() -> float:
@@ -109,29 +108,37 @@ def _self_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _tree_cpu(pid: int) -> tuple[float, float]:
-    """(CPU seconds of process `pid`, of all its descendants alive now)."""
+KINDS = ("master", "agents", "executors", "local")
+
+
+def _kind(cmdline: list[str]) -> str:
+    """`mesotron local` runs the master and each agent as `python -m mesotron.io.cli
+    master|agent ...` children; everything else below them is an executor (or a zygote)."""
+    if "mesotron.io.cli" in cmdline:
+        i = cmdline.index("mesotron.io.cli")
+        sub = cmdline[i + 1] if i + 1 < len(cmdline) else ""
+        return {"master": "master", "agent": "agents"}.get(sub, "local")
+    return "executors"
+
+
+def _tree_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of process `pid` ("local") and of its live descendants, by kind."""
     import psutil
 
+    out = dict.fromkeys(KINDS, 0.0)
     try:
-        children = psutil.Process(pid).children(recursive=True)
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
     except psutil.Error:
-        children = []
-    total = 0.0
-    for c in children:
+        return out
+    for proc in procs:
         try:
-            t = c.cpu_times()
-            total += t.user + t.system
+            t = proc.cpu_times()
+            kind = "local" if proc.pid == pid else _kind(proc.cmdline())
         except psutil.Error:
-            pass
-    return _cpu_of(pid), total
-
-
-def _cpu_of(pid: int) -> float:
-    """CPU seconds (user + system) used so far by process `pid` (Linux /proc)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            continue
+        out[kind] += t.user + t.system
+    return out
 
 
 def main() -> int:
@@ -147,7 +154,8 @@ def main() -> int:
     p.add_argument("--scheduler-wire", choices=("http", "driver"), default=None)
     p.add_argument("--executor-wire", choices=("http", "driver"), default=None)
     p.add_argument("--profile-local", metavar="PATH",
-                   help="run `mesotron local` under cProfile and write its stats to PATH")
+                   help="run `mesotron local` under cProfile and write its stats to PATH (only the "
+                        "supervisor process when it runs the master and agents as children)")
     args = p.parse_args()
     fmt = PROTOBUF if args.format == "protobuf" else JSON
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -166,7 +174,7 @@ def main() -> int:
         xwire = args.executor_wire or args.wire
         result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt, swire, xwire,
                           local.pid)
-        local_cpu = _cpu_of(local.pid)
+        whole = _tree_cpu(local.pid)
     finally:
         os.killpg(local.pid, signal.SIGINT)
         try:
@@ -182,13 +190,15 @@ def main() -> int:
           f"{result['seconds']:.2f} s: {result['per_second']:,.0f} updates/s "
           f"(executor -> agent -> master -> scheduler -> ack), {args.agents} agents, "
           f"wire: scheduler {swire}, executor {xwire}")
-    print(f"CPU per update: daemons (master, agents, executors) {1e6 * daemons / result['acked']:.0f} us "
-          f"(of which `mesotron local` {1e6 * local_cpu / result['acked']:.0f} us), "
-          f"scheduler (this bench) {1e6 * sched / result['acked']:.0f} us")
-    print(f"  steady state (first update -> last, no start-ups): `mesotron local` "
-          f"{1e6 * result['local_steady'] / result['acked']:.0f} us, executors "
-          f"{1e6 * result['executors_steady'] / result['acked']:.0f} us, scheduler "
-          f"{1e6 * result['scheduler_steady'] / result['acked']:.0f} us per update")
+    n = result["acked"]
+
+    def per(kinds: dict[str, float]) -> str:
+        return ", ".join(f"{k} {1e6 * kinds[k] / n:.0f}" for k in KINDS)
+
+    print(f"CPU per update: daemons (master, agents, executors, `mesotron local`) {1e6 * daemons / n:.0f} us "
+          f"[{per(whole)} us, start-ups included], scheduler (this bench) {1e6 * sched / n:.0f} us")
+    print(f"  steady state (first update -> last, no start-ups): {per(result['steady'])} us, "
+          f"scheduler {1e6 * result['scheduler_steady'] / n:.0f} us per update")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -185,6 +185,7 @@ class TaskRun:
     states: list[TaskState] = attrs.field(factory=list)
     acked: bool = False  # an update of the task was ACKNOWLEDGED (stop replaying the task)
     process: str = "none"
+    unacked: int = 0  # how many of its updates are in the executor's `unacked`
     killing: bool = False
     kill_deadline: float | None = None
 
@@ -440,8 +441,8 @@ class CommandExecutor:
         run = self.tasks.get(msg.task_id)
         if run is not None:
             run.acked = True
-            if run.terminal_sent and not any(u.status.task_id == msg.task_id
-                                             for u in self.unacked.values()):
+            run.unacked -= 1
+            if run.terminal_sent and not run.unacked:
                 del self.tasks[msg.task_id]
                 self.done += 1
         if self.shutting_down and not self.unacked and not self.running():
@@ -510,6 +511,7 @@ class CommandExecutor:
             uuid=uuid,
         )
         run.states.append(state)
+        run.unacked += 1
         self.unacked[uuid] = StatusUpdate(framework_id=self.framework_id, status=status, uuid=uuid)
         if self.phase != "subscribed":
             return []  # replayed in the next SUBSCRIBE

@@ -512,6 +512,8 @@ class ExecutorMachine(RuleBasedStateMachine):
             assert not self.ex.tasks[tid].terminal_sent
         assert len({x.uuid for x in self.sent}) == len(self.sent)
         assert not (set(self.ex.unacked) & self.acked)
+        for tid, run in self.ex.tasks.items():
+            assert run.unacked == sum(u.status.task_id == tid for u in self.ex.unacked.values())
         note(self.ex.describe())
 
 

@@ -134,7 +134,7 @@ def resources_from_pb(items: Iterable[pb.Resource]) -> Resources:
     items = list(items)
     if not items:
         return Resources()
-    key = tuple(r.SerializePartialToString() for r in items)
+    key = tuple([r.SerializePartialToString() for r in items])
     hit = _RESOURCES_CACHE.get(key)
     if hit is not None:
         return hit
@@ -332,7 +332,7 @@ def task_from_pb(m: pb.TaskInfo) -> TaskInfo:
             command=command_from_pb(m.command) if m.HasField("command") else None,
             executor=executor_from_pb(m.executor) if m.HasField("executor") else None,
             kill_policy=kill_policy_from_pb(m.kill_policy) if m.HasField("kill_policy") else None,
-            labels=labels_from_pb(m.labels),
+            labels=labels_from_pb(m.labels) if m.HasField("labels") else (),
             data=m.data,
         )
     except ValueError as e:

@@ -26,6 +26,8 @@ import psutil
 import trio
 from mesotron.core.executor import COMMAND_EXECUTOR_PROGRAM
 
+ZYGOTE_DELAY = 2.0  # seconds after start-up the zygote is spawned unless a launch needs it
+
 UNKNOWN_STATUS = -1
 
 
@@ -61,6 +63,8 @@ class Containerizer:
         self.use_zygote = use_zygote
         self.zygote: Any = None
         self._zsend: Any = None
+        self._zrecv: Any = None
+        self._zygote_wanted = trio.Event()
         self.pending_kills: dict[str, str] = {}
         self._exits: list[tuple[Container, int]] = []
 
@@ -68,21 +72,26 @@ class Containerizer:
         async with trio.open_nursery() as nursery:
             self.nursery = nursery
             if self.use_zygote:
-                await nursery.start(self._run_zygote)
+                # spawn requests queue up until the zygote has finished importing
+                self._zsend, self._zrecv = trio.open_memory_channel[bytes](math.inf)
+                nursery.start_soon(self._run_zygote)
             task_status.started()
             await trio.sleep_forever()
 
     # ------------------------------------------------------------------ zygote
-    async def _run_zygote(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    async def _run_zygote(self) -> None:
         import json
 
+        # not on the start-up path: a fresh interpreter importing the executor competes for
+        # the CPU with the agent's own start (and `mesotron local` starts several agents);
+        # the first command executor launch (queued meanwhile) starts it at once
+        with trio.move_on_after(ZYGOTE_DELAY):
+            await self._zygote_wanted.wait()
+        recv = self._zrecv
         proc = await trio.lowlevel.open_process(
             [sys.executable, "-m", "mesotron.io.zygote"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=None)
         self.zygote = proc
-        send, recv = trio.open_memory_channel[bytes](math.inf)
-        self._zsend = send  # requests queue up until the zygote has finished importing
-        task_status.started()
         buf = b""
         try:
             async with trio.open_nursery() as nursery:
@@ -180,6 +189,7 @@ class Containerizer:
                        "stdout": os.path.join(sandbox, "stdout"),
                        "stderr": os.path.join(sandbox, "stderr")}
                 self._zsend.send_nowait((json.dumps(req) + "\n").encode())
+                self._zygote_wanted.set()
                 return
             argv, _ = self.argv(e)
             with open(os.path.join(sandbox, "stdout"), "ab") as out, \

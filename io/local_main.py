@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,10 +29,9 @@ from typing import Any
 
 import attrs
 import trio
-from mesotron.io import agent_main, master_main
-from mesotron.io.asgi import bind_socket
-from mesotron.io.containers import sigchld_pump
-from mesotron.io.logs import configure
+
+# the daemons' modules are imported only by the --zk demo (which hosts them in this process):
+# `mesotron local` itself just starts processes, and should be quick about it
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -52,7 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"))
 
 
-def _sub_args(module: Any, argv: list[str]) -> argparse.Namespace:
+def _sub_args(module: Any, argv: list[str]) -> argparse.Namespace:  # the --zk demo
     p = argparse.ArgumentParser()
     module.add_arguments(p)
     return p.parse_args(argv)
@@ -94,13 +94,11 @@ async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_S
     t0 = time.monotonic()
     work = os.path.abspath(args.work_dir or tempfile.mkdtemp(prefix="mesotron-local-"))
     os.makedirs(work, exist_ok=True)
-    port = args.port
-    if port == 0:
-        sock = bind_socket(args.ip, 0)
+    # port 0: a free port for the master; otherwise fail early and clearly when it is taken
+    with socket.socket(socket.AF_INET6 if ":" in args.ip else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((args.ip, args.port))
         port = sock.getsockname()[1]
-        sock.close()
-    else:
-        bind_socket(args.ip, port).close()  # fail early and clearly when the port is taken
     master = Proc(name="master", ip=args.ip, port=port, hostname=args.ip,
                   log_path=os.path.join(work, "master.log"))
     agents: list[Proc] = []
@@ -153,18 +151,19 @@ async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_S
         nursery.start_soon(watch_children)
         task_status.started((master, agents, url, stop))
 
+        # the receiver stays open while stopping: a Ctrl-C in a terminal reaches this process
+        # and its children at once, and `timeout`-like wrappers signal the whole group again
         with trio.open_signal_receiver(2, 15) as signals:
             async def watch() -> None:
                 async for _ in signals:
                     stop.set()
-                    return
 
             nursery.start_soon(watch)
             await stop.wait()
-        print("mesotron local: stopping", flush=True)
-        # agents first (they kill their executors), then the master
-        code = await _stop_all([*agents, master])
-        nursery.cancel_scope.cancel()
+            print("mesotron local: stopping", flush=True)
+            # agents first (they kill their executors), then the master
+            code = await _stop_all([*agents, master])
+            nursery.cancel_scope.cancel()
     return code
 
 
@@ -187,6 +186,7 @@ async def _stop_all(procs: list[Proc], grace: float = 10.0) -> int:
 
 async def ha_main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
     """--masters N --zk auto|zk://...: N masters electing a leader in ZooKeeper, agents following it."""
+    from mesotron.io.logs import configure
     from mesotron.io.zk_server import ZkServer, ZkUnavailable
 
     if not args.zk:
@@ -222,6 +222,10 @@ async def ha_main_async(args: argparse.Namespace, *, task_status: Any = trio.TAS
 
 async def _ha_cluster(args: argparse.Namespace, log: Any, work: str, zk_url: str, server: Any,
                       t0: float, task_status: Any) -> int:
+    from mesotron.io import agent_main, master_main
+    from mesotron.io.asgi import bind_socket
+    from mesotron.io.containers import sigchld_pump
+
     masters = []
     agents = []
     stop = trio.Event()

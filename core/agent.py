@@ -36,6 +36,13 @@ Mesos semantics, and where we chose:
   REASON_EXECUTOR_REGISTRATION_TIMEOUT; re-registration timeout after a restart: TASK_LOST
   REASON_EXECUTOR_REREGISTRATION_TIMEOUT). ExitedExecutor goes to the master only for custom
   executors (Mesos: the master does not track command executors).
+- Command tasks (CommandInfo, no ExecutorInfo): ONE built-in command executor per framework
+  on this agent runs them all (id `mesotron-command-<framework id>`, see
+  agent_executors.command_executor_info; Mesos starts one command executor per task, but a
+  Python executor process per task costs ~11 ms of CPU). Its container's resources are its
+  live tasks'. With no task left it is shut down after `command_executor_idle_timeout`
+  (timer `executor-idle`); a command task arriving while it shuts down starts the next one
+  (`mesotron-command-<framework id>-2`, ...). Its crash fails only its own live tasks.
 - KillTask: queued task -> TASK_KILLED from the agent; launched task of an executor that is
   not (re)subscribed right now -> the kill is held and delivered when it subscribes (the
   task may still run, so the agent does not claim it is killed).

@@ -360,6 +360,14 @@ class Allocator:
             hit = self._memo_put(key, big.contains(small))
         return hit
 
+    def _attribute(self, res: Resources, role: str) -> Resources:
+        """`attribute_to(res, role)`, memoised (tasks of one template share a value)."""
+        key = ("attr", res, role)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo_put(key, attribute_to(res, role))
+        return hit
+
     def _unallocate(self, res: Resources) -> Resources:
         key = ("unalloc", res)
         hit = self._memo.get(key)
@@ -645,7 +653,7 @@ class Allocator:
                 agent.alloc[fid] = res
                 self._orphans.setdefault(fid, set()).add(agent.id)
             else:
-                res = attribute_to(res, fw.default_role)
+                res = self._attribute(res, fw.default_role)
                 agent.alloc[fid] = res
                 fw.agents.add(agent.id)
                 self._track_resources(fw, res, +1)

@@ -73,10 +73,13 @@ class Proc:
 async def _spawn(name: str, module: str, argv: list[str], log_path: str) -> Any:
     # stdout/stderr to a log file in the work dir (Ctrl-C in a terminal reaches the whole
     # process group; `mesotron local` also forwards SIGINT/SIGTERM itself)
-    with open(log_path, "ab") as log:
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
         return await trio.lowlevel.open_process(
             [sys.executable, "-m", "mesotron.io.cli", module, *argv],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            stdin=subprocess.DEVNULL, stdout=fd, stderr=fd)
+    finally:
+        os.close(fd)
 
 
 def _active_agents(ip: str, port: int) -> int:

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from mesotron.core import invariants
 from mesotron.core.agent import (
-    command_executor_id,
     Agent,
     AgentConfig,
     DestroyContainer,
@@ -34,6 +33,7 @@ from mesotron.core.agent import (
     Start,
     StopAgent,
     UpdateContainer,
+    command_executor_id,
 )
 from mesotron.core.checkpoint import ExecutorRecord, Recovered
 from mesotron.core.effects import (

@@ -147,7 +147,7 @@ def test_resubscribe_after_agent_loss_is_soon_then_backs_off_with_jitter() -> No
         ex, _ = running(subscription_backoff_max=2.0)
         ex.ids = IdSource(seed=seed)
         out = ex.step(10, Disconnected(peer=AGENT))
-        first = [e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER][0]
+        first = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
         assert 10.1 <= first < 10.2  # first_retry 0.1 s, stretched by a jitter in [0, 1)
         now, ds = first, []
         for _ in range(6):

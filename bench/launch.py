@@ -2,7 +2,11 @@
 launched and FINISHED per second with N agents, latency accept -> RUNNING (p50/p99), and
 the fork/exec ceiling of the same machine measured in the same run.
 
-    .venv/bin/python bench/launch.py [--tasks 2000] [--agents 4]
+    .venv/bin/python bench/launch.py [--tasks 2000] [--agents 4] [--profile-local DIR]
+
+`mesotron local` runs the master and each agent in its own process; the bench prints the CPU
+of each kind of process per task (master, agents, command executors, the tasks themselves,
+zygotes), start-up included.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
+import psutil
 import trio
 from mesotron.core.messages import (
     CallAccept,
@@ -49,7 +55,9 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
 
 
-async def run(master: str, n_tasks: int, res: Resources, fmt: str) -> dict:
+async def run(master: str, n_tasks: int, res: Resources, fmt: str,
+              on_first_running: Callable[[], object] | None = None,
+              before_teardown: Callable[[], object] | None = None) -> dict:
     info = FrameworkInfo(user="bench", name="launch-bench")
     pending = [f"b{i:06d}" for i in range(n_tasks)]
     accepted_at: dict[str, float] = {}
@@ -84,12 +92,16 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str) -> dict:
                     await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
                 if st.state is TaskState.TASK_RUNNING:
                     running_at[st.task_id] = time.perf_counter()
+                    if on_first_running is not None and len(running_at) == 1:
+                        on_first_running()
                 if st.state.is_terminal:
                     if st.state is not TaskState.TASK_FINISHED:
                         print(f"task {st.task_id}: {st.state.name} {st.message}", file=sys.stderr)
                     finished += 1
                     if finished == n_tasks:
                         t_end = time.perf_counter()
+                        if before_teardown is not None:
+                            before_teardown()
                         await s.call(CallTeardown())
                         break
     lat = [running_at[t] - accepted_at[t] for t in running_at if t in accepted_at]
@@ -102,6 +114,62 @@ async def run_with_timeout(timeout: float, *a: object) -> dict:
         return await run(*a)  # type: ignore[arg-type]
 
 
+def _kind(p: psutil.Process) -> str:
+    cmd = " ".join(p.cmdline())
+    if " master " in cmd:
+        return "master"
+    if " agent " in cmd:
+        return "agents"
+    if "mesotron.io.zygote" in cmd:  # forked executors keep the zygote's command line
+        return "executors" if "mesotron.io.zygote" in " ".join(p.parent().cmdline()) else "zygotes"
+    if "mesotron.io.executor_main" in cmd:
+        return "executors"
+    return "local"
+
+
+def cpu_breakdown(local_pid: int) -> dict[str, float]:
+    """CPU seconds so far of `mesotron local`'s processes by kind; the task processes (`sh -c
+    true`, reaped by their executor) count as "tasks". Taken once every task finished, before
+    the teardown ends the executors."""
+    out: dict[str, float] = {"master": 0.0, "agents": 0.0, "executors": 0.0, "tasks": 0.0,
+                             "zygotes": 0.0, "local": 0.0}
+    try:
+        root = psutil.Process(local_pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return out
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            kind = _kind(p)
+        except psutil.Error:
+            continue
+        out[kind] += t.user + t.system
+        if kind == "executors":
+            out["tasks"] += t.children_user + t.children_system
+    return out
+
+
+def start_spies(local_pid: int, directory: str) -> list[subprocess.Popen]:
+    """py-spy on the master, every agent and every executor (called once the first task runs)."""
+    os.makedirs(directory, exist_ok=True)
+    spy = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    spies = []
+    seen: dict[str, int] = {}
+    for p in psutil.Process(local_pid).children(recursive=True):
+        try:
+            kind = _kind(p)
+        except psutil.Error:
+            continue
+        if kind in ("master", "agents", "executors"):
+            seen[kind] = seen.get(kind, 0) + 1
+            name = f"{kind}{seen[kind] - 1}"
+            spies.append(subprocess.Popen([spy, "record", "-p", str(p.pid), "-r", "200", "-f", "raw",
+                                           "-o", os.path.join(directory, f"{name}.txt"), "--nonblocking"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return spies
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--tasks", type=int, default=2000)
@@ -110,8 +178,10 @@ def main() -> int:
     p.add_argument("--task-resources", default="cpus:0.01;mem:1")
     p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
                    help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
-    p.add_argument("--profile-local", metavar="PATH",
-                   help="run `mesotron local` under cProfile (CPU time) and write its stats to PATH")
+    p.add_argument("--profile-local", metavar="DIR",
+                   help="record the master, every agent and every command executor with py-spy "
+                        "(`.venv/bin/pip install py-spy`) while the tasks run: raw collapsed stacks "
+                        "DIR/<process>.txt")
     args = p.parse_args()
     fmt = PROTOBUF if args.format == "protobuf" else JSON
     ceiling = fork_exec_ceiling()
@@ -119,8 +189,7 @@ def main() -> int:
     me0 = resource.getrusage(resource.RUSAGE_SELF)
     port = free_port()
     work = tempfile.mkdtemp(prefix="mesotron-bench-")
-    prof = ["-m", "cProfile", "-o", args.profile_local] if args.profile_local else []
-    local = subprocess.Popen([sys.executable, *prof, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
+    local = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
                               "--port", str(port), "--work-dir", work, "--no-fsync",
                               "--allocation-interval", "10ms",
                               "--resources", "cpus:4;mem:4096;disk:1000;ports:[31000-32000]"],
@@ -128,8 +197,17 @@ def main() -> int:
     try:
         line = local.stdout.readline()
         ready = re.search(r"ready in ([0-9.]+)s", line)
+        spies: list[subprocess.Popen] = []
+        breakdown: dict[str, float] = {}
         result = trio.run(run_with_timeout, args.timeout, f"127.0.0.1:{port}", args.tasks,
-                      Resources.parse(args.task_resources), fmt)
+                          Resources.parse(args.task_resources), fmt,
+                          (lambda: spies.extend(start_spies(local.pid, args.profile_local)))
+                          if args.profile_local else None,
+                          lambda: breakdown.update(cpu_breakdown(local.pid)))
+        for spy in spies:  # py-spy writes its file on SIGINT
+            spy.send_signal(signal.SIGINT)
+        for spy in spies:
+            spy.wait(30)
     finally:
         os.killpg(local.pid, signal.SIGINT)
         try:
@@ -149,6 +227,8 @@ def main() -> int:
     print(f"accept -> RUNNING latency: p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms")
     print(f"CPU per task: daemons (master, agents, zygotes, executors, tasks) "
           f"{1000 * daemons / result['tasks']:.1f} ms, scheduler (this bench) {1000 * sched / result['tasks']:.1f} ms")
+    print("  by process (ms per task, start-up included): " + ", ".join(
+        f"{k} {1000 * v / result['tasks']:.1f}" for k, v in breakdown.items()))
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     return 0
 

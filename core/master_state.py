@@ -115,6 +115,9 @@ class StateMixin(MasterCore):
             lines.append(f"agent {aid} re-registering (registry op {self._reregistering[aid]})")
         for aid in sorted(self._marking_unreachable):
             lines.append(f"agent {aid} being removed (registry op {self._marking_unreachable[aid]})")
+        if self._registry_queue and self._registry_inflight is not None:
+            lines.append(f"registrar: write {self._registry_inflight[0]} in flight, "
+                         f"ops {' '.join(str(i) for i, _ in self._registry_queue)} queued")
         for fid, fw in self._completed_frameworks.items():
             lines.append(f"completed framework {fid} {fw.info.name} "
                          f"completed_tasks={len(fw.completed_tasks)}")

@@ -364,6 +364,7 @@ def test_registrar_batches_operations_queued_while_a_write_is_in_flight() -> Non
         assert not [e for e in out if isinstance(e, RegistryWrite)]
         assert not events(out, AgentReregistered)
     assert h.master.describe().count("re-registering") == 4
+    assert f"registrar: write {w1.op_id} in flight, ops " in h.master.describe()
     out = h.step(RegistryResult(op_id=w1.op_id, ok=True))
     assert [m.agent_id for m in events(out, AgentReregistered)] == [aids[0]]
     (w2,) = [e for e in out if isinstance(e, RegistryWrite)]

@@ -123,7 +123,9 @@ class RegistryWrite:
     | ("reachable", agent_id) | ("gone", agent_id, time) | ("remove", agent_id).
     Written with compare-and-set on the registry version the machine last saw (fencing).
     The exact tuples are documented in core/registry.py (`apply`); note that the master's
-    "reachable" op carries the whole AgentInfo: ("reachable", agent_info)."""
+    "reachable" op carries the whole AgentInfo: ("reachable", agent_info).
+    The master's registrar may also write ("batch", (op, ...)): several operations as ONE
+    compare-and-set that commits or fails as a whole (core/registry.py)."""
 
     op_id: int
     op: tuple[Any, ...]

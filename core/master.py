@@ -16,7 +16,12 @@ INPUTS
 - `Disconnected(peer)`: a scheduler stream (by stream id) or an agent connection (by pid).
 - `TimerFired(key)`: ("allocation",), ("offer_timeout", offer), ("heartbeat", framework),
   ("failover", framework), ("ping", agent), ("agent_reregister_timeout",).
-- `RegistryResult(op_id, ok)`: the outcome of a `RegistryWrite` this master emitted.
+- `RegistryResult(op_id, ok)`: the outcome of a `RegistryWrite` this master emitted. At most
+  one write is in flight; operations asked for meanwhile leave as one ("batch", ...) write
+  when it settles (master_core.py, the registrar).
+
+ALLOCATION: handlers only ask for an allocation cycle; `step` runs at most one, at the end
+of the step (Mesos's allocator coalesces `allocate()` requests the same way).
 
 EFFECTS: Send / Close / Respond / SetTimer / CancelTimer / RegistryWrite / Log / Reject
 (core/effects.py, with its ordering rules) and `Abdicate(reason)` (master_core.py): the master

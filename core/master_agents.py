@@ -5,6 +5,10 @@ Every change to the set of agents goes through the registry first (Mesos's regis
 the master emits `RegistryWrite(op_id, op)` and acts only on `RegistryResult(op_id, ok=True)`.
 A failed write means this master was deposed (fenced) or its registry is broken: it emits
 `Abdicate` and drops everything, as Mesos's "Registrar aborted" exit does.
+The registrar (master_core.py `_registry_op`) keeps ONE write in flight, as Mesos's does:
+operations asked for meanwhile are committed together as one `("batch", ...)` write when
+the previous result arrives; each takes effect only when its batch commits, and a failed
+batch fails them all.
 
 - RegisterAgent: new id `<master>-S<n>`, ("admit", info) -> AgentRegistered, AddAgent, pings.
 - ReregisterAgent of a registered agent: reconnect; tasks the master knows but the agent did

@@ -21,6 +21,7 @@ from mesotron.core.ids import IdSource
 from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, Attribute
 from mesotron.io import flags as fl
+from mesotron.io.agent_driver import AgentDriver, stream_callbacks
 from mesotron.io.agent_http import AgentApp
 from mesotron.io.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.containers import Containerizer, sigchld_pump
@@ -60,6 +61,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="kill every executor when the agent stops on SIGINT/SIGTERM (`mesotron "
                         "local`; a real agent leaves them running for its restart to recover)")
     fl.add_logging_flags(p)
+
+
+def _previous_driver_port(path: str, ip: str) -> int:
+    """The driver port this agent's work dir recorded, if it can be bound again; else 0."""
+    import socket
+
+    try:
+        with open(path) as f:
+            port = int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((ip, port))
+    except OSError:
+        return 0
+    return port
+
+
+def _save_driver_port(path: str, port: int) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(port))
+    os.replace(tmp, path)
 
 
 def default_resources(work_dir: str) -> Resources:
@@ -138,7 +165,13 @@ class AgentDaemon:
         lp.on(Send, self._send)
         lp.on(Close, self._close)
         lp.on_batch(Persist, self._persist)
-        lp.on(LaunchExecutor, self.containers.launch)
+        # executors may also speak the driver wire (io/agent_driver.py): v1 Calls/Events as
+        # frames on one persistent connection, on a port of its own that every executor
+        # learns from MESOTRON_AGENT_DRIVER_ENDPOINT (the command executor uses it)
+        attach, detach = stream_callbacks(self.streams, self.stream_formats)
+        self.driver = AgentDriver(self.pid, feed=self.loop.call_nowait, attach=attach,
+                                  detach=detach, log=log)
+        lp.on(LaunchExecutor, lambda e: self.containers.launch(self.driver.with_env(e)))
         lp.on(KillExecutor, lambda e: self.containers.kill(e.container_id, e.signal))
         lp.on(UpdateContainer, lambda e: None)
         lp.on(DestroyContainer, lambda e: None)
@@ -308,6 +341,16 @@ class AgentDaemon:
             return None
         return real
 
+    async def _serve_driver(self, nursery: trio.Nursery) -> None:
+        """Serve the executors' driver wire on the port of the previous run when there was
+        one (its executors were told that port and re-dial it after a restart), else on any
+        free port; the port is kept in <work_dir>/meta/driver_port."""
+        path = os.path.join(self.work_dir, "meta", "driver_port")
+        port = _previous_driver_port(path, self.ip)
+        bound = await nursery.start(self.driver.serve, self.ip, port)
+        if bound != port:
+            _save_driver_port(path, bound)
+
     # ------------------------------------------------------------------ run
     async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
         from mesotron.core.agent import Start
@@ -318,6 +361,7 @@ class AgentDaemon:
             await nursery.start(self.containers.run)
             await nursery.start(self.transport.run)
             await nursery.start(self.loop.run)
+            await self._serve_driver(nursery)
             recovered = await trio.to_thread.run_sync(self.store.recover)
             known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
             adopted = self.containers.recover({k for k in known if k})

@@ -29,6 +29,7 @@ import zlib
 from typing import Any
 
 import trio
+from google.protobuf.message import DecodeError
 from mesotron.core.effects import CancelTimer, Disconnected, Log, Received, Send, SetTimer
 from mesotron.core.executor import (
     CommandExecutor,
@@ -43,11 +44,14 @@ from mesotron.core.ids import IdSource
 from mesotron.core.messages import ExecutorSubscribe
 from mesotron.io.http_client import H11Client, HTTPError
 from mesotron.io.loop import EffectLoop
+from mesotron.io.transport import driver_frame
 from mesotron.spec import codec_executor, executor_pb2
+from mesotron.spec.codec_values import CodecError
 from mesotron.spec.wire import PROTOBUF, RecordIOReader, WireError, from_protobuf
 
 AGENT = "agent"
 UPDATE_LANES = 4
+DRIVER_ENDPOINT_ENV = "MESOTRON_AGENT_DRIVER_ENDPOINT"  # io/agent_driver.ENV_ENDPOINT
 # protobuf on the wire, as Mesos's executor library: protobuf's JSON mapping costs ~0.5 ms
 # per message to parse (pure Python), the binary format a few microseconds, on both sides
 HEADERS = {"Content-Type": PROTOBUF, "Accept": PROTOBUF}
@@ -95,6 +99,10 @@ class ExecutorProcess:
         # round trip does not hold up every other task's updates
         self.http = H11Client(host, int(port))
         self.lanes = [H11Client(host, int(port)) for _ in range(UPDATE_LANES)]
+        # the agent's driver wire (io/agent_driver.py), when it offers one: SUBSCRIBE and
+        # every call as frames on one persistent connection, events back on it
+        self.driver_endpoint = env.get(DRIVER_ENDPOINT_ENV) or None
+        self.link: Any = None  # the driver connection while subscribed on it
         self.framework_id = env["MESOS_FRAMEWORK_ID"]
         self.executor_id = env["MESOS_EXECUTOR_ID"]
         self.sandbox = env.get("MESOS_SANDBOX") or os.getcwd()
@@ -133,6 +141,12 @@ class ExecutorProcess:
             self.sub_state = "subscribing"
             assert self.nursery is not None
             self.nursery.start_soon(self._subscribe, e.message)
+        elif self.link is not None:
+            # fire-and-forget, in order on the one connection; a refusal comes back as a
+            # driver_error frame (logged); an update lost with a broken connection is still
+            # in the machine's unacknowledged updates and goes out again with the SUBSCRIBE
+            self.link.send_frame(driver_frame(
+                "executor_call", codec_executor.encode_call(e.message).SerializeToString()))
         else:
             task_id = getattr(getattr(e.message, "status", None), "task_id", "")
             lane = zlib.crc32(task_id.encode()) % UPDATE_LANES
@@ -217,8 +231,67 @@ class ExecutorProcess:
         self.exit_status = e.status
         self.done.set()
 
+    # ------------------------------------------------------------------ driver wire
+    async def _subscribe_driver(self, msg: ExecutorSubscribe) -> bool:
+        """SUBSCRIBE on the agent's driver wire; False if its endpoint cannot be reached
+        (then HTTP is tried)."""
+        from mesotron.io.transport import DriverFrame, Link, decode_frame
+        from mesotron.spec import codec_internal
+
+        assert self.driver_endpoint is not None
+        host, _, port = self.driver_endpoint.rpartition(":")
+        try:
+            with trio.fail_after(5):
+                stream = await trio.open_tcp_stream(host, int(port))
+        except (OSError, trio.TooSlowError, ValueError) as exc:
+            self.log.debug("driver.unreachable", error=str(exc) or type(exc).__name__)
+            return False
+        link = Link(stream)
+        link.send_frame(codec_internal.encode(codec_internal.Hello(
+            sender=f"executor({self.executor_id})@{host}")))
+        link.send_frame(driver_frame("executor_call", codec_executor.encode_call(msg).SerializeToString()))
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(link.writer)
+                while (frame := await link.next_frame()) is not None:
+                    m = decode_frame(frame)
+                    if type(m) is not DriverFrame:
+                        self.log.warning("driver.unexpected_frame", frame=type(m).__name__)
+                        continue
+                    if m.kind == "driver_error":
+                        self.log.warning("call.refused", status=m.payload.status,
+                                         call=m.payload.call_type, body=m.payload.message[:200])
+                        continue
+                    ev = codec_executor.decode_event(executor_pb2.Event.FromString(m.payload))
+                    if self.sub_state != "subscribed":
+                        self.sub_state = "subscribed"
+                        self.link = link
+                    if ev != codec_executor.HEARTBEAT:
+                        self.loop.submit(Received(sender=AGENT, message=ev))
+                link.close()
+                nursery.cancel_scope.cancel()
+        except (OSError, WireError, CodecError, DecodeError, trio.BrokenResourceError,
+                trio.ClosedResourceError) as exc:
+            self.log.debug("driver.error", error=str(exc) or type(exc).__name__)
+        finally:
+            link.close()
+            if self.link is link:
+                self.link = None
+            with trio.CancelScope(shield=True):
+                try:
+                    await stream.aclose()
+                except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
+                    pass
+        return True
+
     # ------------------------------------------------------------------ HTTP
     async def _subscribe(self, msg: ExecutorSubscribe) -> None:
+        if self.driver_endpoint is not None and await self._subscribe_driver(msg):
+            # the connection ended (refused, closed, broken): as when the HTTP stream ends
+            was, self.sub_state = self.sub_state, "idle"
+            if was == "subscribed":
+                self.loop.submit(Disconnected(peer=AGENT))
+            return
         body = codec_executor.encode_call(msg).SerializeToString()
         reader = RecordIOReader()
         try:

@@ -55,7 +55,7 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
 
 
-async def run(master: str, n_tasks: int, res: Resources, fmt: str,
+async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
               on_first_running: Callable[[], object] | None = None,
               before_teardown: Callable[[], object] | None = None) -> dict:
     info = FrameworkInfo(user="bench", name="launch-bench")
@@ -64,7 +64,7 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str,
     running_at: dict[str, float] = {}
     finished = 0
     t_first = None
-    async with SchedulerClient.connect(master, info, fmt=fmt) as s:
+    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire) as s:
         async for ev in s.events():
             if isinstance(ev, EventOffers):
                 for o in ev.offers:
@@ -178,6 +178,10 @@ def main() -> int:
     p.add_argument("--task-resources", default="cpus:0.01;mem:1")
     p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
                    help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
+    p.add_argument("--scheduler-wire", choices=("http", "driver"), default="http",
+                   help="the scheduler's connection: the v1 HTTP API, or the driver wire (v1 "
+                        "Calls/Events as frames on one persistent connection, as Mesos's "
+                        "SchedulerDriver over libprocess)")
     p.add_argument("--profile-local", metavar="DIR",
                    help="record the master, every agent and every command executor with py-spy "
                         "(`.venv/bin/pip install py-spy`) while the tasks run: raw collapsed stacks "
@@ -200,7 +204,7 @@ def main() -> int:
         spies: list[subprocess.Popen] = []
         breakdown: dict[str, float] = {}
         result = trio.run(run_with_timeout, args.timeout, f"127.0.0.1:{port}", args.tasks,
-                          Resources.parse(args.task_resources), fmt,
+                          Resources.parse(args.task_resources), fmt, args.scheduler_wire,
                           (lambda: spies.extend(start_spies(local.pid, args.profile_local)))
                           if args.profile_local else None,
                           lambda: breakdown.update(cpu_breakdown(local.pid)))
@@ -220,7 +224,8 @@ def main() -> int:
     me1 = resource.getrusage(resource.RUSAGE_SELF)
     daemons = (ch1.ru_utime + ch1.ru_stime) - (ch0.ru_utime + ch0.ru_stime)
     sched = (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
-    print(f"mesotron local --agents {args.agents}: ready in {ready.group(1) if ready else '?'} s")
+    print(f"mesotron local --agents {args.agents}: ready in {ready.group(1) if ready else '?'} s; "
+          f"scheduler on the {args.scheduler_wire} wire")
     print(f"fork/exec ceiling (Popen('true') + wait, one at a time): {ceiling:,.0f}/s")
     print(f"launched and finished {result['tasks']} tasks in {result['seconds']:.2f} s: "
           f"{result['per_second']:,.0f} tasks/s ({100 * result['per_second'] / ceiling:.0f}% of the ceiling)")

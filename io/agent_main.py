@@ -57,6 +57,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="start each command executor as a fresh interpreter (no fork server)")
     p.add_argument("--no-fsync", action="store_true",
                    help="skip fsync of checkpoints (tests/benchmarks only)")
+    p.add_argument("--no-executor-driver", action="store_true",
+                   help="do not offer executors the driver wire (they all speak the v1 HTTP API)")
     p.add_argument("--kill-executors-on-exit", action="store_true",
                    help="kill every executor when the agent stops on SIGINT/SIGTERM (`mesotron "
                         "local`; a real agent leaves them running for its restart to recover)")
@@ -171,7 +173,10 @@ class AgentDaemon:
         attach, detach = stream_callbacks(self.streams, self.stream_formats)
         self.driver = AgentDriver(self.pid, feed=self.loop.call_nowait, attach=attach,
                                   detach=detach, log=log)
-        lp.on(LaunchExecutor, lambda e: self.containers.launch(self.driver.with_env(e)))
+        if args.no_executor_driver:
+            lp.on(LaunchExecutor, self.containers.launch)
+        else:
+            lp.on(LaunchExecutor, lambda e: self.containers.launch(self.driver.with_env(e)))
         lp.on(KillExecutor, lambda e: self.containers.kill(e.container_id, e.signal))
         lp.on(UpdateContainer, lambda e: None)
         lp.on(DestroyContainer, lambda e: None)
@@ -361,7 +366,8 @@ class AgentDaemon:
             await nursery.start(self.containers.run)
             await nursery.start(self.transport.run)
             await nursery.start(self.loop.run)
-            await self._serve_driver(nursery)
+            if not self.args.no_executor_driver:
+                await self._serve_driver(nursery)
             recovered = await trio.to_thread.run_sync(self.store.recover)
             known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
             adopted = self.containers.recover({k for k in known if k})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import gc
+import os
 
 import psutil
 import pytest
@@ -149,3 +150,24 @@ def test_command_executor_without_zygote(tmp_path) -> None:
         assert all(s[-1] is TaskState.TASK_FINISHED for s in seen.values()) and len(seen) == 3
         agent = psutil.Process(c.agents[0].proc.pid)
         assert not any("mesotron.io.zygote" in p.cmdline() for p in agent.children())
+
+
+def test_command_executor_over_http(tmp_path) -> None:
+    """Without the agent's driver wire the command executor speaks the v1 HTTP API (SUBSCRIBE
+    stream, one POST per UPDATE); by default it uses the driver wire (port kept in
+    meta/driver_port for re-subscribing after an agent restart)."""
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms"),
+                 agent_flags=("--no-executor-driver", "--no-fsync")) as c:
+        async def main():
+            with trio.fail_after(60):
+                return await run_framework(c.master_addr, 5, "true")
+
+        seen = trio.run(main)
+        assert all(s[-1] is TaskState.TASK_FINISHED for s in seen.values()) and len(seen) == 5
+        assert not os.path.exists(os.path.join(c.tmp, "agent0", "meta", "driver_port"))
+
+
+def test_driver_port_is_kept(cluster) -> None:
+    for i in range(3):
+        with open(os.path.join(cluster.tmp, f"agent{i}", "meta", "driver_port")) as f:
+            assert int(f.read()) > 0

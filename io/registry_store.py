@@ -13,7 +13,9 @@ rebuild per write.
 - `registry.pickle`: a snapshot `(FORMAT, version, (agent blob, ...), unreachable, gone)`
   (each blob an AgentInfo's own pickle, kept per agent and reused while its info is
   unchanged), rewritten atomically when the log has grown past the registry's size (so
-  writing snapshots costs O(1) per operation amortised), after which the log is emptied.
+  writing snapshots costs O(1) per operation amortised), after which the log is emptied;
+  a long log is compacted at recovery (before the master leads) rather than in the middle
+  of a re-registration burst.
   Recovery: the snapshot, then the log's records with a newer version, in order. A plain
   pickled `RegistryState` snapshot (the previous format) is still read.
 """
@@ -96,7 +98,12 @@ class LocalRegistry(MemoryRegistry):
                 raise ValueError(f"{self.log_path}: record for version {version} after "
                                  f"version {self.book.version}")
             self._log_ops += len(reg.ops_of(op))
+        if self._log_ops > self._log_limit():
+            self.snapshot()  # compact now, before leading, rather than in the first write
         return self.book.state()
+
+    def _log_limit(self) -> int:
+        return max(1000, len(self.book.admitted))
 
     # ------------------------------------------------------------------ writes
     def _store(self, version: int, op: tuple) -> None:
@@ -114,7 +121,7 @@ class LocalRegistry(MemoryRegistry):
     def write(self, op: tuple, expected_version: int | None = None) -> bool:
         if not super().write(op, expected_version):
             return False
-        if self._log_ops > max(1000, len(self.book.admitted)):
+        if self._log_ops > self._log_limit():
             self.snapshot()
         return True
 

@@ -180,3 +180,24 @@ def test_local_registry_reads_the_previous_snapshot_format() -> None:
         assert store.load() == old
         assert store.write(("reachable", A1))
         assert LocalRegistry(d).load().admitted_ids() == {"S1", "S2"}
+
+
+def test_local_registry_compacts_a_long_log_at_recovery() -> None:
+    """More logged operations than max(1000, agents): the snapshot is rewritten when the
+    registry is recovered (before the master leads), not by the first write after it."""
+    import os
+    import tempfile
+
+    from mesotron.io.registry_store import LocalRegistry
+
+    with tempfile.TemporaryDirectory() as d:
+        store = LocalRegistry(d)
+        store.load()
+        store.snapshot = lambda: None  # type: ignore[method-assign]  # e.g. a crash before it
+        for k in range(1001):
+            assert store.write(("admit", AgentInfo(hostname="h", id=f"S{k % 7}")))
+        assert os.path.getsize(store.log_path) > 0
+        again = LocalRegistry(d)
+        assert again.load() == store.state and os.path.getsize(again.log_path) == 0
+        assert again.write(("unreachable", "S1", 2.0))
+        assert LocalRegistry(d).load() == again.state

@@ -6,6 +6,10 @@
 - The built-in command executor (`command.value == COMMAND_EXECUTOR_PROGRAM`) is forked
   from a warm zygote process (io/zygote.py: ~1 ms instead of ~0.3 s of interpreter start-up
   and imports); with `use_zygote=False` it runs as `python -m mesotron.io.executor_main`.
+  One such executor runs all of a framework's command tasks on this agent (each task in its
+  own process group inside the executor's session, sandbox `.../runs/<container>/tasks/<task
+  id>/`), so the zygote forks once per framework; it is spawned `ZYGOTE_DELAY` after start
+  (off the start-up path) or at the first command executor launch, whichever comes first.
 - `<work_dir>/meta/containers/<container>.pid` records "pid start_time" so that a restarted
   agent finds executors started by its previous incarnation; those are watched by polling
   (they are not our children) and reported exited with status -1 (unknown) when gone.

@@ -67,6 +67,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offer-timeout", type=fl.duration, default=None)
     p.add_argument("--agent-ping-timeout", type=fl.duration, default=15.0)
     p.add_argument("--max-agent-ping-timeouts", type=int, default=5)
+    p.add_argument("--agent-reregister-timeout", type=fl.duration, default=600.0,
+                   help="after failover, how long recovered agents have to re-register before they "
+                        "are marked unreachable (Mesos: 10mins)")
     p.add_argument("--heartbeat-interval", type=fl.duration, default=15.0,
                    help="scheduler stream HEARTBEAT interval")
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
@@ -114,6 +117,7 @@ class MasterDaemon:
             offer_timeout=args.offer_timeout,
             agent_ping_timeout=args.agent_ping_timeout,
             max_agent_ping_timeouts=args.max_agent_ping_timeouts,
+            agent_reregister_timeout=args.agent_reregister_timeout,
             heartbeat_interval=args.heartbeat_interval,
             roles=fl.parse_roles(args.roles),
             weights=fl.parse_weights(args.weights),

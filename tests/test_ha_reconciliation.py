@@ -168,9 +168,6 @@ def test_recovered_agent_gets_no_reconciliation_answer_until_it_reregisters(zk_s
         assert [(t["id"], t["state"]) for t in tasks] == [("t0", "TASK_RUNNING")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "io/master_main.py has no --agent-reregister-timeout flag: MasterConfig.agent_reregister_timeout "
-    "is stuck at its 600 s default in the daemon (the master exits 2: unrecognized arguments)"))
 def test_recovered_agent_past_reregister_timeout_is_unreachable(zk_server: ZkServer, tmp_path: Any) -> None:
     """ReconciliationTest.RecoveredAgent, timeout half (Mesos MasterTest.UnreachableTaskAfterFailover):
     agent A (tasks of a partition-aware and of a non-partition-aware framework) is SIGSTOPped

@@ -54,6 +54,12 @@ from mesotron.core.values import AgentInfo, FrameworkInfo, Reason, TaskState
 
 
 class AgentsMixin(MasterCore):
+    @property
+    def _total_ping_timeout(self) -> float:
+        """Told to agents on (re-)registration (Mesos total_ping_timeout_seconds): an agent
+        that has not been pinged for this long looks for a (new) leading master."""
+        return self.config.agent_ping_timeout * self.config.max_agent_ping_timeouts
+
     # ------------------------------------------------------------------ register
     def _register_agent(self, sender: str, msg: RegisterAgent) -> list[Any]:
         if sender in self._registering:
@@ -64,7 +70,8 @@ class AgentsMixin(MasterCore):
         if known is not None:
             if known.connected:
                 return [Send(to=sender, message=AgentRegistered(
-                    agent_id=known.id, master_info=self.master_info))]
+                    agent_id=known.id, master_info=self.master_info,
+                    ping_timeout=self._total_ping_timeout))]
             # a disconnected agent registering afresh (its recovery failed): the old one goes
             out += self._remove_agent(known, "a new agent registered at the same address")
         agent_id = f"{self.master_info.id}-S{self._next_agent}"
@@ -83,7 +90,8 @@ class AgentsMixin(MasterCore):
         self._pids[sender] = aid
         self._count("master/slave_registrations")
         out: list[Any] = [Send(to=sender, message=AgentRegistered(
-            agent_id=aid, master_info=self.master_info))]
+            agent_id=aid, master_info=self.master_info,
+            ping_timeout=self._total_ping_timeout))]
         out += self._start_pings(agent)
         out += self._alloc(alloc.AddAgent(agent_id=aid, hostname=info.hostname,
                                           total=info.resources, attributes=info.attributes))
@@ -131,7 +139,8 @@ class AgentsMixin(MasterCore):
             for (fid, tid), task in sorted(agent.tasks.items()) if (fid, tid) not in reported
         )
         out.append(Send(to=sender, message=AgentReregistered(
-            agent_id=agent.id, reconciliations=reconciliations, master_info=self.master_info)))
+            agent_id=agent.id, reconciliations=reconciliations, master_info=self.master_info,
+            ping_timeout=self._total_ping_timeout)))
         for fid, tid in list(agent.killed_tasks):
             if (fid, tid) in reported:
                 out.append(Send(to=sender, message=KillTask(framework_id=fid, task_id=tid)))
@@ -207,7 +216,8 @@ class AgentsMixin(MasterCore):
             self._add_task(task)
         used = tuple(sorted(agent.used_by_framework().items()))
         out.append(Send(to=sender, message=AgentReregistered(
-            agent_id=aid, master_info=self.master_info)))
+            agent_id=aid, master_info=self.master_info,
+            ping_timeout=self._total_ping_timeout)))
         out += self._alloc(alloc.AddAgent(agent_id=aid, hostname=info.hostname,
                                           total=info.resources, attributes=info.attributes,
                                           used=used))

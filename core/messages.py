@@ -236,6 +236,9 @@ class ReregisterAgent:
 class AgentRegistered:
     agent_id: AgentID
     master_info: MasterInfo | None = None
+    # Mesos MasterSlaveConnection.total_ping_timeout_seconds: the agent re-detects the
+    # master when no ping arrived for this long (None: the agent's own default)
+    ping_timeout: float | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -245,6 +248,7 @@ class AgentReregistered:
     # answers each with an update (TASK_LOST/TASK_DROPPED, REASON_RECONCILIATION)
     reconciliations: tuple[tuple[FrameworkID, TaskID, TaskState], ...] = ()
     master_info: MasterInfo | None = None
+    ping_timeout: float | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)

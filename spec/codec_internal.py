@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Callable
 from typing import Any
 
@@ -100,6 +102,8 @@ def _enc(msg: Any, env: ipb.Envelope) -> None:
         env.agent_registered.agent_id.value = msg.agent_id
         if msg.master_info is not None:
             env.agent_registered.master_info.CopyFrom(master_to_pb(msg.master_info))
+        if msg.ping_timeout is not None:
+            env.agent_registered.connection.total_ping_timeout_seconds = msg.ping_timeout
     elif isinstance(msg, cm.AgentReregistered):
         r = env.agent_reregistered
         r.agent_id.value = msg.agent_id
@@ -108,6 +112,8 @@ def _enc(msg: Any, env: ipb.Envelope) -> None:
             x.framework_id.value, x.task_id.value = fid, tid
         if msg.master_info is not None:
             r.master_info.CopyFrom(master_to_pb(msg.master_info))
+        if msg.ping_timeout is not None:
+            r.connection.total_ping_timeout_seconds = msg.ping_timeout
     elif isinstance(msg, cm.UnregisterAgent):
         env.unregister_agent.agent_id.value = msg.agent_id
     elif isinstance(msg, cm.ShutdownAgent):
@@ -168,6 +174,14 @@ def encode(msg: Any) -> bytes:
     return to_envelope(msg).SerializeToString()
 
 
+def _ping_timeout(m: Any) -> float | None:
+    """The master's total ping timeout, when it sent a usable one (finite, positive)."""
+    if not m.HasField("connection") or not m.connection.HasField("total_ping_timeout_seconds"):
+        return None
+    v = m.connection.total_ping_timeout_seconds
+    return v if math.isfinite(v) and v > 0 else None
+
+
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "hello": lambda m: Hello(sender=m.sender),
     "register_agent": lambda m: cm.RegisterAgent(agent_info=agent_from_pb(m.agent_info), version=m.version),
@@ -181,6 +195,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "agent_registered": lambda m: cm.AgentRegistered(
         agent_id=m.agent_id.value,
         master_info=master_from_pb(m.master_info) if m.HasField("master_info") else None,
+        ping_timeout=_ping_timeout(m),
     ),
     "agent_reregistered": lambda m: cm.AgentReregistered(
         agent_id=m.agent_id.value,
@@ -188,6 +203,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
             (r.framework_id.value, r.task_id.value, task_state_from_pb(r.state)) for r in m.reconciliations
         ),
         master_info=master_from_pb(m.master_info) if m.HasField("master_info") else None,
+        ping_timeout=_ping_timeout(m),
     ),
     "unregister_agent": lambda m: cm.UnregisterAgent(agent_id=m.agent_id.value),
     "shutdown_agent": lambda m: cm.ShutdownAgent(message=m.message),

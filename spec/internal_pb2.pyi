@@ -57,13 +57,21 @@ class ReregisterAgent(_message.Message):
     version: str
     def __init__(self, agent_info: _Optional[_Union[_mesos_pb2.AgentInfo, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskRecord, _Mapping]]] = ..., executor_infos: _Optional[_Iterable[_Union[_mesos_pb2.ExecutorInfo, _Mapping]]] = ..., frameworks: _Optional[_Iterable[_Union[_mesos_pb2.FrameworkInfo, _Mapping]]] = ..., version: _Optional[str] = ...) -> None: ...
 
+class MasterAgentConnection(_message.Message):
+    __slots__ = ("total_ping_timeout_seconds",)
+    TOTAL_PING_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    total_ping_timeout_seconds: float
+    def __init__(self, total_ping_timeout_seconds: _Optional[float] = ...) -> None: ...
+
 class AgentRegistered(_message.Message):
-    __slots__ = ("agent_id", "master_info")
+    __slots__ = ("agent_id", "master_info", "connection")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     MASTER_INFO_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_FIELD_NUMBER: _ClassVar[int]
     agent_id: _mesos_pb2.AgentID
     master_info: _mesos_pb2.MasterInfo
-    def __init__(self, agent_id: _Optional[_Union[_mesos_pb2.AgentID, _Mapping]] = ..., master_info: _Optional[_Union[_mesos_pb2.MasterInfo, _Mapping]] = ...) -> None: ...
+    connection: MasterAgentConnection
+    def __init__(self, agent_id: _Optional[_Union[_mesos_pb2.AgentID, _Mapping]] = ..., master_info: _Optional[_Union[_mesos_pb2.MasterInfo, _Mapping]] = ..., connection: _Optional[_Union[MasterAgentConnection, _Mapping]] = ...) -> None: ...
 
 class Reconciliation(_message.Message):
     __slots__ = ("framework_id", "task_id", "state")
@@ -76,14 +84,16 @@ class Reconciliation(_message.Message):
     def __init__(self, framework_id: _Optional[_Union[_mesos_pb2.FrameworkID, _Mapping]] = ..., task_id: _Optional[_Union[_mesos_pb2.TaskID, _Mapping]] = ..., state: _Optional[_Union[_mesos_pb2.TaskState, str]] = ...) -> None: ...
 
 class AgentReregistered(_message.Message):
-    __slots__ = ("agent_id", "reconciliations", "master_info")
+    __slots__ = ("agent_id", "reconciliations", "master_info", "connection")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     RECONCILIATIONS_FIELD_NUMBER: _ClassVar[int]
     MASTER_INFO_FIELD_NUMBER: _ClassVar[int]
+    CONNECTION_FIELD_NUMBER: _ClassVar[int]
     agent_id: _mesos_pb2.AgentID
     reconciliations: _containers.RepeatedCompositeFieldContainer[Reconciliation]
     master_info: _mesos_pb2.MasterInfo
-    def __init__(self, agent_id: _Optional[_Union[_mesos_pb2.AgentID, _Mapping]] = ..., reconciliations: _Optional[_Iterable[_Union[Reconciliation, _Mapping]]] = ..., master_info: _Optional[_Union[_mesos_pb2.MasterInfo, _Mapping]] = ...) -> None: ...
+    connection: MasterAgentConnection
+    def __init__(self, agent_id: _Optional[_Union[_mesos_pb2.AgentID, _Mapping]] = ..., reconciliations: _Optional[_Iterable[_Union[Reconciliation, _Mapping]]] = ..., master_info: _Optional[_Union[_mesos_pb2.MasterInfo, _Mapping]] = ..., connection: _Optional[_Union[MasterAgentConnection, _Mapping]] = ...) -> None: ...
 
 class UnregisterAgent(_message.Message):
     __slots__ = ("agent_id",)

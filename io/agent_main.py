@@ -284,8 +284,9 @@ class AgentDaemon:
         from mesotron.core.agent import MasterDetected
 
         # the master may still be starting (`mesotron local` starts it with its agents): try
-        # again soon, backing off gently to 1 s
+        # again soon (every 0.25 s at most for the first 10 s of trying), then back off to 2 s
         backoff = 0.05
+        failing_since: float | None = None
         async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
             while True:
                 try:
@@ -301,10 +302,13 @@ class AgentDaemon:
                         await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
                 except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
                     self.log.debug("master.unreachable", error=str(e) or type(e).__name__)
+                    now = trio.current_time()
+                    failing_since = now if failing_since is None else failing_since
                     await trio.sleep(backoff)
-                    backoff = min(backoff * 1.5, 1.0)
+                    backoff = min(backoff * 1.5, 0.25 if now - failing_since < 10 else 2.0)
                     continue
                 backoff = 0.05
+                failing_since = None
                 self.master_pid = ep["pid"]
                 self.loop.submit(MasterDetected(pid=ep["pid"]))
                 await self.master_lost.wait()

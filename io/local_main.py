@@ -107,6 +107,25 @@ async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_S
     agents: list[Proc] = []
     stop = trio.Event()
     procs: list[Proc] = [master]
+    # the signal receiver is open from the start to the end of stopping: a Ctrl-C in a
+    # terminal reaches this process and its children at once, and `timeout`-like wrappers
+    # signal the whole group again
+    with trio.open_signal_receiver(2, 15) as signals:
+        async with trio.open_nursery() as nursery:
+
+            async def watch() -> None:
+                async for _ in signals:
+                    stop.set()
+
+            nursery.start_soon(watch)
+            code = await _run_cluster(args, work, port, master, agents, procs, stop, t0, task_status)
+            nursery.cancel_scope.cancel()
+    return code
+
+
+async def _run_cluster(args: argparse.Namespace, work: str, port: int, master: Proc,
+                       agents: list[Proc], procs: list[Proc], stop: trio.Event, t0: float,
+                       task_status: Any) -> int:
     async with trio.open_nursery() as nursery:
         master.process = await _spawn("master", "master", [
             "--ip", args.ip, "--port", str(port), "--work-dir", os.path.join(work, "master"),
@@ -137,7 +156,7 @@ async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_S
 
         # ready: every agent registered with the master
         with trio.move_on_after(20):
-            while True:
+            while not stop.is_set():
                 try:
                     if await trio.to_thread.run_sync(_active_agents, args.ip, port) >= args.agents:
                         break
@@ -147,26 +166,18 @@ async def main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_S
                     break
                 await trio.sleep(0.02)
         url = f"http://{master.hostname}:{port}"
-        print(f"mesotron local: master {url} with {args.agents} agent(s), work dir {work} "
-              f"(ready in {time.monotonic() - t0:.2f}s; logs in the work dir)", flush=True)
-        print(f"  try: mesotron execute --master {args.ip}:{port} --name hello --command 'echo hello'",
-              flush=True)
+        if not stop.is_set():
+            print(f"mesotron local: master {url} with {args.agents} agent(s), work dir {work} "
+                  f"(ready in {time.monotonic() - t0:.2f}s; logs in the work dir)", flush=True)
+            print(f"  try: mesotron execute --master {args.ip}:{port} --name hello --command 'echo hello'",
+                  flush=True)
         nursery.start_soon(watch_children)
         task_status.started((master, agents, url, stop))
-
-        # the receiver stays open while stopping: a Ctrl-C in a terminal reaches this process
-        # and its children at once, and `timeout`-like wrappers signal the whole group again
-        with trio.open_signal_receiver(2, 15) as signals:
-            async def watch() -> None:
-                async for _ in signals:
-                    stop.set()
-
-            nursery.start_soon(watch)
-            await stop.wait()
-            print("mesotron local: stopping", flush=True)
-            # agents first (they kill their executors), then the master
-            code = await _stop_all([*agents, master])
-            nursery.cancel_scope.cancel()
+        await stop.wait()
+        print("mesotron local: stopping", flush=True)
+        # agents first (they kill their executors), then the master
+        code = await _stop_all([*agents, master])
+        nursery.cancel_scope.cancel()
     return code
 
 

@@ -369,10 +369,11 @@ class Agent(RecoveryMixin, ExecutorsMixin):
                                    f"{self.agent_info.id}")]
         self.agent_info = attrs.evolve(self.agent_info, id=msg.agent_id)
         self.state = "running"
+        self.master_ping_timeout = msg.ping_timeout
         out: list[Any] = [
             Persist(key=("agent",), record=AgentRecord(info=self.agent_info)),
             CancelTimer(key=REGISTER_TIMER),
-            SetTimer(key=PING_TIMER, at=now + self.config.master_ping_timeout),
+            SetTimer(key=PING_TIMER, at=now + self._ping_timeout()),
             Log(level="info", event="agent.registered", fields=(("agent_id", msg.agent_id),)),
         ]
         return out + self._sum(now, Resume())
@@ -386,9 +387,10 @@ class Agent(RecoveryMixin, ExecutorsMixin):
                            message=f"reregistered as {msg.agent_id} but the agent is "
                                    f"{self.agent_info.id}")]
         self.state = "running"
+        self.master_ping_timeout = msg.ping_timeout
         out: list[Any] = [
             CancelTimer(key=REGISTER_TIMER),
-            SetTimer(key=PING_TIMER, at=now + self.config.master_ping_timeout),
+            SetTimer(key=PING_TIMER, at=now + self._ping_timeout()),
             Log(level="info", event="agent.reregistered", fields=(("agent_id", msg.agent_id),)),
         ]
         for fw_id, task_id, _state in msg.reconciliations:
@@ -402,6 +404,11 @@ class Agent(RecoveryMixin, ExecutorsMixin):
                                       checkpoint=False)
         return out + self._sum(now, Resume())
 
+    def _ping_timeout(self) -> float:
+        """No ping for this long -> the master is lost: the master's total ping timeout when
+        it told us one (Mesos), else our own --master-ping-timeout."""
+        return self.master_ping_timeout or self.config.master_ping_timeout
+
     def handlePing(self, now: float, sender: str, msg: Ping) -> list[Any]:
         out: list[Any] = [Send(to=sender, message=Pong())]
         if self.state != "running" or (sender != MASTER and sender != self.master):
@@ -409,7 +416,7 @@ class Agent(RecoveryMixin, ExecutorsMixin):
         if not msg.connected:
             return out + [Log(level="warn", event="agent.master_says_disconnected")] + \
                 self._become_disconnected(now)
-        return out + [SetTimer(key=PING_TIMER, at=now + self.config.master_ping_timeout)]
+        return out + [SetTimer(key=PING_TIMER, at=now + self._ping_timeout())]
 
     def handleAcknowledgement(self, now: float, sender: str,
                               msg: StatusUpdateAcknowledgement) -> list[Any]:

@@ -90,6 +90,9 @@ class AgentCore:
         self.state = "new"
         self.recovering = False  # waiting for recovered executors to re-subscribe
         self.master = None
+        # the master's total ping timeout, as it told us when we (re-)registered (Mesos
+        # MasterSlaveConnection); None: config.master_ping_timeout
+        self.master_ping_timeout: float | None = None
         self.reg_backoff = self.config.registration_backoff_factor
         self.sum = TaskStatusUpdateManager(config=self.config.status_updates)
         self.frameworks: dict[str, FrameworkEntry] = {}

@@ -35,6 +35,7 @@ from mesotron.core.agent import (
     UpdateContainer,
     command_executor_id,
 )
+from mesotron.core.agent_core import PING_TIMER
 from mesotron.core.checkpoint import ExecutorRecord, Recovered
 from mesotron.core.effects import (
     CancelTimer,
@@ -162,6 +163,22 @@ def test_registers_with_backoff_and_checkpoints_its_id() -> None:
     persist = of(out, Persist)[0]
     assert persist.key == ("agent",) and persist.record.info.id == "S1"
     assert agent.state == "running" and agent.metrics()["slave/registered"] == 1.0
+
+
+def test_agent_uses_the_ping_timeout_the_master_tells_it() -> None:
+    """Mesos MasterSlaveConnection.total_ping_timeout_seconds: without it the agent waits its
+    own 75 s before looking for a master again (OneWayPartitionTest.MasterToSlave)."""
+    agent = make_agent(master_ping_timeout=75.0)
+    agent.step(0, Start())
+    agent.step(0, MasterDetected(pid="master"))
+    out = agent.step(1, Received(sender="master", message=AgentRegistered(agent_id="S1", ping_timeout=1.5)))
+    assert SetTimer(key=PING_TIMER, at=2.5) in out
+    assert SetTimer(key=PING_TIMER, at=11.5) in agent.step(10, Received(sender="master", message=Ping()))
+    out = agent.step(11.5, TimerFired(key=PING_TIMER))
+    assert agent.state == "disconnected"
+    # a master that does not say keeps the agent on its own flag
+    out = agent.step(12, Received(sender="master", message=AgentReregistered(agent_id="S1")))
+    assert SetTimer(key=PING_TIMER, at=87.0) in out
 
 
 def test_run_task_checkpoints_before_launching_the_command_executor() -> None:

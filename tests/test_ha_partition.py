@@ -288,11 +288,6 @@ def test_partitioned_agent_orphaned_task_is_shut_down_on_heal(zk_server: ZkServe
         assert master_task_states(c, 0) == {"npa": "TASK_RUNNING"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the agent never learns the master's total ping timeout (Mesos: SlaveRegisteredMessage."
-    "connection.total_ping_timeout_seconds = agent_ping_timeout x max_agent_ping_timeouts); it "
-    "waits its own 75 s master_ping_timeout before re-registering after a partition that did "
-    "not expire its ZooKeeper session"))
 def test_partitioned_agent_reregisters_on_its_own_ping_timeout(zk_server: ZkServer, tmp_path: Any) -> None:
     """OneWayPartitionTest.MasterToSlave / PartitionTest.PartitionedSlave heal without a
     ZooKeeper flap: the agent is SIGSTOPped just long enough to be marked unreachable (~1 s),

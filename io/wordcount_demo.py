@@ -154,7 +154,7 @@ async def demo_async(agents: int = 2) -> int:
         for w, n in top_words(counts, 8):
             print(f"    {n:4d}  {w}")
         print(f"  sandboxes (stdout/stderr of every task, kept): "
-              f"{largs.work_dir}/agent*/slaves/*/frameworks/*/executors/*/runs/latest/")
+              f"{largs.work_dir}/agent*/slaves/*/frameworks/*/executors/*/runs/latest/tasks/<task id>/")
         stop.set()
     return 0
 

@@ -7,6 +7,10 @@ the fork/exec ceiling of the same machine measured in the same run.
 `mesotron local` runs the master and each agent in its own process; the bench prints the CPU
 of each kind of process per task (master, agents, command executors, the tasks themselves,
 zygotes), start-up included.
+
+By default it runs twice and prints both figures: first with the driver wire (v1 protobuf
+Calls/Events as frames on persistent connections, as Mesos's libprocess SchedulerDriver /
+ExecutorDriver), then over the v1 HTTP APIs (--scheduler-wire http|driver|both).
 """
 
 from __future__ import annotations
@@ -178,15 +182,22 @@ def main() -> int:
     p.add_argument("--task-resources", default="cpus:0.01;mem:1")
     p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
                    help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
-    p.add_argument("--scheduler-wire", choices=("http", "driver"), default="http",
+    p.add_argument("--scheduler-wire", choices=("http", "driver", "both"), default="both",
                    help="the scheduler's connection: the v1 HTTP API, or the driver wire (v1 "
                         "Calls/Events as frames on one persistent connection, as Mesos's "
-                        "SchedulerDriver over libprocess)")
+                        "SchedulerDriver over libprocess); both (default): one run on each, "
+                        "driver first")
     p.add_argument("--profile-local", metavar="DIR",
                    help="record the master, every agent and every command executor with py-spy "
                         "(`.venv/bin/pip install py-spy`) while the tasks run: raw collapsed stacks "
                         "DIR/<process>.txt")
     args = p.parse_args()
+    if args.scheduler_wire == "both":
+        rc = 0
+        for wire in ("driver", "http"):
+            print(f"== scheduler on the {wire} wire", flush=True)
+            rc |= subprocess.call([sys.executable, *sys.argv, "--scheduler-wire", wire])
+        return rc
     fmt = PROTOBUF if args.format == "protobuf" else JSON
     ceiling = fork_exec_ceiling()
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -12,6 +12,10 @@ next after the scheduler's ack), so K streams run in parallel.
 ACKNOWLEDGE); `--wire driver`: the same v1 protobuf Calls/Events as frames on persistent
 connections (io/master_driver.py, io/agent_driver.py: Mesos's SchedulerDriver/ExecutorDriver
 over libprocess). `--scheduler-wire`/`--executor-wire` set one side only.
+
+By default it runs twice and prints both figures: first with the driver wire (v1 protobuf
+Calls/Events as frames on persistent connections, as Mesos's libprocess SchedulerDriver /
+ExecutorDriver), then over the v1 HTTP APIs (--wire http|driver|both).
 """
 
 from __future__ import annotations
@@ -149,15 +153,22 @@ def main() -> int:
     p.add_argument("--agents", type=int, default=2)
     p.add_argument("--format", choices=("protobuf", "json"), default="protobuf",
                    help="the scheduler's wire format (Mesos's C++ scheduler library: protobuf)")
-    p.add_argument("--wire", choices=("http", "driver"), default="http",
+    p.add_argument("--wire", choices=("http", "driver", "both"), default="both",
                    help="scheduler and executor wire: v1 HTTP APIs, or v1 protobuf frames on "
-                        "persistent connections (Mesos's driver protocol)")
+                        "persistent connections (Mesos's driver protocol); both (default): one "
+                        "run on each, driver first")
     p.add_argument("--scheduler-wire", choices=("http", "driver"), default=None)
     p.add_argument("--executor-wire", choices=("http", "driver"), default=None)
     p.add_argument("--profile-local", metavar="PATH",
                    help="run `mesotron local` under cProfile and write its stats to PATH (only the "
                         "supervisor process when it runs the master and agents as children)")
     args = p.parse_args()
+    if args.wire == "both":
+        rc = 0
+        for wire in ("driver", "http"):
+            print(f"== scheduler and executor on the {wire} wire", flush=True)
+            rc |= subprocess.call([sys.executable, *sys.argv, "--wire", wire])
+        return rc
     fmt = PROTOBUF if args.format == "protobuf" else JSON
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     me0 = resource.getrusage(resource.RUSAGE_SELF)

@@ -22,7 +22,7 @@ A driver frame on any other accepted connection is a bad frame.
 
 from __future__ import annotations
 
-import math
+import os
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -89,52 +89,86 @@ def decode_frame(data: bytes) -> Any:
 
 
 class Link:
+    """One connection. `send_frame` writes straight to the socket when nothing is queued
+    (a non-blocking write of the whole frame is the common case); what the socket does not
+    take is queued, in order, for `writer()`, which a Transport starts only when needed
+    (most links never need one: no task, no channel per link). Users outside a Transport
+    run `writer()` themselves for the link's lifetime."""
+
     def __init__(self, stream: trio.abc.Stream, peer: str = "") -> None:
         self.stream = stream
         self.peer = peer
-        self.send_ch, self.recv_ch = trio.open_memory_channel[bytes | None](math.inf)
         self.closed = False
         self.buf = bytearray()
         self.driver = False  # a framework's/executor's connection (Transport.driver)
         self.state: Any = None  # the driver handler's, per connection
+        self._out: list[bytes] = []  # bytes not yet written, FIFO
+        self._eof = False  # close() asked: the writer flushes, then closes the stream
+        self._sending = False  # the writer is inside send_all (no direct writes meanwhile)
+        self._writer_running = False
+        self._wake: trio.Event | None = None  # a waiting writer's
+        self._spawn: Callable[[], None] | None = None  # start a writer (Transport links)
+        sock = getattr(stream, "socket", None)
+        self._fd: int = sock.fileno() if sock is not None else -1
 
     def send_frame(self, payload: bytes) -> bool:
-        if self.closed:
+        if self.closed or self._eof:
             return False
-        try:
-            self.send_ch.send_nowait(_LEN.pack(len(payload)) + payload)
-        except (trio.ClosedResourceError, trio.BrokenResourceError):
-            return False
+        data = _LEN.pack(len(payload)) + payload
+        if not self._out and not self._sending and self._fd >= 0:
+            try:
+                n = os.write(self._fd, data)
+            except BlockingIOError:
+                n = 0
+            except OSError:
+                n = 0  # the writer's send_all reports the broken connection
+            if n == len(data):
+                return True
+            data = data[n:]
+        self._out.append(data)
+        self._kick()
         return True
 
     def close(self) -> None:
-        if not self.closed:
-            self.closed = True
+        if not self.closed and not self._eof:
+            self._eof = True
+            self._kick()
+
+    def _kick(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+        elif not self._writer_running and self._spawn is not None:
+            self._writer_running = True
             try:
-                self.send_ch.send_nowait(None)
-            except (trio.ClosedResourceError, trio.BrokenResourceError):
-                pass
+                self._spawn()
+            except RuntimeError:  # the link's nursery has closed: the link is gone
+                self._writer_running = False
+                self._spawn = None
+                self.closed = True
+                self._out.clear()
 
     async def writer(self) -> None:
-        async with self.recv_ch:
+        """Write queued bytes (coalesced) until close(); then close the stream."""
+        self._writer_running = True
+        try:
             while True:
-                first = await self.recv_ch.receive()
-                if first is None:
-                    break
-                batch = [first]
-                stop = False
-                while True:  # coalesce whatever is queued into one write
-                    try:
-                        nxt = self.recv_ch.receive_nowait()
-                    except trio.WouldBlock:
+                if not self._out:
+                    if self._eof:
                         break
-                    if nxt is None:
-                        stop = True
-                        break
-                    batch.append(nxt)
-                await self.stream.send_all(b"".join(batch))
-                if stop:
-                    break
+                    self._wake = trio.Event()
+                    await self._wake.wait()
+                    self._wake = None
+                    continue
+                data = b"".join(self._out)
+                self._out.clear()
+                self._sending = True
+                try:
+                    await self.stream.send_all(data)
+                finally:
+                    self._sending = False
+        finally:
+            self._writer_running = False
+            self._wake = None
         await self.stream.aclose()
 
     async def next_frame(self) -> bytes | None:
@@ -224,7 +258,10 @@ class Transport:
     async def _run_link(self, link: Link, expect_hello: bool) -> None:
         try:
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._guard_writer, link, nursery.cancel_scope)
+                link._spawn = lambda: nursery.start_soon(self._guard_writer, link, nursery.cancel_scope)
+                if link._out or link._eof:  # queued before the link ran (a dialled Hello)
+                    link._writer_running = False
+                    link._kick()
                 try:
                     accepted = expect_hello
                     while (frame := await link.next_frame()) is not None:
@@ -254,7 +291,8 @@ class Transport:
                     if self.log is not None:
                         self.log.warning("transport.bad_frame", peer=link.peer or "(before Hello)",
                                          error=str(e))
-                link.close()
+                link.closed = True  # no more sends; the stream is closed below
+                link._spawn = None
                 nursery.cancel_scope.cancel()
         finally:
             link.closed = True

@@ -15,7 +15,7 @@ INPUTS
   ExitedExecutor, ExecutorToFramework, Pong, UnregisterAgent; `sender` is the agent's pid.
 - `Disconnected(peer)`: a scheduler stream (by stream id) or an agent connection (by pid).
 - `TimerFired(key)`: ("allocation",), ("offer_timeout", offer), ("heartbeat", framework),
-  ("failover", framework), ("ping", agent), ("agent_reregister_timeout",).
+  ("failover", framework), ("ping", agent), ("agent_reregister_timeout",), ("registry_gc",).
 - `RegistryResult(op_id, ok)`: the outcome of a `RegistryWrite` this master emitted. At most
   one write is in flight; operations asked for meanwhile leave as one ("batch", ...) write
   when it settles (master_core.py, the registrar).
@@ -177,6 +177,7 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
                 ("master_id", self.master_info.id), ("registry_version", registry.version),
                 ("recovered_agents", len(self._recovered_agents)))),
             self._timer(("allocation",), self.config.allocation_interval),
+            self._timer(("registry_gc",), self.config.registry_gc_interval),
         ]
         if self._recovered_agents:
             out.append(self._timer(("agent_reregister_timeout",),
@@ -234,4 +235,6 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
             return self._ping_fired(key[1])
         if kind == "agent_reregister_timeout" and len(key) == 1:
             return self._reregister_timeout_fired()
+        if kind == "registry_gc" and len(key) == 1:
+            return self._registry_gc_fired()
         raise LocalError(f"master: unknown timer {key!r}")

@@ -26,6 +26,18 @@ batch fails them all.
   now) -> tasks booked TASK_UNREACHABLE, shown TASK_LOST to non-partition-aware frameworks,
   REASON_AGENT_REMOVED, offers rescinded, RemoveAgent to the allocator, FAILURE to frameworks.
 - agent_reregister_timeout after a failover: agents still not back are marked unreachable.
+- Registry GC (Mesos `doRegistryGc`): every registry_gc_interval the leader picks, from the
+  unreachable list and separately from the gone list, the entries beyond
+  registry_max_agent_count (oldest first: by the time they became unreachable/gone, ties in
+  the order this master learnt them) and those older than registry_max_agent_age (strictly:
+  `now - time > age`), and commits ONE ("prune", ids) write. When it commits, those ids
+  leave the in-memory lists and the frameworks' unreachable tasks on them are forgotten (an
+  explicit reconciliation then answers as for an unknown agent: TASK_UNKNOWN, shown TASK_LOST
+  to non-partition-aware frameworks). An entry no longer there at commit time (the agent
+  re-registered meanwhile: RegistryGcRace) is left alone: its readmission wins, in the
+  registry too (its ("reachable", ...) is applied after the prune, or the prune after it finds
+  nothing). A pruned agent that comes back re-registers like an unknown one (readmitted).
+  Entries whose prune is in flight are not picked again (the next run counts without them).
 """
 
 from __future__ import annotations
@@ -368,6 +380,52 @@ class AgentsMixin(MasterCore):
             out += self._mark_unreachable(aid, "agent did not re-register after master failover")
         return out
 
+    # ------------------------------------------------------------------ registry GC
+    def _gc_victims(self, entries: dict[str, float]) -> list[str]:
+        """Mesos `doRegistryGc`'s selection over one list: by count (oldest first), then by
+        age; entries already being pruned are out of the count."""
+        live = sorted((t, i, aid) for i, (aid, t) in enumerate(entries.items())
+                      if aid not in self._pruning)
+        excess = max(0, len(live) - self.config.registry_max_agent_count)
+        return [aid for n, (t, _i, aid) in enumerate(live)
+                if n < excess or self.now - t > self.config.registry_max_agent_age]
+
+    def _registry_gc_fired(self) -> list[Any]:
+        out: list[Any] = [self._timer(("registry_gc",), self.config.registry_gc_interval)]
+        unreachable = tuple(self._gc_victims(self._unreachable))
+        gone = tuple(self._gc_victims(self._gone))
+        if not unreachable and not gone:
+            return [*out, Log(level="debug", event="registry_gc_skipped_nothing_to_prune")]
+        op = self._op_id()
+        self._pending_ops[op] = ("prune", unreachable, gone)
+        for aid in (*unreachable, *gone):
+            self._pruning[aid] = op
+        self._count("master/registry_gc/scheduled", len(unreachable) + len(gone))
+        out.append(Log(level="info", event="registry_gc_pruning", fields=(
+            ("unreachable", len(unreachable)), ("gone", len(gone)))))
+        return [*out, *self._registry_op(op, ("prune", unreachable + gone))]
+
+    def _pruned(self, unreachable: tuple[str, ...], gone: tuple[str, ...]) -> list[Any]:
+        """Mesos `_doRegistryGc`: forget what is still there (an agent re-registered
+        meanwhile is being readmitted and keeps its unreachable tasks for that)."""
+        for aid in (*unreachable, *gone):
+            self._pruning.pop(aid, None)
+        done = {aid for aid in unreachable
+                if aid in self._unreachable and aid not in self._reregistering}
+        for aid in sorted(done):
+            del self._unreachable[aid]
+        if done:
+            for fid in sorted(self._frameworks):
+                fw = self._frameworks[fid]
+                for tid in [t for t, task in fw.unreachable_tasks.items()
+                            if task.agent_id in done]:
+                    del fw.unreachable_tasks[tid]
+        done_gone = [aid for aid in gone if self._gone.pop(aid, None) is not None]
+        skipped = len(unreachable) - len(done) + len(gone) - len(done_gone)
+        self._count("master/registry_gc/pruned", len(done) + len(done_gone))
+        return [Log(level="warning" if skipped else "info", event="registry_gc_done", fields=(
+            ("unreachable", len(done)), ("gone", len(done_gone)), ("skipped", skipped)))]
+
     # ------------------------------------------------------------------ registry outcomes
     def _registry_result(self, op_id: int, ok: bool, message: str) -> list[Any]:
         """The outcome of the write in flight: every operation it carried takes effect (in
@@ -402,6 +460,9 @@ class AgentsMixin(MasterCore):
         if kind == "remove":
             _, aid, why = pending
             return self._drop_agent(aid, why, unreachable_time=None)
+        if kind == "prune":
+            _, unreachable, gone = pending
+            return self._pruned(unreachable, gone)
         raise AssertionError(f"unknown pending registry op {pending!r}")  # pragma: no cover
 
     def _abdicate(self, reason: str) -> list[Any]:

@@ -39,6 +39,9 @@ class MasterConfig:
     max_completed_tasks_per_framework: int = 1000
     max_completed_frameworks: int = 50
     max_unreachable_tasks_per_framework: int = 1000
+    registry_gc_interval: float = 900.0  # Mesos: 15mins
+    registry_max_agent_age: float = 1209600.0  # Mesos: 2weeks
+    registry_max_agent_count: int = 102400
     roles: tuple[str, ...] | None = None  # --roles whitelist; None: any role
     weights: tuple[tuple[str, float], ...] = ()
     allocator: alloc.AllocatorConfig | None = None
@@ -117,6 +120,7 @@ class MasterCore:
         self._recovered_agents: dict[str, Any] = {}  # agent id -> AgentInfo (registry)
         self._unreachable: dict[str, float] = {}  # agent id -> unreachable since
         self._gone: dict[str, float] = {}
+        self._pruning: dict[str, int] = {}  # agent id (unreachable or gone) -> prune op id
         self._offers: dict[str, Offer] = {}
         self._pending_ops: dict[int, tuple[Any, ...]] = {}
         # the registrar (Mesos's Registrar): at most one RegistryWrite in flight; operations

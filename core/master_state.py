@@ -115,6 +115,8 @@ class StateMixin(MasterCore):
             lines.append(f"agent {aid} re-registering (registry op {self._reregistering[aid]})")
         for aid in sorted(self._marking_unreachable):
             lines.append(f"agent {aid} being removed (registry op {self._marking_unreachable[aid]})")
+        for aid in sorted(self._pruning):
+            lines.append(f"agent {aid} being pruned (registry op {self._pruning[aid]})")
         if self._registry_queue and self._registry_inflight is not None:
             lines.append(f"registrar: write {self._registry_inflight[0]} in flight, "
                          f"ops {' '.join(str(i) for i, _ in self._registry_queue)} queued")

@@ -72,9 +72,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "are marked unreachable (Mesos: 10mins)")
     p.add_argument("--heartbeat-interval", type=fl.duration, default=15.0,
                    help="scheduler stream HEARTBEAT interval")
+    p.add_argument("--registry-gc-interval", type=_positive_duration, default=900.0,
+                   help="how often the leader prunes the registry's unreachable and gone lists "
+                        "(Mesos: 15mins)")
+    p.add_argument("--registry-max-agent-age", type=fl.duration, default=1209600.0,
+                   help="prune unreachable/gone agents older than this (Mesos: 2weeks)")
+    p.add_argument("--registry-max-agent-count", type=int, default=102400,
+                   help="keep at most this many unreachable (and gone) agents, oldest pruned first")
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
     p.add_argument("--weights", default=None, help="role=weight,...")
     fl.add_logging_flags(p)
+
+
+def _positive_duration(text: str) -> float:
+    seconds = fl.duration(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive duration")
+    return seconds
 
 
 def resolve_hostname(ip: str, hostname: str | None) -> str:
@@ -119,6 +133,9 @@ class MasterDaemon:
             max_agent_ping_timeouts=args.max_agent_ping_timeouts,
             agent_reregister_timeout=args.agent_reregister_timeout,
             heartbeat_interval=args.heartbeat_interval,
+            registry_gc_interval=args.registry_gc_interval,
+            registry_max_agent_age=args.registry_max_agent_age,
+            registry_max_agent_count=args.registry_max_agent_count,
             roles=fl.parse_roles(args.roles),
             weights=fl.parse_weights(args.weights),
         )

@@ -454,6 +454,72 @@ def test_agent_reregister_timeout_marks_recovered_agents_unreachable() -> None:
     assert upd.status.state is S.TASK_LOST and upd.status.unreachable_time == 600.0
 
 
+def _gc_registry(n: int, *, gone: bool = False) -> reg.RegistryState:
+    """n agents m0-S0..m0-S{n-1} unreachable (or gone); the LOWER the id, the NEWER the entry,
+    so that oldest-first differs from id order."""
+    entries = tuple((f"m0-S{i}", 1000.0 - 10 * i) for i in range(n))
+    return reg.RegistryState(version=7, **{"gone" if gone else "unreachable": entries})
+
+
+def test_registry_gc_by_count_many_agents_prunes_the_oldest_in_one_write() -> None:
+    # PartitionTest.RegistryGcByCountManySlaves: after a failover the unreachable list comes
+    # from the registry (sorted by id); the GC still prunes the OLDEST by unreachable time
+    cfg = MasterConfig(registry_max_agent_count=3, registry_gc_interval=60.0)
+    h = Harness(cfg, generation=2, registry=_gc_registry(10))
+    h.now = 1000.0
+    out = h.elect()
+    assert h.timers[("registry_gc",)] == 1060.0
+    assert not [e for e in out if isinstance(e, RegistryWrite)]
+    out = h.tick(60.0)
+    writes = [e for e in out if isinstance(e, RegistryWrite)]
+    assert [w.op for w in writes] == [("prune", tuple(f"m0-S{i}" for i in range(9, 2, -1)))]
+    assert h.registry.unreachable_ids() == {"m0-S0", "m0-S1", "m0-S2"}
+    assert set(h.master.unreachable_agents) == h.registry.unreachable_ids()
+    assert h.master.metrics()["master/slaves_unreachable"] == 3
+    assert h.timers[("registry_gc",)] == 1120.0  # re-armed
+    assert not [e for e in h.tick(60.0) if isinstance(e, RegistryWrite)]  # nothing left
+
+
+def test_registry_gc_prunes_the_gone_list_by_count_and_age() -> None:
+    # gone entries at 1000, 990, ..., 960; at 1100 max count 4 takes the oldest (960) and
+    # max age 115 those older than that (970 and 980: ages 130 and 120)
+    cfg = MasterConfig(registry_max_agent_count=4, registry_max_agent_age=115.0,
+                       registry_gc_interval=100.0)
+    h = Harness(cfg, generation=2, registry=_gc_registry(5, gone=True))
+    h.now = 1000.0
+    h.elect()
+    out = h.tick(100.0)
+    writes = [e for e in out if isinstance(e, RegistryWrite)]
+    assert [w.op for w in writes] == [("prune", ("m0-S4", "m0-S3", "m0-S2"))]
+    assert h.registry.gone_ids() == {"m0-S0", "m0-S1"}
+    # a gone agent is still shut down; a pruned one re-registers like an unknown agent
+    out = h.step(Received(sender="x1", message=ReregisterAgent(
+        agent_info=AgentInfo(hostname="x1", id="m0-S0", resources=AGENT_RES))))
+    assert [type(e.message).__name__ for e in out if isinstance(e, Send)] == ["ShutdownAgent"]
+    out = h.step(Received(sender="x4", message=ReregisterAgent(
+        agent_info=AgentInfo(hostname="x4", id="m0-S4", resources=AGENT_RES))))
+    assert ("reachable", "m0-S4") in [(w.op[0], w.op[1].id) for w in out
+                                      if isinstance(w, RegistryWrite)]
+    assert "m0-S4" in h.master.agents and "m0-S4" in h.registry.admitted_ids()
+
+
+def test_registry_gc_runs_only_on_the_leader_and_skips_entries_being_pruned() -> None:
+    cfg = MasterConfig(registry_max_agent_count=1, registry_gc_interval=10.0)
+    h = Harness(cfg, generation=2, registry=_gc_registry(3))
+    h.elect()
+    h.auto_registry = False
+    first = [e for e in h.tick(10.0) if isinstance(e, RegistryWrite)]
+    assert [w.op for w in first] == [("prune", ("m0-S2", "m0-S1"))]
+    # the prune is still in flight at the next run: those two are not picked again
+    assert not [e for e in h.tick(10.0) if isinstance(e, RegistryWrite)]
+    assert len(h.master.unreachable_agents) == 3  # nothing forgotten before the commit
+    out = h.step(RegistryResult(op_id=first[0].op_id, ok=True))
+    assert not [e for e in out if isinstance(e, RegistryWrite)]  # no second prune was queued
+    assert list(h.master.unreachable_agents) == ["m0-S0"]
+    h.step(LeadershipLost())
+    assert h.step(TimerFired(key=("registry_gc",))) == []
+
+
 def test_unacked_terminal_task_keeps_task_but_frees_resources() -> None:
     h, fid, aid = started()
     h.call(fid, CallAccept(offer_ids=("m1-O0",), operations=(OpLaunch(task_infos=(task("t1", aid),)),),
@@ -642,7 +708,9 @@ class MasterMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.h = Harness(MasterConfig(offer_timeout=30.0, agent_ping_timeout=10.0,
-                                      max_agent_ping_timeouts=3, allocation_interval=5.0))
+                                      max_agent_ping_timeouts=3, allocation_interval=5.0,
+                                      registry_gc_interval=20.0, registry_max_agent_count=1,
+                                      registry_max_agent_age=15.0))
         self.h.auto_pong = True
         self.h.elect()
         self.launches: dict[tuple[str, str], list[str]] = {}
@@ -897,6 +965,12 @@ class MasterMachine(RuleBasedStateMachine):
             assert o.agent_id in m.agents
         for (fid, tid), t in m.tasks.items():
             assert t.agent_id in m.agents and (fid, tid) in m.agents[t.agent_id].task_keys
+        # every write has committed by now (auto_registry): the master's unreachable list is
+        # the registry's, and no unreachable task is on an agent it has forgotten (registry GC)
+        assert set(m.unreachable_agents) == self.h.registry.unreachable_ids()
+        for t in m.unreachable_tasks.values():
+            assert (t.agent_id in m.unreachable_agents or t.agent_id in m.agents
+                    or t.agent_id in m.recovered_agents), t
 
 
 MasterMachine.TestCase.settings = settings(

@@ -28,6 +28,7 @@ COMMANDS
   update A F T STATE UUID [latest=STATE] [source=EXECUTOR|AGENT]   (agent forwards an update)
   exited A F E [status=N] | pong A | unregister A | disconnect S|A
   call S <raw>   a malformed call: no_framework_id | bad_uuid | no_stream | wrong_stream
+  config FIELD=N ...                  MasterConfig numbers (before elect)
   registry [fence|hold|release]   print the registry; fence it (the next write fails);
                      hold writes (they stay pending) until release
   tick N | describe | metrics NAME... | verbose on|off
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from mesotron.core import registry as reg
 from mesotron.core.effects import (
     CancelTimer,
@@ -244,7 +246,8 @@ class Driver:
         if isinstance(e, RegistryWrite):
             op = e.op
             args = " ".join(a.id if isinstance(a, AgentInfo) else
-                            (f"{a:g}" if isinstance(a, float) else str(a)) for a in op[1:])
+                            (f"{a:g}" if isinstance(a, float) else
+                             ",".join(a) if isinstance(a, tuple) else str(a)) for a in op[1:])
             return f"registry <- {op[0]} {args}"
         if isinstance(e, Log):
             if e.level in ("info", "debug") and not self.verbose:
@@ -336,6 +339,19 @@ class Driver:
                 lines += self._registry_write(w)
             return lines
         return self.registry.describe().splitlines()
+
+    def cmd_config(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """`config registry_max_agent_count=1 ...`: MasterConfig fields for the masters
+        elected from now on (numbers only)."""
+        fields = {f.name: f for f in attrs.fields(MasterConfig)}
+        changes: dict[str, Any] = {}
+        for name, value in kw.items():
+            if name not in fields:
+                raise ValueError(f"scn_master: unknown MasterConfig field {name!r}")
+            changes[name] = int(value) if fields[name].type in (int, "int") else float(value)
+        self.config = attrs.evolve(self.config, **changes)
+        self.master.config = self.config
+        return []
 
     def cmd_elect(self, args: list[str], kw: dict[str, str]) -> list[str]:
         return self._step(LeadershipGained(registry=self.registry))

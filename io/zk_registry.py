@@ -35,6 +35,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.registry import RegistryState, apply
+from mesotron.core.values import AgentInfo
 from mesotron.io.zk_bridge import CONNECTION_ERRORS, NodeExistsError, NoNodeError, ZkClient
 from mesotron.spec import mesos_pb2 as pb
 from mesotron.spec.codec_values import agent_from_pb, agent_to_pb
@@ -60,11 +61,31 @@ def default_registry_path(election_path: str) -> str:
 # ------------------------------------------------------------------ serialization
 
 
-def registry_to_json(state: RegistryState) -> dict[str, Any]:
+AgentJsonCache = dict[int, tuple[AgentInfo, dict[str, Any]]]
+
+
+def registry_to_json(state: RegistryState, cache: AgentJsonCache | None = None) -> dict[str, Any]:
+    """The registry document. `cache` (id(AgentInfo) -> (the AgentInfo, its JSON)) spares
+    re-encoding the agents a previous write already encoded: the registry's AgentInfo
+    values are immutable and carried over from write to write (protobuf's JSON mapping is
+    ~0.1 ms per agent: 1.2 s for 10,000 agents, now paid once)."""
+    if cache is None:
+        admitted = [to_dict(agent_to_pb(a)) for a in state.admitted]
+    else:
+        admitted = []
+        for a in state.admitted:
+            hit = cache.get(id(a))
+            if hit is None or hit[0] is not a:
+                hit = cache[id(a)] = (a, to_dict(agent_to_pb(a)))
+            admitted.append(hit[1])
+        if len(cache) > 2 * len(state.admitted) + 64:  # forget agents no longer admitted
+            keep = {id(a) for a in state.admitted}
+            for k in [k for k in cache if k not in keep]:
+                del cache[k]
     return {
         "format": FORMAT,
         "version": state.version,
-        "admitted": [to_dict(agent_to_pb(a)) for a in state.admitted],
+        "admitted": admitted,
         "unreachable": [{"agent_id": a, "time": t} for a, t in state.unreachable],
         "gone": [{"agent_id": a, "time": t} for a, t in state.gone],
     }
@@ -91,8 +112,8 @@ def registry_from_json(d: Any) -> RegistryState:
         raise RegistryError(f"unreadable registry: {e}") from None
 
 
-def encode_registry(state: RegistryState) -> bytes:
-    text = json.dumps(registry_to_json(state), separators=(",", ":"), sort_keys=True)
+def encode_registry(state: RegistryState, cache: AgentJsonCache | None = None) -> bytes:
+    text = json.dumps(registry_to_json(state, cache), separators=(",", ":"), sort_keys=True)
     data = MAGIC + zlib.compress(text.encode(), 6)
     if len(data) > MAX_ZNODE_BYTES:
         raise RegistryError(
@@ -118,8 +139,9 @@ def decode_registry(data: bytes) -> RegistryState:
 class ZkRegistry:
     """The leader's handle on the registry znode (see the module docstring).
 
-    Invariant: after a successful `recover`/`write`, `state` is exactly what the znode holds
-    and `znode_version` is its version; `fenced` is sticky."""
+    Invariant: after a successful `recover`/`write`, `state` is what the znode holds (up to
+    the version number, which writes that changed nothing advance in memory only) and
+    `znode_version` is its version; `fenced` is sticky."""
 
     kind = "zk"  # as io/registry_store.py's backends name themselves
 
@@ -131,6 +153,8 @@ class ZkRegistry:
         self.znode_version: int | None = None
         self.fenced = False
         self.writes = 0
+        self.skipped = 0  # writes that changed nothing, not stored (see `write`)
+        self._json_cache: AgentJsonCache = {}
 
     async def read(self) -> tuple[RegistryState, int]:
         """(state, znode version), creating an empty registry if there is none."""
@@ -163,11 +187,20 @@ class ZkRegistry:
             return None
         new = apply(self.state, op, self.state.version)  # ValueError for a malformed op
         assert new is not None  # our own version always matches our own state
+        if (new.admitted, new.unreachable, new.gone) == (
+                self.state.admitted, self.state.unreachable, self.state.gone):
+            # Nothing changed (a known agent re-registering after a failover: Mesos's
+            # MarkSlaveReachable of an admitted agent): like Mesos's registrar, do not
+            # store. The version advances in memory only; the next real write stores it
+            # and is the one the CAS fences.
+            self.state = new
+            self.skipped += 1
+            return new
         return new if await self._commit(new) else None
 
     async def _commit(self, new: RegistryState) -> bool:
         assert self.znode_version is not None
-        data = encode_registry(new)
+        data = encode_registry(new, self._json_cache)
         expected = self.znode_version
         ops: list[tuple[Any, ...]] = []
         if self.fence is not None:

@@ -254,3 +254,44 @@ def test_garbage_in_the_znode_is_a_clear_error(zk_server: ZkServer) -> None:
                 await ZkRegistry(a, path).recover()
 
     run(scenario)
+
+
+def test_encoding_with_the_agent_cache_is_byte_identical() -> None:
+    """The per-agent JSON cache changes nothing in what is stored, across writes that keep,
+    replace (an equal new value, a changed one) and drop agents."""
+    cache: dict[int, Any] = {}
+    model = RegistryState()
+    for op in [*OPS, ("reachable", agent(1)),
+               ("reachable", AgentInfo(hostname="agent1", id="S1", resources=Resources.parse("cpus:1"))),
+               ("remove", "S1"), ("admit", agent(5))]:
+        model = apply(model, op, model.version)
+        assert encode_registry(model, cache) == encode_registry(model)
+        assert len(cache) <= 2 * len(model.admitted) + 64
+
+
+def test_a_write_that_changes_nothing_is_not_stored(zk_server: ZkServer) -> None:
+    """Mesos's registrar stores nothing for an operation that mutates nothing (a known agent
+    re-registering after a failover): the znode is untouched, the in-memory version moves
+    on, the next real write commits (CAS on the znode version) -- and is still fenced when
+    another master moved on meanwhile."""
+    path = "/noop/mesos-registry"
+
+    async def scenario() -> None:
+        async with clients(zk_server.hosts, 2) as (a, b):
+            reg = ZkRegistry(a, path)
+            await reg.recover()
+            assert await reg.write(("admit", agent(1))) is not None
+            _, before = await a.get(path)
+            same = await reg.write(("reachable", agent(1)))  # an equal AgentInfo: no change
+            assert same is not None and same.version == reg.state.version
+            _, after = await a.get(path)
+            assert after.version == before.version and reg.skipped == 1
+            changed = await reg.write(("reachable", AgentInfo(hostname="agent1", id="S1",
+                                                              resources=Resources.parse("cpus:8"))))
+            assert changed is not None
+            data, stat = await a.get(path)
+            assert stat.version == before.version + 1 and decode_registry(data) == changed
+            await ZkRegistry(b, path).recover()  # another master moves on
+            assert await reg.write(("admit", agent(2))) is None and reg.fenced
+
+    run(scenario)

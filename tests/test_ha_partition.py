@@ -315,3 +315,73 @@ def test_partitioned_agent_reregisters_on_its_own_ping_timeout(zk_server: ZkServ
         with open(c.agents[0].log_path) as f:
             assert "agent.no_master" not in f.read()  # no ZooKeeper flap helped
         assert agent_tasks(c) == [("npa", "TASK_RUNNING"), ("pa", "TASK_RUNNING")]
+
+
+async def launch_on(s: SchedulerClient, rec: EventRecorder, task_id: str, agent_id: str, used: set[str]) -> None:
+    """Launch `task_id` (sleep 300) on an offer of `agent_id` not used yet (an accepted
+    offer's rest comes back as a new offer; unused offers stay outstanding)."""
+    def fresh(e: Any) -> Any:
+        return isinstance(e, EventOffers) and any(o.agent_id == agent_id and o.id not in used for o in e.offers)
+
+    ev = rec.events[await rec.wait_for(fresh)]
+    o = next(o for o in ev.offers if o.agent_id == agent_id and o.id not in used)
+    used.add(o.id)
+    t = TaskInfo(name=task_id, task_id=task_id, agent_id=agent_id, resources=RES,
+                 command=CommandInfo(value="sleep 300"))
+    assert await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=(t,)),))) == 202
+
+
+def test_registry_gc_prunes_the_oldest_unreachable_agent(zk_server: ZkServer, tmp_path: Any) -> None:
+    """PartitionTest.RegistryGcByCount with --registry-max-agent-count 1: two agents are
+    partitioned one after the other; the next registry GC (every 0.5 s here) prunes the OLDER
+    one from the registry and the master's books. Its tasks then reconcile as on an unknown
+    agent (TASK_UNKNOWN for the partition-aware framework, TASK_LOST for the other) and
+    /master/state counts one unreachable agent whose task is the only unreachable task; the
+    newer agent's task is still TASK_UNREACHABLE. When the partition heals the pruned agent
+    re-registers like an unknown agent (readmitted): its task is TASK_RUNNING again."""
+    zk = zk_server.url("/registry-gc")
+    flags = (*PINGS, "--registry-gc-interval", "500ms", "--registry-max-agent-count", "1")
+    with HaCluster(str(tmp_path), zk, masters=1, agents=2, session_timeout=10.0, master_flags=flags) as c:
+        a0, a1 = (c.agents[i].get_json("/state")["id"] for i in range(2))
+
+        def unreachable_tasks() -> list[tuple[str, str]]:
+            st = c.state(0)
+            return sorted((t["id"], t["slave_id"]) for f in st["frameworks"] for t in f["unreachable_tasks"])
+
+        async def main() -> None:
+            with trio.fail_after(45):
+                async with trio.open_nursery() as bg, contextlib.AsyncExitStack() as stack:
+                    pa = await stack.enter_async_context(SchedulerClient.connect(
+                        zk, FrameworkInfo(user="t", name="pa", failover_timeout=3600.0, capabilities=PA),
+                        zk_session_timeout=SESSION))
+                    rp = EventRecorder(pa)
+                    await bg.start(rp.run)
+                    used: set[str] = set()
+                    await launch_on(pa, rp, "t0", a0, used)
+                    await launch_on(pa, rp, "t1", a1, used)
+                    npa = await stack.enter_async_context(SchedulerClient.connect(
+                        zk, FrameworkInfo(user="t", name="npa", failover_timeout=3600.0), zk_session_timeout=SESSION))
+                    rn = EventRecorder(npa)
+                    await bg.start(rn.run)
+                    await launch_on(npa, rn, "n0", a0, used)
+                    for r, tid in ((rp, "t0"), (rp, "t1"), (rn, "n0")):
+                        await r.wait_update(tid, S.TASK_RUNNING)
+                    with paused(c.agents[0]):
+                        await rp.wait_update("t0", S.TASK_UNREACHABLE)
+                        with paused(c.agents[1]):
+                            await rp.wait_update("t1", S.TASK_UNREACHABLE)
+                            await blocking(wait_for, lambda: unreachable_tasks() == [("t1", a1)], 10.0,
+                                           "the older unreachable agent to be pruned")
+                            state = await blocking(c.state, 0)
+                            assert state["unreachable_slaves"] == 1 and state["slaves"] == []
+                            assert await reconciled(pa, rp, "t0", a0) is S.TASK_UNKNOWN
+                            assert await reconciled(npa, rn, "n0", a0) is S.TASK_LOST
+                            assert await reconciled(pa, rp, "t1", a1) is S.TASK_UNREACHABLE
+                    await blocking(c.wait_agents, 2, 15.0)
+                    assert await reconciled(pa, rp, "t0", a0) is S.TASK_RUNNING
+                    assert await reconciled(npa, rn, "n0", a0) is S.TASK_RUNNING
+                    bg.cancel_scope.cancel()
+
+        trio.run(main)
+        state = c.state(0)
+        assert sorted(s["id"] for s in state["slaves"]) == sorted([a0, a1]) and state["unreachable_slaves"] == 0

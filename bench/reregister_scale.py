@@ -30,6 +30,7 @@ Prints one JSON line per round ({"round": ...}) to stderr and the final (last ro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -252,14 +253,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def seed_zk_registry(hosts: str, n: int) -> None:
+    """The registry znode (`--registry zk`, beside the election group /mesos) with N agents."""
+    from kazoo.client import KazooClient
+    from mesotron.core import registry as reg
+    from mesotron.io.zk_registry import default_registry_path, encode_registry
+
+    infos = sorted(agent_infos(n), key=lambda a: a.id or "")
+    zk = KazooClient(hosts=hosts)
+    zk.start(timeout=15)
+    try:
+        zk.create(default_registry_path("/mesos"),
+                  encode_registry(reg.RegistryState(version=n, admitted=tuple(infos))), makepath=True)
+    finally:
+        zk.stop()
+        zk.close()
+
+
 def start_master(work_dir: str, port: int, iport: int, log_path: str, profile: str | None,
-                 registry: str = "local") -> subprocess.Popen[bytes]:
+                 registry: str = "local", zk: str | None = None) -> subprocess.Popen[bytes]:
     argv = [sys.executable]
     if profile:
         argv += ["-m", "cProfile", "-o", profile]
     argv += ["-m", "mesotron.io.cli", "master", "--ip", "127.0.0.1", "--port", str(port),
              "--internal-port", str(iport), "--work-dir", work_dir, "--registry", registry,
              "--log-level", "warning", "--agent-ping-timeout", "60secs"]
+    if zk is not None:  # a 2 s session: the kill -9'd leader's node goes quickly
+        argv += ["--zk", f"zk://{zk}/mesos", "--zk-session-timeout", "2secs"]
     with open(log_path, "ab") as log:
         return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -306,9 +326,11 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=300.0, help="per-round limit (s)")
     p.add_argument("--profile", default=None,
                    help="run the LAST round's master under cProfile, write this file (SIGTERM at the end)")
-    p.add_argument("--registry", choices=("local", "memory"), default="local",
-                   help="memory: diagnostic only (no registry record, no fsync/pickle per write): "
-                        "the master re-admits agents it never heard of")
+    p.add_argument("--registry", choices=("local", "memory", "zk"), default="local",
+                   help="local: the master's registry file (default); zk: a private ZooKeeper "
+                        "(io/zk_server.py), the master elected through it (`--zk`) with the "
+                        "registry znode pre-seeded; memory: diagnostic only (no registry "
+                        "record): the master re-admits agents it never heard of")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (master logs)")
     args = p.parse_args()
     n, t = args.agents, args.tasks
@@ -326,9 +348,20 @@ def main() -> None:
     workers: list[tuple[Any, Any]] = []
     master: subprocess.Popen[bytes] | None = None
     results: list[dict[str, Any]] = []
+    stack = contextlib.ExitStack()
+    zk_hosts: str | None = None
     try:
         t0 = time.monotonic()
-        seed_registry(work, n)
+        if args.registry == "zk":
+            from mesotron.io.zk_server import running_zookeeper, zookeeper_available
+
+            why = zookeeper_available()
+            if why is not None:
+                raise SystemExit(f"--registry zk: {why}")
+            zk_hosts = stack.enter_context(running_zookeeper()).hosts
+            seed_zk_registry(zk_hosts, n)
+        else:
+            seed_registry(work, n)
         procs = max(1, min(args.procs, n))
         for w in range(procs):
             lo, hi = w * n // procs, (w + 1) * n // procs
@@ -344,7 +377,7 @@ def main() -> None:
             kill9(master)  # the previous leader dies (no-op in round 1)
             prof = os.path.abspath(args.profile) if args.profile and rnd == args.rounds else None
             spawned = time.monotonic()
-            master = start_master(work, port, iport, log_path, prof, args.registry)
+            master = start_master(work, port, iport, log_path, prof, args.registry, zk_hosts)
             ready, ep = wait_leading(master, port, log_path)
             ct0 = psutil.Process(master.pid).cpu_times()
             for _, c in workers:
@@ -389,6 +422,7 @@ def main() -> None:
         print(json.dumps(last), flush=True)
     finally:
         kill9(master)
+        stack.close()
         for pr, c in workers:
             try:
                 c.send(("exit",))

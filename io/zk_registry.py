@@ -34,7 +34,7 @@ import zlib
 from typing import Any
 
 import attrs
-from mesotron.core.registry import RegistryState, apply
+from mesotron.core.registry import RegistryState, apply, ops_of, validate_op
 from mesotron.core.values import AgentInfo
 from mesotron.io.zk_bridge import CONNECTION_ERRORS, NodeExistsError, NoNodeError, ZkClient
 from mesotron.spec import mesos_pb2 as pb
@@ -154,6 +154,8 @@ class ZkRegistry:
         self.fenced = False
         self.writes = 0
         self.skipped = 0  # writes that changed nothing, not stored (see `write`)
+        self._indexed: RegistryState | None = None  # the state `_by_id` indexes
+        self._by_id: tuple[dict[str, AgentInfo], dict[str, float], dict[str, float]] = ({}, {}, {})
         self._json_cache: AgentJsonCache = {}
 
     async def read(self) -> tuple[RegistryState, int]:
@@ -185,17 +187,20 @@ class ZkRegistry:
             raise RuntimeError("ZkRegistry.write before recover()")
         if self.fenced:
             return None
-        new = apply(self.state, op, self.state.version)  # ValueError for a malformed op
-        assert new is not None  # our own version always matches our own state
-        if (new.admitted, new.unreachable, new.gone) == (
-                self.state.admitted, self.state.unreachable, self.state.gone):
-            # Nothing changed (a known agent re-registering after a failover: Mesos's
+        validate_op(op)  # ValueError for a malformed op
+        if all(self._unchanged(m) for m in ops_of(op)):
+            # Nothing changes (a known agent re-registering after a failover: Mesos's
             # MarkSlaveReachable of an admitted agent): like Mesos's registrar, do not
-            # store. The version advances in memory only; the next real write stores it
-            # and is the one the CAS fences.
-            self.state = new
+            # store. The version advances in memory only (O(1): the lists are shared); the
+            # next real write stores it and is the one the CAS fences.
+            indexed = self._indexed is self.state
+            self.state = attrs.evolve(self.state, version=self.state.version + 1)
+            if indexed:  # same lists: the index stays valid
+                self._indexed = self.state
             self.skipped += 1
-            return new
+            return self.state
+        new = apply(self.state, op, self.state.version)
+        assert new is not None  # our own version always matches our own state
         return new if await self._commit(new) else None
 
     async def _commit(self, new: RegistryState) -> bool:
@@ -237,6 +242,31 @@ class ZkRegistry:
             if stat.version == expected:
                 return None
             return stat.version == expected + 1 and current == data
+
+    def _index(self) -> tuple[dict[str, AgentInfo], dict[str, float], dict[str, float]]:
+        assert self.state is not None
+        if self._indexed is not self.state:
+            st = self.state
+            self._by_id = ({a.id or "": a for a in st.admitted}, dict(st.unreachable), dict(st.gone))
+            self._indexed = st
+        return self._by_id
+
+    def _unchanged(self, op: tuple[Any, ...]) -> bool:
+        """Would applying this (plain, valid) operation leave the lists as they are?"""
+        admitted, unreachable, gone = self._index()
+        kind = op[0]
+        if kind in ("admit", "reachable"):
+            aid = op[1].id or ""
+            return aid in gone or (admitted.get(aid) == op[1] and aid not in unreachable)
+        if kind == "unreachable":
+            return op[1] in gone or (unreachable.get(op[1]) == float(op[2]) and op[1] not in admitted)
+        if kind == "gone":
+            return gone.get(op[1]) == float(op[2]) and op[1] not in admitted and op[1] not in unreachable
+        if kind == "remove":
+            return op[1] not in admitted
+        if kind == "prune":
+            return not any(a in unreachable or a in gone for a in op[1])
+        return False
 
     def _mark_fenced(self) -> bool:
         self.fenced = True

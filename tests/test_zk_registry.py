@@ -295,3 +295,36 @@ def test_a_write_that_changes_nothing_is_not_stored(zk_server: ZkServer) -> None
             assert await reg.write(("admit", agent(2))) is None and reg.fenced
 
     run(scenario)
+
+
+def test_unchanged_detection_agrees_with_the_pure_model(zk_server: ZkServer) -> None:
+    """Every kind of operation, each once for real and once again (changing nothing): the
+    backend's answers equal `apply`'s, only the redundant ones are skipped, and what the
+    znode holds decodes to the model's lists."""
+    path = "/noop-kinds/mesos-registry"
+    ops: list[tuple[Any, ...]] = [
+        ("admit", agent(1)), ("admit", agent(1)),
+        ("admit", agent(2)), ("unreachable", "S2", 5.0), ("unreachable", "S2", 5.0),
+        ("reachable", agent(2)), ("reachable", agent(2)),
+        ("admit", agent(3)), ("gone", "S3", 6.0), ("gone", "S3", 6.0), ("admit", agent(3)),
+        ("unreachable", "S3", 7.0), ("remove", "S1"), ("remove", "S1"),
+        ("prune", ("S3",)), ("prune", ("S3",)),
+        ("batch", (("admit", agent(2)), ("remove", "S9"))),
+    ]
+    redundant = 9  # the second of each pair, admit/unreachable of a gone agent, the batch
+
+    async def scenario() -> None:
+        async with clients(zk_server.hosts, 1) as (a,):
+            reg = ZkRegistry(a, path)
+            model = await reg.recover()
+            for op in ops:
+                got = await reg.write(op)
+                model = apply(model, op, model.version)
+                assert got == model, op
+            assert reg.skipped == redundant
+            data, _ = await a.get(path)
+            stored = decode_registry(data)
+            assert (stored.admitted, stored.unreachable, stored.gone) == (
+                model.admitted, model.unreachable, model.gone)
+
+    run(scenario)

@@ -189,10 +189,14 @@ class ZkRegistry:
             return None
         validate_op(op)  # ValueError for a malformed op
         if all(self._unchanged(m) for m in ops_of(op)):
-            # Nothing changes (a known agent re-registering after a failover: Mesos's
-            # MarkSlaveReachable of an admitted agent): like Mesos's registrar, do not
-            # store. The version advances in memory only (O(1): the lists are shared); the
-            # next real write stores it and is the one the CAS fences.
+            # Nothing changes (a known agent re-registering after a failover: MarkSlaveReachable
+            # of an admitted agent; a redundant unreachable/remove/prune): nothing to store,
+            # but the write is still fenced -- one multi-op of checks only (our election node
+            # exists, the registry znode is at our version), no encoding, no data. The
+            # version advances in memory only (O(1): the lists are shared); the next real
+            # write stores it.
+            if not await self._check():
+                return None
             indexed = self._indexed is self.state
             self.state = attrs.evolve(self.state, version=self.state.version + 1)
             if indexed:  # same lists: the index stays valid
@@ -242,6 +246,23 @@ class ZkRegistry:
             if stat.version == expected:
                 return None
             return stat.version == expected + 1 and current == data
+
+    async def _check(self) -> bool:
+        """Still the leader, and nobody wrote since our last write? (checks only)."""
+        assert self.znode_version is not None
+        ops: list[tuple[Any, ...]] = []
+        if self.fence is not None:
+            ops.append(("check", self.fence, 0))
+        ops.append(("check", self.path, self.znode_version))
+        while True:
+            try:
+                results = await self.zk.transaction(ops)
+            except CONNECTION_ERRORS:
+                await self.zk.wait_connected()  # checks are idempotent: ask again
+                continue
+            if any(isinstance(r, Exception) for r in results):
+                return self._mark_fenced()
+            return True
 
     def _index(self) -> tuple[dict[str, AgentInfo], dict[str, float], dict[str, float]]:
         assert self.state is not None

@@ -270,10 +270,10 @@ def test_encoding_with_the_agent_cache_is_byte_identical() -> None:
 
 
 def test_a_write_that_changes_nothing_is_not_stored(zk_server: ZkServer) -> None:
-    """Mesos's registrar stores nothing for an operation that mutates nothing (a known agent
-    re-registering after a failover): the znode is untouched, the in-memory version moves
-    on, the next real write commits (CAS on the znode version) -- and is still fenced when
-    another master moved on meanwhile."""
+    """A write that changes nothing (a known agent re-registering after a failover) stores
+    nothing: the znode is untouched, the in-memory version moves on, the next real write
+    commits (CAS on the znode version); and such a write is still fenced (checks only) once
+    another master moved on."""
     path = "/noop/mesos-registry"
 
     async def scenario() -> None:
@@ -286,13 +286,15 @@ def test_a_write_that_changes_nothing_is_not_stored(zk_server: ZkServer) -> None
             assert same is not None and same.version == reg.state.version
             _, after = await a.get(path)
             assert after.version == before.version and reg.skipped == 1
-            changed = await reg.write(("reachable", AgentInfo(hostname="agent1", id="S1",
-                                                              resources=Resources.parse("cpus:8"))))
+            bigger = AgentInfo(hostname="agent1", id="S1", resources=Resources.parse("cpus:8"))
+            changed = await reg.write(("reachable", bigger))
             assert changed is not None
             data, stat = await a.get(path)
             assert stat.version == before.version + 1 and decode_registry(data) == changed
             await ZkRegistry(b, path).recover()  # another master moves on
-            assert await reg.write(("admit", agent(2))) is None and reg.fenced
+            assert await reg.write(("reachable", bigger)) is None  # a no-op: fenced too
+            assert reg.skipped == 1
+            assert reg.fenced and await reg.write(("admit", agent(2))) is None
 
     run(scenario)
 

@@ -77,11 +77,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "(Mesos: 15mins)")
     p.add_argument("--registry-max-agent-age", type=fl.duration, default=1209600.0,
                    help="prune unreachable/gone agents older than this (Mesos: 2weeks)")
-    p.add_argument("--registry-max-agent-count", type=int, default=102400,
+    p.add_argument("--registry-max-agent-count", type=_non_negative_int, default=102400,
                    help="keep at most this many unreachable (and gone) agents, oldest pruned first")
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
     p.add_argument("--weights", default=None, help="role=weight,...")
     fl.add_logging_flags(p)
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not an integer") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be >= 0")
+    return n
 
 
 def _positive_duration(text: str) -> float:

@@ -137,15 +137,45 @@ class RegistryBook:
         self.gone: dict[str, float] = dict(state.gone)
         self._state: RegistryState | None = state
 
-    def write(self, op: tuple[Any, ...], expected_version: int) -> bool:
-        """Compare-and-set: False (and no change) when `expected_version` is stale."""
+    def write(self, op: tuple[Any, ...], expected_version: int, *, changes: bool | None = None) -> bool:
+        """Compare-and-set: False (and no change) when `expected_version` is stale.
+        `changes`: `self.changes(op)` when the caller has just asked it."""
         validate_op(op)
         if expected_version != self.version:
             return False
+        if changes is None:  # only matters to keep a cached value
+            changes = self._state is None or self.changes(op)
         for member in ops_of(op):
             _apply_one(self.admitted, self.unreachable, self.gone, member)
         self.version += 1
-        self._state = None
+        if changes or self._state is None:
+            self._state = None
+        else:  # same lists: keep the sorted value, only the version moves on
+            self._state = attrs.evolve(self._state, version=self.version)
+        return True
+
+    def changes(self, op: tuple[Any, ...]) -> bool:
+        """Would writing this (valid) operation change any list? (A known agent
+        re-registering after a failover does not: `reachable` of an admitted, equal
+        AgentInfo.) Members of a batch are judged one by one against the current lists,
+        so a batch that changes and then restores an entry counts as a change."""
+        return any(self._changes_one(m) for m in ops_of(op))
+
+    def _changes_one(self, op: tuple[Any, ...]) -> bool:
+        kind = op[0]
+        if kind in ("admit", "reachable"):
+            aid = op[1].id
+            return aid not in self.gone and (self.admitted.get(aid) != op[1] or aid in self.unreachable)
+        if kind == "unreachable":
+            aid, t = _id_time(op)
+            return aid not in self.gone and (self.unreachable.get(aid) != t or aid in self.admitted)
+        if kind == "gone":
+            aid, t = _id_time(op)
+            return self.gone.get(aid) != t or aid in self.admitted or aid in self.unreachable
+        if kind == "remove":
+            return op[1] in self.admitted
+        if kind == "prune":
+            return any(a in self.unreachable or a in self.gone for a in op[1])
         return True
 
     def state(self) -> RegistryState:

@@ -34,7 +34,7 @@ import zlib
 from typing import Any
 
 import attrs
-from mesotron.core.registry import RegistryState, apply, ops_of, validate_op
+from mesotron.core.registry import RegistryBook, RegistryState, apply, validate_op
 from mesotron.core.values import AgentInfo
 from mesotron.io.zk_bridge import CONNECTION_ERRORS, NodeExistsError, NoNodeError, ZkClient
 from mesotron.spec import mesos_pb2 as pb
@@ -139,7 +139,7 @@ def decode_registry(data: bytes) -> RegistryState:
 class ZkRegistry:
     """The leader's handle on the registry znode (see the module docstring).
 
-    Invariant: after a successful `recover`/`write`, `state` is what the znode holds (up to
+    Invariant: after a successful `recover`/`write`, `book` is what the znode holds (up to
     the version number, which writes that changed nothing advance in memory only) and
     `znode_version` is its version; `fenced` is sticky."""
 
@@ -149,13 +149,11 @@ class ZkRegistry:
         self.zk = zk
         self.path = path
         self.fence = fence  # our election member node (ZkContender.node), if any
-        self.state: RegistryState | None = None
+        self.book: RegistryBook | None = None  # what the znode holds (version: see write)
         self.znode_version: int | None = None
         self.fenced = False
         self.writes = 0
         self.skipped = 0  # writes that changed nothing, not stored (see `write`)
-        self._indexed: RegistryState | None = None  # the state `_by_id` indexes
-        self._by_id: tuple[dict[str, AgentInfo], dict[str, float], dict[str, float]] = ({}, {}, {})
         self._json_cache: AgentJsonCache = {}
 
     async def read(self) -> tuple[RegistryState, int]:
@@ -175,7 +173,7 @@ class ZkRegistry:
         hand to the master core (`LeadershipGained(registry=...)`). RegistryFenced if another
         master already moved on (we are not the leader any more)."""
         state, version = await self.read()
-        self.state, self.znode_version = state, version
+        self.znode_version = version
         bumped = attrs.evolve(state, version=state.version + 1)
         if not await self._commit(bumped):
             raise RegistryFenced(f"registry {self.path} changed under us during recovery")
@@ -183,29 +181,30 @@ class ZkRegistry:
 
     async def write(self, op: tuple[Any, ...]) -> RegistryState | None:
         """Apply `op` (core/registry.py) and commit it; the new state, or None if fenced."""
-        if self.state is None:
+        if self.book is None:
             raise RuntimeError("ZkRegistry.write before recover()")
         if self.fenced:
             return None
         validate_op(op)  # ValueError for a malformed op
-        if all(self._unchanged(m) for m in ops_of(op)):
+        if not self.book.changes(op):
             # Nothing changes (a known agent re-registering after a failover: MarkSlaveReachable
             # of an admitted agent; a redundant unreachable/remove/prune): nothing to store,
             # but the write is still fenced -- one multi-op of checks only (our election node
             # exists, the registry znode is at our version), no encoding, no data. The
-            # version advances in memory only (O(1): the lists are shared); the next real
+            # version advances in memory only (O(1): the book keeps its lists); the next real
             # write stores it.
             if not await self._check():
                 return None
-            indexed = self._indexed is self.state
-            self.state = attrs.evolve(self.state, version=self.state.version + 1)
-            if indexed:  # same lists: the index stays valid
-                self._indexed = self.state
+            self.book.write(op, self.book.version, changes=False)
             self.skipped += 1
-            return self.state
-        new = apply(self.state, op, self.state.version)
+            return self.book.state()
+        new = apply(self.book.state(), op, self.book.version)
         assert new is not None  # our own version always matches our own state
         return new if await self._commit(new) else None
+
+    @property
+    def state(self) -> RegistryState | None:
+        return self.book.state() if self.book is not None else None
 
     async def _commit(self, new: RegistryState) -> bool:
         assert self.znode_version is not None
@@ -228,7 +227,7 @@ class ZkRegistry:
             if any(isinstance(r, Exception) for r in results):
                 return self._mark_fenced()
             break
-        self.state, self.znode_version = new, expected + 1
+        self.book, self.znode_version = RegistryBook(new), expected + 1
         self.writes += 1
         return True
 
@@ -263,31 +262,6 @@ class ZkRegistry:
             if any(isinstance(r, Exception) for r in results):
                 return self._mark_fenced()
             return True
-
-    def _index(self) -> tuple[dict[str, AgentInfo], dict[str, float], dict[str, float]]:
-        assert self.state is not None
-        if self._indexed is not self.state:
-            st = self.state
-            self._by_id = ({a.id or "": a for a in st.admitted}, dict(st.unreachable), dict(st.gone))
-            self._indexed = st
-        return self._by_id
-
-    def _unchanged(self, op: tuple[Any, ...]) -> bool:
-        """Would applying this (plain, valid) operation leave the lists as they are?"""
-        admitted, unreachable, gone = self._index()
-        kind = op[0]
-        if kind in ("admit", "reachable"):
-            aid = op[1].id or ""
-            return aid in gone or (admitted.get(aid) == op[1] and aid not in unreachable)
-        if kind == "unreachable":
-            return op[1] in gone or (unreachable.get(op[1]) == float(op[2]) and op[1] not in admitted)
-        if kind == "gone":
-            return gone.get(op[1]) == float(op[2]) and op[1] not in admitted and op[1] not in unreachable
-        if kind == "remove":
-            return op[1] not in admitted
-        if kind == "prune":
-            return not any(a in unreachable or a in gone for a in op[1])
-        return False
 
     def _mark_fenced(self) -> bool:
         self.fenced = True

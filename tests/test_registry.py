@@ -117,6 +117,27 @@ def test_a_batch_is_its_operations_in_order_as_one_write(batch: list[tuple],
     assert book.write(("batch", tuple(batch)), s.version) and book.state() == batched
 
 
+@settings(max_examples=300)
+@given(st.lists(ops, max_size=8), st.lists(ops, min_size=1, max_size=4))
+def test_changes_says_whether_a_write_changes_the_lists(before: list[tuple], write: list[tuple]) -> None:
+    """`RegistryBook.changes` (what the ZooKeeper backend stores or only checks): exact for
+    one operation; for a batch False only when the lists stay as they were (a batch that
+    changes and restores an entry counts as a change). The book's value after any write
+    equals `apply`'s (a write that changes nothing keeps the sorted lists)."""
+    s = _apply_all(RegistryState(), *before)
+    op = write[0] if len(write) == 1 else ("batch", tuple(write))
+    after = apply(s, op, s.version)
+    assert after is not None
+    book = RegistryBook(s)
+    book.state()
+    changed = (after.admitted, after.unreachable, after.gone) != (s.admitted, s.unreachable, s.gone)
+    if len(write) == 1:
+        assert book.changes(op) == changed
+    else:
+        assert book.changes(op) or not changed
+    assert book.write(op, s.version) and book.state() == after
+
+
 def test_a_fenced_batch_commits_nothing() -> None:
     s = _apply_all(RegistryState(), ("admit", A1))
     batch = ("batch", (("unreachable", "S1", 1.0), ("admit", A2)))

@@ -33,6 +33,13 @@ def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
         return e.code, e.read()
 
 
+async def blocking(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run a blocking helper of this module (HTTP polls, process control) off the Trio loop."""
+    import trio
+
+    return await trio.to_thread.run_sync(fn, *args)
+
+
 def wait_for(pred: Callable[[], Any], limit: float, what: str, interval: float = 0.02) -> Any:
     """Poll `pred` until it returns something truthy, or raise TimeoutError after `limit` s."""
     deadline = time.monotonic() + limit

@@ -1,10 +1,15 @@
-"""Shared pytest configuration: Hypothesis profiles (CI: derandomized, no database)."""
+"""Shared pytest configuration: Hypothesis profiles (CI: derandomized, no database), and a
+private ZooKeeper server per test module that asks for `zk_server` (skipped when the system
+package is missing; `make test` installs it)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import HealthCheck, settings
+from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
 
 settings.register_profile(
     "ci",
@@ -16,3 +21,12 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, max_examples=50)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture(scope="module")
+def zk_server() -> Iterator[ZkServer]:
+    reason = zookeeper_available()
+    if reason is not None:
+        pytest.skip(reason)
+    with running_zookeeper() as server:
+        yield server

@@ -27,13 +27,14 @@ from mesotron.io.scheduler_client import SchedulerClient
 from mesotron.io.testkit import (
     EventRecorder,
     HaCluster,
+    blocking,
     flat_resources,
     kill_leader,
     paused,
     slave_json,
     wait_for,
 )
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
+from mesotron.io.zk_server import ZkServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -48,19 +49,6 @@ NOTHING = {"cpus": 0.0, "gpus": 0.0, "mem": 0.0, "disk": 0.0}
 def _collect_streams() -> Iterator[None]:
     yield
     gc.collect()
-
-
-@pytest.fixture(scope="module")
-def zk_server() -> Iterator[ZkServer]:
-    reason = zookeeper_available()
-    if reason is not None:
-        pytest.skip(reason)
-    with running_zookeeper() as server:
-        yield server
-
-
-async def blocking(fn: Any, *args: Any) -> Any:
-    return await trio.to_thread.run_sync(fn, *args)
 
 
 def minus(total: dict[str, Any], used: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
 from mesotron.io.master_main import read_zk_session
 from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import HaCluster
+from mesotron.io.testkit import HaCluster, blocking
 from mesotron.io.zk_bridge import expire_session, open_zk
 from mesotron.io.zk_election import leader_child
 from mesotron.io.zk_registry import decode_registry
@@ -46,21 +46,8 @@ def _collect_streams() -> Iterator[None]:
     gc.collect()
 
 
-@pytest.fixture(scope="module")
-def zk_server() -> Iterator[ZkServer]:
-    reason = zookeeper_available()
-    if reason is not None:
-        pytest.skip(reason)
-    with running_zookeeper() as server:
-        yield server
-
-
 def url(server: ZkServer, name: str) -> str:
     return server.url(f"/{name}")  # one group per test: no interference
-
-
-async def blocking(fn: Any, *args: Any) -> Any:
-    return await trio.to_thread.run_sync(fn, *args)
 
 
 async def launch_one(s: SchedulerClient, cmd: str, also: tuple[tuple[str, str], ...] = ()) -> TaskInfo:

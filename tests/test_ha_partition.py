@@ -33,9 +33,9 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import Capability, CommandInfo, FrameworkInfo, Reason, TaskInfo, TaskState
 from mesotron.io.master_main import read_zk_session
 from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import EventRecorder, HaCluster, kill_leader, paused, wait_for
+from mesotron.io.testkit import EventRecorder, HaCluster, blocking, kill_leader, paused, wait_for
 from mesotron.io.zk_bridge import expire_session
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
+from mesotron.io.zk_server import ZkServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -51,19 +51,6 @@ S = TaskState
 def _collect_streams() -> Iterator[None]:
     yield
     gc.collect()
-
-
-@pytest.fixture(scope="module")
-def zk_server() -> Iterator[ZkServer]:
-    reason = zookeeper_available()
-    if reason is not None:
-        pytest.skip(reason)
-    with running_zookeeper() as server:
-        yield server
-
-
-async def blocking(fn: Any, *args: Any) -> Any:
-    return await trio.to_thread.run_sync(fn, *args)
 
 
 async def launch(s: SchedulerClient, rec: EventRecorder, task_id: str) -> None:

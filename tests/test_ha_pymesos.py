@@ -18,12 +18,11 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from mesotron.io.testkit import HaCluster, ensure_pymesos, free_port, http_get, wait_for
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
+from mesotron.io.zk_server import ZkServer, zookeeper_available
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -71,15 +70,6 @@ driver = MesosSchedulerDriver(F(), {"user": "test", "name": "pymesos-ha", "failo
                               sys.argv[1])
 driver.run()
 '''
-
-
-@pytest.fixture(scope="module")
-def zk_server() -> Iterator[ZkServer]:
-    reason = zookeeper_available()
-    if reason is not None:
-        pytest.skip(reason)
-    with running_zookeeper() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

@@ -37,8 +37,16 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.values import Capability, CommandInfo, FrameworkInfo, Reason, TaskInfo, TaskState
 from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import EventRecorder, HaCluster, TcpProxy, kill_leader, paused, wait_for
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
+from mesotron.io.testkit import (
+    EventRecorder,
+    HaCluster,
+    TcpProxy,
+    blocking,
+    kill_leader,
+    paused,
+    wait_for,
+)
+from mesotron.io.zk_server import ZkServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -53,19 +61,6 @@ S = TaskState
 def _collect_streams() -> Iterator[None]:
     yield
     gc.collect()
-
-
-@pytest.fixture(scope="module")
-def zk_server() -> Iterator[ZkServer]:
-    reason = zookeeper_available()
-    if reason is not None:
-        pytest.skip(reason)
-    with running_zookeeper() as server:
-        yield server
-
-
-async def blocking(fn: Any, *args: Any) -> Any:
-    return await trio.to_thread.run_sync(fn, *args)
 
 
 def agent_ids(c: HaCluster) -> list[str]:

@@ -15,23 +15,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
-import pytest
 import trio
 from mesotron.core.values import MasterInfo
 from mesotron.io.zk_bridge import expire_session, open_zk
 from mesotron.io.zk_election import contend, detect_leader
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
-
-
-@pytest.fixture(scope="module")
-def zk_server() -> Iterator[ZkServer]:
-    reason = zookeeper_available()
-    if reason is not None:
-        pytest.skip(reason)
-    with running_zookeeper() as server:
-        yield server
+from mesotron.io.zk_server import ZkServer
 
 
 def test_detector_reports_no_leader_after_an_expiry_it_saw_late(zk_server: ZkServer) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -34,12 +34,6 @@ from mesotron.io.zk_server import (
 pytestmark = pytest.mark.skipif(
     zookeeper_available() is not None, reason=zookeeper_available() or ""
 )
-
-
-@pytest.fixture(scope="module")
-def zk_server() -> Iterator[ZkServer]:
-    with running_zookeeper() as server:
-        yield server
 
 
 def run(fn: Callable[[], Awaitable[Any]], limit: float = 20.0) -> Any:

@@ -5,7 +5,7 @@ process lives on (OneLeaderWrites)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -23,16 +23,7 @@ from mesotron.io.zk_registry import (
     decode_registry,
     encode_registry,
 )
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
-
-
-@pytest.fixture(scope="module")
-def zk_server() -> Iterator[ZkServer]:
-    reason = zookeeper_available()
-    if reason is not None:
-        pytest.skip(reason)
-    with running_zookeeper() as server:
-        yield server
+from mesotron.io.zk_server import ZkServer
 
 
 def run(fn: Callable[[], Awaitable[Any]], limit: float = 20.0) -> Any:

@@ -22,12 +22,12 @@ import resource
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 
 import psutil
 import trio
+from benchkit import cpu, run_each, start_local, stop_local
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -193,22 +193,12 @@ def main() -> int:
                         "DIR/<process>.txt")
     args = p.parse_args()
     if args.scheduler_wire == "both":
-        rc = 0
-        for wire in ("driver", "http"):
-            print(f"== scheduler on the {wire} wire", flush=True)
-            rc |= subprocess.call([sys.executable, *sys.argv, "--scheduler-wire", wire])
-        return rc
+        return run_each("--scheduler-wire", ("driver", "http"), "scheduler")
     fmt = PROTOBUF if args.format == "protobuf" else JSON
     ceiling = fork_exec_ceiling()
-    ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    me0 = resource.getrusage(resource.RUSAGE_SELF)
+    ch0, me0 = cpu(resource.RUSAGE_CHILDREN), cpu(resource.RUSAGE_SELF)
     port = free_port()
-    work = tempfile.mkdtemp(prefix="mesotron-bench-")
-    local = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
-                              "--port", str(port), "--work-dir", work, "--no-fsync",
-                              "--allocation-interval", "10ms",
-                              "--resources", "cpus:4;mem:4096;disk:1000;ports:[31000-32000]"],
-                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    local = start_local(args.agents, port)
     try:
         line = local.stdout.readline()
         ready = re.search(r"ready in ([0-9.]+)s", line)
@@ -224,17 +214,11 @@ def main() -> int:
         for spy in spies:
             spy.wait(30)
     finally:
-        os.killpg(local.pid, signal.SIGINT)
-        try:
-            local.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(local.pid, signal.SIGKILL)
+        stop_local(local)
     # CPU of the whole daemon tree (mesotron local, its zygotes and every executor, all
     # reaped by their parents) and of this process (the scheduler), start-up included
-    ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    me1 = resource.getrusage(resource.RUSAGE_SELF)
-    daemons = (ch1.ru_utime + ch1.ru_stime) - (ch0.ru_utime + ch0.ru_stime)
-    sched = (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
+    daemons = cpu(resource.RUSAGE_CHILDREN) - ch0
+    sched = cpu(resource.RUSAGE_SELF) - me0
     print(f"mesotron local --agents {args.agents}: ready in {ready.group(1) if ready else '?'} s; "
           f"scheduler on the {args.scheduler_wire} wire")
     print(f"fork/exec ceiling (Popen('true') + wait, one at a time): {ceiling:,.0f}/s")

@@ -24,13 +24,11 @@ import argparse
 import os
 import re
 import resource
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 import trio
+from benchkit import cpu, run_each, start_local, stop_local
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -164,21 +162,12 @@ def main() -> int:
                         "supervisor process when it runs the master and agents as children)")
     args = p.parse_args()
     if args.wire == "both":
-        rc = 0
-        for wire in ("driver", "http"):
-            print(f"== scheduler and executor on the {wire} wire", flush=True)
-            rc |= subprocess.call([sys.executable, *sys.argv, "--wire", wire])
-        return rc
+        return run_each("--wire", ("driver", "http"), "scheduler and executor")
     fmt = PROTOBUF if args.format == "protobuf" else JSON
-    ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    me0 = resource.getrusage(resource.RUSAGE_SELF)
+    ch0, me0 = cpu(resource.RUSAGE_CHILDREN), cpu(resource.RUSAGE_SELF)
     port = free_port()
-    work = tempfile.mkdtemp(prefix="mesotron-bench-")
-    prof = ["-m", "cProfile", "-o", args.profile_local] if args.profile_local else []
-    local = subprocess.Popen([sys.executable, *prof, "-m", "mesotron.io.cli", "local", "--agents", str(args.agents),
-                              "--port", str(port), "--work-dir", work, "--no-fsync", "--allocation-interval", "10ms",
-                              "--resources", "cpus:4;mem:4096;disk:1000;ports:[31000-32000]"],
-                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    prof = ("-m", "cProfile", "-o", args.profile_local) if args.profile_local else ()
+    local = start_local(args.agents, port, prof)
     try:
         line = local.stdout.readline()
         assert re.search(r"ready in", line), line
@@ -187,16 +176,10 @@ def main() -> int:
         result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt, swire, xwire,
                           local.pid)
     finally:
-        os.killpg(local.pid, signal.SIGINT)
-        try:
-            local.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(local.pid, signal.SIGKILL)
+        stop_local(local)
     # CPU of the daemon tree (mesotron local, executors: all reaped) and of this process
-    ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    me1 = resource.getrusage(resource.RUSAGE_SELF)
-    daemons = (ch1.ru_utime + ch1.ru_stime) - (ch0.ru_utime + ch0.ru_stime)
-    sched = (me1.ru_utime + me1.ru_stime) - (me0.ru_utime + me0.ru_stime)
+    daemons = cpu(resource.RUSAGE_CHILDREN) - ch0
+    sched = cpu(resource.RUSAGE_SELF) - me0
     print(f"{result['acked']} acknowledged updates ({args.tasks} tasks x {args.updates_per_task + 1}) in "
           f"{result['seconds']:.2f} s: {result['per_second']:,.0f} updates/s "
           f"(executor -> agent -> master -> scheduler -> ack), {args.agents} agents, "

@@ -36,7 +36,7 @@ import sys
 import time
 
 import attrs
-from mesotron.core.allocator import (
+from mesotron.core.allocator.machine import (
     AddAgent,
     AddFramework,
     Allocate,

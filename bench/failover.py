@@ -15,15 +15,19 @@ when the server expires its session). A fresh cluster per run.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import tempfile
 import time
 
 import trio
 from mesotron.core.values import FrameworkInfo
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import HaCluster
-from mesotron.io.zk_server import running_zookeeper
+from mesotron.io.wire.scheduler_client import SchedulerClient
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))  # testkit
+from mesotron.io.zk.server import running_zookeeper
+from testkit import HaCluster
 
 
 def one_run(zk_url: str, session: float, n_agents: int, n_frameworks: int) -> dict[str, float]:

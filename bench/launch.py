@@ -40,9 +40,11 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import free_port
+from mesotron.io.wire.scheduler_client import SchedulerClient
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))  # testkit
 from mesotron.spec.wire import JSON, PROTOBUF
+from testkit import free_port
 
 
 def fork_exec_ceiling(seconds: float = 2.0) -> float:
@@ -124,9 +126,9 @@ def _kind(p: psutil.Process) -> str:
         return "master"
     if " agent " in cmd:
         return "agents"
-    if "mesotron.io.zygote" in cmd:  # forked executors keep the zygote's command line
-        return "executors" if "mesotron.io.zygote" in " ".join(p.parent().cmdline()) else "zygotes"
-    if "mesotron.io.executor_main" in cmd:
+    if "mesotron.io.containers.zygote" in cmd:  # forked executors keep the zygote's command line
+        return "executors" if "mesotron.io.containers.zygote" in " ".join(p.parent().cmdline()) else "zygotes"
+    if "mesotron.io.daemons.executor" in cmd:
         return "executors"
     return "local"
 

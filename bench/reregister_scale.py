@@ -63,7 +63,7 @@ def agent_infos(n: int) -> list[Any]:
 
 def seed_registry(work_dir: str, n: int) -> None:
     from mesotron.core import registry as reg
-    from mesotron.io.registry_store import LocalRegistry
+    from mesotron.io.store.registry import LocalRegistry
 
     infos = sorted(agent_infos(n), key=lambda a: a.id or "")
     store = LocalRegistry(work_dir)
@@ -77,7 +77,7 @@ def encode_agents(lo: int, hi: int, n: int, tasks: int, frameworks: int) -> list
     from mesotron.core import messages as cm
     from mesotron.core.resources import Resources
     from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo, TaskState
-    from mesotron.io.transport import _LEN
+    from mesotron.io.wire.transport import _LEN
     from mesotron.spec import codec_internal
 
     fws = [FrameworkInfo(user="bench", name=f"fw{k}", id=f"bench-fw-{k}", failover_timeout=3600.0)
@@ -257,7 +257,7 @@ def seed_zk_registry(hosts: str, n: int) -> None:
     """The registry znode (`--registry zk`, beside the election group /mesos) with N agents."""
     from kazoo.client import KazooClient
     from mesotron.core import registry as reg
-    from mesotron.io.zk_registry import default_registry_path, encode_registry
+    from mesotron.io.zk.registry import default_registry_path, encode_registry
 
     infos = sorted(agent_infos(n), key=lambda a: a.id or "")
     zk = KazooClient(hosts=hosts)
@@ -275,7 +275,7 @@ def start_master(work_dir: str, port: int, iport: int, log_path: str, profile: s
     argv = [sys.executable]
     if profile:
         argv += ["-m", "cProfile", "-o", profile]
-    argv += ["-m", "mesotron.io.cli", "master", "--ip", "127.0.0.1", "--port", str(port),
+    argv += ["-m", "mesotron.io.cli.main", "master", "--ip", "127.0.0.1", "--port", str(port),
              "--internal-port", str(iport), "--work-dir", work_dir, "--registry", registry,
              "--log-level", "warning", "--agent-ping-timeout", "60secs"]
     if zk is not None:  # a 2 s session: the kill -9'd leader's node goes quickly
@@ -328,7 +328,7 @@ def main() -> None:
                    help="run the LAST round's master under cProfile, write this file (SIGTERM at the end)")
     p.add_argument("--registry", choices=("local", "memory", "zk"), default="local",
                    help="local: the master's registry file (default); zk: a private ZooKeeper "
-                        "(io/zk_server.py), the master elected through it (`--zk`) with the "
+                        "(io/zk/server.py), the master elected through it (`--zk`) with the "
                         "registry znode pre-seeded; memory: diagnostic only (no registry "
                         "record): the master re-admits agents it never heard of")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (master logs)")
@@ -353,7 +353,7 @@ def main() -> None:
     try:
         t0 = time.monotonic()
         if args.registry == "zk":
-            from mesotron.io.zk_server import running_zookeeper, zookeeper_available
+            from mesotron.io.zk.server import running_zookeeper, zookeeper_available
 
             why = zookeeper_available()
             if why is not None:

@@ -24,8 +24,10 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo, TaskState
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import Cluster, http_get, wait_for
+from mesotron.io.wire.scheduler_client import SchedulerClient
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))  # testkit
+from testkit import Cluster, http_get, wait_for
 
 
 def main() -> int:

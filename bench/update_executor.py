@@ -4,7 +4,7 @@
 `UPDATE_EXECUTOR_WIRE=http` (default): the v1 executor API over HTTP, protobuf; each task
 POSTs its next update once the previous one was answered 202 (one keep-alive connection per
 task). `UPDATE_EXECUTOR_WIRE=driver`: the same v1 protobuf Calls/Events as frames on one
-persistent connection to the agent's driver endpoint (io/agent_driver.py,
+persistent connection to the agent's driver endpoint (io/wire/agent_driver.py,
 MESOTRON_AGENT_DRIVER_ENDPOINT); each task sends its next update when the agent's
 ACKNOWLEDGED for the previous one arrives (the agent acknowledges once the update is
 persisted, as the HTTP 202 answers)."""
@@ -27,7 +27,7 @@ from mesotron.core.messages import (
     ExecutorUpdate,
 )
 from mesotron.core.values import Source, TaskState, TaskStatus
-from mesotron.io.http_client import H11Client
+from mesotron.io.http.client import H11Client
 from mesotron.spec import codec_executor, codec_internal, executor_pb2
 from mesotron.spec.wire import RecordIOReader
 
@@ -80,8 +80,8 @@ async def main_http(fid: str, eid: str, per_task: int) -> None:
 
 
 async def main_driver(fid: str, eid: str, per_task: int) -> None:
-    from mesotron.io.agent_driver import ENV_ENDPOINT
-    from mesotron.io.transport import DriverFrame, Link, decode_frame, driver_frame
+    from mesotron.io.wire.agent_driver import ENV_ENDPOINT
+    from mesotron.io.wire.transport import DriverFrame, Link, decode_frame, driver_frame
 
     host, _, port = os.environ[ENV_ENDPOINT].rpartition(":")
     stream = await trio.open_tcp_stream(host, int(port))

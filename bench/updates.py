@@ -10,7 +10,7 @@ next after the scheduler's ack), so K streams run in parallel.
 
 `--wire http`: the v1 HTTP APIs (one POST per executor UPDATE and per scheduler
 ACKNOWLEDGE); `--wire driver`: the same v1 protobuf Calls/Events as frames on persistent
-connections (io/master_driver.py, io/agent_driver.py: Mesos's SchedulerDriver/ExecutorDriver
+connections (io/wire/master_driver.py, io/wire/agent_driver.py: Mesos's SchedulerDriver/ExecutorDriver
 over libprocess). `--scheduler-wire`/`--executor-wire` set one side only.
 
 By default it runs twice and prints both figures: first with the driver wire (v1 protobuf
@@ -41,9 +41,11 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, ExecutorInfo, Filters, FrameworkInfo, TaskInfo
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import free_port
+from mesotron.io.wire.scheduler_client import SchedulerClient
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))  # testkit
 from mesotron.spec.wire import JSON, PROTOBUF
+from testkit import free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -115,10 +117,10 @@ KINDS = ("master", "agents", "executors", "local")
 
 
 def _kind(cmdline: list[str]) -> str:
-    """`mesotron local` runs the master and each agent as `python -m mesotron.io.cli
+    """`mesotron local` runs the master and each agent as `python -m mesotron.io.cli.main
     master|agent ...` children; everything else below them is an executor (or a zygote)."""
-    if "mesotron.io.cli" in cmdline:
-        i = cmdline.index("mesotron.io.cli")
+    if "mesotron.io.cli.main" in cmdline:
+        i = cmdline.index("mesotron.io.cli.main")
         sub = cmdline[i + 1] if i + 1 < len(cmdline) else ""
         return {"master": "master", "agent": "agents"}.get(sub, "local")
     return "executors"

@@ -2,7 +2,7 @@
 the many-task shape of Mesos's default executor).
 
 The agent runs every command task of a framework (TaskInfo with a CommandInfo and no
-ExecutorInfo) in ONE long-lived command executor per (framework, agent) (agent_executors.py
+ExecutorInfo) in ONE long-lived command executor per (framework, agent) (core/agent/executors.py
 `command_executor_info`: executor id `mesotron-command-<framework id>`); this machine runs
 many tasks, each its own `/bin/sh -c` process (its own process group). The shell (io/) runs
 this machine in a real process (the v1 executor HTTP API to the agent); the simulator runs

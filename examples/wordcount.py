@@ -1,5 +1,5 @@
 """Word count, MapReduce style, as a mesotron (Mesos v1 API) framework: the command-line
-front end of `mesotron.io.wordcount_demo` (the framework itself lives there, in the package).
+front end of `examples/wordcount_demo.py` (the framework itself lives there).
 
     python examples/wordcount.py --master 127.0.0.1:5050 [--text FILE] [--maps 4] [--reduces 2]
 """
@@ -11,7 +11,7 @@ import sys
 import tempfile
 
 import trio
-from mesotron.io.wordcount_demo import DEFAULT_TEXT, top_words, wordcount
+from wordcount_demo import DEFAULT_TEXT, top_words, wordcount
 
 
 def main() -> int:

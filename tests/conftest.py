@@ -5,11 +5,16 @@ package is missing; `make test` installs it)."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
+
+# the test kit (real daemons on loopback) lives beside the tests, out of the product
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from mesotron.io.zk.server import ZkServer, running_zookeeper, zookeeper_available
 
 settings.register_profile(
     "ci",

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from mesotron.core import invariants
-from mesotron.core.agent import (
+from mesotron.core.agent.base import PING_TIMER
+from mesotron.core.agent.machine import (
     Agent,
     AgentConfig,
     DestroyContainer,
@@ -35,7 +36,6 @@ from mesotron.core.agent import (
     UpdateContainer,
     command_executor_id,
 )
-from mesotron.core.agent_core import PING_TIMER
 from mesotron.core.checkpoint import ExecutorRecord, Recovered
 from mesotron.core.effects import (
     CancelTimer,
@@ -937,7 +937,7 @@ def test_master_loss_pauses_updates_and_reregistration_resumes_them() -> None:
     assert not sends(out, StatusUpdateMessage) and sends(out, ExecutorAcknowledged)
     out = agent.step(4, Received(sender="master", message=AgentReregistered(agent_id="S1")))
     assert [m.update.status.state for m in sends(out, StatusUpdateMessage)] == [S.TASK_RUNNING]
-    from mesotron.core.agent import NoMasterDetected
+    from mesotron.core.agent.machine import NoMasterDetected
 
     out = agent.step(5, NoMasterDetected())
     assert agent.state == "disconnected" and agent.master is None

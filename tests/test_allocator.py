@@ -16,8 +16,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from mesotron.core import allocator_cycle
-from mesotron.core.allocator import (
+from mesotron.core.allocator import cycle as allocator_cycle
+from mesotron.core.allocator.drf import ShareIndex, drf_order_holds
+from mesotron.core.allocator.machine import (
     ActivateAgent,
     ActivateFramework,
     AddAgent,
@@ -37,7 +38,6 @@ from mesotron.core.allocator import (
     UpdateQuota,
     UpdateWeights,
 )
-from mesotron.core.drf import ShareIndex, drf_order_holds
 from mesotron.core.errors import LocalError
 from mesotron.core.invariants import (
     AgentLedger,

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from mesotron.io.testkit import Cluster
+from testkit import Cluster
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def cluster(tmp_path_factory):
 
 
 def mesotron(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mesotron.io.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", *args], capture_output=True, text=True,
                           timeout=timeout, check=False)
 
 

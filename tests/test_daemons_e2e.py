@@ -31,8 +31,8 @@ from mesotron.core.values import (
     TaskInfo,
     TaskState,
 )
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import Cluster, wait_for
+from mesotron.io.wire.scheduler_client import SchedulerClient
+from testkit import Cluster, wait_for
 
 # httpx's streaming responses leave inner async generators behind when a stream is cancelled
 # (the client going away is how these tests end a subscription); collect them here, inside
@@ -139,7 +139,7 @@ def test_failing_command_is_task_failed(cluster) -> None:
 
 
 def test_command_executor_without_zygote(tmp_path) -> None:
-    """The fallback path: each command executor a fresh `python -m mesotron.io.executor_main`."""
+    """The fallback path: each command executor a fresh `python -m mesotron.io.daemons.executor`."""
     with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms"),
                  agent_flags=("--no-zygote",)) as c:
         async def main():
@@ -155,7 +155,7 @@ def test_command_executor_without_zygote(tmp_path) -> None:
                 cmdlines.append(p.cmdline())
             except psutil.NoSuchProcess:  # an executor exiting meanwhile
                 pass
-        assert not any("mesotron.io.zygote" in cmd for cmd in cmdlines)
+        assert not any("mesotron.io.containers.zygote" in cmd for cmd in cmdlines)
 
 
 def test_command_executor_over_http(tmp_path) -> None:

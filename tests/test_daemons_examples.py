@@ -11,7 +11,7 @@ import re
 
 import pytest
 import trio
-from mesotron.io.testkit import Cluster
+from testkit import Cluster
 
 # httpx's streaming responses leave inner async generators behind when a stream is cancelled
 # (the client going away is how these tests end a subscription); collect them here, inside
@@ -35,7 +35,7 @@ def load(name: str):
 
 
 def test_wordcount(tmp_path) -> None:
-    from mesotron.io import wordcount_demo as wc
+    wc = load("wordcount_demo")
 
     work = tmp_path / "work"
     work.mkdir()

@@ -16,9 +16,9 @@ import trio
 from mesotron.core.messages import CallAccept, CallTeardown, EventOffers, OpLaunch
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, ExecutorInfo, FrameworkInfo, TaskInfo
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import Cluster
+from mesotron.io.wire.scheduler_client import SchedulerClient
 from mesotron.spec.wire import RecordIOReader
+from testkit import Cluster
 
 # httpx's streaming responses leave inner async generators behind when a stream is cancelled
 # (the client going away is how these tests end a subscription); collect them here, inside

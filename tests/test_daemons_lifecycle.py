@@ -25,8 +25,8 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, Reason, TaskInfo, TaskState
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import Cluster, free_port, http_get, wait_for
+from mesotron.io.wire.scheduler_client import SchedulerClient
+from testkit import Cluster, free_port, http_get, wait_for
 
 # httpx's streaming responses leave inner async generators behind when a stream is cancelled
 # (the client going away is how these tests end a subscription); collect them here, inside
@@ -45,7 +45,7 @@ RES = Resources.parse("cpus:0.1;mem:16")
 def test_local_ready_fast_and_ctrl_c(tmp_path) -> None:
     port = free_port()
     t0 = time.monotonic()
-    p = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--agents", "2", "--port", str(port),
+    p = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli.main", "local", "--agents", "2", "--port", str(port),
                           "--work-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, start_new_session=True)
     try:

@@ -22,8 +22,8 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import Cluster, wait_for
+from mesotron.io.wire.scheduler_client import SchedulerClient
+from testkit import Cluster, wait_for
 
 N = 5
 RES = Resources.parse("cpus:0.1;mem:16")

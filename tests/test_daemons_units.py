@@ -14,10 +14,10 @@ from mesotron.core.checkpoint import Recovered
 from mesotron.core.effects import CancelTimer, Persist, Respond, SetTimer, TimerFired
 from mesotron.core.messages import Ping, Pong, RegisterAgent
 from mesotron.core.values import AgentInfo
-from mesotron.io.disk import CheckpointStore, read_records
-from mesotron.io.flags import parse_duration
-from mesotron.io.loop import EffectLoop
-from mesotron.io.transport import Transport
+from mesotron.io.daemons.flags import parse_duration
+from mesotron.io.daemons.loop import EffectLoop
+from mesotron.io.store.disk import CheckpointStore, read_records
+from mesotron.io.wire.transport import Transport
 
 
 @pytest.mark.parametrize("text,secs", [("500ms", 0.5), ("10secs", 10.0), ("2mins", 120.0), ("1.5", 1.5),

@@ -1,7 +1,7 @@
-"""The driver wire (io/master_driver.py, io/agent_driver.py, SchedulerClient(wire="driver")):
+"""The driver wire (io/wire/master_driver.py, io/wire/agent_driver.py, SchedulerClient(wire="driver")):
 v1 scheduler and executor Calls/Events as frames on persistent transport connections, on a
 real in-process cluster (a master and agents as `mesotron local` builds them, the agents
-wired to an AgentDriver exactly as io/agent_driver.py's docstring says, real executor
+wired to an AgentDriver exactly as io/wire/agent_driver.py's docstring says, real executor
 processes). A framework launches tasks and acknowledges every update; a connection that
 breaks is the same input as an HTTP stream closing; bad frames drop the connection with a
 logged error, change nothing, and the daemons keep serving; refused calls come back as
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import trio
-from mesotron.core.agent import LaunchExecutor
+from mesotron.core.agent.machine import LaunchExecutor
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -39,13 +39,14 @@ from mesotron.core.values import (
     TaskInfo,
     TaskState,
 )
-from mesotron.io import agent_main, master_main
-from mesotron.io.agent_driver import AgentDriver, stream_callbacks
-from mesotron.io.asgi import bind_socket
-from mesotron.io.containers import sigchld_pump
-from mesotron.io.local_main import _sub_args
-from mesotron.io.scheduler_client import SchedulerClient, SubscribeError
-from mesotron.io.transport import DriverFrame, Link, decode_frame, driver_frame
+from mesotron.io.containers.launcher import sigchld_pump
+from mesotron.io.daemons import agent as agent_main
+from mesotron.io.daemons import master as master_main
+from mesotron.io.daemons.local import _sub_args
+from mesotron.io.http.asgi import bind_socket
+from mesotron.io.wire.agent_driver import AgentDriver, stream_callbacks
+from mesotron.io.wire.scheduler_client import SchedulerClient, SubscribeError
+from mesotron.io.wire.transport import DriverFrame, Link, decode_frame, driver_frame
 from mesotron.spec import codec_executor, codec_internal, codec_scheduler, scheduler_pb2
 
 EXECUTOR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench", "update_executor.py")
@@ -81,7 +82,7 @@ class RecordingLog:
 
 
 def wire_agent(a: Any, log: Any) -> None:
-    """The wiring io/agent_driver.py documents for io/agent_main.py (done from outside here)."""
+    """The wiring io/wire/agent_driver.py documents for io/daemons/agent.py (done from outside here)."""
     attach, detach = stream_callbacks(a.streams, a.stream_formats)
     a.driver = AgentDriver(a.pid, feed=a.loop.call_nowait, attach=attach, detach=detach, log=log)
     a.loop.on(LaunchExecutor, lambda e: a.containers.launch(a.driver.with_env(e)))
@@ -422,8 +423,8 @@ def test_fuzzed_frames_change_nothing(tmp_path) -> None:
 def test_driver_wire_follows_the_zookeeper_leader(tmp_path) -> None:
     """`zk://` with wire="driver": the client subscribes to the elected master's transport;
     after the leader is SIGKILLed it subscribes again, same framework id, to the new one."""
-    from mesotron.io.testkit import HaCluster
-    from mesotron.io.zk_server import running_zookeeper, zookeeper_available
+    from mesotron.io.zk.server import running_zookeeper, zookeeper_available
+    from testkit import HaCluster
 
     reason = zookeeper_available()
     if reason is not None:

@@ -12,8 +12,8 @@ from hypothesis import note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from mesotron.core import lifecycle
-from mesotron.core.agent import Agent, AgentConfig, LaunchExecutor, MasterDetected
-from mesotron.core.agent import Start as AgentStart
+from mesotron.core.agent.machine import Agent, AgentConfig, LaunchExecutor, MasterDetected
+from mesotron.core.agent.machine import Start as AgentStart
 from mesotron.core.checkpoint import Recovered
 from mesotron.core.effects import Disconnected, Persist, Received, Send, SetTimer, TimerFired
 from mesotron.core.errors import LocalError

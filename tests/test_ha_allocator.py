@@ -7,7 +7,7 @@ allocator must account used + unused exactly: the framework is offered exactly t
 total minus what the running task (and its executor) use, never the task's resources, and
 /master/state shows the same used/offered resources as the old leader did.
 
-The agent is held back with SIGSTOP (io/testkit.paused) for the first order; the framework
+The agent is held back with SIGSTOP (tests/testkit.paused) for the first order; the framework
 simply stays away (its client is closed before the failover, it re-subscribes with its id
 later) for the second.
 """
@@ -23,8 +23,9 @@ import trio
 from mesotron.core.messages import CallAccept, EventOffers, OpLaunch
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo, TaskState
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import (
+from mesotron.io.wire.scheduler_client import SchedulerClient
+from mesotron.io.zk.server import ZkServer
+from testkit import (
     EventRecorder,
     HaCluster,
     blocking,
@@ -34,7 +35,6 @@ from mesotron.io.testkit import (
     slave_json,
     wait_for,
 )
-from mesotron.io.zk_server import ZkServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 

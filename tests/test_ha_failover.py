@@ -1,8 +1,8 @@
 """Master failover with real daemons and a REAL ZooKeeper (docs/ha.md, issue 5).
 
 Masters (`mesotron master --zk zk://.../mesos`), agents (`--master zk://...`) are separate
-processes (io/testkit.HaCluster); our Trio scheduler client follows `zk://` in-process.
-ZooKeeper is a private server on a free loopback port (io/zk_server), stopped by its PID.
+processes (tests/testkit.HaCluster); our Trio scheduler client follows `zk://` in-process.
+ZooKeeper is a private server on a free loopback port (io/zk/server.py), stopped by its PID.
 Every scenario runs under an absolute deadline; waits poll with deadlines.
 """
 
@@ -26,13 +26,13 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
-from mesotron.io.master_main import read_zk_session
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import HaCluster, blocking
-from mesotron.io.zk_bridge import expire_session, open_zk
-from mesotron.io.zk_election import leader_child
-from mesotron.io.zk_registry import decode_registry
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
+from mesotron.io.daemons.master import read_zk_session
+from mesotron.io.wire.scheduler_client import SchedulerClient
+from mesotron.io.zk.bridge import expire_session, open_zk
+from mesotron.io.zk.election import leader_child
+from mesotron.io.zk.registry import decode_registry
+from mesotron.io.zk.server import ZkServer, running_zookeeper, zookeeper_available
+from testkit import HaCluster, blocking
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 

@@ -1,6 +1,6 @@
 """PartitionTest.* with real daemons and a REAL ZooKeeper (issue 5).
 
-A partition is a SIGSTOP of the agent process (io/testkit.paused): it neither reads nor
+A partition is a SIGSTOP of the agent process (tests/testkit.paused): it neither reads nor
 answers, so the master's pings go unanswered and after --max-agent-ping-timeouts x
 --agent-ping-timeout the master marks it unreachable in the registry (in ZooKeeper). The
 partition heals with SIGCONT; the agent's ZooKeeper session is expired from outside while it
@@ -31,11 +31,11 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import Capability, CommandInfo, FrameworkInfo, Reason, TaskInfo, TaskState
-from mesotron.io.master_main import read_zk_session
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import EventRecorder, HaCluster, blocking, kill_leader, paused, wait_for
-from mesotron.io.zk_bridge import expire_session
-from mesotron.io.zk_server import ZkServer
+from mesotron.io.daemons.master import read_zk_session
+from mesotron.io.wire.scheduler_client import SchedulerClient
+from mesotron.io.zk.bridge import expire_session
+from mesotron.io.zk.server import ZkServer
+from testkit import EventRecorder, HaCluster, blocking, kill_leader, paused, wait_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 

@@ -2,7 +2,7 @@
 failovers of real mesotron daemons and keeps launching tasks; and the HA command-line
 surface: standbys answer 307/503, `mesotron local --masters 3 --zk auto`.
 
-Real ZooKeeper (io/zk_server), real processes (io/testkit.HaCluster); every wait has a
+Real ZooKeeper (io/zk/server.py), real processes (tests/testkit.HaCluster); every wait has a
 deadline.
 """
 
@@ -21,8 +21,8 @@ import urllib.request
 from typing import Any
 
 import pytest
-from mesotron.io.testkit import HaCluster, ensure_pymesos, free_port, http_get, wait_for
-from mesotron.io.zk_server import ZkServer, zookeeper_available
+from mesotron.io.zk.server import ZkServer, zookeeper_available
+from testkit import HaCluster, ensure_pymesos, free_port, http_get, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -177,7 +177,7 @@ def test_local_masters_3_zk_auto(tmp_path: Any) -> None:
     if reason is not None:
         pytest.skip(reason)
     port = free_port()
-    p = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli", "local", "--masters", "3", "--zk", "auto",
+    p = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli.main", "local", "--masters", "3", "--zk", "auto",
                           "--agents", "1", "--port", str(port), "--work-dir", str(tmp_path)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:

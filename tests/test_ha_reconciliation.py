@@ -1,7 +1,7 @@
 """ReconciliationTest.RecoveredAgent* with real daemons, a REAL ZooKeeper and a real master
 failover (SIGKILL of the leader, the standby takes over) (issue 5).
 
-An agent is held back across the failover by SIGSTOP (io/testkit.paused): the new leader has
+An agent is held back across the failover by SIGSTOP (tests/testkit.paused): the new leader has
 recovered it from the registry in ZooKeeper but it has not re-registered. Mesos then sends
 NO update for a task on that agent, neither to explicit nor to implicit reconciliation, until
 the agent re-registers; then the true state. Past agent_reregister_timeout the agent is
@@ -9,7 +9,7 @@ unreachable and reconciliation answers TASK_UNREACHABLE (partition-aware) / TASK
 comes back, reconciliation answers TASK_RUNNING again.
 
 For RecoveredAgentReregistrationInProgress the new leader's link to ZooKeeper is stalled (a
-frozen TCP relay, io/testkit.TcpProxy) while the agent re-registers, so that its registry
+frozen TCP relay, tests/testkit.TcpProxy) while the agent re-registers, so that its registry
 write is in flight when the reconciliation arrives.
 
 "No update" is checked with a barrier, never with a timeout: in the same call (or a later
@@ -36,8 +36,9 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import Capability, CommandInfo, FrameworkInfo, Reason, TaskInfo, TaskState
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import (
+from mesotron.io.wire.scheduler_client import SchedulerClient
+from mesotron.io.zk.server import ZkServer
+from testkit import (
     EventRecorder,
     HaCluster,
     TcpProxy,
@@ -46,7 +47,6 @@ from mesotron.io.testkit import (
     paused,
     wait_for,
 )
-from mesotron.io.zk_server import ZkServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -229,7 +229,7 @@ class StalledMasters(HaCluster):
 def test_reconciliation_while_agent_reregistration_is_in_progress(zk_server: ZkServer, tmp_path: Any) -> None:
     """ReconciliationTest.RecoveredAgentReregistrationInProgress: after the failover the
     held-back agent A re-registers while the new leader's link to ZooKeeper is stalled (a TCP
-    relay, io/testkit.TcpProxy, frozen well within the session timeout): its registry write
+    relay, tests/testkit.TcpProxy, frozen well within the session timeout): its registry write
     (MarkSlaveReachable) is in flight, A is neither recovered nor registered. Explicit
     reconciliation of t0 on A gets NO answer meanwhile (t1 on B is answered); once the link
     thaws the write commits, A is back, and t0 reconciles TASK_RUNNING."""

@@ -18,9 +18,9 @@ import time
 
 import trio
 from mesotron.core.values import MasterInfo
-from mesotron.io.zk_bridge import expire_session, open_zk
-from mesotron.io.zk_election import contend, detect_leader
-from mesotron.io.zk_server import ZkServer
+from mesotron.io.zk.bridge import expire_session, open_zk
+from mesotron.io.zk.election import contend, detect_leader
+from mesotron.io.zk.server import ZkServer
 
 
 def test_detector_reports_no_leader_after_an_expiry_it_saw_late(zk_server: ZkServer) -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mesotron.io.testkit import Cluster
+from testkit import Cluster
 
 J = {"Content-Type": "application/json", "Accept": "application/json"}
 SUB = {"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": "u", "name": "n"}}}
@@ -187,7 +187,7 @@ def test_standby_master_redirects_or_503() -> None:
     with the /master-prefixed path and the query), or 503 while no leader is known."""
     import trio
     from mesotron.core.values import MasterInfo
-    from mesotron.io.master_http import MasterApp
+    from mesotron.io.http.master import MasterApp
 
     class Standby:
         leading = False

@@ -21,9 +21,9 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo
-from mesotron.io.scheduler_client import SchedulerClient
-from mesotron.io.testkit import Cluster
+from mesotron.io.wire.scheduler_client import SchedulerClient
 from mesotron.spec.wire import RecordIOReader
+from testkit import Cluster
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 

@@ -42,7 +42,7 @@ from mesotron.core.effects import (
 )
 from mesotron.core.errors import LocalError
 from mesotron.core.ids import IdSource
-from mesotron.core.master import (
+from mesotron.core.master.machine import (
     Abdicate,
     LeadershipGained,
     LeadershipLost,

@@ -3,7 +3,7 @@ launches 100 command tasks over 3 agents, all FINISHED and (implicitly) acknowle
 its MesosExecutorDriver, launched by our agent as a custom executor, runs tasks.
 
 pymesos is installed (pip, --no-deps) into .venv/pymesos-compat on first use, with
-http-parser's pure-Python modules (io/testkit.ensure_pymesos)."""
+http-parser's pure-Python modules (tests/testkit.ensure_pymesos)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 import pytest
-from mesotron.io.testkit import Cluster, ensure_pymesos, wait_for
+from testkit import Cluster, ensure_pymesos, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")

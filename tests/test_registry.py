@@ -161,12 +161,12 @@ def test_malformed_batches_are_caller_bugs(op: tuple) -> None:
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.lists(ops, min_size=1, max_size=4), max_size=25), st.integers(1, 8))
 def test_local_registry_recovers_what_it_committed(writes: list[list[tuple]], every: int) -> None:
-    """Snapshot + op log (io/registry_store.py): a new LocalRegistry on the same directory
+    """Snapshot + op log (io/store/registry.py): a new LocalRegistry on the same directory
     recovers exactly the committed state, whether or not the log was compacted, and a torn
     tail (a crash mid-append) loses only the uncommitted record."""
     import tempfile
 
-    from mesotron.io.registry_store import LocalRegistry
+    from mesotron.io.store.registry import LocalRegistry
 
     with tempfile.TemporaryDirectory() as d:
         store = LocalRegistry(d)
@@ -191,8 +191,8 @@ def test_local_registry_reads_the_previous_snapshot_format() -> None:
     import pickle
     import tempfile
 
-    from mesotron.io.disk import atomic_write
-    from mesotron.io.registry_store import LocalRegistry
+    from mesotron.io.store.disk import atomic_write
+    from mesotron.io.store.registry import LocalRegistry
 
     old = _apply_all(RegistryState(), ("admit", A1), ("unreachable", "S1", 3.0), ("admit", A2))
     with tempfile.TemporaryDirectory() as d:
@@ -209,7 +209,7 @@ def test_local_registry_compacts_a_long_log_at_recovery() -> None:
     import os
     import tempfile
 
-    from mesotron.io.registry_store import LocalRegistry
+    from mesotron.io.store.registry import LocalRegistry
 
     with tempfile.TemporaryDirectory() as d:
         store = LocalRegistry(d)

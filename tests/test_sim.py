@@ -155,7 +155,7 @@ def test_deposed_leader_is_fenced_in_the_world():
 
 # ------------------------------------------------------------------ the command line
 def test_cli_single_run_and_campaign(capsys):
-    from mesotron.io.cli import main
+    from mesotron.io.cli.main import main
 
     rc = main(["sim", "--seed", "4", "--events", "800", "--agents", "3", "--frameworks", "2",
                "--faults", "all", "--quiesce", "700"])
@@ -171,7 +171,7 @@ def test_cli_single_run_and_campaign(capsys):
 
 
 def test_cli_timeline_tells_the_story(capsys):
-    from mesotron.io.cli import main
+    from mesotron.io.cli.main import main
 
     rc = main(["sim", "--seed", "3", "--events", "600", "--agents", "3", "--frameworks", "3",
                "--faults", "none", "--timeline", "--quiesce", "700"])

@@ -51,7 +51,7 @@ def test_planted_bug_is_caught(bug, faults, expected):
 def test_bugs_are_not_reachable_from_the_cli():
     import inspect
 
-    from mesotron.io import sim_main
+    from mesotron.io.cli import sim as sim_main
 
     assert "bugs" not in inspect.getsource(sim_main)
     assert len(bugs.BUGS) >= 6

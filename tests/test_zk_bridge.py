@@ -14,7 +14,7 @@ import pytest
 import trio
 from kazoo.exceptions import BadVersionError, NoAuthError, NoNodeError
 from kazoo.security import make_digest_acl
-from mesotron.io.zk_bridge import (
+from mesotron.io.zk.bridge import (
     CONNECTED,
     LOST,
     SUSPENDED,
@@ -22,8 +22,8 @@ from mesotron.io.zk_bridge import (
     expire_session,
     open_zk,
 )
-from mesotron.io.zk_election import parse_zk_url
-from mesotron.io.zk_server import (
+from mesotron.io.zk.election import parse_zk_url
+from mesotron.io.zk.server import (
     ZkServer,
     ZkServerError,
     running_zookeeper,

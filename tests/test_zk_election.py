@@ -1,6 +1,6 @@
 """Leader election and detection in the Mesos layout, against a REAL ZooKeeper.
 
-One private server per module (io/zk_server.py: loopback, free port, stopped by its PID).
+One private server per module (io/zk/server.py: loopback, free port, stopped by its PID).
 Every scenario runs under an absolute `trio.fail_after`; waits poll state with deadlines.
 Run `pytest -s tests/test_zk_election.py` to see the measured figures.
 """
@@ -20,16 +20,16 @@ import pytest
 import trio
 from kazoo.exceptions import ConnectionLoss
 from mesotron.core.values import MasterInfo
-from mesotron.io.zk_bridge import CONNECTED, LOST, SUSPENDED, ZkClient, expire_session, open_zk
-from mesotron.io.zk_election import (
+from mesotron.io.zk.bridge import CONNECTED, LOST, SUSPENDED, ZkClient, expire_session, open_zk
+from mesotron.io.zk.election import (
     ZkContender,
     detect_leader,
     leader_child,
     parse_master_info,
     pymesos_leader_child,
 )
-from mesotron.io.zk_registry import ZkRegistry
-from mesotron.io.zk_server import ZkServer, running_zookeeper, zookeeper_available
+from mesotron.io.zk.registry import ZkRegistry
+from mesotron.io.zk.server import ZkServer, running_zookeeper, zookeeper_available
 
 MESOS_KEYS = {"id", "ip", "port", "pid", "hostname", "version", "address", "capabilities"}
 
@@ -182,8 +182,8 @@ def test_real_session_expiry_of_leader_while_process_lives(zk_server: ZkServer) 
 CRASHING_MASTER = r"""
 import sys, trio
 from mesotron.core.values import MasterInfo
-from mesotron.io.zk_bridge import open_zk
-from mesotron.io.zk_election import contend
+from mesotron.io.zk.bridge import open_zk
+from mesotron.io.zk.election import contend
 
 async def main(hosts, path, timeout):
     async with open_zk(hosts, session_timeout=timeout) as zk:

@@ -14,16 +14,16 @@ from kazoo.exceptions import BadVersionError, ConnectionLoss
 from mesotron.core.registry import RegistryState, apply
 from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, Attribute, MasterInfo
-from mesotron.io.zk_bridge import ZkClient, expire_session, open_zk
-from mesotron.io.zk_election import ZkContender
-from mesotron.io.zk_registry import (
+from mesotron.io.zk.bridge import ZkClient, expire_session, open_zk
+from mesotron.io.zk.election import ZkContender
+from mesotron.io.zk.registry import (
     RegistryError,
     RegistryFenced,
     ZkRegistry,
     decode_registry,
     encode_registry,
 )
-from mesotron.io.zk_server import ZkServer
+from mesotron.io.zk.server import ZkServer
 
 
 def run(fn: Callable[[], Awaitable[Any]], limit: float = 20.0) -> Any:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from mesotron.core.registry import RegistryState, apply
 from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, Attribute, MasterInfo
-from mesotron.io.zk_election import (
+from mesotron.io.zk.election import (
     ZkUrl,
     ZkUrlError,
     is_zk_url,
@@ -23,7 +23,7 @@ from mesotron.io.zk_election import (
     pymesos_leader_child,
     sequence_of,
 )
-from mesotron.io.zk_registry import (
+from mesotron.io.zk.registry import (
     MAX_ZNODE_BYTES,
     RegistryError,
     decode_registry,

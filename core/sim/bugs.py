@@ -28,7 +28,7 @@ def _patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
 def ack_before_persist() -> contextlib.AbstractContextManager[None]:
     """The agent acknowledges an executor's update BEFORE persisting it (ordering rule 2
     broken): a power loss right after can lose an update the executor forgot."""
-    from mesotron.core.agent_core import AgentCore
+    from mesotron.core.agent.base import AgentCore
 
     def wrap(orig: Any) -> Any:
         def _executor_status(self: Any, *a: Any, **kw: Any) -> tuple[list[Any], list[Any]]:
@@ -68,7 +68,7 @@ def ack_ignores_uuid() -> contextlib.AbstractContextManager[None]:
 def allocator_double_offer() -> contextlib.AbstractContextManager[None]:
     """The allocator hands out an agent's resources without taking them out of the agent's
     available pool: the same resources are offered twice."""
-    from mesotron.core import allocator_cycle
+    from mesotron.core.allocator import cycle as allocator_cycle
 
     def wrap(orig: Any) -> Any:
         def _give(al: Any, agent: Any, fid: str, role: str, split: Any, effects: list) -> None:
@@ -82,7 +82,7 @@ def allocator_double_offer() -> contextlib.AbstractContextManager[None]:
 def no_rescind_on_agent_removal() -> contextlib.AbstractContextManager[None]:
     """When the master removes an agent it keeps (and does not rescind) that agent's
     outstanding offers."""
-    from mesotron.core.master import Master
+    from mesotron.core.master.machine import Master
 
     def wrap(orig: Any) -> Any:
         def _drop_agent(self: Any, aid: str, message: str, **kw: Any) -> list[Any]:

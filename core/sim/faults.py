@@ -292,7 +292,7 @@ class Injector:
     def lost_session(self, n: Any) -> None:
         """The master learns its session expired: it loses leadership and (as Mesos does)
         exits; its supervisor restarts it as a fresh contender."""
-        from mesotron.core.master_core import LeadershipLost
+        from mesotron.core.master.base import LeadershipLost
 
         w = self.world
         if not n.alive:

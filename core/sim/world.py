@@ -1,6 +1,6 @@
 """The virtual world: clock, event heap, network, ZooKeeper, registry, disks, processes.
 
-One `World` drives the REAL machines (core/master.py, core/agent.py, core/executor.py,
+One `World` drives the REAL machines (core/master/machine.py, core/agent/machine.py, core/executor.py,
 core/scheduler.py) and interprets their effects exactly as io/ does, in list order, keeping
 the ordering rules of core/effects.py. Everything that happens is an entry of one heap
 ordered by (virtual time, sequence number): ties break by insertion order, so a run is a
@@ -21,8 +21,8 @@ from typing import Any
 
 import attrs
 from mesotron.core import registry as registry_mod
-from mesotron.core.agent import Agent
-from mesotron.core.agent_types import (
+from mesotron.core.agent.machine import Agent
+from mesotron.core.agent.model import (
     AgentConfig,
     ExecutorExited,
     KillExecutor,
@@ -31,7 +31,7 @@ from mesotron.core.agent_types import (
     NoMasterDetected,
     StopAgent,
 )
-from mesotron.core.agent_types import Start as AgentStart
+from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.effects import (
     CancelTimer,
     Close,
@@ -56,8 +56,8 @@ from mesotron.core.executor import (
 )
 from mesotron.core.executor import Start as ExecutorStart
 from mesotron.core.ids import IdSource
-from mesotron.core.master import Master
-from mesotron.core.master_core import Abdicate, LeadershipGained, MasterConfig
+from mesotron.core.master.base import Abdicate, LeadershipGained, MasterConfig
+from mesotron.core.master.machine import Master
 from mesotron.core.messages import (
     CallAcknowledge,
     EventError,

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from mesotron.core.agent import (
+from mesotron.core.agent.machine import (
     Agent,
     AgentConfig,
     DestroyContainer,

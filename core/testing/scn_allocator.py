@@ -23,8 +23,8 @@ Every `allocate` runs in explain mode and fails the scenario if DrfOrder is viol
 
 from __future__ import annotations
 
-from mesotron.core import allocator as al
-from mesotron.core.drf import drf_order_holds
+from mesotron.core.allocator import machine as al
+from mesotron.core.allocator.drf import drf_order_holds
 from mesotron.core.resources import Resources
 from mesotron.core.values import Attribute, AttributeConstraint
 

@@ -55,7 +55,7 @@ from mesotron.core.effects import (
     TimerFired,
 )
 from mesotron.core.ids import IdSource
-from mesotron.core.master import Abdicate, LeadershipGained, Master, MasterConfig
+from mesotron.core.master.machine import Abdicate, LeadershipGained, Master, MasterConfig
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,

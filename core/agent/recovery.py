@@ -1,0 +1,157 @@
+"""Agent concept: start and recovery from checkpoints (Mesos `Slave::recover`, `_recover`,
+`reregisterExecutorTimeout`).
+
+`Start(recovered)`:
+- nothing recovered: a fresh agent; it registers once a master is detected.
+- `recover="reconnect"` with a checkpointed agent id: frameworks, executors, tasks and
+  status-update streams are rebuilt (streams stay paused until the agent re-registers). The
+  agent is "recovering" until every recovered executor re-subscribed or
+  `executor_reregistration_timeout` passed; executors still missing then are killed (their
+  live tasks get TASK_LOST, REASON_EXECUTOR_REREGISTRATION_TIMEOUT, once the container is
+  gone). Only then does it re-register, reporting the tasks it has. Executors whose process
+  is gone (the shell reports `ExecutorExited`) give their live tasks TASK_FAILED
+  (REASON_EXECUTOR_TERMINATED). Executors that re-subscribe keep running: a restart never
+  kills a live executor that re-subscribes in time (RecoveryKeepsTasks).
+- `recover="cleanup"` (or checkpoints without an agent record): every recovered executor is
+  killed, every checkpoint deleted, and the agent registers as a NEW agent (the master
+  reports the old agent's tasks lost).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from mesotron.core.agent.base import REREGISTER_EXECUTORS_TIMER, AgentCore, task_key
+from mesotron.core.agent.model import ExecutorEntry, FrameworkEntry, KillExecutor, Start, TaskEntry
+from mesotron.core.checkpoint import Recovered
+from mesotron.core.effects import CancelTimer, Log, Persist, SetTimer
+from mesotron.core.errors import LocalError
+from mesotron.core.executor import format_duration
+from mesotron.core.status_updates import Recover, log_key
+from mesotron.core.values import AgentInfo, Reason, TaskState
+
+
+class RecoveryMixin(AgentCore):
+    # declared again for type checkers that see the base class as Any
+    state: str
+    recovering: bool
+    agent_info: AgentInfo
+    master: str | None
+    reg_backoff: float
+
+    def handleStart(self, now: float, start: Start) -> list[Any]:
+        if self.state != "new":
+            raise LocalError("Agent: Start twice")
+        rec = start.recovered
+        if rec is None or rec.is_empty():
+            self.state = "disconnected"
+            return [Log(level="info", event="agent.started", fields=(("recovered", False),))]
+        if self.config.recover == "cleanup" or rec.agent() is None:
+            return self._recover_cleanup(now, rec)
+        return self._recover_reconnect(now, rec)
+
+    # ------------------------------------------------------------------ cleanup
+    def _recover_cleanup(self, now: float, rec: Recovered) -> list[Any]:
+        out: list[Any] = [Log(level="info", event="agent.recover.cleanup")]
+        for fw_id in sorted(rec.frameworks()):
+            for _ex_id, erec in sorted(rec.executors(fw_id).items()):
+                if not erec.exited:
+                    out.append(KillExecutor(container_id=erec.container_id, signal="SIGKILL"))
+        # kill first: a crash before the deletes repeats the cleanup instead of orphaning
+        for key in sorted(k for k in rec.checkpoints if k != ("agent",)):
+            out.append(Persist(key=key, record=None))
+        for key in sorted(rec.logs):
+            out.append(Persist(key=key, record=None))
+        if ("agent",) in rec.checkpoints:
+            out.append(Persist(key=("agent",), record=None))
+        self.agent_info = attrs.evolve(self.agent_info, id=None)
+        self.state = "disconnected"
+        return out
+
+    # ------------------------------------------------------------------ reconnect
+    def _recover_reconnect(self, now: float, rec: Recovered) -> list[Any]:
+        agent_rec = rec.agent()
+        assert agent_rec is not None
+        self.agent_info = attrs.evolve(self.agent_info, id=agent_rec.info.id)
+        out: list[Any] = [Log(level="info", event="agent.recover.reconnect",
+                              fields=(("agent_id", self.agent_id),))]
+        out += self.sum.step(now, Recover(logs=rec.update_logs()))
+        for fw_id, frec in sorted(rec.frameworks().items()):
+            fw = FrameworkEntry(info=frec.info, pid=frec.pid)
+            self.frameworks[fw_id] = fw
+            for ex_id, erec in sorted(rec.executors(fw_id).items()):
+                ex = ExecutorEntry(framework_id=fw_id, info=erec.info,
+                                   container_id=erec.container_id,
+                                   command_executor=erec.command_executor, checkpoint=True,
+                                   state="registering", recovered=not erec.exited)
+                if erec.exited:
+                    ex.state, ex.exit_status = "terminated", erec.exit_status
+                else:
+                    self.awaiting += 1
+                fw.executors[ex_id] = ex
+                self.by_container[ex.container_id] = (fw_id, ex_id)
+                for task_id, trec in sorted(rec.tasks(fw_id, ex_id).items()):
+                    latest = self.sum.latest_state(fw_id, task_id)
+                    if latest is None and log_key(fw_id, task_id) in rec.logs:
+                        # its terminal update was acknowledged: the task is complete
+                        out.append(Persist(key=task_key(fw_id, ex_id, task_id), record=None))
+                        out.append(Persist(key=log_key(fw_id, task_id), record=None))
+                        continue
+                    state = latest or TaskState.TASK_STAGING
+                    entry = TaskEntry(framework_id=fw_id, executor_id=ex_id, info=trec.task,
+                                      state=state, queued=False, history=[(state, "recovered")])
+                    ex.tasks[task_id] = entry
+                    ex.allocated = None
+                    fw.task_executor[task_id] = ex_id
+        # executors that exited before the restart: finish what their exit started
+        for fw in list(self.frameworks.values()):
+            for ex in list(fw.executors.values()):
+                if ex.state != "terminated":
+                    continue
+                for task in list(ex.tasks.values()):
+                    if not task.terminal:
+                        out += self._agent_update(now, fw.id, ex.info.executor_id,
+                                                  task.info.task_id, TaskState.TASK_FAILED,
+                                                  Reason.REASON_EXECUTOR_TERMINATED,
+                                                  "Executor terminated")
+                out += self._maybe_remove_executor(now, fw, ex)
+            if fw.id in self.frameworks and not fw.executors:
+                out += self._remove_framework(now, fw)
+        if self.awaiting:
+            self.state = "recovering"
+            self.recovering = True
+            out.append(SetTimer(key=REREGISTER_EXECUTORS_TIMER,
+                                at=now + self.config.executor_reregistration_timeout))
+        else:
+            self.state = "disconnected"
+        return out
+
+    def _maybe_finish_recovery(self, now: float) -> list[Any]:
+        if not self.recovering:
+            return []
+        if self.awaiting:
+            return []
+        self.recovering = False
+        if self.state == "recovering":
+            self.state = "disconnected"
+        return [CancelTimer(key=REREGISTER_EXECUTORS_TIMER),
+                Log(level="info", event="agent.recover.finished")] + self._begin_registration(now)
+
+    def handleReregisterExecutorsTimeout(self, now: float) -> list[Any]:
+        if not self.recovering:
+            return []
+        out: list[Any] = []
+        t = format_duration(self.config.executor_reregistration_timeout)
+        for fw in self.frameworks.values():
+            for ex in fw.executors.values():
+                if ex.recovered:
+                    self._unrecover(ex)
+                    ex.state = "terminating"
+                    ex.pending_termination = (TaskState.TASK_LOST,
+                                              Reason.REASON_EXECUTOR_REREGISTRATION_TIMEOUT,
+                                              f"Executor did not reregister within {t}")
+                    out.append(Log(level="warn", event="agent.executor.reregistration_timeout",
+                                   fields=(("executor", ex.info.executor_id),)))
+                    out.append(KillExecutor(container_id=ex.container_id, signal="SIGKILL"))
+        return out + self._maybe_finish_recovery(now)

@@ -1,0 +1,472 @@
+"""Agents: registration, re-registration, health checks (pings), unreachable agents, and the
+registry writes that make each of these durable.
+
+Every change to the set of agents goes through the registry first (Mesos's registrar):
+the master emits `RegistryWrite(op_id, op)` and acts only on `RegistryResult(op_id, ok=True)`.
+A failed write means this master was deposed (fenced) or its registry is broken: it emits
+`Abdicate` and drops everything, as Mesos's "Registrar aborted" exit does.
+The registrar (core/master/base.py `_registry_op`) keeps ONE write in flight, as Mesos's does:
+operations asked for meanwhile are committed together as one `("batch", ...)` write when
+the previous result arrives; each takes effect only when its batch commits, and a failed
+batch fails them all.
+
+- RegisterAgent: new id `<master>-S<n>`, ("admit", info) -> AgentRegistered, AddAgent, pings.
+- ReregisterAgent of a registered agent: reconnect; tasks the master knows but the agent did
+  not report are named in AgentReregistered.reconciliations (the agent answers TASK_LOST /
+  TASK_DROPPED for them); kills issued while it was away are re-sent; frameworks that were
+  removed meanwhile are shut down on it.
+- ReregisterAgent of an agent this master does not hold (admitted in the registry but not yet
+  back after a failover, unreachable, or unknown): ("reachable", info) first, as Mesos's
+  MarkSlaveReachable; then its tasks and executors are adopted, and frameworks not yet
+  re-subscribed get "recovered" placeholders so the allocator's books balance whichever comes
+  back first. Tasks of a previously unreachable agent come back for every framework (Mesos
+  >= 1.5: non-partition-aware tasks keep running too; Mesos 1.0-1.4 shut those frameworks
+  down on the agent); each framework is told the task's state again by a master update.
+- Pings every agent_ping_timeout; max_agent_ping_timeouts unanswered -> ("unreachable", id,
+  now) -> tasks booked TASK_UNREACHABLE, shown TASK_LOST to non-partition-aware frameworks,
+  REASON_AGENT_REMOVED, offers rescinded, RemoveAgent to the allocator, FAILURE to frameworks.
+- agent_reregister_timeout after a failover: agents still not back are marked unreachable.
+- Registry GC (Mesos `doRegistryGc`): every registry_gc_interval the leader picks, from the
+  unreachable list and separately from the gone list, the entries beyond
+  registry_max_agent_count (oldest first: by the time they became unreachable/gone, ties in
+  the order this master learnt them) and those older than registry_max_agent_age (strictly:
+  `now - time > age`), and commits ONE ("prune", ids) write. When it commits, those ids
+  leave the in-memory lists and the frameworks' unreachable tasks on them are forgotten (an
+  explicit reconciliation then answers as for an unknown agent: TASK_UNKNOWN, shown TASK_LOST
+  to non-partition-aware frameworks). An entry no longer there at commit time (the agent
+  re-registered meanwhile: RegistryGcRace) is left alone: its readmission wins, in the
+  registry too (its ("reachable", ...) is applied after the prune, or the prune after it finds
+  nothing). A pruned agent that comes back re-registers like an unknown one (readmitted).
+  Entries whose prune is in flight are not picked again (the next run counts without them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from mesotron.core.allocator import machine as alloc
+from mesotron.core.effects import CancelTimer, Close, Log, Send
+from mesotron.core.master.base import Abdicate, MasterCore
+from mesotron.core.master.model import MAgent, MFramework, MTask
+from mesotron.core.messages import (
+    AgentRegistered,
+    AgentReregistered,
+    EventFailure,
+    KillTask,
+    Ping,
+    Pong,
+    RegisterAgent,
+    ReregisterAgent,
+    ShutdownAgent,
+    ShutdownFramework,
+    UnregisterAgent,
+)
+from mesotron.core.values import AgentInfo, FrameworkInfo, Reason, TaskState
+
+
+class AgentsMixin(MasterCore):
+    @property
+    def _total_ping_timeout(self) -> float:
+        """Told to agents on (re-)registration (Mesos total_ping_timeout_seconds): an agent
+        that has not been pinged for this long looks for a (new) leading master."""
+        return self.config.agent_ping_timeout * self.config.max_agent_ping_timeouts
+
+    # ------------------------------------------------------------------ register
+    def _register_agent(self, sender: str, msg: RegisterAgent) -> list[Any]:
+        if sender in self._registering:
+            return [Log(level="info", event="agent_registration_in_progress",
+                        fields=(("pid", sender),))]
+        out: list[Any] = []
+        known = self._agents.get(self._pids.get(sender, ""))
+        if known is not None:
+            if known.connected:
+                return [Send(to=sender, message=AgentRegistered(
+                    agent_id=known.id, master_info=self.master_info,
+                    ping_timeout=self._total_ping_timeout))]
+            # a disconnected agent registering afresh (its recovery failed): the old one goes
+            out += self._remove_agent(known, "a new agent registered at the same address")
+        agent_id = f"{self.master_info.id}-S{self._next_agent}"
+        self._next_agent += 1
+        info = attrs.evolve(msg.agent_info, id=agent_id)
+        op = self._op_id()
+        self._registering[sender] = op
+        self._pending_ops[op] = ("admit", sender, info, msg.version)
+        return out + self._registry_op(op, ("admit", info))
+
+    def _admitted(self, sender: str, info: AgentInfo, version: str) -> list[Any]:
+        self._registering.pop(sender, None)
+        aid = info.id or ""
+        agent = MAgent(id=aid, info=info, pid=sender, version=version, registered_time=self.now)
+        self._agents[aid] = agent
+        self._pids[sender] = aid
+        self._count("master/slave_registrations")
+        out: list[Any] = [Send(to=sender, message=AgentRegistered(
+            agent_id=aid, master_info=self.master_info,
+            ping_timeout=self._total_ping_timeout))]
+        out += self._start_pings(agent)
+        out += self._alloc(alloc.AddAgent(agent_id=aid, hostname=info.hostname,
+                                          total=info.resources, attributes=info.attributes))
+        out.append(Log(level="info", event="agent_registered",
+                       fields=(("agent_id", aid), ("pid", sender))))
+        return out + self._allocate()
+
+    # ------------------------------------------------------------------ re-register
+    def _reregister_agent(self, sender: str, msg: ReregisterAgent) -> list[Any]:
+        info = msg.agent_info
+        aid = info.id
+        if aid in self._gone:
+            return [Send(to=sender, message=ShutdownAgent(message="Agent has been marked gone"))]
+        if aid in self._marking_unreachable or aid in self._reregistering:
+            return [Log(level="info", event="agent_reregistration_ignored_in_progress",
+                        fields=(("agent_id", aid),))]
+        agent = self._agents.get(aid)
+        if agent is not None:
+            return self._reconnect_known(agent, sender, msg)
+        out: list[Any] = []
+        if aid in self._recovered_agents:
+            # it will not be marked unreachable for missing the reregistration deadline
+            del self._recovered_agents[aid]
+            if not self._recovered_agents:
+                out.append(CancelTimer(key=("agent_reregister_timeout",)))
+        # Mesos readmits through the registry in every case (MarkSlaveReachable: moves it
+        # from the unreachable list, or is a no-op for an admitted agent)
+        op = self._op_id()
+        self._reregistering[aid] = op
+        self._pending_ops[op] = ("reachable", sender, msg)
+        return [*out, *self._registry_op(op, ("reachable", info))]
+
+    def _reconnect_known(self, agent: MAgent, sender: str, msg: ReregisterAgent) -> list[Any]:
+        out: list[Any] = []
+        if agent.pid != sender:
+            self._pids.pop(agent.pid, None)
+            agent.pid = sender
+            self._pids[sender] = agent.id
+        agent.connected = True
+        agent.reregistered_time = self.now
+        agent.version = msg.version
+        reported = {(r.framework_id, r.task.task_id) for r in msg.tasks}
+        reconciliations = tuple(
+            (fid, tid, task.reported_state())
+            for (fid, tid), task in sorted(agent.tasks.items()) if (fid, tid) not in reported
+        )
+        out.append(Send(to=sender, message=AgentReregistered(
+            agent_id=agent.id, reconciliations=reconciliations, master_info=self.master_info,
+            ping_timeout=self._total_ping_timeout)))
+        for fid, tid in list(agent.killed_tasks):
+            if (fid, tid) in reported:
+                out.append(Send(to=sender, message=KillTask(framework_id=fid, task_id=tid)))
+        out += self._shutdown_completed(agent, msg)
+        if not agent.active:
+            agent.active = True
+            out += self._alloc(alloc.ActivateAgent(agent_id=agent.id))
+        out += self._start_pings(agent)
+        out.append(Log(level="info", event="agent_reregistered",
+                       fields=(("agent_id", agent.id), ("pid", sender))))
+        return out + self._allocate()
+
+    def _shutdown_completed(self, agent: MAgent, msg: ReregisterAgent) -> list[Any]:
+        fids = {r.framework_id for r in msg.tasks} | {
+            e.framework_id for e in msg.executor_infos if e.framework_id}
+        return [Send(to=agent.pid, message=ShutdownFramework(framework_id=fid))
+                for fid in sorted(fids) if fid in self._completed_frameworks]
+
+    def _readmit(self, sender: str, msg: ReregisterAgent) -> list[Any]:
+        """Adopt an agent this master has no record of (after failover, or unreachable)."""
+        info = msg.agent_info
+        aid = info.id or ""
+        old = self._agents.get(self._pids.get(sender, ""))
+        out: list[Any] = []
+        if old is not None and old.id != aid:
+            out += self._remove_agent(old, "a different agent re-registered at the same address")
+        self._unreachable.pop(aid, None)
+        agent = MAgent(id=aid, info=info, pid=sender, version=msg.version,
+                       registered_time=self.now, reregistered_time=self.now)
+        self._agents[aid] = agent
+        self._pids[sender] = aid
+        # frameworks this master does not know yet become "recovered" placeholders
+        infos: dict[str, FrameworkInfo] = {f.id: f for f in msg.frameworks if f.id}
+        needed = [r.framework_id for r in msg.tasks] + [
+            e.framework_id for e in msg.executor_infos if e.framework_id]
+        for fid in dict.fromkeys(needed):
+            if fid in self._frameworks or fid in self._completed_frameworks:
+                continue
+            finfo = infos.get(fid) or FrameworkInfo(user="", name="", id=fid)
+            fw = MFramework(id=fid, info=attrs.evolve(finfo, id=fid), recovered=True,
+                            active=False, registered_time=self.now)
+            self._frameworks[fid] = fw
+            out += self._alloc(alloc.AddFramework(
+                framework_id=fid, roles=fw.info.roles, active=False))
+        for e in msg.executor_infos:
+            fw = self._frameworks.get(e.framework_id or "")
+            if fw is not None:
+                agent.executors[(fw.id, e.executor_id)] = e
+                fw.executors[(aid, e.executor_id)] = e
+        updates: list[Any] = []
+        roles_of: dict[int, tuple[Any, set[str]]] = {}  # tasks mostly share one Resources
+        for rec in msg.tasks:
+            fw = self._frameworks.get(rec.framework_id)
+            if fw is None or rec.task.task_id in fw.tasks:
+                continue
+            res = rec.task.resources
+            memo = roles_of.get(id(res))
+            if memo is None:
+                memo = roles_of[id(res)] = (res, res.allocation_roles())
+            roles = memo[1]
+            role = min(roles) if roles else (fw.info.roles[0] if fw.info.roles else "*")
+            task = MTask(framework_id=fw.id, agent_id=aid, info=rec.task,
+                         executor_id=rec.executor_id, resources=res, role=role, state=rec.state,
+                         status_update_state=rec.status_update_state,
+                         status_update_uuid=rec.status_update_uuid)
+            was = fw.unreachable_tasks.pop(rec.task.task_id, None)
+            if was is not None:
+                task.statuses = list(was.statuses)
+                updates += self._forward(fw, self._master_status(
+                    fw, task.task_id, rec.state, agent_id=aid, reason=None,
+                    message="Unreachable agent re-reregistered",
+                    executor_id=rec.executor_id))
+            self._add_task(task)
+        used = tuple(sorted(agent.used_by_framework().items()))
+        out.append(Send(to=sender, message=AgentReregistered(
+            agent_id=aid, master_info=self.master_info,
+            ping_timeout=self._total_ping_timeout)))
+        out += self._alloc(alloc.AddAgent(agent_id=aid, hostname=info.hostname,
+                                          total=info.resources, attributes=info.attributes,
+                                          used=used))
+        out += updates
+        out += self._shutdown_completed(agent, msg)
+        out += self._start_pings(agent)
+        self._count("master/slave_reregistrations")
+        out.append(Log(level="info", event="agent_readmitted",
+                       fields=(("agent_id", aid), ("pid", sender))))
+        return out + self._allocate()
+
+    # ------------------------------------------------------------------ connections, pings
+    def _agent_disconnected(self, pid: str) -> list[Any]:
+        agent = self._agents[self._pids[pid]]
+        if not agent.connected:
+            return []
+        agent.connected = False
+        out: list[Any] = [Log(level="info", event="agent_disconnected",
+                              fields=(("agent_id", agent.id),))]
+        if agent.active:
+            agent.active = False
+            out += self._alloc(alloc.DeactivateAgent(agent_id=agent.id))
+        for oid in list(agent.offers):
+            out += self._recover_offer(oid, rescind=True)
+        return out
+
+    def _start_pings(self, agent: MAgent) -> list[Any]:
+        agent.pinged = True
+        agent.missed_pings = 0
+        return [Send(to=agent.pid, message=Ping(connected=True)),
+                self._timer(("ping", agent.id), self.config.agent_ping_timeout)]
+
+    def _pong(self, sender: str, _msg: Pong) -> list[Any]:
+        agent = self._agents.get(self._pids.get(sender, ""))
+        if agent is None:
+            return [Log(level="info", event="pong_from_unknown_agent", fields=(("pid", sender),))]
+        agent.pinged = False
+        agent.missed_pings = 0
+        return []
+
+    def _ping_fired(self, aid: str) -> list[Any]:
+        agent = self._agents.get(aid)
+        if agent is None or aid in self._marking_unreachable:
+            return []
+        if agent.pinged:
+            agent.missed_pings += 1
+            if agent.missed_pings >= self.config.max_agent_ping_timeouts:
+                return self._mark_unreachable(aid, "health check timed out")
+        agent.pinged = True
+        return [Send(to=agent.pid, message=Ping(connected=agent.connected)),
+                self._timer(("ping", aid), self.config.agent_ping_timeout)]
+
+    def _unregister_agent(self, sender: str, msg: UnregisterAgent) -> list[Any]:
+        agent = self._agents.get(msg.agent_id)
+        if agent is None or agent.pid != sender:
+            return [Log(level="warning", event="unregister_unknown_agent",
+                        fields=(("pid", sender), ("agent_id", msg.agent_id)))]
+        return self._remove_agent(agent, "agent unregistered")
+
+    # ------------------------------------------------------------------ removal
+    def _mark_unreachable(self, aid: str, message: str) -> list[Any]:
+        if aid in self._marking_unreachable:
+            return []
+        op = self._op_id()
+        self._marking_unreachable[aid] = op
+        self._pending_ops[op] = ("unreachable", aid, self.now, message)
+        self._count("master/slave_unreachable_scheduled")
+        return [CancelTimer(key=("ping", aid)),
+                Log(level="warning", event="marking_agent_unreachable",
+                    fields=(("agent_id", aid), ("reason", message))),
+                *self._registry_op(op, ("unreachable", aid, self.now))]
+
+    def _remove_agent(self, agent: MAgent, message: str) -> list[Any]:
+        """An agent that left for good (unregistered, replaced): ("remove", id), then its
+        tasks are TASK_GONE (TASK_LOST for non-partition-aware frameworks)."""
+        op = self._op_id()
+        self._pending_ops[op] = ("remove", agent.id, message)
+        self._marking_unreachable[agent.id] = op  # no more messages from it are processed
+        return [CancelTimer(key=("ping", agent.id)),
+                *self._registry_op(op, ("remove", agent.id))]
+
+    def _drop_agent(self, aid: str, message: str, *, unreachable_time: float | None) -> list[Any]:
+        """Mesos `__removeSlave`: the agent leaves the master's books."""
+        self._marking_unreachable.pop(aid, None)
+        out: list[Any] = [CancelTimer(key=("ping", aid))]
+        if aid in self._recovered_agents:  # never came back after a failover
+            del self._recovered_agents[aid]
+            if unreachable_time is not None:
+                self._unreachable[aid] = unreachable_time
+            if not self._recovered_agents:
+                out.append(CancelTimer(key=("agent_reregister_timeout",)))
+            return out + self._tell_agent_lost(aid)
+        agent = self._agents.get(aid)
+        if agent is None:
+            return out
+        if unreachable_time is not None:
+            self._unreachable[aid] = unreachable_time
+        out += self._alloc(alloc.RemoveAgent(agent_id=aid))
+        state = TaskState.TASK_UNREACHABLE if unreachable_time is not None else TaskState.TASK_GONE
+        for key in sorted(agent.tasks):
+            task = agent.tasks[key]
+            fw = self._frameworks.get(task.framework_id)
+            if task.state.is_terminal:
+                out += self._remove_task(task)
+                continue
+            # booked UNREACHABLE (GONE) for every framework; the non-partition-aware ones are
+            # shown TASK_LOST (lifecycle.visible_state), as Mesos's backwards-compatible state
+            booked = state
+            if fw is None:
+                task.state = booked
+                out += self._remove_task(task)
+                continue
+            status = self._master_status(
+                fw, task.task_id, booked, agent_id=aid, reason=Reason.REASON_AGENT_REMOVED,
+                message=message, executor_id=task.executor_id,
+                unreachable_time=unreachable_time)
+            task.state = booked
+            task.unreachable_time = unreachable_time
+            task.statuses.append(status)
+            out += self._remove_task(task, unreachable=unreachable_time is not None)
+            out += self._forward(fw, status)
+        for fid, eid in sorted(agent.executors):
+            fw = self._frameworks.get(fid)
+            if fw is not None:
+                fw.executors.pop((aid, eid), None)
+        agent.executors.clear()
+        for oid in list(agent.offers):
+            out += self._remove_offer(oid, rescind=True)
+        del self._agents[aid]
+        if self._pids.get(agent.pid) == aid:
+            del self._pids[agent.pid]
+        self._count("master/slave_removals")
+        if unreachable_time is not None:
+            self._count("master/slave_unreachable_completed")
+        out.append(Log(level="warning", event="agent_removed",
+                       fields=(("agent_id", aid), ("reason", message))))
+        return out + self._tell_agent_lost(aid)
+
+    def _tell_agent_lost(self, aid: str) -> list[Any]:
+        out: list[Any] = []
+        for fid in sorted(self._frameworks):
+            out += self._send_fw(self._frameworks[fid], EventFailure(agent_id=aid))
+        return out
+
+    def _reregister_timeout_fired(self) -> list[Any]:
+        out: list[Any] = []
+        for aid in sorted(self._recovered_agents):
+            out += self._mark_unreachable(aid, "agent did not re-register after master failover")
+        return out
+
+    # ------------------------------------------------------------------ registry GC
+    def _gc_victims(self, entries: dict[str, float]) -> list[str]:
+        """Mesos `doRegistryGc`'s selection over one list: by count (oldest first), then by
+        age; entries already being pruned are out of the count."""
+        live = sorted((t, i, aid) for i, (aid, t) in enumerate(entries.items())
+                      if aid not in self._pruning)
+        excess = max(0, len(live) - self.config.registry_max_agent_count)
+        return [aid for n, (t, _i, aid) in enumerate(live)
+                if n < excess or self.now - t > self.config.registry_max_agent_age]
+
+    def _registry_gc_fired(self) -> list[Any]:
+        out: list[Any] = [self._timer(("registry_gc",), self.config.registry_gc_interval)]
+        unreachable = tuple(self._gc_victims(self._unreachable))
+        gone = tuple(self._gc_victims(self._gone))
+        if not unreachable and not gone:
+            return [*out, Log(level="debug", event="registry_gc_skipped_nothing_to_prune")]
+        op = self._op_id()
+        self._pending_ops[op] = ("prune", unreachable, gone)
+        for aid in (*unreachable, *gone):
+            self._pruning[aid] = op
+        self._count("master/registry_gc/scheduled", len(unreachable) + len(gone))
+        out.append(Log(level="info", event="registry_gc_pruning", fields=(
+            ("unreachable", len(unreachable)), ("gone", len(gone)))))
+        return [*out, *self._registry_op(op, ("prune", unreachable + gone))]
+
+    def _pruned(self, unreachable: tuple[str, ...], gone: tuple[str, ...]) -> list[Any]:
+        """Mesos `_doRegistryGc`: forget what is still there (an agent re-registered
+        meanwhile is being readmitted and keeps its unreachable tasks for that)."""
+        for aid in (*unreachable, *gone):
+            self._pruning.pop(aid, None)
+        done = {aid for aid in unreachable
+                if aid in self._unreachable and aid not in self._reregistering}
+        for aid in sorted(done):
+            del self._unreachable[aid]
+        if done:
+            for fid in sorted(self._frameworks):
+                fw = self._frameworks[fid]
+                for tid in [t for t, task in fw.unreachable_tasks.items()
+                            if task.agent_id in done]:
+                    del fw.unreachable_tasks[tid]
+        done_gone = [aid for aid in gone if self._gone.pop(aid, None) is not None]
+        skipped = len(unreachable) - len(done) + len(gone) - len(done_gone)
+        self._count("master/registry_gc/pruned", len(done) + len(done_gone))
+        return [Log(level="warning" if skipped else "info", event="registry_gc_done", fields=(
+            ("unreachable", len(done)), ("gone", len(done_gone)), ("skipped", skipped)))]
+
+    # ------------------------------------------------------------------ registry outcomes
+    def _registry_result(self, op_id: int, ok: bool, message: str) -> list[Any]:
+        """The outcome of the write in flight: every operation it carried takes effect (in
+        the order they were asked for), or — fenced/failed — none does and the master
+        abdicates; then the operations queued meanwhile leave as the next write."""
+        inflight = self._registry_inflight
+        if inflight is None or inflight[0] != op_id:
+            return [Log(level="warning", event="unexpected_registry_result",
+                        fields=(("op_id", op_id),))]
+        if not ok:
+            kinds = sorted({self._pending_ops[i][0] for i in inflight[1]})
+            what = kinds[0] if len(inflight[1]) == 1 else \
+                f"batch of {len(inflight[1])} ({', '.join(kinds)})"
+            return self._abdicate(f"registry operation {what} failed: {message}")
+        out: list[Any] = []
+        for member in inflight[1]:
+            out += self._registry_committed(self._pending_ops.pop(member))
+        return out + self._registry_flush()
+
+    def _registry_committed(self, pending: tuple[Any, ...]) -> list[Any]:
+        kind = pending[0]
+        if kind == "admit":
+            _, sender, info, version = pending
+            return self._admitted(sender, info, version)
+        if kind == "reachable":
+            _, sender, msg = pending
+            self._reregistering.pop(msg.agent_info.id, None)
+            return self._readmit(sender, msg)
+        if kind == "unreachable":
+            _, aid, when, why = pending
+            return self._drop_agent(aid, why, unreachable_time=when)
+        if kind == "remove":
+            _, aid, why = pending
+            return self._drop_agent(aid, why, unreachable_time=None)
+        if kind == "prune":
+            _, unreachable, gone = pending
+            return self._pruned(unreachable, gone)
+        raise AssertionError(f"unknown pending registry op {pending!r}")  # pragma: no cover
+
+    def _abdicate(self, reason: str) -> list[Any]:
+        streams = sorted(self._streams)
+        self._reset()
+        return [Log(level="critical", event="master_abdicates", fields=(("reason", reason),)),
+                *[Close(peer=s) for s in streams], Abdicate(reason=reason)]

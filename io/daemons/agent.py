@@ -1,0 +1,428 @@
+"""`mesotron agent`: the agent daemon (the agent machine in a Trio shell).
+
+Components: the effect loop, the master link (discovers the master's internal transport at
+GET /internal/endpoint, dials it, re-dials with backoff when it breaks), the containerizer
+(executor processes), the checkpoint store (<work_dir>/meta) and the HTTP server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from typing import Any
+
+import trio
+import trio.lowlevel
+from mesotron.core.effects import Close, Disconnected, Metric, Persist, Received, Reject, Send
+from mesotron.core.ids import IdSource
+from mesotron.core.resources import Resources
+from mesotron.core.values import AgentInfo, Attribute
+from mesotron.io.containers.launcher import Containerizer, sigchld_pump
+from mesotron.io.daemons import flags as fl
+from mesotron.io.daemons.logs import configure
+from mesotron.io.daemons.loop import EffectLoop
+from mesotron.io.http.agent import AgentApp
+from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
+from mesotron.io.store.disk import CheckpointStore
+from mesotron.io.wire.agent_driver import AgentDriver, stream_callbacks
+from mesotron.io.wire.transport import Transport
+from mesotron.io.zk.bridge import open_zk, save_session
+from mesotron.io.zk.election import ZkDetector, ZkUrlError, is_zk_url, parse_zk_url
+from mesotron.spec import codec_executor
+from mesotron.spec.wire import encode
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--master", required=True,
+                   help="master HOST:PORT, or zk://host1:port1[,host2:port2...]/path to follow "
+                        "the leader elected in ZooKeeper")
+    p.add_argument("--zk-session-timeout", type=fl.duration, default=10.0,
+                   help="ZooKeeper session timeout with --master zk://... (default 10secs)")
+    p.add_argument("--ip", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5051, help="HTTP port (0: any free port)")
+    p.add_argument("--work-dir", required=True)
+    p.add_argument("--resources", default=None,
+                   help='e.g. "cpus:4;mem:4096;disk:10000;ports:[31000-32000]" (default: detected)')
+    p.add_argument("--attributes", default="", help='e.g. "rack:r1;zone:a"')
+    p.add_argument("--recover", choices=("reconnect", "cleanup"), default="reconnect")
+    p.add_argument("--hostname", default=None)
+    p.add_argument("--executor-registration-timeout", type=fl.duration, default=60.0)
+    p.add_argument("--executor-reregistration-timeout", type=fl.duration, default=2.0)
+    p.add_argument("--executor-shutdown-grace-period", type=fl.duration, default=5.0)
+    p.add_argument("--registration-backoff-factor", type=fl.duration, default=1.0)
+    p.add_argument("--no-zygote", action="store_true",
+                   help="start each command executor as a fresh interpreter (no fork server)")
+    p.add_argument("--no-fsync", action="store_true",
+                   help="skip fsync of checkpoints (tests/benchmarks only)")
+    p.add_argument("--no-executor-driver", action="store_true",
+                   help="do not offer executors the driver wire (they all speak the v1 HTTP API)")
+    p.add_argument("--kill-executors-on-exit", action="store_true",
+                   help="kill every executor when the agent stops on SIGINT/SIGTERM (`mesotron "
+                        "local`; a real agent leaves them running for its restart to recover)")
+    fl.add_logging_flags(p)
+
+
+def _previous_driver_port(path: str, ip: str) -> int:
+    """The driver port this agent's work dir recorded, if it can be bound again; else 0."""
+    import socket
+
+    try:
+        with open(path) as f:
+            port = int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((ip, port))
+    except OSError:
+        return 0
+    return port
+
+
+def _save_driver_port(path: str, port: int) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(port))
+    os.replace(tmp, path)
+
+
+def default_resources(work_dir: str) -> Resources:
+    import psutil
+
+    cpus = float(os.cpu_count() or 1)
+    mem_mb = max(psutil.virtual_memory().total // (1024 * 1024) - 1024, 512)
+    try:
+        disk_mb = max(shutil.disk_usage(work_dir).free // (1024 * 1024) - 5 * 1024, 1024)
+    except OSError:
+        disk_mb = 1024
+    return Resources.parse(f"cpus:{cpus:g};mem:{mem_mb};disk:{disk_mb};ports:[31000-32000]")
+
+
+class AgentDaemon:
+    def __init__(self, args: argparse.Namespace, log: Any, http_sock: Any) -> None:
+        from mesotron.core.agent.machine import Agent, AgentConfig
+
+        self.args = args
+        self.log = log
+        self.http_sock = http_sock
+        self.ip = args.ip
+        self.port = http_sock.getsockname()[1]
+        self.hostname = args.hostname or args.ip
+        self.pid = f"slave(1)@{self.ip}:{self.port}"
+        self.work_dir = os.path.abspath(args.work_dir)
+        os.makedirs(self.work_dir, exist_ok=True)
+        self.zk_url = parse_zk_url(args.master) if is_zk_url(args.master) else None
+        if self.zk_url is None:
+            self.master_host, self.master_port = fl.host_port(args.master, 5050)
+        else:
+            self.master_host, self.master_port = "", 0  # the detected leader's, once known
+        self.detector: Any = None
+        res = Resources.parse(args.resources) if args.resources else default_resources(self.work_dir)
+        info = AgentInfo(hostname=self.hostname, port=self.port, resources=res,
+                         attributes=Attribute.parse_many(args.attributes or ""))
+        config = AgentConfig(
+            recover=args.recover,
+            work_dir=self.work_dir,
+            executor_registration_timeout=args.executor_registration_timeout,
+            executor_reregistration_timeout=args.executor_reregistration_timeout,
+            executor_shutdown_grace_period=args.executor_shutdown_grace_period,
+            registration_backoff_factor=args.registration_backoff_factor,
+        )
+        self.machine = Agent(pid=self.pid, agent_info=info, ids=IdSource(seed=os.urandom(8).hex()),
+                             config=config)
+        self.loop = EffectLoop(self.machine, log, name="agent")
+        self.store = CheckpointStore(os.path.join(self.work_dir, "meta", "checkpoints"),
+                                     sync=not args.no_fsync)
+        self.containers = Containerizer(self.work_dir, f"{self.ip}:{self.port}",
+                                        on_exit=self._container_exited,
+                                        on_start=self._container_started, log=log,
+                                        use_zygote=not args.no_zygote)
+        self.transport = Transport(self.pid, on_message=self._from_master,
+                                   on_disconnect=self._master_lost, log=log)
+        self.master_pid: str | None = None
+        self.streams: dict[str, EventStream] = {}
+        self.stream_formats: dict[str, str] = {}
+        self.exec_streams: dict[tuple[str, str], str] = {}
+        self.metrics: dict[str, float] = {}
+        self.ready = False
+        self.start_time = time.time()
+        self.stop = trio.Event()
+        self.master_lost = trio.Event()
+        self.start_pump = True
+        self.flags = {k: str(v) for k, v in vars(args).items() if not k.startswith("_")}
+        lp = self.loop
+        from mesotron.core.agent.machine import (
+            DestroyContainer,
+            KillExecutor,
+            LaunchExecutor,
+            StopAgent,
+            UpdateContainer,
+        )
+
+        lp.on(Send, self._send)
+        lp.on(Close, self._close)
+        lp.on_batch(Persist, self._persist)
+        # executors may also speak the driver wire (io/wire/agent_driver.py): v1 Calls/Events as
+        # frames on one persistent connection, on a port of its own that every executor
+        # learns from MESOTRON_AGENT_DRIVER_ENDPOINT (the command executor uses it)
+        attach, detach = stream_callbacks(self.streams, self.stream_formats)
+        self.driver = AgentDriver(self.pid, feed=self.loop.call_nowait, attach=attach,
+                                  detach=detach, log=log)
+        if args.no_executor_driver:
+            lp.on(LaunchExecutor, self.containers.launch)
+        else:
+            lp.on(LaunchExecutor, lambda e: self.containers.launch(self.driver.with_env(e)))
+        lp.on(KillExecutor, lambda e: self.containers.kill(e.container_id, e.signal))
+        lp.on(UpdateContainer, lambda e: None)
+        lp.on(DestroyContainer, lambda e: None)
+        lp.on(StopAgent, self._stop_agent)
+        lp.on(Metric, self._metric)
+        lp.on(Reject, lambda e: log.info("rejected", sender=e.sender, status=e.status, reason=e.message))
+
+    # ------------------------------------------------------------------ effects
+    def _send(self, e: Send) -> None:
+        stream = self.streams.get(e.to)
+        if stream is not None:
+            fmt = self.stream_formats.get(e.to, "application/json")
+            stream.push(encode(codec_executor.encode_event(e.message), fmt))
+            return
+        to = e.to
+        if to == "master" or to.startswith("master@"):
+            to = self.master_pid or to
+        if not self.transport.send(to, e.message):
+            self.log.debug("send.dropped", to=e.to, message=type(e.message).__name__)
+
+    def _close(self, e: Close) -> None:
+        stream = self.streams.pop(e.peer, None)
+        if stream is not None:
+            self.stream_formats.pop(e.peer, None)
+            stream.close()
+            return
+        peer = self.master_pid if e.peer == "master" else e.peer
+        if peer:
+            self.transport.close(peer)
+
+    async def _persist(self, effects: list[Persist]) -> None:
+        if not self.store.sync:
+            # --no-fsync: writes without fsync are cheap; a worker-thread round trip per batch
+            # cost more than the writes themselves
+            self.store.persist_many(effects)
+            return
+        await trio.to_thread.run_sync(self.store.persist_many, effects)
+
+    def _metric(self, e: Metric) -> None:
+        self.metrics[e.name] = self.metrics.get(e.name, 0.0) + e.value if e.inc else e.value
+
+    def _stop_agent(self, e: Any) -> None:
+        self.log.info("agent.stopping", reason=e.reason)
+        self.stop.set()
+
+    # ------------------------------------------------------------------ inputs
+    def _from_master(self, peer: str, msg: Any) -> None:
+        self.loop.submit(Received(sender=peer, message=msg))
+
+    def _master_lost(self, peer: str) -> None:
+        self.loop.submit(Disconnected(peer=peer))
+        self.master_lost.set()
+
+    def _container_exited(self, c: Any, status: int) -> None:
+        from mesotron.core.agent.machine import ExecutorExited
+
+        self.loop.submit(ExecutorExited(framework_id=c.framework_id, executor_id=c.executor_id,
+                                        container_id=c.container_id, status=status))
+
+    def _container_started(self, c: Any) -> None:
+        from mesotron.core.agent.machine import ExecutorStarted
+
+        self.loop.submit(ExecutorStarted(framework_id=c.framework_id, executor_id=c.executor_id,
+                                         container_id=c.container_id, pid=c.pid))
+
+    # ------------------------------------------------------------------ master link
+    async def master_link(self) -> None:
+        if self.zk_url is None:
+            await self.link_to(self.master_host, self.master_port)
+        else:
+            await self.follow_zk_leader()
+
+    async def follow_zk_leader(self) -> None:
+        """--master zk://: follow the elected leader (ZkDetector); on every change drop the
+        link to the old one and dial the new one (MasterDetected), or NoMasterDetected."""
+        from mesotron.core.agent.machine import NoMasterDetected
+
+        url = self.zk_url
+        assert url is not None
+        async with open_zk(url.hosts, session_timeout=self.args.zk_session_timeout,
+                           credentials=url.credentials) as zk, trio.open_nursery() as nursery:
+            save_session(os.path.join(self.work_dir, "zk_session.json"), zk, url.hosts)
+            self.detector = ZkDetector(zk, url.path)
+            await nursery.start(self.detector.run)
+            leader = self.detector.leader
+            while True:
+                old = self.master_pid
+                if old is not None:
+                    self.master_pid = None
+                    self.transport.close(old)
+                self.log.info("agent.leader_detected", leader=leader.pid if leader else None)
+                if leader is None:
+                    self.master_host, self.master_port = "", 0
+                    self.loop.submit(NoMasterDetected())
+                    leader = await self.detector.detect(None)
+                    continue
+                self.master_host, self.master_port = leader.ip or leader.hostname, leader.port
+                async with trio.open_nursery() as link:
+                    link.start_soon(self.link_to, self.master_host, self.master_port)
+                    leader = await self.detector.detect(leader)
+                    link.cancel_scope.cancel()
+
+    async def link_to(self, host: str, port: int) -> None:
+        import httpx
+        from mesotron.core.agent.machine import MasterDetected
+
+        # the master may still be starting (`mesotron local` starts it with its agents): try
+        # again soon (every 0.25 s at most for the first 10 s of trying), then back off to 2 s
+        backoff = 0.05
+        failing_since: float | None = None
+        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
+            while True:
+                try:
+                    with trio.fail_after(5):
+                        r = await client.get(f"http://{host}:{port}/internal/endpoint")
+                        r.raise_for_status()
+                        ep = r.json()
+                        if ep.get("port") is None:  # elected a moment ago, still recovering
+                            self.log.debug("master.not_leading_yet", master=f"{host}:{port}")
+                            await trio.sleep(0.01)
+                            continue
+                        self.master_lost = trio.Event()
+                        await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
+                except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
+                    self.log.debug("master.unreachable", error=str(e) or type(e).__name__)
+                    now = trio.current_time()
+                    failing_since = now if failing_since is None else failing_since
+                    await trio.sleep(backoff)
+                    backoff = min(backoff * 1.5, 0.25 if now - failing_since < 10 else 2.0)
+                    continue
+                backoff = 0.05
+                failing_since = None
+                self.master_pid = ep["pid"]
+                self.loop.submit(MasterDetected(pid=ep["pid"]))
+                await self.master_lost.wait()
+                await trio.sleep(0.05)
+
+    # ------------------------------------------------------------------ queries
+    def state_json(self) -> dict[str, Any]:
+        s = dict(self.machine.state_json())
+        s["flags"] = self.flags
+        s["start_time"] = self.start_time
+        s.setdefault("capabilities", ["MULTI_ROLE", "HIERARCHICAL_ROLE", "RESERVATION_REFINEMENT"])
+        return s
+
+    def metrics_snapshot(self) -> dict[str, float]:
+        out = dict(self.machine.metrics())
+        out.update(self.metrics)
+        out["slave/uptime_secs"] = time.time() - self.start_time
+        out["slave/container_launch_errors"] = float(self.containers.launch_errors)
+        from mesotron.io.daemons.master import system_metrics
+
+        out.update(system_metrics())
+        return out
+
+    def statistics(self) -> list[dict[str, Any]]:
+        out = []
+        for (fid, eid), ex in self.machine.executors.items():
+            if ex.state == "terminated":
+                continue
+            out.append({"framework_id": fid, "executor_id": eid, "executor_name": "",
+                        "source": eid, "statistics": self.containers.statistics(ex.container_id)})
+        return out
+
+    def resolve_sandbox_path(self, raw: str) -> str | None:
+        """A real path inside <work_dir>/slaves, or None (no escapes, symlinks resolved)."""
+        root = os.path.realpath(os.path.join(self.work_dir, "slaves"))
+        cand = raw if os.path.isabs(raw) else os.path.join(self.work_dir, raw)
+        real = os.path.realpath(cand)
+        if real != root and not real.startswith(root + os.sep):
+            return None
+        return real
+
+    async def _serve_driver(self, nursery: trio.Nursery) -> None:
+        """Serve the executors' driver wire on the port of the previous run when there was
+        one (its executors were told that port and re-dial it after a restart), else on any
+        free port; the port is kept in <work_dir>/meta/driver_port."""
+        path = os.path.join(self.work_dir, "meta", "driver_port")
+        port = _previous_driver_port(path, self.ip)
+        bound = await nursery.start(self.driver.serve, self.ip, port)
+        if bound != port:
+            _save_driver_port(path, bound)
+
+    # ------------------------------------------------------------------ run
+    async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
+        from mesotron.core.agent.machine import Start
+
+        async with trio.open_nursery() as nursery:
+            if self.start_pump:
+                await nursery.start(sigchld_pump)
+            await nursery.start(self.containers.run)
+            await nursery.start(self.transport.run)
+            await nursery.start(self.loop.run)
+            if not self.args.no_executor_driver:
+                await self._serve_driver(nursery)
+            recovered = await trio.to_thread.run_sync(self.store.recover)
+            known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
+            adopted = self.containers.recover({k for k in known if k})
+            self.loop.submit(Start(recovered=None if recovered.is_empty() else recovered))
+            from mesotron.core.agent.machine import ExecutorExited
+
+            for fid, eid, cid, alive in adopted:
+                if not alive:
+                    self.loop.submit(ExecutorExited(framework_id=fid, executor_id=eid,
+                                                    container_id=cid, status=-1))
+            self.ready = True
+            await nursery.start(serve_http, AgentApp(self), self.http_sock, self.stop)
+            nursery.start_soon(self.master_link)
+            self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,
+                          master=str(self.zk_url) if self.zk_url else f"{self.master_host}:{self.master_port}")
+            task_status.started(self)
+            await self.stop.wait()
+            if getattr(self.args, "kill_executors_on_exit", False):
+                self.containers.shutdown_all()
+            for s in list(self.streams.values()):
+                s.close()
+            await trio.lowlevel.checkpoint()
+            nursery.cancel_scope.cancel()
+        return 0
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    log = configure(args.log_format, args.log_level, component="agent")
+    sock = bind_socket(args.ip, args.port)
+    try:
+        daemon = AgentDaemon(args, log, sock)
+    except ZkUrlError as e:
+        print(f"mesotron agent: {e}", file=sys.stderr)
+        return 2
+    with trio.open_signal_receiver(2, 15) as signals:
+        async with trio.open_nursery() as nursery:
+
+            async def watch() -> None:
+                async for _ in signals:
+                    daemon.stop.set()
+                    return
+
+            nursery.start_soon(watch)
+            code = await daemon.run()
+            nursery.cancel_scope.cancel()
+    return code
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return trio.run(main_async, args)
+    except OSError as e:
+        print(f"mesotron agent: {e}", file=sys.stderr)
+        return 1

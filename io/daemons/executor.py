@@ -1,0 +1,370 @@
+"""`mesotron executor` / `python -m mesotron.io.daemons.executor`: the built-in command executor.
+
+Runs the pure `core.executor.CommandExecutor` machine as a real process speaking the v1
+executor HTTP API to its agent (`MESOS_AGENT_ENDPOINT`): SUBSCRIBE as a RecordIO stream,
+UPDATEs as POSTs on one keep-alive connection (in order). ONE such process runs all of a
+framework's command tasks on an agent (executor id `mesotron-command-<framework id>`).
+
+Each task runs as `/bin/sh -c <value>` (or argv) in its own process group (the executor's
+session, so destroying the container reaches every task), spawned without a Python
+pre-exec hook (subprocess then uses vfork), in its own sandbox
+`<executor sandbox>/tasks/<task id>/` with `stdout`/`stderr` files there (the layout of
+Mesos's default executor, which also runs many tasks); MESOS_SANDBOX points at it. Its exit
+is awaited on a pidfd (no thread), and reported with the real exit status or signal.
+
+Start-up cost matters less now (one executor per framework and agent), but imports are
+still kept to trio, h11 and the spec/core modules the machine needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import signal as sig
+import subprocess
+import sys
+import time
+import zlib
+from typing import Any
+
+import trio
+from google.protobuf.message import DecodeError
+from mesotron.core.effects import CancelTimer, Disconnected, Log, Received, Send, SetTimer
+from mesotron.core.executor import (
+    CommandExecutor,
+    CommandExecutorConfig,
+    ExitExecutor,
+    SignalTaskProcess,
+    Start,
+    StartTaskProcess,
+    TaskProcessExited,
+)
+from mesotron.core.ids import IdSource
+from mesotron.core.messages import ExecutorSubscribe
+from mesotron.io.daemons.loop import EffectLoop
+from mesotron.io.http.client import H11Client, HTTPError
+from mesotron.io.wire.transport import driver_frame
+from mesotron.spec import codec_executor, executor_pb2
+from mesotron.spec.codec_values import CodecError
+from mesotron.spec.wire import PROTOBUF, RecordIOReader, WireError, from_protobuf
+
+AGENT = "agent"
+UPDATE_LANES = 4
+DRIVER_ENDPOINT_ENV = "MESOTRON_AGENT_DRIVER_ENDPOINT"  # io/agent_driver.ENV_ENDPOINT
+# protobuf on the wire, as Mesos's executor library: protobuf's JSON mapping costs ~0.5 ms
+# per message to parse (pure Python), the binary format a few microseconds, on both sides
+HEADERS = {"Content-Type": PROTOBUF, "Accept": PROTOBUF}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--log-level", default="info")
+
+
+class _Log:
+    """A minimal logger (structlog would cost start-up time): key=value lines on stderr."""
+
+    def __init__(self, level: str = "info") -> None:
+        self.debug_on = level == "debug"
+
+    def _emit(self, level: str, event: str, **kw: Any) -> None:
+        fields = " ".join(f"{k}={v}" for k, v in kw.items())
+        print(f"{time.strftime('%H:%M:%S')} executor {level} {event} {fields}", file=sys.stderr, flush=True)
+
+    def debug(self, event: str, **kw: Any) -> None:
+        if self.debug_on:
+            self._emit("debug", event, **kw)
+
+    def info(self, event: str, **kw: Any) -> None:
+        self._emit("info", event, **kw)
+
+    def warning(self, event: str, **kw: Any) -> None:
+        self._emit("warning", event, **kw)
+
+    warn = warning
+
+    def error(self, event: str, **kw: Any) -> None:
+        self._emit("error", event, **kw)
+
+
+class ExecutorProcess:
+    def __init__(self, env: dict[str, str], log: _Log) -> None:
+        self.env = env
+        self.log = log
+        self.endpoint = env["MESOS_AGENT_ENDPOINT"]
+        host, _, port = self.endpoint.rpartition(":")
+        self.path = "/api/v1/executor"
+        # SUBSCRIBE's stream on its own connection; UPDATEs on UPDATE_LANES keep-alive
+        # connections, a task's updates always on the same one (in order), so that one slow
+        # round trip does not hold up every other task's updates
+        self.http = H11Client(host, int(port))
+        self.lanes = [H11Client(host, int(port)) for _ in range(UPDATE_LANES)]
+        # the agent's driver wire (io/wire/agent_driver.py), when it offers one: SUBSCRIBE and
+        # every call as frames on one persistent connection, events back on it
+        self.driver_endpoint = env.get(DRIVER_ENDPOINT_ENV) or None
+        self.link: Any = None  # the driver connection while subscribed on it
+        self.framework_id = env["MESOS_FRAMEWORK_ID"]
+        self.executor_id = env["MESOS_EXECUTOR_ID"]
+        self.sandbox = env.get("MESOS_SANDBOX") or os.getcwd()
+        self.machine = CommandExecutor(
+            pid=f"executor({self.executor_id})", framework_id=self.framework_id,
+            executor_id=self.executor_id, agent_pid=AGENT,
+            ids=IdSource(seed=os.urandom(8).hex()), config=CommandExecutorConfig.from_env(env))
+        self.loop = EffectLoop(self.machine, log, name="executor")
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}  # task id -> its running process
+        self.base_env = dict(os.environ)
+        self.sub_state = "idle"  # idle | subscribing | subscribed
+        # unbounded: an update is never dropped (the machine holds it until acknowledged)
+        self.channels = [trio.open_memory_channel[Any](math.inf) for _ in range(UPDATE_LANES)]
+        self.exit_status: int | None = None
+        self.done = trio.Event()
+        self.nursery: trio.Nursery | None = None
+        lp = self.loop
+        lp.on(Send, self._send)
+        lp.on(StartTaskProcess, self._start_task)
+        lp.on(SignalTaskProcess, self._signal_task)
+        lp.on(ExitExecutor, self._exit)
+        lp.on(SetTimer, lp._set_timer)
+        lp.on(CancelTimer, lp._cancel_timer)
+        lp.on(Log, lambda e: getattr(log, e.level if e.level != "warn" else "warning", log.info)(
+            e.event, **dict(e.fields)))
+
+    # ------------------------------------------------------------------ effects
+    def _send(self, e: Send) -> None:
+        if isinstance(e.message, ExecutorSubscribe):
+            # Like Mesos's executor library: a SUBSCRIBE is dropped while another one is in
+            # flight or the executor is subscribed (a retry racing a slow answer would make
+            # the agent think the executor never got its task).
+            if self.sub_state != "idle":
+                self.log.debug("subscribe.dropped", state=self.sub_state)
+                return
+            self.sub_state = "subscribing"
+            assert self.nursery is not None
+            self.nursery.start_soon(self._subscribe, e.message)
+        elif self.link is not None:
+            # fire-and-forget, in order on the one connection; a refusal comes back as a
+            # driver_error frame (logged); an update lost with a broken connection is still
+            # in the machine's unacknowledged updates and goes out again with the SUBSCRIBE
+            self.link.send_frame(driver_frame(
+                "executor_call", codec_executor.encode_call(e.message).SerializeToString()))
+        else:
+            task_id = getattr(getattr(e.message, "status", None), "task_id", "")
+            lane = zlib.crc32(task_id.encode()) % UPDATE_LANES
+            self.channels[lane][0].send_nowait(e.message)
+
+    def _start_task(self, e: StartTaskProcess) -> None:
+        cmd = e.command
+        if cmd.shell:
+            argv = ["/bin/sh", "-c", cmd.value or ""]
+        else:
+            argv = [cmd.value or "", *cmd.arguments[1:]] if cmd.arguments else [cmd.value or ""]
+        env = self.base_env.copy()
+        env.update(dict(cmd.environment))
+        env.update(dict(e.env))
+        # the task's own sandbox (Mesos's default executor layout): tasks/<task id>/
+        task_dir = os.path.join(self.sandbox, "tasks", e.task_id)
+        env["MESOS_SANDBOX"] = task_dir
+        try:
+            os.makedirs(task_dir, exist_ok=True)
+            out = os.open(os.path.join(task_dir, "stdout"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                err = os.open(os.path.join(task_dir, "stderr"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+                try:
+                    # its own process group (so that a kill reaches the shell's children) but
+                    # the executor's session: the agent destroys a container by its session.
+                    # No preexec_fn: subprocess can vfork.
+                    proc = subprocess.Popen(argv, cwd=task_dir, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=out, stderr=err, process_group=0, close_fds=True)
+                finally:
+                    os.close(err)
+            finally:
+                os.close(out)
+        except OSError as exc:
+            self.log.error("task.start_failed", task=e.task_id, error=str(exc))
+            self.loop.submit(TaskProcessExited(task_id=e.task_id, exit_status=127))
+            return
+        self.procs[e.task_id] = proc
+        assert self.nursery is not None
+        self.nursery.start_soon(self._wait_task, e.task_id, proc)
+
+    async def _wait_task(self, task_id: str, proc: subprocess.Popen[bytes]) -> None:
+        # a pidfd turns readable when the task exits: no thread (starting one costs more
+        # than the rest of a short task's bookkeeping); a thread when pidfds are missing
+        try:
+            fd = os.pidfd_open(proc.pid)
+        except (AttributeError, OSError):
+            fd = -1
+        if fd >= 0:
+            try:
+                await trio.lowlevel.wait_readable(fd)
+            finally:
+                os.close(fd)
+            rc = proc.wait()
+        else:
+            rc = await trio.to_thread.run_sync(proc.wait, abandon_on_cancel=True)
+        self.procs.pop(task_id, None)
+        if rc < 0:
+            self.loop.submit(TaskProcessExited(task_id=task_id, exit_status=128 - rc, signal=-rc))
+        else:
+            self.loop.submit(TaskProcessExited(task_id=task_id, exit_status=rc))
+
+    def _signal_task(self, e: SignalTaskProcess) -> None:
+        signum = getattr(sig, e.signal, sig.SIGKILL)
+        targets = [self.procs[e.task_id]] if e.task_id in self.procs else \
+            (list(self.procs.values()) if not e.task_id else [])
+        for proc in targets:
+            if proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signum)
+            except OSError:
+                try:
+                    proc.send_signal(signum)
+                except OSError:
+                    pass
+
+    async def _exit(self, e: ExitExecutor) -> None:
+        # let queued updates go out first ("after the effects before it are done")
+        with trio.move_on_after(5):
+            while any(r.statistics().current_buffer_used for _s, r in self.channels):
+                await trio.sleep(0.01)
+        self.exit_status = e.status
+        self.done.set()
+
+    # ------------------------------------------------------------------ driver wire
+    async def _subscribe_driver(self, msg: ExecutorSubscribe) -> bool:
+        """SUBSCRIBE on the agent's driver wire; False if its endpoint cannot be reached
+        (then HTTP is tried)."""
+        from mesotron.io.wire.transport import DriverFrame, Link, decode_frame
+        from mesotron.spec import codec_internal
+
+        assert self.driver_endpoint is not None
+        host, _, port = self.driver_endpoint.rpartition(":")
+        try:
+            with trio.fail_after(5):
+                stream = await trio.open_tcp_stream(host, int(port))
+        except (OSError, trio.TooSlowError, ValueError) as exc:
+            self.log.debug("driver.unreachable", error=str(exc) or type(exc).__name__)
+            return False
+        link = Link(stream)
+        link.send_frame(codec_internal.encode(codec_internal.Hello(
+            sender=f"executor({self.executor_id})@{host}")))
+        link.send_frame(driver_frame("executor_call", codec_executor.encode_call(msg).SerializeToString()))
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(link.writer)
+                while (frame := await link.next_frame()) is not None:
+                    m = decode_frame(frame)
+                    if type(m) is not DriverFrame:
+                        self.log.warning("driver.unexpected_frame", frame=type(m).__name__)
+                        continue
+                    if m.kind == "driver_error":
+                        self.log.warning("call.refused", status=m.payload.status,
+                                         call=m.payload.call_type, body=m.payload.message[:200])
+                        continue
+                    ev = codec_executor.decode_event(executor_pb2.Event.FromString(m.payload))
+                    if self.sub_state != "subscribed":
+                        self.sub_state = "subscribed"
+                        self.link = link
+                    if ev != codec_executor.HEARTBEAT:
+                        self.loop.submit(Received(sender=AGENT, message=ev))
+                link.close()
+                nursery.cancel_scope.cancel()
+        except (OSError, WireError, CodecError, DecodeError, trio.BrokenResourceError,
+                trio.ClosedResourceError) as exc:
+            self.log.debug("driver.error", error=str(exc) or type(exc).__name__)
+        finally:
+            link.close()
+            if self.link is link:
+                self.link = None
+            with trio.CancelScope(shield=True):
+                try:
+                    await stream.aclose()
+                except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
+                    pass
+        return True
+
+    # ------------------------------------------------------------------ HTTP
+    async def _subscribe(self, msg: ExecutorSubscribe) -> None:
+        if self.driver_endpoint is not None and await self._subscribe_driver(msg):
+            # the connection ended (refused, closed, broken): as when the HTTP stream ends
+            was, self.sub_state = self.sub_state, "idle"
+            if was == "subscribed":
+                self.loop.submit(Disconnected(peer=AGENT))
+            return
+        body = codec_executor.encode_call(msg).SerializeToString()
+        reader = RecordIOReader()
+        try:
+            async with self.http.stream_post(self.path, body, HEADERS) as (status, chunks):
+                if status != 200:
+                    self.log.warning("subscribe.refused", status=status)
+                    return
+                self.sub_state = "subscribed"
+                async for chunk in chunks:
+                    for rec in reader.feed(chunk):
+                        ev = codec_executor.decode_event(from_protobuf(rec, executor_pb2.Event))
+                        if ev != codec_executor.HEARTBEAT:
+                            self.loop.submit(Received(sender=AGENT, message=ev))
+        except (HTTPError, OSError, WireError, trio.TooSlowError) as exc:
+            self.log.debug("subscribe.error", error=str(exc) or type(exc).__name__)
+        finally:
+            was, self.sub_state = self.sub_state, "idle"
+            if was == "subscribed":
+                self.loop.submit(Disconnected(peer=AGENT))
+
+    async def _updates(self, lane: int) -> None:
+        http = self.lanes[lane]
+        async for msg in self.channels[lane][1]:
+            body = codec_executor.encode_call(msg).SerializeToString()
+            try:
+                with trio.fail_after(10):
+                    status, text = await http.post(self.path, body, HEADERS)
+                if status >= 300:
+                    self.log.warning("call.refused", status=status, body=text[:200])
+            except (HTTPError, OSError, trio.TooSlowError) as exc:
+                self.log.debug("call.error", error=str(exc) or type(exc).__name__)
+
+    async def run(self) -> int:
+        async with trio.open_nursery() as nursery:
+            self.nursery = nursery
+            await nursery.start(self.loop.run)
+            for lane in range(UPDATE_LANES):
+                nursery.start_soon(self._updates, lane)
+            self.loop.submit(Start())
+            await self.done.wait()
+            nursery.cancel_scope.cancel()
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, sig.SIGKILL)
+                except OSError:
+                    pass
+        return self.exit_status or 0
+
+
+def run(args: argparse.Namespace | None = None) -> int:
+    log = _Log(getattr(args, "log_level", "info") if args else "info")
+    missing = [v for v in ("MESOS_AGENT_ENDPOINT", "MESOS_FRAMEWORK_ID", "MESOS_EXECUTOR_ID")
+               if v not in os.environ]
+    if missing:
+        print(f"mesotron executor: missing environment {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if os.environ.get("MESOTRON_EXECUTOR_PROFILE"):  # CPU profile into the sandbox (perf work)
+        import cProfile
+
+        prof = cProfile.Profile(time.process_time)
+        try:
+            return prof.runcall(trio.run, ExecutorProcess(dict(os.environ), log).run)
+        finally:
+            prof.dump_stats(os.path.join(os.environ["MESOTRON_EXECUTOR_PROFILE"], f"{os.getpid()}.prof"))
+    t0 = time.process_time()
+    try:
+        return trio.run(ExecutorProcess(dict(os.environ), log).run)
+    finally:
+        if os.environ.get("MESOTRON_EXECUTOR_CPU"):
+            log.info("executor.cpu", ms=round(1000 * (time.process_time() - t0), 1),
+                     total_ms=round(1000 * time.process_time(), 1))
+
+
+if __name__ == "__main__":
+    sys.exit(run())

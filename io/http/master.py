@@ -1,0 +1,218 @@
+"""The master's HTTP API (ASGI): v1 scheduler and operator APIs, state, metrics, health.
+
+The shell only decodes: content type, body parsing and Mesos's structural call validation
+(spec/codec_scheduler.py) answer 4xx here; every protocol decision (unknown framework,
+stream ids, subscription, ...) is the master machine's `Respond`.
+
+Routes (with the `/master` prefix optional, as libprocess delegates):
+  POST /api/v1/scheduler   v1 scheduler API (JSON/protobuf, RecordIO stream on SUBSCRIBE)
+  POST /api/v1             v1 operator API (GET_HEALTH/VERSION/STATE/AGENTS/FRAMEWORKS/
+                           EXECUTORS/TASKS/MASTER, SUBSCRIBE)
+  GET  /health, /version, /state (/state.json), /metrics/snapshot, /redirect, /flags,
+       /frameworks, /slaves, /tasks, /state-summary, /internal/endpoint
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import trio
+from mesotron.core.effects import Disconnected
+from mesotron.core.messages import SchedulerCall
+from mesotron.io.http import operator as operator_api
+from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
+from mesotron.spec import codec_scheduler, scheduler_pb2
+from mesotron.spec.wire import JSON, WireError, decode, request_format, response_format
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mesotron.io.daemons.master import MasterDaemon
+
+MESOS_COMPAT_VERSION = "1.11.0"
+
+
+def _strip(path: str) -> str:
+    if path.startswith("/master/") or path == "/master":
+        path = path[len("/master"):] or "/"
+    if len(path) > 1 and path.endswith("/"):
+        path = path[:-1]
+    return path
+
+
+class MasterApp:
+    def __init__(self, daemon: MasterDaemon) -> None:
+        self.d = daemon
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif msg["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        req = Request(scope, receive)
+        self.d.metrics_inc("master/event_queue_http_requests_total")
+        try:
+            await self.route(req, send)
+        except BodyTooLarge:
+            await respond(send, 413, "Request body too large")
+
+    async def route(self, req: Request, send: Any) -> None:
+        path = _strip(req.path)
+        if path == "/api/v1/scheduler":
+            return await self.scheduler(req, send)
+        if path == "/api/v1":
+            return await self.operator(req, send)
+        if req.method not in ("GET", "HEAD") and path in ("/health", "/version", "/state", "/state.json", "/metrics/snapshot",
+                "/redirect", "/flags", "/frameworks", "/slaves", "/tasks", "/state-summary"):
+            return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
+        d = self.d
+        jsonp = req.arg("jsonp")
+        if path == "/health":
+            return await respond(send, 200 if d.alive else 503)
+        if path == "/version":
+            return await respond_json(send, version_json())
+        if path in ("/state", "/state.json"):
+            return await respond_json(send, d.state_json(), jsonp=jsonp)
+        if path == "/state-summary":
+            return await respond_json(send, d.state_summary(), jsonp=jsonp)
+        if path == "/frameworks":
+            s = d.state_json()
+            return await respond_json(send, {k: s.get(k, []) for k in (
+                "frameworks", "completed_frameworks", "unregistered_frameworks")}, jsonp=jsonp)
+        if path == "/slaves":
+            s = d.state_json()
+            return await respond_json(send, {"slaves": s.get("slaves", []),
+                                             "recovered_slaves": s.get("recovered_slaves", [])}, jsonp=jsonp)
+        if path == "/tasks":
+            s = d.state_json()
+            tasks = [t for f in s.get("frameworks", []) for t in f.get("tasks", []) + f.get("completed_tasks", [])]
+            return await respond_json(send, {"tasks": tasks}, jsonp=jsonp)
+        if path == "/metrics/snapshot":
+            return await respond_json(send, d.metrics_snapshot())
+        if path == "/flags":
+            return await respond_json(send, {"flags": d.flags})
+        if path == "/redirect":
+            mi = d.master_info if d.leading else d.leader_info
+            if mi is None:
+                return await respond(send, 503, "No leader elected")
+            return await respond(send, 307, headers=[("Location", f"//{mi.hostname}:{mi.port}")])
+        if path == "/internal/endpoint":
+            return await respond_json(send, {"pid": d.pid, "ip": d.ip, "port": d.internal_port})
+        if path == "/":
+            return await respond(send, 200, f"mesotron master {d.pid}\n")
+        await respond(send, 404, "Not found")
+
+    # ------------------------------------------------------------------ scheduler API
+    async def not_leading(self, req: Request, send: Any) -> None:
+        """MESOS-V1-API.md §2 step 1: 307 to the leader (protocol-relative Location with the
+        rewritten path), or 503 when no leader is known."""
+        leader = self.d.leader_info
+        if leader is None:
+            return await respond(send, 503, "No leader elected")
+        path = req.path if req.path.startswith("/master/") else "/master" + req.path
+        query = req.scope.get("query_string", b"").decode("latin-1")
+        location = f"//{leader.hostname}:{leader.port}{path}" + (f"?{query}" if query else "")
+        await respond(send, 307, headers=[("Location", location)])
+
+    async def scheduler(self, req: Request, send: Any) -> None:
+        d = self.d
+        if not d.leading:
+            return await self.not_leading(req, send)
+        if not d.recovered:
+            return await respond(send, 503, "Master has not finished recovery")
+        if req.method != "POST":
+            return await respond(send, 405, f"Expecting 'POST', received '{req.method}'")
+        body = await req.read_body()
+        try:
+            fmt = request_format(req.headers.get("content-type"))
+            call_pb = decode(body, fmt, scheduler_pb2.Call)
+            framework_id, call = codec_scheduler.decode_call(call_pb)
+        except WireError as e:
+            return await respond(send, e.status, e.message)
+        accept = response_format(req.headers.get("accept"), default=fmt)
+        if accept is None:
+            return await respond(send, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf")
+        stream_id = req.headers.get("mesos-stream-id")
+
+        def make(rid: str) -> SchedulerCall:
+            d.request_formats[rid] = accept
+            return SchedulerCall(request=rid, stream_id=stream_id, framework_id=framework_id, call=call)
+
+        resp = await d.loop.request(make)
+        if resp.stream_id is not None and resp.status == 200:
+            stream = d.streams.get(resp.stream_id)
+            if stream is None:  # already closed by the machine (e.g. ERROR then close)
+                stream = EventStream()
+                stream.close()
+            try:
+                await stream.serve(req.receive, send, [
+                    ("Content-Type", accept), ("Mesos-Stream-Id", resp.stream_id),
+                    ("Cache-Control", "no-cache")])
+            finally:
+                d.operator_feed.stream_framework.pop(resp.stream_id, None)
+                if d.streams.get(resp.stream_id) is stream:
+                    del d.streams[resp.stream_id]
+                    d.loop.submit(Disconnected(peer=resp.stream_id))
+            return
+        body_out = resp.message
+        if resp.body is not None:
+            return await respond_json(send, resp.body, status=resp.status)
+        await respond(send, resp.status, body_out if resp.status >= 300 else "")
+
+    # ------------------------------------------------------------------ operator API
+    async def operator(self, req: Request, send: Any) -> None:
+        d = self.d
+        if not d.leading:
+            return await self.not_leading(req, send)
+        if req.method != "POST":
+            return await respond(send, 405, f"Expecting 'POST', received '{req.method}'")
+        body = await req.read_body()
+        try:
+            fmt = request_format(req.headers.get("content-type"))
+            call = decode(body, fmt, operator_api.mpb.Call)
+        except WireError as e:
+            return await respond(send, e.status, e.message)
+        accept = response_format(req.headers.get("accept"), default=fmt) or JSON
+        try:
+            result = operator_api.handle(d, call)
+        except WireError as e:
+            return await respond(send, e.status, e.message)
+        if result is operator_api.SUBSCRIBE:
+            stream = EventStream()
+            d.operator_streams.add((stream, accept))
+            stream.push(operator_api.encode_event(operator_api.subscribed_event(d), accept))
+            try:
+                await stream.serve(req.receive, send, [("Content-Type", accept)])
+            finally:
+                d.operator_streams.discard((stream, accept))
+            return
+        if result is None:
+            return await respond(send, 202)
+        await respond(send, 200, operator_api.encode_response(result, accept), accept)
+
+
+def version_json() -> dict[str, Any]:
+    from importlib.metadata import version
+
+    return {
+        "version": MESOS_COMPAT_VERSION,
+        "build_date": "2026-01-01 00:00:00",
+        "build_time": 1767225600.0,
+        "build_user": "mesotron",
+        "mesotron_version": version("mesotron"),
+    }
+
+
+async def heartbeat_operator_streams(daemon: MasterDaemon, interval: float = 15.0) -> None:
+    while True:
+        await trio.sleep(interval)
+        for stream, fmt in list(daemon.operator_streams):
+            stream.push(operator_api.encode_event(operator_api.heartbeat_event(), fmt))
+
+
+__all__ = ["MasterApp", "heartbeat_operator_streams", "time", "version_json"]

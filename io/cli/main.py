@@ -1,6 +1,7 @@
 """`mesotron` command line: a thin dispatcher; each subcommand lives in its own module.
 
-Subcommand modules expose `add_arguments(parser)` and `run(args) -> int`; they are
+Subcommand modules expose `add_arguments(parser)` and `run(args) -> int` (or "module:obj"
+names an object of the module that does); they are
 imported lazily so that `mesotron <cmd>` only pays for what it uses.
 """
 
@@ -11,6 +12,7 @@ import importlib
 import importlib.util
 import sys
 from importlib.metadata import version
+from typing import Any
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "master": ("mesotron.io.daemons.master", "run a master daemon"),
@@ -18,6 +20,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "local": ("mesotron.io.daemons.local", "run a master and N agents on loopback"),
     "execute": ("mesotron.io.cli.execute", "run a command as tasks (like mesos-execute)"),
     "ps": ("mesotron.io.cli.ps", "list tasks of a cluster"),
+    "cat": ("mesotron.io.cli.files:cat_cmd", "print a file of a task's sandbox (default stdout)"),
+    "tail": ("mesotron.io.cli.files:tail_cmd", "print the end of a task's file; -f follows it"),
+    "ls": ("mesotron.io.cli.files:ls_cmd", "list a task's sandbox directory"),
     "sim": ("mesotron.io.cli.sim", "deterministic cluster simulation (fuzzing, teaching)"),
     "demo": ("mesotron.io.cli.demo", "the `make demo` walkthrough"),
     "executor": ("mesotron.io.daemons.executor", "built-in command executor (started by agents)"),
@@ -27,7 +32,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 def _available() -> dict[str, tuple[str, str]]:
     out = {}
     for name, (mod, help_) in SUBCOMMANDS.items():
-        if importlib.util.find_spec(mod) is not None:
+        if importlib.util.find_spec(mod.partition(":")[0]) is not None:
             out[name] = (mod, help_)
     return out
 
@@ -43,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] not in avail:
         parser.parse_args(argv or ["--help"])
         return 2
-    module = importlib.import_module(avail[argv[0]][0])
+    modname, _, attr = avail[argv[0]][0].partition(":")
+    module: Any = importlib.import_module(modname)
+    if attr:  # several subcommands in one module: an object with add_arguments/run
+        module = getattr(module, attr)
     p = argparse.ArgumentParser(prog=f"mesotron {argv[0]}", description=avail[argv[0]][1])
     module.add_arguments(p)
     args = p.parse_args(argv[1:])

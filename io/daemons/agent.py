@@ -182,10 +182,14 @@ class AgentDaemon:
         lp.on(DestroyContainer, lambda e: None)
         lp.on(StopAgent, self._stop_agent)
         lp.on(Metric, self._metric)
+        from mesotron.io.http.metrics import AgentMetrics
+
+        self.prom = AgentMetrics(self)  # GET /metrics (io/http/metrics.py)
         lp.on(Reject, lambda e: log.info("rejected", sender=e.sender, status=e.status, reason=e.message))
 
     # ------------------------------------------------------------------ effects
     def _send(self, e: Send) -> None:
+        self.prom.on_send(e.message)
         stream = self.streams.get(e.to)
         if stream is not None:
             fmt = self.stream_formats.get(e.to, "application/json")
@@ -224,6 +228,7 @@ class AgentDaemon:
 
     # ------------------------------------------------------------------ inputs
     def _from_master(self, peer: str, msg: Any) -> None:
+        self.prom.on_received(msg)
         self.loop.submit(Received(sender=peer, message=msg))
 
     def _master_lost(self, peer: str) -> None:

@@ -38,6 +38,7 @@ from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
+from mesotron.io.http.metrics import time_registry_write
 from mesotron.io.store.registry import open_registry
 from mesotron.io.wire.master_driver import MasterDriver
 from mesotron.io.wire.transport import Transport
@@ -184,6 +185,9 @@ class MasterDaemon:
         lp.on(Metric, self._metric)
         lp.on(Reject, self._reject)
         lp.on(RegistryWrite, self._registry_write)
+        from mesotron.io.http.metrics import MasterMetrics
+
+        self.prom = MasterMetrics(self)  # GET /metrics (io/http/metrics.py)
         try:
             from mesotron.core.master.machine import Abdicate
 
@@ -214,6 +218,7 @@ class MasterDaemon:
 
     def _send(self, e: Send) -> None:
         self._observe(e)
+        self.prom.on_send(e.message)
         stream = self.streams.get(e.to)
         if stream is not None:
             fmt = self.stream_formats.get(e.to, "application/json")
@@ -255,6 +260,7 @@ class MasterDaemon:
         """Commit RegistryWrite effects one after the other (the core keeps at most one in
         flight); a fenced write is reported as ok=False, which makes the master Abdicate."""
         async for e in self._registry_recv:
+            t0 = time.perf_counter()
             if self.registry_kind == "zk":
                 try:
                     new = await self.registry.write(e.op)
@@ -268,6 +274,7 @@ class MasterDaemon:
                     msg = "" if ok else "fenced"
                 except OSError as err:
                     ok, msg = False, str(err)
+            time_registry_write(self.prom, t0)
             self.loop.submit(RegistryResult(op_id=e.op_id, ok=ok, message=msg))
 
     def _abdicate(self, e: Any) -> None:

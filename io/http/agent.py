@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 from mesotron.core.effects import Disconnected, Received, Reject
 from mesotron.core.messages import ExecutorSubscribe
+from mesotron.io.http import metrics
 from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
 from mesotron.io.http.master import version_json
 from mesotron.spec import codec_executor, executor_pb2
@@ -80,6 +81,8 @@ class AgentApp:
             return await respond_json(send, {"flags": d.flags})
         if path == "/metrics/snapshot":
             return await respond_json(send, d.metrics_snapshot())
+        if path == "/metrics":  # Prometheus (io/http/metrics.py)
+            return await respond(send, 200, d.prom.render(), metrics.CONTENT_TYPE)
         if path == "/monitor/statistics" or path == "/monitor/statistics.json":
             return await respond_json(send, d.statistics())
         if path in ("/files/browse", "/files/read", "/files/download",

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 from mesotron.core.effects import Disconnected
 from mesotron.core.messages import SchedulerCall
+from mesotron.io.http import metrics
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
 from mesotron.spec import codec_scheduler, scheduler_pb2
@@ -67,7 +68,7 @@ class MasterApp:
             return await self.scheduler(req, send)
         if path == "/api/v1":
             return await self.operator(req, send)
-        if req.method not in ("GET", "HEAD") and path in ("/health", "/version", "/state", "/state.json", "/metrics/snapshot",
+        if req.method not in ("GET", "HEAD") and path in ("/health", "/version", "/state", "/state.json", "/metrics/snapshot", "/metrics",
                 "/redirect", "/flags", "/frameworks", "/slaves", "/tasks", "/state-summary"):
             return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
         d = self.d
@@ -94,6 +95,8 @@ class MasterApp:
             return await respond_json(send, {"tasks": tasks}, jsonp=jsonp)
         if path == "/metrics/snapshot":
             return await respond_json(send, d.metrics_snapshot())
+        if path == "/metrics":  # Prometheus (io/http/metrics.py)
+            return await respond(send, 200, d.prom.render(), metrics.CONTENT_TYPE)
         if path == "/flags":
             return await respond_json(send, {"flags": d.flags})
         if path == "/redirect":

@@ -198,3 +198,38 @@ def test_find_task_rules() -> None:
     assert files.agent_url(state, "S1") == "http://10.0.0.1:5051"
     with pytest.raises(CliError, match="not registered"):
         files.agent_url(state, "S9")
+
+
+def test_why_endpoint_and_cli(cluster) -> None:
+    p = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli.main", "execute", "--master",
+                          cluster.master_addr, "--name", "why-task", "--command", "sleep 30",
+                          "--resources", "cpus:0.1;mem:16", "--timeout", "40"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def fid():
+            for f in cluster.state()["frameworks"]:
+                if any(t["id"] == "why-task" and t["state"] == "TASK_RUNNING" for t in f["tasks"]):
+                    return f["id"]
+            return None
+        framework_id = wait_for(fid, 30, "why-task running")
+        # execute suppresses once its one task is launched: blocked by suppression everywhere
+        def suppressed():
+            st, body = http_get(cluster.master_port, f"/master/why?framework_id={framework_id}")
+            w = json.loads(body)
+            return w if st == 200 and w["verdict"] == "blocked" else None
+        w = wait_for(suppressed, 20, "the why verdict")
+        assert w["reason_counts"] == {"suppressed": 1} and w["suppressed_roles"] == ["*"]
+        assert w["agents"][0]["reason"] == "suppressed"
+        r = mesotron("why", "--master", cluster.master_addr, framework_id)
+        assert r.returncode == 0, r.stderr
+        assert f"framework {framework_id} (mesotron-execute why-task): BLOCKED" in r.stdout
+        assert "suppressed" in r.stdout and "<- this framework" in r.stdout
+    finally:
+        p.kill()
+        p.wait()
+    assert http_get(cluster.master_port, "/master/why")[0] == 400
+    assert http_get(cluster.master_port, "/master/why?framework_id=x&max_agents=z")[0] == 400
+    st, body = http_get(cluster.master_port, "/master/why?framework_id=nope")
+    assert st == 404 and json.loads(body)["verdict"] == "unknown"
+    r = mesotron("why", "--master", cluster.master_addr, "nope")
+    assert r.returncode == 1 and "no framework nope" in r.stderr

@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "cat": ("mesotron.io.cli.files:cat_cmd", "print a file of a task's sandbox (default stdout)"),
     "tail": ("mesotron.io.cli.files:tail_cmd", "print the end of a task's file; -f follows it"),
     "ls": ("mesotron.io.cli.files:ls_cmd", "list a task's sandbox directory"),
+    "why": ("mesotron.io.cli.why", "why a framework is not offered resources"),
     "sim": ("mesotron.io.cli.sim", "deterministic cluster simulation (fuzzing, teaching)"),
     "demo": ("mesotron.io.cli.demo", "the `make demo` walkthrough"),
     "executor": ("mesotron.io.daemons.executor", "built-in command executor (started by agents)"),

@@ -22,6 +22,7 @@ from mesotron.core.effects import Disconnected
 from mesotron.core.messages import SchedulerCall
 from mesotron.io.http import metrics
 from mesotron.io.http import operator as operator_api
+from mesotron.io.http import why as why_api
 from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
 from mesotron.spec import codec_scheduler, scheduler_pb2
 from mesotron.spec.wire import JSON, WireError, decode, request_format, response_format
@@ -68,7 +69,7 @@ class MasterApp:
             return await self.scheduler(req, send)
         if path == "/api/v1":
             return await self.operator(req, send)
-        if req.method not in ("GET", "HEAD") and path in ("/health", "/version", "/state", "/state.json", "/metrics/snapshot", "/metrics",
+        if req.method not in ("GET", "HEAD") and path in ("/health", "/version", "/state", "/state.json", "/metrics/snapshot", "/metrics", "/why",
                 "/redirect", "/flags", "/frameworks", "/slaves", "/tasks", "/state-summary"):
             return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
         d = self.d
@@ -97,6 +98,8 @@ class MasterApp:
             return await respond_json(send, d.metrics_snapshot())
         if path == "/metrics":  # Prometheus (io/http/metrics.py)
             return await respond(send, 200, d.prom.render(), metrics.CONTENT_TYPE)
+        if path == "/why":  # why a framework is not offered (io/http/why.py)
+            return await why_api.serve(d, req, send)
         if path == "/flags":
             return await respond_json(send, {"flags": d.flags})
         if path == "/redirect":

@@ -38,6 +38,7 @@ from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
+from mesotron.io.http import ui
 from mesotron.io.http.metrics import time_registry_write
 from mesotron.io.store.registry import open_registry
 from mesotron.io.wire.master_driver import MasterDriver
@@ -356,6 +357,7 @@ class MasterDaemon:
             app = MasterApp(self)
             await nursery.start(serve_http, app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
+            nursery.start_soon(ui.sample_shares, self)  # the web UI's DRF plot
             self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
                           internal_port=self._internal_port, registry=self.registry_kind,
                           zk=str(self.zk_url) if self.zk_url else None)

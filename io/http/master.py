@@ -22,6 +22,7 @@ from mesotron.core.effects import Disconnected
 from mesotron.core.messages import SchedulerCall
 from mesotron.io.http import metrics
 from mesotron.io.http import operator as operator_api
+from mesotron.io.http import ui
 from mesotron.io.http import why as why_api
 from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
 from mesotron.spec import codec_scheduler, scheduler_pb2
@@ -109,8 +110,8 @@ class MasterApp:
             return await respond(send, 307, headers=[("Location", f"//{mi.hostname}:{mi.port}")])
         if path == "/internal/endpoint":
             return await respond_json(send, {"pid": d.pid, "ip": d.ip, "port": d.internal_port})
-        if path == "/":
-            return await respond(send, 200, f"mesotron master {d.pid}\n")
+        if ui.handles(path):  # the web UI (io/http/ui.py)
+            return await ui.route(d, req, send, path)
         await respond(send, 404, "Not found")
 
     # ------------------------------------------------------------------ scheduler API

@@ -36,9 +36,9 @@ from mesotron.io.daemons import flags as fl
 from mesotron.io.daemons.logs import configure
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
+from mesotron.io.http import ui
 from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
-from mesotron.io.http import ui
 from mesotron.io.http.metrics import time_registry_write
 from mesotron.io.store.registry import open_registry
 from mesotron.io.wire.master_driver import MasterDriver

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 import trio
 from mesotron.core.effects import Disconnected
 from mesotron.core.messages import SchedulerCall
-from mesotron.io.http import metrics
+from mesotron.io.http import metrics, ui
 from mesotron.io.http import operator as operator_api
-from mesotron.io.http import ui
 from mesotron.io.http import why as why_api
 from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
 from mesotron.spec import codec_scheduler, scheduler_pb2

@@ -50,7 +50,7 @@ def _static(name: str) -> bytes | None:
 
 
 def handles(path: str) -> bool:
-    return path == "/" or path.startswith("/static/") or path.startswith("/ui/")
+    return path == "/" or path.startswith(("/static/", "/ui/"))
 
 
 async def route(d: Any, req: Request, send: Any, path: str) -> None:

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit tla lint bench fuzz venv sysdeps clean
+.PHONY: demo test unit tla lint bench fuzz venv sysdeps clean ui-screenshots
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,7 +19,8 @@ $(VENV)/.deps: pyproject.toml
 venv: $(VENV)/.deps
 	$(PIP) install -q --no-deps --no-build-isolation -e .
 
-# system packages the full suite needs (a JRE for TLC; ZooKeeper's jars for the HA tests);
+# system packages the full suite needs (a JRE for TLC; ZooKeeper's jars for the HA tests;
+# chromium for the web UI's browser test);
 # installed with apt when missing. Only the `zookeeper` package (jars), never the service.
 sysdeps:
 	@command -v java >/dev/null || { (command -v sudo >/dev/null && SUDO=sudo || SUDO=); \
@@ -27,6 +28,11 @@ sysdeps:
 	@test -f /usr/share/java/zookeeper.jar || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -q && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q zookeeper default-jre-headless; }
+	@# the web UI's browser test drives Debian's chromium through Playwright (never a
+	@# downloaded browser)
+	@test -x /usr/bin/chromium || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 demo: venv
 	$(VENV)/bin/mesotron demo
@@ -50,6 +56,10 @@ bench: venv
 
 fuzz: venv
 	$(VENV)/bin/mesotron sim --seeds $${SEEDS:-1000} --events $${EVENTS:-20000} --faults all --progress
+
+# regenerate docs/ui/*.png (a real cluster, Debian's chromium)
+ui-screenshots: venv sysdeps
+	$(PY) docs/ui/screenshots.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

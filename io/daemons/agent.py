@@ -22,7 +22,7 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, Attribute
 from mesotron.io.containers.launcher import Containerizer, sigchld_pump
 from mesotron.io.daemons import flags as fl
-from mesotron.io.daemons.logs import configure
+from mesotron.io.daemons.logs import configure_from, daemon_ids
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http.agent import AgentApp
 from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
@@ -136,6 +136,8 @@ class AgentDaemon:
         self.machine = Agent(pid=self.pid, agent_info=info, ids=IdSource(seed=os.urandom(8).hex()),
                              config=config)
         self.loop = EffectLoop(self.machine, log, name="agent")
+        # on every log line: the agent's pid, and its id once the master has given one
+        daemon_ids(pid=self.pid, agent_id=lambda: self.machine.agent_id or None)
         self.store = CheckpointStore(os.path.join(self.work_dir, "meta", "checkpoints"),
                                      sync=not args.no_fsync)
         self.containers = Containerizer(self.work_dir, f"{self.ip}:{self.port}",
@@ -404,7 +406,7 @@ class AgentDaemon:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    log = configure(args.log_format, args.log_level, component="agent")
+    log = configure_from(args, "agent")
     sock = bind_socket(args.ip, args.port)
     try:
         daemon = AgentDaemon(args, log, sock)

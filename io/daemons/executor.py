@@ -62,14 +62,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class _Log:
-    """A minimal logger (structlog would cost start-up time): key=value lines on stderr."""
+    """A minimal logger: key=value lines on stderr (the executor's stderr file in its
+    sandbox). Not structlog: importing it (and its dependencies) costs the command
+    executor's start-up budget, and every task launch of a new framework on an agent waits
+    for that start-up. Every line carries `daemon=executor` and the ids the agent gave the
+    executor (framework_id, executor_id, agent_id); `task=` is written `task_id=`."""
 
-    def __init__(self, level: str = "info") -> None:
+    def __init__(self, level: str = "info", env: dict[str, str] | None = None) -> None:
         self.debug_on = level == "debug"
+        env = os.environ if env is None else env
+        ids = (("framework_id", env.get("MESOS_FRAMEWORK_ID")),
+               ("executor_id", env.get("MESOS_EXECUTOR_ID")),
+               ("agent_id", env.get("MESOS_SLAVE_ID") or env.get("MESOS_AGENT_ID")))
+        self.ids = " ".join(f"{k}={v}" for k, v in ids if v)
 
     def _emit(self, level: str, event: str, **kw: Any) -> None:
+        if "task" in kw:
+            kw["task_id"] = kw.pop("task")
         fields = " ".join(f"{k}={v}" for k, v in kw.items())
-        print(f"{time.strftime('%H:%M:%S')} executor {level} {event} {fields}", file=sys.stderr, flush=True)
+        print(f"{time.strftime('%H:%M:%S')} {level} {event} daemon=executor {self.ids} {fields}",
+              file=sys.stderr, flush=True)
 
     def debug(self, event: str, **kw: Any) -> None:
         if self.debug_on:

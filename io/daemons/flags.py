@@ -79,3 +79,25 @@ def add_logging_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     parser.add_argument("--log-level", default="info",
                         choices=("debug", "info", "warning", "error"))
+    parser.add_argument("--log-dir", default=None,
+                        help="write logs to DIR/mesotron-<daemon>.log (rotated) instead of stderr")
+    parser.add_argument("--log-max-size", type=byte_size, default=10 * 1024 * 1024,
+                        help="rotate the log file at this size (bytes, or 10MB, 512KB...; "
+                             "default 10MB)")
+    parser.add_argument("--log-backups", type=int, default=5,
+                        help="rotated log files kept (default 5)")
+
+
+_SIZE = re.compile(r"^\s*([0-9]+)\s*(b|kb|mb|gb)?\s*$", re.IGNORECASE)
+
+
+def byte_size(text: str) -> int:
+    """argparse type: `1048576`, `512KB`, `10MB`, `1GB` (powers of 1024, as Mesos's Bytes)."""
+    m = _SIZE.match(str(text))
+    if not m:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r} (e.g. 10MB)")
+    unit = (m.group(2) or "b").lower()
+    n = int(m.group(1)) * {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}[unit]
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be > 0")
+    return n

@@ -200,14 +200,14 @@ async def _stop_all(procs: list[Proc], grace: float = 10.0) -> int:
 
 async def ha_main_async(args: argparse.Namespace, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
     """--masters N --zk auto|zk://...: N masters electing a leader in ZooKeeper, agents following it."""
-    from mesotron.io.daemons.logs import configure
+    from mesotron.io.daemons.logs import configure_from
     from mesotron.io.zk.server import ZkServer, ZkUnavailable
 
     if not args.zk:
         print("mesotron local: --masters > 1 needs --zk auto (or --zk zk://host:port/path)", file=sys.stderr)
         return 2
     t0 = time.monotonic()
-    log = configure(args.log_format, args.log_level, component="local")
+    log = configure_from(args, "local")
     work = args.work_dir or tempfile.mkdtemp(prefix="mesotron-local-")
     os.makedirs(work, exist_ok=True)
     server = None

@@ -1,37 +1,160 @@
-"""structlog setup for the daemons (text or JSON lines on stderr) and the `Log` effect."""
+"""structlog setup for the daemons and the `Log` effect.
+
+- `--log-format text|json`: key=value lines (structlog's console renderer, no colours) or one
+  JSON object a line.
+- `--log-level debug|info|warning|error`.
+- `--log-dir DIR`: lines go to `DIR/mesotron-<daemon>.log` instead of stderr, rotated at
+  `--log-max-size` bytes (default 10 MiB) keeping `--log-backups` old files (default 5:
+  `.log.1` ... `.log.5`, as logging.handlers.RotatingFileHandler names them).
+- Every line carries `daemon` (master, agent, local) and the daemon's ids (`daemon_ids`:
+  the master's `master_id` and `pid`; the agent's `pid` and, once registered, `agent_id`);
+  the core's Log effects add the framework / agent / task ids of the event
+  (`framework_id`, `agent_id`, `task_id`: short names `task=`, `framework=`, `agent=` are
+  renamed to those).
+- Secrets are never written: a field whose name contains secret, password, passwd, token,
+  credential or authorization is replaced by `***`, and a `user:password@` in any string
+  value (zk://user:pass@host URLs) has its password replaced by `***`.
+"""
 
 from __future__ import annotations
 
 import logging
+import logging.handlers
+import os
+import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
            "error": logging.ERROR}
+_SECRET_KEY = re.compile(r"secret|passw|token|credential|authorization", re.IGNORECASE)
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@",
+                       re.IGNORECASE)
+_RENAME = {"task": "task_id", "framework": "framework_id", "agent": "agent_id",
+           "executor": "executor_id"}
+
+# the daemon's ids, added to every line: name -> value, or a callable giving the value
+# (None: not known yet, left out)
+_ids: dict[str, Any] = {}
+_sink: RotatingFile | None = None
 
 
-def configure(fmt: str = "text", level: str = "info", component: str = "mesotron") -> Any:
+def daemon_ids(**ids: str | Callable[[], str | None] | None) -> None:
+    """Add (or replace) ids carried by every line from now on."""
+    _ids.update(ids)
+
+
+def redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@", value)
+    return value
+
+
+def _add_ids(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    for k, v in _ids.items():
+        if k in event:
+            continue
+        if callable(v):
+            try:
+                v = v()
+            except Exception:  # noqa: BLE001 - an id is best effort, never a crash
+                v = None
+        if v is not None and v != "":
+            event[k] = v
+    return event
+
+
+def _rename_and_redact(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    for short, full in _RENAME.items():
+        if short in event and full not in event:
+            event[full] = event.pop(short)
+    for k in list(event):
+        if k != "event" and _SECRET_KEY.search(k):
+            event[k] = "***"
+        else:
+            event[k] = redact(event[k])
+    return event
+
+
+class RotatingFile:
+    """A file-like sink for structlog's WriteLogger that rotates by size (one write = one
+    line, as WriteLogger writes)."""
+
+    def __init__(self, path: str, max_bytes: int, backups: int) -> None:
+        self.handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+        self.handler.setFormatter(logging.Formatter("%(message)s"))
+
+    def write(self, text: str) -> None:
+        self.handler.emit(logging.makeLogRecord({"msg": text.rstrip("\n"), "args": None}))
+
+    def flush(self) -> None:
+        self.handler.flush()
+
+    def close(self) -> None:
+        self.handler.close()
+
+
+def configure(fmt: str = "text", level: str = "info", component: str = "mesotron",
+              log_dir: str | None = None, max_bytes: int = 10 * 1024 * 1024,
+              backups: int = 5) -> Any:
     renderer: Any
     if fmt == "json":
         renderer = structlog.processors.JSONRenderer()
     else:
         renderer = structlog.dev.ConsoleRenderer(colors=False)
+    global _sink
+    close()
+    sink: Any = sys.stderr
+    if log_dir:
+        os.makedirs(log_dir, exist_ok=True)
+        sink = _sink = RotatingFile(os.path.join(log_dir, f"mesotron-{component}.log"),
+                                    max_bytes, backups)
+    _ids.clear()
+    _ids["daemon"] = component
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            _add_ids,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
+            _rename_and_redact,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.WriteLoggerFactory(file=sink),
         cache_logger_on_first_use=True,
     )
-    # keep hypercorn's own loggers quiet unless they have something to say
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    return structlog.get_logger(component=component)
+    # keep hypercorn's and kazoo's own loggers quiet unless they have something to say; with
+    # --log-dir their lines go to the same file
+    if log_dir:
+        h = logging.StreamHandler(sink)
+        h.setLevel(logging.WARNING)
+        logging.basicConfig(level=logging.WARNING, handlers=[h], force=True)
+    else:
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    return structlog.get_logger()
+
+
+def close() -> None:
+    """Close the log file (if any); later lines go to stderr."""
+    global _sink
+    if _sink is not None:
+        structlog.reset_defaults()
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True)
+        _sink.close()
+        _sink = None
+
+
+def configure_from(args: Any, component: str) -> Any:
+    """`configure` with the daemon's logging flags (flags.add_logging_flags)."""
+    return configure(args.log_format, args.log_level, component=component,
+                     log_dir=getattr(args, "log_dir", None),
+                     max_bytes=getattr(args, "log_max_size", 10 * 1024 * 1024),
+                     backups=getattr(args, "log_backups", 5))
 
 
 def log_effect(log: Any, effect: Any) -> None:

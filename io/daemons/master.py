@@ -33,7 +33,7 @@ from mesotron.core.effects import (
 from mesotron.core.ids import IdSource
 from mesotron.core.values import MasterInfo
 from mesotron.io.daemons import flags as fl
-from mesotron.io.daemons.logs import configure
+from mesotron.io.daemons.logs import configure_from, daemon_ids
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import ui
@@ -125,6 +125,7 @@ class MasterDaemon:
                                       ip=args.ip if args.ip != "0.0.0.0" else "127.0.0.1",
                                       port=self.port)
         self.pid = self.master_info.pid
+        daemon_ids(master_id=self.master_info.id, pid=self.pid)  # on every log line
         self.start_time = time.time()
         self.zk_url = parse_zk_url(args.zk) if getattr(args, "zk", None) else None
         kind = args.registry or ("zk" if self.zk_url else "local" if args.work_dir else "memory")
@@ -468,7 +469,7 @@ def system_metrics() -> dict[str, float]:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    log = configure(args.log_format, args.log_level, component="master")
+    log = configure_from(args, "master")
     sock = bind_socket(args.ip, args.port)
     try:
         daemon = MasterDaemon(args, log, sock)

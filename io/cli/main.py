@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from importlib.metadata import version
 from typing import Any
@@ -28,6 +29,17 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("mesotron.io.cli.demo", "the `make demo` walkthrough"),
     "executor": ("mesotron.io.daemons.executor", "built-in command executor (started by agents)"),
 }
+
+
+# the built-in executor is started by agents with Mesos's executor environment (MESOS_*):
+# none of that is meant as its flags
+NO_EXTERNAL_FLAGS = frozenset({"executor"})
+
+
+def _pre_parser() -> argparse.ArgumentParser:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--flags-file", default=None)
+    return pre
 
 
 def _available() -> dict[str, tuple[str, str]]:
@@ -55,7 +67,20 @@ def main(argv: list[str] | None = None) -> int:
         module = getattr(module, attr)
     p = argparse.ArgumentParser(prog=f"mesotron {argv[0]}", description=avail[argv[0]][1])
     module.add_arguments(p)
-    args = p.parse_args(argv[1:])
+    rest = argv[1:]
+    if argv[0] not in NO_EXTERNAL_FLAGS:
+        p.add_argument("--flags-file", metavar="FILE", default=None,
+                       help="read flags from FILE (flag=value lines, or a JSON object); the "
+                            "environment's MESOTRON_<FLAG> and MESOS_<FLAG> are read too; "
+                            "the command line wins, then MESOTRON_, then MESOS_, then the file")
+        from mesotron.io.daemons.flags import FlagSourceError, external_argv
+
+        pre, _ = _pre_parser().parse_known_args(rest)
+        try:
+            rest = external_argv(p, dict(os.environ), pre.flags_file) + rest
+        except FlagSourceError as e:
+            p.error(str(e))
+    args = p.parse_args(rest)
     try:
         return int(module.run(args) or 0)
     except KeyboardInterrupt:

@@ -101,3 +101,91 @@ def byte_size(text: str) -> int:
     if n <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be > 0")
     return n
+
+
+# ------------------------------------------------------------------ flags from elsewhere
+class FlagSourceError(ValueError):
+    """An unknown flag (or unreadable flags file): the message names the flag and its source."""
+
+
+def _long_options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    """`work_dir` -> the action of `--work-dir` (every long option, spelled with `_`)."""
+    out = {}
+    for action in parser._actions:
+        for opt in action.option_strings:
+            if opt.startswith("--"):
+                out[opt[2:].replace("-", "_")] = action
+    return out
+
+
+def _as_argv(action: argparse.Action, value: str, source: str) -> list[str]:
+    opt = next(o for o in action.option_strings if o.startswith("--"))
+    if action.nargs == 0:  # store_true / store_false
+        v = value.strip().lower()
+        if v not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise FlagSourceError(f"{source}: {opt} takes true or false, got {value!r}")
+        on = v in ("1", "true", "yes", "on", "")
+        want = on if isinstance(action, argparse._StoreTrueAction) else not on
+        return [opt] if want else []
+    return [f"{opt}={value}"]
+
+
+def read_flags_file(path: str) -> list[tuple[str, str, str]]:
+    """(name, value, where) from a flags file: a JSON object {"flag": value, ...} or lines
+    `flag=value` / `--flag=value` / `flag value` (`#` comments, blank lines ignored)."""
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as e:
+        raise FlagSourceError(f"--flags-file {path}: {e.strerror or e}") from None
+    out: list[tuple[str, str, str]] = []
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError as e:
+            raise FlagSourceError(f"--flags-file {path}: invalid JSON: {e}") from None
+        if not isinstance(data, dict):
+            raise FlagSourceError(f"--flags-file {path}: expected a JSON object")
+        for k, v in data.items():
+            val = ("true" if v else "false") if isinstance(v, bool) else str(v)
+            out.append((str(k), val, f"{path} ({k})"))
+        return out
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep:
+            key, _, value = line.partition(" ")
+        out.append((key.strip().lstrip("-"), value.strip(), f"{path} line {n}"))
+    return out
+
+
+def external_argv(parser: argparse.ArgumentParser, environ: dict[str, str],
+                  flags_file: str | None) -> list[str]:
+    """Flags from a file and the environment, as argv to put BEFORE the command line's own
+    (argparse keeps the last value: command line > MESOTRON_<FLAG> > MESOS_<FLAG> > file).
+
+    The environment: `MESOTRON_<FLAG>` and Mesos's `MESOS_<FLAG>` (`MESOS_WORK_DIR`...);
+    variables that name no flag of this command are ignored (executors and tasks get many
+    MESOS_* variables that are not flags). The file: every entry must name a flag of the
+    command (FlagSourceError otherwise)."""
+    known = _long_options(parser)
+    known.pop("flags_file", None)
+    known.pop("help", None)
+    argv: list[str] = []
+    if flags_file:
+        for key, value, where in read_flags_file(flags_file):
+            name = key.replace("-", "_").lower()
+            if name not in known:
+                raise FlagSourceError(f"unknown flag {key!r} in {where}")
+            argv += _as_argv(known[name], value, where)
+    for prefix in ("MESOS_", "MESOTRON_"):
+        for var in sorted(environ):
+            if var.startswith(prefix):
+                name = var[len(prefix):].lower()
+                if name in known:
+                    argv += _as_argv(known[name], environ[var], var)
+    return argv

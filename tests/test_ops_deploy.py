@@ -122,3 +122,30 @@ def test_wheel_installs_outside_the_repo(tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_deploy_examples_are_valid() -> None:
+    """docs/deploy/: the unit files start the daemons with the example flags files, which
+    name only real flags with valid values; the agent's unit keeps executors on restart."""
+    import configparser
+
+    from mesotron.io.daemons import agent, master
+
+    deploy = os.path.join(REPO, "docs", "deploy")
+    for daemon, module in (("master", master), ("agent", agent)):
+        unit = configparser.ConfigParser(strict=False, interpolation=None)
+        unit.optionxform = str  # type: ignore[assignment,method-assign]
+        unit.read(os.path.join(deploy, f"mesotron-{daemon}.service"))
+        exec_start = unit["Service"]["ExecStart"].split()
+        assert exec_start[1:3] == [daemon, "--flags-file"]
+        assert exec_start[3] == f"/etc/mesotron/{daemon}.flags"
+        assert unit["Service"]["Restart"] == "always"
+        p = argparse.ArgumentParser()
+        module.add_arguments(p)
+        p.add_argument("--flags-file")
+        args = p.parse_args(fl.external_argv(p, {}, os.path.join(deploy, f"{daemon}.flags")))
+        assert args.work_dir.startswith("/var/lib/mesotron/") and args.log_dir == "/var/log/mesotron"
+        if daemon == "agent":
+            assert unit["Service"]["KillMode"] == "process" and args.recover == "reconnect"
+        else:
+            assert args.registry == "zk" and args.zk.startswith("zk://")

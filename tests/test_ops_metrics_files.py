@@ -233,3 +233,34 @@ def test_why_endpoint_and_cli(cluster) -> None:
     assert st == 404 and json.loads(body)["verdict"] == "unknown"
     r = mesotron("why", "--master", cluster.master_addr, "nope")
     assert r.returncode == 1 and "no framework nope" in r.stderr
+
+
+def test_top_follows_the_operator_stream(cluster) -> None:
+    import threading
+
+    from mesotron.io.cli import top
+
+    model = top.TopModel()
+    stop = threading.Event()
+    seen: list[str] = []
+
+    def on_event() -> bool:
+        t = model.tasks.get(next((k for k in model.tasks if k[1] == "top-task"), ("", "")))
+        if t is not None and (not seen or seen[-1] != t["state"]):
+            seen.append(t["state"])
+        return stop.is_set() or (bool(seen) and seen[-1] == "TASK_FINISHED")
+
+    th = threading.Thread(target=top.stream, args=(f"http://{cluster.master_addr}", model, on_event),
+                          daemon=True)
+    th.start()
+    wait_for(lambda: model.subscribed, 20, "SUBSCRIBED")
+    execute(cluster, "top-task", "true")
+    th.join(30)
+    stop.set()
+    assert not th.is_alive() and seen[-1] == "TASK_FINISHED" and "TASK_RUNNING" in seen, seen
+    assert any(a["state"] == "active" for a in model.agents.values())
+    r = mesotron("top", "--master", cluster.master_addr, "--once")
+    assert r.returncode == 0, r.stderr
+    assert "mesotron top" in r.stdout and "agents" in r.stdout and "top-task" in r.stdout
+    r = mesotron("top", "--master", "127.0.0.1:1", "--once")
+    assert r.returncode == 1 and r.stderr.startswith("mesotron top:")

@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tail": ("mesotron.io.cli.files:tail_cmd", "print the end of a task's file; -f follows it"),
     "ls": ("mesotron.io.cli.files:ls_cmd", "list a task's sandbox directory"),
     "why": ("mesotron.io.cli.why", "why a framework is not offered resources"),
+    "top": ("mesotron.io.cli.top", "a live table of agents, frameworks and tasks"),
     "sim": ("mesotron.io.cli.sim", "deterministic cluster simulation (fuzzing, teaching)"),
     "demo": ("mesotron.io.cli.demo", "the `make demo` walkthrough"),
     "executor": ("mesotron.io.daemons.executor", "built-in command executor (started by agents)"),

@@ -264,3 +264,27 @@ def test_top_follows_the_operator_stream(cluster) -> None:
     assert "mesotron top" in r.stdout and "agents" in r.stdout and "top-task" in r.stdout
     r = mesotron("top", "--master", "127.0.0.1:1", "--once")
     assert r.returncode == 1 and r.stderr.startswith("mesotron top:")
+
+
+def test_resolve_master_through_zookeeper(zk_server) -> None:
+    """`--master zk://...` for cat/tail/ls/why/top: the lowest json.info_ member's MasterInfo."""
+    from kazoo.client import KazooClient
+    from mesotron.core.values import MasterInfo
+    from mesotron.io.cli.master_client import resolve_master
+    from mesotron.io.zk.election import master_info_json
+
+    zk = KazooClient(hosts=zk_server.hosts)
+    zk.start(timeout=10)
+    try:
+        zk.ensure_path("/ops-test")
+        with pytest.raises(CliError, match="no master is leading"):
+            resolve_master(f"zk://{zk_server.hosts}/ops-test")
+        for port in (7001, 7002):
+            info = MasterInfo(id=f"m{port}", hostname="10.1.2.3", ip="10.1.2.3", port=port)
+            zk.create("/ops-test/json.info_", master_info_json(info), sequence=True)
+        assert resolve_master(f"zk://{zk_server.hosts}/ops-test") == "http://10.1.2.3:7001"
+        with pytest.raises(CliError, match="no such znode"):
+            resolve_master(f"zk://{zk_server.hosts}/nowhere")
+    finally:
+        zk.stop()
+        zk.close()

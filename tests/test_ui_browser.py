@@ -139,3 +139,25 @@ def test_static_files_and_bad_requests(cluster) -> None:
     assert httpx.get(base + "/master/ui/files/read?agent_id=a&path=/x&offset=z").status_code in (400, 404)
     snap = httpx.get(base + "/master/ui/snapshot").json()
     assert {"master", "resources", "agents", "frameworks", "tasks", "offers"} <= set(snap)
+
+
+def test_overview_lists_standbys(tmp_path, zk_server) -> None:
+    """With ZooKeeper, the overview's master section names the leader and the standbys."""
+    import json as _json
+
+    from testkit import HaCluster, http_get
+
+    url = f"zk://{zk_server.hosts}/ui-standbys"
+    with HaCluster(str(tmp_path), url, masters=2, agents=0) as c:
+        i = c.wait_leader()
+        leader, standby = c.masters[i], c.masters[1 - i]
+
+        def seen():
+            snap = _json.loads(http_get(leader.port, "/master/ui/snapshot")[1])
+            return snap["master"] if snap["master"]["standbys"] else None
+
+        m = wait_for(seen, 20, "the standby in the overview")
+        assert m["standbys"] == [f"master@127.0.0.1:{standby.port}"] and m["elected"]
+        snap = _json.loads(http_get(standby.port, "/master/ui/snapshot")[1])
+        assert snap["master"]["elected"] is False
+        assert snap["master"]["leader"] == f"master@127.0.0.1:{leader.port}"

@@ -118,7 +118,9 @@ def snapshot(d: Any) -> dict[str, Any]:
             "id": a["id"], "hostname": a.get("hostname"), "pid": a.get("pid"), "state": state,
             "resources": a.get("resources", {}), "used": a.get("used_resources", {}),
             "offered": a.get("offered_resources", {}), "attributes": a.get("attributes", {}),
-            "reserved": a.get("reserved_resources", {}), "registered_time": a.get("registered_time"),
+            # reservations (role-annotated, e.g. cpus(ops):2): from the agent's total
+            "reserved": str(ma.total.reserved()) if ma is not None and ma.total.reserved() else "",
+            "registered_time": a.get("registered_time"),
             "tasks_running": running.get(a["id"], 0),
             "drain": a.get("drain_info") or a.get("drain_state"),  # issue 18 adds draining
         })
@@ -216,15 +218,29 @@ def _task(t: Any, fw_json: dict[str, Any]) -> dict[str, Any]:
 
 
 def standbys(d: Any) -> list[str]:
-    """Other masters contending in ZooKeeper (their pids), when the detector knows them."""
-    det = getattr(d, "detector", None)
-    members = getattr(det, "members", None)
-    if not members:
-        return []
+    """The other masters contending in ZooKeeper (their pids), as last read by
+    `read_members` (empty without ZooKeeper: a lone master has no standbys)."""
+    leader = d.leader_info.pid if d.leader_info is not None else None
+    return [p for p in getattr(d, "_ui_members", []) if p not in (d.pid, leader)]
+
+
+async def read_members(d: Any) -> None:
+    """The election group's members' pids (json.info_ nodes), for the overview page."""
+    from mesotron.io.zk.election import parse_master_info, sequence_of
+
+    zk, url = getattr(d, "zk", None), getattr(d, "zk_url", None)
+    if zk is None or url is None:
+        return
     try:
-        return sorted(str(x) for x in members if str(x) != d.pid)
-    except TypeError:
-        return []
+        pids = []
+        for child in sorted(await zk.get_children(url.path), key=lambda c: sequence_of(c) or 0):
+            if sequence_of(child) is None:
+                continue
+            data, _ = await zk.get(f"{url.path}/{child}")
+            pids.append(parse_master_info(data).pid)
+        d._ui_members = pids
+    except Exception:  # noqa: BLE001 - the overview's standby list is best effort
+        return
 
 
 # ------------------------------------------------------------------ live updates
@@ -291,9 +307,14 @@ def record_shares(d: Any, now: float) -> None:
 
 
 async def sample_shares(d: Any, interval: float = 1.0) -> None:
-    """Record the dominant shares once a second (the DRF page's plot)."""
+    """Record the dominant shares once a second (the DRF page's plot); every 5 s read the
+    ZooKeeper election group (the overview's standbys)."""
+    n = 0
     while True:
         record_shares(d, time.time())
+        if n % 5 == 0:
+            await read_members(d)
+        n += 1
         await trio.sleep(interval)
 
 

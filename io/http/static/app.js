@@ -98,10 +98,11 @@ function agents() {
     <td>${link("#/agents/" + a.id, a.id)}</td><td>${esc(a.hostname || "-")}</td>
     <td class="state ${esc(a.state.split(" ")[0])}">${esc(a.state)}${a.drain ? " / draining" : ""}</td>
     <td>${res(a.resources)}</td><td>${res(a.used)}</td><td>${res(a.offered)}</td>
+    <td>${esc(a.reserved || "-")}</td>
     <td>${esc(Object.entries(a.attributes || {}).map(([k, v]) => k + ":" + v).join("; ") || "-")}</td>
     <td class="num">${a.tasks_running}</td></tr>`).join("");
   main.innerHTML = `<h1>Agents</h1>` + (rows ? `<table><tr><th>id</th><th>host</th><th>state</th>
-    <th>resources</th><th>used</th><th>offered</th><th>attributes</th><th class="num">running tasks</th></tr>${rows}</table>`
+    <th>resources</th><th>used</th><th>offered</th><th>reserved</th><th>attributes</th><th class="num">running tasks</th></tr>${rows}</table>`
     : empty("agents"));
 }
 
@@ -114,7 +115,7 @@ function agent(id) {
       <div>state</div><div class="state ${esc(a.state.split(" ")[0])}" data-agent-state>${esc(a.state)}</div>
       <div>drain</div><div>${esc(a.drain ? JSON.stringify(a.drain) : "not draining")}</div>
       <div>resources</div><div>${res(a.resources)}</div><div>used</div><div>${res(a.used)}</div>
-      <div>offered</div><div>${res(a.offered)}</div><div>reserved</div><div>${esc(JSON.stringify(a.reserved || {}))}</div>
+      <div>offered</div><div>${res(a.offered)}</div><div>reserved</div><div>${esc(a.reserved || "none")}</div>
       <div>attributes</div><div>${esc(JSON.stringify(a.attributes || {}))}</div>
       <div>registered</div><div>${when(a.registered_time)}</div></div>
     <h2>Tasks</h2>${taskTable(mine, "tasks on this agent")}`;

@@ -67,8 +67,8 @@ def test_metrics_master_and_agent(cluster) -> None:
     # added below through a long task)
     # histograms: at least one allocation cycle, registry write (agent admission) and status
     # update round trip (the execute framework acknowledged its updates)
-    for h in ("allocator_mesos_allocation_run_ms", "registrar_state_store_ms",
-              "master_status_update_round_trip_ms"):
+    for h in ("allocator_mesos_allocation_run_ms", "allocator_mesos_allocation_run_latency_ms",
+              "registrar_state_store_ms", "master_status_update_round_trip_ms"):
         assert m[h + "_count"][0].value >= 1, h
         assert any(s.labels.get("le") == "+Inf" for s in m[h + "_bucket"]), h
     a = scrape(cluster.agents[0].port)

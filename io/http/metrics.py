@@ -13,7 +13,9 @@
     allocator_mesos_roles_shares_dominant{role}                     unweighted DRF share
     allocator_mesos_roles_weight{role}
 - Histograms (milliseconds, as Mesos's timers): `allocator_mesos_allocation_run_ms` (one
-  allocation cycle, timed around the allocator's `Allocate` step), `registrar_state_store_ms`
+  allocation cycle, timed around the allocator's `Allocate` step),
+  `allocator_mesos_allocation_run_latency_ms` (how late the periodic allocation ran: when
+  the timer input was fed minus the time the master set it for), `registrar_state_store_ms`
   (one registry write, timed around the backend's write), `master_status_update_round_trip_ms`
   (master: from forwarding an update to the scheduler to sending its acknowledgement to the
   agent) and `slave_status_update_round_trip_ms` (agent: from sending an update to the master
@@ -112,6 +114,8 @@ class DaemonMetrics:
 class MasterMetrics(DaemonMetrics):
     HISTOGRAMS = (
         ("allocator/mesos/allocation_run_ms", "Time of one allocation cycle (ms)"),
+        ("allocator/mesos/allocation_run_latency_ms",
+         "Lateness of the periodic allocation: when it ran minus when it was due (ms)"),
         ("registrar/state_store_ms", "Time of one registry write (ms)"),
         ("master/status_update_round_trip_ms",
          "From forwarding a status update to the scheduler to acknowledging it to the agent (ms)"),
@@ -121,14 +125,29 @@ class MasterMetrics(DaemonMetrics):
         self.d = daemon
         super().__init__(daemon.metrics_snapshot, self.labelled)
         self._wrapped: Any = None
+        self._allocation_due: float | None = None
         machine = daemon.machine
         inner = machine.step
+        from mesotron.core.effects import SetTimer, TimerFired
+        from mesotron.core.master.machine import LeadershipGained
+
+        latency = self.histograms["allocator/mesos/allocation_run_latency_ms"]
+        key = ("allocation",)
 
         def step(now: float, inp: Any) -> Any:
             # the master makes a new allocator whenever it (re)gains leadership
             if machine.allocator is not self._wrapped:
                 self._time_allocator(machine.allocator)
-            return inner(now, inp)
+            kind = type(inp)
+            if kind is TimerFired and inp.key == key and self._allocation_due is not None:
+                latency.observe(max(0.0, (now - self._allocation_due) * 1000.0))
+            effects = inner(now, inp)
+            # the periodic allocation is (re)armed when leading starts and when it fires
+            if kind is TimerFired or kind is LeadershipGained:
+                for e in effects:
+                    if type(e) is SetTimer and e.key == key:
+                        self._allocation_due = e.at
+            return effects
 
         machine.step = step
 

@@ -26,7 +26,6 @@ import os
 import time
 from typing import Any
 
-import httpx
 import trio
 from mesotron.io.http.asgi import Request, respond, respond_json
 
@@ -325,6 +324,7 @@ def drf_history(d: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ sandboxes (relayed)
 async def sandbox(d: Any, req: Request, send: Any) -> None:
+    import httpx  # here: the master's start-up need not pay for it
     from mesotron.io.cli import files as fl
     from mesotron.io.cli.master_client import CliError
 
@@ -356,6 +356,7 @@ async def sandbox(d: Any, req: Request, send: Any) -> None:
 
 
 async def files(d: Any, req: Request, send: Any, op: str) -> None:
+    import httpx
     from mesotron.io.cli import files as fl
     from mesotron.io.cli.master_client import CliError
 

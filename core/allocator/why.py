@@ -42,6 +42,8 @@ from mesotron.core.allocator.drf import dominant_share
 if TYPE_CHECKING:  # pragma: no cover
     from mesotron.core.allocator.machine import Allocator, _Agent
 
+MAX_AHEAD = 10  # frameworks listed in a drf_rank reason (the message counts all)
+
 HARD = frozenset({"agent_inactive", "no_available_resources", "reserved_for_other_roles",
                   "below_min_allocatable", "framework_inactive", "suppressed",
                   "offer_constraint", "decline_filter"})
@@ -89,16 +91,20 @@ def explain(al: Allocator, now: float, framework_id: str) -> AllocatorExplanatio
         return AllocatorExplanation(framework_id=framework_id, known=False)
     shares = _role_shares(al)
     order = _order(al, shares)
-    fw_share = {r.role: dict(r.frameworks) for r in shares.values()}
+    ranked = {r.role: r.frameworks for r in shares.values()}  # DRF order: (share, id)
+    memo: dict[Any, AgentReason] = {}
     role_w = {r.role: r.weighted_share for r in shares.values()}
     reasons: list[AgentReason] = []
     for aid in al._agent_order:
         agent = al._agents[aid]
         for role in fw.roles:
-            reasons.append(_why_agent(al, now, agent, framework_id, role, order, fw_share,
-                                      role_w))
-    filters = tuple(sorted((aid, role, exp, str(res)) for fid, role, aid, res, exp
-                           in al.filters(now) if fid == framework_id))
+            reasons.append(_why_agent(al, now, agent, framework_id, role, order, ranked,
+                                      role_w, memo))
+    filters = tuple(sorted(
+        (aid, role, exp, str(res))
+        for aid in fw.filtered_agents if aid in al._agents
+        for (f, role), (res, exp) in al._agents[aid].filters.items()
+        if f == framework_id and now < exp))
     return AllocatorExplanation(
         framework_id=framework_id, known=True, active=fw.active, roles=fw.roles,
         suppressed_roles=tuple(sorted(fw.suppressed)),
@@ -152,19 +158,38 @@ def _blocker(al: Allocator, now: float, agent: _Agent, fid: str, role: str,
     return None
 
 
-def _takers(al: Allocator, now: float, agent: _Agent, role: str,
-            fw_share: dict[str, dict[str, float]]) -> list[tuple[str, float]]:
-    """Eligible frameworks of `role` for what the agent has, in DRF order."""
+def _first_taker(al: Allocator, now: float, agent: _Agent, role: str,
+                 ranked: dict[str, tuple[tuple[str, float], ...]]) -> tuple[str, float] | None:
+    """The first eligible framework of `role` (DRF order) for what the agent has, or None:
+    the cycle's `_first_eligible`, without its side effects."""
     split = al._split(agent.available, role)
     if not split.allocatable:
-        return []
-    return [(f, s) for f, s in sorted(fw_share.get(role, {}).items(), key=lambda x: (x[1], x[0]))
-            if _blocker(al, now, agent, f, role, split.offerable) is None]
+        return None
+    for f, s in ranked.get(role, ()):
+        if _blocker(al, now, agent, f, role, split.offerable) is None:
+            return (f, s)
+    return None
+
+
+def _ahead_of(al: Allocator, now: float, agent: _Agent, role: str, fid: str,
+              ranked: dict[str, tuple[tuple[str, float], ...]]) -> list[tuple[str, float]]:
+    """The eligible frameworks of `role` ranked before `fid` on this agent (the first
+    MAX_AHEAD + 1 of them: enough to say who goes first, and bounded)."""
+    split = al._split(agent.available, role)
+    out = []
+    for f, s in ranked.get(role, ()):
+        if f == fid:
+            break
+        if _blocker(al, now, agent, f, role, split.offerable) is None:
+            out.append((f, s))
+            if len(out) > MAX_AHEAD:
+                break
+    return out
 
 
 def _why_agent(al: Allocator, now: float, agent: _Agent, fid: str, role: str,
-               order: list[tuple[bool, str]], fw_share: dict[str, dict[str, float]],
-               role_w: dict[str, float]) -> AgentReason:
+               order: list[tuple[bool, str]], ranked: dict[str, tuple[tuple[str, float], ...]],
+               role_w: dict[str, float], memo: dict[Any, AgentReason]) -> AgentReason:
     def r(kind: str, message: str, until: float | None = None,
           ahead: tuple[tuple[str, float], ...] = ()) -> AgentReason:
         return AgentReason(agent_id=agent.id, role=role, kind=kind, message=message,
@@ -187,26 +212,41 @@ def _why_agent(al: Allocator, now: float, agent: _Agent, fid: str, role: str,
     b = _blocker(al, now, agent, fid, role, split.offerable)
     if b is not None:
         return r(b[0], b[1], b[2])
+    # what follows depends on the agent only through (available, attributes, filters): agents
+    # without filters that have the same available resources and attributes share the answer
+    key = (role, avail, agent.attributes) if not agent.filters else None
+    if key is not None and key in memo:
+        return attrs.evolve(memo[key], agent_id=agent.id)
+    answer = _rank(al, now, agent, fid, role, order, ranked, role_w, r)
+    if key is not None:
+        memo[key] = answer
+    return answer
+
+
+def _rank(al: Allocator, now: float, agent: _Agent, fid: str, role: str,
+          order: list[tuple[bool, str]], ranked: dict[str, tuple[tuple[str, float], ...]],
+          role_w: dict[str, float], r: Any) -> AgentReason:
     # roles visited before this one that would take the agent
     stage = next(q for q, x in order if x == role)
     for q, other in order:
         if other == role:
             break
-        takers = _takers(al, now, agent, other, fw_share)
-        if takers:
+        taker = _first_taker(al, now, agent, other, ranked)
+        if taker is not None:
             first = ((other, role_w[other]),)
             if q and not stage:
                 return r("quota_of_other_role", f"role {other!r} is below its quota guarantee "
-                         f"and goes first (taker: framework {takers[0][0]})", ahead=first)
+                         f"and goes first (taker: framework {taker[0]})", ahead=first)
             return r("drf_rank", f"role {other!r} has a lower weighted dominant share "
                      f"({role_w[other]:.4f} < {role_w[role]:.4f}) and goes first (taker: "
-                     f"framework {takers[0][0]})", ahead=first)
-    takers = _takers(al, now, agent, role, fw_share)
-    if takers and takers[0][0] != fid:
-        mine = fw_share.get(role, {}).get(fid, 0.0)
-        ahead: tuple[tuple[str, float], ...] = tuple(t for t in takers if t[0] != fid and (t[1], t[0]) < (mine, fid))
-        return r("drf_rank", f"in role {role!r}, {len(ahead)} framework(s) with a lower "
-                 f"dominant share go first (first: {takers[0][0]} at {takers[0][1]:.4f}, "
-                 f"this one at {mine:.4f})", ahead=ahead)
+                     f"framework {taker[0]})", ahead=first)
+    ahead = _ahead_of(al, now, agent, role, fid, ranked)
+    if ahead:
+        mine = al._frameworks[fid].by_role.get(role, {})
+        mine_share = dominant_share(mine, al._total)
+        n = f"more than {MAX_AHEAD}" if len(ahead) > MAX_AHEAD else str(len(ahead))
+        return r("drf_rank", f"in role {role!r}, {n} framework(s) with a lower "
+                 f"dominant share go first (first: {ahead[0][0]} at {ahead[0][1]:.4f}, "
+                 f"this one at {mine_share:.4f})", ahead=tuple(ahead[:MAX_AHEAD]))
     return r("next", f"nothing blocks it: the next cycle offers this agent's resources for "
              f"role {role!r} to this framework")

@@ -16,7 +16,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests"))
 
-from testkit import Cluster, wait_for  # noqa: E402
+from testkit import Cluster, wait_for
 
 
 def execute(c: Cluster, *args: str) -> subprocess.Popen:

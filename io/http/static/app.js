@@ -9,7 +9,7 @@ const main = document.getElementById("main");
 
 const esc = (v) => String(v === undefined || v === null ? "" : v)
   .replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const fmt = (x, d = 2) => (typeof x === "number" ? (Number.isInteger(x) ? String(x) : x.toFixed(d)) : esc(x));
+const fmt = (x, d = 2) => (typeof x === "number" ? (Number.isInteger(x) ? String(x) : String(Number(x.toFixed(d)))) : esc(x));
 const when = (t) => (t ? new Date(t * 1000).toLocaleString() : "-");
 const res = (r) => {
   if (!r) return "-";

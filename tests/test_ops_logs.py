@@ -26,7 +26,13 @@ def test_json_lines_ids_rotation_and_redaction(tmp_path) -> None:
         log.info("hello", task="t1", framework="f1", zk="zk://alice:s3cret@10.0.0.1:2181/mesos",
                  secret="x", password="y", principal="alice", authorization="Basic abc")
         log.debug("invisible")
-        (line,) = _lines(str(tmp_path / "mesotron-master.log"))
+        import logging
+
+        logging.getLogger("kazoo.client").warning("lost zk://bob:pw@h:1/x")
+        logging.getLogger("kazoo.client").info("not shown")
+        line, std = _lines(str(tmp_path / "mesotron-master.log"))
+        assert std["logger"] == "kazoo.client" and std["level"] == "warning"
+        assert std["daemon"] == "master" and std["event"] == "lost zk://bob:***@h:1/x"
         assert line["daemon"] == "master" and line["master_id"] == "m-1" and "agent_id" not in line
         assert line["task_id"] == "t1" and line["framework_id"] == "f1" and "task" not in line
         assert line["zk"] == "zk://alice:***@10.0.0.1:2181/mesos"
@@ -35,6 +41,7 @@ def test_json_lines_ids_rotation_and_redaction(tmp_path) -> None:
         for i in range(100):
             log.info("filler", i=i, pad="x" * 50)
         files = sorted(os.listdir(tmp_path))
+        assert len(files) == 3, files
         assert files == ["mesotron-master.log", "mesotron-master.log.1", "mesotron-master.log.2"]
         for f in files:
             assert os.path.getsize(tmp_path / f) <= 2000

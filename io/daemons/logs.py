@@ -11,6 +11,8 @@
   the core's Log effects add the framework / agent / task ids of the event
   (`framework_id`, `agent_id`, `task_id`: short names `task=`, `framework=`, `agent=` are
   renamed to those).
+- The standard library's loggers (hypercorn, kazoo, the ZooKeeper bridge) log warnings and
+  errors through the same renderer, sink, ids and redaction.
 - Secrets are never written: a field whose name contains secret, password, passwd, token,
   credential or authorization is replaced by `***`, and a `user:password@` in any string
   value (zk://user:pass@host URLs) has its password replaced by `***`.
@@ -40,6 +42,7 @@ _RENAME = {"task": "task_id", "framework": "framework_id", "agent": "agent_id",
 # (None: not known yet, left out)
 _ids: dict[str, Any] = {}
 _sink: RotatingFile | None = None
+_root_saved: tuple[list[logging.Handler], int] | None = None  # restored by close()
 
 
 def daemon_ids(**ids: str | Callable[[], str | None] | None) -> None:
@@ -128,23 +131,41 @@ def configure(fmt: str = "text", level: str = "info", component: str = "mesotron
         logger_factory=structlog.WriteLoggerFactory(file=sink),
         cache_logger_on_first_use=True,
     )
-    # keep hypercorn's and kazoo's own loggers quiet unless they have something to say; with
-    # --log-dir their lines go to the same file
-    if log_dir:
-        h = logging.StreamHandler(sink)
-        h.setLevel(logging.WARNING)
-        logging.basicConfig(level=logging.WARNING, handlers=[h], force=True)
-    else:
-        logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    # the standard library's loggers (hypercorn, kazoo, io/zk/bridge.py): warnings and up, in
+    # the same format and sink, with the same ids and redaction
+    h = logging.StreamHandler(sink)
+    h.setLevel(logging.WARNING)
+    h.setFormatter(structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=[_add_ids, structlog.stdlib.add_logger_name,
+                           structlog.processors.add_log_level,
+                           structlog.processors.TimeStamper(fmt="iso"), _rename_and_redact]))
+    global _root_saved
+    root = logging.getLogger()
+    if _root_saved is None:
+        _root_saved = (list(root.handlers), root.level)
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(h)
+    root.setLevel(logging.WARNING)
     return structlog.get_logger()
 
 
 def close() -> None:
-    """Close the log file (if any); later lines go to stderr."""
-    global _sink
+    """Undo `configure`: the standard library's root logger as it was, structlog's defaults,
+    the log file (if any) closed."""
+    global _sink, _root_saved
+    if _root_saved is not None:
+        root = logging.getLogger()
+        for h in list(root.handlers):
+            root.removeHandler(h)
+        handlers, level = _root_saved
+        for h in handlers:
+            root.addHandler(h)
+        root.setLevel(level)
+        _root_saved = None
+    structlog.reset_defaults()
     if _sink is not None:
-        structlog.reset_defaults()
-        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True)
         _sink.close()
         _sink = None
 

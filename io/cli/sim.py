@@ -12,6 +12,7 @@ configuration, the violated property, and a shortest fault schedule reproducing 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -29,6 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiesce", type=float, default=1500.0,
                    help="virtual seconds of calm before the liveness checks")
     p.add_argument("--timeline", action="store_true", help="print the story of the run")
+    p.add_argument("--plot", metavar="DIR",
+                   help="write charts of the run (PNG and SVG) and its record to DIR")
     p.add_argument("--trace", metavar="FILE", help="write the run's abstract events (TLA+)")
     p.add_argument("--seeds", type=int, default=None, help="run a campaign of K seeds")
     p.add_argument("--progress", action="store_true", help="progress bar (campaigns)")
@@ -45,6 +48,7 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      frameworks=args.frameworks, masters=args.masters, faults=args.faults,
                      fault_interval=args.fault_interval, quiesce=args.quiesce,
                      timeline=args.timeline, trace=bool(args.trace),
+                     record=bool(getattr(args, "plot", None)),
                      schedule=parse_schedule(args.schedule) if args.schedule else None)
 
 
@@ -72,6 +76,13 @@ def single(args: argparse.Namespace) -> int:
         print(f"trace: {n} agent traces written to {args.trace}")
     for line in res.summary():
         print(line)
+    if getattr(args, "plot", None):
+        from mesotron.io.cli.plot import dump, plot_all
+
+        os.makedirs(args.plot, exist_ok=True)
+        dump(res.world.record or [], os.path.join(args.plot, "record.jsonl"))
+        for path in plot_all(res.world.record or [], args.plot, title=cfg.describe()):
+            print(f"plot: {path}")
     if res.failure is not None:
         print(f"  replay: {replay_command(cfg)}")
         if not args.no_shrink and res.injected:

@@ -184,6 +184,7 @@ class World:
             [] if config.timeline or config.record else None)
         # structured records for plots (core/sim/record.py); None unless config.record
         self.record: list[dict[str, Any]] | None = [] if config.record else None
+        self.rec_last_shares: Any = None
         self.master_config = MasterConfig(offer_timeout=60.0)
         self.quiescent = False
         self.tracer: Any = None
@@ -196,6 +197,8 @@ class World:
         self.build()
         if self.timeline is not None:
             self.at(60.0, FN, self.shares_tick, ())
+        if self.record is not None:
+            self.at(1.0, FN, self.rec_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -881,8 +884,6 @@ class World:
                     parts.append(f"{sn.name} {al.dominant_share(fid):.3f}")
             if parts:
                 self.note("dominant shares: " + ", ".join(parts))
-            if self.record is not None:
-                self.rec_shares(m)
         self.at(60.0, FN, self.shares_tick, ())
 
     def rec_call(self, s: SchedulerNode, c: Any) -> None:
@@ -897,6 +898,13 @@ class World:
             kind = "accept" if name == "CallAccept" and launches else "decline"
             self.rec(kind, framework=s.name, offers=list(offers), tasks=launches)
 
+    def rec_tick(self) -> None:
+        """Shares, roles and connected agents every 2 virtual seconds, kept when changed."""
+        m = self.live_leader()
+        if m is not None:
+            self.rec_shares(m)
+        self.at(2.0, FN, self.rec_tick, ())
+
     def rec_shares(self, m: Any) -> None:
         al = m.machine.allocator
         fw: dict[str, float] = {}
@@ -907,6 +915,10 @@ class World:
                 fw[sn.name] = al.dominant_share(fid)
                 roles[sn.app.role] = al.role_share(sn.app.role)
         agents = sum(1 for a in m.machine.agents.values() if a.connected)
+        last = self.rec_last_shares
+        if last is not None and last == (fw, roles, m.name, agents):
+            return
+        self.rec_last_shares = (fw, roles, m.name, agents)
         self.rec("shares", frameworks=fw, roles=roles, master=m.name, agents=agents)
 
     def app_actions(self, s: SchedulerNode, actions: list[Any]) -> None:

@@ -118,6 +118,11 @@ def shares_chart(plt: Any, records: list[dict[str, Any]]) -> Any:
                 fw[k].append((r["t"], v))
             for k, v in (r.get("roles") or {}).items():
                 roles[k].append((r["t"], v))
+    end = max((r["t"] for r in records), default=0.0)
+    for series in (fw, roles):
+        for pts in series.values():
+            if pts and pts[-1][0] < end:
+                pts.append((end, pts[-1][1]))
     for k, pts in sorted(fw.items()):
         ax.step([p[0] for p in pts], [p[1] for p in pts], where="post", label=f"framework {k}")
     for k, pts in sorted(roles.items()):

@@ -48,6 +48,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="resources of each agent")
     p.add_argument("--allocation-interval", default="1secs")
     p.add_argument("--no-fsync", action="store_true", help="agents skip fsync (benchmarks)")
+    p.add_argument("--record", metavar="FILE", default=None,
+                   help="record the cluster's shares, offers and tasks for `mesotron plot FILE DIR`")
     p.add_argument("--log-format", choices=("text", "json"), default="text")
     p.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"))
 
@@ -172,6 +174,12 @@ async def _run_cluster(args: argparse.Namespace, work: str, port: int, master: P
             print(f"  try: mesotron execute --master {args.ip}:{port} --name hello --command 'echo hello'",
                   flush=True)
         nursery.start_soon(watch_children)
+        if getattr(args, "record", None):
+            from mesotron.io.cli.record import record
+
+            nursery.start_soon(record, f"{args.ip}:{port}", args.record, stop)
+            print(f"  recording to {args.record} (draw it: mesotron plot {args.record} DIR)",
+                  flush=True)
         task_status.started((master, agents, url, stop))
         await stop.wait()
         print("mesotron local: stopping", flush=True)

@@ -127,21 +127,21 @@ async def record(master: str, path: str, stop: trio.Event, *, interval: float = 
     """Poll `master` (host:port) until `stop` is set; returns the number of records written."""
     rec = Recorder()
     n = 0
-    with open(path, "w") as f:
-        async with httpx.AsyncClient(base_url=f"http://{master}", timeout=2.0) as client:
-            while not stop.is_set():
-                try:
-                    r = await client.get("/master/state")
-                    state = r.json() if r.status_code == 200 else None
-                except (httpx.HTTPError, ValueError):
-                    state = None
-                if isinstance(state, dict):
-                    for item in rec.observe(time.monotonic(), state):
-                        f.write(json.dumps(item, sort_keys=True) + "\n")
-                        n += 1
-                    f.flush()
-                with trio.move_on_after(interval):
-                    await stop.wait()
+    async with await trio.open_file(path, "w") as f, \
+            httpx.AsyncClient(base_url=f"http://{master}", timeout=2.0) as client:
+        while not stop.is_set():
+            try:
+                r = await client.get("/master/state")
+                state = r.json() if r.status_code == 200 else None
+            except (httpx.HTTPError, ValueError):
+                state = None
+            if isinstance(state, dict):
+                for item in rec.observe(time.monotonic(), state):
+                    await f.write(json.dumps(item, sort_keys=True) + "\n")
+                    n += 1
+                await f.flush()
+            with trio.move_on_after(interval):
+                await stop.wait()
     return n
 
 

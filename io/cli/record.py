@@ -68,7 +68,8 @@ class Recorder:
         names: dict[str, str] = {}
         seen_offers: set[str] = set()
         counts: dict[tuple[str, str], int] = {}
-        for f in state.get("frameworks", []):
+        # a framework that tore down (execute exits) keeps its tasks in completed_frameworks
+        for f in [*state.get("frameworks", []), *state.get("completed_frameworks", [])]:
             name = f.get("name") or f.get("id", "?")
             names[f.get("id", "")] = name
             res = f.get("resources") or {}

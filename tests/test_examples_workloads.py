@@ -62,3 +62,101 @@ def test_gang_that_cannot_fit_releases_its_offers(small) -> None:
     assert trio.run(bounded) == -1  # 5 ranks never fit 4 slots: it keeps trying, never launches
     assert any("do not fit 5 ranks" in ln and "releasing them" in ln for ln in lines), lines
     assert not any("attempt 1:" in ln for ln in lines)
+
+
+# ------------------------------------------------------------------ the service
+import psutil  # noqa: E402
+import service  # noqa: E402
+
+
+class Racks(Cluster):
+    """Three agents with their own hostnames and racks: h0/r1, h1/r1, h2/r2."""
+
+    def agent(self, i: int, port: int | None = None):  # type: ignore[no-untyped-def]
+        d = super().agent(i, port)
+        d.argv += ["--hostname", f"h{i}", "--attributes", f"rack:r{1 if i < 2 else 2}"]
+        return d
+
+
+def test_constraints_semantics() -> None:
+    c = [service.parse_constraint("hostname:UNIQUE")]
+    assert service.fits(c, {"hostname": "h1"}, [{"hostname": "h0"}])
+    assert not service.fits(c, {"hostname": "h0"}, [{"hostname": "h0"}])
+    g = [service.parse_constraint("rack:GROUP_BY")]
+    assert not service.fits(g, {"rack": "r1"}, [{"rack": "r1"}, {"rack": "r2"}, {"rack": "r1"}])
+    assert service.fits(g, {"rack": "r2"}, [{"rack": "r1"}, {"rack": "r2"}, {"rack": "r1"}])
+    like = [service.parse_constraint("rack:LIKE:r[12]")]
+    assert service.fits(like, {"rack": "r2"}, []) and not service.fits(like, {"rack": "r3"}, [])
+    unlike = [service.parse_constraint("rack:UNLIKE:r1")]
+    assert service.fits(unlike, {"rack": "r2"}, []) and not service.fits(unlike, {"rack": "r1"}, [])
+    for bad in ("rack", "rack:NEAR", "rack:LIKE", "rack:LIKE:("):
+        with pytest.raises(Exception):  # noqa: B017, PT011 - ValueError or re.error
+            service.parse_constraint(bad)
+
+
+SLEEPER = f"{sys.executable} -c 'import time; time.sleep(1000)'"
+
+
+def _kill_one(marker: str) -> None:
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = p.info["cmdline"] or []
+        if cmd and cmd[-1] == marker and cmd[0] == sys.executable:
+            p.kill()
+            return
+    raise AssertionError(f"no process with {marker}")
+
+
+def test_service_keeps_n_running_restarts_upgrades_scales_and_fails_over(tmp_path) -> None:
+    state = str(tmp_path / "svc.json")
+    lines: list[str] = []
+    seen_healthy: list[int] = []
+    with Racks(str(tmp_path), agents=3, resources="cpus:1;mem:512;ports:[32000-32100]",
+               master_flags=("--allocation-interval", "50ms")) as c:
+
+        async def until(pred, limit: float = 20.0) -> None:
+            with trio.fail_after(limit):
+                while not pred():
+                    await trio.sleep(0.05)
+
+        async def scenario() -> None:
+            svc = service.Service(c.master_addr, name="web", command=SLEEPER + " svcmark-v1",
+                                  instances=3, constraints=["hostname:UNIQUE"], state_file=state,
+                                  backoff=0.2, out=lines.append)
+            async with trio.open_nursery() as n:
+                await n.start(svc.run)
+                await until(lambda: len(svc.healthy()) == 3)
+                assert sorted(i.hostname for i in svc.healthy()) == ["h0", "h1", "h2"]
+                # an instance dies: replaced after its backoff, still one per host
+                _kill_one("svcmark-v1")
+                await until(lambda: any("replacing it in 0.2 s" in ln for ln in lines))
+                await until(lambda: len(svc.healthy()) == 3 and svc.seq == 4)
+                assert sorted(i.hostname for i in svc.healthy()) == ["h0", "h1", "h2"]
+
+                # rolling upgrade with min healthy 0.5: never fewer than 2 healthy
+                async def watch() -> None:
+                    while True:
+                        seen_healthy.append(len(svc.healthy()))
+                        await trio.sleep(0.01)
+                n.start_soon(watch)
+                svc.upgrade(SLEEPER + " svcmark-v2")
+                await until(lambda: len(svc.healthy()) == 3 and all(i.version == 2 for i in svc.live()), 40)
+                assert min(seen_healthy) >= 2, seen_healthy
+                # scale down
+                svc.scale(1)
+                await until(lambda: len(svc.live()) == 1 and len(svc.healthy()) == 1)
+                n.cancel_scope.cancel()  # the framework process "dies" (no teardown)
+            seq = svc.seq
+            # restarted: same framework id from the state file, reconciled, nothing duplicated
+            again = service.Service(c.master_addr, name="web", command="unused", instances=3,
+                                    constraints=["hostname:UNIQUE"], state_file=state,
+                                    out=lines.append)
+            assert again.framework_id == svc.framework_id and again.target == 1
+            async with trio.open_nursery() as n:
+                await n.start(again.run)
+                await until(lambda: len(again.healthy()) == 1)
+                await trio.sleep(1.0)  # offers keep coming: nothing more is launched
+                assert again.seq == seq and len(again.live()) == 1
+                n.cancel_scope.cancel()
+
+        trio.run(scenario)
+    assert any("(failed over)" in ln for ln in lines), lines

@@ -14,7 +14,7 @@ from testkit import Cluster
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "examples"))
 
-import gang  # noqa: E402
+import gang
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,8 @@ def test_gang_that_cannot_fit_releases_its_offers(small) -> None:
 
 
 # ------------------------------------------------------------------ the service
-import psutil  # noqa: E402
-import service  # noqa: E402
+import psutil
+import service
 
 
 class Racks(Cluster):
@@ -90,7 +90,7 @@ def test_constraints_semantics() -> None:
     unlike = [service.parse_constraint("rack:UNLIKE:r1")]
     assert service.fits(unlike, {"rack": "r2"}, []) and not service.fits(unlike, {"rack": "r1"}, [])
     for bad in ("rack", "rack:NEAR", "rack:LIKE", "rack:LIKE:("):
-        with pytest.raises(Exception):  # noqa: B017, PT011 - ValueError or re.error
+        with pytest.raises(Exception):  # noqa: B017 - ValueError or re.error
             service.parse_constraint(bad)
 
 

@@ -160,3 +160,62 @@ def test_service_keeps_n_running_restarts_upgrades_scales_and_fails_over(tmp_pat
 
         trio.run(scenario)
     assert any("(failed over)" in ln for ln in lines), lines
+
+
+# ------------------------------------------------------------------ the stream
+import stream
+
+
+def _kill_role(marker: str) -> bool:
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = p.info["cmdline"] or []
+        if len(cmd) > 2 and cmd[0] == sys.executable and marker in cmd[2]:
+            p.kill()
+            return True
+    return False
+
+
+def test_stream_survives_killed_tasks_without_losing_acked_tuples(tmp_path) -> None:
+    n = 3000
+    work = tmp_path / "stream"
+    lines: list[str] = []
+    with Cluster(str(tmp_path), agents=2, resources="cpus:1;mem:256;ports:[33000-33010]",
+                 master_flags=("--allocation-interval", "50ms")) as c:
+
+        async def lines_out() -> int:
+            try:
+                return (work / "out.txt").read_text().count("\n")
+            except OSError:
+                return 0
+
+        async def scenario() -> bool:
+            async with trio.open_nursery() as nursery:
+                result: list[bool] = []
+
+                async def run() -> None:
+                    result.append(await stream.stream(c.master_addr, n, str(work), pause=0.001,
+                                                      out=lines.append))
+                    nursery.cancel_scope.cancel()
+
+                nursery.start_soon(run)
+                with trio.fail_after(60):
+                    while await lines_out() < 500:
+                        await trio.sleep(0.02)
+                    assert _kill_role("shost, sport")  # the transform, mid-stream
+                    while await lines_out() < 1500:
+                        await trio.sleep(0.02)
+                    assert _kill_role("have = set()")  # the sink, mid-stream
+                    await trio.sleep(60)
+            return bool(result and result[0])
+
+        assert trio.run(scenario), lines
+    text = "\n".join(lines)
+    assert "transform-1 TASK_FAILED: relaunching transform" in text or \
+        "transform-1 TASK_KILLED" in text, text
+    assert "sink-1 TASK_" in text and "launched sink-2" in text, text
+    rows = [ln.split() for ln in (work / "out.txt").read_text().splitlines()]
+    ids = [int(a) for a, _ in rows]
+    assert sorted(ids) == list(range(n))  # every tuple once in the sink
+    assert all(int(v) == int(a) ** 2 for a, v in rows)
+    acked = {int(x) for x in (work / "acked.txt").read_text().split()}
+    assert acked == set(range(n))  # acknowledged means stored

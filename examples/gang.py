@@ -95,9 +95,9 @@ def plan(offers: list, n: int) -> list[tuple[object, int]] | None:
 
 
 async def gang(master: str, n: int, *, attempts: int = 3, hold: float = 3.0, fail_rank: int = -1,
-               fail_times: int = 0, out=print) -> int:  # type: ignore[no-untyped-def]
+               fail_times: int = 0, role: str = "*", out=print) -> int:  # type: ignore[no-untyped-def]
     """Run one gang to completion; returns the attempt that succeeded (0: none did)."""
-    info = FrameworkInfo(user=user(), name=f"gang-{n}")
+    info = FrameworkInfo(user=user(), name=f"gang-{n}", roles=(role,))
     async with SchedulerClient.connect(master, info) as s:
         out(f"gang: framework {s.framework_id}, {n} ranks")
         attempt = 0

@@ -114,7 +114,7 @@ class Service:
     def __init__(self, master: str, *, name: str, command: str, instances: int,
                  resources: str = "cpus:0.1;mem:32", constraints: list[str] = (),  # type: ignore[assignment]
                  state_file: str | None = None, min_healthy: float = 0.5, backoff: float = 1.0,
-                 max_backoff: float = 30.0, failover_timeout: float = 3600.0,
+                 max_backoff: float = 30.0, failover_timeout: float = 3600.0, role: str = "*",
                  out=print) -> None:  # type: ignore[no-untyped-def]
         self.master = master
         self.name = name
@@ -124,6 +124,7 @@ class Service:
         self.min_healthy = min_healthy
         self.backoff0, self.max_backoff = backoff, max_backoff
         self.failover_timeout = failover_timeout
+        self.role = role
         self.out = out
         self.framework_id: str | None = None
         self.target = instances
@@ -195,7 +196,8 @@ class Service:
     # ------------------------------------------------------------ the loop
     async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         info = FrameworkInfo(user=user(), name=self.name, id=self.framework_id,
-                             failover_timeout=self.failover_timeout, checkpoint=True)
+                             failover_timeout=self.failover_timeout, checkpoint=True,
+                             roles=(self.role,))
         async with SchedulerClient.connect(self.master, info) as s:
             self.s = s
             self.framework_id = s.framework_id

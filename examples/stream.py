@@ -146,13 +146,13 @@ ROLES = ("sink", "transform", "source")
 RES = "cpus:0.1;mem:32"
 
 
-async def stream(master: str, n: int, work: str, *, pause: float = 0.002,
+async def stream(master: str, n: int, work: str, *, pause: float = 0.002, role: str = "*",
                  out=print) -> bool:  # type: ignore[no-untyped-def]
     """Run the topology until the source has every tuple acknowledged."""
     os.makedirs(work, exist_ok=True)
     acked_path = os.path.join(work, "acked.txt")
     out_path = os.path.join(work, "out.txt")
-    info = FrameworkInfo(user=user(), name="stream")
+    info = FrameworkInfo(user=user(), name="stream", roles=(role,))
     place: dict[str, tuple[str, str, int]] = {}  # role -> (agent id, host, port)
     live: dict[str, str] = {}  # task id -> role
     gen = {r: 0 for r in ROLES}
@@ -176,33 +176,33 @@ async def stream(master: str, n: int, work: str, *, pause: float = 0.002,
                     avail = o.resources.unallocate()
                     launch: list[TaskInfo] = []
                     relaunched: set[str] = set()
-                    for role in ROLES:
-                        if role in live.values() or not avail.contains(R(RES)):
+                    for part in ROLES:
+                        if part in live.values() or not avail.contains(R(RES)):
                             continue
-                        if role == "transform" and "sink" not in place or \
-                                role == "source" and "transform" not in place:
+                        if part == "transform" and "sink" not in place or \
+                                part == "source" and "transform" not in place:
                             break  # downstream first: upstream needs its address
-                        if role in place:  # a relaunch: same agent, same port
-                            aid, host, port = place[role]
+                        if part in place:  # a relaunch: same agent, same port
+                            aid, _host, port = place[part]
                             if aid != o.agent_id or port not in ports_of(avail):
                                 continue
-                            relaunched.add(role)
+                            relaunched.add(part)
                         else:
-                            # one new role per offer of a batch: spreads them over agents
+                            # one new part per offer of a batch: spreads them over agents
                             if any(live[t.task_id] not in relaunched for t in launch):
                                 break
                             ports = [p for p in ports_of(avail)
                                      if all(p != q for _, _, q in place.values())]
                             if not ports:
                                 continue
-                            place[role] = (o.agent_id, o.hostname, ports[0])
-                        _, host, port = place[role]
-                        gen[role] += 1
-                        tid = f"{role}-{gen[role]}"
+                            place[part] = (o.agent_id, o.hostname, ports[0])
+                        port = place[part][2]
+                        gen[part] += 1
+                        tid = f"{part}-{gen[part]}"
                         res = R(RES) + R(f"ports:[{port}-{port}]")
                         launch.append(TaskInfo(name=tid, task_id=tid, agent_id=o.agent_id,
-                                               resources=res, command=CommandInfo(value=command(role))))
-                        live[tid] = role
+                                               resources=res, command=CommandInfo(value=command(part))))
+                        live[tid] = part
                         avail = avail - res
                     if launch:
                         await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(launch)),),

@@ -74,13 +74,14 @@ def py(code: str, *args: str) -> str:
     return " ".join(shlex.quote(x) for x in (sys.executable, "-c", code, *args))
 
 
-async def wordcount(master: str, text: str, maps: int, reduces: int, work: str, out=print) -> dict[str, int]:  # type: ignore[no-untyped-def]
+async def wordcount(master: str, text: str, maps: int, reduces: int, work: str, out=print,
+                    role: str = "*") -> dict[str, int]:  # type: ignore[no-untyped-def]
     pieces = split_text(text, maps, work)
     phases = [
         [(f"map-{i}", py(MAP, p, os.path.join(work, f"map-{i}"), str(reduces))) for i, p in enumerate(pieces)],
         [(f"reduce-{r}", py(REDUCE, work, str(r))) for r in range(reduces)],
     ]
-    info = FrameworkInfo(user=os.environ.get("USER", "mesotron"), name="wordcount")
+    info = FrameworkInfo(user=os.environ.get("USER", "mesotron"), name="wordcount", roles=(role,))
     async with SchedulerClient.connect(master, info) as s:
         out(f"wordcount: framework {s.framework_id}: {maps} map tasks, then {reduces} reduce tasks")
         for phase, tasks in zip(("map", "reduce"), phases, strict=True):

@@ -38,6 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schedule", default=None,
                    help="replay an explicit fault schedule (JSON, as printed by a failure)")
     p.add_argument("--no-shrink", action="store_true", help="do not shrink a failing run")
+    p.add_argument("--bug", default=None, metavar="NAME",
+                   help="TEACHING: run with one planted bug of core/sim/bugs.py (see --bug list)")
 
 
 def _config(args: argparse.Namespace, seed: int) -> Any:
@@ -53,9 +55,28 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "bug", None):
+        return planted(args)
     if args.seeds:
         return campaign(args)
     return single(args)
+
+
+def planted(args: argparse.Namespace) -> int:
+    """`--bug NAME` (teaching): the same run with one machine deliberately broken, so a
+    student sees which invariant catches it. Never used by anything but this flag."""
+    from mesotron.core.sim import bugs as planted_bugs
+
+    if args.bug == "list" or args.bug not in planted_bugs.BUGS:
+        if args.bug != "list":
+            print(f"mesotron sim: no planted bug {args.bug!r}")
+        for name, fn in sorted(planted_bugs.BUGS.items()):
+            doc = " ".join((fn.__doc__ or "").split())
+            print(f"  {name}: {doc}")
+        return 0 if args.bug == "list" else 2
+    print(f"PLANTED BUG (teaching): {args.bug} — the machines below are deliberately wrong")
+    with planted_bugs.BUGS[args.bug]():
+        return campaign(args) if args.seeds else single(args)
 
 
 def single(args: argparse.Namespace) -> int:
@@ -84,12 +105,13 @@ def single(args: argparse.Namespace) -> int:
         for path in plot_all(res.world.record or [], args.plot, title=cfg.describe()):
             print(f"plot: {path}")
     if res.failure is not None:
-        print(f"  replay: {replay_command(cfg)}")
+        bug = f" --bug {args.bug}" if getattr(args, "bug", None) else ""
+        print(f"  replay: {replay_command(cfg)}{bug}")
         if not args.no_shrink and res.injected:
             small, sres = shrink(res, budget=60)
             n = len(small.schedule or ())
             print(f"  shortest reproducer ({n} of {len(res.injected)} faults): "
-                  f"{replay_command(small)}")
+                  f"{replay_command(small)}{bug}")
             del sres
     for line in res.speed():
         print(line)

@@ -234,3 +234,38 @@ def test_all_four_at_once_with_roles_and_weights(tmp_path) -> None:
     shares = [ln for ln in out.splitlines() if ln.startswith("shares: ")]
     assert any("analytics" in ln and "web" in ln and "hpc" in ln and "streaming" in ln for ln in shares)
     assert len(list((tmp_path / "plots").glob("*.png"))) == 4
+
+
+# ------------------------------------------------------------------ placement three ways
+import placement  # noqa: E402
+
+
+class GpuCluster(Cluster):
+    """agent0: hgpu with gpu:true, agent1: hplain; `reserved`: agent0's resources are all
+    reserved for role gpu."""
+
+    def __init__(self, tmp: str, reserved: bool) -> None:
+        super().__init__(tmp, agents=2, master_flags=("--allocation-interval", "50ms"))
+        self.reserved = reserved
+
+    def agent(self, i: int, port: int | None = None):  # type: ignore[no-untyped-def]
+        d = super().agent(i, port)
+        res = d.argv.index("--resources") + 1
+        if i == 0:
+            d.argv += ["--hostname", "hgpu", "--attributes", "gpu:true"]
+            if self.reserved:
+                d.argv[res] = "cpus(gpu):1;mem(gpu):512;disk(gpu):100"
+        else:
+            d.argv += ["--hostname", "hplain"]
+            d.argv[res] = "cpus:1;mem:512;disk:100"
+        return d
+
+
+@pytest.mark.parametrize("way", ["attributes", "constraints", "reservation"])
+def test_placement_three_ways(tmp_path, way) -> None:
+    with GpuCluster(str(tmp_path), reserved=way == "reservation") as c:
+        async def go():
+            with trio.fail_after(60):
+                return await placement.run(c.master_addr, way)
+        placed = trio.run(go)
+    assert placed == {"gpu-0": "hgpu", "gpu-1": "hgpu", "batch-0": "hplain", "batch-1": "hplain"}

@@ -1,5 +1,6 @@
 """The seed's workloads as example frameworks (examples/), each run end to end against real
-daemons: an MPI-style gang, a long-running service, a stream (and the DRF paper example in
+daemons: an MPI-style gang, a long-running service, a stream, placement three ways (all four at
+once: the tutorial's chapter 6, tests/test_tutorial.py; and the DRF paper example in
 tests/test_drf_paper.py, the word count in tests/test_daemons_examples.py)."""
 
 from __future__ import annotations
@@ -220,20 +221,6 @@ def test_stream_survives_killed_tasks_without_losing_acked_tuples(tmp_path) -> N
     assert all(int(v) == int(a) ** 2 for a, v in rows)
     acked = {int(x) for x in (work / "acked.txt").read_text().split()}
     assert acked == set(range(n))  # acknowledged means stored
-
-
-# ------------------------------------------------------------------ all at once
-def test_all_four_at_once_with_roles_and_weights(tmp_path) -> None:
-    """examples/all_at_once.py: the four workloads on one `mesotron local` in four roles."""
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "all_at_once.py"),
-                        "--agents", "1", "--tuples", "300", "--plots", str(tmp_path / "plots")],
-                       capture_output=True, text=True, timeout=240, check=False)
-    out = r.stdout
-    assert r.returncode == 0, out[-3000:] + r.stderr[-2000:]
-    assert "'gang': 1" in out and "'stream': True" in out and "'service': 3" in out
-    shares = [ln for ln in out.splitlines() if ln.startswith("shares: ")]
-    assert any("analytics" in ln and "web" in ln and "hpc" in ln and "streaming" in ln for ln in shares)
-    assert len(list((tmp_path / "plots").glob("*.png"))) == 4
 
 
 # ------------------------------------------------------------------ placement three ways

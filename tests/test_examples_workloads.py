@@ -6,7 +6,6 @@ tests/test_drf_paper.py, the word count in tests/test_daemons_examples.py)."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import pytest
@@ -224,7 +223,7 @@ def test_stream_survives_killed_tasks_without_losing_acked_tuples(tmp_path) -> N
 
 
 # ------------------------------------------------------------------ placement three ways
-import placement  # noqa: E402
+import placement
 
 
 class GpuCluster(Cluster):

@@ -36,7 +36,7 @@ def read(name: str) -> str:
 def commands(chapter: str) -> list[tuple[str, int]]:
     text = read(chapter)
     out = []
-    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+    for block in re.findall(r"```console\n(.*?)```", text, re.DOTALL):
         for line in block.splitlines():
             if line.startswith("$ "):
                 cmd, _, comment = line[2:].partition("   #")
@@ -79,7 +79,7 @@ def test_chapter_commands_run(chapter, tmp_path) -> None:
                 args = argv(cmd, None) + ["--work-dir", str(tmp_path / "cluster")]
                 local = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                          text=True, cwd=ROOT)
-                for line in local.stdout:  # noqa: B007 - read until ready
+                for line in local.stdout:
                     if line.startswith("mesotron local: master http://"):
                         master = line.split("http://", 1)[1].split()[0]
                         break

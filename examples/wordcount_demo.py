@@ -203,14 +203,16 @@ def top_words(counts: dict[str, int], n: int) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
 
 
-async def demo_async(agents: int = 2) -> int:
+async def demo_async(agents: int = 2, plots: str | None = None) -> int:
     from mesotron.io.daemons import local as local_main
 
     work = tempfile.mkdtemp(prefix="mesotron-demo-")  # kept: the sandboxes are worth a look
     p = argparse.ArgumentParser()
     local_main.add_arguments(p)
+    record = os.path.join(plots, "cluster-record.jsonl") if plots else None
     largs = p.parse_args(["--agents", str(agents), "--port", "0", "--work-dir", os.path.join(work, "cluster"),
-                          "--allocation-interval", "100ms", "--log-level", "error"])
+                          "--allocation-interval", "100ms", "--log-level", "error",
+                          *(["--record", record] if record else [])])
     async with trio.open_nursery() as nursery:
         master, _agents, url, stop = await nursery.start(local_main.main_async, largs)
         addr = f"{master.ip}:{master.port}"
@@ -224,8 +226,14 @@ async def demo_async(agents: int = 2) -> int:
         print(f"  sandboxes (stdout/stderr of every task, kept): "
               f"{largs.work_dir}/agent*/slaves/*/frameworks/*/executors/*/runs/latest/tasks/<task id>/")
         stop.set()
+    if record:
+        from mesotron.io.cli.plot import load, plot_all
+
+        print("  pictures of the real cluster's run (`mesotron plot` redraws them):")
+        for path in plot_all(load(record), os.path.join(plots, "cluster"), title="make demo: word count"):
+            print(f"    {path}")
     return 0
 
 
-def main() -> int:
-    return trio.run(demo_async)
+def main(plots: str | None = None) -> int:
+    return trio.run(demo_async, 2, plots)

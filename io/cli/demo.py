@@ -77,7 +77,7 @@ def in_process(seed: int, max_lines: int, full: bool, plot_dir: str | None = Non
     return 0 if res.failure is None else 1
 
 
-def real_cluster() -> int | None:
+def real_cluster(plot_dir: str | None = None) -> int | None:
     # the word count lives in examples/ (not in the package): `make demo` runs from the checkout
     path = os.path.join(os.getcwd(), "examples", "wordcount_demo.py")
     if not os.path.isfile(path):
@@ -89,7 +89,7 @@ def real_cluster() -> int | None:
     spec.loader.exec_module(wordcount_demo)
 
     print("\n== Part 2: a real local cluster (master + agents on loopback) ==")
-    return int(wordcount_demo.main())
+    return int(wordcount_demo.main(plot_dir))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         print("demo: the simulation reported a violation (see above)", file=sys.stderr)
         return rc
     if not args.in_process_only:
-        rc2 = real_cluster()
+        rc2 = real_cluster(plot_dir)
         if rc2:
             return rc2
     return 0

@@ -218,7 +218,7 @@ def gantt_chart(plt: Any, records: list[dict[str, Any]]) -> Any:
     handles = [plt.Rectangle((0, 0), 1, 1, color=STATE_COLOURS[s]) for s in sorted(used)]
     if handles:
         ax.legend(handles, [s.removeprefix("TASK_") for s in sorted(used)], fontsize=7,
-                  loc="upper left", ncol=4)
+                  loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_xlabel("time (s)")
     ax.set_title(f"Tasks per agent, coloured by state ({len(lanes)} tasks)")
     return fig

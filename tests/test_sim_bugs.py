@@ -48,10 +48,28 @@ def test_planted_bug_is_caught(bug, faults, expected):
     assert clean.failure is None, clean.failure
 
 
-def test_bugs_are_not_reachable_from_the_cli():
+def test_bugs_are_reachable_only_through_the_teaching_flag(capsys):
+    """`mesotron sim --bug NAME` plants one bug for a lesson; without the flag the CLI runs
+    the real machines (the planted module is imported only by `planted`)."""
+    import ast
     import inspect
 
     from mesotron.io.cli import sim as sim_main
+    from mesotron.io.cli.main import main
 
-    assert "bugs" not in inspect.getsource(sim_main)
+    tree = ast.parse(inspect.getsource(sim_main))
+    users = [f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+             and any(isinstance(n, ast.ImportFrom) and n.module == "mesotron.core.sim"
+                     and any(a.name == "bugs" for a in n.names) for n in ast.walk(f))]
+    assert users == ["planted"]
     assert len(bugs.BUGS) >= 6
+    # the lesson: the same seed is clean without the bug and caught with it
+    argv = ["sim", "--seed", "0", "--events", "3000", "--agents", "5", "--frameworks", "4",
+            "--faults", "none", "--quiesce", "700", "--no-shrink"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    assert main([*argv, "--bug", "allocator_double_offer"]) == 1
+    out = capsys.readouterr().out
+    assert "PLANTED BUG" in out and ("NoOvercommit" in out or "OfferExclusive" in out)
+    assert main(["sim", "--bug", "list"]) == 0 and "ack_before_persist" in capsys.readouterr().out
+    assert main(["sim", "--bug", "nonsense"]) == 2

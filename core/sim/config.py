@@ -40,6 +40,9 @@ class SimConfig:
     liveness: bool = True
     timeline: bool = False
     trace: bool = False
+    # structured records of the run (shares, offers, calls, task states, leaders, faults) for
+    # `mesotron sim --plot` (core/sim/record.py); implies the timeline
+    record: bool = False
     # an explicit fault schedule ((time, fault), ...) replaces the generated one (replay,
     # shrinking); None: generated from the seed
     schedule: tuple[tuple[float, tuple], ...] | None = None

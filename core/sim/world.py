@@ -180,7 +180,11 @@ class World:
         self.leader_session: int | None = None  # its session (a restarted master has a new one)
         self.registry = RegistryState()
         self.registry_holder: str | None = None  # master id holding the latest fence
-        self.timeline: list[tuple[float, str]] | None = [] if config.timeline else None
+        self.timeline: list[tuple[float, str]] | None = (
+            [] if config.timeline or config.record else None)
+        # structured records for plots (core/sim/record.py); None unless config.record
+        self.record: list[dict[str, Any]] | None = [] if config.record else None
+        self.rec_last_shares: Any = None
         self.master_config = MasterConfig(offer_timeout=60.0)
         self.quiescent = False
         self.tracer: Any = None
@@ -193,6 +197,8 @@ class World:
         self.build()
         if self.timeline is not None:
             self.at(60.0, FN, self.shares_tick, ())
+        if self.record is not None:
+            self.at(1.0, FN, self.rec_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -280,6 +286,15 @@ class World:
     def note(self, text: str) -> None:
         if self.timeline is not None:
             self.timeline.append((self.now, text))
+            if self.record is not None and text.startswith(("fault:", "zk:")):
+                self.rec("fault" if text.startswith("fault:") else "zk", text=text)
+
+    def rec(self, kind: str, **fields: Any) -> None:
+        """One structured record (only when config.record)."""
+        if self.record is not None:
+            fields["t"] = self.now
+            fields["kind"] = kind
+            self.record.append(fields)
 
     def count(self, name: str, n: int = 1) -> None:
         self.counts[name] = self.counts.get(name, 0) + n
@@ -429,9 +444,11 @@ class World:
         self.leader = new  # type: ignore[assignment]
         if new is not None:
             self.note(f"zk: {new.name} is elected leading master")
+            self.rec("leader", master=new.name)
             self.at(0.005, CALL, self.gain_leadership, (new, new.inc))
         else:
             self.note("zk: no leading master")
+            self.rec("leader", master=None)
         for a in self.agents:
             if a.alive and (a.host, ZK_HOST) not in self.blocked:
                 self.at(0.005 + self.rng.random() * 0.01, CALL, self.detect, (a, a.inc))
@@ -795,6 +812,8 @@ class World:
                 ctm = out_tm.get(i) if out_tm else None
                 if obs is not None:
                     obs.on_call(self, s, call)
+                if self.record is not None:
+                    self.rec_call(s, call.call)
                 if self.timeline is not None and type(call.call) is CallAcknowledge:
                     self.note(f"{s.name} acknowledges {call.call.task_id} "
                               f"{call.call.uuid.hex()[:8]}")
@@ -836,6 +855,7 @@ class World:
         t = type(ev)
         if t is EventOffers:
             for o in ev.offers:
+                self.rec("offer", framework=s.name, offer=o.id, agent=o.agent_id)
                 self.note(f"master offers {o.id} to {s.name}: {o.resources.unallocate()} "
                           f"on {o.agent_id}")
         elif t is EventUpdate:
@@ -843,10 +863,13 @@ class World:
             src = st.source.name.removeprefix("SOURCE_").lower() if st.source else "?"
             why = f" ({st.reason.name.removeprefix('REASON_').lower()})" if st.reason else ""
             self.note(f"{s.name} hears {st.task_id} {st.state.name} from {src}{why}")
+            self.rec("update", framework=s.name, task=st.task_id, state=st.state.name,
+                     agent=st.agent_id)
         elif t is EventSubscribed:
             self.note(f"{s.name} subscribed as {ev.framework_id}")
         elif t is EventRescind:
             self.note(f"master rescinds {ev.offer_id} from {s.name}")
+            self.rec("rescind", framework=s.name, offer=ev.offer_id)
         else:
             self.note(f"{s.name} hears {t.__name__}")
 
@@ -862,6 +885,41 @@ class World:
             if parts:
                 self.note("dominant shares: " + ", ".join(parts))
         self.at(60.0, FN, self.shares_tick, ())
+
+    def rec_call(self, s: SchedulerNode, c: Any) -> None:
+        name = type(c).__name__
+        if name in ("CallAccept", "CallDecline"):
+            offers = getattr(c, "offer_ids", ())
+            ops = getattr(c, "operations", ())
+            launches = 0
+            for op in ops:
+                tasks: Any = getattr(op, "task_infos", None) or getattr(op, "tasks", ())
+                launches += len(tasks)
+            kind = "accept" if name == "CallAccept" and launches else "decline"
+            self.rec(kind, framework=s.name, offers=list(offers), tasks=launches)
+
+    def rec_tick(self) -> None:
+        """Shares, roles and connected agents every 2 virtual seconds, kept when changed."""
+        m = self.live_leader()
+        if m is not None:
+            self.rec_shares(m)
+        self.at(2.0, FN, self.rec_tick, ())
+
+    def rec_shares(self, m: Any) -> None:
+        al = m.machine.allocator
+        fw: dict[str, float] = {}
+        roles: dict[str, float] = {}
+        for sn in self.schedulers:
+            fid = sn.app.framework_id
+            if fid is not None and fid in al.framework_ids():
+                fw[sn.name] = al.dominant_share(fid)
+                roles[sn.app.role] = al.role_share(sn.app.role)
+        agents = sum(1 for a in m.machine.agents.values() if a.connected)
+        last = self.rec_last_shares
+        if last is not None and last == (fw, roles, m.name, agents):
+            return
+        self.rec_last_shares = (fw, roles, m.name, agents)
+        self.rec("shares", frameworks=fw, roles=roles, master=m.name, agents=agents)
 
     def app_actions(self, s: SchedulerNode, actions: list[Any]) -> None:
         for act in actions:

@@ -27,6 +27,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "why": ("mesotron.io.cli.why", "why a framework is not offered resources"),
     "top": ("mesotron.io.cli.top", "a live table of agents, frameworks and tasks"),
     "sim": ("mesotron.io.cli.sim", "deterministic cluster simulation (fuzzing, teaching)"),
+    "plot": ("mesotron.io.cli.plot", "charts of a recorded run (shares, offers, tasks, failover)"),
+    "record": ("mesotron.io.cli.record", "record a running cluster for `mesotron plot`"),
     "demo": ("mesotron.io.cli.demo", "the `make demo` walkthrough"),
     "executor": ("mesotron.io.daemons.executor", "built-in command executor (started by agents)"),
 }

@@ -12,6 +12,7 @@ configuration, the violated property, and a shortest fault schedule reproducing 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -29,12 +30,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiesce", type=float, default=1500.0,
                    help="virtual seconds of calm before the liveness checks")
     p.add_argument("--timeline", action="store_true", help="print the story of the run")
+    p.add_argument("--plot", metavar="DIR",
+                   help="write charts of the run (PNG and SVG) and its record to DIR")
     p.add_argument("--trace", metavar="FILE", help="write the run's abstract events (TLA+)")
     p.add_argument("--seeds", type=int, default=None, help="run a campaign of K seeds")
     p.add_argument("--progress", action="store_true", help="progress bar (campaigns)")
     p.add_argument("--schedule", default=None,
                    help="replay an explicit fault schedule (JSON, as printed by a failure)")
     p.add_argument("--no-shrink", action="store_true", help="do not shrink a failing run")
+    p.add_argument("--bug", default=None, metavar="NAME",
+                   help="TEACHING: run with one planted bug of core/sim/bugs.py (see --bug list)")
 
 
 def _config(args: argparse.Namespace, seed: int) -> Any:
@@ -45,13 +50,33 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      frameworks=args.frameworks, masters=args.masters, faults=args.faults,
                      fault_interval=args.fault_interval, quiesce=args.quiesce,
                      timeline=args.timeline, trace=bool(args.trace),
+                     record=bool(getattr(args, "plot", None)),
                      schedule=parse_schedule(args.schedule) if args.schedule else None)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "bug", None):
+        return planted(args)
     if args.seeds:
         return campaign(args)
     return single(args)
+
+
+def planted(args: argparse.Namespace) -> int:
+    """`--bug NAME` (teaching): the same run with one machine deliberately broken, so a
+    student sees which invariant catches it. Never used by anything but this flag."""
+    from mesotron.core.sim import bugs as planted_bugs
+
+    if args.bug == "list" or args.bug not in planted_bugs.BUGS:
+        if args.bug != "list":
+            print(f"mesotron sim: no planted bug {args.bug!r}")
+        for name, fn in sorted(planted_bugs.BUGS.items()):
+            doc = " ".join((fn.__doc__ or "").split())
+            print(f"  {name}: {doc}")
+        return 0 if args.bug == "list" else 2
+    print(f"PLANTED BUG (teaching): {args.bug} — the machines below are deliberately wrong")
+    with planted_bugs.BUGS[args.bug]():
+        return campaign(args) if args.seeds else single(args)
 
 
 def single(args: argparse.Namespace) -> int:
@@ -72,13 +97,21 @@ def single(args: argparse.Namespace) -> int:
         print(f"trace: {n} agent traces written to {args.trace}")
     for line in res.summary():
         print(line)
+    if getattr(args, "plot", None):
+        from mesotron.io.cli.plot import dump, plot_all
+
+        os.makedirs(args.plot, exist_ok=True)
+        dump(res.world.record or [], os.path.join(args.plot, "record.jsonl"))
+        for path in plot_all(res.world.record or [], args.plot, title=cfg.describe()):
+            print(f"plot: {path}")
     if res.failure is not None:
-        print(f"  replay: {replay_command(cfg)}")
+        bug = f" --bug {args.bug}" if getattr(args, "bug", None) else ""
+        print(f"  replay: {replay_command(cfg)}{bug}")
         if not args.no_shrink and res.injected:
             small, sres = shrink(res, budget=60)
             n = len(small.schedule or ())
             print(f"  shortest reproducer ({n} of {len(res.injected)} faults): "
-                  f"{replay_command(small)}")
+                  f"{replay_command(small)}{bug}")
             del sres
     for line in res.speed():
         print(line)

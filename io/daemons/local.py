@@ -48,6 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="resources of each agent")
     p.add_argument("--allocation-interval", default="1secs")
     p.add_argument("--no-fsync", action="store_true", help="agents skip fsync (benchmarks)")
+    p.add_argument("--roles", default=None, help="the master's role whitelist (comma-separated)")
+    p.add_argument("--weights", default=None, help="the master's role weights: role=weight,...")
+    p.add_argument("--record", metavar="FILE", default=None,
+                   help="record the cluster's shares, offers and tasks for `mesotron plot FILE DIR`")
     p.add_argument("--log-format", choices=("text", "json"), default="text")
     p.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"))
 
@@ -130,7 +134,10 @@ async def _run_cluster(args: argparse.Namespace, work: str, port: int, master: P
         master.process = await _spawn("master", "master", [
             "--ip", args.ip, "--port", str(port), "--work-dir", os.path.join(work, "master"),
             "--registry", "memory", "--allocation-interval", args.allocation_interval,
-            "--log-level", args.log_level, "--log-format", args.log_format], master.log_path)
+            "--log-level", args.log_level, "--log-format", args.log_format,
+            *(["--roles", args.roles] if getattr(args, "roles", None) else []),
+            *(["--weights", args.weights] if getattr(args, "weights", None) else [])],
+            master.log_path)
         for i in range(args.agents):
             a = Proc(name=f"agent{i}", ip=args.ip, port=0, hostname=args.ip,
                      log_path=os.path.join(work, f"agent{i}.log"))
@@ -172,6 +179,12 @@ async def _run_cluster(args: argparse.Namespace, work: str, port: int, master: P
             print(f"  try: mesotron execute --master {args.ip}:{port} --name hello --command 'echo hello'",
                   flush=True)
         nursery.start_soon(watch_children)
+        if getattr(args, "record", None):
+            from mesotron.io.cli.record import record
+
+            nursery.start_soon(record, f"{args.ip}:{port}", args.record, stop)
+            print(f"  recording to {args.record} (draw it: mesotron plot {args.record} DIR)",
+                  flush=True)
         task_status.started((master, agents, url, stop))
         await stop.wait()
         print("mesotron local: stopping", flush=True)

@@ -23,6 +23,7 @@ CASES = [
     ("allocator_double_offer", "none", {"NoOvercommit", "OfferExclusive"}),
     ("no_rescind_on_agent_removal", "net", {"NoOvercommit", "OfferExclusive"}),
     ("deposed_leader_writes", "zk", {"OneLeaderWrites"}),
+    ("ack_before_delivery", "none", {"AckAfterDelivery"}),
 ]
 
 
@@ -54,4 +55,4 @@ def test_bugs_are_not_reachable_from_the_cli():
     from mesotron.io.cli import sim as sim_main
 
     assert "bugs" not in inspect.getsource(sim_main)
-    assert len(bugs.BUGS) >= 6
+    assert len(bugs.BUGS) >= 7

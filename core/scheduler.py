@@ -213,6 +213,9 @@ class SchedulerDriver:
             return self.handlePerform(now, input.call)
         if t is Disconnected:
             if self.stream_id is not None and input.peer == self.stream_id:
+                if self.state == SUBSCRIBING:  # it never delivered SUBSCRIBED: an attempt failed
+                    return [Close(peer=input.peer),
+                            *self.maybeRetry(now, "stream closed before SUBSCRIBED")]
                 return self.becomeDisconnected(now, "stream closed")
             return []
         if t is Stop:
@@ -275,15 +278,15 @@ class SchedulerDriver:
             out.append(Notify(event=event))
             if self.config.reconcile_on_subscribe:
                 out.extend(self.call(CallReconcile()))
+        elif t is EventError:  # also before SUBSCRIBED: how a master refuses a SUBSCRIBE
+            out.append(Notify(event=event))
+            return out + self.becomeStopped(f"error: {event.message}", None)
         elif self.state != SUBSCRIBED:
             return []
         elif t is EventHeartbeat:
             pass
         elif t is EventUpdate:
             out.extend(self.deliverUpdate(event))
-        elif t is EventError:
-            out.append(Notify(event=event))
-            return out + self.becomeStopped(f"error: {event.message}", None)
         else:
             out.append(Notify(event=event))
         out.append(SetTimer(key=HEARTBEAT_TIMER,

@@ -341,14 +341,28 @@ def test_refused_calls_come_back_as_driver_errors(tmp_path) -> None:
                 got, closed = await _raw(port, hello("scheduler(c)@h"),
                                          driver_frame("scheduler_call", bad.SerializeToString()))
                 assert [(g.kind, g.payload.status) for g in got] == [("driver_error", 400)] and closed
-                # a master still recovering: 503, the client's SubscribeError, connection closed
+                # a master still recovering answers 503: the client's driver retries (with
+                # its backoff) and subscribes once the master has recovered
                 master.recovered = False
-                with pytest.raises(SubscribeError) as err:
-                    async with SchedulerClient.connect(f"127.0.0.1:{master.port}",
-                                                       FrameworkInfo(user="t", name="early"), wire="driver"):
-                        pass
-                assert err.value.status == 503
-                master.recovered = True
+                early = SchedulerClient(f"127.0.0.1:{master.port}", FrameworkInfo(user="t", name="early"),
+                                        wire="driver")
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(early.run)
+                    while early.driver.failures < 2:
+                        await trio.sleep(0.01)
+                    assert not early.subscribed.is_set()
+                    master.recovered = True
+                    await early.subscribed.wait()
+                    assert early.driver.failures == 0 and early.framework_id is not None
+                    early.stop()
+                # a SUBSCRIBE refused with a 4xx is final (here: an agent has no scheduler
+                # API: 404 or 405): SubscribeError, on both wires
+                for wire in ("http", "driver"):
+                    with pytest.raises(SubscribeError) as err:
+                        async with SchedulerClient.connect(f"127.0.0.1:{agents[0].port}",
+                                                           FrameworkInfo(user="t", name="lost"), wire=wire):
+                            pass
+                    assert 400 <= err.value.status < 500, (wire, err.value)
                 # an executor that subscribes for an executor the agent does not know: refused, closed
                 xport = int(agents[0].driver.endpoint.rpartition(":")[2])
                 call = codec_executor.encode_call(ExecutorSubscribe(framework_id="f", executor_id="e"))

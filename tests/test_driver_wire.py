@@ -329,6 +329,24 @@ def test_refused_calls_come_back_as_driver_errors(tmp_path) -> None:
                 assert (got[0].payload.status, got[0].payload.message) == (400, "Framework cannot be found")
                 ev = scheduler_pb2.Event.FromString(got[1].payload)
                 assert got[1].kind == "scheduler_event" and ev.type == scheduler_pb2.Event.SUBSCRIBED
+                # a second SUBSCRIBE on a subscribed connection: the master machine refuses it
+                # (400, as a SUBSCRIBE with a Mesos-Stream-Id header over HTTP); the
+                # connection stays and the framework is still subscribed on it
+                stream = await trio.open_tcp_stream("127.0.0.1", port)
+                link = Link(stream)
+                try:
+                    await stream.send_all(b"".join(len(f).to_bytes(4, "big") + f
+                                                   for f in (hello("scheduler(d)@h"), sub)))
+                    first = decode_frame(await link.next_frame())
+                    assert scheduler_pb2.Event.FromString(first.payload).type == scheduler_pb2.Event.SUBSCRIBED
+                    await stream.send_all(len(sub).to_bytes(4, "big") + sub)
+                    while (g := decode_frame(await link.next_frame())).kind != "driver_error":
+                        pass
+                    assert (g.payload.status, g.payload.message) == (
+                        400, "Subscribe calls should not include the 'Mesos-Stream-Id' header")
+                    assert not link.closed
+                finally:
+                    await trio.aclose_forcefully(stream)
                 # a structurally invalid call (no type): 400 as over HTTP
                 got, closed = await _raw(port, hello("scheduler(b)@h"),
                                          driver_frame("scheduler_call", scheduler_pb2.Call().SerializeToString()))

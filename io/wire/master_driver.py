@@ -18,7 +18,8 @@ the subscription's event stream:
   (transport.bad_frame, nothing changes); a call that fails Mesos's structural validation
   gets a `driver_error` (400) like its HTTP answer; a call before SUBSCRIBE goes to the
   master without a stream id (refused as over HTTP without Mesos-Stream-Id); a second
-  SUBSCRIBE on a subscribed connection gets 400.
+  SUBSCRIBE on a subscribed connection goes to the master with the connection's stream id,
+  and the master machine refuses it (400, as a SUBSCRIBE with a Mesos-Stream-Id header).
 - A master that does not lead answers every call with `driver_error` 503 (or 307 with the
   leader's pid as message) and closes.
 
@@ -100,10 +101,7 @@ class MasterDriver:
             return
         stream: DriverStream | None = link.state
         d.metrics_inc("master/event_queue_driver_calls_total")
-        if isinstance(call, CallSubscribe):
-            if stream is not None:
-                self._refused(link, 400, "Already subscribed on this connection", "SUBSCRIBE")
-                return
+        if isinstance(call, CallSubscribe) and stream is None:
 
             def make_subscribe(rid: str) -> SchedulerCall:
                 d.request_formats[rid] = PROTOBUF
@@ -111,7 +109,10 @@ class MasterDriver:
 
             d.loop.request_nowait(make_subscribe, lambda r: self._subscribed(link, r))
             return
-        sid = stream.stream_id if stream is not None else None  # None: the machine refuses
+        # None: the machine refuses (no stream id); a SUBSCRIBE on a subscribed connection
+        # carries the connection's stream id, which the machine refuses too (400, as a
+        # SUBSCRIBE with a Mesos-Stream-Id header over HTTP)
+        sid = stream.stream_id if stream is not None else None
         d.loop.request_nowait(
             lambda rid: SchedulerCall(request=rid, stream_id=sid, framework_id=framework_id, call=call),
             lambda r: self._answered(link, r, call))

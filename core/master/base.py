@@ -60,6 +60,15 @@ class LeadershipLost:
     """This master is no longer the leader: it drops everything and stops acting."""
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class MembershipLost:
+    """This master's membership of the leader election is gone (its ZooKeeper session
+    expired or its node vanished). Mesos's master "commits suicide" then, leading or not:
+    the machine drops leadership and answers `Abdicate`."""
+
+    reason: str
+
+
 # ------------------------------------------------------------------ master-specific effects
 @attrs.frozen(kw_only=True, slots=True)
 class Abdicate:

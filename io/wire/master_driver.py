@@ -97,9 +97,9 @@ class MasterDriver:
         try:
             framework_id, call = codec_scheduler.decode_call(call_pb)
         except WireError as e:
-            self._refused(link, e.status, e.message, _type_name(call_pb), close=link.state is None)
+            self._refused(link, e.status, e.message, _type_name(call_pb), close=link.attached is None)
             return
-        stream: DriverStream | None = link.state
+        stream: DriverStream | None = link.attached
         d.metrics_inc("master/event_queue_driver_calls_total")
         if isinstance(call, CallSubscribe) and stream is None:
 
@@ -119,7 +119,7 @@ class MasterDriver:
 
     def closed(self, link: Link) -> None:
         """The connection is gone: the same input as an HTTP stream closing."""
-        stream: DriverStream | None = link.state
+        stream: DriverStream | None = link.attached
         if stream is None:
             return
         d = self.d
@@ -141,7 +141,7 @@ class MasterDriver:
         queued = d.streams.get(sid)  # the EventStream MasterDaemon._respond opened
         d.streams[sid] = stream
         d.stream_formats[sid] = PROTOBUF
-        link.state = stream
+        link.attached = stream
         if queued is not None:  # events sent before we took over (none today: Respond first)
             reader = RecordIOReader()
             while True:

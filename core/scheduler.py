@@ -40,8 +40,12 @@ that a new leader means a new subscription at once, that calls are dropped while
 SUBSCRIBED, and the heartbeat watchdog. `client_config()` is the configuration our Trio
 client (io/wire/scheduler_client.py) runs; the simulator runs the defaults.
 
-Books: reads and writes its own `state`, `target`, `stream_id`, `framework_id`, `backoff`,
-`subscribe_request`, `requests`, `subscriptions`, `failures`.
+Books read: `backoff`, `config`, `detected`, `failures`, `framework_id`, `heartbeat_interval`,
+  `master`, `name`, `requests`, `started`, `state`, `stream_id`, `subscribe_request`,
+  `subscriptions`, `target`.
+Books written: `backoff`, `detected`, `failures`, `framework_id`, `heartbeat_interval`,
+  `master`, `requests`, `started`, `state`, `stream_id`, `subscribe_request`, `subscriptions`,
+  `target`.
 """
 
 from __future__ import annotations

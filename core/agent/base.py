@@ -6,6 +6,12 @@ manager, executor acknowledgement AFTER the Persist), shutting an executor down,
 terminating, removing executors and frameworks with their checkpoints. The concepts build on
 it: core/agent/executors.py (tasks and executors), core/agent/recovery.py (Start, recovery), agent.py
 (master link, registration, views, the `step` entry).
+
+Books read: `agent_info`, `awaiting`, `by_container`, `by_pid`, `completed_frameworks`,
+  `config`, `counters`, `frameworks`, `ids`, `recovering`, `shutdown_from_master`, `state`,
+  `sum`.
+Books written: `awaiting`, `by_container`, `by_pid`, `completed_frameworks`, `counters`,
+  `frameworks`, `state`.
 """
 
 from __future__ import annotations

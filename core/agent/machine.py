@@ -53,6 +53,14 @@ Mesos semantics, and where we chose:
   `state_json()`, `metrics()` serve tests and the shell's endpoints.
 Messages to the master go to "master" (the shell resolves the leader); messages from a
 sender other than "master" or the detected master pid are rejected (a stale master).
+
+Books read: `agent_info`, `completed_frameworks`, `config`, `counters`, `dial_backoff`,
+  `dial_failing_since`, `frameworks`, `master`, `master_address`, `master_link`,
+  `master_ping_timeout`, `pid`, `recovering`, `reg_backoff`, `shutdown_from_master`, `state`,
+  `sum`.
+Books written: `agent_info`, `dial_backoff`, `dial_failing_since`, `master`, `master_address`,
+  `master_link`, `master_ping_timeout`, `recovering`, `reg_backoff`, `shutdown_from_master`,
+  `state`.
 """
 
 from __future__ import annotations

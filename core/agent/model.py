@@ -2,6 +2,9 @@
 
 Re-exported by core/agent/machine.py (import them from there). The model classes are mutable and
 private to the agent; tests and state endpoints read them through `Agent`'s views.
+
+Books read: none.
+Books written: none.
 """
 
 from __future__ import annotations

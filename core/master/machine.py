@@ -37,6 +37,12 @@ allocator glue), core/master/frameworks.py (front door, subscribe, failover, rem
 core/master/offers.py (accept/decline/revive/suppress), core/master/tasks.py (updates, acks, kill,
 reconcile), core/master/agents.py (agents and the registry), core/master/queries.py (queries),
 core/master/validation.py (Mesos's validation messages), core/master/model.py (records, views).
+
+Books read: `_AGENT_MESSAGES`, `_allocation_wanted`, `_gone`, `_pids`, `_recovered_agents`,
+  `_streams`, `_unreachable`, `config`, `elected_time`, `leader`, `master_info`, `now`,
+  `recovered`.
+Books written: `_allocation_wanted`, `_gone`, `_recovered_agents`, `_unreachable`,
+  `elected_time`, `leader`, `now`, `recovered`.
 """
 
 from __future__ import annotations

@@ -100,9 +100,9 @@ __all__ = [
     "FrameworkView",
     "LeadershipGained",
     "LeadershipLost",
-    "MembershipLost",
     "Master",
     "MasterConfig",
+    "MembershipLost",
     "RegistryState",
     "TaskView",
 ]

@@ -152,6 +152,7 @@ class AgentDaemon:
         self.start_time = time.time()
         self.stop = trio.Event()
         self._dials: trio.Nursery | None = None  # where DialMaster attempts run
+        self._dial_client: Any = None  # the httpx client of those attempts
         self.start_pump = True
         self.flags = {k: str(v) for k, v in vars(args).items() if not k.startswith("_")}
         lp = self.loop
@@ -246,9 +247,12 @@ class AgentDaemon:
     async def master_link(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         """Tell the machine where the master is (MasterAddress) and carry out its DialMaster
         effects (`dial`); when and how often to dial is the machine's (core/agent)."""
+        import httpx
         from mesotron.core.agent.machine import MasterAddress
 
-        async with trio.open_nursery() as nursery:
+        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client, \
+                trio.open_nursery() as nursery:
+            self._dial_client = client  # one client for every attempt (cheap retries)
             self._dials = nursery
             task_status.started()
             if self.zk_url is None:
@@ -294,16 +298,17 @@ class AgentDaemon:
         from mesotron.core.agent.machine import DialFailed, MasterDetected
 
         host, port = fl.host_port(address, 5050)
+        client = self._dial_client
+        assert client is not None
         try:
-            async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
-                with trio.fail_after(5):
-                    r = await client.get(f"http://{host}:{port}/internal/endpoint")
-                    r.raise_for_status()
-                    ep = r.json()
-                    if ep.get("port") is None:  # elected a moment ago, still recovering
-                        self.loop.submit(DialFailed(address=address, error="not leading yet"))
-                        return
-                    await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
+            with trio.fail_after(5):
+                r = await client.get(f"http://{host}:{port}/internal/endpoint")
+                r.raise_for_status()
+                ep = r.json()
+                if ep.get("port") is None:  # elected a moment ago, still recovering
+                    self.loop.submit(DialFailed(address=address, error="not leading yet"))
+                    return
+                await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
         except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
             self.loop.submit(DialFailed(address=address, error=str(e) or type(e).__name__))
             return

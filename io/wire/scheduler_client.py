@@ -190,11 +190,11 @@ class SchedulerClient:
         if refused is not None:
             raise SubscribeError(refused.status or 0, refused.reason)
 
-    def stop(self, teardown: bool = False) -> None:
-        """Go away (teardown=False: as a crashing scheduler, the master keeps the framework
-        for its failover_timeout) or tear the framework down."""
+    def stop(self) -> None:
+        """Go away, as a crashing scheduler would: the master keeps the framework for its
+        failover_timeout (to remove it first: `await client.call(CallTeardown())`)."""
         if self._nursery is not None:
-            self._step(Stop(teardown=teardown))
+            self._step(Stop(teardown=False))
 
     async def _follow(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         """zk://: report the elected leader to the driver, and every change after it."""

@@ -219,6 +219,39 @@ def test_command_tasks_with_scheduler_on_driver_wire(tmp_path) -> None:
     trio.run(main)
 
 
+def test_client_resubscribes_after_its_stream_breaks(tmp_path) -> None:
+    """The client carries out its driver's decisions: when the master closes the stream (the
+    master still runs), the driver re-subscribes after its backoff with the same framework
+    id, on both wires; the application sees SchedulerDisconnected, then SUBSCRIBED again."""
+
+    async def main() -> None:
+        with trio.fail_after(LIMIT):
+            async with local_cluster(str(tmp_path), agents=1) as (master, _, _log):
+                for wire in ("http", "driver"):
+                    info = FrameworkInfo(user="test", name=f"again-{wire}", failover_timeout=60.0)
+                    async with SchedulerClient.connect(f"127.0.0.1:{master.port}", info, wire=wire) as s:
+                        await s.subscribed.wait()
+                        fid, first = s.framework_id, s.stream_id
+                        # the master drops the framework's stream (its id: the master's)
+                        sid = next(k for k, v in master.operator_feed.stream_framework.items()
+                                   if v == fid)
+                        master.streams[sid].close()
+                        while s.resubscriptions < 1:
+                            await trio.sleep(0.01)
+                        assert s.framework_id == fid and s.stream_id not in (None, first), wire
+                        kinds = []
+                        while len(kinds) < 3:
+                            ev = await s.next_event()
+                            if type(ev).__name__ in ("EventSubscribed", "SchedulerDisconnected"):
+                                kinds.append(type(ev).__name__)
+                        assert kinds == ["EventSubscribed", "SchedulerDisconnected",
+                                         "EventSubscribed"], (wire, kinds)
+                        assert [f["id"] for f in master.state_json()["frameworks"]
+                                if f["name"] == info.name] == [fid]
+
+    trio.run(main)
+
+
 def test_broken_connection_is_a_disconnect(tmp_path) -> None:
     """The framework's connection closing is Disconnected(stream): with failover_timeout 0
     the master removes the framework, as when its HTTP stream closes."""

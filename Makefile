@@ -13,6 +13,7 @@ $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade "pip==26.3" "setuptools==84.2.1" "wheel==0.48.0"
 	$(PIP) install -q -e '.[test]'
+	$(PY) tests/testkit.py install-pymesos
 	touch $@
 
 # (re)install the editable package: strict editable installs only see files present at install time

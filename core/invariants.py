@@ -81,6 +81,14 @@ class ClusterSnapshot:
     registered_agents: frozenset[str] = frozenset()
     live_frameworks: frozenset[str] = frozenset()
     subscribed_frameworks: frozenset[str] = frozenset()
+    # scheduler driver side (the DRIVER properties), per driver incarnation (its name):
+    # (framework_id, task_id, uuid) updates the driver handed to its application
+    delivered: frozenset[tuple[str, str, bytes]] = frozenset()
+    # the framework ids of its SUBSCRIBE calls ("subscribe") and SUBSCRIBED events
+    # ("subscribed"), in order
+    framework_ids: Mapping[str, tuple[tuple[str, str | None], ...]] = attrs.field(factory=dict)
+    # its non-SUBSCRIBE calls: (call type, sent on a stream that had delivered SUBSCRIBED)
+    calls: Mapping[str, tuple[tuple[str, bool], ...]] = attrs.field(factory=dict)
 
 
 # ------------------------------------------------------------------ safety
@@ -234,6 +242,39 @@ def EventuallyReregistered(s: ClusterSnapshot) -> list[str]:
     return out
 
 
+# ------------------------------------------------------------------ scheduler driver (safety)
+# Properties of one scheduler driver (core/scheduler.py) and its application, checked by the
+# driver's stateful test and by the simulator on every call it sends. They are local to a
+# framework (no other machine takes part), so they are not in the cluster catalog and not in
+# the TLA+ specs.
+def AckAfterDelivery(s: ClusterSnapshot) -> list[str]:
+    """Every acknowledgement is of an update already handed to the application."""
+    return [f"AckAfterDelivery: update {u.hex()[:8]} of task {t} acknowledged before the "
+            f"application had it" for f, t, u in sorted(s.acked - s.delivered)]
+
+
+def ResubscribeKeepsId(s: ClusterSnapshot) -> list[str]:
+    """Once a driver knows its framework id, every SUBSCRIBE carries it and every SUBSCRIBED
+    confirms it (a re-subscription never becomes a new framework)."""
+    out = []
+    for name, seq in s.framework_ids.items():
+        known: str | None = None
+        for kind, fid in seq:
+            if known is not None and fid != known:
+                out.append(f"ResubscribeKeepsId: driver {name} {kind} as {fid} after "
+                           f"it was {known}")
+                break
+            if fid is not None:
+                known = fid
+    return out
+
+
+def NoCallBeforeSubscribed(s: ClusterSnapshot) -> list[str]:
+    """A driver sends no call but SUBSCRIBE before its stream delivered SUBSCRIBED."""
+    return [f"NoCallBeforeSubscribed: driver {name} sent {call} before SUBSCRIBED"
+            for name, calls in s.calls.items() for call, ok in calls if not ok]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -257,6 +298,11 @@ LIVENESS: dict[str, Check] = {
     "EventuallyReregistered": EventuallyReregistered,
 }
 CATALOG: dict[str, Check] = {**SAFETY, **POLICY, **LIVENESS}
+DRIVER: dict[str, Check] = {
+    "AckAfterDelivery": AckAfterDelivery,
+    "ResubscribeKeepsId": ResubscribeKeepsId,
+    "NoCallBeforeSubscribed": NoCallBeforeSubscribed,
+}
 
 
 def check(s: ClusterSnapshot, names: dict[str, Check] | None = None) -> list[str]:

@@ -13,15 +13,39 @@ framework in the simulator, or our Trio scheduler API) sits on top of it and see
   framework (the master replaces the old stream);
 - implicit reconciliation after every (re-)subscription when `reconcile_on_subscribe`.
 
-Inputs: `Start()`, `Perform(call)` (the application's calls), `CallResponse` (the answer to
-one of our requests), `Received(sender, Event*)` (events on our stream), `Disconnected(peer)`
-(our stream broke), `TimerFired(key)`, `Stop()` (tear down, or just go away with
-`teardown=False`: what a crashing scheduler process does).
+Inputs: `MasterDetected(master)` (which master to talk to; accepted before `Start` too: a
+driver built for a known master learns it before starting, one following ZooKeeper learns
+each new leader; `None`: no leader known, wait), `Start()`, `Perform(call)` (the
+application's calls), `CallResponse` (the answer to one of our requests; status 0: no answer,
+the connection failed), `Received(sender, Event*)` (events on our stream),
+`Disconnected(peer)` (our stream broke), `TimerFired(key)`, `Stop()` (tear down, or just go
+away with `teardown=False`: what a crashing scheduler process does).
 
-Effects: `Send(to="master", SchedulerCall(...))` (the driver resolves "master" to the
-leading master), `Close(stream)`, `SetTimer`, `CancelTimer`, and `Notify(event)` handing
-an event to the application (`EventSubscribed`, `EventOffers`, `EventRescind`,
-`EventUpdate`, `EventMessage`, `EventFailure`, `EventError`, or `SchedulerDisconnected`).
+Effects: `Send(to=<master>, SchedulerCall(...))` (`to` is the detected master, or "master"
+when none was ever detected: the simulator resolves that to the leading master),
+`Close(stream)`, `SetTimer`, `CancelTimer`, `Log`, `Notify(event)` handing an event to the
+application (`EventSubscribed`, `EventOffers`, `EventRescind`, `EventUpdate`,
+`EventMessage`, `EventFailure`, `EventError`, or `SchedulerDisconnected`), and
+`Stopped(reason, status)` once, when the driver stops for good (ERROR event, a SUBSCRIBE
+refused with a 4xx, or `Stop`).
+
+Ordering rules the shell keeps: effects are carried out in order; in particular a status
+update's `Notify` comes before its acknowledgement's `Send` (the application has the update
+before the agent may forget it), and after `Stopped` nothing more comes out.
+
+Decisions that are the driver's (and not its shell's): when to (re-)subscribe and with which
+framework id, the backoff between attempts (`backoff_min` doubling to `backoff_max`), which
+SUBSCRIBE answers are final (4xx) and which are retried (no answer, 3xx, 5xx, a timeout),
+that a new leader means a new subscription at once, that calls are dropped while not
+SUBSCRIBED, and the heartbeat watchdog. `client_config()` is the configuration our Trio
+client (io/wire/scheduler_client.py) runs; the simulator runs the defaults.
+
+Books read: `backoff`, `config`, `detected`, `failures`, `framework_id`, `heartbeat_interval`,
+  `master`, `name`, `requests`, `started`, `state`, `stream_id`, `subscribe_request`,
+  `subscriptions`, `target`.
+Books written: `backoff`, `detected`, `failures`, `framework_id`, `heartbeat_interval`,
+  `master`, `requests`, `started`, `state`, `stream_id`, `subscribe_request`, `subscriptions`,
+  `target`.
 """
 
 from __future__ import annotations
@@ -64,8 +88,15 @@ HEARTBEAT_TIMER = ("scheduler", "heartbeat")
 
 # ---------------------------------------------------------------- inputs
 @attrs.frozen(kw_only=True, slots=True)
+class MasterDetected:
+    """The master to talk to is now `master` ("host:port"); None: no leader is known."""
+
+    master: str | None
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class Start:
-    """Begin subscribing."""
+    """Begin subscribing (at once if a master is known, else at the next `MasterDetected`)."""
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -108,6 +139,15 @@ class SchedulerDisconnected:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class Stopped:
+    """The driver stopped for good (`status`: the HTTP status of a refused SUBSCRIBE, else
+    None). Nothing follows; the shell ends the application's event stream."""
+
+    reason: str
+    status: int | None = None
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class SchedulerConfig:
     framework_info: FrameworkInfo
     auto_ack: bool = True
@@ -118,6 +158,13 @@ class SchedulerConfig:
     # how long to wait for a subscribe to produce SUBSCRIBED before retrying
     subscribe_timeout: float = 10.0
     suppressed_roles: tuple[str, ...] = ()
+
+
+def client_config(framework_info: FrameworkInfo) -> SchedulerConfig:
+    """What our Trio client runs: the application acknowledges and reconciles itself, and
+    re-subscription is quick (0.05 s doubling to 1 s: a local operator is waiting)."""
+    return SchedulerConfig(framework_info=framework_info, auto_ack=False,
+                           reconcile_on_subscribe=False, backoff_min=0.05, backoff_max=1.0)
 
 
 class SchedulerDriver:
@@ -139,15 +186,22 @@ class SchedulerDriver:
         self.heartbeat_interval = 15.0
         self.subscriptions = 0  # how many times SUBSCRIBED arrived
         self.master: str | None = None  # hostname of the master that subscribed us
+        self.target = "master"  # where calls go (MasterDetected); "master": the leader
+        self.detected = False  # a MasterDetected arrived (then `target` None = no leader)
+        self.failures = 0  # consecutive subscribe attempts that did not end SUBSCRIBED
         self.started = False
 
     # ------------------------------------------------------------ entry point
     def step(self, now: float, input: Any) -> list[Any]:
         t = type(input)
+        if t is MasterDetected:
+            return self.handleMasterDetected(now, input.master)
         if t is Start:
             if self.started:
                 raise LocalError(f"SchedulerDriver {self.name}: Start twice")
             self.started = True
+            if self.detected and self.target is None:
+                return []  # no leader yet: the next MasterDetected subscribes
             return self.subscribe(now)
         if not self.started:
             raise LocalError(f"SchedulerDriver {self.name}: {t.__name__} before Start")
@@ -163,6 +217,9 @@ class SchedulerDriver:
             return self.handlePerform(now, input.call)
         if t is Disconnected:
             if self.stream_id is not None and input.peer == self.stream_id:
+                if self.state == SUBSCRIBING:  # it never delivered SUBSCRIBED: an attempt failed
+                    return [Close(peer=input.peer),
+                            *self.maybeRetry(now, "stream closed before SUBSCRIBED")]
                 return self.becomeDisconnected(now, "stream closed")
             return []
         if t is Stop:
@@ -184,7 +241,7 @@ class SchedulerDriver:
             call=CallSubscribe(framework_info=info,
                                suppressed_roles=self.config.suppressed_roles),
         )
-        return [Send(to="master", message=call),
+        return [Send(to=self.target or "master", message=call),
                 SetTimer(key=RETRY_TIMER, at=now + self.config.subscribe_timeout)]
 
     def handleResponse(self, now: float, r: CallResponse) -> list[Any]:
@@ -199,7 +256,10 @@ class SchedulerDriver:
         if 200 <= r.status < 300 and r.stream_id is not None:
             self.stream_id = r.stream_id
             return []
-        return self.maybeRetry(now, f"subscribe refused: {r.status} {r.message}")
+        if 400 <= r.status < 500:  # the master validated the SUBSCRIBE and refused it: final
+            return self.becomeStopped(f"subscribe refused: {r.status} {r.message}", r.status)
+        why = "no answer" if r.status == 0 else f"{r.status}"
+        return self.maybeRetry(now, f"subscribe failed: {why} {r.message}".rstrip())
 
     def handleEvent(self, now: float, sender: str, event: Any) -> list[Any]:
         if self.stream_id is None or sender != self.stream_id:
@@ -214,6 +274,7 @@ class SchedulerDriver:
             self.heartbeat_interval = event.heartbeat_interval_seconds
             self.state = SUBSCRIBED
             self.backoff = self.config.backoff_min
+            self.failures = 0
             self.subscriptions += 1
             if event.master_info is not None:
                 self.master = event.master_info.id
@@ -221,33 +282,57 @@ class SchedulerDriver:
             out.append(Notify(event=event))
             if self.config.reconcile_on_subscribe:
                 out.extend(self.call(CallReconcile()))
+        elif t is EventError:  # also before SUBSCRIBED: how a master refuses a SUBSCRIBE
+            out.append(Notify(event=event))
+            return out + self.becomeStopped(f"error: {event.message}", None)
         elif self.state != SUBSCRIBED:
             return []
         elif t is EventHeartbeat:
             pass
         elif t is EventUpdate:
-            out.append(Notify(event=event))
-            status = event.status
-            if self.config.auto_ack and status.uuid is not None and status.agent_id:
-                out.extend(self.call(CallAcknowledge(agent_id=status.agent_id,
-                                                     task_id=status.task_id,
-                                                     uuid=status.uuid)))
-        elif t is EventError:
-            out.append(Notify(event=event))
-            self.state = STOPPED
-            out.append(CancelTimer(key=HEARTBEAT_TIMER))
-            return out
+            out.extend(self.deliverUpdate(event))
         else:
             out.append(Notify(event=event))
         out.append(SetTimer(key=HEARTBEAT_TIMER,
                             at=now + self.heartbeat_interval * self.config.heartbeat_misses))
         return out
 
+    def deliverUpdate(self, event: EventUpdate) -> list[Any]:
+        """Hand the update to the application, THEN acknowledge it (auto_ack): the agent
+        forgets an update once acknowledged, so it must be the application's first."""
+        out: list[Any] = [Notify(event=event)]
+        status = event.status
+        if self.config.auto_ack and status.uuid is not None and status.agent_id:
+            out.extend(self.call(CallAcknowledge(agent_id=status.agent_id,
+                                                 task_id=status.task_id, uuid=status.uuid)))
+        return out
+
+    def handleMasterDetected(self, now: float, master: str | None) -> list[Any]:
+        if self.detected and master == self.target:
+            return []
+        self.detected = True
+        self.target = master  # type: ignore[assignment]
+        if not self.started or self.state == STOPPED:
+            return []
+        out: list[Any] = []
+        if self.state == SUBSCRIBED:
+            out += self.becomeDisconnected(now, "new leading master" if master else "no leader")
+        elif self.stream_id is not None:
+            out.append(Close(peer=self.stream_id))
+        self.state = DISCONNECTED
+        self.stream_id = None
+        self.subscribe_request = None
+        out.append(CancelTimer(key=RETRY_TIMER))
+        if master is None:
+            return out  # wait for the next leader
+        self.backoff = self.config.backoff_min  # a new leader: subscribe to it at once
+        return out + self.subscribe(now)
+
     def handleTimer(self, now: float, key: tuple[str, ...]) -> list[Any]:
         if key == RETRY_TIMER:
             if self.state == SUBSCRIBING:
                 return self.maybeRetry(now, "subscribe timed out", retry_now=True)
-            if self.state == DISCONNECTED:
+            if self.state == DISCONNECTED and not (self.detected and self.target is None):
                 return self.subscribe(now)
             return []
         if key == HEARTBEAT_TIMER and self.state == SUBSCRIBED:
@@ -266,14 +351,20 @@ class SchedulerDriver:
         out: list[Any] = []
         if teardown and self.state == SUBSCRIBED:
             out.extend(self.call(CallTeardown()))
-        if self.stream_id is not None:
-            out.append(Close(peer=self.stream_id))
-        out += [CancelTimer(key=RETRY_TIMER), CancelTimer(key=HEARTBEAT_TIMER)]
-        self.state = STOPPED
-        self.stream_id = None
-        return out
+        return out + self.becomeStopped("stopped by the application", None)
 
     # ------------------------------------------------------------ helpers
+    def becomeStopped(self, reason: str, status: int | None) -> list[Any]:
+        out: list[Any] = []
+        if self.stream_id is not None:
+            out.append(Close(peer=self.stream_id))
+        out += [CancelTimer(key=RETRY_TIMER), CancelTimer(key=HEARTBEAT_TIMER),
+                Stopped(reason=reason, status=status)]
+        self.state = STOPPED
+        self.stream_id = None
+        self.subscribe_request = None
+        return out
+
     def becomeDisconnected(self, now: float, reason: str) -> list[Any]:
         out: list[Any] = []
         if self.stream_id is not None:
@@ -287,6 +378,7 @@ class SchedulerDriver:
         return out
 
     def maybeRetry(self, now: float, reason: str, retry_now: bool = False) -> list[Any]:
+        self.failures += 1
         self.state = DISCONNECTED
         self.subscribe_request = None
         self.stream_id = None
@@ -297,7 +389,7 @@ class SchedulerDriver:
         return out
 
     def call(self, call: Any) -> list[Any]:
-        return [Send(to="master", message=SchedulerCall(
+        return [Send(to=self.target or "master", message=SchedulerCall(
             request=self.nextRequest(), stream_id=self.stream_id,
             framework_id=self.framework_id, call=call))]
 
@@ -308,4 +400,5 @@ class SchedulerDriver:
     def describe(self) -> str:
         return (f"scheduler {self.name}: {self.state} framework={self.framework_id} "
                 f"stream={self.stream_id} subscriptions={self.subscriptions} "
+                f"target={self.target} failures={self.failures} "
                 f"backoff={self.backoff:g}")

@@ -39,6 +39,9 @@ the Persist, as the ordering rule requires. A duplicate returns no Persist: ack 
 `StreamClosed` is an effect addressed to the AGENT MACHINE (not the shell): the terminal
 update of a task was acknowledged (Mesos's `acknowledgement()` returning false), so the
 agent can complete the task; the agent must consume it and not pass it on.
+
+Books read: `config`, `paused`, `streams`.
+Books written: `paused`, `streams`.
 """
 
 from __future__ import annotations

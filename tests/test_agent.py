@@ -26,9 +26,12 @@ from mesotron.core.agent.machine import (
     Agent,
     AgentConfig,
     DestroyContainer,
+    DialFailed,
+    DialMaster,
     ExecutorExited,
     KillExecutor,
     LaunchExecutor,
+    MasterAddress,
     MasterDetected,
     Shutdown,
     Start,
@@ -163,6 +166,42 @@ def test_registers_with_backoff_and_checkpoints_its_id() -> None:
     persist = of(out, Persist)[0]
     assert persist.key == ("agent",) and persist.record.info.id == "S1"
     assert agent.state == "running" and agent.metrics()["slave/registered"] == 1.0
+
+
+def test_dialling_the_master_is_the_agents_decision() -> None:
+    """The shell only carries out DialMaster and reports the outcome; when to dial again
+    (x1.5 from 0.05 s, at most 0.25 s for the first 10 s of failing, then 2 s; 0.05 s after
+    the link broke) is the machine's, and a late success at an old address is dropped."""
+    dial = ("agent-dial",)
+    agent = make_agent()
+    agent.step(0, Start())
+    assert agent.step(0, MasterAddress(address="m1:5050"))[-1] == DialMaster(address="m1:5050")
+    waits, now = [], 0.0
+    for _ in range(12):
+        (timer,) = of(agent.step(now, DialFailed(address="m1:5050", error="refused")), SetTimer)
+        waits.append(round(timer.at - now, 4))
+        now = timer.at
+        assert agent.step(now, TimerFired(key=dial)) == [DialMaster(address="m1:5050")]
+        # a second timer firing while a dial is out does not dial twice
+        assert agent.step(now, TimerFired(key=dial)) == []
+    assert waits[:5] == [0.05, 0.075, 0.1125, 0.1687, 0.25] and max(waits) == 0.25
+    now = 20.0
+    for _ in range(8):
+        (timer,) = of(agent.step(now, DialFailed(address="m1:5050")), SetTimer)
+        now = timer.at
+        agent.step(now, TimerFired(key=dial))
+    assert agent.dial_backoff == 2.0
+    out = agent.step(now, MasterDetected(pid="master@m1", address="m1:5050"))
+    assert sends(out, RegisterAgent) and agent.dial_backoff == 0.05
+    # the link breaks: dial again 0.05 s later
+    out = agent.step(now, Disconnected(peer="master@m1"))
+    assert SetTimer(key=dial, at=now + 0.05) in out
+    # a new leader: dial it at once; the old address's late success is dropped
+    out = agent.step(now, MasterAddress(address="m2:5050"))
+    assert out[-1] == DialMaster(address="m2:5050")
+    assert agent.step(now, MasterDetected(pid="master@m0", address="m1:5050")) == \
+        [Close(peer="master@m0")]
+    assert agent.step(now, DialFailed(address="m1:5050")) == []
 
 
 def test_agent_uses_the_ping_timeout_the_master_tells_it() -> None:

@@ -241,11 +241,13 @@ def test_drf_order_holds_and_a_planted_highest_share_bug_is_caught(monkeypatch) 
 
 def test_state_machine_catches_the_planted_bug(monkeypatch) -> None:
     def highest_share_first(al, now, agent, role, offerable, blocked):
+        # the highest share first; among equal shares the same choice as the real one (the
+        # first), so every difference from the reference is a DrfOrder violation
         elig = allocator_cycle._eligible_frameworks(al, now, agent, role, offerable)
-        return max(elig, key=lambda t: (t[1], t[0]))[0] if elig else None
+        return max(elig, key=lambda t: t[1])[0] if elig else None
 
     monkeypatch.setattr(allocator_cycle, "_first_eligible", highest_share_first)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"DrfOrder: agent \S+ role \S+ went to"):
         run_state_machine_as_test(
             AllocatorMachine,
             settings=settings(max_examples=200, stateful_step_count=35, deadline=None,
@@ -307,6 +309,9 @@ class AllocatorMachine(RuleBasedStateMachine):
         eff = self.al.step(self.now, inp)
         ref = self.ref.step(self.now, inp)
         assert inp == frozen_copy, "input mutated"
+        if isinstance(inp, Allocate):  # the policy first: it names what went wrong
+            drf = DrfOrder(ClusterSnapshot(allocations=tuple(self.al.last_cycle_decisions)))
+            assert drf == [], drf
         assert eff == ref, f"incremental {eff} != reference {ref}"
         return eff
 
@@ -461,9 +466,9 @@ class AllocatorMachine(RuleBasedStateMachine):
                 agent_id=aid, total=total,
                 offered=tuple((f"{aid}/{f}", f, r) for f, r in sorted(alloc_.items()))))
         snap = ClusterSnapshot(agents=tuple(ledgers))
-        assert NoOvercommit(snap) == []
-        assert OfferExclusive(snap) == []
-        assert self.decision_errors == []
+        assert NoOvercommit(snap) == [], NoOvercommit(snap)
+        assert OfferExclusive(snap) == [], OfferExclusive(snap)
+        assert self.decision_errors == [], self.decision_errors  # "DrfOrder: ..." lines
 
     @invariant()
     def same_books_as_reference(self) -> None:

@@ -219,6 +219,39 @@ def test_command_tasks_with_scheduler_on_driver_wire(tmp_path) -> None:
     trio.run(main)
 
 
+def test_client_resubscribes_after_its_stream_breaks(tmp_path) -> None:
+    """The client carries out its driver's decisions: when the master closes the stream (the
+    master still runs), the driver re-subscribes after its backoff with the same framework
+    id, on both wires; the application sees SchedulerDisconnected, then SUBSCRIBED again."""
+
+    async def main() -> None:
+        with trio.fail_after(LIMIT):
+            async with local_cluster(str(tmp_path), agents=1) as (master, _, _log):
+                for wire in ("http", "driver"):
+                    info = FrameworkInfo(user="test", name=f"again-{wire}", failover_timeout=60.0)
+                    async with SchedulerClient.connect(f"127.0.0.1:{master.port}", info, wire=wire) as s:
+                        await s.subscribed.wait()
+                        fid, first = s.framework_id, s.stream_id
+                        # the master drops the framework's stream (its id: the master's)
+                        sid = next(k for k, v in master.operator_feed.stream_framework.items()
+                                   if v == fid)
+                        master.streams[sid].close()
+                        while s.resubscriptions < 1:
+                            await trio.sleep(0.01)
+                        assert s.framework_id == fid and s.stream_id not in (None, first), wire
+                        kinds = []
+                        while len(kinds) < 3:
+                            ev = await s.next_event()
+                            if type(ev).__name__ in ("EventSubscribed", "SchedulerDisconnected"):
+                                kinds.append(type(ev).__name__)
+                        assert kinds == ["EventSubscribed", "SchedulerDisconnected",
+                                         "EventSubscribed"], (wire, kinds)
+                        assert [f["id"] for f in master.state_json()["frameworks"]
+                                if f["name"] == info.name] == [fid]
+
+    trio.run(main)
+
+
 def test_broken_connection_is_a_disconnect(tmp_path) -> None:
     """The framework's connection closing is Disconnected(stream): with failover_timeout 0
     the master removes the framework, as when its HTTP stream closes."""
@@ -329,6 +362,24 @@ def test_refused_calls_come_back_as_driver_errors(tmp_path) -> None:
                 assert (got[0].payload.status, got[0].payload.message) == (400, "Framework cannot be found")
                 ev = scheduler_pb2.Event.FromString(got[1].payload)
                 assert got[1].kind == "scheduler_event" and ev.type == scheduler_pb2.Event.SUBSCRIBED
+                # a second SUBSCRIBE on a subscribed connection: the master machine refuses it
+                # (400, as a SUBSCRIBE with a Mesos-Stream-Id header over HTTP); the
+                # connection stays and the framework is still subscribed on it
+                stream = await trio.open_tcp_stream("127.0.0.1", port)
+                link = Link(stream)
+                try:
+                    await stream.send_all(b"".join(len(f).to_bytes(4, "big") + f
+                                                   for f in (hello("scheduler(d)@h"), sub)))
+                    first = decode_frame(await link.next_frame())
+                    assert scheduler_pb2.Event.FromString(first.payload).type == scheduler_pb2.Event.SUBSCRIBED
+                    await stream.send_all(len(sub).to_bytes(4, "big") + sub)
+                    while (g := decode_frame(await link.next_frame())).kind != "driver_error":
+                        pass
+                    assert (g.payload.status, g.payload.message) == (
+                        400, "Subscribe calls should not include the 'Mesos-Stream-Id' header")
+                    assert not link.closed
+                finally:
+                    await trio.aclose_forcefully(stream)
                 # a structurally invalid call (no type): 400 as over HTTP
                 got, closed = await _raw(port, hello("scheduler(b)@h"),
                                          driver_frame("scheduler_call", scheduler_pb2.Call().SerializeToString()))
@@ -341,14 +392,28 @@ def test_refused_calls_come_back_as_driver_errors(tmp_path) -> None:
                 got, closed = await _raw(port, hello("scheduler(c)@h"),
                                          driver_frame("scheduler_call", bad.SerializeToString()))
                 assert [(g.kind, g.payload.status) for g in got] == [("driver_error", 400)] and closed
-                # a master still recovering: 503, the client's SubscribeError, connection closed
+                # a master still recovering answers 503: the client's driver retries (with
+                # its backoff) and subscribes once the master has recovered
                 master.recovered = False
-                with pytest.raises(SubscribeError) as err:
-                    async with SchedulerClient.connect(f"127.0.0.1:{master.port}",
-                                                       FrameworkInfo(user="t", name="early"), wire="driver"):
-                        pass
-                assert err.value.status == 503
-                master.recovered = True
+                early = SchedulerClient(f"127.0.0.1:{master.port}", FrameworkInfo(user="t", name="early"),
+                                        wire="driver")
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(early.run)
+                    while early.driver.failures < 2:
+                        await trio.sleep(0.01)
+                    assert not early.subscribed.is_set()
+                    master.recovered = True
+                    await early.subscribed.wait()
+                    assert early.driver.failures == 0 and early.framework_id is not None
+                    early.stop()
+                # a SUBSCRIBE refused with a 4xx is final (here: an agent has no scheduler
+                # API: 404 or 405): SubscribeError, on both wires
+                for wire in ("http", "driver"):
+                    with pytest.raises(SubscribeError) as err:
+                        async with SchedulerClient.connect(f"127.0.0.1:{agents[0].port}",
+                                                           FrameworkInfo(user="t", name="lost"), wire=wire):
+                            pass
+                    assert 400 <= err.value.status < 500, (wire, err.value)
                 # an executor that subscribes for an executor the agent does not know: refused, closed
                 xport = int(agents[0].driver.endpoint.rpartition(":")[2])
                 call = codec_executor.encode_call(ExecutorSubscribe(framework_id="f", executor_id="e"))

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from mesotron.io.zk.server import ZkServer, zookeeper_available
-from testkit import HaCluster, ensure_pymesos, free_port, http_get, wait_for
+from testkit import HaCluster, free_port, http_get, pymesos_path, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -74,10 +74,7 @@ driver.run()
 
 @pytest.fixture(scope="module")
 def compat_path() -> str:
-    try:
-        return ensure_pymesos(os.path.join(ROOT, ".venv", "pymesos-compat"))
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:  # pragma: no cover - offline
-        pytest.skip(f"pymesos not installable here: {e}")
+    return pymesos_path()  # raises (the test fails) when `make venv` did not install it
 
 
 class Lines:

@@ -171,7 +171,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         note(f"observe {state.name} by {producer} from {self.model_state}")
         if self.model_state is not None and self.model_state in TERMINAL_STATES:
             assert self.machine.step(0.0, inp) == []
-            assert self.machine.state is self.model_state  # absorbed
+            assert self.machine.state is self.model_state, (  # absorbed
+                f"LegalTaskTransitions: terminal {self.model_state} left for {state}")
         elif lifecycle.is_legal(self.model_state, state, producer):
             assert self.machine.step(0.0, inp) == []
             self.model_state = state
@@ -182,7 +183,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             except IllegalTransition:
                 pass
             else:
-                raise AssertionError(f"illegal {self.model_state} -> {state} by {producer} accepted")
+                raise AssertionError(f"LegalTaskTransitions: illegal {self.model_state} -> "
+                                     f"{state} by {producer} accepted")
             assert self.machine.describe() == before.describe()  # no state change on error
         assert repr(inp) == before_inp  # inputs never mutated
 
@@ -205,7 +207,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @invariant()
     def legal_task_transitions(self) -> None:
         snap = invariants.ClusterSnapshot(transitions={("fw1", "t1"): tuple(self.machine.history)})
-        assert invariants.LegalTaskTransitions(snap) == []
+        assert invariants.LegalTaskTransitions(snap) == [], invariants.LegalTaskTransitions(snap)
         assert self.machine.history == self.model_path
         assert self.machine.state is self.model_state
 
@@ -239,7 +241,7 @@ def test_planted_bug_accepting_everything_is_caught(monkeypatch: pytest.MonkeyPa
         return []
 
     monkeypatch.setattr(TaskLifecycle, "step", buggy_step)
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=r"LegalTaskTransitions: (illegal|terminal|task t1)"):
         run_state_machine_as_test(LifecycleMachine, settings=settings(
             max_examples=100, stateful_step_count=10, deadline=None, database=None,
             derandomize=True, phases=[Phase.generate], report_multiple_bugs=False))

@@ -48,6 +48,7 @@ from mesotron.core.master.machine import (
     LeadershipLost,
     Master,
     MasterConfig,
+    MembershipLost,
 )
 from mesotron.core.messages import (
     CallAccept,
@@ -330,6 +331,21 @@ def test_fenced_registry_write_abdicates() -> None:
     assert any(isinstance(e, Abdicate) for e in out)
     assert Close(peer=h.streams[fid]) in out
     assert not h.master.is_leader and not h.master.frameworks
+
+
+def test_lost_election_membership_abdicates_leading_or_not() -> None:
+    """Mesos's master exits on "Lost candidacy" whether it led or not: the decision is the
+    machine's (MembershipLost -> Abdicate), the shell only exits on Abdicate."""
+    h = Harness()
+    h.elect()
+    fid = h.subscribe()
+    out = h.step(MembershipLost(reason="session expired"))
+    assert Close(peer=h.streams[fid]) in out and not h.master.is_leader
+    assert out[-1] == Abdicate(reason="lost ZooKeeper membership (session expired): "
+                                      "committing suicide, as Mesos does")
+    standby = Harness()
+    assert standby.step(MembershipLost(reason="node deleted")) == [Abdicate(
+        reason="lost ZooKeeper membership (node deleted): committing suicide, as Mesos does")]
 
 
 def _failover_with_agents(n: int) -> tuple[Harness, list[str]]:

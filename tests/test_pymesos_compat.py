@@ -2,8 +2,9 @@
 launches 100 command tasks over 3 agents, all FINISHED and (implicitly) acknowledged; and
 its MesosExecutorDriver, launched by our agent as a custom executor, runs tasks.
 
-pymesos is installed (pip, --no-deps) into .venv/pymesos-compat on first use, with
-http-parser's pure-Python modules (tests/testkit.ensure_pymesos)."""
+pymesos is pinned in pyproject.toml ([tool.mesotron] pymesos-compat) and installed by
+`make venv` (so by `make test`) into .venv/pymesos-compat with http-parser's pure-Python
+modules (tests/testkit.install_pymesos); without it these tests fail, they never skip."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import subprocess
 import sys
 
 import pytest
-from testkit import Cluster, ensure_pymesos, wait_for
+from testkit import Cluster, pymesos_path, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -21,10 +22,7 @@ EXAMPLES = os.path.join(ROOT, "examples")
 
 @pytest.fixture(scope="module")
 def compat_path():
-    try:
-        return ensure_pymesos(os.path.join(ROOT, ".venv", "pymesos-compat"))
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:  # pragma: no cover - offline
-        pytest.skip(f"pymesos not installable here: {e}")
+    return pymesos_path()  # raises (the test fails) when `make venv` did not install it
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +65,12 @@ def test_pymesos_executor_driver(cluster, compat_path) -> None:
     assert rc == 0 and summary["finished"] == 12, (summary, err[-3000:])
     for tid, states in summary["states"].items():
         assert states == ["TASK_RUNNING", "TASK_FINISHED"], (tid, states)
+
+
+def test_a_missing_client_is_a_failure_not_a_skip(tmp_path, monkeypatch) -> None:
+    """Without the pinned pymesos (make venv) the fixture raises: these tests fail."""
+    import testkit
+
+    monkeypatch.setattr(testkit, "PYMESOS_DIR", str(tmp_path / "nothing"))
+    with pytest.raises(RuntimeError, match="run `make venv`"):
+        testkit.pymesos_path()

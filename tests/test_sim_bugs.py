@@ -23,6 +23,7 @@ CASES = [
     ("allocator_double_offer", "none", {"NoOvercommit", "OfferExclusive"}),
     ("no_rescind_on_agent_removal", "net", {"NoOvercommit", "OfferExclusive"}),
     ("deposed_leader_writes", "zk", {"OneLeaderWrites"}),
+    ("ack_before_delivery", "none", {"AckAfterDelivery"}),
 ]
 
 
@@ -62,7 +63,7 @@ def test_bugs_are_reachable_only_through_the_teaching_flag(capsys):
              and any(isinstance(n, ast.ImportFrom) and n.module == "mesotron.core.sim"
                      and any(a.name == "bugs" for a in n.names) for n in ast.walk(f))]
     assert users == ["planted"]
-    assert len(bugs.BUGS) >= 6
+    assert len(bugs.BUGS) >= 7
     # the lesson: the same seed is clean without the bug and caught with it
     argv = ["sim", "--seed", "0", "--events", "3000", "--agents", "5", "--frameworks", "4",
             "--faults", "none", "--quiesce", "700", "--no-shrink"]

@@ -188,7 +188,7 @@ class StatusUpdateStreamMachine(RuleBasedStateMachine):
         if Persist in kinds and Send in kinds:
             last_persist = max(i for i, k in enumerate(kinds) if k is Persist)
             first_send = min(i for i, k in enumerate(kinds) if k is Send)
-            assert last_persist < first_send, f"Send before Persist: {kinds}"
+            assert last_persist < first_send, f"PersistBeforeSend: Send before Persist: {kinds}"
         sends_per_task: dict[tuple[str, str], int] = {}
         for e in effects:
             if isinstance(e, SetTimer):
@@ -292,7 +292,8 @@ class StatusUpdateStreamMachine(RuleBasedStateMachine):
         effects = self.step(ack)
         ms = self.model.get(key)
         if ms is None or not ms.pending or ms.pending[0][0] != ack.uuid:
-            assert [type(e) for e in effects] == [Log], effects
+            assert [type(e) for e in effects] == [Log], \
+                f"StaleAckIgnored: an ack of a non-head uuid changed something: {effects}"
             self._check_sent()
             return
         _uuid, state = ms.pending.pop(0)
@@ -335,7 +336,8 @@ class StatusUpdateStreamMachine(RuleBasedStateMachine):
         effects = self.step(Resume())
         sent = {(e.message.update.framework_id, e.message.update.status.task_id)
                 for e in effects if isinstance(e, Send)}
-        assert sent == {k for k, ms in self.model.items() if ms.pending}
+        want = {k for k, ms in self.model.items() if ms.pending}
+        assert sent == want, f"ResendOnResume: resumed streams re-sent {sent}, pending {want}"
         self._check_sent()
 
     @precondition(lambda self: len(self._keys()) == len(TASKS))
@@ -378,21 +380,24 @@ class StatusUpdateStreamMachine(RuleBasedStateMachine):
 
     @invariant()
     def updates_in_order(self) -> None:
-        assert invariants.UpdatesInOrder(self.snapshot()) == []
+        problems = invariants.UpdatesInOrder(self.snapshot())
+        assert problems == [], problems
 
     @invariant()
     def no_lost_acked_work(self) -> None:
-        assert invariants.NoLostAckedWork(self.snapshot()) == []
+        problems = invariants.NoLostAckedWork(self.snapshot())
+        assert problems == [], problems
 
     @invariant()
     def agrees_with_model(self) -> None:
         for key in TASKS:
             ms = self.model.get(key)
-            assert self.sum.has_stream(*key) == (ms is not None), key
+            assert self.sum.has_stream(*key) == (ms is not None), f"AgreesWithModel: stream {key}"
             got = [(u.uuid, u.status.state) for u in self.sum.pending(*key)]
-            assert got == (ms.pending if ms else []), key
-            assert self.sum.latest_state(*key) is (ms.latest if ms else None), key
-        assert self.sum.paused == self.paused
+            assert got == (ms.pending if ms else []), f"AgreesWithModel: pending of {key}"
+            assert self.sum.latest_state(*key) is (ms.latest if ms else None), \
+                f"AgreesWithModel: latest of {key}"
+        assert self.sum.paused == self.paused, "AgreesWithModel: paused"
 
     @invariant()
     def one_in_flight_with_its_timer(self) -> None:
@@ -401,11 +406,12 @@ class StatusUpdateStreamMachine(RuleBasedStateMachine):
             head = self.sum.in_flight(*key)
             ms = self.model.get(key)
             if self.paused or ms is None or not ms.pending:
-                assert head is None, key
+                assert head is None, f"OneInFlight: {key} sends while it has nothing pending"
             else:
-                assert head is not None and head.uuid == ms.pending[0][0], key
+                assert head is not None and head.uuid == ms.pending[0][0], \
+                    f"OneInFlight: {key} does not have its head in flight"
                 flying.add(timer_key(*key))
-        assert set(self.timers) == flying
+        assert set(self.timers) == flying, f"OneInFlight: timers {set(self.timers)} != {flying}"
 
     @invariant()
     def describe_is_stable(self) -> None:
@@ -427,11 +433,11 @@ class StatusUpdateStreamMachine(RuleBasedStateMachine):
             if not any(ms.pending for ms in self.model.values()) and not self.net:
                 break
             if not self.net:
-                assert self.timers, "pending updates but nothing in flight nor scheduled"
+                assert self.timers, "EventuallyAcked: pending updates but nothing in flight nor scheduled"
                 self.tick(min(self.timers.values()) - self.now)
         snap = attrs.evolve(self.snapshot(), acking_frameworks=frozenset(FRAMEWORKS))
-        assert invariants.EventuallyAcked(snap) == []
-        assert invariants.UpdatesInOrder(snap) == []
+        assert invariants.EventuallyAcked(snap) == [], invariants.EventuallyAcked(snap)
+        assert invariants.UpdatesInOrder(snap) == [], invariants.UpdatesInOrder(snap)
 
 
 StatusUpdateStreamMachine.TestCase.settings = settings(
@@ -474,18 +480,23 @@ def _ack_ignores_uuid(orig: Callable) -> Callable:
     return ack
 
 
-@pytest.mark.parametrize("method,bug", [
-    ("handleUpdate", _send_before_persist),
-    ("becomeResumed", _resume_forgets),
-    ("handleRecover", _recover_loses_pending),
-    ("handleAcknowledge", _ack_ignores_uuid),
+@pytest.mark.parametrize("method,bug,names", [
+    ("handleUpdate", _send_before_persist, {"PersistBeforeSend"}),
+    ("becomeResumed", _resume_forgets, {"ResendOnResume", "EventuallyAcked"}),
+    ("handleRecover", _recover_loses_pending,
+     {"ResendOnResume", "EventuallyAcked", "NoLostAckedWork"}),
+    ("handleAcknowledge", _ack_ignores_uuid,
+     {"StaleAckIgnored", "ResendOnResume", "UpdatesInOrder", "NoLostAckedWork"}),
 ], ids=["send-before-persist", "resume-forgets-retries", "recover-loses-pending",
         "ack-ignores-uuid"])
 def test_planted_bug_is_caught(monkeypatch: pytest.MonkeyPatch, method: str,
-                               bug: Callable) -> None:
+                               bug: Callable, names: set[str]) -> None:
+    """Each planted bug fails a check in `names`, by name (the machine's properties: the catalog's
+    UpdatesInOrder/NoLostAckedWork, and the manager's own PersistBeforeSend, ResendOnResume,
+    StaleAckIgnored, OneInFlight, AgreesWithModel)."""
     monkeypatch.setattr(TaskStatusUpdateManager, method,
                         bug(getattr(TaskStatusUpdateManager, method)))
-    with pytest.raises(AssertionError):
+    with pytest.raises(AssertionError, match=rf"^({'|'.join(sorted(names))}): "):
         run_state_machine_as_test(StatusUpdateStreamMachine, settings=settings(
             max_examples=300, stateful_step_count=30, deadline=None, database=None,
             derandomize=True, phases=[Phase.generate], report_multiple_bugs=False,

@@ -172,45 +172,72 @@ def kill_executors(work_root: str) -> None:
                 pass
 
 
-PYMESOS_PINS = ("pymesos==0.3.15", "six==1.17.0", "addict==2.4.0")
-HTTP_PARSER_PIN = "http-parser==0.9.0"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYMESOS_DIR = os.path.join(ROOT, ".venv", "pymesos-compat")
 
 
-def ensure_pymesos(cache_dir: str) -> str:
-    """A directory to put on PYTHONPATH with pymesos 0.3.15, six, addict and http-parser's
-    pure-Python modules (its C extension does not build on Python 3.11). Installed once with
-    the ordinary pip client (--no-deps), cached in `cache_dir`. Raises RuntimeError if pip
-    cannot get them."""
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def pymesos_pins() -> tuple[list[str], str]:
+    """The pins of the pymesos compatibility client, from pyproject.toml [tool.mesotron]:
+    (packages installed with pip --no-deps, the http-parser sdist whose pure-Python modules
+    are used)."""
+    import tomllib
+
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        conf = tomllib.load(f)["tool"]["mesotron"]
+    return list(conf["pymesos-compat"]), str(conf["pymesos-compat-sdist"])
+
+
+def install_pymesos(target: str = PYMESOS_DIR) -> str:
+    """Install pymesos and its pure-Python dependencies, as pinned in pyproject.toml, into
+    `target` with the ordinary pip client (`make venv` runs this; the tests never install).
+    http-parser's C extension does not build on Python 3.11, so its pure-Python modules
+    are taken from the pinned sdist. Does nothing when `target` holds these pins already."""
     import glob
     import shutil
     import tarfile
     import tempfile
 
-    target = os.path.abspath(cache_dir)
-    if os.path.exists(os.path.join(target, "pymesos", "__init__.py")) and \
-            os.path.exists(os.path.join(target, "http_parser", "pyparser.py")):
+    pins, sdist_pin = pymesos_pins()
+    stamp = "\n".join([*pins, sdist_pin])
+    marker = os.path.join(target, ".pins")
+    if _read(marker) == stamp:
         return target
-    os.makedirs(target, exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    r = subprocess.run([*pip, "install", "--no-deps", "--target", target, *PYMESOS_PINS],
-                       capture_output=True, text=True, timeout=300, check=False)
-    if r.returncode != 0:
-        raise RuntimeError(f"pip install pymesos failed: {r.stderr[-1000:]}")
+    subprocess.run([*pip, "install", "--no-deps", "--target", target, *pins], check=True)
     with tempfile.TemporaryDirectory() as tmp:
-        r = subprocess.run([*pip, "download", "--no-deps", "--no-binary", ":all:", "-d", tmp, HTTP_PARSER_PIN],
-                           capture_output=True, text=True, timeout=300, check=False)
-        if r.returncode != 0:
-            raise RuntimeError(f"pip download http-parser failed: {r.stderr[-1000:]}")
+        subprocess.run([*pip, "download", "--no-deps", "--no-binary", ":all:", "-d", tmp, sdist_pin],
+                       check=True)
         sdist = glob.glob(os.path.join(tmp, "http*parser-*.tar.gz"))[0]
         with tarfile.open(sdist) as tf:
             members = [m for m in tf.getmembers() if m.name.count("/") == 2
                        and m.name.split("/")[1] == "http_parser" and m.name.endswith(".py")]
             tf.extractall(tmp, members=members, filter="data")
         src = os.path.join(tmp, os.path.basename(sdist)[: -len(".tar.gz")], "http_parser")
-        dst = os.path.join(target, "http_parser")
-        shutil.rmtree(dst, ignore_errors=True)
-        shutil.copytree(src, dst)
+        shutil.copytree(src, os.path.join(target, "http_parser"))
+    with open(marker, "w") as f:
+        f.write(stamp)
     return target
+
+
+def pymesos_path() -> str:
+    """The directory to put on PYTHONPATH for pymesos (installed by `make venv`). Raises
+    RuntimeError when it is missing: a compatibility test that cannot run its client fails."""
+    pins, sdist_pin = pymesos_pins()
+    marker = os.path.join(PYMESOS_DIR, ".pins")
+    if _read(marker) != "\n".join([*pins, sdist_pin]):
+        raise RuntimeError(f"pymesos ({', '.join(pins)}) is not installed in {PYMESOS_DIR}: "
+                           "run `make venv` (make test does)")
+    return PYMESOS_DIR
 
 
 class HaCluster:
@@ -515,3 +542,10 @@ class TcpProxy:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+if __name__ == "__main__":  # `make venv`: python tests/testkit.py install-pymesos
+    if sys.argv[1:] == ["install-pymesos"]:
+        print(install_pymesos())
+    else:
+        sys.exit("usage: testkit.py install-pymesos")

@@ -6,6 +6,12 @@ manager, executor acknowledgement AFTER the Persist), shutting an executor down,
 terminating, removing executors and frameworks with their checkpoints. The concepts build on
 it: core/agent/executors.py (tasks and executors), core/agent/recovery.py (Start, recovery), agent.py
 (master link, registration, views, the `step` entry).
+
+Books read: `agent_info`, `awaiting`, `by_container`, `by_pid`, `completed_frameworks`,
+  `config`, `counters`, `frameworks`, `ids`, `recovering`, `shutdown_from_master`, `state`,
+  `sum`.
+Books written: `awaiting`, `by_container`, `by_pid`, `completed_frameworks`, `counters`,
+  `frameworks`, `state`.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ MASTER = "master"  # the shell/simulator resolves it to the leading master
 
 REGISTER_TIMER = ("agent-register",)
 PING_TIMER = ("agent-ping",)
+DIAL_TIMER = ("agent-dial",)
 REREGISTER_EXECUTORS_TIMER = ("agent-executor-reregistration",)
 EXEC_REGISTRATION = "executor-registration"
 EXEC_SHUTDOWN = "executor-shutdown"
@@ -80,6 +87,10 @@ class AgentCore:
     recovering: bool
     master: str | None
     reg_backoff: float
+    master_address: str | None
+    dial_backoff: float
+    dial_failing_since: float | None
+    master_link: str
 
     def __init__(self, *, pid: str, agent_info: AgentInfo, ids: IdSource,
                  config: AgentConfig | None = None) -> None:
@@ -94,6 +105,12 @@ class AgentCore:
         # MasterSlaveConnection); None: config.master_ping_timeout
         self.master_ping_timeout: float | None = None
         self.reg_backoff = self.config.registration_backoff_factor
+        # the master link: where the master is (MasterAddress), the next dial backoff and
+        # since when dialling fails (None: the last dial succeeded)
+        self.master_address: str | None = None
+        self.dial_backoff = self.config.dial_backoff_min
+        self.dial_failing_since: float | None = None
+        self.master_link = "down"  # "down" | "dialing" (a DialMaster is out) | "up"
         self.sum = TaskStatusUpdateManager(config=self.config.status_updates)
         self.frameworks: dict[str, FrameworkEntry] = {}
         self.completed_frameworks: list[FrameworkEntry] = []

@@ -12,6 +12,10 @@
 - ExecutorUpdate: lifecycle check, status-update manager (Persist), THEN ExecutorAcknowledged.
 - KillTask: queued task -> TASK_KILLED from the agent (REASON_TASK_KILLED_DURING_LAUNCH);
   launched -> ExecutorKill; executor not (re)subscribed yet -> held until it subscribes.
+
+Books read: `agent_info`, `by_container`, `by_pid`, `config`, `frameworks`, `ids`, `pid`,
+  `state`.
+Books written: `by_container`, `by_pid`, `frameworks`.
 """
 
 from __future__ import annotations

@@ -53,6 +53,14 @@ Mesos semantics, and where we chose:
   `state_json()`, `metrics()` serve tests and the shell's endpoints.
 Messages to the master go to "master" (the shell resolves the leader); messages from a
 sender other than "master" or the detected master pid are rejected (a stale master).
+
+Books read: `agent_info`, `completed_frameworks`, `config`, `counters`, `dial_backoff`,
+  `dial_failing_since`, `frameworks`, `master`, `master_address`, `master_link`,
+  `master_ping_timeout`, `pid`, `recovering`, `reg_backoff`, `shutdown_from_master`, `state`,
+  `sum`.
+Books written: `agent_info`, `dial_backoff`, `dial_failing_since`, `master`, `master_address`,
+  `master_link`, `master_ping_timeout`, `recovering`, `reg_backoff`, `shutdown_from_master`,
+  `state`.
 """
 
 from __future__ import annotations
@@ -63,6 +71,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.agent.base import (
+    DIAL_TIMER,
     EXEC_IDLE,
     EXEC_REGISTRATION,
     EXEC_SHUTDOWN,
@@ -80,12 +89,15 @@ from mesotron.core.agent.executors import (
 from mesotron.core.agent.model import (
     AgentConfig,
     DestroyContainer,
+    DialFailed,
+    DialMaster,
     ExecutorEntry,
     ExecutorExited,
     ExecutorStarted,
     FrameworkEntry,
     KillExecutor,
     LaunchExecutor,
+    MasterAddress,
     MasterDetected,
     NoMasterDetected,
     Shutdown,
@@ -98,6 +110,7 @@ from mesotron.core.agent.recovery import RecoveryMixin
 from mesotron.core.checkpoint import AgentRecord, Recovered
 from mesotron.core.effects import (
     CancelTimer,
+    Close,
     Disconnected,
     Log,
     Persist,
@@ -138,11 +151,14 @@ __all__ = [
     "Agent",
     "AgentConfig",
     "DestroyContainer",
+    "DialFailed",
+    "DialMaster",
     "ExecutorExited",
     "ExecutorStarted",
     "ExecutorView",
     "KillExecutor",
     "LaunchExecutor",
+    "MasterAddress",
     "MasterDetected",
     "NoMasterDetected",
     "Recovered",
@@ -190,6 +206,10 @@ class Agent(RecoveryMixin, ExecutorsMixin):
     agent_info: AgentInfo
     master: str | None
     reg_backoff: float
+    master_address: str | None
+    dial_backoff: float
+    dial_failing_since: float | None
+    master_link: str
 
     def __init__(self, *, pid: str, agent_info: AgentInfo, ids: IdSource,
                  config: AgentConfig | None = None) -> None:
@@ -210,7 +230,7 @@ class Agent(RecoveryMixin, ExecutorsMixin):
             out = self._handle_timer(now, input)
         elif isinstance(input, Disconnected):
             if input.peer == MASTER or input.peer == self.master:
-                out = self.handleMasterDisconnected(now)
+                out = self.handleMasterDisconnected(now) + self._redial(now)
             else:
                 out = self.handleExecutorDisconnected(now, input.peer)
         elif isinstance(input, ExecutorExited):
@@ -218,9 +238,18 @@ class Agent(RecoveryMixin, ExecutorsMixin):
         elif isinstance(input, ExecutorStarted):
             out = self.handleExecutorStarted(now, input)
         elif isinstance(input, MasterDetected):
-            out = self.handleMasterDetected(now, input.pid)
+            if input.address is not None and (input.address != self.master_address
+                                              or self.master_link != "dialing"):
+                # a dial of an address we no longer follow succeeded late: drop that link
+                out = [Close(peer=input.pid)] if input.pid != self.master else []
+            else:
+                out = self.handleMasterDetected(now, input.pid)
         elif isinstance(input, NoMasterDetected):
             out = self.handleNoMasterDetected(now)
+        elif isinstance(input, MasterAddress):
+            out = self.handleMasterAddress(now, input.address)
+        elif isinstance(input, DialFailed):
+            out = self.handleDialFailed(now, input)
         elif isinstance(input, Shutdown):
             out = self._shutdown_agent(now, from_master=False)
         else:
@@ -280,6 +309,11 @@ class Agent(RecoveryMixin, ExecutorsMixin):
             if self.state == "disconnected" and self.master is not None and not self.recovering:
                 return self._send_registration(now)
             return []
+        if key == DIAL_TIMER:
+            if self.master_address is None or self.master_link != "down":
+                return []
+            self.master_link = "dialing"
+            return [DialMaster(address=self.master_address)]
         if key == PING_TIMER:
             if self.state != "running":
                 return []
@@ -292,7 +326,42 @@ class Agent(RecoveryMixin, ExecutorsMixin):
         return [Log(level="warn", event="agent.timer.unknown", fields=(("key", key),))]
 
     # ================================================================ master link
+    def handleMasterAddress(self, now: float, address: str | None) -> list[Any]:
+        """Dial the master at `address` at once (a new address resets the backoff)."""
+        self.master_address = address
+        self.dial_backoff = self.config.dial_backoff_min
+        self.dial_failing_since = None
+        self.master_link = "dialing" if address else "down"
+        out: list[Any] = [CancelTimer(key=DIAL_TIMER)]
+        return out + ([DialMaster(address=address)] if address else [])
+
+    def handleDialFailed(self, now: float, f: DialFailed) -> list[Any]:
+        if f.address != self.master_address or self.master_link != "dialing":
+            return []  # an attempt at an address we no longer follow
+        self.master_link = "down"
+        c = self.config
+        if self.dial_failing_since is None:
+            self.dial_failing_since = now
+        at = now + self.dial_backoff
+        cap = c.dial_backoff_fast_max if now - self.dial_failing_since < c.dial_fast_period \
+            else c.dial_backoff_max
+        self.dial_backoff = min(self.dial_backoff * 1.5, cap)
+        return [Log(level="debug", event="agent.master_unreachable",
+                    fields=(("master", f.address), ("error", f.error))),
+                SetTimer(key=DIAL_TIMER, at=at)]
+
+    def _redial(self, now: float) -> list[Any]:
+        """The link to the master broke: dial again soon (if we dial at all: the simulator
+        feeds MasterDetected itself)."""
+        if self.master_address is None or self.master_link != "up":
+            return []  # not ours to dial, or already dialling (a new address)
+        self.master_link = "down"
+        return [SetTimer(key=DIAL_TIMER, at=now + self.config.redial_delay)]
+
     def handleMasterDetected(self, now: float, pid: str) -> list[Any]:
+        self.dial_backoff = self.config.dial_backoff_min  # the dial (if ours) succeeded
+        self.dial_failing_since = None
+        self.master_link = "up"
         self.master = pid
         if self.state in ("terminating", "recovering"):
             return []  # registration starts once recovery finishes

@@ -2,6 +2,9 @@
 
 Re-exported by core/agent/machine.py (import them from there). The model classes are mutable and
 private to the agent; tests and state endpoints read them through `Agent`'s views.
+
+Books read: none.
+Books written: none.
 """
 
 from __future__ import annotations
@@ -51,6 +54,16 @@ class AgentConfig:
     max_completed_executors: int = 150  # per framework (Mesos MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK)
     max_completed_tasks: int = 200  # per executor (MAX_COMPLETED_TASKS_PER_EXECUTOR)
     max_completed_frameworks: int = 50
+    # dialling the master (the shell's DialMaster attempts; Mesos's libprocess reconnects):
+    # after a failed attempt wait `dial_backoff_min`, growing x1.5 to `dial_backoff_fast_max`
+    # for the first `dial_fast_period` seconds of failing (a master that is still starting,
+    # as in `mesotron local`), then to `dial_backoff_max`; redial `redial_delay` after the
+    # link to the master broke
+    dial_backoff_min: float = 0.05
+    dial_backoff_fast_max: float = 0.25
+    dial_fast_period: float = 10.0
+    dial_backoff_max: float = 2.0
+    redial_delay: float = 0.05
 
     def __attrs_post_init__(self) -> None:
         if self.registration_backoff_factor <= 0:
@@ -72,12 +85,41 @@ class Start:
 
 @attrs.frozen(kw_only=True, slots=True)
 class MasterDetected:
+    """The link to the master `pid` is up. `address`: the DialMaster address it answered
+    (None: the simulator, which links agents itself)."""
+
     pid: str
+    address: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class NoMasterDetected:
     pass
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class MasterAddress:
+    """Where the master is ("host:port": the --master flag, or the leader elected in
+    ZooKeeper); None: no leader known. The agent answers with `DialMaster`; a successful
+    dial is `MasterDetected(pid)`, a failed one `DialFailed`."""
+
+    address: str | None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class DialFailed:
+    """A `DialMaster(address)` attempt failed (unreachable, or not leading yet)."""
+
+    address: str
+    error: str = ""
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class DialMaster:
+    """Effect: try once to open the link to the master at `address` (the shell reports
+    MasterDetected(pid) or DialFailed)."""
+
+    address: str
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -4,6 +4,10 @@ Hot path: kept flat on purpose (local variables, no per-framework allocation of 
 The explain mode (config.explain) records an `AllocationDecision` per choice, at the role
 level (`role=""`, `chosen=<role>`, eligible roles with their weighted shares) and at the
 framework level (`role=<role>`, `chosen=<framework>`, eligible frameworks with their shares).
+
+Books read: `_agent_order`, `_agents`, `_epoch`, `_frameworks`, `_fw_index`, `_quota_unsat`,
+  `_role_index`, `_role_members`, `_total`, `config`, `last_cycle_decisions`.
+Books written: `last_cycle_decisions`.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ towards shares, as in Mesos's DRF sorter.
 - `ShareIndex`: keys kept sorted by `(share, key)`; updating one key's share costs a bisect
   and two list moves (C memmove), so picking "the lowest share first" never re-sorts.
 - `drf_order_holds(decision)`: the DrfOrder policy for one recorded decision.
+
+Books read: none.
+Books written: none.
 """
 
 from __future__ import annotations

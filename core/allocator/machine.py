@@ -41,6 +41,13 @@ framework yet. Either order ends with the same books.
 
 `RemoveFramework` returns all the framework's allocations to the agents' pools (later
 `RecoverResources` for it are ignored). `RemoveAgent` drops the agent and its allocations.
+
+Books read: `_agent_order`, `_agents`, `_epoch`, `_frameworks`, `_fw_index`, `_handlers`,
+  `_memo`, `_mins`, `_orphans`, `_quota`, `_quota_unsat`, `_role_alloc`, `_role_index`,
+  `_role_members`, `_shares_dirty`, `_total`, `_weights`, `config`, `cycle`.
+Books written: `_agent_order`, `_agents`, `_epoch`, `_frameworks`, `_fw_index`, `_memo`,
+  `_orphans`, `_quota`, `_quota_unsat`, `_role_alloc`, `_role_index`, `_role_members`,
+  `_shares_dirty`, `_weights`, `cycle`.
 """
 
 from __future__ import annotations

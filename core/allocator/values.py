@@ -2,6 +2,9 @@
 
 Frozen, slotted, keyword-only attrs classes with valid-Python reprs. Also two helpers the
 master uses to give resources an allocation role (`allocate_to`, `attribute_to`).
+
+Books read: none.
+Books written: none.
 """
 
 from __future__ import annotations

@@ -38,6 +38,14 @@ batch fails them all.
   registry too (its ("reachable", ...) is applied after the prune, or the prune after it finds
   nothing). A pruned agent that comes back re-registers like an unknown one (readmitted).
   Entries whose prune is in flight are not picked again (the next run counts without them).
+
+Books read: `_agents`, `_completed_frameworks`, `_frameworks`, `_gone`, `_marking_unreachable`,
+  `_next_agent`, `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`,
+  `_registry_inflight`, `_reregistering`, `_streams`, `_unreachable`, `config`, `master_info`,
+  `now`.
+Books written: `_agents`, `_frameworks`, `_gone`, `_marking_unreachable`, `_next_agent`,
+  `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`, `_reregistering`,
+  `_unreachable`.
 """
 
 from __future__ import annotations

@@ -6,6 +6,12 @@ on it, and `Master` (master.py) composes them behind the single `step(now, input
 
 Helpers here return effect lists and never raise for a peer's input; a `LocalError` means
 the driver misused the machine.
+
+Books read: `_agents`, `_allocation_wanted`, `_frameworks`, `_next_offer`, `_next_op`,
+  `_offers`, `_registry_inflight`, `_registry_queue`, `allocator`, `config`, `counters`,
+  `leader`, `master_info`, `now`.
+Books written: `_allocation_wanted`, `_next_offer`, `_next_op`, `_offers`, `_registry_inflight`,
+  `_registry_queue`, `counters`.
 """
 
 from __future__ import annotations
@@ -58,6 +64,15 @@ class LeadershipGained:
 @attrs.frozen(kw_only=True, slots=True)
 class LeadershipLost:
     """This master is no longer the leader: it drops everything and stops acting."""
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class MembershipLost:
+    """This master's membership of the leader election is gone (its ZooKeeper session
+    expired or its node vanished). Mesos's master "commits suicide" then, leading or not:
+    the machine drops leadership and answers `Abdicate`."""
+
+    reason: str
 
 
 # ------------------------------------------------------------------ master-specific effects

@@ -5,6 +5,10 @@ leads and has recovered; 400 for calls that fail validation; a SUBSCRIBE always 
 stream (200) and reports subscription failures as an ERROR event followed by closing it;
 other calls: 400 unknown framework, 403 not subscribed, 400 missing / mismatched stream id,
 else 202 (the work happens after the answer). A 4xx never changes any state.
+
+Books read: `_agents`, `_completed_frameworks`, `_frameworks`, `_next_framework`, `_streams`,
+  `config`, `ids`, `leader`, `master_info`, `now`, `recovered`.
+Books written: `_completed_frameworks`, `_frameworks`, `_next_framework`, `_streams`.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ INPUTS
   on election it recovers the agents the registry admitted (they have agent_reregister_timeout
   to come back) and the unreachable/gone lists, and starts the allocation timer.
 - `LeadershipLost()`: drop everything, become a non-leader (the shell exits/restarts).
+- `MembershipLost(reason)`: the election membership is gone: drop leadership (if leading)
+  and `Abdicate` (Mesos: "Lost candidacy", the master exits whether it led or not).
 - `SchedulerCall(request, stream_id, framework_id, call)` (core/messages.py): exactly one
   `Respond` per request, first; then the events (`Send(to=<stream id>, Event...)`).
 - `Received(sender, msg)`: agent messages RegisterAgent, ReregisterAgent, StatusUpdateMessage,
@@ -35,6 +37,12 @@ allocator glue), core/master/frameworks.py (front door, subscribe, failover, rem
 core/master/offers.py (accept/decline/revive/suppress), core/master/tasks.py (updates, acks, kill,
 reconcile), core/master/agents.py (agents and the registry), core/master/queries.py (queries),
 core/master/validation.py (Mesos's validation messages), core/master/model.py (records, views).
+
+Books read: `_AGENT_MESSAGES`, `_allocation_wanted`, `_gone`, `_pids`, `_recovered_agents`,
+  `_streams`, `_unreachable`, `config`, `elected_time`, `leader`, `master_info`, `now`,
+  `recovered`.
+Books written: `_allocation_wanted`, `_gone`, `_recovered_agents`, `_unreachable`,
+  `elected_time`, `leader`, `now`, `recovered`.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ from mesotron.core.master.base import (
     LeadershipGained,
     LeadershipLost,
     MasterConfig,
+    MembershipLost,
 )
 from mesotron.core.master.frameworks import FrameworksMixin
 from mesotron.core.master.model import AgentView, FrameworkView, TaskView
@@ -93,6 +102,7 @@ __all__ = [
     "LeadershipLost",
     "Master",
     "MasterConfig",
+    "MembershipLost",
     "RegistryState",
     "TaskView",
 ]
@@ -157,6 +167,10 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
             return self._become_leader(input.registry)
         if isinstance(input, LeadershipLost):
             return self._become_follower()
+        if isinstance(input, MembershipLost):
+            out = self._become_follower() if self.leader else []
+            return out + [Abdicate(reason=f"lost ZooKeeper membership ({input.reason}): "
+                                          "committing suicide, as Mesos does")]
         raise LocalError(f"master: unknown input {input!r}")
 
     # ------------------------------------------------------------------ leadership

@@ -11,6 +11,9 @@ Invariants (checked by tests/test_master.py after every rule):
 - `MTask.resources` count as used on the agent while the task's state is not terminal
   (Mesos releases a task's resources when it FIRST becomes terminal, MESOS-1389/1410, even
   though the task itself stays until its terminal update is acknowledged).
+
+Books read: none.
+Books written: none.
 """
 
 from __future__ import annotations

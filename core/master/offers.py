@@ -15,6 +15,9 @@ ACCEPT follows `Master::accept` / `Master::_accept`:
 Task resources without an allocation role get the offer's role (Mesos injects
 AllocationInfo for frameworks that do not set it); a new executor's resources are charged
 to the offers too. RESERVE / UNRESERVE are not supported yet: dropped with a warning.
+
+Books read: `_agents`, `_offers`, `config`.
+Books written: none.
 """
 
 from __future__ import annotations

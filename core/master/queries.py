@@ -1,5 +1,12 @@
 """Read-only queries of the master: frozen views, `describe()`, `/master/state` JSON and
-`/metrics/snapshot` gauges (Mesos names). None of these change any state."""
+`/metrics/snapshot` gauges (Mesos names). None of these change any state.
+
+Books read: `_agents`, `_completed_frameworks`, `_frameworks`, `_gone`, `_marking_unreachable`,
+  `_offers`, `_pruning`, `_recovered_agents`, `_registering`, `_registry_inflight`,
+  `_registry_queue`, `_reregistering`, `_unreachable`, `counters`, `elected_time`, `leader`,
+  `master_info`, `now`.
+Books written: none.
+"""
 
 from __future__ import annotations
 

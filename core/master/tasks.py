@@ -12,6 +12,10 @@ Status updates (`Master::statusUpdate` + `Master::updateTask`):
   the terminal update's uuid (MESOS-1389/1410): the ACK removes it into `completed_tasks`.
 Updates from unknown agents, for unknown frameworks or unknown tasks are dropped with a Log
 (the agent keeps retrying; nothing is acknowledged).
+
+Books read: `_agents`, `_frameworks`, `_gone`, `_marking_unreachable`, `_pids`,
+  `_recovered_agents`, `_reregistering`, `_unreachable`.
+Books written: none.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Pure functions returning an error message (Mesos's wording, src/master/validation.cpp and
 src/master/http.cpp) or None. Order matters: the first failing rule names the error, as in
 Mesos's validator lists.
+
+Books read: none.
+Books written: none.
 """
 
 from __future__ import annotations

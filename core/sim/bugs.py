@@ -106,6 +106,20 @@ def deposed_leader_writes() -> contextlib.AbstractContextManager[None]:
     return _patched(registry, "apply", wrap)
 
 
+def ack_before_delivery() -> contextlib.AbstractContextManager[None]:
+    """The scheduler driver acknowledges a status update BEFORE handing it to the
+    application: a scheduler crash in between loses an update the agent then forgets."""
+    from mesotron.core.scheduler import Notify, SchedulerDriver
+
+    def wrap(orig: Any) -> Any:
+        def deliverUpdate(self: Any, event: Any) -> list[Any]:
+            out = orig(self, event)
+            return [e for e in out if type(e) is not Notify] + \
+                [e for e in out if type(e) is Notify]
+        return deliverUpdate
+    return _patched(SchedulerDriver, "deliverUpdate", wrap)
+
+
 BUGS = {
     "ack_before_persist": ack_before_persist,
     "forget_retries_after_restart": forget_retries_after_restart,
@@ -113,4 +127,5 @@ BUGS = {
     "allocator_double_offer": allocator_double_offer,
     "no_rescind_on_agent_removal": no_rescind_on_agent_removal,
     "deposed_leader_writes": deposed_leader_writes,
+    "ack_before_delivery": ack_before_delivery,
 }

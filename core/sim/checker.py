@@ -32,7 +32,9 @@ from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
     CallAcknowledge,
+    CallSubscribe,
     EventOffers,
+    EventSubscribed,
     EventUpdate,
     ExecutorSubscribe,
     ExecutorUpdate,
@@ -91,6 +93,11 @@ class Checker:
         self.finished_tasks = 0
         self.lost_tasks = 0
         self.terminal_seen: dict[tuple[str, str], TaskState] = {}
+        # scheduler drivers (inv.DRIVER): updates handed to applications, per driver
+        # incarnation the streams that delivered SUBSCRIBED and the framework ids it used
+        self.delivered: set[tuple[str, str, bytes]] = set()
+        self.subscribed_streams: dict[str, set[str]] = {}
+        self.framework_ids: dict[str, list[tuple[str, str | None]]] = {}
         self._ledger_agents: set[str] = set()
         self._keys_to_check: set[tuple[str, str]] = set()
         self.world: Any = None
@@ -269,9 +276,15 @@ class Checker:
         pass
 
     def on_app_event(self, world: Any, s: Any, ev: Any) -> None:
+        if type(ev) is EventSubscribed:
+            d = s.machine
+            self.subscribed_streams.setdefault(d.name, set()).add(d.stream_id)
+            self._driver_id(world, d.name, "subscribed", ev.framework_id)
         if type(ev) is not EventUpdate:
             return
         st = ev.status
+        if st.uuid is not None:
+            self.delivered.add((s.machine.framework_id, st.task_id, st.uuid))
         fw = s.app.framework_id or s.machine.framework_id
         key = (fw, st.task_id)
         if st.state.is_terminal and key not in self.terminal_seen:
@@ -288,9 +301,25 @@ class Checker:
         self.run(world, inv.UpdatesInOrder, ClusterSnapshot(
             seen={key: tuple(seen)}, produced={key: tuple(self.produced.get(key, ()))}))
 
+    def _driver_id(self, world: Any, name: str, kind: str, fid: str | None) -> None:
+        seq = self.framework_ids.setdefault(name, [])
+        seq.append((kind, fid))
+        self.run(world, inv.ResubscribeKeepsId, ClusterSnapshot(
+            framework_ids={name: tuple(seq)}))
+
     def on_call(self, world: Any, s: Any, call: Any) -> None:
         c = call.call
+        name = s.machine.name
+        if type(c) is CallSubscribe:
+            self._driver_id(world, name, "subscribe", call.framework_id)
+        else:
+            ok = call.stream_id in self.subscribed_streams.get(name, ())
+            self.run(world, inv.NoCallBeforeSubscribed, ClusterSnapshot(
+                calls={name: ((type(c).__name__, ok),)}))
         if type(c) is CallAcknowledge:
+            k = (call.framework_id, c.task_id, c.uuid)
+            self.run(world, inv.AckAfterDelivery, ClusterSnapshot(
+                acked=frozenset({k}), delivered=frozenset({k} & self.delivered)))
             key = (call.framework_id, c.task_id)
             self.acked.setdefault(key, set()).add(c.uuid)
             un = self.unacked.get(key)

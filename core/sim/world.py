@@ -76,6 +76,7 @@ from mesotron.core.scheduler import (
     Perform,
     SchedulerConfig,
     SchedulerDriver,
+    Stopped,
 )
 from mesotron.core.scheduler import Start as SchedulerStart
 from mesotron.core.scheduler import Stop as SchedulerStop
@@ -843,6 +844,11 @@ class World:
                 self.timer(s, e.key, e.at)
             elif t is CancelTimer:
                 s.timers.pop(e.key, None)
+            elif t is Stopped and e.status is not None and s.alive:
+                # a SUBSCRIBE refused for good (4xx): the supervisor restarts the framework
+                # (an ERROR event is handled with its Notify above)
+                self.note(f"{s.name}: {e.reason}: exits, restarted soon")
+                self.at(0.0, FN, self.crash_scheduler, (s, self.rng.uniform(2.0, 10.0)))
             elif t is Close:
                 st = self.streams.pop(e.peer, None)
                 s.streams.discard(e.peer)

@@ -146,7 +146,6 @@ class AgentDaemon:
                                         use_zygote=not args.no_zygote)
         self.transport = Transport(self.pid, on_message=self._from_master,
                                    on_disconnect=self._master_lost, log=log)
-        self.master_pid: str | None = None
         self.streams: dict[str, EventStream] = {}
         self.stream_formats: dict[str, str] = {}
         self.exec_streams: dict[tuple[str, str], str] = {}
@@ -154,12 +153,14 @@ class AgentDaemon:
         self.ready = False
         self.start_time = time.time()
         self.stop = trio.Event()
-        self.master_lost = trio.Event()
+        self._dials: trio.Nursery | None = None  # where DialMaster attempts run
+        self._dial_client: Any = None  # the httpx client of those attempts
         self.start_pump = True
         self.flags = {k: str(v) for k, v in vars(args).items() if not k.startswith("_")}
         lp = self.loop
         from mesotron.core.agent.machine import (
             DestroyContainer,
+            DialMaster,
             KillExecutor,
             LaunchExecutor,
             StopAgent,
@@ -183,6 +184,7 @@ class AgentDaemon:
         lp.on(UpdateContainer, lambda e: None)
         lp.on(DestroyContainer, lambda e: None)
         lp.on(StopAgent, self._stop_agent)
+        lp.on(DialMaster, self._dial)
         lp.on(Metric, self._metric)
         from mesotron.io.http.metrics import AgentMetrics
 
@@ -199,7 +201,7 @@ class AgentDaemon:
             return
         to = e.to
         if to == "master" or to.startswith("master@"):
-            to = self.master_pid or to
+            to = self.machine.master or to  # the master the machine is linked to
         if not self.transport.send(to, e.message):
             self.log.debug("send.dropped", to=e.to, message=type(e.message).__name__)
 
@@ -209,7 +211,7 @@ class AgentDaemon:
             self.stream_formats.pop(e.peer, None)
             stream.close()
             return
-        peer = self.master_pid if e.peer == "master" else e.peer
+        peer = self.machine.master if e.peer == "master" else e.peer
         if peer:
             self.transport.close(peer)
 
@@ -235,7 +237,6 @@ class AgentDaemon:
 
     def _master_lost(self, peer: str) -> None:
         self.loop.submit(Disconnected(peer=peer))
-        self.master_lost.set()
 
     def _container_exited(self, c: Any, status: int) -> None:
         from mesotron.core.agent.machine import ExecutorExited
@@ -250,16 +251,26 @@ class AgentDaemon:
                                          container_id=c.container_id, pid=c.pid))
 
     # ------------------------------------------------------------------ master link
-    async def master_link(self) -> None:
-        if self.zk_url is None:
-            await self.link_to(self.master_host, self.master_port)
-        else:
+    async def master_link(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        """Tell the machine where the master is (MasterAddress) and carry out its DialMaster
+        effects (`dial`); when and how often to dial is the machine's (core/agent)."""
+        import httpx
+        from mesotron.core.agent.machine import MasterAddress
+
+        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client, \
+                trio.open_nursery() as nursery:
+            self._dial_client = client  # one client for every attempt (cheap retries)
+            self._dials = nursery
+            task_status.started()
+            if self.zk_url is None:
+                self.loop.submit(MasterAddress(address=f"{self.master_host}:{self.master_port}"))
+                await trio.sleep_forever()
             await self.follow_zk_leader()
 
     async def follow_zk_leader(self) -> None:
         """--master zk://: follow the elected leader (ZkDetector); on every change drop the
-        link to the old one and dial the new one (MasterDetected), or NoMasterDetected."""
-        from mesotron.core.agent.machine import NoMasterDetected
+        link to the old one and report the new address (MasterAddress), or NoMasterDetected."""
+        from mesotron.core.agent.machine import MasterAddress, NoMasterDetected
 
         url = self.zk_url
         assert url is not None
@@ -270,56 +281,45 @@ class AgentDaemon:
             await nursery.start(self.detector.run)
             leader = self.detector.leader
             while True:
-                old = self.master_pid
+                old = self.machine.master
                 if old is not None:
-                    self.master_pid = None
                     self.transport.close(old)
                 self.log.info("agent.leader_detected", leader=leader.pid if leader else None)
                 if leader is None:
                     self.master_host, self.master_port = "", 0
+                    self.loop.submit(MasterAddress(address=None))
                     self.loop.submit(NoMasterDetected())
-                    leader = await self.detector.detect(None)
-                    continue
-                self.master_host, self.master_port = leader.ip or leader.hostname, leader.port
-                async with trio.open_nursery() as link:
-                    link.start_soon(self.link_to, self.master_host, self.master_port)
-                    leader = await self.detector.detect(leader)
-                    link.cancel_scope.cancel()
+                else:
+                    self.master_host, self.master_port = leader.ip or leader.hostname, leader.port
+                    self.loop.submit(MasterAddress(address=f"{self.master_host}:{self.master_port}"))
+                leader = await self.detector.detect(leader)
 
-    async def link_to(self, host: str, port: int) -> None:
+    def _dial(self, e: Any) -> None:
+        if self._dials is not None:
+            self._dials.start_soon(self.dial, e.address)
+
+    async def dial(self, address: str) -> None:
+        """One attempt (a DialMaster effect): the master's transport endpoint, then a link to
+        it; reports MasterDetected(pid) or DialFailed to the machine."""
         import httpx
-        from mesotron.core.agent.machine import MasterDetected
+        from mesotron.core.agent.machine import DialFailed, MasterDetected
 
-        # the master may still be starting (`mesotron local` starts it with its agents): try
-        # again soon (every 0.25 s at most for the first 10 s of trying), then back off to 2 s
-        backoff = 0.05
-        failing_since: float | None = None
-        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
-            while True:
-                try:
-                    with trio.fail_after(5):
-                        r = await client.get(f"http://{host}:{port}/internal/endpoint")
-                        r.raise_for_status()
-                        ep = r.json()
-                        if ep.get("port") is None:  # elected a moment ago, still recovering
-                            self.log.debug("master.not_leading_yet", master=f"{host}:{port}")
-                            await trio.sleep(0.01)
-                            continue
-                        self.master_lost = trio.Event()
-                        await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
-                except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
-                    self.log.debug("master.unreachable", error=str(e) or type(e).__name__)
-                    now = trio.current_time()
-                    failing_since = now if failing_since is None else failing_since
-                    await trio.sleep(backoff)
-                    backoff = min(backoff * 1.5, 0.25 if now - failing_since < 10 else 2.0)
-                    continue
-                backoff = 0.05
-                failing_since = None
-                self.master_pid = ep["pid"]
-                self.loop.submit(MasterDetected(pid=ep["pid"]))
-                await self.master_lost.wait()
-                await trio.sleep(0.05)
+        host, port = fl.host_port(address, 5050)
+        client = self._dial_client
+        assert client is not None
+        try:
+            with trio.fail_after(5):
+                r = await client.get(f"http://{host}:{port}/internal/endpoint")
+                r.raise_for_status()
+                ep = r.json()
+                if ep.get("port") is None:  # elected a moment ago, still recovering
+                    self.loop.submit(DialFailed(address=address, error="not leading yet"))
+                    return
+                await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
+        except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
+            self.loop.submit(DialFailed(address=address, error=str(e) or type(e).__name__))
+            return
+        self.loop.submit(MasterDetected(pid=ep["pid"], address=address))
 
     # ------------------------------------------------------------------ queries
     def state_json(self) -> dict[str, Any]:
@@ -391,7 +391,7 @@ class AgentDaemon:
                                                     container_id=cid, status=-1))
             self.ready = True
             await nursery.start(serve_http, AgentApp(self), self.http_sock, self.stop)
-            nursery.start_soon(self.master_link)
+            await nursery.start(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,
                           master=str(self.zk_url) if self.zk_url else f"{self.master_host}:{self.master_port}")
             task_status.started(self)

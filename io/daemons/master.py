@@ -380,7 +380,8 @@ class MasterDaemon:
     # ------------------------------------------------------------------ ZooKeeper HA
     async def run_zk(self, nursery: trio.Nursery) -> None:
         """Contend for leadership (docs/ha.md); on election recover the registry and lead;
-        on losing the election's membership give up (exit non-zero)."""
+        on losing the election's membership tell the machine (MembershipLost), which
+        answers Abdicate: the process exits non-zero."""
         assert self.zk_url is not None
         url = self.zk_url
         try:
@@ -399,12 +400,11 @@ class MasterDaemon:
                     if self.contender.elected.is_set() and not self.contender.lost.is_set():
                         await self._lead(url.path, node, inner)
                     await self.contender.lost.wait()
-                    if self.leading:
-                        from mesotron.core.master.machine import LeadershipLost
+                    from mesotron.core.master.machine import MembershipLost
 
-                        self.loop.submit(LeadershipLost())
-                    self.give_up(f"lost ZooKeeper membership ({self.contender.lost_reason}): "
-                                 "committing suicide, as Mesos does")
+                    # the machine decides what losing membership means (Abdicate: we exit)
+                    self.loop.submit(MembershipLost(reason=self.contender.lost_reason or "unknown"))
+                    await self.stop.wait()
         except (RegistryFenced, RegistryError) as err:
             self.give_up(f"registry: {err}")
 

@@ -11,6 +11,7 @@ pool, async-generator plumbing); with h11 directly a keep-alive POST costs a fra
 
 from __future__ import annotations
 
+import select
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,16 @@ import trio
 
 class HTTPError(OSError):
     pass
+
+
+def _idle_and_open(stream: trio.SocketStream) -> bool:
+    """Whether an idle keep-alive connection can carry a request: nothing is readable on it
+    (readable while idle means the server closed it, or sent bytes nobody asked for)."""
+    try:
+        readable, _, _ = select.select([stream.socket.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 class H11Client:
@@ -56,36 +67,41 @@ class H11Client:
             return ev
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        """POST on the keep-alive connection; returns (status, body)."""
+        """POST on the keep-alive connection; returns (status, body). No retry: a POST that
+        fails raises HTTPError and the caller's machine decides what to do (the scheduler
+        driver logs and drops a failed call; the executor machine re-sends unacknowledged
+        updates). An idle connection the server has closed (keep-alive timeout) is noticed
+        BEFORE sending and replaced, so the request is never sent twice."""
         async with self._lock:
-            for attempt in (0, 1):
-                if self._stream is None or self._conn is None or self._conn.our_state is not h11.IDLE:
-                    await self.aclose_connection()
-                    self._stream, self._conn = await self._connect()
-                stream, conn = self._stream, self._conn
+            if self._stream is None or self._conn is None or self._conn.our_state is not h11.IDLE \
+                    or not _idle_and_open(self._stream):
+                await self.aclose_connection()
                 try:
-                    await stream.send_all(self._request_bytes(conn, path, body, headers))
-                    status, chunks = 0, []
-                    while True:
-                        ev = await self._next(stream, conn)
-                        if isinstance(ev, h11.Response):
-                            status = ev.status_code
-                        elif isinstance(ev, h11.Data):
-                            chunks.append(bytes(ev.data))
-                        elif isinstance(ev, h11.EndOfMessage):
-                            break
-                        elif isinstance(ev, h11.ConnectionClosed):
-                            raise HTTPError("connection closed")
-                    if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
-                        conn.start_next_cycle()
-                    else:
-                        await self.aclose_connection()
-                    return status, b"".join(chunks)
-                except (OSError, h11.ProtocolError, trio.BrokenResourceError, trio.ClosedResourceError) as e:
+                    self._stream, self._conn = await self._connect()
+                except (OSError, trio.TooSlowError) as e:
+                    raise HTTPError(str(e) or type(e).__name__) from None
+            stream, conn = self._stream, self._conn
+            try:
+                await stream.send_all(self._request_bytes(conn, path, body, headers))
+                status, chunks = 0, []
+                while True:
+                    ev = await self._next(stream, conn)
+                    if isinstance(ev, h11.Response):
+                        status = ev.status_code
+                    elif isinstance(ev, h11.Data):
+                        chunks.append(bytes(ev.data))
+                    elif isinstance(ev, h11.EndOfMessage):
+                        break
+                    elif isinstance(ev, h11.ConnectionClosed):
+                        raise HTTPError("connection closed")
+                if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+                    conn.start_next_cycle()
+                else:
                     await self.aclose_connection()
-                    if attempt == 1:
-                        raise HTTPError(str(e) or type(e).__name__) from None
-            raise AssertionError("unreachable")
+                return status, b"".join(chunks)
+            except (OSError, h11.ProtocolError, trio.BrokenResourceError, trio.ClosedResourceError) as e:
+                await self.aclose_connection()
+                raise HTTPError(str(e) or type(e).__name__) from None
 
     @asynccontextmanager
     async def stream_post(self, path: str, body: bytes, headers: dict[str, str]

@@ -146,7 +146,7 @@ class AgentDriver:
             call_pb.ParseFromString(msg.payload)
         except DecodeError as e:
             raise CodecError(f"corrupt executor call: {e}") from None
-        conn: _Conn | None = link.state
+        conn: _Conn | None = link.attached
         try:
             call = codec_executor.decode_call(call_pb)
         except WireError as e:
@@ -160,7 +160,7 @@ class AgentDriver:
                 return
             name = f"executor-driver({next(_names)})@{self.pid}"
             sink = DriverSink(link)
-            link.state = _Conn(name, sink)
+            link.attached = _Conn(name, sink)
             self.attach(name, sink)
             self.feed(Received(sender=name, message=call), lambda effects: self._subscribed(link, name, effects))
             return
@@ -169,7 +169,7 @@ class AgentDriver:
 
     def closed(self, link: Link) -> None:
         """The connection is gone: the same input as the executor's HTTP stream closing."""
-        conn: _Conn | None = link.state
+        conn: _Conn | None = link.attached
         if conn is None:
             return
         conn.sink.closed = True
@@ -181,10 +181,10 @@ class AgentDriver:
         rej = _rejection(effects, name)
         if rej is None:
             return
-        conn: _Conn = link.state
+        conn: _Conn = link.attached
         self.detach(name, conn.sink)
         conn.sink.closed = True
-        link.state = None
+        link.attached = None
         self._refused(link, rej.status, rej.message, "SUBSCRIBE", close=True)
 
     def _answered(self, link: Link, sender: str, effects: list[Any], call: Any) -> None:

@@ -18,7 +18,8 @@ the subscription's event stream:
   (transport.bad_frame, nothing changes); a call that fails Mesos's structural validation
   gets a `driver_error` (400) like its HTTP answer; a call before SUBSCRIBE goes to the
   master without a stream id (refused as over HTTP without Mesos-Stream-Id); a second
-  SUBSCRIBE on a subscribed connection gets 400.
+  SUBSCRIBE on a subscribed connection goes to the master with the connection's stream id,
+  and the master machine refuses it (400, as a SUBSCRIBE with a Mesos-Stream-Id header).
 - A master that does not lead answers every call with `driver_error` 503 (or 307 with the
   leader's pid as message) and closes.
 
@@ -96,14 +97,11 @@ class MasterDriver:
         try:
             framework_id, call = codec_scheduler.decode_call(call_pb)
         except WireError as e:
-            self._refused(link, e.status, e.message, _type_name(call_pb), close=link.state is None)
+            self._refused(link, e.status, e.message, _type_name(call_pb), close=link.attached is None)
             return
-        stream: DriverStream | None = link.state
+        stream: DriverStream | None = link.attached
         d.metrics_inc("master/event_queue_driver_calls_total")
-        if isinstance(call, CallSubscribe):
-            if stream is not None:
-                self._refused(link, 400, "Already subscribed on this connection", "SUBSCRIBE")
-                return
+        if isinstance(call, CallSubscribe) and stream is None:
 
             def make_subscribe(rid: str) -> SchedulerCall:
                 d.request_formats[rid] = PROTOBUF
@@ -111,14 +109,17 @@ class MasterDriver:
 
             d.loop.request_nowait(make_subscribe, lambda r: self._subscribed(link, r))
             return
-        sid = stream.stream_id if stream is not None else None  # None: the machine refuses
+        # None: the machine refuses (no stream id); a SUBSCRIBE on a subscribed connection
+        # carries the connection's stream id, which the machine refuses too (400, as a
+        # SUBSCRIBE with a Mesos-Stream-Id header over HTTP)
+        sid = stream.stream_id if stream is not None else None
         d.loop.request_nowait(
             lambda rid: SchedulerCall(request=rid, stream_id=sid, framework_id=framework_id, call=call),
             lambda r: self._answered(link, r, call))
 
     def closed(self, link: Link) -> None:
         """The connection is gone: the same input as an HTTP stream closing."""
-        stream: DriverStream | None = link.state
+        stream: DriverStream | None = link.attached
         if stream is None:
             return
         d = self.d
@@ -140,7 +141,7 @@ class MasterDriver:
         queued = d.streams.get(sid)  # the EventStream MasterDaemon._respond opened
         d.streams[sid] = stream
         d.stream_formats[sid] = PROTOBUF
-        link.state = stream
+        link.attached = stream
         if queued is not None:  # events sent before we took over (none today: Respond first)
             reader = RecordIOReader()
             while True:

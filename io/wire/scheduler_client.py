@@ -5,37 +5,70 @@
             ...
             await s.call(CallAccept(...))       # returns the HTTP status (202)
 
-Events arrive decoded to core values (codec_scheduler). The stream id and framework id
-from SUBSCRIBED are remembered and sent with every call. JSON on the wire by default.
+The client is a thin interpreter of `core/scheduler.SchedulerDriver` (the same machine the
+simulator and the driver's stateful test run, with `client_config`): the driver decides when
+to SUBSCRIBE and with which framework id, which answers are final and which are retried and
+after which backoff, that a new leader means a new subscription, that calls are dropped
+while not SUBSCRIBED, and when the stream is dead (heartbeat watchdog). This module only
+carries out its effects: a `Send` of a SUBSCRIBE opens a stream (HTTP, or a driver-wire
+connection), other `Send`s are POSTed (or framed), `Close` ends a stream, `SetTimer` arms a
+Trio timer, `Notify` puts an event on `events()`, `Stopped` ends `events()`; and it feeds the
+driver what happened: the answer (`CallResponse`, status 0 when there was none), the
+stream's events (`Received`), its end (`Disconnected`), timers, and the master to talk to
+(`MasterDetected`: the given address, or each leader elected in ZooKeeper).
+
+Events arrive decoded to core values (codec_scheduler); `SchedulerDisconnected` (from the
+driver) marks a broken stream; a new `EventSubscribed` marks each re-subscription
+(`resubscriptions` counts them). JSON on the wire by default. A SUBSCRIBE the master refuses
+with a 4xx before the first event makes `connect()` raise `SubscribeError`; an unreachable or
+not yet leading master (no answer, 3xx, 5xx) is retried with the driver's backoff.
+A call while not subscribed raises `NotSubscribed` (the driver dropped it).
 
 `master` may be `zk://host:port[,...]/path`: the client then follows the leader elected in
-ZooKeeper (io/zk_election.ZkDetector); when the leader changes or its stream breaks it
-SUBSCRIBEs again to the current leader with the same framework id (as Mesos's scheduler
-driver does), and the events of every stream arrive on the one `events()` channel (a new
-`EventSubscribed` marks each re-subscription; `resubscriptions` counts them).
+ZooKeeper (io/zk/election.ZkDetector) and reports each change to the driver.
 
 `wire="driver"`: instead of HTTP, the v1 Calls and Events travel as protobuf frames on one
 persistent connection to the master's internal transport (its address from GET
 /internal/endpoint; io/wire/master_driver.py), as Mesos's SchedulerDriver does over libprocess.
 The connection is the stream. `call()` then only queues the call and returns 202 at once
 (no round trip per call); a call the master refuses comes back as a `driver_error` frame,
-kept in `rejected` as (status, call type, message) and logged. A refused SUBSCRIBE raises
-`SubscribeError` as over HTTP. The format is always protobuf.
+kept in `rejected` as (status, call type, message) and logged. The format is always protobuf.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import attrs
 import httpx
 import trio
+from mesotron.core.effects import (
+    CancelTimer,
+    Close,
+    Disconnected,
+    Log,
+    Received,
+    Send,
+    SetTimer,
+    TimerFired,
+)
 from mesotron.core.messages import CallSubscribe, EventSubscribed
+from mesotron.core.scheduler import (
+    CallResponse,
+    MasterDetected,
+    Notify,
+    Perform,
+    SchedulerDriver,
+    Start,
+    Stop,
+    Stopped,
+    client_config,
+)
 from mesotron.core.values import FrameworkInfo
 from mesotron.io.daemons.flags import host_port
 from mesotron.io.http.client import H11Client, HTTPError
@@ -46,6 +79,11 @@ from mesotron.spec import codec_internal, codec_scheduler, scheduler_pb2
 from mesotron.spec.codec_values import CodecError
 from mesotron.spec.wire import JSON, PROTOBUF, RecordIOReader, WireError, decode, encode
 
+log = logging.getLogger("mesotron.scheduler_client")
+# what a broken stream or an unreachable master raises here (all become driver inputs)
+BROKEN = (OSError, HTTPError, trio.TooSlowError, trio.BrokenResourceError,
+          trio.ClosedResourceError, httpx.HTTPError, WireError, CodecError, ValueError)
+
 
 class SubscribeError(Exception):
     def __init__(self, status: int, message: str) -> None:
@@ -54,34 +92,53 @@ class SubscribeError(Exception):
         self.message = message
 
 
+class NotSubscribed(HTTPError):
+    """`call()` while the driver is not SUBSCRIBED: the driver dropped the call."""
+
+
 class SchedulerClient:
     def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
                  zk_session_timeout: float = 10.0, wire: str = "http") -> None:
         if wire not in ("http", "driver"):
             raise ValueError(f"wire must be 'http' or 'driver', not {wire!r}")
         self.wire = wire
-        self._link: Link | None = None
-        self.rejected: list[tuple[int, str, str]] = []
-        self.zk_url = parse_zk_url(master) if is_zk_url(master) else None
-        self.zk_session_timeout = zk_session_timeout
-        host, port = ("127.0.0.1", 0) if self.zk_url else host_port(master, 5050)
-        self._target(host, port)
         self.framework_info = framework_info
         self.fmt = PROTOBUF if wire == "driver" else fmt
-        self.framework_id: str | None = framework_info.id
-        self.stream_id: str | None = None
+        self.zk_url = parse_zk_url(master) if is_zk_url(master) else None
+        self.zk_session_timeout = zk_session_timeout
+        self.master: str | None = None
+        if self.zk_url is None:
+            host, port = host_port(master, 5050)
+            self.master = f"{host}:{port}"
+        self.driver = SchedulerDriver(name=f"client-{uuid.uuid4().hex[:8]}",
+                                      config=client_config(framework_info))
+        self.rejected: list[tuple[int, str, str]] = []
         self._send, self._recv = trio.open_memory_channel[Any](math.inf)
-        self.client = H11Client(host, port)  # calls: one keep-alive connection (h11)
         self.subscribed = trio.Event()
         self.closed = trio.Event()
         self.detector: Any = None
         self.leader: Any = None  # MasterInfo of the leader we follow (zk:// only)
         self.resubscriptions = 0
+        self.stopped: Stopped | None = None
+        self._nursery: trio.Nursery | None = None
+        self._scopes: dict[str, trio.CancelScope] = {}  # open streams, by stream id
+        self._links: dict[str, Link] = {}  # driver wire: the connection of each stream
+        self._timers: dict[Any, float] = {}
+        self._timers_changed = trio.Event()
+        self._first = trio.Event()  # the first event reached the application, or Stopped
+        self._done = trio.Event()
+        self._http: H11Client | None = None  # keep-alive connection for calls
+        self._http_to: str | None = None
 
-    def _target(self, host: str, port: int) -> None:
-        self.base = f"http://{host}:{port}"
-        self.url = f"{self.base}/api/v1/scheduler"
+    @property
+    def framework_id(self) -> str | None:
+        return self.driver.framework_id
 
+    @property
+    def stream_id(self) -> str | None:
+        return self.driver.stream_id
+
+    # ------------------------------------------------------------ lifecycle
     @classmethod
     @asynccontextmanager
     async def connect(cls, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
@@ -90,7 +147,7 @@ class SchedulerClient:
         failed: Exception | None = None
         async with trio.open_nursery() as nursery:
             try:
-                await nursery.start(self._stream if self.zk_url is None else self._follow)
+                await nursery.start(self.run)
             except Exception as e:  # noqa: BLE001 - re-raised below, not wrapped in a group
                 failed = e
                 nursery.cancel_scope.cancel()
@@ -98,200 +155,291 @@ class SchedulerClient:
                 try:
                     yield self
                 finally:
+                    self.stop()
                     nursery.cancel_scope.cancel()
-                    await self.client.aclose_connection()
-                    if self._link is not None:
-                        self._link.close()
-        if failed is not None:  # the subscription failed (SubscribeError, OSError...)
-            await self.client.aclose_connection()
+        if failed is not None:
             raise failed
 
-    async def _stream(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-        try:
-            await self._subscribe(task_status=task_status)
-        finally:
-            self.closed.set()
-            self._send.close()
-
-    async def _follow(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-        """zk://: subscribe to the current leader; again (same framework id) whenever the
-        leader changes or its stream ends. `started()` after the first event."""
-        url = self.zk_url
-        assert url is not None
-        try:
-            async with open_zk(url.hosts, session_timeout=self.zk_session_timeout,
-                               credentials=url.credentials) as zk, trio.open_nursery() as nursery:
-
-                async def report_started() -> None:
-                    await self.subscribed.wait()
-                    task_status.started()
-
-                nursery.start_soon(report_started)
-                self.detector = ZkDetector(zk, url.path)
-                await nursery.start(self.detector.run)
-                leader = self.detector.leader
-                backoff = 0.05
-                while True:
-                    if leader is None:
-                        leader = await self.detector.detect(None)
-                        continue
-                    if leader != self.leader:
-                        self.leader = leader
-                        host = leader.ip or leader.hostname
-                        self._target(host, leader.port)
-                        old, self.client = self.client, H11Client(host, leader.port)
-                        await old.aclose_connection()
-                        self.stream_id = None
-                    changed: list[Any] = []
-                    async with trio.open_nursery() as inner:
-
-                        async def watch(current: Any = leader, out: list[Any] = changed,
-                                        scope: trio.CancelScope = inner.cancel_scope) -> None:
-                            out.append(await self.detector.detect(current))
-                            scope.cancel()
-
-                        inner.start_soon(watch)
-                        with contextlib.suppress(OSError, httpx.HTTPError, SubscribeError, trio.TooSlowError):
-                            await self._subscribe()
-                        # the stream ended or failed with the same leader: again, after a pause
-                        await trio.sleep(backoff)
-                        backoff = min(backoff * 2, 1.0)
-                        inner.cancel_scope.cancel()
-                    if changed:
-                        leader, backoff = changed[0], 0.05
-        finally:
-            self.closed.set()
-            self._send.close()
-
-    async def _subscribe(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-        info = self.framework_info
-        if self.framework_id and info.id != self.framework_id:
-            info = attrs.evolve(info, id=self.framework_id)  # re-subscription: same id
-        call = CallSubscribe(framework_info=info)
-        if self.wire == "driver":
-            return await self._subscribe_driver(call, task_status=task_status)
-        body = encode(codec_scheduler.encode_call(self.framework_id, call), self.fmt)
-        headers = {"Content-Type": self.fmt, "Accept": self.fmt}
-        reader = RecordIOReader()
-        started = False
-        # the stream on its own connection, parsed by h11 (lighter than httpx streaming)
-        stream_client = self.client
-        async with stream_client.stream_post("/api/v1/scheduler", body, headers) as (status, raw):
-            if status != 200:
-                async with contextlib.aclosing(raw) as rest:
-                    text = b"".join([c async for c in rest]).decode(errors="replace")
-                raise SubscribeError(status, text)
-            self.stream_id = stream_client.response_headers.get("mesos-stream-id")
-            async with contextlib.aclosing(raw) as chunks:
-                async for chunk in chunks:
-                    for rec in reader.feed(chunk):
-                        ev = codec_scheduler.decode_event(decode(rec, self.fmt, scheduler_pb2.Event))
-                        if isinstance(ev, EventSubscribed):
-                            if self.subscribed.is_set():
-                                self.resubscriptions += 1
-                            self.framework_id = ev.framework_id
-                            self.subscribed.set()
-                        self._send.send_nowait(ev)
-                        if not started:
-                            started = True
-                            task_status.started()
-
-    async def _subscribe_driver(self, call: CallSubscribe, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-        """The driver wire: dial the master's transport, SUBSCRIBE, then read events until
-        the connection ends."""
-        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=5.0) as hc:
-            r = await hc.get(f"{self.base}/internal/endpoint")
-            if r.status_code != 200:
-                raise SubscribeError(r.status_code, r.text)
-            ep = r.json()
-        if ep.get("port") is None:
-            raise SubscribeError(503, "the master does not lead (no transport endpoint)")
-        with trio.fail_after(5):
-            stream = await trio.open_tcp_stream(ep["ip"], ep["port"])
-        _nodelay(stream)
-        link = Link(stream, ep["pid"])
-        name = f"scheduler({uuid.uuid4().hex[:12]})@{stream.socket.getsockname()[0]}"
-        link.send_frame(codec_internal.encode(codec_internal.Hello(sender=name)))
-        link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
-            self.framework_id, call).SerializeToString()))
-        error: Exception | None = None
+    async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        """Run the driver until it stops; `started()` once the first event reached the
+        application. Raises SubscribeError when the first SUBSCRIBE was refused for good."""
+        refused: Stopped | None = None
         try:
             async with trio.open_nursery() as nursery:
-
-                async def write() -> None:
-                    with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-                        await link.writer()
+                self._nursery = nursery
+                nursery.start_soon(self._run_timers)
+                if self.zk_url is None:
+                    self._step(MasterDetected(master=self.master))
+                    self._step(Start())
+                else:
+                    await nursery.start(self._follow)
+                await self._first.wait()
+                if self.stopped is not None and not self.subscribed.is_set() \
+                        and self.stopped.status is not None:
+                    refused = self.stopped
                     nursery.cancel_scope.cancel()
-
-                nursery.start_soon(write)
-                try:
-                    with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-                        await self._read_driver(link, task_status)
-                except CodecError as e:  # the master sent nonsense: as a broken connection
-                    error = HTTPError(f"bad frame from the master: {e}")
-                except SubscribeError as e:
-                    error = e
-                nursery.cancel_scope.cancel()
-            if error is not None:
-                raise error
+                else:
+                    task_status.started()
+                    await self._done.wait()
+                    nursery.cancel_scope.cancel()
         finally:
-            link.close()
-            if self._link is link:
-                self._link = None
-            with trio.CancelScope(shield=True):
-                await trio.aclose_forcefully(stream)
+            self.closed.set()
+            self._send.close()
+            if self._http is not None:
+                await self._http.aclose_connection()
+        if refused is not None:
+            raise SubscribeError(refused.status or 0, refused.reason)
 
-    async def _read_driver(self, link: Link, task_status: Any) -> None:
-        started = False
-        while (frame := await link.next_frame()) is not None:
-            msg = decode_frame(frame)
-            if type(msg) is not DriverFrame:
-                raise CodecError(f"unexpected {type(msg).__name__} from the master")
-            if msg.kind == "driver_error":
-                err = msg.payload
-                if not started:
-                    raise SubscribeError(err.status, err.message)
-                self.rejected.append((err.status, err.call_type, err.message))
-                continue
-            if msg.kind != "scheduler_event":
-                raise CodecError(f"unexpected {msg.kind} from the master")
+    def stop(self) -> None:
+        """Go away, as a crashing scheduler would: the master keeps the framework for its
+        failover_timeout (to remove it first: `await client.call(CallTeardown())`)."""
+        if self._nursery is not None:
+            self._step(Stop(teardown=False))
+
+    async def _follow(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        """zk://: report the elected leader to the driver, and every change after it."""
+        url = self.zk_url
+        assert url is not None
+        async with open_zk(url.hosts, session_timeout=self.zk_session_timeout,
+                           credentials=url.credentials) as zk, trio.open_nursery() as nursery:
+            self.detector = ZkDetector(zk, url.path)
+            await nursery.start(self.detector.run)
+            self._detected(self.detector.leader)
+            self._step(Start())
+            task_status.started()
+            while True:
+                self._detected(await self.detector.detect(self.leader))
+
+    def _detected(self, leader: Any) -> None:
+        self.leader = leader
+        addr = None if leader is None else f"{leader.ip or leader.hostname}:{leader.port}"
+        self._step(MasterDetected(master=addr))
+
+    # ------------------------------------------------------------ the interpreter
+    def _step(self, inp: Any, calls: list[Send] | None = None) -> None:
+        """Feed the driver one input and carry out its effects, in order. With `calls`,
+        non-SUBSCRIBE calls are collected for the caller to send (call()); otherwise they
+        are sent in the background."""
+        for e in self.driver.step(trio.current_time(), inp):
+            t = type(e)
+            if t is Send:
+                if isinstance(e.message.call, CallSubscribe):
+                    opener = self._stream_driver if self.wire == "driver" else self._stream_http
+                    self._spawn(opener, e.to, e.message)
+                elif calls is not None:
+                    calls.append(e)
+                else:
+                    self._spawn(self._send_call, e)
+            elif t is Notify:
+                ev = e.event
+                if isinstance(ev, EventSubscribed):
+                    if self.subscribed.is_set():
+                        self.resubscriptions += 1
+                    self.subscribed.set()
+                self._send.send_nowait(ev)
+                self._first.set()
+            elif t is SetTimer:
+                self._timers[e.key] = e.at
+                self._timers_changed.set()
+            elif t is CancelTimer:
+                self._timers.pop(e.key, None)
+            elif t is Close:
+                scope = self._scopes.pop(e.peer, None)
+                if scope is not None:
+                    scope.cancel()
+                link = self._links.pop(e.peer, None)
+                if link is not None:
+                    link.close()
+            elif t is Log:
+                log.log(logging.WARNING if e.level in ("warning", "error") else logging.INFO,
+                        "%s %s", e.event, dict(e.fields))
+            elif t is Stopped:
+                self.stopped = e
+                self._first.set()
+                self._done.set()
+
+    def _spawn(self, fn: Any, *args: Any) -> None:
+        if self._nursery is not None:
+            self._nursery.start_soon(fn, *args)
+
+    async def _run_timers(self) -> None:
+        while True:
+            changed = self._timers_changed = trio.Event()
+            at = min(self._timers.values(), default=math.inf)
+            with trio.move_on_at(at):
+                await changed.wait()
+            now = trio.current_time()
+            for key, when in sorted(self._timers.items(), key=lambda kv: kv[1]):
+                if when <= now and self._timers.get(key) == when:
+                    del self._timers[key]
+                    self._step(TimerFired(key=key))
+
+    def _answered(self, request: str, status: int, message: str = "",
+                  stream_id: str | None = None) -> None:
+        self._step(CallResponse(request=request, status=status, message=message,
+                                stream_id=stream_id))
+
+    def _ended(self, stream_id: str | None) -> None:
+        """A stream ended by itself (not closed by the driver): tell the driver."""
+        if stream_id is not None and self._scopes.pop(stream_id, None) is not None:
+            self._links.pop(stream_id, None)
+            self._step(Disconnected(peer=stream_id))
+
+    # ------------------------------------------------------------ HTTP streams and calls
+    async def _stream_http(self, to: str, call: Any) -> None:
+        host, port = host_port(to, 5050)
+        body = encode(codec_scheduler.encode_call(call.framework_id, call.call), self.fmt)
+        headers = {"Content-Type": self.fmt, "Accept": self.fmt}
+        client = H11Client(host, port)  # the stream on its own connection, parsed by h11
+        stream_id: str | None = None
+        with trio.CancelScope() as scope:
             try:
-                ev = codec_scheduler.decode_event(decode(msg.payload, PROTOBUF, scheduler_pb2.Event))
-            except WireError as e:
-                raise CodecError(e.message) from None
-            if isinstance(ev, EventSubscribed):
-                if self.subscribed.is_set():
-                    self.resubscriptions += 1
-                self.framework_id = ev.framework_id
-                self._link = link
-                self.subscribed.set()
-            self._send.send_nowait(ev)
-            if not started:
-                started = True
-                task_status.started()
+                async with client.stream_post("/api/v1/scheduler", body, headers) as (status, raw):
+                    if status != 200:
+                        async with contextlib.aclosing(raw) as rest:
+                            text = b"".join([c async for c in rest]).decode(errors="replace")
+                        self._answered(call.request, status, text)
+                        return
+                    stream_id = client.response_headers.get("mesos-stream-id") \
+                        or f"local-{uuid.uuid4().hex}"
+                    self._scopes[stream_id] = scope
+                    self._answered(call.request, 200, stream_id=stream_id)
+                    reader = RecordIOReader()
+                    async with contextlib.aclosing(raw) as chunks:
+                        async for chunk in chunks:
+                            for rec in reader.feed(chunk):
+                                ev = codec_scheduler.decode_event(
+                                    decode(rec, self.fmt, scheduler_pb2.Event))
+                                self._step(Received(sender=stream_id, message=ev))
+            except BROKEN as e:
+                if stream_id is None:
+                    self._answered(call.request, 0, str(e) or type(e).__name__)
+                    return
+        self._ended(stream_id)
+
+    async def _send_call(self, send: Send) -> tuple[int, str]:
+        """Carry out one non-SUBSCRIBE call; a refusal or a failure is reported to the
+        driver (as the answer to its request) and returned."""
+        call = send.message
+        status, text = 0, ""
+        if self.wire == "driver":
+            link = self._links.get(call.stream_id)
+            if link is None or link.closed:
+                text = "no driver connection to the master"
+            else:
+                link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
+                    call.framework_id, call.call).SerializeToString()))
+                status = 202
+        else:
+            body = encode(codec_scheduler.encode_call(call.framework_id, call.call), self.fmt)
+            headers = {"Content-Type": self.fmt, "Accept": self.fmt}
+            if call.stream_id:
+                headers["Mesos-Stream-Id"] = call.stream_id
+            if self._http is None or self._http_to != send.to:
+                if self._http is not None:
+                    await self._http.aclose_connection()
+                self._http, self._http_to = H11Client(*host_port(send.to, 5050)), send.to
+            try:
+                with trio.fail_after(30):
+                    status, raw = await self._http.post("/api/v1/scheduler", body, headers)
+                text = raw.decode(errors="replace")
+            except (OSError, trio.TooSlowError) as e:
+                text = str(e) or type(e).__name__
+        if not 200 <= status < 300:
+            self._answered(call.request, status, text)
+        return status, text
+
+    async def call(self, call: Any) -> int:
+        """Perform `call` through the driver; the HTTP status of the answer (202 on the
+        driver wire once queued). Raises NotSubscribed when the driver dropped it and
+        HTTPError when it could not be sent."""
+        sends: list[Send] = []
+        self._step(Perform(call=call), calls=sends)
+        if not sends:
+            raise NotSubscribed(f"not subscribed ({self.driver.state}): "
+                                f"{type(call).__name__} dropped")
+        status = 0
+        for send in sends:
+            status, text = await self._send_call(send)
+            if status == 0:
+                raise HTTPError(text)
+        return status
 
     def events(self) -> trio.MemoryReceiveChannel[Any]:
-        """The decoded events, in order (an async iterable; ends when the stream ends)."""
+        """The decoded events, in order (an async iterable; ends when the driver stops)."""
         return self._recv
 
     async def next_event(self) -> Any:
         return await self._recv.receive()
 
-    async def call(self, call: Any) -> int:
-        if self.wire == "driver":
-            link = self._link
-            if link is None or link.closed:
-                raise HTTPError("not subscribed: no driver connection to the master")
-            link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
-                self.framework_id, call).SerializeToString()))
-            return 202
-        body = encode(codec_scheduler.encode_call(self.framework_id, call), self.fmt)
-        headers = {"Content-Type": self.fmt, "Accept": self.fmt}
-        if self.stream_id:
-            headers["Mesos-Stream-Id"] = self.stream_id
-        with trio.fail_after(30):
-            status, _ = await self.client.post("/api/v1/scheduler", body, headers)
-        return status
+    # ------------------------------------------------------------ the driver wire
+    async def _stream_driver(self, to: str, call: Any) -> None:
+        """Dial the master's transport, SUBSCRIBE, then feed the driver the frames until the
+        connection ends."""
+        host, port = host_port(to, 5050)
+        try:
+            async with httpx.AsyncClient(verify=False, trust_env=False, timeout=5.0) as hc:
+                r = await hc.get(f"http://{host}:{port}/internal/endpoint")
+            if r.status_code != 200:
+                return self._answered(call.request, r.status_code, r.text)
+            ep = r.json()
+            if ep.get("port") is None:
+                return self._answered(call.request, 503,
+                                      "the master does not lead (no transport endpoint)")
+            with trio.fail_after(5):
+                stream = await trio.open_tcp_stream(ep["ip"], ep["port"])
+        except BROKEN as e:
+            return self._answered(call.request, 0, str(e) or type(e).__name__)
+        _nodelay(stream)
+        link = Link(stream, ep["pid"])
+        name = f"scheduler({uuid.uuid4().hex[:12]})@{stream.socket.getsockname()[0]}"
+        link.send_frame(codec_internal.encode(codec_internal.Hello(sender=name)))
+        link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
+            call.framework_id, call.call).SerializeToString()))
+        answered = False
+        try:
+            async with trio.open_nursery() as nursery:
+
+                async def write() -> None:
+                    with contextlib.suppress(*BROKEN):
+                        await link.writer()
+                    nursery.cancel_scope.cancel()
+
+                nursery.start_soon(write)
+                with contextlib.suppress(*BROKEN):
+                    while (frame := await link.next_frame()) is not None:
+                        msg = decode_frame(frame)
+                        if type(msg) is not DriverFrame:
+                            raise CodecError(f"unexpected {type(msg).__name__} from the master")
+                        if msg.kind == "driver_error":
+                            err = msg.payload
+                            if not answered:  # the SUBSCRIBE was refused
+                                answered = True
+                                self._answered(call.request, err.status, err.message)
+                                break
+                            self.rejected.append((err.status, err.call_type, err.message))
+                            log.warning("scheduler.call_rejected %s %s %s", err.status,
+                                        err.call_type, err.message)
+                            continue
+                        if msg.kind != "scheduler_event":
+                            raise CodecError(f"unexpected {msg.kind} from the master")
+                        ev = codec_scheduler.decode_event(
+                            decode(msg.payload, PROTOBUF, scheduler_pb2.Event))
+                        if not answered:
+                            answered = True
+                            self._scopes[name] = nursery.cancel_scope
+                            self._links[name] = link
+                            self._answered(call.request, 200, stream_id=name)
+                        self._step(Received(sender=name, message=ev))
+                nursery.cancel_scope.cancel()
+        finally:
+            link.close()
+            with trio.CancelScope(shield=True):
+                await trio.aclose_forcefully(stream)
+        if not answered:
+            self._answered(call.request, 0, "connection closed before an answer")
+        else:
+            self._ended(name)
 
 
 def _nodelay(stream: Any) -> None:
@@ -301,4 +449,4 @@ def _nodelay(stream: Any) -> None:
         stream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-__all__ = ["PROTOBUF", "SchedulerClient", "SubscribeError"]
+__all__ = ["PROTOBUF", "NotSubscribed", "SchedulerClient", "SubscribeError"]

@@ -101,7 +101,7 @@ class Link:
         self.closed = False
         self.buf = bytearray()
         self.driver = False  # a framework's/executor's connection (Transport.driver)
-        self.state: Any = None  # the driver handler's, per connection
+        self.attached: Any = None  # what the driver handler attached to this connection
         self._out: list[bytes] = []  # bytes not yet written, FIFO
         self._eof = False  # close() asked: the writer flushes, then closes the stream
         self._sending = False  # the writer is inside send_all (no direct writes meanwhile)

@@ -30,6 +30,10 @@ Exactness (tests/test_why.py): on the first agent the cycle visits, `next` holds
 the real cycle allocates that agent to the framework first; a framework the real cycle
 allocates on an agent is never given a hard blocker (anything but drf_rank /
 quota_of_other_role) there.
+
+Books read: `_agent_order`, `_agents`, `_frameworks`, `_quota`, `_quota_unsat`, `_role_alloc`,
+  `_role_members`, `_total`, `_weights`.
+Books written: none.
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ VERDICT (the first that applies):
   blocked          every agent has a hard blocker (suppressed, filters, constraints,
                    nothing available, reservations, agents inactive)
   no_agents        no agent is registered and reachable
+
+Books read: none.
+Books written: none.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class Sandbox:
     agent_id: str
     agent_url: str
     directory: str
-    state: str
+    status: str  # the task's last known state, e.g. TASK_FINISHED
 
 
 def _master_tasks(state: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -109,7 +109,7 @@ def locate(http: Http, master: str, task_id: str, framework_id: str | None) -> S
     except CliError:
         pass
     return Sandbox(task_id=task_id, framework_id=fid, agent_id=aid, agent_url=url,
-                   directory=directory, state=task.get("state", ""))
+                   directory=directory, status=task.get("state", ""))
 
 
 def _path(sb: Sandbox, rel: str) -> str:

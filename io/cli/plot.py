@@ -31,7 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-STATE_COLOURS = {
+TASK_COLOURS = {
     "TASK_STAGING": "#c7c7c7", "TASK_STARTING": "#9ecae1", "TASK_RUNNING": "#3182bd",
     "TASK_KILLING": "#fdae6b", "TASK_FINISHED": "#31a354", "TASK_FAILED": "#de2d26",
     "TASK_KILLED": "#e6550d", "TASK_LOST": "#756bb1", "TASK_ERROR": "#a50f15",
@@ -203,7 +203,7 @@ def gantt_chart(plt: Any, records: list[dict[str, Any]]) -> Any:
     for a in agents:
         for task, start, dur, state in segs[a]:
             ax.broken_barh([(start, dur)], (index[(a, task)] - 0.4, 0.8),
-                           facecolors=STATE_COLOURS.get(state, "#000000"))
+                           facecolors=TASK_COLOURS.get(state, "#000000"))
             used.add(state)
     if not lanes:
         _empty(ax, "tasks")
@@ -215,7 +215,7 @@ def gantt_chart(plt: Any, records: list[dict[str, Any]]) -> Any:
         labels.append(a)
         ax.axhline(max(rows) + 0.5, color="#dddddd", linewidth=0.5)
     ax.set_yticks(ticks, labels, fontsize=7)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=STATE_COLOURS[s]) for s in sorted(used)]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=TASK_COLOURS[s]) for s in sorted(used)]
     if handles:
         ax.legend(handles, [s.removeprefix("TASK_") for s in sorted(used)], fontsize=7,
                   loc="upper left", bbox_to_anchor=(1.0, 1.0))

@@ -160,6 +160,8 @@ class AgentsMixin(MasterCore):
         if not agent.active:
             agent.active = True
             out += self._alloc(alloc.ActivateAgent(agent_id=agent.id))
+        if self.agent_deactivated(agent.id):  # type: ignore[attr-defined]  # operator.py
+            out += self._alloc(alloc.DeactivateAgent(agent_id=agent.id))
         out += self._start_pings(agent)
         out.append(Log(level="info", event="agent_reregistered",
                        fields=(("agent_id", agent.id), ("pid", sender))))
@@ -233,6 +235,8 @@ class AgentsMixin(MasterCore):
         out += self._alloc(alloc.AddAgent(agent_id=aid, hostname=info.hostname,
                                           total=info.resources, attributes=info.attributes,
                                           used=used))
+        if self.agent_deactivated(aid):  # type: ignore[attr-defined]  # operator.py
+            out += self._alloc(alloc.DeactivateAgent(agent_id=aid))
         out += updates
         out += self._shutdown_completed(agent, msg)
         out += self._start_pings(agent)
@@ -463,6 +467,10 @@ class AgentsMixin(MasterCore):
         if kind == "prune":
             _, unreachable, gone = pending
             return self._pruned(unreachable, gone)
+        if kind == "setting":
+            return self._setting_committed(pending)  # type: ignore[attr-defined, no-any-return]
+        if kind == "gone":
+            return self._gone_committed(pending)  # type: ignore[attr-defined, no-any-return]
         raise AssertionError(f"unknown pending registry op {pending!r}")  # pragma: no cover
 
     def _abdicate(self, reason: str) -> list[Any]:

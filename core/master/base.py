@@ -122,6 +122,8 @@ class MasterCore:
         self._gone: dict[str, float] = {}
         self._pruning: dict[str, int] = {}  # agent id (unreachable or gone) -> prune op id
         self._offers: dict[str, Offer] = {}
+        # the operator's settings as committed to the registry (core/master/operator.py)
+        self._settings: dict[tuple[str, ...], Any] = {}
         self._pending_ops: dict[int, tuple[Any, ...]] = {}
         # the registrar (Mesos's Registrar): at most one RegistryWrite in flight; operations
         # requested meanwhile wait here and leave together as one ("batch", ...) write when

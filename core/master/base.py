@@ -22,7 +22,7 @@ from mesotron.core.master.model import MAgent, MFramework, MTask
 from mesotron.core.messages import EventOffers, EventRescind, EventUpdate
 from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
-from mesotron.core.values import MasterInfo, Offer, Reason, Source, TaskState, TaskStatus
+from mesotron.core.values import Capability, MasterInfo, Offer, Reason, Source, TaskState, TaskStatus
 
 
 # ------------------------------------------------------------------ configuration
@@ -230,6 +230,7 @@ class MasterCore:
             resources=a.resources,
             attributes=agent.info.attributes,
             executor_ids=tuple(sorted(e for (aid, e) in fw.executors if aid == agent.id)),
+            refinement=Capability.RESERVATION_REFINEMENT in fw.info.capabilities,
         )
         self._offers[oid] = offer
         fw.offers[oid] = None

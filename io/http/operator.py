@@ -20,7 +20,8 @@ from mesotron.core.resources import Resources
 from mesotron.io.http import operator_common as common
 from mesotron.spec import master_pb2 as mpb
 from mesotron.spec import mesos_pb2 as pb
-from mesotron.spec.codec_values import master_to_pb, resources_to_pb
+from mesotron.core.values import Attribute
+from mesotron.spec.codec_values import attribute_to_pb, master_to_pb, resources_to_pb
 from mesotron.spec.wire import PROTOBUF, WireError, encode, from_dict, record
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +46,19 @@ def _res(flat: Any) -> list[pb.Resource]:
         return resources_to_pb(Resources.parse(";".join(parts))) if parts else []
     except ValueError:
         return []
+
+
+def _full(s: dict[str, Any]) -> list[pb.Resource] | None:
+    """An agent's total resources with their reservations (the `*_full` v1 lists)."""
+    if "unreserved_resources_full" not in s:
+        return None
+    items = list(s.get("unreserved_resources_full") or [])
+    for role_items in (s.get("reserved_resources_full") or {}).values():
+        items += role_items
+    try:
+        return [from_dict(x, pb.Resource) for x in items]
+    except WireError:
+        return None
 
 
 def _time(seconds: Any) -> pb.TimeInfo | None:
@@ -75,8 +89,19 @@ def _agent(s: dict[str, Any]) -> mpb.Response.GetAgents.Agent:
     a.agent_info.hostname = s.get("hostname", "")
     a.agent_info.port = int(s.get("port", 5051))
     a.agent_info.id.value = s["id"]
-    a.agent_info.resources.extend(_res(s.get("resources")))
-    a.total_resources.extend(_res(s.get("resources")))
+    total = _full(s)
+    if total is None:
+        total = _res(s.get("resources"))
+    a.agent_info.resources.extend(total)
+    a.total_resources.extend(total)
+    for name, value in sorted((s.get("attributes") or {}).items()):
+        try:
+            a.agent_info.attributes.append(attribute_to_pb(Attribute(name=name, value=value)))
+        except (ValueError, TypeError):
+            continue
+    drain = s.get("drain_info")
+    if drain:
+        a.drain_info.CopyFrom(from_dict(drain, pb.DrainInfo))
     a.allocated_resources.extend(_res(s.get("used_resources")))
     a.offered_resources.extend(_res(s.get("offered_resources")))
     rt = _time(s.get("registered_time"))

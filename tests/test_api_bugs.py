@@ -84,3 +84,75 @@ def test_static_reservations_and_attributes_reported(tmp_path) -> None:
         assert ("cpus", "eng") in roles and ("cpus", "*") in roles
         kinds = {a.name: pb.Value.Type.Name(a.type) for a in agent.agent_info.attributes}
         assert kinds == {"rack": "TEXT", "ports": "RANGES", "disks": "SET"}
+
+
+def test_http_subscribe_refused_gets_error_event_then_close(tmp_path) -> None:
+    """A SUBSCRIBE for a role outside --roles: 200, one ERROR event, end of stream (Mesos
+    sends FrameworkErrorMessage on the HTTP connection, then closes it)."""
+    import httpx
+    from testkit import Cluster
+
+    from mesotron.spec.wire import RecordIOReader
+
+    with Cluster(str(tmp_path), agents=0, master_flags=("--roles", "eng")) as c:
+        body = json.dumps({"type": "SUBSCRIBE", "subscribe": {"framework_info": {
+            "user": "u", "name": "n", "roles": ["other"],
+            "capabilities": [{"type": "MULTI_ROLE"}]}}})
+        with httpx.Client(timeout=10) as client:
+            r = client.post(f"http://{c.master_addr}/api/v1/scheduler", content=body,
+                            headers={"Content-Type": "application/json", "Accept": "application/json"})
+        assert r.status_code == 200, r.text
+        events = [json.loads(rec) for rec in RecordIOReader().feed(r.content)]
+        assert [e["type"] for e in events] == ["ERROR"], events
+        assert "other" in events[0]["error"]["message"]
+
+
+def _mesotron(*args: str, timeout: float = 60):  # noqa: ANN202
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", *args], capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def test_execute_env_task_task_group_capabilities_and_quiet_ctrl_c(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from testkit import Cluster, wait_for
+
+    res = [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
+           {"name": "mem", "type": "SCALAR", "scalar": {"value": 16}}]
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms")) as c:
+        m = c.master_addr
+        r = _mesotron("execute", "--master", m, "--name", "envt", "--resources", "cpus:0.1;mem:16",
+                      "--command", 'test "$FOO" = bar', "--env", '{"FOO":"bar"}',
+                      "--framework_capabilities", "PARTITION_AWARE")
+        assert r.returncode == 0, r.stdout + r.stderr
+        task = {"name": "jt", "task_id": {"value": "jt"}, "resources": res, "command": {"value": "true"}}
+        path = tmp_path / "task.json"
+        path.write_text(json.dumps(task))
+        r = _mesotron("execute", "--master", m, "--task", f"file://{path}")
+        assert r.returncode == 0 and "Received status update TASK_FINISHED for task 'jt'" in r.stdout, \
+            r.stdout + r.stderr
+        group = {"tasks": [dict(task, name=n, task_id={"value": n}) for n in ("g1", "g2")]}
+        r = _mesotron("execute", "--master", m, "--task_group", json.dumps(group))
+        assert r.returncode == 0, r.stdout + r.stderr
+        for n in ("g1", "g2"):
+            assert f"Received status update TASK_FINISHED for task '{n}'" in r.stdout, r.stdout
+        bad = _mesotron("execute", "--master", m, "--task", "{nope")
+        assert bad.returncode == 2 and "not valid JSON" in bad.stderr and "Traceback" not in bad.stderr
+        p = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli.main", "execute", "--master", m,
+                              "--name", "ctrlc", "--command", "sleep 60", "--resources", "cpus:0.1;mem:16"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: any(t["name"] == "ctrlc" and t["state"] == "TASK_RUNNING"
+                                 for f in c.state()["frameworks"] for t in f["tasks"]), 20, "ctrlc running")
+            p.send_signal(signal.SIGINT)
+            out, err = p.communicate(timeout=20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        assert p.returncode == 130 and "Traceback" not in err, err
+        assert "interrupted" in err

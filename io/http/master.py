@@ -150,8 +150,8 @@ class MasterApp:
 
         resp = await d.loop.request(make)
         if resp.stream_id is not None and resp.status == 200:
-            stream = d.streams.get(resp.stream_id)
-            if stream is None:  # already closed by the machine (e.g. ERROR then close)
+            stream = d.new_streams.pop(resp.stream_id, None) or d.streams.get(resp.stream_id)
+            if stream is None:  # pragma: no cover - _respond always books it
                 stream = EventStream()
                 stream.close()
             try:

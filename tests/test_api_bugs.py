@@ -62,11 +62,11 @@ def test_offer_uses_reservations_list_for_refinement_frameworks() -> None:
 def test_static_reservations_and_attributes_reported(tmp_path) -> None:
     """/master/state's reserved_resources and GET_AGENTS's total resources keep the static
     reservation; GET_AGENTS's agent_info carries the agent's typed attributes."""
-    from testkit import Cluster
+    import http.client
 
     from mesotron.spec import master_pb2 as mpb
     from mesotron.spec.wire import JSON, decode
-    import http.client
+    from testkit import Cluster
 
     with Cluster(str(tmp_path), agents=1, resources="cpus(eng):1;cpus:1;mem:512;disk:100",
                  agent_flags=("--attributes", "rack:r1;ports:[1-4];disks:{a,b}")) as c:
@@ -90,9 +90,8 @@ def test_http_subscribe_refused_gets_error_event_then_close(tmp_path) -> None:
     """A SUBSCRIBE for a role outside --roles: 200, one ERROR event, end of stream (Mesos
     sends FrameworkErrorMessage on the HTTP connection, then closes it)."""
     import httpx
-    from testkit import Cluster
-
     from mesotron.spec.wire import RecordIOReader
+    from testkit import Cluster
 
     with Cluster(str(tmp_path), agents=0, master_flags=("--roles", "eng")) as c:
         body = json.dumps({"type": "SUBSCRIBE", "subscribe": {"framework_info": {
@@ -107,7 +106,7 @@ def test_http_subscribe_refused_gets_error_event_then_close(tmp_path) -> None:
         assert "other" in events[0]["error"]["message"]
 
 
-def _mesotron(*args: str, timeout: float = 60):  # noqa: ANN202
+def _mesotron(*args: str, timeout: float = 60):
     import subprocess
     import sys
 
@@ -150,7 +149,7 @@ def test_execute_env_task_task_group_capabilities_and_quiet_ctrl_c(tmp_path) -> 
             wait_for(lambda: any(t["name"] == "ctrlc" and t["state"] == "TASK_RUNNING"
                                  for f in c.state()["frameworks"] for t in f["tasks"]), 20, "ctrlc running")
             p.send_signal(signal.SIGINT)
-            out, err = p.communicate(timeout=20)
+            _out, err = p.communicate(timeout=20)
         finally:
             if p.poll() is None:
                 p.kill()

@@ -22,7 +22,15 @@ from mesotron.core.master.model import MAgent, MFramework, MTask
 from mesotron.core.messages import EventOffers, EventRescind, EventUpdate
 from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
-from mesotron.core.values import Capability, MasterInfo, Offer, Reason, Source, TaskState, TaskStatus
+from mesotron.core.values import (
+    Capability,
+    MasterInfo,
+    Offer,
+    Reason,
+    Source,
+    TaskState,
+    TaskStatus,
+)
 
 
 # ------------------------------------------------------------------ configuration

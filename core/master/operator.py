@@ -42,7 +42,6 @@ from mesotron.core.resources import InvalidResources, Resources, validate_role
 from mesotron.core.values import KillPolicy
 
 
-
 @attrs.frozen(kw_only=True, slots=True)
 class OperatorCall:
     request: str

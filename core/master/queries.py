@@ -262,7 +262,7 @@ class StateMixin(MasterCore):
             return {}
         config: dict[str, Any] = {"mark_gone": bool(v[2])}
         if v[1] is not None:
-            config["max_grace_period"] = {"nanoseconds": int(round(v[1] * 1e9))}
+            config["max_grace_period"] = {"nanoseconds": round(v[1] * 1e9)}
         return {"drain_info": {"state": v[0], "config": config}}
 
     def _task_json(self, t: MTask, fw_info: Any) -> dict[str, Any]:

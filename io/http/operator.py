@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from mesotron.core.resources import Resources
+from mesotron.core.values import Attribute
 from mesotron.io.http import operator_common as common
 from mesotron.spec import master_pb2 as mpb
 from mesotron.spec import mesos_pb2 as pb
-from mesotron.core.values import Attribute
 from mesotron.spec.codec_values import attribute_to_pb, master_to_pb, resources_to_pb
 from mesotron.spec.wire import PROTOBUF, WireError, encode, from_dict, record
 

@@ -208,6 +208,8 @@ async def agent_operator_http(d: AgentDaemon, req: Request, send: Any) -> None:
         return await respond(send, e.status, e.message)
     if result is None:
         return await respond(send, 202)
+    if result is agent_operator.common.OK:
+        return await respond(send, 200)
     await respond(send, 200, encode(result, accept), accept)
 
 

@@ -142,8 +142,8 @@ def get_containers(d: AgentDaemon) -> R.GetContainers:
     return r
 
 
-def handle(d: AgentDaemon, call: apb.Call) -> apb.Response | None:
-    """The Response for `call` (None: 202 Accepted); WireError for 4xx and 501."""
+def handle(d: AgentDaemon, call: apb.Call) -> Any:
+    """The Response for `call`, or common.OK (200, empty body); WireError for 4xx and 501."""
     if not call.HasField("type"):
         raise WireError("Failed to validate agent::Call: Expecting 'type' to be present")
     t = call.type
@@ -168,7 +168,7 @@ def handle(d: AgentDaemon, call: apb.Call) -> apb.Response | None:
         r.get_logging_level.level = common.get_logging_level()
     elif t == C.SET_LOGGING_LEVEL:
         common.set_logging_level(call)
-        return None
+        return common.OK
     elif t == C.LIST_FILES:
         r.list_files.file_infos.extend(common.list_files(call, files(d)))
     elif t == C.READ_FILE:

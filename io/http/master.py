@@ -200,6 +200,8 @@ class MasterApp:
             return await self.machine_call(result.call, send)
         if result is None:
             return await respond(send, 202)
+        if result is operator_api.common.OK:
+            return await respond(send, 200)
         await respond(send, 200, operator_api.encode_response(result, accept), accept)
 
     async def machine_call(self, call: Any, send: Any) -> None:

@@ -320,7 +320,7 @@ def handle(d: MasterDaemon, call: mpb.Call) -> Any:
         r.get_logging_level.level = common.get_logging_level()
     elif t == C.SET_LOGGING_LEVEL:
         common.set_logging_level(call)
-        return None
+        return common.OK
     elif t == C.LIST_FILES:
         r.list_files.file_infos.extend(common.list_files(call, files(d)))
     elif t == C.READ_FILE:

@@ -16,6 +16,7 @@ from mesotron.spec import mesos_pb2 as pb
 from mesotron.spec.wire import WireError
 
 READ_CAP = 16 * 4096  # Mesos caps a READ_FILE at 16 memory pages
+OK = object()  # a call answered 200 with an empty body (Mesos's `OK()`)
 
 
 def flags(daemon_flags: dict[str, str]) -> list[pb.Flag]:
@@ -107,4 +108,4 @@ def unserved(name_of: Callable[[int], str], t: int) -> WireError:
 
 
 __all__ = ["flags", "get_logging_level", "list_files", "metrics", "read_file", "resolve",
-           "set_logging_level", "unserved"]
+           "set_logging_level", "unserved", "OK"]

@@ -277,7 +277,10 @@ class OperatorMixin:
         want = agent.connected and not self.agent_deactivated(agent_id)
         if want:
             return self._alloc(alloc.ActivateAgent(agent_id=agent_id))  # type: ignore[attr-defined]
-        return self._alloc(alloc.DeactivateAgent(agent_id=agent_id))  # type: ignore[attr-defined]
+        out: list[Any] = self._alloc(alloc.DeactivateAgent(agent_id=agent_id))  # type: ignore[attr-defined]
+        for oid in list(agent.offers):  # Mesos `deactivate(slave)`: its offers are rescinded
+            out += self._recover_offer(oid, rescind=True)  # type: ignore[attr-defined]
+        return out
 
     def _op_deactivate(self, request: str, call: DeactivateAgent) -> list[Any]:
         if not self._known_agent(call.agent_id):

@@ -11,7 +11,14 @@ from typing import Any
 from mesotron.core.allocator import machine as alloc_m
 from mesotron.core.effects import Respond, Send
 from mesotron.core.master import operator as op
-from mesotron.core.messages import CallAccept, EventOffers, EventRescind, KillTask, OpLaunch, ShutdownAgent
+from mesotron.core.messages import (
+    CallAccept,
+    EventOffers,
+    EventRescind,
+    KillTask,
+    OpLaunch,
+    ShutdownAgent,
+)
 from mesotron.core.values import KillPolicy, TaskState
 from test_master import Harness, events, started, task, uuid
 

@@ -144,7 +144,7 @@ def test_logging_level_changes_for_a_duration(tmp_path) -> None:
                 "level": 1, "duration": {"nanoseconds": 1_500_000_000}}})
             assert st == 200
             assert call(port, {"type": "GET_LOGGING_LEVEL"})[1]["get_logging_level"]["level"] == 1
-            st, body = call(port, {"type": "SET_LOGGING_LEVEL", "set_logging_level": {
+            st, _body = call(port, {"type": "SET_LOGGING_LEVEL", "set_logging_level": {
                 "level": 1, "duration": {"nanoseconds": 0}}})
             assert st == 400
         wait_for(lambda: all(call(p, {"type": "GET_LOGGING_LEVEL"})[1]["get_logging_level"]["level"] == 0

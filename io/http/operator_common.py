@@ -107,5 +107,14 @@ def unserved(name_of: Callable[[int], str], t: int) -> WireError:
     return WireError(f"Operator call {name_of(t)} is not served by mesotron", 501)
 
 
-__all__ = ["flags", "get_logging_level", "list_files", "metrics", "read_file", "resolve",
-           "set_logging_level", "unserved", "OK"]
+__all__ = [
+    "OK",
+    "flags",
+    "get_logging_level",
+    "list_files",
+    "metrics",
+    "read_file",
+    "resolve",
+    "set_logging_level",
+    "unserved",
+]

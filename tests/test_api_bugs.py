@@ -155,3 +155,20 @@ def test_execute_env_task_task_group_capabilities_and_quiet_ctrl_c(tmp_path) -> 
                 p.kill()
         assert p.returncode == 130 and "Traceback" not in err, err
         assert "interrupted" in err
+
+
+def test_task_group_one_task_fails_the_group_is_killed(tmp_path) -> None:
+    """LAUNCH_GROUP on real daemons (DefaultExecutorTest.KillTaskGroupOnTaskFailure): one
+    task exits 1, the default executor kills the other one, the framework sees both end."""
+    from testkit import Cluster
+
+    res = [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 0.1}},
+           {"name": "mem", "type": "SCALAR", "scalar": {"value": 16}}]
+    group = {"tasks": [
+        {"name": "bad", "task_id": {"value": "bad"}, "resources": res, "command": {"value": "sleep 0.5; exit 1"}},
+        {"name": "long", "task_id": {"value": "long"}, "resources": res, "command": {"value": "sleep 60"}}]}
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms")) as c:
+        r = _mesotron("execute", "--master", c.master_addr, "--task_group", json.dumps(group), timeout=60)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "Received status update TASK_FAILED for task 'bad'" in r.stdout, r.stdout
+        assert "Received status update TASK_KILLED for task 'long'" in r.stdout, r.stdout

@@ -58,6 +58,7 @@ from mesotron.core.allocator.values import (
     Allocate,
     Allocation,
     AllocatorConfig,
+    ConvertResources,
     DeactivateAgent,
     DeactivateFramework,
     RecoverResources,
@@ -205,6 +206,7 @@ class Allocator:
             ReviveOffers: self._handle_revive,
             UpdateWeights: self._handle_update_weights,
             UpdateQuota: self._handle_update_quota,
+            ConvertResources: self._handle_convert,
             Allocate: self._handle_allocate,
         }
 
@@ -750,6 +752,26 @@ class Allocator:
         for role in roles:
             agent.filters[(fw.id, role)] = (plain, now + s)
         fw.filtered_agents.add(agent.id)
+
+    def _handle_convert(self, now: float, inp: ConvertResources) -> list[Allocation]:
+        agent = self._agents.get(inp.agent_id)
+        if agent is None:
+            raise LocalError(f"allocator: convert on unknown agent {inp.agent_id}")
+        plain_old, plain_new = self._unallocate(inp.consumed), self._unallocate(inp.converted)
+        if plain_old.scalars() != plain_new.scalars():
+            raise LocalError("allocator: a conversion must keep the quantities")
+        if inp.framework_id is not None:
+            cur = agent.alloc.get(inp.framework_id, Resources())
+            if not cur.contains(inp.consumed):
+                raise LocalError(f"allocator: {inp.framework_id} does not hold {inp.consumed}")
+            agent.alloc[inp.framework_id] = cur - inp.consumed + inp.converted
+        else:
+            if not agent.available.contains(plain_old):
+                raise LocalError(f"allocator: {plain_old} not available on {agent.id}")
+            agent.available = agent.available - plain_old + plain_new
+        agent.total = agent.total - plain_old + plain_new
+        self._touch(agent)
+        return []
 
     # ------------------------------------------------------------------ handlers: roles
     def _handle_update_weights(self, now: float, inp: UpdateWeights) -> list[Allocation]:

@@ -136,6 +136,19 @@ class UpdateQuota:
 
 
 @frozen
+class ConvertResources:
+    """An offer operation changed part of an agent's resources in place (RESERVE: unreserved
+    -> reserved; UNRESERVE: the reverse). Same quantities, new reservations. With
+    `framework_id` the resources are that framework's allocation (allocated form, an ACCEPT);
+    without, they are the agent's available pool (unallocated form, the operator API)."""
+
+    agent_id: str
+    consumed: Resources
+    converted: Resources
+    framework_id: str | None = None
+
+
+@frozen
 class Allocate:
     pass
 

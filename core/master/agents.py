@@ -175,10 +175,10 @@ class AgentsMixin(MasterCore):
 
     def _readmit(self, sender: str, msg: ReregisterAgent) -> list[Any]:
         """Adopt an agent this master has no record of (after failover, or unreachable)."""
-        info = msg.agent_info
+        info, out0 = self._with_reservations(msg.agent_info)  # type: ignore[attr-defined]  # operations.py
         aid = info.id or ""
         old = self._agents.get(self._pids.get(sender, ""))
-        out: list[Any] = []
+        out: list[Any] = list(out0)
         if old is not None and old.id != aid:
             out += self._remove_agent(old, "a different agent re-registered at the same address")
         self._unreachable.pop(aid, None)
@@ -469,6 +469,8 @@ class AgentsMixin(MasterCore):
             return self._pruned(unreachable, gone)
         if kind == "setting":
             return self._setting_committed(pending)  # type: ignore[attr-defined, no-any-return]
+        if kind == "operation":
+            return self._operation_committed(pending)  # type: ignore[attr-defined, no-any-return]
         if kind == "gone":
             return self._gone_committed(pending)  # type: ignore[attr-defined, no-any-return]
         raise AssertionError(f"unknown pending registry op {pending!r}")  # pragma: no cover

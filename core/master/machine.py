@@ -61,6 +61,7 @@ from mesotron.core.master.base import (
 from mesotron.core.master.frameworks import FrameworksMixin
 from mesotron.core.master.model import AgentView, FrameworkView, TaskView
 from mesotron.core.master.offers import OffersMixin
+from mesotron.core.master.operations import OperationsMixin
 from mesotron.core.master.operator import OperatorCall, OperatorMixin
 from mesotron.core.master.queries import StateMixin
 from mesotron.core.master.tasks import TasksMixin
@@ -68,10 +69,12 @@ from mesotron.core.master.validation import validate_agent_message
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
+    CallAcknowledgeOperationStatus,
     CallDecline,
     CallKill,
     CallMessage,
     CallReconcile,
+    CallReconcileOperations,
     CallRevive,
     CallShutdown,
     CallSuppress,
@@ -100,7 +103,8 @@ __all__ = [
 ]
 
 
-class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixin, StateMixin):
+class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixin, OperationsMixin,
+             StateMixin):
     """See the module docstring. Deep-copyable; `describe()` is canonical."""
 
     now: float
@@ -118,6 +122,8 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             CallAcknowledge: self._call_acknowledge,
             CallReconcile: self._call_reconcile,
             CallMessage: self._call_message,
+            CallAcknowledgeOperationStatus: self._call_acknowledge_operation_status,
+            CallReconcileOperations: self._call_reconcile_operations,
         }
 
     _AGENT_MESSAGES: ClassVar[dict[type, str]] = {
@@ -186,6 +192,7 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             self._timer(("registry_gc",), self.config.registry_gc_interval),
         ]
         out += self._restore_settings(registry.settings)
+        self._restore_operations()
         if self._recovered_agents:
             out.append(self._timer(("agent_reregister_timeout",),
                                    self.config.agent_reregister_timeout))

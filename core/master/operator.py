@@ -93,6 +93,15 @@ class MarkAgentGone:
     agent_id: str
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class ReserveResources:
+    """RESERVE_RESOURCES (`reserve`) or UNRESERVE_RESOURCES (core/master/operations.py)."""
+
+    agent_id: str
+    resources: Resources
+    reserve: bool = True
+
+
 DRAINING, DRAINED = "DRAINING", "DRAINED"
 
 
@@ -122,6 +131,8 @@ class OperatorMixin:
             ReactivateAgent: self._op_reactivate,
             DrainAgent: self._op_drain,
             MarkAgentGone: self._op_mark_gone,
+            ReserveResources: lambda r, c: self._op_reserve_resources(  # type: ignore[attr-defined]
+                r, c.agent_id, c.resources, c.reserve),
         }.get(type(inp.call))
         if handler is None:
             return [Respond(request=inp.request, status=501,
@@ -166,6 +177,8 @@ class OperatorMixin:
             guarantees = dict(value[0]) if value else {}
             out += self._alloc(alloc.UpdateQuota(  # type: ignore[attr-defined]
                 role=name, guarantee=Resources.from_scalars(guarantees) if guarantees else Resources()))
+        elif kind in ("reservations", "operation"):
+            return out  # applied when asked for (core/master/operations.py)
         elif kind in ("deactivated", "drain"):
             out += self._sync_agent_activation(name)
         self._allocate()  # type: ignore[attr-defined]

@@ -68,7 +68,8 @@ class MasterApp:
             return await self.scheduler(req, send)
         if path == "/api/v1":
             return await self.operator(req, send)
-        if path in ("/roles", "/roles.json", "/weights", "/quota", "/teardown") or path.startswith("/quota/"):
+        if path in ("/roles", "/roles.json", "/weights", "/quota", "/teardown", "/reserve",
+                    "/unreserve") or path.startswith("/quota/"):
             if not self.d.leading:
                 return await self.not_leading(req, send)
             return await self.endpoint_json(req, send, path.removesuffix(".json"))
@@ -245,6 +246,13 @@ class MasterApp:
                 sc = tuple(sorted((str(r["name"]), float(r["scalar"]["value"])) for r in q.get("guarantee", [])))
                 return await self.machine_call(op.UpdateQuota(force=bool(q.get("force", False)), configs=(
                     op.QuotaConfig(role=str(q.get("role", "")), guarantees=sc, limits=sc),)), send)
+            if path in ("/reserve", "/unreserve") and req.method == "POST":
+                from mesotron.core.resources import Resources
+
+                res = Resources.from_json(json.loads(form.get("resources") or "[]"))
+                return await self.machine_call(op.ReserveResources(
+                    agent_id=form.get("slaveId") or "", resources=res,
+                    reserve=path == "/reserve"), send)
             if path.startswith("/quota/") and req.method == "DELETE":
                 return await self.machine_call(op.UpdateQuota(force=True, configs=(
                     op.QuotaConfig(role=path[len("/quota/"):]),)), send)

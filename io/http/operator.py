@@ -3,7 +3,8 @@
 Served: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS, GET/SET_LOGGING_LEVEL, LIST_FILES,
 READ_FILE, GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_OPERATIONS, GET_TASKS,
 GET_ROLES, GET_WEIGHTS, UPDATE_WEIGHTS, GET_MASTER, SUBSCRIBE, GET_MAINTENANCE_STATUS and
-GET_MAINTENANCE_SCHEDULE (empty: no schedules), DRAIN_AGENT, DEACTIVATE_AGENT,
+GET_MAINTENANCE_SCHEDULE (empty: no schedules), RESERVE_RESOURCES, UNRESERVE_RESOURCES,
+DRAIN_AGENT, DEACTIVATE_AGENT,
 REACTIVATE_AGENT, GET_QUOTA, UPDATE_QUOTA, SET_QUOTA and REMOVE_QUOTA (deprecated forms),
 TEARDOWN, MARK_AGENT_GONE. The writes are decided by the master machine
 (core/master/operator.py). 501 naming the call: UNSERVED below.
@@ -183,8 +184,7 @@ class MachineCall:
 
 # Mesos 1.11 master calls mesotron does not serve: 501 naming the call
 UNSERVED = frozenset({C.CREATE_VOLUMES, C.DESTROY_VOLUMES, C.GROW_VOLUME, C.SHRINK_VOLUME,
-                      C.UPDATE_MAINTENANCE_SCHEDULE, C.START_MAINTENANCE, C.STOP_MAINTENANCE,
-                      C.RESERVE_RESOURCES, C.UNRESERVE_RESOURCES})
+                      C.UPDATE_MAINTENANCE_SCHEDULE, C.START_MAINTENANCE, C.STOP_MAINTENANCE})
 
 
 def files(d: MasterDaemon) -> dict[str, str]:
@@ -237,6 +237,16 @@ def _decode_write(call: mpb.Call) -> Any:
         dr = need("drain_agent")
         grace = ns_to_seconds(dr.max_grace_period.nanoseconds) if dr.HasField("max_grace_period") else None
         return op.DrainAgent(agent_id=dr.agent_id.value, max_grace_period=grace, mark_gone=dr.mark_gone)
+    if t in (C.RESERVE_RESOURCES, C.UNRESERVE_RESOURCES):
+        from mesotron.spec.codec_values import resources_from_pb
+
+        reserve = t == C.RESERVE_RESOURCES
+        r = need("reserve_resources" if reserve else "unreserve_resources")
+        try:
+            res = resources_from_pb(r.resources)
+        except ValueError as e:
+            raise WireError(f"Invalid resources: {e}") from None
+        return op.ReserveResources(agent_id=r.agent_id.value, resources=res, reserve=reserve)
     if t == C.MARK_AGENT_GONE:
         return op.MarkAgentGone(agent_id=need("mark_agent_gone").agent_id.value)
     return None
@@ -266,6 +276,24 @@ def get_roles(d: MasterDaemon, state: dict[str, Any]) -> mpb.Response.GetRoles:
         for fid in sorted(set(roles[name])):
             role.frameworks.add(value=fid)
         role.resources.extend(resources_to_pb(used.get(name, Resources())))
+    return out
+
+
+def get_operations(d: MasterDaemon) -> mpb.Response.GetOperations:
+    from mesotron.spec.codec_scheduler import operation_status_to_pb, operation_to_pb
+
+    out = mpb.Response.GetOperations()
+    for rec in d.machine.operations_of():
+        o = out.operations.add()
+        o.framework_id.value = rec.framework_id
+        o.agent_id.value = rec.agent_id
+        if rec.info is not None:
+            o.info.CopyFrom(operation_to_pb(rec.info))
+        else:  # recovered from the registry after a failover: only its outcome is kept
+            o.info.id.value = rec.operation_id
+        o.latest_status.CopyFrom(operation_status_to_pb(rec.statuses[-1]))
+        o.statuses.extend(operation_status_to_pb(st) for st in rec.statuses)
+        o.uuid.value = rec.statuses[-1].uuid or b"\0" * 16
     return out
 
 
@@ -347,7 +375,7 @@ def handle(d: MasterDaemon, call: mpb.Call) -> Any:
     elif t == C.GET_QUOTA:
         r.get_quota.CopyFrom(get_quota(d))
     elif t == C.GET_OPERATIONS:
-        r.get_operations.SetInParent()
+        r.get_operations.CopyFrom(get_operations(d))
     elif t == C.GET_MAINTENANCE_STATUS:
         r.get_maintenance_status.status.SetInParent()  # no maintenance schedules: empty
     elif t == C.GET_MAINTENANCE_SCHEDULE:

@@ -131,8 +131,12 @@ class UpdateWeights:
 
 @frozen
 class UpdateQuota:
+    """A role's quota: `guarantee` (the quota stage offers it first) and `limit` (scalar
+    quantities the role's allocation never exceeds: offers are cut down to the headroom)."""
+
     role: str
     guarantee: Resources
+    limit: Resources = attrs.field(factory=Resources)
 
 
 @frozen

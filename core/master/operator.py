@@ -175,8 +175,10 @@ class OperatorMixin:
             out += self._alloc(alloc.UpdateWeights(weights=((name, float(value) if value else 1.0),)))  # type: ignore[attr-defined]
         elif kind == "quota":
             guarantees = dict(value[0]) if value else {}
+            limits = dict(value[1]) if value else {}
             out += self._alloc(alloc.UpdateQuota(  # type: ignore[attr-defined]
-                role=name, guarantee=Resources.from_scalars(guarantees) if guarantees else Resources()))
+                role=name, guarantee=Resources.from_scalars(guarantees) if guarantees else Resources(),
+                limit=Resources.from_scalars(limits) if limits else Resources()))
         elif kind in ("reservations", "operation"):
             return out  # applied when asked for (core/master/operations.py)
         elif kind in ("deactivated", "drain"):

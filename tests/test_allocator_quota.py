@@ -88,3 +88,33 @@ def test_limits_never_exceeded(limit: int, agents: list[int], cycles: int) -> No
         got += cpus_of(a.step(i + 1, alloc.Allocate()), "eng")
         assert got <= limit
     assert got == min(limit, sum(agents))
+
+
+def test_resource_invariants_fail_on_bad_snapshots() -> None:
+    """ReservedToRole, QuotaLimitRespected, OperationsReported (core/invariants.py) each name
+    the violation of a crafted snapshot, and hold on a good one."""
+    from mesotron.core import invariants as inv
+
+    resv = Resources.parse("cpus:1").push_reservation(Reservation(type="DYNAMIC", role="eng"))
+    bad = inv.ClusterSnapshot(agents=(inv.AgentLedger(agent_id="a", total=resv, offered=(
+        ("o1", "f", resv.allocate("dev")),)),))
+    assert inv.ReservedToRole(bad)[0].startswith("ReservedToRole:")
+    good = inv.ClusterSnapshot(agents=(inv.AgentLedger(agent_id="a", total=resv, offered=(
+        ("o1", "f", resv.allocate("eng/x")),)),))
+    assert inv.ReservedToRole(good) == []
+    over = inv.ClusterSnapshot(
+        agents=(inv.AgentLedger(agent_id="a", total=Resources.parse("cpus:4"), offered=(
+            ("o1", "f", Resources.parse("cpus:2").allocate("eng")),),
+            used=(("f", Resources.parse("cpus:2").allocate("eng")),)),),
+        quota_limits={"eng": {"cpus": 3.0}})
+    assert inv.QuotaLimitRespected(over)[0].startswith("QuotaLimitRespected: role eng holds cpus:4")
+    assert inv.QuotaLimitRespected(attrs_evolve(over, quota_limits={"eng": {"cpus": 4.0}})) == []
+    assert inv.OperationsReported(inv.ClusterSnapshot(operations={("f", "op"): None}))[0].startswith(
+        "OperationsReported:")
+    assert inv.OperationsReported(inv.ClusterSnapshot(operations={("f", "op"): "OPERATION_FINISHED"})) == []
+
+
+def attrs_evolve(x, **kw):
+    import attrs
+
+    return attrs.evolve(x, **kw)

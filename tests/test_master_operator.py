@@ -128,9 +128,10 @@ def test_not_leader_is_503() -> None:
 
 
 # ------------------------------------------------------------------ reservations + operations
-from mesotron.core import registry as reg  # noqa: E402
-from mesotron.core.master import operations as ops  # noqa: E402
-from mesotron.core.messages import (  # noqa: E402
+from mesotron.core import registry as reg
+from mesotron.core.effects import Received
+from mesotron.core.master import operations as ops
+from mesotron.core.messages import (
     CallAcknowledgeOperationStatus,
     CallReconcileOperations,
     EventUpdateOperationStatus,
@@ -138,8 +139,7 @@ from mesotron.core.messages import (  # noqa: E402
     OpUnreserve,
     ReregisterAgent,
 )
-from mesotron.core.effects import Received  # noqa: E402
-from mesotron.core.resources import Reservation, Resources  # noqa: E402
+from mesotron.core.resources import Reservation, Resources
 
 
 def dyn(text: str, role: str = "eng", principal: str | None = "p") -> Resources:
@@ -245,7 +245,7 @@ def test_reservations_and_unacked_operations_survive_failover() -> None:
 
 
 def test_operator_reserve_resources_and_conflict() -> None:
-    h, fid, aid = eng()
+    h, _fid, aid = eng()
     r, out = opcall(h, op.ReserveResources(agent_id=aid, resources=dyn("cpus:1", principal=None)))
     assert r.status == 200
     assert events(out, EventRescind)  # the outstanding offer was rescinded first

@@ -106,6 +106,29 @@ def deposed_leader_writes() -> contextlib.AbstractContextManager[None]:
     return _patched(registry, "apply", wrap)
 
 
+def quota_limit_ignored() -> contextlib.AbstractContextManager[None]:
+    """The allocator forgets quota limits: offers are not cut down to the role's headroom."""
+    from mesotron.core.allocator.machine import Allocator
+
+    return _patched(Allocator, "headroom", lambda orig: lambda self, role: None)
+
+
+def reserved_offered_to_any_role() -> contextlib.AbstractContextManager[None]:
+    """The allocator offers an agent's reserved resources to any role (for_role ignores
+    reservations)."""
+    from mesotron.core.resources import Resources
+
+    return _patched(Resources, "for_role", lambda orig: lambda self, role: self)
+
+
+def operation_status_never_sent() -> contextlib.AbstractContextManager[None]:
+    """The master commits a reservation but never moves its operation to FINISHED (nor
+    tells the framework)."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    return _patched(OperationsMixin, "_operation_committed", lambda orig: lambda self, pending: [])
+
+
 BUGS = {
     "ack_before_persist": ack_before_persist,
     "forget_retries_after_restart": forget_retries_after_restart,
@@ -113,4 +136,7 @@ BUGS = {
     "allocator_double_offer": allocator_double_offer,
     "no_rescind_on_agent_removal": no_rescind_on_agent_removal,
     "deposed_leader_writes": deposed_leader_writes,
+    "quota_limit_ignored": quota_limit_ignored,
+    "reserved_offered_to_any_role": reserved_offered_to_any_role,
+    "operation_status_never_sent": operation_status_never_sent,
 }

@@ -38,6 +38,9 @@ class SimConfig:
     kinds: tuple[str, ...] = ("batch", "service", "gang", "adversarial")
     check: bool = True
     liveness: bool = True
+    # an operator changes weights and quota (guarantees, limits only raised) now and then
+    # through the operator API (issue 18's workload; with the `reserver` framework kind)
+    operator: bool = False
     timeline: bool = False
     trace: bool = False
     # an explicit fault schedule ((time, fault), ...) replaces the generated one (replay,

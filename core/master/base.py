@@ -133,6 +133,7 @@ class MasterCore:
         # the operator's settings as committed to the registry (core/master/operator.py)
         self._settings: dict[tuple[str, ...], Any] = {}
         self._operations: dict[tuple[str, str], Any] = {}  # core/master/operations.py
+        self._drain_count = 0  # agents DRAINING (core/master/operator.py)
         self._pending_ops: dict[int, tuple[Any, ...]] = {}
         # the registrar (Mesos's Registrar): at most one RegistryWrite in flight; operations
         # requested meanwhile wait here and leave together as one ("batch", ...) write when

@@ -162,6 +162,8 @@ class OperatorMixin:
             self._settings.pop(key, None)
         else:
             self._settings[key] = value
+        if key[0] == "drain":
+            self._recount_drains()
         out = self._apply_setting(key, value)
         if request is not None:
             out.append(Respond(request=request, status=200))
@@ -189,6 +191,7 @@ class OperatorMixin:
     def _restore_settings(self, settings: tuple[tuple[tuple[str, ...], Any], ...]) -> list[Any]:
         """After election: the registry's settings take effect (weights, quota)."""
         self._settings = dict(settings)
+        self._recount_drains()
         out: list[Any] = []
         for key, value in settings:
             if key[0] in ("weight", "quota"):
@@ -367,7 +370,12 @@ class OperatorMixin:
         return out
 
     def _draining(self) -> bool:
-        return any(k[0] == "drain" and v[0] == DRAINING for k, v in self._settings.items())
+        """Is some agent DRAINING? O(1) per step (the master asks after every step): the
+        count is refreshed only when a drain setting changes."""
+        return bool(getattr(self, "_drain_count", 0))
+
+    def _recount_drains(self) -> None:
+        self._drain_count = sum(1 for k, v in self._settings.items() if k[0] == "drain" and v[0] == DRAINING)
 
     # ------------------------------------------------------------------ gone
     def _op_mark_gone(self, request: str, call: MarkAgentGone) -> list[Any]:

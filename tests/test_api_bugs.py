@@ -172,3 +172,36 @@ def test_task_group_one_task_fails_the_group_is_killed(tmp_path) -> None:
         assert r.returncode == 1, r.stdout + r.stderr
         assert "Received status update TASK_FAILED for task 'bad'" in r.stdout, r.stdout
         assert "Received status update TASK_KILLED for task 'long'" in r.stdout, r.stdout
+
+
+def test_files_virtual_sandbox_path(tmp_path) -> None:
+    """/files/browse and /files/read answer Mesos's virtual sandbox path
+    `/frameworks/F/executors/E/runs/latest` (the form the Mesos web UI and CLI use)."""
+    import http.client
+    import urllib.parse
+
+    from testkit import Cluster, wait_for
+
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms")) as c:
+        r = _mesotron("execute", "--master", c.master_addr, "--name", "vt", "--resources",
+                      "cpus:0.1;mem:16", "--command", "echo virtual-path-output")
+        assert r.returncode == 0, r.stdout + r.stderr
+        fid = c.state()["completed_frameworks"][0]["id"]
+        base = f"/frameworks/{fid}/executors/mesotron-command-{fid}/runs/latest"
+
+        def get(path: str) -> tuple[int, bytes]:
+            conn = http.client.HTTPConnection("127.0.0.1", c.agents[0].port, timeout=10)
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            data = resp.read()
+            conn.close()
+            return resp.status, data
+
+        st, data = get("/files/browse?path=" + urllib.parse.quote(base))
+        assert st == 200, data
+        names = {e["path"].rsplit("/", 1)[-1] for e in json.loads(data)}
+        assert "stdout" in names, names
+        out = base + "/tasks/vt/stdout" if "tasks" in names else base + "/stdout"
+        wait_for(lambda: b"virtual-path-output" in get(
+            "/files/read?offset=0&path=" + urllib.parse.quote(out))[1], 10, "task output")
+        assert get("/files/browse?path=" + urllib.parse.quote(f"/frameworks/{fid}/../../../.."))[0] == 404

@@ -103,6 +103,13 @@ def test_reserve_feedback_refinement_failover_and_operator_unreserve(tmp_path) -
         full = slave["reserved_resources_full"]["eng"]
         assert any(r["name"] == "cpus" and r.get("reservation", {}).get("principal") == "p" for r in full), full
 
+        # the agent restarts (kill -9, recovers under the same id): the reservation stays
+        c.agents[0].kill9()
+        c.agents[0] = Daemon(c.agents[0].argv, c.agents[0].port, c.agents[0].log_path).start()
+        wait_for(lambda: [s["id"] for s in c.state()["slaves"] if s.get("active")] == [aid], 30,
+                 "agent back under the same id")
+        assert c.state()["slaves"][0]["reserved_resources"]["eng"]["cpus"] == 1.0
+
         body = {"type": "UNRESERVE_RESOURCES", "unreserve_resources": {
             "agent_id": {"value": aid}, "resources": RESERVED.to_json(refinement=True)}}
         st_code, data = call(c.master_port, body)
@@ -112,3 +119,27 @@ def test_reserve_feedback_refinement_failover_and_operator_unreserve(tmp_path) -
         assert st_code == 409, data  # nothing reserved left to unreserve
         st_code, data = call(c.master_port, {"type": "GET_OPERATIONS"})
         assert st_code == 200 and json.loads(data)["get_operations"] == {}
+
+
+def test_reservation_and_quota_survive_zookeeper_leader_failover(zk_server, tmp_path) -> None:  # noqa: ANN001
+    """With the ZooKeeper registry and three masters: RESERVE_RESOURCES and UPDATE_QUOTA on
+    the leader, SIGKILL it; the next leader has both once the agent re-registered."""
+    from testkit import HaCluster, kill_leader
+
+    with HaCluster(str(tmp_path), zk_server.url("/resv"), masters=3, agents=1,
+                   session_timeout=1.5) as c:
+        lead = c.wait_leader()
+        port = c.masters[lead].port
+        c.wait_agents(1)
+        aid = c.state(lead)["slaves"][0]["id"]
+        body = {"type": "RESERVE_RESOURCES", "reserve_resources": {
+            "agent_id": {"value": aid}, "resources": RESERVED.to_json(refinement=True)}}
+        st, data = call(port, body)
+        assert st == 200, data
+        q = {"role": "eng", "guarantees": {"cpus": {"value": 1}}, "limits": {"cpus": {"value": 2}}}
+        assert call(port, {"type": "UPDATE_QUOTA", "update_quota": {"quota_configs": [q]}})[0] == 200
+        _old, new = kill_leader(c)
+        wait_for(lambda: c.state(new)["slaves"], 30, "agent re-registered with the new leader")
+        assert c.state(new)["slaves"][0]["reserved_resources"]["eng"]["cpus"] == 1.0
+        st, data = call(c.masters[new].port, {"type": "GET_QUOTA"})
+        assert st == 200 and json.loads(data)["get_quota"]["status"]["configs"] == [q]

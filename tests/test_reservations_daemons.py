@@ -121,7 +121,7 @@ def test_reserve_feedback_refinement_failover_and_operator_unreserve(tmp_path) -
         assert st_code == 200 and json.loads(data)["get_operations"] == {}
 
 
-def test_reservation_and_quota_survive_zookeeper_leader_failover(zk_server, tmp_path) -> None:  # noqa: ANN001
+def test_reservation_and_quota_survive_zookeeper_leader_failover(zk_server, tmp_path) -> None:
     """With the ZooKeeper registry and three masters: RESERVE_RESOURCES and UPDATE_QUOTA on
     the leader, SIGKILL it; the next leader has both once the agent re-registered."""
     from testkit import HaCluster, kill_leader

@@ -50,3 +50,15 @@ def test_planted_bug_is_caught(bug: str, faults: str, expected: set[str]) -> Non
     assert caught is not None, f"{bug} not caught in {BUDGET} seeds"
     clean = simulate(config(caught[0], faults))
     assert clean.failure is None and not clean.liveness
+
+
+def test_cli_operator_workload() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "sim", "--operator", "--events", "1500",
+                        "--faults", "none", "--frameworks", "5", "--quiesce", "300"],
+                       capture_output=True, text=True, timeout=120, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "reserver1" in r.stdout and "violations: 0" in r.stdout, r.stdout
+    assert SimConfig(operator=True).command().endswith("--operator")

@@ -64,4 +64,6 @@ class SimConfig:
             cmd += f" --fault-interval {self.fault_interval:g}"
         if self.quiesce != 1500.0:
             cmd += f" --quiesce {self.quiesce:g}"
+        if self.operator:
+            cmd += " --operator"
         return cmd

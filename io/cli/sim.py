@@ -35,6 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schedule", default=None,
                    help="replay an explicit fault schedule (JSON, as printed by a failure)")
     p.add_argument("--no-shrink", action="store_true", help="do not shrink a failing run")
+    p.add_argument("--operator", action="store_true",
+                   help="add a reserver framework (dynamic reservations with operation ids) and an "
+                        "operator changing weights and quota")
 
 
 def _config(args: argparse.Namespace, seed: int) -> Any:
@@ -45,7 +48,14 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      frameworks=args.frameworks, masters=args.masters, faults=args.faults,
                      fault_interval=args.fault_interval, quiesce=args.quiesce,
                      timeline=args.timeline, trace=bool(args.trace),
-                     schedule=parse_schedule(args.schedule) if args.schedule else None)
+                     schedule=parse_schedule(args.schedule) if args.schedule else None,
+                     **_operator(args))
+
+
+def _operator(args: argparse.Namespace) -> dict[str, Any]:
+    if not getattr(args, "operator", False):
+        return {}
+    return {"operator": True, "kinds": ("batch", "service", "gang", "adversarial", "reserver")}
 
 
 def run(args: argparse.Namespace) -> int:

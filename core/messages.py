@@ -74,6 +74,15 @@ class OpUnreserve:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class CheckpointResources:
+    """master -> agent (Mesos `CheckpointResourcesMessage`): the agent's checkpointed
+    resources, i.e. ALL its dynamic reservations (replaces what it had). The agent persists
+    them and reports its total with them."""
+
+    resources: Resources
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class OperationStatus:
     """Mesos `OperationStatus`: `state` an OperationState name ("OPERATION_FINISHED", ...);
     `uuid` set on the updates a framework must acknowledge (None on reconciliation answers)."""

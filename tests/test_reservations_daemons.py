@@ -93,6 +93,9 @@ def test_reserve_feedback_refinement_failover_and_operator_unreserve(tmp_path) -
         slave = c.state()["slaves"][0]
         assert slave["reserved_resources"]["eng"]["cpus"] == 1.0
         aid = slave["id"]
+        # the agent checkpointed it (CheckpointResources) and reports it in its own /state
+        wait_for(lambda: c.agents[0].get_json("/state").get("reserved_resources", {}).get("eng"), 10,
+                 "agent checkpointed the reservation")
 
         assert c.master is not None
         c.master.stop(10)
@@ -109,12 +112,15 @@ def test_reserve_feedback_refinement_failover_and_operator_unreserve(tmp_path) -
         wait_for(lambda: [s["id"] for s in c.state()["slaves"] if s.get("active")] == [aid], 30,
                  "agent back under the same id")
         assert c.state()["slaves"][0]["reserved_resources"]["eng"]["cpus"] == 1.0
+        assert c.agents[0].get_json("/state")["reserved_resources"]["eng"]["cpus"] == 1.0
 
         body = {"type": "UNRESERVE_RESOURCES", "unreserve_resources": {
             "agent_id": {"value": aid}, "resources": RESERVED.to_json(refinement=True)}}
         st_code, data = call(c.master_port, body)
         assert st_code == 200, data
         assert "eng" not in c.state()["slaves"][0]["reserved_resources"]
+        wait_for(lambda: "eng" not in c.agents[0].get_json("/state")["reserved_resources"], 10,
+                 "agent dropped the reservation")
         st_code, data = call(c.master_port, body)
         assert st_code == 409, data  # nothing reserved left to unreserve
         st_code, data = call(c.master_port, {"type": "GET_OPERATIONS"})

@@ -162,6 +162,7 @@ class AgentsMixin(MasterCore):
             out += self._alloc(alloc.ActivateAgent(agent_id=agent.id))
         if self.agent_deactivated(agent.id):  # type: ignore[attr-defined]  # operator.py
             out += self._alloc(alloc.DeactivateAgent(agent_id=agent.id))
+        out += self._tell_agent_reservations(agent)  # type: ignore[attr-defined]  # operations.py
         out += self._start_pings(agent)
         out.append(Log(level="info", event="agent_reregistered",
                        fields=(("agent_id", agent.id), ("pid", sender))))
@@ -237,6 +238,7 @@ class AgentsMixin(MasterCore):
                                           used=used))
         if self.agent_deactivated(aid):  # type: ignore[attr-defined]  # operator.py
             out += self._alloc(alloc.DeactivateAgent(agent_id=aid))
+        out += self._tell_agent_reservations(agent)  # type: ignore[attr-defined]  # operations.py
         out += updates
         out += self._shutdown_completed(agent, msg)
         out += self._start_pings(agent)

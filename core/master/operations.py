@@ -16,7 +16,8 @@ RESERVE / UNRESERVE through ACCEPT (`Master::_accept`, validation::operation::va
 - Durability: the agent's dynamic reservations go to the registry (`("reservations",
   agent)`, the Resources JSON); a master elected later applies them to the agent's total
   when the agent re-registers (an agent restarting under the same id keeps them; an agent
-  with a new id starts afresh, as in Mesos).
+  with a new id starts afresh, as in Mesos). The agent is told all of them
+  (CheckpointResources) on every change and when it (re-)registers, and checkpoints them.
 
 OPERATION FEEDBACK (an operation with `id`): the state machine TRANSITIONS below. PENDING
 when accepted; FINISHED once the registry write committed (the UPDATE_OPERATION_STATUS then
@@ -37,11 +38,12 @@ from typing import Any
 
 import attrs
 from mesotron.core.allocator import machine as alloc
-from mesotron.core.effects import Log, Respond
+from mesotron.core.effects import Log, Respond, Send
 from mesotron.core.errors import LocalError
 from mesotron.core.messages import (
     CallAcknowledgeOperationStatus,
     CallReconcileOperations,
+    CheckpointResources,
     EventUpdateOperationStatus,
     OperationStatus,
     OpReserve,
@@ -139,7 +141,19 @@ class OperationsMixin:
             self._settings.pop(("reservations", agent.id), None)
         op = self._op_id()  # type: ignore[attr-defined]
         self._pending_ops[op] = ("setting", ("reservations", agent.id), value, request)
-        return self._registry_op(op, ("set", ("reservations", agent.id), value))  # type: ignore[attr-defined, no-any-return]
+        out: list[Any] = self._registry_op(op, ("set", ("reservations", agent.id), value))  # type: ignore[attr-defined]
+        return out + self._tell_agent_reservations(agent, dyn_new)
+
+    def _tell_agent_reservations(self, agent: Any, dyn: Resources | None = None) -> list[Any]:
+        """CheckpointResources to a connected agent: all its dynamic reservations (the agent
+        checkpoints them, core/agent/machine.py)."""
+        if dyn is None:
+            dyn = self.dynamic_reservations(agent.id)
+            if not dyn:
+                return []
+        if not agent.connected:
+            return []
+        return [Send(to=agent.pid, message=CheckpointResources(resources=dyn))]
 
     # ------------------------------------------------------------------ validation
     def _validate_reserve(self, fw: Any, role: str, op: OpReserve, remaining: Resources) -> str | None:

@@ -257,3 +257,43 @@ def test_mark_agent_gone_and_teardown(tmp_path) -> None:
             job.kill()
             job.wait()
         assert os.path.isdir(str(tmp_path))
+
+
+BAD_BODIES: list[Any] = [
+    {"type": "UPDATE_WEIGHTS", "update_weights": {"weight_infos": [{"role": "eng", "weight": "heavy"}]}},
+    {"type": "UPDATE_WEIGHTS", "update_weights": {"weight_infos": [{"role": "a b", "weight": 2}]}},
+    {"type": "UPDATE_QUOTA", "update_quota": {"quota_configs": [{"role": "eng", "guarantees": {"cpus": {"value": -1}}}]}},
+    {"type": "UPDATE_QUOTA", "update_quota": {"quota_configs": [{"guarantees": {}}]}},
+    {"type": "RESERVE_RESOURCES", "reserve_resources": {"agent_id": {"value": "nope"}, "resources": []}},
+    {"type": "RESERVE_RESOURCES", "reserve_resources": {"agent_id": {"value": "x"}, "resources": [
+        {"name": "cpus", "type": "SCALAR", "scalar": {"value": 1}, "reservations": [{"type": "DYNAMIC", "role": "*"}]}]}},
+    {"type": "DRAIN_AGENT", "drain_agent": {"agent_id": {"value": "nope"}}},
+    {"type": "DRAIN_AGENT", "drain_agent": {"agent_id": {"value": "x"}, "max_grace_period": {"nanoseconds": -5}}},
+    {"type": "SET_LOGGING_LEVEL", "set_logging_level": {"level": 1}},
+    {"type": "READ_FILE", "read_file": {"path": "/master/../../etc/passwd", "offset": 0}},
+    {"type": "LIST_FILES", "list_files": {"path": ""}},
+    {"type": "TEARDOWN", "teardown": {"framework_id": {"value": ""}}},
+    {"type": "NOT_A_CALL"},
+    {"type": 12345},
+    [],
+    "GET_HEALTH",
+]
+
+
+def test_bad_operator_calls_are_4xx_and_change_nothing(tmp_path) -> None:
+    """Bad input from an operator gets a 4xx (or 501) with a message; the daemons stay up
+    and their state does not change."""
+    with Cluster(str(tmp_path), agents=1) as c:
+        before = (call(c.master_port, {"type": "GET_WEIGHTS"})[1], call(c.master_port, {"type": "GET_QUOTA"})[1])
+        for port in (c.master_port, c.agents[0].port):
+            for body in BAD_BODIES:
+                st, msg = call(port, body)
+                assert 400 <= st < 500 or st == 501, (port, body, st, msg)
+                assert msg, (body, st)
+        for path, data in (("/master/weights", b"[{]"), ("/master/weights", b'[{"role": "eng"}]'),
+                           ("/master/quota", b'{"role": 5, "guarantee": "x"}')):
+            st, _ = http_req(c.master_port, "PUT" if path.endswith("weights") else "POST", path, data)
+            assert st == 400, (path, data, st)
+        assert (call(c.master_port, {"type": "GET_WEIGHTS"})[1], call(c.master_port, {"type": "GET_QUOTA"})[1]) == before
+        assert call(c.master_port, {"type": "GET_HEALTH"})[0] == 200
+        assert call(c.agents[0].port, {"type": "GET_HEALTH"})[0] == 200

@@ -297,3 +297,22 @@ def test_bad_operator_calls_are_4xx_and_change_nothing(tmp_path) -> None:
         assert (call(c.master_port, {"type": "GET_WEIGHTS"})[1], call(c.master_port, {"type": "GET_QUOTA"})[1]) == before
         assert call(c.master_port, {"type": "GET_HEALTH"})[0] == 200
         assert call(c.agents[0].port, {"type": "GET_HEALTH"})[0] == 200
+
+
+def test_docs_list_exactly_the_calls_we_refuse() -> None:
+    """docs/operator-api.md's 501 lists are the code's: master UNSERVED, agent not SERVED."""
+    import pathlib
+    import re
+
+    from mesotron.io.http import agent_operator, operator
+
+    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "operator-api.md").read_text()
+
+    def listed(label: str) -> set[str]:
+        m = re.search(rf"501 \({label}\): (.*?)\.\n", text, flags=re.DOTALL)
+        assert m, label
+        return {x.strip() for x in m.group(1).replace("\n", " ").split(",")}
+
+    assert listed("master") == {master_pb2.Call.Type.Name(t) for t in operator.UNSERVED} == MASTER_UNSERVED
+    agent_all = {n for n in agent_pb2.Call.Type.keys() if n != "UNKNOWN"}  # noqa: SIM118
+    assert listed("agent") == agent_all - {agent_pb2.Call.Type.Name(t) for t in agent_operator.SERVED}

@@ -41,6 +41,14 @@ class AgentRecord:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class ResourcesRecord:
+    """Key ("resources",): the agent's checkpointed resources (its dynamic reservations, as
+    the master last sent them with CheckpointResources)."""
+
+    resources: Any
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class FrameworkRecord:
     info: FrameworkInfo  # with id
     pid: str = ""

@@ -27,7 +27,12 @@ Behaviour (Mesos command executor + v1 executor library):
   The executor keeps running: the AGENT decides when it is idle and shuts it down.
 - KILL (one task): TASK_KILLING (only if the framework has TASK_KILLING_STATE), SIGTERM to
   that task's process group, SIGKILL after the grace period (the kill's kill_policy, else
-  the task's, else 3 s). Other tasks are untouched.
+  the task's, else 3 s). Other tasks are untouched, except:
+- Task groups (Mesos's default executor, `DefaultExecutor::waited`): when a task launched by
+  a LAUNCH_GROUP ends TASK_FAILED or TASK_KILLED (a failure, or a scheduler's KILL), the
+  executor kills every other live task of that group, once (`killing_groups`), each with
+  its own kill policy, as a KILL would (TASK_KILLING, then TASK_KILLED). Not while shutting
+  down (the shutdown kills them anyway). A task that FINISHED leaves its group running.
 - SHUTDOWN: kill every running task with the shutdown grace period (no TASK_KILLING), then
   exit once every update is acknowledged (or `terminal_ack_timeout` after the last process
   exit).
@@ -225,6 +230,9 @@ class CommandExecutor:
         self.framework_info: FrameworkInfo | None = None
         self.container_id: str | None = None
         self.tasks: dict[str, TaskRun] = {}
+        # task id -> the task ids of its LAUNCH_GROUP; groups being killed (by first task id)
+        self.groups: dict[str, tuple[str, ...]] = {}
+        self.killing_groups: set[str] = set()
         self.done = 0  # tasks finished and fully acknowledged (forgotten)
         self.unacked: dict[bytes, StatusUpdate] = {}
         self.shutting_down = False
@@ -323,6 +331,10 @@ class CommandExecutor:
             return self._handle_launch(now, msg.task)
         if isinstance(msg, ExecutorLaunchGroup):
             out: list[Any] = []
+            members = tuple(t.task_id for t in msg.tasks)
+            for t in msg.tasks:
+                if t.task_id not in self.tasks:
+                    self.groups[t.task_id] = members
             for t in msg.tasks:
                 out += self._handle_launch(now, t)
             return out
@@ -444,6 +456,9 @@ class CommandExecutor:
             run.unacked -= 1
             if run.terminal_sent and not run.unacked:
                 del self.tasks[msg.task_id]
+                members = self.groups.pop(msg.task_id, ())
+                if members and not any(m in self.groups for m in members):
+                    self.killing_groups.discard(members[0])
                 self.done += 1
         if self.shutting_down and not self.unacked and not self.running():
             self.phase = "exited"
@@ -469,7 +484,26 @@ class CommandExecutor:
         else:
             state = TaskState.TASK_FAILED
         out += self._update(now, run, state, message)
+        if state in (TaskState.TASK_FAILED, TaskState.TASK_KILLED):
+            out += self._kill_group(now, e.task_id)
         return out + self._maybe_exit(now)
+
+    def _kill_group(self, now: float, task_id: str) -> list[Any]:
+        """Mesos's default executor: a failed or killed task takes its task group down."""
+        members = self.groups.get(task_id)
+        if not members or self.shutting_down or members[0] in self.killing_groups:
+            return []
+        self.killing_groups.add(members[0])
+        out: list[Any] = [Log(level="info", event="executor.killing_task_group",
+                              fields=(("tasks", ",".join(members)), ("cause", task_id)))]
+        for tid in members:
+            run = self.tasks.get(tid)
+            if tid == task_id or run is None or run.process != "running" or run.killing:
+                continue
+            grace = (run.info.kill_policy.grace_period if run.info.kill_policy is not None
+                     and run.info.kill_policy.grace_period is not None else self.config.default_kill_grace)
+            out += self._kill(now, run, grace, killing_update=True)
+        return out
 
     def _handle_timer(self, now: float, key: tuple[str, ...]) -> list[Any]:
         if key == SUBSCRIBE_TIMER:

@@ -89,6 +89,10 @@ class ClusterSnapshot:
     framework_ids: Mapping[str, tuple[tuple[str, str | None], ...]] = attrs.field(factory=dict)
     # its non-SUBSCRIBE calls: (call type, sent on a stream that had delivered SUBSCRIBED)
     calls: Mapping[str, tuple[tuple[str, bool], ...]] = attrs.field(factory=dict)
+    # role -> {resource name: quota limit} (the leader's committed quota configs)
+    quota_limits: Mapping[str, Mapping[str, float]] = attrs.field(factory=dict)
+    # (framework_id, operation id) -> the terminal state its framework heard, or None
+    operations: Mapping[tuple[str, str], str | None] = attrs.field(factory=dict)
 
 
 # ------------------------------------------------------------------ safety
@@ -214,6 +218,46 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
     return out
 
 
+def _within(child: str, parent: str) -> bool:
+    return child == parent or child.startswith(parent.rstrip("/") + "/")
+
+
+def ReservedToRole(s: ClusterSnapshot) -> list[str]:
+    """Reserved resources are offered only to their role (or a sub-role of it)."""
+    out = []
+    for a in s.agents:
+        for oid, _fw, res in a.offered:
+            for r in res:
+                if r.reservations and (r.allocation_role is None
+                                       or not _within(r.allocation_role, r.reservations[-1].role)):
+                    out.append(f"ReservedToRole: offer {oid} on {a.agent_id} gives {r} "
+                               f"reserved to {r.reservations[-1].role} to role {r.allocation_role}")
+    return out
+
+
+def QuotaLimitRespected(s: ClusterSnapshot) -> list[str]:
+    """A role with offers outstanding holds (offered + used) no more than its quota limit."""
+    if not s.quota_limits:
+        return []
+    held: dict[str, Resources] = {}
+    offered_roles: set[str] = set()
+    for a in s.agents:
+        for _oid, _fw, res in a.offered:
+            for role in res.allocation_roles():
+                held[role] = held.get(role, Resources()) + res.allocated_to(role).unallocate()
+                offered_roles.add(role)
+        for _fw, res in a.used:
+            for role in res.allocation_roles():
+                held[role] = held.get(role, Resources()) + res.allocated_to(role).unallocate()
+    out = []
+    for role in sorted(offered_roles):
+        for name, limit in sorted(s.quota_limits.get(role, {}).items()):
+            have = held[role].scalar(name)
+            if have > limit + 1e-9:
+                out.append(f"QuotaLimitRespected: role {role} holds {name}:{have:g} over its limit {limit:g}")
+    return out
+
+
 # ------------------------------------------------------------------ liveness (at quiescence)
 def EventuallyAcked(s: ClusterSnapshot) -> list[str]:
     """Once faults stop, every accepted update reaches the scheduler and is acked."""
@@ -273,6 +317,11 @@ def NoCallBeforeSubscribed(s: ClusterSnapshot) -> list[str]:
     """A driver sends no call but SUBSCRIBE before its stream delivered SUBSCRIBED."""
     return [f"NoCallBeforeSubscribed: driver {name} sent {call} before SUBSCRIBED"
             for name, calls in s.calls.items() for call, ok in calls if not ok]
+def OperationsReported(s: ClusterSnapshot) -> list[str]:
+    """Every offer operation a framework sent with an id ends in a terminal status that
+    framework heard (OPERATION_UNKNOWN from a reconciliation counts: the master has no record)."""
+    return [f"OperationsReported: operation {op} of framework {fw} never reported terminal"
+            for (fw, op), st in sorted(s.operations.items()) if st is None]
 
 
 def _short(uuids: list[bytes]) -> list[str]:
@@ -303,6 +352,14 @@ DRIVER: dict[str, Check] = {
     "ResubscribeKeepsId": ResubscribeKeepsId,
     "NoCallBeforeSubscribed": NoCallBeforeSubscribed,
 }
+# Reservations, quota and operations (issue 18): checked by the simulator and the tests in
+# Python only, not yet modelled in TLA+ (so kept out of CATALOG, whose names the TLA+ specs
+# must all define; docs/invariants.md lists them apart).
+RESOURCE_SAFETY: dict[str, Check] = {
+    "ReservedToRole": ReservedToRole,
+    "QuotaLimitRespected": QuotaLimitRespected,
+}
+RESOURCE_LIVENESS: dict[str, Check] = {"OperationsReported": OperationsReported}
 
 
 def check(s: ClusterSnapshot, names: dict[str, Check] | None = None) -> list[str]:

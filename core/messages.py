@@ -64,11 +64,52 @@ class OpLaunchGroup:
 @attrs.frozen(kw_only=True, slots=True)
 class OpReserve:
     resources: Resources
+    id: str | None = None  # Offer.Operation.id: the framework wants operation feedback
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class OpUnreserve:
     resources: Resources
+    id: str | None = None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class CheckpointResources:
+    """master -> agent (Mesos `CheckpointResourcesMessage`): the agent's checkpointed
+    resources, i.e. ALL its dynamic reservations (replaces what it had). The agent persists
+    them and reports its total with them."""
+
+    resources: Resources
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class OperationStatus:
+    """Mesos `OperationStatus`: `state` an OperationState name ("OPERATION_FINISHED", ...);
+    `uuid` set on the updates a framework must acknowledge (None on reconciliation answers)."""
+
+    operation_id: str | None
+    state: str
+    message: str = ""
+    agent_id: str | None = None
+    uuid: bytes | None = None
+    converted_resources: Resources = attrs.field(factory=Resources)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class EventUpdateOperationStatus:
+    status: OperationStatus
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class CallAcknowledgeOperationStatus:
+    operation_id: str
+    uuid: bytes
+    agent_id: str | None = None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class CallReconcileOperations:
+    operations: tuple[tuple[str, str | None], ...] = ()  # (operation id, agent id or None)
 
 
 Operation = OpLaunch | OpLaunchGroup | OpReserve | OpUnreserve

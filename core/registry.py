@@ -20,6 +20,7 @@ Operations (the tuples a `RegistryWrite.op` carries; see core/effects.py):
 | `("gone", agent_id, time)` | MarkSlaveGone: leaves `admitted`/`unreachable`, enters `gone` |
 | `("remove", agent_id)` | RemoveSlave: the agent unregistered (shut down cleanly) |
 | `("prune", agent_ids)` | PruneUnreachable: forget these ids from `unreachable` and `gone` (GC) |
+| `("set", key, value)` | the operator's settings (Mesos keeps them in the registry too): `key` a tuple of strings, `("weight", role)`, `("quota", role)`, `("drain", agent_id)`, `("deactivated", agent_id)`, `("resources", agent_id)`; `value` plain data (str, float, bool, None, tuples of them); `None` deletes the key |
 | `("batch", (op, ...))` | the registrar's batch: the ops above, applied in order, as ONE write |
 
 A batch is how the master's registrar commits every operation queued while its previous
@@ -42,7 +43,13 @@ from typing import Any
 import attrs
 from mesotron.core.values import AgentInfo
 
-OP_KINDS = ("admit", "unreachable", "reachable", "gone", "remove", "prune", "batch")
+OP_KINDS = ("admit", "unreachable", "reachable", "gone", "remove", "prune", "set", "batch")
+
+
+def _plain(v: Any) -> bool:
+    if v is None or isinstance(v, (str, float, int, bool)):
+        return True
+    return isinstance(v, tuple) and all(_plain(x) for x in v)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -53,6 +60,17 @@ class RegistryState:
     admitted: tuple[AgentInfo, ...] = ()
     unreachable: tuple[tuple[str, float], ...] = ()  # (agent_id, unreachable since)
     gone: tuple[tuple[str, float], ...] = ()  # (agent_id, marked gone at)
+    settings: tuple[tuple[tuple[str, ...], Any], ...] = ()  # (key, value), sorted by key
+
+    def setting(self, key: tuple[str, ...]) -> Any:
+        for k, v in self.settings:
+            if k == key:
+                return v
+        return None
+
+    def settings_of(self, kind: str) -> dict[str, Any]:
+        """{name: value} of the settings `(kind, name)`."""
+        return {k[1]: v for k, v in self.settings if len(k) == 2 and k[0] == kind}
 
     def admitted_ids(self) -> frozenset[str]:
         return frozenset(a.id for a in self.admitted if a.id is not None)
@@ -68,6 +86,7 @@ class RegistryState:
         lines += [f"  admitted {a.id} {a.hostname}" for a in self.admitted]
         lines += [f"  unreachable {a} since {t:g}" for a, t in self.unreachable]
         lines += [f"  gone {a} at {t:g}" for a, t in self.gone]
+        lines += [f"  set {'/'.join(k)} = {v!r}" for k, v in self.settings]
         return "\n".join(lines)
 
 
@@ -112,6 +131,10 @@ def validate_op(op: tuple[Any, ...]) -> None:
     elif kind == "remove":
         if len(op) != 2 or not isinstance(op[1], str) or not op[1]:
             raise ValueError(f"registry op {op!r}: expected ('remove', agent_id)")
+    elif kind == "set":
+        if (len(op) != 3 or not isinstance(op[1], tuple) or not op[1]
+                or not all(isinstance(x, str) for x in op[1]) or not _plain(op[2])):
+            raise ValueError(f"registry op {op!r}: expected ('set', (str, ...), plain value)")
     elif kind == "prune" and (len(op) != 2 or not isinstance(op[1], tuple) or not all(
         isinstance(x, str) for x in op[1]
     )):
@@ -135,6 +158,7 @@ class RegistryBook:
         self.admitted: dict[str, AgentInfo] = {a.id or "": a for a in state.admitted}
         self.unreachable: dict[str, float] = dict(state.unreachable)
         self.gone: dict[str, float] = dict(state.gone)
+        self.settings: dict[tuple[str, ...], Any] = dict(state.settings)
         self._state: RegistryState | None = state
 
     def write(self, op: tuple[Any, ...], expected_version: int, *, changes: bool | None = None) -> bool:
@@ -146,6 +170,12 @@ class RegistryBook:
         if changes is None:  # only matters to keep a cached value
             changes = self._state is None or self.changes(op)
         for member in ops_of(op):
+            if member[0] == "set":
+                if member[2] is None:
+                    self.settings.pop(member[1], None)
+                else:
+                    self.settings[member[1]] = member[2]
+                continue
             _apply_one(self.admitted, self.unreachable, self.gone, member)
         self.version += 1
         if changes or self._state is None:
@@ -176,6 +206,8 @@ class RegistryBook:
             return op[1] in self.admitted
         if kind == "prune":
             return any(a in self.unreachable or a in self.gone for a in op[1])
+        if kind == "set":
+            return self.settings.get(op[1]) != op[2]
         return True
 
     def state(self) -> RegistryState:
@@ -185,6 +217,7 @@ class RegistryBook:
                 admitted=_sorted_infos(list(self.admitted.values())),
                 unreachable=_sorted_pairs(list(self.unreachable.items())),
                 gone=_sorted_pairs(list(self.gone.items())),
+                settings=tuple(sorted(self.settings.items())),
             )
         return self._state
 

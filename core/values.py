@@ -144,10 +144,30 @@ frozen = attrs.frozen(kw_only=True, slots=True)
 
 @attrs.frozen(kw_only=True, slots=True)
 class Attribute:
-    """An agent attribute: `rack:r1` (TEXT) or `level:3` (SCALAR)."""
+    """An agent attribute: `rack:r1` (TEXT), `level:3` (SCALAR), `ports:[1-4, 6-8]` (RANGES)
+    or `disks:{a,b}` (SET), as Mesos's `Attributes::parse`. RANGES and SET values are kept
+    in their canonical text form (`[1-4, 6-8]`, `{a,b}`); `kind` tells them apart."""
 
     name: str = attrs.field(validator=_nonempty)
     value: str | float
+
+    @property
+    def kind(self) -> str:
+        if not isinstance(self.value, str):
+            return "SCALAR"
+        if self.value.startswith("["):
+            return "RANGES"
+        if self.value.startswith("{"):
+            return "SET"
+        return "TEXT"
+
+    def ranges(self) -> tuple[tuple[int, int], ...]:
+        return _parse_ranges(str(self.value)) if self.kind == "RANGES" else ()
+
+    def items(self) -> tuple[str, ...]:
+        if self.kind != "SET":
+            return ()
+        return tuple(x.strip() for x in str(self.value)[1:-1].split(",") if x.strip())
 
     @classmethod
     def parse_many(cls, text: str) -> tuple[Attribute, ...]:
@@ -157,12 +177,40 @@ class Attribute:
             if ":" not in part:
                 raise ValueError(f"attribute {part!r} is not name:value")
             name, raw = (s.strip() for s in part.split(":", 1))
-            try:
-                value: str | float = float(raw)
-            except ValueError:
-                value = raw
-            out.append(cls(name=name, value=value))
+            out.append(cls(name=name, value=canonical_attribute_value(raw)))
         return tuple(out)
+
+
+def _parse_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """`[1-4, 6-8]` -> ((1, 4), (6, 8)); ValueError for anything else."""
+    if not (text.startswith("[") and text.endswith("]")):
+        raise ValueError(f"ranges {text!r} must be written [a-b, c-d]")
+    out = []
+    for part in filter(None, (p.strip() for p in text[1:-1].split(","))):
+        lo, sep, hi = part.partition("-")
+        if not sep or not lo.strip().isdigit() or not hi.strip().isdigit():
+            raise ValueError(f"bad range {part!r} in {text!r}")
+        a, b = int(lo), int(hi)
+        if a > b:
+            raise ValueError(f"bad range {part!r} in {text!r}: begin > end")
+        out.append((a, b))
+    return tuple(out)
+
+
+def canonical_attribute_value(raw: str) -> str | float:
+    """Mesos's Attributes::parse of one value: a number is SCALAR, `[..]` RANGES, `{..}` SET,
+    anything else TEXT. RANGES and SET come back in canonical text (ValueError if malformed)."""
+    raw = raw.strip()
+    if raw.startswith("["):
+        return "[" + ", ".join(f"{a}-{b}" for a, b in _parse_ranges(raw)) + "]"
+    if raw.startswith("{"):
+        if not raw.endswith("}"):
+            raise ValueError(f"set {raw!r} must be written {{a,b}}")
+        return "{" + ",".join(x.strip() for x in raw[1:-1].split(",") if x.strip()) + "}"
+    try:
+        return float(raw)
+    except ValueError:
+        return raw
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -292,6 +340,8 @@ class Offer:
     resources: Resources
     attributes: tuple[Attribute, ...] = ()
     executor_ids: tuple[ExecutorID, ...] = ()
+    # the framework has RESERVATION_REFINEMENT: resources go out as `reservations[]` only
+    refinement: bool = False
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -26,6 +26,8 @@ from mesotron.spec.codec_values import (
     kill_policy_to_pb,
     master_from_pb,
     master_to_pb,
+    resources_from_pb,
+    resources_to_pb,
     status_from_pb,
     status_to_pb,
     task_from_pb,
@@ -87,6 +89,9 @@ def _task_record_from_pb(m: ipb.TaskRecord) -> cm.TaskRecord:
 def _enc(msg: Any, env: ipb.Envelope) -> None:
     if isinstance(msg, Hello):
         env.hello.sender = msg.sender
+    elif isinstance(msg, cm.CheckpointResources):
+        env.checkpoint_resources.SetInParent()
+        env.checkpoint_resources.resources.extend(resources_to_pb(msg.resources, refinement=True))
     elif isinstance(msg, cm.RegisterAgent):
         env.register_agent.agent_info.CopyFrom(agent_to_pb(msg.agent_info))
         env.register_agent.version = msg.version
@@ -183,6 +188,7 @@ def _ping_timeout(m: Any) -> float | None:
 
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "hello": lambda m: Hello(sender=m.sender),
+    "checkpoint_resources": lambda m: cm.CheckpointResources(resources=resources_from_pb(m.resources)),
     "register_agent": lambda m: cm.RegisterAgent(agent_info=agent_from_pb(m.agent_info), version=m.version),
     "reregister_agent": lambda m: cm.ReregisterAgent(
         agent_info=agent_from_pb(m.agent_info),

@@ -14,10 +14,12 @@ from typing import Any
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
+    CallAcknowledgeOperationStatus,
     CallDecline,
     CallKill,
     CallMessage,
     CallReconcile,
+    CallReconcileOperations,
     CallRevive,
     CallShutdown,
     CallSubscribe,
@@ -31,6 +33,8 @@ from mesotron.core.messages import (
     EventRescind,
     EventSubscribed,
     EventUpdate,
+    EventUpdateOperationStatus,
+    OperationStatus,
     OpLaunch,
     OpLaunchGroup,
     OpReserve,
@@ -77,6 +81,29 @@ def _invalid(msg: str) -> CodecError:
 
 
 # ------------------------------------------------------------------ operations
+def operation_status_to_pb(st: OperationStatus) -> pb.OperationStatus:
+    m = pb.OperationStatus(state=pb.OperationState.Value(st.state))
+    if st.operation_id is not None:
+        m.operation_id.value = st.operation_id
+    if st.message:
+        m.message = st.message
+    if st.agent_id is not None:
+        m.agent_id.value = st.agent_id
+    if st.uuid is not None:
+        m.uuid.value = st.uuid
+    m.converted_resources.extend(resources_to_pb(st.converted_resources))
+    return m
+
+
+def operation_status_from_pb(m: pb.OperationStatus) -> OperationStatus:
+    return OperationStatus(
+        operation_id=m.operation_id.value if m.HasField("operation_id") else None,
+        state=pb.OperationState.Name(m.state), message=m.message,
+        agent_id=m.agent_id.value if m.HasField("agent_id") else None,
+        uuid=m.uuid.value if m.HasField("uuid") else None,
+        converted_resources=resources_from_pb(m.converted_resources))
+
+
 def operation_from_pb(op: pb.Offer.Operation) -> Any:
     T = pb.Offer.Operation
     if op.type == T.LAUNCH:
@@ -88,10 +115,11 @@ def operation_from_pb(op: pb.Offer.Operation) -> Any:
             executor=executor_from_pb(op.launch_group.executor),
             tasks=tuple(task_from_pb(t) for t in op.launch_group.task_group.tasks),
         )
+    oid = op.id.value if op.HasField("id") else None
     if op.type == T.RESERVE:
-        return OpReserve(resources=resources_from_pb(op.reserve.resources))
+        return OpReserve(resources=resources_from_pb(op.reserve.resources), id=oid)
     if op.type == T.UNRESERVE:
-        return OpUnreserve(resources=resources_from_pb(op.unreserve.resources))
+        return OpUnreserve(resources=resources_from_pb(op.unreserve.resources), id=oid)
     raise Unsupported(f"Offer operation {T.Type.Name(op.type)} is not supported")
 
 
@@ -108,9 +136,13 @@ def operation_to_pb(op: Any) -> pb.Offer.Operation:
     elif isinstance(op, OpReserve):
         m.type = T.RESERVE
         m.reserve.resources.extend(resources_to_pb(op.resources))
+        if op.id is not None:
+            m.id.value = op.id
     elif isinstance(op, OpUnreserve):
         m.type = T.UNRESERVE
         m.unreserve.resources.extend(resources_to_pb(op.resources))
+        if op.id is not None:
+            m.id.value = op.id
     else:
         raise TypeError(f"not an operation: {op!r}")
     return m
@@ -239,6 +271,18 @@ def decode_call(m: spb.Call) -> tuple[str | None, Any]:
         return fid, CallMessage(
             agent_id=msg.agent_id.value, executor_id=msg.executor_id.value, data=msg.data
         )
+    if t == C.ACKNOWLEDGE_OPERATION_STATUS:
+        a = need("acknowledge_operation_status")
+        if len(a.uuid) != 16:
+            raise _invalid("Not a valid UUID: 'acknowledge_operation_status.uuid' must be 16 bytes")
+        return fid, CallAcknowledgeOperationStatus(
+            operation_id=a.operation_id.value, uuid=a.uuid,
+            agent_id=a.agent_id.value if a.HasField("agent_id") else None)
+    if t == C.RECONCILE_OPERATIONS:
+        r = need("reconcile_operations")
+        return fid, CallReconcileOperations(operations=tuple(
+            (x.operation_id.value, x.agent_id.value if x.HasField("agent_id") else None)
+            for x in r.operations))
     if t == C.UNKNOWN:
         raise Unsupported("Received an unexpected 'UNKNOWN' call")
     raise Unsupported(f"Call {C.Type.Name(t)} is not supported by mesotron")
@@ -301,6 +345,20 @@ def encode_call(framework_id: str | None, call: Any) -> spb.Call:
         m.message.agent_id.value = call.agent_id
         m.message.executor_id.value = call.executor_id
         m.message.data = call.data
+    elif isinstance(call, CallAcknowledgeOperationStatus):
+        m.type = C.ACKNOWLEDGE_OPERATION_STATUS
+        a = m.acknowledge_operation_status
+        a.operation_id.value, a.uuid = call.operation_id, call.uuid
+        if call.agent_id is not None:
+            a.agent_id.value = call.agent_id
+    elif isinstance(call, CallReconcileOperations):
+        m.type = C.RECONCILE_OPERATIONS
+        m.reconcile_operations.SetInParent()
+        for op_id, aid in call.operations:
+            x = m.reconcile_operations.operations.add()
+            x.operation_id.value = op_id
+            if aid is not None:
+                x.agent_id.value = aid
     else:
         raise TypeError(f"not a scheduler call: {call!r}")
     return m
@@ -348,6 +406,9 @@ def encode_event(ev: Any) -> spb.Event:
     elif isinstance(ev, EventError):
         m.type = E.ERROR
         m.error.message = ev.message
+    elif isinstance(ev, EventUpdateOperationStatus):
+        m.type = E.UPDATE_OPERATION_STATUS
+        m.update_operation_status.status.CopyFrom(operation_status_to_pb(ev.status))
     else:
         raise TypeError(f"not a scheduler event: {ev!r}")
     return m
@@ -385,4 +446,6 @@ def decode_event(m: spb.Event) -> Any:
         )
     if t == E.ERROR:
         return EventError(message=m.error.message)
+    if t == E.UPDATE_OPERATION_STATUS:
+        return EventUpdateOperationStatus(status=operation_status_from_pb(m.update_operation_status.status))
     raise CodecError(f"unsupported scheduler event type {t}")

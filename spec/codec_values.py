@@ -62,8 +62,10 @@ def ns_to_seconds(ns: int) -> float:
 
 
 # ------------------------------------------------------------------ resources
-def resources_to_pb(res: Resources) -> list[pb.Resource]:
-    return [from_dict(d, pb.Resource) for d in res.to_json(refinement=False)]
+def resources_to_pb(res: Resources, refinement: bool = False) -> list[pb.Resource]:
+    """v1 Resources; `refinement`: the `reservations[]` format only (a framework with the
+    RESERVATION_REFINEMENT capability), else the pre-refinement `role`/`reservation`."""
+    return [from_dict(d, pb.Resource) for d in res.to_json(refinement=refinement)]
 
 
 def _labels_json(m: pb.Labels) -> dict:
@@ -191,6 +193,16 @@ def framework_from_pb(m: pb.FrameworkInfo) -> FrameworkInfo:
 
 # ------------------------------------------------------------------ attributes
 def attribute_to_pb(a: Attribute) -> pb.Attribute:
+    if a.kind == "RANGES":
+        m = pb.Attribute(name=a.name, type=pb.Value.RANGES)
+        m.ranges.SetInParent()
+        for lo, hi in a.ranges():
+            m.ranges.range.add(begin=lo, end=hi)
+        return m
+    if a.kind == "SET":
+        m = pb.Attribute(name=a.name, type=pb.Value.SET)
+        m.set.item.extend(a.items())
+        return m
     if isinstance(a.value, str):
         return pb.Attribute(name=a.name, type=pb.Value.TEXT, text=pb.Value.Text(value=a.value))
     return pb.Attribute(name=a.name, type=pb.Value.SCALAR, scalar=pb.Value.Scalar(value=a.value))
@@ -202,7 +214,7 @@ def attribute_from_pb(m: pb.Attribute) -> Attribute:
     if m.type == pb.Value.TEXT and m.HasField("text"):
         return Attribute(name=m.name, value=m.text.value)
     if m.type == pb.Value.RANGES:
-        text = ",".join(f"[{r.begin}-{r.end}]" for r in m.ranges.range)
+        text = "[" + ", ".join(f"{r.begin}-{r.end}" for r in m.ranges.range) + "]"
         return Attribute(name=m.name, value=text)
     if m.type == pb.Value.SET:
         return Attribute(name=m.name, value="{" + ",".join(m.set.item) + "}")
@@ -492,7 +504,7 @@ def offer_to_pb(o: Offer) -> pb.Offer:
     m.framework_id.value = o.framework_id
     m.agent_id.value = o.agent_id
     m.allocation_info.role = o.role
-    m.resources.extend(resources_to_pb(o.resources))
+    m.resources.extend(resources_to_pb(o.resources, refinement=o.refinement))
     m.attributes.extend(attribute_to_pb(a) for a in o.attributes)
     for e in o.executor_ids:
         m.executor_ids.add(value=e)
@@ -509,6 +521,7 @@ def offer_from_pb(m: pb.Offer) -> Offer:
         resources=resources_from_pb(m.resources),
         attributes=tuple(attribute_from_pb(a) for a in m.attributes),
         executor_ids=tuple(e.value for e in m.executor_ids),
+        refinement=any(r.reservations for r in m.resources),
     )
 
 

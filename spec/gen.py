@@ -10,7 +10,8 @@ import sys
 import tempfile
 
 HERE = pathlib.Path(__file__).resolve().parent
-PROTOS = ("mesos.proto", "scheduler.proto", "executor.proto", "master.proto", "internal.proto")
+PROTOS = ("mesos.proto", "scheduler.proto", "executor.proto", "master.proto", "agent.proto",
+          "internal.proto")
 
 
 def generate(out_dir: pathlib.Path) -> list[pathlib.Path]:

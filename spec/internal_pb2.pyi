@@ -219,6 +219,12 @@ class UpdateFramework(_message.Message):
     framework_info: _mesos_pb2.FrameworkInfo
     def __init__(self, framework_info: _Optional[_Union[_mesos_pb2.FrameworkInfo, _Mapping]] = ...) -> None: ...
 
+class CheckpointResources(_message.Message):
+    __slots__ = ("resources",)
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    resources: _containers.RepeatedCompositeFieldContainer[_mesos_pb2.Resource]
+    def __init__(self, resources: _Optional[_Iterable[_Union[_mesos_pb2.Resource, _Mapping]]] = ...) -> None: ...
+
 class Hello(_message.Message):
     __slots__ = ("sender",)
     SENDER_FIELD_NUMBER: _ClassVar[int]
@@ -226,7 +232,7 @@ class Hello(_message.Message):
     def __init__(self, sender: _Optional[str] = ...) -> None: ...
 
 class Envelope(_message.Message):
-    __slots__ = ("hello", "register_agent", "reregister_agent", "agent_registered", "agent_reregistered", "unregister_agent", "shutdown_agent", "run_task", "run_task_group", "kill_task", "status_update_message", "status_update_acknowledgement", "ping", "pong", "shutdown_framework", "shutdown_executor", "framework_to_executor", "executor_to_framework", "exited_executor", "update_framework", "scheduler_call", "scheduler_event", "executor_call", "executor_event", "driver_error")
+    __slots__ = ("hello", "register_agent", "reregister_agent", "agent_registered", "agent_reregistered", "unregister_agent", "shutdown_agent", "run_task", "run_task_group", "kill_task", "status_update_message", "status_update_acknowledgement", "ping", "pong", "shutdown_framework", "shutdown_executor", "framework_to_executor", "executor_to_framework", "exited_executor", "update_framework", "scheduler_call", "scheduler_event", "executor_call", "executor_event", "driver_error", "checkpoint_resources")
     HELLO_FIELD_NUMBER: _ClassVar[int]
     REGISTER_AGENT_FIELD_NUMBER: _ClassVar[int]
     REREGISTER_AGENT_FIELD_NUMBER: _ClassVar[int]
@@ -252,6 +258,7 @@ class Envelope(_message.Message):
     EXECUTOR_CALL_FIELD_NUMBER: _ClassVar[int]
     EXECUTOR_EVENT_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ERROR_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_RESOURCES_FIELD_NUMBER: _ClassVar[int]
     hello: Hello
     register_agent: RegisterAgent
     reregister_agent: ReregisterAgent
@@ -277,7 +284,8 @@ class Envelope(_message.Message):
     executor_call: bytes
     executor_event: bytes
     driver_error: DriverError
-    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., register_agent: _Optional[_Union[RegisterAgent, _Mapping]] = ..., reregister_agent: _Optional[_Union[ReregisterAgent, _Mapping]] = ..., agent_registered: _Optional[_Union[AgentRegistered, _Mapping]] = ..., agent_reregistered: _Optional[_Union[AgentReregistered, _Mapping]] = ..., unregister_agent: _Optional[_Union[UnregisterAgent, _Mapping]] = ..., shutdown_agent: _Optional[_Union[ShutdownAgent, _Mapping]] = ..., run_task: _Optional[_Union[RunTask, _Mapping]] = ..., run_task_group: _Optional[_Union[RunTaskGroup, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_message: _Optional[_Union[StatusUpdateMessage, _Mapping]] = ..., status_update_acknowledgement: _Optional[_Union[StatusUpdateAcknowledgement, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., pong: _Optional[_Union[Pong, _Mapping]] = ..., shutdown_framework: _Optional[_Union[ShutdownFramework, _Mapping]] = ..., shutdown_executor: _Optional[_Union[ShutdownExecutor, _Mapping]] = ..., framework_to_executor: _Optional[_Union[FrameworkToExecutor, _Mapping]] = ..., executor_to_framework: _Optional[_Union[ExecutorToFramework, _Mapping]] = ..., exited_executor: _Optional[_Union[ExitedExecutor, _Mapping]] = ..., update_framework: _Optional[_Union[UpdateFramework, _Mapping]] = ..., scheduler_call: _Optional[bytes] = ..., scheduler_event: _Optional[bytes] = ..., executor_call: _Optional[bytes] = ..., executor_event: _Optional[bytes] = ..., driver_error: _Optional[_Union[DriverError, _Mapping]] = ...) -> None: ...
+    checkpoint_resources: CheckpointResources
+    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., register_agent: _Optional[_Union[RegisterAgent, _Mapping]] = ..., reregister_agent: _Optional[_Union[ReregisterAgent, _Mapping]] = ..., agent_registered: _Optional[_Union[AgentRegistered, _Mapping]] = ..., agent_reregistered: _Optional[_Union[AgentReregistered, _Mapping]] = ..., unregister_agent: _Optional[_Union[UnregisterAgent, _Mapping]] = ..., shutdown_agent: _Optional[_Union[ShutdownAgent, _Mapping]] = ..., run_task: _Optional[_Union[RunTask, _Mapping]] = ..., run_task_group: _Optional[_Union[RunTaskGroup, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_message: _Optional[_Union[StatusUpdateMessage, _Mapping]] = ..., status_update_acknowledgement: _Optional[_Union[StatusUpdateAcknowledgement, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., pong: _Optional[_Union[Pong, _Mapping]] = ..., shutdown_framework: _Optional[_Union[ShutdownFramework, _Mapping]] = ..., shutdown_executor: _Optional[_Union[ShutdownExecutor, _Mapping]] = ..., framework_to_executor: _Optional[_Union[FrameworkToExecutor, _Mapping]] = ..., executor_to_framework: _Optional[_Union[ExecutorToFramework, _Mapping]] = ..., exited_executor: _Optional[_Union[ExitedExecutor, _Mapping]] = ..., update_framework: _Optional[_Union[UpdateFramework, _Mapping]] = ..., scheduler_call: _Optional[bytes] = ..., scheduler_event: _Optional[bytes] = ..., executor_call: _Optional[bytes] = ..., executor_event: _Optional[bytes] = ..., driver_error: _Optional[_Union[DriverError, _Mapping]] = ..., checkpoint_resources: _Optional[_Union[CheckpointResources, _Mapping]] = ...) -> None: ...
 
 class DriverError(_message.Message):
     __slots__ = ("status", "message", "call_type")

@@ -23,6 +23,25 @@ class TaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TASK_GONE: _ClassVar[TaskState]
     TASK_GONE_BY_OPERATOR: _ClassVar[TaskState]
     TASK_UNKNOWN: _ClassVar[TaskState]
+
+class OperationState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OPERATION_UNSUPPORTED: _ClassVar[OperationState]
+    OPERATION_PENDING: _ClassVar[OperationState]
+    OPERATION_FINISHED: _ClassVar[OperationState]
+    OPERATION_FAILED: _ClassVar[OperationState]
+    OPERATION_ERROR: _ClassVar[OperationState]
+    OPERATION_DROPPED: _ClassVar[OperationState]
+    OPERATION_UNREACHABLE: _ClassVar[OperationState]
+    OPERATION_GONE_BY_OPERATOR: _ClassVar[OperationState]
+    OPERATION_RECOVERING: _ClassVar[OperationState]
+    OPERATION_UNKNOWN: _ClassVar[OperationState]
+
+class DrainState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    UNKNOWN: _ClassVar[DrainState]
+    DRAINING: _ClassVar[DrainState]
+    DRAINED: _ClassVar[DrainState]
 TASK_STAGING: TaskState
 TASK_STARTING: TaskState
 TASK_RUNNING: TaskState
@@ -37,6 +56,19 @@ TASK_UNREACHABLE: TaskState
 TASK_GONE: TaskState
 TASK_GONE_BY_OPERATOR: TaskState
 TASK_UNKNOWN: TaskState
+OPERATION_UNSUPPORTED: OperationState
+OPERATION_PENDING: OperationState
+OPERATION_FINISHED: OperationState
+OPERATION_FAILED: OperationState
+OPERATION_ERROR: OperationState
+OPERATION_DROPPED: OperationState
+OPERATION_UNREACHABLE: OperationState
+OPERATION_GONE_BY_OPERATOR: OperationState
+OPERATION_RECOVERING: OperationState
+OPERATION_UNKNOWN: OperationState
+UNKNOWN: DrainState
+DRAINING: DrainState
+DRAINED: DrainState
 
 class FrameworkID(_message.Message):
     __slots__ = ("value",)
@@ -1021,3 +1053,228 @@ class OfferConstraints(_message.Message):
     ROLE_CONSTRAINTS_FIELD_NUMBER: _ClassVar[int]
     role_constraints: _containers.MessageMap[str, OfferConstraints.RoleConstraints]
     def __init__(self, role_constraints: _Optional[_Mapping[str, OfferConstraints.RoleConstraints]] = ...) -> None: ...
+
+class Flag(_message.Message):
+    __slots__ = ("name", "value")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: str
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+
+class Metric(_message.Message):
+    __slots__ = ("name", "value")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    value: float
+    def __init__(self, name: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+
+class FileInfo(_message.Message):
+    __slots__ = ("path", "nlink", "size", "mtime", "mode", "uid", "gid")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    NLINK_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    MTIME_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    UID_FIELD_NUMBER: _ClassVar[int]
+    GID_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    nlink: int
+    size: int
+    mtime: TimeInfo
+    mode: int
+    uid: str
+    gid: str
+    def __init__(self, path: _Optional[str] = ..., nlink: _Optional[int] = ..., size: _Optional[int] = ..., mtime: _Optional[_Union[TimeInfo, _Mapping]] = ..., mode: _Optional[int] = ..., uid: _Optional[str] = ..., gid: _Optional[str] = ...) -> None: ...
+
+class WeightInfo(_message.Message):
+    __slots__ = ("weight", "role")
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    weight: float
+    role: str
+    def __init__(self, weight: _Optional[float] = ..., role: _Optional[str] = ...) -> None: ...
+
+class Role(_message.Message):
+    __slots__ = ("name", "weight", "frameworks", "resources")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    FRAMEWORKS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    weight: float
+    frameworks: _containers.RepeatedCompositeFieldContainer[FrameworkID]
+    resources: _containers.RepeatedCompositeFieldContainer[Resource]
+    def __init__(self, name: _Optional[str] = ..., weight: _Optional[float] = ..., frameworks: _Optional[_Iterable[_Union[FrameworkID, _Mapping]]] = ..., resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ...) -> None: ...
+
+class OperationStatus(_message.Message):
+    __slots__ = ("operation_id", "state", "message", "converted_resources", "uuid", "agent_id", "resource_provider_id")
+    OPERATION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    CONVERTED_RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    UUID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_PROVIDER_ID_FIELD_NUMBER: _ClassVar[int]
+    operation_id: OperationID
+    state: OperationState
+    message: str
+    converted_resources: _containers.RepeatedCompositeFieldContainer[Resource]
+    uuid: UUID
+    agent_id: AgentID
+    resource_provider_id: ResourceProviderID
+    def __init__(self, operation_id: _Optional[_Union[OperationID, _Mapping]] = ..., state: _Optional[_Union[OperationState, str]] = ..., message: _Optional[str] = ..., converted_resources: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ..., uuid: _Optional[_Union[UUID, _Mapping]] = ..., agent_id: _Optional[_Union[AgentID, _Mapping]] = ..., resource_provider_id: _Optional[_Union[ResourceProviderID, _Mapping]] = ...) -> None: ...
+
+class Operation(_message.Message):
+    __slots__ = ("framework_id", "agent_id", "info", "latest_status", "statuses", "uuid")
+    FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    INFO_FIELD_NUMBER: _ClassVar[int]
+    LATEST_STATUS_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    UUID_FIELD_NUMBER: _ClassVar[int]
+    framework_id: FrameworkID
+    agent_id: AgentID
+    info: Offer.Operation
+    latest_status: OperationStatus
+    statuses: _containers.RepeatedCompositeFieldContainer[OperationStatus]
+    uuid: UUID
+    def __init__(self, framework_id: _Optional[_Union[FrameworkID, _Mapping]] = ..., agent_id: _Optional[_Union[AgentID, _Mapping]] = ..., info: _Optional[_Union[Offer.Operation, _Mapping]] = ..., latest_status: _Optional[_Union[OperationStatus, _Mapping]] = ..., statuses: _Optional[_Iterable[_Union[OperationStatus, _Mapping]]] = ..., uuid: _Optional[_Union[UUID, _Mapping]] = ...) -> None: ...
+
+class DrainConfig(_message.Message):
+    __slots__ = ("max_grace_period", "mark_gone")
+    MAX_GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
+    MARK_GONE_FIELD_NUMBER: _ClassVar[int]
+    max_grace_period: DurationInfo
+    mark_gone: bool
+    def __init__(self, max_grace_period: _Optional[_Union[DurationInfo, _Mapping]] = ..., mark_gone: _Optional[bool] = ...) -> None: ...
+
+class DrainInfo(_message.Message):
+    __slots__ = ("state", "config")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    state: DrainState
+    config: DrainConfig
+    def __init__(self, state: _Optional[_Union[DrainState, str]] = ..., config: _Optional[_Union[DrainConfig, _Mapping]] = ...) -> None: ...
+
+class ResourceStatistics(_message.Message):
+    __slots__ = ("timestamp", "processes", "threads", "cpus_user_time_secs", "cpus_system_time_secs", "cpus_limit", "mem_total_bytes", "mem_rss_bytes", "mem_limit_bytes", "disk_limit_bytes", "disk_used_bytes")
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    PROCESSES_FIELD_NUMBER: _ClassVar[int]
+    THREADS_FIELD_NUMBER: _ClassVar[int]
+    CPUS_USER_TIME_SECS_FIELD_NUMBER: _ClassVar[int]
+    CPUS_SYSTEM_TIME_SECS_FIELD_NUMBER: _ClassVar[int]
+    CPUS_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    MEM_TOTAL_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MEM_RSS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MEM_LIMIT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    DISK_LIMIT_BYTES_FIELD_NUMBER: _ClassVar[int]
+    DISK_USED_BYTES_FIELD_NUMBER: _ClassVar[int]
+    timestamp: float
+    processes: int
+    threads: int
+    cpus_user_time_secs: float
+    cpus_system_time_secs: float
+    cpus_limit: float
+    mem_total_bytes: int
+    mem_rss_bytes: int
+    mem_limit_bytes: int
+    disk_limit_bytes: int
+    disk_used_bytes: int
+    def __init__(self, timestamp: _Optional[float] = ..., processes: _Optional[int] = ..., threads: _Optional[int] = ..., cpus_user_time_secs: _Optional[float] = ..., cpus_system_time_secs: _Optional[float] = ..., cpus_limit: _Optional[float] = ..., mem_total_bytes: _Optional[int] = ..., mem_rss_bytes: _Optional[int] = ..., mem_limit_bytes: _Optional[int] = ..., disk_limit_bytes: _Optional[int] = ..., disk_used_bytes: _Optional[int] = ...) -> None: ...
+
+class MachineID(_message.Message):
+    __slots__ = ("hostname", "ip")
+    HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    IP_FIELD_NUMBER: _ClassVar[int]
+    hostname: str
+    ip: str
+    def __init__(self, hostname: _Optional[str] = ..., ip: _Optional[str] = ...) -> None: ...
+
+class Unavailability(_message.Message):
+    __slots__ = ("start", "duration")
+    START_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    start: TimeInfo
+    duration: DurationInfo
+    def __init__(self, start: _Optional[_Union[TimeInfo, _Mapping]] = ..., duration: _Optional[_Union[DurationInfo, _Mapping]] = ...) -> None: ...
+
+class MaintenanceWindow(_message.Message):
+    __slots__ = ("machine_ids", "unavailability")
+    MACHINE_IDS_FIELD_NUMBER: _ClassVar[int]
+    UNAVAILABILITY_FIELD_NUMBER: _ClassVar[int]
+    machine_ids: _containers.RepeatedCompositeFieldContainer[MachineID]
+    unavailability: Unavailability
+    def __init__(self, machine_ids: _Optional[_Iterable[_Union[MachineID, _Mapping]]] = ..., unavailability: _Optional[_Union[Unavailability, _Mapping]] = ...) -> None: ...
+
+class MaintenanceSchedule(_message.Message):
+    __slots__ = ("windows",)
+    WINDOWS_FIELD_NUMBER: _ClassVar[int]
+    windows: _containers.RepeatedCompositeFieldContainer[MaintenanceWindow]
+    def __init__(self, windows: _Optional[_Iterable[_Union[MaintenanceWindow, _Mapping]]] = ...) -> None: ...
+
+class MaintenanceClusterStatus(_message.Message):
+    __slots__ = ("draining_machines", "down_machines")
+    class DrainingMachine(_message.Message):
+        __slots__ = ("id",)
+        ID_FIELD_NUMBER: _ClassVar[int]
+        id: MachineID
+        def __init__(self, id: _Optional[_Union[MachineID, _Mapping]] = ...) -> None: ...
+    DRAINING_MACHINES_FIELD_NUMBER: _ClassVar[int]
+    DOWN_MACHINES_FIELD_NUMBER: _ClassVar[int]
+    draining_machines: _containers.RepeatedCompositeFieldContainer[MaintenanceClusterStatus.DrainingMachine]
+    down_machines: _containers.RepeatedCompositeFieldContainer[MachineID]
+    def __init__(self, draining_machines: _Optional[_Iterable[_Union[MaintenanceClusterStatus.DrainingMachine, _Mapping]]] = ..., down_machines: _Optional[_Iterable[_Union[MachineID, _Mapping]]] = ...) -> None: ...
+
+class QuotaInfo(_message.Message):
+    __slots__ = ("role", "principal", "guarantee")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEE_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    principal: str
+    guarantee: _containers.RepeatedCompositeFieldContainer[Resource]
+    def __init__(self, role: _Optional[str] = ..., principal: _Optional[str] = ..., guarantee: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ...) -> None: ...
+
+class QuotaRequest(_message.Message):
+    __slots__ = ("force", "role", "guarantee")
+    FORCE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEE_FIELD_NUMBER: _ClassVar[int]
+    force: bool
+    role: str
+    guarantee: _containers.RepeatedCompositeFieldContainer[Resource]
+    def __init__(self, force: _Optional[bool] = ..., role: _Optional[str] = ..., guarantee: _Optional[_Iterable[_Union[Resource, _Mapping]]] = ...) -> None: ...
+
+class QuotaConfig(_message.Message):
+    __slots__ = ("role", "guarantees", "limits")
+    class GuaranteesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: Value.Scalar
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[Value.Scalar, _Mapping]] = ...) -> None: ...
+    class LimitsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: Value.Scalar
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[Value.Scalar, _Mapping]] = ...) -> None: ...
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEES_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    guarantees: _containers.MessageMap[str, Value.Scalar]
+    limits: _containers.MessageMap[str, Value.Scalar]
+    def __init__(self, role: _Optional[str] = ..., guarantees: _Optional[_Mapping[str, Value.Scalar]] = ..., limits: _Optional[_Mapping[str, Value.Scalar]] = ...) -> None: ...
+
+class QuotaStatus(_message.Message):
+    __slots__ = ("infos", "configs")
+    INFOS_FIELD_NUMBER: _ClassVar[int]
+    CONFIGS_FIELD_NUMBER: _ClassVar[int]
+    infos: _containers.RepeatedCompositeFieldContainer[QuotaInfo]
+    configs: _containers.RepeatedCompositeFieldContainer[QuotaConfig]
+    def __init__(self, infos: _Optional[_Iterable[_Union[QuotaInfo, _Mapping]]] = ..., configs: _Optional[_Iterable[_Union[QuotaConfig, _Mapping]]] = ...) -> None: ...

@@ -1004,3 +1004,29 @@ def test_shutdown_during_recovery_kills_executors_that_did_not_resubscribe() -> 
     out = again.step(7, ExecutorExited(framework_id="fw1", executor_id=CX,
                                        container_id=container, status=9))
     assert of(out, StopAgent)
+
+
+def test_checkpointed_resources_persist_and_survive_a_reconnect_restart_not_cleanup() -> None:
+    """Mesos `Slave::checkpointResources`: CheckpointResources replaces the agent's dynamic
+    reservations, persisted under ("resources",); a restart in reconnect mode recovers them
+    (the agent's total and /state show them), cleanup mode (a new agent id) drops them."""
+    from mesotron.core.messages import CheckpointResources
+    from mesotron.core.resources import Reservation
+
+    agent = make_agent()
+    effects = registered(agent)
+    dyn = Resources.parse("cpus:1;mem:64").push_reservation(Reservation(type="DYNAMIC", role="eng"))
+    out = agent.step(1, Received(sender="master", message=CheckpointResources(resources=dyn)))
+    assert [e.key for e in of(out, Persist)] == [("resources",)]
+    assert agent.total_resources().reserved("eng") == dyn
+    assert agent.total_resources().scalars() == agent.agent_info.resources.scalars()
+    assert agent.state_json()["reserved_resources"]["eng"]["cpus"] == 1.0
+    out2 = agent.step(2, Received(sender="not-the-master", message=CheckpointResources(resources=Resources())))
+    assert of(out2, Reject) and agent.checkpointed_resources == dyn
+    disk = Recovered.empty().apply(effects + out)
+    again = make_agent(seed="b", recover="reconnect")
+    again.step(10, Start(recovered=disk))
+    assert again.total_resources().reserved("eng") == dyn
+    fresh = make_agent(seed="c", recover="cleanup")
+    fresh.step(10, Start(recovered=disk))
+    assert not fresh.checkpointed_resources

@@ -206,6 +206,50 @@ def test_many_tasks_run_side_by_side_and_a_kill_reaches_only_its_task() -> None:
     assert not updates(out) and not [e for e in out if isinstance(e, StartTaskProcess)]
 
 
+def _group(ex: CommandExecutor, *ids: str, grace: float | None = None) -> list[Any]:
+    from mesotron.core.messages import ExecutorLaunchGroup
+
+    return ex.step(1, Received(sender=AGENT, message=ExecutorLaunchGroup(
+        tasks=tuple(task(grace, task_id=t) for t in ids))))
+
+
+def test_default_executor_a_failed_task_kills_its_group_once() -> None:
+    """DefaultExecutorTest.KillTaskGroupOnTaskFailure: one task of the group fails, the
+    executor kills the others (TASK_KILLING, SIGTERM, their own grace), a task outside the
+    group is untouched; the group is killed once."""
+    ex = make()
+    subscribed(ex, FW_KILLING)
+    _group(ex, "g1", "g2", "g3", grace=2.0)
+    ex.step(1, Received(sender=AGENT, message=ExecutorLaunch(task=task(task_id="solo"))))
+    out = ex.step(2, TaskProcessExited(task_id="g2", exit_status=1, signal=None))
+    assert [(s.task_id, s.state) for s in updates(out)] == [
+        ("g2", S.TASK_FAILED), ("g1", S.TASK_KILLING), ("g3", S.TASK_KILLING)]
+    sigs = sorted((e.task_id, e.signal) for e in out if isinstance(e, SignalTaskProcess))
+    assert sigs == [("g1", "SIGTERM"), ("g3", "SIGTERM")]
+    assert SetTimer(key=escalate_timer("g1"), at=4.0) in out
+    out = ex.step(3, TaskProcessExited(task_id="g1", exit_status=0, signal=15))
+    assert [(s.task_id, s.state) for s in updates(out)] == [("g1", S.TASK_KILLED)]
+    assert not [e for e in out if isinstance(e, SignalTaskProcess)]
+    assert "solo" in ex.running()
+
+
+def test_default_executor_a_killed_task_kills_its_group_a_finished_one_does_not() -> None:
+    """DefaultExecutorTest.KillTask (the scheduler kills one task: the group goes) and
+    TaskGroup tasks that finish leave the others running."""
+    ex = make()
+    subscribed(ex, FW)
+    _group(ex, "a1", "a2")
+    out = ex.step(2, TaskProcessExited(task_id="a1", exit_status=0, signal=None))
+    assert [(s.task_id, s.state) for s in updates(out)] == [("a1", S.TASK_FINISHED)]
+    assert ex.running() == ["a2"]
+    _group(ex, "b1", "b2")
+    ex.step(3, Received(sender=AGENT, message=ExecutorKill(task_id="b1")))
+    out = ex.step(4, TaskProcessExited(task_id="b1", exit_status=0, signal=15))
+    assert [(s.task_id, s.state) for s in updates(out)] == [("b1", S.TASK_KILLED)]
+    assert SignalTaskProcess(task_id="b2", signal="SIGTERM") in out
+    assert "a2" in ex.running()
+
+
 def test_kill_with_killing_state_term_then_kill_after_grace() -> None:
     ex, _ = running(FW_KILLING)
     out = ex.step(5, Received(sender=AGENT, message=ExecutorKill(

@@ -79,6 +79,11 @@ ops = st.one_of(
     st.tuples(st.just("gone"), ids, st.floats(0, 100)),
     st.tuples(st.just("remove"), ids),
     st.tuples(st.just("prune"), st.lists(ids, max_size=2).map(tuple)),
+    # the operator's settings (issue 18: weights, quota, drains, reservations, operations)
+    st.tuples(st.just("set"), st.sampled_from([("weight", "eng"), ("quota", "eng"), ("drain", "S1"),
+                                               ("operation", "f1", "op1")]),
+              st.one_of(st.none(), st.floats(0.5, 3.0),
+                        st.tuples(st.sampled_from(["DRAINING", "DRAINED"]), st.none(), st.booleans()))),
 )
 
 
@@ -130,7 +135,8 @@ def test_changes_says_whether_a_write_changes_the_lists(before: list[tuple], wri
     assert after is not None
     book = RegistryBook(s)
     book.state()
-    changed = (after.admitted, after.unreachable, after.gone) != (s.admitted, s.unreachable, s.gone)
+    changed = (after.admitted, after.unreachable, after.gone, after.settings) != (
+        s.admitted, s.unreachable, s.gone, s.settings)
     if len(write) == 1:
         assert book.changes(op) == changed
     else:
@@ -222,3 +228,22 @@ def test_local_registry_compacts_a_long_log_at_recovery() -> None:
         assert again.load() == store.state and os.path.getsize(again.log_path) == 0
         assert again.write(("unreachable", "S1", 2.0))
         assert LocalRegistry(d).load() == again.state
+
+
+def test_settings_set_overwrite_delete_and_zk_json_round_trip() -> None:
+    """`("set", key, value)`: None deletes; the ZooKeeper document keeps settings (tuples
+    survive JSON) and an older document without them reads as none."""
+    from mesotron.io.zk.registry import registry_from_json, registry_to_json
+
+    s = _apply_all(RegistryState(), ("set", ("weight", "eng"), 2.0), ("set", ("weight", "eng"), 3.0),
+                   ("set", ("quota", "eng"), ((("cpus", 1.0),), (("cpus", 2.0),))),
+                   ("set", ("drain", "S1"), ("DRAINING", 1.5, False)), ("set", ("weight", "ops"), 1.0),
+                   ("set", ("weight", "ops"), None))
+    assert s.settings_of("weight") == {"eng": 3.0}
+    assert s.setting(("drain", "S1")) == ("DRAINING", 1.5, False)
+    assert registry_from_json(registry_to_json(s)) == s
+    doc = registry_to_json(s)
+    del doc["settings"]
+    assert registry_from_json(doc).settings == ()
+    with pytest.raises(ValueError):
+        apply(s, ("set", ("weight",), object()), s.version)

@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mesotron.core import messages as cm
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Reservation, Resources
 from mesotron.core.values import (
     AgentInfo,
     Attribute,
@@ -296,6 +296,9 @@ internal_messages = st.one_of(
     st.builds(cm.ExecutorToFramework, agent_id=ids, framework_id=ids, executor_id=ids, data=st.binary(max_size=10)),
     st.builds(cm.ExitedExecutor, agent_id=ids, framework_id=ids, executor_id=ids, status=st.integers(-300, 300)),
     st.builds(cm.UpdateFramework, framework_info=frameworks),
+    st.builds(cm.CheckpointResources, resources=st.sampled_from([
+        Resources(), Resources.parse("cpus:1;mem:64").push_reservation(
+            Reservation(type="DYNAMIC", role="eng", principal="p", labels=(("k", "v"),)))])),
     st.builds(codec_internal.Hello, sender=ids),
 )
 

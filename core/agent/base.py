@@ -38,6 +38,7 @@ from mesotron.core.messages import (
     ExitedExecutor,
     StatusUpdate,
 )
+from mesotron.core.resources import Resources
 from mesotron.core.status_updates import (
     CleanupFramework,
     StreamClosed,
@@ -114,6 +115,8 @@ class AgentCore:
         self.sum = TaskStatusUpdateManager(config=self.config.status_updates)
         self.frameworks: dict[str, FrameworkEntry] = {}
         self.completed_frameworks: list[FrameworkEntry] = []
+        # dynamic reservations the master told us to checkpoint (CheckpointResources)
+        self.checkpointed_resources = Resources()
         self.by_pid: dict[str, tuple[str, str]] = {}
         self.by_container: dict[str, tuple[str, str]] = {}
         self.counters: dict[str, int] = {}

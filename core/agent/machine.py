@@ -107,7 +107,7 @@ from mesotron.core.agent.model import (
     UpdateContainer,
 )
 from mesotron.core.agent.recovery import RecoveryMixin
-from mesotron.core.checkpoint import AgentRecord, Recovered
+from mesotron.core.checkpoint import AgentRecord, Recovered, ResourcesRecord
 from mesotron.core.effects import (
     CancelTimer,
     Close,
@@ -125,6 +125,7 @@ from mesotron.core.ids import IdSource
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
+    CheckpointResources,
     ExecutorMessage,
     ExecutorSubscribe,
     ExecutorUpdate,
@@ -144,6 +145,7 @@ from mesotron.core.messages import (
     UnregisterAgent,
     UpdateFramework,
 )
+from mesotron.core.resources import Resources
 from mesotron.core.status_updates import RETRY_TIMER, Acknowledge, Pause, Resume
 from mesotron.core.values import AgentInfo, Reason, TaskState
 
@@ -194,7 +196,7 @@ class TaskView:
 
 _MASTER_MESSAGES = (AgentRegistered, AgentReregistered, RunTask, RunTaskGroup, KillTask,
                     StatusUpdateAcknowledgement, Ping, ShutdownFramework, ShutdownExecutorMsg,
-                    FrameworkToExecutor, UpdateFramework, ShutdownAgent)
+                    FrameworkToExecutor, UpdateFramework, ShutdownAgent, CheckpointResources)
 
 
 class Agent(RecoveryMixin, ExecutorsMixin):
@@ -299,7 +301,27 @@ class Agent(RecoveryMixin, ExecutorsMixin):
             return self.handleUpdateFramework(now, msg)
         if isinstance(msg, ShutdownAgent):
             return self._shutdown_agent(now, from_master=True)
+        if isinstance(msg, CheckpointResources):
+            return self.handleCheckpointResources(now, msg)
         raise AssertionError(msg)
+
+    def handleCheckpointResources(self, now: float, msg: CheckpointResources) -> list[Any]:
+        """Mesos `Slave::checkpointResources`: persist the agent's dynamic reservations (all
+        of them, replacing the previous set); the agent's total includes them from now on
+        and after a restart in reconnect mode."""
+        self.checkpointed_resources = msg.resources
+        return [Persist(key=("resources",), record=ResourcesRecord(resources=msg.resources)),
+                Log(level="info", event="agent.checkpointed_resources",
+                    fields=(("resources", str(msg.resources)),))]
+
+    def total_resources(self) -> Resources:
+        """The agent's flags' resources with the checkpointed dynamic reservations applied."""
+        ck = self.checkpointed_resources
+        base = self.agent_info.resources
+        if not ck:
+            return base
+        popped = ck.pop_reservation()
+        return base - popped + ck if base.contains(popped) else base
 
     def _handle_timer(self, now: float, t: TimerFired) -> list[Any]:
         key = t.key
@@ -630,7 +652,11 @@ class Agent(RecoveryMixin, ExecutorsMixin):
         return {
             "version": "1.11.0", "id": self.agent_id, "pid": self.pid,
             "hostname": info.hostname, "port": info.port,
-            "resources": res(info.resources),
+            "resources": res(self.total_resources()),
+            "reserved_resources": {role: res(self.total_resources().reserved(role))
+                                   for role in sorted(self.total_resources().reservation_roles())},
+            "unreserved_resources": res(self.total_resources().unreserved()),
+            "checkpointed_resources": self.checkpointed_resources.to_json(refinement=True),
             "attributes": {a.name: a.value for a in info.attributes},
             "master_hostname": self.master or "",
             "flags": {"recover": self.config.recover,

@@ -78,6 +78,9 @@ class RecoveryMixin(AgentCore):
         agent_rec = rec.agent()
         assert agent_rec is not None
         self.agent_info = attrs.evolve(self.agent_info, id=agent_rec.info.id)
+        ck = rec.checkpoints.get(("resources",))
+        if ck is not None:
+            self.checkpointed_resources = ck.resources
         out: list[Any] = [Log(level="info", event="agent.recover.reconnect",
                               fields=(("agent_id", self.agent_id),))]
         out += self.sum.step(now, Recover(logs=rec.update_logs()))

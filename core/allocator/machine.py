@@ -56,6 +56,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from mesotron.core.allocator.drf import Ledger, ShareIndex, dominant_share, ledger_add, to_milli
 from mesotron.core.allocator.values import (
     ActivateAgent,
@@ -65,6 +66,7 @@ from mesotron.core.allocator.values import (
     Allocate,
     Allocation,
     AllocatorConfig,
+    ConvertResources,
     DeactivateAgent,
     DeactivateFramework,
     RecoverResources,
@@ -185,6 +187,7 @@ class Allocator:
         self._weights: dict[str, float] = {}
         self._quota: dict[str, tuple[Resources, Ledger]] = {}
         self._quota_unsat: set[str] = set()
+        self._limits: dict[str, Ledger] = {}  # role -> quota limit (milli), scalars only
         self._epoch = 0
         # cluster totals changed since the share indexes were last rebuilt (agents added or
         # removed): rebuilt once at the next cycle instead of once per agent
@@ -212,6 +215,7 @@ class Allocator:
             ReviveOffers: self._handle_revive,
             UpdateWeights: self._handle_update_weights,
             UpdateQuota: self._handle_update_quota,
+            ConvertResources: self._handle_convert,
             Allocate: self._handle_allocate,
         }
 
@@ -324,12 +328,25 @@ class Allocator:
         self._memo[key] = value
         return value
 
+    def headroom(self, role: str) -> dict[str, int] | None:
+        """Milli-units role `role` may still be allocated under its quota limit (None: no
+        limit). Invariant kept by `_split`: allocation to a role never exceeds its limit."""
+        lim = self._limits.get(role)
+        if lim is None:
+            return None
+        used = self._role_alloc.get(role, {})
+        return {n: max(v - used.get(n, 0), 0) for n, v in lim.items()}
+
     def _split(self, available: Resources, role: str) -> _Split:
-        key = ("split", available, role)
+        room = self.headroom(role) if self._limits else None
+        key: Any = ("split", available, role) if room is None else (
+            "split", available, role, tuple(sorted(room.items())))
         hit = self._memo.get(key)
         if hit is not None:
             return hit
         offerable = available.for_role(role)
+        if room is not None:
+            offerable = _cap(offerable, room)
         ledger = self._ledger(offerable)
         ok = self._allocatable(ledger) and bool(offerable)
         offer = allocate_to(offerable, role)
@@ -396,6 +413,8 @@ class Allocator:
             role, 1.0)
 
     def _track(self, fw: _Framework, role: str, ledger: Ledger, sign: int) -> None:
+        if sign < 0 and role in self._limits:
+            self._epoch += 1  # headroom grew: agents memoized as "nothing to offer" may now
         led = fw.by_role.get(role)
         if led is None:
             led = fw.by_role[role] = {}
@@ -758,6 +777,26 @@ class Allocator:
             agent.filters[(fw.id, role)] = (plain, now + s)
         fw.filtered_agents.add(agent.id)
 
+    def _handle_convert(self, now: float, inp: ConvertResources) -> list[Allocation]:
+        agent = self._agents.get(inp.agent_id)
+        if agent is None:
+            raise LocalError(f"allocator: convert on unknown agent {inp.agent_id}")
+        plain_old, plain_new = self._unallocate(inp.consumed), self._unallocate(inp.converted)
+        if plain_old.scalars() != plain_new.scalars():
+            raise LocalError("allocator: a conversion must keep the quantities")
+        if inp.framework_id is not None:
+            cur = agent.alloc.get(inp.framework_id, Resources())
+            if not cur.contains(inp.consumed):
+                raise LocalError(f"allocator: {inp.framework_id} does not hold {inp.consumed}")
+            agent.alloc[inp.framework_id] = cur - inp.consumed + inp.converted
+        else:
+            if not agent.available.contains(plain_old):
+                raise LocalError(f"allocator: {plain_old} not available on {agent.id}")
+            agent.available = agent.available - plain_old + plain_new
+        agent.total = agent.total - plain_old + plain_new
+        self._touch(agent)
+        return []
+
     # ------------------------------------------------------------------ handlers: roles
     def _handle_update_weights(self, now: float, inp: UpdateWeights) -> list[Allocation]:
         for role, w in inp.weights:
@@ -770,6 +809,11 @@ class Allocator:
         return []
 
     def _handle_update_quota(self, now: float, inp: UpdateQuota) -> list[Allocation]:
+        if inp.limit:
+            self._limits[inp.role] = self._ledger(inp.limit)
+        else:
+            self._limits.pop(inp.role, None)
+        self._epoch += 1  # headrooms changed: every "nothing to offer" memo is stale
         if inp.guarantee:
             self._quota[inp.role] = (inp.guarantee, self._ledger(inp.guarantee))
         else:
@@ -788,6 +832,26 @@ class Allocator:
         if self.config.naive:
             return reference_cycle(self, now)
         return run_cycle(self, now)
+
+
+def _cap(res: Resources, room: dict[str, int]) -> Resources:
+    """`res` with each limited scalar cut down to `room` (milli-units), reserved resources
+    first (they are the role's own), then unreserved."""
+    from mesotron.core.resources import Resource
+
+    left = dict(room)
+    items = sorted(res, key=lambda r: (not r.reservations,))
+    out: list[Resource] = []
+    for r in items:
+        if r.scalar is None or r.name not in left:
+            out.append(r)
+            continue
+        have = round(r.scalar * 1000)
+        take = min(have, left[r.name])
+        left[r.name] -= take
+        if take > 0:
+            out.append(r if take == have else attrs.evolve(r, scalar=take / 1000))
+    return Resources(out)
 
 
 def _fmt(x: float) -> str:

@@ -134,8 +134,25 @@ class UpdateWeights:
 
 @frozen
 class UpdateQuota:
+    """A role's quota: `guarantee` (the quota stage offers it first) and `limit` (scalar
+    quantities the role's allocation never exceeds: offers are cut down to the headroom)."""
+
     role: str
     guarantee: Resources
+    limit: Resources = attrs.field(factory=Resources)
+
+
+@frozen
+class ConvertResources:
+    """An offer operation changed part of an agent's resources in place (RESERVE: unreserved
+    -> reserved; UNRESERVE: the reverse). Same quantities, new reservations. With
+    `framework_id` the resources are that framework's allocation (allocated form, an ACCEPT);
+    without, they are the agent's available pool (unallocated form, the operator API)."""
+
+    agent_id: str
+    consumed: Resources
+    converted: Resources
+    framework_id: str | None = None
 
 
 @frozen

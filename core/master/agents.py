@@ -168,6 +168,9 @@ class AgentsMixin(MasterCore):
         if not agent.active:
             agent.active = True
             out += self._alloc(alloc.ActivateAgent(agent_id=agent.id))
+        if self.agent_deactivated(agent.id):  # type: ignore[attr-defined]  # operator.py
+            out += self._alloc(alloc.DeactivateAgent(agent_id=agent.id))
+        out += self._tell_agent_reservations(agent)  # type: ignore[attr-defined]  # operations.py
         out += self._start_pings(agent)
         out.append(Log(level="info", event="agent_reregistered",
                        fields=(("agent_id", agent.id), ("pid", sender))))
@@ -181,10 +184,10 @@ class AgentsMixin(MasterCore):
 
     def _readmit(self, sender: str, msg: ReregisterAgent) -> list[Any]:
         """Adopt an agent this master has no record of (after failover, or unreachable)."""
-        info = msg.agent_info
+        info, out0 = self._with_reservations(msg.agent_info)  # type: ignore[attr-defined]  # operations.py
         aid = info.id or ""
         old = self._agents.get(self._pids.get(sender, ""))
-        out: list[Any] = []
+        out: list[Any] = list(out0)
         if old is not None and old.id != aid:
             out += self._remove_agent(old, "a different agent re-registered at the same address")
         self._unreachable.pop(aid, None)
@@ -241,6 +244,9 @@ class AgentsMixin(MasterCore):
         out += self._alloc(alloc.AddAgent(agent_id=aid, hostname=info.hostname,
                                           total=info.resources, attributes=info.attributes,
                                           used=used))
+        if self.agent_deactivated(aid):  # type: ignore[attr-defined]  # operator.py
+            out += self._alloc(alloc.DeactivateAgent(agent_id=aid))
+        out += self._tell_agent_reservations(agent)  # type: ignore[attr-defined]  # operations.py
         out += updates
         out += self._shutdown_completed(agent, msg)
         out += self._start_pings(agent)
@@ -471,6 +477,12 @@ class AgentsMixin(MasterCore):
         if kind == "prune":
             _, unreachable, gone = pending
             return self._pruned(unreachable, gone)
+        if kind == "setting":
+            return self._setting_committed(pending)  # type: ignore[attr-defined, no-any-return]
+        if kind == "operation":
+            return self._operation_committed(pending)  # type: ignore[attr-defined, no-any-return]
+        if kind == "gone":
+            return self._gone_committed(pending)  # type: ignore[attr-defined, no-any-return]
         raise AssertionError(f"unknown pending registry op {pending!r}")  # pragma: no cover
 
     def _abdicate(self, reason: str) -> list[Any]:

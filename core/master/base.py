@@ -28,7 +28,15 @@ from mesotron.core.master.model import MAgent, MFramework, MTask
 from mesotron.core.messages import EventOffers, EventRescind, EventUpdate
 from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
-from mesotron.core.values import MasterInfo, Offer, Reason, Source, TaskState, TaskStatus
+from mesotron.core.values import (
+    Capability,
+    MasterInfo,
+    Offer,
+    Reason,
+    Source,
+    TaskState,
+    TaskStatus,
+)
 
 
 # ------------------------------------------------------------------ configuration
@@ -137,6 +145,10 @@ class MasterCore:
         self._gone: dict[str, float] = {}
         self._pruning: dict[str, int] = {}  # agent id (unreachable or gone) -> prune op id
         self._offers: dict[str, Offer] = {}
+        # the operator's settings as committed to the registry (core/master/operator.py)
+        self._settings: dict[tuple[str, ...], Any] = {}
+        self._operations: dict[tuple[str, str], Any] = {}  # core/master/operations.py
+        self._drain_count = 0  # agents DRAINING (core/master/operator.py)
         self._pending_ops: dict[int, tuple[Any, ...]] = {}
         # the registrar (Mesos's Registrar): at most one RegistryWrite in flight; operations
         # requested meanwhile wait here and leave together as one ("batch", ...) write when
@@ -243,6 +255,7 @@ class MasterCore:
             resources=a.resources,
             attributes=agent.info.attributes,
             executor_ids=tuple(sorted(e for (aid, e) in fw.executors if aid == agent.id)),
+            refinement=Capability.RESERVATION_REFINEMENT in fw.info.capabilities,
         )
         self._offers[oid] = offer
         fw.offers[oid] = None

@@ -18,6 +18,7 @@ INPUTS
 - `Disconnected(peer)`: a scheduler stream (by stream id) or an agent connection (by pid).
 - `TimerFired(key)`: ("allocation",), ("offer_timeout", offer), ("heartbeat", framework),
   ("failover", framework), ("ping", agent), ("agent_reregister_timeout",), ("registry_gc",).
+- `OperatorCall(request, call)`: operator API writes (core/master/operator.py).
 - `RegistryResult(op_id, ok)`: the outcome of a `RegistryWrite` this master emitted. At most
   one write is in flight; operations asked for meanwhile leave as one ("batch", ...) write
   when it settles (core/master/base.py, the registrar).
@@ -69,16 +70,20 @@ from mesotron.core.master.base import (
 from mesotron.core.master.frameworks import FrameworksMixin
 from mesotron.core.master.model import AgentView, FrameworkView, TaskView
 from mesotron.core.master.offers import OffersMixin
+from mesotron.core.master.operations import OperationsMixin
+from mesotron.core.master.operator import OperatorCall, OperatorMixin
 from mesotron.core.master.queries import StateMixin
 from mesotron.core.master.tasks import TasksMixin
 from mesotron.core.master.validation import validate_agent_message
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
+    CallAcknowledgeOperationStatus,
     CallDecline,
     CallKill,
     CallMessage,
     CallReconcile,
+    CallReconcileOperations,
     CallRevive,
     CallShutdown,
     CallSuppress,
@@ -108,7 +113,8 @@ __all__ = [
 ]
 
 
-class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
+class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixin, OperationsMixin,
+             StateMixin):
     """See the module docstring. Deep-copyable; `describe()` is canonical."""
 
     now: float
@@ -126,6 +132,8 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
             CallAcknowledge: self._call_acknowledge,
             CallReconcile: self._call_reconcile,
             CallMessage: self._call_message,
+            CallAcknowledgeOperationStatus: self._call_acknowledge_operation_status,
+            CallReconcileOperations: self._call_reconcile_operations,
         }
 
     _AGENT_MESSAGES: ClassVar[dict[type, str]] = {
@@ -145,6 +153,8 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
         self.now = now
         self._allocation_wanted = False
         out = self._dispatch(input)
+        if self.leader and self._draining():  # core/master/operator.py: drains progress
+            out += self._drain_progress()
         if self._allocation_wanted:  # handlers ask; one cycle per step runs here
             out += self._allocation_due()
         return out
@@ -163,6 +173,8 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
                 return [Log(level="info", event="registry_result_ignored_not_leader",
                             fields=(("op_id", input.op_id),))]
             return self._registry_result(input.op_id, input.ok, input.message)
+        if isinstance(input, OperatorCall):
+            return self._operator_call(input)
         if isinstance(input, LeadershipGained):
             return self._become_leader(input.registry)
         if isinstance(input, LeadershipLost):
@@ -193,6 +205,8 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, StateMixin):
             self._timer(("allocation",), self.config.allocation_interval),
             self._timer(("registry_gc",), self.config.registry_gc_interval),
         ]
+        out += self._restore_settings(registry.settings)
+        self._restore_operations()
         if self._recovered_agents:
             out.append(self._timer(("agent_reregister_timeout",),
                                    self.config.agent_reregister_timeout))

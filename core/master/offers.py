@@ -14,7 +14,8 @@ ACCEPT follows `Master::accept` / `Master::_accept`:
 
 Task resources without an allocation role get the offer's role (Mesos injects
 AllocationInfo for frameworks that do not set it); a new executor's resources are charged
-to the offers too. RESERVE / UNRESERVE are not supported yet: dropped with a warning.
+to the offers too. RESERVE / UNRESERVE convert what is left in place
+(core/master/operations.py).
 
 Books read: `_agents`, `_offers`, `config`.
 Books written: none.
@@ -37,6 +38,8 @@ from mesotron.core.messages import (
     CallSuppress,
     OpLaunch,
     OpLaunchGroup,
+    OpReserve,
+    OpUnreserve,
     RunTask,
     RunTaskGroup,
 )
@@ -92,6 +95,9 @@ class OffersMixin(MasterCore):
                     out += effects
             elif isinstance(op, OpLaunchGroup):
                 effects, remaining = self._launch_group(fw, agent, role, op, remaining, in_use)
+                out += effects
+            elif isinstance(op, (OpReserve, OpUnreserve)):  # core/master/operations.py
+                effects, remaining = self._offer_operation(fw, agent, role, op, remaining)  # type: ignore[attr-defined]
                 out += effects
             else:
                 out.append(Log(level="warning", event="operation_not_supported",

@@ -248,10 +248,29 @@ class StateMixin(MasterCore):
             "registered_time": a.registered_time, "reregistered_time": a.reregistered_time,
             "resources": _res_json(a.total), "used_resources": _res_json(a.used()),
             "offered_resources": _res_json(self._offered(a)),
-            "reserved_resources": {}, "unreserved_resources": _res_json(a.total.unreserved()),
-            "active": a.active, "deactivated": not a.active, "version": a.version,
+            "reserved_resources": {role: _res_json(a.total.reserved(role))
+                                   for role in sorted(a.total.reservation_roles())},
+            "unreserved_resources": _res_json(a.total.unreserved()),
+            "reserved_resources_full": {role: a.total.reserved(role).to_json(refinement=False)
+                                        for role in sorted(a.total.reservation_roles())},
+            "unreserved_resources_full": a.total.unreserved().to_json(refinement=False),
+            "active": a.active, "version": a.version,
+            "deactivated": not a.active or ("deactivated", a.id) in self._settings
+            or ("drain", a.id) in self._settings,
             "capabilities": [],
+            **self._drain_json(a.id),
         }
+
+    def _drain_json(self, aid: str) -> dict[str, Any]:
+        """`drain_info` {state, config {max_grace_period?, mark_gone}} of a drained/draining
+        agent (core/master/operator.py keeps it in the registry)."""
+        v = self._settings.get(("drain", aid))
+        if not v:
+            return {}
+        config: dict[str, Any] = {"mark_gone": bool(v[2])}
+        if v[1] is not None:
+            config["max_grace_period"] = {"nanoseconds": round(v[1] * 1e9)}
+        return {"drain_info": {"state": v[0], "config": config}}
 
     def _task_json(self, t: MTask, fw_info: Any) -> dict[str, Any]:
         return {

@@ -15,10 +15,12 @@ from typing import Any
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
+    CallAcknowledgeOperationStatus,
     CallDecline,
     CallKill,
     CallMessage,
     CallReconcile,
+    CallReconcileOperations,
     CallRevive,
     CallShutdown,
     CallSubscribe,
@@ -62,6 +64,8 @@ CALL_TYPES = (
     CallAcknowledge,
     CallReconcile,
     CallMessage,
+    CallAcknowledgeOperationStatus,
+    CallReconcileOperations,
 )
 
 
@@ -125,6 +129,14 @@ def _shape_error(call: Any) -> str | None:
                 return "Expecting 'operation.type' to be present"
             if not isinstance(tasks, tuple) or not all(isinstance(t, TaskInfo) for t in tasks):
                 return "Expecting 'task_infos' to be a list of TaskInfo"
+    if isinstance(call, CallAcknowledgeOperationStatus) and not (
+            _strs(call.operation_id) and isinstance(call.uuid, bytes) and len(call.uuid) == 16):
+        return "Expecting 'acknowledge_operation_status.operation_id' and a 16-byte 'uuid'"
+    if isinstance(call, CallReconcileOperations) and not (
+            isinstance(call.operations, tuple) and all(
+                isinstance(x, tuple) and len(x) == 2 and _strs(x[0]) and _strs(x[1], optional=True)
+                for x in call.operations)):
+        return "Expecting 'reconcile_operations.operations' to be a list of operations"
     if isinstance(call, (CallRevive, CallSuppress)) and not _str_tuple(call.roles):
         return "Expecting 'roles' to be a list of roles"
     if isinstance(call, CallKill) and not (

@@ -118,6 +118,27 @@ def ack_before_delivery() -> contextlib.AbstractContextManager[None]:
                 [e for e in out if type(e) is Notify]
         return deliverUpdate
     return _patched(SchedulerDriver, "deliverUpdate", wrap)
+def quota_limit_ignored() -> contextlib.AbstractContextManager[None]:
+    """The allocator forgets quota limits: offers are not cut down to the role's headroom."""
+    from mesotron.core.allocator.machine import Allocator
+
+    return _patched(Allocator, "headroom", lambda orig: lambda self, role: None)
+
+
+def reserved_offered_to_any_role() -> contextlib.AbstractContextManager[None]:
+    """The allocator offers an agent's reserved resources to any role (for_role ignores
+    reservations)."""
+    from mesotron.core.resources import Resources
+
+    return _patched(Resources, "for_role", lambda orig: lambda self, role: self)
+
+
+def operation_status_never_sent() -> contextlib.AbstractContextManager[None]:
+    """The master commits a reservation but never moves its operation to FINISHED (nor
+    tells the framework)."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    return _patched(OperationsMixin, "_operation_committed", lambda orig: lambda self, pending: [])
 
 
 BUGS = {
@@ -128,4 +149,7 @@ BUGS = {
     "no_rescind_on_agent_removal": no_rescind_on_agent_removal,
     "deposed_leader_writes": deposed_leader_writes,
     "ack_before_delivery": ack_before_delivery,
+    "quota_limit_ignored": quota_limit_ignored,
+    "reserved_offered_to_any_role": reserved_offered_to_any_role,
+    "operation_status_never_sent": operation_status_never_sent,
 }

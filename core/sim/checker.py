@@ -367,6 +367,11 @@ class Checker:
                 ledgers = tuple(x for x in (self.ledger(m, aid) for aid in sorted(ids))
                                 if x is not None)
                 self.run(world, inv.NoOvercommit, ClusterSnapshot(agents=ledgers))
+                self.run(world, inv.ReservedToRole, ClusterSnapshot(agents=ledgers))
+                limits = quota_limits(m.machine)
+                if limits:
+                    self.run(world, inv.QuotaLimitRespected, ClusterSnapshot(
+                        agents=m.machine.agent_ledgers(), quota_limits=limits))
                 # OfferExclusive can only fail on an agent with two or more outstanding
                 # offers (with one, its bound is implied by NoOvercommit): skip the others,
                 # their port ranges are costly to enumerate
@@ -443,6 +448,8 @@ class Checker:
             launches={k: tuple(v) for k, v in self.launches.items()},
             registry_commits=tuple(self.registry_commits),
             recovery_kills=tuple(self.recovery_kills),
+            quota_limits=quota_limits(m.machine) if m is not None else {},
+            operations=operations_heard(world),
         )
 
     # ================================================================== total queue
@@ -503,3 +510,20 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
             if lo2 <= hi1:
                 return False
     return scalars is None or ledger.total.unallocate().contains(scalars)
+
+
+def quota_limits(master: Any) -> dict[str, dict[str, float]]:
+    """role -> {resource: limit} of the master's committed quota configs."""
+    return {role: dict(q.limits) for role, q in master.quotas().items() if q.limits}
+
+
+def operations_heard(world: Any) -> dict[tuple[str, str], str | None]:
+    """(framework, operation id) -> the terminal state its framework heard (None: none yet),
+    for the apps that send operations with ids (the `reserver`)."""
+    out: dict[tuple[str, str], str | None] = {}
+    for s in world.schedulers:
+        ops = getattr(s.app, "ops", None)
+        if ops and s.app.framework_id:
+            for op_id, st in ops.items():
+                out[(s.app.framework_id, op_id)] = st
+    return out

@@ -38,6 +38,9 @@ class SimConfig:
     kinds: tuple[str, ...] = ("batch", "service", "gang", "adversarial")
     check: bool = True
     liveness: bool = True
+    # an operator changes weights and quota (guarantees, limits only raised) now and then
+    # through the operator API (issue 18's workload; with the `reserver` framework kind)
+    operator: bool = False
     timeline: bool = False
     trace: bool = False
     # structured records of the run (shares, offers, calls, task states, leaders, faults) for
@@ -64,4 +67,6 @@ class SimConfig:
             cmd += f" --fault-interval {self.fault_interval:g}"
         if self.quiesce != 1500.0:
             cmd += f" --quiesce {self.quiesce:g}"
+        if self.operator:
+            cmd += " --operator"
         return cmd

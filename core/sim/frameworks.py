@@ -11,6 +11,9 @@ Each app receives the driver's `Notify` events and answers with actions:
   all ("gang needs M"); runs R rounds.
 - `adversarial`: hoards offers, acknowledges late or never, kills at random, reconciles
   constantly.
+- `reserver`: dynamically reserves part of each agent for its role with RESERVE operations
+  that carry ids (acknowledging their OPERATION_FINISHED, reconciling the ones it hears
+  nothing of), and runs its tasks on the reserved resources (issue 18's workload).
 
 Apps keep their state across scheduler failovers (a real framework persists it), so a new
 driver subscribes with the same framework id and reconciles. Every random choice comes from
@@ -40,8 +43,10 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, TaskInfo, TaskState
 
 KINDS = ("batch", "service", "gang", "adversarial")
-ROLES = {"batch": "analytics", "service": "web", "gang": "ml", "adversarial": "chaos"}
+ROLES = {"batch": "analytics", "service": "web", "gang": "ml", "adversarial": "chaos",
+         "reserver": "resv"}
 TASK_RESOURCES = {
+    "reserver": "cpus:0.5;mem:64",
     "batch": "cpus:1;mem:128",  # cpu-heavy
     "service": "cpus:0.25;mem:512",  # memory-heavy
     "gang": "cpus:0.5;mem:256",
@@ -354,7 +359,106 @@ class Adversarial(App):
         return super().on_timer(now, tag)
 
 
-APPS = {"batch": Batch, "service": Service, "gang": Gang, "adversarial": Adversarial}
+class Reserver(App):
+    """Reserves `need` (DYNAMIC, its role) on each agent once, with an operation id, and
+    keeps `per_agent` tasks running on reserved resources. `ops` maps every operation id it
+    sent to its last known state (None: no terminal news yet)."""
+
+    kind = "reserver"
+
+    def __init__(self, name: str, rng: random.Random, **kw: Any) -> None:
+        super().__init__(name, rng, **kw)
+        from mesotron.core.resources import Reservation
+
+        self.reservation = Reservation(type="DYNAMIC", role=self.role)
+        self.reserved_need = self.need.unallocate().push_reservation(self.reservation).allocate(self.role)
+        self.ops: dict[str, str | None] = {}
+        self.op_agent: dict[str, str] = {}
+        self.op_sent: dict[str, float] = {}
+        self.reserving: set[str] = set()  # agents with a RESERVE in flight or done
+        self.suppress_when_idle = False
+
+    def wanted(self) -> int:
+        return max(0, 2 - len(self.running))
+
+    def hungry(self) -> bool:
+        return False  # reservations may be gone (agent replaced): never counted as starving
+
+    def on_event(self, now: float, event: Any) -> list[Action]:
+        from mesotron.core.messages import EventUpdateOperationStatus
+
+        if type(event) is EventUpdateOperationStatus:
+            return self.on_operation(now, event.status)
+        return super().on_event(now, event)
+
+    def on_operation(self, now: float, st: Any) -> list[Action]:
+        from mesotron.core.master.operations import TERMINAL
+        from mesotron.core.messages import CallAcknowledgeOperationStatus
+
+        op_id = st.operation_id
+        if op_id not in self.ops:
+            return []
+        out: list[Action] = [("note", f"hears operation {op_id} {st.state}")]
+        if st.state in TERMINAL or st.state == "OPERATION_UNKNOWN":
+            self.ops[op_id] = st.state
+            if st.state != "OPERATION_FINISHED":
+                self.reserving.discard(self.op_agent.get(op_id, ""))  # try again later
+        if st.uuid is not None and st.agent_id is not None:
+            out.append(("call", CallAcknowledgeOperationStatus(
+                operation_id=op_id, uuid=st.uuid, agent_id=st.agent_id)))
+        return out
+
+    def on_timer(self, now: float, tag: Any) -> list[Action]:
+        from mesotron.core.messages import CallReconcileOperations
+
+        out = super().on_timer(now, tag)
+        if isinstance(tag, tuple) and tag[0] == "reconcile" and tag[1] == self.chain and self.subscribed:
+            quiet = sorted(o for o, st in self.ops.items() if st is None and now - self.op_sent[o] > 60.0)
+            if quiet:
+                out.append(("call", CallReconcileOperations(operations=tuple(
+                    (o, self.op_agent[o]) for o in quiet[:20]))))
+        return out
+
+    def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
+        from mesotron.core.messages import OpReserve
+
+        out: list[Action] = []
+        want = self.wanted()
+        for offer in offers:
+            avail = offer.resources
+            ops: list[Any] = []
+            if offer.agent_id not in self.reserving and avail.contains(self.need):
+                op_id = f"{self.name}.r{len(self.ops) + 1}"
+                self.ops[op_id] = None
+                self.op_agent[op_id] = offer.agent_id
+                self.op_sent[op_id] = now
+                self.reserving.add(offer.agent_id)
+                ops.append(OpReserve(resources=self.reserved_need.unallocate(), id=op_id))
+                avail = avail - self.need + self.reserved_need
+            tasks = []
+            while want > 0 and avail.contains(self.reserved_need):
+                self.next_task += 1
+                tid = f"{self.name}.t{self.next_task}"
+                d, code = self.duration()
+                self.running[tid] = now
+                self.launched += 1
+                tasks.append(TaskInfo(name=tid, task_id=tid, agent_id=offer.agent_id,
+                                      resources=self.reserved_need,
+                                      command=CommandInfo(value=f"sleep {d:.1f} && exit {code}")))
+                avail = avail - self.reserved_need
+                want -= 1
+            if tasks:
+                ops.append(OpLaunch(task_infos=tuple(tasks)))
+            if ops:
+                out.append(("call", CallAccept(offer_ids=(offer.id,), operations=tuple(ops),
+                                               filters=Filters(refuse_seconds=5.0))))
+            else:
+                out.append(("call", CallDecline(offer_ids=(offer.id,), filters=Filters(refuse_seconds=5.0))))
+        return out
+
+
+APPS = {"batch": Batch, "service": Service, "gang": Gang, "adversarial": Adversarial,
+        "reserver": Reserver}
 
 
 def make_app(kind: str, name: str, rng: random.Random) -> App:

@@ -211,7 +211,7 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
         chk.checks += 1
         out += fn(snap)
     full = chk.snapshot(world)
-    for fn in inv.SAFETY.values():
+    for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)
     res.liveness = out

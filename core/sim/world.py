@@ -200,6 +200,10 @@ class World:
             self.at(60.0, FN, self.shares_tick, ())
         if self.record is not None:
             self.at(1.0, FN, self.rec_tick, ())
+        self.operator_calls = 0
+        self.quota_limit = 2.0
+        if config.operator:
+            self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -959,6 +963,31 @@ class World:
         s.inc += 1
         s.app.subscribed = False
         self.at(restart_after, FN, self.start_scheduler, (s,))
+
+    def operator_tick(self) -> None:
+        """An operator's write through the operator API: a role's weight, or a role's quota
+        (guarantee, and a limit that only grows: lowering one is not revocation, Mesos
+        leaves what is held)."""
+        from mesotron.core.master import operator as op
+        from mesotron.core.master.operator import OperatorCall
+        from mesotron.core.sim.frameworks import ROLES
+
+        self.at(self.rng.uniform(20.0, 80.0), CALL, self.operator_tick, ())
+        m = self.live_leader()
+        if m is None:
+            return
+        roles = sorted(set(ROLES.values()))
+        role = self.rng.choice(roles)
+        self.operator_calls += 1
+        if self.rng.random() < 0.5:
+            call: Any = op.UpdateWeights(weights=((role, self.rng.choice((0.5, 1.0, 2.0, 3.0))),))
+            self.note(f"operator sets weight of {role}: {call.weights[0][1]:g}")
+        else:
+            self.quota_limit = min(self.quota_limit + self.rng.choice((0.0, 1.0)), 12.0)
+            call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
+                role="resv", guarantees=(("cpus", 1.0),), limits=(("cpus", self.quota_limit),)),))
+            self.note(f"operator sets quota of resv: cpus guarantee 1, limit {self.quota_limit:g}")
+        self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=call))
 
     # ------------------------------------------------------------------ queries
     def live_leader(self) -> MasterNode | None:

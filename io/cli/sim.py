@@ -40,6 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-shrink", action="store_true", help="do not shrink a failing run")
     p.add_argument("--bug", default=None, metavar="NAME",
                    help="TEACHING: run with one planted bug of core/sim/bugs.py (see --bug list)")
+    p.add_argument("--operator", action="store_true",
+                   help="add a reserver framework (dynamic reservations with operation ids) and an "
+                        "operator changing weights and quota")
 
 
 def _config(args: argparse.Namespace, seed: int) -> Any:
@@ -51,7 +54,14 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      fault_interval=args.fault_interval, quiesce=args.quiesce,
                      timeline=args.timeline, trace=bool(args.trace),
                      record=bool(getattr(args, "plot", None)),
-                     schedule=parse_schedule(args.schedule) if args.schedule else None)
+                     schedule=parse_schedule(args.schedule) if args.schedule else None,
+                     **_operator(args))
+
+
+def _operator(args: argparse.Namespace) -> dict[str, Any]:
+    if not getattr(args, "operator", False):
+        return {}
+    return {"operator": True, "kinds": ("batch", "service", "gang", "adversarial", "reserver")}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -45,6 +45,35 @@ _sink: RotatingFile | None = None
 _root_saved: tuple[list[logging.Handler], int] | None = None  # restored by close()
 
 
+# SET_LOGGING_LEVEL (operator API): a glog-style verbosity raised for a while. 0 logs at the
+# configured --log-level; >= 1 also logs debug lines, until the deadline passes (checked on
+# each line, so the level really reverts without a timer task).
+_verbosity: dict[str, float] = {"level": 0, "until": 0.0}
+
+
+def set_verbosity(level: int, duration: float) -> None:
+    import time
+
+    _verbosity["level"] = level
+    _verbosity["until"] = time.monotonic() + duration
+
+
+def verbosity() -> int:
+    import time
+
+    if _verbosity["level"] and time.monotonic() >= _verbosity["until"]:
+        _verbosity["level"] = 0
+    return int(_verbosity["level"])
+
+
+def _verbosity_filter(threshold: int) -> Any:
+    def processor(_logger: Any, method: str, event: Any) -> Any:
+        if _LEVELS.get(method, logging.INFO) < threshold and not verbosity():
+            raise structlog.DropEvent
+        return event
+    return processor
+
+
 def daemon_ids(**ids: str | Callable[[], str | None] | None) -> None:
     """Add (or replace) ids carried by every line from now on."""
     _ids.update(ids)
@@ -120,6 +149,7 @@ def configure(fmt: str = "text", level: str = "info", component: str = "mesotron
     _ids["daemon"] = component
     structlog.configure(
         processors=[
+            _verbosity_filter(_LEVELS.get(level, logging.INFO)),
             structlog.contextvars.merge_contextvars,
             _add_ids,
             structlog.processors.add_log_level,
@@ -127,7 +157,8 @@ def configure(fmt: str = "text", level: str = "info", component: str = "mesotron
             _rename_and_redact,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS.get(level, logging.INFO)),
+        # filtered by _verbosity_filter (SET_LOGGING_LEVEL may lower the threshold for a while)
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
         logger_factory=structlog.WriteLoggerFactory(file=sink),
         cache_logger_on_first_use=True,
     )

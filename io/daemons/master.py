@@ -164,6 +164,7 @@ class MasterDaemon:
         self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (io/wire/master_driver.py)
         self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
+        self.new_streams: dict[str, EventStream] = {}  # opened, not yet served (io/http/master.py)
         self.stream_formats: dict[str, str] = {}
         self.request_formats: dict[str, str] = {}
         self.operator_streams: set[tuple[EventStream, str]] = set()
@@ -203,6 +204,9 @@ class MasterDaemon:
         if e.stream_id is not None and e.status == 200:
             self.streams[e.stream_id] = EventStream()
             self.stream_formats[e.stream_id] = fmt or "application/json"
+            # the HTTP handler picks the stream up here even when the machine closed it in
+            # the same step (an ERROR event, then Close: a refused SUBSCRIBE)
+            self.new_streams[e.stream_id] = self.streams[e.stream_id]
         self.loop._respond(e)
 
     def _observe(self, e: Any) -> None:

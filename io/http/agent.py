@@ -68,6 +68,8 @@ class AgentApp:
         d = self.d
         if path == "/api/v1/executor":
             return await self.executor(req, send)
+        if path == "/api/v1":
+            return await agent_operator_http(self.d, req, send)
         if req.method not in ("GET", "HEAD") and path != "/api/v1":
             return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
         jsonp = req.arg("jsonp")
@@ -145,7 +147,14 @@ class AgentApp:
         raw = req.arg("path")
         if not raw:
             return await respond(send, 400, "Expecting 'path=value' in query")
-        real = self.d.resolve_sandbox_path(raw)
+        if raw == "/frameworks" or raw.startswith("/frameworks/"):
+            # Mesos's virtual sandbox paths: /frameworks/F/executors/E/runs/latest
+            from mesotron.io.http.agent_operator import files as attached
+            from mesotron.io.http.operator_common import resolve
+
+            real = resolve(attached(self.d), raw)
+        else:
+            real = self.d.resolve_sandbox_path(raw)
         if real is None or not os.path.exists(real):
             return await respond(send, 404, "File not found")
         if path == "/files/browse":
@@ -182,6 +191,29 @@ class AgentApp:
         ctype = mimetypes.guess_type(real)[0] or "application/octet-stream"
         await respond(send, 200, data, ctype, headers=[
             ("Content-Disposition", f'attachment; filename="{os.path.basename(real)}"')])
+
+
+async def agent_operator_http(d: AgentDaemon, req: Request, send: Any) -> None:
+    """POST /api/v1 on the agent: io/http/agent_operator.py answers."""
+    from mesotron.io.http import agent_operator
+    from mesotron.spec import agent_pb2
+    from mesotron.spec.wire import JSON, encode
+
+    if req.method != "POST":
+        return await respond(send, 405, f"Expecting 'POST', received '{req.method}'")
+    body = await req.read_body()
+    try:
+        fmt = request_format(req.headers.get("content-type"))
+        call = decode(body, fmt, agent_pb2.Call)
+        accept = response_format(req.headers.get("accept"), default=fmt) or JSON
+        result = agent_operator.handle(d, call)
+    except WireError as e:
+        return await respond(send, e.status, e.message)
+    if result is None:
+        return await respond(send, 202)
+    if result is agent_operator.common.OK:
+        return await respond(send, 200)
+    await respond(send, 200, encode(result, accept), accept)
 
 
 def _read_range(path: str, offset: int, length: int) -> bytes:

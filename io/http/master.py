@@ -14,6 +14,7 @@ Routes (with the `/master` prefix optional, as libprocess delegates):
 
 from __future__ import annotations
 
+import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,11 @@ class MasterApp:
             return await self.scheduler(req, send)
         if path == "/api/v1":
             return await self.operator(req, send)
+        if path in ("/roles", "/roles.json", "/weights", "/quota", "/teardown", "/reserve",
+                    "/unreserve") or path.startswith("/quota/"):
+            if not self.d.leading:
+                return await self.not_leading(req, send)
+            return await self.endpoint_json(req, send, path.removesuffix(".json"))
         if req.method not in ("GET", "HEAD") and path in ("/health", "/version", "/state", "/state.json", "/metrics/snapshot", "/metrics", "/why",
                 "/redirect", "/flags", "/frameworks", "/slaves", "/tasks", "/state-summary"):
             return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
@@ -151,8 +157,8 @@ class MasterApp:
 
         resp = await d.loop.request(make)
         if resp.stream_id is not None and resp.status == 200:
-            stream = d.streams.get(resp.stream_id)
-            if stream is None:  # already closed by the machine (e.g. ERROR then close)
+            stream = d.new_streams.pop(resp.stream_id, None) or d.streams.get(resp.stream_id)
+            if stream is None:  # pragma: no cover - _respond always books it
                 stream = EventStream()
                 stream.close()
             try:
@@ -197,9 +203,77 @@ class MasterApp:
             finally:
                 d.operator_streams.discard((stream, accept))
             return
+        if isinstance(result, operator_api.MachineCall):
+            return await self.machine_call(result.call, send)
         if result is None:
             return await respond(send, 202)
+        if result is operator_api.common.OK:
+            return await respond(send, 200)
         await respond(send, 200, operator_api.encode_response(result, accept), accept)
+
+    async def machine_call(self, call: Any, send: Any) -> None:
+        """An operator write: the master machine decides and answers (core/master/operator.py)."""
+        from mesotron.core.master.operator import OperatorCall
+
+        resp = await self.d.loop.request(lambda rid: OperatorCall(request=rid, call=call))
+        await respond(send, resp.status, resp.message if resp.status >= 300 else "")
+
+    async def endpoint_json(self, req: Request, send: Any, path: str) -> None:
+        """/master/roles, /master/weights, /master/quota (GET: JSON, Mesos's shapes) and the
+        writes /master/weights (PUT), /master/quota (POST/DELETE), /master/teardown (POST)."""
+        from mesotron.core.master import operator as op
+        from mesotron.spec.wire import to_dict
+
+        d = self.d
+        if req.method in ("GET", "HEAD"):
+            if path == "/roles":
+                return await respond_json(send, to_dict(operator_api.get_roles(d, d.state_json())))
+            if path == "/weights":
+                return await respond_json(send, to_dict(operator_api.get_weights(d)).get("weight_infos", []))
+            if path == "/quota":
+                return await respond_json(send, to_dict(operator_api.get_quota(d).status))
+            return await respond(send, 405, f"Expecting 'POST', received '{req.method}'")
+        body = await req.read_body()
+        form = _form(body)
+        try:
+            if path == "/teardown" and req.method == "POST":
+                fid = form.get("frameworkId") or ""
+                if not fid:
+                    return await respond(send, 400, "Missing 'frameworkId' query parameter in the request body")
+                return await self.machine_call(op.Teardown(framework_id=fid), send)
+            if path == "/weights" and req.method == "PUT":
+                items = json.loads(body or b"[]")
+                if not isinstance(items, list):
+                    raise ValueError("expecting a JSON array of WeightInfo")
+                return await self.machine_call(op.UpdateWeights(weights=tuple(
+                    (str(w["role"]), float(w["weight"])) for w in items)), send)
+            if path == "/quota" and req.method == "POST":
+                q = json.loads(body or b"{}")
+                sc = tuple(sorted((str(r["name"]), float(r["scalar"]["value"])) for r in q.get("guarantee", [])))
+                return await self.machine_call(op.UpdateQuota(force=bool(q.get("force", False)), configs=(
+                    op.QuotaConfig(role=str(q.get("role", "")), guarantees=sc, limits=sc),)), send)
+            if path in ("/reserve", "/unreserve") and req.method == "POST":
+                from mesotron.core.resources import Resources
+
+                res = Resources.from_json(json.loads(form.get("resources") or "[]"))
+                return await self.machine_call(op.ReserveResources(
+                    agent_id=form.get("slaveId") or "", resources=res,
+                    reserve=path == "/reserve"), send)
+            if path.startswith("/quota/") and req.method == "DELETE":
+                return await self.machine_call(op.UpdateQuota(force=True, configs=(
+                    op.QuotaConfig(role=path[len("/quota/"):]),)), send)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            return await respond(send, 400, f"Failed to parse the request: {e}")
+        return await respond(send, 405, f"Method '{req.method}' not allowed on /master{path}")
+
+
+def _form(body: bytes) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return {}
 
 
 def version_json() -> dict[str, Any]:

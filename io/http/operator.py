@@ -1,5 +1,13 @@
-"""The v1 master operator API (`POST /api/v1`): GET_HEALTH, GET_VERSION, GET_MASTER,
-GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, SUBSCRIBE.
+"""The v1 master operator API (`POST /api/v1`): every call of Mesos 1.11's master.proto.
+
+Served: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS, GET/SET_LOGGING_LEVEL, LIST_FILES,
+READ_FILE, GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_EXECUTORS, GET_OPERATIONS, GET_TASKS,
+GET_ROLES, GET_WEIGHTS, UPDATE_WEIGHTS, GET_MASTER, SUBSCRIBE, GET_MAINTENANCE_STATUS and
+GET_MAINTENANCE_SCHEDULE (empty: no schedules), RESERVE_RESOURCES, UNRESERVE_RESOURCES,
+DRAIN_AGENT, DEACTIVATE_AGENT,
+REACTIVATE_AGENT, GET_QUOTA, UPDATE_QUOTA, SET_QUOTA and REMOVE_QUOTA (deprecated forms),
+TEARDOWN, MARK_AGENT_GONE. The writes are decided by the master machine
+(core/master/operator.py). 501 naming the call: UNSERVED below.
 
 The answers are built from the master machine's read-only state (the same snapshot that
 serves `/master/state`), converted to v1 protobuf messages (resources as Resource arrays)."""
@@ -8,10 +16,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from mesotron.core.resources import Resources
+from mesotron.core.values import Attribute
+from mesotron.io.http import operator_common as common
 from mesotron.spec import master_pb2 as mpb
 from mesotron.spec import mesos_pb2 as pb
-from mesotron.spec.codec_values import master_to_pb, resources_to_pb
+from mesotron.spec.codec_values import attribute_to_pb, master_to_pb, resources_to_pb
 from mesotron.spec.wire import PROTOBUF, WireError, encode, from_dict, record
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +47,19 @@ def _res(flat: Any) -> list[pb.Resource]:
         return resources_to_pb(Resources.parse(";".join(parts))) if parts else []
     except ValueError:
         return []
+
+
+def _full(s: dict[str, Any]) -> list[pb.Resource] | None:
+    """An agent's total resources with their reservations (the `*_full` v1 lists)."""
+    if "unreserved_resources_full" not in s:
+        return None
+    items = list(s.get("unreserved_resources_full") or [])
+    for role_items in (s.get("reserved_resources_full") or {}).values():
+        items += role_items
+    try:
+        return [from_dict(x, pb.Resource) for x in items]
+    except WireError:
+        return None
 
 
 def _time(seconds: Any) -> pb.TimeInfo | None:
@@ -66,8 +90,19 @@ def _agent(s: dict[str, Any]) -> mpb.Response.GetAgents.Agent:
     a.agent_info.hostname = s.get("hostname", "")
     a.agent_info.port = int(s.get("port", 5051))
     a.agent_info.id.value = s["id"]
-    a.agent_info.resources.extend(_res(s.get("resources")))
-    a.total_resources.extend(_res(s.get("resources")))
+    total = _full(s)
+    if total is None:
+        total = _res(s.get("resources"))
+    a.agent_info.resources.extend(total)
+    a.total_resources.extend(total)
+    for name, value in sorted((s.get("attributes") or {}).items()):
+        try:
+            a.agent_info.attributes.append(attribute_to_pb(Attribute(name=name, value=value)))
+        except (ValueError, TypeError):
+            continue
+    drain = s.get("drain_info")
+    if drain:
+        a.drain_info.CopyFrom(from_dict(drain, pb.DrainInfo))
     a.allocated_resources.extend(_res(s.get("used_resources")))
     a.offered_resources.extend(_res(s.get("offered_resources")))
     rt = _time(s.get("registered_time"))
@@ -140,20 +175,185 @@ def get_state(state: dict[str, Any]) -> mpb.Response.GetState:
         get_frameworks=get_frameworks(state), get_agents=get_agents(state))
 
 
+@attrs.frozen
+class MachineCall:
+    """An operator call the master machine decides (core/master/operator.py)."""
+
+    call: Any
+
+
+# Mesos 1.11 master calls mesotron does not serve: 501 naming the call
+UNSERVED = frozenset({C.CREATE_VOLUMES, C.DESTROY_VOLUMES, C.GROW_VOLUME, C.SHRINK_VOLUME,
+                      C.UPDATE_MAINTENANCE_SCHEDULE, C.START_MAINTENANCE, C.STOP_MAINTENANCE})
+
+
+def files(d: MasterDaemon) -> dict[str, str]:
+    """The master's attached virtual paths (Mesos attaches its log as /master/log)."""
+    log_file = getattr(d, "log_file", None)
+    return {"/master/log": log_file} if log_file else {}
+
+
+def _scalars(m: Any) -> tuple[tuple[str, float], ...]:
+    out = []
+    for name, v in sorted(m.items()):
+        out.append((name, float(v.value)))
+    return tuple(out)
+
+
+def _decode_write(call: mpb.Call) -> Any:
+    """The core value of a write call, or WireError (400) for a missing/bad argument."""
+    from mesotron.core.master import operator as op
+    from mesotron.spec.codec_values import ns_to_seconds
+
+    t = call.type
+
+    def need(field: str) -> Any:
+        if not call.HasField(field):
+            raise WireError(f"Expecting '{field}' to be present")
+        return getattr(call, field)
+
+    if t == C.TEARDOWN:
+        return op.Teardown(framework_id=need("teardown").framework_id.value)
+    if t == C.UPDATE_WEIGHTS:
+        u = need("update_weights")
+        return op.UpdateWeights(weights=tuple((w.role, w.weight) for w in u.weight_infos))
+    if t == C.UPDATE_QUOTA:
+        u = need("update_quota")
+        return op.UpdateQuota(force=u.force, configs=tuple(
+            op.QuotaConfig(role=c.role, guarantees=_scalars(c.guarantees),
+                           limits=_scalars(c.limits)) for c in u.quota_configs))
+    if t == C.SET_QUOTA:  # deprecated (pre-1.9) form: guarantee == limit
+        q = need("set_quota").quota_request
+        sc = tuple(sorted((r.name, r.scalar.value) for r in q.guarantee if r.HasField("scalar")))
+        return op.UpdateQuota(force=q.force, configs=(
+            op.QuotaConfig(role=q.role, guarantees=sc, limits=sc),))
+    if t == C.REMOVE_QUOTA:
+        return op.UpdateQuota(force=True, configs=(op.QuotaConfig(role=need("remove_quota").role),))
+    if t == C.DEACTIVATE_AGENT:
+        return op.DeactivateAgent(agent_id=need("deactivate_agent").agent_id.value)
+    if t == C.REACTIVATE_AGENT:
+        return op.ReactivateAgent(agent_id=need("reactivate_agent").agent_id.value)
+    if t == C.DRAIN_AGENT:
+        dr = need("drain_agent")
+        grace = ns_to_seconds(dr.max_grace_period.nanoseconds) if dr.HasField("max_grace_period") else None
+        return op.DrainAgent(agent_id=dr.agent_id.value, max_grace_period=grace, mark_gone=dr.mark_gone)
+    if t in (C.RESERVE_RESOURCES, C.UNRESERVE_RESOURCES):
+        from mesotron.spec.codec_values import resources_from_pb
+
+        reserve = t == C.RESERVE_RESOURCES
+        r = need("reserve_resources" if reserve else "unreserve_resources")
+        try:
+            res = resources_from_pb(r.resources)
+        except ValueError as e:
+            raise WireError(f"Invalid resources: {e}") from None
+        return op.ReserveResources(agent_id=r.agent_id.value, resources=res, reserve=reserve)
+    if t == C.MARK_AGENT_GONE:
+        return op.MarkAgentGone(agent_id=need("mark_agent_gone").agent_id.value)
+    return None
+
+
+def get_roles(d: MasterDaemon, state: dict[str, Any]) -> mpb.Response.GetRoles:
+    """Every role that is whitelisted, has a framework, a weight or a quota (Mesos GET_ROLES)."""
+    m = d.machine
+    weights = m.weights()
+    roles: dict[str, list[str]] = {r: [] for r in (m.config.roles or ())}
+    used: dict[str, Resources] = {}
+    from mesotron.spec.codec_values import resources_from_pb
+
+    for r in list(weights) + list(m.quotas()):
+        roles.setdefault(r, [])
+    for f in state.get("frameworks", []):
+        for r in f.get("roles") or ([f["role"]] if f.get("role") else []):
+            roles.setdefault(r, []).append(f["id"])
+    for fw in state.get("frameworks", []):
+        for t in fw.get("tasks", []):
+            role = t.get("role")
+            if role:
+                used[role] = used.get(role, Resources()) + resources_from_pb(_res(t.get("resources")))
+    out = mpb.Response.GetRoles()
+    for name in sorted(roles):
+        role = out.roles.add(name=name, weight=weights.get(name, 1.0))
+        for fid in sorted(set(roles[name])):
+            role.frameworks.add(value=fid)
+        role.resources.extend(resources_to_pb(used.get(name, Resources())))
+    return out
+
+
+def get_operations(d: MasterDaemon) -> mpb.Response.GetOperations:
+    from mesotron.spec.codec_scheduler import operation_status_to_pb, operation_to_pb
+
+    out = mpb.Response.GetOperations()
+    for rec in d.machine.operations_of():
+        o = out.operations.add()
+        o.framework_id.value = rec.framework_id
+        o.agent_id.value = rec.agent_id
+        if rec.info is not None:
+            o.info.CopyFrom(operation_to_pb(rec.info))
+        else:  # recovered from the registry after a failover: only its outcome is kept
+            o.info.id.value = rec.operation_id
+        o.latest_status.CopyFrom(operation_status_to_pb(rec.statuses[-1]))
+        o.statuses.extend(operation_status_to_pb(st) for st in rec.statuses)
+        o.uuid.value = rec.statuses[-1].uuid or b"\0" * 16
+    return out
+
+
+def get_weights(d: MasterDaemon) -> mpb.Response.GetWeights:
+    out = mpb.Response.GetWeights()
+    for role, w in sorted(d.machine.weights().items()):
+        out.weight_infos.add(role=role, weight=w)
+    return out
+
+
+def get_quota(d: MasterDaemon) -> mpb.Response.GetQuota:
+    out = mpb.Response.GetQuota()
+    for role, q in sorted(d.machine.quotas().items()):
+        c = out.status.configs.add(role=role)
+        for name, v in q.guarantees:
+            c.guarantees[name].value = v
+        for name, v in q.limits:
+            c.limits[name].value = v
+        info = out.status.infos.add(role=role)
+        if q.guarantees:
+            info.guarantee.extend(resources_to_pb(Resources.from_scalars(dict(q.guarantees))))
+    return out
+
+
 def handle(d: MasterDaemon, call: mpb.Call) -> Any:
-    """The Response for `call`, SUBSCRIBE for a stream, None for 202; WireError for 4xx/501."""
+    """The Response for `call`, SUBSCRIBE for a stream, None for 202, a MachineCall for the
+    master machine to decide; WireError for 4xx/501."""
     t = call.type if call.HasField("type") else None
-    if t is None:
+    if t is None or t == C.UNKNOWN:
         raise WireError("Failed to validate master::Call: Expecting 'type' to be present")
-    r = mpb.Response(type=t)
+    if t in UNSERVED:
+        raise common.unserved(C.Type.Name, t)
+    write = _decode_write(call)
+    if write is not None:
+        return MachineCall(write)
+    name = C.Type.Name(t)
+    r = mpb.Response(type=mpb.Response.Type.Value(name) if name in mpb.Response.Type.keys()  # noqa: SIM118
+                     else mpb.Response.UNKNOWN)
     if t == C.GET_HEALTH:
         r.get_health.healthy = d.alive
+    elif t == C.GET_FLAGS:
+        r.get_flags.flags.extend(common.flags(d.flags))
     elif t == C.GET_VERSION:
         from mesotron.io.http.master import version_json
 
         v = version_json()
         r.get_version.version_info.CopyFrom(from_dict(
             {k: v[k] for k in ("version", "build_date", "build_time", "build_user")}, mpb.VersionInfo))
+    elif t == C.GET_METRICS:
+        r.get_metrics.metrics.extend(common.metrics(d.metrics_snapshot()))
+    elif t == C.GET_LOGGING_LEVEL:
+        r.get_logging_level.level = common.get_logging_level()
+    elif t == C.SET_LOGGING_LEVEL:
+        common.set_logging_level(call)
+        return common.OK
+    elif t == C.LIST_FILES:
+        r.list_files.file_infos.extend(common.list_files(call, files(d)))
+    elif t == C.READ_FILE:
+        size, data = common.read_file(call, files(d))
+        r.read_file.size, r.read_file.data = size, data
     elif t == C.GET_MASTER:
         r.get_master.master_info.CopyFrom(master_to_pb(d.master_info))
         r.get_master.start_time = d.start_time
@@ -168,10 +368,22 @@ def handle(d: MasterDaemon, call: mpb.Call) -> Any:
         r.get_executors.CopyFrom(get_executors(d.state_json()))
     elif t == C.GET_TASKS:
         r.get_tasks.CopyFrom(get_tasks(d.state_json()))
+    elif t == C.GET_ROLES:
+        r.get_roles.CopyFrom(get_roles(d, d.state_json()))
+    elif t == C.GET_WEIGHTS:
+        r.get_weights.CopyFrom(get_weights(d))
+    elif t == C.GET_QUOTA:
+        r.get_quota.CopyFrom(get_quota(d))
+    elif t == C.GET_OPERATIONS:
+        r.get_operations.CopyFrom(get_operations(d))
+    elif t == C.GET_MAINTENANCE_STATUS:
+        r.get_maintenance_status.status.SetInParent()  # no maintenance schedules: empty
+    elif t == C.GET_MAINTENANCE_SCHEDULE:
+        r.get_maintenance_schedule.schedule.SetInParent()
     elif t == C.SUBSCRIBE:
         return SUBSCRIBE
-    else:
-        raise WireError(f"Operator call {C.Type.Name(t)} is not supported by mesotron", 501)
+    else:  # pragma: no cover - every Mesos 1.11 type is handled above
+        raise common.unserved(C.Type.Name, t)
     return r
 
 

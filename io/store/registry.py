@@ -80,12 +80,14 @@ class LocalRegistry(MemoryRegistry):
             data = reg.RegistryState()
         if isinstance(data, reg.RegistryState):
             state = data
-        elif isinstance(data, tuple) and len(data) == 5 and data[0] == self.FORMAT:
-            _, version, blobs, unreachable, gone = data
+        elif isinstance(data, tuple) and len(data) in (5, 6) and data[0] == self.FORMAT:
+            _, version, blobs, unreachable, gone = data[:5]
+            settings = data[5] if len(data) == 6 else ()
             infos = [pickle.loads(b) for b in blobs]
             self._blobs = {i.id: (i, b) for i, b in zip(infos, blobs, strict=True)}
             state = reg.RegistryState(version=version, admitted=tuple(infos),
-                                      unreachable=tuple(unreachable), gone=tuple(gone))
+                                      unreachable=tuple(unreachable), gone=tuple(gone),
+                                      settings=tuple(settings))
         else:
             raise ValueError(f"{self.path}: not a registry snapshot")
         self.book = reg.RegistryBook(state)
@@ -144,7 +146,7 @@ class LocalRegistry(MemoryRegistry):
         if len(self._blobs) > len(blobs):
             keep = {a.id for a in state.admitted}
             self._blobs = {k: v for k, v in self._blobs.items() if k in keep}
-        data = (self.FORMAT, state.version, blobs, state.unreachable, state.gone)
+        data = (self.FORMAT, state.version, blobs, state.unreachable, state.gone, state.settings)
         atomic_write(self.path, pickle.dumps(data, protocol=5))
         atomic_write(self.log_path, b"")
         self._log_ops = 0

@@ -139,6 +139,7 @@ class MasterDriver:
         sid = resp.stream_id
         stream = DriverStream(link, sid)
         queued = d.streams.get(sid)  # the EventStream MasterDaemon._respond opened
+        d.new_streams.pop(sid, None)
         d.streams[sid] = stream
         d.stream_formats[sid] = PROTOBUF
         link.attached = stream

@@ -88,7 +88,13 @@ def registry_to_json(state: RegistryState, cache: AgentJsonCache | None = None) 
         "admitted": admitted,
         "unreachable": [{"agent_id": a, "time": t} for a, t in state.unreachable],
         "gone": [{"agent_id": a, "time": t} for a, t in state.gone],
+        "settings": [[list(k), v] for k, v in state.settings],
     }
+
+
+def _tuples(v: Any) -> Any:
+    """JSON lists back to the tuples a registry setting holds."""
+    return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
 
 
 def registry_from_json(d: Any) -> RegistryState:
@@ -107,6 +113,7 @@ def registry_from_json(d: Any) -> RegistryState:
             admitted=tuple(agent_from_pb(from_dict(a, pb.AgentInfo)) for a in d["admitted"]),
             unreachable=pairs("unreachable"),
             gone=pairs("gone"),
+            settings=tuple((tuple(str(x) for x in k), _tuples(v)) for k, v in d.get("settings", [])),
         )
     except (KeyError, TypeError, ValueError, WireError) as e:
         raise RegistryError(f"unreadable registry: {e}") from None

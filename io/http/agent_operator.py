@@ -1,0 +1,199 @@
+"""The agent's v1 operator API (`POST /api/v1` on the agent; Mesos 1.11 agent.proto).
+
+Served: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS, GET_LOGGING_LEVEL, SET_LOGGING_LEVEL,
+LIST_FILES, READ_FILE, GET_STATE, GET_CONTAINERS, GET_FRAMEWORKS, GET_EXECUTORS,
+GET_OPERATIONS, GET_TASKS, GET_AGENT. Every other agent call of Mesos 1.11 (nested containers,
+standalone containers, ATTACH_*, resource providers, PRUNE_IMAGES) answers 501 naming it.
+
+The answers are read from the agent machine's state (read only) and the containerizer's
+statistics; nothing here changes the agent."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from mesotron.io.http import operator_common as common
+from mesotron.spec import agent_pb2 as apb
+from mesotron.spec import mesos_pb2 as pb
+from mesotron.spec.codec_values import (
+    agent_to_pb,
+    executor_to_pb,
+    framework_to_pb,
+    resources_to_pb,
+    task_to_pb,
+)
+from mesotron.spec.wire import WireError, from_dict
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mesotron.io.daemons.agent import AgentDaemon
+
+C = apb.Call
+R = apb.Response
+
+SERVED = frozenset({
+    C.GET_HEALTH, C.GET_FLAGS, C.GET_VERSION, C.GET_METRICS, C.GET_LOGGING_LEVEL,
+    C.SET_LOGGING_LEVEL, C.LIST_FILES, C.READ_FILE, C.GET_STATE, C.GET_CONTAINERS,
+    C.GET_FRAMEWORKS, C.GET_EXECUTORS, C.GET_OPERATIONS, C.GET_TASKS, C.GET_AGENT,
+})
+
+
+def container_statistics(d: AgentDaemon, container_id: str) -> dict[str, Any]:
+    """ResourceStatistics (as a dict of Mesos field names) of one container: psutil figures
+    from the containerizer. Issue 13's cgroup-based statistics can replace this function."""
+    stats: dict[str, Any] = d.containers.statistics(container_id)
+    return stats
+
+
+def files(d: AgentDaemon) -> dict[str, str]:
+    """The agent's attached virtual paths (Mesos `Files::attach`): the sandboxes under their
+    real path, and `/frameworks/F/executors/E/runs/<container>|latest` (Mesos's virtual
+    sandbox path) under the current agent id's tree."""
+    out = {os.path.join(d.work_dir, "slaves"): os.path.join(d.work_dir, "slaves")}
+    aid = d.machine.agent_id
+    if aid:
+        out["/frameworks"] = os.path.join(d.work_dir, "slaves", aid, "frameworks")
+    log_file = getattr(d, "log_file", None)
+    if log_file:
+        out["/slave/log"] = log_file
+    return out
+
+
+def _task(d: AgentDaemon, t: Any) -> pb.Task:
+    info = task_to_pb(t.info)
+    m = pb.Task(name=info.name, state=t.state.value)
+    m.task_id.CopyFrom(info.task_id)
+    m.framework_id.value = t.framework_id
+    m.agent_id.value = d.machine.agent_id or ""
+    if t.executor_id:
+        m.executor_id.value = t.executor_id
+    m.resources.extend(info.resources)
+    return m
+
+
+def _executors(d: AgentDaemon) -> list[tuple[Any, Any, bool]]:
+    """(framework entry, executor entry, completed) of every executor the agent knows."""
+    out = []
+    for fw in list(d.machine.frameworks.values()) + list(d.machine.completed_frameworks):
+        for ex in fw.executors.values():
+            out.append((fw, ex, False))
+        for ex in fw.completed_executors:
+            out.append((fw, ex, True))
+    return out
+
+
+def _executor_pb(fw: Any, ex: Any) -> pb.ExecutorInfo:
+    m = executor_to_pb(ex.info)
+    if not m.HasField("framework_id"):
+        m.framework_id.value = fw.id
+    return m
+
+
+def get_frameworks(d: AgentDaemon) -> R.GetFrameworks:
+    r = R.GetFrameworks()
+    for fw in d.machine.frameworks.values():
+        r.frameworks.add().framework_info.CopyFrom(framework_to_pb(fw.info))
+    for fw in d.machine.completed_frameworks:
+        r.completed_frameworks.add().framework_info.CopyFrom(framework_to_pb(fw.info))
+    return r
+
+
+def get_executors(d: AgentDaemon) -> R.GetExecutors:
+    r = R.GetExecutors()
+    for fw, ex, done in _executors(d):
+        live = ex.state != "terminated" and not done
+        (r.executors if live else r.completed_executors).add().executor_info.CopyFrom(_executor_pb(fw, ex))
+    return r
+
+
+def get_tasks(d: AgentDaemon) -> R.GetTasks:
+    r = R.GetTasks()
+    for _fw, ex, _done in _executors(d):
+        for t in ex.tasks.values():
+            if t.queued:
+                r.queued_tasks.append(_task(d, t))
+            elif t.state.is_terminal:
+                r.terminated_tasks.append(_task(d, t))
+            else:
+                r.launched_tasks.append(_task(d, t))
+        r.completed_tasks.extend(_task(d, t) for t in ex.completed)
+    return r
+
+
+def get_containers(d: AgentDaemon) -> R.GetContainers:
+    r = R.GetContainers()
+    for fw, ex, done in _executors(d):
+        if done or ex.state == "terminated":
+            continue
+        c = r.containers.add(executor_name=ex.info.name)
+        c.framework_id.value = fw.id
+        c.executor_id.value = ex.info.executor_id
+        c.container_id.value = ex.container_id
+        c.container_status.container_id.value = ex.container_id
+        stats = container_statistics(d, ex.container_id)
+        known = {f.name for f in pb.ResourceStatistics.DESCRIPTOR.fields}
+        c.resource_statistics.CopyFrom(from_dict({k: v for k, v in stats.items() if k in known},
+                                                 pb.ResourceStatistics))
+        lim = ex.resources()
+        if lim.scalar("cpus"):
+            c.resource_statistics.cpus_limit = lim.scalar("cpus")
+        if lim.scalar("mem"):
+            c.resource_statistics.mem_limit_bytes = int(lim.scalar("mem") * 1024 * 1024)
+    return r
+
+
+def handle(d: AgentDaemon, call: apb.Call) -> Any:
+    """The Response for `call`, or common.OK (200, empty body); WireError for 4xx and 501."""
+    if not call.HasField("type"):
+        raise WireError("Failed to validate agent::Call: Expecting 'type' to be present")
+    t = call.type
+    if t not in SERVED:
+        raise common.unserved(C.Type.Name, t)
+    name = C.Type.Name(t)
+    r = apb.Response(type=R.Type.Value(name) if name in R.Type.keys() else R.UNKNOWN)  # noqa: SIM118
+    if t == C.GET_HEALTH:
+        r.get_health.healthy = True
+    elif t == C.GET_FLAGS:
+        r.get_flags.flags.extend(common.flags(d.flags))
+    elif t == C.GET_VERSION:
+        from mesotron.io.http.master import version_json
+
+        v = version_json()
+        r.get_version.version_info.CopyFrom(from_dict(
+            {k: v[k] for k in ("version", "build_date", "build_time", "build_user")},
+            R.GetVersion.VersionInfo))
+    elif t == C.GET_METRICS:
+        r.get_metrics.metrics.extend(common.metrics(d.metrics_snapshot()))
+    elif t == C.GET_LOGGING_LEVEL:
+        r.get_logging_level.level = common.get_logging_level()
+    elif t == C.SET_LOGGING_LEVEL:
+        common.set_logging_level(call)
+        return common.OK
+    elif t == C.LIST_FILES:
+        r.list_files.file_infos.extend(common.list_files(call, files(d)))
+    elif t == C.READ_FILE:
+        size, data = common.read_file(call, files(d))
+        r.read_file.size, r.read_file.data = size, data
+    elif t == C.GET_STATE:
+        r.get_state.get_tasks.CopyFrom(get_tasks(d))
+        r.get_state.get_executors.CopyFrom(get_executors(d))
+        r.get_state.get_frameworks.CopyFrom(get_frameworks(d))
+    elif t == C.GET_CONTAINERS:
+        r.get_containers.CopyFrom(get_containers(d))
+    elif t == C.GET_FRAMEWORKS:
+        r.get_frameworks.CopyFrom(get_frameworks(d))
+    elif t == C.GET_EXECUTORS:
+        r.get_executors.CopyFrom(get_executors(d))
+    elif t == C.GET_TASKS:
+        r.get_tasks.CopyFrom(get_tasks(d))
+    elif t == C.GET_OPERATIONS:
+        r.get_operations.SetInParent()
+    elif t == C.GET_AGENT:
+        info = agent_to_pb(d.machine.agent_info)
+        if d.machine.agent_id:
+            info.id.value = d.machine.agent_id
+        r.get_agent.agent_info.CopyFrom(info)
+    return r
+
+
+__all__ = ["SERVED", "container_statistics", "files", "handle", "resources_to_pb"]

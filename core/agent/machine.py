@@ -54,13 +54,13 @@ Mesos semantics, and where we chose:
 Messages to the master go to "master" (the shell resolves the leader); messages from a
 sender other than "master" or the detected master pid are rejected (a stale master).
 
-Books read: `agent_info`, `completed_frameworks`, `config`, `counters`, `dial_backoff`,
-  `dial_failing_since`, `frameworks`, `master`, `master_address`, `master_link`,
-  `master_ping_timeout`, `pid`, `recovering`, `reg_backoff`, `shutdown_from_master`, `state`,
-  `sum`.
-Books written: `agent_info`, `dial_backoff`, `dial_failing_since`, `master`, `master_address`,
-  `master_link`, `master_ping_timeout`, `recovering`, `reg_backoff`, `shutdown_from_master`,
-  `state`.
+Books read: `agent_info`, `checkpointed_resources`, `completed_frameworks`, `config`,
+  `counters`, `dial_backoff`, `dial_failing_since`, `frameworks`, `master`, `master_address`,
+  `master_link`, `master_ping_timeout`, `pid`, `recovering`, `reg_backoff`,
+  `shutdown_from_master`, `state`, `sum`.
+Books written: `agent_info`, `checkpointed_resources`, `dial_backoff`, `dial_failing_since`,
+  `master`, `master_address`, `master_link`, `master_ping_timeout`, `recovering`, `reg_backoff`,
+  `shutdown_from_master`, `state`.
 """
 
 from __future__ import annotations

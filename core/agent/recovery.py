@@ -16,9 +16,10 @@
   killed, every checkpoint deleted, and the agent registers as a NEW agent (the master
   reports the old agent's tasks lost).
 
-Books read: `agent_info`, `awaiting`, `by_container`, `config`, `frameworks`, `recovering`,
-  `state`, `sum`.
-Books written: `agent_info`, `awaiting`, `by_container`, `frameworks`, `recovering`, `state`.
+Books read: `agent_info`, `awaiting`, `by_container`, `checkpointed_resources`, `config`,
+  `frameworks`, `recovering`, `state`, `sum`.
+Books written: `agent_info`, `awaiting`, `by_container`, `checkpointed_resources`, `frameworks`,
+  `recovering`, `state`.
 """
 
 from __future__ import annotations

@@ -43,10 +43,10 @@ framework yet. Either order ends with the same books.
 `RecoverResources` for it are ignored). `RemoveAgent` drops the agent and its allocations.
 
 Books read: `_agent_order`, `_agents`, `_epoch`, `_frameworks`, `_fw_index`, `_handlers`,
-  `_memo`, `_mins`, `_orphans`, `_quota`, `_quota_unsat`, `_role_alloc`, `_role_index`,
-  `_role_members`, `_shares_dirty`, `_total`, `_weights`, `config`, `cycle`.
-Books written: `_agent_order`, `_agents`, `_epoch`, `_frameworks`, `_fw_index`, `_memo`,
-  `_orphans`, `_quota`, `_quota_unsat`, `_role_alloc`, `_role_index`, `_role_members`,
+  `_limits`, `_memo`, `_mins`, `_orphans`, `_quota`, `_quota_unsat`, `_role_alloc`,
+  `_role_index`, `_role_members`, `_shares_dirty`, `_total`, `_weights`, `config`, `cycle`.
+Books written: `_agent_order`, `_agents`, `_epoch`, `_frameworks`, `_fw_index`, `_limits`,
+  `_memo`, `_orphans`, `_quota`, `_quota_unsat`, `_role_alloc`, `_role_index`, `_role_members`,
   `_shares_dirty`, `_weights`, `cycle`.
 """
 

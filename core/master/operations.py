@@ -29,6 +29,10 @@ the latest state of each operation asked for (no uuid), OPERATION_UNKNOWN for an
 (OPERATION_UNREACHABLE / OPERATION_GONE_BY_OPERATOR / OPERATION_RECOVERING when its agent
 is so); with no operation listed, every operation of the framework the master still keeps.
 Operations without an id get no status (Mesos).
+
+Books read: `_agents`, `_frameworks`, `_gone`, `_operations`, `_pending_ops`, `_settings`,
+  `_unreachable`, `allocator`, `ids`.
+Books written: `_operations`, `_pending_ops`, `_settings`.
 """
 
 from __future__ import annotations

@@ -26,6 +26,10 @@ CALLS
   `ReactivateAgent` of a DRAINED or DRAINING agent ends the drain.
 - `MarkAgentGone(agent)`: registry "gone", then the agent is removed (its tasks TASK_GONE)
   and told to shut down.
+
+Books read: `_agents`, `_drain_count`, `_frameworks`, `_gone`, `_pending_ops`, `_settings`,
+  `allocator`, `config`, `leader`, `now`.
+Books written: `_drain_count`, `_gone`, `_pending_ops`, `_settings`.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 
 Books read: `_agents`, `_completed_frameworks`, `_frameworks`, `_gone`, `_marking_unreachable`,
   `_offers`, `_pruning`, `_recovered_agents`, `_registering`, `_registry_inflight`,
-  `_registry_queue`, `_reregistering`, `_unreachable`, `counters`, `elected_time`, `leader`,
-  `master_info`, `now`.
+  `_registry_queue`, `_reregistering`, `_settings`, `_unreachable`, `counters`, `elected_time`,
+  `leader`, `master_info`, `now`.
 Books written: none.
 """
 

@@ -395,8 +395,10 @@ class MasterDaemon:
                         self.loop.submit(LeadershipLost())
                     self.give_up(f"lost ZooKeeper membership ({self.contender.lost_reason}): "
                                  "committing suicide, as Mesos does")
-        except (RegistryFenced, RegistryError) as err:
-            self.give_up(f"registry: {err}")
+        except* (RegistryFenced, RegistryError) as group:
+            # raised inside the nurseries above, so it arrives wrapped in an ExceptionGroup
+            # (trio's strict exception groups): a plain `except` would let the master crash
+            self.give_up(f"registry: {group.exceptions[0]}")
 
     async def _lead(self, path: str, node: str, nursery: trio.Nursery) -> None:
         from mesotron.core.master.machine import LeadershipGained

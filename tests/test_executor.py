@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from typing import Any
 
@@ -148,7 +149,7 @@ def test_subscribe_is_retried_with_backoff_until_subscribed() -> None:
     assert not any(isinstance(e, Send) for e in ex.step(timer, TimerFired(key=SUBSCRIBE_TIMER)))
     out = ex.step(0.5, Disconnected(peer=AGENT))  # the first connection is refused
     sent = [0.5, *fail_attempts(ex, 60.0, out)]
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
     # uniform in [0, backoff), backoff from first_retry doubling up to the 4 s cap
     assert all(0 <= g < b for g, b in zip(gaps, [0.1, 0.2, 0.4, 0.8, 1.6, 3.2] + [4.0] * 100))
     assert len(gaps) > 12 and max(gaps) > 2.0
@@ -165,7 +166,7 @@ def test_resubscribe_after_agent_loss_is_soon_then_backs_off_with_jitter() -> No
         first = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
         assert 10.0 <= first < 10.1  # first_retry 0.1 s x a jitter in [0, 1)
         sent = [10.0, *fail_attempts(ex, 30.0, out)]
-        gaps = [b - a for a, b in zip(sent, sent[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(sent)]
         assert all(0 <= g < b for g, b in zip(gaps, [0.1, 0.2, 0.4, 0.8, 1.6] + [2.0] * 100))
         firsts.append(first)
     assert len(set(firsts)) == 3  # different executors spread out

@@ -74,7 +74,7 @@ def race_run(seed: int) -> Result:
         w.run_until(until=w.now + 0.001)
         for x in w.executors.values():
             if x.alive and x.machine.subscribing and agent.alive and x.task_proc:
-                tid = sorted(x.task_proc)[0]
+                tid = min(x.task_proc)
                 w.task_exit(x, x.task_proc[tid], 0, None)
                 raced = True
                 break

@@ -5,6 +5,7 @@ own schedules (driven through `step`, not read from constants)."""
 from __future__ import annotations
 
 import argparse
+import itertools
 from typing import Any
 
 from mesotron.core.agent.machine import Agent, AgentConfig, MasterDetected
@@ -41,7 +42,7 @@ MASTER = defaults(master_daemon.add_arguments)
 
 
 def gaps(times: list[float]) -> list[float]:
-    return [b - a for a, b in zip(times, times[1:])]
+    return [b - a for a, b in itertools.pairwise(times)]
 
 
 # ---------------------------------------------------------------- executor vs agent

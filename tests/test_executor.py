@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import Phase, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from mesotron.core import lifecycle
@@ -540,6 +540,8 @@ class ExecutorMachine(RuleBasedStateMachine):
         self.acked: set[bytes] = set()
         self.launched: list[str] = []
         self.exited = False
+        # the uuids the current connection carried (in its SUBSCRIBE or as UPDATEs)
+        self.on_connection: set[bytes] = set()
         self.feed(Start())
         self.feed(Received(sender=AGENT, message=ExecutorSubscribed(
             executor_info=ExecutorInfo(executor_id=EX),
@@ -555,6 +557,9 @@ class ExecutorMachine(RuleBasedStateMachine):
                 assert not self.exited, "sent after exit"
                 if isinstance(e.message, ExecutorUpdate):
                     self.sent.append(e.message.status)
+                    self.on_connection.add(e.message.status.uuid)
+                if isinstance(e.message, ExecutorSubscribe):
+                    self.on_connection = {u.uuid for u in e.message.unacknowledged_updates}
             if isinstance(e, ExitExecutor):
                 assert not self.exited, "exited twice"
                 self.exited = True
@@ -579,7 +584,8 @@ class ExecutorMachine(RuleBasedStateMachine):
             task_id=tid, kill_policy=KillPolicy(grace_period=grace) if grace is not None
             else None)))
 
-    @precondition(lambda self: self.ex.unacked and not self.exited)
+    @precondition(lambda self: self.ex.unacked and not self.exited
+                  and self.ex.phase == "subscribed")
     @rule(data=st.data())
     def ack(self, data: st.DataObject) -> None:
         uuid = data.draw(st.sampled_from(sorted(self.ex.unacked)))
@@ -592,13 +598,29 @@ class ExecutorMachine(RuleBasedStateMachine):
     def shutdown(self) -> None:
         self.feed(Received(sender=AGENT, message=ExecutorShutdown(grace_period=1.0)))
 
-    @precondition(lambda self: not self.exited)
+    @precondition(lambda self: not self.exited and self.ex.phase == "subscribed")
     @rule()
-    def disconnect_and_resubscribe(self) -> None:
+    def lose_agent(self) -> None:
+        """The connection breaks; the retry timer fires: a SUBSCRIBE is in flight (the
+        `subscribed` rule answers it, possibly after tasks exited meanwhile)."""
         self.feed(Disconnected(peer=AGENT))
+        self.on_connection = set()
+        self.feed(TimerFired(key=SUBSCRIBE_TIMER))
+
+    @precondition(lambda self: not self.exited and self.ex.subscribing)
+    @rule()
+    def subscribed(self) -> None:
         self.feed(Received(sender=AGENT, message=ExecutorSubscribed(
             executor_info=ExecutorInfo(executor_id=EX), framework_info=FW,
             agent_info=AgentInfo(hostname="h"), container_id="c1")))
+
+    @invariant()
+    def subscribed_means_every_unacked_update_was_delivered(self) -> None:
+        """Issue 11 §2: once subscribed, each unacknowledged update went out on this
+        connection (carried by its SUBSCRIBE or sent as an UPDATE): none waits for a next
+        SUBSCRIBE that may never come."""
+        if self.ex.phase == "subscribed" and not self.exited:
+            assert set(self.ex.unacked) <= self.on_connection, self.ex.describe()
 
     @rule(dt=st.sampled_from([0.5, 2.0, 20.0]))
     def tick(self, dt: float) -> None:
@@ -628,3 +650,17 @@ ExecutorMachine.TestCase.settings = settings(
     max_examples=100 if os.environ.get("CI") else 200, stateful_step_count=30, deadline=None,
     derandomize=bool(os.environ.get("CI")), database=None)
 TestExecutorMachine = ExecutorMachine.TestCase
+
+
+def test_stateful_machine_catches_updates_held_after_subscribed() -> None:
+    """The planted-bug twin: with the pre-issue-11 behaviour (updates produced while the
+    SUBSCRIBE is in flight wait for a next SUBSCRIBE) the stateful test must fail."""
+    from hypothesis.stateful import run_state_machine_as_test
+    from mesotron.core.sim import bugs
+
+    with bugs.executor_holds_updates_after_subscribed(), \
+            pytest.raises(AssertionError, match=r"phase=subscribed .*unacked=\[\w"):
+        run_state_machine_as_test(ExecutorMachine, settings=settings(
+            max_examples=300, stateful_step_count=30, deadline=None, database=None,
+            derandomize=True, report_multiple_bugs=False,
+            phases=(Phase.explicit, Phase.generate)))  # no shrinking: failing is the point

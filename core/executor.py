@@ -39,10 +39,23 @@ Behaviour (Mesos command executor + v1 executor library):
 - Every update stays in `unacked` until ACKNOWLEDGED; on re-subscribe the executor sends its
   unacknowledged updates and the tasks none of whose updates were acknowledged yet.
 - Agent disconnect: with checkpointing, re-subscribe until `recovery_timeout` (then kill
-  every task and exit(1)): the first retry after `first_retry` x (1 + jitter) (the agent is
-  often back quickly), then doubling up to `subscription_backoff_max`, each delay stretched
-  by a jitter in [0, 1) drawn from `ids` (so that the executors of a restarted agent do not
-  all SUBSCRIBE in the same instant); without checkpointing, kill the tasks and exit.
+  every task and exit(1)); without checkpointing, kill the tasks and exit.
+- Subscription (Mesos's v1 executor library): at most ONE SUBSCRIBE is in flight (a retry
+  that fires while one is in flight is dropped, so that a retry racing a slow answer does not
+  make the agent think the executor lost its task); the shell answers `Disconnected(agent)`
+  whenever a subscription connection ends, subscribed or not (refused, reset, closed), and
+  the machine decides what it means: the end of an attempt (the retry timer tries again) or,
+  once subscribed, the loss of the agent.
+- Retry schedule (issue 11): each retry delay is drawn uniformly from [0, b) (b from the
+  jitter in [0, 1) drawn from `ids`), b starting at `first_retry` after an agent loss (1 s
+  at start-up) and doubling up to `subscription_backoff_max`; so two attempts are never more
+  than `subscription_backoff_max` apart. The agent hands its executors
+  `MESOS_SUBSCRIPTION_BACKOFF_MAX` = `subscription_backoff_max_for(its
+  --executor-reregistration-timeout)` = half that window: a restarted agent always sees a
+  re-SUBSCRIBE of every live checkpointing executor within its window (property:
+  tests/test_executor.py::test_resubscribe_schedule_fits_the_agent_window).
+- Updates produced while a SUBSCRIBE is in flight are not in it: they are sent as soon as
+  SUBSCRIBED arrives (issue 11 §2).
 """
 
 from __future__ import annotations
@@ -105,6 +118,14 @@ def parse_duration(text: str) -> float:
         if t.endswith(suffix):
             return float(t[: -len(suffix)]) * factor
     return float(t)
+
+
+def subscription_backoff_max_for(executor_reregistration_timeout: float) -> float:
+    """The `MESOS_SUBSCRIPTION_BACKOFF_MAX` an agent gives its executors: half its
+    `--executor-reregistration-timeout` (at most 15 s), so that the longest gap between two
+    re-SUBSCRIBE attempts (< this bound) leaves half the window for the agent to start
+    listening and for the message to travel (docs/timers.md)."""
+    return min(executor_reregistration_timeout / 2.0, 15.0)
 
 
 def format_duration(seconds: float) -> str:
@@ -236,8 +257,12 @@ class CommandExecutor:
         self.done = 0  # tasks finished and fully acknowledged (forgotten)
         self.unacked: dict[bytes, StatusUpdate] = {}
         self.shutting_down = False
-        self.backoff = 1.0
+        self.backoff = self._initial_backoff()
         self.disconnected_at: float | None = None
+        # a SUBSCRIBE is in flight (sent, its connection not ended, no SUBSCRIBED yet)
+        self.subscribing = False
+        # updates produced while not subscribed and carried by no SUBSCRIBE yet, in order
+        self.held: list[bytes] = []
 
     # ----------------------------------------------------------------- public
     def running(self) -> list[str]:
@@ -282,7 +307,24 @@ class CommandExecutor:
     def _jitter(self) -> float:
         return self.ids.choice_index(1000) / 1000.0
 
+    def _cap(self) -> float:
+        return max(self.config.subscription_backoff_max, self.config.first_retry)
+
+    def _initial_backoff(self) -> float:
+        return min(1.0, self._cap())
+
+    def retry_delay(self) -> float:
+        """The next re-SUBSCRIBE delay: uniform in [0, backoff) (Mesos's executor library),
+        then the backoff doubles up to its cap. Every delay is < `subscription_backoff_max`."""
+        delay = self.backoff * self._jitter()
+        self.backoff = min(self.backoff * 2, self._cap())
+        return delay
+
     def _subscribe(self, now: float) -> list[Any]:
+        timer = SetTimer(key=SUBSCRIBE_TIMER, at=now + self.retry_delay())
+        if self.subscribing:
+            # Mesos's executor library drops a SUBSCRIBE while another is in flight
+            return [Log(level="debug", event="executor.subscribe.in_flight"), timer]
         tasks = tuple(r.info for r in self.tasks.values() if not r.acked)
         msg = ExecutorSubscribe(
             framework_id=self.framework_id,
@@ -290,31 +332,31 @@ class CommandExecutor:
             unacknowledged_tasks=tasks,
             unacknowledged_updates=tuple(self.unacked.values()),
         )
-        cap = max(self.config.subscription_backoff_max, self.config.first_retry)
-        at = now + self.backoff * (1.0 + self._jitter()) if self.disconnected_at is not None \
-            else now + self.backoff
-        self.backoff = min(self.backoff * 2, cap)
-        return [Send(to=self.agent_pid, message=msg), SetTimer(key=SUBSCRIBE_TIMER, at=at)]
+        self.subscribing = True
+        self.held = []  # the SUBSCRIBE carries every unacknowledged update
+        return [Send(to=self.agent_pid, message=msg), timer]
 
     def _handle_disconnected(self, now: float, d: Disconnected) -> list[Any]:
         if d.peer != self.agent_pid:
             return []
+        in_flight, self.subscribing = self.subscribing, False
         if self.phase == "connecting" and self.disconnected_at is not None:
-            return []  # already recovering
-        self.phase = "connecting"
+            # already recovering: that attempt is over, the armed retry timer tries again
+            return [Log(level="debug", event="executor.subscribe.failed")] if in_flight else []
         if not self.config.checkpoint:
             # Mesos: without checkpointing an executor shuts down when its agent goes away.
             return [Log(level="info", event="executor.agent_lost.shutdown")] + self._shutdown(
                 now, self.config.shutdown_grace_period, exit_now=True
             )
+        # the agent is lost (or the first subscription failed): re-subscribe until
+        # recovery_timeout, soon at first (the agent is often back quickly)
+        self.phase = "connecting"
         self.disconnected_at = now
-        first = now + self.config.first_retry * (1.0 + self._jitter())
-        self.backoff = min(2 * self.config.first_retry,
-                           max(self.config.subscription_backoff_max, self.config.first_retry))
+        self.backoff = min(self.config.first_retry, self._cap())
         return [
             Log(level="info", event="executor.agent_lost.reconnecting"),
             SetTimer(key=RECOVERY_TIMER, at=now + self.config.recovery_timeout),
-            SetTimer(key=SUBSCRIBE_TIMER, at=first),
+            SetTimer(key=SUBSCRIBE_TIMER, at=now + self.retry_delay()),
         ]
 
     # ----------------------------------------------------------------- messages
@@ -354,7 +396,8 @@ class CommandExecutor:
         self.framework_info = msg.framework_info
         self.container_id = msg.container_id
         self.disconnected_at = None
-        self.backoff = 1.0
+        self.subscribing = False
+        self.backoff = self._initial_backoff()
         event = "executor.reregistered" if self.ever_subscribed else "executor.registered"
         self.ever_subscribed = True
         out: list[Any] = [
@@ -362,7 +405,18 @@ class CommandExecutor:
             CancelTimer(key=RECOVERY_TIMER),
             Log(level="info", event=event),
         ]
+        out += self._send_updates_not_subscribed()
         return out + self._maybe_exit(now)
+
+    def _send_updates_not_subscribed(self) -> list[Any]:
+        """The unacknowledged updates the answered SUBSCRIBE did not carry (produced while it
+        was in flight) go out now, in order; they would otherwise wait for a next SUBSCRIBE
+        that may never come (issue 11 §2)."""
+        held, self.held = self.held, []
+        return [Send(to=self.agent_pid, message=ExecutorUpdate(
+                    framework_id=self.framework_id, executor_id=self.executor_id,
+                    status=self.unacked[uuid].status))
+                for uuid in held if uuid in self.unacked]
 
     def _handle_launch(self, now: float, task: TaskInfo) -> list[Any]:
         if task.task_id in self.tasks:
@@ -548,6 +602,7 @@ class CommandExecutor:
         run.unacked += 1
         self.unacked[uuid] = StatusUpdate(framework_id=self.framework_id, status=status, uuid=uuid)
         if self.phase != "subscribed":
-            return []  # replayed in the next SUBSCRIBE
+            self.held.append(uuid)
+            return []  # sent on SUBSCRIBED, or carried by the next SUBSCRIBE
         return [Send(to=self.agent_pid, message=ExecutorUpdate(
             framework_id=self.framework_id, executor_id=self.executor_id, status=status))]

@@ -51,6 +51,21 @@ class AllocationDecision:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class ReconcileRow:
+    """One task as implicit reconciliation would answer it (`answer`) next to what the books
+    of its agent say: whether that agent is registered with the leader, and the task's state
+    in that agent's books (None: the agent does not know the task, or is not running)."""
+
+    framework_id: str
+    task_id: str
+    agent_id: str
+    answer: TaskState
+    agent_registered: bool
+    agent_state: TaskState | None = None
+    reported: bool = True  # the task has at least one status (not a launch still in flight)
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class ClusterSnapshot:
     agents: tuple[AgentLedger, ...] = ()
     # per task, the updates agents accepted (persisted and acked to the executor), in order
@@ -93,6 +108,12 @@ class ClusterSnapshot:
     quota_limits: Mapping[str, Mapping[str, float]] = attrs.field(factory=dict)
     # (framework_id, operation id) -> the terminal state its framework heard, or None
     operations: Mapping[tuple[str, str], str | None] = attrs.field(factory=dict)
+    # --- issue 11 (agent recovery), liveness context at quiescence:
+    # updates live executors still hold unacknowledged although their agent is up, produced
+    # long enough ago to have been delivered: (executor, task_id, state, seconds held)
+    executor_held: tuple[tuple[str, str, TaskState, float], ...] = ()
+    # the leader's reconciliation answers beside the agents' books, one row per task
+    reconciliation: tuple[ReconcileRow, ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -324,6 +345,34 @@ def OperationsReported(s: ClusterSnapshot) -> list[str]:
             for (fw, op), st in sorted(s.operations.items()) if st is None]
 
 
+# ------------------------------------------------------------------ issue 11: agent recovery
+def ExecutorUpdatesDelivered(s: ClusterSnapshot) -> list[str]:
+    """The executor side of EventuallyAcked: once faults stop and its agent is back, every
+    update a live executor holds reaches the agent and is acknowledged to the executor
+    (an update held for longer than the quiescence grace period is stranded)."""
+    return [f"ExecutorUpdatesDelivered: executor {ex} still holds {state.name} of task "
+            f"{task} {held:.0f} s after it was produced, its agent up"
+            for ex, task, state, held in s.executor_held]
+
+
+def ReconciliationAgrees(s: ClusterSnapshot) -> list[str]:
+    """At quiescence, the leader's reconciliation answers agree with the agents' books: no
+    TASK_UNREACHABLE for a task of a registered agent, and no live (non-terminal, reported)
+    task on a registered agent that the agent does not know."""
+    out = []
+    for r in s.reconciliation:
+        if not r.agent_registered:
+            continue
+        if r.answer is TaskState.TASK_UNREACHABLE:
+            out.append(f"ReconciliationAgrees: task {r.task_id} answered TASK_UNREACHABLE "
+                       f"although agent {r.agent_id} is registered "
+                       f"(its books: {r.agent_state.name if r.agent_state else 'unknown'})")
+        elif r.reported and not r.answer.is_terminal and r.agent_state is None:
+            out.append(f"ReconciliationAgrees: task {r.task_id} answered {r.answer.name} on "
+                       f"agent {r.agent_id}, which does not know it")
+    return out
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -345,6 +394,8 @@ LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,
     "EventuallyOffered": EventuallyOffered,
     "EventuallyReregistered": EventuallyReregistered,
+    "ExecutorUpdatesDelivered": ExecutorUpdatesDelivered,
+    "ReconciliationAgrees": ReconciliationAgrees,
 }
 CATALOG: dict[str, Check] = {**SAFETY, **POLICY, **LIVENESS}
 DRIVER: dict[str, Check] = {

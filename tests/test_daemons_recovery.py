@@ -194,3 +194,72 @@ def test_agent_kill9_restart_cleanup_kills_and_reports(tmp_path) -> None:
         trio.run(main)
         assert set(final) == {"c0", "c1", "c2"}
         assert all(s.is_terminal for s in final.values()), final
+
+
+def test_agent_down_longer_than_executor_reregistration_timeout_keeps_tasks(tmp_path) -> None:
+    """Issue 11 §1 and §3: kill -9 the agent (--recover reconnect) with 6 running tasks of a
+    checkpointing framework, keep it down 4 s (twice --executor-reregistration-timeout; the
+    sleep IS the fault, not synchronisation), restart it: every executor re-subscribes in
+    the window (none crashes on the connection reset), every task is still RUNNING, then
+    FINISHED; no TASK_LOST / TASK_FAILED."""
+    n = 6
+    flag = tmp_path / "go"
+    cmd = f"while [ ! -f {flag} ]; do sleep 0.05; done"
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms"),
+                 agent_flags=("--recover", "reconnect")) as c:
+        wd = os.path.join(c.tmp, "agent0")
+        states: dict[str, list[TaskState]] = {}
+        info = FrameworkInfo(user="test", name="down", checkpoint=True, failover_timeout=60.0)
+
+        def down_and_back() -> None:
+            execs = wait_for(lambda: executor_pids(wd) or None, 10, "executor pid files")
+            tasks = wait_for(lambda: task_pids(execs) if len(task_pids(execs)) == n else None,
+                             10, "task processes")
+            c.agents[0].kill9()
+            import time
+            time.sleep(4.0)
+            c.agents[0].start()
+            wait_for(lambda: [s for s in c.state()["slaves"] if s.get("active")], 20,
+                     "agent re-registered")
+            assert all(psutil.pid_exists(p) for p in execs | tasks)
+            state = c.state()
+            running = [t["state"] for f in state["frameworks"] for t in f["tasks"]]
+            assert running == ["TASK_RUNNING"] * n, running
+            with open(os.path.join(c.tmp, "agent0.log")) as f:
+                assert "reregistration_timeout" not in f.read()
+
+        async def main() -> None:
+            with trio.fail_after(60):
+                async with SchedulerClient.connect(c.master_addr, info) as s:
+                    launched, running, finished = False, 0, 0
+                    async for ev in s.events():
+                        if isinstance(ev, EventOffers):
+                            if not launched:
+                                launched = True
+                                o = ev.offers[0]
+                                tasks = tuple(TaskInfo(name=f"d{i}", task_id=f"d{i}", agent_id=o.agent_id,
+                                                       resources=RES, command=CommandInfo(value=cmd))
+                                              for i in range(n))
+                                await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tasks),)))
+                            await s.call(CallSuppress())
+                        elif isinstance(ev, EventUpdate):
+                            st = ev.status
+                            states.setdefault(st.task_id, []).append(st.state)
+                            if st.uuid is not None:
+                                await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
+                            if st.state is TaskState.TASK_RUNNING:
+                                running += 1
+                                if running == n:
+                                    await trio.to_thread.run_sync(down_and_back)
+                                    flag.write_text("go")
+                            if st.state.is_terminal:
+                                finished += 1
+                                if finished == n:
+                                    await s.call(CallTeardown())
+                                    return
+
+        trio.run(main)
+        assert len(states) == n
+        for tid, seq in states.items():
+            assert seq[-1] is TaskState.TASK_FINISHED, (tid, seq)
+            assert not {TaskState.TASK_LOST, TaskState.TASK_FAILED} & set(seq), (tid, seq)

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 from typing import Any
 
 import pytest
-from hypothesis import note, settings
+from hypothesis import Phase, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from mesotron.core import lifecycle
@@ -31,6 +32,7 @@ from mesotron.core.executor import (
     escalate_timer,
     format_duration,
     parse_duration,
+    subscription_backoff_max_for,
 )
 from mesotron.core.ids import IdSource
 from mesotron.core.messages import (
@@ -124,40 +126,145 @@ def test_misuse_raises() -> None:
         ex.step(0, TaskProcessExited(task_id="t1", exit_status=0))
 
 
+def fail_attempts(ex: CommandExecutor, now: float, out: list[Any]) -> list[float]:
+    """Fire the SUBSCRIBE timer `n` times from `now`, each attempt's connection failing at
+    once (the shell's Disconnected); returns the times of the SUBSCRIBEs sent."""
+    sent: list[float] = []
+    at = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
+    while at <= now:
+        out = ex.step(at, TimerFired(key=SUBSCRIBE_TIMER))
+        if any(isinstance(e, Send) and isinstance(e.message, ExecutorSubscribe) for e in out):
+            sent.append(at)
+            out += ex.step(at, Disconnected(peer=AGENT))
+        at = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
+    return sent
+
+
 def test_subscribe_is_retried_with_backoff_until_subscribed() -> None:
     ex = make(subscription_backoff_max=4.0)
     out = ex.step(0, Start())
-    assert isinstance(out[0].message, ExecutorSubscribe) and out[1] == SetTimer(
-        key=SUBSCRIBE_TIMER, at=1.0)
-    ats = []
-    now = 1.0
-    for _ in range(4):
-        out = ex.step(now, TimerFired(key=SUBSCRIBE_TIMER))
-        assert isinstance(out[0].message, ExecutorSubscribe)
-        ats.append(out[1].at - now)
-        now = out[1].at
-    assert ats == [2.0, 4.0, 4.0, 4.0]
+    assert isinstance(out[0].message, ExecutorSubscribe)
+    timer = out[1].at
+    assert 0 <= timer < 1.0  # uniform in [0, 1 s) at start-up
+    assert not any(isinstance(e, Send) for e in ex.step(timer, TimerFired(key=SUBSCRIBE_TIMER)))
+    out = ex.step(0.5, Disconnected(peer=AGENT))  # the first connection is refused
+    sent = [0.5, *fail_attempts(ex, 60.0, out)]
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
+    # uniform in [0, backoff), backoff from first_retry doubling up to the 4 s cap
+    assert all(0 <= g < b for g, b in zip(gaps, [0.1, 0.2, 0.4, 0.8, 1.6, 3.2] + [4.0] * 100))
+    assert len(gaps) > 12 and max(gaps) > 2.0
     subscribed(make())
-    assert ex.step(now, TimerFired(key=("nope",)))  # a Log, not a crash
+    assert ex.step(60, TimerFired(key=("nope",)))  # a Log, not a crash
 
 
 def test_resubscribe_after_agent_loss_is_soon_then_backs_off_with_jitter() -> None:
-    delays = []
+    firsts = []
     for seed in ("a", "b", "c"):
         ex, _ = running(subscription_backoff_max=2.0)
         ex.ids = IdSource(seed=seed)
         out = ex.step(10, Disconnected(peer=AGENT))
         first = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
-        assert 10.1 <= first < 10.2  # first_retry 0.1 s, stretched by a jitter in [0, 1)
-        now, ds = first, []
-        for _ in range(6):
-            out = ex.step(now, TimerFired(key=SUBSCRIBE_TIMER))
-            assert isinstance(out[0].message, ExecutorSubscribe)
-            ds.append(out[1].at - now)
-            now = out[1].at
-        assert all(b <= d < 2 * b for d, b in zip(ds, [0.2, 0.4, 0.8, 1.6, 2.0, 2.0]))
-        delays.append(first)
-    assert len(set(delays)) == 3  # different executors spread out
+        assert 10.0 <= first < 10.1  # first_retry 0.1 s x a jitter in [0, 1)
+        sent = [10.0, *fail_attempts(ex, 30.0, out)]
+        gaps = [b - a for a, b in itertools.pairwise(sent)]
+        assert all(0 <= g < b for g, b in zip(gaps, [0.1, 0.2, 0.4, 0.8, 1.6] + [2.0] * 100))
+        firsts.append(first)
+    assert len(set(firsts)) == 3  # different executors spread out
+
+
+def test_a_subscribe_in_flight_is_not_doubled() -> None:
+    """Mesos's executor library drops a SUBSCRIBE while one is in flight: the retry timer
+    only re-arms until that attempt's connection ends (issue 10: this was shell state)."""
+    ex, _ = running()
+    out = ex.step(2, Disconnected(peer=AGENT))
+    at = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
+    out = ex.step(at, TimerFired(key=SUBSCRIBE_TIMER))
+    assert isinstance(out[0].message, ExecutorSubscribe) and ex.subscribing
+    at2 = next(e.at for e in out if isinstance(e, SetTimer))
+    out = ex.step(at2, TimerFired(key=SUBSCRIBE_TIMER))
+    assert not any(isinstance(e, Send) for e in out)  # still in flight: dropped
+    ex.step(at2, Disconnected(peer=AGENT))  # that connection ended without SUBSCRIBED
+    assert not ex.subscribing and ex.phase == "connecting"
+    at3 = next(e.at for e in out if isinstance(e, SetTimer))
+    out = ex.step(at3, TimerFired(key=SUBSCRIBE_TIMER))
+    assert isinstance(out[0].message, ExecutorSubscribe)
+
+
+def test_first_subscribe_refused_is_retried_not_fatal_with_checkpointing() -> None:
+    ex = make()
+    out = ex.step(0, Start())
+    out = ex.step(0.1, Disconnected(peer=AGENT))  # the first connection was refused
+    assert ex.phase == "connecting" and SetTimer(key=RECOVERY_TIMER, at=900.1) in out
+    assert fail_attempts(ex, 5.0, out)
+
+
+@settings(max_examples=300, deadline=None, database=None,
+          derandomize=bool(os.environ.get("CI")))
+@given(seed=st.text(min_size=1, max_size=8), window=st.floats(0.2, 30.0),
+       down=st.floats(0.0, 120.0), lost_at=st.floats(0.0, 1000.0),
+       from_agent=st.booleans())
+def test_resubscribe_schedule_fits_the_agent_window(seed: str, window: float, down: float,
+                                                    lost_at: float, from_agent: bool) -> None:
+    """Issue 11 §1, as a property: whatever the jitters (the executor's seed), however long
+    the agent is down, a checkpointing executor sends a SUBSCRIBE within the restarted
+    agent's --executor-reregistration-timeout window [back, back + window): with the
+    environment the agent gives it (MESOS_SUBSCRIPTION_BACKOFF_MAX = window / 2, so within
+    the first half), and with the executor's own default (2 s) against the agent's default
+    window (2 s). Attempts made while the agent is down fail at once (connection refused)."""
+    if from_agent:
+        env = {"MESOS_CHECKPOINT": "1", "MESOS_SUBSCRIPTION_BACKOFF_MAX":
+               format_duration(subscription_backoff_max_for(window))}
+        cfg = CommandExecutorConfig.from_env(env)
+        bound = window / 2 * (1 + 1e-5)  # format_duration keeps 6 significant digits
+    else:
+        window = 2.0
+        cfg = CommandExecutorConfig(checkpoint=True)
+        bound = window
+    ex = CommandExecutor(pid="e", framework_id="fw1", executor_id=EX, agent_pid=AGENT,
+                         ids=IdSource(seed=seed), config=cfg)
+    subscribed(ex, now=lost_at - 1.0)
+    out = ex.step(lost_at, Disconnected(peer=AGENT))
+    back = lost_at + down
+    at = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
+    while True:
+        assert at >= lost_at
+        out = ex.step(at, TimerFired(key=SUBSCRIBE_TIMER))
+        assert isinstance(out[0], Send) and isinstance(out[0].message, ExecutorSubscribe)
+        if at >= back:
+            break
+        out += ex.step(at, Disconnected(peer=AGENT))  # refused: the agent is down
+        at = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
+    assert back <= at < back + bound <= back + window * (1 + 1e-5), (at - back, window)
+
+
+def test_update_produced_while_subscribe_in_flight_is_sent_on_subscribed() -> None:
+    """Issue 11 §2: disconnect, the retry fires (SUBSCRIBE in flight), the task exits,
+    SUBSCRIBED arrives: TASK_FINISHED must go out then, not wait for a next SUBSCRIBE."""
+    ex, out = running()
+    ack_all(ex, 1.5)
+    out = ex.step(2, Disconnected(peer=AGENT))
+    at = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
+    out = ex.step(at, TimerFired(key=SUBSCRIBE_TIMER))
+    assert out[0].message.unacknowledged_updates == ()
+    assert not updates(ex.step(at + 0.01, TaskProcessExited(task_id="t1", exit_status=0)))
+    out = ex.step(at + 0.02, Received(sender=AGENT, message=ExecutorSubscribed(
+        executor_info=ExecutorInfo(executor_id=EX), framework_info=FW,
+        agent_info=AgentInfo(hostname="h"), container_id="c1")))
+    assert [s.state for s in updates(out)] == [S.TASK_FINISHED]
+    ack_all(ex, at + 0.03)
+    assert not ex.unacked and not ex.tasks
+
+
+def test_updates_carried_by_the_subscribe_are_not_sent_twice() -> None:
+    ex, _ = running()
+    out = ex.step(2, Disconnected(peer=AGENT))
+    at = next(e.at for e in out if isinstance(e, SetTimer) and e.key == SUBSCRIBE_TIMER)
+    out = ex.step(at, TimerFired(key=SUBSCRIBE_TIMER))
+    assert len(out[0].message.unacknowledged_updates) == 2  # STARTING, RUNNING
+    out = ex.step(at + 0.02, Received(sender=AGENT, message=ExecutorSubscribed(
+        executor_info=ExecutorInfo(executor_id=EX), framework_info=FW,
+        agent_info=AgentInfo(hostname="h"), container_id="c1")))
+    assert not updates(out)
 
 
 def test_launch_sends_starting_then_running_with_fresh_uuids() -> None:
@@ -477,6 +584,8 @@ class ExecutorMachine(RuleBasedStateMachine):
         self.acked: set[bytes] = set()
         self.launched: list[str] = []
         self.exited = False
+        # the uuids the current connection carried (in its SUBSCRIBE or as UPDATEs)
+        self.on_connection: set[bytes] = set()
         self.feed(Start())
         self.feed(Received(sender=AGENT, message=ExecutorSubscribed(
             executor_info=ExecutorInfo(executor_id=EX),
@@ -492,6 +601,9 @@ class ExecutorMachine(RuleBasedStateMachine):
                 assert not self.exited, "sent after exit"
                 if isinstance(e.message, ExecutorUpdate):
                     self.sent.append(e.message.status)
+                    self.on_connection.add(e.message.status.uuid)
+                if isinstance(e.message, ExecutorSubscribe):
+                    self.on_connection = {u.uuid for u in e.message.unacknowledged_updates}
             if isinstance(e, ExitExecutor):
                 assert not self.exited, "exited twice"
                 self.exited = True
@@ -516,7 +628,8 @@ class ExecutorMachine(RuleBasedStateMachine):
             task_id=tid, kill_policy=KillPolicy(grace_period=grace) if grace is not None
             else None)))
 
-    @precondition(lambda self: self.ex.unacked and not self.exited)
+    @precondition(lambda self: self.ex.unacked and not self.exited
+                  and self.ex.phase == "subscribed")
     @rule(data=st.data())
     def ack(self, data: st.DataObject) -> None:
         uuid = data.draw(st.sampled_from(sorted(self.ex.unacked)))
@@ -529,13 +642,29 @@ class ExecutorMachine(RuleBasedStateMachine):
     def shutdown(self) -> None:
         self.feed(Received(sender=AGENT, message=ExecutorShutdown(grace_period=1.0)))
 
-    @precondition(lambda self: not self.exited)
+    @precondition(lambda self: not self.exited and self.ex.phase == "subscribed")
     @rule()
-    def disconnect_and_resubscribe(self) -> None:
+    def lose_agent(self) -> None:
+        """The connection breaks; the retry timer fires: a SUBSCRIBE is in flight (the
+        `subscribed` rule answers it, possibly after tasks exited meanwhile)."""
         self.feed(Disconnected(peer=AGENT))
+        self.on_connection = set()
+        self.feed(TimerFired(key=SUBSCRIBE_TIMER))
+
+    @precondition(lambda self: not self.exited and self.ex.subscribing)
+    @rule()
+    def subscribed(self) -> None:
         self.feed(Received(sender=AGENT, message=ExecutorSubscribed(
             executor_info=ExecutorInfo(executor_id=EX), framework_info=FW,
             agent_info=AgentInfo(hostname="h"), container_id="c1")))
+
+    @invariant()
+    def subscribed_means_every_unacked_update_was_delivered(self) -> None:
+        """Issue 11 §2: once subscribed, each unacknowledged update went out on this
+        connection (carried by its SUBSCRIBE or sent as an UPDATE): none waits for a next
+        SUBSCRIBE that may never come."""
+        if self.ex.phase == "subscribed" and not self.exited:
+            assert set(self.ex.unacked) <= self.on_connection, self.ex.describe()
 
     @rule(dt=st.sampled_from([0.5, 2.0, 20.0]))
     def tick(self, dt: float) -> None:
@@ -565,3 +694,17 @@ ExecutorMachine.TestCase.settings = settings(
     max_examples=100 if os.environ.get("CI") else 200, stateful_step_count=30, deadline=None,
     derandomize=bool(os.environ.get("CI")), database=None)
 TestExecutorMachine = ExecutorMachine.TestCase
+
+
+def test_stateful_machine_catches_updates_held_after_subscribed() -> None:
+    """The planted-bug twin: with the pre-issue-11 behaviour (updates produced while the
+    SUBSCRIBE is in flight wait for a next SUBSCRIBE) the stateful test must fail."""
+    from hypothesis.stateful import run_state_machine_as_test
+    from mesotron.core.sim import bugs
+
+    with bugs.executor_holds_updates_after_subscribed(), \
+            pytest.raises(AssertionError, match=r"phase=subscribed .*unacked=\[\w"):
+        run_state_machine_as_test(ExecutorMachine, settings=settings(
+            max_examples=300, stateful_step_count=30, deadline=None, database=None,
+            derandomize=True, report_multiple_bugs=False,
+            phases=(Phase.explicit, Phase.generate)))  # no shrinking: failing is the point

@@ -13,7 +13,11 @@ from mesotron.core.values import TaskState
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrder",
          "NoLostAckedWork", "SingleLaunch", "OneLeaderWrites", "RecoveryKeepsTasks",
-         "EventuallyAcked", "EventuallyOffered", "EventuallyReregistered", "DrfOrder"]
+         "EventuallyAcked", "EventuallyOffered", "EventuallyReregistered", "DrfOrder",
+         "ExecutorUpdatesDelivered", "ReconciliationAgrees"]
+# issue 11's properties are checked by the simulator only (no TLA+ model of the executor's
+# re-subscription or of reconciliation answers yet: docs/invariants.md says so)
+SIM_ONLY = {"ExecutorUpdatesDelivered", "ReconciliationAgrees"}
 
 
 def test_catalog_names_exact() -> None:
@@ -31,7 +35,7 @@ def test_tla_specs_define_every_name() -> None:
     if not specs:
         pytest.skip("no TLA+ specs yet")
     text = "\n".join(p.read_text() for p in specs)
-    missing = [n for n in NAMES if not re.search(rf"^{n}\s*(\(.*\))?\s*==", text, flags=re.MULTILINE)]
+    missing = [n for n in NAMES if n not in SIM_ONLY and not re.search(rf"^{n}\s*(\(.*\))?\s*==", text, flags=re.MULTILINE)]
     assert not missing, f"TLA+ specs lack operators {missing}"
 
 

@@ -33,7 +33,6 @@ ALLOWED: dict[tuple[str, str], str] = {
                                     "when another process took ours (test/dev tooling)",
     # TEMPORARY: issue 11 removes this (the executor's subscription state moves into the
     # executor machine); the lead removes this entry at merge
-    ("io/daemons/executor.py", "sub_state"): "issue 11 removes this",
 }
 
 

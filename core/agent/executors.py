@@ -44,7 +44,11 @@ from mesotron.core.agent.model import (
 )
 from mesotron.core.checkpoint import ExecutorRecord, TaskRecordCk
 from mesotron.core.effects import CancelTimer, Close, Log, Persist, Reject, Send, SetTimer
-from mesotron.core.executor import COMMAND_EXECUTOR_PROGRAM, format_duration
+from mesotron.core.executor import (
+    COMMAND_EXECUTOR_PROGRAM,
+    format_duration,
+    subscription_backoff_max_for,
+)
 from mesotron.core.messages import (
     ExecutorFrameworkMessage,
     ExecutorKill,
@@ -261,7 +265,8 @@ class ExecutorsMixin(AgentCore):
                 ("MESOS_CHECKPOINT", "1"),
                 ("MESOS_RECOVERY_TIMEOUT", format_duration(self.config.recovery_timeout)),
                 ("MESOS_SUBSCRIPTION_BACKOFF_MAX",
-                 format_duration(min(self.config.executor_reregistration_timeout, 15.0))),
+                 format_duration(subscription_backoff_max_for(
+                     self.config.executor_reregistration_timeout))),
             ]
         command = ex.info.command or CommandInfo(value=COMMAND_EXECUTOR_PROGRAM, shell=False)
         return LaunchExecutor(framework_id=fw.id, executor_info=ex.info,

@@ -237,6 +237,7 @@ class AgentsMixin(MasterCore):
                     message="Unreachable agent re-reregistered",
                     executor_id=rec.executor_id))
             self._add_task(task)
+        self._drop_unreported_unreachable(aid)
         used = tuple(sorted(agent.used_by_framework().items()))
         out.append(Send(to=sender, message=AgentReregistered(
             agent_id=aid, master_info=self.master_info,
@@ -254,6 +255,16 @@ class AgentsMixin(MasterCore):
         out.append(Log(level="info", event="agent_readmitted",
                        fields=(("agent_id", aid), ("pid", sender))))
         return out + self._allocate()
+
+    def _drop_unreported_unreachable(self, aid: str) -> None:
+        """A re-registered agent's unreachable tasks that it did not report are gone (Mesos
+        `Master::__reregisterSlave` erases ALL of the agent's unreachable tasks; the ones it
+        reported are live tasks again): implicit reconciliation must not keep answering
+        TASK_UNREACHABLE for them (issue 11 §4)."""
+        for fw in self._frameworks.values():
+            stale = [tid for tid, t in fw.unreachable_tasks.items() if t.agent_id == aid]
+            for tid in stale:
+                del fw.unreachable_tasks[tid]
 
     # ------------------------------------------------------------------ connections, pings
     def _agent_disconnected(self, pid: str) -> list[Any]:

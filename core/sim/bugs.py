@@ -153,3 +153,51 @@ BUGS = {
     "reserved_offered_to_any_role": reserved_offered_to_any_role,
     "operation_status_never_sent": operation_status_never_sent,
 }
+
+
+# ---------------------------------------------------------------- issue 11: agent recovery
+def executor_retry_overshoots_window() -> contextlib.AbstractContextManager[None]:
+    """The executor's old re-SUBSCRIBE schedule (before issue 11): each delay is the backoff
+    (capped at 2 s) stretched by (1 + jitter), so gaps reach ~4 s, longer than the agent's
+    2 s --executor-reregistration-timeout window: a live executor misses it and its tasks
+    are killed."""
+    from mesotron.core.executor import CommandExecutor
+
+    def wrap(orig: Any) -> Any:
+        def retry_delay(self: Any) -> float:
+            delay = self.backoff * (1.0 + self._jitter())
+            self.backoff = min(self.backoff * 2, max(2.0, self.config.first_retry))
+            return delay
+        return retry_delay
+    return _patched(CommandExecutor, "retry_delay", wrap)
+
+
+def executor_holds_updates_after_subscribed() -> contextlib.AbstractContextManager[None]:
+    """Before issue 11: an update produced while the re-SUBSCRIBE is in flight is kept for
+    "the next SUBSCRIBE" instead of being sent once SUBSCRIBED arrives."""
+    from mesotron.core.executor import CommandExecutor
+
+    def wrap(orig: Any) -> Any:
+        def _send_updates_not_subscribed(self: Any) -> list[Any]:
+            return []
+        return _send_updates_not_subscribed
+    return _patched(CommandExecutor, "_send_updates_not_subscribed", wrap)
+
+
+def master_keeps_unreported_unreachable() -> contextlib.AbstractContextManager[None]:
+    """Before issue 11: a re-registered agent's unreachable tasks that it did not report stay
+    in the master's unreachable books (reconciliation keeps answering TASK_UNREACHABLE)."""
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _drop_unreported_unreachable(self: Any, aid: str) -> None:
+            return None
+        return _drop_unreported_unreachable
+    return _patched(Master, "_drop_unreported_unreachable", wrap)
+
+
+BUGS.update({
+    "executor_retry_overshoots_window": executor_retry_overshoots_window,
+    "executor_holds_updates_after_subscribed": executor_holds_updates_after_subscribed,
+    "master_keeps_unreported_unreachable": master_keeps_unreported_unreachable,
+})

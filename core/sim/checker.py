@@ -527,3 +527,48 @@ def operations_heard(world: Any) -> dict[tuple[str, str], str | None]:
             for op_id, st in ops.items():
                 out[(s.app.framework_id, op_id)] = st
     return out
+# ====================================================================== issue 11: recovery
+def executor_held_rows(world: Any, horizon: float) -> tuple[tuple[str, str, TaskState, float], ...]:
+    """For ExecutorUpdatesDelivered: updates that live executors still hold unacknowledged,
+    produced before `horizon`, while their agent is up and knows the executor (the agent is
+    back). Kept apart from the Checker class (issue 12 extends it concurrently)."""
+    rows = []
+    for cid, x in sorted(world.executors.items()):
+        a = x.agent
+        if not x.alive or x.machine is None or x.machine.phase == "exited":
+            continue
+        if not a.alive or a.machine is None or cid not in a.machine.by_container:
+            continue
+        for u in x.machine.unacked.values():
+            st = u.status
+            if st.timestamp is not None and st.timestamp <= horizon:
+                rows.append((x.machine.executor_id + "@" + a.name, st.task_id, st.state,
+                             world.now - st.timestamp))
+    return tuple(rows)
+
+
+def reconciliation_rows(world: Any) -> tuple[inv.ReconcileRow, ...]:
+    """For ReconciliationAgrees: every task the leader would answer in implicit
+    reconciliation (live and unreachable tasks), beside its agent's books."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    master = m.machine
+    books: dict[str, Any] = {}
+    for a in world.agents:
+        if a.alive and a.machine is not None and a.machine.agent_id:
+            books[a.machine.agent_id] = a.machine.tasks
+    registered = {aid for aid, v in master.agents.items() if v.connected and v.active}
+    rows = []
+    for fid, fw in sorted(master._frameworks.items()):
+        answers = [(t, t.reported_state()) for _tid, t in sorted(fw.tasks.items())]
+        answers += [(t, TaskState.TASK_UNREACHABLE)
+                    for _tid, t in sorted(fw.unreachable_tasks.items())]
+        for t, answer in answers:
+            known = books.get(t.agent_id, {}).get((fid, t.task_id))
+            rows.append(inv.ReconcileRow(
+                framework_id=fid, task_id=t.task_id, agent_id=t.agent_id, answer=answer,
+                agent_registered=t.agent_id in registered,
+                agent_state=known.state if known is not None else None,
+                reported=bool(t.statuses)))
+    return tuple(rows)

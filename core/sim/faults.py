@@ -4,7 +4,7 @@ shrinkable), and the code that applies one to the world.
 | kind | faults |
 | --- | --- |
 | net | `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
-| crash | `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)`, `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
+| crash | `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)` (downtimes: `agent_downtime`, half of them 0.5-8 s around the executor re-registration window), `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
 | disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode |
 | zk | `("zk-partition", "leader" or i, secs)`: a master cut from ZooKeeper (its session expires, a standby is elected while it may still believe it leads), `("isolate", "leader", agents, secs)`: the same plus cut from some agents (so the deposed leader tries registry writes), `("zk-expire", "leader")` |
 
@@ -35,6 +35,20 @@ def generate(seed: int, kinds: frozenset[str], *, n_agents: int, n_masters: int,
         out.append((round(t, 6), _one(rng, kind, n_agents, n_masters, n_frameworks)))
         t += rng.expovariate(1.0 / interval)
     return out
+
+
+#: the agents' default --executor-reregistration-timeout (core/agent/model.py AgentConfig)
+EXECUTOR_REREGISTRATION_TIMEOUT = 2.0
+
+
+def agent_downtime(rng: random.Random) -> float:
+    """How long a crashed agent stays down: half the time within a few executor
+    re-registration windows (0.5 s to 4 x the 2 s timeout: short restarts and restarts just
+    longer than the window, where an executor's re-SUBSCRIBE schedule must still fit the
+    window, issue 11), else up to 90 s (long enough for the master's ping timeout)."""
+    if rng.random() < 0.5:
+        return round(rng.uniform(0.5, 4 * EXECUTOR_REREGISTRATION_TIMEOUT), 3)
+    return round(rng.uniform(4 * EXECUTOR_REREGISTRATION_TIMEOUT, 90.0), 3)
 
 
 def _host(rng: random.Random, n_agents: int, n_masters: int, n_frameworks: int,
@@ -72,13 +86,13 @@ def _one(rng: random.Random, kind: str, n_agents: int, n_masters: int,
                     round(rng.uniform(1, 60), 3))
         if r < 0.55 and n_agents:
             mode = "cleanup" if rng.random() < 0.15 else "reconnect"
-            return ("crash-agent", rng.randrange(n_agents), mode, round(rng.uniform(0.5, 90), 3))
+            return ("crash-agent", rng.randrange(n_agents), mode, agent_downtime(rng))
         if r < 0.8 and n_agents:
             return ("crash-executor", rng.randrange(n_agents), rng.randrange(1000))
         return ("crash-scheduler", rng.randrange(max(1, n_frameworks)),
                 round(rng.uniform(0.5, 60), 3))
     if kind == "disk":
-        return ("power-agent", rng.randrange(max(1, n_agents)), round(rng.uniform(0.5, 60), 3))
+        return ("power-agent", rng.randrange(max(1, n_agents)), agent_downtime(rng))
     if kind == "zk":
         r = rng.random()
         if r < 0.4:

@@ -16,7 +16,12 @@ import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.invariants import ClusterSnapshot
 from mesotron.core.sim import faults as faults_mod
-from mesotron.core.sim.checker import Checker, Violation
+from mesotron.core.sim.checker import (
+    Checker,
+    Violation,
+    executor_held_rows,
+    reconciliation_rows,
+)
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.world import World
 
@@ -269,6 +274,8 @@ def liveness_snapshot(world: World, chk: Checker, hungry: set[str],
         registered_agents=frozenset(registered),
         live_frameworks=frozenset(live_fws),
         subscribed_frameworks=frozenset(subscribed),
+        executor_held=executor_held_rows(world, horizon),
+        reconciliation=reconciliation_rows(world),
     )
 
 

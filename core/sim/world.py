@@ -36,10 +36,12 @@ from mesotron.core.effects import (
     CancelTimer,
     Close,
     Disconnected,
+    Log,
     Persist,
     Received,
     RegistryResult,
     RegistryWrite,
+    Reject,
     Respond,
     Send,
     SetTimer,
@@ -66,6 +68,7 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
+    ExecutorSubscribe,
     SchedulerCall,
 )
 from mesotron.core.registry import RegistryState
@@ -667,15 +670,34 @@ class World:
                 self.launch_executor(n, e)
             elif t is KillExecutor:
                 if obs is not None and n.recovering:
-                    ex = self.executors.get(e.container_id)
-                    alive = ex is not None and ex.alive and e.container_id in n.resubscribed
-                    obs.on_recovery_kill(self, n, e.container_id, alive)
+                    obs.on_recovery_kill(self, n, e.container_id,
+                                         self._kept_alive(n, e.container_id, effects))
                 self.kill_executor(e.container_id, e.signal)
+            elif t is Reject:
+                # a refused SUBSCRIBE ends its connection (HTTP 4xx): the executor is told
+                x = self.executor_by_name(e.sender)
+                if x is not None and x.alive and type(e.input) is ExecutorSubscribe:
+                    self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
             elif t is StopAgent:
                 self.note(f"{n.name} stops: {e.reason}")
                 self.crash_agent(n, restart_after=self.rng.uniform(5.0, 20.0), lossy=False,
                                  mode="reconnect", stopped=True)
                 return
+
+    def _kept_alive(self, n: AgentNode, cid: str, effects: list[Any]) -> bool:
+        """For RecoveryKeepsTasks: the executor a recovering agent kills was alive and
+        re-subscribed, or alive and still trying to (a live checkpointing executor killed for
+        missing the --executor-reregistration-timeout window: its retry schedule must fit
+        the window, issue 11)."""
+        ex = self.executors.get(cid)
+        if ex is None or not ex.alive:
+            return False
+        if cid in n.resubscribed:
+            return True
+        timed_out = any(type(x) is Log and x.event == "agent.executor.reregistration_timeout"
+                        for x in effects)
+        mx = ex.machine
+        return timed_out and mx is not None and mx.phase == "connecting" and mx.config.checkpoint
 
     def crash_agent(self, n: AgentNode, *, restart_after: float | None, lossy: bool,
                     mode: str = "reconnect", stopped: bool = False) -> None:
@@ -734,6 +756,12 @@ class World:
             if t is Send:
                 tm = (self.tracer.executor_send(x.agent.name, x.framework_id, e.message)
                       if self.tracer is not None else None)
+                if type(e.message) is ExecutorSubscribe:
+                    # a new connection, and a subscription the agent takes a while to handle
+                    # (replayed updates persisted first, a loaded machine): 1-300 ms
+                    self.at(self.rng.uniform(0.001, 0.3), FN, self.executor_subscribe,
+                            (x, x.inc, x.agent.inc, e.message, tm))
+                    continue
                 self.send(x, x.agent.name, Received(sender=x.name, message=e.message),
                           local=True, tm=tm)
             elif t is SetTimer:
@@ -757,6 +785,20 @@ class World:
             elif t is ExitExecutor:
                 self.executor_exit(x, e.status)
                 return
+
+    def executor_subscribe(self, x: ExecutorNode, inc: int, agent_inc: int, msg: Any,
+                           tm: Any) -> None:
+        if not x.alive or x.inc != inc:
+            return
+        a = x.agent
+        if not a.alive or a.inc != agent_inc:
+            # nobody listens on the agent's port, or the agent died meanwhile: the connection
+            # ends (io/daemons/executor.py reports every end of a subscription connection)
+            if tm:
+                self.tracer.drop(tm)
+            self.at(0.001, MSG, x.name, Disconnected(peer=a.name), x.inc, None)
+            return
+        self.send(x, a.name, Received(sender=x.name, message=msg), local=True, tm=tm)
 
     def task_exit(self, x: ExecutorNode, proc: Any, code: int | None, sig: int | None) -> None:
         tid = proc[2]

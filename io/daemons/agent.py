@@ -377,12 +377,15 @@ class AgentDaemon:
             await nursery.start(self.containers.run)
             await nursery.start(self.transport.run)
             await nursery.start(self.loop.run)
-            if not self.args.no_executor_driver:
-                await self._serve_driver(nursery)
             recovered = await trio.to_thread.run_sync(self.store.recover)
             known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
             adopted = self.containers.recover({k for k in known if k})
             self.loop.submit(Start(recovered=None if recovered.is_empty() else recovered))
+            if not self.args.no_executor_driver:
+                # only now: the loop takes inputs in order, so whatever a re-dialling executor
+                # sends reaches the machine after Start (before, a fast re-SUBSCRIBE could
+                # arrive first and crash the agent: "Agent: Received before Start")
+                await self._serve_driver(nursery)
             from mesotron.core.agent.machine import ExecutorExited
 
             for fid, eid, cid, alive in adopted:

@@ -125,7 +125,6 @@ class ExecutorProcess:
         self.loop = EffectLoop(self.machine, log, name="executor")
         self.procs: dict[str, subprocess.Popen[bytes]] = {}  # task id -> its running process
         self.base_env = dict(os.environ)
-        self.sub_state = "idle"  # idle | subscribing | subscribed
         # unbounded: an update is never dropped (the machine holds it until acknowledged)
         self.channels = [trio.open_memory_channel[Any](math.inf) for _ in range(UPDATE_LANES)]
         self.exit_status: int | None = None
@@ -144,13 +143,8 @@ class ExecutorProcess:
     # ------------------------------------------------------------------ effects
     def _send(self, e: Send) -> None:
         if isinstance(e.message, ExecutorSubscribe):
-            # Like Mesos's executor library: a SUBSCRIBE is dropped while another one is in
-            # flight or the executor is subscribed (a retry racing a slow answer would make
-            # the agent think the executor never got its task).
-            if self.sub_state != "idle":
-                self.log.debug("subscribe.dropped", state=self.sub_state)
-                return
-            self.sub_state = "subscribing"
+            # one connection per SUBSCRIBE; the machine sends at most one at a time and is
+            # told (Disconnected) when its connection ends, whatever the outcome
             assert self.nursery is not None
             self.nursery.start_soon(self._subscribe, e.message)
         elif self.link is not None:
@@ -275,16 +269,16 @@ class ExecutorProcess:
                                          call=m.payload.call_type, body=m.payload.message[:200])
                         continue
                     ev = codec_executor.decode_event(executor_pb2.Event.FromString(m.payload))
-                    if self.sub_state != "subscribed":
-                        self.sub_state = "subscribed"
-                        self.link = link
+                    self.link = link  # the connection that carries events carries calls
                     if ev != codec_executor.HEARTBEAT:
                         self.loop.submit(Received(sender=AGENT, message=ev))
                 link.close()
                 nursery.cancel_scope.cancel()
-        except (OSError, WireError, CodecError, DecodeError, trio.BrokenResourceError,
-                trio.ClosedResourceError) as exc:
-            self.log.debug("driver.error", error=str(exc) or type(exc).__name__)
+        except* (OSError, WireError, CodecError, DecodeError, trio.BrokenResourceError,
+                 trio.ClosedResourceError) as group:
+            # the nursery wraps what its writer or reader raised (a reset by the peer) in an
+            # ExceptionGroup (trio's strict exception groups): the connection ended, no crash
+            self.log.debug("driver.error", error=_describe(group))
         finally:
             link.close()
             if self.link is link:
@@ -298,31 +292,31 @@ class ExecutorProcess:
 
     # ------------------------------------------------------------------ HTTP
     async def _subscribe(self, msg: ExecutorSubscribe) -> None:
-        if self.driver_endpoint is not None and await self._subscribe_driver(msg):
-            # the connection ended (refused, closed, broken): as when the HTTP stream ends
-            was, self.sub_state = self.sub_state, "idle"
-            if was == "subscribed":
-                self.loop.submit(Disconnected(peer=AGENT))
-            return
+        """One subscription connection; when it ends, however it ends (refused, reset,
+        closed), the machine is told `Disconnected` and decides what that means."""
+        try:
+            if self.driver_endpoint is None or not await self._subscribe_driver(msg):
+                await self._subscribe_http(msg)
+        finally:
+            self.loop.submit(Disconnected(peer=AGENT))
+
+    async def _subscribe_http(self, msg: ExecutorSubscribe) -> None:
         body = codec_executor.encode_call(msg).SerializeToString()
         reader = RecordIOReader()
         try:
             async with self.http.stream_post(self.path, body, HEADERS) as (status, chunks):
                 if status != 200:
                     self.log.warning("subscribe.refused", status=status)
-                    return
-                self.sub_state = "subscribed"
-                async for chunk in chunks:
-                    for rec in reader.feed(chunk):
-                        ev = codec_executor.decode_event(from_protobuf(rec, executor_pb2.Event))
-                        if ev != codec_executor.HEARTBEAT:
-                            self.loop.submit(Received(sender=AGENT, message=ev))
-        except (HTTPError, OSError, WireError, trio.TooSlowError) as exc:
-            self.log.debug("subscribe.error", error=str(exc) or type(exc).__name__)
-        finally:
-            was, self.sub_state = self.sub_state, "idle"
-            if was == "subscribed":
-                self.loop.submit(Disconnected(peer=AGENT))
+                else:
+                    async for chunk in chunks:
+                        for rec in reader.feed(chunk):
+                            ev = codec_executor.decode_event(
+                                from_protobuf(rec, executor_pb2.Event))
+                            if ev != codec_executor.HEARTBEAT:
+                                self.loop.submit(Received(sender=AGENT, message=ev))
+        except* (HTTPError, OSError, WireError, CodecError, DecodeError, trio.TooSlowError,
+                 trio.BrokenResourceError, trio.ClosedResourceError) as group:
+            self.log.debug("subscribe.error", error=_describe(group))
 
     async def _updates(self, lane: int) -> None:
         http = self.lanes[lane]
@@ -352,6 +346,20 @@ class ExecutorProcess:
                 except OSError:
                     pass
         return self.exit_status or 0
+
+
+def _describe(group: BaseExceptionGroup) -> str:
+    """The leaf exceptions of a group, for a log line."""
+    leaves: list[str] = []
+
+    def walk(e: BaseException) -> None:
+        if isinstance(e, BaseExceptionGroup):
+            for x in e.exceptions:
+                walk(x)
+        else:
+            leaves.append(str(e) or type(e).__name__)
+    walk(group)
+    return "; ".join(leaves)
 
 
 def run(args: argparse.Namespace | None = None) -> int:

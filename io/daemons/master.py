@@ -409,8 +409,10 @@ class MasterDaemon:
                     # the machine decides what losing membership means (Abdicate: we exit)
                     self.loop.submit(MembershipLost(reason=self.contender.lost_reason or "unknown"))
                     await self.stop.wait()
-        except (RegistryFenced, RegistryError) as err:
-            self.give_up(f"registry: {err}")
+        except* (RegistryFenced, RegistryError) as group:
+            # raised inside the nurseries above, so it arrives wrapped in an ExceptionGroup
+            # (trio's strict exception groups): a plain `except` would let the master crash
+            self.give_up(f"registry: {group.exceptions[0]}")
 
     async def _lead(self, path: str, node: str, nursery: trio.Nursery) -> None:
         from mesotron.core.master.machine import LeadershipGained

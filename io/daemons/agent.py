@@ -22,10 +22,12 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, Attribute
 from mesotron.io.containers.launcher import Containerizer, sigchld_pump
 from mesotron.io.daemons import flags as fl
+from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http.agent import AgentApp
 from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
+from mesotron.io.http.auth import CredentialsError, agent_realm, with_http_auth
 from mesotron.io.store.disk import CheckpointStore
 from mesotron.io.wire.agent_driver import AgentDriver, stream_callbacks
 from mesotron.io.wire.transport import Transport
@@ -62,6 +64,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kill-executors-on-exit", action="store_true",
                    help="kill every executor when the agent stops on SIGINT/SIGTERM (`mesotron "
                         "local`; a real agent leaves them running for its restart to recover)")
+    security.add_agent_flags(p)
     fl.add_logging_flags(p)
 
 
@@ -109,6 +112,9 @@ class AgentDaemon:
 
         self.args = args
         self.log = log
+        # authentication/authorization flags (io/daemons/security.py); CredentialsError: exit
+        self.security = security.agent_security(
+            args, lambda text: log.warning("credentials.too_open", message=text))
         self.http_sock = http_sock
         self.ip = args.ip
         self.port = http_sock.getsockname()[1]
@@ -383,7 +389,8 @@ class AgentDaemon:
                     self.loop.submit(ExecutorExited(framework_id=fid, executor_id=eid,
                                                     container_id=cid, status=-1))
             self.ready = True
-            await nursery.start(serve_http, AgentApp(self), self.http_sock, self.stop)
+            await nursery.start(serve_http, with_http_auth(AgentApp(self), self.security.http_auth,
+                                                          agent_realm), self.http_sock, self.stop)
             nursery.start_soon(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,
                           master=str(self.zk_url) if self.zk_url else f"{self.master_host}:{self.master_port}")
@@ -403,7 +410,7 @@ async def main_async(args: argparse.Namespace) -> int:
     sock = bind_socket(args.ip, args.port)
     try:
         daemon = AgentDaemon(args, log, sock)
-    except ZkUrlError as e:
+    except (ZkUrlError, CredentialsError) as e:
         print(f"mesotron agent: {e}", file=sys.stderr)
         return 2
     with trio.open_signal_receiver(2, 15) as signals:

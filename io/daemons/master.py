@@ -33,10 +33,12 @@ from mesotron.core.effects import (
 from mesotron.core.ids import IdSource
 from mesotron.core.values import MasterInfo
 from mesotron.io.daemons import flags as fl
+from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
+from mesotron.io.http.auth import CredentialsError, master_realm, with_http_auth
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
 from mesotron.io.store.registry import open_registry
 from mesotron.io.wire.master_driver import MasterDriver
@@ -81,6 +83,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="keep at most this many unreachable (and gone) agents, oldest pruned first")
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
     p.add_argument("--weights", default=None, help="role=weight,...")
+    security.add_master_flags(p)
     fl.add_logging_flags(p)
 
 
@@ -136,6 +139,9 @@ class MasterDaemon:
         self.detector: Any = None
         self.exit_reason: str | None = None
         self._registry_send, self._registry_recv = trio.open_memory_channel[RegistryWrite](math.inf)
+        # authentication/authorization flags (io/daemons/security.py); CredentialsError: exit
+        self.security = security.master_security(
+            args, lambda text: log.warning("credentials.too_open", message=text))
         config = MasterConfig(
             allocation_interval=args.allocation_interval,
             offer_timeout=args.offer_timeout,
@@ -148,6 +154,7 @@ class MasterDaemon:
             registry_max_agent_count=args.registry_max_agent_count,
             roles=fl.parse_roles(args.roles),
             weights=fl.parse_weights(args.weights),
+            acls=self.security.acls,
         )
         self.machine = Master(master_info=self.master_info,
                               ids=IdSource(seed=os.urandom(8).hex()), config=config)
@@ -161,6 +168,7 @@ class MasterDaemon:
         self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (io/wire/master_driver.py)
         self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
+        self.unserved_streams: dict[str, EventStream] = {}
         self.stream_formats: dict[str, str] = {}
         self.request_formats: dict[str, str] = {}
         self.operator_streams: set[tuple[EventStream, str]] = set()
@@ -229,6 +237,10 @@ class MasterDaemon:
         if stream is not None:
             self.stream_formats.pop(e.peer, None)
             stream.close()
+            if not getattr(stream, "served", True):
+                # closed in the step that opened it (a SUBSCRIBE refused with an ERROR event):
+                # its HTTP request still serves the ERROR record (io/http/master.py)
+                self.unserved_streams[e.peer] = stream
             return
         self.transport.close(e.peer)
 
@@ -346,7 +358,7 @@ class MasterDaemon:
                 self.leading = True
                 self.leader_info = self.master_info
                 self.recovered = True
-            app = MasterApp(self)
+            app = with_http_auth(MasterApp(self), self.security.http_auth, master_realm)
             await nursery.start(serve_http, app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
             self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
@@ -463,7 +475,7 @@ async def main_async(args: argparse.Namespace) -> int:
     sock = bind_socket(args.ip, args.port)
     try:
         daemon = MasterDaemon(args, log, sock)
-    except ZkUrlError as e:
+    except (ZkUrlError, CredentialsError) as e:
         print(f"mesotron master: {e}", file=sys.stderr)
         return 2
     with trio.open_signal_receiver(2, 15) as signals:  # SIGINT, SIGTERM

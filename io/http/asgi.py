@@ -92,6 +92,7 @@ class EventStream:
     def __init__(self) -> None:
         self._send, self._recv = trio.open_memory_channel[bytes | None](math.inf)
         self.closed = False
+        self.served = False  # serve() began (a stream closed before that still delivers its records)
 
     def push(self, payload: bytes) -> None:
         if not self.closed:
@@ -110,6 +111,7 @@ class EventStream:
 
     async def serve(self, receive: Receive, send: Send, headers: list[tuple[str, str]]) -> None:
         """Send 200 + headers, then records until closed or the client disconnects."""
+        self.served = True
         hdrs = [(k.lower().encode(), v.encode("latin-1")) for k, v in headers]
         await send({"type": "http.response.start", "status": 200, "headers": hdrs})
         async with trio.open_nursery() as nursery:

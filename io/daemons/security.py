@@ -1,0 +1,136 @@
+"""Security flags of the master and the agent (authentication, authorization) and what the
+daemons build from them. Flag names as Mesos's (SECURITY.md §1); the underscore spellings
+(`--authenticate_http_readonly`) are accepted by the CLI (io/cli/main.py).
+
+Master:
+  --authenticate-frameworks       frameworks must authenticate: CRAM-MD5 on the driver wire
+                                  and (mesotron) Basic on /api/v1/scheduler; Mesos keeps the
+                                  HTTP half under --authenticate-http-frameworks, accepted too
+  --authenticate-http-frameworks  Basic on /api/v1/scheduler only
+  --authenticate-agents           agents must authenticate (CRAM-MD5 on the internal link)
+  --authenticate-http-readonly    Basic on the readonly endpoints (/state, /flags, ...)
+  --authenticate-http-readwrite   Basic on /api/v1 and the other mutating endpoints
+  --credentials PATH|file://PATH  {"credentials":[{"principal","secret"}]}
+  --acls JSON|PATH|file://PATH    Mesos ACLs (core/authorizer.py)
+Agent:
+  --credential PATH               {"principal","secret"}: the agent's own (CRAM-MD5 to the master)
+  --http-credentials PATH         Basic credentials of the agent's own HTTP endpoints
+  --authenticate-http-readonly / --authenticate-http-readwrite
+  --acls                          as the master's
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mesotron.io.http.auth import (
+    CredentialsError,
+    HttpAuth,
+    load_credential,
+    load_credentials,
+)
+
+
+def add_master_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("authentication and authorization")
+    g.add_argument("--authenticate-frameworks", action="store_true",
+                   help="frameworks must authenticate (driver wire: CRAM-MD5; HTTP: Basic)")
+    g.add_argument("--authenticate-http-frameworks", action="store_true",
+                   help="Basic authentication on /api/v1/scheduler")
+    g.add_argument("--authenticate-agents", action="store_true",
+                   help="agents must authenticate (CRAM-MD5 on the internal link)")
+    g.add_argument("--authenticate-http-readonly", action="store_true",
+                   help="Basic authentication on the readonly endpoints")
+    g.add_argument("--authenticate-http-readwrite", action="store_true",
+                   help="Basic authentication on the readwrite endpoints (/api/v1, ...)")
+    g.add_argument("--credentials", default=None,
+                   help='PATH or file://PATH: {"credentials":[{"principal":..,"secret":..}]}')
+    g.add_argument("--acls", default=None, help="Mesos ACLs: JSON text, PATH or file://PATH")
+
+
+def add_agent_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("authentication and authorization")
+    g.add_argument("--credential", default=None,
+                   help='PATH or file://PATH: {"principal":..,"secret":..} to authenticate with the master')
+    g.add_argument("--http-credentials", default=None,
+                   help='PATH or file://PATH: {"credentials":[...]} for the agent\'s own HTTP endpoints')
+    g.add_argument("--authenticate-http-readonly", action="store_true")
+    g.add_argument("--authenticate-http-readwrite", action="store_true")
+    g.add_argument("--acls", default=None, help="Mesos ACLs: JSON text, PATH or file://PATH")
+
+
+class SecurityConfig:
+    """What a daemon built from its security flags."""
+
+    def __init__(self) -> None:
+        self.http_auth: HttpAuth | None = None
+        self.credentials: dict[str, str] = {}  # principal -> secret (master: CRAM-MD5 and Basic)
+        self.credential: tuple[str, str] | None = None  # agent: its own
+        self.authenticate_frameworks = False
+        self.authenticate_agents = False
+        self.acls: Any = None  # core.authorizer.Acls or None
+
+
+def _need(creds: dict[str, str] | None, prefix: str, realms: list[str]) -> None:
+    if realms and not creds:
+        raise CredentialsError(
+            f"No credentials provided for the default 'basic' HTTP authenticator for realm "
+            f"'{prefix}-{realms[0]}'")
+
+
+def master_security(args: argparse.Namespace, warn: Any) -> SecurityConfig:
+    """Raises CredentialsError (the daemon exits with its message)."""
+    cfg = SecurityConfig()
+    creds = load_credentials(args.credentials, warn) if getattr(args, "credentials", None) else None
+    cfg.credentials = creds or {}
+    realms = []
+    if getattr(args, "authenticate_http_readonly", False):
+        realms.append("readonly")
+    if getattr(args, "authenticate_http_readwrite", False):
+        realms.append("readwrite")
+    if getattr(args, "authenticate_frameworks", False) or getattr(args, "authenticate_http_frameworks", False):
+        realms.append("scheduler")
+    _need(creds, "mesos-master", realms)
+    cfg.http_auth = HttpAuth("mesos-master", realms, creds) if realms else None
+    cfg.authenticate_frameworks = bool(getattr(args, "authenticate_frameworks", False))
+    cfg.authenticate_agents = bool(getattr(args, "authenticate_agents", False))
+    cfg.acls = load_acls_flag(getattr(args, "acls", None))
+    return cfg
+
+
+def agent_security(args: argparse.Namespace, warn: Any) -> SecurityConfig:
+    cfg = SecurityConfig()
+    hc = getattr(args, "http_credentials", None)
+    creds = load_credentials(hc, warn) if hc else None
+    realms = []
+    if getattr(args, "authenticate_http_readonly", False):
+        realms.append("readonly")
+    if getattr(args, "authenticate_http_readwrite", False):
+        realms.append("readwrite")
+    _need(creds, "mesos-agent", realms)
+    cfg.http_auth = HttpAuth("mesos-agent", realms, creds) if realms else None
+    if getattr(args, "credential", None):
+        cfg.credential = load_credential(args.credential, warn)
+    cfg.acls = load_acls_flag(getattr(args, "acls", None))
+    return cfg
+
+
+def load_acls_flag(value: str | None) -> Any:
+    """`--acls`: JSON text, or a path (`file://` optional) to it. None when absent."""
+    if not value:
+        return None
+    from mesotron.core.authorizer import AclError, parse_acls
+
+    text = value
+    if not value.lstrip().startswith("{"):
+        path = value.removeprefix("file://")
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            raise CredentialsError(f"Failed to read ACLs file '{path}': {e.strerror}") from None
+    try:
+        return parse_acls(text)
+    except AclError as e:
+        raise CredentialsError(f"Invalid ACLs: {e}") from None

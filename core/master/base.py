@@ -47,6 +47,8 @@ class MasterConfig:
     weights: tuple[tuple[str, float], ...] = ()
     allocator: alloc.AllocatorConfig | None = None
     acls: Acls | None = None  # --acls (core/authorizer.py); None: no authorizer, all allowed
+    authenticate_frameworks: bool = False  # a SUBSCRIBE without a principal is refused
+    authenticate_agents: bool = False  # an agent registration without a principal is dropped
 
 
 # ------------------------------------------------------------------ master-specific inputs

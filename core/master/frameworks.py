@@ -48,6 +48,12 @@ class FrameworksMixin(MasterCore):
                             message=f"Failed to validate scheduler::Call: {err}")]
         call = inp.call
         if isinstance(call, CallSubscribe):
+            if self.config.authenticate_frameworks and inp.principal is None:
+                # (HTTP asks for credentials first: 401; this is the driver wire's case)
+                stream = self.ids.next_uuid_str()
+                return [Respond(request=inp.request, status=200, stream_id=stream),
+                        Send(to=stream, message=EventError(message="Framework is not authenticated")),
+                        Close(peer=stream)]
             claimed = call.framework_info.principal
             if inp.principal is not None and claimed is not None and claimed != inp.principal:
                 return [Respond(request=inp.request, status=400,

@@ -30,6 +30,7 @@ from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.http.auth import CredentialsError, agent_realm, with_http_auth
 from mesotron.io.store.disk import CheckpointStore
 from mesotron.io.wire.agent_driver import AgentDriver, stream_callbacks
+from mesotron.io.wire.handshake import AuthenticationFailure, AuthenticationRefused
 from mesotron.io.wire.transport import Transport
 from mesotron.io.zk.bridge import open_zk, save_session
 from mesotron.io.zk.election import ZkDetector, ZkUrlError, is_zk_url, parse_zk_url
@@ -158,6 +159,7 @@ class AgentDaemon:
         self.ready = False
         self.start_time = time.time()
         self.stop = trio.Event()
+        self.exit_reason: str | None = None  # why the agent gave up (exits non-zero)
         self.master_lost = trio.Event()
         self.start_pump = True
         self.flags = {k: str(v) for k, v in vars(args).items() if not k.startswith("_")}
@@ -305,8 +307,16 @@ class AgentDaemon:
                             await trio.sleep(0.01)
                             continue
                         self.master_lost = trio.Event()
-                        await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
-                except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
+                        await self.transport.connect(ep["ip"], ep["port"], ep["pid"],
+                                                     credential=self.security.credential)
+                except AuthenticationRefused:
+                    # Mesos: the agent exits ("Master <pid> refused authentication")
+                    self.exit_reason = f"Master {ep['pid']} refused authentication"
+                    self.log.error("agent.authentication_refused", master=ep["pid"])
+                    self.stop.set()
+                    return
+                except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError,
+                        AuthenticationFailure) as e:
                     self.log.debug("master.unreachable", error=str(e) or type(e).__name__)
                     now = trio.current_time()
                     failing_since = now if failing_since is None else failing_since
@@ -402,7 +412,7 @@ class AgentDaemon:
                 s.close()
             await trio.lowlevel.checkpoint()
             nursery.cancel_scope.cancel()
-        return 0
+        return 1 if self.exit_reason else 0
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -424,6 +434,8 @@ async def main_async(args: argparse.Namespace) -> int:
             nursery.start_soon(watch)
             code = await daemon.run()
             nursery.cancel_scope.cancel()
+    if daemon.exit_reason:
+        print(f"mesotron agent: {daemon.exit_reason}", file=sys.stderr)
     return code
 
 

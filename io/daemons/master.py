@@ -155,17 +155,21 @@ class MasterDaemon:
             roles=fl.parse_roles(args.roles),
             weights=fl.parse_weights(args.weights),
             acls=self.security.acls,
+            authenticate_frameworks=self.security.authenticate_frameworks,
+            authenticate_agents=self.security.authenticate_agents,
         )
         self.machine = Master(master_info=self.master_info,
                               ids=IdSource(seed=os.urandom(8).hex()), config=config)
         self.loop = EffectLoop(self.machine, log, name="master")
         self.transport = Transport(
             self.pid,
-            on_message=lambda peer, msg: self.loop.submit(Received(sender=peer, message=msg)),
+            on_message=lambda peer, msg: self.loop.submit(Received(
+                sender=peer, message=msg, principal=self.transport.principal(peer))),
             on_disconnect=lambda peer: self.loop.submit(Disconnected(peer=peer)),
             log=log,
         )
         self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (io/wire/master_driver.py)
+        self.transport.credentials = self.security.credentials  # CRAM-MD5 (io/wire/handshake.py)
         self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
         self.unserved_streams: dict[str, EventStream] = {}

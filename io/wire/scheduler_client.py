@@ -39,6 +39,7 @@ from mesotron.core.messages import CallSubscribe, EventSubscribed
 from mesotron.core.values import FrameworkInfo
 from mesotron.io.daemons.flags import host_port
 from mesotron.io.http.client import H11Client, HTTPError
+from mesotron.io.wire import handshake
 from mesotron.io.wire.transport import DriverFrame, Link, decode_frame, driver_frame
 from mesotron.io.zk.bridge import open_zk
 from mesotron.io.zk.election import ZkDetector, is_zk_url, parse_zk_url
@@ -56,10 +57,20 @@ class SubscribeError(Exception):
 
 class SchedulerClient:
     def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
-                 zk_session_timeout: float = 10.0, wire: str = "http") -> None:
+                 zk_session_timeout: float = 10.0, wire: str = "http",
+                 principal: str | None = None, secret: str | None = None) -> None:
         if wire not in ("http", "driver"):
             raise ValueError(f"wire must be 'http' or 'driver', not {wire!r}")
         self.wire = wire
+        # authenticate as principal (HTTP: Basic on every call, as pymesos; driver wire:
+        # CRAM-MD5 before SUBSCRIBE, io/wire/handshake.py)
+        self.credential = (principal, secret or "") if principal is not None else None
+        self._auth_headers: dict[str, str] = {}
+        if self.credential is not None:
+            import base64
+
+            token = base64.b64encode(f"{principal}:{secret or ''}".encode()).decode()
+            self._auth_headers["Authorization"] = f"Basic {token}"
         self._link: Link | None = None
         self.rejected: list[tuple[int, str, str]] = []
         self.zk_url = parse_zk_url(master) if is_zk_url(master) else None
@@ -171,7 +182,7 @@ class SchedulerClient:
         if self.wire == "driver":
             return await self._subscribe_driver(call, task_status=task_status)
         body = encode(codec_scheduler.encode_call(self.framework_id, call), self.fmt)
-        headers = {"Content-Type": self.fmt, "Accept": self.fmt}
+        headers = {"Content-Type": self.fmt, "Accept": self.fmt, **self._auth_headers}
         reader = RecordIOReader()
         started = False
         # the stream on its own connection, parsed by h11 (lighter than httpx streaming)
@@ -211,7 +222,20 @@ class SchedulerClient:
         _nodelay(stream)
         link = Link(stream, ep["pid"])
         name = f"scheduler({uuid.uuid4().hex[:12]})@{stream.socket.getsockname()[0]}"
-        link.send_frame(codec_internal.encode(codec_internal.Hello(sender=name)))
+        hello = codec_internal.encode(codec_internal.Hello(sender=name))
+        if self.credential is not None:
+            try:
+                await stream.send_all(len(hello).to_bytes(4, "big") + hello)
+                with trio.fail_after(15):
+                    await handshake.authenticate(stream, link.buf, *self.credential)
+            except handshake.AuthenticationRefused as e:
+                await trio.aclose_forcefully(stream)
+                raise SubscribeError(401, str(e)) from None
+            except (handshake.AuthenticationFailure, trio.TooSlowError) as e:
+                await trio.aclose_forcefully(stream)
+                raise HTTPError(f"authentication failed: {e}") from None
+        else:
+            link.send_frame(hello)
         link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
             self.framework_id, call).SerializeToString()))
         error: Exception | None = None
@@ -286,7 +310,7 @@ class SchedulerClient:
                 self.framework_id, call).SerializeToString()))
             return 202
         body = encode(codec_scheduler.encode_call(self.framework_id, call), self.fmt)
-        headers = {"Content-Type": self.fmt, "Accept": self.fmt}
+        headers = {"Content-Type": self.fmt, "Accept": self.fmt, **self._auth_headers}
         if self.stream_id:
             headers["Mesos-Stream-Id"] = self.stream_id
         with trio.fail_after(30):

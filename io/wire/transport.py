@@ -22,6 +22,7 @@ A driver frame on any other accepted connection is a bad frame.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from typing import Any
 
 import trio
 from google.protobuf.message import DecodeError
+from mesotron.io.wire import handshake
 from mesotron.spec import codec_internal
 from mesotron.spec import internal_pb2 as ipb
 from mesotron.spec.codec_values import CodecError
@@ -101,6 +103,7 @@ class Link:
         self.closed = False
         self.buf = bytearray()
         self.driver = False  # a framework's/executor's connection (Transport.driver)
+        self.principal: str | None = None  # authenticated as (io/wire/handshake.py)
         self.state: Any = None  # the driver handler's, per connection
         self._out: list[bytes] = []  # bytes not yet written, FIFO
         self._eof = False  # close() asked: the writer flushes, then closes the stream
@@ -207,6 +210,15 @@ class Transport:
         self.nursery: trio.Nursery | None = None
         self.port: int | None = None
         self.driver: Any = None  # the driver-wire handler (see the module docstring)
+        # principal -> secret: peers may authenticate (CRAM-MD5, io/wire/handshake.py) right
+        # after their Hello; the principal is kept on the link (`principal(peer)`)
+        self.credentials: dict[str, str] = {}
+        self.auth_timeout = 15.0  # Mesos's --authentication_v0_timeout
+
+    def principal(self, peer: str) -> str | None:
+        """Who the connection of `peer` authenticated as (None: it did not)."""
+        link = self.links.get(peer)
+        return link.principal if link is not None else None
 
     # ----------------------------------------------------------------- sending
     def send(self, peer: str, message: Any) -> bool:
@@ -234,12 +246,29 @@ class Transport:
         link = Link(stream)
         await self._run_link(link, expect_hello=True)
 
-    async def connect(self, host: str, port: int, peer: str) -> Link:
-        """Dial `peer` at host:port; the link runs in `self.nursery` (set by `run`)."""
+    async def connect(self, host: str, port: int, peer: str,
+                      credential: tuple[str, str] | None = None) -> Link:
+        """Dial `peer` at host:port; the link runs in `self.nursery` (set by `run`). With a
+        `credential` (principal, secret) the connection authenticates first (CRAM-MD5):
+        raises handshake.AuthenticationRefused / AuthenticationFailure."""
         stream = await trio.open_tcp_stream(host, port)
         _nodelay(stream)
         link = Link(stream, peer)
-        link.send_frame(codec_internal.encode(codec_internal.Hello(sender=self.name)))
+        hello = codec_internal.encode(codec_internal.Hello(sender=self.name))
+        if credential is not None:
+            try:
+                await stream.send_all(_LEN.pack(len(hello)) + hello)
+                with trio.fail_after(self.auth_timeout):
+                    await handshake.authenticate(stream, link.buf, *credential)
+            except trio.TooSlowError:
+                await trio.aclose_forcefully(stream)
+                raise handshake.AuthenticationFailure("authentication timed out") from None
+            except BaseException:
+                await trio.aclose_forcefully(stream)
+                raise
+            link.principal = credential[0]
+        else:
+            link.send_frame(hello)
         old = self.links.get(peer)
         self.links[peer] = link
         if old is not None:
@@ -264,13 +293,34 @@ class Transport:
                     link._kick()
                 try:
                     accepted = expect_hello
+                    first_after_hello = False
                     while (frame := await link.next_frame()) is not None:
                         msg = decode_frame(frame)
+                        if type(msg) is codec_internal.Authentication:
+                            if not (accepted and first_after_hello):
+                                raise CodecError("authentication is only allowed right after Hello")
+                            first_after_hello = False
+                            principal, reason = await handshake.serve(
+                                link, msg, self.credentials, decode=decode_frame,
+                                timeout=self.auth_timeout)
+                            if principal is None:
+                                if self.log is not None:
+                                    self.log.warning("transport.authentication_failed",
+                                                     peer=link.peer, reason=reason)
+                                await _flush(link)
+                                break
+                            link.principal = principal
+                            if self.log is not None:
+                                self.log.info("transport.authenticated", peer=link.peer,
+                                              principal=principal)
+                            continue
+                        first_after_hello = False
                         if expect_hello:
                             if not isinstance(msg, codec_internal.Hello):
                                 raise CodecError("first frame must be Hello")
                             link.peer = msg.sender
                             expect_hello = False
+                            first_after_hello = True
                             if self.driver is not None and self.driver.claims(msg.sender):
                                 link.driver = True
                                 continue
@@ -310,6 +360,16 @@ class Transport:
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass
         scope.cancel()
+
+
+async def _flush(link: Link) -> None:
+    """Write what is queued on `link` (a refusal) before the link is torn down."""
+    if link._out and not link._sending:
+        data = b"".join(link._out)
+        link._out.clear()
+        with trio.move_on_after(1), contextlib.suppress(trio.BrokenResourceError,
+                                                        trio.ClosedResourceError, OSError):
+            await link.stream.send_all(data)
 
 
 def _nodelay(stream: Any) -> None:

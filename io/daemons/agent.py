@@ -403,7 +403,7 @@ class AgentDaemon:
                                                           agent_realm), self.http_sock, self.stop)
             nursery.start_soon(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,
-                          master=str(self.zk_url) if self.zk_url else f"{self.master_host}:{self.master_port}")
+                          master=self.zk_url.redacted() if self.zk_url else f"{self.master_host}:{self.master_port}")
             task_status.started(self)
             await self.stop.wait()
             if getattr(self.args, "kill_executors_on_exit", False):

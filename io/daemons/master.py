@@ -367,7 +367,7 @@ class MasterDaemon:
             nursery.start_soon(heartbeat_operator_streams, self)
             self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
                           internal_port=self._internal_port, registry=self.registry_kind,
-                          zk=str(self.zk_url) if self.zk_url else None)
+                          zk=self.zk_url.redacted() if self.zk_url else None)
             if self.zk_url is not None:
                 nursery.start_soon(self.run_zk, nursery)
             task_status.started(self)
@@ -400,7 +400,7 @@ class MasterDaemon:
                 self.contender = ZkContender(zk, url.path, self.master_info)
                 async with trio.open_nursery() as inner:
                     node = await inner.start(self.contender.run)
-                    self.log.info("master.contending", node=node, zk=str(url))
+                    self.log.info("master.contending", node=node, zk=url.redacted())
                     await wait_any(self.contender.elected, self.contender.lost)
                     if self.contender.elected.is_set() and not self.contender.lost.is_set():
                         await self._lead(url.path, node, inner)

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+from functools import partial
 from typing import Any
 
 import trio
@@ -25,6 +26,7 @@ from mesotron.io.daemons import flags as fl
 from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure
 from mesotron.io.daemons.loop import EffectLoop
+from mesotron.io.http import tls
 from mesotron.io.http.agent import AgentApp
 from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.http.auth import CredentialsError, agent_realm, with_http_auth
@@ -66,6 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="kill every executor when the agent stops on SIGINT/SIGTERM (`mesotron "
                         "local`; a real agent leaves them running for its restart to recover)")
     security.add_agent_flags(p)
+    tls.add_flags(p)
     fl.add_logging_flags(p)
 
 
@@ -116,6 +119,9 @@ class AgentDaemon:
         # authentication/authorization flags (io/daemons/security.py); CredentialsError: exit
         self.security = security.agent_security(
             args, lambda text: log.warning("credentials.too_open", message=text))
+        self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
+        if self.tls is not None:
+            os.environ.update(self.tls.env())  # executors inherit them (io/containers/launcher.py)
         self.http_sock = http_sock
         self.ip = args.ip
         self.port = http_sock.getsockname()[1]
@@ -181,7 +187,9 @@ class AgentDaemon:
         attach, detach = stream_callbacks(self.streams, self.stream_formats)
         self.driver = AgentDriver(self.pid, feed=self.loop.call_nowait, attach=attach,
                                   detach=detach, log=log)
-        if args.no_executor_driver:
+        # (with TLS the executors speak the v1 HTTP API over HTTPS: no plaintext driver wire)
+        self.executor_driver = not args.no_executor_driver and self.tls is None
+        if not self.executor_driver:
             lp.on(LaunchExecutor, self.containers.launch)
         else:
             lp.on(LaunchExecutor, lambda e: self.containers.launch(self.driver.with_env(e)))
@@ -295,11 +303,15 @@ class AgentDaemon:
         # again soon (every 0.25 s at most for the first 10 s of trying), then back off to 2 s
         backoff = 0.05
         failing_since: float | None = None
-        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
+        scheme = "https" if self.tls is not None else "http"
+        verify: Any = tls.client_context(self.tls) if self.tls is not None else False
+        if self.tls is not None:
+            self.transport.ssl_client = verify
+        async with httpx.AsyncClient(verify=verify, trust_env=False, timeout=None) as client:
             while True:
                 try:
                     with trio.fail_after(5):
-                        r = await client.get(f"http://{host}:{port}/internal/endpoint")
+                        r = await client.get(f"{scheme}://{host}:{port}/internal/endpoint")
                         r.raise_for_status()
                         ep = r.json()
                         if ep.get("port") is None:  # elected a moment ago, still recovering
@@ -315,7 +327,7 @@ class AgentDaemon:
                     self.log.error("agent.authentication_refused", master=ep["pid"])
                     self.stop.set()
                     return
-                except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError,
+                except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError, trio.BrokenResourceError,
                         AuthenticationFailure) as e:
                     self.log.debug("master.unreachable", error=str(e) or type(e).__name__)
                     now = trio.current_time()
@@ -386,7 +398,7 @@ class AgentDaemon:
             await nursery.start(self.containers.run)
             await nursery.start(self.transport.run)
             await nursery.start(self.loop.run)
-            if not self.args.no_executor_driver:
+            if self.executor_driver:
                 await self._serve_driver(nursery)
             recovered = await trio.to_thread.run_sync(self.store.recover)
             known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
@@ -399,8 +411,8 @@ class AgentDaemon:
                     self.loop.submit(ExecutorExited(framework_id=fid, executor_id=eid,
                                                     container_id=cid, status=-1))
             self.ready = True
-            await nursery.start(serve_http, with_http_auth(AgentApp(self), self.security.http_auth,
-                                                          agent_realm), self.http_sock, self.stop)
+            await nursery.start(partial(serve_http, tls=self.tls), with_http_auth(
+                AgentApp(self), self.security.http_auth, agent_realm), self.http_sock, self.stop)
             nursery.start_soon(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,
                           master=self.zk_url.redacted() if self.zk_url else f"{self.master_host}:{self.master_port}")
@@ -420,7 +432,7 @@ async def main_async(args: argparse.Namespace) -> int:
     sock = bind_socket(args.ip, args.port)
     try:
         daemon = AgentDaemon(args, log, sock)
-    except (ZkUrlError, CredentialsError) as e:
+    except (ZkUrlError, CredentialsError, tls.TlsError) as e:
         print(f"mesotron agent: {e}", file=sys.stderr)
         return 2
     with trio.open_signal_receiver(2, 15) as signals:

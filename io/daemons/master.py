@@ -14,6 +14,7 @@ import socket
 import sys
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 import trio
@@ -37,6 +38,7 @@ from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
+from mesotron.io.http import tls
 from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
 from mesotron.io.http.auth import CredentialsError, master_realm, with_http_auth
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
@@ -84,6 +86,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
     p.add_argument("--weights", default=None, help="role=weight,...")
     security.add_master_flags(p)
+    tls.add_flags(p)
     fl.add_logging_flags(p)
 
 
@@ -142,6 +145,7 @@ class MasterDaemon:
         # authentication/authorization flags (io/daemons/security.py); CredentialsError: exit
         self.security = security.master_security(
             args, lambda text: log.warning("credentials.too_open", message=text))
+        self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
         config = MasterConfig(
             allocation_interval=args.allocation_interval,
             offer_timeout=args.offer_timeout,
@@ -170,6 +174,8 @@ class MasterDaemon:
         )
         self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (io/wire/master_driver.py)
         self.transport.credentials = self.security.credentials  # CRAM-MD5 (io/wire/handshake.py)
+        if self.tls is not None:
+            self.transport.ssl_server = tls.server_context(self.tls)
         self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
         self.unserved_streams: dict[str, EventStream] = {}
@@ -363,7 +369,7 @@ class MasterDaemon:
                 self.leader_info = self.master_info
                 self.recovered = True
             app = with_http_auth(MasterApp(self), self.security.http_auth, master_realm)
-            await nursery.start(serve_http, app, self.http_sock, self.stop)
+            await nursery.start(partial(serve_http, tls=self.tls), app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
             self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
                           internal_port=self._internal_port, registry=self.registry_kind,
@@ -479,7 +485,7 @@ async def main_async(args: argparse.Namespace) -> int:
     sock = bind_socket(args.ip, args.port)
     try:
         daemon = MasterDaemon(args, log, sock)
-    except (ZkUrlError, CredentialsError) as e:
+    except (ZkUrlError, CredentialsError, tls.TlsError) as e:
         print(f"mesotron master: {e}", file=sys.stderr)
         return 2
     with trio.open_signal_receiver(2, 15) as signals:  # SIGINT, SIGTERM

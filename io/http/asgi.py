@@ -164,8 +164,9 @@ def bind_socket(host: str, port: int) -> Any:
 
 
 async def serve_http(app: Any, sock: Any, shutdown: trio.Event | None = None, *,
-                     task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-    """Run hypercorn (Trio worker) on an already-listening socket until `shutdown` is set."""
+                     tls: Any = None, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    """Run hypercorn (Trio worker) on an already-listening socket until `shutdown` is set.
+    `tls`: an io/http/tls.py TlsConfig (HTTPS on that socket) or None."""
     from hypercorn.config import Config
     from hypercorn.trio import serve
 
@@ -175,6 +176,12 @@ async def serve_http(app: Any, sock: Any, shutdown: trio.Event | None = None, *,
     cfg.errorlog = None
     cfg.keep_alive_timeout = 75
     cfg.graceful_timeout = 0.5
+    if tls is not None:
+        import ssl
+
+        cfg.certfile, cfg.keyfile, cfg.ca_certs = tls.cert, tls.key, tls.ca
+        cfg.verify_mode = ssl.CERT_REQUIRED if tls.require_cert else None
+        cfg.alpn_protocols = ["http/1.1"]
     trigger = (shutdown if shutdown is not None else trio.Event()).wait
     task_status.started()
     try:

@@ -40,7 +40,7 @@ from mesotron.core.values import FrameworkInfo
 from mesotron.io.daemons.flags import host_port
 from mesotron.io.http.client import H11Client, HTTPError
 from mesotron.io.wire import handshake
-from mesotron.io.wire.transport import DriverFrame, Link, decode_frame, driver_frame
+from mesotron.io.wire.transport import DriverFrame, Link, decode_frame, driver_frame, tls_connect
 from mesotron.io.zk.bridge import open_zk
 from mesotron.io.zk.election import ZkDetector, is_zk_url, parse_zk_url
 from mesotron.spec import codec_internal, codec_scheduler, scheduler_pb2
@@ -58,7 +58,8 @@ class SubscribeError(Exception):
 class SchedulerClient:
     def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
                  zk_session_timeout: float = 10.0, wire: str = "http",
-                 principal: str | None = None, secret: str | None = None) -> None:
+                 principal: str | None = None, secret: str | None = None,
+                 ssl_context: Any = None) -> None:
         if wire not in ("http", "driver"):
             raise ValueError(f"wire must be 'http' or 'driver', not {wire!r}")
         self.wire = wire
@@ -71,6 +72,12 @@ class SchedulerClient:
 
             token = base64.b64encode(f"{principal}:{secret or ''}".encode()).decode()
             self._auth_headers["Authorization"] = f"Basic {token}"
+        # TLS: an https:// master or an explicit context (io/http/tls.py client_context)
+        if ssl_context is None and master.strip().lower().startswith("https://"):
+            from mesotron.io.http.tls import client_context
+
+            ssl_context = client_context(None)
+        self.ssl_context = ssl_context
         self._link: Link | None = None
         self.rejected: list[tuple[int, str, str]] = []
         self.zk_url = parse_zk_url(master) if is_zk_url(master) else None
@@ -82,7 +89,7 @@ class SchedulerClient:
         self.framework_id: str | None = framework_info.id
         self.stream_id: str | None = None
         self._send, self._recv = trio.open_memory_channel[Any](math.inf)
-        self.client = H11Client(host, port)  # calls: one keep-alive connection (h11)
+        self.client = H11Client(host, port, ssl_context=ssl_context)  # calls: one keep-alive connection (h11)
         self.subscribed = trio.Event()
         self.closed = trio.Event()
         self.detector: Any = None
@@ -90,7 +97,7 @@ class SchedulerClient:
         self.resubscriptions = 0
 
     def _target(self, host: str, port: int) -> None:
-        self.base = f"http://{host}:{port}"
+        self.base = f"{'https' if self.ssl_context is not None else 'http'}://{host}:{port}"
         self.url = f"{self.base}/api/v1/scheduler"
 
     @classmethod
@@ -150,7 +157,8 @@ class SchedulerClient:
                         self.leader = leader
                         host = leader.ip or leader.hostname
                         self._target(host, leader.port)
-                        old, self.client = self.client, H11Client(host, leader.port)
+                        old, self.client = self.client, H11Client(host, leader.port,
+                                                                  ssl_context=self.ssl_context)
                         await old.aclose_connection()
                         self.stream_id = None
                     changed: list[Any] = []
@@ -210,7 +218,7 @@ class SchedulerClient:
     async def _subscribe_driver(self, call: CallSubscribe, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         """The driver wire: dial the master's transport, SUBSCRIBE, then read events until
         the connection ends."""
-        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=5.0) as hc:
+        async with httpx.AsyncClient(verify=self.ssl_context or False, trust_env=False, timeout=5.0) as hc:
             r = await hc.get(f"{self.base}/internal/endpoint")
             if r.status_code != 200:
                 raise SubscribeError(r.status_code, r.text)
@@ -218,10 +226,16 @@ class SchedulerClient:
         if ep.get("port") is None:
             raise SubscribeError(503, "the master does not lead (no transport endpoint)")
         with trio.fail_after(5):
-            stream = await trio.open_tcp_stream(ep["ip"], ep["port"])
+            stream: Any = await trio.open_tcp_stream(ep["ip"], ep["port"])
         _nodelay(stream)
+        local_ip = stream.socket.getsockname()[0]
+        if self.ssl_context is not None:
+            try:
+                stream = await tls_connect(stream, self.ssl_context, ep["ip"])
+            except trio.BrokenResourceError as e:
+                raise HTTPError(f"TLS handshake with the master failed: {e.__cause__ or e}") from None
         link = Link(stream, ep["pid"])
-        name = f"scheduler({uuid.uuid4().hex[:12]})@{stream.socket.getsockname()[0]}"
+        name = f"scheduler({uuid.uuid4().hex[:12]})@{local_ip}"
         hello = codec_internal.encode(codec_internal.Hello(sender=name))
         if self.credential is not None:
             try:

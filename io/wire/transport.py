@@ -214,6 +214,10 @@ class Transport:
         # after their Hello; the principal is kept on the link (`principal(peer)`)
         self.credentials: dict[str, str] = {}
         self.auth_timeout = 15.0  # Mesos's --authentication_v0_timeout
+        # TLS (io/http/tls.py): accepted connections are wrapped with `ssl_server`, dialled
+        # ones with `ssl_client` (None: plaintext)
+        self.ssl_server: Any = None
+        self.ssl_client: Any = None
 
     def principal(self, peer: str) -> str | None:
         """Who the connection of `peer` authenticated as (None: it did not)."""
@@ -243,7 +247,19 @@ class Transport:
 
     async def _accepted(self, stream: trio.SocketStream) -> None:
         _nodelay(stream)
-        link = Link(stream)
+        if self.ssl_server is not None:
+            tls = trio.SSLStream(stream, self.ssl_server, server_side=True)
+            try:
+                with trio.fail_after(self.auth_timeout):
+                    await tls.do_handshake()
+            except (trio.BrokenResourceError, trio.TooSlowError, OSError) as e:
+                if self.log is not None:
+                    self.log.warning("transport.tls_handshake_failed", error=str(e.__cause__ or e))
+                await trio.aclose_forcefully(stream)
+                return
+            link = Link(tls)
+        else:
+            link = Link(stream)
         await self._run_link(link, expect_hello=True)
 
     async def connect(self, host: str, port: int, peer: str,
@@ -251,8 +267,10 @@ class Transport:
         """Dial `peer` at host:port; the link runs in `self.nursery` (set by `run`). With a
         `credential` (principal, secret) the connection authenticates first (CRAM-MD5):
         raises handshake.AuthenticationRefused / AuthenticationFailure."""
-        stream = await trio.open_tcp_stream(host, port)
+        stream: Any = await trio.open_tcp_stream(host, port)
         _nodelay(stream)
+        if self.ssl_client is not None:
+            stream = await tls_connect(stream, self.ssl_client, host)
         link = Link(stream, peer)
         hello = codec_internal.encode(codec_internal.Hello(sender=self.name))
         if credential is not None:
@@ -360,6 +378,19 @@ class Transport:
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass
         scope.cancel()
+
+
+async def tls_connect(stream: Any, ctx: Any, host: str, timeout: float = 15.0) -> trio.SSLStream[Any]:
+    """Wrap a dialled connection in TLS and shake hands (raises OSError-like errors on failure:
+    trio.BrokenResourceError carries the ssl error)."""
+    tls = trio.SSLStream(stream, ctx, server_hostname=host)
+    try:
+        with trio.fail_after(timeout):
+            await tls.do_handshake()
+    except BaseException:
+        await trio.aclose_forcefully(stream)
+        raise
+    return tls
 
 
 async def _flush(link: Link) -> None:

@@ -168,7 +168,9 @@ def test_framework_over_tls_runs_a_command_task(tls_cluster, pki, wire) -> None:
         return states
 
     states = trio.run(main)
-    assert states[-1] == "TASK_FINISHED", (states, open(os.path.join(tls_cluster["tmp"], "agent.log")).read()[-3000:])
+    with open(os.path.join(tls_cluster["tmp"], "agent.log")) as f:
+        log = f.read()[-3000:]
+    assert states and states[-1] == "TASK_FINISHED", (states, log)
 
 
 def test_tls_settings_from_flags_and_environment(pki, tmp_path) -> None:

@@ -28,7 +28,7 @@ from mesotron.io.daemons.logs import configure
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import tls
 from mesotron.io.http.agent import AgentApp
-from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
+from mesotron.io.http.asgi import EventStream, bind_socket
 from mesotron.io.http.auth import CredentialsError, agent_realm, with_http_auth
 from mesotron.io.store.disk import CheckpointStore
 from mesotron.io.wire.agent_driver import AgentDriver, stream_callbacks
@@ -68,6 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="kill every executor when the agent stops on SIGINT/SIGTERM (`mesotron "
                         "local`; a real agent leaves them running for its restart to recover)")
     security.add_agent_flags(p)
+    security.add_limit_flags(p)
     tls.add_flags(p)
     fl.add_logging_flags(p)
 
@@ -157,6 +158,7 @@ class AgentDaemon:
                                         use_zygote=not args.no_zygote)
         self.transport = Transport(self.pid, on_message=self._from_master,
                                    on_disconnect=self._master_lost, log=log)
+        security.apply_limits(args, self.transport)
         self.master_pid: str | None = None
         self.streams: dict[str, EventStream] = {}
         self.stream_formats: dict[str, str] = {}
@@ -370,7 +372,10 @@ class AgentDaemon:
         return out
 
     def resolve_sandbox_path(self, raw: str) -> str | None:
-        """A real path inside <work_dir>/slaves, or None (no escapes, symlinks resolved)."""
+        """A real path inside <work_dir>/slaves, or None (no escapes, symlinks resolved; a
+        path with a NUL byte, which no file has, is None too)."""
+        if "\0" in raw:
+            return None
         root = os.path.realpath(os.path.join(self.work_dir, "slaves"))
         cand = raw if os.path.isabs(raw) else os.path.join(self.work_dir, raw)
         real = os.path.realpath(cand)
@@ -411,7 +416,7 @@ class AgentDaemon:
                     self.loop.submit(ExecutorExited(framework_id=fid, executor_id=eid,
                                                     container_id=cid, status=-1))
             self.ready = True
-            await nursery.start(partial(serve_http, tls=self.tls), with_http_auth(
+            await nursery.start(partial(security.http_server(self.args), tls=self.tls), with_http_auth(
                 AgentApp(self), self.security.http_auth, agent_realm), self.http_sock, self.stop)
             nursery.start_soon(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,

@@ -39,7 +39,7 @@ from mesotron.io.daemons.logs import configure
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import tls
-from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
+from mesotron.io.http.asgi import EventStream, bind_socket
 from mesotron.io.http.auth import CredentialsError, master_realm, with_http_auth
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
 from mesotron.io.store.registry import open_registry
@@ -86,6 +86,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
     p.add_argument("--weights", default=None, help="role=weight,...")
     security.add_master_flags(p)
+    security.add_limit_flags(p)
     tls.add_flags(p)
     fl.add_logging_flags(p)
 
@@ -174,6 +175,7 @@ class MasterDaemon:
         )
         self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (io/wire/master_driver.py)
         self.transport.credentials = self.security.credentials  # CRAM-MD5 (io/wire/handshake.py)
+        security.apply_limits(args, self.transport)
         if self.tls is not None:
             self.transport.ssl_server = tls.server_context(self.tls)
         self._internal_port: int | None = None
@@ -369,7 +371,8 @@ class MasterDaemon:
                 self.leader_info = self.master_info
                 self.recovered = True
             app = with_http_auth(MasterApp(self), self.security.http_auth, master_realm)
-            await nursery.start(partial(serve_http, tls=self.tls), app, self.http_sock, self.stop)
+            serve = security.http_server(self.args)  # --http-server
+            await nursery.start(partial(serve, tls=self.tls), app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
             self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
                           internal_port=self._internal_port, registry=self.registry_kind,

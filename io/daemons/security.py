@@ -60,6 +60,61 @@ def add_agent_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--acls", default=None, help="Mesos ACLs: JSON text, PATH or file://PATH")
 
 
+def add_limit_flags(p: argparse.ArgumentParser) -> None:
+    """Limits against hostile peers (the fuzz campaign, tests/test_fuzz_campaign.py), and the
+    choice of HTTP server."""
+    add_http_server_flag(p)
+    g = p.add_argument_group("limits")
+    g.add_argument("--max-body-size", type=_positive_int, default=16 * 1024 * 1024,
+                   help="largest HTTP request body in bytes (larger: 413)")
+    g.add_argument("--max-frame-size", type=_positive_int, default=64 * 1024 * 1024,
+                   help="largest frame on the internal link / driver wire in bytes (larger: "
+                        "the connection is closed)")
+    g.add_argument("--max-connections-per-peer", type=_positive_int, default=1024,
+                   help="internal-link/driver-wire connections open at once from one IP address")
+
+
+def add_http_server_flag(p: argparse.ArgumentParser) -> None:
+    import os
+
+    p.add_argument("--http-server", choices=("hypercorn", "h11"),
+                   default=os.environ.get("MESOTRON_HTTP_SERVER", "hypercorn"),
+                   help="HTTP server for the ASGI apps: hypercorn, or h11 (io/http/server.py); "
+                        "default from MESOTRON_HTTP_SERVER, else hypercorn")
+
+
+def http_server(args: argparse.Namespace) -> Any:
+    """The serve function `--http-server` names (io/http/asgi.serve_http's contract)."""
+    if getattr(args, "http_server", "hypercorn") == "h11":
+        from mesotron.io.http.server import serve_h11
+
+        return serve_h11
+    from mesotron.io.http.asgi import serve_http
+
+    return serve_http
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not an integer") from None
+    if n <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be > 0")
+    return n
+
+
+def apply_limits(args: argparse.Namespace, transport: Any) -> None:
+    """Set the limits of the process (HTTP bodies, frames) and of its transport."""
+    from mesotron.io.http import asgi
+    from mesotron.io.wire import transport as transport_module
+
+    asgi.MAX_BODY = getattr(args, "max_body_size", asgi.MAX_BODY)
+    transport_module.MAX_FRAME = getattr(args, "max_frame_size", transport_module.MAX_FRAME)
+    if transport is not None:
+        transport.max_connections_per_peer = getattr(args, "max_connections_per_peer", 1024)
+
+
 class SecurityConfig:
     """What a daemon built from its security flags."""
 

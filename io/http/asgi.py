@@ -38,7 +38,10 @@ class Request:
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         self.body = b""
 
-    async def read_body(self, limit: int = MAX_BODY) -> bytes:
+    async def read_body(self, limit: int | None = None) -> bytes:
+        """The whole body; BodyTooLarge past `limit` (default: MAX_BODY, which the daemons
+        set from --max-body-size)."""
+        limit = MAX_BODY if limit is None else limit
         chunks: list[bytes] = []
         size = 0
         while True:

@@ -218,6 +218,9 @@ class Transport:
         # ones with `ssl_client` (None: plaintext)
         self.ssl_server: Any = None
         self.ssl_client: Any = None
+        # --max-connections-per-peer: accepted connections open at once from one IP address
+        self.max_connections_per_peer = 1024
+        self.per_ip: dict[str, int] = {}
 
     def principal(self, peer: str) -> str | None:
         """Who the connection of `peer` authenticated as (None: it did not)."""
@@ -247,6 +250,25 @@ class Transport:
 
     async def _accepted(self, stream: trio.SocketStream) -> None:
         _nodelay(stream)
+        try:
+            peer_ip = str(stream.socket.getpeername()[0])
+        except (OSError, AttributeError):
+            peer_ip = "?"
+        if self.per_ip.get(peer_ip, 0) >= self.max_connections_per_peer:
+            if self.log is not None:
+                self.log.warning("transport.too_many_connections", peer_ip=peer_ip,
+                                 limit=self.max_connections_per_peer)
+            await trio.aclose_forcefully(stream)
+            return
+        self.per_ip[peer_ip] = self.per_ip.get(peer_ip, 0) + 1
+        try:
+            await self._accepted_counted(stream)
+        finally:
+            self.per_ip[peer_ip] -= 1
+            if not self.per_ip[peer_ip]:
+                del self.per_ip[peer_ip]
+
+    async def _accepted_counted(self, stream: trio.SocketStream) -> None:
         if self.ssl_server is not None:
             tls = trio.SSLStream(stream, self.ssl_server, server_side=True)
             try:

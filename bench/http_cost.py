@@ -6,7 +6,7 @@ nothing for it, so what is measured is the HTTP path: parsing, the ASGI app, the
 loop's request/response). Prints the master's CPU µs per call (user+sys, psutil) and, with
 --profile, the top functions by cumulative and internal time.
 
-    .venv/bin/python bench/http_cost.py [--calls 5000] [--server hypercorn|h11|both] [--profile DIR]
+    .venv/bin/python bench/http_cost.py [--calls 5000] [--server hypercorn|h11|both] [--profile DIR] [--tls]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import os
 import pstats
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,16 +30,48 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 from testkit import free_port, http_get, wait_for
 
 
-def run(server: str, calls: int, profile: str | None) -> float:
+def _pki(work: str) -> tuple[list[str], ssl.SSLContext]:
+    """A throwaway CA (trustme): the master's TLS flags and a client context trusting it."""
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    paths = {n: os.path.join(work, n) for n in ("ca.pem", "cert.pem", "key.pem")}
+    ca.cert_pem.write_to_path(paths["ca.pem"])
+    cert.cert_chain_pems[0].write_to_path(paths["cert.pem"])
+    cert.private_key_pem.write_to_path(paths["key.pem"])
+    return (["--ssl-cert", paths["cert.pem"], "--ssl-key", paths["key.pem"]],
+            ssl.create_default_context(cafile=paths["ca.pem"]))
+
+
+def _conn(port: int, ctx: ssl.SSLContext | None) -> http.client.HTTPConnection:
+    if ctx is not None:
+        return http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=ctx)
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+
+def run(server: str, calls: int, profile: str | None, use_tls: bool = False) -> float:
     port = free_port()
     work = tempfile.mkdtemp(prefix="http-cost-")
+    tls_flags, ctx = _pki(work) if use_tls else ([], None)
     prof = ["-m", "cProfile", "-o", os.path.join(profile, f"master-{server}.prof")] if profile else []
     proc = subprocess.Popen([sys.executable, *prof, "-m", "mesotron.io.cli.main", "master", "--ip", "127.0.0.1",
                              "--port", str(port), "--work-dir", work, "--http-server", server,
-                             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--log-level", "warning", *tls_flags],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: http_get(port, "/health", 0.5)[0] == 200, 30, "master")
-        sub = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        def healthy() -> bool:
+            if ctx is None:
+                return http_get(port, "/health", 0.5)[0] == 200
+            try:
+                c = _conn(port, ctx)
+                c.request("GET", "/health")
+                return c.getresponse().status == 200
+            except OSError:
+                return False
+
+        wait_for(healthy, 30, "master")
+        sub = _conn(port, ctx)
         sub.request("POST", "/api/v1/scheduler", body=json.dumps({"type": "SUBSCRIBE", "subscribe": {
             "framework_info": {"user": "u", "name": "cost"}}}),
             headers={"Content-Type": "application/json", "Accept": "application/json"})
@@ -49,7 +82,7 @@ def run(server: str, calls: int, profile: str | None) -> float:
         fid = json.loads(rest[:int(size)])["subscribed"]["framework_id"]["value"]
         body = json.dumps({"type": "RECONCILE", "framework_id": {"value": fid}, "reconcile": {"tasks": []}})
         hdrs = {"Content-Type": "application/json", "Accept": "application/json", "Mesos-Stream-Id": sid}
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c = _conn(port, ctx)
         p = psutil.Process(proc.pid)
         for _ in range(200):  # warm up
             c.request("POST", "/api/v1/scheduler", body=body, headers=hdrs)
@@ -64,7 +97,7 @@ def run(server: str, calls: int, profile: str | None) -> float:
         wall = time.perf_counter() - w0
         t1 = p.cpu_times()
         cpu = (t1.user - t0.user) + (t1.system - t0.system)
-        print(f"{server}: {calls} calls, {calls / wall:.0f} calls/s, master CPU {cpu / calls * 1e6:.0f} µs/call")
+        print(f"{server}{' TLS' if use_tls else ''}: {calls} calls, {calls / wall:.0f} calls/s, master CPU {cpu / calls * 1e6:.0f} µs/call")
         c.close()
         sub.close()
         return cpu / calls
@@ -78,10 +111,11 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=5000)
     ap.add_argument("--server", choices=("hypercorn", "h11", "both"), default="both")
     ap.add_argument("--profile", metavar="DIR", default=None)
+    ap.add_argument("--tls", action="store_true", help="HTTPS (a throwaway CA made by trustme)")
     args = ap.parse_args()
     servers = ("hypercorn", "h11") if args.server == "both" else (args.server,)
     for s in servers:
-        run(s, args.calls, args.profile)
+        run(s, args.calls, args.profile, args.tls)
         if args.profile:
             st = pstats.Stats(os.path.join(args.profile, f"master-{s}.prof"))
             print(f"--- {s}: top 12 by internal time")

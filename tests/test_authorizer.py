@@ -192,7 +192,9 @@ def _launch(m: Master, user: str | None, task_id: str = "t1"):
 
 def test_authorized_task() -> None:
     # MasterAuthorizationTest.AuthorizedTask
+    # (permissive false: agents need a register_agents rule too, as in Mesos)
     m = _master(parse_acls({"permissive": False,
+                            "register_agents": [{"principals": E("ANY"), "agents": E("ANY")}],
                             "register_frameworks": [{"principals": E("ANY"), "roles": E("ANY")}],
                             "run_tasks": [{"principals": E("SOME", "fw"), "users": E("SOME", "guest")}]}))
     out = _launch(m, "guest")
@@ -251,6 +253,8 @@ def _entity(values):
 
 ACLS = st.fixed_dictionaries({
     "permissive": st.booleans(),
+    # the one agent always registers (it is not what this machine explores)
+    "register_agents": st.just([{"principals": {"type": "ANY"}, "agents": {"type": "ANY"}}]),
     "register_frameworks": st.lists(st.fixed_dictionaries({
         "principals": _entity(st.sampled_from(["alice", "bob", "carol"])),
         "roles": _entity(st.sampled_from(["*", "a", "b", "a/%", "a/x"]))}), max_size=3),

@@ -264,3 +264,34 @@ def test_frameworks_on_the_driver_wire_authenticate(tmp_path) -> None:
                 assert len(master.state_json()["frameworks"] + master.state_json()["completed_frameworks"]) == 1
 
     trio.run(main)
+
+
+def test_connections_per_peer_limit() -> None:
+    """--max-connections-per-peer: past the limit an accepted connection is closed at once
+    (logged); when one closes, a new one is accepted again."""
+
+    async def main() -> None:
+        with trio.fail_after(LIMIT):
+            log = RecordingLog()
+            server = Transport("master@s", on_message=lambda p, m: None, on_disconnect=lambda p: None, log=log)
+            server.max_connections_per_peer = 2
+            async with trio.open_nursery() as n:
+                port = await n.start(server.serve, "127.0.0.1", 0)
+                kept = [await trio.open_tcp_stream("127.0.0.1", port) for _ in range(2)]
+                while sum(server.per_ip.values()) < 2:
+                    await trio.sleep(0.01)
+                extra = await trio.open_tcp_stream("127.0.0.1", port)
+                with trio.move_on_after(5):
+                    assert await extra.receive_some(10) == b""  # closed by the server
+                assert log.named("transport.too_many_connections")
+                await kept[0].aclose()
+                while sum(server.per_ip.values()) > 1:
+                    await trio.sleep(0.01)
+                again = await trio.open_tcp_stream("127.0.0.1", port)
+                while sum(server.per_ip.values()) < 2:
+                    await trio.sleep(0.01)
+                for s in (kept[1], extra, again):
+                    await s.aclose()
+                n.cancel_scope.cancel()
+
+    trio.run(main)

@@ -70,8 +70,10 @@ def add_limit_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-frame-size", type=_positive_int, default=64 * 1024 * 1024,
                    help="largest frame on the internal link / driver wire in bytes (larger: "
                         "the connection is closed)")
-    g.add_argument("--max-connections-per-peer", type=_positive_int, default=1024,
-                   help="internal-link/driver-wire connections open at once from one IP address")
+    g.add_argument("--max-connections-per-peer", type=_non_negative_int, default=0,
+                   help="internal-link/driver-wire connections open at once from one IP address "
+                        "(0, the default: no limit; the scale benches run 40,000 agents from "
+                        "one address)")
 
 
 def add_http_server_flag(p: argparse.ArgumentParser) -> None:
@@ -94,6 +96,16 @@ def http_server(args: argparse.Namespace) -> Any:
     return serve_http
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not an integer") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be >= 0")
+    return n
+
+
 def _positive_int(text: str) -> int:
     try:
         n = int(text)
@@ -112,7 +124,7 @@ def apply_limits(args: argparse.Namespace, transport: Any) -> None:
     asgi.MAX_BODY = getattr(args, "max_body_size", asgi.MAX_BODY)
     transport_module.MAX_FRAME = getattr(args, "max_frame_size", transport_module.MAX_FRAME)
     if transport is not None:
-        transport.max_connections_per_peer = getattr(args, "max_connections_per_peer", 1024)
+        transport.max_connections_per_peer = getattr(args, "max_connections_per_peer", 0)
 
 
 class SecurityConfig:

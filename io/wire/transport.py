@@ -219,7 +219,8 @@ class Transport:
         self.ssl_server: Any = None
         self.ssl_client: Any = None
         # --max-connections-per-peer: accepted connections open at once from one IP address
-        self.max_connections_per_peer = 1024
+        # (0: no limit)
+        self.max_connections_per_peer = 0
         self.per_ip: dict[str, int] = {}
 
     def principal(self, peer: str) -> str | None:
@@ -254,7 +255,7 @@ class Transport:
             peer_ip = str(stream.socket.getpeername()[0])
         except (OSError, AttributeError):
             peer_ip = "?"
-        if self.per_ip.get(peer_ip, 0) >= self.max_connections_per_peer:
+        if self.max_connections_per_peer and self.per_ip.get(peer_ip, 0) >= self.max_connections_per_peer:
             if self.log is not None:
                 self.log.warning("transport.too_many_connections", peer_ip=peer_ip,
                                  limit=self.max_connections_per_peer)

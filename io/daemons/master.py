@@ -176,6 +176,7 @@ class MasterDaemon:
         self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (io/wire/master_driver.py)
         self.transport.credentials = self.security.credentials  # CRAM-MD5 (io/wire/handshake.py)
         security.apply_limits(args, self.transport)
+        self.transport.auth_timeout = getattr(args, "authentication_v0_timeout", 15.0)
         if self.tls is not None:
             self.transport.ssl_server = tls.server_context(self.tls)
         self._internal_port: int | None = None

@@ -47,6 +47,15 @@ def add_master_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--credentials", default=None,
                    help='PATH or file://PATH: {"credentials":[{"principal":..,"secret":..}]}')
     g.add_argument("--acls", default=None, help="Mesos ACLs: JSON text, PATH or file://PATH")
+    g.add_argument("--authentication-v0-timeout", type=_duration, default=15.0,
+                   help="time a peer has to finish CRAM-MD5 on the internal link / driver wire "
+                        "(Mesos: 15secs)")
+
+
+def _duration(text: str) -> float:
+    from mesotron.io.daemons.flags import duration
+
+    return duration(text)
 
 
 def add_agent_flags(p: argparse.ArgumentParser) -> None:

@@ -468,6 +468,19 @@ def test_acls_on_real_daemons(tmp_path) -> None:
         assert st == 200
         got = json.loads(body)["get_frameworks"]["frameworks"]
         assert [f["framework_info"]["user"] for f in got] == ["dev"]
+        # the operator SUBSCRIBE's first event (its state snapshot) is filtered too
+        c2 = http.client.HTTPConnection("127.0.0.1", p, timeout=10)
+        c2.request("POST", "/api/v1", body=json.dumps({"type": "SUBSCRIBE"}),
+                   headers={"Content-Type": "application/json", "Accept": "application/json",
+                            "Authorization": basic_auth("dev", "d")})
+        r2 = c2.getresponse()
+        data = r2.read1(65536)
+        while b"\n" not in data or len(data.partition(b"\n")[2]) < int(data.partition(b"\n")[0]):
+            data += r2.read1(65536)  # RecordIO: <length>\n<record>, the whole first record
+        size, _, rest = data.partition(b"\n")
+        snap = json.loads(rest[:int(size)])["subscribed"]["get_state"]["get_frameworks"]["frameworks"]
+        assert [f["framework_info"]["user"] for f in snap] == ["dev"]
+        c2.close()
         # MasterAuthorizerTest.ViewFlags
         assert _get(p, "/master/flags", basic_auth("dev", "d")) == (403, b"403 Forbidden.")
         assert _get(p, "/master/flags", basic_auth("ops", "o"))[0] == 200

@@ -191,7 +191,8 @@ class MasterApp:
         if result is operator_api.SUBSCRIBE:
             stream = EventStream()
             d.operator_streams.add((stream, accept))
-            stream.push(operator_api.encode_event(operator_api.subscribed_event(d), accept))
+            stream.push(operator_api.encode_event(operator_api.subscribed_event(
+                viewer(d, principal_of(req.scope))), accept))  # its snapshot filtered by the ACLs
             try:
                 await stream.serve(req.receive, send, [("Content-Type", accept)])
             finally:

@@ -35,10 +35,13 @@ TimerKey = tuple[str, ...]
 # ---------------------------------------------------------------- inputs (common)
 @attrs.frozen(kw_only=True, slots=True)
 class Received:
-    """A message from a peer process (already decoded to a core message value)."""
+    """A message from a peer process (already decoded to a core message value). `principal`:
+    who the connection it came on authenticated as (CRAM-MD5, io/wire/handshake.py), None
+    when it did not authenticate."""
 
     sender: str
     message: Any
+    principal: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)

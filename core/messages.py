@@ -176,13 +176,17 @@ class SchedulerCall:
 
     `request` identifies the request (the master answers it with exactly one `Respond`);
     `stream_id` is the Mesos-Stream-Id header (None when absent); `framework_id` the
-    top-level framework_id field; `call` one of the Call* classes.
+    top-level framework_id field; `call` one of the Call* classes. `principal`: who the
+    shell authenticated the caller as (HTTP Basic, or CRAM-MD5 on the driver wire), None when
+    the caller did not authenticate (core/master/frameworks.py checks it against
+    FrameworkInfo.principal; core/authorizer.py decides with it).
     """
 
     request: str
     stream_id: str | None
     framework_id: FrameworkID | None
     call: Any
+    principal: str | None = None
 
 
 # ======================================================== master -> scheduler (v1 Event)

@@ -113,9 +113,12 @@ def main() -> int:
     p.add_argument("n", type=int)
     p.add_argument("--executor", default=None)
     p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--principal", default=None, help="HTTP Basic principal (with --secret)")
+    p.add_argument("--secret", default=None)
     args = p.parse_args()
     fw = Framework(args.n, args.executor)
-    driver = MesosSchedulerDriver(fw, {"user": "test", "name": "pymesos-e2e"}, args.master)
+    driver = MesosSchedulerDriver(fw, {"user": "test", "name": "pymesos-e2e"}, args.master,
+                                  principal=args.principal, secret=args.secret)
     driver.start()
     ok = fw.done.wait(args.timeout)
     driver.stop()

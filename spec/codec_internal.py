@@ -43,6 +43,21 @@ class Hello:
     sender: str
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class Authentication:
+    """A CRAM-MD5 handshake frame (internal.proto `Authentication`; io/wire/handshake.py).
+    `kind`: MECHANISMS, START, STEP, COMPLETED, FAILED or ERROR."""
+
+    kind: str
+    mechanisms: tuple[str, ...] = ()
+    mechanism: str = ""
+    data: bytes = b""
+    error: str = ""
+
+    def __repr__(self) -> str:  # the data of a STEP is a challenge or a digest: not logged
+        return f"Authentication(kind={self.kind!r}, mechanism={self.mechanism!r})"
+
+
 def _update_to_pb(u: cm.StatusUpdate) -> ipb.StatusUpdate:
     m = ipb.StatusUpdate(uuid=u.uuid)
     m.framework_id.value = u.framework_id
@@ -92,6 +107,16 @@ def _enc(msg: Any, env: ipb.Envelope) -> None:
     elif isinstance(msg, cm.CheckpointResources):
         env.checkpoint_resources.SetInParent()
         env.checkpoint_resources.resources.extend(resources_to_pb(msg.resources, refinement=True))
+    elif isinstance(msg, Authentication):
+        a = env.authentication
+        a.kind = ipb.Authentication.Kind.Value(msg.kind)
+        a.mechanisms.extend(msg.mechanisms)
+        if msg.mechanism:
+            a.mechanism = msg.mechanism
+        if msg.data:
+            a.data = msg.data
+        if msg.error:
+            a.error = msg.error
     elif isinstance(msg, cm.RegisterAgent):
         env.register_agent.agent_info.CopyFrom(agent_to_pb(msg.agent_info))
         env.register_agent.version = msg.version
@@ -189,6 +214,9 @@ def _ping_timeout(m: Any) -> float | None:
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "hello": lambda m: Hello(sender=m.sender),
     "checkpoint_resources": lambda m: cm.CheckpointResources(resources=resources_from_pb(m.resources)),
+    "authentication": lambda m: Authentication(
+        kind=ipb.Authentication.Kind.Name(m.kind), mechanisms=tuple(m.mechanisms),
+        mechanism=m.mechanism, data=m.data, error=m.error),
     "register_agent": lambda m: cm.RegisterAgent(agent_info=agent_from_pb(m.agent_info), version=m.version),
     "reregister_agent": lambda m: cm.ReregisterAgent(
         agent_info=agent_from_pb(m.agent_info),

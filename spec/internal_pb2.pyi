@@ -1,5 +1,6 @@
 from mesotron.spec import mesos_pb2 as _mesos_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
@@ -232,7 +233,7 @@ class Hello(_message.Message):
     def __init__(self, sender: _Optional[str] = ...) -> None: ...
 
 class Envelope(_message.Message):
-    __slots__ = ("hello", "register_agent", "reregister_agent", "agent_registered", "agent_reregistered", "unregister_agent", "shutdown_agent", "run_task", "run_task_group", "kill_task", "status_update_message", "status_update_acknowledgement", "ping", "pong", "shutdown_framework", "shutdown_executor", "framework_to_executor", "executor_to_framework", "exited_executor", "update_framework", "scheduler_call", "scheduler_event", "executor_call", "executor_event", "driver_error", "checkpoint_resources")
+    __slots__ = ("hello", "register_agent", "reregister_agent", "agent_registered", "agent_reregistered", "unregister_agent", "shutdown_agent", "run_task", "run_task_group", "kill_task", "status_update_message", "status_update_acknowledgement", "ping", "pong", "shutdown_framework", "shutdown_executor", "framework_to_executor", "executor_to_framework", "exited_executor", "update_framework", "scheduler_call", "scheduler_event", "executor_call", "executor_event", "driver_error", "checkpoint_resources", "authentication")
     HELLO_FIELD_NUMBER: _ClassVar[int]
     REGISTER_AGENT_FIELD_NUMBER: _ClassVar[int]
     REREGISTER_AGENT_FIELD_NUMBER: _ClassVar[int]
@@ -259,6 +260,7 @@ class Envelope(_message.Message):
     EXECUTOR_EVENT_FIELD_NUMBER: _ClassVar[int]
     DRIVER_ERROR_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    AUTHENTICATION_FIELD_NUMBER: _ClassVar[int]
     hello: Hello
     register_agent: RegisterAgent
     reregister_agent: ReregisterAgent
@@ -285,7 +287,36 @@ class Envelope(_message.Message):
     executor_event: bytes
     driver_error: DriverError
     checkpoint_resources: CheckpointResources
-    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., register_agent: _Optional[_Union[RegisterAgent, _Mapping]] = ..., reregister_agent: _Optional[_Union[ReregisterAgent, _Mapping]] = ..., agent_registered: _Optional[_Union[AgentRegistered, _Mapping]] = ..., agent_reregistered: _Optional[_Union[AgentReregistered, _Mapping]] = ..., unregister_agent: _Optional[_Union[UnregisterAgent, _Mapping]] = ..., shutdown_agent: _Optional[_Union[ShutdownAgent, _Mapping]] = ..., run_task: _Optional[_Union[RunTask, _Mapping]] = ..., run_task_group: _Optional[_Union[RunTaskGroup, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_message: _Optional[_Union[StatusUpdateMessage, _Mapping]] = ..., status_update_acknowledgement: _Optional[_Union[StatusUpdateAcknowledgement, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., pong: _Optional[_Union[Pong, _Mapping]] = ..., shutdown_framework: _Optional[_Union[ShutdownFramework, _Mapping]] = ..., shutdown_executor: _Optional[_Union[ShutdownExecutor, _Mapping]] = ..., framework_to_executor: _Optional[_Union[FrameworkToExecutor, _Mapping]] = ..., executor_to_framework: _Optional[_Union[ExecutorToFramework, _Mapping]] = ..., exited_executor: _Optional[_Union[ExitedExecutor, _Mapping]] = ..., update_framework: _Optional[_Union[UpdateFramework, _Mapping]] = ..., scheduler_call: _Optional[bytes] = ..., scheduler_event: _Optional[bytes] = ..., executor_call: _Optional[bytes] = ..., executor_event: _Optional[bytes] = ..., driver_error: _Optional[_Union[DriverError, _Mapping]] = ..., checkpoint_resources: _Optional[_Union[CheckpointResources, _Mapping]] = ...) -> None: ...
+    authentication: Authentication
+    def __init__(self, hello: _Optional[_Union[Hello, _Mapping]] = ..., register_agent: _Optional[_Union[RegisterAgent, _Mapping]] = ..., reregister_agent: _Optional[_Union[ReregisterAgent, _Mapping]] = ..., agent_registered: _Optional[_Union[AgentRegistered, _Mapping]] = ..., agent_reregistered: _Optional[_Union[AgentReregistered, _Mapping]] = ..., unregister_agent: _Optional[_Union[UnregisterAgent, _Mapping]] = ..., shutdown_agent: _Optional[_Union[ShutdownAgent, _Mapping]] = ..., run_task: _Optional[_Union[RunTask, _Mapping]] = ..., run_task_group: _Optional[_Union[RunTaskGroup, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_message: _Optional[_Union[StatusUpdateMessage, _Mapping]] = ..., status_update_acknowledgement: _Optional[_Union[StatusUpdateAcknowledgement, _Mapping]] = ..., ping: _Optional[_Union[Ping, _Mapping]] = ..., pong: _Optional[_Union[Pong, _Mapping]] = ..., shutdown_framework: _Optional[_Union[ShutdownFramework, _Mapping]] = ..., shutdown_executor: _Optional[_Union[ShutdownExecutor, _Mapping]] = ..., framework_to_executor: _Optional[_Union[FrameworkToExecutor, _Mapping]] = ..., executor_to_framework: _Optional[_Union[ExecutorToFramework, _Mapping]] = ..., exited_executor: _Optional[_Union[ExitedExecutor, _Mapping]] = ..., update_framework: _Optional[_Union[UpdateFramework, _Mapping]] = ..., scheduler_call: _Optional[bytes] = ..., scheduler_event: _Optional[bytes] = ..., executor_call: _Optional[bytes] = ..., executor_event: _Optional[bytes] = ..., driver_error: _Optional[_Union[DriverError, _Mapping]] = ..., checkpoint_resources: _Optional[_Union[CheckpointResources, _Mapping]] = ..., authentication: _Optional[_Union[Authentication, _Mapping]] = ...) -> None: ...
+
+class Authentication(_message.Message):
+    __slots__ = ("kind", "mechanisms", "mechanism", "data", "error")
+    class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        MECHANISMS: _ClassVar[Authentication.Kind]
+        START: _ClassVar[Authentication.Kind]
+        STEP: _ClassVar[Authentication.Kind]
+        COMPLETED: _ClassVar[Authentication.Kind]
+        FAILED: _ClassVar[Authentication.Kind]
+        ERROR: _ClassVar[Authentication.Kind]
+    MECHANISMS: Authentication.Kind
+    START: Authentication.Kind
+    STEP: Authentication.Kind
+    COMPLETED: Authentication.Kind
+    FAILED: Authentication.Kind
+    ERROR: Authentication.Kind
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MECHANISMS_FIELD_NUMBER: _ClassVar[int]
+    MECHANISM_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    kind: Authentication.Kind
+    mechanisms: _containers.RepeatedScalarFieldContainer[str]
+    mechanism: str
+    data: bytes
+    error: str
+    def __init__(self, kind: _Optional[_Union[Authentication.Kind, str]] = ..., mechanisms: _Optional[_Iterable[str]] = ..., mechanism: _Optional[str] = ..., data: _Optional[bytes] = ..., error: _Optional[str] = ...) -> None: ...
 
 class DriverError(_message.Message):
     __slots__ = ("status", "message", "call_type")

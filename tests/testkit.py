@@ -25,9 +25,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+def basic_auth(principal: str, secret: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{principal}:{secret}".encode()).decode()
+
+
+def http_get(port: int, path: str, timeout: float = 2.0, auth: tuple[str, str] | None = None
+             ) -> tuple[int, bytes]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}")
+    if auth is not None:
+        req.add_header("Authorization", basic_auth(*auth))
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -94,8 +104,8 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.kill9()
 
-    def get_json(self, path: str) -> Any:
-        status, body = http_get(self.port, path, 5.0)
+    def get_json(self, path: str, auth: tuple[str, str] | None = None) -> Any:
+        status, body = http_get(self.port, path, 5.0, auth)
         if status != 200:
             raise OSError(f"GET {path}: {status}")
         return json.loads(body)
@@ -105,8 +115,10 @@ class Cluster:
     """A master and N agents as separate processes (so an agent can be kill -9'd)."""
 
     def __init__(self, tmp: str, agents: int = 1, resources: str = "cpus:4;mem:4096;disk:10000;ports:[31000-32000]",
-                 master_flags: tuple[str, ...] = (), agent_flags: tuple[str, ...] = ()) -> None:
+                 master_flags: tuple[str, ...] = (), agent_flags: tuple[str, ...] = (),
+                 auth: tuple[str, str] | None = None) -> None:
         self.tmp = tmp
+        self.auth = auth  # Basic credentials for state() (a master with --authenticate-http-readonly)
         self.n_agents = agents
         self.resources = resources
         self.master_flags = master_flags
@@ -146,7 +158,7 @@ class Cluster:
 
     def state(self) -> Any:
         assert self.master is not None
-        return self.master.get_json("/master/state")
+        return self.master.get_json("/master/state", self.auth)
 
     def __exit__(self, *exc: object) -> None:
         for a in self.agents:
@@ -252,8 +264,10 @@ class HaCluster:
     def __init__(self, tmp: str, zk_url: str, masters: int = 3, agents: int = 1,
                  session_timeout: float = 2.0,
                  resources: str = "cpus:4;mem:4096;disk:10000;ports:[31000-32000]",
-                 master_flags: tuple[str, ...] = (), agent_flags: tuple[str, ...] = ()) -> None:
+                 master_flags: tuple[str, ...] = (), agent_flags: tuple[str, ...] = (),
+                 auth: tuple[str, str] | None = None) -> None:
         self.tmp = tmp
+        self.auth = auth  # Basic credentials for state() (a master with --authenticate-http-readonly)
         self.zk_url = zk_url
         self.n_masters = masters
         self.n_agents = agents

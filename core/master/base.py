@@ -22,6 +22,7 @@ from typing import Any
 import attrs
 from mesotron.core import lifecycle
 from mesotron.core.allocator import machine as alloc
+from mesotron.core.authorizer import Acls
 from mesotron.core.effects import CancelTimer, Log, RegistryWrite, Send, SetTimer
 from mesotron.core.ids import IdSource
 from mesotron.core.master.model import MAgent, MFramework, MTask
@@ -59,6 +60,9 @@ class MasterConfig:
     roles: tuple[str, ...] | None = None  # --roles whitelist; None: any role
     weights: tuple[tuple[str, float], ...] = ()
     allocator: alloc.AllocatorConfig | None = None
+    acls: Acls | None = None  # --acls (core/authorizer.py); None: no authorizer, all allowed
+    authenticate_frameworks: bool = False  # a SUBSCRIBE without a principal is refused
+    authenticate_agents: bool = False  # an agent registration without a principal is dropped
 
 
 # ------------------------------------------------------------------ master-specific inputs

@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.allocator import machine as alloc
+from mesotron.core.authorizer import authorized_all
 from mesotron.core.effects import CancelTimer, Close, Log, Respond, Send
 from mesotron.core.master.base import MasterCore
 from mesotron.core.master.model import MFramework
@@ -51,14 +52,33 @@ class FrameworksMixin(MasterCore):
                             message=f"Failed to validate scheduler::Call: {err}")]
         call = inp.call
         if isinstance(call, CallSubscribe):
+            if self.config.authenticate_frameworks and inp.principal is None:
+                # (HTTP asks for credentials first: 401; this is the driver wire's case)
+                stream = self.ids.next_uuid_str()
+                return [Respond(request=inp.request, status=200, stream_id=stream),
+                        Send(to=stream, message=EventError(message="Framework is not authenticated")),
+                        Close(peer=stream)]
+            claimed = call.framework_info.principal
+            if inp.principal is not None and claimed is not None and claimed != inp.principal:
+                return [Respond(request=inp.request, status=400,
+                                message="Failed to validate scheduler::Call: "
+                                        + principal_mismatch(inp.principal, claimed))]
             if inp.stream_id is not None:
                 return [Respond(request=inp.request, status=400,
                                 message="Subscribe calls should not include the "
                                         "'Mesos-Stream-Id' header")]
+            if inp.principal is not None and claimed is None:
+                # the authenticated principal stands for an empty FrameworkInfo.principal (Mesos
+                # does so on the driver wire; here on HTTP too: pymesos never sets it)
+                call = attrs.evolve(call, framework_info=attrs.evolve(
+                    call.framework_info, principal=inp.principal))
             return self._subscribe(inp, call)
         fw = self._framework(inp.framework_id)
         if fw is None:
             return [Respond(request=inp.request, status=400, message="Framework cannot be found")]
+        if inp.principal is not None and fw.info.principal != inp.principal:
+            return [Respond(request=inp.request, status=400,
+                            message=principal_mismatch(inp.principal, fw.info.principal or ""))]
         if not fw.connected:
             return [Respond(request=inp.request, status=403, message="Framework is not subscribed")]
         if inp.stream_id is None:
@@ -87,6 +107,10 @@ class FrameworksMixin(MasterCore):
                 call, whitelist=self.config.roles,
                 existing=existing.info if existing is not None and not existing.recovered else None,
             )
+        if error is None and not authorized_all(self.config.acls, "register_frameworks",
+                                                inp.principal, info.roles):
+            error = (f"Not authorized to register framework {info.id or ''} with roles "
+                     f"{', '.join(info.roles)}").replace("framework  with", "framework with")
         if error is not None:
             return out + [Send(to=stream, message=EventError(message=error)), Close(peer=stream)]
 
@@ -271,3 +295,9 @@ class FrameworksMixin(MasterCore):
             del self._completed_frameworks[next(iter(self._completed_frameworks))]
         out.append(Log(level="info", event="framework_removed", fields=(("framework_id", fw.id),)))
         return out + self._allocate()
+
+
+def principal_mismatch(authenticated: str, claimed: str) -> str:
+    """Mesos's text when a call's authenticated principal is not its framework's."""
+    return (f"Authenticated principal '{authenticated}' does not match principal '{claimed}' "
+            "set in `FrameworkInfo`")

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from mesotron.core.authorizer import authorized
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -236,6 +237,14 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             return [Log(level="info", event="message_dropped_not_leader",
                         fields=(("sender", inp.sender),
                                 ("message", type(inp.message).__name__)))]
+        if isinstance(inp.message, (RegisterAgent, ReregisterAgent)):
+            # Mesos: an unauthenticated or unauthorized agent's registration is dropped, logged
+            if self.config.authenticate_agents and inp.principal is None:
+                return [Log(level="warning", event="agent_registration_dropped",
+                            fields=(("sender", inp.sender), ("reason", "not authenticated")))]
+            if not authorized(self.config.acls, "register_agents", inp.principal, None):
+                return [Log(level="warning", event="agent_registration_dropped",
+                            fields=(("sender", inp.sender), ("reason", "not authorized")))]
         handler = getattr(self, name)
         result: list[Any] = handler(inp.sender, inp.message)
         return result

@@ -27,6 +27,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.allocator import machine as alloc
+from mesotron.core.authorizer import authorized
 from mesotron.core.effects import Log, Send
 from mesotron.core.master.base import MasterCore
 from mesotron.core.master.model import MAgent, MFramework, MTask
@@ -44,7 +45,7 @@ from mesotron.core.messages import (
     RunTaskGroup,
 )
 from mesotron.core.resources import Resources
-from mesotron.core.values import ExecutorInfo, Reason, TaskInfo, TaskState
+from mesotron.core.values import ExecutorInfo, FrameworkInfo, Reason, TaskInfo, TaskState
 
 
 def _with_role(res: Resources, role: str) -> Resources:
@@ -139,6 +140,11 @@ class OffersMixin(MasterCore):
             error = f"Task uses more resources {needed} than available {remaining}"
         if error is not None:
             return self._task_error(fw, task, error), remaining
+        user = task_user(fw.info, task)
+        if not authorized(self.config.acls, "run_tasks", fw.info.principal, user):
+            return self._task_error(
+                fw, task, f"Not authorized to launch task {task.task_id} of framework {fw.id} "
+                          f"under user '{user}'", Reason.REASON_TASK_UNAUTHORIZED), remaining
         remaining = remaining - needed
         out: list[Any] = []
         if executor is not None and existing is None:
@@ -171,10 +177,19 @@ class OffersMixin(MasterCore):
                 needed = needed + executor.resources
             if not remaining.contains(needed):
                 error = f"Task group uses more resources {needed} than available {remaining}"
+        reason = Reason.REASON_TASK_GROUP_INVALID
+        if error is None:
+            for t in op.tasks:
+                user = task_user(fw.info, attrs.evolve(t, executor=op.executor))
+                if not authorized(self.config.acls, "run_tasks", fw.info.principal, user):
+                    error = (f"Not authorized to launch task {t.task_id} of framework {fw.id} "
+                             f"under user '{user}'")
+                    reason = Reason.REASON_TASK_GROUP_UNAUTHORIZED
+                    break
         if error is not None:
             out: list[Any] = []
             for t in op.tasks:
-                out += self._task_error(fw, t, error, Reason.REASON_TASK_GROUP_INVALID)
+                out += self._task_error(fw, t, error, reason)
             return out, remaining
         remaining = remaining - needed
         if existing is None:
@@ -234,3 +249,13 @@ class OffersMixin(MasterCore):
         out = self._allocate()
         out.append(self._timer(("allocation",), self.config.allocation_interval))
         return out
+
+
+def task_user(info: FrameworkInfo, task: TaskInfo) -> str:
+    """The user a task runs as (Mesos's run_tasks object): the task's CommandInfo.user, else
+    its executor's, else FrameworkInfo.user."""
+    if task.command is not None and task.command.user:
+        return task.command.user
+    if task.executor is not None and task.executor.command is not None and task.executor.command.user:
+        return task.executor.command.user
+    return info.user

@@ -273,13 +273,18 @@ class StateMixin(MasterCore):
         return {"drain_info": {"state": v[0], "config": config}}
 
     def _task_json(self, t: MTask, fw_info: Any) -> dict[str, Any]:
-        return {
+        out = {
             "id": t.task_id, "name": t.info.name, "framework_id": t.framework_id,
             "executor_id": t.executor_id, "slave_id": t.agent_id,
             "state": lifecycle.visible_state(t.state, fw_info).name,
             "resources": _res_json(t.resources), "role": t.role,
             "statuses": [{"state": s.state.name, "timestamp": s.timestamp} for s in t.statuses],
         }
+        user = _command_user(t.info.command) or (
+            _command_user(t.info.executor.command) if t.info.executor is not None else None)
+        if user:  # Mesos's Task.user: set only when the task's (or executor's) command names one
+            out["user"] = user
+        return out
 
     def _framework_json(self, f: MFramework) -> dict[str, Any]:
         used = Resources()
@@ -307,7 +312,12 @@ class StateMixin(MasterCore):
                         "allocation_info": {"role": self._offers[oid].role},
                         "resources": _res_json(self._offers[oid].resources)} for oid in f.offers],
             "executors": [{"executor_id": eid, "name": e.name, "framework_id": f.id,
-                           "slave_id": aid, "resources": _res_json(e.resources), "type": e.type}
+                           "slave_id": aid, "resources": _res_json(e.resources), "type": e.type,
+                           **({"user": u} if (u := _command_user(e.command)) else {})}
                           for (aid, eid), e in sorted(f.executors.items())],
             "offer_constraints": {},
         }
+
+
+def _command_user(command: Any) -> str | None:
+    return command.user if command is not None and command.user else None

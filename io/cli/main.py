@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         module = getattr(module, attr)
     p = argparse.ArgumentParser(prog=f"mesotron {argv[0]}", description=avail[argv[0]][1])
     module.add_arguments(p)
-    rest = argv[1:]
+    rest = dashed_flags(p, argv[1:])
     if argv[0] not in NO_EXTERNAL_FLAGS:
         p.add_argument("--flags-file", metavar="FILE", default=None,
                        help="read flags from FILE (flag=value lines, or a JSON object); the "
@@ -88,6 +88,21 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.run(args) or 0)
     except KeyboardInterrupt:
         return 130
+
+
+def dashed_flags(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Mesos's flag spellings: `--authenticate_http_readonly[=v]` is `--authenticate-http-readonly`
+    when the dashed form is one of the parser's options (anything else is left alone)."""
+    known = {o for a in parser._actions for o in a.option_strings}
+    out = []
+    for arg in argv:
+        if arg.startswith("--") and "_" in arg:
+            name, eq, value = arg.partition("=")
+            dashed = "--" + name[2:].replace("_", "-")
+            if name not in known and dashed in known:
+                arg = dashed + eq + value
+        out.append(arg)
+    return out
 
 
 if __name__ == "__main__":

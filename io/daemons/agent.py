@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+from functools import partial
 from typing import Any
 
 import trio
@@ -22,12 +23,16 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, Attribute
 from mesotron.io.containers.launcher import Containerizer, sigchld_pump
 from mesotron.io.daemons import flags as fl
+from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure_from, daemon_ids
 from mesotron.io.daemons.loop import EffectLoop
+from mesotron.io.http import tls
 from mesotron.io.http.agent import AgentApp
-from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
+from mesotron.io.http.asgi import EventStream, bind_socket
+from mesotron.io.http.auth import CredentialsError, agent_realm, with_http_auth
 from mesotron.io.store.disk import CheckpointStore
 from mesotron.io.wire.agent_driver import AgentDriver, stream_callbacks
+from mesotron.io.wire.handshake import AuthenticationFailure, AuthenticationRefused
 from mesotron.io.wire.transport import Transport
 from mesotron.io.zk.bridge import open_zk, save_session
 from mesotron.io.zk.election import ZkDetector, ZkUrlError, is_zk_url, parse_zk_url
@@ -62,6 +67,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kill-executors-on-exit", action="store_true",
                    help="kill every executor when the agent stops on SIGINT/SIGTERM (`mesotron "
                         "local`; a real agent leaves them running for its restart to recover)")
+    security.add_agent_flags(p)
+    security.add_limit_flags(p)
+    tls.add_flags(p)
     fl.add_logging_flags(p)
 
 
@@ -109,6 +117,12 @@ class AgentDaemon:
 
         self.args = args
         self.log = log
+        # authentication/authorization flags (io/daemons/security.py); CredentialsError: exit
+        self.security = security.agent_security(
+            args, lambda text: log.warning("credentials.too_open", message=text))
+        self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
+        if self.tls is not None:
+            os.environ.update(self.tls.env())  # executors inherit them (io/containers/launcher.py)
         self.http_sock = http_sock
         self.ip = args.ip
         self.port = http_sock.getsockname()[1]
@@ -146,6 +160,8 @@ class AgentDaemon:
                                         use_zygote=not args.no_zygote)
         self.transport = Transport(self.pid, on_message=self._from_master,
                                    on_disconnect=self._master_lost, log=log)
+        security.apply_limits(args, self.transport)
+        self.master_pid: str | None = None
         self.streams: dict[str, EventStream] = {}
         self.stream_formats: dict[str, str] = {}
         self.exec_streams: dict[tuple[str, str], str] = {}
@@ -155,6 +171,7 @@ class AgentDaemon:
         self.stop = trio.Event()
         self._dials: trio.Nursery | None = None  # where DialMaster attempts run
         self._dial_client: Any = None  # the httpx client of those attempts
+        self.exit_reason: str | None = None  # why the agent gave up (exits non-zero)
         self.start_pump = True
         self.flags = {k: str(v) for k, v in vars(args).items() if not k.startswith("_")}
         lp = self.loop
@@ -176,7 +193,9 @@ class AgentDaemon:
         attach, detach = stream_callbacks(self.streams, self.stream_formats)
         self.driver = AgentDriver(self.pid, feed=self.loop.call_nowait, attach=attach,
                                   detach=detach, log=log)
-        if args.no_executor_driver:
+        # (with TLS the executors speak the v1 HTTP API over HTTPS: no plaintext driver wire)
+        self.executor_driver = not args.no_executor_driver and self.tls is None
+        if not self.executor_driver:
             lp.on(LaunchExecutor, self.containers.launch)
         else:
             lp.on(LaunchExecutor, lambda e: self.containers.launch(self.driver.with_env(e)))
@@ -257,7 +276,10 @@ class AgentDaemon:
         import httpx
         from mesotron.core.agent.machine import MasterAddress
 
-        async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client, \
+        verify: Any = tls.client_context(self.tls) if self.tls is not None else False
+        if self.tls is not None:
+            self.transport.ssl_client = verify
+        async with httpx.AsyncClient(verify=verify, trust_env=False, timeout=None) as client, \
                 trio.open_nursery() as nursery:
             self._dial_client = client  # one client for every attempt (cheap retries)
             self._dials = nursery
@@ -307,18 +329,28 @@ class AgentDaemon:
         host, port = fl.host_port(address, 5050)
         client = self._dial_client
         assert client is not None
+        scheme = "https" if self.tls is not None else "http"
         try:
             with trio.fail_after(5):
-                r = await client.get(f"http://{host}:{port}/internal/endpoint")
+                r = await client.get(f"{scheme}://{host}:{port}/internal/endpoint")
                 r.raise_for_status()
                 ep = r.json()
                 if ep.get("port") is None:  # elected a moment ago, still recovering
                     self.loop.submit(DialFailed(address=address, error="not leading yet"))
                     return
-                await self.transport.connect(ep["ip"], ep["port"], ep["pid"])
-        except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError) as e:
+                await self.transport.connect(ep["ip"], ep["port"], ep["pid"],
+                                             credential=self.security.credential)
+        except AuthenticationRefused:
+            # Mesos: the agent exits ("Master <pid> refused authentication")
+            self.exit_reason = f"Master {ep['pid']} refused authentication"
+            self.log.error("agent.authentication_refused", master=ep["pid"])
+            self.stop.set()
+            return
+        except (OSError, httpx.HTTPError, trio.TooSlowError, ValueError, KeyError,
+                trio.BrokenResourceError, AuthenticationFailure) as e:
             self.loop.submit(DialFailed(address=address, error=str(e) or type(e).__name__))
             return
+        self.master_pid = ep["pid"]
         self.loop.submit(MasterDetected(pid=ep["pid"], address=address))
 
     # ------------------------------------------------------------------ queries
@@ -349,7 +381,10 @@ class AgentDaemon:
         return out
 
     def resolve_sandbox_path(self, raw: str) -> str | None:
-        """A real path inside <work_dir>/slaves, or None (no escapes, symlinks resolved)."""
+        """A real path inside <work_dir>/slaves, or None (no escapes, symlinks resolved; a
+        path with a NUL byte, which no file has, is None too)."""
+        if "\0" in raw:
+            return None
         root = os.path.realpath(os.path.join(self.work_dir, "slaves"))
         cand = raw if os.path.isabs(raw) else os.path.join(self.work_dir, raw)
         real = os.path.realpath(cand)
@@ -393,10 +428,11 @@ class AgentDaemon:
                     self.loop.submit(ExecutorExited(framework_id=fid, executor_id=eid,
                                                     container_id=cid, status=-1))
             self.ready = True
-            await nursery.start(serve_http, AgentApp(self), self.http_sock, self.stop)
+            await nursery.start(partial(security.http_server(self.args), tls=self.tls), with_http_auth(
+                AgentApp(self), self.security.http_auth, agent_realm), self.http_sock, self.stop)
             await nursery.start(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,
-                          master=str(self.zk_url) if self.zk_url else f"{self.master_host}:{self.master_port}")
+                          master=self.zk_url.redacted() if self.zk_url else f"{self.master_host}:{self.master_port}")
             task_status.started(self)
             await self.stop.wait()
             if getattr(self.args, "kill_executors_on_exit", False):
@@ -405,7 +441,7 @@ class AgentDaemon:
                 s.close()
             await trio.lowlevel.checkpoint()
             nursery.cancel_scope.cancel()
-        return 0
+        return 1 if self.exit_reason else 0
 
 
 async def main_async(args: argparse.Namespace) -> int:
@@ -413,7 +449,7 @@ async def main_async(args: argparse.Namespace) -> int:
     sock = bind_socket(args.ip, args.port)
     try:
         daemon = AgentDaemon(args, log, sock)
-    except ZkUrlError as e:
+    except (ZkUrlError, CredentialsError, tls.TlsError) as e:
         print(f"mesotron agent: {e}", file=sys.stderr)
         return 2
     with trio.open_signal_receiver(2, 15) as signals:
@@ -427,6 +463,8 @@ async def main_async(args: argparse.Namespace) -> int:
             nursery.start_soon(watch)
             code = await daemon.run()
             nursery.cancel_scope.cancel()
+    if daemon.exit_reason:
+        print(f"mesotron agent: {daemon.exit_reason}", file=sys.stderr)
     return code
 
 

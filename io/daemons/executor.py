@@ -44,6 +44,7 @@ from mesotron.core.ids import IdSource
 from mesotron.core.messages import ExecutorSubscribe
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http.client import H11Client, HTTPError
+from mesotron.io.http.tls import client_context_from_env
 from mesotron.io.wire.transport import driver_frame
 from mesotron.spec import codec_executor, executor_pb2
 from mesotron.spec.codec_values import CodecError
@@ -109,8 +110,10 @@ class ExecutorProcess:
         # SUBSCRIBE's stream on its own connection; UPDATEs on UPDATE_LANES keep-alive
         # connections, a task's updates always on the same one (in order), so that one slow
         # round trip does not hold up every other task's updates
-        self.http = H11Client(host, int(port))
-        self.lanes = [H11Client(host, int(port)) for _ in range(UPDATE_LANES)]
+        # TLS when the agent runs with it (its LIBPROCESS_SSL_* variables, inherited)
+        ssl_ctx = client_context_from_env(env)
+        self.http = H11Client(host, int(port), ssl_context=ssl_ctx)
+        self.lanes = [H11Client(host, int(port), ssl_context=ssl_ctx) for _ in range(UPDATE_LANES)]
         # the agent's driver wire (io/wire/agent_driver.py), when it offers one: SUBSCRIBE and
         # every call as frames on one persistent connection, events back on it
         self.driver_endpoint = env.get(DRIVER_ENDPOINT_ENV) or None

@@ -14,6 +14,7 @@ import socket
 import sys
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 import trio
@@ -33,11 +34,13 @@ from mesotron.core.effects import (
 from mesotron.core.ids import IdSource
 from mesotron.core.values import MasterInfo
 from mesotron.io.daemons import flags as fl
+from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure_from, daemon_ids
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
-from mesotron.io.http import ui
-from mesotron.io.http.asgi import EventStream, bind_socket, serve_http
+from mesotron.io.http import tls, ui
+from mesotron.io.http.asgi import EventStream, bind_socket
+from mesotron.io.http.auth import CredentialsError, master_realm, with_http_auth
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
 from mesotron.io.http.metrics import time_registry_write
 from mesotron.io.store.registry import open_registry
@@ -83,6 +86,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="keep at most this many unreachable (and gone) agents, oldest pruned first")
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
     p.add_argument("--weights", default=None, help="role=weight,...")
+    security.add_master_flags(p)
+    security.add_limit_flags(p)
+    tls.add_flags(p)
     fl.add_logging_flags(p)
 
 
@@ -139,6 +145,10 @@ class MasterDaemon:
         self.detector: Any = None
         self.exit_reason: str | None = None
         self._registry_send, self._registry_recv = trio.open_memory_channel[RegistryWrite](math.inf)
+        # authentication/authorization flags (io/daemons/security.py); CredentialsError: exit
+        self.security = security.master_security(
+            args, lambda text: log.warning("credentials.too_open", message=text))
+        self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
         config = MasterConfig(
             allocation_interval=args.allocation_interval,
             offer_timeout=args.offer_timeout,
@@ -151,17 +161,26 @@ class MasterDaemon:
             registry_max_agent_count=args.registry_max_agent_count,
             roles=fl.parse_roles(args.roles),
             weights=fl.parse_weights(args.weights),
+            acls=self.security.acls,
+            authenticate_frameworks=self.security.authenticate_frameworks,
+            authenticate_agents=self.security.authenticate_agents,
         )
         self.machine = Master(master_info=self.master_info,
                               ids=IdSource(seed=os.urandom(8).hex()), config=config)
         self.loop = EffectLoop(self.machine, log, name="master")
         self.transport = Transport(
             self.pid,
-            on_message=lambda peer, msg: self.loop.submit(Received(sender=peer, message=msg)),
+            on_message=lambda peer, msg: self.loop.submit(Received(
+                sender=peer, message=msg, principal=self.transport.principal(peer))),
             on_disconnect=lambda peer: self.loop.submit(Disconnected(peer=peer)),
             log=log,
         )
         self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (io/wire/master_driver.py)
+        self.transport.credentials = self.security.credentials  # CRAM-MD5 (io/wire/handshake.py)
+        security.apply_limits(args, self.transport)
+        self.transport.auth_timeout = getattr(args, "authentication_v0_timeout", 15.0)
+        if self.tls is not None:
+            self.transport.ssl_server = tls.server_context(self.tls)
         self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
         self.new_streams: dict[str, EventStream] = {}  # opened, not yet served (io/http/master.py)
@@ -359,13 +378,14 @@ class MasterDaemon:
                 self.leading = True
                 self.leader_info = self.master_info
                 self.recovered = True
-            app = MasterApp(self)
-            await nursery.start(serve_http, app, self.http_sock, self.stop)
+            app = with_http_auth(MasterApp(self), self.security.http_auth, master_realm)
+            serve = security.http_server(self.args)  # --http-server
+            await nursery.start(partial(serve, tls=self.tls), app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
             nursery.start_soon(ui.sample_shares, self)  # the web UI's DRF plot
             self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
                           internal_port=self._internal_port, registry=self.registry_kind,
-                          zk=str(self.zk_url) if self.zk_url else None)
+                          zk=self.zk_url.redacted() if self.zk_url else None)
             if self.zk_url is not None:
                 nursery.start_soon(self.run_zk, nursery)
             task_status.started(self)
@@ -399,7 +419,7 @@ class MasterDaemon:
                 self.contender = ZkContender(zk, url.path, self.master_info)
                 async with trio.open_nursery() as inner:
                     node = await inner.start(self.contender.run)
-                    self.log.info("master.contending", node=node, zk=str(url))
+                    self.log.info("master.contending", node=node, zk=url.redacted())
                     await wait_any(self.contender.elected, self.contender.lost)
                     if self.contender.elected.is_set() and not self.contender.lost.is_set():
                         await self._lead(url.path, node, inner)
@@ -479,7 +499,7 @@ async def main_async(args: argparse.Namespace) -> int:
     sock = bind_socket(args.ip, args.port)
     try:
         daemon = MasterDaemon(args, log, sock)
-    except ZkUrlError as e:
+    except (ZkUrlError, CredentialsError, tls.TlsError) as e:
         print(f"mesotron master: {e}", file=sys.stderr)
         return 2
     with trio.open_signal_receiver(2, 15) as signals:  # SIGINT, SIGTERM

@@ -21,6 +21,7 @@ from mesotron.core.effects import Disconnected, Received, Reject
 from mesotron.core.messages import ExecutorSubscribe
 from mesotron.io.http import metrics
 from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
+from mesotron.io.http.auth import FORBIDDEN_BODY, may, principal_of, sandbox_user, viewer
 from mesotron.io.http.master import version_json
 from mesotron.spec import codec_executor, executor_pb2
 from mesotron.spec.wire import WireError, decode, request_format, response_format
@@ -65,7 +66,7 @@ class AgentApp:
 
     async def route(self, req: Request, send: Any) -> None:
         path = _strip(req.path)
-        d = self.d
+        d = viewer(self.d, principal_of(req.scope))  # state filtered by the ACLs (io/http/auth.py)
         if path == "/api/v1/executor":
             return await self.executor(req, send)
         if path == "/api/v1":
@@ -80,6 +81,8 @@ class AgentApp:
         if path in ("/state", "/state.json"):
             return await respond_json(send, d.state_json(), jsonp=jsonp)
         if path == "/flags":
+            if not may(d, "view_flags", principal_of(req.scope)):
+                return await respond(send, 403, FORBIDDEN_BODY)
             return await respond_json(send, {"flags": d.flags})
         if path == "/metrics/snapshot":
             return await respond_json(send, d.metrics_snapshot())
@@ -157,6 +160,8 @@ class AgentApp:
             real = self.d.resolve_sandbox_path(raw)
         if real is None or not os.path.exists(real):
             return await respond(send, 404, "File not found")
+        if not may(self.d, "access_sandboxes", principal_of(req.scope), sandbox_user(self.d, real)):
+            return await respond(send, 403, FORBIDDEN_BODY)
         if path == "/files/browse":
             if not os.path.isdir(real):
                 return await respond(send, 404, "Cannot browse a file")

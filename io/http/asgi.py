@@ -38,7 +38,10 @@ class Request:
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         self.body = b""
 
-    async def read_body(self, limit: int = MAX_BODY) -> bytes:
+    async def read_body(self, limit: int | None = None) -> bytes:
+        """The whole body; BodyTooLarge past `limit` (default: MAX_BODY, which the daemons
+        set from --max-body-size)."""
+        limit = MAX_BODY if limit is None else limit
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -92,6 +95,7 @@ class EventStream:
     def __init__(self) -> None:
         self._send, self._recv = trio.open_memory_channel[bytes | None](math.inf)
         self.closed = False
+        self.served = False  # serve() began (a stream closed before that still delivers its records)
 
     def push(self, payload: bytes) -> None:
         if not self.closed:
@@ -110,6 +114,7 @@ class EventStream:
 
     async def serve(self, receive: Receive, send: Send, headers: list[tuple[str, str]]) -> None:
         """Send 200 + headers, then records until closed or the client disconnects."""
+        self.served = True
         hdrs = [(k.lower().encode(), v.encode("latin-1")) for k, v in headers]
         await send({"type": "http.response.start", "status": 200, "headers": hdrs})
         async with trio.open_nursery() as nursery:
@@ -162,8 +167,9 @@ def bind_socket(host: str, port: int) -> Any:
 
 
 async def serve_http(app: Any, sock: Any, shutdown: trio.Event | None = None, *,
-                     task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
-    """Run hypercorn (Trio worker) on an already-listening socket until `shutdown` is set."""
+                     tls: Any = None, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+    """Run hypercorn (Trio worker) on an already-listening socket until `shutdown` is set.
+    `tls`: an io/http/tls.py TlsConfig (HTTPS on that socket) or None."""
     from hypercorn.config import Config
     from hypercorn.trio import serve
 
@@ -173,6 +179,12 @@ async def serve_http(app: Any, sock: Any, shutdown: trio.Event | None = None, *,
     cfg.errorlog = None
     cfg.keep_alive_timeout = 75
     cfg.graceful_timeout = 0.5
+    if tls is not None:
+        import ssl
+
+        cfg.certfile, cfg.keyfile, cfg.ca_certs = tls.cert, tls.key, tls.ca
+        cfg.verify_mode = ssl.CERT_REQUIRED if tls.require_cert else None
+        cfg.alpn_protocols = ["http/1.1"]
     trigger = (shutdown if shutdown is not None else trio.Event()).wait
     task_status.started()
     try:

@@ -37,9 +37,11 @@ def _idle_and_open(stream: trio.SocketStream) -> bool:
 class H11Client:
     """One keep-alive connection at a time (reconnects when the server closes it)."""
 
-    def __init__(self, host: str, port: int, *, connect_timeout: float = 5.0) -> None:
+    def __init__(self, host: str, port: int, *, connect_timeout: float = 5.0,
+                 ssl_context: Any = None) -> None:
         self.host, self.port = host, port
         self.connect_timeout = connect_timeout
+        self.ssl_context = ssl_context  # TLS (io/http/tls.py) or None
         self._stream: trio.SocketStream | None = None
         self._conn: h11.Connection | None = None
         self._lock = trio.Lock()
@@ -47,7 +49,14 @@ class H11Client:
 
     async def _connect(self) -> tuple[trio.SocketStream, h11.Connection]:
         with trio.fail_after(self.connect_timeout):
-            stream = await trio.open_tcp_stream(self.host, self.port)
+            stream: Any = await trio.open_tcp_stream(self.host, self.port)
+            if self.ssl_context is not None:
+                stream = trio.SSLStream(stream, self.ssl_context, server_hostname=self.host)
+                try:
+                    await stream.do_handshake()
+                except trio.BrokenResourceError as e:
+                    raise HTTPError(f"TLS handshake with {self.host}:{self.port} failed: "
+                                    f"{e.__cause__ or e}") from None
         return stream, h11.Connection(h11.CLIENT)
 
     def _request_bytes(self, conn: h11.Connection, path: str, body: bytes, headers: dict[str, str]) -> bytes:

@@ -25,6 +25,7 @@ from mesotron.io.http import metrics, ui
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import why as why_api
 from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
+from mesotron.io.http.auth import FORBIDDEN_BODY, may, principal_of, viewer
 from mesotron.spec import codec_scheduler, scheduler_pb2
 from mesotron.spec.wire import JSON, WireError, decode, request_format, response_format
 
@@ -78,7 +79,7 @@ class MasterApp:
         if req.method not in ("GET", "HEAD") and path in ("/health", "/version", "/state", "/state.json", "/metrics/snapshot", "/metrics", "/why",
                 "/redirect", "/flags", "/frameworks", "/slaves", "/tasks", "/state-summary"):
             return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
-        d = self.d
+        d = viewer(self.d, principal_of(req.scope))  # state filtered by the ACLs (io/http/auth.py)
         jsonp = req.arg("jsonp")
         if path == "/health":
             return await respond(send, 200 if d.alive else 503)
@@ -107,6 +108,8 @@ class MasterApp:
         if path == "/why":  # why a framework is not offered (io/http/why.py)
             return await why_api.serve(d, req, send)
         if path == "/flags":
+            if not may(d, "view_flags", principal_of(req.scope)):
+                return await respond(send, 403, FORBIDDEN_BODY)
             return await respond_json(send, {"flags": d.flags})
         if path == "/redirect":
             mi = d.master_info if d.leading else d.leader_info
@@ -151,9 +154,12 @@ class MasterApp:
             return await respond(send, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf")
         stream_id = req.headers.get("mesos-stream-id")
 
+        principal = principal_of(req.scope)
+
         def make(rid: str) -> SchedulerCall:
             d.request_formats[rid] = accept
-            return SchedulerCall(request=rid, stream_id=stream_id, framework_id=framework_id, call=call)
+            return SchedulerCall(request=rid, stream_id=stream_id, framework_id=framework_id,
+                                 call=call, principal=principal)
 
         resp = await d.loop.request(make)
         if resp.stream_id is not None and resp.status == 200:
@@ -191,13 +197,14 @@ class MasterApp:
             return await respond(send, e.status, e.message)
         accept = response_format(req.headers.get("accept"), default=fmt) or JSON
         try:
-            result = operator_api.handle(d, call)
+            result = operator_api.handle(viewer(d, principal_of(req.scope)), call)
         except WireError as e:
             return await respond(send, e.status, e.message)
         if result is operator_api.SUBSCRIBE:
             stream = EventStream()
             d.operator_streams.add((stream, accept))
-            stream.push(operator_api.encode_event(operator_api.subscribed_event(d), accept))
+            stream.push(operator_api.encode_event(operator_api.subscribed_event(
+                viewer(d, principal_of(req.scope))), accept))  # its snapshot filtered by the ACLs
             try:
                 await stream.serve(req.receive, send, [("Content-Type", accept)])
             finally:

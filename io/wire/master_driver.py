@@ -105,7 +105,8 @@ class MasterDriver:
 
             def make_subscribe(rid: str) -> SchedulerCall:
                 d.request_formats[rid] = PROTOBUF
-                return SchedulerCall(request=rid, stream_id=None, framework_id=framework_id, call=call)
+                return SchedulerCall(request=rid, stream_id=None, framework_id=framework_id, call=call,
+                                     principal=link.principal)
 
             d.loop.request_nowait(make_subscribe, lambda r: self._subscribed(link, r))
             return
@@ -114,7 +115,8 @@ class MasterDriver:
         # SUBSCRIBE with a Mesos-Stream-Id header over HTTP)
         sid = stream.stream_id if stream is not None else None
         d.loop.request_nowait(
-            lambda rid: SchedulerCall(request=rid, stream_id=sid, framework_id=framework_id, call=call),
+            lambda rid: SchedulerCall(request=rid, stream_id=sid, framework_id=framework_id, call=call,
+                                      principal=link.principal),
             lambda r: self._answered(link, r, call))
 
     def closed(self, link: Link) -> None:

@@ -72,7 +72,8 @@ from mesotron.core.scheduler import (
 from mesotron.core.values import FrameworkInfo
 from mesotron.io.daemons.flags import host_port
 from mesotron.io.http.client import H11Client, HTTPError
-from mesotron.io.wire.transport import DriverFrame, Link, decode_frame, driver_frame
+from mesotron.io.wire import handshake
+from mesotron.io.wire.transport import DriverFrame, Link, decode_frame, driver_frame, tls_connect
 from mesotron.io.zk.bridge import open_zk
 from mesotron.io.zk.election import ZkDetector, is_zk_url, parse_zk_url
 from mesotron.spec import codec_internal, codec_scheduler, scheduler_pb2
@@ -98,10 +99,28 @@ class NotSubscribed(HTTPError):
 
 class SchedulerClient:
     def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
-                 zk_session_timeout: float = 10.0, wire: str = "http") -> None:
+                 zk_session_timeout: float = 10.0, wire: str = "http",
+                 principal: str | None = None, secret: str | None = None,
+                 ssl_context: Any = None) -> None:
         if wire not in ("http", "driver"):
             raise ValueError(f"wire must be 'http' or 'driver', not {wire!r}")
         self.wire = wire
+        # authenticate as principal (HTTP: Basic on every call, as pymesos; driver wire:
+        # CRAM-MD5 before SUBSCRIBE, io/wire/handshake.py)
+        self.credential = (principal, secret or "") if principal is not None else None
+        self._auth_headers: dict[str, str] = {}
+        if self.credential is not None:
+            import base64
+
+            token = base64.b64encode(f"{principal}:{secret or ''}".encode()).decode()
+            self._auth_headers["Authorization"] = f"Basic {token}"
+        # TLS: an https:// master or an explicit context (io/http/tls.py client_context)
+        if ssl_context is None and master.strip().lower().startswith("https://"):
+            from mesotron.io.http.tls import client_context
+
+            ssl_context = client_context(None)
+        self.ssl_context = ssl_context
+        self.scheme = "https" if ssl_context is not None else "http"
         self.framework_info = framework_info
         self.fmt = PROTOBUF if wire == "driver" else fmt
         self.zk_url = parse_zk_url(master) if is_zk_url(master) else None
@@ -289,8 +308,9 @@ class SchedulerClient:
     async def _stream_http(self, to: str, call: Any) -> None:
         host, port = host_port(to, 5050)
         body = encode(codec_scheduler.encode_call(call.framework_id, call.call), self.fmt)
-        headers = {"Content-Type": self.fmt, "Accept": self.fmt}
-        client = H11Client(host, port)  # the stream on its own connection, parsed by h11
+        headers = {"Content-Type": self.fmt, "Accept": self.fmt, **self._auth_headers}
+        # the stream on its own connection, parsed by h11
+        client = H11Client(host, port, ssl_context=self.ssl_context)
         stream_id: str | None = None
         with trio.CancelScope() as scope:
             try:
@@ -332,13 +352,14 @@ class SchedulerClient:
                 status = 202
         else:
             body = encode(codec_scheduler.encode_call(call.framework_id, call.call), self.fmt)
-            headers = {"Content-Type": self.fmt, "Accept": self.fmt}
+            headers = {"Content-Type": self.fmt, "Accept": self.fmt, **self._auth_headers}
             if call.stream_id:
                 headers["Mesos-Stream-Id"] = call.stream_id
             if self._http is None or self._http_to != send.to:
                 if self._http is not None:
                     await self._http.aclose_connection()
-                self._http, self._http_to = H11Client(*host_port(send.to, 5050)), send.to
+                self._http, self._http_to = H11Client(*host_port(send.to, 5050),
+                                                      ssl_context=self.ssl_context), send.to
             try:
                 with trio.fail_after(30):
                     status, raw = await self._http.post("/api/v1/scheduler", body, headers)
@@ -378,8 +399,9 @@ class SchedulerClient:
         connection ends."""
         host, port = host_port(to, 5050)
         try:
-            async with httpx.AsyncClient(verify=False, trust_env=False, timeout=5.0) as hc:
-                r = await hc.get(f"http://{host}:{port}/internal/endpoint")
+            async with httpx.AsyncClient(verify=self.ssl_context or False, trust_env=False,
+                                         timeout=5.0) as hc:
+                r = await hc.get(f"{self.scheme}://{host}:{port}/internal/endpoint")
             if r.status_code != 200:
                 return self._answered(call.request, r.status_code, r.text)
             ep = r.json()
@@ -387,13 +409,33 @@ class SchedulerClient:
                 return self._answered(call.request, 503,
                                       "the master does not lead (no transport endpoint)")
             with trio.fail_after(5):
-                stream = await trio.open_tcp_stream(ep["ip"], ep["port"])
+                stream: Any = await trio.open_tcp_stream(ep["ip"], ep["port"])
         except BROKEN as e:
             return self._answered(call.request, 0, str(e) or type(e).__name__)
         _nodelay(stream)
+        local_ip = stream.socket.getsockname()[0]
+        if self.ssl_context is not None:
+            try:
+                stream = await tls_connect(stream, self.ssl_context, ep["ip"])
+            except trio.BrokenResourceError as e:
+                return self._answered(call.request, 0, f"TLS handshake with the master failed: "
+                                                       f"{e.__cause__ or e}")
         link = Link(stream, ep["pid"])
-        name = f"scheduler({uuid.uuid4().hex[:12]})@{stream.socket.getsockname()[0]}"
-        link.send_frame(codec_internal.encode(codec_internal.Hello(sender=name)))
+        name = f"scheduler({uuid.uuid4().hex[:12]})@{local_ip}"
+        hello = codec_internal.encode(codec_internal.Hello(sender=name))
+        if self.credential is not None:
+            try:
+                await stream.send_all(len(hello).to_bytes(4, "big") + hello)
+                with trio.fail_after(15):
+                    await handshake.authenticate(stream, link.buf, *self.credential)
+            except handshake.AuthenticationRefused as e:
+                await trio.aclose_forcefully(stream)
+                return self._answered(call.request, 401, str(e))
+            except (handshake.AuthenticationFailure, trio.TooSlowError, *BROKEN) as e:
+                await trio.aclose_forcefully(stream)
+                return self._answered(call.request, 0, f"authentication failed: {e}")
+        else:
+            link.send_frame(hello)
         link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
             call.framework_id, call.call).SerializeToString()))
         answered = False

@@ -22,6 +22,7 @@ A driver frame on any other accepted connection is a bad frame.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from typing import Any
 
 import trio
 from google.protobuf.message import DecodeError
+from mesotron.io.wire import handshake
 from mesotron.spec import codec_internal
 from mesotron.spec import internal_pb2 as ipb
 from mesotron.spec.codec_values import CodecError
@@ -102,6 +104,7 @@ class Link:
         self.buf = bytearray()
         self.driver = False  # a framework's/executor's connection (Transport.driver)
         self.attached: Any = None  # what the driver handler attached to this connection
+        self.principal: str | None = None  # authenticated as (io/wire/handshake.py)
         self._out: list[bytes] = []  # bytes not yet written, FIFO
         self._eof = False  # close() asked: the writer flushes, then closes the stream
         self._sending = False  # the writer is inside send_all (no direct writes meanwhile)
@@ -207,6 +210,23 @@ class Transport:
         self.nursery: trio.Nursery | None = None
         self.port: int | None = None
         self.driver: Any = None  # the driver-wire handler (see the module docstring)
+        # principal -> secret: peers may authenticate (CRAM-MD5, io/wire/handshake.py) right
+        # after their Hello; the principal is kept on the link (`principal(peer)`)
+        self.credentials: dict[str, str] = {}
+        self.auth_timeout = 15.0  # Mesos's --authentication_v0_timeout
+        # TLS (io/http/tls.py): accepted connections are wrapped with `ssl_server`, dialled
+        # ones with `ssl_client` (None: plaintext)
+        self.ssl_server: Any = None
+        self.ssl_client: Any = None
+        # --max-connections-per-peer: accepted connections open at once from one IP address
+        # (0: no limit)
+        self.max_connections_per_peer = 0
+        self.per_ip: dict[str, int] = {}
+
+    def principal(self, peer: str) -> str | None:
+        """Who the connection of `peer` authenticated as (None: it did not)."""
+        link = self.links.get(peer)
+        return link.principal if link is not None else None
 
     # ----------------------------------------------------------------- sending
     def send(self, peer: str, message: Any) -> bool:
@@ -231,15 +251,65 @@ class Transport:
 
     async def _accepted(self, stream: trio.SocketStream) -> None:
         _nodelay(stream)
-        link = Link(stream)
+        try:
+            peer_ip = str(stream.socket.getpeername()[0])
+        except (OSError, AttributeError):
+            peer_ip = "?"
+        if self.max_connections_per_peer and self.per_ip.get(peer_ip, 0) >= self.max_connections_per_peer:
+            if self.log is not None:
+                self.log.warning("transport.too_many_connections", peer_ip=peer_ip,
+                                 limit=self.max_connections_per_peer)
+            await trio.aclose_forcefully(stream)
+            return
+        self.per_ip[peer_ip] = self.per_ip.get(peer_ip, 0) + 1
+        try:
+            await self._accepted_counted(stream)
+        finally:
+            self.per_ip[peer_ip] -= 1
+            if not self.per_ip[peer_ip]:
+                del self.per_ip[peer_ip]
+
+    async def _accepted_counted(self, stream: trio.SocketStream) -> None:
+        if self.ssl_server is not None:
+            tls = trio.SSLStream(stream, self.ssl_server, server_side=True)
+            try:
+                with trio.fail_after(self.auth_timeout):
+                    await tls.do_handshake()
+            except (trio.BrokenResourceError, trio.TooSlowError, OSError) as e:
+                if self.log is not None:
+                    self.log.warning("transport.tls_handshake_failed", error=str(e.__cause__ or e))
+                await trio.aclose_forcefully(stream)
+                return
+            link = Link(tls)
+        else:
+            link = Link(stream)
         await self._run_link(link, expect_hello=True)
 
-    async def connect(self, host: str, port: int, peer: str) -> Link:
-        """Dial `peer` at host:port; the link runs in `self.nursery` (set by `run`)."""
-        stream = await trio.open_tcp_stream(host, port)
+    async def connect(self, host: str, port: int, peer: str,
+                      credential: tuple[str, str] | None = None) -> Link:
+        """Dial `peer` at host:port; the link runs in `self.nursery` (set by `run`). With a
+        `credential` (principal, secret) the connection authenticates first (CRAM-MD5):
+        raises handshake.AuthenticationRefused / AuthenticationFailure."""
+        stream: Any = await trio.open_tcp_stream(host, port)
         _nodelay(stream)
+        if self.ssl_client is not None:
+            stream = await tls_connect(stream, self.ssl_client, host)
         link = Link(stream, peer)
-        link.send_frame(codec_internal.encode(codec_internal.Hello(sender=self.name)))
+        hello = codec_internal.encode(codec_internal.Hello(sender=self.name))
+        if credential is not None:
+            try:
+                await stream.send_all(_LEN.pack(len(hello)) + hello)
+                with trio.fail_after(self.auth_timeout):
+                    await handshake.authenticate(stream, link.buf, *credential)
+            except trio.TooSlowError:
+                await trio.aclose_forcefully(stream)
+                raise handshake.AuthenticationFailure("authentication timed out") from None
+            except BaseException:
+                await trio.aclose_forcefully(stream)
+                raise
+            link.principal = credential[0]
+        else:
+            link.send_frame(hello)
         old = self.links.get(peer)
         self.links[peer] = link
         if old is not None:
@@ -264,13 +334,34 @@ class Transport:
                     link._kick()
                 try:
                     accepted = expect_hello
+                    first_after_hello = False
                     while (frame := await link.next_frame()) is not None:
                         msg = decode_frame(frame)
+                        if type(msg) is codec_internal.Authentication:
+                            if not (accepted and first_after_hello):
+                                raise CodecError("authentication is only allowed right after Hello")
+                            first_after_hello = False
+                            principal, reason = await handshake.serve(
+                                link, msg, self.credentials, decode=decode_frame,
+                                timeout=self.auth_timeout)
+                            if principal is None:
+                                if self.log is not None:
+                                    self.log.warning("transport.authentication_failed",
+                                                     peer=link.peer, reason=reason)
+                                await _flush(link)
+                                break
+                            link.principal = principal
+                            if self.log is not None:
+                                self.log.info("transport.authenticated", peer=link.peer,
+                                              principal=principal)
+                            continue
+                        first_after_hello = False
                         if expect_hello:
                             if not isinstance(msg, codec_internal.Hello):
                                 raise CodecError("first frame must be Hello")
                             link.peer = msg.sender
                             expect_hello = False
+                            first_after_hello = True
                             if self.driver is not None and self.driver.claims(msg.sender):
                                 link.driver = True
                                 continue
@@ -310,6 +401,29 @@ class Transport:
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass
         scope.cancel()
+
+
+async def tls_connect(stream: Any, ctx: Any, host: str, timeout: float = 15.0) -> trio.SSLStream[Any]:
+    """Wrap a dialled connection in TLS and shake hands (raises OSError-like errors on failure:
+    trio.BrokenResourceError carries the ssl error)."""
+    tls = trio.SSLStream(stream, ctx, server_hostname=host)
+    try:
+        with trio.fail_after(timeout):
+            await tls.do_handshake()
+    except BaseException:
+        await trio.aclose_forcefully(stream)
+        raise
+    return tls
+
+
+async def _flush(link: Link) -> None:
+    """Write what is queued on `link` (a refusal) before the link is torn down."""
+    if link._out and not link._sending:
+        data = b"".join(link._out)
+        link._out.clear()
+        with trio.move_on_after(1), contextlib.suppress(trio.BrokenResourceError,
+                                                        trio.ClosedResourceError, OSError):
+            await link.stream.send_all(data)
 
 
 def _nodelay(stream: Any) -> None:

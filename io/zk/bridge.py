@@ -50,6 +50,7 @@ from kazoo.exceptions import (
 )
 from kazoo.protocol.states import ZnodeStat
 from kazoo.retry import KazooRetry
+from kazoo.security import CREATOR_ALL_ACL, READ_ACL_UNSAFE
 
 __all__ = [
     "CONNECTED",
@@ -161,8 +162,12 @@ class ZkClient:
             ),
             command_retry=KazooRetry(max_tries=0),
             logger=log,
-            # zk://user:pass@... as Mesos does: digest authentication
+            # zk://user:pass@... as Mesos does: digest authentication, and every znode we
+            # create (paths, election members, the registry) gets Mesos's ACL for that case,
+            # EVERYONE_READ_CREATOR_ALL: anyone reads (leader detection needs no credentials),
+            # only the creating identity writes or deletes. Without credentials: open ACLs.
             auth_data=[("digest", f"{credentials[0]}:{credentials[1]}")] if credentials else None,
+            default_acl=(READ_ACL_UNSAFE + CREATOR_ALL_ACL) if credentials else None,
         )
         self._token = trio.lowlevel.current_trio_token()
         self.state = LOST  # kazoo's initial state, until the first CONNECTED

@@ -77,6 +77,11 @@ class ZkUrl:
         auth = f"{self.credentials[0]}:{self.credentials[1]}@" if self.credentials else ""
         return f"zk://{auth}{self.hosts}{self.path}"
 
+    def redacted(self) -> str:
+        """For logs: the password replaced by `***` (secrets are never logged)."""
+        auth = f"{self.credentials[0]}:***@" if self.credentials else ""
+        return f"zk://{auth}{self.hosts}{self.path}"
+
 
 _FORM = "expected zk://host1:port1[,host2:port2...]/path, e.g. zk://127.0.0.1:2181/mesos"
 _HOST_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.\-_]*[A-Za-z0-9])?$")

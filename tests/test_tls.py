@@ -1,0 +1,191 @@
+"""TLS (io/http/tls.py) with real daemons and a throwaway CA made at test time (trustme):
+HTTPS on the master's and agent's HTTP servers, TLS on the internal master<->agent link,
+the driver wire and the executors' HTTP API (a command task runs to TASK_FINISHED), client
+certificates required and a client with a wrong certificate refused, the LIBPROCESS_SSL_*
+variables as aliases of the flags."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+import trio
+import trustme
+from mesotron.core.messages import CallAccept, CallAcknowledge, EventOffers, EventUpdate, OpLaunch
+from mesotron.core.resources import Resources
+from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo
+from mesotron.io.http import tls
+from mesotron.io.wire.scheduler_client import SchedulerClient
+from testkit import Daemon, free_port, kill_executors, wait_for
+
+LIMIT = 60
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    d = tmp_path_factory.mktemp("pki")
+    ca = trustme.CA()
+    other_ca = trustme.CA()
+    out = {"dir": str(d)}
+    ca.cert_pem.write_to_path(str(d / "ca.pem"))
+    out["ca"] = str(d / "ca.pem")
+    for name, authority in (("server", ca), ("client", ca), ("rogue", other_ca)):
+        cert = authority.issue_cert("127.0.0.1", "localhost")
+        cert.private_key_pem.write_to_path(str(d / f"{name}.key"))
+        cert.cert_chain_pems[0].write_to_path(str(d / f"{name}.pem"))
+        out[name] = (str(d / f"{name}.pem"), str(d / f"{name}.key"))
+    return out
+
+
+def _ctx(pki, cert: str | None = None) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=pki["ca"])
+    if cert:
+        ctx.load_cert_chain(*pki[cert])
+    return ctx
+
+
+def _https_get(port: int, path: str, ctx: ssl.SSLContext) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}{path}", timeout=5, context=ctx) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def _start(d: Daemon, pki) -> Daemon:
+    d.start(wait=0)
+    ctx = _ctx(pki, "client")
+
+    def healthy() -> bool:
+        if d.proc is not None and d.proc.poll() is not None:
+            with open(d.log_path) as f:
+                raise RuntimeError(f"exited: {f.read()[-2000:]}")
+        try:
+            return _https_get(d.port, "/health", ctx)[0] == 200
+        except (OSError, ssl.SSLError):
+            return False
+
+    wait_for(healthy, 20, "HTTPS /health")
+    return d
+
+
+@pytest.fixture(scope="module")
+def tls_cluster(pki, tmp_path_factory):
+    tmp = str(tmp_path_factory.mktemp("tls"))
+    cert, key = pki["server"]
+    common = ["--ssl-cert", cert, "--ssl-key", key, "--ssl-ca", pki["ca"], "--ssl-verify-peer"]
+    mp = free_port()
+    master = _start(Daemon(["master", "--ip", "127.0.0.1", "--port", str(mp), "--work-dir",
+                            os.path.join(tmp, "master"), "--allocation-interval", "50ms",
+                            *common, "--ssl-require-cert"], mp, os.path.join(tmp, "master.log")), pki)
+    ap = free_port()
+    # the agent: its TLS from LIBPROCESS_SSL_* (the flags' aliases), inherited by the
+    # daemon from our environment for this one process
+    env_backup = dict(os.environ)
+    os.environ.update({"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": pki["client"][0],
+                       "LIBPROCESS_SSL_KEY_FILE": pki["client"][1], "LIBPROCESS_SSL_CA_FILE": pki["ca"],
+                       "LIBPROCESS_SSL_VERIFY_SERVER_CERT": "true"})
+    try:
+        agent = Daemon(["agent", "--master", f"127.0.0.1:{mp}", "--ip", "127.0.0.1", "--port", str(ap),
+                        "--work-dir", os.path.join(tmp, "agent"), "--no-fsync",
+                        "--resources", "cpus:2;mem:1024"], ap, os.path.join(tmp, "agent.log"))
+        agent.start(wait=0)
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    _start_wait = _ctx(pki, "client")
+
+    def registered() -> bool:
+        st, body = _https_get(mp, "/master/state", _start_wait)
+        return st == 200 and len(json.loads(body)["slaves"]) == 1
+
+    try:
+        wait_for(registered, 20, "the agent registered over TLS")
+        yield {"master": master, "agent": agent, "tmp": tmp}
+    finally:
+        agent.stop(5)
+        master.stop(5)
+        kill_executors(tmp)
+
+
+def test_https_and_plaintext_refused(tls_cluster, pki) -> None:
+    mp = tls_cluster["master"].port
+    st, body = _https_get(mp, "/master/state", _ctx(pki, "client"))
+    assert st == 200 and json.loads(body)["slaves"][0]["hostname"] == "127.0.0.1"
+    with pytest.raises((OSError, urllib.error.URLError)):  # plaintext HTTP to the TLS port
+        urllib.request.urlopen(f"http://127.0.0.1:{mp}/health", timeout=5)
+    # the agent's own HTTP server speaks TLS too (no client certificate required there)
+    ap = tls_cluster["agent"].port
+    assert _https_get(ap, "/health", _ctx(pki))[0] == 200
+
+
+def test_client_certificates_required_and_wrong_one_refused(tls_cluster, pki) -> None:
+    mp = tls_cluster["master"].port
+    for ctx in (_ctx(pki), _ctx(pki, "rogue")):  # no certificate; one from another CA
+        with pytest.raises((ssl.SSLError, OSError, urllib.error.URLError)):
+            _https_get(mp, "/health", ctx)
+    # a client that does not trust the server's CA refuses the server
+    wrong_trust = ssl.create_default_context()
+    wrong_trust.load_cert_chain(*pki["client"])
+    with pytest.raises((ssl.SSLError, urllib.error.URLError)):
+        _https_get(mp, "/health", wrong_trust)
+
+
+@pytest.mark.parametrize("wire", ["http", "driver"])
+def test_framework_over_tls_runs_a_command_task(tls_cluster, pki, wire) -> None:
+    """Our scheduler client over TLS (HTTPS, or TLS on the driver wire); the task's command
+    executor talks HTTPS to the agent (LIBPROCESS_SSL_* inherited): TASK_FINISHED."""
+    cfg = tls.TlsConfig(cert=pki["client"][0], key=pki["client"][1], ca=pki["ca"], verify_peer=True)
+    master = f"https://127.0.0.1:{tls_cluster['master'].port}"
+
+    async def main() -> list[str]:
+        states: list[str] = []
+        with trio.fail_after(LIMIT):
+            async with SchedulerClient.connect(master, FrameworkInfo(user="t", name=f"tls-{wire}"), wire=wire,
+                                               ssl_context=tls.client_context(cfg)) as s:
+                launched = False
+                async for ev in s.events():
+                    if isinstance(ev, EventOffers) and not launched:
+                        o = ev.offers[0]
+                        task = TaskInfo(name="t", task_id=f"tls-{wire}", agent_id=o.agent_id,
+                                        resources=Resources.parse("cpus:0.1;mem:32"),
+                                        command=CommandInfo(value="true"))
+                        await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=(task,)),)))
+                        launched = True
+                    elif isinstance(ev, EventUpdate):
+                        states.append(ev.status.state.name)
+                        if ev.status.uuid is not None:
+                            await s.call(CallAcknowledge(agent_id=ev.status.agent_id,
+                                                         task_id=ev.status.task_id, uuid=ev.status.uuid))
+                        if ev.status.state.is_terminal:
+                            break
+        return states
+
+    states = trio.run(main)
+    with open(os.path.join(tls_cluster["tmp"], "agent.log")) as f:
+        log = f.read()[-3000:]
+    assert states and states[-1] == "TASK_FINISHED", (states, log)
+
+
+def test_tls_settings_from_flags_and_environment(pki, tmp_path) -> None:
+    cert, key = pki["server"]
+    assert tls.from_args(None, {}) is None
+    cfg = tls.from_args(None, {"SSL_ENABLED": "1", "SSL_CERT_FILE": cert, "SSL_KEY_FILE": key,
+                               "LIBPROCESS_SSL_REQUIRE_CERT": "true"})
+    assert cfg is not None and cfg.require_cert and not cfg.verify_peer
+    # LIBPROCESS_SSL_* wins over the deprecated SSL_* on a clash
+    cfg = tls.from_args(None, {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": cert,
+                               "LIBPROCESS_SSL_KEY_FILE": key, "SSL_CERT_FILE": "/nope"})
+    assert cfg is not None and cfg.cert == cert
+    with pytest.raises(tls.TlsError, match="certificate or key is missing"):
+        tls.from_args(None, {"LIBPROCESS_SSL_ENABLED": "true"})
+    # the daemon exits with the message
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "master", "--port", "0",
+                        "--ssl-cert", cert], capture_output=True, text=True, timeout=30, check=False)
+    assert r.returncode == 2 and "certificate or key is missing" in r.stderr

@@ -24,11 +24,14 @@ class HTTPError(OSError):
     pass
 
 
-def _idle_and_open(stream: trio.SocketStream) -> bool:
+def _idle_and_open(stream: Any) -> bool:
     """Whether an idle keep-alive connection can carry a request: nothing is readable on it
-    (readable while idle means the server closed it, or sent bytes nobody asked for)."""
+    (readable while idle means the server closed it, or sent bytes nobody asked for; over
+    TLS a record such as a session ticket also counts: the connection is then replaced,
+    which costs a handshake and never sends a request twice)."""
+    sock = getattr(stream, "socket", None) or stream.transport_stream.socket
     try:
-        readable, _, _ = select.select([stream.socket.fileno()], [], [], 0)
+        readable, _, _ = select.select([sock.fileno()], [], [], 0)
     except (OSError, ValueError):
         return False
     return not readable

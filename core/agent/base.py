@@ -102,6 +102,9 @@ class AgentCore:
         self.counters: dict[str, int] = {}
         self.awaiting = 0  # recovered executors that have not re-subscribed nor terminated
         self.shutdown_from_master: bool = False
+        # container id -> tasks that became terminal during the current step (flushed as
+        # UpdateContainer effects at its end; see core/agent/containers.py)
+        self.shrunk: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ hooks
     def _begin_registration(self, now: float) -> list[Any]:
@@ -184,6 +187,10 @@ class AgentCore:
             ex = fw.executors.get(task.executor_id) if fw is not None else None
             if ex is not None and ex.allocated is not None:
                 ex.allocated = ex.allocated - task.info.resources
+            if ex is not None:
+                # its container shrinks (and a command task's nested container goes) at the
+                # end of this step: core/agent/containers.py
+                self.shrunk.setdefault(ex.container_id, []).append(task.info.task_id)
         task.state = state
         task.queued = False if state is not TaskState.TASK_STAGING else task.queued
         task.history.append((state, producer))

@@ -14,7 +14,8 @@ RunTaskGroup, KillTask, StatusUpdateAcknowledgement, Ping, ShutdownFramework,
 ShutdownExecutorMsg, FrameworkToExecutor, UpdateFramework, ShutdownAgent; from executors,
 addressed by the pid they subscribed from: ExecutorSubscribe, ExecutorUpdate,
 ExecutorMessage), `Disconnected(peer)` (the master link or an executor's stream),
-`TimerFired(key)`, `ExecutorExited(...)`, `ExecutorStarted(...)`, `Shutdown()`.
+`TimerFired(key)`, `ExecutorExited(...)`, `ExecutorStarted(...)`, `Shutdown()`,
+`ContainerLimitation(...)` and `OrphanContainer(...)` (isolation: core/agent/containers.py).
 
 EFFECTS: `Send` (to "master" or an executor pid), `Close`, `Persist` (checkpoints, see
 checkpoint.py; status-update logs), `SetTimer`/`CancelTimer`, `Log`, `Reject`, and
@@ -77,8 +78,10 @@ from mesotron.core.agent.executors import (
     command_executor_info,
     lost_state,
 )
+from mesotron.core.agent.containers import ContainersMixin
 from mesotron.core.agent.model import (
     AgentConfig,
+    ContainerLimitation,
     DestroyContainer,
     ExecutorEntry,
     ExecutorExited,
@@ -88,6 +91,7 @@ from mesotron.core.agent.model import (
     LaunchExecutor,
     MasterDetected,
     NoMasterDetected,
+    OrphanContainer,
     Shutdown,
     Start,
     StopAgent,
@@ -137,6 +141,7 @@ from mesotron.core.values import AgentInfo, Reason, TaskState
 __all__ = [
     "Agent",
     "AgentConfig",
+    "ContainerLimitation",
     "DestroyContainer",
     "ExecutorExited",
     "ExecutorStarted",
@@ -145,6 +150,7 @@ __all__ = [
     "LaunchExecutor",
     "MasterDetected",
     "NoMasterDetected",
+    "OrphanContainer",
     "Recovered",
     "Shutdown",
     "Start",
@@ -181,7 +187,7 @@ _MASTER_MESSAGES = (AgentRegistered, AgentReregistered, RunTask, RunTaskGroup, K
                     FrameworkToExecutor, UpdateFramework, ShutdownAgent)
 
 
-class Agent(RecoveryMixin, ExecutorsMixin):
+class Agent(RecoveryMixin, ExecutorsMixin, ContainersMixin):
     """The agent. See the module docstring; state lives in AgentCore (core/agent/base.py)."""
 
     # declared again for type checkers that see the base class as Any
@@ -221,12 +227,18 @@ class Agent(RecoveryMixin, ExecutorsMixin):
             out = self.handleMasterDetected(now, input.pid)
         elif isinstance(input, NoMasterDetected):
             out = self.handleNoMasterDetected(now)
+        elif isinstance(input, ContainerLimitation):
+            out = self.handleContainerLimitation(now, input)
+        elif isinstance(input, OrphanContainer):
+            out = self.handleOrphanContainer(now, input)
         elif isinstance(input, Shutdown):
             out = self._shutdown_agent(now, from_master=False)
         else:
             raise LocalError(f"Agent: unknown input {input!r}")
         if self.recovering:
             out += self._maybe_finish_recovery(now)
+        if self.shrunk:
+            out += self._flush_container_updates()
         return out
 
     def _handle_received(self, now: float, r: Received) -> list[Any]:

@@ -80,6 +80,7 @@ class AgentCore:
     recovering: bool
     master: str | None
     reg_backoff: float
+    shrunk: dict[str, list[str]]
 
     def __init__(self, *, pid: str, agent_info: AgentInfo, ids: IdSource,
                  config: AgentConfig | None = None) -> None:

@@ -35,6 +35,8 @@ from mesotron.core.values import Reason, TaskState
 
 
 class ContainersMixin(AgentCore):
+    shrunk: dict[str, list[str]]
+
     def handleContainerLimitation(self, now: float, lim: ContainerLimitation) -> list[Any]:
         where = self.by_container.get(lim.container_id)
         fields: tuple[tuple[str, Any], ...] = (("container", lim.container_id),

@@ -196,8 +196,9 @@ def format_bytes(n: int) -> str:
 
 def memory_limitation_message(requested: int, used: int, stats: Mapping[str, int]) -> str:
     """Mesos's cgroups memory isolator message (`oomed`)."""
-    lines = [f"Memory limit exceeded: Requested: {format_bytes(requested)} "
-             f"Maximum Used: {format_bytes(used)}", "", "MEMORY STATISTICS: "]
+    head = (f"Memory limit exceeded: Requested: {format_bytes(requested)} "
+            f"Maximum Used: {format_bytes(used)}")
+    lines = [head, "", "MEMORY STATISTICS: "]
     lines += [f"{k} {v}" for k, v in stats.items()]
     return "\n".join(lines) + "\n"
 
@@ -205,3 +206,31 @@ def memory_limitation_message(requested: int, used: int, stats: Mapping[str, int
 def disk_limitation_message(requested: int, used: int) -> str:
     """Mesos's disk/du isolator message."""
     return f"Disk usage ({format_bytes(used)}) exceeds quota ({format_bytes(requested)})"
+
+
+def nested_task_id(name: str) -> str | None:
+    """The task id of a nested cgroup name (`nested_name`'s inverse), None if it is not one
+    (or was shortened)."""
+    if not name.startswith("task-"):
+        return None
+    s = name[5:]
+    raw = bytearray()
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "_":
+            try:
+                raw.append(int(s[i + 1:i + 3], 16))
+            except ValueError:
+                return None
+            i += 3
+        elif c in _SAFE:
+            raw += c.encode()
+            i += 1
+        else:
+            return None
+    try:
+        out = raw.decode()
+    except UnicodeDecodeError:
+        return None
+    return out if nested_name(out) == name else None

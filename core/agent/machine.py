@@ -72,13 +72,13 @@ from mesotron.core.agent.base import (
     REGISTER_TIMER,
     REREGISTER_EXECUTORS_TIMER,
 )
+from mesotron.core.agent.containers import ContainersMixin
 from mesotron.core.agent.executors import (
     ExecutorsMixin,
     command_executor_id,
     command_executor_info,
     lost_state,
 )
-from mesotron.core.agent.containers import ContainersMixin
 from mesotron.core.agent.model import (
     AgentConfig,
     ContainerLimitation,

@@ -173,13 +173,15 @@ class ExecutorProcess:
                     # its own process group (so that a kill reaches the shell's children) but
                     # the executor's session: the agent destroys a container by its session.
                     # No preexec_fn: subprocess can vfork.
+                    join = _task_cgroups(self.base_env, e.task_id)
                     proc = subprocess.Popen(argv, cwd=task_dir, env=env, stdin=subprocess.DEVNULL,
-                                            stdout=out, stderr=err, process_group=0, close_fds=True)
+                                            stdout=out, stderr=err, process_group=0, close_fds=True,
+                                            preexec_fn=_joiner(join) if join else None)  # noqa: PLW1509 - no threads here; os calls only
                 finally:
                     os.close(err)
             finally:
                 os.close(out)
-        except OSError as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
             self.log.error("task.start_failed", task=e.task_id, error=str(exc))
             self.loop.submit(TaskProcessExited(task_id=e.task_id, exit_status=127))
             return
@@ -340,6 +342,41 @@ class ExecutorProcess:
                 except OSError:
                     pass
         return self.exit_status or 0
+
+
+# ---------------------------------------------------------------------- isolation
+# The agent runs this executor in a cgroup per container (io/containers/isolator.py) and
+# creates a nested cgroup per command task before the task reaches us; the task's process
+# joins it between fork and exec (so its memory limit and CPU share are its own).
+CGROUPS_ENV = "MESOTRON_CGROUPS"  # io/containers/isolator.ENV_CGROUPS
+
+
+def _task_cgroups(env: dict[str, str], task_id: str) -> list[str]:
+    dirs = env.get(CGROUPS_ENV)
+    if not dirs:
+        return []
+    from mesotron.core.agent.isolation import nested_name
+
+    name = nested_name(task_id)
+    out = []
+    for d in dirs.split(os.pathsep):
+        procs = os.path.join(d, name, "cgroup.procs")
+        if os.path.exists(procs):
+            out.append(procs)
+    return out
+
+
+def _joiner(files: list[str]) -> Any:
+    def join() -> None:
+        pid = str(os.getpid()).encode()
+        for f in files:
+            fd = os.open(f, os.O_WRONLY)
+            try:
+                os.write(fd, pid)
+            finally:
+                os.close(fd)
+
+    return join
 
 
 def run(args: argparse.Namespace | None = None) -> int:

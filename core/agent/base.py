@@ -215,6 +215,14 @@ class AgentCore:
         up = Update(update=su, checkpoint=checkpoint)
         if stream is not None and (su.uuid in stream.received or su.uuid in stream.acknowledged):
             return self._sum(now, up), acks  # duplicate: the manager logs it; ack again
+        done = task if task is not None else next(
+            (t for t in ex.completed if t.info.task_id == status.task_id), None)
+        if done is not None and done.terminal and done.history and done.history[-1][1] == "agent":
+            # the agent ended this task itself (a container limitation destroyed it): what the
+            # executor says about it afterwards (it saw the process die) is acknowledged, not
+            # forwarded: the scheduler keeps the agent's reason
+            return [Log(level="info", event="agent.update.superseded",
+                        fields=(("task", status.task_id), ("state", status.state.name)))], acks
         if task is None:
             if any(t.info.task_id == status.task_id for t in ex.completed):
                 # an update for a completed task is still forwarded (DuplicateTerminalUpdateAfterAck)

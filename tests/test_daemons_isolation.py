@@ -204,7 +204,7 @@ def test_execute_prints_the_oom_reason(tmp_path: Any, cg_root: str) -> None:
         p = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "execute", "--master", c.master_addr,
                             "--name", "oom", "--command", 'python3 -c "b = bytearray(300 << 20)"',
                             "--resources", "cpus:0.2;mem:48", "--timeout", "40"],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60, check=False)
         out = p.stdout + p.stderr
         assert "TASK_FAILED" in out and "reason: REASON_CONTAINER_LIMITATION_MEMORY" in out, out
         assert http_get(c.agents[0].port, "/health")[0] == 200
@@ -381,6 +381,6 @@ def test_recovery_keeps_limits_and_destroys_orphans(tmp_path: Any, cg_root: str)
 def test_bad_isolation_flags(tmp_path: Any, flags: tuple[str, ...], needle: str) -> None:
     p = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "agent", "--master", "127.0.0.1:1",
                         "--port", "0", "--work-dir", str(tmp_path), *flags],
-                       capture_output=True, text=True, timeout=30)
+                       capture_output=True, text=True, timeout=30, check=False)
     assert p.returncode == 2, p.stderr
     assert needle in p.stderr and "Traceback" not in p.stderr, p.stderr

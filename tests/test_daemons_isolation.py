@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -43,7 +44,7 @@ from mesotron.io.containers.cgroups import CgroupsV1, parse_mounts
 from mesotron.io.wire.scheduler_client import SchedulerClient
 from testkit import Cluster, http_get, wait_for
 
-MOUNTS = parse_mounts(open("/proc/self/mounts").read())[0]  # noqa: SIM115
+MOUNTS = parse_mounts(Path("/proc/self/mounts").read_text())[0]
 HAVE_V1 = all(c in MOUNTS for c in ("cpu", "cpuacct", "memory", "freezer")) and os.geteuid() == 0
 pytestmark = [
     pytest.mark.skipif(not HAVE_V1, reason="needs cgroups v1 (cpu, cpuacct, memory, freezer) as root"),

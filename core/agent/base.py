@@ -221,8 +221,11 @@ class AgentCore:
             # the agent ended this task itself (a container limitation destroyed it): what the
             # executor says about it afterwards (it saw the process die) is acknowledged, not
             # forwarded: the scheduler keeps the agent's reason
+            # (not accepted: it never reaches the scheduler, see NoLostAckedWork in
+            # core/invariants.py; the acknowledgement only stops the executor resending it)
             return [Log(level="info", event="agent.update.superseded",
-                        fields=(("task", status.task_id), ("state", status.state.name)))], acks
+                        fields=(("task", status.task_id), ("state", status.state.name),
+                                ("uuid", status.uuid)))], acks
         if task is None:
             if any(t.info.task_id == status.task_id for t in ex.completed):
                 # an update for a completed task is still forwarded (DuplicateTerminalUpdateAfterAck)

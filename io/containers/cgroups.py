@@ -26,7 +26,7 @@ from __future__ import annotations
 import errno
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import trio
 
@@ -38,7 +38,9 @@ class CgroupError(Exception):
 
 
 def _write(path: str, value: str) -> None:
-    fd = os.open(path, os.O_WRONLY)
+    # O_CREAT is harmless on cgroupfs (control files exist; new names are refused) and lets
+    # the tests lay out a temporary tree like cgroupfs
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, value.encode())
     finally:
@@ -87,11 +89,11 @@ def _walk_dirs(top: str) -> Iterator[str]:
         yield dirpath
 
 
-def _rmdir_tree(top: str) -> bool:
+def _rmdir_tree(top: str, rmdir: Callable[[str], None] = os.rmdir) -> bool:
     ok = True
     for d in _walk_dirs(top):
         try:
-            os.rmdir(d)
+            rmdir(d)
         except FileNotFoundError:
             pass
         except OSError:
@@ -125,6 +127,7 @@ class CgroupsV1:
         self.root = root
         # one directory tree per distinct mount point (cpu,cpuacct may share one)
         self.hierarchies = sorted(set(self.mounts.values()))
+        self.rmdir: Callable[[str], None] = os.rmdir  # cgroupfs removes control files itself
 
     def check(self, need: tuple[str, ...]) -> None:
         missing = [c for c in (*need, "freezer") if c not in self.mounts]
@@ -243,7 +246,7 @@ class CgroupsV1:
         ok = True
         with trio.move_on_after(timeout):
             while True:
-                results = [_rmdir_tree(d) for d in self._dirs(cid, name)]  # every hierarchy
+                results = [_rmdir_tree(d, self.rmdir) for d in self._dirs(cid, name)]  # every hierarchy
                 ok = all(results)
                 if ok:
                     break
@@ -321,6 +324,8 @@ class CgroupsV2:
     def __init__(self, mount: str, root: str) -> None:
         self.mount = mount
         self.root = root
+        self.need: list[str] = []
+        self.rmdir: Callable[[str], None] = os.rmdir  # cgroupfs removes control files itself
 
     def _controllers_for(self, need: tuple[str, ...]) -> list[str]:
         m = {"cpu": "cpu", "memory": "memory", "pids": "pids"}
@@ -345,7 +350,7 @@ class CgroupsV2:
             raise CgroupError(f"cgroups v2: cannot set up {top}: {e.strerror}") from e
 
     def _enable(self, d: str) -> None:
-        want = " ".join(f"+{c}" for c in getattr(self, "need", ()))
+        want = " ".join(f"+{c}" for c in self.need)
         if want:
             _write(os.path.join(d, "cgroup.subtree_control"), want)
 
@@ -422,7 +427,7 @@ class CgroupsV2:
     async def destroy(self, cid: str, name: str | None = None, *, timeout: float = 5.0) -> bool:
         await self.kill(cid, name, timeout=timeout)
         with trio.move_on_after(timeout):
-            while not _rmdir_tree(self.path(cid, name)):
+            while not _rmdir_tree(self.path(cid, name), self.rmdir):
                 await trio.sleep(0.005)
             return True
         return False

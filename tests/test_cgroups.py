@@ -261,3 +261,40 @@ def test_v1_oom_eventfd_and_counter(v1: CgroupsV1) -> None:
         assert v1.memory("c")["oom_kill"] == 0  # v1 counts it locally: the task, not its parent
     finally:
         os.close(efd)
+
+
+# ------------------------------------------------------------------ disk/du
+def test_disk_du_reports_a_container_over_its_disk(tmp_path: Any) -> None:
+    from mesotron.core.agent.machine import ContainerLimitation
+    from mesotron.io.containers.isolator import Isolator
+    from mesotron.io.containers.stats import container_statistics
+
+    got: list[Any] = []
+    iso = Isolator(parse_isolation("disk/du", enforce_disk=True), submit=got.append)
+    assert not iso.cgroups
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    assert iso.prepare("c1", Resources.parse("cpus:1;mem:32;disk:1"), False, str(sandbox)) == []
+    (sandbox / "small").write_bytes(b"x" * 1000)
+    trio.run(iso._check_disk, "c1", str(sandbox))
+    assert got == [] and 0 < iso.disk_used["c1"] < 1 << 20
+    (sandbox / "big").write_bytes(os.urandom(2 << 20))
+    trio.run(iso._check_disk, "c1", str(sandbox))
+    [lim] = got
+    assert isinstance(lim, ContainerLimitation) and lim.resource == "disk" and lim.task_id is None
+    assert lim.requested == 1 << 20 and lim.used > 2 << 20
+
+    class FakeContainers:  # what io/containers/stats.py reads from a Containerizer
+        isolator = iso
+
+        def statistics(self, cid: str) -> dict[str, Any]:
+            return {"timestamp": 1.0}
+
+    s = container_statistics(FakeContainers(), "c1")
+    assert s["disk_used_bytes"] == iso.disk_used["c1"] and s["disk_limit_bytes"] == 1 << 20
+    # without --enforce-container-disk-quota it is measured, never reported
+    quiet: list[Any] = []
+    iso2 = Isolator(parse_isolation("disk/du"), submit=quiet.append)
+    iso2.prepare("c2", Resources.parse("disk:1"), False, str(sandbox))
+    trio.run(iso2._check_disk, "c2", str(sandbox))
+    assert quiet == [] and iso2.disk_used["c2"] > 2 << 20

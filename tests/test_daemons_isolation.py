@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 import pytest
 import trio
@@ -165,6 +166,15 @@ def test_oom_fails_only_the_offending_task(tmp_path: Any, cg_root: str) -> None:
                     return st if st and st[0].get("mem_limit_bytes") == (32 + 64) << 20 else None
 
                 stats.extend(wait_for(limit_shrunk, 10, "the container's limit to shrink"))
+                # the same through the operator API's GET_CONTAINERS, and a call it does not know
+                r = httpx.post(f"http://127.0.0.1:{agent.port}/api/v1", json={"type": "GET_CONTAINERS"})
+                [ctr] = r.json()["get_containers"]["containers"]
+                assert ctr["resource_statistics"]["mem_limit_bytes"] == (32 + 64) << 20
+                assert ctr["container_id"]["value"] in container_ids(cg_root)
+                r = httpx.post(f"http://127.0.0.1:{agent.port}/api/v1", json={"type": "LAUNCH_NUKES"})
+                assert r.status_code == 400 and "LAUNCH_NUKES" in r.text
+                r = httpx.post(f"http://127.0.0.1:{agent.port}/api/v1", content=b"{nope")
+                assert r.status_code == 400
                 st = agent.get_json("/state")
                 tasks = [t for f in st["frameworks"] for e in f["executors"] for t in e["tasks"]]
                 assert any(t["id"] == "calm" and t["state"] == "TASK_RUNNING" for t in tasks), tasks

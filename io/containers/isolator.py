@@ -66,6 +66,7 @@ class Isolator:
         self.command: dict[str, bool] = {}
         self.own: dict[str, Resources] = {}  # a custom executor's container resources
         self.sandboxes: dict[str, str] = {}
+        self.disk_used: dict[str, int] = {}  # disk/du's last measurement per container
         self.watch_scopes: dict[tuple[str, str | None], trio.CancelScope] = {}
         self.oom_seen: dict[tuple[str, str | None], int] = {}
         self.nursery: trio.Nursery | None = None
@@ -78,7 +79,7 @@ class Isolator:
     async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
         async with trio.open_nursery() as nursery:
             self.nursery = nursery
-            if self.iso.disk and self.iso.enforce_disk:
+            if self.iso.disk:
                 nursery.start_soon(self._disk_loop)
             task_status.started()
             await trio.sleep_forever()
@@ -108,12 +109,12 @@ class Isolator:
         """Create the container's cgroup with its limits; the cgroup.procs files its executor
         joins ([] without cgroups)."""
         self.sandboxes[cid] = sandbox
+        if not command_executor:
+            self.own[cid] = resources
         if self.backend is None:
             return []
         self.command[cid] = command_executor
         self.nested.setdefault(cid, {})
-        if not command_executor:
-            self.own[cid] = resources
         b = self.backend
         b.create(cid)
         b.set_limits(cid, None, self._files(self._container_limits(cid)))
@@ -128,9 +129,11 @@ class Isolator:
     # ------------------------------------------------------------------ effects
     def update(self, e: UpdateContainer) -> None:
         b = self.backend
+        cid = e.container_id
+        if not e.command_executor and cid in self.sandboxes:
+            self.own[cid] = e.resources
         if b is None:
             return
-        cid = e.container_id
         if not b.exists(cid):
             return  # not ours (e.g. launched before isolation was on)
         nested = self.nested.setdefault(cid, {})
@@ -175,6 +178,8 @@ class Isolator:
     def destroy_soon(self, cid: str) -> None:
         """DestroyContainer: kill what is left and remove the cgroups, in the background."""
         self.sandboxes.pop(cid, None)
+        self.disk_used.pop(cid, None)
+        self.own.pop(cid, None)
         if self.backend is not None and self.nursery is not None:
             self.nursery.start_soon(self.destroy, cid)
 
@@ -269,13 +274,20 @@ class Isolator:
                 await self._check_disk(cid, sandbox)
 
     async def _check_disk(self, cid: str, sandbox: str) -> None:
-        """Not wired to per-task disk limits yet: the container's sandbox against the disk
-        of its resources (a custom executor's, as Mesos's disk/du)."""
+        """disk/du: measure the container's sandbox; with --enforce-container-disk-quota a
+        container over the disk of its resources is reported (Mesos's disk/du isolator). A
+        command executor's container is measured but not limited as a whole (its tasks'
+        disk is not enforced per task yet)."""
+        if not sandbox:
+            return
+        used = await trio.to_thread.run_sync(du, sandbox)
+        if cid not in self.sandboxes:
+            return  # destroyed meanwhile
+        self.disk_used[cid] = used
         res = self.own.get(cid)
-        if not sandbox or res is None or res.scalar("disk") <= 0:
+        if not self.iso.enforce_disk or res is None or res.scalar("disk") <= 0:
             return
         quota = int(res.scalar("disk") * 1024 * 1024)
-        used = await trio.to_thread.run_sync(du, sandbox)
         if used > quota:
             self.submit(ContainerLimitation(container_id=cid, resource="disk", requested=quota,
                                             used=used))

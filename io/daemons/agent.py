@@ -24,6 +24,7 @@ from mesotron.core.values import AgentInfo, Attribute
 from mesotron.io.containers.cgroups import CgroupError
 from mesotron.io.containers.isolator import Isolator
 from mesotron.io.containers.launcher import Containerizer, sigchld_pump
+from mesotron.io.containers.stats import container_statistics
 from mesotron.io.daemons import flags as fl
 from mesotron.io.daemons.logs import configure
 from mesotron.io.daemons.loop import EffectLoop
@@ -365,12 +366,26 @@ class AgentDaemon:
         return out
 
     def statistics(self) -> list[dict[str, Any]]:
+        """/monitor/statistics: one entry per live executor, with its container's
+        ResourceStatistics (cgroup counters with cgroups isolation, psutil otherwise)."""
         out = []
         for (fid, eid), ex in self.machine.executors.items():
             if ex.state == "terminated":
                 continue
             out.append({"framework_id": fid, "executor_id": eid, "executor_name": "",
-                        "source": eid, "statistics": self.containers.statistics(ex.container_id)})
+                        "source": eid, "statistics": container_statistics(
+                            self.containers, ex.container_id)})
+        return out
+
+    def containers_json(self) -> list[dict[str, Any]]:
+        """GET_CONTAINERS (v1 operator API): the containers of live executors."""
+        out = []
+        for (fid, eid), ex in self.machine.executors.items():
+            if ex.state == "terminated":
+                continue
+            out.append({"framework_id": {"value": fid}, "executor_id": {"value": eid},
+                        "executor_name": "", "container_id": {"value": ex.container_id},
+                        "resource_statistics": container_statistics(self.containers, ex.container_id)})
         return out
 
     def resolve_sandbox_path(self, raw: str) -> str | None:

@@ -67,6 +67,8 @@ class AgentApp:
         d = self.d
         if path == "/api/v1/executor":
             return await self.executor(req, send)
+        if path == "/api/v1":
+            return await self.operator(req, send)
         if req.method not in ("GET", "HEAD") and path != "/api/v1":
             return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
         jsonp = req.arg("jsonp")
@@ -88,6 +90,26 @@ class AgentApp:
         if path == "/":
             return await respond(send, 200, f"mesotron agent {d.pid}\n")
         await respond(send, 404, "Not found")
+
+    # ------------------------------------------------------------------ operator API
+    async def operator(self, req: Request, send: Any) -> None:
+        """A minimal v1 operator API on the agent (JSON): GET_CONTAINERS only, with each
+        container's ResourceStatistics (io/containers/stats.py). The full agent operator API
+        is issue 18's."""
+        import json
+
+        if req.method != "POST":
+            return await respond(send, 405, f"Expecting 'POST', received '{req.method}'")
+        try:
+            call = json.loads(await req.read_body() or b"null")
+        except ValueError as e:
+            return await respond(send, 400, f"Failed to parse body into JSON: {e}")
+        kind = call.get("type") if isinstance(call, dict) else None
+        if kind != "GET_CONTAINERS":
+            return await respond(send, 400, f"Unsupported agent call type {kind!r} "
+                                            "(this agent answers GET_CONTAINERS)")
+        return await respond_json(send, {"type": "GET_CONTAINERS",
+                                         "get_containers": {"containers": self.d.containers_json()}})
 
     # ------------------------------------------------------------------ executor API
     async def executor(self, req: Request, send: Any) -> None:

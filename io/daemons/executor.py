@@ -40,6 +40,7 @@ from mesotron.core.executor import (
     StartTaskProcess,
     TaskProcessExited,
 )
+from mesotron.core.health import HealthCheckResult, RunHealthCheck
 from mesotron.core.ids import IdSource
 from mesotron.core.messages import ExecutorSubscribe
 from mesotron.io.daemons.loop import EffectLoop
@@ -124,6 +125,7 @@ class ExecutorProcess:
         lp.on(StartTaskProcess, self._start_task)
         lp.on(SignalTaskProcess, self._signal_task)
         lp.on(ExitExecutor, self._exit)
+        lp.on(RunHealthCheck, self._health_check)
         lp.on(SetTimer, lp._set_timer)
         lp.on(CancelTimer, lp._cancel_timer)
         lp.on(Log, lambda e: getattr(log, e.level if e.level != "warn" else "warning", log.info)(
@@ -224,6 +226,24 @@ class ExecutorProcess:
                     proc.send_signal(signum)
                 except OSError:
                     pass
+
+    # ------------------------------------------------------------------ health checks
+    def _health_check(self, e: RunHealthCheck) -> None:
+        assert self.nursery is not None
+        self.nursery.start_soon(self._run_health_check, e)
+
+    async def _run_health_check(self, e: RunHealthCheck) -> None:
+        """Run one check (core/health.py decides when and what it means) and report it."""
+        check = e.check
+        ok, message = False, ""
+        timeout = check.timeout_seconds if check.timeout_seconds > 0 else math.inf
+        try:
+            with trio.fail_after(timeout):
+                ok, message = await _probe(check, os.path.join(self.sandbox, "tasks", e.task_id),
+                                           self.base_env)
+        except trio.TooSlowError:
+            ok, message = False, f"{check.type} health check timed out after {check.timeout_seconds:g}s"
+        self.loop.submit(HealthCheckResult(task_id=e.task_id, seq=e.seq, healthy=ok, message=message))
 
     async def _exit(self, e: ExitExecutor) -> None:
         # let queued updates go out first ("after the effects before it are done")
@@ -342,6 +362,44 @@ class ExecutorProcess:
                 except OSError:
                     pass
         return self.exit_status or 0
+
+
+# ---------------------------------------------------------------------- health checks
+async def _probe(check: Any, sandbox: str, env: dict[str, str]) -> tuple[bool, str]:
+    """One COMMAND / HTTP / TCP check against the task (Mesos: the command in the task's
+    sandbox, exit 0; HTTP GET on 127.0.0.1, a status in `statuses` or 200-399; TCP connect)."""
+    if check.type == "COMMAND":
+        cmd = check.command
+        argv = ["/bin/sh", "-c", cmd.value or ""] if cmd.shell else \
+            [cmd.value or cmd.arguments[0], *cmd.arguments[1:]]
+        penv = dict(env)
+        penv.update(dict(cmd.environment))
+        try:
+            p = await trio.run_process(argv, cwd=sandbox if os.path.isdir(sandbox) else None, env=penv,
+                                       check=False, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            return False, f"Command health check could not run: {exc}"
+        if p.returncode == 0:
+            return True, ""
+        return False, f"Command health check failed: exited with status {p.returncode}"
+    if check.type == "HTTP":
+        import httpx
+
+        url = f"{check.http_scheme}://127.0.0.1:{check.http_port}{check.http_path}"
+        try:
+            async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
+                r = await client.get(url)
+        except (httpx.HTTPError, OSError) as exc:
+            return False, f"HTTP health check failed: {url}: {exc or type(exc).__name__}"
+        good = r.status_code in check.http_statuses if check.http_statuses else 200 <= r.status_code < 400
+        return good, "" if good else f"HTTP health check failed: {url} returned {r.status_code}"
+    try:
+        stream = await trio.open_tcp_stream("127.0.0.1", check.tcp_port)
+    except OSError as exc:
+        return False, f"TCP health check failed: 127.0.0.1:{check.tcp_port}: {exc.strerror or exc}"
+    await stream.aclose()
+    return True, ""
 
 
 # ---------------------------------------------------------------------- isolation

@@ -233,17 +233,20 @@ def test_cpu_shares_and_cfs(tmp_path: Any, cg_root: str) -> None:
         async def measure(s: SchedulerClient) -> bool:
             def probe() -> None:
                 cid = wait_for(lambda: container_ids(cg_root), 10, "container cgroup")[0]
-                acct = os.path.join(MOUNTS["cpuacct"], cg_root, cid)
-                files = {t: os.path.join(acct, nested_name(t), "cpuacct.usage") for t in ("one", "three", "half")}
-                wait_for(lambda: all(any(_pinned(p) for p in _procs(os.path.dirname(files[t])))
-                                     for t in files) or None,
+                dirs = {t: os.path.join(MOUNTS["freezer"], cg_root, cid, nested_name(t)) for t in ("one", "three", "half")}
+                wait_for(lambda: all(any(_pinned(p) for p in _procs(d)) for d in dirs.values()) or None,
                          10, "busy loops pinned")
-                a = {t: read_int(f) for t, f in files.items()}
+                procs = {t: [psutil.Process(p) for p in _procs(d) if _pinned(p)] for t, d in dirs.items()}
+
+                def cpu() -> dict[str, float]:
+                    return {t: sum(p.cpu_times().user + p.cpu_times().system for p in ps) for t, ps in procs.items()}
+
+                a = cpu()
                 t0 = time.monotonic()
                 time.sleep(3)
                 dt = time.monotonic() - t0
-                b = {t: read_int(f) for t, f in files.items()}
-                usage.update({t: (b[t] - a[t]) / 1e9 / dt for t in files})
+                b = cpu()
+                usage.update({t: (b[t] - a[t]) / dt for t in dirs})
 
             await trio.to_thread.run_sync(probe)
             for t in ("one", "three", "half"):

@@ -178,10 +178,11 @@ _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 
 def nested_name(task_id: str) -> str:
     """The nested cgroup of a command task: `task-<id>` with anything outside [A-Za-z0-9.-]
-    written as _XX (so names are injective and never clash with a control file)."""
+    written as _XX (so names are injective and never clash with a control file); an id
+    whose encoding is longer than 200 characters gets `taskx-<prefix>-<crc32>`."""
     enc = "".join(c if c in _SAFE else "".join(f"_{b:02x}" for b in c.encode()) for c in task_id)
-    if len(enc) > 200:
-        enc = enc[:180] + f"_{zlib.crc32(task_id.encode()):08x}"
+    if len(enc) > 200:  # shortened (not decodable): a prefix of its own
+        return "taskx-" + enc[:180] + f"-{zlib.crc32(task_id.encode()):08x}"
     return "task-" + enc
 
 

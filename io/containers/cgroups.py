@@ -127,6 +127,7 @@ class CgroupsV1:
         self.root = root
         # one directory tree per distinct mount point (cpu,cpuacct may share one)
         self.hierarchies = sorted(set(self.mounts.values()))
+        self.nested_hierarchies = self.hierarchies
         self.rmdir: Callable[[str], None] = os.rmdir  # cgroupfs removes control files itself
 
     def check(self, need: tuple[str, ...]) -> None:
@@ -144,8 +145,15 @@ class CgroupsV1:
                 raise CgroupError(f"cgroups v1: {top} is not writable (run the agent as root)")
 
     def _dirs(self, cid: str, name: str | None = None) -> list[str]:
-        parts = [self.root, cid] + ([name] if name else [])
-        return [os.path.join(h, *parts) for h in self.hierarchies]
+        if name:  # a nested task cgroup: only where it is limited or killed (and counted)
+            return [os.path.join(h, self.root, cid, name) for h in self.nested_hierarchies]
+        return [os.path.join(h, self.root, cid) for h in self.hierarchies]
+
+    def nest_in(self, controllers: tuple[str, ...]) -> None:
+        """Create nested (task) cgroups in these controllers' hierarchies only (freezer
+        always: destroy needs it); containers get every mounted one (statistics)."""
+        want = {"freezer", *controllers}
+        self.nested_hierarchies = sorted({m for c, m in self.mounts.items() if c in want})
 
     def path(self, controller: str, cid: str, name: str | None = None) -> str | None:
         m = self.mounts.get(controller)
@@ -190,7 +198,7 @@ class CgroupsV1:
         return [os.path.join(d, "cgroup.procs") for d in self._dirs(cid, name)]
 
     def container_dirs(self, cid: str) -> list[str]:
-        return self._dirs(cid)
+        return [os.path.join(h, self.root, cid) for h in self.nested_hierarchies]
 
     def pids(self, cid: str, name: str | None = None) -> set[int]:
         p = self.path("freezer", cid, name)
@@ -211,8 +219,8 @@ class CgroupsV1:
     async def kill(self, cid: str, name: str | None = None, *, timeout: float = 5.0) -> bool:
         """Freeze, SIGKILL everything, thaw; True once no process is left."""
         fz = self.path("freezer", cid, name)
-        if fz is None or not os.path.isdir(fz):
-            return True
+        if fz is None or not os.path.isdir(fz) or not self.pids(cid, name):
+            return True  # (most tasks are gone by the time their cgroup is removed)
         state = os.path.join(fz, "freezer.state")
         with trio.move_on_after(timeout):
             try:
@@ -408,7 +416,7 @@ class CgroupsV2:
 
     async def kill(self, cid: str, name: str | None = None, *, timeout: float = 5.0) -> bool:
         p = self.path(cid, name)
-        if not os.path.isdir(p):
+        if not os.path.isdir(p) or not self.pids(cid, name):
             return True
         with trio.move_on_after(timeout):
             try:

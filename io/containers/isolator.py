@@ -43,6 +43,7 @@ from mesotron.core.resources import Resources
 from mesotron.io.containers.cgroups import Backend, CgroupError, CgroupsV1, detect
 
 ENV_CGROUPS = "MESOTRON_CGROUPS"  # os.pathsep-joined container cgroup dirs, for the executor
+ENV_CGROUPS_HOME = "MESOTRON_CGROUPS_HOME"  # the executor's own cgroup.procs files
 V2_OOM_POLL = 0.1
 
 
@@ -61,6 +62,9 @@ class Isolator:
             need = tuple(c for c, on in (("cpu", iso.cpu), ("memory", iso.mem),
                                          ("pids", iso.pids)) if on)
             self.backend = detect(root, need, mounts_text)
+        if isinstance(self.backend, CgroupsV1):
+            self.backend.nest_in(tuple(c for c, on in (("cpu", iso.cpu), ("memory", iso.mem),
+                                                       ("pids", iso.pids)) if on))
         # cid -> {nested name: Limits}; cid -> command executor?
         self.nested: dict[str, dict[str, Limits]] = {}
         self.command: dict[str, bool] = {}
@@ -122,9 +126,17 @@ class Isolator:
         return b.join_files(cid)
 
     def executor_env(self, cid: str) -> dict[str, str]:
+        """For the command executor: the container's cgroup dirs where its tasks' nested
+        cgroups are (ENV_CGROUPS), and the cgroup.procs files of its own place
+        (ENV_CGROUPS_HOME): it steps into a task's nested cgroups to spawn the task (which
+        inherits them; no pre-exec hook, so the spawn can vfork) and back home after."""
         if self.backend is None:
             return {}
-        return {ENV_CGROUPS: os.pathsep.join(self.backend.container_dirs(cid))}
+        b = self.backend
+        dirs = b.container_dirs(cid)
+        home = [os.path.join(d, "leaf", "cgroup.procs") if b.version == 2
+                else os.path.join(d, "cgroup.procs") for d in dirs]
+        return {ENV_CGROUPS: os.pathsep.join(dirs), ENV_CGROUPS_HOME: os.pathsep.join(home)}
 
     # ------------------------------------------------------------------ effects
     def update(self, e: UpdateContainer) -> None:
@@ -334,7 +346,7 @@ def _sum_limits(nested: Any) -> Limits:
 def _nested_dirs(b: Backend, cid: str) -> list[str]:
     top = b.path("freezer", cid) if isinstance(b, CgroupsV1) else b.path(cid)
     try:
-        return sorted(e.name for e in os.scandir(top or "") if e.is_dir() and e.name.startswith("task-"))
+        return sorted(e.name for e in os.scandir(top or "") if e.is_dir() and e.name.startswith(("task-", "taskx-")))
     except OSError:
         return []
 

@@ -176,9 +176,14 @@ class ExecutorProcess:
                     # the executor's session: the agent destroys a container by its session.
                     # No preexec_fn: subprocess can vfork.
                     join = _task_cgroups(self.base_env, e.task_id)
-                    proc = subprocess.Popen(argv, cwd=task_dir, env=env, stdin=subprocess.DEVNULL,
-                                            stdout=out, stderr=err, process_group=0, close_fds=True,
-                                            preexec_fn=_joiner(join) if join else None)  # noqa: PLW1509 - no threads here; os calls only
+                    if join:  # the task inherits its nested cgroups: step in to spawn it
+                        _join(join)
+                    try:
+                        proc = subprocess.Popen(argv, cwd=task_dir, env=env, stdin=subprocess.DEVNULL,
+                                                stdout=out, stderr=err, process_group=0, close_fds=True)
+                    finally:
+                        if join:
+                            _join(self.base_env.get(CGROUPS_HOME_ENV, "").split(os.pathsep))
                 finally:
                     os.close(err)
             finally:
@@ -404,9 +409,12 @@ async def _probe(check: Any, sandbox: str, env: dict[str, str]) -> tuple[bool, s
 
 # ---------------------------------------------------------------------- isolation
 # The agent runs this executor in a cgroup per container (io/containers/isolator.py) and
-# creates a nested cgroup per command task before the task reaches us; the task's process
-# joins it between fork and exec (so its memory limit and CPU share are its own).
+# creates a nested cgroup per command task before the task reaches us. To start a task the
+# executor steps into the task's nested cgroups, spawns it (the child inherits them, so its
+# memory limit and CPU share are its own from its first instruction; no pre-exec hook, so
+# subprocess keeps using vfork) and steps back into its own.
 CGROUPS_ENV = "MESOTRON_CGROUPS"  # io/containers/isolator.ENV_CGROUPS
+CGROUPS_HOME_ENV = "MESOTRON_CGROUPS_HOME"  # io/containers/isolator.ENV_CGROUPS_HOME
 
 
 def _task_cgroups(env: dict[str, str], task_id: str) -> list[str]:
@@ -424,17 +432,17 @@ def _task_cgroups(env: dict[str, str], task_id: str) -> list[str]:
     return out
 
 
-def _joiner(files: list[str]) -> Any:
-    def join() -> None:
-        pid = str(os.getpid()).encode()
-        for f in files:
-            fd = os.open(f, os.O_WRONLY)
-            try:
-                os.write(fd, pid)
-            finally:
-                os.close(fd)
-
-    return join
+def _join(files: list[str]) -> None:
+    """Move this process (every thread) into the cgroups of these cgroup.procs files."""
+    pid = str(os.getpid()).encode()
+    for f in files:
+        if not f:
+            continue
+        fd = os.open(f, os.O_WRONLY)
+        try:
+            os.write(fd, pid)
+        finally:
+            os.close(fd)
 
 
 def run(args: argparse.Namespace | None = None) -> int:

@@ -82,11 +82,15 @@ def _pids_in(path: str) -> set[int]:
 
 
 def _walk_dirs(top: str) -> Iterator[str]:
-    """Directories under `top` (included), deepest first."""
-    if not os.path.isdir(top):
+    """Directories under `top` (included), deepest first (one scandir per directory: task
+    cgroups rarely have children)."""
+    try:
+        subdirs = [e.path for e in os.scandir(top) if e.is_dir(follow_symlinks=False)]
+    except OSError:
         return
-    for dirpath, _dirs, _files in os.walk(top, topdown=False):
-        yield dirpath
+    for d in subdirs:
+        yield from _walk_dirs(d)
+    yield top
 
 
 def _rmdir_tree(top: str, rmdir: Callable[[str], None] = os.rmdir) -> bool:
@@ -262,6 +266,10 @@ class CgroupsV1:
         return ok
 
     # ------------------------------------------------------------------ counters
+    def oom_kills(self, cid: str, name: str | None = None) -> int:
+        p = self.path("memory", cid, name)
+        return _kv(os.path.join(p, "memory.oom_control")).get("oom_kill", 0) if p else 0
+
     def memory(self, cid: str, name: str | None = None) -> dict[str, int]:
         p = self.path("memory", cid, name)
         if p is None or not os.path.isdir(p):
@@ -439,6 +447,9 @@ class CgroupsV2:
                 await trio.sleep(0.005)
             return True
         return False
+
+    def oom_kills(self, cid: str, name: str | None = None) -> int:
+        return _kv(os.path.join(self.path(cid, name), "memory.events")).get("oom_kill", 0)
 
     def memory(self, cid: str, name: str | None = None) -> dict[str, int]:
         p = self.path(cid, name)

@@ -216,7 +216,7 @@ class Isolator:
             return
         scope = trio.CancelScope()
         self.watch_scopes[key] = scope
-        self.oom_seen[key] = self.backend.memory(cid, name).get("oom_kill", 0)
+        self.oom_seen[key] = self.backend.oom_kills(cid, name)
         self.nursery.start_soon(self._oom_watch, cid, name, scope)
 
     def _unwatch(self, cid: str, name: str | None) -> None:

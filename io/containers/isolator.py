@@ -168,7 +168,9 @@ class Isolator:
         for t in e.nested_remove:
             name = nested_name(t)
             if nested.pop(name, None) is not None or b.exists(cid, name):
-                self._unwatch(cid, name)
+                # its OOM listener ends when the cgroup is gone (the removal signals it):
+                # closing a still-registered eventfd first makes the kernel block the
+                # closing thread for milliseconds
                 assert self.nursery is not None
                 self.nursery.start_soon(self._remove_nested, cid, name)
 
@@ -199,13 +201,14 @@ class Isolator:
         self.sandboxes.pop(cid, None)
         if self.backend is None:
             return
-        for key in [k for k in self.watch_scopes if k[0] == cid]:
-            self._unwatch(*key)
         self.nested.pop(cid, None)
         self.command.pop(cid, None)
         self.own.pop(cid, None)
         if not await self.backend.destroy(cid):
             self._warn("isolator.destroy_incomplete", container=cid)
+        # the OOM listeners end by themselves once their cgroups are gone; cancel what is left
+        for key in [k for k in self.watch_scopes if k[0] == cid]:
+            self._unwatch(*key)
 
     # ------------------------------------------------------------------ OOM
     def _watch(self, cid: str, name: str | None) -> None:
@@ -245,12 +248,16 @@ class Isolator:
                         if not b.exists(cid, name):
                             return  # the cgroup was removed (that also signals the eventfd)
                         await self._check_oom(cid, name)
+                        if not b.exists(cid, name):
+                            return
                 finally:
                     os.close(efd)
             else:
                 while b.exists(cid, name):
                     await trio.sleep(V2_OOM_POLL)
                     await self._check_oom(cid, name)
+        self.watch_scopes.pop((cid, name), None)
+        self.oom_seen.pop((cid, name), None)
 
     async def _check_oom(self, cid: str, name: str | None) -> None:
         b = self.backend

@@ -256,12 +256,15 @@ class CgroupsV1:
     async def destroy(self, cid: str, name: str | None = None, *, timeout: float = 5.0) -> bool:
         await self.kill(cid, name, timeout=timeout)
         ok = True
+        dirs = self._dirs(cid, name)
+
+        def remove() -> bool:
+            results = [_rmdir_tree(d, self.rmdir) for d in dirs]  # every hierarchy
+            return all(results)
+
         with trio.move_on_after(timeout):
-            while True:
-                results = [_rmdir_tree(d, self.rmdir) for d in self._dirs(cid, name)]  # every hierarchy
-                ok = all(results)
-                if ok:
-                    break
+            # rmdir on cgroupfs sleeps in the kernel (milliseconds): not on the event loop
+            while not (ok := await trio.to_thread.run_sync(remove)):
                 await trio.sleep(0.005)
         return ok
 
@@ -442,8 +445,9 @@ class CgroupsV2:
 
     async def destroy(self, cid: str, name: str | None = None, *, timeout: float = 5.0) -> bool:
         await self.kill(cid, name, timeout=timeout)
+        top = self.path(cid, name)
         with trio.move_on_after(timeout):
-            while not _rmdir_tree(self.path(cid, name), self.rmdir):
+            while not await trio.to_thread.run_sync(_rmdir_tree, top, self.rmdir):
                 await trio.sleep(0.005)
             return True
         return False

@@ -14,6 +14,10 @@
   agent finds executors started by its previous incarnation; those are watched by polling
   (they are not our children) and reported exited with status -1 (unknown) when gone.
 - Every container whose process is gone is reported exactly once through `on_exit`.
+- With an isolator (io/containers/isolator.py) each executor joins its container's cgroups
+  before it runs (the zygote's child writes its pid first thing; a fresh interpreter through
+  a pre-exec hook), exits also kill what is left in the cgroup, and `recover(known)` reports
+  pid files and cgroups of containers the checkpoints do not know as orphans.
 """
 
 from __future__ import annotations

@@ -362,9 +362,12 @@ def test_recovery_keeps_limits_and_destroys_orphans(tmp_path: Any, cg_root: str)
                 assert cid in container_ids(cg_root)
                 assert read_int(os.path.join(memory_dir(cg_root, cid, "t"), "memory.limit_in_bytes")) == 64 << 20
                 wait_for(lambda: [a for a in c.state()["slaves"] if a.get("active")], 20, "re-registered")
-                _, body = http_get(agent.port, "/monitor/statistics", 5)
-                st = json.loads(body)
-                assert st and st[0]["statistics"]["mem_limit_bytes"] == (32 + 64) << 20, st
+                def adopted_stats() -> Any:
+                    _, body = http_get(agent.port, "/monitor/statistics", 5)
+                    st = json.loads(body)
+                    return st and st[0]["statistics"].get("mem_limit_bytes") == (32 + 64) << 20
+
+                wait_for(adopted_stats, 10, "the adopted container's statistics")
                 go.write_text("go")
 
             await trio.to_thread.run_sync(do)

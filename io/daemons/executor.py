@@ -156,8 +156,12 @@ class ExecutorProcess:
 
     def _start_task(self, e: StartTaskProcess) -> None:
         cmd = e.command
+        join = _task_cgroups(self.base_env, e.task_id)
         if cmd.shell:
-            argv = ["/bin/sh", "-c", cmd.value or ""]
+            # the task's shell joins its nested cgroups itself, before the command runs
+            # (a cgroup move can sleep in the kernel: better there than in this event loop)
+            argv = ["/bin/sh", "-c", _join_prefix(join) + (cmd.value or "")]
+            join = []
         else:
             argv = [cmd.value or "", *cmd.arguments[1:]] if cmd.arguments else [cmd.value or ""]
         env = self.base_env.copy()
@@ -175,7 +179,6 @@ class ExecutorProcess:
                     # its own process group (so that a kill reaches the shell's children) but
                     # the executor's session: the agent destroys a container by its session.
                     # No preexec_fn: subprocess can vfork.
-                    join = _task_cgroups(self.base_env, e.task_id)
                     if join:  # the task inherits its nested cgroups: step in to spawn it
                         _join(join)
                     try:
@@ -409,10 +412,11 @@ async def _probe(check: Any, sandbox: str, env: dict[str, str]) -> tuple[bool, s
 
 # ---------------------------------------------------------------------- isolation
 # The agent runs this executor in a cgroup per container (io/containers/isolator.py) and
-# creates a nested cgroup per command task before the task reaches us. To start a task the
-# executor steps into the task's nested cgroups, spawns it (the child inherits them, so its
-# memory limit and CPU share are its own from its first instruction; no pre-exec hook, so
-# subprocess keeps using vfork) and steps back into its own.
+# creates a nested cgroup per command task before the task reaches us. A shell task's
+# `/bin/sh -c` moves itself into them before it runs the command (everything the command
+# starts is inside); an argv task is spawned with the executor stepped into the task's
+# cgroups (the child inherits them from its first instruction; no pre-exec hook, so
+# subprocess keeps using vfork), and the executor steps back into its own.
 CGROUPS_ENV = "MESOTRON_CGROUPS"  # io/containers/isolator.ENV_CGROUPS
 CGROUPS_HOME_ENV = "MESOTRON_CGROUPS_HOME"  # io/containers/isolator.ENV_CGROUPS_HOME
 
@@ -430,6 +434,17 @@ def _task_cgroups(env: dict[str, str], task_id: str) -> list[str]:
         if os.path.exists(procs):
             out.append(procs)
     return out
+
+
+def _join_prefix(files: list[str]) -> str:
+    """Shell lines that move the shell into these cgroups (or fail the task, status 125)."""
+    if not files:
+        return ""
+    import shlex
+
+    moves = " && ".join(f"echo $$ > {shlex.quote(f)}" for f in files)
+    return (f"{{ {moves}; }} 2>/dev/null || {{ echo 'mesotron: cannot join the task cgroups' >&2; "
+            "exit 125; }\n")
 
 
 def _join(files: list[str]) -> None:

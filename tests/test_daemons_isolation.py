@@ -264,7 +264,8 @@ def test_cpu_shares_and_cfs(tmp_path: Any, cg_root: str) -> None:
 
         def on_update(s: SchedulerClient, st: TaskStatus, seen: dict[str, list[TaskStatus]]) -> Any:
             running = [t for t in ("one", "three", "half") if "TASK_RUNNING" in states(seen, t)]
-            if len(running) == 3 and st.state.name == "TASK_RUNNING":
+            if len(running) == 3 and st.state.name == "TASK_RUNNING" and not usage:
+                usage["started"] = 1.0
                 return measure(s)
             return all(seen.get(t) and seen[t][-1].state.is_terminal for t in ("one", "three", "half"))
 
@@ -321,7 +322,7 @@ def test_kill_leaves_no_process_behind(tmp_path: Any, cg_root: str) -> None:
             return False
 
         def on_update(s: SchedulerClient, st: TaskStatus, seen: dict[str, list[TaskStatus]]) -> Any:
-            if st.state.name == "TASK_RUNNING":
+            if st.state.name == "TASK_RUNNING" and not pids:
                 return kill_it(s)
             return st.state.is_terminal
 
@@ -385,8 +386,11 @@ def test_recovery_keeps_limits_and_destroys_orphans(tmp_path: Any, cg_root: str)
             await trio.to_thread.run_sync(do)
             return False
 
+        restarted: list[bool] = []
+
         def on_update(s: SchedulerClient, st: TaskStatus, seen: dict[str, list[TaskStatus]]) -> Any:
-            if st.state.name == "TASK_RUNNING":
+            if st.state.name == "TASK_RUNNING" and not restarted:  # (RUNNING may come again)
+                restarted.append(True)
                 return restart(s)
             return st.state.is_terminal
 

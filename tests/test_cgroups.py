@@ -90,7 +90,7 @@ def test_parse_isolation_rejects_bad_names() -> None:
 @given(st.text(min_size=1, max_size=80))
 def test_nested_name_is_injective_and_safe(task_id: str) -> None:
     name = nested_name(task_id)
-    assert name.startswith("task-") and "/" not in name and len(name) < 255
+    assert name.startswith(("task-", "taskx-")) and "/" not in name and len(name) < 255
     # names of up to 200 encoded characters are the id's encoding (decoded back); longer
     # ones are shortened with a CRC and not decoded (the isolator then reports no task)
     assert nested_task_id(name) == (task_id if name.startswith("task-") else None)
@@ -298,3 +298,35 @@ def test_disk_du_reports_a_container_over_its_disk(tmp_path: Any) -> None:
     iso2.prepare("c2", Resources.parse("disk:1"), False, str(sandbox))
     trio.run(iso2._check_disk, "c2", str(sandbox))
     assert quiet == [] and iso2.disk_used["c2"] > 2 << 20
+
+
+def _freeze(d: str) -> None:
+    with open(os.path.join(d, "freezer.state"), "w") as f:
+        f.write("FROZEN")
+
+
+@real_v1
+def test_v1_destroy_thaws_a_nested_cgroup_left_frozen(v1: CgroupsV1) -> None:
+    """An agent killed while it destroyed a task's cgroup leaves that nested cgroup FROZEN
+    (its processes unkillable, in D state): destroying the container thaws every level."""
+    v1.create("c")
+    v1.create("c", "task-x")
+    files = " ".join(v1.join_files("c", "task-x"))
+    p = subprocess.Popen(["sh", "-c", f"for f in {files}; do echo $$ > $f; done; exec sleep 100"],
+                         start_new_session=True)
+    try:
+        async def frozen_then_destroyed() -> bool:
+            with trio.fail_after(10):
+                while not v1.pids("c", "task-x"):
+                    await trio.sleep(0.01)
+            fz = v1.path("freezer", "c", "task-x")
+            assert fz is not None
+            _freeze(fz)
+            return await v1.destroy("c", timeout=10)
+
+        assert trio.run(frozen_then_destroyed)
+        assert p.wait(10) == -9 and not v1.exists("c")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()

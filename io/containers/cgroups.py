@@ -240,10 +240,13 @@ class CgroupsV1:
                         os.kill(pid, signal.SIGKILL)
                     except OSError:
                         pass
-                try:
-                    _write(state, "THAWED")
-                except OSError:
-                    pass
+                # thaw every level: a nested cgroup left frozen on its own (an agent killed
+                # in the middle of destroying it) keeps its killed processes from dying
+                for d in _walk_dirs(fz):
+                    try:
+                        _write(os.path.join(d, "freezer.state"), "THAWED")
+                    except OSError:
+                        pass
                 if not pids:
                     return True
                 await trio.sleep(0.005)

@@ -23,13 +23,15 @@ def run_each(flag: str, values: tuple[str, ...], label: str) -> int:
     return rc
 
 
-def start_local(agents: int, port: int, python_args: tuple[str, ...] = ()) -> subprocess.Popen[str]:
+def start_local(agents: int, port: int, python_args: tuple[str, ...] = (),
+                local_args: tuple[str, ...] = ()) -> subprocess.Popen[str]:
     """`mesotron local` with `agents` agents on `port` in a fresh temp work dir (no fsync,
     10 ms allocation interval), in its own session; its first stdout line says it is ready."""
     work = tempfile.mkdtemp(prefix="mesotron-bench-")
     return subprocess.Popen([sys.executable, *python_args, "-m", "mesotron.io.cli.main", "local",
                              "--agents", str(agents), "--port", str(port), "--work-dir", work,
-                             "--no-fsync", "--allocation-interval", "10ms", "--resources", LOCAL_RESOURCES],
+                             "--no-fsync", "--allocation-interval", "10ms", "--resources", LOCAL_RESOURCES,
+                             *local_args],
                             stdout=subprocess.PIPE, text=True, start_new_session=True)
 
 

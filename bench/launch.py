@@ -176,6 +176,27 @@ def start_spies(local_pid: int, directory: str) -> list[subprocess.Popen]:
     return spies
 
 
+def remove_cgroups(root: str, agents: int) -> None:
+    """Kill what is left in the agents' cgroups (`<root>-agentN`) and remove them."""
+    from mesotron.io.containers.cgroups import CgroupsV1, parse_mounts
+
+    with open("/proc/self/mounts") as f:
+        mounts = parse_mounts(f.read())[0]
+
+    async def go() -> None:
+        for i in range(agents):
+            b = CgroupsV1(mounts, f"{root}-agent{i}")
+            for cid in b.containers():
+                await b.destroy(cid)
+            for h in b.hierarchies:
+                try:
+                    os.rmdir(os.path.join(h, b.root))
+                except OSError:
+                    pass
+
+    trio.run(go)
+
+
 def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--tasks", type=int, default=2000)
@@ -193,14 +214,21 @@ def main() -> int:
                    help="record the master, every agent and every command executor with py-spy "
                         "(`.venv/bin/pip install py-spy`) while the tasks run: raw collapsed stacks "
                         "DIR/<process>.txt")
+    p.add_argument("--isolation", default="none",
+                   help="the agents' --isolation (none: process groups only); `both`: one run "
+                        "without isolation and one with cgroups/cpu,cgroups/mem, in this order")
     args = p.parse_args()
+    if args.isolation == "both":
+        return run_each("--isolation", ("none", "cgroups/cpu,cgroups/mem"), "isolation")
     if args.scheduler_wire == "both":
         return run_each("--scheduler-wire", ("driver", "http"), "scheduler")
     fmt = PROTOBUF if args.format == "protobuf" else JSON
     ceiling = fork_exec_ceiling()
     ch0, me0 = cpu(resource.RUSAGE_CHILDREN), cpu(resource.RUSAGE_SELF)
     port = free_port()
-    local = start_local(args.agents, port)
+    root = f"mesotron-bench-{os.getpid()}"
+    iso = () if args.isolation == "none" else ("--isolation", args.isolation, "--cgroups-root", root)
+    local = start_local(args.agents, port, local_args=iso)
     try:
         line = local.stdout.readline()
         ready = re.search(r"ready in ([0-9.]+)s", line)
@@ -217,12 +245,14 @@ def main() -> int:
             spy.wait(30)
     finally:
         stop_local(local)
+        if iso:
+            remove_cgroups(root, args.agents)
     # CPU of the whole daemon tree (mesotron local, its zygotes and every executor, all
     # reaped by their parents) and of this process (the scheduler), start-up included
     daemons = cpu(resource.RUSAGE_CHILDREN) - ch0
     sched = cpu(resource.RUSAGE_SELF) - me0
     print(f"mesotron local --agents {args.agents}: ready in {ready.group(1) if ready else '?'} s; "
-          f"scheduler on the {args.scheduler_wire} wire")
+          f"scheduler on the {args.scheduler_wire} wire; isolation {args.isolation}")
     print(f"fork/exec ceiling (Popen('true') + wait, one at a time): {ceiling:,.0f}/s")
     print(f"launched and finished {result['tasks']} tasks in {result['seconds']:.2f} s: "
           f"{result['per_second']:,.0f} tasks/s ({100 * result['per_second'] / ceiling:.0f}% of the ceiling)")

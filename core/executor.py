@@ -11,11 +11,12 @@ it virtually. Same inputs -> same effects.
 Inputs: `Start()`, `Received(sender, ExecutorSubscribed | ExecutorLaunch | ExecutorLaunchGroup
 | ExecutorKill | ExecutorAcknowledged | ExecutorShutdown | ExecutorFrameworkMessage |
 ExecutorError)`, `Disconnected(agent_pid)`, `TimerFired(key)`, `TaskProcessExited(task_id,
-exit_status, signal)`.
+exit_status, signal)`, `HealthCheckResult(task_id, seq, healthy, message)` (core/health.py).
 
 Effects: `Send(agent_pid, ExecutorSubscribe | ExecutorUpdate)`, `StartTaskProcess(task_id,
 command, env)`, `SignalTaskProcess(task_id, signal)` (task_id "" = every task process),
-`ExitExecutor(status)`, `SetTimer`, `CancelTimer`, `Log`.
+`ExitExecutor(status)`, `SetTimer`, `CancelTimer`, `Log`, `RunHealthCheck(task_id, check, seq)`
+(health checks: core/health.py).
 
 Behaviour (Mesos command executor + v1 executor library):
 - Start: SUBSCRIBE; retried with backoff until SUBSCRIBED arrives.
@@ -75,6 +76,7 @@ from mesotron.core.effects import (
     TimerFired,
 )
 from mesotron.core.errors import LocalError
+from mesotron.core.health import HEALTH, HealthCheckResult, HealthMixin, HealthState
 from mesotron.core.ids import IdSource
 from mesotron.core.messages import (
     ExecutorAcknowledged,
@@ -89,7 +91,15 @@ from mesotron.core.messages import (
     ExecutorUpdate,
     StatusUpdate,
 )
-from mesotron.core.values import CommandInfo, FrameworkInfo, Source, TaskInfo, TaskState, TaskStatus
+from mesotron.core.values import (
+    CommandInfo,
+    FrameworkInfo,
+    Reason,
+    Source,
+    TaskInfo,
+    TaskState,
+    TaskStatus,
+)
 
 #: `ExecutorInfo.command.value` of the executor the agent synthesizes for command tasks; the
 #: shell maps it to its real command-executor program.
@@ -221,7 +231,7 @@ class TaskRun:
 
 
 # ------------------------------------------------------------------------------ machine
-class CommandExecutor:
+class CommandExecutor(HealthMixin):
     """The command executor. Phases: "new", "connecting" (not subscribed), "subscribed",
     "exited".
 
@@ -263,6 +273,7 @@ class CommandExecutor:
         self.subscribing = False
         # updates produced while not subscribed and carried by no SUBSCRIBE yet, in order
         self.held: list[bytes] = []
+        self.health: dict[str, HealthState] = {}  # task id -> its health checks (core/health.py)
 
     # ----------------------------------------------------------------- public
     def running(self) -> list[str]:
@@ -287,6 +298,8 @@ class CommandExecutor:
             return self._handle_timer(now, input.key)
         if isinstance(input, TaskProcessExited):
             return self._handle_process_exited(now, input)
+        if isinstance(input, HealthCheckResult):
+            return self._health_result(now, input)
         raise LocalError(f"CommandExecutor: unknown input {input!r}")
 
     def describe(self) -> str:
@@ -433,6 +446,7 @@ class CommandExecutor:
         out.append(StartTaskProcess(task_id=task.task_id, command=task.command, env=env))
         run.process = "running"
         out += self._update(now, run, TaskState.TASK_RUNNING, "")
+        out += self._health_start(now, run)
         return out
 
     def _kill_grace(self, run: TaskRun, msg: ExecutorKill) -> float:
@@ -537,7 +551,9 @@ class CommandExecutor:
             state = TaskState.TASK_FINISHED
         else:
             state = TaskState.TASK_FAILED
-        out += self._update(now, run, state, message)
+        unhealthy = self._health_killed(e.task_id)
+        out += self._health_stop(e.task_id)
+        out += self._update(now, run, state, message, healthy=False if unhealthy else None)
         if state in (TaskState.TASK_FAILED, TaskState.TASK_KILLED):
             out += self._kill_group(now, e.task_id)
         return out + self._maybe_exit(now)
@@ -560,6 +576,8 @@ class CommandExecutor:
         return out
 
     def _handle_timer(self, now: float, key: tuple[str, ...]) -> list[Any]:
+        if len(key) == 2 and key[0] == HEALTH:
+            return self._health_timer(now, key[1])
         if key == SUBSCRIBE_TIMER:
             if self.phase != "connecting":
                 return []
@@ -586,7 +604,8 @@ class CommandExecutor:
         return [Log(level="warn", event="executor.unknown_timer", fields=(("key", repr(key)),))]
 
     # ----------------------------------------------------------------- updates
-    def _update(self, now: float, run: TaskRun, state: TaskState, message: str) -> list[Any]:
+    def _update(self, now: float, run: TaskRun, state: TaskState, message: str, *,
+                healthy: bool | None = None, reason: Reason | None = None) -> list[Any]:
         uuid = self.ids.next_uuid()
         task_id = run.info.task_id
         status = TaskStatus(
@@ -597,6 +616,8 @@ class CommandExecutor:
             executor_id=self.executor_id,
             timestamp=now,
             uuid=uuid,
+            healthy=healthy,
+            reason=reason,
         )
         run.states.append(state)
         run.unacked += 1

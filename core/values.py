@@ -244,6 +244,43 @@ class ExecutorInfo:
     shutdown_grace_period: float | None = None
 
 
+def _nonneg_check(_i: object, a: attrs.Attribute, v: float) -> None:
+    if not v >= 0:  # also rejects NaN
+        raise ValueError(f"HealthCheck.{a.name} must be >= 0, got {v!r}")
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class HealthCheck:
+    """Mesos `HealthCheck` (mesos.proto): run by the command executor (core/health.py).
+    `type` COMMAND (`command` run in the task's sandbox, exit 0 = healthy), HTTP (GET
+    `<http_scheme>://127.0.0.1:<http_port><http_path>`, healthy if the status is in
+    `http_statuses`, default 200-399) or TCP (connect to 127.0.0.1:<tcp_port>). Defaults are
+    Mesos's."""
+
+    type: str = attrs.field(validator=attrs.validators.in_(("COMMAND", "HTTP", "TCP")))
+    delay_seconds: float = attrs.field(default=15.0, validator=_nonneg_check)
+    interval_seconds: float = attrs.field(default=10.0, validator=_nonneg_check)
+    timeout_seconds: float = attrs.field(default=20.0, validator=_nonneg_check)
+    consecutive_failures: int = attrs.field(default=3, validator=_nonneg_check)
+    grace_period_seconds: float = attrs.field(default=10.0, validator=_nonneg_check)
+    command: CommandInfo | None = None
+    http_port: int = 0
+    http_path: str = "/"
+    http_scheme: str = "http"
+    http_statuses: tuple[int, ...] = ()
+    tcp_port: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if self.type == "COMMAND" and (self.command is None or not (self.command.value or self.command.arguments)):
+            raise ValueError("a COMMAND health check needs a command")
+        if self.type == "HTTP" and not 0 < self.http_port < 65536:
+            raise ValueError(f"an HTTP health check needs a port in 1-65535, got {self.http_port}")
+        if self.type == "HTTP" and self.http_scheme not in ("http", "https"):
+            raise ValueError(f"unsupported HTTP health check scheme {self.http_scheme!r}")
+        if self.type == "TCP" and not 0 < self.tcp_port < 65536:
+            raise ValueError(f"a TCP health check needs a port in 1-65535, got {self.tcp_port}")
+
+
 @attrs.frozen(kw_only=True, slots=True)
 class TaskInfo:
     """A task. Exactly one of `command` (command executor) or `executor` must be set; the
@@ -258,6 +295,7 @@ class TaskInfo:
     kill_policy: KillPolicy | None = None
     labels: tuple[tuple[str, str], ...] = ()
     data: bytes = b""
+    health_check: HealthCheck | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -292,7 +330,7 @@ class FrameworkInfo:
     name: str
     id: FrameworkID | None = None
     roles: tuple[str, ...] = ("*",)
-    failover_timeout: float = attrs.field(default=0.0, validator=_nonneg)
+    failover_timeout: float = attrs.field(default=0.0, validator=_nonneg_check)
     checkpoint: bool = False
     capabilities: frozenset[Capability] = frozenset()
     hostname: str = ""

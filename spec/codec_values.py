@@ -22,6 +22,7 @@ from mesotron.core.values import (
     ExecutorInfo,
     Filters,
     FrameworkInfo,
+    HealthCheck,
     KillPolicy,
     MasterInfo,
     Offer,
@@ -275,6 +276,41 @@ def kill_policy_from_pb(m: pb.KillPolicy) -> KillPolicy:
     return KillPolicy()
 
 
+_HC_TYPES = {"COMMAND": pb.HealthCheck.COMMAND, "HTTP": pb.HealthCheck.HTTP, "TCP": pb.HealthCheck.TCP}
+
+
+def health_check_to_pb(h: HealthCheck) -> pb.HealthCheck:
+    m = pb.HealthCheck(type=_HC_TYPES[h.type], delay_seconds=h.delay_seconds,
+                       interval_seconds=h.interval_seconds, timeout_seconds=h.timeout_seconds,
+                       consecutive_failures=h.consecutive_failures,
+                       grace_period_seconds=h.grace_period_seconds)
+    if h.command is not None:
+        m.command.CopyFrom(command_to_pb(h.command))
+    if h.type == "HTTP":
+        m.http.port = h.http_port
+        m.http.path = h.http_path
+        m.http.scheme = h.http_scheme
+        m.http.statuses.extend(h.http_statuses)
+    if h.type == "TCP":
+        m.tcp.port = h.tcp_port
+    return m
+
+
+def health_check_from_pb(m: pb.HealthCheck) -> HealthCheck:
+    kinds = {v: k for k, v in _HC_TYPES.items()}
+    kind = kinds.get(m.type)
+    if kind is None:  # Mesos infers the type of pre-1.2 checks from the field that is set
+        kind = "HTTP" if m.HasField("http") else "TCP" if m.HasField("tcp") else "COMMAND"
+    return HealthCheck(
+        type=kind, delay_seconds=m.delay_seconds, interval_seconds=m.interval_seconds,
+        timeout_seconds=m.timeout_seconds, consecutive_failures=m.consecutive_failures,
+        grace_period_seconds=m.grace_period_seconds,
+        command=command_from_pb(m.command) if m.HasField("command") else None,
+        http_port=m.http.port, http_path=m.http.path if m.http.HasField("path") else "/",
+        http_scheme=m.http.scheme if m.http.HasField("scheme") else "http",
+        http_statuses=tuple(m.http.statuses), tcp_port=m.tcp.port)
+
+
 # ------------------------------------------------------------------ executor / task
 _EXEC_TYPES = {"DEFAULT": pb.ExecutorInfo.DEFAULT, "CUSTOM": pb.ExecutorInfo.CUSTOM}
 
@@ -331,6 +367,8 @@ def task_to_pb(t: TaskInfo) -> pb.TaskInfo:
         m.labels.CopyFrom(labels_to_pb(t.labels))
     if t.data:
         m.data = t.data
+    if t.health_check is not None:
+        m.health_check.CopyFrom(health_check_to_pb(t.health_check))
     return m
 
 
@@ -346,6 +384,7 @@ def task_from_pb(m: pb.TaskInfo) -> TaskInfo:
             kill_policy=kill_policy_from_pb(m.kill_policy) if m.HasField("kill_policy") else None,
             labels=labels_from_pb(m.labels) if m.HasField("labels") else (),
             data=m.data,
+            health_check=health_check_from_pb(m.health_check) if m.HasField("health_check") else None,
         )
     except ValueError as e:
         raise CodecError(f"invalid TaskInfo: {e}") from None

@@ -25,6 +25,7 @@ from mesotron.core.agent.base import PING_TIMER
 from mesotron.core.agent.machine import (
     Agent,
     AgentConfig,
+    ContainerLimitation,
     DestroyContainer,
     DialFailed,
     DialMaster,
@@ -33,6 +34,7 @@ from mesotron.core.agent.machine import (
     LaunchExecutor,
     MasterAddress,
     MasterDetected,
+    OrphanContainer,
     Shutdown,
     Start,
     StopAgent,
@@ -538,6 +540,8 @@ class AgentMachine(RuleBasedStateMachine):
         self.accepted: dict[tuple[str, str], list[tuple[bytes, TaskState, str]]] = {}
         self.recovery_kills: list[tuple[str, str, bool]] = []
         self.restarted_at = -100.0
+        self.superseded: set[bytes] = set()  # executor updates the agent refused as superseded
+        self.nested: dict[str, set[str]] = {}  # container -> tasks with a nested cgroup (the shell's)
         self.agent: Agent
 
     # ------------------------------------------------------------------ plumbing
@@ -548,12 +552,17 @@ class AgentMachine(RuleBasedStateMachine):
                 for k, t in self.agent.tasks.items() if not t.state.is_terminal}
         effects = self.agent.step(self.now, input)
         assert input == frozen_input, "the agent mutated its input"
+        for e in effects:  # refused as superseded (acknowledged only so that it is not resent)
+            if isinstance(e, Log) and e.event == "agent.update.superseded":
+                self.superseded.add(dict(e.fields)["uuid"])
         follow: list[Any] = []
         last_external = max((i for i, e in enumerate(effects) if isinstance(e, EXTERNAL)),
                             default=-1)
         self.unsynced = sum(1 for e in effects[last_external + 1:] if isinstance(e, Persist))
         recovering = was_recovering or (isinstance(input, Start)
                                         and self.agent.config.recover == "reconnect")
+        # a container over its limits is destroyed for that cause, recovering or not
+        recovering = recovering and not isinstance(input, ContainerLimitation)
         for e in effects:
             if isinstance(e, KillExecutor) and recovering:
                 # alive and able to re-subscribe in time: subscribed already, or the
@@ -569,6 +578,12 @@ class AgentMachine(RuleBasedStateMachine):
         return effects
 
     def interpret(self, e: Any) -> list[Any]:
+        if isinstance(e, UpdateContainer):
+            n = self.nested.setdefault(e.container_id, set())
+            n |= {t for t, _r in e.nested_add}
+            n -= set(e.nested_remove)
+        elif isinstance(e, DestroyContainer):
+            self.nested.pop(e.container_id, None)
         if isinstance(e, Persist):
             self.persisted.append(e)
             self.book_persist(e)
@@ -635,7 +650,8 @@ class AgentMachine(RuleBasedStateMachine):
         elif isinstance(m, ExecutorAcknowledged):
             upd = v.unacked.pop(m.uuid, None)
             if upd is not None:
-                self.acked_to_executor.add((v.fw, m.task_id, m.uuid))
+                if m.uuid not in self.superseded:
+                    self.acked_to_executor.add((v.fw, m.task_id, m.uuid))
                 v.unacked_tasks.discard(m.task_id)
         elif isinstance(m, ExecutorKill):
             v.kills.add(m.task_id)
@@ -790,6 +806,35 @@ class AgentMachine(RuleBasedStateMachine):
         self.step(ExecutorExited(framework_id=v.fw, executor_id=v.ex, container_id=v.container,
                                  status=0 if kind == "exit0" else 137))
 
+    # ------------------------------------------------------------------ isolation
+    @precondition(lambda self: any(not t.state.is_terminal for t in self.agent.tasks.values()))
+    @rule(data=st.data(), whole=st.booleans(), resource=st.sampled_from(["mem", "disk"]))
+    def container_limitation(self, data: st.DataObject, whole: bool, resource: str) -> None:
+        """An isolator reports OOM / disk over quota for a live task's nested container, or
+        for its executor's whole container (the shell kills it then: KillExecutor)."""
+        live = sorted(k for k, t in self.agent.tasks.items() if not t.state.is_terminal)
+        fw, tid = data.draw(st.sampled_from(live))
+        view = self.agent.tasks[(fw, tid)]
+        cid = self.agent.frameworks[fw].executors[view.executor_id].container_id
+        note(f"limitation {resource} {'container' if whole else 'task'} {tid}")
+        out = self.step(ContainerLimitation(container_id=cid, task_id=None if whole else tid,
+                                            resource=resource, requested=64 << 20, used=65 << 20))
+        if not whole:
+            assert self.agent.tasks[(fw, tid)].state is S.TASK_FAILED
+            assert not any(isinstance(e, KillExecutor) for e in out)
+
+    @precondition(lambda self: self.agent.state != "stopped")
+    @rule(known=st.booleans())
+    def orphan_found(self, known: bool) -> None:
+        """The shell reports a container at recovery that the checkpoints may not know."""
+        cids = sorted(self.agent.by_container)
+        if known and not cids:
+            return
+        cid = cids[0] if known else f"orphan-{len(self.execs)}"
+        out = self.step(OrphanContainer(container_id=cid))
+        killed = [e for e in out if isinstance(e, (KillExecutor, DestroyContainer))]
+        assert bool(killed) is not known, out
+
     # ------------------------------------------------------------------ time, crashes
     @rule(dt=st.sampled_from([0.5, 2.0, 10.0, 40.0]))
     def tick(self, dt: float) -> None:
@@ -885,6 +930,13 @@ class AgentMachine(RuleBasedStateMachine):
             assert view.state is expected, (key, view.state, expected)
 
     @invariant()
+    def nested_containers_follow_tasks(self) -> None:
+        if not hasattr(self, "agent"):
+            return
+        problems = nested_mismatch(self.agent, self.nested)
+        assert not problems, problems
+
+    @invariant()
     def indexes_are_consistent(self) -> None:
         if not hasattr(self, "agent"):
             return
@@ -911,6 +963,55 @@ class AgentMachine(RuleBasedStateMachine):
                 rec = records.checkpoints.get(("executor", fw_id, ex_id))
                 if ex.checkpoint and ex.state != "terminated":
                     assert isinstance(rec, ExecutorRecord) and rec.container_id == ex.container_id
+
+
+def nested_mismatch(agent: Agent, nested: dict[str, set[str]]) -> list[str]:
+    """NestedContainersFollowTasks: every live command executor's nested containers (as the
+    shell keeps them from UpdateContainer/DestroyContainer) are exactly its non-terminal
+    tasks: a task never runs outside its own limits, a finished task's limits are released."""
+    out = []
+    for fw in agent.frameworks.values():
+        for ex in fw.executors.values():
+            if not ex.command_executor or ex.state == "terminated":
+                continue
+            live = {t for t, e in ex.tasks.items() if not e.terminal}
+            have = nested.get(ex.container_id, set())
+            if have != live:
+                out.append(f"container {ex.container_id}: nested {sorted(have)} != live tasks {sorted(live)}")
+    return out
+
+
+def _track_nested(nested: dict[str, set[str]], effects: list[Any]) -> None:
+    for e in effects:
+        if isinstance(e, UpdateContainer):
+            n = nested.setdefault(e.container_id, set())
+            n |= {t for t, _r in e.nested_add}
+            n -= set(e.nested_remove)
+        elif isinstance(e, DestroyContainer):
+            nested.pop(e.container_id, None)
+
+
+@pytest.mark.parametrize("plant", [False, True])
+def test_nested_check_fails_on_planted_bug(monkeypatch: Any, plant: bool) -> None:
+    """Plant: the agent forgets to shrink containers when tasks end -> the check names it."""
+    from mesotron.core.agent.containers import ContainersMixin
+
+    agent = make_agent()
+    nested: dict[str, set[str]] = {}
+    _track_nested(nested, registered(agent))
+    _track_nested(nested, launched(agent, "t1"))
+    _track_nested(nested, agent.step(1.5, Received(sender="master", message=RunTask(
+        framework_info=FW, task=task("t2")))))
+    assert nested_mismatch(agent, nested) == [] and len(next(iter(nested.values()))) == 2
+    if plant:
+        monkeypatch.setattr(ContainersMixin, "_flush_container_updates", lambda self: [])
+    cid = agent.executors[("fw1", CX)].container_id
+    _track_nested(nested, agent.step(2, ContainerLimitation(container_id=cid, task_id="t1")))
+    problems = nested_mismatch(agent, nested)
+    if plant:
+        assert problems and "nested ['t1', 't2'] != live tasks ['t2']" in problems[0]
+    else:
+        assert problems == []
 
 
 AgentMachine.TestCase.settings = settings(
@@ -1030,3 +1131,40 @@ def test_checkpointed_resources_persist_and_survive_a_reconnect_restart_not_clea
     fresh = make_agent(seed="c", recover="cleanup")
     fresh.step(10, Start(recovered=disk))
     assert not fresh.checkpointed_resources
+def test_container_limitation_fails_only_that_task() -> None:
+    """A nested container's OOM: TASK_FAILED from the agent with Mesos's reason and message,
+    the task's nested container goes, its neighbour keeps running; a whole-container
+    limitation fails every live task the same way and destroys the container."""
+    agent = make_agent()
+    registered(agent)
+    launched(agent, "t1")
+    agent.step(1.5, Received(sender="master", message=RunTask(framework_info=FW, task=task("t2"))))
+    cid = agent.executors[("fw1", CX)].container_id
+    out = agent.step(2, ContainerLimitation(container_id=cid, task_id="t1", resource="mem",
+                                            requested=64 << 20, used=64 << 20, stats=(("rss", 5),)))
+    [upd] = sends(out, StatusUpdateMessage)
+    st_ = upd.update.status
+    assert (st_.task_id, st_.state, st_.source, st_.reason) == (
+        "t1", S.TASK_FAILED, Source.SOURCE_AGENT, Reason.REASON_CONTAINER_LIMITATION_MEMORY)
+    assert st_.message == "Memory limit exceeded: Requested: 64MB Maximum Used: 64MB\n\nMEMORY STATISTICS: \nrss 5\n"
+    [uc] = of(out, UpdateContainer)
+    assert uc.nested_remove == ("t1",) and uc.resources == Resources.parse("cpus:1;mem:32")
+    assert not of(out, KillExecutor)
+    assert agent.tasks[("fw1", "t2")].state is S.TASK_STAGING
+    # the executor's own report on t1 afterwards is acknowledged, not forwarded
+    ids = IdSource(seed="x")
+    out = agent.step(3, Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id=CX, status=status("t1", S.TASK_FAILED, ids))))
+    assert sends(out, ExecutorAcknowledged) and not sends(out, StatusUpdateMessage)
+    # a second limitation for the same task changes nothing
+    assert not sends(agent.step(4, ContainerLimitation(container_id=cid, task_id="t1")), StatusUpdateMessage)
+    out = agent.step(5, ContainerLimitation(container_id=cid, resource="disk", requested=1 << 20, used=2 << 20))
+    assert of(out, KillExecutor) == [KillExecutor(container_id=cid, signal="SIGKILL")]
+    out = agent.step(6, ExecutorExited(framework_id="fw1", executor_id=CX, container_id=cid, status=9))
+    [upd] = sends(out, StatusUpdateMessage)
+    assert upd.update.status.task_id == "t2"
+    assert upd.update.status.reason is Reason.REASON_CONTAINER_LIMITATION_DISK
+    assert upd.update.status.message == "Disk usage (2MB) exceeds quota (1MB)"
+    assert of(out, DestroyContainer)
+    with pytest.raises(ValueError, match="unknown resource"):
+        ContainerLimitation(container_id=cid, resource="gpus")

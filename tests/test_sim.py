@@ -185,3 +185,18 @@ def test_cli_timeline_tells_the_story(capsys):
 def test_cli_rejects_unknown_fault_kind():
     with pytest.raises(ValueError):
         SimConfig(faults="meteor")
+
+
+def test_oom_faults_keep_the_catalog():
+    """The opt-in `oom` fault kind: isolators report container limitations (a task's nested
+    container, or an executor's whole container, over memory or disk) while agents crash;
+    the invariant catalog still holds, and some limitations hit running tasks."""
+    hit = 0
+    for seed in (0, 4, 7):
+        r = simulate(small(seed, faults="crash,oom"))
+        assert r.failure is None, (seed, r.failure)
+        assert r.faults.get("oom", 0) > 0
+        hit += r.counts.get("oom_task", 0)
+    assert hit > 0
+    with pytest.raises(ValueError, match="unknown fault kinds"):
+        SimConfig(faults="crash,ooms")

@@ -18,6 +18,7 @@ from mesotron.core.values import (
     ExecutorInfo,
     Filters,
     FrameworkInfo,
+    HealthCheck,
     KillPolicy,
     MasterInfo,
     Offer,
@@ -79,8 +80,19 @@ executors = st.builds(
     data=st.binary(max_size=10),
     shutdown_grace_period=st.one_of(st.none(), secs),
 )
+ports = st.integers(1, 65535)
+health_checks = st.one_of(
+    st.builds(HealthCheck, type=st.just("COMMAND"), command=commands.filter(lambda c: bool(c.value or c.arguments)),
+              delay_seconds=secs, interval_seconds=secs, timeout_seconds=secs,
+              consecutive_failures=st.integers(0, 10), grace_period_seconds=secs),
+    st.builds(HealthCheck, type=st.just("HTTP"), http_port=ports, http_path=st.sampled_from(["/", "/health"]),
+              http_scheme=st.sampled_from(["http", "https"]),
+              http_statuses=st.lists(st.integers(100, 599), max_size=3).map(tuple)),
+    st.builds(HealthCheck, type=st.just("TCP"), tcp_port=ports),
+)
 tasks = st.builds(
     TaskInfo,
+    health_check=st.one_of(st.none(), health_checks),
     name=text,
     task_id=ids,
     agent_id=ids,

@@ -92,6 +92,7 @@ class AgentCore:
     dial_backoff: float
     dial_failing_since: float | None
     master_link: str
+    shrunk: dict[str, list[str]]
 
     def __init__(self, *, pid: str, agent_info: AgentInfo, ids: IdSource,
                  config: AgentConfig | None = None) -> None:
@@ -122,6 +123,9 @@ class AgentCore:
         self.counters: dict[str, int] = {}
         self.awaiting = 0  # recovered executors that have not re-subscribed nor terminated
         self.shutdown_from_master: bool = False
+        # container id -> tasks that became terminal during the current step (flushed as
+        # UpdateContainer effects at its end; see core/agent/containers.py)
+        self.shrunk: dict[str, list[str]] = {}
 
     # ------------------------------------------------------------------ hooks
     def _begin_registration(self, now: float) -> list[Any]:
@@ -204,6 +208,10 @@ class AgentCore:
             ex = fw.executors.get(task.executor_id) if fw is not None else None
             if ex is not None and ex.allocated is not None:
                 ex.allocated = ex.allocated - task.info.resources
+            if ex is not None:
+                # its container shrinks (and a command task's nested container goes) at the
+                # end of this step: core/agent/containers.py
+                self.shrunk.setdefault(ex.container_id, []).append(task.info.task_id)
         task.state = state
         task.queued = False if state is not TaskState.TASK_STAGING else task.queued
         task.history.append((state, producer))
@@ -227,6 +235,17 @@ class AgentCore:
         up = Update(update=su, checkpoint=checkpoint)
         if stream is not None and (su.uuid in stream.received or su.uuid in stream.acknowledged):
             return self._sum(now, up), acks  # duplicate: the manager logs it; ack again
+        done = task if task is not None else next(
+            (t for t in ex.completed if t.info.task_id == status.task_id), None)
+        if done is not None and done.terminal and done.history and done.history[-1][1] == "agent":
+            # the agent ended this task itself (a container limitation destroyed it): what the
+            # executor says about it afterwards (it saw the process die) is acknowledged, not
+            # forwarded: the scheduler keeps the agent's reason
+            # (not accepted: it never reaches the scheduler, see NoLostAckedWork in
+            # core/invariants.py; the acknowledgement only stops the executor resending it)
+            return [Log(level="info", event="agent.update.superseded",
+                        fields=(("task", status.task_id), ("state", status.state.name),
+                                ("uuid", status.uuid)))], acks
         if task is None:
             if any(t.info.task_id == status.task_id for t in ex.completed):
                 # an update for a completed task is still forwarded (DuplicateTerminalUpdateAfterAck)

@@ -223,14 +223,19 @@ class ExecutorsMixin(AgentCore):
                 out.append(Persist(key=task_key(fw.id, ex_info.executor_id, t.task_id),
                                    record=TaskRecordCk(framework_id=fw.id,
                                                        executor_id=ex_info.executor_id, task=t)))
+        nested = tuple((t.task_id, t.resources) for t in tasks) if command else ()
         if new_executor:
             out.append(self._launch_effect(fw, ex))
+            if nested:  # the tasks' nested containers, before the executor can get them
+                out.append(UpdateContainer(container_id=ex.container_id, resources=ex.resources(),
+                                           nested_add=nested, command_executor=True))
             out.append(SetTimer(key=(EXEC_REGISTRATION, fw.id, ex_info.executor_id,
                                      ex.container_id),
                                 at=now + self.config.executor_registration_timeout))
             return out
         out += self._cancel_idle(fw, ex)
-        out.append(UpdateContainer(container_id=ex.container_id, resources=ex.resources()))
+        out.append(UpdateContainer(container_id=ex.container_id, resources=ex.resources(),
+                                   nested_add=nested, command_executor=command))
         if ex.state == "running" and ex.pid is not None:
             for e in entries:
                 e.queued = False

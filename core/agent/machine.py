@@ -14,7 +14,8 @@ RunTaskGroup, KillTask, StatusUpdateAcknowledgement, Ping, ShutdownFramework,
 ShutdownExecutorMsg, FrameworkToExecutor, UpdateFramework, ShutdownAgent; from executors,
 addressed by the pid they subscribed from: ExecutorSubscribe, ExecutorUpdate,
 ExecutorMessage), `Disconnected(peer)` (the master link or an executor's stream),
-`TimerFired(key)`, `ExecutorExited(...)`, `ExecutorStarted(...)`, `Shutdown()`.
+`TimerFired(key)`, `ExecutorExited(...)`, `ExecutorStarted(...)`, `Shutdown()`,
+`ContainerLimitation(...)` and `OrphanContainer(...)` (isolation: core/agent/containers.py).
 
 EFFECTS: `Send` (to "master" or an executor pid), `Close`, `Persist` (checkpoints, see
 checkpoint.py; status-update logs), `SetTimer`/`CancelTimer`, `Log`, `Reject`, and
@@ -80,6 +81,7 @@ from mesotron.core.agent.base import (
     REGISTER_TIMER,
     REREGISTER_EXECUTORS_TIMER,
 )
+from mesotron.core.agent.containers import ContainersMixin
 from mesotron.core.agent.executors import (
     ExecutorsMixin,
     command_executor_id,
@@ -88,6 +90,7 @@ from mesotron.core.agent.executors import (
 )
 from mesotron.core.agent.model import (
     AgentConfig,
+    ContainerLimitation,
     DestroyContainer,
     DialFailed,
     DialMaster,
@@ -100,6 +103,7 @@ from mesotron.core.agent.model import (
     MasterAddress,
     MasterDetected,
     NoMasterDetected,
+    OrphanContainer,
     Shutdown,
     Start,
     StopAgent,
@@ -152,6 +156,7 @@ from mesotron.core.values import AgentInfo, Reason, TaskState
 __all__ = [
     "Agent",
     "AgentConfig",
+    "ContainerLimitation",
     "DestroyContainer",
     "DialFailed",
     "DialMaster",
@@ -163,6 +168,7 @@ __all__ = [
     "MasterAddress",
     "MasterDetected",
     "NoMasterDetected",
+    "OrphanContainer",
     "Recovered",
     "Shutdown",
     "Start",
@@ -199,7 +205,7 @@ _MASTER_MESSAGES = (AgentRegistered, AgentReregistered, RunTask, RunTaskGroup, K
                     FrameworkToExecutor, UpdateFramework, ShutdownAgent, CheckpointResources)
 
 
-class Agent(RecoveryMixin, ExecutorsMixin):
+class Agent(RecoveryMixin, ExecutorsMixin, ContainersMixin):
     """The agent. See the module docstring; state lives in AgentCore (core/agent/base.py)."""
 
     # declared again for type checkers that see the base class as Any
@@ -252,12 +258,18 @@ class Agent(RecoveryMixin, ExecutorsMixin):
             out = self.handleMasterAddress(now, input.address)
         elif isinstance(input, DialFailed):
             out = self.handleDialFailed(now, input)
+        elif isinstance(input, ContainerLimitation):
+            out = self.handleContainerLimitation(now, input)
+        elif isinstance(input, OrphanContainer):
+            out = self.handleOrphanContainer(now, input)
         elif isinstance(input, Shutdown):
             out = self._shutdown_agent(now, from_master=False)
         else:
             raise LocalError(f"Agent: unknown input {input!r}")
         if self.recovering:
             out += self._maybe_finish_recovery(now)
+        if self.shrunk:
+            out += self._flush_container_updates()
         return out
 
     def _handle_received(self, now: float, r: Received) -> list[Any]:

@@ -144,6 +144,36 @@ class ExecutorStarted:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class ContainerLimitation:
+    """An isolator saw a container hit a limit (Mesos `ContainerLimitation`): `task_id` names
+    the command task whose nested container hit it (None: the executor's whole container);
+    `resource` "mem" | "disk"; `requested`/`used` in bytes; `stats`: the counters to report
+    (memory.stat), in order. The agent fails the task (or the executor's live tasks) with
+    TASK_FAILED, SOURCE_AGENT, REASON_CONTAINER_LIMITATION_MEMORY/_DISK and Mesos's message,
+    and destroys what hit the limit."""
+
+    container_id: str
+    task_id: str | None = None
+    resource: str = "mem"
+    requested: int = 0
+    used: int = 0
+    stats: tuple[tuple[str, int], ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        if self.resource not in ("mem", "disk"):
+            raise ValueError(f"ContainerLimitation: unknown resource {self.resource!r}")
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class OrphanContainer:
+    """At recovery the shell found a container (pid file or cgroup) that is not in the
+    agent's checkpoints: the agent decides its fate (destroy, as Mesos's containerizer
+    destroys unknown orphans)."""
+
+    container_id: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class Shutdown:
     """Operator asks the agent to shut down (SIGUSR1): unregister, kill executors, forget id."""
 
@@ -178,10 +208,19 @@ class KillExecutor:
 
 @attrs.frozen(kw_only=True, slots=True)
 class UpdateContainer:
-    """The container's resources changed (tasks added/removed): update isolation limits."""
+    """The container's resources changed (tasks added/removed): update isolation limits.
+    For a command executor, `nested_add` lists (task id, resources) of tasks that get a
+    nested container now (created BEFORE the task reaches the executor: this effect precedes
+    the Send of the launch), `nested_remove` the tasks whose nested container goes (every
+    process in it is killed, then it is removed). `command_executor`: the container holds
+    the built-in command executor (its limits are its tasks' plus its overhead, see
+    core/agent/isolation.py)."""
 
     container_id: str
     resources: Resources
+    nested_add: tuple[tuple[str, Resources], ...] = ()
+    nested_remove: tuple[str, ...] = ()
+    command_executor: bool = False
 
 
 @attrs.frozen(kw_only=True, slots=True)

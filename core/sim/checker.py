@@ -89,6 +89,7 @@ class Checker:
         self.volatile: set[tuple[tuple[str, str], bytes]] = set()
         self.produced_at: dict[bytes, float] = {}
         self.exec_updates: dict[bytes, tuple[tuple[str, str], TaskState]] = {}
+        self.superseded: set[bytes] = set()
         self.launched_tasks = 0
         self.finished_tasks = 0
         self.lost_tasks = 0
@@ -159,7 +160,14 @@ class Checker:
             for key, uuid, state, producer in pend:
                 self.produce(world, n, key, uuid, state, producer)
 
+    def on_superseded(self, uuid: bytes) -> None:
+        """The agent refused an executor's update because it had ended the task itself (a
+        container limitation): acknowledged only so that it is not resent, never accepted."""
+        self.superseded.add(uuid)
+
     def on_executor_ack(self, world: Any, n: Any, x: Any, msg: Any) -> None:
+        if msg.uuid in self.superseded:
+            return
         key = (x.framework_id, msg.task_id)
         if msg.uuid in self.produced_set.get(key, ()):
             return

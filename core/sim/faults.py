@@ -6,6 +6,7 @@ shrinkable), and the code that applies one to the world.
 | net | `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
 | crash | `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)` (downtimes: `agent_downtime`, half of them 0.5-8 s around the executor re-registration window), `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
 | disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode |
+| oom | `("oom", i, pick, whole, resource)`: an isolator on agent i reports a container limitation (resource "mem" or "disk") for a running task's nested container (the kernel kills the task's process) or, `whole`, for its executor's container (opt-in: not in "all") |
 | zk | `("zk-partition", "leader" or i, secs)`: a master cut from ZooKeeper (its session expires, a standby is elected while it may still believe it leads), `("isolate", "leader", agents, secs)`: the same plus cut from some agents (so the deposed leader tries registry writes), `("zk-expire", "leader")` |
 
 The schedule comes from its own RNG stream (seeded from the run seed), so it does not depend
@@ -93,6 +94,9 @@ def _one(rng: random.Random, kind: str, n_agents: int, n_masters: int,
                 round(rng.uniform(0.5, 60), 3))
     if kind == "disk":
         return ("power-agent", rng.randrange(max(1, n_agents)), agent_downtime(rng))
+    if kind == "oom":
+        return ("oom", rng.randrange(max(1, n_agents)), rng.randrange(1000), rng.random() < 0.2,
+                "mem" if rng.random() < 0.8 else "disk")
     if kind == "zk":
         r = rng.random()
         if r < 0.4:
@@ -239,6 +243,36 @@ class Injector:
             x = live[pick % len(live)]
             w.note(f"fault: executor {x.container} on {a.name} dies")
             w.executor_exit(x, -9)
+
+    def do_oom(self, i: int, pick: int, whole: bool, resource: str) -> None:
+        """A container limitation on agent i: a running task's nested container (its
+        process is killed, as the kernel's OOM killer does, around when the agent hears of
+        it) or the whole container of one of its executors."""
+        from mesotron.core.agent.model import ContainerLimitation
+        from mesotron.core.sim.world import CALL
+
+        w = self.world
+        if not w.agents:
+            return
+        a = w.agents[i % len(w.agents)]
+        live = [x for _, x in sorted(w.executors.items()) if x.alive and x.agent is a]
+        if not a.alive or not live:
+            return
+        x = live[pick % len(live)]
+        tasks = sorted(x.task_proc)
+        if whole or not tasks:
+            w.note(f"fault: container {x.container} on {a.name} over its {resource} limit")
+            w.deliver(a, ContainerLimitation(container_id=x.container, resource=resource,
+                                             requested=64 << 20, used=65 << 20))
+            return
+        tid = tasks[pick % len(tasks)]
+        w.note(f"fault: task {tid} on {a.name} over its {resource} limit")
+        w.count("oom_task")
+        proc = x.task_proc[tid]
+        # which comes first, the agent's limitation or the executor's exit report, varies
+        w.at(w.rng.uniform(0.0, 0.05), CALL, w.task_exit, (x, proc, None, 9))
+        w.deliver(a, ContainerLimitation(container_id=x.container, task_id=tid,
+                                         resource=resource, requested=64 << 20, used=65 << 20))
 
     def do_crash_scheduler(self, i: int, downtime: float) -> None:
         w = self.world

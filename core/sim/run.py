@@ -173,6 +173,8 @@ def _fault_kind(name: str) -> str:
         return "net"
     if name == "power-agent":
         return "disk"
+    if name == "oom":
+        return "oom"
     if name.startswith("zk"):
         return "zk"
     return "crash"

@@ -30,6 +30,7 @@ from mesotron.core.agent.model import (
     MasterDetected,
     NoMasterDetected,
     StopAgent,
+    UpdateContainer,
 )
 from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.effects import (
@@ -668,6 +669,12 @@ class World:
                 n.timers.pop(e.key, None)
             elif t is LaunchExecutor:
                 self.launch_executor(n, e)
+            elif t is UpdateContainer:
+                if e.nested_remove:
+                    self.destroy_nested(e.container_id, e.nested_remove)
+            elif t is Log:
+                if obs is not None and e.event == "agent.update.superseded":
+                    obs.on_superseded(dict(e.fields)["uuid"])
             elif t is KillExecutor:
                 if obs is not None and n.recovering:
                     obs.on_recovery_kill(self, n, e.container_id,
@@ -819,6 +826,17 @@ class World:
         fw = x.framework_id
         ex_id = x.machine.executor_id
         self.at(0.01, CALL, self.executor_gone, (a, a.inc, fw, ex_id, x.container, status))
+
+    def destroy_nested(self, cid: str, task_ids: tuple[str, ...]) -> None:
+        """The shell destroys the nested containers of finished (or limited) command tasks:
+        a task process still in one is killed."""
+        x = self.executors.get(cid)
+        if x is None or not x.alive:
+            return
+        for tid in task_ids:
+            proc = x.task_proc.get(tid)
+            if proc is not None:
+                self.at(0.01, CALL, self.task_exit, (x, proc, None, 9))
 
     def kill_executor(self, cid: str, signal: str) -> None:
         x = self.executors.get(cid)

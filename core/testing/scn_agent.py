@@ -286,7 +286,9 @@ class Driver:
         if isinstance(e, DestroyContainer):
             return f"destroy container {self._container(e.container_id)}"
         if isinstance(e, UpdateContainer):
-            return f"update container {self._container(e.container_id)} resources={e.resources}"
+            nested = "".join(f" +nested {t}" for t, _ in e.nested_add) + \
+                "".join(f" -nested {t}" for t in e.nested_remove)
+            return f"update container {self._container(e.container_id)} resources={e.resources}{nested}"
         if isinstance(e, Close):
             return f"close {e.peer}"
         if isinstance(e, Reject):

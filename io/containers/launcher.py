@@ -14,6 +14,10 @@
   agent finds executors started by its previous incarnation; those are watched by polling
   (they are not our children) and reported exited with status -1 (unknown) when gone.
 - Every container whose process is gone is reported exactly once through `on_exit`.
+- With an isolator (io/containers/isolator.py) each executor joins its container's cgroups
+  before it runs (the zygote's child writes its pid first thing; a fresh interpreter through
+  a pre-exec hook), exits also kill what is left in the cgroup, and `recover(known)` reports
+  pid files and cgroups of containers the checkpoints do not know as orphans.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 import psutil
 import trio
 from mesotron.core.executor import COMMAND_EXECUTOR_PROGRAM
+from mesotron.io.containers.cgroups import CgroupError
 
 ZYGOTE_DELAY = 2.0  # seconds after start-up the zygote is spawned unless a launch needs it
 
@@ -36,7 +41,8 @@ UNKNOWN_STATUS = -1
 
 
 class Container:
-    __slots__ = ("container_id", "executor_id", "exited", "framework_id", "pid", "proc", "sandbox")
+    __slots__ = ("container_id", "executor_id", "exited", "framework_id", "orphan", "pid",
+                 "proc", "sandbox")
 
     def __init__(self, container_id: str, framework_id: str, executor_id: str, pid: int,
                  proc: Any, sandbox: str) -> None:
@@ -47,13 +53,14 @@ class Container:
         self.proc = proc
         self.sandbox = sandbox
         self.exited = False
+        self.orphan = False
 
 
 class Containerizer:
     def __init__(self, work_dir: str, agent_endpoint: str,
                  on_exit: Callable[[Container, int], None],
                  on_start: Callable[[Container], None] | None = None, log: Any = None,
-                 use_zygote: bool = True) -> None:
+                 use_zygote: bool = True, isolator: Any = None) -> None:
         self.work_dir = os.path.abspath(work_dir)
         self.agent_endpoint = agent_endpoint
         self.on_exit = on_exit
@@ -69,6 +76,7 @@ class Containerizer:
         self._zsend: Any = None
         self._zrecv: Any = None
         self._zygote_wanted = trio.Event()
+        self.isolator = isolator  # io/containers/isolator.py (None: process groups only)
         self.pending_kills: dict[str, str] = {}
         self._exits: list[tuple[Container, int]] = []
 
@@ -184,6 +192,12 @@ class Containerizer:
             env["MESOS_SANDBOX"] = sandbox
             env["MESOS_CONTAINER_ID"] = cid
             env.setdefault("LIBPROCESS_PORT", "0")
+            join: list[str] = []
+            if self.isolator is not None:
+                # the container's cgroups (and limits) exist before its first process runs
+                join = self.isolator.prepare(cid, e.resources,
+                                             e.command.value == COMMAND_EXECUTOR_PROGRAM, sandbox)
+                env.update(self.isolator.executor_env(cid))
             if self._zsend is not None and e.command.value == COMMAND_EXECUTOR_PROGRAM:
                 import json
 
@@ -191,7 +205,7 @@ class Containerizer:
                 self.containers[cid] = c
                 req = {"op": "spawn", "id": cid, "env": env, "cwd": sandbox,
                        "stdout": os.path.join(sandbox, "stdout"),
-                       "stderr": os.path.join(sandbox, "stderr")}
+                       "stderr": os.path.join(sandbox, "stderr"), "cgroups": join}
                 self._zsend.send_nowait((json.dumps(req) + "\n").encode())
                 self._zygote_wanted.set()
                 return
@@ -200,8 +214,9 @@ class Containerizer:
                     open(os.path.join(sandbox, "stderr"), "ab") as err:
                 proc = subprocess.Popen(argv, cwd=sandbox, env=env, stdin=subprocess.DEVNULL,
                                         stdout=out, stderr=err, start_new_session=True,
-                                        close_fds=True)
-        except OSError as exc:
+                                        close_fds=True,
+                                        preexec_fn=_joiner(join) if join else None)  # noqa: PLW1509 - os calls only
+        except (OSError, subprocess.SubprocessError, CgroupError) as exc:
             self.launch_errors += 1
             if self.log is not None:
                 self.log.warning("container.launch_failed", container=cid, error=str(exc))
@@ -258,6 +273,10 @@ class Containerizer:
         await trio.lowlevel.checkpoint()  # let the other exits of this wake-up queue up
         exits, self._exits = self._exits, []
         kill_sessions({c.pid for c, _ in exits})
+        if self.isolator is not None and self.isolator.cgroups:
+            # what escaped the session (daemonized, setsid) is still in the cgroup
+            for c, _ in exits:
+                await self.isolator.kill(c.container_id)
         for c, status in exits:
             self._finish_exit(c, status)
 
@@ -288,18 +307,28 @@ class Containerizer:
                 return False
         if signum == sig.SIGKILL:  # destroy: everything in the container's session goes
             kill_session(c.pid)
+            if self.isolator is not None and self.isolator.cgroups and self.nursery is not None:
+                self.nursery.start_soon(self.isolator.kill, container_id)
         return True
 
     # ------------------------------------------------------------------ recovery
-    def recover(self, known: set[str]) -> list[tuple[str, str, str, bool]]:
-        """Containers recorded by a previous incarnation: (fw, ex, container, alive). Alive
-        ones are adopted and watched; pid files of unknown containers are removed."""
+    def recover(self, known: set[str]) -> tuple[list[tuple[str, str, str, bool]], list[str]]:
+        """Containers recorded by a previous incarnation: ([(fw, ex, container, alive)] of the
+        `known` ones, [orphans]). Known live ones are adopted and watched (their cgroups
+        too). Orphans (a pid file or a cgroup the checkpoints do not know) are registered so
+        that a KillExecutor/DestroyContainer reaches them; the agent machine decides (it is
+        told with `OrphanContainer`)."""
         out = []
+        orphans: list[str] = []
         for name in os.listdir(self.pid_dir):
             if not name.endswith(".pid"):
                 continue
             cid = name[:-4]
             path = os.path.join(self.pid_dir, name)
+            if cid not in known:
+                self._orphan(cid, path)
+                orphans.append(cid)
+                continue
             try:
                 with open(path) as f:
                     pid_s, start_s, fid, eid, sandbox = f.read().split(" ", 4)
@@ -326,7 +355,30 @@ class Containerizer:
             else:
                 c.exited = True
                 os.unlink(path)
-        return out
+        if self.isolator is not None:
+            for cid in self.isolator.recover(known):
+                if cid not in orphans:
+                    orphans.append(cid)
+        return out, orphans
+
+    def _orphan(self, cid: str, path: str) -> None:
+        """A container of a previous incarnation the checkpoints do not know: registered (not
+        watched) so that `kill` reaches its session; its pid file goes."""
+        try:
+            with open(path) as f:
+                pid_s, start_s, fid, eid, sandbox = f.read().split(" ", 4)
+            pid, start = int(pid_s), float(start_s)
+        except (OSError, ValueError):
+            pid, start, fid, eid, sandbox = -1, 0.0, "", "", ""
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        c = Container(cid, fid, eid, pid if pid > 0 and _alive(pid, start) else -1, None,
+                      sandbox.strip())
+        c.exited = c.pid <= 0
+        c.orphan = True
+        self.containers[cid] = c
 
     async def _watch_adopted(self, c: Container, start: float, fd: int = -1) -> None:
         # not our child: its pidfd (opened before the liveness check in `recover`) becomes
@@ -344,6 +396,10 @@ class Containerizer:
 
     # ------------------------------------------------------------------ statistics
     def statistics(self, container_id: str) -> dict[str, Any]:
+        if self.isolator is not None:
+            cg = self.isolator.statistics(container_id)
+            if cg is not None:
+                return cg
         c = self.containers.get(container_id)
         stats: dict[str, Any] = {"timestamp": _now()}
         if c is None or c.exited or c.pid <= 0:
@@ -379,6 +435,21 @@ class Containerizer:
                 self.zygote.kill()
             except OSError:
                 pass
+
+
+def _joiner(files: list[str]) -> Callable[[], None]:
+    """A pre-exec hook that moves the new process into its cgroups."""
+
+    def join() -> None:
+        pid = str(os.getpid()).encode()
+        for f in files:
+            fd = os.open(f, os.O_WRONLY)
+            try:
+                os.write(fd, pid)
+            finally:
+                os.close(fd)
+
+    return join
 
 
 def kill_session(sid: int) -> int:

@@ -10,7 +10,8 @@ takes the MESOS_* environment, and runs `executor_main` exactly as a freshly exe
 `mesotron executor` would.
 
 Protocol on stdin/stdout (JSON lines):
-  agent -> zygote  {"op": "spawn", "id": C, "env": {...}, "cwd": D, "stdout": P, "stderr": P}
+  agent -> zygote  {"op": "spawn", "id": C, "env": {...}, "cwd": D, "stdout": P, "stderr": P,
+                    "cgroups": [cgroup.procs files the executor joins first]}
   zygote -> agent  {"op": "started", "id": C, "pid": N} | {"op": "failed", "id": C, "error": E}
                    {"op": "exited", "id": C, "pid": N, "status": S}   (S < 0: killed by -S)
 The zygote exits when its stdin closes (the agent died); executors live on (own sessions)
@@ -36,6 +37,13 @@ def _child(req: dict, fds: list[int]) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for fd in fds:
             os.close(fd)
+        # join the container's cgroups before anything else runs (io/containers/isolator.py)
+        for procs in req.get("cgroups") or ():
+            fd = os.open(procs, os.O_WRONLY)
+            try:
+                os.write(fd, str(os.getpid()).encode())
+            finally:
+                os.close(fd)
         os.setsid()
         os.chdir(req["cwd"])
         devnull = os.open(os.devnull, os.O_RDONLY)

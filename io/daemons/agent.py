@@ -17,11 +17,15 @@ from typing import Any
 
 import trio
 import trio.lowlevel
+from mesotron.core.agent.isolation import IsolationFlagError, parse_isolation
 from mesotron.core.effects import Close, Disconnected, Metric, Persist, Received, Reject, Send
 from mesotron.core.ids import IdSource
 from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, Attribute
+from mesotron.io.containers.cgroups import CgroupError
+from mesotron.io.containers.isolator import Isolator
 from mesotron.io.containers.launcher import Containerizer, sigchld_pump
+from mesotron.io.containers.stats import container_statistics
 from mesotron.io.daemons import flags as fl
 from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure_from, daemon_ids
@@ -58,6 +62,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--executor-reregistration-timeout", type=fl.duration, default=2.0)
     p.add_argument("--executor-shutdown-grace-period", type=fl.duration, default=5.0)
     p.add_argument("--registration-backoff-factor", type=fl.duration, default=1.0)
+    p.add_argument("--isolation", default="",
+                   help="comma-separated isolators: posix/cpu,posix/mem (measure only, the "
+                        "default) | cgroups/cpu,cgroups/mem[,cgroups/pids] | disk/du")
+    p.add_argument("--cgroups-root", default="mesotron",
+                   help="name of the agent's cgroup under each hierarchy (default mesotron)")
+    p.add_argument("--cgroups-enable-cfs", action="store_true",
+                   help="hard CPU cap (CFS quota = cpus x 100ms) with cgroups/cpu")
+    p.add_argument("--enforce-container-disk-quota", action="store_true",
+                   help="with disk/du: a container over its disk fails (REASON_CONTAINER_LIMITATION_DISK)")
+    p.add_argument("--container-disk-watch-interval", type=fl.duration, default=15.0,
+                   help="how often disk/du measures sandboxes (default 15secs)")
     p.add_argument("--no-zygote", action="store_true",
                    help="start each command executor as a fresh interpreter (no fork server)")
     p.add_argument("--no-fsync", action="store_true",
@@ -111,6 +126,23 @@ def default_resources(work_dir: str) -> Resources:
     return Resources.parse(f"cpus:{cpus:g};mem:{mem_mb};disk:{disk_mb};ports:[31000-32000]")
 
 
+def make_isolator(args: argparse.Namespace, log: Any, submit: Any) -> Isolator:
+    """The isolators --isolation names (IsolationFlagError / CgroupError: a clear message at
+    start, see main_async)."""
+    iso = parse_isolation(getattr(args, "isolation", "") or "",
+                          cfs=getattr(args, "cgroups_enable_cfs", False),
+                          enforce_disk=getattr(args, "enforce_container_disk_quota", False))
+    root = getattr(args, "cgroups_root", "mesotron") or "mesotron"
+    if "/" in root.strip("/") or root.strip("/") in ("", ".", ".."):
+        raise IsolationFlagError(f"--cgroups-root {root!r}: one cgroup name expected")
+    isolator = Isolator(iso, root=root.strip("/"), submit=submit, log=log,
+                        disk_interval=getattr(args, "container_disk_watch_interval", 15.0))
+    if isolator.backend is not None:
+        log.info("agent.isolation", isolators=",".join(iso.names),
+                 cgroups=f"v{isolator.backend.version}", root=root)
+    return isolator
+
+
 class AgentDaemon:
     def __init__(self, args: argparse.Namespace, log: Any, http_sock: Any) -> None:
         from mesotron.core.agent.machine import Agent, AgentConfig
@@ -154,10 +186,11 @@ class AgentDaemon:
         daemon_ids(pid=self.pid, agent_id=lambda: self.machine.agent_id or None)
         self.store = CheckpointStore(os.path.join(self.work_dir, "meta", "checkpoints"),
                                      sync=not args.no_fsync)
+        self.isolator = make_isolator(args, log, self.loop.submit)
         self.containers = Containerizer(self.work_dir, f"{self.ip}:{self.port}",
                                         on_exit=self._container_exited,
                                         on_start=self._container_started, log=log,
-                                        use_zygote=not args.no_zygote)
+                                        use_zygote=not args.no_zygote, isolator=self.isolator)
         self.transport = Transport(self.pid, on_message=self._from_master,
                                    on_disconnect=self._master_lost, log=log)
         security.apply_limits(args, self.transport)
@@ -200,8 +233,8 @@ class AgentDaemon:
         else:
             lp.on(LaunchExecutor, lambda e: self.containers.launch(self.driver.with_env(e)))
         lp.on(KillExecutor, lambda e: self.containers.kill(e.container_id, e.signal))
-        lp.on(UpdateContainer, lambda e: None)
-        lp.on(DestroyContainer, lambda e: None)
+        lp.on(UpdateContainer, self.isolator.update)
+        lp.on(DestroyContainer, lambda e: self.isolator.destroy_soon(e.container_id))
         lp.on(StopAgent, self._stop_agent)
         lp.on(DialMaster, self._dial)
         lp.on(Metric, self._metric)
@@ -372,12 +405,26 @@ class AgentDaemon:
         return out
 
     def statistics(self) -> list[dict[str, Any]]:
+        """/monitor/statistics: one entry per live executor, with its container's
+        ResourceStatistics (cgroup counters with cgroups isolation, psutil otherwise)."""
         out = []
         for (fid, eid), ex in self.machine.executors.items():
             if ex.state == "terminated":
                 continue
             out.append({"framework_id": fid, "executor_id": eid, "executor_name": "",
-                        "source": eid, "statistics": self.containers.statistics(ex.container_id)})
+                        "source": eid, "statistics": container_statistics(
+                            self.containers, ex.container_id)})
+        return out
+
+    def containers_json(self) -> list[dict[str, Any]]:
+        """GET_CONTAINERS (v1 operator API): the containers of live executors."""
+        out = []
+        for (fid, eid), ex in self.machine.executors.items():
+            if ex.state == "terminated":
+                continue
+            out.append({"framework_id": {"value": fid}, "executor_id": {"value": eid},
+                        "executor_name": "", "container_id": {"value": ex.container_id},
+                        "resource_statistics": container_statistics(self.containers, ex.container_id)})
         return out
 
     def resolve_sandbox_path(self, raw: str) -> str | None:
@@ -409,19 +456,23 @@ class AgentDaemon:
         async with trio.open_nursery() as nursery:
             if self.start_pump:
                 await nursery.start(sigchld_pump)
+            await nursery.start(self.isolator.run)
             await nursery.start(self.containers.run)
             await nursery.start(self.transport.run)
             await nursery.start(self.loop.run)
             recovered = await trio.to_thread.run_sync(self.store.recover)
             known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
-            adopted = self.containers.recover({k for k in known if k})
+            adopted, orphans = self.containers.recover({k for k in known if k})
             self.loop.submit(Start(recovered=None if recovered.is_empty() else recovered))
             if not self.args.no_executor_driver:
                 # only now: the loop takes inputs in order, so whatever a re-dialling executor
                 # sends reaches the machine after Start (before, a fast re-SUBSCRIBE could
                 # arrive first and crash the agent: "Agent: Received before Start")
                 await self._serve_driver(nursery)
-            from mesotron.core.agent.machine import ExecutorExited
+            from mesotron.core.agent.machine import ExecutorExited, OrphanContainer
+
+            for cid in orphans:
+                self.loop.submit(OrphanContainer(container_id=cid))
 
             for fid, eid, cid, alive in adopted:
                 if not alive:
@@ -451,6 +502,9 @@ async def main_async(args: argparse.Namespace) -> int:
         daemon = AgentDaemon(args, log, sock)
     except (ZkUrlError, CredentialsError, tls.TlsError) as e:
         print(f"mesotron agent: {e}", file=sys.stderr)
+        return 2
+    except (IsolationFlagError, CgroupError) as e:
+        print(f"mesotron agent: --isolation: {e}", file=sys.stderr)
         return 2
     with trio.open_signal_receiver(2, 15) as signals:
         async with trio.open_nursery() as nursery:

@@ -40,6 +40,7 @@ from mesotron.core.executor import (
     StartTaskProcess,
     TaskProcessExited,
 )
+from mesotron.core.health import HealthCheckResult, RunHealthCheck
 from mesotron.core.ids import IdSource
 from mesotron.core.messages import ExecutorSubscribe
 from mesotron.io.daemons.loop import EffectLoop
@@ -138,6 +139,7 @@ class ExecutorProcess:
         lp.on(StartTaskProcess, self._start_task)
         lp.on(SignalTaskProcess, self._signal_task)
         lp.on(ExitExecutor, self._exit)
+        lp.on(RunHealthCheck, self._health_check)
         lp.on(SetTimer, lp._set_timer)
         lp.on(CancelTimer, lp._cancel_timer)
         lp.on(Log, lambda e: getattr(log, e.level if e.level != "warn" else "warning", log.info)(
@@ -163,8 +165,12 @@ class ExecutorProcess:
 
     def _start_task(self, e: StartTaskProcess) -> None:
         cmd = e.command
+        join = _task_cgroups(self.base_env, e.task_id)
         if cmd.shell:
-            argv = ["/bin/sh", "-c", cmd.value or ""]
+            # the task's shell joins its nested cgroups itself, before the command runs
+            # (a cgroup move can sleep in the kernel: better there than in this event loop)
+            argv = ["/bin/sh", "-c", _join_prefix(join) + (cmd.value or "")]
+            join = []
         else:
             argv = [cmd.value or "", *cmd.arguments[1:]] if cmd.arguments else [cmd.value or ""]
         env = self.base_env.copy()
@@ -182,13 +188,19 @@ class ExecutorProcess:
                     # its own process group (so that a kill reaches the shell's children) but
                     # the executor's session: the agent destroys a container by its session.
                     # No preexec_fn: subprocess can vfork.
-                    proc = subprocess.Popen(argv, cwd=task_dir, env=env, stdin=subprocess.DEVNULL,
-                                            stdout=out, stderr=err, process_group=0, close_fds=True)
+                    if join:  # the task inherits its nested cgroups: step in to spawn it
+                        _join(join)
+                    try:
+                        proc = subprocess.Popen(argv, cwd=task_dir, env=env, stdin=subprocess.DEVNULL,
+                                                stdout=out, stderr=err, process_group=0, close_fds=True)
+                    finally:
+                        if join:
+                            _join(self.base_env.get(CGROUPS_HOME_ENV, "").split(os.pathsep))
                 finally:
                     os.close(err)
             finally:
                 os.close(out)
-        except OSError as exc:
+        except (OSError, subprocess.SubprocessError) as exc:
             self.log.error("task.start_failed", task=e.task_id, error=str(exc))
             self.loop.submit(TaskProcessExited(task_id=e.task_id, exit_status=127))
             return
@@ -231,6 +243,24 @@ class ExecutorProcess:
                     proc.send_signal(signum)
                 except OSError:
                     pass
+
+    # ------------------------------------------------------------------ health checks
+    def _health_check(self, e: RunHealthCheck) -> None:
+        assert self.nursery is not None
+        self.nursery.start_soon(self._run_health_check, e)
+
+    async def _run_health_check(self, e: RunHealthCheck) -> None:
+        """Run one check (core/health.py decides when and what it means) and report it."""
+        check = e.check
+        ok, message = False, ""
+        timeout = check.timeout_seconds if check.timeout_seconds > 0 else math.inf
+        try:
+            with trio.fail_after(timeout):
+                ok, message = await _probe(check, os.path.join(self.sandbox, "tasks", e.task_id),
+                                           self.base_env)
+        except trio.TooSlowError:
+            ok, message = False, f"{check.type} health check timed out after {check.timeout_seconds:g}s"
+        self.loop.submit(HealthCheckResult(task_id=e.task_id, seq=e.seq, healthy=ok, message=message))
 
     async def _exit(self, e: ExitExecutor) -> None:
         # let queued updates go out first ("after the effects before it are done")
@@ -363,6 +393,92 @@ def _describe(group: BaseExceptionGroup) -> str:
             leaves.append(str(e) or type(e).__name__)
     walk(group)
     return "; ".join(leaves)
+# ---------------------------------------------------------------------- health checks
+async def _probe(check: Any, sandbox: str, env: dict[str, str]) -> tuple[bool, str]:
+    """One COMMAND / HTTP / TCP check against the task (Mesos: the command in the task's
+    sandbox, exit 0; HTTP GET on 127.0.0.1, a status in `statuses` or 200-399; TCP connect)."""
+    if check.type == "COMMAND":
+        cmd = check.command
+        argv = ["/bin/sh", "-c", cmd.value or ""] if cmd.shell else \
+            [cmd.value or cmd.arguments[0], *cmd.arguments[1:]]
+        penv = dict(env)
+        penv.update(dict(cmd.environment))
+        try:
+            p = await trio.run_process(argv, cwd=sandbox if os.path.isdir(sandbox) else None, env=penv,
+                                       check=False, stdin=subprocess.DEVNULL,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            return False, f"Command health check could not run: {exc}"
+        if p.returncode == 0:
+            return True, ""
+        return False, f"Command health check failed: exited with status {p.returncode}"
+    if check.type == "HTTP":
+        import httpx
+
+        url = f"{check.http_scheme}://127.0.0.1:{check.http_port}{check.http_path}"
+        try:
+            async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as client:
+                r = await client.get(url)
+        except (httpx.HTTPError, OSError) as exc:
+            return False, f"HTTP health check failed: {url}: {exc or type(exc).__name__}"
+        good = r.status_code in check.http_statuses if check.http_statuses else 200 <= r.status_code < 400
+        return good, "" if good else f"HTTP health check failed: {url} returned {r.status_code}"
+    try:
+        stream = await trio.open_tcp_stream("127.0.0.1", check.tcp_port)
+    except OSError as exc:
+        return False, f"TCP health check failed: 127.0.0.1:{check.tcp_port}: {exc.strerror or exc}"
+    await stream.aclose()
+    return True, ""
+
+
+# ---------------------------------------------------------------------- isolation
+# The agent runs this executor in a cgroup per container (io/containers/isolator.py) and
+# creates a nested cgroup per command task before the task reaches us. A shell task's
+# `/bin/sh -c` moves itself into them before it runs the command (everything the command
+# starts is inside); an argv task is spawned with the executor stepped into the task's
+# cgroups (the child inherits them from its first instruction; no pre-exec hook, so
+# subprocess keeps using vfork), and the executor steps back into its own.
+CGROUPS_ENV = "MESOTRON_CGROUPS"  # io/containers/isolator.ENV_CGROUPS
+CGROUPS_HOME_ENV = "MESOTRON_CGROUPS_HOME"  # io/containers/isolator.ENV_CGROUPS_HOME
+
+
+def _task_cgroups(env: dict[str, str], task_id: str) -> list[str]:
+    dirs = env.get(CGROUPS_ENV)
+    if not dirs:
+        return []
+    from mesotron.core.agent.isolation import nested_name
+
+    name = nested_name(task_id)
+    out = []
+    for d in dirs.split(os.pathsep):
+        procs = os.path.join(d, name, "cgroup.procs")
+        if os.path.exists(procs):
+            out.append(procs)
+    return out
+
+
+def _join_prefix(files: list[str]) -> str:
+    """Shell lines that move the shell into these cgroups (or fail the task, status 125)."""
+    if not files:
+        return ""
+    import shlex
+
+    moves = " && ".join(f"echo $$ > {shlex.quote(f)}" for f in files)
+    return (f"{{ {moves}; }} 2>/dev/null || {{ echo 'mesotron: cannot join the task cgroups' >&2; "
+            "exit 125; }\n")
+
+
+def _join(files: list[str]) -> None:
+    """Move this process (every thread) into the cgroups of these cgroup.procs files."""
+    pid = str(os.getpid()).encode()
+    for f in files:
+        if not f:
+            continue
+        fd = os.open(f, os.O_WRONLY)
+        try:
+            os.write(fd, pid)
+        finally:
+            os.close(fd)
 
 
 def run(args: argparse.Namespace | None = None) -> int:

@@ -52,6 +52,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", default=None, help="the master's role weights: role=weight,...")
     p.add_argument("--record", metavar="FILE", default=None,
                    help="record the cluster's shares, offers and tasks for `mesotron plot FILE DIR`")
+    p.add_argument("--isolation", default="",
+                   help="the agents' --isolation (e.g. cgroups/cpu,cgroups/mem); each agent gets "
+                        "its own cgroup root <--cgroups-root>-agentN")
+    p.add_argument("--cgroups-root", default="mesotron-local")
     p.add_argument("--log-format", choices=("text", "json"), default="text")
     p.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"))
 
@@ -147,6 +151,8 @@ async def _run_cluster(args: argparse.Namespace, work: str, port: int, master: P
                      "--kill-executors-on-exit", "--registration-backoff-factor", "0.1"]
             if args.no_fsync:
                 aargv.append("--no-fsync")
+            if getattr(args, "isolation", ""):
+                aargv += ["--isolation", args.isolation, "--cgroups-root", f"{args.cgroups_root}-agent{i}"]
             a.process = await _spawn(a.name, "agent", aargv, a.log_path)
             agents.append(a)
             procs.append(a)

@@ -39,9 +39,11 @@ SERVED = frozenset({
 
 
 def container_statistics(d: AgentDaemon, container_id: str) -> dict[str, Any]:
-    """ResourceStatistics (as a dict of Mesos field names) of one container: psutil figures
-    from the containerizer. Issue 13's cgroup-based statistics can replace this function."""
-    stats: dict[str, Any] = d.containers.statistics(container_id)
+    """ResourceStatistics (as a dict of Mesos field names) of one container: from its cgroup
+    counters when isolated, psutil otherwise (io/containers/stats.py)."""
+    from mesotron.io.containers.stats import container_statistics as measured
+
+    stats: dict[str, Any] = measured(d.containers, container_id)
     return stats
 
 

@@ -8,10 +8,10 @@ it: core/agent/executors.py (tasks and executors), core/agent/recovery.py (Start
 (master link, registration, views, the `step` entry).
 
 Books read: `agent_info`, `awaiting`, `by_container`, `by_pid`, `completed_frameworks`,
-  `config`, `counters`, `frameworks`, `ids`, `recovering`, `shutdown_from_master`, `state`,
-  `sum`.
+  `config`, `counters`, `frameworks`, `ids`, `recovering`, `shrunk`, `shutdown_from_master`,
+  `state`, `sum`.
 Books written: `awaiting`, `by_container`, `by_pid`, `completed_frameworks`, `counters`,
-  `frameworks`, `state`.
+  `frameworks`, `shrunk`, `state`.
 """
 
 from __future__ import annotations

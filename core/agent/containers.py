@@ -15,6 +15,9 @@ Writes: task states (through `_agent_update`), `ExecutorEntry.pending_terminatio
 - Limits follow the live tasks: whenever tasks of a container become terminal during a
   step, one `UpdateContainer` at the end of the step shrinks it (and removes the command
   tasks' nested containers).
+
+Books read: `by_container`, `frameworks`, `shrunk`.
+Books written: `shrunk`.
 """
 
 from __future__ import annotations

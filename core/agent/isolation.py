@@ -15,6 +15,9 @@ Decisions where Mesos is silent or different:
   0.1 and DEFAULT_EXECUTOR_MEM 32 MB), so a task over its own limit is OOM-killed inside its
   nested cgroup and never pushes the parent (and a neighbour) over.
 - A custom executor's container gets the executor's + its tasks' resources (Mesos).
+
+Books read: none.
+Books written: none.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ sender other than "master" or the detected master pid are rejected (a stale mast
 
 Books read: `agent_info`, `checkpointed_resources`, `completed_frameworks`, `config`,
   `counters`, `dial_backoff`, `dial_failing_since`, `frameworks`, `master`, `master_address`,
-  `master_link`, `master_ping_timeout`, `pid`, `recovering`, `reg_backoff`,
+  `master_link`, `master_ping_timeout`, `pid`, `recovering`, `reg_backoff`, `shrunk`,
   `shutdown_from_master`, `state`, `sum`.
 Books written: `agent_info`, `checkpointed_resources`, `dial_backoff`, `dial_failing_since`,
   `master`, `master_address`, `master_link`, `master_ping_timeout`, `recovering`, `reg_backoff`,

@@ -268,8 +268,8 @@ async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: 
     result = checker.check(hist.records)
     lines = checker.summary(hist.records, result)
     faults_done = [r for r in hist.records if r.get("op") == "fault"]
-    text = [f"seed {seed}: {injected} faults injected, "
-            f"{sum(1 for r in hist.records if r.get('op') == 'launch')} tasks", "", "faults:"]
+    launched = sum(1 for r in hist.records if r.get("op") == "launch")
+    text = [f"seed {seed}: {injected} faults injected, {launched} tasks", "", "faults:"]
     text += [f"  {r['t']:8.2f}  {r['kind']:18s} {r['fault']}" for r in faults_done]
     await trio.Path(report, "report.txt").write_text("\n".join([*text, "", *lines]) + "\n")
     for line in lines:

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit tla lint bench fuzz venv sysdeps clean
+.PHONY: demo test unit tla lint bench fuzz chaos venv sysdeps clean
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench: venv
 
 fuzz: venv
 	$(VENV)/bin/mesotron sim --seeds $${SEEDS:-1000} --events $${EVENTS:-20000} --faults all --progress
+
+# a Jepsen-style campaign in network namespaces (root): 3 ZooKeeper servers, 3 masters,
+# 5 agents, 1,000 tasks under 25 faults; prints the report directory
+chaos: venv sysdeps
+	$(VENV)/bin/mesotron lab chaos --seed $${SEED:-1} --tasks $${TASKS:-1000} --faults $${FAULTS:-25}
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,12 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import pytest
-import trio
 from mesotron.io.lab import checker
-from mesotron.io.lab.cluster import Lab, down_from_file
 from mesotron.io.lab.net import leftovers
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")

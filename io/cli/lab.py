@@ -69,7 +69,11 @@ def run(args: argparse.Namespace) -> int:
             lab.down()
         return 0
     # chaos
+    import logging
+
     import trio
+
+    logging.getLogger("kazoo").setLevel(logging.ERROR)  # the harness's client: no reconnect chatter
     from mesotron.io.lab.campaign import campaign
 
     report = args.dir or tempfile.mkdtemp(prefix="mesotron-chaos-")

@@ -147,6 +147,12 @@ async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: H
     run = trio.to_thread.run_sync
     for _ in range(n):
         await trio.sleep(rng.uniform(0.5, 1.5) * interval)
+        # a daemon that exited by itself (a master that lost ZooKeeper exits, as Mesos's
+        # does) is restarted, as its supervisor (systemd Restart=always) would
+        for name in [*lab.names("zk"), *lab.names("master"), *lab.names("agent")]:
+            if not lab.running(name):
+                hist.add(op="supervisor_restart", node=name)
+                await run(lab.start, name)
         kind = rng.choice(FAULTS)
         agent = rng.choice(lab.names("agent"))
         leader = await run(lab.leader) or rng.choice(lab.names("master"))

@@ -8,6 +8,7 @@ PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test unit tla lint bench fuzz venv sysdeps clean ui-screenshots
+.PHONY: demo test unit tla lint bench fuzz chaos venv sysdeps clean
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +62,10 @@ fuzz: venv
 # regenerate docs/ui/*.png (a real cluster, Debian's chromium)
 ui-screenshots: venv sysdeps
 	$(PY) docs/ui/screenshots.py
+# a Jepsen-style campaign in network namespaces (root): 3 ZooKeeper servers, 3 masters,
+# 5 agents, 1,000 tasks under 25 faults; prints the report directory
+chaos: venv sysdeps
+	$(VENV)/bin/mesotron lab chaos --seed $${SEED:-1} --tasks $${TASKS:-1000} --faults $${FAULTS:-25}
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,97 @@
+"""The lab (io/lab/): namespaces, a real ZooKeeper, real daemons, a short campaign with the
+nemesis and the checker, teardown that leaves nothing; and the checker itself on planted
+histories (each property shown failing)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from mesotron.io.lab import checker
+from mesotron.io.lab.net import leftovers
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
+
+
+def clean_history() -> list[dict]:
+    return [
+        {"t": 0.0, "fw": "f1", "op": "subscribed", "framework_id": "F1"},
+        {"t": 0.1, "fw": "f1", "op": "launch", "task": "a", "agent": "S1"},
+        {"t": 0.2, "fw": "f1", "op": "update", "task": "a", "state": "TASK_RUNNING", "agent": "S1", "uuid": "u1"},
+        {"t": 0.3, "fw": "f1", "op": "ack", "task": "a", "uuid": "u1"},
+        {"t": 0.4, "fw": "f1", "op": "update", "task": "a", "state": "TASK_FINISHED", "agent": "S1", "uuid": "u2"},
+        {"t": 0.5, "fw": "f1", "op": "ack", "task": "a", "uuid": "u2"},
+        {"t": 1.0, "op": "final", "master_tasks": {"a": "TASK_FINISHED"}},
+    ]
+
+
+def test_checker_is_clean_on_a_clean_history() -> None:
+    assert not any(checker.check(clean_history()).values())
+
+
+@pytest.mark.parametrize("name,edit", [
+    ("Terminated", lambda h: h.pop(4)),
+    ("OneTerminal", lambda h: h.insert(5, {"t": 0.45, "fw": "f1", "op": "update", "task": "a",
+                                            "state": "TASK_FAILED", "agent": "S1", "uuid": "u3"})),
+    ("NoTerminalThenRunning", lambda h: h.insert(5, {"t": 0.45, "fw": "f1", "op": "update", "task": "a",
+                                                      "state": "TASK_RUNNING", "agent": "S1", "uuid": "u4"})),
+    ("SingleAgent", lambda h: h[2].update(agent="S2")),
+    ("StableFrameworkId", lambda h: h.append({"t": 0.6, "fw": "f1", "op": "subscribed", "framework_id": "F2"})),
+    ("AcksAreForSeen", lambda h: h.append({"t": 0.7, "fw": "f1", "op": "ack", "task": "a", "uuid": "zz"})),
+    ("FinalAgrees", lambda h: h[-1].update(master_tasks={"a": "TASK_RUNNING"})),
+])
+def test_checker_catches_each_planted_anomaly(name, edit) -> None:
+    h = clean_history()
+    edit(h)
+    res = checker.check(h)
+    assert res[name], res  # the property this anomaly is about fires (others may too)
+
+
+def test_a_master_verdict_then_the_real_end_is_explained_only_by_a_fault() -> None:
+    h = clean_history()
+    h.insert(4, {"t": 0.35, "fw": "f1", "op": "update", "task": "a", "state": "TASK_LOST", "agent": "S1", "uuid": None})
+    assert checker.check(h)["OneTerminal"]  # no fault: unexplained
+    h.insert(3, {"t": 0.32, "op": "fault", "fault": "partition", "kind": "one_way_agent"})
+    assert not checker.check(h)["OneTerminal"]
+
+
+@needs_root
+def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
+    """`mesotron lab chaos` in small: 1 ZooKeeper, 2 masters, 2 agents, 60 tasks, 4 faults."""
+    before = leftovers()
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--seed", "3",
+                        "--tasks", "60", "--faults", "4", "--frameworks", "2", "--masters", "2",
+                        "--agents", "2", "--zk", "1", "--interval", "2", "--dir", str(tmp_path / "r"),
+                        "--deadline", "240"], capture_output=True, text=True, timeout=400, check=False)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-3000:]
+    assert "checker: clean" in out and "4 faults" in out and "60 tasks" in out
+    assert (tmp_path / "r" / "history.jsonl").exists() and (tmp_path / "r" / "report.txt").exists()
+    assert leftovers() == before
+
+
+@needs_root
+def test_lab_down_after_a_crashed_harness(tmp_path) -> None:
+    """The harness is killed -9 with a lab up: `mesotron lab down --dir` removes it all."""
+    root = tmp_path / "lab"
+    code = (f"from mesotron.io.lab.cluster import Lab\n"
+            f"lab = Lab({str(root)!r}, masters=1, agents=1, zk=1, lab_id='zz')\n"
+            f"lab.up(); print('UP', flush=True)\nimport time; time.sleep(600)\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "UP"
+        p.kill()
+        p.wait()
+    finally:
+        p.stdout.close()
+    nss, links = leftovers()
+    assert any(ns.startswith("mtlzz-") for ns in nss)
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "down", "--dir", str(root)],
+                       capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    nss, links = leftovers()
+    assert not [n for n in nss if n.startswith("mtlzz-")] and not [x for x in links if x.startswith("mtlzz")]
+    assert "mtl" not in subprocess.run(["mount"], capture_output=True, text=True, check=False).stdout or \
+        str(root) not in subprocess.run(["mount"], capture_output=True, text=True, check=False).stdout

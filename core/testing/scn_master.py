@@ -78,6 +78,7 @@ from mesotron.core.messages import (
     EventRescind,
     EventSubscribed,
     EventUpdate,
+    ExecutorToFramework,
     ExitedExecutor,
     KillTask,
     OpLaunch,
@@ -539,6 +540,13 @@ class Driver:
         aid = self.master._pids.get(agent, "unknown")
         return self._step(Received(sender=agent, message=ExitedExecutor(
             agent_id=aid, framework_id=fid, executor_id=eid, status=int(kw.get("status", 0)))))
+
+    def cmd_emsg(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """emsg AGENT FID EID DATA: an executor's message to its framework, via its agent."""
+        agent, fid, eid, data = args[:4]
+        aid = self.master._pids.get(agent, "unknown")
+        return self._step(Received(sender=agent, message=ExecutorToFramework(
+            agent_id=aid, framework_id=fid, executor_id=eid, data=data.encode())))
 
     def cmd_pong(self, args: list[str], kw: dict[str, str]) -> list[str]:
         return self._step(Received(sender=args[0], message=Pong()))

@@ -157,8 +157,8 @@ def render() -> str:
     done = sum(1 for refs in table.values() if refs)
     real = sum(1 for refs in table.values() if any(_real(r) for r in refs))
     rows = [BEGIN, "",
-            f"**{done} of {total} cases ported ({100 * done / total:.0f} %), {real} of them also "
-            f"with real daemons.** Not yet ported: {total - done}.", "",
+            (f"**{done} of {total} cases ported ({100 * done / total:.0f} %), {real} of them also "
+             f"with real daemons.** Not yet ported: {total - done}."), "",
             "| Mesos case | ported as |", "| --- | --- |"]
     for case, refs in table.items():
         rows.append(f"| {case} | {'<br>'.join(f'`{r}`' for r in sorted(refs)) or 'not yet'} |")
@@ -212,7 +212,7 @@ def test_every_reference_exists() -> None:
             path, _, fn = ref.partition("::")
             assert (ROOT / path).exists(), (case, ref)
             if fn:
-                assert re.search(rf"^\s*(async )?def {fn}\(", (ROOT / path).read_text(), re.M), (case, ref)
+                assert re.search(rf"^\s*(async )?def {fn}\(", (ROOT / path).read_text(), re.MULTILINE), (case, ref)
 
 
 def test_docs_table_is_generated_from_the_tests() -> None:

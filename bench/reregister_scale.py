@@ -110,6 +110,69 @@ def encode_agents(lo: int, hi: int, n: int, tasks: int, frameworks: int) -> list
     return out
 
 
+def encode_agents_fast(lo: int, hi: int, n: int, tasks: int, frameworks: int) -> list[tuple[str, bytes]]:
+    """The same frames as `encode_agents`, built from protobuf templates (agent 0's message
+    through the real codec, then ids substituted per agent and task): ~20x faster, which
+    matters at 40,000 agents x 400,000 tasks on a loaded 2-core box. Checked byte for byte
+    against `encode_agents` on sampled agents (first, last, a middle one) before use."""
+    from mesotron.io.wire.transport import _LEN
+    from mesotron.spec import internal_pb2 as ipb
+
+    def envelopes(frames: bytes) -> list[Any]:
+        out = []
+        while frames:
+            (k,) = _LEN.unpack_from(frames, 0)
+            env = ipb.Envelope()
+            env.ParseFromString(frames[4:4 + k])
+            out.append(env)
+            frames = frames[4 + k:]
+        return out
+
+    # a template agent with one task of every framework (its records and framework infos)
+    _, tframes = encode_agents(0, 1, 1, frameworks, frameworks)[0]
+    hello_t, rr_t = envelopes(tframes)
+    rec_t = {r.framework_id.value: r for r in rr_t.reregister_agent.tasks}
+    fw_t = {f.id.value: f for f in rr_t.reregister_agent.frameworks}
+    out = []
+    for i in range(lo, hi):
+        a, b = i * tasks // n, (i + 1) * tasks // n
+        aid = agent_id(i)
+        pid = f"slave(1)@127.0.0.1:{20000 + i}"
+        hello = ipb.Envelope()
+        hello.CopyFrom(hello_t)
+        hello.hello.sender = pid
+        env = ipb.Envelope()
+        rr = env.reregister_agent
+        rr.CopyFrom(rr_t.reregister_agent)
+        del rr.tasks[:]
+        del rr.frameworks[:]
+        rr.agent_info.hostname = f"agent{i}.bench"
+        rr.agent_info.id.value = aid
+        rr.agent_info.port = 20000 + i
+        used = set()
+        for t in range(a, b):
+            fid = f"bench-fw-{t % frameworks}"
+            used.add(fid)
+            rec = rr.tasks.add()
+            rec.CopyFrom(rec_t[fid])
+            tid = f"task-{t}"
+            rec.task.name = tid
+            rec.task.task_id.value = tid
+            rec.task.agent_id.value = aid
+            rec.executor_id.value = tid
+        for fid in sorted(used):
+            rr.frameworks.add().CopyFrom(fw_t[fid])
+        frames = b""
+        for e in (hello, env):
+            payload = e.SerializeToString()
+            frames += _LEN.pack(len(payload)) + payload
+        out.append((pid, frames))
+    for i in sorted({lo, hi - 1, (lo + hi) // 2}):
+        if lo <= i < hi and out[i - lo] != encode_agents(i, i + 1, n, tasks, frameworks)[0]:
+            raise AssertionError(f"template encoding differs from the codec's for agent {i}")
+    return out
+
+
 class _Conn:
     """One emulated agent's TCP connection (its own socket, as a real agent has)."""
 
@@ -238,7 +301,7 @@ def worker(conn: Any, lo: int, hi: int, n: int, tasks: int, frameworks: int, kee
     ("go", ip, port) -> re-register all, answer ("done", last_monotonic, first_monotonic,
     errors, cpu seconds); ("close",) -> drop the connections; ("exit",)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    agents = encode_agents(lo, hi, n, tasks, frameworks)
+    agents = encode_agents_fast(lo, hi, n, tasks, frameworks)
     import gc
 
     gc.freeze()  # the encoded frames: nothing to collect there

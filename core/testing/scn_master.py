@@ -516,8 +516,11 @@ class Driver:
             executors.append(ExecutorInfo(executor_id=eid, framework_id=fid,
                                           command=CommandInfo(value="exec"),
                                           resources=Resources.parse("cpus:0.1;mem:32")))
+        checkpointing = set(kw.get("checkpoint", "").split(","))
         frameworks = tuple(FrameworkInfo(
-            user="user", name=fid, id=fid,
+            user="user", name=kw.get(f"name_{fid}", fid), id=fid,
+            failover_timeout=float(kw.get(f"failover_timeout_{fid}", 0)),
+            checkpoint=fid in checkpointing,
             capabilities=frozenset({Capability.PARTITION_AWARE}) if fid in aware else frozenset())
             for fid in fids)
         msg = ReregisterAgent(agent_info=self._agent_info(kw, aid), tasks=tuple(records),
@@ -540,6 +543,16 @@ class Driver:
         aid = self.master._pids.get(agent, "unknown")
         return self._step(Received(sender=agent, message=ExitedExecutor(
             agent_id=aid, framework_id=fid, executor_id=eid, status=int(kw.get("status", 0)))))
+
+    def cmd_fwinfo(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """fwinfo FID: the FrameworkInfo the master holds (name, failover_timeout, checkpoint)."""
+        fw = self.master._frameworks.get(args[0])
+        if fw is None:
+            return [f"framework {args[0]} unknown"]
+        i = fw.info
+        line = (f"framework {i.id} name={i.name} failover_timeout={i.failover_timeout:g} "
+                f"checkpoint={str(i.checkpoint).lower()}")
+        return [line]
 
     def cmd_emsg(self, args: list[str], kw: dict[str, str]) -> list[str]:
         """emsg AGENT FID EID DATA: an executor's message to its framework, via its agent."""

@@ -57,7 +57,10 @@ def catalog_names(text: str) -> list[str]:
                 add(n, suite)
             continue
         if line.startswith("- "):
-            head = re.sub(r"\([^)]*\)", "", line[2:].split(" — ")[0])
+            head = line[2:].split(" — ")[0]
+            # "(/ Variant)" names another case of the suite (RecoverTerminatedHTTPExecutor)
+            head = re.sub(r"\(/\s*([A-Z]\w+)\)", r"/ \1", head)
+            head = re.sub(r"\([^)]*\)", "", head)
             cur, prev = suite, ""
             for part in (p.strip() for p in head.split(" / ")):
                 if part.startswith("…"):
@@ -184,6 +187,7 @@ def test_parser_reads_every_form_of_the_catalog() -> None:
     names = catalog_names(CATALOG.read_text())
     for n in ("FaultToleranceTest.UpdateFrameworkInfoOnMasterFailover",  # "A / B" bullet
               "SlaveRecoveryTest.RebootWithSlaveInfoMismatchAndRestart",  # "…AndRestart"
+              "SlaveRecoveryTest.RecoverTerminatedHTTPExecutor",  # "(/ Variant)"
               "SlaveStateTest.CheckpointString",  # another suite inside a bullet
               "SlaveTest.IgnoreNonLeaderStatusUpdateAcknowledgement",  # Related:
               "HttpFaultToleranceTest.SchedulerExit",  # paragraph, last word

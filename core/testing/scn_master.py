@@ -343,12 +343,15 @@ class Driver:
 
     def cmd_config(self, args: list[str], kw: dict[str, str]) -> list[str]:
         """`config registry_max_agent_count=1 ...`: MasterConfig fields for the masters
-        elected from now on (numbers only)."""
+        elected from now on (numbers, and `roles=a,b` for the --roles whitelist)."""
         fields = {f.name: f for f in attrs.fields(MasterConfig)}
         changes: dict[str, Any] = {}
         for name, value in kw.items():
             if name not in fields:
                 raise ValueError(f"scn_master: unknown MasterConfig field {name!r}")
+            if name == "roles":  # the --roles whitelist: comma-separated
+                changes[name] = tuple(value.split(","))
+                continue
             changes[name] = int(value) if fields[name].type in (int, "int") else float(value)
         self.config = attrs.evolve(self.config, **changes)
         self.master.config = self.config

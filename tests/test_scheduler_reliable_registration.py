@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import attrs
-from mesotron.core.effects import Received, Send, TimerFired
+from mesotron.core.effects import Disconnected, Received, Send, SetTimer, TimerFired
 from mesotron.core.messages import CallSubscribe, EventSubscribed
 from mesotron.core.scheduler import (
     RETRY_TIMER,
     SUBSCRIBED,
     CallResponse,
+    Notify,
     SchedulerConfig,
+    SchedulerDisconnected,
     SchedulerDriver,
     Start,
 )
@@ -57,3 +59,14 @@ def test_scheduler_failover_retried_reregistration() -> None:
     scheduler's re-registration answer is dropped; it retries with the same framework id."""
     d = _drop_subscribed_then_retry(attrs.evolve(INFO, id="fw-9", failover_timeout=60.0))
     assert d.framework_id == "fw-9"
+
+
+def test_master_lost_tells_the_scheduler() -> None:
+    """MasterTest.MasterLost: the master goes away (the subscription stream breaks): the
+    scheduler is told it is disconnected (Mesos's `disconnected` callback) and the driver
+    starts subscribing again."""
+    d = _drop_subscribed_then_retry(INFO)
+    out = d.step(100.0, Disconnected(peer="s2"))
+    assert [e.event for e in out if isinstance(e, Notify)] == [SchedulerDisconnected(reason="stream closed")]
+    assert d.state != SUBSCRIBED
+    assert any(isinstance(e, SetTimer) and e.key == RETRY_TIMER for e in out)

@@ -7,8 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit tla lint bench fuzz venv sysdeps clean ui-screenshots
-.PHONY: demo test unit tla lint bench fuzz chaos venv sysdeps clean
+.PHONY: demo test unit tla lint bench fuzz chaos venv sysdeps clean ui-screenshots
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -149,7 +149,7 @@ def test_sigkill_leader_standby_leads_agents_and_framework_follow(zk_server: ZkS
 
 
 def test_expired_session_leader_exits_and_standby_leads(zk_server: ZkServer, tmp_path: Any) -> None:
-    """SplitBrainMasters: the leader's session is expired while its process lives; it
+    """FaultToleranceTest.SplitBrainMasters: the leader's session is expired while its process lives; it
     notices, stops leading and exits non-zero; the standby leads and the agent follows."""
     zk = url(zk_server, "splitbrain")
     with HaCluster(str(tmp_path), zk, masters=2, agents=1, session_timeout=5.0) as c:
@@ -247,7 +247,7 @@ def test_zookeeper_down_briefly_kills_no_task(tmp_path: Any) -> None:
 
 
 def test_agent_session_expiry_reregisters_and_keeps_tasks(zk_server: ZkServer, tmp_path: Any) -> None:
-    """SlaveReregisterOnZKExpiration: the agent's own ZooKeeper session expires; it sees no
+    """FaultToleranceTest.SlaveReregisterOnZKExpiration: the agent's own ZooKeeper session expires; it sees no
     leader, then the same leader again, and re-registers with the same id; its task keeps
     running and nobody re-subscribes."""
     zk = url(zk_server, "agentexpiry")

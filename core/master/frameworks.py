@@ -155,9 +155,11 @@ class FrameworksMixin(MasterCore):
         out.append(CancelTimer(key=("failover", fw.id)))
         for oid in list(fw.offers):  # offers are discarded and re-generated
             out += self._recover_offer(oid, rescind=False)
-        # `user` and `checkpoint` changes on re-subscription are ignored (Mesos)
-        new_info = attrs.evolve(info, id=fw.id, user=fw.info.user, checkpoint=fw.info.checkpoint) \
-            if not fw.recovered else attrs.evolve(info, id=fw.id)
+        # `user` and `checkpoint` changes on re-subscription are ignored (Mesos's
+        # Framework::update), also for a framework recovered from its agents' re-registration
+        # (FaultToleranceTest.UpdateFrameworkInfoOnMasterFailover: checkpoint stays as the
+        # agents reported it)
+        new_info = attrs.evolve(info, id=fw.id, user=fw.info.user, checkpoint=fw.info.checkpoint)
         info_changed = new_info != fw.info
         fw.info = new_info
         fw.stream = stream

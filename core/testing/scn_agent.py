@@ -434,7 +434,7 @@ class Driver:
     def cmd_ack(self, args: list[str], kw: dict[str, str]) -> list[str]:
         return self._from_master(StatusUpdateAcknowledgement(
             agent_id=kw.get("agent", "S1"), framework_id=kw.get("fw", "fw1"), task_id=kw["task"],
-            uuid=self.uuid_by_alias[kw["uuid"]]))
+            uuid=self.uuid_by_alias[kw["uuid"]]), sender=kw.get("from", "master"))
 
     def cmd_kill(self, args: list[str], kw: dict[str, str]) -> list[str]:
         grace = kw.get("grace")

@@ -78,6 +78,7 @@ from mesotron.core.messages import (
     EventRescind,
     EventSubscribed,
     EventUpdate,
+    ExecutorToFramework,
     ExitedExecutor,
     KillTask,
     OpLaunch,
@@ -342,12 +343,15 @@ class Driver:
 
     def cmd_config(self, args: list[str], kw: dict[str, str]) -> list[str]:
         """`config registry_max_agent_count=1 ...`: MasterConfig fields for the masters
-        elected from now on (numbers only)."""
+        elected from now on (numbers, and `roles=a,b` for the --roles whitelist)."""
         fields = {f.name: f for f in attrs.fields(MasterConfig)}
         changes: dict[str, Any] = {}
         for name, value in kw.items():
             if name not in fields:
                 raise ValueError(f"scn_master: unknown MasterConfig field {name!r}")
+            if name == "roles":  # the --roles whitelist: comma-separated
+                changes[name] = tuple(value.split(","))
+                continue
             changes[name] = int(value) if fields[name].type in (int, "int") else float(value)
         self.config = attrs.evolve(self.config, **changes)
         self.master.config = self.config
@@ -515,8 +519,11 @@ class Driver:
             executors.append(ExecutorInfo(executor_id=eid, framework_id=fid,
                                           command=CommandInfo(value="exec"),
                                           resources=Resources.parse("cpus:0.1;mem:32")))
+        checkpointing = set(kw.get("checkpoint", "").split(","))
         frameworks = tuple(FrameworkInfo(
-            user="user", name=fid, id=fid,
+            user="user", name=kw.get(f"name_{fid}", fid), id=fid,
+            failover_timeout=float(kw.get(f"failover_timeout_{fid}", 0)),
+            checkpoint=fid in checkpointing,
             capabilities=frozenset({Capability.PARTITION_AWARE}) if fid in aware else frozenset())
             for fid in fids)
         msg = ReregisterAgent(agent_info=self._agent_info(kw, aid), tasks=tuple(records),
@@ -539,6 +546,23 @@ class Driver:
         aid = self.master._pids.get(agent, "unknown")
         return self._step(Received(sender=agent, message=ExitedExecutor(
             agent_id=aid, framework_id=fid, executor_id=eid, status=int(kw.get("status", 0)))))
+
+    def cmd_fwinfo(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """fwinfo FID: the FrameworkInfo the master holds (name, failover_timeout, checkpoint)."""
+        fw = self.master._frameworks.get(args[0])
+        if fw is None:
+            return [f"framework {args[0]} unknown"]
+        i = fw.info
+        line = (f"framework {i.id} name={i.name} failover_timeout={i.failover_timeout:g} "
+                f"checkpoint={str(i.checkpoint).lower()}")
+        return [line]
+
+    def cmd_emsg(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """emsg AGENT FID EID DATA: an executor's message to its framework, via its agent."""
+        agent, fid, eid, data = args[:4]
+        aid = self.master._pids.get(agent, "unknown")
+        return self._step(Received(sender=agent, message=ExecutorToFramework(
+            agent_id=aid, framework_id=fid, executor_id=eid, data=data.encode())))
 
     def cmd_pong(self, args: list[str], kw: dict[str, str]) -> list[str]:
         return self._step(Received(sender=args[0], message=Pong()))

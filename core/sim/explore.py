@@ -152,6 +152,8 @@ class ExploreConfig:
     agent_resources: str = "cpus:2;mem:256"
     task_resources: str = "cpus:0.5;mem:32"
     allocation_interval: float = 5.0
+    agent_ping_timeout: float = 15.0  # Mesos's defaults: no agent is removed within 6 s
+    max_agent_ping_timeouts: int = 5
     check: bool = True
 
     def describe(self) -> str:
@@ -325,8 +327,10 @@ class Explorer:
         self.registry_ids: dict[bytes, int] = {}
         self.steps = 0
         self.need = Resources.parse(config.task_resources).allocate("*")
-        self.master_config = MasterConfig(allocation_interval=config.allocation_interval,
-                                          offer_timeout=60.0)
+        self.master_config = MasterConfig(
+            allocation_interval=config.allocation_interval, offer_timeout=60.0,
+            agent_ping_timeout=config.agent_ping_timeout,
+            max_agent_ping_timeouts=config.max_agent_ping_timeouts)
         self.masters = [f"master@10.0.0.{i + 1}:5050" for i in range(config.masters)]
         self.agents = [f"slave(1)@10.0.1.{i + 1}:5051" for i in range(config.agents)]
         for n in [*self.masters, *self.agents, FW]:
@@ -610,7 +614,7 @@ class Explorer:
         reg = self.intern_registry(RegistryState())
         env = (0, reg, -1, tuple(0 for _ in self.masters), (), ())
         budget = (cfg.drops, cfg.dups, cfg.delays, cfg.failovers, cfg.agent_restarts)
-        ghost: tuple[Any, ...] = ((), (), (), frozenset())
+        ghost: tuple[Any, ...] = ((), (), (), frozenset(), frozenset())
         state: list[Any] = [tuple(comps), (), env, 0.0, budget, ghost]
         # ZooKeeper elects the first master; the agents start and detect it; the
         # framework starts subscribing
@@ -767,7 +771,9 @@ class Explorer:
                                 lambda slot=slot, tid=tid: self.proc_exit(st, slot, tid)))
         env = st[ENVI]
         if failovers and env[0] >= 0 and comps[env[0]] >= 0 and len(self.masters) > 1:
-            out.append((("failover", env[0]), lambda: self.failover(st)))
+            for how in ("crash", "expire"):
+                out.append((("failover", env[0], how),
+                            lambda how=how: self.failover(st, how)))
         if restarts:
             for name in self.agents:
                 lid = comps[self.slot_ids[name]]
@@ -792,7 +798,10 @@ class Explorer:
         if kind == "exit":
             return f"process of {desc[2]} exits on {self.slots[desc[1]]}"
         if kind == "failover":
-            return f"fault: leading master {self.slots[desc[1]]} crashes"
+            if desc[2] == "crash":
+                return f"fault: leading master {self.slots[desc[1]]} crashes"
+            return (f"fault: ZooKeeper session of leading master {self.slots[desc[1]]} "
+                    "expires (it stays up, deposed, and is not told)")
         _, name, keep, n = desc
         return f"fault: agent {name} loses power (keeps {keep}/{n} unsynced writes) and restarts"
 
@@ -952,7 +961,7 @@ class Explorer:
             state = self.master_down(state, net, a[1])
         elif kind == "violation":
             _first([a[1]])
-        elif kind in ("produced", "seen", "acked", "started"):
+        elif kind in ("produced", "seen", "acked", "started", "restarted"):
             state[GHOST] = self.ghost(state, kind, a)
         return state
 
@@ -1046,13 +1055,28 @@ class Explorer:
                     self.enqueue(net, ZK, a, self.intern_input(MasterDetected(pid=new)))
         return state
 
-    def failover(self, st: tuple[Any, ...]) -> Any:
+    def failover(self, st: tuple[Any, ...], how: str) -> Any:
         state = list(st)
         b = list(st[BUDGET])
         b[3] -= 1
         state[BUDGET] = tuple(b)
         net = list(st[NET])
-        state = self.master_down(state, net, self.slots[st[ENVI][0]])
+        old = self.slots[st[ENVI][0]]
+        if how == "crash":
+            state = self.master_down(state, net, old)
+        else:
+            # ZooKeeper elects another master; the old one keeps running, believing it
+            # leads, until a registry write of it is refused (fencing)
+            env = state[ENVI]
+            new = next((m for m in self.masters if m != old
+                        and state[COMPS][self.slot_ids[m]] >= 0), None)
+            if new is None:
+                return st
+            state[ENVI] = (self.slot_ids[new],) + env[1:]
+            self.enqueue(net, ZK, new, self.intern_input(("gain",)))
+            for a in self.agents:
+                if state[COMPS][self.slot_ids[a]] >= 0:
+                    self.enqueue(net, ZK, a, self.intern_input(MasterDetected(pid=new)))
         state[NET] = self.pack(net)
         return tuple(state)
 
@@ -1072,13 +1096,14 @@ class Explorer:
             if x.startswith("executor(") and x.endswith("@" + name) and \
                     self.slot_ids[x] < len(comps) and comps[self.slot_ids[x]] >= 0:
                 self.enqueue(net, ENV, x, self.intern_input(Disconnected(peer=name)))
+        state[GHOST] = self.ghost(state, "restarted", ("restarted",))
         state = self.start_agent(state, net, name, keep)
         state[NET] = self.pack(net)
         return tuple(state)
 
     # ------------------------------------------------------------------ ghost + invariants
     def ghost(self, state: list[Any], kind: str, a: tuple[Any, ...]) -> tuple[Any, ...]:
-        launches, produced, seen, acked = state[GHOST]
+        launches, produced, seen, acked, abandoned = state[GHOST]
         if kind == "started":
             key, agent = a[1], a[2]
             d = dict(launches)
@@ -1086,24 +1111,24 @@ class Explorer:
             d[key] = agents
             if self.cfg.check:
                 _first(inv.SingleLaunch(ClusterSnapshot(launches={key: agents})))
-            return (tuple(sorted(d.items())), produced, seen, acked)
+            return (tuple(sorted(d.items())), produced, seen, acked, abandoned)
         if kind == "produced":
-            _, key, uuid, state_name, producer, _how = a
+            _, key, uuid, state_name, producer, how = a
             d = dict(produced)
             prev = d.get(key, ())
-            if any(u == uuid for u, _s, _p in prev):
+            if any(x[0] == uuid for x in prev):
                 return state[GHOST]
-            now = prev + ((uuid, state_name, producer),)
+            now = prev + ((uuid, state_name, producer, how),)
             d[key] = now
             if self.cfg.check:
                 tr = [(TaskState.TASK_STAGING, "agent")]
-                for _u, s, p in now:
+                for _u, s, p, _h in now:
                     ts = TaskState[s]
                     last = tr[-1][0]
                     if ts is not last and not (last.is_terminal and ts.is_terminal):
                         tr.append((ts, p))
                 _first(inv.LegalTaskTransitions(ClusterSnapshot(transitions={key: tuple(tr)})))
-            return (launches, tuple(sorted(d.items())), seen, acked)
+            return (launches, tuple(sorted(d.items())), seen, acked, abandoned)
         if kind == "seen":
             _, key, uuid, _state_name = a
             d = dict(seen)
@@ -1115,10 +1140,17 @@ class Explorer:
                 prod = dict(produced).get(key, ())
                 _first(inv.UpdatesInOrder(ClusterSnapshot(
                     seen={key: tuple((u, TaskState.TASK_STAGING) for u in d[key])},
-                    produced={key: tuple((u, TaskState[s]) for u, s, _p in prod)})))
-            return (launches, produced, tuple(sorted(d.items())), acked)
+                    produced={key: tuple((x[0], TaskState[x[1]]) for x in prod)})))
+            return (launches, produced, tuple(sorted(d.items())), acked, abandoned)
+        if kind == "restarted":
+            # updates an agent held in memory only (never checkpointed) may be lost with
+            # it (Mesos does too): their tasks leave NoLostAckedWork, as in the checker
+            gone = {key for key, prod in produced
+                    if any(x[3] == "send" and (key[0], key[1], x[0]) not in acked
+                           for x in prod)}
+            return (launches, produced, seen, acked, abandoned | gone)
         _, key, uuid = a
-        return (launches, produced, seen, acked | {(key[0], key[1], uuid)})
+        return (launches, produced, seen, acked | {(key[0], key[1], uuid)}, abandoned)
 
     def check_state(self, st: tuple[Any, ...]) -> None:
         """The invariants that depend on the whole state (ledger, held updates)."""
@@ -1147,6 +1179,7 @@ class Explorer:
         if not produced:
             return
         acked = st[GHOST][3]
+        abandoned = st[GHOST][4]
         pending: dict[tuple[str, str], frozenset[bytes]] = {}
         for name in self.agents:
             lid = st[COMPS][self.slot_ids[name]]
@@ -1154,10 +1187,11 @@ class Explorer:
                 for k, v in self.held(lid).items():
                     pending[k] = pending.get(k, frozenset()) | v
         for key, prod in produced:
-            if any(s in _TERMINAL and (key[0], key[1], u) in acked for u, s, _p in prod):
+            if key in abandoned or any(x[1] in _TERMINAL and (key[0], key[1], x[0]) in acked
+                                       for x in prod):
                 continue  # the stream closed with its terminal update acknowledged
             held = pending.get(key, frozenset())
-            for u, s, _p in prod:
+            for u, s, _p, _h in prod:
                 if (key[0], key[1], u) not in acked and u not in held:
                     raise _Violation("NoLostAckedWork",
                                      f"task {key[1]} update {s} {u.hex()[:8]} neither "

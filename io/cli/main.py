@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "execute": ("mesotron.io.cli.execute", "run a command as tasks (like mesos-execute)"),
     "ps": ("mesotron.io.cli.ps", "list tasks of a cluster"),
     "sim": ("mesotron.io.cli.sim", "deterministic cluster simulation (fuzzing, teaching)"),
+    "check": ("mesotron.io.cli.check", "exhaustive exploration of the real machines"),
     "demo": ("mesotron.io.cli.demo", "the `make demo` walkthrough"),
     "executor": ("mesotron.io.daemons.executor", "built-in command executor (started by agents)"),
 }

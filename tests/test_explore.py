@@ -16,7 +16,7 @@ from mesotron.core.sim import bugs
 from mesotron.core.sim.explore import ExploreConfig, Explorer, replay
 from mesotron.io.cli import main as cli
 
-SMALL = ExploreConfig(failovers=1, agent_restarts=0, drops=0, dups=0, delays=0, horizon=6)
+SMALL = ExploreConfig(failovers=0, agent_restarts=0, drops=0, dups=0, delays=0, horizon=6)
 
 # bug -> (configuration that can reach it, property that must fire, shortest known length)
 BUGS = {
@@ -29,14 +29,22 @@ BUGS = {
     "ack_ignores_uuid": (
         ExploreConfig(failovers=0, drops=0, dups=1, delays=1, agent_restarts=0, horizon=6,
                       max_states=60000), "NoLostAckedWork", 40),
+    "allocator_double_offer": (
+        ExploreConfig(failovers=0, drops=0, dups=0, delays=1, early_timers=True,
+                      agent_restarts=0, horizon=12, max_states=60000), "NoOvercommit", 11),
+    "deposed_leader_writes": (
+        ExploreConfig(failovers=1, drops=0, dups=0, delays=1, agent_restarts=0, horizon=6,
+                      max_states=60000), "OneLeaderWrites", 7),
 }
+# not reached within 60,000 states of any configuration tried (see docs/explore.md):
+# no_rescind_on_agent_removal (needs an agent removal: ping timeouts)
 
 
 def test_small_configuration_is_explored_completely_and_clean():
     res = Explorer(SMALL).explore()
     assert res.violation is None, "\n".join(res.violation.describe())
     assert res.complete
-    assert res.states > 1000 and res.depth > 40
+    assert res.states > 1000 and res.depth > 40  # tasks launched, run, finish, acked
     # every local state is a real machine state reached by a real step (memoised)
     assert res.machine_steps >= res.local_states - 10
 
@@ -59,7 +67,7 @@ def test_planted_bug_found_with_a_shortest_counterexample(bug):
 
 
 def test_cli_reports_states_depth_and_time(capsys):
-    rc = cli.main(["check", "--exhaustive", "--failovers", "1", "--agent-restarts", "0",
+    rc = cli.main(["check", "--exhaustive", "--failovers", "0", "--agent-restarts", "0",
                    "--drops", "0", "--dups", "0", "--delays", "0", "--horizon", "6", "--quiet"])
     out = capsys.readouterr().out
     assert rc == 0, out

@@ -99,7 +99,6 @@ from mesotron.core.messages import (
     CallDecline,
     CallSuppress,
     EventOffers,
-    EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
     ExecutorSubscribe,
@@ -117,8 +116,8 @@ from mesotron.core.values import (
     AgentInfo,
     Capability,
     CommandInfo,
-    FrameworkInfo,
     Filters,
+    FrameworkInfo,
     MasterInfo,
     Source,
     TaskInfo,
@@ -244,8 +243,8 @@ class Counterexample:
 
     def describe(self) -> list[str]:
         lines = [f"violation: {self.name}: {self.message}",
-                 f"shortest counterexample ({len(self.labels)} steps; replay with "
-                 f"mesotron.core.sim.explore.replay(config, labels)):"]
+                 (f"shortest counterexample ({len(self.labels)} steps; replay with "
+                  "mesotron.core.sim.explore.replay(config, labels)):")]
         lines += [f"  {i + 1:3}. {lab}" for i, lab in enumerate(self.labels)]
         return lines
 
@@ -270,8 +269,8 @@ class ExploreResult:
             f"distinct states: {self.states}",
             f"transitions: {self.transitions}",
             f"depth: {self.depth}" + ("" if self.complete else " (search cut by a bound)"),
-            f"distinct local states: {self.local_states} "
-            f"(real machine steps: {self.machine_steps})",
+            (f"distinct local states: {self.local_states} "
+             f"(real machine steps: {self.machine_steps})"),
             f"time: {self.seconds:.1f} s ({rate:,.0f} states/s)",
             f"violations: {0 if self.violation is None else 1}",
         ]
@@ -592,7 +591,6 @@ class Explorer:
     def initial(self) -> tuple[Any, ...]:
         cfg = self.cfg
         comps = [-1] * len(self.slots)
-        net: list[tuple[int, int]] = {}
         acts: list[Any] = []
         for i, name in enumerate(self.masters):
             info = MasterInfo(id=f"master{i + 1}-1", hostname=f"master{i + 1}",
@@ -618,7 +616,7 @@ class Explorer:
         state: list[Any] = [tuple(comps), (), env, 0.0, budget, ghost]
         # ZooKeeper elects the first master; the agents start and detect it; the
         # framework starts subscribing
-        net = []
+        net: list[tuple[int, int]] = []
         self.enqueue(net, ZK, self.masters[0], self.intern_input(("gain",)))
         for name in self.agents:
             state = self.start_agent(state, net, name, None)
@@ -719,9 +717,9 @@ class Explorer:
         for desc, fn in self.enabled(st):
             yield self.label(desc), fn()
 
-    def enabled(self, st: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Callable[[], Any]]]:
+    def enabled(self, st: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Any]]:
         """(description, thunk computing the next state) for every enabled transition."""
-        out: list[tuple[tuple[Any, ...], Callable[[], Any]]] = []
+        out: list[tuple[tuple[Any, ...], Any]] = []
         drops, dups, delays, failovers, restarts = st[BUDGET]
         lossy = self.lossy
         net = st[NET]
@@ -761,8 +759,9 @@ class Explorer:
                 due.extend((slot, k) for k in tc[1])
         early = bool(net)  # a timer firing before the messages in flight: a delay
         for slot, key in due:
+            assert best is not None
             out.append((("timer", slot, key, best),
-                        lambda slot=slot, key=key: self.fire(st, slot, key, best, early)))
+                        lambda slot=slot, key=key, at=best: self.fire(st, slot, key, at, early)))
         # task processes exit
         for slot, lid in enumerate(comps):
             if lid >= 0:
@@ -942,9 +941,9 @@ class Explorer:
                 raise _Violation("RecoveryKeepsTasks",
                                  f"agent {agent} killed live container {cid} on recovery")
             name = f"executor({cid})@{agent}"
-            slot = self.slot_ids.get(name)
-            if slot is not None and slot < len(state[COMPS]) and state[COMPS][slot] >= 0:
-                x = self.comp(state[COMPS][slot])
+            xslot = self.slot_ids.get(name)
+            if xslot is not None and xslot < len(state[COMPS]) and state[COMPS][xslot] >= 0:
+                x = self.comp(state[COMPS][xslot])
                 state = self.kill_component(state, net, name)
                 self.enqueue(net, ENV, agent, self.intern_input(ExecutorExited(
                     framework_id=x.framework_id, executor_id=x.machine.executor_id,
@@ -1145,10 +1144,17 @@ class Explorer:
         if kind == "restarted":
             # updates an agent held in memory only (never checkpointed) may be lost with
             # it (Mesos does too): their tasks leave NoLostAckedWork, as in the checker
-            gone = {key for key, prod in produced
-                    if any(x[3] == "send" and (key[0], key[1], x[0]) not in acked
-                           for x in prod)}
-            return (launches, produced, seen, acked, abandoned | gone)
+            gone = set()
+            kept = []
+            for key, prod in produced:
+                lost = [x for x in prod
+                        if x[3] == "send" and (key[0], key[1], x[0]) not in acked]
+                if lost:
+                    gone.add(key)
+                    prod = tuple(x for x in prod if x not in lost)
+                kept.append((key, prod))
+            # (and they leave the produced stream: they never existed durably)
+            return (launches, tuple(kept), seen, acked, abandoned | gone)
         _, key, uuid = a
         return (launches, produced, seen, acked | {(key[0], key[1], uuid)}, abandoned)
 
@@ -1163,7 +1169,7 @@ class Explorer:
                 if ok is None:
                     m = self.comp(lid).machine
                     ledgers = tuple(m.agent_ledgers())
-                    stale = {}
+                    stale: dict[str, list[Any]] = {}
                     for oid, o in m._offers.items():
                         if o.agent_id not in m._agents:
                             stale.setdefault(o.agent_id, []).append(
@@ -1295,9 +1301,7 @@ def _brief(m: Any) -> str:
             v = v.hex()[:8]
         elif attr == "status" and hasattr(v, "state"):
             v = f"{v.task_id} {v.state.name}" + (f" {v.uuid.hex()[:8]}" if v.uuid else "")
-        elif attr == "call":
-            v = type(v).__name__
-        elif attr == "op":
+        elif attr == "call" or attr == "op":
             v = type(v).__name__
         return f"{name}({attr}={v})"
     return name

@@ -53,7 +53,6 @@ from mesotron.core.messages import (
     CallSubscribe,
     EventOffers,
     EventSubscribed,
-    ReregisterAgent,
     RunTask,
     SchedulerCall,
 )
@@ -99,6 +98,7 @@ class MasterFailoverTracer(_Tracer):
         self.tasks: set[str] = set()
         self.agents: set[str] = set()
         self.masters: set[str] = set()
+        self.just_admitted: set[str] = set()
 
     # ------------------------------------------------------------------ helpers
     def _agent(self, world: Any, aid: str | None, host: str | None = None) -> str | None:
@@ -155,6 +155,7 @@ class MasterFailoverTracer(_Tracer):
     def master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         m = node.name
         t = type(inp)
+        self.just_admitted = set()
         if t is LeadershipGained:
             if self.leader is not None:
                 self.emit("ZkExpire")
@@ -185,10 +186,15 @@ class MasterFailoverTracer(_Tracer):
                 ops = op[1] if op[0] == "batch" else (op,)
                 for o in ops:
                     self.commit(world, m, o)
-        elif t is Received and type(inp.message) is ReregisterAgent:
-            if any(type(e) is Send and type(e.message) is AgentReregistered for e in effects):
-                a = self._agent(world, inp.message.agent_info.id, inp.message.agent_info.hostname)
-                if a is not None:
+        for e in effects:
+            te = type(e)
+            if te is RegistryWrite:
+                self.ops[(m, e.op_id)] = e.op
+            elif te is Send and type(e.message) is AgentReregistered:
+                # the master accepted a re-registration (at once, or once its registry
+                # write committed); an agent it (re-)admitted in this step is done
+                a = e.to if e.to in world.nodes else None
+                if a is not None and a not in self.just_admitted:
                     self._heal(a)
                     if self.agent_epoch.get(a, 0) >= self.m_epoch.get(m, 0):
                         self._partition(a)
@@ -196,10 +202,6 @@ class MasterFailoverTracer(_Tracer):
                     self.emit("AgentReregister", a=a, m=m)
                     self.agent_epoch[a] = self.m_epoch.get(m, 0)
                     self.m_agents.setdefault(m, set()).add(a)
-        for e in effects:
-            te = type(e)
-            if te is RegistryWrite:
-                self.ops[(m, e.op_id)] = e.op
             elif te is Send:
                 msg = e.message
                 if type(msg) is EventSubscribed and self.fw_epoch < self.m_epoch.get(m, 0):
@@ -220,15 +222,20 @@ class MasterFailoverTracer(_Tracer):
             # the tasks it keeps
             info = op[1]
             a = self._agent(world, info.id, info.hostname)
-            if a is None or a in self.admitted:
-                self.stop(f"admit of {info.id}: a second id for a registered agent")
+            deposed = holder != world.nodes[m].info.id
+            if a is None:
                 return
+            if a in self.admitted and not deposed:
+                if kind == "admit":
+                    self.stop(f"admit of {info.id}: a second id for a registered agent")
+                return  # "reachable" of an admitted agent: a write that changes nothing
             self._heal(a)
-            if holder != world.nodes[m].info.id and self.marked is None:
-                self.marked = len(self.events)
+            if deposed and self.marked is None and self.stopped is None:
+                self.marked = len(self.events)  # what the planted bug looks like
             self.emit("AgentRegisterRemoved" if a in self.removed else "AgentRegister",
                       a=a, m=m)
             self.admitted.add(a)
+            self.just_admitted.add(a)
             self.removed.discard(a)
             self.agent_epoch[a] = self.m_epoch.get(m, 0)
             self.m_agents.setdefault(m, set()).add(a)
@@ -238,7 +245,8 @@ class MasterFailoverTracer(_Tracer):
                 return
             if a in self.m_agents.get(m, set()):
                 self._partition(a)
-            if holder != world.nodes[m].info.id and self.marked is None:
+            if holder != world.nodes[m].info.id and self.marked is None \
+                    and self.stopped is None:
                 self.marked = len(self.events)
             self.emit("MarkUnreachable", a=a, m=m)
             self.admitted.discard(a)
@@ -264,10 +272,11 @@ class AllocatorTracer(_Tracer):
 
     @staticmethod
     def units(r: Any) -> int:
-        return int(round(r.scalar("cpus") / UNIT))
+        return round(float(r.scalar("cpus")) / UNIT)
 
     def free(self, a: str) -> set[int]:
         used: set[int] = set()
+        us: Any
         for (_f, ag), us in self.alloc.items():
             if ag == a:
                 used |= us
@@ -291,7 +300,7 @@ class AllocatorTracer(_Tracer):
 
     def diff(self, world: Any, m: Any, inp: Any, effects: list[Any]) -> None:
         now = world.now
-        call = inp.call if type(inp) is SchedulerCall else None
+        call: Any = inp.call if type(inp) is SchedulerCall else None
         removed = {dict(e.fields).get("agent_id", "") for e in effects
                    if type(e) is Log and e.event == "agent_removed"}
         ledgers = {lg.agent_id: lg for lg in m.agent_ledgers()}

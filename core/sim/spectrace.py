@@ -99,6 +99,7 @@ class MasterFailoverTracer(_Tracer):
         self.agents: set[str] = set()
         self.masters: set[str] = set()
         self.just_admitted: set[str] = set()
+        self.delivered: set[tuple[str, str, int]] = set()
 
     # ------------------------------------------------------------------ helpers
     def _agent(self, world: Any, aid: str | None, host: str | None = None) -> str | None:
@@ -146,10 +147,13 @@ class MasterFailoverTracer(_Tracer):
             self.master_step(world, node, inp, effects)
         elif node.kind == "agent" and type(inp) is Received and type(inp.message) is RunTask:
             sender = inp.sender
-            if sender in self.m_epoch and self.stopped is None:
+            key = (inp.message.task.task_id, node.name, self.m_epoch.get(sender, 0))
+            # a copy the lossy network duplicated is the same message of the spec's set
+            # (the simulator's SingleLaunch judges what a duplicate does)
+            if sender in self.m_epoch and self.stopped is None and key not in self.delivered:
+                self.delivered.add(key)
                 self._heal(node.name)
-                self.emit("AgentRunTask", t=inp.message.task.task_id, a=node.name,
-                          e=self.m_epoch[sender])
+                self.emit("AgentRunTask", t=key[0], a=key[1], e=key[2])
         super().on_step(world, node, inp, effects)
 
     def master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
@@ -333,8 +337,12 @@ class AllocatorTracer(_Tracer):
             elif type(call) in (CallAccept, CallDecline) and oid in call.offer_ids:
                 secs = call.filters.refuse_seconds
                 self.emit("Decline", f=f, a=a, units=sorted(us))
-                if secs > 0:
-                    self.filters.setdefault((f, a), []).append((now + secs, res))
+                # the filter the allocator installed (one per framework, role and agent;
+                # refuse_seconds clamped): its expiry and resources
+                for fid, _role, aid, fres, exp in m.allocator.filters(now):
+                    if fid == f and aid == a:
+                        self.filters[(f, a)] = [(exp, fres)]
+                del secs
             else:
                 self.emit("Rescind", f=f, a=a, units=sorted(us))
         # agents added, tasks finished, used growing unexplained

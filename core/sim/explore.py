@@ -269,12 +269,15 @@ class ExploreResult:
     complete: bool = True  # False when max_states/max_depth cut the search
     violation: Counterexample | None = None
     per_depth: list[int] = attrs.Factory(list)
+    describe_states: int | None = None  # the same states counted by describe() (see below)
 
     def summary(self) -> list[str]:
         rate = self.states / self.seconds if self.seconds > 0 else 0.0
         lines = [
             f"mesotron check --exhaustive: {self.config.describe()}",
             f"distinct states: {self.states}",
+            *([f"distinct states by describe(): {self.describe_states}"]
+              if self.describe_states is not None else []),
             f"transitions: {self.transitions}",
             f"depth: {self.depth}" + ("" if self.complete else " (search cut by a bound)"),
             (f"distinct local states: {self.local_states} "
@@ -1223,8 +1226,34 @@ class Explorer:
         return h
 
     # ------------------------------------------------------------------ search
-    def explore(self, *, progress: Callable[[int, int, float], None] | None = None
-                ) -> ExploreResult:
+    def describe_key(self, lid: int) -> Any:
+        """A local state as the machines' describe() (plus the shell state) shows it."""
+        c = self.comp(lid)
+        m = c.machine
+        disk = None
+        if c.disk is not None:
+            disk = (repr(sorted(c.disk.checkpoints.items(), key=repr)),
+                    repr(sorted(c.disk.logs.items(), key=repr)), len(c.disk.unsynced))
+        app = (c.app.left, c.app.next, c.app.suppressed) if c.app is not None else None
+        return (c.kind, c.name, m.describe() if m is not None else None,
+                tuple(sorted((repr(k), v) for k, v in c.timers.items())), disk,
+                tuple(sorted(c.procs.items())), app, c.detected, c.recovering,
+                tuple(sorted(c.resubscribed)), c.inc)
+
+    def count_by_describe(self, states: Any) -> int:
+        """How many of `states` remain distinct when local states are compared by
+        describe() instead of by their bytes (a coarser, not necessarily sound, view)."""
+        cls: dict[Any, int] = {}
+        of: list[int] = []
+        for lid in range(len(self.blobs)):
+            of.append(cls.setdefault(self.describe_key(lid), len(cls)))
+        seen = set()
+        for st in states:
+            seen.add((tuple(of[i] if i >= 0 else -1 for i in st[COMPS]), *st[1:]))
+        return len(seen)
+
+    def explore(self, *, progress: Callable[[int, int, float], None] | None = None,
+                count_describe: bool = False) -> ExploreResult:
         cfg = self.cfg
         res = ExploreResult(config=cfg)
         t0 = time.perf_counter()
@@ -1277,6 +1306,8 @@ class Explorer:
             if not res.complete:
                 break
         res.states = len(parent)
+        if count_describe:
+            res.describe_states = self.count_by_describe(parent)
         res.transitions = transitions
         res.depth = depth if res.violation is None else len(res.violation.labels)
         res.per_depth = per_depth

@@ -45,6 +45,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--counterexample", metavar="FILE",
                    help="write a violation's steps (JSON) for replay()")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument("--describe", action="store_true",
+                   help="also count the states with local states compared by describe()")
 
 
 def _config(args: argparse.Namespace) -> ExploreConfig:
@@ -76,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             last[0] = time.monotonic()
             print(f"  depth {depth}: {states:,} states, {secs:.0f} s", flush=True)
 
-    res = Explorer(cfg).explore(progress=progress)
+    res = Explorer(cfg).explore(progress=progress, count_describe=args.describe)
     for line in res.summary():
         print(line)
     if res.violation is not None and args.counterexample:

@@ -326,7 +326,7 @@ class AllocatorTracer(_Tracer):
         # offers that went away
         current = {oid for lg in ledgers.values() for oid, _f, _r in lg.offered}
         for oid in sorted(set(self.offers) - current):
-            f, a, us, res = self.offers.pop(oid)
+            f, a, us, _res = self.offers.pop(oid)
             used = dict(ledgers[a].used).get(f) if a in ledgers else None
             have = self.alloc.get((f, a), set())
             grew = (self.units(used) if used is not None else 0) - len(have)
@@ -335,14 +335,12 @@ class AllocatorTracer(_Tracer):
                 self.emit("Accept", f=f, a=a, units=sorted(us), s=sorted(s))
                 self.alloc.setdefault((f, a), set()).update(s)
             elif type(call) in (CallAccept, CallDecline) and oid in call.offer_ids:
-                secs = call.filters.refuse_seconds
                 self.emit("Decline", f=f, a=a, units=sorted(us))
                 # the filter the allocator installed (one per framework, role and agent;
                 # refuse_seconds clamped): its expiry and resources
                 for fid, _role, aid, fres, exp in m.allocator.filters(now):
                     if fid == f and aid == a:
                         self.filters[(f, a)] = [(exp, fres)]
-                del secs
             else:
                 self.emit("Rescind", f=f, a=a, units=sorted(us))
         # agents added, tasks finished, used growing unexplained

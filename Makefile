@@ -40,6 +40,7 @@ demo: venv
 
 test: venv sysdeps
 	$(PY) -m pytest -q tests
+	$(VENV)/bin/mesotron check --exhaustive --quiet
 	$(MAKE) --no-print-directory tla
 
 unit: venv

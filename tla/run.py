@@ -67,6 +67,32 @@ def check_trace_batch(spec: dict) -> tuple[bool, str, int, float]:
     return not problems, "; ".join(problems) or summary, events, seconds
 
 
+def check_sim_trace_batch(entry: dict) -> tuple[bool, str, int, float]:
+    """Simulator runs over every fault kind, abstracted by core/sim/spectrace.py, must all be
+    behaviours of the spec; a run with the spec's planted bug must be rejected exactly at
+    the event the bug produced. One TLC run for the whole batch."""
+    import tracecheck
+    from mesotron.core.sim import spectrace
+
+    spec = entry["spec"]
+    traces, by_kind = spectrace.collect(spec, entry["count"], events=entry["events"],
+                                        max_events=entry["max_events"])
+    bad, bad_index, bug = spectrace.planted_bug_trace(spec)
+    start = time.monotonic()
+    results = tracecheck.check_spec_traces(spec, [*traces, bad])
+    seconds = time.monotonic() - start
+    problems = [r.describe()[:300] for r in results[:-1] if not r.accepted]
+    last = results[-1]
+    if last.accepted or last.first_bad_index != bad_index:
+        problems.append(f"planted bug {bug}: expected rejection at event {bad_index}, got "
+                        f"{last.describe()[:300]}")
+    events = sum(len(t) for t in traces) + len(bad)
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items()))
+    summary = (f"{len(traces)} simulator traces accepted ({kinds}); planted bug {bug} "
+               f"rejected at event {bad_index} ({bad[bad_index]['action']})")
+    return not problems, "; ".join(problems[:3]) or summary, events, seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", metavar="NAME", help="run only models/traces whose name contains NAME")
@@ -81,11 +107,15 @@ def main(argv: list[str] | None = None) -> int:
               and (args.deep or not m.get("deep"))]
     trace_spec = expected["traces"]
     run_traces = not args.only or args.only.lower() in trace_spec["name"].lower()
+    sim_traces = [e for e in expected.get("sim_traces", [])
+                  if not args.only or args.only.lower() in e["name"].lower()]
     if args.list:
         for m in expected["models"]:
             deep = "  (deep)" if m.get("deep") else ""
             print(f"{m['name']:24} {m['module']}/{m['cfg']}  expect exit {m['exit']}{deep}")
         print(f"{trace_spec['name']:24} trace validation")
+        for e in expected.get("sim_traces", []):
+            print(f"{e['name']:24} trace validation of {e['count']} simulator runs")
         return 0
     try:
         tlcrun.find_java(), tlcrun.find_jar()
@@ -112,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     if run_traces:
         ok, why, events, seconds = check_trace_batch(trace_spec)
         rows.append((trace_spec["name"], f"{events:,} events", f"{seconds:.1f}",
+                     "traces checked", "PASS" if ok else "FAIL", why))
+        failed += not ok
+    for entry in sim_traces:
+        ok, why, events, seconds = check_sim_trace_batch(entry)
+        rows.append((entry["name"], f"{events:,} events", f"{seconds:.1f}",
                      "traces checked", "PASS" if ok else "FAIL", why))
         failed += not ok
     if args.update:

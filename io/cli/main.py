@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "plot": ("mesotron.io.cli.plot", "charts of a recorded run (shares, offers, tasks, failover)"),
     "record": ("mesotron.io.cli.record", "record a running cluster for `mesotron plot`"),
     "lab": ("mesotron.io.cli.lab", "a cluster of hosts in network namespaces; chaos campaigns"),
+    "check": ("mesotron.io.cli.check", "exhaustive exploration of the real machines"),
     "demo": ("mesotron.io.cli.demo", "the `make demo` walkthrough"),
     "executor": ("mesotron.io.daemons.executor", "built-in command executor (started by agents)"),
 }

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit tla lint bench fuzz venv sysdeps clean
+.PHONY: demo test unit tla lint bench fuzz mutate venv sysdeps clean
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench: venv
 
 fuzz: venv
 	$(VENV)/bin/mesotron sim --seeds $${SEEDS:-1000} --events $${EVENTS:-20000} --faults all --progress
+
+# mutation campaign over the protocol modules, the simulator as the only judge (minutes;
+# not part of `make test`, which runs a smoke of the machinery in tests/test_sim_mutate.py)
+mutate: venv
+	nice $(PY) -m mesotron.core.sim.mutate --sample $${SAMPLE:-400} --seeds $${SEEDS:-4} --events $${EVENTS:-3000} --jobs $${JOBS:-2} --json mutate-report.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -295,7 +295,7 @@ def run_judge(judge: Judge) -> tuple[str | None, list[str]]:
     """(first failure or None, digest per run) of the current code."""
     from mesotron.core.sim.run import simulate
 
-    digests = []
+    digests: list[str] = []
     for cfg in judge.configs():
         res = simulate(cfg)
         if res.failure is not None:
@@ -319,7 +319,7 @@ def _child(args: tuple[Mutant, Judge, list[str]]) -> dict[str, Any]:
         failure, digests = run_judge(judge)
     except TimeoutError as e:
         failure, digests = f"timeout: {e}", []
-    except Exception as e:  # a machine crashed: the simulator noticed
+    except Exception as e:  # noqa: BLE001 - a machine crashed: the simulator noticed
         failure, digests = f"crash: {type(e).__name__}: {str(e)[:120]}", []
     finally:
         signal.alarm(0)

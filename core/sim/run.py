@@ -206,8 +206,13 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     offered = {s.name for s in world.schedulers
                if s.app.offers_received > offers_before.get(s.name, 0)}
     snap = liveness_snapshot(world, chk, hungry, offered)
+    books, views = chk.quiescence_books(world, GRACE)
+    snap = attrs.evolve(snap, task_books=books, framework_views=views)
     out: list[str] = []
     for fn in inv.LIVENESS.values():
+        chk.checks += 1
+        out += fn(snap)
+    for fn in inv.QUIESCENT.values():
         chk.checks += 1
         out += fn(snap)
     full = chk.snapshot(world)

@@ -22,8 +22,8 @@ module or class level are not generated.
 
 Judging (the simulator only, no unit test): each mutant runs the same bounded set of
 simulations (seeds x events, all faults); it is KILLED when a run reports a violation of the
-invariant catalog / total queue, raises (a machine crashed), or exceeds its wall-clock
-budget. A survivor is classified by its behaviour: if every run's observable digest (the
+invariant catalog / total queue, raises (a machine crashed), or exceeds its CPU-time
+budget (CPU time: an infinite loop). A survivor is classified by its behaviour: if every run's observable digest (the
 deterministic summary lines: events, virtual time, tasks, faults, checks, queue, shares, and
 the world's counters) is identical to the unmutated code's, it is judged EQUIVALENT for
 these seeds (it changed nothing the world could see: either a real equivalent or a change
@@ -275,7 +275,7 @@ class Judge:
     agents: int = 5
     frameworks: int = 4
     quiesce: float = 700.0
-    timeout: float = 60.0
+    timeout: float = 30.0  # CPU seconds for all of a mutant's simulations
 
     def configs(self) -> list[Any]:
         from mesotron.core.sim.config import SimConfig
@@ -309,10 +309,11 @@ def _child(args: tuple[Mutant, Judge, list[str]]) -> dict[str, Any]:
     import signal
 
     def alarm(_sig: int, _frame: Any) -> None:
-        raise TimeoutError("mutant exceeded its wall-clock budget")
+        raise TimeoutError("mutant exceeded its CPU-time budget")
 
-    signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(int(judge.timeout))
+    # a CPU-time budget (not wall clock: a loaded machine must not turn slow runs into kills)
+    signal.signal(signal.SIGVTALRM, alarm)
+    signal.setitimer(signal.ITIMER_VIRTUAL, judge.timeout)
     t0 = time.perf_counter()
     try:
         apply(m)
@@ -322,7 +323,7 @@ def _child(args: tuple[Mutant, Judge, list[str]]) -> dict[str, Any]:
     except Exception as e:  # noqa: BLE001 - a machine crashed: the simulator noticed
         failure, digests = f"crash: {type(e).__name__}: {str(e)[:120]}", []
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     if failure is not None:
         verdict = "killed"
     elif digests == base:
@@ -402,12 +403,12 @@ def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="mutate", description=__doc__.split("\n\n")[0])
-    p.add_argument("--sample", type=int, default=240, help="mutants drawn (seeded)")
+    p.add_argument("--sample", type=int, default=300, help="mutants drawn (seeded)")
     p.add_argument("--seed", type=int, default=0, help="seed of the mutant sample")
-    p.add_argument("--seeds", type=int, default=4, help="simulations per mutant")
+    p.add_argument("--seeds", type=int, default=3, help="simulations per mutant")
     p.add_argument("--events", type=int, default=3000, help="faulty events per simulation")
     p.add_argument("--jobs", type=int, default=2)
-    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--timeout", type=float, default=30.0, help="CPU seconds per mutant")
     p.add_argument("--json", type=str, default=None, help="write the full report here")
     p.add_argument("--progress", action="store_true")
     a = p.parse_args(argv)

@@ -656,7 +656,7 @@ class Checker:
                     for t in ex.completed:
                         agent_states[(fw.id, t.info.task_id)] = t.state
 
-        def busy(key: tuple[str, str]) -> bool:
+        def busy(key: tuple[str, str], grace: float = grace) -> bool:
             if key in self.lost_in_transit:
                 return True
             if now - self.launch_sent.get(key, -1e18) < grace:
@@ -708,9 +708,13 @@ class Checker:
                 continue
             for tid in sorted(app.running):
                 key = (fid, tid)
+                # a launch no master ever sent (the framework's ACCEPT was lost): the master
+                # honestly answers TASK_UNKNOWN; not this property's business
+                if key not in self.launch_sent and key not in agent_states:
+                    continue
                 # the app reconciles a task after 300 s without news, every 120 s: a view
-                # is due once that cadence had time to run
-                if busy(key) or now - app.running[tid] < grace + 420.0:
+                # is due once that cadence had time to run since the last activity
+                if busy(key, grace + 420.0):
                     continue
                 views.append(inv.TaskView(key=key,
                                           framework_state=app.last_state.get(tid, STAGING),

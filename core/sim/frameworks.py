@@ -81,6 +81,7 @@ class App:
         self.chain = 0
         self.last_state: dict[str, TaskState] = {}
         self.crash_mid_launch_p = 0.0  # chance to crash right after an ACCEPT
+        self.task_agent: dict[str, str] = {}  # task id -> the agent it was launched on
 
     def torn_down(self) -> None:
         """After a TEARDOWN: the next subscription is a new framework with no tasks."""
@@ -132,7 +133,10 @@ class App:
             stale = sorted(t for t, seen in self.running.items() if now - seen > 300.0)
             out: list[Action] = [("timer", 120.0, tag)]
             if stale and self.subscribed:
-                out.append(("call", CallReconcile(tasks=tuple((t, None) for t in stale[:20]))))
+                # with the agent id (as Mesos advises): a task unknown on a registered agent
+                # is answered TASK_GONE, not TASK_UNKNOWN
+                out.append(("call", CallReconcile(tasks=tuple((t, self.task_agent.get(t))
+                                                              for t in stale[:20]))))
             if self.subscribed and not self.suppressed and self.wanted() > 0:
                 out.append(("call", CallRevive(roles=(self.role,))))  # demand: revive
             return out
@@ -164,6 +168,7 @@ class App:
         tid = f"{self.name}.t{self.next_task}"
         d, code = self.duration()
         self.running[tid] = now
+        self.task_agent[tid] = agent_id
         self.launched += 1
         return TaskInfo(name=tid, task_id=tid, agent_id=agent_id, resources=self.need,
                         command=CommandInfo(value=f"sleep {d:.1f} && exit {code}"))

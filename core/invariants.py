@@ -207,11 +207,12 @@ TASK_STATE_GRAPH: dict[TaskState, frozenset[TaskState]] = {
     _S.TASK_RUNNING: frozenset((_S.TASK_RUNNING, _S.TASK_KILLING, *_TERMINAL_STATES,
                                 _S.TASK_UNREACHABLE)),
     _S.TASK_KILLING: frozenset((_S.TASK_KILLING, *_TERMINAL_STATES, _S.TASK_UNREACHABLE)),
-    # the agent comes back (its report wins) or is marked gone
-    _S.TASK_UNREACHABLE: frozenset((*_ACTIVE_STATES, *_TERMINAL_STATES, _S.TASK_UNREACHABLE,
-                                    _S.TASK_UNKNOWN)),
-    _S.TASK_UNKNOWN: frozenset((*_ACTIVE_STATES, *_TERMINAL_STATES, _S.TASK_UNREACHABLE,
-                                _S.TASK_UNKNOWN)),
+    # the agent comes back (its report wins, STAGING included: the task never started) or
+    # is marked gone
+    _S.TASK_UNREACHABLE: frozenset((_S.TASK_STAGING, *_ACTIVE_STATES, *_TERMINAL_STATES,
+                                    _S.TASK_UNREACHABLE, _S.TASK_UNKNOWN)),
+    _S.TASK_UNKNOWN: frozenset((_S.TASK_STAGING, *_ACTIVE_STATES, *_TERMINAL_STATES,
+                                _S.TASK_UNREACHABLE, _S.TASK_UNKNOWN)),
     # terminal states are absorbing
     **{t: frozenset() for t in _TERMINAL_STATES},
 }

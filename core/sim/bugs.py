@@ -210,7 +210,7 @@ def run_task_doubles_resources() -> contextlib.AbstractContextManager[None]:
             out, remaining = orig(self, *a, **kw)
             fixed = []
             for e in out:
-                m = getattr(e, "message", None)
+                m: Any = getattr(e, "message", None)
                 if type(m) is RunTask:
                     task = attrs.evolve(m.task, resources=m.task.resources + m.task.resources)
                     e = attrs.evolve(e, message=attrs.evolve(m, task=task))

@@ -61,6 +61,19 @@ from mesotron.core.resources import Resources
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Source, TaskState
 
+# When the simulator evaluates each property of the catalog (docs/invariants.md's table is
+# checked against this by tests/test_invariants.py).
+WHEN: dict[str, str] = {
+    **{n: "after every event" for n in (
+        "NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrder",
+        "NoLostAckedWork", "SingleLaunch", "OneLeaderWrites", "RecoveryKeepsTasks",
+        "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree")},
+    **{n: "at quiescence" for n in (
+        "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "EventuallyAcked",
+        "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework")},
+    "DrfOrder": "after every allocation",
+}
+
 PRODUCER = {Source.SOURCE_EXECUTOR: "executor", Source.SOURCE_AGENT: "agent",
             Source.SOURCE_MASTER: "master", None: "agent"}
 STAGING = TaskState.TASK_STAGING

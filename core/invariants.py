@@ -132,6 +132,9 @@ class ClusterSnapshot:
     # at quiescence: per task of a live, acknowledging framework: what it believes
     # (its last update), what the agents say (None: no live agent runs it)
     framework_views: tuple[TaskView, ...] = ()
+    # at quiescence: tasks whose KILL a master accepted and sent to their agent (the message
+    # arrived) that had not ended shortly after, with their last state
+    kills: tuple[tuple[TaskKey, TaskState | None], ...] = ()
     # liveness context (meaningful at quiescence only)
     acking_frameworks: frozenset[str] = frozenset()
     hungry_frameworks: frozenset[str] = frozenset()
@@ -424,6 +427,14 @@ def FrameworkViewAgrees(s: ClusterSnapshot) -> list[str]:
             and not v.framework_state.is_terminal and v.framework_state is not v.agent_state]
 
 
+def KillsTakeEffect(s: ClusterSnapshot) -> list[str]:
+    """A task whose KILL the master accepted and delivered to its agent ends shortly after
+    (KILLED, or any terminal state): checked at quiescence over the whole run."""
+    return [f"KillsTakeEffect: task {key[1]} of {key[0]} still {state.name} well after "
+            f"its kill reached its agent"
+            for key, state in s.kills if state is not None and not state.is_terminal]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -455,6 +466,7 @@ LIVENESS: dict[str, Check] = {
     "EventuallyOffered": EventuallyOffered,
     "EventuallyReregistered": EventuallyReregistered,
     "TerminalReachesFramework": TerminalReachesFramework,
+    "KillsTakeEffect": KillsTakeEffect,
 }
 CATALOG: dict[str, Check] = {**SAFETY, **POLICY, **QUIESCENT, **LIVENESS}
 

@@ -17,7 +17,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # issue 12 (Python and simulator only)
          "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
          "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees",
-         "TerminalReachesFramework"]
+         "TerminalReachesFramework", "KillsTakeEffect"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -209,6 +209,12 @@ def test_framework_views() -> None:
     snap = inv.ClusterSnapshot(framework_views=views)
     assert [v.split()[2] for v in inv.TerminalReachesFramework(snap)] == ["t1", "t2"]
     assert [v.split()[2] for v in inv.FrameworkViewAgrees(snap)] == ["t3"]
+
+
+def test_kills_take_effect() -> None:
+    S = TaskState
+    snap = inv.ClusterSnapshot(kills=((("f", "t1"), S.TASK_RUNNING), (("f", "t2"), S.TASK_KILLED)))
+    assert [v.split()[2] for v in inv.KillsTakeEffect(snap)] == ["t1"]
 
 
 def test_fenced_master_and_share_books() -> None:

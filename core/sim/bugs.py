@@ -266,6 +266,48 @@ def master_keeps_finished_tasks() -> contextlib.AbstractContextManager[None]:
     return _patched(MasterCore, "_update_task", wrap)
 
 
+def agent_ignores_kill() -> contextlib.AbstractContextManager[None]:
+    """The agent drops KillTask for tasks already handed to their executor."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleKillTask(self: Any, now: float, *a: Any, **kw: Any) -> list[Any]:
+            return []
+        return handleKillTask
+    return _patched(ExecutorsMixin, "handleKillTask", wrap)
+
+
+def _terminal_update_swallowed() -> contextlib.AbstractContextManager[None]:
+    from mesotron.core.effects import Send
+    from mesotron.core.master.tasks import TasksMixin
+    from mesotron.core.messages import EventUpdate, StatusUpdateAcknowledgement
+
+    def wrap(orig: Any) -> Any:
+        def _status_update(self: Any, sender: str, msg: Any) -> list[Any]:
+            out = orig(self, sender, msg)
+            upd = msg.update
+            if not upd.status.state.is_terminal or upd.uuid is None:
+                return out
+            kept = [e for e in out if not (type(e) is Send and type(e.message) is EventUpdate)]
+            if len(kept) == len(out):
+                return out
+            aid = self._pids.get(sender)
+            return kept + [Send(to=sender, message=StatusUpdateAcknowledgement(
+                agent_id=aid or "", framework_id=upd.framework_id,
+                task_id=upd.status.task_id, uuid=upd.uuid))]
+        return _status_update
+    return _patched(TasksMixin, "_status_update", wrap)
+
+
+@contextlib.contextmanager
+def terminal_update_swallowed() -> Iterator[None]:
+    """The master never tells a framework that a task ended: it acknowledges an agent's
+    terminal update itself instead of forwarding it (the agent's stream closes), and drops
+    the terminal updates it generates (reconciliation answers included)."""
+    with _terminal_update_swallowed(), master_updates_not_forwarded():
+        yield
+
+
 def master_updates_not_forwarded() -> contextlib.AbstractContextManager[None]:
     """The master generates its own terminal updates (LOST, GONE, DROPPED, reconciliation
     answers) but never sends them: the framework is left believing the task lives."""
@@ -350,6 +392,8 @@ BUGS = {
     "master_forgets_reported_tasks": master_forgets_reported_tasks,
     "master_keeps_finished_tasks": master_keeps_finished_tasks,
     "master_updates_not_forwarded": master_updates_not_forwarded,
+    "agent_ignores_kill": agent_ignores_kill,
+    "terminal_update_swallowed": terminal_update_swallowed,
     "reconcile_answers_staging": reconcile_answers_staging,
     "lifecycle_table_allows_regression": lifecycle_table_allows_regression,
 }

@@ -43,6 +43,7 @@ from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
     CallDecline,
+    CallKill,
     CallRevive,
     CallSubscribe,
     CallSuppress,
@@ -50,6 +51,7 @@ from mesotron.core.messages import (
     EventUpdate,
     ExecutorSubscribe,
     ExecutorUpdate,
+    KillTask,
     RunTask,
     RunTaskGroup,
     SchedulerCall,
@@ -70,7 +72,8 @@ WHEN: dict[str, str] = {
         "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree")},
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "EventuallyAcked",
-        "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework")},
+        "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
+        "KillsTakeEffect")},
     "DrfOrder": "after every allocation",
 }
 
@@ -132,6 +135,8 @@ class Checker:
         self._pre_offers: dict[str, Any] = {}  # offers a call named, before the master step
         self.offers_checked = 0
         self.lost_in_transit: set[tuple[str, str]] = set()
+        self.kills: dict[tuple[str, str], tuple[float, str, int]] = {}
+        self.kills_lost: set[tuple[str, str]] = set()  # a KillTask the network dropped
         self.launch_sent: dict[tuple[str, str], float] = {}  # task -> when a master sent it
 
     # ================================================================== reporting
@@ -278,6 +283,8 @@ class Checker:
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         self.check_fenced_master(world, node, inp, effects)
         self.check_offer_filters(world, node, inp, effects)
+        if type(inp) is SchedulerCall and type(inp.call) is CallKill:
+            self.track_kill(world, node, inp, effects)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -352,10 +359,22 @@ class Checker:
         books skip that task."""
         msg: Any = getattr(inp, "message", None)
         t = type(msg)
-        if t is RunTask:
+        if t is KillTask:
+            self.kills_lost.add((msg.framework_id, msg.task_id))
+        elif t is RunTask:
             self.lost_in_transit.add((msg.framework_info.id, msg.task.task_id))
         elif t is RunTaskGroup:
             self.lost_in_transit.update((msg.framework_info.id, x.task_id) for x in msg.tasks)
+
+    def track_kill(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        """KillsTakeEffect: a KILL the master answered 202 and sent to the task's agent."""
+        ok = bool(effects) and type(effects[0]) is Respond and effects[0].status < 300
+        fid = inp.framework_id
+        # only tasks that had started on their agent (an update produced): a KillTask that
+        # overtakes its RunTask finds no task, as in Mesos
+        if ok and fid is not None and (fid, inp.call.task_id) in self.produced and any(
+                type(e) is Send and type(e.message) is KillTask for e in effects):
+            self.kills[(fid, inp.call.task_id)] = (world.now, node.name, node.inc)
 
     def before_master_step(self, world: Any, node: Any, inp: Any) -> None:
         """The offers a DECLINE names, as the master holds them before it handles the call
@@ -669,12 +688,12 @@ class Checker:
                     for t in ex.completed:
                         agent_states[(fw.id, t.info.task_id)] = t.state
 
-        def busy(key: tuple[str, str], grace: float = grace) -> bool:
+        def busy(key: tuple[str, str], grace: float = grace, unacked: bool = True) -> bool:
             if key in self.lost_in_transit:
                 return True
             if now - self.launch_sent.get(key, -1e18) < grace:
                 return True
-            if self.unacked.get(key):
+            if unacked and self.unacked.get(key):
                 return True
             prod = self.produced.get(key)
             if not prod:
@@ -727,12 +746,36 @@ class Checker:
                     continue
                 # the app reconciles a task after 300 s without news, every 120 s: a view
                 # is due once that cadence had time to run since the last activity
-                if busy(key, grace + 420.0):
+                if busy(key, grace + 420.0, unacked=False):
+                    continue
+                state = app.last_state.get(tid, STAGING)
+                # told UNREACHABLE recently: its reconciliation is not due yet
+                if state is TaskState.TASK_UNREACHABLE \
+                        and now - app.changed.get(tid, -1e18) < grace + 420.0:
                     continue
                 views.append(inv.TaskView(key=key,
-                                          framework_state=app.last_state.get(tid, STAGING),
+                                          framework_state=state,
                                           agent_state=agent_states.get(key)))
         return tuple(books), tuple(views)
+
+    def quiescence_kills(self, world: Any, within: float
+                         ) -> tuple[tuple[tuple[str, str], TaskState | None], ...]:
+        """KillsTakeEffect input: each KillTask a master sent (for a KILL it accepted) that
+        the network did not drop nor a crash discard, with the task's state on its agent
+        `within` seconds after the kill (None: it had ended by then or no agent runs it)."""
+        out = []
+        for key, (at, _name, _inc) in sorted(self.kills.items()):
+            if world.now - at < within or key in self.kills_lost:
+                continue
+            ended = None
+            for uuid, state in self.produced.get(key, ()):
+                if state.is_terminal:
+                    ended = self.produced_at.get(uuid)
+                    break
+            if ended is None or ended > at + within:
+                last = self.produced.get(key)
+                out.append((key, last[-1][1] if last else STAGING))
+        return tuple(out)
 
     # ================================================================== full snapshot
     def snapshot(self, world: Any) -> ClusterSnapshot:

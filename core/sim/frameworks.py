@@ -12,6 +12,8 @@ Each app receives the driver's `Notify` events and answers with actions:
 - `adversarial`: hoards offers, acknowledges late or never, kills at random, reconciles
   constantly, accepts offers that were rescinded or that it already used (stale), and now
   and then tears itself down and comes back as a new framework.
+- `service` also restarts an instance now and then (KILL, relaunched on its terminal
+  update).
 - `service` (and `batch`) now and then crash right after sending an ACCEPT (a scheduler
   failover in the middle of a launch): the app keeps its state, re-subscribes with the same
   framework id and reconciles the tasks it launched.
@@ -82,6 +84,7 @@ class App:
         self.last_state: dict[str, TaskState] = {}
         self.crash_mid_launch_p = 0.0  # chance to crash right after an ACCEPT
         self.task_agent: dict[str, str] = {}  # task id -> the agent it was launched on
+        self.changed: dict[str, float] = {}  # task id -> when its state last changed (for it)
 
     def torn_down(self) -> None:
         """After a TEARDOWN: the next subscription is a new framework with no tasks."""
@@ -144,6 +147,8 @@ class App:
 
     def on_update(self, now: float, status: Any) -> list[Action]:
         tid = status.task_id
+        if self.last_state.get(tid) is not status.state:
+            self.changed[tid] = now
         self.last_state[tid] = status.state
         if tid in self.running:
             if status.state.is_terminal:
@@ -251,6 +256,17 @@ class Service(App):
 
     def wanted(self) -> int:
         return max(0, self.k - len(self.running))
+
+    def on_timer(self, now: float, tag: Any) -> list[Action]:
+        out = super().on_timer(now, tag)
+        if isinstance(tag, tuple) and tag[0] == "reconcile" and tag[1] == self.chain \
+                and self.subscribed and self.running and self.rng.random() < 0.3:
+            # a rolling restart: kill one instance (relaunched when its terminal update
+            # arrives)
+            victim = self.rng.choice(sorted(self.running))
+            out.append(("call", CallKill(task_id=victim)))
+            out.append(("note", f"restarts {victim}: kills it"))
+        return out
 
 
 class Gang(App):

@@ -207,7 +207,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                if s.app.offers_received > offers_before.get(s.name, 0)}
     snap = liveness_snapshot(world, chk, hungry, offered)
     books, views = chk.quiescence_books(world, GRACE)
-    snap = attrs.evolve(snap, task_books=books, framework_views=views)
+    snap = attrs.evolve(snap, task_books=books, framework_views=views,
+                        kills=chk.quiescence_kills(world, KILL_WITHIN))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():
@@ -242,6 +243,7 @@ def _fits_somewhere(world: World, app: Any) -> bool:
     return False
 
 
+KILL_WITHIN = 20.0  # seconds: kill grace (3 s) + executor shutdown grace (5 s) + slack
 GRACE = 60.0  # seconds: a healed cluster acknowledges an update within milliseconds
 
 

@@ -268,6 +268,8 @@ class World:
                         d is not None and self.link_epoch.get(d[0], 0) != d[1]):
                     if d is not None and d[2] is not None:
                         self.tracer.drop(d[2])
+                    if obs is not None:
+                        obs.on_dropped(self, node, b)
                     continue
                 self.events += 1
                 self.deliver(node, b, d[2] if d is not None else None)
@@ -309,6 +311,8 @@ class World:
         if dst is None or not dst.alive:
             if tm:
                 self.tracer.drop(tm)
+            if self.obs is not None:
+                self.obs.on_dropped(self, dst, inp)
             return
         rng = self.rng
         lossy = not local and not http

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test unit tla lint bench fuzz chaos venv sysdeps clean ui-screenshots
+.PHONY: demo test unit tla lint bench fuzz chaos mutate venv sysdeps clean ui-screenshots
 
 $(VENV)/.deps: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ ui-screenshots: venv sysdeps
 # 5 agents, 1,000 tasks under 25 faults; prints the report directory
 chaos: venv sysdeps
 	$(VENV)/bin/mesotron lab chaos --seed $${SEED:-1} --tasks $${TASKS:-1000} --faults $${FAULTS:-25}
+
+# mutation campaign over the protocol modules, the simulator as the only judge (minutes;
+# not part of `make test`, which runs a smoke of the machinery in tests/test_sim_mutate.py)
+mutate: venv
+	nice $(PY) -m mesotron.core.sim.mutate --sample $${SAMPLE:-300} --seeds $${SEEDS:-3} --events $${EVENTS:-3000} --jobs $${JOBS:-2} --json mutate-report.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info

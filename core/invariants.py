@@ -66,6 +66,46 @@ class ReconcileRow:
 
 
 @attrs.frozen(kw_only=True, slots=True)
+class OfferMade:
+    """An offer a master sent, with the framework's filter/suppression state at that moment:
+    `filtered` is the resources of the decline filter in force for (framework, agent, role),
+    if any (an offer contained in them must not be made), `suppressed` whether the
+    framework had suppressed the offer's role."""
+
+    offer_id: str
+    framework_id: str
+    agent_id: str
+    role: str
+    resources: Resources
+    filtered: Resources | None = None
+    suppressed: bool = False
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class TaskBooks:
+    """One registered agent at quiescence: the tasks (framework, task) -> state the master
+    holds live on it and the ones the agent runs (non-terminal on both sides), and the
+    resources: total, allocator available + allocated, master used, agent running."""
+
+    agent_id: str
+    master_tasks: frozenset[TaskKey]
+    agent_tasks: frozenset[TaskKey]
+    total: Resources
+    pooled: Resources  # allocator: available + sum of allocations
+    master_used: Resources
+    agent_running: Resources
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class TaskView:
+    """A task of a live, acknowledging framework at quiescence."""
+
+    key: TaskKey
+    framework_state: TaskState
+    agent_state: TaskState | None  # None: no live agent runs it
+
+
+@attrs.frozen(kw_only=True, slots=True)
 class ClusterSnapshot:
     agents: tuple[AgentLedger, ...] = ()
     # per task, the updates agents accepted (persisted and acked to the executor), in order
@@ -88,6 +128,28 @@ class ClusterSnapshot:
     # (agent_id, container_id, the executor was alive and re-subscribed in time)
     recovery_kills: tuple[tuple[str, str, bool], ...] = ()
     allocations: tuple[AllocationDecision, ...] = ()
+    # DrfOrder's books: (what, the share the allocator sorts by, the share recomputed from
+    # its per-agent allocations, the agents' totals and the configured weights)
+    share_books: tuple[tuple[str, float, float], ...] = ()
+    # OneLeaderWrites: externally visible effects of a master after its registry write was
+    # fenced: (master id, what it did)
+    fenced_actions: tuple[tuple[str, str], ...] = ()
+    # OffersRespectFilters: offers made (by one master), the decline filters and suppressed
+    # roles in force when they were made (what that master was told, not its own books)
+    offers_made: tuple[OfferMade, ...] = ()
+    # AgentRunsWithinTotal: (agent id, its total, the resources of the tasks and executors it runs)
+    agent_runs: tuple[tuple[str, Resources, Resources], ...] = ()
+    # AllocationBooksAgree: (agent id, what the allocator holds allocated on it, the master's
+    # used + offered on it)
+    allocation_books: tuple[tuple[str, Resources, Resources], ...] = ()
+    # at quiescence: TaskBooksAgree / NoResourceLeak, per registered agent
+    task_books: tuple[TaskBooks, ...] = ()
+    # at quiescence: per task of a live, acknowledging framework: what it believes
+    # (its last update), what the agents say (None: no live agent runs it)
+    framework_views: tuple[TaskView, ...] = ()
+    # at quiescence: tasks whose KILL a master accepted and sent to their agent (the message
+    # arrived) that had not ended shortly after, with their last state
+    kills: tuple[tuple[TaskKey, TaskState | None], ...] = ()
     # liveness context (meaningful at quiescence only)
     acking_frameworks: frozenset[str] = frozenset()
     hungry_frameworks: frozenset[str] = frozenset()
@@ -164,15 +226,48 @@ def OfferExclusive(s: ClusterSnapshot) -> list[str]:
     return out
 
 
-def LegalTaskTransitions(s: ClusterSnapshot) -> list[str]:
-    """Every task follows the lifecycle table; terminal states are absorbing."""
-    from mesotron.core import lifecycle
+# The task state diagram as Mesos documents it (mesos.proto's TaskState comments, the
+# reconciliation and high-availability framework guides) and as tla/StatusUpdates.tla's
+# `LegalStep` states it, transcribed here on purpose WITHOUT reading core/lifecycle.py: the
+# code's table (per producer) must stay inside this one; tests/test_invariants_catalog.py
+# says where the two tables agree and lists, with reasons, where they differ.
+_S = TaskState
+_ACTIVE_STATES = (_S.TASK_STARTING, _S.TASK_RUNNING, _S.TASK_KILLING)
+_TERMINAL_STATES = (_S.TASK_FINISHED, _S.TASK_FAILED, _S.TASK_KILLED, _S.TASK_LOST,
+                    _S.TASK_ERROR, _S.TASK_DROPPED, _S.TASK_GONE, _S.TASK_GONE_BY_OPERATOR)
+TASK_STATE_GRAPH: dict[TaskState, frozenset[TaskState]] = {
+    # launched: the executor starts it (may skip STARTING), or it ends / is partitioned
+    _S.TASK_STAGING: frozenset((*_ACTIVE_STATES, *_TERMINAL_STATES, _S.TASK_UNREACHABLE)),
+    _S.TASK_STARTING: frozenset((*_ACTIVE_STATES, *_TERMINAL_STATES, _S.TASK_UNREACHABLE)),
+    # RUNNING never goes back to STARTING
+    _S.TASK_RUNNING: frozenset((_S.TASK_RUNNING, _S.TASK_KILLING, *_TERMINAL_STATES,
+                                _S.TASK_UNREACHABLE)),
+    _S.TASK_KILLING: frozenset((_S.TASK_KILLING, *_TERMINAL_STATES, _S.TASK_UNREACHABLE)),
+    # the agent comes back (its report wins, STAGING included: the task never started) or
+    # is marked gone
+    _S.TASK_UNREACHABLE: frozenset((_S.TASK_STAGING, *_ACTIVE_STATES, *_TERMINAL_STATES,
+                                    _S.TASK_UNREACHABLE, _S.TASK_UNKNOWN)),
+    _S.TASK_UNKNOWN: frozenset((_S.TASK_STAGING, *_ACTIVE_STATES, *_TERMINAL_STATES,
+                                _S.TASK_UNREACHABLE, _S.TASK_UNKNOWN)),
+    # terminal states are absorbing
+    **{t: frozenset() for t in _TERMINAL_STATES},
+}
+# a repeated update of a non-terminal state (a health check, a retried STARTING) is not a
+# move: every non-terminal state may follow itself (the TLA+ spec's executor only repeats
+# RUNNING, so its LegalStep lists only that self-loop)
 
+
+def LegalTaskTransitions(s: ClusterSnapshot) -> list[str]:
+    """Every task follows the documented task state diagram (`TASK_STATE_GRAPH`, NOT the
+    code's own table); terminal states are absorbing. The first state is free (an observer
+    may first learn of a task in any state: a master after failover, a reconciliation)."""
     out = []
+    graph = TASK_STATE_GRAPH
     for key, steps in s.transitions.items():
         prev: TaskState | None = None
         for state, producer in steps:
-            if not lifecycle.is_legal(prev, state, producer):
+            ok = prev is None or state in graph[prev]
+            if not ok:
                 out.append(f"LegalTaskTransitions: task {key[1]} {prev} -> {state} by {producer}")
             prev = state
     return out
@@ -214,9 +309,14 @@ def SingleLaunch(s: ClusterSnapshot) -> list[str]:
 
 
 def OneLeaderWrites(s: ClusterSnapshot) -> list[str]:
-    """Only the current leader's registry writes commit (fencing)."""
-    return [f"OneLeaderWrites: registry write by deposed master {writer} committed"
-            for writer, was_leader in s.registry_commits if not was_leader]
+    """Only the current leader's registry writes commit (fencing), and a master whose
+    registry write was fenced takes no further externally visible action (no offer, update,
+    answer or registry write: it closes its connections and exits)."""
+    out = [f"OneLeaderWrites: registry write by deposed master {writer} committed"
+           for writer, was_leader in s.registry_commits if not was_leader]
+    out += [f"OneLeaderWrites: fenced master {m} still acted: {what}"
+            for m, what in s.fenced_actions]
+    return out
 
 
 def RecoveryKeepsTasks(s: ClusterSnapshot) -> list[str]:
@@ -226,7 +326,9 @@ def RecoveryKeepsTasks(s: ClusterSnapshot) -> list[str]:
 
 
 def DrfOrder(s: ClusterSnapshot) -> list[str]:
-    """Each allocation goes to the eligible framework with the lowest dominant share."""
+    """Each allocation goes to the eligible framework (and role) with the lowest (weighted)
+    dominant share; and the shares the allocator sorts by are the ones its allocations give
+    (recomputed independently from the per-agent allocations, totals and weights)."""
     out = []
     for d in s.allocations:
         if d.quota or not d.eligible:
@@ -236,6 +338,71 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
         if d.chosen not in keys or keys[d.chosen] > best + 1e-9:
             out.append(f"DrfOrder: agent {d.agent_id} role {d.role} went to {d.chosen} "
                        f"(share {keys.get(d.chosen)}) while the lowest eligible share was {best}")
+    for what, recorded, recomputed in s.share_books:
+        if abs(recorded - recomputed) > 1e-6:
+            out.append(f"DrfOrder: allocator sorts {what} by share {recorded:.6f} but its "
+                       f"allocations give {recomputed:.6f}")
+    return out
+
+
+def OffersRespectFilters(s: ClusterSnapshot) -> list[str]:
+    """No offer of an agent's resources to a framework while its decline filter for that
+    agent covers them (refuse_seconds not yet elapsed, no revive since), and none for a role
+    the framework suppressed."""
+    out = []
+    for o in s.offers_made:
+        if o.suppressed:
+            out.append(f"OffersRespectFilters: offer {o.offer_id} to {o.framework_id} for "
+                       f"suppressed role {o.role}")
+        if o.filtered is not None and o.filtered.contains(o.resources.unallocate()):
+            out.append(f"OffersRespectFilters: offer {o.offer_id} to {o.framework_id} of "
+                       f"{o.resources.unallocate()} on {o.agent_id} inside its decline filter "
+                       f"{o.filtered}")
+    return out
+
+
+def AgentRunsWithinTotal(s: ClusterSnapshot) -> list[str]:
+    """No agent runs more than its total: the tasks and executors it runs (its own books,
+    not the master's) fit in its resources, per resource."""
+    return [f"AgentRunsWithinTotal: agent {aid} runs {running} > total {total}"
+            for aid, total, running in s.agent_runs
+            if not total.unallocate().contains(running.unallocate())]
+
+
+def AllocationBooksAgree(s: ClusterSnapshot) -> list[str]:
+    """On every agent, what the allocator holds allocated = the master's used (tasks and
+    executors) + offered."""
+    return [f"AllocationBooksAgree: agent {aid} allocator holds {a.unallocate()} but the "
+            f"master has used+offered {m.unallocate()}"
+            for aid, a, m in s.allocation_books if a.unallocate() != m.unallocate()]
+
+
+def TaskBooksAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence, on every registered agent, the master's live tasks are exactly the
+    tasks the agent runs."""
+    out = []
+    for b in s.task_books:
+        only_m = sorted(t for _f, t in b.master_tasks - b.agent_tasks)
+        only_a = sorted(t for _f, t in b.agent_tasks - b.master_tasks)
+        if only_m or only_a:
+            out.append(f"TaskBooksAgree: agent {b.agent_id} master-only tasks {only_m[:5]}, "
+                       f"agent-only tasks {only_a[:5]}")
+    return out
+
+
+def NoResourceLeak(s: ClusterSnapshot) -> list[str]:
+    """At quiescence every resource is accounted for: on every registered agent the
+    allocator's available + allocated = the agent's total, and what the master books as
+    used is what the agent actually runs (nothing held for tasks that are gone)."""
+    out = []
+    for b in s.task_books:
+        if b.pooled.unallocate() != b.total.unallocate():
+            out.append(f"NoResourceLeak: agent {b.agent_id} available+allocated "
+                       f"{b.pooled.unallocate()} != total {b.total.unallocate()}")
+        if b.master_used.unallocate() != b.agent_running.unallocate():
+            out.append(f"NoResourceLeak: agent {b.agent_id} master books used "
+                       f"{b.master_used.unallocate()} but the agent runs "
+                       f"{b.agent_running.unallocate()}")
     return out
 
 
@@ -373,6 +540,40 @@ def ReconciliationAgrees(s: ClusterSnapshot) -> list[str]:
     return out
 
 
+def TerminalReachesFramework(s: ClusterSnapshot) -> list[str]:
+    """Once faults stop, a task that ended (terminal on its agent, or run by no live agent:
+    lost, gone, dropped) has reached its framework as a terminal state (an update from the
+    agent, or one the master generates: LOST, GONE, a reconciliation answer)."""
+    out = []
+    for v in s.framework_views:
+        if v.framework_state.is_terminal:
+            continue
+        ended = v.agent_state is None or v.agent_state.is_terminal
+        if ended and not (v.agent_state is None and v.framework_state is _S.TASK_UNKNOWN):
+            why = "no live agent runs it" if v.agent_state is None else \
+                f"its agent says {v.agent_state.name}"
+            out.append(f"TerminalReachesFramework: task {v.key[1]} of {v.key[0]} still "
+                       f"{v.framework_state.name} for its framework; {why}")
+    return out
+
+
+def FrameworkViewAgrees(s: ClusterSnapshot) -> list[str]:
+    """At quiescence every framework's view of its live tasks agrees with the agents."""
+    return [f"FrameworkViewAgrees: task {v.key[1]} of {v.key[0]} is "
+            f"{v.framework_state.name} for its framework, {v.agent_state.name} on its agent"
+            for v in s.framework_views
+            if v.agent_state is not None and not v.agent_state.is_terminal
+            and not v.framework_state.is_terminal and v.framework_state is not v.agent_state]
+
+
+def KillsTakeEffect(s: ClusterSnapshot) -> list[str]:
+    """A task whose KILL the master accepted and delivered to its agent ends shortly after
+    (KILLED, or any terminal state): checked at quiescence over the whole run."""
+    return [f"KillsTakeEffect: task {key[1]} of {key[0]} still {state.name} well after "
+            f"its kill reached its agent"
+            for key, state in s.kills if state is not None and not state.is_terminal]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -388,16 +589,27 @@ SAFETY: dict[str, Check] = {
     "SingleLaunch": SingleLaunch,
     "OneLeaderWrites": OneLeaderWrites,
     "RecoveryKeepsTasks": RecoveryKeepsTasks,
+    "OffersRespectFilters": OffersRespectFilters,
+    "AgentRunsWithinTotal": AgentRunsWithinTotal,
+    "AllocationBooksAgree": AllocationBooksAgree,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
+# checked once, at quiescence (after faults stop and enough virtual time passed)
+QUIESCENT: dict[str, Check] = {
+    "TaskBooksAgree": TaskBooksAgree,
+    "NoResourceLeak": NoResourceLeak,
+    "FrameworkViewAgrees": FrameworkViewAgrees,
+}
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,
     "EventuallyOffered": EventuallyOffered,
     "EventuallyReregistered": EventuallyReregistered,
     "ExecutorUpdatesDelivered": ExecutorUpdatesDelivered,
     "ReconciliationAgrees": ReconciliationAgrees,
+    "TerminalReachesFramework": TerminalReachesFramework,
+    "KillsTakeEffect": KillsTakeEffect,
 }
-CATALOG: dict[str, Check] = {**SAFETY, **POLICY, **LIVENESS}
+CATALOG: dict[str, Check] = {**SAFETY, **POLICY, **QUIESCENT, **LIVENESS}
 DRIVER: dict[str, Check] = {
     "AckAfterDelivery": AckAfterDelivery,
     "ResubscribeKeepsId": ResubscribeKeepsId,

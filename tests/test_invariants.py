@@ -14,10 +14,32 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrder",
          "NoLostAckedWork", "SingleLaunch", "OneLeaderWrites", "RecoveryKeepsTasks",
          "EventuallyAcked", "EventuallyOffered", "EventuallyReregistered", "DrfOrder",
-         "ExecutorUpdatesDelivered", "ReconciliationAgrees"]
-# issue 11's properties are checked by the simulator only (no TLA+ model of the executor's
-# re-subscription or of reconciliation answers yet: docs/invariants.md says so)
-SIM_ONLY = {"ExecutorUpdatesDelivered", "ReconciliationAgrees"}
+         "ExecutorUpdatesDelivered", "ReconciliationAgrees",
+         # issue 12 (Python and simulator only)
+         "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
+         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees",
+         "TerminalReachesFramework", "KillsTakeEffect"]
+KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
+         "liveness": inv.LIVENESS}
+
+
+def _table() -> dict[str, list[str]]:
+    """docs/invariants.md's table: name -> its cells."""
+    text = (ROOT / "docs" / "invariants.md").read_text()
+    rows = {}
+    for line in text.splitlines():
+        m = re.match(r"^\| (\w+) \|(.*)\|$", line)
+        if m and m.group(1) != "name":
+            rows[m.group(1)] = [c.strip() for c in m.group(2).split("|")]
+    return rows
+
+
+def _tla_defs() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for p in (ROOT / "tla").glob("*.tla"):
+        names = set(re.findall(r"^(\w+)\s*(?:\(.*\))?\s*==", p.read_text(), flags=re.MULTILINE))
+        out[f"tla/{p.name}"] = names
+    return out
 
 
 def test_catalog_names_exact() -> None:
@@ -25,17 +47,41 @@ def test_catalog_names_exact() -> None:
 
 
 def test_docs_table_lists_every_name() -> None:
-    text = (ROOT / "docs" / "invariants.md").read_text()
-    rows = set(re.findall(r"^\| (\w+) \|", text, flags=re.MULTILINE)) - {"name"}
-    assert rows == set(NAMES)
+    assert set(_table()) == set(NAMES)
 
 
-def test_tla_specs_define_every_name() -> None:
+def test_docs_table_agrees_with_python_simulator_and_tla() -> None:
+    """One table, three checkers: kind and Python function (core/invariants.py), when the
+    simulator evaluates it (core/sim/checker.py WHEN), the TLA+ operator and its spec (or
+    "—": defined in no spec)."""
+    from mesotron.core.sim.checker import WHEN
+
+    tla = _tla_defs()
+    every_tla_name = set().union(*tla.values())
+    assert set(WHEN) == set(NAMES)
+    for name, (kind, _meaning, py, sim, op, model) in _table().items():
+        assert name in KINDS[kind], (name, kind)
+        assert py == f"`invariants.{name}`", (name, py)
+        assert getattr(inv, name) is inv.CATALOG[name]
+        assert sim == WHEN[name], (name, sim, WHEN[name])
+        if op.startswith("—"):
+            assert model == "—", name
+            assert name not in every_tla_name, f"{name} is in a spec: fill in the table"
+        else:
+            assert op.split()[0] == f"`{name}`", (name, op)
+            spec = model.strip("`")
+            assert name in tla[spec], f"{spec} does not define {name}"
+
+
+def test_tla_specs_define_every_name_the_table_gives_them() -> None:
     specs = list((ROOT / "tla").glob("*.tla"))
     if not specs:
         pytest.skip("no TLA+ specs yet")
     text = "\n".join(p.read_text() for p in specs)
-    missing = [n for n in NAMES if n not in SIM_ONLY and not re.search(rf"^{n}\s*(\(.*\))?\s*==", text, flags=re.MULTILINE)]
+    modelled = [n for n, cells in _table().items() if not cells[4].startswith("—")]
+    assert len(modelled) >= 12
+    missing = [n for n in modelled
+               if not re.search(rf"^{n}\s*(\(.*\))?\s*==", text, flags=re.MULTILINE)]
     assert not missing, f"TLA+ specs lack operators {missing}"
 
 
@@ -117,3 +163,115 @@ def test_legal_task_transitions() -> None:
     assert inv.LegalTaskTransitions(inv.ClusterSnapshot(transitions=good)) == []
     bad = {K: ((RUN, "executor"), (FIN, "executor"), (RUN, "executor"))}
     assert inv.LegalTaskTransitions(inv.ClusterSnapshot(transitions=bad))
+
+
+# ---------------------------------------------------------------- issue 12 properties
+def test_offers_respect_filters() -> None:
+    o = inv.OfferMade(offer_id="o1", framework_id="f", agent_id="a", role="r",
+                      resources=R("cpus:1;mem:128"), filtered=R("cpus:2;mem:256"))
+    assert inv.OffersRespectFilters(inv.ClusterSnapshot(offers_made=(o,)))
+    bigger = inv.OfferMade(offer_id="o2", framework_id="f", agent_id="a", role="r",
+                           resources=R("cpus:3;mem:128"), filtered=R("cpus:2;mem:256"))
+    assert inv.OffersRespectFilters(inv.ClusterSnapshot(offers_made=(bigger,))) == []
+    sup = inv.OfferMade(offer_id="o3", framework_id="f", agent_id="a", role="r",
+                        resources=R("cpus:1"), suppressed=True)
+    assert "suppressed" in inv.OffersRespectFilters(inv.ClusterSnapshot(offers_made=(sup,)))[0]
+
+
+def test_books() -> None:
+    snap = inv.ClusterSnapshot(agent_runs=(("a", R("cpus:2"), R("cpus:2.5")),))
+    assert inv.AgentRunsWithinTotal(snap)
+    assert inv.AgentRunsWithinTotal(inv.ClusterSnapshot(
+        agent_runs=(("a", R("cpus:2"), R("cpus:2")),))) == []
+    assert inv.AllocationBooksAgree(inv.ClusterSnapshot(
+        allocation_books=(("a", R("cpus:2"), R("cpus:1")),)))
+    assert inv.AllocationBooksAgree(inv.ClusterSnapshot(
+        allocation_books=(("a", R("cpus:2").allocate("r"), R("cpus:2")),))) == []
+    b = inv.TaskBooks(agent_id="a", master_tasks=frozenset({("f", "t1")}),
+                      agent_tasks=frozenset(), total=R("cpus:2"), pooled=R("cpus:1"),
+                      master_used=R("cpus:1"), agent_running=R(""))
+    assert inv.TaskBooksAgree(inv.ClusterSnapshot(task_books=(b,)))
+    assert len(inv.NoResourceLeak(inv.ClusterSnapshot(task_books=(b,)))) == 2
+    ok = inv.TaskBooks(agent_id="a", master_tasks=frozenset({("f", "t1")}),
+                       agent_tasks=frozenset({("f", "t1")}), total=R("cpus:2"),
+                       pooled=R("cpus:2"), master_used=R("cpus:1"), agent_running=R("cpus:1"))
+    assert inv.check(inv.ClusterSnapshot(task_books=(ok,)), inv.QUIESCENT) == []
+
+
+def test_framework_views() -> None:
+    S = TaskState
+    views = (inv.TaskView(key=("f", "t1"), framework_state=S.TASK_RUNNING, agent_state=None),
+             inv.TaskView(key=("f", "t2"), framework_state=S.TASK_RUNNING,
+                          agent_state=S.TASK_FINISHED),
+             inv.TaskView(key=("f", "t3"), framework_state=S.TASK_STAGING,
+                          agent_state=S.TASK_RUNNING),
+             inv.TaskView(key=("f", "t4"), framework_state=S.TASK_UNKNOWN, agent_state=None),
+             inv.TaskView(key=("f", "t5"), framework_state=S.TASK_LOST, agent_state=None))
+    snap = inv.ClusterSnapshot(framework_views=views)
+    assert [v.split()[2] for v in inv.TerminalReachesFramework(snap)] == ["t1", "t2"]
+    assert [v.split()[2] for v in inv.FrameworkViewAgrees(snap)] == ["t3"]
+
+
+def test_kills_take_effect() -> None:
+    S = TaskState
+    snap = inv.ClusterSnapshot(kills=((("f", "t1"), S.TASK_RUNNING), (("f", "t2"), S.TASK_KILLED)))
+    assert [v.split()[2] for v in inv.KillsTakeEffect(snap)] == ["t1"]
+
+
+def test_fenced_master_and_share_books() -> None:
+    assert inv.OneLeaderWrites(inv.ClusterSnapshot(fenced_actions=(("m1", "Send"),)))
+    assert inv.DrfOrder(inv.ClusterSnapshot(share_books=(("role r", 0.1, 0.3),)))
+    assert inv.DrfOrder(inv.ClusterSnapshot(share_books=(("role r", 0.3, 0.3),))) == []
+
+
+def _tla_legal_step() -> set[tuple[str, str]]:
+    """tla/StatusUpdates.tla's LegalStep, evaluated from its text (states, Terminal, Rank)."""
+    text = (ROOT / "tla" / "StatusUpdates.tla").read_text()
+    states = re.findall(r'"(TASK_\w+)"', re.search(r"TaskStates ==(.*?)\n\S", text,
+                                                   flags=re.DOTALL).group(1))
+    terminal = set(re.findall(r'"(TASK_\w+)"', re.search(r"Terminal ==(.*)", text).group(1)))
+    rank_text = re.search(r"Rank\(s\) ==(.*?)LegalStep", text, flags=re.DOTALL).group(1)
+    ranks = {s: int(r) for s, r in re.findall(r'"(TASK_\w+)" -> (\d+)', rank_text)}
+    other = int(re.search(r"OTHER -> (\d+)", rank_text).group(1))
+    assert "Rank(to) > Rank(from)" in text and 'from = "TASK_RUNNING" /\\ to = "TASK_RUNNING"' in text
+
+    def legal(f: str, t: str) -> bool:
+        return f not in terminal and (t in terminal or ranks.get(t, other) > ranks.get(f, other)
+                                      or (f == "TASK_RUNNING" and t == "TASK_RUNNING"))
+    return {(f, t) for f in states for t in states if legal(f, t)}, set(states)
+
+
+def test_independent_state_graph_agrees_with_tla() -> None:
+    """On the TLA+ spec's states, the graph allows exactly LegalStep's moves, except the
+    self-loops of non-terminal states other than RUNNING (a repeated update: the spec's
+    executor only repeats RUNNING)."""
+    tla, states = _tla_legal_step()
+    graph = {(f.name, t.name) for f, ts in inv.TASK_STATE_GRAPH.items() for t in ts
+             if f.name in states and t.name in states}
+    assert graph - tla == {("TASK_STARTING", "TASK_STARTING")}
+    assert tla - graph == set()
+
+
+def test_code_lifecycle_table_stays_inside_the_independent_graph() -> None:
+    """Every move core/lifecycle.py allows from a known state (any producer) is in the
+    documented graph; the graph's moves that no producer makes are listed below."""
+    from mesotron.core import lifecycle
+
+    outside = [(p, f.name, t.name) for p, rows in lifecycle.TRANSITIONS.items()
+               for f, ts in rows.items() if f is not None for t in ts
+               if t not in inv.TASK_STATE_GRAPH[f]]
+    assert outside == []
+    # and the graph has no move no producer may make, apart from documented ones
+    allowed = {(f, t) for rows in lifecycle.TRANSITIONS.values() for f, ts in rows.items()
+               if f is not None for t in ts}
+    extra = sorted((f.name, t.name) for f, ts in inv.TASK_STATE_GRAPH.items() for t in ts
+                   if (f, t) not in allowed)
+    assert extra == EXTRA_IN_GRAPH, extra
+
+
+# moves the documented diagram allows that no producer of core/lifecycle.py makes: repeated
+# partition states (a repeated update is no move), and an unreachable task the master
+# forgot (its agent pruned from the registry) later answered TASK_UNKNOWN
+EXTRA_IN_GRAPH: list[tuple[str, str]] = [("TASK_UNKNOWN", "TASK_UNKNOWN"),
+                                         ("TASK_UNREACHABLE", "TASK_UNKNOWN"),
+                                         ("TASK_UNREACHABLE", "TASK_UNREACHABLE")]

@@ -27,6 +27,25 @@ CASES = [
 ]
 
 
+# issue 12: one bug per added property; the first failing seed must report exactly it
+CASES_12 = [
+    ("drf_reverse_order", "none", "DrfOrder"),
+    ("share_index_not_updated", "none", "DrfOrder"),
+    ("revive_ignored", "none", "EventuallyOffered"),
+    ("decline_filter_ignored", "none", "OffersRespectFilters"),
+    ("suppress_ignored", "none", "OffersRespectFilters"),
+    ("fenced_master_keeps_leading", "zk", "OneLeaderWrites"),
+    ("recover_skips_allocator", "none", "AllocationBooksAgree"),
+    ("run_task_doubles_resources", "none", "AgentRunsWithinTotal"),
+    ("master_forgets_reported_tasks", "all", "AgentRunsWithinTotal"),
+    ("allocator_leaks_recovered", "all", "NoResourceLeak"),
+    ("master_keeps_finished_tasks", "all", "TaskBooksAgree"),
+    ("reconcile_answers_staging", "all", "FrameworkViewAgrees"),
+    ("agent_ignores_kill", "none", "KillsTakeEffect"),
+    ("lifecycle_table_allows_regression", "none", "LegalTaskTransitions"),
+]
+
+
 def config(seed: int, faults: str) -> SimConfig:
     return SimConfig(seed=seed, events=3000, agents=5, frameworks=4, faults=faults,
                      quiesce=700.0)
@@ -49,6 +68,58 @@ def test_planted_bug_is_caught(bug, faults, expected):
     assert clean.failure is None, clean.failure
 
 
+@pytest.mark.parametrize("bug,faults,expected", CASES_12, ids=[c[0] for c in CASES_12])
+def test_issue12_planted_bug_fires_its_property(bug, faults, expected):
+    caught = None
+    with bugs.BUGS[bug]():
+        for seed in range(BUDGET):
+            res = simulate(config(seed, faults))
+            if res.failure is not None:
+                caught = (seed, res)
+                break
+    assert caught is not None, f"{bug} not caught in {BUDGET} seeds (faults={faults})"
+    seed, res = caught
+    assert res.failure_name == expected, res.failure
+    clean = simulate(config(seed, faults))
+    assert clean.failure is None, clean.failure
+
+
+# bugs that an existing property catches first: the run goes on (fail_fast off) and the
+# property must be among those reported
+CASES_12_ALSO = [
+    ("terminal_update_swallowed", "none", "TerminalReachesFramework"),
+]
+
+
+@pytest.mark.parametrize("bug,faults,expected", CASES_12_ALSO, ids=[c[0] for c in CASES_12_ALSO])
+def test_issue12_planted_bug_also_fires_its_property(bug, faults, expected):
+    from mesotron.core.sim.checker import Checker
+
+    with bugs.BUGS[bug]():
+        chk = Checker(fail_fast=False)
+        res = simulate(config(0, faults), checker=chk)
+    names = {v.name for v in chk.violations} | {x.split(":")[0] for x in res.liveness}
+    assert expected in names, names
+    assert simulate(config(0, faults)).failure is None
+
+
+def test_old_checker_tables_would_miss_the_lifecycle_bug():
+    """LegalTaskTransitions reads its own table: the code's table (edited by the bug)
+    accepts the regression that the independent one rejects."""
+    from mesotron.core import invariants as inv
+    from mesotron.core import lifecycle
+    from mesotron.core.values import TaskState as S
+
+    steps = ((S.TASK_STAGING, "agent"), (S.TASK_RUNNING, "executor"),
+             (S.TASK_STARTING, "executor"))
+    snap = inv.ClusterSnapshot(transitions={("f", "t"): steps})
+    with bugs.BUGS["lifecycle_table_allows_regression"]():
+        assert lifecycle.is_legal(S.TASK_RUNNING, S.TASK_STARTING, "executor")
+        assert [v.split(":")[0] for v in inv.LegalTaskTransitions(snap)] == \
+            ["LegalTaskTransitions"]
+
+
+def test_bugs_are_not_reachable_from_the_cli():
 def test_bugs_are_reachable_only_through_the_teaching_flag(capsys):
     """`mesotron sim --bug NAME` plants one bug for a lesson; without the flag the CLI runs
     the real machines (the planted module is imported only by `planted`)."""
@@ -63,7 +134,7 @@ def test_bugs_are_reachable_only_through_the_teaching_flag(capsys):
              and any(isinstance(n, ast.ImportFrom) and n.module == "mesotron.core.sim"
                      and any(a.name == "bugs" for a in n.names) for n in ast.walk(f))]
     assert users == ["planted"]
-    assert len(bugs.BUGS) >= 7
+    assert len(bugs.BUGS) >= 7 + len(CASES_12) + len(CASES_12_ALSO)
     # the lesson: the same seed is clean without the bug and caught with it
     argv = ["sim", "--seed", "0", "--events", "3000", "--agents", "5", "--frameworks", "4",
             "--faults", "none", "--quiesce", "700", "--no-shrink"]

@@ -141,6 +141,272 @@ def operation_status_never_sent() -> contextlib.AbstractContextManager[None]:
     return _patched(OperationsMixin, "_operation_committed", lambda orig: lambda self, pending: [])
 
 
+# ---------------------------------------------------------------------------- issue 12
+# one planted bug per property added by issue 12 (tests/test_sim_bugs.py CASES_12)
+
+def drf_reverse_order() -> contextlib.AbstractContextManager[None]:
+    """The allocator visits roles from the HIGHEST weighted share down (DRF inverted)."""
+    from mesotron.core.allocator import cycle
+
+    def wrap(orig: Any) -> Any:
+        def _role_order(al: Any) -> list[tuple[bool, str]]:
+            order = orig(al)
+            quota = [x for x in order if x[0]]
+            rest = [x for x in order if not x[0]]
+            return quota + list(reversed(rest))
+        return _role_order
+    return _patched(cycle, "_role_order", wrap)
+
+
+def share_index_not_updated() -> contextlib.AbstractContextManager[None]:
+    """An allocation updates the ledgers but not the share index the allocator sorts by (the
+    decisions are consistent with the stale index: only recomputed shares reveal it)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _track_add(self: Any, fw: Any, role: str, ledger: Any) -> None:
+            idx = self._fw_index.get(role)
+            old = idx._share.get(fw.id) if idx is not None else None
+            orig(self, fw, role, ledger)
+            if idx is not None and old is not None:
+                idx.set(fw.id, old)
+        return _track_add
+    return _patched(Allocator, "_track_add", wrap)
+
+
+def revive_ignored() -> contextlib.AbstractContextManager[None]:
+    """REVIVE is answered 202 but does nothing: a suppressed framework with new demand
+    starves."""
+    from mesotron.core.master.offers import OffersMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_revive(self: Any, fw: Any, call: Any) -> list[Any]:
+            return []
+        return _call_revive
+    return _patched(OffersMixin, "_call_revive", wrap)
+
+
+def decline_filter_ignored() -> contextlib.AbstractContextManager[None]:
+    """The allocator never installs a decline filter (refuse_seconds ignored)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _maybe_add_filter(self: Any, *a: Any, **kw: Any) -> None:
+            return None
+        return _maybe_add_filter
+    return _patched(Allocator, "_maybe_add_filter", wrap)
+
+
+def suppress_ignored() -> contextlib.AbstractContextManager[None]:
+    """SUPPRESS is booked by the master but never reaches the allocator."""
+    from mesotron.core.master.offers import OffersMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_suppress(self: Any, fw: Any, call: Any) -> list[Any]:
+            roles = tuple(r for r in call.roles if r in fw.info.roles) or fw.info.roles
+            fw.suppressed_roles = tuple(sorted(set(fw.suppressed_roles) | set(roles)))
+            return []
+        return _call_suppress
+    return _patched(OffersMixin, "_call_suppress", wrap)
+
+
+def fenced_master_keeps_leading() -> contextlib.AbstractContextManager[None]:
+    """A fenced registry write is taken for a success: the deposed master goes on acting."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _registry_result(self: Any, op_id: int, ok: bool, message: str) -> list[Any]:
+            return orig(self, op_id, True, message)
+        return _registry_result
+    return _patched(AgentsMixin, "_registry_result", wrap)
+
+
+def recover_skips_allocator() -> contextlib.AbstractContextManager[None]:
+    """A declined / rescinded offer is forgotten by the master but its resources are never
+    given back to the allocator."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _recover_offer(self: Any, oid: str, *, rescind: bool,
+                           refuse: float | None = None) -> list[Any]:
+            return self._remove_offer(oid, rescind=rescind)
+        return _recover_offer
+    return _patched(MasterCore, "_recover_offer", wrap)
+
+
+def run_task_doubles_resources() -> contextlib.AbstractContextManager[None]:
+    """The master books a task's resources but sends its agent a TaskInfo asking for twice
+    as much: the agent runs more than its total while the master's books look fine."""
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.messages import RunTask
+
+    def wrap(orig: Any) -> Any:
+        def _launch(self: Any, *a: Any, **kw: Any) -> tuple[list[Any], Any]:
+            out, remaining = orig(self, *a, **kw)
+            fixed = []
+            for e in out:
+                m: Any = getattr(e, "message", None)
+                if type(m) is RunTask:
+                    task = attrs.evolve(m.task, resources=m.task.resources + m.task.resources)
+                    e = attrs.evolve(e, message=attrs.evolve(m, task=task))
+                fixed.append(e)
+            return fixed, remaining
+        return _launch
+    return _patched(OffersMixin, "_launch", wrap)
+
+
+def allocator_leaks_recovered() -> contextlib.AbstractContextManager[None]:
+    """Recovered resources leave the framework's allocation but never return to the agent's
+    available pool (they leak)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _handle_recover(self: Any, now: float, inp: Any) -> list[Any]:
+            agent = self._agents.get(inp.agent_id)
+            before = agent.available if agent is not None else None
+            out = orig(self, now, inp)
+            if agent is not None and before is not None:
+                agent.available = before
+            return out
+        return _handle_recover
+    return _patched(Allocator, "_handle_recover", wrap)
+
+
+def master_forgets_reported_tasks() -> contextlib.AbstractContextManager[None]:
+    """A re-registering agent's running tasks are dropped from the master's books (it
+    re-admits the agent as if it ran nothing)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _readmit(self: Any, sender: str, msg: Any) -> list[Any]:
+            return orig(self, sender, attrs.evolve(msg, tasks=()))
+        return _readmit
+    return _patched(AgentsMixin, "_readmit", wrap)
+
+
+def master_keeps_finished_tasks() -> contextlib.AbstractContextManager[None]:
+    """The master forwards TASK_FINISHED to the framework but books the task as still
+    RUNNING: its books keep a task no agent runs."""
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _update_task(self: Any, task: Any, status: Any, *, latest: Any, uuid: Any,
+                         producer: str) -> list[Any]:
+            if (latest or status.state) is TaskState.TASK_FINISHED:
+                status = attrs.evolve(status, state=TaskState.TASK_RUNNING)
+                latest = None
+            return orig(self, task, status, latest=latest, uuid=uuid, producer=producer)
+        return _update_task
+    return _patched(MasterCore, "_update_task", wrap)
+
+
+def agent_ignores_kill() -> contextlib.AbstractContextManager[None]:
+    """The agent drops KillTask for tasks already handed to their executor."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleKillTask(self: Any, now: float, *a: Any, **kw: Any) -> list[Any]:
+            return []
+        return handleKillTask
+    return _patched(ExecutorsMixin, "handleKillTask", wrap)
+
+
+def _terminal_update_swallowed() -> contextlib.AbstractContextManager[None]:
+    from mesotron.core.effects import Send
+    from mesotron.core.master.tasks import TasksMixin
+    from mesotron.core.messages import EventUpdate, StatusUpdateAcknowledgement
+
+    def wrap(orig: Any) -> Any:
+        def _status_update(self: Any, sender: str, msg: Any) -> list[Any]:
+            out = orig(self, sender, msg)
+            upd = msg.update
+            if not upd.status.state.is_terminal or upd.uuid is None:
+                return out
+            kept = [e for e in out if not (type(e) is Send and type(e.message) is EventUpdate)]
+            if len(kept) == len(out):
+                return out
+            aid = self._pids.get(sender)
+            return kept + [Send(to=sender, message=StatusUpdateAcknowledgement(
+                agent_id=aid or "", framework_id=upd.framework_id,
+                task_id=upd.status.task_id, uuid=upd.uuid))]
+        return _status_update
+    return _patched(TasksMixin, "_status_update", wrap)
+
+
+@contextlib.contextmanager
+def terminal_update_swallowed() -> Iterator[None]:
+    """The master never tells a framework that a task ended: it acknowledges an agent's
+    terminal update itself instead of forwarding it (the agent's stream closes), and drops
+    the terminal updates it generates (reconciliation answers included)."""
+    with _terminal_update_swallowed(), master_updates_not_forwarded():
+        yield
+
+
+def master_updates_not_forwarded() -> contextlib.AbstractContextManager[None]:
+    """The master generates its own terminal updates (LOST, GONE, DROPPED, reconciliation
+    answers) but never sends them: the framework is left believing the task lives."""
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.values import Source
+
+    def wrap(orig: Any) -> Any:
+        def _forward(self: Any, fw: Any, status: Any) -> list[Any]:
+            if status.source is Source.SOURCE_MASTER and status.state.is_terminal:
+                return []
+            return orig(self, fw, status)
+        return _forward
+    return _patched(MasterCore, "_forward", wrap)
+
+
+def reconcile_answers_staging() -> contextlib.AbstractContextManager[None]:
+    """Reconciliation answers TASK_STAGING for every task the master knows."""
+    from mesotron.core.master.tasks import TasksMixin
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _latest(self: Any, fw: Any, task: Any, message: str, state: Any = None) -> Any:
+            if state is None and not task.state.is_terminal:
+                state = TaskState.TASK_STAGING
+            return orig(self, fw, task, message, state)
+        return _latest
+    return _patched(TasksMixin, "_latest", wrap)
+
+
+@contextlib.contextmanager
+def lifecycle_table_allows_regression() -> Iterator[None]:
+    """The command executor reports TASK_RUNNING before TASK_STARTING, and the code's own
+    lifecycle table was edited to allow RUNNING -> STARTING (so every check that reads that
+    table agrees with the bug; only an independent table notices)."""
+    from mesotron.core import lifecycle
+    from mesotron.core.executor import CommandExecutor
+    from mesotron.core.values import TaskState
+
+    S = TaskState
+    table = dict(lifecycle.TRANSITIONS)
+    row = dict(table["executor"])
+    row[S.TASK_RUNNING] = row[S.TASK_RUNNING] | {S.TASK_STARTING}
+    table["executor"] = row
+
+    def wrap(orig: Any) -> Any:
+        def _update(self: Any, now: float, run: Any, state: Any, message: str) -> list[Any]:
+            if state is S.TASK_STARTING:
+                return orig(self, now, run, S.TASK_RUNNING, message)
+            key = (self.executor_id, run.info.task_id)
+            if state is S.TASK_RUNNING and key not in regressed:
+                regressed.add(key)
+                return orig(self, now, run, S.TASK_STARTING, message)
+            return orig(self, now, run, state, message)
+        return _update
+    regressed: set[tuple[str, str]] = set()
+    saved = lifecycle.TRANSITIONS
+    lifecycle.TRANSITIONS = table
+    try:
+        with _patched(CommandExecutor, "_update", wrap):
+            yield
+    finally:
+        lifecycle.TRANSITIONS = saved
+
+
 BUGS = {
     "ack_before_persist": ack_before_persist,
     "forget_retries_after_restart": forget_retries_after_restart,
@@ -152,6 +418,23 @@ BUGS = {
     "quota_limit_ignored": quota_limit_ignored,
     "reserved_offered_to_any_role": reserved_offered_to_any_role,
     "operation_status_never_sent": operation_status_never_sent,
+    # issue 12
+    "drf_reverse_order": drf_reverse_order,
+    "share_index_not_updated": share_index_not_updated,
+    "revive_ignored": revive_ignored,
+    "decline_filter_ignored": decline_filter_ignored,
+    "suppress_ignored": suppress_ignored,
+    "fenced_master_keeps_leading": fenced_master_keeps_leading,
+    "recover_skips_allocator": recover_skips_allocator,
+    "run_task_doubles_resources": run_task_doubles_resources,
+    "allocator_leaks_recovered": allocator_leaks_recovered,
+    "master_forgets_reported_tasks": master_forgets_reported_tasks,
+    "master_keeps_finished_tasks": master_keeps_finished_tasks,
+    "master_updates_not_forwarded": master_updates_not_forwarded,
+    "agent_ignores_kill": agent_ignores_kill,
+    "terminal_update_swallowed": terminal_update_swallowed,
+    "reconcile_answers_staging": reconcile_answers_staging,
+    "lifecycle_table_allows_regression": lifecycle_table_allows_regression,
 }
 
 

@@ -23,23 +23,39 @@ What is observed, and where:
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 from mesotron.core import invariants as inv
-from mesotron.core.effects import Log, Persist, Received, Send
-from mesotron.core.invariants import AgentLedger, ClusterSnapshot
+from mesotron.core.effects import (
+    Log,
+    Persist,
+    Received,
+    RegistryResult,
+    RegistryWrite,
+    Respond,
+    Send,
+)
+from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
+    CallAccept,
     CallAcknowledge,
+    CallDecline,
+    CallKill,
+    CallRevive,
     CallSubscribe,
+    CallSuppress,
     EventOffers,
     EventSubscribed,
     EventUpdate,
     ExecutorSubscribe,
     ExecutorUpdate,
+    KillTask,
     RunTask,
     RunTaskGroup,
+    SchedulerCall,
     ShutdownAgent,
     ShutdownFramework,
     StatusUpdateMessage,
@@ -47,6 +63,20 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Source, TaskState
+
+# When the simulator evaluates each property of the catalog (docs/invariants.md's table is
+# checked against this by tests/test_invariants.py).
+WHEN: dict[str, str] = {
+    **{n: "after every event" for n in (
+        "NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrder",
+        "NoLostAckedWork", "SingleLaunch", "OneLeaderWrites", "RecoveryKeepsTasks",
+        "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree")},
+    **{n: "at quiescence" for n in (
+        "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "EventuallyAcked",
+        "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
+        "KillsTakeEffect")},
+    "DrfOrder": "after every allocation",
+}
 
 PRODUCER = {Source.SOURCE_EXECUTOR: "executor", Source.SOURCE_AGENT: "agent",
             Source.SOURCE_MASTER: "master", None: "agent"}
@@ -102,6 +132,19 @@ class Checker:
         self._ledger_agents: set[str] = set()
         self._keys_to_check: set[tuple[str, str]] = set()
         self.world: Any = None
+        # ---- issue 12 books (see the "cross-party books" section below)
+        self.weights: dict[str, float] = {}  # role -> weight the world configured
+        self.fenced: dict[str, int] = {}  # master node -> incarnation whose write was fenced
+        self.fenced_actions: list[tuple[str, str]] = []
+        self.filters: dict[tuple[str, str, str], tuple[Resources, float]] = {}
+        self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
+        self.filter_master: tuple[str, int] | None = None  # the master the model follows
+        self._pre_offers: dict[str, Any] = {}  # offers a call named, before the master step
+        self.offers_checked = 0
+        self.lost_in_transit: set[tuple[str, str]] = set()
+        self.kills: dict[tuple[str, str], tuple[float, str, int]] = {}
+        self.kills_lost: set[tuple[str, str]] = set()  # a KillTask the network dropped
+        self.launch_sent: dict[tuple[str, str], float] = {}  # task -> when a master sent it
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -203,6 +246,8 @@ class Checker:
             self.on_agent_step(world, node, inp, effects)
 
     def on_agent_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        if type(inp) is Received and type(inp.message) in (RunTask, RunTaskGroup):
+            self.check_agent_runs(world, node)
         persisted: set[bytes] | None = None
         for e in effects:
             t = type(e)
@@ -250,6 +295,10 @@ class Checker:
                 self.dirty = True
 
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        self.check_fenced_master(world, node, inp, effects)
+        self.check_offer_filters(world, node, inp, effects)
+        if type(inp) is SchedulerCall and type(inp.call) is CallKill:
+            self.track_kill(world, node, inp, effects)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -270,15 +319,16 @@ class Checker:
                         agents = set()
                     aid = m.task.agent_id if t is RunTask else m.tasks[0].agent_id
                     agents.add(aid)
+                    fid = m.framework_info.id
+                    for task in ((m.task,) if t is RunTask else m.tasks):
+                        self.launch_sent[(fid, task.task_id)] = world.now
         if agents:
             self._ledger_agents.update(agents)
             self.dirty = True
-            if self.drf:
-                decisions = getattr(node.machine.allocator, "last_cycle_decisions", None)
-                if decisions:
-                    self.decisions += len(decisions)
-                    self.run(world, inv.DrfOrder, ClusterSnapshot(allocations=tuple(decisions)))
-                    node.machine.allocator.last_cycle_decisions = []
+            if node.leader:
+                self.check_allocation_books(world, node, agents)
+        if self.drf and node.leader:
+            self.check_drf(world, node)
 
     def on_scheduler_input(self, world: Any, s: Any, inp: Any) -> None:
         pass
@@ -333,6 +383,227 @@ class Checker:
             un = self.unacked.get(key)
             if un:
                 un.discard(c.uuid)
+
+    # ================================================================== cross-party books
+    # (issue 12) Each check below reads the books of one party at a time and compares them
+    # with another party's or with what that party was told, never with its own conclusion.
+
+    def on_dropped(self, world: Any, dst: Any, inp: Any) -> None:
+        """The network dropped a message while the connection stayed up (TCP never does
+        that; the simulator does): a RunTask lost this way leaves the master's task in
+        STAGING until its agent re-registers (Mesos has the same gap), so the quiescence
+        books skip that task."""
+        msg: Any = getattr(inp, "message", None)
+        t = type(msg)
+        if t is KillTask:
+            self.kills_lost.add((msg.framework_id, msg.task_id))
+        elif t is RunTask:
+            self.lost_in_transit.add((msg.framework_info.id, msg.task.task_id))
+        elif t is RunTaskGroup:
+            self.lost_in_transit.update((msg.framework_info.id, x.task_id) for x in msg.tasks)
+
+    def track_kill(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        """KillsTakeEffect: a KILL the master answered 202 and sent to the task's agent."""
+        ok = bool(effects) and type(effects[0]) is Respond and effects[0].status < 300
+        fid = inp.framework_id
+        # only tasks that had started on their agent (an update produced): a KillTask that
+        # overtakes its RunTask finds no task, as in Mesos
+        if ok and fid is not None and (fid, inp.call.task_id) in self.produced and any(
+                type(e) is Send and type(e.message) is KillTask for e in effects):
+            self.kills[(fid, inp.call.task_id)] = (world.now, node.name, node.inc)
+
+    def before_master_step(self, world: Any, node: Any, inp: Any) -> None:
+        """The offers a DECLINE names, as the master holds them before it handles the call
+        (a decline of an offer the master no longer holds sets no filter)."""
+        if type(inp) is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
+            offers = node.machine._offers
+            self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
+                                if oid in offers}
+
+    def check_fenced_master(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        """OneLeaderWrites, second half: after a fenced registry write, nothing visible."""
+        if self.fenced.get(node.name) == node.inc:
+            acts = [type(e).__name__ for e in effects if type(e) in _VISIBLE]
+            if acts:
+                what = f"{', '.join(sorted(set(acts)))} after its registry write was fenced"
+                self.fenced_actions.append((node.info.id, what))
+                self.run(world, inv.OneLeaderWrites,
+                         ClusterSnapshot(fenced_actions=(self.fenced_actions[-1],)))
+            return
+        if type(inp) is RegistryResult and not inp.ok:
+            self.fenced[node.name] = node.inc
+            acts = [type(e).__name__ for e in effects if type(e) in _VISIBLE]
+            if acts:
+                what = f"{', '.join(sorted(set(acts)))} in the step its write was fenced"
+                self.fenced_actions.append((node.info.id, what))
+                self.run(world, inv.OneLeaderWrites,
+                         ClusterSnapshot(fenced_actions=(self.fenced_actions[-1],)))
+
+    def check_offer_filters(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        """OffersRespectFilters: a model of the decline filters and suppressed roles built
+        from the calls the leading master accepted (202), reset when leadership moves. It is
+        deliberately weaker than Mesos where the rules are loose (filters of an ACCEPT's
+        unused resources are not modelled; a re-subscription or an agent's removal or
+        re-admission forgets that framework's / agent's filters)."""
+        me = (node.name, node.inc)
+        if self.filter_master != me:
+            if not node.leader:
+                return
+            self.filter_master = me
+            self.filters = {}
+            self.suppressed = {}
+        now = world.now
+        t = type(inp)
+        if t is SchedulerCall:
+            ok = bool(effects) and type(effects[0]) is Respond and effects[0].status < 300
+            c = inp.call
+            ct = type(c)
+            fid = inp.framework_id
+            if ct is CallSubscribe:
+                if ok:
+                    fid = c.framework_info.id
+                    if fid is not None:
+                        self.suppressed.pop(fid, None)
+                        for k in [k for k in self.filters if k[0] == fid]:
+                            del self.filters[k]
+            elif not ok or fid is None:
+                pass
+            elif ct is CallDecline:
+                refuse = c.filters.refuse_seconds
+                if refuse is not None and not math.isnan(refuse) and refuse > 0:
+                    for oid in c.offer_ids:
+                        o = self._pre_offers.get(oid)
+                        if o is None or o.framework_id != fid:
+                            continue
+                        self.filters[(fid, o.agent_id, o.role)] = (
+                            o.resources.unallocate(), now + refuse)
+            elif ct is CallAccept:
+                # the allocator keeps ONE filter per (framework, role) on an agent, the latest:
+                # an ACCEPT's filter (of its unused resources, not modelled) replaces it
+                for oid in c.offer_ids:
+                    o = self._pre_offers.get(oid)
+                    if o is not None and o.framework_id == fid:
+                        self.filters.pop((fid, o.agent_id, o.role), None)
+            elif ct is CallSuppress:
+                fw = node.machine._frameworks.get(fid)
+                roles = c.roles or (fw.info.roles if fw is not None else ())
+                self.suppressed.setdefault(fid, set()).update(roles)
+            elif ct is CallRevive:
+                fw = node.machine._frameworks.get(fid)
+                roles = set(c.roles or (fw.info.roles if fw is not None else ()))
+                self.suppressed.get(fid, set()).difference_update(roles)
+                for k in [k for k in self.filters if k[0] == fid and k[2] in roles]:
+                    del self.filters[k]
+            self._pre_offers = {}
+        made: list[Any] = []
+        for e in effects:
+            te = type(e)
+            if te is Log and e.event.startswith("agent_"):
+                aid = dict(e.fields).get("agent_id")
+                for k in [k for k in self.filters if k[1] == aid]:
+                    del self.filters[k]
+            elif te is Send and type(e.message) is EventOffers:
+                for o in e.message.offers:
+                    f = self.filters.get((o.framework_id, o.agent_id, o.role))
+                    filtered = f[0] if f is not None and now < f[1] - 1e-9 else None
+                    sup = o.role in self.suppressed.get(o.framework_id, ())
+                    if filtered is not None or sup:
+                        made.append(OfferMade(offer_id=o.id, framework_id=o.framework_id,
+                                              agent_id=o.agent_id, role=o.role,
+                                              resources=o.resources, filtered=filtered,
+                                              suppressed=sup))
+                    self.offers_checked += 1
+        if made:
+            self.run(world, inv.OffersRespectFilters, ClusterSnapshot(offers_made=tuple(made)))
+
+    def check_allocation_books(self, world: Any, node: Any, agents: set[str]) -> None:
+        """AllocationBooksAgree on the agents this step offered/launched on/removed."""
+        m = node.machine
+        al = m.allocator
+        books = []
+        for aid in sorted(agents):
+            a = m._agents.get(aid)
+            ag = al._agents.get(aid)
+            if a is None or ag is None:
+                continue
+            held = Resources()
+            for r in ag.alloc.values():
+                held = held + r
+            booked = Resources()
+            for r in a.used_by_framework().values():
+                booked = booked + r
+            for oid in a.offers:
+                booked = booked + m._offers[oid].resources
+            books.append((aid, held, booked))
+        if books:
+            self.run(world, inv.AllocationBooksAgree,
+                     ClusterSnapshot(allocation_books=tuple(books)))
+
+    def check_drf(self, world: Any, node: Any) -> None:
+        """DrfOrder on the decisions of this step's allocation cycle (the allocator's explain
+        mode), and the share books the allocator sorted by against shares recomputed here
+        from its per-agent allocations, the agents' totals and the configured weights."""
+        al = node.machine.allocator
+        decisions = al.last_cycle_decisions
+        if not decisions:
+            return
+        self.decisions += len(decisions)
+        al.last_cycle_decisions = []
+        books: list[tuple[str, float, float]] = []
+        if not al._shares_dirty:
+            books = self.share_books(al)
+        self.run(world, inv.DrfOrder, ClusterSnapshot(allocations=tuple(decisions),
+                                                      share_books=tuple(books)))
+
+    def share_books(self, al: Any) -> list[tuple[str, float, float]]:
+        """(what, share the allocator sorts by, share recomputed here). Recomputed from the
+        allocator's per-agent allocations (the Resources it handed out) and the agents'
+        totals, in milli-units as Mesos rounds scalars; roles weighted by the weights the
+        world configured (not the allocator's copy)."""
+        total: dict[str, int] = {}
+        by: dict[tuple[str, str], dict[str, int]] = {}  # (framework, role) -> name -> milli
+        role_q: dict[str, dict[str, int]] = {}
+        for ag in al._agents.values():
+            for name, q in ag.total._scalar_map().items():
+                total[name] = total.get(name, 0) + q
+            for fid, res in ag.alloc.items():
+                for k, v in res._m.items():
+                    if type(v) is int:
+                        role = k[2] or ""
+                        d = by.get((fid, role))
+                        if d is None:
+                            d = by[(fid, role)] = {}
+                        d[k[0]] = d.get(k[0], 0) + v
+                        rq = role_q.get(role)
+                        if rq is None:
+                            rq = role_q[role] = {}
+                        rq[k[0]] = rq.get(k[0], 0) + v
+
+        def share(d: dict[str, int] | None) -> float:
+            best = 0.0
+            for n, q in (d or {}).items():
+                t = total.get(n, 0)
+                if t > 0 and q / t > best:
+                    best = q / t
+            return best
+
+        out = []
+        for role, idx in al._fw_index.items():
+            for fid, recorded in idx._share.items():
+                out.append((f"framework {fid} in role {role}", recorded,
+                            share(by.get((fid, role)))))
+        weights = self.weights
+        for role, recorded in al._role_index._share.items():
+            out.append((f"role {role}", recorded,
+                        share(role_q.get(role)) / weights.get(role, 1.0)))
+        return out
+
+    def check_agent_runs(self, world: Any, node: Any) -> None:
+        """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
+        a = node.machine
+        running = agent_running(a)
+        self.run(world, inv.AgentRunsWithinTotal, ClusterSnapshot(
+            agent_runs=((a.agent_id or node.name, a.agent_info.resources, running),)))
 
     # ================================================================== produced updates
     def produce(self, world: Any, n: Any, key: tuple[str, str], uuid: bytes,
@@ -437,6 +708,116 @@ class Checker:
                 return
             self.fail(world, out)
 
+    # ================================================================== quiescence books
+    def quiescence_books(self, world: Any, grace: float) -> tuple[tuple[inv.TaskBooks, ...],
+                                                                  tuple[inv.TaskView, ...]]:
+        """TaskBooksAgree / NoResourceLeak / FrameworkViewAgrees / TerminalReachesFramework
+        inputs. Tasks with activity in the last `grace` seconds (a launch sent, an update
+        produced, an update still unacknowledged) may legitimately be in flight: skipped."""
+        now = world.now
+        agent_states: dict[tuple[str, str], TaskState] = {}
+        for n in world.agents:
+            if not n.alive or n.machine is None:
+                continue
+            for fw in n.machine.frameworks.values():
+                for ex in fw.executors.values():
+                    for t in ex.completed:
+                        agent_states[(fw.id, t.info.task_id)] = t.state
+                    for t in ex.tasks.values():
+                        agent_states[(fw.id, t.info.task_id)] = t.state
+                for ex in fw.completed_executors:
+                    for t in ex.completed:
+                        agent_states[(fw.id, t.info.task_id)] = t.state
+
+        def busy(key: tuple[str, str], grace: float = grace, unacked: bool = True) -> bool:
+            if key in self.lost_in_transit:
+                return True
+            if now - self.launch_sent.get(key, -1e18) < grace:
+                return True
+            if unacked and self.unacked.get(key):
+                return True
+            prod = self.produced.get(key)
+            if not prod:
+                return False
+            return now - self.produced_at.get(prod[-1][0], -1e18) < grace
+
+        books: list[inv.TaskBooks] = []
+        m = world.live_leader()
+        if m is not None:
+            master = m.machine
+            al = master.allocator
+            nodes = {n.machine.agent_id: n for n in world.agents
+                     if n.alive and n.machine is not None and n.machine.agent_id}
+            for aid, a in sorted(master._agents.items()):
+                n = nodes.get(aid)
+                ag = al._agents.get(aid)
+                if n is None or ag is None or not a.connected or not a.active:
+                    continue
+                mt = frozenset(k for k, t in a.tasks.items() if not t.state.is_terminal)
+                at = frozenset((fw.id, t.info.task_id)
+                               for fw in n.machine.frameworks.values()
+                               for ex in fw.executors.values() for t in ex.tasks.values()
+                               if not t.state.is_terminal)
+                if any(busy(k) for k in mt | at):
+                    # in flight: compare only the allocator's pool with the total
+                    mt = at = frozenset()
+                    used = running = Resources()
+                else:
+                    used = Resources()
+                    for r in a.used_by_framework().values():
+                        used = used + r
+                    running = agent_running(n.machine)
+                pooled = ag.available
+                for r in ag.alloc.values():
+                    pooled = pooled + r
+                books.append(inv.TaskBooks(agent_id=aid, master_tasks=mt, agent_tasks=at,
+                                           total=a.total, pooled=pooled, master_used=used,
+                                           agent_running=running))
+        views: list[inv.TaskView] = []
+        for sn in world.schedulers:
+            app = sn.app
+            fid = app.framework_id
+            if not sn.alive or not app.acks or fid is None or not app.subscribed:
+                continue
+            for tid in sorted(app.running):
+                key = (fid, tid)
+                # a launch no master ever sent (the framework's ACCEPT was lost): the master
+                # honestly answers TASK_UNKNOWN; not this property's business
+                if key not in self.launch_sent and key not in agent_states:
+                    continue
+                # the app reconciles a task after 300 s without news, every 120 s: a view
+                # is due once that cadence had time to run since the last activity
+                if busy(key, grace + 420.0, unacked=False):
+                    continue
+                state = app.last_state.get(tid, STAGING)
+                # told UNREACHABLE recently: its reconciliation is not due yet
+                if state is TaskState.TASK_UNREACHABLE \
+                        and now - app.changed.get(tid, -1e18) < grace + 420.0:
+                    continue
+                views.append(inv.TaskView(key=key,
+                                          framework_state=state,
+                                          agent_state=agent_states.get(key)))
+        return tuple(books), tuple(views)
+
+    def quiescence_kills(self, world: Any, within: float
+                         ) -> tuple[tuple[tuple[str, str], TaskState | None], ...]:
+        """KillsTakeEffect input: each KillTask a master sent (for a KILL it accepted) that
+        the network did not drop nor a crash discard, with the task's state on its agent
+        `within` seconds after the kill (None: it had ended by then or no agent runs it)."""
+        out = []
+        for key, (at, _name, _inc) in sorted(self.kills.items()):
+            if world.now - at < within or key in self.kills_lost:
+                continue
+            ended = None
+            for uuid, state in self.produced.get(key, ()):
+                if state.is_terminal:
+                    ended = self.produced_at.get(uuid)
+                    break
+            if ended is None or ended > at + within:
+                last = self.produced.get(key)
+                out.append((key, last[-1][1] if last else STAGING))
+        return tuple(out)
+
     # ================================================================== full snapshot
     def snapshot(self, world: Any) -> ClusterSnapshot:
         m = world.live_leader()
@@ -485,6 +866,23 @@ class Checker:
             unexpected += [f"{key[1]} {st.name}" for u, st in seen if u not in ps]
         return {"lost": lost, "duplicated": dup, "unexpected": unexpected,
                 "out_of_order": order}
+
+
+_VISIBLE = (Send, Respond, RegistryWrite, EventOffers)
+
+
+def agent_running(a: Any) -> Resources:
+    """Resources of the tasks and executors an agent machine runs (its own books)."""
+    running = Resources()
+    for fw in a.frameworks.values():
+        for ex in fw.executors.values():
+            if ex.state == "terminated":
+                continue
+            running = running + ex.info.resources
+            for t in ex.tasks.values():
+                if not t.state.is_terminal:
+                    running = running + t.info.resources
+    return running
 
 
 def _offers_disjoint(ledger: AgentLedger) -> bool:

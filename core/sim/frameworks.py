@@ -10,7 +10,18 @@ Each app receives the driver's `Notify` events and answers with actions:
 - `gang`: needs M tasks at once: launches all M from one batch of offers or declines them
   all ("gang needs M"); runs R rounds.
 - `adversarial`: hoards offers, acknowledges late or never, kills at random, reconciles
-  constantly.
+  constantly, accepts offers that were rescinded or that it already used (stale), and now
+  and then tears itself down and comes back as a new framework.
+- `service` also restarts an instance now and then (KILL, relaunched on its terminal
+  update).
+- `service` (and `batch`) now and then crash right after sending an ACCEPT (a scheduler
+  failover in the middle of a launch): the app keeps its state, re-subscribes with the same
+  framework id and reconciles the tasks it launched.
+
+Actions besides calls, timers and notes: `("teardown",)` (the driver sends TEARDOWN and
+stops; the app comes back later as a NEW framework) and `("crash", delay)` (the scheduler
+process dies now and restarts after `delay`).
+
 - `reserver`: dynamically reserves part of each agent for its role with RESERVE operations
   that carry ids (acknowledging their OPERATION_FINISHED, reconciling the ones it hears
   nothing of), and runs its tasks on the reserved resources (issue 18's workload).
@@ -77,6 +88,17 @@ class App:
         self.suppress_when_idle = True
         self.chain = 0
         self.last_state: dict[str, TaskState] = {}
+        self.crash_mid_launch_p = 0.0  # chance to crash right after an ACCEPT
+        self.task_agent: dict[str, str] = {}  # task id -> the agent it was launched on
+        self.changed: dict[str, float] = {}  # task id -> when its state last changed (for it)
+
+    def torn_down(self) -> None:
+        """After a TEARDOWN: the next subscription is a new framework with no tasks."""
+        self.framework_id = None
+        self.subscribed = False
+        self.running = {}
+        self.last_state = {}
+        self.suppressed = False
 
     # ------------------------------------------------------------------ policy hooks
     def wanted(self) -> int:
@@ -120,7 +142,10 @@ class App:
             stale = sorted(t for t, seen in self.running.items() if now - seen > 300.0)
             out: list[Action] = [("timer", 120.0, tag)]
             if stale and self.subscribed:
-                out.append(("call", CallReconcile(tasks=tuple((t, None) for t in stale[:20]))))
+                # with the agent id (as Mesos advises): a task unknown on a registered agent
+                # is answered TASK_GONE, not TASK_UNKNOWN
+                out.append(("call", CallReconcile(tasks=tuple((t, self.task_agent.get(t))
+                                                              for t in stale[:20]))))
             if self.subscribed and not self.suppressed and self.wanted() > 0:
                 out.append(("call", CallRevive(roles=(self.role,))))  # demand: revive
             return out
@@ -128,6 +153,8 @@ class App:
 
     def on_update(self, now: float, status: Any) -> list[Action]:
         tid = status.task_id
+        if self.last_state.get(tid) is not status.state:
+            self.changed[tid] = now
         self.last_state[tid] = status.state
         if tid in self.running:
             if status.state.is_terminal:
@@ -152,6 +179,7 @@ class App:
         tid = f"{self.name}.t{self.next_task}"
         d, code = self.duration()
         self.running[tid] = now
+        self.task_agent[tid] = agent_id
         self.launched += 1
         return TaskInfo(name=tid, task_id=tid, agent_id=agent_id, resources=self.need,
                         command=CommandInfo(value=f"sleep {d:.1f} && exit {code}"))
@@ -171,6 +199,10 @@ class App:
                                                operations=(OpLaunch(task_infos=tuple(tasks)),),
                                                filters=Filters(refuse_seconds=5.0))))
                 out.append(("note", f"launches {len(tasks)} on {offer.agent_id}"))
+                if self.crash_mid_launch_p and self.rng.random() < self.crash_mid_launch_p:
+                    out.append(("note", "crashes right after its ACCEPT (failover mid-launch)"))
+                    out.append(("crash", self.rng.uniform(1.0, 20.0)))
+                    return out
             else:
                 refuse = self.rng.choice((5.0, 30.0, 120.0))
                 out.append(("call", CallDecline(offer_ids=(offer.id,),
@@ -206,6 +238,7 @@ class Batch(App):
         super().__init__(name, rng, **kw)
         self.total = rng.randint(20, 80)
         self.width = rng.randint(4, 16)
+        self.crash_mid_launch_p = 0.01
 
     def wanted(self) -> int:
         left = self.total - self.finished - len(self.running)
@@ -221,6 +254,7 @@ class Service(App):
     def __init__(self, name: str, rng: random.Random, **kw: Any) -> None:
         super().__init__(name, rng, **kw)
         self.k = rng.randint(3, 8)
+        self.crash_mid_launch_p = 0.03
 
     def duration(self) -> tuple[float, int]:
         # long-running instances that sometimes crash
@@ -228,6 +262,17 @@ class Service(App):
 
     def wanted(self) -> int:
         return max(0, self.k - len(self.running))
+
+    def on_timer(self, now: float, tag: Any) -> list[Action]:
+        out = super().on_timer(now, tag)
+        if isinstance(tag, tuple) and tag[0] == "reconcile" and tag[1] == self.chain \
+                and self.subscribed and self.running and self.rng.random() < 0.3:
+            # a rolling restart: kill one instance (relaunched when its terminal update
+            # arrives)
+            victim = self.rng.choice(sorted(self.running))
+            out.append(("call", CallKill(task_id=victim)))
+            out.append(("note", f"restarts {victim}: kills it"))
+        return out
 
 
 class Gang(App):
@@ -295,6 +340,7 @@ class Adversarial(App):
         self.acks = False
         self.suppress_when_idle = False
         self.hoard_p = rng.uniform(0.2, 0.6)
+        self.old_offers: list[Any] = []  # offers it received (some rescinded or used since)
 
     def wanted(self) -> int:
         return max(0, 6 - len(self.running))
@@ -309,6 +355,9 @@ class Adversarial(App):
         return out
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
+        for o in offers:
+            self.old_offers.append(o)
+        del self.old_offers[:-20]
         if self.rng.random() < self.hoard_p:
             out: list[Action] = [("note", f"hoards {len(offers)} offers")]
             if self.rng.random() < 0.5:
@@ -344,6 +393,18 @@ class Adversarial(App):
             if not self.subscribed:
                 return out
             r = self.rng.random()
+            if r < 0.03:
+                out.append(("note", "tears itself down (comes back as a new framework)"))
+                out.append(("teardown",))
+                return out
+            if r < 0.15 and self.old_offers:
+                # a stale or rescinded offer: the master must refuse it (TASK_DROPPED/LOST)
+                o = self.rng.choice(self.old_offers)
+                task = self.new_task(now, o.agent_id)
+                out.append(("call", CallAccept(offer_ids=(o.id,),
+                                               operations=(OpLaunch(task_infos=(task,)),))))
+                out.append(("note", f"accepts old offer {o.id}"))
+                return out
             if r < 0.3 and self.running:
                 victim = self.rng.choice(sorted(self.running))
                 out.append(("call", CallKill(task_id=victim)))

@@ -213,7 +213,14 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     offered = {s.name for s in world.schedulers
                if s.app.offers_received > offers_before.get(s.name, 0)}
     snap = liveness_snapshot(world, chk, hungry, offered)
+    books, views = chk.quiescence_books(world, GRACE)
+    snap = attrs.evolve(snap, task_books=books, framework_views=views,
+                        kills=chk.quiescence_kills(world, KILL_WITHIN))
     out: list[str] = []
+    # the books first: a leak or a disagreement explains a starvation, not the other way
+    for fn in inv.QUIESCENT.values():
+        chk.checks += 1
+        out += fn(snap)
     for fn in inv.LIVENESS.values():
         chk.checks += 1
         out += fn(snap)
@@ -243,6 +250,7 @@ def _fits_somewhere(world: World, app: Any) -> bool:
     return False
 
 
+KILL_WITHIN = 20.0  # seconds: kill grace (3 s) + executor shutdown grace (5 s) + slack
 GRACE = 60.0  # seconds: a healed cluster acknowledges an update within milliseconds
 
 

@@ -33,6 +33,7 @@ from mesotron.core.agent.model import (
     UpdateContainer,
 )
 from mesotron.core.agent.model import Start as AgentStart
+from mesotron.core.allocator.values import AllocatorConfig
 from mesotron.core.effects import (
     CancelTimer,
     Close,
@@ -89,6 +90,9 @@ from mesotron.core.sim.disk import Disk
 from mesotron.core.sim.frameworks import App, make_app
 from mesotron.core.sim.zk import ZooKeeper
 from mesotron.core.values import AgentInfo, Capability, FrameworkInfo, MasterInfo
+
+# role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
+SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
 
 # heap entry kinds
 MSG, TIMER, CALL, FN = 0, 1, 2, 3
@@ -190,7 +194,12 @@ class World:
         # structured records for plots (core/sim/record.py); None unless config.record
         self.record: list[dict[str, Any]] | None = [] if config.record else None
         self.rec_last_shares: Any = None
-        self.master_config = MasterConfig(offer_timeout=60.0)
+        # role weights (DrfOrder is checked weighted) and the allocator's explain mode (every
+        # allocation decision is recorded for DrfOrder)
+        self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
+            weights=SIM_WEIGHTS, explain=config.check))
+        if observer is not None:
+            observer.weights = dict(SIM_WEIGHTS)
         self.quiescent = False
         self.tracer: Any = None
         if config.trace:
@@ -274,6 +283,8 @@ class World:
                         d is not None and self.link_epoch.get(d[0], 0) != d[1]):
                     if d is not None and d[2] is not None:
                         self.tracer.drop(d[2])
+                    if obs is not None:
+                        obs.on_dropped(self, node, b)
                     continue
                 self.events += 1
                 self.deliver(node, b, d[2] if d is not None else None)
@@ -324,6 +335,8 @@ class World:
         if dst is None or not dst.alive:
             if tm:
                 self.tracer.drop(tm)
+            if self.obs is not None:
+                self.obs.on_dropped(self, dst, inp)
             return
         rng = self.rng
         lossy = not local and not http
@@ -331,11 +344,15 @@ class World:
             if (src.host, dst.host) in self.blocked:
                 if tm:
                     self.tracer.drop(tm)
+                if self.obs is not None:
+                    self.obs.on_dropped(self, dst, inp)
                 return
             if lossy and self.drop_p and rng.random() < self.drop_p:
                 self.count("messages_dropped")
                 if tm:
                     self.tracer.drop(tm)
+                if self.obs is not None:
+                    self.obs.on_dropped(self, dst, inp)
                 return
         key = self.link(src.name, dst.name)
         src.peers.add(dst.name)
@@ -401,6 +418,8 @@ class World:
                 tracer.agent_receive(tm)
             elif kind == "executor":
                 tracer.executor_receive(tm)
+        if kind == "master" and self.obs is not None:
+            self.obs.before_master_step(self, node, inp)
         effects = node.machine.step(self.now, inp)
         if self.obs is not None:
             self.obs.on_step(self, node, inp, effects)
@@ -1000,11 +1019,26 @@ class World:
                 self.at(act[1], CALL, self.app_timer, (s, s.inc, act[2]))
             elif act[0] == "note" and self.timeline is not None:
                 self.note(f"{s.name} {act[1]}")
+            elif act[0] == "crash":
+                # a scheduler failover in the middle of what it was doing (e.g. a launch)
+                self.at(0.0, FN, self.crash_scheduler, (s, act[1]))
+            elif act[0] == "teardown":
+                self.at(0.0, FN, self.teardown_scheduler, (s, s.inc))
 
     def app_timer(self, s: SchedulerNode, inc: int, tag: Any) -> None:
         if not s.alive or s.inc != inc:
             return
         self.app_actions(s, s.app.on_timer(self.now, tag))
+
+    def teardown_scheduler(self, s: SchedulerNode, inc: int) -> None:
+        """The framework tears itself down (TEARDOWN through its driver) and comes back
+        later as a new framework (a new id, no tasks)."""
+        if not s.alive or s.inc != inc:
+            return
+        self.note(f"{s.name} tears down framework {s.app.framework_id}")
+        self.scheduler_step(s, SchedulerStop(teardown=True))
+        s.app.torn_down()
+        self.at(0.5, FN, self.crash_scheduler, (s, self.rng.uniform(5.0, 30.0)))
 
     def crash_scheduler(self, s: SchedulerNode, restart_after: float) -> None:
         if not s.alive:

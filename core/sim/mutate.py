@@ -1,0 +1,436 @@
+"""A mutation campaign with the simulator as the only judge (`make mutate`).
+
+Mutation operators of our own over the AST of the modules that carry the protocols
+(core/status_updates.py, core/lifecycle.py, core/master/, core/agent/, core/allocator/):
+
+| operator | what it does |
+| --- | --- |
+| `cmp` | swaps a comparison: `<`/`<=`, `>`/`>=`, `==`/`!=`, `in`/`not in`, `is`/`is not` |
+| `arith` | swaps `+`/`-` (binary and augmented) |
+| `bool` | swaps `and`/`or` |
+| `not` | drops a `not` |
+| `const` | flips `True`/`False`; adds 1 to an integer literal in 0..1000 |
+| `stmt` | deletes a statement (an expression call, an assignment, an augmented assignment) |
+| `cond` | negates the test of an `if` |
+
+A mutant is applied in a forked child process: the enclosing function is recompiled from
+the mutated module source and its live function object gets the new `__code__` (so every
+reference to it, imported by name or not, runs the mutant); a mutant in a top-level
+assignment (a table such as `lifecycle.TRANSITIONS`) re-executes the mutated module in a
+fresh namespace and rebinds the assigned names in the live module. Mutants elsewhere at
+module or class level are not generated.
+
+Judging (the simulator only, no unit test): each mutant runs the same bounded set of
+simulations (seeds x events, all faults); it is KILLED when a run reports a violation of the
+invariant catalog / total queue, raises (a machine crashed), or exceeds its CPU-time
+budget (CPU time: an infinite loop). A survivor is classified by its behaviour: if every run's observable digest (the
+deterministic summary lines: events, virtual time, tasks, faults, checks, queue, shares, and
+the world's counters) is identical to the unmutated code's, it is judged EQUIVALENT for
+these seeds (it changed nothing the world could see: either a real equivalent or a change
+these runs never exercise in a way that matters); otherwise it SURVIVED (behaviour changed,
+no property noticed). Mutants whose function never ran in the unmutated runs are UNREACHED
+(not executed; they are reported, not run). The kill rate is killed / (killed + survived).
+
+Everything is seeded: the same options give the same mutants and verdicts (timeouts aside).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import importlib
+import json
+import multiprocessing
+import random
+import sys
+import time
+import types
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+CORE = Path(__file__).resolve().parents[1]
+TARGETS = ("status_updates.py", "lifecycle.py", "master", "agent", "allocator")
+
+
+@attrs.frozen(kw_only=True)
+class Mutant:
+    module: str  # dotted name, e.g. mesotron.core.master.offers
+    path: str  # relative to core/
+    index: int  # position of the mutated node in ast.walk order
+    op: str
+    variant: int  # which alternative of the operator
+    line: int
+    scope: str  # qualname of the enclosing top-level function/method, or "<module>:NAME"
+    text: str  # human description
+
+    @property
+    def id(self) -> str:
+        return f"{self.path}:{self.line}:{self.op}{self.variant}@{self.index}"
+
+
+_CMP_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
+             ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
+             ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+
+
+def target_files() -> list[Path]:
+    out: list[Path] = []
+    for t in TARGETS:
+        p = CORE / t
+        if p.is_dir():
+            out += sorted(x for x in p.glob("*.py") if x.name != "__init__.py")
+        else:
+            out.append(p)
+    return out
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(CORE).with_suffix("")
+    return "mesotron.core." + ".".join(rel.parts)
+
+
+# ---------------------------------------------------------------------------- discovery
+def _scopes(tree: ast.Module) -> dict[int, str]:
+    """id(node) -> scope for every node inside a mutable scope."""
+    out: dict[int, str] = {}
+
+    def mark(node: ast.AST, scope: str) -> None:
+        for sub in ast.walk(node):
+            out[id(sub)] = scope
+
+    for top in tree.body:
+        if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            mark(top, top.name)
+        elif isinstance(top, ast.ClassDef):
+            for item in top.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    mark(item, f"{top.name}.{item.name}")
+        elif isinstance(top, ast.Assign) and all(isinstance(t, ast.Name) for t in top.targets):
+            names = ",".join(t.id for t in top.targets if isinstance(t, ast.Name))
+            mark(top, f"<module>:{names}")
+    return out
+
+
+def _alternatives(node: ast.AST, parents: dict[int, ast.AST]) -> list[tuple[str, str]]:
+    """(operator, description) alternatives for one node."""
+    out: list[tuple[str, str]] = []
+    t = type(node)
+    if t is ast.Compare:
+        for i, o in enumerate(node.ops):  # type: ignore[attr-defined]
+            if type(o) in _CMP_SWAP:
+                out.append(("cmp", f"{type(o).__name__}->{_CMP_SWAP[type(o)].__name__} #{i}"))
+    elif t is ast.BinOp and type(node.op) in (ast.Add, ast.Sub):  # type: ignore[attr-defined]
+        out.append(("arith", "+<->-"))
+    elif t is ast.AugAssign and type(node.op) in (ast.Add, ast.Sub):  # type: ignore[attr-defined]
+        out.append(("arith", "+=<->-="))
+    elif t is ast.BoolOp:
+        out.append(("bool", "and<->or"))
+    elif t is ast.UnaryOp and type(node.op) is ast.Not:  # type: ignore[attr-defined]
+        out.append(("not", "drop not"))
+    elif t is ast.Constant:
+        v = node.value  # type: ignore[attr-defined]
+        if v is True or v is False:
+            out.append(("const", f"{v}->{not v}"))
+        elif type(v) is int and 0 <= v <= 1000:
+            out.append(("const", f"{v}->{v + 1}"))
+    elif t is ast.If:
+        out.append(("cond", "negate if"))
+    if t in (ast.Assign, ast.AugAssign, ast.AnnAssign) or (
+            t is ast.Expr and isinstance(node.value, ast.Call)):  # type: ignore[attr-defined]
+        p = parents.get(id(node))
+        if p is not None and not isinstance(p, (ast.Module, ast.ClassDef)):
+            out.append(("stmt", "delete statement"))
+    return out
+
+
+def discover() -> list[Mutant]:
+    out: list[Mutant] = []
+    for path in target_files():
+        src = path.read_text()
+        tree = ast.parse(src)
+        scopes = _scopes(tree)
+        parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+        for idx, node in enumerate(ast.walk(tree)):
+            scope = scopes.get(id(node))
+            if scope is None:
+                continue
+            if _in_annotation_or_docstring(node, parents):
+                continue
+            for variant, (op, text) in enumerate(_alternatives(node, parents)):
+                out.append(Mutant(module=module_name(path), path=str(path.relative_to(CORE)),
+                                  index=idx, op=op, variant=variant,
+                                  line=getattr(node, "lineno", 0), scope=scope, text=text))
+    return out
+
+
+def _in_annotation_or_docstring(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
+    cur: ast.AST | None = node
+    while cur is not None:
+        p = parents.get(id(cur))
+        if isinstance(p, (ast.arg, ast.AnnAssign)) and getattr(p, "annotation", None) is cur:
+            return True
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef)) and p.returns is cur:
+            return True
+        if isinstance(cur, ast.Expr) and isinstance(cur.value, ast.Constant) \
+                and isinstance(cur.value.value, str):
+            return True
+        cur = p
+    return False
+
+
+# ---------------------------------------------------------------------------- applying
+class _Apply(ast.NodeTransformer):
+    def __init__(self, target: ast.AST, m: Mutant) -> None:
+        self.target = target
+        self.m = m
+
+    def visit(self, node: ast.AST) -> Any:
+        if node is not self.target:
+            return self.generic_visit(node)
+        m = self.m
+        if m.op == "cmp":
+            k = int(m.text.rsplit("#", 1)[1])
+            node.ops[k] = _CMP_SWAP[type(node.ops[k])]()  # type: ignore[attr-defined]
+            return node
+        if m.op == "arith":
+            node.op = ast.Sub() if type(node.op) is ast.Add else ast.Add()  # type: ignore
+            return node
+        if m.op == "bool":
+            node.op = ast.Or() if type(node.op) is ast.And else ast.And()  # type: ignore
+            return node
+        if m.op == "not":
+            return node.operand  # type: ignore[attr-defined]
+        if m.op == "const":
+            v = node.value  # type: ignore[attr-defined]
+            node.value = (not v) if type(v) is bool else v + 1  # type: ignore[attr-defined]
+            return node
+        if m.op == "cond":
+            node.test = ast.UnaryOp(op=ast.Not(), operand=node.test)  # type: ignore
+            return node
+        if m.op == "stmt":
+            return ast.Pass()
+        raise ValueError(m.op)
+
+
+def mutated_source_tree(m: Mutant) -> ast.Module:
+    path = CORE / m.path
+    tree = ast.parse(path.read_text())
+    target = next(n for i, n in enumerate(ast.walk(tree)) if i == m.index)
+    tree = _Apply(target, m).visit(tree)
+    ast.fix_missing_locations(tree)
+    return tree
+
+
+def _find_code(code: types.CodeType, qualname: str) -> types.CodeType | None:
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            if c.co_qualname == qualname:
+                return c
+            found = _find_code(c, qualname)
+            if found is not None:
+                return found
+    return None
+
+
+def _live_function(mod: Any, scope: str) -> Any:
+    parts = scope.split(".")
+    obj = getattr(mod, parts[0])
+    if len(parts) == 2:
+        obj = obj.__dict__[parts[1]]
+    if isinstance(obj, (staticmethod, classmethod)):
+        obj = obj.__func__
+    if isinstance(obj, property):
+        obj = obj.fget
+    return obj
+
+
+def apply(m: Mutant) -> None:
+    """Install the mutant in this process (irreversible: call it in a child process)."""
+    mod = importlib.import_module(m.module)
+    tree = mutated_source_tree(m)
+    filename = str(CORE / m.path)
+    if m.scope.startswith("<module>:"):
+        ns: dict[str, Any] = {"__name__": m.module, "__file__": filename,
+                              "__package__": m.module.rsplit(".", 1)[0]}
+        exec(compile(tree, filename, "exec"), ns)  # noqa: S102 - our own mutated source
+        for name in m.scope.split(":", 1)[1].split(","):
+            setattr(mod, name, ns[name])
+        return
+    code = compile(tree, filename, "exec")
+    new = _find_code(code, m.scope)
+    if new is None:
+        raise LookupError(f"no code object {m.scope} in {m.path}")
+    fn = _live_function(mod, m.scope)
+    fn.__code__ = new
+
+
+# ---------------------------------------------------------------------------- judging
+@attrs.frozen(kw_only=True)
+class Judge:
+    seeds: tuple[int, ...] = (0, 1, 2, 3)
+    events: int = 3000
+    agents: int = 5
+    frameworks: int = 4
+    quiesce: float = 700.0
+    timeout: float = 30.0  # CPU seconds for all of a mutant's simulations
+
+    def configs(self) -> list[Any]:
+        from mesotron.core.sim.config import SimConfig
+
+        return [SimConfig(seed=s, events=self.events, agents=self.agents,
+                          frameworks=self.frameworks, faults="all", quiesce=self.quiesce)
+                for s in self.seeds]
+
+
+def _digest(res: Any) -> str:
+    lines = res.summary()
+    body = json.dumps([lines, sorted(res.counts.items())], default=str)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def run_judge(judge: Judge) -> tuple[str | None, list[str]]:
+    """(first failure or None, digest per run) of the current code."""
+    from mesotron.core.sim.run import simulate
+
+    digests: list[str] = []
+    for cfg in judge.configs():
+        res = simulate(cfg)
+        if res.failure is not None:
+            return f"seed {cfg.seed}: {res.failure}", digests
+        digests.append(_digest(res))
+    return None, digests
+
+
+def _child(args: tuple[Mutant, Judge, list[str]]) -> dict[str, Any]:
+    m, judge, base = args
+    import signal
+
+    def alarm(_sig: int, _frame: Any) -> None:
+        raise TimeoutError("mutant exceeded its CPU-time budget")
+
+    # a CPU-time budget (not wall clock: a loaded machine must not turn slow runs into kills)
+    signal.signal(signal.SIGVTALRM, alarm)
+    signal.setitimer(signal.ITIMER_VIRTUAL, judge.timeout)
+    t0 = time.perf_counter()
+    try:
+        apply(m)
+        failure, digests = run_judge(judge)
+    except TimeoutError as e:
+        failure, digests = f"timeout: {e}", []
+    except Exception as e:  # noqa: BLE001 - a machine crashed: the simulator noticed
+        failure, digests = f"crash: {type(e).__name__}: {str(e)[:120]}", []
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+    if failure is not None:
+        verdict = "killed"
+    elif digests == base:
+        verdict = "equivalent"
+    else:
+        verdict = "survived"
+    return {"id": m.id, "scope": m.scope, "text": m.text, "verdict": verdict,
+            "failure": failure, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def reached_scopes(judge: Judge, mutants: list[Mutant]) -> tuple[set[tuple[str, str]],
+                                                                 list[str]]:
+    """Which (module, scope) of the mutants ran in the unmutated runs, and their digests."""
+    wanted: dict[types.CodeType, tuple[str, str]] = {}
+    for m in mutants:
+        if m.scope.startswith("<module>:"):
+            continue
+        mod = importlib.import_module(m.module)
+        try:
+            fn = _live_function(mod, m.scope)
+        except (AttributeError, KeyError):
+            continue
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            wanted[code] = (m.module, m.scope)
+    hit: set[tuple[str, str]] = set()
+
+    def prof(frame: Any, event: str, _arg: Any) -> None:
+        if event == "call":
+            key = wanted.get(frame.f_code)
+            if key is not None:
+                hit.add(key)
+
+    sys.setprofile(prof)
+    try:
+        failure, digests = run_judge(judge)
+    finally:
+        sys.setprofile(None)
+    if failure is not None:
+        raise SystemExit(f"the unmutated code fails the judge: {failure}")
+    hit |= {(m.module, m.scope) for m in mutants if m.scope.startswith("<module>:")}
+    return hit, digests
+
+
+def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
+             progress: bool = False) -> dict[str, Any]:
+    allm = discover()
+    rng = random.Random(f"mutate/{seed}")
+    chosen = sorted(rng.sample(allm, min(sample, len(allm))), key=lambda m: m.id)
+    t0 = time.perf_counter()
+    reached, base = reached_scopes(judge, chosen)
+    runnable = [m for m in chosen if (m.module, m.scope) in reached]
+    results: list[dict[str, Any]] = [
+        {"id": m.id, "scope": m.scope, "text": m.text, "verdict": "unreached",
+         "failure": None, "seconds": 0.0} for m in chosen if (m.module, m.scope) not in reached]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(processes=jobs, maxtasksperchild=1) as pool:
+        for i, r in enumerate(pool.imap_unordered(_child, [(m, judge, base)
+                                                            for m in runnable])):
+            results.append(r)
+            if progress:
+                print(f"[{i + 1}/{len(runnable)}] {r['verdict']:10} {r['id']} {r['text']}"
+                      + (f"  <- {r['failure']}" if r["failure"] else ""), flush=True)
+    counts = {v: sum(1 for r in results if r["verdict"] == v)
+              for v in ("killed", "survived", "equivalent", "unreached")}
+    denom = counts["killed"] + counts["survived"]
+    return {
+        "mutants_total": len(allm),
+        "sampled": len(chosen),
+        "counts": counts,
+        "kill_rate": round(counts["killed"] / denom, 4) if denom else None,
+        "judge": attrs.asdict(judge),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "results": sorted(results, key=lambda r: r["id"]),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="mutate", description=__doc__.split("\n\n")[0])
+    p.add_argument("--sample", type=int, default=300, help="mutants drawn (seeded)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the mutant sample")
+    p.add_argument("--seeds", type=int, default=3, help="simulations per mutant")
+    p.add_argument("--events", type=int, default=3000, help="faulty events per simulation")
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--timeout", type=float, default=30.0, help="CPU seconds per mutant")
+    p.add_argument("--json", type=str, default=None, help="write the full report here")
+    p.add_argument("--progress", action="store_true")
+    a = p.parse_args(argv)
+    judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout)
+    rep = campaign(sample=a.sample, seed=a.seed, judge=judge, jobs=a.jobs,
+                   progress=a.progress)
+    if a.json:
+        Path(a.json).write_text(json.dumps(rep, indent=1))
+    c = rep["counts"]
+    print(f"mutants: {rep['mutants_total']} generated, {rep['sampled']} sampled "
+          f"(seed {a.seed}); judge: {len(judge.seeds)} simulations x {judge.events} "
+          f"events, faults all")
+    print(f"killed {c['killed']}, survived {c['survived']}, equivalent (no observable "
+          f"change) {c['equivalent']}, unreached {c['unreached']}")
+    rate = rep["kill_rate"]
+    print(f"kill rate (killed / non-equivalent reached): "
+          f"{'n/a' if rate is None else f'{rate:.1%}'}  [{rep['seconds']} s]")
+    for r in rep["results"]:
+        if r["verdict"] == "survived":
+            print(f"  survived: {r['id']} in {r['scope']}: {r['text']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""A smoke of the mutation campaign's machinery (core/sim/mutate.py): mutants are found,
+applied to the live code in a child process, and judged by the simulator. The campaign
+itself (`make mutate`, minutes) is not part of the test suite."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from mesotron.core.sim import mutate
+
+
+def test_discovery_covers_the_protocol_modules_with_every_operator() -> None:
+    ms = mutate.discover()
+    paths = {m.path.split("/")[0] for m in ms}
+    assert {"status_updates.py", "lifecycle.py", "master", "agent", "allocator"} <= paths
+    assert {m.op for m in ms} == {"cmp", "arith", "bool", "not", "const", "stmt", "cond"}
+    assert len({m.id for m in ms}) == len(ms)
+
+
+def _applied_is_legal(m: mutate.Mutant, q: object) -> None:
+    mutate.apply(m)
+    from mesotron.core import lifecycle
+    from mesotron.core.values import TaskState as S
+
+    q.put(lifecycle.is_legal(S.TASK_STAGING, S.TASK_RUNNING, "executor"))  # type: ignore
+
+
+def test_a_mutant_changes_the_live_function_in_a_child_only() -> None:
+    from mesotron.core import lifecycle
+    from mesotron.core.values import TaskState as S
+
+    m = next(x for x in mutate.discover()
+             if x.path == "lifecycle.py" and x.scope == "is_legal" and x.op == "cmp"
+             and "In->NotIn" in x.text)
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_applied_is_legal, args=(m, q))
+    p.start()
+    mutated = q.get(timeout=60)
+    p.join(60)
+    assert mutated is False
+    assert lifecycle.is_legal(S.TASK_STAGING, S.TASK_RUNNING, "executor") is True
+
+
+def test_a_tiny_campaign_reports_every_mutant() -> None:
+    judge = mutate.Judge(seeds=(0,), events=200, quiesce=200.0, timeout=60.0)
+    rep = mutate.campaign(sample=3, seed=1, judge=judge, jobs=1)
+    assert rep["sampled"] == 3
+    assert sum(rep["counts"].values()) == 3
+    assert {r["verdict"] for r in rep["results"]} <= {"killed", "survived", "equivalent",
+                                                     "unreached"}

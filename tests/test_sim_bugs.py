@@ -119,7 +119,6 @@ def test_old_checker_tables_would_miss_the_lifecycle_bug():
             ["LegalTaskTransitions"]
 
 
-def test_bugs_are_not_reachable_from_the_cli():
 def test_bugs_are_reachable_only_through_the_teaching_flag(capsys):
     """`mesotron sim --bug NAME` plants one bug for a lesson; without the flag the CLI runs
     the real machines (the planted module is imported only by `planted`)."""

@@ -74,7 +74,7 @@ WHEN: dict[str, str] = {
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "EventuallyAcked",
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
-        "KillsTakeEffect")},
+        "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
     "DrfOrder": "after every allocation",
 }
 

@@ -363,10 +363,11 @@ def OffersRespectFilters(s: ClusterSnapshot) -> list[str]:
 
 def AgentRunsWithinTotal(s: ClusterSnapshot) -> list[str]:
     """No agent runs more than its total: the tasks and executors it runs (its own books,
-    not the master's) fit in its resources, per resource."""
+    not the master's) fit in its resources, per resource (reservations set aside: a dynamic
+    reservation divides the total, it does not add to it)."""
     return [f"AgentRunsWithinTotal: agent {aid} runs {running} > total {total}"
             for aid, total, running in s.agent_runs
-            if not total.unallocate().contains(running.unallocate())]
+            if not total.unallocate().flatten().contains(running.unallocate().flatten())]
 
 
 def AllocationBooksAgree(s: ClusterSnapshot) -> list[str]:

@@ -551,11 +551,16 @@ class Checker:
         al.last_cycle_decisions = []
         books: list[tuple[str, float, float]] = []
         if not al._shares_dirty:
-            books = self.share_books(al)
+            # an operator changing weights (SimConfig.operator): the weights in force are the
+            # master's to know (registry weights replace the configured ones, as in Mesos); the
+            # shares are still recomputed here from the allocations
+            weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
+            books = self.share_books(al, weights)
         self.run(world, inv.DrfOrder, ClusterSnapshot(allocations=tuple(decisions),
                                                       share_books=tuple(books)))
 
-    def share_books(self, al: Any) -> list[tuple[str, float, float]]:
+    def share_books(self, al: Any, weights: dict[str, float] | None = None
+                    ) -> list[tuple[str, float, float]]:
         """(what, share the allocator sorts by, share recomputed here). Recomputed from the
         allocator's per-agent allocations (the Resources it handed out) and the agents'
         totals, in milli-units as Mesos rounds scalars; roles weighted by the weights the
@@ -592,7 +597,7 @@ class Checker:
             for fid, recorded in idx._share.items():
                 out.append((f"framework {fid} in role {role}", recorded,
                             share(by.get((fid, role)))))
-        weights = self.weights
+        weights = self.weights if weights is None else weights
         for role, recorded in al._role_index._share.items():
             out.append((f"role {role}", recorded,
                         share(role_q.get(role)) / weights.get(role, 1.0)))

@@ -136,7 +136,7 @@ class Checker:
         self.weights: dict[str, float] = {}  # role -> weight the world configured
         self.fenced: dict[str, int] = {}  # master node -> incarnation whose write was fenced
         self.fenced_actions: list[tuple[str, str]] = []
-        self.filters: dict[tuple[str, str, str], tuple[Resources, float]] = {}
+        self.decline_filters: dict[tuple[str, str, str], tuple[Resources, float]] = {}
         self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
         self.filter_master: tuple[str, int] | None = None  # the master the model follows
         self._pre_offers: dict[str, Any] = {}  # offers a call named, before the master step
@@ -450,7 +450,7 @@ class Checker:
             if not node.leader:
                 return
             self.filter_master = me
-            self.filters = {}
+            self.decline_filters = {}
             self.suppressed = {}
         now = world.now
         t = type(inp)
@@ -464,8 +464,8 @@ class Checker:
                     fid = c.framework_info.id
                     if fid is not None:
                         self.suppressed.pop(fid, None)
-                        for k in [k for k in self.filters if k[0] == fid]:
-                            del self.filters[k]
+                        for k in [k for k in self.decline_filters if k[0] == fid]:
+                            del self.decline_filters[k]
             elif not ok or fid is None:
                 pass
             elif ct is CallDecline:
@@ -475,7 +475,7 @@ class Checker:
                         o = self._pre_offers.get(oid)
                         if o is None or o.framework_id != fid:
                             continue
-                        self.filters[(fid, o.agent_id, o.role)] = (
+                        self.decline_filters[(fid, o.agent_id, o.role)] = (
                             o.resources.unallocate(), now + refuse)
             elif ct is CallAccept:
                 # the allocator keeps ONE filter per (framework, role) on an agent, the latest:
@@ -483,7 +483,7 @@ class Checker:
                 for oid in c.offer_ids:
                     o = self._pre_offers.get(oid)
                     if o is not None and o.framework_id == fid:
-                        self.filters.pop((fid, o.agent_id, o.role), None)
+                        self.decline_filters.pop((fid, o.agent_id, o.role), None)
             elif ct is CallSuppress:
                 fw = node.machine._frameworks.get(fid)
                 roles = c.roles or (fw.info.roles if fw is not None else ())
@@ -492,19 +492,19 @@ class Checker:
                 fw = node.machine._frameworks.get(fid)
                 roles = set(c.roles or (fw.info.roles if fw is not None else ()))
                 self.suppressed.get(fid, set()).difference_update(roles)
-                for k in [k for k in self.filters if k[0] == fid and k[2] in roles]:
-                    del self.filters[k]
+                for k in [k for k in self.decline_filters if k[0] == fid and k[2] in roles]:
+                    del self.decline_filters[k]
             self._pre_offers = {}
         made: list[Any] = []
         for e in effects:
             te = type(e)
             if te is Log and e.event.startswith("agent_"):
                 aid = dict(e.fields).get("agent_id")
-                for k in [k for k in self.filters if k[1] == aid]:
-                    del self.filters[k]
+                for k in [k for k in self.decline_filters if k[1] == aid]:
+                    del self.decline_filters[k]
             elif te is Send and type(e.message) is EventOffers:
                 for o in e.message.offers:
-                    f = self.filters.get((o.framework_id, o.agent_id, o.role))
+                    f = self.decline_filters.get((o.framework_id, o.agent_id, o.role))
                     filtered = f[0] if f is not None and now < f[1] - 1e-9 else None
                     sup = o.role in self.suppressed.get(o.framework_id, ())
                     if filtered is not None or sup:

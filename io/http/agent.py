@@ -213,12 +213,27 @@ async def agent_operator_http(d: AgentDaemon, req: Request, send: Any) -> None:
         accept = response_format(req.headers.get("accept"), default=fmt) or JSON
         result = agent_operator.handle(d, call)
     except WireError as e:
-        return await respond(send, e.status, e.message)
+        return await respond(send, e.status, e.message + _unknown_type(body))
     if result is None:
         return await respond(send, 202)
     if result is agent_operator.common.OK:
         return await respond(send, 200)
     await respond(send, 200, encode(result, accept), accept)
+
+
+def _unknown_type(body: bytes) -> str:
+    """A JSON call whose `type` this agent does not know decodes without one: name it."""
+    import json
+
+    from mesotron.spec import agent_pb2
+
+    try:
+        t = json.loads(body).get("type")
+    except (ValueError, AttributeError, RecursionError):
+        return ""
+    if isinstance(t, str) and t not in set(agent_pb2.Call.Type.keys()):
+        return f" (unknown agent call type {t!r})"
+    return ""
 
 
 def _read_range(path: str, offset: int, length: int) -> bytes:

@@ -136,10 +136,11 @@ def get_containers(d: AgentDaemon) -> R.GetContainers:
         known = {f.name for f in pb.ResourceStatistics.DESCRIPTOR.fields}
         c.resource_statistics.CopyFrom(from_dict({k: v for k, v in stats.items() if k in known},
                                                  pb.ResourceStatistics))
+        # without isolation there is no enforced limit to read: report the container's resources
         lim = ex.resources()
-        if lim.scalar("cpus"):
+        if lim.scalar("cpus") and "cpus_limit" not in stats:
             c.resource_statistics.cpus_limit = lim.scalar("cpus")
-        if lim.scalar("mem"):
+        if lim.scalar("mem") and "mem_limit_bytes" not in stats:
             c.resource_statistics.mem_limit_bytes = int(lim.scalar("mem") * 1024 * 1024)
     return r
 

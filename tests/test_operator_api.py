@@ -316,3 +316,29 @@ def test_docs_list_exactly_the_calls_we_refuse() -> None:
     assert listed("master") == {master_pb2.Call.Type.Name(t) for t in operator.UNSERVED} == MASTER_UNSERVED
     agent_all = {n for n in agent_pb2.Call.Type.keys() if n != "UNKNOWN"}  # noqa: SIM118
     assert listed("agent") == agent_all - {agent_pb2.Call.Type.Name(t) for t in agent_operator.SERVED}
+
+
+def test_every_read_call_answers_in_protobuf_too(tmp_path) -> None:
+    """Found by the hostile-input campaign: GET_QUOTA with no quota answered 500 when the
+    client asked for protobuf (a required field left unset). Every read call of master and
+    agent answers 200 in both encodings."""
+    import httpx
+    from testkit import Cluster
+
+    master_calls = ["GET_HEALTH", "GET_FLAGS", "GET_VERSION", "GET_METRICS", "GET_LOGGING_LEVEL",
+                    "GET_STATE", "GET_AGENTS", "GET_FRAMEWORKS", "GET_EXECUTORS", "GET_TASKS",
+                    "GET_ROLES", "GET_WEIGHTS", "GET_MASTER", "GET_MAINTENANCE_STATUS",
+                    "GET_MAINTENANCE_SCHEDULE", "GET_QUOTA", "GET_OPERATIONS"]
+    agent_calls = ["GET_HEALTH", "GET_FLAGS", "GET_VERSION", "GET_METRICS", "GET_LOGGING_LEVEL",
+                   "GET_STATE", "GET_CONTAINERS", "GET_FRAMEWORKS", "GET_EXECUTORS", "GET_TASKS",
+                   "GET_OPERATIONS", "GET_AGENT"]
+    bad = []
+    with Cluster(str(tmp_path), agents=1) as c:
+        for port, calls in ((c.master_port, master_calls), (c.agents[0].port, agent_calls)):
+            for t in calls:
+                for accept in ("application/json", "application/x-protobuf"):
+                    r = httpx.post(f"http://127.0.0.1:{port}/api/v1", json={"type": t},
+                                   headers={"Accept": accept})
+                    if r.status_code != 200:
+                        bad.append((port, t, accept, r.status_code))
+    assert not bad

@@ -306,6 +306,7 @@ def get_weights(d: MasterDaemon) -> mpb.Response.GetWeights:
 
 def get_quota(d: MasterDaemon) -> mpb.Response.GetQuota:
     out = mpb.Response.GetQuota()
+    out.status.SetInParent()  # required, also when no role has a quota (protobuf answers)
     for role, q in sorted(d.machine.quotas().items()):
         c = out.status.configs.add(role=role)
         for name, v in q.guarantees:

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 import trio
-from testkit import Cluster
+from testkit import Cluster, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "examples"))
@@ -18,11 +18,33 @@ sys.path.insert(0, os.path.join(ROOT, "examples"))
 import gang
 
 
+def free_ports(n: int = 11) -> str:
+    """A port range for the agents' offers that nothing on this machine listens on now (the
+    gang's rank 0 and the stream's tasks bind offered ports on loopback)."""
+    import socket
+
+    for _ in range(50):
+        base = free_port()
+        if base + n >= 65535:
+            continue
+        busy = False
+        for p in range(base, base + n):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    busy = True
+                    break
+        if not busy:
+            return f"[{base}-{base + n - 1}]"
+    raise RuntimeError("no free port range")
+
+
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     # two agents with room for two ranks each: a gang of 4 needs both
     with Cluster(str(tmp_path_factory.mktemp("gang")), agents=2,
-                 resources="cpus:0.2;mem:256;ports:[31000-31010]",
+                 resources=f"cpus:0.2;mem:256;ports:{free_ports()}",
                  master_flags=("--allocation-interval", "50ms")) as c:
         yield c
 
@@ -180,7 +202,7 @@ def test_stream_survives_killed_tasks_without_losing_acked_tuples(tmp_path) -> N
     n = 3000
     work = tmp_path / "stream"
     lines: list[str] = []
-    with Cluster(str(tmp_path), agents=2, resources="cpus:1;mem:256;ports:[33000-33010]",
+    with Cluster(str(tmp_path), agents=2, resources=f"cpus:1;mem:256;ports:{free_ports()}",
                  master_flags=("--allocation-interval", "50ms")) as c:
 
         async def lines_out() -> int:

@@ -387,6 +387,6 @@ def test_planted_driver_bug_is_caught_by_name(name, plant) -> None:
         plant(mp, stack)
         with pytest.raises(AssertionError, match=rf"^{name}: "):
             run_state_machine_as_test(DriverMachine, settings=settings(
-                max_examples=300, stateful_step_count=40, deadline=None, database=None,
+                max_examples=1500, stateful_step_count=40, deadline=None, database=None,
                 derandomize=True, phases=[Phase.generate], report_multiple_bugs=False,
                 suppress_health_check=list(HealthCheck)))

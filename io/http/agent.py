@@ -20,7 +20,14 @@ import trio
 from mesotron.core.effects import Disconnected, Received, Reject
 from mesotron.core.messages import ExecutorSubscribe
 from mesotron.io.http import metrics
-from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
+from mesotron.io.http.asgi import (
+    BodyTooLarge,
+    EventStream,
+    Request,
+    lifespan,
+    respond,
+    respond_json,
+)
 from mesotron.io.http.auth import FORBIDDEN_BODY, may, principal_of, sandbox_user, viewer
 from mesotron.io.http.master import version_json
 from mesotron.spec import codec_executor, executor_pb2
@@ -49,13 +56,7 @@ class AgentApp:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                msg = await receive()
-                if msg["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif msg["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            return await lifespan(receive, send)
         if scope["type"] != "http":
             return
         req = Request(scope, receive)

@@ -63,6 +63,17 @@ class Request:
         return v[0] if v else default
 
 
+async def lifespan(receive: Any, send: Send) -> None:
+    """ASGI lifespan: acknowledge startup and shutdown (the apps keep no state of their own)."""
+    while True:
+        msg = await receive()
+        if msg["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif msg["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
 async def respond(
     send: Send,
     status: int,

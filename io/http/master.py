@@ -24,7 +24,14 @@ from mesotron.core.messages import SchedulerCall
 from mesotron.io.http import metrics, ui
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import why as why_api
-from mesotron.io.http.asgi import BodyTooLarge, EventStream, Request, respond, respond_json
+from mesotron.io.http.asgi import (
+    BodyTooLarge,
+    EventStream,
+    Request,
+    lifespan,
+    respond,
+    respond_json,
+)
 from mesotron.io.http.auth import FORBIDDEN_BODY, may, principal_of, viewer
 from mesotron.spec import codec_scheduler, scheduler_pb2
 from mesotron.spec.wire import JSON, WireError, decode, request_format, response_format
@@ -49,13 +56,7 @@ class MasterApp:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                msg = await receive()
-                if msg["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif msg["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
+            return await lifespan(receive, send)
         if scope["type"] != "http":
             return
         req = Request(scope, receive)

@@ -405,6 +405,91 @@ def test_recovery_keeps_limits_and_destroys_orphans(tmp_path: Any, cg_root: str)
         p.wait()
 
 
+def cpu_files(root: str, cid: str, task: str | None = None) -> dict[str, int]:
+    d = os.path.join(MOUNTS["cpu"], root, cid, *([nested_name(task)] if task else []))
+    return {f: read_int(os.path.join(d, f)) for f in ("cpu.shares", "cpu.cfs_quota_us", "cpu.cfs_period_us")}
+
+
+def test_recovery_restores_cpu_limits_and_long_task_ids(tmp_path: Any, cg_root: str) -> None:
+    """MesosContainerizerSlaveRecoveryTest (recovered limits) with CFS on: after kill -9 and a
+    restart the container's and every nested cgroup's cpu.shares / CFS quota are what they
+    were, and the first shrink afterwards (a neighbour killed) sets the parent from every
+    remaining task's CPU (the task checkpoints), not from memory-only knowledge. A task
+    with a 300-character id gets a hashed nested cgroup name (and its own sandbox); its OOM
+    after the restart still fails that task alone (the name -> id map comes back from the
+    checkpoints), with the memory reason, while its neighbour keeps running."""
+    go = tmp_path / "go"
+    long_id = "long-" + "x" * 295
+    hog = f'while [ ! -f {go} ]; do sleep 0.05; done; python3 -c "b = bytearray(200 << 20)"'
+    tasks = [(long_id, hog, "cpus:0.3;mem:64"), ("b", "sleep 120", "cpus:0.7;mem:64"),
+             ("c", "sleep 120", "cpus:0.2;mem:64")]
+    before: dict[str | None, dict[str, int]] = {}
+    with cluster(tmp_path, cg_root, "--cgroups-enable-cfs", "--executor-reregistration-timeout", "30secs") as c:
+        agent = c.agents[0]
+
+        def files(cid: str) -> dict[str | None, dict[str, int]]:
+            return {t: cpu_files(cg_root, cid, t) for t in (None, long_id, "b", "c")}
+
+        async def restart(s: SchedulerClient) -> bool:
+            def do() -> None:
+                cid = wait_for(lambda: container_ids(cg_root), 10, "container cgroup")[0]
+                assert len(nested_name(long_id)) <= 200 and nested_name(long_id).startswith("taskh-")
+                before.update(files(cid))
+                assert before[None]["cpu.shares"] == int(1024 * 1.3)  # 0.1 overhead + 1.2
+                assert before[None]["cpu.cfs_quota_us"] == 130_000
+                agent.kill9()
+                agent.start()
+                wait_for(lambda: [a for a in c.state()["slaves"] if a.get("active")], 20, "re-registered")
+                assert files(cid) == before
+
+            await trio.to_thread.run_sync(do)
+            await s.call(CallKill(task_id="c", agent_id=None))
+            return False
+
+        async def after_shrink() -> bool:
+            def do() -> None:
+                cid = container_ids(cg_root)[0]
+
+                def shrunk() -> Any:
+                    now = cpu_files(cg_root, cid)
+                    return now if now["cpu.cfs_quota_us"] == 110_000 else None
+
+                now = wait_for(shrunk, 10, "the container to shrink to 0.1 + 0.3 + 0.7 cpus")
+                assert now["cpu.shares"] == int(1024 * 1.1)
+                for t in (long_id, "b"):
+                    assert cpu_files(cg_root, cid, t) == before[t]
+                go.write_text("go")
+
+            await trio.to_thread.run_sync(do)
+            return False
+
+        steps: list[str] = []
+
+        def on_update(s: SchedulerClient, st: TaskStatus, seen: dict[str, list[TaskStatus]]) -> Any:
+            running = all("TASK_RUNNING" in states(seen, t) for t, _, _ in tasks)
+            if running and not steps:
+                steps.append("restart")
+                return restart(s)
+            if st.task_id == "c" and st.state.is_terminal and "shrink" not in steps:
+                steps.append("shrink")
+                return after_shrink()
+            if st.task_id == long_id and st.state.is_terminal:
+                return kill_b(s)
+            return st.task_id == "b" and st.state.is_terminal
+
+        async def kill_b(s: SchedulerClient) -> bool:
+            await s.call(CallKill(task_id="b", agent_id=None))
+            return False
+
+        seen = trio.run(functools.partial(run_framework, checkpoint=True, limit=120), c.master_addr,
+                        tasks, on_update)
+        last = seen[long_id][-1]
+        assert last.state.name == "TASK_FAILED", states(seen, long_id)
+        assert last.reason is not None and last.reason.name == "REASON_CONTAINER_LIMITATION_MEMORY"
+        assert last.message.startswith("Memory limit exceeded: Requested: 64MB"), last.message
+        assert states(seen, "b")[-1] == "TASK_KILLED" and "TASK_FAILED" not in states(seen, "b")
+
+
 # ------------------------------------------------------------------ bad flags
 @pytest.mark.parametrize(("flags", "needle"), [
     (("--isolation", "cgroups/cpu,cgroups/bogus"), "unknown isolator(s) cgroups/bogus"),

@@ -49,6 +49,21 @@ def test_store_matches_reference_replay(tmp_path_factory, ops_) -> None:
     assert CheckpointStore(root).recover() == Recovered.empty().apply(effects)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=250, max_size=700),
+       st.lists(st.text(min_size=1, max_size=60), max_size=2), records)
+def test_long_key_components_round_trip(tmp_path_factory, long_id, more, record) -> None:
+    """A key component longer than a file name may be (a 300-character task id) is cut into
+    directories and recovered whole, for checkpoints and logs alike (the whole path stays
+    under PATH_MAX: ids of printable ASCII up to 700 characters)."""
+    root = str(tmp_path_factory.mktemp("ck"))
+    ids = [long_id, *more]
+    effects = [Persist(key=("task", "fw", *ids), record=record),
+               Persist(key=("updates", *ids), record=record, append=True)]
+    CheckpointStore(root, sync=False).persist_many(effects)
+    assert CheckpointStore(root).recover() == Recovered.empty().apply(effects)
+
+
 def test_torn_log_tail_is_dropped(tmp_path) -> None:
     store = CheckpointStore(str(tmp_path))
     key = ("updates", "fw", "t1")

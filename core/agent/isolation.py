@@ -22,7 +22,7 @@ Books written: none.
 
 from __future__ import annotations
 
-import zlib
+import hashlib
 from collections.abc import Iterable, Mapping
 
 import attrs
@@ -179,14 +179,33 @@ def may_lower_memory(limit_now: int, wanted: int, usage: int) -> bool:
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 
 
+MAX_NAME = 200  # longest nested cgroup / task sandbox name we write (NAME_MAX is 255)
+
+
+def _hashed(task_id: str) -> str:
+    return "taskh-" + hashlib.sha256(task_id.encode()).hexdigest()[:40]
+
+
 def nested_name(task_id: str) -> str:
     """The nested cgroup of a command task: `task-<id>` with anything outside [A-Za-z0-9.-]
     written as _XX (so names are injective and never clash with a control file); an id
-    whose encoding is longer than 200 characters gets `taskx-<prefix>-<crc32>`."""
+    whose encoding is longer than MAX_NAME characters gets `taskh-<sha256 prefix>`, which
+    is not decodable: the shell keeps the name -> task id map (it knows the id from the
+    UpdateContainer that made the cgroup, and after a restart from the task checkpoints)."""
     enc = "".join(c if c in _SAFE else "".join(f"_{b:02x}" for b in c.encode()) for c in task_id)
-    if len(enc) > 200:  # shortened (not decodable): a prefix of its own
-        return "taskx-" + enc[:180] + f"-{zlib.crc32(task_id.encode()):08x}"
+    if len(enc) + 5 > MAX_NAME:
+        return _hashed(task_id)
     return "task-" + enc
+
+
+def task_sandbox_name(task_id: str) -> str:
+    """The directory of a command task's own sandbox under `<executor sandbox>/tasks/`: the
+    task id itself (Mesos's layout), or `taskh-<sha256 prefix>` when the id is too long for
+    a file name or is not a plain name ('/', '.', '..', NUL)."""
+    if (len(task_id.encode()) > MAX_NAME or "/" in task_id or "\0" in task_id
+            or task_id in ("", ".", "..")):
+        return _hashed(task_id)
+    return task_id
 
 
 # ------------------------------------------------------------------ limitation text
@@ -214,7 +233,7 @@ def disk_limitation_message(requested: int, used: int) -> str:
 
 def nested_task_id(name: str) -> str | None:
     """The task id of a nested cgroup name (`nested_name`'s inverse), None if it is not one
-    (or was shortened)."""
+    (or was hashed: see `nested_name`)."""
     if not name.startswith("task-"):
         return None
     s = name[5:]

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+from mesotron.core.agent.isolation import task_sandbox_name
 from mesotron.io.cli.master_client import CliError, Http, resolve_master
 
 CHUNK = 64 * 1024
@@ -102,7 +103,7 @@ def locate(http: Http, master: str, task_id: str, framework_id: str | None) -> S
     directory = sandbox_directory(http.get_json(f"{url}/state"), fid, task_id)
     # an executor that runs many tasks (our command executor, Mesos's default executor)
     # gives each its own sandbox <executor sandbox>/tasks/<task id>/
-    own = f"{directory}/tasks/{task_id}"
+    own = f"{directory}/tasks/{task_sandbox_name(task_id)}"
     try:
         http.get_json(f"{url}/files/browse", {"path": own})
         directory = own

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import trio
 from mesotron.core.agent.isolation import (
+    CFS_PERIOD_US,
+    CPU_SHARES_PER_CPU,
+    CPU_WEIGHT_PER_CPU,
     Isolation,
     Limits,
     container_limits,
@@ -67,6 +70,8 @@ class Isolator:
                                                        ("pids", iso.pids)) if on))
         # cid -> {nested name: Limits}; cid -> command executor?
         self.nested: dict[str, dict[str, Limits]] = {}
+        # (cid, nested name) -> task id: hashed names (long ids) are not decodable
+        self.task_of: dict[tuple[str, str], str] = {}
         self.command: dict[str, bool] = {}
         self.own: dict[str, Resources] = {}  # a custom executor's container resources
         self.sandboxes: dict[str, str] = {}
@@ -155,8 +160,9 @@ class Isolator:
             self.own[cid] = e.resources
         try:
             grow = [(nested_name(t), task_limits(r)) for t, r in e.nested_add]
-            for name, lim in grow:
+            for (t, _r), (name, lim) in zip(e.nested_add, grow, strict=True):
                 nested[name] = lim
+                self.task_of[(cid, name)] = t
             # grow the parent before its children, shrink it after them
             b.set_limits(cid, None, self._files(self._container_limits(cid)))
             for name, lim in grow:
@@ -177,6 +183,7 @@ class Isolator:
     async def _remove_nested(self, cid: str, name: str) -> None:
         assert self.backend is not None
         await self.backend.destroy(cid, name)
+        self.task_of.pop((cid, name), None)
         try:
             self.backend.set_limits(cid, None, self._files(self._container_limits(cid)))
         except (CgroupError, OSError):
@@ -203,6 +210,8 @@ class Isolator:
             return
         self.nested.pop(cid, None)
         self.command.pop(cid, None)
+        for key in [k for k in self.task_of if k[0] == cid]:
+            del self.task_of[key]
         self.own.pop(cid, None)
         if not await self.backend.destroy(cid):
             self._warn("isolator.destroy_incomplete", container=cid)
@@ -275,9 +284,12 @@ class Isolator:
             return
         self.oom_seen[key] = mem["oom_kill"]
         stats = b.memory_stat(cid, name)
-        task_id = nested_task_id(name) if name is not None else None
-        if name is not None and task_id is None:
-            return
+        task_id = None
+        if name is not None:
+            task_id = self.task_of.get((cid, name)) or nested_task_id(name)
+            if task_id is None:
+                self._warn("isolator.oom_unknown_nested", container=cid, cgroup=name)
+                return
         if self.log is not None:
             self.log.warning("isolator.oom", container=cid, task=task_id, limit=mem.get("limit"),
                              max_usage=mem.get("max_usage"))
@@ -321,9 +333,13 @@ class Isolator:
         out.update(b.statistics(cid))
         return out
 
-    def recover(self, known: set[str]) -> list[str]:
+    def recover(self, known: set[str],
+                tasks: Mapping[str, Mapping[str, Resources]] | None = None) -> list[str]:
         """Adopt the cgroups of `known` containers (limits kept, OOM listeners armed again);
-        return the containers with cgroups that are not known (orphans)."""
+        return the containers with cgroups that are not known (orphans). `tasks`: container
+        -> {task id: resources} from the task checkpoints: each nested cgroup's limits (CPU
+        and memory) and task id come from its task's resources, exactly as before the
+        restart; a nested cgroup without a checkpointed task keeps what its files say."""
         b = self.backend
         if b is None:
             return []
@@ -333,13 +349,43 @@ class Isolator:
                 orphans.append(cid)
                 continue
             nested = self.nested.setdefault(cid, {})
+            by_name = {nested_name(t): (t, r) for t, r in (tasks or {}).get(cid, {}).items()}
             for name in _nested_dirs(b, cid):
-                m = b.memory(cid, name)
-                nested[name] = Limits(cpus=0.0, mem_bytes=m.get("limit", 0))
+                if name in by_name:
+                    tid, res = by_name[name]
+                    nested[name] = task_limits(res)
+                    self.task_of[(cid, name)] = tid
+                else:
+                    nested[name] = Limits(cpus=_file_cpus(b, cid, name),
+                                          mem_bytes=b.memory(cid, name).get("limit", 0))
                 self._watch(cid, name)
             self.command[cid] = bool(nested)
             self._watch(cid, None)
         return orphans
+
+
+def _file_cpus(b: Backend, cid: str, name: str) -> float:
+    """The CPU share a nested cgroup's files give (CFS quota when set, else shares/weight)."""
+    def read(*parts: str) -> str:
+        with open(os.path.join(*parts)) as f:
+            return f.read().strip()
+
+    try:
+        if isinstance(b, CgroupsV1):
+            d = b.path("cpu", cid, name)
+            if not d:
+                return 0.0
+            quota = int(read(d, "cpu.cfs_quota_us"))
+            if quota > 0:
+                return quota / (int(read(d, "cpu.cfs_period_us")) or CFS_PERIOD_US)
+            return int(read(d, "cpu.shares")) / CPU_SHARES_PER_CPU
+        d = b.path(cid, name)
+        quota_s, _, period = read(d, "cpu.max").partition(" ")
+        if quota_s != "max":
+            return int(quota_s) / int(period or CFS_PERIOD_US)
+        return int(read(d, "cpu.weight")) / CPU_WEIGHT_PER_CPU
+    except (OSError, ValueError):
+        return 0.0
 
 
 def _sum_limits(nested: Any) -> Limits:
@@ -353,7 +399,7 @@ def _sum_limits(nested: Any) -> Limits:
 def _nested_dirs(b: Backend, cid: str) -> list[str]:
     top = b.path("freezer", cid) if isinstance(b, CgroupsV1) else b.path(cid)
     try:
-        return sorted(e.name for e in os.scandir(top or "") if e.is_dir() and e.name.startswith(("task-", "taskx-")))
+        return sorted(e.name for e in os.scandir(top or "") if e.is_dir() and e.name.startswith(("task-", "taskh-")))
     except OSError:
         return []
 

@@ -27,12 +27,13 @@ import os
 import signal as sig
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import psutil
 import trio
 from mesotron.core.executor import COMMAND_EXECUTOR_PROGRAM
+from mesotron.core.resources import Resources
 from mesotron.io.containers.cgroups import CgroupError
 
 ZYGOTE_DELAY = 2.0  # seconds after start-up the zygote is spawned unless a launch needs it
@@ -312,12 +313,14 @@ class Containerizer:
         return True
 
     # ------------------------------------------------------------------ recovery
-    def recover(self, known: set[str]) -> tuple[list[tuple[str, str, str, bool]], list[str]]:
+    def recover(self, known: set[str], tasks: Mapping[str, Mapping[str, Resources]] | None = None,
+                ) -> tuple[list[tuple[str, str, str, bool]], list[str]]:
         """Containers recorded by a previous incarnation: ([(fw, ex, container, alive)] of the
         `known` ones, [orphans]). Known live ones are adopted and watched (their cgroups
         too). Orphans (a pid file or a cgroup the checkpoints do not know) are registered so
         that a KillExecutor/DestroyContainer reaches them; the agent machine decides (it is
-        told with `OrphanContainer`)."""
+        told with `OrphanContainer`). `tasks`: container -> {task id: resources} from the
+        task checkpoints (the isolator restores its nested cgroups' limits and names)."""
         out = []
         orphans: list[str] = []
         for name in os.listdir(self.pid_dir):
@@ -356,7 +359,7 @@ class Containerizer:
                 c.exited = True
                 os.unlink(path)
         if self.isolator is not None:
-            for cid in self.isolator.recover(known):
+            for cid in self.isolator.recover(known, tasks):
                 if cid not in orphans:
                     orphans.append(cid)
         return out, orphans

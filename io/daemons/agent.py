@@ -462,7 +462,8 @@ class AgentDaemon:
             await nursery.start(self.loop.run)
             recovered = await trio.to_thread.run_sync(self.store.recover)
             known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
-            adopted, orphans = self.containers.recover({k for k in known if k})
+            adopted, orphans = self.containers.recover({k for k in known if k},
+                                                       recovered_tasks(recovered))
             self.loop.submit(Start(recovered=None if recovered.is_empty() else recovered))
             if not self.args.no_executor_driver:
                 # only now: the loop takes inputs in order, so whatever a re-dialling executor
@@ -493,6 +494,21 @@ class AgentDaemon:
             await trio.lowlevel.checkpoint()
             nursery.cancel_scope.cancel()
         return 1 if self.exit_reason else 0
+
+
+def recovered_tasks(recovered: Any) -> dict[str, dict[str, Resources]]:
+    """container id -> {task id: resources} of the checkpointed tasks (for the isolator)."""
+    from mesotron.core.checkpoint import ExecutorRecord, TaskRecordCk
+
+    cids = {(k[1], k[2]): v.container_id for k, v in recovered.checkpoints.items()
+            if isinstance(v, ExecutorRecord) and len(k) == 3}
+    out: dict[str, dict[str, Resources]] = {}
+    for v in recovered.checkpoints.values():
+        if isinstance(v, TaskRecordCk):
+            cid = cids.get((v.framework_id, v.executor_id))
+            if cid is not None:
+                out.setdefault(cid, {})[v.task.task_id] = v.task.resources
+    return out
 
 
 async def main_async(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ from typing import Any
 
 import trio
 from google.protobuf.message import DecodeError
+from mesotron.core.agent.isolation import task_sandbox_name
 from mesotron.core.effects import CancelTimer, Disconnected, Log, Received, Send, SetTimer
 from mesotron.core.executor import (
     CommandExecutor,
@@ -177,7 +178,7 @@ class ExecutorProcess:
         env.update(dict(cmd.environment))
         env.update(dict(e.env))
         # the task's own sandbox (Mesos's default executor layout): tasks/<task id>/
-        task_dir = os.path.join(self.sandbox, "tasks", e.task_id)
+        task_dir = os.path.join(self.sandbox, "tasks", task_sandbox_name(e.task_id))
         env["MESOS_SANDBOX"] = task_dir
         try:
             os.makedirs(task_dir, exist_ok=True)
@@ -256,7 +257,7 @@ class ExecutorProcess:
         timeout = check.timeout_seconds if check.timeout_seconds > 0 else math.inf
         try:
             with trio.fail_after(timeout):
-                ok, message = await _probe(check, os.path.join(self.sandbox, "tasks", e.task_id),
+                ok, message = await _probe(check, os.path.join(self.sandbox, "tasks", task_sandbox_name(e.task_id)),
                                            self.base_env)
         except trio.TooSlowError:
             ok, message = False, f"{check.type} health check timed out after {check.timeout_seconds:g}s"

@@ -27,6 +27,7 @@ import time
 from typing import Any
 
 import trio
+from mesotron.core.agent.isolation import task_sandbox_name
 from mesotron.io.http.asgi import Request, respond, respond_json
 
 STATIC = "static"
@@ -344,7 +345,7 @@ async def sandbox(d: Any, req: Request, send: Any) -> None:
             if r.status_code != 200:
                 return await respond(send, 502, f"agent {aid}: /state answered {r.status_code}")
             directory = fl.sandbox_directory(r.json(), fid, tid)
-            own = f"{directory}/tasks/{tid}"
+            own = f"{directory}/tasks/{task_sandbox_name(tid)}"
             r2 = await client.get(f"{url}/files/browse", params={"path": own})
             if r2.status_code == 200:
                 directory = own

@@ -6,7 +6,9 @@
   records `<u32 length><u32 crc32><payload>`; on recovery a torn or corrupt tail is dropped
   (and truncated away) so appends continue on a clean boundary.
 - Records are core values serialized with pickle (protocol 5); the key components are
-  percent-encoded into path segments.
+  percent-encoded into path segments. A component longer than SEG_MAX (a 300-character
+  task id) is cut into directories `<200 chars>+/.../<rest>` (an encoded segment never
+  holds a '+', so the split is unambiguous and undone on recovery).
 
 `CheckpointStore.persist_many(effects)` writes a batch and fsyncs each touched file/dir once
 before returning: the ORDERING RULE 2 of core/effects.py (durable before what follows).
@@ -37,6 +39,31 @@ def _seg(s: str) -> str:
 
 def _unseg(s: str) -> str:
     return urllib.parse.unquote(s)
+
+
+SEG_MAX = 200  # NAME_MAX is 255: room for suffixes and temp names
+
+
+def _parts(s: str) -> list[str]:
+    """The path components of one key component (see the module docstring)."""
+    q = _seg(s)
+    if len(q) <= SEG_MAX:
+        return [q]
+    chunks = [q[i:i + SEG_MAX] for i in range(0, len(q), SEG_MAX)]
+    return [c + "+" for c in chunks[:-1]] + [chunks[-1]]
+
+
+def _unparts(parts: list[str]) -> tuple[list[str], str]:
+    """Key components of path components; the pending '+' prefix for the file name."""
+    out: list[str] = []
+    buf = ""
+    for p in parts:
+        if p.endswith("+"):
+            buf += p[:-1]
+        else:
+            out.append(_unseg(buf + p))
+            buf = ""
+    return out, buf
 
 
 def fsync_dir(path: str) -> None:
@@ -104,7 +131,7 @@ class CheckpointStore:
     def _path(self, key: tuple[str, ...], suffix: str) -> str:
         if not key:
             raise ValueError("empty checkpoint key")
-        segs = [_seg(k) for k in key]
+        segs = [p for k in key for p in _parts(k)]
         return os.path.join(self.root, *segs[:-1], segs[-1] + suffix)
 
     def persist_many(self, effects: Iterable[Any]) -> None:
@@ -148,15 +175,16 @@ class CheckpointStore:
         logs: dict[tuple[str, ...], list[Any]] = {}
         for dirpath, _dirs, files in os.walk(self.root):
             rel = os.path.relpath(dirpath, self.root)
-            prefix = () if rel == "." else tuple(_unseg(s) for s in rel.split(os.sep))
+            segs, pending = _unparts([] if rel == "." else rel.split(os.sep))
+            prefix = tuple(segs)
             for name in files:
                 path = os.path.join(dirpath, name)
                 if name.endswith(CK_SUFFIX):
-                    key = prefix + (_unseg(name[: -len(CK_SUFFIX)]),)
+                    key = prefix + (_unseg(pending + name[: -len(CK_SUFFIX)]),)
                     with open(path, "rb") as f:
                         checkpoints[key] = pickle.loads(f.read())
                 elif name.endswith(LOG_SUFFIX):
-                    key = prefix + (_unseg(name[: -len(LOG_SUFFIX)]),)
+                    key = prefix + (_unseg(pending + name[: -len(LOG_SUFFIX)]),)
                     logs[key] = [pickle.loads(r) for r in read_records(path)]
                 elif ".tmp." in name:
                     os.unlink(path)  # an interrupted atomic write: the old file is intact

@@ -230,6 +230,63 @@ def test_execute_prints_the_oom_reason(tmp_path: Any, cg_root: str) -> None:
         assert http_get(c.agents[0].port, "/health")[0] == 200
 
 
+# ------------------------------------------------------------------ disk/du
+@pytest.mark.parametrize("isolation", ["cgroups/cpu,cgroups/mem,disk/du", "disk/du"])
+def test_disk_quota_fails_only_the_offending_task(tmp_path: Any, cg_root: str, isolation: str) -> None:
+    """DiskQuotaTest.DiskUsageExceedsQuota (disk/du, --enforce-container-disk-quota) for a
+    command task: each task's own sandbox is held against its own disk, as Mesos's one
+    container per command task: the task writing 3 MB with disk:1 gets TASK_FAILED
+    REASON_CONTAINER_LIMITATION_DISK from the agent and its process is gone; its neighbour
+    in the same command executor keeps running. With cgroups the nested cgroup's destroy
+    kills it; with disk/du alone the executor does (the agent tells it to)."""
+    pidfile = tmp_path / "filler.pid"
+    filler = f"echo $$ > {pidfile}; head -c 3145728 /dev/zero > big; exec sleep 60"
+    flags = ("--isolation", isolation, "--cgroups-root", cg_root, "--enforce-container-disk-quota",
+             "--container-disk-watch-interval", "200ms")
+    with Cluster(str(tmp_path), agents=1, resources="cpus:4;mem:2048;disk:1000;ports:[31000-31100]",
+                 master_flags=("--allocation-interval", "50ms"), agent_flags=flags) as c:
+        async def check_then_kill(s: SchedulerClient) -> bool:
+            def probe() -> None:
+                pid = int(pidfile.read_text())
+
+                def gone() -> bool:
+                    try:
+                        os.kill(pid, 0)
+                    except ProcessLookupError:
+                        return True
+                    return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+                wait_for(gone, 10, "the filler's process killed")
+                st = c.agents[0].get_json("/state")
+                tasks = {t["id"]: t["state"] for f in st["frameworks"] for e in f["executors"] for t in e["tasks"]}
+                assert tasks.get("calm") == "TASK_RUNNING", tasks
+
+            await trio.to_thread.run_sync(probe)
+            await s.call(CallKill(task_id="calm", agent_id=None))
+            return False
+
+        probed: list[bool] = []
+
+        def on_update(s: SchedulerClient, st: TaskStatus, seen: dict[str, list[TaskStatus]]) -> Any:
+            if st.task_id == "calm" and st.state.is_terminal:
+                return True
+            if not probed and "TASK_FAILED" in states(seen, "filler") and "TASK_RUNNING" in states(seen, "calm"):
+                probed.append(True)
+                return check_then_kill(s)
+            return False
+
+        seen = trio.run(run_framework, c.master_addr,
+                        [("filler", filler, "cpus:0.2;mem:64;disk:1"), ("calm", "sleep 60", "cpus:0.2;mem:64;disk:1")],
+                        on_update)
+    failed = [st for st in seen["filler"] if st.state.name == "TASK_FAILED"]
+    assert len(failed) == 1, states(seen, "filler")
+    f = failed[0]
+    assert f.reason is not None and f.reason.name == "REASON_CONTAINER_LIMITATION_DISK"
+    assert f.source is not None and f.source.name == "SOURCE_AGENT"
+    assert f.message.startswith("Disk usage (") and f.message.endswith("exceeds quota (1MB)"), f.message
+    assert states(seen, "calm")[-1] == "TASK_KILLED", states(seen, "calm")
+
+
 # ------------------------------------------------------------------ CPU
 def test_cpu_shares_and_cfs(tmp_path: Any, cg_root: str) -> None:
     """CgroupsIsolatorTest.ROOT_CGROUPS_CFS_Enable_Cfs and shares: with CFS on, a task with

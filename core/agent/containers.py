@@ -6,7 +6,8 @@ Writes: task states (through `_agent_update`), `ExecutorEntry.pending_terminatio
 - `ContainerLimitation` (an isolator saw OOM or disk over quota, Mesos
   `Containerizer::limited`): a command task's nested container -> that task alone becomes
   TASK_FAILED (SOURCE_AGENT, REASON_CONTAINER_LIMITATION_MEMORY/_DISK, Mesos's message) and
-  its nested container is destroyed; the executor's whole container -> every live task of it
+  its nested container is destroyed (and the executor told to kill it at once, for
+  isolation without cgroups); the executor's whole container -> every live task of it
   fails that way and the container is destroyed (KillExecutor SIGKILL, then ExecutorExited).
   A limitation for a task already terminal or a container already gone changes nothing.
 - `OrphanContainer` (found at recovery, unknown to the checkpoints): destroyed, as Mesos's
@@ -33,8 +34,9 @@ from mesotron.core.agent.model import (
     OrphanContainer,
     UpdateContainer,
 )
-from mesotron.core.effects import Log
-from mesotron.core.values import Reason, TaskState
+from mesotron.core.effects import Log, Send
+from mesotron.core.messages import ExecutorKill
+from mesotron.core.values import KillPolicy, Reason, TaskState
 
 
 class ContainersMixin(AgentCore):
@@ -62,9 +64,15 @@ class ContainersMixin(AgentCore):
             if task is None or task.terminal:
                 return [Log(level="info", event="agent.limitation.task_not_live", fields=fields)]
             out: list[Any] = [Log(level="warn", event="agent.container_limitation", fields=fields)]
-            # TASK_FAILED now; its nested container goes at the end of this step (`shrunk`)
-            return out + self._agent_update(now, fw.id, ex.info.executor_id, lim.task_id,
-                                            TaskState.TASK_FAILED, reason, message)
+            # TASK_FAILED now; its nested container goes at the end of this step (`shrunk`),
+            # which kills its processes where there are cgroups; without them (disk/du alone)
+            # the executor kills the task at once (what it reports then is superseded)
+            out += self._agent_update(now, fw.id, ex.info.executor_id, lim.task_id,
+                                      TaskState.TASK_FAILED, reason, message)
+            if ex.pid is not None and ex.state == "running":
+                out.append(Send(to=ex.pid, message=ExecutorKill(
+                    task_id=lim.task_id, kill_policy=KillPolicy(grace_period=0.0))))
+            return out
         ex.pending_termination = (TaskState.TASK_FAILED, reason, message)
         if ex.state != "terminating":
             out = self._cancel_idle(fw, ex)

@@ -226,6 +226,18 @@ def memory_limitation_message(requested: int, used: int, stats: Mapping[str, int
     return "\n".join(lines) + "\n"
 
 
+def disk_quota_exceeded(disk_mb: float, used: int, *, enforce: bool) -> int | None:
+    """disk/du (Mesos `DiskUsageCollector` + `--enforce-container-disk-quota`): the quota in
+    bytes that a sandbox using `used` bytes exceeds, None when it fits, has no disk resource,
+    or enforcement is off (then usage is only measured). A command task's own sandbox is
+    held against the task's disk (Mesos gives each task its own container and sandbox), a
+    custom executor's sandbox against its container's disk."""
+    if not enforce or disk_mb <= 0:
+        return None
+    quota = int(disk_mb * MB)
+    return quota if used > quota else None
+
+
 def disk_limitation_message(requested: int, used: int) -> str:
     """Mesos's disk/du isolator message."""
     return f"Disk usage ({format_bytes(used)}) exceeds quota ({format_bytes(requested)})"

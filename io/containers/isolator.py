@@ -35,9 +35,11 @@ from mesotron.core.agent.isolation import (
     Isolation,
     Limits,
     container_limits,
+    disk_quota_exceeded,
     nested_name,
     nested_task_id,
     task_limits,
+    task_sandbox_name,
     v1_files,
     v2_files,
 )
@@ -75,6 +77,7 @@ class Isolator:
         self.command: dict[str, bool] = {}
         self.own: dict[str, Resources] = {}  # a custom executor's container resources
         self.sandboxes: dict[str, str] = {}
+        self.task_res: dict[str, dict[str, Resources]] = {}  # cid -> command task -> resources
         self.disk_used: dict[str, int] = {}  # disk/du's last measurement per container
         self.watch_scopes: dict[tuple[str, str | None], trio.CancelScope] = {}
         self.oom_seen: dict[tuple[str, str | None], int] = {}
@@ -149,6 +152,11 @@ class Isolator:
         cid = e.container_id
         if not e.command_executor and cid in self.sandboxes:
             self.own[cid] = e.resources
+        if e.command_executor:
+            mine = self.task_res.setdefault(cid, {})
+            mine.update(e.nested_add)
+            for t in e.nested_remove:
+                mine.pop(t, None)
         if b is None:
             return
         if not b.exists(cid):
@@ -201,6 +209,7 @@ class Isolator:
         self.sandboxes.pop(cid, None)
         self.disk_used.pop(cid, None)
         self.own.pop(cid, None)
+        self.task_res.pop(cid, None)
         if self.backend is not None and self.nursery is not None:
             self.nursery.start_soon(self.destroy, cid)
 
@@ -305,23 +314,42 @@ class Isolator:
                 await self._check_disk(cid, sandbox)
 
     async def _check_disk(self, cid: str, sandbox: str) -> None:
-        """disk/du: measure the container's sandbox; with --enforce-container-disk-quota a
-        container over the disk of its resources is reported (Mesos's disk/du isolator). A
-        command executor's container is measured but not limited as a whole (its tasks'
-        disk is not enforced per task yet)."""
+        """disk/du: measure the container's sandbox (statistics); with
+        --enforce-container-disk-quota a sandbox over its disk is reported
+        (`disk_quota_exceeded` decides): a command task's own sandbox
+        `tasks/<task_sandbox_name>` against the task's disk (that task alone fails, as with
+        Mesos's one container per command task), a custom executor's whole sandbox against
+        its container's disk."""
         if not sandbox:
             return
         used = await trio.to_thread.run_sync(du, sandbox)
         if cid not in self.sandboxes:
             return  # destroyed meanwhile
         self.disk_used[cid] = used
-        res = self.own.get(cid)
-        if not self.iso.enforce_disk or res is None or res.scalar("disk") <= 0:
+        enforce = self.iso.enforce_disk
+        if not enforce:
             return
-        quota = int(res.scalar("disk") * 1024 * 1024)
-        if used > quota:
-            self.submit(ContainerLimitation(container_id=cid, resource="disk", requested=quota,
-                                            used=used))
+        res = self.own.get(cid)
+        if res is not None:
+            quota = disk_quota_exceeded(res.scalar("disk"), used, enforce=enforce)
+            if quota is not None:
+                self.submit(ContainerLimitation(container_id=cid, resource="disk",
+                                                requested=quota, used=used))
+            return
+        for tid, tres in list(self.task_res.get(cid, {}).items()):
+            if tres.scalar("disk") <= 0:
+                continue
+            path = os.path.join(sandbox, "tasks", task_sandbox_name(tid))
+            tused = await trio.to_thread.run_sync(du, path)
+            if tid not in self.task_res.get(cid, {}):
+                continue  # finished meanwhile
+            quota = disk_quota_exceeded(tres.scalar("disk"), tused, enforce=enforce)
+            if quota is not None:
+                if self.log is not None:
+                    self.log.warning("isolator.disk_quota", container=cid, task=tid, used=tused,
+                                     quota=quota)
+                self.submit(ContainerLimitation(container_id=cid, task_id=tid, resource="disk",
+                                                requested=quota, used=tused))
 
     # ------------------------------------------------------------------ queries, recovery
     def statistics(self, cid: str) -> dict[str, Any] | None:
@@ -332,6 +360,13 @@ class Isolator:
         out: dict[str, Any] = {"timestamp": time.time()}
         out.update(b.statistics(cid))
         return out
+
+    def adopt(self, cid: str, sandbox: str, tasks: Mapping[str, Resources] | None) -> None:
+        """A live container of the previous run: disk/du watches its sandbox again (a command
+        executor's tasks, from their checkpoints, against their own disk)."""
+        self.sandboxes[cid] = sandbox
+        if tasks:
+            self.task_res[cid] = dict(tasks)
 
     def recover(self, known: set[str],
                 tasks: Mapping[str, Mapping[str, Resources]] | None = None) -> list[str]:

@@ -351,6 +351,8 @@ class Containerizer:
                 fd = -1
             c = Container(cid, fid, eid, pid, None, sandbox.strip())
             self.containers[cid] = c
+            if alive and self.isolator is not None:
+                self.isolator.adopt(cid, sandbox.strip(), (tasks or {}).get(cid))
             out.append((fid, eid, cid, alive))
             if alive:
                 assert self.nursery is not None

@@ -497,11 +497,12 @@ class AgentDaemon:
 
 
 def recovered_tasks(recovered: Any) -> dict[str, dict[str, Resources]]:
-    """container id -> {task id: resources} of the checkpointed tasks (for the isolator)."""
+    """container id -> {task id: resources} of the checkpointed tasks of command executors
+    (for the isolator: their nested cgroups and per-task disk quotas)."""
     from mesotron.core.checkpoint import ExecutorRecord, TaskRecordCk
 
     cids = {(k[1], k[2]): v.container_id for k, v in recovered.checkpoints.items()
-            if isinstance(v, ExecutorRecord) and len(k) == 3}
+            if isinstance(v, ExecutorRecord) and len(k) == 3 and v.command_executor}
     out: dict[str, dict[str, Resources]] = {}
     for v in recovered.checkpoints.values():
         if isinstance(v, TaskRecordCk):

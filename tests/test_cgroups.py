@@ -183,6 +183,109 @@ def test_v2_file_protocol(tmp_path: Any) -> None:
     assert not os.path.exists(os.path.join(root, "c1"))
 
 
+def test_v2_isolator_nested_limits_and_memory_events_oom(tmp_path: Any) -> None:
+    """The isolator on the v2 protocol (fake tree): the executor's place is the container's
+    `leaf`; nested task cgroups get cpu.weight / cpu.max / memory.max; the parent follows
+    its tasks (memory.max only ever raised, cpu.weight and cpu.max lowered when a task
+    goes); an `oom_kill` in a task's memory.events becomes that task's ContainerLimitation
+    (a 300-character id too: hashed name, mapped back)."""
+    from mesotron.core.agent.model import ContainerLimitation, UpdateContainer
+    from mesotron.io.containers.isolator import ENV_CGROUPS_HOME, Isolator
+
+    mount = fake_cgroup2(tmp_path)
+    b = detect("mesotron", ("cpu", "memory"), f"cgroup2 {mount} cgroup2 rw 0 0\n")
+    assert isinstance(b, CgroupsV2)
+    b.rmdir = _rm_fake
+    root = os.path.join(mount, "mesotron")
+    long_id = "L" * 300
+    hashed = nested_name(long_id)
+    got: list[ContainerLimitation] = []
+
+    def read(*p: str) -> str:
+        with open(os.path.join(*p)) as f:
+            return f.read()
+
+    async def go() -> None:
+        iso = Isolator(parse_isolation("cgroups/cpu,cgroups/mem", cfs=True), root="mesotron",
+                       submit=got.append, backend=b)
+        async with trio.open_nursery() as n:
+            await n.start(iso.run)
+            assert iso.prepare("c1", Resources(), True, str(tmp_path)) == \
+                [os.path.join(root, "c1", "leaf", "cgroup.procs")]
+            assert iso.executor_env("c1")[ENV_CGROUPS_HOME] == os.path.join(root, "c1", "leaf", "cgroup.procs")
+            iso.update(UpdateContainer(container_id="c1", resources=Resources(), command_executor=True,
+                                       nested_add=(("a", Resources.parse("cpus:1;mem:64")),
+                                                   (long_id, Resources.parse("cpus:0.5;mem:128")))))
+            c1 = os.path.join(root, "c1")
+            assert read(c1, "cpu.weight") == "160" and read(c1, "cpu.max") == "160000 100000"
+            assert read(c1, "memory.max") == str((32 + 64 + 128) * MB)
+            assert read(c1, "task-a", "cpu.weight") == "100" and read(c1, "task-a", "memory.max") == str(64 * MB)
+            assert read(c1, hashed, "cpu.max") == "50000 100000" and read(c1, hashed, "memory.max") == str(128 * MB)
+            Path(c1, hashed, "memory.events").write_text("low 0\nhigh 0\nmax 7\noom 1\noom_kill 1\n")
+            with trio.fail_after(10):
+                while not got:
+                    await trio.sleep(0.02)
+            iso.update(UpdateContainer(container_id="c1", resources=Resources(), command_executor=True,
+                                       nested_remove=("a",)))
+            with trio.fail_after(10):
+                while os.path.exists(os.path.join(c1, "task-a")) or read(c1, "cpu.weight") != "60":
+                    await trio.sleep(0.02)
+            assert read(c1, "cpu.max") == "60000 100000"
+            assert read(c1, "memory.max") == str((32 + 64 + 128) * MB)  # never lowered on v2
+            n.cancel_scope.cancel()
+
+    trio.run(go)
+    [lim] = got
+    assert (lim.container_id, lim.task_id, lim.resource, lim.requested) == ("c1", long_id, "mem", 128 * MB)
+
+
+def test_v2_destroy_writes_cgroup_kill(tmp_path: Any) -> None:
+    """Destroy on v2 writes `1` to the container's `cgroup.kill` (Linux >= 5.14 kills every
+    process below it at once), waits until no process is left, then removes the tree leaf
+    first. The fake tree has no kernel: a stand-in reacts to cgroup.kill by killing the
+    processes listed in the cgroup.procs files below it and emptying them."""
+    mount = fake_cgroup2(tmp_path)
+    b = detect("mesotron", ("cpu", "memory"), f"cgroup2 {mount} cgroup2 rw 0 0\n")
+    assert isinstance(b, CgroupsV2)
+    b.rmdir = _rm_fake
+    b.create("c2")
+    b.create("c2", "task-x")
+    c2 = os.path.join(mount, "mesotron", "c2")
+    procs = [subprocess.Popen(["sleep", "100"]) for _ in range(2)]
+    for d, p in ((os.path.join(c2, "leaf"), procs[0]), (os.path.join(c2, "task-x"), procs[1])):
+        with open(os.path.join(d, "cgroup.procs"), "w") as f:
+            f.write(f"{p.pid}\n")
+    written: list[str] = []
+
+    async def kernel() -> None:
+        kill = Path(c2, "cgroup.kill")
+        while not (kill.exists() and kill.read_text().strip() == "1"):
+            await trio.sleep(0.01)
+        written.append("1")
+        for d in (os.path.join(c2, "leaf"), os.path.join(c2, "task-x")):
+            f = Path(d, "cgroup.procs")
+            for pid in f.read_text().split():
+                os.kill(int(pid), 9)
+            f.write_text("")
+
+    async def go() -> bool:
+        async with trio.open_nursery() as n:
+            n.start_soon(kernel)
+            ok = await b.destroy("c2", timeout=10)
+        return ok
+
+    try:
+        assert trio.run(go)
+        assert written == ["1"]
+        assert [p.wait(5) for p in procs] == [-9, -9]
+        assert not os.path.exists(c2)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 def test_v2_missing_controllers_is_a_clear_error(tmp_path: Any) -> None:
     mount = fake_cgroup2(tmp_path, controllers="hugetlb")  # what this machine's v2 mount has
     with pytest.raises(CgroupError, match="cpu, memory not available"):

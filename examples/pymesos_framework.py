@@ -4,7 +4,11 @@ mesotron) master and exits 0 when all of them FINISHED.
     python examples/pymesos_framework.py MASTER N [--executor "python examples/pymesos_executor.py"]
 
 Without --executor the tasks are command tasks (`true`); with it, every agent runs one custom
-executor (pymesos's MesosExecutorDriver) that runs the tasks. Prints a JSON summary line.
+executor (pymesos's MesosExecutorDriver) that runs the tasks. With --health the command
+tasks carry a COMMAND health check in their TaskInfo JSON: even tasks run `sleep 3` with a
+passing check (`true`), odd ones `sleep 60` with a failing one (`false`, killed after 2
+consecutive failures). Prints a JSON summary line (with every update's state, `healthy` and
+reason under "updates").
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ def scalar(offer: dict, name: str) -> float:
 
 
 class Framework(Scheduler):
-    def __init__(self, n: int, executor_cmd: str | None) -> None:
+    def __init__(self, n: int, executor_cmd: str | None, health: bool = False) -> None:
         self.pending = [f"pm{i:03d}" for i in range(n)]
+        self.health = health
+        self.updates: dict[str, list[dict]] = {}
         self.n = n
         self.executor_cmd = executor_cmd
         self.states: dict[str, list[str]] = {}
@@ -74,6 +80,13 @@ class Framework(Scheduler):
                                           {"name": "mem", "type": "SCALAR", "scalar": {"value": 32}}],
                         }
                         task["data"] = ""
+                    elif self.health:
+                        good = int(tid[2:]) % 2 == 0
+                        task["command"] = {"value": "sleep 3" if good else "sleep 60"}
+                        task["health_check"] = {
+                            "type": "COMMAND", "command": {"value": "true" if good else "false"},
+                            "delay_seconds": 0, "interval_seconds": 0.2, "timeout_seconds": 5,
+                            "consecutive_failures": 2, "grace_period_seconds": 0}
                     else:
                         task["command"] = {"value": "true"}
                     tasks.append(task)
@@ -94,6 +107,8 @@ class Framework(Scheduler):
         tid = update["task_id"]["value"]
         with self.lock:
             self.states.setdefault(tid, []).append(update["state"])
+            self.updates.setdefault(tid, []).append(
+                {k: update[k] for k in ("state", "healthy", "reason") if k in update})
             agent = self.task_agent.get(tid)
             if update["state"] == "TASK_RUNNING" and agent is not None and agent not in self.warm:
                 self.warm.add(agent)
@@ -115,8 +130,9 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--principal", default=None, help="HTTP Basic principal (with --secret)")
     p.add_argument("--secret", default=None)
+    p.add_argument("--health", action="store_true", help="command tasks with health checks")
     args = p.parse_args()
-    fw = Framework(args.n, args.executor)
+    fw = Framework(args.n, args.executor, args.health)
     driver = MesosSchedulerDriver(fw, {"user": "test", "name": "pymesos-e2e"}, args.master,
                                   principal=args.principal, secret=args.secret)
     driver.start()
@@ -125,7 +141,9 @@ def main() -> int:
     driver.join()
     finished = sum(1 for s in fw.states.values() if s[-1] == "TASK_FINISHED")
     print(json.dumps({"framework_id": fw.framework_id, "finished": finished, "completed": ok,
-                      "states": fw.states}), flush=True)
+                      "states": fw.states, "updates": fw.updates}), flush=True)
+    if args.health:
+        return 0 if ok else 1
     return 0 if ok and finished == args.n else 1
 
 

@@ -67,6 +67,29 @@ def test_pymesos_executor_driver(cluster, compat_path) -> None:
         assert states == ["TASK_RUNNING", "TASK_FINISHED"], (tid, states)
 
 
+def test_pymesos_health_checks_in_json(cluster, compat_path) -> None:
+    """HealthCheckTest (command checks) through pymesos: the framework sets `health_check` in
+    its TaskInfo JSON; a passing check shows as TASK_RUNNING with `healthy: true` (reason
+    REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, as Mesos's command executor forwards it) and the
+    task then finishes; a failing one as `healthy: false` twice, then the executor kills the
+    task: TASK_KILLED carrying `healthy: false` (Mesos sets no health reason on the terminal
+    update, only on the TASK_RUNNING ones)."""
+    rc, summary, err = run_framework(cluster, compat_path, 4, "--health", timeout=90)
+    assert rc == 0, (summary, err[-3000:])
+    health = "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED"
+    for tid, ups in summary["updates"].items():
+        running = [u for u in ups if u["state"] == "TASK_RUNNING" and "healthy" in u]
+        if int(tid[2:]) % 2 == 0:
+            assert ups[-1]["state"] == "TASK_FINISHED", (tid, ups)
+            assert running and running[0]["healthy"] is True and running[0]["reason"] == health, (tid, ups)
+            assert all(u["healthy"] for u in running), (tid, ups)
+        else:
+            assert [u["healthy"] for u in running] == [False, False], (tid, ups)
+            assert all(u["reason"] == health for u in running), (tid, ups)
+            assert ups[-1]["state"] == "TASK_KILLED" and ups[-1].get("healthy") is False, (tid, ups)
+    assert "Traceback" not in err, err[-3000:]
+
+
 def test_a_missing_client_is_a_failure_not_a_skip(tmp_path, monkeypatch) -> None:
     """Without the pinned pymesos (make venv) the fixture raises: these tests fail."""
     import testkit

@@ -150,6 +150,9 @@ class ClusterSnapshot:
     # at quiescence: tasks whose KILL a master accepted and sent to their agent (the message
     # arrived) that had not ended shortly after, with their last state
     kills: tuple[tuple[TaskKey, TaskState | None], ...] = ()
+    # HealthChecksKill: per health-check result a command executor counted: (task, the
+    # consecutive failures that count by Mesos's rules, consecutive_failures, it killed now)
+    health_checks: tuple[tuple[TaskKey, int, int, bool], ...] = ()
     # liveness context (meaningful at quiescence only)
     acking_frameworks: frozenset[str] = frozenset()
     hungry_frameworks: frozenset[str] = frozenset()
@@ -575,6 +578,21 @@ def KillsTakeEffect(s: ClusterSnapshot) -> list[str]:
             for key, state in s.kills if state is not None and not state.is_terminal]
 
 
+def HealthChecksKill(s: ClusterSnapshot) -> list[str]:
+    """The command executor kills a task for failing health checks exactly when the
+    failures that count (after the grace period or a first success; a success resets them)
+    reach `consecutive_failures`: never before, and not later."""
+    out = []
+    for key, counted, needed, killed in s.health_checks:
+        if killed and counted < needed:
+            out.append(f"HealthChecksKill: task {key[1]} of {key[0]} killed after {counted} "
+                       f"counted failure(s), {needed} needed")
+        elif not killed and counted >= needed:
+            out.append(f"HealthChecksKill: task {key[1]} of {key[0]} not killed after {counted} "
+                       f"counted failure(s) ({needed} needed)")
+    return out
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -593,6 +611,7 @@ SAFETY: dict[str, Check] = {
     "OffersRespectFilters": OffersRespectFilters,
     "AgentRunsWithinTotal": AgentRunsWithinTotal,
     "AllocationBooksAgree": AllocationBooksAgree,
+    "HealthChecksKill": HealthChecksKill,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

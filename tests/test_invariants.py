@@ -18,7 +18,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # issue 12 (Python and simulator only)
          "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
          "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees",
-         "TerminalReachesFramework", "KillsTakeEffect"]
+         "TerminalReachesFramework", "KillsTakeEffect",
+         # s10: health checks (Python and simulator only)
+         "HealthChecksKill"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

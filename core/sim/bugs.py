@@ -484,3 +484,38 @@ BUGS.update({
     "executor_holds_updates_after_subscribed": executor_holds_updates_after_subscribed,
     "master_keeps_unreported_unreachable": master_keeps_unreported_unreachable,
 })
+
+
+# ---------------------------------------------------------------- health checks (s10)
+def _health_check_as(change: dict[str, Any]) -> contextlib.AbstractContextManager[None]:
+    from mesotron.core.executor import CommandExecutor
+
+    def wrap(orig: Any) -> Any:
+        def _health_result(self: Any, now: float, r: Any) -> list[Any]:
+            st = self.health.get(r.task_id)
+            if st is None:
+                return orig(self, now, r)
+            check = st.check
+            st.check = attrs.evolve(check, **{k: f(check) for k, f in change.items()})
+            try:
+                return orig(self, now, r)
+            finally:
+                st.check = check
+        return _health_result
+    return _patched(CommandExecutor, "_health_result", wrap)
+
+
+def health_kills_one_failure_early() -> contextlib.AbstractContextManager[None]:
+    """The command executor kills a task after consecutive_failures - 1 failed checks."""
+    return _health_check_as({"consecutive_failures": lambda c: max(1, c.consecutive_failures - 1)})
+
+
+def health_ignores_grace_period() -> contextlib.AbstractContextManager[None]:
+    """The command executor counts failed checks inside the grace period too."""
+    return _health_check_as({"grace_period_seconds": lambda c: 0.0})
+
+
+BUGS.update({
+    "health_kills_one_failure_early": health_kills_one_failure_early,
+    "health_ignores_grace_period": health_ignores_grace_period,
+})

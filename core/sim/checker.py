@@ -36,6 +36,7 @@ from mesotron.core.effects import (
     Respond,
     Send,
 )
+from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
 from mesotron.core.messages import (
     AgentRegistered,
@@ -61,6 +62,7 @@ from mesotron.core.messages import (
     StatusUpdateMessage,
 )
 from mesotron.core.resources import Resources
+from mesotron.core.sim.health import HealthModel
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Source, TaskState
 
@@ -76,6 +78,7 @@ WHEN: dict[str, str] = {
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
     "DrfOrder": "after every allocation",
+    "HealthChecksKill": "after every health-check result",
 }
 
 PRODUCER = {Source.SOURCE_EXECUTOR: "executor", Source.SOURCE_AGENT: "agent",
@@ -145,6 +148,7 @@ class Checker:
         self.kills: dict[tuple[str, str], tuple[float, str, int]] = {}
         self.kills_lost: set[tuple[str, str]] = set()  # a KillTask the network dropped
         self.launch_sent: dict[tuple[str, str], float] = {}  # task -> when a master sent it
+        self.health = HealthModel()  # HealthChecksKill's reference (core/sim/health.py)
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -219,6 +223,8 @@ class Checker:
             self.produce(world, n, key, msg.uuid, known[1], "executor")
 
     def on_task_start(self, world: Any, x: Any, task_id: str) -> None:
+        if world.config.health:
+            self.health.on_task_start(world.now, x, task_id)
         key = (x.framework_id, task_id)
         agents = self.launches.setdefault(key, [])
         agents.append(x.agent.name)
@@ -244,6 +250,10 @@ class Checker:
             self.on_master_step(world, node, inp, effects)
         elif kind == "agent":
             self.on_agent_step(world, node, inp, effects)
+        elif type(inp) is HealthCheckResult:
+            seen = self.health.on_result(world.now, node, inp, effects)
+            if seen is not None:
+                self.run(world, inv.HealthChecksKill, ClusterSnapshot(health_checks=(seen,)))
 
     def on_agent_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         if type(inp) is Received and type(inp.message) in (RunTask, RunTaskGroup):

@@ -45,6 +45,9 @@ class SimConfig:
     # an operator changes weights and quota (guarantees, limits only raised) now and then
     # through the operator API (issue 18's workload; with the `reserver` framework kind)
     operator: bool = False
+    # the service and batch frameworks' tasks carry a health check whose outcomes the world
+    # draws from the seed (a task may turn sick and be killed): core/sim/health.py
+    health: bool = False
     timeline: bool = False
     trace: bool = False
     # structured records of the run (shares, offers, calls, task states, leaders, faults) for
@@ -73,4 +76,6 @@ class SimConfig:
             cmd += f" --quiesce {self.quiesce:g}"
         if self.operator:
             cmd += " --operator"
+        if self.health:
+            cmd += " --health-checks"
         return cmd

@@ -76,6 +76,7 @@ class App:
         self.role = role or ROLES[self.kind]
         self.need = Resources.parse(TASK_RESOURCES[self.kind]).allocate(self.role)
         self.framework_id: str | None = None
+        self.health_check: Any = None  # set by the world with SimConfig.health
         self.running: dict[str, float] = {}  # task id -> last news time
         self.launched = 0
         self.finished = 0
@@ -182,7 +183,8 @@ class App:
         self.task_agent[tid] = agent_id
         self.launched += 1
         return TaskInfo(name=tid, task_id=tid, agent_id=agent_id, resources=self.need,
-                        command=CommandInfo(value=f"sleep {d:.1f} && exit {code}"))
+                        command=CommandInfo(value=f"sleep {d:.1f} && exit {code}"),
+                        health_check=self.health_check)
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
         out: list[Action] = []

@@ -59,6 +59,7 @@ from mesotron.core.executor import (
     TaskProcessExited,
 )
 from mesotron.core.executor import Start as ExecutorStart
+from mesotron.core.health import RunHealthCheck
 from mesotron.core.ids import IdSource
 from mesotron.core.master.base import Abdicate, LeadershipGained, MasterConfig
 from mesotron.core.master.machine import Master
@@ -88,6 +89,7 @@ from mesotron.core.scheduler import Stop as SchedulerStop
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.disk import Disk
 from mesotron.core.sim.frameworks import App, make_app
+from mesotron.core.sim.health import HEALTH_CHECK, HealthOutcomes
 from mesotron.core.sim.zk import ZooKeeper
 from mesotron.core.values import AgentInfo, Capability, FrameworkInfo, MasterInfo
 
@@ -171,6 +173,7 @@ class World:
         self.events = 0
         self.counts: dict[str, int] = {}
         self.obs = observer
+        self.health: HealthOutcomes | None = None  # made at the first health check (opt-in)
         self.nodes: dict[str, Node] = {}
         self.masters: list[MasterNode] = []
         self.agents: list[AgentNode] = []
@@ -252,6 +255,8 @@ class World:
             sn = SchedulerNode(name, name, "scheduler")
             sn.index = j
             sn.app = make_app(kind, name, self.rng)
+            if cfg.health and kind in ("service", "batch"):
+                sn.app.health_check = HEALTH_CHECK
             sn.streams = set()
             sn.framework_id = None
             self.nodes[name] = sn
@@ -808,9 +813,19 @@ class World:
                         sig = 9 if e.signal == "SIGKILL" else 15
                         delay = 0.01 if sig == 9 else self.rng.uniform(0.05, 1.0)
                         self.at(delay, CALL, self.task_exit, (x, proc, None, sig))
+            elif t is RunHealthCheck:
+                if self.health is None:
+                    self.health = HealthOutcomes(self.rng)
+                delay, result = self.health.result(self.now, x.container, e)
+                self.at(delay, CALL, self.health_result, (x, x.inc, result))
             elif t is ExitExecutor:
                 self.executor_exit(x, e.status)
                 return
+
+    def health_result(self, x: ExecutorNode, inc: int, result: Any) -> None:
+        if not x.alive or x.inc != inc:
+            return
+        self.deliver(x, result)
 
     def executor_subscribe(self, x: ExecutorNode, inc: int, agent_inc: int, msg: Any,
                            tm: Any) -> None:

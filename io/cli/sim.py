@@ -43,6 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--operator", action="store_true",
                    help="add a reserver framework (dynamic reservations with operation ids) and an "
                         "operator changing weights and quota")
+    p.add_argument("--health-checks", action="store_true",
+                   help="the service and batch tasks carry health checks whose outcomes are drawn "
+                        "from the seed (sick tasks get killed; property HealthChecksKill)")
 
 
 def _config(args: argparse.Namespace, seed: int) -> Any:
@@ -55,7 +58,7 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      timeline=args.timeline, trace=bool(args.trace),
                      record=bool(getattr(args, "plot", None)),
                      schedule=parse_schedule(args.schedule) if args.schedule else None,
-                     **_operator(args))
+                     health=bool(getattr(args, "health_checks", False)), **_operator(args))
 
 
 def _operator(args: argparse.Namespace) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -559,3 +560,21 @@ def test_bad_isolation_flags(tmp_path: Any, flags: tuple[str, ...], needle: str)
                        capture_output=True, text=True, timeout=30, check=False)
     assert p.returncode == 2, p.stderr
     assert needle in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+def test_no_permission_is_a_clear_error_at_start() -> None:
+    """Bad input: an agent without the right to create cgroups (run as nobody) exits at
+    start with status 2 and one line naming the cgroup it could not create; no traceback,
+    no cgroup left behind."""
+    root = f"mesotron-test-{os.getpid()}-noperm"
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:  # pytest's are root-only (0700)
+        os.chmod(tmp, 0o777)
+        p = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                            sys.executable, "-m", "mesotron.io.cli.main", "agent", "--master", "127.0.0.1:1",
+                            "--port", "0", "--work-dir", os.path.join(tmp, "wd"),
+                            "--isolation", "cgroups/cpu,cgroups/mem", "--cgroups-root", root],
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert f"cannot create {MOUNTS['cpu']}/{root}: Permission denied" in p.stderr, p.stderr
+    assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert not any(os.path.exists(os.path.join(m, root)) for m in set(MOUNTS.values()))

@@ -97,6 +97,20 @@ def test_nested_name_is_injective_and_safe(task_id: str) -> None:
     assert nested_name(task_id + "x") != name
 
 
+def test_disk_quota_decision() -> None:
+    """disk/du's decision (core): over the disk only when enforced and the task has a disk."""
+    from mesotron.core.agent.isolation import disk_quota_exceeded, task_sandbox_name
+
+    assert disk_quota_exceeded(1, 3 * MB, enforce=True) == MB
+    assert disk_quota_exceeded(1, MB, enforce=True) is None  # at the quota: fits
+    assert disk_quota_exceeded(1, 3 * MB, enforce=False) is None  # measured only
+    assert disk_quota_exceeded(0, 3 * MB, enforce=True) is None  # no disk resource
+    assert task_sandbox_name("web-1") == "web-1"
+    for bad in ("x" * 201, "a/b", ".", ".."):
+        name = task_sandbox_name(bad)
+        assert name.startswith("taskh-") and "/" not in name and len(name) <= 200
+
+
 def test_limitation_message_as_mesos() -> None:
     assert format_bytes(64 * MB) == "64MB" and format_bytes(1536) == "1536B" and format_bytes(2048) == "2KB"
     msg = memory_limitation_message(64 * MB, 64 * MB + 4096, {"rss": 1, "cache": 2})

@@ -88,6 +88,7 @@ from mesotron.core.values import (
     CommandInfo,
     ExecutorInfo,
     FrameworkInfo,
+    KillPolicy,
     Reason,
     Source,
     TaskInfo,
@@ -1150,6 +1151,9 @@ def test_container_limitation_fails_only_that_task() -> None:
     [uc] = of(out, UpdateContainer)
     assert uc.nested_remove == ("t1",) and uc.resources == Resources.parse("cpus:1;mem:32")
     assert not of(out, KillExecutor)
+    # the executor is told to kill t1 at once (without cgroups, e.g. disk/du alone, nothing
+    # else would); t2 is left alone
+    assert sends(out, ExecutorKill) == [ExecutorKill(task_id="t1", kill_policy=KillPolicy(grace_period=0.0))]
     assert agent.tasks[("fw1", "t2")].state is S.TASK_STAGING
     # the executor's own report on t1 afterwards is acknowledged, not forwarded
     ids = IdSource(seed="x")

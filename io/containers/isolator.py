@@ -348,6 +348,8 @@ class Isolator:
                 if self.log is not None:
                     self.log.warning("isolator.disk_quota", container=cid, task=tid, used=tused,
                                      quota=quota)
+                # reported once: the agent fails the task (or ignores a task already ended)
+                self.task_res.get(cid, {}).pop(tid, None)
                 self.submit(ContainerLimitation(container_id=cid, task_id=tid, resource="disk",
                                                 requested=quota, used=tused))
 

@@ -253,6 +253,32 @@ def test_v2_isolator_nested_limits_and_memory_events_oom(tmp_path: Any) -> None:
     assert (lim.container_id, lim.task_id, lim.resource, lim.requested) == ("c1", long_id, "mem", 128 * MB)
 
 
+def test_recovery_rebuilds_nested_books_from_checkpoints_or_files(tmp_path: Any) -> None:
+    """Isolator.recover (fake v2 tree): a nested cgroup whose task is in the checkpoints gets
+    that task's limits and id back (a hashed long id included); one without a checkpointed
+    task keeps what its files say (cpu.max quota, memory.max); a container the checkpoints
+    do not know is an orphan."""
+    from mesotron.io.containers.isolator import Isolator
+
+    mount = fake_cgroup2(tmp_path)
+    b = detect("mesotron", ("cpu", "memory"), f"cgroup2 {mount} cgroup2 rw 0 0\n")
+    long_id = "L" * 300
+    for cid, name, files in (("c1", "task-a", CFS), ("c1", nested_name(long_id), CFS), ("c1", "task-b", CFS),
+                             ("stray", None, CFS)):
+        b.create(cid)
+        if name:
+            b.create(cid, name)
+            b.set_limits(cid, name, v2_files(Limits(cpus=0.5, mem_bytes=64 * MB), files))
+    iso = Isolator(parse_isolation("cgroups/cpu,cgroups/mem", cfs=True), root="mesotron", backend=b)
+    tasks = {"c1": {"a": Resources.parse("cpus:0.3;mem:128"), long_id: Resources.parse("cpus:2;mem:256")}}
+    assert iso.recover({"c1"}, tasks) == ["stray"]
+    assert iso.nested["c1"] == {"task-a": Limits(cpus=0.3, mem_bytes=128 * MB),
+                                nested_name(long_id): Limits(cpus=2.0, mem_bytes=256 * MB),
+                                "task-b": Limits(cpus=0.5, mem_bytes=64 * MB)}  # from its files
+    assert iso.task_of[("c1", nested_name(long_id))] == long_id
+    assert iso._container_limits("c1") == Limits(cpus=2.9, mem_bytes=(32 + 128 + 256 + 64) * MB)
+
+
 def test_v2_destroy_writes_cgroup_kill(tmp_path: Any) -> None:
     """Destroy on v2 writes `1` to the container's `cgroup.kill` (Linux >= 5.14 kills every
     process below it at once), waits until no process is left, then removes the tree leaf

@@ -288,6 +288,29 @@ def test_disk_quota_fails_only_the_offending_task(tmp_path: Any, cg_root: str, i
     assert states(seen, "calm")[-1] == "TASK_KILLED", states(seen, "calm")
 
 
+def test_cgroup_root_removed_mid_run(tmp_path: Any, cg_root: str) -> None:
+    """Bad input mid-run: an operator's cleanup removes the agent's (empty) cgroup root while
+    the agent runs. The agent does not crash: the next container re-creates it, with its
+    limits enforced (an OOM is still the memory reason)."""
+    def execute(command: str) -> str:
+        p = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "execute", "--master", c.master_addr,
+                            "--name", "t", "--command", command, "--resources", "cpus:0.2;mem:48",
+                            "--timeout", "40"], capture_output=True, text=True, timeout=60, check=False)
+        return p.stdout + p.stderr
+
+    with cluster(tmp_path, cg_root) as c:
+        assert "TASK_FINISHED" in execute("true")
+        # the idle command executor exits (5 s), its container's cgroups go, the root is empty
+        wait_for(lambda: not container_ids(cg_root), 30, "the idle executor's cgroups removed")
+        roots = [os.path.join(h, cg_root) for h in CgroupsV1(MOUNTS, cg_root).hierarchies]
+        for r in roots:
+            os.rmdir(r)
+        out = execute('python3 -c "b = bytearray(300 << 20)"')
+        assert "TASK_FAILED" in out and "reason: REASON_CONTAINER_LIMITATION_MEMORY" in out, out
+        assert http_get(c.agents[0].port, "/health")[0] == 200
+        assert c.agents[0].proc is not None and c.agents[0].proc.poll() is None
+
+
 # ------------------------------------------------------------------ CPU
 def test_cpu_shares_and_cfs(tmp_path: Any, cg_root: str) -> None:
     """CgroupsIsolatorTest.ROOT_CGROUPS_CFS_Enable_Cfs and shares: with CFS on, a task with

@@ -41,12 +41,30 @@ def test_checker_is_clean_on_a_clean_history() -> None:
     ("StableFrameworkId", lambda h: h.append({"t": 0.6, "fw": "f1", "op": "subscribed", "framework_id": "F2"})),
     ("AcksAreForSeen", lambda h: h.append({"t": 0.7, "fw": "f1", "op": "ack", "task": "a", "uuid": "zz"})),
     ("FinalAgrees", lambda h: h[-1].update(master_tasks={"a": "TASK_RUNNING"})),
+    ("OneWriterPerVersion", lambda h: h.extend([
+        {"t": 0.8, "op": "registry_write", "version": 7, "writer": "M1", "node": "master1"},
+        {"t": 0.9, "op": "registry_write", "version": 7, "writer": "M2", "node": "master2"}])),
 ])
 def test_checker_catches_each_planted_anomaly(name, edit) -> None:
     h = clean_history()
     edit(h)
     res = checker.check(h)
     assert res[name], res  # the property this anomaly is about fires (others may too)
+
+
+def test_registry_writes_from_master_logs() -> None:
+    """The masters' `registry.committed` lines (text and JSON logs) become history records;
+    successive versions by successive leaders are clean, one version by two is not."""
+    text = ("2026-12-02T02:00:00Z [info     ] registry.committed  writer=M1 znode_version=3\n"
+            "2026-12-02T02:00:01Z [info     ] master.elected      node=x\n"
+            '{"event": "registry.committed", "writer": "M2", "znode_version": 4}\n')
+    recs = checker.registry_writes(text, "m")
+    assert recs == [{"op": "registry_write", "version": 3, "writer": "M1", "node": "m"},
+                    {"op": "registry_write", "version": 4, "writer": "M2", "node": "m"}]
+    h = clean_history() + recs
+    assert not checker.check(h)["OneWriterPerVersion"]
+    h.append({"t": 2.0, "op": "registry_write", "version": 4, "writer": "M1", "node": "m"})
+    assert checker.check(h)["OneWriterPerVersion"] == ["registry version 4 written by ['M1', 'M2']"]
 
 
 def test_a_master_verdict_then_the_real_end_is_explained_only_by_a_fault() -> None:
@@ -69,6 +87,8 @@ def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
     assert r.returncode == 0, out[-3000:]
     assert "checker: clean" in out and "4 faults" in out and "60 tasks" in out
     assert (tmp_path / "r" / "history.jsonl").exists() and (tmp_path / "r" / "report.txt").exists()
+    hist = checker.load(str(tmp_path / "r" / "history.jsonl"))
+    assert any(h["op"] == "registry_write" for h in hist)  # the masters' commits were read
     assert leftovers() == before
 
 

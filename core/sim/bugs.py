@@ -484,3 +484,23 @@ BUGS.update({
     "executor_holds_updates_after_subscribed": executor_holds_updates_after_subscribed,
     "master_keeps_unreported_unreachable": master_keeps_unreported_unreachable,
 })
+
+
+# ---------------------------------------------------------------- issue 17: the lab
+def resubscribe_new_framework_id() -> contextlib.AbstractContextManager[None]:
+    """A master that does not know a subscribing framework's id (it failed over and no
+    agent has reported the framework yet) hands out a NEW id instead of taking the
+    framework's own: the framework re-subscribes as someone else (StableFrameworkId)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            info = call.framework_info
+            if info.id is not None and info.id not in self._frameworks:
+                call = attrs.evolve(call, framework_info=attrs.evolve(info, id=None))
+            return orig(self, inp, call)
+        return _subscribe
+    return _patched(FrameworksMixin, "_subscribe", wrap)
+
+
+BUGS["resubscribe_new_framework_id"] = resubscribe_new_framework_id

@@ -76,9 +76,20 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("kazoo").setLevel(logging.ERROR)  # the harness's client: no reconnect chatter
     from mesotron.io.lab.campaign import campaign
 
+    env = {}
+    if args.plant_bug:
+        from mesotron.io.daemons.planted import ENV_ALLOW, ENV_BUG, PlantedBugRefused, planted_bug
+
+        env = {ENV_BUG: args.plant_bug, ENV_ALLOW: os.environ.get(ENV_ALLOW, "")}
+        try:
+            planted_bug(env)  # the daemons would refuse it: say so now
+        except PlantedBugRefused as e:
+            print(f"chaos: {e}")
+            return 2
     report = args.dir or tempfile.mkdtemp(prefix="mesotron-chaos-")
     os.makedirs(report, exist_ok=True)
-    lab = Lab(os.path.join(report, "lab"), masters=args.masters, agents=args.agents, zk=args.zk)
+    lab = Lab(os.path.join(report, "lab"), masters=args.masters, agents=args.agents, zk=args.zk,
+              daemon_env=env)
     t0 = time.monotonic()
     try:
         lab.up()
@@ -86,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
               f"({args.masters} masters, {args.agents} agents, {args.zk} ZooKeeper servers)", flush=True)
         return trio.run(lambda: campaign(lab, seed=args.seed, tasks=args.tasks, faults=args.faults,
                                          frameworks=args.frameworks, interval=args.interval,
-                                         report=report, deadline=args.deadline))
+                                         report=report, deadline=args.deadline,
+                                         kinds=args.fault_kinds))
     except LabError as e:
         print(f"chaos: {e}")
         return 1

@@ -37,6 +37,7 @@ from mesotron.io.daemons import flags as fl
 from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure_from, daemon_ids
 from mesotron.io.daemons.loop import EffectLoop
+from mesotron.io.daemons.planted import PlantedBugRefused, planted_bug
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import tls, ui
 from mesotron.io.http.asgi import EventStream, bind_socket
@@ -288,8 +289,11 @@ class MasterDaemon:
             t0 = time.perf_counter()
             if self.registry_kind == "zk":
                 try:
+                    before = self.registry.writes
                     new = await self.registry.write(e.op)
                     ok = new is not None
+                    if self.registry.writes != before:
+                        self._log_commit()
                     msg = "" if ok else "fenced: another master leads"
                 except (RegistryError, ValueError) as err:
                     ok, msg = False, str(err)
@@ -301,6 +305,12 @@ class MasterDaemon:
                     ok, msg = False, str(err)
             time_registry_write(self.prom, t0)
             self.loop.submit(RegistryResult(op_id=e.op_id, ok=ok, message=msg))
+
+    def _log_commit(self) -> None:
+        """One line per committed write of the ZooKeeper registry: the znode version it
+        created and who wrote it (the lab's history reads these: OneWriterPerVersion)."""
+        self.log.info("registry.committed", znode_version=self.registry.znode_version,
+                      writer=self.master_info.id)
 
     def _abdicate(self, e: Any) -> None:
         self.log.error("abdicate", reason=e.reason)
@@ -440,6 +450,7 @@ class MasterDaemon:
         self.registry = ZkRegistry(self.zk, default_registry_path(path), fence=node)
         t0 = trio.current_time()
         state = await self.registry.recover()
+        self._log_commit()  # recovery's fencing write
         if self.contender.lost.is_set():
             return
         self.loop.submit(LeadershipGained(registry=state))
@@ -533,7 +544,13 @@ def run(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
-        return trio.run(main_async, args)
+        bug = planted_bug()  # tests only (io/daemons/planted.py)
+    except PlantedBugRefused as e:
+        print(f"mesotron master: {e}", file=sys.stderr)
+        return 2
+    try:
+        with bug:
+            return trio.run(main_async, args)
     except OSError as e:
         print(f"mesotron master: {e}", file=sys.stderr)
         return 1

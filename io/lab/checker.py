@@ -25,12 +25,18 @@ Properties (each a name in the report; the checker is pure, so planted histories
 - AcksAreForSeen: every acknowledgement is of an update the framework received.
 - FinalAgrees: the final master state's view of every task it still reports agrees with the
   framework's last view (terminal vs not).
+- OneWriterPerVersion: at most one master wrote each version of the registry. Records
+  `{"op": "registry_write", "version": N, "writer": "<master id>", "node": "master2"}` come
+  from the masters' `registry.committed` log lines (one per committed compare-and-set of
+  the ZooKeeper registry znode, recovery's fencing write included; `registry_writes`
+  below reads them); two writers for one znode version means the fencing failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -43,16 +49,19 @@ def check(history: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Property name -> violations (empty lists when the history is clean)."""
     out: dict[str, list[str]] = {k: [] for k in (
         "Terminated", "OneTerminal", "NoTerminalThenRunning", "SingleAgent",
-        "StableFrameworkId", "AcksAreForSeen", "FinalAgrees")}
+        "StableFrameworkId", "AcksAreForSeen", "FinalAgrees", "OneWriterPerVersion")}
     launched: dict[str, tuple[str, str]] = {}  # task -> (fw, agent)
     updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
     fw_ids: dict[str, set[str]] = defaultdict(set)
     seen_uuids: set[tuple[str, str]] = set()
     faults: list[float] = []
     final: dict[str, str] | None = None
+    writers: dict[int, set[str]] = defaultdict(set)
     for h in sorted(history, key=lambda x: x.get("t", 0.0)):
         op = h.get("op")
-        if op == "subscribed":
+        if op == "registry_write":
+            writers[int(h["version"])].add(str(h["writer"]))
+        elif op == "subscribed":
             fw_ids[h["fw"]].add(h["framework_id"])
         elif op == "launch":
             launched[h["task"]] = (h["fw"], h.get("agent", ""))
@@ -67,6 +76,9 @@ def check(history: list[dict[str, Any]]) -> dict[str, list[str]]:
             faults.append(h["t"])
         elif op == "final":
             final = h.get("master_tasks", {})
+    for version, who in sorted(writers.items()):
+        if len(who) > 1:
+            out["OneWriterPerVersion"].append(f"registry version {version} written by {sorted(who)}")
     for fw, ids in sorted(fw_ids.items()):
         if len(ids) > 1:
             out["StableFrameworkId"].append(f"{fw} subscribed as {sorted(ids)}")
@@ -103,6 +115,31 @@ def check(history: list[dict[str, Any]]) -> dict[str, list[str]]:
                 continue
             if (state in TERMINAL) != (mine in TERMINAL) and state != "TASK_UNREACHABLE":
                 out["FinalAgrees"].append(f"{task}: master {state}, framework {mine}")
+    return out
+
+
+_COMMIT = re.compile(r"registry\.committed\b")
+_FIELD = re.compile(r"\b(znode_version|writer)=(\S+)")
+
+
+def registry_writes(log_text: str, node: str) -> list[dict[str, Any]]:
+    """History records of a master's committed registry writes, from its log (text or JSON
+    lines): `{"op": "registry_write", "version": N, "writer": id, "node": node}`."""
+    out: list[dict[str, Any]] = []
+    for line in log_text.splitlines():
+        if not _COMMIT.search(line):
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue
+            fields = {k: str(d.get(k)) for k in ("znode_version", "writer")}
+        else:
+            fields = {k: v.strip('"\'') for k, v in _FIELD.findall(line)}
+        if fields.get("znode_version", "").isdigit() and fields.get("writer"):
+            out.append({"op": "registry_write", "version": int(fields["znode_version"]),
+                        "writer": fields["writer"], "node": node})
     return out
 
 

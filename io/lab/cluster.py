@@ -40,7 +40,7 @@ class Lab:
     def __init__(self, root: str, *, masters: int = 3, agents: int = 5, zk: int = 3,
                  lab_id: str | None = None, agent_disk_mb: int = 64,
                  agent_resources: str = "cpus:4;mem:2048;disk:32;ports:[31000-31100]",
-                 zk_session_timeout: str = "4secs") -> None:
+                 zk_session_timeout: str = "4secs", daemon_env: dict[str, str] | None = None) -> None:
         if zk < 1 or masters < 1 or agents < 0:
             raise ValueError("a lab needs at least one ZooKeeper server and one master")
         self.root = os.path.abspath(root)
@@ -50,6 +50,7 @@ class Lab:
         self.agent_disk_mb = agent_disk_mb
         self.agent_resources = agent_resources
         self.zk_session_timeout = zk_session_timeout
+        self.daemon_env = dict(daemon_env or {})  # extra environment of masters and agents
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.mounts: list[str] = []
         self.paused: set[str] = set()
@@ -141,7 +142,9 @@ class Lab:
             self.procs[name] = subprocess.Popen([*self.net.exec_prefix(name), *self.argv(name)],
                                                 stdin=subprocess.DEVNULL, stdout=log,
                                                 stderr=subprocess.STDOUT, cwd=self.dir(name),
-                                                start_new_session=True)
+                                                start_new_session=True,
+                                                env=None if name.startswith("zk") or not self.daemon_env
+                                                else {**os.environ, **self.daemon_env})
         finally:
             log.close()
         self.paused.discard(name)

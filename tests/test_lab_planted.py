@@ -1,0 +1,69 @@
+"""The lab's checker on planted bugs inside REAL daemons (issue 17 §2): masters and agents
+started with one of the simulator's bug switches (core/sim/bugs.py, through
+io/daemons/planted.py), a short campaign, and the checker must name the anomaly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from mesotron.io.daemons.planted import ENV_ALLOW, ENV_BUG, PlantedBugRefused, planted_bug
+from mesotron.io.lab import checker
+from mesotron.io.lab.net import leftovers
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
+
+
+def test_a_planted_bug_is_refused_without_the_test_only_switch() -> None:
+    with pytest.raises(PlantedBugRefused, match="for tests only"):
+        planted_bug({ENV_BUG: "master_keeps_finished_tasks"})
+    with pytest.raises(PlantedBugRefused, match="no such bug"):
+        planted_bug({ENV_BUG: "nope", ENV_ALLOW: "1"})
+    with planted_bug({}):  # nothing asked: nothing planted
+        pass
+
+
+def test_a_daemon_refuses_a_planted_bug_and_starts_nothing() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_BUG, ENV_ALLOW)}
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "master", "--port", "0"],
+                       env={**env, ENV_BUG: "master_keeps_finished_tasks"},
+                       capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 2 and "refused: planted bugs are for tests only" in r.stderr
+
+
+CASES = [
+    # bug, extra campaign arguments, the property that must fire
+    ("master_keeps_finished_tasks", ["--faults", "0", "--masters", "1"], "FinalAgrees"),
+    ("terminal_update_swallowed", ["--faults", "0", "--masters", "1", "--deadline", "25"], "Terminated"),
+    ("resubscribe_new_framework_id", ["--faults", "1", "--fault-kinds", "crash_leader", "--masters", "2",
+                                      "--interval", "3", "--deadline", "45"], "StableFrameworkId"),
+]
+
+
+@needs_root
+@pytest.mark.parametrize("bug,extra,prop", CASES, ids=[c[0] for c in CASES])
+def test_checker_names_the_bug_planted_in_real_daemons(tmp_path, bug, extra, prop) -> None:
+    before = leftovers()
+    report = tmp_path / "r"
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--seed", "5",
+                        "--tasks", "12", "--frameworks", "1", "--agents", "1", "--zk", "1",
+                        "--dir", str(report), "--plant-bug", bug, *extra],
+                       env={**os.environ, ENV_ALLOW: "1"}, capture_output=True, text=True,
+                       timeout=300, check=False)
+    out = r.stdout + r.stderr
+    assert r.returncode == 1, out[-3000:]
+    res = checker.check(checker.load(str(report / "history.jsonl")))
+    assert res[prop], (prop, {k: v[:2] for k, v in res.items() if v}, out[-2000:])
+    assert f"{prop}: " in out and "violations" in out
+    assert leftovers() == before
+
+
+@needs_root
+def test_the_campaign_refuses_a_planted_bug_without_the_switch(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != ENV_ALLOW}
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--plant-bug",
+                        "master_keeps_finished_tasks", "--dir", str(tmp_path / "r")],
+                       env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 2 and "for tests only" in r.stdout

@@ -23,7 +23,7 @@ def clean_history() -> list[dict]:
         {"t": 0.3, "fw": "f1", "op": "ack", "task": "a", "uuid": "u1"},
         {"t": 0.4, "fw": "f1", "op": "update", "task": "a", "state": "TASK_FINISHED", "agent": "S1", "uuid": "u2"},
         {"t": 0.5, "fw": "f1", "op": "ack", "task": "a", "uuid": "u2"},
-        {"t": 1.0, "op": "final", "master_tasks": {"a": "TASK_FINISHED"}},
+        {"t": 1.0, "op": "final", "master_tasks": {"a": "TASK_FINISHED"}, "master_frameworks": {"F1": "f1"}},
     ]
 
 
@@ -39,8 +39,10 @@ def test_checker_is_clean_on_a_clean_history() -> None:
                                                       "state": "TASK_RUNNING", "agent": "S1", "uuid": "u4"})),
     ("SingleAgent", lambda h: h[2].update(agent="S2")),
     ("StableFrameworkId", lambda h: h.append({"t": 0.6, "fw": "f1", "op": "subscribed", "framework_id": "F2"})),
+    ("StableFrameworkId", lambda h: h[-1].update(master_frameworks={"F1": "f1", "F9": "f1"})),
     ("AcksAreForSeen", lambda h: h.append({"t": 0.7, "fw": "f1", "op": "ack", "task": "a", "uuid": "zz"})),
     ("FinalAgrees", lambda h: h[-1].update(master_tasks={"a": "TASK_RUNNING"})),
+    ("FinalAgrees", lambda h: h[-1].update(master_tasks={"a": "TASK_KILLED"})),
     ("OneWriterPerVersion", lambda h: h.extend([
         {"t": 0.8, "op": "registry_write", "version": 7, "writer": "M1", "node": "master1"},
         {"t": 0.9, "op": "registry_write", "version": 7, "writer": "M2", "node": "master2"}])),

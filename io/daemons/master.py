@@ -57,6 +57,9 @@ from mesotron.spec.wire import encode
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=5050, help="HTTP port (0: any free port)")
+    p.add_argument("--advertise-ip", default=None,
+                   help="address others reach this master at (in ZooKeeper, /internal/endpoint, "
+                        "redirects; a proxy's or NAT's): it listens on --ip, on the same ports")
     p.add_argument("--internal-port", type=int, default=0,
                    help="port of the internal master<->agent transport (0: any free port)")
     p.add_argument("--work-dir", default=None, help="directory for the registry (local)")
@@ -128,9 +131,11 @@ class MasterDaemon:
         self.ip = args.ip
         self.port = http_sock.getsockname()[1]
         self.hostname = resolve_hostname(args.ip, args.hostname)
+        # where others reach us (Mesos's --advertise_ip); the sockets still bind --ip
+        self.advertised_ip = getattr(args, "advertise_ip", None) or (
+            args.ip if args.ip != "0.0.0.0" else "127.0.0.1")
         self.master_info = MasterInfo(id=str(uuid.uuid4()), hostname=self.hostname,
-                                      ip=args.ip if args.ip != "0.0.0.0" else "127.0.0.1",
-                                      port=self.port)
+                                      ip=self.advertised_ip, port=self.port)
         self.pid = self.master_info.pid
         daemon_ids(master_id=self.master_info.id, pid=self.pid)  # on every log line
         self.start_time = time.time()

@@ -232,16 +232,19 @@ async def restore(lab: Lab) -> None:
     await trio.to_thread.run_sync(fix)
 
 
-def final_tasks(lab: Lab) -> dict[str, str]:
+def final_state(lab: Lab) -> dict[str, Any]:
+    """The leader's final view: every task's state, and every framework's id -> name."""
     m = lab.leader()
     if m is None:
-        return {}
+        return {"master_tasks": {}, "master_frameworks": {}}
     st = lab.get(m, "/master/state", timeout=5)
     out: dict[str, str] = {}
+    fws: dict[str, str] = {}
     for f in st.get("frameworks", []) + st.get("completed_frameworks", []):
+        fws[f["id"]] = f.get("name", "")
         for t in f.get("tasks", []) + f.get("completed_tasks", []) + f.get("unreachable_tasks", []):
             out[t["id"]] = t["state"]
-    return out
+    return {"master_tasks": out, "master_frameworks": fws}
 
 
 async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: int,
@@ -270,7 +273,7 @@ async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: 
             hist.add(op="deadline", seconds=deadline)
         await restore(lab)
         await trio.sleep(2.0)
-        hist.add(op="final", master_tasks=await trio.to_thread.run_sync(final_tasks, lab))
+        hist.add(op="final", **await trio.to_thread.run_sync(final_state, lab))
         for m in lab.names("master"):  # every committed registry write: OneWriterPerVersion
             log = os.path.join(lab.root, f"{m}.log")
             if os.path.exists(log):

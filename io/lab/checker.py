@@ -21,10 +21,14 @@ Properties (each a name in the report; the checker is pure, so planted histories
   non-terminal update of that task follows.
 - SingleAgent: a task runs on at most one agent (every agent-sourced update of a task names
   the same agent, the one it was launched on).
-- StableFrameworkId: each framework subscribes and re-subscribes with one framework id.
+- StableFrameworkId: each framework subscribes and re-subscribes with one framework id,
+  and the final master state knows each framework (by name) only under that id (the
+  `final` record's `master_frameworks`, id -> name: a master that handed a re-subscribing
+  framework a new id shows it there even when the client refused the new id).
 - AcksAreForSeen: every acknowledgement is of an update the framework received.
 - FinalAgrees: the final master state's view of every task it still reports agrees with the
-  framework's last view (terminal vs not).
+  framework's last view: both terminal or both not, and when both are terminal the same
+  state (unless one of them is a master's verdict: LOST/UNREACHABLE/GONE/UNKNOWN/DROPPED).
 - OneWriterPerVersion: at most one master wrote each version of the registry. Records
   `{"op": "registry_write", "version": N, "writer": "<master id>", "node": "master2"}` come
   from the masters' `registry.committed` log lines (one per committed compare-and-set of
@@ -56,6 +60,7 @@ def check(history: list[dict[str, Any]]) -> dict[str, list[str]]:
     seen_uuids: set[tuple[str, str]] = set()
     faults: list[float] = []
     final: dict[str, str] | None = None
+    final_fws: dict[str, str] = {}
     writers: dict[int, set[str]] = defaultdict(set)
     for h in sorted(history, key=lambda x: x.get("t", 0.0)):
         op = h.get("op")
@@ -76,12 +81,17 @@ def check(history: list[dict[str, Any]]) -> dict[str, list[str]]:
             faults.append(h["t"])
         elif op == "final":
             final = h.get("master_tasks", {})
+            final_fws = h.get("master_frameworks", {}) or {}
     for version, who in sorted(writers.items()):
         if len(who) > 1:
             out["OneWriterPerVersion"].append(f"registry version {version} written by {sorted(who)}")
     for fw, ids in sorted(fw_ids.items()):
         if len(ids) > 1:
             out["StableFrameworkId"].append(f"{fw} subscribed as {sorted(ids)}")
+    for fid, name in sorted(final_fws.items()):
+        if name in fw_ids and fid not in fw_ids[name]:
+            out["StableFrameworkId"].append(f"the master knows {name} as {fid}, "
+                                            f"which it subscribed as {sorted(fw_ids[name])}")
     last_view: dict[str, str] = {}
     for task, (fw, agent) in sorted(launched.items()):
         ups = updates.get(task, [])
@@ -115,6 +125,9 @@ def check(history: list[dict[str, Any]]) -> dict[str, list[str]]:
                 continue
             if (state in TERMINAL) != (mine in TERMINAL) and state != "TASK_UNREACHABLE":
                 out["FinalAgrees"].append(f"{task}: master {state}, framework {mine}")
+            elif state in TERMINAL and mine in TERMINAL and state != mine and \
+                    state not in MASTER_VERDICTS and mine not in MASTER_VERDICTS:
+                out["FinalAgrees"].append(f"{task}: master ended it {state}, framework saw {mine}")
     return out
 
 

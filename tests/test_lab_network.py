@@ -16,28 +16,40 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import psutil
 import pytest
 import trio
 from mesotron.core.messages import (
     CallAccept,
     CallReconcile,
     CallTeardown,
+    EventFailure,
     EventOffers,
     EventUpdate,
     OpLaunch,
 )
 from mesotron.core.resources import Resources
-from mesotron.core.values import Capability, CommandInfo, FrameworkInfo, Reason, TaskInfo, TaskState
+from mesotron.core.values import (
+    Capability,
+    CommandInfo,
+    ExecutorInfo,
+    FrameworkInfo,
+    Reason,
+    TaskInfo,
+    TaskState,
+)
 from mesotron.io.lab import checker
 from mesotron.io.lab.cluster import Lab
 from mesotron.io.lab.net import leftovers
 from mesotron.io.wire.scheduler_client import SchedulerClient
-from testkit import EventRecorder, blocking, wait_for
+from testkit import EventRecorder, blocking, pymesos_path, wait_for
 
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
@@ -106,12 +118,13 @@ async def framework(lab: Lab, name: str, *, pa: bool = False, fid: str | None = 
         n.cancel_scope.cancel()
 
 
-async def launch(s: SchedulerClient, rec: EventRecorder, task_id: str, cmd: str) -> str:
-    """Launch one task on the next offer; its agent id."""
+async def launch(s: SchedulerClient, rec: EventRecorder, task_id: str, cmd: str | None,
+                 executor: ExecutorInfo | None = None) -> str:
+    """Launch one task on the next offer (a command, or on a custom executor); its agent id."""
     ev = rec.events[await rec.wait_for(lambda e: isinstance(e, EventOffers))]
     o = ev.offers[0]
     t = TaskInfo(name=task_id, task_id=task_id, agent_id=o.agent_id, resources=RES,
-                 command=CommandInfo(value=cmd))
+                 command=CommandInfo(value=cmd) if cmd is not None else None, executor=executor)
     assert await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=(t,)),))) == 202
     return o.agent_id
 
@@ -233,3 +246,223 @@ def test_an_update_duplicated_or_reordered_across_a_reconnection_is_handled_idem
                 assert not bad, bad
 
     trio.run(main)
+
+
+# ---------------------------------------------------------------------------- partition cases
+def run(main: Any, limit: float = 60.0) -> None:
+    async def bounded() -> None:
+        with trio.fail_after(limit):
+            await main()
+    trio.run(bounded)
+
+
+def kinds_in(lab: Lab, kind: str) -> int:
+    return lab.relay_stats(M, A).get("kinds", {}).get("in", {}).get(kind, 0)  # type: ignore[no-any-return]
+
+
+def trigger_cmd(lab: Lab, name: str) -> tuple[str, str]:
+    """A task that runs until a file appears in its agent's work dir (the harness creates it:
+    the task ends TASK_FINISHED exactly when the test says)."""
+    path = os.path.join(lab.dir(A), f"end-{name}")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    return f"while [ ! -e {path} ]; do sleep 0.1; done", path
+
+
+def test_reregister_partitioned_agent_with_enroute_task(healthy: Lab) -> None:
+    """PartitionTest.ReregisterPartitionedAgentWithEnrouteTask: the RunTask is lost en route
+    (dropped by the relay) to an agent that is then partitioned (its pongs dropped); the
+    partition-aware framework hears TASK_UNREACHABLE (REASON_AGENT_REMOVED: Mesos's
+    REASON_SLAVE_REMOVED) and the task is among its unreachable tasks; once healed the
+    agent re-registers without the task and the master forgets it (no task, no unreachable
+    task, no completed task)."""
+    lab = healthy
+    name = "p-enroute"
+
+    async def main() -> None:
+        async with framework(lab, name, pa=True) as (s, rec):
+            lab.link_mode(A, M, drop=["run_task", *DEAF])
+            aid = await launch(s, rec, f"{name}-t", "sleep 60")
+            st = rec.events[await rec.wait_update(f"{name}-t", S.TASK_UNREACHABLE)].status
+            assert st.reason is Reason.REASON_AGENT_REMOVED and st.agent_id == aid
+            assert [u.state for u in rec.updates(f"{name}-t")] == [S.TASK_UNREACHABLE]
+            fid = s.framework_id
+            fw = await blocking(framework_json, lab, fid)
+            assert [t["id"] for t in fw["unreachable_tasks"]] == [f"{name}-t"]
+            assert not fw["tasks"] and not fw["completed_tasks"]
+            assert (await blocking(master_state, lab))["unreachable_slaves"] == 1
+            lab.link_mode(A, M)  # heal: the agent's re-registration gets through
+            await blocking(lab.wait, lambda: lab.active_agents() >= 1, 40, "the agent re-registered")
+            await blocking(wait_for, lambda: not framework_json(lab, fid)["unreachable_tasks"], 20,
+                           "the unreachable task forgotten")
+            fw = await blocking(framework_json, lab, fid)
+            assert not fw["tasks"] and not fw["completed_tasks"], fw
+
+    run(main)
+
+
+def test_disconnected_framework(healthy: Lab) -> None:
+    """PartitionTest.DisconnectedFramework: a framework's task runs; the master is killed and
+    the framework stops while it is down; the restarted master re-admits the agent (the task
+    runs on); then the agent is partitioned (no pongs, no re-registration) and marked
+    unreachable; a new scheduler instance with the same framework id reconciles the task:
+    TASK_LOST (not partition-aware), REASON_RECONCILIATION, with an unreachable time."""
+    lab = healthy
+    name = "p-disc"
+    out: dict[str, str] = {}
+
+    async def first() -> None:
+        async with framework(lab, name, teardown=False) as (s, rec):
+            out["aid"] = await launch(s, rec, f"{name}-t", "sleep 60")
+            await rec.wait_update(f"{name}-t", S.TASK_RUNNING)
+            out["fid"] = s.framework_id or ""
+            await blocking(lab.kill9, M)  # the master dies; the framework stops meanwhile
+
+    run(first)
+    lab.start(M)
+    lab.wait(lambda: lab.active_agents() >= 1, 60, "the agent re-registered with the new master")
+    assert lab.get(A, "/state")["frameworks"], "the task survived the failover on the agent"
+    lab.link_mode(A, M, drop=DEAF)
+    lab.wait(lambda: master_state(lab)["unreachable_slaves"] == 1, 40, "the agent marked unreachable")
+
+    async def second() -> None:
+        async with framework(lab, name, fid=out["fid"]) as (s, rec):
+            assert s.framework_id == out["fid"]
+            st = await reconcile(s, rec, f"{name}-t", out["aid"])
+            assert st.state is S.TASK_LOST and st.reason is Reason.REASON_RECONCILIATION, st
+            assert st.unreachable_time is not None
+            m = await blocking(lab.get, M, "/metrics/snapshot")
+            assert m["master/tasks_unreachable"] == 0 and m["master/slave_unreachable_completed"] == 1
+            lab.link_mode(A, M)  # heal before the teardown, so the agent hears it
+
+    run(second)
+
+
+# a custom executor (pymesos's executor driver, as in examples/): its task runs until it dies
+HOLD_EXECUTOR = """
+import time
+from pymesos import Executor, MesosExecutorDriver
+
+class Hold(Executor):
+    def launchTask(self, driver, task):
+        driver.sendStatusUpdate({"task_id": task["task_id"], "state": "TASK_RUNNING",
+                                 "timestamp": time.time()})
+
+MesosExecutorDriver(Hold()).run()
+"""
+
+
+def test_partitioned_slave_exited_executor(healthy: Lab) -> None:
+    """PartitionTest.PartitionedSlaveExitedExecutor: once the master has marked the agent
+    unreachable (TASK_LOST to the framework), the executor exits; the agent, which does not
+    know it is partitioned, sends its ExitedExecutor (and the task's update): the master
+    drops them -- nothing reaches the framework (no failure event, no update; a later
+    reconciliation answer is the barrier) -- and does not shut the agent down: it
+    re-registers once healed."""
+    lab = healthy
+    name = "p-exited"
+    script = os.path.join(lab.root, "hold_executor.py")
+    with open(script, "w") as f:
+        f.write(HOLD_EXECUTOR)
+    ex = ExecutorInfo(executor_id=f"{name}-ex", resources=RES, command=CommandInfo(
+        value=f"PYTHONPATH={pymesos_path()} {sys.executable} {script}"))
+
+    async def main() -> None:
+        async with framework(lab, name) as (s, rec):
+            aid = await launch(s, rec, f"{name}-t", None, executor=ex)
+            await rec.wait_update(f"{name}-t", S.TASK_RUNNING)
+            lab.link_mode(A, M, drop=DEAF)
+            st = rec.events[await rec.wait_update(f"{name}-t", S.TASK_LOST)].status
+            assert st.reason is Reason.REASON_AGENT_REMOVED
+            mark = len(rec.events)
+            exited = kinds_in(lab, "exited_executor")
+            agent = psutil.Process(lab.procs[A].pid)
+            execs = [p for p in agent.children(recursive=True) if script in " ".join(p.cmdline())]
+            assert execs, [p.cmdline() for p in agent.children(recursive=True)]
+            for p in execs:
+                p.send_signal(signal.SIGKILL)  # the executor exits
+            await blocking(wait_for, lambda: kinds_in(lab, "exited_executor") > exited, 20,
+                           "the agent's ExitedExecutor (reaching the master)")
+            st = await reconcile(s, rec, f"{name}-t", aid)  # the barrier
+            assert st.state is S.TASK_LOST
+            later = rec.events[mark:]
+            # (the agent's own loss, slaveLost, was told at the partition: not an executor's)
+            assert not [e for e in later if isinstance(e, EventFailure) and e.executor_id], later
+            assert [e.status.reason for e in later if isinstance(e, EventUpdate)] == \
+                [Reason.REASON_RECONCILIATION], later
+            assert lab.running(A)  # not shut down
+            lab.link_mode(A, M)
+            await blocking(lab.wait, lambda: master_state(lab)["unreachable_slaves"] == 0, 40,
+                           "the agent re-registered")
+
+    run(main)
+
+
+@pytest.mark.parametrize("pa", [False, True], ids=["not_partition_aware", "partition_aware"])
+def test_task_completed_on_partitioned_agent(healthy: Lab, pa: bool) -> None:
+    """PartitionTest.TaskCompletedOnPartitionedAgent and
+    PartitionTest.PartitionAwareTaskCompletedOnPartitionedAgent: a task finishes while its
+    agent is partitioned (marked unreachable: TASK_LOST / TASK_UNREACHABLE); the agent's
+    TASK_FINISHED is dropped by the master; once healed the agent re-registers reporting it.
+    Not partition-aware: the agent's TASK_FINISHED reaches the scheduler, reconciliation
+    answers TASK_LOST. Partition-aware: the master sends TASK_FINISHED (SOURCE_MASTER) at
+    the re-registration, reconciliation answers TASK_GONE. (Mesos's master TASK_FINISHED
+    carries REASON_SLAVE_REREGISTERED, which our Reason enum lacks: not asserted.)"""
+    lab = healthy
+    name = "p-done-pa" if pa else "p-done"
+    cmd, trigger = trigger_cmd(lab, name)
+
+    async def main() -> None:
+        async with framework(lab, name, pa=pa) as (s, rec):
+            aid = await launch(s, rec, f"{name}-t", cmd)
+            await rec.wait_update(f"{name}-t", S.TASK_RUNNING)
+            lab.link_mode(A, M, drop=DEAF)
+            gone = S.TASK_UNREACHABLE if pa else S.TASK_LOST
+            mark = await rec.wait_update(f"{name}-t", gone)
+            updates = kinds_in(lab, "status_update_message")
+            await trio.Path(trigger).touch()  # the task ends now, on the partitioned agent
+            await blocking(wait_for, lambda: kinds_in(lab, "status_update_message") > updates, 20,
+                           "the agent's TASK_FINISHED (dropped by the master)")
+            await reconcile(s, rec, f"{name}-t", aid)  # barrier: nothing was forwarded
+            assert S.TASK_FINISHED not in [u.state for u in rec.updates(f"{name}-t", mark)]
+            lab.link_mode(A, M)  # heal
+            i = await rec.wait_update(f"{name}-t", S.TASK_FINISHED, mark)
+            first = rec.events[i].status
+            if pa:
+                assert first.source.name == "SOURCE_MASTER", first
+            await blocking(lab.wait, lambda: master_state(lab)["unreachable_slaves"] == 0, 40,
+                           "the agent re-registered")
+            st = await reconcile(s, rec, f"{name}-t", aid)
+            assert st.state is (S.TASK_GONE if pa else S.TASK_LOST), st
+
+    run(main)
+
+
+def test_one_way_partition_master_to_scheduler(healthy: Lab) -> None:
+    """OneWayPartitionTest.MasterToScheduler: the master -> scheduler direction of the
+    framework's event stream breaks (the relay closes the master's side; the scheduler's
+    side stays open and silent: it does not know); the master marks the framework
+    disconnected, and the scheduler's next call (a new connection: scheduler -> master
+    works) is refused with 403 "Framework is not subscribed". (Mesos's driver then aborts;
+    our client reports the refusal to its caller and logs it.)"""
+    lab = healthy
+    name = "p-oneway"
+
+    async def main() -> None:
+        async with framework(lab, name) as (s, _rec):
+            fid = s.framework_id
+            cuts = stats(lab, "host")["cuts"]
+            lab.link_mode("host", M, cut="out")
+            try:
+                await blocking(wait_for, lambda: not framework_json(lab, fid)["connected"], 20,
+                               "the master sees the framework disconnected")
+                assert stats(lab, "host")["cuts"] > cuts
+                assert s.driver.state == "SUBSCRIBED"  # the scheduler does not know
+                status = await s.call(CallReconcile(tasks=()))
+                assert status == 403
+            finally:
+                lab.link_mode("host", M)  # the cut stream ends: the client re-subscribes
+            await blocking(wait_for, lambda: framework_json(lab, fid)["connected"], 30,
+                           "the framework re-subscribed")
+
+    run(main)

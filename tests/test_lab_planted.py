@@ -37,8 +37,10 @@ CASES = [
     # bug, extra campaign arguments, the property that must fire
     ("master_keeps_finished_tasks", ["--faults", "0", "--masters", "1"], "FinalAgrees"),
     ("terminal_update_swallowed", ["--faults", "0", "--masters", "1", "--deadline", "25"], "Terminated"),
+    # tasks of 6-8 s: the framework is still there when the leader is killed (after 1-3 s)
     ("resubscribe_new_framework_id", ["--faults", "1", "--fault-kinds", "crash_leader", "--masters", "2",
-                                      "--interval", "3", "--deadline", "45"], "StableFrameworkId"),
+                                      "--interval", "2", "--task-sleep", "6,8", "--deadline", "45"],
+     "StableFrameworkId"),
 ]
 
 

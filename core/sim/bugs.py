@@ -488,15 +488,17 @@ BUGS.update({
 
 # ---------------------------------------------------------------- issue 17: the lab
 def resubscribe_new_framework_id() -> contextlib.AbstractContextManager[None]:
-    """A master that does not know a subscribing framework's id (it failed over and no
-    agent has reported the framework yet) hands out a NEW id instead of taking the
-    framework's own: the framework re-subscribes as someone else (StableFrameworkId)."""
+    """A master that has not seen a framework subscribe (it failed over: the framework is
+    unknown, or known only from its agents' re-registration) hands out a NEW id instead of
+    taking the framework's own: the framework re-subscribes as someone else
+    (StableFrameworkId)."""
     from mesotron.core.master.frameworks import FrameworksMixin
 
     def wrap(orig: Any) -> Any:
         def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
             info = call.framework_info
-            if info.id is not None and info.id not in self._frameworks:
+            known = self._frameworks.get(info.id) if info.id is not None else None
+            if info.id is not None and (known is None or known.recovered):
                 call = attrs.evolve(call, framework_info=attrs.evolve(info, id=None))
             return orig(self, inp, call)
         return _subscribe

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         return trio.run(lambda: campaign(lab, seed=args.seed, tasks=args.tasks, faults=args.faults,
                                          frameworks=args.frameworks, interval=args.interval,
                                          report=report, deadline=args.deadline,
-                                         kinds=args.fault_kinds))
+                                         kinds=args.fault_kinds, task_sleep=args.task_sleep))
     except LabError as e:
         print(f"chaos: {e}")
         return 1

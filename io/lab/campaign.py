@@ -61,11 +61,12 @@ class History:
 
 
 async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: History,
-                    done: trio.Event, *, partition_aware: bool) -> None:
+                    done: trio.Event, *, partition_aware: bool,
+                    task_sleep: tuple[float, float] = (0.05, 1.5)) -> None:
     caps = (Capability.PARTITION_AWARE,) if partition_aware else ()
     info = FrameworkInfo(user="root", name=name, checkpoint=True, failover_timeout=3600.0,
                          capabilities=caps)
-    pending = [(f"{name}-t{i}", f"sleep {rng.uniform(0.05, 1.5):.2f}") for i in range(n)]
+    pending = [(f"{name}-t{i}", f"sleep {rng.uniform(*task_sleep):.2f}") for i in range(n)]
     state: dict[str, str] = {}
     agent_of: dict[str, str] = {}
     async with SchedulerClient.connect(lab.zk_url, info, zk_session_timeout=4.0) as s:
@@ -128,11 +129,13 @@ async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: Histo
 
 
 async def guarded(lab: Lab, name: str, n: int, rng: random.Random, hist: History,
-                  done: trio.Event, partition_aware: bool) -> None:
+                  done: trio.Event, partition_aware: bool,
+                  task_sleep: tuple[float, float] = (0.05, 1.5)) -> None:
     """A framework that dies (its client gave up) is recorded, not fatal to the campaign:
     its unfinished tasks then show as `Terminated` violations."""
     try:
-        await framework(lab, name, n, rng, hist, done, partition_aware=partition_aware)
+        await framework(lab, name, n, rng, hist, done, partition_aware=partition_aware,
+                        task_sleep=task_sleep)
     except Exception as e:  # noqa: BLE001
         hist.add(fw=name, op="framework_error", error=repr(e)[:300])
         done.set()
@@ -249,7 +252,8 @@ def final_state(lab: Lab) -> dict[str, Any]:
 
 async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: int,
                    interval: float, report: str, deadline: float = 600.0,
-                   kinds: tuple[str, ...] = FAULTS) -> int:
+                   kinds: tuple[str, ...] = FAULTS,
+                   task_sleep: tuple[float, float] = (0.05, 1.5)) -> int:
     rng = random.Random(seed)
     hist = History(os.path.join(report, "history.jsonl"))
     hist.add(op="start", seed=seed, tasks=tasks, faults=faults, frameworks=frameworks)
@@ -263,7 +267,7 @@ async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: 
                     d = trio.Event()
                     dones.append(d)
                     n.start_soon(guarded, lab, f"f{i + 1}", per[i], random.Random(seed * 100 + i),
-                                 hist, d, i % 2 == 1)
+                                 hist, d, i % 2 == 1, task_sleep)
                 injected = await nemesis(lab, rng, faults, interval, hist, kinds)
                 await restore(lab)
                 hist.add(op="healed")
@@ -311,6 +315,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     # tests only: masters and agents run with a planted bug (io/daemons/planted.py); refused
     # unless the test-only environment switch is set
     p.add_argument("--plant-bug", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--task-sleep", type=seconds_range, default=(0.05, 1.5),
+                   help="each task sleeps a seeded time in MIN,MAX seconds (default 0.05,1.5)")
+
+
+def seconds_range(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: MIN,MAX seconds") from None
+    if not 0 <= lo <= hi <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 0 <= MIN <= MAX <= 3600")
+    return lo, hi
 
 
 def fault_kinds(text: str) -> tuple[str, ...]:

@@ -94,6 +94,7 @@ class Link:
                       "reordered": 0, "replayed": 0, "resets": 0, "cuts": 0, "dropped": 0,
                       "injected_on_reconnect": 0}
         self.changed = trio.Event()
+        self.kinds: dict[str, dict[str, int]] = {"in": {}, "out": {}}  # frames forwarded, by type
 
     def set_mode(self, mode: dict[str, Any]) -> None:
         self.mode = mode
@@ -266,6 +267,9 @@ class Relay:
                         hold += float(link.mode.get("rto_ms", 200.0)) / 1000
                     release = max(now + hold, last)  # never overtake the previous unit
                     last = release
+                    if conn.framed:
+                        k = frame_kind(unit)
+                        link.kinds[direction][k] = link.kinds[direction].get(k, 0) + 1
                     if conn.framed and (direction == "out" or conn.in_frames >= 1) and \
                             frame_kind(unit) in (link.mode.get("drop") or ()):
                         # a message dropped (Mesos's tests' DROP_PROTOBUFS): the connection
@@ -336,7 +340,8 @@ class Relay:
         """set {peer, mode} | clear {peer?} | reset {peer} | replay {peer, kind} | stats."""
         cmd = req["cmd"]
         if cmd == "stats":
-            return {"ok": True, "links": {p: {"mode": lk.mode, "stats": lk.stats, "open": len(lk.conns)}
+            return {"ok": True, "links": {p: {"mode": lk.mode, "stats": lk.stats, "open": len(lk.conns),
+                                              "kinds": lk.kinds}
                                           for p, lk in self.links.items()}}
         if cmd == "clear":
             peers = [req["peer"]] if req.get("peer") else list(self.links)

@@ -79,18 +79,23 @@ def test_a_master_verdict_then_the_real_end_is_explained_only_by_a_fault() -> No
 
 @needs_root
 def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
-    """`mesotron lab chaos` in small: 1 ZooKeeper, 2 masters, 2 agents, 60 tasks, 4 faults."""
+    """`mesotron lab chaos --relay` in small: 1 ZooKeeper, 2 masters behind relays, 2 agents,
+    60 tasks, 6 faults (seed 3 draws a link down twice, links delayed, a ZooKeeper kill, the
+    leader cut off, status updates duplicated across a reconnection)."""
     before = leftovers()
     r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--seed", "3",
-                        "--tasks", "60", "--faults", "4", "--frameworks", "2", "--masters", "2",
+                        "--tasks", "60", "--faults", "6", "--frameworks", "2", "--masters", "2",
                         "--agents", "2", "--zk", "1", "--interval", "2", "--dir", str(tmp_path / "r"),
-                        "--deadline", "240"], capture_output=True, text=True, timeout=400, check=False)
+                        "--deadline", "240", "--relay"], capture_output=True, text=True, timeout=400,
+                       check=False)
     out = r.stdout + r.stderr
     assert r.returncode == 0, out[-3000:]
-    assert "checker: clean" in out and "4 faults" in out and "60 tasks" in out
+    assert "checker: clean" in out and "6 faults" in out and "60 tasks" in out
     assert (tmp_path / "r" / "history.jsonl").exists() and (tmp_path / "r" / "report.txt").exists()
     hist = checker.load(str(tmp_path / "r" / "history.jsonl"))
     assert any(h["op"] == "registry_write" for h in hist)  # the masters' commits were read
+    kinds = {h.get("kind") for h in hist if h["op"] == "fault"}
+    assert {"delay_links", "duplicate_updates"} <= kinds, kinds  # relay faults were injected
     assert leftovers() == before
 
 

@@ -301,6 +301,7 @@ def test_reregister_partitioned_agent_with_enroute_task(healthy: Lab) -> None:
     run(main)
 
 
+@pytest.mark.chaos  # `make chaos` (heavier: `make test` keeps two partition cases)
 def test_disconnected_framework(healthy: Lab) -> None:
     """PartitionTest.DisconnectedFramework: a framework's task runs; the master is killed and
     the framework stops while it is down; the restarted master re-admits the agent (the task
@@ -352,6 +353,7 @@ MesosExecutorDriver(Hold()).run()
 """
 
 
+@pytest.mark.chaos  # `make chaos` (heavier: `make test` keeps two partition cases)
 def test_partitioned_slave_exited_executor(healthy: Lab) -> None:
     """PartitionTest.PartitionedSlaveExitedExecutor: once the master has marked the agent
     unreachable (TASK_LOST to the framework), the executor exits; the agent, which does not
@@ -398,6 +400,7 @@ def test_partitioned_slave_exited_executor(healthy: Lab) -> None:
     run(main)
 
 
+@pytest.mark.chaos  # `make chaos` (heavier: `make test` keeps two partition cases)
 @pytest.mark.parametrize("pa", [False, True], ids=["not_partition_aware", "partition_aware"])
 def test_task_completed_on_partitioned_agent(healthy: Lab, pa: bool) -> None:
     """PartitionTest.TaskCompletedOnPartitionedAgent and

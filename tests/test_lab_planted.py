@@ -35,17 +35,19 @@ def test_a_daemon_refuses_a_planted_bug_and_starts_nothing() -> None:
 
 CASES = [
     # bug, extra campaign arguments, the property that must fire
-    ("master_keeps_finished_tasks", ["--faults", "0", "--masters", "1"], "FinalAgrees"),
-    ("terminal_update_swallowed", ["--faults", "0", "--masters", "1", "--deadline", "25"], "Terminated"),
+    pytest.param("master_keeps_finished_tasks", ["--faults", "0", "--masters", "1"], "FinalAgrees",
+                 id="master_keeps_finished_tasks"),
+    pytest.param("terminal_update_swallowed", ["--faults", "0", "--masters", "1", "--deadline", "15"],
+                 "Terminated", id="terminal_update_swallowed"),
     # tasks of 6-8 s: the framework is still there when the leader is killed (after 1-3 s)
-    ("resubscribe_new_framework_id", ["--faults", "1", "--fault-kinds", "crash_leader", "--masters", "2",
+    pytest.param("resubscribe_new_framework_id", ["--faults", "1", "--fault-kinds", "crash_leader", "--masters", "2",
                                       "--interval", "2", "--task-sleep", "6,8", "--deadline", "45"],
-     "StableFrameworkId"),
+     "StableFrameworkId", marks=pytest.mark.chaos, id="resubscribe_new_framework_id"),  # a failover and a 45 s deadline: `make chaos`
 ]
 
 
 @needs_root
-@pytest.mark.parametrize("bug,extra,prop", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("bug,extra,prop", CASES)
 def test_checker_names_the_bug_planted_in_real_daemons(tmp_path, bug, extra, prop) -> None:
     before = leftovers()
     report = tmp_path / "r"

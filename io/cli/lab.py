@@ -88,8 +88,14 @@ def run(args: argparse.Namespace) -> int:
             return 2
     report = args.dir or tempfile.mkdtemp(prefix="mesotron-chaos-")
     os.makedirs(report, exist_ok=True)
+    from mesotron.io.lab.campaign import FAULTS, RELAY_FAULTS
+
+    kinds = args.fault_kinds or (FAULTS + RELAY_FAULTS if args.relay else FAULTS)
+    if not args.relay and set(kinds) & set(RELAY_FAULTS):
+        print(f"chaos: {', '.join(sorted(set(kinds) & set(RELAY_FAULTS)))} need --relay")
+        return 2
     lab = Lab(os.path.join(report, "lab"), masters=args.masters, agents=args.agents, zk=args.zk,
-              daemon_env=env)
+              daemon_env=env, relay=args.relay, relay_seed=args.seed)
     t0 = time.monotonic()
     try:
         lab.up()
@@ -98,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         return trio.run(lambda: campaign(lab, seed=args.seed, tasks=args.tasks, faults=args.faults,
                                          frameworks=args.frameworks, interval=args.interval,
                                          report=report, deadline=args.deadline,
-                                         kinds=args.fault_kinds, task_sleep=args.task_sleep))
+                                         kinds=kinds, task_sleep=args.task_sleep))
     except LabError as e:
         print(f"chaos: {e}")
         return 1

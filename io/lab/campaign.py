@@ -16,6 +16,7 @@ directory (history, report.txt: the faults and the checker's verdict) is printed
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -143,6 +144,10 @@ async def guarded(lab: Lab, name: str, n: int, rng: random.Random, hist: History
 
 FAULTS = ("crash_agent", "crash_leader", "crash_zk", "zk_quorum_loss", "pause_agent",
           "pause_leader", "partition_leader", "one_way_agent", "link_down_agent", "full_disk")
+# with relays in front of the masters (`--relay`, io/lab/relay.py): the link between an agent
+# (or the frameworks, "host") and the leader slowed, made lossy, or its status updates
+# duplicated / reordered across a reconnection; each bounded and cleared after the fault
+RELAY_FAULTS = ("delay_links", "lossy_agent", "duplicate_updates", "reorder_updates")
 
 
 async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: History,
@@ -170,7 +175,17 @@ async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: H
                 "partition_leader": f"leader {leader} cut from masters and ZooKeeper for {d:.1f} s",
                 "one_way_agent": f"{agent} cannot reach the masters for {d:.1f} s (one way)",
                 "link_down_agent": f"{agent} link down for {d:.1f} s",
-                "full_disk": f"{agent} work dir full for {d:.1f} s"}[kind]
+                "full_disk": f"{agent} work dir full for {d:.1f} s"}.get(kind, kind)
+        mode: dict[str, Any] = {}
+        if kind in RELAY_FAULTS:
+            if kind == "delay_links":
+                mode = {"delay_ms": round(rng.uniform(50, 400)), "jitter_ms": round(rng.uniform(0, 100))}
+            elif kind == "lossy_agent":
+                mode = {"loss": round(rng.uniform(0.1, 0.4), 2), "rto_ms": 300}
+            else:
+                mode = {kind.split("_")[0]: 0.5, "kinds": ["status_update_message"], "budget": 2}
+            what = f"{agent}{' and the frameworks' if kind == 'delay_links' else ''} <-> leader " \
+                   f"{leader}: {mode} for {d:.1f} s"
         if kind == "zk_quorum_loss" and lab.counts["zk"] < 3:
             kind, what = "crash_zk", "kill -9 zk1, restart after 2 s"
         hist.add(op="fault", fault=what, kind=kind)
@@ -211,6 +226,13 @@ async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: H
                 await run(lab.net.link_down, agent)
                 await trio.sleep(d)
                 await run(lab.net.link_up, agent)
+            elif kind in RELAY_FAULTS:
+                peers = [agent, "host"] if kind == "delay_links" else [agent]
+                for p in peers:
+                    await run(functools.partial(lab.link_mode, p, leader, **mode))
+                await trio.sleep(d)
+                for p in peers:
+                    await run(lab.link_mode, p, leader)
             elif kind == "full_disk":
                 await run(lab.fill_disk, agent)
                 await trio.sleep(d)
@@ -232,6 +254,9 @@ async def restore(lab: Lab) -> None:
                 lab.start(name)
         for a in lab.names("agent"):
             lab.free_disk(a)
+        if lab.relay:
+            for m in lab.names("master"):
+                lab.relay_call(m, {"cmd": "clear"})
     await trio.to_thread.run_sync(fix)
 
 
@@ -310,8 +335,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--zk", type=int, default=3)
     p.add_argument("--dir", default=None, help="report directory (default: a new one in /tmp)")
     p.add_argument("--deadline", type=float, default=900.0, help="give up after this many seconds")
-    p.add_argument("--fault-kinds", type=fault_kinds, default=FAULTS,
-                   help=f"comma-separated subset of the nemesis's faults ({', '.join(FAULTS)})")
+    p.add_argument("--relay", action="store_true",
+                   help="put a relay in front of each master (io/lab/relay.py) and add its faults "
+                        f"({', '.join(RELAY_FAULTS)}) to the nemesis's choice")
+    p.add_argument("--fault-kinds", type=fault_kinds, default=None,
+                   help=f"comma-separated subset of the nemesis's faults ({', '.join(FAULTS + RELAY_FAULTS)})")
     # tests only: masters and agents run with a planted bug (io/daemons/planted.py); refused
     # unless the test-only environment switch is set
     p.add_argument("--plant-bug", default=None, help=argparse.SUPPRESS)
@@ -331,7 +359,7 @@ def seconds_range(text: str) -> tuple[float, float]:
 
 def fault_kinds(text: str) -> tuple[str, ...]:
     kinds = tuple(k.strip() for k in text.split(",") if k.strip())
-    bad = [k for k in kinds if k not in FAULTS]
+    bad = [k for k in kinds if k not in FAULTS + RELAY_FAULTS]
     if bad or not kinds:
-        raise argparse.ArgumentTypeError(f"unknown fault kinds {bad} (known: {', '.join(FAULTS)})")
+        raise argparse.ArgumentTypeError(f"unknown fault kinds {bad} (known: {', '.join(FAULTS + RELAY_FAULTS)})")
     return kinds

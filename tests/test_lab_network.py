@@ -47,7 +47,7 @@ from mesotron.core.values import (
 )
 from mesotron.io.lab import checker
 from mesotron.io.lab.cluster import Lab
-from mesotron.io.lab.net import leftovers
+from mesotron.io.lab.net import leftovers_of
 from mesotron.io.wire.scheduler_client import SchedulerClient
 from testkit import EventRecorder, blocking, pymesos_path, wait_for
 
@@ -65,14 +65,13 @@ DEAF = ["pong", "register_agent", "reregister_agent"]
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    before = leftovers()
     lab = Lab(str(tmp_path_factory.mktemp("labnet")), masters=1, agents=1, zk=1, relay=True, relay_seed=7)
     try:
         lab.up(timeout=120)
         yield lab
     finally:
         lab.down()
-        assert leftovers() == before  # nothing left behind, pass or fail
+        assert not leftovers_of(lab.id)  # nothing of this lab left behind, pass or fail
 
 
 @pytest.fixture

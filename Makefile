@@ -62,11 +62,12 @@ fuzz: venv
 # regenerate docs/ui/*.png (a real cluster, Debian's chromium)
 ui-screenshots: venv sysdeps
 	$(PY) docs/ui/screenshots.py
-# a Jepsen-style campaign in network namespaces (root): 3 ZooKeeper servers, 3 masters,
-# 5 agents, 1,000 tasks under 25 faults; prints the report directory. Then the heavier lab
-# tests (`-m chaos`: more partition cases, more planted bugs)
+# a Jepsen-style campaign in network namespaces (root): 3 ZooKeeper servers, 3 masters
+# behind relays, 5 agents, 1,000 tasks under 25 faults (delay/loss/duplication/reordering
+# among them); prints the report directory. Then the heavier lab tests (`-m chaos`: more
+# partition cases, more planted bugs)
 chaos: venv sysdeps
-	$(VENV)/bin/mesotron lab chaos --seed $${SEED:-1} --tasks $${TASKS:-1000} --faults $${FAULTS:-25}
+	$(VENV)/bin/mesotron lab chaos --seed $${SEED:-1} --tasks $${TASKS:-1000} --faults $${FAULTS:-25} --relay
 	$(PY) -m pytest -q -m chaos tests/test_lab_network.py tests/test_lab_planted.py
 
 # mutation campaign over the protocol modules, the simulator as the only judge (minutes;

@@ -40,6 +40,9 @@ CASES = [
                  id="master_keeps_finished_tasks"),
     pytest.param("terminal_update_swallowed", ["--faults", "0", "--masters", "1", "--deadline", "15"],
                  "Terminated", id="terminal_update_swallowed"),
+    pytest.param("run_task_sent_to_another_agent", ["--faults", "0", "--masters", "1", "--agents", "2",
+                                                    "--deadline", "20"], "SingleAgent",
+                 marks=pytest.mark.chaos, id="run_task_sent_to_another_agent"),
     # tasks of 6-8 s: the framework is still there when the leader is killed (after 1-3 s)
     pytest.param("resubscribe_new_framework_id", ["--faults", "1", "--fault-kinds", "crash_leader", "--masters", "2",
                                       "--interval", "2", "--task-sleep", "6,8", "--deadline", "45"],

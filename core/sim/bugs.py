@@ -505,4 +505,28 @@ def resubscribe_new_framework_id() -> contextlib.AbstractContextManager[None]:
     return _patched(FrameworksMixin, "_subscribe", wrap)
 
 
+def run_task_sent_to_another_agent() -> contextlib.AbstractContextManager[None]:
+    """The master books a launched task on the offer's agent but sends its RunTask to
+    another agent (the next one by id): that agent runs it and its updates name itself
+    (SingleAgent: a task launched on one agent, running on another)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.messages import RunTask
+
+    def wrap(orig: Any) -> Any:
+        def _launch(self: Any, fw: Any, agent: Any, *a: Any, **kw: Any) -> tuple[list[Any], Any]:
+            out, remaining = orig(self, fw, agent, *a, **kw)
+            others = sorted(aid for aid in self._agents if aid != agent.id)
+            if not others:
+                return out, remaining
+            other = self._agents[others[0]]
+            out = [attrs.evolve(e, to=other.pid, message=attrs.evolve(
+                       e.message, task=attrs.evolve(e.message.task, agent_id=other.id)))
+                   if type(e) is Send and type(e.message) is RunTask else e for e in out]
+            return out, remaining
+        return _launch
+    return _patched(OffersMixin, "_launch", wrap)
+
+
 BUGS["resubscribe_new_framework_id"] = resubscribe_new_framework_id
+BUGS["run_task_sent_to_another_agent"] = run_task_sent_to_another_agent

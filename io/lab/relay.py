@@ -206,7 +206,8 @@ class Relay:
         """Read one direction, cut it into units (frames on framed ports, chunks else), give
         each its release time, and write them in order."""
         src, dst = (conn.down, conn.up) if direction == "in" else (conn.up, conn.down)
-        send, recv = trio.open_memory_channel[tuple[float, bytes]](math.inf)
+        # units in order; a None unit resets the connection once everything before it is written
+        send, recv = trio.open_memory_channel[tuple[float, bytes | None]](math.inf)
         link = conn.link
 
         if direction == "in":
@@ -217,6 +218,9 @@ class Relay:
                 delay = release - trio.current_time()
                 if delay > 0:
                     await trio.sleep(delay)
+                if data is None:
+                    conn.reset()
+                    return
                 try:
                     await dst.send_all(data)
                 except (trio.BrokenResourceError, trio.ClosedResourceError):
@@ -292,8 +296,8 @@ class Relay:
                         if link.pick("reorder", kind):
                             link.stats["reordered"] += 1
                             link.next_conn.append(unit)  # withheld: the newer connection first
-                            conn.reset()
-                            return
+                            send.send_nowait((release, None))  # what came before is delivered
+                            await trio.sleep_forever()
                         send.send_nowait((release, unit))
                         if conn.in_frames == 2 and link.next_conn:
                             # the new connection's first message went first; now the old ones
@@ -304,9 +308,8 @@ class Relay:
                         if link.pick("duplicate", kind):
                             link.stats["duplicated"] += 1
                             link.next_conn.append(unit)  # delivered again after a reconnection
-                            await trio.sleep(max(0.0, release - trio.current_time()) + 0.05)
-                            conn.reset()
-                            return
+                            send.send_nowait((release, None))  # the original first
+                            await trio.sleep_forever()
                         continue
                     send.send_nowait((release, unit))
 
@@ -339,6 +342,8 @@ class Relay:
     def command(self, req: dict[str, Any]) -> dict[str, Any]:
         """set {peer, mode} | clear {peer?} | reset {peer} | replay {peer, kind} | stats."""
         cmd = req["cmd"]
+        if cmd not in ("stats", "clear", "set", "reset", "replay"):
+            raise ValueError(f"unknown command {cmd!r} (stats, clear, set, reset, replay)")
         if cmd == "stats":
             return {"ok": True, "links": {p: {"mode": lk.mode, "stats": lk.stats, "open": len(lk.conns),
                                               "kinds": lk.kinds}

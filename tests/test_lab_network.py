@@ -69,6 +69,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     try:
         lab.up(timeout=120)
         yield lab
+        # nothing the relay did (duplicates, stale frames, cut streams) crashed a daemon
+        for log in sorted(os.listdir(lab.root)):
+            if log.endswith(".log") and not log.startswith("zk"):
+                with open(os.path.join(lab.root, log), errors="replace") as f:
+                    text = f.read()
+                assert "Traceback" not in text, (log, text[text.index("Traceback") - 2000:][:5000])
     finally:
         lab.down()
         assert not leftovers_of(lab.id)  # nothing of this lab left behind, pass or fail
@@ -245,6 +251,37 @@ def test_an_update_duplicated_or_reordered_across_a_reconnection_is_handled_idem
                 assert not bad, bad
 
     trio.run(main)
+
+
+def test_a_stale_update_replayed_after_the_end_changes_nothing(healthy: Lab) -> None:
+    """The relay injects, on the agent's live connection, a copy of the last status update
+    it carried (the task's TASK_FINISHED, long acknowledged): the master takes it as an
+    update of a task it no longer runs; the task stays TASK_FINISHED in the master's books,
+    the framework sees no new state, the agent stays registered."""
+    lab = healthy
+    name = "net-replay"
+
+    async def main() -> None:
+        async with framework(lab, name) as (s, rec):
+            aid = await launch(s, rec, f"{name}-t", "true")
+            await rec.wait_update(f"{name}-t", S.TASK_FINISHED)
+            fid = s.framework_id
+            await blocking(wait_for, lambda: [t["state"] for t in framework_json(lab, fid)["completed_tasks"]]
+                           == ["TASK_FINISHED"], 20, "the task completed in the master's books")
+            before = stats(lab, A)["replayed"]
+            await blocking(lab.relay_call, M, {"cmd": "replay", "peer": lab.peer_addr(A),
+                                               "kind": "status_update_message"})
+            assert stats(lab, A)["replayed"] == before + 1
+            await reconcile(s, rec, f"{name}-t", aid)  # barrier
+            seen = {(u.state, u.uuid) for u in rec.updates(f"{name}-t") if u.reason is not Reason.REASON_RECONCILIATION}
+            assert {st for st, _ in seen} <= {S.TASK_STARTING, S.TASK_RUNNING, S.TASK_FINISHED}
+            assert len([1 for st, _ in seen if st is S.TASK_FINISHED]) == 1  # at most a copy of the same
+            fw = await blocking(framework_json, lab, fid)
+            assert [(t["id"], t["state"]) for t in fw["completed_tasks"]] == [(f"{name}-t", "TASK_FINISHED")]
+            assert not fw["tasks"]
+            assert await blocking(lab.active_agents) == 1
+
+    run(main)
 
 
 # ---------------------------------------------------------------------------- partition cases

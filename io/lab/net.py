@@ -106,9 +106,12 @@ class LabNet:
             self.link_up(name)
 
     def down(self) -> None:
-        for ns, _, _ in self.nodes.values():
+        for ns, _, k in self.nodes.values():
             kill_netns_processes(ns)
             ip("netns", "del", ns, check=False)
+            # the pair goes with the namespace only once its last process is gone: delete our
+            # end now, so the link never outlives the teardown
+            ip("link", "del", f"{PREFIX}{self.id}h{k}", check=False)
         ip("link", "del", self.bridge, check=False)
 
 

@@ -471,6 +471,11 @@ def test_task_completed_on_partitioned_agent(healthy: Lab, pa: bool) -> None:
                 assert first.source.name == "SOURCE_MASTER", first
             await blocking(lab.wait, lambda: master_state(lab)["unreachable_slaves"] == 0, 40,
                            "the agent re-registered")
+            # the agent's own TASK_FINISHED acknowledged: the master no longer holds the task
+            # (until then reconciliation answers its terminal state: UnacknowledgedTerminalTask)
+            fid = s.framework_id
+            await blocking(wait_for, lambda: f"{name}-t" not in
+                           [t["id"] for t in framework_json(lab, fid)["tasks"]], 30, "the end acknowledged")
             st = await reconcile(s, rec, f"{name}-t", aid)
             assert st.state is (S.TASK_GONE if pa else S.TASK_LOST), st
 

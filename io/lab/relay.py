@@ -165,7 +165,11 @@ class Relay:
                 n.start_soon(self._conn, stream, port, framed)
 
     async def _conn(self, down: trio.SocketStream, port: int, framed: bool) -> None:
-        peer = down.socket.getpeername()[0]
+        try:
+            peer = down.socket.getpeername()[0]
+        except OSError:  # reset before we looked: nothing to relay
+            await down.aclose()
+            return
         link = self.link(peer)
         link.stats["connections"] += 1
         try:
@@ -321,6 +325,12 @@ class Relay:
                 n.start_soon(self._control_conn, stream)
 
     async def _control_conn(self, stream: trio.abc.Stream) -> None:
+        """One client of the control socket; a client that goes away mid-answer is dropped,
+        never an error of the relay."""
+        with contextlib.suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            await self._control_session(stream)
+
+    async def _control_session(self, stream: trio.abc.Stream) -> None:
         buf = b""
         async with stream:
             while True:
@@ -381,7 +391,8 @@ class Relay:
             if frame is None or not live:
                 return {"ok": False, "error": f"no recorded {req['kind']} frame or no live connection"}
             for c in live:
-                c.in_send.send_nowait((trio.current_time(), frame))
+                with contextlib.suppress(trio.ClosedResourceError, trio.BrokenResourceError):
+                    c.in_send.send_nowait((trio.current_time(), frame))  # (unless it just ended)
             link.stats["replayed"] += 1
             return {"ok": True}
         raise ValueError(f"unknown command {cmd!r}")

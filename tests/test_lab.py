@@ -80,7 +80,8 @@ def test_a_master_verdict_then_the_real_end_is_explained_only_by_a_fault() -> No
 @needs_root
 def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
     """`mesotron lab chaos --relay` in small: 1 ZooKeeper, 2 masters behind relays, 2 agents,
-    60 tasks, 6 faults (seed 3 draws a link down twice, links delayed, a ZooKeeper kill, the
+    60 tasks shared by our framework f1 and a pymesos framework p2 (a process in the lab's
+    client namespace, judged by the checker from the same history), 6 faults (seed 3 draws a link down twice, links delayed, a ZooKeeper kill, the
     leader cut off, status updates duplicated across a reconnection)."""
     before = leftovers()
     r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--seed", "3",
@@ -96,6 +97,15 @@ def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
     assert any(h["op"] == "registry_write" for h in hist)  # the masters' commits were read
     kinds = {h.get("kind") for h in hist if h["op"] == "fault"}
     assert {"delay_links", "duplicate_updates"} <= kinds, kinds  # relay faults were injected
+    # the pymesos framework ran in the client namespace and its whole life is in the history
+    p2 = [h for h in hist if h.get("fw") == "p2"]
+    start = [h for h in p2 if h["op"] == "client_start"]
+    assert start and start[0]["netns"].endswith("-client1") and start[0]["pymesos"] == "0.3.15", start
+    ops = {h["op"] for h in p2}
+    assert {"subscribed", "launch", "update", "ack", "all_terminal"} <= ops, ops
+    assert sum(1 for h in p2 if h["op"] == "launch") == 30
+    assert {h["task"] for h in p2 if h["op"] == "update" and h["state"] == "TASK_FINISHED"} == \
+        {h["task"] for h in p2 if h["op"] == "launch"}
     assert leftovers() == before
 
 

@@ -55,7 +55,7 @@ CASES = [
 def test_checker_names_the_bug_planted_in_real_daemons(tmp_path, bug, extra, prop) -> None:
     report = tmp_path / "r"
     r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--seed", "5",
-                        "--tasks", "12", "--frameworks", "1", "--agents", "1", "--zk", "1",
+                        "--tasks", "12", "--frameworks", "1", "--pymesos", "0", "--agents", "1", "--zk", "1",
                         "--dir", str(report), "--plant-bug", bug, *extra],
                        env={**os.environ, ENV_ALLOW: "1"}, capture_output=True, text=True,
                        timeout=300, check=False)

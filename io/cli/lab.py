@@ -86,6 +86,17 @@ def run(args: argparse.Namespace) -> int:
         except PlantedBugRefused as e:
             print(f"chaos: {e}")
             return 2
+    if not 0 <= args.pymesos <= args.frameworks:
+        print(f"chaos: --pymesos {args.pymesos}: between 0 and --frameworks ({args.frameworks})")
+        return 2
+    if args.pymesos:
+        from mesotron.io.lab.campaign import pymesos_dir
+
+        try:
+            pymesos_dir()
+        except ValueError as e:
+            print(f"chaos: {e}")
+            return 2
     report = args.dir or tempfile.mkdtemp(prefix="mesotron-chaos-")
     os.makedirs(report, exist_ok=True)
     from mesotron.io.lab.campaign import FAULTS, RELAY_FAULTS
@@ -95,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"chaos: {', '.join(sorted(set(kinds) & set(RELAY_FAULTS)))} need --relay")
         return 2
     lab = Lab(os.path.join(report, "lab"), masters=args.masters, agents=args.agents, zk=args.zk,
-              daemon_env=env, relay=args.relay, relay_seed=args.seed)
+              daemon_env=env, relay=args.relay, relay_seed=args.seed,
+              clients=1 if args.pymesos else 0)
     t0 = time.monotonic()
     try:
         lab.up()
@@ -104,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         return trio.run(lambda: campaign(lab, seed=args.seed, tasks=args.tasks, faults=args.faults,
                                          frameworks=args.frameworks, interval=args.interval,
                                          report=report, deadline=args.deadline,
-                                         kinds=kinds, task_sleep=args.task_sleep))
+                                         kinds=kinds, task_sleep=args.task_sleep,
+                                         pymesos=args.pymesos))
     except LabError as e:
         print(f"chaos: {e}")
         return 1

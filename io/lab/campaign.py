@@ -1,8 +1,9 @@
 """A Jepsen-style campaign on a lab (`mesotron lab chaos`, `make chaos SEED=...`).
 
 Workload: `--frameworks` frameworks (our scheduler client following the leader through
-ZooKeeper from the host; checkpointing; every other one partition-aware) launch `--tasks`
-short tasks in total while the nemesis injects `--faults` faults drawn from the seed (one
+ZooKeeper from the host, and `--pymesos` of them pymesos 0.3.15 processes in the lab's client
+namespace, io/lab/pymesos_framework.py; checkpointing; every other one partition-aware)
+launch `--tasks` short tasks in total while the nemesis injects `--faults` faults drawn from the seed (one
 at a time, each reverted before the next): kill -9 and restart of an agent, of the leading
 master, of a ZooKeeper server; loss of the ZooKeeper quorum; SIGSTOP/SIGCONT of an agent or
 the leader; the leader partitioned from the other masters and ZooKeeper; an agent cut one
@@ -20,6 +21,8 @@ import functools
 import json
 import os
 import random
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -142,6 +145,63 @@ async def guarded(lab: Lab, name: str, n: int, rng: random.Random, hist: History
         done.set()
 
 
+def pymesos_dir() -> str:
+    """Where `make venv` installed pymesos 0.3.15 (tests/testkit.install_pymesos), or
+    $MESOTRON_PYMESOS_PATH. ValueError with the remedy when it is not there."""
+    d = os.environ.get("MESOTRON_PYMESOS_PATH") or os.path.join(sys.prefix, "pymesos-compat")
+    if not os.path.isfile(os.path.join(d, "pymesos", "scheduler.py")):
+        raise ValueError(f"pymesos is not installed in {d}: run `make venv` "
+                         "(or set MESOTRON_PYMESOS_PATH), or use --pymesos 0")
+    return d
+
+
+async def pymesos_framework(lab: Lab, name: str, n: int, seed: int, hist: History, done: trio.Event,
+                            partition_aware: bool, task_sleep: tuple[float, float],
+                            deadline: float) -> None:
+    """A pymesos framework (io/lab/pymesos_framework.py) as a process in the lab's client
+    namespace; each JSON line it prints becomes a history record of framework `name`. Its
+    exit, or a line that is not a record, is recorded; it never takes the campaign down."""
+    argv = [*lab.net.exec_prefix(lab.client), sys.executable, "-m", "mesotron.io.lab.pymesos_framework",
+            lab.zk_url, "--name", name, "--tasks", str(n), "--seed", str(seed),
+            "--task-sleep", f"{task_sleep[0]},{task_sleep[1]}", "--deadline", str(deadline),
+            *(["--partition-aware"] if partition_aware else [])]
+    env = {**os.environ, "PYTHONPATH": pymesos_dir()}
+    log = open(os.path.join(lab.root, f"{name}.log"), "ab")  # noqa: SIM115, ASYNC230 - closed below; a local file
+    try:
+        proc = await trio.lowlevel.open_process(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                stderr=log, env=env)
+        try:
+            assert proc.stdout is not None
+            buf = b""
+            async for chunk in proc.stdout:
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    try:
+                        rec = json.loads(line)
+                        if not isinstance(rec, dict) or "op" not in rec:
+                            raise ValueError("not a record")
+                    except ValueError:
+                        hist.add(fw=name, op="framework_output", line=line[:200].decode(errors="replace"))
+                        continue
+                    rec.pop("t", None)
+                    rec["fw"] = name
+                    hist.add(**rec)
+            rc = await proc.wait()
+            if rc != 0:
+                hist.add(fw=name, op="framework_error", error=f"pymesos framework exited {rc}")
+        finally:
+            with trio.CancelScope(shield=True):
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+    except OSError as e:
+        hist.add(fw=name, op="framework_error", error=repr(e)[:300])
+    finally:
+        log.close()
+        done.set()
+
+
 FAULTS = ("crash_agent", "crash_leader", "crash_zk", "zk_quorum_loss", "pause_agent",
           "pause_leader", "partition_leader", "one_way_agent", "link_down_agent", "full_disk")
 # with relays in front of the masters (`--relay`, io/lab/relay.py): the link between an agent
@@ -227,7 +287,8 @@ async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: H
                 await trio.sleep(d)
                 await run(lab.net.link_up, agent)
             elif kind in RELAY_FAULTS:
-                peers = [agent, "host"] if kind == "delay_links" else [agent]
+                peers = [agent, "host", *([lab.client] if lab.client else [])] \
+                    if kind == "delay_links" else [agent]
                 for p in peers:
                     await run(functools.partial(lab.link_mode, p, leader, **mode))
                 await trio.sleep(d)
@@ -278,10 +339,12 @@ def final_state(lab: Lab) -> dict[str, Any]:
 async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: int,
                    interval: float, report: str, deadline: float = 600.0,
                    kinds: tuple[str, ...] = FAULTS,
-                   task_sleep: tuple[float, float] = (0.05, 1.5)) -> int:
+                   task_sleep: tuple[float, float] = (0.05, 1.5), pymesos: int = 0) -> int:
+    """`frameworks` frameworks share the tasks; the last `pymesos` of them are pymesos
+    processes in the lab's client namespace (named p<i>), the others ours (f<i>)."""
     rng = random.Random(seed)
     hist = History(os.path.join(report, "history.jsonl"))
-    hist.add(op="start", seed=seed, tasks=tasks, faults=faults, frameworks=frameworks)
+    hist.add(op="start", seed=seed, tasks=tasks, faults=faults, frameworks=frameworks, pymesos=pymesos)
     injected = 0
     try:
         with trio.move_on_after(deadline) as cs:
@@ -291,8 +354,12 @@ async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: 
                 for i in range(frameworks):
                     d = trio.Event()
                     dones.append(d)
-                    n.start_soon(guarded, lab, f"f{i + 1}", per[i], random.Random(seed * 100 + i),
-                                 hist, d, i % 2 == 1, task_sleep)
+                    if i >= frameworks - pymesos:
+                        n.start_soon(pymesos_framework, lab, f"p{i + 1}", per[i], seed * 100 + i,
+                                     hist, d, i % 2 == 1, task_sleep, deadline)
+                    else:
+                        n.start_soon(guarded, lab, f"f{i + 1}", per[i], random.Random(seed * 100 + i),
+                                     hist, d, i % 2 == 1, task_sleep)
                 injected = await nemesis(lab, rng, faults, interval, hist, kinds)
                 await restore(lab)
                 hist.add(op="healed")
@@ -329,6 +396,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tasks", type=int, default=1000)
     p.add_argument("--faults", type=int, default=25)
     p.add_argument("--frameworks", type=int, default=3)
+    p.add_argument("--pymesos", type=int, default=1,
+                   help="how many of the --frameworks are pymesos 0.3.15 frameworks (processes in "
+                        "the lab's client namespace, io/lab/pymesos_framework.py); default 1")
     p.add_argument("--interval", type=float, default=4.0, help="mean seconds between faults")
     p.add_argument("--masters", type=int, default=3)
     p.add_argument("--agents", type=int, default=5)

@@ -42,13 +42,15 @@ class Lab:
                  lab_id: str | None = None, agent_disk_mb: int = 64,
                  agent_resources: str = "cpus:4;mem:2048;disk:32;ports:[31000-31100]",
                  zk_session_timeout: str = "4secs", daemon_env: dict[str, str] | None = None,
-                 relay: bool = False, relay_seed: int = 0) -> None:
+                 relay: bool = False, relay_seed: int = 0, clients: int = 0) -> None:
         if zk < 1 or masters < 1 or agents < 0:
             raise ValueError("a lab needs at least one ZooKeeper server and one master")
         self.root = os.path.abspath(root)
         self.id = lab_id or format(os.getpid() % 1296, "x")[:3]
         self.net = LabNet(self.id)
-        self.counts = {"zk": zk, "master": masters, "agent": agents}
+        # clients: namespaces with no daemon, for framework processes (the campaign's pymesos
+        # frameworks) that reach the cluster over the bridge like another host
+        self.counts = {"zk": zk, "master": masters, "agent": agents, "client": clients}
         self.agent_disk_mb = agent_disk_mb
         self.agent_resources = agent_resources
         self.zk_session_timeout = zk_session_timeout
@@ -75,6 +77,11 @@ class Lab:
     def zk_url(self) -> str:
         return f"zk://{self.zk_hosts}/mesos"
 
+    @property
+    def client(self) -> str | None:
+        """The first client namespace's node name (None without clients)."""
+        return "client1" if self.counts["client"] else None
+
     def http(self, name: str) -> str:
         port = MASTER_PORT if name.startswith("master") else AGENT_PORT
         return f"{self.net.addr(name)}:{port}"
@@ -88,7 +95,7 @@ class Lab:
         self.net.up()
         self.save()
         try:
-            for kind in ("zk", "master", "agent"):
+            for kind in ("zk", "master", "agent", "client"):
                 for name in self.names(kind):
                     self.net.add_node(name)
             self.save()

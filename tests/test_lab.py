@@ -77,6 +77,31 @@ def test_a_master_verdict_then_the_real_end_is_explained_only_by_a_fault() -> No
     assert not checker.check(h)["OneTerminal"]
 
 
+def test_a_late_reconciliation_answer_is_not_a_second_end_only_if_asked_before_the_end() -> None:
+    """Seen with pymesos (it reconciles by task id only) under delayed links: the question
+    about an open task crossed its TASK_FINISHED; the master, having forgotten the
+    acknowledged task, answered TASK_UNKNOWN. Not a second end when the question came first;
+    OneTerminal when nobody asked before the end (or the verdict carries a uuid)."""
+    late = {"t": 0.6, "fw": "f1", "op": "update", "task": "a", "state": "TASK_UNKNOWN", "agent": None,
+            "uuid": None, "reason": "REASON_RECONCILIATION"}
+    h = clean_history()
+    h.insert(4, {"t": 0.35, "fw": "f1", "op": "reconcile", "tasks": ["a"]})
+    h.insert(7, late)
+    assert not any(checker.check(h).values()), checker.check(h)
+    h = clean_history()  # asked only after the end was seen: a second terminal state
+    h.insert(6, {"t": 0.55, "fw": "f1", "op": "reconcile", "tasks": ["a"]})
+    h.insert(7, late)
+    assert checker.check(h)["OneTerminal"]
+    h = clean_history()  # asked about another task
+    h.insert(4, {"t": 0.35, "fw": "f1", "op": "reconcile", "tasks": ["b"]})
+    h.insert(7, late)
+    assert checker.check(h)["OneTerminal"]
+    h = clean_history()  # an agent's update (with a uuid) is no reconciliation answer
+    h.insert(4, {"t": 0.35, "fw": "f1", "op": "reconcile", "tasks": ["a"]})
+    h.insert(7, {**late, "uuid": "u9", "agent": "S1"})
+    assert checker.check(h)["OneTerminal"]
+
+
 @needs_root
 def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
     """`mesotron lab chaos --relay` in small: 1 ZooKeeper, 2 masters behind relays, 2 agents,

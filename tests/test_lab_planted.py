@@ -43,6 +43,15 @@ CASES = [
     pytest.param("run_task_sent_to_another_agent", ["--faults", "0", "--masters", "1", "--agents", "2",
                                                     "--deadline", "20"], "SingleAgent",
                  marks=pytest.mark.chaos, id="run_task_sent_to_another_agent"),
+    # issue 17 follow-up: the three properties that had no planted bug in real daemons
+    pytest.param("master_forwards_conflicting_terminal", ["--faults", "0", "--masters", "1", "--deadline", "30"],
+                 "OneTerminal", id="master_forwards_conflicting_terminal"),
+    pytest.param("master_forwards_running_after_terminal", ["--faults", "0", "--masters", "1", "--deadline", "30"],
+                 "NoTerminalThenRunning", marks=pytest.mark.chaos, id="master_forwards_running_after_terminal"),
+    # in the framework's process (the harness runs our scheduler driver): the ack is recorded
+    # as the driver issues it, before the application has the update
+    pytest.param("driver_acks_on_arrival", ["--faults", "0", "--masters", "1", "--deadline", "30"],
+                 "AcksAreForSeen", marks=pytest.mark.chaos, id="driver_acks_on_arrival"),
     # tasks of 6-8 s: the framework is still there when the leader is killed (after 1-3 s)
     pytest.param("resubscribe_new_framework_id", ["--faults", "1", "--fault-kinds", "crash_leader", "--masters", "2",
                                       "--interval", "2", "--task-sleep", "6,8", "--deadline", "45"],

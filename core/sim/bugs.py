@@ -407,6 +407,57 @@ def lifecycle_table_allows_regression() -> Iterator[None]:
         lifecycle.TRANSITIONS = saved
 
 
+def master_forwards_running_after_terminal() -> contextlib.AbstractContextManager[None]:
+    """The master forwards an agent's terminal update, then a TASK_RUNNING copy of it (same
+    uuid): the framework sees its task run again after it ended."""
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _forward(self: Any, fw: Any, status: Any) -> list[Any]:
+            out = orig(self, fw, status)
+            if status.state.is_terminal and status.uuid is not None and out:
+                out = out + orig(self, fw, attrs.evolve(status, state=TaskState.TASK_RUNNING))
+            return list(out)
+        return _forward
+    return _patched(MasterCore, "_forward", wrap)
+
+
+def master_forwards_conflicting_terminal() -> contextlib.AbstractContextManager[None]:
+    """The master forwards an agent's TASK_FINISHED, then a TASK_FAILED copy of it (same
+    uuid): the framework sees one task end twice, differently."""
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _forward(self: Any, fw: Any, status: Any) -> list[Any]:
+            out = orig(self, fw, status)
+            if status.state is TaskState.TASK_FINISHED and status.uuid is not None and out:
+                out = out + orig(self, fw, attrs.evolve(status, state=TaskState.TASK_FAILED))
+            return list(out)
+        return _forward
+    return _patched(MasterCore, "_forward", wrap)
+
+
+def driver_acks_on_arrival() -> contextlib.AbstractContextManager[None]:
+    """The scheduler driver acknowledges every update that carries a uuid the moment it
+    arrives, BEFORE handing it to the application, even when the application acknowledges
+    itself (auto_ack off): an acknowledgement of an update the framework has not seen."""
+    from mesotron.core.messages import CallAcknowledge
+    from mesotron.core.scheduler import SchedulerDriver
+
+    def wrap(orig: Any) -> Any:
+        def deliverUpdate(self: Any, event: Any) -> list[Any]:
+            status = event.status
+            early: list[Any] = []
+            if status.uuid is not None and status.agent_id:
+                early = self.call(CallAcknowledge(agent_id=status.agent_id,
+                                                  task_id=status.task_id, uuid=status.uuid))
+            return early + orig(self, event)
+        return deliverUpdate
+    return _patched(SchedulerDriver, "deliverUpdate", wrap)
+
+
 BUGS = {
     "ack_before_persist": ack_before_persist,
     "forget_retries_after_restart": forget_retries_after_restart,
@@ -434,6 +485,9 @@ BUGS = {
     "agent_ignores_kill": agent_ignores_kill,
     "terminal_update_swallowed": terminal_update_swallowed,
     "reconcile_answers_staging": reconcile_answers_staging,
+    "master_forwards_running_after_terminal": master_forwards_running_after_terminal,
+    "master_forwards_conflicting_terminal": master_forwards_conflicting_terminal,
+    "driver_acks_on_arrival": driver_acks_on_arrival,
     "lifecycle_table_allows_regression": lifecycle_table_allows_regression,
 }
 

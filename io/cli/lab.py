@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -113,11 +114,16 @@ def run(args: argparse.Namespace) -> int:
         lab.up()
         print(f"chaos: lab {lab.id} up in {time.monotonic() - t0:.1f} s "
               f"({args.masters} masters, {args.agents} agents, {args.zk} ZooKeeper servers)", flush=True)
-        return trio.run(lambda: campaign(lab, seed=args.seed, tasks=args.tasks, faults=args.faults,
-                                         frameworks=args.frameworks, interval=args.interval,
-                                         report=report, deadline=args.deadline,
-                                         kinds=kinds, task_sleep=args.task_sleep,
-                                         pymesos=args.pymesos))
+        # a planted bug also runs in this process: our frameworks' scheduler driver
+        # (core/scheduler.py) is here (e.g. driver_acks_on_arrival)
+        from mesotron.io.daemons.planted import planted_bug as _planted
+
+        with _planted(env) if env else contextlib.nullcontext():
+            return trio.run(lambda: campaign(lab, seed=args.seed, tasks=args.tasks, faults=args.faults,
+                                             frameworks=args.frameworks, interval=args.interval,
+                                             report=report, deadline=args.deadline,
+                                             kinds=kinds, task_sleep=args.task_sleep,
+                                             pymesos=args.pymesos))
     except LabError as e:
         print(f"chaos: {e}")
         return 1

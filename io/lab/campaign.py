@@ -73,12 +73,18 @@ async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: Histo
     pending = [(f"{name}-t{i}", f"sleep {rng.uniform(*task_sleep):.2f}") for i in range(n)]
     state: dict[str, str] = {}
     agent_of: dict[str, str] = {}
+    def issued(call: Any) -> None:  # every acknowledgement the driver issues, as it issues it
+        if isinstance(call, CallAcknowledge):
+            hist.add(fw=name, op="ack", task=call.task_id, uuid=call.uuid.hex())
+
     async with SchedulerClient.connect(lab.zk_url, info, zk_session_timeout=4.0) as s:
+        s.on_call = issued
         hist.add(fw=name, op="subscribed", framework_id=s.framework_id)
         last_reconcile = trio.current_time()
         async for ev in s.events():
             if isinstance(ev, EventSubscribed):
                 hist.add(fw=name, op="subscribed", framework_id=ev.framework_id)
+                hist.add(fw=name, op="reconcile", tasks=[t for t, st in state.items() if st not in checker.TERMINAL])
                 await s.call(CallReconcile(tasks=tuple((t, agent_of.get(t)) for t, st in state.items()
                                                        if st not in checker.TERMINAL)))
             elif isinstance(ev, EventOffers):
@@ -111,7 +117,6 @@ async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: Histo
                 if st.uuid is not None and st.agent_id is not None:
                     try:
                         await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
-                        hist.add(fw=name, op="ack", task=st.task_id, uuid=st.uuid.hex())
                     except Exception as e:  # noqa: BLE001 - retried by the agent
                         hist.add(fw=name, op="call_failed", error=repr(e)[:200])
             now = trio.current_time()
@@ -125,6 +130,7 @@ async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: Histo
                 last_reconcile = now
                 if open_tasks:
                     try:
+                        hist.add(fw=name, op="reconcile", tasks=open_tasks)
                         await s.call(CallReconcile(tasks=tuple((t, agent_of.get(t)) for t in open_tasks)))
                         if pending:
                             await s.call(CallRevive())

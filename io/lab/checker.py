@@ -8,6 +8,7 @@ A history is JSON lines, one per client-side observation:
     {"t": 12.9, "fw": "f1", "op": "update", "task": "f1-t7", "state": "TASK_RUNNING",
      "agent": "S2", "uuid": "ab12..." | null, "reason": "..."}
     {"t": 13.0, "fw": "f1", "op": "ack", "task": "f1-t7", "uuid": "ab12..."}
+    {"t": 14.0, "fw": "f1", "op": "reconcile", "tasks": ["f1-t7", ...]}
     {"t": 20.0, "op": "fault", "fault": "kill9 agent2", "kind": "crash"}
     {"t": 99.0, "op": "final", "master_tasks": {"f1-t7": "TASK_FINISHED", ...}}
 
@@ -17,6 +18,12 @@ Properties (each a name in the report; the checker is pure, so planted histories
   TASK_LOST/UNREACHABLE/GONE/UNKNOWN/DROPPED by the master may later end for real (Mesos:
   a partitioned agent's task is reported lost, then finishes when it comes back), and only
   when a fault happened in between to explain it.
+  A late reconciliation answer is not a second end either: an update without a uuid whose
+  state is a master's verdict, coming after the framework saw the task end, when the
+  framework had asked about that task (a `reconcile` record naming it) BEFORE it saw the end
+  (Mesos's master forgets an acknowledged terminal task, and answers an explicit
+  reconciliation of it TASK_UNKNOWN, or LOST without PARTITION_AWARE: the question crossed
+  the answer; pymesos reconciles by task id only, so the race is real there).
 - NoTerminalThenRunning: after a terminal update from an agent (with a uuid), no
   non-terminal update of that task follows.
 - SingleAgent: a task runs on at most one agent (every agent-sourced update of a task names
@@ -62,9 +69,14 @@ def check(history: list[dict[str, Any]]) -> dict[str, list[str]]:
     final: dict[str, str] | None = None
     final_fws: dict[str, str] = {}
     writers: dict[int, set[str]] = defaultdict(set)
-    for h in sorted(history, key=lambda x: x.get("t", 0.0)):
+    asked: dict[tuple[str, str], list[int]] = defaultdict(list)  # (fw, task) -> positions
+    for pos, h in enumerate(sorted(history, key=lambda x: x.get("t", 0.0))):
+        h = {**h, "_pos": pos}
         op = h.get("op")
-        if op == "registry_write":
+        if op == "reconcile":
+            for t in h.get("tasks") or ():
+                asked[(h.get("fw", ""), t)].append(pos)
+        elif op == "registry_write":
             writers[int(h["version"])].add(str(h["writer"]))
         elif op == "subscribed":
             fw_ids[h["fw"]].add(h["framework_id"])
@@ -106,7 +118,9 @@ def check(history: list[dict[str, Any]]) -> dict[str, list[str]]:
                     continue
                 explained = first["state"] in MASTER_VERDICTS and any(
                     first["t"] - 600 <= f <= later["t"] for f in faults)
-                if not explained:
+                stale_answer = later["state"] in MASTER_VERDICTS and not later.get("uuid") and any(
+                    p < first["_pos"] for p in asked.get((fw, task), ()))
+                if not (explained or stale_answer):
                     out["OneTerminal"].append(f"{task}: {first['state']} then {later['state']}")
         ended = False
         for u in ups:

@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         open_tasks = fw.open_tasks()
         try:
             if open_tasks:
+                emit(op="reconcile", tasks=[t["task_id"]["value"] for t in open_tasks])
                 driver.reconcileTasks(open_tasks)
             if fw.pending:
                 driver.reviveOffers()

@@ -39,12 +39,12 @@ demo: venv
 	$(VENV)/bin/mesotron demo
 
 test: venv sysdeps
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not chaos" tests
 	$(VENV)/bin/mesotron check --exhaustive --quiet
 	$(MAKE) --no-print-directory tla
 
 unit: venv
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -m "not chaos" tests
 
 tla: venv sysdeps
 	$(PY) tla/run.py
@@ -62,10 +62,13 @@ fuzz: venv
 # regenerate docs/ui/*.png (a real cluster, Debian's chromium)
 ui-screenshots: venv sysdeps
 	$(PY) docs/ui/screenshots.py
-# a Jepsen-style campaign in network namespaces (root): 3 ZooKeeper servers, 3 masters,
-# 5 agents, 1,000 tasks under 25 faults; prints the report directory
+# a Jepsen-style campaign in network namespaces (root): 3 ZooKeeper servers, 3 masters
+# behind relays, 5 agents, 1,000 tasks under 25 faults (delay/loss/duplication/reordering
+# among them); prints the report directory. Then the heavier lab tests (`-m chaos`: more
+# partition cases, more planted bugs)
 chaos: venv sysdeps
-	$(VENV)/bin/mesotron lab chaos --seed $${SEED:-1} --tasks $${TASKS:-1000} --faults $${FAULTS:-25}
+	$(VENV)/bin/mesotron lab chaos --seed $${SEED:-1} --tasks $${TASKS:-1000} --faults $${FAULTS:-25} --relay
+	$(PY) -m pytest -q -m chaos tests/test_lab_network.py tests/test_lab_planted.py
 
 # mutation campaign over the protocol modules, the simulator as the only judge (minutes;
 # not part of `make test`, which runs a smoke of the machinery in tests/test_sim_mutate.py)

@@ -23,7 +23,7 @@ def clean_history() -> list[dict]:
         {"t": 0.3, "fw": "f1", "op": "ack", "task": "a", "uuid": "u1"},
         {"t": 0.4, "fw": "f1", "op": "update", "task": "a", "state": "TASK_FINISHED", "agent": "S1", "uuid": "u2"},
         {"t": 0.5, "fw": "f1", "op": "ack", "task": "a", "uuid": "u2"},
-        {"t": 1.0, "op": "final", "master_tasks": {"a": "TASK_FINISHED"}},
+        {"t": 1.0, "op": "final", "master_tasks": {"a": "TASK_FINISHED"}, "master_frameworks": {"F1": "f1"}},
     ]
 
 
@@ -39,14 +39,34 @@ def test_checker_is_clean_on_a_clean_history() -> None:
                                                       "state": "TASK_RUNNING", "agent": "S1", "uuid": "u4"})),
     ("SingleAgent", lambda h: h[2].update(agent="S2")),
     ("StableFrameworkId", lambda h: h.append({"t": 0.6, "fw": "f1", "op": "subscribed", "framework_id": "F2"})),
+    ("StableFrameworkId", lambda h: h[-1].update(master_frameworks={"F1": "f1", "F9": "f1"})),
     ("AcksAreForSeen", lambda h: h.append({"t": 0.7, "fw": "f1", "op": "ack", "task": "a", "uuid": "zz"})),
     ("FinalAgrees", lambda h: h[-1].update(master_tasks={"a": "TASK_RUNNING"})),
+    ("FinalAgrees", lambda h: h[-1].update(master_tasks={"a": "TASK_KILLED"})),
+    ("OneWriterPerVersion", lambda h: h.extend([
+        {"t": 0.8, "op": "registry_write", "version": 7, "writer": "M1", "node": "master1"},
+        {"t": 0.9, "op": "registry_write", "version": 7, "writer": "M2", "node": "master2"}])),
 ])
 def test_checker_catches_each_planted_anomaly(name, edit) -> None:
     h = clean_history()
     edit(h)
     res = checker.check(h)
     assert res[name], res  # the property this anomaly is about fires (others may too)
+
+
+def test_registry_writes_from_master_logs() -> None:
+    """The masters' `registry.committed` lines (text and JSON logs) become history records;
+    successive versions by successive leaders are clean, one version by two is not."""
+    text = ("2026-12-02T02:00:00Z [info     ] registry.committed  writer=M1 znode_version=3\n"
+            "2026-12-02T02:00:01Z [info     ] master.elected      node=x\n"
+            '{"event": "registry.committed", "writer": "M2", "znode_version": 4}\n')
+    recs = checker.registry_writes(text, "m")
+    assert recs == [{"op": "registry_write", "version": 3, "writer": "M1", "node": "m"},
+                    {"op": "registry_write", "version": 4, "writer": "M2", "node": "m"}]
+    h = clean_history() + recs
+    assert not checker.check(h)["OneWriterPerVersion"]
+    h.append({"t": 2.0, "op": "registry_write", "version": 4, "writer": "M1", "node": "m"})
+    assert checker.check(h)["OneWriterPerVersion"] == ["registry version 4 written by ['M1', 'M2']"]
 
 
 def test_a_master_verdict_then_the_real_end_is_explained_only_by_a_fault() -> None:
@@ -57,18 +77,60 @@ def test_a_master_verdict_then_the_real_end_is_explained_only_by_a_fault() -> No
     assert not checker.check(h)["OneTerminal"]
 
 
+def test_a_late_reconciliation_answer_is_not_a_second_end_only_if_asked_before_the_end() -> None:
+    """Seen with pymesos (it reconciles by task id only) under delayed links: the question
+    about an open task crossed its TASK_FINISHED; the master, having forgotten the
+    acknowledged task, answered TASK_UNKNOWN. Not a second end when the question came first;
+    OneTerminal when nobody asked before the end (or the verdict carries a uuid)."""
+    late = {"t": 0.6, "fw": "f1", "op": "update", "task": "a", "state": "TASK_UNKNOWN", "agent": None,
+            "uuid": None, "reason": "REASON_RECONCILIATION"}
+    h = clean_history()
+    h.insert(4, {"t": 0.35, "fw": "f1", "op": "reconcile", "tasks": ["a"]})
+    h.insert(7, late)
+    assert not any(checker.check(h).values()), checker.check(h)
+    h = clean_history()  # asked only after the end was seen: a second terminal state
+    h.insert(6, {"t": 0.55, "fw": "f1", "op": "reconcile", "tasks": ["a"]})
+    h.insert(7, late)
+    assert checker.check(h)["OneTerminal"]
+    h = clean_history()  # asked about another task
+    h.insert(4, {"t": 0.35, "fw": "f1", "op": "reconcile", "tasks": ["b"]})
+    h.insert(7, late)
+    assert checker.check(h)["OneTerminal"]
+    h = clean_history()  # an agent's update (with a uuid) is no reconciliation answer
+    h.insert(4, {"t": 0.35, "fw": "f1", "op": "reconcile", "tasks": ["a"]})
+    h.insert(7, {**late, "uuid": "u9", "agent": "S1"})
+    assert checker.check(h)["OneTerminal"]
+
+
 @needs_root
 def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
-    """`mesotron lab chaos` in small: 1 ZooKeeper, 2 masters, 2 agents, 60 tasks, 4 faults."""
+    """`mesotron lab chaos --relay` in small: 1 ZooKeeper, 2 masters behind relays, 2 agents,
+    60 tasks shared by our framework f1 and a pymesos framework p2 (a process in the lab's
+    client namespace, judged by the checker from the same history), 6 faults (seed 3 draws a link down twice, links delayed, a ZooKeeper kill, the
+    leader cut off, status updates duplicated across a reconnection)."""
     before = leftovers()
     r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--seed", "3",
-                        "--tasks", "60", "--faults", "4", "--frameworks", "2", "--masters", "2",
+                        "--tasks", "60", "--faults", "6", "--frameworks", "2", "--masters", "2",
                         "--agents", "2", "--zk", "1", "--interval", "2", "--dir", str(tmp_path / "r"),
-                        "--deadline", "240"], capture_output=True, text=True, timeout=400, check=False)
+                        "--deadline", "240", "--relay"], capture_output=True, text=True, timeout=400,
+                       check=False)
     out = r.stdout + r.stderr
     assert r.returncode == 0, out[-3000:]
-    assert "checker: clean" in out and "4 faults" in out and "60 tasks" in out
+    assert "checker: clean" in out and "6 faults" in out and "60 tasks" in out
     assert (tmp_path / "r" / "history.jsonl").exists() and (tmp_path / "r" / "report.txt").exists()
+    hist = checker.load(str(tmp_path / "r" / "history.jsonl"))
+    assert any(h["op"] == "registry_write" for h in hist)  # the masters' commits were read
+    kinds = {h.get("kind") for h in hist if h["op"] == "fault"}
+    assert {"delay_links", "duplicate_updates"} <= kinds, kinds  # relay faults were injected
+    # the pymesos framework ran in the client namespace and its whole life is in the history
+    p2 = [h for h in hist if h.get("fw") == "p2"]
+    start = [h for h in p2 if h["op"] == "client_start"]
+    assert start and start[0]["netns"].endswith("-client1") and start[0]["pymesos"] == "0.3.15", start
+    ops = {h["op"] for h in p2}
+    assert {"subscribed", "launch", "update", "ack", "all_terminal"} <= ops, ops
+    assert sum(1 for h in p2 if h["op"] == "launch") == 30
+    assert {h["task"] for h in p2 if h["op"] == "update" and h["state"] == "TASK_FINISHED"} == \
+        {h["task"] for h in p2 if h["op"] == "launch"}
     assert leftovers() == before
 
 

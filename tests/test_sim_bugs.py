@@ -43,6 +43,8 @@ CASES_12 = [
     ("reconcile_answers_staging", "all", "FrameworkViewAgrees"),
     ("agent_ignores_kill", "none", "KillsTakeEffect"),
     ("lifecycle_table_allows_regression", "none", "LegalTaskTransitions"),
+    # issue 17: the lab's AcksAreForSeen in real processes; here the driver's own property
+    ("driver_acks_on_arrival", "none", "AckAfterDelivery"),
 ]
 
 

@@ -407,6 +407,57 @@ def lifecycle_table_allows_regression() -> Iterator[None]:
         lifecycle.TRANSITIONS = saved
 
 
+def master_forwards_running_after_terminal() -> contextlib.AbstractContextManager[None]:
+    """The master forwards an agent's terminal update, then a TASK_RUNNING copy of it (same
+    uuid): the framework sees its task run again after it ended."""
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _forward(self: Any, fw: Any, status: Any) -> list[Any]:
+            out = orig(self, fw, status)
+            if status.state.is_terminal and status.uuid is not None and out:
+                out = out + orig(self, fw, attrs.evolve(status, state=TaskState.TASK_RUNNING))
+            return list(out)
+        return _forward
+    return _patched(MasterCore, "_forward", wrap)
+
+
+def master_forwards_conflicting_terminal() -> contextlib.AbstractContextManager[None]:
+    """The master forwards an agent's TASK_FINISHED, then a TASK_FAILED copy of it (same
+    uuid): the framework sees one task end twice, differently."""
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _forward(self: Any, fw: Any, status: Any) -> list[Any]:
+            out = orig(self, fw, status)
+            if status.state is TaskState.TASK_FINISHED and status.uuid is not None and out:
+                out = out + orig(self, fw, attrs.evolve(status, state=TaskState.TASK_FAILED))
+            return list(out)
+        return _forward
+    return _patched(MasterCore, "_forward", wrap)
+
+
+def driver_acks_on_arrival() -> contextlib.AbstractContextManager[None]:
+    """The scheduler driver acknowledges every update that carries a uuid the moment it
+    arrives, BEFORE handing it to the application, even when the application acknowledges
+    itself (auto_ack off): an acknowledgement of an update the framework has not seen."""
+    from mesotron.core.messages import CallAcknowledge
+    from mesotron.core.scheduler import SchedulerDriver
+
+    def wrap(orig: Any) -> Any:
+        def deliverUpdate(self: Any, event: Any) -> list[Any]:
+            status = event.status
+            early: list[Any] = []
+            if status.uuid is not None and status.agent_id:
+                early = self.call(CallAcknowledge(agent_id=status.agent_id,
+                                                  task_id=status.task_id, uuid=status.uuid))
+            return early + orig(self, event)
+        return deliverUpdate
+    return _patched(SchedulerDriver, "deliverUpdate", wrap)
+
+
 BUGS = {
     "ack_before_persist": ack_before_persist,
     "forget_retries_after_restart": forget_retries_after_restart,
@@ -434,6 +485,9 @@ BUGS = {
     "agent_ignores_kill": agent_ignores_kill,
     "terminal_update_swallowed": terminal_update_swallowed,
     "reconcile_answers_staging": reconcile_answers_staging,
+    "master_forwards_running_after_terminal": master_forwards_running_after_terminal,
+    "master_forwards_conflicting_terminal": master_forwards_conflicting_terminal,
+    "driver_acks_on_arrival": driver_acks_on_arrival,
     "lifecycle_table_allows_regression": lifecycle_table_allows_regression,
 }
 
@@ -519,3 +573,49 @@ BUGS.update({
     "health_kills_one_failure_early": health_kills_one_failure_early,
     "health_ignores_grace_period": health_ignores_grace_period,
 })
+
+
+# ---------------------------------------------------------------- issue 17: the lab
+def resubscribe_new_framework_id() -> contextlib.AbstractContextManager[None]:
+    """A master that has not seen a framework subscribe (it failed over: the framework is
+    unknown, or known only from its agents' re-registration) hands out a NEW id instead of
+    taking the framework's own: the framework re-subscribes as someone else
+    (StableFrameworkId)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            info = call.framework_info
+            known = self._frameworks.get(info.id) if info.id is not None else None
+            if info.id is not None and (known is None or known.recovered):
+                call = attrs.evolve(call, framework_info=attrs.evolve(info, id=None))
+            return orig(self, inp, call)
+        return _subscribe
+    return _patched(FrameworksMixin, "_subscribe", wrap)
+
+
+def run_task_sent_to_another_agent() -> contextlib.AbstractContextManager[None]:
+    """The master books a launched task on the offer's agent but sends its RunTask to
+    another agent (the next one by id): that agent runs it and its updates name itself
+    (SingleAgent: a task launched on one agent, running on another)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.messages import RunTask
+
+    def wrap(orig: Any) -> Any:
+        def _launch(self: Any, fw: Any, agent: Any, *a: Any, **kw: Any) -> tuple[list[Any], Any]:
+            out, remaining = orig(self, fw, agent, *a, **kw)
+            others = sorted(aid for aid in self._agents if aid != agent.id)
+            if not others:
+                return out, remaining
+            other = self._agents[others[0]]
+            out = [attrs.evolve(e, to=other.pid, message=attrs.evolve(
+                       e.message, task=attrs.evolve(e.message.task, agent_id=other.id)))
+                   if type(e) is Send and type(e.message) is RunTask else e for e in out]
+            return out, remaining
+        return _launch
+    return _patched(OffersMixin, "_launch", wrap)
+
+
+BUGS["resubscribe_new_framework_id"] = resubscribe_new_framework_id
+BUGS["run_task_sent_to_another_agent"] = run_task_sent_to_another_agent

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -76,17 +77,53 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("kazoo").setLevel(logging.ERROR)  # the harness's client: no reconnect chatter
     from mesotron.io.lab.campaign import campaign
 
+    env = {}
+    if args.plant_bug:
+        from mesotron.io.daemons.planted import ENV_ALLOW, ENV_BUG, PlantedBugRefused, planted_bug
+
+        env = {ENV_BUG: args.plant_bug, ENV_ALLOW: os.environ.get(ENV_ALLOW, "")}
+        try:
+            planted_bug(env)  # the daemons would refuse it: say so now
+        except PlantedBugRefused as e:
+            print(f"chaos: {e}")
+            return 2
+    if not 0 <= args.pymesos <= args.frameworks:
+        print(f"chaos: --pymesos {args.pymesos}: between 0 and --frameworks ({args.frameworks})")
+        return 2
+    if args.pymesos:
+        from mesotron.io.lab.campaign import pymesos_dir
+
+        try:
+            pymesos_dir()
+        except ValueError as e:
+            print(f"chaos: {e}")
+            return 2
     report = args.dir or tempfile.mkdtemp(prefix="mesotron-chaos-")
     os.makedirs(report, exist_ok=True)
-    lab = Lab(os.path.join(report, "lab"), masters=args.masters, agents=args.agents, zk=args.zk)
+    from mesotron.io.lab.campaign import FAULTS, RELAY_FAULTS
+
+    kinds = args.fault_kinds or (FAULTS + RELAY_FAULTS if args.relay else FAULTS)
+    if not args.relay and set(kinds) & set(RELAY_FAULTS):
+        print(f"chaos: {', '.join(sorted(set(kinds) & set(RELAY_FAULTS)))} need --relay")
+        return 2
+    lab = Lab(os.path.join(report, "lab"), masters=args.masters, agents=args.agents, zk=args.zk,
+              daemon_env=env, relay=args.relay, relay_seed=args.seed,
+              clients=1 if args.pymesos else 0)
     t0 = time.monotonic()
     try:
         lab.up()
         print(f"chaos: lab {lab.id} up in {time.monotonic() - t0:.1f} s "
               f"({args.masters} masters, {args.agents} agents, {args.zk} ZooKeeper servers)", flush=True)
-        return trio.run(lambda: campaign(lab, seed=args.seed, tasks=args.tasks, faults=args.faults,
-                                         frameworks=args.frameworks, interval=args.interval,
-                                         report=report, deadline=args.deadline))
+        # a planted bug also runs in this process: our frameworks' scheduler driver
+        # (core/scheduler.py) is here (e.g. driver_acks_on_arrival)
+        from mesotron.io.daemons.planted import planted_bug as _planted
+
+        with _planted(env) if env else contextlib.nullcontext():
+            return trio.run(lambda: campaign(lab, seed=args.seed, tasks=args.tasks, faults=args.faults,
+                                             frameworks=args.frameworks, interval=args.interval,
+                                             report=report, deadline=args.deadline,
+                                             kinds=kinds, task_sleep=args.task_sleep,
+                                             pymesos=args.pymesos))
     except LabError as e:
         print(f"chaos: {e}")
         return 1

@@ -37,6 +37,7 @@ from mesotron.io.daemons import flags as fl
 from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure_from, daemon_ids
 from mesotron.io.daemons.loop import EffectLoop
+from mesotron.io.daemons.planted import PlantedBugRefused, planted_bug
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import tls, ui
 from mesotron.io.http.asgi import EventStream, bind_socket
@@ -56,6 +57,9 @@ from mesotron.spec.wire import encode
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=5050, help="HTTP port (0: any free port)")
+    p.add_argument("--advertise-ip", default=None,
+                   help="address others reach this master at (in ZooKeeper, /internal/endpoint, "
+                        "redirects; a proxy's or NAT's): it listens on --ip, on the same ports")
     p.add_argument("--internal-port", type=int, default=0,
                    help="port of the internal master<->agent transport (0: any free port)")
     p.add_argument("--work-dir", default=None, help="directory for the registry (local)")
@@ -127,9 +131,11 @@ class MasterDaemon:
         self.ip = args.ip
         self.port = http_sock.getsockname()[1]
         self.hostname = resolve_hostname(args.ip, args.hostname)
+        # where others reach us (Mesos's --advertise_ip); the sockets still bind --ip
+        self.advertised_ip = getattr(args, "advertise_ip", None) or (
+            args.ip if args.ip != "0.0.0.0" else "127.0.0.1")
         self.master_info = MasterInfo(id=str(uuid.uuid4()), hostname=self.hostname,
-                                      ip=args.ip if args.ip != "0.0.0.0" else "127.0.0.1",
-                                      port=self.port)
+                                      ip=self.advertised_ip, port=self.port)
         self.pid = self.master_info.pid
         daemon_ids(master_id=self.master_info.id, pid=self.pid)  # on every log line
         self.start_time = time.time()
@@ -288,8 +294,11 @@ class MasterDaemon:
             t0 = time.perf_counter()
             if self.registry_kind == "zk":
                 try:
+                    before = self.registry.writes
                     new = await self.registry.write(e.op)
                     ok = new is not None
+                    if self.registry.writes != before:
+                        self._log_commit()
                     msg = "" if ok else "fenced: another master leads"
                 except (RegistryError, ValueError) as err:
                     ok, msg = False, str(err)
@@ -301,6 +310,12 @@ class MasterDaemon:
                     ok, msg = False, str(err)
             time_registry_write(self.prom, t0)
             self.loop.submit(RegistryResult(op_id=e.op_id, ok=ok, message=msg))
+
+    def _log_commit(self) -> None:
+        """One line per committed write of the ZooKeeper registry: the znode version it
+        created and who wrote it (the lab's history reads these: OneWriterPerVersion)."""
+        self.log.info("registry.committed", znode_version=self.registry.znode_version,
+                      writer=self.master_info.id)
 
     def _abdicate(self, e: Any) -> None:
         self.log.error("abdicate", reason=e.reason)
@@ -440,6 +455,7 @@ class MasterDaemon:
         self.registry = ZkRegistry(self.zk, default_registry_path(path), fence=node)
         t0 = trio.current_time()
         state = await self.registry.recover()
+        self._log_commit()  # recovery's fencing write
         if self.contender.lost.is_set():
             return
         self.loop.submit(LeadershipGained(registry=state))
@@ -533,7 +549,13 @@ def run(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
-        return trio.run(main_async, args)
+        bug = planted_bug()  # tests only (io/daemons/planted.py)
+    except PlantedBugRefused as e:
+        print(f"mesotron master: {e}", file=sys.stderr)
+        return 2
+    try:
+        with bug:
+            return trio.run(main_async, args)
     except OSError as e:
         print(f"mesotron master: {e}", file=sys.stderr)
         return 1

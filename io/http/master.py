@@ -118,7 +118,7 @@ class MasterApp:
                 return await respond(send, 503, "No leader elected")
             return await respond(send, 307, headers=[("Location", f"//{mi.hostname}:{mi.port}")])
         if path == "/internal/endpoint":
-            return await respond_json(send, {"pid": d.pid, "ip": d.ip, "port": d.internal_port})
+            return await respond_json(send, {"pid": d.pid, "ip": d.advertised_ip, "port": d.internal_port})
         if ui.handles(path):  # the web UI (io/http/ui.py)
             return await ui.route(d, req, send, path)
         await respond(send, 404, "Not found")

@@ -1,8 +1,9 @@
 """A Jepsen-style campaign on a lab (`mesotron lab chaos`, `make chaos SEED=...`).
 
 Workload: `--frameworks` frameworks (our scheduler client following the leader through
-ZooKeeper from the host; checkpointing; every other one partition-aware) launch `--tasks`
-short tasks in total while the nemesis injects `--faults` faults drawn from the seed (one
+ZooKeeper from the host, and `--pymesos` of them pymesos 0.3.15 processes in the lab's client
+namespace, io/lab/pymesos_framework.py; checkpointing; every other one partition-aware)
+launch `--tasks` short tasks in total while the nemesis injects `--faults` faults drawn from the seed (one
 at a time, each reverted before the next): kill -9 and restart of an agent, of the leading
 master, of a ZooKeeper server; loss of the ZooKeeper quorum; SIGSTOP/SIGCONT of an agent or
 the leader; the leader partitioned from the other masters and ZooKeeper; an agent cut one
@@ -16,9 +17,12 @@ directory (history, report.txt: the faults and the checker's verdict) is printed
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -61,19 +65,26 @@ class History:
 
 
 async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: History,
-                    done: trio.Event, *, partition_aware: bool) -> None:
+                    done: trio.Event, *, partition_aware: bool,
+                    task_sleep: tuple[float, float] = (0.05, 1.5)) -> None:
     caps = (Capability.PARTITION_AWARE,) if partition_aware else ()
     info = FrameworkInfo(user="root", name=name, checkpoint=True, failover_timeout=3600.0,
                          capabilities=caps)
-    pending = [(f"{name}-t{i}", f"sleep {rng.uniform(0.05, 1.5):.2f}") for i in range(n)]
+    pending = [(f"{name}-t{i}", f"sleep {rng.uniform(*task_sleep):.2f}") for i in range(n)]
     state: dict[str, str] = {}
     agent_of: dict[str, str] = {}
+    def issued(call: Any) -> None:  # every acknowledgement the driver issues, as it issues it
+        if isinstance(call, CallAcknowledge):
+            hist.add(fw=name, op="ack", task=call.task_id, uuid=call.uuid.hex())
+
     async with SchedulerClient.connect(lab.zk_url, info, zk_session_timeout=4.0) as s:
+        s.on_call = issued
         hist.add(fw=name, op="subscribed", framework_id=s.framework_id)
         last_reconcile = trio.current_time()
         async for ev in s.events():
             if isinstance(ev, EventSubscribed):
                 hist.add(fw=name, op="subscribed", framework_id=ev.framework_id)
+                hist.add(fw=name, op="reconcile", tasks=[t for t, st in state.items() if st not in checker.TERMINAL])
                 await s.call(CallReconcile(tasks=tuple((t, agent_of.get(t)) for t, st in state.items()
                                                        if st not in checker.TERMINAL)))
             elif isinstance(ev, EventOffers):
@@ -106,7 +117,6 @@ async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: Histo
                 if st.uuid is not None and st.agent_id is not None:
                     try:
                         await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
-                        hist.add(fw=name, op="ack", task=st.task_id, uuid=st.uuid.hex())
                     except Exception as e:  # noqa: BLE001 - retried by the agent
                         hist.add(fw=name, op="call_failed", error=repr(e)[:200])
             now = trio.current_time()
@@ -120,6 +130,7 @@ async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: Histo
                 last_reconcile = now
                 if open_tasks:
                     try:
+                        hist.add(fw=name, op="reconcile", tasks=open_tasks)
                         await s.call(CallReconcile(tasks=tuple((t, agent_of.get(t)) for t in open_tasks)))
                         if pending:
                             await s.call(CallRevive())
@@ -128,21 +139,85 @@ async def framework(lab: Lab, name: str, n: int, rng: random.Random, hist: Histo
 
 
 async def guarded(lab: Lab, name: str, n: int, rng: random.Random, hist: History,
-                  done: trio.Event, partition_aware: bool) -> None:
+                  done: trio.Event, partition_aware: bool,
+                  task_sleep: tuple[float, float] = (0.05, 1.5)) -> None:
     """A framework that dies (its client gave up) is recorded, not fatal to the campaign:
     its unfinished tasks then show as `Terminated` violations."""
     try:
-        await framework(lab, name, n, rng, hist, done, partition_aware=partition_aware)
+        await framework(lab, name, n, rng, hist, done, partition_aware=partition_aware,
+                        task_sleep=task_sleep)
     except Exception as e:  # noqa: BLE001
         hist.add(fw=name, op="framework_error", error=repr(e)[:300])
         done.set()
 
 
+def pymesos_dir() -> str:
+    """Where `make venv` installed pymesos 0.3.15 (tests/testkit.install_pymesos), or
+    $MESOTRON_PYMESOS_PATH. ValueError with the remedy when it is not there."""
+    d = os.environ.get("MESOTRON_PYMESOS_PATH") or os.path.join(sys.prefix, "pymesos-compat")
+    if not os.path.isfile(os.path.join(d, "pymesos", "scheduler.py")):
+        raise ValueError(f"pymesos is not installed in {d}: run `make venv` "
+                         "(or set MESOTRON_PYMESOS_PATH), or use --pymesos 0")
+    return d
+
+
+async def pymesos_framework(lab: Lab, name: str, n: int, seed: int, hist: History, done: trio.Event,
+                            partition_aware: bool, task_sleep: tuple[float, float],
+                            deadline: float) -> None:
+    """A pymesos framework (io/lab/pymesos_framework.py) as a process in the lab's client
+    namespace; each JSON line it prints becomes a history record of framework `name`. Its
+    exit, or a line that is not a record, is recorded; it never takes the campaign down."""
+    argv = [*lab.net.exec_prefix(lab.client), sys.executable, "-m", "mesotron.io.lab.pymesos_framework",
+            lab.zk_url, "--name", name, "--tasks", str(n), "--seed", str(seed),
+            "--task-sleep", f"{task_sleep[0]},{task_sleep[1]}", "--deadline", str(deadline),
+            *(["--partition-aware"] if partition_aware else [])]
+    env = {**os.environ, "PYTHONPATH": pymesos_dir()}
+    log = open(os.path.join(lab.root, f"{name}.log"), "ab")  # noqa: SIM115, ASYNC230 - closed below; a local file
+    try:
+        proc = await trio.lowlevel.open_process(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                                stderr=log, env=env)
+        try:
+            assert proc.stdout is not None
+            buf = b""
+            async for chunk in proc.stdout:
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    try:
+                        rec = json.loads(line)
+                        if not isinstance(rec, dict) or "op" not in rec:
+                            raise ValueError("not a record")
+                    except ValueError:
+                        hist.add(fw=name, op="framework_output", line=line[:200].decode(errors="replace"))
+                        continue
+                    rec.pop("t", None)
+                    rec["fw"] = name
+                    hist.add(**rec)
+            rc = await proc.wait()
+            if rc != 0:
+                hist.add(fw=name, op="framework_error", error=f"pymesos framework exited {rc}")
+        finally:
+            with trio.CancelScope(shield=True):
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+    except OSError as e:
+        hist.add(fw=name, op="framework_error", error=repr(e)[:300])
+    finally:
+        log.close()
+        done.set()
+
+
 FAULTS = ("crash_agent", "crash_leader", "crash_zk", "zk_quorum_loss", "pause_agent",
           "pause_leader", "partition_leader", "one_way_agent", "link_down_agent", "full_disk")
+# with relays in front of the masters (`--relay`, io/lab/relay.py): the link between an agent
+# (or the frameworks, "host") and the leader slowed, made lossy, or its status updates
+# duplicated / reordered across a reconnection; each bounded and cleared after the fault
+RELAY_FAULTS = ("delay_links", "lossy_agent", "duplicate_updates", "reorder_updates")
 
 
-async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: History) -> int:
+async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: History,
+                  kinds: tuple[str, ...] = FAULTS) -> int:
     done = 0
     run = trio.to_thread.run_sync
     for _ in range(n):
@@ -153,7 +228,7 @@ async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: H
             if not lab.running(name):
                 hist.add(op="supervisor_restart", node=name)
                 await run(lab.start, name)
-        kind = rng.choice(FAULTS)
+        kind = rng.choice(kinds)
         agent = rng.choice(lab.names("agent"))
         leader = await run(lab.leader) or rng.choice(lab.names("master"))
         d = rng.uniform(1.0, 4.0)
@@ -166,7 +241,17 @@ async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: H
                 "partition_leader": f"leader {leader} cut from masters and ZooKeeper for {d:.1f} s",
                 "one_way_agent": f"{agent} cannot reach the masters for {d:.1f} s (one way)",
                 "link_down_agent": f"{agent} link down for {d:.1f} s",
-                "full_disk": f"{agent} work dir full for {d:.1f} s"}[kind]
+                "full_disk": f"{agent} work dir full for {d:.1f} s"}.get(kind, kind)
+        mode: dict[str, Any] = {}
+        if kind in RELAY_FAULTS:
+            if kind == "delay_links":
+                mode = {"delay_ms": round(rng.uniform(50, 400)), "jitter_ms": round(rng.uniform(0, 100))}
+            elif kind == "lossy_agent":
+                mode = {"loss": round(rng.uniform(0.1, 0.4), 2), "rto_ms": 300}
+            else:
+                mode = {kind.split("_")[0]: 0.5, "kinds": ["status_update_message"], "budget": 2}
+            what = f"{agent}{' and the frameworks' if kind == 'delay_links' else ''} <-> leader " \
+                   f"{leader}: {mode} for {d:.1f} s"
         if kind == "zk_quorum_loss" and lab.counts["zk"] < 3:
             kind, what = "crash_zk", "kill -9 zk1, restart after 2 s"
         hist.add(op="fault", fault=what, kind=kind)
@@ -207,6 +292,14 @@ async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: H
                 await run(lab.net.link_down, agent)
                 await trio.sleep(d)
                 await run(lab.net.link_up, agent)
+            elif kind in RELAY_FAULTS:
+                peers = [agent, "host", *([lab.client] if lab.client else [])] \
+                    if kind == "delay_links" else [agent]
+                for p in peers:
+                    await run(functools.partial(lab.link_mode, p, leader, **mode))
+                await trio.sleep(d)
+                for p in peers:
+                    await run(lab.link_mode, p, leader)
             elif kind == "full_disk":
                 await run(lab.fill_disk, agent)
                 await trio.sleep(d)
@@ -228,26 +321,36 @@ async def restore(lab: Lab) -> None:
                 lab.start(name)
         for a in lab.names("agent"):
             lab.free_disk(a)
+        if lab.relay:
+            for m in lab.names("master"):
+                lab.relay_call(m, {"cmd": "clear"})
     await trio.to_thread.run_sync(fix)
 
 
-def final_tasks(lab: Lab) -> dict[str, str]:
+def final_state(lab: Lab) -> dict[str, Any]:
+    """The leader's final view: every task's state, and every framework's id -> name."""
     m = lab.leader()
     if m is None:
-        return {}
+        return {"master_tasks": {}, "master_frameworks": {}}
     st = lab.get(m, "/master/state", timeout=5)
     out: dict[str, str] = {}
+    fws: dict[str, str] = {}
     for f in st.get("frameworks", []) + st.get("completed_frameworks", []):
+        fws[f["id"]] = f.get("name", "")
         for t in f.get("tasks", []) + f.get("completed_tasks", []) + f.get("unreachable_tasks", []):
             out[t["id"]] = t["state"]
-    return out
+    return {"master_tasks": out, "master_frameworks": fws}
 
 
 async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: int,
-                   interval: float, report: str, deadline: float = 600.0) -> int:
+                   interval: float, report: str, deadline: float = 600.0,
+                   kinds: tuple[str, ...] = FAULTS,
+                   task_sleep: tuple[float, float] = (0.05, 1.5), pymesos: int = 0) -> int:
+    """`frameworks` frameworks share the tasks; the last `pymesos` of them are pymesos
+    processes in the lab's client namespace (named p<i>), the others ours (f<i>)."""
     rng = random.Random(seed)
     hist = History(os.path.join(report, "history.jsonl"))
-    hist.add(op="start", seed=seed, tasks=tasks, faults=faults, frameworks=frameworks)
+    hist.add(op="start", seed=seed, tasks=tasks, faults=faults, frameworks=frameworks, pymesos=pymesos)
     injected = 0
     try:
         with trio.move_on_after(deadline) as cs:
@@ -257,9 +360,13 @@ async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: 
                 for i in range(frameworks):
                     d = trio.Event()
                     dones.append(d)
-                    n.start_soon(guarded, lab, f"f{i + 1}", per[i], random.Random(seed * 100 + i),
-                                 hist, d, i % 2 == 1)
-                injected = await nemesis(lab, rng, faults, interval, hist)
+                    if i >= frameworks - pymesos:
+                        n.start_soon(pymesos_framework, lab, f"p{i + 1}", per[i], seed * 100 + i,
+                                     hist, d, i % 2 == 1, task_sleep, deadline)
+                    else:
+                        n.start_soon(guarded, lab, f"f{i + 1}", per[i], random.Random(seed * 100 + i),
+                                     hist, d, i % 2 == 1, task_sleep)
+                injected = await nemesis(lab, rng, faults, interval, hist, kinds)
                 await restore(lab)
                 hist.add(op="healed")
                 for d in dones:
@@ -268,7 +375,12 @@ async def campaign(lab: Lab, *, seed: int, tasks: int, faults: int, frameworks: 
             hist.add(op="deadline", seconds=deadline)
         await restore(lab)
         await trio.sleep(2.0)
-        hist.add(op="final", master_tasks=await trio.to_thread.run_sync(final_tasks, lab))
+        hist.add(op="final", **await trio.to_thread.run_sync(final_state, lab))
+        for m in lab.names("master"):  # every committed registry write: OneWriterPerVersion
+            log = os.path.join(lab.root, f"{m}.log")
+            if os.path.exists(log):
+                for rec in checker.registry_writes(await trio.Path(log).read_text(errors="replace"), m):
+                    hist.add(**rec)
     finally:
         hist.close()
     result = checker.check(hist.records)
@@ -290,9 +402,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tasks", type=int, default=1000)
     p.add_argument("--faults", type=int, default=25)
     p.add_argument("--frameworks", type=int, default=3)
+    p.add_argument("--pymesos", type=int, default=1,
+                   help="how many of the --frameworks are pymesos 0.3.15 frameworks (processes in "
+                        "the lab's client namespace, io/lab/pymesos_framework.py); default 1")
     p.add_argument("--interval", type=float, default=4.0, help="mean seconds between faults")
     p.add_argument("--masters", type=int, default=3)
     p.add_argument("--agents", type=int, default=5)
     p.add_argument("--zk", type=int, default=3)
     p.add_argument("--dir", default=None, help="report directory (default: a new one in /tmp)")
     p.add_argument("--deadline", type=float, default=900.0, help="give up after this many seconds")
+    p.add_argument("--relay", action="store_true",
+                   help="put a relay in front of each master (io/lab/relay.py) and add its faults "
+                        f"({', '.join(RELAY_FAULTS)}) to the nemesis's choice")
+    p.add_argument("--fault-kinds", type=fault_kinds, default=None,
+                   help=f"comma-separated subset of the nemesis's faults ({', '.join(FAULTS + RELAY_FAULTS)})")
+    # tests only: masters and agents run with a planted bug (io/daemons/planted.py); refused
+    # unless the test-only environment switch is set
+    p.add_argument("--plant-bug", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--task-sleep", type=seconds_range, default=(0.05, 1.5),
+                   help="each task sleeps a seeded time in MIN,MAX seconds (default 0.05,1.5)")
+
+
+def seconds_range(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: MIN,MAX seconds") from None
+    if not 0 <= lo <= hi <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 0 <= MIN <= MAX <= 3600")
+    return lo, hi
+
+
+def fault_kinds(text: str) -> tuple[str, ...]:
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    bad = [k for k in kinds if k not in FAULTS + RELAY_FAULTS]
+    if bad or not kinds:
+        raise argparse.ArgumentTypeError(f"unknown fault kinds {bad} (known: {', '.join(FAULTS + RELAY_FAULTS)})")
+    return kinds

@@ -30,6 +30,7 @@ from mesotron.io.lab.net import LabNet, cleanup_all, kill_netns_processes
 from mesotron.io.zk.server import find_zookeeper, four_letter_word
 
 ZK_PORT, MASTER_PORT, AGENT_PORT = 2181, 5050, 5051
+INTERNAL_PORT = 5060  # the masters' internal transport, fixed when relayed (io/lab/relay.py)
 
 
 class LabError(RuntimeError):
@@ -40,16 +41,25 @@ class Lab:
     def __init__(self, root: str, *, masters: int = 3, agents: int = 5, zk: int = 3,
                  lab_id: str | None = None, agent_disk_mb: int = 64,
                  agent_resources: str = "cpus:4;mem:2048;disk:32;ports:[31000-31100]",
-                 zk_session_timeout: str = "4secs") -> None:
+                 zk_session_timeout: str = "4secs", daemon_env: dict[str, str] | None = None,
+                 relay: bool = False, relay_seed: int = 0, clients: int = 0) -> None:
         if zk < 1 or masters < 1 or agents < 0:
             raise ValueError("a lab needs at least one ZooKeeper server and one master")
         self.root = os.path.abspath(root)
         self.id = lab_id or format(os.getpid() % 1296, "x")[:3]
         self.net = LabNet(self.id)
-        self.counts = {"zk": zk, "master": masters, "agent": agents}
+        # clients: namespaces with no daemon, for framework processes (the campaign's pymesos
+        # frameworks) that reach the cluster over the bridge like another host
+        self.counts = {"zk": zk, "master": masters, "agent": agents, "client": clients}
         self.agent_disk_mb = agent_disk_mb
         self.agent_resources = agent_resources
         self.zk_session_timeout = zk_session_timeout
+        self.daemon_env = dict(daemon_env or {})  # extra environment of masters and agents
+        # relay=True: each master is reached through a relay on a second address
+        # (io/lab/relay.py): delay, loss, duplication, reordering, one-way cuts of streams
+        self.relay = relay
+        self.agent_ping_timeout = "1secs"
+        self.relay_seed = relay_seed
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.mounts: list[str] = []
         self.paused: set[str] = set()
@@ -67,6 +77,11 @@ class Lab:
     def zk_url(self) -> str:
         return f"zk://{self.zk_hosts}/mesos"
 
+    @property
+    def client(self) -> str | None:
+        """The first client namespace's node name (None without clients)."""
+        return "client1" if self.counts["client"] else None
+
     def http(self, name: str) -> str:
         port = MASTER_PORT if name.startswith("master") else AGENT_PORT
         return f"{self.net.addr(name)}:{port}"
@@ -80,7 +95,7 @@ class Lab:
         self.net.up()
         self.save()
         try:
-            for kind in ("zk", "master", "agent"):
+            for kind in ("zk", "master", "agent", "client"):
                 for name in self.names(kind):
                     self.net.add_node(name)
             self.save()
@@ -88,6 +103,12 @@ class Lab:
                 self.start(z)
             self.wait(lambda: all(self.zk_mode(z) for z in self.names("zk")), timeout, "ZooKeeper quorum")
             for m in self.names("master"):
+                if self.relay:
+                    from mesotron.io.lab.net import ip
+
+                    ip("addr", "add", f"{self.relay_addr(m)}/24", "dev", "eth0", ns=self.net.ns(m))
+                    self.start(f"relay-{m}")
+                    self.wait(lambda m=m: os.path.exists(self.relay_sock(m)), timeout, f"relay of {m}")
                 self.start(m)
             self.wait(lambda: self.leader() is not None, timeout, "a leading master")
             for a in self.names("agent"):
@@ -102,7 +123,43 @@ class Lab:
             self.down()
             raise
 
+    def relay_addr(self, master: str) -> str:
+        """The second address of a relayed master: where its relay listens."""
+        return f"10.77.{self.net.n}.{100 + self.net.nodes[master][2]}"
+
+    def relay_sock(self, master: str) -> str:
+        return os.path.join(self.root, f"relay-{master}.sock")
+
+    def peer_addr(self, node: str) -> str:
+        """The source address a relay sees for `node` ("host": the harness, on the bridge)."""
+        return self.net.gateway if node == "host" else self.net.addr(node)
+
+    def relay_call(self, master: str, req: dict[str, Any]) -> dict[str, Any]:
+        from mesotron.io.lab.relay import relay_call
+
+        if not self.relay:
+            raise LabError("this lab has no relays (Lab(relay=True))")
+        return relay_call(self.relay_sock(master), req)
+
+    def link_mode(self, peer: str, master: str, **mode: Any) -> None:
+        """Set the mode of the link between `peer` (a node or "host") and `master` (see
+        io/lab/relay.py: delay_ms, jitter_ms, loss, rto_ms, cut, duplicate, reorder, kinds,
+        budget); `link_mode(peer, master)` clears it."""
+        if mode:
+            self.relay_call(master, {"cmd": "set", "peer": self.peer_addr(peer), "mode": mode})
+        else:
+            self.relay_call(master, {"cmd": "clear", "peer": self.peer_addr(peer)})
+
+    def relay_stats(self, master: str, peer: str) -> dict[str, Any]:
+        links = self.relay_call(master, {"cmd": "stats"})["links"]
+        return links.get(self.peer_addr(peer), {"mode": {}, "stats": {}, "open": 0})
+
     def argv(self, name: str) -> list[str]:
+        if name.startswith("relay-"):
+            m = name.removeprefix("relay-")
+            return [sys.executable, "-m", "mesotron.io.lab.relay", "--listen", self.relay_addr(m),
+                    "--target", self.net.addr(m), "--ports", f"{MASTER_PORT},{INTERNAL_PORT}:framed",
+                    "--control", self.relay_sock(m), "--seed", str(self.relay_seed)]
         me = self.net.addr(name)
         if name.startswith("zk"):
             java, cp = find_zookeeper()
@@ -126,7 +183,9 @@ class Lab:
             return [*py, "master", "--ip", me, "--port", str(MASTER_PORT), "--hostname", name,
                     "--zk", self.zk_url, "--registry", "zk", "--work-dir", self.dir(name),
                     "--zk-session-timeout", self.zk_session_timeout, "--allocation-interval", "100ms",
-                    "--agent-ping-timeout", "1secs", "--max-agent-ping-timeouts", "5"]
+                    "--agent-ping-timeout", self.agent_ping_timeout, "--max-agent-ping-timeouts", "5",
+                    *(["--advertise-ip", self.relay_addr(name), "--internal-port", str(INTERNAL_PORT)]
+                      if self.relay else [])]
         return [*py, "agent", "--master", self.zk_url, "--ip", me, "--port", str(AGENT_PORT),
                 "--hostname", name, "--work-dir", self.dir(name), "--resources", self.agent_resources,
                 "--recover", "reconnect", "--zk-session-timeout", self.zk_session_timeout,
@@ -137,11 +196,14 @@ class Lab:
             raise LabError(f"{name} is already running")
         os.makedirs(self.dir(name), exist_ok=True)
         log = open(os.path.join(self.root, f"{name}.log"), "ab")  # noqa: SIM115 - the child owns it
+        ns_of = name.removeprefix("relay-")  # a relay runs in its master's namespace
         try:
-            self.procs[name] = subprocess.Popen([*self.net.exec_prefix(name), *self.argv(name)],
+            self.procs[name] = subprocess.Popen([*self.net.exec_prefix(ns_of), *self.argv(name)],
                                                 stdin=subprocess.DEVNULL, stdout=log,
                                                 stderr=subprocess.STDOUT, cwd=self.dir(name),
-                                                start_new_session=True)
+                                                start_new_session=True,
+                                                env=None if name.startswith("zk") or not self.daemon_env
+                                                else {**os.environ, **self.daemon_env})
         finally:
             log.close()
         self.paused.discard(name)
@@ -175,13 +237,19 @@ class Lab:
     def partition(self, side_a: list[str], side_b: list[str], *, one_way: bool = False) -> None:
         """side_a stops reaching side_b (and, unless one_way, side_b stops reaching side_a)."""
         for a in side_a:
-            self.net.blackhole(a, [self.net.addr(b) for b in side_b])
+            self.net.blackhole(a, [x for b in side_b for x in self.addrs(b)])
             self.cut += [(a, b) for b in side_b]
         if not one_way:
             for b in side_b:
-                self.net.blackhole(b, [self.net.addr(a) for a in side_a])
+                self.net.blackhole(b, [x for a in side_a for x in self.addrs(a)])
                 self.cut += [(b, a) for a in side_a]
         self.save()
+
+    def addrs(self, node: str) -> list[str]:
+        """Every address of `node` (a relayed master has two)."""
+        if self.relay and node.startswith("master"):
+            return [self.net.addr(node), self.relay_addr(node)]
+        return [self.net.addr(node)]
 
     def heal(self) -> None:
         self.net.heal()

@@ -17,6 +17,7 @@ are not done at this layer.)
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Sequence
@@ -105,9 +106,12 @@ class LabNet:
             self.link_up(name)
 
     def down(self) -> None:
-        for ns, _, _ in self.nodes.values():
+        for ns, _, k in self.nodes.values():
             kill_netns_processes(ns)
             ip("netns", "del", ns, check=False)
+            # the pair goes with the namespace only once its last process is gone: delete our
+            # end now, so the link never outlives the teardown
+            ip("link", "del", f"{PREFIX}{self.id}h{k}", check=False)
         ip("link", "del", self.bridge, check=False)
 
 
@@ -133,6 +137,13 @@ def leftovers() -> tuple[list[str], list[str]]:
             if name.startswith(PREFIX):
                 links.append(name)
     return nss, links
+
+
+def leftovers_of(lab_id: str) -> list[str]:
+    """The namespaces and links of one lab still present (none after its teardown)."""
+    nss, links = leftovers()
+    return [n for n in nss if n.startswith(f"{PREFIX}{lab_id}-")] + \
+        [x for x in links if re.fullmatch(rf"{PREFIX}{lab_id}(br|h\d+)", x)]
 
 
 def cleanup_all() -> tuple[int, int]:

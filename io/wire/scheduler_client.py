@@ -148,6 +148,9 @@ class SchedulerClient:
         self._done = trio.Event()
         self._http: H11Client | None = None  # keep-alive connection for calls
         self._http_to: str | None = None
+        # an observer of every call the driver issues, as it issues it (before it goes on
+        # the wire): the lab's campaign records acknowledgements from here
+        self.on_call: Any = None
 
     @property
     def framework_id(self) -> str | None:
@@ -242,6 +245,8 @@ class SchedulerClient:
         for e in self.driver.step(trio.current_time(), inp):
             t = type(e)
             if t is Send:
+                if self.on_call is not None:
+                    self.on_call(e.message.call)
                 if isinstance(e.message.call, CallSubscribe):
                     opener = self._stream_driver if self.wire == "driver" else self._stream_http
                     self._spawn(opener, e.to, e.message)

@@ -40,7 +40,7 @@ from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import tls, ui
 from mesotron.io.http.asgi import EventStream, bind_socket
-from mesotron.io.http.auth import CredentialsError, master_realm, with_http_auth
+from mesotron.io.http.auth import CredentialsError, acls_of, master_realm, with_http_auth
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
 from mesotron.io.http.metrics import time_registry_write
 from mesotron.io.store.registry import open_registry
@@ -187,6 +187,7 @@ class MasterDaemon:
         self.stream_formats: dict[str, str] = {}
         self.request_formats: dict[str, str] = {}
         self.operator_streams: set[tuple[EventStream, str]] = set()
+        self.operator_principals: dict[EventStream, str | None] = {}  # who subscribed each stream
         self.operator_feed = operator_api.OperatorFeed(self)
         self.metrics: dict[str, float] = {}
         self.leading = False
@@ -231,8 +232,13 @@ class MasterDaemon:
     def _observe(self, e: Any) -> None:
         """Feed operator SUBSCRIBE streams (only when someone listens)."""
         if self.operator_streams:
+            acls = acls_of(self)
             for ev in self.operator_feed.observe(e):
                 for stream, fmt in list(self.operator_streams):
+                    # each subscriber sees what its principal may view (--acls)
+                    if acls is not None and not operator_api.event_visible(
+                            self, acls, self.operator_principals.get(stream), ev):
+                        continue
                     stream.push(operator_api.encode_event(ev, fmt))
         elif isinstance(e, Send) and type(e.message).__name__ == "EventSubscribed":
             self.operator_feed.stream_framework[e.to] = e.message.framework_id

@@ -289,6 +289,14 @@ def may(daemon: Any, action: str, principal: str | None, obj: str | None = None)
     return authorized(acls_of(daemon), action, principal, obj)
 
 
+def can(d: Any, action: str, obj: str | None) -> bool:
+    """For a view built from `viewer(daemon, principal)`: may that principal do `action` on
+    `obj`? The daemon itself (no ACLs, or an unfiltered caller) may do everything."""
+    if isinstance(d, Viewer):
+        return may(d._d, action, d._principal, obj)
+    return True
+
+
 FORBIDDEN_BODY = "403 Forbidden."
 
 

@@ -19,7 +19,7 @@ import json
 import os
 
 from test_authorizer import _get, _post
-from testkit import Cluster, basic_auth, wait_for
+from testkit import Cluster, basic_auth
 
 OPS, DEV = basic_auth("ops", "o"), basic_auth("dev", "d")
 NONE = {"type": "NONE"}

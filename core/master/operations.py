@@ -31,7 +31,7 @@ is so); with no operation listed, every operation of the framework the master st
 Operations without an id get no status (Mesos).
 
 Books read: `_agents`, `_frameworks`, `_gone`, `_operations`, `_pending_ops`, `_settings`,
-  `_unreachable`, `allocator`, `ids`.
+  `_unreachable`, `allocator`, `config`, `ids`.
 Books written: `_operations`, `_pending_ops`, `_settings`.
 """
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import trio
@@ -189,3 +190,47 @@ def test_tls_settings_from_flags_and_environment(pki, tmp_path) -> None:
     r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "master", "--port", "0",
                         "--ssl-cert", cert], capture_output=True, text=True, timeout=30, check=False)
     assert r.returncode == 2 and "certificate or key is missing" in r.stderr
+
+
+def _cli(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("LIBPROCESS_SSL_", "SSL_"))}
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", *argv], capture_output=True,
+                          text=True, timeout=120, check=False, env=full)
+
+
+def test_cli_ps_and_execute_over_tls(tls_cluster, pki, tmp_path) -> None:
+    """`mesotron ps` and `mesotron execute` reach a TLS master (one that requires client
+    certificates): an https:// URL with --ssl-ca/--ssl-cert/--ssl-key, or a plain HOST:PORT
+    with LIBPROCESS_SSL_* (the CA from a hashed LIBPROCESS_SSL_CA_DIR); a client certificate
+    from another CA, or none, is refused; an unusable CA file is a clear message (exit 2)."""
+    mp = tls_cluster["master"].port
+    client = ("--ssl-cert", pki["client"][0], "--ssl-key", pki["client"][1])
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["ca"], *client)
+    assert r.returncode == 0 and r.stdout.startswith("FRAMEWORK"), r.stderr
+    # the environment alone, the CA from a directory hashed as OpenSSL reads it
+    ca_dir = tmp_path / "cas"
+    ca_dir.mkdir()
+    (ca_dir / "ca.pem").write_bytes(Path(pki["ca"]).read_bytes())
+    subprocess.run(["openssl", "rehash", str(ca_dir)], check=True, capture_output=True)
+    env = {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": pki["client"][0],
+           "LIBPROCESS_SSL_KEY_FILE": pki["client"][1], "LIBPROCESS_SSL_CA_DIR": str(ca_dir),
+           "LIBPROCESS_SSL_VERIFY_SERVER_CERT": "true"}
+    r = _cli("ps", "--master", f"127.0.0.1:{mp}", env=env)
+    assert r.returncode == 0 and r.stdout.startswith("FRAMEWORK"), r.stderr
+    # refused: a client certificate from another CA; no client certificate; plaintext
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["ca"],
+             "--ssl-cert", pki["rogue"][0], "--ssl-key", pki["rogue"][1])
+    assert r.returncode == 1 and r.stderr.startswith("mesotron ps:"), r.stderr
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["ca"])
+    assert r.returncode == 1 and r.stderr.startswith("mesotron ps:"), r.stderr
+    # a server certificate the client does not trust (the rogue CA as the only one)
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["rogue"][0], *client)
+    assert r.returncode == 1, r.stderr
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", str(tmp_path / "missing.pem"))
+    assert r.returncode == 2 and "cannot load TLS files" in r.stderr, r.stderr
+    # execute: a command task to TASK_FINISHED over TLS (its executor speaks HTTPS to the agent)
+    r = _cli("execute", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["ca"], *client,
+             "--name", "tls-cli", "--command", "true", "--resources", "cpus:0.1;mem:32",
+             "--timeout", "60secs")
+    assert r.returncode == 0 and "TASK_FINISHED" in r.stdout, (r.stdout, r.stderr)

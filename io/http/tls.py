@@ -14,9 +14,15 @@ read too and lose on a clash. TLS is on when a certificate flag is given or
 LIBPROCESS_SSL_ENABLED is true; then certificate and key are required (else: exit). A daemon
 with TLS on exports the LIBPROCESS_SSL_* variables so that its executors inherit them.
 
-Not done (docs/security.md): SUPPORT_DOWNGRADE (plaintext and TLS on one port), the `legacy`
-reverse-DNS hostname validation (we validate like `openssl`: the name or IP in the
-certificate), CA_DIR, VERIFICATION_DEPTH.
+Command-line clients (`mesotron execute`, `mesotron ps`; `cli_context`): TLS when the master
+URL is https://, when --ssl-ca/--ssl-ca-dir is given, or when LIBPROCESS_SSL_ENABLED is true;
+the CA from --ssl-ca / LIBPROCESS_SSL_CA_FILE and --ssl-ca-dir / LIBPROCESS_SSL_CA_DIR (a
+c_rehash'ed directory, as OpenSSL reads it); a client certificate from --ssl-cert/--ssl-key
+(or LIBPROCESS_SSL_CERT_FILE/_KEY_FILE with TLS enabled) for servers that require one.
+
+Not done (docs/security.md): the `legacy` reverse-DNS hostname validation (we validate like
+`openssl`: the name or IP in the certificate), VERIFICATION_DEPTH (Python's ssl module has
+no setter for it).
 """
 
 from __future__ import annotations
@@ -141,3 +147,48 @@ def client_context_from_env(env: Mapping[str, str] | None = None) -> ssl.SSLCont
     except TlsError:
         return None
     return client_context(cfg) if cfg is not None else None
+
+
+# ---------------------------------------------------------------- command-line clients
+def add_client_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("TLS (also LIBPROCESS_SSL_* environment variables)")
+    g.add_argument("--ssl-ca", default=None, help="CA bundle (PEM) to verify the master with; implies TLS")
+    g.add_argument("--ssl-ca-dir", default=None, help="directory of hashed CA certificates; implies TLS")
+    g.add_argument("--ssl-cert", default=None, help="client certificate (PEM), for masters that require one")
+    g.add_argument("--ssl-key", default=None, help="client key (PEM)")
+
+
+def cli_context(master: str, args: Any, env: Mapping[str, str] | None = None) -> ssl.SSLContext | None:
+    """The SSL context a command-line client uses to reach `master`, or None (plaintext).
+    TLS when the URL is https://, a CA is named (flag), or LIBPROCESS_SSL_ENABLED is true.
+    The server is verified when a CA is named (flag or environment) or
+    LIBPROCESS_SSL_VERIFY_SERVER_CERT is true; an https:// URL with no TLS settings at all is
+    verified against the system's trust store. Raises TlsError for unusable files."""
+    env = os.environ if env is None else env
+    enabled = (_env(env, "ENABLED") or "").lower() in _TRUE
+    https = master.strip().lower().startswith("https://")
+    ca = getattr(args, "ssl_ca", None) or (_env(env, "CA_FILE") if enabled or https else None)
+    ca_dir = getattr(args, "ssl_ca_dir", None) or (_env(env, "CA_DIR") if enabled or https else None)
+    named = bool(getattr(args, "ssl_ca", None) or getattr(args, "ssl_ca_dir", None))
+    if not (https or enabled or named):
+        return None
+    cert = getattr(args, "ssl_cert", None) or (_env(env, "CERT_FILE") if enabled else None)
+    key = getattr(args, "ssl_key", None) or (_env(env, "KEY_FILE") if enabled else None)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        if cert:
+            ctx.load_cert_chain(cert, key or None)
+        if ca or ca_dir:
+            if ca_dir and not os.path.isdir(ca_dir):
+                raise TlsError(f"CA directory '{ca_dir}' does not exist")
+            ctx.load_verify_locations(cafile=ca or None, capath=ca_dir or None)
+        elif not enabled:
+            ctx.load_default_certs()
+    except (OSError, ssl.SSLError) as e:
+        raise TlsError(f"cannot load TLS files: {e}") from None
+    verify_env = (_env(env, "VERIFY_SERVER_CERT", "VERIFY_CERT") or "").lower() in _TRUE
+    if not (ca or ca_dir or verify_env or (https and not enabled)):
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx

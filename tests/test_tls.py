@@ -234,3 +234,48 @@ def test_cli_ps_and_execute_over_tls(tls_cluster, pki, tmp_path) -> None:
              "--name", "tls-cli", "--command", "true", "--resources", "cpus:0.1;mem:32",
              "--timeout", "60secs")
     assert r.returncode == 0 and "TASK_FINISHED" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_support_downgrade_accepts_plaintext_and_tls_on_one_port(pki, tmp_path) -> None:
+    """LIBPROCESS_SSL_SUPPORT_DOWNGRADE (--ssl-support-downgrade): a TLS master also accepts
+    plaintext on the same port, by the first byte (HTTP and the internal link): HTTPS and
+    plain HTTP both answer /health; a plaintext agent registers; a plaintext framework
+    subscribes; the master warns at start-up. Without it plaintext is refused
+    (test_https_and_plaintext_refused)."""
+    cert, key = pki["server"]
+    mp = free_port()
+    master = _start(Daemon(["master", "--ip", "127.0.0.1", "--port", str(mp), "--work-dir",
+                            str(tmp_path / "master"), "--ssl-cert", cert, "--ssl-key", key,
+                            "--ssl-ca", pki["ca"], "--ssl-support-downgrade"],
+                           mp, str(tmp_path / "master.log")), pki)
+    ap = free_port()
+    agent = Daemon(["agent", "--master", f"127.0.0.1:{mp}", "--ip", "127.0.0.1", "--port", str(ap),
+                    "--work-dir", str(tmp_path / "agent"), "--no-fsync", "--resources", "cpus:1;mem:256"],
+                   ap, str(tmp_path / "agent.log"))
+    try:
+        assert _https_get(mp, "/health", _ctx(pki))[0] == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{mp}/health", timeout=5) as r:
+            assert r.status == 200
+        agent.start()  # plaintext: its HTTP and its internal link to the TLS master
+
+        def registered() -> bool:
+            with urllib.request.urlopen(f"http://127.0.0.1:{mp}/master/state", timeout=5) as r:
+                return len(json.loads(r.read())["slaves"]) == 1
+
+        wait_for(registered, 20, "a plaintext agent registered with a TLS master")
+
+        async def main() -> str | None:
+            with trio.fail_after(LIMIT):
+                async with SchedulerClient.connect(f"127.0.0.1:{mp}", FrameworkInfo(user="t", name="plain")) as s:
+                    await s.subscribed.wait()
+                    return s.framework_id
+
+        assert trio.run(main)
+        with open(tmp_path / "master.log") as f:
+            assert "tls.downgrade_enabled" in f.read()
+    finally:
+        agent.stop(5)
+        master.stop(5)
+    cfg = tls.from_args(None, {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": cert,
+                               "LIBPROCESS_SSL_KEY_FILE": key, "LIBPROCESS_SSL_SUPPORT_DOWNGRADE": "true"})
+    assert cfg is not None and cfg.downgrade and cfg.env()["LIBPROCESS_SSL_SUPPORT_DOWNGRADE"] == "true"

@@ -153,6 +153,9 @@ class AgentDaemon:
         self.security = security.agent_security(
             args, lambda text: log.warning("credentials.too_open", message=text))
         self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
+        if self.tls is not None and self.tls.downgrade:  # as libprocess warns
+            log.warning("tls.downgrade_enabled", message="Plaintext connections are accepted "
+                        "on the TLS port: peer verification can be bypassed")
         if self.tls is not None:
             os.environ.update(self.tls.env())  # executors inherit them (io/containers/launcher.py)
         self.http_sock = http_sock
@@ -479,7 +482,7 @@ class AgentDaemon:
                     self.loop.submit(ExecutorExited(framework_id=fid, executor_id=eid,
                                                     container_id=cid, status=-1))
             self.ready = True
-            await nursery.start(partial(security.http_server(self.args), tls=self.tls), with_http_auth(
+            await nursery.start(partial(security.http_server(self.args, self.tls, self.log), tls=self.tls), with_http_auth(
                 AgentApp(self), self.security.http_auth, agent_realm), self.http_sock, self.stop)
             await nursery.start(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,

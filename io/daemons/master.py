@@ -41,6 +41,7 @@ from mesotron.io.http import operator as operator_api
 from mesotron.io.http import tls, ui
 from mesotron.io.http.asgi import EventStream, bind_socket
 from mesotron.io.http.auth import CredentialsError, acls_of, master_realm, with_http_auth
+from mesotron.io.http.limits import PerPeer
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
 from mesotron.io.http.metrics import time_registry_write
 from mesotron.io.store.registry import open_registry
@@ -149,6 +150,9 @@ class MasterDaemon:
         self.security = security.master_security(
             args, lambda text: log.warning("credentials.too_open", message=text))
         self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
+        if self.tls is not None and self.tls.downgrade:  # as libprocess warns
+            log.warning("tls.downgrade_enabled", message="Plaintext connections are accepted "
+                        "on the TLS port: peer verification can be bypassed")
         config = MasterConfig(
             allocation_interval=args.allocation_interval,
             offer_timeout=args.offer_timeout,
@@ -181,6 +185,7 @@ class MasterDaemon:
         self.transport.auth_timeout = getattr(args, "authentication_v0_timeout", 15.0)
         if self.tls is not None:
             self.transport.ssl_server = tls.server_context(self.tls)
+            self.transport.ssl_downgrade = self.tls.downgrade  # LIBPROCESS_SSL_SUPPORT_DOWNGRADE
         self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
         self.new_streams: dict[str, EventStream] = {}  # opened, not yet served (io/http/master.py)
@@ -188,6 +193,8 @@ class MasterDaemon:
         self.request_formats: dict[str, str] = {}
         self.operator_streams: set[tuple[EventStream, str]] = set()
         self.operator_principals: dict[EventStream, str | None] = {}  # who subscribed each stream
+        # --max-streams-per-peer: scheduler/operator SUBSCRIBE streams per IP (io/http/limits.py)
+        self.stream_limit = PerPeer(getattr(args, "max_streams_per_peer", 0) or 0)
         self.operator_feed = operator_api.OperatorFeed(self)
         self.metrics: dict[str, float] = {}
         self.leading = False
@@ -385,7 +392,7 @@ class MasterDaemon:
                 self.leader_info = self.master_info
                 self.recovered = True
             app = with_http_auth(MasterApp(self), self.security.http_auth, master_realm)
-            serve = security.http_server(self.args)  # --http-server
+            serve = security.http_server(self.args, self.tls, self.log)  # --http-server
             await nursery.start(partial(serve, tls=self.tls), app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
             nursery.start_soon(ui.sample_shares, self)  # the web UI's DRF plot

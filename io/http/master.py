@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 from mesotron.core.effects import Disconnected
-from mesotron.core.messages import SchedulerCall
+from mesotron.core.messages import CallSubscribe, SchedulerCall
 from mesotron.io.http import metrics, ui
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import why as why_api
@@ -33,6 +33,7 @@ from mesotron.io.http.asgi import (
     respond_json,
 )
 from mesotron.io.http.auth import FORBIDDEN_BODY, may, principal_of, viewer
+from mesotron.io.http.limits import peer_of, streams_message
 from mesotron.spec import codec_scheduler, scheduler_pb2
 from mesotron.spec.wire import JSON, WireError, decode, request_format, response_format
 
@@ -156,7 +157,19 @@ class MasterApp:
         if accept is None:
             return await respond(send, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf")
         stream_id = req.headers.get("mesos-stream-id")
+        # --max-streams-per-peer (io/http/limits.py): refused before the machine sees it
+        peer = peer_of(req.scope) if isinstance(call, CallSubscribe) else None
+        if peer is not None and not d.stream_limit.acquire(peer):
+            return await respond(send, 503, streams_message(peer, d.stream_limit.limit))
+        try:
+            await self.scheduler_call(req, send, call, framework_id, stream_id, accept)
+        finally:
+            if peer is not None:
+                d.stream_limit.release(peer)
 
+    async def scheduler_call(self, req: Request, send: Any, call: Any, framework_id: Any,
+                             stream_id: str | None, accept: str) -> None:
+        d = self.d
         principal = principal_of(req.scope)
 
         def make(rid: str) -> SchedulerCall:
@@ -204,17 +217,13 @@ class MasterApp:
         except WireError as e:
             return await respond(send, e.status, e.message)
         if result is operator_api.SUBSCRIBE:
-            stream = EventStream()
-            d.operator_streams.add((stream, accept))
-            d.operator_principals[stream] = principal_of(req.scope)  # later events filtered too
-            stream.push(operator_api.encode_event(operator_api.subscribed_event(
-                viewer(d, principal_of(req.scope))), accept))  # its snapshot filtered by the ACLs
+            peer = peer_of(req.scope)
+            if not d.stream_limit.acquire(peer):  # --max-streams-per-peer (io/http/limits.py)
+                return await respond(send, 503, streams_message(peer, d.stream_limit.limit))
             try:
-                await stream.serve(req.receive, send, [("Content-Type", accept)])
+                return await self.operator_stream(req, send, accept)
             finally:
-                d.operator_streams.discard((stream, accept))
-                d.operator_principals.pop(stream, None)
-            return
+                d.stream_limit.release(peer)
         if isinstance(result, operator_api.MachineCall):
             return await self.machine_call(result.call, send, principal_of(req.scope))
         if result is None:
@@ -222,6 +231,20 @@ class MasterApp:
         if result is operator_api.common.OK:
             return await respond(send, 200)
         await respond(send, 200, operator_api.encode_response(result, accept), accept)
+
+    async def operator_stream(self, req: Request, send: Any, accept: str) -> None:
+        """Operator SUBSCRIBE: the snapshot, then the events the principal may see."""
+        d = self.d
+        stream = EventStream()
+        d.operator_streams.add((stream, accept))
+        d.operator_principals[stream] = principal_of(req.scope)  # later events filtered too
+        stream.push(operator_api.encode_event(operator_api.subscribed_event(
+            viewer(d, principal_of(req.scope))), accept))  # its snapshot filtered by the ACLs
+        try:
+            await stream.serve(req.receive, send, [("Content-Type", accept)])
+        finally:
+            d.operator_streams.discard((stream, accept))
+            d.operator_principals.pop(stream, None)
 
     async def machine_call(self, call: Any, send: Any, principal: str | None) -> None:
         """An operator write: the master machine decides and answers (core/master/operator.py),

@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+import trio
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -49,13 +50,15 @@ class TlsConfig:
     ca: str | None = None
     verify_peer: bool = False  # client side: verify the server's certificate
     require_cert: bool = False  # server side: require and verify client certificates
+    downgrade: bool = False  # server side: accept plaintext too, on the same port (peek)
 
     def env(self) -> dict[str, str]:
         """The LIBPROCESS_SSL_* variables that describe this configuration (for children)."""
         out = {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": self.cert,
                "LIBPROCESS_SSL_KEY_FILE": self.key,
                "LIBPROCESS_SSL_VERIFY_SERVER_CERT": "true" if self.verify_peer else "false",
-               "LIBPROCESS_SSL_REQUIRE_CLIENT_CERT": "true" if self.require_cert else "false"}
+               "LIBPROCESS_SSL_REQUIRE_CLIENT_CERT": "true" if self.require_cert else "false",
+               "LIBPROCESS_SSL_SUPPORT_DOWNGRADE": "true" if self.downgrade else "false"}
         if self.ca:
             out["LIBPROCESS_SSL_CA_FILE"] = self.ca
         return out
@@ -70,6 +73,9 @@ def add_flags(p: argparse.ArgumentParser) -> None:
                    help="as a client, verify the server's certificate")
     g.add_argument("--ssl-require-cert", action="store_true", default=None,
                    help="as a server, require a client certificate signed by --ssl-ca")
+    g.add_argument("--ssl-support-downgrade", action="store_true", default=None,
+                   help="as a server, accept plaintext connections too on the same port "
+                        "(LIBPROCESS_SSL_SUPPORT_DOWNGRADE; peer verification can be bypassed)")
 
 
 def _env(env: Mapping[str, str], *names: str) -> str | None:
@@ -99,10 +105,14 @@ def from_args(args: Any, env: Mapping[str, str] | None = None) -> TlsConfig | No
     require = getattr(args, "ssl_require_cert", None)
     if require is None:
         require = (_env(env, "REQUIRE_CLIENT_CERT", "REQUIRE_CERT") or "").lower() in _TRUE
+    downgrade = getattr(args, "ssl_support_downgrade", None)
+    if downgrade is None:
+        downgrade = (_env(env, "SUPPORT_DOWNGRADE") or "").lower() in _TRUE
     for path in (cert, key, ca):
         if path and not os.path.exists(path):
             raise TlsError(f"TLS file '{path}' does not exist")
-    cfg = TlsConfig(cert=cert, key=key, ca=ca, verify_peer=bool(verify), require_cert=bool(require))
+    cfg = TlsConfig(cert=cert, key=key, ca=ca, verify_peer=bool(verify), require_cert=bool(require),
+                    downgrade=bool(downgrade))
     server_context(cfg)  # fail at start-up on unusable files
     return cfg
 
@@ -192,3 +202,72 @@ def cli_context(master: str, args: Any, env: Mapping[str, str] | None = None) ->
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+# ---------------------------------------------------------------- SUPPORT_DOWNGRADE
+TLS_HANDSHAKE = 0x16  # the first byte of a TLS record carrying a handshake (ClientHello)
+SNIFF_TIMEOUT = 15.0  # how long an accepted connection may stay silent before it is dropped
+
+
+class PrefixedStream(trio.abc.Stream):
+    """A transport stream whose first bytes were already read (to sniff them): they are
+    given back first. `socket` is the underlying socket (servers read peer addresses)."""
+
+    def __init__(self, stream: Any, prefix: bytes) -> None:
+        self.transport_stream = stream
+        self.socket = getattr(stream, "socket", None)
+        self._prefix = prefix
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        if self._prefix:
+            n = len(self._prefix) if max_bytes is None else max_bytes
+            data, self._prefix = self._prefix[:n], self._prefix[n:]
+            await trio.lowlevel.checkpoint()
+            return data
+        return await self.transport_stream.receive_some(max_bytes)  # type: ignore[no-any-return]
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        await self.transport_stream.send_all(data)
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self.transport_stream.wait_send_all_might_not_block()
+
+    async def aclose(self) -> None:
+        await self.transport_stream.aclose()
+
+    def setsockopt(self, *args: Any) -> None:
+        self.transport_stream.setsockopt(*args)
+
+
+async def sniff(stream: Any, ctx: ssl.SSLContext, *, https_compatible: bool = False,
+                timeout: float = SNIFF_TIMEOUT) -> Any:
+    """LIBPROCESS_SSL_SUPPORT_DOWNGRADE, as libprocess: peek at the first bytes of an accepted
+    connection; a TLS handshake record (0x16) -> a trio.SSLStream over it, anything else ->
+    the plaintext stream (with those bytes given back). None when the peer closed or stayed
+    silent for `timeout`."""
+    with trio.move_on_after(timeout):
+        try:
+            first = await stream.receive_some(4096)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            return None
+        if not first:
+            return None
+        prefixed = PrefixedStream(stream, first)
+        if first[0] == TLS_HANDSHAKE:
+            return trio.SSLStream(prefixed, ctx, server_side=True, https_compatible=https_compatible)
+        return prefixed
+    return None
+
+
+def downgrading(handler: Any, ctx: ssl.SSLContext, *, https_compatible: bool = True) -> Any:
+    """Wrap a per-connection handler of plain accepted streams: each is sniffed (TLS or not)
+    before `handler` gets it; silent or closed connections are dropped."""
+
+    async def handle(stream: Any) -> None:
+        sniffed = await sniff(stream, ctx, https_compatible=https_compatible)
+        if sniffed is None:
+            await trio.aclose_forcefully(stream)
+            return
+        await handler(sniffed)
+
+    return handle

@@ -9,7 +9,8 @@ Checked: every denied write answers 403 `403 Forbidden.` and the master is uncha
 frameworks, agents' reservations and activation, weights and quota, read back by a principal
 that sees everything); a scheduler TEARDOWN of another principal's framework is refused (400,
 Mesos's principal text); roles/weights are filtered by view_roles and quota by get_quotas;
-/metrics/snapshot by get_endpoints on master and agent; the operator SUBSCRIBE stream's later
+/metrics/snapshot by get_endpoints on master and agent; the master's log (/master/log) by
+access_mesos_logs; the operator SUBSCRIBE stream's later
 events (FRAMEWORK_ADDED) by view_frameworks, per subscriber."""
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ ACLS = {
     "view_frameworks": [{"principals": {"values": ["dev"]}, "users": {"values": ["dev"]}},
                         {"principals": {"values": ["dev"]}, "users": NONE}],
     "get_endpoints": [{"principals": {"values": ["dev"]}, "paths": NONE}],
+    "access_mesos_logs": [{"principals": {"values": ["dev"]}, "logs": NONE}],
 }
 
 
@@ -84,7 +86,7 @@ def test_operator_acls_on_real_daemons(tmp_path) -> None:
     with Cluster(str(tmp_path), agents=1, auth=("ops", "o"),
                  master_flags=("--authenticate-frameworks", "--authenticate-http-readonly",
                                "--authenticate-http-readwrite", "--credentials", str(creds),
-                               "--acls", acls),
+                               "--acls", acls, "--log-dir", str(tmp_path / "logs")),
                  agent_flags=("--authenticate-http-readonly", "--http-credentials", str(creds),
                               "--acls", acls)) as c:
         p = c.master_port
@@ -161,6 +163,13 @@ def test_operator_acls_on_real_daemons(tmp_path) -> None:
         ap = c.agents[0].port
         assert _get(ap, "/metrics/snapshot", DEV) == forbidden
         assert _get(ap, "/metrics/snapshot", OPS)[0] == 200
+
+        # access_mesos_logs: the master's log (/master/log, with --log-dir) through the operator API
+        read = {"type": "READ_FILE", "read_file": {"path": "/master/log", "offset": 0, "length": 64}}
+        assert call(DEV, read) == forbidden
+        assert call(DEV, {"type": "LIST_FILES", "list_files": {"path": "/master/log"}}) == forbidden
+        st, body = call(OPS, read)
+        assert st == 200 and json.loads(body)["read_file"]["size"] > 0
 
         # the operator streams: dev never saw the "ops" framework's FRAMEWORK_ADDED; after a
         # "dev" framework subscribes, dev's stream gets that one first

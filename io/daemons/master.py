@@ -195,6 +195,10 @@ class MasterDaemon:
         self.operator_principals: dict[EventStream, str | None] = {}  # who subscribed each stream
         # --max-streams-per-peer: scheduler/operator SUBSCRIBE streams per IP (io/http/limits.py)
         self.stream_limit = PerPeer(getattr(args, "max_streams_per_peer", 0) or 0)
+        # with --log-dir, the log is served as /master/log (operator LIST_FILES/READ_FILE, as
+        # Mesos attaches it; guarded by the access_mesos_logs ACL, io/http/operator.py)
+        log_dir = getattr(args, "log_dir", None)
+        self.log_file = os.path.join(log_dir, "mesotron-master.log") if log_dir else None
         self.operator_feed = operator_api.OperatorFeed(self)
         self.metrics: dict[str, float] = {}
         self.leading = False

@@ -141,7 +141,8 @@ def test_client_certificates_required_and_wrong_one_refused(tls_cluster, pki) ->
 @pytest.mark.parametrize("wire", ["http", "driver"])
 def test_framework_over_tls_runs_a_command_task(tls_cluster, pki, wire) -> None:
     """Our scheduler client over TLS (HTTPS, or TLS on the driver wire); the task's command
-    executor talks HTTPS to the agent (LIBPROCESS_SSL_* inherited): TASK_FINISHED."""
+    executor subscribes on the agent's driver wire over TLS and talks HTTPS to it
+    (LIBPROCESS_SSL_* inherited): TASK_FINISHED."""
     cfg = tls.TlsConfig(cert=pki["client"][0], key=pki["client"][1], ca=pki["ca"], verify_peer=True)
     master = f"https://127.0.0.1:{tls_cluster['master'].port}"
 
@@ -170,8 +171,12 @@ def test_framework_over_tls_runs_a_command_task(tls_cluster, pki, wire) -> None:
 
     states = trio.run(main)
     with open(os.path.join(tls_cluster["tmp"], "agent.log")) as f:
-        log = f.read()[-3000:]
+        full = f.read()
+    log = full[-3000:]
     assert states and states[-1] == "TASK_FINISHED", (states, log)
+    # the command executor subscribed on the agent's driver wire, over TLS
+    subscribed = [line for line in full.splitlines() if "driver.executor_subscribed" in line]
+    assert subscribed and all("tls=True" in line for line in subscribed), log
 
 
 def test_tls_settings_from_flags_and_environment(pki, tmp_path) -> None:

@@ -229,8 +229,11 @@ class AgentDaemon:
         attach, detach = stream_callbacks(self.streams, self.stream_formats)
         self.driver = AgentDriver(self.pid, feed=self.loop.call_nowait, attach=attach,
                                   detach=detach, log=log)
-        # (with TLS the executors speak the v1 HTTP API over HTTPS: no plaintext driver wire)
-        self.executor_driver = not args.no_executor_driver and self.tls is None
+        # with TLS the executors' driver wire is TLS too (they inherit LIBPROCESS_SSL_*)
+        self.executor_driver = not args.no_executor_driver
+        if self.tls is not None:
+            self.driver.transport.ssl_server = tls.server_context(self.tls)
+            self.driver.transport.ssl_downgrade = self.tls.downgrade
         if not self.executor_driver:
             lp.on(LaunchExecutor, self.containers.launch)
         else:

@@ -20,6 +20,8 @@ the CA from --ssl-ca / LIBPROCESS_SSL_CA_FILE and --ssl-ca-dir / LIBPROCESS_SSL_
 c_rehash'ed directory, as OpenSSL reads it); a client certificate from --ssl-cert/--ssl-key
 (or LIBPROCESS_SSL_CERT_FILE/_KEY_FILE with TLS enabled) for servers that require one.
 
+SUPPORT_DOWNGRADE: `sniff`, `downgrading` below (the h11 server and the internal transport).
+
 Not done (docs/security.md): the `legacy` reverse-DNS hostname validation (we validate like
 `openssl`: the name or IP in the certificate), VERIFICATION_DEPTH (Python's ssl module has
 no setter for it).

@@ -216,8 +216,13 @@ def filter_state(acls: Acls | None, principal: str | None, state: dict[str, Any]
     if acls is None:
         return state
 
+    decided: dict[tuple[str, str | None], bool] = {}  # one decision per (action, object)
+
     def ok(action: str, obj: str | None) -> bool:
-        return authorized(acls, action, principal, obj)
+        key = (action, obj)
+        if key not in decided:
+            decided[key] = authorized(acls, action, principal, obj)
+        return decided[key]
 
     def framework(f: dict[str, Any]) -> dict[str, Any]:
         user = f.get("user")

@@ -23,7 +23,9 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo
 from mesotron.io.http import tls
 from mesotron.io.wire.scheduler_client import SchedulerClient
-from testkit import Daemon, free_port, kill_executors, wait_for
+from testkit import Daemon, free_port, kill_executors, pymesos_path, wait_for
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
 LIMIT = 60
 
@@ -245,7 +247,8 @@ def test_support_downgrade_accepts_plaintext_and_tls_on_one_port(pki, tmp_path) 
     """LIBPROCESS_SSL_SUPPORT_DOWNGRADE (--ssl-support-downgrade): a TLS master also accepts
     plaintext on the same port, by the first byte (HTTP and the internal link): HTTPS and
     plain HTTP both answer /health; a plaintext agent registers; a plaintext framework
-    subscribes; the master warns at start-up. Without it plaintext is refused
+    subscribes; pymesos 0.3.15 (which cannot speak TLS) runs two tasks; the master warns at
+    start-up. Without it plaintext is refused
     (test_https_and_plaintext_refused)."""
     cert, key = pki["server"]
     mp = free_port()
@@ -276,6 +279,13 @@ def test_support_downgrade_accepts_plaintext_and_tls_on_one_port(pki, tmp_path) 
                     return s.framework_id
 
         assert trio.run(main)
+        # pymesos 0.3.15 (no TLS at all) runs tasks through the TLS master's plaintext side
+        env = dict(os.environ, PYTHONPATH=pymesos_path())
+        r = subprocess.run([sys.executable, os.path.join(EXAMPLES, "pymesos_framework.py"), f"127.0.0.1:{mp}",
+                            "2", "--timeout", "50"], capture_output=True, text=True, timeout=60, env=env,
+                           check=False)
+        summary = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+        assert r.returncode == 0 and summary and json.loads(summary[-1])["finished"] == 2, r.stderr[-2000:]
         with open(tmp_path / "master.log") as f:
             assert "tls.downgrade_enabled" in f.read()
     finally:

@@ -1,7 +1,8 @@
 """--acls on the operator endpoints of a real master and agent (HTTP on loopback).
 
 Ported cases (apache/mesos 1.11, the HTTP halves; the decisions are tested in core in
-tests/test_authz_operator.py): TeardownTest.BadACLs, DynamicWeightsTest.UnauthorizedWeightUpdateRequest,
+tests/test_authz_operator.py): TeardownTest.BadACLs, TeardownTest.GoodACLs, TeardownTest.Success,
+TeardownTest.NoFrameworkId, DynamicWeightsTest.UnauthorizedWeightUpdateRequest,
 MasterQuotaTest.AuthorizeGetUpdateQuotaRequests, ReservationEndpointsTest.BadReserveACL,
 ReservationEndpointsTest.BadUnreserveACL.
 
@@ -32,7 +33,8 @@ def _deny_dev(field: str) -> list[dict]:
 
 ACLS = {
     "permissive": True,
-    "teardown_frameworks": [{"principals": {"values": ["dev"]}, "framework_principals": NONE}],
+    "teardown_frameworks": [{"principals": {"values": ["ops"]}, "framework_principals": {"values": ["ops"]}},
+                            {"principals": {"values": ["dev"]}, "framework_principals": NONE}],
     "update_weights": [{"principals": {"values": ["dev"]}, "roles": NONE}],
     "update_quotas": [{"principals": {"values": ["dev"]}, "roles": NONE}],
     "get_quotas": [{"principals": {"values": ["dev"]}, "roles": NONE}],
@@ -185,5 +187,13 @@ def test_operator_acls_on_real_daemons(tmp_path) -> None:
         assert any(added(fid)(r) for r in seen_ops), "the ops stream misses the ops framework"
         # a denied principal can still do what it may: its own framework is torn down
         assert call(OPS, {"type": "TEARDOWN", "teardown": {"framework_id": {"value": dev_fid}}})[0] == 200
+        # TeardownTest.NoFrameworkId, then TeardownTest.GoodACLs / Success: "ops" may tear
+        # down frameworks of principal "ops"; the framework is then a completed one
+        st, body = _post(p, "/master/teardown", "", OPS)
+        assert st == 400 and b"frameworkId" in body
+        assert _post(p, "/master/teardown", f"frameworkId={fid}", OPS)[0] == 200
+        s = c.state()
+        assert fid not in [f["id"] for f in s["frameworks"]]
+        assert fid in [f["id"] for f in s["completed_frameworks"]]
         for conn in [dev_conn, ops_conn, *streams]:
             conn.close()

@@ -144,7 +144,8 @@ def test_authentication_retry_schedule(outcomes, tmin, tmax, factor) -> None:
 def _client(addr: str) -> Any:
     return SchedulerClient.connect(addr, FrameworkInfo(user="t", name="retry"), wire="driver",
                                    principal="fw", secret="fw-secret",
-                                   authentication_timeout_min=0.5, authentication_backoff_factor=0.1)
+                                   authentication={"authentication_timeout_min": 0.5,
+                                                   "authentication_backoff_factor": 0.1})
 
 
 def test_retry_framework_authentication(tmp_path, monkeypatch) -> None:

@@ -102,9 +102,7 @@ class SchedulerClient:
     def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
                  zk_session_timeout: float = 10.0, wire: str = "http",
                  principal: str | None = None, secret: str | None = None,
-                 ssl_context: Any = None, authentication_timeout_min: float = 5.0,
-                 authentication_timeout_max: float = 60.0,
-                 authentication_backoff_factor: float = 1.0) -> None:
+                 ssl_context: Any = None, authentication: dict[str, float] | None = None) -> None:
         if wire not in ("http", "driver"):
             raise ValueError(f"wire must be 'http' or 'driver', not {wire!r}")
         self.wire = wire
@@ -133,12 +131,11 @@ class SchedulerClient:
             host, port = host_port(master, 5050)
             self.master = f"{host}:{port}"
         # driver wire with a credential: CRAM-MD5 before each SUBSCRIBE; the driver decides
-        # its deadline and the retries (core/scheduler.py, Mesos's scheduler flags)
+        # its deadline and the retries (core/scheduler.py, Mesos's scheduler flags).
+        # `authentication`: SchedulerConfig's authentication_* fields (Mesos's defaults)
         self.driver = SchedulerDriver(name=f"client-{uuid.uuid4().hex[:8]}", config=client_config(
             framework_info, authenticate=self.credential is not None and wire == "driver",
-            authentication_timeout_min=authentication_timeout_min,
-            authentication_timeout_max=authentication_timeout_max,
-            authentication_backoff_factor=authentication_backoff_factor))
+            **(authentication or {})))
         self.rejected: list[tuple[int, str, str]] = []
         self._send, self._recv = trio.open_memory_channel[Any](math.inf)
         self.subscribed = trio.Event()
@@ -405,15 +402,15 @@ class SchedulerClient:
     async def _stream_driver(self, to: str, call: Any) -> None:
         """One SUBSCRIBE attempt on the driver wire; `Close(<its request>)` from the driver
         (an authentication that took too long) cancels it wherever it is."""
-        with trio.CancelScope() as attempt:
-            self._scopes[call.request] = attempt
+        with trio.CancelScope() as scope:
+            self._scopes[call.request] = scope
             try:
-                await self._stream_driver_attempt(to, call)
+                await self._stream_driver_subscribe(to, call)
             finally:
-                if self._scopes.get(call.request) is attempt:
+                if self._scopes.get(call.request) is scope:
                     del self._scopes[call.request]
 
-    async def _stream_driver_attempt(self, to: str, call: Any) -> None:
+    async def _stream_driver_subscribe(self, to: str, call: Any) -> None:
         """Dial the master's transport, authenticate (with a credential), SUBSCRIBE, then
         feed the driver the frames until the connection ends."""
         host, port = host_port(to, 5050)

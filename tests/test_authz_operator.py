@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, note, settings
+from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 from mesotron.core.authorizer import authorized, event_visible, parse_acls
@@ -291,3 +291,77 @@ def test_planted_bug_fires_denied_operator_call_changes_nothing(monkeypatch) -> 
         run_state_machine_as_test(AuthorizedOperator, settings=settings(
             SETTINGS, max_examples=300, database=None, phases=(Phase.generate,),
             report_multiple_bugs=False))
+
+
+# ------------------------------------------------------------------ views: filter_state
+USERS = st.sampled_from(["dev", "ops", "root", None])
+VIEW_ACLS = st.fixed_dictionaries({
+    "permissive": st.booleans(),
+    "view_frameworks": _rules("users", st.sampled_from(["dev", "ops", "root"])),
+    "view_tasks": _rules("users", st.sampled_from(["dev", "ops", "root"])),
+    "view_executors": _rules("users", st.sampled_from(["dev", "ops", "root"])),
+    "view_roles": _rules("roles", ROLE_VALUES),
+})
+STATE = st.fixed_dictionaries({
+    "frameworks": st.lists(st.fixed_dictionaries({
+        "user": USERS,
+        "tasks": st.lists(st.fixed_dictionaries({"user": USERS}), max_size=4),
+        "executors": st.lists(st.fixed_dictionaries({"user": USERS}), max_size=2)}), max_size=4),
+    "slaves": st.lists(st.fixed_dictionaries({"reserved_resources": st.dictionaries(
+        ROLES, st.just({}), max_size=3)}), max_size=3),
+})
+
+
+def _check_filter(acls, state, principal) -> None:
+    """Property `FilterStateKeepsExactlyAllowed`: filter_state (which decides once per
+    (action, object) within a call) keeps exactly the items a per-item decision allows, in
+    order, and never changes its input."""
+    from copy import deepcopy
+
+    from mesotron.core import authorizer
+
+    parsed = parse_acls(acls)
+    before = deepcopy(state)
+    out = authorizer.filter_state(parsed, principal, state)
+    name = "FilterStateKeepsExactlyAllowed"
+    assert state == before, f"{name}: the input was changed"
+
+    def ok(action, obj):
+        return authorized(parsed, action, principal, obj)
+
+    want = [f for f in state["frameworks"] if ok("view_frameworks", f["user"])]
+    assert [f["user"] for f in out["frameworks"]] == [f["user"] for f in want], f"{name}: frameworks"
+    for got, f in zip(out["frameworks"], want, strict=True):
+        assert got["tasks"] == [t for t in f["tasks"] if ok("view_tasks", t["user"] or f["user"])], \
+            f"{name}: tasks"
+        assert got["executors"] == [e for e in f["executors"] if ok("view_executors", e["user"] or f["user"])], \
+            f"{name}: executors"
+    for got, a in zip(out["slaves"], state["slaves"], strict=True):
+        assert list(got["reserved_resources"]) == [r for r in a["reserved_resources"] if ok("view_roles", r)], \
+            f"{name}: roles"
+
+
+@settings(max_examples=200, deadline=None)
+@given(acls=VIEW_ACLS, state=STATE, principal=PRINCIPALS)
+def test_filter_state_keeps_exactly_what_the_acls_allow(acls, state, principal) -> None:
+    _check_filter(acls, state, principal)
+
+
+def test_planted_bug_fires_filter_state_keeps_exactly_allowed(monkeypatch) -> None:
+    """A filter whose cached decision ignores the object (planted): the property names itself."""
+    from mesotron.core import authorizer
+
+    real = authorizer.authorized
+    first: dict[str, bool] = {}
+
+    def cached_by_action_only(acls, action, principal, obj):
+        return first.setdefault(action, real(acls, action, principal, obj))
+
+    def body(acls, state, principal) -> None:
+        first.clear()
+        _check_filter(acls, state, principal)
+
+    monkeypatch.setattr(authorizer, "authorized", cached_by_action_only)
+    with pytest.raises(AssertionError, match="FilterStateKeepsExactlyAllowed"):
+        settings(max_examples=500, deadline=None, database=None, phases=(Phase.generate,))(
+            given(acls=VIEW_ACLS, state=STATE, principal=PRINCIPALS)(body))()

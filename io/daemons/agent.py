@@ -152,6 +152,10 @@ class AgentDaemon:
         # authentication/authorization flags (io/daemons/security.py); CredentialsError: exit
         self.security = security.agent_security(
             args, lambda text: log.warning("credentials.too_open", message=text))
+        # with --log-dir, the log is served as /slave/log (operator LIST_FILES/READ_FILE, as
+        # Mesos attaches it; guarded by access_mesos_logs, io/http/agent_operator.py)
+        log_dir = getattr(args, "log_dir", None)
+        self.log_file = os.path.join(log_dir, "mesotron-agent.log") if log_dir else None
         self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
         if self.tls is not None and self.tls.downgrade:  # as libprocess warns
             log.warning("tls.downgrade_enabled", message="Plaintext connections are accepted "

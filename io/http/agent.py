@@ -219,7 +219,7 @@ async def agent_operator_http(d: AgentDaemon, req: Request, send: Any) -> None:
         fmt = request_format(req.headers.get("content-type"))
         call = decode(body, fmt, agent_pb2.Call)
         accept = response_format(req.headers.get("accept"), default=fmt) or JSON
-        result = agent_operator.handle(d, call)
+        result = agent_operator.handle(viewer(d, principal_of(req.scope)), call)  # --acls views
     except WireError as e:
         return await respond(send, e.status, e.message + _unknown_type(body))
     if result is None:

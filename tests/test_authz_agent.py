@@ -3,7 +3,9 @@ principal denied access_sandboxes gets 403 on the task's sandbox through /files/
 /files/read and the agent operator API's LIST_FILES/READ_FILE; denied access_mesos_logs, 403
 on the agent's log (/slave/log, served with --log-dir); denied view_frameworks/view_tasks/
 view_executors, the agent operator GET_FRAMEWORKS/GET_TASKS/GET_EXECUTORS/GET_STATE leave the
-framework, task and executor out. A principal the ACLs allow sees and reads everything."""
+framework, task and executor out; the master web UI's /files relay passes the caller's own
+credentials (the agent decides: 403, 401 without any). A principal the ACLs allow sees and
+reads everything."""
 
 from __future__ import annotations
 
@@ -101,3 +103,9 @@ def test_agent_acls_on_real_daemons(tmp_path) -> None:
         st, body = op(OPS, {"type": "GET_TASKS"})
         assert [t["task_id"]["value"] for t in json.loads(body)["get_tasks"]["launched_tasks"]] == ["secret-task"]
         assert _get(ap, f"/files/read?path={stdout}&offset=0&length=100", OPS)[0] == 200
+        # the master's web UI relays /files with the caller's own credentials: the agent decides
+        aid = c.state()["slaves"][0]["id"]
+        relay = f"/master/ui/files/read?agent_id={aid}&path={stdout}&offset=0&length=100"
+        assert _get(c.master_port, relay, DEV) == forbidden
+        assert _get(c.master_port, relay)[0] == 401  # no credentials: the agent's readonly realm
+        assert _get(c.master_port, relay, OPS)[0] == 200

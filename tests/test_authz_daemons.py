@@ -173,6 +173,13 @@ def test_operator_acls_on_real_daemons(tmp_path) -> None:
         st, body = call(OPS, read)
         assert st == 200 and json.loads(body)["read_file"]["size"] > 0
 
+        # /master/why (ours, in the readonly realm): a framework dev may not view is unknown
+        st, body = _get(p, f"/master/why?framework_id={fid}", DEV)
+        assert st == 404 and json.loads(body)["verdict"] == "unknown"
+        assert _get(p, f"/master/why?framework_id={fid}", OPS)[0] == 200
+        assert _get(p, f"/master/why?framework_id={fid}")[0] == 401
+        assert _get(p, "/master/ui/snapshot")[0] == 401
+
         # the operator streams: dev never saw the "ops" framework's FRAMEWORK_ADDED; after a
         # "dev" framework subscribes, dev's stream gets that one first
         dev_fid = sub("dev", "d", "dev")

@@ -34,6 +34,9 @@ PRINCIPAL_KEY = "mesotron.principal"
 MASTER_READONLY = frozenset({
     "/frameworks", "/flags", "/roles", "/slaves", "/state", "/state.json", "/state-summary",
     "/tasks", "/tasks.json", "/maintenance/status", "/metrics/snapshot", "/metrics",
+    # ours (Mesos has none): they show what /state shows, so they are read-only like it
+    "/why", "/ui/snapshot", "/ui/events", "/ui/drf", "/ui/sandbox", "/ui/files/browse",
+    "/ui/files/read",
 })
 MASTER_READWRITE = frozenset({
     "/api/v1", "/create-volumes", "/destroy-volumes", "/reserve", "/unreserve", "/teardown",

@@ -170,6 +170,8 @@ def test_operator_acls_on_real_daemons(tmp_path) -> None:
         read = {"type": "READ_FILE", "read_file": {"path": "/master/log", "offset": 0, "length": 64}}
         assert call(DEV, read) == forbidden
         assert call(DEV, {"type": "LIST_FILES", "list_files": {"path": "/master/log"}}) == forbidden
+        for alias in ("master/log", "/master/log/", "//master/log"):  # the same file, spelled otherwise
+            assert call(DEV, {"type": "READ_FILE", "read_file": {"path": alias, "offset": 0, "length": 8}}) == forbidden
         st, body = call(OPS, read)
         assert st == 200 and json.loads(body)["read_file"]["size"] > 0
 

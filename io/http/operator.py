@@ -14,6 +14,7 @@ serves `/master/state`), converted to v1 protobuf messages (resources as Resourc
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -197,8 +198,9 @@ def files(d: MasterDaemon) -> dict[str, str]:
 def _log_files(d: Any, path: str) -> dict[str, str]:
     """files(d), when the caller may read the master's log (access_mesos_logs), else 403."""
     out = files(d)
-    if path and any(path == v or path.startswith(v + "/") for v in out) and \
-            not can(d, "access_mesos_logs", None):
+    log_file = out.get("/master/log")
+    if log_file is not None and path and common.resolve(out, path) == os.path.realpath(log_file) \
+            and not can(d, "access_mesos_logs", None):
         raise WireError(FORBIDDEN_BODY, 403)
     return out
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import subprocess
+import sys
 
 from test_authorizer import _get, _post
 from testkit import Cluster, basic_auth
@@ -50,6 +52,11 @@ ACLS = {
     "get_endpoints": [{"principals": {"values": ["dev"]}, "paths": NONE}],
     "access_mesos_logs": [{"principals": {"values": ["dev"]}, "logs": NONE}],
 }
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", *argv], capture_output=True,
+                          text=True, timeout=120, check=False)
 
 
 def _records(conn: http.client.HTTPResponse, stop) -> list[dict]:
@@ -204,5 +211,14 @@ def test_operator_acls_on_real_daemons(tmp_path) -> None:
         s = c.state()
         assert fid not in [f["id"] for f in s["frameworks"]]
         assert fid in [f["id"] for f in s["completed_frameworks"]]
+        # the command-line clients authenticate: `mesotron ps` (Basic) and `mesotron execute`
+        # (a framework on a master with --authenticate-frameworks)
+        ps = _cli("ps", "--master", f"127.0.0.1:{p}", "--principal", "ops", "--secret", "o")
+        assert ps.returncode == 0 and ps.stdout.startswith("FRAMEWORK"), ps.stderr
+        ps = _cli("ps", "--master", f"127.0.0.1:{p}")
+        assert ps.returncode == 1 and "401" in ps.stderr, ps.stderr
+        ex = _cli("execute", "--master", f"127.0.0.1:{p}", "--principal", "ops", "--secret", "o",
+                  "--name", "authed", "--command", "true", "--resources", "cpus:0.1;mem:32", "--timeout", "60secs")
+        assert ex.returncode == 0 and "TASK_FINISHED" in ex.stdout, (ex.stdout, ex.stderr)
         for conn in [dev_conn, ops_conn, *streams]:
             conn.close()

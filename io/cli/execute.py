@@ -180,7 +180,8 @@ async def execute(args: argparse.Namespace, out=print) -> int:  # type: ignore[n
                          hostname=socket.gethostname(), capabilities=frozenset(plan.caps))
     framework_id = ""
     ctx = tls.cli_context(args.master, args)  # io/http/tls.py: https://, --ssl-*, LIBPROCESS_SSL_*
-    async with SchedulerClient.connect(args.master, info, ssl_context=ctx) as s, \
+    async with SchedulerClient.connect(args.master, info, ssl_context=ctx, principal=args.principal,
+                                       secret=args.secret) as s, \
             trio.open_nursery() as nursery:
         async for ev in s.events():
             if isinstance(ev, EventSubscribed):

@@ -38,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     scheme = "https" if ctx is not None else "http"
     try:
+        auth = (args.principal, args.secret or "") if args.principal else None
         r = httpx.get(f"{scheme}://{host}:{port}/master/state", verify=ctx if ctx is not None else False,
-                      timeout=10.0, follow_redirects=True, trust_env=False)
+                      timeout=10.0, follow_redirects=True, trust_env=False, auth=auth)
         r.raise_for_status()
     except httpx.HTTPError as e:
         print(f"mesotron ps: {e}", file=sys.stderr)

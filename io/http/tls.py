@@ -163,6 +163,9 @@ def client_context_from_env(env: Mapping[str, str] | None = None) -> ssl.SSLCont
 
 # ---------------------------------------------------------------- command-line clients
 def add_client_flags(p: argparse.ArgumentParser) -> None:
+    a = p.add_argument_group("authentication (HTTP Basic; on the driver wire CRAM-MD5)")
+    a.add_argument("--principal", default=None, help="authenticate as this principal (as mesos-execute)")
+    a.add_argument("--secret", default=None, help="its secret (as mesos-execute)")
     g = p.add_argument_group("TLS (also LIBPROCESS_SSL_* environment variables)")
     g.add_argument("--ssl-ca", default=None, help="CA bundle (PEM) to verify the master with; implies TLS")
     g.add_argument("--ssl-ca-dir", default=None, help="directory of hashed CA certificates; implies TLS")

@@ -156,7 +156,7 @@ def test_bad_acl_drop_reserve_and_unreserve(unreserve) -> None:
     fid = h.subscribe(roles=("eng",), principal="p")
     aid = h.register("a1")
     if unreserve:
-        r, _ = opcall(h, op.ReserveResources(agent_id=aid, resources=dyn("cpus:1")), "ops")
+        r, _ = opcall(h, op.ReserveResources(agent_id=aid, resources=dyn("cpus:1")), "p")
         assert r.status == 200
     h.tick(6.0)
     (oid,) = h.offers_of(fid)
@@ -365,3 +365,19 @@ def test_planted_bug_fires_filter_state_keeps_exactly_allowed(monkeypatch) -> No
     with pytest.raises(AssertionError, match="FilterStateKeepsExactlyAllowed"):
         settings(max_examples=500, deadline=None, database=None, phases=(Phase.generate,))(
             given(acls=VIEW_ACLS, state=STATE, principal=PRINCIPALS)(body))()
+
+
+def test_authenticated_reserve_must_name_its_principal() -> None:
+    """Mesos's validation of an operator RESERVE by an authenticated principal (its texts);
+    unauthenticated callers are not checked; UNRESERVE is not."""
+    h = harness({})
+    aid = h.register("a1")
+    before = snapshot(h)
+    r, _ = opcall(h, op.ReserveResources(agent_id=aid, resources=dyn("cpus:1", principal="ops")), "dev")
+    assert (r.status, r.message) == (400, ("A reserve operation was attempted by authenticated principal 'dev', "
+                                          "which does not match a reserved resource in the request with principal 'ops'"))
+    r, _ = opcall(h, op.ReserveResources(agent_id=aid, resources=dyn("cpus:1", principal=None)), "dev")
+    assert r.status == 400 and "with no principal set" in r.message
+    assert snapshot(h) == before
+    assert opcall(h, op.ReserveResources(agent_id=aid, resources=dyn("cpus:1", principal="dev")), "dev")[0].status == 200
+    assert opcall(h, op.ReserveResources(agent_id=aid, resources=dyn("cpus:1", principal="x")), None)[0].status == 200

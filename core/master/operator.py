@@ -7,6 +7,8 @@ agent activation).
 
 INPUT `OperatorCall(request, call, principal)`; exactly one `Respond(request, status, message)`:
 - 503 when not leading; 400 with Mesos's message for a bad call (nothing changes);
+- RESERVE_RESOURCES by an authenticated principal: 400 unless every resource's reservation
+  names that principal (Mesos's texts, `reserve_principal_error`), checked after the ACLs;
 - 403 `403 Forbidden.` when `--acls` (config.acls) do not allow `principal` (None: the caller
   did not authenticate) the call's action (`operator_action` below, Mesos's objects); nothing
   changes. An unknown framework/agent is still a 400 (Mesos looks it up first).
@@ -115,6 +117,22 @@ DRAINING, DRAINED = "DRAINING", "DRAINED"
 FORBIDDEN = "403 Forbidden."
 
 
+def reserve_principal_error(resources: Resources, principal: str) -> str | None:
+    """Mesos (validation::operation::validate(Reserve)): a RESERVE by an authenticated
+    principal must name that principal in every resource's (top) reservation."""
+    for r in resources:
+        if not r.reservations:
+            continue
+        named = r.reservations[-1].principal
+        if named is None:
+            return (f"A reserve operation was attempted by principal '{principal}', but there is "
+                    "a reserved resource in the request with no principal set")
+        if named != principal:
+            return (f"A reserve operation was attempted by authenticated principal '{principal}', "
+                    f"which does not match a reserved resource in the request with principal '{named}'")
+    return None
+
+
 def operator_action(call: Any, framework_principal: Any = None) -> list[tuple[str, str | None]]:
     """The (ACL action, object) pairs an operator write needs, every one approved (Mesos
     src/master/http.cpp + authorization.cpp): TEARDOWN teardown_frameworks on the
@@ -173,6 +191,11 @@ class OperatorMixin:
             return [Log(level="warning", event="operator_call_unauthorized", fields=(
                 ("call", type(inp.call).__name__), ("principal", inp.principal or ""),
                 ("action", denied))), Respond(request=inp.request, status=403, message=FORBIDDEN)]
+        call = inp.call
+        if isinstance(call, ReserveResources) and call.reserve and inp.principal is not None:
+            err = reserve_principal_error(call.resources, inp.principal)
+            if err is not None:  # Mesos's validation of an authenticated RESERVE
+                return self._bad(inp.request, err)
         handler: Any = {
             Teardown: self._op_teardown,
             UpdateWeights: self._op_update_weights,

@@ -207,7 +207,8 @@ def authorized_all(acls: Acls | None, action: str, principal: str | None,
 
 # ---------------------------------------------------------------- views
 def filter_state(acls: Acls | None, principal: str | None, state: dict[str, Any]) -> dict[str, Any]:
-    """The master's state JSON as `principal` may see it (Mesos's FilterStateEndpoint):
+    """The master's state JSON as `principal` may see it (Mesos's FilterStateEndpoint): each
+    agent's `reserved_resources(_full)` only for the roles view_roles allows;
     frameworks by view_frameworks (object: FrameworkInfo.user), their tasks by view_tasks
     (the task's user, else the framework's), their executors by view_executors (the
     executor's command user, else the framework's); orphan tasks by view_tasks; `flags` left
@@ -215,8 +216,13 @@ def filter_state(acls: Acls | None, principal: str | None, state: dict[str, Any]
     if acls is None:
         return state
 
+    decided: dict[tuple[str, str | None], bool] = {}  # one decision per (action, object)
+
     def ok(action: str, obj: str | None) -> bool:
-        return authorized(acls, action, principal, obj)
+        key = (action, obj)
+        if key not in decided:
+            decided[key] = authorized(acls, action, principal, obj)
+        return decided[key]
 
     def framework(f: dict[str, Any]) -> dict[str, Any]:
         user = f.get("user")
@@ -228,7 +234,17 @@ def filter_state(acls: Acls | None, principal: str | None, state: dict[str, Any]
             out["executors"] = [e for e in f["executors"] if ok("view_executors", e.get("user") or user)]
         return out
 
+    def agent(a: dict[str, Any]) -> dict[str, Any]:
+        out = dict(a)
+        for key in ("reserved_resources", "reserved_resources_full"):
+            if isinstance(a.get(key), dict):
+                out[key] = {r: v for r, v in a[key].items() if ok("view_roles", r)}
+        return out
+
     out = dict(state)
+    for key in ("slaves", "recovered_slaves"):
+        if isinstance(state.get(key), list):
+            out[key] = [agent(a) if isinstance(a, dict) else a for a in state[key]]
     for key in ("frameworks", "completed_frameworks"):
         if key in state:
             out[key] = [framework(f) for f in state[key] if ok("view_frameworks", f.get("user"))]
@@ -237,3 +253,25 @@ def filter_state(acls: Acls | None, principal: str | None, state: dict[str, Any]
     if "flags" in state and not ok("view_flags", None):
         del out["flags"]
     return out
+
+
+# operator SUBSCRIBE events (Mesos src/master/master.cpp Subscribers::send: each subscriber's
+# approvers decide per event)
+FRAMEWORK_EVENTS = frozenset({"FRAMEWORK_ADDED", "FRAMEWORK_UPDATED", "FRAMEWORK_REMOVED"})
+TASK_EVENTS = frozenset({"TASK_ADDED", "TASK_UPDATED"})
+
+
+def event_visible(acls: Acls | None, principal: str | None, kind: str,
+                  framework_user: str | None, task_user: str | None = None) -> bool:
+    """May an operator SUBSCRIBE stream authenticated as `principal` get this event? Framework
+    events need view_frameworks on the framework's user; task events need view_frameworks
+    and view_tasks (the task's user, else the framework's); other events (AGENT_ADDED,
+    AGENT_REMOVED, HEARTBEAT, SUBSCRIBED: its snapshot is filtered by `filter_state`) pass."""
+    if acls is None:
+        return True
+    if kind in FRAMEWORK_EVENTS:
+        return authorized(acls, "view_frameworks", principal, framework_user)
+    if kind in TASK_EVENTS:
+        return (authorized(acls, "view_frameworks", principal, framework_user)
+                and authorized(acls, "view_tasks", principal, task_user or framework_user))
+    return True

@@ -11,19 +11,30 @@ framework in the simulator, or our Trio scheduler API) sits on top of it and see
   application acknowledges by performing a `CallAcknowledge` itself);
 - failover: a new driver built with `framework_info.id` set subscribes as the same
   framework (the master replaces the old stream);
-- implicit reconciliation after every (re-)subscription when `reconcile_on_subscribe`.
+- implicit reconciliation after every (re-)subscription when `reconcile_on_subscribe`;
+- authentication (`config.authenticate`: the shell runs CRAM-MD5 on the connection that
+  carries each SUBSCRIBE, before it, and reports `AuthenticationResult`), as Mesos's
+  SchedulerProcess: each attempt has a deadline (the `AUTH_TIMER`, `authentication_timeout_min`
+  doubling per failed attempt up to `authentication_timeout_max`); a dropped or timed-out
+  handshake (the deadline passes: the attempt's connection is closed, `Close(request)`) or
+  an ERROR is retried after `authentication_backoff_factor * 2^(failures-1)` (capped at
+  `authentication_timeout_max`; Mesos draws a random delay up to that bound, we take the
+  bound: no randomness in core); FAILED (the master refused the credential) stops the driver
+  ("Master refused authentication", status 401), as Mesos's driver aborts.
 
 Inputs: `MasterDetected(master)` (which master to talk to; accepted before `Start` too: a
 driver built for a known master learns it before starting, one following ZooKeeper learns
 each new leader; `None`: no leader known, wait), `Start()`, `Perform(call)` (the
 application's calls), `CallResponse` (the answer to one of our requests; status 0: no answer,
 the connection failed), `Received(sender, Event*)` (events on our stream),
-`Disconnected(peer)` (our stream broke), `TimerFired(key)`, `Stop()` (tear down, or just go
+`Disconnected(peer)` (our stream broke), `AuthenticationResult(request, outcome, message)`,
+`TimerFired(key)`, `Stop()` (tear down, or just go
 away with `teardown=False`: what a crashing scheduler process does).
 
 Effects: `Send(to=<master>, SchedulerCall(...))` (`to` is the detected master, or "master"
 when none was ever detected: the simulator resolves that to the leading master),
-`Close(stream)`, `SetTimer`, `CancelTimer`, `Log`, `Notify(event)` handing an event to the
+`Close(stream)` (or `Close(request)`: give up the authentication attempt of that SUBSCRIBE
+and its connection), `SetTimer`, `CancelTimer`, `Log`, `Notify(event)` handing an event to the
 application (`EventSubscribed`, `EventOffers`, `EventRescind`, `EventUpdate`,
 `EventMessage`, `EventFailure`, `EventError`, or `SchedulerDisconnected`), and
 `Stopped(reason, status)` once, when the driver stops for good (ERROR event, a SUBSCRIBE
@@ -40,10 +51,12 @@ that a new leader means a new subscription at once, that calls are dropped while
 SUBSCRIBED, and the heartbeat watchdog. `client_config()` is the configuration our Trio
 client (io/wire/scheduler_client.py) runs; the simulator runs the defaults.
 
-Books read: `backoff`, `config`, `detected`, `failures`, `framework_id`, `heartbeat_interval`,
+Books read: `auth_failures`, `authenticating`, `backoff`, `config`, `detected`, `failures`,
+  `framework_id`, `heartbeat_interval`,
   `master`, `name`, `requests`, `started`, `state`, `stream_id`, `subscribe_request`,
   `subscriptions`, `target`.
-Books written: `backoff`, `detected`, `failures`, `framework_id`, `heartbeat_interval`,
+Books written: `auth_failures`, `authenticating`, `backoff`, `detected`, `failures`,
+  `framework_id`, `heartbeat_interval`,
   `master`, `requests`, `started`, `state`, `stream_id`, `subscribe_request`, `subscriptions`,
   `target`.
 """
@@ -83,6 +96,7 @@ SUBSCRIBED = "SUBSCRIBED"
 STOPPED = "STOPPED"
 
 RETRY_TIMER = ("scheduler", "subscribe")
+AUTH_TIMER = ("scheduler", "authentication")
 HEARTBEAT_TIMER = ("scheduler", "heartbeat")
 
 
@@ -114,6 +128,16 @@ class CallResponse:
     status: int
     message: str = ""
     stream_id: str | None = None
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class AuthenticationResult:
+    """How the authentication before SUBSCRIBE `request` ended: "COMPLETED", "FAILED" (the
+    master refused the credential) or "ERROR" (an error from the master, a broken link)."""
+
+    request: str
+    outcome: str
+    message: str = ""
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -158,13 +182,20 @@ class SchedulerConfig:
     # how long to wait for a subscribe to produce SUBSCRIBED before retrying
     subscribe_timeout: float = 10.0
     suppressed_roles: tuple[str, ...] = ()
+    # authentication before each SUBSCRIBE (Mesos's scheduler flags, same defaults)
+    authenticate: bool = False
+    authentication_timeout_min: float = 5.0
+    authentication_timeout_max: float = 60.0
+    authentication_backoff_factor: float = 1.0
 
 
-def client_config(framework_info: FrameworkInfo) -> SchedulerConfig:
+def client_config(framework_info: FrameworkInfo, **authentication: Any) -> SchedulerConfig:
     """What our Trio client runs: the application acknowledges and reconciles itself, and
-    re-subscription is quick (0.05 s doubling to 1 s: a local operator is waiting)."""
+    re-subscription is quick (0.05 s doubling to 1 s: a local operator is waiting).
+    `authentication`: `authenticate` and the `authentication_*` fields of SchedulerConfig."""
     return SchedulerConfig(framework_info=framework_info, auto_ack=False,
-                           reconcile_on_subscribe=False, backoff_min=0.05, backoff_max=1.0)
+                           reconcile_on_subscribe=False, backoff_min=0.05, backoff_max=1.0,
+                           **authentication)
 
 
 class SchedulerDriver:
@@ -190,6 +221,8 @@ class SchedulerDriver:
         self.detected = False  # a MasterDetected arrived (then `target` None = no leader)
         self.failures = 0  # consecutive subscribe attempts that did not end SUBSCRIBED
         self.started = False
+        self.authenticating: str | None = None  # the SUBSCRIBE whose authentication runs
+        self.auth_failures = 0  # consecutive authentication attempts that did not complete
 
     # ------------------------------------------------------------ entry point
     def step(self, now: float, input: Any) -> list[Any]:
@@ -211,6 +244,8 @@ class SchedulerDriver:
             return self.handleEvent(now, input.sender, input.message)
         if t is CallResponse:
             return self.handleResponse(now, input)
+        if t is AuthenticationResult:
+            return self.handleAuthentication(now, input)
         if t is TimerFired:
             return self.handleTimer(now, input.key)
         if t is Perform:
@@ -241,8 +276,44 @@ class SchedulerDriver:
             call=CallSubscribe(framework_info=info,
                                suppressed_roles=self.config.suppressed_roles),
         )
+        if self.config.authenticate:  # the shell authenticates first: its deadline, not yet the subscribe's
+            self.authenticating = self.subscribe_request
+            return [Send(to=self.target or "master", message=call),
+                    SetTimer(key=AUTH_TIMER, at=now + self.authenticationTimeout())]
         return [Send(to=self.target or "master", message=call),
                 SetTimer(key=RETRY_TIMER, at=now + self.config.subscribe_timeout)]
+
+    def authenticationTimeout(self) -> float:
+        c = self.config
+        return float(min(c.authentication_timeout_min * 2 ** self.auth_failures,
+                         c.authentication_timeout_max))
+
+    def handleAuthentication(self, now: float, r: AuthenticationResult) -> list[Any]:
+        if r.request != self.authenticating or self.state != SUBSCRIBING:
+            return []  # an attempt we already gave up on
+        self.authenticating = None
+        if r.outcome == "COMPLETED":
+            self.auth_failures = 0
+            return [CancelTimer(key=AUTH_TIMER),
+                    SetTimer(key=RETRY_TIMER, at=now + self.config.subscribe_timeout)]
+        if r.outcome == "FAILED":
+            return self.becomeStopped("Master refused authentication", 401)
+        return [CancelTimer(key=AUTH_TIMER), *self.retryAuthentication(
+            now, f"authentication failed: {r.message}".rstrip(": "))]
+
+    def retryAuthentication(self, now: float, reason: str) -> list[Any]:
+        """A dropped, timed-out or failed-with-ERROR handshake: try again after the backoff."""
+        self.auth_failures += 1
+        self.failures += 1
+        c = self.config
+        delay = float(min(c.authentication_backoff_factor * 2 ** (self.auth_failures - 1),
+                          c.authentication_timeout_max))
+        self.state = DISCONNECTED
+        self.subscribe_request = None
+        self.stream_id = None
+        return [Log(level="warning", event="scheduler.authentication_retry", fields=(
+                    ("reason", reason), ("attempts", self.auth_failures), ("backoff", delay))),
+                SetTimer(key=RETRY_TIMER, at=now + delay)]
 
     def handleResponse(self, now: float, r: CallResponse) -> list[Any]:
         if r.request != self.subscribe_request:
@@ -319,6 +390,9 @@ class SchedulerDriver:
             out += self.becomeDisconnected(now, "new leading master" if master else "no leader")
         elif self.stream_id is not None:
             out.append(Close(peer=self.stream_id))
+        if self.authenticating is not None:
+            out += [Close(peer=self.authenticating), CancelTimer(key=AUTH_TIMER)]
+            self.authenticating = None
         self.state = DISCONNECTED
         self.stream_id = None
         self.subscribe_request = None
@@ -329,6 +403,11 @@ class SchedulerDriver:
         return out + self.subscribe(now)
 
     def handleTimer(self, now: float, key: tuple[str, ...]) -> list[Any]:
+        if key == AUTH_TIMER:
+            if self.authenticating is None or self.state != SUBSCRIBING:
+                return []
+            attempt, self.authenticating = self.authenticating, None
+            return [Close(peer=attempt), *self.retryAuthentication(now, "authentication timed out")]
         if key == RETRY_TIMER:
             if self.state == SUBSCRIBING:
                 return self.maybeRetry(now, "subscribe timed out", retry_now=True)
@@ -358,8 +437,11 @@ class SchedulerDriver:
         out: list[Any] = []
         if self.stream_id is not None:
             out.append(Close(peer=self.stream_id))
+        if self.authenticating is not None:
+            out.append(Close(peer=self.authenticating))
+            self.authenticating = None
         out += [CancelTimer(key=RETRY_TIMER), CancelTimer(key=HEARTBEAT_TIMER),
-                Stopped(reason=reason, status=status)]
+                CancelTimer(key=AUTH_TIMER), Stopped(reason=reason, status=status)]
         self.state = STOPPED
         self.stream_id = None
         self.subscribe_request = None
@@ -382,7 +464,11 @@ class SchedulerDriver:
         self.state = DISCONNECTED
         self.subscribe_request = None
         self.stream_id = None
-        out: list[Any] = [Log(level="info", event="scheduler.subscribe_retry",
+        out: list[Any] = []
+        if self.authenticating is not None:  # the attempt failed before its handshake ended
+            self.authenticating = None
+            out.append(CancelTimer(key=AUTH_TIMER))
+        out += [Log(level="info", event="scheduler.subscribe_retry",
                               fields=(("reason", reason), ("backoff", self.backoff)))]
         out.append(SetTimer(key=RETRY_TIMER, at=now + (0.0 if retry_now else self.backoff)))
         self.backoff = min(self.backoff * 2, self.config.backoff_max)
@@ -401,4 +487,4 @@ class SchedulerDriver:
         return (f"scheduler {self.name}: {self.state} framework={self.framework_id} "
                 f"stream={self.stream_id} subscriptions={self.subscriptions} "
                 f"target={self.target} failures={self.failures} "
-                f"backoff={self.backoff:g}")
+                f"backoff={self.backoff:g} auth_failures={self.auth_failures}")

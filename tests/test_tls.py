@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 import trio
@@ -22,7 +23,9 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo
 from mesotron.io.http import tls
 from mesotron.io.wire.scheduler_client import SchedulerClient
-from testkit import Daemon, free_port, kill_executors, wait_for
+from testkit import Daemon, free_port, kill_executors, pymesos_path, wait_for
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
 
 LIMIT = 60
 
@@ -140,7 +143,8 @@ def test_client_certificates_required_and_wrong_one_refused(tls_cluster, pki) ->
 @pytest.mark.parametrize("wire", ["http", "driver"])
 def test_framework_over_tls_runs_a_command_task(tls_cluster, pki, wire) -> None:
     """Our scheduler client over TLS (HTTPS, or TLS on the driver wire); the task's command
-    executor talks HTTPS to the agent (LIBPROCESS_SSL_* inherited): TASK_FINISHED."""
+    executor subscribes on the agent's driver wire over TLS and talks HTTPS to it
+    (LIBPROCESS_SSL_* inherited): TASK_FINISHED."""
     cfg = tls.TlsConfig(cert=pki["client"][0], key=pki["client"][1], ca=pki["ca"], verify_peer=True)
     master = f"https://127.0.0.1:{tls_cluster['master'].port}"
 
@@ -169,8 +173,12 @@ def test_framework_over_tls_runs_a_command_task(tls_cluster, pki, wire) -> None:
 
     states = trio.run(main)
     with open(os.path.join(tls_cluster["tmp"], "agent.log")) as f:
-        log = f.read()[-3000:]
+        full = f.read()
+    log = full[-3000:]
     assert states and states[-1] == "TASK_FINISHED", (states, log)
+    # the command executor subscribed on the agent's driver wire, over TLS
+    subscribed = [line for line in full.splitlines() if "driver.executor_subscribed" in line]
+    assert subscribed and all("tls=True" in line for line in subscribed), log
 
 
 def test_tls_settings_from_flags_and_environment(pki, tmp_path) -> None:
@@ -189,3 +197,100 @@ def test_tls_settings_from_flags_and_environment(pki, tmp_path) -> None:
     r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "master", "--port", "0",
                         "--ssl-cert", cert], capture_output=True, text=True, timeout=30, check=False)
     assert r.returncode == 2 and "certificate or key is missing" in r.stderr
+
+
+def _cli(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("LIBPROCESS_SSL_", "SSL_"))}
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", *argv], capture_output=True,
+                          text=True, timeout=120, check=False, env=full)
+
+
+def test_cli_ps_and_execute_over_tls(tls_cluster, pki, tmp_path) -> None:
+    """`mesotron ps` and `mesotron execute` reach a TLS master (one that requires client
+    certificates): an https:// URL with --ssl-ca/--ssl-cert/--ssl-key, or a plain HOST:PORT
+    with LIBPROCESS_SSL_* (the CA from a hashed LIBPROCESS_SSL_CA_DIR); a client certificate
+    from another CA, or none, is refused; an unusable CA file is a clear message (exit 2)."""
+    mp = tls_cluster["master"].port
+    client = ("--ssl-cert", pki["client"][0], "--ssl-key", pki["client"][1])
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["ca"], *client)
+    assert r.returncode == 0 and r.stdout.startswith("FRAMEWORK"), r.stderr
+    # the environment alone, the CA from a directory hashed as OpenSSL reads it
+    ca_dir = tmp_path / "cas"
+    ca_dir.mkdir()
+    (ca_dir / "ca.pem").write_bytes(Path(pki["ca"]).read_bytes())
+    subprocess.run(["openssl", "rehash", str(ca_dir)], check=True, capture_output=True)
+    env = {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": pki["client"][0],
+           "LIBPROCESS_SSL_KEY_FILE": pki["client"][1], "LIBPROCESS_SSL_CA_DIR": str(ca_dir),
+           "LIBPROCESS_SSL_VERIFY_SERVER_CERT": "true"}
+    r = _cli("ps", "--master", f"127.0.0.1:{mp}", env=env)
+    assert r.returncode == 0 and r.stdout.startswith("FRAMEWORK"), r.stderr
+    # refused: a client certificate from another CA; no client certificate; plaintext
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["ca"],
+             "--ssl-cert", pki["rogue"][0], "--ssl-key", pki["rogue"][1])
+    assert r.returncode == 1 and r.stderr.startswith("mesotron ps:"), r.stderr
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["ca"])
+    assert r.returncode == 1 and r.stderr.startswith("mesotron ps:"), r.stderr
+    # a server certificate the client does not trust (the rogue CA as the only one)
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["rogue"][0], *client)
+    assert r.returncode == 1, r.stderr
+    r = _cli("ps", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", str(tmp_path / "missing.pem"))
+    assert r.returncode == 2 and "cannot load TLS files" in r.stderr, r.stderr
+    # execute: a command task to TASK_FINISHED over TLS (its executor speaks HTTPS to the agent)
+    r = _cli("execute", "--master", f"https://127.0.0.1:{mp}", "--ssl-ca", pki["ca"], *client,
+             "--name", "tls-cli", "--command", "true", "--resources", "cpus:0.1;mem:32",
+             "--timeout", "60secs")
+    assert r.returncode == 0 and "TASK_FINISHED" in r.stdout, (r.stdout, r.stderr)
+
+
+def test_support_downgrade_accepts_plaintext_and_tls_on_one_port(pki, tmp_path) -> None:
+    """LIBPROCESS_SSL_SUPPORT_DOWNGRADE (--ssl-support-downgrade): a TLS master also accepts
+    plaintext on the same port, by the first byte (HTTP and the internal link): HTTPS and
+    plain HTTP both answer /health; a plaintext agent registers; a plaintext framework
+    subscribes; pymesos 0.3.15 (which cannot speak TLS) runs two tasks; the master warns at
+    start-up. Without it plaintext is refused
+    (test_https_and_plaintext_refused)."""
+    cert, key = pki["server"]
+    mp = free_port()
+    master = _start(Daemon(["master", "--ip", "127.0.0.1", "--port", str(mp), "--work-dir",
+                            str(tmp_path / "master"), "--ssl-cert", cert, "--ssl-key", key,
+                            "--ssl-ca", pki["ca"], "--ssl-support-downgrade"],
+                           mp, str(tmp_path / "master.log")), pki)
+    ap = free_port()
+    agent = Daemon(["agent", "--master", f"127.0.0.1:{mp}", "--ip", "127.0.0.1", "--port", str(ap),
+                    "--work-dir", str(tmp_path / "agent"), "--no-fsync", "--resources", "cpus:1;mem:256"],
+                   ap, str(tmp_path / "agent.log"))
+    try:
+        assert _https_get(mp, "/health", _ctx(pki))[0] == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{mp}/health", timeout=5) as r:
+            assert r.status == 200
+        agent.start()  # plaintext: its HTTP and its internal link to the TLS master
+
+        def registered() -> bool:
+            with urllib.request.urlopen(f"http://127.0.0.1:{mp}/master/state", timeout=5) as r:
+                return len(json.loads(r.read())["slaves"]) == 1
+
+        wait_for(registered, 20, "a plaintext agent registered with a TLS master")
+
+        async def main() -> str | None:
+            with trio.fail_after(LIMIT):
+                async with SchedulerClient.connect(f"127.0.0.1:{mp}", FrameworkInfo(user="t", name="plain")) as s:
+                    await s.subscribed.wait()
+                    return s.framework_id
+
+        assert trio.run(main)
+        # pymesos 0.3.15 (no TLS at all) runs tasks through the TLS master's plaintext side
+        env = dict(os.environ, PYTHONPATH=pymesos_path())
+        r = subprocess.run([sys.executable, os.path.join(EXAMPLES, "pymesos_framework.py"), f"127.0.0.1:{mp}",
+                            "2", "--timeout", "50"], capture_output=True, text=True, timeout=60, env=env,
+                           check=False)
+        summary = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+        assert r.returncode == 0 and summary and json.loads(summary[-1])["finished"] == 2, r.stderr[-2000:]
+        with open(tmp_path / "master.log") as f:
+            assert "tls.downgrade_enabled" in f.read()
+    finally:
+        agent.stop(5)
+        master.stop(5)
+    cfg = tls.from_args(None, {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": cert,
+                               "LIBPROCESS_SSL_KEY_FILE": key, "LIBPROCESS_SSL_SUPPORT_DOWNGRADE": "true"})
+    assert cfg is not None and cfg.downgrade and cfg.env()["LIBPROCESS_SSL_SUPPORT_DOWNGRADE"] == "true"

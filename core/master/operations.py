@@ -31,7 +31,7 @@ is so); with no operation listed, every operation of the framework the master st
 Operations without an id get no status (Mesos).
 
 Books read: `_agents`, `_frameworks`, `_gone`, `_operations`, `_pending_ops`, `_settings`,
-  `_unreachable`, `allocator`, `ids`.
+  `_unreachable`, `allocator`, `config`, `ids`.
 Books written: `_operations`, `_pending_ops`, `_settings`.
 """
 
@@ -42,8 +42,10 @@ from typing import Any
 
 import attrs
 from mesotron.core.allocator import machine as alloc
+from mesotron.core.authorizer import authorized
 from mesotron.core.effects import Log, Respond, Send
 from mesotron.core.errors import LocalError
+from mesotron.core.master.operator import ReserveResources, operator_action
 from mesotron.core.messages import (
     CallAcknowledgeOperationStatus,
     CallReconcileOperations,
@@ -192,13 +194,28 @@ class OperationsMixin:
             return f"Invalid UNRESERVE operation: {res} is not in the offered resources {remaining}"
         return None
 
+    def _authorize_offer_operation(self, fw: Any, op: Any) -> str | None:
+        acls = self.config.acls  # type: ignore[attr-defined]
+        if acls is None:
+            return None
+        call = ReserveResources(agent_id="", resources=op.resources, reserve=isinstance(op, OpReserve))
+        for action, obj in operator_action(call):
+            if not authorized(acls, action, fw.info.principal, obj):
+                verb = "reserve" if call.reserve else "unreserve"
+                return f"Not authorized to {verb} resources as '{fw.info.principal or ''}'"
+        return None
+
     # ------------------------------------------------------------------ ACCEPT
     def _offer_operation(self, fw: Any, agent: Any, role: str, op: Any,
                          remaining: Resources) -> tuple[list[Any], Resources]:
-        """Apply a RESERVE / UNRESERVE of an ACCEPT to what is left of the offers."""
-        if isinstance(op, OpReserve):
+        """Apply a RESERVE / UNRESERVE of an ACCEPT to what is left of the offers. `--acls`
+        first (Mesos `_accept`): reserve_resources on each resource's reservation role,
+        unreserve_resources on each one's reserver principal, as the framework's principal;
+        a denied operation is dropped (OPERATION_ERROR when it has an id), nothing changes."""
+        error = self._authorize_offer_operation(fw, op)
+        if error is None and isinstance(op, OpReserve):
             error = self._validate_reserve(fw, role, op, remaining)
-        else:
+        elif error is None:
             error = self._validate_unreserve(op, role, remaining)
         if error is not None:
             out: list[Any] = [Log(level="warning", event="operation_invalid", fields=(

@@ -5,8 +5,13 @@ Books read and written: `_settings` (the operator's settings, mirrored in the re
 `("deactivated", agent)`), `_agents`, `_frameworks`, the allocator (weights, quota,
 agent activation).
 
-INPUT `OperatorCall(request, call)`; exactly one `Respond(request, status, message)`:
+INPUT `OperatorCall(request, call, principal)`; exactly one `Respond(request, status, message)`:
 - 503 when not leading; 400 with Mesos's message for a bad call (nothing changes);
+- RESERVE_RESOURCES by an authenticated principal: 400 unless every resource's reservation
+  names that principal (Mesos's texts, `reserve_principal_error`), checked after the ACLs;
+- 403 `403 Forbidden.` when `--acls` (config.acls) do not allow `principal` (None: the caller
+  did not authenticate) the call's action (`operator_action` below, Mesos's objects); nothing
+  changes. An unknown framework/agent is still a 400 (Mesos looks it up first).
 - a call that changes durable state answers 200 only once its registry write committed
   (Mesos: the registrar's future), so what was answered survives a master failover.
 
@@ -40,6 +45,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.allocator import machine as alloc
+from mesotron.core.authorizer import authorized
 from mesotron.core.effects import Log, Respond, Send
 from mesotron.core.messages import KillTask, ShutdownAgent
 from mesotron.core.resources import InvalidResources, Resources, validate_role
@@ -50,6 +56,7 @@ from mesotron.core.values import KillPolicy
 class OperatorCall:
     request: str
     call: Any
+    principal: str | None = None  # who the shell authenticated the caller as (HTTP Basic)
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -107,6 +114,58 @@ class ReserveResources:
 
 
 DRAINING, DRAINED = "DRAINING", "DRAINED"
+FORBIDDEN = "403 Forbidden."
+
+
+def reserve_principal_error(resources: Resources, principal: str) -> str | None:
+    """Mesos (validation::operation::validate(Reserve)): a RESERVE by an authenticated
+    principal must name that principal in every resource's (top) reservation."""
+    for r in resources:
+        if not r.reservations:
+            continue
+        named = r.reservations[-1].principal
+        if named is None:
+            return (f"A reserve operation was attempted by principal '{principal}', but there is "
+                    "a reserved resource in the request with no principal set")
+        if named != principal:
+            return (f"A reserve operation was attempted by authenticated principal '{principal}', "
+                    f"which does not match a reserved resource in the request with principal '{named}'")
+    return None
+
+
+def operator_action(call: Any, framework_principal: Any = None) -> list[tuple[str, str | None]]:
+    """The (ACL action, object) pairs an operator write needs, every one approved (Mesos
+    src/master/http.cpp + authorization.cpp): TEARDOWN teardown_frameworks on the
+    framework's principal (`framework_principal(framework_id)` -> str | None, the caller's
+    lookup); UPDATE_WEIGHTS update_weights on each role; UPDATE_QUOTA update_quotas on each
+    role; RESERVE reserve_resources on each resource's reservation role; UNRESERVE
+    unreserve_resources on each resource's reserver principal (none: ANY); the agent calls
+    deactivate/reactivate/drain_agents, mark_agents_gone (object ANY)."""
+    if isinstance(call, Teardown):
+        fp = framework_principal(call.framework_id) if framework_principal else None
+        return [("teardown_frameworks", fp)]
+    if isinstance(call, UpdateWeights):
+        return [("update_weights", role) for role, _w in call.weights]
+    if isinstance(call, UpdateQuota):
+        return [("update_quotas", q.role) for q in call.configs]
+    if isinstance(call, ReserveResources):
+        pairs: list[tuple[str, str | None]] = []
+        for r in call.resources:
+            top = r.reservations[-1] if r.reservations else None
+            if call.reserve:
+                pairs.append(("reserve_resources", top.role if top is not None else r.role))
+            else:
+                pairs.append(("unreserve_resources", top.principal if top is not None else None))
+        return sorted(set(pairs), key=lambda p: (p[0], p[1] or ""))
+    if isinstance(call, DeactivateAgent):
+        return [("deactivate_agents", None)]
+    if isinstance(call, ReactivateAgent):
+        return [("reactivate_agents", None)]
+    if isinstance(call, DrainAgent):
+        return [("drain_agents", None)]
+    if isinstance(call, MarkAgentGone):
+        return [("mark_agents_gone", None)]
+    return []
 
 
 class OperatorMixin:
@@ -127,6 +186,16 @@ class OperatorMixin:
     def _operator_call(self, inp: OperatorCall) -> list[Any]:
         if not self.leader:
             return [Respond(request=inp.request, status=503, message="Not the leading master")]
+        denied = self._operator_denied(inp)
+        if denied is not None:
+            return [Log(level="warning", event="operator_call_unauthorized", fields=(
+                ("call", type(inp.call).__name__), ("principal", inp.principal or ""),
+                ("action", denied))), Respond(request=inp.request, status=403, message=FORBIDDEN)]
+        call = inp.call
+        if isinstance(call, ReserveResources) and call.reserve and inp.principal is not None:
+            err = reserve_principal_error(call.resources, inp.principal)
+            if err is not None:  # Mesos's validation of an authenticated RESERVE
+                return self._bad(inp.request, err)
         handler: Any = {
             Teardown: self._op_teardown,
             UpdateWeights: self._op_update_weights,
@@ -143,6 +212,25 @@ class OperatorMixin:
                             message=f"Operator call {type(inp.call).__name__} is not served")]
         out: list[Any] = handler(inp.request, inp.call)
         return out
+
+    def _operator_denied(self, inp: OperatorCall) -> str | None:
+        """The first ACL action `--acls` refuse for this call, or None (allowed). A TEARDOWN
+        of an unknown framework is left to its handler (400, as Mesos looks it up first)."""
+        acls = self.config.acls
+        if acls is None:
+            return None
+        call = inp.call
+        if isinstance(call, Teardown) and call.framework_id not in self._frameworks:
+            return None
+
+        def fw_principal(fid: str) -> str | None:
+            fw = self._frameworks.get(fid)
+            return fw.info.principal if fw is not None else None
+
+        for action, obj in operator_action(call, fw_principal):
+            if not authorized(acls, action, inp.principal, obj):
+                return action
+        return None
 
     def _bad(self, request: str, message: str) -> list[Any]:
         return [Respond(request=request, status=400, message=message)]

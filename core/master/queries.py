@@ -71,6 +71,19 @@ class StateMixin(MasterCore):
         return {(fid, tid): t.view() for fid in sorted(self._frameworks)
                 for tid, t in self._frameworks[fid].unreachable_tasks.items()}
 
+    def users_of(self, framework_id: str, task_id: str | None = None) -> tuple[str | None, str | None]:
+        """(FrameworkInfo.user, the task's command user or None): the objects of the
+        view_frameworks / view_tasks ACLs for an operator event (core/authorizer.py)."""
+        fw = self._frameworks.get(framework_id) or self._completed_frameworks.get(framework_id)
+        if fw is None:
+            return None, None
+        t = fw.tasks.get(task_id) if task_id is not None else None
+        if t is None:
+            return fw.info.user, None
+        user = _command_user(t.info.command) or (
+            _command_user(t.info.executor.command) if t.info.executor is not None else None)
+        return fw.info.user, user
+
     @property
     def offers(self) -> dict[str, Offer]:
         return dict(sorted(self._offers.items()))

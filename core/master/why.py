@@ -98,10 +98,11 @@ class Why:
         return out
 
 
-def why(master: Any, now: float, framework_id: str) -> Why:
-    fw = master._frameworks.get(framework_id)
+def why(master: Any, now: float, framework_id: str, hidden: bool = False) -> Why:
+    """`hidden`: the caller may not view this framework (--acls): answered as unknown."""
+    fw = None if hidden else master._frameworks.get(framework_id)
     if fw is None:
-        if framework_id in master._completed_frameworks:
+        if framework_id in master._completed_frameworks and not hidden:
             done = master._completed_frameworks[framework_id]
             return Why(framework_id=framework_id, verdict="completed", name=done.info.name,
                        summary="the framework was torn down or removed: it gets no offers "

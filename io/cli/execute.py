@@ -41,6 +41,7 @@ from mesotron.core.values import (
     TaskState,
 )
 from mesotron.io.daemons import flags as fl
+from mesotron.io.http import tls
 from mesotron.io.wire.scheduler_client import SchedulerClient, SubscribeError
 from mesotron.spec import mesos_pb2 as pb
 from mesotron.spec.codec_values import CodecError, task_from_pb
@@ -48,7 +49,7 @@ from mesotron.spec.wire import WireError, from_dict
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", required=True, help="master HOST:PORT")
+    p.add_argument("--master", required=True, help="master HOST:PORT or https://HOST:PORT")
     p.add_argument("--name", default=None, help="task name (required with --command)")
     p.add_argument("--command", default=None, help="shell command to run as the task")
     p.add_argument("--env", default=None,
@@ -67,6 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kill-after", type=fl.duration, default=None,
                    help="kill each task this long after it is RUNNING")
     p.add_argument("--role", default="*")
+    tls.add_client_flags(p)
     p.add_argument("--timeout", type=fl.duration, default=None,
                    help="give up (exit 1) after this long")
 
@@ -177,7 +179,10 @@ async def execute(args: argparse.Namespace, out=print) -> int:  # type: ignore[n
                          roles=(args.role,), checkpoint=args.checkpoint,
                          hostname=socket.gethostname(), capabilities=frozenset(plan.caps))
     framework_id = ""
-    async with SchedulerClient.connect(args.master, info) as s, trio.open_nursery() as nursery:
+    ctx = tls.cli_context(args.master, args)  # io/http/tls.py: https://, --ssl-*, LIBPROCESS_SSL_*
+    async with SchedulerClient.connect(args.master, info, ssl_context=ctx, principal=args.principal,
+                                       secret=args.secret) as s, \
+            trio.open_nursery() as nursery:
         async for ev in s.events():
             if isinstance(ev, EventSubscribed):
                 framework_id = ev.framework_id
@@ -259,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         return _run_quietly(main)
-    except UsageError as e:
+    except (UsageError, tls.TlsError) as e:
         print(f"mesotron execute: {e}", file=sys.stderr)
         return 2
     except SubscribeError as e:

@@ -7,11 +7,13 @@ import sys
 
 import httpx
 from mesotron.io.daemons.flags import host_port
+from mesotron.io.http import tls
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", required=True, help="master HOST:PORT")
+    p.add_argument("--master", required=True, help="master HOST:PORT or https://HOST:PORT")
     p.add_argument("--all", action="store_true", help="include completed tasks")
+    tls.add_client_flags(p)
 
 
 def rows(state: dict, include_completed: bool) -> list[tuple[str, ...]]:
@@ -30,7 +32,15 @@ def rows(state: dict, include_completed: bool) -> list[tuple[str, ...]]:
 def run(args: argparse.Namespace) -> int:
     host, port = host_port(args.master, 5050)
     try:
-        r = httpx.get(f"http://{host}:{port}/master/state", verify=False, timeout=10.0, follow_redirects=True)
+        ctx = tls.cli_context(args.master, args)  # io/http/tls.py: https://, --ssl-*, LIBPROCESS_SSL_*
+    except tls.TlsError as e:
+        print(f"mesotron ps: {e}", file=sys.stderr)
+        return 2
+    scheme = "https" if ctx is not None else "http"
+    try:
+        auth = (args.principal, args.secret or "") if args.principal else None
+        r = httpx.get(f"{scheme}://{host}:{port}/master/state", verify=ctx if ctx is not None else False,
+                      timeout=10.0, follow_redirects=True, trust_env=False, auth=auth)
         r.raise_for_status()
     except httpx.HTTPError as e:
         print(f"mesotron ps: {e}", file=sys.stderr)

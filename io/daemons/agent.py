@@ -153,7 +153,14 @@ class AgentDaemon:
         # authentication/authorization flags (io/daemons/security.py); CredentialsError: exit
         self.security = security.agent_security(
             args, lambda text: log.warning("credentials.too_open", message=text))
+        # with --log-dir, the log is served as /slave/log (operator LIST_FILES/READ_FILE, as
+        # Mesos attaches it; guarded by access_mesos_logs, io/http/agent_operator.py)
+        log_dir = getattr(args, "log_dir", None)
+        self.log_file = os.path.join(log_dir, "mesotron-agent.log") if log_dir else None
         self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
+        if self.tls is not None and self.tls.downgrade:  # as libprocess warns
+            log.warning("tls.downgrade_enabled", message="Plaintext connections are accepted "
+                        "on the TLS port: peer verification can be bypassed")
         if self.tls is not None:
             os.environ.update(self.tls.env())  # executors inherit them (io/containers/launcher.py)
         self.http_sock = http_sock
@@ -227,8 +234,11 @@ class AgentDaemon:
         attach, detach = stream_callbacks(self.streams, self.stream_formats)
         self.driver = AgentDriver(self.pid, feed=self.loop.call_nowait, attach=attach,
                                   detach=detach, log=log)
-        # (with TLS the executors speak the v1 HTTP API over HTTPS: no plaintext driver wire)
-        self.executor_driver = not args.no_executor_driver and self.tls is None
+        # with TLS the executors' driver wire is TLS too (they inherit LIBPROCESS_SSL_*)
+        self.executor_driver = not args.no_executor_driver
+        if self.tls is not None:
+            self.driver.transport.ssl_server = tls.server_context(self.tls)
+            self.driver.transport.ssl_downgrade = self.tls.downgrade
         if not self.executor_driver:
             lp.on(LaunchExecutor, self.containers.launch)
         else:
@@ -481,7 +491,7 @@ class AgentDaemon:
                     self.loop.submit(ExecutorExited(framework_id=fid, executor_id=eid,
                                                     container_id=cid, status=-1))
             self.ready = True
-            await nursery.start(partial(security.http_server(self.args), tls=self.tls), with_http_auth(
+            await nursery.start(partial(security.http_server(self.args, self.tls, self.log), tls=self.tls), with_http_auth(
                 AgentApp(self), self.security.http_auth, agent_realm), self.http_sock, self.stop)
             await nursery.start(self.master_link)
             self.log.info("agent.started", pid=self.pid, work_dir=self.work_dir,

@@ -113,7 +113,7 @@ class ExecutorProcess:
         # connections, a task's updates always on the same one (in order), so that one slow
         # round trip does not hold up every other task's updates
         # TLS when the agent runs with it (its LIBPROCESS_SSL_* variables, inherited)
-        ssl_ctx = client_context_from_env(env)
+        ssl_ctx = self.ssl_ctx = client_context_from_env(env)
         self.http = H11Client(host, int(port), ssl_context=ssl_ctx)
         self.lanes = [H11Client(host, int(port), ssl_context=ssl_ctx) for _ in range(UPDATE_LANES)]
         # the agent's driver wire (io/wire/agent_driver.py), when it offers one: SUBSCRIBE and
@@ -283,7 +283,11 @@ class ExecutorProcess:
         try:
             with trio.fail_after(5):
                 stream = await trio.open_tcp_stream(host, int(port))
-        except (OSError, trio.TooSlowError, ValueError) as exc:
+            if self.ssl_ctx is not None:  # a TLS agent: its driver wire is TLS (tls_connect)
+                from mesotron.io.wire.transport import tls_connect
+
+                stream = await tls_connect(stream, self.ssl_ctx, host)
+        except (OSError, trio.TooSlowError, trio.BrokenResourceError, ValueError) as exc:
             self.log.debug("driver.unreachable", error=str(exc) or type(exc).__name__)
             return False
         link = Link(stream)

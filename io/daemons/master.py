@@ -41,7 +41,8 @@ from mesotron.io.daemons.planted import PlantedBugRefused, planted_bug
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import tls, ui
 from mesotron.io.http.asgi import EventStream, bind_socket
-from mesotron.io.http.auth import CredentialsError, master_realm, with_http_auth
+from mesotron.io.http.auth import CredentialsError, acls_of, master_realm, with_http_auth
+from mesotron.io.http.limits import PerPeer
 from mesotron.io.http.master import MasterApp, heartbeat_operator_streams
 from mesotron.io.http.metrics import time_registry_write
 from mesotron.io.store.registry import open_registry
@@ -155,6 +156,9 @@ class MasterDaemon:
         self.security = security.master_security(
             args, lambda text: log.warning("credentials.too_open", message=text))
         self.tls = tls.from_args(args)  # TlsError: exit (io/http/tls.py)
+        if self.tls is not None and self.tls.downgrade:  # as libprocess warns
+            log.warning("tls.downgrade_enabled", message="Plaintext connections are accepted "
+                        "on the TLS port: peer verification can be bypassed")
         config = MasterConfig(
             allocation_interval=args.allocation_interval,
             offer_timeout=args.offer_timeout,
@@ -187,12 +191,20 @@ class MasterDaemon:
         self.transport.auth_timeout = getattr(args, "authentication_v0_timeout", 15.0)
         if self.tls is not None:
             self.transport.ssl_server = tls.server_context(self.tls)
+            self.transport.ssl_downgrade = self.tls.downgrade  # LIBPROCESS_SSL_SUPPORT_DOWNGRADE
         self._internal_port: int | None = None
         self.streams: dict[str, EventStream] = {}
         self.new_streams: dict[str, EventStream] = {}  # opened, not yet served (io/http/master.py)
         self.stream_formats: dict[str, str] = {}
         self.request_formats: dict[str, str] = {}
         self.operator_streams: set[tuple[EventStream, str]] = set()
+        self.operator_principals: dict[EventStream, str | None] = {}  # who subscribed each stream
+        # --max-streams-per-peer: scheduler/operator SUBSCRIBE streams per IP (io/http/limits.py)
+        self.stream_limit = PerPeer(getattr(args, "max_streams_per_peer", 0) or 0)
+        # with --log-dir, the log is served as /master/log (operator LIST_FILES/READ_FILE, as
+        # Mesos attaches it; guarded by the access_mesos_logs ACL, io/http/operator.py)
+        log_dir = getattr(args, "log_dir", None)
+        self.log_file = os.path.join(log_dir, "mesotron-master.log") if log_dir else None
         self.operator_feed = operator_api.OperatorFeed(self)
         self.metrics: dict[str, float] = {}
         self.leading = False
@@ -237,8 +249,13 @@ class MasterDaemon:
     def _observe(self, e: Any) -> None:
         """Feed operator SUBSCRIBE streams (only when someone listens)."""
         if self.operator_streams:
+            acls = acls_of(self)
             for ev in self.operator_feed.observe(e):
                 for stream, fmt in list(self.operator_streams):
+                    # each subscriber sees what its principal may view (--acls)
+                    if acls is not None and not operator_api.event_visible(
+                            self, acls, self.operator_principals.get(stream), ev):
+                        continue
                     stream.push(operator_api.encode_event(ev, fmt))
         elif isinstance(e, Send) and type(e.message).__name__ == "EventSubscribed":
             self.operator_feed.stream_framework[e.to] = e.message.framework_id
@@ -394,7 +411,7 @@ class MasterDaemon:
                 self.leader_info = self.master_info
                 self.recovered = True
             app = with_http_auth(MasterApp(self), self.security.http_auth, master_realm)
-            serve = security.http_server(self.args)  # --http-server
+            serve = security.http_server(self.args, self.tls, self.log)  # --http-server
             await nursery.start(partial(serve, tls=self.tls), app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
             nursery.start_soon(ui.sample_shares, self)  # the web UI's DRF plot

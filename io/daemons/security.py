@@ -83,6 +83,12 @@ def add_limit_flags(p: argparse.ArgumentParser) -> None:
                    help="internal-link/driver-wire connections open at once from one IP address "
                         "(0, the default: no limit; the scale benches run 40,000 agents from "
                         "one address)")
+    g.add_argument("--max-http-connections-per-peer", type=_non_negative_int, default=0,
+                   help="HTTP connections open at once from one IP address; past it: 503 and "
+                        "closed (0, the default: no limit; uses the h11 server)")
+    g.add_argument("--max-streams-per-peer", type=_non_negative_int, default=0,
+                   help="event streams (SUBSCRIBE) open at once from one IP address; past it "
+                        "the SUBSCRIBE gets 503 (0, the default: no limit)")
 
 
 def add_http_server_flag(p: argparse.ArgumentParser) -> None:
@@ -94,12 +100,17 @@ def add_http_server_flag(p: argparse.ArgumentParser) -> None:
                         "default from MESOTRON_HTTP_SERVER, else hypercorn")
 
 
-def http_server(args: argparse.Namespace) -> Any:
-    """The serve function `--http-server` names (io/http/asgi.serve_http's contract)."""
-    if getattr(args, "http_server", "hypercorn") == "h11":
+def http_server(args: argparse.Namespace, tls: Any = None, log: Any = None) -> Any:
+    """The serve function `--http-server` names (io/http/asgi.serve_http's contract). With
+    TLS downgrade on (io/http/tls.py) or --max-http-connections-per-peer, the h11 server:
+    hypercorn can neither sniff a connection nor count them per peer."""
+    limit = getattr(args, "max_http_connections_per_peer", 0) or 0
+    if getattr(args, "http_server", "hypercorn") == "h11" or getattr(tls, "downgrade", False) or limit:
+        from functools import partial
+
         from mesotron.io.http.server import serve_h11
 
-        return serve_h11
+        return partial(serve_h11, max_connections_per_peer=limit, log=log) if limit else serve_h11
     from mesotron.io.http.asgi import serve_http
 
     return serve_http

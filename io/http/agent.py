@@ -50,6 +50,10 @@ def _strip(path: str) -> str:
     return path
 
 
+# the agent endpoints Mesos authorizes with the get_endpoints ACL (object: the path)
+GET_ENDPOINTS = frozenset({"/metrics/snapshot", "/monitor/statistics", "/containers",
+                           "/containerizer/debug"})
+
 class AgentApp:
     def __init__(self, daemon: AgentDaemon) -> None:
         self.d = daemon
@@ -75,6 +79,9 @@ class AgentApp:
         if req.method not in ("GET", "HEAD") and path != "/api/v1":
             return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
         jsonp = req.arg("jsonp")
+        endpoint = path.removesuffix(".json")
+        if endpoint in GET_ENDPOINTS and not may(d, "get_endpoints", principal_of(req.scope), endpoint):
+            return await respond(send, 403, FORBIDDEN_BODY)  # --acls get_endpoints (Mesos)
         if path == "/health":
             return await respond(send, 200)
         if path == "/version":
@@ -212,7 +219,7 @@ async def agent_operator_http(d: AgentDaemon, req: Request, send: Any) -> None:
         fmt = request_format(req.headers.get("content-type"))
         call = decode(body, fmt, agent_pb2.Call)
         accept = response_format(req.headers.get("accept"), default=fmt) or JSON
-        result = agent_operator.handle(d, call)
+        result = agent_operator.handle(viewer(d, principal_of(req.scope)), call)  # --acls views
     except WireError as e:
         return await respond(send, e.status, e.message + _unknown_type(body))
     if result is None:

@@ -6,7 +6,13 @@ GET_OPERATIONS, GET_TASKS, GET_AGENT. Every other agent call of Mesos 1.11 (nest
 standalone containers, ATTACH_*, resource providers, PRUNE_IMAGES) answers 501 naming it.
 
 The answers are read from the agent machine's state (read only) and the containerizer's
-statistics; nothing here changes the agent."""
+statistics; nothing here changes the agent.
+
+With --acls the daemon comes as `viewer(daemon, principal)` (io/http/auth.py): frameworks
+are left out by view_frameworks (FrameworkInfo.user), executors by view_executors and tasks by
+view_tasks (their command's user, else the framework's); LIST_FILES/READ_FILE answer 403 on a
+sandbox the principal may not access (access_sandboxes, the framework's user) and on the
+agent's log (access_mesos_logs)."""
 
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from mesotron.io.http import operator_common as common
+from mesotron.io.http.auth import FORBIDDEN_BODY, can, sandbox_user
 from mesotron.spec import agent_pb2 as apb
 from mesotron.spec import mesos_pb2 as pb
 from mesotron.spec.codec_values import (
@@ -61,6 +68,21 @@ def files(d: AgentDaemon) -> dict[str, str]:
     return out
 
 
+def _may_read(d: AgentDaemon, raw: str) -> dict[str, str]:
+    """files(d), when the principal may read `raw` (with --acls): the agent's log needs
+    access_mesos_logs, a sandbox access_sandboxes on its framework's user; else 403."""
+    attached = files(d)
+    real = common.resolve(attached, raw) if raw else None
+    if real is not None:
+        log_file = attached.get("/slave/log")
+        if log_file is not None and real == os.path.realpath(log_file):
+            if not can(d, "access_mesos_logs", None):
+                raise WireError(FORBIDDEN_BODY, 403)
+        elif not can(d, "access_sandboxes", sandbox_user(getattr(d, "_d", d), real)):  # unfiltered lookup
+            raise WireError(FORBIDDEN_BODY, 403)
+    return attached
+
+
 def _task(d: AgentDaemon, t: Any) -> pb.Task:
     info = task_to_pb(t.info)
     m = pb.Task(name=info.name, state=t.state.value)
@@ -73,15 +95,34 @@ def _task(d: AgentDaemon, t: Any) -> pb.Task:
     return m
 
 
+def _command_user(command: Any) -> str | None:
+    return getattr(command, "user", None) if command is not None else None
+
+
+def _visible_frameworks(d: AgentDaemon) -> list[Any]:
+    return [fw for fw in list(d.machine.frameworks.values()) + list(d.machine.completed_frameworks)
+            if can(d, "view_frameworks", fw.info.user)]
+
+
 def _executors(d: AgentDaemon) -> list[tuple[Any, Any, bool]]:
-    """(framework entry, executor entry, completed) of every executor the agent knows."""
+    """(framework entry, executor entry, completed) of every executor the agent knows (that
+    the principal may view, with --acls)."""
     out = []
-    for fw in list(d.machine.frameworks.values()) + list(d.machine.completed_frameworks):
+    for fw in _visible_frameworks(d):
         for ex in fw.executors.values():
             out.append((fw, ex, False))
         for ex in fw.completed_executors:
             out.append((fw, ex, True))
     return out
+
+
+def _task_visible(d: AgentDaemon, fw: Any, ex: Any, t: Any) -> bool:
+    user = _command_user(t.info.command) or _command_user(getattr(ex.info, "command", None))
+    return can(d, "view_tasks", user or fw.info.user)
+
+
+def _executor_visible(d: AgentDaemon, fw: Any, ex: Any) -> bool:
+    return can(d, "view_executors", _command_user(getattr(ex.info, "command", None)) or fw.info.user)
 
 
 def _executor_pb(fw: Any, ex: Any) -> pb.ExecutorInfo:
@@ -94,15 +135,19 @@ def _executor_pb(fw: Any, ex: Any) -> pb.ExecutorInfo:
 def get_frameworks(d: AgentDaemon) -> R.GetFrameworks:
     r = R.GetFrameworks()
     for fw in d.machine.frameworks.values():
-        r.frameworks.add().framework_info.CopyFrom(framework_to_pb(fw.info))
+        if can(d, "view_frameworks", fw.info.user):
+            r.frameworks.add().framework_info.CopyFrom(framework_to_pb(fw.info))
     for fw in d.machine.completed_frameworks:
-        r.completed_frameworks.add().framework_info.CopyFrom(framework_to_pb(fw.info))
+        if can(d, "view_frameworks", fw.info.user):
+            r.completed_frameworks.add().framework_info.CopyFrom(framework_to_pb(fw.info))
     return r
 
 
 def get_executors(d: AgentDaemon) -> R.GetExecutors:
     r = R.GetExecutors()
     for fw, ex, done in _executors(d):
+        if not _executor_visible(d, fw, ex):
+            continue
         live = ex.state != "terminated" and not done
         (r.executors if live else r.completed_executors).add().executor_info.CopyFrom(_executor_pb(fw, ex))
     return r
@@ -110,15 +155,17 @@ def get_executors(d: AgentDaemon) -> R.GetExecutors:
 
 def get_tasks(d: AgentDaemon) -> R.GetTasks:
     r = R.GetTasks()
-    for _fw, ex, _done in _executors(d):
+    for fw, ex, _done in _executors(d):
         for t in ex.tasks.values():
+            if not _task_visible(d, fw, ex, t):
+                continue
             if t.queued:
                 r.queued_tasks.append(_task(d, t))
             elif t.state.is_terminal:
                 r.terminated_tasks.append(_task(d, t))
             else:
                 r.launched_tasks.append(_task(d, t))
-        r.completed_tasks.extend(_task(d, t) for t in ex.completed)
+        r.completed_tasks.extend(_task(d, t) for t in ex.completed if _task_visible(d, fw, ex, t))
     return r
 
 
@@ -173,9 +220,9 @@ def handle(d: AgentDaemon, call: apb.Call) -> Any:
         common.set_logging_level(call)
         return common.OK
     elif t == C.LIST_FILES:
-        r.list_files.file_infos.extend(common.list_files(call, files(d)))
+        r.list_files.file_infos.extend(common.list_files(call, _may_read(d, call.list_files.path)))
     elif t == C.READ_FILE:
-        size, data = common.read_file(call, files(d))
+        size, data = common.read_file(call, _may_read(d, call.read_file.path))
         r.read_file.size, r.read_file.data = size, data
     elif t == C.GET_STATE:
         r.get_state.get_tasks.CopyFrom(get_tasks(d))

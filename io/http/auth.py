@@ -34,6 +34,9 @@ PRINCIPAL_KEY = "mesotron.principal"
 MASTER_READONLY = frozenset({
     "/frameworks", "/flags", "/roles", "/slaves", "/state", "/state.json", "/state-summary",
     "/tasks", "/tasks.json", "/maintenance/status", "/metrics/snapshot", "/metrics",
+    # ours (Mesos has none): they show what /state shows, so they are read-only like it
+    "/why", "/ui/snapshot", "/ui/events", "/ui/drf", "/ui/sandbox", "/ui/files/browse",
+    "/ui/files/read",
 })
 MASTER_READWRITE = frozenset({
     "/api/v1", "/create-volumes", "/destroy-volumes", "/reserve", "/unreserve", "/teardown",
@@ -287,6 +290,14 @@ def may(daemon: Any, action: str, principal: str | None, obj: str | None = None)
     from mesotron.core.authorizer import authorized
 
     return authorized(acls_of(daemon), action, principal, obj)
+
+
+def can(d: Any, action: str, obj: str | None) -> bool:
+    """For a view built from `viewer(daemon, principal)`: may that principal do `action` on
+    `obj`? The daemon itself (no ACLs, or an unfiltered caller) may do everything."""
+    if isinstance(d, Viewer):
+        return may(d._d, action, d._principal, obj)
+    return True
 
 
 FORBIDDEN_BODY = "403 Forbidden."

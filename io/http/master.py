@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 from mesotron.core.effects import Disconnected
-from mesotron.core.messages import SchedulerCall
+from mesotron.core.messages import CallSubscribe, SchedulerCall
 from mesotron.io.http import metrics, ui
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import why as why_api
@@ -33,6 +33,7 @@ from mesotron.io.http.asgi import (
     respond_json,
 )
 from mesotron.io.http.auth import FORBIDDEN_BODY, may, principal_of, viewer
+from mesotron.io.http.limits import peer_of, streams_message
 from mesotron.spec import codec_scheduler, scheduler_pb2
 from mesotron.spec.wire import JSON, WireError, decode, request_format, response_format
 
@@ -103,6 +104,8 @@ class MasterApp:
             tasks = [t for f in s.get("frameworks", []) for t in f.get("tasks", []) + f.get("completed_tasks", [])]
             return await respond_json(send, {"tasks": tasks}, jsonp=jsonp)
         if path == "/metrics/snapshot":
+            if not may(d, "get_endpoints", principal_of(req.scope), "/metrics/snapshot"):
+                return await respond(send, 403, FORBIDDEN_BODY)
             return await respond_json(send, d.metrics_snapshot())
         if path == "/metrics":  # Prometheus (io/http/metrics.py)
             return await respond(send, 200, d.prom.render(), metrics.CONTENT_TYPE)
@@ -154,7 +157,19 @@ class MasterApp:
         if accept is None:
             return await respond(send, 406, "Expecting 'Accept' to allow application/json or application/x-protobuf")
         stream_id = req.headers.get("mesos-stream-id")
+        # --max-streams-per-peer (io/http/limits.py): refused before the machine sees it
+        peer = peer_of(req.scope) if isinstance(call, CallSubscribe) else None
+        if peer is not None and not d.stream_limit.acquire(peer):
+            return await respond(send, 503, streams_message(peer, d.stream_limit.limit))
+        try:
+            await self.scheduler_call(req, send, call, framework_id, stream_id, accept)
+        finally:
+            if peer is not None:
+                d.stream_limit.release(peer)
 
+    async def scheduler_call(self, req: Request, send: Any, call: Any, framework_id: Any,
+                             stream_id: str | None, accept: str) -> None:
+        d = self.d
         principal = principal_of(req.scope)
 
         def make(rid: str) -> SchedulerCall:
@@ -202,28 +217,42 @@ class MasterApp:
         except WireError as e:
             return await respond(send, e.status, e.message)
         if result is operator_api.SUBSCRIBE:
-            stream = EventStream()
-            d.operator_streams.add((stream, accept))
-            stream.push(operator_api.encode_event(operator_api.subscribed_event(
-                viewer(d, principal_of(req.scope))), accept))  # its snapshot filtered by the ACLs
+            peer = peer_of(req.scope)
+            if not d.stream_limit.acquire(peer):  # --max-streams-per-peer (io/http/limits.py)
+                return await respond(send, 503, streams_message(peer, d.stream_limit.limit))
             try:
-                await stream.serve(req.receive, send, [("Content-Type", accept)])
+                return await self.operator_stream(req, send, accept)
             finally:
-                d.operator_streams.discard((stream, accept))
-            return
+                d.stream_limit.release(peer)
         if isinstance(result, operator_api.MachineCall):
-            return await self.machine_call(result.call, send)
+            return await self.machine_call(result.call, send, principal_of(req.scope))
         if result is None:
             return await respond(send, 202)
         if result is operator_api.common.OK:
             return await respond(send, 200)
         await respond(send, 200, operator_api.encode_response(result, accept), accept)
 
-    async def machine_call(self, call: Any, send: Any) -> None:
-        """An operator write: the master machine decides and answers (core/master/operator.py)."""
+    async def operator_stream(self, req: Request, send: Any, accept: str) -> None:
+        """Operator SUBSCRIBE: the snapshot, then the events the principal may see."""
+        d = self.d
+        stream = EventStream()
+        d.operator_streams.add((stream, accept))
+        d.operator_principals[stream] = principal_of(req.scope)  # later events filtered too
+        stream.push(operator_api.encode_event(operator_api.subscribed_event(
+            viewer(d, principal_of(req.scope))), accept))  # its snapshot filtered by the ACLs
+        try:
+            await stream.serve(req.receive, send, [("Content-Type", accept)])
+        finally:
+            d.operator_streams.discard((stream, accept))
+            d.operator_principals.pop(stream, None)
+
+    async def machine_call(self, call: Any, send: Any, principal: str | None) -> None:
+        """An operator write: the master machine decides and answers (core/master/operator.py),
+        --acls included (403 when the caller's principal may not)."""
         from mesotron.core.master.operator import OperatorCall
 
-        resp = await self.d.loop.request(lambda rid: OperatorCall(request=rid, call=call))
+        resp = await self.d.loop.request(
+            lambda rid: OperatorCall(request=rid, call=call, principal=principal))
         await respond(send, resp.status, resp.message if resp.status >= 300 else "")
 
     async def endpoint_json(self, req: Request, send: Any, path: str) -> None:
@@ -232,8 +261,9 @@ class MasterApp:
         from mesotron.core.master import operator as op
         from mesotron.spec.wire import to_dict
 
-        d = self.d
+        principal = principal_of(req.scope)
         if req.method in ("GET", "HEAD"):
+            d = viewer(self.d, principal)  # roles/weights by view_roles, quota by get_quotas
             if path == "/roles":
                 return await respond_json(send, to_dict(operator_api.get_roles(d, d.state_json())))
             if path == "/weights":
@@ -248,28 +278,28 @@ class MasterApp:
                 fid = form.get("frameworkId") or ""
                 if not fid:
                     return await respond(send, 400, "Missing 'frameworkId' query parameter in the request body")
-                return await self.machine_call(op.Teardown(framework_id=fid), send)
+                return await self.machine_call(op.Teardown(framework_id=fid), send, principal)
             if path == "/weights" and req.method == "PUT":
                 items = json.loads(body or b"[]")
                 if not isinstance(items, list):
                     raise ValueError("expecting a JSON array of WeightInfo")
                 return await self.machine_call(op.UpdateWeights(weights=tuple(
-                    (str(w["role"]), float(w["weight"])) for w in items)), send)
+                    (str(w["role"]), float(w["weight"])) for w in items)), send, principal)
             if path == "/quota" and req.method == "POST":
                 q = json.loads(body or b"{}")
                 sc = tuple(sorted((str(r["name"]), float(r["scalar"]["value"])) for r in q.get("guarantee", [])))
                 return await self.machine_call(op.UpdateQuota(force=bool(q.get("force", False)), configs=(
-                    op.QuotaConfig(role=str(q.get("role", "")), guarantees=sc, limits=sc),)), send)
+                    op.QuotaConfig(role=str(q.get("role", "")), guarantees=sc, limits=sc),)), send, principal)
             if path in ("/reserve", "/unreserve") and req.method == "POST":
                 from mesotron.core.resources import Resources
 
                 res = Resources.from_json(json.loads(form.get("resources") or "[]"))
                 return await self.machine_call(op.ReserveResources(
                     agent_id=form.get("slaveId") or "", resources=res,
-                    reserve=path == "/reserve"), send)
+                    reserve=path == "/reserve"), send, principal)
             if path.startswith("/quota/") and req.method == "DELETE":
                 return await self.machine_call(op.UpdateQuota(force=True, configs=(
-                    op.QuotaConfig(role=path[len("/quota/"):]),)), send)
+                    op.QuotaConfig(role=path[len("/quota/"):]),)), send, principal)
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             return await respond(send, 400, f"Failed to parse the request: {e}")
         return await respond(send, 405, f"Method '{req.method}' not allowed on /master{path}")

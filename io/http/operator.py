@@ -14,12 +14,14 @@ serves `/master/state`), converted to v1 protobuf messages (resources as Resourc
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import attrs
 from mesotron.core.resources import Resources
 from mesotron.core.values import Attribute
 from mesotron.io.http import operator_common as common
+from mesotron.io.http.auth import FORBIDDEN_BODY, can
 from mesotron.spec import master_pb2 as mpb
 from mesotron.spec import mesos_pb2 as pb
 from mesotron.spec.codec_values import attribute_to_pb, master_to_pb, resources_to_pb
@@ -193,6 +195,16 @@ def files(d: MasterDaemon) -> dict[str, str]:
     return {"/master/log": log_file} if log_file else {}
 
 
+def _log_files(d: Any, path: str) -> dict[str, str]:
+    """files(d), when the caller may read the master's log (access_mesos_logs), else 403."""
+    out = files(d)
+    log_file = out.get("/master/log")
+    if log_file is not None and path and common.resolve(out, path) == os.path.realpath(log_file) \
+            and not can(d, "access_mesos_logs", None):
+        raise WireError(FORBIDDEN_BODY, 403)
+    return out
+
+
 def _scalars(m: Any) -> tuple[tuple[str, float], ...]:
     out = []
     for name, v in sorted(m.items()):
@@ -272,6 +284,8 @@ def get_roles(d: MasterDaemon, state: dict[str, Any]) -> mpb.Response.GetRoles:
                 used[role] = used.get(role, Resources()) + resources_from_pb(_res(t.get("resources")))
     out = mpb.Response.GetRoles()
     for name in sorted(roles):
+        if not can(d, "view_roles", name):  # --acls: roles the principal may not view are left out
+            continue
         role = out.roles.add(name=name, weight=weights.get(name, 1.0))
         for fid in sorted(set(roles[name])):
             role.frameworks.add(value=fid)
@@ -300,6 +314,8 @@ def get_operations(d: MasterDaemon) -> mpb.Response.GetOperations:
 def get_weights(d: MasterDaemon) -> mpb.Response.GetWeights:
     out = mpb.Response.GetWeights()
     for role, w in sorted(d.machine.weights().items()):
+        if not can(d, "view_roles", role):
+            continue
         out.weight_infos.add(role=role, weight=w)
     return out
 
@@ -308,6 +324,8 @@ def get_quota(d: MasterDaemon) -> mpb.Response.GetQuota:
     out = mpb.Response.GetQuota()
     out.status.SetInParent()  # required, also when no role has a quota (protobuf answers)
     for role, q in sorted(d.machine.quotas().items()):
+        if not can(d, "get_quotas", role):
+            continue
         c = out.status.configs.add(role=role)
         for name, v in q.guarantees:
             c.guarantees[name].value = v
@@ -351,9 +369,9 @@ def handle(d: MasterDaemon, call: mpb.Call) -> Any:
         common.set_logging_level(call)
         return common.OK
     elif t == C.LIST_FILES:
-        r.list_files.file_infos.extend(common.list_files(call, files(d)))
+        r.list_files.file_infos.extend(common.list_files(call, _log_files(d, call.list_files.path)))
     elif t == C.READ_FILE:
-        size, data = common.read_file(call, files(d))
+        size, data = common.read_file(call, _log_files(d, call.read_file.path))
         r.read_file.size, r.read_file.data = size, data
     elif t == C.GET_MASTER:
         r.get_master.master_info.CopyFrom(master_to_pb(d.master_info))
@@ -481,6 +499,26 @@ class OperatorFeed:
             if f.get("id") == fid:
                 return _framework(f)
         return None
+
+
+def event_visible(d: Any, acls: Any, principal: str | None, ev: mpb.Event) -> bool:
+    """May a SUBSCRIBE stream of `principal` get `ev` (core/authorizer.py event_visible)?"""
+    from mesotron.core.authorizer import event_visible as decide
+
+    kind = mpb.Event.Type.Name(ev.type)
+    fid = tid = None
+    if ev.type == mpb.Event.TASK_ADDED:
+        fid, tid = ev.task_added.task.framework_id.value, ev.task_added.task.task_id.value
+    elif ev.type == mpb.Event.TASK_UPDATED:
+        fid, tid = ev.task_updated.framework_id.value, ev.task_updated.status.task_id.value
+    elif ev.type == mpb.Event.FRAMEWORK_ADDED:
+        fid = ev.framework_added.framework.framework_info.id.value
+    elif ev.type == mpb.Event.FRAMEWORK_UPDATED:
+        fid = ev.framework_updated.framework.framework_info.id.value
+    elif ev.type == mpb.Event.FRAMEWORK_REMOVED:
+        fid = ev.framework_removed.framework_info.id.value
+    fw_user, task_user = d.machine.users_of(fid, tid) if fid else (None, None)
+    return decide(acls, principal, kind, fw_user, task_user)
 
 
 def heartbeat_event() -> mpb.Event:

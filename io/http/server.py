@@ -35,19 +35,30 @@ KEEP_ALIVE = 75.0  # seconds a keep-alive connection may stay idle
 
 
 async def serve_h11(app: Any, sock: stdlib_socket.socket, shutdown: trio.Event | None = None, *,
-                    tls: Any = None, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+                    tls: Any = None, max_connections_per_peer: int = 0, log: Any = None,
+                    task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
     """Serve `app` on the listening `sock` until `shutdown` is set (io/http/asgi.serve_http's
-    contract). `tls`: an io/http/tls.py TlsConfig or None."""
+    contract). `tls`: an io/http/tls.py TlsConfig or None. `max_connections_per_peer`: 0 or
+    the limit of io/http/limits.py."""
     ctx: ssl.SSLContext | None = None
     if tls is not None:
         from mesotron.io.http.tls import server_context
 
         ctx = server_context(tls)
     listener: Any = trio.SocketListener(trio.socket.from_stdlib_socket(sock))
-    if ctx is not None:
+    handler: Any = lambda s: _connection(app, s)
+    if ctx is not None and tls.downgrade:  # TLS or plaintext, by the first byte (io/http/tls.py)
+        from mesotron.io.http.tls import downgrading
+
+        handler = downgrading(handler, ctx)
+    elif ctx is not None:
         listener = trio.SSLListener(listener, ctx, https_compatible=True)
+    if max_connections_per_peer:  # per peer IP (io/http/limits.py)
+        from mesotron.io.http.limits import limit_connections
+
+        handler = limit_connections(handler, max_connections_per_peer, log)
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(trio.serve_listeners, lambda s: _connection(app, s), [listener])
+        nursery.start_soon(trio.serve_listeners, handler, [listener])
         task_status.started()
         await (shutdown if shutdown is not None else trio.Event()).wait()
         nursery.cancel_scope.cancel()

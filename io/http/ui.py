@@ -324,6 +324,14 @@ def drf_history(d: Any) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ sandboxes (relayed)
+def _credentials(req: Request) -> dict[str, str]:
+    """The caller's own Authorization header, passed on to the agent: the agent authenticates
+    and authorizes the caller (access_sandboxes), not the master (a relay must not lend the
+    caller the master's standing)."""
+    auth = req.headers.get("authorization")
+    return {"Authorization": auth} if auth else {}
+
+
 async def sandbox(d: Any, req: Request, send: Any) -> None:
     import httpx  # here: the master's start-up need not pay for it
     from mesotron.io.cli import files as fl
@@ -340,7 +348,7 @@ async def sandbox(d: Any, req: Request, send: Any) -> None:
     except CliError as e:
         return await respond(send, 404, str(e))
     try:
-        async with httpx.AsyncClient(timeout=5.0) as client:
+        async with httpx.AsyncClient(timeout=5.0, headers=_credentials(req)) as client:
             r = await client.get(f"{url}/state")
             if r.status_code != 200:
                 return await respond(send, 502, f"agent {aid}: /state answered {r.status_code}")
@@ -377,7 +385,7 @@ async def files(d: Any, req: Request, send: Any, op: str) -> None:
             except ValueError:
                 return await respond(send, 400, f"'{k}' must be an integer")
     try:
-        async with httpx.AsyncClient(timeout=5.0) as client:
+        async with httpx.AsyncClient(timeout=5.0, headers=_credentials(req)) as client:
             r = await client.get(f"{url}/files/{op}", params=params)
     except httpx.HTTPError as e:
         return await respond(send, 502, f"agent {aid} unreachable: {e or type(e).__name__}")

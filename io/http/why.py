@@ -2,7 +2,9 @@
 
 The answer is decided in core (core/master/why.py over the allocator's explain mode,
 core/allocator/why.py); this only reads the query and renders `Why.to_json()`.
-`max_agents` bounds the per-agent list (default 50, the most telling reasons first)."""
+`max_agents` bounds the per-agent list (default 50, the most telling reasons first). With
+--acls, a framework the caller may not view (view_frameworks on its user) is answered as an
+unknown one (404): its existence is not disclosed."""
 
 from __future__ import annotations
 
@@ -23,6 +25,10 @@ async def serve(daemon: Any, req: Request, send: Any) -> None:
         return await respond(send, 400, "'max_agents' must be an integer")
     if max_agents < 0:
         return await respond(send, 400, "'max_agents' must be >= 0")
-    answer = why(daemon.machine, time.time(), fid)
+    from mesotron.io.http.auth import can
+
+    user, _ = daemon.machine.users_of(fid)
+    hidden = not can(daemon, "view_frameworks", user)
+    answer = why(daemon.machine, time.time(), fid, hidden=hidden)
     status = 404 if answer.verdict == "unknown" else 200
     await respond_json(send, answer.to_json(max_agents=max_agents), status=status)

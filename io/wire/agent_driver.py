@@ -159,6 +159,7 @@ class AgentDriver:
                 self._refused(link, 400, "Already subscribed on this connection", "SUBSCRIBE")
                 return
             name = f"executor-driver({next(_names)})@{self.pid}"
+            self.log.info("driver.executor_subscribed", name=name, tls=isinstance(link.stream, trio.SSLStream))
             sink = DriverSink(link)
             link.attached = _Conn(name, sink)
             self.attach(name, sink)

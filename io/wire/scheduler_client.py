@@ -59,6 +59,7 @@ from mesotron.core.effects import (
 )
 from mesotron.core.messages import CallSubscribe, EventSubscribed
 from mesotron.core.scheduler import (
+    AuthenticationResult,
     CallResponse,
     MasterDetected,
     Notify,
@@ -101,7 +102,7 @@ class SchedulerClient:
     def __init__(self, master: str, framework_info: FrameworkInfo, *, fmt: str = JSON,
                  zk_session_timeout: float = 10.0, wire: str = "http",
                  principal: str | None = None, secret: str | None = None,
-                 ssl_context: Any = None) -> None:
+                 ssl_context: Any = None, authentication: dict[str, float] | None = None) -> None:
         if wire not in ("http", "driver"):
             raise ValueError(f"wire must be 'http' or 'driver', not {wire!r}")
         self.wire = wire
@@ -129,8 +130,12 @@ class SchedulerClient:
         if self.zk_url is None:
             host, port = host_port(master, 5050)
             self.master = f"{host}:{port}"
-        self.driver = SchedulerDriver(name=f"client-{uuid.uuid4().hex[:8]}",
-                                      config=client_config(framework_info))
+        # driver wire with a credential: CRAM-MD5 before each SUBSCRIBE; the driver decides
+        # its deadline and the retries (core/scheduler.py, Mesos's scheduler flags).
+        # `authentication`: SchedulerConfig's authentication_* fields (Mesos's defaults)
+        self.driver = SchedulerDriver(name=f"client-{uuid.uuid4().hex[:8]}", config=client_config(
+            framework_info, authenticate=self.credential is not None and wire == "driver",
+            **(authentication or {})))
         self.rejected: list[tuple[int, str, str]] = []
         self._send, self._recv = trio.open_memory_channel[Any](math.inf)
         self.subscribed = trio.Event()
@@ -400,8 +405,19 @@ class SchedulerClient:
 
     # ------------------------------------------------------------ the driver wire
     async def _stream_driver(self, to: str, call: Any) -> None:
-        """Dial the master's transport, SUBSCRIBE, then feed the driver the frames until the
-        connection ends."""
+        """One SUBSCRIBE attempt on the driver wire; `Close(<its request>)` from the driver
+        (an authentication that took too long) cancels it wherever it is."""
+        with trio.CancelScope() as scope:
+            self._scopes[call.request] = scope
+            try:
+                await self._stream_driver_subscribe(to, call)
+            finally:
+                if self._scopes.get(call.request) is scope:
+                    del self._scopes[call.request]
+
+    async def _stream_driver_subscribe(self, to: str, call: Any) -> None:
+        """Dial the master's transport, authenticate (with a credential), SUBSCRIBE, then
+        feed the driver the frames until the connection ends."""
         host, port = host_port(to, 5050)
         try:
             async with httpx.AsyncClient(verify=self.ssl_context or False, trust_env=False,
@@ -431,14 +447,19 @@ class SchedulerClient:
         if self.credential is not None:
             try:
                 await stream.send_all(len(hello).to_bytes(4, "big") + hello)
-                with trio.fail_after(15):
-                    await handshake.authenticate(stream, link.buf, *self.credential)
+                await handshake.authenticate(stream, link.buf, *self.credential)
             except handshake.AuthenticationRefused as e:
                 await trio.aclose_forcefully(stream)
-                return self._answered(call.request, 401, str(e))
-            except (handshake.AuthenticationFailure, trio.TooSlowError, *BROKEN) as e:
+                return self._step(AuthenticationResult(request=call.request, outcome="FAILED",
+                                                       message=str(e)))
+            except (handshake.AuthenticationFailure, *BROKEN) as e:
                 await trio.aclose_forcefully(stream)
-                return self._answered(call.request, 0, f"authentication failed: {e}")
+                return self._step(AuthenticationResult(request=call.request, outcome="ERROR",
+                                                       message=str(e)))
+            except trio.Cancelled:  # the driver gave this attempt up (its deadline passed)
+                await trio.aclose_forcefully(stream)
+                raise
+            self._step(AuthenticationResult(request=call.request, outcome="COMPLETED"))
         else:
             link.send_frame(hello)
         link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(

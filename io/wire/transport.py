@@ -218,6 +218,7 @@ class Transport:
         # ones with `ssl_client` (None: plaintext)
         self.ssl_server: Any = None
         self.ssl_client: Any = None
+        self.ssl_downgrade = False  # with ssl_server: plaintext peers accepted too (sniffed)
         # --max-connections-per-peer: accepted connections open at once from one IP address
         # (0: no limit)
         self.max_connections_per_peer = 0
@@ -270,8 +271,22 @@ class Transport:
                 del self.per_ip[peer_ip]
 
     async def _accepted_counted(self, stream: trio.SocketStream) -> None:
+        plain: Any = stream
+        if self.ssl_server is not None and self.ssl_downgrade:
+            # LIBPROCESS_SSL_SUPPORT_DOWNGRADE: TLS or plaintext, by the first byte
+            from mesotron.io.http.tls import sniff
+
+            sniffed = await sniff(stream, self.ssl_server, timeout=self.auth_timeout)
+            if sniffed is None:
+                await trio.aclose_forcefully(stream)
+                return
+            if not isinstance(sniffed, trio.SSLStream):
+                if self.log is not None:
+                    self.log.info("transport.plaintext_accepted", peer=str(stream.socket.getpeername()[0]))
+                return await self._run_link(Link(sniffed), expect_hello=True)
+            plain = sniffed.transport_stream
         if self.ssl_server is not None:
-            tls = trio.SSLStream(stream, self.ssl_server, server_side=True)
+            tls = trio.SSLStream(plain, self.ssl_server, server_side=True)
             try:
                 with trio.fail_after(self.auth_timeout):
                     await tls.do_handshake()

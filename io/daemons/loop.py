@@ -56,6 +56,9 @@ class EffectLoop:
         self.on(Log, self._log)
         self.on(Respond, self._respond)
         self.before_step: Callable[[Any], None] | None = None
+        # an object with hold()/release() (a Transport), or None: the sends of one step's
+        # effects leave together after them, one write per connection
+        self.sends: Any = None
 
     # ----------------------------------------------------------------- wiring
     def on(self, effect_type: type, handler: Callable[[Any], Any]) -> None:
@@ -127,7 +130,15 @@ class EffectLoop:
         try:
             effects = self.machine.step(now, inp)
             self.steps += 1
-            await self.interpret(effects)
+            sends = self.sends
+            if sends is None:
+                await self.interpret(effects)
+            else:
+                sends.hold()
+                try:
+                    await self.interpret(effects)
+                finally:
+                    sends.release()
         finally:
             if waiter is not None:
                 waiter.effects = effects if "effects" in locals() else []

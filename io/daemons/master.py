@@ -175,6 +175,7 @@ class MasterDaemon:
             on_disconnect=lambda peer: self.loop.submit(Disconnected(peer=peer)),
             log=log,
         )
+        self.loop.sends = self.transport  # one write per agent connection per step
         self.transport.driver = MasterDriver(self)  # frameworks on the driver wire (io/wire/master_driver.py)
         self.transport.credentials = self.security.credentials  # CRAM-MD5 (io/wire/handshake.py)
         security.apply_limits(args, self.transport)

@@ -467,8 +467,14 @@ class Transport:
                 nursery.cancel_scope.cancel()
         finally:
             link.closed = True
-            with trio.CancelScope(shield=True):
-                await trio.aclose_forcefully(link.stream)
+            if type(link.stream) is trio.SocketStream:
+                # what SocketStream.aclose does, without its checkpoint (under
+                # aclose_forcefully's cancelled scope, that checkpoint raises and catches a
+                # Cancelled: ~a tenth of the master's CPU when 40,000 agents disconnect)
+                link.stream.socket.close()
+            else:
+                with trio.CancelScope(shield=True):
+                    await trio.aclose_forcefully(link.stream)
             if link.driver:
                 self.driver.closed(link)
             elif link.peer and self.links.get(link.peer) is link:

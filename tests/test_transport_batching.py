@@ -168,3 +168,64 @@ def test_effect_loop_holds_sends_around_one_steps_effects() -> None:
             assert seen == ["hold", "one", "two", "release"] * 2
 
     trio.run(main)
+
+
+BIG = RegisterAgent(agent_info=AgentInfo(hostname="h" * 65536))  # ~64 KB a frame
+
+
+def test_a_slow_reader_gets_every_queued_frame_then_the_close() -> None:
+    """More than the socket buffers hold: a writer task drains the queue, and a close waits
+    behind the queue."""
+
+    async def main() -> None:
+        with trio.fail_after(20):
+            gone: list[str] = []
+            master = Transport("m@x", lambda p, m: None, gone.append)
+            async with trio.open_nursery() as n:
+                port = await n.start(master.serve, "127.0.0.1", 0)
+                s = await _dial(port, "a@y", master)
+                link = master.links["a@y"]
+                for _ in range(200):
+                    assert master.send("a@y", BIG)
+                assert link._out  # the socket did not take it all: queued for a writer
+                master.close("a@y")
+                got, eof = await _read_frames(s, 201)
+                assert len(got) == 200 and all(m == BIG for m in got) and eof
+                while not gone:
+                    await trio.sleep(0.001)
+                assert gone == ["a@y"] and not link._writer_running
+                await s.aclose()
+                n.cancel_scope.cancel()
+
+    trio.run(main)
+
+
+def test_a_peer_leaving_while_its_writer_waits_ends_the_link_cleanly() -> None:
+    async def main() -> None:
+        with trio.fail_after(20):
+            gone: list[str] = []
+            got: list[object] = []
+            master = Transport("m@x", lambda p, m: got.append(m), gone.append)
+            async with trio.open_nursery() as n:
+                port = await n.start(master.serve, "127.0.0.1", 0)
+                s = await _dial(port, "a@y", master)
+                link = master.links["a@y"]
+                for _ in range(200):
+                    master.send("a@y", BIG)
+                while not link._sending:  # the writer runs, blocked on the full socket
+                    await trio.sleep(0.001)
+                await s.aclose()  # the peer goes away without reading
+                while not gone:
+                    await trio.sleep(0.001)
+                while link._writer_running:  # cancelled and finished
+                    await trio.sleep(0.001)
+                assert gone == ["a@y"] and link.closed
+                s2 = await _dial(port, "b@y", master)  # the transport serves on
+                await s2.send_all(_frame(Pong()))
+                while not got:
+                    await trio.sleep(0.001)
+                assert got == [Pong()]
+                await s2.aclose()
+                n.cancel_scope.cancel()
+
+    trio.run(main)

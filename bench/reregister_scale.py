@@ -21,7 +21,7 @@
 - master_rss_mb: psutil RSS of the master once all agents are re-registered.
 
     .venv/bin/python bench/reregister_scale.py [--agents 10000] [--tasks 100000] [--procs 2]
-        [--rounds 2] [--profile out.prof]
+        [--rounds 2] [--profile out.prof] [--py-spy OUT] [--perf OUT]
 
 Prints one JSON line per round ({"round": ...}) to stderr and the final (last round) one,
 {"agents", "tasks", "reregister_s", "master_rss_mb", ...}, to stdout.

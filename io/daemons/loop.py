@@ -25,6 +25,7 @@ from typing import Any
 
 import trio
 from mesotron.core.effects import CancelTimer, Log, Respond, SetTimer, TimerFired
+from mesotron.io.daemons import logs
 
 
 class _Call:
@@ -171,6 +172,8 @@ class EffectLoop:
 
     def _log(self, e: Log) -> None:
         level = "warning" if e.level == "warn" else e.level
+        if not logs.enabled(level):  # below --log-level: skip structlog's processing
+            return
         getattr(self.log, level, self.log.info)(e.event, **dict(e.fields))
 
     # ----------------------------------------------------------------- timers

@@ -412,6 +412,12 @@ class Transport:
                 if link._out or link._eof:  # queued before the link ran (a dialled Hello)
                     link._writer_running = False
                     link._kick()
+                if expect_hello and link._fd >= 0:
+                    # an accepted agent's first frames (Hello, ReregisterAgent) are usually
+                    # in the socket already: take them without a pass through Trio's
+                    # scheduler (EOF or an error is left for the receive below to report)
+                    with contextlib.suppress(OSError):
+                        link.buf += os.read(link._fd, 65536)
                 try:
                     accepted = expect_hello
                     first_after_hello = False

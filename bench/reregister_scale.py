@@ -21,7 +21,7 @@
 - master_rss_mb: psutil RSS of the master once all agents are re-registered.
 
     .venv/bin/python bench/reregister_scale.py [--agents 10000] [--tasks 100000] [--procs 2]
-        [--rounds 2] [--profile out.prof]
+        [--rounds 2] [--profile out.prof] [--py-spy OUT] [--perf OUT]
 
 Prints one JSON line per round ({"round": ...}) to stderr and the final (last round) one,
 {"agents", "tasks", "reregister_s", "master_rss_mb", ...}, to stdout.
@@ -430,6 +430,10 @@ def main() -> None:
                    help="sample the LAST round's master with py-spy (needs `pip install py-spy` "
                         "in the venv; not a dependency) from the election to the last answer; "
                         "collapsed stacks to OUT")
+    p.add_argument("--perf", default=None, metavar="OUT",
+                   help="sample the LAST round's master with `perf record -g` (CPU time, kernel "
+                        "included: where py-spy shows wall time under load) from the election "
+                        "to the last answer; perf.data to OUT (`perf report -i OUT`)")
     p.add_argument("--registry", choices=("local", "memory", "zk"), default="local",
                    help="local: the master's registry file (default); zk: a private ZooKeeper "
                         "(io/zk/server.py), the master elected through it (`--zk`) with the "
@@ -494,6 +498,10 @@ def main() -> None:
                                         "record", "--pid", str(master.pid), "--format", "raw",
                                         "--rate", "250", "--nonblocking", "--threads",
                                         "-o", os.path.abspath(args.py_spy)],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if args.perf and rnd == args.rounds:
+                spy = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(master.pid),
+                                        "-o", os.path.abspath(args.perf)],
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             ct0 = psutil.Process(master.pid).cpu_times()
             for _, c in workers:

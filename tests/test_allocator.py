@@ -164,6 +164,19 @@ def test_both_reregistration_orders_end_with_the_same_books() -> None:
     assert x.dominant_share("f1") == y.dominant_share("f1") == pytest.approx(0.5)
 
 
+def test_agent_used_by_many_frameworks_sharing_one_value_is_claimed_in_full() -> None:
+    """AddAgent sums `used` by doubling per distinct value (core/allocator/machine.py
+    `_sum_repeated`): 7 frameworks x one shared value + one other value."""
+    one = R("cpus:1;mem:100").allocate("*")
+    used = tuple((f"f{i}", one) for i in range(7)) + (("g", R("cpus:0.5").allocate("*")),)
+    a = alloc()
+    a.step(0, AddAgent(agent_id="a1", hostname="h", total=R("cpus:8;mem:1000"), used=used))
+    assert a.available("a1") == R("cpus:0.5;mem:300")
+    with pytest.raises(LocalError):  # 8 x one > the total: refused, as before
+        a.step(0, AddAgent(agent_id="a2", hostname="h", total=R("cpus:7.9;mem:1000"),
+                           used=(*used[:7], ("f7", one))))
+
+
 def test_reported_resources_without_allocation_role_take_the_framework_role() -> None:
     a = alloc()
     a.step(0, AddAgent(agent_id="a1", hostname="h", total=R("cpus:2;mem:1024"),

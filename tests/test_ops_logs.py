@@ -66,6 +66,39 @@ def test_text_format_and_level(tmp_path) -> None:
         structlog.reset_defaults()
 
 
+def test_effect_loop_skips_lines_below_the_level_unless_verbosity_is_raised(tmp_path) -> None:
+    """`logs.enabled` (the effect loop's early skip of a Log effect) agrees with the
+    configured level and SET_LOGGING_LEVEL's raised verbosity; everything passes before
+    `configure` and after `close`."""
+    import trio
+    from mesotron.core.effects import Log
+    from mesotron.io.daemons.loop import EffectLoop
+
+    class Machine:
+        def step(self, now, inp):
+            return [Log(level=inp, event=f"at-{inp}")]
+
+    assert logs.enabled("debug")
+    log = logs.configure("text", "warning", component="master", log_dir=str(tmp_path))
+    try:
+        assert not logs.enabled("info") and not logs.enabled("debug")
+        assert logs.enabled("warning") and logs.enabled("error")
+        loop = EffectLoop(Machine(), log)
+        for level in ("info", "warning"):
+            trio.run(loop.feed, level)
+        logs.set_verbosity(1, 60.0)
+        assert logs.enabled("debug")
+        trio.run(loop.feed, "debug")
+        logs.set_verbosity(0, 0.0)
+        assert not logs.enabled("debug")
+        text = (tmp_path / "mesotron-master.log").read_text()
+        assert "at-warning" in text and "at-debug" in text and "at-info" not in text
+    finally:
+        logs.close()
+        structlog.reset_defaults()
+    assert logs.enabled("info")
+
+
 def test_daemons_log_dir(tmp_path) -> None:
     ld = tmp_path / "logs"
     flags = ("--log-dir", str(ld), "--log-format", "json")

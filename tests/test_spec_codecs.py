@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mesotron.core import messages as cm
@@ -35,6 +36,7 @@ from mesotron.spec import (
     executor_pb2,
     scheduler_pb2,
 )
+from mesotron.spec.codec_values import CodecError
 from mesotron.spec.wire import RecordIOReader, WireError, from_json, record, to_json
 
 SETTINGS = settings(max_examples=150, deadline=None)
@@ -322,6 +324,30 @@ def test_internal_round_trip(msg) -> None:
     back, _ = _json_trip(env, type(env))
     assert codec_internal.from_envelope(back) == msg
     assert codec_internal.decode(codec_internal.encode(msg)) == msg
+
+
+def test_task_records_of_one_shape_decode_each_with_its_own_ids() -> None:
+    """codec_internal's record-shape cache: records that differ only in name/ids decode to
+    their own values, the caller's message is left as it was, and a cached shape does not
+    excuse an invalid record (an empty task id is still a CodecError)."""
+    res = Resources.parse("cpus:0.1;mem:32")
+
+    def rec(i: int, task_id: str | None = None) -> cm.TaskRecord:
+        return cm.TaskRecord(framework_id="fw", executor_id=f"e{i}", state=TaskState.TASK_RUNNING,
+                             task=TaskInfo(name=f"n{i}", task_id=task_id or f"t{i}", agent_id=f"a{i}",
+                                           resources=res, command=CommandInfo(value="sleep 1")))
+
+    msg = cm.ReregisterAgent(agent_info=AgentInfo(hostname="h", id="a0", resources=res),
+                             tasks=tuple(rec(i) for i in range(5)))
+    env = codec_internal.to_envelope(msg)
+    before = env.SerializeToString()
+    assert codec_internal.from_envelope(env) == msg
+    assert codec_internal.from_envelope(env) == msg  # every record a cache hit now
+    assert env.SerializeToString() == before
+    bad = codec_internal.to_envelope(msg)
+    bad.reregister_agent.tasks[3].task.task_id.value = ""
+    with pytest.raises(CodecError, match="invalid TaskInfo"):
+        codec_internal.from_envelope(bad)
 
 
 # ------------------------------------------------------------------ Mesos JSON specifics

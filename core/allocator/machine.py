@@ -660,11 +660,12 @@ class Allocator:
             raise LocalError(f"allocator: agent {inp.agent_id} already added")
         agent = _Agent(inp.agent_id, inp.hostname, inp.total, tuple(inp.attributes))
         used: dict[str, Resources] = {}
-        claimed = Resources()
+        unallocated: list[Resources] = []
         for fid, res in inp.used:
             if res:
                 used[fid] = used[fid] + res if fid in used else res
-                claimed = claimed + self._unallocate(res)
+                unallocated.append(self._unallocate(res))
+        claimed = _sum_repeated(unallocated)
         if not agent.available.contains(claimed):
             raise LocalError(f"allocator: agent {inp.agent_id} used {claimed} exceeds {inp.total}")
         agent.available = agent.available - claimed
@@ -872,6 +873,28 @@ def _bisect_index(order: list[str], key: str) -> int:
     if i == len(order) or order[i] != key:
         raise LocalError(f"allocator: agent order lost {key}")
     return i
+
+
+def _sum_repeated(items: list[Resources]) -> Resources:
+    """The sum of `items`, each distinct value (by identity: the frameworks of one agent
+    mostly use one memoised value) added k times by doubling (log k additions; `+` is
+    associative and commutative)."""
+    groups: dict[int, list[Any]] = {}
+    for r in items:
+        g = groups.get(id(r))
+        if g is None:
+            groups[id(r)] = [r, 1]
+        else:
+            g[1] += 1
+    total = Resources()
+    for x, k in groups.values():
+        while k:
+            if k & 1:
+                total = total + x
+            k >>= 1
+            if k:
+                x = x + x
+    return total
 
 
 def _insort(order: list[str], key: str) -> None:

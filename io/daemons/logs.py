@@ -66,7 +66,20 @@ def verbosity() -> int:
     return int(_verbosity["level"])
 
 
+_threshold: dict[str, int] = {}  # "level": the configured --log-level (configure())
+
+
+def enabled(method: str) -> bool:
+    """Would a line logged with `method` ("info", "debug", ...) pass the configured level
+    (or the raised verbosity)? True before `configure()`. Lets a hot path skip building a
+    line that `_verbosity_filter` would drop after structlog's processing began."""
+    threshold = _threshold.get("level")
+    return threshold is None or _LEVELS.get(method, logging.INFO) >= threshold or bool(verbosity())
+
+
 def _verbosity_filter(threshold: int) -> Any:
+    _threshold["level"] = threshold
+
     def processor(_logger: Any, method: str, event: Any) -> Any:
         if _LEVELS.get(method, logging.INFO) < threshold and not verbosity():
             raise structlog.DropEvent
@@ -196,6 +209,7 @@ def close() -> None:
         root.setLevel(level)
         _root_saved = None
     structlog.reset_defaults()
+    _threshold.clear()
     if _sink is not None:
         _sink.close()
         _sink = None

@@ -25,6 +25,7 @@ from typing import Any
 
 import trio
 from mesotron.core.effects import CancelTimer, Log, Respond, SetTimer, TimerFired
+from mesotron.io.daemons import logs
 
 
 class _Call:
@@ -56,6 +57,9 @@ class EffectLoop:
         self.on(Log, self._log)
         self.on(Respond, self._respond)
         self.before_step: Callable[[Any], None] | None = None
+        # an object with hold()/release() (a Transport), or None: the sends of one step's
+        # effects leave together after them, one write per connection
+        self.sends: Any = None
 
     # ----------------------------------------------------------------- wiring
     def on(self, effect_type: type, handler: Callable[[Any], Any]) -> None:
@@ -127,7 +131,15 @@ class EffectLoop:
         try:
             effects = self.machine.step(now, inp)
             self.steps += 1
-            await self.interpret(effects)
+            sends = self.sends
+            if sends is None:
+                await self.interpret(effects)
+            else:
+                sends.hold()
+                try:
+                    await self.interpret(effects)
+                finally:
+                    sends.release()
         finally:
             if waiter is not None:
                 waiter.effects = effects if "effects" in locals() else []
@@ -160,6 +172,8 @@ class EffectLoop:
 
     def _log(self, e: Log) -> None:
         level = "warning" if e.level == "warn" else e.level
+        if not logs.enabled(level):  # below --log-level: skip structlog's processing
+            return
         getattr(self.log, level, self.log.info)(e.event, **dict(e.fields))
 
     # ----------------------------------------------------------------- timers

@@ -416,6 +416,9 @@ def ReservedToRole(s: ClusterSnapshot) -> list[str]:
     out = []
     for a in s.agents:
         for oid, _fw, res in a.offered:
+            if all(rr is None or (ar is not None and _within(ar, rr))
+                   for rr, ar in res.placements()):
+                continue  # the same test as below, on the entries' roles only
             for r in res:
                 if r.reservations and (r.allocation_role is None
                                        or not _within(r.allocation_role, r.reservations[-1].role)):

@@ -145,7 +145,6 @@ class Checker:
         self.kills: dict[tuple[str, str], tuple[float, str, int]] = {}
         self.kills_lost: set[tuple[str, str]] = set()  # a KillTask the network dropped
         self.launch_sent: dict[tuple[str, str], float] = {}  # task -> when a master sent it
-        self._share_sums: _ShareSums | None = None  # DrfOrder's recount, per allocator
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -565,14 +564,25 @@ class Checker:
         """(what, share the allocator sorts by, share recomputed here). Recomputed from the
         allocator's per-agent allocations (the Resources it handed out) and the agents'
         totals, in milli-units as Mesos rounds scalars; roles weighted by the weights the
-        world configured (not the allocator's copy). The sums are kept per agent
-        (`_ShareSums`): only the agents whose allocation values changed since the last call
-        are re-read (integer milli-units: the same sums as a full recount)."""
-        sums = self._share_sums
-        if sums is None or sums.al is not al:
-            sums = self._share_sums = _ShareSums(al)
-        sums.refresh()
-        total, by, role_q = sums.total, sums.by, sums.role_q
+        world configured (not the allocator's copy)."""
+        total: dict[str, int] = {}
+        by: dict[tuple[str, str], dict[str, int]] = {}  # (framework, role) -> name -> milli
+        role_q: dict[str, dict[str, int]] = {}
+        for ag in al._agents.values():
+            for name, q in ag.total._scalar_map().items():
+                total[name] = total.get(name, 0) + q
+            for fid, res in ag.alloc.items():
+                for k, v in res._m.items():
+                    if type(v) is int:
+                        role = k[2] or ""
+                        d = by.get((fid, role))
+                        if d is None:
+                            d = by[(fid, role)] = {}
+                        d[k[0]] = d.get(k[0], 0) + v
+                        rq = role_q.get(role)
+                        if rq is None:
+                            rq = role_q[role] = {}
+                        rq[k[0]] = rq.get(k[0], 0) + v
 
         def share(d: dict[str, int] | None) -> float:
             best = 0.0
@@ -973,56 +983,3 @@ def reconciliation_rows(world: Any) -> tuple[inv.ReconcileRow, ...]:
                 agent_state=known.state if known is not None else None,
                 reported=bool(t.statuses)))
     return tuple(rows)
-
-
-class _ShareSums:
-    """The milli-unit sums `Checker.share_books` recounts, kept per agent of one allocator:
-    each agent's contribution (its total; per (framework, role) and per role, the scalars
-    of its allocations) is re-read only when the agent's total or allocation values (never
-    mutated: replaced on change) are not the ones it was read from."""
-
-    def __init__(self, al: Any) -> None:
-        self.al = al
-        self.total: dict[str, int] = {}
-        self.by: dict[tuple[str, str], dict[str, int]] = {}
-        self.role_q: dict[str, dict[str, int]] = {}
-        # agent id -> (total value, {framework: allocation value}, contribution)
-        self.seen: dict[str, tuple[Any, dict[str, Any], list[tuple[Any, str, int]]]] = {}
-
-    def refresh(self) -> None:
-        agents = self.al._agents
-        seen = self.seen
-        for aid in [a for a in seen if a not in agents]:
-            self._apply(seen.pop(aid)[2], -1)
-        for aid, ag in agents.items():
-            old = seen.get(aid)
-            alloc = ag.alloc
-            if old is not None and old[0] is ag.total and len(old[1]) == len(alloc) \
-                    and all(old[1].get(f) is r for f, r in alloc.items()):
-                continue
-            if old is not None:
-                self._apply(old[2], -1)
-            contrib: list[tuple[Any, str, int]] = [
-                (None, name, q) for name, q in ag.total._scalar_map().items()]
-            for fid, res in alloc.items():
-                for k, v in res._m.items():
-                    if type(v) is int:
-                        contrib.append(((fid, k[2] or ""), k[0], v))
-            seen[aid] = (ag.total, dict(alloc), contrib)
-            self._apply(contrib, 1)
-
-    def _apply(self, contrib: list[tuple[Any, str, int]], sign: int) -> None:
-        total, by, role_q = self.total, self.by, self.role_q
-        for where, name, q in contrib:
-            q *= sign
-            if where is None:
-                total[name] = total.get(name, 0) + q
-                continue
-            d = by.get(where)
-            if d is None:
-                d = by[where] = {}
-            d[name] = d.get(name, 0) + q
-            rq = role_q.get(where[1])
-            if rq is None:
-                rq = role_q[where[1]] = {}
-            rq[name] = rq.get(name, 0) + q

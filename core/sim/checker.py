@@ -145,6 +145,10 @@ class Checker:
         self.kills: dict[tuple[str, str], tuple[float, str, int]] = {}
         self.kills_lost: set[tuple[str, str]] = set()  # a KillTask the network dropped
         self.launch_sent: dict[tuple[str, str], float] = {}  # task -> when a master sent it
+        # master agent record id -> (record, its used_by_framework()): valid until the next
+        # master step (reset in before_master_step)
+        self._used_memo: dict[int, tuple[Any, dict[str, Resources]]] = {}
+        self._call_snaps: dict[tuple[str, type, bool], ClusterSnapshot] = {}
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -372,8 +376,13 @@ class Checker:
             self._driver_id(world, name, "subscribe", call.framework_id)
         else:
             ok = call.stream_id in self.subscribed_streams.get(name, ())
-            self.run(world, inv.NoCallBeforeSubscribed, ClusterSnapshot(
-                calls={name: ((type(c).__name__, ok),)}))
+            # one snapshot per (driver, call type, verdict): snapshots are immutable values
+            k = (name, type(c), ok)
+            snap = self._call_snaps.get(k)
+            if snap is None:
+                snap = self._call_snaps[k] = ClusterSnapshot(
+                    calls={name: ((type(c).__name__, ok),)})
+            self.run(world, inv.NoCallBeforeSubscribed, snap)
         if type(c) is CallAcknowledge:
             k = (call.framework_id, c.task_id, c.uuid)
             self.run(world, inv.AckAfterDelivery, ClusterSnapshot(
@@ -415,6 +424,7 @@ class Checker:
     def before_master_step(self, world: Any, node: Any, inp: Any) -> None:
         """The offers a DECLINE names, as the master holds them before it handles the call
         (a decline of an offer the master no longer holds sets no filter)."""
+        self._used_memo = {}  # the master's books may change in this step
         if type(inp) is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
@@ -530,7 +540,7 @@ class Checker:
             for r in ag.alloc.values():
                 held = held + r
             booked = Resources()
-            for r in a.used_by_framework().values():
+            for r in self._used_by_framework(a).values():
                 booked = booked + r
             for oid in a.offers:
                 booked = booked + m._offers[oid].resources
@@ -673,9 +683,22 @@ class Checker:
             if not stale:
                 return None
             return AgentLedger(agent_id=agent_id, total=Resources(), offered=stale)
-        view = m.machine._agent_view(a)
-        return AgentLedger(agent_id=agent_id, total=view.total, offered=view.offered,
-                           used=view.used)
+        # the fields of the master's `_agent_view(a)` that a ledger holds, built alone
+        offers = m.machine._offers
+        return AgentLedger(agent_id=agent_id, total=a.total,
+                           offered=tuple((oid, offers[oid].framework_id, offers[oid].resources)
+                                         for oid in a.offers),
+                           used=tuple(sorted(self._used_by_framework(a).items())))
+
+    def _used_by_framework(self, a: Any) -> dict[str, Resources]:
+        """`a.used_by_framework()` of a master's agent record, computed once per master step
+        (AllocationBooksAgree and the ledger checks after the event read the same books)."""
+        hit = self._used_memo.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        used = a.used_by_framework()
+        self._used_memo[id(a)] = (a, used)
+        return used
 
     def pending(self, world: Any, key: tuple[str, str]) -> tuple[bytes, ...]:
         name = self.key_agent.get(key)

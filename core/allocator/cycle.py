@@ -190,6 +190,10 @@ def _explained_agent(al: Allocator, now: float, agent: _Agent, effects: list,
     done: set[str] = set()
     splits: dict = {}  # role -> al._split(avail, role) for the current `avail`
     split_of = None
+    # the earliest expiry of a filter that blocked a framework, over the roles visited: when
+    # nothing is given, every allocatable role was visited with the same `available`, so
+    # this is what the fast path records as the agent's skip horizon
+    blocked = [INF]
     for quota, role in order:
         avail = agent.available
         if not avail:
@@ -202,7 +206,6 @@ def _explained_agent(al: Allocator, now: float, agent: _Agent, effects: list,
             split = splits[role] = al._split(avail, role)
         if not split.allocatable:
             continue
-        blocked = [INF]
         fid = _first_eligible(al, now, agent, role, split.offerable, blocked)
         if fid is None:
             continue
@@ -233,18 +236,6 @@ def _explained_agent(al: Allocator, now: float, agent: _Agent, effects: list,
         _give(al, agent, fid, role, split, effects)
         done.add(role)
     if len(effects) == before:
-        # recompute the blocking expiry exactly as the fast path does
-        blocked = [INF]
-        avail = agent.available
-        if avail:
-            if avail is not split_of:
-                splits = {}
-            for _q, role in order:
-                split = splits.get(role)
-                if split is None:
-                    split = al._split(avail, role)
-                if split.allocatable:
-                    _first_eligible(al, now, agent, role, split.offerable, blocked)
         agent.skip = (start[0], agent.version, blocked[0])
 
 

@@ -149,6 +149,7 @@ class Checker:
         # master step (reset in before_master_step)
         self._used_memo: dict[int, tuple[Any, dict[str, Resources]]] = {}
         self._call_snaps: dict[tuple[str, type, bool], ClusterSnapshot] = {}
+        self._scalars_memo: dict[int, tuple[Resources, dict[str, dict[str, int]]]] = {}
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -578,21 +579,25 @@ class Checker:
         total: dict[str, int] = {}
         by: dict[tuple[str, str], dict[str, int]] = {}  # (framework, role) -> name -> milli
         role_q: dict[str, dict[str, int]] = {}
+        scalars = self._role_scalars
         for ag in al._agents.values():
             for name, q in ag.total._scalar_map().items():
                 total[name] = total.get(name, 0) + q
             for fid, res in ag.alloc.items():
-                for k, v in res._m.items():
-                    if type(v) is int:
-                        role = k[2] or ""
-                        d = by.get((fid, role))
-                        if d is None:
-                            d = by[(fid, role)] = {}
-                        d[k[0]] = d.get(k[0], 0) + v
-                        rq = role_q.get(role)
-                        if rq is None:
-                            rq = role_q[role] = {}
-                        rq[k[0]] = rq.get(k[0], 0) + v
+                for role, sc in scalars(res).items():
+                    d = by.get((fid, role))
+                    if d is None:
+                        by[(fid, role)] = dict(sc)
+                        continue
+                    for name, v in sc.items():
+                        d[name] = d.get(name, 0) + v
+        for (_fid, role), d in by.items():
+            rq = role_q.get(role)
+            if rq is None:
+                role_q[role] = dict(d)
+                continue
+            for name, v in d.items():
+                rq[name] = rq.get(name, 0) + v
 
         def share(d: dict[str, int] | None) -> float:
             best = 0.0
@@ -611,6 +616,25 @@ class Checker:
         for role, recorded in al._role_index._share.items():
             out.append((f"role {role}", recorded,
                         share(role_q.get(role)) / weights.get(role, 1.0)))
+        return out
+
+    def _role_scalars(self, res: Resources) -> dict[str, dict[str, int]]:
+        """allocation role ('' for none) -> scalar name -> milli-units of one allocation
+        value, read once per value (Resources are immutable; the memo keeps each value it
+        describes alive, so an id is never reused while it is in the memo)."""
+        hit = self._scalars_memo.get(id(res))
+        if hit is not None and hit[0] is res:
+            return hit[1]
+        out: dict[str, dict[str, int]] = {}
+        for k, v in res._m.items():
+            if type(v) is int:
+                d = out.get(k[2] or "")
+                if d is None:
+                    d = out[k[2] or ""] = {}
+                d[k[0]] = d.get(k[0], 0) + v
+        if len(self._scalars_memo) > 50_000:
+            self._scalars_memo = {}
+        self._scalars_memo[id(res)] = (res, out)
         return out
 
     def check_agent_runs(self, world: Any, node: Any) -> None:

@@ -146,7 +146,15 @@ class Reservation:
 
 
 def _resv_from_t(t: tuple) -> Reservation:
-    return Reservation(type=t[0], role=t[1], principal=t[2], labels=t[3])
+    r = _RESV_CACHE.get(t)
+    if r is None:
+        r = Reservation(type=t[0], role=t[1], principal=t[2], labels=t[3])
+        if len(_RESV_CACHE) < 4096:  # frozen values: sharing them is safe
+            _RESV_CACHE[t] = r
+    return r
+
+
+_RESV_CACHE: dict[tuple, Reservation] = {}
 
 
 def _check_stack(stack: tuple, what: str) -> None:
@@ -301,15 +309,25 @@ class Resource:
 
 
 def _resource_from_kv(key: tuple, v: Any) -> Resource:
+    """The Resource of one entry of a normalised `Resources` map. The entry was validated
+    when it entered a `Resources` (name, reservation stack, roles, kind, normalised value),
+    so the fields are set directly: the same value `Resource(...)` would build (checked by
+    tests/test_resources.py), without validating it again."""
     name, stack, alloc = key
-    resv = tuple(_resv_from_t(t) for t in stack)
-    role = stack[-1][1] if stack else "*"
-    if type(v) is int:
-        return Resource(name=name, scalar=v / 1000, role=role, reservations=resv,
-                        allocation_role=alloc)
-    if type(v) is tuple:
-        return Resource(name=name, ranges=v, role=role, reservations=resv, allocation_role=alloc)
-    return Resource(name=name, set=v, role=role, reservations=resv, allocation_role=alloc)
+    r = _RNEW(Resource)
+    _RSET(r, "name", name)
+    t = type(v)
+    _RSET(r, "scalar", v / 1000 if t is int else None)
+    _RSET(r, "ranges", v if t is tuple else None)
+    _RSET(r, "set", v if t is frozenset else None)
+    _RSET(r, "role", stack[-1][1] if stack else "*")
+    _RSET(r, "reservations", tuple(_resv_from_t(x) for x in stack) if stack else ())
+    _RSET(r, "allocation_role", alloc)
+    return r
+
+
+_RNEW = object.__new__
+_RSET = object.__setattr__
 
 
 def _kind(v: Any) -> str:
@@ -604,9 +622,28 @@ class Resources:
             _merge_into(m, f(k), v)
         return _new(m)
 
+    def _set_allocation(self, role: str | None) -> Resources:
+        """Every entry's allocation role set to `role`. Entries that meet share name and
+        reservation stack, so (the map being normalised) they share a kind and are
+        non-empty: they merge without the checks of `_merge_into`."""
+        m: dict = {}
+        get = m.get
+        for k, v in self._m.items():
+            nk = (k[0], k[1], role)
+            cur = get(nk)
+            if cur is None:
+                m[nk] = v
+            elif type(v) is int:
+                m[nk] = cur + v
+            elif type(v) is tuple:
+                m[nk] = _ranges_add(cur, v)
+            else:
+                m[nk] = cur | v
+        return _new(m)
+
     def allocate(self, role: str) -> Resources:
         validate_role(role, "allocation role")  # '*' allowed: the default role's offers
-        return self._map_keys(lambda k: (k[0], k[1], role))
+        return self._set_allocation(role)
 
     def unallocate(self) -> Resources:
         for k in self._m:
@@ -614,7 +651,12 @@ class Resources:
                 break
         else:
             return self
-        return self._map_keys(lambda k: (k[0], k[1], None))
+        return self._set_allocation(None)
+
+    def placements(self) -> set[tuple[str | None, str | None]]:
+        """The distinct (role the entry is reserved to or None, allocation role or None)
+        pairs of the entries."""
+        return {(k[1][-1][1] if k[1] else None, k[2]) for k in self._m}
 
     def allocated_to(self, role: str) -> Resources:
         return self._filter_keys(lambda k: k[2] == role)

@@ -44,7 +44,7 @@ class TaskState(enum.Enum):
 
     @property
     def is_terminal(self) -> bool:
-        return self in TERMINAL_STATES
+        return self._value_ in _TERMINAL_VALUES  # ints hash in C; members hash their names
 
 
 TERMINAL_STATES = frozenset(
@@ -59,6 +59,7 @@ TERMINAL_STATES = frozenset(
         TaskState.TASK_GONE_BY_OPERATOR,
     }
 )
+_TERMINAL_VALUES = frozenset(s.value for s in TERMINAL_STATES)
 
 
 class Source(enum.Enum):

@@ -630,3 +630,21 @@ def test_allocation_to_default_role_star() -> None:
     assert Resources.from_json(r.to_json()) == r
     assert r.to_json()[0]["allocation_info"] == {"role": "*"}
     assert r.unallocate() == Resources.parse("cpus:1;mem:128")
+
+
+@SETTINGS
+@given(resources, st.sampled_from(["eng", "ops", "*", "eng/dev"]))
+def test_fast_paths_equal_the_validated_ones(a: Resources, role: str) -> None:
+    """Iteration builds each Resource without re-validating it, and (un)allocate merges
+    entries without `_merge_into`'s checks: the results equal the validated constructions."""
+    items = list(a)
+    for r in items:
+        again = Resource(name=r.name, scalar=r.scalar, ranges=r.ranges, set=r.set,
+                         role=r.role, reservations=r.reservations,
+                         allocation_role=r.allocation_role)
+        assert again == r and hash(again) == hash(r)
+    assert Resources(items) == a
+    assert a.unallocate() == a._map_keys(lambda k: (k[0], k[1], None))
+    assert a.allocate(role) == a._map_keys(lambda k: (k[0], k[1], role))
+    assert a.placements() == {(r.reservations[-1].role if r.reservations else None,
+                               r.allocation_role) for r in items}

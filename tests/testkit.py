@@ -563,3 +563,28 @@ if __name__ == "__main__":  # `make venv`: python tests/testkit.py install-pymes
         print(install_pymesos())
     else:
         sys.exit("usage: testkit.py install-pymesos")
+
+
+# ------------------------------------------------------------------ simulation campaigns
+def _sim_outcome(cfg: Any) -> tuple[int, str | None]:
+    from mesotron.core.sim.run import replay_command, simulate
+
+    res = simulate(cfg)
+    if res.failure is None:
+        return res.events, None
+    return res.events, f"seed {cfg.seed}: {res.failure}\n  replay: {replay_command(cfg)}"
+
+
+def sim_campaign(configs: list[Any], jobs: int = 2) -> list[tuple[int, str | None]]:
+    """Run independent seeded simulations, `jobs` at a time in fresh (spawned) interpreters;
+    (events, failure text or None) per config, in the order given. Each run is a pure
+    function of its config, so the outcome does not depend on `jobs`; pytest itself runs on
+    one core, so a campaign may use the machine's second one."""
+    jobs = max(1, min(jobs, os.cpu_count() or 1, len(configs)))
+    if jobs == 1:
+        return [_sim_outcome(c) for c in configs]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
+    with ctx.Pool(processes=jobs) as pool:
+        return pool.map(_sim_outcome, configs, chunksize=max(1, len(configs) // (jobs * 8)))

@@ -158,49 +158,84 @@ def _eligible_frameworks(al: Allocator, now: float, agent: _Agent, role: str,
     return out
 
 
+def _any_eligible(al: Allocator, now: float, agent: _Agent, role: str, offerable) -> bool:
+    """`bool(_eligible_frameworks(...))`, stopping at the first eligible framework."""
+    idx = al._fw_index.get(role)
+    if idx is None:
+        return False
+    frameworks = al._frameworks
+    filters = agent.filters
+    for _share, fid in idx._order:
+        fw = frameworks[fid]
+        if not fw.active or role in fw.suppressed:
+            continue
+        cons = fw.constraints.get(role)
+        if cons and not all(c.holds(agent.attributes) for c in cons):
+            continue
+        f = filters.get((fid, role)) if filters else None
+        if f is not None and now < f[1] and f[0].contains(offerable):
+            continue
+        return True
+    return False
+
+
 def _explained_agent(al: Allocator, now: float, agent: _Agent, effects: list,
                      decisions: list[AllocationDecision]) -> None:
-    """Same decisions as `_allocate_agent`, recording why (O(frameworks) per agent)."""
+    """Same decisions as `_allocate_agent`, recording why (O(roles + frameworks) per choice:
+    the splits of one `available` are computed once, and a role's eligibility stops at its
+    first eligible framework)."""
     before = len(effects)
     start = (al._epoch, agent.version)
     order = _role_order(al)
     done: set[str] = set()
+    splits: dict = {}  # role -> al._split(avail, role) for the current `avail`
+    split_of = None
+    # the earliest expiry of a filter that blocked a framework, over the roles visited: when
+    # nothing is given, every allocatable role was visited with the same `available`, so
+    # this is what the fast path records as the agent's skip horizon
+    blocked = [INF]
     for quota, role in order:
         avail = agent.available
         if not avail:
             break
-        split = al._split(avail, role)
+        if avail is not split_of:
+            splits = {}
+            split_of = avail
+        split = splits.get(role)
+        if split is None:
+            split = splits[role] = al._split(avail, role)
         if not split.allocatable:
             continue
-        blocked = [INF]
         fid = _first_eligible(al, now, agent, role, split.offerable, blocked)
         if fid is None:
             continue
         # role level: the roles of this stage still to visit that have an eligible framework
         elig_roles = []
+        eligible = None
         for q2, r2 in order:
             if q2 != quota or r2 in done:
                 continue
-            s2 = al._split(avail, r2)
-            if s2.allocatable and _eligible_frameworks(al, now, agent, r2, s2.offerable):
+            s2 = splits.get(r2)
+            if s2 is None:
+                s2 = splits[r2] = al._split(avail, r2)
+            if not s2.allocatable:
+                continue
+            if r2 == role:
+                eligible = _eligible_frameworks(al, now, agent, role, split.offerable)
+                ok = bool(eligible)
+            else:
+                ok = _any_eligible(al, now, agent, r2, s2.offerable)
+            if ok:
                 elig_roles.append((r2, al._role_index.share(r2)))
+        if eligible is None:
+            eligible = _eligible_frameworks(al, now, agent, role, split.offerable)
         decisions.append(AllocationDecision(agent_id=agent.id, role="", chosen=role,
                                             eligible=tuple(elig_roles), quota=quota))
         decisions.append(AllocationDecision(
-            agent_id=agent.id, role=role, chosen=fid,
-            eligible=tuple(_eligible_frameworks(al, now, agent, role, split.offerable)),
-            quota=False))
+            agent_id=agent.id, role=role, chosen=fid, eligible=tuple(eligible), quota=False))
         _give(al, agent, fid, role, split, effects)
         done.add(role)
     if len(effects) == before:
-        # recompute the blocking expiry exactly as the fast path does
-        blocked = [INF]
-        avail = agent.available
-        if avail:
-            for _q, role in order:
-                split = al._split(avail, role)
-                if split.allocatable:
-                    _first_eligible(al, now, agent, role, split.offerable, blocked)
         agent.skip = (start[0], agent.version, blocked[0])
 
 

@@ -149,6 +149,11 @@ class Checker:
         self.kills_lost: set[tuple[str, str]] = set()  # a KillTask the network dropped
         self.launch_sent: dict[tuple[str, str], float] = {}  # task -> when a master sent it
         self.health = HealthModel()  # HealthChecksKill's reference (core/sim/health.py)
+        # master agent record id -> (record, its used_by_framework()): valid until the next
+        # master step (reset in before_master_step)
+        self._used_memo: dict[int, tuple[Any, dict[str, Resources]]] = {}
+        self._call_snaps: dict[tuple[str, type, bool], ClusterSnapshot] = {}
+        self._scalars_memo: dict[int, tuple[Resources, dict[str, dict[str, int]]]] = {}
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -382,8 +387,13 @@ class Checker:
             self._driver_id(world, name, "subscribe", call.framework_id)
         else:
             ok = call.stream_id in self.subscribed_streams.get(name, ())
-            self.run(world, inv.NoCallBeforeSubscribed, ClusterSnapshot(
-                calls={name: ((type(c).__name__, ok),)}))
+            # one snapshot per (driver, call type, verdict): snapshots are immutable values
+            k = (name, type(c), ok)
+            snap = self._call_snaps.get(k)
+            if snap is None:
+                snap = self._call_snaps[k] = ClusterSnapshot(
+                    calls={name: ((type(c).__name__, ok),)})
+            self.run(world, inv.NoCallBeforeSubscribed, snap)
         if type(c) is CallAcknowledge:
             k = (call.framework_id, c.task_id, c.uuid)
             self.run(world, inv.AckAfterDelivery, ClusterSnapshot(
@@ -425,6 +435,7 @@ class Checker:
     def before_master_step(self, world: Any, node: Any, inp: Any) -> None:
         """The offers a DECLINE names, as the master holds them before it handles the call
         (a decline of an offer the master no longer holds sets no filter)."""
+        self._used_memo = {}  # the master's books may change in this step
         if type(inp) is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
@@ -540,7 +551,7 @@ class Checker:
             for r in ag.alloc.values():
                 held = held + r
             booked = Resources()
-            for r in a.used_by_framework().values():
+            for r in self._used_by_framework(a).values():
                 booked = booked + r
             for oid in a.offers:
                 booked = booked + m._offers[oid].resources
@@ -578,21 +589,25 @@ class Checker:
         total: dict[str, int] = {}
         by: dict[tuple[str, str], dict[str, int]] = {}  # (framework, role) -> name -> milli
         role_q: dict[str, dict[str, int]] = {}
+        scalars = self._role_scalars
         for ag in al._agents.values():
             for name, q in ag.total._scalar_map().items():
                 total[name] = total.get(name, 0) + q
             for fid, res in ag.alloc.items():
-                for k, v in res._m.items():
-                    if type(v) is int:
-                        role = k[2] or ""
-                        d = by.get((fid, role))
-                        if d is None:
-                            d = by[(fid, role)] = {}
-                        d[k[0]] = d.get(k[0], 0) + v
-                        rq = role_q.get(role)
-                        if rq is None:
-                            rq = role_q[role] = {}
-                        rq[k[0]] = rq.get(k[0], 0) + v
+                for role, sc in scalars(res).items():
+                    d = by.get((fid, role))
+                    if d is None:
+                        by[(fid, role)] = dict(sc)
+                        continue
+                    for name, v in sc.items():
+                        d[name] = d.get(name, 0) + v
+        for (_fid, role), d in by.items():
+            rq = role_q.get(role)
+            if rq is None:
+                role_q[role] = dict(d)
+                continue
+            for name, v in d.items():
+                rq[name] = rq.get(name, 0) + v
 
         def share(d: dict[str, int] | None) -> float:
             best = 0.0
@@ -611,6 +626,25 @@ class Checker:
         for role, recorded in al._role_index._share.items():
             out.append((f"role {role}", recorded,
                         share(role_q.get(role)) / weights.get(role, 1.0)))
+        return out
+
+    def _role_scalars(self, res: Resources) -> dict[str, dict[str, int]]:
+        """allocation role ('' for none) -> scalar name -> milli-units of one allocation
+        value, read once per value (Resources are immutable; the memo keeps each value it
+        describes alive, so an id is never reused while it is in the memo)."""
+        hit = self._scalars_memo.get(id(res))
+        if hit is not None and hit[0] is res:
+            return hit[1]
+        out: dict[str, dict[str, int]] = {}
+        for k, v in res._m.items():
+            if type(v) is int:
+                d = out.get(k[2] or "")
+                if d is None:
+                    d = out[k[2] or ""] = {}
+                d[k[0]] = d.get(k[0], 0) + v
+        if len(self._scalars_memo) > 50_000:
+            self._scalars_memo = {}
+        self._scalars_memo[id(res)] = (res, out)
         return out
 
     def check_agent_runs(self, world: Any, node: Any) -> None:
@@ -683,9 +717,22 @@ class Checker:
             if not stale:
                 return None
             return AgentLedger(agent_id=agent_id, total=Resources(), offered=stale)
-        view = m.machine._agent_view(a)
-        return AgentLedger(agent_id=agent_id, total=view.total, offered=view.offered,
-                           used=view.used)
+        # the fields of the master's `_agent_view(a)` that a ledger holds, built alone
+        offers = m.machine._offers
+        return AgentLedger(agent_id=agent_id, total=a.total,
+                           offered=tuple((oid, offers[oid].framework_id, offers[oid].resources)
+                                         for oid in a.offers),
+                           used=tuple(sorted(self._used_by_framework(a).items())))
+
+    def _used_by_framework(self, a: Any) -> dict[str, Resources]:
+        """`a.used_by_framework()` of a master's agent record, computed once per master step
+        (AllocationBooksAgree and the ledger checks after the event read the same books)."""
+        hit = self._used_memo.get(id(a))
+        if hit is not None and hit[0] is a:
+            return hit[1]
+        used = a.used_by_framework()
+        self._used_memo[id(a)] = (a, used)
+        return used
 
     def pending(self, world: Any, key: tuple[str, str]) -> tuple[bytes, ...]:
         name = self.key_agent.get(key)

@@ -346,7 +346,7 @@ class World:
         rng = self.rng
         lossy = not local and not http
         if not local:
-            if (src.host, dst.host) in self.blocked:
+            if self.blocked and (src.host, dst.host) in self.blocked:
                 if tm:
                     self.tracer.drop(tm)
                 if self.obs is not None:
@@ -359,12 +359,14 @@ class World:
                 if self.obs is not None:
                     self.obs.on_dropped(self, dst, inp)
                 return
-        key = self.link(src.name, dst.name)
-        src.peers.add(dst.name)
-        dst.peers.add(src.name)
+        sname = src.name
+        dname = dst.name
+        key = (sname, dname) if sname < dname else (dname, sname)  # self.link(src, dst)
+        src.peers.add(dname)
+        dst.peers.add(sname)
         lat = (0.0002 + rng.random() * 0.0005) if local else (0.001 + rng.expovariate(500.0))
         at = self.now + lat
-        lk = (src.name, dst.name)
+        lk = (sname, dname)
         last = self.link_last.get(lk, 0.0)
         if at <= last and not (lossy and self.reorder_p and rng.random() < self.reorder_p):
             at = last + 1e-6

@@ -95,7 +95,7 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
             elif isinstance(ev, EventUpdate):
                 st = ev.status
                 if st.uuid is not None:
-                    await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
+                    s.call_nowait(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
                 if st.state is TaskState.TASK_RUNNING:
                     running_at[st.task_id] = time.perf_counter()
                     if on_first_running is not None and len(running_at) == 1:

@@ -91,7 +91,7 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                     cpu0 = _tree_cpu(local_pid) if local_pid else {}
                     me0 = _self_cpu()
                 if st.uuid is not None:
-                    await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
+                    s.call_nowait(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
                     acked += 1
                 if st.state.is_terminal:
                     finished += 1

@@ -89,14 +89,14 @@ def add_http_server_flag(p: argparse.ArgumentParser) -> None:
     import os
 
     p.add_argument("--http-server", choices=("hypercorn", "h11"),
-                   default=os.environ.get("MESOTRON_HTTP_SERVER", "hypercorn"),
-                   help="HTTP server for the ASGI apps: hypercorn, or h11 (io/http/server.py); "
-                        "default from MESOTRON_HTTP_SERVER, else hypercorn")
+                   default=os.environ.get("MESOTRON_HTTP_SERVER", "h11"),
+                   help="HTTP server for the ASGI apps: h11 (io/http/server.py: keep-alive, "
+                        "pipelining) or hypercorn; default from MESOTRON_HTTP_SERVER, else h11")
 
 
 def http_server(args: argparse.Namespace) -> Any:
     """The serve function `--http-server` names (io/http/asgi.serve_http's contract)."""
-    if getattr(args, "http_server", "hypercorn") == "h11":
+    if getattr(args, "http_server", "h11") == "h11":
         from mesotron.io.http.server import serve_h11
 
         return serve_h11

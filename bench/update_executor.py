@@ -16,7 +16,6 @@ import os
 import time
 import uuid
 
-import httpx
 import trio
 from mesotron.core.messages import (
     ExecutorAcknowledged,
@@ -51,7 +50,6 @@ def task_ids(ev: object) -> list[str]:
 
 async def main_http(fid: str, eid: str, per_task: int) -> None:
     host, _, port = os.environ["MESOS_AGENT_ENDPOINT"].rpartition(":")
-    url = f"http://{host}:{port}/api/v1/executor"
 
     async def updates(task_id: str) -> None:
         h = H11Client(host, int(port))
@@ -61,13 +59,15 @@ async def main_http(fid: str, eid: str, per_task: int) -> None:
                 raise RuntimeError(f"update refused: {status} {text[:200]!r}")
         await h.aclose_connection()
 
-    async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as sub, \
-            trio.open_nursery() as nursery:
+    async with trio.open_nursery() as nursery:
         body = codec_executor.encode_call(ExecutorSubscribe(framework_id=fid, executor_id=eid)).SerializeToString()
-        async with sub.stream("POST", url, content=body, headers=P) as r:
+        # the event stream read with h11 (as io/wire/scheduler_client.py reads its stream)
+        async with H11Client(host, int(port)).stream_post("/api/v1/executor", body, P) as (status, raw):
+            if status != 200:
+                raise RuntimeError(f"SUBSCRIBE refused: {status}")
             reader = RecordIOReader()
             done = False
-            async with contextlib.aclosing(r.aiter_raw()) as chunks:
+            async with contextlib.aclosing(raw) as chunks:
                 async for chunk in chunks:
                     for rec in reader.feed(chunk):
                         ev = codec_executor.decode_event(executor_pb2.Event.FromString(rec))

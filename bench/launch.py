@@ -86,12 +86,12 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
                         t_first = t_first or now
                         for t in tasks:
                             accepted_at[t.task_id] = now
-                        await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
+                        s.call_nowait(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
                                                 filters=Filters(refuse_seconds=0.0)))
                     else:
-                        await s.call(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=0.0)))
+                        s.call_nowait(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=0.0)))
                 if not pending:
-                    await s.call(CallSuppress())
+                    s.call_nowait(CallSuppress())
             elif isinstance(ev, EventUpdate):
                 st = ev.status
                 if st.uuid is not None:
@@ -108,8 +108,10 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
                         t_end = time.perf_counter()
                         if before_teardown is not None:
                             before_teardown()
-                        await s.call(CallTeardown())
+                        await s.call(CallTeardown())  # waits: the calls before it are answered
                         break
+        if s.rejected:
+            raise RuntimeError(f"calls refused: {s.rejected[:5]}")
     lat = [running_at[t] - accepted_at[t] for t in running_at if t in accepted_at]
     return {"tasks": n_tasks, "seconds": t_end - t_first, "per_second": n_tasks / (t_end - t_first),
             "p50_ms": 1000 * pct(lat, 0.5), "p99_ms": 1000 * pct(lat, 0.99)}

@@ -78,12 +78,12 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                                               executor=executor))
                         avail = avail - res
                     if tasks:
-                        await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
+                        s.call_nowait(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
                                                 filters=Filters(refuse_seconds=0.0)))
                     else:
-                        await s.call(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=60.0)))
+                        s.call_nowait(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=60.0)))
                 if not pending:
-                    await s.call(CallSuppress())
+                    s.call_nowait(CallSuppress())
             elif isinstance(ev, EventUpdate):
                 st = ev.status
                 if t0 is None:
@@ -102,7 +102,7 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                         await s.call(CallTeardown())
                         break
         if s.rejected:
-            raise RuntimeError(f"calls refused on the driver wire: {s.rejected[:5]}")
+            raise RuntimeError(f"calls refused: {s.rejected[:5]}")
     return {"acked": acked, "seconds": t_end - t0, "per_second": acked / (t_end - t0),
             "steady": {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in KINDS}, "scheduler_steady": me1 - me0,
             "whole": cpu1}

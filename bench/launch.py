@@ -22,12 +22,13 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 
 import psutil
 import trio
-from benchkit import cpu, run_each, start_local, stop_local
+from benchkit import cpu, run_each, start_local, stop_local, tls_env
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -63,14 +64,14 @@ def pct(xs: list[float], q: float) -> float:
 
 async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
               on_first_running: Callable[[], object] | None = None,
-              before_teardown: Callable[[], object] | None = None) -> dict:
+              before_teardown: Callable[[], object] | None = None, ssl_context: object = None) -> dict:
     info = FrameworkInfo(user="bench", name="launch-bench")
     pending = [f"b{i:06d}" for i in range(n_tasks)]
     accepted_at: dict[str, float] = {}
     running_at: dict[str, float] = {}
     finished = 0
     t_first = None
-    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire) as s:
+    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire, ssl_context=ssl_context) as s:
         async for ev in s.events():
             if isinstance(ev, EventOffers):
                 for o in ev.offers:
@@ -117,9 +118,9 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
             "p50_ms": 1000 * pct(lat, 0.5), "p99_ms": 1000 * pct(lat, 0.99)}
 
 
-async def run_with_timeout(timeout: float, *a: object) -> dict:
+async def run_with_timeout(timeout: float, *a: object, ssl_context: object = None) -> dict:
     with trio.fail_after(timeout):  # a lost task must fail the bench, not hang it
-        return await run(*a)  # type: ignore[arg-type]
+        return await run(*a, ssl_context=ssl_context)  # type: ignore[arg-type]
 
 
 def _kind(p: psutil.Process) -> str:
@@ -216,6 +217,9 @@ def main() -> int:
                    help="record the master, every agent and every command executor with py-spy "
                         "(`.venv/bin/pip install py-spy`) while the tasks run: raw collapsed stacks "
                         "DIR/<process>.txt")
+    p.add_argument("--tls", action="store_true",
+                   help="TLS on everywhere (LIBPROCESS_SSL_* for `mesotron local`, a throwaway CA); "
+                        "the command executors then use the v1 HTTP executor API over HTTPS")
     p.add_argument("--isolation", default="none",
                    help="the agents' --isolation (none: process groups only); `both`: one run "
                         "without isolation and one with cgroups/cpu,cgroups/mem, in this order")
@@ -230,7 +234,9 @@ def main() -> int:
     port = free_port()
     root = f"mesotron-bench-{os.getpid()}"
     iso = () if args.isolation == "none" else ("--isolation", args.isolation, "--cgroups-root", root)
-    local = start_local(args.agents, port, local_args=iso)
+    work = tempfile.mkdtemp(prefix="mesotron-bench-")
+    env, ctx = tls_env(work) if args.tls else ({}, None)
+    local = start_local(args.agents, port, local_args=iso, env=env, work=work)
     try:
         line = local.stdout.readline()
         ready = re.search(r"ready in ([0-9.]+)s", line)
@@ -240,7 +246,7 @@ def main() -> int:
                           Resources.parse(args.task_resources), fmt, args.scheduler_wire,
                           (lambda: spies.extend(start_spies(local.pid, args.profile_local)))
                           if args.profile_local else None,
-                          lambda: breakdown.update(cpu_breakdown(local.pid)))
+                          lambda: breakdown.update(cpu_breakdown(local.pid)), ssl_context=ctx)
         for spy in spies:  # py-spy writes its file on SIGINT
             spy.send_signal(signal.SIGINT)
         for spy in spies:

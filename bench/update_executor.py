@@ -54,7 +54,10 @@ async def main_http(fid: str, eid: str, per_task: int) -> None:
 
     # the calls pipelined on one keep-alive connection (as Mesos's executor library sends
     # its calls); a task's next update is sent when the previous one's 202 arrives
-    pipe = H11Pipeline(host, int(port))
+    from mesotron.io.http.tls import client_context_from_env
+
+    ssl_ctx = client_context_from_env()  # TLS when the agent's LIBPROCESS_SSL_* say so
+    pipe = H11Pipeline(host, int(port), ssl_context=ssl_ctx)
 
     def send_update(task_id: str, i: int) -> None:
         def answered(status: int, text: bytes) -> None:
@@ -69,7 +72,7 @@ async def main_http(fid: str, eid: str, per_task: int) -> None:
         nursery.start_soon(pipe.run)
         body = codec_executor.encode_call(ExecutorSubscribe(framework_id=fid, executor_id=eid)).SerializeToString()
         # the event stream read with h11 (as io/wire/scheduler_client.py reads its stream)
-        async with H11Client(host, int(port)).stream_post("/api/v1/executor", body, P) as (status, raw):
+        async with H11Client(host, int(port), ssl_context=ssl_ctx).stream_post("/api/v1/executor", body, P) as (status, raw):
             if status != 200:
                 raise RuntimeError(f"SUBSCRIBE refused: {status}")
             reader = RecordIOReader()

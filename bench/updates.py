@@ -25,10 +25,11 @@ import os
 import re
 import resource
 import sys
+import tempfile
 import time
 
 import trio
-from benchkit import cpu, run_each, start_local, stop_local
+from benchkit import cpu, run_each, start_local, stop_local, tls_env
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -51,7 +52,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "http",
-              executor_wire: str = "http", local_pid: int | None = None) -> dict:
+              executor_wire: str = "http", local_pid: int | None = None, ssl_context: object = None) -> dict:
     info = FrameworkInfo(user="bench", name="updates-bench")
     res = Resources.parse("cpus:0.01;mem:1")
     pending = [f"u{i:04d}" for i in range(n_tasks)]
@@ -64,7 +65,7 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                             environment=(("UPDATES_PER_TASK", str(per_task)),
                                          ("UPDATE_EXECUTOR_WIRE", executor_wire))),
         resources=Resources.parse("cpus:0.1;mem:32"))
-    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire) as s:
+    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire, ssl_context=ssl_context) as s:
         async for ev in s.events():
             if isinstance(ev, EventOffers):
                 for o in ev.offers:
@@ -159,6 +160,9 @@ def main() -> int:
                         "run on each, driver first")
     p.add_argument("--scheduler-wire", choices=("http", "driver"), default=None)
     p.add_argument("--executor-wire", choices=("http", "driver"), default=None)
+    p.add_argument("--tls", action="store_true",
+                   help="TLS on everywhere (LIBPROCESS_SSL_* for `mesotron local`, a throwaway CA); "
+                        "the executors then speak HTTPS (the agent offers no driver wire under TLS)")
     p.add_argument("--profile-local", metavar="PATH",
                    help="run `mesotron local` under cProfile and write its stats to PATH (only the "
                         "supervisor process when it runs the master and agents as children)")
@@ -169,14 +173,16 @@ def main() -> int:
     ch0, me0 = cpu(resource.RUSAGE_CHILDREN), cpu(resource.RUSAGE_SELF)
     port = free_port()
     prof = ("-m", "cProfile", "-o", args.profile_local) if args.profile_local else ()
-    local = start_local(args.agents, port, prof)
+    work = tempfile.mkdtemp(prefix="mesotron-bench-")
+    env, ctx = tls_env(work) if args.tls else ({}, None)
+    local = start_local(args.agents, port, prof, env=env, work=work)
     try:
         line = local.stdout.readline()
         assert re.search(r"ready in", line), line
         swire = args.scheduler_wire or args.wire
-        xwire = args.executor_wire or args.wire
+        xwire = "http" if args.tls else (args.executor_wire or args.wire)
         result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt, swire, xwire,
-                          local.pid)
+                          local.pid, ctx)
     finally:
         stop_local(local)
     # CPU of the daemon tree (mesotron local, executors: all reaped) and of this process

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 
 import psutil
 import trio
@@ -242,11 +243,11 @@ def main() -> int:
         ready = re.search(r"ready in ([0-9.]+)s", line)
         spies: list[subprocess.Popen] = []
         breakdown: dict[str, float] = {}
-        result = trio.run(run_with_timeout, args.timeout, f"127.0.0.1:{port}", args.tasks,
+        result = trio.run(partial(run_with_timeout, ssl_context=ctx), args.timeout, f"127.0.0.1:{port}", args.tasks,
                           Resources.parse(args.task_resources), fmt, args.scheduler_wire,
                           (lambda: spies.extend(start_spies(local.pid, args.profile_local)))
                           if args.profile_local else None,
-                          lambda: breakdown.update(cpu_breakdown(local.pid)), ssl_context=ctx)
+                          lambda: breakdown.update(cpu_breakdown(local.pid)))
         for spy in spies:  # py-spy writes its file on SIGINT
             spy.send_signal(signal.SIGINT)
         for spy in spies:

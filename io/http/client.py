@@ -70,15 +70,21 @@ class H11Pipeline:
         self._stream: Any = None
         self._conn: h11.Connection | None = None
         self.batches = 0  # writes so far (for benchmarks and tests)
+        self._heads: dict[tuple[str, int, tuple[tuple[str, str], ...]], h11.Request] = {}
 
     def submit(self, path: str, body: bytes, headers: dict[str, str], answer: Answer) -> None:
         if self._closed:
             answer(0, b"connection closed")
             return
         w = h11.Connection(h11.CLIENT)
-        hdrs = [("Host", f"{self.host}:{self.port}"), ("Content-Length", str(len(body))), *headers.items()]
-        data = (w.send(h11.Request(method="POST", target=path, headers=hdrs))
-                + w.send(h11.Data(data=body)) + w.send(h11.EndOfMessage()))  # type: ignore[operator]
+        key = (path, len(body), tuple(headers.items()))
+        req = self._heads.get(key)  # calls of one kind repeat: h11 validates their head once
+        if req is None:
+            req = h11.Request(method="POST", target=path, headers=[
+                ("Host", f"{self.host}:{self.port}"), ("Content-Length", str(len(body))), *headers.items()])
+            if len(self._heads) < 256:
+                self._heads[key] = req
+        data = (w.send(req) + w.send(h11.Data(data=body)) + w.send(h11.EndOfMessage()))  # type: ignore[operator]
         self._queue.append((data, answer))
         self._wake.set()
 

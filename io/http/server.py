@@ -156,6 +156,19 @@ async def _error(peer: _Peer, status: int, text: str) -> None:
 
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
 _CONTENT_LENGTH = b"content-length"
+_RESPONSES: dict[tuple[int, tuple[tuple[bytes, bytes], ...]], h11.Response] = {}  # h11 validates once
+
+
+def _response(status: int, headers: list[tuple[bytes, bytes]]) -> h11.Response:
+    """The h11 Response event for (status, headers): kept for answers that repeat (202 with
+    no body, the same errors), so h11 validates their headers once (~10 us each)."""
+    key = (status, tuple(headers))
+    r = _RESPONSES.get(key)
+    if r is None:
+        r = h11.Response(status_code=status, headers=headers)  # type: ignore[arg-type]
+        if len(_RESPONSES) < 256:
+            _RESPONSES[key] = r
+    return r
 
 
 async def _cycle(app: Any, peer: _Peer, req: h11.Request) -> None:
@@ -232,7 +245,7 @@ async def _cycle(app: Any, peer: _Peer, req: h11.Request) -> None:
             headers = start.get("headers", [])
             if not more and not head and not any(k.lower() == _CONTENT_LENGTH for k, _ in headers):
                 headers = [*headers, (_CONTENT_LENGTH, str(len(data)).encode())]
-            out.append(conn.send(h11.Response(status_code=start["status"], headers=headers)))  # type: ignore[arg-type]
+            out.append(conn.send(_response(start["status"], headers)))  # type: ignore[arg-type]
         if data:
             out.append(conn.send(h11.Data(data=data)))  # type: ignore[arg-type]
         if not more:

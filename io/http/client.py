@@ -23,6 +23,7 @@ from typing import Any
 
 import h11
 import trio
+import trio.testing
 
 
 class HTTPError(OSError):
@@ -42,6 +43,7 @@ def _idle_and_open(stream: Any) -> bool:
     return not readable
 
 
+COALESCE = 0.002  # seconds H11Pipeline waits at most for the other runnable tasks' calls
 Answer = Callable[[int, bytes], None]  # (status, body); status 0: not answered (text in body)
 
 
@@ -116,6 +118,11 @@ class H11Pipeline:
                     self._wake = trio.Event()
                     await self._wake.wait()
                     continue
+                # let the tasks that can run now (an application handling the events one
+                # read brought) queue their calls too: they leave in the same write. Bounded,
+                # so a busy neighbour task cannot hold the calls back.
+                with trio.move_on_after(COALESCE):
+                    await trio.testing.wait_all_tasks_blocked()
                 batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
                 await self._send_batch(batch)
         finally:

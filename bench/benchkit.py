@@ -23,16 +23,37 @@ def run_each(flag: str, values: tuple[str, ...], label: str) -> int:
     return rc
 
 
+def tls_env(work: str) -> tuple[dict[str, str], object]:
+    """TLS on for `mesotron local` and everything it starts (LIBPROCESS_SSL_* environment, a
+    throwaway CA made by trustme): (environment, a client ssl.SSLContext trusting the CA)."""
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    paths = {n: os.path.join(work, n) for n in ("ca.pem", "cert.pem", "key.pem")}
+    ca.cert_pem.write_to_path(paths["ca.pem"])
+    cert.cert_chain_pems[0].write_to_path(paths["cert.pem"])
+    cert.private_key_pem.write_to_path(paths["key.pem"])
+    env = {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": paths["cert.pem"],
+           "LIBPROCESS_SSL_KEY_FILE": paths["key.pem"], "LIBPROCESS_SSL_CA_FILE": paths["ca.pem"]}
+    return env, ssl.create_default_context(cafile=paths["ca.pem"])
+
+
 def start_local(agents: int, port: int, python_args: tuple[str, ...] = (),
-                local_args: tuple[str, ...] = ()) -> subprocess.Popen[str]:
+                local_args: tuple[str, ...] = (), env: dict[str, str] | None = None,
+                work: str | None = None) -> subprocess.Popen[str]:
     """`mesotron local` with `agents` agents on `port` in a fresh temp work dir (no fsync,
-    10 ms allocation interval), in its own session; its first stdout line says it is ready."""
-    work = tempfile.mkdtemp(prefix="mesotron-bench-")
+    10 ms allocation interval), in its own session; its first stdout line says it is ready.
+    `env`: added to the environment (tls_env's for TLS)."""
+    work = work or tempfile.mkdtemp(prefix="mesotron-bench-")
     return subprocess.Popen([sys.executable, *python_args, "-m", "mesotron.io.cli.main", "local",
                              "--agents", str(agents), "--port", str(port), "--work-dir", work,
                              "--no-fsync", "--allocation-interval", "10ms", "--resources", LOCAL_RESOURCES,
                              *local_args],
-                            stdout=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, **(env or {})})
 
 
 def stop_local(local: subprocess.Popen[str]) -> None:

@@ -22,12 +22,14 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 
 import psutil
 import trio
-from benchkit import cpu, run_each, start_local, stop_local
+from benchkit import cpu, run_each, start_local, stop_local, tls_env
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -63,14 +65,14 @@ def pct(xs: list[float], q: float) -> float:
 
 async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
               on_first_running: Callable[[], object] | None = None,
-              before_teardown: Callable[[], object] | None = None) -> dict:
+              before_teardown: Callable[[], object] | None = None, ssl_context: object = None) -> dict:
     info = FrameworkInfo(user="bench", name="launch-bench")
     pending = [f"b{i:06d}" for i in range(n_tasks)]
     accepted_at: dict[str, float] = {}
     running_at: dict[str, float] = {}
     finished = 0
     t_first = None
-    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire) as s:
+    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire, ssl_context=ssl_context) as s:
         async for ev in s.events():
             if isinstance(ev, EventOffers):
                 for o in ev.offers:
@@ -86,16 +88,16 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
                         t_first = t_first or now
                         for t in tasks:
                             accepted_at[t.task_id] = now
-                        await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
+                        s.call_nowait(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
                                                 filters=Filters(refuse_seconds=0.0)))
                     else:
-                        await s.call(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=0.0)))
+                        s.call_nowait(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=0.0)))
                 if not pending:
-                    await s.call(CallSuppress())
+                    s.call_nowait(CallSuppress())
             elif isinstance(ev, EventUpdate):
                 st = ev.status
                 if st.uuid is not None:
-                    await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
+                    s.call_nowait(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
                 if st.state is TaskState.TASK_RUNNING:
                     running_at[st.task_id] = time.perf_counter()
                     if on_first_running is not None and len(running_at) == 1:
@@ -108,16 +110,18 @@ async def run(master: str, n_tasks: int, res: Resources, fmt: str, wire: str,
                         t_end = time.perf_counter()
                         if before_teardown is not None:
                             before_teardown()
-                        await s.call(CallTeardown())
+                        await s.call(CallTeardown())  # waits: the calls before it are answered
                         break
+        if s.rejected:
+            raise RuntimeError(f"calls refused: {s.rejected[:5]}")
     lat = [running_at[t] - accepted_at[t] for t in running_at if t in accepted_at]
     return {"tasks": n_tasks, "seconds": t_end - t_first, "per_second": n_tasks / (t_end - t_first),
             "p50_ms": 1000 * pct(lat, 0.5), "p99_ms": 1000 * pct(lat, 0.99)}
 
 
-async def run_with_timeout(timeout: float, *a: object) -> dict:
+async def run_with_timeout(timeout: float, *a: object, ssl_context: object = None) -> dict:
     with trio.fail_after(timeout):  # a lost task must fail the bench, not hang it
-        return await run(*a)  # type: ignore[arg-type]
+        return await run(*a, ssl_context=ssl_context)  # type: ignore[arg-type]
 
 
 def _kind(p: psutil.Process) -> str:
@@ -214,6 +218,9 @@ def main() -> int:
                    help="record the master, every agent and every command executor with py-spy "
                         "(`.venv/bin/pip install py-spy`) while the tasks run: raw collapsed stacks "
                         "DIR/<process>.txt")
+    p.add_argument("--tls", action="store_true",
+                   help="TLS on everywhere (LIBPROCESS_SSL_* for `mesotron local`, a throwaway CA); "
+                        "the command executors then use the v1 HTTP executor API over HTTPS")
     p.add_argument("--isolation", default="none",
                    help="the agents' --isolation (none: process groups only); `both`: one run "
                         "without isolation and one with cgroups/cpu,cgroups/mem, in this order")
@@ -228,13 +235,15 @@ def main() -> int:
     port = free_port()
     root = f"mesotron-bench-{os.getpid()}"
     iso = () if args.isolation == "none" else ("--isolation", args.isolation, "--cgroups-root", root)
-    local = start_local(args.agents, port, local_args=iso)
+    work = tempfile.mkdtemp(prefix="mesotron-bench-")
+    env, ctx = tls_env(work) if args.tls else ({}, None)
+    local = start_local(args.agents, port, local_args=iso, env=env, work=work)
     try:
         line = local.stdout.readline()
         ready = re.search(r"ready in ([0-9.]+)s", line)
         spies: list[subprocess.Popen] = []
         breakdown: dict[str, float] = {}
-        result = trio.run(run_with_timeout, args.timeout, f"127.0.0.1:{port}", args.tasks,
+        result = trio.run(partial(run_with_timeout, ssl_context=ctx), args.timeout, f"127.0.0.1:{port}", args.tasks,
                           Resources.parse(args.task_resources), fmt, args.scheduler_wire,
                           (lambda: spies.extend(start_spies(local.pid, args.profile_local)))
                           if args.profile_local else None,

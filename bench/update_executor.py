@@ -2,8 +2,9 @@
 `UPDATES_PER_TASK` TASK_RUNNING updates then TASK_FINISHED, as fast as the agent takes them.
 
 `UPDATE_EXECUTOR_WIRE=http` (default): the v1 executor API over HTTP, protobuf; each task
-POSTs its next update once the previous one was answered 202 (one keep-alive connection per
-task). `UPDATE_EXECUTOR_WIRE=driver`: the same v1 protobuf Calls/Events as frames on one
+POSTs its next update once the previous one was answered 202 (all tasks' calls pipelined on
+one keep-alive connection, io/http/client.H11Pipeline, as Mesos's executor library sends).
+`UPDATE_EXECUTOR_WIRE=driver`: the same v1 protobuf Calls/Events as frames on one
 persistent connection to the agent's driver endpoint (io/wire/agent_driver.py,
 MESOTRON_AGENT_DRIVER_ENDPOINT); each task sends its next update when the agent's
 ACKNOWLEDGED for the previous one arrives (the agent acknowledges once the update is
@@ -16,7 +17,6 @@ import os
 import time
 import uuid
 
-import httpx
 import trio
 from mesotron.core.messages import (
     ExecutorAcknowledged,
@@ -27,7 +27,7 @@ from mesotron.core.messages import (
     ExecutorUpdate,
 )
 from mesotron.core.values import Source, TaskState, TaskStatus
-from mesotron.io.http.client import H11Client
+from mesotron.io.http.client import H11Client, H11Pipeline
 from mesotron.spec import codec_executor, codec_internal, executor_pb2
 from mesotron.spec.wire import RecordIOReader
 
@@ -51,28 +51,38 @@ def task_ids(ev: object) -> list[str]:
 
 async def main_http(fid: str, eid: str, per_task: int) -> None:
     host, _, port = os.environ["MESOS_AGENT_ENDPOINT"].rpartition(":")
-    url = f"http://{host}:{port}/api/v1/executor"
 
-    async def updates(task_id: str) -> None:
-        h = H11Client(host, int(port))
-        for i in range(per_task + 1):
-            status, text = await h.post("/api/v1/executor", update_call(fid, eid, task_id, i, per_task), P)
-            if status >= 300:
+    # the calls pipelined on one keep-alive connection (as Mesos's executor library sends
+    # its calls); a task's next update is sent when the previous one's 202 arrives
+    from mesotron.io.http.tls import client_context_from_env
+
+    ssl_ctx = client_context_from_env()  # TLS when the agent's LIBPROCESS_SSL_* say so
+    pipe = H11Pipeline(host, int(port), ssl_context=ssl_ctx)
+
+    def send_update(task_id: str, i: int) -> None:
+        def answered(status: int, text: bytes) -> None:
+            if status >= 300 or status == 0:  # raised out of pipe.run(): the executor fails
                 raise RuntimeError(f"update refused: {status} {text[:200]!r}")
-        await h.aclose_connection()
+            if i < per_task:
+                send_update(task_id, i + 1)
 
-    async with httpx.AsyncClient(verify=False, trust_env=False, timeout=None) as sub, \
-            trio.open_nursery() as nursery:
+        pipe.submit("/api/v1/executor", update_call(fid, eid, task_id, i, per_task), P, answered)
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(pipe.run)
         body = codec_executor.encode_call(ExecutorSubscribe(framework_id=fid, executor_id=eid)).SerializeToString()
-        async with sub.stream("POST", url, content=body, headers=P) as r:
+        # the event stream read with h11 (as io/wire/scheduler_client.py reads its stream)
+        async with H11Client(host, int(port), ssl_context=ssl_ctx).stream_post("/api/v1/executor", body, P) as (status, raw):
+            if status != 200:
+                raise RuntimeError(f"SUBSCRIBE refused: {status}")
             reader = RecordIOReader()
             done = False
-            async with contextlib.aclosing(r.aiter_raw()) as chunks:
+            async with contextlib.aclosing(raw) as chunks:
                 async for chunk in chunks:
                     for rec in reader.feed(chunk):
                         ev = codec_executor.decode_event(executor_pb2.Event.FromString(rec))
                         for tid in task_ids(ev):
-                            nursery.start_soon(updates, tid)
+                            send_update(tid, 0)
                         done = done or isinstance(ev, ExecutorShutdown)
                     if done:
                         break

@@ -25,10 +25,11 @@ import os
 import re
 import resource
 import sys
+import tempfile
 import time
 
 import trio
-from benchkit import cpu, run_each, start_local, stop_local
+from benchkit import cpu, run_each, start_local, stop_local, tls_env
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
@@ -51,7 +52,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "http",
-              executor_wire: str = "http", local_pid: int | None = None) -> dict:
+              executor_wire: str = "http", local_pid: int | None = None, ssl_context: object = None) -> dict:
     info = FrameworkInfo(user="bench", name="updates-bench")
     res = Resources.parse("cpus:0.01;mem:1")
     pending = [f"u{i:04d}" for i in range(n_tasks)]
@@ -64,7 +65,7 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                             environment=(("UPDATES_PER_TASK", str(per_task)),
                                          ("UPDATE_EXECUTOR_WIRE", executor_wire))),
         resources=Resources.parse("cpus:0.1;mem:32"))
-    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire) as s:
+    async with SchedulerClient.connect(master, info, fmt=fmt, wire=wire, ssl_context=ssl_context) as s:
         async for ev in s.events():
             if isinstance(ev, EventOffers):
                 for o in ev.offers:
@@ -78,12 +79,12 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                                               executor=executor))
                         avail = avail - res
                     if tasks:
-                        await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
+                        s.call_nowait(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=tuple(tasks)),),
                                                 filters=Filters(refuse_seconds=0.0)))
                     else:
-                        await s.call(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=60.0)))
+                        s.call_nowait(CallDecline(offer_ids=(o.id,), filters=Filters(refuse_seconds=60.0)))
                 if not pending:
-                    await s.call(CallSuppress())
+                    s.call_nowait(CallSuppress())
             elif isinstance(ev, EventUpdate):
                 st = ev.status
                 if t0 is None:
@@ -91,7 +92,7 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                     cpu0 = _tree_cpu(local_pid) if local_pid else {}
                     me0 = _self_cpu()
                 if st.uuid is not None:
-                    await s.call(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
+                    s.call_nowait(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
                     acked += 1
                 if st.state.is_terminal:
                     finished += 1
@@ -102,7 +103,7 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                         await s.call(CallTeardown())
                         break
         if s.rejected:
-            raise RuntimeError(f"calls refused on the driver wire: {s.rejected[:5]}")
+            raise RuntimeError(f"calls refused: {s.rejected[:5]}")
     return {"acked": acked, "seconds": t_end - t0, "per_second": acked / (t_end - t0),
             "steady": {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in KINDS}, "scheduler_steady": me1 - me0,
             "whole": cpu1}
@@ -159,6 +160,9 @@ def main() -> int:
                         "run on each, driver first")
     p.add_argument("--scheduler-wire", choices=("http", "driver"), default=None)
     p.add_argument("--executor-wire", choices=("http", "driver"), default=None)
+    p.add_argument("--tls", action="store_true",
+                   help="TLS on everywhere (LIBPROCESS_SSL_* for `mesotron local`, a throwaway CA); "
+                        "the executors then speak HTTPS (the agent offers no driver wire under TLS)")
     p.add_argument("--profile-local", metavar="PATH",
                    help="run `mesotron local` under cProfile and write its stats to PATH (only the "
                         "supervisor process when it runs the master and agents as children)")
@@ -169,14 +173,16 @@ def main() -> int:
     ch0, me0 = cpu(resource.RUSAGE_CHILDREN), cpu(resource.RUSAGE_SELF)
     port = free_port()
     prof = ("-m", "cProfile", "-o", args.profile_local) if args.profile_local else ()
-    local = start_local(args.agents, port, prof)
+    work = tempfile.mkdtemp(prefix="mesotron-bench-")
+    env, ctx = tls_env(work) if args.tls else ({}, None)
+    local = start_local(args.agents, port, prof, env=env, work=work)
     try:
         line = local.stdout.readline()
         assert re.search(r"ready in", line), line
         swire = args.scheduler_wire or args.wire
-        xwire = args.executor_wire or args.wire
+        xwire = "http" if args.tls else (args.executor_wire or args.wire)
         result = trio.run(run, f"127.0.0.1:{port}", args.tasks, args.updates_per_task, fmt, swire, xwire,
-                          local.pid)
+                          local.pid, ctx)
     finally:
         stop_local(local)
     # CPU of the daemon tree (mesotron local, executors: all reaped) and of this process

@@ -183,3 +183,66 @@ def test_effect_loop_timers_and_requests() -> None:
                 n.cancel_scope.cancel()
 
     trio.run(main)
+
+
+def test_effect_loop_request_here_steps_in_the_caller_and_never_interleaves() -> None:
+    """request_here / call_here (the HTTP hot paths, io/daemons/loop.py): with nothing being
+    fed, the machine steps in the calling task; while the loop task is inside an input (an
+    async handler awaits), they wait behind it: one input at a time, whoever feeds."""
+
+    class Log:
+        def __getattr__(self, name):
+            return lambda *a, **k: None
+
+    class Slow:  # an effect whose handler awaits (as a Persist batch that fsyncs)
+        pass
+
+    class M(_Echo):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tasks: list = []
+
+        def step(self, now, inp):
+            self.tasks.append(trio.lowlevel.current_task())
+            if inp == "slow":
+                self.seen.append(inp)
+                return [Slow()]
+            return super().step(now, inp)
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            m = M()
+            loop = EffectLoop(m, Log())
+            gate = trio.Event()
+
+            async def slow_handler(e: Slow) -> None:
+                await gate.wait()
+                m.seen.append("slow done")
+
+            loop.on(Slow, slow_handler)
+            async with trio.open_nursery() as n:
+                await n.start(loop.run)
+                here = trio.lowlevel.current_task()
+                resp = await loop.request_here(lambda rid: rid)
+                assert resp.status == 202 and m.tasks == [here]  # stepped in this task
+                assert await loop.call_here("x") == [] and m.tasks[-1] is here
+
+                loop.submit("slow")  # the loop task feeds it and waits in its handler
+                while "slow" not in m.seen:
+                    await trio.sleep(0.001)
+                answers: list = []
+
+                async def caller() -> None:
+                    answers.append(await loop.request_here(lambda rid: rid))
+
+                n.start_soon(caller)
+                await trio.sleep(0.05)
+                assert not answers and m.seen[-1] == "slow"  # not stepped inside "slow"
+                gate.set()
+                while not answers:
+                    await trio.sleep(0.001)
+                assert m.seen[-3:-1] == ["slow", "slow done"] and m.seen[-1].startswith("r")
+                assert answers[0].status == 202
+                n.cancel_scope.cancel()
+
+    trio.run(main)

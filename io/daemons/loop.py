@@ -11,6 +11,12 @@ carries out the effects it returns, in order (core/effects.py ORDERING RULES).
 - Requests (HTTP calls answered by a `Respond` effect) are matched by request id:
   `await loop.request(make_input)` returns the `Respond`; `request_nowait(make_input, fn)`
   calls `fn(respond)` from the loop instead (no task waits).
+- `request_here` / `call_here` (the HTTP hot paths): when no input is being fed, the machine
+  steps in the CALLING task and its effects are carried out there, under the same lock as
+  the loop task's feeding (one input at a time, effects in order, whoever feeds). No task
+  switch per request, and the frames the effects queue on links leave together with those
+  of the next pipelined requests the caller handles before it yields. An input fed here may
+  go before inputs still queued: they come from other peers, with no order between them.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ class EffectLoop:
         # an object with hold()/release() (a Transport), or None: the sends of one step's
         # effects leave together after them, one write per connection
         self.sends: Any = None
+        self._feeding = trio.Lock()  # held while an input is fed (loop task or request_here)
 
     # ----------------------------------------------------------------- wiring
     def on(self, effect_type: type, handler: Callable[[Any], Any]) -> None:
@@ -99,16 +106,54 @@ class EffectLoop:
             inp = None
             with trio.move_on_at(deadline):
                 inp = await self._recv.receive()
-            if inp is not None:
-                await self.feed(inp)
-                # drain what is already queued without re-arming timers each time
-                for _ in range(256):
-                    try:
-                        inp = self._recv.receive_nowait()
-                    except trio.WouldBlock:
-                        break
+            async with self._feeding:
+                if inp is not None:
                     await self.feed(inp)
-            await self._fire_due()
+                    # drain what is already queued without re-arming timers each time
+                    for _ in range(256):
+                        try:
+                            inp = self._recv.receive_nowait()
+                        except trio.WouldBlock:
+                            break
+                        await self.feed(inp)
+                await self._fire_due()
+
+    async def request_here(self, make_input: Callable[[str], Any]) -> Respond:
+        """`request`, stepping the machine in this task when no input is being fed (see the
+        module docstring); otherwise queued as `request`."""
+        try:
+            self._feeding.acquire_nowait()
+        except trio.WouldBlock:
+            return await self.request(make_input)
+        rid = f"r{next(self._req_ids)}"
+        ev = trio.Event()
+        slot: list[Any] = []
+        self._pending[rid] = (ev, slot)
+        try:
+            try:
+                with trio.CancelScope(shield=True):  # effects are carried out whole
+                    await self.feed(make_input(rid))
+            finally:
+                self._feeding.release()
+            if not slot:  # answered by a later step
+                await ev.wait()
+        finally:
+            self._pending.pop(rid, None)
+        return slot[0]
+
+    async def call_here(self, inp: Any) -> list[Any]:
+        """`call`, stepping the machine in this task when no input is being fed."""
+        try:
+            self._feeding.acquire_nowait()
+        except trio.WouldBlock:
+            return await self.call(inp)
+        c = _Call(inp)
+        try:
+            with trio.CancelScope(shield=True):
+                await self.feed(c)
+        finally:
+            self._feeding.release()
+        return c.effects
 
     async def call(self, inp: Any) -> list[Any]:
         """Submit `inp` and wait until its effects have been carried out; returns them

@@ -1,7 +1,7 @@
 """`mesotron master`: the master daemon (the master machine in a Trio shell).
 
 Components (one nursery): the internal transport listener (agents dial it; its address is
-served at GET /internal/endpoint), the effect loop, the HTTP server (hypercorn, Trio worker).
+served at GET /internal/endpoint), the effect loop, the HTTP server (io/http/server.py on h11; hypercorn with --http-server hypercorn).
 """
 
 from __future__ import annotations

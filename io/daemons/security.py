@@ -95,9 +95,9 @@ def add_http_server_flag(p: argparse.ArgumentParser) -> None:
     import os
 
     p.add_argument("--http-server", choices=("hypercorn", "h11"),
-                   default=os.environ.get("MESOTRON_HTTP_SERVER", "hypercorn"),
-                   help="HTTP server for the ASGI apps: hypercorn, or h11 (io/http/server.py); "
-                        "default from MESOTRON_HTTP_SERVER, else hypercorn")
+                   default=os.environ.get("MESOTRON_HTTP_SERVER", "h11"),
+                   help="HTTP server for the ASGI apps: h11 (io/http/server.py: keep-alive, "
+                        "pipelining) or hypercorn; default from MESOTRON_HTTP_SERVER, else h11")
 
 
 def http_server(args: argparse.Namespace, tls: Any = None, log: Any = None) -> Any:
@@ -105,7 +105,7 @@ def http_server(args: argparse.Namespace, tls: Any = None, log: Any = None) -> A
     TLS downgrade on (io/http/tls.py) or --max-http-connections-per-peer, the h11 server:
     hypercorn can neither sniff a connection nor count them per peer."""
     limit = getattr(args, "max_http_connections_per_peer", 0) or 0
-    if getattr(args, "http_server", "hypercorn") == "h11" or getattr(tls, "downgrade", False) or limit:
+    if getattr(args, "http_server", "h11") == "h11" or getattr(tls, "downgrade", False) or limit:
         from functools import partial
 
         from mesotron.io.http.server import serve_h11

@@ -147,7 +147,7 @@ class AgentApp:
             return
         key = (msg.framework_id, msg.executor_id)
         sender = d.exec_streams.get(key, f"executor-unsubscribed({msg.framework_id}/{msg.executor_id})")
-        effects = await d.loop.call(Received(sender=sender, message=msg))
+        effects = await d.loop.call_here(Received(sender=sender, message=msg))
         rej = _rejection(effects, sender)
         if rej is not None:
             return await respond(send, rej.status, rej.message)

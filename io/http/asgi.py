@@ -1,6 +1,7 @@
-"""Small ASGI helpers shared by the master and agent apps (served by hypercorn's Trio worker).
+"""Small ASGI helpers shared by the master and agent apps (served by io/http/server.py, or by
+hypercorn's Trio worker under `--http-server hypercorn`).
 
-No HTTP parsing here: hypercorn does it. This module reads bodies, writes plain/JSON
+No HTTP parsing here: h11 does it. This module reads bodies, writes plain/JSON
 responses and runs RecordIO event streams (200, chunked, one record per chunk), noticing the
 client going away (`http.disconnect`)."""
 

@@ -7,17 +7,23 @@ pool, async-generator plumbing); with h11 directly a keep-alive POST costs a fra
     conn = H11Client("127.0.0.1", 5051)
     status, body = await conn.post("/api/v1/executor", body, {"Content-Type": ...})
     async with conn.stream_post(path, body, headers) as (status, chunks): ...
+
+`H11Pipeline` sends calls pipelined on one keep-alive connection (RFC 9112 §9.3), as Mesos's
+scheduler library sends its calls (one connection; `send()` does not wait for the answer,
+an answer other than 2xx is reported): what is queued while earlier answers are awaited
+leaves in one write, the answers come back in order to each call's callback.
 """
 
 from __future__ import annotations
 
 import select
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import h11
 import trio
+import trio.testing
 
 
 class HTTPError(OSError):
@@ -35,6 +41,139 @@ def _idle_and_open(stream: Any) -> bool:
     except (OSError, ValueError):
         return False
     return not readable
+
+
+COALESCE = 0.002  # seconds H11Pipeline waits at most for the other runnable tasks' calls
+Answer = Callable[[int, bytes], None]  # (status, body); status 0: not answered (text in body)
+
+
+class H11Pipeline:
+    """Requests pipelined on one keep-alive connection, answered in order.
+
+    `submit()` queues a request and returns at once; `run()` (a task in the caller's
+    nursery) writes every queued request in one send, then reads their answers in order
+    and hands each to its callback, then sends what was queued meanwhile. No retry: when the
+    connection breaks, the requests not answered get status 0 and the connection is made
+    anew for the next batch (the caller's machine decides, as with H11Client.post). h11 does
+    all the HTTP: each request is serialized by its own h11 client connection, and the
+    answers are parsed by one h11 connection that is told of a request before each answer."""
+
+    _BLANK = h11.Request(method="POST", target="/", headers=[("Host", "-"), ("Content-Length", "0")])
+
+    def __init__(self, host: str, port: int, *, connect_timeout: float = 5.0,
+                 ssl_context: Any = None, max_batch: int = 256) -> None:
+        self.host, self.port = host, port
+        self.connect_timeout = connect_timeout
+        self.ssl_context = ssl_context
+        self.max_batch = max_batch
+        self._queue: list[tuple[bytes, Answer]] = []
+        self._wake = trio.Event()
+        self._closed = False
+        self._stream: Any = None
+        self._conn: h11.Connection | None = None
+        self.batches = 0  # writes so far (for benchmarks and tests)
+        self._heads: dict[tuple[str, int, tuple[tuple[str, str], ...]], h11.Request] = {}
+
+    def submit(self, path: str, body: bytes, headers: dict[str, str], answer: Answer) -> None:
+        if self._closed:
+            answer(0, b"connection closed")
+            return
+        w = h11.Connection(h11.CLIENT)
+        key = (path, len(body), tuple(headers.items()))
+        req = self._heads.get(key)  # calls of one kind repeat: h11 validates their head once
+        if req is None:
+            req = h11.Request(method="POST", target=path, headers=[
+                ("Host", f"{self.host}:{self.port}"), ("Content-Length", str(len(body))), *headers.items()])
+            if len(self._heads) < 256:
+                self._heads[key] = req
+        data = (w.send(req) + w.send(h11.Data(data=body)) + w.send(h11.EndOfMessage()))  # type: ignore[operator]
+        self._queue.append((data, answer))
+        self._wake.set()
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """Submit and wait for the answer (in order with the calls submitted before it)."""
+        done = trio.Event()
+        out: list[tuple[int, bytes]] = []
+
+        def answer(status: int, raw: bytes) -> None:
+            out.append((status, raw))
+            done.set()
+
+        self.submit(path, body, headers, answer)
+        await done.wait()
+        return out[0]
+
+    def close(self) -> None:
+        """Fail what is queued; run() returns."""
+        self._closed = True
+        queued, self._queue = self._queue, []
+        for _, answer in queued:
+            answer(0, b"connection closed")
+        self._wake.set()
+
+    async def run(self) -> None:
+        try:
+            while not self._closed:
+                if not self._queue:
+                    self._wake = trio.Event()
+                    await self._wake.wait()
+                    continue
+                # let the tasks that can run now (an application handling the events one
+                # read brought) queue their calls too: they leave in the same write. Bounded,
+                # so a busy neighbour task cannot hold the calls back.
+                with trio.move_on_after(COALESCE):
+                    await trio.testing.wait_all_tasks_blocked()
+                batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+                await self._send_batch(batch)
+        finally:
+            with trio.CancelScope(shield=True):
+                await self._drop()
+
+    async def _drop(self) -> None:
+        if self._stream is not None:
+            await trio.aclose_forcefully(self._stream)
+        self._stream = self._conn = None
+
+    async def _send_batch(self, batch: list[tuple[bytes, Answer]]) -> None:
+        answered = 0
+        try:
+            if self._stream is None or self._conn is None or not _idle_and_open(self._stream):
+                await self._drop()
+                with trio.fail_after(self.connect_timeout):
+                    stream: Any = await trio.open_tcp_stream(self.host, self.port)
+                    if self.ssl_context is not None:
+                        stream = trio.SSLStream(stream, self.ssl_context, server_hostname=self.host)
+                        await stream.do_handshake()
+                self._stream, self._conn = stream, h11.Connection(h11.CLIENT)
+            stream, conn = self._stream, self._conn
+            self.batches += 1
+            await stream.send_all(b"".join(data for data, _ in batch))
+            for _, answer in batch:
+                conn.send(self._BLANK)
+                conn.send(h11.EndOfMessage())
+                status, chunks = 0, []
+                while True:
+                    ev = await H11Client._next(stream, conn)
+                    if isinstance(ev, h11.Response):
+                        status = ev.status_code
+                    elif isinstance(ev, h11.Data):
+                        chunks.append(bytes(ev.data))
+                    elif isinstance(ev, h11.EndOfMessage):
+                        break
+                    elif isinstance(ev, h11.ConnectionClosed):
+                        raise HTTPError("connection closed")
+                answered += 1
+                answer(status, b"".join(chunks))
+                if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+                    conn.start_next_cycle()
+                else:
+                    raise HTTPError("connection closed")
+        except (OSError, h11.ProtocolError, trio.BrokenResourceError, trio.ClosedResourceError,
+                trio.TooSlowError) as e:
+            await self._drop()
+            text = (str(e) or type(e).__name__).encode()
+            for _, answer in batch[answered:]:
+                answer(0, text)
 
 
 class H11Client:

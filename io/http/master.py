@@ -177,7 +177,7 @@ class MasterApp:
             return SchedulerCall(request=rid, stream_id=stream_id, framework_id=framework_id,
                                  call=call, principal=principal)
 
-        resp = await d.loop.request(make)
+        resp = await d.loop.request_here(make)
         if resp.stream_id is not None and resp.status == 200:
             stream = d.new_streams.pop(resp.stream_id, None) or d.streams.get(resp.stream_id)
             if stream is None:  # pragma: no cover - _respond always books it

@@ -6,7 +6,9 @@ per-request cost of the general-purpose server (its task and context per request
 per-event ASGI plumbing) is what the profile shows beside the master's own work. This server
 runs the SAME ASGI apps (io/http/master.py, io/http/agent.py: others' changes compose) with:
 
-- keep-alive: one task per connection, requests in order (h11 cycles);
+- keep-alive and pipelining: one task per connection, requests in order (h11 cycles), the
+  app runs in that task (no task or nursery per request); the answers to pipelined requests
+  that arrived together leave in one write (flush before read, see _Peer);
 - the app's `receive()` gives the whole body (bounded by asgi.MAX_BODY: 413 past it), then
   blocks until the client goes away (`http.disconnect`), which event streams wait for;
 - a response whose body comes in one `http.response.body` goes out in ONE write (status line,
@@ -16,7 +18,8 @@ runs the SAME ASGI apps (io/http/master.py, io/http/agent.py: others' changes co
   a peer's protocol error gets 400 (when a response can still be sent) and the connection
   is closed; a daemon never crashes on it.
 
-Select it with `--http-server h11` (master and agent); hypercorn stays the default.
+The default for master and agent; `--http-server hypercorn` (or MESOTRON_HTTP_SERVER=hypercorn)
+selects hypercorn's Trio worker instead (it does not answer pipelined requests).
 """
 
 from __future__ import annotations
@@ -68,27 +71,63 @@ class _Closed(Exception):
     pass
 
 
+class _Peer:
+    """One connection: its h11 state machine, its stream and the response bytes not yet
+    written. Answers are written when the server would otherwise wait: before it reads
+    (flush-before-read) or when a response ends and no pipelined request is waiting; so
+    the answers to requests that arrived together (a pipelining client such as our
+    scheduler client) leave in one write."""
+
+    __slots__ = ("client", "conn", "eof", "out", "scheme", "server", "stream")
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADERS)
+        self.out: list[bytes] = []
+        self.eof = False
+        try:
+            sock = stream.socket if hasattr(stream, "socket") else stream.transport_stream.socket
+            sock.setsockopt(stdlib_socket.IPPROTO_TCP, stdlib_socket.TCP_NODELAY, 1)
+            self.client = sock.getpeername()[:2]
+            self.server = sock.getsockname()[:2]
+        except (OSError, AttributeError):
+            self.client, self.server = ("", 0), ("", 0)
+        self.scheme = "https" if isinstance(stream, trio.SSLStream) else "http"
+
+    async def flush(self) -> None:
+        if self.out:
+            data = b"".join(self.out) if len(self.out) > 1 else self.out[0]
+            self.out.clear()
+            await self.stream.send_all(data)
+
+    async def next_event(self, idle: bool = False) -> Any:
+        """The next h11 event; reads (after writing what is pending) when h11 needs data.
+        `idle`: waiting for a new request (the keep-alive timeout applies)."""
+        conn = self.conn
+        while True:
+            ev = conn.next_event()
+            if ev is not h11.NEED_DATA:
+                return ev
+            await self.flush()
+            if idle:
+                with trio.move_on_after(KEEP_ALIVE):
+                    data = await self.stream.receive_some(65536)
+                    conn.receive_data(data)
+                    continue
+                return None  # idle too long
+            data = await self.stream.receive_some(65536)
+            conn.receive_data(data)
+
+
 async def _connection(app: Any, stream: Any) -> None:
-    conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADERS)
-    try:
-        sock = stream.socket if hasattr(stream, "socket") else stream.transport_stream.socket
-        sock.setsockopt(stdlib_socket.IPPROTO_TCP, stdlib_socket.TCP_NODELAY, 1)
-        client = sock.getpeername()[:2]
-        server = sock.getsockname()[:2]
-    except (OSError, AttributeError):
-        client, server = ("", 0), ("", 0)
-    scheme = "https" if isinstance(stream, trio.SSLStream) else "http"
+    peer = _Peer(stream)
+    conn = peer.conn
     try:
         while True:
-            with trio.move_on_after(KEEP_ALIVE) as idle:
-                ev = await _next(conn, stream)
-            if idle.cancelled_caught:
+            ev = await peer.next_event(idle=True)
+            if not isinstance(ev, h11.Request):  # idle timeout, closed, or nonsense
                 return
-            if isinstance(ev, h11.ConnectionClosed):
-                return
-            if not isinstance(ev, h11.Request):
-                return
-            await _cycle(app, conn, stream, ev, client, server, scheme)
+            await _cycle(app, peer, ev)
             if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                 return
             try:
@@ -96,85 +135,114 @@ async def _connection(app: Any, stream: Any) -> None:
             except h11.LocalProtocolError:
                 return
     except h11.RemoteProtocolError as e:
-        await _error(conn, stream, e.error_status_hint, f"Bad request: {e}")
-    except (_Closed, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+        await _error(peer, e.error_status_hint, f"Bad request: {e}")
+    except (_Closed, trio.BrokenResourceError, trio.ClosedResourceError, trio.BusyResourceError, OSError):
         pass
     finally:
+        try:
+            with trio.move_on_after(1) as cs:
+                cs.shield = True
+                await peer.flush()
+        except (trio.BrokenResourceError, trio.ClosedResourceError, trio.BusyResourceError, OSError):
+            pass
         await trio.aclose_forcefully(stream)
 
 
-async def _next(conn: h11.Connection, stream: Any) -> Any:
-    while True:
-        ev = conn.next_event()
-        if ev is h11.NEED_DATA:
-            data = await stream.receive_some(65536)
-            conn.receive_data(data)
-            continue
-        return ev
-
-
-async def _error(conn: h11.Connection, stream: Any, status: int, text: str) -> None:
+async def _error(peer: _Peer, status: int, text: str) -> None:
+    """Answer `status` with `text` and `Connection: close` (after the answers still pending)."""
+    conn = peer.conn
     if conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
         return
     body = text.encode()
     try:
-        data = conn.send(h11.Response(status_code=status, headers=[
+        peer.out.append(conn.send(h11.Response(status_code=status, headers=[  # type: ignore[arg-type]
             ("content-type", "text/plain; charset=utf-8"), ("content-length", str(len(body))),
-            ("connection", "close")]))
-        data = (data or b"") + (conn.send(h11.Data(data=body)) or b"") + (conn.send(h11.EndOfMessage()) or b"")
-        await stream.send_all(data)
+            ("connection", "close")])))
+        peer.out.append(conn.send(h11.Data(data=body)))  # type: ignore[arg-type]
+        peer.out.append(conn.send(h11.EndOfMessage()))  # type: ignore[arg-type]
+        await peer.flush()
     except (h11.LocalProtocolError, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
         pass
 
 
-async def _cycle(app: Any, conn: h11.Connection, stream: Any, req: h11.Request,
-                 client: Any, server: Any, scheme: str) -> None:
+_ASGI = {"version": "3.0", "spec_version": "2.3"}
+_CONTENT_LENGTH = b"content-length"
+_RESPONSES: dict[tuple[int, tuple[tuple[bytes, bytes], ...]], h11.Response] = {}  # h11 validates once
+
+
+def _response(status: int, headers: list[tuple[bytes, bytes]]) -> h11.Response:
+    """The h11 Response event for (status, headers): kept for answers that repeat (202 with
+    no body, the same errors), so h11 validates their headers once (~10 us each)."""
+    key = (status, tuple(headers))
+    r = _RESPONSES.get(key)
+    if r is None:
+        r = h11.Response(status_code=status, headers=headers)  # type: ignore[arg-type]
+        if len(_RESPONSES) < 256:
+            _RESPONSES[key] = r
+    return r
+
+
+async def _cycle(app: Any, peer: _Peer, req: h11.Request) -> None:
+    """One request: read its body (bounded), run the app in this task (no task per request),
+    buffer its answer (see _Peer)."""
+    conn = peer.conn
     target = req.target.decode("latin-1")
     path, _, query = target.partition("?")
     scope = {
-        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": req.http_version.decode(), "method": req.method.decode("ascii"),
-        "scheme": scheme, "path": urllib.parse.unquote(path), "raw_path": path.encode("latin-1"),
+        "type": "http", "asgi": _ASGI,
+        "http_version": "1.1" if req.http_version == b"1.1" else req.http_version.decode(),
+        "method": req.method.decode("ascii"),
+        "scheme": peer.scheme, "path": urllib.parse.unquote(path) if "%" in path else path,
+        "raw_path": path.encode("latin-1"),
         "query_string": query.encode("latin-1"), "root_path": "",
-        "headers": [(k.lower(), v) for k, v in req.headers], "client": client, "server": server,
+        "headers": list(req.headers),  # h11 gives lower-cased names
+        "client": peer.client, "server": peer.server,
     }
     # the body, whole (bounded)
     chunks: list[bytes] = []
     size = 0
-    too_large = False
     while True:
-        ev = await _next(conn, stream)
-        if isinstance(ev, h11.Data):
+        ev = await peer.next_event()
+        if type(ev) is h11.Data:
             size += len(ev.data)
             if size > asgi.MAX_BODY:
-                too_large = True
-                break
+                await _error(peer, 413, "Request body too large")
+                raise _Closed()
             chunks.append(bytes(ev.data))
-        elif isinstance(ev, h11.EndOfMessage):
+        elif type(ev) is h11.EndOfMessage:
             break
         elif isinstance(ev, h11.ConnectionClosed):
             raise _Closed()
-    if too_large:
-        await _error(conn, stream, 413, "Request body too large")
-        raise _Closed()
-    body = b"".join(chunks)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    gone = trio.Event()
-    state: dict[str, Any] = {"body_sent": False, "started": None, "chunked": False}
-
-    async def receive() -> dict[str, Any]:
-        if not state["body_sent"]:
-            state["body_sent"] = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await gone.wait()
-        return {"type": "http.disconnect"}
-
+    body_sent = False
+    started: dict[str, Any] | None = None
     head = req.method == b"HEAD"
 
+    async def receive() -> dict[str, Any]:
+        """The body, then (for apps that stream an answer) waits until the client goes away:
+        the read here returns when it does (bytes it sends meanwhile go to h11's buffer)."""
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        try:
+            await peer.flush()
+            while not peer.eof:
+                data = await peer.stream.receive_some(65536)
+                if not data:
+                    break
+                conn.receive_data(data)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError, h11.RemoteProtocolError):
+            pass
+        peer.eof = True
+        return {"type": "http.disconnect"}
+
     async def send(msg: dict[str, Any]) -> None:
+        nonlocal started
         t = msg["type"]
         if t == "http.response.start":
-            state["started"] = msg
+            started = msg
             return
         if t != "http.response.body":
             return
@@ -182,48 +250,30 @@ async def _cycle(app: Any, conn: h11.Connection, stream: Any, req: h11.Request,
         more = msg.get("more_body", False)
         if head:  # h11 frames a HEAD answer without a body
             data = b""
-        out = b""
-        start = state["started"]
-        if start is not None:
-            state["started"] = None
-            headers = [(k, v) for k, v in start.get("headers", [])]
-            has_length = any(k.lower() == b"content-length" for k, _ in headers)
-            if not has_length and not more and not head:
-                headers.append((b"content-length", str(len(data)).encode()))
-            out += conn.send(h11.Response(status_code=start["status"], headers=headers)) or b""
+        out = peer.out
+        if started is not None:
+            start, started = started, None
+            headers = start.get("headers", [])
+            if not more and not head and not any(k.lower() == _CONTENT_LENGTH for k, _ in headers):
+                headers = [*headers, (_CONTENT_LENGTH, str(len(data)).encode())]
+            out.append(conn.send(_response(start["status"], headers)))  # type: ignore[arg-type]
         if data:
-            out += conn.send(h11.Data(data=data)) or b""
+            out.append(conn.send(h11.Data(data=data)))  # type: ignore[arg-type]
         if not more:
-            out += conn.send(h11.EndOfMessage()) or b""
-        if out:
-            await stream.send_all(out)
+            out.append(conn.send(h11.EndOfMessage()))  # type: ignore[arg-type]
+            if not conn.trailing_data[0]:  # no pipelined request waiting: write now
+                await peer.flush()
+        else:
+            await peer.flush()
 
-    async def watch() -> None:
-        """After the body: a read that returns means the client went away (or pipelines a
-        next request, which h11 keeps for the next cycle)."""
-        try:
-            while True:
-                data = await stream.receive_some(65536)
-                if not data:
-                    break
-                conn.receive_data(data)
-        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError, h11.RemoteProtocolError):
-            pass
-        gone.set()
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(watch)
-        try:
-            await app(scope, receive, send)
-        except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
-            gone.set()
-        except Exception:  # noqa: BLE001 - an app bug: this request gets a 500, the server lives
-            if conn.our_state is not h11.SEND_RESPONSE:
-                gone.set()
-        if conn.our_state is h11.SEND_RESPONSE:  # the app sent nothing: 500, as servers do
-            await _error(conn, stream, 500, "Internal server error")
-        nursery.cancel_scope.cancel()
-    if gone.is_set():
-        raise _Closed()
-    if conn.our_state is h11.SEND_BODY:
+    try:
+        await app(scope, receive, send)
+    except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
+        raise _Closed() from None
+    except Exception:  # noqa: BLE001 - an app bug: this request gets a 500, the server lives
+        if conn.our_state is not h11.SEND_RESPONSE:
+            raise _Closed() from None
+    if conn.our_state is h11.SEND_RESPONSE:  # the app sent nothing: 500, as servers do
+        await _error(peer, 500, "Internal server error")
+    if peer.eof or conn.our_state is h11.SEND_BODY:
         raise _Closed()

@@ -1,7 +1,7 @@
 """TLS for the daemons and clients: flags, libprocess's environment variables, SSL contexts.
 
 Facts (SECURITY.md §4, Mesos docs/ssl.md): with TLS on, every component speaks TLS both ways
-on its one port: here the HTTP servers (hypercorn with an SSL context), the internal
+on its one port: here the HTTP servers (io/http/server.py on trio.SSLStream; hypercorn with an SSL context), the internal
 master<->agent transport and the driver wire (trio.SSLStream), and the clients (agents,
 executors, our scheduler client, `mesotron execute/ps` with an https:// master).
 

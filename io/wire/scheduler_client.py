@@ -72,7 +72,7 @@ from mesotron.core.scheduler import (
 )
 from mesotron.core.values import FrameworkInfo
 from mesotron.io.daemons.flags import host_port
-from mesotron.io.http.client import H11Client, HTTPError
+from mesotron.io.http.client import H11Client, H11Pipeline, HTTPError
 from mesotron.io.wire import handshake
 from mesotron.io.wire.transport import DriverFrame, Link, decode_frame, driver_frame, tls_connect
 from mesotron.io.zk.bridge import open_zk
@@ -151,7 +151,7 @@ class SchedulerClient:
         self._timers_changed = trio.Event()
         self._first = trio.Event()  # the first event reached the application, or Stopped
         self._done = trio.Event()
-        self._http: H11Client | None = None  # keep-alive connection for calls
+        self._http: H11Pipeline | None = None  # pipelined keep-alive connection for calls
         self._http_to: str | None = None
         # an observer of every call the driver issues, as it issues it (before it goes on
         # the wire): the lab's campaign records acknowledgements from here
@@ -213,7 +213,7 @@ class SchedulerClient:
             self.closed.set()
             self._send.close()
             if self._http is not None:
-                await self._http.aclose_connection()
+                self._http.close()  # its run() task ended with the nursery (connection closed)
         if refused is not None:
             raise SubscribeError(refused.status or 0, refused.reason)
 
@@ -347,43 +347,73 @@ class SchedulerClient:
                     return
         self._ended(stream_id)
 
+    def _pipe(self, to: str) -> H11Pipeline:
+        """The pipelined keep-alive connection for calls to `to` (a new master: a new one;
+        the old one's queued calls fail, which the driver hears as unanswered calls)."""
+        if self._http is None or self._http_to != to:
+            if self._http is not None:
+                self._http.close()
+            self._http, self._http_to = H11Pipeline(*host_port(to, 5050),
+                                                    ssl_context=self.ssl_context), to
+            self._spawn(self._http.run)
+        return self._http
+
+    def _call_request(self, call: Any) -> tuple[bytes, dict[str, str]]:
+        body = encode(codec_scheduler.encode_call(call.framework_id, call.call), self.fmt)
+        headers = {"Content-Type": self.fmt, "Accept": self.fmt, **self._auth_headers}
+        if call.stream_id:
+            headers["Mesos-Stream-Id"] = call.stream_id
+        return body, headers
+
+    def _send_driver(self, call: Any) -> tuple[int, str]:
+        link = self._links.get(call.stream_id)
+        if link is None or link.closed:
+            return 0, "no driver connection to the master"
+        link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
+            call.framework_id, call.call).SerializeToString()))
+        return 202, ""
+
     async def _send_call(self, send: Send) -> tuple[int, str]:
-        """Carry out one non-SUBSCRIBE call; a refusal or a failure is reported to the
-        driver (as the answer to its request) and returned."""
+        """Carry out one non-SUBSCRIBE call and wait for its answer; a refusal or a failure
+        is reported to the driver (as the answer to its request) and returned."""
         call = send.message
-        status, text = 0, ""
         if self.wire == "driver":
-            link = self._links.get(call.stream_id)
-            if link is None or link.closed:
-                text = "no driver connection to the master"
-            else:
-                link.send_frame(driver_frame("scheduler_call", codec_scheduler.encode_call(
-                    call.framework_id, call.call).SerializeToString()))
-                status = 202
+            status, text = self._send_driver(call)
         else:
-            body = encode(codec_scheduler.encode_call(call.framework_id, call.call), self.fmt)
-            headers = {"Content-Type": self.fmt, "Accept": self.fmt, **self._auth_headers}
-            if call.stream_id:
-                headers["Mesos-Stream-Id"] = call.stream_id
-            if self._http is None or self._http_to != send.to:
-                if self._http is not None:
-                    await self._http.aclose_connection()
-                self._http, self._http_to = H11Client(*host_port(send.to, 5050),
-                                                      ssl_context=self.ssl_context), send.to
+            body, headers = self._call_request(call)
             try:
                 with trio.fail_after(30):
-                    status, raw = await self._http.post("/api/v1/scheduler", body, headers)
+                    status, raw = await self._pipe(send.to).post("/api/v1/scheduler", body, headers)
                 text = raw.decode(errors="replace")
-            except (OSError, trio.TooSlowError) as e:
-                text = str(e) or type(e).__name__
+            except trio.TooSlowError:
+                status, text = 0, "no answer within 30 s"
         if not 200 <= status < 300:
             self._answered(call.request, status, text)
         return status, text
 
+    def _send_call_nowait(self, send: Send) -> None:
+        call = send.message
+        if self.wire == "driver":
+            status, text = self._send_driver(call)
+            if status == 0:
+                self._answered(call.request, status, text)
+            return
+        body, headers = self._call_request(call)
+
+        def answer(status: int, raw: bytes) -> None:
+            if not 200 <= status < 300:
+                text = raw.decode(errors="replace")
+                self.rejected.append((status, type(call.call).__name__, text))
+                log.warning("scheduler.call_rejected %s %s %s", status, type(call.call).__name__, text)
+                self._answered(call.request, status, text)
+
+        self._pipe(send.to).submit("/api/v1/scheduler", body, headers, answer)
+
     async def call(self, call: Any) -> int:
         """Perform `call` through the driver; the HTTP status of the answer (202 on the
         driver wire once queued). Raises NotSubscribed when the driver dropped it and
-        HTTPError when it could not be sent."""
+        HTTPError when it could not be sent. Over HTTP the call goes on the pipelined
+        connection, after the calls made before it (call_nowait's too)."""
         sends: list[Send] = []
         self._step(Perform(call=call), calls=sends)
         if not sends:
@@ -395,6 +425,20 @@ class SchedulerClient:
             if status == 0:
                 raise HTTPError(text)
         return status
+
+    def call_nowait(self, call: Any) -> None:
+        """Perform `call` without waiting for its answer, as Mesos's scheduler library
+        sends (and as calls on the driver wire always are): over HTTP it is queued on the
+        pipelined keep-alive connection (calls queued together leave in one write); an
+        answer other than 2xx is kept in `rejected`, logged and reported to the driver.
+        Raises NotSubscribed when the driver dropped it."""
+        sends: list[Send] = []
+        self._step(Perform(call=call), calls=sends)
+        if not sends:
+            raise NotSubscribed(f"not subscribed ({self.driver.state}): "
+                                f"{type(call).__name__} dropped")
+        for send in sends:
+            self._send_call_nowait(send)
 
     def events(self) -> trio.MemoryReceiveChannel[Any]:
         """The decoded events, in order (an async iterable; ends when the driver stops)."""

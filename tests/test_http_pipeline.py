@@ -1,0 +1,191 @@
+"""Pipelined HTTP/1.1 (RFC 9112 §9.3) between io/http/client.H11Pipeline (the scheduler
+client's calls) and io/http/server.py (the daemons' server): answers in order, the answers to
+requests that arrived together leave the server in one write, a connection that breaks
+mid-batch fails the unanswered requests (status 0, never re-sent), and a streaming answer
+sees its client go away. Real sockets on loopback."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import h11
+import pytest
+import trio
+from mesotron.io.http import server as h11_server
+from mesotron.io.http.asgi import EventStream, bind_socket, respond
+from mesotron.io.http.client import H11Pipeline
+
+
+class App:
+    """POST bodies: b"bad..." -> 400 "no: <body>", anything else -> 202; records the order.
+    /stream: a RecordIO-style stream of two chunks that stays open until the client leaves."""
+
+    def __init__(self) -> None:
+        self.seen: list[bytes] = []
+        self.disconnected = trio.Event()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        body = (await receive())["body"]
+        if scope["path"] == "/stream":
+            stream = EventStream()
+            stream.push(b"one")
+            stream.push(b"two")
+            try:
+                await stream.serve(receive, send, [("Content-Type", "application/x-protobuf")])
+            finally:
+                self.disconnected.set()
+            return
+        self.seen.append(body)
+        if body.startswith(b"bad"):
+            await respond(send, 400, b"no: " + body)
+        else:
+            await respond(send, 202)
+
+
+async def _serve(app: Any, nursery: trio.Nursery) -> tuple[int, trio.Event]:
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    stop = trio.Event()
+    await nursery.start(h11_server.serve_h11, app, sock, stop)
+    return port, stop
+
+
+def test_pipelined_calls_are_answered_in_order_in_one_batch() -> None:
+    async def main() -> None:
+        with trio.fail_after(10):
+            app = App()
+            async with trio.open_nursery() as nursery:
+                port, stop = await _serve(app, nursery)
+                pipe = H11Pipeline("127.0.0.1", port)
+                nursery.start_soon(pipe.run)
+                answers: list[tuple[int, bytes]] = []
+                bodies = [b"bad-7" if i == 7 else f"call-{i}".encode() for i in range(40)]
+                for b in bodies:
+                    pipe.submit("/api", b, {"Content-Type": "application/x-protobuf"},
+                                lambda status, raw: answers.append((status, raw)))
+                last = await pipe.post("/api", b"last", {})
+                assert last == (202, b"")
+                assert app.seen == [*bodies, b"last"]  # in order, each once
+                assert [s for s, _ in answers] == [400 if i == 7 else 202 for i in range(40)]
+                assert answers[7][1] == b"no: bad-7"
+                assert pipe.batches == 1  # the 41 calls queued together left in one write
+                pipe.close()
+                stop.set()
+
+    trio.run(main)
+
+
+def test_server_writes_the_answers_to_requests_that_arrived_together_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three requests in one segment: three answers, one send (flush before read)."""
+    writes: list[bytes] = []
+    flush = h11_server._Peer.flush
+
+    async def counting_flush(self: Any) -> None:
+        if self.out:
+            writes.append(b"".join(self.out))
+        await flush(self)
+
+    monkeypatch.setattr(h11_server._Peer, "flush", counting_flush)
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            app = App()
+            async with trio.open_nursery() as nursery:
+                port, stop = await _serve(app, nursery)
+                client = h11.Connection(h11.CLIENT)
+                raw = b""
+                for i in range(3):
+                    w = h11.Connection(h11.CLIENT)
+                    body = f"r{i}".encode()
+                    raw += w.send(h11.Request(method="POST", target="/x", headers=[
+                        ("Host", "x"), ("Content-Length", str(len(body)))]))  # type: ignore[operator]
+                    raw += w.send(h11.Data(data=body)) + w.send(h11.EndOfMessage())  # type: ignore[operator]
+                stream = await trio.open_tcp_stream("127.0.0.1", port)
+                await stream.send_all(raw)
+                statuses = []
+                for _ in range(3):
+                    client.send(h11.Request(method="POST", target="/x", headers=[("Host", "x"), ("Content-Length", "0")]))
+                    client.send(h11.EndOfMessage())
+                    while True:
+                        ev = client.next_event()
+                        if ev is h11.NEED_DATA:
+                            client.receive_data(await stream.receive_some(65536))
+                        elif isinstance(ev, h11.Response):
+                            statuses.append(ev.status_code)
+                        elif isinstance(ev, h11.EndOfMessage):
+                            break
+                    client.start_next_cycle()
+                assert statuses == [202, 202, 202]
+                assert app.seen == [b"r0", b"r1", b"r2"]
+                assert len(writes) == 1 and writes[0].count(b"HTTP/1.1 202") == 3
+                await stream.aclose()
+                stop.set()
+
+    trio.run(main)
+
+
+def test_a_connection_that_breaks_mid_batch_fails_the_rest_without_resending() -> None:
+    """The server answers the first request of a batch and closes: the others get status 0
+    (not sent again); the next call opens a new connection."""
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+            port = listeners[0].socket.getsockname()[1]
+            seen: list[int] = []
+
+            async def handle(stream: trio.SocketStream) -> None:
+                conn = h11.Connection(h11.SERVER)
+                try:
+                    while True:
+                        ev = conn.next_event()
+                        if ev is h11.NEED_DATA:
+                            data = await stream.receive_some(65536)
+                            if not data:
+                                return
+                            conn.receive_data(data)
+                        elif isinstance(ev, h11.EndOfMessage):
+                            seen.append(1)
+                            await stream.send_all(conn.send(h11.Response(  # type: ignore[operator]
+                                status_code=202, headers=[("Content-Length", "0")])) + conn.send(h11.EndOfMessage()))
+                            return  # close after the first answer
+                finally:
+                    await trio.aclose_forcefully(stream)
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(trio.serve_listeners, handle, listeners)
+                pipe = H11Pipeline("127.0.0.1", port)
+                nursery.start_soon(pipe.run)
+                answers: list[int] = []
+                for _ in range(3):
+                    pipe.submit("/", b"x", {}, lambda status, raw: answers.append(status))
+                assert (await pipe.post("/", b"y", {}))[0] == 0
+                assert answers == [202, 0, 0]
+                assert len(seen) == 1  # the server read one request per connection: none re-sent
+                assert (await pipe.post("/", b"z", {}))[0] == 202  # a new connection
+                assert len(seen) == 2
+                pipe.close()
+                nursery.cancel_scope.cancel()
+
+    trio.run(main)
+
+
+def test_a_streaming_answer_sees_its_client_go_away() -> None:
+    async def main() -> None:
+        with trio.fail_after(10):
+            app = App()
+            async with trio.open_nursery() as nursery:
+                port, stop = await _serve(app, nursery)
+                s = socket.create_connection(("127.0.0.1", port))
+                s.sendall(b"POST /stream HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+                got = b""
+                while b"two" not in got:
+                    got += await trio.to_thread.run_sync(s.recv, 65536)
+                assert got.startswith(b"HTTP/1.1 200") and b"chunked" in got.lower()
+                assert not app.disconnected.is_set()
+                s.close()
+                await app.disconnected.wait()  # the app's receive() returned http.disconnect
+                stop.set()
+
+    trio.run(main)

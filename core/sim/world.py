@@ -700,9 +700,13 @@ class World:
                                          self._kept_alive(n, e.container_id, effects))
                 self.kill_executor(e.container_id, e.signal)
             elif t is Reject:
-                # a refused SUBSCRIBE ends its connection (HTTP 4xx): the executor is told
+                # a refused SUBSCRIBE ends its connection (HTTP 4xx): the executor is told;
+                # not when the connection is a live subscription (a second SUBSCRIBE on it
+                # is refused and the subscription stands, as io/wire/agent_driver.py keeps
+                # a subscribed connection open)
                 x = self.executor_by_name(e.sender)
-                if x is not None and x.alive and type(e.input) is ExecutorSubscribe:
+                if x is not None and x.alive and type(e.input) is ExecutorSubscribe \
+                        and e.sender not in n.machine.by_pid:
                     self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
             elif t is StopAgent:
                 self.note(f"{n.name} stops: {e.reason}")

@@ -18,7 +18,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # issue 12 (Python and simulator only)
          "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
          "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees",
-         "TerminalReachesFramework", "KillsTakeEffect"]
+         "TerminalReachesFramework", "KillsTakeEffect",
+         # the mutation campaign (s10; Python and simulator only)
+         "WellFormedCallsAccepted", "AgentActivityAgrees"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -43,6 +43,10 @@ CASES_12 = [
     ("reconcile_answers_staging", "all", "FrameworkViewAgrees"),
     ("agent_ignores_kill", "none", "KillsTakeEffect"),
     ("lifecycle_table_allows_regression", "none", "LegalTaskTransitions"),
+    # s10 (mutation campaign)
+    ("allocator_ignores_activate", "net", "AgentActivityAgrees"),
+    ("validation_refuses_kills", "none", "WellFormedCallsAccepted"),
+    ("validation_rejects_valid_tasks", "none", "WellFormedCallsAccepted"),
 ]
 
 

@@ -407,6 +407,43 @@ def lifecycle_table_allows_regression() -> Iterator[None]:
         lifecycle.TRANSITIONS = saved
 
 
+def allocator_ignores_activate() -> contextlib.AbstractContextManager[None]:
+    """The allocator drops ActivateAgent: an agent that disconnected and came back stays
+    inactive (never offered again) while the master counts it usable."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _handle_activate_agent(self: Any, now: float, inp: Any) -> list[Any]:
+            return []
+        return _handle_activate_agent
+    return _patched(Allocator, "_handle_activate_agent", wrap)
+
+
+def validation_refuses_kills() -> contextlib.AbstractContextManager[None]:
+    """The master's structural validation refuses every well-formed KILL as malformed."""
+    from mesotron.core.master import validation
+    from mesotron.core.messages import CallKill
+
+    def wrap(orig: Any) -> Any:
+        def _shape_error(call: Any) -> str | None:
+            if isinstance(call, CallKill):
+                return "Expecting 'kill.task_id' to be present"
+            return orig(call)
+        return _shape_error
+    return _patched(validation, "_shape_error", wrap)
+
+
+def validation_rejects_valid_tasks() -> contextlib.AbstractContextManager[None]:
+    """The master's task validation finds every well-formed task without resources."""
+    from mesotron.core.master import offers
+
+    def wrap(orig: Any) -> Any:
+        def validate_task(task: Any, **kw: Any) -> str | None:
+            return "Task uses no resources"
+        return validate_task
+    return _patched(offers, "validate_task", wrap)
+
+
 BUGS = {
     "ack_before_persist": ack_before_persist,
     "forget_retries_after_restart": forget_retries_after_restart,
@@ -435,6 +472,10 @@ BUGS = {
     "terminal_update_swallowed": terminal_update_swallowed,
     "reconcile_answers_staging": reconcile_answers_staging,
     "lifecycle_table_allows_regression": lifecycle_table_allows_regression,
+    # the mutation campaign's new properties (s10)
+    "allocator_ignores_activate": allocator_ignores_activate,
+    "validation_refuses_kills": validation_refuses_kills,
+    "validation_rejects_valid_tasks": validation_rejects_valid_tasks,
 }
 
 

@@ -61,6 +61,7 @@ from mesotron.core.messages import (
     StatusUpdateMessage,
 )
 from mesotron.core.resources import Resources
+from mesotron.core.scheduler import CallResponse
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Source, TaskState
 
@@ -70,9 +71,11 @@ WHEN: dict[str, str] = {
     **{n: "after every event" for n in (
         "NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrder",
         "NoLostAckedWork", "SingleLaunch", "OneLeaderWrites", "RecoveryKeepsTasks",
-        "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree")},
+        "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
+        "WellFormedCallsAccepted")},
     **{n: "at quiescence" for n in (
-        "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "EventuallyAcked",
+        "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
+        "EventuallyAcked",
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
     "DrfOrder": "after every allocation",
@@ -81,6 +84,10 @@ WHEN: dict[str, str] = {
 PRODUCER = {Source.SOURCE_EXECUTOR: "executor", Source.SOURCE_AGENT: "agent",
             Source.SOURCE_MASTER: "master", None: "agent"}
 STAGING = TaskState.TASK_STAGING
+# the master's answer to a call that fails Mesos's structural validation
+MALFORMED = "Failed to validate scheduler::Call"
+# its TASK_ERROR message for a task asking more than the ACCEPT's offers hold
+UNAVAILABLE = "Task uses more resources"
 
 
 class Violation(Exception):
@@ -331,9 +338,36 @@ class Checker:
             self.check_drf(world, node)
 
     def on_scheduler_input(self, world: Any, s: Any, inp: Any) -> None:
-        pass
+        if type(inp) is CallResponse and inp.status == 400 and inp.message \
+                and inp.message.startswith(MALFORMED):
+            self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(
+                refused_calls=((s.name, inp.status, inp.message),)))
+
+    def agent_activity(self, world: Any) -> tuple[tuple[str, bool, bool], ...]:
+        """AgentActivityAgrees input: per agent of the live leader, whether the master
+        considers it usable (connected, active, not deactivated by an operator) and whether
+        the allocator has it active."""
+        m = world.live_leader()
+        if m is None:
+            return ()
+        master = m.machine
+        al = master.allocator
+        out = []
+        for aid, a in sorted(master._agents.items()):
+            ag = al._agents.get(aid)
+            if ag is None:
+                continue
+            out.append((aid, bool(a.connected and a.active and not master.agent_deactivated(aid)),
+                        bool(ag.active)))
+        return tuple(out)
 
     def on_app_event(self, world: Any, s: Any, ev: Any) -> None:
+        if type(ev) is EventUpdate and ev.status.state is TaskState.TASK_ERROR \
+                and not (ev.status.message or "").startswith(UNAVAILABLE):
+            # the simulated frameworks' TaskInfos are well-formed: only resources they were
+            # not offered (a stale or hoarded offer) may make a task invalid
+            self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=(
+                (s.name, 0, f"task {ev.status.task_id}: {ev.status.message}"),)))
         if type(ev) is EventSubscribed:
             d = s.machine
             self.subscribed_streams.setdefault(d.name, set()).add(d.stream_id)

@@ -183,6 +183,9 @@ class ClusterSnapshot:
     # WellFormedCallsAccepted: calls of simulated frameworks (well-formed by construction)
     # the master refused as malformed: (framework, status, message)
     refused_calls: tuple[tuple[str, int, str], ...] = ()
+    # NoOffersToInactive: (framework id, offer id) of offers a master still holds out to a
+    # framework it deactivated
+    inactive_offers: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -604,6 +607,13 @@ def WellFormedCallsAccepted(s: ClusterSnapshot) -> list[str]:
             for who, status, message in s.refused_calls]
 
 
+def NoOffersToInactive(s: ClusterSnapshot) -> list[str]:
+    """A framework the master deactivated (its stream ended) holds no outstanding offer:
+    the master takes its offers back (rescinds them) as it deactivates it."""
+    return [f"NoOffersToInactive: offer {oid} still out to inactive framework {fid}"
+            for fid, oid in s.inactive_offers]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -623,6 +633,7 @@ SAFETY: dict[str, Check] = {
     "AgentRunsWithinTotal": AgentRunsWithinTotal,
     "AllocationBooksAgree": AllocationBooksAgree,
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
+    "NoOffersToInactive": NoOffersToInactive,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

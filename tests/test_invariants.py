@@ -20,7 +20,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees",
          "TerminalReachesFramework", "KillsTakeEffect",
          # the mutation campaign (s10; Python and simulator only)
-         "WellFormedCallsAccepted", "AgentActivityAgrees"]
+         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

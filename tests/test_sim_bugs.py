@@ -47,6 +47,8 @@ CASES_12 = [
     ("allocator_ignores_activate", "net", "AgentActivityAgrees"),
     ("validation_refuses_kills", "none", "WellFormedCallsAccepted"),
     ("validation_rejects_valid_tasks", "none", "WellFormedCallsAccepted"),
+    ("master_ignores_kill", "none", "KillsTakeEffect"),
+    ("deactivate_keeps_offers", "all", "NoOffersToInactive"),
 ]
 
 

@@ -444,6 +444,34 @@ def validation_rejects_valid_tasks() -> contextlib.AbstractContextManager[None]:
     return _patched(offers, "validate_task", wrap)
 
 
+def master_ignores_kill() -> contextlib.AbstractContextManager[None]:
+    """The master answers KILL 202 but never tells the task's agent (KillsTakeEffect used
+    to see only kills that left as KillTask: this one it sees since s10)."""
+    from mesotron.core.master.tasks import TasksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_kill(self: Any, fw: Any, call: Any) -> list[Any]:
+            return []
+        return _call_kill
+    return _patched(TasksMixin, "_call_kill", wrap)
+
+
+def deactivate_keeps_offers() -> contextlib.AbstractContextManager[None]:
+    """A framework whose stream ends is deactivated but keeps its outstanding offers (the
+    master never takes them back): their resources stay out of the pool."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _deactivate_framework(self: Any, fw: Any, *, rescind: bool) -> list[Any]:
+            offers, fw.offers = fw.offers, {}
+            try:
+                return orig(self, fw, rescind=rescind)
+            finally:
+                fw.offers = offers
+        return _deactivate_framework
+    return _patched(FrameworksMixin, "_deactivate_framework", wrap)
+
+
 BUGS = {
     "ack_before_persist": ack_before_persist,
     "forget_retries_after_restart": forget_retries_after_restart,
@@ -476,6 +504,8 @@ BUGS = {
     "allocator_ignores_activate": allocator_ignores_activate,
     "validation_refuses_kills": validation_refuses_kills,
     "validation_rejects_valid_tasks": validation_rejects_valid_tasks,
+    "master_ignores_kill": master_ignores_kill,
+    "deactivate_keeps_offers": deactivate_keeps_offers,
 }
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from mesotron.core import invariants as inv
 from mesotron.core.effects import (
+    Disconnected,
     Log,
     Persist,
     Received,
@@ -73,6 +74,7 @@ WHEN: dict[str, str] = {
         "NoLostAckedWork", "SingleLaunch", "OneLeaderWrites", "RecoveryKeepsTasks",
         "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
         "WellFormedCallsAccepted")},
+    "NoOffersToInactive": "after every disconnection the master handles",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -306,6 +308,8 @@ class Checker:
         self.check_offer_filters(world, node, inp, effects)
         if type(inp) is SchedulerCall and type(inp.call) is CallKill:
             self.track_kill(world, node, inp, effects)
+        elif type(inp) is Disconnected:
+            self.check_inactive_offers(world, node)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -336,6 +340,14 @@ class Checker:
                 self.check_allocation_books(world, node, agents)
         if self.drf and node.leader:
             self.check_drf(world, node)
+
+    def check_inactive_offers(self, world: Any, node: Any) -> None:
+        """NoOffersToInactive, after a master step on a disconnection (a framework's stream
+        ends: the master deactivates it and must take its offers back)."""
+        held = tuple((fw.id, oid) for fw in node.machine._frameworks.values()
+                     if not fw.active for oid in fw.offers)
+        if held:
+            self.run(world, inv.NoOffersToInactive, ClusterSnapshot(inactive_offers=held))
 
     def on_scheduler_input(self, world: Any, s: Any, inp: Any) -> None:
         if type(inp) is CallResponse and inp.status == 400 and inp.message \
@@ -442,8 +454,9 @@ class Checker:
         fid = inp.framework_id
         # only tasks that had started on their agent (an update produced): a KillTask that
         # overtakes its RunTask finds no task, as in Mesos
-        if ok and fid is not None and (fid, inp.call.task_id) in self.produced and any(
-                type(e) is Send and type(e.message) is KillTask for e in effects):
+        if ok and fid is not None and (fid, inp.call.task_id) in self.produced and (any(
+                type(e) is Send and type(e.message) is KillTask for e in effects)
+                or kill_due(node.machine, fid, inp.call)):
             self.kills[(fid, inp.call.task_id)] = (world.now, node.name, node.inc)
 
     def before_master_step(self, world: Any, node: Any, inp: Any) -> None:
@@ -908,6 +921,18 @@ class Checker:
 
 
 _VISIBLE = (Send, Respond, RegistryWrite, EventOffers)
+
+
+def kill_due(master: Any, fid: str, call: Any) -> bool:
+    """After the master answered a KILL 202: Mesos sends KillTask to the task's agent when
+    the task is live on an agent the master has connected (and the call names that agent
+    or none). KillsTakeEffect holds such a kill to its word even if no KillTask left."""
+    fw = master._frameworks.get(fid)
+    t = fw.tasks.get(call.task_id) if fw is not None else None
+    if t is None or t.state.is_terminal or call.agent_id not in (None, t.agent_id):
+        return False
+    agent = master._agents.get(t.agent_id)
+    return agent is not None and agent.connected
 
 
 def agent_running(a: Any) -> Resources:

@@ -20,16 +20,22 @@ assignment (a table such as `lifecycle.TRANSITIONS`) re-executes the mutated mod
 fresh namespace and rebinds the assigned names in the live module. Mutants elsewhere at
 module or class level are not generated.
 
+Sampling: a mutant's `key` names it without line numbers (file, function, operator, the
+mutated code, occurrence), and the sample is the `--sample` mutants whose keys hash lowest
+under `--seed`: editing one function changes only that function's mutants.
+
 Judging (the simulator only, no unit test): each mutant runs the same bounded set of
 simulations (seeds x events, all faults); it is KILLED when a run reports a violation of the
 invariant catalog / total queue, raises (a machine crashed), or exceeds its CPU-time
-budget (CPU time: an infinite loop). A survivor is classified by its behaviour: if every run's observable digest (the
-deterministic summary lines: events, virtual time, tasks, faults, checks, queue, shares, and
-the world's counters) is identical to the unmutated code's, it is judged EQUIVALENT for
-these seeds (it changed nothing the world could see: either a real equivalent or a change
-these runs never exercise in a way that matters); otherwise it SURVIVED (behaviour changed,
-no property noticed). Mutants whose function never ran in the unmutated runs are UNREACHED
-(not executed; they are reported, not run). The kill rate is killed / (killed + survived).
+budget (CPU time: an infinite loop). A mutant that is not killed SURVIVED if some run's
+observable digest (the deterministic summary lines: events, virtual time, tasks, faults,
+checks, queue, shares, and the world's counters) differs from the unmutated code's, else it
+is UNCHANGED (nothing these runs could see changed: a real equivalent or a blind spot). A
+mutant listed in core/sim/equivalents.py (reviewed by hand, each with its reason) and not
+killed is EQUIVALENT. Mutants whose function never ran in the unmutated runs are UNREACHED
+(not run). The kill rate is killed / (killed + survived + unchanged); the first campaign's
+proxy killed / (killed + survived) is reported beside it. `--rerun REPORT` judges again only
+the mutants of an earlier report with the given verdicts and merges their new results.
 
 Everything is seeded: the same options give the same mutants and verdicts (timeouts aside).
 """

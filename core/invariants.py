@@ -181,6 +181,16 @@ class ClusterSnapshot:
     executor_held: tuple[tuple[str, str, TaskState, float], ...] = ()
     # the leader's reconciliation answers beside the agents' books, one row per task
     reconciliation: tuple[ReconcileRow, ...] = ()
+    # --- mutation campaign (issue 12 §1, s10):
+    # AgentActivityAgrees, at quiescence: (agent id, the leader's view: connected, active and
+    # not deactivated by an operator, the allocator's active flag), per agent of the leader
+    agent_activity: tuple[tuple[str, bool, bool], ...] = ()
+    # WellFormedCallsAccepted: calls of simulated frameworks (well-formed by construction)
+    # the master refused as malformed: (framework, status, message)
+    refused_calls: tuple[tuple[str, int, str], ...] = ()
+    # NoOffersToInactive: (framework id, offer id) of offers a master still holds out to a
+    # framework it deactivated
+    inactive_offers: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -598,6 +608,35 @@ def HealthChecksKill(s: ClusterSnapshot) -> list[str]:
     return out
 
 
+def AgentActivityAgrees(s: ClusterSnapshot) -> list[str]:
+    """At quiescence the allocator offers exactly the agents the master considers usable:
+    an agent is active in the allocator iff the leader has it connected, active and not
+    deactivated by an operator (the ActivateAgent/DeactivateAgent books of the two
+    machines agree)."""
+    return [f"AgentActivityAgrees: agent {aid} is {'usable' if master else 'not usable'} "
+            f"for the master but {'active' if allocator else 'inactive'} in the allocator"
+            for aid, master, allocator in s.agent_activity if master != allocator]
+
+
+def WellFormedCallsAccepted(s: ClusterSnapshot) -> list[str]:
+    """A well-formed scheduler call is never refused as malformed ("Failed to validate
+    scheduler::Call", Mesos's `scheduler::call::validate`) and a well-formed task is never
+    answered TASK_ERROR for its description (only for resources its offers did not hold):
+    the simulated frameworks build only well-formed calls and TaskInfos, so any such answer
+    is the master's validation being wrong. `refused_calls` rows: (framework, HTTP status,
+    message); status 0 for a TASK_ERROR update."""
+    return [f"WellFormedCallsAccepted: {who} was refused"
+            + (f" {status}" if status else " (TASK_ERROR)") + f": {message}"
+            for who, status, message in s.refused_calls]
+
+
+def NoOffersToInactive(s: ClusterSnapshot) -> list[str]:
+    """A framework the master deactivated (its stream ended) holds no outstanding offer:
+    the master takes its offers back (rescinds them) as it deactivates it."""
+    return [f"NoOffersToInactive: offer {oid} still out to inactive framework {fid}"
+            for fid, oid in s.inactive_offers]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -617,6 +656,10 @@ SAFETY: dict[str, Check] = {
     "AgentRunsWithinTotal": AgentRunsWithinTotal,
     "AllocationBooksAgree": AllocationBooksAgree,
     "HealthChecksKill": HealthChecksKill,
+
+
+    "WellFormedCallsAccepted": WellFormedCallsAccepted,
+    "NoOffersToInactive": NoOffersToInactive,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -624,6 +667,7 @@ QUIESCENT: dict[str, Check] = {
     "TaskBooksAgree": TaskBooksAgree,
     "NoResourceLeak": NoResourceLeak,
     "FrameworkViewAgrees": FrameworkViewAgrees,
+    "AgentActivityAgrees": AgentActivityAgrees,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

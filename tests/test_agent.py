@@ -1172,3 +1172,70 @@ def test_container_limitation_fails_only_that_task() -> None:
     assert of(out, DestroyContainer)
     with pytest.raises(ValueError, match="unknown resource"):
         ContainerLimitation(container_id=cid, resource="gpus")
+
+
+# ---- an executor re-subscribing while its LAUNCHes are in flight (found by the exhaustive
+# explorer: `mesotron check --exhaustive --failovers 0 --agent-restarts 0 --drops 0 --dups 0
+# --delays 1 --early-timers --horizon 30` with an executor that retried SUBSCRIBE before
+# SUBSCRIBED arrived: the agent reported TASK_DROPPED "launched during agent restart" though
+# it never restarted, then the executor's TASK_STARTING broke LegalTaskTransitions)
+def _custom_executor_running(agent: Agent) -> ExecutorInfo:
+    registered(agent)
+    ex = ExecutorInfo(executor_id="e1", command=CommandInfo(value="./ex"))
+    agent.step(1, Received(sender="master", message=RunTask(framework_info=FW,
+                                                            task=task("t1", executor=ex))))
+    out = agent.step(1, Received(sender="exec-e1", message=ExecutorSubscribe(
+        framework_id="fw1", executor_id="e1")))
+    assert sends(out, ExecutorLaunch) == [ExecutorLaunch(task=task("t1", executor=ex))]
+    return ex
+
+
+def _dropped(effects: list[Any]) -> list[Any]:
+    return [e for e in of(effects, Persist) if getattr(e.record, "update", None) is not None
+            and e.record.update.status.state in (S.TASK_DROPPED, S.TASK_LOST)]
+
+
+def test_a_second_subscribe_on_a_live_subscription_is_refused_and_changes_nothing() -> None:
+    agent = make_agent()
+    _custom_executor_running(agent)
+    before = agent.describe()
+    # the retry, sent before SUBSCRIBED and LAUNCH(t1) arrived: it knows no task
+    out = agent.step(2, Received(sender="exec-e1", message=ExecutorSubscribe(
+        framework_id="fw1", executor_id="e1")))
+    assert out == [Reject(sender="exec-e1", status=400, input=ExecutorSubscribe(
+        framework_id="fw1", executor_id="e1"), message="Already subscribed on this connection")]
+    assert agent.describe() == before
+    # the LAUNCH in flight arrives: the executor's STARTING is a legal move of a live task
+    ids = IdSource(seed="x")
+    out = agent.step(3, Received(sender="exec-e1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id="e1", status=status("t1", S.TASK_STARTING, ids, "e1"))))
+    assert not of(out, Reject)
+    assert agent.frameworks["fw1"].executors["e1"].tasks["t1"].state is S.TASK_STARTING
+
+
+def test_a_live_executor_on_a_new_connection_gets_its_lost_launches_again_not_dropped() -> None:
+    agent = make_agent()
+    ex = _custom_executor_running(agent)
+    agent.step(2, Received(sender="master", message=RunTask(framework_info=FW,
+                                                            task=task("t2", executor=ex))))
+    # its connection breaks with LAUNCH(t1) and LAUNCH(t2) unread; the agent did not restart
+    agent.step(3, Disconnected(peer="exec-e1"))
+    out = agent.step(4, Received(sender="exec-e1b", message=ExecutorSubscribe(
+        framework_id="fw1", executor_id="e1", unacknowledged_tasks=(task("t1", executor=ex),))))
+    assert not _dropped(out)
+    assert sends(out, ExecutorSubscribed)
+    # t2 again on the new connection (t1 the executor has: not sent twice)
+    assert [(e.to, e.message) for e in of(out, Send) if isinstance(e.message, ExecutorLaunch)] \
+        == [("exec-e1b", ExecutorLaunch(task=task("t2", executor=ex)))]
+
+
+def test_after_an_agent_restart_a_launch_the_executor_never_saw_is_dropped() -> None:
+    agent = make_agent()
+    effects = registered(agent) + launched(agent)  # t1 launched, the executor never saw it
+    again = make_agent(seed="b", recover="reconnect")
+    again.step(10, Start(recovered=Recovered.empty().apply(effects)))
+    out = again.step(11, Received(sender="exec-t1-new", message=ExecutorSubscribe(
+        framework_id="fw1", executor_id=CX)))
+    (p,) = _dropped(out)
+    assert p.record.update.status.reason is Reason.REASON_AGENT_RESTARTED
+    assert not sends(out, ExecutorLaunch)

@@ -20,7 +20,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees",
          "TerminalReachesFramework", "KillsTakeEffect",
          # s10: health checks (Python and simulator only)
-         "HealthChecksKill"]
+         "HealthChecksKill",
+         # the mutation campaign (s10; Python and simulator only)
+         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -9,6 +9,11 @@ The rule (an AST scan of every module under io/):
 2. No `self.<name>` and no module- or class-level name whose words include `state` is
    assigned in io/: a protocol state (subscribed? registered? leading?) lives in a machine,
    and the shell reads it from there.
+3. No module of the driver wire (io/wire/) composes a refusal itself: no call there passes
+   an integer literal 400..499 (an answer such as "Already subscribed on this connection"
+   is the machine's `Reject`/`Respond`, or the codec's `WireError` status). The HTTP
+   front-ends (io/http/) answer HTTP-level mistakes (method, Accept, query) themselves and
+   are not under this rule.
 Attributes of other objects (`ev.task_updated.state = ...` on a protobuf message) are not
 ours and are not checked. The allow-list below is explicit and short, each entry with the
 reason it is not protocol state; an entry that no longer matches anything fails the test too.
@@ -75,10 +80,32 @@ def violations(path: Path, rel: str) -> list[tuple[str, int, str]]:
     return out
 
 
+REFUSALS_ALLOWED: dict[tuple[str, int], str] = {
+    ("io/wire/scheduler_client.py", 401): "the transport's authentication handshake refused "
+                                          "the credential (the transport's, not a protocol's)",
+}
+
+
+def refusals(path: Path, rel: str) -> list[tuple[str, int, str]]:
+    """(rel, line, "status NNN") of every call in `path` passing a 4xx literal."""
+    out: list[tuple[str, int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=rel)):
+        if isinstance(node, ast.Call):
+            for a in (*node.args, *(k.value for k in node.keywords)):
+                if isinstance(a, ast.Constant) and type(a.value) is int and 400 <= a.value < 500:
+                    out.append((rel, node.lineno, f"status {a.value}"))
+    return out
+
+
 def scan(root: Path) -> list[tuple[str, int, str]]:
     out = []
     for path in sorted((root / "io").rglob("*.py")):
-        out += sorted(violations(path, path.relative_to(root).as_posix()))
+        rel = path.relative_to(root).as_posix()
+        found = violations(path, rel)
+        if rel.startswith("io/wire/"):
+            found += [r for r in refusals(path, rel)
+                      if (rel, int(r[2].split()[1])) not in REFUSALS_ALLOWED]
+        out += sorted(found)
     return out
 
 
@@ -118,3 +145,19 @@ def test_the_check_names_a_planted_violation(tmp_path: Path) -> None:
         ("io/daemons/planted.py", 9, "attempt"),
         ("io/daemons/planted.py", 11, "retry_at"),
     ]
+
+
+def test_the_check_names_a_refusal_the_wire_composes_itself(tmp_path: Path) -> None:
+    """The agent driver's old "Already subscribed" answer, planted back: caught."""
+    mod = tmp_path / "io" / "wire" / "planted.py"
+    mod.parent.mkdir(parents=True)
+    mod.write_text(
+        "class Driver:\n"
+        "    def frame(self, link, conn, call):\n"
+        "        if conn is not None:\n"
+        "            self._refused(link, 400, 'Already subscribed on this connection', 'SUBSCRIBE')\n"
+        "        self._refused(link, call.status, call.message, 'X')\n"
+    )
+    (tmp_path / "io" / "http").mkdir()
+    (tmp_path / "io" / "http" / "front.py").write_text("respond(send, 405, 'Expecting POST')\n")
+    assert scan(tmp_path) == [("io/wire/planted.py", 4, "status 400")]

@@ -17,7 +17,10 @@ BUDGET = 15  # seeds per bug
 
 CASES = [
     # bug, faults, properties that may catch it
-    ("ack_before_persist", "disk", {"NoLostAckedWork"}),
+    # the agent loses an update it acked: lost (NoLostAckedWork) or, when the executor
+    # still holds it and the restarted agent refuses it as unknown on every re-SUBSCRIBE,
+    # stuck in the executor (ExecutorUpdatesDelivered; seed 0 since s10's agent fix)
+    ("ack_before_persist", "disk", {"NoLostAckedWork", "ExecutorUpdatesDelivered"}),
     ("forget_retries_after_restart", "crash", {"NoLostAckedWork", "EventuallyAcked"}),
     ("ack_ignores_uuid", "all", {"NoLostAckedWork", "UpdatesInOrder", "EventuallyAcked"}),
     ("allocator_double_offer", "none", {"NoOvercommit", "OfferExclusive"}),
@@ -45,6 +48,12 @@ CASES_12 = [
     ("lifecycle_table_allows_regression", "none", "LegalTaskTransitions"),
     # issue 17: the lab's AcksAreForSeen in real processes; here the driver's own property
     ("driver_acks_on_arrival", "none", "AckAfterDelivery"),
+    # s10 (mutation campaign)
+    ("allocator_ignores_activate", "net", "AgentActivityAgrees"),
+    ("validation_refuses_kills", "none", "WellFormedCallsAccepted"),
+    ("validation_rejects_valid_tasks", "none", "WellFormedCallsAccepted"),
+    ("master_ignores_kill", "none", "KillsTakeEffect"),
+    ("deactivate_keeps_offers", "all", "NoOffersToInactive"),
 ]
 
 

@@ -290,6 +290,12 @@ class ExecutorsMixin(AgentCore):
         if owner is not None and owner != (fw.id, ex.info.executor_id):
             return [Reject(sender=sender, status=400, input=msg,
                            message=f"{sender} is subscribed as executor {owner[1]}")]
+        if owner is not None and ex.pid == sender and ex.state == "running":
+            # a second SUBSCRIBE on a connection that is this executor's live subscription
+            # (the driver wire's connection, the simulator's executor pid): refused, the
+            # subscription stands (the master refuses a SUBSCRIBE on a subscribed stream)
+            return [Reject(sender=sender, status=400, input=msg,
+                           message="Already subscribed on this connection")]
         if self.state in ("terminating", "stopped") or fw.state == "terminating" \
                 or ex.state in ("terminating", "terminated"):
             out_: list[Any] = [Send(to=sender, message=ExecutorShutdown(grace_period=self._grace(ex))),
@@ -307,7 +313,8 @@ class ExecutorsMixin(AgentCore):
                 return [Reject(sender=sender, status=400, input=msg,
                                message="invalid unacknowledged update")]
         out: list[Any] = []
-        resubscribe = ex.recovered or ex.state == "running"
+        restarted = ex.recovered  # this agent restarted since the executor last subscribed
+        live = ex.state == "running" and not restarted  # a new connection of a live executor
         if ex.pid is not None and ex.pid != sender:
             self.by_pid.pop(ex.pid, None)
             out.append(Close(peer=ex.pid))
@@ -328,11 +335,18 @@ class ExecutorsMixin(AgentCore):
             executor_info=ex.info, framework_info=fw.info, agent_info=self.agent_info,
             container_id=ex.container_id)))
         out += acks
-        if resubscribe:
+        if restarted or live:
             known = {t.task_id for t in msg.unacknowledged_tasks}
             for task in list(ex.tasks.values()):
                 if task.state is TaskState.TASK_STAGING and not task.queued \
                         and task.info.task_id not in known:
+                    if live:
+                        # sent on the executor's previous connection, which is gone (the
+                        # agent did not restart): the executor never saw it, launch it
+                        # again on this one (an executor ignores a LAUNCH it already has;
+                        # Mesos's reregisterExecutor relaunched STAGING tasks the same way)
+                        task.queued = True
+                        continue
                     out += self._agent_update(now, fw.id, ex.info.executor_id, task.info.task_id,
                                               lost_state(fw.info), Reason.REASON_AGENT_RESTARTED,
                                               "Task launched during agent restart")

@@ -458,6 +458,71 @@ def driver_acks_on_arrival() -> contextlib.AbstractContextManager[None]:
     return _patched(SchedulerDriver, "deliverUpdate", wrap)
 
 
+def allocator_ignores_activate() -> contextlib.AbstractContextManager[None]:
+    """The allocator drops ActivateAgent: an agent that disconnected and came back stays
+    inactive (never offered again) while the master counts it usable."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _handle_activate_agent(self: Any, now: float, inp: Any) -> list[Any]:
+            return []
+        return _handle_activate_agent
+    return _patched(Allocator, "_handle_activate_agent", wrap)
+
+
+def validation_refuses_kills() -> contextlib.AbstractContextManager[None]:
+    """The master's structural validation refuses every well-formed KILL as malformed."""
+    from mesotron.core.master import validation
+    from mesotron.core.messages import CallKill
+
+    def wrap(orig: Any) -> Any:
+        def _shape_error(call: Any) -> str | None:
+            if isinstance(call, CallKill):
+                return "Expecting 'kill.task_id' to be present"
+            return orig(call)
+        return _shape_error
+    return _patched(validation, "_shape_error", wrap)
+
+
+def validation_rejects_valid_tasks() -> contextlib.AbstractContextManager[None]:
+    """The master's task validation finds every well-formed task without resources."""
+    from mesotron.core.master import offers
+
+    def wrap(orig: Any) -> Any:
+        def validate_task(task: Any, **kw: Any) -> str | None:
+            return "Task uses no resources"
+        return validate_task
+    return _patched(offers, "validate_task", wrap)
+
+
+def master_ignores_kill() -> contextlib.AbstractContextManager[None]:
+    """The master answers KILL 202 but never tells the task's agent (KillsTakeEffect used
+    to see only kills that left as KillTask: this one it sees since s10)."""
+    from mesotron.core.master.tasks import TasksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_kill(self: Any, fw: Any, call: Any) -> list[Any]:
+            return []
+        return _call_kill
+    return _patched(TasksMixin, "_call_kill", wrap)
+
+
+def deactivate_keeps_offers() -> contextlib.AbstractContextManager[None]:
+    """A framework whose stream ends is deactivated but keeps its outstanding offers (the
+    master never takes them back): their resources stay out of the pool."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _deactivate_framework(self: Any, fw: Any, *, rescind: bool) -> list[Any]:
+            offers, fw.offers = fw.offers, {}
+            try:
+                return orig(self, fw, rescind=rescind)
+            finally:
+                fw.offers = offers
+        return _deactivate_framework
+    return _patched(FrameworksMixin, "_deactivate_framework", wrap)
+
+
 BUGS = {
     "ack_before_persist": ack_before_persist,
     "forget_retries_after_restart": forget_retries_after_restart,
@@ -489,6 +554,12 @@ BUGS = {
     "master_forwards_conflicting_terminal": master_forwards_conflicting_terminal,
     "driver_acks_on_arrival": driver_acks_on_arrival,
     "lifecycle_table_allows_regression": lifecycle_table_allows_regression,
+    # the mutation campaign's new properties (s10)
+    "allocator_ignores_activate": allocator_ignores_activate,
+    "validation_refuses_kills": validation_refuses_kills,
+    "validation_rejects_valid_tasks": validation_rejects_valid_tasks,
+    "master_ignores_kill": master_ignores_kill,
+    "deactivate_keeps_offers": deactivate_keeps_offers,
 }
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from mesotron.core import invariants as inv
 from mesotron.core.effects import (
+    Disconnected,
     Log,
     Persist,
     Received,
@@ -63,6 +64,7 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.sim.health import HealthModel
+from mesotron.core.scheduler import CallResponse
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Source, TaskState
 
@@ -72,9 +74,12 @@ WHEN: dict[str, str] = {
     **{n: "after every event" for n in (
         "NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrder",
         "NoLostAckedWork", "SingleLaunch", "OneLeaderWrites", "RecoveryKeepsTasks",
-        "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree")},
+        "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
+        "WellFormedCallsAccepted")},
+    "NoOffersToInactive": "after every disconnection the master handles",
     **{n: "at quiescence" for n in (
-        "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "EventuallyAcked",
+        "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
+        "EventuallyAcked",
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
     "DrfOrder": "after every allocation",
@@ -84,6 +89,10 @@ WHEN: dict[str, str] = {
 PRODUCER = {Source.SOURCE_EXECUTOR: "executor", Source.SOURCE_AGENT: "agent",
             Source.SOURCE_MASTER: "master", None: "agent"}
 STAGING = TaskState.TASK_STAGING
+# the master's answer to a call that fails Mesos's structural validation
+MALFORMED = "Failed to validate scheduler::Call"
+# its TASK_ERROR message for a task asking more than the ACCEPT's offers hold
+UNAVAILABLE = "Task uses more resources"
 
 
 class Violation(Exception):
@@ -314,6 +323,8 @@ class Checker:
         self.check_offer_filters(world, node, inp, effects)
         if type(inp) is SchedulerCall and type(inp.call) is CallKill:
             self.track_kill(world, node, inp, effects)
+        elif type(inp) is Disconnected:
+            self.check_inactive_offers(world, node)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -345,10 +356,45 @@ class Checker:
         if self.drf and node.leader:
             self.check_drf(world, node)
 
+    def check_inactive_offers(self, world: Any, node: Any) -> None:
+        """NoOffersToInactive, after a master step on a disconnection (a framework's stream
+        ends: the master deactivates it and must take its offers back)."""
+        held = tuple((fw.id, oid) for fw in node.machine._frameworks.values()
+                     if not fw.active for oid in fw.offers)
+        if held:
+            self.run(world, inv.NoOffersToInactive, ClusterSnapshot(inactive_offers=held))
+
     def on_scheduler_input(self, world: Any, s: Any, inp: Any) -> None:
-        pass
+        if type(inp) is CallResponse and inp.status == 400 and inp.message \
+                and inp.message.startswith(MALFORMED):
+            self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(
+                refused_calls=((s.name, inp.status, inp.message),)))
+
+    def agent_activity(self, world: Any) -> tuple[tuple[str, bool, bool], ...]:
+        """AgentActivityAgrees input: per agent of the live leader, whether the master
+        considers it usable (connected, active, not deactivated by an operator) and whether
+        the allocator has it active."""
+        m = world.live_leader()
+        if m is None:
+            return ()
+        master = m.machine
+        al = master.allocator
+        out = []
+        for aid, a in sorted(master._agents.items()):
+            ag = al._agents.get(aid)
+            if ag is None:
+                continue
+            out.append((aid, bool(a.connected and a.active and not master.agent_deactivated(aid)),
+                        bool(ag.active)))
+        return tuple(out)
 
     def on_app_event(self, world: Any, s: Any, ev: Any) -> None:
+        if type(ev) is EventUpdate and ev.status.state is TaskState.TASK_ERROR \
+                and not (ev.status.message or "").startswith(UNAVAILABLE):
+            # the simulated frameworks' TaskInfos are well-formed: only resources they were
+            # not offered (a stale or hoarded offer) may make a task invalid
+            self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=(
+                (s.name, 0, f"task {ev.status.task_id}: {ev.status.message}"),)))
         if type(ev) is EventSubscribed:
             d = s.machine
             self.subscribed_streams.setdefault(d.name, set()).add(d.stream_id)
@@ -428,8 +474,9 @@ class Checker:
         fid = inp.framework_id
         # only tasks that had started on their agent (an update produced): a KillTask that
         # overtakes its RunTask finds no task, as in Mesos
-        if ok and fid is not None and (fid, inp.call.task_id) in self.produced and any(
-                type(e) is Send and type(e.message) is KillTask for e in effects):
+        if ok and fid is not None and (fid, inp.call.task_id) in self.produced and (any(
+                type(e) is Send and type(e.message) is KillTask for e in effects)
+                or kill_due(node.machine, fid, inp.call)):
             self.kills[(fid, inp.call.task_id)] = (world.now, node.name, node.inc)
 
     def before_master_step(self, world: Any, node: Any, inp: Any) -> None:
@@ -931,6 +978,18 @@ class Checker:
 
 
 _VISIBLE = (Send, Respond, RegistryWrite, EventOffers)
+
+
+def kill_due(master: Any, fid: str, call: Any) -> bool:
+    """After the master answered a KILL 202: Mesos sends KillTask to the task's agent when
+    the task is live on an agent the master has connected (and the call names that agent
+    or none). KillsTakeEffect holds such a kill to its word even if no KillTask left."""
+    fw = master._frameworks.get(fid)
+    t = fw.tasks.get(call.task_id) if fw is not None else None
+    if t is None or t.state.is_terminal or call.agent_id not in (None, t.agent_id):
+        return False
+    agent = master._agents.get(t.agent_id)
+    return agent is not None and agent.connected
 
 
 def agent_running(a: Any) -> Resources:

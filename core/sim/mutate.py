@@ -20,16 +20,22 @@ assignment (a table such as `lifecycle.TRANSITIONS`) re-executes the mutated mod
 fresh namespace and rebinds the assigned names in the live module. Mutants elsewhere at
 module or class level are not generated.
 
+Sampling: a mutant's `key` names it without line numbers (file, function, operator, the
+mutated code, occurrence), and the sample is the `--sample` mutants whose keys hash lowest
+under `--seed`: editing one function changes only that function's mutants.
+
 Judging (the simulator only, no unit test): each mutant runs the same bounded set of
 simulations (seeds x events, all faults); it is KILLED when a run reports a violation of the
 invariant catalog / total queue, raises (a machine crashed), or exceeds its CPU-time
-budget (CPU time: an infinite loop). A survivor is classified by its behaviour: if every run's observable digest (the
-deterministic summary lines: events, virtual time, tasks, faults, checks, queue, shares, and
-the world's counters) is identical to the unmutated code's, it is judged EQUIVALENT for
-these seeds (it changed nothing the world could see: either a real equivalent or a change
-these runs never exercise in a way that matters); otherwise it SURVIVED (behaviour changed,
-no property noticed). Mutants whose function never ran in the unmutated runs are UNREACHED
-(not executed; they are reported, not run). The kill rate is killed / (killed + survived).
+budget (CPU time: an infinite loop). A mutant that is not killed SURVIVED if some run's
+observable digest (the deterministic summary lines: events, virtual time, tasks, faults,
+checks, queue, shares, and the world's counters) differs from the unmutated code's, else it
+is UNCHANGED (nothing these runs could see changed: a real equivalent or a blind spot). A
+mutant listed in core/sim/equivalents.py (reviewed by hand, each with its reason) and not
+killed is EQUIVALENT. Mutants whose function never ran in the unmutated runs are UNREACHED
+(not run). The kill rate is killed / (killed + survived + unchanged); the first campaign's
+proxy killed / (killed + survived) is reported beside it. `--rerun REPORT` judges again only
+the mutants of an earlier report with the given verdicts and merges their new results.
 
 Everything is seeded: the same options give the same mutants and verdicts (timeouts aside).
 """
@@ -42,7 +48,6 @@ import hashlib
 import importlib
 import json
 import multiprocessing
-import random
 import sys
 import time
 import types
@@ -65,10 +70,19 @@ class Mutant:
     line: int
     scope: str  # qualname of the enclosing top-level function/method, or "<module>:NAME"
     text: str  # human description
+    snippet: str = ""  # the mutated code (first line, shortened)
+    occurrence: int = 0  # how many earlier mutants share path, scope, op, text and snippet
 
     @property
     def id(self) -> str:
         return f"{self.path}:{self.line}:{self.op}{self.variant}@{self.index}"
+
+    @property
+    def key(self) -> str:
+        """A name that survives edits elsewhere in the file (no line number, no node index):
+        the sample and the reviewed list of equivalent mutants use it."""
+        return (f"{self.path}::{self.scope}::{self.op}:{self.text}::{self.snippet}"
+                f"#{self.occurrence}")
 
 
 _CMP_SWAP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
@@ -146,24 +160,53 @@ def _alternatives(node: ast.AST, parents: dict[int, ast.AST]) -> list[tuple[str,
     return out
 
 
+def _snippet(node: ast.AST) -> str:
+    if isinstance(node, ast.If):
+        text = "if " + ast.unparse(node.test)
+    else:
+        text = ast.unparse(node).split("\n", 1)[0]
+    text = " ".join(text.split())
+    return text if len(text) <= 72 else text[:69] + "..."
+
+
 def discover() -> list[Mutant]:
     out: list[Mutant] = []
     for path in target_files():
-        src = path.read_text()
-        tree = ast.parse(src)
-        scopes = _scopes(tree)
-        parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
-        for idx, node in enumerate(ast.walk(tree)):
-            scope = scopes.get(id(node))
-            if scope is None:
-                continue
-            if _in_annotation_or_docstring(node, parents):
-                continue
-            for variant, (op, text) in enumerate(_alternatives(node, parents)):
-                out.append(Mutant(module=module_name(path), path=str(path.relative_to(CORE)),
-                                  index=idx, op=op, variant=variant,
-                                  line=getattr(node, "lineno", 0), scope=scope, text=text))
+        out += discover_source(str(path.relative_to(CORE)), module_name(path), path.read_text())
     return out
+
+
+def discover_source(rel: str, module: str, src: str) -> list[Mutant]:
+    """The mutants of one module's source (`rel`: its path relative to core/)."""
+    out: list[Mutant] = []
+    seen: dict[tuple[str, str, str, str, str], int] = {}
+    tree = ast.parse(src)
+    scopes = _scopes(tree)
+    parents = {id(c): p for p in ast.walk(tree) for c in ast.iter_child_nodes(p)}
+    for idx, node in enumerate(ast.walk(tree)):
+        scope = scopes.get(id(node))
+        if scope is None:
+            continue
+        if _in_annotation_or_docstring(node, parents):
+            continue
+        for variant, (op, text) in enumerate(_alternatives(node, parents)):
+            snip = _snippet(node)
+            k = (rel, scope, op, text, snip)
+            seen[k] = seen.get(k, -1) + 1
+            out.append(Mutant(module=module, path=rel,
+                              index=idx, op=op, variant=variant,
+                              line=getattr(node, "lineno", 0), scope=scope, text=text,
+                              snippet=snip, occurrence=seen[k]))
+    return out
+
+
+def sample_mutants(allm: list[Mutant], sample: int, seed: int) -> list[Mutant]:
+    """The `sample` mutants whose keys hash lowest under `seed`: the same mutant stays in
+    the sample when code elsewhere changes (a drawn list would reshuffle on any edit)."""
+    def rank(m: Mutant) -> str:
+        return hashlib.sha256(f"mutate/{seed}/{m.key}".encode()).hexdigest()
+
+    return sorted(sorted(allm, key=rank)[:sample], key=lambda m: m.id)
 
 
 def _in_annotation_or_docstring(node: ast.AST, parents: dict[int, ast.AST]) -> bool:
@@ -368,37 +411,86 @@ def reached_scopes(judge: Judge, mutants: list[Mutant]) -> tuple[set[tuple[str, 
     return hit, digests
 
 
-def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
-             progress: bool = False) -> dict[str, Any]:
-    allm = discover()
-    rng = random.Random(f"mutate/{seed}")
-    chosen = sorted(rng.sample(allm, min(sample, len(allm))), key=lambda m: m.id)
-    t0 = time.perf_counter()
+VERDICTS = ("killed", "survived", "unchanged", "equivalent", "unreached")
+
+
+def reviewed_equivalents() -> dict[str, str]:
+    """key -> reason, the hand-reviewed equivalent mutants (core/sim/equivalents.py)."""
+    from mesotron.core.sim.equivalents import EQUIVALENT
+
+    return dict(EQUIVALENT)
+
+
+def _entry(m: Mutant) -> dict[str, Any]:
+    return {"id": m.id, "key": m.key, "path": m.path, "line": m.line, "op": m.op,
+            "scope": m.scope, "text": m.text, "snippet": m.snippet}
+
+
+def judge_mutants(chosen: list[Mutant], *, judge: Judge, jobs: int,
+                  progress: bool = False) -> list[dict[str, Any]]:
+    """Verdicts of `chosen` (see the module docstring)."""
+    reviewed = reviewed_equivalents()
     reached, base = reached_scopes(judge, chosen)
     runnable = [m for m in chosen if (m.module, m.scope) in reached]
     results: list[dict[str, Any]] = [
-        {"id": m.id, "scope": m.scope, "text": m.text, "verdict": "unreached",
-         "failure": None, "seconds": 0.0} for m in chosen if (m.module, m.scope) not in reached]
+        {**_entry(m), "verdict": "unreached", "failure": None, "seconds": 0.0}
+        for m in chosen if (m.module, m.scope) not in reached]
+    by_id = {m.id: m for m in runnable}
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(processes=jobs, maxtasksperchild=1) as pool:
         for i, r in enumerate(pool.imap_unordered(_child, [(m, judge, base)
                                                             for m in runnable])):
+            m = by_id[r["id"]]
+            r = {**_entry(m), **r}
+            if r["verdict"] == "equivalent":
+                r["verdict"] = "unchanged"
+            if r["verdict"] != "killed" and m.key in reviewed:
+                r["verdict"] = "equivalent"
+                r["reason"] = reviewed[m.key]
             results.append(r)
             if progress:
                 print(f"[{i + 1}/{len(runnable)}] {r['verdict']:10} {r['id']} {r['text']}"
-                      + (f"  <- {r['failure']}" if r["failure"] else ""), flush=True)
-    counts = {v: sum(1 for r in results if r["verdict"] == v)
-              for v in ("killed", "survived", "equivalent", "unreached")}
-    denom = counts["killed"] + counts["survived"]
+                      f" [{m.snippet}]" + (f"  <- {r['failure']}" if r["failure"] else ""),
+                      flush=True)
+    return results
+
+
+def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = {v: sum(1 for r in results if r["verdict"] == v) for v in VERDICTS}
+    strict = counts["killed"] + counts["survived"] + counts["unchanged"]
+    proxy = counts["killed"] + counts["survived"]
+    return {"counts": counts,
+            # killed / every reached mutant not reviewed equivalent (the figure we claim)
+            "kill_rate": round(counts["killed"] / strict, 4) if strict else None,
+            # the first campaign's figure: unchanged digests counted as equivalent
+            "kill_rate_proxy": round(counts["killed"] / proxy, 4) if proxy else None}
+
+
+def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
+             progress: bool = False, only: set[str] | None = None) -> dict[str, Any]:
+    allm = discover()
+    chosen = sample_mutants(allm, sample, seed)
+    if only is not None:
+        chosen = [m for m in chosen if m.key in only]
+    t0 = time.perf_counter()
+    results = judge_mutants(chosen, judge=judge, jobs=jobs, progress=progress)
     return {
         "mutants_total": len(allm),
         "sampled": len(chosen),
-        "counts": counts,
-        "kill_rate": round(counts["killed"] / denom, 4) if denom else None,
+        "sample_seed": seed,
+        **summarize(results),
         "judge": attrs.asdict(judge),
         "seconds": round(time.perf_counter() - t0, 1),
         "results": sorted(results, key=lambda r: r["id"]),
     }
+
+
+def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`old` with the results of the mutants `new` re-judged replaced."""
+    fresh = {r["key"]: r for r in new["results"]}
+    results = [fresh.get(r["key"], r) for r in old["results"]]
+    return {**old, **summarize(results), "results": results,
+            "rerun": {"mutants": len(fresh), "seconds": new["seconds"]}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -410,25 +502,41 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--timeout", type=float, default=30.0, help="CPU seconds per mutant")
     p.add_argument("--json", type=str, default=None, help="write the full report here")
+    p.add_argument("--rerun", type=str, default=None, metavar="REPORT",
+                   help="judge again only the mutants of this report whose verdict is in "
+                        "--verdicts, and write the report with their new results to --json")
+    p.add_argument("--verdicts", type=str, default="survived,unchanged,equivalent")
     p.add_argument("--progress", action="store_true")
     a = p.parse_args(argv)
     judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout)
+    old = None
+    only = None
+    if a.rerun:
+        old = json.loads(Path(a.rerun).read_text())
+        wanted = set(a.verdicts.split(","))
+        only = {r["key"] for r in old["results"] if r["verdict"] in wanted}
     rep = campaign(sample=a.sample, seed=a.seed, judge=judge, jobs=a.jobs,
-                   progress=a.progress)
+                   progress=a.progress, only=only)
+    if old is not None:
+        print(f"re-judged {len(rep['results'])} mutants: {rep['counts']}")
+        rep = merge(old, rep)
     if a.json:
         Path(a.json).write_text(json.dumps(rep, indent=1))
     c = rep["counts"]
     print(f"mutants: {rep['mutants_total']} generated, {rep['sampled']} sampled "
           f"(seed {a.seed}); judge: {len(judge.seeds)} simulations x {judge.events} "
           f"events, faults all")
-    print(f"killed {c['killed']}, survived {c['survived']}, equivalent (no observable "
-          f"change) {c['equivalent']}, unreached {c['unreached']}")
-    rate = rep["kill_rate"]
-    print(f"kill rate (killed / non-equivalent reached): "
-          f"{'n/a' if rate is None else f'{rate:.1%}'}  [{rep['seconds']} s]")
+    print(f"killed {c['killed']}, survived {c['survived']}, unchanged (same digests, not "
+          f"reviewed) {c['unchanged']}, equivalent (reviewed) {c['equivalent']}, "
+          f"unreached {c['unreached']}")
+    for name, label in (("kill_rate", "killed / (killed + survived + unchanged)"),
+                        ("kill_rate_proxy", "killed / (killed + survived), the old proxy")):
+        rate = rep[name]
+        print(f"{name}: {'n/a' if rate is None else f'{rate:.1%}'}  = {label}")
+    print(f"[{rep['seconds']} s]")
     for r in rep["results"]:
-        if r["verdict"] == "survived":
-            print(f"  survived: {r['id']} in {r['scope']}: {r['text']}")
+        if r["verdict"] in ("survived", "unchanged"):
+            print(f"  {r['verdict']}: {r['id']} in {r['scope']}: {r['text']} [{r['snippet']}]")
     return 0
 
 

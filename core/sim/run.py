@@ -215,7 +215,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     snap = liveness_snapshot(world, chk, hungry, offered)
     books, views = chk.quiescence_books(world, GRACE)
     snap = attrs.evolve(snap, task_books=books, framework_views=views,
-                        kills=chk.quiescence_kills(world, KILL_WITHIN))
+                        kills=chk.quiescence_kills(world, KILL_WITHIN),
+                        agent_activity=chk.agent_activity(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

@@ -707,10 +707,17 @@ class World:
                                          self._kept_alive(n, e.container_id, effects))
                 self.kill_executor(e.container_id, e.signal)
             elif t is Reject:
-                # a refused SUBSCRIBE ends its connection (HTTP 4xx): the executor is told
+                # a refused SUBSCRIBE ends its connection (HTTP 4xx): the executor is told,
+                # and the agent too when the refusal came after it had subscribed that name
+                # (an update the SUBSCRIBE carried was refused; or a second SUBSCRIBE on a
+                # live subscription, which the daemon's shell answers without closing: the
+                # simulated executors never send one). The executor's next SUBSCRIBE is then
+                # a new connection, as in the daemon, where every connection has a new name.
                 x = self.executor_by_name(e.sender)
                 if x is not None and x.alive and type(e.input) is ExecutorSubscribe:
                     self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
+                    if e.sender in n.machine.by_pid:
+                        self.at(0.001, MSG, n.name, Disconnected(peer=e.sender), n.inc, None)
             elif t is StopAgent:
                 self.note(f"{n.name} stops: {e.reason}")
                 self.crash_agent(n, restart_after=self.rng.uniform(5.0, 20.0), lossy=False,

@@ -10,7 +10,10 @@ environment by `with_env`), dials it, says `Hello("executor(<id>)@<host>")` and 
 - SUBSCRIBE becomes the same `Received(sender, ExecutorSubscribe)` input as `POST
   /api/v1/executor`, with a sender name of the agent's making; events to that name leave as
   `executor_event` frames (protobuf). A refused SUBSCRIBE (the agent machine's `Reject`) is
-  answered with a `driver_error` frame and the connection closes.
+  answered with a `driver_error` frame and the connection closes. A second SUBSCRIBE on a
+  subscribed connection goes to the machine under the connection's name, like every other
+  call; the agent machine refuses it (400, "Already subscribed on this connection") and
+  the subscription stands.
 - Every other call becomes the same `Received(sender, message)` input, fire-and-forget
   (the executor learns an UPDATE was accepted from the ACKNOWLEDGED event, as over HTTP
   from the 202): a refused one comes back as a `driver_error` frame. HEARTBEAT is dropped
@@ -154,10 +157,7 @@ class AgentDriver:
             return
         if call == codec_executor.HEARTBEAT:
             return
-        if isinstance(call, ExecutorSubscribe):
-            if conn is not None:
-                self._refused(link, 400, "Already subscribed on this connection", "SUBSCRIBE")
-                return
+        if isinstance(call, ExecutorSubscribe) and conn is None:
             name = f"executor-driver({next(_names)})@{self.pid}"
             self.log.info("driver.executor_subscribed", name=name, tls=isinstance(link.stream, trio.SSLStream))
             sink = DriverSink(link)
@@ -165,6 +165,9 @@ class AgentDriver:
             self.attach(name, sink)
             self.feed(Received(sender=name, message=call), lambda effects: self._subscribed(link, name, effects))
             return
+        # a call on a subscribed connection goes to the machine under the connection's name;
+        # a second SUBSCRIBE there too, and the agent machine refuses it (400, "Already
+        # subscribed on this connection"), the subscription standing
         sender = conn.name if conn is not None else f"executor-unsubscribed({call.framework_id}/{call.executor_id})"
         self.feed(Received(sender=sender, message=call), lambda effects: self._answered(link, sender, effects, call))
 

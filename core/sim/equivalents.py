@@ -1,0 +1,34 @@
+"""Mutants of the campaign (core/sim/mutate.py) reviewed by hand and judged EQUIVALENT: the
+mutated code computes the same observable behaviour as the original in every state the
+machines can reach (not merely on the judge's seeds). Keyed by `Mutant.key` (path, scope,
+operator, the mutated code, occurrence: no line numbers, so edits elsewhere keep the keys);
+tests/test_sim_mutate.py checks that every key still names a mutant. Each entry carries the
+one-line reason of its reviewer; a mutant listed here that the simulator kills is reported
+killed (the list never hides a kill)."""
+
+from __future__ import annotations
+
+EQUIVALENT: dict[str, str] = {
+    'agent/base.py::AgentCore._shutdown_executor::stmt:delete statement::out.append(CancelTimer(key=(EXEC_REGISTRATION, fw.id, ex.info.executo...#0':
+        "the registration timer left armed fires into handleExecutorTimer, which ignores it: the executor is no longer 'registering' (or gone, or its container id differs)",
+    "agent/base.py::AgentCore._executor_terminated::cmp:Eq->NotEq #0::prev == 'registering'#0":
+        "a registration timer left armed is ignored when it fires (executor gone or not 'registering'); cancelling a timer that is not armed is a no-op",
+    'agent/executors.py::ExecutorsMixin._command_executor_id::const:1->2::1#1':
+        'command executor generations 1, 3, 5... instead of 1, 2, 3: still unique and fresh per framework; equivalent up to the choice of opaque executor ids',
+    'agent/machine.py::Agent._handle_timer::bool:and<->or::key and key[0] in (EXEC_REGISTRATION, EXEC_SHUTDOWN, EXEC_IDLE)#0':
+        "the agent's timer keys are its own non-empty constants, all matched above this line, or 4-tuples of the three executor kinds; any other key logs agent.timer.unknown either way",
+    'allocator/machine.py::Allocator.__init__::const:0->1::0#0':
+        '_epoch is only ever compared for equality with copies of itself (agent.skip): its starting value is irrelevant',
+    'allocator/machine.py::Allocator._memo_put::stmt:delete statement::self._memo[key] = value#0':
+        'a memo that never stores recomputes the same pure value every time: slower, same results',
+    'allocator/machine.py::Allocator._track_add::const:0->1::0#0':
+        'the default is used only for a resource name allocated on the cluster but absent from its total, which cannot happen (allocations are parts of agent totals)',
+    'allocator/machine.py::Allocator._handle_update_framework::const:1->2::1#0':
+        '_epoch only needs to change (it is compared for equality with earlier copies): +2 keeps it strictly increasing',
+    'allocator/machine.py::Allocator._handle_revive::const:1->2::1#0':
+        '_epoch only needs to change (it is compared for equality with earlier copies): +2 keeps it strictly increasing',
+    'allocator/machine.py::Allocator._touch::stmt:delete statement::agent.skip = None#0':
+        "a skip entry records the agent's version, which _touch increments on the line above: a stale entry never matches again (run_cycle compares it)",
+    'master/agents.py::AgentsMixin._register_agent::const:1->2::1#0':
+        'agent ids S0, S2, S4... instead of S0, S1, S2: still unique, never reused; equivalent up to the choice of opaque agent ids',
+}

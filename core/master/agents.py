@@ -233,7 +233,8 @@ class AgentsMixin(MasterCore):
             if was is not None:
                 task.statuses = list(was.statuses)
                 updates += self._forward(fw, self._master_status(
-                    fw, task.task_id, rec.state, agent_id=aid, reason=None,
+                    fw, task.task_id, rec.state, agent_id=aid,
+                    reason=Reason.REASON_AGENT_REREGISTERED,
                     message="Unreachable agent re-reregistered",
                     executor_id=rec.executor_id))
             self._add_task(task)

@@ -32,20 +32,3 @@ def test_the_diverging_scenario_runs_and_differs_only_at_the_second_agent() -> N
     results = scenario.run(sc)
     first_bad = next(case.command for case, actual in results if list(actual) != list(case.expected))
     assert first_bad.startswith("register a2")
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "a connected agent re-registering with a larger total keeps its old total in the master "
-    "(no allocator UpdateAgent, AgentInfo not updated); Mesos takes the new total "
-    "(SlaveRecoveryTest.AgentReconfigurationWithRunningTask)"))
-def test_reregistration_with_more_resources_updates_the_agent_total() -> None:
-    sc = scenario.parse((HERE / "master_agent_reconfiguration_with_running_task.txt").read_text())
-    described = [line for case, actual in scenario.run(sc) if case.command == "describe" for line in actual]
-    assert any("total=cpus:4;mem:2048" in line for line in described), described
-
-
-def test_reconfiguration_scenario_still_shows_the_old_total() -> None:
-    # today's behaviour, so the xfail above fails for the right reason
-    sc = scenario.parse((HERE / "master_agent_reconfiguration_with_running_task.txt").read_text())
-    described = [line for case, actual in scenario.run(sc) if case.command == "describe" for line in actual]
-    assert any("total=cpus:2;mem:1024" in line for line in described), described

@@ -74,6 +74,7 @@ from mesotron.core.allocator.values import (
     RemoveFramework,
     ReviveOffers,
     SuppressOffers,
+    UpdateAgent,
     UpdateFramework,
     UpdateQuota,
     UpdateWeights,
@@ -208,6 +209,7 @@ class Allocator:
             DeactivateFramework: self._handle_deactivate_framework,
             AddAgent: self._handle_add_agent,
             RemoveAgent: self._handle_remove_agent,
+            UpdateAgent: self._handle_update_agent,
             ActivateAgent: self._handle_activate_agent,
             DeactivateAgent: self._handle_deactivate_agent,
             RecoverResources: self._handle_recover,
@@ -708,6 +710,26 @@ class Allocator:
             if fw is not None:
                 fw.filtered_agents.discard(agent.id)
         ledger_add(self._total, agent.total_milli, -1)
+        self._shares_dirty = True
+        return []
+
+    def _handle_update_agent(self, now: float, inp: UpdateAgent) -> list[Allocation]:
+        agent = self._agents.get(inp.agent_id)
+        if agent is None:
+            raise LocalError(f"allocator: update of unknown agent {inp.agent_id}")
+        held = Resources()
+        for res in agent.alloc.values():
+            held = held + self._unallocate(res)
+        plain = inp.total.unallocate()
+        if not plain.contains(held):
+            raise LocalError(f"allocator: agent {inp.agent_id} new total {inp.total} "
+                             f"does not contain what is held on it ({held})")
+        ledger_add(self._total, agent.total_milli, -1)
+        agent.total = inp.total
+        agent.total_milli = self._ledger(inp.total)
+        ledger_add(self._total, agent.total_milli)
+        agent.available = plain - held
+        self._touch(agent)
         self._shares_dirty = True
         return []
 

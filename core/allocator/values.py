@@ -93,6 +93,15 @@ class AddAgent:
 
 
 @frozen
+class UpdateAgent:
+    """The agent's total changed (it re-registered with other resources: Mesos's
+    `updateSlave`). What frameworks hold on it is kept; the new total must contain it."""
+
+    agent_id: str
+    total: Resources
+
+
+@frozen
 class RemoveAgent:
     agent_id: str
 

@@ -70,6 +70,7 @@ from mesotron.core.messages import (
     ShutdownFramework,
     UnregisterAgent,
 )
+from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, FrameworkInfo, Reason, TaskState
 
 
@@ -165,6 +166,7 @@ class AgentsMixin(MasterCore):
             if (fid, tid) in reported:
                 out.append(Send(to=sender, message=KillTask(framework_id=fid, task_id=tid)))
         out += self._shutdown_completed(agent, msg)
+        out += self._maybe_reconfigure(agent, msg)
         if not agent.active:
             agent.active = True
             out += self._alloc(alloc.ActivateAgent(agent_id=agent.id))
@@ -174,6 +176,47 @@ class AgentsMixin(MasterCore):
         out += self._start_pings(agent)
         out.append(Log(level="info", event="agent_reregistered",
                        fields=(("agent_id", agent.id), ("pid", sender))))
+        return out + self._allocate()
+
+    def _maybe_reconfigure(self, agent: MAgent, msg: ReregisterAgent) -> list[Any]:
+        """An agent restarted with other resources (SlaveRecoveryTest.
+        AgentReconfigurationWithRunningTask): the new AgentInfo goes to the registry and, once
+        committed, becomes the agent's total in the master and the allocator (Mesos's
+        UpdateSlave + allocator updateSlave). A total that no longer holds what its tasks and
+        executors use is refused (logged; the old total stays), as is any other change of
+        identity (hostname, attributes): those agents must register anew."""
+        info, out = self._with_reservations(msg.agent_info)  # type: ignore[attr-defined]  # operations.py
+        if info.resources == agent.info.resources:
+            return []
+        used = Resources()
+        for res in agent.used_by_framework().values():
+            used = used + res.unallocate()
+        if (info.hostname != agent.info.hostname or info.attributes != agent.info.attributes
+                or not info.resources.unallocate().contains(used)):
+            return [*out, Log(level="warning", event="agent_reconfiguration_refused", fields=(
+                ("agent_id", agent.id), ("resources", str(info.resources)),
+                ("used", str(used))))]
+        op = self._op_id()
+        self._pending_ops[op] = ("reconfigure", agent.id, info)
+        return [*out, *self._registry_op(op, ("reachable", msg.agent_info))]
+
+    def _reconfigured(self, aid: str, info: AgentInfo) -> list[Any]:
+        agent = self._agents.get(aid)
+        if agent is None:
+            return []
+        out: list[Any] = []
+        for oid in list(agent.offers):  # offers of the old total
+            out += self._recover_offer(oid, rescind=True)
+        used = Resources()
+        for res in agent.used_by_framework().values():
+            used = used + res.unallocate()
+        if not info.resources.unallocate().contains(used):  # launched meanwhile
+            return [*out, Log(level="warning", event="agent_reconfiguration_refused", fields=(
+                ("agent_id", aid), ("resources", str(info.resources)), ("used", str(used))))]
+        agent.info = attrs.evolve(agent.info, resources=info.resources)
+        out += self._alloc(alloc.UpdateAgent(agent_id=aid, total=info.resources))
+        out.append(Log(level="info", event="agent_reconfigured",
+                       fields=(("agent_id", aid), ("resources", str(info.resources)))))
         return out + self._allocate()
 
     def _shutdown_completed(self, agent: MAgent, msg: ReregisterAgent) -> list[Any]:
@@ -486,6 +529,9 @@ class AgentsMixin(MasterCore):
         if kind == "remove":
             _, aid, why = pending
             return self._drop_agent(aid, why, unreachable_time=None)
+        if kind == "reconfigure":
+            _, aid, info = pending
+            return self._reconfigured(aid, info)
         if kind == "prune":
             _, unreachable, gone = pending
             return self._pruned(unreachable, gone)

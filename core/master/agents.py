@@ -26,6 +26,8 @@ batch fails them all.
   now) -> tasks booked TASK_UNREACHABLE, shown TASK_LOST to non-partition-aware frameworks,
   REASON_AGENT_REMOVED, offers rescinded, RemoveAgent to the allocator, FAILURE to frameworks.
 - agent_reregister_timeout after a failover: agents still not back are marked unreachable.
+- --agent_removal_rate_limit (`config.agent_removal_rate_limit`): both kinds of removal above
+  wait for a permit and are canceled if the agent came back meanwhile (`_schedule_unreachable`).
 - Registry GC (Mesos `doRegistryGc`): every registry_gc_interval the leader picks, from the
   unreachable list and separately from the gone list, the entries beyond
   registry_max_agent_count (oldest first: by the time they became unreachable/gone, ties in
@@ -41,11 +43,11 @@ batch fails them all.
 
 Books read: `_agents`, `_completed_frameworks`, `_frameworks`, `_gone`, `_marking_unreachable`,
   `_next_agent`, `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`,
-  `_registry_inflight`, `_reregistering`, `_streams`, `_unreachable`, `config`, `master_info`,
-  `now`.
+  `_registry_inflight`, `_removal_permit_at`, `_removal_waiting`, `_reregistering`, `_streams`,
+  `_unreachable`, `config`, `master_info`, `now`.
 Books written: `_agents`, `_frameworks`, `_gone`, `_marking_unreachable`, `_next_agent`,
-  `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`, `_reregistering`,
-  `_unreachable`.
+  `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`,
+  `_removal_permit_at`, `_removal_waiting`, `_reregistering`, `_unreachable`.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.allocator import machine as alloc
-from mesotron.core.effects import CancelTimer, Close, Log, Send
+from mesotron.core.effects import CancelTimer, Close, Log, Send, SetTimer
 from mesotron.core.master.base import Abdicate, MasterCore
 from mesotron.core.master.model import MAgent, MFramework, MTask
 from mesotron.core.messages import (
@@ -72,6 +74,9 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, FrameworkInfo, Reason, TaskState
+
+HEALTH_CHECK_TIMED_OUT = "health check timed out"
+NOT_REREGISTERED = "agent did not re-register after master failover"
 
 
 class AgentsMixin(MasterCore):
@@ -346,7 +351,7 @@ class AgentsMixin(MasterCore):
         if agent.pinged:
             agent.missed_pings += 1
             if agent.missed_pings >= self.config.max_agent_ping_timeouts:
-                return self._mark_unreachable(aid, "health check timed out")
+                return self._schedule_unreachable(aid, HEALTH_CHECK_TIMED_OUT)
         agent.pinged = True
         return [Send(to=agent.pid, message=Ping(connected=agent.connected)),
                 self._timer(("ping", aid), self.config.agent_ping_timeout)]
@@ -359,13 +364,14 @@ class AgentsMixin(MasterCore):
         return self._remove_agent(agent, "agent unregistered")
 
     # ------------------------------------------------------------------ removal
-    def _mark_unreachable(self, aid: str, message: str) -> list[Any]:
+    def _mark_unreachable(self, aid: str, message: str, *, counted: bool = False) -> list[Any]:
         if aid in self._marking_unreachable:
             return []
         op = self._op_id()
         self._marking_unreachable[aid] = op
         self._pending_ops[op] = ("unreachable", aid, self.now, message)
-        self._count("master/slave_unreachable_scheduled")
+        if not counted:
+            self._count("master/slave_unreachable_scheduled")
         return [CancelTimer(key=("ping", aid)),
                 Log(level="warning", event="marking_agent_unreachable",
                     fields=(("agent_id", aid), ("reason", message))),
@@ -388,6 +394,7 @@ class AgentsMixin(MasterCore):
             del self._recovered_agents[aid]
             if unreachable_time is not None:
                 self._unreachable[aid] = unreachable_time
+                self._count("master/slave_unreachable_completed")
             if not self._recovered_agents:
                 out.append(CancelTimer(key=("agent_reregister_timeout",)))
             return out + self._tell_agent_lost(aid)
@@ -446,7 +453,50 @@ class AgentsMixin(MasterCore):
     def _reregister_timeout_fired(self) -> list[Any]:
         out: list[Any] = []
         for aid in sorted(self._recovered_agents):
-            out += self._mark_unreachable(aid, "agent did not re-register after master failover")
+            out += self._schedule_unreachable(aid, NOT_REREGISTERED)
+        return out
+
+    # ------------------------------------------------------------------ removal permits
+    def _schedule_unreachable(self, aid: str, message: str) -> list[Any]:
+        """Mesos's slave removal limiter (--agent_removal_rate_limit "N/duration"): one
+        permit every duration/N seconds, the first one at once (libprocess RateLimiter). An
+        agent due for removal (health check failed, or not back after a failover) waits for
+        its permit; when the permit comes the removal is re-checked and CANCELED if the agent
+        answered a ping or re-registered meanwhile (`master/slave_unreachable_canceled`).
+        Permits are taken in the order agents became due; a canceled one is spent."""
+        limit = self.config.agent_removal_rate_limit
+        if limit is None:
+            return self._mark_unreachable(aid, message)
+        if aid in self._removal_waiting or aid in self._marking_unreachable:
+            return []
+        permits, seconds = limit
+        at = max(self.now, self._removal_permit_at)
+        self._removal_permit_at = at + seconds / permits
+        if at <= self.now:
+            return self._mark_unreachable(aid, message)
+        self._removal_waiting[aid] = message
+        self._count("master/slave_unreachable_scheduled")
+        return [Log(level="info", event="agent_removal_waits_for_permit",
+                    fields=(("agent_id", aid), ("at", at), ("reason", message))),
+                SetTimer(key=("agent_removal_permit", aid), at=at)]
+
+    def _removal_permit_fired(self, aid: str) -> list[Any]:
+        message = self._removal_waiting.pop(aid, None)
+        if message is None:
+            return []
+        agent = self._agents.get(aid)
+        if message == NOT_REREGISTERED:
+            due = aid in self._recovered_agents
+        else:
+            due = (agent is not None and agent.pinged
+                   and agent.missed_pings >= self.config.max_agent_ping_timeouts)
+        if due:
+            return self._mark_unreachable(aid, message, counted=True)
+        self._count("master/slave_unreachable_canceled")
+        out: list[Any] = [Log(level="warning", event="agent_removal_canceled",
+                              fields=(("agent_id", aid), ("reason", message)))]
+        if agent is not None and message == HEALTH_CHECK_TIMED_OUT and agent.connected:
+            out += self._start_pings(agent)  # it answered: health checks go on
         return out
 
     # ------------------------------------------------------------------ registry GC

@@ -63,6 +63,9 @@ class MasterConfig:
     acls: Acls | None = None  # --acls (core/authorizer.py); None: no authorizer, all allowed
     authenticate_frameworks: bool = False  # a SUBSCRIBE without a principal is refused
     authenticate_agents: bool = False  # an agent registration without a principal is dropped
+    # --agent_removal_rate_limit "N/duration": (N, seconds); None: agents are marked
+    # unreachable as soon as they are due (core/master/agents.py, "removal permits")
+    agent_removal_rate_limit: tuple[int, float] | None = None
 
 
 # ------------------------------------------------------------------ master-specific inputs
@@ -148,6 +151,10 @@ class MasterCore:
         self._unreachable: dict[str, float] = {}  # agent id -> unreachable since
         self._gone: dict[str, float] = {}
         self._pruning: dict[str, int] = {}  # agent id (unreachable or gone) -> prune op id
+        # --agent_removal_rate_limit: when the next removal permit is free, and the agents
+        # waiting for one (agent id -> reason) (core/master/agents.py)
+        self._removal_permit_at = float("-inf")
+        self._removal_waiting: dict[str, str] = {}
         self._offers: dict[str, Offer] = {}
         # the operator's settings as committed to the registry (core/master/operator.py)
         self._settings: dict[tuple[str, ...], Any] = {}

@@ -28,7 +28,8 @@ COMMANDS
   update A F T STATE UUID [latest=STATE] [source=EXECUTOR|AGENT]   (agent forwards an update)
   exited A F E [status=N] | pong A | unregister A | disconnect S|A
   call S <raw>   a malformed call: no_framework_id | bad_uuid | no_stream | wrong_stream
-  config FIELD=N ...                  MasterConfig numbers (before elect)
+  config FIELD=N ...                  MasterConfig numbers (before elect); roles=a,b;
+                                      agent_removal_rate_limit=N/SECONDS
   registry [fence|hold|release]   print the registry; fence it (the next write fails);
                      hold writes (they stay pending) until release
   tick N | describe | metrics NAME... | verbose on|off
@@ -351,6 +352,10 @@ class Driver:
                 raise ValueError(f"scn_master: unknown MasterConfig field {name!r}")
             if name == "roles":  # the --roles whitelist: comma-separated
                 changes[name] = tuple(value.split(","))
+                continue
+            if name == "agent_removal_rate_limit":  # N/seconds
+                n, _, secs = value.partition("/")
+                changes[name] = (int(n), float(secs))
                 continue
             changes[name] = int(value) if fields[name].type in (int, "int") else float(value)
         self.config = attrs.evolve(self.config, **changes)

@@ -84,6 +84,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="prune unreachable/gone agents older than this (Mesos: 2weeks)")
     p.add_argument("--registry-max-agent-count", type=_non_negative_int, default=102400,
                    help="keep at most this many unreachable (and gone) agents, oldest pruned first")
+    p.add_argument("--agent-removal-rate-limit", type=fl.rate_limit, default=None,
+                   help="at most N agent removals per duration, e.g. 1/20mins (agents failing "
+                        "health checks or not back after a failover wait for a permit; "
+                        "default: no limit)")
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
     p.add_argument("--weights", default=None, help="role=weight,...")
     security.add_master_flags(p)
@@ -159,6 +163,7 @@ class MasterDaemon:
             registry_gc_interval=args.registry_gc_interval,
             registry_max_agent_age=args.registry_max_agent_age,
             registry_max_agent_count=args.registry_max_agent_count,
+            agent_removal_rate_limit=args.agent_removal_rate_limit,
             roles=fl.parse_roles(args.roles),
             weights=fl.parse_weights(args.weights),
             acls=self.security.acls,

@@ -153,7 +153,7 @@ class MasterCore:
         self._pruning: dict[str, int] = {}  # agent id (unreachable or gone) -> prune op id
         # --agent_removal_rate_limit: when the next removal permit is free, and the agents
         # waiting for one (agent id -> reason) (core/master/agents.py)
-        self._removal_permit_at = float("-inf")
+        self._removal_permit_at: float = float("-inf")
         self._removal_waiting: dict[str, str] = {}
         self._offers: dict[str, Offer] = {}
         # the operator's settings as committed to the registry (core/master/operator.py)

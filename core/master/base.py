@@ -105,6 +105,7 @@ class MasterCore:
     now: float
     leader: bool
     recovered: bool
+    _removal_permit_at: float
 
     def __init__(
         self,

@@ -470,8 +470,7 @@ class AgentsMixin(MasterCore):
         if aid in self._removal_waiting or aid in self._marking_unreachable:
             return []
         permits, seconds = limit
-        at = max(self.now, self._removal_permit_at)
-        self._removal_permit_at = at + seconds / permits
+        at = self._take_removal_permit(seconds / permits)
         if at <= self.now:
             return self._mark_unreachable(aid, message)
         self._removal_waiting[aid] = message

@@ -105,7 +105,6 @@ class MasterCore:
     now: float
     leader: bool
     recovered: bool
-    _removal_permit_at: float
 
     def __init__(
         self,
@@ -154,7 +153,7 @@ class MasterCore:
         self._pruning: dict[str, int] = {}  # agent id (unreachable or gone) -> prune op id
         # --agent_removal_rate_limit: when the next removal permit is free, and the agents
         # waiting for one (agent id -> reason) (core/master/agents.py)
-        self._removal_permit_at: float = float("-inf")
+        self._removal_permit_at = float("-inf")
         self._removal_waiting: dict[str, str] = {}
         self._offers: dict[str, Offer] = {}
         # the operator's settings as committed to the registry (core/master/operator.py)
@@ -184,6 +183,13 @@ class MasterCore:
 
     def _framework(self, framework_id: str | None) -> MFramework | None:
         return self._frameworks.get(framework_id) if framework_id is not None else None
+
+    def _take_removal_permit(self, interval: float) -> float:
+        """When the next --agent_removal_rate_limit permit is free (now at the earliest);
+        the one after it is `interval` later (libprocess RateLimiter)."""
+        at = max(self.now, self._removal_permit_at)
+        self._removal_permit_at = at + interval
+        return at
 
     def _op_id(self) -> int:
         self._next_op += 1

@@ -43,11 +43,11 @@ batch fails them all.
 
 Books read: `_agents`, `_completed_frameworks`, `_frameworks`, `_gone`, `_marking_unreachable`,
   `_next_agent`, `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`,
-  `_registry_inflight`, `_removal_permit_at`, `_removal_waiting`, `_reregistering`, `_streams`,
-  `_unreachable`, `config`, `master_info`, `now`.
+  `_registry_inflight`, `_removal_waiting`, `_reregistering`, `_streams`, `_unreachable`,
+  `config`, `master_info`, `now`.
 Books written: `_agents`, `_frameworks`, `_gone`, `_marking_unreachable`, `_next_agent`,
   `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`,
-  `_removal_permit_at`, `_removal_waiting`, `_reregistering`, `_unreachable`.
+  `_removal_waiting`, `_reregistering`, `_unreachable`.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ Helpers here return effect lists and never raise for a peer's input; a `LocalErr
 the driver misused the machine.
 
 Books read: `_agents`, `_allocation_wanted`, `_frameworks`, `_next_offer`, `_next_op`,
-  `_offers`, `_registry_inflight`, `_registry_queue`, `allocator`, `config`, `counters`,
-  `leader`, `master_info`, `now`.
+  `_offers`, `_registry_inflight`, `_registry_queue`, `_removal_permit_at`, `allocator`,
+  `config`, `counters`, `leader`, `master_info`, `now`.
 Books written: `_allocation_wanted`, `_next_offer`, `_next_op`, `_offers`, `_registry_inflight`,
-  `_registry_queue`, `counters`.
+  `_registry_queue`, `_removal_permit_at`, `counters`.
 """
 
 from __future__ import annotations

@@ -1013,3 +1013,49 @@ def test_reregistering_agent_cannot_report_more_than_it_has() -> None:
         agent_info=AgentInfo(hostname="a1", id=aid, resources=AGENT_RES), tasks=(big,))))
     assert isinstance(out[0], Reject) and "more than its resources" in out[0].message
     assert _full_state(h.master) == before
+
+
+def test_failover_agent_reregisters_first_then_the_framework_state() -> None:
+    """MasterTest.FailoverAgentReregisterFirst: after a master failover the agent running the
+    framework's task re-registers first. /state lists the framework (recovered, inactive,
+    disconnected, registered_time 0, no reregistered_time, nothing unregistered or
+    completed); once the scheduler re-subscribes it is active, connected, not recovered, its
+    registered_time is that moment and reregistered_time is again absent (equal)."""
+    from mesotron.core.testing.scn_master import Driver
+
+    d = Driver()
+
+    def run(line: str) -> list[str]:
+        cmd, *rest = line.split()
+        args = [a for a in rest if "=" not in a]
+        kw = dict(a.split("=", 1) for a in rest if "=" in a)
+        return d.run(cmd, args, kw)
+
+    run("elect")
+    run("register a1")
+    run("subscribe fw1 failover_timeout=3600")
+    run("accept fw1 O0 task=t1")
+    assert run("update a1 m1-0000 t1 RUNNING u1") == ["fw1 <- UPDATE t1 TASK_RUNNING EXECUTOR uuid=u1"]
+    run("ack fw1 m1-S0 t1 u1")
+    run("failover")
+    run("tick 5")
+    assert "a1 <- AgentReregistered m1-S0" in run("reregister a1 id=m1-S0 tasks=m1-0000/t1/RUNNING")
+
+    state = d.master.state_json()
+    [fw] = state["frameworks"]
+    assert fw["id"] == "m1-0000"
+    assert (fw["active"], fw["connected"], fw["recovered"]) == (False, False, True)
+    assert fw["registered_time"] == 0 and fw["unregistered_time"] == 0
+    assert "reregistered_time" not in fw
+    assert [t["id"] for t in fw["tasks"]] == ["t1"]
+    assert state["unregistered_frameworks"] == [] and state["completed_frameworks"] == []
+
+    run("tick 7")  # the scheduler comes back at t=12
+    assert run("subscribe fw1 id=m1-0000 failover_timeout=3600")[:2] == [
+        "-> 200 stream=fw1", "fw1 <- SUBSCRIBED m1-0000"]
+    state = d.master.state_json()
+    [fw] = state["frameworks"]
+    assert (fw["active"], fw["connected"], fw["recovered"]) == (True, True, False)
+    assert fw["registered_time"] == 12.0 and fw["unregistered_time"] == 0
+    assert "reregistered_time" not in fw
+    assert state["unregistered_frameworks"] == [] and state["completed_frameworks"] == []

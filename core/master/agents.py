@@ -25,7 +25,9 @@ batch fails them all.
 - Pings every agent_ping_timeout; max_agent_ping_timeouts unanswered -> ("unreachable", id,
   now) -> tasks booked TASK_UNREACHABLE, shown TASK_LOST to non-partition-aware frameworks,
   REASON_AGENT_REMOVED, offers rescinded, RemoveAgent to the allocator, FAILURE to frameworks.
-- agent_reregister_timeout after a failover: agents still not back are marked unreachable.
+- agent_reregister_timeout after a failover: agents still not back are marked unreachable;
+  likewise an agent whose connection broke and that has not re-registered within
+  agent_reregister_timeout, even if it answers pings (Mesos agentReregisterTimeout).
 - --agent_removal_rate_limit (`config.agent_removal_rate_limit`): both kinds of removal above
   wait for a permit and are canceled if the agent came back meanwhile (`_schedule_unreachable`).
 - Registry GC (Mesos `doRegistryGc`): every registry_gc_interval the leader picks, from the
@@ -77,6 +79,22 @@ from mesotron.core.values import AgentInfo, FrameworkInfo, Reason, TaskState
 
 HEALTH_CHECK_TIMED_OUT = "health check timed out"
 NOT_REREGISTERED = "agent did not re-register after master failover"
+DISCONNECTED_NOT_REREGISTERED = "agent disconnected and did not re-register in time"
+
+
+MINIMUM_AGENT_VERSION = "1.0.0"
+
+
+def agent_version_ok(version: str) -> bool:
+    """`X.Y.Z[-label]` at least MINIMUM_AGENT_VERSION (a pre-release label sorts below its
+    release, as semver and stout's Version do)."""
+    core, _, label = version.partition("-")
+    parts = core.split(".")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return False
+    have = tuple(int(p) for p in parts)
+    need = tuple(int(p) for p in MINIMUM_AGENT_VERSION.split("."))
+    return have > need or (have == need and not label)
 
 
 class AgentsMixin(MasterCore):
@@ -87,7 +105,19 @@ class AgentsMixin(MasterCore):
         return self.config.agent_ping_timeout * self.config.max_agent_ping_timeouts
 
     # ------------------------------------------------------------------ register
+    def _too_old(self, sender: str, version: str) -> list[Any]:
+        """Mesos's MINIMUM_AGENT_VERSION check: an agent older than 1.0.0 (or with an
+        unparsable version) is ignored, nothing is written (MasterTest.IgnoreOldAgentRegistration
+        / IgnoreOldAgentReregistration). An empty version is let in (our own peers and tools
+        may omit it; Mesos ignores those too)."""
+        if not version or agent_version_ok(version):
+            return []
+        return [Log(level="warning", event="agent_version_too_old",
+                    fields=(("pid", sender), ("version", version), ("minimum", MINIMUM_AGENT_VERSION)))]
+
     def _register_agent(self, sender: str, msg: RegisterAgent) -> list[Any]:
+        if old := self._too_old(sender, msg.version):
+            return old
         if sender in self._registering:
             return [Log(level="info", event="agent_registration_in_progress",
                         fields=(("pid", sender),))]
@@ -127,6 +157,8 @@ class AgentsMixin(MasterCore):
 
     # ------------------------------------------------------------------ re-register
     def _reregister_agent(self, sender: str, msg: ReregisterAgent) -> list[Any]:
+        if old := self._too_old(sender, msg.version):
+            return old
         info = msg.agent_info
         aid = info.id
         if aid in self._gone:
@@ -157,6 +189,7 @@ class AgentsMixin(MasterCore):
             agent.pid = sender
             self._pids[sender] = agent.id
         agent.connected = True
+        out.append(CancelTimer(key=("agent_reregister", agent.id)))
         agent.reregistered_time = self.now
         agent.version = msg.version
         reported = {(r.framework_id, r.task.task_id) for r in msg.tasks}
@@ -252,7 +285,7 @@ class AgentsMixin(MasterCore):
                 continue
             finfo = infos.get(fid) or FrameworkInfo(user="", name="", id=fid)
             fw = MFramework(id=fid, info=attrs.evolve(finfo, id=fid), recovered=True,
-                            active=False, registered_time=self.now)
+                            active=False)
             self._frameworks[fid] = fw
             out += self._alloc(alloc.AddFramework(
                 framework_id=fid, roles=fw.info.roles, active=False))
@@ -328,7 +361,17 @@ class AgentsMixin(MasterCore):
             out += self._alloc(alloc.DeactivateAgent(agent_id=agent.id))
         for oid in list(agent.offers):
             out += self._recover_offer(oid, rescind=True)
+        # Mesos's agentReregisterTimeout: an agent whose connection broke must re-register
+        # within agent_reregister_timeout even if it keeps answering pings
+        # (MasterTest.AgentRestartNoReregister: its recovery hangs)
+        out.append(self._timer(("agent_reregister", agent.id), self.config.agent_reregister_timeout))
         return out
+
+    def _disconnected_reregister_fired(self, aid: str) -> list[Any]:
+        agent = self._agents.get(aid)
+        if agent is None or agent.connected:
+            return []
+        return self._schedule_unreachable(aid, DISCONNECTED_NOT_REREGISTERED)
 
     def _start_pings(self, agent: MAgent) -> list[Any]:
         agent.pinged = True
@@ -389,7 +432,7 @@ class AgentsMixin(MasterCore):
     def _drop_agent(self, aid: str, message: str, *, unreachable_time: float | None) -> list[Any]:
         """Mesos `__removeSlave`: the agent leaves the master's books."""
         self._marking_unreachable.pop(aid, None)
-        out: list[Any] = [CancelTimer(key=("ping", aid))]
+        out: list[Any] = [CancelTimer(key=("ping", aid)), CancelTimer(key=("agent_reregister", aid))]
         if aid in self._recovered_agents:  # never came back after a failover
             del self._recovered_agents[aid]
             if unreachable_time is not None:
@@ -486,6 +529,8 @@ class AgentsMixin(MasterCore):
         agent = self._agents.get(aid)
         if message == NOT_REREGISTERED:
             due = aid in self._recovered_agents
+        elif message == DISCONNECTED_NOT_REREGISTERED:
+            due = agent is not None and not agent.connected
         else:
             due = (agent is not None and agent.pinged
                    and agent.missed_pings >= self.config.max_agent_ping_timeouts)

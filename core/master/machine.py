@@ -18,7 +18,8 @@ INPUTS
 - `Disconnected(peer)`: a scheduler stream (by stream id) or an agent connection (by pid).
 - `TimerFired(key)`: ("allocation",), ("offer_timeout", offer), ("heartbeat", framework),
   ("failover", framework), ("ping", agent), ("agent_reregister_timeout",), ("registry_gc",),
-  ("agent_removal_permit", agent) (--agent_removal_rate_limit).
+  ("agent_removal_permit", agent) (--agent_removal_rate_limit), ("agent_reregister", agent)
+  (a disconnected agent's deadline to re-register).
 - `OperatorCall(request, call)`: operator API writes (core/master/operator.py).
 - `RegistryResult(op_id, ok)`: the outcome of a `RegistryWrite` this master emitted. At most
   one write is in flight; operations asked for meanwhile leave as one ("batch", ...) write
@@ -273,6 +274,8 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             return self._ping_fired(key[1])
         if kind == "agent_reregister_timeout" and len(key) == 1:
             return self._reregister_timeout_fired()
+        if kind == "agent_reregister" and len(key) == 2:
+            return self._disconnected_reregister_fired(key[1])
         if kind == "agent_removal_permit" and len(key) == 2:
             return self._removal_permit_fired(key[1])
         if kind == "registry_gc" and len(key) == 1:

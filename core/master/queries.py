@@ -301,7 +301,12 @@ class StateMixin(MasterCore):
             "roles": list(f.info.roles), "role": f.info.roles[0] if f.info.roles else "*",
             "capabilities": sorted(c.name for c in f.info.capabilities),
             "active": f.active, "connected": f.connected, "recovered": f.recovered,
-            "registered_time": f.registered_time, "reregistered_time": f.reregistered_time,
+            # Mesos's model: registered_time 0 for a framework recovered from its agents (it
+            # has not registered with this master), reregistered_time only when it differs
+            "registered_time": f.registered_time or 0,
+            **({"reregistered_time": f.reregistered_time}
+               if f.reregistered_time is not None and f.reregistered_time != f.registered_time
+               else {}),
             "unregistered_time": f.unregistered_time or 0,
             "used_resources": _res_json(used), "offered_resources": _res_json(offered),
             "resources": _res_json(used + offered),

@@ -17,9 +17,10 @@ COMMANDS
   elect | failover                    (new master m<k+1> elected with the registry's state)
   subscribe S [id=F] [caps=PARTITION_AWARE,...] [roles=r1,r2] [failover_timeout=N]
             [suppressed=r] [principal=p] [stream=S2 (send S2's stream id header)]
-  register A [host=h] [res=cpus:2;mem:1024] [attrs=rack:r1]
+  register A [host=h] [res=cpus:2;mem:1024] [attrs=rack:r1] [version=1.11.0]
   reregister A id=AID [host=h] [res=...] [tasks=F/T/STATE[/UNACKED_STATE[/UUID]],...]
              [executors=F/E,...] [aware=F,...]   (frameworks it reports; aware: PARTITION_AWARE)
+             [version=1.11.0]
   accept S OFFER... [task=t1,t2] [res=cpus:1;mem:128] [agent=AID] [executor=E] [both|neither]
          [group] [refuse=N]
   decline S OFFER... [refuse=N] | revive S | suppress S | teardown S
@@ -495,8 +496,10 @@ class Driver:
 
     def cmd_register(self, args: list[str], kw: dict[str, str]) -> list[str]:
         kw.setdefault("host", args[0].replace("a", "h", 1))
-        return self._step(Received(sender=args[0],
-                                   message=RegisterAgent(agent_info=self._agent_info(kw))))
+        msg = RegisterAgent(agent_info=self._agent_info(kw))
+        if "version" in kw:
+            msg = attrs.evolve(msg, version=kw["version"])
+        return self._step(Received(sender=args[0], message=msg))
 
     def cmd_reregister(self, args: list[str], kw: dict[str, str]) -> list[str]:
         kw.setdefault("host", args[0].replace("a", "h", 1))
@@ -533,6 +536,8 @@ class Driver:
             for fid in fids)
         msg = ReregisterAgent(agent_info=self._agent_info(kw, aid), tasks=tuple(records),
                               executor_infos=tuple(executors), frameworks=frameworks)
+        if "version" in kw:
+            msg = attrs.evolve(msg, version=kw["version"])
         return self._step(Received(sender=args[0], message=msg))
 
     def cmd_update(self, args: list[str], kw: dict[str, str]) -> list[str]:

@@ -1059,3 +1059,32 @@ def test_failover_agent_reregisters_first_then_the_framework_state() -> None:
     assert fw["registered_time"] == 12.0 and fw["unregistered_time"] == 0
     assert "reregistered_time" not in fw
     assert state["unregistered_frameworks"] == [] and state["completed_frameworks"] == []
+
+
+def test_reregistration_reports_executor_ids_of_custom_executor_tasks_only() -> None:
+    """MasterSlaveReconciliationTest.SlaveReregisterTaskExecutorIds (MESOS-8135): a
+    re-registering agent reports the executor id of a task run by a non-command executor
+    (here a DEFAULT executor's task group) but not the command executor's; the master's
+    /state then shows executor_id "" for the command task and the executor's id for the
+    other."""
+    from mesotron.core.testing import scn_agent, scn_master
+
+    def run(d: Any, line: str) -> list[str]:
+        cmd, *rest = line.split()
+        return d.run(cmd, [a for a in rest if "=" not in a],
+                     dict(a.split("=", 1) for a in rest if "=" in a))
+
+    agent = scn_agent.Driver()
+    for line in ("start", "detect", "registered", "run task=t1",
+                 "run task=t2 executor=e1 group=t3"):
+        run(agent, line)
+    assert agent.agent is not None
+    msg = agent.agent.reregistration_message()
+    assert {r.task.task_id: r.executor_id for r in msg.tasks} == {"t1": "", "t2": "e1", "t3": "e1"}
+
+    master = scn_master.Driver()
+    run(master, "elect")
+    out = master._step(Received(sender="a1", message=msg))
+    assert "a1 <- AgentReregistered S1" in out, out
+    [fw] = master.master.state_json()["frameworks"]
+    assert {t["id"]: t["executor_id"] for t in fw["tasks"]} == {"t1": "", "t2": "e1", "t3": "e1"}

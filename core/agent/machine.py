@@ -453,8 +453,11 @@ class Agent(RecoveryMixin, ExecutorsMixin, ContainersMixin):
                     executors.append(ex.info)
                 for task in ex.tasks.values():
                     pending = self.sum.pending(fw_id, task.info.task_id)
+                    # a command executor's id is the agent's business: Mesos leaves it out
+                    # (MasterSlaveReconciliationTest.SlaveReregisterTaskExecutorIds, MESOS-8135)
                     tasks.append(TaskRecord(
-                        framework_id=fw_id, task=task.info, state=task.state, executor_id=ex_id,
+                        framework_id=fw_id, task=task.info, state=task.state,
+                        executor_id="" if ex.command_executor else ex_id,
                         status_update_state=pending[0].status.state if pending else None,
                         status_update_uuid=pending[0].uuid if pending else None))
         return ReregisterAgent(agent_info=self.agent_info, tasks=tuple(tasks),

@@ -211,6 +211,8 @@ class Driver:
             tasks = []
             for t in m.tasks:
                 s = f"{t.framework_id}/{t.task.task_id} {t.state.name}"
+                if t.executor_id:
+                    s += f" executor={t.executor_id}"
                 if t.status_update_state is not None:
                     s += f" (unacked {t.status_update_state.name} {self._uuid(t.status_update_uuid)})"
                 tasks.append(s)

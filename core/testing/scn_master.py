@@ -33,7 +33,7 @@ COMMANDS
                                       agent_removal_rate_limit=N/SECONDS
   registry [fence|hold|release]   print the registry; fence it (the next write fails);
                      hold writes (they stay pending) until release
-  tick N | describe | metrics NAME... | verbose on|off
+  tick N | describe | state | metrics NAME... | verbose on|off
 """
 
 from __future__ import annotations
@@ -323,6 +323,18 @@ class Driver:
 
     def cmd_describe(self, args: list[str], kw: dict[str, str]) -> list[str]:
         return self.master.describe().splitlines()
+
+    def cmd_state(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """state: what /state says of agents and each framework's task lists (id:state)."""
+        st = self.master.state_json()
+        lines = [(f"agents activated={st['activated_slaves']} deactivated={st['deactivated_slaves']} "
+                  f"unreachable={st['unreachable_slaves']}")]
+        for f in st["frameworks"]:
+            parts = [f"framework {f['id']}"]
+            for key in ("tasks", "unreachable_tasks", "completed_tasks"):
+                parts.append(f"{key}=[{','.join(t['id'] + ':' + t['state'] for t in f[key])}]")
+            lines.append(" ".join(parts))
+        return lines
 
     def cmd_metrics(self, args: list[str], kw: dict[str, str]) -> list[str]:
         m = self.master.metrics()

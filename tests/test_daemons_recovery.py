@@ -8,14 +8,17 @@ from __future__ import annotations
 import gc
 import os
 
+import attrs
 import psutil
 import trio
 from mesotron.core.messages import (
     CallAccept,
     CallAcknowledge,
     CallDecline,
+    CallKill,
     CallSuppress,
     CallTeardown,
+    EventError,
     EventOffers,
     EventUpdate,
     OpLaunch,
@@ -263,3 +266,62 @@ def test_agent_down_longer_than_executor_reregistration_timeout_keeps_tasks(tmp_
         for tid, seq in states.items():
             assert seq[-1] is TaskState.TASK_FINISHED, (tid, seq)
             assert not {TaskState.TASK_LOST, TaskState.TASK_FAILED} & set(seq), (tid, seq)
+
+
+def test_scheduler_fails_over_while_the_agent_is_down(tmp_path) -> None:
+    """SlaveRecoveryTest.SchedulerFailover: a checkpointing framework runs a long task; the
+    agent is killed (-9); while it is down a second scheduler instance takes the framework
+    over (the first is told "Framework failed over"); the agent restarts, recovers the task
+    and re-registers; the NEW scheduler kills the task (TASK_KILLED reaches it) and then is
+    offered all of the agent's resources again."""
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms")) as c:
+        info = FrameworkInfo(user="test", name="sched-failover", checkpoint=True,
+                             failover_timeout=60.0)
+
+        async def main() -> None:
+            with trio.fail_after(60):
+                async with SchedulerClient.connect(c.master_addr, info) as s1:
+                    offer = None
+                    async for ev in s1.events():
+                        if isinstance(ev, EventOffers) and offer is None:
+                            offer = ev.offers[0]
+                            t = TaskInfo(name="long", task_id="long", agent_id=offer.agent_id,
+                                         resources=RES, command=CommandInfo(value="sleep 1000"))
+                            await s1.call(CallAccept(offer_ids=(offer.id,),
+                                                     operations=(OpLaunch(task_infos=(t,)),)))
+                        elif isinstance(ev, EventUpdate):
+                            if ev.status.uuid is not None:
+                                await s1.call(CallAcknowledge(agent_id=ev.status.agent_id,
+                                                              task_id="long", uuid=ev.status.uuid))
+                            if ev.status.state is TaskState.TASK_RUNNING:
+                                break
+                    assert offer is not None
+                    fid = s1.framework_id
+                    # (an ack that did not reach the agent's disk before the kill only means
+                    # RUNNING is delivered again, to the new instance, which acks it)
+                    await trio.to_thread.run_sync(c.agents[0].kill9)
+                    info2 = attrs.evolve(info, id=fid)
+                    async with SchedulerClient.connect(c.master_addr, info2) as s2:
+                        err = await s1.next_event()
+                        while not isinstance(err, EventError):
+                            err = await s1.next_event()
+                        assert err.message == "Framework failed over"
+                        await trio.to_thread.run_sync(c.agents[0].start)
+                        await trio.to_thread.run_sync(lambda: wait_for(
+                            lambda: [a for a in c.state()["slaves"] if a.get("active")], 20,
+                            "agent re-registered"))
+                        await s2.call(CallKill(task_id="long", agent_id=offer.agent_id))
+                        killed = False
+                        async for ev in s2.events():
+                            if isinstance(ev, EventUpdate) and ev.status.task_id == "long":
+                                if ev.status.uuid is not None:
+                                    await s2.call(CallAcknowledge(agent_id=ev.status.agent_id,
+                                                                  task_id="long", uuid=ev.status.uuid))
+                                killed = killed or ev.status.state is TaskState.TASK_KILLED
+                            elif isinstance(ev, EventOffers) and killed:
+                                # all of the agent's resources are offered again
+                                assert ev.offers[0].resources.unallocate() == offer.resources.unallocate()
+                                await s2.call(CallTeardown())
+                                return
+
+        trio.run(main)

@@ -325,3 +325,66 @@ def test_scheduler_fails_over_while_the_agent_is_down(tmp_path) -> None:
                                 return
 
         trio.run(main)
+
+
+def test_two_agents_on_one_host_both_recover_their_tasks(tmp_path) -> None:
+    """SlaveRecoveryTest.MultipleSlaves: two agents on the same host (their own work dirs and
+    ports) each run a long task of a checkpointing framework; both are killed (-9) and
+    restarted; both re-register with their task still running, and the framework then kills
+    each task and gets TASK_KILLED for both."""
+    with Cluster(str(tmp_path), agents=2, master_flags=("--allocation-interval", "50ms")) as c:
+        info = FrameworkInfo(user="test", name="multiple-agents", checkpoint=True,
+                             failover_timeout=60.0)
+
+        async def main() -> None:
+            with trio.fail_after(60):
+                async with SchedulerClient.connect(c.master_addr, info) as s:
+                    launched: dict[str, str] = {}  # agent id -> task id
+                    running: set[str] = set()
+                    restarted = False
+                    killed: set[str] = set()
+                    async for ev in s.events():
+                        if isinstance(ev, EventOffers):
+                            for o in ev.offers:
+                                if o.agent_id in launched or len(launched) == 2:
+                                    await s.call(CallDecline(offer_ids=(o.id,),
+                                                             filters=Filters(refuse_seconds=60)))
+                                    continue
+                                tid = f"t{len(launched)}"
+                                launched[o.agent_id] = tid
+                                t = TaskInfo(name=tid, task_id=tid, agent_id=o.agent_id, resources=RES,
+                                             command=CommandInfo(value="sleep 1000"))
+                                await s.call(CallAccept(offer_ids=(o.id,),
+                                                        operations=(OpLaunch(task_infos=(t,)),)))
+                        elif isinstance(ev, EventUpdate):
+                            st = ev.status
+                            if st.uuid is not None:
+                                await s.call(CallAcknowledge(agent_id=st.agent_id,
+                                                             task_id=st.task_id, uuid=st.uuid))
+                            if st.state is TaskState.TASK_RUNNING:
+                                running.add(st.task_id)
+                            if st.state is TaskState.TASK_KILLED:
+                                killed.add(st.task_id)
+                                if killed == {"t0", "t1"}:
+                                    await s.call(CallTeardown())
+                                    return
+                            if running == {"t0", "t1"} and not restarted:
+                                restarted = True
+                                await trio.to_thread.run_sync(restart_both)
+                                for aid, tid in sorted(launched.items()):
+                                    await s.call(CallKill(task_id=tid, agent_id=aid))
+
+        def restart_both() -> None:
+            for a in c.agents:
+                a.kill9()
+            for a in c.agents:
+                a.start()
+            # both back, each with its task still running
+            wait_for(lambda: len([a for a in c.state()["slaves"] if a.get("active")]) == 2, 20,
+                     "both agents re-registered")
+            tasks = [t for f in c.state()["frameworks"] for t in f["tasks"]]
+            assert sorted((t["id"], t["state"]) for t in tasks) == [
+                ("t0", "TASK_RUNNING"), ("t1", "TASK_RUNNING")], tasks
+            assert len({t["slave_id"] for t in tasks}) == 2
+
+        trio.run(main)

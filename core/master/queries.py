@@ -189,13 +189,16 @@ class StateMixin(MasterCore):
         for f in fws:
             for t in f.tasks.values():
                 states[t.state] += 1
+            # terminal and unreachable tasks count as their framework sees them (Mesos books
+            # TASK_LOST, not GONE/UNREACHABLE, for a framework that is not partition-aware:
+            # SlaveRecoveryTest.RegisterDisconnectedSlave, PartitionTest.DisconnectedFramework)
             for t in f.completed_tasks.values():
-                states[t.state] += 1
+                states[lifecycle.visible_state(t.state, f.info)] += 1
             for t in f.unreachable_tasks.values():
                 states[lifecycle.visible_state(t.state, f.info)] += 1
         for f in self._completed_frameworks.values():
             for t in f.completed_tasks.values():
-                states[t.state] += 1
+                states[lifecycle.visible_state(t.state, f.info)] += 1
         for s, n in states.items():
             key = f"master/tasks_{s.name[5:].lower()}"
             # + tasks that never existed (validation outcomes the master answered itself)

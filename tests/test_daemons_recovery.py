@@ -19,6 +19,7 @@ from mesotron.core.messages import (
     CallSuppress,
     CallTeardown,
     EventError,
+    EventFailure,
     EventOffers,
     EventUpdate,
     OpLaunch,
@@ -386,5 +387,57 @@ def test_two_agents_on_one_host_both_recover_their_tasks(tmp_path) -> None:
             assert sorted((t["id"], t["state"]) for t in tasks) == [
                 ("t0", "TASK_RUNNING"), ("t1", "TASK_RUNNING")], tasks
             assert len({t["slave_id"] for t in tasks}) == 2
+
+        trio.run(main)
+
+
+def test_sigusr1_shuts_the_agent_down_and_it_comes_back_as_a_new_agent(tmp_path) -> None:
+    """SlaveRecoveryTest.ShutdownSlaveSIGUSR1 (and ShutdownSlave's restart): SIGUSR1 makes the
+    agent unregister, kill its executors and exit; the master tells the framework TASK_LOST
+    (SOURCE_MASTER, REASON_AGENT_REMOVED) and that the agent is lost; restarted, the agent
+    registers under a NEW id and all its resources are offered again."""
+    import signal
+
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms")) as c:
+        info = FrameworkInfo(user="test", name="sigusr1", checkpoint=True, failover_timeout=60.0)
+        agent = c.agents[0]
+
+        async def main() -> None:
+            with trio.fail_after(60):
+                async with SchedulerClient.connect(c.master_addr, info) as s:
+                    first = None
+                    lost = failure = False
+                    async for ev in s.events():
+                        if isinstance(ev, EventOffers):
+                            o = ev.offers[0]
+                            if first is None:
+                                first = o
+                                t = TaskInfo(name="long", task_id="long", agent_id=o.agent_id,
+                                             resources=RES, command=CommandInfo(value="sleep 1000"))
+                                await s.call(CallAccept(offer_ids=(o.id,),
+                                                        operations=(OpLaunch(task_infos=(t,)),)))
+                            elif lost and failure:
+                                assert o.agent_id != first.agent_id  # a new agent id
+                                assert o.resources.unallocate() == first.resources.unallocate()
+                                await s.call(CallTeardown())
+                                return
+                            else:
+                                await s.call(CallDecline(offer_ids=(o.id,)))
+                        elif isinstance(ev, EventUpdate):
+                            st = ev.status
+                            if st.uuid is not None:
+                                await s.call(CallAcknowledge(agent_id=st.agent_id,
+                                                             task_id=st.task_id, uuid=st.uuid))
+                            if st.state is TaskState.TASK_RUNNING:
+                                assert agent.proc is not None
+                                agent.proc.send_signal(signal.SIGUSR1)
+                                await trio.to_thread.run_sync(lambda: agent.proc.wait(20))
+                                await trio.to_thread.run_sync(agent.start)
+                            elif st.state is TaskState.TASK_LOST:
+                                assert st.source is not None and st.source.name == "SOURCE_MASTER"
+                                assert st.reason is not None and st.reason.name == "REASON_AGENT_REMOVED"
+                                lost = True
+                        elif isinstance(ev, EventFailure) and ev.executor_id is None:
+                            failure = True
 
         trio.run(main)

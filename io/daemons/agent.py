@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 from functools import partial
@@ -506,11 +507,19 @@ async def main_async(args: argparse.Namespace) -> int:
     except (IsolationFlagError, CgroupError) as e:
         print(f"mesotron agent: --isolation: {e}", file=sys.stderr)
         return 2
-    with trio.open_signal_receiver(2, 15) as signals:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGUSR1) as signals:
         async with trio.open_nursery() as nursery:
 
             async def watch() -> None:
-                async for _ in signals:
+                async for signum in signals:
+                    if signum == signal.SIGUSR1 and daemon.ready:
+                        # Mesos's SIGUSR1: shut the agent down for good (unregister, kill the
+                        # executors, forget the agent id); the machine says when (StopAgent)
+                        from mesotron.core.agent.machine import Shutdown
+
+                        log.info("agent.sigusr1_shutdown")
+                        daemon.loop.submit(Shutdown())
+                        continue
                     daemon.stop.set()
                     return
 

@@ -15,6 +15,9 @@ Keys (all strings):
                                         + `runs/latest`), replaced when it exits
 - ("task", fw, ex, task) -> TaskRecordCk the TaskInfo (Mesos `task.info`)
 - ("updates", fw, task)  [log]            the status-update stream (status_updates.py)
+- ("boot_id",) -> str                     the host's boot id when the agent last started
+                                        (Mesos `meta/boot_id`): a different one at the next
+                                        start means the host rebooted
 
 Deletion: when an executor is removed (it exited and all its tasks' terminal updates were
 acknowledged) the agent deletes its task and executor records; a framework record is deleted
@@ -102,6 +105,10 @@ class Recovered:
 
     def is_empty(self) -> bool:
         return not self.checkpoints and not self.logs
+
+    def boot_id(self) -> str | None:
+        rec = self.checkpoints.get(("boot_id",))
+        return rec if isinstance(rec, str) else None
 
     def agent(self) -> AgentRecord | None:
         rec = self.checkpoints.get(("agent",))

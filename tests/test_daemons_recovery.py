@@ -27,7 +27,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.values import CommandInfo, Filters, FrameworkInfo, TaskInfo, TaskState
 from mesotron.io.wire.scheduler_client import SchedulerClient
-from testkit import Cluster, wait_for
+from testkit import Cluster, kill_executors, wait_for
 
 N = 5
 RES = Resources.parse("cpus:0.1;mem:16")
@@ -66,6 +66,21 @@ pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptio
 def _collect_streams():
     yield
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _kill_leftover_tasks(tmp_path):
+    """Task processes whose executor was SIGKILLed (a simulated reboot, a test that failed
+    half-way) outlive it in their own process groups: kill those that run in this test's
+    sandboxes, and only those."""
+    yield
+    root = str(tmp_path)
+    for p in psutil.process_iter(["pid"]):
+        try:
+            if p.cwd().startswith(root):
+                p.kill()
+        except (psutil.Error, OSError):
+            pass
 
 
 @pytest.mark.parametrize("ack_running_before_restart", [True, False], ids=["acked", "unacked"])
@@ -319,11 +334,15 @@ def test_scheduler_fails_over_while_the_agent_is_down(tmp_path) -> None:
                                     await s2.call(CallAcknowledge(agent_id=ev.status.agent_id,
                                                                   task_id="long", uuid=ev.status.uuid))
                                 killed = killed or ev.status.state is TaskState.TASK_KILLED
-                            elif isinstance(ev, EventOffers) and killed:
-                                # all of the agent's resources are offered again
-                                assert ev.offers[0].resources.unallocate() == offer.resources.unallocate()
-                                await s2.call(CallTeardown())
-                                return
+                            elif isinstance(ev, EventOffers):
+                                o = ev.offers[0]
+                                if killed and o.resources.unallocate() == offer.resources.unallocate():
+                                    # all of the agent's resources are offered again
+                                    await s2.call(CallTeardown())
+                                    return
+                                # (a part: declined briefly, it comes back merged)
+                                await s2.call(CallDecline(offer_ids=(o.id,),
+                                                          filters=Filters(refuse_seconds=0.1)))
 
         trio.run(main)
 
@@ -439,5 +458,68 @@ def test_sigusr1_shuts_the_agent_down_and_it_comes_back_as_a_new_agent(tmp_path)
                                 lost = True
                         elif isinstance(ev, EventFailure) and ev.executor_id is None:
                             failure = True
+
+        trio.run(main)
+
+
+@pytest.mark.parametrize("pid_reused", [False, True], ids=["reboot", "pid-reused"])
+def test_agent_restarted_after_a_reboot_fails_the_dead_executors_task_and_keeps_its_id(
+        tmp_path, pid_reused) -> None:
+    """SlaveRecoveryTest.Reboot / RebootWithExecutorPidReused: while the agent is down the
+    host "reboots" (as Mesos's test does with meta/boot_id, the checkpointed boot id is
+    changed). The restarted agent keeps its id and re-registers; the executor is not waited
+    for: its task reaches the scheduler as TASK_FAILED and all of the agent's resources are
+    offered again. "reboot": the executor died with the host; "pid-reused": the executor's
+    pid still names a live process (here: the old executor itself, left running), which the
+    agent must not take for its executor (nor signal): without reboot detection it would
+    adopt it and the task would keep running."""
+    import pickle
+
+    from mesotron.io.store.disk import CK_SUFFIX
+
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms"),
+                 agent_flags=("--executor-reregistration-timeout", "60secs")) as c:
+        info = FrameworkInfo(user="test", name="reboot", checkpoint=True, failover_timeout=60.0)
+        wd = os.path.join(c.tmp, "agent0")
+
+        def reboot() -> None:
+            agent = c.agents[0]
+            agent.kill9()
+            if not pid_reused:
+                kill_executors(wd)  # nothing survives a reboot
+            with open(os.path.join(wd, "meta", "checkpoints", "boot_id" + CK_SUFFIX), "wb") as f:
+                f.write(pickle.dumps("rebooted!", protocol=5))
+            agent.start()
+
+        async def main() -> None:
+            with trio.fail_after(45):
+                async with SchedulerClient.connect(c.master_addr, info) as s:
+                    first = None
+                    failed = False
+                    async for ev in s.events():
+                        if isinstance(ev, EventOffers):
+                            o = ev.offers[0]
+                            if first is None:
+                                first = o
+                                t = TaskInfo(name="long", task_id="long", agent_id=o.agent_id,
+                                             resources=RES, command=CommandInfo(value="sleep 1000"))
+                                await s.call(CallAccept(offer_ids=(o.id,),
+                                                        operations=(OpLaunch(task_infos=(t,)),)))
+                            elif failed and o.resources.unallocate() == first.resources.unallocate():
+                                assert o.agent_id == first.agent_id  # the same agent, all of it
+                                await s.call(CallTeardown())
+                                return
+                            else:  # (a part: declined briefly, it comes back merged)
+                                await s.call(CallDecline(offer_ids=(o.id,),
+                                                         filters=Filters(refuse_seconds=0.1)))
+                        elif isinstance(ev, EventUpdate):
+                            st = ev.status
+                            if st.uuid is not None:
+                                await s.call(CallAcknowledge(agent_id=st.agent_id,
+                                                             task_id=st.task_id, uuid=st.uuid))
+                            if st.state is TaskState.TASK_RUNNING and not failed:
+                                await trio.to_thread.run_sync(reboot)
+                            elif st.state is TaskState.TASK_FAILED:
+                                failed = True
 
         trio.run(main)

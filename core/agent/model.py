@@ -78,9 +78,12 @@ class AgentConfig:
 # ================================================================== inputs
 @attrs.frozen(kw_only=True, slots=True)
 class Start:
-    """Begin: `recovered` is what this agent's Persist effects left on disk (None: first run)."""
+    """Begin: `recovered` is what this agent's Persist effects left on disk (None: first run).
+    `boot_id`: the host's current boot id (Linux /proc/sys/kernel/random/boot_id; None: not
+    known, no reboot detection)."""
 
     recovered: Recovered | None = None
+    boot_id: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -86,13 +86,13 @@ MINIMUM_AGENT_VERSION = "1.0.0"
 
 
 def agent_version_ok(version: str) -> bool:
-    """`X.Y.Z[-label]` at least MINIMUM_AGENT_VERSION (a pre-release label sorts below its
-    release, as semver and stout's Version do)."""
+    """`X[.Y[.Z]][-label]` (missing components are 0, as stout's Version::parse reads them)
+    at least MINIMUM_AGENT_VERSION; a pre-release label sorts below its release."""
     core, _, label = version.partition("-")
     parts = core.split(".")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
         return False
-    have = tuple(int(p) for p in parts)
+    have = tuple(int(p) for p in parts) + (0,) * (3 - len(parts))
     need = tuple(int(p) for p in MINIMUM_AGENT_VERSION.split("."))
     return have > need or (have == need and not label)
 

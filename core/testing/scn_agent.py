@@ -7,9 +7,12 @@ disk is every `Persist` effect the agent returned so far, replayed into `Recover
 master "master", framework "fw1" (checkpoint=true), executors subscribe from "exec-<id>".
 
 Commands:
-  start [mode=reconnect|cleanup]            Start (recovering from the disk if not empty)
-  restart [mode=..] [drop=N]                crash (timers lost) + new agent + Start(recovered);
-                                            drop=N forgets the last N Persist effects
+  start [mode=reconnect|cleanup] [boot=B] [res=cpus:4;mem:4096]
+                                            Start (recovering from the disk if not empty);
+                                            boot: the host's boot id; res: the agent's flags
+  restart [mode=..] [drop=N] [boot=B] [res=..]  crash (timers lost) + new agent +
+                                            Start(recovered); drop=N forgets the last N
+                                            Persist effects
   detect [master=master] | nomaster         master detection
   registered [id=S1] | reregistered [id=S1] [reconcile=fw1/t9,...]
   framework fw2 [checkpoint=false] [partition_aware=true] [killing=true]
@@ -136,11 +139,12 @@ class Driver:
         self.frameworks: dict[str, FrameworkInfo] = {
             "fw1": FrameworkInfo(user="u", name="fw1", id="fw1", checkpoint=True)}
         self.task_infos: dict[str, TaskInfo] = {}
+        self.agent_resources = "cpus:4;mem:4096"
 
     # ================================================================ plumbing
     def _new_agent(self) -> Agent:
         self.seed += 1
-        info = AgentInfo(hostname="h1", resources=Resources.parse("cpus:4;mem:4096"))
+        info = AgentInfo(hostname="h1", resources=Resources.parse(self.agent_resources))
         return Agent(pid=AGENT_PID, agent_info=info, ids=IdSource(seed=f"agent-{self.seed}"),
                      config=self.config)
 
@@ -327,9 +331,12 @@ class Driver:
     def cmd_start(self, args: list[str], kw: dict[str, str]) -> list[str]:
         if "mode" in kw:
             self.config = attrs.evolve(self.config, recover=kw["mode"])
+        if "res" in kw:
+            self.agent_resources = kw["res"]
         self.agent = self._new_agent()
         disk = Recovered.empty().apply(self.persisted)
-        return self._step(Start(recovered=None if disk.is_empty() else disk))
+        return self._step(Start(recovered=None if disk.is_empty() else disk,
+                                boot_id=kw.get("boot")))
 
     def cmd_restart(self, args: list[str], kw: dict[str, str]) -> list[str]:
         drop = int(kw.get("drop", "0"))

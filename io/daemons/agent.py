@@ -464,7 +464,8 @@ class AgentDaemon:
             recovered = await trio.to_thread.run_sync(self.store.recover)
             known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
             adopted, orphans = self.containers.recover({k for k in known if k})
-            self.loop.submit(Start(recovered=None if recovered.is_empty() else recovered))
+            self.loop.submit(Start(recovered=None if recovered.is_empty() else recovered,
+                                   boot_id=host_boot_id()))
             if not self.args.no_executor_driver:
                 # only now: the loop takes inputs in order, so whatever a re-dialling executor
                 # sends reaches the machine after Start (before, a fast re-SUBSCRIBE could
@@ -494,6 +495,16 @@ class AgentDaemon:
             await trio.lowlevel.checkpoint()
             nursery.cancel_scope.cancel()
         return 1 if self.exit_reason else 0
+
+
+def host_boot_id() -> str | None:
+    """This boot of the host (Linux's random boot id; None where there is none): the agent
+    machine compares it with the one it checkpointed to tell a reboot from a restart."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
 
 
 async def main_async(args: argparse.Namespace) -> int:

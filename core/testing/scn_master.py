@@ -328,7 +328,8 @@ class Driver:
         """state: what /state says of agents and each framework's task lists (id:state)."""
         st = self.master.state_json()
         lines = [(f"agents activated={st['activated_slaves']} deactivated={st['deactivated_slaves']} "
-                  f"unreachable={st['unreachable_slaves']}")]
+                  f"unreachable={st['unreachable_slaves']} frameworks={len(st['frameworks'])} "
+                  f"completed_frameworks={len(st['completed_frameworks'])}")]
         for f in st["frameworks"]:
             parts = [f"framework {f['id']}"]
             for key in ("tasks", "unreachable_tasks", "completed_tasks"):

@@ -102,6 +102,15 @@ class UpdateAgent:
 
 
 @frozen
+class UpdateWhitelist:
+    """Mesos's --whitelist: only agents whose hostname is listed are offered (None: every
+    agent). Agents left out keep their allocations; they are just not offered."""
+
+    hosts: frozenset[str] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else frozenset(v))
+
+
+@frozen
 class RemoveAgent:
     agent_id: str
 

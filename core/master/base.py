@@ -11,7 +11,7 @@ Books read: `_agents`, `_allocation_wanted`, `_frameworks`, `_next_offer`, `_nex
   `_offers`, `_registry_inflight`, `_registry_queue`, `_removal_permit_at`, `allocator`,
   `config`, `counters`, `leader`, `master_info`, `now`.
 Books written: `_allocation_wanted`, `_next_offer`, `_next_op`, `_offers`, `_registry_inflight`,
-  `_registry_queue`, `_removal_permit_at`, `counters`.
+  `_registry_queue`, `_removal_permit_at`, `config`, `counters`.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ class MasterConfig:
     # --agent_removal_rate_limit "N/duration": (N, seconds); None: agents are marked
     # unreachable as soon as they are due (core/master/agents.py, "removal permits")
     agent_removal_rate_limit: tuple[int, float] | None = None
+    # --whitelist: the hostnames whose agents are offered (None: every agent); changed while
+    # running by `WhitelistChanged` (the shell watches the file)
+    whitelist: frozenset[str] | None = None
 
 
 # ------------------------------------------------------------------ master-specific inputs
@@ -88,6 +91,16 @@ class MembershipLost:
     the machine drops leadership and answers `Abdicate`."""
 
     reason: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class WhitelistChanged:
+    """The --whitelist file now lists `hosts` (None: no whitelist, every agent is offered).
+    Mesos's master re-reads the file every WHITELIST_WATCH_INTERVAL (5 s) and hands the new
+    list to its allocator (MasterAllocatorTest.Whitelist)."""
+
+    hosts: frozenset[str] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else frozenset(v))
 
 
 # ------------------------------------------------------------------ master-specific effects
@@ -183,6 +196,10 @@ class MasterCore:
 
     def _framework(self, framework_id: str | None) -> MFramework | None:
         return self._frameworks.get(framework_id) if framework_id is not None else None
+
+    def _set_whitelist(self, hosts: frozenset[str] | None) -> None:
+        """--whitelist changed: kept in the config (a master elected later applies it)."""
+        self.config = attrs.evolve(self.config, whitelist=hosts)
 
     def _take_removal_permit(self, interval: float) -> float:
         """When the next --agent_removal_rate_limit permit is free (now at the earliest);

@@ -21,6 +21,8 @@ INPUTS
   ("agent_removal_permit", agent) (--agent_removal_rate_limit), ("agent_reregister", agent)
   (a disconnected agent's deadline to re-register).
 - `OperatorCall(request, call)`: operator API writes (core/master/operator.py).
+- `WhitelistChanged(hosts)`: the --whitelist file changed (None: no whitelist); only listed
+  agents are offered.
 - `RegistryResult(op_id, ok)`: the outcome of a `RegistryWrite` this master emitted. At most
   one write is in flight; operations asked for meanwhile leave as one ("batch", ...) write
   when it settles (core/master/base.py, the registrar).
@@ -52,6 +54,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from mesotron.core.allocator import machine as alloc
 from mesotron.core.authorizer import authorized
 from mesotron.core.effects import (
     Disconnected,
@@ -69,6 +72,7 @@ from mesotron.core.master.base import (
     LeadershipLost,
     MasterConfig,
     MembershipLost,
+    WhitelistChanged,
 )
 from mesotron.core.master.frameworks import FrameworksMixin
 from mesotron.core.master.model import AgentView, FrameworkView, TaskView
@@ -113,6 +117,7 @@ __all__ = [
     "MembershipLost",
     "RegistryState",
     "TaskView",
+    "WhitelistChanged",
 ]
 
 
@@ -182,6 +187,11 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             return self._become_leader(input.registry)
         if isinstance(input, LeadershipLost):
             return self._become_follower()
+        if isinstance(input, WhitelistChanged):
+            self._set_whitelist(input.hosts)
+            if not self.leader:
+                return []
+            return [*self._alloc(alloc.UpdateWhitelist(hosts=input.hosts)), *self._allocate()]
         if isinstance(input, MembershipLost):
             out = self._become_follower() if self.leader else []
             return out + [Abdicate(reason=f"lost ZooKeeper membership ({input.reason}): "
@@ -208,6 +218,8 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             self._timer(("allocation",), self.config.allocation_interval),
             self._timer(("registry_gc",), self.config.registry_gc_interval),
         ]
+        if self.config.whitelist is not None:
+            out += self._alloc(alloc.UpdateWhitelist(hosts=self.config.whitelist))
         out += self._restore_settings(registry.settings)
         self._restore_operations()
         if self._recovered_agents:

@@ -33,6 +33,7 @@ COMMANDS
                                       agent_removal_rate_limit=N/SECONDS
   registry [fence|hold|release]   print the registry; fence it (the next write fails);
                      hold writes (they stay pending) until release
+  whitelist h1,h2 | whitelist none    the --whitelist file changed
   tick N | describe | state | metrics NAME... | verbose on|off
 """
 
@@ -57,7 +58,13 @@ from mesotron.core.effects import (
     TimerFired,
 )
 from mesotron.core.ids import IdSource
-from mesotron.core.master.machine import Abdicate, LeadershipGained, Master, MasterConfig
+from mesotron.core.master.machine import (
+    Abdicate,
+    LeadershipGained,
+    Master,
+    MasterConfig,
+    WhitelistChanged,
+)
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
@@ -375,6 +382,11 @@ class Driver:
         self.config = attrs.evolve(self.config, **changes)
         self.master.config = self.config
         return []
+
+    def cmd_whitelist(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """whitelist h1,h2 | whitelist none: the --whitelist file changed."""
+        hosts = None if args[0] == "none" else frozenset(args[0].split(","))
+        return self._step(WhitelistChanged(hosts=hosts))
 
     def cmd_elect(self, args: list[str], kw: dict[str, str]) -> list[str]:
         return self._step(LeadershipGained(registry=self.registry))

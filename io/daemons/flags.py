@@ -70,6 +70,12 @@ def rate_limit(text: str) -> tuple[int, float]:
     return permits, seconds
 
 
+def parse_whitelist(text: str) -> frozenset[str]:
+    """A --whitelist file's text: one hostname per line (blank lines and surrounding spaces
+    ignored), as Mesos reads it."""
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
 def parse_roles(text: str | None) -> tuple[str, ...] | None:
     if not text:
         return None

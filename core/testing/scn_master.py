@@ -22,7 +22,7 @@ COMMANDS
              [executors=F/E,...] [aware=F,...]   (frameworks it reports; aware: PARTITION_AWARE)
              [version=1.11.0]
   accept S OFFER... [task=t1,t2] [res=cpus:1;mem:128] [agent=AID] [executor=E] [both|neither]
-         [group] [refuse=N]
+         [group] [refuse=N] | accept S OFFER reserve=cpus:1 (RESERVE for its role, DYNAMIC)
   decline S OFFER... [refuse=N] | revive S | suppress S | teardown S
   kill S T [agent=AID] | shutdown S E AID | message S AID E DATA
   ack S AID T UUID | reconcile S [T[@AID] ...]
@@ -92,6 +92,7 @@ from mesotron.core.messages import (
     KillTask,
     OpLaunch,
     OpLaunchGroup,
+    OpReserve,
     Ping,
     Pong,
     RegisterAgent,
@@ -106,7 +107,7 @@ from mesotron.core.messages import (
     UnregisterAgent,
     UpdateFramework,
 )
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Reservation, Resources
 from mesotron.core.values import (
     AgentInfo,
     Attribute,
@@ -452,9 +453,16 @@ class Driver:
                 name=tid, task_id=tid, agent_id=agent_id, resources=res,
                 command=None if (executor is not None and "both" not in args) else command,
                 executor=executor if "group" not in args else None))
-        if "group" in args:
+        if "reserve" in kw:  # a RESERVE of these resources for the framework's role
+            fw = self.master._frameworks.get(self.framework_of.get(alias, ""))
+            role = fw.info.roles[0] if fw is not None and fw.info.roles else "*"
+            principal = fw.info.principal if fw is not None else None
+            reserved = Resources.parse(kw["reserve"]).push_reservation(
+                Reservation(type="DYNAMIC", role=role, principal=principal))
+            ops: tuple[Any, ...] = (OpReserve(resources=reserved),)
+        elif "group" in args:
             assert executor is not None, "accept ... group needs executor=E"
-            ops: tuple[Any, ...] = (OpLaunchGroup(executor=executor, tasks=tuple(tasks)),)
+            ops = (OpLaunchGroup(executor=executor, tasks=tuple(tasks)),)
         else:
             ops = (OpLaunch(task_infos=tuple(tasks)),)
         del fid

@@ -523,3 +523,62 @@ def test_agent_restarted_after_a_reboot_fails_the_dead_executors_task_and_keeps_
                                 failed = True
 
         trio.run(main)
+
+
+def test_completed_executor_run_directory_is_collected_after_a_restart(tmp_path) -> None:
+    """SlaveRecoveryTest.RecoverCompletedExecutor: an executor completes (its task finished
+    and was acknowledged, the executor exited) and the agent is killed (-9) before its run
+    directory's garbage collection (--gc-delay 8secs here); the restarted agent recovers,
+    re-registers, and the run directory and the executor's checkpoints are gone gc_delay
+    later; all of the agent's resources are offered again."""
+    with Cluster(str(tmp_path), agents=1, master_flags=("--allocation-interval", "50ms"),
+                 agent_flags=("--gc-delay", "8secs")) as c:
+        info = FrameworkInfo(user="test", name="gc", checkpoint=True, failover_timeout=60.0)
+        wd = os.path.join(c.tmp, "agent0")
+
+        def runs() -> list[str]:
+            out = []
+            for dirpath, dirs, _files in os.walk(os.path.join(wd, "slaves")):
+                if os.path.basename(dirpath) == "runs":
+                    out += [os.path.join(dirpath, d) for d in dirs]
+            return out
+
+        def executor_checkpoints() -> list[str]:
+            root = os.path.join(wd, "meta", "checkpoints", "executor")
+            return [f for _d, _s, fs in os.walk(root) for f in fs] if os.path.isdir(root) else []
+
+        async def main() -> None:
+            with trio.fail_after(60):
+                async with SchedulerClient.connect(c.master_addr, info) as s:
+                    first = None
+                    async for ev in s.events():
+                        if isinstance(ev, EventOffers):
+                            o = ev.offers[0]
+                            if first is None:
+                                first = o
+                                t = TaskInfo(name="done", task_id="done", agent_id=o.agent_id,
+                                             resources=RES, command=CommandInfo(value="true"))
+                                await s.call(CallAccept(offer_ids=(o.id,),
+                                                        operations=(OpLaunch(task_infos=(t,)),)))
+                            else:
+                                await s.call(CallDecline(offer_ids=(o.id,),
+                                                         filters=Filters(refuse_seconds=60)))
+                        elif isinstance(ev, EventUpdate):
+                            st = ev.status
+                            if st.uuid is not None:
+                                await s.call(CallAcknowledge(agent_id=st.agent_id,
+                                                             task_id=st.task_id, uuid=st.uuid))
+                            if st.state is TaskState.TASK_FINISHED:
+                                break
+                    # the executor completes (idle command executor shuts down), then the
+                    # agent dies before the 8 s collection
+                    await trio.to_thread.run_sync(lambda: wait_for(
+                        lambda: not executor_checkpoints(), 20, "executor removed"))
+                    await trio.to_thread.run_sync(c.agents[0].kill9)
+                    assert runs(), "the run directory is kept until its collection"
+                    await trio.to_thread.run_sync(c.agents[0].start)
+                    await trio.to_thread.run_sync(lambda: wait_for(
+                        lambda: not runs(), 20, "run directory collected after the restart"))
+                    await s.call(CallTeardown())
+
+        trio.run(main)

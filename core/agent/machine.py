@@ -76,6 +76,7 @@ from mesotron.core.agent.base import (
     EXEC_IDLE,
     EXEC_REGISTRATION,
     EXEC_SHUTDOWN,
+    GC_TIMER,
     MASTER,
     PING_TIMER,
     REGISTER_TIMER,
@@ -98,6 +99,7 @@ from mesotron.core.agent.model import (
     ExecutorExited,
     ExecutorStarted,
     FrameworkEntry,
+    GarbageCollect,
     KillExecutor,
     LaunchExecutor,
     MasterAddress,
@@ -163,6 +165,7 @@ __all__ = [
     "ExecutorExited",
     "ExecutorStarted",
     "ExecutorView",
+    "GarbageCollect",
     "KillExecutor",
     "LaunchExecutor",
     "MasterAddress",
@@ -357,6 +360,8 @@ class Agent(RecoveryMixin, ExecutorsMixin, ContainersMixin):
             return self.handleReregisterExecutorsTimeout(now)
         if key and key[0] in (EXEC_REGISTRATION, EXEC_SHUTDOWN, EXEC_IDLE):
             return self.handleExecutorTimer(now, key)
+        if key and key[0] == GC_TIMER:
+            return self.handleGcTimer(now, key)
         return [Log(level="warn", event="agent.timer.unknown", fields=(("key", key),))]
 
     # ================================================================ master link

@@ -21,9 +21,9 @@
   the agent's info (hostname, resources, attributes) changed too it starts as a NEW agent.
 
 Books read: `agent_info`, `awaiting`, `by_container`, `checkpointed_resources`, `config`,
-  `frameworks`, `recovering`, `state`, `sum`.
+  `frameworks`, `gc_pending`, `recovering`, `state`, `sum`.
 Books written: `agent_info`, `awaiting`, `by_container`, `checkpointed_resources`, `frameworks`,
-  `recovering`, `state`.
+  `gc_pending`, `recovering`, `state`.
 """
 
 from __future__ import annotations
@@ -124,6 +124,9 @@ class RecoveryMixin(AgentCore):
         out: list[Any] = [Log(level="info", event="agent.recover.reconnect",
                               fields=(("agent_id", self.agent_id),))]
         out += self.sum.step(now, Recover(logs=rec.update_logs()))
+        for key, grec in sorted(rec.gc_pending().items()):  # their timers died with the agent
+            self.gc_pending[key] = grec
+            out.append(SetTimer(key=key, at=now + self.config.gc_delay))
         for fw_id, frec in sorted(rec.frameworks().items()):
             fw = FrameworkEntry(info=frec.info, pid=frec.pid)
             self.frameworks[fw_id] = fw

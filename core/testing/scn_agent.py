@@ -7,7 +7,7 @@ disk is every `Persist` effect the agent returned so far, replayed into `Recover
 master "master", framework "fw1" (checkpoint=true), executors subscribe from "exec-<id>".
 
 Commands:
-  start [mode=reconnect|cleanup] [boot=B] [res=cpus:4;mem:4096]
+  start [mode=reconnect|cleanup] [boot=B] [res=cpus:4;mem:4096] [gc=SECONDS]
                                             Start (recovering from the disk if not empty);
                                             boot: the host's boot id; res: the agent's flags
   restart [mode=..] [drop=N] [boot=B] [res=..]  crash (timers lost) + new agent +
@@ -39,6 +39,7 @@ from mesotron.core.agent.machine import (
     AgentConfig,
     DestroyContainer,
     ExecutorExited,
+    GarbageCollect,
     KillExecutor,
     LaunchExecutor,
     MasterDetected,
@@ -52,6 +53,7 @@ from mesotron.core.checkpoint import (
     AgentRecord,
     ExecutorRecord,
     FrameworkRecord,
+    GcRecord,
     Recovered,
     TaskRecordCk,
 )
@@ -262,6 +264,8 @@ class Driver:
             return s
         if isinstance(r, TaskRecordCk):
             return f"TaskInfo {r.task.task_id}"
+        if isinstance(r, GcRecord):
+            return "GC " + self._key(r.sandbox)
         if isinstance(r, UpdateRecord):
             st = r.update.status
             return f"UPDATE {st.task_id} {st.state.name} {self._uuid(r.update.uuid)}"
@@ -291,6 +295,8 @@ class Driver:
             return f"kill container {self._container(e.container_id)} {e.signal}"
         if isinstance(e, DestroyContainer):
             return f"destroy container {self._container(e.container_id)}"
+        if isinstance(e, GarbageCollect):
+            return f"gc {self._key(e.sandbox)}"
         if isinstance(e, UpdateContainer):
             nested = "".join(f" +nested {t}" for t, _ in e.nested_add) + \
                 "".join(f" -nested {t}" for t in e.nested_remove)
@@ -333,6 +339,8 @@ class Driver:
             self.config = attrs.evolve(self.config, recover=kw["mode"])
         if "res" in kw:
             self.agent_resources = kw["res"]
+        if "gc" in kw:  # --gc_delay, seconds
+            self.config = attrs.evolve(self.config, gc_delay=float(kw["gc"]))
         self.agent = self._new_agent()
         disk = Recovered.empty().apply(self.persisted)
         return self._step(Start(recovered=None if disk.is_empty() else disk,

@@ -61,6 +61,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hostname", default=None)
     p.add_argument("--executor-registration-timeout", type=fl.duration, default=60.0)
     p.add_argument("--executor-reregistration-timeout", type=fl.duration, default=2.0)
+    p.add_argument("--gc-delay", type=fl.duration, default=604800.0,
+                   help="delete a finished executor's run directory this long after it was "
+                        "removed (Mesos --gc_delay; default 1weeks)")
     p.add_argument("--executor-shutdown-grace-period", type=fl.duration, default=5.0)
     p.add_argument("--registration-backoff-factor", type=fl.duration, default=1.0)
     p.add_argument("--isolation", default="",
@@ -179,6 +182,7 @@ class AgentDaemon:
             executor_reregistration_timeout=args.executor_reregistration_timeout,
             executor_shutdown_grace_period=args.executor_shutdown_grace_period,
             registration_backoff_factor=args.registration_backoff_factor,
+            gc_delay=args.gc_delay,
         )
         self.machine = Agent(pid=self.pid, agent_info=info, ids=IdSource(seed=os.urandom(8).hex()),
                              config=config)
@@ -212,6 +216,7 @@ class AgentDaemon:
         from mesotron.core.agent.machine import (
             DestroyContainer,
             DialMaster,
+            GarbageCollect,
             KillExecutor,
             LaunchExecutor,
             StopAgent,
@@ -236,6 +241,7 @@ class AgentDaemon:
         lp.on(KillExecutor, lambda e: self.containers.kill(e.container_id, e.signal))
         lp.on(UpdateContainer, self.isolator.update)
         lp.on(DestroyContainer, lambda e: self.isolator.destroy_soon(e.container_id))
+        lp.on(GarbageCollect, self._garbage_collect)
         lp.on(StopAgent, self._stop_agent)
         lp.on(DialMaster, self._dial)
         lp.on(Metric, self._metric)
@@ -278,6 +284,14 @@ class AgentDaemon:
 
     def _metric(self, e: Metric) -> None:
         self.metrics[e.name] = self.metrics.get(e.name, 0.0) + e.value if e.inc else e.value
+
+    def _garbage_collect(self, e: Any) -> None:
+        """GarbageCollect: delete a removed executor's run directory (the machine decided
+        when); a missing directory is fine."""
+        path = os.path.join(self.work_dir, *e.sandbox)
+        if os.path.realpath(path).startswith(os.path.realpath(self.work_dir) + os.sep):
+            shutil.rmtree(path, ignore_errors=True)
+            self.log.info("agent.gc", path=path)
 
     def _stop_agent(self, e: Any) -> None:
         self.log.info("agent.stopping", reason=e.reason)

@@ -392,9 +392,11 @@ class AgentCore:
             ex.tasks.clear()
         if ex.tasks:
             return out  # wait for the terminal updates to be acknowledged
+        # the pending collection is on disk before the executor's record goes: a crash in
+        # between leaves the exited executor, whose removal (and collection) recovery redoes
+        out += self._schedule_gc(now, fw.id, ex_id, ex.container_id)
         if self._checkpointing(fw):
             out.append(Persist(key=executor_key(fw.id, ex_id), record=None))
-        out += self._schedule_gc(now, fw.id, ex_id, ex.container_id)
         del fw.executors[ex_id]
         self.by_container.pop(ex.container_id, None)
         fw.completed_executors.append(ex)

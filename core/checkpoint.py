@@ -15,6 +15,11 @@ Keys (all strings):
                                         + `runs/latest`), replaced when it exits
 - ("task", fw, ex, task) -> TaskRecordCk the TaskInfo (Mesos `task.info`)
 - ("updates", fw, task)  [log]            the status-update stream (status_updates.py)
+- ("gc", fw, ex, container) -> GcRecord  a removed executor's run directory waiting for
+                                        its garbage collection (gc_delay after removal)
+- ("boot_id",) -> str                     the host's boot id when the agent last started
+                                        (Mesos `meta/boot_id`): a different one at the next
+                                        start means the host rebooted
 
 Deletion: when an executor is removed (it exited and all its tasks' terminal updates were
 acknowledged) the agent deletes its task and executor records; a framework record is deleted
@@ -38,6 +43,14 @@ CheckpointKey = tuple[str, ...]
 @attrs.frozen(kw_only=True, slots=True)
 class AgentRecord:
     info: AgentInfo  # with id
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class GcRecord:
+    """Key ("gc", fw, ex, container): the sandbox path components of a removed executor's
+    run, deleted gc_delay after the removal (rescheduled from now after a restart)."""
+
+    sandbox: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -102,6 +115,14 @@ class Recovered:
 
     def is_empty(self) -> bool:
         return not self.checkpoints and not self.logs
+
+    def gc_pending(self) -> dict[CheckpointKey, GcRecord]:
+        return {k: v for k, v in self.checkpoints.items()
+                if k[0] == "gc" and isinstance(v, GcRecord)}
+
+    def boot_id(self) -> str | None:
+        rec = self.checkpoints.get(("boot_id",))
+        return rec if isinstance(rec, str) else None
 
     def agent(self) -> AgentRecord | None:
         rec = self.checkpoints.get(("agent",))

@@ -109,6 +109,7 @@ class Reason(enum.Enum):
     REASON_SLAVE_DRAINING = 32
     REASON_MAX_COMPLETION_TIME_REACHED = 33
     REASON_AGENT_DRAINING = 34
+    REASON_AGENT_REREGISTERED = 35
 
     def __repr__(self) -> str:
         return f"Reason.{self.name}"

@@ -659,6 +659,7 @@ class TaskStatus(_message.Message):
         REASON_SLAVE_DRAINING: _ClassVar[TaskStatus.Reason]
         REASON_MAX_COMPLETION_TIME_REACHED: _ClassVar[TaskStatus.Reason]
         REASON_AGENT_DRAINING: _ClassVar[TaskStatus.Reason]
+        REASON_AGENT_REREGISTERED: _ClassVar[TaskStatus.Reason]
     REASON_COMMAND_EXECUTOR_FAILED: TaskStatus.Reason
     REASON_EXECUTOR_TERMINATED: TaskStatus.Reason
     REASON_EXECUTOR_UNREGISTERED: TaskStatus.Reason
@@ -694,6 +695,7 @@ class TaskStatus(_message.Message):
     REASON_SLAVE_DRAINING: TaskStatus.Reason
     REASON_MAX_COMPLETION_TIME_REACHED: TaskStatus.Reason
     REASON_AGENT_DRAINING: TaskStatus.Reason
+    REASON_AGENT_REREGISTERED: TaskStatus.Reason
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]

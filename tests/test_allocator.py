@@ -34,6 +34,7 @@ from mesotron.core.allocator.machine import (
     RemoveFramework,
     ReviveOffers,
     SuppressOffers,
+    UpdateAgent,
     UpdateFramework,
     UpdateQuota,
     UpdateWeights,
@@ -77,6 +78,26 @@ def test_whole_agent_goes_to_lowest_share_framework_and_counts_as_allocated() ->
     assert a.dominant_share("f1") == pytest.approx(0.5)
     assert a.role_share("eng") == pytest.approx(1.0)
     assert a.step(1, Allocate()) == []  # nothing left
+
+
+def test_update_agent_changes_the_total_and_keeps_what_is_held() -> None:
+    # SlaveRecoveryTest.AgentReconfigurationWithRunningTask, allocator side (Mesos updateSlave)
+    a = alloc()
+    a.step(0, AddAgent(agent_id="a1", hostname="h", total=R("cpus:2;mem:1024"),
+                       used=(("f1", R("cpus:1;mem:512").allocate("*")),)))
+    a.step(0, AddFramework(framework_id="f1", roles=("*",)))
+    a.step(0, UpdateAgent(agent_id="a1", total=R("cpus:4;mem:2048")))
+    assert a.total("a1") == R("cpus:4;mem:2048")
+    assert a.available("a1") == R("cpus:3;mem:1536")
+    assert a.dominant_share("f1") == pytest.approx(0.25)
+    eff = a.step(1, Allocate())
+    assert [(e.framework_id, e.resources) for e in eff] == [("f1", R("cpus:3;mem:1536").allocate("*"))]
+    before = a.describe()
+    with pytest.raises(LocalError, match="does not contain"):  # less than is held: refused
+        a.step(2, UpdateAgent(agent_id="a1", total=R("cpus:2;mem:1024")))
+    with pytest.raises(LocalError, match="unknown agent"):
+        a.step(2, UpdateAgent(agent_id="nope", total=R("cpus:2")))
+    assert a.describe() == before
 
 
 def test_filter_only_refuses_offers_contained_in_the_filtered_resources() -> None:

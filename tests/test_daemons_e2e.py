@@ -177,3 +177,31 @@ def test_driver_port_is_kept(cluster) -> None:
     for i in range(3):
         with open(os.path.join(cluster.tmp, f"agent{i}", "meta", "driver_port")) as f:
             assert int(f.read()) > 0
+
+
+def test_whitelist_file_decides_which_agents_are_offered(tmp_path) -> None:
+    """MasterAllocatorTest.Whitelist with real daemons: the master's --whitelist file first
+    lists only a dummy host, so the agent registers but nothing is offered; the file is then
+    rewritten to list the agent's host and, within the watch interval (5 s), the agent is
+    offered."""
+    wl = tmp_path / "whitelist.txt"
+    wl.write_text("dummy-agent1\n")
+    with Cluster(str(tmp_path), agents=1, master_flags=(
+            "--allocation-interval", "50ms", "--whitelist", str(wl))) as c:
+        host = c.state()["slaves"][0]["hostname"]
+        info = FrameworkInfo(user="test", name="whitelist")
+
+        async def main() -> None:
+            async with SchedulerClient.connect(c.master_addr, info) as s:
+                with trio.move_on_after(1.0):  # whitelisted away: no offer
+                    async for ev in s.events():
+                        assert not isinstance(ev, EventOffers), ev
+                wl.write_text(f"dummy-agent1\n{host}\n")
+                with trio.fail_after(20):
+                    async for ev in s.events():
+                        if isinstance(ev, EventOffers):
+                            assert ev.offers[0].hostname == host
+                            await s.call(CallTeardown())
+                            return
+
+        trio.run(main)

@@ -14,7 +14,7 @@ from mesotron.core.checkpoint import Recovered
 from mesotron.core.effects import CancelTimer, Persist, Respond, SetTimer, TimerFired
 from mesotron.core.messages import Ping, Pong, RegisterAgent
 from mesotron.core.values import AgentInfo
-from mesotron.io.daemons.flags import parse_duration
+from mesotron.io.daemons.flags import parse_duration, rate_limit
 from mesotron.io.daemons.loop import EffectLoop
 from mesotron.io.store.disk import CheckpointStore, read_records
 from mesotron.io.wire.transport import Transport
@@ -30,6 +30,15 @@ def test_durations(text, secs) -> None:
 def test_bad_durations(bad) -> None:
     with pytest.raises(ValueError):
         parse_duration(bad)
+
+
+def test_agent_removal_rate_limit_flag() -> None:
+    # --agent_removal_rate_limit (MasterTest.RateLimitRecoveredSlaveRemoval's flag): N/duration
+    assert rate_limit("1/20mins") == (1, 1200.0)
+    assert rate_limit("5/1secs") == (5, 1.0)
+    for bad in ("", "1", "0/1secs", "x/1secs", "1/", "1/0secs", "-1/2mins"):
+        with pytest.raises(Exception, match="invalid rate limit"):
+            rate_limit(bad)
 
 
 records = st.one_of(st.integers(), st.text(max_size=20), st.binary(max_size=30),

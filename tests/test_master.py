@@ -1013,3 +1013,78 @@ def test_reregistering_agent_cannot_report_more_than_it_has() -> None:
         agent_info=AgentInfo(hostname="a1", id=aid, resources=AGENT_RES), tasks=(big,))))
     assert isinstance(out[0], Reject) and "more than its resources" in out[0].message
     assert _full_state(h.master) == before
+
+
+def test_failover_agent_reregisters_first_then_the_framework_state() -> None:
+    """MasterTest.FailoverAgentReregisterFirst: after a master failover the agent running the
+    framework's task re-registers first. /state lists the framework (recovered, inactive,
+    disconnected, registered_time 0, no reregistered_time, nothing unregistered or
+    completed); once the scheduler re-subscribes it is active, connected, not recovered, its
+    registered_time is that moment and reregistered_time is again absent (equal)."""
+    from mesotron.core.testing.scn_master import Driver
+
+    d = Driver()
+
+    def run(line: str) -> list[str]:
+        cmd, *rest = line.split()
+        args = [a for a in rest if "=" not in a]
+        kw = dict(a.split("=", 1) for a in rest if "=" in a)
+        return d.run(cmd, args, kw)
+
+    run("elect")
+    run("register a1")
+    run("subscribe fw1 failover_timeout=3600")
+    run("accept fw1 O0 task=t1")
+    assert run("update a1 m1-0000 t1 RUNNING u1") == ["fw1 <- UPDATE t1 TASK_RUNNING EXECUTOR uuid=u1"]
+    run("ack fw1 m1-S0 t1 u1")
+    run("failover")
+    run("tick 5")
+    assert "a1 <- AgentReregistered m1-S0" in run("reregister a1 id=m1-S0 tasks=m1-0000/t1/RUNNING")
+
+    state = d.master.state_json()
+    [fw] = state["frameworks"]
+    assert fw["id"] == "m1-0000"
+    assert (fw["active"], fw["connected"], fw["recovered"]) == (False, False, True)
+    assert fw["registered_time"] == 0 and fw["unregistered_time"] == 0
+    assert "reregistered_time" not in fw
+    assert [t["id"] for t in fw["tasks"]] == ["t1"]
+    assert state["unregistered_frameworks"] == [] and state["completed_frameworks"] == []
+
+    run("tick 7")  # the scheduler comes back at t=12
+    assert run("subscribe fw1 id=m1-0000 failover_timeout=3600")[:2] == [
+        "-> 200 stream=fw1", "fw1 <- SUBSCRIBED m1-0000"]
+    state = d.master.state_json()
+    [fw] = state["frameworks"]
+    assert (fw["active"], fw["connected"], fw["recovered"]) == (True, True, False)
+    assert fw["registered_time"] == 12.0 and fw["unregistered_time"] == 0
+    assert "reregistered_time" not in fw
+    assert state["unregistered_frameworks"] == [] and state["completed_frameworks"] == []
+
+
+def test_reregistration_reports_executor_ids_of_custom_executor_tasks_only() -> None:
+    """MasterSlaveReconciliationTest.SlaveReregisterTaskExecutorIds (MESOS-8135): a
+    re-registering agent reports the executor id of a task run by a non-command executor
+    (here a DEFAULT executor's task group) but not the command executor's; the master's
+    /state then shows executor_id "" for the command task and the executor's id for the
+    other."""
+    from mesotron.core.testing import scn_agent, scn_master
+
+    def run(d: Any, line: str) -> list[str]:
+        cmd, *rest = line.split()
+        return d.run(cmd, [a for a in rest if "=" not in a],
+                     dict(a.split("=", 1) for a in rest if "=" in a))
+
+    agent = scn_agent.Driver()
+    for line in ("start", "detect", "registered", "run task=t1",
+                 "run task=t2 executor=e1 group=t3"):
+        run(agent, line)
+    assert agent.agent is not None
+    msg = agent.agent.reregistration_message()
+    assert {r.task.task_id: r.executor_id for r in msg.tasks} == {"t1": "", "t2": "e1", "t3": "e1"}
+
+    master = scn_master.Driver()
+    run(master, "elect")
+    out = master._step(Received(sender="a1", message=msg))
+    assert "a1 <- AgentReregistered S1" in out, out
+    [fw] = master.master.state_json()["frameworks"]
+    assert {t["id"]: t["executor_id"] for t in fw["tasks"]} == {"t1": "", "t2": "e1", "t3": "e1"}

@@ -8,10 +8,10 @@ it: core/agent/executors.py (tasks and executors), core/agent/recovery.py (Start
 (master link, registration, views, the `step` entry).
 
 Books read: `agent_info`, `awaiting`, `by_container`, `by_pid`, `completed_frameworks`,
-  `config`, `counters`, `frameworks`, `ids`, `recovering`, `shrunk`, `shutdown_from_master`,
-  `state`, `sum`.
+  `config`, `counters`, `frameworks`, `gc_pending`, `ids`, `recovering`, `shrunk`,
+  `shutdown_from_master`, `state`, `sum`.
 Books written: `awaiting`, `by_container`, `by_pid`, `completed_frameworks`, `counters`,
-  `frameworks`, `shrunk`, `state`.
+  `frameworks`, `gc_pending`, `shrunk`, `state`.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from mesotron.core.agent.model import (
     DestroyContainer,
     ExecutorEntry,
     FrameworkEntry,
+    GarbageCollect,
     KillExecutor,
     StopAgent,
     TaskEntry,
 )
-from mesotron.core.checkpoint import ExecutorRecord, FrameworkRecord
+from mesotron.core.checkpoint import ExecutorRecord, FrameworkRecord, GcRecord
 from mesotron.core.effects import CancelTimer, Log, Persist, Reject, Send, SetTimer
 from mesotron.core.ids import IdSource
 from mesotron.core.messages import (
@@ -56,6 +57,7 @@ DIAL_TIMER = ("agent-dial",)
 REREGISTER_EXECUTORS_TIMER = ("agent-executor-reregistration",)
 EXEC_REGISTRATION = "executor-registration"
 EXEC_SHUTDOWN = "executor-shutdown"
+GC_TIMER = "gc"  # ("gc", fw, ex, container): a run directory's garbage collection
 EXEC_IDLE = "executor-idle"  # a command executor without tasks: shut it down when it fires
 
 
@@ -126,6 +128,8 @@ class AgentCore:
         # container id -> tasks that became terminal during the current step (flushed as
         # UpdateContainer effects at its end; see core/agent/containers.py)
         self.shrunk: dict[str, list[str]] = {}
+        # run directories waiting for their garbage collection (key: the GC timer's key)
+        self.gc_pending: dict[tuple[str, ...], GcRecord] = {}
 
     # ------------------------------------------------------------------ hooks
     def _begin_registration(self, now: float) -> list[Any]:
@@ -388,6 +392,9 @@ class AgentCore:
             ex.tasks.clear()
         if ex.tasks:
             return out  # wait for the terminal updates to be acknowledged
+        # the pending collection is on disk before the executor's record goes: a crash in
+        # between leaves the exited executor, whose removal (and collection) recovery redoes
+        out += self._schedule_gc(now, fw.id, ex_id, ex.container_id)
         if self._checkpointing(fw):
             out.append(Persist(key=executor_key(fw.id, ex_id), record=None))
         del fw.executors[ex_id]
@@ -399,6 +406,21 @@ class AgentCore:
         if not fw.executors:
             out += self._remove_framework(now, fw)
         return out
+
+    def _schedule_gc(self, now: float, fw_id: str, ex_id: str, container_id: str) -> list[Any]:
+        """The executor's run directory goes gc_delay from now (Mesos's GarbageCollector);
+        the pending collection is checkpointed so a restart reschedules it."""
+        key = (GC_TIMER, fw_id, ex_id, container_id)
+        sandbox = ("slaves", self.agent_id or "", "frameworks", fw_id, "executors", ex_id,
+                   "runs", container_id)
+        rec = self.gc_pending[key] = GcRecord(sandbox=sandbox)
+        return [Persist(key=key, record=rec), SetTimer(key=key, at=now + self.config.gc_delay)]
+
+    def handleGcTimer(self, now: float, key: tuple[str, ...]) -> list[Any]:
+        rec = self.gc_pending.pop(key, None)
+        if rec is None:
+            return []
+        return [GarbageCollect(sandbox=rec.sandbox), Persist(key=key, record=None)]
 
     def _remove_framework(self, now: float, fw: FrameworkEntry) -> list[Any]:
         out: list[Any] = []

@@ -76,6 +76,7 @@ from mesotron.core.agent.base import (
     EXEC_IDLE,
     EXEC_REGISTRATION,
     EXEC_SHUTDOWN,
+    GC_TIMER,
     MASTER,
     PING_TIMER,
     REGISTER_TIMER,
@@ -98,6 +99,7 @@ from mesotron.core.agent.model import (
     ExecutorExited,
     ExecutorStarted,
     FrameworkEntry,
+    GarbageCollect,
     KillExecutor,
     LaunchExecutor,
     MasterAddress,
@@ -163,6 +165,7 @@ __all__ = [
     "ExecutorExited",
     "ExecutorStarted",
     "ExecutorView",
+    "GarbageCollect",
     "KillExecutor",
     "LaunchExecutor",
     "MasterAddress",
@@ -357,6 +360,8 @@ class Agent(RecoveryMixin, ExecutorsMixin, ContainersMixin):
             return self.handleReregisterExecutorsTimeout(now)
         if key and key[0] in (EXEC_REGISTRATION, EXEC_SHUTDOWN, EXEC_IDLE):
             return self.handleExecutorTimer(now, key)
+        if key and key[0] == GC_TIMER:
+            return self.handleGcTimer(now, key)
         return [Log(level="warn", event="agent.timer.unknown", fields=(("key", key),))]
 
     # ================================================================ master link
@@ -453,8 +458,11 @@ class Agent(RecoveryMixin, ExecutorsMixin, ContainersMixin):
                     executors.append(ex.info)
                 for task in ex.tasks.values():
                     pending = self.sum.pending(fw_id, task.info.task_id)
+                    # a command executor's id is the agent's business: Mesos leaves it out
+                    # (MasterSlaveReconciliationTest.SlaveReregisterTaskExecutorIds, MESOS-8135)
                     tasks.append(TaskRecord(
-                        framework_id=fw_id, task=task.info, state=task.state, executor_id=ex_id,
+                        framework_id=fw_id, task=task.info, state=task.state,
+                        executor_id="" if ex.command_executor else ex_id,
                         status_update_state=pending[0].status.state if pending else None,
                         status_update_uuid=pending[0].uuid if pending else None))
         return ReregisterAgent(agent_info=self.agent_info, tasks=tuple(tasks),

@@ -47,6 +47,9 @@ class AgentConfig:
     command_executor_idle_timeout: float = 5.0
     default_kill_grace: float = 3.0
     recovery_timeout: float = 900.0  # --recovery_timeout (15mins), given to executors
+    # --gc_delay (Mesos 1weeks): a removed executor's run directory (sandbox) is deleted
+    # this long after the executor was removed (also after an agent restart)
+    gc_delay: float = 604800.0
     master_ping_timeout: float = 75.0  # 15 s x 5: no ping for this long -> re-register
     checkpoint: bool = True
     work_dir: str = ""  # only used to build MESOS_DIRECTORY / sandbox paths
@@ -78,9 +81,12 @@ class AgentConfig:
 # ================================================================== inputs
 @attrs.frozen(kw_only=True, slots=True)
 class Start:
-    """Begin: `recovered` is what this agent's Persist effects left on disk (None: first run)."""
+    """Begin: `recovered` is what this agent's Persist effects left on disk (None: first run).
+    `boot_id`: the host's current boot id (Linux /proc/sys/kernel/random/boot_id; None: not
+    known, no reboot detection)."""
 
     recovered: Recovered | None = None
+    boot_id: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -229,6 +235,15 @@ class DestroyContainer:
     (cgroups etc.). The sandbox stays (garbage collection is the shell's business)."""
 
     container_id: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class GarbageCollect:
+    """Delete `work_dir/` + "/".join(sandbox) recursively: a removed executor's run directory,
+    gc_delay after its removal (Mesos's GarbageCollector; its checkpoints are gone already).
+    A directory that is no longer there is not an error."""
+
+    sandbox: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True, slots=True)

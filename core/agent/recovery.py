@@ -15,11 +15,15 @@
 - `recover="cleanup"` (or checkpoints without an agent record): every recovered executor is
   killed, every checkpoint deleted, and the agent registers as a NEW agent (the master
   reports the old agent's tasks lost).
+- Reboot (Mesos `meta/boot_id`): `Start.boot_id` is checkpointed at every start; a different
+  one recovered means the host rebooted: no executor can have survived (they are treated as
+  exited, their containers released without a signal: a pid may have been reused), and if
+  the agent's info (hostname, resources, attributes) changed too it starts as a NEW agent.
 
 Books read: `agent_info`, `awaiting`, `by_container`, `checkpointed_resources`, `config`,
-  `frameworks`, `recovering`, `state`, `sum`.
+  `frameworks`, `gc_pending`, `recovering`, `state`, `sum`.
 Books written: `agent_info`, `awaiting`, `by_container`, `checkpointed_resources`, `frameworks`,
-  `recovering`, `state`.
+  `gc_pending`, `recovering`, `state`.
 """
 
 from __future__ import annotations
@@ -28,7 +32,14 @@ from typing import Any
 
 import attrs
 from mesotron.core.agent.base import REREGISTER_EXECUTORS_TIMER, AgentCore, task_key
-from mesotron.core.agent.model import ExecutorEntry, FrameworkEntry, KillExecutor, Start, TaskEntry
+from mesotron.core.agent.model import (
+    DestroyContainer,
+    ExecutorEntry,
+    FrameworkEntry,
+    KillExecutor,
+    Start,
+    TaskEntry,
+)
 from mesotron.core.checkpoint import Recovered
 from mesotron.core.effects import CancelTimer, Log, Persist, SetTimer
 from mesotron.core.errors import LocalError
@@ -49,19 +60,43 @@ class RecoveryMixin(AgentCore):
         if self.state != "new":
             raise LocalError("Agent: Start twice")
         rec = start.recovered
+        boot: list[Any] = []
+        if start.boot_id is not None:
+            boot.append(Persist(key=("boot_id",), record=start.boot_id))
         if rec is None or rec.is_empty():
             self.state = "disconnected"
-            return [Log(level="info", event="agent.started", fields=(("recovered", False),))]
-        if self.config.recover == "cleanup" or rec.agent() is None:
-            return self._recover_cleanup(now, rec)
-        return self._recover_reconnect(now, rec)
+            return [Log(level="info", event="agent.started", fields=(("recovered", False),)),
+                    *boot]
+        rebooted = (start.boot_id is not None and rec.boot_id() is not None
+                    and rec.boot_id() != start.boot_id)
+        agent_rec = rec.agent()
+        if rebooted and agent_rec is not None and not self._same_agent(agent_rec.info):
+            # Mesos: an agent info mismatch after a reboot makes a NEW agent (the old id and
+            # its checkpoints are dropped, so a restart before registering stays new:
+            # SlaveRecoveryTest.RebootWithSlaveInfoMismatch / ...AndRestart)
+            out = [Log(level="warn", event="agent.recover.reboot_info_mismatch",
+                       fields=(("agent_id", agent_rec.info.id),))]
+            return out + self._recover_cleanup(now, rec, rebooted=True) + boot
+        if self.config.recover == "cleanup" or agent_rec is None:
+            return self._recover_cleanup(now, rec, rebooted=rebooted) + boot
+        return self._recover_reconnect(now, rec, rebooted=rebooted) + boot
+
+    def _same_agent(self, old: AgentInfo) -> bool:
+        """Is the checkpointed AgentInfo this agent's (its flags may not have changed)?"""
+        new = self.agent_info
+        return (old.hostname == new.hostname and old.resources == new.resources
+                and old.attributes == new.attributes)
 
     # ------------------------------------------------------------------ cleanup
-    def _recover_cleanup(self, now: float, rec: Recovered) -> list[Any]:
+    def _recover_cleanup(self, now: float, rec: Recovered, *, rebooted: bool = False) -> list[Any]:
         out: list[Any] = [Log(level="info", event="agent.recover.cleanup")]
         for fw_id in sorted(rec.frameworks()):
             for _ex_id, erec in sorted(rec.executors(fw_id).items()):
-                if not erec.exited:
+                if erec.exited:
+                    continue
+                if rebooted:  # gone with the host: signal nothing (its pid may be reused)
+                    out.append(DestroyContainer(container_id=erec.container_id))
+                else:
                     out.append(KillExecutor(container_id=erec.container_id, signal="SIGKILL"))
         # kill first: a crash before the deletes repeats the cleanup instead of orphaning
         for key in sorted(k for k in rec.checkpoints if k != ("agent",)):
@@ -75,7 +110,11 @@ class RecoveryMixin(AgentCore):
         return out
 
     # ------------------------------------------------------------------ reconnect
-    def _recover_reconnect(self, now: float, rec: Recovered) -> list[Any]:
+    def _recover_reconnect(self, now: float, rec: Recovered, *, rebooted: bool = False) -> list[Any]:
+        """`rebooted`: the host rebooted since the checkpoints were written: no executor
+        survived it, whatever a reused pid says (SlaveRecoveryTest.Reboot /
+        RebootWithExecutorPidReused): each is treated as exited (its live tasks TASK_FAILED,
+        REASON_EXECUTOR_TERMINATED), its container released without a signal."""
         agent_rec = rec.agent()
         assert agent_rec is not None
         self.agent_info = attrs.evolve(self.agent_info, id=agent_rec.info.id)
@@ -85,16 +124,22 @@ class RecoveryMixin(AgentCore):
         out: list[Any] = [Log(level="info", event="agent.recover.reconnect",
                               fields=(("agent_id", self.agent_id),))]
         out += self.sum.step(now, Recover(logs=rec.update_logs()))
+        for key, grec in sorted(rec.gc_pending().items()):  # their timers died with the agent
+            self.gc_pending[key] = grec
+            out.append(SetTimer(key=key, at=now + self.config.gc_delay))
         for fw_id, frec in sorted(rec.frameworks().items()):
             fw = FrameworkEntry(info=frec.info, pid=frec.pid)
             self.frameworks[fw_id] = fw
             for ex_id, erec in sorted(rec.executors(fw_id).items()):
+                exited = erec.exited or rebooted
                 ex = ExecutorEntry(framework_id=fw_id, info=erec.info,
                                    container_id=erec.container_id,
                                    command_executor=erec.command_executor, checkpoint=True,
-                                   state="registering", recovered=not erec.exited)
-                if erec.exited:
+                                   state="registering", recovered=not exited)
+                if exited:
                     ex.state, ex.exit_status = "terminated", erec.exit_status
+                    if not erec.exited:  # rebooted: the shell may still hold its container
+                        out.append(DestroyContainer(container_id=erec.container_id))
                 else:
                     self.awaiting += 1
                 fw.executors[ex_id] = ex

@@ -39,15 +39,19 @@ added are held on the agent and count towards shares once the framework is added
 `AddFramework.used` records an allocation only on known agents that have none for the
 framework yet. Either order ends with the same books.
 
+WHITELIST (Mesos --whitelist, `UpdateWhitelist(hosts)`): agents whose hostname is not listed
+are not offered (as deactivated agents are not); None lists every agent.
+
 `RemoveFramework` returns all the framework's allocations to the agents' pools (later
 `RecoverResources` for it are ignored). `RemoveAgent` drops the agent and its allocations.
 
 Books read: `_agent_order`, `_agents`, `_epoch`, `_frameworks`, `_fw_index`, `_handlers`,
   `_limits`, `_memo`, `_mins`, `_orphans`, `_quota`, `_quota_unsat`, `_role_alloc`,
-  `_role_index`, `_role_members`, `_shares_dirty`, `_total`, `_weights`, `config`, `cycle`.
+  `_role_index`, `_role_members`, `_shares_dirty`, `_total`, `_weights`, `_whitelist`,
+  `config`, `cycle`.
 Books written: `_agent_order`, `_agents`, `_epoch`, `_frameworks`, `_fw_index`, `_limits`,
   `_memo`, `_orphans`, `_quota`, `_quota_unsat`, `_role_alloc`, `_role_index`, `_role_members`,
-  `_shares_dirty`, `_weights`, `cycle`.
+  `_shares_dirty`, `_weights`, `_whitelist`, `cycle`.
 """
 
 from __future__ import annotations
@@ -74,9 +78,11 @@ from mesotron.core.allocator.values import (
     RemoveFramework,
     ReviveOffers,
     SuppressOffers,
+    UpdateAgent,
     UpdateFramework,
     UpdateQuota,
     UpdateWeights,
+    UpdateWhitelist,
     allocate_to,
     attribute_to,
 )
@@ -91,6 +97,7 @@ INF = math.inf
 # ------------------------------------------------------------------ internal state
 class _Agent:
     __slots__ = (
+        "activated",
         "active",
         "alloc",
         "attributes",
@@ -109,6 +116,9 @@ class _Agent:
         self.hostname = hostname
         self.total = total
         self.attributes = attributes
+        # active = activated (not deactivated by the master) and whitelisted (--whitelist);
+        # the allocation cycle reads only `active`
+        self.activated = True
         self.active = True
         self.available = total.unallocate()
         # framework id -> Resources (with allocation_role), incl. frameworks not yet added
@@ -200,6 +210,7 @@ class Allocator:
         for role, w in self.config.weights:
             self._set_weight(role, w)
         self._memo: dict[Any, Any] = {}
+        self._whitelist: frozenset[str] | None = None  # --whitelist (None: every agent)
         self._handlers: dict[type, Callable[[float, Any], list[Allocation]]] = {
             AddFramework: self._handle_add_framework,
             UpdateFramework: self._handle_update_framework,
@@ -208,6 +219,8 @@ class Allocator:
             DeactivateFramework: self._handle_deactivate_framework,
             AddAgent: self._handle_add_agent,
             RemoveAgent: self._handle_remove_agent,
+            UpdateAgent: self._handle_update_agent,
+            UpdateWhitelist: self._handle_update_whitelist,
             ActivateAgent: self._handle_activate_agent,
             DeactivateAgent: self._handle_deactivate_agent,
             RecoverResources: self._handle_recover,
@@ -659,6 +672,7 @@ class Allocator:
         if inp.agent_id in self._agents:
             raise LocalError(f"allocator: agent {inp.agent_id} already added")
         agent = _Agent(inp.agent_id, inp.hostname, inp.total, tuple(inp.attributes))
+        self._set_active(agent)
         used: dict[str, Resources] = {}
         unallocated: list[Resources] = []
         for fid, res in inp.used:
@@ -712,17 +726,50 @@ class Allocator:
         self._shares_dirty = True
         return []
 
+    def _handle_update_agent(self, now: float, inp: UpdateAgent) -> list[Allocation]:
+        agent = self._agents.get(inp.agent_id)
+        if agent is None:
+            raise LocalError(f"allocator: update of unknown agent {inp.agent_id}")
+        held = Resources()
+        for res in agent.alloc.values():
+            held = held + self._unallocate(res)
+        plain = inp.total.unallocate()
+        if not plain.contains(held):
+            raise LocalError(f"allocator: agent {inp.agent_id} new total {inp.total} "
+                             f"does not contain what is held on it ({held})")
+        ledger_add(self._total, agent.total_milli, -1)
+        agent.total = inp.total
+        agent.total_milli = self._ledger(inp.total)
+        ledger_add(self._total, agent.total_milli)
+        agent.available = plain - held
+        self._touch(agent)
+        self._shares_dirty = True
+        return []
+
+    def _set_active(self, agent: _Agent) -> None:
+        active = agent.activated and (self._whitelist is None or agent.hostname in self._whitelist)
+        if active and not agent.active:
+            self._touch(agent)
+        agent.active = active
+
     def _handle_activate_agent(self, now: float, inp: ActivateAgent) -> list[Allocation]:
         agent = self._agents.get(inp.agent_id)
-        if agent is not None and not agent.active:
-            agent.active = True
-            self._touch(agent)
+        if agent is not None and not agent.activated:
+            agent.activated = True
+            self._set_active(agent)
         return []
 
     def _handle_deactivate_agent(self, now: float, inp: DeactivateAgent) -> list[Allocation]:
         agent = self._agents.get(inp.agent_id)
         if agent is not None:
-            agent.active = False
+            agent.activated = False
+            self._set_active(agent)
+        return []
+
+    def _handle_update_whitelist(self, now: float, inp: UpdateWhitelist) -> list[Allocation]:
+        self._whitelist = inp.hosts
+        for agent in self._agents.values():
+            self._set_active(agent)
         return []
 
     def _handle_recover(self, now: float, inp: RecoverResources) -> list[Allocation]:

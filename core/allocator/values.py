@@ -93,6 +93,24 @@ class AddAgent:
 
 
 @frozen
+class UpdateAgent:
+    """The agent's total changed (it re-registered with other resources: Mesos's
+    `updateSlave`). What frameworks hold on it is kept; the new total must contain it."""
+
+    agent_id: str
+    total: Resources
+
+
+@frozen
+class UpdateWhitelist:
+    """Mesos's --whitelist: only agents whose hostname is listed are offered (None: every
+    agent). Agents left out keep their allocations; they are just not offered."""
+
+    hosts: frozenset[str] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else frozenset(v))
+
+
+@frozen
 class RemoveAgent:
     agent_id: str
 

@@ -25,7 +25,11 @@ batch fails them all.
 - Pings every agent_ping_timeout; max_agent_ping_timeouts unanswered -> ("unreachable", id,
   now) -> tasks booked TASK_UNREACHABLE, shown TASK_LOST to non-partition-aware frameworks,
   REASON_AGENT_REMOVED, offers rescinded, RemoveAgent to the allocator, FAILURE to frameworks.
-- agent_reregister_timeout after a failover: agents still not back are marked unreachable.
+- agent_reregister_timeout after a failover: agents still not back are marked unreachable;
+  likewise an agent whose connection broke and that has not re-registered within
+  agent_reregister_timeout, even if it answers pings (Mesos agentReregisterTimeout).
+- --agent_removal_rate_limit (`config.agent_removal_rate_limit`): both kinds of removal above
+  wait for a permit and are canceled if the agent came back meanwhile (`_schedule_unreachable`).
 - Registry GC (Mesos `doRegistryGc`): every registry_gc_interval the leader picks, from the
   unreachable list and separately from the gone list, the entries beyond
   registry_max_agent_count (oldest first: by the time they became unreachable/gone, ties in
@@ -41,11 +45,11 @@ batch fails them all.
 
 Books read: `_agents`, `_completed_frameworks`, `_frameworks`, `_gone`, `_marking_unreachable`,
   `_next_agent`, `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`,
-  `_registry_inflight`, `_reregistering`, `_streams`, `_unreachable`, `config`, `master_info`,
-  `now`.
+  `_registry_inflight`, `_removal_waiting`, `_reregistering`, `_streams`, `_unreachable`,
+  `config`, `master_info`, `now`.
 Books written: `_agents`, `_frameworks`, `_gone`, `_marking_unreachable`, `_next_agent`,
-  `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`, `_reregistering`,
-  `_unreachable`.
+  `_pending_ops`, `_pids`, `_pruning`, `_recovered_agents`, `_registering`,
+  `_removal_waiting`, `_reregistering`, `_unreachable`.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.allocator import machine as alloc
-from mesotron.core.effects import CancelTimer, Close, Log, Send
+from mesotron.core.effects import CancelTimer, Close, Log, Send, SetTimer
 from mesotron.core.master.base import Abdicate, MasterCore
 from mesotron.core.master.model import MAgent, MFramework, MTask
 from mesotron.core.messages import (
@@ -70,7 +74,27 @@ from mesotron.core.messages import (
     ShutdownFramework,
     UnregisterAgent,
 )
+from mesotron.core.resources import Resources
 from mesotron.core.values import AgentInfo, FrameworkInfo, Reason, TaskState
+
+HEALTH_CHECK_TIMED_OUT = "health check timed out"
+NOT_REREGISTERED = "agent did not re-register after master failover"
+DISCONNECTED_NOT_REREGISTERED = "agent disconnected and did not re-register in time"
+
+
+MINIMUM_AGENT_VERSION = "1.0.0"
+
+
+def agent_version_ok(version: str) -> bool:
+    """`X[.Y[.Z]][-label]` (missing components are 0, as stout's Version::parse reads them)
+    at least MINIMUM_AGENT_VERSION; a pre-release label sorts below its release."""
+    core, _, label = version.partition("-")
+    parts = core.split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return False
+    have = tuple(int(p) for p in parts) + (0,) * (3 - len(parts))
+    need = tuple(int(p) for p in MINIMUM_AGENT_VERSION.split("."))
+    return have > need or (have == need and not label)
 
 
 class AgentsMixin(MasterCore):
@@ -81,7 +105,19 @@ class AgentsMixin(MasterCore):
         return self.config.agent_ping_timeout * self.config.max_agent_ping_timeouts
 
     # ------------------------------------------------------------------ register
+    def _too_old(self, sender: str, version: str) -> list[Any]:
+        """Mesos's MINIMUM_AGENT_VERSION check: an agent older than 1.0.0 (or with an
+        unparsable version) is ignored, nothing is written (MasterTest.IgnoreOldAgentRegistration
+        / IgnoreOldAgentReregistration). An empty version is let in (our own peers and tools
+        may omit it; Mesos ignores those too)."""
+        if not version or agent_version_ok(version):
+            return []
+        return [Log(level="warning", event="agent_version_too_old",
+                    fields=(("pid", sender), ("version", version), ("minimum", MINIMUM_AGENT_VERSION)))]
+
     def _register_agent(self, sender: str, msg: RegisterAgent) -> list[Any]:
+        if old := self._too_old(sender, msg.version):
+            return old
         if sender in self._registering:
             return [Log(level="info", event="agent_registration_in_progress",
                         fields=(("pid", sender),))]
@@ -121,6 +157,8 @@ class AgentsMixin(MasterCore):
 
     # ------------------------------------------------------------------ re-register
     def _reregister_agent(self, sender: str, msg: ReregisterAgent) -> list[Any]:
+        if old := self._too_old(sender, msg.version):
+            return old
         info = msg.agent_info
         aid = info.id
         if aid in self._gone:
@@ -151,6 +189,7 @@ class AgentsMixin(MasterCore):
             agent.pid = sender
             self._pids[sender] = agent.id
         agent.connected = True
+        out.append(CancelTimer(key=("agent_reregister", agent.id)))
         agent.reregistered_time = self.now
         agent.version = msg.version
         reported = {(r.framework_id, r.task.task_id) for r in msg.tasks}
@@ -165,6 +204,7 @@ class AgentsMixin(MasterCore):
             if (fid, tid) in reported:
                 out.append(Send(to=sender, message=KillTask(framework_id=fid, task_id=tid)))
         out += self._shutdown_completed(agent, msg)
+        out += self._maybe_reconfigure(agent, msg)
         if not agent.active:
             agent.active = True
             out += self._alloc(alloc.ActivateAgent(agent_id=agent.id))
@@ -174,6 +214,47 @@ class AgentsMixin(MasterCore):
         out += self._start_pings(agent)
         out.append(Log(level="info", event="agent_reregistered",
                        fields=(("agent_id", agent.id), ("pid", sender))))
+        return out + self._allocate()
+
+    def _maybe_reconfigure(self, agent: MAgent, msg: ReregisterAgent) -> list[Any]:
+        """An agent restarted with other resources (SlaveRecoveryTest.
+        AgentReconfigurationWithRunningTask): the new AgentInfo goes to the registry and, once
+        committed, becomes the agent's total in the master and the allocator (Mesos's
+        UpdateSlave + allocator updateSlave). A total that no longer holds what its tasks and
+        executors use is refused (logged; the old total stays), as is any other change of
+        identity (hostname, attributes): those agents must register anew."""
+        info, out = self._with_reservations(msg.agent_info)  # type: ignore[attr-defined]  # operations.py
+        if info.resources == agent.info.resources:
+            return []
+        used = Resources()
+        for res in agent.used_by_framework().values():
+            used = used + res.unallocate()
+        if (info.hostname != agent.info.hostname or info.attributes != agent.info.attributes
+                or not info.resources.unallocate().contains(used)):
+            return [*out, Log(level="warning", event="agent_reconfiguration_refused", fields=(
+                ("agent_id", agent.id), ("resources", str(info.resources)),
+                ("used", str(used))))]
+        op = self._op_id()
+        self._pending_ops[op] = ("reconfigure", agent.id, info)
+        return [*out, *self._registry_op(op, ("reachable", msg.agent_info))]
+
+    def _reconfigured(self, aid: str, info: AgentInfo) -> list[Any]:
+        agent = self._agents.get(aid)
+        if agent is None:
+            return []
+        out: list[Any] = []
+        for oid in list(agent.offers):  # offers of the old total
+            out += self._recover_offer(oid, rescind=True)
+        used = Resources()
+        for res in agent.used_by_framework().values():
+            used = used + res.unallocate()
+        if not info.resources.unallocate().contains(used):  # launched meanwhile
+            return [*out, Log(level="warning", event="agent_reconfiguration_refused", fields=(
+                ("agent_id", aid), ("resources", str(info.resources)), ("used", str(used))))]
+        agent.info = attrs.evolve(agent.info, resources=info.resources)
+        out += self._alloc(alloc.UpdateAgent(agent_id=aid, total=info.resources))
+        out.append(Log(level="info", event="agent_reconfigured",
+                       fields=(("agent_id", aid), ("resources", str(info.resources)))))
         return out + self._allocate()
 
     def _shutdown_completed(self, agent: MAgent, msg: ReregisterAgent) -> list[Any]:
@@ -204,7 +285,7 @@ class AgentsMixin(MasterCore):
                 continue
             finfo = infos.get(fid) or FrameworkInfo(user="", name="", id=fid)
             fw = MFramework(id=fid, info=attrs.evolve(finfo, id=fid), recovered=True,
-                            active=False, registered_time=self.now)
+                            active=False)
             self._frameworks[fid] = fw
             out += self._alloc(alloc.AddFramework(
                 framework_id=fid, roles=fw.info.roles, active=False))
@@ -233,7 +314,8 @@ class AgentsMixin(MasterCore):
             if was is not None:
                 task.statuses = list(was.statuses)
                 updates += self._forward(fw, self._master_status(
-                    fw, task.task_id, rec.state, agent_id=aid, reason=None,
+                    fw, task.task_id, rec.state, agent_id=aid,
+                    reason=Reason.REASON_AGENT_REREGISTERED,
                     message="Unreachable agent re-reregistered",
                     executor_id=rec.executor_id))
             self._add_task(task)
@@ -279,7 +361,17 @@ class AgentsMixin(MasterCore):
             out += self._alloc(alloc.DeactivateAgent(agent_id=agent.id))
         for oid in list(agent.offers):
             out += self._recover_offer(oid, rescind=True)
+        # Mesos's agentReregisterTimeout: an agent whose connection broke must re-register
+        # within agent_reregister_timeout even if it keeps answering pings
+        # (MasterTest.AgentRestartNoReregister: its recovery hangs)
+        out.append(self._timer(("agent_reregister", agent.id), self.config.agent_reregister_timeout))
         return out
+
+    def _disconnected_reregister_fired(self, aid: str) -> list[Any]:
+        agent = self._agents.get(aid)
+        if agent is None or agent.connected:
+            return []
+        return self._schedule_unreachable(aid, DISCONNECTED_NOT_REREGISTERED)
 
     def _start_pings(self, agent: MAgent) -> list[Any]:
         agent.pinged = True
@@ -302,7 +394,7 @@ class AgentsMixin(MasterCore):
         if agent.pinged:
             agent.missed_pings += 1
             if agent.missed_pings >= self.config.max_agent_ping_timeouts:
-                return self._mark_unreachable(aid, "health check timed out")
+                return self._schedule_unreachable(aid, HEALTH_CHECK_TIMED_OUT)
         agent.pinged = True
         return [Send(to=agent.pid, message=Ping(connected=agent.connected)),
                 self._timer(("ping", aid), self.config.agent_ping_timeout)]
@@ -315,13 +407,14 @@ class AgentsMixin(MasterCore):
         return self._remove_agent(agent, "agent unregistered")
 
     # ------------------------------------------------------------------ removal
-    def _mark_unreachable(self, aid: str, message: str) -> list[Any]:
+    def _mark_unreachable(self, aid: str, message: str, *, counted: bool = False) -> list[Any]:
         if aid in self._marking_unreachable:
             return []
         op = self._op_id()
         self._marking_unreachable[aid] = op
         self._pending_ops[op] = ("unreachable", aid, self.now, message)
-        self._count("master/slave_unreachable_scheduled")
+        if not counted:
+            self._count("master/slave_unreachable_scheduled")
         return [CancelTimer(key=("ping", aid)),
                 Log(level="warning", event="marking_agent_unreachable",
                     fields=(("agent_id", aid), ("reason", message))),
@@ -339,11 +432,12 @@ class AgentsMixin(MasterCore):
     def _drop_agent(self, aid: str, message: str, *, unreachable_time: float | None) -> list[Any]:
         """Mesos `__removeSlave`: the agent leaves the master's books."""
         self._marking_unreachable.pop(aid, None)
-        out: list[Any] = [CancelTimer(key=("ping", aid))]
+        out: list[Any] = [CancelTimer(key=("ping", aid)), CancelTimer(key=("agent_reregister", aid))]
         if aid in self._recovered_agents:  # never came back after a failover
             del self._recovered_agents[aid]
             if unreachable_time is not None:
                 self._unreachable[aid] = unreachable_time
+                self._count("master/slave_unreachable_completed")
             if not self._recovered_agents:
                 out.append(CancelTimer(key=("agent_reregister_timeout",)))
             return out + self._tell_agent_lost(aid)
@@ -402,7 +496,51 @@ class AgentsMixin(MasterCore):
     def _reregister_timeout_fired(self) -> list[Any]:
         out: list[Any] = []
         for aid in sorted(self._recovered_agents):
-            out += self._mark_unreachable(aid, "agent did not re-register after master failover")
+            out += self._schedule_unreachable(aid, NOT_REREGISTERED)
+        return out
+
+    # ------------------------------------------------------------------ removal permits
+    def _schedule_unreachable(self, aid: str, message: str) -> list[Any]:
+        """Mesos's slave removal limiter (--agent_removal_rate_limit "N/duration"): one
+        permit every duration/N seconds, the first one at once (libprocess RateLimiter). An
+        agent due for removal (health check failed, or not back after a failover) waits for
+        its permit; when the permit comes the removal is re-checked and CANCELED if the agent
+        answered a ping or re-registered meanwhile (`master/slave_unreachable_canceled`).
+        Permits are taken in the order agents became due; a canceled one is spent."""
+        limit = self.config.agent_removal_rate_limit
+        if limit is None:
+            return self._mark_unreachable(aid, message)
+        if aid in self._removal_waiting or aid in self._marking_unreachable:
+            return []
+        permits, seconds = limit
+        at = self._take_removal_permit(seconds / permits)
+        if at <= self.now:
+            return self._mark_unreachable(aid, message)
+        self._removal_waiting[aid] = message
+        self._count("master/slave_unreachable_scheduled")
+        return [Log(level="info", event="agent_removal_waits_for_permit",
+                    fields=(("agent_id", aid), ("at", at), ("reason", message))),
+                SetTimer(key=("agent_removal_permit", aid), at=at)]
+
+    def _removal_permit_fired(self, aid: str) -> list[Any]:
+        message = self._removal_waiting.pop(aid, None)
+        if message is None:
+            return []
+        agent = self._agents.get(aid)
+        if message == NOT_REREGISTERED:
+            due = aid in self._recovered_agents
+        elif message == DISCONNECTED_NOT_REREGISTERED:
+            due = agent is not None and not agent.connected
+        else:
+            due = (agent is not None and agent.pinged
+                   and agent.missed_pings >= self.config.max_agent_ping_timeouts)
+        if due:
+            return self._mark_unreachable(aid, message, counted=True)
+        self._count("master/slave_unreachable_canceled")
+        out: list[Any] = [Log(level="warning", event="agent_removal_canceled",
+                              fields=(("agent_id", aid), ("reason", message)))]
+        if agent is not None and message == HEALTH_CHECK_TIMED_OUT and agent.connected:
+            out += self._start_pings(agent)  # it answered: health checks go on
         return out
 
     # ------------------------------------------------------------------ registry GC
@@ -485,6 +623,9 @@ class AgentsMixin(MasterCore):
         if kind == "remove":
             _, aid, why = pending
             return self._drop_agent(aid, why, unreachable_time=None)
+        if kind == "reconfigure":
+            _, aid, info = pending
+            return self._reconfigured(aid, info)
         if kind == "prune":
             _, unreachable, gone = pending
             return self._pruned(unreachable, gone)

@@ -8,10 +8,10 @@ Helpers here return effect lists and never raise for a peer's input; a `LocalErr
 the driver misused the machine.
 
 Books read: `_agents`, `_allocation_wanted`, `_frameworks`, `_next_offer`, `_next_op`,
-  `_offers`, `_registry_inflight`, `_registry_queue`, `allocator`, `config`, `counters`,
-  `leader`, `master_info`, `now`.
+  `_offers`, `_registry_inflight`, `_registry_queue`, `_removal_permit_at`, `allocator`,
+  `config`, `counters`, `leader`, `master_info`, `now`.
 Books written: `_allocation_wanted`, `_next_offer`, `_next_op`, `_offers`, `_registry_inflight`,
-  `_registry_queue`, `counters`.
+  `_registry_queue`, `_removal_permit_at`, `config`, `counters`.
 """
 
 from __future__ import annotations
@@ -63,6 +63,12 @@ class MasterConfig:
     acls: Acls | None = None  # --acls (core/authorizer.py); None: no authorizer, all allowed
     authenticate_frameworks: bool = False  # a SUBSCRIBE without a principal is refused
     authenticate_agents: bool = False  # an agent registration without a principal is dropped
+    # --agent_removal_rate_limit "N/duration": (N, seconds); None: agents are marked
+    # unreachable as soon as they are due (core/master/agents.py, "removal permits")
+    agent_removal_rate_limit: tuple[int, float] | None = None
+    # --whitelist: the hostnames whose agents are offered (None: every agent); changed while
+    # running by `WhitelistChanged` (the shell watches the file)
+    whitelist: frozenset[str] | None = None
 
 
 # ------------------------------------------------------------------ master-specific inputs
@@ -85,6 +91,16 @@ class MembershipLost:
     the machine drops leadership and answers `Abdicate`."""
 
     reason: str
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class WhitelistChanged:
+    """The --whitelist file now lists `hosts` (None: no whitelist, every agent is offered).
+    Mesos's master re-reads the file every WHITELIST_WATCH_INTERVAL (5 s) and hands the new
+    list to its allocator (MasterAllocatorTest.Whitelist)."""
+
+    hosts: frozenset[str] | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else frozenset(v))
 
 
 # ------------------------------------------------------------------ master-specific effects
@@ -148,6 +164,10 @@ class MasterCore:
         self._unreachable: dict[str, float] = {}  # agent id -> unreachable since
         self._gone: dict[str, float] = {}
         self._pruning: dict[str, int] = {}  # agent id (unreachable or gone) -> prune op id
+        # --agent_removal_rate_limit: when the next removal permit is free, and the agents
+        # waiting for one (agent id -> reason) (core/master/agents.py)
+        self._removal_permit_at = float("-inf")
+        self._removal_waiting: dict[str, str] = {}
         self._offers: dict[str, Offer] = {}
         # the operator's settings as committed to the registry (core/master/operator.py)
         self._settings: dict[tuple[str, ...], Any] = {}
@@ -176,6 +196,17 @@ class MasterCore:
 
     def _framework(self, framework_id: str | None) -> MFramework | None:
         return self._frameworks.get(framework_id) if framework_id is not None else None
+
+    def _set_whitelist(self, hosts: frozenset[str] | None) -> None:
+        """--whitelist changed: kept in the config (a master elected later applies it)."""
+        self.config = attrs.evolve(self.config, whitelist=hosts)
+
+    def _take_removal_permit(self, interval: float) -> float:
+        """When the next --agent_removal_rate_limit permit is free (now at the earliest);
+        the one after it is `interval` later (libprocess RateLimiter)."""
+        at = max(self.now, self._removal_permit_at)
+        self._removal_permit_at = at + interval
+        return at
 
     def _op_id(self) -> int:
         self._next_op += 1

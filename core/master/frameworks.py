@@ -163,6 +163,8 @@ class FrameworksMixin(MasterCore):
         info_changed = new_info != fw.info
         fw.info = new_info
         fw.stream = stream
+        if fw.recovered:  # its first subscription to this master (MasterTest.FailoverAgentReregisterFirst)
+            fw.registered_time = self.now
         fw.recovered = False
         fw.reregistered_time = self.now
         fw.unregistered_time = None

@@ -17,8 +17,12 @@ INPUTS
   ExitedExecutor, ExecutorToFramework, Pong, UnregisterAgent; `sender` is the agent's pid.
 - `Disconnected(peer)`: a scheduler stream (by stream id) or an agent connection (by pid).
 - `TimerFired(key)`: ("allocation",), ("offer_timeout", offer), ("heartbeat", framework),
-  ("failover", framework), ("ping", agent), ("agent_reregister_timeout",), ("registry_gc",).
+  ("failover", framework), ("ping", agent), ("agent_reregister_timeout",), ("registry_gc",),
+  ("agent_removal_permit", agent) (--agent_removal_rate_limit), ("agent_reregister", agent)
+  (a disconnected agent's deadline to re-register).
 - `OperatorCall(request, call)`: operator API writes (core/master/operator.py).
+- `WhitelistChanged(hosts)`: the --whitelist file changed (None: no whitelist); only listed
+  agents are offered.
 - `RegistryResult(op_id, ok)`: the outcome of a `RegistryWrite` this master emitted. At most
   one write is in flight; operations asked for meanwhile leave as one ("batch", ...) write
   when it settles (core/master/base.py, the registrar).
@@ -50,6 +54,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from mesotron.core.allocator import machine as alloc
 from mesotron.core.authorizer import authorized
 from mesotron.core.effects import (
     Disconnected,
@@ -67,6 +72,7 @@ from mesotron.core.master.base import (
     LeadershipLost,
     MasterConfig,
     MembershipLost,
+    WhitelistChanged,
 )
 from mesotron.core.master.frameworks import FrameworksMixin
 from mesotron.core.master.model import AgentView, FrameworkView, TaskView
@@ -111,6 +117,7 @@ __all__ = [
     "MembershipLost",
     "RegistryState",
     "TaskView",
+    "WhitelistChanged",
 ]
 
 
@@ -180,6 +187,11 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             return self._become_leader(input.registry)
         if isinstance(input, LeadershipLost):
             return self._become_follower()
+        if isinstance(input, WhitelistChanged):
+            self._set_whitelist(input.hosts)
+            if not self.leader:
+                return []
+            return [*self._alloc(alloc.UpdateWhitelist(hosts=input.hosts)), *self._allocate()]
         if isinstance(input, MembershipLost):
             out = self._become_follower() if self.leader else []
             return out + [Abdicate(reason=f"lost ZooKeeper membership ({input.reason}): "
@@ -206,6 +218,8 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             self._timer(("allocation",), self.config.allocation_interval),
             self._timer(("registry_gc",), self.config.registry_gc_interval),
         ]
+        if self.config.whitelist is not None:
+            out += self._alloc(alloc.UpdateWhitelist(hosts=self.config.whitelist))
         out += self._restore_settings(registry.settings)
         self._restore_operations()
         if self._recovered_agents:
@@ -272,6 +286,10 @@ class Master(FrameworksMixin, OffersMixin, TasksMixin, AgentsMixin, OperatorMixi
             return self._ping_fired(key[1])
         if kind == "agent_reregister_timeout" and len(key) == 1:
             return self._reregister_timeout_fired()
+        if kind == "agent_reregister" and len(key) == 2:
+            return self._disconnected_reregister_fired(key[1])
+        if kind == "agent_removal_permit" and len(key) == 2:
+            return self._removal_permit_fired(key[1])
         if kind == "registry_gc" and len(key) == 1:
             return self._registry_gc_fired()
         raise LocalError(f"master: unknown timer {key!r}")

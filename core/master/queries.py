@@ -202,13 +202,16 @@ class StateMixin(MasterCore):
         for f in fws:
             for t in f.tasks.values():
                 states[t.state] += 1
+            # terminal and unreachable tasks count as their framework sees them (Mesos books
+            # TASK_LOST, not GONE/UNREACHABLE, for a framework that is not partition-aware:
+            # SlaveRecoveryTest.RegisterDisconnectedSlave, PartitionTest.DisconnectedFramework)
             for t in f.completed_tasks.values():
-                states[t.state] += 1
+                states[lifecycle.visible_state(t.state, f.info)] += 1
             for t in f.unreachable_tasks.values():
                 states[lifecycle.visible_state(t.state, f.info)] += 1
         for f in self._completed_frameworks.values():
             for t in f.completed_tasks.values():
-                states[t.state] += 1
+                states[lifecycle.visible_state(t.state, f.info)] += 1
         for s, n in states.items():
             key = f"master/tasks_{s.name[5:].lower()}"
             # + tasks that never existed (validation outcomes the master answered itself)
@@ -314,7 +317,12 @@ class StateMixin(MasterCore):
             "roles": list(f.info.roles), "role": f.info.roles[0] if f.info.roles else "*",
             "capabilities": sorted(c.name for c in f.info.capabilities),
             "active": f.active, "connected": f.connected, "recovered": f.recovered,
-            "registered_time": f.registered_time, "reregistered_time": f.reregistered_time,
+            # Mesos's model: registered_time 0 for a framework recovered from its agents (it
+            # has not registered with this master), reregistered_time only when it differs
+            "registered_time": f.registered_time or 0,
+            **({"reregistered_time": f.reregistered_time}
+               if f.reregistered_time is not None and f.reregistered_time != f.registered_time
+               else {}),
             "unregistered_time": f.unregistered_time or 0,
             "used_resources": _res_json(used), "offered_resources": _res_json(offered),
             "resources": _res_json(used + offered),

@@ -7,9 +7,12 @@ disk is every `Persist` effect the agent returned so far, replayed into `Recover
 master "master", framework "fw1" (checkpoint=true), executors subscribe from "exec-<id>".
 
 Commands:
-  start [mode=reconnect|cleanup]            Start (recovering from the disk if not empty)
-  restart [mode=..] [drop=N]                crash (timers lost) + new agent + Start(recovered);
-                                            drop=N forgets the last N Persist effects
+  start [mode=reconnect|cleanup] [boot=B] [res=cpus:4;mem:4096] [gc=SECONDS]
+                                            Start (recovering from the disk if not empty);
+                                            boot: the host's boot id; res: the agent's flags
+  restart [mode=..] [drop=N] [boot=B] [res=..]  crash (timers lost) + new agent +
+                                            Start(recovered); drop=N forgets the last N
+                                            Persist effects
   detect [master=master] | nomaster         master detection
   registered [id=S1] | reregistered [id=S1] [reconcile=fw1/t9,...]
   framework fw2 [checkpoint=false] [partition_aware=true] [killing=true]
@@ -36,6 +39,7 @@ from mesotron.core.agent.machine import (
     AgentConfig,
     DestroyContainer,
     ExecutorExited,
+    GarbageCollect,
     KillExecutor,
     LaunchExecutor,
     MasterDetected,
@@ -49,6 +53,7 @@ from mesotron.core.checkpoint import (
     AgentRecord,
     ExecutorRecord,
     FrameworkRecord,
+    GcRecord,
     Recovered,
     TaskRecordCk,
 )
@@ -136,11 +141,12 @@ class Driver:
         self.frameworks: dict[str, FrameworkInfo] = {
             "fw1": FrameworkInfo(user="u", name="fw1", id="fw1", checkpoint=True)}
         self.task_infos: dict[str, TaskInfo] = {}
+        self.agent_resources = "cpus:4;mem:4096"
 
     # ================================================================ plumbing
     def _new_agent(self) -> Agent:
         self.seed += 1
-        info = AgentInfo(hostname="h1", resources=Resources.parse("cpus:4;mem:4096"))
+        info = AgentInfo(hostname="h1", resources=Resources.parse(self.agent_resources))
         return Agent(pid=AGENT_PID, agent_info=info, ids=IdSource(seed=f"agent-{self.seed}"),
                      config=self.config)
 
@@ -211,6 +217,8 @@ class Driver:
             tasks = []
             for t in m.tasks:
                 s = f"{t.framework_id}/{t.task.task_id} {t.state.name}"
+                if t.executor_id:
+                    s += f" executor={t.executor_id}"
                 if t.status_update_state is not None:
                     s += f" (unacked {t.status_update_state.name} {self._uuid(t.status_update_uuid)})"
                 tasks.append(s)
@@ -256,6 +264,8 @@ class Driver:
             return s
         if isinstance(r, TaskRecordCk):
             return f"TaskInfo {r.task.task_id}"
+        if isinstance(r, GcRecord):
+            return "GC " + self._key(r.sandbox)
         if isinstance(r, UpdateRecord):
             st = r.update.status
             return f"UPDATE {st.task_id} {st.state.name} {self._uuid(r.update.uuid)}"
@@ -285,6 +295,8 @@ class Driver:
             return f"kill container {self._container(e.container_id)} {e.signal}"
         if isinstance(e, DestroyContainer):
             return f"destroy container {self._container(e.container_id)}"
+        if isinstance(e, GarbageCollect):
+            return f"gc {self._key(e.sandbox)}"
         if isinstance(e, UpdateContainer):
             nested = "".join(f" +nested {t}" for t, _ in e.nested_add) + \
                 "".join(f" -nested {t}" for t in e.nested_remove)
@@ -325,9 +337,14 @@ class Driver:
     def cmd_start(self, args: list[str], kw: dict[str, str]) -> list[str]:
         if "mode" in kw:
             self.config = attrs.evolve(self.config, recover=kw["mode"])
+        if "res" in kw:
+            self.agent_resources = kw["res"]
+        if "gc" in kw:  # --gc_delay, seconds
+            self.config = attrs.evolve(self.config, gc_delay=float(kw["gc"]))
         self.agent = self._new_agent()
         disk = Recovered.empty().apply(self.persisted)
-        return self._step(Start(recovered=None if disk.is_empty() else disk))
+        return self._step(Start(recovered=None if disk.is_empty() else disk,
+                                boot_id=kw.get("boot")))
 
     def cmd_restart(self, args: list[str], kw: dict[str, str]) -> list[str]:
         drop = int(kw.get("drop", "0"))

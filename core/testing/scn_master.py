@@ -17,21 +17,24 @@ COMMANDS
   elect | failover                    (new master m<k+1> elected with the registry's state)
   subscribe S [id=F] [caps=PARTITION_AWARE,...] [roles=r1,r2] [failover_timeout=N]
             [suppressed=r] [principal=p] [stream=S2 (send S2's stream id header)]
-  register A [host=h] [res=cpus:2;mem:1024] [attrs=rack:r1]
+  register A [host=h] [res=cpus:2;mem:1024] [attrs=rack:r1] [version=1.11.0]
   reregister A id=AID [host=h] [res=...] [tasks=F/T/STATE[/UNACKED_STATE[/UUID]],...]
              [executors=F/E,...] [aware=F,...]   (frameworks it reports; aware: PARTITION_AWARE)
+             [version=1.11.0]
   accept S OFFER... [task=t1,t2] [res=cpus:1;mem:128] [agent=AID] [executor=E] [both|neither]
-         [group] [refuse=N]
+         [group] [refuse=N] | accept S OFFER reserve=cpus:1 (RESERVE for its role, DYNAMIC)
   decline S OFFER... [refuse=N] | revive S | suppress S | teardown S
   kill S T [agent=AID] | shutdown S E AID | message S AID E DATA
   ack S AID T UUID | reconcile S [T[@AID] ...]
   update A F T STATE UUID [latest=STATE] [source=EXECUTOR|AGENT]   (agent forwards an update)
   exited A F E [status=N] | pong A | unregister A | disconnect S|A
   call S <raw>   a malformed call: no_framework_id | bad_uuid | no_stream | wrong_stream
-  config FIELD=N ...                  MasterConfig numbers (before elect)
+  config FIELD=N ...                  MasterConfig numbers (before elect); roles=a,b;
+                                      agent_removal_rate_limit=N/SECONDS
   registry [fence|hold|release]   print the registry; fence it (the next write fails);
                      hold writes (they stay pending) until release
-  tick N | describe | metrics NAME... | verbose on|off
+  whitelist h1,h2 | whitelist none    the --whitelist file changed
+  tick N | describe | state | metrics NAME... | verbose on|off
 """
 
 from __future__ import annotations
@@ -55,7 +58,13 @@ from mesotron.core.effects import (
     TimerFired,
 )
 from mesotron.core.ids import IdSource
-from mesotron.core.master.machine import Abdicate, LeadershipGained, Master, MasterConfig
+from mesotron.core.master.machine import (
+    Abdicate,
+    LeadershipGained,
+    Master,
+    MasterConfig,
+    WhitelistChanged,
+)
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
@@ -83,6 +92,7 @@ from mesotron.core.messages import (
     KillTask,
     OpLaunch,
     OpLaunchGroup,
+    OpReserve,
     Ping,
     Pong,
     RegisterAgent,
@@ -97,7 +107,7 @@ from mesotron.core.messages import (
     UnregisterAgent,
     UpdateFramework,
 )
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Reservation, Resources
 from mesotron.core.values import (
     AgentInfo,
     Attribute,
@@ -322,6 +332,19 @@ class Driver:
     def cmd_describe(self, args: list[str], kw: dict[str, str]) -> list[str]:
         return self.master.describe().splitlines()
 
+    def cmd_state(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """state: what /state says of agents and each framework's task lists (id:state)."""
+        st = self.master.state_json()
+        lines = [(f"agents activated={st['activated_slaves']} deactivated={st['deactivated_slaves']} "
+                  f"unreachable={st['unreachable_slaves']} frameworks={len(st['frameworks'])} "
+                  f"completed_frameworks={len(st['completed_frameworks'])}")]
+        for f in st["frameworks"]:
+            parts = [f"framework {f['id']}"]
+            for key in ("tasks", "unreachable_tasks", "completed_tasks"):
+                parts.append(f"{key}=[{','.join(t['id'] + ':' + t['state'] for t in f[key])}]")
+            lines.append(" ".join(parts))
+        return lines
+
     def cmd_metrics(self, args: list[str], kw: dict[str, str]) -> list[str]:
         m = self.master.metrics()
         return [f"{name} {m.get(name, 0):g}" for name in args]
@@ -352,10 +375,19 @@ class Driver:
             if name == "roles":  # the --roles whitelist: comma-separated
                 changes[name] = tuple(value.split(","))
                 continue
+            if name == "agent_removal_rate_limit":  # N/seconds
+                n, _, secs = value.partition("/")
+                changes[name] = (int(n), float(secs))
+                continue
             changes[name] = int(value) if fields[name].type in (int, "int") else float(value)
         self.config = attrs.evolve(self.config, **changes)
         self.master.config = self.config
         return []
+
+    def cmd_whitelist(self, args: list[str], kw: dict[str, str]) -> list[str]:
+        """whitelist h1,h2 | whitelist none: the --whitelist file changed."""
+        hosts = None if args[0] == "none" else frozenset(args[0].split(","))
+        return self._step(WhitelistChanged(hosts=hosts))
 
     def cmd_elect(self, args: list[str], kw: dict[str, str]) -> list[str]:
         return self._step(LeadershipGained(registry=self.registry))
@@ -421,9 +453,16 @@ class Driver:
                 name=tid, task_id=tid, agent_id=agent_id, resources=res,
                 command=None if (executor is not None and "both" not in args) else command,
                 executor=executor if "group" not in args else None))
-        if "group" in args:
+        if "reserve" in kw:  # a RESERVE of these resources for the framework's role
+            fw = self.master._frameworks.get(self.framework_of.get(alias, ""))
+            role = fw.info.roles[0] if fw is not None and fw.info.roles else "*"
+            principal = fw.info.principal if fw is not None else None
+            reserved = Resources.parse(kw["reserve"]).push_reservation(
+                Reservation(type="DYNAMIC", role=role, principal=principal))
+            ops: tuple[Any, ...] = (OpReserve(resources=reserved),)
+        elif "group" in args:
             assert executor is not None, "accept ... group needs executor=E"
-            ops: tuple[Any, ...] = (OpLaunchGroup(executor=executor, tasks=tuple(tasks)),)
+            ops = (OpLaunchGroup(executor=executor, tasks=tuple(tasks)),)
         else:
             ops = (OpLaunch(task_infos=tuple(tasks)),)
         del fid
@@ -490,8 +529,10 @@ class Driver:
 
     def cmd_register(self, args: list[str], kw: dict[str, str]) -> list[str]:
         kw.setdefault("host", args[0].replace("a", "h", 1))
-        return self._step(Received(sender=args[0],
-                                   message=RegisterAgent(agent_info=self._agent_info(kw))))
+        msg = RegisterAgent(agent_info=self._agent_info(kw))
+        if "version" in kw:
+            msg = attrs.evolve(msg, version=kw["version"])
+        return self._step(Received(sender=args[0], message=msg))
 
     def cmd_reregister(self, args: list[str], kw: dict[str, str]) -> list[str]:
         kw.setdefault("host", args[0].replace("a", "h", 1))
@@ -528,6 +569,8 @@ class Driver:
             for fid in fids)
         msg = ReregisterAgent(agent_info=self._agent_info(kw, aid), tasks=tuple(records),
                               executor_infos=tuple(executors), frameworks=frameworks)
+        if "version" in kw:
+            msg = attrs.evolve(msg, version=kw["version"])
         return self._step(Received(sender=args[0], message=msg))
 
     def cmd_update(self, args: list[str], kw: dict[str, str]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 from functools import partial
@@ -61,6 +62,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hostname", default=None)
     p.add_argument("--executor-registration-timeout", type=fl.duration, default=60.0)
     p.add_argument("--executor-reregistration-timeout", type=fl.duration, default=2.0)
+    p.add_argument("--gc-delay", type=fl.duration, default=604800.0,
+                   help="delete a finished executor's run directory this long after it was "
+                        "removed (Mesos --gc_delay; default 1weeks)")
     p.add_argument("--executor-shutdown-grace-period", type=fl.duration, default=5.0)
     p.add_argument("--registration-backoff-factor", type=fl.duration, default=1.0)
     p.add_argument("--isolation", default="",
@@ -186,6 +190,7 @@ class AgentDaemon:
             executor_reregistration_timeout=args.executor_reregistration_timeout,
             executor_shutdown_grace_period=args.executor_shutdown_grace_period,
             registration_backoff_factor=args.registration_backoff_factor,
+            gc_delay=args.gc_delay,
         )
         self.machine = Agent(pid=self.pid, agent_info=info, ids=IdSource(seed=os.urandom(8).hex()),
                              config=config)
@@ -219,6 +224,7 @@ class AgentDaemon:
         from mesotron.core.agent.machine import (
             DestroyContainer,
             DialMaster,
+            GarbageCollect,
             KillExecutor,
             LaunchExecutor,
             StopAgent,
@@ -246,6 +252,7 @@ class AgentDaemon:
         lp.on(KillExecutor, lambda e: self.containers.kill(e.container_id, e.signal))
         lp.on(UpdateContainer, self.isolator.update)
         lp.on(DestroyContainer, lambda e: self.isolator.destroy_soon(e.container_id))
+        lp.on(GarbageCollect, self._garbage_collect)
         lp.on(StopAgent, self._stop_agent)
         lp.on(DialMaster, self._dial)
         lp.on(Metric, self._metric)
@@ -288,6 +295,14 @@ class AgentDaemon:
 
     def _metric(self, e: Metric) -> None:
         self.metrics[e.name] = self.metrics.get(e.name, 0.0) + e.value if e.inc else e.value
+
+    def _garbage_collect(self, e: Any) -> None:
+        """GarbageCollect: delete a removed executor's run directory (the machine decided
+        when); a missing directory is fine."""
+        path = os.path.join(self.work_dir, *e.sandbox)
+        if os.path.realpath(path).startswith(os.path.realpath(self.work_dir) + os.sep):
+            shutil.rmtree(path, ignore_errors=True)
+            self.log.info("agent.gc", path=path)
 
     def _stop_agent(self, e: Any) -> None:
         self.log.info("agent.stopping", reason=e.reason)
@@ -475,7 +490,8 @@ class AgentDaemon:
             known = {getattr(v, "container_id", None) for v in recovered.checkpoints.values()}
             adopted, orphans = self.containers.recover({k for k in known if k},
                                                        recovered_tasks(recovered))
-            self.loop.submit(Start(recovered=None if recovered.is_empty() else recovered))
+            self.loop.submit(Start(recovered=None if recovered.is_empty() else recovered,
+                                   boot_id=host_boot_id()))
             if not self.args.no_executor_driver:
                 # only now: the loop takes inputs in order, so whatever a re-dialling executor
                 # sends reaches the machine after Start (before, a fast re-SUBSCRIBE could
@@ -523,6 +539,16 @@ def recovered_tasks(recovered: Any) -> dict[str, dict[str, Resources]]:
     return out
 
 
+def host_boot_id() -> str | None:
+    """This boot of the host (Linux's random boot id; None where there is none): the agent
+    machine compares it with the one it checkpointed to tell a reboot from a restart."""
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return f.read().strip() or None
+    except OSError:
+        return None
+
+
 async def main_async(args: argparse.Namespace) -> int:
     log = configure_from(args, "agent")
     sock = bind_socket(args.ip, args.port)
@@ -534,11 +560,19 @@ async def main_async(args: argparse.Namespace) -> int:
     except (IsolationFlagError, CgroupError) as e:
         print(f"mesotron agent: --isolation: {e}", file=sys.stderr)
         return 2
-    with trio.open_signal_receiver(2, 15) as signals:
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGUSR1) as signals:
         async with trio.open_nursery() as nursery:
 
             async def watch() -> None:
-                async for _ in signals:
+                async for signum in signals:
+                    if signum == signal.SIGUSR1 and daemon.ready:
+                        # Mesos's SIGUSR1: shut the agent down for good (unregister, kill the
+                        # executors, forget the agent id); the machine says when (StopAgent)
+                        from mesotron.core.agent.machine import Shutdown
+
+                        log.info("agent.sigusr1_shutdown")
+                        daemon.loop.submit(Shutdown())
+                        continue
                     daemon.stop.set()
                     return
 

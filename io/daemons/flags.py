@@ -56,6 +56,26 @@ def master_address(text: str) -> tuple[str, int]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def rate_limit(text: str) -> tuple[int, float]:
+    """argparse type for Mesos's rate limits `N/duration` (`1/20mins`, `5/1secs`): (N,
+    seconds), N >= 1 and a positive duration."""
+    n, sep, dur = str(text).partition("/")
+    try:
+        permits, seconds = int(n), parse_duration(dur)
+    except ValueError:
+        permits, seconds = 0, 0.0
+    if not sep or permits < 1 or not seconds > 0:
+        raise argparse.ArgumentTypeError(
+            f"invalid rate limit {text!r} (expected N/duration, e.g. 1/20mins)")
+    return permits, seconds
+
+
+def parse_whitelist(text: str) -> frozenset[str]:
+    """A --whitelist file's text: one hostname per line (blank lines and surrounding spaces
+    ignored), as Mesos reads it."""
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
 def parse_roles(text: str | None) -> tuple[str, ...] | None:
     if not text:
         return None

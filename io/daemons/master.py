@@ -89,6 +89,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="prune unreachable/gone agents older than this (Mesos: 2weeks)")
     p.add_argument("--registry-max-agent-count", type=_non_negative_int, default=102400,
                    help="keep at most this many unreachable (and gone) agents, oldest pruned first")
+    p.add_argument("--agent-removal-rate-limit", type=fl.rate_limit, default=None,
+                   help="at most N agent removals per duration, e.g. 1/20mins (agents failing "
+                        "health checks or not back after a failover wait for a permit; "
+                        "default: no limit)")
+    p.add_argument("--whitelist", default=None, metavar="PATH",
+                   help="a file of hostnames (one per line): only their agents are offered; "
+                        "re-read every 5 s (Mesos --whitelist)")
     p.add_argument("--roles", default=None, help="comma-separated role whitelist")
     p.add_argument("--weights", default=None, help="role=weight,...")
     security.add_master_flags(p)
@@ -169,6 +176,8 @@ class MasterDaemon:
             registry_gc_interval=args.registry_gc_interval,
             registry_max_agent_age=args.registry_max_agent_age,
             registry_max_agent_count=args.registry_max_agent_count,
+            agent_removal_rate_limit=args.agent_removal_rate_limit,
+            whitelist=self._read_whitelist() if getattr(args, "whitelist", None) else None,
             roles=fl.parse_roles(args.roles),
             weights=fl.parse_weights(args.weights),
             acls=self.security.acls,
@@ -398,6 +407,29 @@ class MasterDaemon:
         return out
 
     # ------------------------------------------------------------------ run
+    WHITELIST_WATCH_INTERVAL = 5.0  # Mesos's master::WHITELIST_WATCH_INTERVAL
+
+    def _read_whitelist(self) -> frozenset[str]:
+        with open(self.args.whitelist) as f:
+            return fl.parse_whitelist(f.read())
+
+    async def watch_whitelist(self, current: frozenset[str] | None) -> None:
+        """Re-read the --whitelist file every WHITELIST_WATCH_INTERVAL; a change goes to the
+        machine (an unreadable file keeps the last list, with a warning)."""
+        from mesotron.core.master.machine import WhitelistChanged
+
+        while True:
+            await trio.sleep(self.WHITELIST_WATCH_INTERVAL)
+            try:
+                hosts = await trio.to_thread.run_sync(self._read_whitelist)
+            except OSError as e:
+                self.log.warning("master.whitelist_unreadable", path=self.args.whitelist, error=str(e))
+                continue
+            if hosts != current:
+                current = hosts
+                self.log.info("master.whitelist_changed", hosts=sorted(hosts))
+                self.loop.submit(WhitelistChanged(hosts=hosts))
+
     async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> int:
         from mesotron.core.master.machine import LeadershipGained
 
@@ -416,6 +448,8 @@ class MasterDaemon:
             await nursery.start(partial(serve, tls=self.tls), app, self.http_sock, self.stop)
             nursery.start_soon(heartbeat_operator_streams, self)
             nursery.start_soon(ui.sample_shares, self)  # the web UI's DRF plot
+            if getattr(self.args, "whitelist", None):
+                nursery.start_soon(self.watch_whitelist, self.machine.config.whitelist)
             self.log.info("master.started", pid=self.pid, http=f"http://{self.hostname}:{self.port}",
                           internal_port=self._internal_port, registry=self.registry_kind,
                           zk=self.zk_url.redacted() if self.zk_url else None)

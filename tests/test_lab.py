@@ -136,6 +136,22 @@ def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
 
 
 @needs_root
+def test_chaos_refuses_a_bad_pymesos_count_or_a_missing_pymesos(tmp_path) -> None:
+    """Refused with a message before any lab is built (exit 2, no report dir, nothing left)."""
+    before = leftovers()
+    base = [sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--frameworks", "2"]
+    r = subprocess.run([*base, "--pymesos", "3", "--dir", str(tmp_path / "a")], capture_output=True,
+                       text=True, timeout=60, check=False)
+    assert r.returncode == 2 and "--pymesos 3: between 0 and --frameworks (2)" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([*base, "--dir", str(tmp_path / "b")], capture_output=True, text=True, timeout=60,
+                       check=False, env={**os.environ, "MESOTRON_PYMESOS_PATH": str(tmp_path / "none")})
+    assert r.returncode == 2 and "pymesos is not installed in" in r.stdout and "--pymesos 0" in r.stdout, \
+        r.stdout + r.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert leftovers() == before
+
+
+@needs_root
 def test_lab_down_after_a_crashed_harness(tmp_path) -> None:
     """The harness is killed -9 with a lab up: `mesotron lab down --dir` removes it all."""
     root = tmp_path / "lab"

@@ -127,6 +127,8 @@ def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
     p2 = [h for h in hist if h.get("fw") == "p2"]
     start = [h for h in p2 if h["op"] == "client_start"]
     assert start and start[0]["netns"].endswith("-client1") and start[0]["pymesos"] == "0.3.15", start
+    # it resolves the masters' hostnames (a redirect to the leader names it by hostname)
+    assert {"master1", "master2"} <= set(start[0]["hosts"]), start
     ops = {h["op"] for h in p2}
     assert {"subscribed", "launch", "update", "ack", "all_terminal"} <= ops, ops
     assert sum(1 for h in p2 if h["op"] == "launch") == 30

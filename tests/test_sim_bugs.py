@@ -45,6 +45,10 @@ CASES_12 = [
     ("lifecycle_table_allows_regression", "none", "LegalTaskTransitions"),
     # issue 17: the lab's AcksAreForSeen in real processes; here the driver's own property
     ("driver_acks_on_arrival", "none", "AckAfterDelivery"),
+    # a copy of an agent's terminal update with another state under the same uuid (the
+    # lab's OneTerminal / NoTerminalThenRunning planted bugs)
+    ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),
+    ("master_forwards_running_after_terminal", "none", "UpdatesInOrder"),
 ]
 
 

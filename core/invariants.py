@@ -273,18 +273,16 @@ def LegalTaskTransitions(s: ClusterSnapshot) -> list[str]:
     return out
 
 
-# Mesos's documented visibility rules (not the code's lifecycle table): a framework without
-# PARTITION_AWARE is shown these states as TASK_LOST, one without TASK_KILLING_STATE is
-# shown TASK_KILLING as TASK_RUNNING
-_SHOWN_AS = {**{st: _S.TASK_LOST for st in (_S.TASK_DROPPED, _S.TASK_UNREACHABLE, _S.TASK_GONE,
-                                             _S.TASK_GONE_BY_OPERATOR, _S.TASK_UNKNOWN)},
-             _S.TASK_KILLING: _S.TASK_RUNNING}
+# Mesos's documented visibility rule (not the code's lifecycle table): a framework without
+# PARTITION_AWARE is shown these terminal states as TASK_LOST
+_SHOWN_AS = {st: _S.TASK_LOST for st in (_S.TASK_DROPPED, _S.TASK_UNREACHABLE, _S.TASK_GONE,
+                                          _S.TASK_GONE_BY_OPERATOR, _S.TASK_UNKNOWN)}
 
 
 def UpdatesInOrder(s: ClusterSnapshot) -> list[str]:
     """Per task, the distinct updates a scheduler saw are a prefix of what the agent produced,
-    and each carries the state the agent produced under its uuid (or what Mesos shows a
-    framework without the capability: LOST, RUNNING)."""
+    and a terminal update is seen only with the state the agent produced under its uuid (or
+    the LOST Mesos shows a framework without PARTITION_AWARE)."""
     out = []
     for key, seen in s.seen.items():
         distinct: list[bytes] = []
@@ -293,7 +291,7 @@ def UpdatesInOrder(s: ClusterSnapshot) -> list[str]:
             if uuid not in distinct:
                 distinct.append(uuid)
             p = produced_state.get(uuid)
-            if p is not None and state is not p and state is not _SHOWN_AS.get(p):
+            if p is not None and p.is_terminal and state is not p and state is not _SHOWN_AS.get(p):
                 out.append(f"UpdatesInOrder: task {key[1]} update {uuid.hex()[:8]} produced as "
                            f"{p.name}, seen as {state.name}")
         produced = [u for u, _ in s.produced.get(key, ())]

@@ -127,8 +127,9 @@ def test_updates_in_order() -> None:
 
 
 def test_updates_in_order_keeps_each_update_state() -> None:
-    """The same uuid seen under another state than the agent produced fires; the states
-    Mesos shows a framework without the capability (LOST, RUNNING) do not."""
+    """A terminal update's uuid seen under another state than the agent produced fires; the
+    LOST Mesos shows a framework without PARTITION_AWARE does not (non-terminal updates are
+    not compared)."""
     produced = {K: ((U1, RUN), (U2, FIN))}
     bad = inv.ClusterSnapshot(produced=produced, seen={K: ((U1, RUN), (U2, FIN), (U2, TaskState.TASK_FAILED))})
     assert [p.split(":")[0] for p in inv.UpdatesInOrder(bad)] == ["UpdatesInOrder"]
@@ -136,6 +137,7 @@ def test_updates_in_order_keeps_each_update_state() -> None:
     assert inv.UpdatesInOrder(bad)
     shown = {K: ((U1, TaskState.TASK_KILLING), (U2, TaskState.TASK_UNREACHABLE))}
     ok = inv.ClusterSnapshot(produced=shown, seen={K: ((U1, RUN), (U2, TaskState.TASK_LOST))})
+    assert inv.UpdatesInOrder(ok) == []
     assert inv.UpdatesInOrder(ok) == []
 
 

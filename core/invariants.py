@@ -288,14 +288,27 @@ def LegalTaskTransitions(s: ClusterSnapshot) -> list[str]:
     return out
 
 
+# Mesos's documented visibility rule (not the code's lifecycle table): a framework without
+# PARTITION_AWARE is shown these terminal states as TASK_LOST
+_SHOWN_AS = {st: _S.TASK_LOST for st in (_S.TASK_DROPPED, _S.TASK_UNREACHABLE, _S.TASK_GONE,
+                                          _S.TASK_GONE_BY_OPERATOR, _S.TASK_UNKNOWN)}
+
+
 def UpdatesInOrder(s: ClusterSnapshot) -> list[str]:
-    """Per task, the distinct updates a scheduler saw are a prefix of what the agent produced."""
+    """Per task, the distinct updates a scheduler saw are a prefix of what the agent produced,
+    and a terminal update is seen only with the state the agent produced under its uuid (or
+    the LOST Mesos shows a framework without PARTITION_AWARE)."""
     out = []
     for key, seen in s.seen.items():
         distinct: list[bytes] = []
-        for uuid, _state in seen:
+        produced_state = dict(s.produced.get(key, ()))
+        for uuid, state in seen:
             if uuid not in distinct:
                 distinct.append(uuid)
+            p = produced_state.get(uuid)
+            if p is not None and p.is_terminal and state is not p and state is not _SHOWN_AS.get(p):
+                out.append(f"UpdatesInOrder: task {key[1]} update {uuid.hex()[:8]} produced as "
+                           f"{p.name}, seen as {state.name}")
         produced = [u for u, _ in s.produced.get(key, ())]
         if distinct != produced[: len(distinct)]:
             out.append(f"UpdatesInOrder: task {key[1]} saw {_short(distinct)}, "

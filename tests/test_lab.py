@@ -106,10 +106,11 @@ def test_a_late_reconciliation_answer_is_not_a_second_end_only_if_asked_before_t
 def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
     """`mesotron lab chaos --relay` in small: 1 ZooKeeper, 2 masters behind relays, 2 agents,
     60 tasks shared by our framework f1 and a pymesos framework p2 (a process in the lab's
-    client namespace, judged by the checker from the same history), 6 faults (seed 3 draws a link down twice, links delayed, a ZooKeeper kill, the
-    leader cut off, status updates duplicated across a reconnection)."""
+    client namespace, judged by the checker from the same history), 6 faults (seed 23 draws,
+    whatever the timing, an agent paused, a link down, an agent killed, a lossy link, status
+    updates duplicated across a reconnection, links delayed)."""
     before = leftovers()
-    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--seed", "3",
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--seed", "23",
                         "--tasks", "60", "--faults", "6", "--frameworks", "2", "--masters", "2",
                         "--agents", "2", "--zk", "1", "--interval", "2", "--dir", str(tmp_path / "r"),
                         "--deadline", "240", "--relay"], capture_output=True, text=True, timeout=400,
@@ -126,11 +127,29 @@ def test_short_campaign_and_nothing_left_behind(tmp_path) -> None:
     p2 = [h for h in hist if h.get("fw") == "p2"]
     start = [h for h in p2 if h["op"] == "client_start"]
     assert start and start[0]["netns"].endswith("-client1") and start[0]["pymesos"] == "0.3.15", start
+    # it resolves the masters' hostnames (a redirect to the leader names it by hostname)
+    assert {"master1", "master2"} <= set(start[0]["hosts"]), start
     ops = {h["op"] for h in p2}
     assert {"subscribed", "launch", "update", "ack", "all_terminal"} <= ops, ops
     assert sum(1 for h in p2 if h["op"] == "launch") == 30
     assert {h["task"] for h in p2 if h["op"] == "update" and h["state"] == "TASK_FINISHED"} == \
         {h["task"] for h in p2 if h["op"] == "launch"}
+    assert leftovers() == before
+
+
+@needs_root
+def test_chaos_refuses_a_bad_pymesos_count_or_a_missing_pymesos(tmp_path) -> None:
+    """Refused with a message before any lab is built (exit 2, no report dir, nothing left)."""
+    before = leftovers()
+    base = [sys.executable, "-m", "mesotron.io.cli.main", "lab", "chaos", "--frameworks", "2"]
+    r = subprocess.run([*base, "--pymesos", "3", "--dir", str(tmp_path / "a")], capture_output=True,
+                       text=True, timeout=60, check=False)
+    assert r.returncode == 2 and "--pymesos 3: between 0 and --frameworks (2)" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([*base, "--dir", str(tmp_path / "b")], capture_output=True, text=True, timeout=60,
+                       check=False, env={**os.environ, "MESOTRON_PYMESOS_PATH": str(tmp_path / "none")})
+    assert r.returncode == 2 and "pymesos is not installed in" in r.stdout and "--pymesos 0" in r.stdout, \
+        r.stdout + r.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
     assert leftovers() == before
 
 

@@ -54,6 +54,10 @@ CASES_12 = [
     ("validation_rejects_valid_tasks", "none", "WellFormedCallsAccepted"),
     ("master_ignores_kill", "none", "KillsTakeEffect"),
     ("deactivate_keeps_offers", "all", "NoOffersToInactive"),
+    # a copy of an agent's terminal update with another state under the same uuid (the
+    # lab's OneTerminal / NoTerminalThenRunning planted bugs)
+    ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),
+    ("master_forwards_running_after_terminal", "none", "UpdatesInOrder"),
 ]
 
 

@@ -1140,17 +1140,21 @@ class Explorer:
                 _first(inv.LegalTaskTransitions(ClusterSnapshot(transitions={key: tuple(tr)})))
             return (launches, tuple(sorted(d.items())), seen, acked, abandoned)
         if kind == "seen":
-            _, key, uuid, _state_name = a
+            _, key, uuid, state_name = a
             d = dict(seen)
             prev = d.get(key, ())
+            if self.cfg.check:
+                # the ghost keeps uuids only; the earlier ones were checked when seen, this
+                # one (a repeat included) is checked with the state it carries
+                prod = tuple((x[0], TaskState[x[1]]) for x in dict(produced).get(key, ()))
+                had = dict(prod)
+                _first(inv.UpdatesInOrder(ClusterSnapshot(
+                    seen={key: tuple((u, had.get(u, TaskState.TASK_STAGING)) for u in prev)
+                          + ((uuid, TaskState[state_name]),)},
+                    produced={key: prod})))
             if uuid in prev:
                 return state[GHOST]
             d[key] = prev + (uuid,)
-            if self.cfg.check:
-                prod = dict(produced).get(key, ())
-                _first(inv.UpdatesInOrder(ClusterSnapshot(
-                    seen={key: tuple((u, TaskState.TASK_STAGING) for u in d[key])},
-                    produced={key: tuple((x[0], TaskState[x[1]]) for x in prod)})))
             return (launches, produced, tuple(sorted(d.items())), acked, abandoned)
         if kind == "restarted":
             # updates an agent held in memory only (never checkpointed) may be lost with

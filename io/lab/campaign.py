@@ -230,7 +230,8 @@ async def nemesis(lab: Lab, rng: random.Random, n: int, interval: float, hist: H
                 await run(lab.start, name)
         kind = rng.choice(kinds)
         agent = rng.choice(lab.names("agent"))
-        leader = await run(lab.leader) or rng.choice(lab.names("master"))
+        fallback = rng.choice(lab.names("master"))  # always drawn: the seed alone fixes the faults
+        leader = await run(lab.leader) or fallback
         d = rng.uniform(1.0, 4.0)
         what = {"crash_agent": f"kill -9 {agent}, restart after {d:.1f} s",
                 "crash_leader": f"kill -9 leader {leader}, restart after {d:.1f} s",

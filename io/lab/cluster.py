@@ -119,6 +119,11 @@ class Lab:
                 self.save()
                 self.start(a)
             self.wait(lambda: self.active_agents() >= self.counts["agent"], timeout, "agents registered")
+            # a client resolves the masters' hostnames (a master's redirect names its leader
+            # by hostname, as Mesos's does; pymesos follows it) to their advertised addresses
+            for c in self.names("client"):
+                self.net.hosts(c, {m: self.relay_addr(m) if self.relay else self.net.addr(m)
+                                   for m in self.names("master")})
         except BaseException:
             self.down()
             raise

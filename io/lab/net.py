@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 from collections.abc import Sequence
 
 PREFIX = "mtl"
+ETC_NETNS = "/etc/netns"  # per-namespace /etc files (`ip netns exec` bind-mounts them)
 
 
 class NetError(RuntimeError):
@@ -79,6 +81,14 @@ class LabNet:
         self.nodes[name] = (ns, addr, k)
         return addr
 
+    def hosts(self, name: str, entries: dict[str, str]) -> None:
+        """Names the node resolves (hostname -> address): `/etc/netns/<netns>/hosts`, which
+        `ip netns exec` bind-mounts over /etc/hosts for what runs there."""
+        d = os.path.join(ETC_NETNS, self.ns(name))
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "hosts"), "w") as f:
+            f.write("127.0.0.1 localhost\n" + "".join(f"{a} {h}\n" for h, a in entries.items()))
+
     def exec_prefix(self, name: str) -> list[str]:
         return ["ip", "netns", "exec", self.ns(name)]
 
@@ -112,6 +122,7 @@ class LabNet:
             # the pair goes with the namespace only once its last process is gone: delete our
             # end now, so the link never outlives the teardown
             ip("link", "del", f"{PREFIX}{self.id}h{k}", check=False)
+            shutil.rmtree(os.path.join(ETC_NETNS, ns), ignore_errors=True)
         ip("link", "del", self.bridge, check=False)
 
 
@@ -140,10 +151,13 @@ def leftovers() -> tuple[list[str], list[str]]:
 
 
 def leftovers_of(lab_id: str) -> list[str]:
-    """The namespaces and links of one lab still present (none after its teardown)."""
+    """The namespaces, links and /etc/netns dirs of one lab still present (none after its
+    teardown)."""
     nss, links = leftovers()
+    etc = sorted(os.listdir(ETC_NETNS)) if os.path.isdir(ETC_NETNS) else []
     return [n for n in nss if n.startswith(f"{PREFIX}{lab_id}-")] + \
-        [x for x in links if re.fullmatch(rf"{PREFIX}{lab_id}(br|h\d+)", x)]
+        [x for x in links if re.fullmatch(rf"{PREFIX}{lab_id}(br|h\d+)", x)] + \
+        [os.path.join(ETC_NETNS, d) for d in etc if d.startswith(f"{PREFIX}{lab_id}-")]
 
 
 def cleanup_all() -> tuple[int, int]:
@@ -154,4 +168,8 @@ def cleanup_all() -> tuple[int, int]:
         ip("netns", "del", ns, check=False)
     for link in leftovers()[1]:
         ip("link", "del", link, check=False)
+    if os.path.isdir(ETC_NETNS):
+        for d in os.listdir(ETC_NETNS):
+            if d.startswith(PREFIX):
+                shutil.rmtree(os.path.join(ETC_NETNS, d), ignore_errors=True)
     return len(nss), len(links)

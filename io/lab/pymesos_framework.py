@@ -148,7 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     # where this framework runs (the lab's client namespace): recorded, ignored by the checker
     ns = subprocess.run(["ip", "netns", "identify", str(os.getpid())], capture_output=True, text=True,
                         check=False, timeout=10).stdout.strip()
-    emit(op="client_start", netns=ns, pymesos=importlib.metadata.version("pymesos"))
+    try:  # the names this namespace resolves (Lab writes the masters' there)
+        with open("/etc/hosts") as f:
+            names = sorted({n for line in f for n in line.split("#")[0].split()[1:]})
+    except OSError:
+        names = []
+    emit(op="client_start", netns=ns, pymesos=importlib.metadata.version("pymesos"), hosts=names)
     info: dict[str, Any] = {"user": "root", "name": args.name, "checkpoint": True,
                             "failover_timeout": 3600.0}
     if args.partition_aware:

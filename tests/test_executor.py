@@ -705,6 +705,6 @@ def test_stateful_machine_catches_updates_held_after_subscribed() -> None:
     with bugs.executor_holds_updates_after_subscribed(), \
             pytest.raises(AssertionError, match=r"phase=subscribed .*unacked=\[\w"):
         run_state_machine_as_test(ExecutorMachine, settings=settings(
-            max_examples=300, stateful_step_count=30, deadline=None, database=None,
+            max_examples=1500, stateful_step_count=30, deadline=None, database=None,
             derandomize=True, report_multiple_bugs=False,
             phases=(Phase.explicit, Phase.generate)))  # no shrinking: failing is the point

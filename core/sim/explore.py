@@ -275,14 +275,17 @@ class ExploreResult:
         rate = self.states / self.seconds if self.seconds > 0 else 0.0
         lines = [
             f"mesotron check --exhaustive: {self.config.describe()}",
+            # the only line that says "states" (checks read the largest number on such
+            # lines): the states the visited set tells apart by their canonical key
             f"distinct states: {self.states}",
-            *([f"distinct states by describe(): {self.describe_states}"]
+            *([(f"classes by describe() and shell only (coarser, unsound, for comparison):"
+                f" {self.describe_states}")]
               if self.describe_states is not None else []),
             f"transitions: {self.transitions}",
             f"depth: {self.depth}" + ("" if self.complete else " (search cut by a bound)"),
-            (f"distinct local states: {self.local_states} "
+            (f"distinct component snapshots: {self.local_states} "
              f"(real machine steps: {self.machine_steps})"),
-            f"time: {self.seconds:.1f} s ({rate:,.0f} states/s)",
+            f"time: {self.seconds:.1f} s ({rate:,.0f}/s)",
             f"violations: {0 if self.violation is None else 1}",
         ]
         if self.violation is not None:
@@ -314,10 +317,14 @@ COMPS, NET, ENVI, NOW, BUDGET, GHOST = range(6)
 
 
 class Explorer:
-    def __init__(self, config: ExploreConfig = CI_CONFIG) -> None:
+    def __init__(self, config: ExploreConfig = CI_CONFIG, *, audit: bool = False) -> None:
         self.cfg = config
+        # audit: keep the other snapshots merged into each local state, for audit_merges()
+        self.audit = audit
+        self.aliases: dict[int, list[bytes]] = {}
         self.blobs: list[bytes] = []
-        self.blob_ids: dict[bytes, int] = {}
+        self.blob_ids: dict[bytes, int] = {}  # pickled bytes -> local state id
+        self.canon_ids: dict[Any, int] = {}  # canonical key -> local state id
         self.timer_cache: dict[int, tuple[float, tuple[Any, ...]] | None] = {}
         self.procs_cache: dict[int, tuple[str, ...]] = {}
         self.lossy_cache: dict[int, bool] = {}
@@ -377,24 +384,45 @@ class Explorer:
     def intern_comp(self, comp: Comp) -> int:
         b = pickle.dumps(comp, 5)
         i = self.blob_ids.get(b)
-        if i is None:
-            i = self.blob_ids[b] = len(self.blobs)
-            self.blobs.append(b)
-            self.procs_cache[i] = tuple(sorted(comp.procs))
-            self.unsynced_cache[i] = len(comp.disk.unsynced) if comp.disk is not None else 0
-            if comp.timers:
-                at = min(comp.timers.values())
-                self.timer_cache[i] = (at, tuple(sorted((k for k, v in comp.timers.items()
-                                                         if v == at), key=repr)))
-            else:
-                self.timer_cache[i] = None
+        if i is not None:
+            return i
+        # new bytes: the same state as a known one when the canonical key agrees (the
+        # bytes differ only in a set's iteration order); the first bytes seen stay the
+        # snapshot that is restored
+        key = self.canonical_key(comp)
+        i = self.canon_ids.get(key)
+        if i is not None:
+            self.blob_ids[b] = i
+            if self.audit:
+                self.aliases.setdefault(i, []).append(b)
+            return i
+        i = self.blob_ids[b] = self.canon_ids[key] = len(self.blobs)
+        self.blobs.append(b)
+        self.procs_cache[i] = tuple(sorted(comp.procs))
+        self.unsynced_cache[i] = len(comp.disk.unsynced) if comp.disk is not None else 0
+        if comp.timers:
+            at = min(comp.timers.values())
+            self.timer_cache[i] = (at, tuple(sorted((k for k, v in comp.timers.items()
+                                                     if v == at), key=repr)))
+        else:
+            self.timer_cache[i] = None
         return i
 
     def comp(self, lid: int) -> Comp:
         return pickle.loads(self.blobs[lid])
 
+    def canonical_key(self, c: Comp) -> Any:
+        """A local state's canonical key: what the machine's describe() shows, the shell
+        state (timers, disk, task processes, ...), and, because describe() is a summary
+        for people that omits state which decides later steps (offer and operation ids,
+        the allocator's filters, id counters, unacknowledged update uuids, ...),
+        everything else the component holds, in a canonical form: `canonical()` of its
+        whole pickled state, with sets and frozensets compared as sets (their iteration
+        order ignored) and everything else (dict order included) kept as it is."""
+        return (self.describe_key_of(c), canonical(c))
+
     def intern_registry(self, r: RegistryState) -> int:
-        b = pickle.dumps(r, 5)
+        b = pickle.dumps(canonical(r), 5)
         i = self.registry_ids.get(b)
         if i is None:
             i = self.registry_ids[b] = len(self.registries)
@@ -417,6 +445,29 @@ class Explorer:
             r = (self.intern_comp(c), tuple(acts))
             self.memo[key] = r
         return r
+
+    def audit_merges(self) -> tuple[int, list[str]]:
+        """The soundness of the canonical key, checked on the transitions explored: every
+        snapshot that was merged into a local state (other bytes, same canonical key)
+        takes every input that local state took, at the same clock, and must end in the
+        same local state with the same actions. Returns (pairs compared, differences)."""
+        done = 0
+        diffs: list[str] = []
+        aliases = {k: list(v) for k, v in self.aliases.items()}
+        for (lid, inp_id, now), (to, acts) in list(self.memo.items()):
+            for b in aliases.get(lid, ()):
+                c = pickle.loads(b)
+                inp = self.inputs[inp_id]
+                if type(inp) is TimerFired:
+                    c.timers.pop(inp.key, None)
+                got: list[Any] = []
+                self.run(c, inp, now, got)
+                to2 = self.intern_comp(c)
+                done += 1
+                if to2 != to or tuple(got) != acts:
+                    diffs.append(f"{c.kind} {c.name} local state {lid} on "
+                                 f"{_brief(inp)} at {now:g}: merged snapshots diverge")
+        return done, diffs
 
     def run(self, c: Comp, inp: Any, now: float, acts: list[Any]) -> None:
         """Step the machine and interpret the effects that stay inside the component;
@@ -1228,7 +1279,10 @@ class Explorer:
     # ------------------------------------------------------------------ search
     def describe_key(self, lid: int) -> Any:
         """A local state as the machines' describe() (plus the shell state) shows it."""
-        c = self.comp(lid)
+        return self.describe_key_of(self.comp(lid))
+
+    @staticmethod
+    def describe_key_of(c: Comp) -> Any:
         m = c.machine
         disk = None
         if c.disk is not None:
@@ -1328,6 +1382,56 @@ class Explorer:
 
 
 _TERMINAL = frozenset(s.name for s in TaskState if s.is_terminal)
+_ATOMS = (str, bytes, type(None))
+_TAGGED = (int, float, bool, complex)
+
+
+def canonical(obj: Any) -> Any:
+    """A hashable canonical form of `obj`, following what pickle saves of it
+    (`__reduce_ex__`): two objects get the same form iff pickle would save the same
+    thing up to the iteration order of sets and frozensets (sorted here) and object
+    identity (shared references are expanded). Numbers keep their type (1, 1.0 and True
+    stay apart); dicts keep their insertion order (code may iterate over it)."""
+    memo: dict[int, tuple[Any, Any]] = {}
+    active: set[int] = set()
+
+    def walk(o: Any) -> Any:
+        t = type(o)
+        if t in _ATOMS:
+            return o
+        if t in _TAGGED:
+            return (t.__name__, o)
+        oid = id(o)
+        hit = memo.get(oid)
+        if hit is not None:
+            return hit[1]
+        if oid in active:
+            return ("cycle",)
+        active.add(oid)
+        r: Any
+        try:
+            if t is tuple or t is list:
+                r = (t.__name__, tuple(walk(x) for x in o))
+            elif t is dict:
+                r = ("dict", tuple((walk(k), walk(v)) for k, v in o.items()))
+            elif t is set or t is frozenset:
+                r = (t.__name__, tuple(sorted((walk(x) for x in o), key=repr)))
+            elif isinstance(o, type) or callable(o) and hasattr(o, "__qualname__"):
+                r = ("global", getattr(o, "__module__", None), o.__qualname__)
+            else:
+                red = o.__reduce_ex__(5)
+                if isinstance(red, str):
+                    r = ("global", t.__module__, red)
+                else:
+                    r = (t.__module__, t.__qualname__,
+                         *(walk(x) if not isinstance(x, Iterator) else walk(list(x))
+                           for x in red[1:]))
+        finally:
+            active.discard(oid)
+        memo[oid] = (o, r)  # holding `o` keeps its id from being reused during the walk
+        return r
+
+    return walk(obj)
 
 
 def _brief(m: Any) -> str:

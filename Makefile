@@ -41,6 +41,7 @@ demo: venv
 test: venv sysdeps
 	$(PY) -m pytest -q -m "not chaos" tests
 	$(VENV)/bin/mesotron check --exhaustive --quiet
+	$(VENV)/bin/mesotron check --exhaustive --quiet --failovers 1 --agent-restarts 0
 	$(MAKE) --no-print-directory tla
 
 unit: venv

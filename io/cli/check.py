@@ -47,7 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="write a violation's steps (JSON) for replay()")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument("--describe", action="store_true",
-                   help="also count the states with local states compared by describe()")
+                   help="also count the classes of states with local states compared by describe() "
+                   "and shell state only (coarser, unsound; for comparison)")
 
 
 def _config(args: argparse.Namespace) -> ExploreConfig:
@@ -73,8 +74,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"mesotron check: {e}", file=sys.stderr)
         return 2
     if os.environ.get("PYTHONHASHSEED") != "0" and not os.environ.get("MESOTRON_NO_REEXEC"):
-        # local states are compared by their pickled bytes, and a set pickles in an order
-        # that depends on the string-hash seed: a fixed seed makes the counts reproducible
+        # the counts do not depend on the string-hash seed (states are compared by a
+        # canonical key that ignores set order); a fixed seed also keeps which snapshot
+        # represents a state, hence the run, byte-identical between processes
         env = dict(os.environ, PYTHONHASHSEED="0")
         argv = [sys.executable, "-m", "mesotron.io.cli.main", "check", *sys.argv[2:]]
         if sys.argv[1:2] == ["check"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import signal
 import socket
 import sys
 from typing import Any
@@ -253,14 +254,49 @@ def _run_quietly(main: Any) -> int:
     return 130
 
 
+async def _until_interrupted(work: Any) -> int:
+    """Run `work()`; SIGINT (Ctrl-C) cancels it at once and gives 130 (as
+    KeyboardInterrupt would, but without depending on where Trio delivers it: a task
+    inside the HTTP client could otherwise see it first)."""
+    result: list[int] = []
+    failure: list[Exception] = []
+    interrupted = False
+    async with trio.open_nursery() as nursery:
+        async def watch() -> None:
+            nonlocal interrupted
+            with trio.open_signal_receiver(signal.SIGINT) as signals:
+                async for _ in signals:
+                    interrupted = True
+                    nursery.cancel_scope.cancel()
+                    return
+
+        async def body() -> None:
+            try:
+                result.append(await work())
+            except Exception as e:  # noqa: BLE001  (re-raised as itself below, not wrapped in a group)
+                failure.append(e)
+            nursery.cancel_scope.cancel()
+
+        nursery.start_soon(watch)
+        nursery.start_soon(body)
+    if failure and not interrupted:
+        raise failure[0]
+    if interrupted or not result:
+        raise KeyboardInterrupt
+    return result[0]
+
+
 def run(args: argparse.Namespace) -> int:
-    async def main() -> int:
+    async def timed() -> int:
         if args.timeout:
             with trio.move_on_after(args.timeout):
                 return await execute(args)
             print("mesotron execute: timed out", file=sys.stderr)
             return 1
         return await execute(args)
+
+    async def main() -> int:
+        return await _until_interrupted(timed)
 
     try:
         return _run_quietly(main)

@@ -45,7 +45,7 @@ from mesotron.core.effects import CancelTimer, Log, Persist, SetTimer
 from mesotron.core.errors import LocalError
 from mesotron.core.executor import format_duration
 from mesotron.core.status_updates import Recover, log_key
-from mesotron.core.values import AgentInfo, Reason, TaskState
+from mesotron.core.values import AgentInfo, Reason, Source, TaskState
 
 
 class RecoveryMixin(AgentCore):
@@ -152,8 +152,15 @@ class RecoveryMixin(AgentCore):
                         out.append(Persist(key=log_key(fw_id, task_id), record=None))
                         continue
                     state = latest or TaskState.TASK_STAGING
+                    # a terminal state the agent produced itself (a container limitation ended
+                    # the task) stays the agent's: what the executor says about that task after
+                    # the restart is superseded, as before it (core/agent/base.py)
+                    held = self.sum.pending(fw_id, task_id)
+                    by_agent = bool(held) and held[-1].status.state.is_terminal \
+                        and held[-1].status.source is Source.SOURCE_AGENT
                     entry = TaskEntry(framework_id=fw_id, executor_id=ex_id, info=trec.task,
-                                      state=state, queued=False, history=[(state, "recovered")])
+                                      state=state, queued=False,
+                                      history=[(state, "agent" if by_agent else "recovered")])
                     ex.tasks[task_id] = entry
                     ex.allocated = None
                     fw.task_executor[task_id] = ex_id

@@ -1089,3 +1089,28 @@ def _item_json(key: tuple, v: Any, refinement: bool) -> dict:
     if alloc is not None:
         d["allocation_info"] = {"role": alloc}
     return d
+
+
+def sum_shared(items: Iterable[Resources],
+               each: Callable[[Resources], Resources] | None = None) -> Resources:
+    """The sum of `each(r)` (else `r`) over `items`, for lists in which many entries are the
+    same memoised value (the frameworks of one agent, the tasks of one template): each
+    distinct value (by identity) is mapped once and its k copies are added by doubling
+    (log k additions; `+` is associative and commutative)."""
+    groups: dict[int, list[Any]] = {}
+    for r in items:
+        g = groups.get(id(r))
+        if g is None:
+            groups[id(r)] = [r, 1]
+        else:
+            g[1] += 1
+    total = Resources()
+    for r, k in groups.values():
+        x = each(r) if each is not None else r
+        while k:
+            if k & 1:
+                total = total + x
+            k >>= 1
+            if k:
+                x = x + x
+    return total

@@ -187,7 +187,7 @@ def test_both_reregistration_orders_end_with_the_same_books() -> None:
 
 def test_agent_used_by_many_frameworks_sharing_one_value_is_claimed_in_full() -> None:
     """AddAgent sums `used` by doubling per distinct value (core/allocator/machine.py
-    `_sum_repeated`): 7 frameworks x one shared value + one other value."""
+    `core.resources.sum_shared`): 7 frameworks x one shared value + one other value."""
     one = R("cpus:1;mem:100").allocate("*")
     used = tuple((f"f{i}", one) for i in range(7)) + (("g", R("cpus:0.5").allocate("*")),)
     a = alloc()

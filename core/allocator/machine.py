@@ -88,7 +88,7 @@ from mesotron.core.allocator.values import (
 )
 from mesotron.core.errors import LocalError
 from mesotron.core.invariants import AllocationDecision
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Resources, sum_shared
 from mesotron.core.values import AttributeConstraint
 
 INF = math.inf
@@ -679,7 +679,7 @@ class Allocator:
             if res:
                 used[fid] = used[fid] + res if fid in used else res
                 unallocated.append(self._unallocate(res))
-        claimed = _sum_repeated(unallocated)
+        claimed = sum_shared(unallocated)
         if not agent.available.contains(claimed):
             raise LocalError(f"allocator: agent {inp.agent_id} used {claimed} exceeds {inp.total}")
         agent.available = agent.available - claimed
@@ -921,27 +921,6 @@ def _bisect_index(order: list[str], key: str) -> int:
         raise LocalError(f"allocator: agent order lost {key}")
     return i
 
-
-def _sum_repeated(items: list[Resources]) -> Resources:
-    """The sum of `items`, each distinct value (by identity: the frameworks of one agent
-    mostly use one memoised value) added k times by doubling (log k additions; `+` is
-    associative and commutative)."""
-    groups: dict[int, list[Any]] = {}
-    for r in items:
-        g = groups.get(id(r))
-        if g is None:
-            groups[id(r)] = [r, 1]
-        else:
-            g[1] += 1
-    total = Resources()
-    for x, k in groups.values():
-        while k:
-            if k & 1:
-                total = total + x
-            k >>= 1
-            if k:
-                x = x + x
-    return total
 
 
 def _insort(order: list[str], key: str) -> None:

@@ -40,7 +40,7 @@ from mesotron.core.messages import (
     TaskRecord,
     UnregisterAgent,
 )
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Resources, sum_shared
 from mesotron.core.values import (
     AgentInfo,
     ExecutorInfo,
@@ -323,28 +323,6 @@ def validate_task_group(
     return None
 
 
-def _sum_unallocated(items: list[Resources]) -> Resources:
-    """The sum of `r.unallocate()` over `items`. Tasks of one template share one Resources
-    value (the codec memoises them), so each distinct value is unallocated once and its k
-    copies are added by doubling (log k additions; `+` is associative)."""
-    groups: dict[int, list[Any]] = {}
-    for r in items:
-        g = groups.get(id(r))
-        if g is None:
-            groups[id(r)] = [r, 1]
-        else:
-            g[1] += 1
-    total = Resources()
-    for r, k in groups.values():
-        x = r.unallocate()
-        while k:
-            if k & 1:
-                total = total + x
-            k >>= 1
-            if k:
-                x = x + x
-    return total
-
 
 def validate_agent_message(msg: Any) -> str | None:
     """The shape of an internal message from an agent (a codec guarantees it; a fuzzer or a
@@ -371,9 +349,9 @@ def validate_agent_message(msg: Any) -> str | None:
             return "Invalid frameworks in ReregisterAgent"
         if not all(isinstance(e.resources, Resources) for e in msg.executor_infos):
             return "Invalid executor resources in ReregisterAgent"
-        used = _sum_unallocated(
+        used = sum_shared(
             [t.task.resources for t in msg.tasks if not t.state.is_terminal]
-            + [e.resources for e in msg.executor_infos])
+            + [e.resources for e in msg.executor_infos], Resources.unallocate)
         if not msg.agent_info.resources.unallocate().contains(used):
             return (f"Agent reports tasks and executors using {used}, more than its "
                     f"resources {msg.agent_info.resources}")

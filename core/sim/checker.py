@@ -63,8 +63,8 @@ from mesotron.core.messages import (
     StatusUpdateMessage,
 )
 from mesotron.core.resources import Resources
-from mesotron.core.sim.health import HealthModel
 from mesotron.core.scheduler import CallResponse
+from mesotron.core.sim.health import HealthModel
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Source, TaskState
 

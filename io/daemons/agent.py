@@ -31,7 +31,7 @@ from mesotron.io.daemons import flags as fl
 from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure_from, daemon_ids
 from mesotron.io.daemons.loop import EffectLoop
-from mesotron.io.daemons.planted import PlantedBugRefused, planted_bug
+from mesotron.io.daemons.planted import run_daemon
 from mesotron.io.http import tls
 from mesotron.io.http.agent import AgentApp
 from mesotron.io.http.asgi import EventStream, bind_socket
@@ -585,14 +585,4 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        bug = planted_bug()  # tests only (io/daemons/planted.py)
-    except PlantedBugRefused as e:
-        print(f"mesotron agent: {e}", file=sys.stderr)
-        return 2
-    try:
-        with bug:
-            return trio.run(main_async, args)
-    except OSError as e:
-        print(f"mesotron agent: {e}", file=sys.stderr)
-        return 1
+    return run_daemon("agent", main_async, args)  # planted bugs: tests only (io/daemons/planted.py)

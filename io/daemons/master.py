@@ -37,7 +37,7 @@ from mesotron.io.daemons import flags as fl
 from mesotron.io.daemons import security
 from mesotron.io.daemons.logs import configure_from, daemon_ids
 from mesotron.io.daemons.loop import EffectLoop
-from mesotron.io.daemons.planted import PlantedBugRefused, planted_bug
+from mesotron.io.daemons.planted import run_daemon
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import tls, ui
 from mesotron.io.http.asgi import EventStream, bind_socket
@@ -604,14 +604,4 @@ GC_THRESHOLDS = (10_000, 5_000, 10)
 def run(args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
-    try:
-        bug = planted_bug()  # tests only (io/daemons/planted.py)
-    except PlantedBugRefused as e:
-        print(f"mesotron master: {e}", file=sys.stderr)
-        return 2
-    try:
-        with bug:
-            return trio.run(main_async, args)
-    except OSError as e:
-        print(f"mesotron master: {e}", file=sys.stderr)
-        return 1
+    return run_daemon("master", main_async, args)  # planted bugs: tests only (io/daemons/planted.py)

@@ -36,3 +36,24 @@ def planted_bug(environ: Any = None) -> contextlib.AbstractContextManager[Any]:
     if name not in BUGS:
         raise PlantedBugRefused(f"{ENV_BUG}={name}: no such bug (core/sim/bugs.py)")
     return BUGS[name]()
+
+
+def run_daemon(name: str, main_async: Any, args: Any) -> int:
+    """`trio.run(main_async, args)` for the daemon `name` with the planted bug the
+    environment asks for (tests only): 2 when refused, 1 on an OSError, each with one line."""
+    import sys
+
+    import trio
+
+    try:
+        bug = planted_bug()
+    except PlantedBugRefused as e:
+        print(f"mesotron {name}: {e}", file=sys.stderr)
+        return 2
+    try:
+        with bug:
+            result: int = trio.run(main_async, args)
+            return result
+    except OSError as e:
+        print(f"mesotron {name}: {e}", file=sys.stderr)
+        return 1

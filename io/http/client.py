@@ -151,19 +151,9 @@ class H11Pipeline:
             for _, answer in batch:
                 conn.send(self._BLANK)
                 conn.send(h11.EndOfMessage())
-                status, chunks = 0, []
-                while True:
-                    ev = await H11Client._next(stream, conn)
-                    if isinstance(ev, h11.Response):
-                        status = ev.status_code
-                    elif isinstance(ev, h11.Data):
-                        chunks.append(bytes(ev.data))
-                    elif isinstance(ev, h11.EndOfMessage):
-                        break
-                    elif isinstance(ev, h11.ConnectionClosed):
-                        raise HTTPError("connection closed")
+                status, body = await H11Client._answer(stream, conn)
                 answered += 1
-                answer(status, b"".join(chunks))
+                answer(status, body)
                 if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
                     conn.start_next_cycle()
                 else:
@@ -208,6 +198,21 @@ class H11Client:
                 + conn.send(h11.Data(data=body)) + conn.send(h11.EndOfMessage()))
 
     @staticmethod
+    async def _answer(stream: trio.SocketStream, conn: h11.Connection) -> tuple[int, bytes]:
+        """Read one whole answer: (status, body)."""
+        status, chunks = 0, []
+        while True:
+            ev = await H11Client._next(stream, conn)
+            if isinstance(ev, h11.Response):
+                status = ev.status_code
+            elif isinstance(ev, h11.Data):
+                chunks.append(bytes(ev.data))
+            elif isinstance(ev, h11.EndOfMessage):
+                return status, b"".join(chunks)
+            elif isinstance(ev, h11.ConnectionClosed):
+                raise HTTPError("connection closed")
+
+    @staticmethod
     async def _next(stream: trio.SocketStream, conn: h11.Connection) -> Any:
         while True:
             ev = conn.next_event()
@@ -234,22 +239,12 @@ class H11Client:
             stream, conn = self._stream, self._conn
             try:
                 await stream.send_all(self._request_bytes(conn, path, body, headers))
-                status, chunks = 0, []
-                while True:
-                    ev = await self._next(stream, conn)
-                    if isinstance(ev, h11.Response):
-                        status = ev.status_code
-                    elif isinstance(ev, h11.Data):
-                        chunks.append(bytes(ev.data))
-                    elif isinstance(ev, h11.EndOfMessage):
-                        break
-                    elif isinstance(ev, h11.ConnectionClosed):
-                        raise HTTPError("connection closed")
+                status, body = await self._answer(stream, conn)
                 if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
                     conn.start_next_cycle()
                 else:
                     await self.aclose_connection()
-                return status, b"".join(chunks)
+                return status, body
             except (OSError, h11.ProtocolError, trio.BrokenResourceError, trio.ClosedResourceError) as e:
                 await self.aclose_connection()
                 raise HTTPError(str(e) or type(e).__name__) from None

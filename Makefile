@@ -38,11 +38,18 @@ sysdeps:
 demo: venv
 	$(VENV)/bin/mesotron demo
 
+# The exhaustive explorer and TLC run on the second core while pytest runs (pytest itself is
+# one process); their output is printed after pytest's, and any failure fails `make test`.
 test: venv sysdeps
-	$(PY) -m pytest -q -m "not chaos" tests
-	$(VENV)/bin/mesotron check --exhaustive --quiet
-	$(VENV)/bin/mesotron check --exhaustive --quiet --failovers 1 --agent-restarts 0
-	$(MAKE) --no-print-directory tla
+	@log=$$(mktemp); \
+	( $(VENV)/bin/mesotron check --exhaustive --quiet \
+	  && $(VENV)/bin/mesotron check --exhaustive --quiet --failovers 1 --agent-restarts 0 \
+	  && $(PY) tla/run.py ) >"$$log" 2>&1 & checks=$$!; \
+	echo "$(PY) -m pytest -q -m \"not chaos\" tests  (explorer and TLC beside it, pid $$checks)"; \
+	$(PY) -m pytest -q -m "not chaos" tests; rc=$$?; \
+	wait $$checks; crc=$$?; cat "$$log"; rm -f "$$log"; \
+	echo "pytest exit $$rc, explorer and TLC exit $$crc"; \
+	test $$rc -eq 0 -a $$crc -eq 0
 
 unit: venv
 	$(PY) -m pytest -q -m "not chaos" tests

@@ -206,12 +206,7 @@ def handle(d: AgentDaemon, call: apb.Call) -> Any:
     elif t == C.GET_FLAGS:
         r.get_flags.flags.extend(common.flags(d.flags))
     elif t == C.GET_VERSION:
-        from mesotron.io.http.master import version_json
-
-        v = version_json()
-        r.get_version.version_info.CopyFrom(from_dict(
-            {k: v[k] for k in ("version", "build_date", "build_time", "build_user")},
-            R.GetVersion.VersionInfo))
+        r.get_version.version_info.CopyFrom(common.version_info(R.GetVersion.VersionInfo))
     elif t == C.GET_METRICS:
         r.get_metrics.metrics.extend(common.metrics(d.metrics_snapshot()))
     elif t == C.GET_LOGGING_LEVEL:

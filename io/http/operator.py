@@ -356,11 +356,7 @@ def handle(d: MasterDaemon, call: mpb.Call) -> Any:
     elif t == C.GET_FLAGS:
         r.get_flags.flags.extend(common.flags(d.flags))
     elif t == C.GET_VERSION:
-        from mesotron.io.http.master import version_json
-
-        v = version_json()
-        r.get_version.version_info.CopyFrom(from_dict(
-            {k: v[k] for k in ("version", "build_date", "build_time", "build_user")}, mpb.VersionInfo))
+        r.get_version.version_info.CopyFrom(common.version_info(mpb.VersionInfo))
     elif t == C.GET_METRICS:
         r.get_metrics.metrics.extend(common.metrics(d.metrics_snapshot()))
     elif t == C.GET_LOGGING_LEVEL:

@@ -28,6 +28,17 @@ def metrics(snapshot: dict[str, float]) -> list[pb.Metric]:
             if isinstance(v, (int, float))]
 
 
+def version_info(message_type: Any) -> Any:
+    """GET_VERSION's VersionInfo (the master's and the agent's are different message types
+    with the same fields), from /version's figures."""
+    from mesotron.io.http.master import version_json
+    from mesotron.spec.wire import from_dict
+
+    v = version_json()
+    return from_dict({k: v[k] for k in ("version", "build_date", "build_time", "build_user")},
+                     message_type)
+
+
 def get_logging_level() -> int:
     return logs.verbosity()
 

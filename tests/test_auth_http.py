@@ -345,3 +345,49 @@ def test_pymesos_authenticated(auth_cluster, compat_path) -> None:
     after = auth_cluster.state()
     assert len(after["frameworks"] + after["completed_frameworks"]) == \
         len(st["frameworks"] + st["completed_frameworks"])
+
+
+def _cli(*argv: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", *argv], capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def test_every_cli_command_authenticates(auth_cluster, tmp_path) -> None:
+    """`mesotron execute/ps/why/top/cat/tail/ls/record` share one set of connection flags
+    (io/cli/master_client.py add_master_flags/Http.from_args): with --principal/--secret they
+    pass a master that authenticates every endpoint; a wrong secret is one line naming the
+    principal and exit 1 (no traceback); no credentials say that they are required."""
+    m = auth_cluster.master_addr
+    r = _cli("execute", "--master", m, "--principal", "fw", "--secret", "fwsecret", "--name", "authcli",
+             "--command", "echo authenticated", "--resources", "cpus:0.1;mem:16", "--timeout", "60secs")
+    assert r.returncode == 0 and "TASK_FINISHED" in r.stdout, (r.stdout, r.stderr)
+    ok = ("--master", m, "--principal", "ops", "--secret", "s3cret")
+    bad = ("--master", m, "--principal", "ops", "--secret", "wrong")
+    r = _cli("ps", *ok, "--all")
+    assert r.returncode == 0 and "authcli" in r.stdout, r.stderr
+    r = _cli("cat", *ok, "authcli")
+    assert r.returncode == 0 and r.stdout == "authenticated\n", r.stderr
+    r = _cli("tail", *ok, "-n", "1", "authcli")
+    assert r.returncode == 0 and r.stdout == "authenticated\n", r.stderr
+    r = _cli("ls", *ok, "authcli")
+    assert r.returncode == 0 and "stdout" in r.stdout, r.stderr
+    r = _cli("top", *ok, "--once")
+    assert r.returncode == 0 and "agents" in r.stdout, r.stderr
+    r = _cli("why", *ok, "no-such-framework")  # past authentication: the master's 404
+    assert r.returncode == 1 and "no framework no-such-framework is subscribed" in r.stderr, r.stderr
+    rec = tmp_path / "rec.jsonl"
+    r = _cli("record", *ok, "--duration", "1", str(rec))
+    assert r.returncode == 0 and rec.read_text().strip(), r.stdout
+    for cmd in (("ps",), ("cat", "authcli"), ("tail", "authcli"), ("ls", "authcli"), ("top", "--once"),
+                ("why", "x"), ("record", "--duration", "5", str(rec))):
+        r = _cli(cmd[0], *bad, *cmd[1:])
+        err = r.stderr + r.stdout
+        assert r.returncode == 1, (cmd, err)
+        assert f"mesotron {cmd[0]}: " in err and "401 Unauthorized" in err, (cmd, err)
+        assert "principal 'ops' were refused" in err and "Traceback" not in err, (cmd, err)
+        assert "wrong" not in err  # the secret is never echoed
+    r = _cli("ps", "--master", m)
+    assert r.returncode == 1 and "authentication is required" in r.stderr, r.stderr
+    r = _cli("execute", "--master", m, "--principal", "fw", "--secret", "nope", "--name", "x",
+             "--command", "true", "--timeout", "30secs")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.startswith("mesotron execute:"), r.stderr

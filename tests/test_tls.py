@@ -294,3 +294,42 @@ def test_support_downgrade_accepts_plaintext_and_tls_on_one_port(pki, tmp_path) 
     cfg = tls.from_args(None, {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": cert,
                                "LIBPROCESS_SSL_KEY_FILE": key, "LIBPROCESS_SSL_SUPPORT_DOWNGRADE": "true"})
     assert cfg is not None and cfg.downgrade and cfg.env()["LIBPROCESS_SSL_SUPPORT_DOWNGRADE"] == "true"
+
+
+def test_every_cli_command_over_tls(tls_cluster, pki, tmp_path) -> None:
+    """`mesotron cat/tail/ls/why/top/record` take the same TLS flags and LIBPROCESS_SSL_*
+    variables as `ps`/`execute` (io/cli/master_client.py): an https:// master that requires
+    client certificates, and the agent's /files over HTTPS; a rogue client certificate is a
+    one-line error (exit 1), an unusable CA file exit 2, never a traceback."""
+    mp = tls_cluster["master"].port
+    m = f"https://127.0.0.1:{mp}"
+    tls_flags = ("--ssl-ca", pki["ca"], "--ssl-cert", pki["client"][0], "--ssl-key", pki["client"][1])
+    r = _cli("execute", "--master", m, *tls_flags, "--name", "tls-cat", "--command", "echo over tls",
+             "--resources", "cpus:0.1;mem:32", "--timeout", "60secs")
+    assert r.returncode == 0 and "TASK_FINISHED" in r.stdout, (r.stdout, r.stderr)
+    r = _cli("cat", "--master", m, *tls_flags, "tls-cat")
+    assert r.returncode == 0 and r.stdout == "over tls\n", r.stderr
+    r = _cli("tail", "--master", m, *tls_flags, "-n", "1", "tls-cat")
+    assert r.returncode == 0 and r.stdout == "over tls\n", r.stderr
+    r = _cli("ls", "--master", m, *tls_flags, "tls-cat")
+    assert r.returncode == 0 and "stdout" in r.stdout, r.stderr
+    r = _cli("top", "--master", m, *tls_flags, "--once")
+    assert r.returncode == 0 and "agents" in r.stdout, r.stderr
+    r = _cli("why", "--master", m, *tls_flags, "nope")  # reached the master: its 404
+    assert r.returncode == 1 and "no framework nope is subscribed" in r.stderr, r.stderr
+    rec = tmp_path / "rec.jsonl"
+    r = _cli("record", "--master", m, *tls_flags, "--duration", "1", str(rec))
+    assert r.returncode == 0 and rec.read_text().strip(), r.stdout
+    # the environment alone (HOST:PORT, LIBPROCESS_SSL_*)
+    env = {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": pki["client"][0],
+           "LIBPROCESS_SSL_KEY_FILE": pki["client"][1], "LIBPROCESS_SSL_CA_FILE": pki["ca"],
+           "LIBPROCESS_SSL_VERIFY_SERVER_CERT": "true"}
+    r = _cli("cat", "--master", f"127.0.0.1:{mp}", "tls-cat", env=env)
+    assert r.returncode == 0 and r.stdout == "over tls\n", r.stderr
+    rogue = ("--ssl-ca", pki["ca"], "--ssl-cert", pki["rogue"][0], "--ssl-key", pki["rogue"][1])
+    for cmd in (("cat", "tls-cat"), ("ls", "tls-cat"), ("why", "x"), ("top", "--once")):
+        r = _cli(cmd[0], "--master", m, *rogue, *cmd[1:])
+        assert r.returncode == 1 and r.stderr.startswith(f"mesotron {cmd[0]}:"), (cmd, r.stderr)
+        assert "Traceback" not in r.stderr, r.stderr
+        r = _cli(cmd[0], "--master", m, "--ssl-ca", str(tmp_path / "missing.pem"), *cmd[1:])
+        assert r.returncode == 2 and "cannot load TLS files" in r.stderr, (cmd, r.stderr)

@@ -41,6 +41,7 @@ from mesotron.core.values import (
     TaskInfo,
     TaskState,
 )
+from mesotron.io.cli.master_client import add_master_flags
 from mesotron.io.daemons import flags as fl
 from mesotron.io.http import tls
 from mesotron.io.wire.scheduler_client import SchedulerClient, SubscribeError
@@ -50,7 +51,7 @@ from mesotron.spec.wire import WireError, from_dict
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", required=True, help="master HOST:PORT or https://HOST:PORT")
+    add_master_flags(p, help="master HOST:PORT or https://HOST:PORT")
     p.add_argument("--name", default=None, help="task name (required with --command)")
     p.add_argument("--command", default=None, help="shell command to run as the task")
     p.add_argument("--env", default=None,
@@ -69,7 +70,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kill-after", type=fl.duration, default=None,
                    help="kill each task this long after it is RUNNING")
     p.add_argument("--role", default="*")
-    tls.add_client_flags(p)
     p.add_argument("--timeout", type=fl.duration, default=None,
                    help="give up (exit 1) after this long")
 

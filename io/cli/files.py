@@ -23,7 +23,8 @@ from typing import Any
 
 import attrs
 from mesotron.core.agent.isolation import task_sandbox_name
-from mesotron.io.cli.master_client import CliError, Http, resolve_master
+from mesotron.io.cli.master_client import CliError, Http, add_master_flags
+from mesotron.io.http import tls
 
 CHUNK = 64 * 1024
 POLL = 0.5
@@ -66,12 +67,12 @@ def find_task(state: dict[str, Any], task_id: str, framework_id: str | None) -> 
     return fid, task
 
 
-def agent_url(state: dict[str, Any], agent_id: str) -> str:
+def agent_url(state: dict[str, Any], agent_id: str, scheme: str = "http") -> str:
     for s in state.get("slaves", []):
         if s.get("id") == agent_id:
             pid = s.get("pid", "")
             addr = pid.split("@", 1)[1] if "@" in pid else f"{s.get('hostname')}:{s.get('port')}"
-            return f"http://{addr}"
+            return f"{scheme}://{addr}"
     raise CliError(f"agent {agent_id} is not registered with the master (gone, unreachable "
                    "or removed): its sandboxes cannot be reached")
 
@@ -95,11 +96,11 @@ def sandbox_directory(agent_state: dict[str, Any], framework_id: str, task_id: s
 
 
 def locate(http: Http, master: str, task_id: str, framework_id: str | None) -> Sandbox:
-    base = resolve_master(master)
+    base = http.resolve(master)
     state = http.get_json(f"{base}/master/state")
     fid, task = find_task(state, task_id, framework_id)
     aid = task.get("slave_id", "")
-    url = agent_url(state, aid)
+    url = agent_url(state, aid, http.scheme)  # with TLS on, the agents speak it too
     directory = sandbox_directory(http.get_json(f"{url}/state"), fid, task_id)
     # an executor that runs many tasks (our command executor, Mesos's default executor)
     # gives each its own sandbox <executor sandbox>/tasks/<task id>/
@@ -161,7 +162,7 @@ def tail(http: Http, sb: Sandbox, rel: str, lines: int, write: Callable[[str], A
 
 # ------------------------------------------------------------------ subcommands
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", required=True, help="master HOST:PORT or zk://host:port/path")
+    add_master_flags(p)
     p.add_argument("--framework", default=None, help="framework id (when the task id is ambiguous)")
     p.add_argument("task", metavar="TASK", help="task id")
 
@@ -185,7 +186,7 @@ class _Cmd:
     def run(self, args: argparse.Namespace) -> int:
         out = sys.stdout
         try:
-            with Http() as http:
+            with Http.from_args(args) as http:
                 sb = locate(http, args.master, args.task, args.framework)
                 if self.name == "cat":
                     cat(http, sb, args.file, out.write)
@@ -201,6 +202,9 @@ class _Cmd:
                             out.write(data)
                             out.flush()
                             offset += len(data.encode("utf-8", "surrogateescape"))
+        except tls.TlsError as e:
+            print(f"mesotron {self.name}: {e}", file=sys.stderr)
+            return 2
         except CliError as e:
             out.flush()
             print(f"mesotron {self.name}: {e}", file=sys.stderr)

@@ -27,6 +27,8 @@ from typing import Any
 
 import httpx
 import trio
+from mesotron.io.cli.master_client import CliError, Http, add_master_flags
+from mesotron.io.http import tls
 
 
 class Recorder:
@@ -124,15 +126,21 @@ def _dominant(res: dict[str, Any], totals: dict[str, float]) -> float:
     return best
 
 
-async def record(master: str, path: str, stop: trio.Event, *, interval: float = 0.25) -> int:
-    """Poll `master` (host:port) until `stop` is set; returns the number of records written."""
+async def record(master: str, path: str, stop: trio.Event, *, interval: float = 0.25,
+                 http: Http | None = None) -> int:
+    """Poll `master` (host:port) until `stop` is set; returns the number of records written.
+    `http`: TLS and credentials (io/cli/master_client.py; plain HTTP when None); a refused
+    credential or a denied principal is a CliError (polling again cannot help)."""
     rec = Recorder()
     n = 0
     async with await trio.open_file(path, "w") as f, \
-            httpx.AsyncClient(base_url=f"http://{master}", timeout=2.0) as client:
+            httpx.AsyncClient(base_url=http.resolve(master) if http else f"http://{master}", timeout=2.0,
+                              **(http.kwargs() if http else {})) as client:
         while not stop.is_set():
             try:
                 r = await client.get("/master/state")
+                if http is not None:
+                    http.check(r, "GET /master/state")
                 state = r.json() if r.status_code == 200 else None
             except (httpx.HTTPError, ValueError):
                 state = None
@@ -147,15 +155,23 @@ async def record(master: str, path: str, stop: trio.Event, *, interval: float = 
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", required=True, help="HOST:PORT of the master")
+    add_master_flags(p, help="master HOST:PORT or https://HOST:PORT")
     p.add_argument("--interval", type=float, default=0.25, help="seconds between polls")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     p.add_argument("file", help="record file (JSON lines) for `mesotron plot`")
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        http = Http.from_args(args)
+    except tls.TlsError as e:
+        print(f"mesotron record: {e}")
+        return 2
+
     async def main() -> int:
         stop = trio.Event()
+        failed: list[CliError] = []
+        n = 0
         async with trio.open_nursery() as nursery:
             if args.duration is not None:
                 async def timer() -> None:
@@ -168,13 +184,23 @@ def run(args: argparse.Namespace) -> int:
                         stop.set()
                         return
                 nursery.start_soon(watch)
-                n = await record(args.master, args.file, stop, interval=args.interval)
+                try:
+                    n = await record(args.master, args.file, stop, interval=args.interval, http=http)
+                except CliError as e:  # raised here, not wrapped in the nursery's group
+                    failed.append(e)
                 nursery.cancel_scope.cancel()
+        if failed:
+            raise failed[0]
         print(f"mesotron record: {n} records in {args.file}")
         return 0
 
     try:
         return trio.run(main)
+    except CliError as e:
+        print(f"mesotron record: {e}")
+        return 1
     except OSError as e:
         print(f"mesotron record: {e}")
         return 2
+    finally:
+        http.close()

@@ -14,12 +14,13 @@ import time
 from typing import Any
 
 import httpx
-from mesotron.io.cli.master_client import CliError, resolve_master
+from mesotron.io.cli.master_client import CliError, Http, add_master_flags
+from mesotron.io.http import tls
 from mesotron.spec.wire import RecordIOReader, WireError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", required=True, help="master HOST:PORT or zk://host:port/path")
+    add_master_flags(p)
     p.add_argument("--once", action="store_true", help="print the tables once and exit")
     p.add_argument("--tasks", type=int, default=30, help="task rows shown (default 30)")
 
@@ -155,12 +156,16 @@ def render(model: TopModel, master: str, max_tasks: int) -> Any:
     return Group(head, agents, fws, tasks)
 
 
-def stream(base: str, model: TopModel, on_event: Any) -> None:
-    """Subscribe and apply events until the stream ends (returns) or fails (CliError)."""
+def stream(base: str, model: TopModel, on_event: Any, http: Http | None = None) -> None:
+    """Subscribe and apply events until the stream ends (returns) or fails (CliError).
+    `http`: the TLS and credentials to use (plain HTTP, anonymous when None)."""
+    http = http if http is not None else Http()
     try:
-        with httpx.Client(timeout=httpx.Timeout(10.0, read=60.0), follow_redirects=True) as c, \
+        with httpx.Client(timeout=httpx.Timeout(10.0, read=60.0), **http.kwargs()) as c, \
                 c.stream("POST", f"{base}/api/v1", json={"type": "SUBSCRIBE"},
                          headers={"Accept": "application/json"}) as r:
+            if r.status_code in (401, 403):
+                http.check(r, "SUBSCRIBE")
             if r.status_code != 200:
                 raise CliError(f"SUBSCRIBE: {r.status_code} {r.read().decode(errors='replace')[:200]}")
             reader = RecordIOReader()
@@ -194,17 +199,24 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     model = TopModel()
     try:
+        http = Http.from_args(args)
+    except tls.TlsError as e:
+        print(f"mesotron top: {e}", file=sys.stderr)
+        return 2
+    try:
         if args.once:
-            base = resolve_master(args.master)
-            stream(base, model, lambda: model.subscribed)
+            base = http.resolve(args.master)
+            stream(base, model, lambda: model.subscribed, http)
             console.print(render(model, base, args.tasks))
             return 0
         with Live(console=console, refresh_per_second=4, screen=False) as live:
             while True:
                 try:
-                    base = resolve_master(args.master)
-                    stream(base, model, _refresher(live, model, base, args.tasks))
+                    base = http.resolve(args.master)
+                    stream(base, model, _refresher(live, model, base, args.tasks), http)
                 except CliError as e:
+                    if " 401 " in str(e) or " 403 " in str(e):
+                        raise  # retrying cannot help
                     live.console.print(f"[yellow]{e}; reconnecting[/yellow]")
                 time.sleep(1.0)
     except CliError as e:
@@ -212,3 +224,5 @@ def run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt:
         return 0
+    finally:
+        http.close()

@@ -14,11 +14,12 @@ import sys
 import time
 from typing import Any
 
-from mesotron.io.cli.master_client import CliError, Http, resolve_master
+from mesotron.io.cli.master_client import CliError, Http, add_master_flags
+from mesotron.io.http import tls
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--master", required=True, help="master HOST:PORT or zk://host:port/path")
+    add_master_flags(p)
     p.add_argument("--json", action="store_true", help="print the master's JSON answer")
     p.add_argument("--agents", type=int, default=20, help="agents to list (default 20)")
     p.add_argument("framework_id", metavar="FRAMEWORK_ID")
@@ -68,8 +69,8 @@ def render(w: dict[str, Any], now: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        base = resolve_master(args.master)
-        with Http() as http:
+        with Http.from_args(args) as http:
+            base = http.resolve(args.master)
             try:
                 w = http.get_json(f"{base}/master/why", {"framework_id": args.framework_id,
                                                          "max_agents": args.agents})
@@ -78,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
                     raise CliError(f"no framework {args.framework_id} is subscribed to the "
                                    "leading master (see `mesotron ps` / the web UI)") from None
                 raise
+    except tls.TlsError as e:
+        print(f"mesotron why: {e}", file=sys.stderr)
+        return 2
     except CliError as e:
         print(f"mesotron why: {e}", file=sys.stderr)
         return 1

@@ -8,13 +8,19 @@ garbage), v1 executor calls to the agent, /files paths with traversal tricks, ra
 methods/paths/headers, bodies over --max-body-size, and on raw sockets: truncated bodies,
 garbage request lines, a slow client, and frames on the internal link and the agent's
 driver wire (random bytes, oversized length prefixes, Hello then random envelopes, random
-driver payloads, authentication frames out of order).
+driver payloads, authentication frames out of order), and peers over their per-peer limits
+(`peer-flood`: from a fresh loopback address 127.1.x.y, --max-http-connections-per-peer
+connections held open, then one more; --max-streams-per-peer operator streams, then a
+scheduler SUBSCRIBE).
 
 What is checked (`judge` / `digest`): every HTTP answer is a clear client error (4xx), or a
 200 for a read-only request, or 501 for a call type that is not implemented (Mesos: UNKNOWN);
 never a 5xx otherwise (501 is Mesos's answer to an UNKNOWN call type); raw-socket cases end with the connection closed or a 4xx; after the
 campaign both daemons are alive, their logs hold no traceback, the master logged the bad
-frames it dropped, and /master/state is unchanged (frameworks, their tasks, agents).
+frames it dropped, and /master/state is unchanged (frameworks, their tasks, agents). A peer
+over a limit gets 503 with the limit's reason (`judge_flood`), and at that moment other
+peers are unaffected: the campaign's own connection (127.0.0.1) is answered and another
+fresh address opens an event stream.
 
 To keep "state unchanged" a property of the daemons and not of luck: the master runs with
 --authenticate-agents (a random envelope that happens to decode as RegisterAgent must not
@@ -43,7 +49,10 @@ from testkit import Cluster, wait_for
 N_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "210"))
 BATCH = 50  # requests per example: N_EXAMPLES * BATCH >= 10,000
 MAX_BODY = 65536
-SENT: dict[str, int] = {"http": 0, "raw": 0}
+CONN_LIMIT = 16  # --max-http-connections-per-peer (master and agent); room for the campaign's own
+STREAM_LIMIT = 2  # --max-streams-per-peer (master): a flooding peer's operator streams
+FLOOD_EVERY = 4  # one `peer-flood` raw case in FLOOD_EVERY is run (the others: a plain one)
+SENT: dict[str, int] = {"http": 0, "raw": 0, "flood": 0}
 ANSWERS: dict[int, int] = {}
 TIMES = {"io": 0.0}  # seconds spent sending and reading (the rest: generating)
 
@@ -67,6 +76,16 @@ def judge(kind: str, status: int | None, closed: bool) -> None:
 
 
 READ_ONLY = {"operator", "files", "path", "agent-path"}
+
+
+def judge_flood(kind: str, status: int, body: bytes, peer: str, limit: int) -> None:
+    """The oracle for a peer past its limit: 503 and the limit's reason, naming the peer."""
+    want = (f"Too many HTTP connections from {peer} (--max-http-connections-per-peer={limit})"
+            if kind == "connections" else
+            f"Too many event streams from {peer} (--max-streams-per-peer={limit})")
+    if status != 503 or body.decode(errors="replace") != want:
+        raise CampaignFailure(f"FuzzCampaign: peer-flood ({kind}) from {peer}: answered {status} "
+                              f"{body[:200]!r}, wanted 503 {want!r}")
 
 
 def digest(state: dict[str, Any]) -> Any:
@@ -199,7 +218,8 @@ def oversized_request() -> st.SearchStrategy[dict[str, Any]]:
 @st.composite
 def raw_case(draw: Any) -> dict[str, Any]:
     kind = draw(st.sampled_from(["truncated", "garbage-http", "slow", "frame-bytes", "frame-oversized",
-                                 "frame-envelope", "frame-driver", "frame-auth", "executor-wire"]))
+                                 "frame-envelope", "frame-driver", "frame-auth", "executor-wire",
+                                 "peer-flood"]))
     return {"kind": kind, "data": draw(st.binary(min_size=1, max_size=200)), "n": draw(st.integers(0, 3))}
 
 
@@ -207,6 +227,7 @@ REQUEST = st.one_of(
     st.deferred(lambda: scheduler_request(FID[0])), operator_request(), executor_request(),
     files_request(), path_request(), oversized_request(), raw_case())
 FID = [""]
+PEERS_SEEN = [0]
 
 
 # ------------------------------------------------------------------ plumbing
@@ -267,6 +288,8 @@ def _hello(name: str) -> bytes:
 def raw(case: dict[str, Any], ports: dict[str, int]) -> bool:
     """Run one raw-socket case; True when the peer closed the connection (or answered 4xx)."""
     kind, data = case["kind"], case["data"]
+    if kind == "peer-flood":
+        return True  # run by the campaign (it needs the campaign's connections): `flood`
     if kind in ("truncated", "garbage-http", "slow"):
         port = ports["master"]
         if kind == "truncated":
@@ -322,6 +345,85 @@ def raw(case: dict[str, Any], ports: dict[str, int]) -> bool:
     return True
 
 
+PEERS = [0]  # fresh loopback source addresses for floods: 127.1.x.y (Linux routes 127/8 to lo)
+
+
+def fresh_peer() -> str:
+    PEERS[0] += 1
+    n = PEERS[0]
+    return f"127.1.{n // 250 % 250}.{n % 250 + 2}"
+
+
+def _open(port: int, peer: str) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(peer, 0))
+
+
+def _ask(c: http.client.HTTPConnection, method: str, path: str, body: str | None = None,
+         read: bool = True) -> tuple[int, bytes]:
+    c.request(method, path, body=body, headers={"Content-Type": "application/json",
+                                                "Accept": "application/json"})
+    r = c.getresponse()
+    return r.status, (r.read() if read else r.read(100) if r.status != 200 else b"")
+
+
+def flood(case: dict[str, Any], ports: dict[str, int], conns: Conns) -> int:
+    """A peer over its limits, from a fresh address: CONN_LIMIT connections held open (each
+    answered), then one more (503 + reason); on the master also STREAM_LIMIT operator
+    streams, then a scheduler SUBSCRIBE (503 + reason, before the master sees it). Meanwhile
+    other peers are served: the campaign's connection and a stream from another address.
+    Returns the requests sent."""
+    target = "master" if case["n"] % 2 == 0 else "agent"
+    port, peer = ports[target], fresh_peer()
+    held: list[http.client.HTTPConnection] = []
+    sent = 0
+    try:
+        streams = STREAM_LIMIT if target == "master" else 0
+        for i in range(CONN_LIMIT):
+            c = _open(port, peer)
+            held.append(c)
+            if i < streams:  # an operator stream that stays open
+                st_, _ = _ask(c, "POST", "/api/v1", json.dumps({"type": "SUBSCRIBE"}), read=False)
+            else:
+                st_, _ = _ask(c, "GET", "/health")
+            sent += 1
+            if st_ != 200:
+                raise CampaignFailure(f"FuzzCampaign: peer-flood from {peer}: request {i + 1} of "
+                                      f"{CONN_LIMIT} (within the limit) answered {st_}")
+        if streams:  # past the stream limit, on a connection it already holds
+            st_, body = _ask(held[-1], "POST", "/api/v1/scheduler", json.dumps({
+                "type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": "u", "name": "flood"}}}))
+            sent += 1
+            judge_flood("streams", st_, body, peer, STREAM_LIMIT)
+        extra = _open(port, peer)  # past the connection limit
+        try:
+            st_, body = _ask(extra, "GET", "/health")
+        finally:
+            extra.close()
+        sent += 1
+        judge_flood("connections", st_, body, peer, CONN_LIMIT)
+        # other peers unaffected, while this one is at its limits
+        status = conns.request({"target": target, "method": "GET", "path": "/health", "body": b"",
+                                "headers": {}})
+        sent += 1
+        if status != 200:
+            raise CampaignFailure(f"FuzzCampaign: peer-flood from {peer}: another peer (127.0.0.1) "
+                                  f"answered {status}")
+        if streams:
+            other = _open(port, fresh_peer())
+            try:
+                st_, _ = _ask(other, "POST", "/api/v1", json.dumps({"type": "SUBSCRIBE"}), read=False)
+            finally:
+                other.close()
+            sent += 1
+            if st_ != 200:
+                raise CampaignFailure(f"FuzzCampaign: peer-flood from {peer}: another peer's stream "
+                                      f"answered {st_}")
+    finally:
+        for c in held:
+            c.close()
+    return sent
+
+
 # ------------------------------------------------------------------ the campaign
 @pytest.fixture(scope="module")
 def campaign(tmp_path_factory):
@@ -335,8 +437,9 @@ def campaign(tmp_path_factory):
         json.dump({"principal": "agent", "secret": "s"}, f)
     os.chmod(agent_cred, 0o600)
     limits = ("--max-body-size", str(MAX_BODY), "--max-frame-size", str(MAX_BODY),
-              "--max-connections-per-peer", "64")
-    with Cluster(tmp, agents=1, master_flags=("--authenticate-agents", "--credentials", creds, *limits),
+              "--max-connections-per-peer", "64", "--max-http-connections-per-peer", str(CONN_LIMIT))
+    with Cluster(tmp, agents=1, master_flags=("--authenticate-agents", "--credentials", creds, *limits,
+                                              "--max-streams-per-peer", str(STREAM_LIMIT)),
                  agent_flags=("--no-fsync", "--credential", agent_cred, *limits)) as c:
         # a framework that stays subscribed (its stream open) for the whole campaign
         sub = http.client.HTTPConnection("127.0.0.1", c.master_port, timeout=30)
@@ -367,6 +470,12 @@ def test_hostile_requests(campaign, batch) -> None:
     conns: Conns = campaign["conns"]
     t0 = time.perf_counter()
     for r in batch:
+        if r.get("kind") == "peer-flood":
+            PEERS_SEEN[0] += 1
+            if PEERS_SEEN[0] % FLOOD_EVERY == 0:
+                SENT["flood"] += flood(r, campaign["ports"], conns)
+                continue
+            r = {**r, "kind": "garbage-http"}
         if "data" in r:
             closed = raw(r, campaign["ports"])
             SENT["raw"] += 1
@@ -386,9 +495,11 @@ def test_hostile_requests(campaign, batch) -> None:
 def test_campaign_changed_nothing(campaign) -> None:
     c = campaign["cluster"]
     total = SENT["http"] + SENT["raw"]
-    print(f"fuzz campaign: {SENT['http']} HTTP + {SENT['raw']} raw requests; answers "
+    print(f"fuzz campaign: {SENT['http']} HTTP + {SENT['raw']} raw requests + {SENT['flood']} in "
+          f"{PEERS[0]} peer floods; answers "
           f"{sorted(ANSWERS.items())}; {TIMES['io']:.1f} s in I/O")
     assert total >= 10_000, SENT
+    assert N_EXAMPLES < 20 or SENT["flood"] > 0, "no peer flood ran"
     for d in [c.master, *c.agents]:
         assert d.proc is not None and d.proc.poll() is None, f"{d.argv[0]} died"
     after = digest(c.state())
@@ -410,6 +521,13 @@ def test_the_oracle_fires_on_a_planted_bug() -> None:
         judge("scheduler", 202, False)  # a hostile scheduler call accepted
     with pytest.raises(CampaignFailure, match="FuzzCampaign"):
         judge("frame-bytes", None, False)
+    # a peer past its limit served anyway, or refused without the reason
+    with pytest.raises(CampaignFailure, match="FuzzCampaign: peer-flood"):
+        judge_flood("connections", 200, b"pong", "127.1.0.3", 16)
+    with pytest.raises(CampaignFailure, match="FuzzCampaign: peer-flood"):
+        judge_flood("streams", 503, b"Service Unavailable", "127.1.0.3", 2)
+    judge_flood("streams", 503, b"Too many event streams from 127.1.0.3 (--max-streams-per-peer=2)",
+                "127.1.0.3", 2)
     judge("scheduler", 400, False)
     judge("operator", 501, False)
     s = {"frameworks": [{"id": "f", "tasks": []}], "completed_frameworks": [], "slaves": []}

@@ -1,8 +1,9 @@
 """Pipelined HTTP/1.1 (RFC 9112 §9.3) between io/http/client.H11Pipeline (the scheduler
 client's calls) and io/http/server.py (the daemons' server): answers in order, the answers to
 requests that arrived together leave the server in one write, a connection that breaks
-mid-batch fails the unanswered requests (status 0, never re-sent), and a streaming answer
-sees its client go away. Real sockets on loopback."""
+mid-batch fails the unanswered requests (status 0, never re-sent), a `Connection: close`
+re-sends them, servers that do not pipeline or cap requests per connection (hypercorn) lose
+no call, and a streaming answer sees its client go away. Real sockets on loopback."""
 
 from __future__ import annotations
 
@@ -189,3 +190,197 @@ def test_a_streaming_answer_sees_its_client_go_away() -> None:
                 stop.set()
 
     trio.run(main)
+
+
+# ------------------------------------------------- servers that do not pipeline (any HTTP/1.1)
+def _answer_bytes(conn: h11.Connection, close: bool = False) -> bytes:
+    headers = [("Content-Length", "0")] + ([("Connection", "close")] if close else [])
+    return conn.send(h11.Response(status_code=202, headers=headers)) + conn.send(h11.EndOfMessage())  # type: ignore[operator]
+
+
+async def _h11_server(handle: Any, nursery: trio.Nursery) -> int:
+    listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
+    nursery.start_soon(trio.serve_listeners, handle, listeners)
+    return int(listeners[0].socket.getsockname()[1])
+
+
+def test_hypercorn_closing_after_its_keep_alive_limit_loses_no_call() -> None:
+    """hypercorn answers the 1000th request of a connection with `Connection: close` and
+    closes it, and with our pipelined requests unread there its close can be a reset that
+    destroys answers (RFC 9112 §9.6): the client makes a new connection every 500 requests,
+    so 1,100 pipelined calls are each answered once and applied once, in order."""
+    from mesotron.io.http.asgi import serve_http
+
+    async def main() -> None:
+        with trio.fail_after(60):
+            app = App()
+            async with trio.open_nursery() as nursery:
+                sock = bind_socket("127.0.0.1", 0)
+                port = sock.getsockname()[1]
+                stop = trio.Event()
+                await nursery.start(serve_http, app, sock, stop)
+                pipe = H11Pipeline("127.0.0.1", port)
+                nursery.start_soon(pipe.run)
+                answers: list[int] = []
+                bodies = [f"call-{i}".encode() for i in range(1100)]
+                for b in bodies:
+                    pipe.submit("/api", b, {}, lambda status, raw: answers.append(status))
+                assert (await pipe.post("/api", b"last", {}))[0] == 202
+                assert answers == [202] * len(bodies)
+                assert app.seen == [*bodies, b"last"]  # each applied once, in order
+                assert pipe.resent == 0 and not pipe.sequential and pipe.connections == 3
+                pipe.close()
+                stop.set()
+
+    trio.run(main)
+
+
+def test_a_server_that_does_not_pipeline_gets_one_request_at_a_time() -> None:
+    """A server that drops a connection on which a second request arrives before its first
+    answer (without saying `close`): the first is answered, the others get status 0 and are
+    NOT sent again (they may have been read: POSTs are not idempotent); the client then sends
+    one request at a time to it, and every later call is answered and applied once."""
+
+    async def main() -> None:
+        with trio.fail_after(20):
+            seen: list[bytes] = []
+
+            async def handle(stream: trio.SocketStream) -> None:
+                conn = h11.Connection(h11.SERVER)
+                body = b""
+                try:
+                    while True:
+                        ev = conn.next_event()
+                        if ev is h11.NEED_DATA:
+                            data = await stream.receive_some(65536)
+                            if not data:
+                                return
+                            conn.receive_data(data)
+                        elif isinstance(ev, h11.Data):
+                            body += bytes(ev.data)
+                        elif isinstance(ev, h11.EndOfMessage):
+                            seen.append(body)
+                            body = b""
+                            pipelined = bool(conn.trailing_data[0])
+                            await stream.send_all(_answer_bytes(conn))
+                            if pipelined:
+                                return  # drops the connection, and the requests it holds
+                            conn.start_next_cycle()
+                finally:
+                    await trio.aclose_forcefully(stream)
+
+            async with trio.open_nursery() as nursery:
+                port = await _h11_server(handle, nursery)
+                pipe = H11Pipeline("127.0.0.1", port)
+                nursery.start_soon(pipe.run)
+                answers: list[int] = []
+                for i in range(4):
+                    pipe.submit("/", f"a{i}".encode(), {}, lambda status, raw: answers.append(status))
+                assert (await pipe.post("/", b"a4", {}))[0] == 0
+                assert answers == [202, 0, 0, 0] and seen == [b"a0"] and pipe.sequential
+                answers.clear()
+                for i in range(10):
+                    pipe.submit("/", f"b{i}".encode(), {}, lambda status, raw: answers.append(status))
+                assert (await pipe.post("/", b"b10", {}))[0] == 202
+                assert answers == [202] * 10
+                assert seen == [b"a0"] + [f"b{i}".encode() for i in range(11)] and pipe.resent == 0
+                pipe.close()
+                nursery.cancel_scope.cancel()
+
+    trio.run(main)
+
+
+def test_a_server_that_closes_after_each_answer_saying_so() -> None:
+    """HTTP/1.1 without keep-alive: each answer says `Connection: close`. The unanswered
+    requests are sent again (never processed: §9.6), one per connection from then on (the
+    server's cap, learnt); each is applied once, in order."""
+
+    async def main() -> None:
+        with trio.fail_after(20):
+            seen: list[bytes] = []
+
+            async def handle(stream: trio.SocketStream) -> None:
+                conn = h11.Connection(h11.SERVER)
+                body = b""
+                try:
+                    while True:
+                        ev = conn.next_event()
+                        if ev is h11.NEED_DATA:
+                            data = await stream.receive_some(65536)
+                            if not data:
+                                return
+                            conn.receive_data(data)
+                        elif isinstance(ev, h11.Data):
+                            body += bytes(ev.data)
+                        elif isinstance(ev, h11.EndOfMessage):
+                            seen.append(body)
+                            await stream.send_all(_answer_bytes(conn, close=True))
+                            return
+                finally:
+                    await trio.aclose_forcefully(stream)
+
+            async with trio.open_nursery() as nursery:
+                port = await _h11_server(handle, nursery)
+                pipe = H11Pipeline("127.0.0.1", port)
+                nursery.start_soon(pipe.run)
+                answers: list[int] = []
+                for i in range(20):
+                    pipe.submit("/", f"c{i}".encode(), {}, lambda status, raw: answers.append(status))
+                assert (await pipe.post("/", b"c20", {}))[0] == 202
+                assert answers == [202] * 20
+                assert seen == [f"c{i}".encode() for i in range(21)]
+                assert pipe.resent == 20 and pipe.max_requests_per_connection == 1
+                pipe.close()
+                nursery.cancel_scope.cancel()
+
+    trio.run(main)
+
+
+def test_scheduler_client_against_daemons_on_hypercorn(tmp_path) -> None:
+    """Real master and agent with `--http-server hypercorn`: our scheduler client makes 1,200
+    pipelined calls (past hypercorn's 1,000 requests per connection) and every one is
+    answered 2xx (none rejected or unanswered), then runs a command task to TASK_FINISHED."""
+    from mesotron.core.messages import (
+        CallAccept,
+        CallAcknowledge,
+        CallRevive,
+        CallSuppress,
+        EventOffers,
+        EventUpdate,
+        OpLaunch,
+    )
+    from mesotron.core.resources import Resources
+    from mesotron.core.values import CommandInfo, FrameworkInfo, TaskInfo
+    from mesotron.io.wire.scheduler_client import SchedulerClient
+    from testkit import Cluster
+
+    with Cluster(str(tmp_path), agents=1, master_flags=("--http-server", "hypercorn", "--allocation-interval", "50ms"),
+                 agent_flags=("--http-server", "hypercorn", "--no-fsync")) as c:
+        async def main() -> tuple[list[str], Any, Any]:
+            states: list[str] = []
+            with trio.fail_after(60):
+                async with SchedulerClient.connect(c.master_addr, FrameworkInfo(user="t", name="hc")) as s:
+                    launched = False
+                    async for ev in s.events():
+                        if isinstance(ev, EventOffers) and not launched:
+                            for i in range(1200):
+                                s.call_nowait(CallSuppress() if i % 2 == 0 else CallRevive())
+                            assert await s.call(CallRevive()) == 202
+                            o = ev.offers[0]  # the offer is still ours: launch on it
+                            task = TaskInfo(name="t", task_id="hc-1", agent_id=o.agent_id,
+                                            resources=Resources.parse("cpus:0.1;mem:32"),
+                                            command=CommandInfo(value="true"))
+                            await s.call(CallAccept(offer_ids=(o.id,), operations=(OpLaunch(task_infos=(task,)),)))
+                            launched = True
+                        elif isinstance(ev, EventUpdate):
+                            states.append(ev.status.state.name)
+                            if ev.status.uuid is not None:
+                                await s.call(CallAcknowledge(agent_id=ev.status.agent_id,
+                                                             task_id=ev.status.task_id, uuid=ev.status.uuid))
+                            if ev.status.state.is_terminal:
+                                break
+                    return states, list(s.rejected), s._http
+        states, rejected, pipe = trio.run(main)
+    assert rejected == []
+    assert pipe is not None and pipe.connections >= 3 and not pipe.sequential
+    assert states[-1] == "TASK_FINISHED", states

@@ -52,17 +52,45 @@ class H11Pipeline:
 
     `submit()` queues a request and returns at once; `run()` (a task in the caller's
     nursery) writes every queued request in one send, then reads their answers in order
-    and hands each to its callback, then sends what was queued meanwhile. No retry: when the
-    connection breaks, the requests not answered get status 0 and the connection is made
-    anew for the next batch (the caller's machine decides, as with H11Client.post). h11 does
-    all the HTTP: each request is serialized by its own h11 client connection, and the
-    answers are parsed by one h11 connection that is told of a request before each answer."""
+    and hands each to its callback, then sends what was queued meanwhile. h11 does all the
+    HTTP: each request is serialized by its own h11 client connection, and the answers are
+    parsed by one h11 connection that is told of a request before each answer.
+
+    Servers that end a connection with requests of ours unanswered (RFC 9112 §9.3.2, §9.6):
+
+    - At most `max_requests_per_connection` (default 500) requests go on one connection;
+      then it is closed (all answered) and a new one made. Servers cap requests per
+      connection (hypercorn and nginx: 1000 by default) by answering the last one with
+      `Connection: close`; if our pipelined requests are then still unread in the server's
+      socket, its close becomes a reset and can destroy answers already sent (the "TCP reset
+      problem", §9.6): seen with hypercorn, the 1000th answer lost. So we stay below such
+      caps, and learn a lower one (the answers a server gave on a connection before it said
+      `close`); a server with a lower cap than ours can cost, once, the answers its reset
+      destroys (those calls get status 0, below). 500: no cost measurable against no cap
+      (bench/pipeline_cap.py, docs/performance.md).
+    - The last answer said `Connection: close` (or was HTTP/1.0) with requests unanswered:
+      the server "MUST NOT process any further requests received on that connection"
+      (§9.6), so those provably were not processed: they are sent again, in order, on a new
+      connection, before anything queued later (`resent` counts them).
+    - It closed (or reset) without saying so: any unanswered request may have been read and
+      applied, and our calls are POSTs (not idempotent; §9.3.1: no automatic retry without
+      a means to know it was never applied). They are NOT sent again: each gets status 0
+      (the caller's machine decides, as Mesos's scheduler library reports a failed `send`
+      and leaves retrying to the framework; our driver hears it as an unanswered call). If
+      two or more requests were in flight, the server is taken not to pipeline: from then on
+      this client sends it one request at a time (`sequential`; §9.3.2: no pipelining right
+      after a failed connection).
+
+    This is the transport's business (as TCP's retransmission), not the protocol's: a call
+    still gets exactly one answer, and one never processed is the only kind sent twice."""
 
     _BLANK = h11.Request(method="POST", target="/", headers=[("Host", "-"), ("Content-Length", "0")])
 
     def __init__(self, host: str, port: int, *, connect_timeout: float = 5.0,
-                 ssl_context: Any = None, max_batch: int = 256) -> None:
+                 ssl_context: Any = None, max_batch: int = 256,
+                 max_requests_per_connection: int = 500) -> None:
         self.host, self.port = host, port
+        self.max_requests_per_connection = max_requests_per_connection  # 0: no cap
         self.connect_timeout = connect_timeout
         self.ssl_context = ssl_context
         self.max_batch = max_batch
@@ -72,6 +100,11 @@ class H11Pipeline:
         self._stream: Any = None
         self._conn: h11.Connection | None = None
         self.batches = 0  # writes so far (for benchmarks and tests)
+        self.resent = 0  # requests sent again after a `Connection: close` left them unanswered
+        self.sequential = False  # one request in flight at a time (a server that does not pipeline)
+        self._answered_here = 0  # answers read on the current connection
+        self._sent_here = 0  # requests written on the current connection
+        self.connections = 0  # connections made so far (for tests)
         self._heads: dict[tuple[str, int, tuple[tuple[str, str], ...]], h11.Request] = {}
 
     def submit(self, path: str, body: bytes, headers: dict[str, str], answer: Answer) -> None:
@@ -123,7 +156,13 @@ class H11Pipeline:
                 # so a busy neighbour task cannot hold the calls back.
                 with trio.move_on_after(COALESCE):
                     await trio.testing.wait_all_tasks_blocked()
-                batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+                n = 1 if self.sequential else self.max_batch
+                cap = self.max_requests_per_connection
+                if cap:
+                    if self._stream is not None and self._sent_here >= cap:
+                        await self._drop()  # every answer read: a new connection (see above)
+                    n = min(n, cap - self._sent_here if self._stream is not None else cap)
+                batch, self._queue = self._queue[:n], self._queue[n:]
                 await self._send_batch(batch)
         finally:
             with trio.CancelScope(shield=True):
@@ -136,6 +175,8 @@ class H11Pipeline:
 
     async def _send_batch(self, batch: list[tuple[bytes, Answer]]) -> None:
         answered = 0
+        said_close = False  # the last answer read said `Connection: close`
+        sent = False
         try:
             if self._stream is None or self._conn is None or not _idle_and_open(self._stream):
                 await self._drop()
@@ -145,24 +186,41 @@ class H11Pipeline:
                         stream = trio.SSLStream(stream, self.ssl_context, server_hostname=self.host)
                         await stream.do_handshake()
                 self._stream, self._conn = stream, h11.Connection(h11.CLIENT)
+                self._answered_here = self._sent_here = 0
+                self.connections += 1
             stream, conn = self._stream, self._conn
             self.batches += 1
+            sent = True
+            self._sent_here += len(batch)
             await stream.send_all(b"".join(data for data, _ in batch))
             for _, answer in batch:
                 conn.send(self._BLANK)
                 conn.send(h11.EndOfMessage())
                 status, body = await H11Client._answer(stream, conn)
                 answered += 1
+                self._answered_here += 1
                 answer(status, body)
                 if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
                     conn.start_next_cycle()
                 else:
+                    said_close = conn.their_state is h11.MUST_CLOSE
                     raise HTTPError("connection closed")
         except (OSError, h11.ProtocolError, trio.BrokenResourceError, trio.ClosedResourceError,
                 trio.TooSlowError) as e:
+            here = self._answered_here
             await self._drop()
+            rest = batch[answered:]
+            if said_close and rest:  # provably never processed (RFC 9112 §9.6): send again
+                if here and (not self.max_requests_per_connection or here < self.max_requests_per_connection):
+                    self.max_requests_per_connection = here  # this server's cap
+                self.resent += len(rest)
+                self._queue[:0] = rest
+                self._wake.set()
+                return
+            if rest and sent and len(batch) >= 2:
+                self.sequential = True  # this server does not pipeline (see the class doc)
             text = (str(e) or type(e).__name__).encode()
-            for _, answer in batch[answered:]:
+            for _, answer in rest:
                 answer(0, text)
 
 

@@ -333,3 +333,66 @@ def test_every_cli_command_over_tls(tls_cluster, pki, tmp_path) -> None:
         assert "Traceback" not in r.stderr, r.stderr
         r = _cli(cmd[0], "--master", m, "--ssl-ca", str(tmp_path / "missing.pem"), *cmd[1:])
         assert r.returncode == 2 and "cannot load TLS files" in r.stderr, (cmd, r.stderr)
+
+
+def test_tls_versions_schemes_and_depth_from_the_environment(pki, tmp_path) -> None:
+    """LIBPROCESS_SSL_ENABLE_TLS_V1_* (only TLS 1.2 on by default, as libprocess), the
+    hostname validation scheme (legacy|openssl; legacy accepted with a warning: we validate as
+    openssl) and VERIFICATION_DEPTH (accepted with a warning: Python's ssl module cannot set
+    it); bad values are a TlsError; the daemon logs the warnings once and refuses bad values."""
+    cert, key = pki["server"]
+    base = {"LIBPROCESS_SSL_ENABLED": "true", "LIBPROCESS_SSL_CERT_FILE": cert, "LIBPROCESS_SSL_KEY_FILE": key}
+    cfg = tls.from_args(None, base)
+    assert cfg is not None and (cfg.min_version, cfg.max_version, cfg.notes) == ("TLSv1_2", "TLSv1_2", ())
+    ctx = tls.server_context(cfg)
+    assert ctx.minimum_version == ctx.maximum_version == ssl.TLSVersion.TLSv1_2
+    assert cfg.env()["LIBPROCESS_SSL_ENABLE_TLS_V1_3"] == "false"
+    cfg = tls.from_args(None, {**base, "LIBPROCESS_SSL_ENABLE_TLS_V1_3": "true",
+                               "LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME": "openssl"})
+    assert cfg is not None and (cfg.min_version, cfg.max_version, cfg.notes) == ("TLSv1_2", "TLSv1_3", ())
+    assert tls.client_context(cfg).maximum_version == ssl.TLSVersion.TLSv1_3
+    assert cfg.env()["LIBPROCESS_SSL_ENABLE_TLS_V1_3"] == "true"
+    cfg = tls.from_args(None, {**base, "LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME": "legacy",
+                               "LIBPROCESS_SSL_VERIFICATION_DEPTH": "4"})
+    assert cfg is not None and len(cfg.notes) == 2
+    assert "legacy is not supported" in cfg.notes[0] and "DEPTH=4 is not enforced" in cfg.notes[1]
+    for bad, match in ((("HOSTNAME_VALIDATION_SCHEME", "dns"), "unknown hostname validation scheme 'dns'"),
+                       (("VERIFICATION_DEPTH", "deep"), "VERIFICATION_DEPTH must be a non-negative number"),
+                       (("ENABLE_TLS_V1_2", "false"), "no TLS version is enabled")):
+        with pytest.raises(tls.TlsError, match=match):
+            tls.from_args(None, {**base, f"LIBPROCESS_SSL_{bad[0]}": bad[1]})
+    # a TLS 1.2-only server refuses a TLS 1.3-only client; one that enables 1.3 accepts it
+    only13 = ssl.create_default_context(cafile=pki["ca"])
+    only13.minimum_version = ssl.TLSVersion.TLSv1_3
+    for enabled, ok in (("false", False), ("true", True)):
+        port = free_port()
+        env_backup = dict(os.environ)
+        os.environ.update({**base, "LIBPROCESS_SSL_ENABLE_TLS_V1_3": enabled,
+                           "LIBPROCESS_SSL_VERIFICATION_DEPTH": "4"})
+        try:
+            d = Daemon(["master", "--ip", "127.0.0.1", "--port", str(port), "--work-dir",
+                        str(tmp_path / f"m{enabled}")], port, str(tmp_path / f"m{enabled}.log"))
+            _start(d, pki)
+        finally:
+            os.environ.clear()
+            os.environ.update(env_backup)
+        try:
+            if ok:
+                assert _https_get(port, "/health", only13)[0] == 200
+            else:
+                with pytest.raises((ssl.SSLError, OSError, urllib.error.URLError)):
+                    _https_get(port, "/health", only13)
+        finally:
+            d.stop(5)
+        with open(d.log_path) as f:
+            log = f.read()
+        assert log.count("tls.not_enforced") == 1 and "VERIFICATION_DEPTH=4" in log, log[-2000:]
+    # bad values: the daemon exits with the message; a CLI client too (exit 2)
+    r = subprocess.run([sys.executable, "-m", "mesotron.io.cli.main", "master", "--port", "0"],
+                       capture_output=True, text=True, timeout=30, check=False,
+                       env={**os.environ, **base, "LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME": "dns"})
+    assert r.returncode == 2 and "unknown hostname validation scheme 'dns'" in r.stderr, r.stderr
+    r = _cli("ps", "--master", "127.0.0.1:1", env={**base, "LIBPROCESS_SSL_VERIFICATION_DEPTH": "x"})
+    assert r.returncode == 2 and "VERIFICATION_DEPTH must be" in r.stderr, r.stderr
+    r = _cli("ps", "--master", "127.0.0.1:1", env={**base, "LIBPROCESS_SSL_VERIFICATION_DEPTH": "4"})
+    assert r.returncode == 1 and r.stderr.count("warning: LIBPROCESS_SSL_VERIFICATION_DEPTH=4 is not enforced") == 1

@@ -165,6 +165,8 @@ class AgentDaemon:
         if self.tls is not None and self.tls.downgrade:  # as libprocess warns
             log.warning("tls.downgrade_enabled", message="Plaintext connections are accepted "
                         "on the TLS port: peer verification can be bypassed")
+        for note in self.tls.notes if self.tls is not None else ():  # accepted, not enforced
+            log.warning("tls.not_enforced", message=note)
         if self.tls is not None:
             os.environ.update(self.tls.env())  # executors inherit them (io/containers/launcher.py)
         self.http_sock = http_sock

@@ -166,6 +166,8 @@ class MasterDaemon:
         if self.tls is not None and self.tls.downgrade:  # as libprocess warns
             log.warning("tls.downgrade_enabled", message="Plaintext connections are accepted "
                         "on the TLS port: peer verification can be bypassed")
+        for note in self.tls.notes if self.tls is not None else ():  # accepted, not enforced
+            log.warning("tls.not_enforced", message=note)
         config = MasterConfig(
             allocation_interval=args.allocation_interval,
             offer_timeout=args.offer_timeout,

@@ -22,9 +22,19 @@ c_rehash'ed directory, as OpenSSL reads it); a client certificate from --ssl-cer
 
 SUPPORT_DOWNGRADE: `sniff`, `downgrading` below (the h11 server and the internal transport).
 
-Not done (docs/security.md): the `legacy` reverse-DNS hostname validation (we validate like
-`openssl`: the name or IP in the certificate), VERIFICATION_DEPTH (Python's ssl module has
-no setter for it).
+Protocol versions, as libprocess: LIBPROCESS_SSL_ENABLE_TLS_V1_0, _V1_1, _V1_2, _V1_3; only
+TLS 1.2 is on by default (the contexts' minimum and maximum version span the enabled ones).
+
+Accepted but not enforced as libprocess does (a warning once, at start-up; docs/security.md):
+LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME=legacy (reverse DNS of the peer's IP, then that
+name checked against the certificate): we always validate like `openssl`, in the handshake,
+the name or IP we dialled against the certificate's SAN/CN, so a peer whose certificate
+names only its reverse-DNS name is refused; LIBPROCESS_SSL_VERIFICATION_DEPTH: Python 3.11's
+ssl module has no verify-depth setter and no access to the verified chain (no
+`SSLContext.verify_depth`; `SSLSocket.get_verified_chain` arrived in 3.13), so OpenSSL's
+default depth (100) applies. LIBPROCESS_SSL_VERIFY_IPADD is not read: an IP we dial is always
+matched against the certificate's IP SANs. An unknown scheme or a depth that is not a number is a
+TlsError.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from __future__ import annotations
 import argparse
 import os
 import ssl
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,6 +64,9 @@ class TlsConfig:
     verify_peer: bool = False  # client side: verify the server's certificate
     require_cert: bool = False  # server side: require and verify client certificates
     downgrade: bool = False  # server side: accept plaintext too, on the same port (peek)
+    min_version: str = "TLSv1_2"  # ssl.TLSVersion names (LIBPROCESS_SSL_ENABLE_TLS_V1_*)
+    max_version: str = "TLSv1_2"
+    notes: tuple[str, ...] = ()  # settings accepted but not enforced: the daemon warns once
 
     def env(self) -> dict[str, str]:
         """The LIBPROCESS_SSL_* variables that describe this configuration (for children)."""
@@ -63,7 +77,52 @@ class TlsConfig:
                "LIBPROCESS_SSL_SUPPORT_DOWNGRADE": "true" if self.downgrade else "false"}
         if self.ca:
             out["LIBPROCESS_SSL_CA_FILE"] = self.ca
+        lo, hi = _ORDER.index(self.min_version), _ORDER.index(self.max_version)
+        for i, name in enumerate(_ORDER):
+            out[f"LIBPROCESS_SSL_ENABLE_TLS_V1_{i}"] = "true" if lo <= i <= hi else "false"
         return out
+
+
+_ORDER = ("TLSv1", "TLSv1_1", "TLSv1_2", "TLSv1_3")
+_DEFAULT_ON = {"TLSv1": False, "TLSv1_1": False, "TLSv1_2": True, "TLSv1_3": False}  # libprocess
+SCHEMES = ("legacy", "openssl")
+
+
+def policy(env: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]]:
+    """(minimum version, maximum version, notes) from LIBPROCESS_SSL_ENABLE_TLS_V1_*,
+    _HOSTNAME_VALIDATION_SCHEME, _VERIFICATION_DEPTH. Raises TlsError."""
+    on = []
+    for name in _ORDER:
+        v = _env(env, f"ENABLE_TLS_V1_{_ORDER.index(name)}")
+        if (v.lower() in _TRUE) if v is not None else _DEFAULT_ON[name]:
+            on.append(name)
+    if not on:
+        raise TlsError("no TLS version is enabled (LIBPROCESS_SSL_ENABLE_TLS_V1_0/_1/_2/_3)")
+    notes = []
+    scheme = (_env(env, "HOSTNAME_VALIDATION_SCHEME") or "legacy").strip().lower()
+    if scheme not in SCHEMES:
+        raise TlsError(f"unknown hostname validation scheme '{scheme}' "
+                       "(LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME: legacy or openssl)")
+    if _env(env, "HOSTNAME_VALIDATION_SCHEME") is not None and scheme == "legacy":
+        notes.append("LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME=legacy is not supported: hostnames "
+                     "are validated as with 'openssl' (the dialled name or IP against the "
+                     "certificate, in the handshake; no reverse DNS)")
+    depth = _env(env, "VERIFICATION_DEPTH")
+    if depth is not None:
+        try:
+            if int(depth) < 0:
+                raise ValueError
+        except ValueError:
+            raise TlsError(f"LIBPROCESS_SSL_VERIFICATION_DEPTH must be a non-negative number, "
+                           f"not '{depth}'") from None
+        notes.append(f"LIBPROCESS_SSL_VERIFICATION_DEPTH={depth} is not enforced: Python's ssl "
+                     "module has no verify-depth setter (OpenSSL's default depth applies)")
+    return on[0], on[-1], tuple(notes)
+
+
+def _versions(ctx: ssl.SSLContext, lo: str, hi: str) -> None:
+    ctx.minimum_version = getattr(ssl.TLSVersion, lo)
+    ctx.maximum_version = getattr(ssl.TLSVersion, hi)
 
 
 def add_flags(p: argparse.ArgumentParser) -> None:
@@ -113,16 +172,17 @@ def from_args(args: Any, env: Mapping[str, str] | None = None) -> TlsConfig | No
     for path in (cert, key, ca):
         if path and not os.path.exists(path):
             raise TlsError(f"TLS file '{path}' does not exist")
+    lo, hi, notes = policy(env)
     cfg = TlsConfig(cert=cert, key=key, ca=ca, verify_peer=bool(verify), require_cert=bool(require),
-                    downgrade=bool(downgrade))
+                    downgrade=bool(downgrade), min_version=lo, max_version=hi, notes=notes)
     server_context(cfg)  # fail at start-up on unusable files
     return cfg
 
 
 def server_context(cfg: TlsConfig) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
+        _versions(ctx, cfg.min_version, cfg.max_version)
         ctx.load_cert_chain(cfg.cert, cfg.key)
         if cfg.ca:
             ctx.load_verify_locations(cfg.ca)
@@ -138,7 +198,14 @@ def client_context(cfg: TlsConfig | None, *, verify: bool | None = None) -> ssl.
     """A client context: our certificate (servers may require one), the CA, and verification
     of the server as --ssl-verify-peer says (`verify` overrides)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if cfg is not None:
+        lo, hi = cfg.min_version, cfg.max_version
+    else:
+        try:
+            lo, hi = policy(os.environ)[:2]
+        except TlsError:  # (a daemon or CLI said so already; here: libprocess's default)
+            lo = hi = "TLSv1_2"
+    _versions(ctx, lo, hi)
     check = (cfg.verify_peer if cfg is not None else True) if verify is None else verify
     if cfg is not None:
         ctx.load_cert_chain(cfg.cert, cfg.key)
@@ -162,6 +229,16 @@ def client_context_from_env(env: Mapping[str, str] | None = None) -> ssl.SSLCont
 
 
 # ---------------------------------------------------------------- command-line clients
+_WARNED: set[str] = set()
+
+
+def warn_once(note: str) -> None:
+    """A command-line client's warning about a setting it does not enforce: once per process."""
+    if note not in _WARNED:
+        _WARNED.add(note)
+        print(f"mesotron: warning: {note}", file=sys.stderr)
+
+
 def add_client_flags(p: argparse.ArgumentParser) -> None:
     a = p.add_argument_group("authentication (HTTP Basic; on the driver wire CRAM-MD5)")
     a.add_argument("--principal", default=None, help="authenticate as this principal (as mesos-execute)")
@@ -189,9 +266,12 @@ def cli_context(master: str, args: Any, env: Mapping[str, str] | None = None) ->
         return None
     cert = getattr(args, "ssl_cert", None) or (_env(env, "CERT_FILE") if enabled else None)
     key = getattr(args, "ssl_key", None) or (_env(env, "KEY_FILE") if enabled else None)
+    lo, hi, notes = policy(env)
+    for note in notes:
+        warn_once(note)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
+        _versions(ctx, lo, hi)
         if cert:
             ctx.load_cert_chain(cert, key or None)
         if ca or ca_dir:

@@ -103,6 +103,12 @@ class TaskView:
     key: TaskKey
     framework_state: TaskState
     agent_state: TaskState | None  # None: no live agent runs it
+    # the task's agent is booked unreachable by the leading master and no live agent carries
+    # its id any more (it restarted as a new agent, e.g. --recover=cleanup): the master
+    # cannot tell that from a partition that lasts, so TASK_UNREACHABLE is its truthful
+    # answer until the operator marks the agent gone or registry GC prunes it (Mesos:
+    # registry_max_agent_age, 2 weeks; then reconciliation answers TASK_UNKNOWN)
+    agent_abandoned_unreachable: bool = False
 
 
 # not slotted: a frozen dict-based attrs class sets its 30-odd fields through the instance
@@ -575,12 +581,18 @@ def ReconciliationAgrees(s: ClusterSnapshot) -> list[str]:
 def TerminalReachesFramework(s: ClusterSnapshot) -> list[str]:
     """Once faults stop, a task that ended (terminal on its agent, or run by no live agent:
     lost, gone, dropped) has reached its framework as a terminal state (an update from the
-    agent, or one the master generates: LOST, GONE, a reconciliation answer)."""
+    agent, or one the master generates: LOST, GONE, a reconciliation answer). Accepted
+    instead: TASK_UNKNOWN for a task no agent runs, and TASK_UNREACHABLE for a task whose
+    agent the master still books unreachable after that agent abandoned its id
+    (`TaskView.agent_abandoned_unreachable`)."""
     out = []
     for v in s.framework_views:
         if v.framework_state.is_terminal:
             continue
         ended = v.agent_state is None or v.agent_state.is_terminal
+        if v.agent_state is None and v.framework_state is _S.TASK_UNREACHABLE \
+                and v.agent_abandoned_unreachable:
+            continue  # the master's truthful answer (TaskView.agent_abandoned_unreachable)
         if ended and not (v.agent_state is None and v.framework_state is _S.TASK_UNKNOWN):
             why = "no live agent runs it" if v.agent_state is None else \
                 f"its agent says {v.agent_state.name}"

@@ -295,3 +295,19 @@ def test_code_lifecycle_table_stays_inside_the_independent_graph() -> None:
 EXTRA_IN_GRAPH: list[tuple[str, str]] = [("TASK_UNKNOWN", "TASK_UNKNOWN"),
                                          ("TASK_UNREACHABLE", "TASK_UNKNOWN"),
                                          ("TASK_UNREACHABLE", "TASK_UNREACHABLE")]
+
+
+def test_terminal_reaches_framework_accepts_only_a_truthful_unreachable() -> None:
+    """TASK_UNREACHABLE is accepted only for a task no live agent runs whose agent the master
+    books unreachable after that agent abandoned its id; RUNNING/STAGING views of such tasks,
+    and UNREACHABLE ones without the flag, still fire."""
+    S = inv.TaskState
+    views = (inv.TaskView(key=("f", "ok"), framework_state=S.TASK_UNREACHABLE, agent_state=None,
+                          agent_abandoned_unreachable=True),
+             inv.TaskView(key=("f", "u"), framework_state=S.TASK_UNREACHABLE, agent_state=None),
+             inv.TaskView(key=("f", "r"), framework_state=S.TASK_RUNNING, agent_state=None,
+                          agent_abandoned_unreachable=True),
+             inv.TaskView(key=("f", "s"), framework_state=S.TASK_STAGING, agent_state=None,
+                          agent_abandoned_unreachable=True))
+    fired = inv.TerminalReachesFramework(inv.ClusterSnapshot(framework_views=views))
+    assert [v.split()[2] for v in fired] == ["u", "r", "s"]

@@ -883,6 +883,10 @@ class Checker:
                                            total=a.total, pooled=pooled, master_used=used,
                                            agent_running=running))
         views: list[inv.TaskView] = []
+        lead = world.live_leader()
+        booked_unreachable = lead.machine._unreachable if lead is not None else {}
+        live_ids = {n.machine.agent_id for n in world.agents
+                    if n.alive and n.machine is not None and n.machine.agent_id}
         for sn in world.schedulers:
             app = sn.app
             fid = app.framework_id
@@ -903,9 +907,12 @@ class Checker:
                 if state is TaskState.TASK_UNREACHABLE \
                         and now - app.changed.get(tid, -1e18) < grace + 420.0:
                     continue
+                aid = getattr(app, "task_agent", {}).get(tid)
                 views.append(inv.TaskView(key=key,
                                           framework_state=state,
-                                          agent_state=agent_states.get(key)))
+                                          agent_state=agent_states.get(key),
+                                          agent_abandoned_unreachable=aid is not None
+                                          and aid in booked_unreachable and aid not in live_ids))
         return tuple(books), tuple(views)
 
     def quiescence_kills(self, world: Any, within: float

@@ -212,7 +212,7 @@ def main() -> int:
     print(f"  steady state (first update -> last, no start-ups): {per(result['steady'])} us, "
           f"scheduler {1e6 * result['scheduler_steady'] / n:.0f} us per update")
     w = result["waits"]
-    print(f"  waits (voluntary context switches: the process blocked) per update: "
+    print("  waits (voluntary context switches: the process blocked) per update: "
           + ", ".join(f"{k} {w[k] / n:.2f}" for k in KINDS[:3]) + f", scheduler {result['scheduler_waits'] / n:.2f}")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     return 0

@@ -68,7 +68,8 @@ class H11Pipeline:
     and hands each to its callback, then sends what was queued meanwhile. No retry: when the
     connection breaks, the requests not answered get status 0 and the connection is made
     anew for the next batch (the caller's machine decides, as with H11Client.post). h11 does
-    all the HTTP: each request is serialized by its own h11 client connection, and the
+    all the HTTP: each kind of request's head is serialized once by an h11 client connection
+    (then `head + body`, see _request_head), and the
     answers are parsed by one h11 connection that is told of a request before each answer."""
 
     _BLANK = h11.Request(method="POST", target="/", headers=[("Host", "-"), ("Content-Length", "0")])

@@ -8,7 +8,8 @@ runs the SAME ASGI apps (io/http/master.py, io/http/agent.py: others' changes co
 
 - keep-alive and pipelining: one task per connection, requests in order (h11 cycles), the
   app runs in that task (no task or nursery per request); the answers to pipelined requests
-  that arrived together leave in one write (flush before read, see _Peer);
+  that arrived together leave in one write (flush before read, see _Peer), written directly
+  when a plain socket takes them (no trio round trip);
 - the app's `receive()` gives the whole body (bounded by asgi.MAX_BODY: 413 past it), then
   blocks until the client goes away (`http.disconnect`), which event streams wait for;
 - a response whose body comes in one `http.response.body` goes out in ONE write (status line,
@@ -81,17 +82,15 @@ class _Connection(h11.Connection):
     done once per combination. h11 still sends every event (its state machine and its
     serializer), only the rewritten head is reused."""
 
-    _cleaned: dict[tuple[int, Any, Any, bool], h11.Response] = {}
-
     def _clean_up_response_headers_for_sending(self, response: h11.Response) -> h11.Response:
         if _RESPONSES.get(_key_of.get(id(response), None)) is not response:  # type: ignore[arg-type]
             return super()._clean_up_response_headers_for_sending(response)  # type: ignore[misc]
         key = (id(response), self._request_method, self.their_http_version, self._cstate.keep_alive)
-        cleaned = self._cleaned.get(key)
+        cleaned = _CLEANED.get(key)
         if cleaned is None:
             cleaned = super()._clean_up_response_headers_for_sending(response)  # type: ignore[misc]
-            if len(self._cleaned) < 1024:
-                self._cleaned[key] = cleaned
+            if len(_CLEANED) < 1024:
+                _CLEANED[key] = cleaned
         return cleaned
 
 
@@ -209,6 +208,7 @@ _ASGI = {"version": "3.0", "spec_version": "2.3"}
 _CONTENT_LENGTH = b"content-length"
 _RESPONSES: dict[tuple[int, tuple[tuple[bytes, bytes], ...]], h11.Response] = {}  # h11 validates once
 _key_of: dict[int, tuple[int, tuple[tuple[bytes, bytes], ...]]] = {}  # id of a kept Response -> its key
+_CLEANED: dict[tuple[int, Any, Any, bool], h11.Response] = {}  # see _Connection
 
 
 def _response(status: int, headers: list[tuple[bytes, bytes]]) -> h11.Response:

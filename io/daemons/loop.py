@@ -217,8 +217,13 @@ class EffectLoop:
                 try:
                     await self.interpret(effects)
                 finally:
-                    self._held_over = True
-                    self._release_wake.set()
+                    wake = self._release_wake
+                    if wake is not None:
+                        self._held_over = True
+                        wake.set()
+                    else:  # the releaser has stopped meanwhile (shutdown): write them now
+                        self._held_over = False
+                        sends.release()
             else:
                 sends.hold()
                 try:

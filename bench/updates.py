@@ -91,6 +91,7 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                     t0 = time.perf_counter()
                     cpu0 = _tree_cpu(local_pid) if local_pid else {}
                     me0 = _self_cpu()
+                    w0 = _self_waits()
                 if st.uuid is not None:
                     s.call_nowait(CallAcknowledge(agent_id=st.agent_id, task_id=st.task_id, uuid=st.uuid))
                     acked += 1
@@ -100,12 +101,15 @@ async def run(master: str, n_tasks: int, per_task: int, fmt: str, wire: str = "h
                         t_end = time.perf_counter()
                         cpu1 = _tree_cpu(local_pid) if local_pid else {}
                         me1 = _self_cpu()
+                        w1 = _self_waits()
                         await s.call(CallTeardown())
                         break
         if s.rejected:
             raise RuntimeError(f"calls refused: {s.rejected[:5]}")
     return {"acked": acked, "seconds": t_end - t0, "per_second": acked / (t_end - t0),
             "steady": {k: cpu1.get(k, 0.0) - cpu0.get(k, 0.0) for k in KINDS}, "scheduler_steady": me1 - me0,
+            "waits": {k: cpu1.get(k + " waits", 0.0) - cpu0.get(k + " waits", 0.0) for k in KINDS},
+            "scheduler_waits": w1 - w0,
             "whole": cpu1}
 
 
@@ -141,10 +145,16 @@ def _tree_cpu(pid: int) -> dict[str, float]:
         try:
             t = proc.cpu_times()
             kind = "local" if proc.pid == pid else _kind(proc.cmdline())
+            waits = proc.num_ctx_switches().voluntary
         except psutil.Error:
             continue
         out[kind] += t.user + t.system
+        out[kind + " waits"] = out.get(kind + " waits", 0.0) + waits
     return out
+
+
+def _self_waits() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
 
 
 def main() -> int:
@@ -201,6 +211,9 @@ def main() -> int:
           f"[{per(result['whole'])} us, start-ups included, at the last update], scheduler (this bench) {1e6 * sched / n:.0f} us")
     print(f"  steady state (first update -> last, no start-ups): {per(result['steady'])} us, "
           f"scheduler {1e6 * result['scheduler_steady'] / n:.0f} us per update")
+    w = result["waits"]
+    print("  waits (voluntary context switches: the process blocked) per update: "
+          + ", ".join(f"{k} {w[k] / n:.2f}" for k in KINDS[:3]) + f", scheduler {result['scheduler_waits'] / n:.2f}")
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -255,3 +255,67 @@ def test_effect_loop_request_here_steps_in_the_caller_and_never_interleaves() ->
                 n.cancel_scope.cancel()
 
     trio.run(main)
+
+
+def test_effect_loop_frames_of_pipelined_calls_leave_per_batch() -> None:
+    """request_here / call_here leave the step's sends held (io/daemons/loop.py): the frames
+    of the calls one task handles without yielding leave in ONE release (one write per
+    link), once it yields; a step the loop task feeds meanwhile does not release them early;
+    every frame leaves, in order."""
+
+    class Log:
+        def __getattr__(self, name):
+            return lambda *a, **k: None
+
+    class Frame:
+        def __init__(self, n: str) -> None:
+            self.n = n
+
+    class Sends:  # a Transport's hold()/release(), recording what leaves in each write
+        def __init__(self) -> None:
+            self.held: list | None = None
+            self.writes: list[list[str]] = []
+
+        def hold(self) -> None:
+            if self.held is None:
+                self.held = []
+
+        def release(self) -> None:
+            held, self.held = self.held, None
+            if held:
+                self.writes.append(held)
+
+        def send(self, name: str) -> None:
+            if self.held is None:
+                self.writes.append([name])
+            else:
+                self.held.append(name)
+
+    class M:
+        def step(self, now, inp):
+            name = inp if isinstance(inp, str) else "?"
+            if name.startswith("r"):
+                return [Frame(name), Respond(request=name, status=202)]
+            return [Frame(name)]
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            loop = EffectLoop(M(), Log())
+            sends = loop.sends = Sends()
+            loop.on(Frame, lambda e: sends.send(e.n))
+            async with trio.open_nursery() as n:
+                await n.start(loop.run)
+                await trio.testing.wait_all_tasks_blocked()
+                for i in range(3):  # three pipelined calls handled without yielding
+                    assert await loop.call_here(f"c{i}") is not None
+                await loop.request_here(lambda rid: rid)
+                assert sends.writes == []  # nothing written before this task yields
+                await trio.testing.wait_all_tasks_blocked()
+                assert sends.writes == [["c0", "c1", "c2", "r1"]]
+                loop.submit("q")  # fed by the loop task: its own write
+                await trio.testing.wait_all_tasks_blocked()
+                assert sends.writes[-1] == ["q"]
+                n.cancel_scope.cancel()
+            assert sends.held is None
+
+    trio.run(main)

@@ -384,3 +384,53 @@ def test_scheduler_client_against_daemons_on_hypercorn(tmp_path) -> None:
     assert rejected == []
     assert pipe is not None and pipe.connections >= 3 and not pipe.sequential
     assert states[-1] == "TASK_FINISHED", states
+def test_cached_request_head_is_what_h11_writes() -> None:
+    """H11Pipeline sends `head + body` with the head h11 serialized once per kind of call
+    (io/http/client._request_head): byte for byte what h11 writes for the whole request."""
+    from mesotron.io.http.client import _request_head
+
+    headers = {"Content-Type": "application/x-protobuf", "Accept": "application/x-protobuf",
+               "Mesos-Stream-Id": "s-1"}
+    for body in (b"", b"x", b"\x00\xff" * 300):
+        w = h11.Connection(h11.CLIENT)
+        whole = (w.send(h11.Request(method="POST", target="/api/v1/scheduler", headers=[
+            ("Host", "h:5050"), ("Content-Length", str(len(body))), *headers.items()]))
+            + w.send(h11.Data(data=body)) + w.send(h11.EndOfMessage()))
+        assert _request_head("h:5050", "/api/v1/scheduler", len(body), headers) + body == whole
+
+
+def test_kept_answer_heads_are_framed_per_request() -> None:
+    """The server reuses h11's framing rewrite of a kept Response head (server._Connection)
+    only for the same request method, peer HTTP version and keep-alive: a 202 to an
+    HTTP/1.0 request or to `Connection: close` still closes, a HEAD answer has no body, and
+    the keep-alive 202 after them is the plain one."""
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            app = App()
+            async with trio.open_nursery() as nursery:
+                port, stop = await _serve(app, nursery)
+
+                async def exchange(raw: bytes) -> bytes:
+                    s = await trio.open_tcp_stream("127.0.0.1", port)
+                    await s.send_all(raw)
+                    out = b""
+                    with trio.move_on_after(0.5):
+                        while (chunk := await s.receive_some(65536)):
+                            out += chunk
+                    await s.aclose()
+                    return out
+
+                post = b"POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nok"
+                keep = await exchange(post + post)  # two 202s, connection kept (times out)
+                assert keep.count(b"HTTP/1.1 202 ") == 2 and b"connection: close" not in keep.lower()
+                old = await exchange(b"POST /x HTTP/1.0\r\nContent-Length: 2\r\n\r\nok")
+                assert old.startswith(b"HTTP/1.1 202 ") and b"connection: close" in old.lower()
+                close = await exchange(b"POST /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n"
+                                       b"Content-Length: 2\r\n\r\nok")
+                assert close.startswith(b"HTTP/1.1 202 ") and b"connection: close" in close.lower()
+                again = await exchange(post)
+                assert again.startswith(b"HTTP/1.1 202 ") and b"connection: close" not in again.lower()
+                stop.set()
+
+    trio.run(main)

@@ -209,6 +209,9 @@ class AgentDaemon:
         self.transport = Transport(self.pid, on_message=self._from_master,
                                    on_disconnect=self._master_lost, log=log)
         security.apply_limits(args, self.transport)
+        # the frames of one step leave together (one write per link), those of the executor
+        # API's pipelined calls per batch (io/daemons/loop.py request_here/call_here)
+        self.loop.sends = self.transport
         self.master_pid: str | None = None
         self.streams: dict[str, EventStream] = {}
         self.stream_formats: dict[str, str] = {}

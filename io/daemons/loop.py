@@ -15,8 +15,11 @@ carries out the effects it returns, in order (core/effects.py ORDERING RULES).
   steps in the CALLING task and its effects are carried out there, under the same lock as
   the loop task's feeding (one input at a time, effects in order, whoever feeds). No task
   switch per request, and the frames the effects queue on links leave together with those
-  of the next pipelined requests the caller handles before it yields. An input fed here may
-  go before inputs still queued: they come from other peers, with no order between them.
+  of the next pipelined requests the caller handles before it yields: such a step leaves
+  `sends` held, and the loop's releaser task (which runs once the caller yields, at the
+  latest when its connection waits for more bytes) writes them, one write per link for
+  the whole batch. An input fed here may go before inputs still queued: they come from
+  other peers, with no order between them.
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ class EffectLoop:
         # effects leave together after them, one write per connection
         self.sends: Any = None
         self._feeding = trio.Lock()  # held while an input is fed (loop task or request_here)
+        # request_here/call_here leave `sends` held; the releaser task writes them once the
+        # caller yields (only while run() runs it: otherwise every step releases its own)
+        self._held_over = False
+        self._release_wake: trio.Event | None = None
 
     # ----------------------------------------------------------------- wiring
     def on(self, effect_type: type, handler: Callable[[Any], Any]) -> None:
@@ -100,6 +107,29 @@ class EffectLoop:
 
     # ----------------------------------------------------------------- the loop
     async def run(self, *, task_status: Any = trio.TASK_STATUS_IGNORED) -> None:
+        async with trio.open_nursery() as nursery:
+            if self.sends is not None:
+                nursery.start_soon(self._releaser)
+            await self._run(task_status)
+
+    async def _releaser(self) -> None:
+        """Write the frames request_here/call_here steps left held, once their caller has
+        yielded (this task runs only then)."""
+        self._release_wake = trio.Event()
+        try:
+            while True:
+                await self._release_wake.wait()
+                self._release_wake = trio.Event()
+                if self._held_over:
+                    self._held_over = False
+                    self.sends.release()
+        finally:
+            self._release_wake = None
+            if self._held_over:
+                self._held_over = False
+                self.sends.release()
+
+    async def _run(self, task_status: Any) -> None:
         task_status.started()
         while True:
             deadline = self._next_deadline()
@@ -132,7 +162,7 @@ class EffectLoop:
         try:
             try:
                 with trio.CancelScope(shield=True):  # effects are carried out whole
-                    await self.feed(make_input(rid))
+                    await self.feed(make_input(rid), hold_over=True)
             finally:
                 self._feeding.release()
             if not slot:  # answered by a later step
@@ -150,7 +180,7 @@ class EffectLoop:
         c = _Call(inp)
         try:
             with trio.CancelScope(shield=True):
-                await self.feed(c)
+                await self.feed(c, hold_over=True)
         finally:
             self._feeding.release()
         return c.effects
@@ -168,7 +198,10 @@ class EffectLoop:
         they have been carried out."""
         self.submit(_Call(inp, on_effects))
 
-    async def feed(self, inp: Any) -> None:
+    async def feed(self, inp: Any, hold_over: bool = False) -> None:
+        """Step the machine with `inp` and carry out its effects; the frames they send leave
+        after them, one write per link (with `hold_over`, and while steps so fed wait for
+        the releaser, they leave when the releaser runs: see the module docstring)."""
         waiter = None
         if type(inp) is _Call:
             waiter, inp = inp, inp.inp
@@ -179,6 +212,18 @@ class EffectLoop:
             sends = self.sends
             if sends is None:
                 await self.interpret(effects)
+            elif self._release_wake is not None and (hold_over or self._held_over):
+                sends.hold()
+                try:
+                    await self.interpret(effects)
+                finally:
+                    wake = self._release_wake
+                    if wake is not None:
+                        self._held_over = True
+                        wake.set()
+                    else:  # the releaser has stopped meanwhile (shutdown): write them now
+                        self._held_over = False
+                        sends.release()
             else:
                 sends.hold()
                 try:

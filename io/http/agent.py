@@ -71,11 +71,11 @@ class AgentApp:
 
     async def route(self, req: Request, send: Any) -> None:
         path = _strip(req.path)
-        d = viewer(self.d, principal_of(req.scope))  # state filtered by the ACLs (io/http/auth.py)
         if path == "/api/v1/executor":
             return await self.executor(req, send)
         if path == "/api/v1":
             return await agent_operator_http(self.d, req, send)
+        d = viewer(self.d, principal_of(req.scope))  # state filtered by the ACLs (io/http/auth.py)
         if req.method not in ("GET", "HEAD") and path != "/api/v1":
             return await respond(send, 405, f"Expecting 'GET', received '{req.method}'")
         jsonp = req.arg("jsonp")

@@ -28,25 +28,41 @@ class BodyTooLarge(Exception):
 
 
 class Request:
-    __slots__ = ("body", "headers", "method", "path", "query", "receive", "scope")
+    __slots__ = ("_query", "body", "headers", "method", "path", "receive", "scope")
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
         self.scope = scope
         self.receive = receive
         self.method: str = scope["method"]
         self.path: str = scope["path"]
-        self.query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        self._query: dict[str, list[str]] | None = None  # parsed when first asked for
         self.headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         self.body = b""
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        if self._query is None:
+            qs = self.scope.get("query_string", b"")
+            self._query = urllib.parse.parse_qs(qs.decode("latin-1")) if qs else {}
+        return self._query
 
     async def read_body(self, limit: int | None = None) -> bytes:
         """The whole body; BodyTooLarge past `limit` (default: MAX_BODY, which the daemons
         set from --max-body-size)."""
         limit = MAX_BODY if limit is None else limit
+        msg = await self.receive()  # the usual case: the whole body in one message
+        if msg["type"] != "http.disconnect" and not msg.get("more_body", False):
+            body = msg.get("body", b"")
+            if len(body) > limit:
+                raise BodyTooLarge()
+            self.body = body
+            return body
+        return await self._read_rest(msg, limit)
+
+    async def _read_rest(self, msg: dict[str, Any], limit: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while True:
-            msg = await self.receive()
             if msg["type"] == "http.disconnect":
                 break
             chunk = msg.get("body", b"")
@@ -56,6 +72,7 @@ class Request:
             chunks.append(chunk)
             if not msg.get("more_body", False):
                 break
+            msg = await self.receive()
         self.body = b"".join(chunks)
         return self.body
 
@@ -75,6 +92,10 @@ async def lifespan(receive: Any, send: Send) -> None:
             return
 
 
+_EMPTY_STARTS: dict[int, dict[str, Any]] = {}
+_EMPTY_BODY: dict[str, Any] = {"type": "http.response.body", "body": b"", "more_body": False}
+
+
 async def respond(
     send: Send,
     status: int,
@@ -82,6 +103,15 @@ async def respond(
     content_type: str = "text/plain; charset=utf-8",
     headers: list[tuple[str, str]] | None = None,
 ) -> None:
+    if not body and headers is None and content_type == "text/plain; charset=utf-8":
+        # an answer without a body (202 to every UPDATE/ACKNOWLEDGE): messages built once
+        start = _EMPTY_STARTS.get(status)
+        if start is None:
+            start = _EMPTY_STARTS[status] = {"type": "http.response.start", "status": status,
+                                             "headers": [(b"content-length", b"0")]}
+        await send(start)
+        await send(_EMPTY_BODY)
+        return
     if isinstance(body, str):
         body = body.encode()
     hdrs = [(b"content-length", str(len(body)).encode())]

@@ -43,6 +43,19 @@ def _idle_and_open(stream: Any) -> bool:
     return not readable
 
 
+def _request_head(host: str, path: str, length: int, headers: dict[str, str]) -> bytes:
+    """The bytes h11 writes for a POST head with a `Content-Length` of `length`: a body so
+    framed follows its head verbatim and its end adds nothing, so the head h11 serialized
+    once serves every request of the same kind (path, length, headers) as `head + body`."""
+    w = h11.Connection(h11.CLIENT)
+    head = w.send(h11.Request(method="POST", target=path, headers=[
+        ("Host", host), ("Content-Length", str(length)), *headers.items()]))
+    body = b"\0" * length
+    if w.send(h11.Data(data=body)) != body or w.send(h11.EndOfMessage()) != b"":  # pragma: no cover
+        raise AssertionError("h11 framed a Content-Length body other than verbatim")
+    return head  # type: ignore[return-value]
+
+
 COALESCE = 0.002  # seconds H11Pipeline waits at most for the other runnable tasks' calls
 Answer = Callable[[int, bytes], None]  # (status, body); status 0: not answered (text in body)
 
@@ -53,8 +66,9 @@ class H11Pipeline:
     `submit()` queues a request and returns at once; `run()` (a task in the caller's
     nursery) writes every queued request in one send, then reads their answers in order
     and hands each to its callback, then sends what was queued meanwhile. h11 does all the
-    HTTP: each request is serialized by its own h11 client connection, and the answers are
-    parsed by one h11 connection that is told of a request before each answer.
+    HTTP: each kind of request's head is serialized once by an h11 client connection (then
+    `head + body`, see _request_head), and the answers are parsed by one h11 connection
+    that is told of a request before each answer.
 
     Servers that end a connection with requests of ours unanswered (RFC 9112 §9.3.2, §9.6):
 
@@ -105,22 +119,19 @@ class H11Pipeline:
         self._answered_here = 0  # answers read on the current connection
         self._sent_here = 0  # requests written on the current connection
         self.connections = 0  # connections made so far (for tests)
-        self._heads: dict[tuple[str, int, tuple[tuple[str, str], ...]], h11.Request] = {}
+        self._heads: dict[tuple[str, int, tuple[tuple[str, str], ...]], bytes] = {}
 
     def submit(self, path: str, body: bytes, headers: dict[str, str], answer: Answer) -> None:
         if self._closed:
             answer(0, b"connection closed")
             return
-        w = h11.Connection(h11.CLIENT)
         key = (path, len(body), tuple(headers.items()))
-        req = self._heads.get(key)  # calls of one kind repeat: h11 validates their head once
-        if req is None:
-            req = h11.Request(method="POST", target=path, headers=[
-                ("Host", f"{self.host}:{self.port}"), ("Content-Length", str(len(body))), *headers.items()])
+        head = self._heads.get(key)  # calls of one kind repeat: h11 serializes their head once
+        if head is None:
+            head = _request_head(f"{self.host}:{self.port}", path, len(body), headers)
             if len(self._heads) < 256:
-                self._heads[key] = req
-        data = (w.send(req) + w.send(h11.Data(data=body)) + w.send(h11.EndOfMessage()))  # type: ignore[operator]
-        self._queue.append((data, answer))
+                self._heads[key] = head
+        self._queue.append((head + body, answer))
         self._wake.set()
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:

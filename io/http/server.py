@@ -8,7 +8,8 @@ runs the SAME ASGI apps (io/http/master.py, io/http/agent.py: others' changes co
 
 - keep-alive and pipelining: one task per connection, requests in order (h11 cycles), the
   app runs in that task (no task or nursery per request); the answers to pipelined requests
-  that arrived together leave in one write (flush before read, see _Peer);
+  that arrived together leave in one write (flush before read, see _Peer), written directly
+  when a plain socket takes them (no trio round trip);
 - the app's `receive()` gives the whole body (bounded by asgi.MAX_BODY: 413 past it), then
   blocks until the client goes away (`http.disconnect`), which event streams wait for;
 - a response whose body comes in one `http.response.body` goes out in ONE write (status line,
@@ -24,6 +25,7 @@ selects hypercorn's Trio worker instead (it does not answer pipelined requests).
 
 from __future__ import annotations
 
+import os
 import socket as stdlib_socket
 import ssl
 import urllib.parse
@@ -71,6 +73,27 @@ class _Closed(Exception):
     pass
 
 
+class _Connection(h11.Connection):
+    """h11's server connection, remembering how it framed the heads we answer with again and
+    again (202 with no body, the same errors): h11 rewrites a Response's framing headers
+    before sending it (`Connection: close`, chunked or not), building and validating a new
+    Response each time; for one of our kept Response events (see `_response`) that rewrite
+    depends only on the request method, the peer's HTTP version and keep-alive, so it is
+    done once per combination. h11 still sends every event (its state machine and its
+    serializer), only the rewritten head is reused."""
+
+    def _clean_up_response_headers_for_sending(self, response: h11.Response) -> h11.Response:
+        if _RESPONSES.get(_key_of.get(id(response), None)) is not response:  # type: ignore[arg-type]
+            return super()._clean_up_response_headers_for_sending(response)  # type: ignore[misc]
+        key = (id(response), self._request_method, self.their_http_version, self._cstate.keep_alive)
+        cleaned = _CLEANED.get(key)
+        if cleaned is None:
+            cleaned = super()._clean_up_response_headers_for_sending(response)  # type: ignore[misc]
+            if len(_CLEANED) < 1024:
+                _CLEANED[key] = cleaned
+        return cleaned
+
+
 class _Peer:
     """One connection: its h11 state machine, its stream and the response bytes not yet
     written. Answers are written when the server would otherwise wait: before it reads
@@ -78,13 +101,15 @@ class _Peer:
     the answers to requests that arrived together (a pipelining client such as our
     scheduler client) leave in one write."""
 
-    __slots__ = ("client", "conn", "eof", "out", "scheme", "server", "stream")
+    __slots__ = ("client", "conn", "eof", "fd", "out", "scheme", "sending", "server", "stream")
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
-        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADERS)
+        self.conn = _Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADERS)
         self.out: list[bytes] = []
         self.eof = False
+        self.sending = False  # inside send_all (bytes of a partial write still to go)
+        self.fd = stream.socket.fileno() if type(stream) is trio.SocketStream else -1
         try:
             sock = stream.socket if hasattr(stream, "socket") else stream.transport_stream.socket
             sock.setsockopt(stdlib_socket.IPPROTO_TCP, stdlib_socket.TCP_NODELAY, 1)
@@ -98,7 +123,21 @@ class _Peer:
         if self.out:
             data = b"".join(self.out) if len(self.out) > 1 else self.out[0]
             self.out.clear()
-            await self.stream.send_all(data)
+            if self.fd >= 0 and not self.sending:
+                # a plain socket that takes the bytes now: written here, without the two
+                # scheduler round trips of a trio send (as io/wire/transport.Link writes)
+                try:
+                    n = os.write(self.fd, data)
+                except OSError:  # would block, or broken: send_all below waits or reports
+                    n = 0
+                if n == len(data):
+                    return
+                data = data[n:]
+            self.sending = True
+            try:
+                await self.stream.send_all(data)
+            finally:
+                self.sending = False
 
     async def next_event(self, idle: bool = False) -> Any:
         """The next h11 event; reads (after writing what is pending) when h11 needs data.
@@ -168,17 +207,22 @@ async def _error(peer: _Peer, status: int, text: str) -> None:
 _ASGI = {"version": "3.0", "spec_version": "2.3"}
 _CONTENT_LENGTH = b"content-length"
 _RESPONSES: dict[tuple[int, tuple[tuple[bytes, bytes], ...]], h11.Response] = {}  # h11 validates once
+_key_of: dict[int, tuple[int, tuple[tuple[bytes, bytes], ...]]] = {}  # id of a kept Response -> its key
+_CLEANED: dict[tuple[int, Any, Any, bool], h11.Response] = {}  # see _Connection
 
 
 def _response(status: int, headers: list[tuple[bytes, bytes]]) -> h11.Response:
     """The h11 Response event for (status, headers): kept for answers that repeat (202 with
-    no body, the same errors), so h11 validates their headers once (~10 us each)."""
+    no body, the same errors), so h11 validates their headers once (~10 us each). Kept
+    Responses live as long as the process (so their ids, which _Connection keys on, stay
+    theirs)."""
     key = (status, tuple(headers))
     r = _RESPONSES.get(key)
     if r is None:
         r = h11.Response(status_code=status, headers=headers)  # type: ignore[arg-type]
         if len(_RESPONSES) < 256:
             _RESPONSES[key] = r
+            _key_of[id(r)] = key
     return r
 
 

@@ -191,6 +191,12 @@ class ClusterSnapshot:
     # NoOffersToInactive: (framework id, offer id) of offers a master still holds out to a
     # framework it deactivated
     inactive_offers: tuple[tuple[str, str], ...] = ()
+    # s11 mut-master: TaskStatesAgree: (task key, agent id, the leader's state for the task,
+    # the agent's state for it), tasks with no update in flight on a registered agent
+    task_states: tuple[tuple[tuple[str, str], str, TaskState, TaskState], ...] = ()
+    # ReconcileAnswered: (framework id, task id, agent id named) of an explicit
+    # reconciliation the leader accepted outside any recovery window and did not answer
+    reconcile_unanswered: tuple[tuple[str, str, str | None], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -650,6 +656,27 @@ def NoOffersToInactive(s: ClusterSnapshot) -> list[str]:
             for fid, oid in s.inactive_offers]
 
 
+# ------------------------------------------------------------------ s11: master books
+def TaskStatesAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence, for every task of a registered agent with no status update in flight
+    (the agent's stream for it fully acknowledged, nothing produced or launched within the
+    grace period), the leader's state for the task is the agent's (the agent sends its
+    latest state with every update; a re-registration reports every task)."""
+    return [f"TaskStatesAgree: task {key[1]} on agent {aid}: the master books "
+            f"{ms.name}, the agent {st.name}"
+            for key, aid, ms, st in s.task_states if ms is not st]
+
+
+def ReconcileAnswered(s: ClusterSnapshot) -> list[str]:
+    """An explicit reconciliation the leader accepts is answered at once, one update per
+    task it names (Mesos `_reconcileTasks`), unless the answer is deferred because the agent
+    named (for a task named without an agent: any agent) is recovering after a failover,
+    re-registering or being marked unreachable."""
+    return [f"ReconcileAnswered: framework {fid} reconciled task {tid} (agent {aid}) and "
+            f"got no answer, with no agent recovering"
+            for fid, tid, aid in s.reconcile_unanswered]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -673,6 +700,7 @@ SAFETY: dict[str, Check] = {
 
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
     "NoOffersToInactive": NoOffersToInactive,
+    "ReconcileAnswered": ReconcileAnswered,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -681,6 +709,7 @@ QUIESCENT: dict[str, Check] = {
     "NoResourceLeak": NoResourceLeak,
     "FrameworkViewAgrees": FrameworkViewAgrees,
     "AgentActivityAgrees": AgentActivityAgrees,
+    "TaskStatesAgree": TaskStatesAgree,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

@@ -22,7 +22,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s10: health checks (Python and simulator only)
          "HealthChecksKill",
          # the mutation campaign (s10; Python and simulator only)
-         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive"]
+         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
+         # s11 mut-master (Python and simulator only)
+         "ReconcileAnswered", "TaskStatesAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -295,3 +297,15 @@ def test_code_lifecycle_table_stays_inside_the_independent_graph() -> None:
 EXTRA_IN_GRAPH: list[tuple[str, str]] = [("TASK_UNKNOWN", "TASK_UNKNOWN"),
                                          ("TASK_UNREACHABLE", "TASK_UNKNOWN"),
                                          ("TASK_UNREACHABLE", "TASK_UNREACHABLE")]
+
+
+def test_task_states_agree_and_reconcile_answered_fail_on_their_input() -> None:
+    S = TaskState
+    ok = inv.ClusterSnapshot(task_states=((("f", "t"), "a1", S.TASK_RUNNING, S.TASK_RUNNING),))
+    assert inv.TaskStatesAgree(ok) == []
+    bad = inv.ClusterSnapshot(task_states=((("f", "t"), "a1", S.TASK_STAGING, S.TASK_RUNNING),))
+    (msg,) = inv.TaskStatesAgree(bad)
+    assert msg.startswith("TaskStatesAgree:") and "TASK_STAGING" in msg
+    assert inv.ReconcileAnswered(inv.ClusterSnapshot()) == []
+    (msg,) = inv.ReconcileAnswered(inv.ClusterSnapshot(reconcile_unanswered=(("f", "t", None),)))
+    assert msg.startswith("ReconcileAnswered:") and "task t" in msg

@@ -54,6 +54,9 @@ CASES_12 = [
     ("validation_rejects_valid_tasks", "none", "WellFormedCallsAccepted"),
     ("master_ignores_kill", "none", "KillsTakeEffect"),
     ("deactivate_keeps_offers", "all", "NoOffersToInactive"),
+    # s11 mut-master
+    ("reconcile_defers_unknown_tasks", "none", "ReconcileAnswered"),
+    ("master_never_books_running", "none", "TaskStatesAgree"),
     # a copy of an agent's terminal update with another state under the same uuid (the
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),

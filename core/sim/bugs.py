@@ -690,3 +690,39 @@ def run_task_sent_to_another_agent() -> contextlib.AbstractContextManager[None]:
 
 BUGS["resubscribe_new_framework_id"] = resubscribe_new_framework_id
 BUGS["run_task_sent_to_another_agent"] = run_task_sent_to_another_agent
+
+
+# ---------------------------------------------------------------- s11: mutation campaign, master
+def reconcile_defers_unknown_tasks() -> contextlib.AbstractContextManager[None]:
+    """An explicit reconciliation of tasks the master does not know is always deferred (as
+    if agents were recovering): the framework never hears TASK_GONE/TASK_UNKNOWN for a task
+    it lost (ReconcileAnswered)."""
+    from mesotron.core.master.tasks import TasksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _reconcile_explicit(self: Any, fw: Any, tasks: Any) -> list[Any]:
+            return orig(self, fw, tuple(t for t in tasks if t[0] in fw.tasks))
+        return _reconcile_explicit
+    return _patched(TasksMixin, "_reconcile_explicit", wrap)
+
+
+def master_never_books_running() -> contextlib.AbstractContextManager[None]:
+    """The master relays TASK_RUNNING but never books it as the task's state (a task stays
+    STAGING/STARTING in the master's books while its agent runs it: /state, reconciliation
+    by state and the operator API are wrong; TaskStatesAgree)."""
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _update_task(self: Any, task: Any, status: Any, **kw: Any) -> list[Any]:
+            before = task.state
+            out = orig(self, task, status, **kw)
+            if task.state is TaskState.TASK_RUNNING:
+                task.state = before
+            return out
+        return _update_task
+    return _patched(MasterCore, "_update_task", wrap)
+
+
+BUGS["reconcile_defers_unknown_tasks"] = reconcile_defers_unknown_tasks
+BUGS["master_never_books_running"] = master_never_books_running

@@ -46,6 +46,7 @@ from mesotron.core.messages import (
     CallAcknowledge,
     CallDecline,
     CallKill,
+    CallReconcile,
     CallRevive,
     CallSubscribe,
     CallSuppress,
@@ -82,6 +83,8 @@ WHEN: dict[str, str] = {
         "EventuallyAcked",
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
+    "ReconcileAnswered": "after every explicit reconciliation the master handles",
+    "TaskStatesAgree": "at quiescence",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -325,6 +328,8 @@ class Checker:
             self.track_kill(world, node, inp, effects)
         elif type(inp) is Disconnected:
             self.check_inactive_offers(world, node)
+        if type(inp) is SchedulerCall and type(inp.call) is CallReconcile and inp.call.tasks:
+            check_reconcile_answered(self, world, node, inp, effects)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -1098,4 +1103,68 @@ def reconciliation_rows(world: Any) -> tuple[inv.ReconcileRow, ...]:
                 agent_registered=t.agent_id in registered,
                 agent_state=known.state if known is not None else None,
                 reported=bool(t.statuses)))
+    return tuple(rows)
+
+
+# ------------------------------------------------------------------ s11 mut-master
+def check_reconcile_answered(chk: Checker, world: Any, node: Any, inp: Any,
+                             effects: list[Any]) -> None:
+    """ReconcileAnswered, after a master step on an explicit RECONCILE: every task named
+    gets an update in that step unless the master may defer it (the agent named, or for a
+    task named without an agent any agent, recovering after a failover, re-registering or
+    being marked unreachable: Mesos answers those later or not at all)."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
+        return
+    m = node.machine
+    fw = m._frameworks.get(inp.framework_id or "")
+    if fw is None or fw.stream is None:
+        return
+    answered = {e.message.status.task_id for e in effects
+                if type(e) is Send and e.to == fw.stream and type(e.message) is EventUpdate}
+    window = set(m._recovered_agents) | set(m._reregistering) | set(m._marking_unreachable)
+    missing = tuple((fw.id, tid, aid) for tid, aid in inp.call.tasks
+                    if tid not in answered and tid not in fw.tasks
+                    and not (aid in window if aid is not None else window))
+    missing += tuple((fw.id, tid, aid) for tid, aid in inp.call.tasks
+                     if tid in fw.tasks and tid not in answered)
+    if missing:
+        chk.run(world, inv.ReconcileAnswered, ClusterSnapshot(reconcile_unanswered=missing))
+
+
+def task_state_rows(world: Any, chk: Checker, grace: float
+                    ) -> tuple[tuple[tuple[str, str], str, TaskState, TaskState], ...]:
+    """TaskStatesAgree input: per task the leader books on a connected, active agent that
+    is up and knows the task, the master's state and the agent's, for tasks with nothing in
+    flight: no update of the agent's stream unacknowledged, none produced and no launch
+    sent within `grace` seconds."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    now = world.now
+    nodes = {n.machine.agent_id: n for n in world.agents
+             if n.alive and n.machine is not None and n.machine.agent_id}
+    rows = []
+    for aid, a in sorted(m.machine._agents.items()):
+        n = nodes.get(aid)
+        if n is None or not a.connected or not a.active or not a.tasks:
+            continue
+        ag = n.machine
+        states: dict[tuple[str, str], TaskState] = {}
+        for fw in ag.frameworks.values():
+            for ex in fw.executors.values():
+                for t in ex.tasks.values():
+                    states[(fw.id, t.info.task_id)] = t.state
+        for key, t in sorted(a.tasks.items()):
+            st = states.get(key)
+            if st is None or key in chk.lost_in_transit:
+                continue
+            stream = ag.sum.streams.get(key)
+            if stream is not None and stream.pending:
+                continue
+            if now - chk.launch_sent.get(key, -1e18) < grace:
+                continue
+            prod = chk.produced.get(key)
+            if prod and now - chk.produced_at.get(prod[-1][0], -1e18) < grace:
+                continue
+            rows.append((key, aid, t.state, st))
     return tuple(rows)

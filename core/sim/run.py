@@ -21,6 +21,7 @@ from mesotron.core.sim.checker import (
     Violation,
     executor_held_rows,
     reconciliation_rows,
+    task_state_rows,
 )
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.world import World
@@ -216,7 +217,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     books, views = chk.quiescence_books(world, GRACE)
     snap = attrs.evolve(snap, task_books=books, framework_views=views,
                         kills=chk.quiescence_kills(world, KILL_WITHIN),
-                        agent_activity=chk.agent_activity(world))
+                        agent_activity=chk.agent_activity(world),
+                        task_states=task_state_rows(world, chk, GRACE))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

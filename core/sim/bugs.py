@@ -726,3 +726,21 @@ def master_never_books_running() -> contextlib.AbstractContextManager[None]:
 
 BUGS["reconcile_defers_unknown_tasks"] = reconcile_defers_unknown_tasks
 BUGS["master_never_books_running"] = master_never_books_running
+
+
+def registry_results_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master takes every registry result for a stale one and ignores it: no agent is
+    ever admitted, nothing is offered, and (before s11) no property noticed, since a live
+    agent that never got an id was not counted by EventuallyReregistered."""
+    from mesotron.core.effects import Log
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _registry_result(self: Any, op_id: int, ok: bool, message: str) -> list[Any]:
+            return [Log(level="warning", event="unexpected_registry_result",
+                        fields=(("op_id", op_id),))]
+        return _registry_result
+    return _patched(AgentsMixin, "_registry_result", wrap)
+
+
+BUGS["registry_results_ignored"] = registry_results_ignored

@@ -274,6 +274,10 @@ def liveness_snapshot(world: World, chk: Checker, hungry: set[str],
         subscribed = {v.id for v in m.machine.frameworks.values() if v.connected}
     live_agents = {a.machine.agent_id for a in world.agents
                    if a.alive and a.machine is not None and a.machine.agent_id}
+    # a live agent that never got an id (no master admitted it) is not registered either
+    # (s11: a master that ignored every registry result admitted no agent, unnoticed)
+    live_agents |= {f"{a.name} (never admitted)" for a in world.agents
+                    if a.alive and a.machine is not None and not a.machine.agent_id}
     live_fws = {s.app.framework_id for s in world.schedulers
                 if s.alive and s.app.framework_id is not None}
     acking = frozenset(s.app.framework_id for s in world.schedulers

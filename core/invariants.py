@@ -197,6 +197,9 @@ class ClusterSnapshot:
     # ReconcileAnswered: (framework id, task id, agent id named) of an explicit
     # reconciliation the leader accepted outside any recovery window and did not answer
     reconcile_unanswered: tuple[tuple[str, str, str | None], ...] = ()
+    # InvalidOffersRefused: (framework id, what) for an ACCEPT of offers not valid together
+    # that launched something or left a task unanswered
+    invalid_accepts: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -642,10 +645,13 @@ def WellFormedCallsAccepted(s: ClusterSnapshot) -> list[str]:
     scheduler::Call", Mesos's `scheduler::call::validate`) and a well-formed task is never
     answered TASK_ERROR for its description (only for resources its offers did not hold):
     the simulated frameworks build only well-formed calls and TaskInfos, so any such answer
-    is the master's validation being wrong. `refused_calls` rows: (framework, HTTP status,
-    message); status 0 for a TASK_ERROR update."""
+    is the master's validation being wrong; likewise an ACCEPT of offers the framework holds
+    (all of one live agent and role) is never answered "launched with invalid offers".
+    `refused_calls` rows: (framework, HTTP status, message); status 0 for a TASK_ERROR
+    update, -1 for an invalid-offers answer."""
     return [f"WellFormedCallsAccepted: {who} was refused"
-            + (f" {status}" if status else " (TASK_ERROR)") + f": {message}"
+            + (" (invalid offers)" if status == -1 else f" {status}" if status
+               else " (TASK_ERROR)") + f": {message}"
             for who, status, message in s.refused_calls]
 
 
@@ -677,6 +683,14 @@ def ReconcileAnswered(s: ClusterSnapshot) -> list[str]:
             for fid, tid, aid in s.reconcile_unanswered]
 
 
+def InvalidOffersRefused(s: ClusterSnapshot) -> list[str]:
+    """An ACCEPT whose offers are not valid together (one the master no longer holds out to
+    that framework, a duplicate, offers of two agents or two roles, an agent gone: Mesos's
+    `validation::offer::validate`) launches nothing and answers each of its tasks as dropped
+    for invalid offers (TASK_DROPPED, TASK_LOST for frameworks not partition-aware)."""
+    return [f"InvalidOffersRefused: framework {fid}: {what}" for fid, what in s.invalid_accepts]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -701,6 +715,7 @@ SAFETY: dict[str, Check] = {
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
     "NoOffersToInactive": NoOffersToInactive,
     "ReconcileAnswered": ReconcileAnswered,
+    "InvalidOffersRefused": InvalidOffersRefused,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

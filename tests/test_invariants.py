@@ -24,7 +24,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign (s10; Python and simulator only)
          "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
          # s11 mut-master (Python and simulator only)
-         "ReconcileAnswered", "TaskStatesAgree"]
+         "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -309,3 +309,6 @@ def test_task_states_agree_and_reconcile_answered_fail_on_their_input() -> None:
     assert inv.ReconcileAnswered(inv.ClusterSnapshot()) == []
     (msg,) = inv.ReconcileAnswered(inv.ClusterSnapshot(reconcile_unanswered=(("f", "t", None),)))
     assert msg.startswith("ReconcileAnswered:") and "task t" in msg
+    assert inv.InvalidOffersRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.InvalidOffersRefused(inv.ClusterSnapshot(invalid_accepts=(("f", "x"),)))
+    assert msg == "InvalidOffersRefused: framework f: x"

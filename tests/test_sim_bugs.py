@@ -59,6 +59,9 @@ CASES_12 = [
     ("master_never_books_running", "none", "TaskStatesAgree"),
     # EventuallyReregistered now counts live agents no master ever admitted (no id yet)
     ("registry_results_ignored", "none", "EventuallyReregistered"),
+    ("offers_of_two_agents_accepted", "none", "InvalidOffersRefused"),
+    # the adversarial framework now aggregates held offers of one agent (valid in Mesos)
+    ("aggregated_offers_refused", "none", "WellFormedCallsAccepted"),
     # a copy of an agent's terminal update with another state under the same uuid (the
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),

@@ -744,3 +744,37 @@ def registry_results_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["registry_results_ignored"] = registry_results_ignored
+
+
+def offers_of_two_agents_accepted() -> contextlib.AbstractContextManager[None]:
+    """The master's offer validation forgets that aggregated offers must all be of one
+    agent: an ACCEPT of offers of two agents launches on the first with the resources of
+    both (InvalidOffersRefused)."""
+    from mesotron.core.master import offers as offers_mod
+
+    def wrap(orig: Any) -> Any:
+        def validate_offers(*a: Any, **kw: Any) -> str | None:
+            error = orig(*a, **kw)
+            if error is not None and error.startswith("Aggregated offers must belong"):
+                return None
+            return error
+        return validate_offers
+    return _patched(offers_mod, "validate_offers", wrap)
+
+
+def aggregated_offers_refused() -> contextlib.AbstractContextManager[None]:
+    """The master refuses every ACCEPT of more than one offer as invalid, though Mesos lets
+    a framework aggregate offers of one agent (WellFormedCallsAccepted)."""
+    from mesotron.core.master import offers as offers_mod
+
+    def wrap(orig: Any) -> Any:
+        def validate_offers(offer_ids: Any, *a: Any, **kw: Any) -> str | None:
+            if len(offer_ids) > 1:
+                return "Aggregated offers are not supported"
+            return orig(offer_ids, *a, **kw)
+        return validate_offers
+    return _patched(offers_mod, "validate_offers", wrap)
+
+
+BUGS["offers_of_two_agents_accepted"] = offers_of_two_agents_accepted
+BUGS["aggregated_offers_refused"] = aggregated_offers_refused

@@ -56,6 +56,7 @@ from mesotron.core.messages import (
     ExecutorSubscribe,
     ExecutorUpdate,
     KillTask,
+    OpLaunch,
     RunTask,
     RunTaskGroup,
     SchedulerCall,
@@ -67,7 +68,7 @@ from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.status_updates import AckRecord, UpdateRecord
-from mesotron.core.values import Source, TaskState
+from mesotron.core.values import Reason, Source, TaskState
 
 # When the simulator evaluates each property of the catalog (docs/invariants.md's table is
 # checked against this by tests/test_invariants.py).
@@ -85,6 +86,7 @@ WHEN: dict[str, str] = {
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
     "ReconcileAnswered": "after every explicit reconciliation the master handles",
     "TaskStatesAgree": "at quiescence",
+    "InvalidOffersRefused": "after every ACCEPT the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -322,14 +324,19 @@ class Checker:
                 self.dirty = True
 
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        pre_offers = self._pre_offers
         self.check_fenced_master(world, node, inp, effects)
         self.check_offer_filters(world, node, inp, effects)
         if type(inp) is SchedulerCall and type(inp.call) is CallKill:
             self.track_kill(world, node, inp, effects)
         elif type(inp) is Disconnected:
             self.check_inactive_offers(world, node)
-        if type(inp) is SchedulerCall and type(inp.call) is CallReconcile and inp.call.tasks:
-            check_reconcile_answered(self, world, node, inp, effects)
+        if type(inp) is SchedulerCall:
+            ct = type(inp.call)
+            if ct is CallReconcile and inp.call.tasks:
+                check_reconcile_answered(self, world, node, inp, effects)
+            elif ct is CallAccept:
+                check_valid_accept(self, world, node, inp, effects, pre_offers)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -1168,3 +1175,55 @@ def task_state_rows(world: Any, chk: Checker, grace: float
                 continue
             rows.append((key, aid, t.state, st))
     return tuple(rows)
+
+
+def check_valid_accept(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any],
+                       pre_offers: dict[str, Any]) -> None:
+    """WellFormedCallsAccepted, for ACCEPTs: an ACCEPT the leader took (202) of distinct
+    offers it held out to that framework, all of one live agent and one role (Mesos's
+    `validation::offer::validate`), must not be answered as launched with invalid offers."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
+        return
+    fid = inp.framework_id
+    ids = inp.call.offer_ids
+    offers = [pre_offers.get(oid) for oid in ids]
+    if not offers:
+        return
+    if len(set(ids)) != len(ids) or any(o is None or o.framework_id != fid for o in offers) \
+            or len({o.agent_id for o in offers}) != 1 or len({o.role for o in offers}) != 1 \
+            or offers[0].agent_id not in node.machine._agents:
+        check_invalid_accept(chk, world, inp, effects)
+        return
+    for e in effects:
+        if type(e) is Send and type(e.message) is EventUpdate \
+                and e.message.status.reason is Reason.REASON_INVALID_OFFERS:
+            chk.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=((
+                fid or "", -1, f"ACCEPT of offers {list(ids)} it holds, of one agent and "
+                f"role: task {e.message.status.task_id} {e.message.status.message}"),)))
+            return
+
+
+def check_invalid_accept(chk: Checker, world: Any, inp: Any, effects: list[Any]) -> None:
+    """InvalidOffersRefused: an ACCEPT the leader took (202) whose offers are not valid
+    together (one it no longer holds out to that framework, a duplicate, offers of two agents
+    or two roles, an agent gone) launches nothing (no RunTask) and answers every task it
+    carries as dropped for invalid offers."""
+    tids: list[str] = []
+    for op in inp.call.operations:
+        if type(op) is OpLaunch:
+            tids += [t.task_id for t in op.task_infos]
+    dropped = set()
+    bad: list[tuple[str, str]] = []
+    for e in effects:
+        if type(e) is not Send:
+            continue
+        t = type(e.message)
+        if t is RunTask or t is RunTaskGroup:
+            bad.append((inp.framework_id or "", f"a RunTask was sent to {e.to}"))
+        elif t is EventUpdate and e.message.status.reason is Reason.REASON_INVALID_OFFERS:
+            dropped.add(e.message.status.task_id)
+    bad += [(inp.framework_id or "", f"task {tid} was not answered as invalid")
+            for tid in tids if tid not in dropped]
+    if bad:
+        chk.run(world, inv.InvalidOffersRefused, ClusterSnapshot(invalid_accepts=tuple(
+            (fid, f"ACCEPT of {list(inp.call.offer_ids)}: {what}") for fid, what in bad)))

@@ -1186,7 +1186,7 @@ def check_valid_accept(chk: Checker, world: Any, node: Any, inp: Any, effects: l
         return
     fid = inp.framework_id
     ids = inp.call.offer_ids
-    offers = [pre_offers.get(oid) for oid in ids]
+    offers: list[Any] = [pre_offers.get(oid) for oid in ids]
     if not offers:
         return
     if len(set(ids)) != len(ids) or any(o is None or o.framework_id != fid for o in offers) \
@@ -1198,8 +1198,9 @@ def check_valid_accept(chk: Checker, world: Any, node: Any, inp: Any, effects: l
         if type(e) is Send and type(e.message) is EventUpdate \
                 and e.message.status.reason is Reason.REASON_INVALID_OFFERS:
             chk.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=((
-                fid or "", -1, f"ACCEPT of offers {list(ids)} it holds, of one agent and "
-                f"role: task {e.message.status.task_id} {e.message.status.message}"),)))
+                fid or "", -1, (f"ACCEPT of offers {list(ids)} it holds, of one agent and "
+                                f"role: task {e.message.status.task_id} "
+                                f"{e.message.status.message}")),)))
             return
 
 

@@ -62,6 +62,8 @@ CASES_12 = [
     ("offers_of_two_agents_accepted", "none", "InvalidOffersRefused"),
     # the adversarial framework now aggregates held offers of one agent (valid in Mesos)
     ("aggregated_offers_refused", "none", "WellFormedCallsAccepted"),
+    # needs a master failover (faults all): agents re-register from the recovered books
+    ("reregistered_agent_stays_recovering", "all", "ReconcileAnswered"),
     # a copy of an agent's terminal update with another state under the same uuid (the
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),

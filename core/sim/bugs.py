@@ -778,3 +778,24 @@ def aggregated_offers_refused() -> contextlib.AbstractContextManager[None]:
 
 BUGS["offers_of_two_agents_accepted"] = offers_of_two_agents_accepted
 BUGS["aggregated_offers_refused"] = aggregated_offers_refused
+
+
+def reregistered_agent_stays_recovering() -> contextlib.AbstractContextManager[None]:
+    """After a failover, an agent that re-registers is not taken off the master's
+    recovered-agents books: the master keeps deferring reconciliation as if agents were
+    still recovering (ReconcileAnswered: a connected agent is never recovering)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _reregister_agent(self: Any, sender: str, msg: Any) -> list[Any]:
+            aid = msg.agent_info.id
+            was = self._recovered_agents.get(aid)
+            out = orig(self, sender, msg)
+            if was is not None:
+                self._recovered_agents[aid] = was
+            return out
+        return _reregister_agent
+    return _patched(AgentsMixin, "_reregister_agent", wrap)
+
+
+BUGS["reregistered_agent_stays_recovering"] = reregistered_agent_stays_recovering

@@ -1119,7 +1119,8 @@ def check_reconcile_answered(chk: Checker, world: Any, node: Any, inp: Any,
     """ReconcileAnswered, after a master step on an explicit RECONCILE: every task named
     gets an update in that step unless the master may defer it (the agent named, or for a
     task named without an agent any agent, recovering after a failover, re-registering or
-    being marked unreachable: Mesos answers those later or not at all)."""
+    being marked unreachable: Mesos answers those later or not at all). An agent the
+    leader has connected again is never recovering, whatever the master's books say."""
     if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
         return
     m = node.machine
@@ -1128,7 +1129,12 @@ def check_reconcile_answered(chk: Checker, world: Any, node: Any, inp: Any,
         return
     answered = {e.message.status.task_id for e in effects
                 if type(e) is Send and e.to == fw.stream and type(e.message) is EventUpdate}
-    window = set(m._recovered_agents) | set(m._reregistering) | set(m._marking_unreachable)
+    # the agents the leader has back (connected, not being removed) are out of any window,
+    # whatever its recovery books say (they must never hold a re-registered agent)
+    live = {aid for aid, a in m._agents.items()
+            if a.connected and aid not in m._marking_unreachable}
+    window = (set(m._recovered_agents) | set(m._reregistering)
+              | set(m._marking_unreachable)) - live
     missing = tuple((fw.id, tid, aid) for tid, aid in inp.call.tasks
                     if tid not in answered and tid not in fw.tasks
                     and not (aid in window if aid is not None else window))

@@ -450,9 +450,13 @@ class Adversarial(App):
                 out.append(("note", f"kills {victim} at random"))
             elif r < 0.8:
                 known = sorted(self.running)[:5]
-                ghost = f"{self.name}.ghost{self.rng.randint(0, 99)}"
+                n = self.rng.randint(0, 99)
+                ghost = f"{self.name}.ghost{n}"
+                # an odd ghost names an agent it was offered (answered TASK_GONE by a
+                # registered agent, deferred while that agent recovers after a failover)
+                where = self.old_offers[-1].agent_id if n % 2 and self.old_offers else None
                 out.append(("call", CallReconcile(tasks=tuple((t, None) for t in known)
-                                                  + ((ghost, None),))))
+                                                  + ((ghost, where),))))
             else:
                 out.append(("call", CallReconcile()))
             return out

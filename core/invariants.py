@@ -200,6 +200,8 @@ class ClusterSnapshot:
     # InvalidOffersRefused: (framework id, what) for an ACCEPT of offers not valid together
     # that launched something or left a task unanswered
     invalid_accepts: tuple[tuple[str, str], ...] = ()
+    # SubscribeTakesInfo: (framework id, field, the master's value, the value subscribed)
+    stale_infos: tuple[tuple[str, str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -691,6 +693,14 @@ def InvalidOffersRefused(s: ClusterSnapshot) -> list[str]:
     return [f"InvalidOffersRefused: framework {fid}: {what}" for fid, what in s.invalid_accepts]
 
 
+def SubscribeTakesInfo(s: ClusterSnapshot) -> list[str]:
+    """Once the master answers a SUBSCRIBE with SUBSCRIBED, its FrameworkInfo for that
+    framework is the one subscribed (a re-subscription updates name, roles, failover timeout,
+    capabilities...; Mesos keeps only `user` and `checkpoint` from the first one)."""
+    return [f"SubscribeTakesInfo: framework {fid} subscribed with {field}={sent} but the "
+            f"master keeps {field}={kept}" for fid, field, kept, sent in s.stale_infos]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -716,6 +726,7 @@ SAFETY: dict[str, Check] = {
     "NoOffersToInactive": NoOffersToInactive,
     "ReconcileAnswered": ReconcileAnswered,
     "InvalidOffersRefused": InvalidOffersRefused,
+    "SubscribeTakesInfo": SubscribeTakesInfo,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

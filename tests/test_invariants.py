@@ -24,7 +24,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign (s10; Python and simulator only)
          "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
          # s11 mut-master (Python and simulator only)
-         "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused"]
+         "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -312,3 +312,6 @@ def test_task_states_agree_and_reconcile_answered_fail_on_their_input() -> None:
     assert inv.InvalidOffersRefused(inv.ClusterSnapshot()) == []
     (msg,) = inv.InvalidOffersRefused(inv.ClusterSnapshot(invalid_accepts=(("f", "x"),)))
     assert msg == "InvalidOffersRefused: framework f: x"
+    assert inv.SubscribeTakesInfo(inv.ClusterSnapshot()) == []
+    (msg,) = inv.SubscribeTakesInfo(inv.ClusterSnapshot(stale_infos=(("f", "name", "'a'", "'b'"),)))
+    assert msg.startswith("SubscribeTakesInfo: framework f subscribed with name='b'")

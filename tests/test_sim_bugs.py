@@ -64,6 +64,8 @@ CASES_12 = [
     ("aggregated_offers_refused", "none", "WellFormedCallsAccepted"),
     # needs a master failover (faults all): agents re-register from the recovered books
     ("reregistered_agent_stays_recovering", "all", "ReconcileAnswered"),
+    # simulated schedulers change their failover timeout with each incarnation
+    ("resubscribe_keeps_old_info", "none", "SubscribeTakesInfo"),
     # a copy of an agent's terminal update with another state under the same uuid (the
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),

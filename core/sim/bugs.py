@@ -799,3 +799,24 @@ def reregistered_agent_stays_recovering() -> contextlib.AbstractContextManager[N
 
 
 BUGS["reregistered_agent_stays_recovering"] = reregistered_agent_stays_recovering
+
+
+def resubscribe_keeps_old_info() -> contextlib.AbstractContextManager[None]:
+    """A re-subscription does not update the master's FrameworkInfo: a changed failover
+    timeout (or name, roles, capabilities) is ignored (SubscribeTakesInfo)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            fid = call.framework_info.id
+            fw = self._frameworks.get(fid) if fid is not None else None
+            old = fw.info if fw is not None and not fw.recovered else None
+            out = orig(self, inp, call)
+            if old is not None and self._frameworks.get(fid) is fw:
+                fw.info = old
+            return out
+        return _subscribe
+    return _patched(FrameworksMixin, "_subscribe", wrap)
+
+
+BUGS["resubscribe_keeps_old_info"] = resubscribe_keeps_old_info

@@ -87,6 +87,7 @@ WHEN: dict[str, str] = {
     "ReconcileAnswered": "after every explicit reconciliation the master handles",
     "TaskStatesAgree": "at quiescence",
     "InvalidOffersRefused": "after every ACCEPT the master handles",
+    "SubscribeTakesInfo": "after every SUBSCRIBE the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -337,6 +338,8 @@ class Checker:
                 check_reconcile_answered(self, world, node, inp, effects)
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
+            elif ct is CallSubscribe:
+                check_subscribe_info(self, world, node, inp, effects)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -1234,3 +1237,29 @@ def check_invalid_accept(chk: Checker, world: Any, inp: Any, effects: list[Any])
     if bad:
         chk.run(world, inv.InvalidOffersRefused, ClusterSnapshot(invalid_accepts=tuple(
             (fid, f"ACCEPT of {list(inp.call.offer_ids)}: {what}") for fid, what in bad)))
+
+
+_INFO_FIELDS = ("name", "roles", "failover_timeout", "capabilities", "hostname", "webui_url")
+
+
+def check_subscribe_info(chk: Checker, world: Any, node: Any, inp: Any,
+                         effects: list[Any]) -> None:
+    """SubscribeTakesInfo, after a master step on a SUBSCRIBE it answered SUBSCRIBED: the
+    leader's FrameworkInfo for the framework is the one the call carried (Mesos's
+    Framework::update), but for `user` and `checkpoint` (kept from the first subscription)
+    and the id and principal the master fills in."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status != 200:
+        return
+    fid = None
+    for e in effects:
+        if type(e) is Send and type(e.message) is EventSubscribed:
+            fid = e.message.framework_id
+            break
+    fw = node.machine._frameworks.get(fid or "")
+    if fw is None:
+        return
+    sent = inp.call.framework_info
+    diff = [f for f in _INFO_FIELDS if getattr(sent, f) != getattr(fw.info, f)]
+    if diff:
+        chk.run(world, inv.SubscribeTakesInfo, ClusterSnapshot(stale_infos=tuple(
+            (fid or "", f, repr(getattr(fw.info, f)), repr(getattr(sent, f))) for f in diff)))

@@ -202,6 +202,11 @@ class ClusterSnapshot:
     invalid_accepts: tuple[tuple[str, str], ...] = ()
     # SubscribeTakesInfo: (framework id, field, the master's value, the value subscribed)
     stale_infos: tuple[tuple[str, str, str, str], ...] = ()
+    # MalformedCallsRefused: (framework id, call type, what went wrong)
+    malformed_answers: tuple[tuple[str, str, str], ...] = ()
+    # NoRescindOfReturnedOffers: (framework id, offer id) rescinded in answer to the ACCEPT
+    # or DECLINE that gave it back
+    rescinded_returned: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -701,6 +706,22 @@ def SubscribeTakesInfo(s: ClusterSnapshot) -> list[str]:
             f"master keeps {field}={kept}" for fid, field, kept, sent in s.stale_infos]
 
 
+def MalformedCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """A malformed scheduler call (a LAUNCH carrying something that is not a TaskInfo) is
+    answered 400 "Failed to validate scheduler::Call" and changes nothing: the master's step
+    has no other effect (no launch, no update, no offer taken back)."""
+    return [f"MalformedCallsRefused: framework {fid}'s malformed {call} was {what}"
+            for fid, call, what in s.malformed_answers]
+
+
+def NoRescindOfReturnedOffers(s: ClusterSnapshot) -> list[str]:
+    """An offer a framework gave back (it accepted or declined it) is not rescinded: a
+    rescind takes back an offer the framework still holds (Mesos's `Master::accept` and
+    `decline` recover the resources without a RescindResourceOfferMessage)."""
+    return [f"NoRescindOfReturnedOffers: offer {oid} rescinded from framework {fid}, which "
+            f"had just accepted or declined it" for fid, oid in s.rescinded_returned]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -727,6 +748,8 @@ SAFETY: dict[str, Check] = {
     "ReconcileAnswered": ReconcileAnswered,
     "InvalidOffersRefused": InvalidOffersRefused,
     "SubscribeTakesInfo": SubscribeTakesInfo,
+    "MalformedCallsRefused": MalformedCallsRefused,
+    "NoRescindOfReturnedOffers": NoRescindOfReturnedOffers,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

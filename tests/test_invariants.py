@@ -24,7 +24,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign (s10; Python and simulator only)
          "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
          # s11 mut-master (Python and simulator only)
-         "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo"]
+         "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo",
+         "MalformedCallsRefused", "NoRescindOfReturnedOffers"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -315,3 +316,10 @@ def test_task_states_agree_and_reconcile_answered_fail_on_their_input() -> None:
     assert inv.SubscribeTakesInfo(inv.ClusterSnapshot()) == []
     (msg,) = inv.SubscribeTakesInfo(inv.ClusterSnapshot(stale_infos=(("f", "name", "'a'", "'b'"),)))
     assert msg.startswith("SubscribeTakesInfo: framework f subscribed with name='b'")
+    assert inv.MalformedCallsRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.MalformedCallsRefused(inv.ClusterSnapshot(
+        malformed_answers=(("f", "CallAccept", "answered 202"),)))
+    assert msg == "MalformedCallsRefused: framework f's malformed CallAccept was answered 202"
+    assert inv.NoRescindOfReturnedOffers(inv.ClusterSnapshot()) == []
+    (msg,) = inv.NoRescindOfReturnedOffers(inv.ClusterSnapshot(rescinded_returned=(("f", "o1"),)))
+    assert msg.startswith("NoRescindOfReturnedOffers: offer o1 rescinded from framework f")

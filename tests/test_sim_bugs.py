@@ -66,6 +66,9 @@ CASES_12 = [
     ("reregistered_agent_stays_recovering", "all", "ReconcileAnswered"),
     # simulated schedulers change their failover timeout with each incarnation
     ("resubscribe_keeps_old_info", "none", "SubscribeTakesInfo"),
+    # the adversarial framework sends malformed LAUNCH / LAUNCH_GROUP ACCEPTs now and then
+    ("malformed_calls_accepted", "none", "MalformedCallsRefused"),
+    ("decline_rescinds_offers", "none", "NoRescindOfReturnedOffers"),
     # a copy of an agent's terminal update with another state under the same uuid (the
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),

@@ -820,3 +820,42 @@ def resubscribe_keeps_old_info() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["resubscribe_keeps_old_info"] = resubscribe_keeps_old_info
+
+
+def malformed_calls_accepted() -> contextlib.AbstractContextManager[None]:
+    """The master answers a malformed call 202 instead of 400 (and drops it): the client
+    never learns its call was refused (MalformedCallsRefused)."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            out = orig(self, inp)
+            if out and type(out[0]) is Respond and out[0].status == 400 \
+                    and out[0].message.startswith("Failed to validate scheduler::Call"):
+                return [Respond(request=inp.request, status=202)]
+            return out
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+def decline_rescinds_offers() -> contextlib.AbstractContextManager[None]:
+    """The master answers a DECLINE by also rescinding the offers declined
+    (NoRescindOfReturnedOffers)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.messages import EventRescind
+
+    def wrap(orig: Any) -> Any:
+        def _call_decline(self: Any, fw: Any, call: Any) -> list[Any]:
+            out = orig(self, fw, call)
+            if fw.stream is not None:
+                out = out + [Send(to=fw.stream, message=EventRescind(offer_id=oid))
+                             for oid in call.offer_ids]
+            return out
+        return _call_decline
+    return _patched(OffersMixin, "_call_decline", wrap)
+
+
+BUGS["malformed_calls_accepted"] = malformed_calls_accepted
+BUGS["decline_rescinds_offers"] = decline_rescinds_offers

@@ -51,12 +51,14 @@ from mesotron.core.messages import (
     CallSubscribe,
     CallSuppress,
     EventOffers,
+    EventRescind,
     EventSubscribed,
     EventUpdate,
     ExecutorSubscribe,
     ExecutorUpdate,
     KillTask,
     OpLaunch,
+    OpLaunchGroup,
     RunTask,
     RunTaskGroup,
     SchedulerCall,
@@ -68,7 +70,7 @@ from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.status_updates import AckRecord, UpdateRecord
-from mesotron.core.values import Reason, Source, TaskState
+from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
 # When the simulator evaluates each property of the catalog (docs/invariants.md's table is
 # checked against this by tests/test_invariants.py).
@@ -88,6 +90,8 @@ WHEN: dict[str, str] = {
     "TaskStatesAgree": "at quiescence",
     "InvalidOffersRefused": "after every ACCEPT the master handles",
     "SubscribeTakesInfo": "after every SUBSCRIBE the master handles",
+    "MalformedCallsRefused": "after every malformed ACCEPT the master handles",
+    "NoRescindOfReturnedOffers": "after every ACCEPT and DECLINE the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -169,6 +173,8 @@ class Checker:
         self._used_memo: dict[int, tuple[Any, dict[str, Resources]]] = {}
         self._call_snaps: dict[tuple[str, type, bool], ClusterSnapshot] = {}
         self._scalars_memo: dict[int, tuple[Resources, dict[str, dict[str, int]]]] = {}
+        # requests of calls the simulated frameworks made malformed on purpose (s11)
+        self.malformed_requests: set[str] = set()
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -334,10 +340,15 @@ class Checker:
             self.check_inactive_offers(world, node)
         if type(inp) is SchedulerCall:
             ct = type(inp.call)
-            if ct is CallReconcile and inp.call.tasks:
+            if ct is CallAccept and malformed_accept(inp.call):
+                check_malformed_refused(self, world, inp, effects)
+            elif ct is CallReconcile and inp.call.tasks:
                 check_reconcile_answered(self, world, node, inp, effects)
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
+                check_no_rescind_of_returned(self, world, inp, effects)
+            elif ct is CallDecline:
+                check_no_rescind_of_returned(self, world, inp, effects)
             elif ct is CallSubscribe:
                 check_subscribe_info(self, world, node, inp, effects)
         agents: set[str] | None = None
@@ -381,7 +392,8 @@ class Checker:
 
     def on_scheduler_input(self, world: Any, s: Any, inp: Any) -> None:
         if type(inp) is CallResponse and inp.status == 400 and inp.message \
-                and inp.message.startswith(MALFORMED):
+                and inp.message.startswith(MALFORMED) \
+                and inp.request not in self.malformed_requests:
             self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(
                 refused_calls=((s.name, inp.status, inp.message),)))
 
@@ -443,6 +455,8 @@ class Checker:
 
     def on_call(self, world: Any, s: Any, call: Any) -> None:
         c = call.call
+        if type(c) is CallAccept and malformed_accept(c):
+            self.malformed_requests.add(call.request)
         name = s.machine.name
         if type(c) is CallSubscribe:
             self._driver_id(world, name, "subscribe", call.framework_id)
@@ -1263,3 +1277,43 @@ def check_subscribe_info(chk: Checker, world: Any, node: Any, inp: Any,
     if diff:
         chk.run(world, inv.SubscribeTakesInfo, ClusterSnapshot(stale_infos=tuple(
             (fid or "", f, repr(getattr(fw.info, f)), repr(getattr(sent, f))) for f in diff)))
+
+
+def malformed_accept(call: Any) -> bool:
+    """An ACCEPT whose LAUNCH (LAUNCH_GROUP) carries something that is not a TaskInfo (or not
+    as a tuple):
+    what a buggy client or a fuzzer sends; Mesos refuses it (400) before anything else."""
+    for op in call.operations:
+        t = type(op)
+        tasks = op.task_infos if t is OpLaunch else op.tasks if t is OpLaunchGroup else ()
+        if type(tasks) is not tuple or any(type(x) is not TaskInfo for x in tasks):
+            return True
+    return False
+
+
+def check_malformed_refused(chk: Checker, world: Any, inp: Any, effects: list[Any]) -> None:
+    """MalformedCallsRefused: a malformed call is answered 400 "Failed to validate
+    scheduler::Call" and the master's step does nothing else (changes nothing it shows)."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status == 503:
+        return  # not the leader (or not recovered): answered 503, changes nothing either
+    first = effects[0]
+    what = []
+    if first.status != 400 or not (first.message or "").startswith(MALFORMED):
+        what.append(f"answered {first.status} {first.message!r}")
+    if len(effects) > 1:
+        what.append("also " + ", ".join(sorted({type(e).__name__ for e in effects[1:]})))
+    if what:
+        chk.run(world, inv.MalformedCallsRefused, ClusterSnapshot(malformed_answers=(
+            (inp.framework_id or "", type(inp.call).__name__, "; ".join(what)),)))
+
+
+def check_no_rescind_of_returned(chk: Checker, world: Any, inp: Any,
+                                 effects: list[Any]) -> None:
+    """NoRescindOfReturnedOffers: an ACCEPT or DECLINE gives its offers back; the master's
+    answer to it rescinds none of them (a rescind takes back an offer the framework holds)."""
+    ids = inp.call.offer_ids
+    bad = tuple((inp.framework_id or "", e.message.offer_id) for e in effects
+                if type(e) is Send and type(e.message) is EventRescind
+                and e.message.offer_id in ids)
+    if bad:
+        chk.run(world, inv.NoRescindOfReturnedOffers, ClusterSnapshot(rescinded_returned=bad))

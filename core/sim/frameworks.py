@@ -49,9 +49,10 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     OpLaunch,
+    OpLaunchGroup,
 )
 from mesotron.core.resources import Resources
-from mesotron.core.values import CommandInfo, Filters, TaskInfo, TaskState
+from mesotron.core.values import CommandInfo, ExecutorInfo, Filters, TaskInfo, TaskState
 
 KINDS = ("batch", "service", "gang", "adversarial")
 ROLES = {"batch": "analytics", "service": "web", "gang": "ml", "adversarial": "chaos",
@@ -457,6 +458,21 @@ class Adversarial(App):
                 where = self.old_offers[-1].agent_id if n % 2 and self.old_offers else None
                 out.append(("call", CallReconcile(tasks=tuple((t, None) for t in known)
                                                   + ((ghost, where),))))
+                if n % 10 == 0 and self.held:
+                    # a buggy client: a LAUNCH of something that is not a TaskInfo, on an
+                    # offer it holds (refused 400; the offer stays its own)
+                    oid = next(iter(self.held))
+                    out.append(("call", CallAccept(offer_ids=(oid,), operations=(
+                        OpLaunch(task_infos=(f"{self.name}.junk{n}",)),))))  # type: ignore[arg-type]
+                    out.append(("note", f"sends a malformed ACCEPT of {oid}"))
+                elif n % 10 == 5 and self.held:
+                    # the same with a LAUNCH_GROUP (refused 400 before the group is read)
+                    oid = next(iter(self.held))
+                    group = OpLaunchGroup(executor=ExecutorInfo(
+                        executor_id=f"{self.name}.junk{n}", type="DEFAULT"),
+                        tasks=(f"{self.name}.junk{n}",))  # type: ignore[arg-type]
+                    out.append(("call", CallAccept(offer_ids=(oid,), operations=(group,))))
+                    out.append(("note", f"sends a malformed LAUNCH_GROUP on {oid}"))
             else:
                 out.append(("call", CallReconcile()))
             return out

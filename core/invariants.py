@@ -207,6 +207,8 @@ class ClusterSnapshot:
     # NoRescindOfReturnedOffers: (framework id, offer id) rescinded in answer to the ACCEPT
     # or DECLINE that gave it back
     rescinded_returned: tuple[tuple[str, str], ...] = ()
+    # AgentDisconnectionNoticed: (agent id, what the master still believes)
+    unnoticed_disconnections: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -722,6 +724,13 @@ def NoRescindOfReturnedOffers(s: ClusterSnapshot) -> list[str]:
             f"had just accepted or declined it" for fid, oid in s.rescinded_returned]
 
 
+def AgentDisconnectionNoticed(s: ClusterSnapshot) -> list[str]:
+    """Once the master handles the loss of an agent's connection, it counts the agent
+    disconnected (until it re-registers) and holds no offer of it (they are rescinded)."""
+    return [f"AgentDisconnectionNoticed: agent {aid} lost its connection but the master "
+            f"{what}" for aid, what in s.unnoticed_disconnections]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -750,6 +759,7 @@ SAFETY: dict[str, Check] = {
     "SubscribeTakesInfo": SubscribeTakesInfo,
     "MalformedCallsRefused": MalformedCallsRefused,
     "NoRescindOfReturnedOffers": NoRescindOfReturnedOffers,
+    "AgentDisconnectionNoticed": AgentDisconnectionNoticed,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

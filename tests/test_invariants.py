@@ -25,7 +25,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
          # s11 mut-master (Python and simulator only)
          "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo",
-         "MalformedCallsRefused", "NoRescindOfReturnedOffers"]
+         "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -323,3 +323,7 @@ def test_task_states_agree_and_reconcile_answered_fail_on_their_input() -> None:
     assert inv.NoRescindOfReturnedOffers(inv.ClusterSnapshot()) == []
     (msg,) = inv.NoRescindOfReturnedOffers(inv.ClusterSnapshot(rescinded_returned=(("f", "o1"),)))
     assert msg.startswith("NoRescindOfReturnedOffers: offer o1 rescinded from framework f")
+    assert inv.AgentDisconnectionNoticed(inv.ClusterSnapshot()) == []
+    (msg,) = inv.AgentDisconnectionNoticed(inv.ClusterSnapshot(
+        unnoticed_disconnections=(("a1", "still counts it connected"),)))
+    assert msg.startswith("AgentDisconnectionNoticed: agent a1 lost its connection")

@@ -69,6 +69,7 @@ CASES_12 = [
     # the adversarial framework sends malformed LAUNCH / LAUNCH_GROUP ACCEPTs now and then
     ("malformed_calls_accepted", "none", "MalformedCallsRefused"),
     ("decline_rescinds_offers", "none", "NoRescindOfReturnedOffers"),
+    ("agent_disconnection_ignored", "all", "AgentDisconnectionNoticed"),
     # a copy of an agent's terminal update with another state under the same uuid (the
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),

@@ -859,3 +859,18 @@ def decline_rescinds_offers() -> contextlib.AbstractContextManager[None]:
 
 BUGS["malformed_calls_accepted"] = malformed_calls_accepted
 BUGS["decline_rescinds_offers"] = decline_rescinds_offers
+
+
+def agent_disconnection_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master ignores the loss of an agent's connection: it keeps the agent connected
+    and its offers out (AgentDisconnectionNoticed)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _agent_disconnected(self: Any, pid: str) -> list[Any]:
+            return []
+        return _agent_disconnected
+    return _patched(AgentsMixin, "_agent_disconnected", wrap)
+
+
+BUGS["agent_disconnection_ignored"] = agent_disconnection_ignored

@@ -92,6 +92,7 @@ WHEN: dict[str, str] = {
     "SubscribeTakesInfo": "after every SUBSCRIBE the master handles",
     "MalformedCallsRefused": "after every malformed ACCEPT the master handles",
     "NoRescindOfReturnedOffers": "after every ACCEPT and DECLINE the master handles",
+    "AgentDisconnectionNoticed": "after every disconnection the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -338,6 +339,7 @@ class Checker:
             self.track_kill(world, node, inp, effects)
         elif type(inp) is Disconnected:
             self.check_inactive_offers(world, node)
+            check_agent_disconnected(self, world, node, inp)
         if type(inp) is SchedulerCall:
             ct = type(inp.call)
             if ct is CallAccept and malformed_accept(inp.call):
@@ -1317,3 +1319,21 @@ def check_no_rescind_of_returned(chk: Checker, world: Any, inp: Any,
                 and e.message.offer_id in ids)
     if bad:
         chk.run(world, inv.NoRescindOfReturnedOffers, ClusterSnapshot(rescinded_returned=bad))
+
+
+def check_agent_disconnected(chk: Checker, world: Any, node: Any, inp: Any) -> None:
+    """AgentDisconnectionNoticed, after a master step on the loss of a connection: if it was
+    an agent's, the master counts that agent disconnected and holds no offer of it."""
+    m = node.machine
+    aid = m._pids.get(inp.peer)
+    a = m._agents.get(aid or "")
+    if a is None:
+        return
+    bad = []
+    if a.connected:
+        bad.append("still counts it connected")
+    if a.offers:
+        bad.append(f"still holds its offers {sorted(a.offers)[:3]}")
+    if bad:
+        chk.run(world, inv.AgentDisconnectionNoticed, ClusterSnapshot(
+            unnoticed_disconnections=((a.id, " and ".join(bad)),)))

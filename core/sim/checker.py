@@ -934,6 +934,13 @@ class Checker:
                 if state is TaskState.TASK_UNREACHABLE \
                         and now - app.changed.get(tid, -1e18) < grace + 420.0:
                     continue
+                if state is TaskState.TASK_UNREACHABLE and unreachable_at_leader(
+                        world, key, app.task_agent.get(tid)):
+                    # the leader holds its agent unreachable (it never came back: e.g. it
+                    # restarted in cleanup mode as a new agent across a failover, so the
+                    # new leader never learnt its tasks): Mesos answers such a task
+                    # TASK_UNREACHABLE until the registry forgets the agent
+                    continue
                 views.append(inv.TaskView(key=key,
                                           framework_state=state,
                                           agent_state=agent_states.get(key)))
@@ -1337,3 +1344,15 @@ def check_agent_disconnected(chk: Checker, world: Any, node: Any, inp: Any) -> N
     if bad:
         chk.run(world, inv.AgentDisconnectionNoticed, ClusterSnapshot(
             unnoticed_disconnections=((a.id, " and ".join(bad)),)))
+
+
+def unreachable_at_leader(world: Any, key: tuple[str, str], launched_on: str | None) -> bool:
+    """The live leader holds the agent of task `key` unreachable: the agent it books the
+    task on, or (a task the leader never learnt) the agent the framework launched it on."""
+    m = world.live_leader()
+    if m is None:
+        return False
+    fw = m.machine._frameworks.get(key[0])
+    t = fw.unreachable_tasks.get(key[1]) if fw is not None else None
+    aid = t.agent_id if t is not None else launched_on
+    return aid is not None and aid in m.machine._unreachable

@@ -197,6 +197,24 @@ class ClusterSnapshot:
     # NoOffersToInactive: (framework id, offer id) of offers a master still holds out to a
     # framework it deactivated
     inactive_offers: tuple[tuple[str, str], ...] = ()
+    # s11 mut-master: TaskStatesAgree: (task key, agent id, the leader's state for the task,
+    # the agent's state for it), tasks with no update in flight on a registered agent
+    task_states: tuple[tuple[tuple[str, str], str, TaskState, TaskState], ...] = ()
+    # ReconcileAnswered: (framework id, task id, agent id named) of an explicit
+    # reconciliation the leader accepted outside any recovery window and did not answer
+    reconcile_unanswered: tuple[tuple[str, str, str | None], ...] = ()
+    # InvalidOffersRefused: (framework id, what) for an ACCEPT of offers not valid together
+    # that launched something or left a task unanswered
+    invalid_accepts: tuple[tuple[str, str], ...] = ()
+    # SubscribeTakesInfo: (framework id, field, the master's value, the value subscribed)
+    stale_infos: tuple[tuple[str, str, str, str], ...] = ()
+    # MalformedCallsRefused: (framework id, call type, what went wrong)
+    malformed_answers: tuple[tuple[str, str, str], ...] = ()
+    # NoRescindOfReturnedOffers: (framework id, offer id) rescinded in answer to the ACCEPT
+    # or DECLINE that gave it back
+    rescinded_returned: tuple[tuple[str, str], ...] = ()
+    # AgentDisconnectionNoticed: (agent id, what the master still believes)
+    unnoticed_disconnections: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -648,10 +666,13 @@ def WellFormedCallsAccepted(s: ClusterSnapshot) -> list[str]:
     scheduler::Call", Mesos's `scheduler::call::validate`) and a well-formed task is never
     answered TASK_ERROR for its description (only for resources its offers did not hold):
     the simulated frameworks build only well-formed calls and TaskInfos, so any such answer
-    is the master's validation being wrong. `refused_calls` rows: (framework, HTTP status,
-    message); status 0 for a TASK_ERROR update."""
+    is the master's validation being wrong; likewise an ACCEPT of offers the framework holds
+    (all of one live agent and role) is never answered "launched with invalid offers".
+    `refused_calls` rows: (framework, HTTP status, message); status 0 for a TASK_ERROR
+    update, -1 for an invalid-offers answer."""
     return [f"WellFormedCallsAccepted: {who} was refused"
-            + (f" {status}" if status else " (TASK_ERROR)") + f": {message}"
+            + (" (invalid offers)" if status == -1 else f" {status}" if status
+               else " (TASK_ERROR)") + f": {message}"
             for who, status, message in s.refused_calls]
 
 
@@ -660,6 +681,66 @@ def NoOffersToInactive(s: ClusterSnapshot) -> list[str]:
     the master takes its offers back (rescinds them) as it deactivates it."""
     return [f"NoOffersToInactive: offer {oid} still out to inactive framework {fid}"
             for fid, oid in s.inactive_offers]
+
+
+# ------------------------------------------------------------------ s11: master books
+def TaskStatesAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence, for every task of a registered agent with no status update in flight
+    (the agent's stream for it fully acknowledged, nothing produced or launched within the
+    grace period), the leader's state for the task is the agent's (the agent sends its
+    latest state with every update; a re-registration reports every task)."""
+    return [f"TaskStatesAgree: task {key[1]} on agent {aid}: the master books "
+            f"{ms.name}, the agent {st.name}"
+            for key, aid, ms, st in s.task_states if ms is not st]
+
+
+def ReconcileAnswered(s: ClusterSnapshot) -> list[str]:
+    """An explicit reconciliation the leader accepts is answered at once, one update per
+    task it names (Mesos `_reconcileTasks`), unless the answer is deferred because the agent
+    named (for a task named without an agent: any agent) is recovering after a failover,
+    re-registering or being marked unreachable."""
+    return [f"ReconcileAnswered: framework {fid} reconciled task {tid} (agent {aid}) and "
+            f"got no answer, with no agent recovering"
+            for fid, tid, aid in s.reconcile_unanswered]
+
+
+def InvalidOffersRefused(s: ClusterSnapshot) -> list[str]:
+    """An ACCEPT whose offers are not valid together (one the master no longer holds out to
+    that framework, a duplicate, offers of two agents or two roles, an agent gone: Mesos's
+    `validation::offer::validate`) launches nothing and answers each of its tasks as dropped
+    for invalid offers (TASK_DROPPED, TASK_LOST for frameworks not partition-aware)."""
+    return [f"InvalidOffersRefused: framework {fid}: {what}" for fid, what in s.invalid_accepts]
+
+
+def SubscribeTakesInfo(s: ClusterSnapshot) -> list[str]:
+    """Once the master answers a SUBSCRIBE with SUBSCRIBED, its FrameworkInfo for that
+    framework is the one subscribed (a re-subscription updates name, roles, failover timeout,
+    capabilities...; Mesos keeps only `user` and `checkpoint` from the first one)."""
+    return [f"SubscribeTakesInfo: framework {fid} subscribed with {field}={sent} but the "
+            f"master keeps {field}={kept}" for fid, field, kept, sent in s.stale_infos]
+
+
+def MalformedCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """A malformed scheduler call (a LAUNCH carrying something that is not a TaskInfo) is
+    answered 400 "Failed to validate scheduler::Call" and changes nothing: the master's step
+    has no other effect (no launch, no update, no offer taken back)."""
+    return [f"MalformedCallsRefused: framework {fid}'s malformed {call} was {what}"
+            for fid, call, what in s.malformed_answers]
+
+
+def NoRescindOfReturnedOffers(s: ClusterSnapshot) -> list[str]:
+    """An offer a framework gave back (it accepted or declined it) is not rescinded: a
+    rescind takes back an offer the framework still holds (Mesos's `Master::accept` and
+    `decline` recover the resources without a RescindResourceOfferMessage)."""
+    return [f"NoRescindOfReturnedOffers: offer {oid} rescinded from framework {fid}, which "
+            f"had just accepted or declined it" for fid, oid in s.rescinded_returned]
+
+
+def AgentDisconnectionNoticed(s: ClusterSnapshot) -> list[str]:
+    """Once the master handles the loss of an agent's connection, it counts the agent
+    disconnected (until it re-registers) and holds no offer of it (they are rescinded)."""
+    return [f"AgentDisconnectionNoticed: agent {aid} lost its connection but the master "
+            f"{what}" for aid, what in s.unnoticed_disconnections]
 
 
 def _short(uuids: list[bytes]) -> list[str]:
@@ -685,6 +766,12 @@ SAFETY: dict[str, Check] = {
 
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
     "NoOffersToInactive": NoOffersToInactive,
+    "ReconcileAnswered": ReconcileAnswered,
+    "InvalidOffersRefused": InvalidOffersRefused,
+    "SubscribeTakesInfo": SubscribeTakesInfo,
+    "MalformedCallsRefused": MalformedCallsRefused,
+    "NoRescindOfReturnedOffers": NoRescindOfReturnedOffers,
+    "AgentDisconnectionNoticed": AgentDisconnectionNoticed,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -693,6 +780,7 @@ QUIESCENT: dict[str, Check] = {
     "NoResourceLeak": NoResourceLeak,
     "FrameworkViewAgrees": FrameworkViewAgrees,
     "AgentActivityAgrees": AgentActivityAgrees,
+    "TaskStatesAgree": TaskStatesAgree,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

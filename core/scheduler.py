@@ -182,6 +182,8 @@ class SchedulerConfig:
     # how long to wait for a subscribe to produce SUBSCRIBED before retrying
     subscribe_timeout: float = 10.0
     suppressed_roles: tuple[str, ...] = ()
+    # SUBSCRIBE's offer_constraints: ((role, (AttributeConstraint, ...)), ...)
+    offer_constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     # authentication before each SUBSCRIBE (Mesos's scheduler flags, same defaults)
     authenticate: bool = False
     authentication_timeout_min: float = 5.0
@@ -274,7 +276,8 @@ class SchedulerDriver:
             stream_id=None,
             framework_id=self.framework_id,
             call=CallSubscribe(framework_info=info,
-                               suppressed_roles=self.config.suppressed_roles),
+                               suppressed_roles=self.config.suppressed_roles,
+                               offer_constraints=self.config.offer_constraints),
         )
         if self.config.authenticate:  # the shell authenticates first: its deadline, not yet the subscribe's
             self.authenticating = self.subscribe_request

@@ -22,7 +22,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s10: health checks (Python and simulator only)
          "HealthChecksKill",
          # the mutation campaign (s10; Python and simulator only)
-         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive"]
+         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
+         # s11 mut-master (Python and simulator only)
+         "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo",
+         "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -311,3 +314,32 @@ def test_terminal_reaches_framework_accepts_only_a_truthful_unreachable() -> Non
                           agent_abandoned_unreachable=True))
     fired = inv.TerminalReachesFramework(inv.ClusterSnapshot(framework_views=views))
     assert [v.split()[2] for v in fired] == ["u", "r", "s"]
+
+
+def test_task_states_agree_and_reconcile_answered_fail_on_their_input() -> None:
+    S = TaskState
+    ok = inv.ClusterSnapshot(task_states=((("f", "t"), "a1", S.TASK_RUNNING, S.TASK_RUNNING),))
+    assert inv.TaskStatesAgree(ok) == []
+    bad = inv.ClusterSnapshot(task_states=((("f", "t"), "a1", S.TASK_STAGING, S.TASK_RUNNING),))
+    (msg,) = inv.TaskStatesAgree(bad)
+    assert msg.startswith("TaskStatesAgree:") and "TASK_STAGING" in msg
+    assert inv.ReconcileAnswered(inv.ClusterSnapshot()) == []
+    (msg,) = inv.ReconcileAnswered(inv.ClusterSnapshot(reconcile_unanswered=(("f", "t", None),)))
+    assert msg.startswith("ReconcileAnswered:") and "task t" in msg
+    assert inv.InvalidOffersRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.InvalidOffersRefused(inv.ClusterSnapshot(invalid_accepts=(("f", "x"),)))
+    assert msg == "InvalidOffersRefused: framework f: x"
+    assert inv.SubscribeTakesInfo(inv.ClusterSnapshot()) == []
+    (msg,) = inv.SubscribeTakesInfo(inv.ClusterSnapshot(stale_infos=(("f", "name", "'a'", "'b'"),)))
+    assert msg.startswith("SubscribeTakesInfo: framework f subscribed with name='b'")
+    assert inv.MalformedCallsRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.MalformedCallsRefused(inv.ClusterSnapshot(
+        malformed_answers=(("f", "CallAccept", "answered 202"),)))
+    assert msg == "MalformedCallsRefused: framework f's malformed CallAccept was answered 202"
+    assert inv.NoRescindOfReturnedOffers(inv.ClusterSnapshot()) == []
+    (msg,) = inv.NoRescindOfReturnedOffers(inv.ClusterSnapshot(rescinded_returned=(("f", "o1"),)))
+    assert msg.startswith("NoRescindOfReturnedOffers: offer o1 rescinded from framework f")
+    assert inv.AgentDisconnectionNoticed(inv.ClusterSnapshot()) == []
+    (msg,) = inv.AgentDisconnectionNoticed(inv.ClusterSnapshot(
+        unnoticed_disconnections=(("a1", "still counts it connected"),)))
+    assert msg.startswith("AgentDisconnectionNoticed: agent a1 lost its connection")

@@ -552,6 +552,25 @@ def test_unacked_terminal_task_keeps_task_but_frees_resources() -> None:
     assert h.master.frameworks[fid].completed_task_ids == ("t1",)
 
 
+def test_a_stale_update_after_the_terminal_one_keeps_the_terminal_books() -> None:
+    """Sim seed 35 (ReconciliationAgrees): a duplicated RUNNING delivered after FAILED made
+    the master book RUNNING as the last update, so the FAILED ack removed nothing and the
+    task stayed forever, answering TASK_RUNNING to reconciliation."""
+    h, fid, aid = started()
+    h.call(fid, CallAccept(offer_ids=("m1-O0",), operations=(OpLaunch(task_infos=(task("t1", aid),)),),
+                           filters=Filters(refuse_seconds=0)))
+    h.update("a1", fid, "t1", S.TASK_RUNNING, uuid(1))
+    h.update("a1", fid, "t1", S.TASK_FAILED, uuid(2))
+    out = h.update("a1", fid, "t1", S.TASK_RUNNING, uuid(1))  # the network's late copy
+    assert [e.status.state for e in events(out, EventUpdate)] == [S.TASK_RUNNING]  # relayed
+    t = h.master.tasks[(fid, "t1")]
+    assert t.state is S.TASK_FAILED and t.status_update_state is S.TASK_FAILED
+    assert t.status_update_uuid == uuid(2)
+    h.call(fid, CallAcknowledge(agent_id=aid, task_id="t1", uuid=uuid(2)))
+    assert (fid, "t1") not in h.master.tasks
+    assert h.master.frameworks[fid].completed_task_ids == ("t1",)
+
+
 def test_history_is_bounded() -> None:
     h = Harness(MasterConfig(max_completed_tasks_per_framework=2, max_completed_frameworks=1))
     h.elect()

@@ -54,6 +54,22 @@ CASES_12 = [
     ("validation_rejects_valid_tasks", "none", "WellFormedCallsAccepted"),
     ("master_ignores_kill", "none", "KillsTakeEffect"),
     ("deactivate_keeps_offers", "all", "NoOffersToInactive"),
+    # s11 mut-master
+    ("reconcile_defers_unknown_tasks", "none", "ReconcileAnswered"),
+    ("master_never_books_running", "none", "TaskStatesAgree"),
+    # EventuallyReregistered now counts live agents no master ever admitted (no id yet)
+    ("registry_results_ignored", "none", "EventuallyReregistered"),
+    ("offers_of_two_agents_accepted", "none", "InvalidOffersRefused"),
+    # the adversarial framework now aggregates held offers of one agent (valid in Mesos)
+    ("aggregated_offers_refused", "none", "WellFormedCallsAccepted"),
+    # needs a master failover (faults all): agents re-register from the recovered books
+    ("reregistered_agent_stays_recovering", "all", "ReconcileAnswered"),
+    # simulated schedulers change their failover timeout with each incarnation
+    ("resubscribe_keeps_old_info", "none", "SubscribeTakesInfo"),
+    # the adversarial framework sends malformed LAUNCH / LAUNCH_GROUP ACCEPTs now and then
+    ("malformed_calls_accepted", "none", "MalformedCallsRefused"),
+    ("decline_rescinds_offers", "none", "NoRescindOfReturnedOffers"),
+    ("agent_disconnection_ignored", "all", "AgentDisconnectionNoticed"),
     # a copy of an agent's terminal update with another state under the same uuid (the
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),

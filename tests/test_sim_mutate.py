@@ -79,3 +79,13 @@ def test_merge_replaces_only_the_rejudged_mutants() -> None:
     rep = mutate.merge(old, new)
     assert [r["verdict"] for r in rep["results"]] == ["killed", "killed"]
     assert rep["counts"]["killed"] == 2 and rep["kill_rate"] == 1.0
+
+
+def test_paths_selects_mutants_by_path_prefix() -> None:
+    ms = mutate.discover()
+    chosen = mutate.select_paths(ms, "master/, lifecycle.py")
+    assert chosen and all(k.startswith(("master/", "lifecycle.py")) for k in chosen)
+    assert {m.key for m in ms if m.path.startswith("master/")} <= chosen
+    assert not any(k.startswith("agent/") for k in chosen)
+    keys = {"master/a.py::f::op::x#0", "agent/b.py::g::op::y#0"}
+    assert mutate.select_paths(keys, "master/") == {"master/a.py::f::op::x#0"}

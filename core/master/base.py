@@ -399,7 +399,13 @@ class MasterCore:
                 out.append(Log(level="warning", event="illegal_task_transition_ignored",
                                fields=(("task_id", task.task_id), ("from", task.state.name),
                                        ("to", new_state.name), ("producer", producer))))
-        if uuid is not None:
+        stale = task.status_update_state is not None and \
+            task.status_update_state.is_terminal and not status.state.is_terminal
+        if uuid is not None and not stale:
+            # A non-terminal update after the terminal one was forwarded is an older update
+            # the network duplicated or reordered (the agent's stream ends at the terminal
+            # update): it is relayed, but the books keep the terminal update, whose ack
+            # removes the task (else the task stayed forever, answering the stale state).
             task.status_update_state = status.state
             task.status_update_uuid = uuid
         if task.statuses and task.statuses[-1].state is status.state:

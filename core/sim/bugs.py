@@ -690,3 +690,187 @@ def run_task_sent_to_another_agent() -> contextlib.AbstractContextManager[None]:
 
 BUGS["resubscribe_new_framework_id"] = resubscribe_new_framework_id
 BUGS["run_task_sent_to_another_agent"] = run_task_sent_to_another_agent
+
+
+# ---------------------------------------------------------------- s11: mutation campaign, master
+def reconcile_defers_unknown_tasks() -> contextlib.AbstractContextManager[None]:
+    """An explicit reconciliation of tasks the master does not know is always deferred (as
+    if agents were recovering): the framework never hears TASK_GONE/TASK_UNKNOWN for a task
+    it lost (ReconcileAnswered)."""
+    from mesotron.core.master.tasks import TasksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _reconcile_explicit(self: Any, fw: Any, tasks: Any) -> list[Any]:
+            return orig(self, fw, tuple(t for t in tasks if t[0] in fw.tasks))
+        return _reconcile_explicit
+    return _patched(TasksMixin, "_reconcile_explicit", wrap)
+
+
+def master_never_books_running() -> contextlib.AbstractContextManager[None]:
+    """The master relays TASK_RUNNING but never books it as the task's state (a task stays
+    STAGING/STARTING in the master's books while its agent runs it: /state, reconciliation
+    by state and the operator API are wrong; TaskStatesAgree)."""
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _update_task(self: Any, task: Any, status: Any, **kw: Any) -> list[Any]:
+            before = task.state
+            out = orig(self, task, status, **kw)
+            if task.state is TaskState.TASK_RUNNING:
+                task.state = before
+            return out
+        return _update_task
+    return _patched(MasterCore, "_update_task", wrap)
+
+
+BUGS["reconcile_defers_unknown_tasks"] = reconcile_defers_unknown_tasks
+BUGS["master_never_books_running"] = master_never_books_running
+
+
+def registry_results_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master takes every registry result for a stale one and ignores it: no agent is
+    ever admitted, nothing is offered, and (before s11) no property noticed, since a live
+    agent that never got an id was not counted by EventuallyReregistered."""
+    from mesotron.core.effects import Log
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _registry_result(self: Any, op_id: int, ok: bool, message: str) -> list[Any]:
+            return [Log(level="warning", event="unexpected_registry_result",
+                        fields=(("op_id", op_id),))]
+        return _registry_result
+    return _patched(AgentsMixin, "_registry_result", wrap)
+
+
+BUGS["registry_results_ignored"] = registry_results_ignored
+
+
+def offers_of_two_agents_accepted() -> contextlib.AbstractContextManager[None]:
+    """The master's offer validation forgets that aggregated offers must all be of one
+    agent: an ACCEPT of offers of two agents launches on the first with the resources of
+    both (InvalidOffersRefused)."""
+    from mesotron.core.master import offers as offers_mod
+
+    def wrap(orig: Any) -> Any:
+        def validate_offers(*a: Any, **kw: Any) -> str | None:
+            error = orig(*a, **kw)
+            if error is not None and error.startswith("Aggregated offers must belong"):
+                return None
+            return error
+        return validate_offers
+    return _patched(offers_mod, "validate_offers", wrap)
+
+
+def aggregated_offers_refused() -> contextlib.AbstractContextManager[None]:
+    """The master refuses every ACCEPT of more than one offer as invalid, though Mesos lets
+    a framework aggregate offers of one agent (WellFormedCallsAccepted)."""
+    from mesotron.core.master import offers as offers_mod
+
+    def wrap(orig: Any) -> Any:
+        def validate_offers(offer_ids: Any, *a: Any, **kw: Any) -> str | None:
+            if len(offer_ids) > 1:
+                return "Aggregated offers are not supported"
+            return orig(offer_ids, *a, **kw)
+        return validate_offers
+    return _patched(offers_mod, "validate_offers", wrap)
+
+
+BUGS["offers_of_two_agents_accepted"] = offers_of_two_agents_accepted
+BUGS["aggregated_offers_refused"] = aggregated_offers_refused
+
+
+def reregistered_agent_stays_recovering() -> contextlib.AbstractContextManager[None]:
+    """After a failover, an agent that re-registers is not taken off the master's
+    recovered-agents books: the master keeps deferring reconciliation as if agents were
+    still recovering (ReconcileAnswered: a connected agent is never recovering)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _reregister_agent(self: Any, sender: str, msg: Any) -> list[Any]:
+            aid = msg.agent_info.id
+            was = self._recovered_agents.get(aid)
+            out = orig(self, sender, msg)
+            if was is not None:
+                self._recovered_agents[aid] = was
+            return out
+        return _reregister_agent
+    return _patched(AgentsMixin, "_reregister_agent", wrap)
+
+
+BUGS["reregistered_agent_stays_recovering"] = reregistered_agent_stays_recovering
+
+
+def resubscribe_keeps_old_info() -> contextlib.AbstractContextManager[None]:
+    """A re-subscription does not update the master's FrameworkInfo: a changed failover
+    timeout (or name, roles, capabilities) is ignored (SubscribeTakesInfo)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            fid = call.framework_info.id
+            fw = self._frameworks.get(fid) if fid is not None else None
+            old = fw.info if fw is not None and not fw.recovered else None
+            out = orig(self, inp, call)
+            if old is not None and self._frameworks.get(fid) is fw:
+                fw.info = old
+            return out
+        return _subscribe
+    return _patched(FrameworksMixin, "_subscribe", wrap)
+
+
+BUGS["resubscribe_keeps_old_info"] = resubscribe_keeps_old_info
+
+
+def malformed_calls_accepted() -> contextlib.AbstractContextManager[None]:
+    """The master answers a malformed call 202 instead of 400 (and drops it): the client
+    never learns its call was refused (MalformedCallsRefused)."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            out = orig(self, inp)
+            if out and type(out[0]) is Respond and out[0].status == 400 \
+                    and out[0].message.startswith("Failed to validate scheduler::Call"):
+                return [Respond(request=inp.request, status=202)]
+            return out
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+def decline_rescinds_offers() -> contextlib.AbstractContextManager[None]:
+    """The master answers a DECLINE by also rescinding the offers declined
+    (NoRescindOfReturnedOffers)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.messages import EventRescind
+
+    def wrap(orig: Any) -> Any:
+        def _call_decline(self: Any, fw: Any, call: Any) -> list[Any]:
+            out = orig(self, fw, call)
+            if fw.stream is not None:
+                out = out + [Send(to=fw.stream, message=EventRescind(offer_id=oid))
+                             for oid in call.offer_ids]
+            return out
+        return _call_decline
+    return _patched(OffersMixin, "_call_decline", wrap)
+
+
+BUGS["malformed_calls_accepted"] = malformed_calls_accepted
+BUGS["decline_rescinds_offers"] = decline_rescinds_offers
+
+
+def agent_disconnection_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master ignores the loss of an agent's connection: it keeps the agent connected
+    and its offers out (AgentDisconnectionNoticed)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _agent_disconnected(self: Any, pid: str) -> list[Any]:
+            return []
+        return _agent_disconnected
+    return _patched(AgentsMixin, "_agent_disconnected", wrap)
+
+
+BUGS["agent_disconnection_ignored"] = agent_disconnection_ignored

@@ -46,15 +46,19 @@ from mesotron.core.messages import (
     CallAcknowledge,
     CallDecline,
     CallKill,
+    CallReconcile,
     CallRevive,
     CallSubscribe,
     CallSuppress,
     EventOffers,
+    EventRescind,
     EventSubscribed,
     EventUpdate,
     ExecutorSubscribe,
     ExecutorUpdate,
     KillTask,
+    OpLaunch,
+    OpLaunchGroup,
     RunTask,
     RunTaskGroup,
     SchedulerCall,
@@ -66,7 +70,7 @@ from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.status_updates import AckRecord, UpdateRecord
-from mesotron.core.values import Source, TaskState
+from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
 # When the simulator evaluates each property of the catalog (docs/invariants.md's table is
 # checked against this by tests/test_invariants.py).
@@ -82,6 +86,13 @@ WHEN: dict[str, str] = {
         "EventuallyAcked",
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
+    "ReconcileAnswered": "after every explicit reconciliation the master handles",
+    "TaskStatesAgree": "at quiescence",
+    "InvalidOffersRefused": "after every ACCEPT the master handles",
+    "SubscribeTakesInfo": "after every SUBSCRIBE the master handles",
+    "MalformedCallsRefused": "after every malformed ACCEPT the master handles",
+    "NoRescindOfReturnedOffers": "after every ACCEPT and DECLINE the master handles",
+    "AgentDisconnectionNoticed": "after every disconnection the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -163,6 +174,8 @@ class Checker:
         self._used_memo: dict[int, tuple[Any, dict[str, Resources]]] = {}
         self._call_snaps: dict[tuple[str, type, bool], ClusterSnapshot] = {}
         self._scalars_memo: dict[int, tuple[Resources, dict[str, dict[str, int]]]] = {}
+        # requests of calls the simulated frameworks made malformed on purpose (s11)
+        self.malformed_requests: set[str] = set()
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -319,12 +332,27 @@ class Checker:
                 self.dirty = True
 
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        pre_offers = self._pre_offers
         self.check_fenced_master(world, node, inp, effects)
         self.check_offer_filters(world, node, inp, effects)
         if type(inp) is SchedulerCall and type(inp.call) is CallKill:
             self.track_kill(world, node, inp, effects)
         elif type(inp) is Disconnected:
             self.check_inactive_offers(world, node)
+            check_agent_disconnected(self, world, node, inp)
+        if type(inp) is SchedulerCall:
+            ct = type(inp.call)
+            if ct is CallAccept and malformed_accept(inp.call):
+                check_malformed_refused(self, world, inp, effects)
+            elif ct is CallReconcile and inp.call.tasks:
+                check_reconcile_answered(self, world, node, inp, effects)
+            elif ct is CallAccept:
+                check_valid_accept(self, world, node, inp, effects, pre_offers)
+                check_no_rescind_of_returned(self, world, inp, effects)
+            elif ct is CallDecline:
+                check_no_rescind_of_returned(self, world, inp, effects)
+            elif ct is CallSubscribe:
+                check_subscribe_info(self, world, node, inp, effects)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -366,7 +394,8 @@ class Checker:
 
     def on_scheduler_input(self, world: Any, s: Any, inp: Any) -> None:
         if type(inp) is CallResponse and inp.status == 400 and inp.message \
-                and inp.message.startswith(MALFORMED):
+                and inp.message.startswith(MALFORMED) \
+                and inp.request not in self.malformed_requests:
             self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(
                 refused_calls=((s.name, inp.status, inp.message),)))
 
@@ -428,6 +457,8 @@ class Checker:
 
     def on_call(self, world: Any, s: Any, call: Any) -> None:
         c = call.call
+        if type(c) is CallAccept and malformed_accept(c):
+            self.malformed_requests.add(call.request)
         name = s.machine.name
         if type(c) is CallSubscribe:
             self._driver_id(world, name, "subscribe", call.framework_id)
@@ -1106,3 +1137,222 @@ def reconciliation_rows(world: Any) -> tuple[inv.ReconcileRow, ...]:
                 agent_state=known.state if known is not None else None,
                 reported=bool(t.statuses)))
     return tuple(rows)
+
+
+# ------------------------------------------------------------------ s11 mut-master
+def check_reconcile_answered(chk: Checker, world: Any, node: Any, inp: Any,
+                             effects: list[Any]) -> None:
+    """ReconcileAnswered, after a master step on an explicit RECONCILE: every task named
+    gets an update in that step unless the master may defer it (the agent named, or for a
+    task named without an agent any agent, recovering after a failover, re-registering or
+    being marked unreachable: Mesos answers those later or not at all). An agent the
+    leader has connected again is never recovering, whatever the master's books say."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
+        return
+    m = node.machine
+    fw = m._frameworks.get(inp.framework_id or "")
+    if fw is None or fw.stream is None:
+        return
+    answered = {e.message.status.task_id for e in effects
+                if type(e) is Send and e.to == fw.stream and type(e.message) is EventUpdate}
+    # the agents the leader has back (connected, not being removed) are out of any window,
+    # whatever its recovery books say (they must never hold a re-registered agent)
+    live = {aid for aid, a in m._agents.items()
+            if a.connected and aid not in m._marking_unreachable}
+    window = (set(m._recovered_agents) | set(m._reregistering)
+              | set(m._marking_unreachable)) - live
+    missing = tuple((fw.id, tid, aid) for tid, aid in inp.call.tasks
+                    if tid not in answered and tid not in fw.tasks
+                    and not (aid in window if aid is not None else window))
+    missing += tuple((fw.id, tid, aid) for tid, aid in inp.call.tasks
+                     if tid in fw.tasks and tid not in answered)
+    if missing:
+        chk.run(world, inv.ReconcileAnswered, ClusterSnapshot(reconcile_unanswered=missing))
+
+
+def task_state_rows(world: Any, chk: Checker, grace: float
+                    ) -> tuple[tuple[tuple[str, str], str, TaskState, TaskState], ...]:
+    """TaskStatesAgree input: per task the leader books on a connected, active agent that
+    is up and knows the task, the master's state and the agent's, for tasks with nothing in
+    flight: no update of the agent's stream unacknowledged, none produced and no launch
+    sent within `grace` seconds."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    now = world.now
+    nodes = {n.machine.agent_id: n for n in world.agents
+             if n.alive and n.machine is not None and n.machine.agent_id}
+    rows = []
+    for aid, a in sorted(m.machine._agents.items()):
+        n = nodes.get(aid)
+        if n is None or not a.connected or not a.active or not a.tasks:
+            continue
+        ag = n.machine
+        states: dict[tuple[str, str], TaskState] = {}
+        for fw in ag.frameworks.values():
+            for ex in fw.executors.values():
+                for t in ex.tasks.values():
+                    states[(fw.id, t.info.task_id)] = t.state
+        for key, t in sorted(a.tasks.items()):
+            st = states.get(key)
+            if st is None or key in chk.lost_in_transit:
+                continue
+            stream = ag.sum.streams.get(key)
+            if stream is not None and stream.pending:
+                continue
+            if now - chk.launch_sent.get(key, -1e18) < grace:
+                continue
+            prod = chk.produced.get(key)
+            if prod and now - chk.produced_at.get(prod[-1][0], -1e18) < grace:
+                continue
+            rows.append((key, aid, t.state, st))
+    return tuple(rows)
+
+
+def check_valid_accept(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any],
+                       pre_offers: dict[str, Any]) -> None:
+    """WellFormedCallsAccepted, for ACCEPTs: an ACCEPT the leader took (202) of distinct
+    offers it held out to that framework, all of one live agent and one role (Mesos's
+    `validation::offer::validate`), must not be answered as launched with invalid offers."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
+        return
+    fid = inp.framework_id
+    ids = inp.call.offer_ids
+    offers: list[Any] = [pre_offers.get(oid) for oid in ids]
+    if not offers:
+        return
+    if len(set(ids)) != len(ids) or any(o is None or o.framework_id != fid for o in offers) \
+            or len({o.agent_id for o in offers}) != 1 or len({o.role for o in offers}) != 1 \
+            or offers[0].agent_id not in node.machine._agents:
+        check_invalid_accept(chk, world, inp, effects)
+        return
+    for e in effects:
+        if type(e) is Send and type(e.message) is EventUpdate \
+                and e.message.status.reason is Reason.REASON_INVALID_OFFERS:
+            chk.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=((
+                fid or "", -1, (f"ACCEPT of offers {list(ids)} it holds, of one agent and "
+                                f"role: task {e.message.status.task_id} "
+                                f"{e.message.status.message}")),)))
+            return
+
+
+def check_invalid_accept(chk: Checker, world: Any, inp: Any, effects: list[Any]) -> None:
+    """InvalidOffersRefused: an ACCEPT the leader took (202) whose offers are not valid
+    together (one it no longer holds out to that framework, a duplicate, offers of two agents
+    or two roles, an agent gone) launches nothing (no RunTask) and answers every task it
+    carries as dropped for invalid offers."""
+    tids: list[str] = []
+    for op in inp.call.operations:
+        if type(op) is OpLaunch:
+            tids += [t.task_id for t in op.task_infos]
+    dropped = set()
+    bad: list[tuple[str, str]] = []
+    for e in effects:
+        if type(e) is not Send:
+            continue
+        t = type(e.message)
+        if t is RunTask or t is RunTaskGroup:
+            bad.append((inp.framework_id or "", f"a RunTask was sent to {e.to}"))
+        elif t is EventUpdate and e.message.status.reason is Reason.REASON_INVALID_OFFERS:
+            dropped.add(e.message.status.task_id)
+    bad += [(inp.framework_id or "", f"task {tid} was not answered as invalid")
+            for tid in tids if tid not in dropped]
+    if bad:
+        chk.run(world, inv.InvalidOffersRefused, ClusterSnapshot(invalid_accepts=tuple(
+            (fid, f"ACCEPT of {list(inp.call.offer_ids)}: {what}") for fid, what in bad)))
+
+
+_INFO_FIELDS = ("name", "roles", "failover_timeout", "capabilities", "hostname", "webui_url")
+
+
+def check_subscribe_info(chk: Checker, world: Any, node: Any, inp: Any,
+                         effects: list[Any]) -> None:
+    """SubscribeTakesInfo, after a master step on a SUBSCRIBE it answered SUBSCRIBED: the
+    leader's FrameworkInfo for the framework is the one the call carried (Mesos's
+    Framework::update), but for `user` and `checkpoint` (kept from the first subscription)
+    and the id and principal the master fills in."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status != 200:
+        return
+    fid = None
+    for e in effects:
+        if type(e) is Send and type(e.message) is EventSubscribed:
+            fid = e.message.framework_id
+            break
+    fw = node.machine._frameworks.get(fid or "")
+    if fw is None:
+        return
+    sent = inp.call.framework_info
+    diff = [f for f in _INFO_FIELDS if getattr(sent, f) != getattr(fw.info, f)]
+    if diff:
+        chk.run(world, inv.SubscribeTakesInfo, ClusterSnapshot(stale_infos=tuple(
+            (fid or "", f, repr(getattr(fw.info, f)), repr(getattr(sent, f))) for f in diff)))
+
+
+def malformed_accept(call: Any) -> bool:
+    """An ACCEPT whose LAUNCH (LAUNCH_GROUP) carries something that is not a TaskInfo (or not
+    as a tuple):
+    what a buggy client or a fuzzer sends; Mesos refuses it (400) before anything else."""
+    for op in call.operations:
+        t = type(op)
+        tasks = op.task_infos if t is OpLaunch else op.tasks if t is OpLaunchGroup else ()
+        if type(tasks) is not tuple or any(type(x) is not TaskInfo for x in tasks):
+            return True
+    return False
+
+
+def check_malformed_refused(chk: Checker, world: Any, inp: Any, effects: list[Any]) -> None:
+    """MalformedCallsRefused: a malformed call is answered 400 "Failed to validate
+    scheduler::Call" and the master's step does nothing else (changes nothing it shows)."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status == 503:
+        return  # not the leader (or not recovered): answered 503, changes nothing either
+    first = effects[0]
+    what = []
+    if first.status != 400 or not (first.message or "").startswith(MALFORMED):
+        what.append(f"answered {first.status} {first.message!r}")
+    if len(effects) > 1:
+        what.append("also " + ", ".join(sorted({type(e).__name__ for e in effects[1:]})))
+    if what:
+        chk.run(world, inv.MalformedCallsRefused, ClusterSnapshot(malformed_answers=(
+            (inp.framework_id or "", type(inp.call).__name__, "; ".join(what)),)))
+
+
+def check_no_rescind_of_returned(chk: Checker, world: Any, inp: Any,
+                                 effects: list[Any]) -> None:
+    """NoRescindOfReturnedOffers: an ACCEPT or DECLINE gives its offers back; the master's
+    answer to it rescinds none of them (a rescind takes back an offer the framework holds)."""
+    ids = inp.call.offer_ids
+    bad = tuple((inp.framework_id or "", e.message.offer_id) for e in effects
+                if type(e) is Send and type(e.message) is EventRescind
+                and e.message.offer_id in ids)
+    if bad:
+        chk.run(world, inv.NoRescindOfReturnedOffers, ClusterSnapshot(rescinded_returned=bad))
+
+
+def check_agent_disconnected(chk: Checker, world: Any, node: Any, inp: Any) -> None:
+    """AgentDisconnectionNoticed, after a master step on the loss of a connection: if it was
+    an agent's, the master counts that agent disconnected and holds no offer of it."""
+    m = node.machine
+    aid = m._pids.get(inp.peer)
+    a = m._agents.get(aid or "")
+    if a is None:
+        return
+    bad = []
+    if a.connected:
+        bad.append("still counts it connected")
+    if a.offers:
+        bad.append(f"still holds its offers {sorted(a.offers)[:3]}")
+    if bad:
+        chk.run(world, inv.AgentDisconnectionNoticed, ClusterSnapshot(
+            unnoticed_disconnections=((a.id, " and ".join(bad)),)))
+
+
+def unreachable_at_leader(world: Any, key: tuple[str, str], launched_on: str | None) -> bool:
+    """The live leader holds the agent of task `key` unreachable: the agent it books the
+    task on, or (a task the leader never learnt) the agent the framework launched it on."""
+    m = world.live_leader()
+    if m is None:
+        return False
+    fw = m.machine._frameworks.get(key[0])
+    t = fw.unreachable_tasks.get(key[1]) if fw is not None else None
+    aid = t.agent_id if t is not None else launched_on
+    return aid is not None and aid in m.machine._unreachable

@@ -31,4 +31,6 @@ EQUIVALENT: dict[str, str] = {
         "a skip entry records the agent's version, which _touch increments on the line above: a stale entry never matches again (run_cycle compares it)",
     'master/agents.py::AgentsMixin._register_agent::const:1->2::1#0':
         'agent ids S0, S2, S4... instead of S0, S1, S2: still unique, never reused; equivalent up to the choice of opaque agent ids',
+    'master/frameworks.py::FrameworksMixin._framework_used::cond:negate if::if not t.state.is_terminal and t.agent_id in self._agents#0':
+        "_framework_used's only caller (_subscribe, existing is None) passes an MFramework created on the line above, with no tasks: the loop body never runs",
 }

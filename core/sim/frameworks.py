@@ -49,9 +49,10 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     OpLaunch,
+    OpLaunchGroup,
 )
 from mesotron.core.resources import Resources
-from mesotron.core.values import CommandInfo, Filters, TaskInfo, TaskState
+from mesotron.core.values import CommandInfo, ExecutorInfo, Filters, TaskInfo, TaskState
 
 KINDS = ("batch", "service", "gang", "adversarial")
 ROLES = {"batch": "analytics", "service": "web", "gang": "ml", "adversarial": "chaos",
@@ -343,6 +344,8 @@ class Adversarial(App):
         self.suppress_when_idle = False
         self.hoard_p = rng.uniform(0.2, 0.6)
         self.old_offers: list[Any] = []  # offers it received (some rescinded or used since)
+        # offers it hoards and still holds (not declined, used or rescinded), oldest first
+        self.held: dict[str, Any] = {}
 
     def wanted(self) -> int:
         return max(0, 6 - len(self.running))
@@ -353,7 +356,10 @@ class Adversarial(App):
     def on_event(self, now: float, event: Any) -> list[Action]:
         out = super().on_event(now, event)
         if type(event) is EventSubscribed:
+            self.held = {}  # offers do not outlive the subscription they were made on
             out += [("timer", self.rng.uniform(1, 5), ("chaos", self.chain))]
+        elif type(event) is EventRescind:
+            self.held.pop(event.offer_id, None)
         return out
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
@@ -362,6 +368,8 @@ class Adversarial(App):
         del self.old_offers[:-20]
         if self.rng.random() < self.hoard_p:
             out: list[Action] = [("note", f"hoards {len(offers)} offers")]
+            for o in offers:
+                self.held[o.id] = o
             if self.rng.random() < 0.5:
                 ids = tuple(o.id for o in offers)
                 out.append(("timer", self.rng.uniform(10, 120), ("decline", ids)))
@@ -386,6 +394,8 @@ class Adversarial(App):
             if tag[0] == "ack":
                 return [("call", tag[1])] if self.subscribed else []
             if tag[0] == "decline":
+                for oid in tag[1]:
+                    self.held.pop(oid, None)
                 return [("call", CallDecline(offer_ids=tag[1], filters=Filters()))] \
                     if self.subscribed else []
         if isinstance(tag, tuple) and tag[0] == "chaos":
@@ -402,6 +412,34 @@ class Adversarial(App):
             if r < 0.15 and self.old_offers:
                 # a stale or rescinded offer: the master must refuse it (TASK_DROPPED/LOST)
                 o = self.rng.choice(self.old_offers)
+                by_agent: dict[str, list[str]] = {}
+                for oid, h in self.held.items():
+                    by_agent.setdefault(h.agent_id, []).append(oid)
+                pairs = sorted((a, ids) for a, ids in by_agent.items() if len(ids) >= 2)
+                if pairs and self.launched % 2 == 0:
+                    # aggregated offers (Mesos allows several offers of one agent in one
+                    # ACCEPT): all still held, so the master must take them
+                    agent, ids = pairs[0]
+                    for oid in ids:
+                        del self.held[oid]
+                    task = self.new_task(now, agent)
+                    out.append(("call", CallAccept(offer_ids=tuple(ids),
+                                                   operations=(OpLaunch(task_infos=(task,)),))))
+                    out.append(("note", f"accepts {len(ids)} held offers of {agent} at once"))
+                    return out
+                if len(by_agent) >= 2 and self.launched % 2 == 1:
+                    # hostile: held offers of two agents in one ACCEPT (the master must
+                    # refuse it: TASK_DROPPED, invalid offers; the offers go back)
+                    a1, a2 = sorted(by_agent)[:2]
+                    ids = [by_agent[a1][0], by_agent[a2][0]]
+                    for oid in ids:
+                        del self.held[oid]
+                    task = self.new_task(now, a1)
+                    out.append(("call", CallAccept(offer_ids=tuple(ids),
+                                                   operations=(OpLaunch(task_infos=(task,)),))))
+                    out.append(("note", f"accepts offers of two agents at once {ids}"))
+                    return out
+                self.held.pop(o.id, None)
                 task = self.new_task(now, o.agent_id)
                 out.append(("call", CallAccept(offer_ids=(o.id,),
                                                operations=(OpLaunch(task_infos=(task,)),))))
@@ -413,9 +451,28 @@ class Adversarial(App):
                 out.append(("note", f"kills {victim} at random"))
             elif r < 0.8:
                 known = sorted(self.running)[:5]
-                ghost = f"{self.name}.ghost{self.rng.randint(0, 99)}"
+                n = self.rng.randint(0, 99)
+                ghost = f"{self.name}.ghost{n}"
+                # an odd ghost names an agent it was offered (answered TASK_GONE by a
+                # registered agent, deferred while that agent recovers after a failover)
+                where = self.old_offers[-1].agent_id if n % 2 and self.old_offers else None
                 out.append(("call", CallReconcile(tasks=tuple((t, None) for t in known)
-                                                  + ((ghost, None),))))
+                                                  + ((ghost, where),))))
+                if n % 10 == 0 and self.held:
+                    # a buggy client: a LAUNCH of something that is not a TaskInfo, on an
+                    # offer it holds (refused 400; the offer stays its own)
+                    oid = next(iter(self.held))
+                    out.append(("call", CallAccept(offer_ids=(oid,), operations=(
+                        OpLaunch(task_infos=(f"{self.name}.junk{n}",)),))))  # type: ignore[arg-type]
+                    out.append(("note", f"sends a malformed ACCEPT of {oid}"))
+                elif n % 10 == 5 and self.held:
+                    # the same with a LAUNCH_GROUP (refused 400 before the group is read)
+                    oid = next(iter(self.held))
+                    group = OpLaunchGroup(executor=ExecutorInfo(
+                        executor_id=f"{self.name}.junk{n}", type="DEFAULT"),
+                        tasks=(f"{self.name}.junk{n}",))  # type: ignore[arg-type]
+                    out.append(("call", CallAccept(offer_ids=(oid,), operations=(group,))))
+                    out.append(("note", f"sends a malformed LAUNCH_GROUP on {oid}"))
             else:
                 out.append(("call", CallReconcile()))
             return out

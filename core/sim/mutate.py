@@ -485,6 +485,14 @@ def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
     }
 
 
+def select_paths(mutants: Any, prefixes: str) -> set[str]:
+    """Keys of `mutants` (Mutants or keys) whose path starts with one of the comma-separated
+    `prefixes` (the key begins with the path relative to core/)."""
+    pre = tuple(p.strip() for p in prefixes.split(",") if p.strip())
+    keys = {m if isinstance(m, str) else m.key for m in mutants}
+    return {k for k in keys if k.split("::", 1)[0].startswith(pre)}
+
+
 def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """`old` with the results of the mutants `new` re-judged replaced."""
     fresh = {r["key"]: r for r in new["results"]}
@@ -507,6 +515,10 @@ def main(argv: list[str] | None = None) -> int:
                         "--verdicts, and write the report with their new results to --json")
     p.add_argument("--verdicts", type=str, default="survived,unchanged,equivalent")
     p.add_argument("--progress", action="store_true")
+    p.add_argument("--paths", type=str, default=None, metavar="PREFIXES",
+                   help="judge only the mutants whose path (relative to core/) starts with "
+                        "one of these comma-separated prefixes, e.g. master/ (with --rerun: "
+                        "the others keep their old verdicts)")
     a = p.parse_args(argv)
     judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout)
     old = None
@@ -515,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(Path(a.rerun).read_text())
         wanted = set(a.verdicts.split(","))
         only = {r["key"] for r in old["results"] if r["verdict"] in wanted}
+    if a.paths:
+        only = select_paths(discover() if only is None else only, a.paths)
     rep = campaign(sample=a.sample, seed=a.seed, judge=judge, jobs=a.jobs,
                    progress=a.progress, only=only)
     if old is not None:

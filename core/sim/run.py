@@ -21,6 +21,7 @@ from mesotron.core.sim.checker import (
     Violation,
     executor_held_rows,
     reconciliation_rows,
+    task_state_rows,
 )
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.world import World
@@ -216,7 +217,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     books, views = chk.quiescence_books(world, GRACE)
     snap = attrs.evolve(snap, task_books=books, framework_views=views,
                         kills=chk.quiescence_kills(world, KILL_WITHIN),
-                        agent_activity=chk.agent_activity(world))
+                        agent_activity=chk.agent_activity(world),
+                        task_states=task_state_rows(world, chk, GRACE))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():
@@ -272,6 +274,10 @@ def liveness_snapshot(world: World, chk: Checker, hungry: set[str],
         subscribed = {v.id for v in m.machine.frameworks.values() if v.connected}
     live_agents = {a.machine.agent_id for a in world.agents
                    if a.alive and a.machine is not None and a.machine.agent_id}
+    # a live agent that never got an id (no master admitted it) is not registered either
+    # (s11: a master that ignored every registry result admitted no agent, unnoticed)
+    live_agents |= {f"{a.name} (never admitted)" for a in world.agents
+                    if a.alive and a.machine is not None and not a.machine.agent_id}
     live_fws = {s.app.framework_id for s in world.schedulers
                 if s.alive and s.app.framework_id is not None}
     acking = frozenset(s.app.framework_id for s in world.schedulers

@@ -91,7 +91,13 @@ from mesotron.core.sim.disk import Disk
 from mesotron.core.sim.frameworks import App, make_app
 from mesotron.core.sim.health import HEALTH_CHECK, HealthOutcomes
 from mesotron.core.sim.zk import ZooKeeper
-from mesotron.core.values import AgentInfo, Capability, FrameworkInfo, MasterInfo
+from mesotron.core.values import (
+    AgentInfo,
+    AttributeConstraint,
+    Capability,
+    FrameworkInfo,
+    MasterInfo,
+)
 
 # role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
 SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
@@ -897,12 +903,20 @@ class World:
         s.timers = {}
         s.streams = set()
         app: App = s.app
+        # the failover timeout changes with each scheduler incarnation (a re-subscription
+        # updates the master's FrameworkInfo: SubscribeTakesInfo); gang frameworks subscribe
+        # with an offer constraint every simulated agent meets (no such attribute)
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
-                             roles=(app.role,), failover_timeout=7 * 86400.0, checkpoint=True,
+                             roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
+                             checkpoint=True,
                              capabilities=frozenset({Capability.PARTITION_AWARE,
                                                      Capability.TASK_KILLING_STATE}))
+        constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+        if app.kind == "gang":
+            constraints = ((app.role, (AttributeConstraint(attribute="sim-never",
+                                                           predicate="not_exists"),)),)
         s.machine = SchedulerDriver(name=f"{s.name}/{s.inc}", config=SchedulerConfig(
-            framework_info=info, auto_ack=app.acks))
+            framework_info=info, auto_ack=app.acks, offer_constraints=constraints))
         if app.framework_id is not None:
             self.note(f"{s.name}: scheduler fails over as {app.framework_id}")
         self.scheduler_step(s, SchedulerStart())

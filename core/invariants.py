@@ -133,6 +133,9 @@ class ClusterSnapshot:
     # DrfOrder's books: (what, the share the allocator sorts by, the share recomputed from
     # its per-agent allocations, the agents' totals and the configured weights)
     share_books: tuple[tuple[str, float, float], ...] = ()
+    # DrfOrder on the production fast path (no explain mode): (what, the fast path's
+    # Allocations, the reference cycle's) for each cycle where they differ (core/sim/fastpath.py)
+    reference_cycles: tuple[tuple[str, str, str], ...] = ()
     # OneLeaderWrites: externally visible effects of a master after its registry write was
     # fenced: (master id, what it did)
     fenced_actions: tuple[tuple[str, str], ...] = ()
@@ -370,6 +373,10 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
         if abs(recorded - recomputed) > 1e-6:
             out.append(f"DrfOrder: allocator sorts {what} by share {recorded:.6f} but its "
                        f"allocations give {recomputed:.6f}")
+    for what, fast, reference in s.reference_cycles:
+        if fast != reference:
+            out.append(f"DrfOrder: {what}: the allocation cycle gave [{fast}] where the "
+                       f"reference cycle (shares recomputed) gives [{reference}]")
     return out
 
 

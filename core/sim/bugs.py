@@ -690,3 +690,39 @@ def run_task_sent_to_another_agent() -> contextlib.AbstractContextManager[None]:
 
 BUGS["resubscribe_new_framework_id"] = resubscribe_new_framework_id
 BUGS["run_task_sent_to_another_agent"] = run_task_sent_to_another_agent
+
+
+# s11 (mutation campaign: the allocator's production path, SimConfig.fast_alloc)
+def fast_path_roles_by_name() -> contextlib.AbstractContextManager[None]:
+    """The production allocation path (`cycle._allocate_agent`, explain mode off) visits an
+    agent's roles by name instead of lowest weighted dominant share (and forgets the quota
+    stage); the explain mode, which the simulator ran until s11, still gets it right."""
+    from mesotron.core.allocator import cycle
+
+    def wrap(orig: Any) -> Any:
+        def _allocate_agent(al: Any, now: float, agent: Any, effects: list) -> None:
+            avail = agent.available
+            if not avail:
+                agent.skip = (al._epoch, agent.version, cycle.INF)
+                return
+            blocked = [cycle.INF]
+            given = False
+            for role in sorted(al._role_index.keys()):
+                split = al._split(avail, role)
+                if not split.allocatable:
+                    continue
+                fid = cycle._first_eligible(al, now, agent, role, split.offerable, blocked)
+                if fid is None:
+                    continue
+                cycle._give(al, agent, fid, role, split, effects)
+                given = True
+                avail = agent.available
+                if not avail:
+                    break
+            if not given:
+                agent.skip = (al._epoch, agent.version, blocked[0])
+        return _allocate_agent
+    return _patched(cycle, "_allocate_agent", wrap)
+
+
+BUGS["fast_path_roles_by_name"] = fast_path_roles_by_name

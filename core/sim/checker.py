@@ -612,6 +612,9 @@ class Checker:
         mode), and the share books the allocator sorted by against shares recomputed here
         from its per-agent allocations, the agents' totals and the configured weights."""
         al = node.machine.allocator
+        if getattr(al, "disagreements", None) is not None:
+            self.check_fast_drf(world, al)
+            return
         decisions = al.last_cycle_decisions
         if not decisions:
             return
@@ -626,6 +629,25 @@ class Checker:
             books = self.share_books(al, weights)
         self.run(world, inv.DrfOrder, ClusterSnapshot(allocations=tuple(decisions),
                                                       share_books=tuple(books)))
+
+    def check_fast_drf(self, world: Any, al: Any) -> None:
+        """DrfOrder on the production fast path (SimConfig.fast_alloc, core/sim/fastpath.py):
+        each cycle's Allocations against the reference cycle's, and the share books after a
+        cycle that allocated."""
+        if not al.unread and not al.disagreements:
+            return
+        self.decisions += al.unread
+        allocated, al.unread = al.unread, 0
+        diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
+                      for c, got, want in al.disagreements)
+        al.disagreements = []
+        books: list[tuple[str, float, float]] = []
+        if allocated and not al._shares_dirty:
+            weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
+            books = self.share_books(al, weights)
+        if diffs or books:
+            self.run(world, inv.DrfOrder, ClusterSnapshot(share_books=tuple(books),
+                                                          reference_cycles=diffs))
 
     def share_books(self, al: Any, weights: dict[str, float] | None = None
                     ) -> list[tuple[str, float, float]]:
@@ -1037,6 +1059,11 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
             if lo2 <= hi1:
                 return False
     return scalars is None or ledger.total.unallocate().contains(scalars)
+
+
+def _allocs(allocations: tuple[Any, ...]) -> str:
+    return "; ".join(f"{a.agent_id}/{a.role}->{a.framework_id} {a.resources}"
+                     for a in allocations)
 
 
 def quota_limits(master: Any) -> dict[str, dict[str, float]]:

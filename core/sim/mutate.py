@@ -25,7 +25,9 @@ mutated code, occurrence), and the sample is the `--sample` mutants whose keys h
 under `--seed`: editing one function changes only that function's mutants.
 
 Judging (the simulator only, no unit test): each mutant runs the same bounded set of
-simulations (seeds x events, all faults); it is KILLED when a run reports a violation of the
+simulations (seeds x events, all faults; odd seeds run the allocator's production path
+judged against its reference cycle, with operator traffic and a reserving framework:
+`Judge.alternate`); it is KILLED when a run reports a violation of the
 invariant catalog / total queue, raises (a machine crashed), or exceeds its CPU-time
 budget (CPU time: an infinite loop). A mutant that is not killed SURVIVED if some run's
 observable digest (the deterministic summary lines: events, virtual time, tasks, faults,
@@ -320,12 +322,27 @@ class Judge:
     quiesce: float = 700.0
     timeout: float = 30.0  # CPU seconds for all of a mutant's simulations
 
+    # odd seeds run the production allocation path (explain mode off, each cycle judged
+    # against the reference cycle: SimConfig.fast_alloc) with an operator's traffic and a
+    # `reserver` framework (SimConfig.operator); even seeds the explain mode, default workload
+    alternate: bool = True
+
     def configs(self) -> list[Any]:
         from mesotron.core.sim.config import SimConfig
 
-        return [SimConfig(seed=s, events=self.events, agents=self.agents,
-                          frameworks=self.frameworks, faults="all", quiesce=self.quiesce)
-                for s in self.seeds]
+        out = []
+        for s in self.seeds:
+            extra: dict[str, Any] = {}
+            if self.alternate and s % 2 == 1:
+                extra = {"fast_alloc": True, "operator": True, "kinds": OPERATOR_KINDS}
+            out.append(SimConfig(seed=s, events=self.events, agents=self.agents,
+                                 frameworks=self.frameworks, faults="all",
+                                 quiesce=self.quiesce, **extra))
+        return out
+
+
+# the framework kinds of the judge's operator seeds (a `reserver` among the first four)
+OPERATOR_KINDS = ("batch", "service", "reserver", "adversarial", "gang")
 
 
 def _digest(res: Any) -> str:
@@ -466,12 +483,21 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
             "kill_rate_proxy": round(counts["killed"] / proxy, 4) if proxy else None}
 
 
+def in_paths(path: str, paths: tuple[str, ...] | None) -> bool:
+    """Is `path` (relative to core/) one of `paths` (a file, or a folder ending in '/')?"""
+    if not paths:
+        return True
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in paths)
+
+
 def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
-             progress: bool = False, only: set[str] | None = None) -> dict[str, Any]:
+             progress: bool = False, only: set[str] | None = None,
+             paths: tuple[str, ...] | None = None) -> dict[str, Any]:
     allm = discover()
     chosen = sample_mutants(allm, sample, seed)
     if only is not None:
         chosen = [m for m in chosen if m.key in only]
+    chosen = [m for m in chosen if in_paths(m.path, paths)]
     t0 = time.perf_counter()
     results = judge_mutants(chosen, judge=judge, jobs=jobs, progress=progress)
     return {
@@ -506,9 +532,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="judge again only the mutants of this report whose verdict is in "
                         "--verdicts, and write the report with their new results to --json")
     p.add_argument("--verdicts", type=str, default="survived,unchanged,equivalent")
+    p.add_argument("--paths", type=str, default=None,
+                   help="judge only the sampled mutants of these files/folders of core/, comma "
+                        "separated (a folder ends in '/'), e.g. allocator/,master/operator.py")
+    p.add_argument("--no-alternate", action="store_true",
+                   help="every seed in explain mode without operator traffic (the judge "
+                        "before s11)")
     p.add_argument("--progress", action="store_true")
     a = p.parse_args(argv)
-    judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout)
+    judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout,
+                  alternate=not a.no_alternate)
+    paths = tuple(x for x in a.paths.split(",") if x) if a.paths else None
     old = None
     only = None
     if a.rerun:
@@ -516,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(a.verdicts.split(","))
         only = {r["key"] for r in old["results"] if r["verdict"] in wanted}
     rep = campaign(sample=a.sample, seed=a.seed, judge=judge, jobs=a.jobs,
-                   progress=a.progress, only=only)
+                   progress=a.progress, only=only, paths=paths)
     if old is not None:
         print(f"re-judged {len(rep['results'])} mutants: {rep['counts']}")
         rep = merge(old, rep)

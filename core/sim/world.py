@@ -200,7 +200,13 @@ class World:
         # role weights (DrfOrder is checked weighted) and the allocator's explain mode (every
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
-            weights=SIM_WEIGHTS, explain=config.check))
+            weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc))
+        # the production fast path, each cycle judged against the reference (fastpath.py)
+        self.allocator_factory: Any = None
+        if config.check and config.fast_alloc:
+            from mesotron.core.sim.fastpath import judged_factory
+
+            self.allocator_factory = judged_factory(self.master_config.allocator)
         if observer is not None:
             observer.weights = dict(SIM_WEIGHTS)
         self.quiescent = False
@@ -453,7 +459,8 @@ class World:
         n.info = MasterInfo(id=f"master{n.index + 1}-{n.inc}", hostname=f"master{n.index + 1}",
                             ip=ip, port=5050)
         n.machine = Master(master_info=n.info, ids=IdSource(f"{self.config.seed}/{n.info.id}"),
-                           config=self.master_config)
+                           config=self.master_config,
+                           allocator_factory=self.allocator_factory)
         if self.obs is not None:
             self.obs.on_master_start(self, n)
         n.session = self.zk.open_session(n.name)

@@ -133,6 +133,14 @@ class ClusterSnapshot:
     # DrfOrder's books: (what, the share the allocator sorts by, the share recomputed from
     # its per-agent allocations, the agents' totals and the configured weights)
     share_books: tuple[tuple[str, float, float], ...] = ()
+    # NoOffersOfDeactivatedAgents: offers a master made of an agent the operator holds
+    # deactivated or draining (its DEACTIVATE/DRAIN answered 200, no REACTIVATE sent since):
+    # (master, offer id, agent id, "deactivate"|"drain")
+    offers_of_deactivated: tuple[tuple[str, str, str, str], ...] = ()
+    # DrainEmptiesAgent: per agent whose DRAIN the operator saw answered 200 (never
+    # reactivated), the tasks it ran then that it still runs (its own books) 20 s later, with
+    # no fault in between: (agent id, those tasks)
+    drained_agents: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # DrfOrder on the production fast path (no explain mode): (what, the fast path's
     # Allocations, the reference cycle's) for each cycle where they differ (core/sim/fastpath.py)
     reference_cycles: tuple[tuple[str, str, str], ...] = ()
@@ -657,6 +665,23 @@ def NoOffersToInactive(s: ClusterSnapshot) -> list[str]:
             for fid, oid in s.inactive_offers]
 
 
+def NoOffersOfDeactivatedAgents(s: ClusterSnapshot) -> list[str]:
+    """No master offers an agent the operator deactivated or is draining (DEACTIVATE_AGENT or
+    DRAIN_AGENT answered 200, no REACTIVATE_AGENT sent since): the settings are in the
+    registry, so a new leader must hold them too (Mesos: a deactivated or draining agent
+    is not offered)."""
+    return [f"NoOffersOfDeactivatedAgents: {master} offered agent {aid} ({oid}) while the "
+            f"operator holds it out ({kind})" for master, oid, aid, kind in s.offers_of_deactivated]
+
+
+def DrainEmptiesAgent(s: ClusterSnapshot) -> list[str]:
+    """An agent the operator drains (DRAIN_AGENT answered 200, not reactivated) stops its
+    tasks: those it ran when the drain was acknowledged have ended 20 s later when no fault
+    happened in between (the master kills them; Mesos `drainAgent`)."""
+    return [f"DrainEmptiesAgent: drained agent {aid} still runs {', '.join(live)} 20 s "
+            f"after the drain was acknowledged" for aid, live in s.drained_agents if live]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -680,6 +705,9 @@ SAFETY: dict[str, Check] = {
 
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
     "NoOffersToInactive": NoOffersToInactive,
+    # s11: the operator's agent calls (Python and simulator only)
+    "NoOffersOfDeactivatedAgents": NoOffersOfDeactivatedAgents,
+    "DrainEmptiesAgent": DrainEmptiesAgent,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -22,7 +22,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s10: health checks (Python and simulator only)
          "HealthChecksKill",
          # the mutation campaign (s10; Python and simulator only)
-         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive"]
+         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
+         # s11: the operator's agent calls (Python and simulator only)
+         "NoOffersOfDeactivatedAgents", "DrainEmptiesAgent"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -242,6 +244,22 @@ def test_fenced_master_and_share_books() -> None:
     assert inv.OneLeaderWrites(inv.ClusterSnapshot(fenced_actions=(("m1", "Send"),)))
     assert inv.DrfOrder(inv.ClusterSnapshot(share_books=(("role r", 0.1, 0.3),)))
     assert inv.DrfOrder(inv.ClusterSnapshot(share_books=(("role r", 0.3, 0.3),))) == []
+
+
+def test_drf_order_on_the_fast_path_and_the_operator_agent_properties() -> None:
+    """s11: DrfOrder's reference comparison (the production path against reference_cycle),
+    NoOffersOfDeactivatedAgents, DrainEmptiesAgent: each fails on its input and holds on
+    a clean one."""
+    a = "a1/r->f1 cpus:1"
+    out = inv.DrfOrder(inv.ClusterSnapshot(reference_cycles=(("cycle 3", a, "a1/r->f2 cpus:1"),)))
+    assert [v.split(":")[0] for v in out] == ["DrfOrder"] and "cycle 3" in out[0]
+    assert inv.DrfOrder(inv.ClusterSnapshot(reference_cycles=(("cycle 3", a, a),))) == []
+    out = inv.NoOffersOfDeactivatedAgents(inv.ClusterSnapshot(
+        offers_of_deactivated=(("m1", "o1", "a1", "drain"),)))
+    assert [v.split(":")[0] for v in out] == ["NoOffersOfDeactivatedAgents"]
+    out = inv.DrainEmptiesAgent(inv.ClusterSnapshot(drained_agents=(("a1", ("f/t1",)),)))
+    assert [v.split(":")[0] for v in out] == ["DrainEmptiesAgent"] and "f/t1" in out[0]
+    assert inv.DrainEmptiesAgent(inv.ClusterSnapshot(drained_agents=(("a1", ()),))) == []
 
 
 def _tla_legal_step() -> set[tuple[str, str]]:

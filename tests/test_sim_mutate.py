@@ -79,3 +79,21 @@ def test_merge_replaces_only_the_rejudged_mutants() -> None:
     rep = mutate.merge(old, new)
     assert [r["verdict"] for r in rep["results"]] == ["killed", "killed"]
     assert rep["counts"]["killed"] == 2 and rep["kill_rate"] == 1.0
+
+
+def test_the_judge_alternates_the_explain_mode_and_the_production_path() -> None:
+    """Odd seeds run the allocator's fast path (judged against its reference cycle) with an
+    operator's traffic and a reserving framework; even seeds the explain mode."""
+    cfgs = mutate.Judge(seeds=(0, 1, 2)).configs()
+    assert [c.fast_alloc for c in cfgs] == [False, True, False]
+    assert [c.operator for c in cfgs] == [False, True, False]
+    assert "reserver" in cfgs[1].kinds[:cfgs[1].frameworks]
+    assert not any(c.fast_alloc for c in mutate.Judge(seeds=(0, 1), alternate=False).configs())
+
+
+def test_paths_filter() -> None:
+    assert mutate.in_paths("allocator/cycle.py", ("allocator/",))
+    assert mutate.in_paths("master/operator.py", ("allocator/", "master/operator.py"))
+    assert not mutate.in_paths("master/operators.py", ("master/operator.py",))
+    assert not mutate.in_paths("master/tasks.py", ("allocator/", "master/operator.py"))
+    assert mutate.in_paths("agent/base.py", None)

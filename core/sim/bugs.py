@@ -726,3 +726,29 @@ def fast_path_roles_by_name() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["fast_path_roles_by_name"] = fast_path_roles_by_name
+
+
+def deactivated_agent_offered() -> contextlib.AbstractContextManager[None]:
+    """An operator's DEACTIVATE_AGENT / DRAIN_AGENT commits and is answered 200, but the
+    master never tells the allocator (nor rescinds the agent's offers): the agent is still
+    offered."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _sync_agent_activation(self: Any, agent_id: str) -> list[Any]:
+            if self.agent_deactivated(agent_id):
+                return []
+            return orig(self, agent_id)
+        return _sync_agent_activation
+    return _patched(OperatorMixin, "_sync_agent_activation", wrap)
+
+
+def drain_kills_nothing() -> contextlib.AbstractContextManager[None]:
+    """DRAIN_AGENT deactivates the agent but never kills its tasks: the drain never ends."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    return _patched(OperatorMixin, "_drain_kills", lambda orig: lambda self, agent_id: [])
+
+
+BUGS["deactivated_agent_offered"] = deactivated_agent_offered
+BUGS["drain_kills_nothing"] = drain_kills_nothing

@@ -77,6 +77,8 @@ WHEN: dict[str, str] = {
         "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
         "WellFormedCallsAccepted")},
     "NoOffersToInactive": "after every disconnection the master handles",
+    "NoOffersOfDeactivatedAgents": "after every master step while the operator holds an agent out",
+    "DrainEmptiesAgent": "20 s after each drain the leader acknowledged (a calm window)",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -355,6 +357,24 @@ class Checker:
                 self.check_allocation_books(world, node, agents)
         if self.drf and node.leader:
             self.check_drf(world, node)
+        if getattr(world, "op_out", None) and node is world.live_leader():
+            self.check_deactivated_offers(world, node, effects)
+
+    def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
+        """NoOffersOfDeactivatedAgents: the offers of this master step against the agents
+        the operator holds out (world.op_out: its DEACTIVATE/DRAIN answered 200)."""
+        out = world.op_out
+        bad = tuple((node.name, o.id, o.agent_id, out[o.agent_id][0])
+                    for e in effects if type(e) is Send and type(e.message) is EventOffers
+                    for o in e.message.offers if o.agent_id in out)
+        if bad:
+            self.run(world, inv.NoOffersOfDeactivatedAgents,
+                     ClusterSnapshot(offers_of_deactivated=bad))
+
+    def check_drain(self, world: Any, aid: str, live: frozenset[str]) -> None:
+        """DrainEmptiesAgent (the world calls it: World.drain_check)."""
+        self.run(world, inv.DrainEmptiesAgent,
+                 ClusterSnapshot(drained_agents=((aid, tuple(sorted(live))),)))
 
     def check_inactive_offers(self, world: Any, node: Any) -> None:
         """NoOffersToInactive, after a master step on a disconnection (a framework's stream

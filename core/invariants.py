@@ -370,11 +370,15 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
     (recomputed independently from the per-agent allocations, totals and weights)."""
     out = []
     for d in s.allocations:
-        if d.quota or not d.eligible:
-            continue
         keys = dict(d.eligible)
+        if d.chosen not in keys:  # the choice must be among those recorded eligible
+            out.append(f"DrfOrder: agent {d.agent_id} role {d.role or '-'} went to {d.chosen}"
+                       f", not among the eligible {sorted(keys)}")
+            continue
+        if d.quota:
+            continue
         best = min(keys.values())
-        if d.chosen not in keys or keys[d.chosen] > best + 1e-9:
+        if keys[d.chosen] > best + 1e-9:
             out.append(f"DrfOrder: agent {d.agent_id} role {d.role} went to {d.chosen} "
                        f"(share {keys.get(d.chosen)}) while the lowest eligible share was {best}")
     for what, recorded, recomputed in s.share_books:

@@ -254,6 +254,12 @@ def test_drf_order_on_the_fast_path_and_the_operator_agent_properties() -> None:
     out = inv.DrfOrder(inv.ClusterSnapshot(reference_cycles=(("cycle 3", a, "a1/r->f2 cpus:1"),)))
     assert [v.split(":")[0] for v in out] == ["DrfOrder"] and "cycle 3" in out[0]
     assert inv.DrfOrder(inv.ClusterSnapshot(reference_cycles=(("cycle 3", a, a),))) == []
+    # a choice not among the eligible it recorded (e.g. an explain mode that lost the chosen
+    # role from its role-level list) fails, quota stage included; an empty list too
+    for elig in ((("r2", 0.1),), ()):
+        d = inv.AllocationDecision(agent_id="a1", role="", chosen="r1", eligible=elig, quota=True)
+        assert [v.split(":")[0] for v in inv.DrfOrder(inv.ClusterSnapshot(allocations=(d,)))] \
+            == ["DrfOrder"]
     out = inv.NoOffersOfDeactivatedAgents(inv.ClusterSnapshot(
         offers_of_deactivated=(("m1", "o1", "a1", "drain"),)))
     assert [v.split(":")[0] for v in out] == ["NoOffersOfDeactivatedAgents"]

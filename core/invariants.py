@@ -141,6 +141,9 @@ class ClusterSnapshot:
     # reactivated), the tasks it ran then that it still runs (its own books) 20 s later, with
     # no fault in between: (agent id, those tasks)
     drained_agents: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # InvalidOperatorCallsRefused: answers to operator calls the operator knows are invalid:
+    # (what is wrong, HTTP status, message)
+    invalid_operator_answers: tuple[tuple[str, int, str], ...] = ()
     # DrfOrder on the production fast path (no explain mode): (what, the fast path's
     # Allocations, the reference cycle's) for each cycle where they differ (core/sim/fastpath.py)
     reference_cycles: tuple[tuple[str, str, str], ...] = ()
@@ -686,6 +689,17 @@ def DrainEmptiesAgent(s: ClusterSnapshot) -> list[str]:
             f"after the drain was acknowledged" for aid, live in s.drained_agents if live]
 
 
+def InvalidOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """An invalid operator call (quota guarantees above the cluster's capacity without
+    force, a guarantee above its limit, a weight that is not positive or for role '*', a
+    negative drain grace period, an unknown agent) is refused: 400 with a message (or 503
+    from a master that is not leading), never accepted."""
+    return [f"InvalidOperatorCallsRefused: {what} was answered {status}"
+            + (" without a message" if status == 400 else f" '{message}'")
+            for what, status, message in s.invalid_operator_answers
+            if not ((status == 400 and message) or status == 503)]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -712,6 +726,7 @@ SAFETY: dict[str, Check] = {
     # s11: the operator's agent calls (Python and simulator only)
     "NoOffersOfDeactivatedAgents": NoOffersOfDeactivatedAgents,
     "DrainEmptiesAgent": DrainEmptiesAgent,
+    "InvalidOperatorCallsRefused": InvalidOperatorCallsRefused,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -24,7 +24,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign (s10; Python and simulator only)
          "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
          # s11: the operator's agent calls (Python and simulator only)
-         "NoOffersOfDeactivatedAgents", "DrainEmptiesAgent"]
+         "NoOffersOfDeactivatedAgents", "DrainEmptiesAgent", "InvalidOperatorCallsRefused"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -266,6 +266,13 @@ def test_drf_order_on_the_fast_path_and_the_operator_agent_properties() -> None:
     out = inv.DrainEmptiesAgent(inv.ClusterSnapshot(drained_agents=(("a1", ("f/t1",)),)))
     assert [v.split(":")[0] for v in out] == ["DrainEmptiesAgent"] and "f/t1" in out[0]
     assert inv.DrainEmptiesAgent(inv.ClusterSnapshot(drained_agents=(("a1", ()),))) == []
+    bad = inv.ClusterSnapshot(invalid_operator_answers=(("weight 0", 200, ""),
+                                                        ("weight -1", 400, "")))
+    assert [v.split(":")[0] for v in inv.InvalidOperatorCallsRefused(bad)] == \
+        ["InvalidOperatorCallsRefused"] * 2
+    ok = inv.ClusterSnapshot(invalid_operator_answers=(("weight 0", 400, "must be positive"),
+                                                       ("weight 0", 503, "Not the leader")))
+    assert inv.InvalidOperatorCallsRefused(ok) == []
 
 
 def _tla_legal_step() -> set[tuple[str, str]]:

@@ -168,6 +168,8 @@ CASES_S11 = [
     ("fast_path_roles_by_name", {"faults": "none", "fast_alloc": True}, "DrfOrder"),
     ("deactivated_agent_offered", {"faults": "all", "operator": True}, "NoOffersOfDeactivatedAgents"),
     ("drain_kills_nothing", {"faults": "all", "operator": True}, "DrainEmptiesAgent"),
+    ("quota_capacity_unchecked", {"faults": "all", "operator": True},
+     "InvalidOperatorCallsRefused"),
 ]
 
 

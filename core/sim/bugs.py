@@ -752,3 +752,18 @@ def drain_kills_nothing() -> contextlib.AbstractContextManager[None]:
 
 BUGS["deactivated_agent_offered"] = deactivated_agent_offered
 BUGS["drain_kills_nothing"] = drain_kills_nothing
+
+
+def quota_capacity_unchecked() -> contextlib.AbstractContextManager[None]:
+    """UPDATE_QUOTA never checks the guarantees against the cluster's capacity (as if every
+    request carried `force`)."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _op_update_quota(self: Any, request: str, call: Any) -> list[Any]:
+            return orig(self, request, attrs.evolve(call, force=True))
+        return _op_update_quota
+    return _patched(OperatorMixin, "_op_update_quota", wrap)
+
+
+BUGS["quota_capacity_unchecked"] = quota_capacity_unchecked

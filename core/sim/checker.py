@@ -79,6 +79,7 @@ WHEN: dict[str, str] = {
     "NoOffersToInactive": "after every disconnection the master handles",
     "NoOffersOfDeactivatedAgents": "after every master step while the operator holds an agent out",
     "DrainEmptiesAgent": "20 s after each drain the leader acknowledged (a calm window)",
+    "InvalidOperatorCallsRefused": "on the answer to each invalid operator call",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -370,6 +371,11 @@ class Checker:
         if bad:
             self.run(world, inv.NoOffersOfDeactivatedAgents,
                      ClusterSnapshot(offers_of_deactivated=bad))
+
+    def check_invalid_answer(self, world: Any, what: str, status: int, message: Any) -> None:
+        """InvalidOperatorCallsRefused (the world calls it: World.operator_answered)."""
+        self.run(world, inv.InvalidOperatorCallsRefused, ClusterSnapshot(
+            invalid_operator_answers=((what, status, message or ""),)))
 
     def check_drain(self, world: Any, aid: str, live: frozenset[str]) -> None:
         """DrainEmptiesAgent (the world calls it: World.drain_check)."""

@@ -237,6 +237,7 @@ class World:
         self.op_requests: dict[str, tuple[str, str]] = {}
         self.op_out: dict[str, tuple[str, float]] = {}
         self.op_touched: set[str] = set()
+        self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
 
@@ -1120,6 +1121,13 @@ class World:
         role = self.rng.choice(roles)
         self.operator_calls += 1
         pick = self.rng.random()
+        if pick > 0.8:
+            # a call the operator knows to be invalid (InvalidOperatorCallsRefused)
+            what, bad = self.invalid_operator_call()
+            self.op_requests[f"operator-{self.operator_calls}"] = ("invalid", what)
+            self.note(f"operator sends an invalid call: {what}")
+            self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad))
+            return
         if pick < 0.3 or self.quiescent:
             agent_call = self.operator_agent_call(m)
             if agent_call is not None:
@@ -1178,6 +1186,31 @@ class World:
         self.note(f"operator drains agent {aid} (max grace {grace})")
         return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
 
+    def invalid_operator_call(self) -> tuple[str, Any]:
+        """(what is wrong, the call): calls Mesos's operator API refuses (400)."""
+        from mesotron.core.master import operator as op
+
+        k = self.invalid_calls % 5  # each kind in turn
+        self.invalid_calls += 1
+        if k == 0:
+            return ("quota guarantee above the cluster's capacity without force", op.UpdateQuota(
+                configs=(op.QuotaConfig(role="resv", guarantees=(("cpus", 1000.0),)),)))
+        if k == 1:
+            return ("quota guarantee above its limit", op.UpdateQuota(force=True, configs=(
+                op.QuotaConfig(role="resv", guarantees=(("cpus", 3.0),), limits=(("cpus", 1.0),)),)))
+        if k == 2:
+            role, w = self.rng.choice((("web", 0.0), ("web", -1.0), ("*", 2.0)))
+            return (f"weight {w:g} for role {role}", op.UpdateWeights(weights=((role, w),)))
+        if k == 3:
+            return ("drain with a negative max_grace_period",
+                    op.DrainAgent(agent_id=self.rng.choice(sorted(self.op_known_agents()) or ["x"]),
+                                  max_grace_period=-1.0))
+        return ("deactivate an unknown agent", op.DeactivateAgent(agent_id="no-such-agent"))
+
+    def op_known_agents(self) -> set[str]:
+        m = self.live_leader()
+        return set(m.machine._agents) if m is not None else set()
+
     def op_call(self, kind: str, aid: str, call: Any) -> Any:
         self.op_requests[f"operator-{self.operator_calls}"] = (kind, aid)
         return call
@@ -1189,6 +1222,10 @@ class World:
         if got is None:
             return
         kind, aid = got
+        if kind == "invalid":
+            if self.obs is not None and hasattr(self.obs, "check_invalid_answer"):
+                self.obs.check_invalid_answer(self, aid, e.status, e.message)
+            return
         if e.status != 200:
             if kind == "reactivate" and e.status == 400:
                 self.op_touched.discard(aid)  # unknown agent (removed): nothing to undo

@@ -238,8 +238,11 @@ class World:
         self.op_out: dict[str, tuple[str, float]] = {}
         self.op_touched: set[str] = set()
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
+        self.op_pending: tuple[str, str] = ("", "")
+        self.quiescent_since: float | None = None
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
+            self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -1128,13 +1131,7 @@ class World:
             self.note(f"operator sends an invalid call: {what}")
             self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad))
             return
-        if pick < 0.3 or self.quiescent:
-            agent_call = self.operator_agent_call(m)
-            if agent_call is not None:
-                self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}",
-                                             call=agent_call))
-                return
-        if pick < 0.65:
+        if pick < 0.5:
             call: Any = op.UpdateWeights(weights=((role, self.rng.choice((0.5, 1.0, 2.0, 3.0))),))
             self.note(f"operator sets weight of {role}: {call.weights[0][1]:g}")
         else:
@@ -1144,15 +1141,32 @@ class World:
             self.note(f"operator sets quota of resv: cpus guarantee 1, limit {self.quota_limit:g}")
         self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=call))
 
+    def operator_agent_tick(self) -> None:
+        """Now and then an operator's call about an agent (operator_agent_call)."""
+        from mesotron.core.master.operator import OperatorCall
+
+        self.at(self.rng.uniform(15.0, 45.0), CALL, self.operator_agent_tick, ())
+        m = self.live_leader()
+        if m is None:
+            return
+        call = self.operator_agent_call(m)
+        if call is not None:
+            self.operator_calls += 1
+            self.op_requests[f"operator-{self.operator_calls}"] = self.op_pending
+            self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=call))
+
     def operator_agent_call(self, m: MasterNode) -> Any:
         """An operator's call about an agent (None: nothing to do now): DEACTIVATE_AGENT or
         DRAIN_AGENT of one agent of the leader's /state (at most one agent out at a time),
-        REACTIVATE_AGENT of an agent out (drained ones stay drained through quiescence,
-        where DrainEmptiesAgent judges them). Once faults stop, every agent whose state
-        the operator does not know for sure (an answer lost) is reactivated."""
+        REACTIVATE_AGENT of an agent out. From a quarter of the calm after the faults on,
+        the operator settles: every agent out but a drained one (an answer lost included)
+        is reactivated, so the liveness checks see the cluster whole."""
         from mesotron.core.master import operator as op
 
-        if self.quiescent:
+        if self.quiescent and self.quiescent_since is None:
+            self.quiescent_since = self.now
+        # the first quarter of the calm goes on as before; then the operator settles
+        if self.quiescent and self.now >= self.quiescent_since + self.config.quiesce / 4:
             unsure = sorted(self.op_touched - {a for a, (k, _t) in self.op_out.items()
                                                 if k == "drain"})
             if not unsure:
@@ -1163,7 +1177,7 @@ class World:
             return self.op_call("reactivate", aid, op.ReactivateAgent(agent_id=aid))
         if self.op_touched:
             aid = min(self.op_touched)
-            if self.rng.random() < 0.5:
+            if self.rng.random() < 0.3:
                 return None
             self.op_out.pop(aid, None)  # offers of it are fine from this call on
             self.note(f"operator reactivates agent {aid}")
@@ -1212,7 +1226,7 @@ class World:
         return set(m.machine._agents) if m is not None else set()
 
     def op_call(self, kind: str, aid: str, call: Any) -> Any:
-        self.op_requests[f"operator-{self.operator_calls}"] = (kind, aid)
+        self.op_pending = (kind, aid)  # recorded under its request id by the caller
         return call
 
     def operator_answered(self, e: Any) -> None:

@@ -25,9 +25,9 @@ mutated code, occurrence), and the sample is the `--sample` mutants whose keys h
 under `--seed`: editing one function changes only that function's mutants.
 
 Judging (the simulator only, no unit test): each mutant runs the same bounded set of
-simulations (seeds x events, all faults; odd seeds run the allocator's production path
-judged against its reference cycle, with operator traffic and a reserving framework:
-`Judge.alternate`); it is KILLED when a run reports a violation of the
+simulations (seeds x events, all faults; plus `Judge.operator_runs` runs of the allocator's
+production path judged against its reference cycle, with operator traffic and a reserving
+framework); it is KILLED when a run reports a violation of the
 invariant catalog / total queue, raises (a machine crashed), or exceeds its CPU-time
 budget (CPU time: an infinite loop). A mutant that is not killed SURVIVED if some run's
 observable digest (the deterministic summary lines: events, virtual time, tasks, faults,
@@ -322,22 +322,23 @@ class Judge:
     quiesce: float = 700.0
     timeout: float = 30.0  # CPU seconds for all of a mutant's simulations
 
-    # odd seeds run the production allocation path (explain mode off, each cycle judged
-    # against the reference cycle: SimConfig.fast_alloc) with an operator's traffic and a
-    # `reserver` framework (SimConfig.operator); even seeds the explain mode, default workload
-    alternate: bool = True
+    # and `operator_runs` more simulations (seeds 1, 3, ...: SimConfig.fast_alloc and
+    # SimConfig.operator) run the allocator's production path, each cycle judged against the
+    # reference cycle, with an operator's traffic and a `reserver` framework; the `seeds`
+    # runs are the explain mode with the default workload (the judge before s11)
+    operator_runs: int = 1
 
     def configs(self) -> list[Any]:
         from mesotron.core.sim.config import SimConfig
 
-        out = []
-        for s in self.seeds:
-            extra: dict[str, Any] = {}
-            if self.alternate and s % 2 == 1:
-                extra = {"fast_alloc": True, "operator": True, "kinds": OPERATOR_KINDS}
-            out.append(SimConfig(seed=s, events=self.events, agents=self.agents,
+        out = [SimConfig(seed=s, events=self.events, agents=self.agents,
+                         frameworks=self.frameworks, faults="all", quiesce=self.quiesce)
+               for s in self.seeds]
+        for i in range(self.operator_runs):
+            out.append(SimConfig(seed=2 * i + 1, events=self.events, agents=self.agents,
                                  frameworks=self.frameworks, faults="all",
-                                 quiesce=self.quiesce, **extra))
+                                 quiesce=self.quiesce, fast_alloc=True, operator=True,
+                                 kinds=OPERATOR_KINDS))
         return out
 
 
@@ -535,13 +536,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--paths", type=str, default=None,
                    help="judge only the sampled mutants of these files/folders of core/, comma "
                         "separated (a folder ends in '/'), e.g. allocator/,master/operator.py")
-    p.add_argument("--no-alternate", action="store_true",
-                   help="every seed in explain mode without operator traffic (the judge "
-                        "before s11)")
+    p.add_argument("--operator-runs", type=int, default=1,
+                   help="simulations per mutant, besides --seeds, of the allocator's production "
+                        "path with operator traffic (0: the judge before s11)")
     p.add_argument("--progress", action="store_true")
     a = p.parse_args(argv)
     judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout,
-                  alternate=not a.no_alternate)
+                  operator_runs=a.operator_runs)
     paths = tuple(x for x in a.paths.split(",") if x) if a.paths else None
     old = None
     only = None
@@ -558,8 +559,8 @@ def main(argv: list[str] | None = None) -> int:
         Path(a.json).write_text(json.dumps(rep, indent=1))
     c = rep["counts"]
     print(f"mutants: {rep['mutants_total']} generated, {rep['sampled']} sampled "
-          f"(seed {a.seed}); judge: {len(judge.seeds)} simulations x {judge.events} "
-          f"events, faults all")
+          f"(seed {a.seed}); judge: {len(judge.seeds)} + {judge.operator_runs} (production "
+          f"path, operator) simulations x {judge.events} events, faults all")
     print(f"killed {c['killed']}, survived {c['survived']}, unchanged (same digests, not "
           f"reviewed) {c['unchanged']}, equivalent (reviewed) {c['equivalent']}, "
           f"unreached {c['unreached']}")

@@ -12,6 +12,11 @@ FAULT_KINDS = ("net", "crash", "disk", "zk")
 EXTRA_FAULT_KINDS = ("oom",)
 
 
+# the framework kinds of `--operator` runs (a `reserver` among the first three, so any
+# cluster of 3+ frameworks has one): the CLI and the mutation judge's operator run
+OPERATOR_KINDS = ("batch", "service", "reserver", "adversarial", "gang")
+
+
 def _faults(value: object) -> frozenset[str]:
     if isinstance(value, str):
         if value == "all":

@@ -342,8 +342,8 @@ class Judge:
         return out
 
 
-# the framework kinds of the judge's operator seeds (a `reserver` among the first four)
-OPERATOR_KINDS = ("batch", "service", "reserver", "adversarial", "gang")
+# the framework kinds of the judge's operator run (the CLI's `--operator` uses the same)
+from mesotron.core.sim.config import OPERATOR_KINDS
 
 
 def _digest(res: Any) -> str:

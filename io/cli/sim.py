@@ -68,7 +68,10 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
 def _operator(args: argparse.Namespace) -> dict[str, Any]:
     if not getattr(args, "operator", False):
         return {}
-    return {"operator": True, "kinds": ("batch", "service", "gang", "adversarial", "reserver")}
+    from mesotron.core.sim.config import OPERATOR_KINDS
+
+    # the same kinds as the mutation judge's operator run, so its reproducer replays it
+    return {"operator": True, "kinds": OPERATOR_KINDS}
 
 
 def run(args: argparse.Namespace) -> int:

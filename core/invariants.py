@@ -139,6 +139,20 @@ class ClusterSnapshot:
     # DrfOrder's books: (what, the share the allocator sorts by, the share recomputed from
     # its per-agent allocations, the agents' totals and the configured weights)
     share_books: tuple[tuple[str, float, float], ...] = ()
+    # NoOffersOfDeactivatedAgents: offers a master made of an agent the operator holds
+    # deactivated or draining (its DEACTIVATE/DRAIN answered 200, no REACTIVATE sent since):
+    # (master, offer id, agent id, "deactivate"|"drain")
+    offers_of_deactivated: tuple[tuple[str, str, str, str], ...] = ()
+    # DrainEmptiesAgent: per agent whose DRAIN the operator saw answered 200 (never
+    # reactivated), the tasks it ran then that it still runs (its own books) 20 s later, with
+    # no fault in between: (agent id, those tasks)
+    drained_agents: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # InvalidOperatorCallsRefused: answers to operator calls the operator knows are invalid:
+    # (what is wrong, HTTP status, message)
+    invalid_operator_answers: tuple[tuple[str, int, str], ...] = ()
+    # DrfOrder on the production fast path (no explain mode): (what, the fast path's
+    # Allocations, the reference cycle's) for each cycle where they differ (core/sim/fastpath.py)
+    reference_cycles: tuple[tuple[str, str, str], ...] = ()
     # OneLeaderWrites: externally visible effects of a master after its registry write was
     # fenced: (master id, what it did)
     fenced_actions: tuple[tuple[str, str], ...] = ()
@@ -383,17 +397,25 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
     (recomputed independently from the per-agent allocations, totals and weights)."""
     out = []
     for d in s.allocations:
-        if d.quota or not d.eligible:
-            continue
         keys = dict(d.eligible)
+        if d.chosen not in keys:  # the choice must be among those recorded eligible
+            out.append(f"DrfOrder: agent {d.agent_id} role {d.role or '-'} went to {d.chosen}"
+                       f", not among the eligible {sorted(keys)}")
+            continue
+        if d.quota:
+            continue
         best = min(keys.values())
-        if d.chosen not in keys or keys[d.chosen] > best + 1e-9:
+        if keys[d.chosen] > best + 1e-9:
             out.append(f"DrfOrder: agent {d.agent_id} role {d.role} went to {d.chosen} "
                        f"(share {keys.get(d.chosen)}) while the lowest eligible share was {best}")
     for what, recorded, recomputed in s.share_books:
         if abs(recorded - recomputed) > 1e-6:
             out.append(f"DrfOrder: allocator sorts {what} by share {recorded:.6f} but its "
                        f"allocations give {recomputed:.6f}")
+    for what, fast, reference in s.reference_cycles:
+        if fast != reference:
+            out.append(f"DrfOrder: {what}: the allocation cycle gave [{fast}] where the "
+                       f"reference cycle (shares recomputed) gives [{reference}]")
     return out
 
 
@@ -743,6 +765,34 @@ def AgentDisconnectionNoticed(s: ClusterSnapshot) -> list[str]:
             f"{what}" for aid, what in s.unnoticed_disconnections]
 
 
+def NoOffersOfDeactivatedAgents(s: ClusterSnapshot) -> list[str]:
+    """No master offers an agent the operator deactivated or is draining (DEACTIVATE_AGENT or
+    DRAIN_AGENT answered 200, no REACTIVATE_AGENT sent since): the settings are in the
+    registry, so a new leader must hold them too (Mesos: a deactivated or draining agent
+    is not offered)."""
+    return [f"NoOffersOfDeactivatedAgents: {master} offered agent {aid} ({oid}) while the "
+            f"operator holds it out ({kind})" for master, oid, aid, kind in s.offers_of_deactivated]
+
+
+def DrainEmptiesAgent(s: ClusterSnapshot) -> list[str]:
+    """An agent the operator drains (DRAIN_AGENT answered 200, not reactivated) stops its
+    tasks: those it ran when the drain was acknowledged have ended 20 s later when no fault
+    happened in between (the master kills them; Mesos `drainAgent`)."""
+    return [f"DrainEmptiesAgent: drained agent {aid} still runs {', '.join(live)} 20 s "
+            f"after the drain was acknowledged" for aid, live in s.drained_agents if live]
+
+
+def InvalidOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """An invalid operator call (quota guarantees above the cluster's capacity without
+    force, a guarantee above its limit, a weight that is not positive or for role '*', a
+    negative drain grace period, an unknown agent) is refused: 400 with a message (or 503
+    from a master that is not leading), never accepted."""
+    return [f"InvalidOperatorCallsRefused: {what} was answered {status}"
+            + (" without a message" if status == 400 else f" '{message}'")
+            for what, status, message in s.invalid_operator_answers
+            if not ((status == 400 and message) or status == 503)]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -772,6 +822,10 @@ SAFETY: dict[str, Check] = {
     "MalformedCallsRefused": MalformedCallsRefused,
     "NoRescindOfReturnedOffers": NoRescindOfReturnedOffers,
     "AgentDisconnectionNoticed": AgentDisconnectionNoticed,
+    # s11: the operator's agent calls (Python and simulator only)
+    "NoOffersOfDeactivatedAgents": NoOffersOfDeactivatedAgents,
+    "DrainEmptiesAgent": DrainEmptiesAgent,
+    "InvalidOperatorCallsRefused": InvalidOperatorCallsRefused,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -25,7 +25,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
          # s11 mut-master (Python and simulator only)
          "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo",
-         "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed"]
+         "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed",
+         # s11: the operator's agent calls (Python and simulator only)
+         "NoOffersOfDeactivatedAgents", "DrainEmptiesAgent", "InvalidOperatorCallsRefused"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -245,6 +247,35 @@ def test_fenced_master_and_share_books() -> None:
     assert inv.OneLeaderWrites(inv.ClusterSnapshot(fenced_actions=(("m1", "Send"),)))
     assert inv.DrfOrder(inv.ClusterSnapshot(share_books=(("role r", 0.1, 0.3),)))
     assert inv.DrfOrder(inv.ClusterSnapshot(share_books=(("role r", 0.3, 0.3),))) == []
+
+
+def test_drf_order_on_the_fast_path_and_the_operator_agent_properties() -> None:
+    """s11: DrfOrder's reference comparison (the production path against reference_cycle),
+    NoOffersOfDeactivatedAgents, DrainEmptiesAgent: each fails on its input and holds on
+    a clean one."""
+    a = "a1/r->f1 cpus:1"
+    out = inv.DrfOrder(inv.ClusterSnapshot(reference_cycles=(("cycle 3", a, "a1/r->f2 cpus:1"),)))
+    assert [v.split(":")[0] for v in out] == ["DrfOrder"] and "cycle 3" in out[0]
+    assert inv.DrfOrder(inv.ClusterSnapshot(reference_cycles=(("cycle 3", a, a),))) == []
+    # a choice not among the eligible it recorded (e.g. an explain mode that lost the chosen
+    # role from its role-level list) fails, quota stage included; an empty list too
+    for elig in ((("r2", 0.1),), ()):
+        d = inv.AllocationDecision(agent_id="a1", role="", chosen="r1", eligible=elig, quota=True)
+        assert [v.split(":")[0] for v in inv.DrfOrder(inv.ClusterSnapshot(allocations=(d,)))] \
+            == ["DrfOrder"]
+    out = inv.NoOffersOfDeactivatedAgents(inv.ClusterSnapshot(
+        offers_of_deactivated=(("m1", "o1", "a1", "drain"),)))
+    assert [v.split(":")[0] for v in out] == ["NoOffersOfDeactivatedAgents"]
+    out = inv.DrainEmptiesAgent(inv.ClusterSnapshot(drained_agents=(("a1", ("f/t1",)),)))
+    assert [v.split(":")[0] for v in out] == ["DrainEmptiesAgent"] and "f/t1" in out[0]
+    assert inv.DrainEmptiesAgent(inv.ClusterSnapshot(drained_agents=(("a1", ()),))) == []
+    bad = inv.ClusterSnapshot(invalid_operator_answers=(("weight 0", 200, ""),
+                                                        ("weight -1", 400, "")))
+    assert [v.split(":")[0] for v in inv.InvalidOperatorCallsRefused(bad)] == \
+        ["InvalidOperatorCallsRefused"] * 2
+    ok = inv.ClusterSnapshot(invalid_operator_answers=(("weight 0", 400, "must be positive"),
+                                                       ("weight 0", 503, "Not the leader")))
+    assert inv.InvalidOperatorCallsRefused(ok) == []
 
 
 def _tla_legal_step() -> set[tuple[str, str]]:

@@ -175,3 +175,47 @@ def test_bugs_are_reachable_only_through_the_teaching_flag(capsys):
     assert "PLANTED BUG" in out and ("NoOvercommit" in out or "OfferExclusive" in out)
     assert main(["sim", "--bug", "list"]) == 0 and "ack_before_persist" in capsys.readouterr().out
     assert main(["sim", "--bug", "nonsense"]) == 2
+
+
+# s11 (mutation campaign): the allocator's production path and the operator's agent calls;
+# (bug, the run's SimConfig options, the property that must fire by name)
+CASES_S11 = [
+    # the fast path (explain mode off) judged against reference_cycle on a copy
+    ("fast_path_roles_by_name", {"faults": "none", "fast_alloc": True}, "DrfOrder"),
+    ("deactivated_agent_offered", {"faults": "all", "operator": True}, "NoOffersOfDeactivatedAgents"),
+    ("drain_kills_nothing", {"faults": "all", "operator": True}, "DrainEmptiesAgent"),
+    ("quota_capacity_unchecked", {"faults": "all", "operator": True},
+     "InvalidOperatorCallsRefused"),
+]
+
+
+def s11_config(seed: int, options: dict) -> SimConfig:
+    from mesotron.core.sim.mutate import OPERATOR_KINDS
+
+    extra = {"kinds": OPERATOR_KINDS} if options.get("operator") else {}
+    return SimConfig(seed=seed, events=3000, agents=5, frameworks=4, quiesce=700.0,
+                     **options, **extra)
+
+
+@pytest.mark.parametrize("bug,options,expected", CASES_S11, ids=[c[0] for c in CASES_S11])
+def test_s11_planted_bug_fires_its_property(bug, options, expected):
+    caught = None
+    with bugs.BUGS[bug]():
+        for seed in range(BUDGET):
+            res = simulate(s11_config(seed, options))
+            if res.failure is not None:
+                caught = (seed, res)
+                break
+    assert caught is not None, f"{bug} not caught in {BUDGET} seeds ({options})"
+    seed, res = caught
+    assert res.failure_name == expected, res.failure
+    assert simulate(s11_config(seed, options)).failure is None
+
+
+def test_the_fast_path_bug_is_invisible_to_the_explain_mode():
+    """Why the judge runs the production path: the explain mode (what DrfOrder read alone
+    before s11) never runs `_allocate_agent`, so the same seed passes there."""
+    with bugs.BUGS["fast_path_roles_by_name"]():
+        assert simulate(s11_config(0, {"faults": "none"})).failure is None
+        assert simulate(s11_config(0, {"faults": "none", "fast_alloc": True})).failure_name \
+            == "DrfOrder"

@@ -89,3 +89,22 @@ def test_paths_selects_mutants_by_path_prefix() -> None:
     assert not any(k.startswith("agent/") for k in chosen)
     keys = {"master/a.py::f::op::x#0", "agent/b.py::g::op::y#0"}
     assert mutate.select_paths(keys, "master/") == {"master/a.py::f::op::x#0"}
+
+
+def test_the_judge_adds_production_path_runs_with_operator_traffic() -> None:
+    """The `seeds` runs are the judge before s11 (explain mode, default workload: no kill
+    of theirs is lost); `operator_runs` more run the allocator's fast path (judged against
+    its reference cycle) with an operator's traffic and a reserving framework."""
+    cfgs = mutate.Judge(seeds=(0, 1, 2)).configs()
+    assert [(c.seed, c.fast_alloc, c.operator) for c in cfgs] == [
+        (0, False, False), (1, False, False), (2, False, False), (1, True, True)]
+    assert "reserver" in cfgs[3].kinds[:cfgs[3].frameworks]
+    assert not any(c.fast_alloc for c in mutate.Judge(seeds=(0, 1), operator_runs=0).configs())
+
+
+def test_paths_filter() -> None:
+    assert mutate.in_paths("allocator/cycle.py", ("allocator/",))
+    assert mutate.in_paths("master/operator.py", ("allocator/", "master/operator.py"))
+    assert not mutate.in_paths("master/operators.py", ("master/operator.py",))
+    assert not mutate.in_paths("master/tasks.py", ("allocator/", "master/operator.py"))
+    assert mutate.in_paths("agent/base.py", None)

@@ -874,3 +874,78 @@ def agent_disconnection_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["agent_disconnection_ignored"] = agent_disconnection_ignored
+# s11 (mutation campaign: the allocator's production path, SimConfig.fast_alloc)
+def fast_path_roles_by_name() -> contextlib.AbstractContextManager[None]:
+    """The production allocation path (`cycle._allocate_agent`, explain mode off) visits an
+    agent's roles by name instead of lowest weighted dominant share (and forgets the quota
+    stage); the explain mode, which the simulator ran until s11, still gets it right."""
+    from mesotron.core.allocator import cycle
+
+    def wrap(orig: Any) -> Any:
+        def _allocate_agent(al: Any, now: float, agent: Any, effects: list) -> None:
+            avail = agent.available
+            if not avail:
+                agent.skip = (al._epoch, agent.version, cycle.INF)
+                return
+            blocked = [cycle.INF]
+            given = False
+            for role in sorted(al._role_index.keys()):
+                split = al._split(avail, role)
+                if not split.allocatable:
+                    continue
+                fid = cycle._first_eligible(al, now, agent, role, split.offerable, blocked)
+                if fid is None:
+                    continue
+                cycle._give(al, agent, fid, role, split, effects)
+                given = True
+                avail = agent.available
+                if not avail:
+                    break
+            if not given:
+                agent.skip = (al._epoch, agent.version, blocked[0])
+        return _allocate_agent
+    return _patched(cycle, "_allocate_agent", wrap)
+
+
+BUGS["fast_path_roles_by_name"] = fast_path_roles_by_name
+
+
+def deactivated_agent_offered() -> contextlib.AbstractContextManager[None]:
+    """An operator's DEACTIVATE_AGENT / DRAIN_AGENT commits and is answered 200, but the
+    master never tells the allocator (nor rescinds the agent's offers): the agent is still
+    offered."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _sync_agent_activation(self: Any, agent_id: str) -> list[Any]:
+            if self.agent_deactivated(agent_id):
+                return []
+            return orig(self, agent_id)
+        return _sync_agent_activation
+    return _patched(OperatorMixin, "_sync_agent_activation", wrap)
+
+
+def drain_kills_nothing() -> contextlib.AbstractContextManager[None]:
+    """DRAIN_AGENT deactivates the agent but never kills its tasks: the drain never ends."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    return _patched(OperatorMixin, "_drain_kills", lambda orig: lambda self, agent_id: [])
+
+
+BUGS["deactivated_agent_offered"] = deactivated_agent_offered
+BUGS["drain_kills_nothing"] = drain_kills_nothing
+
+
+def quota_capacity_unchecked() -> contextlib.AbstractContextManager[None]:
+    """UPDATE_QUOTA never checks the guarantees against the cluster's capacity (as if every
+    request carried `force`)."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _op_update_quota(self: Any, request: str, call: Any) -> list[Any]:
+            return orig(self, request, attrs.evolve(call, force=True))
+        return _op_update_quota
+    return _patched(OperatorMixin, "_op_update_quota", wrap)
+
+
+BUGS["quota_capacity_unchecked"] = quota_capacity_unchecked

@@ -81,6 +81,9 @@ WHEN: dict[str, str] = {
         "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
         "WellFormedCallsAccepted")},
     "NoOffersToInactive": "after every disconnection the master handles",
+    "NoOffersOfDeactivatedAgents": "after every master step while the operator holds an agent out",
+    "DrainEmptiesAgent": "20 s after each drain the leader acknowledged (a calm window)",
+    "InvalidOperatorCallsRefused": "on the answer to each invalid operator call",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -383,6 +386,29 @@ class Checker:
                 self.check_allocation_books(world, node, agents)
         if self.drf and node.leader:
             self.check_drf(world, node)
+        if getattr(world, "op_out", None) and node is world.live_leader():
+            self.check_deactivated_offers(world, node, effects)
+
+    def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
+        """NoOffersOfDeactivatedAgents: the offers of this master step against the agents
+        the operator holds out (world.op_out: its DEACTIVATE/DRAIN answered 200)."""
+        out = world.op_out
+        bad = tuple((node.name, o.id, o.agent_id, out[o.agent_id][0])
+                    for e in effects if type(e) is Send and type(e.message) is EventOffers
+                    for o in e.message.offers if o.agent_id in out)
+        if bad:
+            self.run(world, inv.NoOffersOfDeactivatedAgents,
+                     ClusterSnapshot(offers_of_deactivated=bad))
+
+    def check_invalid_answer(self, world: Any, what: str, status: int, message: Any) -> None:
+        """InvalidOperatorCallsRefused (the world calls it: World.operator_answered)."""
+        self.run(world, inv.InvalidOperatorCallsRefused, ClusterSnapshot(
+            invalid_operator_answers=((what, status, message or ""),)))
+
+    def check_drain(self, world: Any, aid: str, live: frozenset[str]) -> None:
+        """DrainEmptiesAgent (the world calls it: World.drain_check)."""
+        self.run(world, inv.DrainEmptiesAgent,
+                 ClusterSnapshot(drained_agents=((aid, tuple(sorted(live))),)))
 
     def check_inactive_offers(self, world: Any, node: Any) -> None:
         """NoOffersToInactive, after a master step on a disconnection (a framework's stream
@@ -643,6 +669,9 @@ class Checker:
         mode), and the share books the allocator sorted by against shares recomputed here
         from its per-agent allocations, the agents' totals and the configured weights."""
         al = node.machine.allocator
+        if getattr(al, "disagreements", None) is not None:
+            self.check_fast_drf(world, al)
+            return
         decisions = al.last_cycle_decisions
         if not decisions:
             return
@@ -657,6 +686,25 @@ class Checker:
             books = self.share_books(al, weights)
         self.run(world, inv.DrfOrder, ClusterSnapshot(allocations=tuple(decisions),
                                                       share_books=tuple(books)))
+
+    def check_fast_drf(self, world: Any, al: Any) -> None:
+        """DrfOrder on the production fast path (SimConfig.fast_alloc, core/sim/fastpath.py):
+        each cycle's Allocations against the reference cycle's, and the share books after a
+        cycle that allocated."""
+        if not al.unread and not al.disagreements:
+            return
+        self.decisions += al.unread
+        allocated, al.unread = al.unread, 0
+        diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
+                      for c, got, want in al.disagreements)
+        al.disagreements = []
+        books: list[tuple[str, float, float]] = []
+        if allocated and not al._shares_dirty:
+            weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
+            books = self.share_books(al, weights)
+        if diffs or books:
+            self.run(world, inv.DrfOrder, ClusterSnapshot(share_books=tuple(books),
+                                                          reference_cycles=diffs))
 
     def share_books(self, al: Any, weights: dict[str, float] | None = None
                     ) -> list[tuple[str, float, float]]:
@@ -1075,6 +1123,11 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
             if lo2 <= hi1:
                 return False
     return scalars is None or ledger.total.unallocate().contains(scalars)
+
+
+def _allocs(allocations: tuple[Any, ...]) -> str:
+    return "; ".join(f"{a.agent_id}/{a.role}->{a.framework_id} {a.resources}"
+                     for a in allocations)
 
 
 def quota_limits(master: Any) -> dict[str, dict[str, float]]:

@@ -12,6 +12,11 @@ FAULT_KINDS = ("net", "crash", "disk", "zk")
 EXTRA_FAULT_KINDS = ("oom",)
 
 
+# the framework kinds of `--operator` runs (a `reserver` among the first three, so any
+# cluster of 3+ frameworks has one): the CLI and the mutation judge's operator run
+OPERATOR_KINDS = ("batch", "service", "reserver", "adversarial", "gang")
+
+
 def _faults(value: object) -> frozenset[str]:
     if isinstance(value, str):
         if value == "all":
@@ -45,6 +50,10 @@ class SimConfig:
     # an operator changes weights and quota (guarantees, limits only raised) now and then
     # through the operator API (issue 18's workload; with the `reserver` framework kind)
     operator: bool = False
+    # the allocator runs its production fast path (`_allocate_agent`, explain mode off, as in
+    # every daemon) instead of the explain mode; DrfOrder then compares every cycle's
+    # Allocations with `reference_cycle` run on a copy of the allocator (core/sim/fastpath.py)
+    fast_alloc: bool = False
     # the service and batch frameworks' tasks carry a health check whose outcomes the world
     # draws from the seed (a task may turn sick and be killed): core/sim/health.py
     health: bool = False
@@ -78,4 +87,6 @@ class SimConfig:
             cmd += " --operator"
         if self.health:
             cmd += " --health-checks"
+        if self.fast_alloc:
+            cmd += " --fast-alloc"
         return cmd

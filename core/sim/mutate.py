@@ -25,7 +25,9 @@ mutated code, occurrence), and the sample is the `--sample` mutants whose keys h
 under `--seed`: editing one function changes only that function's mutants.
 
 Judging (the simulator only, no unit test): each mutant runs the same bounded set of
-simulations (seeds x events, all faults); it is KILLED when a run reports a violation of the
+simulations (seeds x events, all faults; plus `Judge.operator_runs` runs of the allocator's
+production path judged against its reference cycle, with operator traffic and a reserving
+framework); it is KILLED when a run reports a violation of the
 invariant catalog / total queue, raises (a machine crashed), or exceeds its CPU-time
 budget (CPU time: an infinite loop). A mutant that is not killed SURVIVED if some run's
 observable digest (the deterministic summary lines: events, virtual time, tasks, faults,
@@ -320,12 +322,28 @@ class Judge:
     quiesce: float = 700.0
     timeout: float = 30.0  # CPU seconds for all of a mutant's simulations
 
+    # and `operator_runs` more simulations (seeds 1, 3, ...: SimConfig.fast_alloc and
+    # SimConfig.operator) run the allocator's production path, each cycle judged against the
+    # reference cycle, with an operator's traffic and a `reserver` framework; the `seeds`
+    # runs are the explain mode with the default workload (the judge before s11)
+    operator_runs: int = 1
+
     def configs(self) -> list[Any]:
         from mesotron.core.sim.config import SimConfig
 
-        return [SimConfig(seed=s, events=self.events, agents=self.agents,
-                          frameworks=self.frameworks, faults="all", quiesce=self.quiesce)
-                for s in self.seeds]
+        out = [SimConfig(seed=s, events=self.events, agents=self.agents,
+                         frameworks=self.frameworks, faults="all", quiesce=self.quiesce)
+               for s in self.seeds]
+        for i in range(self.operator_runs):
+            out.append(SimConfig(seed=2 * i + 1, events=self.events, agents=self.agents,
+                                 frameworks=self.frameworks, faults="all",
+                                 quiesce=self.quiesce, fast_alloc=True, operator=True,
+                                 kinds=OPERATOR_KINDS))
+        return out
+
+
+# the framework kinds of the judge's operator run (the CLI's `--operator` uses the same)
+from mesotron.core.sim.config import OPERATOR_KINDS
 
 
 def _digest(res: Any) -> str:
@@ -466,12 +484,21 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
             "kill_rate_proxy": round(counts["killed"] / proxy, 4) if proxy else None}
 
 
+def in_paths(path: str, paths: tuple[str, ...] | None) -> bool:
+    """Is `path` (relative to core/) one of `paths` (a file, or a folder ending in '/')?"""
+    if not paths:
+        return True
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in paths)
+
+
 def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
-             progress: bool = False, only: set[str] | None = None) -> dict[str, Any]:
+             progress: bool = False, only: set[str] | None = None,
+             paths: tuple[str, ...] | None = None) -> dict[str, Any]:
     allm = discover()
     chosen = sample_mutants(allm, sample, seed)
     if only is not None:
         chosen = [m for m in chosen if m.key in only]
+    chosen = [m for m in chosen if in_paths(m.path, paths)]
     t0 = time.perf_counter()
     results = judge_mutants(chosen, judge=judge, jobs=jobs, progress=progress)
     return {
@@ -486,11 +513,11 @@ def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
 
 
 def select_paths(mutants: Any, prefixes: str) -> set[str]:
-    """Keys of `mutants` (Mutants or keys) whose path starts with one of the comma-separated
-    `prefixes` (the key begins with the path relative to core/)."""
+    """Keys of `mutants` (Mutants or keys) whose path is one of the comma-separated `prefixes`
+    (files, or folders ending in '/'; see in_paths; a key begins with its path)."""
     pre = tuple(p.strip() for p in prefixes.split(",") if p.strip())
     keys = {m if isinstance(m, str) else m.key for m in mutants}
-    return {k for k in keys if k.split("::", 1)[0].startswith(pre)}
+    return {k for k in keys if in_paths(k.split("::", 1)[0], pre)}
 
 
 def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -514,13 +541,18 @@ def main(argv: list[str] | None = None) -> int:
                    help="judge again only the mutants of this report whose verdict is in "
                         "--verdicts, and write the report with their new results to --json")
     p.add_argument("--verdicts", type=str, default="survived,unchanged,equivalent")
+    p.add_argument("--paths", type=str, default=None,
+                   help="judge only the sampled mutants of these files/folders of core/, comma "
+                        "separated (a folder ends in '/'), e.g. allocator/,master/operator.py "
+                        "(with --rerun: the others keep their old verdicts)")
+    p.add_argument("--operator-runs", type=int, default=1,
+                   help="simulations per mutant, besides --seeds, of the allocator's production "
+                        "path with operator traffic (0: the judge before s11)")
     p.add_argument("--progress", action="store_true")
-    p.add_argument("--paths", type=str, default=None, metavar="PREFIXES",
-                   help="judge only the mutants whose path (relative to core/) starts with "
-                        "one of these comma-separated prefixes, e.g. master/ (with --rerun: "
-                        "the others keep their old verdicts)")
     a = p.parse_args(argv)
-    judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout)
+    judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout,
+                  operator_runs=a.operator_runs)
+    paths = tuple(x for x in a.paths.split(",") if x) if a.paths else None
     old = None
     only = None
     if a.rerun:
@@ -530,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.paths:
         only = select_paths(discover() if only is None else only, a.paths)
     rep = campaign(sample=a.sample, seed=a.seed, judge=judge, jobs=a.jobs,
-                   progress=a.progress, only=only)
+                   progress=a.progress, only=only, paths=paths)
     if old is not None:
         print(f"re-judged {len(rep['results'])} mutants: {rep['counts']}")
         rep = merge(old, rep)
@@ -538,8 +570,8 @@ def main(argv: list[str] | None = None) -> int:
         Path(a.json).write_text(json.dumps(rep, indent=1))
     c = rep["counts"]
     print(f"mutants: {rep['mutants_total']} generated, {rep['sampled']} sampled "
-          f"(seed {a.seed}); judge: {len(judge.seeds)} simulations x {judge.events} "
-          f"events, faults all")
+          f"(seed {a.seed}); judge: {len(judge.seeds)} + {judge.operator_runs} (production "
+          f"path, operator) simulations x {judge.events} events, faults all")
     print(f"killed {c['killed']}, survived {c['survived']}, unchanged (same digests, not "
           f"reviewed) {c['unchanged']}, equivalent (reviewed) {c['equivalent']}, "
           f"unreached {c['unreached']}")

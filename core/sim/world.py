@@ -122,6 +122,11 @@ class Node:
         self.machine: Any = None
 
 
+# seconds after an acknowledged drain (in a calm window) by which the agent's tasks have
+# ended: kill grace (at most 3 s here) + executor shutdown grace (5 s) + slack
+DRAIN_WITHIN = 20.0
+
+
 class MasterNode(Node):
     __slots__ = ("contending", "index", "info", "leader", "seen_version", "session")
     index: int
@@ -206,7 +211,13 @@ class World:
         # role weights (DrfOrder is checked weighted) and the allocator's explain mode (every
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
-            weights=SIM_WEIGHTS, explain=config.check))
+            weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc))
+        # the production fast path, each cycle judged against the reference (fastpath.py)
+        self.allocator_factory: Any = None
+        if config.check and config.fast_alloc:
+            from mesotron.core.sim.fastpath import judged_factory
+
+            self.allocator_factory = judged_factory(self.master_config.allocator)
         if observer is not None:
             observer.weights = dict(SIM_WEIGHTS)
         self.quiescent = False
@@ -224,8 +235,20 @@ class World:
             self.at(1.0, FN, self.rec_tick, ())
         self.operator_calls = 0
         self.quota_limit = 2.0
+        # the operator's agent calls (SimConfig.operator, operator_agent_call): request ->
+        # (call kind, agent id) awaiting an answer; agent id -> (kind, time of the 200) for
+        # agents whose DEACTIVATE/DRAIN the leader acknowledged and that no REACTIVATE was
+        # sent for since (NoOffersOfDeactivatedAgents, DrainEmptiesAgent read it); agents
+        # touched by a call whose outcome is not settled (reactivated at quiescence)
+        self.op_requests: dict[str, tuple[str, str]] = {}
+        self.op_out: dict[str, tuple[str, float]] = {}
+        self.op_touched: set[str] = set()
+        self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
+        self.op_pending: tuple[str, str] = ("", "")
+        self.quiescent_since: float | None = None
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
+            self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -459,7 +482,8 @@ class World:
         n.info = MasterInfo(id=f"master{n.index + 1}-{n.inc}", hostname=f"master{n.index + 1}",
                             ip=ip, port=5050)
         n.machine = Master(master_info=n.info, ids=IdSource(f"{self.config.seed}/{n.info.id}"),
-                           config=self.master_config)
+                           config=self.master_config,
+                           allocator_factory=self.allocator_factory)
         if self.obs is not None:
             self.obs.on_master_start(self, n)
         n.session = self.zk.open_session(n.name)
@@ -539,6 +563,8 @@ class World:
             elif t is Respond:
                 req = self.requests.pop(e.request, None)
                 if req is None:
+                    if self.op_requests:
+                        self.operator_answered(e)
                     continue
                 if e.stream_id is not None and 200 <= e.status < 300:
                     self.streams[e.stream_id] = (req[0], n.name)
@@ -1111,7 +1137,15 @@ class World:
         roles = sorted(set(ROLES.values()))
         role = self.rng.choice(roles)
         self.operator_calls += 1
-        if self.rng.random() < 0.5:
+        pick = self.rng.random()
+        if pick > 0.8:
+            # a call the operator knows to be invalid (InvalidOperatorCallsRefused)
+            what, bad = self.invalid_operator_call()
+            self.op_requests[f"operator-{self.operator_calls}"] = ("invalid", what)
+            self.note(f"operator sends an invalid call: {what}")
+            self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad))
+            return
+        if pick < 0.5:
             call: Any = op.UpdateWeights(weights=((role, self.rng.choice((0.5, 1.0, 2.0, 3.0))),))
             self.note(f"operator sets weight of {role}: {call.weights[0][1]:g}")
         else:
@@ -1120,6 +1154,157 @@ class World:
                 role="resv", guarantees=(("cpus", 1.0),), limits=(("cpus", self.quota_limit),)),))
             self.note(f"operator sets quota of resv: cpus guarantee 1, limit {self.quota_limit:g}")
         self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=call))
+
+    def operator_agent_tick(self) -> None:
+        """Now and then an operator's call about an agent (operator_agent_call)."""
+        from mesotron.core.master.operator import OperatorCall
+
+        self.at(self.rng.uniform(15.0, 45.0), CALL, self.operator_agent_tick, ())
+        m = self.live_leader()
+        if m is None:
+            return
+        call = self.operator_agent_call(m)
+        if call is not None:
+            self.operator_calls += 1
+            self.op_requests[f"operator-{self.operator_calls}"] = self.op_pending
+            self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=call))
+
+    def operator_agent_call(self, m: MasterNode) -> Any:
+        """An operator's call about an agent (None: nothing to do now): DEACTIVATE_AGENT or
+        DRAIN_AGENT of one agent of the leader's /state (at most one agent out at a time),
+        REACTIVATE_AGENT of an agent out. From a quarter of the calm after the faults on,
+        the operator settles: every agent out but a drained one (an answer lost included)
+        is reactivated, so the liveness checks see the cluster whole."""
+        from mesotron.core.master import operator as op
+
+        if self.quiescent and self.quiescent_since is None:
+            self.quiescent_since = self.now
+        # the first quarter of the calm goes on as before; then the operator settles
+        if self.quiescent and self.now >= self.quiescent_since + self.config.quiesce / 4:
+            unsure = sorted(self.op_touched - {a for a, (k, _t) in self.op_out.items()
+                                                if k == "drain"})
+            if not unsure:
+                return None
+            aid = unsure[0]
+            self.op_out.pop(aid, None)
+            self.note(f"operator reactivates agent {aid}")
+            return self.op_call("reactivate", aid, op.ReactivateAgent(agent_id=aid))
+        if self.op_touched:
+            aid = min(self.op_touched)
+            if self.rng.random() < 0.3:
+                return None
+            self.op_out.pop(aid, None)  # offers of it are fine from this call on
+            self.note(f"operator reactivates agent {aid}")
+            return self.op_call("reactivate", aid, op.ReactivateAgent(agent_id=aid))
+        agents = sorted(a for a, v in m.machine._agents.items() if v.connected)
+        # an operator drains a busy agent (/state: it runs tasks), or deactivates any
+        busy = [a for a in agents if any(not t.state.is_terminal
+                                         for t in m.machine._agents[a].tasks.values())]
+        drain = bool(busy) and self.rng.random() < 0.6
+        if drain:
+            agents = busy
+        if not agents:
+            return None
+        aid = self.rng.choice(agents)
+        self.op_touched.add(aid)
+        if not drain:
+            self.note(f"operator deactivates agent {aid}")
+            return self.op_call("deactivate", aid, op.DeactivateAgent(agent_id=aid))
+        grace = self.rng.choice((None, 0.0, 2.0))
+        self.note(f"operator drains agent {aid} (max grace {grace})")
+        return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
+
+    def invalid_operator_call(self) -> tuple[str, Any]:
+        """(what is wrong, the call): calls Mesos's operator API refuses (400)."""
+        from mesotron.core.master import operator as op
+
+        k = self.invalid_calls % 5  # each kind in turn
+        self.invalid_calls += 1
+        if k == 0:
+            return ("quota guarantee above the cluster's capacity without force", op.UpdateQuota(
+                configs=(op.QuotaConfig(role="resv", guarantees=(("cpus", 1000.0),)),)))
+        if k == 1:
+            return ("quota guarantee above its limit", op.UpdateQuota(force=True, configs=(
+                op.QuotaConfig(role="resv", guarantees=(("cpus", 3.0),), limits=(("cpus", 1.0),)),)))
+        if k == 2:
+            role, w = self.rng.choice((("web", 0.0), ("web", -1.0), ("*", 2.0)))
+            return (f"weight {w:g} for role {role}", op.UpdateWeights(weights=((role, w),)))
+        if k == 3:
+            return ("drain with a negative max_grace_period",
+                    op.DrainAgent(agent_id=self.rng.choice(sorted(self.op_known_agents()) or ["x"]),
+                                  max_grace_period=-1.0))
+        return ("deactivate an unknown agent", op.DeactivateAgent(agent_id="no-such-agent"))
+
+    def op_known_agents(self) -> set[str]:
+        m = self.live_leader()
+        return set(m.machine._agents) if m is not None else set()
+
+    def op_call(self, kind: str, aid: str, call: Any) -> Any:
+        self.op_pending = (kind, aid)  # recorded under its request id by the caller
+        return call
+
+    def operator_answered(self, e: Any) -> None:
+        """The leader's answer to an operator call (op_requests): a 200 settles the agent's
+        state as the operator knows it."""
+        got = self.op_requests.pop(e.request, None)
+        if got is None:
+            return
+        kind, aid = got
+        if kind == "invalid":
+            if self.obs is not None and hasattr(self.obs, "check_invalid_answer"):
+                self.obs.check_invalid_answer(self, aid, e.status, e.message)
+            return
+        if e.status != 200:
+            if kind == "reactivate" and e.status == 400:
+                self.op_touched.discard(aid)  # unknown agent (removed): nothing to undo
+            return
+        if kind == "reactivate":
+            self.op_touched.discard(aid)
+            self.op_out.pop(aid, None)
+        elif aid in self.op_touched and ("reactivate", aid) not in self.op_requests.values():
+            self.op_out[aid] = (kind, self.now)  # (no REACTIVATE sent since)
+            live = self.agent_live_tasks(aid)
+            if kind == "drain" and live:
+                self.at(DRAIN_WITHIN, FN, self.drain_check, (aid, live, self.calm_marker(aid)))
+
+    def agent_live_tasks(self, aid: str) -> frozenset[str]:
+        """The live tasks the agent with this id runs, by its own books."""
+        for n in self.agents:
+            if n.alive and n.machine is not None and n.machine.agent_id == aid:
+                return frozenset(f"{fw.id}/{t.info.task_id}" for fw in n.machine.frameworks.values()
+                                 for ex in fw.executors.values() for t in ex.tasks.values()
+                                 if not t.state.is_terminal)
+        return frozenset()
+
+    def calm_marker(self, aid: str) -> Any:
+        """What must stay the same over a window for a drain to be judged (None: not calm
+        now): the same leader and agent incarnations, their connection not broken, no lossy
+        network and no cut link from or to either of them."""
+        m = self.live_leader()
+        n = next((n for n in self.agents if n.alive and n.machine is not None
+                  and n.machine.agent_id == aid), None)
+        if m is None or n is None or self.drop_p:
+            return None
+        hosts = {m.host, n.host}
+        if any(a in hosts or b in hosts for a, b in self.blocked):
+            return None
+        return (m.name, m.inc, n.inc, self.link_epoch.get(self.link(m.name, n.name), 0))
+
+    def drain_check(self, aid: str, live: frozenset[str], marker: Any) -> None:
+        """DrainEmptiesAgent: DRAIN_WITHIN seconds after the leader acknowledged a drain (or
+        after the last fault since), the tasks the agent ran then have ended. A window with
+        a fault in it is not judged: the check moves to the next window."""
+        if self.op_out.get(aid, ("", 0.0))[0] != "drain":
+            return  # reactivated since
+        live = live & self.agent_live_tasks(aid)
+        if not live:
+            return
+        now_marker = self.calm_marker(aid)
+        if marker is None or now_marker != marker:
+            self.at(DRAIN_WITHIN, FN, self.drain_check, (aid, live, now_marker))
+            return
+        if self.obs is not None and hasattr(self.obs, "check_drain"):
+            self.obs.check_drain(self, aid, live)
 
     # ------------------------------------------------------------------ queries
     def live_leader(self) -> MasterNode | None:

@@ -43,6 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--operator", action="store_true",
                    help="add a reserver framework (dynamic reservations with operation ids) and an "
                         "operator changing weights and quota")
+    p.add_argument("--fast-alloc", action="store_true",
+                   help="run the allocator's production fast path (no explain mode); DrfOrder "
+                        "compares each cycle with the reference cycle (core/sim/fastpath.py)")
     p.add_argument("--health-checks", action="store_true",
                    help="the service and batch tasks carry health checks whose outcomes are drawn "
                         "from the seed (sick tasks get killed; property HealthChecksKill)")
@@ -58,13 +61,17 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      timeline=args.timeline, trace=bool(args.trace),
                      record=bool(getattr(args, "plot", None)),
                      schedule=parse_schedule(args.schedule) if args.schedule else None,
-                     health=bool(getattr(args, "health_checks", False)), **_operator(args))
+                     health=bool(getattr(args, "health_checks", False)),
+                     fast_alloc=bool(getattr(args, "fast_alloc", False)), **_operator(args))
 
 
 def _operator(args: argparse.Namespace) -> dict[str, Any]:
     if not getattr(args, "operator", False):
         return {}
-    return {"operator": True, "kinds": ("batch", "service", "gang", "adversarial", "reserver")}
+    from mesotron.core.sim.config import OPERATOR_KINDS
+
+    # the same kinds as the mutation judge's operator run, so its reproducer replays it
+    return {"operator": True, "kinds": OPERATOR_KINDS}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from typing import Any
 
 from mesotron.core import invariants as inv
@@ -148,6 +149,7 @@ class Checker:
         self.weights: dict[str, float] = {}  # role -> weight the world configured
         self.fenced: dict[str, int] = {}  # master node -> incarnation whose write was fenced
         self.fenced_actions: list[tuple[str, str]] = []
+        # (framework, agent, role) -> (the declined offer's resources, filter expiry)
         self.decline_filters: dict[tuple[str, str, str], tuple[Resources, float]] = {}
         self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
         self.filter_master: tuple[str, int] | None = None  # the master the model follows
@@ -163,6 +165,8 @@ class Checker:
         self._used_memo: dict[int, tuple[Any, dict[str, Resources]]] = {}
         self._call_snaps: dict[tuple[str, type, bool], ClusterSnapshot] = {}
         self._scalars_memo: dict[int, tuple[Resources, dict[str, dict[str, int]]]] = {}
+        # share_books: (the agents' totals, their sum in milli-units)
+        self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -543,8 +547,9 @@ class Checker:
                         o = self._pre_offers.get(oid)
                         if o is None or o.framework_id != fid:
                             continue
+                        # the offer's resources, unallocated only if an offer is caught
                         self.decline_filters[(fid, o.agent_id, o.role)] = (
-                            o.resources.unallocate(), now + refuse)
+                            o.resources, now + refuse)
             elif ct is CallAccept:
                 # the allocator keeps ONE filter per (framework, role) on an agent, the latest:
                 # an ACCEPT's filter (of its unused resources, not modelled) replaces it
@@ -574,6 +579,8 @@ class Checker:
                 for o in e.message.offers:
                     f = self.decline_filters.get((o.framework_id, o.agent_id, o.role))
                     filtered = f[0] if f is not None and now < f[1] - 1e-9 else None
+                    if filtered is not None:
+                        filtered = filtered.unallocate()
                     sup = o.role in self.suppressed.get(o.framework_id, ())
                     if filtered is not None or sup:
                         made.append(OfferMade(offer_id=o.id, framework_id=o.framework_id,
@@ -637,9 +644,19 @@ class Checker:
         by: dict[tuple[str, str], dict[str, int]] = {}  # (framework, role) -> name -> milli
         role_q: dict[str, dict[str, int]] = {}
         scalars = self._role_scalars
+        # the agents' totals summed once per set of total values (they rarely change; a
+        # memo keyed by the identity of each agent's immutable total, kept alive by the memo)
+        totals = [ag.total for ag in al._agents.values()]
+        memo = self._totals_memo
+        if memo is not None and len(memo[0]) == len(totals) \
+                and all(map(operator.is_, memo[0], totals)):
+            total = memo[1]
+        else:
+            for t in totals:
+                for name, q in t._scalar_map().items():
+                    total[name] = total.get(name, 0) + q
+            self._totals_memo = (totals, total)
         for ag in al._agents.values():
-            for name, q in ag.total._scalar_map().items():
-                total[name] = total.get(name, 0) + q
             for fid, res in ag.alloc.items():
                 for role, sc in scalars(res).items():
                     d = by.get((fid, role))
@@ -741,8 +758,9 @@ class Checker:
             if m is not None:
                 ledgers = tuple(x for x in (self.ledger(m, aid) for aid in sorted(ids))
                                 if x is not None)
-                self.run(world, inv.NoOvercommit, ClusterSnapshot(agents=ledgers))
-                self.run(world, inv.ReservedToRole, ClusterSnapshot(agents=ledgers))
+                snap = ClusterSnapshot(agents=ledgers)  # immutable: one for both
+                self.run(world, inv.NoOvercommit, snap)
+                self.run(world, inv.ReservedToRole, snap)
                 limits = quota_limits(m.machine)
                 if limits:
                     self.run(world, inv.QuotaLimitRespected, ClusterSnapshot(
@@ -1019,17 +1037,14 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
         if oid in ids:
             return False
         ids.add(oid)
-        for name in r.names():
-            rs = r.ranges(name)
-            if rs:
-                spans.setdefault(name, []).extend(rs)
-            xs = r.set_items(name)
-            if xs:
-                seen = items.setdefault(name, set())
-                if seen & xs:
-                    return False
-                seen |= xs
-        u = r.unallocate()
+        r_spans, r_items, u = _offer_parts(r)
+        for name, rs in r_spans:
+            spans.setdefault(name, []).extend(rs)
+        for name, xs in r_items:
+            seen = items.setdefault(name, set())
+            if seen & xs:
+                return False
+            seen |= xs
         scalars = u if scalars is None else scalars + u
     for ranges in spans.values():
         ranges.sort()
@@ -1037,6 +1052,33 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
             if lo2 <= hi1:
                 return False
     return scalars is None or ledger.total.unallocate().contains(scalars)
+
+
+# id(offered resources) -> (them, their parts): an offer's Resources is immutable and is
+# re-read at every event that touches its agent while it is outstanding
+_OFFER_PARTS: dict[int, tuple[Resources, tuple[Any, Any, Resources]]] = {}
+
+
+def _offer_parts(r: Resources) -> tuple[Any, Any, Resources]:
+    """(name, port ranges) and (name, set items) of one offer's resources, and the
+    resources unallocated, as `_offers_disjoint` reads them (memo by identity)."""
+    hit = _OFFER_PARTS.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    r_spans = []
+    r_items = []
+    for name in r.names():
+        rs = r.ranges(name)
+        if rs:
+            r_spans.append((name, rs))
+        xs = r.set_items(name)
+        if xs:
+            r_items.append((name, xs))
+    parts = (tuple(r_spans), tuple(r_items), r.unallocate())
+    if len(_OFFER_PARTS) > 20_000:
+        _OFFER_PARTS.clear()
+    _OFFER_PARTS[id(r)] = (r, parts)
+    return parts
 
 
 def quota_limits(master: Any) -> dict[str, dict[str, float]]:

@@ -25,8 +25,10 @@ from __future__ import annotations
 import itertools
 import math
 import operator
+from types import MappingProxyType
 from typing import Any
 
+import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.effects import (
     Disconnected,
@@ -94,6 +96,30 @@ STAGING = TaskState.TASK_STAGING
 MALFORMED = "Failed to validate scheduler::Call"
 # its TASK_ERROR message for a task asking more than the ACCEPT's offers hold
 UNAVAILABLE = "Task uses more resources"
+
+
+# ClusterSnapshot's fields at their defaults (mappings read-only: shared by every snapshot)
+_SNAP_DEFAULTS: dict[str, Any] = {}
+
+
+def _snap(**fields: Any) -> ClusterSnapshot:
+    """`ClusterSnapshot(**fields)` for the per-event checks: the same value (equal, same
+    fields) built without attrs' generated __init__ (a quarter of its cost: the class has
+    forty-odd fields and the checker builds one or more per event). Unknown names raise
+    TypeError as the constructor would."""
+    if not _SNAP_DEFAULTS:
+        for k, v in attrs.asdict(ClusterSnapshot(), recurse=False).items():
+            _SNAP_DEFAULTS[k] = MappingProxyType(v) if isinstance(v, dict) else v
+    s = _NEW(ClusterSnapshot)
+    d = s.__dict__
+    d.update(_SNAP_DEFAULTS)
+    d.update(fields)
+    if len(d) != len(_SNAP_DEFAULTS):
+        raise TypeError(f"ClusterSnapshot has no field {sorted(set(d) - set(_SNAP_DEFAULTS))}")
+    return s
+
+
+_NEW = object.__new__
 
 
 class Violation(Exception):
@@ -421,7 +447,7 @@ class Checker:
             return
         seen = self.seen.setdefault(key, [])
         seen.append((st.uuid, st.state))
-        self.run(world, inv.UpdatesInOrder, ClusterSnapshot(
+        self.run(world, inv.UpdatesInOrder, _snap(
             seen={key: tuple(seen)}, produced={key: tuple(self.produced.get(key, ()))}))
 
     def _driver_id(self, world: Any, name: str, kind: str, fid: str | None) -> None:
@@ -446,7 +472,7 @@ class Checker:
             self.run(world, inv.NoCallBeforeSubscribed, snap)
         if type(c) is CallAcknowledge:
             k = (call.framework_id, c.task_id, c.uuid)
-            self.run(world, inv.AckAfterDelivery, ClusterSnapshot(
+            self.run(world, inv.AckAfterDelivery, _snap(
                 acked=frozenset({k}), delivered=frozenset({k} & self.delivered)))
             key = (call.framework_id, c.task_id)
             self.acked.setdefault(key, set()).add(c.uuid)
@@ -612,7 +638,7 @@ class Checker:
             books.append((aid, held, booked))
         if books:
             self.run(world, inv.AllocationBooksAgree,
-                     ClusterSnapshot(allocation_books=tuple(books)))
+                     _snap(allocation_books=tuple(books)))
 
     def check_drf(self, world: Any, node: Any) -> None:
         """DrfOrder on the decisions of this step's allocation cycle (the allocator's explain
@@ -631,8 +657,8 @@ class Checker:
             # shares are still recomputed here from the allocations
             weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
             books = self.share_books(al, weights)
-        self.run(world, inv.DrfOrder, ClusterSnapshot(allocations=tuple(decisions),
-                                                      share_books=tuple(books)))
+        self.run(world, inv.DrfOrder, _snap(allocations=tuple(decisions),
+                                            share_books=tuple(books)))
 
     def share_books(self, al: Any, weights: dict[str, float] | None = None
                     ) -> list[tuple[str, float, float]]:
@@ -715,7 +741,7 @@ class Checker:
         """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
         a = node.machine
         running = agent_running(a)
-        self.run(world, inv.AgentRunsWithinTotal, ClusterSnapshot(
+        self.run(world, inv.AgentRunsWithinTotal, _snap(
             agent_runs=((a.agent_id or node.name, a.agent_info.resources, running),)))
 
     # ================================================================== produced updates
@@ -738,7 +764,7 @@ class Checker:
         if state is not last and not (last.is_terminal and state.is_terminal):
             tr.append((state, producer))
             self.run(world, inv.LegalTaskTransitions,
-                     ClusterSnapshot(transitions={key: tuple(tr)}))
+                     _snap(transitions={key: tuple(tr)}))
         self._keys_to_check.add(key)
         self.dirty = True
 
@@ -758,7 +784,7 @@ class Checker:
             if m is not None:
                 ledgers = tuple(x for x in (self.ledger(m, aid) for aid in sorted(ids))
                                 if x is not None)
-                snap = ClusterSnapshot(agents=ledgers)  # immutable: one for both
+                snap = _snap(agents=ledgers)  # immutable: one for both
                 self.run(world, inv.NoOvercommit, snap)
                 self.run(world, inv.ReservedToRole, snap)
                 limits = quota_limits(m.machine)
@@ -820,7 +846,7 @@ class Checker:
         produced = self.produced[key]
         acked = self.acked.get(key, set())
         pending = self.pending(world, key)
-        snap = ClusterSnapshot(
+        snap = _snap(
             produced={key: tuple(produced)},
             acked=frozenset((key[0], key[1], u) for u in acked),
             pending={key: pending})

@@ -349,23 +349,26 @@ class Checker:
                 self.dirty = True
 
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
-        self.check_fenced_master(world, node, inp, effects)
-        self.check_offer_filters(world, node, inp, effects)
-        if type(inp) is SchedulerCall and type(inp.call) is CallKill:
-            self.track_kill(world, node, inp, effects)
-        elif type(inp) is Disconnected:
-            self.check_inactive_offers(world, node)
+        tin = type(inp)
+        # one pass over the effects: the agents whose ledgers this step touched, and whether
+        # check_offer_filters has anything to read (offers made, agent_* logs)
         agents: set[str] | None = None
+        filters_due = tin is SchedulerCall or self.filter_master != (node.name, node.inc)
         for e in effects:
-            if type(e) is Log and e.event == "agent_removed":
-                # a removed agent has nothing to offer: its ledger must be empty
-                if agents is None:
-                    agents = set()
-                agents.add(dict(e.fields).get("agent_id", ""))
-            elif type(e) is Send:
+            te = type(e)
+            if te is Log:
+                if e.event.startswith("agent_"):
+                    filters_due = True
+                    if e.event == "agent_removed":
+                        # a removed agent has nothing to offer: its ledger must be empty
+                        if agents is None:
+                            agents = set()
+                        agents.add(dict(e.fields).get("agent_id", ""))
+            elif te is Send:
                 m = e.message
                 t = type(m)
                 if t is EventOffers:
+                    filters_due = True
                     if agents is None:
                         agents = set()
                     for o in m.offers:
@@ -378,12 +381,20 @@ class Checker:
                     fid = m.framework_info.id
                     for task in ((m.task,) if t is RunTask else m.tasks):
                         self.launch_sent[(fid, task.task_id)] = world.now
+        if self.fenced or tin is RegistryResult:  # else check_fenced_master has nothing to do
+            self.check_fenced_master(world, node, inp, effects)
+        if filters_due:  # else check_offer_filters would change and check nothing
+            self.check_offer_filters(world, node, inp, effects)
+        if tin is SchedulerCall and type(inp.call) is CallKill:
+            self.track_kill(world, node, inp, effects)
+        elif tin is Disconnected:
+            self.check_inactive_offers(world, node)
         if agents:
             self._ledger_agents.update(agents)
             self.dirty = True
             if node.leader:
                 self.check_allocation_books(world, node, agents)
-        if self.drf and node.leader:
+        if self.drf and node.leader and node.machine.allocator.last_cycle_decisions:
             self.check_drf(world, node)
 
     def check_inactive_offers(self, world: Any, node: Any) -> None:
@@ -512,7 +523,8 @@ class Checker:
     def before_master_step(self, world: Any, node: Any, inp: Any) -> None:
         """The offers a DECLINE names, as the master holds them before it handles the call
         (a decline of an offer the master no longer holds sets no filter)."""
-        self._used_memo = {}  # the master's books may change in this step
+        if self._used_memo:
+            self._used_memo = {}  # the master's books may change in this step
         if type(inp) is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids

@@ -417,7 +417,7 @@ class World:
         seq = self.seq = self.seq + 1
         node.timers[key] = seq  # the generation: unique, so a stale entry never matches
         now = self.now
-        heapq.heappush(self.heap, (now if now > at else at, seq, TIMER, node.name, key,
+        heapq.heappush(self.heap, (max(at, now), seq, TIMER, node.name, key,
                                    seq, node.inc))
 
     # ================================================================== delivery

@@ -145,3 +145,17 @@ def test_a_memo_by_id_alone_is_caught(monkeypatch: Any) -> None:
     monkeypatch.setattr(checker_mod, "_offer_parts", by_len)
     with pytest.raises(AssertionError, match="AgentLedger"):  # the verdicts differ
         test_offer_parts_memo_gives_the_plain_verdict(monkeypatch)
+
+
+def test_next_uuid_is_the_version_4_uuid_of_the_digest() -> None:
+    """core/ids.py sets the version and variant bits itself (no uuid.UUID per update): the
+    same bytes as `uuid.UUID(bytes=digest, version=4).bytes`."""
+    import hashlib
+    import uuid
+
+    from mesotron.core.ids import IdSource
+
+    ids = IdSource("7/master1-1")
+    for n in range(1, 3001):
+        digest = hashlib.sha256(f"7/master1-1/{n}".encode()).digest()[:16]
+        assert ids.next_uuid() == uuid.UUID(bytes=digest, version=4).bytes

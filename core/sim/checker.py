@@ -191,6 +191,11 @@ class Checker:
         self._used_memo: dict[int, tuple[Any, dict[str, Resources]]] = {}
         self._call_snaps: dict[tuple[str, type, bool], ClusterSnapshot] = {}
         self._scalars_memo: dict[int, tuple[Resources, dict[str, dict[str, int]]]] = {}
+        # share_books: the allocator whose allocations are summed, the allocation dict of
+        # each of its agents as last summed, the running sums (_allocation_sums)
+        self._sums_of: Any = None
+        self._sums_seen: dict[str, dict[str, Resources]] = {}
+        self._sums: dict[tuple[str, str], dict[str, int]] = {}
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
 
@@ -679,9 +684,7 @@ class Checker:
         totals, in milli-units as Mesos rounds scalars; roles weighted by the weights the
         world configured (not the allocator's copy)."""
         total: dict[str, int] = {}
-        by: dict[tuple[str, str], dict[str, int]] = {}  # (framework, role) -> name -> milli
         role_q: dict[str, dict[str, int]] = {}
-        scalars = self._role_scalars
         # the agents' totals summed once per set of total values (they rarely change; a
         # memo keyed by the identity of each agent's immutable total, kept alive by the memo)
         totals = [ag.total for ag in al._agents.values()]
@@ -694,15 +697,7 @@ class Checker:
                 for name, q in t._scalar_map().items():
                     total[name] = total.get(name, 0) + q
             self._totals_memo = (totals, total)
-        for ag in al._agents.values():
-            for fid, res in ag.alloc.items():
-                for role, sc in scalars(res).items():
-                    d = by.get((fid, role))
-                    if d is None:
-                        by[(fid, role)] = dict(sc)
-                        continue
-                    for name, v in sc.items():
-                        d[name] = d.get(name, 0) + v
+        by = self._allocation_sums(al)  # (framework, role) -> name -> milli
         for (_fid, role), d in by.items():
             rq = role_q.get(role)
             if rq is None:
@@ -729,6 +724,53 @@ class Checker:
             out.append((f"role {role}", recorded,
                         share(role_q.get(role)) / weights.get(role, 1.0)))
         return out
+
+    def _allocation_sums(self, al: Any) -> dict[tuple[str, str], dict[str, int]]:
+        """(framework, role) -> scalar name -> milli-units the allocator's per-agent
+        allocations hold, kept as running sums: an agent whose allocation dict equals the
+        one seen at the previous evaluation adds nothing new; for the others the values that
+        changed are taken out (their scalars as they were added) and the new ones put in. A
+        sum that falls to 0 stays as 0 (a share of 0, as a missing entry). Started afresh for
+        a new allocator (another master leads). Integer sums: the same numbers as a recount
+        (tests/test_sim_incremental.py compares them at every evaluation)."""
+        if al is not self._sums_of:
+            self._sums_of = al
+            self._sums_seen = {}
+            self._sums = {}
+        seen = self._sums_seen
+        by = self._sums
+        scalars = self._role_scalars
+
+        def put(fid: str, res: Resources, sign: int) -> None:
+            for role, sc in scalars(res).items():
+                d = by.get((fid, role))
+                if d is None:
+                    d = by[(fid, role)] = {}
+                for name, v in sc.items():
+                    d[name] = d.get(name, 0) + sign * v
+
+        agents = al._agents
+        for aid, ag in agents.items():
+            cur = ag.alloc
+            prev = seen.get(aid)
+            if prev is not None and prev == cur:
+                continue
+            if prev:
+                for fid, res in prev.items():
+                    if cur.get(fid) is not res:
+                        put(fid, res, -1)
+                for fid, res in cur.items():
+                    if prev.get(fid) is not res:
+                        put(fid, res, 1)
+            else:
+                for fid, res in cur.items():
+                    put(fid, res, 1)
+            seen[aid] = dict(cur)
+        if len(seen) != len(agents):
+            for aid in [a for a in seen if a not in agents]:
+                for fid, res in seen.pop(aid).items():
+                    put(fid, res, -1)
+        return by
 
     def _role_scalars(self, res: Resources) -> dict[str, dict[str, int]]:
         """allocation role ('' for none) -> scalar name -> milli-units of one allocation

@@ -172,6 +172,7 @@ class World:
         self.now = 0.0
         self.heap: list[tuple] = []
         self.seq = 0
+        self.timers_set = 0  # every 2048 timers the heap drops its dead timer entries
         self.events = 0
         self.counts: dict[str, int] = {}
         self.obs = observer
@@ -421,6 +422,21 @@ class World:
         now = self.now
         heapq.heappush(self.heap, (max(at, now), seq, TIMER, node.name, key,
                                    seq, node.inc))
+        self.timers_set += 1
+        if not self.timers_set & 2047:
+            self.compact()
+
+    def compact(self) -> None:
+        """Drop the heap entries of timers that were cancelled or set again (run_until would
+        skip them without a trace: their generation can never match again, generations being
+        fresh sequence numbers), so that every push and pop walks a smaller heap. The other
+        entries keep their (time, seq) keys: the run is the same."""
+        heap = self.heap
+        nodes = self.nodes
+        keep = [e for e in heap if e[2] != TIMER or nodes[e[3]].timers.get(e[4]) == e[5]]
+        if len(keep) < len(heap):
+            heapq.heapify(keep)
+            heap[:] = keep  # in place: run_until holds this list
 
     # ================================================================== delivery
     def deliver(self, node: Node, inp: Any, tm: Any = None) -> None:

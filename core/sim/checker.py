@@ -120,6 +120,7 @@ def _snap(**fields: Any) -> ClusterSnapshot:
 
 
 _NEW = object.__new__
+_NO_RESOURCES = Resources()  # immutable: one empty value to start the per-event sums
 
 
 class Violation(Exception):
@@ -644,10 +645,10 @@ class Checker:
             ag = al._agents.get(aid)
             if a is None or ag is None:
                 continue
-            held = Resources()
+            held = _NO_RESOURCES
             for r in ag.alloc.values():
                 held = held + r
-            booked = Resources()
+            booked = _NO_RESOURCES
             for r in self._used_by_framework(a).values():
                 booked = booked + r
             for oid in a.offers:
@@ -1092,7 +1093,7 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
 
 def agent_running(a: Any) -> Resources:
     """Resources of the tasks and executors an agent machine runs (its own books)."""
-    running = Resources()
+    running = _NO_RESOURCES
     for fw in a.frameworks.values():
         for ex in fw.executors.values():
             if ex.state == "terminated":

@@ -783,7 +783,7 @@ class Allocator:
         cur = agent.alloc.get(fid)
         if cur is not None and res:
             if fw is not None:
-                res = self._attribute(res, fw.default_role)
+                res = attribute_to(res, fw.default_role)
             if cur == res:
                 rest = None
             elif self._contains(cur, res):

@@ -387,11 +387,14 @@ class Resources:
     after construction. Construct via `Resources(iterable_of_Resource)` or the class methods.
     """
 
-    __slots__ = ("_hash", "_m", "_sc")
+    __slots__ = ("_hash", "_m", "_sc", "_un")
 
     _m: dict
     _hash: int | None
     _sc: dict | None
+    # the value's `unallocate()`, computed once: None (not yet), _UNALLOCATED (the value
+    # itself: no entry has an allocation role), or that Resources
+    _un: Any
 
     def __init__(self, resources: Iterable[Resource] = ()) -> None:
         m: dict = {}
@@ -403,6 +406,7 @@ class Resources:
         _SET_M(self, m)
         _SET_H(self, None)
         _SET_SC(self, None)
+        _SET_UN(self, None)
 
     # -- immutability ----------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -646,12 +650,19 @@ class Resources:
         return self._set_allocation(role)
 
     def unallocate(self) -> Resources:
-        for k in self._m:
-            if k[2] is not None:
-                break
-        else:
-            return self
-        return self._set_allocation(None)
+        u = self._un
+        if u is None:
+            for k in self._m:
+                if k[2] is not None:
+                    break
+            else:
+                _SET_UN(self, _UNALLOCATED)
+                return self
+            u = self._set_allocation(None)
+            _SET_UN(u, _UNALLOCATED)
+            _SET_UN(self, u)
+            return u  # type: ignore[no-any-return]
+        return self if u is _UNALLOCATED else u  # type: ignore[no-any-return]
 
     def placements(self) -> set[tuple[str | None, str | None]]:
         """The distinct (role the entry is reserved to or None, allocation role or None)
@@ -716,6 +727,8 @@ _SLOTS: Any = Resources.__dict__
 _SET_M = _SLOTS["_m"].__set__
 _SET_H = _SLOTS["_hash"].__set__
 _SET_SC = _SLOTS["_sc"].__set__
+_SET_UN = _SLOTS["_un"].__set__
+_UNALLOCATED = object()  # Resources._un of a value without allocation roles
 _NEW = object.__new__
 
 
@@ -725,6 +738,7 @@ def _new(m: dict) -> Resources:
     _SET_M(r, m)
     _SET_H(r, None)
     _SET_SC(r, None)
+    _SET_UN(r, None)
     return r
 
 

@@ -62,7 +62,7 @@ from mesotron.core.effects import (
 from mesotron.core.errors import LocalError
 from mesotron.core.lifecycle import TERMINAL
 from mesotron.core.messages import StatusUpdate, StatusUpdateMessage
-from mesotron.core.values import FrameworkID, TaskID, TaskState
+from mesotron.core.values import FrameworkID, TaskID, TaskState, evolve
 
 RETRY_TIMER = "sum-retry"
 LOG_KEY = "updates"
@@ -331,7 +331,7 @@ class TaskStatusUpdateManager:
 
     def _forward(self, now: float, stream: Stream, interval: float) -> list[Any]:
         """Send the head (with the stream's latest state) and arm its retry timer."""
-        head = attrs.evolve(stream.pending[0], latest_state=stream.latest)
+        head = evolve(stream.pending[0], latest_state=stream.latest)
         stream.interval = interval
         stream.timer_at = now + interval
         return [Send(to="master", message=StatusUpdateMessage(update=head)),

@@ -13,6 +13,57 @@ from typing import Any
 import attrs
 from mesotron.core.resources import Resources
 
+# ------------------------------------------------------------------ evolve (hot path)
+_EVOLVERS: dict[type, Any] = {}
+_NEW = object.__new__
+
+
+def _evolver(cls: type) -> Any:
+    """(slot getters/setters, alias -> slot setter, attributes with a validator) of a frozen
+    slotted attrs class with no converter, no __attrs_post_init__ and no cached hash; None
+    (use attrs.evolve) for any other class."""
+    fs = attrs.fields(cls)
+    slots = cls.__dict__.get("__slots__")
+    if slots is None or "__dict__" in cls.__dict__ \
+            or hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__") \
+            or any(a.converter is not None or not a.init for a in fs) \
+            or any(n.startswith("__attrs_cached_hash") for n in slots):
+        return None
+    try:
+        desc = [cls.__dict__[a.name] for a in fs]
+    except KeyError:  # a slot inherited from a base class
+        return None
+    return ([(d.__get__, d.__set__) for d in desc],
+            {a.alias: d.__set__ for a, d in zip(fs, desc, strict=True)},
+            [a for a in fs if a.validator is not None])
+
+
+def evolve(inst: Any, **changes: Any) -> Any:
+    """`attrs.evolve(inst, **changes)` for the frozen slotted values of the hot paths (a
+    TaskStatus relayed with its agent id, an update forwarded with its latest state): the
+    unchanged fields are copied slot by slot instead of going through __init__'s keyword
+    arguments, and every validator of the class runs on the result, as __init__ would.
+    Unknown names raise TypeError; other classes go through attrs.evolve."""
+    cls = type(inst)
+    ev = _EVOLVERS.get(cls, False)
+    if ev is False:
+        ev = _EVOLVERS[cls] = _evolver(cls)
+    if ev is None:
+        return attrs.evolve(inst, **changes)
+    new = _NEW(cls)
+    for get, put in ev[0]:
+        put(new, get(inst))
+    setters = ev[1]
+    for k, v in changes.items():
+        put = setters.get(k)
+        if put is None:
+            raise TypeError(f"{cls.__name__}.__init__() got an unexpected keyword argument {k!r}")
+        put(new, v)
+    for a in ev[2]:
+        a.validator(new, a, getattr(new, a.name))
+    return new
+
+
 FrameworkID = str
 AgentID = str
 TaskID = str

@@ -2,7 +2,9 @@
 
 The checker (core/sim/checker.py) memoises parts of what it feeds the catalog so that it can
 evaluate it after every event cheaply: DrfOrder's recomputed shares read each allocation
-value's scalars once (`_role_scalars`). This runs seeded simulations whose checker, at every
+value's scalars once (`_role_scalars`), the agents' totals are summed once per set of totals,
+and the per-(framework, role) sums are running sums updated from the agents whose allocations
+changed (`_allocation_sums`, s11). This runs seeded simulations whose checker, at every
 DrfOrder evaluation, also recounts the shares the plain way (every entry of every agent's
 allocations, as before the memo) and asserts they agree: the speed-up changes how the input
 is computed, never what DrfOrder is evaluated on.
@@ -89,3 +91,24 @@ def test_a_stale_memo_is_caught(monkeypatch: Any) -> None:
     except AssertionError:
         return
     raise AssertionError("a stale share memo went unnoticed")
+
+
+def test_running_sums_that_alias_the_allocator_are_caught() -> None:
+    """DrfOrder's recount keeps running sums per (framework, role), updated from the agents
+    whose allocation dicts changed since the previous evaluation (`_allocation_sums`). The
+    comparison with the plain recount can fail: planted here, the sums remember each agent's
+    live allocation dict instead of a copy, so a later change is never seen."""
+
+    class Aliasing(RecountingChecker):
+        def _allocation_sums(self, al: Any) -> dict[tuple[str, str], dict[str, int]]:
+            out = super()._allocation_sums(al)
+            for aid, ag in al._agents.items():
+                self._sums_seen[aid] = ag.alloc
+            return out
+
+    try:
+        simulate(SimConfig(seed=7, events=3000, agents=8, frameworks=5, faults="none"),
+                 checker=Aliasing())
+    except AssertionError:
+        return
+    raise AssertionError("running sums that missed a change went unnoticed")

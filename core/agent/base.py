@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 from mesotron.core import lifecycle
 from mesotron.core.agent.model import (
     AgentConfig,
@@ -47,7 +46,7 @@ from mesotron.core.status_updates import (
     Update,
     log_key,
 )
-from mesotron.core.values import AgentInfo, Reason, Source, TaskState, TaskStatus
+from mesotron.core.values import AgentInfo, Reason, Source, TaskState, TaskStatus, evolve
 
 MASTER = "master"  # the shell/simulator resolves it to the leading master
 
@@ -227,8 +226,8 @@ class AgentCore:
                          request: Any = None) -> tuple[list[Any], list[Any]]:
         """An update from an executor: returns (effects, acknowledgement effects). The
         acknowledgement must be carried out after the effects (it follows their Persist)."""
-        status = attrs.evolve(status, agent_id=self.agent_id or None,
-                              executor_id=ex.info.executor_id, source=Source.SOURCE_EXECUTOR)
+        status = evolve(status, agent_id=self.agent_id or None,
+                        executor_id=ex.info.executor_id, source=Source.SOURCE_EXECUTOR)
         assert status.uuid is not None
         su = StatusUpdate(framework_id=fw.id, status=status, uuid=status.uuid)
         acks = [Send(to=sender, message=ExecutorAcknowledged(task_id=status.task_id,

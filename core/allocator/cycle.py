@@ -184,6 +184,9 @@ def _explained_agent(al: Allocator, now: float, agent: _Agent, effects: list,
     """Same decisions as `_allocate_agent`, recording why (O(roles + frameworks) per choice:
     the splits of one `available` are computed once, and a role's eligibility stops at its
     first eligible framework)."""
+    if not agent.available:  # nothing to decide (as `_allocate_agent`)
+        agent.skip = (al._epoch, agent.version, INF)
+        return
     before = len(effects)
     start = (al._epoch, agent.version)
     order = _role_order(al)

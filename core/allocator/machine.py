@@ -61,6 +61,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+from mesotron.core.allocator.cycle import reference_cycle, run_cycle
 from mesotron.core.allocator.drf import Ledger, ShareIndex, dominant_share, ledger_add, to_milli
 from mesotron.core.allocator.values import (
     ActivateAgent,
@@ -872,8 +873,6 @@ class Allocator:
 
     # ------------------------------------------------------------------ the allocation cycle
     def _handle_allocate(self, now: float, inp: Allocate) -> list[Allocation]:
-        from mesotron.core.allocator.cycle import reference_cycle, run_cycle
-
         self.cycle += 1
         if self._shares_dirty:
             self._recompute_all_shares()

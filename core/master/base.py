@@ -37,6 +37,7 @@ from mesotron.core.values import (
     Source,
     TaskState,
     TaskStatus,
+    evolve,
 )
 
 
@@ -374,7 +375,7 @@ class MasterCore:
                         fields=(("framework_id", fw.id), ("task_id", status.task_id)))]
         visible = lifecycle.visible_state(status.state, fw.info)
         if visible is not status.state:
-            status = attrs.evolve(status, state=visible)
+            status = evolve(status, state=visible)
         return [Send(to=fw.stream, message=EventUpdate(status=status))]
 
     # ------------------------------------------------------------------ tasks
@@ -410,7 +411,7 @@ class MasterCore:
             task.status_update_uuid = uuid
         if task.statuses and task.statuses[-1].state is status.state:
             task.statuses.pop()
-        task.statuses.append(attrs.evolve(status, data=b""))
+        task.statuses.append(evolve(status, data=b""))
         if len(task.statuses) > 16:
             del task.statuses[0]
         if not was_terminal and task.state.is_terminal:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 from mesotron.core.effects import Log, Send
 from mesotron.core.master.base import MasterCore
 from mesotron.core.master.model import MFramework
@@ -42,7 +41,7 @@ from mesotron.core.messages import (
     StatusUpdateAcknowledgement,
     StatusUpdateMessage,
 )
-from mesotron.core.values import Reason, Source, TaskState, TaskStatus
+from mesotron.core.values import Reason, Source, TaskState, TaskStatus, evolve
 
 PRODUCER = {
     Source.SOURCE_EXECUTOR: "executor",
@@ -75,7 +74,7 @@ class TasksMixin(MasterCore):
                 ("sender", sender), ("framework_id", upd.framework_id),
                 ("task_id", status.task_id), ("state", status.state.name)))]
         fw = self._frameworks[upd.framework_id]
-        relayed = attrs.evolve(status, agent_id=agent.id, uuid=upd.uuid)
+        relayed = evolve(status, agent_id=agent.id, uuid=upd.uuid)
         task = agent.tasks.get((upd.framework_id, status.task_id))
         if task is None:
             # As Mesos's Master::statusUpdate: forward first, then look the task up. A task
@@ -188,7 +187,7 @@ class TasksMixin(MasterCore):
     def _latest(self, fw: MFramework, task: Any, message: str,
                 state: TaskState | None = None) -> TaskStatus:
         last = task.statuses[-1] if task.statuses else None
-        return attrs.evolve(
+        return evolve(
             self._master_status(
                 fw, task.task_id, state or task.reported_state(), agent_id=task.agent_id,
                 reason=Reason.REASON_RECONCILIATION, message=message,

@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
+from types import MappingProxyType
 from typing import Any
 
+import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.effects import (
     Disconnected,
@@ -109,6 +112,31 @@ MALFORMED = "Failed to validate scheduler::Call"
 UNAVAILABLE = "Task uses more resources"
 
 
+# ClusterSnapshot's fields at their defaults (mappings read-only: shared by every snapshot)
+_SNAP_DEFAULTS: dict[str, Any] = {}
+
+
+def _snap(**fields: Any) -> ClusterSnapshot:
+    """`ClusterSnapshot(**fields)` for the per-event checks: the same value (equal, same
+    fields) built without attrs' generated __init__ (a quarter of its cost: the class has
+    forty-odd fields and the checker builds one or more per event). Unknown names raise
+    TypeError as the constructor would."""
+    if not _SNAP_DEFAULTS:
+        for k, v in attrs.asdict(ClusterSnapshot(), recurse=False).items():
+            _SNAP_DEFAULTS[k] = MappingProxyType(v) if isinstance(v, dict) else v
+    s = _NEW(ClusterSnapshot)
+    d = s.__dict__
+    d.update(_SNAP_DEFAULTS)
+    d.update(fields)
+    if len(d) != len(_SNAP_DEFAULTS):
+        raise TypeError(f"ClusterSnapshot has no field {sorted(set(d) - set(_SNAP_DEFAULTS))}")
+    return s
+
+
+_NEW = object.__new__
+_NO_RESOURCES = Resources()  # immutable: one empty value to start the per-event sums
+
+
 class Violation(Exception):
     def __init__(self, name: str, message: str, time: float, event: int) -> None:
         super().__init__(f"{name}: {message}")
@@ -162,6 +190,7 @@ class Checker:
         self.weights: dict[str, float] = {}  # role -> weight the world configured
         self.fenced: dict[str, int] = {}  # master node -> incarnation whose write was fenced
         self.fenced_actions: list[tuple[str, str]] = []
+        # (framework, agent, role) -> (the declined offer's resources, filter expiry)
         self.decline_filters: dict[tuple[str, str, str], tuple[Resources, float]] = {}
         self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
         self.filter_master: tuple[str, int] | None = None  # the master the model follows
@@ -179,6 +208,13 @@ class Checker:
         self._scalars_memo: dict[int, tuple[Resources, dict[str, dict[str, int]]]] = {}
         # requests of calls the simulated frameworks made malformed on purpose (s11)
         self.malformed_requests: set[str] = set()
+        # share_books: the allocator whose allocations are summed, the allocation dict of
+        # each of its agents as last summed, the running sums (_allocation_sums)
+        self._sums_of: Any = None
+        self._sums_seen: dict[str, dict[str, Resources]] = {}
+        self._sums: dict[tuple[str, str], dict[str, int]] = {}
+        # share_books: (the agents' totals, their sum in milli-units)
+        self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -336,37 +372,26 @@ class Checker:
 
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         pre_offers = self._pre_offers
-        self.check_fenced_master(world, node, inp, effects)
-        self.check_offer_filters(world, node, inp, effects)
-        if type(inp) is SchedulerCall and type(inp.call) is CallKill:
-            self.track_kill(world, node, inp, effects)
-        elif type(inp) is Disconnected:
-            self.check_inactive_offers(world, node)
-            check_agent_disconnected(self, world, node, inp)
-        if type(inp) is SchedulerCall:
-            ct = type(inp.call)
-            if ct is CallAccept and malformed_accept(inp.call):
-                check_malformed_refused(self, world, inp, effects)
-            elif ct is CallReconcile and inp.call.tasks:
-                check_reconcile_answered(self, world, node, inp, effects)
-            elif ct is CallAccept:
-                check_valid_accept(self, world, node, inp, effects, pre_offers)
-                check_no_rescind_of_returned(self, world, inp, effects)
-            elif ct is CallDecline:
-                check_no_rescind_of_returned(self, world, inp, effects)
-            elif ct is CallSubscribe:
-                check_subscribe_info(self, world, node, inp, effects)
+        tin = type(inp)
+        # one pass over the effects: the agents whose ledgers this step touched, and whether
+        # check_offer_filters has anything to read (offers made, agent_* logs)
         agents: set[str] | None = None
+        filters_due = tin is SchedulerCall or self.filter_master != (node.name, node.inc)
         for e in effects:
-            if type(e) is Log and e.event == "agent_removed":
-                # a removed agent has nothing to offer: its ledger must be empty
-                if agents is None:
-                    agents = set()
-                agents.add(dict(e.fields).get("agent_id", ""))
-            elif type(e) is Send:
+            te = type(e)
+            if te is Log:
+                if e.event.startswith("agent_"):
+                    filters_due = True
+                    if e.event == "agent_removed":
+                        # a removed agent has nothing to offer: its ledger must be empty
+                        if agents is None:
+                            agents = set()
+                        agents.add(dict(e.fields).get("agent_id", ""))
+            elif te is Send:
                 m = e.message
                 t = type(m)
                 if t is EventOffers:
+                    filters_due = True
                     if agents is None:
                         agents = set()
                     for o in m.offers:
@@ -379,12 +404,34 @@ class Checker:
                     fid = m.framework_info.id
                     for task in ((m.task,) if t is RunTask else m.tasks):
                         self.launch_sent[(fid, task.task_id)] = world.now
+        if self.fenced or tin is RegistryResult:  # else check_fenced_master has nothing to do
+            self.check_fenced_master(world, node, inp, effects)
+        if filters_due:  # else check_offer_filters would change and check nothing
+            self.check_offer_filters(world, node, inp, effects)
+        if tin is SchedulerCall and type(inp.call) is CallKill:
+            self.track_kill(world, node, inp, effects)
+        elif tin is Disconnected:
+            self.check_inactive_offers(world, node)
+            check_agent_disconnected(self, world, node, inp)
+        if tin is SchedulerCall:
+            ct = type(inp.call)
+            if ct is CallAccept and malformed_accept(inp.call):
+                check_malformed_refused(self, world, inp, effects)
+            elif ct is CallReconcile and inp.call.tasks:
+                check_reconcile_answered(self, world, node, inp, effects)
+            elif ct is CallAccept:
+                check_valid_accept(self, world, node, inp, effects, pre_offers)
+                check_no_rescind_of_returned(self, world, inp, effects)
+            elif ct is CallDecline:
+                check_no_rescind_of_returned(self, world, inp, effects)
+            elif ct is CallSubscribe:
+                check_subscribe_info(self, world, node, inp, effects)
         if agents:
             self._ledger_agents.update(agents)
             self.dirty = True
             if node.leader:
                 self.check_allocation_books(world, node, agents)
-        if self.drf and node.leader:
+        if self.drf and node.leader and node.machine.allocator.last_cycle_decisions:
             self.check_drf(world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
@@ -472,7 +519,7 @@ class Checker:
             return
         seen = self.seen.setdefault(key, [])
         seen.append((st.uuid, st.state))
-        self.run(world, inv.UpdatesInOrder, ClusterSnapshot(
+        self.run(world, inv.UpdatesInOrder, _snap(
             seen={key: tuple(seen)}, produced={key: tuple(self.produced.get(key, ()))}))
 
     def _driver_id(self, world: Any, name: str, kind: str, fid: str | None) -> None:
@@ -499,7 +546,7 @@ class Checker:
             self.run(world, inv.NoCallBeforeSubscribed, snap)
         if type(c) is CallAcknowledge:
             k = (call.framework_id, c.task_id, c.uuid)
-            self.run(world, inv.AckAfterDelivery, ClusterSnapshot(
+            self.run(world, inv.AckAfterDelivery, _snap(
                 acked=frozenset({k}), delivered=frozenset({k} & self.delivered)))
             key = (call.framework_id, c.task_id)
             self.acked.setdefault(key, set()).add(c.uuid)
@@ -539,7 +586,8 @@ class Checker:
     def before_master_step(self, world: Any, node: Any, inp: Any) -> None:
         """The offers a DECLINE names, as the master holds them before it handles the call
         (a decline of an offer the master no longer holds sets no filter)."""
-        self._used_memo = {}  # the master's books may change in this step
+        if self._used_memo:
+            self._used_memo = {}  # the master's books may change in this step
         if type(inp) is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
@@ -600,8 +648,9 @@ class Checker:
                         o = self._pre_offers.get(oid)
                         if o is None or o.framework_id != fid:
                             continue
+                        # the offer's resources, unallocated only if an offer is caught
                         self.decline_filters[(fid, o.agent_id, o.role)] = (
-                            o.resources.unallocate(), now + refuse)
+                            o.resources, now + refuse)
             elif ct is CallAccept:
                 # the allocator keeps ONE filter per (framework, role) on an agent, the latest:
                 # an ACCEPT's filter (of its unused resources, not modelled) replaces it
@@ -631,6 +680,8 @@ class Checker:
                 for o in e.message.offers:
                     f = self.decline_filters.get((o.framework_id, o.agent_id, o.role))
                     filtered = f[0] if f is not None and now < f[1] - 1e-9 else None
+                    if filtered is not None:
+                        filtered = filtered.unallocate()
                     sup = o.role in self.suppressed.get(o.framework_id, ())
                     if filtered is not None or sup:
                         made.append(OfferMade(offer_id=o.id, framework_id=o.framework_id,
@@ -651,10 +702,10 @@ class Checker:
             ag = al._agents.get(aid)
             if a is None or ag is None:
                 continue
-            held = Resources()
+            held = _NO_RESOURCES
             for r in ag.alloc.values():
                 held = held + r
-            booked = Resources()
+            booked = _NO_RESOURCES
             for r in self._used_by_framework(a).values():
                 booked = booked + r
             for oid in a.offers:
@@ -662,7 +713,7 @@ class Checker:
             books.append((aid, held, booked))
         if books:
             self.run(world, inv.AllocationBooksAgree,
-                     ClusterSnapshot(allocation_books=tuple(books)))
+                     _snap(allocation_books=tuple(books)))
 
     def check_drf(self, world: Any, node: Any) -> None:
         """DrfOrder on the decisions of this step's allocation cycle (the allocator's explain
@@ -684,8 +735,8 @@ class Checker:
             # shares are still recomputed here from the allocations
             weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
             books = self.share_books(al, weights)
-        self.run(world, inv.DrfOrder, ClusterSnapshot(allocations=tuple(decisions),
-                                                      share_books=tuple(books)))
+        self.run(world, inv.DrfOrder, _snap(allocations=tuple(decisions),
+                                            share_books=tuple(books)))
 
     def check_fast_drf(self, world: Any, al: Any) -> None:
         """DrfOrder on the production fast path (SimConfig.fast_alloc, core/sim/fastpath.py):
@@ -713,20 +764,20 @@ class Checker:
         totals, in milli-units as Mesos rounds scalars; roles weighted by the weights the
         world configured (not the allocator's copy)."""
         total: dict[str, int] = {}
-        by: dict[tuple[str, str], dict[str, int]] = {}  # (framework, role) -> name -> milli
         role_q: dict[str, dict[str, int]] = {}
-        scalars = self._role_scalars
-        for ag in al._agents.values():
-            for name, q in ag.total._scalar_map().items():
-                total[name] = total.get(name, 0) + q
-            for fid, res in ag.alloc.items():
-                for role, sc in scalars(res).items():
-                    d = by.get((fid, role))
-                    if d is None:
-                        by[(fid, role)] = dict(sc)
-                        continue
-                    for name, v in sc.items():
-                        d[name] = d.get(name, 0) + v
+        # the agents' totals summed once per set of total values (they rarely change; a
+        # memo keyed by the identity of each agent's immutable total, kept alive by the memo)
+        totals = [ag.total for ag in al._agents.values()]
+        memo = self._totals_memo
+        if memo is not None and len(memo[0]) == len(totals) \
+                and all(map(operator.is_, memo[0], totals)):
+            total = memo[1]
+        else:
+            for t in totals:
+                for name, q in t._scalar_map().items():
+                    total[name] = total.get(name, 0) + q
+            self._totals_memo = (totals, total)
+        by = self._allocation_sums(al)  # (framework, role) -> name -> milli
         for (_fid, role), d in by.items():
             rq = role_q.get(role)
             if rq is None:
@@ -754,6 +805,53 @@ class Checker:
                         share(role_q.get(role)) / weights.get(role, 1.0)))
         return out
 
+    def _allocation_sums(self, al: Any) -> dict[tuple[str, str], dict[str, int]]:
+        """(framework, role) -> scalar name -> milli-units the allocator's per-agent
+        allocations hold, kept as running sums: an agent whose allocation dict equals the
+        one seen at the previous evaluation adds nothing new; for the others the values that
+        changed are taken out (their scalars as they were added) and the new ones put in. A
+        sum that falls to 0 stays as 0 (a share of 0, as a missing entry). Started afresh for
+        a new allocator (another master leads). Integer sums: the same numbers as a recount
+        (tests/test_sim_incremental.py compares them at every evaluation)."""
+        if al is not self._sums_of:
+            self._sums_of = al
+            self._sums_seen = {}
+            self._sums = {}
+        seen = self._sums_seen
+        by = self._sums
+        scalars = self._role_scalars
+
+        def put(fid: str, res: Resources, sign: int) -> None:
+            for role, sc in scalars(res).items():
+                d = by.get((fid, role))
+                if d is None:
+                    d = by[(fid, role)] = {}
+                for name, v in sc.items():
+                    d[name] = d.get(name, 0) + sign * v
+
+        agents = al._agents
+        for aid, ag in agents.items():
+            cur = ag.alloc
+            prev = seen.get(aid)
+            if prev is not None and prev == cur:
+                continue
+            if prev:
+                for fid, res in prev.items():
+                    if cur.get(fid) is not res:
+                        put(fid, res, -1)
+                for fid, res in cur.items():
+                    if prev.get(fid) is not res:
+                        put(fid, res, 1)
+            else:
+                for fid, res in cur.items():
+                    put(fid, res, 1)
+            seen[aid] = dict(cur)
+        if len(seen) != len(agents):
+            for aid in [a for a in seen if a not in agents]:
+                for fid, res in seen.pop(aid).items():
+                    put(fid, res, -1)
+        return by
+
     def _role_scalars(self, res: Resources) -> dict[str, dict[str, int]]:
         """allocation role ('' for none) -> scalar name -> milli-units of one allocation
         value, read once per value (Resources are immutable; the memo keeps each value it
@@ -777,7 +875,7 @@ class Checker:
         """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
         a = node.machine
         running = agent_running(a)
-        self.run(world, inv.AgentRunsWithinTotal, ClusterSnapshot(
+        self.run(world, inv.AgentRunsWithinTotal, _snap(
             agent_runs=((a.agent_id or node.name, a.agent_info.resources, running),)))
 
     # ================================================================== produced updates
@@ -800,7 +898,7 @@ class Checker:
         if state is not last and not (last.is_terminal and state.is_terminal):
             tr.append((state, producer))
             self.run(world, inv.LegalTaskTransitions,
-                     ClusterSnapshot(transitions={key: tuple(tr)}))
+                     _snap(transitions={key: tuple(tr)}))
         self._keys_to_check.add(key)
         self.dirty = True
 
@@ -820,8 +918,9 @@ class Checker:
             if m is not None:
                 ledgers = tuple(x for x in (self.ledger(m, aid) for aid in sorted(ids))
                                 if x is not None)
-                self.run(world, inv.NoOvercommit, ClusterSnapshot(agents=ledgers))
-                self.run(world, inv.ReservedToRole, ClusterSnapshot(agents=ledgers))
+                snap = _snap(agents=ledgers)  # immutable: one for both
+                self.run(world, inv.NoOvercommit, snap)
+                self.run(world, inv.ReservedToRole, snap)
                 limits = quota_limits(m.machine)
                 if limits:
                     self.run(world, inv.QuotaLimitRespected, ClusterSnapshot(
@@ -881,7 +980,7 @@ class Checker:
         produced = self.produced[key]
         acked = self.acked.get(key, set())
         pending = self.pending(world, key)
-        snap = ClusterSnapshot(
+        snap = _snap(
             produced={key: tuple(produced)},
             acked=frozenset((key[0], key[1], u) for u in acked),
             pending={key: pending})
@@ -1080,7 +1179,7 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
 
 def agent_running(a: Any) -> Resources:
     """Resources of the tasks and executors an agent machine runs (its own books)."""
-    running = Resources()
+    running = _NO_RESOURCES
     for fw in a.frameworks.values():
         for ex in fw.executors.values():
             if ex.state == "terminated":
@@ -1105,17 +1204,14 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
         if oid in ids:
             return False
         ids.add(oid)
-        for name in r.names():
-            rs = r.ranges(name)
-            if rs:
-                spans.setdefault(name, []).extend(rs)
-            xs = r.set_items(name)
-            if xs:
-                seen = items.setdefault(name, set())
-                if seen & xs:
-                    return False
-                seen |= xs
-        u = r.unallocate()
+        r_spans, r_items, u = _offer_parts(r)
+        for name, rs in r_spans:
+            spans.setdefault(name, []).extend(rs)
+        for name, xs in r_items:
+            seen = items.setdefault(name, set())
+            if seen & xs:
+                return False
+            seen |= xs
         scalars = u if scalars is None else scalars + u
     for ranges in spans.values():
         ranges.sort()
@@ -1128,6 +1224,33 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
 def _allocs(allocations: tuple[Any, ...]) -> str:
     return "; ".join(f"{a.agent_id}/{a.role}->{a.framework_id} {a.resources}"
                      for a in allocations)
+
+
+# id(offered resources) -> (them, their parts): an offer's Resources is immutable and is
+# re-read at every event that touches its agent while it is outstanding
+_OFFER_PARTS: dict[int, tuple[Resources, tuple[Any, Any, Resources]]] = {}
+
+
+def _offer_parts(r: Resources) -> tuple[Any, Any, Resources]:
+    """(name, port ranges) and (name, set items) of one offer's resources, and the
+    resources unallocated, as `_offers_disjoint` reads them (memo by identity)."""
+    hit = _OFFER_PARTS.get(id(r))
+    if hit is not None and hit[0] is r:
+        return hit[1]
+    r_spans = []
+    r_items = []
+    for name in r.names():
+        rs = r.ranges(name)
+        if rs:
+            r_spans.append((name, rs))
+        xs = r.set_items(name)
+        if xs:
+            r_items.append((name, xs))
+    parts = (tuple(r_spans), tuple(r_items), r.unallocate())
+    if len(_OFFER_PARTS) > 20_000:
+        _OFFER_PARTS.clear()
+    _OFFER_PARTS[id(r)] = (r, parts)
+    return parts
 
 
 def quota_limits(master: Any) -> dict[str, dict[str, float]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import random
 import re
+from math import log as _log
 from typing import Any
 
 import attrs
@@ -104,6 +105,7 @@ SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
 
 # heap entry kinds
 MSG, TIMER, CALL, FN = 0, 1, 2, 3
+INF = float("inf")
 ZK_HOST = "zk"
 _SLEEP = re.compile(r"sleep ([0-9.]+) && exit ([0-9]+)")
 
@@ -181,6 +183,7 @@ class World:
         self.now = 0.0
         self.heap: list[tuple] = []
         self.seq = 0
+        self.timers_set = 0  # every 2048 timers the heap drops its dead timer entries
         self.events = 0
         self.counts: dict[str, int] = {}
         self.obs = observer
@@ -301,34 +304,38 @@ class World:
     def run_until(self, *, events: int | None = None, until: float | None = None) -> None:
         heap = self.heap
         pop = heapq.heappop
-        limit = self.events + events if events is not None else None
+        limit = self.events + events if events is not None else INF
+        horizon = until if until is not None else INF
         obs = self.obs
+        nodes = self.nodes
+        link_epoch = self.link_epoch
+        deliver = self.deliver
         while heap:
-            if limit is not None and self.events >= limit:
+            if self.events >= limit:
                 return
-            if until is not None and heap[0][0] > until:
-                self.now = until
+            if heap[0][0] > horizon:
+                self.now = horizon
                 return
             t, _s, kind, a, b, c, d = pop(heap)
             self.now = t
             if kind == MSG:
-                node = self.nodes[a]
+                node = nodes[a]
                 if not node.alive or node.inc != c or (
-                        d is not None and self.link_epoch.get(d[0], 0) != d[1]):
+                        d is not None and link_epoch.get(d[0], 0) != d[1]):
                     if d is not None and d[2] is not None:
                         self.tracer.drop(d[2])
                     if obs is not None:
                         obs.on_dropped(self, node, b)
                     continue
                 self.events += 1
-                self.deliver(node, b, d[2] if d is not None else None)
+                deliver(node, b, None if d is None else d[2])
             elif kind == TIMER:
-                node = self.nodes[a]
+                node = nodes[a]
                 if not node.alive or node.inc != d or node.timers.get(b) != c:
                     continue
                 del node.timers[b]
                 self.events += 1
-                self.deliver(node, TimerFired(key=b))
+                deliver(node, TimerFired(key=b))
             elif kind == CALL:
                 self.events += 1
                 a(*b)
@@ -390,19 +397,21 @@ class World:
                 return
         sname = src.name
         dname = dst.name
-        key = (sname, dname) if sname < dname else (dname, sname)  # self.link(src, dst)
+        lk = (sname, dname)
+        key = lk if sname < dname else (dname, sname)  # self.link(src, dst)
         src.peers.add(dname)
         dst.peers.add(sname)
-        lat = (0.0002 + rng.random() * 0.0005) if local else (0.001 + rng.expovariate(500.0))
-        at = self.now + lat
-        lk = (sname, dname)
-        last = self.link_last.get(lk, 0.0)
+        # rng.expovariate(500.0) inlined (CPython's own formula: the same draw, same value)
+        at = self.now + ((0.0002 + rng.random() * 0.0005) if local
+                         else (0.001 + -_log(1.0 - rng.random()) / 500.0))
+        link_last = self.link_last
+        last = link_last.get(lk, 0.0)
         if at <= last and not (lossy and self.reorder_p and rng.random() < self.reorder_p):
             at = last + 1e-6
-        self.link_last[lk] = at
-        self.seq += 1
+        link_last[lk] = at
+        seq = self.seq = self.seq + 1
         tag = (key, self.link_epoch.get(key, 0), tm or None)
-        heapq.heappush(self.heap, (at, self.seq, MSG, dst.name, inp, dst.inc, tag))
+        heapq.heappush(self.heap, (at, seq, MSG, dname, inp, dst.inc, tag))
         if lossy and self.dup_p and rng.random() < self.dup_p:
             self.count("messages_duplicated")
             if tm:
@@ -437,10 +446,26 @@ class World:
         return [other.name]
 
     def timer(self, node: Node, key: Any, at: float) -> None:
-        self.seq += 1
-        node.timers[key] = self.seq  # the generation: unique, so a stale entry never matches
-        heapq.heappush(self.heap, (max(at, self.now), self.seq, TIMER, node.name, key,
-                                   self.seq, node.inc))
+        seq = self.seq = self.seq + 1
+        node.timers[key] = seq  # the generation: unique, so a stale entry never matches
+        now = self.now
+        heapq.heappush(self.heap, (max(at, now), seq, TIMER, node.name, key,
+                                   seq, node.inc))
+        self.timers_set += 1
+        if not self.timers_set & 2047:
+            self.compact()
+
+    def compact(self) -> None:
+        """Drop the heap entries of timers that were cancelled or set again (run_until would
+        skip them without a trace: their generation can never match again, generations being
+        fresh sequence numbers), so that every push and pop walks a smaller heap. The other
+        entries keep their (time, seq) keys: the run is the same."""
+        heap = self.heap
+        nodes = self.nodes
+        keep = [e for e in heap if e[2] != TIMER or nodes[e[3]].timers.get(e[4]) == e[5]]
+        if len(keep) < len(heap):
+            heapq.heapify(keep)
+            heap[:] = keep  # in place: run_until holds this list
 
     # ================================================================== delivery
     def deliver(self, node: Node, inp: Any, tm: Any = None) -> None:

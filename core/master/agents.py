@@ -271,7 +271,7 @@ class AgentsMixin(MasterCore):
         out: list[Any] = list(out0)
         if old is not None and old.id != aid:
             out += self._remove_agent(old, "a different agent re-registered at the same address")
-        self._unreachable.pop(aid, None)
+        was_unreachable = self._unreachable.pop(aid, None) is not None
         agent = MAgent(id=aid, info=info, pid=sender, version=msg.version,
                        registered_time=self.now, reregistered_time=self.now)
         self._agents[aid] = agent
@@ -319,7 +319,8 @@ class AgentsMixin(MasterCore):
                     message="Unreachable agent re-reregistered",
                     executor_id=rec.executor_id))
             self._add_task(task)
-        self._drop_unreported_unreachable(aid)
+        if was_unreachable:  # only an agent marked unreachable has unreachable tasks
+            self._drop_unreported_unreachable(aid)
         used = tuple(sorted(agent.used_by_framework().items()))
         out.append(Send(to=sender, message=AgentReregistered(
             agent_id=aid, master_info=self.master_info,
@@ -342,8 +343,13 @@ class AgentsMixin(MasterCore):
         """A re-registered agent's unreachable tasks that it did not report are gone (Mesos
         `Master::__reregisterSlave` erases ALL of the agent's unreachable tasks; the ones it
         reported are live tasks again): implicit reconciliation must not keep answering
-        TASK_UNREACHABLE for them (issue 11 §4)."""
+        TASK_UNREACHABLE for them (issue 11 §4). Called for an agent that was in
+        `_unreachable` only: a task becomes unreachable only when its agent is marked so
+        (`_drop_agent`), and the agent stays there until re-admitted or pruned (which drops
+        its unreachable tasks too); agents re-registering after a failover skip the walk."""
         for fw in self._frameworks.values():
+            if not fw.unreachable_tasks:
+                continue
             stale = [tid for tid, t in fw.unreachable_tasks.items() if t.agent_id == aid]
             for tid in stale:
                 del fw.unreachable_tasks[tid]

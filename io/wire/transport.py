@@ -89,9 +89,7 @@ def decode_frame(data: bytes) -> Any:
         if which == "driver_error" and not value.IsInitialized():
             raise CodecError("driver_error misses its status")
         return DriverFrame(which, value)
-    if not env.IsInitialized():
-        raise CodecError(f"internal message misses {', '.join(env.FindInitializationErrors())}")
-    return codec_internal.from_envelope(env)
+    return codec_internal.decode_envelope(env)
 
 
 class Link:

@@ -251,7 +251,7 @@ def _enc(msg: Any, env: ipb.Envelope) -> None:
     elif isinstance(msg, cm.AgentRegistered):
         env.agent_registered.agent_id.value = msg.agent_id
         if msg.master_info is not None:
-            env.agent_registered.master_info.CopyFrom(master_to_pb(msg.master_info))
+            env.agent_registered.master_info.MergeFromString(_master_info_bytes(msg.master_info))
         if msg.ping_timeout is not None:
             env.agent_registered.connection.total_ping_timeout_seconds = msg.ping_timeout
     elif isinstance(msg, cm.AgentReregistered):
@@ -261,7 +261,7 @@ def _enc(msg: Any, env: ipb.Envelope) -> None:
             x = r.reconciliations.add(state=state.value)
             x.framework_id.value, x.task_id.value = fid, tid
         if msg.master_info is not None:
-            r.master_info.CopyFrom(master_to_pb(msg.master_info))
+            r.master_info.MergeFromString(_master_info_bytes(msg.master_info))
         if msg.ping_timeout is not None:
             r.connection.total_ping_timeout_seconds = msg.ping_timeout
     elif isinstance(msg, cm.UnregisterAgent):
@@ -321,7 +321,27 @@ def to_envelope(msg: Any) -> ipb.Envelope:
 
 
 def encode(msg: Any) -> bytes:
+    if type(msg) is cm.Ping:  # the same two frames to every agent, every ping interval
+        frame = _PING_FRAMES.get(msg.connected)
+        if frame is None:
+            frame = _PING_FRAMES[msg.connected] = to_envelope(msg).SerializeToString()
+        return frame
     return to_envelope(msg).SerializeToString()
+
+
+_PING_FRAMES: dict[bool, bytes] = {}
+_MASTER_INFOS: dict[Any, bytes] = {}  # MasterInfo (a frozen value) -> its serialization
+
+
+def _master_info_bytes(info: Any) -> bytes:
+    """The serialized MasterInfo (every AgentRegistered/AgentReregistered carries the
+    master's own: one encoding instead of one per answer; bounded)."""
+    b = _MASTER_INFOS.get(info)
+    if b is None:
+        if len(_MASTER_INFOS) >= 64:
+            _MASTER_INFOS.clear()
+        b = _MASTER_INFOS[info] = master_to_pb(info).SerializeToString()
+    return b
 
 
 def _ping_timeout(m: Any) -> float | None:

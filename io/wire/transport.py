@@ -483,7 +483,8 @@ class Transport:
                                          error=str(e))
                 link.closed = True  # no more sends; the stream is closed below
                 link._spawn = None
-                nursery.cancel_scope.cancel()
+                if nursery.child_tasks:  # a writer (most links never start one)
+                    nursery.cancel_scope.cancel()
         finally:
             link.closed = True
             if type(link.stream) is trio.SocketStream:

@@ -295,22 +295,26 @@ class AgentsMixin(MasterCore):
                 agent.executors[(fw.id, e.executor_id)] = e
                 fw.executors[(aid, e.executor_id)] = e
         updates: list[Any] = []
-        roles_of: dict[int, tuple[Any, set[str]]] = {}  # tasks mostly share one Resources
+        # tasks mostly share one Resources: its allocation role, computed once (None: none)
+        role_of: dict[int, tuple[Any, str | None]] = {}
         for rec in msg.tasks:
             fw = self._frameworks.get(rec.framework_id)
-            if fw is None or rec.task.task_id in fw.tasks:
+            tid = rec.task.task_id
+            if fw is None or tid in fw.tasks:
                 continue
             res = rec.task.resources
-            memo = roles_of.get(id(res))
+            memo = role_of.get(id(res))
             if memo is None:
-                memo = roles_of[id(res)] = (res, res.allocation_roles())
-            roles = memo[1]
-            role = min(roles) if roles else (fw.info.roles[0] if fw.info.roles else "*")
+                roles = res.allocation_roles()
+                memo = role_of[id(res)] = (res, min(roles) if roles else None)
+            role = memo[1]
+            if role is None:
+                role = fw.info.roles[0] if fw.info.roles else "*"
             task = MTask(framework_id=fw.id, agent_id=aid, info=rec.task,
                          executor_id=rec.executor_id, resources=res, role=role, state=rec.state,
                          status_update_state=rec.status_update_state,
                          status_update_uuid=rec.status_update_uuid)
-            was = fw.unreachable_tasks.pop(rec.task.task_id, None)
+            was = fw.unreachable_tasks.pop(tid, None) if fw.unreachable_tasks else None
             if was is not None:
                 task.statuses = list(was.statuses)
                 updates += self._forward(fw, self._master_status(

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 from google.protobuf.message import DecodeError
 from mesotron.core import messages as cm
-from mesotron.core.values import TaskInfo
+from mesotron.core.values import FrameworkInfo, TaskInfo
 from mesotron.spec import internal_pb2 as ipb
 from mesotron.spec.codec_values import (
     CodecError,
@@ -139,6 +139,7 @@ def _task_record_from_pb(m: ipb.TaskRecord) -> cm.TaskRecord:
 # Shapes (as above) whose first record passed `IsInitialized()` in full: for a later record
 # of one, only the four fields left out of the key can miss a required field.
 _CHECKED_SHAPES: dict[bytes, cm.TaskRecord] = {}
+_CHECKED_FRAMEWORKS: dict[bytes, FrameworkInfo] = {}  # FrameworkInfos that passed IsInitialized
 
 
 def _task_record_owned(m: ipb.TaskRecord) -> cm.TaskRecord | None:
@@ -191,9 +192,20 @@ def _reregister_owned(m: ipb.ReregisterAgent) -> cm.ReregisterAgent | None:
     itself (None: one is missing). Its fields are the four below and `version` (optional);
     tests/test_spec_codecs.py checks the message has no other field."""
     if not (m.HasField("agent_info") and m.agent_info.IsInitialized()
-            and all(e.IsInitialized() for e in m.executor_infos)
-            and all(f.IsInitialized() for f in m.frameworks)):
+            and all(e.IsInitialized() for e in m.executor_infos)):
         return None
+    frameworks = []
+    for f in m.frameworks:  # an agent's frameworks recur in every agent's message
+        key = f.SerializePartialToString()
+        fw = _CHECKED_FRAMEWORKS.get(key)
+        if fw is None:
+            if not f.IsInitialized():
+                return None
+            fw = framework_from_pb(f)
+            if len(_CHECKED_FRAMEWORKS) >= _RECORD_SHAPES_MAX:
+                _CHECKED_FRAMEWORKS.clear()
+            _CHECKED_FRAMEWORKS[key] = fw
+        frameworks.append(fw)
     records = []
     for t in m.tasks:
         rec = _task_record_owned(t)
@@ -204,7 +216,7 @@ def _reregister_owned(m: ipb.ReregisterAgent) -> cm.ReregisterAgent | None:
         agent_info=agent_from_pb(m.agent_info),
         tasks=tuple(records),
         executor_infos=tuple(executor_from_pb(e) for e in m.executor_infos),
-        frameworks=tuple(framework_from_pb(f) for f in m.frameworks),
+        frameworks=tuple(frameworks),
         version=m.version,
     )
 

@@ -357,14 +357,18 @@ def _missing_field_cases() -> list[tuple[str, Any]]:
             *parents, last = path.split(".")
             m = env.reregister_agent
             for p in parents:
-                m = m.tasks[int(p[5:])] if p.startswith("tasks") else getattr(m, p)
+                if p.startswith(("tasks", "frameworks")):
+                    name = p.rstrip("0123456789")
+                    m = getattr(m, name)[int(p[len(name):])]
+                else:
+                    m = getattr(m, p)
             m.ClearField(last)
         return f
     return [(p, clear(p)) for p in (
         "tasks3.task.name", "tasks3.task.task_id", "tasks3.task.agent_id", "tasks3.executor_id",
         "tasks3.task.task_id.value", "tasks3.task.agent_id.value", "tasks3.executor_id.value",
         "tasks3.framework_id", "tasks3.state", "tasks0.task.name", "agent_info",
-        "agent_info.hostname")]
+        "agent_info.hostname", "frameworks0.user")]
 
 
 @pytest.mark.parametrize("case", _missing_field_cases(), ids=lambda c: c[0])

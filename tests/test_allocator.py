@@ -97,6 +97,26 @@ def test_agents_added_out_of_order_are_walked_in_id_order() -> None:
     assert a.agent_ids() == ["a0", "a1", "a3"]
 
 
+def test_agent_order_sorted_or_not_is_one_state() -> None:
+    """The same adds give the same canonical key of the exhaustive explorer (and pickled
+    state) whether or not the appended agent order has been sorted by a read since: the
+    unsorted order is not state."""
+    import pickle
+
+    from mesotron.core.sim.explore import canonical
+
+    def added(order: tuple[str, ...]) -> Allocator:
+        a = alloc()
+        for aid in order:
+            a.step(0, AddAgent(agent_id=aid, hostname="h", total=R("cpus:1;mem:128")))
+        return a
+
+    x, y = added(("a2", "a1")), added(("a2", "a1"))
+    assert y.agent_ids() == ["a1", "a2"]  # y's order is sorted now, x's is not
+    assert canonical(x) == canonical(y)
+    assert pickle.loads(pickle.dumps(added(("a2", "a1")))).agent_ids() == ["a1", "a2"]
+
+
 def test_update_agent_changes_the_total_and_keeps_what_is_held() -> None:
     # SlaveRecoveryTest.AgentReconfigurationWithRunningTask, allocator side (Mesos updateSlave)
     a = alloc()

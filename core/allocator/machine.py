@@ -264,6 +264,12 @@ class Allocator:
     def total(self, agent_id: str) -> Resources:
         return self._agents[agent_id].total
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (simulator snapshots, the explorer's canonical state key) with the agent
+        order sorted: whether it was sorted yet is not state."""
+        self._agent_order  # noqa: B018 - sorts in place when agents were appended
+        return self.__dict__
+
     @property
     def _agent_order(self) -> list[str]:
         """Every agent id, sorted (the order cycles walk agents in)."""

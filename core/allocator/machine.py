@@ -186,11 +186,7 @@ class Allocator:
     def __init__(self, config: AllocatorConfig | None = None) -> None:
         self.config = config or AllocatorConfig()
         self._agents: dict[str, _Agent] = {}
-        # agent ids, sorted when read (`_agent_order`); agents added since are appended
-        # unsorted: a re-registration storm adds 40,000 agents, and a sorted insert each
-        # moved half the list (quadratic); one sort per read merges the appended run
-        self._order: list[str] = []
-        self._order_sorted = True
+        self._agent_order: list[str] = []
         self._frameworks: dict[str, _Framework] = {}
         self._orphans: dict[str, set[str]] = {}  # unknown framework id -> agents holding its alloc
         self._total: Ledger = {}
@@ -263,20 +259,6 @@ class Allocator:
 
     def total(self, agent_id: str) -> Resources:
         return self._agents[agent_id].total
-
-    def __getstate__(self) -> dict[str, Any]:
-        """Pickled (simulator snapshots, the explorer's canonical state key) with the agent
-        order sorted: whether it was sorted yet is not state."""
-        self._agent_order  # noqa: B018 - sorts in place when agents were appended
-        return self.__dict__
-
-    @property
-    def _agent_order(self) -> list[str]:
-        """Every agent id, sorted (the order cycles walk agents in)."""
-        if not self._order_sorted:
-            self._order.sort()
-            self._order_sorted = True
-        return self._order
 
     def agent_ids(self) -> list[str]:
         return list(self._agent_order)
@@ -731,8 +713,7 @@ class Allocator:
         agent.available = agent.available - claimed
         agent.total_milli = self._ledger(inp.total)
         self._agents[agent.id] = agent
-        self._order.append(agent.id)
-        self._order_sorted = False
+        _insort(self._agent_order, agent.id)
         ledger_add(self._total, agent.total_milli)
         self._shares_dirty = True  # the total changed: every share, before the next cycle
         for fid, res in used.items():
@@ -968,3 +949,8 @@ def _bisect_index(order: list[str], key: str) -> int:
     return i
 
 
+
+def _insort(order: list[str], key: str) -> None:
+    import bisect
+
+    bisect.insort(order, key)

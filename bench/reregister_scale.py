@@ -19,9 +19,17 @@
   (it leads: registry recovered = "elected") to the last AgentReregistered received
   (CLOCK_MONOTONIC, system-wide, so comparable across processes).
 - master_rss_mb: psutil RSS of the master once all agents are re-registered.
+- File descriptors: the bench raises its fd limit (the master and the workers inherit it)
+  to one per agent + 1,024 where it may. Where it may not (this container: hard limit
+  20,000, no CAP_SYS_RESOURCE) the master cannot hold one connection per agent: at most
+  (limit - 2,048) / procs connections per worker are open, the agent answered longest
+  ago closing its connection to make room for the next (`--max-open K`; `--close-after-ack`:
+  every agent closes once answered). The master then also handles those disconnections
+  (`agents_closed` in the JSON line).
 
     .venv/bin/python bench/reregister_scale.py [--agents 10000] [--tasks 100000] [--procs 2]
-        [--rounds 2] [--profile out.prof] [--py-spy OUT] [--perf OUT]
+        [--rounds 2] [--profile out.prof] [--py-spy OUT] [--perf OUT] [--max-open K]
+        [--close-after-ack]
 
 Prints one JSON line per round ({"round": ...}) to stderr and the final (last round) one,
 {"agents", "tasks", "reregister_s", "master_rss_mb", ...}, to stdout.
@@ -188,20 +196,24 @@ class _Conn:
 
 
 def reregister_all(agents: list[tuple[str, bytes]], ip: str, port: int,
-                   max_dialing: int = 256, keep: bool = True) -> tuple[list[float], int, list[Any]]:
+                   max_dialing: int = 256, max_open: int | None = None,
+                   ) -> tuple[list[float], int, list[Any], int]:
     """Every agent dials the master on its own connection, sends its Hello + ReregisterAgent
     frames and reads frames (`<u32 len><Envelope>`, each decoded as a protobuf Envelope)
     until its own AgentReregistered arrives. One selector loop drives all of this process's
     agents (non-blocking sockets: a Trio task per agent cost more CPU than the master's work
     per agent, on the master's 2 cores). At most `max_dialing` connections are being set up
     at once (the listener backlog is finite). Returns (the monotonic time each agent was
-    answered, dial errors, the open sockets: the agents stay connected). With `keep=False`
-    an agent closes its connection once answered (when the fd limit cannot hold one
-    connection per agent in the master: see `main`)."""
+    answered, dial errors, the open sockets: the agents stay connected, the number of
+    connections closed). With `max_open` (when the fd limit cannot hold one connection per
+    agent in the master: see `main`) this process holds at most that many connections open
+    (answered or not): to dial the next agent, the one answered longest ago closes its
+    connection (0: each closes once answered, as many in flight as the dialling allows)."""
     import errno
     import selectors
     import socket
     import struct
+    from collections import deque
 
     from mesotron.spec import internal_pb2 as ipb
 
@@ -212,7 +224,17 @@ def reregister_all(agents: list[tuple[str, bytes]], ip: str, port: int,
     dialing = 0
     done_times: list[float] = []
     errors = 0
-    conns: list[_Conn] = []
+    conns: deque[_Conn] = deque()  # answered, still connected (oldest first)
+    closed = 0
+    opened = 0  # connections this process holds open (answered or not)
+
+    def close_oldest() -> None:
+        nonlocal closed, opened
+        old = conns.popleft()
+        sel.unregister(old.sock)
+        old.sock.close()
+        closed += 1
+        opened -= 1
 
     def dial(i: int) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -229,8 +251,9 @@ def reregister_all(agents: list[tuple[str, bytes]], ip: str, port: int,
         sel.register(sock, selectors.EVENT_WRITE, _Conn(sock, i, agents[i][1]))
 
     def redial(c: _Conn) -> None:
-        nonlocal dialing, errors
+        nonlocal dialing, errors, opened
         errors += 1
+        opened -= 1
         sel.unregister(c.sock)
         c.sock.close()
         if not c.connected or c.out:
@@ -239,8 +262,13 @@ def reregister_all(agents: list[tuple[str, bytes]], ip: str, port: int,
 
     while len(done_times) < len(agents):
         while todo and dialing < max_dialing:
+            if max_open and opened >= max_open:  # the fd budget: make room, or wait
+                if not conns:
+                    break
+                close_oldest()
             dial(todo.pop())
             dialing += 1
+            opened += 1
         for key, mask in sel.select(1.0):
             c: _Conn = key.data
             if mask & selectors.EVENT_WRITE:
@@ -285,18 +313,17 @@ def reregister_all(agents: list[tuple[str, bytes]], ip: str, port: int,
                     if env.WhichOneof("body") == "agent_reregistered" and not c.done:
                         c.done = True
                         done_times.append(time.monotonic())
-                        if keep:
-                            conns.append(c)
-                        else:
-                            sel.unregister(c.sock)
-                            c.sock.close()
+                        conns.append(c)
+                        if max_open == 0:  # --close-after-ack
+                            close_oldest()
                             break
                         # Ping and anything else: ignored (ping timeout 60 s x 5)
     sel.close()
-    return done_times, errors, [c.sock for c in conns]
+    return done_times, errors, [c.sock for c in conns], closed
 
 
-def worker(conn: Any, lo: int, hi: int, n: int, tasks: int, frameworks: int, keep: bool) -> None:
+def worker(conn: Any, lo: int, hi: int, n: int, tasks: int, frameworks: int,
+           max_open: int | None) -> None:
     """One load-generator process: agents lo..hi-1. Commands over `conn`:
     ("go", ip, port) -> re-register all, answer ("done", last_monotonic, first_monotonic,
     errors, cpu seconds); ("close",) -> drop the connections; ("exit",)."""
@@ -312,10 +339,11 @@ def worker(conn: Any, lo: int, hi: int, n: int, tasks: int, frameworks: int, kee
             return
         if cmd[0] == "go":
             ru0 = resource.getrusage(resource.RUSAGE_SELF)
-            done_times, errors, socks = reregister_all(agents, cmd[1], cmd[2], keep=keep)
+            done_times, errors, socks, closed = reregister_all(agents, cmd[1], cmd[2],
+                                                               max_open=max_open)
             ru = resource.getrusage(resource.RUSAGE_SELF)
             cpu = ru.ru_utime + ru.ru_stime - ru0.ru_utime - ru0.ru_stime
-            conn.send(("done", max(done_times), min(done_times), errors, cpu))
+            conn.send(("done", max(done_times), min(done_times), errors, cpu, closed))
             assert conn.recv()[0] == "close"
             for sock in socks:
                 sock.close()
@@ -440,18 +468,33 @@ def main() -> None:
                         "registry znode pre-seeded; memory: diagnostic only (no registry "
                         "record): the master re-admits agents it never heard of")
     p.add_argument("--close-after-ack", action="store_true",
-                   help="each agent closes its connection once answered (automatic when the fd "
-                        "limit cannot hold one connection per agent; the master then also "
+                   help="each agent closes its connection once answered (the master then also "
                         "handles N disconnections: allocator DeactivateAgent each)")
+    p.add_argument("--max-open", type=int, default=None, metavar="K",
+                   help="each generator process holds at most K connections (K > 0; to dial "
+                        "the next agent, the one answered longest ago closes its connection); "
+                        "default: no limit when the fd limit allows one fd per agent, else "
+                        "(limit - 2048) / procs")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (master logs)")
     args = p.parse_args()
     n, t = args.agents, args.tasks
     import psutil
 
-    keep = raise_nofile(n + 1024) and not args.close_after_ack
-    if not keep:
-        print("# fd limit below one per agent: each agent closes its connection once answered",
+    procs = max(1, min(args.procs, n))
+    fits = raise_nofile(n + 1024)
+    max_open: int | None = args.max_open
+    if args.close_after_ack:
+        max_open = 0
+    elif max_open is None and not fits:
+        # the master inherits this limit: the workers hold (limit - 2048) connections at
+        # most between them (2048: the master's listeners and files, and connections it has
+        # not yet seen closed)
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        max_open = max(1, (limit - 2048) // procs)
+        print(f"# fd limit {limit} below one per agent: each generator process holds at most "
+              f"{max_open} connections, the agent answered longest ago closes to make room",
               file=sys.stderr)
+    keep = max_open is None or max_open * procs >= n
 
     tmp = tempfile.mkdtemp(prefix="mesotron-rereg-")
     work = os.path.join(tmp, "master")
@@ -475,11 +518,11 @@ def main() -> None:
             seed_zk_registry(zk_hosts, n)
         else:
             seed_registry(work, n)
-        procs = max(1, min(args.procs, n))
         for w in range(procs):
             lo, hi = w * n // procs, (w + 1) * n // procs
             a, b = ctx.Pipe()
-            pr = ctx.Process(target=worker, args=(b, lo, hi, n, t, args.frameworks, keep), daemon=True)
+            pr = ctx.Process(target=worker, args=(b, lo, hi, n, t, args.frameworks, max_open),
+                                daemon=True)
             pr.start()
             workers.append((pr, a))
         for _, c in workers:
@@ -506,11 +549,12 @@ def main() -> None:
             ct0 = psutil.Process(master.pid).cpu_times()
             for _, c in workers:
                 c.send(("go", ep["ip"], ep["port"]))
-            lasts, firsts, errors, gen_cpu = [], [], 0, 0.0
+            lasts, firsts, errors, gen_cpu, closed = [], [], 0, 0.0, 0
             for _, c in workers:
                 if not c.poll(args.timeout):
                     raise TimeoutError(f"round {rnd}: agents not re-registered in {args.timeout}s")
-                _, last, first, err, cpu = c.recv()
+                _, last, first, err, cpu, cl = c.recv()
+                closed += cl
                 lasts.append(last)
                 firsts.append(first)
                 errors += err
@@ -527,7 +571,8 @@ def main() -> None:
                  "master_rss_mb": round(rss, 1), "dial_errors": errors,
                  "master_cpu_s": round(master_cpu, 2), "master_sys_s": round(master_sys, 2),
                  "generator_cpu_s": round(gen_cpu, 2),
-                 "agents_stay_connected": keep, "load1": round(os.getloadavg()[0], 2)}
+                 "agents_stay_connected": keep, "max_open_per_process": max_open,
+                 "agents_closed": closed, "load1": round(os.getloadavg()[0], 2)}
             print(json.dumps(r), file=sys.stderr, flush=True)
             if spy is not None:
                 spy.send_signal(signal.SIGINT)

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 from google.protobuf.message import DecodeError
 from mesotron.core import messages as cm
-from mesotron.core.values import TaskInfo
+from mesotron.core.values import FrameworkInfo, TaskInfo
 from mesotron.spec import internal_pb2 as ipb
 from mesotron.spec.codec_values import (
     CodecError,
@@ -136,6 +136,91 @@ def _task_record_from_pb(m: ipb.TaskRecord) -> cm.TaskRecord:
                          status_update_uuid=shape.status_update_uuid)
 
 
+# Shapes (as above) whose first record passed `IsInitialized()` in full: for a later record
+# of one, only the four fields left out of the key can miss a required field.
+_CHECKED_SHAPES: dict[bytes, cm.TaskRecord] = {}
+_CHECKED_FRAMEWORKS: dict[bytes, FrameworkInfo] = {}  # FrameworkInfos that passed IsInitialized
+
+
+def _task_record_owned(m: ipb.TaskRecord) -> cm.TaskRecord | None:
+    """`_task_record_from_pb` for a record of an envelope nobody reads after decoding (see
+    `decode_envelope`): its four id fields are not put back, and its required fields are
+    checked here instead of by the envelope's `IsInitialized()` (a tenth of the decoding
+    of a 10-task ReregisterAgent): a record of a checked shape by the presence of its name
+    and ids (TaskInfo.name, task_id, agent_id, TaskRecord.executor_id and their required
+    `value`), any other in full. None: a required field is missing."""
+    t = m.task
+    if not (t.HasField("name") and t.HasField("task_id") and t.HasField("agent_id")
+            and m.HasField("executor_id")):
+        return None
+    tid_m, aid_m, eid_m = t.task_id, t.agent_id, m.executor_id
+    if not (tid_m.HasField("value") and aid_m.HasField("value") and eid_m.HasField("value")):
+        return None
+    name, tid, aid, eid = t.name, tid_m.value, aid_m.value, eid_m.value
+    t.ClearField("name")
+    t.ClearField("task_id")
+    t.ClearField("agent_id")
+    m.ClearField("executor_id")
+    key = m.SerializePartialToString()
+    shape = _CHECKED_SHAPES.get(key)
+    if shape is None:
+        t.name = name
+        t.task_id.value = tid
+        t.agent_id.value = aid
+        m.executor_id.value = eid
+        if not m.IsInitialized():
+            return None
+        rec = _task_record_from_pb_full(m)
+        if len(_CHECKED_SHAPES) >= _RECORD_SHAPES_MAX:
+            _CHECKED_SHAPES.clear()
+        _CHECKED_SHAPES[key] = rec
+        return rec
+    s = shape.task
+    try:
+        task = TaskInfo(name=name, task_id=tid, agent_id=aid, resources=s.resources,
+                        command=s.command, executor=s.executor, kill_policy=s.kill_policy,
+                        labels=s.labels, data=s.data, health_check=s.health_check)
+    except ValueError as e:
+        raise CodecError(f"invalid TaskInfo: {e}") from None
+    return cm.TaskRecord(framework_id=shape.framework_id, task=task, state=shape.state,
+                         executor_id=eid, status_update_state=shape.status_update_state,
+                         status_update_uuid=shape.status_update_uuid)
+
+
+def _reregister_owned(m: ipb.ReregisterAgent) -> cm.ReregisterAgent | None:
+    """The `reregister_agent` decoder for an owned envelope, checking required fields
+    itself (None: one is missing). Its fields are the four below and `version` (optional);
+    tests/test_spec_codecs.py checks the message has no other field."""
+    if not (m.HasField("agent_info") and m.agent_info.IsInitialized()
+            and all(e.IsInitialized() for e in m.executor_infos)):
+        return None
+    frameworks = []
+    for f in m.frameworks:  # an agent's frameworks recur in every agent's message
+        key = f.SerializePartialToString()
+        fw = _CHECKED_FRAMEWORKS.get(key)
+        if fw is None:
+            if not f.IsInitialized():
+                return None
+            fw = framework_from_pb(f)
+            if len(_CHECKED_FRAMEWORKS) >= _RECORD_SHAPES_MAX:
+                _CHECKED_FRAMEWORKS.clear()
+            _CHECKED_FRAMEWORKS[key] = fw
+        frameworks.append(fw)
+    records = []
+    for t in m.tasks:
+        rec = _task_record_owned(t)
+        if rec is None:
+            return None
+        records.append(rec)
+    return cm.ReregisterAgent(
+        agent_info=agent_from_pb(m.agent_info),
+        tasks=tuple(records),
+        executor_infos=tuple(executor_from_pb(e) for e in m.executor_infos),
+        frameworks=tuple(frameworks),
+        version=m.version,
+    )
+
+
 def _task_record_from_pb_full(m: ipb.TaskRecord) -> cm.TaskRecord:
     return cm.TaskRecord(
         framework_id=m.framework_id.value,
@@ -178,7 +263,7 @@ def _enc(msg: Any, env: ipb.Envelope) -> None:
     elif isinstance(msg, cm.AgentRegistered):
         env.agent_registered.agent_id.value = msg.agent_id
         if msg.master_info is not None:
-            env.agent_registered.master_info.CopyFrom(master_to_pb(msg.master_info))
+            env.agent_registered.master_info.MergeFromString(_master_info_bytes(msg.master_info))
         if msg.ping_timeout is not None:
             env.agent_registered.connection.total_ping_timeout_seconds = msg.ping_timeout
     elif isinstance(msg, cm.AgentReregistered):
@@ -188,7 +273,7 @@ def _enc(msg: Any, env: ipb.Envelope) -> None:
             x = r.reconciliations.add(state=state.value)
             x.framework_id.value, x.task_id.value = fid, tid
         if msg.master_info is not None:
-            r.master_info.CopyFrom(master_to_pb(msg.master_info))
+            r.master_info.MergeFromString(_master_info_bytes(msg.master_info))
         if msg.ping_timeout is not None:
             r.connection.total_ping_timeout_seconds = msg.ping_timeout
     elif isinstance(msg, cm.UnregisterAgent):
@@ -248,7 +333,27 @@ def to_envelope(msg: Any) -> ipb.Envelope:
 
 
 def encode(msg: Any) -> bytes:
+    if type(msg) is cm.Ping:  # the same two frames to every agent, every ping interval
+        frame = _PING_FRAMES.get(msg.connected)
+        if frame is None:
+            frame = _PING_FRAMES[msg.connected] = to_envelope(msg).SerializeToString()
+        return frame
     return to_envelope(msg).SerializeToString()
+
+
+_PING_FRAMES: dict[bool, bytes] = {}
+_MASTER_INFOS: dict[Any, bytes] = {}  # MasterInfo (a frozen value) -> its serialization
+
+
+def _master_info_bytes(info: Any) -> bytes:
+    """The serialized MasterInfo (every AgentRegistered/AgentReregistered carries the
+    master's own: one encoding instead of one per answer; bounded)."""
+    b = _MASTER_INFOS.get(info)
+    if b is None:
+        if len(_MASTER_INFOS) >= 64:
+            _MASTER_INFOS.clear()
+        b = _MASTER_INFOS[info] = master_to_pb(info).SerializeToString()
+    return b
 
 
 def _ping_timeout(m: Any) -> float | None:
@@ -334,12 +439,27 @@ def from_envelope(env: ipb.Envelope) -> Any:
         raise CodecError(f"invalid {which}: {e}") from None
 
 
+def decode_envelope(env: ipb.Envelope) -> Any:
+    """`from_envelope` after checking required fields (CodecError "internal message misses
+    ..."), for an envelope the caller drops afterwards (it may be changed). A
+    ReregisterAgent (thousands of task records in a failover) is checked as it is decoded
+    (`_reregister_owned`); anything else by the envelope's `IsInitialized()`."""
+    if env.WhichOneof("body") == "reregister_agent":
+        try:
+            msg = _reregister_owned(env.reregister_agent)
+        except ValueError as e:
+            raise CodecError(f"invalid reregister_agent: {e}") from None
+        if msg is not None:
+            return msg
+    elif env.IsInitialized():
+        return from_envelope(env)
+    raise CodecError(f"internal message misses {', '.join(env.FindInitializationErrors())}")
+
+
 def decode(data: bytes) -> Any:
     env = ipb.Envelope()
     try:
         env.ParseFromString(data)
     except DecodeError as e:
         raise CodecError(f"corrupt internal message: {e}") from None
-    if not env.IsInitialized():
-        raise CodecError(f"internal message misses {', '.join(env.FindInitializationErrors())}")
-    return from_envelope(env)
+    return decode_envelope(env)

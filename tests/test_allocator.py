@@ -80,6 +80,22 @@ def test_whole_agent_goes_to_lowest_share_framework_and_counts_as_allocated() ->
     assert a.step(1, Allocate()) == []  # nothing left
 
 
+def test_agents_added_out_of_order_are_walked_in_id_order() -> None:
+    """Cycles, agent_ids() and RemoveAgent see the agent order sorted by agent id
+    whatever the order of adds and removes."""
+    a = alloc()
+    for aid in ("a3", "a1", "a4", "a2"):
+        a.step(0, AddAgent(agent_id=aid, hostname="h", total=R("cpus:1;mem:128")))
+    assert a.agent_ids() == ["a1", "a2", "a3", "a4"]
+    a.step(0, RemoveAgent(agent_id="a2"))
+    a.step(0, AddAgent(agent_id="a0", hostname="h", total=R("cpus:1;mem:128")))
+    a.step(0, RemoveAgent(agent_id="a4"))
+    a.step(0, AddFramework(framework_id="f1", roles=("eng",)))
+    assert offers(a.step(0, Allocate())) == [("f1", "a0", "eng"), ("f1", "a1", "eng"),
+                                             ("f1", "a3", "eng")]
+    assert a.agent_ids() == ["a0", "a1", "a3"]
+
+
 def test_update_agent_changes_the_total_and_keeps_what_is_held() -> None:
     # SlaveRecoveryTest.AgentReconfigurationWithRunningTask, allocator side (Mesos updateSlave)
     a = alloc()

@@ -4,6 +4,7 @@ the Mesos JSON pitfalls (field names, 64-bit ints as numbers, base64 bytes) and 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -348,6 +349,71 @@ def test_task_records_of_one_shape_decode_each_with_its_own_ids() -> None:
     bad.reregister_agent.tasks[3].task.task_id.value = ""
     with pytest.raises(CodecError, match="invalid TaskInfo"):
         codec_internal.from_envelope(bad)
+
+
+def _missing_field_cases() -> list[tuple[str, Any]]:
+    def clear(path: str) -> Any:
+        def f(env: Any) -> None:
+            *parents, last = path.split(".")
+            m = env.reregister_agent
+            for p in parents:
+                if p.startswith(("tasks", "frameworks")):
+                    name = p.rstrip("0123456789")
+                    m = getattr(m, name)[int(p[len(name):])]
+                else:
+                    m = getattr(m, p)
+            m.ClearField(last)
+        return f
+    return [(p, clear(p)) for p in (
+        "tasks3.task.name", "tasks3.task.task_id", "tasks3.task.agent_id", "tasks3.executor_id",
+        "tasks3.task.task_id.value", "tasks3.task.agent_id.value", "tasks3.executor_id.value",
+        "tasks3.framework_id", "tasks3.state", "tasks0.task.name", "agent_info",
+        "agent_info.hostname", "frameworks0.user")]
+
+
+@pytest.mark.parametrize("case", _missing_field_cases(), ids=lambda c: c[0])
+def test_reregister_agent_missing_a_required_field_is_refused(case: tuple[str, Any]) -> None:
+    """decode / decode_frame check a ReregisterAgent's required fields while decoding it
+    (not through the envelope's IsInitialized): a record of an already checked shape that
+    misses one of its ids, a record of a new shape, the AgentInfo: each is a CodecError
+    naming the missing field, as the envelope check reported it."""
+    from mesotron.io.wire.transport import decode_frame
+
+    res = Resources.parse("cpus:0.1;mem:32")
+    msg = cm.ReregisterAgent(
+        agent_info=AgentInfo(hostname="h", id="a0", resources=res),
+        frameworks=(FrameworkInfo(user="u", name="f", id="fw"),),
+        tasks=tuple(cm.TaskRecord(framework_id="fw", executor_id=f"e{i}", state=TaskState.TASK_RUNNING,
+                                  task=TaskInfo(name=f"n{i}", task_id=f"t{i}", agent_id="a0", resources=res,
+                                                command=CommandInfo(value="sleep 1"))) for i in range(5)))
+    assert codec_internal.decode(codec_internal.encode(msg)) == msg  # every shape known now
+    path, clear = case
+    env = codec_internal.to_envelope(msg)
+    clear(env)
+    assert not env.IsInitialized()
+    field = path.split(".")[-1]
+    for decode in (codec_internal.decode, decode_frame):
+        with pytest.raises(CodecError, match=f"internal message misses .*{field}"):
+            decode(env.SerializePartialToString())
+    assert decode_frame(codec_internal.encode(msg)) == msg
+
+
+def test_reregister_agent_fields_are_those_its_decoder_checks() -> None:
+    """`_reregister_owned` checks required fields field by field: a field added to the
+    message must be added there too (this test then fails)."""
+    from mesotron.spec import internal_pb2 as ipb
+
+    def kinds(desc: Any) -> set[tuple[str, str]]:
+        return {(f.name, "repeated" if f.is_repeated else "required" if f.is_required else "optional")
+                for f in desc.fields}
+
+    assert kinds(ipb.ReregisterAgent.DESCRIPTOR) == {
+        ("agent_info", "required"), ("tasks", "repeated"), ("executor_infos", "repeated"),
+        ("frameworks", "repeated"), ("version", "optional")}
+    assert kinds(ipb.TaskRecord.DESCRIPTOR) == {
+        ("framework_id", "required"), ("task", "required"), ("state", "required"),
+        ("executor_id", "required"), ("status_update_state", "optional"),
+        ("status_update_uuid", "optional")}
 
 
 # ------------------------------------------------------------------ Mesos JSON specifics

@@ -490,6 +490,34 @@ class Allocator:
         for role, led in self._role_ledgers(res, fw.default_role).items():
             self._track(fw, role, led, sign)
 
+    def _track_books(self, fw: _Framework, res: Resources) -> None:
+        """`_track_resources(fw, res, +1)` while every share is marked for recomputation
+        (`_shares_dirty`, AddAgent: a failover re-adds tens of thousands of agents, each
+        with what its frameworks use), flattened: the framework's and the role's ledgers;
+        of the shares only the quota bookkeeping, which cannot wait."""
+        assert self._shares_dirty
+        ftot = fw.total
+        for role, ledger in self._role_ledgers(res, fw.default_role).items():
+            led = fw.by_role.get(role)
+            if led is None:
+                led = fw.by_role[role] = {}
+            ralloc = self._role_alloc.get(role)
+            if ralloc is None:
+                ralloc = self._role_alloc[role] = {}
+            for name, v in ledger.items():
+                for books in (led, ftot, ralloc):
+                    n = books.get(name, 0) + v
+                    if n:
+                        books[name] = n
+                    else:
+                        books.pop(name, None)
+            if not led:
+                del fw.by_role[role]
+            if not ralloc:
+                del self._role_alloc[role]
+            if role in self._quota:
+                self._refresh_role(role)
+
     def _refresh_role(self, role: str) -> None:
         present = role in self._role_members or role in self._role_alloc
         if present:
@@ -698,8 +726,7 @@ class Allocator:
                 res = self._attribute(res, fw.default_role)
                 agent.alloc[fid] = res
                 fw.agents.add(agent.id)
-                self._track_resources(fw, res, +1)
-        self._shares_dirty = True
+                self._track_books(fw, res)
         return []
 
     def _handle_remove_agent(self, now: float, inp: RemoveAgent) -> list[Allocation]:

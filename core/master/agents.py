@@ -271,7 +271,7 @@ class AgentsMixin(MasterCore):
         out: list[Any] = list(out0)
         if old is not None and old.id != aid:
             out += self._remove_agent(old, "a different agent re-registered at the same address")
-        self._unreachable.pop(aid, None)
+        was_unreachable = self._unreachable.pop(aid, None) is not None
         agent = MAgent(id=aid, info=info, pid=sender, version=msg.version,
                        registered_time=self.now, reregistered_time=self.now)
         self._agents[aid] = agent
@@ -295,22 +295,26 @@ class AgentsMixin(MasterCore):
                 agent.executors[(fw.id, e.executor_id)] = e
                 fw.executors[(aid, e.executor_id)] = e
         updates: list[Any] = []
-        roles_of: dict[int, tuple[Any, set[str]]] = {}  # tasks mostly share one Resources
+        # tasks mostly share one Resources: its allocation role, computed once (None: none)
+        role_of: dict[int, tuple[Any, str | None]] = {}
         for rec in msg.tasks:
             fw = self._frameworks.get(rec.framework_id)
-            if fw is None or rec.task.task_id in fw.tasks:
+            tid = rec.task.task_id
+            if fw is None or tid in fw.tasks:
                 continue
             res = rec.task.resources
-            memo = roles_of.get(id(res))
+            memo = role_of.get(id(res))
             if memo is None:
-                memo = roles_of[id(res)] = (res, res.allocation_roles())
-            roles = memo[1]
-            role = min(roles) if roles else (fw.info.roles[0] if fw.info.roles else "*")
+                roles = res.allocation_roles()
+                memo = role_of[id(res)] = (res, min(roles) if roles else None)
+            role = memo[1]
+            if role is None:
+                role = fw.info.roles[0] if fw.info.roles else "*"
             task = MTask(framework_id=fw.id, agent_id=aid, info=rec.task,
                          executor_id=rec.executor_id, resources=res, role=role, state=rec.state,
                          status_update_state=rec.status_update_state,
                          status_update_uuid=rec.status_update_uuid)
-            was = fw.unreachable_tasks.pop(rec.task.task_id, None)
+            was = fw.unreachable_tasks.pop(tid, None) if fw.unreachable_tasks else None
             if was is not None:
                 task.statuses = list(was.statuses)
                 updates += self._forward(fw, self._master_status(
@@ -319,7 +323,8 @@ class AgentsMixin(MasterCore):
                     message="Unreachable agent re-reregistered",
                     executor_id=rec.executor_id))
             self._add_task(task)
-        self._drop_unreported_unreachable(aid)
+        if was_unreachable:  # only an agent marked unreachable has unreachable tasks
+            self._drop_unreported_unreachable(aid)
         used = tuple(sorted(agent.used_by_framework().items()))
         out.append(Send(to=sender, message=AgentReregistered(
             agent_id=aid, master_info=self.master_info,
@@ -342,8 +347,13 @@ class AgentsMixin(MasterCore):
         """A re-registered agent's unreachable tasks that it did not report are gone (Mesos
         `Master::__reregisterSlave` erases ALL of the agent's unreachable tasks; the ones it
         reported are live tasks again): implicit reconciliation must not keep answering
-        TASK_UNREACHABLE for them (issue 11 §4)."""
+        TASK_UNREACHABLE for them (issue 11 §4). Called for an agent that was in
+        `_unreachable` only: a task becomes unreachable only when its agent is marked so
+        (`_drop_agent`), and the agent stays there until re-admitted or pruned (which drops
+        its unreachable tasks too); agents re-registering after a failover skip the walk."""
         for fw in self._frameworks.values():
+            if not fw.unreachable_tasks:
+                continue
             stale = [tid for tid, t in fw.unreachable_tasks.items() if t.agent_id == aid]
             for tid in stale:
                 del fw.unreachable_tasks[tid]

@@ -105,6 +105,26 @@ class TaskView:
     agent_state: TaskState | None  # None: no live agent runs it
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class ExecutorBook:
+    """One executor of a live agent at quiescence: the agent's books about it beside the
+    world's process (ExecutorBooksAgree). `state` is the agent's ExecutorEntry state (None:
+    the agent does not book the executor, only an index or a process names it)."""
+
+    agent: str
+    container: str
+    state: str | None
+    in_by_container: bool  # by_container maps the container to this executor
+    pid: bool  # the agent holds a subscription (pid) for it
+    in_by_pid: bool  # by_pid maps that pid to this executor
+    process: str  # the world's executor process: "alive", "dead" or "none"
+    dead_for: float = 0.0  # seconds since the process died (when "dead")
+    open_tasks: int = 0  # non-terminal tasks the agent books in it
+    closed_tasks: int = 0  # tasks still booked whose terminal update was acknowledged
+    idle_unarmed: bool = False  # a running command executor with no task, no idle timer
+    running_booked_ended: tuple[str, ...] = ()  # task processes running, booked terminal/absent
+
+
 # not slotted: a frozen dict-based attrs class sets its 30-odd fields through the instance
 # dict, about a third faster to build (the simulator builds one per evaluation)
 @attrs.frozen(kw_only=True, slots=False)
@@ -191,6 +211,13 @@ class ClusterSnapshot:
     # NoOffersToInactive: (framework id, offer id) of offers a master still holds out to a
     # framework it deactivated
     inactive_offers: tuple[tuple[str, str], ...] = ()
+    # --- mutation campaign, agent side (s11):
+    # CheckpointAgrees: (agent, book, what the live agent holds, what its checkpoint
+    # (every write so far, synced or not) would rebuild), books "frameworks", "executors",
+    # "tasks", "streams" (the unacknowledged uuids of each checkpointed update stream)
+    checkpoint_books: tuple[tuple[str, str, frozenset[Any], frozenset[Any]], ...] = ()
+    # ExecutorBooksAgree, at quiescence: one row per executor an agent books or runs
+    executor_books: tuple[ExecutorBook, ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -650,6 +677,65 @@ def NoOffersToInactive(s: ClusterSnapshot) -> list[str]:
             for fid, oid in s.inactive_offers]
 
 
+# ------------------------------------------------------------------ s11: agent books
+def CheckpointAgrees(s: ClusterSnapshot) -> list[str]:
+    """An agent's checkpoint, replayed through recovery, rebuilds its live books: the
+    checkpointed frameworks, executors and tasks on disk are exactly those the agent holds
+    (of checkpointing frameworks), and each checkpointed update stream's unacknowledged
+    updates on disk are the ones it holds (an acknowledgement it took is on disk: an acked
+    update is never re-sent after a restart). Checked on every live agent just before it
+    crashes (its unsynced writes included) and at quiescence."""
+    out = []
+    for agent, book, live, disk in s.checkpoint_books:
+        if live != disk:
+            only_live = sorted(map(str, live - disk))[:3]
+            only_disk = sorted(map(str, disk - live))[:3]
+            out.append(f"CheckpointAgrees: agent {agent} {book}: held but not checkpointed "
+                       f"{only_live}, checkpointed but not held {only_disk}")
+    return out
+
+
+def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence each live agent's executor books agree with the processes that really
+    run: every booked executor is indexed by its container, a subscribed one by its pid and
+    booked running (or terminating); an executor not booked terminated has a live process
+    (dead for at most 5 s: its exit is on its way); a process running tasks is
+    booked live, and each task it runs is booked non-terminal; a terminated executor holds
+    no non-terminal task; a task whose terminal update was acknowledged is completed (not
+    still held); an idle command executor has its idle shutdown armed."""
+    out = []
+    for b in s.executor_books:
+        where = f"ExecutorBooksAgree: agent {b.agent} container {b.container[:8]}"
+        if b.state is None:
+            if b.in_by_container:
+                out.append(f"{where}: by_container names an executor the agent does not hold")
+            elif b.process == "alive":
+                out.append(f"{where}: a live executor process the agent does not book")
+            continue
+        if not b.in_by_container:
+            out.append(f"{where}: booked {b.state} but missing from by_container")
+        if b.pid != b.in_by_pid:
+            out.append(f"{where}: pid held {b.pid} but indexed in by_pid {b.in_by_pid}")
+        if b.pid and b.state not in ("running", "terminating"):
+            out.append(f"{where}: subscribed but booked {b.state}")
+        if b.state in ("registering", "running", "terminating") and b.process != "alive" \
+                and not (b.process == "dead" and b.dead_for <= 5.0):
+            out.append(f"{where}: booked {b.state} but its process is {b.process}")
+        if b.state == "terminated" and b.process == "alive":
+            out.append(f"{where}: booked terminated but its process runs")
+        if b.state == "terminated" and b.open_tasks:
+            out.append(f"{where}: terminated with {b.open_tasks} non-terminal task(s)")
+        if b.closed_tasks:
+            out.append(f"{where}: {b.closed_tasks} task(s) acknowledged terminal, never "
+                       f"completed")
+        if b.idle_unarmed:
+            out.append(f"{where}: idle command executor with no idle shutdown armed")
+        if b.running_booked_ended:
+            out.append(f"{where}: task process(es) {list(b.running_booked_ended)[:3]} run "
+                       f"but the agent books them ended")
+    return out
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -673,6 +759,7 @@ SAFETY: dict[str, Check] = {
 
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
     "NoOffersToInactive": NoOffersToInactive,
+    "CheckpointAgrees": CheckpointAgrees,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -681,6 +768,7 @@ QUIESCENT: dict[str, Check] = {
     "NoResourceLeak": NoResourceLeak,
     "FrameworkViewAgrees": FrameworkViewAgrees,
     "AgentActivityAgrees": AgentActivityAgrees,
+    "ExecutorBooksAgree": ExecutorBooksAgree,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

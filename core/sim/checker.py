@@ -77,6 +77,8 @@ WHEN: dict[str, str] = {
         "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
         "WellFormedCallsAccepted")},
     "NoOffersToInactive": "after every disconnection the master handles",
+    "CheckpointAgrees": "before every agent crash and at quiescence",
+    "ExecutorBooksAgree": "at quiescence",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -220,6 +222,13 @@ class Checker:
         if pend:
             for key, uuid, state, producer in pend:
                 self.produce(world, n, key, uuid, state, producer)
+
+    def before_agent_crash(self, world: Any, n: Any) -> None:
+        """CheckpointAgrees on the agent about to crash: what it holds is what its disk
+        (every write so far) would rebuild."""
+        rows = checkpoint_rows(n)
+        if rows:
+            self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
 
     def on_superseded(self, uuid: bytes) -> None:
         """The agent refused an executor's update because it had ended the task itself (a
@@ -1098,4 +1107,121 @@ def reconciliation_rows(world: Any) -> tuple[inv.ReconcileRow, ...]:
                 agent_registered=t.agent_id in registered,
                 agent_state=known.state if known is not None else None,
                 reported=bool(t.statuses)))
+    return tuple(rows)
+
+
+# ====================================================================== s11: agent books
+def _fold_log(records: Any) -> tuple[bytes, ...]:
+    """The unacknowledged uuids a recovery would rebuild from one update log (as the status
+    update manager's replay rules say: an update seen before is skipped, an ack pops the
+    head it names, the ack of a terminal update closes the stream)."""
+    pending: list[Any] = []
+    seen: set[bytes] = set()
+    for r in records:
+        if type(r) is UpdateRecord:
+            if r.update.uuid not in seen:
+                seen.add(r.update.uuid)
+                pending.append(r.update)
+        elif type(r) is AckRecord and pending and r.uuid == pending[0].uuid:
+            head = pending.pop(0)
+            if head.status.state.is_terminal:
+                pending, seen = [], set()
+    return tuple(u.uuid.hex()[:8] for u in pending)
+
+
+def checkpoint_rows(n: Any) -> list[tuple[str, str, frozenset[Any], frozenset[Any]]]:
+    """CheckpointAgrees input for one agent node: its live books beside its disk."""
+    a = n.machine
+    if a is None or not n.alive or a.state == "new":
+        return []
+    fws: set[Any] = set()
+    exs: set[Any] = set()
+    tasks: set[Any] = set()
+    streams: set[Any] = set()
+    for fw in a.frameworks.values():
+        if not fw.info.checkpoint:
+            continue
+        fws.add(fw.id)
+        for ex_id, ex in fw.executors.items():
+            if ex.checkpoint:
+                exs.add((fw.id, ex_id))
+                tasks.update((fw.id, ex_id, tid) for tid in ex.tasks)
+    for key, stream in a.sum.streams.items():
+        if stream.checkpoint and stream.pending:
+            streams.add((key, tuple(u.uuid.hex()[:8] for u in stream.pending)))
+    d_fws: set[Any] = set()
+    d_exs: set[Any] = set()
+    d_tasks: set[Any] = set()
+    d_streams: set[Any] = set()
+    for k in n.disk.checkpoints:
+        kind = k[0]
+        if kind == "framework":
+            d_fws.add(k[1])
+        elif kind == "executor":
+            d_exs.add((k[1], k[2]))
+        elif kind == "task":
+            d_tasks.add((k[1], k[2], k[3]))
+    for k, log in n.disk.logs.items():
+        if k[0] == "updates":
+            p = _fold_log(log)
+            if p:
+                d_streams.add(((k[1], k[2]), p))
+    return [(n.name, book, frozenset(live), frozenset(disk)) for book, live, disk in (
+        ("frameworks", fws, d_fws), ("executors", exs, d_exs), ("tasks", tasks, d_tasks),
+        ("streams", streams, d_streams))]
+
+
+def executor_book_rows(world: Any) -> tuple[inv.ExecutorBook, ...]:
+    """ExecutorBooksAgree input: every executor each live agent books, indexes or runs."""
+    from mesotron.core.agent.base import EXEC_IDLE
+
+    rows: list[inv.ExecutorBook] = []
+    procs: dict[str, dict[str, Any]] = {}
+    for cid, x in world.executors.items():
+        procs.setdefault(x.agent.name, {})[cid] = x
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state in ("new", "stopped"):
+            continue
+        mine = procs.get(n.name, {})
+        booked: dict[str, tuple[Any, Any]] = {}
+        for fw in a.frameworks.values():
+            for ex in fw.executors.values():
+                booked[ex.container_id] = (fw, ex)
+        for cid in sorted(set(booked) | set(a.by_container) | set(mine)):
+            x = mine.get(cid)
+            if x is None:
+                process, dead_for = "none", 0.0
+            elif x.alive:
+                process, dead_for = "alive", 0.0
+            else:
+                process, dead_for = "dead", world.now - (x.died_at or 0.0)
+            got = booked.get(cid)
+            if got is None:
+                rows.append(inv.ExecutorBook(
+                    agent=n.name, container=cid, state=None, in_by_container=cid in a.by_container,
+                    pid=False, in_by_pid=False,
+                    process=process if x is None or x.task_proc else "none"))
+                continue
+            fw, ex = got
+            ended = ()
+            if x is not None and x.alive:
+                ended = tuple(sorted(tid for tid in x.task_proc
+                                     if ex.tasks.get(tid) is None
+                                     or ex.tasks[tid].state.is_terminal))
+            rows.append(inv.ExecutorBook(
+                agent=n.name, container=cid, state=ex.state,
+                in_by_container=a.by_container.get(cid) == (fw.id, ex.info.executor_id),
+                pid=ex.pid is not None,
+                in_by_pid=ex.pid is not None
+                and a.by_pid.get(ex.pid) == (fw.id, ex.info.executor_id),
+                process=process, dead_for=dead_for,
+                open_tasks=sum(1 for t in ex.tasks.values() if not t.state.is_terminal),
+                closed_tasks=sum(1 for tid, t in ex.tasks.items() if t.state.is_terminal
+                                 and not a.sum.has_stream(fw.id, tid)),
+                # the world's timers, not the agent's flag: an idle shutdown really pending
+                idle_unarmed=(ex.command_executor and ex.state == "running" and not ex.tasks
+                              and (EXEC_IDLE, fw.id, ex.info.executor_id, cid)
+                              not in n.timers),
+                running_booked_ended=ended))
     return tuple(rows)

@@ -35,7 +35,9 @@ mutant listed in core/sim/equivalents.py (reviewed by hand, each with its reason
 killed is EQUIVALENT. Mutants whose function never ran in the unmutated runs are UNREACHED
 (not run). The kill rate is killed / (killed + survived + unchanged); the first campaign's
 proxy killed / (killed + survived) is reported beside it. `--rerun REPORT` judges again only
-the mutants of an earlier report with the given verdicts and merges their new results.
+the mutants of an earlier report with the given verdicts (drawn or not by today's sample,
+whose cut moves as the code grows) and merges their new results; `--paths` restricts a
+campaign or a re-judgement to some files or folders (the others keep their old verdicts).
 
 Everything is seeded: the same options give the same mutants and verdicts (timeouts aside).
 """
@@ -466,12 +468,25 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
             "kill_rate_proxy": round(counts["killed"] / proxy, 4) if proxy else None}
 
 
+def in_paths(m: Mutant, paths: tuple[str, ...] | None) -> bool:
+    """Whether `m` is in one of `paths` (relative to core/: a file such as
+    "status_updates.py" or a folder prefix such as "agent/"); None means every path."""
+    if paths is None:
+        return True
+    return any(m.path == p or (p.endswith("/") and m.path.startswith(p)) for p in paths)
+
+
 def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
-             progress: bool = False, only: set[str] | None = None) -> dict[str, Any]:
+             progress: bool = False, only: set[str] | None = None,
+             paths: tuple[str, ...] | None = None) -> dict[str, Any]:
     allm = discover()
-    chosen = sample_mutants(allm, sample, seed)
     if only is not None:
-        chosen = [m for m in chosen if m.key in only]
+        # the named mutants (an earlier report's), drawn or not by today's sample: the
+        # sample's cut moves as the code grows, a re-judgement must not lose them
+        chosen = sorted((m for m in allm if m.key in only), key=lambda m: m.id)
+    else:
+        chosen = sample_mutants(allm, sample, seed)
+    chosen = [m for m in chosen if in_paths(m, paths)]
     t0 = time.perf_counter()
     results = judge_mutants(chosen, judge=judge, jobs=jobs, progress=progress)
     return {
@@ -506,8 +521,14 @@ def main(argv: list[str] | None = None) -> int:
                    help="judge again only the mutants of this report whose verdict is in "
                         "--verdicts, and write the report with their new results to --json")
     p.add_argument("--verdicts", type=str, default="survived,unchanged,equivalent")
+    p.add_argument("--paths", type=str, default=None,
+                   help="judge only the sampled mutants in these comma-separated paths "
+                        "(relative to core/: files, or folders ending in '/', e.g. "
+                        "agent/,status_updates.py); with --rerun the others keep their "
+                        "old verdicts")
     p.add_argument("--progress", action="store_true")
     a = p.parse_args(argv)
+    paths = tuple(a.paths.split(",")) if a.paths else None
     judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout)
     old = None
     only = None
@@ -516,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(a.verdicts.split(","))
         only = {r["key"] for r in old["results"] if r["verdict"] in wanted}
     rep = campaign(sample=a.sample, seed=a.seed, judge=judge, jobs=a.jobs,
-                   progress=a.progress, only=only)
+                   progress=a.progress, only=only, paths=paths)
     if old is not None:
         print(f"re-judged {len(rep['results'])} mutants: {rep['counts']}")
         rep = merge(old, rep)

@@ -19,6 +19,8 @@ from mesotron.core.sim import faults as faults_mod
 from mesotron.core.sim.checker import (
     Checker,
     Violation,
+    checkpoint_rows,
+    executor_book_rows,
     executor_held_rows,
     reconciliation_rows,
 )
@@ -216,7 +218,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     books, views = chk.quiescence_books(world, GRACE)
     snap = attrs.evolve(snap, task_books=books, framework_views=views,
                         kills=chk.quiescence_kills(world, KILL_WITHIN),
-                        agent_activity=chk.agent_activity(world))
+                        agent_activity=chk.agent_activity(world),
+                        executor_books=executor_book_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():
@@ -225,7 +228,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     for fn in inv.LIVENESS.values():
         chk.checks += 1
         out += fn(snap)
-    full = chk.snapshot(world)
+    full = attrs.evolve(chk.snapshot(world), checkpoint_books=tuple(
+        row for n in world.agents for row in checkpoint_rows(n)))
     for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)
@@ -270,8 +274,11 @@ def liveness_snapshot(world: World, chk: Checker, hungry: set[str],
     if m is not None:
         registered = {v.id for v in m.machine.agents.values() if v.connected and v.active}
         subscribed = {v.id for v in m.machine.frameworks.values() if v.connected}
-    live_agents = {a.machine.agent_id for a in world.agents
-                   if a.alive and a.machine is not None and a.machine.agent_id}
+    # a live agent that never got an id (its registrations all refused or lost) counts
+    # too, by its node name: it is live and not registered
+    live_agents = {a.machine.agent_id or a.name for a in world.agents
+                   if a.alive and a.machine is not None
+                   and (a.machine.agent_id or a.machine.state not in ("new", "stopped"))}
     live_fws = {s.app.framework_id for s in world.schedulers
                 if s.alive and s.app.framework_id is not None}
     acking = frozenset(s.app.framework_id for s in world.schedulers

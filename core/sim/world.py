@@ -146,11 +146,12 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "container", "framework_id", "task_proc")
+    __slots__ = ("agent", "container", "died_at", "framework_id", "task_proc")
     agent: AgentNode
     container: str
     framework_id: str
     task_proc: Any  # task id -> its running process token (many tasks per executor)
+    died_at: float | None  # virtual time its process exited (None: alive or never started)
 
 
 class SchedulerNode(Node):
@@ -746,6 +747,8 @@ class World:
         n.alive = False
         if self.tracer is not None:
             self.tracer.before_crash(n.name, n.disk)
+        if self.obs is not None and not stopped:
+            self.obs.before_agent_crash(self, n)
         n.disk.crash(self.rng, lossy=lossy)
         if self.tracer is not None:
             self.tracer.agent_crash(n.name, n.disk)
@@ -774,6 +777,7 @@ class World:
         x.container = cid
         x.framework_id = e.framework_id
         x.task_proc = {}
+        x.died_at = None
         self.nodes[name] = x
         self.executors[cid] = x
         if e.command.value != COMMAND_EXECUTOR_PROGRAM:
@@ -863,6 +867,7 @@ class World:
         if not x.alive:
             return
         x.alive = False
+        x.died_at = self.now
         x.task_proc = {}
         x.inc += 1
         a = x.agent

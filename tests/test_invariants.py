@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 from mesotron.core import invariants as inv
 from mesotron.core.resources import Resources
@@ -22,7 +23,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s10: health checks (Python and simulator only)
          "HealthChecksKill",
          # the mutation campaign (s10; Python and simulator only)
-         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive"]
+         "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
+         # the mutation campaign, agent side (s11; Python and simulator only)
+         "CheckpointAgrees", "ExecutorBooksAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -295,3 +298,33 @@ def test_code_lifecycle_table_stays_inside_the_independent_graph() -> None:
 EXTRA_IN_GRAPH: list[tuple[str, str]] = [("TASK_UNKNOWN", "TASK_UNKNOWN"),
                                          ("TASK_UNREACHABLE", "TASK_UNKNOWN"),
                                          ("TASK_UNREACHABLE", "TASK_UNREACHABLE")]
+
+
+def test_checkpoint_agrees_fails_when_the_disk_differs_from_the_books() -> None:
+    same = ("a1", "tasks", frozenset({("f", "e", "t")}), frozenset({("f", "e", "t")}))
+    assert inv.CheckpointAgrees(inv.ClusterSnapshot(checkpoint_books=(same,))) == []
+    acked = ("a1", "streams", frozenset({(("f", "t"), ("u2",))}),
+             frozenset({(("f", "t"), ("u1", "u2"))}))
+    out = inv.CheckpointAgrees(inv.ClusterSnapshot(checkpoint_books=(same, acked)))
+    assert len(out) == 1 and out[0].startswith("CheckpointAgrees: agent a1 streams")
+
+
+def test_executor_books_agree_fails_on_each_disagreement() -> None:
+    ok = inv.ExecutorBook(agent="a1", container="c1", state="running", in_by_container=True,
+                          pid=True, in_by_pid=True, process="alive", open_tasks=1)
+    assert inv.ExecutorBooksAgree(inv.ClusterSnapshot(executor_books=(ok,))) == []
+    dead_just_now = attrs.evolve(ok, process="dead", dead_for=0.5)
+    assert inv.ExecutorBooksAgree(inv.ClusterSnapshot(executor_books=(dead_just_now,))) == []
+    bad = [attrs.evolve(ok, in_by_container=False),
+           attrs.evolve(ok, in_by_pid=False),
+           attrs.evolve(ok, state="registering"),
+           attrs.evolve(ok, state="terminating", process="dead", dead_for=30.0),
+           attrs.evolve(ok, state="terminated", process="dead", dead_for=30.0),
+           attrs.evolve(ok, closed_tasks=1),
+           attrs.evolve(ok, idle_unarmed=True),
+           attrs.evolve(ok, running_booked_ended=("t1",)),
+           attrs.evolve(ok, state=None, pid=False, in_by_pid=False),
+           attrs.evolve(ok, state=None, in_by_container=False, pid=False, in_by_pid=False)]
+    for b in bad:
+        out = inv.ExecutorBooksAgree(inv.ClusterSnapshot(executor_books=(b,)))
+        assert out and all(v.startswith("ExecutorBooksAgree: agent a1") for v in out), b

@@ -58,6 +58,9 @@ CASES_12 = [
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),
     ("master_forwards_running_after_terminal", "none", "UpdatesInOrder"),
+    # s11: the mutation campaign, agent side
+    ("ack_not_checkpointed", "all", "CheckpointAgrees"),
+    ("agent_ignores_executor_exit", "all", "ExecutorBooksAgree"),
 ]
 
 
@@ -159,3 +162,16 @@ def test_bugs_are_reachable_only_through_the_teaching_flag(capsys):
     assert "PLANTED BUG" in out and ("NoOvercommit" in out or "OfferExclusive" in out)
     assert main(["sim", "--bug", "list"]) == 0 and "ack_before_persist" in capsys.readouterr().out
     assert main(["sim", "--bug", "nonsense"]) == 2
+
+
+def test_checkpoint_agrees_is_checked_before_an_agent_crash():
+    """CheckpointAgrees runs on the agent about to crash (not only at quiescence): with the
+    liveness phase off, the crash-time check alone catches an acknowledgement that never
+    reached the stream's log."""
+    cfg = SimConfig(seed=0, events=3000, agents=5, frameworks=4, faults="crash", quiesce=700.0,
+                    liveness=False)
+    with bugs.BUGS["ack_not_checkpointed"]():
+        res = simulate(cfg)
+    assert res.failure_name == "CheckpointAgrees", res.failure
+    assert "streams" in res.failure
+    assert simulate(cfg).failure is None

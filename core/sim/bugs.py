@@ -690,3 +690,38 @@ def run_task_sent_to_another_agent() -> contextlib.AbstractContextManager[None]:
 
 BUGS["resubscribe_new_framework_id"] = resubscribe_new_framework_id
 BUGS["run_task_sent_to_another_agent"] = run_task_sent_to_another_agent
+
+
+# ---------------------------------------------------------------- s11: mutation campaign, agent
+def ack_not_checkpointed() -> contextlib.AbstractContextManager[None]:
+    """The status-update manager takes a scheduler's acknowledgement in memory but never
+    appends it to the stream's log: after a restart the agent re-sends updates the
+    framework already acknowledged (CheckpointAgrees: the checkpoint's unacknowledged
+    updates are not the agent's)."""
+    from mesotron.core.effects import Persist
+    from mesotron.core.status_updates import AckRecord, TaskStatusUpdateManager
+
+    def wrap(orig: Any) -> Any:
+        def handleAcknowledge(self: Any, now: float, ack: Any) -> list[Any]:
+            return [e for e in orig(self, now, ack)
+                    if not (type(e) is Persist and type(e.record) is AckRecord)]
+        return handleAcknowledge
+    return _patched(TaskStatusUpdateManager, "handleAcknowledge", wrap)
+
+
+def agent_ignores_executor_exit() -> contextlib.AbstractContextManager[None]:
+    """The agent drops the containerizer's report that an executor exited: it keeps the
+    dead executor booked live, with its tasks (ExecutorBooksAgree)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Log
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorExited(self: Any, now: float, msg: Any) -> list[Any]:
+            return [Log(level="info", event="agent.executor_exited.unknown_container",
+                        fields=(("container", msg.container_id),))]
+        return handleExecutorExited
+    return _patched(ExecutorsMixin, "handleExecutorExited", wrap)
+
+
+BUGS["ack_not_checkpointed"] = ack_not_checkpointed
+BUGS["agent_ignores_executor_exit"] = agent_ignores_executor_exit

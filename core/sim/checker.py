@@ -226,7 +226,7 @@ class Checker:
     def before_agent_crash(self, world: Any, n: Any) -> None:
         """CheckpointAgrees on the agent about to crash: what it holds is what its disk
         (every write so far) would rebuild."""
-        rows = checkpoint_rows(n)
+        rows = checkpoint_rows(n, crashing=True)
         if rows:
             self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
 
@@ -1129,10 +1129,12 @@ def _fold_log(records: Any) -> tuple[bytes, ...]:
     return tuple(u.uuid.hex()[:8] for u in pending)
 
 
-def checkpoint_rows(n: Any) -> list[tuple[str, str, frozenset[Any], frozenset[Any]]]:
-    """CheckpointAgrees input for one agent node: its live books beside its disk."""
+def checkpoint_rows(n: Any, *, crashing: bool = False
+                    ) -> list[tuple[str, str, frozenset[Any], frozenset[Any]]]:
+    """CheckpointAgrees input for one agent node: its live books beside its disk (of a
+    live node, or of one `crashing`: marked dead, its disk not yet hit)."""
     a = n.machine
-    if a is None or not n.alive or a.state == "new":
+    if a is None or not (n.alive or crashing) or a.state == "new":
         return []
     fws: set[Any] = set()
     exs: set[Any] = set()

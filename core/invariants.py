@@ -702,7 +702,9 @@ def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
     (dead for at most 5 s: its exit is on its way); a process running tasks is
     booked live, and each task it runs is booked non-terminal; a terminated executor holds
     no non-terminal task; a task whose terminal update was acknowledged is completed (not
-    still held); an idle command executor has its idle shutdown armed."""
+    still held); an idle command executor has its idle shutdown armed. The simulator also
+    checks, as an agent ends a task for its executor's termination
+    (REASON_EXECUTOR_TERMINATED), that the executor's process does not still run it."""
     out = []
     for b in s.executor_books:
         where = f"ExecutorBooksAgree: agent {b.agent} container {b.container[:8]}"

@@ -61,6 +61,7 @@ CASES_12 = [
     # s11: the mutation campaign, agent side
     ("ack_not_checkpointed", "all", "CheckpointAgrees"),
     ("agent_ignores_executor_exit", "all", "ExecutorBooksAgree"),
+    ("recovery_fails_live_tasks", "crash", "ExecutorBooksAgree"),
 ]
 
 
@@ -174,4 +175,20 @@ def test_checkpoint_agrees_is_checked_before_an_agent_crash():
         res = simulate(cfg)
     assert res.failure_name == "CheckpointAgrees", res.failure
     assert "streams" in res.failure
+    assert simulate(cfg).failure is None
+
+
+def test_executor_books_agree_is_checked_as_an_agent_ends_a_task():
+    """ExecutorBooksAgree also runs during the run (not only at quiescence): with the
+    liveness phase off, a task ended for its executor's termination while the executor's
+    process still runs it is caught as the agent ends it."""
+    for seed in range(BUDGET):
+        cfg = SimConfig(seed=seed, events=3000, agents=5, frameworks=4, faults="crash",
+                        quiesce=700.0, liveness=False)
+        with bugs.BUGS["recovery_fails_live_tasks"]():
+            res = simulate(cfg)
+        if res.failure is not None:
+            break
+    assert res.failure_name == "ExecutorBooksAgree", res.failure
+    assert "run but the agent books them ended" in res.failure
     assert simulate(cfg).failure is None

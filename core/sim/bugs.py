@@ -725,3 +725,31 @@ def agent_ignores_executor_exit() -> contextlib.AbstractContextManager[None]:
 
 BUGS["ack_not_checkpointed"] = ack_not_checkpointed
 BUGS["agent_ignores_executor_exit"] = agent_ignores_executor_exit
+
+
+def recovery_fails_live_tasks() -> contextlib.AbstractContextManager[None]:
+    """A recovering agent takes every recovered executor for exited: it ends their live tasks
+    TASK_FAILED (REASON_EXECUTOR_TERMINATED) while the executors, alive, still run them
+    (ExecutorBooksAgree, as the agent ends them)."""
+    from mesotron.core.agent.recovery import RecoveryMixin
+    from mesotron.core.values import Reason, TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _recover_reconnect(self: Any, now: float, rec: Any, **kw: Any) -> list[Any]:
+            out = orig(self, now, rec, **kw)
+            for fw in list(self.frameworks.values()):
+                for ex in list(fw.executors.values()):
+                    if ex.state == "terminated":
+                        continue
+                    for task in list(ex.tasks.values()):
+                        if not task.terminal:
+                            out += self._agent_update(now, fw.id, ex.info.executor_id,
+                                                      task.info.task_id, TaskState.TASK_FAILED,
+                                                      Reason.REASON_EXECUTOR_TERMINATED,
+                                                      "Executor terminated")
+            return out
+        return _recover_reconnect
+    return _patched(RecoveryMixin, "_recover_reconnect", wrap)
+
+
+BUGS["recovery_fails_live_tasks"] = recovery_fails_live_tasks

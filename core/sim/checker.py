@@ -66,7 +66,7 @@ from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.status_updates import AckRecord, UpdateRecord
-from mesotron.core.values import Source, TaskState
+from mesotron.core.values import Reason, Source, TaskState
 
 # When the simulator evaluates each property of the catalog (docs/invariants.md's table is
 # checked against this by tests/test_invariants.py).
@@ -230,6 +230,13 @@ class Checker:
         if rows:
             self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
 
+    def check_ended_for_exit(self, world: Any, node: Any, u: Any) -> None:
+        """ExecutorBooksAgree, as an agent produces (or sends) an update ending a task because
+        its executor terminated: that executor's process does not still run the task."""
+        row = ended_for_exit_row(world, node, u)
+        if row is not None:
+            self.run(world, inv.ExecutorBooksAgree, ClusterSnapshot(executor_books=(row,)))
+
     def on_superseded(self, uuid: bytes) -> None:
         """The agent refused an executor's update because it had ended the task itself (a
         container limitation): acknowledged only so that it is not resent, never accepted."""
@@ -289,8 +296,12 @@ class Checker:
                     if persisted is None:
                         persisted = set()
                     persisted.add(e.record.update.uuid)
+                    if e.record.update.status.reason is _EXEC_TERMINATED:
+                        self.check_ended_for_exit(world, node, e.record.update)
             elif t is Send and type(e.message) is StatusUpdateMessage:
                 u = e.message.update
+                if u.status.reason is _EXEC_TERMINATED:
+                    self.check_ended_for_exit(world, node, u)
                 key = (u.framework_id, u.status.task_id)
                 if (persisted is None or u.uuid not in persisted) \
                         and u.uuid not in self.produced_set.get(key, ()) \
@@ -1111,6 +1122,25 @@ def reconciliation_rows(world: Any) -> tuple[inv.ReconcileRow, ...]:
 
 
 # ====================================================================== s11: agent books
+_EXEC_TERMINATED = Reason.REASON_EXECUTOR_TERMINATED
+
+
+def ended_for_exit_row(world: Any, node: Any, u: Any) -> inv.ExecutorBook | None:
+    """A row naming the task when the agent ends it (REASON_EXECUTOR_TERMINATED) while the
+    process of the executor it books the task in still runs it; else None."""
+    a = node.machine
+    fw = a.frameworks.get(u.framework_id) if a is not None else None
+    ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) if fw is not None else None
+    if ex is None:
+        return None
+    x = world.executors.get(ex.container_id)
+    if x is None or not x.alive or u.status.task_id not in x.task_proc:
+        return None
+    return inv.ExecutorBook(agent=node.name, container=ex.container_id, state=ex.state,
+                            in_by_container=True, pid=False, in_by_pid=False, process="alive",
+                            running_booked_ended=(u.status.task_id,))
+
+
 def _fold_log(records: Any) -> tuple[bytes, ...]:
     """The unacknowledged uuids a recovery would rebuild from one update log (as the status
     update manager's replay rules say: an update seen before is skipped, an ack pops the

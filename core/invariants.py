@@ -214,7 +214,8 @@ class ClusterSnapshot:
     # --- mutation campaign, agent side (s11):
     # CheckpointAgrees: (agent, book, what the live agent holds, what its checkpoint
     # (every write so far, synced or not) would rebuild), books "frameworks", "executors",
-    # "tasks", "streams" (the unacknowledged uuids of each checkpointed update stream)
+    # "tasks" (a task whose log shows its terminal update acknowledged is marked complete
+    # on the disk side), "streams" (the unacknowledged uuids of each checkpointed stream)
     checkpoint_books: tuple[tuple[str, str, frozenset[Any], frozenset[Any]], ...] = ()
     # ExecutorBooksAgree, at quiescence: one row per executor an agent books or runs
     executor_books: tuple[ExecutorBook, ...] = ()
@@ -681,10 +682,12 @@ def NoOffersToInactive(s: ClusterSnapshot) -> list[str]:
 def CheckpointAgrees(s: ClusterSnapshot) -> list[str]:
     """An agent's checkpoint, replayed through recovery, rebuilds its live books: the
     checkpointed frameworks, executors and tasks on disk are exactly those the agent holds
-    (of checkpointing frameworks), and each checkpointed update stream's unacknowledged
+    (of checkpointing frameworks; a task whose log shows its terminal update acknowledged is
+    complete and never held), and each checkpointed update stream's unacknowledged
     updates on disk are the ones it holds (an acknowledgement it took is on disk: an acked
-    update is never re-sent after a restart). Checked on every live agent just before it
-    crashes (its unsynced writes included) and at quiescence."""
+    update is never re-sent after a restart). The simulator checks it on every agent right
+    after it starts (recovers), just before it crashes (its unsynced writes included) and
+    at quiescence."""
     out = []
     for agent, book, live, disk in s.checkpoint_books:
         if live != disk:

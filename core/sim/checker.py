@@ -77,7 +77,7 @@ WHEN: dict[str, str] = {
         "OffersRespectFilters", "AgentRunsWithinTotal", "AllocationBooksAgree",
         "WellFormedCallsAccepted")},
     "NoOffersToInactive": "after every disconnection the master handles",
-    "CheckpointAgrees": "before every agent crash and at quiescence",
+    "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
     "ExecutorBooksAgree": "at quiescence",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
@@ -227,6 +227,13 @@ class Checker:
         """CheckpointAgrees on the agent about to crash: what it holds is what its disk
         (every write so far) would rebuild."""
         rows = checkpoint_rows(n, crashing=True)
+        if rows:
+            self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
+
+    def after_agent_start(self, world: Any, n: Any) -> None:
+        """CheckpointAgrees right after an agent started (recovered): what recovery rebuilt
+        from its disk, and the disk it left, agree."""
+        rows = checkpoint_rows(n)
         if rows:
             self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
 
@@ -1141,12 +1148,14 @@ def ended_for_exit_row(world: Any, node: Any, u: Any) -> inv.ExecutorBook | None
                             running_booked_ended=(u.status.task_id,))
 
 
-def _fold_log(records: Any) -> tuple[bytes, ...]:
+def _fold_log(records: Any) -> tuple[tuple[str, ...], bool]:
     """The unacknowledged uuids a recovery would rebuild from one update log (as the status
     update manager's replay rules say: an update seen before is skipped, an ack pops the
-    head it names, the ack of a terminal update closes the stream)."""
+    head it names, the ack of a terminal update closes the stream), and whether a terminal
+    update of the task was acknowledged (the task is complete)."""
     pending: list[Any] = []
     seen: set[bytes] = set()
+    closed = False
     for r in records:
         if type(r) is UpdateRecord:
             if r.update.uuid not in seen:
@@ -1155,8 +1164,8 @@ def _fold_log(records: Any) -> tuple[bytes, ...]:
         elif type(r) is AckRecord and pending and r.uuid == pending[0].uuid:
             head = pending.pop(0)
             if head.status.state.is_terminal:
-                pending, seen = [], set()
-    return tuple(u.uuid.hex()[:8] for u in pending)
+                pending, seen, closed = [], set(), True
+    return tuple(u.uuid.hex()[:8] for u in pending), closed
 
 
 def checkpoint_rows(n: Any, *, crashing: bool = False
@@ -1193,11 +1202,18 @@ def checkpoint_rows(n: Any, *, crashing: bool = False
             d_exs.add((k[1], k[2]))
         elif kind == "task":
             d_tasks.add((k[1], k[2], k[3]))
+    complete: set[tuple[str, str]] = set()
     for k, log in n.disk.logs.items():
         if k[0] == "updates":
-            p = _fold_log(log)
+            p, closed = _fold_log(log)
             if p:
                 d_streams.add(((k[1], k[2]), p))
+            if closed:
+                complete.add((k[1], k[2]))
+    if complete:
+        # a checkpointed task whose log shows its terminal update acknowledged is complete:
+        # recovery rebuilds no live task from it (the agent holds none: marked apart)
+        d_tasks = {t + ("complete",) if (t[0], t[2]) in complete else t for t in d_tasks}
     return [(n.name, book, frozenset(live), frozenset(disk)) for book, live, disk in (
         ("frameworks", fws, d_fws), ("executors", exs, d_exs), ("tasks", tasks, d_tasks),
         ("streams", streams, d_streams))]

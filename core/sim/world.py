@@ -631,6 +631,8 @@ class World:
         if self.obs is not None:
             self.obs.on_agent_start(self, n, rec)
         self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec))
+        if self.obs is not None:
+            self.obs.after_agent_start(self, n)
         # containers that died while the agent was down are reported (the containerizer's
         # recovery): the agent learns which checkpointed executors are gone
         for rec_key, record in sorted(rec.checkpoints.items(), key=lambda kv: kv[0]):

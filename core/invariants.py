@@ -123,6 +123,7 @@ class ExecutorBook:
     closed_tasks: int = 0  # tasks still booked whose terminal update was acknowledged
     idle_unarmed: bool = False  # a running command executor with no task, no idle timer
     running_booked_ended: tuple[str, ...] = ()  # task processes running, booked terminal/absent
+    container_resources: bool = True  # the shell's container resources = the booked ones
 
 
 # not slotted: a frozen dict-based attrs class sets its 30-odd fields through the instance
@@ -219,6 +220,9 @@ class ClusterSnapshot:
     checkpoint_books: tuple[tuple[str, str, frozenset[Any], frozenset[Any]], ...] = ()
     # ExecutorBooksAgree, at quiescence: one row per executor an agent books or runs
     executor_books: tuple[ExecutorBook, ...] = ()
+    # ExecutorBooksAgree, at quiescence: (agent, counter, its value, the events it counts
+    # as the simulator saw them in the agent's effects since it started)
+    agent_counters: tuple[tuple[str, str, int, int], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -705,7 +709,9 @@ def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
     (dead for at most 5 s: its exit is on its way); a process running tasks is
     booked live, and each task it runs is booked non-terminal; a terminated executor holds
     no non-terminal task; a task whose terminal update was acknowledged is completed (not
-    still held); an idle command executor has its idle shutdown armed. The simulator also
+    still held); an idle command executor has its idle shutdown armed; the container's
+    resources the shell was last told are the booked ones; the executors_terminated counter equals the terminations (DestroyContainer
+    effects) since the agent started. The simulator also
     checks, as an agent ends a task for its executor's termination
     (REASON_EXECUTOR_TERMINATED), that the executor's process does not still run it."""
     out = []
@@ -735,9 +741,15 @@ def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
                        f"completed")
         if b.idle_unarmed:
             out.append(f"{where}: idle command executor with no idle shutdown armed")
+        if not b.container_resources:
+            out.append(f"{where}: the container's resources are not the booked ones")
         if b.running_booked_ended:
             out.append(f"{where}: task process(es) {list(b.running_booked_ended)[:3]} run "
                        f"but the agent books them ended")
+    for agent, name, value, seen in s.agent_counters:
+        if value != seen:
+            out.append(f"ExecutorBooksAgree: agent {agent} counter {name} = {value}, "
+                       f"{seen} counted in its effects")
     return out
 
 

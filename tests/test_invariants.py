@@ -323,8 +323,14 @@ def test_executor_books_agree_fails_on_each_disagreement() -> None:
            attrs.evolve(ok, closed_tasks=1),
            attrs.evolve(ok, idle_unarmed=True),
            attrs.evolve(ok, running_booked_ended=("t1",)),
+           attrs.evolve(ok, container_resources=False),
            attrs.evolve(ok, state=None, pid=False, in_by_pid=False),
            attrs.evolve(ok, state=None, in_by_container=False, pid=False, in_by_pid=False)]
     for b in bad:
         out = inv.ExecutorBooksAgree(inv.ClusterSnapshot(executor_books=(b,)))
         assert out and all(v.startswith("ExecutorBooksAgree: agent a1") for v in out), b
+
+    counters = inv.ClusterSnapshot(agent_counters=(("a1", "executors_terminated", 2, 3),))
+    assert inv.ExecutorBooksAgree(counters)[0].startswith("ExecutorBooksAgree: agent a1 counter")
+    same = inv.ClusterSnapshot(agent_counters=(("a1", "executors_terminated", 3, 3),))
+    assert inv.ExecutorBooksAgree(same) == []

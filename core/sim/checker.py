@@ -37,6 +37,7 @@ from mesotron.core.effects import (
     Respond,
     Send,
 )
+from mesotron.core.agent.model import DestroyContainer
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
 from mesotron.core.messages import (
@@ -78,7 +79,7 @@ WHEN: dict[str, str] = {
         "WellFormedCallsAccepted")},
     "NoOffersToInactive": "after every disconnection the master handles",
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
-    "ExecutorBooksAgree": "at quiescence",
+    "ExecutorBooksAgree": "at quiescence, and as an agent ends a task for its executor's termination",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -165,6 +166,9 @@ class Checker:
         self._used_memo: dict[int, tuple[Any, dict[str, Resources]]] = {}
         self._call_snaps: dict[tuple[str, type, bool], ClusterSnapshot] = {}
         self._scalars_memo: dict[int, tuple[Resources, dict[str, dict[str, int]]]] = {}
+        # s11: DestroyContainer effects per agent node since it last started (the
+        # executors_terminated counter's reference, ExecutorBooksAgree)
+        self.destroyed: dict[str, int] = {}
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -186,6 +190,7 @@ class Checker:
         pass
 
     def on_agent_start(self, world: Any, n: Any, rec: Any) -> None:
+        self.destroyed[n.name] = 0
         if n.mode == "cleanup":
             # cleanup mode: executors are killed and the agent starts afresh; its
             # unacknowledged updates go with it (Mesos --recover=cleanup)
@@ -305,6 +310,8 @@ class Checker:
                     persisted.add(e.record.update.uuid)
                     if e.record.update.status.reason is _EXEC_TERMINATED:
                         self.check_ended_for_exit(world, node, e.record.update)
+            elif t is DestroyContainer:
+                self.destroyed[node.name] = self.destroyed.get(node.name, 0) + 1
             elif t is Send and type(e.message) is StatusUpdateMessage:
                 u = e.message.update
                 if u.status.reason is _EXEC_TERMINATED:
@@ -1271,5 +1278,16 @@ def executor_book_rows(world: Any) -> tuple[inv.ExecutorBook, ...]:
                 idle_unarmed=(ex.command_executor and ex.state == "running" and not ex.tasks
                               and (EXEC_IDLE, fw.id, ex.info.executor_id, cid)
                               not in n.timers),
-                running_booked_ended=ended))
+                running_booked_ended=ended,
+                container_resources=(x is None or not x.alive
+                                     or ex.state not in ("registering", "running")
+                                     or x.resources == ex.resources())))
     return tuple(rows)
+
+
+def agent_counter_rows(world: Any, chk: Checker) -> tuple[tuple[str, str, int, int], ...]:
+    """ExecutorBooksAgree input: each live agent's executors_terminated counter beside the
+    DestroyContainer effects (one per executor termination) it returned since it started."""
+    return tuple((n.name, "executors_terminated", n.machine.counters.get("executors_terminated", 0),
+                  chk.destroyed.get(n.name, 0))
+                 for n in world.agents if n.alive and n.machine is not None)

@@ -19,6 +19,7 @@ from mesotron.core.sim import faults as faults_mod
 from mesotron.core.sim.checker import (
     Checker,
     Violation,
+    agent_counter_rows,
     checkpoint_rows,
     executor_book_rows,
     executor_held_rows,
@@ -219,7 +220,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     snap = attrs.evolve(snap, task_books=books, framework_views=views,
                         kills=chk.quiescence_kills(world, KILL_WITHIN),
                         agent_activity=chk.agent_activity(world),
-                        executor_books=executor_book_rows(world))
+                        executor_books=executor_book_rows(world),
+                        agent_counters=agent_counter_rows(world, chk))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

@@ -146,12 +146,13 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "container", "died_at", "framework_id", "task_proc")
+    __slots__ = ("agent", "container", "died_at", "framework_id", "resources", "task_proc")
     agent: AgentNode
     container: str
     framework_id: str
     task_proc: Any  # task id -> its running process token (many tasks per executor)
     died_at: float | None  # virtual time its process exited (None: alive or never started)
+    resources: Any  # the container's resources, as the agent last told the shell
 
 
 class SchedulerNode(Node):
@@ -699,6 +700,9 @@ class World:
             elif t is LaunchExecutor:
                 self.launch_executor(n, e)
             elif t is UpdateContainer:
+                x = self.executors.get(e.container_id)
+                if x is not None:
+                    x.resources = e.resources
                 if e.nested_remove:
                     self.destroy_nested(e.container_id, e.nested_remove)
             elif t is Log:
@@ -780,6 +784,7 @@ class World:
         x.framework_id = e.framework_id
         x.task_proc = {}
         x.died_at = None
+        x.resources = e.resources
         self.nodes[name] = x
         self.executors[cid] = x
         if e.command.value != COMMAND_EXECUTOR_PROGRAM:

@@ -27,6 +27,7 @@ import math
 from typing import Any
 
 from mesotron.core import invariants as inv
+from mesotron.core.agent.model import DestroyContainer
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -37,7 +38,6 @@ from mesotron.core.effects import (
     Respond,
     Send,
 )
-from mesotron.core.agent.model import DestroyContainer
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
 from mesotron.core.messages import (

@@ -124,6 +124,9 @@ class ExecutorBook:
     idle_unarmed: bool = False  # a running command executor with no task, no idle timer
     running_booked_ended: tuple[str, ...] = ()  # task processes running, booked terminal/absent
     container_resources: bool = True  # the shell's container resources = the booked ones
+    # how long it has been booked registering / terminating past its deadline (registration
+    # timeout / shutdown grace period) with its process alive: 0.0 when not overdue
+    overdue: float = 0.0
 
 
 # not slotted: a frozen dict-based attrs class sets its 30-odd fields through the instance
@@ -710,7 +713,9 @@ def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
     booked live, and each task it runs is booked non-terminal; a terminated executor holds
     no non-terminal task; a task whose terminal update was acknowledged is completed (not
     still held); an idle command executor has its idle shutdown armed; the container's
-    resources the shell was last told are the booked ones; the executors_terminated counter equals the terminations (DestroyContainer
+    resources the shell was last told are the booked ones; an executor that does not register
+    within the registration timeout, or does not exit within the shutdown grace period, is
+    killed (not still alive 10 s past that deadline); the executors_terminated counter equals the terminations (DestroyContainer
     effects) since the agent started. The simulator also
     checks, as an agent ends a task for its executor's termination
     (REASON_EXECUTOR_TERMINATED), that the executor's process does not still run it."""
@@ -741,6 +746,9 @@ def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
                        f"completed")
         if b.idle_unarmed:
             out.append(f"{where}: idle command executor with no idle shutdown armed")
+        if b.overdue:
+            out.append(f"{where}: still booked {b.state}, its process alive, {b.overdue:.0f} s "
+                       f"past its deadline (never killed)")
         if not b.container_resources:
             out.append(f"{where}: the container's resources are not the booked ones")
         if b.running_booked_ended:

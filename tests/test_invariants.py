@@ -324,6 +324,7 @@ def test_executor_books_agree_fails_on_each_disagreement() -> None:
            attrs.evolve(ok, idle_unarmed=True),
            attrs.evolve(ok, running_booked_ended=("t1",)),
            attrs.evolve(ok, container_resources=False),
+           attrs.evolve(ok, overdue=12.0),
            attrs.evolve(ok, state=None, pid=False, in_by_pid=False),
            attrs.evolve(ok, state=None, in_by_container=False, pid=False, in_by_pid=False)]
     for b in bad:

@@ -62,6 +62,9 @@ CASES_12 = [
     ("ack_not_checkpointed", "all", "CheckpointAgrees"),
     ("agent_ignores_executor_exit", "all", "ExecutorBooksAgree"),
     ("recovery_fails_live_tasks", "crash", "ExecutorBooksAgree"),
+    # wedged executors (crash faults): one never subscribes, one never hears its shutdown
+    ("agent_never_escalates_shutdown", "crash", "ExecutorBooksAgree"),
+    ("agent_never_times_out_registration", "crash", "ExecutorBooksAgree"),
 ]
 
 

@@ -753,3 +753,33 @@ def recovery_fails_live_tasks() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["recovery_fails_live_tasks"] = recovery_fails_live_tasks
+
+
+def agent_never_escalates_shutdown() -> contextlib.AbstractContextManager[None]:
+    """The agent's shutdown grace timer does nothing: an executor that does not exit on
+    ExecutorShutdown (a wedged one) is never SIGKILLed (ExecutorBooksAgree: overdue)."""
+    from mesotron.core.agent.base import EXEC_SHUTDOWN
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorTimer(self: Any, now: float, key: tuple[str, ...]) -> list[Any]:
+            return [] if key and key[0] == EXEC_SHUTDOWN else orig(self, now, key)
+        return handleExecutorTimer
+    return _patched(ExecutorsMixin, "handleExecutorTimer", wrap)
+
+
+def agent_never_times_out_registration() -> contextlib.AbstractContextManager[None]:
+    """The agent's executor registration timer does nothing: an executor that never
+    subscribes (a wedged one) stays registering, alive, forever (ExecutorBooksAgree)."""
+    from mesotron.core.agent.base import EXEC_REGISTRATION
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorTimer(self: Any, now: float, key: tuple[str, ...]) -> list[Any]:
+            return [] if key and key[0] == EXEC_REGISTRATION else orig(self, now, key)
+        return handleExecutorTimer
+    return _patched(ExecutorsMixin, "handleExecutorTimer", wrap)
+
+
+BUGS["agent_never_escalates_shutdown"] = agent_never_escalates_shutdown
+BUGS["agent_never_times_out_registration"] = agent_never_times_out_registration

@@ -1155,6 +1155,21 @@ def ended_for_exit_row(world: Any, node: Any, u: Any) -> inv.ExecutorBook | None
                             running_booked_ended=(u.status.task_id,))
 
 
+def _overdue(world: Any, a: Any, ex: Any, x: Any) -> float:
+    """Seconds an executor whose process is alive has stayed registering past the
+    registration timeout, or terminating past its shutdown grace period, beyond 10 s of
+    slack (0.0: not overdue). Recovered executors follow the re-registration timeout."""
+    if x is None or not x.alive or ex.recovered:
+        return 0.0
+    if ex.state == "registering":
+        late = world.now - x.launched_at - a.config.executor_registration_timeout - 10.0
+    elif ex.state == "terminating" and x.shutdown_at is not None:
+        late = world.now - x.shutdown_at - a._grace(ex) - 10.0
+    else:
+        return 0.0
+    return late if late > 0 else 0.0
+
+
 def _fold_log(records: Any) -> tuple[tuple[str, ...], bool]:
     """The unacknowledged uuids a recovery would rebuild from one update log (as the status
     update manager's replay rules say: an update seen before is skipped, an ack pops the
@@ -1279,6 +1294,7 @@ def executor_book_rows(world: Any) -> tuple[inv.ExecutorBook, ...]:
                               and (EXEC_IDLE, fw.id, ex.info.executor_id, cid)
                               not in n.timers),
                 running_booked_ended=ended,
+                overdue=_overdue(world, a, ex, x),
                 container_resources=(x is None or not x.alive
                                      or ex.state not in ("registering", "running")
                                      or x.resources == ex.resources())))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import random
 import re
+import zlib
 from typing import Any
 
 import attrs
@@ -71,6 +72,7 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
+    ExecutorShutdown,
     ExecutorSubscribe,
     SchedulerCall,
 )
@@ -92,6 +94,9 @@ from mesotron.core.sim.frameworks import App, make_app
 from mesotron.core.sim.health import HEALTH_CHECK, HealthOutcomes
 from mesotron.core.sim.zk import ZooKeeper
 from mesotron.core.values import AgentInfo, Capability, FrameworkInfo, MasterInfo
+
+# wedged executors (see ExecutorNode.wedged): crc32(container id) % 24 -> how
+_WEDGED = {0: "unregistered", 1: "deaf"}
 
 # role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
 SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
@@ -146,13 +151,21 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "container", "died_at", "framework_id", "resources", "task_proc")
+    __slots__ = ("agent", "container", "died_at", "framework_id", "launched_at", "resources",
+                 "shutdown_at", "task_proc", "wedged")
     agent: AgentNode
     container: str
     framework_id: str
     task_proc: Any  # task id -> its running process token (many tasks per executor)
     died_at: float | None  # virtual time its process exited (None: alive or never started)
     resources: Any  # the container's resources, as the agent last told the shell
+    launched_at: float  # virtual time the agent launched it
+    shutdown_at: float | None  # when the agent last sent it ExecutorShutdown
+    # a wedged process (with crash faults, ~1 in 12 executors, chosen by a hash of the
+    # container id so the world's RNG stream is untouched): "unregistered" never
+    # subscribes; "deaf" never hears ExecutorShutdown (only the agent's SIGKILL after the
+    # shutdown grace period ends it); "" a normal executor
+    wedged: str
 
 
 class SchedulerNode(Node):
@@ -685,6 +698,12 @@ class World:
                 if ex is not None:
                     if obs is not None and type(e.message) is ExecutorAcknowledged:
                         obs.on_executor_ack(self, n, ex, e.message)
+                    if type(e.message) is ExecutorShutdown:
+                        ex.shutdown_at = self.now
+                        if ex.wedged == "deaf":
+                            if tm:
+                                tracer.drop(tm)
+                            continue
                     self.send(n, to, Received(sender=n.name, message=e.message), local=True,
                               tm=tm)
                 else:
@@ -785,6 +804,11 @@ class World:
         x.task_proc = {}
         x.died_at = None
         x.resources = e.resources
+        x.launched_at = self.now
+        x.shutdown_at = None
+        x.wedged = ""
+        if "crash" in self.config.faults:
+            x.wedged = _WEDGED.get(zlib.crc32(cid.encode()) % 24, "")
         self.nodes[name] = x
         self.executors[cid] = x
         if e.command.value != COMMAND_EXECUTOR_PROGRAM:
@@ -799,7 +823,9 @@ class World:
             pid=name, framework_id=e.framework_id, executor_id=e.executor_info.executor_id,
             agent_pid=a.name, ids=IdSource(f"{self.config.seed}/{cid}"),
             config=CommandExecutorConfig.from_env(env))
-        self.at(0.05 + self.rng.random() * 0.3, MSG, name, ExecutorStart(), x.inc, None)
+        delay = 0.05 + self.rng.random() * 0.3
+        if x.wedged != "unregistered":
+            self.at(delay, MSG, name, ExecutorStart(), x.inc, None)
 
     def executor_effects(self, x: ExecutorNode, effects: list[Any]) -> None:
         for e in effects:

@@ -226,6 +226,10 @@ class ClusterSnapshot:
     # ExecutorBooksAgree, at quiescence: (agent, counter, its value, the events it counts
     # as the simulator saw them in the agent's effects since it started)
     agent_counters: tuple[tuple[str, str, int, int], ...] = ()
+    # AgentUpdatesTruthful: status updates as an agent produces or forwards them: (agent node,
+    # task id, the agent id the status names, the agent's own id, the update ends the task
+    # for its executor's termination while that executor's process still runs it)
+    agent_updates: tuple[tuple[str, str, str | None, str | None, bool], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -716,9 +720,7 @@ def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
     resources the shell was last told are the booked ones; an executor that does not register
     within the registration timeout, or does not exit within the shutdown grace period, is
     killed (not still alive 10 s past that deadline); the executors_terminated counter equals the terminations (DestroyContainer
-    effects) since the agent started. The simulator also
-    checks, as an agent ends a task for its executor's termination
-    (REASON_EXECUTOR_TERMINATED), that the executor's process does not still run it."""
+    effects) since the agent started."""
     out = []
     for b in s.executor_books:
         where = f"ExecutorBooksAgree: agent {b.agent} container {b.container[:8]}"
@@ -761,6 +763,21 @@ def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
     return out
 
 
+def AgentUpdatesTruthful(s: ClusterSnapshot) -> list[str]:
+    """What an agent says in a status update about itself is true: the update names the
+    agent (its agent id), and an update ending a task because its executor terminated
+    (REASON_EXECUTOR_TERMINATED) comes when that executor's process no longer runs the task."""
+    out = []
+    for agent, task, named, own, still_running in s.agent_updates:
+        if named != own:
+            out.append(f"AgentUpdatesTruthful: agent {agent} ({own}) sent an update of task "
+                       f"{task} naming agent {named}")
+        if still_running:
+            out.append(f"AgentUpdatesTruthful: agent {agent} ended task {task} for its "
+                       f"executor's termination while the executor still runs it")
+    return out
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -785,6 +802,7 @@ SAFETY: dict[str, Check] = {
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
     "NoOffersToInactive": NoOffersToInactive,
     "CheckpointAgrees": CheckpointAgrees,
+    "AgentUpdatesTruthful": AgentUpdatesTruthful,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -25,7 +25,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign (s10; Python and simulator only)
          "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
          # the mutation campaign, agent side (s11; Python and simulator only)
-         "CheckpointAgrees", "ExecutorBooksAgree"]
+         "CheckpointAgrees", "ExecutorBooksAgree", "AgentUpdatesTruthful"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -335,3 +335,11 @@ def test_executor_books_agree_fails_on_each_disagreement() -> None:
     assert inv.ExecutorBooksAgree(counters)[0].startswith("ExecutorBooksAgree: agent a1 counter")
     same = inv.ClusterSnapshot(agent_counters=(("a1", "executors_terminated", 3, 3),))
     assert inv.ExecutorBooksAgree(same) == []
+
+
+def test_agent_updates_truthful_fails_on_a_wrong_agent_id_or_a_false_exit() -> None:
+    ok = ("n1", "t1", "S1", "S1", False)
+    assert inv.AgentUpdatesTruthful(inv.ClusterSnapshot(agent_updates=(ok,))) == []
+    for bad in (("n1", "t1", None, "S1", False), ("n1", "t1", "S1", "S1", True)):
+        out = inv.AgentUpdatesTruthful(inv.ClusterSnapshot(agent_updates=(bad,)))
+        assert len(out) == 1 and out[0].startswith("AgentUpdatesTruthful: agent n1"), bad

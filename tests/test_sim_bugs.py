@@ -61,7 +61,8 @@ CASES_12 = [
     # s11: the mutation campaign, agent side
     ("ack_not_checkpointed", "all", "CheckpointAgrees"),
     ("agent_ignores_executor_exit", "all", "ExecutorBooksAgree"),
-    ("recovery_fails_live_tasks", "crash", "ExecutorBooksAgree"),
+    ("recovery_fails_live_tasks", "crash", "AgentUpdatesTruthful"),
+    ("agent_updates_without_agent_id", "none", "AgentUpdatesTruthful"),
     # wedged executors (crash faults): one never subscribes, one never hears its shutdown
     ("agent_never_escalates_shutdown", "crash", "ExecutorBooksAgree"),
     ("agent_never_times_out_registration", "crash", "ExecutorBooksAgree"),
@@ -181,10 +182,10 @@ def test_checkpoint_agrees_is_checked_before_an_agent_crash():
     assert simulate(cfg).failure is None
 
 
-def test_executor_books_agree_is_checked_as_an_agent_ends_a_task():
-    """ExecutorBooksAgree also runs during the run (not only at quiescence): with the
-    liveness phase off, a task ended for its executor's termination while the executor's
-    process still runs it is caught as the agent ends it."""
+def test_agent_updates_truthful_is_checked_as_an_agent_ends_a_task():
+    """AgentUpdatesTruthful runs during the run: with the liveness phase off, a task ended
+    for its executor's termination while the executor's process still runs it is caught as
+    the agent ends it."""
     for seed in range(BUDGET):
         cfg = SimConfig(seed=seed, events=3000, agents=5, frameworks=4, faults="crash",
                         quiesce=700.0, liveness=False)
@@ -192,6 +193,6 @@ def test_executor_books_agree_is_checked_as_an_agent_ends_a_task():
             res = simulate(cfg)
         if res.failure is not None:
             break
-    assert res.failure_name == "ExecutorBooksAgree", res.failure
-    assert "run but the agent books them ended" in res.failure
+    assert res.failure_name == "AgentUpdatesTruthful", res.failure
+    assert "while the executor still runs it" in res.failure
     assert simulate(cfg).failure is None

@@ -783,3 +783,23 @@ def agent_never_times_out_registration() -> contextlib.AbstractContextManager[No
 
 BUGS["agent_never_escalates_shutdown"] = agent_never_escalates_shutdown
 BUGS["agent_never_times_out_registration"] = agent_never_times_out_registration
+
+
+def agent_updates_without_agent_id() -> contextlib.AbstractContextManager[None]:
+    """The agent leaves its own id out of the updates it produces (TaskStatus.agent_id None):
+    frameworks cannot tell which agent ended their task (AgentUpdatesTruthful)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def _agent_update(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            saved = self.agent_info
+            self.agent_info = attrs.evolve(saved, id=None)
+            try:
+                return orig(self, *a, **kw)
+            finally:
+                self.agent_info = saved
+        return _agent_update
+    return _patched(AgentCore, "_agent_update", wrap)
+
+
+BUGS["agent_updates_without_agent_id"] = agent_updates_without_agent_id

@@ -79,7 +79,8 @@ WHEN: dict[str, str] = {
         "WellFormedCallsAccepted")},
     "NoOffersToInactive": "after every disconnection the master handles",
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
-    "ExecutorBooksAgree": "at quiescence, and as an agent ends a task for its executor's termination",
+    "ExecutorBooksAgree": "at quiescence",
+    "AgentUpdatesTruthful": "on every update an agent persists or sends",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -242,12 +243,13 @@ class Checker:
         if rows:
             self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
 
-    def check_ended_for_exit(self, world: Any, node: Any, u: Any) -> None:
-        """ExecutorBooksAgree, as an agent produces (or sends) an update ending a task because
-        its executor terminated: that executor's process does not still run the task."""
-        row = ended_for_exit_row(world, node, u)
-        if row is not None:
-            self.run(world, inv.ExecutorBooksAgree, ClusterSnapshot(executor_books=(row,)))
+    def check_agent_update(self, world: Any, node: Any, u: Any) -> None:
+        """AgentUpdatesTruthful, on an update an agent persists or sends."""
+        own = node.machine.agent_id or None
+        running = u.status.reason is _EXEC_TERMINATED and task_still_runs(world, node, u)
+        if u.status.agent_id != own or running:
+            self.run(world, inv.AgentUpdatesTruthful, ClusterSnapshot(agent_updates=(
+                (node.name, u.status.task_id, u.status.agent_id, own, running),)))
 
     def on_superseded(self, uuid: bytes) -> None:
         """The agent refused an executor's update because it had ended the task itself (a
@@ -308,14 +310,12 @@ class Checker:
                     if persisted is None:
                         persisted = set()
                     persisted.add(e.record.update.uuid)
-                    if e.record.update.status.reason is _EXEC_TERMINATED:
-                        self.check_ended_for_exit(world, node, e.record.update)
+                    self.check_agent_update(world, node, e.record.update)
             elif t is DestroyContainer:
                 self.destroyed[node.name] = self.destroyed.get(node.name, 0) + 1
             elif t is Send and type(e.message) is StatusUpdateMessage:
                 u = e.message.update
-                if u.status.reason is _EXEC_TERMINATED:
-                    self.check_ended_for_exit(world, node, u)
+                self.check_agent_update(world, node, u)
                 key = (u.framework_id, u.status.task_id)
                 if (persisted is None or u.uuid not in persisted) \
                         and u.uuid not in self.produced_set.get(key, ()) \
@@ -1139,20 +1139,16 @@ def reconciliation_rows(world: Any) -> tuple[inv.ReconcileRow, ...]:
 _EXEC_TERMINATED = Reason.REASON_EXECUTOR_TERMINATED
 
 
-def ended_for_exit_row(world: Any, node: Any, u: Any) -> inv.ExecutorBook | None:
-    """A row naming the task when the agent ends it (REASON_EXECUTOR_TERMINATED) while the
-    process of the executor it books the task in still runs it; else None."""
+def task_still_runs(world: Any, node: Any, u: Any) -> bool:
+    """Whether the process of the executor the agent books the update's task in still runs
+    that task (a live executor process with the task's process)."""
     a = node.machine
-    fw = a.frameworks.get(u.framework_id) if a is not None else None
+    fw = a.frameworks.get(u.framework_id)
     ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) if fw is not None else None
     if ex is None:
-        return None
+        return False
     x = world.executors.get(ex.container_id)
-    if x is None or not x.alive or u.status.task_id not in x.task_proc:
-        return None
-    return inv.ExecutorBook(agent=node.name, container=ex.container_id, state=ex.state,
-                            in_by_container=True, pid=False, in_by_pid=False, process="alive",
-                            running_booked_ended=(u.status.task_id,))
+    return x is not None and x.alive and u.status.task_id in x.task_proc
 
 
 def _overdue(world: Any, a: Any, ex: Any, x: Any) -> float:

@@ -25,9 +25,12 @@ from mesotron.core import registry as registry_mod
 from mesotron.core.agent.machine import Agent
 from mesotron.core.agent.model import (
     AgentConfig,
+    DialFailed,
+    DialMaster,
     ExecutorExited,
     KillExecutor,
     LaunchExecutor,
+    MasterAddress,
     MasterDetected,
     NoMasterDetected,
     StopAgent,
@@ -137,6 +140,7 @@ class AgentNode(Node):
         "detected",
         "disk",
         "index",
+        "linked",
         "mode",
         "recovering",
         "resubscribed",
@@ -144,6 +148,7 @@ class AgentNode(Node):
     index: int
     disk: Disk
     detected: str | None
+    linked: str | None  # the master its last successful dial linked it to (None: no link)
     recovering: bool
     resubscribed: set[str]
     mode: str
@@ -401,6 +406,9 @@ class World:
         """The connection between a and b breaks: both live ends get Disconnected."""
         key = self.link(a.name, b.name)
         self.link_epoch[key] = self.link_epoch.get(key, 0) + 1
+        for me, other in ((a, b), (b, a)):
+            if me.kind == "agent" and me.linked == other.name:  # type: ignore[attr-defined]
+                me.linked = None  # type: ignore[attr-defined]
         a.peers.discard(b.name)
         b.peers.discard(a.name)
         for me, other in ((a, b), (b, a)):
@@ -523,7 +531,27 @@ class World:
         if pid == a.detected:
             return
         a.detected = pid
-        self.deliver(a, MasterDetected(pid=pid) if pid else NoMasterDetected())
+        # as io/daemons/agent.py follows the ZooKeeper leader: the agent is told where the
+        # master is (MasterAddress) and dials it itself (DialMaster -> dial below); no leader:
+        # MasterAddress(None), then NoMasterDetected
+        self.deliver(a, MasterAddress(address=pid))
+        if pid is None and a.alive and a.inc == inc:
+            self.deliver(a, NoMasterDetected())
+
+    def dial(self, a: AgentNode, inc: int, address: str) -> None:
+        """One DialMaster attempt of agent `a`: the link comes up (MasterDetected) when the
+        master at `address` is alive and reachable both ways, else DialFailed."""
+        if not a.alive or a.inc != inc:
+            return
+        m = self.nodes.get(address)
+        blocked = self.blocked
+        ok = m is not None and m.kind == "master" and m.alive and not (
+            blocked and ((a.host, m.host) in blocked or (m.host, a.host) in blocked))
+        if ok:
+            a.linked = address
+            self.deliver(a, MasterDetected(pid=address, address=address))
+        else:
+            self.deliver(a, DialFailed(address=address, error="unreachable"))
 
     def master_effects(self, n: MasterNode, effects: list[Any],
                        out_tm: dict[int, Any] | None = None) -> None:
@@ -629,6 +657,7 @@ class World:
         n.timers = {}
         n.peers = set()
         n.detected = None
+        n.linked = None
         n.mode = mode
         n.resubscribed = set()
         ip = n.name.split("@")[1].split(":")[0]
@@ -668,8 +697,10 @@ class World:
                                        status=status))
 
     def agent_resolve(self, n: AgentNode, to: str) -> str | None:
+        """Where an agent's message goes: "master" is the master its dial linked it to
+        (None: no link, the message is dropped, as io's transport has no connection)."""
         if to == "master":
-            return n.detected
+            return n.linked
         return to
 
     def agent_effects(self, n: AgentNode, effects: list[Any]) -> None:
@@ -744,6 +775,8 @@ class World:
                     self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
                     if e.sender in n.machine.by_pid:
                         self.at(0.001, MSG, n.name, Disconnected(peer=e.sender), n.inc, None)
+            elif t is DialMaster:
+                self.at(0.005, CALL, self.dial, (n, n.inc, e.address))
             elif t is StopAgent:
                 self.note(f"{n.name} stops: {e.reason}")
                 self.crash_agent(n, restart_after=self.rng.uniform(5.0, 20.0), lossy=False,

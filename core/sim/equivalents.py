@@ -29,6 +29,11 @@ EQUIVALENT: dict[str, str] = {
         '_epoch only needs to change (it is compared for equality with earlier copies): +2 keeps it strictly increasing',
     'allocator/machine.py::Allocator._touch::stmt:delete statement::agent.skip = None#0':
         "a skip entry records the agent's version, which _touch increments on the line above: a stale entry never matches again (run_cycle compares it)",
+    # s11 (agent side)
+    'agent/base.py::AgentCore.__init__::stmt:delete statement::self.dial_backoff = self.config.dial_backoff_min#0':
+        "dial_backoff is read only by handleDialFailed, past a guard that needs master_address set; master_address is set only by handleMasterAddress, which sets dial_backoff too (no read ever sees the missing initial value)",
+    'agent/executors.py::ExecutorsMixin.handleExecutorTimer::stmt:delete statement::ex.idle_timer = False#0':
+        "the flag left True after its timer fired only makes a later _cancel_idle emit a CancelTimer for a key that is not armed (the sim and io/daemons/loop.py drop it: a dict pop); a later firing needs a new SetTimer, which sets the flag True anyway",
     'master/agents.py::AgentsMixin._register_agent::const:1->2::1#0':
         'agent ids S0, S2, S4... instead of S0, S1, S2: still unique, never reused; equivalent up to the choice of opaque agent ids',
 }

@@ -62,7 +62,7 @@ CASES_12 = [
     ("ack_not_checkpointed", "all", "CheckpointAgrees"),
     ("agent_ignores_executor_exit", "all", "ExecutorBooksAgree"),
     ("recovery_fails_live_tasks", "crash", "AgentUpdatesTruthful"),
-    ("agent_updates_without_agent_id", "none", "AgentUpdatesTruthful"),
+    ("agent_updates_without_agent_id", "crash", "AgentUpdatesTruthful"),
     # wedged executors (crash faults): one never subscribes, one never hears its shutdown
     ("agent_never_escalates_shutdown", "crash", "ExecutorBooksAgree"),
     ("agent_never_times_out_registration", "crash", "ExecutorBooksAgree"),

@@ -111,6 +111,30 @@ class TaskView:
     agent_abandoned_unreachable: bool = False
 
 
+@attrs.frozen(kw_only=True, slots=True)
+class ExecutorBook:
+    """One executor of a live agent at quiescence: the agent's books about it beside the
+    world's process (ExecutorBooksAgree). `state` is the agent's ExecutorEntry state (None:
+    the agent does not book the executor, only an index or a process names it)."""
+
+    agent: str
+    container: str
+    state: str | None
+    in_by_container: bool  # by_container maps the container to this executor
+    pid: bool  # the agent holds a subscription (pid) for it
+    in_by_pid: bool  # by_pid maps that pid to this executor
+    process: str  # the world's executor process: "alive", "dead" or "none"
+    dead_for: float = 0.0  # seconds since the process died (when "dead")
+    open_tasks: int = 0  # non-terminal tasks the agent books in it
+    closed_tasks: int = 0  # tasks still booked whose terminal update was acknowledged
+    idle_unarmed: bool = False  # a running command executor with no task, no idle timer
+    running_booked_ended: tuple[str, ...] = ()  # task processes running, booked terminal/absent
+    container_resources: bool = True  # the shell's container resources = the booked ones
+    # how long it has been booked registering / terminating past its deadline (registration
+    # timeout / shutdown grace period) with its process alive: 0.0 when not overdue
+    overdue: float = 0.0
+
+
 # not slotted: a frozen dict-based attrs class sets its 30-odd fields through the instance
 # dict, about a third faster to build (the simulator builds one per evaluation)
 @attrs.frozen(kw_only=True, slots=False)
@@ -229,6 +253,21 @@ class ClusterSnapshot:
     rescinded_returned: tuple[tuple[str, str], ...] = ()
     # AgentDisconnectionNoticed: (agent id, what the master still believes)
     unnoticed_disconnections: tuple[tuple[str, str], ...] = ()
+    # --- mutation campaign, agent side (s11):
+    # CheckpointAgrees: (agent, book, what the live agent holds, what its checkpoint
+    # (every write so far, synced or not) would rebuild), books "frameworks", "executors",
+    # "tasks" (a task whose log shows its terminal update acknowledged is marked complete
+    # on the disk side), "streams" (the unacknowledged uuids of each checkpointed stream)
+    checkpoint_books: tuple[tuple[str, str, frozenset[Any], frozenset[Any]], ...] = ()
+    # ExecutorBooksAgree, at quiescence: one row per executor an agent books or runs
+    executor_books: tuple[ExecutorBook, ...] = ()
+    # ExecutorBooksAgree, at quiescence: (agent, counter, its value, the events it counts
+    # as the simulator saw them in the agent's effects since it started)
+    agent_counters: tuple[tuple[str, str, int, int], ...] = ()
+    # AgentUpdatesTruthful: status updates as an agent produces or forwards them: (agent node,
+    # task id, the agent id the status names, the agent's own id, the update ends the task
+    # for its executor's termination while that executor's process still runs it)
+    agent_updates: tuple[tuple[str, str, str | None, str | None, bool], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -583,6 +622,8 @@ def NoCallBeforeSubscribed(s: ClusterSnapshot) -> list[str]:
     """A driver sends no call but SUBSCRIBE before its stream delivered SUBSCRIBED."""
     return [f"NoCallBeforeSubscribed: driver {name} sent {call} before SUBSCRIBED"
             for name, calls in s.calls.items() for call, ok in calls if not ok]
+
+
 def OperationsReported(s: ClusterSnapshot) -> list[str]:
     """Every offer operation a framework sent with an id ends in a terminal status that
     framework heard (OPERATION_UNKNOWN from a reconciliation counts: the master has no record)."""
@@ -791,6 +832,93 @@ def InvalidOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:
             + (" without a message" if status == 400 else f" '{message}'")
             for what, status, message in s.invalid_operator_answers
             if not ((status == 400 and message) or status == 503)]
+# ------------------------------------------------------------------ s11: agent books
+def CheckpointAgrees(s: ClusterSnapshot) -> list[str]:
+    """An agent's checkpoint, replayed through recovery, rebuilds its live books: the
+    checkpointed frameworks, executors and tasks on disk are exactly those the agent holds
+    (of checkpointing frameworks; a task whose log shows its terminal update acknowledged is
+    complete and never held), and each checkpointed update stream's unacknowledged
+    updates on disk are the ones it holds (an acknowledgement it took is on disk: an acked
+    update is never re-sent after a restart). The simulator checks it on every agent right
+    after it starts (recovers), just before it crashes (its unsynced writes included) and
+    at quiescence."""
+    out = []
+    for agent, book, live, disk in s.checkpoint_books:
+        if live != disk:
+            only_live = sorted(map(str, live - disk))[:3]
+            only_disk = sorted(map(str, disk - live))[:3]
+            out.append(f"CheckpointAgrees: agent {agent} {book}: held but not checkpointed "
+                       f"{only_live}, checkpointed but not held {only_disk}")
+    return out
+
+
+def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence each live agent's executor books agree with the processes that really
+    run: every booked executor is indexed by its container, a subscribed one by its pid and
+    booked running (or terminating); an executor not booked terminated has a live process
+    (dead for at most 5 s: its exit is on its way); a process running tasks is
+    booked live, and each task it runs is booked non-terminal; a terminated executor holds
+    no non-terminal task; a task whose terminal update was acknowledged is completed (not
+    still held); an idle command executor has its idle shutdown armed; the container's
+    resources the shell was last told are the booked ones; an executor that does not register
+    within the registration timeout, or does not exit within the shutdown grace period, is
+    killed (not still alive 10 s past that deadline); the executors_terminated counter equals the terminations (DestroyContainer
+    effects) since the agent started."""
+    out = []
+    for b in s.executor_books:
+        where = f"ExecutorBooksAgree: agent {b.agent} container {b.container[:8]}"
+        if b.state is None:
+            if b.in_by_container:
+                out.append(f"{where}: by_container names an executor the agent does not hold")
+            elif b.process == "alive":
+                out.append(f"{where}: a live executor process the agent does not book")
+            continue
+        if not b.in_by_container:
+            out.append(f"{where}: booked {b.state} but missing from by_container")
+        if b.pid != b.in_by_pid:
+            out.append(f"{where}: pid held {b.pid} but indexed in by_pid {b.in_by_pid}")
+        if b.pid and b.state not in ("running", "terminating"):
+            out.append(f"{where}: subscribed but booked {b.state}")
+        if b.state in ("registering", "running", "terminating") and b.process != "alive" \
+                and not (b.process == "dead" and b.dead_for <= 5.0):
+            out.append(f"{where}: booked {b.state} but its process is {b.process}")
+        if b.state == "terminated" and b.process == "alive":
+            out.append(f"{where}: booked terminated but its process runs")
+        if b.state == "terminated" and b.open_tasks:
+            out.append(f"{where}: terminated with {b.open_tasks} non-terminal task(s)")
+        if b.closed_tasks:
+            out.append(f"{where}: {b.closed_tasks} task(s) acknowledged terminal, never "
+                       f"completed")
+        if b.idle_unarmed:
+            out.append(f"{where}: idle command executor with no idle shutdown armed")
+        if b.overdue:
+            out.append(f"{where}: still booked {b.state}, its process alive, {b.overdue:.0f} s "
+                       f"past its deadline (never killed)")
+        if not b.container_resources:
+            out.append(f"{where}: the container's resources are not the booked ones")
+        if b.running_booked_ended:
+            out.append(f"{where}: task process(es) {list(b.running_booked_ended)[:3]} run "
+                       f"but the agent books them ended")
+    for agent, name, value, seen in s.agent_counters:
+        if value != seen:
+            out.append(f"ExecutorBooksAgree: agent {agent} counter {name} = {value}, "
+                       f"{seen} counted in its effects")
+    return out
+
+
+def AgentUpdatesTruthful(s: ClusterSnapshot) -> list[str]:
+    """What an agent says in a status update about itself is true: the update names the
+    agent (its agent id), and an update ending a task because its executor terminated
+    (REASON_EXECUTOR_TERMINATED) comes when that executor's process no longer runs the task."""
+    out = []
+    for agent, task, named, own, still_running in s.agent_updates:
+        if named != own:
+            out.append(f"AgentUpdatesTruthful: agent {agent} ({own}) sent an update of task "
+                       f"{task} naming agent {named}")
+        if still_running:
+            out.append(f"AgentUpdatesTruthful: agent {agent} ended task {task} for its "
+                       f"executor's termination while the executor still runs it")
+    return out
 
 
 def _short(uuids: list[bytes]) -> list[str]:
@@ -826,6 +954,8 @@ SAFETY: dict[str, Check] = {
     "NoOffersOfDeactivatedAgents": NoOffersOfDeactivatedAgents,
     "DrainEmptiesAgent": DrainEmptiesAgent,
     "InvalidOperatorCallsRefused": InvalidOperatorCallsRefused,
+    "CheckpointAgrees": CheckpointAgrees,
+    "AgentUpdatesTruthful": AgentUpdatesTruthful,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -835,6 +965,7 @@ QUIESCENT: dict[str, Check] = {
     "FrameworkViewAgrees": FrameworkViewAgrees,
     "AgentActivityAgrees": AgentActivityAgrees,
     "TaskStatesAgree": TaskStatesAgree,
+    "ExecutorBooksAgree": ExecutorBooksAgree,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

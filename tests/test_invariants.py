@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import attrs
 import pytest
 from mesotron.core import invariants as inv
 from mesotron.core.resources import Resources
@@ -27,7 +28,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo",
          "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed",
          # s11: the operator's agent calls (Python and simulator only)
-         "NoOffersOfDeactivatedAgents", "DrainEmptiesAgent", "InvalidOperatorCallsRefused"]
+         "NoOffersOfDeactivatedAgents", "DrainEmptiesAgent", "InvalidOperatorCallsRefused",
+         # the mutation campaign, agent side (s11; Python and simulator only)
+         "CheckpointAgrees", "ExecutorBooksAgree", "AgentUpdatesTruthful"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -374,3 +377,48 @@ def test_task_states_agree_and_reconcile_answered_fail_on_their_input() -> None:
     (msg,) = inv.AgentDisconnectionNoticed(inv.ClusterSnapshot(
         unnoticed_disconnections=(("a1", "still counts it connected"),)))
     assert msg.startswith("AgentDisconnectionNoticed: agent a1 lost its connection")
+
+
+def test_checkpoint_agrees_fails_when_the_disk_differs_from_the_books() -> None:
+    same = ("a1", "tasks", frozenset({("f", "e", "t")}), frozenset({("f", "e", "t")}))
+    assert inv.CheckpointAgrees(inv.ClusterSnapshot(checkpoint_books=(same,))) == []
+    acked = ("a1", "streams", frozenset({(("f", "t"), ("u2",))}),
+             frozenset({(("f", "t"), ("u1", "u2"))}))
+    out = inv.CheckpointAgrees(inv.ClusterSnapshot(checkpoint_books=(same, acked)))
+    assert len(out) == 1 and out[0].startswith("CheckpointAgrees: agent a1 streams")
+
+
+def test_executor_books_agree_fails_on_each_disagreement() -> None:
+    ok = inv.ExecutorBook(agent="a1", container="c1", state="running", in_by_container=True,
+                          pid=True, in_by_pid=True, process="alive", open_tasks=1)
+    assert inv.ExecutorBooksAgree(inv.ClusterSnapshot(executor_books=(ok,))) == []
+    dead_just_now = attrs.evolve(ok, process="dead", dead_for=0.5)
+    assert inv.ExecutorBooksAgree(inv.ClusterSnapshot(executor_books=(dead_just_now,))) == []
+    bad = [attrs.evolve(ok, in_by_container=False),
+           attrs.evolve(ok, in_by_pid=False),
+           attrs.evolve(ok, state="registering"),
+           attrs.evolve(ok, state="terminating", process="dead", dead_for=30.0),
+           attrs.evolve(ok, state="terminated", process="dead", dead_for=30.0),
+           attrs.evolve(ok, closed_tasks=1),
+           attrs.evolve(ok, idle_unarmed=True),
+           attrs.evolve(ok, running_booked_ended=("t1",)),
+           attrs.evolve(ok, container_resources=False),
+           attrs.evolve(ok, overdue=12.0),
+           attrs.evolve(ok, state=None, pid=False, in_by_pid=False),
+           attrs.evolve(ok, state=None, in_by_container=False, pid=False, in_by_pid=False)]
+    for b in bad:
+        out = inv.ExecutorBooksAgree(inv.ClusterSnapshot(executor_books=(b,)))
+        assert out and all(v.startswith("ExecutorBooksAgree: agent a1") for v in out), b
+
+    counters = inv.ClusterSnapshot(agent_counters=(("a1", "executors_terminated", 2, 3),))
+    assert inv.ExecutorBooksAgree(counters)[0].startswith("ExecutorBooksAgree: agent a1 counter")
+    same = inv.ClusterSnapshot(agent_counters=(("a1", "executors_terminated", 3, 3),))
+    assert inv.ExecutorBooksAgree(same) == []
+
+
+def test_agent_updates_truthful_fails_on_a_wrong_agent_id_or_a_false_exit() -> None:
+    ok = ("n1", "t1", "S1", "S1", False)
+    assert inv.AgentUpdatesTruthful(inv.ClusterSnapshot(agent_updates=(ok,))) == []
+    for bad in (("n1", "t1", None, "S1", False), ("n1", "t1", "S1", "S1", True)):
+        out = inv.AgentUpdatesTruthful(inv.ClusterSnapshot(agent_updates=(bad,)))
+        assert len(out) == 1 and out[0].startswith("AgentUpdatesTruthful: agent n1"), bad

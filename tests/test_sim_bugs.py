@@ -74,6 +74,14 @@ CASES_12 = [
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),
     ("master_forwards_running_after_terminal", "none", "UpdatesInOrder"),
+    # s11: the mutation campaign, agent side
+    ("ack_not_checkpointed", "all", "CheckpointAgrees"),
+    ("agent_ignores_executor_exit", "all", "ExecutorBooksAgree"),
+    ("recovery_fails_live_tasks", "crash", "AgentUpdatesTruthful"),
+    ("agent_updates_without_agent_id", "crash", "AgentUpdatesTruthful"),
+    # wedged executors (crash faults): one never subscribes, one never hears its shutdown
+    ("agent_never_escalates_shutdown", "crash", "ExecutorBooksAgree"),
+    ("agent_never_times_out_registration", "crash", "ExecutorBooksAgree"),
 ]
 
 
@@ -219,3 +227,32 @@ def test_the_fast_path_bug_is_invisible_to_the_explain_mode():
         assert simulate(s11_config(0, {"faults": "none"})).failure is None
         assert simulate(s11_config(0, {"faults": "none", "fast_alloc": True})).failure_name \
             == "DrfOrder"
+
+
+def test_checkpoint_agrees_is_checked_before_an_agent_crash():
+    """CheckpointAgrees runs on the agent about to crash (not only at quiescence): with the
+    liveness phase off, the crash-time check alone catches an acknowledgement that never
+    reached the stream's log."""
+    cfg = SimConfig(seed=0, events=3000, agents=5, frameworks=4, faults="crash", quiesce=700.0,
+                    liveness=False)
+    with bugs.BUGS["ack_not_checkpointed"]():
+        res = simulate(cfg)
+    assert res.failure_name == "CheckpointAgrees", res.failure
+    assert "streams" in res.failure
+    assert simulate(cfg).failure is None
+
+
+def test_agent_updates_truthful_is_checked_as_an_agent_ends_a_task():
+    """AgentUpdatesTruthful runs during the run: with the liveness phase off, a task ended
+    for its executor's termination while the executor's process still runs it is caught as
+    the agent ends it."""
+    for seed in range(BUDGET):
+        cfg = SimConfig(seed=seed, events=3000, agents=5, frameworks=4, faults="crash",
+                        quiesce=700.0, liveness=False)
+        with bugs.BUGS["recovery_fails_live_tasks"]():
+            res = simulate(cfg)
+        if res.failure is not None:
+            break
+    assert res.failure_name == "AgentUpdatesTruthful", res.failure
+    assert "while the executor still runs it" in res.failure
+    assert simulate(cfg).failure is None

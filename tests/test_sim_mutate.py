@@ -108,3 +108,28 @@ def test_paths_filter() -> None:
     assert not mutate.in_paths("master/operators.py", ("master/operator.py",))
     assert not mutate.in_paths("master/tasks.py", ("allocator/", "master/operator.py"))
     assert mutate.in_paths("agent/base.py", None)
+
+
+def test_paths_filter_keeps_only_the_named_files_and_folders() -> None:
+    ms = mutate.discover()
+    agent = [m for m in ms if mutate.in_paths(m.path, ("agent/", "status_updates.py"))]
+    assert agent and all(m.path.startswith("agent/") or m.path == "status_updates.py"
+                         for m in agent)
+    assert any(m.path == "status_updates.py" for m in agent)
+    assert not any(mutate.in_paths(m.path, ("agent",)) for m in ms)  # a folder needs its '/'
+    assert all(mutate.in_paths(m.path, None) for m in ms)
+    judge = mutate.Judge(seeds=(0,), events=50, quiesce=50.0, timeout=60.0, operator_runs=0)
+    one = next(m for m in ms if m.path == "lifecycle.py")
+    other = next(m for m in ms if m.path.startswith("agent/"))
+    rep = mutate.campaign(sample=40, seed=1, judge=judge, jobs=1, paths=("lifecycle.py",),
+                          only={one.key, other.key})
+    assert [r["key"] for r in rep["results"]] == [one.key]
+
+
+def test_rerun_judges_the_named_mutants_even_outside_todays_sample() -> None:
+    ms = mutate.discover()
+    drawn = {m.key for m in mutate.sample_mutants(ms, 5, 0)}
+    outside = next(m for m in ms if m.key not in drawn and m.path == "lifecycle.py")
+    judge = mutate.Judge(seeds=(0,), events=50, quiesce=50.0, timeout=60.0, operator_runs=0)
+    rep = mutate.campaign(sample=5, seed=0, judge=judge, jobs=1, only={outside.key})
+    assert [r["key"] for r in rep["results"]] == [outside.key]

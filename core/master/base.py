@@ -390,6 +390,10 @@ class MasterCore:
         """Book an update on a task (Mesos `Master::updateTask`): the state becomes `latest`
         (or the status's state) unless already terminal; resources go back to the allocator
         the first time the task becomes terminal."""
+        if uuid is not None and any(s.uuid == uuid for s in task.statuses[:-1]):
+            # a stale copy of an update booked before the latest one (a duplicate the
+            # network delivered late): it changes nothing (its framework still gets it)
+            return []
         new_state = latest if latest is not None else status.state
         was_terminal = task.state.is_terminal
         out: list[Any] = []

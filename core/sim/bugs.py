@@ -949,3 +949,114 @@ def quota_capacity_unchecked() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["quota_capacity_unchecked"] = quota_capacity_unchecked
+# ---------------------------------------------------------------- s11: mutation campaign, agent
+def ack_not_checkpointed() -> contextlib.AbstractContextManager[None]:
+    """The status-update manager takes a scheduler's acknowledgement in memory but never
+    appends it to the stream's log: after a restart the agent re-sends updates the
+    framework already acknowledged (CheckpointAgrees: the checkpoint's unacknowledged
+    updates are not the agent's)."""
+    from mesotron.core.effects import Persist
+    from mesotron.core.status_updates import AckRecord, TaskStatusUpdateManager
+
+    def wrap(orig: Any) -> Any:
+        def handleAcknowledge(self: Any, now: float, ack: Any) -> list[Any]:
+            return [e for e in orig(self, now, ack)
+                    if not (type(e) is Persist and type(e.record) is AckRecord)]
+        return handleAcknowledge
+    return _patched(TaskStatusUpdateManager, "handleAcknowledge", wrap)
+
+
+def agent_ignores_executor_exit() -> contextlib.AbstractContextManager[None]:
+    """The agent drops the containerizer's report that an executor exited: it keeps the
+    dead executor booked live, with its tasks (ExecutorBooksAgree)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Log
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorExited(self: Any, now: float, msg: Any) -> list[Any]:
+            return [Log(level="info", event="agent.executor_exited.unknown_container",
+                        fields=(("container", msg.container_id),))]
+        return handleExecutorExited
+    return _patched(ExecutorsMixin, "handleExecutorExited", wrap)
+
+
+BUGS["ack_not_checkpointed"] = ack_not_checkpointed
+BUGS["agent_ignores_executor_exit"] = agent_ignores_executor_exit
+
+
+def recovery_fails_live_tasks() -> contextlib.AbstractContextManager[None]:
+    """A recovering agent takes every recovered executor for exited: it ends their live tasks
+    TASK_FAILED (REASON_EXECUTOR_TERMINATED) while the executors, alive, still run them
+    (ExecutorBooksAgree, as the agent ends them)."""
+    from mesotron.core.agent.recovery import RecoveryMixin
+    from mesotron.core.values import Reason, TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _recover_reconnect(self: Any, now: float, rec: Any, **kw: Any) -> list[Any]:
+            out = orig(self, now, rec, **kw)
+            for fw in list(self.frameworks.values()):
+                for ex in list(fw.executors.values()):
+                    if ex.state == "terminated":
+                        continue
+                    for task in list(ex.tasks.values()):
+                        if not task.terminal:
+                            out += self._agent_update(now, fw.id, ex.info.executor_id,
+                                                      task.info.task_id, TaskState.TASK_FAILED,
+                                                      Reason.REASON_EXECUTOR_TERMINATED,
+                                                      "Executor terminated")
+            return out
+        return _recover_reconnect
+    return _patched(RecoveryMixin, "_recover_reconnect", wrap)
+
+
+BUGS["recovery_fails_live_tasks"] = recovery_fails_live_tasks
+
+
+def agent_never_escalates_shutdown() -> contextlib.AbstractContextManager[None]:
+    """The agent's shutdown grace timer does nothing: an executor that does not exit on
+    ExecutorShutdown (a wedged one) is never SIGKILLed (ExecutorBooksAgree: overdue)."""
+    from mesotron.core.agent.base import EXEC_SHUTDOWN
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorTimer(self: Any, now: float, key: tuple[str, ...]) -> list[Any]:
+            return [] if key and key[0] == EXEC_SHUTDOWN else orig(self, now, key)
+        return handleExecutorTimer
+    return _patched(ExecutorsMixin, "handleExecutorTimer", wrap)
+
+
+def agent_never_times_out_registration() -> contextlib.AbstractContextManager[None]:
+    """The agent's executor registration timer does nothing: an executor that never
+    subscribes (a wedged one) stays registering, alive, forever (ExecutorBooksAgree)."""
+    from mesotron.core.agent.base import EXEC_REGISTRATION
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorTimer(self: Any, now: float, key: tuple[str, ...]) -> list[Any]:
+            return [] if key and key[0] == EXEC_REGISTRATION else orig(self, now, key)
+        return handleExecutorTimer
+    return _patched(ExecutorsMixin, "handleExecutorTimer", wrap)
+
+
+BUGS["agent_never_escalates_shutdown"] = agent_never_escalates_shutdown
+BUGS["agent_never_times_out_registration"] = agent_never_times_out_registration
+
+
+def agent_updates_without_agent_id() -> contextlib.AbstractContextManager[None]:
+    """The agent leaves its own id out of the updates it produces (TaskStatus.agent_id None):
+    frameworks cannot tell which agent ended their task (AgentUpdatesTruthful)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def _agent_update(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            saved = self.agent_info
+            self.agent_info = attrs.evolve(saved, id=None)
+            try:
+                return orig(self, *a, **kw)
+            finally:
+                self.agent_info = saved
+        return _agent_update
+    return _patched(AgentCore, "_agent_update", wrap)
+
+
+BUGS["agent_updates_without_agent_id"] = agent_updates_without_agent_id

@@ -30,6 +30,7 @@ from typing import Any
 
 import attrs
 from mesotron.core import invariants as inv
+from mesotron.core.agent.model import DestroyContainer
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -87,6 +88,9 @@ WHEN: dict[str, str] = {
     "NoOffersOfDeactivatedAgents": "after every master step while the operator holds an agent out",
     "DrainEmptiesAgent": "20 s after each drain the leader acknowledged (a calm window)",
     "InvalidOperatorCallsRefused": "on the answer to each invalid operator call",
+    "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
+    "ExecutorBooksAgree": "at quiescence",
+    "AgentUpdatesTruthful": "on every update an agent persists or sends",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -215,6 +219,9 @@ class Checker:
         self._sums: dict[tuple[str, str], dict[str, int]] = {}
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
+        # s11: DestroyContainer effects per agent node since it last started (the
+        # executors_terminated counter's reference, ExecutorBooksAgree)
+        self.destroyed: dict[str, int] = {}
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -236,6 +243,7 @@ class Checker:
         pass
 
     def on_agent_start(self, world: Any, n: Any, rec: Any) -> None:
+        self.destroyed[n.name] = 0
         if n.mode == "cleanup":
             # cleanup mode: executors are killed and the agent starts afresh; its
             # unacknowledged updates go with it (Mesos --recover=cleanup)
@@ -272,6 +280,28 @@ class Checker:
         if pend:
             for key, uuid, state, producer in pend:
                 self.produce(world, n, key, uuid, state, producer)
+
+    def before_agent_crash(self, world: Any, n: Any) -> None:
+        """CheckpointAgrees on the agent about to crash: what it holds is what its disk
+        (every write so far) would rebuild."""
+        rows = checkpoint_rows(n, crashing=True)
+        if rows:
+            self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
+
+    def after_agent_start(self, world: Any, n: Any) -> None:
+        """CheckpointAgrees right after an agent started (recovered): what recovery rebuilt
+        from its disk, and the disk it left, agree."""
+        rows = checkpoint_rows(n)
+        if rows:
+            self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
+
+    def check_agent_update(self, world: Any, node: Any, u: Any) -> None:
+        """AgentUpdatesTruthful, on an update an agent persists or sends."""
+        own = node.machine.agent_id or None
+        running = u.status.reason is _EXEC_TERMINATED and task_still_runs(world, node, u)
+        if u.status.agent_id != own or running:
+            self.run(world, inv.AgentUpdatesTruthful, ClusterSnapshot(agent_updates=(
+                (node.name, u.status.task_id, u.status.agent_id, own, running),)))
 
     def on_superseded(self, uuid: bytes) -> None:
         """The agent refused an executor's update because it had ended the task itself (a
@@ -332,8 +362,12 @@ class Checker:
                     if persisted is None:
                         persisted = set()
                     persisted.add(e.record.update.uuid)
+                    self.check_agent_update(world, node, e.record.update)
+            elif t is DestroyContainer:
+                self.destroyed[node.name] = self.destroyed.get(node.name, 0) + 1
             elif t is Send and type(e.message) is StatusUpdateMessage:
                 u = e.message.update
+                self.check_agent_update(world, node, u)
                 key = (u.framework_id, u.status.task_id)
                 if (persisted is None or u.uuid not in persisted) \
                         and u.uuid not in self.produced_set.get(key, ()) \
@@ -1532,3 +1566,173 @@ def unreachable_at_leader(world: Any, key: tuple[str, str], launched_on: str | N
     t = fw.unreachable_tasks.get(key[1]) if fw is not None else None
     aid = t.agent_id if t is not None else launched_on
     return aid is not None and aid in m.machine._unreachable
+
+
+# ====================================================================== s11: agent books
+_EXEC_TERMINATED = Reason.REASON_EXECUTOR_TERMINATED
+
+
+def task_still_runs(world: Any, node: Any, u: Any) -> bool:
+    """Whether the process of the executor the agent books the update's task in still runs
+    that task (a live executor process with the task's process)."""
+    a = node.machine
+    fw = a.frameworks.get(u.framework_id)
+    ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) if fw is not None else None
+    if ex is None:
+        return False
+    x = world.executors.get(ex.container_id)
+    return x is not None and x.alive and u.status.task_id in x.task_proc
+
+
+def _overdue(world: Any, a: Any, ex: Any, x: Any) -> float:
+    """Seconds an executor whose process is alive has stayed registering past the
+    registration timeout, or terminating past its shutdown grace period, beyond 10 s of
+    slack (0.0: not overdue). Recovered executors follow the re-registration timeout."""
+    if x is None or not x.alive or ex.recovered:
+        return 0.0
+    if ex.state == "registering":
+        late = world.now - x.launched_at - a.config.executor_registration_timeout - 10.0
+    elif ex.state == "terminating" and x.shutdown_at is not None:
+        late = world.now - x.shutdown_at - a._grace(ex) - 10.0
+    else:
+        return 0.0
+    return late if late > 0 else 0.0
+
+
+def _fold_log(records: Any) -> tuple[tuple[str, ...], bool]:
+    """The unacknowledged uuids a recovery would rebuild from one update log (as the status
+    update manager's replay rules say: an update seen before is skipped, an ack pops the
+    head it names, the ack of a terminal update closes the stream), and whether a terminal
+    update of the task was acknowledged (the task is complete)."""
+    pending: list[Any] = []
+    seen: set[bytes] = set()
+    closed = False
+    for r in records:
+        if type(r) is UpdateRecord:
+            if r.update.uuid not in seen:
+                seen.add(r.update.uuid)
+                pending.append(r.update)
+        elif type(r) is AckRecord and pending and r.uuid == pending[0].uuid:
+            head = pending.pop(0)
+            if head.status.state.is_terminal:
+                pending, seen, closed = [], set(), True
+    return tuple(u.uuid.hex()[:8] for u in pending), closed
+
+
+def checkpoint_rows(n: Any, *, crashing: bool = False
+                    ) -> list[tuple[str, str, frozenset[Any], frozenset[Any]]]:
+    """CheckpointAgrees input for one agent node: its live books beside its disk (of a
+    live node, or of one `crashing`: marked dead, its disk not yet hit)."""
+    a = n.machine
+    if a is None or not (n.alive or crashing) or a.state == "new":
+        return []
+    fws: set[Any] = set()
+    exs: set[Any] = set()
+    tasks: set[Any] = set()
+    streams: set[Any] = set()
+    for fw in a.frameworks.values():
+        if not fw.info.checkpoint:
+            continue
+        fws.add(fw.id)
+        for ex_id, ex in fw.executors.items():
+            if ex.checkpoint:
+                exs.add((fw.id, ex_id))
+                tasks.update((fw.id, ex_id, tid) for tid in ex.tasks)
+    for key, stream in a.sum.streams.items():
+        if stream.checkpoint and stream.pending:
+            streams.add((key, tuple(u.uuid.hex()[:8] for u in stream.pending)))
+    d_fws: set[Any] = set()
+    d_exs: set[Any] = set()
+    d_tasks: set[Any] = set()
+    d_streams: set[Any] = set()
+    for k in n.disk.checkpoints:
+        kind = k[0]
+        if kind == "framework":
+            d_fws.add(k[1])
+        elif kind == "executor":
+            d_exs.add((k[1], k[2]))
+        elif kind == "task":
+            d_tasks.add((k[1], k[2], k[3]))
+    complete: set[tuple[str, str]] = set()
+    for k, log in n.disk.logs.items():
+        if k[0] == "updates":
+            p, closed = _fold_log(log)
+            if p:
+                d_streams.add(((k[1], k[2]), p))
+            if closed:
+                complete.add((k[1], k[2]))
+    if complete:
+        # a checkpointed task whose log shows its terminal update acknowledged is complete:
+        # recovery rebuilds no live task from it (the agent holds none: marked apart)
+        d_tasks = {t + ("complete",) if (t[0], t[2]) in complete else t for t in d_tasks}
+    return [(n.name, book, frozenset(live), frozenset(disk)) for book, live, disk in (
+        ("frameworks", fws, d_fws), ("executors", exs, d_exs), ("tasks", tasks, d_tasks),
+        ("streams", streams, d_streams))]
+
+
+def executor_book_rows(world: Any) -> tuple[inv.ExecutorBook, ...]:
+    """ExecutorBooksAgree input: every executor each live agent books, indexes or runs."""
+    from mesotron.core.agent.base import EXEC_IDLE
+
+    rows: list[inv.ExecutorBook] = []
+    procs: dict[str, dict[str, Any]] = {}
+    for cid, x in world.executors.items():
+        procs.setdefault(x.agent.name, {})[cid] = x
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state in ("new", "stopped"):
+            continue
+        mine = procs.get(n.name, {})
+        booked: dict[str, tuple[Any, Any]] = {}
+        for fw in a.frameworks.values():
+            for ex in fw.executors.values():
+                booked[ex.container_id] = (fw, ex)
+        for cid in sorted(set(booked) | set(a.by_container) | set(mine)):
+            x = mine.get(cid)
+            if x is None:
+                process, dead_for = "none", 0.0
+            elif x.alive:
+                process, dead_for = "alive", 0.0
+            else:
+                process, dead_for = "dead", world.now - (x.died_at or 0.0)
+            got = booked.get(cid)
+            if got is None:
+                rows.append(inv.ExecutorBook(
+                    agent=n.name, container=cid, state=None, in_by_container=cid in a.by_container,
+                    pid=False, in_by_pid=False,
+                    process=process if x is None or x.task_proc else "none"))
+                continue
+            fw, ex = got
+            ended = ()
+            if x is not None and x.alive:
+                ended = tuple(sorted(tid for tid in x.task_proc
+                                     if ex.tasks.get(tid) is None
+                                     or ex.tasks[tid].state.is_terminal))
+            rows.append(inv.ExecutorBook(
+                agent=n.name, container=cid, state=ex.state,
+                in_by_container=a.by_container.get(cid) == (fw.id, ex.info.executor_id),
+                pid=ex.pid is not None,
+                in_by_pid=ex.pid is not None
+                and a.by_pid.get(ex.pid) == (fw.id, ex.info.executor_id),
+                process=process, dead_for=dead_for,
+                open_tasks=sum(1 for t in ex.tasks.values() if not t.state.is_terminal),
+                closed_tasks=sum(1 for tid, t in ex.tasks.items() if t.state.is_terminal
+                                 and not a.sum.has_stream(fw.id, tid)),
+                # the world's timers, not the agent's flag: an idle shutdown really pending
+                idle_unarmed=(ex.command_executor and ex.state == "running" and not ex.tasks
+                              and (EXEC_IDLE, fw.id, ex.info.executor_id, cid)
+                              not in n.timers),
+                running_booked_ended=ended,
+                overdue=_overdue(world, a, ex, x),
+                container_resources=(x is None or not x.alive
+                                     or ex.state not in ("registering", "running")
+                                     or x.resources == ex.resources())))
+    return tuple(rows)
+
+
+def agent_counter_rows(world: Any, chk: Checker) -> tuple[tuple[str, str, int, int], ...]:
+    """ExecutorBooksAgree input: each live agent's executors_terminated counter beside the
+    DestroyContainer effects (one per executor termination) it returned since it started."""
+    return tuple((n.name, "executors_terminated", n.machine.counters.get("executors_terminated", 0),
+                  chk.destroyed.get(n.name, 0))
+                 for n in world.agents if n.alive and n.machine is not None)

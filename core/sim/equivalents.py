@@ -37,6 +37,11 @@ EQUIVALENT: dict[str, str] = {
         "the memo is then also set after a give, with the version the give produced: every role visited before the give could not take the larger pool (inactive, suppressed, constrained, a filter containing it, below min_allocatable or its limit) so cannot take the smaller remainder, and every later role was visited with the remainder; the memo is invalidated by the same epoch/version/filter-expiry events as the no-give memo",
     'allocator/cycle.py::_allocate_agent::cond:negate if::if not given#0':
         "swaps which agents get the 'nothing to offer' memo: none after a cycle that gave nothing (memo unused: same allocations, slower), and one after a give, sound for the reason given for `given = False` above",
+    # s11 (agent side)
+    'agent/base.py::AgentCore.__init__::stmt:delete statement::self.dial_backoff = self.config.dial_backoff_min#0':
+        "dial_backoff is read only by handleDialFailed, past a guard that needs master_address set; master_address is set only by handleMasterAddress, which sets dial_backoff too (no read ever sees the missing initial value)",
+    'agent/executors.py::ExecutorsMixin.handleExecutorTimer::stmt:delete statement::ex.idle_timer = False#0':
+        "the flag left True after its timer fired only makes a later _cancel_idle emit a CancelTimer for a key that is not armed (the sim and io/daemons/loop.py drop it: a dict pop); a later firing needs a new SetTimer, which sets the flag True anyway",
     'master/agents.py::AgentsMixin._register_agent::const:1->2::1#0':
         'agent ids S0, S2, S4... instead of S0, S1, S2: still unique, never reused; equivalent up to the choice of opaque agent ids',
     'master/frameworks.py::FrameworksMixin._framework_used::cond:negate if::if not t.state.is_terminal and t.agent_id in self._agents#0':

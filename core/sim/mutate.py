@@ -37,7 +37,9 @@ mutant listed in core/sim/equivalents.py (reviewed by hand, each with its reason
 killed is EQUIVALENT. Mutants whose function never ran in the unmutated runs are UNREACHED
 (not run). The kill rate is killed / (killed + survived + unchanged); the first campaign's
 proxy killed / (killed + survived) is reported beside it. `--rerun REPORT` judges again only
-the mutants of an earlier report with the given verdicts and merges their new results.
+the mutants of an earlier report with the given verdicts (drawn or not by today's sample,
+whose cut moves as the code grows) and merges their new results; `--paths` restricts a
+campaign or a re-judgement to some files or folders (the others keep their old verdicts).
 
 Everything is seeded: the same options give the same mutants and verdicts (timeouts aside).
 """
@@ -495,9 +497,12 @@ def campaign(*, sample: int, seed: int, judge: Judge, jobs: int,
              progress: bool = False, only: set[str] | None = None,
              paths: tuple[str, ...] | None = None) -> dict[str, Any]:
     allm = discover()
-    chosen = sample_mutants(allm, sample, seed)
     if only is not None:
-        chosen = [m for m in chosen if m.key in only]
+        # the named mutants (an earlier report's), drawn or not by today's sample: the
+        # sample's cut moves as the code grows, a re-judgement must not lose them
+        chosen = sorted((m for m in allm if m.key in only), key=lambda m: m.id)
+    else:
+        chosen = sample_mutants(allm, sample, seed)
     chosen = [m for m in chosen if in_paths(m.path, paths)]
     t0 = time.perf_counter()
     results = judge_mutants(chosen, judge=judge, jobs=jobs, progress=progress)

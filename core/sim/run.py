@@ -19,6 +19,9 @@ from mesotron.core.sim import faults as faults_mod
 from mesotron.core.sim.checker import (
     Checker,
     Violation,
+    agent_counter_rows,
+    checkpoint_rows,
+    executor_book_rows,
     executor_held_rows,
     reconciliation_rows,
     task_state_rows,
@@ -218,7 +221,9 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     snap = attrs.evolve(snap, task_books=books, framework_views=views,
                         kills=chk.quiescence_kills(world, KILL_WITHIN),
                         agent_activity=chk.agent_activity(world),
-                        task_states=task_state_rows(world, chk, GRACE))
+                        task_states=task_state_rows(world, chk, GRACE),
+                        executor_books=executor_book_rows(world),
+                        agent_counters=agent_counter_rows(world, chk))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():
@@ -227,7 +232,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     for fn in inv.LIVENESS.values():
         chk.checks += 1
         out += fn(snap)
-    full = chk.snapshot(world)
+    full = attrs.evolve(chk.snapshot(world), checkpoint_books=tuple(
+        row for n in world.agents for row in checkpoint_rows(n)))
     for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)
@@ -272,12 +278,11 @@ def liveness_snapshot(world: World, chk: Checker, hungry: set[str],
     if m is not None:
         registered = {v.id for v in m.machine.agents.values() if v.connected and v.active}
         subscribed = {v.id for v in m.machine.frameworks.values() if v.connected}
-    live_agents = {a.machine.agent_id for a in world.agents
-                   if a.alive and a.machine is not None and a.machine.agent_id}
-    # a live agent that never got an id (no master admitted it) is not registered either
-    # (s11: a master that ignored every registry result admitted no agent, unnoticed)
-    live_agents |= {f"{a.name} (never admitted)" for a in world.agents
-                    if a.alive and a.machine is not None and not a.machine.agent_id}
+    # a live agent that never got an id (its registrations all refused or lost) counts
+    # too, by its node name: it is live and not registered
+    live_agents = {a.machine.agent_id or a.name for a in world.agents
+                   if a.alive and a.machine is not None
+                   and (a.machine.agent_id or a.machine.state not in ("new", "stopped"))}
     live_fws = {s.app.framework_id for s in world.schedulers
                 if s.alive and s.app.framework_id is not None}
     acking = frozenset(s.app.framework_id for s in world.schedulers

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 import random
 import re
+import zlib
 from math import log as _log
 from typing import Any
 
@@ -25,9 +26,12 @@ from mesotron.core import registry as registry_mod
 from mesotron.core.agent.machine import Agent
 from mesotron.core.agent.model import (
     AgentConfig,
+    DialFailed,
+    DialMaster,
     ExecutorExited,
     KillExecutor,
     LaunchExecutor,
+    MasterAddress,
     MasterDetected,
     NoMasterDetected,
     StopAgent,
@@ -72,6 +76,7 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
+    ExecutorShutdown,
     ExecutorSubscribe,
     SchedulerCall,
 )
@@ -99,6 +104,9 @@ from mesotron.core.values import (
     FrameworkInfo,
     MasterInfo,
 )
+
+# wedged executors (see ExecutorNode.wedged): crc32(container id) % 24 -> how
+_WEDGED = {0: "unregistered", 1: "deaf"}
 
 # role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
 SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
@@ -145,6 +153,7 @@ class AgentNode(Node):
         "detected",
         "disk",
         "index",
+        "linked",
         "mode",
         "recovering",
         "resubscribed",
@@ -152,6 +161,7 @@ class AgentNode(Node):
     index: int
     disk: Disk
     detected: str | None
+    linked: str | None  # the master its last successful dial linked it to (None: no link)
     recovering: bool
     resubscribed: set[str]
     mode: str
@@ -159,11 +169,21 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "container", "framework_id", "task_proc")
+    __slots__ = ("agent", "container", "died_at", "framework_id", "launched_at", "resources",
+                 "shutdown_at", "task_proc", "wedged")
     agent: AgentNode
     container: str
     framework_id: str
     task_proc: Any  # task id -> its running process token (many tasks per executor)
+    died_at: float | None  # virtual time its process exited (None: alive or never started)
+    resources: Any  # the container's resources, as the agent last told the shell
+    launched_at: float  # virtual time the agent launched it
+    shutdown_at: float | None  # when the agent last sent it ExecutorShutdown
+    # a wedged process (with crash faults, ~1 in 12 executors, chosen by a hash of the
+    # container id so the world's RNG stream is untouched): "unregistered" never
+    # subscribes; "deaf" never hears ExecutorShutdown (only the agent's SIGKILL after the
+    # shutdown grace period ends it); "" a normal executor
+    wedged: str
 
 
 class SchedulerNode(Node):
@@ -424,6 +444,9 @@ class World:
         """The connection between a and b breaks: both live ends get Disconnected."""
         key = self.link(a.name, b.name)
         self.link_epoch[key] = self.link_epoch.get(key, 0) + 1
+        for me, other in ((a, b), (b, a)):
+            if me.kind == "agent" and me.linked == other.name:  # type: ignore[attr-defined]
+                me.linked = None  # type: ignore[attr-defined]
         a.peers.discard(b.name)
         b.peers.discard(a.name)
         for me, other in ((a, b), (b, a)):
@@ -563,7 +586,27 @@ class World:
         if pid == a.detected:
             return
         a.detected = pid
-        self.deliver(a, MasterDetected(pid=pid) if pid else NoMasterDetected())
+        # as io/daemons/agent.py follows the ZooKeeper leader: the agent is told where the
+        # master is (MasterAddress) and dials it itself (DialMaster -> dial below); no leader:
+        # MasterAddress(None), then NoMasterDetected
+        self.deliver(a, MasterAddress(address=pid))
+        if pid is None and a.alive and a.inc == inc:
+            self.deliver(a, NoMasterDetected())
+
+    def dial(self, a: AgentNode, inc: int, address: str) -> None:
+        """One DialMaster attempt of agent `a`: the link comes up (MasterDetected) when the
+        master at `address` is alive and reachable both ways, else DialFailed."""
+        if not a.alive or a.inc != inc:
+            return
+        m = self.nodes.get(address)
+        blocked = self.blocked
+        ok = m is not None and m.kind == "master" and m.alive and not (
+            blocked and ((a.host, m.host) in blocked or (m.host, a.host) in blocked))
+        if ok:
+            a.linked = address
+            self.deliver(a, MasterDetected(pid=address, address=address))
+        else:
+            self.deliver(a, DialFailed(address=address, error="unreachable"))
 
     def master_effects(self, n: MasterNode, effects: list[Any],
                        out_tm: dict[int, Any] | None = None) -> None:
@@ -671,6 +714,7 @@ class World:
         n.timers = {}
         n.peers = set()
         n.detected = None
+        n.linked = None
         n.mode = mode
         n.resubscribed = set()
         ip = n.name.split("@")[1].split(":")[0]
@@ -687,6 +731,8 @@ class World:
         if self.obs is not None:
             self.obs.on_agent_start(self, n, rec)
         self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec))
+        if self.obs is not None:
+            self.obs.after_agent_start(self, n)
         # containers that died while the agent was down are reported (the containerizer's
         # recovery): the agent learns which checkpointed executors are gone
         for rec_key, record in sorted(rec.checkpoints.items(), key=lambda kv: kv[0]):
@@ -708,8 +754,10 @@ class World:
                                        status=status))
 
     def agent_resolve(self, n: AgentNode, to: str) -> str | None:
+        """Where an agent's message goes: "master" is the master its dial linked it to
+        (None: no link, the message is dropped, as io's transport has no connection)."""
         if to == "master":
-            return n.detected
+            return n.linked
         return to
 
     def agent_effects(self, n: AgentNode, effects: list[Any]) -> None:
@@ -738,6 +786,12 @@ class World:
                 if ex is not None:
                     if obs is not None and type(e.message) is ExecutorAcknowledged:
                         obs.on_executor_ack(self, n, ex, e.message)
+                    if type(e.message) is ExecutorShutdown:
+                        ex.shutdown_at = self.now
+                        if ex.wedged == "deaf":
+                            if tm:
+                                tracer.drop(tm)
+                            continue
                     self.send(n, to, Received(sender=n.name, message=e.message), local=True,
                               tm=tm)
                 else:
@@ -753,6 +807,9 @@ class World:
             elif t is LaunchExecutor:
                 self.launch_executor(n, e)
             elif t is UpdateContainer:
+                x = self.executors.get(e.container_id)
+                if x is not None:
+                    x.resources = e.resources
                 if e.nested_remove:
                     self.destroy_nested(e.container_id, e.nested_remove)
             elif t is Log:
@@ -775,6 +832,8 @@ class World:
                     self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
                     if e.sender in n.machine.by_pid:
                         self.at(0.001, MSG, n.name, Disconnected(peer=e.sender), n.inc, None)
+            elif t is DialMaster:
+                self.at(0.005, CALL, self.dial, (n, n.inc, e.address))
             elif t is StopAgent:
                 self.note(f"{n.name} stops: {e.reason}")
                 self.crash_agent(n, restart_after=self.rng.uniform(5.0, 20.0), lossy=False,
@@ -803,6 +862,8 @@ class World:
         n.alive = False
         if self.tracer is not None:
             self.tracer.before_crash(n.name, n.disk)
+        if self.obs is not None and not stopped:
+            self.obs.before_agent_crash(self, n)
         n.disk.crash(self.rng, lossy=lossy)
         if self.tracer is not None:
             self.tracer.agent_crash(n.name, n.disk)
@@ -831,6 +892,13 @@ class World:
         x.container = cid
         x.framework_id = e.framework_id
         x.task_proc = {}
+        x.died_at = None
+        x.resources = e.resources
+        x.launched_at = self.now
+        x.shutdown_at = None
+        x.wedged = ""
+        if "crash" in self.config.faults:
+            x.wedged = _WEDGED.get(zlib.crc32(cid.encode()) % 24, "")
         self.nodes[name] = x
         self.executors[cid] = x
         if e.command.value != COMMAND_EXECUTOR_PROGRAM:
@@ -845,7 +913,9 @@ class World:
             pid=name, framework_id=e.framework_id, executor_id=e.executor_info.executor_id,
             agent_pid=a.name, ids=IdSource(f"{self.config.seed}/{cid}"),
             config=CommandExecutorConfig.from_env(env))
-        self.at(0.05 + self.rng.random() * 0.3, MSG, name, ExecutorStart(), x.inc, None)
+        delay = 0.05 + self.rng.random() * 0.3
+        if x.wedged != "unregistered":
+            self.at(delay, MSG, name, ExecutorStart(), x.inc, None)
 
     def executor_effects(self, x: ExecutorNode, effects: list[Any]) -> None:
         for e in effects:
@@ -920,6 +990,7 @@ class World:
         if not x.alive:
             return
         x.alive = False
+        x.died_at = self.now
         x.task_proc = {}
         x.inc += 1
         a = x.agent

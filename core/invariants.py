@@ -215,6 +215,9 @@ class ClusterSnapshot:
     rescinded_returned: tuple[tuple[str, str], ...] = ()
     # AgentDisconnectionNoticed: (agent id, what the master still believes)
     unnoticed_disconnections: tuple[tuple[str, str], ...] = ()
+    # s11 mut-master2: PrincipalsChecked: (framework name, authenticated principal, what
+    # the master did with its SUBSCRIBE)
+    principal_answers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -743,6 +746,15 @@ def AgentDisconnectionNoticed(s: ClusterSnapshot) -> list[str]:
             f"{what}" for aid, what in s.unnoticed_disconnections]
 
 
+def PrincipalsChecked(s: ClusterSnapshot) -> list[str]:
+    """A SUBSCRIBE from an authenticated caller whose FrameworkInfo claims another principal
+    is refused (400, Mesos's "Authenticated principal ... does not match principal ..."); one
+    claiming the same principal or none is not refused for its principal, and once answered
+    SUBSCRIBED the master's FrameworkInfo carries the authenticated principal."""
+    return [f"PrincipalsChecked: framework {name} authenticated as {principal!r}: {what}"
+            for name, principal, what in s.principal_answers]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -772,6 +784,7 @@ SAFETY: dict[str, Check] = {
     "MalformedCallsRefused": MalformedCallsRefused,
     "NoRescindOfReturnedOffers": NoRescindOfReturnedOffers,
     "AgentDisconnectionNoticed": AgentDisconnectionNoticed,
+    "PrincipalsChecked": PrincipalsChecked,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

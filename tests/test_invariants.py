@@ -25,7 +25,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "WellFormedCallsAccepted", "AgentActivityAgrees", "NoOffersToInactive",
          # s11 mut-master (Python and simulator only)
          "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo",
-         "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed"]
+         "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed",
+         # s11 mut-master2 (Python and simulator only)
+         "PrincipalsChecked"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -343,3 +345,11 @@ def test_task_states_agree_and_reconcile_answered_fail_on_their_input() -> None:
     (msg,) = inv.AgentDisconnectionNoticed(inv.ClusterSnapshot(
         unnoticed_disconnections=(("a1", "still counts it connected"),)))
     assert msg.startswith("AgentDisconnectionNoticed: agent a1 lost its connection")
+
+
+def test_principals_checked_names_the_framework_and_what_went_wrong():
+    assert inv.PrincipalsChecked(inv.ClusterSnapshot()) == []
+    (msg,) = inv.PrincipalsChecked(inv.ClusterSnapshot(
+        principal_answers=(("fw", "p", "a SUBSCRIBE claiming 'q' was answered 200"),)))
+    assert msg == ("PrincipalsChecked: framework fw authenticated as 'p': a SUBSCRIBE "
+                   "claiming 'q' was answered 200")

@@ -74,6 +74,10 @@ CASES_12 = [
     # lab's OneTerminal / NoTerminalThenRunning planted bugs)
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),
     ("master_forwards_running_after_terminal", "none", "UpdatesInOrder"),
+    # s11 mut-master2: the simulated shell authenticates each framework as its name; some
+    # incarnations claim it, some claim nothing, adversarial ones now and then another one
+    ("principal_claims_ignored", "none", "PrincipalsChecked"),
+    ("authenticated_principal_not_booked", "none", "PrincipalsChecked"),
 ]
 
 

@@ -874,3 +874,44 @@ def agent_disconnection_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["agent_disconnection_ignored"] = agent_disconnection_ignored
+
+
+# s11 mut-master2
+def principal_claims_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master does not compare a SUBSCRIBE's claimed FrameworkInfo.principal with the
+    authenticated one: a framework claiming another principal is subscribed
+    (PrincipalsChecked)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+    from mesotron.core.messages import CallSubscribe
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            c = inp.call
+            if type(c) is CallSubscribe and inp.principal is not None \
+                    and c.framework_info.principal not in (None, inp.principal):
+                inp = attrs.evolve(inp, principal=None)
+            return orig(self, inp)
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+BUGS["principal_claims_ignored"] = principal_claims_ignored
+
+
+def authenticated_principal_not_booked() -> contextlib.AbstractContextManager[None]:
+    """A SUBSCRIBE that claims no principal is booked without the authenticated one (the
+    master forgets to fill it in): the framework's later calls and ACLs see no principal
+    (PrincipalsChecked)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+    from mesotron.core.messages import CallSubscribe
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            if type(inp.call) is CallSubscribe and inp.call.framework_info.principal is None:
+                inp = attrs.evolve(inp, principal=None)
+            return orig(self, inp)
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+BUGS["authenticated_principal_not_booked"] = authenticated_principal_not_booked

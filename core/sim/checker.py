@@ -93,6 +93,7 @@ WHEN: dict[str, str] = {
     "MalformedCallsRefused": "after every malformed ACCEPT the master handles",
     "NoRescindOfReturnedOffers": "after every ACCEPT and DECLINE the master handles",
     "AgentDisconnectionNoticed": "after every disconnection the master handles",
+    "PrincipalsChecked": "after every authenticated SUBSCRIBE the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -353,6 +354,8 @@ class Checker:
                 check_no_rescind_of_returned(self, world, inp, effects)
             elif ct is CallSubscribe:
                 check_subscribe_info(self, world, node, inp, effects)
+                if inp.principal is not None:
+                    check_subscribe_principal(self, world, node, inp, effects)
         agents: set[str] | None = None
         for e in effects:
             if type(e) is Log and e.event == "agent_removed":
@@ -458,6 +461,9 @@ class Checker:
     def on_call(self, world: Any, s: Any, call: Any) -> None:
         c = call.call
         if type(c) is CallAccept and malformed_accept(c):
+            self.malformed_requests.add(call.request)
+        elif type(c) is CallSubscribe and c.framework_info.principal not in (None, s.name):
+            # a claim of another principal than the shell authenticates (PrincipalsChecked)
             self.malformed_requests.add(call.request)
         name = s.machine.name
         if type(c) is CallSubscribe:
@@ -1356,3 +1362,32 @@ def unreachable_at_leader(world: Any, key: tuple[str, str], launched_on: str | N
     t = fw.unreachable_tasks.get(key[1]) if fw is not None else None
     aid = t.agent_id if t is not None else launched_on
     return aid is not None and aid in m.machine._unreachable
+
+
+def check_subscribe_principal(chk: Checker, world: Any, node: Any, inp: Any,
+                              effects: list[Any]) -> None:
+    """PrincipalsChecked, after a master step on a SUBSCRIBE whose caller the shell
+    authenticated: a claimed principal other than the authenticated one is refused (400);
+    otherwise the call is not refused for its principal, and once answered 200 the
+    framework's booked FrameworkInfo carries the authenticated principal."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status == 503:
+        return  # not the leader (or not recovered): answered 503
+    first = effects[0]
+    principal = inp.principal
+    claimed = inp.call.framework_info.principal
+    name = inp.call.framework_info.name
+    what = None
+    if claimed is not None and claimed != principal:
+        if first.status != 400:
+            what = f"a SUBSCRIBE claiming {claimed!r} was answered {first.status}"
+    elif first.status >= 400 and "principal" in (first.message or ""):
+        what = f"a SUBSCRIBE claiming {claimed!r} was refused: {first.message}"
+    elif first.status == 200:
+        fw = next((f for f in node.machine._frameworks.values()
+                   if f.stream == first.stream_id), None)
+        if fw is not None and fw.info.principal != principal:
+            what = (f"the master booked principal {fw.info.principal!r} for the SUBSCRIBE "
+                    f"claiming {claimed!r}")
+    if what is not None:
+        chk.run(world, inv.PrincipalsChecked, ClusterSnapshot(
+            principal_answers=((name, principal, what),)))

@@ -908,7 +908,7 @@ class World:
         # with an offer constraint every simulated agent meets (no such attribute)
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
                              roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
-                             checkpoint=True,
+                             checkpoint=True, principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
                                                      Capability.TASK_KILLING_STATE}))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
@@ -948,7 +948,11 @@ class World:
                             s.inc, None)
                     continue
                 self.requests[call.request] = (s.name, m.name)
-                self.send(s, m.name, call, http=True, tm=ctm)
+                # the shell authenticates each framework as its name (PrincipalsChecked)
+                self.send(s, m.name, SchedulerCall(
+                    request=call.request, stream_id=call.stream_id,
+                    framework_id=call.framework_id, call=call.call, principal=s.name),
+                    http=True, tm=ctm)
             elif t is Notify:
                 ev = e.event
                 if obs is not None:
@@ -1125,3 +1129,15 @@ class World:
     def live_leader(self) -> MasterNode | None:
         m = self.leader
         return m if m is not None and m.alive and m.leader else None
+
+
+def sim_claimed_principal(s: Any) -> str | None:
+    """The FrameworkInfo.principal a simulated scheduler incarnation claims; the shell
+    authenticates every framework as its name (PrincipalsChecked). By the parity of the
+    incarnation number plus the name's length, an incarnation claims that name or nothing
+    (the master fills in the authenticated one); every fourth adversarial incarnation
+    number, from the first (a crash and a start each count one), claims another principal:
+    the master refuses its SUBSCRIBE (400) and the supervisor restarts it."""
+    if s.app.kind == "adversarial" and s.inc % 4 == 1:
+        return "sim-intruder"
+    return s.name if (s.inc + len(s.name)) % 2 else None

@@ -75,7 +75,8 @@ CASES_12 = [
     ("master_forwards_conflicting_terminal", "none", "UpdatesInOrder"),
     ("master_forwards_running_after_terminal", "none", "UpdatesInOrder"),
     # s11 mut-master2: the simulated shell authenticates each framework as its name; some
-    # incarnations claim it, some claim nothing, adversarial ones now and then another one
+    # incarnations claim it, some claim nothing; the adversarial's SUBSCRIBEs come with a
+    # spoofed copy claiming another principal
     ("principal_claims_ignored", "none", "PrincipalsChecked"),
     ("authenticated_principal_not_booked", "none", "PrincipalsChecked"),
 ]

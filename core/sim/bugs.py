@@ -831,8 +831,10 @@ def malformed_calls_accepted() -> contextlib.AbstractContextManager[None]:
     def wrap(orig: Any) -> Any:
         def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
             out = orig(self, inp)
+            # (not a SUBSCRIBE's: a refused principal claim is PrincipalsChecked's)
             if out and type(out[0]) is Respond and out[0].status == 400 \
-                    and out[0].message.startswith("Failed to validate scheduler::Call"):
+                    and out[0].message.startswith("Failed to validate scheduler::Call") \
+                    and type(inp.call).__name__ != "CallSubscribe":
                 return [Respond(request=inp.request, status=202)]
             return out
         return _handle_scheduler_call

@@ -65,6 +65,7 @@ from mesotron.core.master.base import Abdicate, LeadershipGained, MasterConfig
 from mesotron.core.master.machine import Master
 from mesotron.core.messages import (
     CallAcknowledge,
+    CallSubscribe,
     EventError,
     EventOffers,
     EventRescind,
@@ -953,6 +954,8 @@ class World:
                     request=call.request, stream_id=call.stream_id,
                     framework_id=call.framework_id, call=call.call, principal=s.name),
                     http=True, tm=ctm)
+                if s.app.kind == "adversarial" and type(call.call) is CallSubscribe:
+                    self.spoof_subscribe(s, m, call)
             elif t is Notify:
                 ev = e.event
                 if obs is not None:
@@ -980,6 +983,16 @@ class World:
                 if st is not None:
                     mn = self.nodes[st[1]]
                     self.at(0.001, MSG, mn.name, Disconnected(peer=e.peer), mn.inc, None)
+
+    def spoof_subscribe(self, s: SchedulerNode, m: MasterNode, call: SchedulerCall) -> None:
+        """PrincipalsChecked: the adversarial framework's SUBSCRIBE also reaches the leader,
+        at once and off the network, as a copy authenticated as that framework but claiming
+        another principal. Its answer (a 400) goes nowhere: no request is booked for it, and
+        no random draw or scheduler state changes, so the run is the one without it."""
+        info = attrs.evolve(call.call.framework_info, principal="sim-intruder")
+        self.deliver(m, SchedulerCall(
+            request=f"{call.request}/spoof", stream_id=None, framework_id=call.framework_id,
+            call=attrs.evolve(call.call, framework_info=info), principal=s.name))
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""
@@ -1135,9 +1148,5 @@ def sim_claimed_principal(s: Any) -> str | None:
     """The FrameworkInfo.principal a simulated scheduler incarnation claims; the shell
     authenticates every framework as its name (PrincipalsChecked). By the parity of the
     incarnation number plus the name's length, an incarnation claims that name or nothing
-    (the master fills in the authenticated one); every fourth adversarial incarnation
-    number, from the first (a crash and a start each count one), claims another principal:
-    the master refuses its SUBSCRIBE (400) and the supervisor restarts it."""
-    if s.app.kind == "adversarial" and s.inc % 4 == 1:
-        return "sim-intruder"
+    (the master fills in the authenticated one)."""
     return s.name if (s.inc + len(s.name)) % 2 else None

@@ -218,6 +218,8 @@ class ClusterSnapshot:
     # s11 mut-master2: PrincipalsChecked: (framework name, authenticated principal, what
     # the master did with its SUBSCRIBE)
     principal_answers: tuple[tuple[str, str, str], ...] = ()
+    # MalformedAgentMessagesRefused: (sender, message type, what the master did)
+    malformed_agent_answers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -755,6 +757,14 @@ def PrincipalsChecked(s: ClusterSnapshot) -> list[str]:
             for name, principal, what in s.principal_answers]
 
 
+def MalformedAgentMessagesRefused(s: ClusterSnapshot) -> list[str]:
+    """A malformed internal message from an agent-side peer (a RegisterAgent without an
+    AgentInfo) is rejected with status 400 (`Reject`, which the shell logs) and changes
+    nothing: the master's step has no other effect."""
+    return [f"MalformedAgentMessagesRefused: {sender}'s malformed {msg}: {what}"
+            for sender, msg, what in s.malformed_agent_answers]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -785,6 +795,7 @@ SAFETY: dict[str, Check] = {
     "NoRescindOfReturnedOffers": NoRescindOfReturnedOffers,
     "AgentDisconnectionNoticed": AgentDisconnectionNoticed,
     "PrincipalsChecked": PrincipalsChecked,
+    "MalformedAgentMessagesRefused": MalformedAgentMessagesRefused,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -27,7 +27,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo",
          "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed",
          # s11 mut-master2 (Python and simulator only)
-         "PrincipalsChecked"]
+         "PrincipalsChecked", "MalformedAgentMessagesRefused"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -353,3 +353,11 @@ def test_principals_checked_names_the_framework_and_what_went_wrong():
         principal_answers=(("fw", "p", "a SUBSCRIBE claiming 'q' was answered 200"),)))
     assert msg == ("PrincipalsChecked: framework fw authenticated as 'p': a SUBSCRIBE "
                    "claiming 'q' was answered 200")
+
+
+def test_malformed_agent_messages_refused_names_the_sender():
+    assert inv.MalformedAgentMessagesRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.MalformedAgentMessagesRefused(inv.ClusterSnapshot(
+        malformed_agent_answers=(("x/hostile-agent", "RegisterAgent", "answered with Reject 401"),)))
+    assert msg == ("MalformedAgentMessagesRefused: x/hostile-agent's malformed RegisterAgent: "
+                   "answered with Reject 401")

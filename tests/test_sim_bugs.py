@@ -79,6 +79,8 @@ CASES_12 = [
     # spoofed copy claiming another principal
     ("principal_claims_ignored", "none", "PrincipalsChecked"),
     ("authenticated_principal_not_booked", "none", "PrincipalsChecked"),
+    # with each adversarial SUBSCRIBE a hostile peer sends a RegisterAgent without AgentInfo
+    ("malformed_agent_messages_dropped", "none", "MalformedAgentMessagesRefused"),
 ]
 
 

@@ -917,3 +917,20 @@ def authenticated_principal_not_booked() -> contextlib.AbstractContextManager[No
 
 
 BUGS["authenticated_principal_not_booked"] = authenticated_principal_not_booked
+
+
+def malformed_agent_messages_dropped() -> contextlib.AbstractContextManager[None]:
+    """The master drops a malformed agent message with a log line instead of rejecting it
+    (no Reject, so the shell never reports the refusal) (MalformedAgentMessagesRefused)."""
+    from mesotron.core.effects import Log, Reject
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _handle_received(self: Any, inp: Any) -> list[Any]:
+            return [Log(level="info", event="message_dropped") if type(e) is Reject else e
+                    for e in orig(self, inp)]
+        return _handle_received
+    return _patched(Master, "_handle_received", wrap)
+
+
+BUGS["malformed_agent_messages_dropped"] = malformed_agent_messages_dropped

@@ -34,6 +34,7 @@ from mesotron.core.effects import (
     Received,
     RegistryResult,
     RegistryWrite,
+    Reject,
     Respond,
     Send,
 )
@@ -69,6 +70,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
+from mesotron.core.sim.world import HOSTILE_AGENT
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
@@ -94,6 +96,7 @@ WHEN: dict[str, str] = {
     "NoRescindOfReturnedOffers": "after every ACCEPT and DECLINE the master handles",
     "AgentDisconnectionNoticed": "after every disconnection the master handles",
     "PrincipalsChecked": "after every authenticated SUBSCRIBE the master handles",
+    "MalformedAgentMessagesRefused": "after every malformed agent message the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -341,6 +344,8 @@ class Checker:
         elif type(inp) is Disconnected:
             self.check_inactive_offers(world, node)
             check_agent_disconnected(self, world, node, inp)
+        elif type(inp) is Received and inp.sender.endswith(HOSTILE_AGENT):
+            check_malformed_agent_refused(self, world, inp, effects)
         if type(inp) is SchedulerCall:
             ct = type(inp.call)
             if ct is CallAccept and malformed_accept(inp.call):
@@ -1388,3 +1393,17 @@ def check_subscribe_principal(chk: Checker, world: Any, node: Any, inp: Any,
     if what is not None:
         chk.run(world, inv.PrincipalsChecked, ClusterSnapshot(
             principal_answers=((name, principal, what),)))
+
+
+def check_malformed_agent_refused(chk: Checker, world: Any, inp: Any,
+                                  effects: list[Any]) -> None:
+    """MalformedAgentMessagesRefused, after a master step on the hostile peer's malformed
+    agent message (core/sim/world.py spoof_agent_message): one Reject, status 400, nothing
+    else."""
+    if len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == 400:
+        return
+    what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
+                     for e in effects) or "nothing"
+    chk.run(world, inv.MalformedAgentMessagesRefused, ClusterSnapshot(
+        malformed_agent_answers=((inp.sender, type(inp.message).__name__,
+                                  f"answered with {what}"),)))

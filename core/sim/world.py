@@ -73,6 +73,7 @@ from mesotron.core.messages import (
     EventUpdate,
     ExecutorAcknowledged,
     ExecutorSubscribe,
+    RegisterAgent,
     SchedulerCall,
 )
 from mesotron.core.registry import RegistryState
@@ -956,6 +957,7 @@ class World:
                     http=True, tm=ctm)
                 if s.app.kind == "adversarial" and type(call.call) is CallSubscribe:
                     self.spoof_subscribe(s, m, call)
+                    self.spoof_agent_message(s, m)
             elif t is Notify:
                 ev = e.event
                 if obs is not None:
@@ -993,6 +995,13 @@ class World:
         self.deliver(m, SchedulerCall(
             request=f"{call.request}/spoof", stream_id=None, framework_id=call.framework_id,
             call=attrs.evolve(call.call, framework_info=info), principal=s.name))
+
+    def spoof_agent_message(self, s: SchedulerNode, m: MasterNode) -> None:
+        """MalformedAgentMessagesRefused: with each adversarial SUBSCRIBE, a hostile peer
+        (HOSTILE_AGENT) sends the leader a RegisterAgent without an AgentInfo, at once and
+        off the network. The master's Reject goes nowhere (the shell only logs it)."""
+        self.deliver(m, Received(sender=s.name + HOSTILE_AGENT, message=RegisterAgent(
+            agent_info="not an AgentInfo")))  # type: ignore[arg-type]
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""
@@ -1142,6 +1151,9 @@ class World:
     def live_leader(self) -> MasterNode | None:
         m = self.leader
         return m if m is not None and m.alive and m.leader else None
+
+
+HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message
 
 
 def sim_claimed_principal(s: Any) -> str | None:

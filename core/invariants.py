@@ -220,6 +220,8 @@ class ClusterSnapshot:
     principal_answers: tuple[tuple[str, str, str], ...] = ()
     # MalformedAgentMessagesRefused: (sender, message type, what the master did)
     malformed_agent_answers: tuple[tuple[str, str, str], ...] = ()
+    # NoSendWithoutPeer: (master, message type) of a Send with no addressee
+    unaddressed_sends: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -765,6 +767,14 @@ def MalformedAgentMessagesRefused(s: ClusterSnapshot) -> list[str]:
             for sender, msg, what in s.malformed_agent_answers]
 
 
+def NoSendWithoutPeer(s: ClusterSnapshot) -> list[str]:
+    """The master never emits a Send without an addressee: an event for a framework that
+    has no subscription stream (disconnected) is not sent at all (Mesos drops it; the
+    framework learns by reconciling when it re-subscribes)."""
+    return [f"NoSendWithoutPeer: {master} sent a {msg} to no one (a disconnected framework?)"
+            for master, msg in s.unaddressed_sends]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -796,6 +806,7 @@ SAFETY: dict[str, Check] = {
     "AgentDisconnectionNoticed": AgentDisconnectionNoticed,
     "PrincipalsChecked": PrincipalsChecked,
     "MalformedAgentMessagesRefused": MalformedAgentMessagesRefused,
+    "NoSendWithoutPeer": NoSendWithoutPeer,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

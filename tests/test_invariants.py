@@ -27,7 +27,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ReconcileAnswered", "TaskStatesAgree", "InvalidOffersRefused", "SubscribeTakesInfo",
          "MalformedCallsRefused", "NoRescindOfReturnedOffers", "AgentDisconnectionNoticed",
          # s11 mut-master2 (Python and simulator only)
-         "PrincipalsChecked", "MalformedAgentMessagesRefused"]
+         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -361,3 +361,9 @@ def test_malformed_agent_messages_refused_names_the_sender():
         malformed_agent_answers=(("x/hostile-agent", "RegisterAgent", "answered with Reject 401"),)))
     assert msg == ("MalformedAgentMessagesRefused: x/hostile-agent's malformed RegisterAgent: "
                    "answered with Reject 401")
+
+
+def test_no_send_without_peer_names_the_master_and_message():
+    assert inv.NoSendWithoutPeer(inv.ClusterSnapshot()) == []
+    (msg,) = inv.NoSendWithoutPeer(inv.ClusterSnapshot(unaddressed_sends=(("m1", "EventUpdate"),)))
+    assert msg == "NoSendWithoutPeer: m1 sent a EventUpdate to no one (a disconnected framework?)"

@@ -81,6 +81,7 @@ CASES_12 = [
     ("authenticated_principal_not_booked", "none", "PrincipalsChecked"),
     # with each adversarial SUBSCRIBE a hostile peer sends a RegisterAgent without AgentInfo
     ("malformed_agent_messages_dropped", "none", "MalformedAgentMessagesRefused"),
+    ("events_to_disconnected_frameworks", "none", "NoSendWithoutPeer"),
 ]
 
 

@@ -934,3 +934,21 @@ def malformed_agent_messages_dropped() -> contextlib.AbstractContextManager[None
 
 
 BUGS["malformed_agent_messages_dropped"] = malformed_agent_messages_dropped
+
+
+def events_to_disconnected_frameworks() -> contextlib.AbstractContextManager[None]:
+    """The master sends framework events on the stream it last had, even when the framework
+    is disconnected (no stream: the Send has no addressee) (NoSendWithoutPeer)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _send_fw(self: Any, fw: Any, event: Any) -> list[Any]:
+            if fw is not None and fw.stream is None:
+                return [Send(to=fw.stream, message=event)]
+            return orig(self, fw, event)
+        return _send_fw
+    return _patched(MasterCore, "_send_fw", wrap)
+
+
+BUGS["events_to_disconnected_frameworks"] = events_to_disconnected_frameworks

@@ -97,6 +97,7 @@ WHEN: dict[str, str] = {
     "AgentDisconnectionNoticed": "after every disconnection the master handles",
     "PrincipalsChecked": "after every authenticated SUBSCRIBE the master handles",
     "MalformedAgentMessagesRefused": "after every malformed agent message the master handles",
+    "NoSendWithoutPeer": "after every master step (a Send without an addressee)",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -506,6 +507,11 @@ class Checker:
             self.lost_in_transit.add((msg.framework_info.id, msg.task.task_id))
         elif t is RunTaskGroup:
             self.lost_in_transit.update((msg.framework_info.id, x.task_id) for x in msg.tasks)
+
+    def on_unaddressed_send(self, world: Any, node: Any, e: Any) -> None:
+        """NoSendWithoutPeer: a master Send with no addressee (the world drops it)."""
+        self.run(world, inv.NoSendWithoutPeer, ClusterSnapshot(
+            unaddressed_sends=((node.name, type(e.message).__name__),)))
 
     def track_kill(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         """KillsTakeEffect: a KILL the master answered 202 and sent to the task's agent."""

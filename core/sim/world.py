@@ -533,6 +533,8 @@ class World:
                     elif tm:
                         self.tracer.drop(tm)
                 else:
+                    if to is None and self.obs is not None:
+                        self.obs.on_unaddressed_send(self, n, e)  # NoSendWithoutPeer
                     self.send(n, to, Received(sender=n.name, message=e.message), tm=tm)
             elif t is SetTimer:
                 self.timer(n, e.key, e.at)

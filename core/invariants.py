@@ -762,7 +762,8 @@ def PrincipalsChecked(s: ClusterSnapshot) -> list[str]:
 def MalformedAgentMessagesRefused(s: ClusterSnapshot) -> list[str]:
     """A malformed internal message from an agent-side peer (a RegisterAgent without an
     AgentInfo) is rejected with status 400 (`Reject`, which the shell logs) and changes
-    nothing: the master's step has no other effect."""
+    nothing: the master's step has no other effect. A status update from a registered
+    agent's address naming another agent id is dropped: log lines only."""
     return [f"MalformedAgentMessagesRefused: {sender}'s malformed {msg}: {what}"
             for sender, msg, what in s.malformed_agent_answers]
 

@@ -81,6 +81,8 @@ CASES_12 = [
     ("authenticated_principal_not_booked", "none", "PrincipalsChecked"),
     # with each adversarial SUBSCRIBE a hostile peer sends a RegisterAgent without AgentInfo
     ("malformed_agent_messages_dropped", "none", "MalformedAgentMessagesRefused"),
+    # ... and a status update from a registered agent naming another agent id
+    ("status_update_agent_mismatch_relayed", "none", "MalformedAgentMessagesRefused"),
     ("events_to_disconnected_frameworks", "none", "NoSendWithoutPeer"),
 ]
 

@@ -952,3 +952,22 @@ def events_to_disconnected_frameworks() -> contextlib.AbstractContextManager[Non
 
 
 BUGS["events_to_disconnected_frameworks"] = events_to_disconnected_frameworks
+
+
+def status_update_agent_mismatch_relayed() -> contextlib.AbstractContextManager[None]:
+    """The master does not compare a status update's agent id with the sender's: an update
+    naming another agent is relayed as the sender's (MalformedAgentMessagesRefused)."""
+    from mesotron.core.master.tasks import TasksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _status_update(self: Any, sender: str, msg: Any) -> list[Any]:
+            st = msg.update.status
+            if st.agent_id is not None:
+                msg = attrs.evolve(msg, update=attrs.evolve(
+                    msg.update, status=attrs.evolve(st, agent_id=None)))
+            return orig(self, sender, msg)
+        return _status_update
+    return _patched(TasksMixin, "_status_update", wrap)
+
+
+BUGS["status_update_agent_mismatch_relayed"] = status_update_agent_mismatch_relayed

@@ -70,7 +70,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
-from mesotron.core.sim.world import HOSTILE_AGENT
+from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
@@ -345,7 +345,9 @@ class Checker:
         elif type(inp) is Disconnected:
             self.check_inactive_offers(world, node)
             check_agent_disconnected(self, world, node, inp)
-        elif type(inp) is Received and inp.sender.endswith(HOSTILE_AGENT):
+        elif type(inp) is Received and (inp.sender.endswith(HOSTILE_AGENT) or (
+                type(inp.message) is StatusUpdateMessage
+                and inp.message.update.status.task_id == HOSTILE_TASK)):
             check_malformed_agent_refused(self, world, inp, effects)
         if type(inp) is SchedulerCall:
             ct = type(inp.call)
@@ -1405,8 +1407,11 @@ def check_malformed_agent_refused(chk: Checker, world: Any, inp: Any,
                                   effects: list[Any]) -> None:
     """MalformedAgentMessagesRefused, after a master step on the hostile peer's malformed
     agent message (core/sim/world.py spoof_agent_message): one Reject, status 400, nothing
-    else."""
-    if len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == 400:
+    else; for its status update naming another agent id: log lines only (Mesos drops it)."""
+    if type(inp.message) is StatusUpdateMessage:
+        if all(type(e) is Log for e in effects):
+            return
+    elif len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == 400:
         return
     what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
                      for e in effects) or "nothing"

@@ -75,6 +75,8 @@ from mesotron.core.messages import (
     ExecutorSubscribe,
     RegisterAgent,
     SchedulerCall,
+    StatusUpdate,
+    StatusUpdateMessage,
 )
 from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
@@ -99,6 +101,9 @@ from mesotron.core.values import (
     Capability,
     FrameworkInfo,
     MasterInfo,
+    Source,
+    TaskState,
+    TaskStatus,
 )
 
 # role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
@@ -1004,6 +1009,19 @@ class World:
         off the network. The master's Reject goes nowhere (the shell only logs it)."""
         self.deliver(m, Received(sender=s.name + HOSTILE_AGENT, message=RegisterAgent(
             agent_info="not an AgentInfo")))  # type: ignore[arg-type]
+        # and a status update under a registered agent's address naming another agent id
+        # (Mesos drops it: "status_update_agent_mismatch"); its task id is HOSTILE_TASK
+        agents = [a for _, a in sorted(m.machine._agents.items()) if a.connected and a.pid]
+        if agents:
+            uuid = bytes(16)
+            self.deliver(m, Received(sender=agents[0].pid, message=StatusUpdateMessage(
+                update=StatusUpdate(framework_id=s.app.framework_id or min(
+                                        m.machine._frameworks, default="sim-none"), uuid=uuid,
+                                    status=TaskStatus(task_id=HOSTILE_TASK,
+                                                      state=TaskState.TASK_RUNNING,
+                                                      source=Source.SOURCE_EXECUTOR,
+                                                      agent_id=s.name + HOSTILE_AGENT,
+                                                      uuid=uuid)))))
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""
@@ -1156,6 +1174,7 @@ class World:
 
 
 HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message
+HOSTILE_TASK = "sim-hostile-task"  # the task id of its spoofed status update
 
 
 def sim_claimed_principal(s: Any) -> str | None:

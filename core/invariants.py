@@ -268,6 +268,13 @@ class ClusterSnapshot:
     # task id, the agent id the status names, the agent's own id, the update ends the task
     # for its executor's termination while that executor's process still runs it)
     agent_updates: tuple[tuple[str, str, str | None, str | None, bool], ...] = ()
+    # s11 mut-master2: PrincipalsChecked: (framework name, authenticated principal, what
+    # the master did with its SUBSCRIBE)
+    principal_answers: tuple[tuple[str, str, str], ...] = ()
+    # MalformedAgentMessagesRefused: (sender, message type, what the master did)
+    malformed_agent_answers: tuple[tuple[str, str, str], ...] = ()
+    # NoSendWithoutPeer: (master, message type) of a Send with no addressee
+    unaddressed_sends: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -921,6 +928,32 @@ def AgentUpdatesTruthful(s: ClusterSnapshot) -> list[str]:
     return out
 
 
+def PrincipalsChecked(s: ClusterSnapshot) -> list[str]:
+    """A SUBSCRIBE from an authenticated caller whose FrameworkInfo claims another principal
+    is refused (400, Mesos's "Authenticated principal ... does not match principal ..."); one
+    claiming the same principal or none is not refused for its principal, and once answered
+    SUBSCRIBED the master's FrameworkInfo carries the authenticated principal."""
+    return [f"PrincipalsChecked: framework {name} authenticated as {principal!r}: {what}"
+            for name, principal, what in s.principal_answers]
+
+
+def MalformedAgentMessagesRefused(s: ClusterSnapshot) -> list[str]:
+    """A malformed internal message from an agent-side peer (a RegisterAgent without an
+    AgentInfo) is rejected with status 400 (`Reject`, which the shell logs) and changes
+    nothing: the master's step has no other effect. A status update from a registered
+    agent's address naming another agent id is dropped: log lines only."""
+    return [f"MalformedAgentMessagesRefused: {sender}'s malformed {msg}: {what}"
+            for sender, msg, what in s.malformed_agent_answers]
+
+
+def NoSendWithoutPeer(s: ClusterSnapshot) -> list[str]:
+    """The master never emits a Send without an addressee: an event for a framework that
+    has no subscription stream (disconnected) is not sent at all (Mesos drops it; the
+    framework learns by reconciling when it re-subscribes)."""
+    return [f"NoSendWithoutPeer: {master} sent a {msg} to no one (a disconnected framework?)"
+            for master, msg in s.unaddressed_sends]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -956,6 +989,9 @@ SAFETY: dict[str, Check] = {
     "InvalidOperatorCallsRefused": InvalidOperatorCallsRefused,
     "CheckpointAgrees": CheckpointAgrees,
     "AgentUpdatesTruthful": AgentUpdatesTruthful,
+    "PrincipalsChecked": PrincipalsChecked,
+    "MalformedAgentMessagesRefused": MalformedAgentMessagesRefused,
+    "NoSendWithoutPeer": NoSendWithoutPeer,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

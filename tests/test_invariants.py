@@ -30,7 +30,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s11: the operator's agent calls (Python and simulator only)
          "NoOffersOfDeactivatedAgents", "DrainEmptiesAgent", "InvalidOperatorCallsRefused",
          # the mutation campaign, agent side (s11; Python and simulator only)
-         "CheckpointAgrees", "ExecutorBooksAgree", "AgentUpdatesTruthful"]
+         "CheckpointAgrees", "ExecutorBooksAgree", "AgentUpdatesTruthful",
+         # s11 mut-master2 (Python and simulator only)
+         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -422,3 +424,25 @@ def test_agent_updates_truthful_fails_on_a_wrong_agent_id_or_a_false_exit() -> N
     for bad in (("n1", "t1", None, "S1", False), ("n1", "t1", "S1", "S1", True)):
         out = inv.AgentUpdatesTruthful(inv.ClusterSnapshot(agent_updates=(bad,)))
         assert len(out) == 1 and out[0].startswith("AgentUpdatesTruthful: agent n1"), bad
+
+
+def test_principals_checked_names_the_framework_and_what_went_wrong():
+    assert inv.PrincipalsChecked(inv.ClusterSnapshot()) == []
+    (msg,) = inv.PrincipalsChecked(inv.ClusterSnapshot(
+        principal_answers=(("fw", "p", "a SUBSCRIBE claiming 'q' was answered 200"),)))
+    assert msg == ("PrincipalsChecked: framework fw authenticated as 'p': a SUBSCRIBE "
+                   "claiming 'q' was answered 200")
+
+
+def test_malformed_agent_messages_refused_names_the_sender():
+    assert inv.MalformedAgentMessagesRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.MalformedAgentMessagesRefused(inv.ClusterSnapshot(
+        malformed_agent_answers=(("x/hostile-agent", "RegisterAgent", "answered with Reject 401"),)))
+    assert msg == ("MalformedAgentMessagesRefused: x/hostile-agent's malformed RegisterAgent: "
+                   "answered with Reject 401")
+
+
+def test_no_send_without_peer_names_the_master_and_message():
+    assert inv.NoSendWithoutPeer(inv.ClusterSnapshot()) == []
+    (msg,) = inv.NoSendWithoutPeer(inv.ClusterSnapshot(unaddressed_sends=(("m1", "EventUpdate"),)))
+    assert msg == "NoSendWithoutPeer: m1 sent a EventUpdate to no one (a disconnected framework?)"

@@ -82,6 +82,16 @@ CASES_12 = [
     # wedged executors (crash faults): one never subscribes, one never hears its shutdown
     ("agent_never_escalates_shutdown", "crash", "ExecutorBooksAgree"),
     ("agent_never_times_out_registration", "crash", "ExecutorBooksAgree"),
+    # s11 mut-master2: the simulated shell authenticates each framework as its name; some
+    # incarnations claim it, some claim nothing; the adversarial's SUBSCRIBEs come with a
+    # spoofed copy claiming another principal
+    ("principal_claims_ignored", "none", "PrincipalsChecked"),
+    ("authenticated_principal_not_booked", "none", "PrincipalsChecked"),
+    # with each adversarial SUBSCRIBE a hostile peer sends a RegisterAgent without AgentInfo
+    ("malformed_agent_messages_dropped", "none", "MalformedAgentMessagesRefused"),
+    # ... and a status update from a registered agent naming another agent id
+    ("status_update_agent_mismatch_relayed", "none", "MalformedAgentMessagesRefused"),
+    ("events_to_disconnected_frameworks", "none", "NoSendWithoutPeer"),
 ]
 
 

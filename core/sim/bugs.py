@@ -831,8 +831,10 @@ def malformed_calls_accepted() -> contextlib.AbstractContextManager[None]:
     def wrap(orig: Any) -> Any:
         def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
             out = orig(self, inp)
+            # (not a SUBSCRIBE's: a refused principal claim is PrincipalsChecked's)
             if out and type(out[0]) is Respond and out[0].status == 400 \
-                    and out[0].message.startswith("Failed to validate scheduler::Call"):
+                    and out[0].message.startswith("Failed to validate scheduler::Call") \
+                    and type(inp.call).__name__ != "CallSubscribe":
                 return [Respond(request=inp.request, status=202)]
             return out
         return _handle_scheduler_call
@@ -1060,3 +1062,100 @@ def agent_updates_without_agent_id() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["agent_updates_without_agent_id"] = agent_updates_without_agent_id
+
+
+
+
+# s11 mut-master2
+def principal_claims_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master does not compare a SUBSCRIBE's claimed FrameworkInfo.principal with the
+    authenticated one: a framework claiming another principal is subscribed
+    (PrincipalsChecked)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+    from mesotron.core.messages import CallSubscribe
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            c = inp.call
+            if type(c) is CallSubscribe and inp.principal is not None \
+                    and c.framework_info.principal not in (None, inp.principal):
+                inp = attrs.evolve(inp, principal=None)
+            return orig(self, inp)
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+BUGS["principal_claims_ignored"] = principal_claims_ignored
+
+
+def authenticated_principal_not_booked() -> contextlib.AbstractContextManager[None]:
+    """A SUBSCRIBE that claims no principal is booked without the authenticated one (the
+    master forgets to fill it in): the framework's later calls and ACLs see no principal
+    (PrincipalsChecked)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+    from mesotron.core.messages import CallSubscribe
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            if type(inp.call) is CallSubscribe and inp.call.framework_info.principal is None:
+                inp = attrs.evolve(inp, principal=None)
+            return orig(self, inp)
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+BUGS["authenticated_principal_not_booked"] = authenticated_principal_not_booked
+
+
+def malformed_agent_messages_dropped() -> contextlib.AbstractContextManager[None]:
+    """The master drops a malformed agent message with a log line instead of rejecting it
+    (no Reject, so the shell never reports the refusal) (MalformedAgentMessagesRefused)."""
+    from mesotron.core.effects import Log, Reject
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _handle_received(self: Any, inp: Any) -> list[Any]:
+            return [Log(level="info", event="message_dropped") if type(e) is Reject else e
+                    for e in orig(self, inp)]
+        return _handle_received
+    return _patched(Master, "_handle_received", wrap)
+
+
+BUGS["malformed_agent_messages_dropped"] = malformed_agent_messages_dropped
+
+
+def events_to_disconnected_frameworks() -> contextlib.AbstractContextManager[None]:
+    """The master sends framework events on the stream it last had, even when the framework
+    is disconnected (no stream: the Send has no addressee) (NoSendWithoutPeer)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _send_fw(self: Any, fw: Any, event: Any) -> list[Any]:
+            if fw is not None and fw.stream is None:
+                return [Send(to=fw.stream, message=event)]
+            return orig(self, fw, event)
+        return _send_fw
+    return _patched(MasterCore, "_send_fw", wrap)
+
+
+BUGS["events_to_disconnected_frameworks"] = events_to_disconnected_frameworks
+
+
+def status_update_agent_mismatch_relayed() -> contextlib.AbstractContextManager[None]:
+    """The master does not compare a status update's agent id with the sender's: an update
+    naming another agent is relayed as the sender's (MalformedAgentMessagesRefused)."""
+    from mesotron.core.master.tasks import TasksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _status_update(self: Any, sender: str, msg: Any) -> list[Any]:
+            st = msg.update.status
+            if st.agent_id is not None:
+                msg = attrs.evolve(msg, update=attrs.evolve(
+                    msg.update, status=attrs.evolve(st, agent_id=None)))
+            return orig(self, sender, msg)
+        return _status_update
+    return _patched(TasksMixin, "_status_update", wrap)
+
+
+BUGS["status_update_agent_mismatch_relayed"] = status_update_agent_mismatch_relayed

@@ -38,6 +38,7 @@ from mesotron.core.effects import (
     Received,
     RegistryResult,
     RegistryWrite,
+    Reject,
     Respond,
     Send,
 )
@@ -73,6 +74,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
+from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
@@ -103,6 +105,9 @@ WHEN: dict[str, str] = {
     "MalformedCallsRefused": "after every malformed ACCEPT the master handles",
     "NoRescindOfReturnedOffers": "after every ACCEPT and DECLINE the master handles",
     "AgentDisconnectionNoticed": "after every disconnection the master handles",
+    "PrincipalsChecked": "after every authenticated SUBSCRIBE the master handles",
+    "MalformedAgentMessagesRefused": "after every malformed agent message the master handles",
+    "NoSendWithoutPeer": "after every master step (a Send without an addressee)",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -447,6 +452,10 @@ class Checker:
         elif tin is Disconnected:
             self.check_inactive_offers(world, node)
             check_agent_disconnected(self, world, node, inp)
+        elif tin is Received and (inp.sender.endswith(HOSTILE_AGENT) or (
+                type(inp.message) is StatusUpdateMessage
+                and inp.message.update.status.task_id == HOSTILE_TASK)):
+            check_malformed_agent_refused(self, world, inp, effects)
         if tin is SchedulerCall:
             ct = type(inp.call)
             if ct is CallAccept and malformed_accept(inp.call):
@@ -460,6 +469,8 @@ class Checker:
                 check_no_rescind_of_returned(self, world, inp, effects)
             elif ct is CallSubscribe:
                 check_subscribe_info(self, world, node, inp, effects)
+                if inp.principal is not None:
+                    check_subscribe_principal(self, world, node, inp, effects)
         if agents:
             self._ledger_agents.update(agents)
             self.dirty = True
@@ -605,6 +616,11 @@ class Checker:
             self.lost_in_transit.add((msg.framework_info.id, msg.task.task_id))
         elif t is RunTaskGroup:
             self.lost_in_transit.update((msg.framework_info.id, x.task_id) for x in msg.tasks)
+
+    def on_unaddressed_send(self, world: Any, node: Any, e: Any) -> None:
+        """NoSendWithoutPeer: a master Send with no addressee (the world drops it)."""
+        self.run(world, inv.NoSendWithoutPeer, ClusterSnapshot(
+            unaddressed_sends=((node.name, type(e.message).__name__),)))
 
     def track_kill(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         """KillsTakeEffect: a KILL the master answered 202 and sent to the task's agent."""
@@ -1736,3 +1752,49 @@ def agent_counter_rows(world: Any, chk: Checker) -> tuple[tuple[str, str, int, i
     return tuple((n.name, "executors_terminated", n.machine.counters.get("executors_terminated", 0),
                   chk.destroyed.get(n.name, 0))
                  for n in world.agents if n.alive and n.machine is not None)
+
+
+def check_subscribe_principal(chk: Checker, world: Any, node: Any, inp: Any,
+                              effects: list[Any]) -> None:
+    """PrincipalsChecked, after a master step on a SUBSCRIBE whose caller the shell
+    authenticated: a claimed principal other than the authenticated one is refused (400);
+    otherwise the call is not refused for its principal, and once answered 200 the
+    framework's booked FrameworkInfo carries the authenticated principal."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status == 503:
+        return  # not the leader (or not recovered): answered 503
+    first = effects[0]
+    principal = inp.principal
+    claimed = inp.call.framework_info.principal
+    name = inp.call.framework_info.name
+    what = None
+    if claimed is not None and claimed != principal:
+        if first.status != 400:
+            what = f"a SUBSCRIBE claiming {claimed!r} was answered {first.status}"
+    elif first.status >= 400 and "principal" in (first.message or ""):
+        what = f"a SUBSCRIBE claiming {claimed!r} was refused: {first.message}"
+    elif first.status == 200:
+        fw = next((f for f in node.machine._frameworks.values()
+                   if f.stream == first.stream_id), None)
+        if fw is not None and fw.info.principal != principal:
+            what = (f"the master booked principal {fw.info.principal!r} for the SUBSCRIBE "
+                    f"claiming {claimed!r}")
+    if what is not None:
+        chk.run(world, inv.PrincipalsChecked, ClusterSnapshot(
+            principal_answers=((name, principal, what),)))
+
+
+def check_malformed_agent_refused(chk: Checker, world: Any, inp: Any,
+                                  effects: list[Any]) -> None:
+    """MalformedAgentMessagesRefused, after a master step on the hostile peer's malformed
+    agent message (core/sim/world.py spoof_agent_message): one Reject, status 400, nothing
+    else; for its status update naming another agent id: log lines only (Mesos drops it)."""
+    if type(inp.message) is StatusUpdateMessage:
+        if all(type(e) is Log for e in effects):
+            return
+    elif len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == 400:
+        return
+    what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
+                     for e in effects) or "nothing"
+    chk.run(world, inv.MalformedAgentMessagesRefused, ClusterSnapshot(
+        malformed_agent_answers=((inp.sender, type(inp.message).__name__,
+                                  f"answered with {what}"),)))

@@ -70,6 +70,7 @@ from mesotron.core.master.base import Abdicate, LeadershipGained, MasterConfig
 from mesotron.core.master.machine import Master
 from mesotron.core.messages import (
     CallAcknowledge,
+    CallSubscribe,
     EventError,
     EventOffers,
     EventRescind,
@@ -78,7 +79,10 @@ from mesotron.core.messages import (
     ExecutorAcknowledged,
     ExecutorShutdown,
     ExecutorSubscribe,
+    RegisterAgent,
     SchedulerCall,
+    StatusUpdate,
+    StatusUpdateMessage,
 )
 from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
@@ -103,6 +107,9 @@ from mesotron.core.values import (
     Capability,
     FrameworkInfo,
     MasterInfo,
+    Source,
+    TaskState,
+    TaskStatus,
 )
 
 # wedged executors (see ExecutorNode.wedged): crc32(container id) % 24 -> how
@@ -623,6 +630,8 @@ class World:
                     elif tm:
                         self.tracer.drop(tm)
                 else:
+                    if to is None and self.obs is not None:
+                        self.obs.on_unaddressed_send(self, n, e)  # NoSendWithoutPeer
                     self.send(n, to, Received(sender=n.name, message=e.message), tm=tm)
             elif t is SetTimer:
                 self.timer(n, e.key, e.at)
@@ -1030,7 +1039,7 @@ class World:
         # with an offer constraint every simulated agent meets (no such attribute)
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
                              roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
-                             checkpoint=True,
+                             checkpoint=True, principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
                                                      Capability.TASK_KILLING_STATE}))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
@@ -1070,7 +1079,14 @@ class World:
                             s.inc, None)
                     continue
                 self.requests[call.request] = (s.name, m.name)
-                self.send(s, m.name, call, http=True, tm=ctm)
+                # the shell authenticates each framework as its name (PrincipalsChecked)
+                self.send(s, m.name, SchedulerCall(
+                    request=call.request, stream_id=call.stream_id,
+                    framework_id=call.framework_id, call=call.call, principal=s.name),
+                    http=True, tm=ctm)
+                if s.app.kind == "adversarial" and type(call.call) is CallSubscribe:
+                    self.spoof_subscribe(s, m, call)
+                    self.spoof_agent_message(s, m)
             elif t is Notify:
                 ev = e.event
                 if obs is not None:
@@ -1098,6 +1114,36 @@ class World:
                 if st is not None:
                     mn = self.nodes[st[1]]
                     self.at(0.001, MSG, mn.name, Disconnected(peer=e.peer), mn.inc, None)
+
+    def spoof_subscribe(self, s: SchedulerNode, m: MasterNode, call: SchedulerCall) -> None:
+        """PrincipalsChecked: the adversarial framework's SUBSCRIBE also reaches the leader,
+        at once and off the network, as a copy authenticated as that framework but claiming
+        another principal. Its answer (a 400) goes nowhere: no request is booked for it, and
+        no random draw or scheduler state changes, so the run is the one without it."""
+        info = attrs.evolve(call.call.framework_info, principal="sim-intruder")
+        self.deliver(m, SchedulerCall(
+            request=f"{call.request}/spoof", stream_id=None, framework_id=call.framework_id,
+            call=attrs.evolve(call.call, framework_info=info), principal=s.name))
+
+    def spoof_agent_message(self, s: SchedulerNode, m: MasterNode) -> None:
+        """MalformedAgentMessagesRefused: with each adversarial SUBSCRIBE, a hostile peer
+        (HOSTILE_AGENT) sends the leader a RegisterAgent without an AgentInfo, at once and
+        off the network. The master's Reject goes nowhere (the shell only logs it)."""
+        self.deliver(m, Received(sender=s.name + HOSTILE_AGENT, message=RegisterAgent(
+            agent_info="not an AgentInfo")))  # type: ignore[arg-type]
+        # and a status update under a registered agent's address naming another agent id
+        # (Mesos drops it: "status_update_agent_mismatch"); its task id is HOSTILE_TASK
+        agents = [a for _, a in sorted(m.machine._agents.items()) if a.connected and a.pid]
+        if agents:
+            uuid = bytes(16)
+            self.deliver(m, Received(sender=agents[0].pid, message=StatusUpdateMessage(
+                update=StatusUpdate(framework_id=s.app.framework_id or min(
+                                        m.machine._frameworks, default="sim-none"), uuid=uuid,
+                                    status=TaskStatus(task_id=HOSTILE_TASK,
+                                                      state=TaskState.TASK_RUNNING,
+                                                      source=Source.SOURCE_EXECUTOR,
+                                                      agent_id=s.name + HOSTILE_AGENT,
+                                                      uuid=uuid)))))
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""
@@ -1406,3 +1452,15 @@ class World:
     def live_leader(self) -> MasterNode | None:
         m = self.leader
         return m if m is not None and m.alive and m.leader else None
+
+
+HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message
+HOSTILE_TASK = "sim-hostile-task"  # the task id of its spoofed status update
+
+
+def sim_claimed_principal(s: Any) -> str | None:
+    """The FrameworkInfo.principal a simulated scheduler incarnation claims; the shell
+    authenticates every framework as its name (PrincipalsChecked). By the parity of the
+    incarnation number plus the name's length, an incarnation claims that name or nothing
+    (the master fills in the authenticated one)."""
+    return s.name if (s.inc + len(s.name)) % 2 else None

@@ -476,8 +476,13 @@ class Checker:
             self.dirty = True
             if node.leader:
                 self.check_allocation_books(world, node, agents)
-        if self.drf and node.leader and node.machine.allocator.last_cycle_decisions:
-            self.check_drf(world, node)
+        if self.drf and node.leader:
+            al = node.machine.allocator
+            # explain mode: only when the cycle recorded decisions; the production fast path
+            # (SimConfig.fast_alloc): when its reference comparison has something to read
+            if al.last_cycle_decisions or getattr(al, "unread", 0) \
+                    or getattr(al, "disagreements", None):
+                self.check_drf(world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
 

@@ -124,6 +124,13 @@ def _task_record_from_pb(m: ipb.TaskRecord) -> cm.TaskRecord:
             _RECORD_SHAPES.clear()
         _RECORD_SHAPES[key] = rec
         return rec
+    return _record_of_shape(shape, name, tid, aid, eid)
+
+
+def _record_of_shape(shape: cm.TaskRecord, name: str, tid: str, aid: str,
+                     eid: str) -> cm.TaskRecord:
+    """A record like `shape` (decoded earlier, same serialization but for these four
+    fields) with its own name and ids."""
     s = shape.task
     try:
         task = TaskInfo(name=name, task_id=tid, agent_id=aid, resources=s.resources,
@@ -175,16 +182,7 @@ def _task_record_owned(m: ipb.TaskRecord) -> cm.TaskRecord | None:
             _CHECKED_SHAPES.clear()
         _CHECKED_SHAPES[key] = rec
         return rec
-    s = shape.task
-    try:
-        task = TaskInfo(name=name, task_id=tid, agent_id=aid, resources=s.resources,
-                        command=s.command, executor=s.executor, kill_policy=s.kill_policy,
-                        labels=s.labels, data=s.data, health_check=s.health_check)
-    except ValueError as e:
-        raise CodecError(f"invalid TaskInfo: {e}") from None
-    return cm.TaskRecord(framework_id=shape.framework_id, task=task, state=shape.state,
-                         executor_id=eid, status_update_state=shape.status_update_state,
-                         status_update_uuid=shape.status_update_uuid)
+    return _record_of_shape(shape, name, tid, aid, eid)
 
 
 def _reregister_owned(m: ipb.ReregisterAgent) -> cm.ReregisterAgent | None:

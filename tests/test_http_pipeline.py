@@ -8,6 +8,7 @@ no call, and a streaming answer sees its client go away. Real sockets on loopbac
 from __future__ import annotations
 
 import socket
+from contextlib import aclosing
 from typing import Any
 
 import h11
@@ -198,6 +199,23 @@ def _answer_bytes(conn: h11.Connection, close: bool = False) -> bytes:
     return conn.send(h11.Response(status_code=202, headers=headers)) + conn.send(h11.EndOfMessage())  # type: ignore[operator]
 
 
+async def _request_bodies(stream: trio.SocketStream, conn: h11.Connection) -> Any:
+    """The body of each request h11 parses from `stream` (ends when the peer closes)."""
+    body = b""
+    while True:
+        ev = conn.next_event()
+        if ev is h11.NEED_DATA:
+            data = await stream.receive_some(65536)
+            if not data:
+                return
+            conn.receive_data(data)
+        elif isinstance(ev, h11.Data):
+            body += bytes(ev.data)
+        elif isinstance(ev, h11.EndOfMessage):
+            yield body
+            body = b""
+
+
 async def _h11_server(handle: Any, nursery: trio.Nursery) -> int:
     listeners = await trio.open_tcp_listeners(0, host="127.0.0.1")
     nursery.start_soon(trio.serve_listeners, handle, listeners)
@@ -247,20 +265,10 @@ def test_a_server_that_does_not_pipeline_gets_one_request_at_a_time() -> None:
 
             async def handle(stream: trio.SocketStream) -> None:
                 conn = h11.Connection(h11.SERVER)
-                body = b""
                 try:
-                    while True:
-                        ev = conn.next_event()
-                        if ev is h11.NEED_DATA:
-                            data = await stream.receive_some(65536)
-                            if not data:
-                                return
-                            conn.receive_data(data)
-                        elif isinstance(ev, h11.Data):
-                            body += bytes(ev.data)
-                        elif isinstance(ev, h11.EndOfMessage):
+                    async with aclosing(_request_bodies(stream, conn)) as bodies:
+                        async for body in bodies:
                             seen.append(body)
-                            body = b""
                             pipelined = bool(conn.trailing_data[0])
                             await stream.send_all(_answer_bytes(conn))
                             if pipelined:
@@ -301,18 +309,9 @@ def test_a_server_that_closes_after_each_answer_saying_so() -> None:
 
             async def handle(stream: trio.SocketStream) -> None:
                 conn = h11.Connection(h11.SERVER)
-                body = b""
                 try:
-                    while True:
-                        ev = conn.next_event()
-                        if ev is h11.NEED_DATA:
-                            data = await stream.receive_some(65536)
-                            if not data:
-                                return
-                            conn.receive_data(data)
-                        elif isinstance(ev, h11.Data):
-                            body += bytes(ev.data)
-                        elif isinstance(ev, h11.EndOfMessage):
+                    async with aclosing(_request_bodies(stream, conn)) as bodies:
+                        async for body in bodies:
                             seen.append(body)
                             await stream.send_all(_answer_bytes(conn, close=True))
                             return

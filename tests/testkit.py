@@ -588,3 +588,27 @@ def sim_campaign(configs: list[Any], jobs: int = 2) -> list[tuple[int, str | Non
     ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
     with ctx.Pool(processes=jobs) as pool:
         return pool.map(_sim_outcome, configs, chunksize=max(1, len(configs) // (jobs * 8)))
+
+
+# ------------------------------------------------------------------ simulated scenarios
+def busiest_agent(world: Any) -> int:
+    """The index (in `world.agents`, as the `crash-agent` fault takes it) of the live agent
+    that runs the most non-terminal tasks of frameworks that acknowledge their updates (the
+    scripted batch/service/gang apps; ties: the lowest index). Scenario tests crash this
+    agent instead of a hard-coded index, so a trajectory change elsewhere (which agent got
+    which offer) does not move them off their scenario; raises if no agent runs such a task."""
+    acking = {s.app.framework_id for s in world.schedulers
+              if s.app.acks and s.app.framework_id is not None}
+
+    def live(n: Any) -> int:
+        if not n.alive or n.machine is None:
+            return 0
+        return sum(1 for fid, fw in n.machine.frameworks.items() if fid in acking
+                   for ex in fw.executors.values() for t in ex.tasks.values()
+                   if not t.state.is_terminal)
+
+    counts = [live(n) for n in world.agents]
+    if not counts or max(counts) == 0:
+        raise AssertionError(f"no agent runs a task of an acknowledging framework at "
+                             f"t={world.now:g}: the scenario needs one")
+    return counts.index(max(counts))

@@ -111,3 +111,18 @@ def test_agent_downtimes_straddle_the_executor_reregistration_window() -> None:
     w = faults.EXECUTOR_REREGISTRATION_TIMEOUT
     assert sum(d < w for d in ds) > 20 and sum(w < d < 4 * w for d in ds) > 100
     assert max(ds) > 60  # and long enough for the master's ping timeout
+
+
+def test_grace_kill_of_executor_shut_down_before_restart_is_not_a_recovery_kill() -> None:
+    """Seed 1192 (campaign config): an idle command executor is sent ExecutorShutdown, the
+    agent crashes before the grace period ends, and the executor is a wedged "deaf" one (it
+    ignores ExecutorShutdown). The restarted agent repeats the shutdown when it re-subscribes
+    and SIGKILLs it after the grace period, still before re-registering. That kill ends a
+    shutdown decided before the restart: it is observed, as not a live-executor recovery kill,
+    and RecoveryKeepsTasks stays quiet (it fired here before the fix)."""
+    chk = Checker()
+    cfg = SimConfig(seed=1192, events=2000, agents=4, frameworks=4, faults="all", quiesce=900.0)
+    res = simulate(cfg, checker=chk)
+    assert res.failure is None, res.failure
+    kills = [k for k in chk.recovery_kills if k[1].startswith("9befdf67-")]
+    assert kills == [("slave(1)@10.0.1.3:5051", kills[0][1], False)], chk.recovery_kills

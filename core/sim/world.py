@@ -177,7 +177,7 @@ class AgentNode(Node):
 
 class ExecutorNode(Node):
     __slots__ = ("agent", "container", "died_at", "framework_id", "launched_at", "resources",
-                 "shutdown_at", "task_proc", "wedged")
+                 "shutdown_at", "shutdown_inc", "task_proc", "wedged")
     agent: AgentNode
     container: str
     framework_id: str
@@ -186,6 +186,8 @@ class ExecutorNode(Node):
     resources: Any  # the container's resources, as the agent last told the shell
     launched_at: float  # virtual time the agent launched it
     shutdown_at: float | None  # when the agent last sent it ExecutorShutdown
+    # the agent incarnation (AgentNode.inc) that first sent it ExecutorShutdown (None: never)
+    shutdown_inc: int | None
     # a wedged process (with crash faults, ~1 in 12 executors, chosen by a hash of the
     # container id so the world's RNG stream is untouched): "unregistered" never
     # subscribes; "deaf" never hears ExecutorShutdown (only the agent's SIGKILL after the
@@ -797,6 +799,8 @@ class World:
                         obs.on_executor_ack(self, n, ex, e.message)
                     if type(e.message) is ExecutorShutdown:
                         ex.shutdown_at = self.now
+                        if ex.shutdown_inc is None:
+                            ex.shutdown_inc = n.inc
                         if ex.wedged == "deaf":
                             if tm:
                                 tracer.drop(tm)
@@ -857,6 +861,12 @@ class World:
         ex = self.executors.get(cid)
         if ex is None or not ex.alive:
             return False
+        if ex.shutdown_inc is not None and ex.shutdown_inc < n.inc:
+            # the agent had asked it to shut down before this restart (an idle command
+            # executor, a removed framework): this SIGKILL ends that shutdown after its grace
+            # period (a "deaf" executor ignores ExecutorShutdown, Mesos
+            # shutdownExecutorTimeout), not a recovery decision (seed 1192)
+            return False
         if cid in n.resubscribed:
             return True
         timed_out = any(type(x) is Log and x.event == "agent.executor.reregistration_timeout"
@@ -905,6 +915,7 @@ class World:
         x.resources = e.resources
         x.launched_at = self.now
         x.shutdown_at = None
+        x.shutdown_inc = None
         x.wedged = ""
         if "crash" in self.config.faults:
             x.wedged = _WEDGED.get(zlib.crc32(cid.encode()) % 24, "")

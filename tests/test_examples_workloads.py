@@ -120,6 +120,20 @@ def test_constraints_semantics() -> None:
 SLEEPER = f"{sys.executable} -c 'import time; time.sleep(1000)'"
 
 
+@pytest.fixture(autouse=True)
+def _no_instance_left_behind():
+    """The service tests' instances outlive the agents that ran them (agents exit without
+    killing tasks, so that recovery finds them): kill what is left once a test ends."""
+    yield
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = p.info["cmdline"] or []
+        if cmd and cmd[0] == sys.executable and cmd[-1].startswith("svcmark-"):
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+
+
 def _kill_one(marker: str) -> None:
     for p in psutil.process_iter(["cmdline"]):
         cmd = p.info["cmdline"] or []

@@ -120,11 +120,17 @@ def _task_record_from_pb(m: ipb.TaskRecord) -> cm.TaskRecord:
     shape = _RECORD_SHAPES.get(key)
     if shape is None:
         rec = _task_record_from_pb_full(m)
-        if len(_RECORD_SHAPES) >= _RECORD_SHAPES_MAX:
-            _RECORD_SHAPES.clear()
-        _RECORD_SHAPES[key] = rec
+        _remember(_RECORD_SHAPES, key, rec)
         return rec
     return _record_of_shape(shape, name, tid, aid, eid)
+
+
+def _remember(memo: dict[bytes, Any], key: bytes, value: Any) -> None:
+    """Keep `value` under `key` in a decoding memo bounded by _RECORD_SHAPES_MAX (emptied
+    when full)."""
+    if len(memo) >= _RECORD_SHAPES_MAX:
+        memo.clear()
+    memo[key] = value
 
 
 def _record_of_shape(shape: cm.TaskRecord, name: str, tid: str, aid: str,
@@ -178,9 +184,7 @@ def _task_record_owned(m: ipb.TaskRecord) -> cm.TaskRecord | None:
         if not m.IsInitialized():
             return None
         rec = _task_record_from_pb_full(m)
-        if len(_CHECKED_SHAPES) >= _RECORD_SHAPES_MAX:
-            _CHECKED_SHAPES.clear()
-        _CHECKED_SHAPES[key] = rec
+        _remember(_CHECKED_SHAPES, key, rec)
         return rec
     return _record_of_shape(shape, name, tid, aid, eid)
 
@@ -200,9 +204,7 @@ def _reregister_owned(m: ipb.ReregisterAgent) -> cm.ReregisterAgent | None:
             if not f.IsInitialized():
                 return None
             fw = framework_from_pb(f)
-            if len(_CHECKED_FRAMEWORKS) >= _RECORD_SHAPES_MAX:
-                _CHECKED_FRAMEWORKS.clear()
-            _CHECKED_FRAMEWORKS[key] = fw
+            _remember(_CHECKED_FRAMEWORKS, key, fw)
         frameworks.append(fw)
     records = []
     for t in m.tasks:

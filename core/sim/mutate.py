@@ -564,8 +564,6 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(Path(a.rerun).read_text())
         wanted = set(a.verdicts.split(","))
         only = {r["key"] for r in old["results"] if r["verdict"] in wanted}
-    if a.paths:
-        only = select_paths(discover() if only is None else only, a.paths)
     rep = campaign(sample=a.sample, seed=a.seed, judge=judge, jobs=a.jobs,
                    progress=a.progress, only=only, paths=paths)
     if old is not None:

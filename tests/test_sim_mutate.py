@@ -133,3 +133,11 @@ def test_rerun_judges_the_named_mutants_even_outside_todays_sample() -> None:
     judge = mutate.Judge(seeds=(0,), events=50, quiesce=50.0, timeout=60.0, operator_runs=0)
     rep = mutate.campaign(sample=5, seed=0, judge=judge, jobs=1, only={outside.key})
     assert [r["key"] for r in rep["results"]] == [outside.key]
+
+
+def test_kill_rate_counts_unreached_mutants_against_it() -> None:
+    rs = [{"verdict": v} for v in ("killed", "killed", "unchanged", "unreached", "equivalent")]
+    rep = mutate.summarize(rs)
+    assert rep["kill_rate"] == 0.5  # 2 / (2 killed + 1 unchanged + 1 unreached)
+    assert rep["kill_rate_reached"] == round(2 / 3, 4)
+    assert rep["kill_rate_proxy"] == 1.0

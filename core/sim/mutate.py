@@ -35,8 +35,9 @@ checks, queue, shares, and the world's counters) differs from the unmutated code
 is UNCHANGED (nothing these runs could see changed: a real equivalent or a blind spot). A
 mutant listed in core/sim/equivalents.py (reviewed by hand, each with its reason) and not
 killed is EQUIVALENT. Mutants whose function never ran in the unmutated runs are UNREACHED
-(not run). The kill rate is killed / (killed + survived + unchanged); the first campaign's
-proxy killed / (killed + survived) is reported beside it. `--rerun REPORT` judges again only
+(not run, and counted against the rate). The kill rate is killed / (killed + survived +
+unchanged + unreached) since s12; s11's killed / (killed + survived + unchanged) and the first
+campaign's proxy killed / (killed + survived) are reported beside it. `--rerun REPORT` judges again only
 the mutants of an earlier report with the given verdicts (drawn or not by today's sample,
 whose cut moves as the code grows) and merges their new results; `--paths` restricts a
 campaign or a re-judgement to some files or folders (the others keep their old verdicts).
@@ -477,11 +478,15 @@ def judge_mutants(chosen: list[Mutant], *, judge: Judge, jobs: int,
 
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
     counts = {v: sum(1 for r in results if r["verdict"] == v) for v in VERDICTS}
-    strict = counts["killed"] + counts["survived"] + counts["unchanged"]
+    reached = counts["killed"] + counts["survived"] + counts["unchanged"]
+    strict = reached + counts["unreached"]
     proxy = counts["killed"] + counts["survived"]
     return {"counts": counts,
-            # killed / every reached mutant not reviewed equivalent (the figure we claim)
+            # killed / every sampled mutant not reviewed equivalent, unreached ones included
+            # (the figure we claim since s12: code the simulator never runs is a blind spot)
             "kill_rate": round(counts["killed"] / strict, 4) if strict else None,
+            # s11's claimed figure: unreached mutants left out
+            "kill_rate_reached": round(counts["killed"] / reached, 4) if reached else None,
             # the first campaign's figure: unchanged digests counted as equivalent
             "kill_rate_proxy": round(counts["killed"] / proxy, 4) if proxy else None}
 
@@ -578,7 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"killed {c['killed']}, survived {c['survived']}, unchanged (same digests, not "
           f"reviewed) {c['unchanged']}, equivalent (reviewed) {c['equivalent']}, "
           f"unreached {c['unreached']}")
-    for name, label in (("kill_rate", "killed / (killed + survived + unchanged)"),
+    for name, label in (("kill_rate", "killed / (killed + survived + unchanged + unreached)"),
+                        ("kill_rate_reached", "killed / (killed + survived + unchanged), s11's"),
                         ("kill_rate_proxy", "killed / (killed + survived), the old proxy")):
         rate = rep[name]
         print(f"{name}: {'n/a' if rate is None else f'{rate:.1%}'}  = {label}")

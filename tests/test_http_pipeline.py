@@ -433,3 +433,72 @@ def test_kept_answer_heads_are_framed_per_request() -> None:
                 stop.set()
 
     trio.run(main)
+
+
+def test_pipelined_answers_are_parsed_whatever_the_byte_boundaries() -> None:
+    """The pipeline's answer parser (httptools, io/http/client._Answers): answers framed by
+    Content-Length and chunked, split at every byte boundary, come out whole and in order;
+    an interim 100 is skipped; `Connection: close` and HTTP/1.0 mark the end of the
+    connection; nonsense raises httptools' parser error (the batch's calls then get 0)."""
+    import httptools
+    from mesotron.io.http.client import _Answers
+
+    wire = (b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+            b"HTTP/1.1 100 Continue\r\n\r\n"
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\nno: bad"
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
+            b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    want = [(202, b"", True), (400, b"no: bad", True), (200, b"abcde", True), (202, b"", False)]
+    for cut in range(len(wire) + 1):
+        a = _Answers()
+        a.feed(wire[:cut])
+        a.feed(wire[cut:])
+        assert list(a.done) == want, cut
+    a = _Answers()
+    a.feed(b"HTTP/1.0 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+    assert list(a.done) == [(202, b"", False)]
+    with pytest.raises(httptools.HttpParserError):
+        _Answers().feed(b"HTTP/1.1 2x2 nonsense\r\n\r\n")
+
+
+def test_an_answer_that_is_not_http_fails_the_batch_without_resending() -> None:
+    """A peer that answers with nonsense: each call of the batch gets status 0 (never sent
+    again), and the next call goes on a new connection and is answered."""
+
+    async def main() -> None:
+        with trio.fail_after(20):
+            seen: list[bytes] = []
+            connections = 0
+
+            async def handle(stream: trio.SocketStream) -> None:
+                nonlocal connections
+                connections += 1
+                first = connections == 1
+                conn = h11.Connection(h11.SERVER)
+                try:
+                    async with aclosing(_request_bodies(stream, conn)) as bodies:
+                        async for body in bodies:
+                            seen.append(body)
+                            if first:
+                                await stream.send_all(b"SPDY/9 nonsense\r\n\r\n")
+                                return
+                            await stream.send_all(_answer_bytes(conn))
+                            conn.start_next_cycle()
+                finally:
+                    await trio.aclose_forcefully(stream)
+
+            async with trio.open_nursery() as nursery:
+                port = await _h11_server(handle, nursery)
+                pipe = H11Pipeline("127.0.0.1", port)
+                nursery.start_soon(pipe.run)
+                answers: list[int] = []
+                for i in range(3):
+                    pipe.submit("/", f"x{i}".encode(), {}, lambda status, raw: answers.append(status))
+                assert (await pipe.post("/", b"x3", {}))[0] == 0
+                assert answers == [0, 0, 0] and pipe.resent == 0
+                assert (await pipe.post("/", b"y", {}))[0] == 202
+                assert seen[-1] == b"y" and pipe.connections == 2
+                pipe.close()
+                nursery.cancel_scope.cancel()
+
+    trio.run(main)

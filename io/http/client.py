@@ -1,5 +1,5 @@
-"""A small HTTP/1.1 client on Trio streams, with h11 doing all the HTTP parsing: for the
-hot paths (the command executor's calls to its agent, a scheduler's calls to the master).
+"""A small HTTP/1.1 client on Trio streams, with h11 (and httptools for the answers of
+pipelined calls) doing all the HTTP parsing: for the hot paths (the command executor's calls to its agent, a scheduler's calls to the master).
 
 httpx costs ~2-3 ms of CPU per request (proxy detection, cookie handling, its connection
 pool, async-generator plumbing); with h11 directly a keep-alive POST costs a fraction of that.
@@ -11,17 +11,20 @@ pool, async-generator plumbing); with h11 directly a keep-alive POST costs a fra
 `H11Pipeline` sends calls pipelined on one keep-alive connection (RFC 9112 §9.3), as Mesos's
 scheduler library sends its calls (one connection; `send()` does not wait for the answer,
 an answer other than 2xx is reported): what is queued while earlier answers are awaited
-leaves in one write, the answers come back in order to each call's callback.
+leaves in one write, the answers come back in order to each call's callback; h11 serializes
+its requests, httptools (llhttp) parses the answers (see _Answers for why).
 """
 
 from __future__ import annotations
 
 import select
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import h11
+import httptools
 import trio
 import trio.testing
 
@@ -56,6 +59,44 @@ def _request_head(host: str, path: str, length: int, headers: dict[str, str]) ->
     return head  # type: ignore[return-value]
 
 
+class _Answers:
+    """The answers on one pipelined connection, parsed by httptools (Node's llhttp, the parser
+    uvicorn uses; no hand-written parsing): `feed(bytes)` appends each complete answer to
+    `done` as (status, body, keep_alive). `keep_alive` False: the answer said `Connection:
+    close`, or came from an HTTP/1.0 server without keep-alive, or upgraded the connection
+    (the server takes no further request on it). Interim answers (1xx but 101) are skipped,
+    as a client that never sent `Expect` is told to. An answer framed by the end of the
+    connection (no Content-Length, not chunked) is never complete here: its call gets status
+    0 ("connection closed"), as an answer that never came; our servers always frame theirs.
+
+    Why not h11 here (docs/performance.md): h11's client state machine needs to be told of
+    each request before it parses its answer (two events and a serialization each), ~25 us
+    per answer of CPU against ~0.2 us for llhttp; the client reads one answer per call."""
+
+    __slots__ = ("_body", "done", "parser")
+
+    def __init__(self) -> None:
+        self.done: deque[tuple[int, bytes, bool]] = deque()
+        self._body: list[bytes] = []
+        self.parser = httptools.HttpResponseParser(self)
+
+    def feed(self, data: bytes) -> None:
+        """Raises httptools.HttpParserError on anything that is not HTTP/1.x answers."""
+        self.parser.feed_data(data)
+
+    def on_body(self, chunk: bytes) -> None:
+        self._body.append(chunk)
+
+    def on_message_complete(self) -> None:
+        p = self.parser
+        status = p.get_status_code()
+        body = b"".join(self._body) if self._body else b""
+        self._body = []
+        if status < 200 and status != 101:
+            return  # interim (100 Continue, 103 Early Hints): the answer follows
+        self.done.append((status, body, p.should_keep_alive() and not p.should_upgrade()))
+
+
 COALESCE = 0.002  # seconds H11Pipeline waits at most for the other runnable tasks' calls
 Answer = Callable[[int, bytes], None]  # (status, body); status 0: not answered (text in body)
 
@@ -65,10 +106,10 @@ class H11Pipeline:
 
     `submit()` queues a request and returns at once; `run()` (a task in the caller's
     nursery) writes every queued request in one send, then reads their answers in order
-    and hands each to its callback, then sends what was queued meanwhile. h11 does all the
-    HTTP: each kind of request's head is serialized once by an h11 client connection (then
-    `head + body`, see _request_head), and the answers are parsed by one h11 connection
-    that is told of a request before each answer.
+    and hands each to its callback, then sends what was queued meanwhile. No HTTP is
+    hand-written: each kind of request's head is serialized once by an h11 client connection
+    (then `head + body`, see _request_head), and the answers are parsed by one httptools
+    parser per connection (_Answers).
 
     Servers that end a connection with requests of ours unanswered (RFC 9112 §9.3.2, §9.6):
 
@@ -98,8 +139,6 @@ class H11Pipeline:
     This is the transport's business (as TCP's retransmission), not the protocol's: a call
     still gets exactly one answer, and one never processed is the only kind sent twice."""
 
-    _BLANK = h11.Request(method="POST", target="/", headers=[("Host", "-"), ("Content-Length", "0")])
-
     def __init__(self, host: str, port: int, *, connect_timeout: float = 5.0,
                  ssl_context: Any = None, max_batch: int = 256,
                  max_requests_per_connection: int = 500) -> None:
@@ -112,7 +151,7 @@ class H11Pipeline:
         self._wake = trio.Event()
         self._closed = False
         self._stream: Any = None
-        self._conn: h11.Connection | None = None
+        self._answers: _Answers | None = None  # the answer parser of the current connection
         self.batches = 0  # writes so far (for benchmarks and tests)
         self.resent = 0  # requests sent again after a `Connection: close` left them unanswered
         self.sequential = False  # one request in flight at a time (a server that does not pipeline)
@@ -182,41 +221,46 @@ class H11Pipeline:
     async def _drop(self) -> None:
         if self._stream is not None:
             await trio.aclose_forcefully(self._stream)
-        self._stream = self._conn = None
+        self._stream = self._answers = None
 
     async def _send_batch(self, batch: list[tuple[bytes, Answer]]) -> None:
         answered = 0
         said_close = False  # the last answer read said `Connection: close`
         sent = False
         try:
-            if self._stream is None or self._conn is None or not _idle_and_open(self._stream):
+            if self._stream is None or self._answers is None or not _idle_and_open(self._stream):
                 await self._drop()
                 with trio.fail_after(self.connect_timeout):
                     stream: Any = await trio.open_tcp_stream(self.host, self.port)
                     if self.ssl_context is not None:
                         stream = trio.SSLStream(stream, self.ssl_context, server_hostname=self.host)
                         await stream.do_handshake()
-                self._stream, self._conn = stream, h11.Connection(h11.CLIENT)
+                self._stream, self._answers = stream, _Answers()
                 self._answered_here = self._sent_here = 0
                 self.connections += 1
-            stream, conn = self._stream, self._conn
+            stream, answers = self._stream, self._answers
             self.batches += 1
             sent = True
             self._sent_here += len(batch)
             await stream.send_all(b"".join(data for data, _ in batch))
-            for _, answer in batch:
-                conn.send(self._BLANK)
-                conn.send(h11.EndOfMessage())
-                status, body = await H11Client._answer(stream, conn)
+            done = answers.done
+            while answered < len(batch):
+                if not done:
+                    data = await stream.receive_some(65536)
+                    if not data:
+                        raise HTTPError("connection closed")
+                    answers.feed(data)
+                    continue
+                status, body, keep_alive = done.popleft()
                 answered += 1
                 self._answered_here += 1
-                answer(status, body)
-                if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
-                    conn.start_next_cycle()
-                else:
-                    said_close = conn.their_state is h11.MUST_CLOSE
+                batch[answered - 1][1](status, body)
+                if not keep_alive:
+                    said_close = True
                     raise HTTPError("connection closed")
-        except (OSError, h11.ProtocolError, trio.BrokenResourceError, trio.ClosedResourceError,
+            if done:  # answers to requests never made: this connection cannot be trusted
+                await self._drop()
+        except (OSError, httptools.HttpParserError, trio.BrokenResourceError, trio.ClosedResourceError,
                 trio.TooSlowError) as e:
             here = self._answered_here
             await self._drop()

@@ -502,3 +502,45 @@ def test_an_answer_that_is_not_http_fails_the_batch_without_resending() -> None:
                 nursery.cancel_scope.cancel()
 
     trio.run(main)
+
+
+def test_a_call_leaves_while_earlier_answers_are_still_awaited() -> None:
+    """More calls in flight: a call submitted while the answer to an earlier one is awaited
+    is written at once on the same connection (the server here answers the first request
+    only once the second has arrived: a client that waits for every answer before writing
+    again never gets either)."""
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            seen: list[bytes] = []
+
+            async def handle(stream: trio.SocketStream) -> None:
+                conn = h11.Connection(h11.SERVER)
+                try:
+                    async with aclosing(_request_bodies(stream, conn)) as bodies:
+                        seen.append(await bodies.__anext__())
+                        while b"second" not in conn.trailing_data[0]:  # h11 holds it, unparsed
+                            conn.receive_data(await stream.receive_some(65536))
+                        await stream.send_all(_answer_bytes(conn))
+                        conn.start_next_cycle()
+                        seen.append(await bodies.__anext__())
+                        await stream.send_all(_answer_bytes(conn))
+                        await trio.sleep_forever()
+                finally:
+                    await trio.aclose_forcefully(stream)
+
+            async with trio.open_nursery() as nursery:
+                port = await _h11_server(handle, nursery)
+                pipe = H11Pipeline("127.0.0.1", port)
+                nursery.start_soon(pipe.run)
+                answers: list[int] = []
+                pipe.submit("/", b"first", {}, lambda status, raw: answers.append(status))
+                while pipe.batches < 1:
+                    await trio.sleep(0.001)
+                assert (await pipe.post("/", b"second", {}))[0] == 202
+                assert answers == [202] and seen == [b"first", b"second"]
+                assert pipe.batches == 2 and pipe.connections == 1
+                pipe.close()
+                nursery.cancel_scope.cancel()
+
+    trio.run(main)

@@ -105,11 +105,13 @@ class H11Pipeline:
     """Requests pipelined on one keep-alive connection, answered in order.
 
     `submit()` queues a request and returns at once; `run()` (a task in the caller's
-    nursery) writes every queued request in one send, then reads their answers in order
-    and hands each to its callback, then sends what was queued meanwhile. No HTTP is
-    hand-written: each kind of request's head is serialized once by an h11 client connection
-    (then `head + body`, see _request_head), and the answers are parsed by one httptools
-    parser per connection (_Answers).
+    nursery) writes what is queued in one send (after the other runnable tasks had their
+    turn, COALESCE) without waiting for the answers to what it wrote before (more calls in
+    flight: the latency of one batch's answers no longer holds the next batch back), while a
+    reader task hands each answer to its callback, in order. No HTTP is hand-written: each
+    kind of request's head is serialized once by an h11 client connection (then `head +
+    body`, see _request_head), and the answers are parsed by one httptools parser per
+    connection (_Answers).
 
     Servers that end a connection with requests of ours unanswered (RFC 9112 §9.3.2, §9.6):
 
@@ -152,6 +154,8 @@ class H11Pipeline:
         self._closed = False
         self._stream: Any = None
         self._answers: _Answers | None = None  # the answer parser of the current connection
+        self._inflight: deque[tuple[bytes, Answer]] = deque()  # sent, not answered yet, in order
+        self._peak = 0  # the most requests in flight at once since all were last answered
         self.batches = 0  # writes so far (for benchmarks and tests)
         self.resent = 0  # requests sent again after a `Connection: close` left them unanswered
         self.sequential = False  # one request in flight at a time (a server that does not pipeline)
@@ -196,87 +200,152 @@ class H11Pipeline:
 
     async def run(self) -> None:
         try:
-            while not self._closed:
+            while not self._closed or self._inflight:
                 if not self._queue:
+                    if self._closed:
+                        break
                     self._wake = trio.Event()
                     await self._wake.wait()
                     continue
-                # let the tasks that can run now (an application handling the events one
-                # read brought) queue their calls too: they leave in the same write. Bounded,
-                # so a busy neighbour task cannot hold the calls back.
-                with trio.move_on_after(COALESCE):
-                    await trio.testing.wait_all_tasks_blocked()
-                n = 1 if self.sequential else self.max_batch
-                cap = self.max_requests_per_connection
-                if cap:
-                    if self._stream is not None and self._sent_here >= cap:
-                        await self._drop()  # every answer read: a new connection (see above)
-                    n = min(n, cap - self._sent_here if self._stream is not None else cap)
-                batch, self._queue = self._queue[:n], self._queue[n:]
-                await self._send_batch(batch)
+                await self._connection()
         finally:
             with trio.CancelScope(shield=True):
                 await self._drop()
+
+    async def _connection(self) -> None:
+        """One connection's life: a writer (this task) sends what is queued as it comes,
+        without waiting for the answers to what it sent before (up to `max_batch` requests
+        per write); a reader task hands each answer to its call in order. Ends when the
+        connection breaks or closes, or after `max_requests_per_connection` requests once
+        all are answered (the class doc)."""
+        said_close = False
+        self._peak = 0
+        try:
+            with trio.fail_after(self.connect_timeout):
+                stream: Any = await trio.open_tcp_stream(self.host, self.port)
+                if self.ssl_context is not None:
+                    stream = trio.SSLStream(stream, self.ssl_context, server_hostname=self.host)
+                    await stream.do_handshake()
+            self._stream, self._answers = stream, _Answers()
+            self._answered_here = self._sent_here = 0
+            self.connections += 1
+            try:
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._reader, stream, self._answers, nursery.cancel_scope)
+                    await self._writer(stream)
+                    nursery.cancel_scope.cancel()  # every answer read: the reader stops here
+            except BaseExceptionGroup as group:
+                raise _one(group) from None
+        except _SaidClose:
+            said_close = True
+            self._fail_inflight(HTTPError("connection closed"), said_close)
+        except (OSError, httptools.HttpParserError, trio.BrokenResourceError, trio.ClosedResourceError,
+                trio.TooSlowError) as e:
+            self._fail_inflight(e, said_close)
+        finally:
+            with trio.CancelScope(shield=True):
+                await self._drop()
+
+    def _fail_inflight(self, e: BaseException, said_close: bool) -> None:
+        rest, self._inflight = list(self._inflight), deque()
+        here = self._answered_here
+        if said_close and rest:  # provably never processed (RFC 9112 §9.6): send again
+            if here and (not self.max_requests_per_connection or here < self.max_requests_per_connection):
+                self.max_requests_per_connection = here  # this server's cap
+            self.resent += len(rest)
+            self._queue[:0] = rest
+            self._wake.set()
+            return
+        if rest and self._peak >= 2:
+            self.sequential = True  # this server does not pipeline (see the class doc)
+        text = (str(e) or type(e).__name__).encode()
+        for _, answer in rest:
+            answer(0, text)
+
+    async def _writer(self, stream: Any) -> None:
+        inflight = self._inflight
+        while True:
+            if not self._queue or (self.sequential and inflight):
+                if self._closed and not self._queue and not inflight:
+                    return
+                self._wake = trio.Event()
+                await self._wake.wait()
+                continue
+            cap = self.max_requests_per_connection
+            if cap and self._sent_here >= cap:
+                if inflight:  # the reader wakes us when all are answered
+                    self._wake = trio.Event()
+                    await self._wake.wait()
+                    continue
+                return  # a new connection (see the class doc)
+            # let the tasks that can run now (an application handling the events one read
+            # brought) queue their calls too: they leave in the same write. Bounded, so a
+            # busy neighbour task cannot hold the calls back.
+            with trio.move_on_after(COALESCE):
+                await trio.testing.wait_all_tasks_blocked()
+            n = 1 if self.sequential else self.max_batch
+            if cap:
+                n = min(n, cap - self._sent_here)
+            batch, self._queue = self._queue[:n], self._queue[n:]
+            if not batch:
+                continue
+            inflight.extend(batch)
+            self._peak = max(self._peak, len(inflight))
+            self._sent_here += len(batch)
+            self.batches += 1
+            await stream.send_all(b"".join(data for data, _ in batch))
+
+    async def _reader(self, stream: Any, answers: _Answers, scope: trio.CancelScope) -> None:
+        inflight, done = self._inflight, answers.done
+        while True:
+            data = await stream.receive_some(65536)
+            if not data:
+                if inflight:
+                    raise HTTPError("connection closed")
+                scope.cancel()  # an idle connection the server closed: a new one next time
+                return
+            answers.feed(data)
+            while done:
+                if not inflight:
+                    raise HTTPError("an answer to no request")
+                status, body, keep_alive = done.popleft()
+                _, answer = inflight.popleft()
+                self._answered_here += 1
+                answer(status, body)
+                if not keep_alive:
+                    raise _SaidClose()
+            if not inflight:
+                self._peak = 0  # (see _fail_inflight)
+                self._wake.set()  # a writer waiting for the answers (sequential, cap, close)
 
     async def _drop(self) -> None:
         if self._stream is not None:
             await trio.aclose_forcefully(self._stream)
         self._stream = self._answers = None
 
-    async def _send_batch(self, batch: list[tuple[bytes, Answer]]) -> None:
-        answered = 0
-        said_close = False  # the last answer read said `Connection: close`
-        sent = False
-        try:
-            if self._stream is None or self._answers is None or not _idle_and_open(self._stream):
-                await self._drop()
-                with trio.fail_after(self.connect_timeout):
-                    stream: Any = await trio.open_tcp_stream(self.host, self.port)
-                    if self.ssl_context is not None:
-                        stream = trio.SSLStream(stream, self.ssl_context, server_hostname=self.host)
-                        await stream.do_handshake()
-                self._stream, self._answers = stream, _Answers()
-                self._answered_here = self._sent_here = 0
-                self.connections += 1
-            stream, answers = self._stream, self._answers
-            self.batches += 1
-            sent = True
-            self._sent_here += len(batch)
-            await stream.send_all(b"".join(data for data, _ in batch))
-            done = answers.done
-            while answered < len(batch):
-                if not done:
-                    data = await stream.receive_some(65536)
-                    if not data:
-                        raise HTTPError("connection closed")
-                    answers.feed(data)
-                    continue
-                status, body, keep_alive = done.popleft()
-                answered += 1
-                self._answered_here += 1
-                batch[answered - 1][1](status, body)
-                if not keep_alive:
-                    said_close = True
-                    raise HTTPError("connection closed")
-            if done:  # answers to requests never made: this connection cannot be trusted
-                await self._drop()
-        except (OSError, httptools.HttpParserError, trio.BrokenResourceError, trio.ClosedResourceError,
-                trio.TooSlowError) as e:
-            here = self._answered_here
-            await self._drop()
-            rest = batch[answered:]
-            if said_close and rest:  # provably never processed (RFC 9112 §9.6): send again
-                if here and (not self.max_requests_per_connection or here < self.max_requests_per_connection):
-                    self.max_requests_per_connection = here  # this server's cap
-                self.resent += len(rest)
-                self._queue[:0] = rest
-                self._wake.set()
-                return
-            if rest and sent and len(batch) >= 2:
-                self.sequential = True  # this server does not pipeline (see the class doc)
-            text = (str(e) or type(e).__name__).encode()
-            for _, answer in rest:
-                answer(0, text)
+
+class _SaidClose(Exception):
+    """The last answer read said `Connection: close`."""
+
+
+def _one(group: BaseExceptionGroup) -> BaseException:
+    """The error of a connection's reader or writer (the other one was cancelled by it: its
+    Cancelled may come along, and is dropped: a cancellation from outside is level-triggered
+    and comes again at the next checkpoint); a group of anything else as it is."""
+    leaves: list[BaseException] = []
+
+    def walk(g: BaseExceptionGroup) -> None:
+        for e in g.exceptions:
+            if isinstance(e, BaseExceptionGroup):
+                walk(e)
+            else:
+                leaves.append(e)
+
+    walk(group)
+    errors = [e for e in leaves if isinstance(e, Exception)]
+    if errors and all(isinstance(e, (Exception, trio.Cancelled)) for e in leaves):
+        return errors[0]
+    return group
 
 
 class H11Client:

@@ -544,3 +544,66 @@ def test_a_call_leaves_while_earlier_answers_are_still_awaited() -> None:
                 nursery.cancel_scope.cancel()
 
     trio.run(main)
+
+
+class DirectApp(App):
+    """App with the server's direct path (io/http/server._direct): b"direct..." bodies are
+    answered there (b"direct-bad": 400 with a text, b"direct-boom": an app bug), anything
+    else falls back (None) to the ASGI path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.direct_seen: list[bytes] = []
+
+    async def direct(self, path: str, headers: Any, body: bytes) -> Any:
+        if not body.startswith(b"direct"):
+            return None
+        self.direct_seen.append(body)
+        if body == b"direct-boom":
+            raise RuntimeError("planted")
+        return (400, "text/plain; charset=utf-8", b"no: " + body) if body == b"direct-bad" else \
+            (202, "text/plain; charset=utf-8", b"")
+
+
+def test_direct_path_answers_as_the_asgi_path_and_falls_back_for_the_rest() -> None:
+    """The bytes of an answer from the direct path are those of the same answer through the
+    ASGI path (`respond`); a request the direct path declines reaches the ASGI app with its
+    body; an app bug there is a 500 that ends the connection (as on the ASGI path)."""
+
+    async def exchange(app: Any, bodies: list[bytes]) -> bytes:
+        async with trio.open_nursery() as nursery:
+            port, stop = await _serve(app, nursery)
+            stream = await trio.open_tcp_stream("127.0.0.1", port)
+            client = h11.Connection(h11.CLIENT)
+            out = b""
+            for b in bodies:
+                out += client.send(h11.Request(method="POST", target="/api", headers=[  # type: ignore[operator]
+                    ("Host", "x"), ("Content-Length", str(len(b)))])) + client.send(h11.Data(data=b)) \
+                    + client.send(h11.EndOfMessage())
+                client = h11.Connection(h11.CLIENT)  # (heads only: the answers are read raw)
+            await stream.send_all(out)
+            got = b""
+            while got.count(b"HTTP/1.1") < len(bodies):
+                data = await stream.receive_some(65536)
+                if not data:
+                    break
+                got += data
+            await stream.aclose()
+            stop.set()
+        return got
+
+    async def main() -> None:
+        with trio.fail_after(10):
+            plain, direct = App(), DirectApp()
+            asgi_answers = await exchange(plain, [b"ok", b"bad-x"])
+            direct_answers = await exchange(direct, [b"direct-ok", b"direct-bad"])
+            assert direct.seen == [] and direct.direct_seen == [b"direct-ok", b"direct-bad"]
+            assert direct_answers == asgi_answers.replace(b"no: bad-x", b"no: direct-bad").replace(
+                b"content-length: 9", b"content-length: 14")
+            fallback = await exchange(direct, [b"plain"])
+            assert direct.seen == [b"plain"] and fallback.startswith(b"HTTP/1.1 202 ")
+            boom = await exchange(direct, [b"direct-boom", b"after"])
+            assert boom.startswith(b"HTTP/1.1 500 ") and b"connection: close" in boom.lower()
+            assert b"after" not in direct.seen  # the connection ended with the 500
+
+    trio.run(main)

@@ -21,9 +21,11 @@ from mesotron.core.effects import Disconnected, Received, Reject
 from mesotron.core.messages import ExecutorSubscribe
 from mesotron.io.http import metrics
 from mesotron.io.http.asgi import (
+    TEXT,
     BodyTooLarge,
     EventStream,
     Request,
+    header_values,
     lifespan,
     respond,
     respond_json,
@@ -106,6 +108,39 @@ class AgentApp:
         await respond(send, 404, "Not found")
 
     # ------------------------------------------------------------------ executor API
+    async def direct(self, path: str, headers: Any, body: bytes, principal: str | None = None
+                     ) -> tuple[int, str, bytes] | None:
+        """The server's direct path (io/http/server._direct) for an executor call other than
+        SUBSCRIBE that decodes: the same steps as `executor`, answered as (status, content
+        type, body). None, before anything is done, for every other request (the ASGI path
+        answers it: a refusal, a stream)."""
+        if _strip(path) != "/api/v1/executor":
+            return None
+        d = self.d
+        if not d.ready:
+            return None
+        content_type, accept = header_values(headers, b"content-type", b"accept")
+        try:
+            fmt = request_format(content_type)
+            msg = codec_executor.decode_call(decode(body, fmt, executor_pb2.Call))
+        except WireError:
+            return None
+        if response_format(accept, default=fmt) is None or isinstance(msg, ExecutorSubscribe):
+            return None
+        if msg == codec_executor.HEARTBEAT:
+            return 202, TEXT, b""
+        return await self._call(msg)
+
+    async def _call(self, msg: Any) -> tuple[int, str, bytes]:
+        d = self.d
+        key = (msg.framework_id, msg.executor_id)
+        sender = d.exec_streams.get(key, f"executor-unsubscribed({msg.framework_id}/{msg.executor_id})")
+        effects = await d.loop.call_here(Received(sender=sender, message=msg))
+        rej = _rejection(effects, sender)
+        if rej is not None:
+            return rej.status, TEXT, rej.message.encode()
+        return 202, TEXT, b""
+
     async def executor(self, req: Request, send: Any) -> None:
         d = self.d
         if not d.ready:
@@ -145,13 +180,8 @@ class AgentApp:
                     d.stream_formats.pop(name, None)
                     d.loop.submit(Disconnected(peer=name))
             return
-        key = (msg.framework_id, msg.executor_id)
-        sender = d.exec_streams.get(key, f"executor-unsubscribed({msg.framework_id}/{msg.executor_id})")
-        effects = await d.loop.call_here(Received(sender=sender, message=msg))
-        rej = _rejection(effects, sender)
-        if rej is not None:
-            return await respond(send, rej.status, rej.message)
-        await respond(send, 202)
+        status, _, text = await self._call(msg)
+        await respond(send, status, text)
 
     # ------------------------------------------------------------------ sandbox files
     async def files(self, req: Request, send: Any, path: str) -> None:

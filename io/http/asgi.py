@@ -92,6 +92,30 @@ async def lifespan(receive: Any, send: Send) -> None:
             return
 
 
+TEXT = "text/plain; charset=utf-8"
+
+
+def answer_headers(body: bytes, content_type: str = TEXT) -> list[tuple[bytes, bytes]]:
+    """The headers of a plain answer (`respond` without extra headers, and the server's
+    direct path for the hot calls, io/http/server.py: the same bytes either way)."""
+    hdrs = [(b"content-length", str(len(body)).encode())]
+    if body or content_type != TEXT:
+        hdrs.append((b"content-type", content_type.encode()))
+    return hdrs
+
+
+def header_values(headers: Any, *names: bytes) -> list[str | None]:
+    """The values of `names` (lower case) among raw (name, value) headers, decoded as
+    Request.headers decodes them (the last of repeated headers wins, as there)."""
+    out: list[str | None] = [None] * len(names)
+    for k, v in headers:
+        k = k.lower()
+        for i, name in enumerate(names):
+            if k == name:
+                out[i] = v.decode("latin-1")
+    return out
+
+
 _EMPTY_STARTS: dict[int, dict[str, Any]] = {}
 _EMPTY_BODY: dict[str, Any] = {"type": "http.response.body", "body": b"", "more_body": False}
 
@@ -114,9 +138,7 @@ async def respond(
         return
     if isinstance(body, str):
         body = body.encode()
-    hdrs = [(b"content-length", str(len(body)).encode())]
-    if body or content_type != "text/plain; charset=utf-8":
-        hdrs.append((b"content-type", content_type.encode()))
+    hdrs = answer_headers(body, content_type)
     for k, v in headers or ():
         hdrs.append((k.lower().encode(), v.encode("latin-1")))
     await send({"type": "http.response.start", "status": status, "headers": hdrs})

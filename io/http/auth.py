@@ -238,6 +238,28 @@ def with_http_auth(app: Any, auth: HttpAuth | None, classify: Callable[[str], st
         scope[PRINCIPAL_KEY] = principal
         return await app(scope, receive, send)
 
+    inner = getattr(app, "direct", None)
+    if inner is not None:
+
+        async def direct(path: str, headers: Any, body: bytes) -> Any:
+            """The server's direct path (io/http/server._direct) under the same rule: a
+            request without valid credentials in an authenticated realm is not handled
+            here (None): the ASGI path above answers it 401."""
+            realm = classify(path)
+            if realm is None or realm not in auth.realms:
+                return await inner(path, headers, body, None)
+            header = None
+            for k, v in headers:
+                if k.lower() == b"authorization":
+                    header = v.decode("latin-1")
+                    break
+            principal = auth.authenticator.check(header)
+            if principal is None:
+                return None
+            return await inner(path, headers, body, principal)
+
+        wrapped.direct = direct  # type: ignore[attr-defined]
+
     return wrapped
 
 

@@ -25,9 +25,11 @@ from mesotron.io.http import metrics, ui
 from mesotron.io.http import operator as operator_api
 from mesotron.io.http import why as why_api
 from mesotron.io.http.asgi import (
+    TEXT,
     BodyTooLarge,
     EventStream,
     Request,
+    header_values,
     lifespan,
     respond,
     respond_json,
@@ -167,17 +169,48 @@ class MasterApp:
             if peer is not None:
                 d.stream_limit.release(peer)
 
-    async def scheduler_call(self, req: Request, send: Any, call: Any, framework_id: Any,
-                             stream_id: str | None, accept: str) -> None:
+    async def direct(self, path: str, headers: Any, body: bytes, principal: str | None = None
+                     ) -> tuple[int, str, bytes] | None:
+        """The server's direct path (io/http/server._direct) for a scheduler call other than
+        SUBSCRIBE that decodes: the same steps as `scheduler` + `scheduler_call`, answered
+        as (status, content type, body). None, before anything is done, for every other
+        request (the ASGI path answers it: a refusal, a stream)."""
+        if _strip(path) != "/api/v1/scheduler":
+            return None
         d = self.d
-        principal = principal_of(req.scope)
+        if not d.leading or not d.recovered:
+            return None
+        content_type, accept_h, stream_id = header_values(
+            headers, b"content-type", b"accept", b"mesos-stream-id")
+        try:
+            fmt = request_format(content_type)
+            framework_id, call = codec_scheduler.decode_call(decode(body, fmt, scheduler_pb2.Call))
+        except WireError:
+            return None
+        accept = response_format(accept_h, default=fmt)
+        if accept is None or isinstance(call, CallSubscribe):
+            return None
+        d.metrics_inc("master/event_queue_http_requests_total")
+        resp = await self._request(call, framework_id, stream_id, accept, principal)
+        if resp.body is not None:
+            return resp.status, "application/json", json.dumps(resp.body, separators=(",", ":")).encode()
+        return resp.status, TEXT, resp.message.encode() if resp.status >= 300 and resp.message else b""
+
+    async def _request(self, call: Any, framework_id: Any, stream_id: str | None, accept: str,
+                       principal: str | None) -> Any:
+        d = self.d
 
         def make(rid: str) -> SchedulerCall:
             d.request_formats[rid] = accept
             return SchedulerCall(request=rid, stream_id=stream_id, framework_id=framework_id,
                                  call=call, principal=principal)
 
-        resp = await d.loop.request_here(make)
+        return await d.loop.request_here(make)
+
+    async def scheduler_call(self, req: Request, send: Any, call: Any, framework_id: Any,
+                             stream_id: str | None, accept: str) -> None:
+        d = self.d
+        resp = await self._request(call, framework_id, stream_id, accept, principal_of(req.scope))
         if resp.stream_id is not None and resp.status == 200:
             stream = d.new_streams.pop(resp.stream_id, None) or d.streams.get(resp.stream_id)
             if stream is None:  # pragma: no cover - _respond always books it

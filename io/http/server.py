@@ -228,20 +228,13 @@ def _response(status: int, headers: list[tuple[bytes, bytes]]) -> h11.Response:
 
 async def _cycle(app: Any, peer: _Peer, req: h11.Request) -> None:
     """One request: read its body (bounded), run the app in this task (no task per request),
-    buffer its answer (see _Peer)."""
+    buffer its answer (see _Peer). A POST goes first to the app's `direct` handler when it
+    has one (see _direct)."""
     conn = peer.conn
     target = req.target.decode("latin-1")
     path, _, query = target.partition("?")
-    scope = {
-        "type": "http", "asgi": _ASGI,
-        "http_version": "1.1" if req.http_version == b"1.1" else req.http_version.decode(),
-        "method": req.method.decode("ascii"),
-        "scheme": peer.scheme, "path": urllib.parse.unquote(path) if "%" in path else path,
-        "raw_path": path.encode("latin-1"),
-        "query_string": query.encode("latin-1"), "root_path": "",
-        "headers": list(req.headers),  # h11 gives lower-cased names
-        "client": peer.client, "server": peer.server,
-    }
+    if "%" in path:
+        path = urllib.parse.unquote(path)
     # the body, whole (bounded)
     chunks: list[bytes] = []
     size = 0
@@ -258,6 +251,19 @@ async def _cycle(app: Any, peer: _Peer, req: h11.Request) -> None:
         elif isinstance(ev, h11.ConnectionClosed):
             raise _Closed()
     body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    direct = getattr(app, "direct", None)
+    if direct is not None and req.method == b"POST" and await _direct(direct, peer, path, req, body):
+        return
+    scope = {
+        "type": "http", "asgi": _ASGI,
+        "http_version": "1.1" if req.http_version == b"1.1" else req.http_version.decode(),
+        "method": req.method.decode("ascii"),
+        "scheme": peer.scheme, "path": path,
+        "raw_path": target.partition("?")[0].encode("latin-1"),
+        "query_string": query.encode("latin-1"), "root_path": "",
+        "headers": list(req.headers),  # h11 gives lower-cased names
+        "client": peer.client, "server": peer.server,
+    }
 
     body_sent = False
     started: dict[str, Any] | None = None
@@ -321,3 +327,32 @@ async def _cycle(app: Any, peer: _Peer, req: h11.Request) -> None:
         await _error(peer, 500, "Internal server error")
     if peer.eof or conn.our_state is h11.SEND_BODY:
         raise _Closed()
+
+
+async def _direct(direct: Any, peer: _Peer, path: str, req: h11.Request, body: bytes) -> bool:
+    """The hot calls (a scheduler's ACKNOWLEDGE, an executor's UPDATE: one POST each per
+    status update) past the ASGI plumbing: `await app.direct(path, headers, body)` answers
+    (status, content type, body) for a call it handles whole, or None, before doing anything,
+    for every other request (which then takes the ASGI path: the same app, the same checks,
+    so a refusal there is the ASGI path's answer). Its answer gets the head `respond` gives
+    (asgi.answer_headers); h11 frames and sends it as any other. Whether the request was
+    answered here."""
+    conn = peer.conn
+    try:
+        got = await direct(path, req.headers, body)
+    except (OSError, trio.BrokenResourceError, trio.ClosedResourceError):
+        raise _Closed() from None
+    except Exception:  # noqa: BLE001 - an app bug: this request gets a 500, the server lives
+        await _error(peer, 500, "Internal server error")  # and the connection ends (as _cycle)
+        return True
+    if got is None:
+        return False
+    status, content_type, data = got
+    out = peer.out
+    out.append(conn.send(_response(status, asgi.answer_headers(data, content_type))))  # type: ignore[arg-type]
+    if data:
+        out.append(conn.send(h11.Data(data=data)))  # type: ignore[arg-type]
+    out.append(conn.send(h11.EndOfMessage()))  # type: ignore[arg-type]
+    if not conn.trailing_data[0]:  # no pipelined request waiting: write now
+        await peer.flush()
+    return True

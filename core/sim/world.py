@@ -519,7 +519,7 @@ class World:
         seq = self.seq = self.seq + 1
         node.timers[key] = seq  # the generation: unique, so a stale entry never matches
         now = self.now
-        due = at if at > now else now
+        due = max(at, now)
         node.tdue[key] = due
         inc = node.inc
         car = node.tcar.get(key)

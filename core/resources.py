@@ -1128,3 +1128,33 @@ def sum_shared(items: Iterable[Resources],
             if k:
                 x = x + x
     return total
+
+
+def sum_of(parts: Iterable[Resources]) -> Resources:
+    """`Resources() + p1 + p2 + ...` (the same value), merging every part into one dict
+    instead of building a value per `+` (the simulator's books sum a few parts per agent
+    after each offer). Mixing kinds under one name raises as `+` does."""
+    m: dict = {}
+    get = m.get
+    for p in parts:
+        for k, v in p._m.items():
+            cur = get(k)
+            if cur is None:
+                m[k] = v
+            elif type(v) is int:
+                if type(cur) is not int:
+                    raise _kind_error(k, cur, v)
+                m[k] = cur + v
+            elif type(v) is tuple:
+                if type(cur) is not tuple:
+                    raise _kind_error(k, cur, v)
+                m[k] = _ranges_add(cur, v)
+            else:
+                if type(cur) is not frozenset:
+                    raise _kind_error(k, cur, v)
+                m[k] = cur | v
+    kinds: dict = {}
+    for k, v in m.items():
+        if kinds.setdefault(k[0], type(v)) is not type(v):
+            _raise_mixed(m)
+    return _new(m)

@@ -71,7 +71,7 @@ from mesotron.core.messages import (
     ShutdownFramework,
     StatusUpdateMessage,
 )
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK
@@ -224,6 +224,7 @@ class Checker:
         self._sums: dict[tuple[str, str], dict[str, int]] = {}
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
+        self._share_labels: dict[Any, str] = {}  # share_books: (framework, role) or role -> what
         # s11: DestroyContainer effects per agent node since it last started (the
         # executors_terminated counter's reference, ExecutorBooksAgree)
         self.destroyed: dict[str, int] = {}
@@ -757,14 +758,10 @@ class Checker:
             ag = al._agents.get(aid)
             if a is None or ag is None:
                 continue
-            held = _NO_RESOURCES
-            for r in ag.alloc.values():
-                held = held + r
-            booked = _NO_RESOURCES
-            for r in self._used_by_framework(a).values():
-                booked = booked + r
-            for oid in a.offers:
-                booked = booked + m._offers[oid].resources
+            held = sum_of(ag.alloc.values())
+            offers = m._offers
+            booked = sum_of(itertools.chain(self._used_by_framework(a).values(),
+                                            (offers[oid].resources for oid in a.offers)))
             books.append((aid, held, booked))
         if books:
             self.run(world, inv.AllocationBooksAgree,
@@ -850,14 +847,20 @@ class Checker:
             return best
 
         out = []
+        labels = self._share_labels  # the `what` strings, made once per framework and role
         for role, idx in al._fw_index.items():
             for fid, recorded in idx._share.items():
-                out.append((f"framework {fid} in role {role}", recorded,
-                            share(by.get((fid, role)))))
+                k = (fid, role)
+                what = labels.get(k)
+                if what is None:
+                    what = labels[k] = f"framework {fid} in role {role}"
+                out.append((what, recorded, share(by.get(k))))
         weights = self.weights if weights is None else weights
         for role, recorded in al._role_index._share.items():
-            out.append((f"role {role}", recorded,
-                        share(role_q.get(role)) / weights.get(role, 1.0)))
+            what = labels.get(role)
+            if what is None:
+                what = labels[role] = f"role {role}"
+            out.append((what, recorded, share(role_q.get(role)) / weights.get(role, 1.0)))
         return out
 
     def _allocation_sums(self, al: Any) -> dict[tuple[str, str], dict[str, int]]:
@@ -1234,16 +1237,16 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
 
 def agent_running(a: Any) -> Resources:
     """Resources of the tasks and executors an agent machine runs (its own books)."""
-    running = _NO_RESOURCES
+    parts = []
     for fw in a.frameworks.values():
         for ex in fw.executors.values():
             if ex.state == "terminated":
                 continue
-            running = running + ex.info.resources
+            parts.append(ex.info.resources)
             for t in ex.tasks.values():
                 if not t.state.is_terminal:
-                    running = running + t.info.resources
-    return running
+                    parts.append(t.info.resources)
+    return sum_of(parts)
 
 
 def _offers_disjoint(ledger: AgentLedger) -> bool:

@@ -225,6 +225,11 @@ class Checker:
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
         self._share_labels: dict[Any, str] = {}  # share_books: (framework, role) or role -> what
+        # share_books: role -> name -> milli (running, as _sums); the shares computed from
+        # the sums ((framework, role) or role -> share) and the keys whose sums changed since
+        self._role_sums: dict[str, dict[str, int]] = {}
+        self._share_memo: dict[Any, float] = {}
+        self._share_dirty: set[Any] = set()
         # s11: DestroyContainer effects per agent node since it last started (the
         # executors_terminated counter's reference, ExecutorBooksAgree)
         self.destroyed: dict[str, int] = {}
@@ -816,7 +821,6 @@ class Checker:
         totals, in milli-units as Mesos rounds scalars; roles weighted by the weights the
         world configured (not the allocator's copy)."""
         total: dict[str, int] = {}
-        role_q: dict[str, dict[str, int]] = {}
         # the agents' totals summed once per set of total values (they rarely change; a
         # memo keyed by the identity of each agent's immutable total, kept alive by the memo)
         totals = [ag.total for ag in al._agents.values()]
@@ -829,21 +833,27 @@ class Checker:
                 for name, q in t._scalar_map().items():
                     total[name] = total.get(name, 0) + q
             self._totals_memo = (totals, total)
+            self._share_memo = {}  # new totals: every share afresh
         by = self._allocation_sums(al)  # (framework, role) -> name -> milli
-        for (_fid, role), d in by.items():
-            rq = role_q.get(role)
-            if rq is None:
-                role_q[role] = dict(d)
-                continue
-            for name, v in d.items():
-                rq[name] = rq.get(name, 0) + v
+        role_q = self._role_sums  # role -> name -> milli (the sums of `by` per role)
+        # each share computed again only when its sums (or the totals) changed since
+        # (unweighted: the weights are applied below, per call)
+        shares = self._share_memo
+        if self._share_dirty:
+            for k in self._share_dirty:
+                shares.pop(k, None)
+            self._share_dirty = set()
 
-        def share(d: dict[str, int] | None) -> float:
+        def share(k: Any, d: dict[str, int] | None) -> float:
+            best = shares.get(k)
+            if best is not None:
+                return best
             best = 0.0
             for n, q in (d or {}).items():
                 t = total.get(n, 0)
                 if t > 0 and q / t > best:
                     best = q / t
+            shares[k] = best
             return best
 
         out = []
@@ -854,13 +864,14 @@ class Checker:
                 what = labels.get(k)
                 if what is None:
                     what = labels[k] = f"framework {fid} in role {role}"
-                out.append((what, recorded, share(by.get(k))))
+                out.append((what, recorded, share(k, by.get(k))))
         weights = self.weights if weights is None else weights
         for role, recorded in al._role_index._share.items():
             what = labels.get(role)
             if what is None:
                 what = labels[role] = f"role {role}"
-            out.append((what, recorded, share(role_q.get(role)) / weights.get(role, 1.0)))
+            out.append((what, recorded,
+                        share(role, role_q.get(role)) / weights.get(role, 1.0)))
         return out
 
     def _allocation_sums(self, al: Any) -> dict[tuple[str, str], dict[str, int]]:
@@ -875,17 +886,28 @@ class Checker:
             self._sums_of = al
             self._sums_seen = {}
             self._sums = {}
+            self._role_sums = {}
+            self._share_memo = {}
         seen = self._sums_seen
         by = self._sums
+        role_sums = self._role_sums
+        dirty = self._share_dirty
         scalars = self._role_scalars
 
         def put(fid: str, res: Resources, sign: int) -> None:
             for role, sc in scalars(res).items():
-                d = by.get((fid, role))
+                k = (fid, role)
+                d = by.get(k)
                 if d is None:
-                    d = by[(fid, role)] = {}
+                    d = by[k] = {}
+                rq = role_sums.get(role)
+                if rq is None:
+                    rq = role_sums[role] = {}
                 for name, v in sc.items():
                     d[name] = d.get(name, 0) + sign * v
+                    rq[name] = rq.get(name, 0) + sign * v
+                dirty.add(k)
+                dirty.add(role)
 
         agents = al._agents
         for aid, ag in agents.items():

@@ -127,18 +127,20 @@ _SNAP_DEFAULTS: dict[str, Any] = {}
 
 def _snap(**fields: Any) -> ClusterSnapshot:
     """`ClusterSnapshot(**fields)` for the per-event checks: the same value (equal, same
-    fields) built without attrs' generated __init__ (a quarter of its cost: the class has
-    forty-odd fields and the checker builds one or more per event). Unknown names raise
-    TypeError as the constructor would."""
+    fields) built without attrs' generated __init__ (the class has fifty-odd fields and the
+    checker builds one or more per event). Only the given fields go in the instance's
+    __dict__: the others are read from the class, which holds each field's default (s12;
+    attrs' __init__ puts every field in the instance, so a constructed snapshot never reads
+    them). Unknown names raise TypeError as the constructor would."""
     if not _SNAP_DEFAULTS:
         for k, v in attrs.asdict(ClusterSnapshot(), recurse=False).items():
             _SNAP_DEFAULTS[k] = MappingProxyType(v) if isinstance(v, dict) else v
+        for k, v in _SNAP_DEFAULTS.items():
+            setattr(ClusterSnapshot, k, v)
     s = _NEW(ClusterSnapshot)
-    d = s.__dict__
-    d.update(_SNAP_DEFAULTS)
-    d.update(fields)
-    if len(d) != len(_SNAP_DEFAULTS):
-        raise TypeError(f"ClusterSnapshot has no field {sorted(set(d) - set(_SNAP_DEFAULTS))}")
+    s.__dict__.update(fields)
+    if not fields.keys() <= _SNAP_DEFAULTS.keys():
+        raise TypeError(f"ClusterSnapshot has no field {sorted(set(fields) - set(_SNAP_DEFAULTS))}")
     return s
 
 

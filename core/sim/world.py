@@ -427,54 +427,58 @@ class World:
         local: a process on the same host (never partitioned, sub-millisecond). http: the
         scheduler API (requests, responses, stream events ride one TCP connection per
         request/stream: partitions stop them, but they are never dropped one by one,
-        duplicated or reordered)."""
+        duplicated or reordered).
+
+        Random draws, in this order: loss (lossy links with a drop probability), latency,
+        reordering (lossy links with a reorder probability, only when the latency would
+        overtake the link's previous message), duplication and its delay."""
         dst = self.nodes.get(dst_name)
         if dst is None or not dst.alive:
-            if tm:
-                self.tracer.drop(tm)
-            if self.obs is not None:
-                self.obs.on_dropped(self, dst, inp)
+            self._dropped(dst, inp, tm)
             return
-        rng = self.rng
-        lossy = not local and not http
-        if not local:
-            if self.blocked and (src.host, dst.host) in self.blocked:
-                if tm:
-                    self.tracer.drop(tm)
-                if self.obs is not None:
-                    self.obs.on_dropped(self, dst, inp)
+        rand = self.rng.random
+        if local:
+            lossy = False
+            at = self.now + (0.0002 + rand() * 0.0005)
+        else:
+            blocked = self.blocked
+            if blocked and (src.host, dst.host) in blocked:
+                self._dropped(dst, inp, tm)
                 return
-            if lossy and self.drop_p and rng.random() < self.drop_p:
+            lossy = not http
+            if lossy and self.drop_p and rand() < self.drop_p:
                 self.count("messages_dropped")
-                if tm:
-                    self.tracer.drop(tm)
-                if self.obs is not None:
-                    self.obs.on_dropped(self, dst, inp)
+                self._dropped(dst, inp, tm)
                 return
+            # rng.expovariate(500.0) inlined (CPython's own formula: the same draw, same value)
+            at = self.now + (0.001 + -_log(1.0 - rand()) / 500.0)
         sname = src.name
         dname = dst.name
-        lk = (sname, dname)
-        key = lk if sname < dname else (dname, sname)  # self.link(src, dst)
         src.peers.add(dname)
         dst.peers.add(sname)
-        # rng.expovariate(500.0) inlined (CPython's own formula: the same draw, same value)
-        at = self.now + ((0.0002 + rng.random() * 0.0005) if local
-                         else (0.001 + -_log(1.0 - rng.random()) / 500.0))
+        lk = (sname, dname)
         link_last = self.link_last
         last = link_last.get(lk, 0.0)
-        if at <= last and not (lossy and self.reorder_p and rng.random() < self.reorder_p):
+        if at <= last and not (lossy and self.reorder_p and rand() < self.reorder_p):
             at = last + 1e-6
         link_last[lk] = at
         seq = self.seq = self.seq + 1
+        key = lk if sname < dname else (dname, sname)  # self.link(src, dst)
         tag = (key, self.link_epoch.get(key, 0), tm or None)
         heapq.heappush(self.heap, (at, seq, MSG, dname, inp, dst.inc, tag))
-        if lossy and self.dup_p and rng.random() < self.dup_p:
+        if lossy and self.dup_p and rand() < self.dup_p:
             self.count("messages_duplicated")
             if tm:
                 self.tracer.duplicate(tm)
             self.seq += 1
-            heapq.heappush(self.heap, (at + rng.expovariate(100.0), self.seq, MSG, dst.name,
-                                       inp, dst.inc, tag))
+            heapq.heappush(self.heap, (at + self.rng.expovariate(100.0), self.seq, MSG,
+                                       dname, inp, dst.inc, tag))
+
+    def _dropped(self, dst: Node | None, inp: Any, tm: Any) -> None:
+        if tm:
+            self.tracer.drop(tm)
+        if self.obs is not None:
+            self.obs.on_dropped(self, dst, inp)
 
     def break_link(self, a: Node, b: Node) -> None:
         """The connection between a and b breaks: both live ends get Disconnected."""

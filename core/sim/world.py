@@ -329,6 +329,7 @@ class World:
             sn = SchedulerNode(name, name, "scheduler")
             sn.index = j
             sn.app = make_app(kind, name, self.rng)
+            sn.app.notes = self.timeline is not None
             if cfg.health and kind in ("service", "batch"):
                 sn.app.health_check = HEALTH_CHECK
             sn.streams = set()

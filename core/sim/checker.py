@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.agent.model import DestroyContainer
+from mesotron.core.allocator.machine import Allocator
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -451,7 +452,8 @@ class Checker:
                     fid = m.framework_info.id
                     for task in ((m.task,) if t is RunTask else m.tasks):
                         self.launch_sent[(fid, task.task_id)] = world.now
-        if self.fenced or tin is RegistryResult:  # else check_fenced_master has nothing to do
+        if tin is RegistryResult or (self.fenced and self.fenced.get(node.name) == node.inc):
+            # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
         if filters_due:  # else check_offer_filters would change and check nothing
             self.check_offer_filters(world, node, inp, effects)
@@ -488,8 +490,8 @@ class Checker:
             al = node.machine.allocator
             # explain mode: only when the cycle recorded decisions; the production fast path
             # (SimConfig.fast_alloc): when its reference comparison has something to read
-            if al.last_cycle_decisions or getattr(al, "unread", 0) \
-                    or getattr(al, "disagreements", None):
+            if al.last_cycle_decisions or (type(al) is not Allocator and (
+                    getattr(al, "unread", 0) or getattr(al, "disagreements", None))):
                 self.check_drf(world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)

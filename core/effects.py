@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+from mesotron.core.values import fast_inits
 
 frozen = attrs.frozen(kw_only=True, slots=True)
 
@@ -161,3 +162,7 @@ class Reject:
     status: int
     message: str
     input: Any = None
+
+
+# attrs classes of this module: slot-storing __init__s (core/values.py fast_init; hot path)
+fast_inits(globals())

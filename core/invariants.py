@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Resources, sum_of
 from mesotron.core.values import TaskState
 
 frozen = attrs.frozen(kw_only=True, slots=True)
@@ -283,11 +283,8 @@ def NoOvercommit(s: ClusterSnapshot) -> list[str]:
     out = []
     for a in s.agents:
         total = a.total.unallocate()
-        claimed = Resources()
-        for _oid, _fw, r in a.offered:
-            claimed = claimed + r.unallocate()
-        for _fw, r in a.used:
-            claimed = claimed + r.unallocate()
+        claimed = sum_of([r.unallocate() for _oid, _fw, r in a.offered]
+                         + [r.unallocate() for _fw, r in a.used])
         if not total.contains(claimed):
             out.append(f"NoOvercommit: agent {a.agent_id} total {total} < offered+used {claimed}")
     return out

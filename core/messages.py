@@ -31,6 +31,7 @@ from mesotron.core.values import (
     TaskInfo,
     TaskState,
     TaskStatus,
+    fast_inits,
 )
 
 frozen = attrs.frozen(kw_only=True, slots=True)
@@ -465,3 +466,7 @@ class ExecutorShutdown:
 @attrs.frozen(kw_only=True, slots=True)
 class ExecutorError:
     message: str
+
+
+# attrs classes of this module: slot-storing __init__s (core/values.py fast_init; hot path)
+fast_inits(globals())

@@ -1128,3 +1128,51 @@ def sum_shared(items: Iterable[Resources],
             if k:
                 x = x + x
     return total
+
+
+def sum_of(parts: Iterable[Resources]) -> Resources:
+    """`Resources() + p1 + p2 + ...` (the same value), merging every part into one dict
+    instead of building a value per `+` (the simulator's books sum a few parts per agent
+    after each offer). As with `+`, a lone non-empty part is returned as it is. Mixing kinds
+    under one name raises as `+` does."""
+    first: Resources | None = None
+    m: dict | None = None
+    grew = False
+    for p in parts:
+        om = p._m
+        if not om:
+            continue
+        if first is None:
+            first = p
+            continue
+        if m is None:
+            m = first._m.copy()
+        get = m.get
+        for k, v in om.items():
+            cur = get(k)
+            if cur is None:
+                m[k] = v
+                grew = True
+            elif type(v) is int:
+                if type(cur) is not int:
+                    raise _kind_error(k, cur, v)
+                m[k] = cur + v
+            elif type(v) is tuple:
+                if type(cur) is not tuple:
+                    raise _kind_error(k, cur, v)
+                m[k] = _ranges_add(cur, v)
+            else:
+                if type(cur) is not frozenset:
+                    raise _kind_error(k, cur, v)
+                m[k] = cur | v
+    if m is None:
+        return first if first is not None else _NO_RESOURCES
+    if grew:  # a new key may bring a second kind under a name (as _names_consistent)
+        kinds: dict = {}
+        for k, v in m.items():
+            if kinds.setdefault(k[0], type(v)) is not type(v):
+                _raise_mixed(m)
+    return _new(m)
+
+
+_NO_RESOURCES = Resources()

@@ -88,7 +88,7 @@ from mesotron.core.messages import (
     EventUpdate,
     SchedulerCall,
 )
-from mesotron.core.values import FrameworkInfo
+from mesotron.core.values import FrameworkInfo, fast_inits
 
 DISCONNECTED = "DISCONNECTED"
 SUBSCRIBING = "SUBSCRIBING"  # subscribe sent, waiting for the response / SUBSCRIBED event
@@ -491,3 +491,7 @@ class SchedulerDriver:
                 f"stream={self.stream_id} subscriptions={self.subscriptions} "
                 f"target={self.target} failures={self.failures} "
                 f"backoff={self.backoff:g} auth_failures={self.auth_failures}")
+
+
+# attrs classes of this module: slot-storing __init__s (core/values.py fast_init; hot path)
+fast_inits(globals())

@@ -64,6 +64,74 @@ def evolve(inst: Any, **changes: Any) -> Any:
     return new
 
 
+# ------------------------------------------------------------------ __init__ (hot path)
+_ATTRS_INITS: dict[type, Any] = {}  # class -> the __init__ attrs generated (tests compare)
+
+
+def fast_init(cls: type) -> bool:
+    """Give a frozen slotted attrs class an `__init__` that stores each argument through
+    its slot's descriptor, instead of attrs' (which binds `object.__setattr__` and looks
+    each name up again): the same signature (keyword-only names, defaults, factories) and
+    the same instance. Only for classes whose fields are all keyword-only init arguments
+    with no validator, converter or self-taking factory, and no __attrs_pre_init__ /
+    __attrs_post_init__ or cached hash; returns whether the class was given one (others
+    keep attrs' __init__). tests/test_sim_speed.py compares both on every class given one."""
+    fs = attrs.fields(cls)
+    slots = cls.__dict__.get("__slots__")
+    if cls in _ATTRS_INITS or slots is None or "__dict__" in cls.__dict__ \
+            or hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__") \
+            or any(n.startswith("__attrs_cached_hash") for n in slots) \
+            or any(a.converter is not None or a.validator is not None or not a.init
+                   or not a.kw_only or a.on_setattr not in (None, attrs.setters.NO_OP)
+                   or (isinstance(a.default, attrs.Factory)  # type: ignore[arg-type]
+                       and a.default.takes_self) for a in fs):
+        return False
+    ns: dict[str, Any] = {"NOTHING": attrs.NOTHING}
+    params: list[str] = []
+    body: list[str] = []
+    for i, a in enumerate(fs):
+        desc = None
+        for base in cls.__mro__:
+            desc = base.__dict__.get(a.name)
+            if desc is not None:
+                break
+        if desc is None or not hasattr(desc, "__set__"):
+            return False
+        ns[f"_s{i}"] = desc.__set__
+        arg = a.alias
+        if a.default is attrs.NOTHING:
+            params.append(arg)
+        elif isinstance(a.default, attrs.Factory):  # type: ignore[arg-type]
+            ns[f"_f{i}"] = a.default.factory
+            params.append(f"{arg}=NOTHING")
+            body.append(f"    if {arg} is NOTHING:\n        {arg} = _f{i}()")
+        else:
+            ns[f"_d{i}"] = a.default
+            params.append(f"{arg}=_d{i}")
+        body.append(f"    _s{i}(self, {arg})")
+    src = (f"def __init__(self, *, {', '.join(params)}):\n" if params
+           else "def __init__(self):\n") + ("\n".join(body) or "    pass") + "\n"
+    # generated source, as attrs generates its own __init__ (names are attrs field aliases)
+    exec(compile(src, f"<fast_init {cls.__module__}.{cls.__qualname__}>", "exec"), ns)  # noqa: S102
+    init = ns["__init__"]
+    orig = cls.__dict__["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__module__ = cls.__module__
+    init.__doc__ = orig.__doc__
+    init.__annotations__ = dict(getattr(orig, "__annotations__", {}))
+    _ATTRS_INITS[cls] = orig
+    setattr(cls, "__init__", init)  # noqa: B010
+    return True
+
+
+def fast_inits(namespace: dict[str, Any]) -> list[type]:
+    """`fast_init` on every attrs class defined in a module (its globals()); the classes
+    given one."""
+    mod = namespace.get("__name__")
+    return [c for c in list(namespace.values())
+            if isinstance(c, type) and c.__module__ == mod and attrs.has(c) and fast_init(c)]
+
+
 FrameworkID = str
 AgentID = str
 TaskID = str

@@ -648,3 +648,27 @@ def test_fast_paths_equal_the_validated_ones(a: Resources, role: str) -> None:
     assert a.allocate(role) == a._map_keys(lambda k: (k[0], k[1], role))
     assert a.placements() == {(r.reservations[-1].role if r.reservations else None,
                                r.allocation_role) for r in items}
+
+
+@SETTINGS
+@given(st.lists(resources, max_size=6))
+def test_sum_of_equals_the_fold(parts: list[Resources]) -> None:
+    """resources.sum_of (the simulator's books) is `Resources() + p1 + p2 + ...`."""
+    from mesotron.core.resources import sum_of
+
+    want = Resources()
+    for p in parts:
+        want = want + p
+    got = sum_of(parts)
+    assert got == want and hash(got) == hash(want)
+    check_canonical(got)
+
+
+def test_sum_of_refuses_mixed_kinds_as_add_does() -> None:
+    from mesotron.core.resources import sum_of
+
+    a, b = Resources.parse("x:2"), Resources.parse("x:{p}")
+    with pytest.raises(InvalidResources):
+        _ = a + b
+    with pytest.raises(InvalidResources):
+        sum_of([a, Resources.parse("cpus:1"), b])

@@ -112,3 +112,26 @@ def test_running_sums_that_alias_the_allocator_are_caught() -> None:
     except AssertionError:
         return
     raise AssertionError("running sums that missed a change went unnoticed")
+
+
+def test_a_share_memo_that_misses_a_change_is_caught() -> None:
+    """s12: share_books computes a share again only for the (framework, role) and role sums
+    that changed since its previous evaluation (`_share_dirty`, filled by the running sums)
+    or when the totals changed. Planted here: the changes are never recorded, so a share
+    stays at its first value; the plain recount notices."""
+
+    class Forgetful(RecountingChecker):
+        @property  # type: ignore[override]
+        def _share_dirty(self) -> set[Any]:
+            return set()  # every change recorded into a set nobody reads
+
+        @_share_dirty.setter
+        def _share_dirty(self, value: set[Any]) -> None:
+            pass
+
+    try:
+        simulate(SimConfig(seed=7, events=3000, agents=8, frameworks=5, faults="none"),
+                 checker=Forgetful())
+    except AssertionError:
+        return
+    raise AssertionError("a share memo that missed a change went unnoticed")

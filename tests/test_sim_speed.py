@@ -159,3 +159,171 @@ def test_next_uuid_is_the_version_4_uuid_of_the_digest() -> None:
     for n in range(1, 3001):
         digest = hashlib.sha256(f"7/master1-1/{n}".encode()).digest()[:16]
         assert ids.next_uuid() == uuid.UUID(bytes=digest, version=4).bytes
+
+
+# ---------------------------------------------------------------- s12: fast __init__s
+def _sample_args(cls: type) -> list[dict[str, Any]]:
+    """Keyword arguments for `cls`: the required ones only, then every one given."""
+    req: dict[str, Any] = {}
+    full: dict[str, Any] = {}
+    for i, a in enumerate(attrs.fields(cls)):
+        v = ("v", i, a.alias)  # a distinct, hashable value per field
+        full[a.alias] = v
+        if a.default is attrs.NOTHING:
+            req[a.alias] = v
+    return [req, full]
+
+
+def test_fast_inits_build_what_attrs_builds() -> None:
+    """Every class given a slot-storing __init__ (core/effects.py, core/messages.py,
+    core/scheduler.py call `fast_inits(globals())`) has attrs' signature, builds equal values
+    field by field (defaults and factories too: a fresh factory value per instance), and
+    refuses missing, unknown and positional arguments as attrs' __init__ does."""
+    import inspect
+
+    import mesotron.core.effects as effects_mod
+    import mesotron.core.messages as messages_mod
+    import mesotron.core.scheduler as scheduler_mod
+    from mesotron.core.values import _ATTRS_INITS, fast_init
+
+    given = {c for c in _ATTRS_INITS if c.__module__ in (
+        effects_mod.__name__, messages_mod.__name__, scheduler_mod.__name__)}
+    # every attrs class of those modules that fast_init accepts was given one
+    for mod in (effects_mod, messages_mod, scheduler_mod):
+        for c in vars(mod).values():
+            if isinstance(c, type) and attrs.has(c) and c.__module__ == mod.__name__:
+                assert c in given or not fast_init(c), c
+    assert {"Send", "SetTimer", "Received", "TimerFired", "SchedulerCall", "Notify"} <= {
+        c.__name__ for c in given}
+    assert len(given) > 60
+    for cls in given:
+        orig = _ATTRS_INITS[cls]
+        assert inspect.signature(cls.__init__) == inspect.signature(orig), cls
+        for kw in _sample_args(cls):
+            got = cls(**kw)
+            want = object.__new__(cls)
+            orig(want, **kw)
+            again = cls(**kw)
+            for a in attrs.fields(cls):
+                g, w = getattr(got, a.name), getattr(want, a.name)
+                assert g == w and type(g) is type(w), (cls, a.name)
+                if isinstance(a.default, attrs.Factory) and a.alias not in kw \
+                        and isinstance(g, (list, dict, set)):  # type: ignore[arg-type]
+                    assert getattr(again, a.name) is not g, (cls, a.name)  # a fresh one
+            assert got == want
+            try:
+                assert hash(got) == hash(want)
+            except TypeError:  # a mutable field value: attrs' instance is unhashable too
+                with pytest.raises(TypeError):
+                    hash(want)
+            if attrs.fields(cls):
+                with pytest.raises(attrs.exceptions.FrozenInstanceError):
+                    setattr(got, attrs.fields(cls)[0].name, 1)
+        req = _sample_args(cls)[0]
+        for name in req:
+            with pytest.raises(TypeError):
+                cls(**{k: v for k, v in req.items() if k != name})
+        with pytest.raises(TypeError):
+            cls(**req, no_such_field=1)
+        if req:
+            with pytest.raises(TypeError):
+                cls(*req.values())
+
+
+def test_fast_init_declines_what_it_cannot_copy() -> None:
+    """Validators, converters, post-init hooks, non-keyword fields: attrs' __init__ stays."""
+    from mesotron.core.values import TaskStatus, fast_init
+
+    @attrs.frozen(kw_only=True, slots=True)
+    class Post:
+        x: int
+
+        def __attrs_post_init__(self) -> None:
+            pass
+
+    @attrs.frozen(slots=True)
+    class Positional:
+        x: int
+
+    @attrs.frozen(kw_only=True, slots=True)
+    class Converted:
+        x: int = attrs.field(converter=int)
+
+    for cls in (TaskStatus, Post, Positional, Converted):
+        before = cls.__init__
+        assert not fast_init(cls) and cls.__init__ is before
+    assert Converted(x="3").x == 3  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- s12: timer carriers
+def test_timer_carriers_fire_as_one_entry_per_setting() -> None:
+    """core/sim/world.py `World.timer`: a timer set again to fire no earlier than its heap
+    entry pushes nothing (the entry carries it on). Against a plain heap with one entry per
+    setting, a seeded mix of sets (earlier, later, equal), cancels and restarts fires the
+    same timers at the same times in the same order."""
+    import heapq
+    import random
+
+    from mesotron.core.sim.world import TIMER, Node, World
+
+    class Probe(World):
+        def __init__(self) -> None:  # the loop's books only, no cluster
+            self.heap = []
+            self.seq = 0
+            self.timers_set = 0
+            self.events = 0
+            self.now = 0.0
+            self.obs = None
+            self.nodes = {}
+            self.link_epoch = {}
+            self.fired: list[tuple[float, str, Any]] = []
+
+        def deliver(self, node: Any, inp: Any, tm: Any = None) -> None:
+            self.fired.append((self.now, node.name, inp.key))
+
+    for seed in range(40):
+        rng = random.Random(seed)
+        w = Probe()
+        nodes = [Node(f"n{i}", "h", "agent") for i in range(3)]
+        for n in nodes:
+            n.alive = True
+            w.nodes[n.name] = n
+        # the reference: every setting its own entry, a generation per key
+        ref: list[tuple] = []
+        gen: dict[tuple[str, Any, int], int] = {}
+        fired_ref: list[tuple[float, str, Any]] = []
+        seq = 0
+        t = 0.0
+        for _ in range(300):
+            t += rng.choice((0.0, 0.5, 1.0, 2.5))
+            # fire everything due before t on both
+            w.run_until(until=t)
+            while ref and ref[0][0] <= t:
+                at, s, name, key, inc = heapq.heappop(ref)
+                n = w.nodes[name]
+                if n.inc == inc and gen.get((name, key, inc)) == s:
+                    del gen[(name, key, inc)]
+                    fired_ref.append((at, name, key))
+            w.now = t
+            n = rng.choice(nodes)
+            key = rng.choice(("a", "b", ("c", 1)))
+            op = rng.random()
+            if op < 0.7:
+                at = t + rng.choice((0.0, 0.5, 1.0, 3.0, 3.0, 7.0)) - rng.choice((0.0, 1.0))
+                w.timer(n, key, at)
+                seq += 1
+                assert w.seq == seq
+                gen[(n.name, key, n.inc)] = seq
+                heapq.heappush(ref, (max(at, t), seq, n.name, key, n.inc))
+            elif op < 0.9:
+                n.timers.pop(key, None)
+                gen.pop((n.name, key, n.inc), None)
+            else:  # a restart: a new incarnation, no timer set
+                n.inc += 1
+                n.reset_timers()
+        w.run_until(until=1e9)
+        for at, s, name, key, inc in sorted(ref):
+            if w.nodes[name].inc == inc and gen.get((name, key, inc)) == s:
+                fired_ref.append((at, name, key))
+        assert w.fired == fired_ref, seed
+        assert fired_ref and all(e[2] == TIMER for e in w.heap)

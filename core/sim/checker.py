@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.agent.model import DestroyContainer
+from mesotron.core.allocator.machine import Allocator
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -71,7 +72,7 @@ from mesotron.core.messages import (
     ShutdownFramework,
     StatusUpdateMessage,
 )
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK
@@ -127,18 +128,20 @@ _SNAP_DEFAULTS: dict[str, Any] = {}
 
 def _snap(**fields: Any) -> ClusterSnapshot:
     """`ClusterSnapshot(**fields)` for the per-event checks: the same value (equal, same
-    fields) built without attrs' generated __init__ (a quarter of its cost: the class has
-    forty-odd fields and the checker builds one or more per event). Unknown names raise
-    TypeError as the constructor would."""
+    fields) built without attrs' generated __init__ (the class has fifty-odd fields and the
+    checker builds one or more per event). Only the given fields go in the instance's
+    __dict__: the others are read from the class, which holds each field's default (s12;
+    attrs' __init__ puts every field in the instance, so a constructed snapshot never reads
+    them). Unknown names raise TypeError as the constructor would."""
     if not _SNAP_DEFAULTS:
         for k, v in attrs.asdict(ClusterSnapshot(), recurse=False).items():
             _SNAP_DEFAULTS[k] = MappingProxyType(v) if isinstance(v, dict) else v
+        for k, v in _SNAP_DEFAULTS.items():
+            setattr(ClusterSnapshot, k, v)
     s = _NEW(ClusterSnapshot)
-    d = s.__dict__
-    d.update(_SNAP_DEFAULTS)
-    d.update(fields)
-    if len(d) != len(_SNAP_DEFAULTS):
-        raise TypeError(f"ClusterSnapshot has no field {sorted(set(d) - set(_SNAP_DEFAULTS))}")
+    s.__dict__.update(fields)
+    if not fields.keys() <= _SNAP_DEFAULTS.keys():
+        raise TypeError(f"ClusterSnapshot has no field {sorted(set(fields) - set(_SNAP_DEFAULTS))}")
     return s
 
 
@@ -224,6 +227,12 @@ class Checker:
         self._sums: dict[tuple[str, str], dict[str, int]] = {}
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
+        self._share_labels: dict[Any, str] = {}  # share_books: (framework, role) or role -> what
+        # share_books: role -> name -> milli (running, as _sums); the shares computed from
+        # the sums ((framework, role) or role -> share) and the keys whose sums changed since
+        self._role_sums: dict[str, dict[str, int]] = {}
+        self._share_memo: dict[Any, float] = {}
+        self._share_dirty: set[Any] = set()
         # s11: DestroyContainer effects per agent node since it last started (the
         # executors_terminated counter's reference, ExecutorBooksAgree)
         self.destroyed: dict[str, int] = {}
@@ -443,7 +452,8 @@ class Checker:
                     fid = m.framework_info.id
                     for task in ((m.task,) if t is RunTask else m.tasks):
                         self.launch_sent[(fid, task.task_id)] = world.now
-        if self.fenced or tin is RegistryResult:  # else check_fenced_master has nothing to do
+        if tin is RegistryResult or (self.fenced and self.fenced.get(node.name) == node.inc):
+            # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
         if filters_due:  # else check_offer_filters would change and check nothing
             self.check_offer_filters(world, node, inp, effects)
@@ -480,8 +490,8 @@ class Checker:
             al = node.machine.allocator
             # explain mode: only when the cycle recorded decisions; the production fast path
             # (SimConfig.fast_alloc): when its reference comparison has something to read
-            if al.last_cycle_decisions or getattr(al, "unread", 0) \
-                    or getattr(al, "disagreements", None):
+            if al.last_cycle_decisions or (type(al) is not Allocator and (
+                    getattr(al, "unread", 0) or getattr(al, "disagreements", None))):
                 self.check_drf(world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
@@ -757,14 +767,10 @@ class Checker:
             ag = al._agents.get(aid)
             if a is None or ag is None:
                 continue
-            held = _NO_RESOURCES
-            for r in ag.alloc.values():
-                held = held + r
-            booked = _NO_RESOURCES
-            for r in self._used_by_framework(a).values():
-                booked = booked + r
-            for oid in a.offers:
-                booked = booked + m._offers[oid].resources
+            held = sum_of(ag.alloc.values())
+            offers = m._offers
+            booked = sum_of(itertools.chain(self._used_by_framework(a).values(),
+                                            (offers[oid].resources for oid in a.offers)))
             books.append((aid, held, booked))
         if books:
             self.run(world, inv.AllocationBooksAgree,
@@ -819,7 +825,6 @@ class Checker:
         totals, in milli-units as Mesos rounds scalars; roles weighted by the weights the
         world configured (not the allocator's copy)."""
         total: dict[str, int] = {}
-        role_q: dict[str, dict[str, int]] = {}
         # the agents' totals summed once per set of total values (they rarely change; a
         # memo keyed by the identity of each agent's immutable total, kept alive by the memo)
         totals = [ag.total for ag in al._agents.values()]
@@ -832,32 +837,45 @@ class Checker:
                 for name, q in t._scalar_map().items():
                     total[name] = total.get(name, 0) + q
             self._totals_memo = (totals, total)
+            self._share_memo = {}  # new totals: every share afresh
         by = self._allocation_sums(al)  # (framework, role) -> name -> milli
-        for (_fid, role), d in by.items():
-            rq = role_q.get(role)
-            if rq is None:
-                role_q[role] = dict(d)
-                continue
-            for name, v in d.items():
-                rq[name] = rq.get(name, 0) + v
+        role_q = self._role_sums  # role -> name -> milli (the sums of `by` per role)
+        # each share computed again only when its sums (or the totals) changed since
+        # (unweighted: the weights are applied below, per call)
+        shares = self._share_memo
+        if self._share_dirty:
+            for k in self._share_dirty:
+                shares.pop(k, None)
+            self._share_dirty = set()
 
-        def share(d: dict[str, int] | None) -> float:
+        def share(k: Any, d: dict[str, int] | None) -> float:
+            best = shares.get(k)
+            if best is not None:
+                return best
             best = 0.0
             for n, q in (d or {}).items():
                 t = total.get(n, 0)
                 if t > 0 and q / t > best:
                     best = q / t
+            shares[k] = best
             return best
 
         out = []
+        labels = self._share_labels  # the `what` strings, made once per framework and role
         for role, idx in al._fw_index.items():
             for fid, recorded in idx._share.items():
-                out.append((f"framework {fid} in role {role}", recorded,
-                            share(by.get((fid, role)))))
+                k = (fid, role)
+                what = labels.get(k)
+                if what is None:
+                    what = labels[k] = f"framework {fid} in role {role}"
+                out.append((what, recorded, share(k, by.get(k))))
         weights = self.weights if weights is None else weights
         for role, recorded in al._role_index._share.items():
-            out.append((f"role {role}", recorded,
-                        share(role_q.get(role)) / weights.get(role, 1.0)))
+            what = labels.get(role)
+            if what is None:
+                what = labels[role] = f"role {role}"
+            out.append((what, recorded,
+                        share(role, role_q.get(role)) / weights.get(role, 1.0)))
         return out
 
     def _allocation_sums(self, al: Any) -> dict[tuple[str, str], dict[str, int]]:
@@ -872,17 +890,28 @@ class Checker:
             self._sums_of = al
             self._sums_seen = {}
             self._sums = {}
+            self._role_sums = {}
+            self._share_memo = {}
         seen = self._sums_seen
         by = self._sums
+        role_sums = self._role_sums
+        dirty = self._share_dirty
         scalars = self._role_scalars
 
         def put(fid: str, res: Resources, sign: int) -> None:
             for role, sc in scalars(res).items():
-                d = by.get((fid, role))
+                k = (fid, role)
+                d = by.get(k)
                 if d is None:
-                    d = by[(fid, role)] = {}
+                    d = by[k] = {}
+                rq = role_sums.get(role)
+                if rq is None:
+                    rq = role_sums[role] = {}
                 for name, v in sc.items():
                     d[name] = d.get(name, 0) + sign * v
+                    rq[name] = rq.get(name, 0) + sign * v
+                dirty.add(k)
+                dirty.add(role)
 
         agents = al._agents
         for aid, ag in agents.items():
@@ -1234,16 +1263,16 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
 
 def agent_running(a: Any) -> Resources:
     """Resources of the tasks and executors an agent machine runs (its own books)."""
-    running = _NO_RESOURCES
+    parts = []
     for fw in a.frameworks.values():
         for ex in fw.executors.values():
             if ex.state == "terminated":
                 continue
-            running = running + ex.info.resources
+            parts.append(ex.info.resources)
             for t in ex.tasks.values():
                 if not t.state.is_terminal:
-                    running = running + t.info.resources
-    return running
+                    parts.append(t.info.resources)
+    return sum_of(parts)
 
 
 def _offers_disjoint(ledger: AgentLedger) -> bool:

@@ -88,6 +88,9 @@ class App:
         self.offers_received = 0
         self.acks = True  # acknowledges its updates (liveness: EventuallyAcked applies)
         self.suppress_when_idle = True
+        # whether the world keeps a timeline of notes (World.build sets it): a decline's
+        # note (the offer's resources as text) is only worded for a timeline
+        self.notes = True
         self.chain = 0
         self.last_state: dict[str, TaskState] = {}
         self.crash_mid_launch_p = 0.0  # chance to crash right after an ACCEPT
@@ -210,8 +213,9 @@ class App:
                 refuse = self.rng.choice((5.0, 30.0, 120.0))
                 out.append(("call", CallDecline(offer_ids=(offer.id,),
                                                 filters=Filters(refuse_seconds=refuse))))
-                out.append(("note", (f"declines {offer.id} for {refuse:g}s: "
-                                    f"{self.decline_reason(offer)}")))
+                if self.notes:
+                    out.append(("note", (f"declines {offer.id} for {refuse:g}s: "
+                                        f"{self.decline_reason(offer)}")))
         if self.wanted() == 0 and not self.suppressed and self.suppress_when_idle:
             # no demand: suppress (revived when a task ends and demand returns), as
             # well-behaved frameworks do instead of declining every offer

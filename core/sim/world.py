@@ -126,7 +126,8 @@ _SLEEP = re.compile(r"sleep ([0-9.]+) && exit ([0-9]+)")
 
 
 class Node:
-    __slots__ = ("alive", "host", "inc", "kind", "machine", "name", "peers", "timers")
+    __slots__ = ("alive", "host", "inc", "kind", "machine", "name", "peers", "tcar", "tdue",
+                 "timers")
 
     def __init__(self, name: str, host: str, kind: str) -> None:
         self.name = name
@@ -134,9 +135,15 @@ class Node:
         self.kind = kind
         self.alive = False
         self.inc = 0  # incarnation: bumps on every crash/restart
-        self.timers: dict[Any, int] = {}
+        self.reset_timers()
         self.peers: set[str] = set()
         self.machine: Any = None
+
+    def reset_timers(self) -> None:
+        """No timer set (a new incarnation; see World.timer for the three books)."""
+        self.timers: dict[Any, int] = {}  # key -> generation of the timer set
+        self.tdue: dict[Any, float] = {}  # key -> when that generation fires
+        self.tcar: dict[Any, tuple[int, float, int]] = {}  # key -> its carrier (World.timer)
 
 
 # seconds after an acknowledged drain (in a calm window) by which the agent's tasks have
@@ -201,6 +208,12 @@ class SchedulerNode(Node):
     streams: set[str]
     framework_id: str | None
     index: int
+
+
+def _carries(node: Node, e: tuple) -> bool:
+    """Whether heap entry `e` (a TIMER) is the carrier of its node's timer (World.timer)."""
+    car = node.tcar.get(e[4])
+    return car is not None and car[0] == e[5] and car[2] == e[6]
 
 
 class World:
@@ -316,6 +329,7 @@ class World:
             sn = SchedulerNode(name, name, "scheduler")
             sn.index = j
             sn.app = make_app(kind, name, self.rng)
+            sn.app.notes = self.timeline is not None
             if cfg.health and kind in ("service", "batch"):
                 sn.app.health_check = HEALTH_CHECK
             sn.streams = set()
@@ -333,6 +347,7 @@ class World:
     def run_until(self, *, events: int | None = None, until: float | None = None) -> None:
         heap = self.heap
         pop = heapq.heappop
+        push = heapq.heappush
         limit = self.events + events if events is not None else INF
         horizon = until if until is not None else INF
         obs = self.obs
@@ -360,9 +375,22 @@ class World:
                 deliver(node, b, None if d is None else d[2])
             elif kind == TIMER:
                 node = nodes[a]
-                if not node.alive or node.inc != d or node.timers.get(b) != c:
+                if not node.alive or node.inc != d:
+                    continue
+                car = node.tcar.get(b)
+                if car is None or car[0] != c:
+                    continue  # not the carrier of this key (see timer)
+                gen = node.timers.get(b)
+                if gen != c:
+                    if gen is None:  # cancelled
+                        del node.tcar[b]
+                    else:  # set again, to fire later: carry the new generation on
+                        due = node.tdue[b]
+                        node.tcar[b] = (gen, due, d)
+                        push(heap, (due, gen, TIMER, a, b, gen, d))
                     continue
                 del node.timers[b]
+                del node.tcar[b]
                 self.events += 1
                 deliver(node, TimerFired(key=b))
             elif kind == CALL:
@@ -400,54 +428,58 @@ class World:
         local: a process on the same host (never partitioned, sub-millisecond). http: the
         scheduler API (requests, responses, stream events ride one TCP connection per
         request/stream: partitions stop them, but they are never dropped one by one,
-        duplicated or reordered)."""
+        duplicated or reordered).
+
+        Random draws, in this order: loss (lossy links with a drop probability), latency,
+        reordering (lossy links with a reorder probability, only when the latency would
+        overtake the link's previous message), duplication and its delay."""
         dst = self.nodes.get(dst_name)
         if dst is None or not dst.alive:
-            if tm:
-                self.tracer.drop(tm)
-            if self.obs is not None:
-                self.obs.on_dropped(self, dst, inp)
+            self._dropped(dst, inp, tm)
             return
-        rng = self.rng
-        lossy = not local and not http
-        if not local:
-            if self.blocked and (src.host, dst.host) in self.blocked:
-                if tm:
-                    self.tracer.drop(tm)
-                if self.obs is not None:
-                    self.obs.on_dropped(self, dst, inp)
+        rand = self.rng.random
+        if local:
+            lossy = False
+            at = self.now + (0.0002 + rand() * 0.0005)
+        else:
+            blocked = self.blocked
+            if blocked and (src.host, dst.host) in blocked:
+                self._dropped(dst, inp, tm)
                 return
-            if lossy and self.drop_p and rng.random() < self.drop_p:
+            lossy = not http
+            if lossy and self.drop_p and rand() < self.drop_p:
                 self.count("messages_dropped")
-                if tm:
-                    self.tracer.drop(tm)
-                if self.obs is not None:
-                    self.obs.on_dropped(self, dst, inp)
+                self._dropped(dst, inp, tm)
                 return
+            # rng.expovariate(500.0) inlined (CPython's own formula: the same draw, same value)
+            at = self.now + (0.001 + -_log(1.0 - rand()) / 500.0)
         sname = src.name
         dname = dst.name
-        lk = (sname, dname)
-        key = lk if sname < dname else (dname, sname)  # self.link(src, dst)
         src.peers.add(dname)
         dst.peers.add(sname)
-        # rng.expovariate(500.0) inlined (CPython's own formula: the same draw, same value)
-        at = self.now + ((0.0002 + rng.random() * 0.0005) if local
-                         else (0.001 + -_log(1.0 - rng.random()) / 500.0))
+        lk = (sname, dname)
         link_last = self.link_last
         last = link_last.get(lk, 0.0)
-        if at <= last and not (lossy and self.reorder_p and rng.random() < self.reorder_p):
+        if at <= last and not (lossy and self.reorder_p and rand() < self.reorder_p):
             at = last + 1e-6
         link_last[lk] = at
         seq = self.seq = self.seq + 1
+        key = lk if sname < dname else (dname, sname)  # self.link(src, dst)
         tag = (key, self.link_epoch.get(key, 0), tm or None)
         heapq.heappush(self.heap, (at, seq, MSG, dname, inp, dst.inc, tag))
-        if lossy and self.dup_p and rng.random() < self.dup_p:
+        if lossy and self.dup_p and rand() < self.dup_p:
             self.count("messages_duplicated")
             if tm:
                 self.tracer.duplicate(tm)
             self.seq += 1
-            heapq.heappush(self.heap, (at + rng.expovariate(100.0), self.seq, MSG, dst.name,
-                                       inp, dst.inc, tag))
+            heapq.heappush(self.heap, (at + self.rng.expovariate(100.0), self.seq, MSG,
+                                       dname, inp, dst.inc, tag))
+
+    def _dropped(self, dst: Node | None, inp: Any, tm: Any) -> None:
+        if tm:
+            self.tracer.drop(tm)
+        if self.obs is not None:
+            self.obs.on_dropped(self, dst, inp)
 
     def break_link(self, a: Node, b: Node) -> None:
         """The connection between a and b breaks: both live ends get Disconnected."""
@@ -478,23 +510,39 @@ class World:
         return [other.name]
 
     def timer(self, node: Node, key: Any, at: float) -> None:
+        """Set (or set again) `node`'s timer `key` to fire at `at` (not before now).
+
+        A timer fires at (due, generation) in the heap's (time, seq) order, the generation
+        being the fresh sequence number of its latest setting (`node.timers[key]`, due in
+        `node.tdue[key]`). One heap entry per key is its *carrier* (`node.tcar[key]`: its
+        seq, time and incarnation): a timer set again to fire no earlier than its carrier
+        pushes nothing; when the carrier pops before the due time, run_until pushes the
+        entry (due, generation) then -- the very key a push at setting time would have had,
+        and greater than the key being popped, so every entry pops in the same order as if
+        each setting had pushed its own entry (timers re-armed on every message, such as a
+        driver's or an agent's ping timeout, no longer fill the heap)."""
         seq = self.seq = self.seq + 1
         node.timers[key] = seq  # the generation: unique, so a stale entry never matches
         now = self.now
-        heapq.heappush(self.heap, (max(at, now), seq, TIMER, node.name, key,
-                                   seq, node.inc))
+        due = max(at, now)
+        node.tdue[key] = due
+        inc = node.inc
+        car = node.tcar.get(key)
+        if car is None or car[1] > due or car[2] != inc:
+            node.tcar[key] = (seq, due, inc)
+            heapq.heappush(self.heap, (due, seq, TIMER, node.name, key, seq, inc))
         self.timers_set += 1
         if not self.timers_set & 2047:
             self.compact()
 
     def compact(self) -> None:
-        """Drop the heap entries of timers that were cancelled or set again (run_until would
-        skip them without a trace: their generation can never match again, generations being
-        fresh sequence numbers), so that every push and pop walks a smaller heap. The other
-        entries keep their (time, seq) keys: the run is the same."""
+        """Drop the heap entries of timers that are no longer the carrier of their key (a
+        timer cancelled, or set again to fire earlier: run_until would skip them without a
+        trace), so that every push and pop walks a smaller heap. The other entries keep
+        their (time, seq) keys: the run is the same."""
         heap = self.heap
         nodes = self.nodes
-        keep = [e for e in heap if e[2] != TIMER or nodes[e[3]].timers.get(e[4]) == e[5]]
+        keep = [e for e in heap if e[2] != TIMER or _carries(nodes[e[3]], e)]
         if len(keep) < len(heap):
             heapq.heapify(keep)
             heap[:] = keep  # in place: run_until holds this list
@@ -532,7 +580,7 @@ class World:
     def start_master(self, n: MasterNode) -> None:
         n.alive = True
         n.inc += 1
-        n.timers = {}
+        n.reset_timers()
         n.peers = set()
         n.leader = False
         ip = n.name.split("@")[1].split(":")[0]
@@ -722,7 +770,7 @@ class World:
     def start_agent(self, n: AgentNode, mode: str) -> None:
         n.alive = True
         n.inc += 1
-        n.timers = {}
+        n.reset_timers()
         n.peers = set()
         n.detected = None
         n.linked = None
@@ -1042,7 +1090,7 @@ class World:
     def start_scheduler(self, s: SchedulerNode) -> None:
         s.alive = True
         s.inc += 1
-        s.timers = {}
+        s.reset_timers()
         s.streams = set()
         app: App = s.app
         # the failover timeout changes with each scheduler incarnation (a re-subscription

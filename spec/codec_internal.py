@@ -163,11 +163,11 @@ def _task_record_owned(m: ipb.TaskRecord) -> cm.TaskRecord | None:
     and ids (TaskInfo.name, task_id, agent_id, TaskRecord.executor_id and their required
     `value`), any other in full. None: a required field is missing."""
     t = m.task
-    if not (t.HasField("name") and t.HasField("task_id") and t.HasField("agent_id")
-            and m.HasField("executor_id")):
-        return None
     tid_m, aid_m, eid_m = t.task_id, t.agent_id, m.executor_id
-    if not (tid_m.HasField("value") and aid_m.HasField("value") and eid_m.HasField("value")):
+    # (an id's `value` is only present in a present id: an absent sub-message reads as an
+    # empty default one)
+    if not (t.HasField("name") and tid_m.HasField("value") and aid_m.HasField("value")
+            and eid_m.HasField("value")):
         return None
     name, tid, aid, eid = t.name, tid_m.value, aid_m.value, eid_m.value
     t.ClearField("name")

@@ -1121,12 +1121,31 @@ def sum_shared(items: Iterable[Resources],
     total = Resources()
     for r, k in groups.values():
         x = each(r) if each is not None else r
-        while k:
-            if k & 1:
-                total = total + x
-            k >>= 1
-            if k:
-                x = x + x
+        total = total + (x if k == 1 else _times(x, k))
+    return total
+
+
+# k copies of a value, as sum_shared needs them (frozen values: sharing them is safe): every
+# agent re-registering after a failover reports the same task templates in the same counts
+_TIMES_CACHE: dict[tuple[Resources, int], Resources] = {}
+
+
+def _times(x: Resources, k: int) -> Resources:
+    """x + x + ... (k copies, k >= 1) by doubling (log k additions), memoised (bounded)."""
+    key = (x, k)
+    hit = _TIMES_CACHE.get(key)
+    if hit is not None:
+        return hit
+    total = Resources()
+    n = k
+    while n:
+        if n & 1:
+            total = total + x
+        n >>= 1
+        if n:
+            x = x + x
+    if len(_TIMES_CACHE) < 4096:
+        _TIMES_CACHE[key] = total
     return total
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 from google.protobuf.message import DecodeError
 from mesotron.core import messages as cm
-from mesotron.core.values import FrameworkInfo, TaskInfo
+from mesotron.core.values import AgentInfo, FrameworkInfo, TaskInfo
 from mesotron.spec import internal_pb2 as ipb
 from mesotron.spec.codec_values import (
     CodecError,
@@ -163,11 +163,11 @@ def _task_record_owned(m: ipb.TaskRecord) -> cm.TaskRecord | None:
     and ids (TaskInfo.name, task_id, agent_id, TaskRecord.executor_id and their required
     `value`), any other in full. None: a required field is missing."""
     t = m.task
-    if not (t.HasField("name") and t.HasField("task_id") and t.HasField("agent_id")
-            and m.HasField("executor_id")):
-        return None
     tid_m, aid_m, eid_m = t.task_id, t.agent_id, m.executor_id
-    if not (tid_m.HasField("value") and aid_m.HasField("value") and eid_m.HasField("value")):
+    # (an id's `value` is only present in a present id: an absent sub-message reads as an
+    # empty default one)
+    if not (t.HasField("name") and tid_m.HasField("value") and aid_m.HasField("value")
+            and eid_m.HasField("value")):
         return None
     name, tid, aid, eid = t.name, tid_m.value, aid_m.value, eid_m.value
     t.ClearField("name")
@@ -189,12 +189,51 @@ def _task_record_owned(m: ipb.TaskRecord) -> cm.TaskRecord | None:
     return _record_of_shape(shape, name, tid, aid, eid)
 
 
+# AgentInfos that passed IsInitialized, by their serialization without hostname, id and
+# port (the agents of one machine type differ only in those): a later one of such a shape
+# reuses the decoded resources and attributes
+_CHECKED_AGENTS: dict[bytes, AgentInfo] = {}
+
+
+def _agent_info_owned(m: Any) -> AgentInfo | None:
+    """`agent_from_pb` for an owned AgentInfo, checking its required fields (None: one is
+    missing): hostname and, when there is an id, its value; the rest by `IsInitialized()`
+    the first time its shape is seen."""
+    if not m.HasField("hostname"):
+        return None
+    has_id = m.HasField("id")
+    if has_id and not m.id.HasField("value"):
+        return None
+    hostname, aid, port = m.hostname, m.id.value, m.port
+    has_port = m.HasField("port")
+    m.ClearField("hostname")
+    m.ClearField("id")
+    m.ClearField("port")
+    key = m.SerializePartialToString()
+    shape = _CHECKED_AGENTS.get(key)
+    if shape is None:
+        m.hostname = hostname
+        if has_id:
+            m.id.value = aid
+        if has_port:
+            m.port = port
+        if not m.IsInitialized():
+            return None
+        info = agent_from_pb(m)
+        _remember(_CHECKED_AGENTS, key, info)
+        return info
+    return AgentInfo(hostname=hostname, id=aid if has_id else None, port=port,
+                     resources=shape.resources, attributes=shape.attributes)
+
+
 def _reregister_owned(m: ipb.ReregisterAgent) -> cm.ReregisterAgent | None:
     """The `reregister_agent` decoder for an owned envelope, checking required fields
     itself (None: one is missing). Its fields are the four below and `version` (optional);
     tests/test_spec_codecs.py checks the message has no other field."""
-    if not (m.HasField("agent_info") and m.agent_info.IsInitialized()
-            and all(e.IsInitialized() for e in m.executor_infos)):
+    if not (m.HasField("agent_info") and all(e.IsInitialized() for e in m.executor_infos)):
+        return None
+    agent_info = _agent_info_owned(m.agent_info)
+    if agent_info is None:
         return None
     frameworks = []
     for f in m.frameworks:  # an agent's frameworks recur in every agent's message
@@ -213,7 +252,7 @@ def _reregister_owned(m: ipb.ReregisterAgent) -> cm.ReregisterAgent | None:
             return None
         records.append(rec)
     return cm.ReregisterAgent(
-        agent_info=agent_from_pb(m.agent_info),
+        agent_info=agent_info,
         tasks=tuple(records),
         executor_infos=tuple(executor_from_pb(e) for e in m.executor_infos),
         frameworks=tuple(frameworks),

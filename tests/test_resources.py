@@ -672,3 +672,23 @@ def test_sum_of_refuses_mixed_kinds_as_add_does() -> None:
         _ = a + b
     with pytest.raises(InvalidResources):
         sum_of([a, Resources.parse("cpus:1"), b])
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(resources, min_size=1, max_size=3),
+       counts=st.lists(st.integers(min_value=1, max_value=12), min_size=3, max_size=3),
+       order=st.randoms(use_true_random=False))
+def test_sum_shared_equals_the_plain_sum(values: list[Resources], counts: list[int], order: Any) -> None:
+    """`sum_shared` (distinct values by identity, k copies by doubling, memoised per value and
+    count: core/resources.py `_times`) equals adding the items one by one, mapped by `each`
+    or not, the first time and when its memo answers."""
+    from mesotron.core.resources import sum_shared
+
+    items = [v for v, k in zip(values, counts) for _ in range(k)]
+    order.shuffle(items)
+    for each in (None, Resources.unallocate):
+        plain = Resources()
+        for r in items:
+            plain = plain + (each(r) if each is not None else r)
+        assert sum_shared(items, each) == plain
+        assert sum_shared(list(items), each) == plain  # again: k copies from the memo

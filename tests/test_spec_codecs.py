@@ -496,3 +496,24 @@ def test_recordio_rejects_garbage() -> None:
     with pytest.raises(WireError):
         RecordIOReader().feed(b"abc\n{}")
     assert record(b'{"type":"HEARTBEAT"}') == b'20\n{"type":"HEARTBEAT"}'
+
+
+def test_agent_infos_of_one_shape_decode_each_with_its_own_name_id_and_port() -> None:
+    """A ReregisterAgent's AgentInfo is decoded once per shape (its serialization without
+    hostname, id and port: spec/codec_internal.py `_agent_info_owned`); later ones of the
+    shape keep their own hostname, id (or none) and port, and a missing hostname is still
+    refused on a known shape."""
+    from mesotron.io.wire.transport import decode_frame
+
+    res = Resources.parse("cpus:3;mem:1024;ports:[31000-31999]")
+    infos = [AgentInfo(hostname=f"h{i}", id=f"shape-a{i}" if i != 2 else None, port=5051 + i,
+                       resources=res) for i in range(4)]
+    infos.append(AgentInfo(hostname="h9", id="shape-a9", resources=Resources.parse("cpus:1")))
+    for info in infos:
+        msg = cm.ReregisterAgent(agent_info=info)
+        for decode in (codec_internal.decode, decode_frame):
+            assert decode(codec_internal.encode(msg)) == msg
+    env = codec_internal.to_envelope(cm.ReregisterAgent(agent_info=infos[1]))
+    env.reregister_agent.agent_info.ClearField("hostname")
+    with pytest.raises(CodecError, match="misses .*hostname"):
+        decode_frame(env.SerializePartialToString())

@@ -297,12 +297,14 @@ class AgentsMixin(MasterCore):
         updates: list[Any] = []
         # tasks mostly share one Resources: its allocation role, computed once (None: none)
         role_of: dict[int, tuple[Any, str | None]] = {}
+        frameworks, agent_tasks = self._frameworks, agent.tasks
         for rec in msg.tasks:
-            fw = self._frameworks.get(rec.framework_id)
-            tid = rec.task.task_id
+            fw = frameworks.get(rec.framework_id)
+            ti = rec.task
+            tid = ti.task_id
             if fw is None or tid in fw.tasks:
                 continue
-            res = rec.task.resources
+            res = ti.resources
             memo = role_of.get(id(res))
             if memo is None:
                 roles = res.allocation_roles()
@@ -310,7 +312,7 @@ class AgentsMixin(MasterCore):
             role = memo[1]
             if role is None:
                 role = fw.info.roles[0] if fw.info.roles else "*"
-            task = MTask(framework_id=fw.id, agent_id=aid, info=rec.task,
+            task = MTask(framework_id=fw.id, agent_id=aid, info=ti,
                          executor_id=rec.executor_id, resources=res, role=role, state=rec.state,
                          status_update_state=rec.status_update_state,
                          status_update_uuid=rec.status_update_uuid)
@@ -322,7 +324,8 @@ class AgentsMixin(MasterCore):
                     reason=Reason.REASON_AGENT_REREGISTERED,
                     message="Unreachable agent re-reregistered",
                     executor_id=rec.executor_id))
-            self._add_task(task)
+            fw.tasks[tid] = task  # (_add_task, inlined: thousands per re-registration)
+            agent_tasks[(fw.id, tid)] = task
         if was_unreachable:  # only an agent marked unreachable has unreachable tasks
             self._drop_unreported_unreachable(aid)
         used = tuple(sorted(agent.used_by_framework().items()))

@@ -324,6 +324,21 @@ def validate_task_group(
 
 
 
+def _task_records_ok(tasks: Any) -> bool:
+    """A tuple of TaskRecords with a TaskInfo, a TaskState, a framework id and Resources
+    each (a plain loop: a re-registering agent reports thousands)."""
+    if not isinstance(tasks, tuple):
+        return False
+    for t in tasks:
+        if not (isinstance(t, TaskRecord) and isinstance(t.state, TaskState)):
+            return False
+        task, fid = t.task, t.framework_id
+        if not (isinstance(task, TaskInfo) and isinstance(task.resources, Resources)
+                and isinstance(fid, str) and fid != ""):
+            return False
+    return True
+
+
 def validate_agent_message(msg: Any) -> str | None:
     """The shape of an internal message from an agent (a codec guarantees it; a fuzzer or a
     broken peer may not). None: well-formed."""
@@ -336,10 +351,7 @@ def validate_agent_message(msg: Any) -> str | None:
     if isinstance(msg, ReregisterAgent):
         if not _strs(msg.agent_info.id):
             return "Agent re-registering without an AgentInfo.id"
-        if not (isinstance(msg.tasks, tuple) and all(
-                isinstance(t, TaskRecord) and isinstance(t.task, TaskInfo)
-                and isinstance(t.state, TaskState) and _strs(t.framework_id)
-                and isinstance(t.task.resources, Resources) for t in msg.tasks)):
+        if not _task_records_ok(msg.tasks):
             return "Invalid tasks in ReregisterAgent"
         if not (isinstance(msg.executor_infos, tuple)
                 and all(isinstance(e, ExecutorInfo) for e in msg.executor_infos)):

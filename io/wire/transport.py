@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
 import socket
 import struct
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from mesotron.spec.codec_values import CodecError
 _LEN = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
 ACCEPT_BATCH = 256  # connections accepted per wake-up of the listener
+READ_BATCH = 256  # readable connections the reader serves per wake-up (Transport._reader)
 ACCEPT_CAPACITY_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.ENOBUFS})
 DRIVER_KINDS = frozenset({"scheduler_call", "scheduler_event", "executor_call", "executor_event",
                           "driver_error"})
@@ -99,8 +101,12 @@ class Link:
     (most links never need one: no task, no channel per link). Users outside a Transport
     run `writer()` themselves for the link's lifetime."""
 
-    def __init__(self, stream: trio.abc.Stream, peer: str = "") -> None:
-        self.stream = stream
+    def __init__(self, stream: trio.abc.Stream | None, peer: str = "", *,
+                 sock: socket.socket | None = None) -> None:
+        # a plain accepted connection read by the transport's reader (`sock`, no stream)
+        # gets a trio stream only when it needs one (a writer, or leaving the reader)
+        self._stream = stream
+        self._sock = sock
         self.peer = peer
         self.closed = False
         self.buf = bytearray()
@@ -114,8 +120,19 @@ class Link:
         self._writer_running = False
         self._wake: trio.Event | None = None  # a waiting writer's
         self._spawn: Callable[[], None] | None = None  # start a writer (Transport links)
-        sock = getattr(stream, "socket", None)
+        self._on_writer_end: Callable[[], None] | None = None  # what a writer's end triggers
+        self._in_reader = False  # read by the transport's reader (Transport._adopt)
+        self._first_after_hello = False  # (the reader's: authentication allowed next)
+        if sock is None:
+            sock = getattr(stream, "socket", None)
         self._fd: int = sock.fileno() if sock is not None else -1
+
+    @property
+    def stream(self) -> Any:
+        if self._stream is None:
+            assert self._sock is not None
+            self._stream = trio.SocketStream(trio.socket.from_stdlib_socket(self._sock))
+        return self._stream
 
     def send_frame(self, payload: bytes, *, hold: bool = False) -> bool:
         """Write one frame (now when the socket takes it, else queued for the writer). With
@@ -195,24 +212,33 @@ class Link:
         finally:
             self._writer_running = False
             self._wake = None
-        await self.stream.aclose()
+        if not self._in_reader:  # (the reader closes its own connections: Transport._end)
+            await self.stream.aclose()
 
     async def next_frame(self) -> bytes | None:
         """The next complete frame, or None at EOF (a plain coroutine: no async generator
         left unfinalized when the caller stops early)."""
         while True:
-            if len(self.buf) >= 4:
-                (n,) = _LEN.unpack_from(self.buf, 0)
-                if n > MAX_FRAME:
-                    raise CodecError(f"frame of {n} bytes exceeds the limit")
-                if len(self.buf) >= 4 + n:
-                    frame = bytes(self.buf[4 : 4 + n])
-                    del self.buf[: 4 + n]
-                    return frame
+            if (frame := self.take_frame()) is not None:
+                return frame
             data = await self.stream.receive_some(65536)
             if not data:
                 return None
             self.buf += data
+
+    def take_frame(self) -> bytes | None:
+        """The next complete frame in the receive buffer (None: not all there yet)."""
+        buf = self.buf
+        if len(buf) < 4:
+            return None
+        (n,) = _LEN.unpack_from(buf, 0)
+        if n > MAX_FRAME:
+            raise CodecError(f"frame of {n} bytes exceeds the limit")
+        if len(buf) < 4 + n:
+            return None
+        frame = bytes(buf[4 : 4 + n])
+        del buf[: 4 + n]
+        return frame
 
 
 class Transport:
@@ -247,6 +273,9 @@ class Transport:
         self.max_connections_per_peer = 0
         self.per_ip: dict[str, int] = {}
         self._holding: list[Link] | None = None  # links with held frames (hold/release)
+        # the reader of plain accepted connections (see `_reader`): its epoll, links by fd
+        self._ep: select.epoll | None = None
+        self._by_fd: dict[int, Link] = {}
 
     def principal(self, peer: str) -> str | None:
         """Who the connection of `peer` authenticated as (None: it did not)."""
@@ -292,6 +321,8 @@ class Transport:
             self.nursery = nursery
             listeners = await trio.open_tcp_listeners(port, host=host)
             self.port = listeners[0].socket.getsockname()[1]
+            self._ep = select.epoll()
+            nursery.start_soon(self._reader, self._ep)
             for listener in listeners:
                 # the listening socket leaves trio's SocketListener: _accept_loop drives it
                 raw = socket.socket(fileno=listener.socket.detach())
@@ -321,6 +352,10 @@ class Transport:
                             self.log.error("transport.accept_failed", error=os.strerror(e.errno or 0))
                         await trio.sleep(0.1)
                         break
+                    if (self._ep is not None and self.ssl_server is None
+                            and not self.max_connections_per_peer):
+                        self._adopt(sock)  # a plain connection: the reader's
+                        continue
                     stream = trio.SocketStream(trio.socket.from_stdlib_socket(sock))
                     nursery.start_soon(self._accepted, stream)
                 await trio.lowlevel.checkpoint()  # let the new links run between batches
@@ -418,19 +453,22 @@ class Transport:
             task_status.started()
             await trio.sleep_forever()
 
-    async def _run_link(self, link: Link, expect_hello: bool) -> None:
+    async def _run_link(self, link: Link, expect_hello: bool, accepted: bool | None = None,
+                        first_after_hello: bool = False) -> None:
         # no nursery per link (entering and leaving one per connection was ~3 % of the
         # master's CPU in a re-registration storm): a writer, when the link needs one, runs
         # in the transport's nursery and cancels this reader's scope when the connection
-        # breaks; the reader's end closes the stream, which ends a writer
+        # breaks; the reader's end closes the stream, which ends a writer.
+        # `accepted`/`first_after_hello`: a link the reader (`_reader`) hands over mid-way
         scope = trio.CancelScope()
         writers = self.nursery
         assert writers is not None
-        link._spawn = lambda: writers.start_soon(self._guard_writer, link, scope)
+        link._on_writer_end = scope.cancel
+        link._spawn = lambda: writers.start_soon(self._guard_writer, link)
         try:
             with scope:
-                if link._out or link._eof:  # queued before the link ran (a dialled Hello)
-                    link._writer_running = False
+                if (link._out or link._eof) and not link._writer_running:
+                    # queued before the link ran (a dialled Hello)
                     link._kick()
                 if expect_hello and link._fd >= 0:
                     # an accepted agent's first frames (Hello, ReregisterAgent) are usually
@@ -439,8 +477,8 @@ class Transport:
                     with contextlib.suppress(OSError):
                         link.buf += os.read(link._fd, 65536)
                 try:
-                    accepted = expect_hello
-                    first_after_hello = False
+                    if accepted is None:
+                        accepted = expect_hello
                     while (frame := await link.next_frame()) is not None:
                         msg = decode_frame(frame)
                         if type(msg) is codec_internal.Authentication:
@@ -509,12 +547,135 @@ class Transport:
                 del self.links[link.peer]
                 self.on_disconnect(link.peer)
 
-    async def _guard_writer(self, link: Link, scope: trio.CancelScope) -> None:
+    async def _guard_writer(self, link: Link) -> None:
         try:
             await link.writer()
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             pass
-        scope.cancel()
+        end = link._on_writer_end
+        if end is not None:
+            end()  # the link's reader ends the link
+
+    # ----------------------------------------------------------------- the reader
+    # Plain accepted connections (no TLS, no per-peer connection limit) are read by ONE task
+    # through its own epoll instead of a Trio task, SocketStream, cancel scope and Trio epoll
+    # registration each: in a re-registration storm of 40,000 agents that per-connection
+    # machinery (receive, scheduling, accept wrapping, close) was a fifth of the master's
+    # CPU. The reader takes Hello and internal messages; a connection that needs more (a
+    # driver-wire peer, an authentication exchange) leaves it for `_run_link` with what it
+    # has read, at that frame. Writes are as on any link (direct, else a writer task).
+    def _adopt(self, sock: socket.socket) -> None:
+        """A newly accepted plain connection: the reader's from now on."""
+        ep = self._ep
+        assert ep is not None and self.nursery is not None
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            sock.close()
+            return
+        link = Link(None, sock=sock)
+        link._in_reader = True
+        link._on_writer_end = lambda: self._end(link)
+        writers = self.nursery
+        link._spawn = lambda: writers.start_soon(self._guard_writer, link)
+        fd = link._fd
+        self._by_fd[fd] = link
+        ep.register(fd, select.EPOLLIN)
+        self._readable(link)  # its first frames are usually there already
+
+    async def _reader(self, ep: select.epoll) -> None:
+        """Serve the connections of `_adopt`: wait until one is readable, then read each of
+        up to READ_BATCH readable ones once and hand out its complete frames."""
+        by_fd = self._by_fd
+        try:
+            while True:
+                await trio.lowlevel.wait_readable(ep.fileno())
+                for fd, _ in ep.poll(0, READ_BATCH):
+                    link = by_fd.get(fd)
+                    if link is not None:
+                        self._readable(link)
+        finally:
+            for link in list(by_fd.values()):
+                self._end(link)
+            ep.close()
+            if self._ep is ep:
+                self._ep = None
+
+    def _readable(self, link: Link) -> None:
+        try:
+            data = os.read(link._fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._end(link)
+            return
+        link.buf += data
+        try:
+            while link._in_reader and (frame := link.take_frame()) is not None:
+                msg = decode_frame(frame)
+                first_after_hello, link._first_after_hello = link._first_after_hello, False
+                if not link.peer:
+                    if type(msg) is not codec_internal.Hello:
+                        raise CodecError("first frame must be Hello")
+                    link.peer = msg.sender
+                    if self.driver is not None and self.driver.claims(msg.sender):
+                        link.driver = True  # a framework's or executor's connection
+                        self._hand_over(link, first_after_hello=True)
+                        return
+                    link._first_after_hello = True
+                    old = self.links.get(link.peer)
+                    self.links[link.peer] = link
+                    if old is not None and old is not link:
+                        old.close()
+                elif type(msg) is codec_internal.Authentication:
+                    if not first_after_hello:
+                        raise CodecError("authentication is only allowed right after Hello")
+                    link.buf[:0] = _LEN.pack(len(frame)) + frame  # the exchange's, from its START
+                    self._hand_over(link, first_after_hello=True)
+                    return
+                elif type(msg) is DriverFrame:
+                    raise CodecError(f"{msg.kind} on an internal connection")
+                else:
+                    self.on_message(link.peer, msg)
+        except CodecError as e:
+            if self.log is not None:
+                self.log.warning("transport.bad_frame", peer=link.peer or "(before Hello)",
+                                 error=str(e))
+            self._end(link)
+
+    def _hand_over(self, link: Link, *, first_after_hello: bool) -> None:
+        """The reader lets go of `link`: `_run_link` serves it from here on."""
+        fd = link._fd
+        if self._by_fd.get(fd) is link:
+            del self._by_fd[fd]
+            if self._ep is not None:
+                self._ep.unregister(fd)
+        link._in_reader = False
+        assert self.nursery is not None
+        self.nursery.start_soon(self._run_link, link, False, True, first_after_hello)
+
+    def _end(self, link: Link) -> None:
+        """A connection of the reader ends (EOF, error, bad frame, closed by us)."""
+        fd = link._fd
+        if self._by_fd.get(fd) is not link:
+            return  # ended already, or handed over
+        del self._by_fd[fd]
+        if self._ep is not None:
+            self._ep.unregister(fd)
+        link.closed = True
+        link._spawn = None
+        if link._wake is not None:  # a writer waiting for frames ends (closed)
+            link._wake.set()
+        if link._stream is not None:  # a writer wrapped it: trio forgets the fd too
+            link._stream.socket.close()
+        elif link._sock is not None:
+            link._sock.close()
+        if link.peer and self.links.get(link.peer) is link:
+            del self.links[link.peer]
+            self.on_disconnect(link.peer)
 
 
 async def tls_connect(stream: Any, ctx: Any, host: str, timeout: float = 15.0) -> trio.SSLStream[Any]:

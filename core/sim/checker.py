@@ -929,7 +929,7 @@ class Checker:
     def check_agent_runs(self, world: Any, node: Any) -> None:
         """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
         a = node.machine
-        running = agent_running(a)
+        running = agent_running(a, terminating=False)
         self.run(world, inv.AgentRunsWithinTotal, _snap(
             agent_runs=((a.agent_id or node.name, a.agent_info.resources, running),)))
 
@@ -1232,10 +1232,15 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
     return agent is not None and agent.connected
 
 
-def agent_running(a: Any) -> Resources:
-    """Resources of the tasks and executors an agent machine runs (its own books)."""
+def agent_running(a: Any, *, terminating: bool = True) -> Resources:
+    """Resources of the tasks and executors an agent machine runs (its own books).
+    `terminating=False` leaves out the frameworks the agent is shutting down (it got
+    ShutdownFramework: the master gave their resources back when it removed the framework,
+    as Mesos's removeFramework does, while the executors have their shutdown grace period)."""
     running = _NO_RESOURCES
     for fw in a.frameworks.values():
+        if not terminating and fw.state == "terminating":
+            continue
         for ex in fw.executors.values():
             if ex.state == "terminated":
                 continue

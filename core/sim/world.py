@@ -71,6 +71,7 @@ from mesotron.core.master.machine import Master
 from mesotron.core.messages import (
     CallAcknowledge,
     CallSubscribe,
+    CallTeardown,
     EventError,
     EventOffers,
     EventRescind,
@@ -1248,14 +1249,22 @@ class World:
         self.app_actions(s, s.app.on_timer(self.now, tag))
 
     def teardown_scheduler(self, s: SchedulerNode, inc: int) -> None:
-        """The framework tears itself down (TEARDOWN through its driver) and comes back
-        later as a new framework (a new id, no tasks)."""
+        """The framework tears itself down and comes back later as a new framework (a new
+        id, no tasks). It sends TEARDOWN on its subscription and exits half a second later
+        (after the 202), as a framework's client library does: a TEARDOWN sent as the
+        stream closes (the driver's Stop(teardown=True)) reaches the master after the
+        disconnection and is refused 403 "Framework is not subscribed", so no simulated
+        framework was ever removed (the master's removal path went unchecked)."""
         if not s.alive or s.inc != inc:
             return
         self.note(f"{s.name} tears down framework {s.app.framework_id}")
-        self.scheduler_step(s, SchedulerStop(teardown=True))
+        self.scheduler_step(s, Perform(call=CallTeardown()))
         s.app.torn_down()
-        self.at(0.5, FN, self.crash_scheduler, (s, self.rng.uniform(5.0, 30.0)))
+        self.at(0.5, FN, self.exit_after_teardown, (s, s.inc, self.rng.uniform(5.0, 30.0)))
+
+    def exit_after_teardown(self, s: SchedulerNode, inc: int, restart_after: float) -> None:
+        if s.alive and s.inc == inc:
+            self.crash_scheduler(s, restart_after)
 
     def crash_scheduler(self, s: SchedulerNode, restart_after: float) -> None:
         if not s.alive:

@@ -275,6 +275,16 @@ class ClusterSnapshot:
     malformed_agent_answers: tuple[tuple[str, str, str], ...] = ()
     # NoSendWithoutPeer: (master, message type) of a Send with no addressee
     unaddressed_sends: tuple[tuple[str, str], ...] = ()
+    # s12 mm1: ForgedAgentMessagesIgnored: (sender, message, what the master did)
+    forged_agent_answers: tuple[tuple[str, str, str], ...] = ()
+    # UnresponsiveAgentsRemoved: (agent id, seconds silent, what the leader holds of it)
+    unremoved_agents: tuple[tuple[str, float, str], ...] = ()
+    # MasterUpdatesSent: (agent id, framework id, task id, what went wrong)
+    unsent_master_updates: tuple[tuple[str, str, str, str], ...] = ()
+    # RemovalsRateLimited: (master id, seconds since its previous removal, the interval)
+    fast_removals: tuple[tuple[str, float, float], ...] = ()
+    # AgentsHealthChecked: (agent id, what is wrong)
+    unchecked_agents: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -960,6 +970,54 @@ def _short(uuids: list[bytes]) -> list[str]:
 
 Check = Callable[[ClusterSnapshot], list[str]]
 
+def ForgedAgentMessagesIgnored(s: ClusterSnapshot) -> list[str]:
+    """A well-formed agent message the master must not act on changes nothing (log lines
+    only): a RegisterAgent whose version is unparsable or older than 1.0.0 (Mesos's
+    MINIMUM_AGENT_VERSION: MasterTest.IgnoreOldAgentRegistration), and an UnregisterAgent
+    naming an agent id from a pid that is not that agent's (Mesos `unregisterSlave` ignores
+    it)."""
+    return [f"ForgedAgentMessagesIgnored: {sender}'s {msg}: {what}"
+            for sender, msg, what in s.forged_agent_answers]
+
+
+def UnresponsiveAgentsRemoved(s: ClusterSnapshot) -> list[str]:
+    """An agent that has answered no ping for longer than agent_ping_timeout x
+    (max_agent_ping_timeouts + 1) (plus the network's slack) while one master led
+    throughout is, at the leader, unreachable, being marked unreachable, or waiting for its
+    --agent_removal_rate_limit permit (Mesos's health checks: SlaveObserver)."""
+    return [f"UnresponsiveAgentsRemoved: agent {aid} silent for {secs:.1f}s but the leader "
+            f"holds it {what}" for aid, secs, what in s.unremoved_agents]
+
+
+def MasterUpdatesSent(s: ClusterSnapshot) -> list[str]:
+    """The master's own updates reach the frameworks it changes tasks for: when it removes an
+    agent (unreachable, or unregistered: gone), every connected framework is sent an update
+    for each of its live tasks there (TASK_UNREACHABLE / TASK_GONE, TASK_LOST for frameworks
+    that are not partition-aware); when it readmits an agent it held unreachable, every
+    connected framework is sent the current state of each of its unreachable tasks the agent
+    reported, and the master keeps none of that agent's tasks the agent did not report
+    booked unreachable (Mesos >= 1.5, `__reregisterSlave`)."""
+    return [f"MasterUpdatesSent: agent {aid}: task {tid} of {fid} {what}"
+            for aid, fid, tid, what in s.unsent_master_updates]
+
+
+def RemovalsRateLimited(s: ClusterSnapshot) -> list[str]:
+    """With --agent_removal_rate_limit N/d, a leader marks agents unreachable (health checks
+    failed, not back after a failover or a disconnection) at most once every d/N seconds
+    (libprocess RateLimiter: one permit per interval; a canceled removal spends its
+    permit)."""
+    return [f"RemovalsRateLimited: {mid} marked an agent unreachable {secs:.3f}s after the "
+            f"previous one (limit: one per {interval:g}s)" for mid, secs, interval in s.fast_removals]
+
+
+def AgentsHealthChecked(s: ClusterSnapshot) -> list[str]:
+    """Every agent the leader holds registered is under its health checks: a connected one
+    not being removed has its ping timer armed; one waiting for a removal permit has the
+    permit's timer armed (a removal canceled because the agent answered again restarts its
+    pings)."""
+    return [f"AgentsHealthChecked: agent {aid} {what}" for aid, what in s.unchecked_agents]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -992,6 +1050,12 @@ SAFETY: dict[str, Check] = {
     "PrincipalsChecked": PrincipalsChecked,
     "MalformedAgentMessagesRefused": MalformedAgentMessagesRefused,
     "NoSendWithoutPeer": NoSendWithoutPeer,
+    # s12 mm1 (Python and simulator only)
+    "ForgedAgentMessagesIgnored": ForgedAgentMessagesIgnored,
+    "UnresponsiveAgentsRemoved": UnresponsiveAgentsRemoved,
+    "MasterUpdatesSent": MasterUpdatesSent,
+    "RemovalsRateLimited": RemovalsRateLimited,
+    "AgentsHealthChecked": AgentsHealthChecked,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

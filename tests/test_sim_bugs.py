@@ -92,6 +92,10 @@ CASES_12 = [
     # ... and a status update from a registered agent naming another agent id
     ("status_update_agent_mismatch_relayed", "none", "MalformedAgentMessagesRefused"),
     ("events_to_disconnected_frameworks", "none", "NoSendWithoutPeer"),
+    # s12 mm1: with each adversarial SUBSCRIBE a forged peer sends a RegisterAgent with a
+    # refused version and an UnregisterAgent naming a registered agent
+    ("old_agents_admitted", "none", "ForgedAgentMessagesIgnored"),
+    ("unregister_from_any_pid", "none", "ForgedAgentMessagesIgnored"),
 ]
 
 
@@ -204,6 +208,11 @@ CASES_S11 = [
     ("drain_kills_nothing", {"faults": "all", "operator": True}, "DrainEmptiesAgent"),
     ("quota_capacity_unchecked", {"faults": "all", "operator": True},
      "InvalidOperatorCallsRefused"),
+    # s12 mm1: the operator switches agent machines off for maintenance
+    ("pings_never_missed", {"faults": "all", "operator": True}, "UnresponsiveAgentsRemoved"),
+    ("removed_agent_tasks_untold", {"faults": "all", "operator": True}, "MasterUpdatesSent"),
+    ("removal_rate_ignored", {"faults": "all", "operator": True}, "RemovalsRateLimited"),
+    ("removal_permit_timer_lost", {"faults": "all", "operator": True}, "AgentsHealthChecked"),
 ]
 
 

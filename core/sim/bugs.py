@@ -1159,3 +1159,104 @@ def status_update_agent_mismatch_relayed() -> contextlib.AbstractContextManager[
 
 
 BUGS["status_update_agent_mismatch_relayed"] = status_update_agent_mismatch_relayed
+
+
+# ------------------------------------------------------------------ s12 mm1
+def old_agents_admitted() -> contextlib.AbstractContextManager[None]:
+    """The master skips Mesos's MINIMUM_AGENT_VERSION check: an agent with an unparsable
+    or too old version is admitted (ForgedAgentMessagesIgnored)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _too_old(self: Any, sender: str, version: str) -> list[Any]:
+            return []
+        return _too_old
+    return _patched(AgentsMixin, "_too_old", wrap)
+
+
+BUGS["old_agents_admitted"] = old_agents_admitted
+
+
+def unregister_from_any_pid() -> contextlib.AbstractContextManager[None]:
+    """The master honours an UnregisterAgent from any pid, not only the agent's own: any
+    peer can remove any agent (ForgedAgentMessagesIgnored)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _unregister_agent(self: Any, sender: str, msg: Any) -> list[Any]:
+            agent = self._agents.get(msg.agent_id)
+            return orig(self, agent.pid if agent is not None else sender, msg)
+        return _unregister_agent
+    return _patched(AgentsMixin, "_unregister_agent", wrap)
+
+
+BUGS["unregister_from_any_pid"] = unregister_from_any_pid
+
+
+def pings_never_missed() -> contextlib.AbstractContextManager[None]:
+    """The master's health check counts no missed ping (as if every ping were answered):
+    an agent stopped for good stays registered forever (UnresponsiveAgentsRemoved)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _ping_fired(self: Any, aid: str) -> list[Any]:
+            agent = self._agents.get(aid)
+            if agent is not None:
+                agent.pinged = False
+            return orig(self, aid)
+        return _ping_fired
+    return _patched(AgentsMixin, "_ping_fired", wrap)
+
+
+BUGS["pings_never_missed"] = pings_never_missed
+
+
+def removed_agent_tasks_untold() -> contextlib.AbstractContextManager[None]:
+    """The master removes an agent without telling the frameworks about its tasks (no
+    TASK_UNREACHABLE / TASK_GONE / TASK_LOST update) (MasterUpdatesSent)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.agents import AgentsMixin
+    from mesotron.core.messages import EventUpdate
+
+    def wrap(orig: Any) -> Any:
+        def _drop_agent(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            return [e for e in orig(self, *a, **kw)
+                    if not (type(e) is Send and type(e.message) is EventUpdate)]
+        return _drop_agent
+    return _patched(AgentsMixin, "_drop_agent", wrap)
+
+
+BUGS["removed_agent_tasks_untold"] = removed_agent_tasks_untold
+
+
+def removal_rate_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master hands out agent removal permits at once, whatever the
+    --agent_removal_rate_limit (RemovalsRateLimited)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _take_removal_permit(self: Any, interval: float) -> float:
+            return float(self.now)
+        return _take_removal_permit
+    return _patched(MasterCore, "_take_removal_permit", wrap)
+
+
+BUGS["removal_rate_ignored"] = removal_rate_ignored
+
+
+def removal_permit_timer_lost() -> contextlib.AbstractContextManager[None]:
+    """An agent due for removal waits for its --agent_removal_rate_limit permit, but the
+    master arms no timer for the permit: it waits forever, neither removed nor health
+    checked (AgentsHealthChecked)."""
+    from mesotron.core.effects import SetTimer
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _schedule_unreachable(self: Any, aid: str, message: str) -> list[Any]:
+            return [e for e in orig(self, aid, message)
+                    if not (type(e) is SetTimer and e.key[0] == "agent_removal_permit")]
+        return _schedule_unreachable
+    return _patched(AgentsMixin, "_schedule_unreachable", wrap)
+
+
+BUGS["removal_permit_timer_lost"] = removal_permit_timer_lost

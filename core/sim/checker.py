@@ -41,6 +41,7 @@ from mesotron.core.effects import (
     Reject,
     Respond,
     Send,
+    TimerFired,
 )
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
@@ -74,7 +75,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
-from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK
+from mesotron.core.sim.world import FORGED_AGENT, HOSTILE_AGENT, HOSTILE_TASK
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
@@ -108,6 +109,12 @@ WHEN: dict[str, str] = {
     "PrincipalsChecked": "after every authenticated SUBSCRIBE the master handles",
     "MalformedAgentMessagesRefused": "after every malformed agent message the master handles",
     "NoSendWithoutPeer": "after every master step (a Send without an addressee)",
+    "ForgedAgentMessagesIgnored": "after every forged agent message the master handles",
+    "MasterUpdatesSent": "after every master step that removes or readmits an agent",
+    "RemovalsRateLimited": "as a master marks an agent unreachable",
+    "AgentsHealthChecked": "after every removal-permit timer the leader handles, as each "
+                           "agent stopped for maintenance comes back",
+    "UnresponsiveAgentsRemoved": "as each agent stopped for maintenance comes back",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -204,6 +211,12 @@ class Checker:
         self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
         self.filter_master: tuple[str, int] | None = None  # the master the model follows
         self._pre_offers: dict[str, Any] = {}  # offers a call named, before the master step
+        # s12 mm1: MasterUpdatesSent: before a master step on a registry result, the live
+        # tasks of the agents being removed and the unreachable tasks of the agents being
+        # readmitted (agent_task_books); RemovalsRateLimited: (master, incarnation, elected
+        # time) -> when it last marked an agent unreachable
+        self._pre_agent_tasks: Any = None
+        self.last_unreachable_mark: dict[tuple[str, int, Any], float] = {}
         self.offers_checked = 0
         self.lost_in_transit: set[tuple[str, str]] = set()
         self.kills: dict[tuple[str, str], tuple[float, str, int]] = {}
@@ -419,7 +432,9 @@ class Checker:
         for e in effects:
             te = type(e)
             if te is Log:
-                if e.event.startswith("agent_"):
+                if e.event == "marking_agent_unreachable":
+                    check_removal_rate(self, world, node)
+                elif e.event.startswith("agent_"):
                     filters_due = True
                     if e.event == "agent_removed":
                         # a removed agent has nothing to offer: its ledger must be empty
@@ -445,6 +460,11 @@ class Checker:
                         self.launch_sent[(fid, task.task_id)] = world.now
         if self.fenced or tin is RegistryResult:  # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
+        if tin is RegistryResult and self._pre_agent_tasks is not None:
+            check_master_updates_sent(self, world, node, effects)
+            self._pre_agent_tasks = None
+        elif tin is TimerFired and inp.key[0] == "agent_removal_permit" and node.leader:
+            check_agents_health_checked(self, world, node)
         if filters_due:  # else check_offer_filters would change and check nothing
             self.check_offer_filters(world, node, inp, effects)
         if tin is SchedulerCall and type(inp.call) is CallKill:
@@ -456,6 +476,8 @@ class Checker:
                 type(inp.message) is StatusUpdateMessage
                 and inp.message.update.status.task_id == HOSTILE_TASK)):
             check_malformed_agent_refused(self, world, inp, effects)
+        elif tin is Received and inp.sender.endswith(FORGED_AGENT):
+            check_forged_agent_ignored(self, world, inp, effects)
         if tin is SchedulerCall:
             ct = type(inp.call)
             if ct is CallAccept and malformed_accept(inp.call):
@@ -506,6 +528,12 @@ class Checker:
         """DrainEmptiesAgent (the world calls it: World.drain_check)."""
         self.run(world, inv.DrainEmptiesAgent,
                  ClusterSnapshot(drained_agents=((aid, tuple(sorted(live))),)))
+
+    def check_unresponsive_removed(self, world: Any, m: Any, aid: str, silent: float) -> None:
+        """UnresponsiveAgentsRemoved and AgentsHealthChecked (the world calls it:
+        World.maintenance_over)."""
+        check_unresponsive_removed(self, world, m, aid, silent)
+        check_agents_health_checked(self, world, m)
 
     def check_inactive_offers(self, world: Any, node: Any) -> None:
         """NoOffersToInactive, after a master step on a disconnection (a framework's stream
@@ -647,6 +675,10 @@ class Checker:
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
                                 if oid in offers}
+        elif type(inp) is RegistryResult:
+            mc = node.machine
+            self._pre_agent_tasks = agent_task_books(mc) \
+                if mc._marking_unreachable or mc._reregistering else None
 
     def check_fenced_master(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         """OneLeaderWrites, second half: after a fenced registry write, nothing visible."""
@@ -1808,3 +1840,126 @@ def check_malformed_agent_refused(chk: Checker, world: Any, inp: Any,
     chk.run(world, inv.MalformedAgentMessagesRefused, ClusterSnapshot(
         malformed_agent_answers=((inp.sender, type(inp.message).__name__,
                                   f"answered with {what}"),)))
+
+
+def check_forged_agent_ignored(chk: Checker, world: Any, inp: Any,
+                               effects: list[Any]) -> None:
+    """ForgedAgentMessagesIgnored, after a master step on a forged agent message
+    (core/sim/world.py forge_agent_messages): log lines only."""
+    if all(type(e) is Log for e in effects):
+        return
+    msg = type(inp.message).__name__
+    if msg == "RegisterAgent":
+        msg += f" (version {inp.message.version!r})"
+    else:
+        msg += f" (agent {getattr(inp.message, 'agent_id', '?')})"
+    what = ", ".join(sorted({type(e).__name__ for e in effects if type(e) is not Log}))
+    chk.run(world, inv.ForgedAgentMessagesIgnored, ClusterSnapshot(
+        forged_agent_answers=((inp.sender, msg, f"answered with {what}"),)))
+
+
+def check_unresponsive_removed(chk: Checker, world: Any, m: Any, aid: str,
+                               silent: float) -> None:
+    """UnresponsiveAgentsRemoved, as an agent stopped for maintenance comes back
+    (core/sim/world.py maintenance_tick), when one master led throughout: silent past the
+    health checks' limit, the agent must not still be a live registered agent there."""
+    mc = m.machine
+    cfg = mc.config
+    if silent <= cfg.agent_ping_timeout * (cfg.max_agent_ping_timeouts + 1) + 5.0:
+        return
+    agent = mc._agents.get(aid)
+    if agent is None or aid in mc._marking_unreachable or aid in mc._removal_waiting:
+        return
+    what = f"registered (missed pings {agent.missed_pings}, connected {agent.connected})"
+    chk.run(world, inv.UnresponsiveAgentsRemoved, ClusterSnapshot(unremoved_agents=(
+        (aid, silent, what),)))
+
+
+def agent_task_books(mc: Any) -> dict[str, tuple[str, frozenset[tuple[str, str]]]]:
+    """MasterUpdatesSent's view before a registry result: agent id -> ("removing", its live
+    tasks (framework id, task id)) for the agents being removed (marked unreachable or
+    unregistered), ("readmitting", the tasks the master holds unreachable on it) for the
+    agents being readmitted."""
+    out: dict[str, tuple[str, frozenset[tuple[str, str]]]] = {}
+    for aid in mc._marking_unreachable:
+        agent = mc._agents.get(aid)
+        if agent is not None:
+            out[aid] = ("removing", frozenset(k for k, t in agent.tasks.items()
+                                              if not t.state.is_terminal))
+    if mc._reregistering:
+        back = set(mc._reregistering)
+        held: dict[str, set[tuple[str, str]]] = {aid: set() for aid in back}
+        for fw in mc._frameworks.values():
+            for tid, t in fw.unreachable_tasks.items():
+                if t.agent_id in back:
+                    held[t.agent_id].add((fw.id, tid))
+        for aid, keys in held.items():
+            out[aid] = ("readmitting", frozenset(keys))
+    return out
+
+
+def check_master_updates_sent(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """MasterUpdatesSent, after a master step on a registry result that removed or readmitted
+    an agent (the Log lines agent_removed / agent_readmitted)."""
+    pre = chk._pre_agent_tasks
+    done = [(e.event, dict(e.fields).get("agent_id", "")) for e in effects
+            if type(e) is Log and e.event in ("agent_removed", "agent_readmitted")]
+    if not done:
+        return
+    mc = node.machine
+    sent = {(e.to, e.message.status.task_id) for e in effects
+            if type(e) is Send and type(e.message) is EventUpdate}
+    bad: list[tuple[str, str, str, str]] = []
+    for event, aid in done:
+        kind, keys = pre.get(aid, ("", frozenset()))
+        for fid, tid in sorted(keys):
+            fw = mc._frameworks.get(fid)
+            if fw is None:
+                continue
+            if kind == "removing" and event == "agent_removed":
+                if fw.stream is not None and (fw.stream, tid) not in sent:
+                    bad.append((aid, fid, tid, "removed without an update"))
+            elif kind == "readmitting" and event == "agent_readmitted":
+                t = fw.tasks.get(tid)
+                if t is not None and t.agent_id == aid:
+                    if fw.stream is not None and (fw.stream, tid) not in sent:
+                        bad.append((aid, fid, tid, "back without an update"))
+                else:
+                    left = fw.unreachable_tasks.get(tid)
+                    if left is not None and left.agent_id == aid:
+                        bad.append((aid, fid, tid, "not reported, still booked unreachable"))
+    if bad:
+        chk.run(world, inv.MasterUpdatesSent, ClusterSnapshot(unsent_master_updates=tuple(bad)))
+
+
+def check_removal_rate(chk: Checker, world: Any, node: Any) -> None:
+    """RemovalsRateLimited, as a master marks an agent unreachable (its Log line)."""
+    limit = node.machine.config.agent_removal_rate_limit
+    if limit is None:
+        return
+    term = (node.name, node.inc, node.machine.elected_time)
+    interval = limit[1] / limit[0]
+    last = chk.last_unreachable_mark.get(term)
+    chk.last_unreachable_mark[term] = world.now
+    if last is not None and world.now - last < interval - 1e-6:
+        chk.run(world, inv.RemovalsRateLimited, ClusterSnapshot(fast_removals=(
+            (node.machine.master_info.id, world.now - last, interval),)))
+
+
+def check_agents_health_checked(chk: Checker, world: Any, node: Any) -> None:
+    """AgentsHealthChecked on the leader `node`: every agent it holds registered and connected
+    (not being removed) has its ping timer armed; every agent waiting for a removal permit
+    has the permit's timer armed."""
+    mc = node.machine
+    timers = node.timers
+    bad: list[tuple[str, str]] = []
+    for aid, agent in mc._agents.items():
+        if aid in mc._marking_unreachable:
+            continue
+        if aid in mc._removal_waiting:
+            if ("agent_removal_permit", aid) not in timers:
+                bad.append((aid, "waits for a removal permit whose timer is not armed"))
+        elif agent.connected and ("ping", aid) not in timers:
+            bad.append((aid, "is connected but its ping timer is not armed"))
+    if bad:
+        chk.run(world, inv.AgentsHealthChecked, ClusterSnapshot(unchecked_agents=tuple(bad)))

@@ -37,6 +37,7 @@ from mesotron.core.agent.model import (
     StopAgent,
     UpdateContainer,
 )
+from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.allocator.values import AllocatorConfig
 from mesotron.core.effects import (
@@ -84,6 +85,7 @@ from mesotron.core.messages import (
     SchedulerCall,
     StatusUpdate,
     StatusUpdateMessage,
+    UnregisterAgent,
 )
 from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
@@ -245,6 +247,11 @@ class World:
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
             weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc))
+        if config.operator:
+            # the operator's cluster runs with Mesos's --agent_removal_rate_limit (its
+            # maintenance stops agents for longer than the health checks: maintenance_tick)
+            self.master_config = attrs.evolve(self.master_config,
+                                              agent_removal_rate_limit=REMOVAL_RATE_LIMIT)
         # the production fast path, each cycle judged against the reference (fastpath.py)
         self.allocator_factory: Any = None
         if config.check and config.fast_alloc:
@@ -279,9 +286,15 @@ class World:
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         self.op_pending: tuple[str, str] = ("", "")
         self.quiescent_since: float | None = None
+        self.forged = 0  # forge_agent_messages calls (picks the refused version in turn)
+        # planned maintenance of agent machines (SimConfig.operator, maintenance_tick)
+        self.maint_count = 0
+        self.maint_busy_until = 0.0
+        self.maint_calm_since: float | None = None
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
             self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
+            self.at(self.rng.uniform(20.0, 40.0), CALL, self.maintenance_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -1156,6 +1169,24 @@ class World:
                                                       source=Source.SOURCE_EXECUTOR,
                                                       agent_id=s.name + HOSTILE_AGENT,
                                                       uuid=uuid)))))
+        self.forge_agent_messages(s, m, agents)
+
+    def forge_agent_messages(self, s: SchedulerNode, m: MasterNode, agents: list[Any]) -> None:
+        """ForgedAgentMessagesIgnored: with each adversarial SUBSCRIBE, a peer that is not an
+        agent the master may take (sender `<name>` + FORGED_AGENT) sends the leader, at once
+        and off the network: a well-formed RegisterAgent whose version Mesos refuses (in
+        turn: unparsable, four components, older than 1.0.0: MINIMUM_AGENT_VERSION) and,
+        when the leader has a connected agent, an UnregisterAgent naming that agent's id
+        (Mesos ignores an unregistration from any pid but the agent's own)."""
+        self.forged += 1
+        version = FORGED_VERSIONS[self.forged % len(FORGED_VERSIONS)]
+        info = AgentInfo(hostname=f"{s.name}-forged", port=5051,
+                         resources=Resources.parse("cpus:1;mem:128"))
+        self.deliver(m, Received(sender=s.name + FORGED_AGENT,
+                                 message=RegisterAgent(agent_info=info, version=version)))
+        if agents:
+            self.deliver(m, Received(sender=s.name + FORGED_AGENT,
+                                     message=UnregisterAgent(agent_id=agents[0].id)))
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""
@@ -1376,6 +1407,62 @@ class World:
         self.note(f"operator drains agent {aid} (max grace {grace})")
         return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
 
+    def maintenance_tick(self) -> None:
+        """SimConfig.operator: planned maintenance of agents, in turn: (a) an agent restarted
+        for maintenance (SIGUSR1: Mesos's agent unregisters, its executors are killed, it
+        forgets its id, and its supervisor starts it again 5-20 s later: a new agent); (b)
+        one or two agents (neighbours) stopped for an upgrade for 100-160 s, longer than the
+        master's health checks allow (agent_ping_timeout x max_agent_ping_timeouts), their
+        executors running on: the master marks them unreachable, one removal permit at a
+        time (REMOVAL_RATE_LIMIT), and they recover and come back with their tasks
+        (readmitted).
+        UnresponsiveAgentsRemoved is judged as each comes back. One maintenance at a time,
+        agents the operator's agent calls hold are left alone; none from a quarter of the
+        calm after the faults on (the cluster settles for the liveness checks)."""
+        if self.quiescent:
+            if self.maint_calm_since is None:
+                self.maint_calm_since = self.now
+            if self.now >= self.maint_calm_since + self.config.quiesce / 4:
+                return
+        self.at(self.rng.uniform(40.0, 80.0), CALL, self.maintenance_tick, ())
+        m = self.live_leader()
+        if m is None or self.now < self.maint_busy_until:
+            return
+        held = m.machine._agents
+        nodes = [n for n in self.agents if n.alive and n.machine is not None
+                 and n.machine.agent_id in held and held[n.machine.agent_id].connected
+                 and n.machine.agent_id not in self.op_touched]
+        if not nodes:
+            return
+        self.maint_count += 1
+        n = self.rng.choice(nodes)
+        if self.maint_count % 2:
+            self.note(f"operator restarts agent {n.machine.agent_id} for maintenance "
+                      "(SIGUSR1: it unregisters)")
+            self.maint_busy_until = self.now + 30.0
+            self.deliver(n, AgentShutdown())
+            return
+        rack = [n, *[x for x in nodes if x.index == n.index + 1]]
+        down = round(self.rng.uniform(100.0, 160.0), 3)
+        self.maint_busy_until = self.now + down + 30.0
+        for x in rack:
+            aid = x.machine.agent_id
+            self.note(f"operator stops agent {x.name} ({aid}) for an upgrade for {down:g} s")
+            self.crash_agent(x, restart_after=down, lossy=False, mode="reconnect")
+            self.at(down - 0.001, FN, self.maintenance_over,
+                    (aid, self.now, (m, m.inc, m.machine.elected_time)))
+
+    def maintenance_over(self, aid: str, since: float, term: tuple[Any, int, Any]) -> None:
+        """An agent stopped at `since` is about to come back: when the leader of then led
+        throughout, UnresponsiveAgentsRemoved and AgentsHealthChecked."""
+        m, inc, elected = term
+        if self.obs is None or not hasattr(self.obs, "check_unresponsive_removed"):
+            return
+        mc: Any = m.machine
+        if m.alive and m.inc == inc and self.leader is m and mc.leader \
+                and mc.elected_time == elected:
+            self.obs.check_unresponsive_removed(self, m, aid, self.now - since)
+
     def invalid_operator_call(self) -> tuple[str, Any]:
         """(what is wrong, the call): calls Mesos's operator API refuses (400)."""
         from mesotron.core.master import operator as op
@@ -1475,6 +1562,11 @@ class World:
 
 
 HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message
+# the operator runs' --agent_removal_rate_limit (1 per 2 minutes: Mesos's "1/2mins")
+REMOVAL_RATE_LIMIT = (1, 120.0)
+FORGED_AGENT = "/forged-agent"  # the sender name suffix of forge_agent_messages
+# agent versions the master must refuse (core/master/agents.py agent_version_ok)
+FORGED_VERSIONS = ("1.x.0", "1.0.0.1", "0.28.2")
 HOSTILE_TASK = "sim-hostile-task"  # the task id of its spoofed status update
 
 

@@ -285,6 +285,8 @@ class ClusterSnapshot:
     fast_removals: tuple[tuple[str, float, float], ...] = ()
     # AgentsHealthChecked: (agent id, what is wrong)
     unchecked_agents: tuple[tuple[str, str], ...] = ()
+    # RemovedAgentsForgotten: (agent id, what the master still books of it)
+    unforgotten_agents: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -795,7 +797,10 @@ def InvalidOffersRefused(s: ClusterSnapshot) -> list[str]:
 def SubscribeTakesInfo(s: ClusterSnapshot) -> list[str]:
     """Once the master answers a SUBSCRIBE with SUBSCRIBED, its FrameworkInfo for that
     framework is the one subscribed (a re-subscription updates name, roles, failover timeout,
-    capabilities...; Mesos keeps only `user` and `checkpoint` from the first one)."""
+    capabilities...; Mesos keeps only `user` and `checkpoint` from the first one), and its
+    registration time is the framework's first subscription to this master (kept by a
+    re-subscription; set by the first one of a new framework or of one the master recovered
+    from its agents)."""
     return [f"SubscribeTakesInfo: framework {fid} subscribed with {field}={sent} but the "
             f"master keeps {field}={kept}" for fid, field, kept, sent in s.stale_infos]
 
@@ -1018,6 +1023,13 @@ def AgentsHealthChecked(s: ClusterSnapshot) -> list[str]:
     return [f"AgentsHealthChecked: agent {aid} {what}" for aid, what in s.unchecked_agents]
 
 
+def RemovedAgentsForgotten(s: ClusterSnapshot) -> list[str]:
+    """Once the master removes an agent (unreachable, or gone) it books nothing of it: not
+    registered, no pid, no framework's executor or live task on it, no offer of it; and its
+    metric master/slave_removals counts each removal (Mesos `__removeSlave`)."""
+    return [f"RemovedAgentsForgotten: agent {aid} {what}" for aid, what in s.unforgotten_agents]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1056,6 +1068,7 @@ SAFETY: dict[str, Check] = {
     "MasterUpdatesSent": MasterUpdatesSent,
     "RemovalsRateLimited": RemovalsRateLimited,
     "AgentsHealthChecked": AgentsHealthChecked,
+    "RemovedAgentsForgotten": RemovedAgentsForgotten,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

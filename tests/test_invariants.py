@@ -35,7 +35,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12 mm1 (Python and simulator only)
          "ForgedAgentMessagesIgnored", "UnresponsiveAgentsRemoved", "MasterUpdatesSent",
-         "RemovalsRateLimited", "AgentsHealthChecked"]
+         "RemovalsRateLimited", "AgentsHealthChecked", "RemovedAgentsForgotten"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -486,3 +486,10 @@ def test_agents_health_checked_names_the_agent():
     (msg,) = inv.AgentsHealthChecked(inv.ClusterSnapshot(unchecked_agents=(
         ("m-S2", "is connected but its ping timer is not armed"),)))
     assert msg == "AgentsHealthChecked: agent m-S2 is connected but its ping timer is not armed"
+
+
+def test_removed_agents_forgotten_names_the_agent():
+    assert inv.RemovedAgentsForgotten(inv.ClusterSnapshot()) == []
+    (msg,) = inv.RemovedAgentsForgotten(inv.ClusterSnapshot(
+        unforgotten_agents=(("m-S3", "still has executors of m-0001"),)))
+    assert msg == "RemovedAgentsForgotten: agent m-S3 still has executors of m-0001"

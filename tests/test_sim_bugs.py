@@ -213,6 +213,9 @@ CASES_S11 = [
     ("removed_agent_tasks_untold", {"faults": "all", "operator": True}, "MasterUpdatesSent"),
     ("removal_rate_ignored", {"faults": "all", "operator": True}, "RemovalsRateLimited"),
     ("removal_permit_timer_lost", {"faults": "all", "operator": True}, "AgentsHealthChecked"),
+    ("agent_removals_uncounted", {"faults": "all", "operator": True}, "RemovedAgentsForgotten"),
+    # SubscribeTakesInfo also reads the registration time now (schedulers fail over)
+    ("resubscribe_resets_registered_time", {"faults": "all"}, "SubscribeTakesInfo"),
 ]
 
 

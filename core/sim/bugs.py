@@ -509,11 +509,15 @@ def master_ignores_kill() -> contextlib.AbstractContextManager[None]:
 
 def deactivate_keeps_offers() -> contextlib.AbstractContextManager[None]:
     """A framework whose stream ends is deactivated but keeps its outstanding offers (the
-    master never takes them back): their resources stay out of the pool."""
+    master never takes them back): their resources stay out of the pool. (Only there: a
+    framework's removal, which deactivates it without rescinding, is left alone, else the
+    offers of a torn-down framework break the allocation books first.)"""
     from mesotron.core.master.frameworks import FrameworksMixin
 
     def wrap(orig: Any) -> Any:
         def _deactivate_framework(self: Any, fw: Any, *, rescind: bool) -> list[Any]:
+            if not rescind:
+                return orig(self, fw, rescind=rescind)
             offers, fw.offers = fw.offers, {}
             try:
                 return orig(self, fw, rescind=rescind)
@@ -1260,3 +1264,38 @@ def removal_permit_timer_lost() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["removal_permit_timer_lost"] = removal_permit_timer_lost
+
+
+def agent_removals_uncounted() -> contextlib.AbstractContextManager[None]:
+    """The master removes agents without counting them in master/slave_removals (an
+    operator's alert on agent removals never fires) (RemovedAgentsForgotten)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _count(self: Any, name: str, by: float = 1) -> None:
+            if name != "master/slave_removals":
+                orig(self, name, by)
+        return _count
+    return _patched(MasterCore, "_count", wrap)
+
+
+BUGS["agent_removals_uncounted"] = agent_removals_uncounted
+
+
+def resubscribe_resets_registered_time() -> contextlib.AbstractContextManager[None]:
+    """The master books a re-subscription (a scheduler failover) as the framework's
+    registration time (SubscribeTakesInfo)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            out = orig(self, inp, call)
+            fw = self._frameworks.get(call.framework_info.id or "")
+            if fw is not None:
+                fw.registered_time = self.now
+            return out
+        return _subscribe
+    return _patched(FrameworksMixin, "_subscribe", wrap)
+
+
+BUGS["resubscribe_resets_registered_time"] = resubscribe_resets_registered_time

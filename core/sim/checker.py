@@ -114,6 +114,7 @@ WHEN: dict[str, str] = {
     "RemovalsRateLimited": "as a master marks an agent unreachable",
     "AgentsHealthChecked": "after every removal-permit timer the leader handles, as each "
                            "agent stopped for maintenance comes back",
+    "RemovedAgentsForgotten": "after every master step that removes an agent",
     "UnresponsiveAgentsRemoved": "as each agent stopped for maintenance comes back",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
@@ -216,6 +217,8 @@ class Checker:
         # readmitted (agent_task_books); RemovalsRateLimited: (master, incarnation, elected
         # time) -> when it last marked an agent unreachable
         self._pre_agent_tasks: Any = None
+        self._pre_removals: float = 0  # the master's master/slave_removals before the step
+        self._pre_subscribe: tuple[bool, Any] | None = None  # (recovered, registered_time)
         self.last_unreachable_mark: dict[tuple[str, int, Any], float] = {}
         self.offers_checked = 0
         self.lost_in_transit: set[tuple[str, str]] = set()
@@ -462,6 +465,7 @@ class Checker:
             self.check_fenced_master(world, node, inp, effects)
         if tin is RegistryResult and self._pre_agent_tasks is not None:
             check_master_updates_sent(self, world, node, effects)
+            check_removed_agents_forgotten(self, world, node, effects)
             self._pre_agent_tasks = None
         elif tin is TimerFired and inp.key[0] == "agent_removal_permit" and node.leader:
             check_agents_health_checked(self, world, node)
@@ -679,6 +683,11 @@ class Checker:
             mc = node.machine
             self._pre_agent_tasks = agent_task_books(mc) \
                 if mc._marking_unreachable or mc._reregistering else None
+            self._pre_removals = mc.counters.get("master/slave_removals", 0)
+        elif type(inp) is SchedulerCall and type(inp.call) is CallSubscribe:
+            # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
+            fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
+            self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
 
     def check_fenced_master(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         """OneLeaderWrites, second half: after a fenced registry write, nothing visible."""
@@ -1554,6 +1563,16 @@ def check_subscribe_info(chk: Checker, world: Any, node: Any, inp: Any,
     if diff:
         chk.run(world, inv.SubscribeTakesInfo, ClusterSnapshot(stale_infos=tuple(
             (fid or "", f, repr(getattr(fw.info, f)), repr(getattr(sent, f))) for f in diff)))
+    # s12 mm1: the registration time is the framework's first subscription to this master:
+    # kept by a re-subscription (failover), set by a new or recovered framework's first one
+    pre = chk._pre_subscribe
+    chk._pre_subscribe = None
+    first = pre is None or pre[0]
+    want = node.machine.now if first else pre[1]
+    if fw.registered_time != want:
+        chk.run(world, inv.SubscribeTakesInfo, ClusterSnapshot(stale_infos=(
+            (fid or "", "registered_time", repr(fw.registered_time),
+             f"{want!r} ({'first subscription to this master' if first else 'kept'})"),)))
 
 
 def malformed_accept(call: Any) -> bool:
@@ -1963,3 +1982,32 @@ def check_agents_health_checked(chk: Checker, world: Any, node: Any) -> None:
             bad.append((aid, "is connected but its ping timer is not armed"))
     if bad:
         chk.run(world, inv.AgentsHealthChecked, ClusterSnapshot(unchecked_agents=tuple(bad)))
+
+
+def check_removed_agents_forgotten(chk: Checker, world: Any, node: Any,
+                                   effects: list[Any]) -> None:
+    """RemovedAgentsForgotten, after a master step on a registry result that removed agents
+    (its agent_removed Log lines)."""
+    gone = [dict(e.fields).get("agent_id", "") for e in effects
+            if type(e) is Log and e.event == "agent_removed"]
+    if not gone:
+        return
+    mc = node.machine
+    bad: list[tuple[str, str]] = []
+    for aid in gone:
+        if aid in mc._agents:
+            bad.append((aid, "is still a registered agent"))
+        if aid in mc._pids.values():
+            bad.append((aid, "still has a pid"))
+        for fw in mc._frameworks.values():
+            if any(a == aid for a, _e in fw.executors):
+                bad.append((aid, f"still has executors of {fw.id}"))
+            if any(t.agent_id == aid for t in fw.tasks.values()):
+                bad.append((aid, f"still has live tasks of {fw.id}"))
+        if any(o.agent_id == aid for o in mc._offers.values()):
+            bad.append((aid, "still has offers"))
+    grew = mc.counters.get("master/slave_removals", 0) - chk._pre_removals
+    if grew != len(gone):
+        bad.append((",".join(gone), f"removed, but master/slave_removals grew by {grew:g}"))
+    if bad:
+        chk.run(world, inv.RemovedAgentsForgotten, ClusterSnapshot(unforgotten_agents=tuple(bad)))

@@ -1568,7 +1568,7 @@ def check_subscribe_info(chk: Checker, world: Any, node: Any, inp: Any,
     pre = chk._pre_subscribe
     chk._pre_subscribe = None
     first = pre is None or pre[0]
-    want = node.machine.now if first else pre[1]
+    want = node.machine.now if pre is None or pre[0] else pre[1]
     if fw.registered_time != want:
         chk.run(world, inv.SubscribeTakesInfo, ClusterSnapshot(stale_infos=(
             (fid or "", "registered_time", repr(fw.registered_time),

@@ -287,6 +287,10 @@ class ClusterSnapshot:
     unchecked_agents: tuple[tuple[str, str], ...] = ()
     # RemovedAgentsForgotten: (agent id, what the master still books of it)
     unforgotten_agents: tuple[tuple[str, str], ...] = ()
+    # OffersNeedACause: (master id, the input, offers made)
+    uncaused_offers: tuple[tuple[str, str, int], ...] = ()
+    # NoOffersOutsideWhitelist: (master id, offer id, its agent's hostname)
+    unlisted_offers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1030,6 +1034,23 @@ def RemovedAgentsForgotten(s: ClusterSnapshot) -> list[str]:
     return [f"RemovedAgentsForgotten: agent {aid} {what}" for aid, what in s.unforgotten_agents]
 
 
+def OffersNeedACause(s: ClusterSnapshot) -> list[str]:
+    """Offers come from an allocation cycle with a cause (Mesos's allocator runs on its
+    allocation interval and when resources, agents, frameworks or roles change: a freed
+    resource, a new agent, a revive...): a master step handling an agent's Pong, a ping
+    timer or a framework heartbeat timer makes no offer."""
+    return [f"OffersNeedACause: {mid} made {n} offer(s) handling a {what}"
+            for mid, what, n in s.uncaused_offers]
+
+
+def NoOffersOutsideWhitelist(s: ClusterSnapshot) -> list[str]:
+    """With a --whitelist file, the leader offers only agents whose hostname it lists (Mesos
+    --whitelist: a master elected later applies the file too; a change of the file applies
+    at once)."""
+    return [f"NoOffersOutsideWhitelist: {mid} offered {oid} of host {host}, which the "
+            f"--whitelist leaves out" for mid, oid, host in s.unlisted_offers]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1069,6 +1090,8 @@ SAFETY: dict[str, Check] = {
     "RemovalsRateLimited": RemovalsRateLimited,
     "AgentsHealthChecked": AgentsHealthChecked,
     "RemovedAgentsForgotten": RemovedAgentsForgotten,
+    "OffersNeedACause": OffersNeedACause,
+    "NoOffersOutsideWhitelist": NoOffersOutsideWhitelist,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

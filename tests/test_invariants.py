@@ -35,7 +35,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12 mm1 (Python and simulator only)
          "ForgedAgentMessagesIgnored", "UnresponsiveAgentsRemoved", "MasterUpdatesSent",
-         "RemovalsRateLimited", "AgentsHealthChecked", "RemovedAgentsForgotten"]
+         "RemovalsRateLimited", "AgentsHealthChecked", "RemovedAgentsForgotten",
+         "OffersNeedACause", "NoOffersOutsideWhitelist"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -493,3 +494,17 @@ def test_removed_agents_forgotten_names_the_agent():
     (msg,) = inv.RemovedAgentsForgotten(inv.ClusterSnapshot(
         unforgotten_agents=(("m-S3", "still has executors of m-0001"),)))
     assert msg == "RemovedAgentsForgotten: agent m-S3 still has executors of m-0001"
+
+
+def test_offers_need_a_cause_names_the_input():
+    assert inv.OffersNeedACause(inv.ClusterSnapshot()) == []
+    (msg,) = inv.OffersNeedACause(inv.ClusterSnapshot(uncaused_offers=(("m1", "Pong", 2),)))
+    assert msg == "OffersNeedACause: m1 made 2 offer(s) handling a Pong"
+
+
+def test_no_offers_outside_whitelist_names_the_host():
+    assert inv.NoOffersOutsideWhitelist(inv.ClusterSnapshot()) == []
+    (msg,) = inv.NoOffersOutsideWhitelist(inv.ClusterSnapshot(
+        unlisted_offers=(("m1", "m1-O4", "agent5"),)))
+    assert msg == ("NoOffersOutsideWhitelist: m1 offered m1-O4 of host agent5, which the "
+                   "--whitelist leaves out")

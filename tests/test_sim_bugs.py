@@ -96,6 +96,7 @@ CASES_12 = [
     # refused version and an UnregisterAgent naming a registered agent
     ("old_agents_admitted", "none", "ForgedAgentMessagesIgnored"),
     ("unregister_from_any_pid", "none", "ForgedAgentMessagesIgnored"),
+    ("allocation_on_pongs", "none", "OffersNeedACause"),
 ]
 
 
@@ -214,6 +215,9 @@ CASES_S11 = [
     ("removal_rate_ignored", {"faults": "all", "operator": True}, "RemovalsRateLimited"),
     ("removal_permit_timer_lost", {"faults": "all", "operator": True}, "AgentsHealthChecked"),
     ("agent_removals_uncounted", {"faults": "all", "operator": True}, "RemovedAgentsForgotten"),
+    # ... and edits its --whitelist file
+    ("whitelist_changes_ignored", {"faults": "all", "operator": True},
+     "NoOffersOutsideWhitelist"),
     # SubscribeTakesInfo also reads the registration time now (schedulers fail over)
     ("resubscribe_resets_registered_time", {"faults": "all"}, "SubscribeTakesInfo"),
 ]

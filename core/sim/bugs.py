@@ -1299,3 +1299,40 @@ def resubscribe_resets_registered_time() -> contextlib.AbstractContextManager[No
 
 
 BUGS["resubscribe_resets_registered_time"] = resubscribe_resets_registered_time
+
+
+def allocation_on_pongs() -> contextlib.AbstractContextManager[None]:
+    """The master runs an allocation cycle for every Pong it gets (an allocator triggered by
+    health checks: offers at the agents' ping rhythm, not the allocation interval's)
+    (OffersNeedACause)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _pong(self: Any, sender: str, msg: Any) -> list[Any]:
+            out = orig(self, sender, msg)
+            self._allocation_wanted = True
+            return out
+        return _pong
+    return _patched(AgentsMixin, "_pong", wrap)
+
+
+BUGS["allocation_on_pongs"] = allocation_on_pongs
+
+
+def whitelist_changes_ignored() -> contextlib.AbstractContextManager[None]:
+    """The leader keeps the new --whitelist in its configuration but does not tell its
+    allocator: offers go on by the old file (NoOffersOutsideWhitelist)."""
+    from mesotron.core.master.base import WhitelistChanged
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _dispatch(self: Any, input: Any) -> list[Any]:
+            if type(input) is WhitelistChanged:
+                self._set_whitelist(input.hosts)
+                return []
+            return orig(self, input)
+        return _dispatch
+    return _patched(Master, "_dispatch", wrap)
+
+
+BUGS["whitelist_changes_ignored"] = whitelist_changes_ignored

@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.agent.model import DestroyContainer
+from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -65,6 +66,7 @@ from mesotron.core.messages import (
     KillTask,
     OpLaunch,
     OpLaunchGroup,
+    Pong,
     RunTask,
     RunTaskGroup,
     SchedulerCall,
@@ -115,6 +117,9 @@ WHEN: dict[str, str] = {
     "AgentsHealthChecked": "after every removal-permit timer the leader handles, as each "
                            "agent stopped for maintenance comes back",
     "RemovedAgentsForgotten": "after every master step that removes an agent",
+    "OffersNeedACause": "after every master step on a Pong, a ping or a heartbeat timer",
+    "NoOffersOutsideWhitelist": "after every leader step that makes offers while the "
+                                "operator keeps a whitelist",
     "UnresponsiveAgentsRemoved": "as each agent stopped for maintenance comes back",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
@@ -399,6 +404,13 @@ class Checker:
                     self.produce(world, node, key, u.uuid, u.status.state,
                                  PRODUCER.get(u.status.source, "agent"))
         if type(inp) is not Received:
+            if type(inp) is AgentShutdown:
+                # the operator shuts the agent down (SIGUSR1): it unregisters, kills its
+                # executors and forgets its state; its unacknowledged updates go with it
+                # (the master tells the frameworks: MasterUpdatesSent)
+                self.abandoned.update(self.agent_keys.get(node.name, ()))
+                self._keys_to_check.update(self.agent_keys.get(node.name, ()))
+                self.dirty = True
             return
         msg = inp.message
         t = type(msg)
@@ -463,6 +475,10 @@ class Checker:
                         self.launch_sent[(fid, task.task_id)] = world.now
         if self.fenced or tin is RegistryResult:  # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
+        if agents is not None and (
+                (tin is Received and type(inp.message) is Pong)
+                or (tin is TimerFired and inp.key[0] in ("heartbeat", "ping"))):
+            check_no_offers_on_health_checks(self, world, node, inp, effects)
         if tin is RegistryResult and self._pre_agent_tasks is not None:
             check_master_updates_sent(self, world, node, effects)
             check_removed_agents_forgotten(self, world, node, effects)
@@ -511,6 +527,8 @@ class Checker:
                 self.check_drf(world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
+        if agents is not None and world.whitelist is not None and node.leader:
+            check_offers_whitelisted(self, world, node, effects)
 
     def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
         """NoOffersOfDeactivatedAgents: the offers of this master step against the agents
@@ -2011,3 +2029,27 @@ def check_removed_agents_forgotten(chk: Checker, world: Any, node: Any,
         bad.append((",".join(gone), f"removed, but master/slave_removals grew by {grew:g}"))
     if bad:
         chk.run(world, inv.RemovedAgentsForgotten, ClusterSnapshot(unforgotten_agents=tuple(bad)))
+
+
+def check_no_offers_on_health_checks(chk: Checker, world: Any, node: Any, inp: Any,
+                                     effects: list[Any]) -> None:
+    """OffersNeedACause, after a master step on a Pong or a ping / heartbeat timer that
+    touched some agent's ledger (offers made or agents removed): no offer in it."""
+    offered = [o.id for e in effects if type(e) is Send and type(e.message) is EventOffers
+               for o in e.message.offers]
+    if offered:
+        what = type(inp.message).__name__ if type(inp) is Received else f"{inp.key[0]} timer"
+        chk.run(world, inv.OffersNeedACause, ClusterSnapshot(uncaused_offers=(
+            (node.machine.master_info.id, what, len(offered)),)))
+
+
+def check_offers_whitelisted(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """NoOffersOutsideWhitelist, after a leader step that made offers while the operator keeps
+    a --whitelist file (world.whitelist: as the operator wrote it, not as the master holds
+    it)."""
+    wl = world.whitelist
+    bad = [(o.id, o.hostname) for e in effects if type(e) is Send
+           and type(e.message) is EventOffers for o in e.message.offers if o.hostname not in wl]
+    if bad:
+        chk.run(world, inv.NoOffersOutsideWhitelist, ClusterSnapshot(
+            unlisted_offers=tuple((node.machine.master_info.id, oid, host) for oid, host in bad)))

@@ -247,11 +247,16 @@ class World:
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
             weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc))
+        # the operator's --whitelist file (None: no whitelist), as every master reads it
+        self.whitelist: frozenset[str] | None = None
         if config.operator:
             # the operator's cluster runs with Mesos's --agent_removal_rate_limit (its
             # maintenance stops agents for longer than the health checks: maintenance_tick)
+            # and a --whitelist that leaves the last agent's host out at first (whitelist_tick)
+            self.whitelist = frozenset(f"agent{i + 1}" for i in range(config.agents - 1))
             self.master_config = attrs.evolve(self.master_config,
-                                              agent_removal_rate_limit=REMOVAL_RATE_LIMIT)
+                                              agent_removal_rate_limit=REMOVAL_RATE_LIMIT,
+                                              whitelist=self.whitelist)
         # the production fast path, each cycle judged against the reference (fastpath.py)
         self.allocator_factory: Any = None
         if config.check and config.fast_alloc:
@@ -295,6 +300,7 @@ class World:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
             self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
             self.at(self.rng.uniform(20.0, 40.0), CALL, self.maintenance_tick, ())
+            self.at(self.rng.uniform(30.0, 60.0), CALL, self.whitelist_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -1451,6 +1457,38 @@ class World:
             self.crash_agent(x, restart_after=down, lossy=False, mode="reconnect")
             self.at(down - 0.001, FN, self.maintenance_over,
                     (aid, self.now, (m, m.inc, m.machine.elected_time)))
+
+    def whitelist_tick(self) -> None:
+        """SimConfig.operator: the operator edits the --whitelist file every masters reads
+        (Mesos watches it: WhitelistChanged to each live master; a master started later
+        reads the new file): in turn every agent's host, and all but one (a host kept out
+        of offers). From a quarter of the calm after the faults on the file is removed (no
+        whitelist: every agent is offered, for the liveness checks). NoOffersOutsideWhitelist
+        reads `self.whitelist`, the file as the operator wrote it."""
+        from mesotron.core.master.base import WhitelistChanged
+
+        hosts: frozenset[str] | None
+        if self.quiescent and self.maint_calm_since is not None \
+                and self.now >= self.maint_calm_since + self.config.quiesce / 4:
+            if self.whitelist is None:
+                return
+            hosts = None
+            self.note("operator removes the --whitelist file")
+        else:
+            self.at(self.rng.uniform(60.0, 120.0), CALL, self.whitelist_tick, ())
+            every = frozenset(f"agent{i + 1}" for i in range(self.config.agents))
+            if self.whitelist != every:
+                hosts = every
+                self.note("operator whitelists every agent's host")
+            else:
+                out = f"agent{self.rng.randrange(self.config.agents) + 1}"
+                hosts = every - {out}
+                self.note(f"operator takes {out} off the --whitelist")
+        self.whitelist = hosts
+        self.master_config = attrs.evolve(self.master_config, whitelist=hosts)
+        for m in self.masters:
+            if m.alive:
+                self.deliver(m, WhitelistChanged(hosts=hosts))
 
     def maintenance_over(self, aid: str, since: float, term: tuple[Any, int, Any]) -> None:
         """An agent stopped at `since` is about to come back: when the leader of then led

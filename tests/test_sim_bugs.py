@@ -24,7 +24,9 @@ CASES = [
     ("forget_retries_after_restart", "crash", {"NoLostAckedWork", "EventuallyAcked"}),
     ("ack_ignores_uuid", "all", {"NoLostAckedWork", "UpdatesInOrder", "EventuallyAcked"}),
     ("allocator_double_offer", "none", {"NoOvercommit", "OfferExclusive"}),
-    ("no_rescind_on_agent_removal", "net", {"NoOvercommit", "OfferExclusive"}),
+    # (since s12 the removal step itself is checked: RemovedAgentsForgotten, no offer left)
+    ("no_rescind_on_agent_removal", "net",
+     {"NoOvercommit", "OfferExclusive", "RemovedAgentsForgotten"}),
     ("deposed_leader_writes", "zk", {"OneLeaderWrites"}),
     ("ack_before_delivery", "none", {"AckAfterDelivery"}),
 ]

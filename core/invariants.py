@@ -275,6 +275,22 @@ class ClusterSnapshot:
     malformed_agent_answers: tuple[tuple[str, str, str], ...] = ()
     # NoSendWithoutPeer: (master, message type) of a Send with no addressee
     unaddressed_sends: tuple[tuple[str, str], ...] = ()
+    # s12 mm1: ForgedAgentMessagesIgnored: (sender, message, what the master did)
+    forged_agent_answers: tuple[tuple[str, str, str], ...] = ()
+    # UnresponsiveAgentsRemoved: (agent id, seconds silent, what the leader holds of it)
+    unremoved_agents: tuple[tuple[str, float, str], ...] = ()
+    # MasterUpdatesSent: (agent id, framework id, task id, what went wrong)
+    unsent_master_updates: tuple[tuple[str, str, str, str], ...] = ()
+    # RemovalsRateLimited: (master id, seconds since its previous removal, the interval)
+    fast_removals: tuple[tuple[str, float, float], ...] = ()
+    # AgentsHealthChecked: (agent id, what is wrong)
+    unchecked_agents: tuple[tuple[str, str], ...] = ()
+    # RemovedAgentsForgotten: (agent id, what the master still books of it)
+    unforgotten_agents: tuple[tuple[str, str], ...] = ()
+    # OffersNeedACause: (master id, the input, offers made)
+    uncaused_offers: tuple[tuple[str, str, int], ...] = ()
+    # NoOffersOutsideWhitelist: (master id, offer id, its agent's hostname)
+    unlisted_offers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -782,7 +798,10 @@ def InvalidOffersRefused(s: ClusterSnapshot) -> list[str]:
 def SubscribeTakesInfo(s: ClusterSnapshot) -> list[str]:
     """Once the master answers a SUBSCRIBE with SUBSCRIBED, its FrameworkInfo for that
     framework is the one subscribed (a re-subscription updates name, roles, failover timeout,
-    capabilities...; Mesos keeps only `user` and `checkpoint` from the first one)."""
+    capabilities...; Mesos keeps only `user` and `checkpoint` from the first one), and its
+    registration time is the framework's first subscription to this master (kept by a
+    re-subscription; set by the first one of a new framework or of one the master recovered
+    from its agents)."""
     return [f"SubscribeTakesInfo: framework {fid} subscribed with {field}={sent} but the "
             f"master keeps {field}={kept}" for fid, field, kept, sent in s.stale_infos]
 
@@ -957,6 +976,78 @@ def _short(uuids: list[bytes]) -> list[str]:
 
 Check = Callable[[ClusterSnapshot], list[str]]
 
+def ForgedAgentMessagesIgnored(s: ClusterSnapshot) -> list[str]:
+    """A well-formed agent message the master must not act on changes nothing (log lines
+    only): a RegisterAgent whose version is unparsable or older than 1.0.0 (Mesos's
+    MINIMUM_AGENT_VERSION: MasterTest.IgnoreOldAgentRegistration), and an UnregisterAgent
+    naming an agent id from a pid that is not that agent's (Mesos `unregisterSlave` ignores
+    it)."""
+    return [f"ForgedAgentMessagesIgnored: {sender}'s {msg}: {what}"
+            for sender, msg, what in s.forged_agent_answers]
+
+
+def UnresponsiveAgentsRemoved(s: ClusterSnapshot) -> list[str]:
+    """An agent that has answered no ping for longer than agent_ping_timeout x
+    (max_agent_ping_timeouts + 1) (plus the network's slack) while one master led
+    throughout is, at the leader, unreachable, being marked unreachable, or waiting for its
+    --agent_removal_rate_limit permit (Mesos's health checks: SlaveObserver)."""
+    return [f"UnresponsiveAgentsRemoved: agent {aid} silent for {secs:.1f}s but the leader "
+            f"holds it {what}" for aid, secs, what in s.unremoved_agents]
+
+
+def MasterUpdatesSent(s: ClusterSnapshot) -> list[str]:
+    """The master's own updates reach the frameworks it changes tasks for: when it removes an
+    agent (unreachable, or unregistered: gone), every connected framework is sent an update
+    for each of its live tasks there (TASK_UNREACHABLE / TASK_GONE, TASK_LOST for frameworks
+    that are not partition-aware); when it readmits an agent it held unreachable, every
+    connected framework is sent the current state of each of its unreachable tasks the agent
+    reported, and the master keeps none of that agent's tasks the agent did not report
+    booked unreachable (Mesos >= 1.5, `__reregisterSlave`)."""
+    return [f"MasterUpdatesSent: agent {aid}: task {tid} of {fid} {what}"
+            for aid, fid, tid, what in s.unsent_master_updates]
+
+
+def RemovalsRateLimited(s: ClusterSnapshot) -> list[str]:
+    """With --agent_removal_rate_limit N/d, a leader marks agents unreachable (health checks
+    failed, not back after a failover or a disconnection) at most once every d/N seconds
+    (libprocess RateLimiter: one permit per interval; a canceled removal spends its
+    permit)."""
+    return [f"RemovalsRateLimited: {mid} marked an agent unreachable {secs:.3f}s after the "
+            f"previous one (limit: one per {interval:g}s)" for mid, secs, interval in s.fast_removals]
+
+
+def AgentsHealthChecked(s: ClusterSnapshot) -> list[str]:
+    """Every agent the leader holds registered is under its health checks: a connected one
+    not being removed has its ping timer armed; one waiting for a removal permit has the
+    permit's timer armed (a removal canceled because the agent answered again restarts its
+    pings)."""
+    return [f"AgentsHealthChecked: agent {aid} {what}" for aid, what in s.unchecked_agents]
+
+
+def RemovedAgentsForgotten(s: ClusterSnapshot) -> list[str]:
+    """Once the master removes an agent (unreachable, or gone) it books nothing of it: not
+    registered, no pid, no framework's executor or live task on it, no offer of it; and its
+    metric master/slave_removals counts each removal (Mesos `__removeSlave`)."""
+    return [f"RemovedAgentsForgotten: agent {aid} {what}" for aid, what in s.unforgotten_agents]
+
+
+def OffersNeedACause(s: ClusterSnapshot) -> list[str]:
+    """Offers come from an allocation cycle with a cause (Mesos's allocator runs on its
+    allocation interval and when resources, agents, frameworks or roles change: a freed
+    resource, a new agent, a revive...): a master step handling an agent's Pong, a ping
+    timer or a framework heartbeat timer makes no offer."""
+    return [f"OffersNeedACause: {mid} made {n} offer(s) handling a {what}"
+            for mid, what, n in s.uncaused_offers]
+
+
+def NoOffersOutsideWhitelist(s: ClusterSnapshot) -> list[str]:
+    """With a --whitelist file, the leader offers only agents whose hostname it lists (Mesos
+    --whitelist: a master elected later applies the file too; a change of the file applies
+    at once)."""
+    return [f"NoOffersOutsideWhitelist: {mid} offered {oid} of host {host}, which the "
+            f"--whitelist leaves out" for mid, oid, host in s.unlisted_offers]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -989,6 +1080,15 @@ SAFETY: dict[str, Check] = {
     "PrincipalsChecked": PrincipalsChecked,
     "MalformedAgentMessagesRefused": MalformedAgentMessagesRefused,
     "NoSendWithoutPeer": NoSendWithoutPeer,
+    # s12 mm1 (Python and simulator only)
+    "ForgedAgentMessagesIgnored": ForgedAgentMessagesIgnored,
+    "UnresponsiveAgentsRemoved": UnresponsiveAgentsRemoved,
+    "MasterUpdatesSent": MasterUpdatesSent,
+    "RemovalsRateLimited": RemovalsRateLimited,
+    "AgentsHealthChecked": AgentsHealthChecked,
+    "RemovedAgentsForgotten": RemovedAgentsForgotten,
+    "OffersNeedACause": OffersNeedACause,
+    "NoOffersOutsideWhitelist": NoOffersOutsideWhitelist,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

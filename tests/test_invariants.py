@@ -32,7 +32,11 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign, agent side (s11; Python and simulator only)
          "CheckpointAgrees", "ExecutorBooksAgree", "AgentUpdatesTruthful",
          # s11 mut-master2 (Python and simulator only)
-         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer"]
+         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
+         # s12 mm1 (Python and simulator only)
+         "ForgedAgentMessagesIgnored", "UnresponsiveAgentsRemoved", "MasterUpdatesSent",
+         "RemovalsRateLimited", "AgentsHealthChecked", "RemovedAgentsForgotten",
+         "OffersNeedACause", "NoOffersOutsideWhitelist"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -446,3 +450,61 @@ def test_no_send_without_peer_names_the_master_and_message():
     assert inv.NoSendWithoutPeer(inv.ClusterSnapshot()) == []
     (msg,) = inv.NoSendWithoutPeer(inv.ClusterSnapshot(unaddressed_sends=(("m1", "EventUpdate"),)))
     assert msg == "NoSendWithoutPeer: m1 sent a EventUpdate to no one (a disconnected framework?)"
+
+
+def test_forged_agent_messages_ignored_names_the_sender_and_message():
+    assert inv.ForgedAgentMessagesIgnored(inv.ClusterSnapshot()) == []
+    (msg,) = inv.ForgedAgentMessagesIgnored(inv.ClusterSnapshot(forged_agent_answers=(
+        ("x/forged-agent", "UnregisterAgent (agent m-S0)", "answered with RegistryWrite"),)))
+    assert msg == ("ForgedAgentMessagesIgnored: x/forged-agent's UnregisterAgent (agent m-S0): "
+                   "answered with RegistryWrite")
+
+
+def test_unresponsive_agents_removed_names_the_agent():
+    assert inv.UnresponsiveAgentsRemoved(inv.ClusterSnapshot()) == []
+    (msg,) = inv.UnresponsiveAgentsRemoved(inv.ClusterSnapshot(
+        unremoved_agents=(("m-S1", 120.0, "registered (missed pings 0)"),)))
+    assert msg == ("UnresponsiveAgentsRemoved: agent m-S1 silent for 120.0s but the leader "
+                   "holds it registered (missed pings 0)")
+
+
+def test_master_updates_sent_names_agent_task_and_framework():
+    assert inv.MasterUpdatesSent(inv.ClusterSnapshot()) == []
+    (msg,) = inv.MasterUpdatesSent(inv.ClusterSnapshot(unsent_master_updates=(
+        ("m-S1", "m-0001", "t1", "removed without an update"),)))
+    assert msg == "MasterUpdatesSent: agent m-S1: task t1 of m-0001 removed without an update"
+
+
+def test_removals_rate_limited_names_the_master_and_interval():
+    assert inv.RemovalsRateLimited(inv.ClusterSnapshot()) == []
+    (msg,) = inv.RemovalsRateLimited(inv.ClusterSnapshot(fast_removals=(("m1", 3.5, 120.0),)))
+    assert msg == ("RemovalsRateLimited: m1 marked an agent unreachable 3.500s after the "
+                   "previous one (limit: one per 120s)")
+
+
+def test_agents_health_checked_names_the_agent():
+    assert inv.AgentsHealthChecked(inv.ClusterSnapshot()) == []
+    (msg,) = inv.AgentsHealthChecked(inv.ClusterSnapshot(unchecked_agents=(
+        ("m-S2", "is connected but its ping timer is not armed"),)))
+    assert msg == "AgentsHealthChecked: agent m-S2 is connected but its ping timer is not armed"
+
+
+def test_removed_agents_forgotten_names_the_agent():
+    assert inv.RemovedAgentsForgotten(inv.ClusterSnapshot()) == []
+    (msg,) = inv.RemovedAgentsForgotten(inv.ClusterSnapshot(
+        unforgotten_agents=(("m-S3", "still has executors of m-0001"),)))
+    assert msg == "RemovedAgentsForgotten: agent m-S3 still has executors of m-0001"
+
+
+def test_offers_need_a_cause_names_the_input():
+    assert inv.OffersNeedACause(inv.ClusterSnapshot()) == []
+    (msg,) = inv.OffersNeedACause(inv.ClusterSnapshot(uncaused_offers=(("m1", "Pong", 2),)))
+    assert msg == "OffersNeedACause: m1 made 2 offer(s) handling a Pong"
+
+
+def test_no_offers_outside_whitelist_names_the_host():
+    assert inv.NoOffersOutsideWhitelist(inv.ClusterSnapshot()) == []
+    (msg,) = inv.NoOffersOutsideWhitelist(inv.ClusterSnapshot(
+        unlisted_offers=(("m1", "m1-O4", "agent5"),)))
+    assert msg == ("NoOffersOutsideWhitelist: m1 offered m1-O4 of host agent5, which the "
+                   "--whitelist leaves out")

@@ -24,7 +24,9 @@ CASES = [
     ("forget_retries_after_restart", "crash", {"NoLostAckedWork", "EventuallyAcked"}),
     ("ack_ignores_uuid", "all", {"NoLostAckedWork", "UpdatesInOrder", "EventuallyAcked"}),
     ("allocator_double_offer", "none", {"NoOvercommit", "OfferExclusive"}),
-    ("no_rescind_on_agent_removal", "net", {"NoOvercommit", "OfferExclusive"}),
+    # (since s12 the removal step itself is checked: RemovedAgentsForgotten, no offer left)
+    ("no_rescind_on_agent_removal", "net",
+     {"NoOvercommit", "OfferExclusive", "RemovedAgentsForgotten"}),
     ("deposed_leader_writes", "zk", {"OneLeaderWrites"}),
     ("ack_before_delivery", "none", {"AckAfterDelivery"}),
 ]
@@ -92,6 +94,11 @@ CASES_12 = [
     # ... and a status update from a registered agent naming another agent id
     ("status_update_agent_mismatch_relayed", "none", "MalformedAgentMessagesRefused"),
     ("events_to_disconnected_frameworks", "none", "NoSendWithoutPeer"),
+    # s12 mm1: with each adversarial SUBSCRIBE a forged peer sends a RegisterAgent with a
+    # refused version and an UnregisterAgent naming a registered agent
+    ("old_agents_admitted", "none", "ForgedAgentMessagesIgnored"),
+    ("unregister_from_any_pid", "none", "ForgedAgentMessagesIgnored"),
+    ("allocation_on_pongs", "none", "OffersNeedACause"),
 ]
 
 
@@ -204,6 +211,17 @@ CASES_S11 = [
     ("drain_kills_nothing", {"faults": "all", "operator": True}, "DrainEmptiesAgent"),
     ("quota_capacity_unchecked", {"faults": "all", "operator": True},
      "InvalidOperatorCallsRefused"),
+    # s12 mm1: the operator switches agent machines off for maintenance
+    ("pings_never_missed", {"faults": "all", "operator": True}, "UnresponsiveAgentsRemoved"),
+    ("removed_agent_tasks_untold", {"faults": "all", "operator": True}, "MasterUpdatesSent"),
+    ("removal_rate_ignored", {"faults": "all", "operator": True}, "RemovalsRateLimited"),
+    ("removal_permit_timer_lost", {"faults": "all", "operator": True}, "AgentsHealthChecked"),
+    ("agent_removals_uncounted", {"faults": "all", "operator": True}, "RemovedAgentsForgotten"),
+    # ... and edits its --whitelist file
+    ("whitelist_changes_ignored", {"faults": "all", "operator": True},
+     "NoOffersOutsideWhitelist"),
+    # SubscribeTakesInfo also reads the registration time now (schedulers fail over)
+    ("resubscribe_resets_registered_time", {"faults": "all"}, "SubscribeTakesInfo"),
 ]
 
 

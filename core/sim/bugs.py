@@ -17,12 +17,18 @@ import attrs
 
 @contextlib.contextmanager
 def _patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
+    # an inherited method is restored by deleting the patch (setting the inherited function
+    # on `owner` would shadow later patches of the base class: s12)
+    own = name in vars(owner)
     original = getattr(owner, name)
     setattr(owner, name, replacement(original))
     try:
         yield
     finally:
-        setattr(owner, name, original)
+        if own:
+            setattr(owner, name, original)
+        else:
+            delattr(owner, name)
 
 
 def ack_before_persist() -> contextlib.AbstractContextManager[None]:
@@ -509,11 +515,15 @@ def master_ignores_kill() -> contextlib.AbstractContextManager[None]:
 
 def deactivate_keeps_offers() -> contextlib.AbstractContextManager[None]:
     """A framework whose stream ends is deactivated but keeps its outstanding offers (the
-    master never takes them back): their resources stay out of the pool."""
+    master never takes them back): their resources stay out of the pool. (Only there: a
+    framework's removal, which deactivates it without rescinding, is left alone, else the
+    offers of a torn-down framework break the allocation books first.)"""
     from mesotron.core.master.frameworks import FrameworksMixin
 
     def wrap(orig: Any) -> Any:
         def _deactivate_framework(self: Any, fw: Any, *, rescind: bool) -> list[Any]:
+            if not rescind:
+                return orig(self, fw, rescind=rescind)
             offers, fw.offers = fw.offers, {}
             try:
                 return orig(self, fw, rescind=rescind)
@@ -1159,3 +1169,176 @@ def status_update_agent_mismatch_relayed() -> contextlib.AbstractContextManager[
 
 
 BUGS["status_update_agent_mismatch_relayed"] = status_update_agent_mismatch_relayed
+
+
+# ------------------------------------------------------------------ s12 mm1
+def old_agents_admitted() -> contextlib.AbstractContextManager[None]:
+    """The master skips Mesos's MINIMUM_AGENT_VERSION check: an agent with an unparsable
+    or too old version is admitted (ForgedAgentMessagesIgnored)."""
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _too_old(self: Any, sender: str, version: str) -> list[Any]:
+            return []
+        return _too_old
+    return _patched(Master, "_too_old", wrap)
+
+
+BUGS["old_agents_admitted"] = old_agents_admitted
+
+
+def unregister_from_any_pid() -> contextlib.AbstractContextManager[None]:
+    """The master honours an UnregisterAgent from any pid, not only the agent's own: any
+    peer can remove any agent (ForgedAgentMessagesIgnored)."""
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _unregister_agent(self: Any, sender: str, msg: Any) -> list[Any]:
+            agent = self._agents.get(msg.agent_id)
+            return orig(self, agent.pid if agent is not None else sender, msg)
+        return _unregister_agent
+    return _patched(Master, "_unregister_agent", wrap)
+
+
+BUGS["unregister_from_any_pid"] = unregister_from_any_pid
+
+
+def pings_never_missed() -> contextlib.AbstractContextManager[None]:
+    """The master's health check counts no missed ping (as if every ping were answered):
+    an agent stopped for good stays registered forever (UnresponsiveAgentsRemoved)."""
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _ping_fired(self: Any, aid: str) -> list[Any]:
+            agent = self._agents.get(aid)
+            if agent is not None:
+                agent.pinged = False
+            return orig(self, aid)
+        return _ping_fired
+    return _patched(Master, "_ping_fired", wrap)
+
+
+BUGS["pings_never_missed"] = pings_never_missed
+
+
+def removed_agent_tasks_untold() -> contextlib.AbstractContextManager[None]:
+    """The master removes an agent without telling the frameworks about its tasks (no
+    TASK_UNREACHABLE / TASK_GONE / TASK_LOST update) (MasterUpdatesSent)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.machine import Master
+    from mesotron.core.messages import EventUpdate
+
+    def wrap(orig: Any) -> Any:
+        def _drop_agent(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            return [e for e in orig(self, *a, **kw)
+                    if not (type(e) is Send and type(e.message) is EventUpdate)]
+        return _drop_agent
+    return _patched(Master, "_drop_agent", wrap)
+
+
+BUGS["removed_agent_tasks_untold"] = removed_agent_tasks_untold
+
+
+def removal_rate_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master hands out agent removal permits at once, whatever the
+    --agent_removal_rate_limit (RemovalsRateLimited)."""
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _take_removal_permit(self: Any, interval: float) -> float:
+            return float(self.now)
+        return _take_removal_permit
+    return _patched(Master, "_take_removal_permit", wrap)
+
+
+BUGS["removal_rate_ignored"] = removal_rate_ignored
+
+
+def removal_permit_timer_lost() -> contextlib.AbstractContextManager[None]:
+    """An agent due for removal waits for its --agent_removal_rate_limit permit, but the
+    master arms no timer for the permit: it waits forever, neither removed nor health
+    checked (AgentsHealthChecked)."""
+    from mesotron.core.effects import SetTimer
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _schedule_unreachable(self: Any, aid: str, message: str) -> list[Any]:
+            return [e for e in orig(self, aid, message)
+                    if not (type(e) is SetTimer and e.key[0] == "agent_removal_permit")]
+        return _schedule_unreachable
+    return _patched(Master, "_schedule_unreachable", wrap)
+
+
+BUGS["removal_permit_timer_lost"] = removal_permit_timer_lost
+
+
+def agent_removals_uncounted() -> contextlib.AbstractContextManager[None]:
+    """The master removes agents without counting them in master/slave_removals (an
+    operator's alert on agent removals never fires) (RemovedAgentsForgotten)."""
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _count(self: Any, name: str, by: float = 1) -> None:
+            if name != "master/slave_removals":
+                orig(self, name, by)
+        return _count
+    return _patched(Master, "_count", wrap)
+
+
+BUGS["agent_removals_uncounted"] = agent_removals_uncounted
+
+
+def resubscribe_resets_registered_time() -> contextlib.AbstractContextManager[None]:
+    """The master books a re-subscription (a scheduler failover) as the framework's
+    registration time (SubscribeTakesInfo)."""
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            out = orig(self, inp, call)
+            fw = self._frameworks.get(call.framework_info.id or "")
+            if fw is not None:
+                fw.registered_time = self.now
+            return out
+        return _subscribe
+    return _patched(Master, "_subscribe", wrap)
+
+
+BUGS["resubscribe_resets_registered_time"] = resubscribe_resets_registered_time
+
+
+def allocation_on_pongs() -> contextlib.AbstractContextManager[None]:
+    """The master runs an allocation cycle for every Pong it gets (an allocator triggered by
+    health checks: offers at the agents' ping rhythm, not the allocation interval's)
+    (OffersNeedACause)."""
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _pong(self: Any, sender: str, msg: Any) -> list[Any]:
+            out = orig(self, sender, msg)
+            self._allocation_wanted = True
+            return out
+        return _pong
+    return _patched(Master, "_pong", wrap)
+
+
+BUGS["allocation_on_pongs"] = allocation_on_pongs
+
+
+def whitelist_changes_ignored() -> contextlib.AbstractContextManager[None]:
+    """The leader keeps the new --whitelist in its configuration but does not tell its
+    allocator: offers go on by the old file (NoOffersOutsideWhitelist)."""
+    from mesotron.core.master.base import WhitelistChanged
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _dispatch(self: Any, input: Any) -> list[Any]:
+            if type(input) is WhitelistChanged:
+                self._set_whitelist(input.hosts)
+                return []
+            return orig(self, input)
+        return _dispatch
+    return _patched(Master, "_dispatch", wrap)
+
+
+BUGS["whitelist_changes_ignored"] = whitelist_changes_ignored

@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.agent.model import DestroyContainer
+from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.allocator.machine import Allocator
 from mesotron.core.effects import (
     Disconnected,
@@ -42,6 +43,7 @@ from mesotron.core.effects import (
     Reject,
     Respond,
     Send,
+    TimerFired,
 )
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
@@ -65,6 +67,7 @@ from mesotron.core.messages import (
     KillTask,
     OpLaunch,
     OpLaunchGroup,
+    Pong,
     RunTask,
     RunTaskGroup,
     SchedulerCall,
@@ -75,7 +78,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
-from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK
+from mesotron.core.sim.world import FORGED_AGENT, HOSTILE_AGENT, HOSTILE_TASK
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
@@ -109,6 +112,16 @@ WHEN: dict[str, str] = {
     "PrincipalsChecked": "after every authenticated SUBSCRIBE the master handles",
     "MalformedAgentMessagesRefused": "after every malformed agent message the master handles",
     "NoSendWithoutPeer": "after every master step (a Send without an addressee)",
+    "ForgedAgentMessagesIgnored": "after every forged agent message the master handles",
+    "MasterUpdatesSent": "after every master step that removes or readmits an agent",
+    "RemovalsRateLimited": "as a master marks an agent unreachable",
+    "AgentsHealthChecked": "after every removal-permit timer the leader handles, as each "
+                           "agent stopped for maintenance comes back",
+    "RemovedAgentsForgotten": "after every master step that removes an agent",
+    "OffersNeedACause": "after every master step on a Pong, a ping or a heartbeat timer",
+    "NoOffersOutsideWhitelist": "after every leader step that makes offers while the "
+                                "operator keeps a whitelist",
+    "UnresponsiveAgentsRemoved": "as each agent stopped for maintenance comes back",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -207,6 +220,14 @@ class Checker:
         self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
         self.filter_master: tuple[str, int] | None = None  # the master the model follows
         self._pre_offers: dict[str, Any] = {}  # offers a call named, before the master step
+        # s12 mm1: MasterUpdatesSent: before a master step on a registry result, the live
+        # tasks of the agents being removed and the unreachable tasks of the agents being
+        # readmitted (agent_task_books); RemovalsRateLimited: (master, incarnation, elected
+        # time) -> when it last marked an agent unreachable
+        self._pre_agent_tasks: Any = None
+        self._pre_removals: float = 0  # the master's master/slave_removals before the step
+        self._pre_subscribe: tuple[bool, Any] | None = None  # (recovered, registered_time)
+        self.last_unreachable_mark: dict[tuple[str, int, Any], float] = {}
         self.offers_checked = 0
         self.lost_in_transit: set[tuple[str, str]] = set()
         self.kills: dict[tuple[str, str], tuple[float, str, int]] = {}
@@ -392,6 +413,13 @@ class Checker:
                     self.produce(world, node, key, u.uuid, u.status.state,
                                  PRODUCER.get(u.status.source, "agent"))
         if type(inp) is not Received:
+            if type(inp) is AgentShutdown:
+                # the operator shuts the agent down (SIGUSR1): it unregisters, kills its
+                # executors and forgets its state; its unacknowledged updates go with it
+                # (the master tells the frameworks: MasterUpdatesSent)
+                self.abandoned.update(self.agent_keys.get(node.name, ()))
+                self._keys_to_check.update(self.agent_keys.get(node.name, ()))
+                self.dirty = True
             return
         msg = inp.message
         t = type(msg)
@@ -428,7 +456,9 @@ class Checker:
         for e in effects:
             te = type(e)
             if te is Log:
-                if e.event.startswith("agent_"):
+                if e.event == "marking_agent_unreachable":
+                    check_removal_rate(self, world, node)
+                elif e.event.startswith("agent_"):
                     filters_due = True
                     if e.event == "agent_removed":
                         # a removed agent has nothing to offer: its ledger must be empty
@@ -455,6 +485,16 @@ class Checker:
         if tin is RegistryResult or (self.fenced and self.fenced.get(node.name) == node.inc):
             # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
+        if agents is not None and (
+                (tin is Received and type(inp.message) is Pong)
+                or (tin is TimerFired and inp.key[0] in ("heartbeat", "ping"))):
+            check_no_offers_on_health_checks(self, world, node, inp, effects)
+        if tin is RegistryResult and self._pre_agent_tasks is not None:
+            check_master_updates_sent(self, world, node, effects)
+            check_removed_agents_forgotten(self, world, node, effects)
+            self._pre_agent_tasks = None
+        elif tin is TimerFired and inp.key[0] == "agent_removal_permit" and node.leader:
+            check_agents_health_checked(self, world, node)
         if filters_due:  # else check_offer_filters would change and check nothing
             self.check_offer_filters(world, node, inp, effects)
         if tin is SchedulerCall and type(inp.call) is CallKill:
@@ -466,6 +506,8 @@ class Checker:
                 type(inp.message) is StatusUpdateMessage
                 and inp.message.update.status.task_id == HOSTILE_TASK)):
             check_malformed_agent_refused(self, world, inp, effects)
+        elif tin is Received and inp.sender.endswith(FORGED_AGENT):
+            check_forged_agent_ignored(self, world, inp, effects)
         if tin is SchedulerCall:
             ct = type(inp.call)
             if ct is CallAccept and malformed_accept(inp.call):
@@ -495,6 +537,8 @@ class Checker:
                 self.check_drf(world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
+        if agents is not None and world.whitelist is not None and node.leader:
+            check_offers_whitelisted(self, world, node, effects)
 
     def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
         """NoOffersOfDeactivatedAgents: the offers of this master step against the agents
@@ -516,6 +560,12 @@ class Checker:
         """DrainEmptiesAgent (the world calls it: World.drain_check)."""
         self.run(world, inv.DrainEmptiesAgent,
                  ClusterSnapshot(drained_agents=((aid, tuple(sorted(live))),)))
+
+    def check_unresponsive_removed(self, world: Any, m: Any, aid: str, silent: float) -> None:
+        """UnresponsiveAgentsRemoved and AgentsHealthChecked (the world calls it:
+        World.maintenance_over)."""
+        check_unresponsive_removed(self, world, m, aid, silent)
+        check_agents_health_checked(self, world, m)
 
     def check_inactive_offers(self, world: Any, node: Any) -> None:
         """NoOffersToInactive, after a master step on a disconnection (a framework's stream
@@ -657,6 +707,15 @@ class Checker:
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
                                 if oid in offers}
+        elif type(inp) is RegistryResult:
+            mc = node.machine
+            self._pre_agent_tasks = agent_task_books(mc) \
+                if mc._marking_unreachable or mc._reregistering else None
+            self._pre_removals = mc.counters.get("master/slave_removals", 0)
+        elif type(inp) is SchedulerCall and type(inp.call) is CallSubscribe:
+            # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
+            fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
+            self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
 
     def check_fenced_master(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         """OneLeaderWrites, second half: after a fenced registry write, nothing visible."""
@@ -958,7 +1017,7 @@ class Checker:
     def check_agent_runs(self, world: Any, node: Any) -> None:
         """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
         a = node.machine
-        running = agent_running(a)
+        running = agent_running(a, terminating=False)
         self.run(world, inv.AgentRunsWithinTotal, _snap(
             agent_runs=((a.agent_id or node.name, a.agent_info.resources, running),)))
 
@@ -1261,10 +1320,15 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
     return agent is not None and agent.connected
 
 
-def agent_running(a: Any) -> Resources:
-    """Resources of the tasks and executors an agent machine runs (its own books)."""
+def agent_running(a: Any, *, terminating: bool = True) -> Resources:
+    """Resources of the tasks and executors an agent machine runs (its own books).
+    `terminating=False` leaves out the frameworks the agent is shutting down (it got
+    ShutdownFramework: the master gave their resources back when it removed the framework,
+    as Mesos's removeFramework does, while the executors have their shutdown grace period)."""
     parts = []
     for fw in a.frameworks.values():
+        if not terminating and fw.state == "terminating":
+            continue
         for ex in fw.executors.values():
             if ex.state == "terminated":
                 continue
@@ -1546,6 +1610,16 @@ def check_subscribe_info(chk: Checker, world: Any, node: Any, inp: Any,
     if diff:
         chk.run(world, inv.SubscribeTakesInfo, ClusterSnapshot(stale_infos=tuple(
             (fid or "", f, repr(getattr(fw.info, f)), repr(getattr(sent, f))) for f in diff)))
+    # s12 mm1: the registration time is the framework's first subscription to this master:
+    # kept by a re-subscription (failover), set by a new or recovered framework's first one
+    pre = chk._pre_subscribe
+    chk._pre_subscribe = None
+    first = pre is None or pre[0]
+    want = node.machine.now if pre is None or pre[0] else pre[1]
+    if fw.registered_time != want:
+        chk.run(world, inv.SubscribeTakesInfo, ClusterSnapshot(stale_infos=(
+            (fid or "", "registered_time", repr(fw.registered_time),
+             f"{want!r} ({'first subscription to this master' if first else 'kept'})"),)))
 
 
 def malformed_accept(call: Any) -> bool:
@@ -1832,3 +1906,179 @@ def check_malformed_agent_refused(chk: Checker, world: Any, inp: Any,
     chk.run(world, inv.MalformedAgentMessagesRefused, ClusterSnapshot(
         malformed_agent_answers=((inp.sender, type(inp.message).__name__,
                                   f"answered with {what}"),)))
+
+
+def check_forged_agent_ignored(chk: Checker, world: Any, inp: Any,
+                               effects: list[Any]) -> None:
+    """ForgedAgentMessagesIgnored, after a master step on a forged agent message
+    (core/sim/world.py forge_agent_messages): log lines only."""
+    if all(type(e) is Log for e in effects):
+        return
+    msg = type(inp.message).__name__
+    if msg == "RegisterAgent":
+        msg += f" (version {inp.message.version!r})"
+    else:
+        msg += f" (agent {getattr(inp.message, 'agent_id', '?')})"
+    what = ", ".join(sorted({type(e).__name__ for e in effects if type(e) is not Log}))
+    chk.run(world, inv.ForgedAgentMessagesIgnored, ClusterSnapshot(
+        forged_agent_answers=((inp.sender, msg, f"answered with {what}"),)))
+
+
+def check_unresponsive_removed(chk: Checker, world: Any, m: Any, aid: str,
+                               silent: float) -> None:
+    """UnresponsiveAgentsRemoved, as an agent stopped for maintenance comes back
+    (core/sim/world.py maintenance_tick), when one master led throughout: silent past the
+    health checks' limit, the agent must not still be a live registered agent there."""
+    mc = m.machine
+    cfg = mc.config
+    if silent <= cfg.agent_ping_timeout * (cfg.max_agent_ping_timeouts + 1) + 5.0:
+        return
+    agent = mc._agents.get(aid)
+    if agent is None or aid in mc._marking_unreachable or aid in mc._removal_waiting:
+        return
+    what = f"registered (missed pings {agent.missed_pings}, connected {agent.connected})"
+    chk.run(world, inv.UnresponsiveAgentsRemoved, ClusterSnapshot(unremoved_agents=(
+        (aid, silent, what),)))
+
+
+def agent_task_books(mc: Any) -> dict[str, tuple[str, frozenset[tuple[str, str]]]]:
+    """MasterUpdatesSent's view before a registry result: agent id -> ("removing", its live
+    tasks (framework id, task id)) for the agents being removed (marked unreachable or
+    unregistered), ("readmitting", the tasks the master holds unreachable on it) for the
+    agents being readmitted."""
+    out: dict[str, tuple[str, frozenset[tuple[str, str]]]] = {}
+    for aid in mc._marking_unreachable:
+        agent = mc._agents.get(aid)
+        if agent is not None:
+            out[aid] = ("removing", frozenset(k for k, t in agent.tasks.items()
+                                              if not t.state.is_terminal))
+    if mc._reregistering:
+        back = set(mc._reregistering)
+        held: dict[str, set[tuple[str, str]]] = {aid: set() for aid in back}
+        for fw in mc._frameworks.values():
+            for tid, t in fw.unreachable_tasks.items():
+                if t.agent_id in back:
+                    held[t.agent_id].add((fw.id, tid))
+        for aid, keys in held.items():
+            out[aid] = ("readmitting", frozenset(keys))
+    return out
+
+
+def check_master_updates_sent(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """MasterUpdatesSent, after a master step on a registry result that removed or readmitted
+    an agent (the Log lines agent_removed / agent_readmitted)."""
+    pre = chk._pre_agent_tasks
+    done = [(e.event, dict(e.fields).get("agent_id", "")) for e in effects
+            if type(e) is Log and e.event in ("agent_removed", "agent_readmitted")]
+    if not done:
+        return
+    mc = node.machine
+    sent = {(e.to, e.message.status.task_id) for e in effects
+            if type(e) is Send and type(e.message) is EventUpdate}
+    bad: list[tuple[str, str, str, str]] = []
+    for event, aid in done:
+        kind, keys = pre.get(aid, ("", frozenset()))
+        for fid, tid in sorted(keys):
+            fw = mc._frameworks.get(fid)
+            if fw is None:
+                continue
+            if kind == "removing" and event == "agent_removed":
+                if fw.stream is not None and (fw.stream, tid) not in sent:
+                    bad.append((aid, fid, tid, "removed without an update"))
+            elif kind == "readmitting" and event == "agent_readmitted":
+                t = fw.tasks.get(tid)
+                if t is not None and t.agent_id == aid:
+                    if fw.stream is not None and (fw.stream, tid) not in sent:
+                        bad.append((aid, fid, tid, "back without an update"))
+                else:
+                    left = fw.unreachable_tasks.get(tid)
+                    if left is not None and left.agent_id == aid:
+                        bad.append((aid, fid, tid, "not reported, still booked unreachable"))
+    if bad:
+        chk.run(world, inv.MasterUpdatesSent, ClusterSnapshot(unsent_master_updates=tuple(bad)))
+
+
+def check_removal_rate(chk: Checker, world: Any, node: Any) -> None:
+    """RemovalsRateLimited, as a master marks an agent unreachable (its Log line)."""
+    limit = node.machine.config.agent_removal_rate_limit
+    if limit is None:
+        return
+    term = (node.name, node.inc, node.machine.elected_time)
+    interval = limit[1] / limit[0]
+    last = chk.last_unreachable_mark.get(term)
+    chk.last_unreachable_mark[term] = world.now
+    if last is not None and world.now - last < interval - 1e-6:
+        chk.run(world, inv.RemovalsRateLimited, ClusterSnapshot(fast_removals=(
+            (node.machine.master_info.id, world.now - last, interval),)))
+
+
+def check_agents_health_checked(chk: Checker, world: Any, node: Any) -> None:
+    """AgentsHealthChecked on the leader `node`: every agent it holds registered and connected
+    (not being removed) has its ping timer armed; every agent waiting for a removal permit
+    has the permit's timer armed."""
+    mc = node.machine
+    timers = node.timers
+    bad: list[tuple[str, str]] = []
+    for aid, agent in mc._agents.items():
+        if aid in mc._marking_unreachable:
+            continue
+        if aid in mc._removal_waiting:
+            if ("agent_removal_permit", aid) not in timers:
+                bad.append((aid, "waits for a removal permit whose timer is not armed"))
+        elif agent.connected and ("ping", aid) not in timers:
+            bad.append((aid, "is connected but its ping timer is not armed"))
+    if bad:
+        chk.run(world, inv.AgentsHealthChecked, ClusterSnapshot(unchecked_agents=tuple(bad)))
+
+
+def check_removed_agents_forgotten(chk: Checker, world: Any, node: Any,
+                                   effects: list[Any]) -> None:
+    """RemovedAgentsForgotten, after a master step on a registry result that removed agents
+    (its agent_removed Log lines)."""
+    gone = [dict(e.fields).get("agent_id", "") for e in effects
+            if type(e) is Log and e.event == "agent_removed"]
+    if not gone:
+        return
+    mc = node.machine
+    bad: list[tuple[str, str]] = []
+    for aid in gone:
+        if aid in mc._agents:
+            bad.append((aid, "is still a registered agent"))
+        if aid in mc._pids.values():
+            bad.append((aid, "still has a pid"))
+        for fw in mc._frameworks.values():
+            if any(a == aid for a, _e in fw.executors):
+                bad.append((aid, f"still has executors of {fw.id}"))
+            if any(t.agent_id == aid for t in fw.tasks.values()):
+                bad.append((aid, f"still has live tasks of {fw.id}"))
+        if any(o.agent_id == aid for o in mc._offers.values()):
+            bad.append((aid, "still has offers"))
+    grew = mc.counters.get("master/slave_removals", 0) - chk._pre_removals
+    if grew != len(gone):
+        bad.append((",".join(gone), f"removed, but master/slave_removals grew by {grew:g}"))
+    if bad:
+        chk.run(world, inv.RemovedAgentsForgotten, ClusterSnapshot(unforgotten_agents=tuple(bad)))
+
+
+def check_no_offers_on_health_checks(chk: Checker, world: Any, node: Any, inp: Any,
+                                     effects: list[Any]) -> None:
+    """OffersNeedACause, after a master step on a Pong or a ping / heartbeat timer that
+    touched some agent's ledger (offers made or agents removed): no offer in it."""
+    offered = [o.id for e in effects if type(e) is Send and type(e.message) is EventOffers
+               for o in e.message.offers]
+    if offered:
+        what = type(inp.message).__name__ if type(inp) is Received else f"{inp.key[0]} timer"
+        chk.run(world, inv.OffersNeedACause, ClusterSnapshot(uncaused_offers=(
+            (node.machine.master_info.id, what, len(offered)),)))
+
+
+def check_offers_whitelisted(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """NoOffersOutsideWhitelist, after a leader step that made offers while the operator keeps
+    a --whitelist file (world.whitelist: as the operator wrote it, not as the master holds
+    it)."""
+    wl = world.whitelist
+    bad = [(o.id, o.hostname) for e in effects if type(e) is Send
+           and type(e.message) is EventOffers for o in e.message.offers if o.hostname not in wl]
+    if bad:
+        chk.run(world, inv.NoOffersOutsideWhitelist, ClusterSnapshot(
+            unlisted_offers=tuple((node.machine.master_info.id, oid, host) for oid, host in bad)))

@@ -37,6 +37,7 @@ from mesotron.core.agent.model import (
     StopAgent,
     UpdateContainer,
 )
+from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.allocator.values import AllocatorConfig
 from mesotron.core.effects import (
@@ -71,6 +72,7 @@ from mesotron.core.master.machine import Master
 from mesotron.core.messages import (
     CallAcknowledge,
     CallSubscribe,
+    CallTeardown,
     EventError,
     EventOffers,
     EventRescind,
@@ -83,6 +85,7 @@ from mesotron.core.messages import (
     SchedulerCall,
     StatusUpdate,
     StatusUpdateMessage,
+    UnregisterAgent,
 )
 from mesotron.core.registry import RegistryState
 from mesotron.core.resources import Resources
@@ -257,6 +260,16 @@ class World:
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
             weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc))
+        # the operator's --whitelist file (None: no whitelist), as every master reads it
+        self.whitelist: frozenset[str] | None = None
+        if config.operator:
+            # the operator's cluster runs with Mesos's --agent_removal_rate_limit (its
+            # maintenance stops agents for longer than the health checks: maintenance_tick)
+            # and a --whitelist that leaves the last agent's host out at first (whitelist_tick)
+            self.whitelist = frozenset(f"agent{i + 1}" for i in range(config.agents - 1))
+            self.master_config = attrs.evolve(self.master_config,
+                                              agent_removal_rate_limit=REMOVAL_RATE_LIMIT,
+                                              whitelist=self.whitelist)
         # the production fast path, each cycle judged against the reference (fastpath.py)
         self.allocator_factory: Any = None
         if config.check and config.fast_alloc:
@@ -291,9 +304,16 @@ class World:
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         self.op_pending: tuple[str, str] = ("", "")
         self.quiescent_since: float | None = None
+        self.forged = 0  # forge_agent_messages calls (picks the refused version in turn)
+        # planned maintenance of agent machines (SimConfig.operator, maintenance_tick)
+        self.maint_count = 0
+        self.maint_busy_until = 0.0
+        self.maint_calm_since: float | None = None
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
             self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
+            self.at(self.rng.uniform(20.0, 40.0), CALL, self.maintenance_tick, ())
+            self.at(self.rng.uniform(30.0, 60.0), CALL, self.whitelist_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -1203,6 +1223,24 @@ class World:
                                                       source=Source.SOURCE_EXECUTOR,
                                                       agent_id=s.name + HOSTILE_AGENT,
                                                       uuid=uuid)))))
+        self.forge_agent_messages(s, m, agents)
+
+    def forge_agent_messages(self, s: SchedulerNode, m: MasterNode, agents: list[Any]) -> None:
+        """ForgedAgentMessagesIgnored: with each adversarial SUBSCRIBE, a peer that is not an
+        agent the master may take (sender `<name>` + FORGED_AGENT) sends the leader, at once
+        and off the network: a well-formed RegisterAgent whose version Mesos refuses (in
+        turn: unparsable, four components, older than 1.0.0: MINIMUM_AGENT_VERSION) and,
+        when the leader has a connected agent, an UnregisterAgent naming that agent's id
+        (Mesos ignores an unregistration from any pid but the agent's own)."""
+        self.forged += 1
+        version = FORGED_VERSIONS[self.forged % len(FORGED_VERSIONS)]
+        info = AgentInfo(hostname=f"{s.name}-forged", port=5051,
+                         resources=Resources.parse("cpus:1;mem:128"))
+        self.deliver(m, Received(sender=s.name + FORGED_AGENT,
+                                 message=RegisterAgent(agent_info=info, version=version)))
+        if agents:
+            self.deliver(m, Received(sender=s.name + FORGED_AGENT,
+                                     message=UnregisterAgent(agent_id=agents[0].id)))
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""
@@ -1296,14 +1334,22 @@ class World:
         self.app_actions(s, s.app.on_timer(self.now, tag))
 
     def teardown_scheduler(self, s: SchedulerNode, inc: int) -> None:
-        """The framework tears itself down (TEARDOWN through its driver) and comes back
-        later as a new framework (a new id, no tasks)."""
+        """The framework tears itself down and comes back later as a new framework (a new
+        id, no tasks). It sends TEARDOWN on its subscription and exits half a second later
+        (after the 202), as a framework's client library does: a TEARDOWN sent as the
+        stream closes (the driver's Stop(teardown=True)) reaches the master after the
+        disconnection and is refused 403 "Framework is not subscribed", so no simulated
+        framework was ever removed (the master's removal path went unchecked)."""
         if not s.alive or s.inc != inc:
             return
         self.note(f"{s.name} tears down framework {s.app.framework_id}")
-        self.scheduler_step(s, SchedulerStop(teardown=True))
+        self.scheduler_step(s, Perform(call=CallTeardown()))
         s.app.torn_down()
-        self.at(0.5, FN, self.crash_scheduler, (s, self.rng.uniform(5.0, 30.0)))
+        self.at(0.5, FN, self.exit_after_teardown, (s, s.inc, self.rng.uniform(5.0, 30.0)))
+
+    def exit_after_teardown(self, s: SchedulerNode, inc: int, restart_after: float) -> None:
+        if s.alive and s.inc == inc:
+            self.crash_scheduler(s, restart_after)
 
     def crash_scheduler(self, s: SchedulerNode, restart_after: float) -> None:
         if not s.alive:
@@ -1415,6 +1461,94 @@ class World:
         self.note(f"operator drains agent {aid} (max grace {grace})")
         return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
 
+    def maintenance_tick(self) -> None:
+        """SimConfig.operator: planned maintenance of agents, in turn: (a) an agent restarted
+        for maintenance (SIGUSR1: Mesos's agent unregisters, its executors are killed, it
+        forgets its id, and its supervisor starts it again 5-20 s later: a new agent); (b)
+        one or two agents (neighbours) stopped for an upgrade for 100-160 s, longer than the
+        master's health checks allow (agent_ping_timeout x max_agent_ping_timeouts), their
+        executors running on: the master marks them unreachable, one removal permit at a
+        time (REMOVAL_RATE_LIMIT), and they recover and come back with their tasks
+        (readmitted).
+        UnresponsiveAgentsRemoved is judged as each comes back. One maintenance at a time,
+        agents the operator's agent calls hold are left alone; none from a quarter of the
+        calm after the faults on (the cluster settles for the liveness checks)."""
+        if self.quiescent:
+            if self.maint_calm_since is None:
+                self.maint_calm_since = self.now
+            if self.now >= self.maint_calm_since + self.config.quiesce / 4:
+                return
+        self.at(self.rng.uniform(40.0, 80.0), CALL, self.maintenance_tick, ())
+        m = self.live_leader()
+        if m is None or self.now < self.maint_busy_until:
+            return
+        held = m.machine._agents
+        nodes = [n for n in self.agents if n.alive and n.machine is not None
+                 and n.machine.agent_id in held and held[n.machine.agent_id].connected
+                 and n.machine.agent_id not in self.op_touched]
+        if not nodes:
+            return
+        self.maint_count += 1
+        n = self.rng.choice(nodes)
+        if self.maint_count % 2:
+            self.note(f"operator restarts agent {n.machine.agent_id} for maintenance "
+                      "(SIGUSR1: it unregisters)")
+            self.maint_busy_until = self.now + 30.0
+            self.deliver(n, AgentShutdown())
+            return
+        rack = [n, *[x for x in nodes if x.index == n.index + 1]]
+        down = round(self.rng.uniform(100.0, 160.0), 3)
+        self.maint_busy_until = self.now + down + 30.0
+        for x in rack:
+            aid = x.machine.agent_id
+            self.note(f"operator stops agent {x.name} ({aid}) for an upgrade for {down:g} s")
+            self.crash_agent(x, restart_after=down, lossy=False, mode="reconnect")
+            self.at(down - 0.001, FN, self.maintenance_over,
+                    (aid, self.now, (m, m.inc, m.machine.elected_time)))
+
+    def whitelist_tick(self) -> None:
+        """SimConfig.operator: the operator edits the --whitelist file every masters reads
+        (Mesos watches it: WhitelistChanged to each live master; a master started later
+        reads the new file): in turn every agent's host, and all but one (a host kept out
+        of offers). From a quarter of the calm after the faults on the file is removed (no
+        whitelist: every agent is offered, for the liveness checks). NoOffersOutsideWhitelist
+        reads `self.whitelist`, the file as the operator wrote it."""
+        from mesotron.core.master.base import WhitelistChanged
+
+        hosts: frozenset[str] | None
+        if self.quiescent and self.maint_calm_since is not None \
+                and self.now >= self.maint_calm_since + self.config.quiesce / 4:
+            if self.whitelist is None:
+                return
+            hosts = None
+            self.note("operator removes the --whitelist file")
+        else:
+            self.at(self.rng.uniform(60.0, 120.0), CALL, self.whitelist_tick, ())
+            every = frozenset(f"agent{i + 1}" for i in range(self.config.agents))
+            if self.whitelist != every:
+                hosts = every
+                self.note("operator whitelists every agent's host")
+            else:
+                out = f"agent{self.rng.randrange(self.config.agents) + 1}"
+                hosts = every - {out}
+                self.note(f"operator takes {out} off the --whitelist")
+        self.whitelist = hosts
+        self.master_config = attrs.evolve(self.master_config, whitelist=hosts)
+        for m in self.masters:
+            if m.alive:
+                self.deliver(m, WhitelistChanged(hosts=hosts))
+
+    def maintenance_over(self, aid: str, since: float, term: tuple[Any, int, Any]) -> None:
+        """An agent stopped at `since` is about to come back: when the leader of then led
+        throughout, UnresponsiveAgentsRemoved and AgentsHealthChecked."""
+        m, inc, elected = term
+        if self.obs is None or not hasattr(self.obs, "check_unresponsive_removed"):
+            return
+        mc: Any = m.machine
+        if m.alive and m.inc == inc and self.leader is m and mc.leader \
+                and mc.elected_time == elected:
+            self.obs.check_unresponsive_removed(self, m, aid, self.now - since)
+
     def invalid_operator_call(self) -> tuple[str, Any]:
         """(what is wrong, the call): calls Mesos's operator API refuses (400)."""
         from mesotron.core.master import operator as op
@@ -1514,6 +1648,11 @@ class World:
 
 
 HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message
+# the operator runs' --agent_removal_rate_limit (1 per 2 minutes: Mesos's "1/2mins")
+REMOVAL_RATE_LIMIT = (1, 120.0)
+FORGED_AGENT = "/forged-agent"  # the sender name suffix of forge_agent_messages
+# agent versions the master must refuse (core/master/agents.py agent_version_ok)
+FORGED_VERSIONS = ("1.x.0", "1.0.0.1", "0.28.2")
 HOSTILE_TASK = "sim-hostile-task"  # the task id of its spoofed status update
 
 

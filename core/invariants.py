@@ -275,6 +275,10 @@ class ClusterSnapshot:
     malformed_agent_answers: tuple[tuple[str, str, str], ...] = ()
     # NoSendWithoutPeer: (master, message type) of a Send with no addressee
     unaddressed_sends: tuple[tuple[str, str], ...] = ()
+    # s12 mm2: OperatorViewsAgree: (master, what its operator views get wrong)
+    operator_views: tuple[tuple[str, str], ...] = ()
+    # WhyExplains: (framework id, the `why` verdict, what is wrong with it)
+    why_answers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -954,6 +958,26 @@ def NoSendWithoutPeer(s: ClusterSnapshot) -> list[str]:
             for master, msg in s.unaddressed_sends]
 
 
+def OperatorViewsAgree(s: ClusterSnapshot) -> list[str]:
+    """The leader's operator views agree with each other and with what the simulator knows
+    itself: /metrics/snapshot's task counts per state with /master/state and the task view,
+    its agent / framework / offer counts and cpus/gpus/mem/disk total, used and percent
+    gauges with /master/state; each agent's resources in /master/state are its configured
+    `--resources`; at quiescence, each agent's drain_info / deactivated flag and the
+    weights and quota the master reports are what the operator's answered calls set."""
+    return [f"OperatorViewsAgree: {who}: {what}" for who, what in s.operator_views]
+
+
+def WhyExplains(s: ClusterSnapshot) -> list[str]:
+    """The leader's `why` answer for a framework (GET /master/why) gives the first verdict
+    of its documented order that the master's views and the answer's own per-agent reasons
+    select (inactive, holds_offers, no_agents, offered_next, waiting_for_drf, blocked;
+    completed for a removed framework, unknown for an id never seen), and its summary
+    states the counts it rests on; a framework subscribed to the leader is not inactive."""
+    return [f"WhyExplains: framework {fid} answered {verdict}: {what}"
+            for fid, verdict, what in s.why_answers]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -992,6 +1016,9 @@ SAFETY: dict[str, Check] = {
     "PrincipalsChecked": PrincipalsChecked,
     "MalformedAgentMessagesRefused": MalformedAgentMessagesRefused,
     "NoSendWithoutPeer": NoSendWithoutPeer,
+    # s12 mm2: the operator's views (Python and simulator only)
+    "OperatorViewsAgree": OperatorViewsAgree,
+    "WhyExplains": WhyExplains,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -108,6 +108,8 @@ WHEN: dict[str, str] = {
     "PrincipalsChecked": "after every authenticated SUBSCRIBE the master handles",
     "MalformedAgentMessagesRefused": "after every malformed agent message the master handles",
     "NoSendWithoutPeer": "after every master step (a Send without an addressee)",
+    "OperatorViewsAgree": "on the leader 10 times per run length in events, and at quiescence",
+    "WhyExplains": "on the leader 10 times per run length in events, and at quiescence",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -227,6 +229,9 @@ class Checker:
         # s11: DestroyContainer effects per agent node since it last started (the
         # executors_terminated counter's reference, ExecutorBooksAgree)
         self.destroyed: dict[str, int] = {}
+        # s12 mm2: the world event count at which the leader's operator views are next
+        # sampled (check_operator_views)
+        self.views_due = 0
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -485,6 +490,8 @@ class Checker:
                 self.check_drf(world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
+        if world.events >= self.views_due and node.leader and node.machine.leader:
+            check_operator_views(self, world, node)  # OperatorViewsAgree, WhyExplains
 
     def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
         """NoOffersOfDeactivatedAgents: the offers of this master step against the agents
@@ -1803,3 +1810,248 @@ def check_malformed_agent_refused(chk: Checker, world: Any, inp: Any,
     chk.run(world, inv.MalformedAgentMessagesRefused, ClusterSnapshot(
         malformed_agent_answers=((inp.sender, type(inp.message).__name__,
                                   f"answered with {what}"),)))
+
+
+# ====================================================================== s12 mm2: operator views
+# The views an operator reads (/master/state, /metrics/snapshot, GET_WEIGHTS / GET_QUOTA,
+# /master/why) held against each other and against books the simulator keeps itself: the
+# agents' configured resources, the operator's own calls (core/sim/world.py op_grace,
+# op_writes, op_out). Read-only: nothing here changes a machine or draws from the world's RNG.
+VIEWS_SAMPLES = 10  # samples of the leader's views per SimConfig.events world events
+
+
+def _flat_resources(text: str) -> dict[str, Any]:
+    """Mesos's flattened resources object of an agent's `--resources` text (cpus/gpus/mem/
+    disk always present; a range as "[a-b, c-d]"), parsed here, not by core/resources.py."""
+    out: dict[str, Any] = {"cpus": 0.0, "gpus": 0.0, "mem": 0.0, "disk": 0.0}
+    for part in text.split(";"):
+        name, _, value = part.partition(":")
+        value = value.strip()
+        if value.startswith("["):
+            out[name.strip()] = "[" + ", ".join(x.strip() for x in value[1:-1].split(",")) + "]"
+        elif value.startswith("{"):
+            out[name.strip()] = "{" + ", ".join(sorted(x.strip() for x in value[1:-1].split(","))) + "}"
+        else:
+            out[name.strip()] = out.get(name.strip(), 0.0) + float(value)
+    return out
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, str], ...]:
+    """OperatorViewsAgree input: (master, what disagrees) for the master's operator views.
+    Always: /metrics/snapshot against /master/state and the master's views (tasks per state,
+    agents, frameworks, offers, cpus/gpus/mem/disk total/used/percent), each agent's
+    resources in /master/state against its configured `--resources`. `settled` (quiescence,
+    the operator's calls all answered): the drain_info and deactivated flag of each agent
+    and the weights / quota the master reports against the operator's own calls."""
+    m = node.machine
+    who = node.name
+    bad: list[tuple[str, str]] = []
+    state = m.state_json()
+    metrics = m.metrics()
+    # ---- tasks per state: live ones by the master's task view (raw state), terminal and
+    # unreachable ones as /master/state shows them (the state their framework sees)
+    counts: dict[str, int] = {}
+    for tv in m.tasks.values():
+        counts[tv.state.name] = counts.get(tv.state.name, 0) + 1
+    for f in state["frameworks"]:
+        for t in (*f["unreachable_tasks"], *f["completed_tasks"]):
+            counts[t["state"]] = counts.get(t["state"], 0) + 1
+    for f in state["completed_frameworks"]:
+        for t in f["completed_tasks"]:
+            counts[t["state"]] = counts.get(t["state"], 0) + 1
+    for s in TaskState:
+        key = f"master/tasks_{s.name[5:].lower()}"
+        want = counts.get(s.name, 0) + m.counters.get(key, 0.0)
+        if metrics.get(key) != want:
+            bad.append((who, f"{key} is {metrics.get(key)}, /master/state and the task view "
+                             f"show {counts.get(s.name, 0)} (+ {m.counters.get(key, 0.0):g} "
+                             "validation outcomes)"))
+    # ---- agents and frameworks
+    views = m.agents
+    slaves = state["slaves"]
+    pairs = [("master/slaves_active", state["activated_slaves"]),
+             ("master/slaves_inactive", state["deactivated_slaves"]),
+             ("master/slaves_unreachable", state["unreachable_slaves"]),
+             ("master/slaves_connected", sum(1 for v in views.values() if v.connected)),
+             ("master/slaves_disconnected", sum(1 for v in views.values() if not v.connected)),
+             ("master/frameworks_active", sum(1 for f in state["frameworks"] if f["active"])),
+             ("master/frameworks_inactive", sum(1 for f in state["frameworks"] if not f["active"])),
+             ("master/frameworks_connected", sum(1 for f in state["frameworks"] if f["connected"])),
+             ("master/frameworks_disconnected",
+              sum(1 for f in state["frameworks"] if not f["connected"])),
+             ("master/outstanding_offers", sum(len(f["offers"]) for f in state["frameworks"]))]
+    for key, want in pairs:
+        if metrics.get(key) != want:
+            bad.append((who, f"{key} is {metrics.get(key)}, /master/state shows {want}"))
+    if len(slaves) != len(views) or state["activated_slaves"] + state["deactivated_slaves"] != len(views):
+        bad.append((who, f"/master/state lists {len(slaves)} agents ({state['activated_slaves']} "
+                         f"activated, {state['deactivated_slaves']} deactivated), the master "
+                         f"books {len(views)}"))
+    # ---- resources: each agent as configured; the gauges are the sums
+    want_res = _flat_resources(world.config.agent_resources)
+    sums = {"total": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0),
+            "used": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0)}
+    for sl in slaves:
+        got = sl["resources"]
+        diff = sorted(k for k in set(got) | set(want_res)
+                      if got.get(k) != want_res.get(k)
+                      and not (_num(got.get(k)) is not None and _num(want_res.get(k)) is not None
+                               and abs(got[k] - want_res[k]) < 1e-6))
+        if diff:
+            bad.append((who, f"agent {sl['id']}'s resources in /master/state "
+                             f"{ {k: got.get(k) for k in diff} } are not its --resources "
+                             f"{ {k: want_res.get(k) for k in diff} }"))
+        for kind, field in (("total", "resources"), ("used", "used_resources")):
+            for name in sums[kind]:
+                v = _num(sl[field].get(name))
+                if v is None:
+                    bad.append((who, f"agent {sl['id']}'s {field}.{name} in /master/state is "
+                                     f"{sl[field].get(name)!r}, not a number"))
+                else:
+                    sums[kind][name] += v
+    for name in ("cpus", "gpus", "mem", "disk"):
+        t, u = sums["total"][name], sums["used"][name]
+        for key, want in ((f"master/{name}_total", t), (f"master/{name}_used", u),
+                          (f"master/{name}_percent", u / t if t else 0.0)):
+            got = _num(metrics.get(key))
+            if got is None or abs(got - want) > 1e-6:
+                bad.append((who, f"{key} is {metrics.get(key)!r}, the agents in /master/state "
+                                 f"sum to {want:g}"))
+    # ---- a drain shown is one the operator asked for, as it asked (its last DRAIN_AGENT of
+    # the agent: it drains an agent again only after a REACTIVATE_AGENT answered 200)
+    for sl in slaves:
+        info = sl.get("drain_info")
+        if info is None:
+            continue
+        aid = sl["id"]
+        want_cfg: dict[str, Any] = {"mark_gone": False}
+        grace = world.op_grace.get(aid)
+        if grace is not None:
+            want_cfg["max_grace_period"] = {"nanoseconds": round(grace * 1e9)}
+        if aid not in world.op_grace or info.get("state") not in ("DRAINING", "DRAINED") \
+                or info.get("config") != want_cfg or not sl["deactivated"]:
+            bad.append((who, f"agent {aid} shows drain_info {info} deactivated="
+                             f"{sl['deactivated']}; the operator "
+                             + (f"drained it with max grace {grace}" if aid in world.op_grace
+                                else "never drained it")))
+    if not settled:
+        return tuple(bad)
+    # ---- what the operator did (its calls all answered): drains, deactivations, settings
+    for sl in slaves:
+        aid = sl["id"]
+        kind = world.op_out.get(aid, ("", 0.0))[0]
+        if aid in world.op_touched and not kind:
+            continue  # an answer lost: not settled
+        info = sl.get("drain_info")
+        if kind == "drain":
+            if not info:  # (its state and config: checked above)
+                bad.append((who, f"agent {aid}, drained by the operator, shows no drain_info"))
+        elif info:
+            bad.append((who, f"agent {aid} shows drain_info {info}: the operator never drained "
+                             "it (or reactivated it since)"))
+        elif kind == "deactivate" and not sl["deactivated"]:
+            bad.append((who, f"agent {aid}, deactivated by the operator, is not shown deactivated"))
+    weights = m.weights()
+    quotas = m.quotas()
+    for key, writes in sorted(world.op_writes.items()):
+        # the value of the last call answered 200, or of any later one left unanswered
+        last = max((i for i, (_v, st) in enumerate(writes) if st == 200), default=None)
+        if last is None:
+            continue
+        allowed = [writes[last][0]] + [v for v, st in writes[last + 1:] if st is None]
+        if key[0] == "weight":
+            got: Any = weights.get(key[1])
+        else:
+            q = quotas.get(key[1])
+            got = (tuple(q.guarantees), tuple(q.limits)) if q is not None else None
+        if got not in allowed:
+            bad.append((who, f"the master reports {key[0]} {got} for role {key[1]}: the "
+                             f"operator's calls answered 200 set {allowed[0]}"
+                             + (f" (or, unanswered since, {allowed[1:]})" if allowed[1:] else "")))
+    return tuple(bad)
+
+
+def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, str, str], ...]:
+    """WhyExplains input: (framework id, verdict, what is wrong) for the leader's `why`
+    answer (core/master/why.py) about each framework it knows, a completed one and an
+    unknown id. The verdict must be the first of the documented order that the master's
+    views (/master/state's frameworks: active, connected, offers; the agents connected)
+    and the answer's own per-agent reasons (reason_counts) select, and its summary must
+    state the counts it is based on. `settled` (quiescence): a framework whose scheduler
+    is alive and subscribed to this master is not answered inactive."""
+    from mesotron.core.allocator.why import HARD
+    from mesotron.core.master.why import why
+
+    m = node.machine
+    now = world.now
+    bad: list[tuple[str, str, str]] = []
+    fviews = m.frameworks
+    any_connected = any(v.connected for v in m.agents.values())
+    for fid, fv in fviews.items():
+        j = why(m, now, fid).to_json()
+        verdict = j.get("verdict")
+        counts = j.get("reason_counts", {})
+        nxt = counts.get("next", 0)
+        soft = counts.get("drf_rank", 0) + counts.get("quota_of_other_role", 0)
+        if not (fv.active and fv.connected):
+            want = "inactive"
+        elif fv.offer_ids:
+            want = "holds_offers"
+        elif not any_connected:
+            want = "no_agents"
+        elif nxt:
+            want = "offered_next"
+        elif soft:
+            want = "waiting_for_drf"
+        else:
+            want = "blocked"
+        summary = j.get("summary", "")
+        if verdict != want:
+            bad.append((fid, str(verdict), f"expected {want} (active={fv.active}, connected="
+                                           f"{fv.connected}, {len(fv.offer_ids)} offers held, "
+                                           f"reasons {counts}): {summary}"))
+            continue
+        if j.get("framework_id") != fid or j.get("name") != fv.info.name:
+            bad.append((fid, verdict, f"the answer names {j.get('framework_id')} "
+                                      f"{j.get('name')!r}, not {fid} {fv.info.name!r}"))
+        hard = ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()) if k in HARD)
+        if verdict == "offered_next" and f"on {nxt} agent(s)" not in summary \
+                or verdict == "waiting_for_drf" and (
+                    f"on {soft} agent(s)" not in summary or (hard and hard not in summary)) \
+                or verdict == "blocked" and hard and hard not in summary:
+            bad.append((fid, verdict, f"its summary does not state its reasons {counts}: {summary}"))
+    for fid in list(m.completed_frameworks)[:2]:
+        if fid not in fviews:
+            v = why(m, now, fid).to_json().get("verdict")
+            if v != "completed":
+                bad.append((fid, str(v), "a completed (torn down / removed) framework"))
+    if m.leader:
+        v = why(m, now, "no-such-framework").to_json().get("verdict")
+        if v != "unknown":
+            bad.append(("no-such-framework", str(v), "a framework id the master never knew"))
+    if settled:
+        for s in world.schedulers:
+            fid = s.app.framework_id
+            if s.alive and s.app.subscribed and fid in fviews \
+                    and any(world.streams.get(st, ("", ""))[1] == node.name for st in s.streams):
+                if not (fviews[fid].active and fviews[fid].connected):
+                    bad.append((fid, "-", f"{s.name} is subscribed to {node.name}, which books "
+                                          "it inactive or disconnected"))
+    return tuple(bad)
+
+
+def check_operator_views(chk: Checker, world: Any, node: Any) -> None:
+    """OperatorViewsAgree and WhyExplains on the leader's views, VIEWS_SAMPLES times per
+    `SimConfig.events` world events (Checker.on_master_step: a bounded cost whatever the
+    cluster's size) and at quiescence (core/sim/run.py)."""
+    chk.views_due = world.events + max(1, world.config.events // VIEWS_SAMPLES)
+    rows = operator_view_rows(world, node)
+    if rows:
+        chk.run(world, inv.OperatorViewsAgree, ClusterSnapshot(operator_views=rows))
+    whys = why_rows(world, node)
+    if whys:
+        chk.run(world, inv.WhyExplains, ClusterSnapshot(why_answers=whys))

@@ -277,6 +277,12 @@ class World:
         self.op_touched: set[str] = set()
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         self.op_pending: tuple[str, str] = ("", "")
+        # OperatorViewsAgree: the max_grace_period of the operator's last DRAIN_AGENT per
+        # agent; per setting it wrote (("weight", role), ("quota", role)) its calls in order
+        # as [value, answer status or None], and request -> (setting, index) awaiting an answer
+        self.op_grace: dict[str, float | None] = {}
+        self.op_writes: dict[tuple[str, str], list[list[Any]]] = {}
+        self.op_settings: dict[str, tuple[tuple[str, str], int]] = {}
         self.quiescent_since: float | None = None
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
@@ -642,7 +648,7 @@ class World:
             elif t is Respond:
                 req = self.requests.pop(e.request, None)
                 if req is None:
-                    if self.op_requests:
+                    if self.op_requests or self.op_settings:
                         self.operator_answered(e)
                     continue
                 if e.stream_id is not None and 200 <= e.status < 300:
@@ -1306,7 +1312,15 @@ class World:
             call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
                 role="resv", guarantees=(("cpus", 1.0),), limits=(("cpus", self.quota_limit),)),))
             self.note(f"operator sets quota of resv: cpus guarantee 1, limit {self.quota_limit:g}")
-        self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=call))
+        req = f"operator-{self.operator_calls}"
+        if isinstance(call, op.UpdateWeights):
+            key, value = ("weight", role), call.weights[0][1]
+        else:
+            key, value = ("quota", "resv"), (call.configs[0].guarantees, call.configs[0].limits)
+        writes = self.op_writes.setdefault(key, [])
+        self.op_settings[req] = (key, len(writes))
+        writes.append([value, None])
+        self.deliver(m, OperatorCall(request=req, call=call))
 
     def operator_agent_tick(self) -> None:
         """Now and then an operator's call about an agent (operator_agent_call)."""
@@ -1364,6 +1378,7 @@ class World:
             self.note(f"operator deactivates agent {aid}")
             return self.op_call("deactivate", aid, op.DeactivateAgent(agent_id=aid))
         grace = self.rng.choice((None, 0.0, 2.0))
+        self.op_grace[aid] = grace
         self.note(f"operator drains agent {aid} (max grace {grace})")
         return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
 
@@ -1399,6 +1414,10 @@ class World:
     def operator_answered(self, e: Any) -> None:
         """The leader's answer to an operator call (op_requests): a 200 settles the agent's
         state as the operator knows it."""
+        setting = self.op_settings.pop(e.request, None)
+        if setting is not None:
+            self.op_writes[setting[0]][setting[1]][1] = e.status
+            return
         got = self.op_requests.pop(e.request, None)
         if got is None:
             return

@@ -32,7 +32,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign, agent side (s11; Python and simulator only)
          "CheckpointAgrees", "ExecutorBooksAgree", "AgentUpdatesTruthful",
          # s11 mut-master2 (Python and simulator only)
-         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer"]
+         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
+         # s12 mm2: the operator's views (Python and simulator only)
+         "OperatorViewsAgree", "WhyExplains"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -446,3 +448,14 @@ def test_no_send_without_peer_names_the_master_and_message():
     assert inv.NoSendWithoutPeer(inv.ClusterSnapshot()) == []
     (msg,) = inv.NoSendWithoutPeer(inv.ClusterSnapshot(unaddressed_sends=(("m1", "EventUpdate"),)))
     assert msg == "NoSendWithoutPeer: m1 sent a EventUpdate to no one (a disconnected framework?)"
+
+
+def test_operator_views_and_why_messages() -> None:
+    assert inv.OperatorViewsAgree(inv.ClusterSnapshot()) == []
+    (msg,) = inv.OperatorViewsAgree(inv.ClusterSnapshot(operator_views=(
+        ("m1", "master/cpus_percent is None, the agents in /master/state sum to 0.5"),)))
+    assert msg == ("OperatorViewsAgree: m1: master/cpus_percent is None, the agents in "
+                   "/master/state sum to 0.5")
+    assert inv.WhyExplains(inv.ClusterSnapshot()) == []
+    (msg,) = inv.WhyExplains(inv.ClusterSnapshot(why_answers=(("f1", "blocked", "expected holds_offers"),)))
+    assert msg == "WhyExplains: framework f1 answered blocked: expected holds_offers"

@@ -1159,3 +1159,54 @@ def status_update_agent_mismatch_relayed() -> contextlib.AbstractContextManager[
 
 
 BUGS["status_update_agent_mismatch_relayed"] = status_update_agent_mismatch_relayed
+
+
+# ---------------------------------------------------------------------- s12 mm2: operator views
+def metrics_forget_completed_tasks() -> contextlib.AbstractContextManager[None]:
+    """/metrics/snapshot's task gauges count only the tasks the master still holds live:
+    a task that ended and was acknowledged (moved to completed_tasks) drops out of
+    master/tasks_finished, master/tasks_killed, ... (Mesos counts every one)."""
+    from mesotron.core import lifecycle
+    from mesotron.core.master.queries import StateMixin
+
+    def wrap(orig: Any) -> Any:
+        def metrics(self: Any) -> dict[str, float]:
+            m: dict[str, float] = orig(self)
+            for f in self._frameworks.values():
+                for t in f.completed_tasks.values():
+                    m[f"master/tasks_{lifecycle.visible_state(t.state, f.info).name[5:].lower()}"] -= 1
+            return m
+        return metrics
+    return _patched(StateMixin, "metrics", wrap)
+
+
+def why_ignores_held_offers() -> contextlib.AbstractContextManager[None]:
+    """GET /master/why does not look at the offers a framework holds: a framework sitting
+    on unanswered offers is told it is blocked (or waiting) instead of holds_offers."""
+    from mesotron.core.master import why as why_mod
+
+    def wrap(orig: Any) -> Any:
+        def why(master: Any, now: float, framework_id: str, hidden: bool = False) -> Any:
+            w = orig(master, now, framework_id, hidden)
+            if w.verdict == "holds_offers":
+                w = attrs.evolve(w, verdict="blocked", summary="no agent can be offered to it")
+            return w
+        return why
+    return _patched(why_mod, "why", wrap)
+
+
+def weights_view_ignores_operator() -> contextlib.AbstractContextManager[None]:
+    """GET_WEIGHTS answers the master's --weights flag only: the weights the operator set
+    with UPDATE_WEIGHTS (in the registry, in force in the allocator) are left out."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def weights(self: Any) -> dict[str, float]:
+            return dict(self.config.weights)
+        return weights
+    return _patched(OperatorMixin, "weights", wrap)
+
+
+BUGS["metrics_forget_completed_tasks"] = metrics_forget_completed_tasks
+BUGS["why_ignores_held_offers"] = why_ignores_held_offers
+BUGS["weights_view_ignores_operator"] = weights_view_ignores_operator

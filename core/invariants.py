@@ -837,8 +837,8 @@ def DrainEmptiesAgent(s: ClusterSnapshot) -> list[str]:
 def InvalidOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:
     """An invalid operator call (quota guarantees above the cluster's capacity without
     force, a guarantee above its limit, a weight that is not positive or for role '*', a
-    negative drain grace period, an unknown agent) is refused: 400 with a message (or 503
-    from a master that is not leading), never accepted."""
+    negative drain grace period, an unknown agent, a TEARDOWN of an unknown framework) is
+    refused: 400 with a message (or 503 from a master that is not leading), never accepted."""
     return [f"InvalidOperatorCallsRefused: {what} was answered {status}"
             + (" without a message" if status == 400 else f" '{message}'")
             for what, status, message in s.invalid_operator_answers

@@ -273,6 +273,7 @@ CASES_S12_VIEWS = [
     ("metrics_forget_completed_tasks", {"faults": "none"}, "OperatorViewsAgree"),
     ("why_ignores_held_offers", {"faults": "none"}, "WhyExplains"),
     ("weights_view_ignores_operator", {"faults": "all", "operator": True}, "OperatorViewsAgree"),
+    ("teardown_keeps_framework", {"faults": "all", "operator": True}, "WhyExplains"),
 ]
 
 

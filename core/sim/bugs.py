@@ -1210,3 +1210,21 @@ def weights_view_ignores_operator() -> contextlib.AbstractContextManager[None]:
 BUGS["metrics_forget_completed_tasks"] = metrics_forget_completed_tasks
 BUGS["why_ignores_held_offers"] = why_ignores_held_offers
 BUGS["weights_view_ignores_operator"] = weights_view_ignores_operator
+
+
+def teardown_keeps_framework() -> contextlib.AbstractContextManager[None]:
+    """The operator's TEARDOWN is answered 200 but the framework is not removed (as if the
+    handler only looked the framework up)."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _op_teardown(self: Any, request: str, call: Any) -> list[Any]:
+            if call.framework_id not in self._frameworks:
+                return orig(self, request, call)  # type: ignore[no-any-return]
+            return [Respond(request=request, status=200)]
+        return _op_teardown
+    return _patched(OperatorMixin, "_op_teardown", wrap)
+
+
+BUGS["teardown_keeps_framework"] = teardown_keeps_framework

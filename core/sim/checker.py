@@ -2034,6 +2034,10 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
         if v != "unknown":
             bad.append(("no-such-framework", str(v), "a framework id the master never knew"))
     if settled:
+        for fid in sorted(world.op_torn_down):
+            v = why(m, now, fid).to_json().get("verdict")
+            if v not in ("completed", "unknown"):
+                bad.append((fid, str(v), "a framework the operator tore down (TEARDOWN answered 200)"))
         for s in world.schedulers:
             fid = s.app.framework_id
             if s.alive and s.app.subscribed and fid in fviews \

@@ -283,6 +283,8 @@ class World:
         self.op_grace: dict[str, float | None] = {}
         self.op_writes: dict[tuple[str, str], list[list[Any]]] = {}
         self.op_settings: dict[str, tuple[tuple[str, str], int]] = {}
+        self.op_torn_down: set[str] = set()  # framework ids whose TEARDOWN was answered 200
+        self.op_ticks = 0  # operator_tick's calls so far
         self.quiescent_since: float | None = None
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
@@ -1110,6 +1112,10 @@ class World:
                     obs.on_app_event(self, s, ev)
                 if self.timeline is not None:
                     self.tell(s, ev)
+                if type(ev) is EventError and s.alive \
+                        and ev.message == "Framework has been removed":
+                    # torn down (by the operator): the framework comes back under a new id
+                    s.app.torn_down()
                 if type(ev) is EventError and s.alive:
                     # the driver stops on ERROR; the framework's supervisor restarts it
                     # (a failover with the same framework id)
@@ -1304,6 +1310,21 @@ class World:
             self.note(f"operator sends an invalid call: {what}")
             self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad))
             return
+        self.op_ticks += 1
+        if self.op_ticks % 8 == 3:
+            # on its 3rd write and every 8th after, the operator tears down the misbehaving
+            # (adversarial) framework: Mesos's TEARDOWN; its scheduler hears "Framework has
+            # been removed" and comes back as a new framework (WhyExplains: the id is answered
+            # completed from then on)
+            fid = next((s.app.framework_id for s in self.schedulers
+                        if s.app.kind == "adversarial" and s.app.framework_id in m.machine._frameworks),
+                       None)
+            if fid is not None:
+                req = f"operator-{self.operator_calls}"
+                self.op_requests[req] = ("teardown", fid)
+                self.note(f"operator tears down framework {fid}")
+                self.deliver(m, OperatorCall(request=req, call=op.Teardown(framework_id=fid)))
+                return
         if pick < 0.5:
             call: Any = op.UpdateWeights(weights=((role, self.rng.choice((0.5, 1.0, 2.0, 3.0))),))
             self.note(f"operator sets weight of {role}: {call.weights[0][1]:g}")
@@ -1386,7 +1407,7 @@ class World:
         """(what is wrong, the call): calls Mesos's operator API refuses (400)."""
         from mesotron.core.master import operator as op
 
-        k = self.invalid_calls % 5  # each kind in turn
+        k = (self.invalid_calls + 5) % 6  # each kind in turn (a TEARDOWN first)
         self.invalid_calls += 1
         if k == 0:
             return ("quota guarantee above the cluster's capacity without force", op.UpdateQuota(
@@ -1401,7 +1422,9 @@ class World:
             return ("drain with a negative max_grace_period",
                     op.DrainAgent(agent_id=self.rng.choice(sorted(self.op_known_agents()) or ["x"]),
                                   max_grace_period=-1.0))
-        return ("deactivate an unknown agent", op.DeactivateAgent(agent_id="no-such-agent"))
+        if k == 4:
+            return ("deactivate an unknown agent", op.DeactivateAgent(agent_id="no-such-agent"))
+        return ("tear down an unknown framework", op.Teardown(framework_id="no-such-framework"))
 
     def op_known_agents(self) -> set[str]:
         m = self.live_leader()
@@ -1422,6 +1445,10 @@ class World:
         if got is None:
             return
         kind, aid = got
+        if kind == "teardown":
+            if e.status == 200:
+                self.op_torn_down.add(aid)  # (a framework id)
+            return
         if kind == "invalid":
             if self.obs is not None and hasattr(self.obs, "check_invalid_answer"):
                 self.obs.check_invalid_answer(self, aid, e.status, e.message)

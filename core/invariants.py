@@ -279,6 +279,8 @@ class ClusterSnapshot:
     operator_views: tuple[tuple[str, str], ...] = ()
     # WhyExplains: (framework id, the `why` verdict, what is wrong with it)
     why_answers: tuple[tuple[str, str, str], ...] = ()
+    # OperationFeedbackAgrees: (framework id, the call, what the master got wrong)
+    operation_feedback: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -978,6 +980,18 @@ def WhyExplains(s: ClusterSnapshot) -> list[str]:
             for fid, verdict, what in s.why_answers]
 
 
+def OperationFeedbackAgrees(s: ClusterSnapshot) -> list[str]:
+    """Offer-operation feedback as Mesos gives it: an operation its framework knows to be
+    invalid is answered OPERATION_ERROR at once, never PENDING or FINISHED; a
+    RECONCILE_OPERATIONS is answered one status per operation asked (all the master keeps
+    when none is named), without a uuid, the latest state of a kept operation, else
+    GONE_BY_OPERATOR / UNREACHABLE / RECOVERING / UNKNOWN by its agent; acknowledging the
+    latest terminal status makes the master forget the operation, another uuid changes
+    nothing."""
+    return [f"OperationFeedbackAgrees: framework {fid} {call}: {what}"
+            for fid, call, what in s.operation_feedback]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1019,6 +1033,7 @@ SAFETY: dict[str, Check] = {
     # s12 mm2: the operator's views (Python and simulator only)
     "OperatorViewsAgree": OperatorViewsAgree,
     "WhyExplains": WhyExplains,
+    "OperationFeedbackAgrees": OperationFeedbackAgrees,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -34,7 +34,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s11 mut-master2 (Python and simulator only)
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12 mm2: the operator's views (Python and simulator only)
-         "OperatorViewsAgree", "WhyExplains"]
+         "OperatorViewsAgree", "WhyExplains", "OperationFeedbackAgrees"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -459,3 +459,9 @@ def test_operator_views_and_why_messages() -> None:
     assert inv.WhyExplains(inv.ClusterSnapshot()) == []
     (msg,) = inv.WhyExplains(inv.ClusterSnapshot(why_answers=(("f1", "blocked", "expected holds_offers"),)))
     assert msg == "WhyExplains: framework f1 answered blocked: expected holds_offers"
+
+    assert inv.OperationFeedbackAgrees(inv.ClusterSnapshot()) == []
+    (msg,) = inv.OperationFeedbackAgrees(inv.ClusterSnapshot(operation_feedback=(
+        ("f1", "ACCEPT", "invalid operation x answered OPERATION_FINISHED"),)))
+    assert msg == ("OperationFeedbackAgrees: framework f1 ACCEPT: invalid operation x answered "
+                   "OPERATION_FINISHED")

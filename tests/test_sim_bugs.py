@@ -281,3 +281,17 @@ CASES_S12_VIEWS = [
                          ids=[c[0] for c in CASES_S12_VIEWS])
 def test_s12_views_planted_bug_fires_its_property(bug, options, expected):
     test_s11_planted_bug_fires_its_property(bug, options, expected)
+
+
+# s12 mm2: operation feedback (the reserver's reconciliations, acknowledgements, its invalid RESERVE)
+CASES_S12_OPS = [
+    ("operation_ack_ignored", {"faults": "all", "operator": True}, "OperationFeedbackAgrees"),
+    ("reconcile_operations_unreachable", {"faults": "all", "operator": True},
+     "OperationFeedbackAgrees"),
+    ("reserve_role_unchecked", {"faults": "all", "operator": True}, "OperationFeedbackAgrees"),
+]
+
+
+@pytest.mark.parametrize("bug,options,expected", CASES_S12_OPS, ids=[c[0] for c in CASES_S12_OPS])
+def test_s12_operations_planted_bug_fires_its_property(bug, options, expected):
+    test_s11_planted_bug_fires_its_property(bug, options, expected)

@@ -1228,3 +1228,50 @@ def teardown_keeps_framework() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["teardown_keeps_framework"] = teardown_keeps_framework
+
+
+# ---------------------------------------------------------------------- s12 mm2: operation feedback
+def operation_ack_ignored() -> contextlib.AbstractContextManager[None]:
+    """ACKNOWLEDGE_OPERATION_STATUS is taken (202) but never applied: the master keeps every
+    terminal operation (and its registry record) for ever."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_acknowledge_operation_status(self: Any, fw: Any, call: Any) -> list[Any]:
+            return []
+        return _call_acknowledge_operation_status
+    return _patched(OperationsMixin, "_call_acknowledge_operation_status", wrap)
+
+
+def reconcile_operations_unreachable() -> contextlib.AbstractContextManager[None]:
+    """RECONCILE_OPERATIONS answers OPERATION_UNREACHABLE for an operation the master does
+    not know (forgotten once acknowledged) whatever its agent, instead of OPERATION_UNKNOWN
+    (Mesos answers UNREACHABLE only when the agent is unreachable)."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_reconcile_operations(self: Any, fw: Any, call: Any) -> list[Any]:
+            out = orig(self, fw, call)
+            return [attrs.evolve(e, message=attrs.evolve(e.message, status=attrs.evolve(
+                        e.message.status, state="OPERATION_UNREACHABLE")))
+                    if e.message.status.state == "OPERATION_UNKNOWN" else e for e in out]
+        return _call_reconcile_operations
+    return _patched(OperationsMixin, "_call_reconcile_operations", wrap)
+
+
+def reserve_role_unchecked() -> contextlib.AbstractContextManager[None]:
+    """RESERVE through ACCEPT does not compare the reservation's role with the offer's
+    allocation role: a framework reserves resources for a role it is not in."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _validate_reserve(self: Any, fw: Any, role: str, op: Any, remaining: Any) -> Any:
+            err = orig(self, fw, role, op, remaining)
+            return None if err and "does not match the offer's allocation role" in err else err
+        return _validate_reserve
+    return _patched(OperationsMixin, "_validate_reserve", wrap)
+
+
+BUGS["operation_ack_ignored"] = operation_ack_ignored
+BUGS["reconcile_operations_unreachable"] = reconcile_operations_unreachable
+BUGS["reserve_role_unchecked"] = reserve_role_unchecked

@@ -49,9 +49,11 @@ from mesotron.core.messages import (
     AgentReregistered,
     CallAccept,
     CallAcknowledge,
+    CallAcknowledgeOperationStatus,
     CallDecline,
     CallKill,
     CallReconcile,
+    CallReconcileOperations,
     CallRevive,
     CallSubscribe,
     CallSuppress,
@@ -59,11 +61,14 @@ from mesotron.core.messages import (
     EventRescind,
     EventSubscribed,
     EventUpdate,
+    EventUpdateOperationStatus,
     ExecutorSubscribe,
     ExecutorUpdate,
     KillTask,
     OpLaunch,
     OpLaunchGroup,
+    OpReserve,
+    OpUnreserve,
     RunTask,
     RunTaskGroup,
     SchedulerCall,
@@ -110,6 +115,8 @@ WHEN: dict[str, str] = {
     "NoSendWithoutPeer": "after every master step (a Send without an addressee)",
     "OperatorViewsAgree": "on the leader 10 times per run length in events, and at quiescence",
     "WhyExplains": "on the leader 10 times per run length in events, and at quiescence",
+    "OperationFeedbackAgrees": "after every ACCEPT with an invalid operation, operation "
+                               "reconciliation and operation acknowledgement the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -232,6 +239,10 @@ class Checker:
         # s12 mm2: the world event count at which the leader's operator views are next
         # sampled (check_operator_views)
         self.views_due = 0
+        # OperationFeedbackAgrees: the operation ids the simulated frameworks sent knowing
+        # them invalid (world.py registers them), the last status before an acknowledgement
+        self.invalid_ops: set[tuple[str, str]] = set()
+        self._pre_ack: tuple[bytes | None, str | None] | None = None
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -470,8 +481,14 @@ class Checker:
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
                 check_no_rescind_of_returned(self, world, inp, effects)
+                if self.invalid_ops:
+                    check_invalid_operations(self, world, node, inp, effects, pre_offers)
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
+            elif ct is CallReconcileOperations:
+                check_operation_reconcile(self, world, node, inp, effects)
+            elif ct is CallAcknowledgeOperationStatus:
+                check_operation_ack(self, world, node, inp, effects)
             elif ct is CallSubscribe:
                 check_subscribe_info(self, world, node, inp, effects)
                 if inp.principal is not None:
@@ -589,6 +606,10 @@ class Checker:
         c = call.call
         if type(c) is CallAccept and malformed_accept(c):
             self.malformed_requests.add(call.request)
+        if type(c) is CallAccept and getattr(s.app, "invalid_ops", None):
+            # OperationFeedbackAgrees: operations the framework sends knowing them invalid
+            self.invalid_ops.update((call.framework_id, op.id) for op in c.operations
+                                    if getattr(op, "id", None) in s.app.invalid_ops)
         name = s.machine.name
         if type(c) is CallSubscribe:
             self._driver_id(world, name, "subscribe", call.framework_id)
@@ -654,6 +675,10 @@ class Checker:
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
                                 if oid in offers}
+        elif type(inp) is SchedulerCall and type(inp.call) is CallAcknowledgeOperationStatus:
+            rec = node.machine._operations.get((inp.framework_id, inp.call.operation_id))
+            self._pre_ack = None if rec is None or not rec.statuses else (
+                rec.statuses[-1].uuid, rec.state)
 
     def check_fenced_master(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         """OneLeaderWrites, second half: after a fenced registry write, nothing visible."""
@@ -1992,7 +2017,7 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
     fviews = m.frameworks
     any_connected = any(v.connected for v in m.agents.values())
     for fid, fv in fviews.items():
-        j = why(m, now, fid).to_json()
+        j = why(m, now, fid, hidden=False).to_json()
         verdict = j.get("verdict")
         counts = j.get("reason_counts", {})
         nxt = counts.get("next", 0)
@@ -2026,16 +2051,16 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
             bad.append((fid, verdict, f"its summary does not state its reasons {counts}: {summary}"))
     for fid in list(m.completed_frameworks)[:2]:
         if fid not in fviews:
-            v = why(m, now, fid).to_json().get("verdict")
+            v = why(m, now, fid, hidden=False).to_json().get("verdict")
             if v != "completed":
                 bad.append((fid, str(v), "a completed (torn down / removed) framework"))
     if m.leader:
-        v = why(m, now, "no-such-framework").to_json().get("verdict")
+        v = why(m, now, "no-such-framework", hidden=False).to_json().get("verdict")
         if v != "unknown":
             bad.append(("no-such-framework", str(v), "a framework id the master never knew"))
     if settled:
         for fid in sorted(world.op_torn_down):
-            v = why(m, now, fid).to_json().get("verdict")
+            v = why(m, now, fid, hidden=False).to_json().get("verdict")
             if v not in ("completed", "unknown"):
                 bad.append((fid, str(v), "a framework the operator tore down (TEARDOWN answered 200)"))
         for s in world.schedulers:
@@ -2059,3 +2084,105 @@ def check_operator_views(chk: Checker, world: Any, node: Any) -> None:
     whys = why_rows(world, node)
     if whys:
         chk.run(world, inv.WhyExplains, ClusterSnapshot(why_answers=whys))
+
+
+
+# ====================================================================== s12 mm2: operation feedback
+def _op_answers(effects: list[Any]) -> list[Any]:
+    return [e.message.status for e in effects
+            if type(e) is Send and type(e.message) is EventUpdateOperationStatus]
+
+
+def check_operation_reconcile(chk: Checker, world: Any, node: Any, inp: Any,
+                              effects: list[Any]) -> None:
+    """OperationFeedbackAgrees, after a RECONCILE_OPERATIONS the master accepted (202) from a
+    connected framework: one answer per operation asked (none named: every operation the
+    master keeps for it), in order, without a uuid; an operation the master keeps is
+    answered its latest state, another OPERATION_GONE_BY_OPERATOR / OPERATION_UNREACHABLE /
+    OPERATION_RECOVERING / OPERATION_UNKNOWN as its agent is gone / unreachable /
+    recovering / anything else (Mesos `Master::reconcileOperations`)."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    m = node.machine
+    fw = m._frameworks.get(inp.framework_id)
+    if fw is None or fw.stream is None:
+        return
+    kept = m._operations
+    asked = inp.call.operations or tuple(
+        (op_id, rec.agent_id) for (fid, op_id), rec in sorted(kept.items()) if fid == fw.id)
+    want = []
+    for op_id, aid in asked:
+        rec = kept.get((fw.id, op_id))
+        if rec is not None:
+            want.append((op_id, rec.statuses[-1].state))
+        elif (aid or "") in m._gone:
+            want.append((op_id, "OPERATION_GONE_BY_OPERATOR"))
+        elif (aid or "") in m._unreachable:
+            want.append((op_id, "OPERATION_UNREACHABLE"))
+        elif (aid or "") in m._recovered_agents:
+            want.append((op_id, "OPERATION_RECOVERING"))
+        else:
+            want.append((op_id, "OPERATION_UNKNOWN"))
+    got = [(st.operation_id, st.state) for st in _op_answers(effects)]
+    bad = [f"answered {got}, expected {want}"] if got != want else []
+    bad += [f"answer for {st.operation_id} carries a uuid" for st in _op_answers(effects)
+            if st.uuid is not None]
+    if bad:
+        chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(
+            (fw.id, "RECONCILE_OPERATIONS", b) for b in bad)))
+
+
+def check_operation_ack(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+    """OperationFeedbackAgrees, after an ACKNOWLEDGE_OPERATION_STATUS the master accepted
+    (202): an acknowledgement of the latest (terminal) status of an operation the master kept
+    makes it forget the operation (reconciliation answers OPERATION_UNKNOWN from then on);
+    one with another uuid changes nothing."""
+    pre, chk._pre_ack = chk._pre_ack, None
+    if pre is None or not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    from mesotron.core.master.operations import TERMINAL
+
+    key = (inp.framework_id, inp.call.operation_id)
+    kept = key in node.machine._operations
+    what = None
+    if pre[0] == inp.call.uuid and pre[1] in TERMINAL and kept:
+        what = f"the acknowledged terminal operation {key[1]} ({pre[1]}) is still kept"
+    elif pre[0] != inp.call.uuid and not kept:
+        what = f"an acknowledgement with another uuid made the master forget {key[1]}"
+    if what is not None:
+        chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=(
+            (key[0] or "", "ACKNOWLEDGE_OPERATION_STATUS", what),)))
+
+
+def check_invalid_operations(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any],
+                             pre_offers: dict[str, Any]) -> None:
+    """OperationFeedbackAgrees, after an ACCEPT the master took (202) of offers valid together
+    that carries an operation its framework knows to be invalid (a RESERVE for another role):
+    the operation is answered OPERATION_ERROR in the same step (to a connected framework),
+    never PENDING or FINISHED, and its resources do not move (the agent's total is unchanged
+    for it)."""
+    fid = inp.framework_id or ""
+    mine = [op for op in inp.call.operations if type(op) in (OpReserve, OpUnreserve)
+            and (fid, op.id) in chk.invalid_ops]
+    if not mine or not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    offers = [pre_offers.get(oid) for oid in inp.call.offer_ids]
+    if not offers or any(o is None or o.framework_id != fid for o in offers) \
+            or len({o.agent_id for o in offers}) != 1 or len({o.role for o in offers}) != 1:
+        return  # refused as a whole (InvalidOffersRefused)
+    answers = {st.operation_id: st.state for st in _op_answers(effects)}
+    fw = node.machine._frameworks.get(fid)
+    connected = fw is not None and fw.stream is not None
+    bad = []
+    for op in mine:
+        state = answers.get(op.id)
+        if (connected and state != "OPERATION_ERROR") or (state not in (None, "OPERATION_ERROR")):
+            bad.append(f"invalid operation {op.id} ({type(op).__name__} {op.resources}) was "
+                       f"answered {state}")
+        if (fid, op.id) in node.machine._operations \
+                and node.machine._operations[(fid, op.id)].state != "OPERATION_ERROR":
+            bad.append(f"invalid operation {op.id} is kept as "
+                       f"{node.machine._operations[(fid, op.id)].state}")
+    if bad:
+        chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(
+            (fid, "ACCEPT", b) for b in bad)))

@@ -281,6 +281,8 @@ class ClusterSnapshot:
     why_answers: tuple[tuple[str, str, str], ...] = ()
     # OperationFeedbackAgrees: (framework id, the call, what the master got wrong)
     operation_feedback: tuple[tuple[str, str, str], ...] = ()
+    # UnauthorizedOperatorCallsRefused: what went wrong with an operator call the ACLs deny
+    forbidden_answers: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -992,6 +994,13 @@ def OperationFeedbackAgrees(s: ClusterSnapshot) -> list[str]:
             for fid, call, what in s.operation_feedback]
 
 
+def UnauthorizedOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """With --acls, an operator call by a principal the ACLs deny (the simulated operator run
+    lets no `intruder` write weights) is answered 403 "403 Forbidden." (503 by a master not
+    leading) and changes nothing: the weight it asked for is not in force."""
+    return [f"UnauthorizedOperatorCallsRefused: {what}" for what in s.forbidden_answers]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1034,6 +1043,7 @@ SAFETY: dict[str, Check] = {
     "OperatorViewsAgree": OperatorViewsAgree,
     "WhyExplains": WhyExplains,
     "OperationFeedbackAgrees": OperationFeedbackAgrees,
+    "UnauthorizedOperatorCallsRefused": UnauthorizedOperatorCallsRefused,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -34,7 +34,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s11 mut-master2 (Python and simulator only)
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12 mm2: the operator's views (Python and simulator only)
-         "OperatorViewsAgree", "WhyExplains", "OperationFeedbackAgrees"]
+         "OperatorViewsAgree", "WhyExplains", "OperationFeedbackAgrees",
+         "UnauthorizedOperatorCallsRefused"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -465,3 +466,6 @@ def test_operator_views_and_why_messages() -> None:
         ("f1", "ACCEPT", "invalid operation x answered OPERATION_FINISHED"),)))
     assert msg == ("OperationFeedbackAgrees: framework f1 ACCEPT: invalid operation x answered "
                    "OPERATION_FINISHED")
+    assert inv.UnauthorizedOperatorCallsRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.UnauthorizedOperatorCallsRefused(inv.ClusterSnapshot(forbidden_answers=("x",)))
+    assert msg == "UnauthorizedOperatorCallsRefused: x"

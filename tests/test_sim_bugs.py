@@ -289,6 +289,7 @@ CASES_S12_OPS = [
     ("reconcile_operations_unreachable", {"faults": "all", "operator": True},
      "OperationFeedbackAgrees"),
     ("reserve_role_unchecked", {"faults": "all", "operator": True}, "OperationFeedbackAgrees"),
+    ("operator_acls_ignored", {"faults": "all", "operator": True}, "UnauthorizedOperatorCallsRefused"),
 ]
 
 

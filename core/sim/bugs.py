@@ -1275,3 +1275,18 @@ def reserve_role_unchecked() -> contextlib.AbstractContextManager[None]:
 BUGS["operation_ack_ignored"] = operation_ack_ignored
 BUGS["reconcile_operations_unreachable"] = reconcile_operations_unreachable
 BUGS["reserve_role_unchecked"] = reserve_role_unchecked
+
+
+def operator_acls_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master never asks the authorizer about operator writes: with --acls, anyone may
+    change weights, quota, agents."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _operator_denied(self: Any, inp: Any) -> str | None:
+            return None
+        return _operator_denied
+    return _patched(OperatorMixin, "_operator_denied", wrap)
+
+
+BUGS["operator_acls_ignored"] = operator_acls_ignored

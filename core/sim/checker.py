@@ -115,6 +115,7 @@ WHEN: dict[str, str] = {
     "NoSendWithoutPeer": "after every master step (a Send without an addressee)",
     "OperatorViewsAgree": "on the leader 10 times per run length in events, and at quiescence",
     "WhyExplains": "on the leader 10 times per run length in events, and at quiescence",
+    "UnauthorizedOperatorCallsRefused": "on the answer to each unauthorized operator call",
     "OperationFeedbackAgrees": "after every ACCEPT with an invalid operation, operation "
                                "reconciliation and operation acknowledgement the master handles",
     "DrfOrder": "after every allocation",
@@ -525,6 +526,23 @@ class Checker:
         """InvalidOperatorCallsRefused (the world calls it: World.operator_answered)."""
         self.run(world, inv.InvalidOperatorCallsRefused, ClusterSnapshot(
             invalid_operator_answers=((what, status, message or ""),)))
+
+    def check_forbidden_answer(self, world: Any, role: str, status: int, message: Any) -> None:
+        """UnauthorizedOperatorCallsRefused (the world calls it: World.operator_answered): an
+        UPDATE_WEIGHTS by a principal the ACLs deny is answered 403 "403 Forbidden." (or 503)
+        and the weight it asked for is not in force at the leader."""
+        from mesotron.core.sim.world import INTRUDER_WEIGHT
+
+        bad = []
+        if not ((status == 403 and message == "403 Forbidden.") or status == 503):
+            bad.append(f"an UPDATE_WEIGHTS of {role} by an unauthorized principal was answered "
+                       f"{status} {message!r}")
+        m = world.live_leader()
+        if m is not None and m.machine.weights().get(role) == INTRUDER_WEIGHT:
+            bad.append(f"the unauthorized weight {INTRUDER_WEIGHT:g} of {role} is in force")
+        if bad:
+            self.run(world, inv.UnauthorizedOperatorCallsRefused,
+                     ClusterSnapshot(forbidden_answers=tuple(bad)))
 
     def check_drain(self, world: Any, aid: str, live: frozenset[str]) -> None:
         """DrainEmptiesAgent (the world calls it: World.drain_check)."""

@@ -604,8 +604,8 @@ class Reserver(App):
     def s12_operations(self, now: float, offer: Any, avail: Resources, launched: bool) -> list[Any]:
         """More of what a real reserving framework does (s12), deterministic (no RNG draw):
         a pod when none runs; the reservation of an agent where it runs nothing given back
-        once (UNRESERVE with an id); on its 3rd reservation, a RESERVE for another role with an
-        id (invalid: OPERATION_ERROR, nothing changes)."""
+        once (UNRESERVE with an id); on its 3rd and 6th operation, a RESERVE for another role,
+        then for a sub-role the ACLs refuse (invalid: OPERATION_ERROR, nothing changes)."""
         from mesotron.core.messages import OpReserve, OpUnreserve
         from mesotron.core.resources import Reservation
 
@@ -638,13 +638,15 @@ class Reserver(App):
             self.released.add(offer.agent_id)
             self.reserving.discard(offer.agent_id)  # reserved again on a later offer
             ops.append(OpUnreserve(resources=self.reserved_need.unallocate(), id=op_id))
-        elif len(self.ops) == 2 and not self.invalid_ops:
+        elif (len(self.ops), len(self.invalid_ops)) in ((2, 0), (5, 1)):
+            # a RESERVE for another role (Mesos's validation refuses it), then one for a
+            # sub-role of its own that the operator run's --acls do not let it reserve for
             op_id = f"{self.name}.x{len(self.ops) + 1}"
             self.ops[op_id] = None
             self.op_agent[op_id] = offer.agent_id
             self.op_sent[op_id] = now
+            other = Reservation(type="DYNAMIC", role="web" if not self.invalid_ops else f"{self.role}/sub")
             self.invalid_ops.add(op_id)
-            other = Reservation(type="DYNAMIC", role="web")
             ops.append(OpReserve(resources=Resources.parse("cpus:0.1").push_reservation(other), id=op_id))
         return ops
 

@@ -85,7 +85,7 @@ from mesotron.core.messages import (
     StatusUpdateMessage,
 )
 from mesotron.core.registry import RegistryState
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Reservation, Resources
 from mesotron.core.scheduler import (
     CallResponse,
     Notify,
@@ -243,7 +243,8 @@ class World:
         # role weights (DrfOrder is checked weighted) and the allocator's explain mode (every
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
-            weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc))
+            weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc),
+            acls=sim_acls(config) if config.operator else None)
         # the production fast path, each cycle judged against the reference (fastpath.py)
         self.allocator_factory: Any = None
         if config.check and config.fast_alloc:
@@ -1303,14 +1304,25 @@ class World:
         role = self.rng.choice(roles)
         self.operator_calls += 1
         pick = self.rng.random()
+        self.op_ticks += 1
         if pick > 0.8:
             # a call the operator knows to be invalid (InvalidOperatorCallsRefused)
             what, bad = self.invalid_operator_call()
             self.op_requests[f"operator-{self.operator_calls}"] = ("invalid", what)
             self.note(f"operator sends an invalid call: {what}")
-            self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad))
+            self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad,
+                                         principal=OPERATOR if type(bad) is op.ReserveResources
+                                         else None))
             return
-        self.op_ticks += 1
+        if self.op_ticks % 8 == 6 and self.master_config.acls is not None:
+            # s12: someone the ACLs (sim_acls) do not allow to write weights tries to
+            # (UnauthorizedOperatorCallsRefused: answered 403, nothing changes)
+            req = f"operator-{self.operator_calls}"
+            self.op_requests[req] = ("forbidden", role)
+            self.note(f"{INTRUDER} tries to set the weight of {role}: {INTRUDER_WEIGHT:g}")
+            self.deliver(m, OperatorCall(request=req, principal=INTRUDER, call=op.UpdateWeights(
+                weights=((role, INTRUDER_WEIGHT),))))
+            return
         if self.op_ticks % 8 == 3:
             # on its 3rd write and every 8th after, the operator tears down the misbehaving
             # (adversarial) framework: Mesos's TEARDOWN; its scheduler hears "Framework has
@@ -1407,7 +1419,7 @@ class World:
         """(what is wrong, the call): calls Mesos's operator API refuses (400)."""
         from mesotron.core.master import operator as op
 
-        k = (self.invalid_calls + 5) % 6  # each kind in turn (a TEARDOWN first)
+        k = (self.invalid_calls + 5) % 7  # each kind in turn (a TEARDOWN first)
         self.invalid_calls += 1
         if k == 0:
             return ("quota guarantee above the cluster's capacity without force", op.UpdateQuota(
@@ -1424,7 +1436,14 @@ class World:
                                   max_grace_period=-1.0))
         if k == 4:
             return ("deactivate an unknown agent", op.DeactivateAgent(agent_id="no-such-agent"))
-        return ("tear down an unknown framework", op.Teardown(framework_id="no-such-framework"))
+        if k == 5:
+            return ("tear down an unknown framework", op.Teardown(framework_id="no-such-framework"))
+        # (sent authenticated as OPERATOR: Mesos checks the reservation's principal)
+        res = Resources.parse("cpus:0.25").push_reservation(
+            Reservation(type="DYNAMIC", role="resv", principal="someone-else"))
+        return ("a RESERVE_RESOURCES naming another principal than the caller's",
+                op.ReserveResources(agent_id=self.rng.choice(sorted(self.op_known_agents()) or ["x"]),
+                                    resources=res))
 
     def op_known_agents(self) -> set[str]:
         m = self.live_leader()
@@ -1445,6 +1464,10 @@ class World:
         if got is None:
             return
         kind, aid = got
+        if kind == "forbidden":
+            if self.obs is not None and hasattr(self.obs, "check_forbidden_answer"):
+                self.obs.check_forbidden_answer(self, aid, e.status, e.message)
+            return
         if kind == "teardown":
             if e.status == 200:
                 self.op_torn_down.add(aid)  # (a framework id)
@@ -1509,6 +1532,30 @@ class World:
     def live_leader(self) -> MasterNode | None:
         m = self.leader
         return m if m is not None and m.alive and m.leader else None
+
+
+# s12: the operator run's --acls (permissive): the operator (OPERATOR) and the reserving
+# frameworks may reserve for roles resv and web only (not resv/sub), nobody else may
+# reserve; INTRUDER may write
+# neither weights nor quota (its attempts: UnauthorizedOperatorCallsRefused)
+OPERATOR = "ops"
+INTRUDER = "intruder"
+INTRUDER_WEIGHT = 7.0  # a weight the operator never sets
+
+
+def sim_acls(config: Any) -> Any:
+    from mesotron.core.authorizer import parse_acls
+
+    reservers = [f"{k}{j // len(config.kinds) + 1}" for j in range(config.frameworks)
+                 if (k := config.kinds[j % len(config.kinds)]) == "reserver"]
+    return parse_acls({
+        "permissive": True,
+        "update_weights": [{"principals": {"values": [INTRUDER]}, "roles": {"type": "NONE"}}],
+        "update_quotas": [{"principals": {"values": [INTRUDER]}, "roles": {"type": "NONE"}}],
+        "reserve_resources": [
+            {"principals": {"values": [OPERATOR, *reservers]}, "roles": {"values": ["resv", "web"]}},
+            {"principals": {"type": "ANY"}, "roles": {"type": "NONE"}}],
+    })
 
 
 HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message

@@ -984,7 +984,8 @@ def WhyExplains(s: ClusterSnapshot) -> list[str]:
 
 def OperationFeedbackAgrees(s: ClusterSnapshot) -> list[str]:
     """Offer-operation feedback as Mesos gives it: an operation its framework knows to be
-    invalid is answered OPERATION_ERROR at once, never PENDING or FINISHED; a
+    invalid is answered OPERATION_ERROR at once, never PENDING or FINISHED, a valid one never
+    OPERATION_ERROR; a
     RECONCILE_OPERATIONS is answered one status per operation asked (all the master keeps
     when none is named), without a uuid, the latest state of a kept operation, else
     GONE_BY_OPERATOR / UNREACHABLE / RECOVERING / UNKNOWN by its agent; acknowledging the

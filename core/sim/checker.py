@@ -482,7 +482,8 @@ class Checker:
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
                 check_no_rescind_of_returned(self, world, inp, effects)
-                if self.invalid_ops:
+                if self.invalid_ops or any(type(op) in (OpReserve, OpUnreserve)
+                                           for op in inp.call.operations):
                     check_invalid_operations(self, world, node, inp, effects, pre_offers)
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
@@ -1150,9 +1151,11 @@ class Checker:
                                for fw in n.machine.frameworks.values()
                                for ex in fw.executors.values() for t in ex.tasks.values()
                                if not t.state.is_terminal)
-                if any(busy(k) for k in mt | at):
-                    # in flight: compare only the allocator's pool with the total
-                    mt = at = frozenset()
+                in_flight = frozenset(k for k in mt | at if busy(k))
+                if in_flight:
+                    # tasks in flight: compare the others (s12: only those, not none) and,
+                    # of the resources, only the allocator's pool with the total
+                    mt, at = mt - in_flight, at - in_flight
                     used = running = Resources()
                 else:
                     used = Resources()
@@ -2175,14 +2178,15 @@ def check_operation_ack(chk: Checker, world: Any, node: Any, inp: Any, effects: 
 def check_invalid_operations(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any],
                              pre_offers: dict[str, Any]) -> None:
     """OperationFeedbackAgrees, after an ACCEPT the master took (202) of offers valid together
-    that carries an operation its framework knows to be invalid (a RESERVE for another role):
-    the operation is answered OPERATION_ERROR in the same step (to a connected framework),
-    never PENDING or FINISHED, and its resources do not move (the agent's total is unchanged
-    for it)."""
+    with RESERVE / UNRESERVE operations with ids: one its framework knows to be invalid (a
+    RESERVE for another role, or for a role the ACLs refuse) is answered OPERATION_ERROR in
+    the same step (to a connected framework), never PENDING or FINISHED, and is not kept
+    but as an error; the others (valid by construction) are never answered OPERATION_ERROR."""
     fid = inp.framework_id or ""
-    mine = [op for op in inp.call.operations if type(op) in (OpReserve, OpUnreserve)
-            and (fid, op.id) in chk.invalid_ops]
-    if not mine or not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+    ops = [op for op in inp.call.operations if type(op) in (OpReserve, OpUnreserve)
+           and op.id is not None]
+    mine = [op for op in ops if (fid, op.id) in chk.invalid_ops]
+    if not ops or not effects or type(effects[0]) is not Respond or effects[0].status != 202:
         return
     offers = [pre_offers.get(oid) for oid in inp.call.offer_ids]
     if not offers or any(o is None or o.framework_id != fid for o in offers) \
@@ -2191,7 +2195,11 @@ def check_invalid_operations(chk: Checker, world: Any, node: Any, inp: Any, effe
     answers = {st.operation_id: st.state for st in _op_answers(effects)}
     fw = node.machine._frameworks.get(fid)
     connected = fw is not None and fw.stream is not None
-    bad = []
+    # the other operations with an id are valid by construction (the reserver reserves and
+    # gives back only what the offer holds, for its role): never OPERATION_ERROR
+    bad = [f"valid operation {op.id} ({type(op).__name__} {op.resources}) was answered "
+           "OPERATION_ERROR" for op in ops
+           if op not in mine and answers.get(op.id) == "OPERATION_ERROR"]
     for op in mine:
         state = answers.get(op.id)
         if (connected and state != "OPERATION_ERROR") or (state not in (None, "OPERATION_ERROR")):

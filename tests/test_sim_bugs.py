@@ -290,6 +290,8 @@ CASES_S12_OPS = [
      "OperationFeedbackAgrees"),
     ("reserve_role_unchecked", {"faults": "all", "operator": True}, "OperationFeedbackAgrees"),
     ("operator_acls_ignored", {"faults": "all", "operator": True}, "UnauthorizedOperatorCallsRefused"),
+    # the reserver's pods (LAUNCH_GROUP); TaskBooksAgree compares every task not in flight
+    ("task_group_never_sent", {"faults": "all", "operator": True}, "TaskBooksAgree"),
 ]
 
 

@@ -1290,3 +1290,21 @@ def operator_acls_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["operator_acls_ignored"] = operator_acls_ignored
+
+
+def task_group_never_sent() -> contextlib.AbstractContextManager[None]:
+    """A valid LAUNCH_GROUP is booked (its tasks TASK_STAGING) but the RunTaskGroup never
+    leaves the master: the agent never hears of the group (caught by TaskBooksAgree at
+    quiescence, now that it compares every task not in flight on a busy agent)."""
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.messages import RunTaskGroup
+
+    def wrap(orig: Any) -> Any:
+        def _launch_group(self: Any, *a: Any, **kw: Any) -> Any:
+            out, remaining = orig(self, *a, **kw)
+            return [e for e in out if type(getattr(e, "message", None)) is not RunTaskGroup], remaining
+        return _launch_group
+    return _patched(OffersMixin, "_launch_group", wrap)
+
+
+BUGS["task_group_never_sent"] = task_group_never_sent

@@ -1913,9 +1913,9 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
         key = f"master/tasks_{s.name[5:].lower()}"
         want = counts.get(s.name, 0) + m.counters.get(key, 0.0)
         if metrics.get(key) != want:
-            bad.append((who, f"{key} is {metrics.get(key)}, /master/state and the task view "
+            bad.append((who, (f"{key} is {metrics.get(key)}, /master/state and the task view "
                              f"show {counts.get(s.name, 0)} (+ {m.counters.get(key, 0.0):g} "
-                             "validation outcomes)"))
+                             "validation outcomes)")))
     # ---- agents and frameworks
     views = m.agents
     slaves = state["slaves"]
@@ -1934,9 +1934,9 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
         if metrics.get(key) != want:
             bad.append((who, f"{key} is {metrics.get(key)}, /master/state shows {want}"))
     if len(slaves) != len(views) or state["activated_slaves"] + state["deactivated_slaves"] != len(views):
-        bad.append((who, f"/master/state lists {len(slaves)} agents ({state['activated_slaves']} "
+        bad.append((who, (f"/master/state lists {len(slaves)} agents ({state['activated_slaves']} "
                          f"activated, {state['deactivated_slaves']} deactivated), the master "
-                         f"books {len(views)}"))
+                         f"books {len(views)}")))
     # ---- resources: each agent as configured; the gauges are the sums
     want_res = _flat_resources(world.config.agent_resources)
     sums = {"total": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0),
@@ -1948,15 +1948,15 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
                       and not (_num(got.get(k)) is not None and _num(want_res.get(k)) is not None
                                and abs(got[k] - want_res[k]) < 1e-6))
         if diff:
-            bad.append((who, f"agent {sl['id']}'s resources in /master/state "
+            bad.append((who, (f"agent {sl['id']}'s resources in /master/state "
                              f"{ {k: got.get(k) for k in diff} } are not its --resources "
-                             f"{ {k: want_res.get(k) for k in diff} }"))
+                             f"{ {k: want_res.get(k) for k in diff} }")))
         for kind, field in (("total", "resources"), ("used", "used_resources")):
             for name in sums[kind]:
                 v = _num(sl[field].get(name))
                 if v is None:
-                    bad.append((who, f"agent {sl['id']}'s {field}.{name} in /master/state is "
-                                     f"{sl[field].get(name)!r}, not a number"))
+                    bad.append((who, (f"agent {sl['id']}'s {field}.{name} in /master/state is "
+                                     f"{sl[field].get(name)!r}, not a number")))
                 else:
                     sums[kind][name] += v
     for name in ("cpus", "gpus", "mem", "disk"):
@@ -1965,8 +1965,8 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
                           (f"master/{name}_percent", u / t if t else 0.0)):
             got = _num(metrics.get(key))
             if got is None or abs(got - want) > 1e-6:
-                bad.append((who, f"{key} is {metrics.get(key)!r}, the agents in /master/state "
-                                 f"sum to {want:g}"))
+                bad.append((who, (f"{key} is {metrics.get(key)!r}, the agents in /master/state "
+                                 f"sum to {want:g}")))
     # ---- a drain shown is one the operator asked for, as it asked (its last DRAIN_AGENT of
     # the agent: it drains an agent again only after a REACTIVATE_AGENT answered 200)
     for sl in slaves:
@@ -1997,8 +1997,8 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
             if not info:  # (its state and config: checked above)
                 bad.append((who, f"agent {aid}, drained by the operator, shows no drain_info"))
         elif info:
-            bad.append((who, f"agent {aid} shows drain_info {info}: the operator never drained "
-                             "it (or reactivated it since)"))
+            bad.append((who, (f"agent {aid} shows drain_info {info}: the operator never drained "
+                             "it (or reactivated it since)")))
         elif kind == "deactivate" and not sl["deactivated"]:
             bad.append((who, f"agent {aid}, deactivated by the operator, is not shown deactivated"))
     weights = m.weights()
@@ -2010,12 +2010,12 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
             continue
         allowed = [writes[last][0]] + [v for v, st in writes[last + 1:] if st is None]
         if key[0] == "weight":
-            got: Any = weights.get(key[1])
+            now_set: Any = weights.get(key[1])
         else:
             q = quotas.get(key[1])
-            got = (tuple(q.guarantees), tuple(q.limits)) if q is not None else None
-        if got not in allowed:
-            bad.append((who, f"the master reports {key[0]} {got} for role {key[1]}: the "
+            now_set = (tuple(q.guarantees), tuple(q.limits)) if q is not None else None
+        if now_set not in allowed:
+            bad.append((who, f"the master reports {key[0]} {now_set} for role {key[1]}: the "
                              f"operator's calls answered 200 set {allowed[0]}"
                              + (f" (or, unanswered since, {allowed[1:]})" if allowed[1:] else "")))
     return tuple(bad)
@@ -2057,13 +2057,13 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
             want = "blocked"
         summary = j.get("summary", "")
         if verdict != want:
-            bad.append((fid, str(verdict), f"expected {want} (active={fv.active}, connected="
+            bad.append((fid, str(verdict), (f"expected {want} (active={fv.active}, connected="
                                            f"{fv.connected}, {len(fv.offer_ids)} offers held, "
-                                           f"reasons {counts}): {summary}"))
+                                           f"reasons {counts}): {summary}")))
             continue
         if j.get("framework_id") != fid or j.get("name") != fv.info.name:
-            bad.append((fid, verdict, f"the answer names {j.get('framework_id')} "
-                                      f"{j.get('name')!r}, not {fid} {fv.info.name!r}"))
+            bad.append((fid, verdict, (f"the answer names {j.get('framework_id')} "
+                                      f"{j.get('name')!r}, not {fid} {fv.info.name!r}")))
         hard = ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()) if k in HARD)
         if verdict == "offered_next" and f"on {nxt} agent(s)" not in summary \
                 or verdict == "waiting_for_drf" and (
@@ -2087,10 +2087,10 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
         for s in world.schedulers:
             fid = s.app.framework_id
             if s.alive and s.app.subscribed and fid in fviews \
-                    and any(world.streams.get(st, ("", ""))[1] == node.name for st in s.streams):
-                if not (fviews[fid].active and fviews[fid].connected):
-                    bad.append((fid, "-", f"{s.name} is subscribed to {node.name}, which books "
-                                          "it inactive or disconnected"))
+                    and any(world.streams.get(st, ("", ""))[1] == node.name for st in s.streams) \
+                    and not (fviews[fid].active and fviews[fid].connected):
+                bad.append((fid, "-", (f"{s.name} is subscribed to {node.name}, which books "
+                                          "it inactive or disconnected")))
     return tuple(bad)
 
 
@@ -2189,8 +2189,9 @@ def check_invalid_operations(chk: Checker, world: Any, node: Any, inp: Any, effe
     if not ops or not effects or type(effects[0]) is not Respond or effects[0].status != 202:
         return
     offers = [pre_offers.get(oid) for oid in inp.call.offer_ids]
-    if not offers or any(o is None or o.framework_id != fid for o in offers) \
-            or len({o.agent_id for o in offers}) != 1 or len({o.role for o in offers}) != 1:
+    held = [o for o in offers if o is not None and o.framework_id == fid]
+    if not offers or len(held) != len(offers) \
+            or len({o.agent_id for o in held}) != 1 or len({o.role for o in held}) != 1:
         return  # refused as a whole (InvalidOffersRefused)
     answers = {st.operation_id: st.state for st in _op_answers(effects)}
     fw = node.machine._frameworks.get(fid)

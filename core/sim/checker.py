@@ -1938,7 +1938,7 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
                          f"activated, {state['deactivated_slaves']} deactivated), the master "
                          f"books {len(views)}")))
     # ---- resources: each agent as configured; the gauges are the sums
-    want_res = _flat_resources(world.config.agent_resources)
+    want_res = _flat_resources(world.agent_resources)
     sums = {"total": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0),
             "used": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0)}
     for sl in slaves:

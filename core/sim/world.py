@@ -261,6 +261,10 @@ class World:
             self.tracer = Tracer()
         self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
         self.injector: Any = None
+        # the agents' --resources; in the operator run (s12) each also advertises a set
+        # resource (its zones), which no framework asks for: offered and given back whole
+        self.agent_resources = config.agent_resources + (
+            ";zones:{east,west}" if config.operator else "")
         self.build()
         if self.timeline is not None:
             self.at(60.0, FN, self.shares_tick, ())
@@ -739,7 +743,7 @@ class World:
         n.resubscribed = set()
         ip = n.name.split("@")[1].split(":")[0]
         info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
-                         resources=Resources.parse(self.config.agent_resources))
+                         resources=Resources.parse(self.agent_resources))
         n.machine = Agent(pid=n.name, agent_info=info,
                           ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
                           config=AgentConfig(recover=mode))

@@ -291,6 +291,14 @@ class ClusterSnapshot:
     uncaused_offers: tuple[tuple[str, str, int], ...] = ()
     # NoOffersOutsideWhitelist: (master id, offer id, its agent's hostname)
     unlisted_offers: tuple[tuple[str, str, str], ...] = ()
+    # s12 mm2: OperatorViewsAgree: (master, what its operator views get wrong)
+    operator_views: tuple[tuple[str, str], ...] = ()
+    # WhyExplains: (framework id, the `why` verdict, what is wrong with it)
+    why_answers: tuple[tuple[str, str, str], ...] = ()
+    # OperationFeedbackAgrees: (framework id, the call, what the master got wrong)
+    operation_feedback: tuple[tuple[str, str, str], ...] = ()
+    # UnauthorizedOperatorCallsRefused: what went wrong with an operator call the ACLs deny
+    forbidden_answers: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -849,8 +857,8 @@ def DrainEmptiesAgent(s: ClusterSnapshot) -> list[str]:
 def InvalidOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:
     """An invalid operator call (quota guarantees above the cluster's capacity without
     force, a guarantee above its limit, a weight that is not positive or for role '*', a
-    negative drain grace period, an unknown agent) is refused: 400 with a message (or 503
-    from a master that is not leading), never accepted."""
+    negative drain grace period, an unknown agent, a TEARDOWN of an unknown framework) is
+    refused: 400 with a message (or 503 from a master that is not leading), never accepted."""
     return [f"InvalidOperatorCallsRefused: {what} was answered {status}"
             + (" without a message" if status == 400 else f" '{message}'")
             for what, status, message in s.invalid_operator_answers
@@ -968,6 +976,46 @@ def NoSendWithoutPeer(s: ClusterSnapshot) -> list[str]:
     framework learns by reconciling when it re-subscribes)."""
     return [f"NoSendWithoutPeer: {master} sent a {msg} to no one (a disconnected framework?)"
             for master, msg in s.unaddressed_sends]
+
+
+def OperatorViewsAgree(s: ClusterSnapshot) -> list[str]:
+    """The leader's operator views agree with each other and with what the simulator knows
+    itself: /metrics/snapshot's task counts per state with /master/state and the task view,
+    its agent / framework / offer counts and cpus/gpus/mem/disk total, used and percent
+    gauges with /master/state; each agent's resources in /master/state are its configured
+    `--resources`; at quiescence, each agent's drain_info / deactivated flag and the
+    weights and quota the master reports are what the operator's answered calls set."""
+    return [f"OperatorViewsAgree: {who}: {what}" for who, what in s.operator_views]
+
+
+def WhyExplains(s: ClusterSnapshot) -> list[str]:
+    """The leader's `why` answer for a framework (GET /master/why) gives the first verdict
+    of its documented order that the master's views and the answer's own per-agent reasons
+    select (inactive, holds_offers, no_agents, offered_next, waiting_for_drf, blocked;
+    completed for a removed framework, unknown for an id never seen), and its summary
+    states the counts it rests on; a framework subscribed to the leader is not inactive."""
+    return [f"WhyExplains: framework {fid} answered {verdict}: {what}"
+            for fid, verdict, what in s.why_answers]
+
+
+def OperationFeedbackAgrees(s: ClusterSnapshot) -> list[str]:
+    """Offer-operation feedback as Mesos gives it: an operation its framework knows to be
+    invalid is answered OPERATION_ERROR at once, never PENDING or FINISHED, a valid one never
+    OPERATION_ERROR; a
+    RECONCILE_OPERATIONS is answered one status per operation asked (all the master keeps
+    when none is named), without a uuid, the latest state of a kept operation, else
+    GONE_BY_OPERATOR / UNREACHABLE / RECOVERING / UNKNOWN by its agent; acknowledging the
+    latest terminal status makes the master forget the operation, another uuid changes
+    nothing."""
+    return [f"OperationFeedbackAgrees: framework {fid} {call}: {what}"
+            for fid, call, what in s.operation_feedback]
+
+
+def UnauthorizedOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """With --acls, an operator call by a principal the ACLs deny (the simulated operator run
+    lets no `intruder` write weights) is answered 403 "403 Forbidden." (503 by a master not
+    leading) and changes nothing: the weight it asked for is not in force."""
+    return [f"UnauthorizedOperatorCallsRefused: {what}" for what in s.forbidden_answers]
 
 
 def _short(uuids: list[bytes]) -> list[str]:
@@ -1089,6 +1137,11 @@ SAFETY: dict[str, Check] = {
     "RemovedAgentsForgotten": RemovedAgentsForgotten,
     "OffersNeedACause": OffersNeedACause,
     "NoOffersOutsideWhitelist": NoOffersOutsideWhitelist,
+    # s12 mm2: the operator's views (Python and simulator only)
+    "OperatorViewsAgree": OperatorViewsAgree,
+    "WhyExplains": WhyExplains,
+    "OperationFeedbackAgrees": OperationFeedbackAgrees,
+    "UnauthorizedOperatorCallsRefused": UnauthorizedOperatorCallsRefused,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -36,7 +36,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s12 mm1 (Python and simulator only)
          "ForgedAgentMessagesIgnored", "UnresponsiveAgentsRemoved", "MasterUpdatesSent",
          "RemovalsRateLimited", "AgentsHealthChecked", "RemovedAgentsForgotten",
-         "OffersNeedACause", "NoOffersOutsideWhitelist"]
+         "OffersNeedACause", "NoOffersOutsideWhitelist",
+         # s12 mm2: the operator's views (Python and simulator only)
+         "OperatorViewsAgree", "WhyExplains", "OperationFeedbackAgrees",
+         "UnauthorizedOperatorCallsRefused"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -508,3 +511,23 @@ def test_no_offers_outside_whitelist_names_the_host():
         unlisted_offers=(("m1", "m1-O4", "agent5"),)))
     assert msg == ("NoOffersOutsideWhitelist: m1 offered m1-O4 of host agent5, which the "
                    "--whitelist leaves out")
+
+
+def test_operator_views_and_why_messages() -> None:
+    assert inv.OperatorViewsAgree(inv.ClusterSnapshot()) == []
+    (msg,) = inv.OperatorViewsAgree(inv.ClusterSnapshot(operator_views=(
+        ("m1", "master/cpus_percent is None, the agents in /master/state sum to 0.5"),)))
+    assert msg == ("OperatorViewsAgree: m1: master/cpus_percent is None, the agents in "
+                   "/master/state sum to 0.5")
+    assert inv.WhyExplains(inv.ClusterSnapshot()) == []
+    (msg,) = inv.WhyExplains(inv.ClusterSnapshot(why_answers=(("f1", "blocked", "expected holds_offers"),)))
+    assert msg == "WhyExplains: framework f1 answered blocked: expected holds_offers"
+
+    assert inv.OperationFeedbackAgrees(inv.ClusterSnapshot()) == []
+    (msg,) = inv.OperationFeedbackAgrees(inv.ClusterSnapshot(operation_feedback=(
+        ("f1", "ACCEPT", "invalid operation x answered OPERATION_FINISHED"),)))
+    assert msg == ("OperationFeedbackAgrees: framework f1 ACCEPT: invalid operation x answered "
+                   "OPERATION_FINISHED")
+    assert inv.UnauthorizedOperatorCallsRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.UnauthorizedOperatorCallsRefused(inv.ClusterSnapshot(forbidden_answers=("x",)))
+    assert msg == "UnauthorizedOperatorCallsRefused: x"

@@ -284,3 +284,35 @@ def test_agent_updates_truthful_is_checked_as_an_agent_ends_a_task():
     assert res.failure_name == "AgentUpdatesTruthful", res.failure
     assert "while the executor still runs it" in res.failure
     assert simulate(cfg).failure is None
+
+
+# s12 mm2: the operator's views (bug, the run's SimConfig options, the property by name)
+CASES_S12_VIEWS = [
+    ("metrics_forget_completed_tasks", {"faults": "none"}, "OperatorViewsAgree"),
+    ("why_ignores_held_offers", {"faults": "none"}, "WhyExplains"),
+    ("weights_view_ignores_operator", {"faults": "all", "operator": True}, "OperatorViewsAgree"),
+    ("teardown_keeps_framework", {"faults": "all", "operator": True}, "WhyExplains"),
+]
+
+
+@pytest.mark.parametrize("bug,options,expected", CASES_S12_VIEWS,
+                         ids=[c[0] for c in CASES_S12_VIEWS])
+def test_s12_views_planted_bug_fires_its_property(bug, options, expected):
+    test_s11_planted_bug_fires_its_property(bug, options, expected)
+
+
+# s12 mm2: operation feedback (the reserver's reconciliations, acknowledgements, its invalid RESERVE)
+CASES_S12_OPS = [
+    ("operation_ack_ignored", {"faults": "all", "operator": True}, "OperationFeedbackAgrees"),
+    ("reconcile_operations_unreachable", {"faults": "all", "operator": True},
+     "OperationFeedbackAgrees"),
+    ("reserve_role_unchecked", {"faults": "all", "operator": True}, "OperationFeedbackAgrees"),
+    ("operator_acls_ignored", {"faults": "all", "operator": True}, "UnauthorizedOperatorCallsRefused"),
+    # the reserver's pods (LAUNCH_GROUP); TaskBooksAgree compares every task not in flight
+    ("task_group_never_sent", {"faults": "all", "operator": True}, "TaskBooksAgree"),
+]
+
+
+@pytest.mark.parametrize("bug,options,expected", CASES_S12_OPS, ids=[c[0] for c in CASES_S12_OPS])
+def test_s12_operations_planted_bug_fires_its_property(bug, options, expected):
+    test_s11_planted_bug_fires_its_property(bug, options, expected)

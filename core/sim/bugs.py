@@ -124,6 +124,8 @@ def ack_before_delivery() -> contextlib.AbstractContextManager[None]:
                 [e for e in out if type(e) is Notify]
         return deliverUpdate
     return _patched(SchedulerDriver, "deliverUpdate", wrap)
+
+
 def quota_limit_ignored() -> contextlib.AbstractContextManager[None]:
     """The allocator forgets quota limits: offers are not cut down to the role's headroom."""
     from mesotron.core.allocator.machine import Allocator
@@ -1342,3 +1344,150 @@ def whitelist_changes_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["whitelist_changes_ignored"] = whitelist_changes_ignored
+# ---------------------------------------------------------------------- s12 mm2: operator views
+def metrics_forget_completed_tasks() -> contextlib.AbstractContextManager[None]:
+    """/metrics/snapshot's task gauges count only the tasks the master still holds live:
+    a task that ended and was acknowledged (moved to completed_tasks) drops out of
+    master/tasks_finished, master/tasks_killed, ... (Mesos counts every one)."""
+    from mesotron.core import lifecycle
+    from mesotron.core.master.queries import StateMixin
+
+    def wrap(orig: Any) -> Any:
+        def metrics(self: Any) -> dict[str, float]:
+            m: dict[str, float] = orig(self)
+            for f in self._frameworks.values():
+                for t in f.completed_tasks.values():
+                    m[f"master/tasks_{lifecycle.visible_state(t.state, f.info).name[5:].lower()}"] -= 1
+            return m
+        return metrics
+    return _patched(StateMixin, "metrics", wrap)
+
+
+def why_ignores_held_offers() -> contextlib.AbstractContextManager[None]:
+    """GET /master/why does not look at the offers a framework holds: a framework sitting
+    on unanswered offers is told it is blocked (or waiting) instead of holds_offers."""
+    from mesotron.core.master import why as why_mod
+
+    def wrap(orig: Any) -> Any:
+        def why(master: Any, now: float, framework_id: str, hidden: bool = False) -> Any:
+            w = orig(master, now, framework_id, hidden)
+            if w.verdict == "holds_offers":
+                w = attrs.evolve(w, verdict="blocked", summary="no agent can be offered to it")
+            return w
+        return why
+    return _patched(why_mod, "why", wrap)
+
+
+def weights_view_ignores_operator() -> contextlib.AbstractContextManager[None]:
+    """GET_WEIGHTS answers the master's --weights flag only: the weights the operator set
+    with UPDATE_WEIGHTS (in the registry, in force in the allocator) are left out."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def weights(self: Any) -> dict[str, float]:
+            return dict(self.config.weights)
+        return weights
+    return _patched(OperatorMixin, "weights", wrap)
+
+
+BUGS["metrics_forget_completed_tasks"] = metrics_forget_completed_tasks
+BUGS["why_ignores_held_offers"] = why_ignores_held_offers
+BUGS["weights_view_ignores_operator"] = weights_view_ignores_operator
+
+
+def teardown_keeps_framework() -> contextlib.AbstractContextManager[None]:
+    """The operator's TEARDOWN is answered 200 but the framework is not removed (as if the
+    handler only looked the framework up)."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _op_teardown(self: Any, request: str, call: Any) -> list[Any]:
+            if call.framework_id not in self._frameworks:
+                return orig(self, request, call)  # type: ignore[no-any-return]
+            return [Respond(request=request, status=200)]
+        return _op_teardown
+    return _patched(OperatorMixin, "_op_teardown", wrap)
+
+
+BUGS["teardown_keeps_framework"] = teardown_keeps_framework
+
+
+# ---------------------------------------------------------------------- s12 mm2: operation feedback
+def operation_ack_ignored() -> contextlib.AbstractContextManager[None]:
+    """ACKNOWLEDGE_OPERATION_STATUS is taken (202) but never applied: the master keeps every
+    terminal operation (and its registry record) for ever."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_acknowledge_operation_status(self: Any, fw: Any, call: Any) -> list[Any]:
+            return []
+        return _call_acknowledge_operation_status
+    return _patched(OperationsMixin, "_call_acknowledge_operation_status", wrap)
+
+
+def reconcile_operations_unreachable() -> contextlib.AbstractContextManager[None]:
+    """RECONCILE_OPERATIONS answers OPERATION_UNREACHABLE for an operation the master does
+    not know (forgotten once acknowledged) whatever its agent, instead of OPERATION_UNKNOWN
+    (Mesos answers UNREACHABLE only when the agent is unreachable)."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_reconcile_operations(self: Any, fw: Any, call: Any) -> list[Any]:
+            out = orig(self, fw, call)
+            return [attrs.evolve(e, message=attrs.evolve(e.message, status=attrs.evolve(
+                        e.message.status, state="OPERATION_UNREACHABLE")))
+                    if e.message.status.state == "OPERATION_UNKNOWN" else e for e in out]
+        return _call_reconcile_operations
+    return _patched(OperationsMixin, "_call_reconcile_operations", wrap)
+
+
+def reserve_role_unchecked() -> contextlib.AbstractContextManager[None]:
+    """RESERVE through ACCEPT does not compare the reservation's role with the offer's
+    allocation role: a framework reserves resources for a role it is not in."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _validate_reserve(self: Any, fw: Any, role: str, op: Any, remaining: Any) -> Any:
+            err = orig(self, fw, role, op, remaining)
+            return None if err and "does not match the offer's allocation role" in err else err
+        return _validate_reserve
+    return _patched(OperationsMixin, "_validate_reserve", wrap)
+
+
+BUGS["operation_ack_ignored"] = operation_ack_ignored
+BUGS["reconcile_operations_unreachable"] = reconcile_operations_unreachable
+BUGS["reserve_role_unchecked"] = reserve_role_unchecked
+
+
+def operator_acls_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master never asks the authorizer about operator writes: with --acls, anyone may
+    change weights, quota, agents."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _operator_denied(self: Any, inp: Any) -> str | None:
+            return None
+        return _operator_denied
+    return _patched(OperatorMixin, "_operator_denied", wrap)
+
+
+BUGS["operator_acls_ignored"] = operator_acls_ignored
+
+
+def task_group_never_sent() -> contextlib.AbstractContextManager[None]:
+    """A valid LAUNCH_GROUP is booked (its tasks TASK_STAGING) but the RunTaskGroup never
+    leaves the master: the agent never hears of the group (caught by TaskBooksAgree at
+    quiescence, now that it compares every task not in flight on a busy agent)."""
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.messages import RunTaskGroup
+
+    def wrap(orig: Any) -> Any:
+        def _launch_group(self: Any, *a: Any, **kw: Any) -> Any:
+            out, remaining = orig(self, *a, **kw)
+            return [e for e in out if type(getattr(e, "message", None)) is not RunTaskGroup], remaining
+        return _launch_group
+    return _patched(OffersMixin, "_launch_group", wrap)
+
+
+BUGS["task_group_never_sent"] = task_group_never_sent

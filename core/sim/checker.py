@@ -52,9 +52,11 @@ from mesotron.core.messages import (
     AgentReregistered,
     CallAccept,
     CallAcknowledge,
+    CallAcknowledgeOperationStatus,
     CallDecline,
     CallKill,
     CallReconcile,
+    CallReconcileOperations,
     CallRevive,
     CallSubscribe,
     CallSuppress,
@@ -62,11 +64,14 @@ from mesotron.core.messages import (
     EventRescind,
     EventSubscribed,
     EventUpdate,
+    EventUpdateOperationStatus,
     ExecutorSubscribe,
     ExecutorUpdate,
     KillTask,
     OpLaunch,
     OpLaunchGroup,
+    OpReserve,
+    OpUnreserve,
     Pong,
     RunTask,
     RunTaskGroup,
@@ -122,6 +127,11 @@ WHEN: dict[str, str] = {
     "NoOffersOutsideWhitelist": "after every leader step that makes offers while the "
                                 "operator keeps a whitelist",
     "UnresponsiveAgentsRemoved": "as each agent stopped for maintenance comes back",
+    "OperatorViewsAgree": "on the leader 10 times per run length in events, and at quiescence",
+    "WhyExplains": "on the leader 10 times per run length in events, and at quiescence",
+    "UnauthorizedOperatorCallsRefused": "on the answer to each unauthorized operator call",
+    "OperationFeedbackAgrees": "after every ACCEPT with an invalid operation, operation "
+                               "reconciliation and operation acknowledgement the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
@@ -257,6 +267,13 @@ class Checker:
         # s11: DestroyContainer effects per agent node since it last started (the
         # executors_terminated counter's reference, ExecutorBooksAgree)
         self.destroyed: dict[str, int] = {}
+        # s12 mm2: the world event count at which the leader's operator views are next
+        # sampled (check_operator_views)
+        self.views_due = 0
+        # OperationFeedbackAgrees: the operation ids the simulated frameworks sent knowing
+        # them invalid (world.py registers them), the last status before an acknowledgement
+        self.invalid_ops: set[tuple[str, str]] = set()
+        self._pre_ack: tuple[bytes | None, str | None] | None = None
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -517,8 +534,15 @@ class Checker:
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
                 check_no_rescind_of_returned(self, world, inp, effects)
+                if self.invalid_ops or any(type(op) in (OpReserve, OpUnreserve)
+                                           for op in inp.call.operations):
+                    check_invalid_operations(self, world, node, inp, effects, pre_offers)
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
+            elif ct is CallReconcileOperations:
+                check_operation_reconcile(self, world, node, inp, effects)
+            elif ct is CallAcknowledgeOperationStatus:
+                check_operation_ack(self, world, node, inp, effects)
             elif ct is CallSubscribe:
                 check_subscribe_info(self, world, node, inp, effects)
                 if inp.principal is not None:
@@ -539,6 +563,8 @@ class Checker:
             self.check_deactivated_offers(world, node, effects)
         if agents is not None and world.whitelist is not None and node.leader:
             check_offers_whitelisted(self, world, node, effects)
+        if world.events >= self.views_due and node.leader and node.machine.leader:
+            check_operator_views(self, world, node)  # OperatorViewsAgree, WhyExplains
 
     def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
         """NoOffersOfDeactivatedAgents: the offers of this master step against the agents
@@ -555,6 +581,23 @@ class Checker:
         """InvalidOperatorCallsRefused (the world calls it: World.operator_answered)."""
         self.run(world, inv.InvalidOperatorCallsRefused, ClusterSnapshot(
             invalid_operator_answers=((what, status, message or ""),)))
+
+    def check_forbidden_answer(self, world: Any, role: str, status: int, message: Any) -> None:
+        """UnauthorizedOperatorCallsRefused (the world calls it: World.operator_answered): an
+        UPDATE_WEIGHTS by a principal the ACLs deny is answered 403 "403 Forbidden." (or 503)
+        and the weight it asked for is not in force at the leader."""
+        from mesotron.core.sim.world import INTRUDER_WEIGHT
+
+        bad = []
+        if not ((status == 403 and message == "403 Forbidden.") or status == 503):
+            bad.append(f"an UPDATE_WEIGHTS of {role} by an unauthorized principal was answered "
+                       f"{status} {message!r}")
+        m = world.live_leader()
+        if m is not None and m.machine.weights().get(role) == INTRUDER_WEIGHT:
+            bad.append(f"the unauthorized weight {INTRUDER_WEIGHT:g} of {role} is in force")
+        if bad:
+            self.run(world, inv.UnauthorizedOperatorCallsRefused,
+                     ClusterSnapshot(forbidden_answers=tuple(bad)))
 
     def check_drain(self, world: Any, aid: str, live: frozenset[str]) -> None:
         """DrainEmptiesAgent (the world calls it: World.drain_check)."""
@@ -642,6 +685,10 @@ class Checker:
         c = call.call
         if type(c) is CallAccept and malformed_accept(c):
             self.malformed_requests.add(call.request)
+        if type(c) is CallAccept and getattr(s.app, "invalid_ops", None):
+            # OperationFeedbackAgrees: operations the framework sends knowing them invalid
+            self.invalid_ops.update((call.framework_id, op.id) for op in c.operations
+                                    if getattr(op, "id", None) in s.app.invalid_ops)
         name = s.machine.name
         if type(c) is CallSubscribe:
             self._driver_id(world, name, "subscribe", call.framework_id)
@@ -716,6 +763,10 @@ class Checker:
             # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
             self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
+        elif type(inp) is SchedulerCall and type(inp.call) is CallAcknowledgeOperationStatus:
+            rec = node.machine._operations.get((inp.framework_id, inp.call.operation_id))
+            self._pre_ack = None if rec is None or not rec.statuses else (
+                rec.statuses[-1].uuid, rec.state)
 
     def check_fenced_master(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         """OneLeaderWrites, second half: after a fenced registry write, nothing visible."""
@@ -1188,9 +1239,11 @@ class Checker:
                                for fw in n.machine.frameworks.values()
                                for ex in fw.executors.values() for t in ex.tasks.values()
                                if not t.state.is_terminal)
-                if any(busy(k) for k in mt | at):
-                    # in flight: compare only the allocator's pool with the total
-                    mt = at = frozenset()
+                in_flight = frozenset(k for k in mt | at if busy(k))
+                if in_flight:
+                    # tasks in flight: compare the others (s12: only those, not none) and,
+                    # of the resources, only the allocator's pool with the total
+                    mt, at = mt - in_flight, at - in_flight
                     used = running = Resources()
                 else:
                     used = Resources()
@@ -2082,3 +2135,358 @@ def check_offers_whitelisted(chk: Checker, world: Any, node: Any, effects: list[
     if bad:
         chk.run(world, inv.NoOffersOutsideWhitelist, ClusterSnapshot(
             unlisted_offers=tuple((node.machine.master_info.id, oid, host) for oid, host in bad)))
+# ====================================================================== s12 mm2: operator views
+# The views an operator reads (/master/state, /metrics/snapshot, GET_WEIGHTS / GET_QUOTA,
+# /master/why) held against each other and against books the simulator keeps itself: the
+# agents' configured resources, the operator's own calls (core/sim/world.py op_grace,
+# op_writes, op_out). Read-only: nothing here changes a machine or draws from the world's RNG.
+VIEWS_SAMPLES = 10  # samples of the leader's views per SimConfig.events world events
+
+
+def _flat_resources(text: str) -> dict[str, Any]:
+    """Mesos's flattened resources object of an agent's `--resources` text (cpus/gpus/mem/
+    disk always present; a range as "[a-b, c-d]"), parsed here, not by core/resources.py."""
+    out: dict[str, Any] = {"cpus": 0.0, "gpus": 0.0, "mem": 0.0, "disk": 0.0}
+    for part in text.split(";"):
+        name, _, value = part.partition(":")
+        value = value.strip()
+        if value.startswith("["):
+            out[name.strip()] = "[" + ", ".join(x.strip() for x in value[1:-1].split(",")) + "]"
+        elif value.startswith("{"):
+            out[name.strip()] = "{" + ", ".join(sorted(x.strip() for x in value[1:-1].split(","))) + "}"
+        else:
+            out[name.strip()] = out.get(name.strip(), 0.0) + float(value)
+    return out
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, str], ...]:
+    """OperatorViewsAgree input: (master, what disagrees) for the master's operator views.
+    Always: /metrics/snapshot against /master/state and the master's views (tasks per state,
+    agents, frameworks, offers, cpus/gpus/mem/disk total/used/percent), each agent's
+    resources in /master/state against its configured `--resources`. `settled` (quiescence,
+    the operator's calls all answered): the drain_info and deactivated flag of each agent
+    and the weights / quota the master reports against the operator's own calls."""
+    m = node.machine
+    who = node.name
+    bad: list[tuple[str, str]] = []
+    state = m.state_json()
+    metrics = m.metrics()
+    # ---- tasks per state: live ones by the master's task view (raw state), terminal and
+    # unreachable ones as /master/state shows them (the state their framework sees)
+    counts: dict[str, int] = {}
+    for tv in m.tasks.values():
+        counts[tv.state.name] = counts.get(tv.state.name, 0) + 1
+    for f in state["frameworks"]:
+        for t in (*f["unreachable_tasks"], *f["completed_tasks"]):
+            counts[t["state"]] = counts.get(t["state"], 0) + 1
+    for f in state["completed_frameworks"]:
+        for t in f["completed_tasks"]:
+            counts[t["state"]] = counts.get(t["state"], 0) + 1
+    for s in TaskState:
+        key = f"master/tasks_{s.name[5:].lower()}"
+        want = counts.get(s.name, 0) + m.counters.get(key, 0.0)
+        if metrics.get(key) != want:
+            bad.append((who, (f"{key} is {metrics.get(key)}, /master/state and the task view "
+                             f"show {counts.get(s.name, 0)} (+ {m.counters.get(key, 0.0):g} "
+                             "validation outcomes)")))
+    # ---- agents and frameworks
+    views = m.agents
+    slaves = state["slaves"]
+    pairs = [("master/slaves_active", state["activated_slaves"]),
+             ("master/slaves_inactive", state["deactivated_slaves"]),
+             ("master/slaves_unreachable", state["unreachable_slaves"]),
+             ("master/slaves_connected", sum(1 for v in views.values() if v.connected)),
+             ("master/slaves_disconnected", sum(1 for v in views.values() if not v.connected)),
+             ("master/frameworks_active", sum(1 for f in state["frameworks"] if f["active"])),
+             ("master/frameworks_inactive", sum(1 for f in state["frameworks"] if not f["active"])),
+             ("master/frameworks_connected", sum(1 for f in state["frameworks"] if f["connected"])),
+             ("master/frameworks_disconnected",
+              sum(1 for f in state["frameworks"] if not f["connected"])),
+             ("master/outstanding_offers", sum(len(f["offers"]) for f in state["frameworks"]))]
+    for key, want in pairs:
+        if metrics.get(key) != want:
+            bad.append((who, f"{key} is {metrics.get(key)}, /master/state shows {want}"))
+    if len(slaves) != len(views) or state["activated_slaves"] + state["deactivated_slaves"] != len(views):
+        bad.append((who, (f"/master/state lists {len(slaves)} agents ({state['activated_slaves']} "
+                         f"activated, {state['deactivated_slaves']} deactivated), the master "
+                         f"books {len(views)}")))
+    # ---- resources: each agent as configured; the gauges are the sums
+    want_res = _flat_resources(world.agent_resources)
+    sums = {"total": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0),
+            "used": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0)}
+    for sl in slaves:
+        got = sl["resources"]
+        diff = sorted(k for k in set(got) | set(want_res)
+                      if got.get(k) != want_res.get(k)
+                      and not (_num(got.get(k)) is not None and _num(want_res.get(k)) is not None
+                               and abs(got[k] - want_res[k]) < 1e-6))
+        if diff:
+            bad.append((who, (f"agent {sl['id']}'s resources in /master/state "
+                             f"{ {k: got.get(k) for k in diff} } are not its --resources "
+                             f"{ {k: want_res.get(k) for k in diff} }")))
+        for kind, field in (("total", "resources"), ("used", "used_resources")):
+            for name in sums[kind]:
+                v = _num(sl[field].get(name))
+                if v is None:
+                    bad.append((who, (f"agent {sl['id']}'s {field}.{name} in /master/state is "
+                                     f"{sl[field].get(name)!r}, not a number")))
+                else:
+                    sums[kind][name] += v
+    for name in ("cpus", "gpus", "mem", "disk"):
+        t, u = sums["total"][name], sums["used"][name]
+        for key, want in ((f"master/{name}_total", t), (f"master/{name}_used", u),
+                          (f"master/{name}_percent", u / t if t else 0.0)):
+            got = _num(metrics.get(key))
+            if got is None or abs(got - want) > 1e-6:
+                bad.append((who, (f"{key} is {metrics.get(key)!r}, the agents in /master/state "
+                                 f"sum to {want:g}")))
+    # ---- a drain shown is one the operator asked for, as it asked (its last DRAIN_AGENT of
+    # the agent: it drains an agent again only after a REACTIVATE_AGENT answered 200)
+    for sl in slaves:
+        info = sl.get("drain_info")
+        if info is None:
+            continue
+        aid = sl["id"]
+        want_cfg: dict[str, Any] = {"mark_gone": False}
+        grace = world.op_grace.get(aid)
+        if grace is not None:
+            want_cfg["max_grace_period"] = {"nanoseconds": round(grace * 1e9)}
+        if aid not in world.op_grace or info.get("state") not in ("DRAINING", "DRAINED") \
+                or info.get("config") != want_cfg or not sl["deactivated"]:
+            bad.append((who, f"agent {aid} shows drain_info {info} deactivated="
+                             f"{sl['deactivated']}; the operator "
+                             + (f"drained it with max grace {grace}" if aid in world.op_grace
+                                else "never drained it")))
+    if not settled:
+        return tuple(bad)
+    # ---- what the operator did (its calls all answered): drains, deactivations, settings
+    for sl in slaves:
+        aid = sl["id"]
+        kind = world.op_out.get(aid, ("", 0.0))[0]
+        if aid in world.op_touched and not kind:
+            continue  # an answer lost: not settled
+        info = sl.get("drain_info")
+        if kind == "drain":
+            if not info:  # (its state and config: checked above)
+                bad.append((who, f"agent {aid}, drained by the operator, shows no drain_info"))
+        elif info:
+            bad.append((who, (f"agent {aid} shows drain_info {info}: the operator never drained "
+                             "it (or reactivated it since)")))
+        elif kind == "deactivate" and not sl["deactivated"]:
+            bad.append((who, f"agent {aid}, deactivated by the operator, is not shown deactivated"))
+    weights = m.weights()
+    quotas = m.quotas()
+    for key, writes in sorted(world.op_writes.items()):
+        # the value of the last call answered 200, or of any later one left unanswered
+        last = max((i for i, (_v, st) in enumerate(writes) if st == 200), default=None)
+        if last is None:
+            continue
+        allowed = [writes[last][0]] + [v for v, st in writes[last + 1:] if st is None]
+        if key[0] == "weight":
+            now_set: Any = weights.get(key[1])
+        else:
+            q = quotas.get(key[1])
+            now_set = (tuple(q.guarantees), tuple(q.limits)) if q is not None else None
+        if now_set not in allowed:
+            bad.append((who, f"the master reports {key[0]} {now_set} for role {key[1]}: the "
+                             f"operator's calls answered 200 set {allowed[0]}"
+                             + (f" (or, unanswered since, {allowed[1:]})" if allowed[1:] else "")))
+    return tuple(bad)
+
+
+def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, str, str], ...]:
+    """WhyExplains input: (framework id, verdict, what is wrong) for the leader's `why`
+    answer (core/master/why.py) about each framework it knows, a completed one and an
+    unknown id. The verdict must be the first of the documented order that the master's
+    views (/master/state's frameworks: active, connected, offers; the agents connected)
+    and the answer's own per-agent reasons (reason_counts) select, and its summary must
+    state the counts it is based on. `settled` (quiescence): a framework whose scheduler
+    is alive and subscribed to this master is not answered inactive."""
+    from mesotron.core.allocator.why import HARD
+    from mesotron.core.master.why import why
+
+    m = node.machine
+    now = world.now
+    bad: list[tuple[str, str, str]] = []
+    fviews = m.frameworks
+    any_connected = any(v.connected for v in m.agents.values())
+    for fid, fv in fviews.items():
+        j = why(m, now, fid, hidden=False).to_json()
+        verdict = j.get("verdict")
+        counts = j.get("reason_counts", {})
+        nxt = counts.get("next", 0)
+        soft = counts.get("drf_rank", 0) + counts.get("quota_of_other_role", 0)
+        if not (fv.active and fv.connected):
+            want = "inactive"
+        elif fv.offer_ids:
+            want = "holds_offers"
+        elif not any_connected:
+            want = "no_agents"
+        elif nxt:
+            want = "offered_next"
+        elif soft:
+            want = "waiting_for_drf"
+        else:
+            want = "blocked"
+        summary = j.get("summary", "")
+        if verdict != want:
+            bad.append((fid, str(verdict), (f"expected {want} (active={fv.active}, connected="
+                                           f"{fv.connected}, {len(fv.offer_ids)} offers held, "
+                                           f"reasons {counts}): {summary}")))
+            continue
+        if j.get("framework_id") != fid or j.get("name") != fv.info.name:
+            bad.append((fid, verdict, (f"the answer names {j.get('framework_id')} "
+                                      f"{j.get('name')!r}, not {fid} {fv.info.name!r}")))
+        hard = ", ".join(f"{k}: {n}" for k, n in sorted(counts.items()) if k in HARD)
+        if verdict == "offered_next" and f"on {nxt} agent(s)" not in summary \
+                or verdict == "waiting_for_drf" and (
+                    f"on {soft} agent(s)" not in summary or (hard and hard not in summary)) \
+                or verdict == "blocked" and hard and hard not in summary:
+            bad.append((fid, verdict, f"its summary does not state its reasons {counts}: {summary}"))
+    for fid in list(m.completed_frameworks)[:2]:
+        if fid not in fviews:
+            v = why(m, now, fid, hidden=False).to_json().get("verdict")
+            if v != "completed":
+                bad.append((fid, str(v), "a completed (torn down / removed) framework"))
+    if m.leader:
+        v = why(m, now, "no-such-framework", hidden=False).to_json().get("verdict")
+        if v != "unknown":
+            bad.append(("no-such-framework", str(v), "a framework id the master never knew"))
+    if settled:
+        for fid in sorted(world.op_torn_down):
+            v = why(m, now, fid, hidden=False).to_json().get("verdict")
+            if v not in ("completed", "unknown"):
+                bad.append((fid, str(v), "a framework the operator tore down (TEARDOWN answered 200)"))
+        for s in world.schedulers:
+            fid = s.app.framework_id
+            if s.alive and s.app.subscribed and fid in fviews \
+                    and any(world.streams.get(st, ("", ""))[1] == node.name for st in s.streams) \
+                    and not (fviews[fid].active and fviews[fid].connected):
+                bad.append((fid, "-", (f"{s.name} is subscribed to {node.name}, which books "
+                                          "it inactive or disconnected")))
+    return tuple(bad)
+
+
+def check_operator_views(chk: Checker, world: Any, node: Any) -> None:
+    """OperatorViewsAgree and WhyExplains on the leader's views, VIEWS_SAMPLES times per
+    `SimConfig.events` world events (Checker.on_master_step: a bounded cost whatever the
+    cluster's size) and at quiescence (core/sim/run.py)."""
+    chk.views_due = world.events + max(1, world.config.events // VIEWS_SAMPLES)
+    rows = operator_view_rows(world, node)
+    if rows:
+        chk.run(world, inv.OperatorViewsAgree, ClusterSnapshot(operator_views=rows))
+    whys = why_rows(world, node)
+    if whys:
+        chk.run(world, inv.WhyExplains, ClusterSnapshot(why_answers=whys))
+
+
+
+# ====================================================================== s12 mm2: operation feedback
+def _op_answers(effects: list[Any]) -> list[Any]:
+    return [e.message.status for e in effects
+            if type(e) is Send and type(e.message) is EventUpdateOperationStatus]
+
+
+def check_operation_reconcile(chk: Checker, world: Any, node: Any, inp: Any,
+                              effects: list[Any]) -> None:
+    """OperationFeedbackAgrees, after a RECONCILE_OPERATIONS the master accepted (202) from a
+    connected framework: one answer per operation asked (none named: every operation the
+    master keeps for it), in order, without a uuid; an operation the master keeps is
+    answered its latest state, another OPERATION_GONE_BY_OPERATOR / OPERATION_UNREACHABLE /
+    OPERATION_RECOVERING / OPERATION_UNKNOWN as its agent is gone / unreachable /
+    recovering / anything else (Mesos `Master::reconcileOperations`)."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    m = node.machine
+    fw = m._frameworks.get(inp.framework_id)
+    if fw is None or fw.stream is None:
+        return
+    kept = m._operations
+    asked = inp.call.operations or tuple(
+        (op_id, rec.agent_id) for (fid, op_id), rec in sorted(kept.items()) if fid == fw.id)
+    want = []
+    for op_id, aid in asked:
+        rec = kept.get((fw.id, op_id))
+        if rec is not None:
+            want.append((op_id, rec.statuses[-1].state))
+        elif (aid or "") in m._gone:
+            want.append((op_id, "OPERATION_GONE_BY_OPERATOR"))
+        elif (aid or "") in m._unreachable:
+            want.append((op_id, "OPERATION_UNREACHABLE"))
+        elif (aid or "") in m._recovered_agents:
+            want.append((op_id, "OPERATION_RECOVERING"))
+        else:
+            want.append((op_id, "OPERATION_UNKNOWN"))
+    got = [(st.operation_id, st.state) for st in _op_answers(effects)]
+    bad = [f"answered {got}, expected {want}"] if got != want else []
+    bad += [f"answer for {st.operation_id} carries a uuid" for st in _op_answers(effects)
+            if st.uuid is not None]
+    if bad:
+        chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(
+            (fw.id, "RECONCILE_OPERATIONS", b) for b in bad)))
+
+
+def check_operation_ack(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+    """OperationFeedbackAgrees, after an ACKNOWLEDGE_OPERATION_STATUS the master accepted
+    (202): an acknowledgement of the latest (terminal) status of an operation the master kept
+    makes it forget the operation (reconciliation answers OPERATION_UNKNOWN from then on);
+    one with another uuid changes nothing."""
+    pre, chk._pre_ack = chk._pre_ack, None
+    if pre is None or not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    from mesotron.core.master.operations import TERMINAL
+
+    key = (inp.framework_id, inp.call.operation_id)
+    kept = key in node.machine._operations
+    what = None
+    if pre[0] == inp.call.uuid and pre[1] in TERMINAL and kept:
+        what = f"the acknowledged terminal operation {key[1]} ({pre[1]}) is still kept"
+    elif pre[0] != inp.call.uuid and not kept:
+        what = f"an acknowledgement with another uuid made the master forget {key[1]}"
+    if what is not None:
+        chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=(
+            (key[0] or "", "ACKNOWLEDGE_OPERATION_STATUS", what),)))
+
+
+def check_invalid_operations(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any],
+                             pre_offers: dict[str, Any]) -> None:
+    """OperationFeedbackAgrees, after an ACCEPT the master took (202) of offers valid together
+    with RESERVE / UNRESERVE operations with ids: one its framework knows to be invalid (a
+    RESERVE for another role, or for a role the ACLs refuse) is answered OPERATION_ERROR in
+    the same step (to a connected framework), never PENDING or FINISHED, and is not kept
+    but as an error; the others (valid by construction) are never answered OPERATION_ERROR."""
+    fid = inp.framework_id or ""
+    ops = [op for op in inp.call.operations if type(op) in (OpReserve, OpUnreserve)
+           and op.id is not None]
+    mine = [op for op in ops if (fid, op.id) in chk.invalid_ops]
+    if not ops or not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    offers = [pre_offers.get(oid) for oid in inp.call.offer_ids]
+    held = [o for o in offers if o is not None and o.framework_id == fid]
+    if not offers or len(held) != len(offers) \
+            or len({o.agent_id for o in held}) != 1 or len({o.role for o in held}) != 1:
+        return  # refused as a whole (InvalidOffersRefused)
+    answers = {st.operation_id: st.state for st in _op_answers(effects)}
+    fw = node.machine._frameworks.get(fid)
+    connected = fw is not None and fw.stream is not None
+    # the other operations with an id are valid by construction (the reserver reserves and
+    # gives back only what the offer holds, for its role): never OPERATION_ERROR
+    bad = [f"valid operation {op.id} ({type(op).__name__} {op.resources}) was answered "
+           "OPERATION_ERROR" for op in ops
+           if op not in mine and answers.get(op.id) == "OPERATION_ERROR"]
+    for op in mine:
+        state = answers.get(op.id)
+        if (connected and state != "OPERATION_ERROR") or (state not in (None, "OPERATION_ERROR")):
+            bad.append(f"invalid operation {op.id} ({type(op).__name__} {op.resources}) was "
+                       f"answered {state}")
+        if (fid, op.id) in node.machine._operations \
+                and node.machine._operations[(fid, op.id)].state != "OPERATION_ERROR":
+            bad.append(f"invalid operation {op.id} is kept as "
+                       f"{node.machine._operations[(fid, op.id)].state}")
+    if bad:
+        chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(
+            (fid, "ACCEPT", b) for b in bad)))

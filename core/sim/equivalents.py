@@ -46,4 +46,7 @@ EQUIVALENT: dict[str, str] = {
         'agent ids S0, S2, S4... instead of S0, S1, S2: still unique, never reused; equivalent up to the choice of opaque agent ids',
     'master/frameworks.py::FrameworksMixin._framework_used::cond:negate if::if not t.state.is_terminal and t.agent_id in self._agents#0':
         "_framework_used's only caller (_subscribe, existing is None) passes an MFramework created on the line above, with no tasks: the loop body never runs",
+    # s12 mm2
+    'master/why.py::why::const:False->True::False#0':
+        "the default of `hidden`: its only production caller (io/http/why.py) passes hidden explicitly, and the campaign swaps __code__ only (a default lives in __defaults__), so the mutated default is never used",
 }

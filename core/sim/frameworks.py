@@ -501,9 +501,22 @@ class Reserver(App):
         self.op_sent: dict[str, float] = {}
         self.reserving: set[str] = set()  # agents with a RESERVE in flight or done
         self.suppress_when_idle = False
+        # s12: a pod (LAUNCH_GROUP of two tasks under a DEFAULT executor of its own, on
+        # unreserved resources) kept running beside the reserved tasks; its tasks' ids
+        self.pods = 0
+        self.pod_tasks: set[str] = set()
+        # s12: the agents whose reservation it gave back once (UNRESERVE, when it had nothing
+        # to run there); ops it sent knowing they are invalid (a RESERVE for another role):
+        # the master must answer OPERATION_ERROR (OperationFeedbackAgrees)
+        self.released: set[str] = set()
+        self.invalid_ops: set[str] = set()
 
     def wanted(self) -> int:
-        return max(0, 2 - len(self.running))
+        return max(0, 2 - sum(1 for t in self.running if t not in self.pod_tasks))
+
+    def torn_down(self) -> None:
+        super().torn_down()
+        self.pod_tasks = set()
 
     def hungry(self) -> bool:
         return False  # reservations may be gone (agent replaced): never counted as starving
@@ -523,7 +536,9 @@ class Reserver(App):
         if op_id not in self.ops:
             return []
         out: list[Action] = [("note", f"hears operation {op_id} {st.state}")]
-        if st.state in TERMINAL or st.state == "OPERATION_UNKNOWN":
+        if st.state == "OPERATION_UNKNOWN" and self.ops[op_id] is not None:
+            pass  # a terminal status it heard (and acknowledged): the master forgot it
+        elif st.state in TERMINAL or st.state == "OPERATION_UNKNOWN":
             self.ops[op_id] = st.state
             if st.state != "OPERATION_FINISHED":
                 self.reserving.discard(self.op_agent.get(op_id, ""))  # try again later
@@ -541,6 +556,14 @@ class Reserver(App):
             if quiet:
                 out.append(("call", CallReconcileOperations(operations=tuple(
                     (o, self.op_agent[o]) for o in quiet[:20]))))
+            # s12: and the operations it already heard of (the master answers their latest
+            # state, or OPERATION_UNKNOWN once acknowledged and forgotten), then an implicit
+            # reconciliation (every operation the master keeps for it)
+            heard = sorted(o for o, st in self.ops.items() if st is not None)[-10:]
+            if heard:
+                out.append(("call", CallReconcileOperations(operations=tuple(
+                    (o, self.op_agent[o]) for o in heard))))
+            out.append(("call", CallReconcileOperations()))
         return out
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
@@ -573,6 +596,7 @@ class Reserver(App):
                 want -= 1
             if tasks:
                 ops.append(OpLaunch(task_infos=tuple(tasks)))
+            ops += self.s12_operations(now, offer, avail, bool(tasks))
             if ops:
                 out.append(("call", CallAccept(offer_ids=(offer.id,), operations=tuple(ops),
                                                filters=Filters(refuse_seconds=5.0))))
@@ -580,6 +604,61 @@ class Reserver(App):
                 out.append(("call", CallDecline(offer_ids=(offer.id,), filters=Filters(refuse_seconds=5.0))))
         return out
 
+
+    def s12_operations(self, now: float, offer: Any, avail: Resources, launched: bool) -> list[Any]:
+        """More of what a real reserving framework does (s12), deterministic (no RNG draw):
+        a pod when none runs; the reservation of an agent where it runs nothing given back
+        once (UNRESERVE with an id); on its 3rd and 6th operation, a RESERVE for another role,
+        then for a sub-role the ACLs refuse (invalid: OPERATION_ERROR, nothing changes)."""
+        from mesotron.core.messages import OpReserve, OpUnreserve
+        from mesotron.core.resources import Reservation
+
+        ops: list[Any] = []
+        pod_need = POD_TASK.allocate(self.role) + POD_TASK.allocate(self.role) + POD_EXECUTOR.allocate(self.role)
+        if not (self.pod_tasks & set(self.running)) and avail.contains(pod_need):
+            self.pods += 1
+            tasks = []
+            for part in ("a", "b"):
+                tid = f"{self.name}.p{self.pods}{part}"
+                d, code = self.duration()
+                self.running[tid] = now
+                self.task_agent[tid] = offer.agent_id
+                self.pod_tasks.add(tid)
+                self.launched += 1
+                tasks.append(TaskInfo(name=tid, task_id=tid, agent_id=offer.agent_id,
+                                      resources=POD_TASK.allocate(self.role),
+                                      command=CommandInfo(value=f"sleep {d:.1f} && exit {code}")))
+            ops.append(OpLaunchGroup(executor=ExecutorInfo(
+                executor_id=f"{self.name}.pod{self.pods}", type="DEFAULT",
+                resources=POD_EXECUTOR.allocate(self.role)), tasks=tuple(tasks)))
+            avail = avail - pod_need
+        if not launched and offer.agent_id in self.reserving and offer.agent_id not in self.released \
+                and avail.contains(self.reserved_need) and self.wanted() == 0 \
+                and all(st is not None for o, st in self.ops.items() if self.op_agent[o] == offer.agent_id):
+            op_id = f"{self.name}.u{len(self.ops) + 1}"
+            self.ops[op_id] = None
+            self.op_agent[op_id] = offer.agent_id
+            self.op_sent[op_id] = now
+            self.released.add(offer.agent_id)
+            self.reserving.discard(offer.agent_id)  # reserved again on a later offer
+            ops.append(OpUnreserve(resources=self.reserved_need.unallocate(), id=op_id))
+        elif (len(self.ops), len(self.invalid_ops)) in ((2, 0), (5, 1)):
+            # a RESERVE for another role (Mesos's validation refuses it), then one for a
+            # sub-role of its own that the operator run's --acls do not let it reserve for
+            op_id = f"{self.name}.x{len(self.ops) + 1}"
+            self.ops[op_id] = None
+            self.op_agent[op_id] = offer.agent_id
+            self.op_sent[op_id] = now
+            other = Reservation(type="DYNAMIC", role="web" if not self.invalid_ops else f"{self.role}/sub")
+            self.invalid_ops.add(op_id)
+            ops.append(OpReserve(resources=Resources.parse("cpus:0.1").push_reservation(other), id=op_id))
+        return ops
+
+
+# s12: the reserver's pods: each task, and the DEFAULT executor's own resources (memory
+# only: the operator's quota limits the role's cpus, which its reservations nearly fill)
+POD_TASK = Resources.parse("mem:16")
+POD_EXECUTOR = Resources.parse("mem:32")
 
 APPS = {"batch": Batch, "service": Service, "gang": Gang, "adversarial": Adversarial,
         "reserver": Reserver}

@@ -23,8 +23,10 @@ from mesotron.core.sim.checker import (
     checkpoint_rows,
     executor_book_rows,
     executor_held_rows,
+    operator_view_rows,
     reconciliation_rows,
     task_state_rows,
+    why_rows,
 )
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.world import World
@@ -234,6 +236,10 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
         out += fn(snap)
     full = attrs.evolve(chk.snapshot(world), checkpoint_books=tuple(
         row for n in world.agents for row in checkpoint_rows(n)))
+    lead = world.live_leader()
+    if lead is not None:  # s12 mm2: the operator's views, the operator's calls settled
+        full = attrs.evolve(full, operator_views=operator_view_rows(world, lead, settled=True),
+                            why_answers=why_rows(world, lead, settled=True))
     for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)

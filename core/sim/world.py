@@ -88,7 +88,7 @@ from mesotron.core.messages import (
     UnregisterAgent,
 )
 from mesotron.core.registry import RegistryState
-from mesotron.core.resources import Resources
+from mesotron.core.resources import Reservation, Resources
 from mesotron.core.scheduler import (
     CallResponse,
     Notify,
@@ -259,7 +259,8 @@ class World:
         # role weights (DrfOrder is checked weighted) and the allocator's explain mode (every
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
-            weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc))
+            weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc),
+            acls=sim_acls(config) if config.operator else None)
         # the operator's --whitelist file (None: no whitelist), as every master reads it
         self.whitelist: frozenset[str] | None = None
         if config.operator:
@@ -286,6 +287,10 @@ class World:
             self.tracer = Tracer()
         self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
         self.injector: Any = None
+        # the agents' --resources; in the operator run (s12) each also advertises a set
+        # resource (its zones), which no framework asks for: offered and given back whole
+        self.agent_resources = config.agent_resources + (
+            ";zones:{east,west}" if config.operator else "")
         self.build()
         if self.timeline is not None:
             self.at(60.0, FN, self.shares_tick, ())
@@ -303,6 +308,14 @@ class World:
         self.op_touched: set[str] = set()
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         self.op_pending: tuple[str, str] = ("", "")
+        # OperatorViewsAgree: the max_grace_period of the operator's last DRAIN_AGENT per
+        # agent; per setting it wrote (("weight", role), ("quota", role)) its calls in order
+        # as [value, answer status or None], and request -> (setting, index) awaiting an answer
+        self.op_grace: dict[str, float | None] = {}
+        self.op_writes: dict[tuple[str, str], list[list[Any]]] = {}
+        self.op_settings: dict[str, tuple[tuple[str, str], int]] = {}
+        self.op_torn_down: set[str] = set()  # framework ids whose TEARDOWN was answered 200
+        self.op_ticks = 0  # operator_tick's calls so far
         self.quiescent_since: float | None = None
         self.forged = 0  # forge_agent_messages calls (picks the refused version in turn)
         # planned maintenance of agent machines (SimConfig.operator, maintenance_tick)
@@ -710,7 +723,7 @@ class World:
             elif t is Respond:
                 req = self.requests.pop(e.request, None)
                 if req is None:
-                    if self.op_requests:
+                    if self.op_requests or self.op_settings:
                         self.operator_answered(e)
                     continue
                 if e.stream_id is not None and 200 <= e.status < 300:
@@ -798,7 +811,7 @@ class World:
         n.resubscribed = set()
         ip = n.name.split("@")[1].split(":")[0]
         info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
-                         resources=Resources.parse(self.config.agent_resources))
+                         resources=Resources.parse(self.agent_resources))
         n.machine = Agent(pid=n.name, agent_info=info,
                           ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
                           config=AgentConfig(recover=mode))
@@ -1172,6 +1185,10 @@ class World:
                     obs.on_app_event(self, s, ev)
                 if self.timeline is not None:
                     self.tell(s, ev)
+                if type(ev) is EventError and s.alive \
+                        and ev.message == "Framework has been removed":
+                    # torn down (by the operator): the framework comes back under a new id
+                    s.app.torn_down()
                 if type(ev) is EventError and s.alive:
                     # the driver stops on ERROR; the framework's supervisor restarts it
                     # (a failover with the same framework id)
@@ -1385,13 +1402,39 @@ class World:
         role = self.rng.choice(roles)
         self.operator_calls += 1
         pick = self.rng.random()
+        self.op_ticks += 1
         if pick > 0.8:
             # a call the operator knows to be invalid (InvalidOperatorCallsRefused)
             what, bad = self.invalid_operator_call()
             self.op_requests[f"operator-{self.operator_calls}"] = ("invalid", what)
             self.note(f"operator sends an invalid call: {what}")
-            self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad))
+            self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad,
+                                         principal=OPERATOR if type(bad) is op.ReserveResources
+                                         else None))
             return
+        if self.op_ticks % 8 == 6 and self.master_config.acls is not None:
+            # s12: someone the ACLs (sim_acls) do not allow to write weights tries to
+            # (UnauthorizedOperatorCallsRefused: answered 403, nothing changes)
+            req = f"operator-{self.operator_calls}"
+            self.op_requests[req] = ("forbidden", role)
+            self.note(f"{INTRUDER} tries to set the weight of {role}: {INTRUDER_WEIGHT:g}")
+            self.deliver(m, OperatorCall(request=req, principal=INTRUDER, call=op.UpdateWeights(
+                weights=((role, INTRUDER_WEIGHT),))))
+            return
+        if self.op_ticks % 8 == 3:
+            # on its 3rd write and every 8th after, the operator tears down the misbehaving
+            # (adversarial) framework: Mesos's TEARDOWN; its scheduler hears "Framework has
+            # been removed" and comes back as a new framework (WhyExplains: the id is answered
+            # completed from then on)
+            fid = next((s.app.framework_id for s in self.schedulers
+                        if s.app.kind == "adversarial" and s.app.framework_id in m.machine._frameworks),
+                       None)
+            if fid is not None:
+                req = f"operator-{self.operator_calls}"
+                self.op_requests[req] = ("teardown", fid)
+                self.note(f"operator tears down framework {fid}")
+                self.deliver(m, OperatorCall(request=req, call=op.Teardown(framework_id=fid)))
+                return
         if pick < 0.5:
             call: Any = op.UpdateWeights(weights=((role, self.rng.choice((0.5, 1.0, 2.0, 3.0))),))
             self.note(f"operator sets weight of {role}: {call.weights[0][1]:g}")
@@ -1400,7 +1443,15 @@ class World:
             call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
                 role="resv", guarantees=(("cpus", 1.0),), limits=(("cpus", self.quota_limit),)),))
             self.note(f"operator sets quota of resv: cpus guarantee 1, limit {self.quota_limit:g}")
-        self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=call))
+        req = f"operator-{self.operator_calls}"
+        if isinstance(call, op.UpdateWeights):
+            key, value = ("weight", role), call.weights[0][1]
+        else:
+            key, value = ("quota", "resv"), (call.configs[0].guarantees, call.configs[0].limits)
+        writes = self.op_writes.setdefault(key, [])
+        self.op_settings[req] = (key, len(writes))
+        writes.append([value, None])
+        self.deliver(m, OperatorCall(request=req, call=call))
 
     def operator_agent_tick(self) -> None:
         """Now and then an operator's call about an agent (operator_agent_call)."""
@@ -1458,6 +1509,7 @@ class World:
             self.note(f"operator deactivates agent {aid}")
             return self.op_call("deactivate", aid, op.DeactivateAgent(agent_id=aid))
         grace = self.rng.choice((None, 0.0, 2.0))
+        self.op_grace[aid] = grace
         self.note(f"operator drains agent {aid} (max grace {grace})")
         return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
 
@@ -1553,7 +1605,7 @@ class World:
         """(what is wrong, the call): calls Mesos's operator API refuses (400)."""
         from mesotron.core.master import operator as op
 
-        k = self.invalid_calls % 5  # each kind in turn
+        k = (self.invalid_calls + 5) % 7  # each kind in turn (a TEARDOWN first)
         self.invalid_calls += 1
         if k == 0:
             return ("quota guarantee above the cluster's capacity without force", op.UpdateQuota(
@@ -1568,7 +1620,16 @@ class World:
             return ("drain with a negative max_grace_period",
                     op.DrainAgent(agent_id=self.rng.choice(sorted(self.op_known_agents()) or ["x"]),
                                   max_grace_period=-1.0))
-        return ("deactivate an unknown agent", op.DeactivateAgent(agent_id="no-such-agent"))
+        if k == 4:
+            return ("deactivate an unknown agent", op.DeactivateAgent(agent_id="no-such-agent"))
+        if k == 5:
+            return ("tear down an unknown framework", op.Teardown(framework_id="no-such-framework"))
+        # (sent authenticated as OPERATOR: Mesos checks the reservation's principal)
+        res = Resources.parse("cpus:0.25").push_reservation(
+            Reservation(type="DYNAMIC", role="resv", principal="someone-else"))
+        return ("a RESERVE_RESOURCES naming another principal than the caller's",
+                op.ReserveResources(agent_id=self.rng.choice(sorted(self.op_known_agents()) or ["x"]),
+                                    resources=res))
 
     def op_known_agents(self) -> set[str]:
         m = self.live_leader()
@@ -1581,10 +1642,22 @@ class World:
     def operator_answered(self, e: Any) -> None:
         """The leader's answer to an operator call (op_requests): a 200 settles the agent's
         state as the operator knows it."""
+        setting = self.op_settings.pop(e.request, None)
+        if setting is not None:
+            self.op_writes[setting[0]][setting[1]][1] = e.status
+            return
         got = self.op_requests.pop(e.request, None)
         if got is None:
             return
         kind, aid = got
+        if kind == "forbidden":
+            if self.obs is not None and hasattr(self.obs, "check_forbidden_answer"):
+                self.obs.check_forbidden_answer(self, aid, e.status, e.message)
+            return
+        if kind == "teardown":
+            if e.status == 200:
+                self.op_torn_down.add(aid)  # (a framework id)
+            return
         if kind == "invalid":
             if self.obs is not None and hasattr(self.obs, "check_invalid_answer"):
                 self.obs.check_invalid_answer(self, aid, e.status, e.message)
@@ -1645,6 +1718,30 @@ class World:
     def live_leader(self) -> MasterNode | None:
         m = self.leader
         return m if m is not None and m.alive and m.leader else None
+
+
+# s12: the operator run's --acls (permissive): the operator (OPERATOR) and the reserving
+# frameworks may reserve for roles resv and web only (not resv/sub), nobody else may
+# reserve; INTRUDER may write
+# neither weights nor quota (its attempts: UnauthorizedOperatorCallsRefused)
+OPERATOR = "ops"
+INTRUDER = "intruder"
+INTRUDER_WEIGHT = 7.0  # a weight the operator never sets
+
+
+def sim_acls(config: Any) -> Any:
+    from mesotron.core.authorizer import parse_acls
+
+    reservers = [f"{k}{j // len(config.kinds) + 1}" for j in range(config.frameworks)
+                 if (k := config.kinds[j % len(config.kinds)]) == "reserver"]
+    return parse_acls({
+        "permissive": True,
+        "update_weights": [{"principals": {"values": [INTRUDER]}, "roles": {"type": "NONE"}}],
+        "update_quotas": [{"principals": {"values": [INTRUDER]}, "roles": {"type": "NONE"}}],
+        "reserve_resources": [
+            {"principals": {"values": [OPERATOR, *reservers]}, "roles": {"values": ["resv", "web"]}},
+            {"principals": {"type": "ANY"}, "roles": {"type": "NONE"}}],
+    })
 
 
 HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message

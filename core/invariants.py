@@ -275,6 +275,11 @@ class ClusterSnapshot:
     malformed_agent_answers: tuple[tuple[str, str, str], ...] = ()
     # NoSendWithoutPeer: (master, message type) of a Send with no addressee
     unaddressed_sends: tuple[tuple[str, str], ...] = ()
+    # --- s12 mutation campaign, agent side:
+    # AgentViewsAgree, at quiescence: (agent, what, expected, what the agent publishes) for
+    # what its read-only views (/state, /metrics, `executors`, `tasks`) say, beside what the
+    # world and the agent's other views say
+    agent_views: tuple[tuple[str, str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -954,6 +959,20 @@ def NoSendWithoutPeer(s: ClusterSnapshot) -> list[str]:
             for master, msg in s.unaddressed_sends]
 
 
+# ------------------------------------------------------------------ s12: agent views
+def AgentViewsAgree(s: ClusterSnapshot) -> list[str]:
+    """What each live agent publishes about itself (its /state document, /metrics, the
+    `executors` and `tasks` views the shell serves) is true: its id is the one the leader
+    registered it under; its resources are its flags' resources (every scalar, every range),
+    split without loss into reserved and unreserved; every live executor process of the
+    agent is listed under its framework with its sandbox directory (work dir, agent,
+    framework, executor, container); every task process running there is listed
+    non-terminal; the task-state and executor-state metrics count what /state and the
+    `executors` view list; slave/registered is 1 exactly when the leader has it connected."""
+    return [f"AgentViewsAgree: agent {agent} {what}: expected {want}, published {got}"
+            for agent, what, want, got in s.agent_views if want != got]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1002,6 +1021,8 @@ QUIESCENT: dict[str, Check] = {
     "AgentActivityAgrees": AgentActivityAgrees,
     "TaskStatesAgree": TaskStatesAgree,
     "ExecutorBooksAgree": ExecutorBooksAgree,
+    # s12 (agent side)
+    "AgentViewsAgree": AgentViewsAgree,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

@@ -32,7 +32,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign, agent side (s11; Python and simulator only)
          "CheckpointAgrees", "ExecutorBooksAgree", "AgentUpdatesTruthful",
          # s11 mut-master2 (Python and simulator only)
-         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer"]
+         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
+         # s12: the mutation campaign, agent side (Python and simulator only)
+         "AgentViewsAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -446,3 +448,11 @@ def test_no_send_without_peer_names_the_master_and_message():
     assert inv.NoSendWithoutPeer(inv.ClusterSnapshot()) == []
     (msg,) = inv.NoSendWithoutPeer(inv.ClusterSnapshot(unaddressed_sends=(("m1", "EventUpdate"),)))
     assert msg == "NoSendWithoutPeer: m1 sent a EventUpdate to no one (a disconnected framework?)"
+
+
+def test_agent_views_agree_fails_when_a_view_differs() -> None:
+    same = ("a1", "task metrics", "[('running', 1)]", "[('running', 1)]")
+    assert inv.AgentViewsAgree(inv.ClusterSnapshot(agent_views=(same,))) == []
+    doubled = ("a1", "task metrics", "[('running', 1)]", "[('running', 2)]")
+    out = inv.AgentViewsAgree(inv.ClusterSnapshot(agent_views=(same, doubled)))
+    assert len(out) == 1 and out[0].startswith("AgentViewsAgree: agent a1 task metrics")

@@ -92,6 +92,8 @@ CASES_12 = [
     # ... and a status update from a registered agent naming another agent id
     ("status_update_agent_mismatch_relayed", "none", "MalformedAgentMessagesRefused"),
     ("events_to_disconnected_frameworks", "none", "NoSendWithoutPeer"),
+    # s12: the mutation campaign, agent side
+    ("agent_state_drops_ranges", "none", "AgentViewsAgree"),
 ]
 
 

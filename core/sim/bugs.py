@@ -1159,3 +1159,22 @@ def status_update_agent_mismatch_relayed() -> contextlib.AbstractContextManager[
 
 
 BUGS["status_update_agent_mismatch_relayed"] = status_update_agent_mismatch_relayed
+
+
+# s12 (mutation campaign, agent side)
+def agent_state_drops_ranges() -> contextlib.AbstractContextManager[None]:
+    """The agent's /state document prints its scalar resources only: its ports range is
+    missing from `resources` (AgentViewsAgree)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def state_json(self: Any) -> dict[str, Any]:
+            out = orig(self)
+            out["resources"] = {k: v for k, v in out["resources"].items()
+                                if not isinstance(v, str)}
+            return out
+        return state_json
+    return _patched(Agent, "state_json", wrap)
+
+
+BUGS["agent_state_drops_ranges"] = agent_state_drops_ranges

@@ -74,7 +74,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
-from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK
+from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK, SIM_WORK_DIR
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
@@ -92,6 +92,7 @@ WHEN: dict[str, str] = {
     "InvalidOperatorCallsRefused": "on the answer to each invalid operator call",
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
     "ExecutorBooksAgree": "at quiescence",
+    "AgentViewsAgree": "at quiescence",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
@@ -1803,3 +1804,122 @@ def check_malformed_agent_refused(chk: Checker, world: Any, inp: Any,
     chk.run(world, inv.MalformedAgentMessagesRefused, ClusterSnapshot(
         malformed_agent_answers=((inp.sender, type(inp.message).__name__,
                                   f"answered with {what}"),)))
+
+
+def _published_resources(r: Resources) -> dict[str, Any]:
+    """What /state should say of resources `r`: each scalar's total, each range resource as
+    Mesos prints it ("[a-b, c-d]")."""
+    out: dict[str, Any] = {}
+    for name, value in r.scalars().items():
+        out[name] = value
+    for name in r.names():
+        spans = r.ranges(name)
+        if spans:
+            out[name] = "[" + ", ".join(f"{lo}-{hi}" for lo, hi in spans) + "]"
+    return out
+
+
+def _sum_scalars(parts: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in parts:
+        for name, value in part.items():
+            if not isinstance(value, str):
+                out[name] = round(out.get(name, 0.0) + value, 3)
+    return out
+
+
+def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """AgentViewsAgree input, at quiescence: per live agent, (agent, what, expected,
+    published) of its /state document, /metrics and `executors` / `tasks` views, the
+    expected side from the world (the agent's flags, its live executor processes and the
+    task processes they run, the leader's registration) or from another view."""
+    rows: list[tuple[str, str, str, str]] = []
+    m = world.live_leader()
+    leader_ids: dict[str, str] = {}
+    if m is not None:
+        leader_ids = {a.pid: aid for aid, a in m.machine._agents.items()
+                      if a.connected and a.pid}
+    flags = _published_resources(Resources.parse(world.config.agent_resources))
+    procs: dict[str, list[Any]] = {}
+    for cid in sorted(world.executors):
+        x = world.executors[cid]
+        if x.alive:
+            procs.setdefault(x.agent.name, []).append(x)
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state in ("new", "stopped"):
+            continue
+        name = n.name
+        state = a.state_json()
+        metrics = a.metrics()
+        views = a.executors
+        task_views = a.tasks
+
+        def row(what: str, want: Any, got: Any, name: str = name) -> None:
+            rows.append((name, what, str(want), str(got)))
+
+        row("pid", name, state["pid"])
+        if name in leader_ids:
+            row("id", leader_ids[name], state["id"])
+        row("registered metric", 1.0 if name in leader_ids else 0.0,
+            metrics["slave/registered"])
+        total = state["resources"]
+        # the published total, beside the agent's flags (the simulated operator reserves
+        # but never adds resources: the same scalars and ranges)
+        row("resources", sorted(flags.items()), sorted(total.items()))
+        split = _sum_scalars([*state["reserved_resources"].values(),
+                              state["unreserved_resources"]])
+        row("reserved + unreserved",
+            sorted((k, v) for k, v in total.items() if not isinstance(v, str)),
+            sorted(split.items()))
+        listed: dict[str, tuple[str, str, str]] = {}  # container -> (framework, executor, dir)
+        listed_tasks: dict[tuple[str, str], str] = {}  # (framework, task) -> state
+        for fw in state["frameworks"]:
+            for ex in fw["executors"]:
+                listed[ex["container"]] = (fw["id"], ex["id"], ex["directory"])
+                for t in (*ex["tasks"], *ex["queued_tasks"]):
+                    listed_tasks[(fw["id"], t["id"])] = t["state"]
+        aid = a.agent_id
+        live = procs.get(name, [])
+        want_ex, got_ex, got_view = [], [], []
+        for x in live:
+            ex_id = x.machine.executor_id
+            want_ex.append((x.container, x.framework_id, ex_id,
+                            f"{SIM_WORK_DIR}slaves/{aid}/frameworks/{x.framework_id}"
+                            f"/executors/{ex_id}/runs/{x.container}"))
+            got = listed.get(x.container)
+            got_ex.append((x.container, *got) if got is not None else (x.container, "unlisted"))
+            v = views.get((x.framework_id, ex_id))
+            got_view.append((x.container, x.framework_id, ex_id, v.container_id
+                             if v is not None else "unlisted"))
+        row("/state executors (live processes)", want_ex, got_ex)
+        row("executors view (live processes)",
+            [(c, f, e, c) for c, f, e, _d in want_ex], got_view)
+        # every task a live executor process runs is listed non-terminal, in both views
+        want_tasks, got_tasks, got_task_views = [], [], []
+        for x in live:
+            for tid in sorted(x.task_proc):
+                want_tasks.append((x.framework_id, tid, "live"))
+                st = listed_tasks.get((x.framework_id, tid))
+                got_tasks.append((x.framework_id, tid, "live" if st is not None
+                                  and not TaskState[st].is_terminal else st))
+                tv = task_views.get((x.framework_id, tid))
+                got_task_views.append((x.framework_id, tid, "live" if tv is not None
+                                       and not tv.state.is_terminal else tv))
+        row("/state tasks (running processes)", want_tasks, got_tasks)
+        row("tasks view (running processes)", want_tasks, got_task_views)
+        # the metrics count what the views list
+        counts = {s: 0 for s in ("staging", "starting", "running", "killing")}
+        for st in listed_tasks.values():
+            k = st.removeprefix("TASK_").lower()
+            if k in counts:
+                counts[k] += 1
+        row("task metrics", sorted(counts.items()),
+            sorted((k, int(metrics[f"slave/tasks_{k}"])) for k in counts))
+        ex_counts = {s: 0 for s in ("registering", "running", "terminating")}
+        for v in views.values():
+            if v.state in ex_counts:
+                ex_counts[v.state] += 1
+        row("executor metrics", sorted(ex_counts.items()),
+            sorted((k, int(metrics[f"slave/executors_{k}"])) for k in ex_counts))
+    return tuple(rows)

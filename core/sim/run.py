@@ -20,6 +20,7 @@ from mesotron.core.sim.checker import (
     Checker,
     Violation,
     agent_counter_rows,
+    agent_view_rows,
     checkpoint_rows,
     executor_book_rows,
     executor_held_rows,
@@ -223,7 +224,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_activity=chk.agent_activity(world),
                         task_states=task_state_rows(world, chk, GRACE),
                         executor_books=executor_book_rows(world),
-                        agent_counters=agent_counter_rows(world, chk))
+                        agent_counters=agent_counter_rows(world, chk),
+                        agent_views=agent_view_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

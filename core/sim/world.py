@@ -115,6 +115,9 @@ from mesotron.core.values import (
 # wedged executors (see ExecutorNode.wedged): crc32(container id) % 24 -> how
 _WEDGED = {0: "unregistered", 1: "deaf"}
 
+# the simulated agents' --work_dir (sandboxes; AgentViewsAgree checks /state's directories)
+SIM_WORK_DIR = "/var/lib/mesos/"
+
 # role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
 SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
 
@@ -733,7 +736,7 @@ class World:
                          resources=Resources.parse(self.config.agent_resources))
         n.machine = Agent(pid=n.name, agent_info=info,
                           ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
-                          config=AgentConfig(recover=mode))
+                          config=AgentConfig(recover=mode, work_dir=SIM_WORK_DIR))
         del ip
         rec = n.disk.recovered()
         n.recovering = not rec.is_empty() and mode == "reconnect"

@@ -280,6 +280,9 @@ class ClusterSnapshot:
     # what its read-only views (/state, /metrics, `executors`, `tasks`) say, beside what the
     # world and the agent's other views say
     agent_views: tuple[tuple[str, str, str, str], ...] = ()
+    # HostileExecutorInputRefused: (agent, message type, what the agent did) for a call to
+    # its executor API by a process that is no executor of it, not refused as it should be
+    hostile_executor_answers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -973,6 +976,16 @@ def AgentViewsAgree(s: ClusterSnapshot) -> list[str]:
             for agent, what, want, got in s.agent_views if want != got]
 
 
+def HostileExecutorInputRefused(s: ClusterSnapshot) -> list[str]:
+    """A call to an agent's executor API by a process that is no executor of the agent is
+    refused and changes nothing: a SUBSCRIBE naming a framework or executor the agent does
+    not know, and an UPDATE or MESSAGE naming one, get one `Reject` 400; an UPDATE or
+    MESSAGE naming a known executor from a caller that never subscribed as it gets one
+    `Reject` 403; the step has no other effect."""
+    return [f"HostileExecutorInputRefused: agent {agent}: a hostile {msg}: {what}"
+            for agent, msg, what in s.hostile_executor_answers]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1011,6 +1024,8 @@ SAFETY: dict[str, Check] = {
     "PrincipalsChecked": PrincipalsChecked,
     "MalformedAgentMessagesRefused": MalformedAgentMessagesRefused,
     "NoSendWithoutPeer": NoSendWithoutPeer,
+    # s12 (agent side)
+    "HostileExecutorInputRefused": HostileExecutorInputRefused,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

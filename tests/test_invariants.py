@@ -34,7 +34,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s11 mut-master2 (Python and simulator only)
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12: the mutation campaign, agent side (Python and simulator only)
-         "AgentViewsAgree"]
+         "AgentViewsAgree", "HostileExecutorInputRefused"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -456,3 +456,10 @@ def test_agent_views_agree_fails_when_a_view_differs() -> None:
     doubled = ("a1", "task metrics", "[('running', 1)]", "[('running', 2)]")
     out = inv.AgentViewsAgree(inv.ClusterSnapshot(agent_views=(same, doubled)))
     assert len(out) == 1 and out[0].startswith("AgentViewsAgree: agent a1 task metrics")
+
+
+def test_hostile_executor_input_refused_reports_each_answer() -> None:
+    assert inv.HostileExecutorInputRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.HostileExecutorInputRefused(inv.ClusterSnapshot(hostile_executor_answers=(
+        ("a1", "ExecutorUpdate", "answered with Persist, expected one Reject 403"),)))
+    assert msg.startswith("HostileExecutorInputRefused: agent a1: a hostile ExecutorUpdate")

@@ -1178,3 +1178,23 @@ def agent_state_drops_ranges() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["agent_state_drops_ranges"] = agent_state_drops_ranges
+
+
+def executor_api_trusts_names() -> contextlib.AbstractContextManager[None]:
+    """The agent's executor API trusts the framework and executor ids a call names instead
+    of the caller's subscription: an UPDATE from a process that never subscribed, in the
+    name of a real executor, is taken (HostileExecutorInputRefused)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _subscribed_executor(self: Any, sender: str, fw_id: str, ex_id: str,
+                                 msg: Any) -> Any:
+            fw = self.frameworks.get(fw_id)
+            if fw is not None and ex_id in fw.executors:
+                return fw, fw.executors[ex_id]
+            return orig(self, sender, fw_id, ex_id, msg)
+        return _subscribed_executor
+    return _patched(ExecutorsMixin, "_subscribed_executor", wrap)
+
+
+BUGS["executor_api_trusts_names"] = executor_api_trusts_names

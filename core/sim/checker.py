@@ -59,6 +59,7 @@ from mesotron.core.messages import (
     EventRescind,
     EventSubscribed,
     EventUpdate,
+    ExecutorMessage,
     ExecutorSubscribe,
     ExecutorUpdate,
     KillTask,
@@ -74,7 +75,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
-from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_TASK, SIM_WORK_DIR
+from mesotron.core.sim.world import HOSTILE_AGENT, HOSTILE_EXECUTOR, HOSTILE_TASK, SIM_WORK_DIR
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
@@ -93,6 +94,7 @@ WHEN: dict[str, str] = {
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
     "ExecutorBooksAgree": "at quiescence",
     "AgentViewsAgree": "at quiescence",
+    "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
@@ -112,6 +114,9 @@ WHEN: dict[str, str] = {
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
+
+# what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
+_EXECUTOR_CALLS = (ExecutorSubscribe, ExecutorUpdate, ExecutorMessage)
 
 PRODUCER = {Source.SOURCE_EXECUTOR: "executor", Source.SOURCE_AGENT: "agent",
             Source.SOURCE_MASTER: "master", None: "agent"}
@@ -387,6 +392,9 @@ class Checker:
             return
         msg = inp.message
         t = type(msg)
+        if t in _EXECUTOR_CALLS and inp.sender.endswith(HOSTILE_EXECUTOR):
+            check_hostile_executor_refused(self, world, node, inp, effects)
+            return
         if t is ExecutorUpdate:
             st = msg.status
             if st.uuid is not None:
@@ -1923,3 +1931,25 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
         row("executor metrics", sorted(ex_counts.items()),
             sorted((k, int(metrics[f"slave/executors_{k}"])) for k in ex_counts))
     return tuple(rows)
+
+
+def check_hostile_executor_refused(chk: Checker, world: Any, node: Any, inp: Any,
+                                   effects: list[Any]) -> None:
+    """HostileExecutorInputRefused, after an agent step on a call to its executor API by a
+    process that is no executor of it (core/sim/world.py hostile_executor): exactly one
+    Reject, 400 when the call names a framework or executor the agent does not know, 403
+    when it names a known executor but the caller never subscribed as it."""
+    msg = inp.message
+    a = node.machine
+    fw = a.frameworks.get(msg.framework_id)
+    known = fw is not None and msg.executor_id in fw.executors
+    want = 403 if known and type(msg) is not ExecutorSubscribe else 400
+    if known and type(msg) is ExecutorSubscribe:
+        return  # the simulated hostile process never subscribes as a real executor
+    if len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == want:
+        return
+    what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
+                     for e in effects) or "nothing"
+    chk.run(world, inv.HostileExecutorInputRefused, ClusterSnapshot(
+        hostile_executor_answers=((node.name, type(msg).__name__,
+                                   f"answered with {what}, expected one Reject {want}"),)))

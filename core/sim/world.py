@@ -77,8 +77,10 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
+    ExecutorMessage,
     ExecutorShutdown,
     ExecutorSubscribe,
+    ExecutorUpdate,
     RegisterAgent,
     SchedulerCall,
     StatusUpdate,
@@ -929,6 +931,12 @@ class World:
             self.at(0.05, CALL, self.executor_gone, (a, a.inc, e.framework_id,
                                                      e.executor_info.executor_id, cid, 127))
             return
+        if self.adversarial_framework(e.framework_id):
+            # a task of the adversarial framework probes the agent's executor API from the
+            # same host (HostileExecutorInputRefused): off the network, at fixed delays, no
+            # random draw
+            self.at(0.02, FN, self.hostile_executor, (a, a.inc, e.framework_id,
+                                                      e.executor_info.executor_id))
         env = dict(e.env)
         x.alive = True
         x.inc = 1
@@ -939,6 +947,31 @@ class World:
         delay = 0.05 + self.rng.random() * 0.3
         if x.wedged != "unregistered":
             self.at(delay, MSG, name, ExecutorStart(), x.inc, None)
+
+    def adversarial_framework(self, fw_id: str) -> bool:
+        return any(s.app.kind == "adversarial" and s.app.framework_id == fw_id
+                   for s in self.schedulers)
+
+    def hostile_executor(self, a: AgentNode, inc: int, fw_id: str, ex_id: str) -> None:
+        """A process on agent `a`'s host that is no executor of the agent (HOSTILE_EXECUTOR)
+        calls its executor API: SUBSCRIBE as an unknown framework, SUBSCRIBE as an unknown
+        executor of a known framework, an UPDATE in the name of a real executor without
+        having subscribed, a MESSAGE from an unknown executor. The agent must refuse each
+        (HostileExecutorInputRefused); its Rejects go nowhere (no such node)."""
+        if not a.alive or a.inc != inc or a.machine is None \
+                or a.machine.state in ("new", "stopped"):
+            return
+        sender = f"hostile({ex_id})@{a.host}{HOSTILE_EXECUTOR}"
+        status = TaskStatus(task_id=HOSTILE_TASK, state=TaskState.TASK_RUNNING,
+                            source=Source.SOURCE_EXECUTOR, uuid=bytes(range(16)))
+        for msg in (ExecutorSubscribe(framework_id="sim-no-such-framework", executor_id=ex_id),
+                    ExecutorSubscribe(framework_id=fw_id, executor_id="sim-no-such-executor"),
+                    ExecutorUpdate(framework_id=fw_id, executor_id=ex_id, status=status),
+                    ExecutorMessage(framework_id=fw_id, executor_id="sim-no-such-executor",
+                                    data=b"hostile")):
+            if not a.alive or a.inc != inc:
+                return
+            self.deliver(a, Received(sender=sender, message=msg))
 
     def executor_effects(self, x: ExecutorNode, effects: list[Any]) -> None:
         for e in effects:
@@ -1470,6 +1503,7 @@ class World:
 
 HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message
 HOSTILE_TASK = "sim-hostile-task"  # the task id of its spoofed status update
+HOSTILE_EXECUTOR = "/hostile-executor"  # the sender name suffix of hostile_executor
 
 
 def sim_claimed_principal(s: Any) -> str | None:

@@ -283,6 +283,8 @@ class ClusterSnapshot:
     # HostileExecutorInputRefused: (agent, message type, what the agent did) for a call to
     # its executor API by a process that is no executor of it, not refused as it should be
     hostile_executor_answers: tuple[tuple[str, str, str], ...] = ()
+    # AgentShutdownCompletes: (agent, what went wrong) for an agent the operator shut down
+    agent_shutdowns: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -986,6 +988,13 @@ def HostileExecutorInputRefused(s: ClusterSnapshot) -> list[str]:
             for agent, msg, what in s.hostile_executor_answers]
 
 
+def AgentShutdownCompletes(s: ClusterSnapshot) -> list[str]:
+    """An agent the operator shuts down (Mesos: SIGUSR1) unregisters from the master when
+    it is registered (one UnregisterAgent naming its id; none when it is not), shuts its
+    executors down and stops within 30 s (the simulator: unless it crashed meanwhile)."""
+    return [f"AgentShutdownCompletes: agent {agent} {what}" for agent, what in s.agent_shutdowns]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1026,6 +1035,7 @@ SAFETY: dict[str, Check] = {
     "NoSendWithoutPeer": NoSendWithoutPeer,
     # s12 (agent side)
     "HostileExecutorInputRefused": HostileExecutorInputRefused,
+    "AgentShutdownCompletes": AgentShutdownCompletes,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

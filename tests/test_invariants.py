@@ -34,7 +34,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s11 mut-master2 (Python and simulator only)
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12: the mutation campaign, agent side (Python and simulator only)
-         "AgentViewsAgree", "HostileExecutorInputRefused"]
+         "AgentViewsAgree", "HostileExecutorInputRefused", "AgentShutdownCompletes"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -463,3 +463,10 @@ def test_hostile_executor_input_refused_reports_each_answer() -> None:
     (msg,) = inv.HostileExecutorInputRefused(inv.ClusterSnapshot(hostile_executor_answers=(
         ("a1", "ExecutorUpdate", "answered with Persist, expected one Reject 403"),)))
     assert msg.startswith("HostileExecutorInputRefused: agent a1: a hostile ExecutorUpdate")
+
+
+def test_agent_shutdown_completes_reports_each_row() -> None:
+    assert inv.AgentShutdownCompletes(inv.ClusterSnapshot()) == []
+    (msg,) = inv.AgentShutdownCompletes(inv.ClusterSnapshot(agent_shutdowns=(
+        ("a1", "still terminating 30 s after it was told to shut down"),)))
+    assert msg.startswith("AgentShutdownCompletes: agent a1 still terminating")

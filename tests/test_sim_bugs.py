@@ -96,6 +96,8 @@ CASES_12 = [
     ("agent_state_drops_ranges", "none", "AgentViewsAgree"),
     # the adversarial framework's tasks call their agent's executor API as no executor
     ("executor_api_trusts_names", "none", "HostileExecutorInputRefused"),
+    # with crash faults the operator shuts one agent down in each run (SIGUSR1)
+    ("agent_shutdown_skips_unregister", "crash", "AgentShutdownCompletes"),
 ]
 
 

@@ -1198,3 +1198,21 @@ def executor_api_trusts_names() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["executor_api_trusts_names"] = executor_api_trusts_names
+
+
+def agent_shutdown_skips_unregister() -> contextlib.AbstractContextManager[None]:
+    """An agent the operator shuts down does not tell its master (no UnregisterAgent): the
+    master keeps it, and its tasks, until the ping timeout (AgentShutdownCompletes)."""
+    from mesotron.core.agent.machine import Agent
+    from mesotron.core.effects import Send
+    from mesotron.core.messages import UnregisterAgent
+
+    def wrap(orig: Any) -> Any:
+        def _shutdown_agent(self: Any, now: float, *, from_master: bool) -> list[Any]:
+            return [e for e in orig(self, now, from_master=from_master)
+                    if not (type(e) is Send and type(e.message) is UnregisterAgent)]
+        return _shutdown_agent
+    return _patched(Agent, "_shutdown_agent", wrap)
+
+
+BUGS["agent_shutdown_skips_unregister"] = agent_shutdown_skips_unregister

@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.agent.model import DestroyContainer
+from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -71,6 +72,7 @@ from mesotron.core.messages import (
     ShutdownAgent,
     ShutdownFramework,
     StatusUpdateMessage,
+    UnregisterAgent,
 )
 from mesotron.core.resources import Resources
 from mesotron.core.scheduler import CallResponse
@@ -94,6 +96,7 @@ WHEN: dict[str, str] = {
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
     "ExecutorBooksAgree": "at quiescence",
     "AgentViewsAgree": "at quiescence",
+    "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
     "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     **{n: "at quiescence" for n in (
@@ -389,6 +392,8 @@ class Checker:
                     self.produce(world, node, key, u.uuid, u.status.state,
                                  PRODUCER.get(u.status.source, "agent"))
         if type(inp) is not Received:
+            if type(inp) is AgentShutdown:
+                check_shutdown_unregisters(self, world, node, effects)
             return
         msg = inp.message
         t = type(msg)
@@ -505,6 +510,18 @@ class Checker:
         if bad:
             self.run(world, inv.NoOffersOfDeactivatedAgents,
                      ClusterSnapshot(offers_of_deactivated=bad))
+
+    def check_shutdown_overdue(self, world: Any, n: Any) -> None:
+        """AgentShutdownCompletes: the agent the operator shut down SHUTDOWN_WITHIN seconds
+        ago (the same incarnation: no crash since) has not stopped."""
+        from mesotron.core.sim.world import SHUTDOWN_WITHIN
+
+        a = n.machine
+        live = sum(1 for fw in a.frameworks.values() for ex in fw.executors.values()
+                   if ex.state != "terminated")
+        self.run(world, inv.AgentShutdownCompletes, ClusterSnapshot(agent_shutdowns=((
+            n.name, f"still {a.state} {SHUTDOWN_WITHIN:g} s after it was told to shut down "
+                    f"({live} executor(s) not terminated)"),)))
 
     def check_invalid_answer(self, world: Any, what: str, status: int, message: Any) -> None:
         """InvalidOperatorCallsRefused (the world calls it: World.operator_answered)."""
@@ -1953,3 +1970,17 @@ def check_hostile_executor_refused(chk: Checker, world: Any, node: Any, inp: Any
     chk.run(world, inv.HostileExecutorInputRefused, ClusterSnapshot(
         hostile_executor_answers=((node.name, type(msg).__name__,
                                    f"answered with {what}, expected one Reject {want}"),)))
+
+
+def check_shutdown_unregisters(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """AgentShutdownCompletes, on the agent's step on the operator's Shutdown: it unregisters
+    (one UnregisterAgent naming its id) exactly when it was registered (running)."""
+    sent = [e.message for e in effects
+            if type(e) is Send and type(e.message) is UnregisterAgent]
+    was = node.shutdown_from
+    want = 1 if was == "running" else 0
+    if len(sent) == want and all(m.agent_id == node.machine.agent_id for m in sent):
+        return
+    chk.run(world, inv.AgentShutdownCompletes, ClusterSnapshot(agent_shutdowns=((
+        node.name, f"shut down while {was}: sent {len(sent)} UnregisterAgent "
+                   f"({[m.agent_id for m in sent]}), expected {want}"),)))

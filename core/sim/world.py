@@ -38,6 +38,7 @@ from mesotron.core.agent.model import (
     UpdateContainer,
 )
 from mesotron.core.agent.model import Start as AgentStart
+from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.allocator.values import AllocatorConfig
 from mesotron.core.effects import (
     CancelTimer,
@@ -123,6 +124,12 @@ SIM_WORK_DIR = "/var/lib/mesos/"
 # role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
 SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
 
+# seconds within which an agent the operator shut down has stopped: the executors'
+# shutdown grace period (5 s) + their kill + slack (AgentShutdownCompletes)
+SHUTDOWN_WITHIN = 30.0
+# virtual seconds into a run (plus seed % 20) at which the operator shuts an agent down
+DECOMMISSION_AT = 25.0
+
 # heap entry kinds
 MSG, TIMER, CALL, FN = 0, 1, 2, 3
 INF = float("inf")
@@ -169,9 +176,13 @@ class AgentNode(Node):
         "mode",
         "recovering",
         "resubscribed",
+        "shutdown_from",
     )
     index: int
     disk: Disk
+    # the agent's state when the operator last told it to shut down (decommission_agent),
+    # None when it was not told since its last start
+    shutdown_from: str | None
     detected: str | None
     linked: str | None  # the master its last successful dial linked it to (None: no link)
     recovering: bool
@@ -283,6 +294,10 @@ class World:
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         self.op_pending: tuple[str, str] = ("", "")
         self.quiescent_since: float | None = None
+        if "crash" in config.faults and config.agents:
+            # once per run, in the faulty phase, the operator takes an agent out of service
+            # (decommission_agent); when and which from the seed, no random draw
+            self.at(DECOMMISSION_AT + config.seed % 20, FN, self.decommission_tick, ())
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
             self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
@@ -312,6 +327,7 @@ class World:
             a.resubscribed = set()
             a.mode = "reconnect"
             a.agent_id = None
+            a.shutdown_from = None
             self.nodes[a.name] = a
             self.agents.append(a)
             self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (a, "reconnect"))
@@ -733,6 +749,7 @@ class World:
         n.linked = None
         n.mode = mode
         n.resubscribed = set()
+        n.shutdown_from = None
         ip = n.name.split("@")[1].split(":")[0]
         info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
                          resources=Resources.parse(self.config.agent_resources))
@@ -898,6 +915,30 @@ class World:
             self.obs.on_agent_crash(self, n, stopped)
         if restart_after is not None:
             self.at(restart_after, FN, self.start_agent, (n, mode))
+
+    def decommission_agent(self, n: AgentNode) -> None:
+        """The operator stops agent `n` for good (Mesos: SIGUSR1): it unregisters from the
+        master it is registered with, shuts its executors down and stops (StopAgent, then
+        its supervisor starts it again: a new agent, its id forgotten).
+        AgentShutdownCompletes checks the unregistration now and the stop
+        SHUTDOWN_WITHIN seconds later."""
+        if not n.alive or n.machine is None or n.machine.state in ("new", "stopped"):
+            return
+        self.note(f"fault: the operator shuts {n.name} down (SIGUSR1)")
+        self.count("agent_shutdowns")
+        n.shutdown_from = n.machine.state
+        inc = n.inc
+        self.deliver(n, AgentShutdown())
+        self.at(SHUTDOWN_WITHIN, FN, self.shutdown_check, (n, inc))
+
+    def decommission_tick(self) -> None:
+        if not self.quiescent:
+            self.decommission_agent(self.agents[self.config.seed % len(self.agents)])
+
+    def shutdown_check(self, n: AgentNode, inc: int) -> None:
+        if n.alive and n.inc == inc and self.obs is not None \
+                and hasattr(self.obs, "check_shutdown_overdue"):
+            self.obs.check_shutdown_overdue(self, n)
 
     def crash_agent_now(self, n: AgentNode, inc: int, downtime: float) -> None:
         if n.alive and n.inc == inc:

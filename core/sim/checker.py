@@ -520,8 +520,8 @@ class Checker:
         live = sum(1 for fw in a.frameworks.values() for ex in fw.executors.values()
                    if ex.state != "terminated")
         self.run(world, inv.AgentShutdownCompletes, ClusterSnapshot(agent_shutdowns=((
-            n.name, f"still {a.state} {SHUTDOWN_WITHIN:g} s after it was told to shut down "
-                    f"({live} executor(s) not terminated)"),)))
+            n.name, (f"still {a.state} {SHUTDOWN_WITHIN:g} s after it was told to shut down "
+                    f"({live} executor(s) not terminated)")),)))
 
     def check_invalid_answer(self, world: Any, what: str, status: int, message: Any) -> None:
         """InvalidOperatorCallsRefused (the world calls it: World.operator_answered)."""
@@ -1910,8 +1910,8 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
         for x in live:
             ex_id = x.machine.executor_id
             want_ex.append((x.container, x.framework_id, ex_id,
-                            f"{SIM_WORK_DIR}slaves/{aid}/frameworks/{x.framework_id}"
-                            f"/executors/{ex_id}/runs/{x.container}"))
+                            (f"{SIM_WORK_DIR}slaves/{aid}/frameworks/{x.framework_id}"
+                            f"/executors/{ex_id}/runs/{x.container}")))
             got = listed.get(x.container)
             got_ex.append((x.container, *got) if got is not None else (x.container, "unlisted"))
             v = views.get((x.framework_id, ex_id))
@@ -1982,5 +1982,5 @@ def check_shutdown_unregisters(chk: Checker, world: Any, node: Any, effects: lis
     if len(sent) == want and all(m.agent_id == node.machine.agent_id for m in sent):
         return
     chk.run(world, inv.AgentShutdownCompletes, ClusterSnapshot(agent_shutdowns=((
-        node.name, f"shut down while {was}: sent {len(sent)} UnregisterAgent "
-                   f"({[m.agent_id for m in sent]}), expected {want}"),)))
+        node.name, (f"shut down while {was}: sent {len(sent)} UnregisterAgent "
+                   f"({[m.agent_id for m in sent]}), expected {want}")),)))

@@ -285,6 +285,8 @@ class ClusterSnapshot:
     hostile_executor_answers: tuple[tuple[str, str, str], ...] = ()
     # AgentShutdownCompletes: (agent, what went wrong) for an agent the operator shut down
     agent_shutdowns: tuple[tuple[str, str], ...] = ()
+    # RebootRecovery: (agent, what went wrong) after a host reboot
+    reboot_recoveries: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -995,6 +997,15 @@ def AgentShutdownCompletes(s: ClusterSnapshot) -> list[str]:
     return [f"AgentShutdownCompletes: agent {agent} {what}" for agent, what in s.agent_shutdowns]
 
 
+def RebootRecovery(s: ClusterSnapshot) -> list[str]:
+    """After its host rebooted (a new boot id), an agent recovering in reconnect mode keeps
+    its id when its AgentInfo (hostname, resources, attributes) is unchanged and starts as
+    a new agent when it changed (Mesos SlaveRecoveryTest.Reboot, RebootWithSlaveInfoMismatch);
+    it never signals a container whose executor died in the reboot (its pid may be another
+    process's now: SlaveRecoveryTest.RebootWithExecutorPidReused)."""
+    return [f"RebootRecovery: agent {agent} {what}" for agent, what in s.reboot_recoveries]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1036,6 +1047,7 @@ SAFETY: dict[str, Check] = {
     # s12 (agent side)
     "HostileExecutorInputRefused": HostileExecutorInputRefused,
     "AgentShutdownCompletes": AgentShutdownCompletes,
+    "RebootRecovery": RebootRecovery,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

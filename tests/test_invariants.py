@@ -34,7 +34,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s11 mut-master2 (Python and simulator only)
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12: the mutation campaign, agent side (Python and simulator only)
-         "AgentViewsAgree", "HostileExecutorInputRefused", "AgentShutdownCompletes"]
+         "AgentViewsAgree", "HostileExecutorInputRefused", "AgentShutdownCompletes",
+         "RebootRecovery"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -470,3 +471,10 @@ def test_agent_shutdown_completes_reports_each_row() -> None:
     (msg,) = inv.AgentShutdownCompletes(inv.ClusterSnapshot(agent_shutdowns=(
         ("a1", "still terminating 30 s after it was told to shut down"),)))
     assert msg.startswith("AgentShutdownCompletes: agent a1 still terminating")
+
+
+def test_reboot_recovery_reports_each_row() -> None:
+    assert inv.RebootRecovery(inv.ClusterSnapshot()) == []
+    (msg,) = inv.RebootRecovery(inv.ClusterSnapshot(reboot_recoveries=(
+        ("a1", "signals container c1, whose executor died in a host reboot"),)))
+    assert msg.startswith("RebootRecovery: agent a1 signals container c1")

@@ -98,6 +98,8 @@ CASES_12 = [
     ("executor_api_trusts_names", "none", "HostileExecutorInputRefused"),
     # with crash faults the operator shuts one agent down in each run (SIGUSR1)
     ("agent_shutdown_skips_unregister", "crash", "AgentShutdownCompletes"),
+    # a power loss reboots the host for half the agent incarnations (disk faults)
+    ("agent_ignores_reboots", "disk", "RebootRecovery"),
 ]
 
 

@@ -1216,3 +1216,19 @@ def agent_shutdown_skips_unregister() -> contextlib.AbstractContextManager[None]
 
 
 BUGS["agent_shutdown_skips_unregister"] = agent_shutdown_skips_unregister
+
+
+def agent_ignores_reboots() -> contextlib.AbstractContextManager[None]:
+    """The agent ignores the host's boot id: after a reboot it takes its executors for
+    live, waits for them and then signals their pids (other processes' by now)
+    (RebootRecovery)."""
+    from mesotron.core.agent.recovery import RecoveryMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleStart(self: Any, now: float, start: Any) -> list[Any]:
+            return orig(self, now, attrs.evolve(start, boot_id=None))
+        return handleStart
+    return _patched(RecoveryMixin, "handleStart", wrap)
+
+
+BUGS["agent_ignores_reboots"] = agent_ignores_reboots

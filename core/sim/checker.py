@@ -32,6 +32,7 @@ import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.agent.model import DestroyContainer
 from mesotron.core.agent.model import Shutdown as AgentShutdown
+from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -96,6 +97,7 @@ WHEN: dict[str, str] = {
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
     "ExecutorBooksAgree": "at quiescence",
     "AgentViewsAgree": "at quiescence",
+    "RebootRecovery": "after every agent start on a rebooted host, on every kill it asks for",
     "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
     "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
@@ -236,6 +238,10 @@ class Checker:
         # s11: DestroyContainer effects per agent node since it last started (the
         # executors_terminated counter's reference, ExecutorBooksAgree)
         self.destroyed: dict[str, int] = {}
+        # RebootRecovery: each agent's host boot count at its last start, and the agent
+        # record (id, AgentInfo) its last start recovered
+        self.boots: dict[str, int] = {}
+        self.recovered_ids: dict[str, Any] = {}
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -257,6 +263,8 @@ class Checker:
         pass
 
     def on_agent_start(self, world: Any, n: Any, rec: Any) -> None:
+        agent = rec.agent() if not rec.is_empty() else None
+        self.recovered_ids[n.name] = (agent.info.id, agent.info) if agent is not None else None
         self.destroyed[n.name] = 0
         if n.mode == "cleanup":
             # cleanup mode: executors are killed and the agent starts afresh; its
@@ -308,6 +316,16 @@ class Checker:
         rows = checkpoint_rows(n)
         if rows:
             self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
+        if n.boot != self.boots.get(n.name, 0):
+            self.boots[n.name] = n.boot
+            check_reboot_keeps_id(self, world, n)
+
+    def on_reboot_lost_kill(self, world: Any, n: Any, cid: str) -> None:
+        """RebootRecovery: a KillExecutor for a container whose processes died in a host
+        reboot (their pids may be reused by other processes)."""
+        self.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
+            n.name, f"signals container {cid[:8]}, whose executor died in a host reboot "
+                    "(its pid may be another process's now)"),)))
 
     def check_agent_update(self, world: Any, node: Any, u: Any) -> None:
         """AgentUpdatesTruthful, on an update an agent persists or sends."""
@@ -377,7 +395,9 @@ class Checker:
                         persisted = set()
                     persisted.add(e.record.update.uuid)
                     self.check_agent_update(world, node, e.record.update)
-            elif t is DestroyContainer:
+            elif t is DestroyContainer and type(inp) is not AgentStart:
+                # (at a start, the containers of executors that died with a rebooted host:
+                # terminated before this incarnation, not counted by it)
                 self.destroyed[node.name] = self.destroyed.get(node.name, 0) + 1
             elif t is Send and type(e.message) is StatusUpdateMessage:
                 u = e.message.update
@@ -1984,3 +2004,22 @@ def check_shutdown_unregisters(chk: Checker, world: Any, node: Any, effects: lis
     chk.run(world, inv.AgentShutdownCompletes, ClusterSnapshot(agent_shutdowns=((
         node.name, (f"shut down while {was}: sent {len(sent)} UnregisterAgent "
                    f"({[m.agent_id for m in sent]}), expected {want}")),)))
+
+
+def check_reboot_keeps_id(chk: Checker, world: Any, n: Any) -> None:
+    """RebootRecovery, right after an agent started on a rebooted host in reconnect mode:
+    with its AgentInfo (hostname, resources, attributes) unchanged it keeps the id it
+    recovered (Mesos SlaveRecoveryTest.Reboot); with it changed it starts as a new agent."""
+    got = chk.recovered_ids.get(n.name)
+    a = n.machine
+    if got is None or n.mode != "reconnect" or a is None or a.state in ("new", "stopped"):
+        return
+    old_id, old = got
+    new = a.agent_info
+    same = (old.hostname, old.resources, old.attributes) == \
+        (new.hostname, new.resources, new.attributes)
+    want = old_id if same else None
+    if a.agent_id != want:
+        chk.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
+            n.name, f"restarted after a host reboot with its AgentInfo "
+                    f"{'unchanged' if same else 'changed'} as {a.agent_id}, expected {want}"),)))

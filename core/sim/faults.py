@@ -5,7 +5,7 @@ shrinkable), and the code that applies one to the world.
 | --- | --- |
 | net | `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
 | crash | `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)` (downtimes: `agent_downtime`, half of them 0.5-8 s around the executor re-registration window), `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
-| disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode |
+| disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode; for half the agent incarnations (a hash) the host reboots: its executor processes die unreported and its boot id changes |
 | oom | `("oom", i, pick, whole, resource)`: an isolator on agent i reports a container limitation (resource "mem" or "disk") for a running task's nested container (the kernel kills the task's process) or, `whole`, for its executor's container (opt-in: not in "all") |
 | zk | `("zk-partition", "leader" or i, secs)`: a master cut from ZooKeeper (its session expires, a standby is elected while it may still believe it leads), `("isolate", "leader", agents, secs)`: the same plus cut from some agents (so the deposed leader tries registry writes), `("zk-expire", "leader")` |
 
@@ -16,6 +16,7 @@ on what the world does; the shrinker replays sub-lists of it.
 from __future__ import annotations
 
 import random
+import zlib
 from typing import Any
 
 ZK = "zk"
@@ -222,6 +223,7 @@ class Injector:
         if i % 2:
             w.note(f"fault: power loss on {n.name} (unsynced writes lost)")
             w.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
+            self.maybe_reboot(n)
             return
         # the worst moment: right after a step that left writes unsynced (or within 30 s)
         w.power_armed[n.name] = downtime
@@ -232,6 +234,15 @@ class Injector:
         if w.power_armed.pop(n.name, None) is not None and n.alive and n.inc == inc:
             w.note(f"fault: power loss on {n.name} (unsynced writes lost)")
             w.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
+            self.maybe_reboot(n)
+
+    def maybe_reboot(self, n: Any) -> None:
+        """A power loss reboots the host (its executors die, its boot id changes) for half
+        the agent incarnations, chosen by a hash so the RNG streams are untouched; the other
+        half lose the agent process and its unsynced writes only."""
+        if zlib.crc32(f"{n.name}/{n.inc}".encode()) % 2:
+            self.world.note(f"fault: {n.name}'s host reboots (its executors die with it)")
+            self.world.reboot_host(n)
 
     def do_crash_executor(self, i: int, pick: int) -> None:
         w = self.world

@@ -177,12 +177,18 @@ class AgentNode(Node):
         "recovering",
         "resubscribed",
         "shutdown_from",
+        "boot",
+        "booted",
     )
     index: int
     disk: Disk
     # the agent's state when the operator last told it to shut down (decommission_agent),
     # None when it was not told since its last start
     shutdown_from: str | None
+    # the host's boot count (its boot id is `<name>/boot<n>`: a power loss that reboots the
+    # host bumps it) and the boot count the agent last started with
+    boot: int
+    booted: int
     detected: str | None
     linked: str | None  # the master its last successful dial linked it to (None: no link)
     recovering: bool
@@ -275,6 +281,8 @@ class World:
 
             self.tracer = Tracer()
         self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
+        # containers whose processes died in a host reboot (reboot_host): never signalled
+        self.reboot_lost: set[str] = set()
         self.injector: Any = None
         self.build()
         if self.timeline is not None:
@@ -328,6 +336,7 @@ class World:
             a.mode = "reconnect"
             a.agent_id = None
             a.shutdown_from = None
+            a.boot = a.booted = 0
             self.nodes[a.name] = a
             self.agents.append(a)
             self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (a, "reconnect"))
@@ -763,7 +772,9 @@ class World:
             self.tracer.agent_restart(n.name, mode)
         if self.obs is not None:
             self.obs.on_agent_start(self, n, rec)
-        self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec))
+        self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec,
+                                   boot_id=f"{n.name}/boot{n.boot}"))
+        n.booted = n.boot
         if self.obs is not None:
             self.obs.after_agent_start(self, n)
         # containers that died while the agent was down are reported (the containerizer's
@@ -773,6 +784,8 @@ class World:
                 continue
             cid = record.container_id
             xn = self.executors.get(cid)
+            if cid in self.reboot_lost:
+                continue  # the containerizer's runtime state went with the reboot
             if xn is None or not xn.alive:
                 self.at(0.01, CALL, self.executor_gone, (n, n.inc, rec_key[1],
                                                          record.info.executor_id, cid, 9))
@@ -851,6 +864,8 @@ class World:
                 if obs is not None and e.event == "agent.update.superseded":
                     obs.on_superseded(dict(e.fields)["uuid"])
             elif t is KillExecutor:
+                if obs is not None and e.container_id in self.reboot_lost:
+                    obs.on_reboot_lost_kill(self, n, e.container_id)
                 if obs is not None and n.recovering:
                     obs.on_recovery_kill(self, n, e.container_id,
                                          self._kept_alive(n, e.container_id, effects))
@@ -940,9 +955,27 @@ class World:
                 and hasattr(self.obs, "check_shutdown_overdue"):
             self.obs.check_shutdown_overdue(self, n)
 
+    def reboot_host(self, n: AgentNode) -> None:
+        """Agent `n`'s host reboots (a power loss, with `crash_agent`): every executor process
+        on it dies with it, unreported (the containerizer's runtime state is gone too, and
+        their pids may be reused: the restarted agent must signal none of them), and the
+        host's boot id changes."""
+        n.boot += 1
+        self.count("agent_reboots")
+        for cid in sorted(self.executors):
+            x = self.executors[cid]
+            if x.agent is n and x.alive:
+                x.alive = False
+                x.died_at = self.now
+                x.task_proc = {}
+                x.inc += 1
+                self.reboot_lost.add(cid)
+
     def crash_agent_now(self, n: AgentNode, inc: int, downtime: float) -> None:
         if n.alive and n.inc == inc:
             self.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
+            if self.injector is not None:
+                self.injector.maybe_reboot(n)
 
     # ------------------------------------------------------------------ executors
     def executor_by_name(self, name: str) -> ExecutorNode | None:

@@ -324,8 +324,8 @@ class Checker:
         """RebootRecovery: a KillExecutor for a container whose processes died in a host
         reboot (their pids may be reused by other processes)."""
         self.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
-            n.name, f"signals container {cid[:8]}, whose executor died in a host reboot "
-                    "(its pid may be another process's now)"),)))
+            n.name, (f"signals container {cid[:8]}, whose executor died in a host reboot "
+                    "(its pid may be another process's now)")),)))
 
     def check_agent_update(self, world: Any, node: Any, u: Any) -> None:
         """AgentUpdatesTruthful, on an update an agent persists or sends."""
@@ -2021,5 +2021,5 @@ def check_reboot_keeps_id(chk: Checker, world: Any, n: Any) -> None:
     want = old_id if same else None
     if a.agent_id != want:
         chk.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
-            n.name, f"restarted after a host reboot with its AgentInfo "
-                    f"{'unchanged' if same else 'changed'} as {a.agent_id}, expected {want}"),)))
+            n.name, (f"restarted after a host reboot with its AgentInfo "
+                    f"{'unchanged' if same else 'changed'} as {a.agent_id}, expected {want}")),)))

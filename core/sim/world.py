@@ -169,6 +169,8 @@ class MasterNode(Node):
 class AgentNode(Node):
     __slots__ = (
         "agent_id",
+        "boot",
+        "booted",
         "detected",
         "disk",
         "index",
@@ -177,8 +179,6 @@ class AgentNode(Node):
         "recovering",
         "resubscribed",
         "shutdown_from",
-        "boot",
-        "booted",
     )
     index: int
     disk: Disk

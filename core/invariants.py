@@ -287,6 +287,8 @@ class ClusterSnapshot:
     agent_shutdowns: tuple[tuple[str, str], ...] = ()
     # RebootRecovery: (agent, what went wrong) after a host reboot
     reboot_recoveries: tuple[tuple[str, str], ...] = ()
+    # LimitationsEnforced: (agent, what went wrong) with a container's limits or limitation
+    limitations: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1006,6 +1008,17 @@ def RebootRecovery(s: ClusterSnapshot) -> list[str]:
     return [f"RebootRecovery: agent {agent} {what}" for agent, what in s.reboot_recoveries]
 
 
+def LimitationsEnforced(s: ClusterSnapshot) -> list[str]:
+    """Containers are held to what their tasks asked for, and a container over its memory
+    limit is dealt with as Mesos does: the limits the isolator sets on a command executor's
+    container cover its tasks' memory and cpus; a task whose nested container hit its memory
+    limit is no longer live in its agent's books, each update ending it is TASK_FAILED from
+    the agent with REASON_CONTAINER_LIMITATION_MEMORY and Mesos's message ("Memory limit
+    exceeded: Requested: <bytes> Maximum Used: <bytes>", then the memory statistics); an
+    executor whose whole container hit it is SIGKILLed and no longer booked running."""
+    return [f"LimitationsEnforced: agent {agent} {what}" for agent, what in s.limitations]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1048,6 +1061,7 @@ SAFETY: dict[str, Check] = {
     "HostileExecutorInputRefused": HostileExecutorInputRefused,
     "AgentShutdownCompletes": AgentShutdownCompletes,
     "RebootRecovery": RebootRecovery,
+    "LimitationsEnforced": LimitationsEnforced,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -35,7 +35,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12: the mutation campaign, agent side (Python and simulator only)
          "AgentViewsAgree", "HostileExecutorInputRefused", "AgentShutdownCompletes",
-         "RebootRecovery"]
+         "RebootRecovery", "LimitationsEnforced"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -478,3 +478,20 @@ def test_reboot_recovery_reports_each_row() -> None:
     (msg,) = inv.RebootRecovery(inv.ClusterSnapshot(reboot_recoveries=(
         ("a1", "signals container c1, whose executor died in a host reboot"),)))
     assert msg.startswith("RebootRecovery: agent a1 signals container c1")
+
+
+def test_limitations_enforced_reports_each_row() -> None:
+    assert inv.LimitationsEnforced(inv.ClusterSnapshot()) == []
+    (msg,) = inv.LimitationsEnforced(inv.ClusterSnapshot(limitations=(
+        ("a1", "task t1 over its memory limit still TASK_RUNNING"),)))
+    assert msg.startswith("LimitationsEnforced: agent a1 task t1")
+
+
+def test_parse_bytes_reads_mesos_byte_counts() -> None:
+    from mesotron.core.agent.isolation import format_bytes
+    from mesotron.core.sim.checker import parse_bytes
+
+    assert parse_bytes("64MB") == 64 << 20 and parse_bytes("1025B") == 1025
+    assert parse_bytes("2GB") == 2 << 30 and parse_bytes("x") is None
+    for n in (1, 1024, 65 << 20, (64 << 20) + 1, 3 << 30, 5 << 40):
+        assert parse_bytes(format_bytes(n)) == n

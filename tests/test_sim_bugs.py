@@ -100,6 +100,8 @@ CASES_12 = [
     ("agent_shutdown_skips_unregister", "crash", "AgentShutdownCompletes"),
     # a power loss reboots the host for half the agent incarnations (disk faults)
     ("agent_ignores_reboots", "disk", "RebootRecovery"),
+    # with crash faults 1 task in 12 outgrows its memory (OOM-killed, limitation reported)
+    ("agent_ignores_task_limitations", "crash", "LimitationsEnforced"),
 ]
 
 

@@ -1232,3 +1232,23 @@ def agent_ignores_reboots() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["agent_ignores_reboots"] = agent_ignores_reboots
+
+
+def agent_ignores_task_limitations() -> contextlib.AbstractContextManager[None]:
+    """The agent logs a command task's memory limitation and does nothing: the task stays
+    live until its executor reports the OOM-killed process (TASK_FAILED without the
+    limitation's reason) (LimitationsEnforced)."""
+    from mesotron.core.agent.containers import ContainersMixin
+    from mesotron.core.effects import Log
+
+    def wrap(orig: Any) -> Any:
+        def handleContainerLimitation(self: Any, now: float, lim: Any) -> list[Any]:
+            if lim.task_id is not None:
+                return [Log(level="warn", event="agent.container_limitation",
+                            fields=(("task", lim.task_id),))]
+            return orig(self, now, lim)
+        return handleContainerLimitation
+    return _patched(ContainersMixin, "handleContainerLimitation", wrap)
+
+
+BUGS["agent_ignores_task_limitations"] = agent_ignores_task_limitations

@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 from mesotron.core import invariants as inv
-from mesotron.core.agent.model import DestroyContainer
+from mesotron.core.agent.model import ContainerLimitation, DestroyContainer, KillExecutor
 from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.effects import (
@@ -97,6 +97,7 @@ WHEN: dict[str, str] = {
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
     "ExecutorBooksAgree": "at quiescence",
     "AgentViewsAgree": "at quiescence",
+    "LimitationsEnforced": "on every container limitation an agent handles, on every container update",
     "RebootRecovery": "after every agent start on a rebooted host, on every kill it asks for",
     "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
     "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
@@ -414,6 +415,8 @@ class Checker:
         if type(inp) is not Received:
             if type(inp) is AgentShutdown:
                 check_shutdown_unregisters(self, world, node, effects)
+            elif type(inp) is ContainerLimitation:
+                check_limitation_enforced(self, world, node, inp, effects)
             return
         msg = inp.message
         t = type(msg)
@@ -530,6 +533,18 @@ class Checker:
         if bad:
             self.run(world, inv.NoOffersOfDeactivatedAgents,
                      ClusterSnapshot(offers_of_deactivated=bad))
+
+    def check_container_limits(self, world: Any, n: Any, cid: str, lim: Any,
+                               nested: dict[str, Resources]) -> None:
+        """LimitationsEnforced, on every container update of a command executor: the limits
+        the isolator sets (core/agent/isolation.py container_limits) cover the resources of
+        the tasks the container holds."""
+        mem = sum(r.scalar("mem") for r in nested.values()) * (1 << 20)
+        cpus = sum(r.scalar("cpus") for r in nested.values())
+        if lim.mem_bytes < mem or lim.cpus < round(cpus, 3):
+            self.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=((
+                n.name, (f"container {cid[:8]} limited to {lim.mem_bytes} bytes, "
+                        f"{lim.cpus} cpus for tasks asking {int(mem)} bytes, {cpus:g} cpus")),)))
 
     def check_shutdown_overdue(self, world: Any, n: Any) -> None:
         """AgentShutdownCompletes: the agent the operator shut down SHUTDOWN_WITHIN seconds
@@ -2023,3 +2038,69 @@ def check_reboot_keeps_id(chk: Checker, world: Any, n: Any) -> None:
         chk.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
             n.name, (f"restarted after a host reboot with its AgentInfo "
                     f"{'unchanged' if same else 'changed'} as {a.agent_id}, expected {want}")),)))
+
+
+_UNITS = {"TB": 1 << 40, "GB": 1 << 30, "MB": 1 << 20, "KB": 1 << 10, "B": 1}
+
+
+def parse_bytes(text: str) -> int | None:
+    """Mesos's printing of a byte count ("64MB", "1025B") read back; None if malformed."""
+    for unit in ("TB", "GB", "MB", "KB", "B"):
+        if text.endswith(unit) and text[:-len(unit)].isdigit():
+            return int(text[:-len(unit)]) * _UNITS[unit]
+    return None
+
+
+def check_limitation_enforced(chk: Checker, world: Any, node: Any, lim: Any,
+                              effects: list[Any]) -> None:
+    """LimitationsEnforced, after an agent step on a ContainerLimitation: a task whose nested
+    container hit its memory limit is no longer live in the agent's books, and each update
+    the step produced for it is TASK_FAILED from the agent with
+    REASON_CONTAINER_LIMITATION_MEMORY and Mesos's message (its first line names the
+    requested and used bytes the isolator reported, its statistics follow); an executor
+    whose whole container hit it is killed (SIGKILL) and no longer booked running."""
+    a = node.machine
+    where = a.by_container.get(lim.container_id)
+    if where is None or lim.resource != "mem":
+        return
+    fw = a.frameworks.get(where[0])
+    ex = fw.executors.get(where[1]) if fw is not None else None
+    if ex is None:
+        return
+    bad: list[str] = []
+    if lim.task_id is None:
+        if ex.state in ("registering", "running") or not any(
+                type(e) is KillExecutor and e.container_id == lim.container_id
+                and e.signal == "SIGKILL" for e in effects) and ex.state != "terminated":
+            bad.append(f"container {lim.container_id[:8]} over its memory limit: executor "
+                       f"left {ex.state}, not killed")
+    else:
+        task = ex.tasks.get(lim.task_id)
+        if task is not None and not task.state.is_terminal:
+            bad.append(f"task {lim.task_id} over its memory limit still {task.state.name}")
+        head = (f"Memory limit exceeded: Requested: {lim.requested} bytes "
+                f"Maximum Used: {lim.used} bytes")
+        for e in effects:
+            u = None
+            if type(e) is Persist and type(e.record) is UpdateRecord:
+                u = e.record.update
+            elif type(e) is Send and type(e.message) is StatusUpdateMessage:
+                u = e.message.update
+            if u is None or u.status.task_id != lim.task_id:
+                continue
+            st = u.status
+            lines = (st.message or "").split("\n")
+            words = lines[0].split(" ")
+            got = (words[:3] == ["Memory", "limit", "exceeded:"] and len(words) == 8
+                   and words[3] == "Requested:" and words[5:7] == ["Maximum", "Used:"]
+                   and parse_bytes(words[4]) == lim.requested
+                   and parse_bytes(words[7]) == lim.used
+                   and all(f"{k} {v}" in lines for k, v in lim.stats))
+            if st.state is not TaskState.TASK_FAILED or st.source is not Source.SOURCE_AGENT \
+                    or st.reason is not Reason.REASON_CONTAINER_LIMITATION_MEMORY or not got:
+                bad.append(f"task {lim.task_id} ended {st.state.name} "
+                           f"{st.reason.name if st.reason else None} {st.message!r}, expected "
+                           f"TASK_FAILED REASON_CONTAINER_LIMITATION_MEMORY {head!r}")
+    if bad:
+        chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=tuple(
+            (node.name, b) for b in bad)))

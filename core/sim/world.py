@@ -23,9 +23,11 @@ from typing import Any
 
 import attrs
 from mesotron.core import registry as registry_mod
+from mesotron.core.agent.isolation import container_limits, task_limits
 from mesotron.core.agent.machine import Agent
 from mesotron.core.agent.model import (
     AgentConfig,
+    ContainerLimitation,
     DialFailed,
     DialMaster,
     ExecutorExited,
@@ -198,8 +200,8 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "container", "died_at", "framework_id", "launched_at", "resources",
-                 "shutdown_at", "shutdown_inc", "task_proc", "wedged")
+    __slots__ = ("agent", "container", "died_at", "framework_id", "launched_at", "oom_armed",
+                 "resources", "shutdown_at", "shutdown_inc", "task_proc", "wedged")
     agent: AgentNode
     container: str
     framework_id: str
@@ -215,6 +217,7 @@ class ExecutorNode(Node):
     # subscribes; "deaf" never hears ExecutorShutdown (only the agent's SIGKILL after the
     # shutdown grace period ends it); "" a normal executor
     wedged: str
+    oom_armed: bool  # its whole-container memory limitation is scheduled (memory_hog)
 
 
 class SchedulerNode(Node):
@@ -283,6 +286,10 @@ class World:
         self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
         # containers whose processes died in a host reboot (reboot_host): never signalled
         self.reboot_lost: set[str] = set()
+        # the isolator's nested containers: container id -> command task id -> resources
+        self.nested: dict[str, dict[str, Resources]] = {}
+        # tasks and executors that outgrow their memory (memory_hog), with crash faults
+        self.hogs = "crash" in config.faults
         self.injector: Any = None
         self.build()
         if self.timeline is not None:
@@ -858,6 +865,8 @@ class World:
                 x = self.executors.get(e.container_id)
                 if x is not None:
                     x.resources = e.resources
+                if e.nested_add or e.nested_remove:
+                    self.nest(n, e)
                 if e.nested_remove:
                     self.destroy_nested(e.container_id, e.nested_remove)
             elif t is Log:
@@ -996,6 +1005,7 @@ class World:
         x.shutdown_at = None
         x.shutdown_inc = None
         x.wedged = ""
+        x.oom_armed = False
         if "crash" in self.config.faults:
             x.wedged = _WEDGED.get(zlib.crc32(cid.encode()) % 24, "")
         self.nodes[name] = x
@@ -1072,6 +1082,8 @@ class World:
                 if self.obs is not None:
                     self.obs.on_task_start(self, x, e.task_id)
                 self.at(dur, CALL, self.task_exit, (x, proc, code, None))
+                if self.hogs:
+                    self.memory_hog(x, e.task_id, dur)
             elif t is SignalTaskProcess:
                 for tid in ([e.task_id] if e.task_id else sorted(x.task_proc)):
                     proc = x.task_proc.get(tid)
@@ -1127,6 +1139,63 @@ class World:
         fw = x.framework_id
         ex_id = x.machine.executor_id
         self.at(0.01, CALL, self.executor_gone, (a, a.inc, fw, ex_id, x.container, status))
+
+    def nest(self, a: AgentNode, e: UpdateContainer) -> None:
+        """The isolator's books: the nested containers (command tasks) of each container,
+        and the limits it sets (core/agent/isolation.py, as io/containers/isolator.py sets
+        them), which LimitationsEnforced holds against the tasks' resources."""
+        nested = self.nested.setdefault(e.container_id, {})
+        for tid, r in e.nested_add:
+            nested[tid] = r
+        for tid in e.nested_remove:
+            nested.pop(tid, None)
+        if e.command_executor and self.obs is not None \
+                and hasattr(self.obs, "check_container_limits"):
+            lim = container_limits(e.resources, nested.values(), command_executor=True)
+            self.obs.check_container_limits(self, a, e.container_id, lim, nested)
+
+    def memory_hog(self, x: ExecutorNode, task_id: str, dur: float) -> None:
+        """With crash faults, 1 task in 12 (a hash of container and task id: no random draw)
+        outgrows its memory: half-way through its run the kernel OOM-kills it and the
+        isolator reports the limitation of its nested container (requested: its limit); 1
+        command executor in 24 outgrows its whole container after its first task starts."""
+        key = zlib.crc32(f"{x.container}/{task_id}".encode())
+        if key % 12 == 0:
+            proc = x.task_proc[task_id]
+            self.at(min(dur * 0.5, 5.0), CALL, self.oom_task, (x, proc))
+        elif not x.oom_armed and zlib.crc32(x.container.encode()) % 24 == 2:
+            x.oom_armed = True
+            self.at(min(dur * 0.5, 5.0), CALL, self.oom_container, (x, x.inc))
+
+    def oom_task(self, x: ExecutorNode, proc: Any) -> None:
+        tid = proc[2]
+        if not x.alive or x.task_proc.get(tid) is not proc:
+            return
+        r = self.nested.get(x.container, {}).get(tid)
+        if r is None:
+            return
+        lim = task_limits(r).mem_bytes
+        self.count("oom_task")
+        self.note(f"fault: task {tid} on {x.agent.name} over its memory limit (OOM-killed)")
+        self.at(0.01, CALL, self.task_exit, (x, proc, None, 9))
+        a = x.agent
+        if a.alive:
+            self.deliver(a, ContainerLimitation(container_id=x.container, task_id=tid,
+                                                resource="mem", requested=lim,
+                                                used=lim + (1 << 20),
+                                                stats=(("rss", lim + (1 << 20)),)))
+
+    def oom_container(self, x: ExecutorNode, inc: int) -> None:
+        a = x.agent
+        if not x.alive or x.inc != inc or not a.alive:
+            return
+        nested = self.nested.get(x.container, {})
+        lim = container_limits(x.resources, nested.values(), command_executor=True).mem_bytes
+        self.count("oom_container")
+        self.note(f"fault: container {x.container} on {a.name} over its memory limit")
+        self.deliver(a, ContainerLimitation(container_id=x.container, resource="mem",
+                                            requested=lim, used=lim + (1 << 20),
+                                            stats=(("rss", lim + (1 << 20)),)))
 
     def destroy_nested(self, cid: str, task_ids: tuple[str, ...]) -> None:
         """The shell destroys the nested containers of finished (or limited) command tasks:

@@ -129,8 +129,6 @@ SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
 # seconds within which an agent the operator shut down has stopped: the executors'
 # shutdown grace period (5 s) + their kill + slack (AgentShutdownCompletes)
 SHUTDOWN_WITHIN = 30.0
-# virtual seconds into a run (plus seed % 20) at which the operator shuts an agent down
-DECOMMISSION_AT = 25.0
 
 # heap entry kinds
 MSG, TIMER, CALL, FN = 0, 1, 2, 3
@@ -309,10 +307,6 @@ class World:
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         self.op_pending: tuple[str, str] = ("", "")
         self.quiescent_since: float | None = None
-        if "crash" in config.faults and config.agents:
-            # once per run, in the faulty phase, the operator takes an agent out of service
-            # (decommission_agent); when and which from the seed, no random draw
-            self.at(DECOMMISSION_AT + config.seed % 20, FN, self.decommission_tick, ())
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
             self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
@@ -954,10 +948,6 @@ class World:
         inc = n.inc
         self.deliver(n, AgentShutdown())
         self.at(SHUTDOWN_WITHIN, FN, self.shutdown_check, (n, inc))
-
-    def decommission_tick(self) -> None:
-        if not self.quiescent:
-            self.decommission_agent(self.agents[self.config.seed % len(self.agents)])
 
     def shutdown_check(self, n: AgentNode, inc: int) -> None:
         if n.alive and n.inc == inc and self.obs is not None \

@@ -289,6 +289,8 @@ class ClusterSnapshot:
     reboot_recoveries: tuple[tuple[str, str], ...] = ()
     # LimitationsEnforced: (agent, what went wrong) with a container's limits or limitation
     limitations: tuple[tuple[str, str], ...] = ()
+    # SandboxesCollected: (agent, what went wrong) with a removed executor's run directory
+    sandbox_collections: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1019,6 +1021,14 @@ def LimitationsEnforced(s: ClusterSnapshot) -> list[str]:
     return [f"LimitationsEnforced: agent {agent} {what}" for agent, what in s.limitations]
 
 
+def SandboxesCollected(s: ClusterSnapshot) -> list[str]:
+    """A removed executor's run directory (sandbox) is garbage-collected gc_delay after its
+    removal, a restart of the agent in between included (the pending collection is
+    checkpointed; a restart reschedules it gc_delay after the start), and a sandbox is never
+    collected while the agent still books its executor."""
+    return [f"SandboxesCollected: agent {agent} {what}" for agent, what in s.sandbox_collections]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1074,6 +1084,7 @@ QUIESCENT: dict[str, Check] = {
     "ExecutorBooksAgree": ExecutorBooksAgree,
     # s12 (agent side)
     "AgentViewsAgree": AgentViewsAgree,
+    "SandboxesCollected": SandboxesCollected,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

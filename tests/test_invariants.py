@@ -35,7 +35,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12: the mutation campaign, agent side (Python and simulator only)
          "AgentViewsAgree", "HostileExecutorInputRefused", "AgentShutdownCompletes",
-         "RebootRecovery", "LimitationsEnforced"]
+         "RebootRecovery", "LimitationsEnforced", "SandboxesCollected"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -495,3 +495,10 @@ def test_parse_bytes_reads_mesos_byte_counts() -> None:
     assert parse_bytes("2GB") == 2 << 30 and parse_bytes("x") is None
     for n in (1, 1024, 65 << 20, (64 << 20) + 1, 3 << 30, 5 << 40):
         assert parse_bytes(format_bytes(n)) == n
+
+
+def test_sandboxes_collected_reports_each_row() -> None:
+    assert inv.SandboxesCollected(inv.ClusterSnapshot()) == []
+    (msg,) = inv.SandboxesCollected(inv.ClusterSnapshot(sandbox_collections=(
+        ("a1", "the sandbox of container c1 is still pending collection 30 s after it was due"),)))
+    assert msg.startswith("SandboxesCollected: agent a1 the sandbox of container c1")

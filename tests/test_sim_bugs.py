@@ -102,6 +102,8 @@ CASES_12 = [
     ("agent_ignores_reboots", "disk", "RebootRecovery"),
     # with crash faults 1 task in 12 outgrows its memory (OOM-killed, limitation reported)
     ("agent_ignores_task_limitations", "crash", "LimitationsEnforced"),
+    # the simulated agents collect removed executors' sandboxes after 120 s (--gc_delay)
+    ("agent_never_collects_sandboxes", "none", "SandboxesCollected"),
 ]
 
 

@@ -1252,3 +1252,18 @@ def agent_ignores_task_limitations() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["agent_ignores_task_limitations"] = agent_ignores_task_limitations
+
+
+def agent_never_collects_sandboxes() -> contextlib.AbstractContextManager[None]:
+    """The agent's garbage-collection timer does nothing: removed executors' run directories
+    pile up on the disk (SandboxesCollected)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def handleGcTimer(self: Any, now: float, key: tuple[str, ...]) -> list[Any]:
+            return []
+        return handleGcTimer
+    return _patched(AgentCore, "handleGcTimer", wrap)
+
+
+BUGS["agent_never_collects_sandboxes"] = agent_never_collects_sandboxes

@@ -97,6 +97,7 @@ WHEN: dict[str, str] = {
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
     "ExecutorBooksAgree": "at quiescence",
     "AgentViewsAgree": "at quiescence",
+    "SandboxesCollected": "at quiescence, and on every collection",
     "LimitationsEnforced": "on every container limitation an agent handles, on every container update",
     "RebootRecovery": "after every agent start on a rebooted host, on every kill it asks for",
     "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
@@ -533,6 +534,13 @@ class Checker:
         if bad:
             self.run(world, inv.NoOffersOfDeactivatedAgents,
                      ClusterSnapshot(offers_of_deactivated=bad))
+
+    def on_garbage_collect(self, world: Any, n: Any, e: Any) -> None:
+        """SandboxesCollected: a run directory the agent collects is no live executor's."""
+        cid = e.sandbox[-1] if e.sandbox else ""
+        if cid in n.machine.by_container:
+            self.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
+                n.name, f"collected the sandbox of container {cid[:8]}, which it still books"),)))
 
     def check_container_limits(self, world: Any, n: Any, cid: str, lim: Any,
                                nested: dict[str, Resources]) -> None:
@@ -2104,3 +2112,22 @@ def check_limitation_enforced(chk: Checker, world: Any, node: Any, lim: Any,
     if bad:
         chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=tuple(
             (node.name, b) for b in bad)))
+
+
+def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
+    """SandboxesCollected input, at quiescence: per live agent, the pending collections on
+    its disk (checkpointed when it removed an executor) overdue: persisted (or rescheduled
+    by the agent's last start) more than gc_delay + 10 s ago."""
+    from mesotron.core.sim.world import SIM_GC_DELAY
+
+    out: list[tuple[str, str]] = []
+    for (name, key), at in sorted(world.gc_at.items()):
+        n = world.nodes[name]
+        if not n.alive or n.machine is None or n.machine.state in ("new", "stopped") \
+                or key not in n.disk.checkpoints:
+            continue
+        due = max(at, n.started_at) + SIM_GC_DELAY
+        if world.now > due + 10.0:
+            out.append((name, (f"the sandbox of container {key[-1][:8]} is still pending "
+                              f"collection {world.now - due:.0f} s after it was due")))
+    return tuple(out)

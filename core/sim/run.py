@@ -25,6 +25,7 @@ from mesotron.core.sim.checker import (
     executor_book_rows,
     executor_held_rows,
     reconciliation_rows,
+    sandbox_rows,
     task_state_rows,
 )
 from mesotron.core.sim.config import SimConfig
@@ -225,7 +226,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         task_states=task_state_rows(world, chk, GRACE),
                         executor_books=executor_book_rows(world),
                         agent_counters=agent_counter_rows(world, chk),
-                        agent_views=agent_view_rows(world))
+                        agent_views=agent_view_rows(world),
+                        sandbox_collections=sandbox_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 from mesotron.core import registry as registry_mod
+from mesotron.core.agent.base import GC_TIMER
 from mesotron.core.agent.isolation import container_limits, task_limits
 from mesotron.core.agent.machine import Agent
 from mesotron.core.agent.model import (
@@ -31,6 +32,7 @@ from mesotron.core.agent.model import (
     DialFailed,
     DialMaster,
     ExecutorExited,
+    GarbageCollect,
     KillExecutor,
     LaunchExecutor,
     MasterAddress,
@@ -122,6 +124,9 @@ _WEDGED = {0: "unregistered", 1: "deaf"}
 
 # the simulated agents' --work_dir (sandboxes; AgentViewsAgree checks /state's directories)
 SIM_WORK_DIR = "/var/lib/mesos/"
+# their --gc_delay (Mesos: 1 week): short enough that removed executors' sandboxes are
+# collected within a run (SandboxesCollected)
+SIM_GC_DELAY = 120.0
 
 # role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
 SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
@@ -179,6 +184,7 @@ class AgentNode(Node):
         "recovering",
         "resubscribed",
         "shutdown_from",
+        "started_at",
     )
     index: int
     disk: Disk
@@ -189,6 +195,7 @@ class AgentNode(Node):
     # host bumps it) and the boot count the agent last started with
     boot: int
     booted: int
+    started_at: float  # virtual time of its last start
     detected: str | None
     linked: str | None  # the master its last successful dial linked it to (None: no link)
     recovering: bool
@@ -284,6 +291,8 @@ class World:
         self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
         # containers whose processes died in a host reboot (reboot_host): never signalled
         self.reboot_lost: set[str] = set()
+        # (agent, its pending collection's checkpoint key) -> when the agent persisted it
+        self.gc_at: dict[tuple[str, tuple], float] = {}
         # the isolator's nested containers: container id -> command task id -> resources
         self.nested: dict[str, dict[str, Resources]] = {}
         # tasks and executors that outgrow their memory (memory_hog), with crash faults
@@ -338,6 +347,7 @@ class World:
             a.agent_id = None
             a.shutdown_from = None
             a.boot = a.booted = 0
+            a.started_at = 0.0
             self.nodes[a.name] = a
             self.agents.append(a)
             self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (a, "reconnect"))
@@ -760,12 +770,14 @@ class World:
         n.mode = mode
         n.resubscribed = set()
         n.shutdown_from = None
+        n.started_at = self.now
         ip = n.name.split("@")[1].split(":")[0]
         info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
                          resources=Resources.parse(self.config.agent_resources))
         n.machine = Agent(pid=n.name, agent_info=info,
                           ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
-                          config=AgentConfig(recover=mode, work_dir=SIM_WORK_DIR))
+                          config=AgentConfig(recover=mode, work_dir=SIM_WORK_DIR,
+                                             gc_delay=SIM_GC_DELAY))
         del ip
         rec = n.disk.recovered()
         n.recovering = not rec.is_empty() and mode == "reconnect"
@@ -815,6 +827,11 @@ class World:
             t = type(e)
             if t is Persist:
                 disk.persist(e.key, e.record, e.append)
+                if e.key[0] == GC_TIMER:
+                    if e.record is not None:
+                        self.gc_at[(n.name, e.key)] = self.now
+                    else:
+                        self.gc_at.pop((n.name, e.key), None)
                 if obs is not None:
                     obs.on_persist(self, n, e)
                 if tracer is not None and e.key[0] == "updates":
@@ -885,6 +902,9 @@ class World:
                     self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
                     if e.sender in n.machine.by_pid:
                         self.at(0.001, MSG, n.name, Disconnected(peer=e.sender), n.inc, None)
+            elif t is GarbageCollect:
+                if obs is not None and hasattr(obs, "on_garbage_collect"):
+                    obs.on_garbage_collect(self, n, e)
             elif t is DialMaster:
                 self.at(0.005, CALL, self.dial, (n, n.inc, e.address))
             elif t is StopAgent:

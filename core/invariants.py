@@ -291,6 +291,8 @@ class ClusterSnapshot:
     limitations: tuple[tuple[str, str], ...] = ()
     # SandboxesCollected: (agent, what went wrong) with a removed executor's run directory
     sandbox_collections: tuple[tuple[str, str], ...] = ()
+    # ExecutorReasonsTruthful: (agent, what it said) of an update giving a false cause
+    executor_reasons: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1029,6 +1031,15 @@ def SandboxesCollected(s: ClusterSnapshot) -> list[str]:
     return [f"SandboxesCollected: agent {agent} {what}" for agent, what in s.sandbox_collections]
 
 
+def ExecutorReasonsTruthful(s: ClusterSnapshot) -> list[str]:
+    """An update ending a task for its executor's end names the real cause: a task whose
+    executor the agent SIGKILLed because it never registered (no SUBSCRIBE answered, killed
+    the registration timeout after its launch by the agent that launched it) ends with
+    REASON_EXECUTOR_REGISTRATION_TIMEOUT, not REASON_EXECUTOR_TERMINATED; and
+    REASON_EXECUTOR_REGISTRATION_TIMEOUT is never given for an executor that subscribed."""
+    return [f"ExecutorReasonsTruthful: agent {agent} {what}" for agent, what in s.executor_reasons]
+
+
 def _short(uuids: list[bytes]) -> list[str]:
     return [u.hex()[:8] for u in uuids]
 
@@ -1072,6 +1083,7 @@ SAFETY: dict[str, Check] = {
     "AgentShutdownCompletes": AgentShutdownCompletes,
     "RebootRecovery": RebootRecovery,
     "LimitationsEnforced": LimitationsEnforced,
+    "ExecutorReasonsTruthful": ExecutorReasonsTruthful,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

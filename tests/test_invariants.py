@@ -35,7 +35,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12: the mutation campaign, agent side (Python and simulator only)
          "AgentViewsAgree", "HostileExecutorInputRefused", "AgentShutdownCompletes",
-         "RebootRecovery", "LimitationsEnforced", "SandboxesCollected"]
+         "RebootRecovery", "LimitationsEnforced", "SandboxesCollected",
+         "ExecutorReasonsTruthful"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -502,3 +503,10 @@ def test_sandboxes_collected_reports_each_row() -> None:
     (msg,) = inv.SandboxesCollected(inv.ClusterSnapshot(sandbox_collections=(
         ("a1", "the sandbox of container c1 is still pending collection 30 s after it was due"),)))
     assert msg.startswith("SandboxesCollected: agent a1 the sandbox of container c1")
+
+
+def test_executor_reasons_truthful_reports_each_row() -> None:
+    assert inv.ExecutorReasonsTruthful(inv.ClusterSnapshot()) == []
+    (msg,) = inv.ExecutorReasonsTruthful(inv.ClusterSnapshot(executor_reasons=(
+        ("a1", "task t1 ended REASON_EXECUTOR_TERMINATED, its executor killed unregistered"),)))
+    assert msg.startswith("ExecutorReasonsTruthful: agent a1 task t1")

@@ -104,6 +104,8 @@ CASES_12 = [
     ("agent_ignores_task_limitations", "crash", "LimitationsEnforced"),
     # the simulated agents collect removed executors' sandboxes after 120 s (--gc_delay)
     ("agent_never_collects_sandboxes", "none", "SandboxesCollected"),
+    # a wedged executor (crash faults) never subscribes: killed at the registration timeout
+    ("registration_timeout_reason_lost", "crash", "ExecutorReasonsTruthful"),
 ]
 
 

@@ -1267,3 +1267,26 @@ def agent_never_collects_sandboxes() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["agent_never_collects_sandboxes"] = agent_never_collects_sandboxes
+
+
+def registration_timeout_reason_lost() -> contextlib.AbstractContextManager[None]:
+    """The agent kills an executor that never registered but forgets why: its tasks end
+    REASON_EXECUTOR_TERMINATED instead of REASON_EXECUTOR_REGISTRATION_TIMEOUT
+    (ExecutorReasonsTruthful)."""
+    from mesotron.core.agent.base import EXEC_REGISTRATION
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorTimer(self: Any, now: float, key: tuple[str, ...]) -> list[Any]:
+            out = orig(self, now, key)
+            if key and key[0] == EXEC_REGISTRATION and len(key) == 4:
+                fw = self.frameworks.get(key[1])
+                ex = fw.executors.get(key[2]) if fw is not None else None
+                if ex is not None:
+                    ex.pending_termination = None
+            return out
+        return handleExecutorTimer
+    return _patched(ExecutorsMixin, "handleExecutorTimer", wrap)
+
+
+BUGS["registration_timeout_reason_lost"] = registration_timeout_reason_lost

@@ -98,6 +98,7 @@ WHEN: dict[str, str] = {
     "ExecutorBooksAgree": "at quiescence",
     "AgentViewsAgree": "at quiescence",
     "SandboxesCollected": "at quiescence, and on every collection",
+    "ExecutorReasonsTruthful": "on every update an agent persists or sends",
     "LimitationsEnforced": "on every container limitation an agent handles, on every container update",
     "RebootRecovery": "after every agent start on a rebooted host, on every kill it asks for",
     "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
@@ -332,10 +333,34 @@ class Checker:
     def check_agent_update(self, world: Any, node: Any, u: Any) -> None:
         """AgentUpdatesTruthful, on an update an agent persists or sends."""
         own = node.machine.agent_id or None
+        if u.status.reason is _EXEC_TERMINATED or u.status.reason is _REG_TIMEOUT:
+            self.check_executor_reason(world, node, u)
         running = u.status.reason is _EXEC_TERMINATED and task_still_runs(world, node, u)
         if u.status.agent_id != own or running:
             self.run(world, inv.AgentUpdatesTruthful, ClusterSnapshot(agent_updates=(
                 (node.name, u.status.task_id, u.status.agent_id, own, running),)))
+
+    def check_executor_reason(self, world: Any, node: Any, u: Any) -> None:
+        """ExecutorReasonsTruthful, on an update an agent produces ending a task for its
+        executor: an executor its own agent SIGKILLed without ever having answered its
+        SUBSCRIBE, the registration timeout after launching it, did not register in time."""
+        reason = u.status.reason
+        if reason is not _EXEC_TERMINATED and reason is not _REG_TIMEOUT:
+            return
+        a = node.machine
+        fw = a.frameworks.get(u.framework_id)
+        ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) if fw is not None \
+            else None
+        x = world.executors.get(ex.container_id) if ex is not None else None
+        if x is None:
+            return
+        timed_out = (not x.subscribed and x.killed_at is not None
+                     and x.killed_at >= x.launched_at + a.config.executor_registration_timeout)
+        if (reason is _EXEC_TERMINATED and timed_out) or (reason is _REG_TIMEOUT and x.subscribed):
+            self.run(world, inv.ExecutorReasonsTruthful, ClusterSnapshot(executor_reasons=((
+                node.name, f"task {u.status.task_id} ended {reason.name}, its executor "
+                           + ("killed unregistered past the registration timeout"
+                              if timed_out else "having subscribed")),)))
 
     def on_superseded(self, uuid: bytes) -> None:
         """The agent refused an executor's update because it had ended the task itself (a
@@ -1660,6 +1685,7 @@ def unreachable_at_leader(world: Any, key: tuple[str, str], launched_on: str | N
 
 # ====================================================================== s11: agent books
 _EXEC_TERMINATED = Reason.REASON_EXECUTOR_TERMINATED
+_REG_TIMEOUT = Reason.REASON_EXECUTOR_REGISTRATION_TIMEOUT
 
 
 def task_still_runs(world: Any, node: Any, u: Any) -> bool:

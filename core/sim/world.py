@@ -85,6 +85,7 @@ from mesotron.core.messages import (
     ExecutorMessage,
     ExecutorShutdown,
     ExecutorSubscribe,
+    ExecutorSubscribed,
     ExecutorUpdate,
     RegisterAgent,
     SchedulerCall,
@@ -205,8 +206,9 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "container", "died_at", "framework_id", "launched_at", "oom_armed",
-                 "resources", "shutdown_at", "shutdown_inc", "task_proc", "wedged")
+    __slots__ = ("agent", "agent_inc", "container", "died_at", "framework_id", "killed_at",
+                 "launched_at", "oom_armed", "resources", "shutdown_at", "shutdown_inc",
+                 "subscribed", "task_proc", "wedged")
     agent: AgentNode
     container: str
     framework_id: str
@@ -223,6 +225,11 @@ class ExecutorNode(Node):
     # shutdown grace period ends it); "" a normal executor
     wedged: str
     oom_armed: bool  # its whole-container memory limitation is scheduled (memory_hog)
+    # ExecutorReasonsTruthful: the agent incarnation that launched it, whether an agent ever
+    # answered its SUBSCRIBE (ExecutorSubscribed), when an agent first SIGKILLed it
+    agent_inc: int
+    subscribed: bool
+    killed_at: float | None
 
 
 class SchedulerNode(Node):
@@ -850,6 +857,8 @@ class World:
                 if ex is not None:
                     if obs is not None and type(e.message) is ExecutorAcknowledged:
                         obs.on_executor_ack(self, n, ex, e.message)
+                    if type(e.message) is ExecutorSubscribed:
+                        ex.subscribed = True
                     if type(e.message) is ExecutorShutdown:
                         ex.shutdown_at = self.now
                         if ex.shutdown_inc is None:
@@ -889,6 +898,10 @@ class World:
                 if obs is not None and n.recovering:
                     obs.on_recovery_kill(self, n, e.container_id,
                                          self._kept_alive(n, e.container_id, effects))
+                kx = self.executors.get(e.container_id)
+                if kx is not None and kx.alive and kx.killed_at is None \
+                        and e.signal == "SIGKILL" and kx.agent_inc == n.inc:
+                    kx.killed_at = self.now
                 self.kill_executor(e.container_id, e.signal)
             elif t is Reject:
                 # a refused SUBSCRIBE ends its connection (HTTP 4xx): the executor is told,
@@ -1015,6 +1028,9 @@ class World:
         x.shutdown_at = None
         x.shutdown_inc = None
         x.wedged = ""
+        x.agent_inc = a.inc
+        x.subscribed = False
+        x.killed_at = None
         x.oom_armed = False
         if "crash" in self.config.faults:
             x.wedged = _WEDGED.get(zlib.crc32(cid.encode()) % 24, "")

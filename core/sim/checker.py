@@ -2010,6 +2010,12 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
                 counts[k] += 1
         row("task metrics", sorted(counts.items()),
             sorted((k, int(metrics[f"slave/tasks_{k}"])) for k in counts))
+        # a framework is dropped with its last executor (Mesos removeFramework), and with
+        # it the update streams of its tasks
+        row("frameworks without executors", [],
+            sorted(fw["id"] for fw in state["frameworks"] if not fw["executors"]))
+        row("update streams of frameworks it no longer has", [],
+            sorted({k[0] for k in a.sum.streams if k[0] not in a.frameworks}))
         ex_counts = {s: 0 for s in ("registering", "running", "terminating")}
         for v in views.values():
             if v.state in ex_counts:

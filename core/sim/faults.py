@@ -4,7 +4,7 @@ shrinkable), and the code that applies one to the world.
 | kind | faults |
 | --- | --- |
 | net | `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
-| crash | `("decommission-agent", i)`: the operator shuts agent i down (SIGUSR1: it unregisters, kills its executors, stops; it is started again as a new agent), once per run at 25 + seed % 20 s (agent seed % agents, no random draw); `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)` (downtimes: `agent_downtime`, half of them 0.5-8 s around the executor re-registration window), `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
+| crash | `("memory-hogs",)` at time 0: from then on 1 task in 12 and 1 command executor in 24 outgrow their memory (World.memory_hog, chosen by hashes); `("decommission-agent", i)`: the operator shuts agent i down (SIGUSR1: it unregisters, kills its executors, stops; it is started again as a new agent), once per run at 25 + seed % 20 s (agent seed % agents, no random draw); `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)` (downtimes: `agent_downtime`, half of them 0.5-8 s around the executor re-registration window), `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
 | disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode; for half the agent incarnations (a hash) the host reboots: its executor processes die unreported and its boot id changes |
 | oom | `("oom", i, pick, whole, resource)`: an isolator on agent i reports a container limitation (resource "mem" or "disk") for a running task's nested container (the kernel kills the task's process) or, `whole`, for its executor's container (opt-in: not in "all") |
 | zk | `("zk-partition", "leader" or i, secs)`: a master cut from ZooKeeper (its session expires, a standby is elected while it may still believe it leads), `("isolate", "leader", agents, secs)`: the same plus cut from some agents (so the deposed leader tries registry writes), `("zk-expire", "leader")` |
@@ -36,6 +36,9 @@ def generate(seed: int, kinds: frozenset[str], *, n_agents: int, n_masters: int,
         kind = rng.choice(order)
         out.append((round(t, 6), _one(rng, kind, n_agents, n_masters, n_frameworks)))
         t += rng.expovariate(1.0 / interval)
+    if "crash" in kinds:
+        # from the start, some tasks and executors outgrow their memory (World.memory_hog)
+        out.insert(0, (0.0, ("memory-hogs",)))
     if "crash" in kinds and n_agents:
         # once per run the operator shuts an agent down (its time and agent from the seed,
         # no random draw: the other faults stay the same)
@@ -221,6 +224,9 @@ class Injector:
         if n.alive:
             w.note(f"fault: crash {n.name} (restarts in {mode} mode after {downtime:g}s)")
             w.crash_agent(n, restart_after=downtime, lossy=False, mode=mode)
+
+    def do_memory_hogs(self) -> None:
+        self.world.hogs = True
 
     def do_decommission_agent(self, i: int) -> None:
         w = self.world

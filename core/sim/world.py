@@ -302,8 +302,9 @@ class World:
         self.gc_at: dict[tuple[str, tuple], float] = {}
         # the isolator's nested containers: container id -> command task id -> resources
         self.nested: dict[str, dict[str, Resources]] = {}
-        # tasks and executors that outgrow their memory (memory_hog), with crash faults
-        self.hogs = "crash" in config.faults
+        # tasks and executors outgrow their memory (memory_hog): from a ("memory-hogs",)
+        # fault on (generated with crash faults, at time 0)
+        self.hogs = False
         self.injector: Any = None
         self.build()
         if self.timeline is not None:
@@ -1181,7 +1182,7 @@ class World:
             self.obs.check_container_limits(self, a, e.container_id, lim, nested)
 
     def memory_hog(self, x: ExecutorNode, task_id: str, dur: float) -> None:
-        """With crash faults, 1 task in 12 (a hash of container and task id: no random draw)
+        """After a ("memory-hogs",) fault (generated with crash faults), 1 task in 12 (a hash of container and task id: no random draw)
         outgrows its memory: half-way through its run the kernel OOM-kills it and the
         isolator reports the limitation of its nested container (requested: its limit); 1
         command executor in 24 outgrows its whole container after its first task starts."""

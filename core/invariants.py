@@ -1037,8 +1037,10 @@ def ExecutorReasonsTruthful(s: ClusterSnapshot) -> list[str]:
     """An update ending a task for its executor's end names the real cause: a task whose
     executor the agent SIGKILLed because it never registered (no SUBSCRIBE answered, killed
     the registration timeout after its launch by the agent that launched it) ends with
-    REASON_EXECUTOR_REGISTRATION_TIMEOUT, not REASON_EXECUTOR_TERMINATED; and
-    REASON_EXECUTOR_REGISTRATION_TIMEOUT is never given for an executor that subscribed."""
+    REASON_EXECUTOR_REGISTRATION_TIMEOUT, not REASON_EXECUTOR_TERMINATED;
+    REASON_EXECUTOR_REGISTRATION_TIMEOUT is never given for an executor that subscribed; and
+    REASON_AGENT_RESTARTED only for a task whose executor an earlier incarnation of the agent
+    launched (a live executor that merely reconnects gets its undelivered tasks again)."""
     return [f"ExecutorReasonsTruthful: agent {agent} {what}" for agent, what in s.executor_reasons]
 
 

@@ -333,7 +333,7 @@ class Checker:
     def check_agent_update(self, world: Any, node: Any, u: Any) -> None:
         """AgentUpdatesTruthful, on an update an agent persists or sends."""
         own = node.machine.agent_id or None
-        if u.status.reason is _EXEC_TERMINATED or u.status.reason is _REG_TIMEOUT:
+        if u.status.reason in _CAUSES:
             self.check_executor_reason(world, node, u)
         running = u.status.reason is _EXEC_TERMINATED and task_still_runs(world, node, u)
         if u.status.agent_id != own or running:
@@ -345,9 +345,19 @@ class Checker:
         executor: an executor its own agent SIGKILLed without ever having answered its
         SUBSCRIBE, the registration timeout after launching it, did not register in time."""
         reason = u.status.reason
-        if reason is not _EXEC_TERMINATED and reason is not _REG_TIMEOUT:
-            return
         a = node.machine
+        if reason is _AGENT_RESTARTED:
+            # only a task launched before the agent restarted: its executor was launched by
+            # an earlier incarnation of the agent
+            fw = a.frameworks.get(u.framework_id)
+            ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) \
+                if fw is not None else None
+            x = world.executors.get(ex.container_id) if ex is not None else None
+            if x is not None and x.agent_inc == node.inc:
+                self.run(world, inv.ExecutorReasonsTruthful, ClusterSnapshot(executor_reasons=((
+                    node.name, f"task {u.status.task_id} ended REASON_AGENT_RESTARTED, but the "
+                               "agent has not restarted since it launched the task's executor"),)))
+            return
         fw = a.frameworks.get(u.framework_id)
         ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) if fw is not None \
             else None
@@ -1686,6 +1696,8 @@ def unreachable_at_leader(world: Any, key: tuple[str, str], launched_on: str | N
 # ====================================================================== s11: agent books
 _EXEC_TERMINATED = Reason.REASON_EXECUTOR_TERMINATED
 _REG_TIMEOUT = Reason.REASON_EXECUTOR_REGISTRATION_TIMEOUT
+_AGENT_RESTARTED = Reason.REASON_AGENT_RESTARTED
+_CAUSES = frozenset({_EXEC_TERMINATED, _REG_TIMEOUT, _AGENT_RESTARTED})
 
 
 def task_still_runs(world: Any, node: Any, u: Any) -> bool:

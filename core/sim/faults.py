@@ -3,7 +3,7 @@ shrinkable), and the code that applies one to the world.
 
 | kind | faults |
 | --- | --- |
-| net | (once per run, at 35 + seed % 20 s, `("break", "leader", "agent:<(seed + 1) % agents>")`, no random draw) `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
+| net | `("executor-link-breaks",)` at time 0: from then on the connection of 1 executor in 24 (a hash) to its agent breaks right after the agent sends it its first launch (lost with it; the executor subscribes again); (once per run, at 35 + seed % 20 s, `("break", "leader", "agent:<(seed + 1) % agents>")`, no random draw) `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
 | crash | `("memory-hogs",)` at time 0: from then on 1 task in 12 and 1 command executor in 24 outgrow their memory (World.memory_hog, chosen by hashes); `("decommission-agent", i)`: the operator shuts agent i down (SIGUSR1: it unregisters, kills its executors, stops; it is started again as a new agent), once per run at 25 + seed % 20 s (agent seed % agents, no random draw); `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)` (downtimes: `agent_downtime`, half of them 0.5-8 s around the executor re-registration window), `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
 | disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode; for half the agent incarnations (a hash) the host reboots: its executor processes die unreported and its boot id changes |
 | oom | `("oom", i, pick, whole, resource)`: an isolator on agent i reports a container limitation (resource "mem" or "disk") for a running task's nested container (the kernel kills the task's process) or, `whole`, for its executor's container (opt-in: not in "all") |
@@ -43,6 +43,10 @@ def generate(seed: int, kinds: frozenset[str], *, n_agents: int, n_masters: int,
         # once per run the operator shuts an agent down (its time and agent from the seed,
         # no random draw: the other faults stay the same)
         out.append((DECOMMISSION_AT + seed % 20, ("decommission-agent", seed % n_agents)))
+    if "net" in kinds:
+        # from the start, some executors' connections to their agent break right after a
+        # launch (World.break_executor_link)
+        out.insert(0, (0.0, ("executor-link-breaks",)))
     if "net" in kinds and n_agents:
         # and the leader's connection to one agent breaks (a TCP reset): the agent redials
         out.append((DECOMMISSION_AT + 10.0 + seed % 20,
@@ -228,6 +232,9 @@ class Injector:
         if n.alive:
             w.note(f"fault: crash {n.name} (restarts in {mode} mode after {downtime:g}s)")
             w.crash_agent(n, restart_after=downtime, lossy=False, mode=mode)
+
+    def do_executor_link_breaks(self) -> None:
+        self.world.link_breaks = True
 
     def do_memory_hogs(self) -> None:
         self.world.hogs = True

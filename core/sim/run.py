@@ -175,7 +175,7 @@ def _horizon(config: SimConfig) -> float:
 
 
 def _fault_kind(name: str) -> str:
-    if name in ("partition", "lossy", "break"):
+    if name in ("partition", "lossy", "break", "executor-link-breaks"):
         return "net"
     if name == "power-agent":
         return "disk"

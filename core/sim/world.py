@@ -82,6 +82,8 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
+    ExecutorLaunch,
+    ExecutorLaunchGroup,
     ExecutorMessage,
     ExecutorShutdown,
     ExecutorSubscribe,
@@ -135,6 +137,9 @@ SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
 # seconds within which an agent the operator shut down has stopped: the executors'
 # shutdown grace period (5 s) + their kill + slack (AgentShutdownCompletes)
 SHUTDOWN_WITHIN = 30.0
+
+# what an agent sends an executor to launch tasks (ExecutorNode.drops_launch)
+_LAUNCHES = (ExecutorLaunch, ExecutorLaunchGroup)
 
 # heap entry kinds
 MSG, TIMER, CALL, FN = 0, 1, 2, 3
@@ -206,9 +211,9 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "agent_inc", "container", "died_at", "framework_id", "killed_at",
-                 "launched_at", "oom_armed", "resources", "shutdown_at", "shutdown_inc",
-                 "subscribed", "task_proc", "wedged")
+    __slots__ = ("agent", "agent_inc", "container", "died_at", "drops_launch", "framework_id",
+                 "killed_at", "launched_at", "oom_armed", "resources", "shutdown_at",
+                 "shutdown_inc", "subscribed", "task_proc", "wedged")
     agent: AgentNode
     container: str
     framework_id: str
@@ -230,6 +235,9 @@ class ExecutorNode(Node):
     agent_inc: int
     subscribed: bool
     killed_at: float | None
+    # its connection to the agent breaks right after the agent sends it its first launch
+    # (the launch is lost with it): World.link_breaks, 1 executor in 24 by a hash
+    drops_launch: bool
 
 
 class SchedulerNode(Node):
@@ -302,6 +310,9 @@ class World:
         self.gc_at: dict[tuple[str, tuple], float] = {}
         # the isolator's nested containers: container id -> command task id -> resources
         self.nested: dict[str, dict[str, Resources]] = {}
+        # some executors' connections break right after a launch (ExecutorNode.drops_launch):
+        # from an ("executor-link-breaks",) fault on (generated with net faults, at time 0)
+        self.link_breaks = False
         # tasks and executors outgrow their memory (memory_hog): from a ("memory-hogs",)
         # fault on (generated with crash faults, at time 0)
         self.hogs = False
@@ -870,6 +881,9 @@ class World:
                             continue
                     self.send(n, to, Received(sender=n.name, message=e.message), local=True,
                               tm=tm)
+                    if ex.drops_launch and type(e.message) in _LAUNCHES:
+                        ex.drops_launch = False
+                        self.break_executor_link(n, ex)
                 else:
                     dst = self.agent_resolve(n, to)
                     if dst is not None:
@@ -988,6 +1002,18 @@ class World:
                 and hasattr(self.obs, "check_shutdown_overdue"):
             self.obs.check_shutdown_overdue(self, n)
 
+    def break_executor_link(self, a: AgentNode, x: ExecutorNode) -> None:
+        """The connection between agent `a` and its executor `x` breaks (what is in flight on
+        it is lost): both ends are told; the executor subscribes again on a new one."""
+        self.count("executor_link_breaks")
+        self.note(f"fault: the connection of executor {x.container} to {a.name} breaks")
+        key = self.link(a.name, x.name)
+        self.link_epoch[key] = self.link_epoch.get(key, 0) + 1
+        a.peers.discard(x.name)
+        x.peers.discard(a.name)
+        self.at(0.001, MSG, a.name, Disconnected(peer=x.name), a.inc, None)
+        self.at(0.001, MSG, x.name, Disconnected(peer=a.name), x.inc, None)
+
     def reboot_host(self, n: AgentNode) -> None:
         """Agent `n`'s host reboots (a power loss, with `crash_agent`): every executor process
         on it dies with it, unreported (the containerizer's runtime state is gone too, and
@@ -1032,6 +1058,7 @@ class World:
         x.agent_inc = a.inc
         x.subscribed = False
         x.killed_at = None
+        x.drops_launch = self.link_breaks and zlib.crc32(cid.encode()) % 24 == 3
         x.oom_armed = False
         if "crash" in self.config.faults:
             x.wedged = _WEDGED.get(zlib.crc32(cid.encode()) % 24, "")

@@ -355,8 +355,8 @@ class Checker:
             x = world.executors.get(ex.container_id) if ex is not None else None
             if x is not None and x.agent_inc == node.inc:
                 self.run(world, inv.ExecutorReasonsTruthful, ClusterSnapshot(executor_reasons=((
-                    node.name, f"task {u.status.task_id} ended REASON_AGENT_RESTARTED, but the "
-                               "agent has not restarted since it launched the task's executor"),)))
+                    node.name, (f"task {u.status.task_id} ended REASON_AGENT_RESTARTED, but the "
+                               "agent has not restarted since it launched the task's executor")),)))
             return
         fw = a.frameworks.get(u.framework_id)
         ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) if fw is not None \

@@ -983,7 +983,8 @@ def AgentViewsAgree(s: ClusterSnapshot) -> list[str]:
     non-terminal; the task-state and executor-state metrics count what /state and the
     `executors` view list; slave/registered is 1 exactly when the leader has it connected;
     /state lists no framework without executors (a framework goes with its last executor)
-    and the agent holds no status-update stream of a framework it no longer has."""
+    and the agent holds no status-update stream of an executor's task of a framework it no
+    longer has."""
     return [f"AgentViewsAgree: agent {agent} {what}: expected {want}, published {got}"
             for agent, what, want, got in s.agent_views if want != got]
 

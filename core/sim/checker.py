@@ -2023,11 +2023,14 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
         row("task metrics", sorted(counts.items()),
             sorted((k, int(metrics[f"slave/tasks_{k}"])) for k in counts))
         # a framework is dropped with its last executor (Mesos removeFramework), and with
-        # it the update streams of its tasks
+        # it the update streams of its executors' tasks
         row("frameworks without executors", [],
             sorted(fw["id"] for fw in state["frameworks"] if not fw["executors"]))
+        # (of executors' tasks: an answer to the master's reconciliation of a task the
+        # agent does not know has a stream of its own, with no executor)
         row("update streams of frameworks it no longer has", [],
-            sorted({k[0] for k in a.sum.streams if k[0] not in a.frameworks}))
+            sorted({k[0] for k, st in a.sum.streams.items()
+                    if k[0] not in a.frameworks and st.executor_id is not None}))
         ex_counts = {s: 0 for s in ("registering", "running", "terminating")}
         for v in views.values():
             if v.state in ex_counts:

@@ -451,6 +451,9 @@ class Checker:
         if type(inp) is not Received:
             if type(inp) is AgentShutdown:
                 check_shutdown_unregisters(self, world, node, effects)
+                # a shut-down agent forgets its tasks' pending updates (its master answers
+                # them TASK_GONE), as after a ShutdownAgent from the master
+                self.abandoned.update(self.agent_keys.get(node.name, ()))
             elif type(inp) is ContainerLimitation:
                 check_limitation_enforced(self, world, node, inp, effects)
             return

@@ -25,7 +25,7 @@ from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.run import Result, quiesce, simulate
 from mesotron.core.sim.world import World
 
-BUDGET = 10
+BUDGET = 15  # s12: 10 before; the runs now carry memory hogs and an operator shutdown (the overshoot is caught at seed 13)
 
 
 def config(seed: int, faults_: str) -> SimConfig:
@@ -113,6 +113,10 @@ def test_agent_downtimes_straddle_the_executor_reregistration_window() -> None:
     assert max(ds) > 60  # and long enough for the master's ping timeout
 
 
+SEED1192_SCHEDULE = (
+    '[[11.425989,["crash-agent",1,"reconnect",50.418]],[14.241373,["crash-agent",0,"reconnect",36.833]],[48.642374,["partition","agent:3","leader",false,131.825]],[52.982578,["power-agent",1,49.359]],[60.750229,["power-agent",2,5.902]],[74.512331,["isolate","leader",[0,1,2,3],124.293]]]')
+
+
 def test_grace_kill_of_executor_shut_down_before_restart_is_not_a_recovery_kill() -> None:
     """Seed 1192 (campaign config): an idle command executor is sent ExecutorShutdown, the
     agent crashes before the grace period ends, and the executor is a wedged "deaf" one (it
@@ -120,8 +124,13 @@ def test_grace_kill_of_executor_shut_down_before_restart_is_not_a_recovery_kill(
     and SIGKILLs it after the grace period, still before re-registering. That kill ends a
     shutdown decided before the restart: it is observed, as not a live-executor recovery kill,
     and RecoveryKeepsTasks stays quiet (it fired here before the fix)."""
+    from mesotron.core.sim.run import parse_schedule
+
     chk = Checker()
-    cfg = SimConfig(seed=1192, events=2000, agents=4, frameworks=4, faults="all", quiesce=900.0)
+    # pinned (s12): the fault schedule seed 1192 generated before s12 added its own entries
+    # (memory hogs, an operator shutdown, link breaks), which move the run off this scenario
+    cfg = SimConfig(seed=1192, events=2000, agents=4, frameworks=4, faults="all", quiesce=900.0,
+                    schedule=parse_schedule(SEED1192_SCHEDULE))
     res = simulate(cfg, checker=chk)
     assert res.failure is None, res.failure
     kills = [k for k in chk.recovery_kills if k[1].startswith("9befdf67-")]

@@ -299,6 +299,24 @@ class ClusterSnapshot:
     operation_feedback: tuple[tuple[str, str, str], ...] = ()
     # UnauthorizedOperatorCallsRefused: what went wrong with an operator call the ACLs deny
     forbidden_answers: tuple[str, ...] = ()
+    # --- s12 mutation campaign, agent side:
+    # AgentViewsAgree, at quiescence: (agent, what, expected, what the agent publishes) for
+    # what its read-only views (/state, /metrics, `executors`, `tasks`) say, beside what the
+    # world and the agent's other views say
+    agent_views: tuple[tuple[str, str, str, str], ...] = ()
+    # HostileExecutorInputRefused: (agent, message type, what the agent did) for a call to
+    # its executor API by a process that is no executor of it, not refused as it should be
+    hostile_executor_answers: tuple[tuple[str, str, str], ...] = ()
+    # AgentShutdownCompletes: (agent, what went wrong) for an agent the operator shut down
+    agent_shutdowns: tuple[tuple[str, str], ...] = ()
+    # RebootRecovery: (agent, what went wrong) after a host reboot
+    reboot_recoveries: tuple[tuple[str, str], ...] = ()
+    # LimitationsEnforced: (agent, what went wrong) with a container's limits or limitation
+    limitations: tuple[tuple[str, str], ...] = ()
+    # SandboxesCollected: (agent, what went wrong) with a removed executor's run directory
+    sandbox_collections: tuple[tuple[str, str], ...] = ()
+    # ExecutorReasonsTruthful: (agent, what it said) of an update giving a false cause
+    executor_reasons: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1016,6 +1034,77 @@ def UnauthorizedOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:
     lets no `intruder` write weights) is answered 403 "403 Forbidden." (503 by a master not
     leading) and changes nothing: the weight it asked for is not in force."""
     return [f"UnauthorizedOperatorCallsRefused: {what}" for what in s.forbidden_answers]
+# ------------------------------------------------------------------ s12: agent views
+def AgentViewsAgree(s: ClusterSnapshot) -> list[str]:
+    """What each live agent publishes about itself (its /state document, /metrics, the
+    `executors` and `tasks` views the shell serves) is true: its id is the one the leader
+    registered it under; its resources are its flags' resources (every scalar, every range),
+    split without loss into reserved and unreserved; every live executor process of the
+    agent is listed under its framework with its sandbox directory (work dir, agent,
+    framework, executor, container); every task process running there is listed
+    non-terminal; the task-state and executor-state metrics count what /state and the
+    `executors` view list; slave/registered is 1 exactly when the leader has it connected;
+    /state lists no framework without executors (a framework goes with its last executor)
+    and the agent holds no status-update stream of an executor's task of a framework it no
+    longer has."""
+    return [f"AgentViewsAgree: agent {agent} {what}: expected {want}, published {got}"
+            for agent, what, want, got in s.agent_views if want != got]
+
+
+def HostileExecutorInputRefused(s: ClusterSnapshot) -> list[str]:
+    """A call to an agent's executor API by a process that is no executor of the agent is
+    refused and changes nothing: a SUBSCRIBE naming a framework or executor the agent does
+    not know, and an UPDATE or MESSAGE naming one, get one `Reject` 400; an UPDATE or
+    MESSAGE naming a known executor from a caller that never subscribed as it gets one
+    `Reject` 403; the step has no other effect."""
+    return [f"HostileExecutorInputRefused: agent {agent}: a hostile {msg}: {what}"
+            for agent, msg, what in s.hostile_executor_answers]
+
+
+def AgentShutdownCompletes(s: ClusterSnapshot) -> list[str]:
+    """An agent the operator shuts down (Mesos: SIGUSR1) unregisters from the master when
+    it is registered (one UnregisterAgent naming its id; none when it is not), shuts its
+    executors down and stops within 30 s (the simulator: unless it crashed meanwhile)."""
+    return [f"AgentShutdownCompletes: agent {agent} {what}" for agent, what in s.agent_shutdowns]
+
+
+def RebootRecovery(s: ClusterSnapshot) -> list[str]:
+    """After its host rebooted (a new boot id), an agent recovering in reconnect mode keeps
+    its id when its AgentInfo (hostname, resources, attributes) is unchanged and starts as
+    a new agent when it changed (Mesos SlaveRecoveryTest.Reboot, RebootWithSlaveInfoMismatch);
+    it never signals a container whose executor died in the reboot (its pid may be another
+    process's now: SlaveRecoveryTest.RebootWithExecutorPidReused)."""
+    return [f"RebootRecovery: agent {agent} {what}" for agent, what in s.reboot_recoveries]
+
+
+def LimitationsEnforced(s: ClusterSnapshot) -> list[str]:
+    """Containers are held to what their tasks asked for, and a container over its memory
+    limit is dealt with as Mesos does: the limits the isolator sets on a command executor's
+    container cover its tasks' memory and cpus; a task whose nested container hit its memory
+    limit is no longer live in its agent's books, each update ending it is TASK_FAILED from
+    the agent with REASON_CONTAINER_LIMITATION_MEMORY and Mesos's message ("Memory limit
+    exceeded: Requested: <bytes> Maximum Used: <bytes>", then the memory statistics); an
+    executor whose whole container hit it is SIGKILLed and no longer booked running."""
+    return [f"LimitationsEnforced: agent {agent} {what}" for agent, what in s.limitations]
+
+
+def SandboxesCollected(s: ClusterSnapshot) -> list[str]:
+    """A removed executor's run directory (sandbox) is garbage-collected gc_delay after its
+    removal, a restart of the agent in between included (the pending collection is
+    checkpointed; a restart reschedules it gc_delay after the start), and a sandbox is never
+    collected while the agent still books its executor."""
+    return [f"SandboxesCollected: agent {agent} {what}" for agent, what in s.sandbox_collections]
+
+
+def ExecutorReasonsTruthful(s: ClusterSnapshot) -> list[str]:
+    """An update ending a task for its executor's end names the real cause: a task whose
+    executor the agent SIGKILLed because it never registered (no SUBSCRIBE answered, killed
+    the registration timeout after its launch by the agent that launched it) ends with
+    REASON_EXECUTOR_REGISTRATION_TIMEOUT, not REASON_EXECUTOR_TERMINATED;
+    REASON_EXECUTOR_REGISTRATION_TIMEOUT is never given for an executor that subscribed; and
+    REASON_AGENT_RESTARTED only for a task whose executor an earlier incarnation of the agent
+    launched (a live executor that merely reconnects gets its undelivered tasks again)."""
+    return [f"ExecutorReasonsTruthful: agent {agent} {what}" for agent, what in s.executor_reasons]
 
 
 def _short(uuids: list[bytes]) -> list[str]:
@@ -1142,6 +1231,12 @@ SAFETY: dict[str, Check] = {
     "WhyExplains": WhyExplains,
     "OperationFeedbackAgrees": OperationFeedbackAgrees,
     "UnauthorizedOperatorCallsRefused": UnauthorizedOperatorCallsRefused,
+    # s12 (agent side)
+    "HostileExecutorInputRefused": HostileExecutorInputRefused,
+    "AgentShutdownCompletes": AgentShutdownCompletes,
+    "RebootRecovery": RebootRecovery,
+    "LimitationsEnforced": LimitationsEnforced,
+    "ExecutorReasonsTruthful": ExecutorReasonsTruthful,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -1152,6 +1247,9 @@ QUIESCENT: dict[str, Check] = {
     "AgentActivityAgrees": AgentActivityAgrees,
     "TaskStatesAgree": TaskStatesAgree,
     "ExecutorBooksAgree": ExecutorBooksAgree,
+    # s12 (agent side)
+    "AgentViewsAgree": AgentViewsAgree,
+    "SandboxesCollected": SandboxesCollected,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

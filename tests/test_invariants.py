@@ -39,7 +39,11 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "OffersNeedACause", "NoOffersOutsideWhitelist",
          # s12 mm2: the operator's views (Python and simulator only)
          "OperatorViewsAgree", "WhyExplains", "OperationFeedbackAgrees",
-         "UnauthorizedOperatorCallsRefused"]
+         "UnauthorizedOperatorCallsRefused",
+         # s12: the mutation campaign, agent side (Python and simulator only)
+         "AgentViewsAgree", "HostileExecutorInputRefused", "AgentShutdownCompletes",
+         "RebootRecovery", "LimitationsEnforced", "SandboxesCollected",
+         "ExecutorReasonsTruthful"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 
@@ -531,3 +535,63 @@ def test_operator_views_and_why_messages() -> None:
     assert inv.UnauthorizedOperatorCallsRefused(inv.ClusterSnapshot()) == []
     (msg,) = inv.UnauthorizedOperatorCallsRefused(inv.ClusterSnapshot(forbidden_answers=("x",)))
     assert msg == "UnauthorizedOperatorCallsRefused: x"
+
+
+def test_agent_views_agree_fails_when_a_view_differs() -> None:
+    same = ("a1", "task metrics", "[('running', 1)]", "[('running', 1)]")
+    assert inv.AgentViewsAgree(inv.ClusterSnapshot(agent_views=(same,))) == []
+    doubled = ("a1", "task metrics", "[('running', 1)]", "[('running', 2)]")
+    out = inv.AgentViewsAgree(inv.ClusterSnapshot(agent_views=(same, doubled)))
+    assert len(out) == 1 and out[0].startswith("AgentViewsAgree: agent a1 task metrics")
+
+
+def test_hostile_executor_input_refused_reports_each_answer() -> None:
+    assert inv.HostileExecutorInputRefused(inv.ClusterSnapshot()) == []
+    (msg,) = inv.HostileExecutorInputRefused(inv.ClusterSnapshot(hostile_executor_answers=(
+        ("a1", "ExecutorUpdate", "answered with Persist, expected one Reject 403"),)))
+    assert msg.startswith("HostileExecutorInputRefused: agent a1: a hostile ExecutorUpdate")
+
+
+def test_agent_shutdown_completes_reports_each_row() -> None:
+    assert inv.AgentShutdownCompletes(inv.ClusterSnapshot()) == []
+    (msg,) = inv.AgentShutdownCompletes(inv.ClusterSnapshot(agent_shutdowns=(
+        ("a1", "still terminating 30 s after it was told to shut down"),)))
+    assert msg.startswith("AgentShutdownCompletes: agent a1 still terminating")
+
+
+def test_reboot_recovery_reports_each_row() -> None:
+    assert inv.RebootRecovery(inv.ClusterSnapshot()) == []
+    (msg,) = inv.RebootRecovery(inv.ClusterSnapshot(reboot_recoveries=(
+        ("a1", "signals container c1, whose executor died in a host reboot"),)))
+    assert msg.startswith("RebootRecovery: agent a1 signals container c1")
+
+
+def test_limitations_enforced_reports_each_row() -> None:
+    assert inv.LimitationsEnforced(inv.ClusterSnapshot()) == []
+    (msg,) = inv.LimitationsEnforced(inv.ClusterSnapshot(limitations=(
+        ("a1", "task t1 over its memory limit still TASK_RUNNING"),)))
+    assert msg.startswith("LimitationsEnforced: agent a1 task t1")
+
+
+def test_parse_bytes_reads_mesos_byte_counts() -> None:
+    from mesotron.core.agent.isolation import format_bytes
+    from mesotron.core.sim.checker import parse_bytes
+
+    assert parse_bytes("64MB") == 64 << 20 and parse_bytes("1025B") == 1025
+    assert parse_bytes("2GB") == 2 << 30 and parse_bytes("x") is None
+    for n in (1, 1024, 65 << 20, (64 << 20) + 1, 3 << 30, 5 << 40):
+        assert parse_bytes(format_bytes(n)) == n
+
+
+def test_sandboxes_collected_reports_each_row() -> None:
+    assert inv.SandboxesCollected(inv.ClusterSnapshot()) == []
+    (msg,) = inv.SandboxesCollected(inv.ClusterSnapshot(sandbox_collections=(
+        ("a1", "the sandbox of container c1 is still pending collection 30 s after it was due"),)))
+    assert msg.startswith("SandboxesCollected: agent a1 the sandbox of container c1")
+
+
+def test_executor_reasons_truthful_reports_each_row() -> None:
+    assert inv.ExecutorReasonsTruthful(inv.ClusterSnapshot()) == []
+    (msg,) = inv.ExecutorReasonsTruthful(inv.ClusterSnapshot(executor_reasons=(
+        ("a1", "task t1 ended REASON_EXECUTOR_TERMINATED, its executor killed unregistered"),)))
+    assert msg.startswith("ExecutorReasonsTruthful: agent a1 task t1")

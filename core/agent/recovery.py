@@ -31,7 +31,12 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
-from mesotron.core.agent.base import REREGISTER_EXECUTORS_TIMER, AgentCore, task_key
+from mesotron.core.agent.base import (
+    REREGISTER_EXECUTORS_TIMER,
+    AgentCore,
+    executor_key,
+    task_key,
+)
 from mesotron.core.agent.model import (
     DestroyContainer,
     ExecutorEntry,
@@ -140,6 +145,11 @@ class RecoveryMixin(AgentCore):
                     ex.state, ex.exit_status = "terminated", erec.exit_status
                     if not erec.exited:  # rebooted: the shell may still hold its container
                         out.append(DestroyContainer(container_id=erec.container_id))
+                        # checkpointed as exited before the updates its end implies (as
+                        # `_executor_terminated` does): a later restart on this boot must not
+                        # take it for a live executor and signal its pid (reused by now)
+                        out.append(Persist(key=executor_key(fw_id, ex_id),
+                                           record=attrs.evolve(erec, exited=True)))
                 else:
                     self.awaiting += 1
                 fw.executors[ex_id] = ex

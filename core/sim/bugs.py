@@ -1491,3 +1491,132 @@ def task_group_never_sent() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["task_group_never_sent"] = task_group_never_sent
+# s12 (mutation campaign, agent side)
+def agent_state_drops_ranges() -> contextlib.AbstractContextManager[None]:
+    """The agent's /state document prints its scalar resources only: its ports range is
+    missing from `resources` (AgentViewsAgree)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def state_json(self: Any) -> dict[str, Any]:
+            out = orig(self)
+            out["resources"] = {k: v for k, v in out["resources"].items()
+                                if not isinstance(v, str)}
+            return out
+        return state_json
+    return _patched(Agent, "state_json", wrap)
+
+
+BUGS["agent_state_drops_ranges"] = agent_state_drops_ranges
+
+
+def executor_api_trusts_names() -> contextlib.AbstractContextManager[None]:
+    """The agent's executor API trusts the framework and executor ids a call names instead
+    of the caller's subscription: an UPDATE from a process that never subscribed, in the
+    name of a real executor, is taken (HostileExecutorInputRefused)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _subscribed_executor(self: Any, sender: str, fw_id: str, ex_id: str,
+                                 msg: Any) -> Any:
+            fw = self.frameworks.get(fw_id)
+            if fw is not None and ex_id in fw.executors:
+                return fw, fw.executors[ex_id]
+            return orig(self, sender, fw_id, ex_id, msg)
+        return _subscribed_executor
+    return _patched(ExecutorsMixin, "_subscribed_executor", wrap)
+
+
+BUGS["executor_api_trusts_names"] = executor_api_trusts_names
+
+
+def agent_shutdown_skips_unregister() -> contextlib.AbstractContextManager[None]:
+    """An agent the operator shuts down does not tell its master (no UnregisterAgent): the
+    master keeps it, and its tasks, until the ping timeout (AgentShutdownCompletes)."""
+    from mesotron.core.agent.machine import Agent
+    from mesotron.core.effects import Send
+    from mesotron.core.messages import UnregisterAgent
+
+    def wrap(orig: Any) -> Any:
+        def _shutdown_agent(self: Any, now: float, *, from_master: bool) -> list[Any]:
+            return [e for e in orig(self, now, from_master=from_master)
+                    if not (type(e) is Send and type(e.message) is UnregisterAgent)]
+        return _shutdown_agent
+    return _patched(Agent, "_shutdown_agent", wrap)
+
+
+BUGS["agent_shutdown_skips_unregister"] = agent_shutdown_skips_unregister
+
+
+def agent_ignores_reboots() -> contextlib.AbstractContextManager[None]:
+    """The agent ignores the host's boot id: after a reboot it takes its executors for
+    live, waits for them and then signals their pids (other processes' by now)
+    (RebootRecovery)."""
+    from mesotron.core.agent.recovery import RecoveryMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleStart(self: Any, now: float, start: Any) -> list[Any]:
+            return orig(self, now, attrs.evolve(start, boot_id=None))
+        return handleStart
+    return _patched(RecoveryMixin, "handleStart", wrap)
+
+
+BUGS["agent_ignores_reboots"] = agent_ignores_reboots
+
+
+def agent_ignores_task_limitations() -> contextlib.AbstractContextManager[None]:
+    """The agent logs a command task's memory limitation and does nothing: the task stays
+    live until its executor reports the OOM-killed process (TASK_FAILED without the
+    limitation's reason) (LimitationsEnforced)."""
+    from mesotron.core.agent.containers import ContainersMixin
+    from mesotron.core.effects import Log
+
+    def wrap(orig: Any) -> Any:
+        def handleContainerLimitation(self: Any, now: float, lim: Any) -> list[Any]:
+            if lim.task_id is not None:
+                return [Log(level="warn", event="agent.container_limitation",
+                            fields=(("task", lim.task_id),))]
+            return orig(self, now, lim)
+        return handleContainerLimitation
+    return _patched(ContainersMixin, "handleContainerLimitation", wrap)
+
+
+BUGS["agent_ignores_task_limitations"] = agent_ignores_task_limitations
+
+
+def agent_never_collects_sandboxes() -> contextlib.AbstractContextManager[None]:
+    """The agent's garbage-collection timer does nothing: removed executors' run directories
+    pile up on the disk (SandboxesCollected)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def handleGcTimer(self: Any, now: float, key: tuple[str, ...]) -> list[Any]:
+            return []
+        return handleGcTimer
+    return _patched(AgentCore, "handleGcTimer", wrap)
+
+
+BUGS["agent_never_collects_sandboxes"] = agent_never_collects_sandboxes
+
+
+def registration_timeout_reason_lost() -> contextlib.AbstractContextManager[None]:
+    """The agent kills an executor that never registered but forgets why: its tasks end
+    REASON_EXECUTOR_TERMINATED instead of REASON_EXECUTOR_REGISTRATION_TIMEOUT
+    (ExecutorReasonsTruthful)."""
+    from mesotron.core.agent.base import EXEC_REGISTRATION
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorTimer(self: Any, now: float, key: tuple[str, ...]) -> list[Any]:
+            out = orig(self, now, key)
+            if key and key[0] == EXEC_REGISTRATION and len(key) == 4:
+                fw = self.frameworks.get(key[1])
+                ex = fw.executors.get(key[2]) if fw is not None else None
+                if ex is not None:
+                    ex.pending_termination = None
+            return out
+        return handleExecutorTimer
+    return _patched(ExecutorsMixin, "handleExecutorTimer", wrap)
+
+
+BUGS["registration_timeout_reason_lost"] = registration_timeout_reason_lost

@@ -30,8 +30,9 @@ from typing import Any
 
 import attrs
 from mesotron.core import invariants as inv
-from mesotron.core.agent.model import DestroyContainer
+from mesotron.core.agent.model import ContainerLimitation, DestroyContainer, KillExecutor
 from mesotron.core.agent.model import Shutdown as AgentShutdown
+from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.allocator.machine import Allocator
 from mesotron.core.effects import (
     Disconnected,
@@ -65,6 +66,7 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     EventUpdateOperationStatus,
+    ExecutorMessage,
     ExecutorSubscribe,
     ExecutorUpdate,
     KillTask,
@@ -79,11 +81,18 @@ from mesotron.core.messages import (
     ShutdownAgent,
     ShutdownFramework,
     StatusUpdateMessage,
+    UnregisterAgent,
 )
 from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
-from mesotron.core.sim.world import FORGED_AGENT, HOSTILE_AGENT, HOSTILE_TASK
+from mesotron.core.sim.world import (
+    FORGED_AGENT,
+    HOSTILE_AGENT,
+    HOSTILE_EXECUTOR,
+    HOSTILE_TASK,
+    SIM_WORK_DIR,
+)
 from mesotron.core.status_updates import AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
@@ -101,6 +110,13 @@ WHEN: dict[str, str] = {
     "InvalidOperatorCallsRefused": "on the answer to each invalid operator call",
     "CheckpointAgrees": "after every agent start, before every agent crash, at quiescence",
     "ExecutorBooksAgree": "at quiescence",
+    "AgentViewsAgree": "at quiescence",
+    "SandboxesCollected": "at quiescence, and on every collection",
+    "ExecutorReasonsTruthful": "on every update an agent persists or sends",
+    "LimitationsEnforced": "on every container limitation an agent handles, on every container update",
+    "RebootRecovery": "after every agent start on a rebooted host, on every kill it asks for",
+    "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
+    "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     **{n: "at quiescence" for n in (
         "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
@@ -135,6 +151,9 @@ WHEN: dict[str, str] = {
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
 }
+
+# what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
+_EXECUTOR_CALLS = (ExecutorSubscribe, ExecutorUpdate, ExecutorMessage)
 
 PRODUCER = {Source.SOURCE_EXECUTOR: "executor", Source.SOURCE_AGENT: "agent",
             Source.SOURCE_MASTER: "master", None: "agent"}
@@ -274,6 +293,10 @@ class Checker:
         # them invalid (world.py registers them), the last status before an acknowledgement
         self.invalid_ops: set[tuple[str, str]] = set()
         self._pre_ack: tuple[bytes | None, str | None] | None = None
+        # RebootRecovery: each agent's host boot count at its last start, and the agent
+        # record (id, AgentInfo) its last start recovered
+        self.boots: dict[str, int] = {}
+        self.recovered_ids: dict[str, Any] = {}
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -295,6 +318,8 @@ class Checker:
         pass
 
     def on_agent_start(self, world: Any, n: Any, rec: Any) -> None:
+        agent = rec.agent() if not rec.is_empty() else None
+        self.recovered_ids[n.name] = (agent.info.id, agent.info) if agent is not None else None
         self.destroyed[n.name] = 0
         if n.mode == "cleanup":
             # cleanup mode: executors are killed and the agent starts afresh; its
@@ -346,14 +371,58 @@ class Checker:
         rows = checkpoint_rows(n)
         if rows:
             self.run(world, inv.CheckpointAgrees, ClusterSnapshot(checkpoint_books=tuple(rows)))
+        if n.boot != self.boots.get(n.name, 0):
+            self.boots[n.name] = n.boot
+            check_reboot_keeps_id(self, world, n)
+
+    def on_reboot_lost_kill(self, world: Any, n: Any, cid: str) -> None:
+        """RebootRecovery: a KillExecutor for a container whose processes died in a host
+        reboot (their pids may be reused by other processes)."""
+        self.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
+            n.name, (f"signals container {cid[:8]}, whose executor died in a host reboot "
+                    "(its pid may be another process's now)")),)))
 
     def check_agent_update(self, world: Any, node: Any, u: Any) -> None:
         """AgentUpdatesTruthful, on an update an agent persists or sends."""
         own = node.machine.agent_id or None
+        if u.status.reason in _CAUSES:
+            self.check_executor_reason(world, node, u)
         running = u.status.reason is _EXEC_TERMINATED and task_still_runs(world, node, u)
         if u.status.agent_id != own or running:
             self.run(world, inv.AgentUpdatesTruthful, ClusterSnapshot(agent_updates=(
                 (node.name, u.status.task_id, u.status.agent_id, own, running),)))
+
+    def check_executor_reason(self, world: Any, node: Any, u: Any) -> None:
+        """ExecutorReasonsTruthful, on an update an agent produces ending a task for its
+        executor: an executor its own agent SIGKILLed without ever having answered its
+        SUBSCRIBE, the registration timeout after launching it, did not register in time."""
+        reason = u.status.reason
+        a = node.machine
+        if reason is _AGENT_RESTARTED:
+            # only a task launched before the agent restarted: its executor was launched by
+            # an earlier incarnation of the agent
+            fw = a.frameworks.get(u.framework_id)
+            ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) \
+                if fw is not None else None
+            x = world.executors.get(ex.container_id) if ex is not None else None
+            if x is not None and x.agent_inc == node.inc:
+                self.run(world, inv.ExecutorReasonsTruthful, ClusterSnapshot(executor_reasons=((
+                    node.name, (f"task {u.status.task_id} ended REASON_AGENT_RESTARTED, but the "
+                               "agent has not restarted since it launched the task's executor")),)))
+            return
+        fw = a.frameworks.get(u.framework_id)
+        ex = fw.executors.get(fw.task_executor.get(u.status.task_id, "")) if fw is not None \
+            else None
+        x = world.executors.get(ex.container_id) if ex is not None else None
+        if x is None:
+            return
+        timed_out = (not x.subscribed and x.killed_at is not None
+                     and x.killed_at >= x.launched_at + a.config.executor_registration_timeout)
+        if (reason is _EXEC_TERMINATED and timed_out) or (reason is _REG_TIMEOUT and x.subscribed):
+            self.run(world, inv.ExecutorReasonsTruthful, ClusterSnapshot(executor_reasons=((
+                node.name, f"task {u.status.task_id} ended {reason.name}, its executor "
+                           + ("killed unregistered past the registration timeout"
+                              if timed_out else "having subscribed")),)))
 
     def on_superseded(self, uuid: bytes) -> None:
         """The agent refused an executor's update because it had ended the task itself (a
@@ -415,7 +484,9 @@ class Checker:
                         persisted = set()
                     persisted.add(e.record.update.uuid)
                     self.check_agent_update(world, node, e.record.update)
-            elif t is DestroyContainer:
+            elif t is DestroyContainer and type(inp) is not AgentStart:
+                # (at a start, the containers of executors that died with a rebooted host:
+                # terminated before this incarnation, not counted by it)
                 self.destroyed[node.name] = self.destroyed.get(node.name, 0) + 1
             elif t is Send and type(e.message) is StatusUpdateMessage:
                 u = e.message.update
@@ -437,9 +508,18 @@ class Checker:
                 self.abandoned.update(self.agent_keys.get(node.name, ()))
                 self._keys_to_check.update(self.agent_keys.get(node.name, ()))
                 self.dirty = True
+                check_shutdown_unregisters(self, world, node, effects)
+                # a shut-down agent forgets its tasks' pending updates (its master answers
+                # them TASK_GONE), as after a ShutdownAgent from the master
+                self.abandoned.update(self.agent_keys.get(node.name, ()))
+            elif type(inp) is ContainerLimitation:
+                check_limitation_enforced(self, world, node, inp, effects)
             return
         msg = inp.message
         t = type(msg)
+        if t in _EXECUTOR_CALLS and inp.sender.endswith(HOSTILE_EXECUTOR):
+            check_hostile_executor_refused(self, world, node, inp, effects)
+            return
         if t is ExecutorUpdate:
             st = msg.status
             if st.uuid is not None:
@@ -576,6 +656,37 @@ class Checker:
         if bad:
             self.run(world, inv.NoOffersOfDeactivatedAgents,
                      ClusterSnapshot(offers_of_deactivated=bad))
+
+    def on_garbage_collect(self, world: Any, n: Any, e: Any) -> None:
+        """SandboxesCollected: a run directory the agent collects is no live executor's."""
+        cid = e.sandbox[-1] if e.sandbox else ""
+        if cid in n.machine.by_container:
+            self.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
+                n.name, f"collected the sandbox of container {cid[:8]}, which it still books"),)))
+
+    def check_container_limits(self, world: Any, n: Any, cid: str, lim: Any,
+                               nested: dict[str, Resources]) -> None:
+        """LimitationsEnforced, on every container update of a command executor: the limits
+        the isolator sets (core/agent/isolation.py container_limits) cover the resources of
+        the tasks the container holds."""
+        mem = sum(r.scalar("mem") for r in nested.values()) * (1 << 20)
+        cpus = sum(r.scalar("cpus") for r in nested.values())
+        if lim.mem_bytes < mem or lim.cpus < round(cpus, 3):
+            self.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=((
+                n.name, (f"container {cid[:8]} limited to {lim.mem_bytes} bytes, "
+                        f"{lim.cpus} cpus for tasks asking {int(mem)} bytes, {cpus:g} cpus")),)))
+
+    def check_shutdown_overdue(self, world: Any, n: Any) -> None:
+        """AgentShutdownCompletes: the agent the operator shut down SHUTDOWN_WITHIN seconds
+        ago (the same incarnation: no crash since) has not stopped."""
+        from mesotron.core.sim.world import SHUTDOWN_WITHIN
+
+        a = n.machine
+        live = sum(1 for fw in a.frameworks.values() for ex in fw.executors.values()
+                   if ex.state != "terminated")
+        self.run(world, inv.AgentShutdownCompletes, ClusterSnapshot(agent_shutdowns=((
+            n.name, (f"still {a.state} {SHUTDOWN_WITHIN:g} s after it was told to shut down "
+                    f"({live} executor(s) not terminated)")),)))
 
     def check_invalid_answer(self, world: Any, what: str, status: int, message: Any) -> None:
         """InvalidOperatorCallsRefused (the world calls it: World.operator_answered)."""
@@ -1747,6 +1858,9 @@ def unreachable_at_leader(world: Any, key: tuple[str, str], launched_on: str | N
 
 # ====================================================================== s11: agent books
 _EXEC_TERMINATED = Reason.REASON_EXECUTOR_TERMINATED
+_REG_TIMEOUT = Reason.REASON_EXECUTOR_REGISTRATION_TIMEOUT
+_AGENT_RESTARTED = Reason.REASON_AGENT_RESTARTED
+_CAUSES = frozenset({_EXEC_TERMINATED, _REG_TIMEOUT, _AGENT_RESTARTED})
 
 
 def task_still_runs(world: Any, node: Any, u: Any) -> bool:
@@ -2490,3 +2604,271 @@ def check_invalid_operations(chk: Checker, world: Any, node: Any, inp: Any, effe
     if bad:
         chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(
             (fid, "ACCEPT", b) for b in bad)))
+
+
+def _published_resources(r: Resources) -> dict[str, Any]:
+    """What /state should say of resources `r`: each scalar's total, each range resource as
+    Mesos prints it ("[a-b, c-d]")."""
+    out: dict[str, Any] = {}
+    for name, value in r.scalars().items():
+        out[name] = value
+    for name in r.names():
+        spans = r.ranges(name)
+        if spans:
+            out[name] = "[" + ", ".join(f"{lo}-{hi}" for lo, hi in spans) + "]"
+    return out
+
+
+def _sum_scalars(parts: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in parts:
+        for name, value in part.items():
+            if not isinstance(value, str):
+                out[name] = round(out.get(name, 0.0) + value, 3)
+    return out
+
+
+def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """AgentViewsAgree input, at quiescence: per live agent, (agent, what, expected,
+    published) of its /state document, /metrics and `executors` / `tasks` views, the
+    expected side from the world (the agent's flags, its live executor processes and the
+    task processes they run, the leader's registration) or from another view."""
+    rows: list[tuple[str, str, str, str]] = []
+    m = world.live_leader()
+    leader_ids: dict[str, str] = {}
+    if m is not None:
+        leader_ids = {a.pid: aid for aid, a in m.machine._agents.items()
+                      if a.connected and a.pid}
+    flags = _published_resources(Resources.parse(world.config.agent_resources))
+    procs: dict[str, list[Any]] = {}
+    for cid in sorted(world.executors):
+        x = world.executors[cid]
+        if x.alive:
+            procs.setdefault(x.agent.name, []).append(x)
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state in ("new", "stopped"):
+            continue
+        name = n.name
+        state = a.state_json()
+        metrics = a.metrics()
+        views = a.executors
+        task_views = a.tasks
+
+        def row(what: str, want: Any, got: Any, name: str = name) -> None:
+            rows.append((name, what, str(want), str(got)))
+
+        row("pid", name, state["pid"])
+        if name in leader_ids:
+            row("id", leader_ids[name], state["id"])
+        row("registered metric", 1.0 if name in leader_ids else 0.0,
+            metrics["slave/registered"])
+        total = state["resources"]
+        # the published total, beside the agent's flags (the simulated operator reserves
+        # but never adds resources: the same scalars and ranges)
+        row("resources", sorted(flags.items()), sorted(total.items()))
+        split = _sum_scalars([*state["reserved_resources"].values(),
+                              state["unreserved_resources"]])
+        row("reserved + unreserved",
+            sorted((k, v) for k, v in total.items() if not isinstance(v, str)),
+            sorted(split.items()))
+        listed: dict[str, tuple[str, str, str]] = {}  # container -> (framework, executor, dir)
+        listed_tasks: dict[tuple[str, str], str] = {}  # (framework, task) -> state
+        for fw in state["frameworks"]:
+            for ex in fw["executors"]:
+                listed[ex["container"]] = (fw["id"], ex["id"], ex["directory"])
+                for t in (*ex["tasks"], *ex["queued_tasks"]):
+                    listed_tasks[(fw["id"], t["id"])] = t["state"]
+        aid = a.agent_id
+        live = procs.get(name, [])
+        want_ex, got_ex, got_view = [], [], []
+        for x in live:
+            ex_id = x.machine.executor_id
+            want_ex.append((x.container, x.framework_id, ex_id,
+                            (f"{SIM_WORK_DIR}slaves/{aid}/frameworks/{x.framework_id}"
+                            f"/executors/{ex_id}/runs/{x.container}")))
+            got = listed.get(x.container)
+            got_ex.append((x.container, *got) if got is not None else (x.container, "unlisted"))
+            v = views.get((x.framework_id, ex_id))
+            got_view.append((x.container, x.framework_id, ex_id, v.container_id
+                             if v is not None else "unlisted"))
+        row("/state executors (live processes)", want_ex, got_ex)
+        row("executors view (live processes)",
+            [(c, f, e, c) for c, f, e, _d in want_ex], got_view)
+        # every task a live executor process runs is listed non-terminal, in both views
+        want_tasks, got_tasks, got_task_views = [], [], []
+        for x in live:
+            for tid in sorted(x.task_proc):
+                want_tasks.append((x.framework_id, tid, "live"))
+                st = listed_tasks.get((x.framework_id, tid))
+                got_tasks.append((x.framework_id, tid, "live" if st is not None
+                                  and not TaskState[st].is_terminal else st))
+                tv = task_views.get((x.framework_id, tid))
+                got_task_views.append((x.framework_id, tid, "live" if tv is not None
+                                       and not tv.state.is_terminal else tv))
+        row("/state tasks (running processes)", want_tasks, got_tasks)
+        row("tasks view (running processes)", want_tasks, got_task_views)
+        # the metrics count what the views list
+        counts = {s: 0 for s in ("staging", "starting", "running", "killing")}
+        for st in listed_tasks.values():
+            k = st.removeprefix("TASK_").lower()
+            if k in counts:
+                counts[k] += 1
+        row("task metrics", sorted(counts.items()),
+            sorted((k, int(metrics[f"slave/tasks_{k}"])) for k in counts))
+        # a framework is dropped with its last executor (Mesos removeFramework), and with
+        # it the update streams of its executors' tasks
+        row("frameworks without executors", [],
+            sorted(fw["id"] for fw in state["frameworks"] if not fw["executors"]))
+        # (of executors' tasks: an answer to the master's reconciliation of a task the
+        # agent does not know has a stream of its own, with no executor)
+        row("update streams of frameworks it no longer has", [],
+            sorted({k[0] for k, st in a.sum.streams.items()
+                    if k[0] not in a.frameworks and st.executor_id is not None}))
+        ex_counts = {s: 0 for s in ("registering", "running", "terminating")}
+        for v in views.values():
+            if v.state in ex_counts:
+                ex_counts[v.state] += 1
+        row("executor metrics", sorted(ex_counts.items()),
+            sorted((k, int(metrics[f"slave/executors_{k}"])) for k in ex_counts))
+    return tuple(rows)
+
+
+def check_hostile_executor_refused(chk: Checker, world: Any, node: Any, inp: Any,
+                                   effects: list[Any]) -> None:
+    """HostileExecutorInputRefused, after an agent step on a call to its executor API by a
+    process that is no executor of it (core/sim/world.py hostile_executor): exactly one
+    Reject, 400 when the call names a framework or executor the agent does not know, 403
+    when it names a known executor but the caller never subscribed as it."""
+    msg = inp.message
+    a = node.machine
+    fw = a.frameworks.get(msg.framework_id)
+    known = fw is not None and msg.executor_id in fw.executors
+    want = 403 if known and type(msg) is not ExecutorSubscribe else 400
+    if known and type(msg) is ExecutorSubscribe:
+        return  # the simulated hostile process never subscribes as a real executor
+    if len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == want:
+        return
+    what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
+                     for e in effects) or "nothing"
+    chk.run(world, inv.HostileExecutorInputRefused, ClusterSnapshot(
+        hostile_executor_answers=((node.name, type(msg).__name__,
+                                   f"answered with {what}, expected one Reject {want}"),)))
+
+
+def check_shutdown_unregisters(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """AgentShutdownCompletes, on the agent's step on the operator's Shutdown: it unregisters
+    (one UnregisterAgent naming its id) exactly when it was registered (running)."""
+    sent = [e.message for e in effects
+            if type(e) is Send and type(e.message) is UnregisterAgent]
+    was = node.shutdown_from
+    want = 1 if was == "running" else 0
+    if len(sent) == want and all(m.agent_id == node.machine.agent_id for m in sent):
+        return
+    chk.run(world, inv.AgentShutdownCompletes, ClusterSnapshot(agent_shutdowns=((
+        node.name, (f"shut down while {was}: sent {len(sent)} UnregisterAgent "
+                   f"({[m.agent_id for m in sent]}), expected {want}")),)))
+
+
+def check_reboot_keeps_id(chk: Checker, world: Any, n: Any) -> None:
+    """RebootRecovery, right after an agent started on a rebooted host in reconnect mode:
+    with its AgentInfo (hostname, resources, attributes) unchanged it keeps the id it
+    recovered (Mesos SlaveRecoveryTest.Reboot); with it changed it starts as a new agent."""
+    got = chk.recovered_ids.get(n.name)
+    a = n.machine
+    if got is None or n.mode != "reconnect" or a is None or a.state in ("new", "stopped"):
+        return
+    old_id, old = got
+    new = a.agent_info
+    same = (old.hostname, old.resources, old.attributes) == \
+        (new.hostname, new.resources, new.attributes)
+    want = old_id if same else None
+    if a.agent_id != want:
+        chk.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
+            n.name, (f"restarted after a host reboot with its AgentInfo "
+                    f"{'unchanged' if same else 'changed'} as {a.agent_id}, expected {want}")),)))
+
+
+_UNITS = {"TB": 1 << 40, "GB": 1 << 30, "MB": 1 << 20, "KB": 1 << 10, "B": 1}
+
+
+def parse_bytes(text: str) -> int | None:
+    """Mesos's printing of a byte count ("64MB", "1025B") read back; None if malformed."""
+    for unit in ("TB", "GB", "MB", "KB", "B"):
+        if text.endswith(unit) and text[:-len(unit)].isdigit():
+            return int(text[:-len(unit)]) * _UNITS[unit]
+    return None
+
+
+def check_limitation_enforced(chk: Checker, world: Any, node: Any, lim: Any,
+                              effects: list[Any]) -> None:
+    """LimitationsEnforced, after an agent step on a ContainerLimitation: a task whose nested
+    container hit its memory limit is no longer live in the agent's books, and each update
+    the step produced for it is TASK_FAILED from the agent with
+    REASON_CONTAINER_LIMITATION_MEMORY and Mesos's message (its first line names the
+    requested and used bytes the isolator reported, its statistics follow); an executor
+    whose whole container hit it is killed (SIGKILL) and no longer booked running."""
+    a = node.machine
+    where = a.by_container.get(lim.container_id)
+    if where is None or lim.resource != "mem":
+        return
+    fw = a.frameworks.get(where[0])
+    ex = fw.executors.get(where[1]) if fw is not None else None
+    if ex is None:
+        return
+    bad: list[str] = []
+    if lim.task_id is None:
+        if ex.state in ("registering", "running") or not any(
+                type(e) is KillExecutor and e.container_id == lim.container_id
+                and e.signal == "SIGKILL" for e in effects) and ex.state != "terminated":
+            bad.append(f"container {lim.container_id[:8]} over its memory limit: executor "
+                       f"left {ex.state}, not killed")
+    else:
+        task = ex.tasks.get(lim.task_id)
+        if task is not None and not task.state.is_terminal:
+            bad.append(f"task {lim.task_id} over its memory limit still {task.state.name}")
+        head = (f"Memory limit exceeded: Requested: {lim.requested} bytes "
+                f"Maximum Used: {lim.used} bytes")
+        for e in effects:
+            u = None
+            if type(e) is Persist and type(e.record) is UpdateRecord:
+                u = e.record.update
+            elif type(e) is Send and type(e.message) is StatusUpdateMessage:
+                u = e.message.update
+            if u is None or u.status.task_id != lim.task_id:
+                continue
+            st = u.status
+            lines = (st.message or "").split("\n")
+            words = lines[0].split(" ")
+            got = (words[:3] == ["Memory", "limit", "exceeded:"] and len(words) == 8
+                   and words[3] == "Requested:" and words[5:7] == ["Maximum", "Used:"]
+                   and parse_bytes(words[4]) == lim.requested
+                   and parse_bytes(words[7]) == lim.used
+                   and all(f"{k} {v}" in lines for k, v in lim.stats))
+            if st.state is not TaskState.TASK_FAILED or st.source is not Source.SOURCE_AGENT \
+                    or st.reason is not Reason.REASON_CONTAINER_LIMITATION_MEMORY or not got:
+                bad.append(f"task {lim.task_id} ended {st.state.name} "
+                           f"{st.reason.name if st.reason else None} {st.message!r}, expected "
+                           f"TASK_FAILED REASON_CONTAINER_LIMITATION_MEMORY {head!r}")
+    if bad:
+        chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=tuple(
+            (node.name, b) for b in bad)))
+
+
+def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
+    """SandboxesCollected input, at quiescence: per live agent, the pending collections on
+    its disk (checkpointed when it removed an executor) overdue: persisted (or rescheduled
+    by the agent's last start) more than gc_delay + 10 s ago."""
+    from mesotron.core.sim.world import SIM_GC_DELAY
+
+    out: list[tuple[str, str]] = []
+    for (name, key), at in sorted(world.gc_at.items()):
+        n = world.nodes[name]
+        if not n.alive or n.machine is None or n.machine.state in ("new", "stopped") \
+                or key not in n.disk.checkpoints:
+            continue
+        due = max(at, n.started_at) + SIM_GC_DELAY
+        if world.now > due + 10.0:
+            out.append((name, (f"the sandbox of container {key[-1][:8]} is still pending "
+                              f"collection {world.now - due:.0f} s after it was due")))
+    return tuple(out)

@@ -3,9 +3,9 @@ shrinkable), and the code that applies one to the world.
 
 | kind | faults |
 | --- | --- |
-| net | `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
-| crash | `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)` (downtimes: `agent_downtime`, half of them 0.5-8 s around the executor re-registration window), `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
-| disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode |
+| net | `("executor-link-breaks",)` at time 0: from then on the connection of 1 executor in 24 (a hash) to its agent breaks right after the agent sends it its first launch (lost with it; the executor subscribes again); (once per run, at 35 + seed % 20 s, `("break", "leader", "agent:<(seed + 1) % agents>")`, no random draw) `("partition", a, b, oneway, secs)` (hosts; one-way blocks a->b only), `("lossy", drop, dup, reorder, secs)`, `("break", a, b)` (a connection breaks: Disconnected at both ends) |
+| crash | `("memory-hogs",)` at time 0: from then on 1 task in 12 and 1 command executor in 24 outgrow their memory (World.memory_hog, chosen by hashes); `("decommission-agent", i)`: the operator shuts agent i down (SIGUSR1: it unregisters, kills its executors, stops; it is started again as a new agent), once per run at 25 + seed % 20 s (agent seed % agents, no random draw); `("crash-master", "leader" or i, downtime)`, `("crash-agent", i, "reconnect" or "cleanup", downtime)` (downtimes: `agent_downtime`, half of them 0.5-8 s around the executor re-registration window), `("crash-executor", i, pick)`, `("crash-scheduler", i, downtime)` |
+| disk | `("power-agent", i, downtime)`: the agent's machine loses power: unsynced writes are lost, the last record may be torn; it restarts in reconnect mode; for half the agent incarnations (a hash) the host reboots: its executor processes die unreported and its boot id changes |
 | oom | `("oom", i, pick, whole, resource)`: an isolator on agent i reports a container limitation (resource "mem" or "disk") for a running task's nested container (the kernel kills the task's process) or, `whole`, for its executor's container (opt-in: not in "all") |
 | zk | `("zk-partition", "leader" or i, secs)`: a master cut from ZooKeeper (its session expires, a standby is elected while it may still believe it leads), `("isolate", "leader", agents, secs)`: the same plus cut from some agents (so the deposed leader tries registry writes), `("zk-expire", "leader")` |
 
@@ -16,6 +16,7 @@ on what the world does; the shrinker replays sub-lists of it.
 from __future__ import annotations
 
 import random
+import zlib
 from typing import Any
 
 ZK = "zk"
@@ -35,7 +36,27 @@ def generate(seed: int, kinds: frozenset[str], *, n_agents: int, n_masters: int,
         kind = rng.choice(order)
         out.append((round(t, 6), _one(rng, kind, n_agents, n_masters, n_frameworks)))
         t += rng.expovariate(1.0 / interval)
+    if "crash" in kinds:
+        # from the start, some tasks and executors outgrow their memory (World.memory_hog)
+        out.insert(0, (0.0, ("memory-hogs",)))
+    if "crash" in kinds and n_agents:
+        # once per run the operator shuts an agent down (its time and agent from the seed,
+        # no random draw: the other faults stay the same)
+        out.append((DECOMMISSION_AT + seed % 20, ("decommission-agent", seed % n_agents)))
+    if "net" in kinds:
+        # from the start, some executors' connections to their agent break right after a
+        # launch (World.break_executor_link)
+        out.insert(0, (0.0, ("executor-link-breaks",)))
+    if "net" in kinds and n_agents:
+        # and the leader's connection to one agent breaks (a TCP reset): the agent redials
+        out.append((DECOMMISSION_AT + 10.0 + seed % 20,
+                    ("break", "leader", f"agent:{(seed + 1) % n_agents}")))
+    out.sort(key=lambda tf: tf[0])
     return out
+
+
+#: virtual seconds into a run (plus seed % 20) of the operator's agent shutdown
+DECOMMISSION_AT = 25.0
 
 
 #: the agents' default --executor-reregistration-timeout (core/agent/model.py AgentConfig)
@@ -212,6 +233,17 @@ class Injector:
             w.note(f"fault: crash {n.name} (restarts in {mode} mode after {downtime:g}s)")
             w.crash_agent(n, restart_after=downtime, lossy=False, mode=mode)
 
+    def do_executor_link_breaks(self) -> None:
+        self.world.link_breaks = True
+
+    def do_memory_hogs(self) -> None:
+        self.world.hogs = True
+
+    def do_decommission_agent(self, i: int) -> None:
+        w = self.world
+        if w.agents:
+            w.decommission_agent(w.agents[i % len(w.agents)])
+
     def do_power_agent(self, i: int, downtime: float) -> None:
         w = self.world
         if not w.agents:
@@ -222,6 +254,7 @@ class Injector:
         if i % 2:
             w.note(f"fault: power loss on {n.name} (unsynced writes lost)")
             w.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
+            self.maybe_reboot(n)
             return
         # the worst moment: right after a step that left writes unsynced (or within 30 s)
         w.power_armed[n.name] = downtime
@@ -232,6 +265,15 @@ class Injector:
         if w.power_armed.pop(n.name, None) is not None and n.alive and n.inc == inc:
             w.note(f"fault: power loss on {n.name} (unsynced writes lost)")
             w.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
+            self.maybe_reboot(n)
+
+    def maybe_reboot(self, n: Any) -> None:
+        """A power loss reboots the host (its executors die, its boot id changes) for half
+        the agent incarnations, chosen by a hash so the RNG streams are untouched; the other
+        half lose the agent process and its unsynced writes only."""
+        if zlib.crc32(f"{n.name}/{n.inc}".encode()) % 2:
+            self.world.note(f"fault: {n.name}'s host reboots (its executors die with it)")
+            self.world.reboot_host(n)
 
     def do_crash_executor(self, i: int, pick: int) -> None:
         w = self.world

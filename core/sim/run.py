@@ -20,11 +20,13 @@ from mesotron.core.sim.checker import (
     Checker,
     Violation,
     agent_counter_rows,
+    agent_view_rows,
     checkpoint_rows,
     executor_book_rows,
     executor_held_rows,
     operator_view_rows,
     reconciliation_rows,
+    sandbox_rows,
     task_state_rows,
     why_rows,
 )
@@ -175,7 +177,7 @@ def _horizon(config: SimConfig) -> float:
 
 
 def _fault_kind(name: str) -> str:
-    if name in ("partition", "lossy", "break"):
+    if name in ("partition", "lossy", "break", "executor-link-breaks"):
         return "net"
     if name == "power-agent":
         return "disk"
@@ -225,7 +227,9 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_activity=chk.agent_activity(world),
                         task_states=task_state_rows(world, chk, GRACE),
                         executor_books=executor_book_rows(world),
-                        agent_counters=agent_counter_rows(world, chk))
+                        agent_counters=agent_counter_rows(world, chk),
+                        agent_views=agent_view_rows(world),
+                        sandbox_collections=sandbox_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

@@ -23,12 +23,16 @@ from typing import Any
 
 import attrs
 from mesotron.core import registry as registry_mod
+from mesotron.core.agent.base import GC_TIMER
+from mesotron.core.agent.isolation import container_limits, task_limits
 from mesotron.core.agent.machine import Agent
 from mesotron.core.agent.model import (
     AgentConfig,
+    ContainerLimitation,
     DialFailed,
     DialMaster,
     ExecutorExited,
+    GarbageCollect,
     KillExecutor,
     LaunchExecutor,
     MasterAddress,
@@ -79,8 +83,13 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
+    ExecutorLaunch,
+    ExecutorLaunchGroup,
+    ExecutorMessage,
     ExecutorShutdown,
     ExecutorSubscribe,
+    ExecutorSubscribed,
+    ExecutorUpdate,
     RegisterAgent,
     SchedulerCall,
     StatusUpdate,
@@ -118,8 +127,21 @@ from mesotron.core.values import (
 # wedged executors (see ExecutorNode.wedged): crc32(container id) % 24 -> how
 _WEDGED = {0: "unregistered", 1: "deaf"}
 
+# the simulated agents' --work_dir (sandboxes; AgentViewsAgree checks /state's directories)
+SIM_WORK_DIR = "/var/lib/mesos/"
+# their --gc_delay (Mesos: 1 week): short enough that removed executors' sandboxes are
+# collected within a run (SandboxesCollected)
+SIM_GC_DELAY = 120.0
+
 # role weights of the simulated cluster (roles: core/sim/frameworks.py ROLES)
 SIM_WEIGHTS = (("web", 2.0), ("chaos", 0.5))
+
+# seconds within which an agent the operator shut down has stopped: the executors'
+# shutdown grace period (5 s) + their kill + slack (AgentShutdownCompletes)
+SHUTDOWN_WITHIN = 30.0
+
+# what an agent sends an executor to launch tasks (ExecutorNode.drops_launch)
+_LAUNCHES = (ExecutorLaunch, ExecutorLaunchGroup)
 
 # heap entry kinds
 MSG, TIMER, CALL, FN = 0, 1, 2, 3
@@ -167,6 +189,8 @@ class MasterNode(Node):
 class AgentNode(Node):
     __slots__ = (
         "agent_id",
+        "boot",
+        "booted",
         "detected",
         "disk",
         "index",
@@ -174,9 +198,19 @@ class AgentNode(Node):
         "mode",
         "recovering",
         "resubscribed",
+        "shutdown_from",
+        "started_at",
     )
     index: int
     disk: Disk
+    # the agent's state when the operator last told it to shut down (decommission_agent),
+    # None when it was not told since its last start
+    shutdown_from: str | None
+    # the host's boot count (its boot id is `<name>/boot<n>`: a power loss that reboots the
+    # host bumps it) and the boot count the agent last started with
+    boot: int
+    booted: int
+    started_at: float  # virtual time of its last start
     detected: str | None
     linked: str | None  # the master its last successful dial linked it to (None: no link)
     recovering: bool
@@ -186,8 +220,9 @@ class AgentNode(Node):
 
 
 class ExecutorNode(Node):
-    __slots__ = ("agent", "container", "died_at", "framework_id", "launched_at", "resources",
-                 "shutdown_at", "shutdown_inc", "task_proc", "wedged")
+    __slots__ = ("agent", "agent_inc", "container", "died_at", "drops_launch", "framework_id",
+                 "killed_at", "launched_at", "oom_armed", "resources", "shutdown_at",
+                 "shutdown_inc", "subscribed", "task_proc", "wedged")
     agent: AgentNode
     container: str
     framework_id: str
@@ -203,6 +238,15 @@ class ExecutorNode(Node):
     # subscribes; "deaf" never hears ExecutorShutdown (only the agent's SIGKILL after the
     # shutdown grace period ends it); "" a normal executor
     wedged: str
+    oom_armed: bool  # its whole-container memory limitation is scheduled (memory_hog)
+    # ExecutorReasonsTruthful: the agent incarnation that launched it, whether an agent ever
+    # answered its SUBSCRIBE (ExecutorSubscribed), when an agent first SIGKILLed it
+    agent_inc: int
+    subscribed: bool
+    killed_at: float | None
+    # its connection to the agent breaks right after the agent sends it its first launch
+    # (the launch is lost with it): World.link_breaks, 1 executor in 24 by a hash
+    drops_launch: bool
 
 
 class SchedulerNode(Node):
@@ -286,6 +330,18 @@ class World:
 
             self.tracer = Tracer()
         self.power_armed: dict[str, float] = {}  # agent -> downtime: lose power at a bad time
+        # containers whose processes died in a host reboot (reboot_host): never signalled
+        self.reboot_lost: set[str] = set()
+        # (agent, its pending collection's checkpoint key) -> when the agent persisted it
+        self.gc_at: dict[tuple[str, tuple], float] = {}
+        # the isolator's nested containers: container id -> command task id -> resources
+        self.nested: dict[str, dict[str, Resources]] = {}
+        # some executors' connections break right after a launch (ExecutorNode.drops_launch):
+        # from an ("executor-link-breaks",) fault on (generated with net faults, at time 0)
+        self.link_breaks = False
+        # tasks and executors outgrow their memory (memory_hog): from a ("memory-hogs",)
+        # fault on (generated with crash faults, at time 0)
+        self.hogs = False
         self.injector: Any = None
         # the agents' --resources; in the operator run (s12) each also advertises a set
         # resource (its zones), which no framework asks for: offered and given back whole
@@ -353,6 +409,9 @@ class World:
             a.resubscribed = set()
             a.mode = "reconnect"
             a.agent_id = None
+            a.shutdown_from = None
+            a.boot = a.booted = 0
+            a.started_at = 0.0
             self.nodes[a.name] = a
             self.agents.append(a)
             self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (a, "reconnect"))
@@ -809,12 +868,15 @@ class World:
         n.linked = None
         n.mode = mode
         n.resubscribed = set()
+        n.shutdown_from = None
+        n.started_at = self.now
         ip = n.name.split("@")[1].split(":")[0]
         info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
                          resources=Resources.parse(self.agent_resources))
         n.machine = Agent(pid=n.name, agent_info=info,
                           ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
-                          config=AgentConfig(recover=mode))
+                          config=AgentConfig(recover=mode, work_dir=SIM_WORK_DIR,
+                                             gc_delay=SIM_GC_DELAY))
         del ip
         rec = n.disk.recovered()
         n.recovering = not rec.is_empty() and mode == "reconnect"
@@ -822,7 +884,9 @@ class World:
             self.tracer.agent_restart(n.name, mode)
         if self.obs is not None:
             self.obs.on_agent_start(self, n, rec)
-        self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec))
+        self.deliver(n, AgentStart(recovered=None if rec.is_empty() else rec,
+                                   boot_id=f"{n.name}/boot{n.boot}"))
+        n.booted = n.boot
         if self.obs is not None:
             self.obs.after_agent_start(self, n)
         # containers that died while the agent was down are reported (the containerizer's
@@ -832,6 +896,8 @@ class World:
                 continue
             cid = record.container_id
             xn = self.executors.get(cid)
+            if cid in self.reboot_lost:
+                continue  # the containerizer's runtime state went with the reboot
             if xn is None or not xn.alive:
                 self.at(0.01, CALL, self.executor_gone, (n, n.inc, rec_key[1],
                                                          record.info.executor_id, cid, 9))
@@ -860,6 +926,11 @@ class World:
             t = type(e)
             if t is Persist:
                 disk.persist(e.key, e.record, e.append)
+                if e.key[0] == GC_TIMER:
+                    if e.record is not None:
+                        self.gc_at[(n.name, e.key)] = self.now
+                    else:
+                        self.gc_at.pop((n.name, e.key), None)
                 if obs is not None:
                     obs.on_persist(self, n, e)
                 if tracer is not None and e.key[0] == "updates":
@@ -878,6 +949,8 @@ class World:
                 if ex is not None:
                     if obs is not None and type(e.message) is ExecutorAcknowledged:
                         obs.on_executor_ack(self, n, ex, e.message)
+                    if type(e.message) is ExecutorSubscribed:
+                        ex.subscribed = True
                     if type(e.message) is ExecutorShutdown:
                         ex.shutdown_at = self.now
                         if ex.shutdown_inc is None:
@@ -888,6 +961,9 @@ class World:
                             continue
                     self.send(n, to, Received(sender=n.name, message=e.message), local=True,
                               tm=tm)
+                    if ex.drops_launch and type(e.message) in _LAUNCHES:
+                        ex.drops_launch = False
+                        self.break_executor_link(n, ex)
                 else:
                     dst = self.agent_resolve(n, to)
                     if dst is not None:
@@ -904,15 +980,23 @@ class World:
                 x = self.executors.get(e.container_id)
                 if x is not None:
                     x.resources = e.resources
+                if e.nested_add or e.nested_remove:
+                    self.nest(n, e)
                 if e.nested_remove:
                     self.destroy_nested(e.container_id, e.nested_remove)
             elif t is Log:
                 if obs is not None and e.event == "agent.update.superseded":
                     obs.on_superseded(dict(e.fields)["uuid"])
             elif t is KillExecutor:
+                if obs is not None and e.container_id in self.reboot_lost:
+                    obs.on_reboot_lost_kill(self, n, e.container_id)
                 if obs is not None and n.recovering:
                     obs.on_recovery_kill(self, n, e.container_id,
                                          self._kept_alive(n, e.container_id, effects))
+                kx = self.executors.get(e.container_id)
+                if kx is not None and kx.alive and kx.killed_at is None \
+                        and e.signal == "SIGKILL" and kx.agent_inc == n.inc:
+                    kx.killed_at = self.now
                 self.kill_executor(e.container_id, e.signal)
             elif t is Reject:
                 # a refused SUBSCRIBE ends its connection (HTTP 4xx): the executor is told,
@@ -926,6 +1010,9 @@ class World:
                     self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
                     if e.sender in n.machine.by_pid:
                         self.at(0.001, MSG, n.name, Disconnected(peer=e.sender), n.inc, None)
+            elif t is GarbageCollect:
+                if obs is not None and hasattr(obs, "on_garbage_collect"):
+                    obs.on_garbage_collect(self, n, e)
             elif t is DialMaster:
                 self.at(0.005, CALL, self.dial, (n, n.inc, e.address))
             elif t is StopAgent:
@@ -975,9 +1062,59 @@ class World:
         if restart_after is not None:
             self.at(restart_after, FN, self.start_agent, (n, mode))
 
+    def decommission_agent(self, n: AgentNode) -> None:
+        """The operator stops agent `n` for good (Mesos: SIGUSR1): it unregisters from the
+        master it is registered with, shuts its executors down and stops (StopAgent, then
+        its supervisor starts it again: a new agent, its id forgotten).
+        AgentShutdownCompletes checks the unregistration now and the stop
+        SHUTDOWN_WITHIN seconds later."""
+        if not n.alive or n.machine is None or n.machine.state in ("new", "stopped"):
+            return
+        self.note(f"fault: the operator shuts {n.name} down (SIGUSR1)")
+        self.count("agent_shutdowns")
+        n.shutdown_from = n.machine.state
+        inc = n.inc
+        self.deliver(n, AgentShutdown())
+        self.at(SHUTDOWN_WITHIN, FN, self.shutdown_check, (n, inc))
+
+    def shutdown_check(self, n: AgentNode, inc: int) -> None:
+        if n.alive and n.inc == inc and self.obs is not None \
+                and hasattr(self.obs, "check_shutdown_overdue"):
+            self.obs.check_shutdown_overdue(self, n)
+
+    def break_executor_link(self, a: AgentNode, x: ExecutorNode) -> None:
+        """The connection between agent `a` and its executor `x` breaks (what is in flight on
+        it is lost): both ends are told; the executor subscribes again on a new one."""
+        self.count("executor_link_breaks")
+        self.note(f"fault: the connection of executor {x.container} to {a.name} breaks")
+        key = self.link(a.name, x.name)
+        self.link_epoch[key] = self.link_epoch.get(key, 0) + 1
+        a.peers.discard(x.name)
+        x.peers.discard(a.name)
+        self.at(0.001, MSG, a.name, Disconnected(peer=x.name), a.inc, None)
+        self.at(0.001, MSG, x.name, Disconnected(peer=a.name), x.inc, None)
+
+    def reboot_host(self, n: AgentNode) -> None:
+        """Agent `n`'s host reboots (a power loss, with `crash_agent`): every executor process
+        on it dies with it, unreported (the containerizer's runtime state is gone too, and
+        their pids may be reused: the restarted agent must signal none of them), and the
+        host's boot id changes."""
+        n.boot += 1
+        self.count("agent_reboots")
+        for cid in sorted(self.executors):
+            x = self.executors[cid]
+            if x.agent is n and x.alive:
+                x.alive = False
+                x.died_at = self.now
+                x.task_proc = {}
+                x.inc += 1
+                self.reboot_lost.add(cid)
+
     def crash_agent_now(self, n: AgentNode, inc: int, downtime: float) -> None:
         if n.alive and n.inc == inc:
             self.crash_agent(n, restart_after=downtime, lossy=True, mode="reconnect")
+            if self.injector is not None:
+                self.injector.maybe_reboot(n)
 
     # ------------------------------------------------------------------ executors
     def executor_by_name(self, name: str) -> ExecutorNode | None:
@@ -998,6 +1135,11 @@ class World:
         x.shutdown_at = None
         x.shutdown_inc = None
         x.wedged = ""
+        x.agent_inc = a.inc
+        x.subscribed = False
+        x.killed_at = None
+        x.drops_launch = self.link_breaks and zlib.crc32(cid.encode()) % 24 == 3
+        x.oom_armed = False
         if "crash" in self.config.faults:
             x.wedged = _WEDGED.get(zlib.crc32(cid.encode()) % 24, "")
         self.nodes[name] = x
@@ -1007,6 +1149,12 @@ class World:
             self.at(0.05, CALL, self.executor_gone, (a, a.inc, e.framework_id,
                                                      e.executor_info.executor_id, cid, 127))
             return
+        if self.adversarial_framework(e.framework_id):
+            # a task of the adversarial framework probes the agent's executor API from the
+            # same host (HostileExecutorInputRefused): off the network, at fixed delays, no
+            # random draw
+            self.at(0.02, FN, self.hostile_executor, (a, a.inc, e.framework_id,
+                                                      e.executor_info.executor_id))
         env = dict(e.env)
         x.alive = True
         x.inc = 1
@@ -1017,6 +1165,31 @@ class World:
         delay = 0.05 + self.rng.random() * 0.3
         if x.wedged != "unregistered":
             self.at(delay, MSG, name, ExecutorStart(), x.inc, None)
+
+    def adversarial_framework(self, fw_id: str) -> bool:
+        return any(s.app.kind == "adversarial" and s.app.framework_id == fw_id
+                   for s in self.schedulers)
+
+    def hostile_executor(self, a: AgentNode, inc: int, fw_id: str, ex_id: str) -> None:
+        """A process on agent `a`'s host that is no executor of the agent (HOSTILE_EXECUTOR)
+        calls its executor API: SUBSCRIBE as an unknown framework, SUBSCRIBE as an unknown
+        executor of a known framework, an UPDATE in the name of a real executor without
+        having subscribed, a MESSAGE from an unknown executor. The agent must refuse each
+        (HostileExecutorInputRefused); its Rejects go nowhere (no such node)."""
+        if not a.alive or a.inc != inc or a.machine is None \
+                or a.machine.state in ("new", "stopped"):
+            return
+        sender = f"hostile({ex_id})@{a.host}{HOSTILE_EXECUTOR}"
+        status = TaskStatus(task_id=HOSTILE_TASK, state=TaskState.TASK_RUNNING,
+                            source=Source.SOURCE_EXECUTOR, uuid=bytes(range(16)))
+        for msg in (ExecutorSubscribe(framework_id="sim-no-such-framework", executor_id=ex_id),
+                    ExecutorSubscribe(framework_id=fw_id, executor_id="sim-no-such-executor"),
+                    ExecutorUpdate(framework_id=fw_id, executor_id=ex_id, status=status),
+                    ExecutorMessage(framework_id=fw_id, executor_id="sim-no-such-executor",
+                                    data=b"hostile")):
+            if not a.alive or a.inc != inc:
+                return
+            self.deliver(a, Received(sender=sender, message=msg))
 
     def executor_effects(self, x: ExecutorNode, effects: list[Any]) -> None:
         for e in effects:
@@ -1043,6 +1216,8 @@ class World:
                 if self.obs is not None:
                     self.obs.on_task_start(self, x, e.task_id)
                 self.at(dur, CALL, self.task_exit, (x, proc, code, None))
+                if self.hogs:
+                    self.memory_hog(x, e.task_id, dur)
             elif t is SignalTaskProcess:
                 for tid in ([e.task_id] if e.task_id else sorted(x.task_proc)):
                     proc = x.task_proc.get(tid)
@@ -1098,6 +1273,63 @@ class World:
         fw = x.framework_id
         ex_id = x.machine.executor_id
         self.at(0.01, CALL, self.executor_gone, (a, a.inc, fw, ex_id, x.container, status))
+
+    def nest(self, a: AgentNode, e: UpdateContainer) -> None:
+        """The isolator's books: the nested containers (command tasks) of each container,
+        and the limits it sets (core/agent/isolation.py, as io/containers/isolator.py sets
+        them), which LimitationsEnforced holds against the tasks' resources."""
+        nested = self.nested.setdefault(e.container_id, {})
+        for tid, r in e.nested_add:
+            nested[tid] = r
+        for tid in e.nested_remove:
+            nested.pop(tid, None)
+        if e.command_executor and self.obs is not None \
+                and hasattr(self.obs, "check_container_limits"):
+            lim = container_limits(e.resources, nested.values(), command_executor=True)
+            self.obs.check_container_limits(self, a, e.container_id, lim, nested)
+
+    def memory_hog(self, x: ExecutorNode, task_id: str, dur: float) -> None:
+        """After a ("memory-hogs",) fault (generated with crash faults), 1 task in 12 (a hash of container and task id: no random draw)
+        outgrows its memory: half-way through its run the kernel OOM-kills it and the
+        isolator reports the limitation of its nested container (requested: its limit); 1
+        command executor in 24 outgrows its whole container after its first task starts."""
+        key = zlib.crc32(f"{x.container}/{task_id}".encode())
+        if key % 12 == 0:
+            proc = x.task_proc[task_id]
+            self.at(min(dur * 0.5, 5.0), CALL, self.oom_task, (x, proc))
+        elif not x.oom_armed and zlib.crc32(x.container.encode()) % 24 == 2:
+            x.oom_armed = True
+            self.at(min(dur * 0.5, 5.0), CALL, self.oom_container, (x, x.inc))
+
+    def oom_task(self, x: ExecutorNode, proc: Any) -> None:
+        tid = proc[2]
+        if not x.alive or x.task_proc.get(tid) is not proc:
+            return
+        r = self.nested.get(x.container, {}).get(tid)
+        if r is None:
+            return
+        lim = task_limits(r).mem_bytes
+        self.count("oom_task")
+        self.note(f"fault: task {tid} on {x.agent.name} over its memory limit (OOM-killed)")
+        self.at(0.01, CALL, self.task_exit, (x, proc, None, 9))
+        a = x.agent
+        if a.alive:
+            self.deliver(a, ContainerLimitation(container_id=x.container, task_id=tid,
+                                                resource="mem", requested=lim,
+                                                used=lim + (1 << 20),
+                                                stats=(("rss", lim + (1 << 20)),)))
+
+    def oom_container(self, x: ExecutorNode, inc: int) -> None:
+        a = x.agent
+        if not x.alive or x.inc != inc or not a.alive:
+            return
+        nested = self.nested.get(x.container, {})
+        lim = container_limits(x.resources, nested.values(), command_executor=True).mem_bytes
+        self.count("oom_container")
+        self.note(f"fault: container {x.container} on {a.name} over its memory limit")
+        self.deliver(a, ContainerLimitation(container_id=x.container, resource="mem",
+                                            requested=lim, used=lim + (1 << 20),
+                                            stats=(("rss", lim + (1 << 20)),)))
 
     def destroy_nested(self, cid: str, task_ids: tuple[str, ...]) -> None:
         """The shell destroys the nested containers of finished (or limited) command tasks:
@@ -1751,6 +1983,7 @@ FORGED_AGENT = "/forged-agent"  # the sender name suffix of forge_agent_messages
 # agent versions the master must refuse (core/master/agents.py agent_version_ok)
 FORGED_VERSIONS = ("1.x.0", "1.0.0.1", "0.28.2")
 HOSTILE_TASK = "sim-hostile-task"  # the task id of its spoofed status update
+HOSTILE_EXECUTOR = "/hostile-executor"  # the sender name suffix of hostile_executor
 
 
 def sim_claimed_principal(s: Any) -> str | None:

@@ -1233,9 +1233,14 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
 
 
 def agent_running(a: Any) -> Resources:
-    """Resources of the tasks and executors an agent machine runs (its own books)."""
+    """Resources of the tasks and executors an agent machine runs (its own books), those of
+    frameworks it is shutting down aside: the master released them when it removed the
+    framework (a TEARDOWN, a failover timeout), as Mesos's `Master::removeFramework` does,
+    and may have offered them again while the executors still wind down."""
     running = _NO_RESOURCES
     for fw in a.frameworks.values():
+        if fw.state == "terminating":
+            continue
         for ex in fw.executors.values():
             if ex.state == "terminated":
                 continue

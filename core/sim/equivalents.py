@@ -46,4 +46,8 @@ EQUIVALENT: dict[str, str] = {
         'agent ids S0, S2, S4... instead of S0, S1, S2: still unique, never reused; equivalent up to the choice of opaque agent ids',
     'master/frameworks.py::FrameworksMixin._framework_used::cond:negate if::if not t.state.is_terminal and t.agent_id in self._agents#0':
         "_framework_used's only caller (_subscribe, existing is None) passes an MFramework created on the line above, with no tasks: the loop body never runs",
+    # s12 (status updates; reached since frameworks really tear down: the driver keeps its
+    # stream until its TEARDOWN is answered)
+    'status_updates.py::TaskStatusUpdateManager.handleCleanup::cond:negate if::if stream.timer_at is not None#0':
+        "a retry timer left armed for a dropped stream fires into handleTimer, which ignores a key with no stream (a later stream of the same key arms the same timer key, which replaces it); cancelling a timer that is not armed (an idle stream's) is a no-op",
 }

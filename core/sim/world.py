@@ -38,6 +38,7 @@ from mesotron.core.agent.model import (
     UpdateContainer,
 )
 from mesotron.core.agent.model import Start as AgentStart
+from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.allocator.values import AllocatorConfig
 from mesotron.core.effects import (
     CancelTimer,
@@ -163,10 +164,12 @@ class AgentNode(Node):
         "linked",
         "mode",
         "recovering",
+        "resources",
         "resubscribed",
     )
     index: int
     disk: Disk
+    resources: str  # its --resources (the operator may change them: operator_host_tick)
     detected: str | None
     linked: str | None  # the master its last successful dial linked it to (None: no link)
     recovering: bool
@@ -281,6 +284,9 @@ class World:
         if config.operator:
             self.at(self.rng.uniform(5.0, 20.0), CALL, self.operator_tick, ())
             self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
+            # host maintenance draws from its own stream: the world's choices stay the same
+            self.host_rng = random.Random(f"hosts/{config.seed}")
+            self.at(self.host_rng.uniform(20.0, 50.0), CALL, self.operator_host_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -307,6 +313,7 @@ class World:
             a.resubscribed = set()
             a.mode = "reconnect"
             a.agent_id = None
+            a.resources = cfg.agent_resources
             self.nodes[a.name] = a
             self.agents.append(a)
             self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (a, "reconnect"))
@@ -730,7 +737,7 @@ class World:
         n.resubscribed = set()
         ip = n.name.split("@")[1].split(":")[0]
         info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
-                         resources=Resources.parse(self.config.agent_resources))
+                         resources=Resources.parse(n.resources))
         n.machine = Agent(pid=n.name, agent_info=info,
                           ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
                           config=AgentConfig(recover=mode))
@@ -1366,6 +1373,45 @@ class World:
         grace = self.rng.choice((None, 0.0, 2.0))
         self.note(f"operator drains agent {aid} (max grace {grace})")
         return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
+
+    def operator_host_tick(self) -> None:
+        """Host maintenance by an operator (SimConfig.operator), every 30-90 s until a
+        quarter of the calm: one agent (of those that run) is either RETIRED (SIGUSR1: the
+        agent unregisters, kills its tasks, removes its checkpoints and exits; the host
+        comes back 5-20 s later as a new agent, StopAgent) or RESTARTED in reconnect mode
+        with changed --resources (one more cpu and 1 GB more memory, or back to the
+        original: the master admits the new total when it still holds what runs there,
+        else refuses the change and keeps the old one)."""
+        rng = self.host_rng
+        if self.quiescent:
+            if self.quiescent_since is None:
+                self.quiescent_since = self.now
+            if self.now >= self.quiescent_since + self.config.quiesce / 4:
+                return
+        self.at(rng.uniform(30.0, 90.0), CALL, self.operator_host_tick, ())
+        up = [n for n in self.agents if n.alive and n.machine is not None
+              and n.machine.state == "running"]
+        if not up:
+            return
+        n = rng.choice(up)
+        if rng.random() < 0.4:
+            self.note(f"operator retires {n.name} (agent {n.machine.agent_id}): SIGUSR1")
+            self.count("agents_retired")
+            self.deliver(n, AgentShutdown())
+            return
+        base = self.config.agent_resources
+        # a grown total is recovered in place (Mesos's --reconfiguration_policy=additive);
+        # a shrunk one needs the agent's checkpoints cleaned (a new agent, the old one's
+        # tasks killed), as a Mesos agent refuses to recover with fewer resources
+        mode = "reconnect"
+        if n.resources == base:
+            n.resources = str(Resources.parse(base) + Resources.parse("cpus:1;mem:1024"))
+        else:
+            n.resources = base
+            mode = "cleanup"
+        self.note(f"operator restarts {n.name} ({mode}) with resources {n.resources}")
+        self.count("agents_resized")
+        self.crash_agent(n, restart_after=rng.uniform(0.5, 3.0), lossy=False, mode=mode)
 
     def invalid_operator_call(self) -> tuple[str, Any]:
         """(what is wrong, the call): calls Mesos's operator API refuses (400)."""

@@ -177,6 +177,12 @@ class ClusterSnapshot:
     # DrfOrder on the production fast path (no explain mode): (what, the fast path's
     # Allocations, the reference cycle's) for each cycle where they differ (core/sim/fastpath.py)
     reference_cycles: tuple[tuple[str, str, str], ...] = ()
+    # WholeOffers: per allocation of the production path (SimConfig.fast_alloc), (agent id,
+    # role, what was allocated, what the role could still use on that agent right after the
+    # cycle, its quota-limited resource names set aside), and the configured
+    # --min_allocatable_resources alternatives (scalars)
+    offer_shapes: tuple[tuple[str, str, Resources, Resources], ...] = ()
+    min_allocatable: tuple[Resources, ...] = ()
     # OneLeaderWrites: externally visible effects of a master after its registry write was
     # fenced: (master id, what it did)
     fenced_actions: tuple[tuple[str, str], ...] = ()
@@ -567,6 +573,29 @@ def QuotaLimitRespected(s: ClusterSnapshot) -> list[str]:
             have = held[role].scalar(name)
             if have > limit + 1e-9:
                 out.append(f"QuotaLimitRespected: role {role} holds {name}:{have:g} over its limit {limit:g}")
+    return out
+
+
+def WholeOffers(s: ClusterSnapshot) -> list[str]:
+    """Every allocation is allocatable and whole (Mesos's allocator): its scalars meet one of
+    the --min_allocatable_resources alternatives (any non-empty allocation when there are
+    none), and right after the cycle that made it the agent has nothing left that its role
+    may use (unreserved or reserved to the role), but for the resources the role's quota
+    limit cut."""
+    out = []
+    for aid, role, res, left in s.offer_shapes:
+        got = res.scalars()
+        if s.min_allocatable:
+            ok = any(all(got.get(n, 0.0) >= v - 1e-9 for n, v in m.scalars().items())
+                     for m in s.min_allocatable)
+        else:
+            ok = bool(res)
+        if not ok:
+            out.append(f"WholeOffers: {res.unallocate() or '-'} of {aid} allocated to role "
+                       f"{role} meets no min_allocatable alternative")
+        if left:
+            out.append(f"WholeOffers: allocation {res.unallocate()} of {aid} to role {role} "
+                       f"left {left} that the role may use")
     return out
 
 
@@ -1024,6 +1053,8 @@ DRIVER: dict[str, Check] = {
 RESOURCE_SAFETY: dict[str, Check] = {
     "ReservedToRole": ReservedToRole,
     "QuotaLimitRespected": QuotaLimitRespected,
+    # s12: the production path's allocations (SimConfig.fast_alloc)
+    "WholeOffers": WholeOffers,
 }
 RESOURCE_LIVENESS: dict[str, Check] = {"OperationsReported": OperationsReported}
 

@@ -1159,3 +1159,28 @@ def status_update_agent_mismatch_relayed() -> contextlib.AbstractContextManager[
 
 
 BUGS["status_update_agent_mismatch_relayed"] = status_update_agent_mismatch_relayed
+
+
+# ---------------------------------------------------------------- s12: mutation campaign, allocator
+def quota_cap_drops_unlimited() -> contextlib.AbstractContextManager[None]:
+    """Cutting an allocation down to its role's quota limit also drops the resources the
+    limit does not name (memory, disk, ports under a cpus limit): WholeOffers."""
+    from mesotron.core.allocator import machine
+
+    def wrap(orig: Any) -> Any:
+        def _cap(res: Any, room: dict[str, int]) -> Any:
+            return orig(res, room).filter(lambda r: r.name in room)
+        return _cap
+    return _patched(machine, "_cap", wrap)
+
+
+def min_allocatable_ignored() -> contextlib.AbstractContextManager[None]:
+    """The allocator offers any non-empty remainder, however small (--min_allocatable_resources
+    ignored): WholeOffers."""
+    from mesotron.core.allocator.machine import Allocator
+
+    return _patched(Allocator, "_allocatable", lambda orig: lambda self, ledger: bool(ledger))
+
+
+BUGS["quota_cap_drops_unlimited"] = quota_cap_drops_unlimited
+BUGS["min_allocatable_ignored"] = min_allocatable_ignored

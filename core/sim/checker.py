@@ -797,6 +797,10 @@ class Checker:
         """DrfOrder on the production fast path (SimConfig.fast_alloc, core/sim/fastpath.py):
         each cycle's Allocations against the reference cycle's, and the share books after a
         cycle that allocated."""
+        if al.shapes:
+            shapes, al.shapes = tuple(al.shapes), []
+            self.run(world, inv.WholeOffers, ClusterSnapshot(
+                offer_shapes=shapes, min_allocatable=al.config.min_allocatable))
         if not al.unread and not al.disagreements:
             return
         self.decisions += al.unread

@@ -1310,9 +1310,13 @@ class World:
             self.note(f"operator sets weight of {role}: {call.weights[0][1]:g}")
         else:
             self.quota_limit = min(self.quota_limit + self.rng.choice((0.0, 1.0)), 12.0)
+            # limits on cpus and on memory, sized to the role's tasks (128 MB per cpu): both
+            # cut at once (an allocation left with neither is not allocatable)
             call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
-                role="resv", guarantees=(("cpus", 1.0),), limits=(("cpus", self.quota_limit),)),))
-            self.note(f"operator sets quota of resv: cpus guarantee 1, limit {self.quota_limit:g}")
+                role="resv", guarantees=(("cpus", 1.0),), limits=(
+                    ("cpus", self.quota_limit), ("mem", 128.0 * self.quota_limit))),))
+            self.note(f"operator sets quota of resv: cpus guarantee 1, limit cpus "
+                      f"{self.quota_limit:g} mem {128 * self.quota_limit:g}")
         self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=call))
 
     def operator_agent_tick(self) -> None:

@@ -183,6 +183,15 @@ class ClusterSnapshot:
     # --min_allocatable_resources alternatives (scalars)
     offer_shapes: tuple[tuple[str, str, Resources, Resources], ...] = ()
     min_allocatable: tuple[Resources, ...] = ()
+    # WhyAgrees: per judged cycle of the production path, what the allocator's explain mode
+    # (core/allocator/why.py) said just before it of the first agent the cycle visits:
+    # (agent id, the cycle's first allocation there as (role, framework, in the quota
+    # stage) or None, reasons: (framework, role, kind, message, ahead, role below quota)),
+    # and per allocation of the cycle the explanation's kind for it: (agent, role,
+    # framework, kind)
+    why_first: tuple[tuple[str, tuple[str, str, bool] | None,
+                           tuple[tuple[str, str, str, str, tuple, bool], ...]], ...] = ()
+    why_allocated: tuple[tuple[str, str, str, str], ...] = ()
     # OneLeaderWrites: externally visible effects of a master after its registry write was
     # fenced: (master id, what it did)
     fenced_actions: tuple[tuple[str, str], ...] = ()
@@ -596,6 +605,49 @@ def WholeOffers(s: ClusterSnapshot) -> list[str]:
         if left:
             out.append(f"WholeOffers: allocation {res.unallocate()} of {aid} to role {role} "
                        f"left {left} that the role may use")
+    return out
+
+
+_WHY_HARD = frozenset({"agent_inactive", "no_available_resources", "reserved_for_other_roles",
+                       "below_min_allocatable", "framework_inactive", "suppressed",
+                       "offer_constraint", "decline_filter"})
+
+
+def WhyAgrees(s: ClusterSnapshot) -> list[str]:
+    """The allocator's explanation (`GET /master/why`) agrees with the cycle that follows it:
+    no framework the cycle allocates an agent to was given a hard blocker there; on the first
+    agent the cycle visits the framework it chooses first (and only it) is `next`, and every
+    other framework not blocked there is told who goes first: the chosen role
+    (`quota_of_other_role` when that role is below its guarantee and the framework's is not,
+    else `drf_rank`), or the chosen framework of its own role (`drf_rank`), naming the chosen
+    framework as the taker."""
+    out = []
+    for aid, role, fid, kind in s.why_allocated:
+        if kind in _WHY_HARD or kind == "?":
+            out.append(f"WhyAgrees: framework {fid} was allocated {aid} for role {role} but "
+                       f"the explanation said {kind}")
+    for aid, first, reasons in s.why_first:
+        for fid, role, kind, message, ahead, below in reasons:
+            if first is not None and (role, fid) == first[:2]:
+                if kind != "next":
+                    out.append(f"WhyAgrees: the cycle chose framework {fid} first on {aid} for "
+                               f"role {role}; the explanation said {kind}")
+                continue
+            if kind == "next":
+                out.append(f"WhyAgrees: the explanation said framework {fid} is next on {aid} "
+                           f"for role {role}; the cycle chose {first}")
+                continue
+            if first is None or kind in _WHY_HARD:
+                continue
+            crole, cfid, cquota = first
+            want = "drf_rank" if crole == role or not (cquota and not below) \
+                else "quota_of_other_role"
+            who = cfid if crole == role else crole
+            if kind != want or not ahead or ahead[0][0] != who \
+                    or f"framework {cfid}" not in message:
+                out.append(f"WhyAgrees: on {aid} the cycle chose {cfid} for role {crole} "
+                           f"first; framework {fid} (role {role}) was told {kind} "
+                           f"{ahead[:1]} {message!r}")
     return out
 
 
@@ -1055,6 +1107,7 @@ RESOURCE_SAFETY: dict[str, Check] = {
     "QuotaLimitRespected": QuotaLimitRespected,
     # s12: the production path's allocations (SimConfig.fast_alloc)
     "WholeOffers": WholeOffers,
+    "WhyAgrees": WhyAgrees,
 }
 RESOURCE_LIVENESS: dict[str, Check] = {"OperationsReported": OperationsReported}
 

@@ -237,6 +237,8 @@ CASES_S12_ALLOC = [
      "WholeOffers"),
     ("min_allocatable_ignored", {"faults": "all", "operator": True, "fast_alloc": True},
      "WholeOffers"),
+    ("why_ignores_filters", {"faults": "all", "operator": True, "fast_alloc": True},
+     "WhyAgrees"),
 ]
 
 

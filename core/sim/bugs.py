@@ -1184,3 +1184,19 @@ def min_allocatable_ignored() -> contextlib.AbstractContextManager[None]:
 
 BUGS["quota_cap_drops_unlimited"] = quota_cap_drops_unlimited
 BUGS["min_allocatable_ignored"] = min_allocatable_ignored
+
+
+def why_ignores_filters() -> contextlib.AbstractContextManager[None]:
+    """The allocator's explanation (`GET /master/why`) forgets decline filters: a framework
+    the next cycle skips for its filter is told it is next (WhyAgrees)."""
+    from mesotron.core.allocator import why
+
+    def wrap(orig: Any) -> Any:
+        def _blocker(al: Any, now: float, agent: Any, fid: str, role: str, offerable: Any) -> Any:
+            b = orig(al, now, agent, fid, role, offerable)
+            return None if b is not None and b[0] == "decline_filter" else b
+        return _blocker
+    return _patched(why, "_blocker", wrap)
+
+
+BUGS["why_ignores_filters"] = why_ignores_filters

@@ -690,8 +690,14 @@ class Checker:
             if ct is CallSubscribe:
                 if ok:
                     fid = c.framework_info.id
+                    if fid is None:  # a new framework: its id is in its SUBSCRIBED event
+                        fid = next((e.message.framework_id for e in effects
+                                    if type(e) is Send and type(e.message) is EventSubscribed),
+                                   None)
                     if fid is not None:
-                        self.suppressed.pop(fid, None)
+                        # SUBSCRIBE's suppressed_roles replace the framework's suppressed set
+                        roles = set(c.framework_info.roles)
+                        self.suppressed[fid] = {r for r in c.suppressed_roles if r in roles}
                         for k in [k for k in self.decline_filters if k[0] == fid]:
                             del self.decline_filters[k]
             elif not ok or fid is None:
@@ -801,6 +807,11 @@ class Checker:
             shapes, al.shapes = tuple(al.shapes), []
             self.run(world, inv.WholeOffers, ClusterSnapshot(
                 offer_shapes=shapes, min_allocatable=al.config.min_allocatable))
+        if al.why_cycles:
+            cycles, al.why_cycles = al.why_cycles, []
+            self.run(world, inv.WhyAgrees, ClusterSnapshot(
+                why_first=tuple(row for f, _a in cycles for row in f),
+                why_allocated=tuple(x for _f, a in cycles for x in a)))
         if not al.unread and not al.disagreements:
             return
         self.decisions += al.unread

@@ -1064,8 +1064,11 @@ class World:
         if app.kind == "gang":
             constraints = ((app.role, (AttributeConstraint(attribute="sim-never",
                                                            predicate="not_exists"),)),)
+        # a framework that had suppressed its offers subscribes suppressed (SUBSCRIBE's
+        # suppressed_roles), as Mesos advises a framework without demand to
         s.machine = SchedulerDriver(name=f"{s.name}/{s.inc}", config=SchedulerConfig(
-            framework_info=info, auto_ack=app.acks, offer_constraints=constraints))
+            framework_info=info, auto_ack=app.acks, offer_constraints=constraints,
+            suppressed_roles=(app.role,) if app.suppressed else ()))
         if app.framework_id is not None:
             self.note(f"{s.name}: scheduler fails over as {app.framework_id}")
         self.scheduler_step(s, SchedulerStart())

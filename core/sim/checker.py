@@ -696,8 +696,8 @@ class Checker:
                                    None)
                     if fid is not None:
                         # SUBSCRIBE's suppressed_roles replace the framework's suppressed set
-                        roles = set(c.framework_info.roles)
-                        self.suppressed[fid] = {r for r in c.suppressed_roles if r in roles}
+                        mine = set(c.framework_info.roles)
+                        self.suppressed[fid] = {r for r in c.suppressed_roles if r in mine}
                         for k in [k for k in self.decline_filters if k[0] == fid]:
                             del self.decline_filters[k]
             elif not ok or fid is None:

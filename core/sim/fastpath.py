@@ -21,9 +21,9 @@ import copy
 from typing import Any
 
 import attrs
+from mesotron.core.allocator import why as alloc_why
 from mesotron.core.allocator.machine import Allocation, Allocator
 from mesotron.core.allocator.values import Allocate, AllocatorConfig
-from mesotron.core.allocator import why as alloc_why
 
 
 class JudgedAllocator(Allocator):
@@ -62,7 +62,7 @@ class JudgedAllocator(Allocator):
             limited = self._limits.get(a.role, {})
             left = self._agents[a.agent_id].available.for_role(a.role)
             if limited and left:
-                left = left.filter(lambda r: r.name not in limited)
+                left = left.filter(lambda r, cut=limited: r.name not in cut)
             self.shapes.append((a.agent_id, a.role, a.resources, left))
         return got
 

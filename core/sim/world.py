@@ -37,8 +37,8 @@ from mesotron.core.agent.model import (
     StopAgent,
     UpdateContainer,
 )
-from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.agent.model import Shutdown as AgentShutdown
+from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.allocator.values import AllocatorConfig
 from mesotron.core.effects import (
     CancelTimer,

@@ -256,6 +256,9 @@ class ClusterSnapshot:
     # ReconcileAnswered: (framework id, task id, agent id named) of an explicit
     # reconciliation the leader accepted outside any recovery window and did not answer
     reconcile_unanswered: tuple[tuple[str, str, str | None], ...] = ()
+    # AckedTerminalTaskRemoved: (framework, task, agent) still in the leader's books after it
+    # accepted the acknowledgement of the terminal update it had forwarded for that task
+    acked_terminal_kept: tuple[tuple[str, str, str], ...] = ()
     # InvalidOffersRefused: (framework id, what) for an ACCEPT of offers not valid together
     # that launched something or left a task unanswered
     invalid_accepts: tuple[tuple[str, str], ...] = ()
@@ -855,6 +858,15 @@ def ReconcileAnswered(s: ClusterSnapshot) -> list[str]:
             for fid, tid, aid in s.reconcile_unanswered]
 
 
+def AckedTerminalTaskRemoved(s: ClusterSnapshot) -> list[str]:
+    """When a scheduler acknowledges the terminal update the master forwarded for a task (its
+    uuid is the task's `status_update_uuid`), the master removes the task from its live books
+    in the same step (Mesos MESOS-1389/1410: until then it is kept, listed and reconciled)."""
+    return [f"AckedTerminalTaskRemoved: task {tid} of framework {fid} on agent {aid} is kept "
+            f"after its terminal update was acknowledged"
+            for fid, tid, aid in s.acked_terminal_kept]
+
+
 def InvalidOffersRefused(s: ClusterSnapshot) -> list[str]:
     """An ACCEPT whose offers are not valid together (one the master no longer holds out to
     that framework, a duplicate, offers of two agents or two roles, an agent gone: Mesos's
@@ -1059,6 +1071,8 @@ SAFETY: dict[str, Check] = {
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
     "NoOffersToInactive": NoOffersToInactive,
     "ReconcileAnswered": ReconcileAnswered,
+    # s12 (mutation campaign, status updates)
+    "AckedTerminalTaskRemoved": AckedTerminalTaskRemoved,
     "InvalidOffersRefused": InvalidOffersRefused,
     "SubscribeTakesInfo": SubscribeTakesInfo,
     "MalformedCallsRefused": MalformedCallsRefused,

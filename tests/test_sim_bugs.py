@@ -239,6 +239,7 @@ CASES_S12_ALLOC = [
      "WholeOffers"),
     ("why_ignores_filters", {"faults": "all", "operator": True, "fast_alloc": True},
      "WhyAgrees"),
+    ("acked_terminal_task_kept", {"faults": "all"}, "AckedTerminalTaskRemoved"),
 ]
 
 

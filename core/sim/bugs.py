@@ -1200,3 +1200,14 @@ def why_ignores_filters() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["why_ignores_filters"] = why_ignores_filters
+
+
+def acked_terminal_task_kept() -> contextlib.AbstractContextManager[None]:
+    """The master never removes a terminal task when its framework acknowledges the terminal
+    update (AckedTerminalTaskRemoved)."""
+    from mesotron.core.master import tasks
+
+    return _patched(tasks, "master_ack_removes_task", lambda orig: lambda book, uuid: False)
+
+
+BUGS["acked_terminal_task_kept"] = acked_terminal_task_kept

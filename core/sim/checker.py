@@ -69,6 +69,7 @@ from mesotron.core.messages import (
     SchedulerCall,
     ShutdownAgent,
     ShutdownFramework,
+    StatusUpdateAcknowledgement,
     StatusUpdateMessage,
 )
 from mesotron.core.resources import Resources
@@ -99,6 +100,7 @@ WHEN: dict[str, str] = {
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
     "ReconcileAnswered": "after every explicit reconciliation the master handles",
+    "AckedTerminalTaskRemoved": "after every acknowledgement the leader accepts",
     "TaskStatesAgree": "at quiescence",
     "InvalidOffersRefused": "after every ACCEPT the master handles",
     "SubscribeTakesInfo": "after every SUBSCRIBE the master handles",
@@ -467,6 +469,8 @@ class Checker:
                 check_no_rescind_of_returned(self, world, inp, effects)
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
+            elif ct is CallAcknowledge and node.leader:
+                check_acked_terminal_removed(self, world, node, inp, effects)
             elif ct is CallSubscribe:
                 check_subscribe_info(self, world, node, inp, effects)
                 if inp.principal is not None:
@@ -1245,6 +1249,24 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
         return False
     agent = master._agents.get(t.agent_id)
     return agent is not None and agent.connected
+
+
+def check_acked_terminal_removed(chk: Any, world: Any, node: Any, inp: Any,
+                                 effects: list[Any]) -> None:
+    """AckedTerminalTaskRemoved: after the leader accepted (relayed to the agent) an
+    acknowledgement, the task it names is not still booked terminal with that very uuid as
+    its forwarded update."""
+    c = inp.call
+    if not any(type(e) is Send and type(e.message) is StatusUpdateAcknowledgement
+               for e in effects):
+        return  # refused (agent gone or disconnected, nothing forwarded): nothing to remove
+    agent = node.machine._agents.get(c.agent_id)
+    task = agent.tasks.get((inp.framework_id, c.task_id)) if agent is not None else None
+    kept = ()
+    if task is not None and task.state.is_terminal and task.status_update_state is not None \
+            and task.status_update_state.is_terminal and task.status_update_uuid == c.uuid:
+        kept = ((inp.framework_id, c.task_id, c.agent_id),)
+    chk.run(world, inv.AckedTerminalTaskRemoved, _snap(acked_terminal_kept=kept))
 
 
 def agent_running(a: Any) -> Resources:

@@ -52,4 +52,6 @@ EQUIVALENT: dict[str, str] = {
         "a retry timer left armed for a dropped stream fires into handleTimer, which ignores a key with no stream (a later stream of the same key arms the same timer key, which replaces it); cancelling a timer that is not armed (an idle stream's) is a no-op",
     'allocator/machine.py::Allocator._refresh_role::stmt:delete statement::self._role_index.discard(role)#0':
         "a role left in the role index with no member and no allocation has no framework index (_unsubscribe dropped it): every cycle that visits it finds no eligible framework (the explain mode lists only roles with one), the explanation reads _role_members/_role_alloc, and the next share rebuild drops it",
+    'allocator/machine.py::Allocator._handle_add_framework::arith:+<->-::agent.available - plain#0':
+        "the master's only AddFramework carrying `used` passes _framework_used of an MFramework created on the line before it (no tasks: empty, see the master/frameworks.py entry above), so this loop body never runs when the master drives the allocator",
 }

@@ -32,7 +32,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # the mutation campaign, agent side (s11; Python and simulator only)
          "CheckpointAgrees", "ExecutorBooksAgree", "AgentUpdatesTruthful",
          # s11 mut-master2 (Python and simulator only)
-         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer"]
+         "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
+         # s12 mut-alloc (Python and simulator only)
+         "AckedTerminalTaskRemoved"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

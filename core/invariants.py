@@ -259,6 +259,10 @@ class ClusterSnapshot:
     # AckedTerminalTaskRemoved: (framework, task, agent) still in the leader's books after it
     # accepted the acknowledgement of the terminal update it had forwarded for that task
     acked_terminal_kept: tuple[tuple[str, str, str], ...] = ()
+    # at quiescence: DescribeAgrees, per machine, (what, its describe() text, the lines that
+    # text must hold for what the machine's books say (a prefix each: the exact line start),
+    # the prefixes no line may start with)
+    describes: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
     # InvalidOffersRefused: (framework id, what) for an ACCEPT of offers not valid together
     # that launched something or left a task unanswered
     invalid_accepts: tuple[tuple[str, str], ...] = ()
@@ -867,6 +871,24 @@ def AckedTerminalTaskRemoved(s: ClusterSnapshot) -> list[str]:
             for fid, tid, aid in s.acked_terminal_kept]
 
 
+def DescribeAgrees(s: ClusterSnapshot) -> list[str]:
+    """At quiescence, each machine's canonical `describe()` (what the exhaustive explorer
+    deduplicates states by, and what scenario tests and traces read) states its books: the
+    allocator one line per framework (roles, inactive, suppressed roles) and per agent
+    (inactive, total, available, each framework's allocation), the agents' status-update
+    managers one line per stream (in flight until its retry timer, or idle)."""
+    out = []
+    for what, text, must, never in s.describes:
+        lines = text.split("\n")
+        for want in must:
+            if not any(line == want or line.startswith(want + " ") for line in lines):
+                out.append(f"DescribeAgrees: {what}: no line {want!r}")
+        for bad in never:
+            if any(line.startswith(bad) for line in lines):
+                out.append(f"DescribeAgrees: {what}: a line {bad!r}...")
+    return out
+
+
 def InvalidOffersRefused(s: ClusterSnapshot) -> list[str]:
     """An ACCEPT whose offers are not valid together (one the master no longer holds out to
     that framework, a duplicate, offers of two agents or two roles, an agent gone: Mesos's
@@ -1091,6 +1113,8 @@ SAFETY: dict[str, Check] = {
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
 QUIESCENT: dict[str, Check] = {
+    # s12 (mutation campaign: describe(), read by the explorer)
+    "DescribeAgrees": DescribeAgrees,
     "TaskBooksAgree": TaskBooksAgree,
     "NoResourceLeak": NoResourceLeak,
     "FrameworkViewAgrees": FrameworkViewAgrees,

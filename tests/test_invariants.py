@@ -34,7 +34,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s11 mut-master2 (Python and simulator only)
          "PrincipalsChecked", "MalformedAgentMessagesRefused", "NoSendWithoutPeer",
          # s12 mut-alloc (Python and simulator only)
-         "AckedTerminalTaskRemoved"]
+         "AckedTerminalTaskRemoved", "DescribeAgrees"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

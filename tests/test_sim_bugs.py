@@ -240,6 +240,7 @@ CASES_S12_ALLOC = [
     ("why_ignores_filters", {"faults": "all", "operator": True, "fast_alloc": True},
      "WhyAgrees"),
     ("acked_terminal_task_kept", {"faults": "all"}, "AckedTerminalTaskRemoved"),
+    ("describe_hides_inactive", {"faults": "all"}, "DescribeAgrees"),
 ]
 
 

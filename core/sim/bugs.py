@@ -1211,3 +1211,21 @@ def acked_terminal_task_kept() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["acked_terminal_task_kept"] = acked_terminal_task_kept
+
+
+def describe_hides_inactive() -> contextlib.AbstractContextManager[None]:
+    """The allocator's describe() leaves out its inactive and suppressed frameworks: two
+    states the explorer must tell apart read the same (DescribeAgrees)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def describe(self: Any) -> str:
+            hidden = {f"framework {fid} " for fid, fw in self._frameworks.items()
+                      if not fw.active or fw.suppressed}
+            return "\n".join(line for line in orig(self).split("\n")
+                             if not any(line.startswith(h) for h in hidden))
+        return describe
+    return _patched(Allocator, "describe", wrap)
+
+
+BUGS["describe_hides_inactive"] = describe_hides_inactive

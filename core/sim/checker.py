@@ -95,7 +95,7 @@ WHEN: dict[str, str] = {
     "ExecutorBooksAgree": "at quiescence",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     **{n: "at quiescence" for n in (
-        "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
+        "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
@@ -1441,6 +1441,49 @@ def check_reconcile_answered(chk: Checker, world: Any, node: Any, inp: Any,
                      if tid in fw.tasks and tid not in answered)
     if missing:
         chk.run(world, inv.ReconcileAnswered, ClusterSnapshot(reconcile_unanswered=missing))
+
+
+def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]:
+    """DescribeAgrees: the leader's allocator and every live agent's status-update manager,
+    their describe() text beside the lines their books say it must hold."""
+    out = []
+    m = world.live_leader()
+    if m is not None:
+        al = m.machine.allocator
+        must: list[str] = []
+        for fid in al.framework_ids():
+            fw = al._frameworks[fid]
+            line = f"framework {fid} roles={','.join(fw.roles) or '-'} " \
+                   f"share={al.dominant_share(fid):.4f}"
+            if not fw.active:
+                line += " inactive"
+            if fw.suppressed:
+                line += " suppressed=" + ",".join(sorted(fw.suppressed))
+            must.append(line)
+        for aid in al.agent_ids():
+            ag = al._agents[aid]
+            state = "" if ag.active else " inactive"
+            must.append(f"agent {aid}{state} total={al.total(aid) or '-'} "
+                        f"available={al.available(aid) or '-'}")
+            must += [f"  allocated {fid} {res}" for fid, res in sorted(al.allocated(aid).items())]
+        out.append((f"allocator of {m.name}", al.describe(), tuple(must), ()))
+    for n in world.agents:
+        if not n.alive or n.machine is None:
+            continue
+        sm = n.machine.sum
+        must = []
+        never = []
+        for key in sorted(sm.streams):
+            st = sm.streams[key]
+            head = f"  {key[0]}/{key[1]} executor={st.executor_id} checkpoint={st.checkpoint} " \
+                   f"latest={st.latest.name if st.latest else '-'} "
+            if st.timer_at is not None:
+                must.append(head + f"in flight until {st.timer_at:g}")
+            else:
+                must.append(head + "idle")
+                never.append(head + "in flight")
+        out.append((f"status updates of {n.name}", sm.describe(), tuple(must), tuple(never)))
+    return tuple(out)
 
 
 def task_state_rows(world: Any, chk: Checker, grace: float

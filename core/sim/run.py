@@ -21,6 +21,7 @@ from mesotron.core.sim.checker import (
     Violation,
     agent_counter_rows,
     checkpoint_rows,
+    describe_rows,
     executor_book_rows,
     executor_held_rows,
     reconciliation_rows,
@@ -223,7 +224,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_activity=chk.agent_activity(world),
                         task_states=task_state_rows(world, chk, GRACE),
                         executor_books=executor_book_rows(world),
-                        agent_counters=agent_counter_rows(world, chk))
+                        agent_counters=agent_counter_rows(world, chk),
+                        describes=describe_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

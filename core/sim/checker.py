@@ -1262,7 +1262,7 @@ def check_acked_terminal_removed(chk: Any, world: Any, node: Any, inp: Any,
         return  # refused (agent gone or disconnected, nothing forwarded): nothing to remove
     agent = node.machine._agents.get(c.agent_id)
     task = agent.tasks.get((inp.framework_id, c.task_id)) if agent is not None else None
-    kept = ()
+    kept: tuple[tuple[str, str, str], ...] = ()
     if task is not None and task.state.is_terminal and task.status_update_state is not None \
             and task.status_update_state.is_terminal and task.status_update_uuid == c.uuid:
         kept = ((inp.framework_id, c.task_id, c.agent_id),)
@@ -1446,7 +1446,7 @@ def check_reconcile_answered(chk: Checker, world: Any, node: Any, inp: Any,
 def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]:
     """DescribeAgrees: the leader's allocator and every live agent's status-update manager,
     their describe() text beside the lines their books say it must hold."""
-    out = []
+    out: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
     m = world.live_leader()
     if m is not None:
         al = m.machine.allocator
@@ -1472,7 +1472,7 @@ def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[st
             continue
         sm = n.machine.sum
         must = []
-        never = []
+        never: list[str] = []
         for key in sorted(sm.streams):
             st = sm.streams[key]
             head = f"  {key[0]}/{key[1]} executor={st.executor_id} checkpoint={st.checkpoint} " \

@@ -79,6 +79,9 @@ class OfferMade:
     resources: Resources
     filtered: Resources | None = None
     suppressed: bool = False
+    # the framework's offer constraint for the role (its last SUBSCRIBE's) that the agent's
+    # attributes fail, as "attribute predicate value" (None: none fails)
+    constraint: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -489,13 +492,18 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
 
 def OffersRespectFilters(s: ClusterSnapshot) -> list[str]:
     """No offer of an agent's resources to a framework while its decline filter for that
-    agent covers them (refuse_seconds not yet elapsed, no revive since), and none for a role
-    the framework suppressed."""
+    agent covers them (refuse_seconds not yet elapsed, no revive since), none for a role
+    the framework suppressed, and none of an agent whose attributes fail one of the offer
+    constraints the framework subscribed with for the offer's role."""
     out = []
     for o in s.offers_made:
         if o.suppressed:
             out.append(f"OffersRespectFilters: offer {o.offer_id} to {o.framework_id} for "
                        f"suppressed role {o.role}")
+        if o.constraint is not None:
+            out.append(f"OffersRespectFilters: offer {o.offer_id} to {o.framework_id} of agent "
+                       f"{o.agent_id}, whose attributes fail its offer constraint "
+                       f"{o.constraint} for role {o.role}")
         if o.filtered is not None and o.filtered.contains(o.resources.unallocate()):
             out.append(f"OffersRespectFilters: offer {o.offer_id} to {o.framework_id} of "
                        f"{o.resources.unallocate()} on {o.agent_id} inside its decline filter "

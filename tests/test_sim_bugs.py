@@ -241,6 +241,7 @@ CASES_S12_ALLOC = [
      "WhyAgrees"),
     ("acked_terminal_task_kept", {"faults": "all"}, "AckedTerminalTaskRemoved"),
     ("describe_hides_inactive", {"faults": "all"}, "DescribeAgrees"),
+    ("offer_constraints_ignored", {"faults": "all"}, "OffersRespectFilters"),
 ]
 
 

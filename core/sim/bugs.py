@@ -1229,3 +1229,24 @@ def describe_hides_inactive() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["describe_hides_inactive"] = describe_hides_inactive
+
+
+def offer_constraints_ignored() -> contextlib.AbstractContextManager[None]:
+    """The allocator forgets the offer constraints a framework subscribed with: agents whose
+    attributes they reject are offered to it (OffersRespectFilters)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def handler(self: Any, now: float, inp: Any) -> Any:
+            return orig(self, now, attrs.evolve(inp, constraints=()))
+        return handler
+
+    @contextlib.contextmanager
+    def both() -> Iterator[None]:
+        with _patched(Allocator, "_handle_add_framework", wrap), \
+                _patched(Allocator, "_handle_update_framework", wrap):
+            yield
+    return both()
+
+
+BUGS["offer_constraints_ignored"] = offer_constraints_ignored

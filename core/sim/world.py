@@ -104,6 +104,7 @@ from mesotron.core.sim.health import HEALTH_CHECK, HealthOutcomes
 from mesotron.core.sim.zk import ZooKeeper
 from mesotron.core.values import (
     AgentInfo,
+    Attribute,
     AttributeConstraint,
     Capability,
     FrameworkInfo,
@@ -736,8 +737,10 @@ class World:
         n.mode = mode
         n.resubscribed = set()
         ip = n.name.split("@")[1].split(":")[0]
+        # two racks (an attribute the adversarial framework's offer constraints read)
         info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
-                         resources=Resources.parse(n.resources))
+                         resources=Resources.parse(n.resources),
+                         attributes=Attribute.parse_many(f"rack:r{n.index % 2}"))
         n.machine = Agent(pid=n.name, agent_info=info,
                           ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
                           config=AgentConfig(recover=mode))
@@ -1064,6 +1067,12 @@ class World:
         if app.kind == "gang":
             constraints = ((app.role, (AttributeConstraint(attribute="sim-never",
                                                            predicate="not_exists"),)),)
+        elif app.kind == "adversarial" and s.inc % 3:
+            # a redeployed scheduler may come with another placement: rack r0 only, then
+            # anywhere but r0, then anywhere (each incarnation re-subscribes with its own)
+            constraints = ((app.role, (AttributeConstraint(
+                attribute="rack", predicate="equals" if s.inc % 3 == 1 else "not_equals",
+                value="r0"),)),)
         # a framework that had suppressed its offers subscribes suppressed (SUBSCRIBE's
         # suppressed_roles), as Mesos advises a framework without demand to
         s.machine = SchedulerDriver(name=f"{s.name}/{s.inc}", config=SchedulerConfig(

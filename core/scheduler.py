@@ -54,11 +54,11 @@ client (io/wire/scheduler_client.py) runs; the simulator runs the defaults.
 Books read: `auth_failures`, `authenticating`, `backoff`, `config`, `detected`, `failures`,
   `framework_id`, `heartbeat_interval`,
   `master`, `name`, `requests`, `started`, `state`, `stream_id`, `subscribe_request`,
-  `subscriptions`, `target`.
+  `subscriptions`, `target`, `teardown_request`.
 Books written: `auth_failures`, `authenticating`, `backoff`, `detected`, `failures`,
   `framework_id`, `heartbeat_interval`,
   `master`, `requests`, `started`, `state`, `stream_id`, `subscribe_request`, `subscriptions`,
-  `target`.
+  `target`, `teardown_request`.
 """
 
 from __future__ import annotations
@@ -93,11 +93,16 @@ from mesotron.core.values import FrameworkInfo, fast_inits
 DISCONNECTED = "DISCONNECTED"
 SUBSCRIBING = "SUBSCRIBING"  # subscribe sent, waiting for the response / SUBSCRIBED event
 SUBSCRIBED = "SUBSCRIBED"
+# TEARDOWN sent, the stream kept open until it is answered (the master closes the stream of
+# the framework it removes): a driver that closed its stream with the TEARDOWN could have it
+# refused ("Framework is not subscribed") when the close reached the master first
+TEARING_DOWN = "TEARING_DOWN"
 STOPPED = "STOPPED"
 
 RETRY_TIMER = ("scheduler", "subscribe")
 AUTH_TIMER = ("scheduler", "authentication")
 HEARTBEAT_TIMER = ("scheduler", "heartbeat")
+TEARDOWN_TIMER = ("scheduler", "teardown")
 
 
 # ---------------------------------------------------------------- inputs
@@ -142,7 +147,8 @@ class AuthenticationResult:
 
 @attrs.frozen(kw_only=True, slots=True)
 class Stop:
-    """teardown=True: send TEARDOWN and stop. teardown=False: go silent (a crash)."""
+    """teardown=True: send TEARDOWN and stop once it is answered (or the master closed the
+    stream, or `teardown_timeout` passed). teardown=False: go silent at once (a crash)."""
 
     teardown: bool = True
 
@@ -189,6 +195,8 @@ class SchedulerConfig:
     authentication_timeout_min: float = 5.0
     authentication_timeout_max: float = 60.0
     authentication_backoff_factor: float = 1.0
+    # how long a TEARDOWN may go unanswered before the driver stops anyway
+    teardown_timeout: float = 10.0
 
 
 def client_config(framework_info: FrameworkInfo, **authentication: Any) -> SchedulerConfig:
@@ -214,6 +222,7 @@ class SchedulerDriver:
         self.state = DISCONNECTED
         self.stream_id: str | None = None
         self.subscribe_request: str | None = None
+        self.teardown_request: str | None = None  # the TEARDOWN awaited (TEARING_DOWN)
         self.requests = 0
         self.backoff = config.backoff_min
         self.heartbeat_interval = 15.0
@@ -242,6 +251,8 @@ class SchedulerDriver:
             raise LocalError(f"SchedulerDriver {self.name}: {t.__name__} before Start")
         if self.state == STOPPED:
             return []
+        if self.state == TEARING_DOWN:
+            return self.whileTearingDown(now, input)
         if t is Received:
             return self.handleEvent(now, input.sender, input.message)
         if t is CallResponse:
@@ -260,7 +271,7 @@ class SchedulerDriver:
                 return self.becomeDisconnected(now, "stream closed")
             return []
         if t is Stop:
-            return self.handleStop(input.teardown)
+            return self.handleStop(now, input.teardown)
         raise LocalError(f"SchedulerDriver {self.name}: unknown input {input!r}")
 
     # ------------------------------------------------------------ handlers
@@ -386,7 +397,7 @@ class SchedulerDriver:
             return []
         self.detected = True
         self.target = master  # type: ignore[assignment]
-        if not self.started or self.state == STOPPED:
+        if not self.started or self.state in (STOPPED, TEARING_DOWN):
             return []
         out: list[Any] = []
         if self.state == SUBSCRIBED:
@@ -429,11 +440,41 @@ class SchedulerDriver:
                         fields=(("call", type(call).__name__), ("state", self.state)))]
         return self.call(call)
 
-    def handleStop(self, teardown: bool) -> list[Any]:
-        out: list[Any] = []
+    def handleStop(self, now: float, teardown: bool) -> list[Any]:
         if teardown and self.state == SUBSCRIBED:
-            out.extend(self.call(CallTeardown()))
-        return out + self.becomeStopped("stopped by the application", None)
+            out = self.call(CallTeardown())
+            self.teardown_request = out[0].message.request
+            self.state = TEARING_DOWN
+            return [*out, CancelTimer(key=RETRY_TIMER), CancelTimer(key=HEARTBEAT_TIMER),
+                    SetTimer(key=TEARDOWN_TIMER, at=now + self.config.teardown_timeout)]
+        return self.becomeStopped("stopped by the application", None)
+
+    def whileTearingDown(self, now: float, input: Any) -> list[Any]:
+        """TEARING_DOWN: only the TEARDOWN's fate matters; events and calls are dropped."""
+        t = type(input)
+        if t is CallResponse and input.request == self.teardown_request:
+            if 200 <= input.status < 300:
+                return [CancelTimer(key=TEARDOWN_TIMER),
+                        *self.becomeStopped("torn down", None)]
+            return [CancelTimer(key=TEARDOWN_TIMER),
+                    Log(level="warning", event="scheduler.teardown_refused", fields=(
+                        ("status", input.status), ("message", input.message))),
+                    *self.becomeStopped(f"teardown failed: {input.status} {input.message}"
+                                        .rstrip(), None)]
+        if t is Disconnected and input.peer == self.stream_id:
+            # the master closes the stream of the framework it removed
+            return [CancelTimer(key=TEARDOWN_TIMER), *self.becomeStopped("torn down", None)]
+        if t is TimerFired and input.key == TEARDOWN_TIMER:
+            return self.becomeStopped("teardown unanswered", None)
+        if t is Stop:
+            if input.teardown:
+                return []
+            return [CancelTimer(key=TEARDOWN_TIMER),
+                    *self.becomeStopped("stopped by the application", None)]
+        if t is Perform or t is Received or t is CallResponse or t is MasterDetected \
+                or t is AuthenticationResult or t is TimerFired or t is Disconnected:
+            return []
+        raise LocalError(f"SchedulerDriver {self.name}: unknown input {input!r}")
 
     # ------------------------------------------------------------ helpers
     def becomeStopped(self, reason: str, status: int | None) -> list[Any]:

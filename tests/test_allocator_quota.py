@@ -118,3 +118,34 @@ def attrs_evolve(x, **kw):
     import attrs
 
     return attrs.evolve(x, **kw)
+
+
+def test_a_limit_set_below_what_a_role_holds_revokes_nothing_but_stops_growth() -> None:
+    """The simulator's QuotaLimitRespected (s12; `mesotron sim --operator` seed 13 failed it
+    on s11's code): a first limit of 3 cpus set while the role holds 4 (offers made before
+    it) is no violation; once the role holds 3.5 it may not grow back to 4; under the limit
+    the limit itself holds again."""
+    from types import SimpleNamespace
+
+    from mesotron.core import invariants as inv
+    from mesotron.core.sim.checker import Checker
+
+    def ledgers(cpus: float) -> tuple:
+        return (inv.AgentLedger(agent_id="a", total=Resources.parse("cpus:8"), offered=(
+            ("o1", "f", Resources.parse(f"cpus:{cpus}").allocate("eng")),)),)
+
+    chk = Checker()
+    m = SimpleNamespace(name="m", inc=1)
+
+    def verdict(limit: float, cpus: float) -> list[str]:
+        every = ledgers(cpus)
+        allowed = chk.quota_allowance(m, {"eng": {"cpus": limit}}, every)
+        return inv.QuotaLimitRespected(inv.ClusterSnapshot(agents=every, quota_limits=allowed))
+
+    assert verdict(3.0, 4.0) == []  # set below what is held: nothing revoked
+    assert verdict(3.0, 3.5) == []  # shrinking
+    assert verdict(3.0, 4.0)[0].startswith("QuotaLimitRespected: role eng holds cpus:4 ")
+    assert verdict(3.0, 2.0) == []
+    assert verdict(3.0, 3.0) == []  # back up to the limit itself
+    assert verdict(3.0, 3.25) != []
+    assert verdict(5.0, 4.0) == []  # a raised limit

@@ -43,7 +43,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s12: the mutation campaign, agent side (Python and simulator only)
          "AgentViewsAgree", "HostileExecutorInputRefused", "AgentShutdownCompletes",
          "RebootRecovery", "LimitationsEnforced", "SandboxesCollected",
-         "ExecutorReasonsTruthful"]
+         "ExecutorReasonsTruthful",
+         # s12 mut-alloc (Python and simulator only)
+         "AckedTerminalTaskRemoved", "DescribeAgrees"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

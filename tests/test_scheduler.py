@@ -39,6 +39,8 @@ from mesotron.core.scheduler import (
     RETRY_TIMER,
     STOPPED,
     SUBSCRIBED,
+    TEARDOWN_TIMER,
+    TEARING_DOWN,
     CallResponse,
     MasterDetected,
     Notify,
@@ -149,8 +151,40 @@ def test_calls_before_subscription_are_dropped_and_teardown():
     d2 = SchedulerDriver(name="b", config=SchedulerConfig(framework_info=INFO))
     subscribed(d2)
     out = d2.step(1.0, Stop())
-    assert isinstance(calls(out)[0].call, CallTeardown) and Close(peer="s1") in out
+    (td,) = calls(out)
+    assert isinstance(td.call, CallTeardown) and td.stream_id == "s1"
+    # the stream stays open until the TEARDOWN is answered: a close that reached the master
+    # first would get the TEARDOWN refused ("Framework is not subscribed")
+    assert not any(isinstance(e, Close) for e in out) and d2.state == TEARING_DOWN
+    assert d2.step(1.5, Received(sender="s1", message=EventHeartbeat())) == []
+    assert calls(d2.step(1.5, Perform(call=CallDecline(offer_ids=("o",))))) == []
+    out = d2.step(2.0, CallResponse(request=td.request, status=202))
+    assert Close(peer="s1") in out and d2.state == STOPPED
+    assert Stopped(reason="torn down", status=None) in out
     assert d2.step(2.0, Received(sender="s1", message=EventHeartbeat())) == []
+
+
+def test_teardown_ends_on_a_refusal_a_closed_stream_a_timeout_or_a_crash():
+    def tearing() -> tuple[SchedulerDriver, str]:
+        d = SchedulerDriver(name="b", config=SchedulerConfig(framework_info=INFO))
+        subscribed(d)
+        (td,) = calls(d.step(1.0, Stop()))
+        return d, td.request
+
+    d, req = tearing()
+    out = d.step(2.0, CallResponse(request=req, status=403, message="Framework is not subscribed"))
+    assert Stopped(reason="teardown failed: 403 Framework is not subscribed", status=None) in out
+    d, _req = tearing()
+    out = d.step(2.0, Disconnected(peer="s1"))  # the master removed us and closed the stream
+    assert Stopped(reason="torn down", status=None) in out and d.state == STOPPED
+    d, _req = tearing()
+    assert d.step(5.0, TimerFired(key=RETRY_TIMER)) == []
+    out = d.step(11.0, TimerFired(key=TEARDOWN_TIMER))
+    assert Stopped(reason="teardown unanswered", status=None) in out
+    d, _req = tearing()
+    assert d.step(2.0, MasterDetected(master="m2:5050")) == [] and d.state == TEARING_DOWN
+    out = d.step(2.0, Stop(teardown=False))
+    assert Stopped(reason="stopped by the application", status=None) in out
 
 
 def test_stream_disconnect_resubscribes():

@@ -264,6 +264,27 @@ def test_s11_planted_bug_fires_its_property(bug, options, expected):
     assert simulate(s11_config(seed, options)).failure is None
 
 
+# s12 (mutation campaign, allocator): the production path's allocations with the operator's
+# quota limits on cpus and memory; (bug, SimConfig options, the property that must fire)
+CASES_S12_ALLOC = [
+    ("quota_cap_drops_unlimited", {"faults": "all", "operator": True, "fast_alloc": True},
+     "WholeOffers"),
+    ("min_allocatable_ignored", {"faults": "all", "operator": True, "fast_alloc": True},
+     "WholeOffers"),
+    ("why_ignores_filters", {"faults": "all", "operator": True, "fast_alloc": True},
+     "WhyAgrees"),
+    ("acked_terminal_task_kept", {"faults": "all"}, "AckedTerminalTaskRemoved"),
+    ("describe_hides_inactive", {"faults": "all"}, "DescribeAgrees"),
+    ("offer_constraints_ignored", {"faults": "all"}, "OffersRespectFilters"),
+]
+
+
+@pytest.mark.parametrize("bug,options,expected", CASES_S12_ALLOC,
+                         ids=[c[0] for c in CASES_S12_ALLOC])
+def test_s12_alloc_planted_bug_fires_its_property(bug, options, expected):
+    test_s11_planted_bug_fires_its_property(bug, options, expected)
+
+
 def test_the_fast_path_bug_is_invisible_to_the_explain_mode():
     """Why the judge runs the production path: the explain mode (what DrfOrder read alone
     before s11) never runs `_allocate_agent`, so the same seed passes there."""

@@ -77,6 +77,9 @@ def test_configurable_backoff() -> None:
     assert ats == [2.0, 3.0, 3.0, 3.0]
     with pytest.raises(ValueError):
         StatusUpdateConfig(retry_min=5.0, retry_max=1.0)
+    with pytest.raises(ValueError):
+        StatusUpdateConfig(retry_min=0.0, retry_max=1.0)
+    assert StatusUpdateConfig(retry_min=5.0, retry_max=5.0).retry_max == 5.0  # no backoff
 
 
 def test_bad_update_rejected_without_state_change() -> None:

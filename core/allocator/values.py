@@ -190,24 +190,10 @@ class Allocation:
     resources: Resources
 
 
-def _star_allocatable() -> bool:
-    try:
-        Resources.parse("cpus:1").allocate("*")
-    except ValueError:
-        return False
-    return True
-
-
-_STAR_OK = _star_allocatable()
-
-
 def allocate_to(res: Resources, role: str) -> Resources:
-    """`res.allocate(role)`; for role "*" the Resources algebra currently refuses an
-    allocation role of "*" (Mesos allows it: legacy frameworks are offered resources with
-    `allocation_info.role == "*"`), so those stay unallocated until it does. The allocator
-    attributes resources without an allocation role to the framework's "*" role."""
-    if role == "*" and not _STAR_OK:
-        return res.unallocate()
+    """`res.allocate(role)` (for role "*" too: legacy frameworks are offered resources with
+    `allocation_info.role == "*"`, as in Mesos). The allocator attributes resources without
+    an allocation role to the framework's "*" role."""
     return res.allocate(role)
 
 

@@ -41,6 +41,7 @@ from mesotron.core.messages import (
     StatusUpdateAcknowledgement,
     StatusUpdateMessage,
 )
+from mesotron.core.status_updates import MasterTaskBook, master_ack_removes_task
 from mesotron.core.values import Reason, Source, TaskState, TaskStatus, evolve
 
 PRODUCER = {
@@ -135,7 +136,9 @@ class TasksMixin(MasterCore):
                 self._count("master/invalid_status_update_acknowledgements")
                 return [Log(level="warning", event="acknowledgement_for_update_not_sent_by_master",
                             fields=(("framework_id", fw.id), ("task_id", call.task_id)))]
-            if task.status_update_state.is_terminal and task.status_update_uuid == call.uuid:
+            if master_ack_removes_task(MasterTaskBook(
+                    state=task.state, status_update_state=task.status_update_state,
+                    status_update_uuid=task.status_update_uuid), call.uuid):
                 out += self._remove_task(task)
         self._count("master/valid_status_update_acknowledgements")
         out.append(Send(to=agent.pid, message=StatusUpdateAcknowledgement(

@@ -1620,3 +1620,92 @@ def registration_timeout_reason_lost() -> contextlib.AbstractContextManager[None
 
 
 BUGS["registration_timeout_reason_lost"] = registration_timeout_reason_lost
+# ---------------------------------------------------------------- s12: mutation campaign, allocator
+def quota_cap_drops_unlimited() -> contextlib.AbstractContextManager[None]:
+    """Cutting an allocation down to its role's quota limit also drops the resources the
+    limit does not name (memory, disk, ports under a cpus limit): WholeOffers."""
+    from mesotron.core.allocator import machine
+
+    def wrap(orig: Any) -> Any:
+        def _cap(res: Any, room: dict[str, int]) -> Any:
+            return orig(res, room).filter(lambda r: r.name in room)
+        return _cap
+    return _patched(machine, "_cap", wrap)
+
+
+def min_allocatable_ignored() -> contextlib.AbstractContextManager[None]:
+    """The allocator offers any non-empty remainder, however small (--min_allocatable_resources
+    ignored): WholeOffers."""
+    from mesotron.core.allocator.machine import Allocator
+
+    return _patched(Allocator, "_allocatable", lambda orig: lambda self, ledger: bool(ledger))
+
+
+BUGS["quota_cap_drops_unlimited"] = quota_cap_drops_unlimited
+BUGS["min_allocatable_ignored"] = min_allocatable_ignored
+
+
+def why_ignores_filters() -> contextlib.AbstractContextManager[None]:
+    """The allocator's explanation (`GET /master/why`) forgets decline filters: a framework
+    the next cycle skips for its filter is told it is next (WhyAgrees)."""
+    from mesotron.core.allocator import why
+
+    def wrap(orig: Any) -> Any:
+        def _blocker(al: Any, now: float, agent: Any, fid: str, role: str, offerable: Any) -> Any:
+            b = orig(al, now, agent, fid, role, offerable)
+            return None if b is not None and b[0] == "decline_filter" else b
+        return _blocker
+    return _patched(why, "_blocker", wrap)
+
+
+BUGS["why_ignores_filters"] = why_ignores_filters
+
+
+def acked_terminal_task_kept() -> contextlib.AbstractContextManager[None]:
+    """The master never removes a terminal task when its framework acknowledges the terminal
+    update (AckedTerminalTaskRemoved)."""
+    from mesotron.core.master import tasks
+
+    return _patched(tasks, "master_ack_removes_task", lambda orig: lambda book, uuid: False)
+
+
+BUGS["acked_terminal_task_kept"] = acked_terminal_task_kept
+
+
+def describe_hides_inactive() -> contextlib.AbstractContextManager[None]:
+    """The allocator's describe() leaves out its inactive and suppressed frameworks: two
+    states the explorer must tell apart read the same (DescribeAgrees)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def describe(self: Any) -> str:
+            hidden = {f"framework {fid} " for fid, fw in self._frameworks.items()
+                      if not fw.active or fw.suppressed}
+            return "\n".join(line for line in orig(self).split("\n")
+                             if not any(line.startswith(h) for h in hidden))
+        return describe
+    return _patched(Allocator, "describe", wrap)
+
+
+BUGS["describe_hides_inactive"] = describe_hides_inactive
+
+
+def offer_constraints_ignored() -> contextlib.AbstractContextManager[None]:
+    """The allocator forgets the offer constraints a framework subscribed with: agents whose
+    attributes they reject are offered to it (OffersRespectFilters)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def handler(self: Any, now: float, inp: Any) -> Any:
+            return orig(self, now, attrs.evolve(inp, constraints=()))
+        return handler
+
+    @contextlib.contextmanager
+    def both() -> Iterator[None]:
+        with _patched(Allocator, "_handle_add_framework", wrap), \
+                _patched(Allocator, "_handle_update_framework", wrap):
+            yield
+    return both()
+
+
+BUGS["offer_constraints_ignored"] = offer_constraints_ignored

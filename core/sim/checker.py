@@ -80,6 +80,7 @@ from mesotron.core.messages import (
     SchedulerCall,
     ShutdownAgent,
     ShutdownFramework,
+    StatusUpdateAcknowledgement,
     StatusUpdateMessage,
     UnregisterAgent,
 )
@@ -119,11 +120,12 @@ WHEN: dict[str, str] = {
     "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     **{n: "at quiescence" for n in (
-        "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
+        "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
         "EventuallyOffered", "EventuallyReregistered", "TerminalReachesFramework",
         "KillsTakeEffect", "ExecutorUpdatesDelivered", "ReconciliationAgrees")},
     "ReconcileAnswered": "after every explicit reconciliation the master handles",
+    "AckedTerminalTaskRemoved": "after every acknowledgement the leader accepts",
     "TaskStatesAgree": "at quiescence",
     "InvalidOffersRefused": "after every ACCEPT the master handles",
     "SubscribeTakesInfo": "after every SUBSCRIBE the master handles",
@@ -247,6 +249,12 @@ class Checker:
         # (framework, agent, role) -> (the declined offer's resources, filter expiry)
         self.decline_filters: dict[tuple[str, str, str], tuple[Resources, float]] = {}
         self.suppressed: dict[str, set[str]] = {}  # framework -> roles it suppressed
+        # QuotaLimitRespected: the leader (name, incarnation) the books are of, and
+        # (role, resource) -> (the limit, what the role may hold: quota_allowance)
+        self.quota_leader: tuple[str, int] | None = None
+        self.quota_books: dict[tuple[str, str], tuple[float, float]] = {}
+        # framework -> role -> the offer constraints of its last SUBSCRIBE
+        self.constraints: dict[str, dict[str, tuple[Any, ...]]] = {}
         self.filter_master: tuple[str, int] | None = None  # the master the model follows
         self._pre_offers: dict[str, Any] = {}  # offers a call named, before the master step
         # s12 mm1: MasterUpdatesSent: before a master step on a registry result, the live
@@ -623,6 +631,8 @@ class Checker:
                 check_operation_reconcile(self, world, node, inp, effects)
             elif ct is CallAcknowledgeOperationStatus:
                 check_operation_ack(self, world, node, inp, effects)
+            elif ct is CallAcknowledge and node.leader:
+                check_acked_terminal_removed(self, world, node, inp, effects)
             elif ct is CallSubscribe:
                 check_subscribe_info(self, world, node, inp, effects)
                 if inp.principal is not None:
@@ -911,6 +921,7 @@ class Checker:
             self.filter_master = me
             self.decline_filters = {}
             self.suppressed = {}
+            self.constraints = {}
         now = world.now
         t = type(inp)
         if t is SchedulerCall:
@@ -921,8 +932,16 @@ class Checker:
             if ct is CallSubscribe:
                 if ok:
                     fid = c.framework_info.id
+                    if fid is None:  # a new framework: its id is in its SUBSCRIBED event
+                        fid = next((e.message.framework_id for e in effects
+                                    if type(e) is Send and type(e.message) is EventSubscribed),
+                                   None)
                     if fid is not None:
-                        self.suppressed.pop(fid, None)
+                        # SUBSCRIBE's suppressed_roles replace the framework's suppressed set
+                        mine = set(c.framework_info.roles)
+                        self.suppressed[fid] = {r for r in c.suppressed_roles if r in mine}
+                        self.constraints[fid] = {r: tuple(cs) for r, cs in c.offer_constraints
+                                                 if cs}
                         for k in [k for k in self.decline_filters if k[0] == fid]:
                             del self.decline_filters[k]
             elif not ok or fid is None:
@@ -969,11 +988,13 @@ class Checker:
                     if filtered is not None:
                         filtered = filtered.unallocate()
                     sup = o.role in self.suppressed.get(o.framework_id, ())
-                    if filtered is not None or sup:
+                    failed = _failed_constraint(
+                        self.constraints.get(o.framework_id, {}).get(o.role, ()), o.attributes)
+                    if filtered is not None or sup or failed is not None:
                         made.append(OfferMade(offer_id=o.id, framework_id=o.framework_id,
                                               agent_id=o.agent_id, role=o.role,
                                               resources=o.resources, filtered=filtered,
-                                              suppressed=sup))
+                                              suppressed=sup, constraint=failed))
                     self.offers_checked += 1
         if made:
             self.run(world, inv.OffersRespectFilters, ClusterSnapshot(offers_made=tuple(made)))
@@ -1024,20 +1045,29 @@ class Checker:
         """DrfOrder on the production fast path (SimConfig.fast_alloc, core/sim/fastpath.py):
         each cycle's Allocations against the reference cycle's, and the share books after a
         cycle that allocated."""
-        if not al.unread and not al.disagreements:
-            return
-        self.decisions += al.unread
-        allocated, al.unread = al.unread, 0
-        diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
-                      for c, got, want in al.disagreements)
-        al.disagreements = []
-        books: list[tuple[str, float, float]] = []
-        if allocated and not al._shares_dirty:
-            weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
-            books = self.share_books(al, weights)
-        if diffs or books:
-            self.run(world, inv.DrfOrder, ClusterSnapshot(share_books=tuple(books),
-                                                          reference_cycles=diffs))
+        shapes, al.shapes = tuple(al.shapes), []
+        cycles, al.why_cycles = al.why_cycles, []
+        if al.unread or al.disagreements:
+            self.decisions += al.unread
+            allocated, al.unread = al.unread, 0
+            diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
+                          for c, got, want in al.disagreements)
+            al.disagreements = []
+            books: list[tuple[str, float, float]] = []
+            if allocated and not al._shares_dirty:
+                weights = None if not getattr(world, "operator_calls", 0) else dict(al._weights)
+                books = self.share_books(al, weights)
+            if diffs or books:
+                self.run(world, inv.DrfOrder, ClusterSnapshot(share_books=tuple(books),
+                                                              reference_cycles=diffs))
+        # s12: the allocations' shape and the explanation, after the policy's own verdict
+        if shapes:
+            self.run(world, inv.WholeOffers, ClusterSnapshot(
+                offer_shapes=shapes, min_allocatable=al.config.min_allocatable))
+        if cycles:
+            self.run(world, inv.WhyAgrees, ClusterSnapshot(
+                why_first=tuple(row for f, _a in cycles for row in f),
+                why_allocated=tuple(x for _f, a in cycles for x in a)))
 
     def share_books(self, al: Any, weights: dict[str, float] | None = None
                     ) -> list[tuple[str, float, float]]:
@@ -1228,8 +1258,9 @@ class Checker:
                 self.run(world, inv.ReservedToRole, snap)
                 limits = quota_limits(m.machine)
                 if limits:
+                    every = m.machine.agent_ledgers()
                     self.run(world, inv.QuotaLimitRespected, ClusterSnapshot(
-                        agents=m.machine.agent_ledgers(), quota_limits=limits))
+                        agents=every, quota_limits=self.quota_allowance(m, limits, every)))
                 # OfferExclusive can only fail on an agent with two or more outstanding
                 # offers (with one, its bound is implied by NoOvercommit): skip the others,
                 # their port ranges are costly to enumerate
@@ -1237,6 +1268,33 @@ class Checker:
                               and not _offers_disjoint(x))
                 if multi:
                     self.run(world, inv.OfferExclusive, ClusterSnapshot(agents=multi))
+
+    def quota_allowance(self, m: Any, limits: dict[str, dict[str, float]],
+                        every: tuple[AgentLedger, ...]) -> dict[str, dict[str, float]]:
+        """QuotaLimitRespected judges, per role and limited resource, max(limit, what the role
+        held when this leader's limit took the current value (or when this leader was first
+        seen), ratcheted down at each check to what it holds then): a limit set below what
+        a role holds revokes nothing (Mesos neither rescinds offers nor kills tasks for it),
+        but the role may not grow past what it still holds until it is under its limit."""
+        me = (m.name, m.inc)
+        if self.quota_leader != me:
+            self.quota_leader = me
+            self.quota_books = {}
+        held, _offered = inv.role_holdings(every)
+        out: dict[str, dict[str, float]] = {}
+        for role, lim in limits.items():
+            have = held.get(role)
+            for name, limit in lim.items():
+                now_held = have.scalar(name) if have is not None else 0.0
+                book = self.quota_books.get((role, name))
+                if book is None or book[0] != limit:
+                    allowance = max(limit, now_held)  # the limit (re)set: nothing revoked
+                else:
+                    allowance = book[1]
+                out.setdefault(role, {})[name] = allowance
+                # the next check's allowance: no more than what is held now
+                self.quota_books[(role, name)] = (limit, max(limit, min(allowance, now_held)))
+        return out
 
     def ledger(self, m: Any, agent_id: str) -> AgentLedger | None:
         a = m.machine._agents.get(agent_id)  # one agent's view (the public `agents` builds all)
@@ -1484,11 +1542,42 @@ def kill_due(master: Any, fid: str, call: Any) -> bool:
     return agent is not None and agent.connected
 
 
-def agent_running(a: Any, *, terminating: bool = True) -> Resources:
-    """Resources of the tasks and executors an agent machine runs (its own books).
-    `terminating=False` leaves out the frameworks the agent is shutting down (it got
-    ShutdownFramework: the master gave their resources back when it removed the framework,
-    as Mesos's removeFramework does, while the executors have their shutdown grace period)."""
+def _failed_constraint(constraints: tuple[Any, ...], attributes: Any) -> str | None:
+    """The first offer constraint the attributes fail, as text (None: all hold); evaluated
+    here on the attributes' text values (exists, not_exists, equals, not_equals)."""
+    for c in constraints:
+        values = [str(a.value) for a in attributes if a.name == c.attribute]
+        ok = {"exists": bool(values), "not_exists": not values,
+              "equals": c.value in values, "not_equals": c.value not in values}[c.predicate]
+        if not ok:
+            return f"{c.attribute} {c.predicate} {c.value if c.value is not None else ''}".rstrip()
+    return None
+
+
+def check_acked_terminal_removed(chk: Any, world: Any, node: Any, inp: Any,
+                                 effects: list[Any]) -> None:
+    """AckedTerminalTaskRemoved: after the leader accepted (relayed to the agent) an
+    acknowledgement, the task it names is not still booked terminal with that very uuid as
+    its forwarded update."""
+    c = inp.call
+    if not any(type(e) is Send and type(e.message) is StatusUpdateAcknowledgement
+               for e in effects):
+        return  # refused (agent gone or disconnected, nothing forwarded): nothing to remove
+    agent = node.machine._agents.get(c.agent_id)
+    task = agent.tasks.get((inp.framework_id, c.task_id)) if agent is not None else None
+    kept: tuple[tuple[str, str, str], ...] = ()
+    if task is not None and task.state.is_terminal and task.status_update_state is not None \
+            and task.status_update_state.is_terminal and task.status_update_uuid == c.uuid:
+        kept = ((inp.framework_id, c.task_id, c.agent_id),)
+    chk.run(world, inv.AckedTerminalTaskRemoved, _snap(acked_terminal_kept=kept))
+
+
+def agent_running(a: Any, *, terminating: bool = False) -> Resources:
+    """Resources of the tasks and executors an agent machine runs (its own books), those of
+    frameworks it is shutting down aside unless `terminating`: the master released them when
+    it removed the framework (a TEARDOWN, a failover timeout), as Mesos's
+    `Master::removeFramework` does, and may have offered them again while the executors still
+    wind down."""
     parts = []
     for fw in a.frameworks.values():
         if not terminating and fw.state == "terminating":
@@ -1656,6 +1745,49 @@ def check_reconcile_answered(chk: Checker, world: Any, node: Any, inp: Any,
                      if tid in fw.tasks and tid not in answered)
     if missing:
         chk.run(world, inv.ReconcileAnswered, ClusterSnapshot(reconcile_unanswered=missing))
+
+
+def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]:
+    """DescribeAgrees: the leader's allocator and every live agent's status-update manager,
+    their describe() text beside the lines their books say it must hold."""
+    out: list[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = []
+    m = world.live_leader()
+    if m is not None:
+        al = m.machine.allocator
+        must: list[str] = []
+        for fid in al.framework_ids():
+            fw = al._frameworks[fid]
+            line = f"framework {fid} roles={','.join(fw.roles) or '-'} " \
+                   f"share={al.dominant_share(fid):.4f}"
+            if not fw.active:
+                line += " inactive"
+            if fw.suppressed:
+                line += " suppressed=" + ",".join(sorted(fw.suppressed))
+            must.append(line)
+        for aid in al.agent_ids():
+            ag = al._agents[aid]
+            state = "" if ag.active else " inactive"
+            must.append(f"agent {aid}{state} total={al.total(aid) or '-'} "
+                        f"available={al.available(aid) or '-'}")
+            must += [f"  allocated {fid} {res}" for fid, res in sorted(al.allocated(aid).items())]
+        out.append((f"allocator of {m.name}", al.describe(), tuple(must), ()))
+    for n in world.agents:
+        if not n.alive or n.machine is None:
+            continue
+        sm = n.machine.sum
+        must = []
+        never: list[str] = []
+        for key in sorted(sm.streams):
+            st = sm.streams[key]
+            head = f"  {key[0]}/{key[1]} executor={st.executor_id} checkpoint={st.checkpoint} " \
+                   f"latest={st.latest.name if st.latest else '-'} "
+            if st.timer_at is not None:
+                must.append(head + f"in flight until {st.timer_at:g}")
+            else:
+                must.append(head + "idle")
+                never.append(head + "in flight")
+        out.append((f"status updates of {n.name}", sm.describe(), tuple(must), tuple(never)))
+    return tuple(out)
 
 
 def task_state_rows(world: Any, chk: Checker, grace: float

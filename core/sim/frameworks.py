@@ -130,7 +130,7 @@ class App:
             self.chain += 1  # one periodic chain at a time (the latest subscription's)
             out: list[Action] = [("timer", 120.0, ("reconcile", self.chain))]
             # re-assert the offer state: a suppress/revive may have been lost on the way
-            out.append(("call", CallSuppress(roles=(self.role,)) if self.suppressed
+            out.append(("call", self.suppress_call() if self.suppressed
                         else CallRevive(roles=(self.role,))))
             return out
         if t is EventRescind:
@@ -220,7 +220,7 @@ class App:
             # no demand: suppress (revived when a task ends and demand returns), as
             # well-behaved frameworks do instead of declining every offer
             self.suppressed = True
-            out.append(("call", CallSuppress(roles=(self.role,))))
+            out.append(("call", self.suppress_call()))
             out.append(("note", "has no demand: suppresses offers" if not self.done()
                         else "is done: suppresses offers"))
         return out
@@ -232,6 +232,11 @@ class App:
 
     def done(self) -> bool:
         return False
+
+    def suppress_call(self) -> CallSuppress:
+        """SUPPRESS of its role while it may want offers again; once done, of ALL its roles
+        (a SUPPRESS naming no role, as a finished Mesos framework sends)."""
+        return CallSuppress(roles=() if self.done() else (self.role,))
 
     def describe(self) -> str:
         return (f"{self.kind} {self.name} fw={self.framework_id} running={len(self.running)} "
@@ -332,7 +337,7 @@ class Gang(App):
         out.append(("note", f"declines {len(offers)} offers for 2s: {reason}"))
         if want == 0 and not self.suppressed:
             self.suppressed = True  # revived when the round is over
-            out.append(("call", CallSuppress(roles=(self.role,))))
+            out.append(("call", self.suppress_call()))
         return out
 
     def hungry(self) -> bool:

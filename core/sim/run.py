@@ -22,6 +22,7 @@ from mesotron.core.sim.checker import (
     agent_counter_rows,
     agent_view_rows,
     checkpoint_rows,
+    describe_rows,
     executor_book_rows,
     executor_held_rows,
     operator_view_rows,
@@ -229,7 +230,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         executor_books=executor_book_rows(world),
                         agent_counters=agent_counter_rows(world, chk),
                         agent_views=agent_view_rows(world),
-                        sandbox_collections=sandbox_rows(world))
+                        sandbox_collections=sandbox_rows(world),
+                        describes=describe_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

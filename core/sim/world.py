@@ -115,6 +115,7 @@ from mesotron.core.sim.health import HEALTH_CHECK, HealthOutcomes
 from mesotron.core.sim.zk import ZooKeeper
 from mesotron.core.values import (
     AgentInfo,
+    Attribute,
     AttributeConstraint,
     Capability,
     FrameworkInfo,
@@ -197,6 +198,7 @@ class AgentNode(Node):
         "linked",
         "mode",
         "recovering",
+        "resources",
         "resubscribed",
         "shutdown_from",
         "started_at",
@@ -211,6 +213,7 @@ class AgentNode(Node):
     boot: int
     booted: int
     started_at: float  # virtual time of its last start
+    resources: str  # its --resources (the operator may change them: operator_host_tick)
     detected: str | None
     linked: str | None  # the master its last successful dial linked it to (None: no link)
     recovering: bool
@@ -383,6 +386,9 @@ class World:
             self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
             self.at(self.rng.uniform(20.0, 40.0), CALL, self.maintenance_tick, ())
             self.at(self.rng.uniform(30.0, 60.0), CALL, self.whitelist_tick, ())
+            # host maintenance draws from its own stream: the world's choices stay the same
+            self.host_rng = random.Random(f"hosts/{config.seed}")
+            self.at(self.host_rng.uniform(20.0, 50.0), CALL, self.operator_host_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -412,6 +418,7 @@ class World:
             a.shutdown_from = None
             a.boot = a.booted = 0
             a.started_at = 0.0
+            a.resources = self.agent_resources
             self.nodes[a.name] = a
             self.agents.append(a)
             self.at(self.rng.uniform(0.0, 2.0), FN, self.start_agent, (a, "reconnect"))
@@ -871,8 +878,10 @@ class World:
         n.shutdown_from = None
         n.started_at = self.now
         ip = n.name.split("@")[1].split(":")[0]
+        # two racks (an attribute the adversarial framework's offer constraints read)
         info = AgentInfo(hostname=f"agent{n.index + 1}", port=5051,
-                         resources=Resources.parse(self.agent_resources))
+                         resources=Resources.parse(n.resources),
+                         attributes=Attribute.parse_many(f"rack:r{n.index % 2}"))
         n.machine = Agent(pid=n.name, agent_info=info,
                           ids=IdSource(f"{self.config.seed}/{n.name}/{n.inc}"),
                           config=AgentConfig(recover=mode, work_dir=SIM_WORK_DIR,
@@ -1370,8 +1379,17 @@ class World:
         if app.kind == "gang":
             constraints = ((app.role, (AttributeConstraint(attribute="sim-never",
                                                            predicate="not_exists"),)),)
+        elif app.kind == "adversarial" and s.inc % 3:
+            # a redeployed scheduler may come with another placement: rack r0 only, then
+            # anywhere but r0, then anywhere (each incarnation re-subscribes with its own)
+            constraints = ((app.role, (AttributeConstraint(
+                attribute="rack", predicate="equals" if s.inc % 3 == 1 else "not_equals",
+                value="r0"),)),)
+        # a framework that had suppressed its offers subscribes suppressed (SUBSCRIBE's
+        # suppressed_roles), as Mesos advises a framework without demand to
         s.machine = SchedulerDriver(name=f"{s.name}/{s.inc}", config=SchedulerConfig(
-            framework_info=info, auto_ack=app.acks, offer_constraints=constraints))
+            framework_info=info, auto_ack=app.acks, offer_constraints=constraints,
+            suppressed_roles=(app.role,) if app.suppressed else ()))
         if app.framework_id is not None:
             self.note(f"{s.name}: scheduler fails over as {app.framework_id}")
         self.scheduler_step(s, SchedulerStart())
@@ -1672,9 +1690,13 @@ class World:
             self.note(f"operator sets weight of {role}: {call.weights[0][1]:g}")
         else:
             self.quota_limit = min(self.quota_limit + self.rng.choice((0.0, 1.0)), 12.0)
+            # limits on cpus and on memory, sized to the role's tasks (128 MB per cpu): both
+            # cut at once (an allocation left with neither is not allocatable)
             call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
-                role="resv", guarantees=(("cpus", 1.0),), limits=(("cpus", self.quota_limit),)),))
-            self.note(f"operator sets quota of resv: cpus guarantee 1, limit {self.quota_limit:g}")
+                role="resv", guarantees=(("cpus", 1.0),), limits=(
+                    ("cpus", self.quota_limit), ("mem", 128.0 * self.quota_limit))),))
+            self.note(f"operator sets quota of resv: cpus guarantee 1, limit cpus "
+                      f"{self.quota_limit:g} mem {128 * self.quota_limit:g}")
         req = f"operator-{self.operator_calls}"
         if isinstance(call, op.UpdateWeights):
             key, value = ("weight", role), call.weights[0][1]
@@ -1832,6 +1854,44 @@ class World:
         if m.alive and m.inc == inc and self.leader is m and mc.leader \
                 and mc.elected_time == elected:
             self.obs.check_unresponsive_removed(self, m, aid, self.now - since)
+    def operator_host_tick(self) -> None:
+        """Host maintenance by an operator (SimConfig.operator), every 30-90 s until a
+        quarter of the calm: one agent (of those that run) is either RETIRED (SIGUSR1: the
+        agent unregisters, kills its tasks, removes its checkpoints and exits; the host
+        comes back 5-20 s later as a new agent, StopAgent) or RESTARTED in reconnect mode
+        with changed --resources (one more cpu and 1 GB more memory, or back to the
+        original: the master admits the new total when it still holds what runs there,
+        else refuses the change and keeps the old one)."""
+        rng = self.host_rng
+        if self.quiescent:
+            if self.quiescent_since is None:
+                self.quiescent_since = self.now
+            if self.now >= self.quiescent_since + self.config.quiesce / 4:
+                return
+        self.at(rng.uniform(30.0, 90.0), CALL, self.operator_host_tick, ())
+        up = [n for n in self.agents if n.alive and n.machine is not None
+              and n.machine.state == "running"]
+        if not up:
+            return
+        n = rng.choice(up)
+        if rng.random() < 0.4:
+            self.note(f"operator retires {n.name} (agent {n.machine.agent_id}): SIGUSR1")
+            self.count("agents_retired")
+            self.decommission_agent(n)
+            return
+        base = self.agent_resources
+        # a grown total is recovered in place (Mesos's --reconfiguration_policy=additive);
+        # a shrunk one needs the agent's checkpoints cleaned (a new agent, the old one's
+        # tasks killed), as a Mesos agent refuses to recover with fewer resources
+        mode = "reconnect"
+        if n.resources == base:
+            n.resources = str(Resources.parse(base) + Resources.parse("cpus:1;mem:1024"))
+        else:
+            n.resources = base
+            mode = "cleanup"
+        self.note(f"operator restarts {n.name} ({mode}) with resources {n.resources}")
+        self.count("agents_resized")
+        self.crash_agent(n, restart_after=rng.uniform(0.5, 3.0), lossy=False, mode=mode)
 
     def invalid_operator_call(self) -> tuple[str, Any]:
         """(what is wrong, the call): calls Mesos's operator API refuses (400)."""

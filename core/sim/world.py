@@ -1854,6 +1854,7 @@ class World:
         if m.alive and m.inc == inc and self.leader is m and mc.leader \
                 and mc.elected_time == elected:
             self.obs.check_unresponsive_removed(self, m, aid, self.now - since)
+
     def operator_host_tick(self) -> None:
         """Host maintenance by an operator (SimConfig.operator), every 30-90 s until a
         quarter of the calm: one agent (of those that run) is either RETIRED (SIGUSR1: the

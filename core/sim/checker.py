@@ -252,6 +252,7 @@ class Checker:
         # QuotaLimitRespected: the leader (name, incarnation) the books are of, and
         # (role, resource) -> (the limit, what the role may hold: quota_allowance)
         self.quota_leader: tuple[str, int] | None = None
+        self.quota_agents: frozenset[str] = frozenset()
         self.quota_books: dict[tuple[str, str], tuple[float, float]] = {}
         # framework -> role -> the offer constraints of its last SUBSCRIBE
         self.constraints: dict[str, dict[str, tuple[Any, ...]]] = {}
@@ -1280,6 +1281,12 @@ class Checker:
         if self.quota_leader != me:
             self.quota_leader = me
             self.quota_books = {}
+            self.quota_agents = frozenset()
+        # an agent (re)admitted since the last check brings its tasks back into the roles'
+        # holdings: Mesos revokes nothing for quota then either, so the allowance is reset
+        agents_now = frozenset(a.agent_id for a in every)
+        readmitted = not agents_now <= self.quota_agents
+        self.quota_agents = agents_now
         held, _offered = inv.role_holdings(every)
         out: dict[str, dict[str, float]] = {}
         for role, lim in limits.items():
@@ -1287,8 +1294,9 @@ class Checker:
             for name, limit in lim.items():
                 now_held = have.scalar(name) if have is not None else 0.0
                 book = self.quota_books.get((role, name))
-                if book is None or book[0] != limit:
-                    allowance = max(limit, now_held)  # the limit (re)set: nothing revoked
+                if book is None or book[0] != limit or readmitted:
+                    # the limit (re)set, or an agent readmitted: nothing revoked
+                    allowance = max(limit, now_held)
                 else:
                     allowance = book[1]
                 out.setdefault(role, {})[name] = allowance
@@ -2461,11 +2469,17 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
                          f"activated, {state['deactivated_slaves']} deactivated), the master "
                          f"books {len(views)}")))
     # ---- resources: each agent as configured; the gauges are the sums
-    want_res = _flat_resources(world.agent_resources)
+    # (the operator's host maintenance, operator_host_tick, restarts an agent with one more
+    # cpu and 1 GB more memory or back: the master holds one of the two, as it admitted them)
+    wants = [_flat_resources(world.agent_resources)]
+    if world.config.operator:
+        wants.append(_flat_resources(world.agent_resources + ";cpus:1;mem:1024"))
     sums = {"total": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0),
             "used": dict.fromkeys(("cpus", "gpus", "mem", "disk"), 0.0)}
     for sl in slaves:
         got = sl["resources"]
+        want_res = min(wants, key=lambda w: sum(1 for k in set(got) | set(w)
+                                                if got.get(k) != w.get(k)))
         diff = sorted(k for k in set(got) | set(want_res)
                       if got.get(k) != want_res.get(k)
                       and not (_num(got.get(k)) is not None and _num(want_res.get(k)) is not None
@@ -2771,7 +2785,6 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
     if m is not None:
         leader_ids = {a.pid: aid for aid, a in m.machine._agents.items()
                       if a.connected and a.pid}
-    flags = _published_resources(Resources.parse(world.config.agent_resources))
     procs: dict[str, list[Any]] = {}
     for cid in sorted(world.executors):
         x = world.executors[cid]
@@ -2798,6 +2811,7 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
         total = state["resources"]
         # the published total, beside the agent's flags (the simulated operator reserves
         # but never adds resources: the same scalars and ranges)
+        flags = _published_resources(Resources.parse(n.resources))  # as this agent started
         row("resources", sorted(flags.items()), sorted(total.items()))
         split = _sum_scalars([*state["reserved_resources"].values(),
                               state["unreserved_resources"]])
@@ -2915,7 +2929,7 @@ def check_reboot_keeps_id(chk: Checker, world: Any, n: Any) -> None:
     same = (old.hostname, old.resources, old.attributes) == \
         (new.hostname, new.resources, new.attributes)
     want = old_id if same else None
-    if a.agent_id != want:
+    if (a.agent_id or None) != want:  # a new agent's id is "" until it registers
         chk.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
             n.name, (f"restarted after a host reboot with its AgentInfo "
                     f"{'unchanged' if same else 'changed'} as {a.agent_id}, expected {want}")),)))

@@ -1800,7 +1800,7 @@ class World:
             self.note(f"operator restarts agent {n.machine.agent_id} for maintenance "
                       "(SIGUSR1: it unregisters)")
             self.maint_busy_until = self.now + 30.0
-            self.deliver(n, AgentShutdown())
+            self.decommission_agent(n)
             return
         rack = [n, *[x for x in nodes if x.index == n.index + 1]]
         down = round(self.rng.uniform(100.0, 160.0), 3)

@@ -8,6 +8,9 @@ same values as the plain constructions they replace.
   constructor's value.
 - core/sim/checker.py `_offer_parts`: the parts of an offer `_offers_disjoint` reads, memoised
   by identity; at every call of a seeded run the verdict equals a fresh computation.
+- s12 (docs/performance.md "Simulator speed headroom, continued"): core/values.py
+  `fast_init` (attrs' signature and values, on every class given one); core/sim/world.py
+  timer carriers (the same firings as one heap entry per setting).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ Messages arrive through `on_message(peer, message)`; a connection that breaks (E
 garbage frame) is reported once through `on_disconnect(peer)`, unless a newer connection
 from the same peer already replaced it. Sends never block: each link has an unbounded
 outgoing queue drained by its own writer task (per-link FIFO order; what a wake-up queued
-leaves in one `send`).
+leaves in one `send`). Accepted plain connections (no TLS, no per-peer limit) are read by
+one reader task through the transport's own epoll, not by a task each (`Transport._reader`).
 
 The driver wire (Mesos's SchedulerDriver/ExecutorDriver over libprocess): the envelope's
 `scheduler_call/_event`, `executor_call/_event` and `driver_error` fields decode to

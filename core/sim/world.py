@@ -32,6 +32,7 @@ from mesotron.core.agent.model import (
     DialFailed,
     DialMaster,
     ExecutorExited,
+    ExecutorStarted,
     GarbageCollect,
     KillExecutor,
     LaunchExecutor,
@@ -1171,6 +1172,9 @@ class World:
             pid=name, framework_id=e.framework_id, executor_id=e.executor_info.executor_id,
             agent_pid=a.name, ids=IdSource(f"{self.config.seed}/{cid}"),
             config=CommandExecutorConfig.from_env(env))
+        # the containerizer reports the forked process (its pid from a hash: no random draw)
+        self.at(0.001, FN, self.executor_started, (a, a.inc, e.framework_id,
+                                                   e.executor_info.executor_id, cid))
         delay = 0.05 + self.rng.random() * 0.3
         if x.wedged != "unregistered":
             self.at(delay, MSG, name, ExecutorStart(), x.inc, None)
@@ -1199,6 +1203,12 @@ class World:
             if not a.alive or a.inc != inc:
                 return
             self.deliver(a, Received(sender=sender, message=msg))
+
+    def executor_started(self, a: AgentNode, inc: int, fw_id: str, ex_id: str, cid: str) -> None:
+        if a.alive and a.inc == inc:
+            self.deliver(a, ExecutorStarted(framework_id=fw_id, executor_id=ex_id,
+                                            container_id=cid,
+                                            pid=1000 + zlib.crc32(cid.encode()) % 30000))
 
     def executor_effects(self, x: ExecutorNode, effects: list[Any]) -> None:
         for e in effects:

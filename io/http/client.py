@@ -229,13 +229,7 @@ class H11Pipeline:
             self._stream, self._answers = stream, _Answers()
             self._answered_here = self._sent_here = 0
             self.connections += 1
-            try:
-                async with trio.open_nursery() as nursery:
-                    nursery.start_soon(self._reader, stream, self._answers, nursery.cancel_scope)
-                    await self._writer(stream)
-                    nursery.cancel_scope.cancel()  # every answer read: the reader stops here
-            except BaseExceptionGroup as group:
-                raise _one(group) from None
+            await self._pump(stream)
         except _SaidClose:
             said_close = True
             self._fail_inflight(HTTPError("connection closed"), said_close)
@@ -245,6 +239,21 @@ class H11Pipeline:
         finally:
             with trio.CancelScope(shield=True):
                 await self._drop()
+
+    async def _pump(self, stream: Any) -> None:
+        """The connection's writer here and its reader beside it, until every answer is read;
+        the one exception that ended them is raised alone (unwrapped from trio's group) for
+        the caller's handlers."""
+        try:
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._reader, stream, self._answers, nursery.cancel_scope)
+                await self._writer(stream)
+                nursery.cancel_scope.cancel()  # every answer read: the reader stops here
+        except* BaseException as group:  # noqa: BLE001 (re-raised: one leaf, unwrapped)
+            error = _one(group)
+        else:
+            return
+        raise error from None
 
     def _fail_inflight(self, e: BaseException, said_close: bool) -> None:
         rest, self._inflight = list(self._inflight), deque()

@@ -495,7 +495,7 @@ def test_agent_restarted_after_a_reboot_fails_the_dead_executors_task_and_keeps_
             with trio.fail_after(45):
                 async with SchedulerClient.connect(c.master_addr, info) as s:
                     first = None
-                    failed = False
+                    failed = rebooted = False
                     async for ev in s.events():
                         if isinstance(ev, EventOffers):
                             o = ev.offers[0]
@@ -517,7 +517,10 @@ def test_agent_restarted_after_a_reboot_fails_the_dead_executors_task_and_keeps_
                             if st.uuid is not None:
                                 await s.call(CallAcknowledge(agent_id=st.agent_id,
                                                              task_id=st.task_id, uuid=st.uuid))
-                            if st.state is TaskState.TASK_RUNNING and not failed:
+                            if st.state is TaskState.TASK_RUNNING and not rebooted:
+                                # once: the agent may send TASK_RUNNING again after the reboot
+                                # (its acknowledgement raced the kill: at-least-once delivery)
+                                rebooted = True
                                 await trio.to_thread.run_sync(reboot)
                             elif st.state is TaskState.TASK_FAILED:
                                 failed = True

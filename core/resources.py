@@ -463,23 +463,7 @@ class Resources:
         if not sm:
             return other
         m = sm.copy()
-        get = m.get
-        for k, v in om.items():
-            cur = get(k)
-            if cur is None:
-                m[k] = v
-            elif type(v) is int:
-                if type(cur) is not int:
-                    raise _kind_error(k, cur, v)
-                m[k] = cur + v
-            elif type(v) is tuple:
-                if type(cur) is not tuple:
-                    raise _kind_error(k, cur, v)
-                m[k] = _ranges_add(cur, v)
-            else:
-                if type(cur) is not frozenset:
-                    raise _kind_error(k, cur, v)
-                m[k] = cur | v
+        _add_into(m, om)
         return _new(m) if _names_consistent(m, sm, om) else _raise_mixed(m)
 
     def __sub__(self, other: Resources) -> Resources:
@@ -1149,6 +1133,31 @@ def _times(x: Resources, k: int) -> Resources:
     return total
 
 
+def _add_into(m: dict, om: dict) -> bool:
+    """Add the resources map `om` into `m` in place (`+` and `sum_of`); True when `om`
+    brought a name `m` did not have. Mixing kinds under one key raises."""
+    grew = False
+    get = m.get
+    for k, v in om.items():
+        cur = get(k)
+        if cur is None:
+            m[k] = v
+            grew = True
+        elif type(v) is int:
+            if type(cur) is not int:
+                raise _kind_error(k, cur, v)
+            m[k] = cur + v
+        elif type(v) is tuple:
+            if type(cur) is not tuple:
+                raise _kind_error(k, cur, v)
+            m[k] = _ranges_add(cur, v)
+        else:
+            if type(cur) is not frozenset:
+                raise _kind_error(k, cur, v)
+            m[k] = cur | v
+    return grew
+
+
 def sum_of(parts: Iterable[Resources]) -> Resources:
     """`Resources() + p1 + p2 + ...` (the same value), merging every part into one dict
     instead of building a value per `+` (the simulator's books sum a few parts per agent
@@ -1166,24 +1175,8 @@ def sum_of(parts: Iterable[Resources]) -> Resources:
             continue
         if m is None:
             m = first._m.copy()
-        get = m.get
-        for k, v in om.items():
-            cur = get(k)
-            if cur is None:
-                m[k] = v
-                grew = True
-            elif type(v) is int:
-                if type(cur) is not int:
-                    raise _kind_error(k, cur, v)
-                m[k] = cur + v
-            elif type(v) is tuple:
-                if type(cur) is not tuple:
-                    raise _kind_error(k, cur, v)
-                m[k] = _ranges_add(cur, v)
-            else:
-                if type(cur) is not frozenset:
-                    raise _kind_error(k, cur, v)
-                m[k] = cur | v
+        if _add_into(m, om):
+            grew = True
     if m is None:
         return first if first is not None else _NO_RESOURCES
     if grew:  # a new key may bring a second kind under a name (as _names_consistent)

@@ -81,7 +81,7 @@ chaos: venv sysdeps
 # mutation campaign over the protocol modules, the simulator as the only judge (minutes;
 # not part of `make test`, which runs a smoke of the machinery in tests/test_sim_mutate.py)
 mutate: venv
-	nice $(PY) -m mesotron.core.sim.mutate --sample $${SAMPLE:-300} --seeds $${SEEDS:-3} --events $${EVENTS:-3000} --jobs $${JOBS:-2} --json mutate-report.json
+	nice $(PY) -m mesotron.core.sim.mutate --sample $${SAMPLE:-300} --seed $${SEED:-0} --seeds $${SEEDS:-3} --events $${EVENTS:-3000} --jobs $${JOBS:-2} --json mutate-report.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info

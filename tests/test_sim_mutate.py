@@ -141,3 +141,31 @@ def test_kill_rate_counts_unreached_mutants_against_it() -> None:
     assert rep["kill_rate"] == 0.5  # 2 / (2 killed + 1 unchanged + 1 unreached)
     assert rep["kill_rate_reached"] == round(2 / 3, 4)
     assert rep["kill_rate_proxy"] == 1.0
+
+
+def test_varied_runs_judge_a_mutant_only_where_its_function_runs() -> None:
+    """s13: the judge's varied runs (mutate.VARIETY) reach code the default workload never
+    runs (an OOM limitation's message: only the `oom` fault kind makes one), and a mutant is
+    judged only by the runs that call its function."""
+    ms = mutate.discover()
+    m = next(x for x in ms if x.scope == "memory_limitation_message")
+    judge = mutate.Judge(seeds=(0,), events=300, quiesce=100.0, timeout=60.0, operator_runs=0,
+                         variety=len(mutate.VARIETY))
+    cfgs = judge.configs()
+    assert len(cfgs) == 1 + len(mutate.VARIETY)
+    assert len({c.describe() + str(c.health) + str(c.kinds) for c in cfgs}) == len(cfgs)
+    reached, digests = mutate.reached_scopes(judge, [m])
+    assert len(reached) == len(digests) == len(cfgs)
+    runs = [i for i, hit in enumerate(reached) if (m.module, m.scope) in hit]
+    assert runs and all("oom" in cfgs[i].faults for i in runs)
+    assert (m.module, m.scope) not in reached[0]  # the default workload never calls it
+    none = mutate.Judge(seeds=(0,), events=300, quiesce=100.0, operator_runs=0)
+    assert mutate.reached_scopes(none, [m])[0] == [set()]
+    # judged by its runs only
+    (r,) = mutate.judge_mutants([m], judge=judge, jobs=1)
+    assert r["verdict"] != "unreached" and r.get("runs", len(runs)) <= len(runs)
+
+
+def test_the_judge_budget_grows_with_its_runs() -> None:
+    j = mutate.Judge(seeds=(0, 1, 2), operator_runs=1, timeout=30.0, variety=4)
+    assert j.budget(4) == 30.0 and j.budget(2) == 30.0 and j.budget(8) == 60.0

@@ -323,13 +323,18 @@ class Judge:
     agents: int = 5
     frameworks: int = 4
     quiesce: float = 700.0
-    timeout: float = 30.0  # CPU seconds for all of a mutant's simulations
+    timeout: float = 30.0  # CPU seconds for len(seeds) + operator_runs runs (see budget)
 
     # and `operator_runs` more simulations (seeds 1, 3, ...: SimConfig.fast_alloc and
     # SimConfig.operator) run the allocator's production path, each cycle judged against the
     # reference cycle, with an operator's traffic and a `reserver` framework; the `seeds`
     # runs are the explain mode with the default workload (the judge before s11)
     operator_runs: int = 1
+    # s13: and the first `variety` runs of VARIETY: other cluster shapes, fault mixes and
+    # workloads (container limitations, health checks, one master, five masters, no fault,
+    # dense crashes, small and large clusters), so that code the default workload never
+    # runs, or runs only one way, is judged too
+    variety: int = 0
 
     def configs(self) -> list[Any]:
         from mesotron.core.sim.config import SimConfig
@@ -342,11 +347,46 @@ class Judge:
                                  frameworks=self.frameworks, faults="all",
                                  quiesce=self.quiesce, fast_alloc=True, operator=True,
                                  kinds=OPERATOR_KINDS))
+        for v in VARIETY[:self.variety]:
+            base: dict[str, Any] = {"events": self.events, "agents": self.agents,
+                                    "frameworks": self.frameworks, "faults": "all",
+                                    "quiesce": self.quiesce}
+            out.append(SimConfig(**{**base, **v}))
         return out
+
+    def budget(self, runs: int) -> float:
+        """CPU seconds for a mutant judged by `runs` of the configs: `timeout` is the budget
+        of the first len(seeds) + operator_runs runs, and each run gets as much."""
+        first = max(1, len(self.seeds) + self.operator_runs)
+        return self.timeout / first * max(runs, first)
 
 
 # the framework kinds of the judge's operator run (the CLI's `--operator` uses the same)
 from mesotron.core.sim.config import OPERATOR_KINDS
+
+# s13: the judge's varied runs (`Judge.variety` takes the first N; `make mutate` all of
+# them). Each overrides the default run's shape; every one passes on the unmutated code
+# (tests/test_sim_mutate.py). Seeds 11.. so none repeats a default run.
+VARIETY: tuple[dict[str, Any], ...] = (
+    # container limitations (a task's nested container or an executor over its limits)
+    {"seed": 12, "faults": "net,crash,disk,zk,oom"},
+    # a 2-agent, 2-framework cluster under dense faults (every agent matters)
+    {"seed": 13, "agents": 2, "frameworks": 2, "fault_interval": 8.0},
+    # one master: no failover, the leader sees every agent and framework event itself
+    {"seed": 17, "masters": 1},
+    # no fault at all: the happy path to its end (every task finishes, every ack lands)
+    {"seed": 15, "faults": "none"},
+    # agents crash and lose their disks' unsynced writes every 6 virtual seconds
+    {"seed": 19, "faults": "crash,disk", "fault_interval": 6.0},
+    # long-running services and a gang only (kills, restarts, reconciliation of services)
+    {"seed": 20, "kinds": ("service", "service", "batch", "gang")},
+    # five masters with ZooKeeper and network faults only (elections, fencing, re-register)
+    {"seed": 18, "masters": 5, "faults": "zk,net", "fault_interval": 10.0},
+    # more agents and frameworks than the default (8 agents, 6 frameworks)
+    {"seed": 14, "agents": 8, "frameworks": 6},
+    # health checks: sick tasks are killed (HealthChecksKill)
+    {"seed": 11, "health": True},
+)
 
 
 def _digest(res: Any) -> str:
@@ -355,21 +395,24 @@ def _digest(res: Any) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
-def run_judge(judge: Judge) -> tuple[str | None, list[str]]:
-    """(first failure or None, digest per run) of the current code."""
+def run_judge(judge: Judge, runs: list[int] | None = None) -> tuple[str | None, list[str]]:
+    """(first failure or None, digest per run) of the current code; `runs` picks some of the
+    judge's configs (indices), default all."""
     from mesotron.core.sim.run import simulate
 
+    cfgs = judge.configs()
     digests: list[str] = []
-    for cfg in judge.configs():
+    for i in (range(len(cfgs)) if runs is None else runs):
+        cfg = cfgs[i]
         res = simulate(cfg)
         if res.failure is not None:
-            return f"seed {cfg.seed}: {res.failure}", digests
+            return f"{cfg.command()}: {res.failure}", digests
         digests.append(_digest(res))
     return None, digests
 
 
-def _child(args: tuple[Mutant, Judge, list[str]]) -> dict[str, Any]:
-    m, judge, base = args
+def _child(args: tuple[Mutant, Judge, list[str], list[int]]) -> dict[str, Any]:
+    m, judge, base, runs = args
     import signal
 
     def alarm(_sig: int, _frame: Any) -> None:
@@ -377,11 +420,11 @@ def _child(args: tuple[Mutant, Judge, list[str]]) -> dict[str, Any]:
 
     # a CPU-time budget (not wall clock: a loaded machine must not turn slow runs into kills)
     signal.signal(signal.SIGVTALRM, alarm)
-    signal.setitimer(signal.ITIMER_VIRTUAL, judge.timeout)
+    signal.setitimer(signal.ITIMER_VIRTUAL, judge.budget(len(runs)))
     t0 = time.perf_counter()
     try:
         apply(m)
-        failure, digests = run_judge(judge)
+        failure, digests = run_judge(judge, runs)
     except TimeoutError as e:
         failure, digests = f"timeout: {e}", []
     except Exception as e:  # noqa: BLE001 - a machine crashed: the simulator noticed
@@ -390,17 +433,22 @@ def _child(args: tuple[Mutant, Judge, list[str]]) -> dict[str, Any]:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
     if failure is not None:
         verdict = "killed"
-    elif digests == base:
+    elif digests == [base[i] for i in runs]:
         verdict = "equivalent"
     else:
         verdict = "survived"
     return {"id": m.id, "scope": m.scope, "text": m.text, "verdict": verdict,
-            "failure": failure, "seconds": round(time.perf_counter() - t0, 2)}
+            "failure": failure, "runs": len(runs),
+            "seconds": round(time.perf_counter() - t0, 2)}
 
 
-def reached_scopes(judge: Judge, mutants: list[Mutant]) -> tuple[set[tuple[str, str]],
+def reached_scopes(judge: Judge, mutants: list[Mutant]) -> tuple[list[set[tuple[str, str]]],
                                                                  list[str]]:
-    """Which (module, scope) of the mutants ran in the unmutated runs, and their digests."""
+    """Which (module, scope) of the mutants ran in each of the judge's unmutated runs (one set
+    per config), and each run's digest. A mutant is judged only by the runs that call its
+    function: a run that never calls it cannot differ (the runs are deterministic)."""
+    from mesotron.core.sim.run import simulate
+
     wanted: dict[types.CodeType, tuple[str, str]] = {}
     for m in mutants:
         if m.scope.startswith("<module>:"):
@@ -413,23 +461,29 @@ def reached_scopes(judge: Judge, mutants: list[Mutant]) -> tuple[set[tuple[str, 
         code = getattr(fn, "__code__", None)
         if code is not None:
             wanted[code] = (m.module, m.scope)
-    hit: set[tuple[str, str]] = set()
+    tables = {(m.module, m.scope) for m in mutants if m.scope.startswith("<module>:")}
+    per_run: list[set[tuple[str, str]]] = []
+    digests: list[str] = []
+    for cfg in judge.configs():
+        hit: set[tuple[str, str]] = set()
 
-    def prof(frame: Any, event: str, _arg: Any) -> None:
-        if event == "call":
-            key = wanted.get(frame.f_code)
-            if key is not None:
-                hit.add(key)
+        def prof(frame: Any, event: str, _arg: Any, hit: set[tuple[str, str]] = hit) -> None:
+            if event == "call":
+                key = wanted.get(frame.f_code)
+                if key is not None:
+                    hit.add(key)
 
-    sys.setprofile(prof)
-    try:
-        failure, digests = run_judge(judge)
-    finally:
-        sys.setprofile(None)
-    if failure is not None:
-        raise SystemExit(f"the unmutated code fails the judge: {failure}")
-    hit |= {(m.module, m.scope) for m in mutants if m.scope.startswith("<module>:")}
-    return hit, digests
+        sys.setprofile(prof)
+        try:
+            res = simulate(cfg)
+        finally:
+            sys.setprofile(None)
+        if res.failure is not None:
+            raise SystemExit(f"the unmutated code fails the judge: {cfg.command()}: "
+                             f"{res.failure}")
+        digests.append(_digest(res))
+        per_run.append(hit | tables)
+    return per_run, digests
 
 
 VERDICTS = ("killed", "survived", "unchanged", "equivalent", "unreached")
@@ -452,14 +506,16 @@ def judge_mutants(chosen: list[Mutant], *, judge: Judge, jobs: int,
     """Verdicts of `chosen` (see the module docstring)."""
     reviewed = reviewed_equivalents()
     reached, base = reached_scopes(judge, chosen)
-    runnable = [m for m in chosen if (m.module, m.scope) in reached]
+    runs = {m.id: [i for i, hit in enumerate(reached) if (m.module, m.scope) in hit]
+            for m in chosen}
+    runnable = [m for m in chosen if runs[m.id]]
     results: list[dict[str, Any]] = [
         {**_entry(m), "verdict": "unreached", "failure": None, "seconds": 0.0}
-        for m in chosen if (m.module, m.scope) not in reached]
+        for m in chosen if not runs[m.id]]
     by_id = {m.id: m for m in runnable}
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(processes=jobs, maxtasksperchild=1) as pool:
-        for i, r in enumerate(pool.imap_unordered(_child, [(m, judge, base)
+        for i, r in enumerate(pool.imap_unordered(_child, [(m, judge, base, runs[m.id])
                                                             for m in runnable])):
             m = by_id[r["id"]]
             r = {**_entry(m), **r}
@@ -558,10 +614,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--operator-runs", type=int, default=1,
                    help="simulations per mutant, besides --seeds, of the allocator's production "
                         "path with operator traffic (0: the judge before s11)")
+    p.add_argument("--variety", type=int, default=len(VARIETY),
+                   help="varied simulations per mutant besides those (other shapes, fault "
+                        f"mixes and workloads: mutate.VARIETY, {len(VARIETY)} in all; 0: the "
+                        "judge before s13); a mutant is judged only by the runs that call "
+                        "its function")
     p.add_argument("--progress", action="store_true")
     a = p.parse_args(argv)
     judge = Judge(seeds=tuple(range(a.seeds)), events=a.events, timeout=a.timeout,
-                  operator_runs=a.operator_runs)
+                  operator_runs=a.operator_runs, variety=a.variety)
     paths = tuple(x for x in a.paths.split(",") if x) if a.paths else None
     old = None
     only = None
@@ -579,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
     c = rep["counts"]
     print(f"mutants: {rep['mutants_total']} generated, {rep['sampled']} sampled "
           f"(seed {a.seed}); judge: {len(judge.seeds)} + {judge.operator_runs} (production "
-          f"path, operator) simulations x {judge.events} events, faults all")
+          f"path, operator) + {judge.variety} varied simulations x {judge.events} events")
     print(f"killed {c['killed']}, survived {c['survived']}, unchanged (same digests, not "
           f"reviewed) {c['unchanged']}, equivalent (reviewed) {c['equivalent']}, "
           f"unreached {c['unreached']}")

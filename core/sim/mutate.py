@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import gc
 import hashlib
 import importlib
 import json
@@ -360,11 +361,21 @@ def run_judge(judge: Judge) -> tuple[str | None, list[str]]:
     from mesotron.core.sim.run import simulate
 
     digests: list[str] = []
-    for cfg in judge.configs():
-        res = simulate(cfg)
-        if res.failure is not None:
-            return f"seed {cfg.seed}: {res.failure}", digests
-        digests.append(_digest(res))
+    # the shell's collector policy (io/cli/gcpause.py; simulate() itself leaves gc alone):
+    # paused during each run, one full collection after it
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for cfg in judge.configs():
+            res = simulate(cfg)
+            if res.failure is not None:
+                return f"seed {cfg.seed}: {res.failure}", digests
+            digests.append(_digest(res))
+            del res
+            gc.collect()
+    finally:
+        if was:
+            gc.enable()
     return None, digests
 
 

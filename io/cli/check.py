@@ -20,6 +20,7 @@ import sys
 import time
 
 from mesotron.core.sim.explore import CI_CONFIG, ExploreConfig, Explorer
+from mesotron.io.cli.gcpause import paused
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -88,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
             last[0] = time.monotonic()
             print(f"  depth {depth}: {states:,} states, {secs:.0f} s", flush=True)
 
-    res = Explorer(cfg).explore(progress=progress, count_describe=args.describe)
+    with paused():  # the collector paused for the search, one collection after it
+        res = Explorer(cfg).explore(progress=progress, count_describe=args.describe)
     for line in res.summary():
         print(line)
     if res.violation is not None and args.counterexample:

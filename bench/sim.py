@@ -21,9 +21,15 @@ import time
 
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.run import simulate
+from mesotron.io.cli.gcpause import paused
 
 
 def main() -> None:
+    with paused():  # as `mesotron sim` runs (io/cli/gcpause.py)
+        _main()
+
+
+def _main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--events", type=int, default=50000)
     p.add_argument("--agents", type=int, default=20)

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import gc
 import hashlib
 import importlib
 import json
@@ -402,12 +403,22 @@ def run_judge(judge: Judge, runs: list[int] | None = None) -> tuple[str | None, 
 
     cfgs = judge.configs()
     digests: list[str] = []
-    for i in (range(len(cfgs)) if runs is None else runs):
-        cfg = cfgs[i]
-        res = simulate(cfg)
-        if res.failure is not None:
-            return f"{cfg.command()}: {res.failure}", digests
-        digests.append(_digest(res))
+    # the shell's collector policy (io/cli/gcpause.py; simulate() itself leaves gc alone):
+    # paused during each run, one full collection after it
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for i in (range(len(cfgs)) if runs is None else runs):
+            cfg = cfgs[i]
+            res = simulate(cfg)
+            if res.failure is not None:
+                return f"{cfg.command()}: {res.failure}", digests
+            digests.append(_digest(res))
+            del res
+            gc.collect()
+    finally:
+        if was:
+            gc.enable()
     return None, digests
 
 

@@ -7,7 +7,6 @@ figures in `Result.wall`).
 
 from __future__ import annotations
 
-import gc
 import json
 import time
 from typing import Any
@@ -136,8 +135,6 @@ def simulate(config: SimConfig, *, checker: Checker | None = None,
             horizon=_horizon(config))
     injector.schedule(schedule)
     res = Result(config=config)
-    gc_was = gc.isenabled()
-    gc.disable()  # the run allocates many short-lived values and few cycles
     try:
         budget = config.events if stop_at_event is None else min(config.events, stop_at_event)
         world.run_until(events=budget)
@@ -148,9 +145,6 @@ def simulate(config: SimConfig, *, checker: Checker | None = None,
         res.violation = v
         if not res.faulty_events:
             res.faulty_events = world.events
-    finally:
-        if gc_was:
-            gc.enable()
     res.wall = time.perf_counter() - t0
     res.events = world.events
     res.virtual_time = world.now

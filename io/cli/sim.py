@@ -12,10 +12,13 @@ configuration, the violated property, and a shortest fault schedule reproducing 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
 from typing import Any
+
+from mesotron.io.cli.gcpause import paused
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -103,6 +106,12 @@ def single(args: argparse.Namespace) -> int:
     from mesotron.core.sim.run import replay_command, shrink, simulate
 
     cfg = _config(args, args.seed)
+    with paused(collect=False):  # the process ends after this run (and its shrinking)
+        return _single(args, cfg, simulate, shrink, replay_command)
+
+
+def _single(args: argparse.Namespace, cfg: Any, simulate: Any, shrink: Any,
+            replay_command: Any) -> int:
     res = simulate(cfg)
     if args.timeline and res.timeline is not None:
         for t, text in res.timeline:
@@ -151,7 +160,7 @@ def campaign(args: argparse.Namespace) -> int:
     progress = Progress(TextColumn("sim"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                         console=console, disable=not args.progress)
-    with progress:
+    with progress, paused():
         task = progress.add_task("seeds", total=len(seeds), status="")
         for seed in seeds:
             cfg = _config(args, seed)
@@ -163,6 +172,8 @@ def campaign(args: argparse.Namespace) -> int:
                     small, _ = shrink(res, budget=20)
                     cmd = replay_command(small)
                 failures.append((seed, res.failure, cmd))
+            del res  # its world: freed by reference counting (it holds no cycles) ...
+            gc.collect()  # ... and whatever cycles it made, with the collector paused
             el = time.perf_counter() - t0
             progress.update(task, advance=1, status=(
                 f"{len(failures)} failing, {total_events / max(el, 1e-9):,.0f} events/s"))

@@ -342,6 +342,13 @@ class ClusterSnapshot:
     sandbox_collections: tuple[tuple[str, str], ...] = ()
     # ExecutorReasonsTruthful: (agent, what it said) of an update giving a false cause
     executor_reasons: tuple[tuple[str, str], ...] = ()
+    # s13 mmaster: AgentTotalsAgree, at quiescence: (agent id, party, the total that party
+    # books, the total the agent itself publishes) where they differ
+    agent_totals: tuple[tuple[str, str, str, str], ...] = ()
+    # s13 mmaster: HeldOffersAgree, at quiescence: (framework id, offer id) of an offer its
+    # scheduler holds (received on its current subscription, neither used, declined nor
+    # rescinded) that the leader neither holds out to it nor sent a rescind for
+    silently_taken_offers: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -876,6 +883,29 @@ def AgentActivityAgrees(s: ClusterSnapshot) -> list[str]:
             for aid, master, allocator in s.agent_activity if master != allocator]
 
 
+# s13 mmaster
+def AgentTotalsAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence the books of all parties agree on each agent's total: for every live
+    agent the leader holds connected, the total the leader books (its AgentInfo, what
+    /master/state shows) and the allocator's total for it equal the total the agent itself
+    publishes (its /state `resources`: scalars and ranges, reservations summed). An agent
+    restarted with more resources (the operator's host maintenance) is re-registered with
+    the new total (Mesos's additive --reconfiguration_policy)."""
+    return [f"AgentTotalsAgree: agent {aid}: the {party} books total {got}, the agent "
+            f"publishes {want}" for aid, party, got, want in s.agent_totals]
+
+
+# s13 mmaster
+def HeldOffersAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence every offer a subscribed framework holds (received on its current
+    subscription and neither accepted, declined nor rescinded) is still held out to it by
+    the leader, or the leader sent it a rescind (which the network may have lost): the
+    master never takes an offer back silently (frameworks and master agree on what is
+    offered)."""
+    return [f"HeldOffersAgree: framework {fid} holds offer {oid}, which the leader no "
+            "longer holds out to it and never rescinded" for fid, oid in s.silently_taken_offers]
+
+
 def WellFormedCallsAccepted(s: ClusterSnapshot) -> list[str]:
     """A well-formed scheduler call is never refused as malformed ("Failed to validate
     scheduler::Call", Mesos's `scheduler::call::validate`) and a well-formed task is never
@@ -1387,6 +1417,9 @@ QUIESCENT: dict[str, Check] = {
     # s12 (agent side)
     "AgentViewsAgree": AgentViewsAgree,
     "SandboxesCollected": SandboxesCollected,
+    # s13 mmaster
+    "AgentTotalsAgree": AgentTotalsAgree,
+    "HeldOffersAgree": HeldOffersAgree,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

@@ -1709,3 +1709,36 @@ def offer_constraints_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["offer_constraints_ignored"] = offer_constraints_ignored
+
+
+# s13 mmaster
+def agent_reconfiguration_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master ignores the total an agent re-registers with: an agent restarted with more
+    resources keeps its old total in the master and the allocator (AgentTotalsAgree)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _maybe_reconfigure(self: Any, agent: Any, msg: Any) -> list[Any]:
+            return []
+        return _maybe_reconfigure
+    return _patched(AgentsMixin, "_maybe_reconfigure", wrap)
+
+
+BUGS["agent_reconfiguration_ignored"] = agent_reconfiguration_ignored
+
+
+# s13 mmaster
+def offers_taken_back_silently() -> contextlib.AbstractContextManager[None]:
+    """The master takes an offer back (its agent disconnected, or timed out) without
+    rescinding it: the framework keeps holding an offer that no longer exists
+    (HeldOffersAgree)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _remove_offer(self: Any, oid: str, *, rescind: bool) -> list[Any]:
+            return orig(self, oid, rescind=False)
+        return _remove_offer
+    return _patched(MasterCore, "_remove_offer", wrap)
+
+
+BUGS["offers_taken_back_silently"] = offers_taken_back_silently

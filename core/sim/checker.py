@@ -152,6 +152,9 @@ WHEN: dict[str, str] = {
                                "reconciliation and operation acknowledgement the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
+    # s13 mmaster
+    "AgentTotalsAgree": "at quiescence",
+    "HeldOffersAgree": "at quiescence",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -306,6 +309,11 @@ class Checker:
         # record (id, AgentInfo) its last start recovered
         self.boots: dict[str, int] = {}
         self.recovered_ids: dict[str, Any] = {}
+        # s13 mmaster: HeldOffersAgree: per scheduler node, the offers its application holds
+        # on its current subscription (offer id -> framework id), and every offer id a
+        # master sent a rescind for
+        self.held_offers: dict[str, dict[str, str]] = {}
+        self.rescinds_sent: set[str] = set()
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -580,6 +588,8 @@ class Checker:
                         agents = set()
                     for o in m.offers:
                         agents.add(o.agent_id)
+                elif t is EventRescind:  # s13 mmaster: HeldOffersAgree
+                    self.rescinds_sent.add(m.offer_id)
                 elif t is RunTask or t is RunTaskGroup:
                     if agents is None:
                         agents = set()
@@ -772,6 +782,15 @@ class Checker:
             # not offered (a stale or hoarded offer) may make a task invalid
             self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=(
                 (s.name, 0, f"task {ev.status.task_id}: {ev.status.message}"),)))
+        tev = type(ev)  # s13 mmaster: HeldOffersAgree (what the application holds)
+        if tev is EventOffers:
+            held = self.held_offers.setdefault(s.name, {})
+            for o in ev.offers:
+                held[o.id] = o.framework_id
+        elif tev is EventRescind:
+            self.held_offers.get(s.name, {}).pop(ev.offer_id, None)
+        elif tev is EventSubscribed:
+            self.held_offers[s.name] = {}  # offers do not outlive their subscription
         if type(ev) is EventSubscribed:
             d = s.machine
             self.subscribed_streams.setdefault(d.name, set()).add(d.stream_id)
@@ -811,6 +830,11 @@ class Checker:
             # OperationFeedbackAgrees: operations the framework sends knowing them invalid
             self.invalid_ops.update((call.framework_id, op.id) for op in c.operations
                                     if getattr(op, "id", None) in s.app.invalid_ops)
+        if type(c) is CallAccept or type(c) is CallDecline:  # s13 mmaster: HeldOffersAgree
+            held = self.held_offers.get(s.name)
+            if held:
+                for oid in c.offer_ids:
+                    held.pop(oid, None)
         name = s.machine.name
         if type(c) is CallSubscribe:
             self._driver_id(world, name, "subscribe", call.framework_id)
@@ -3018,3 +3042,58 @@ def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
             out.append((name, (f"the sandbox of container {key[-1][:8]} is still pending "
                               f"collection {world.now - due:.0f} s after it was due")))
     return tuple(out)
+
+
+# s13 mmaster
+def agent_total_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """AgentTotalsAgree input, at quiescence: for every live agent the leader holds
+    connected, (agent id, party, that party's total, the agent's own) where the leader's
+    or the allocator's total differs from the one the agent publishes (scalars and ranges,
+    reservations summed)."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    master = m.machine
+    al_agents = getattr(master.allocator, "_agents", {})
+    pids = {a.pid: a for a in master._agents.values() if a.connected}
+    rows: list[tuple[str, str, str, str]] = []
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state != "running":
+            continue
+        ma = pids.get(n.name)
+        if ma is None or ma.id != a.agent_id:
+            continue
+        own = _published_resources(a.agent_info.resources)
+        for party, res in (("leader", ma.info.resources),
+                           ("allocator", getattr(al_agents.get(ma.id), "total", None))):
+            got = _published_resources(res) if res is not None else None
+            if got != own:
+                rows.append((ma.id, party, str(got), str(own)))
+    return tuple(rows)
+
+
+# s13 mmaster
+def silently_taken_offer_rows(world: Any, chk: Checker) -> tuple[tuple[str, str], ...]:
+    """HeldOffersAgree input, at quiescence: (framework id, offer id) of each offer a live
+    scheduler subscribed to the leader holds that the leader neither holds out to that
+    framework nor ever sent a rescind for."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    master = m.machine
+    offers = master._offers
+    rows: list[tuple[str, str]] = []
+    for s in world.schedulers:
+        held = chk.held_offers.get(s.name)
+        if not held or not s.alive or s.machine is None:
+            continue
+        fw = master._frameworks.get(s.machine.framework_id or "")
+        if fw is None or fw.stream is None:
+            continue  # not subscribed to the leader: its offers went with its subscription
+        for oid, fid in sorted(held.items()):
+            o = offers.get(oid)
+            if fid == fw.id and oid not in chk.rescinds_sent and (
+                    o is None or o.framework_id != fid):
+                rows.append((fid, oid))
+    return tuple(rows)

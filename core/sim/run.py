@@ -16,10 +16,11 @@ import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.invariants import ClusterSnapshot
 from mesotron.core.sim import faults as faults_mod
-from mesotron.core.sim.checker import (
+from mesotron.core.sim.checker import (  # s13 mmaster
     Checker,
     Violation,
     agent_counter_rows,
+    agent_total_rows,
     agent_view_rows,
     checkpoint_rows,
     describe_rows,
@@ -28,6 +29,7 @@ from mesotron.core.sim.checker import (
     operator_view_rows,
     reconciliation_rows,
     sandbox_rows,
+    silently_taken_offer_rows,
     task_state_rows,
     why_rows,
 )
@@ -231,7 +233,10 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_counters=agent_counter_rows(world, chk),
                         agent_views=agent_view_rows(world),
                         sandbox_collections=sandbox_rows(world),
-                        describes=describe_rows(world))
+                        describes=describe_rows(world),
+                        # s13 mmaster
+                        agent_totals=agent_total_rows(world),
+                        silently_taken_offers=silently_taken_offer_rows(world, chk))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

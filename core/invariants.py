@@ -349,6 +349,10 @@ class ClusterSnapshot:
     # scheduler holds (received on its current subscription, neither used, declined nor
     # rescinded) that the leader neither holds out to it nor sent a rescind for
     silently_taken_offers: tuple[tuple[str, str], ...] = ()
+    # s13 mmaster: NoOffersOfDisconnectedAgents: (master, offer id, agent id, its state)
+    disconnected_offers: tuple[tuple[str, str, str, str], ...] = ()
+    # s13 mmaster: RegistryCountersAgree: (master, counter, its change, what the step did)
+    registry_counters: tuple[tuple[str, str, float, float], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -906,6 +910,29 @@ def HeldOffersAgree(s: ClusterSnapshot) -> list[str]:
             "longer holds out to it and never rescinded" for fid, oid in s.silently_taken_offers]
 
 
+# s13 mmaster
+def NoOffersOfDisconnectedAgents(s: ClusterSnapshot) -> list[str]:
+    """A master offers only agents it holds registered, connected and active (Mesos
+    deactivates an agent in the allocator when its connection breaks and activates it again
+    when it re-registers): no offer is made of an agent whose connection the master has
+    lost or that it does not hold."""
+    return [f"NoOffersOfDisconnectedAgents: {m} offered {oid} of agent {aid}, which it holds "
+            f"{state}" for m, oid, aid, state in s.disconnected_offers]
+
+
+# s13 mmaster
+def RegistryCountersAgree(s: ClusterSnapshot) -> list[str]:
+    """The master's registrar metrics count what its registry commits did (what an operator
+    reads in /metrics/snapshot): on each registry result a master handles without
+    abdicating, master/slave_registrations grows by the agents it admitted (AgentRegistered
+    sent), master/slave_reregistrations by the agents it readmitted (AgentReregistered
+    sent), master/slave_unreachable_completed by the agents that entered its unreachable
+    list, and master/registrar/batched_operations by the operations of the write it sends
+    next."""
+    return [f"RegistryCountersAgree: {m}'s {name} grew by {got:g} on a registry result; the "
+            f"step did {want:g}" for m, name, got, want in s.registry_counters]
+
+
 def WellFormedCallsAccepted(s: ClusterSnapshot) -> list[str]:
     """A well-formed scheduler call is never refused as malformed ("Failed to validate
     scheduler::Call", Mesos's `scheduler::call::validate`) and a well-formed task is never
@@ -1402,6 +1429,9 @@ SAFETY: dict[str, Check] = {
     "RebootRecovery": RebootRecovery,
     "LimitationsEnforced": LimitationsEnforced,
     "ExecutorReasonsTruthful": ExecutorReasonsTruthful,
+    # s13 mmaster
+    "NoOffersOfDisconnectedAgents": NoOffersOfDisconnectedAgents,
+    "RegistryCountersAgree": RegistryCountersAgree,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

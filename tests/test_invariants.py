@@ -47,7 +47,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s12 mut-alloc (Python and simulator only)
          "AckedTerminalTaskRemoved", "DescribeAgrees",
          # s13 mmaster (Python and simulator only)
-         "AgentTotalsAgree", "HeldOffersAgree"]
+         "AgentTotalsAgree", "HeldOffersAgree", "NoOffersOfDisconnectedAgents",
+         "RegistryCountersAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

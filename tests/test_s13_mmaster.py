@@ -1,6 +1,7 @@
 """s13 mmaster: the quiescence properties AgentTotalsAgree and HeldOffersAgree (the books of
-all parties agree on agents' totals and on outstanding offers), each caught by name on a
-planted bug of its own (core/sim/bugs.py) and passing on the real code on the same seed."""
+all parties agree on agents' totals and on outstanding offers) and the safety properties
+NoOffersOfDisconnectedAgents and RegistryCountersAgree, each caught by name on a planted bug of its own
+(core/sim/bugs.py) and passing on the real code on the same seed."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def _cfg(seed: int, operator: bool) -> SimConfig:
 CASES = [
     ("agent_reconfiguration_ignored", 1, True, "AgentTotalsAgree"),
     ("offers_taken_back_silently", 1, False, "HeldOffersAgree"),
+    ("disconnect_keeps_agent_active", 0, False, "NoOffersOfDisconnectedAgents"),
+    ("registrations_not_counted", 0, False, "RegistryCountersAgree"),
 ]
 
 
@@ -38,6 +41,8 @@ def test_planted_bug_caught_by_name(bug: str, seed: int, operator: bool, name: s
 def test_in_catalog_at_quiescence() -> None:
     assert inv.QUIESCENT["AgentTotalsAgree"] is inv.AgentTotalsAgree
     assert inv.QUIESCENT["HeldOffersAgree"] is inv.HeldOffersAgree
+    assert inv.SAFETY["NoOffersOfDisconnectedAgents"] is inv.NoOffersOfDisconnectedAgents
+    assert inv.SAFETY["RegistryCountersAgree"] is inv.RegistryCountersAgree
 
 
 def test_rows_judged() -> None:

@@ -1742,3 +1742,41 @@ def offers_taken_back_silently() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["offers_taken_back_silently"] = offers_taken_back_silently
+
+
+# s13 mmaster
+def disconnect_keeps_agent_active() -> contextlib.AbstractContextManager[None]:
+    """The master does not deactivate an agent in the allocator when its connection breaks:
+    the allocator keeps offering the disconnected agent (NoOffersOfDisconnectedAgents)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _agent_disconnected(self: Any, pid: str) -> list[Any]:
+            agent = self._agents[self._pids[pid]]
+            was = agent.active
+            agent.active = False  # skips the DeactivateAgent branch
+            out: list[Any] = orig(self, pid)
+            agent.active = was
+            return out
+        return _agent_disconnected
+    return _patched(AgentsMixin, "_agent_disconnected", wrap)
+
+
+BUGS["disconnect_keeps_agent_active"] = disconnect_keeps_agent_active
+
+
+# s13 mmaster
+def registrations_not_counted() -> contextlib.AbstractContextManager[None]:
+    """The master forgets to count the agents it admits: /metrics/snapshot's
+    master/slave_registrations stays behind (RegistryCountersAgree)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _count(self: Any, name: str, by: float = 1) -> None:
+            if name != "master/slave_registrations":
+                orig(self, name, by)
+        return _count
+    return _patched(MasterCore, "_count", wrap)
+
+
+BUGS["registrations_not_counted"] = registrations_not_counted

@@ -48,6 +48,7 @@ from mesotron.core.effects import (
 )
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
+from mesotron.core.master.base import Abdicate  # s13 mmaster
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
@@ -155,6 +156,8 @@ WHEN: dict[str, str] = {
     # s13 mmaster
     "AgentTotalsAgree": "at quiescence",
     "HeldOffersAgree": "at quiescence",
+    "NoOffersOfDisconnectedAgents": "after every master step that makes offers",
+    "RegistryCountersAgree": "after every registry result a master handles",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -314,6 +317,7 @@ class Checker:
         # master sent a rescind for
         self.held_offers: dict[str, dict[str, str]] = {}
         self.rescinds_sent: set[str] = set()
+        self._pre_registry: tuple[dict[str, float], set[str]] | None = None
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -588,6 +592,7 @@ class Checker:
                         agents = set()
                     for o in m.offers:
                         agents.add(o.agent_id)
+                    check_offered_agents_connected(self, world, node, m)  # s13 mmaster
                 elif t is EventRescind:  # s13 mmaster: HeldOffersAgree
                     self.rescinds_sent.add(m.offer_id)
                 elif t is RunTask or t is RunTaskGroup:
@@ -598,6 +603,8 @@ class Checker:
                     fid = m.framework_info.id
                     for task in ((m.task,) if t is RunTask else m.tasks):
                         self.launch_sent[(fid, task.task_id)] = world.now
+        if tin is RegistryResult:  # s13 mmaster
+            check_registry_counters(self, world, node, effects)
         if tin is RegistryResult or (self.fenced and self.fenced.get(node.name) == node.inc):
             # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
@@ -905,6 +912,8 @@ class Checker:
             self._pre_agent_tasks = agent_task_books(mc) \
                 if mc._marking_unreachable or mc._reregistering else None
             self._pre_removals = mc.counters.get("master/slave_removals", 0)
+            # s13 mmaster: RegistryCountersAgree
+            self._pre_registry = (dict(mc.counters), set(mc._unreachable))
         elif type(inp) is SchedulerCall and type(inp.call) is CallSubscribe:
             # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
@@ -3097,3 +3106,58 @@ def silently_taken_offer_rows(world: Any, chk: Checker) -> tuple[tuple[str, str]
                     o is None or o.framework_id != fid):
                 rows.append((fid, oid))
     return tuple(rows)
+
+
+# s13 mmaster
+def check_offered_agents_connected(chk: Checker, world: Any, node: Any, event: Any) -> None:
+    """NoOffersOfDisconnectedAgents, on every EventOffers a master sends: each offered agent
+    is one it holds registered, connected and active."""
+    agents = node.machine._agents
+    bad = []
+    for o in event.offers:
+        a = agents.get(o.agent_id)
+        if a is None or not a.connected or not a.active:
+            state = "not registered" if a is None else \
+                ("disconnected" if not a.connected else "inactive")
+            bad.append((node.name, o.id, o.agent_id, state))
+    if bad:
+        chk.run(world, inv.NoOffersOfDisconnectedAgents, ClusterSnapshot(
+            disconnected_offers=tuple(bad)))
+
+
+# s13 mmaster
+_REGISTRY_COUNTERS = ("master/slave_registrations", "master/slave_reregistrations",
+                      "master/slave_unreachable_completed", "master/registrar/batched_operations")
+
+
+def check_registry_counters(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """RegistryCountersAgree, after a master step on a registry result: each registrar
+    metric grew by what the step did (a master that abdicates resets its metrics)."""
+    pre = chk._pre_registry
+    chk._pre_registry = None
+    if pre is None:
+        return
+    want = dict.fromkeys(_REGISTRY_COUNTERS, 0.0)
+    for e in effects:
+        te = type(e)
+        if te is Send:
+            tm = type(e.message)
+            if tm is AgentRegistered:
+                want["master/slave_registrations"] += 1
+            elif tm is AgentReregistered:
+                want["master/slave_reregistrations"] += 1
+        elif te is RegistryWrite:
+            op = e.op
+            want["master/registrar/batched_operations"] += len(op[1]) if op[0] == "batch" else 1
+        elif te is Abdicate:
+            return
+    counters, unreachable = pre
+    m = node.machine
+    want["master/slave_unreachable_completed"] = float(len(set(m._unreachable) - unreachable))
+    bad = []
+    for name in _REGISTRY_COUNTERS:
+        got = m.counters.get(name, 0) - counters.get(name, 0)
+        if got != want[name]:
+            bad.append((node.name, name, float(got), want[name]))
+    if bad:
+        chk.run(world, inv.RegistryCountersAgree, ClusterSnapshot(registry_counters=tuple(bad)))

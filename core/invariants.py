@@ -353,6 +353,8 @@ class ClusterSnapshot:
     disconnected_offers: tuple[tuple[str, str, str, str], ...] = ()
     # s13 mmaster: RegistryCountersAgree: (master, counter, its change, what the step did)
     registry_counters: tuple[tuple[str, str, float, float], ...] = ()
+    # s13 mmaster: MasterExecutorsAgree, at quiescence: (agent id, executor, what disagrees)
+    master_executors: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -897,6 +899,16 @@ def AgentTotalsAgree(s: ClusterSnapshot) -> list[str]:
     the new total (Mesos's additive --reconfiguration_policy)."""
     return [f"AgentTotalsAgree: agent {aid}: the {party} books total {got}, the agent "
             f"publishes {want}" for aid, party, got, want in s.agent_totals]
+
+
+# s13 mmaster
+def MasterExecutorsAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence the leader's executor books agree with the agents': for every live
+    agent the leader holds connected, the executors it books on the agent (and, the same,
+    under each framework) are the executors the agent runs, command executors aside (the
+    agent makes those up for command tasks; the master never hears of them at launch)."""
+    return [f"MasterExecutorsAgree: agent {aid} executor {ex}: {what}"
+            for aid, ex, what in s.master_executors]
 
 
 # s13 mmaster
@@ -1450,6 +1462,7 @@ QUIESCENT: dict[str, Check] = {
     # s13 mmaster
     "AgentTotalsAgree": AgentTotalsAgree,
     "HeldOffersAgree": HeldOffersAgree,
+    "MasterExecutorsAgree": MasterExecutorsAgree,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

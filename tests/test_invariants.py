@@ -48,7 +48,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AckedTerminalTaskRemoved", "DescribeAgrees",
          # s13 mmaster (Python and simulator only)
          "AgentTotalsAgree", "HeldOffersAgree", "NoOffersOfDisconnectedAgents",
-         "RegistryCountersAgree"]
+         "RegistryCountersAgree", "MasterExecutorsAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

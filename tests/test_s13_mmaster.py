@@ -1,7 +1,8 @@
-"""s13 mmaster: the quiescence properties AgentTotalsAgree and HeldOffersAgree (the books of
-all parties agree on agents' totals and on outstanding offers) and the safety properties
-NoOffersOfDisconnectedAgents and RegistryCountersAgree, each caught by name on a planted bug of its own
-(core/sim/bugs.py) and passing on the real code on the same seed."""
+"""s13 mmaster: the quiescence properties AgentTotalsAgree, HeldOffersAgree and
+MasterExecutorsAgree (the books of all parties agree on agents' totals, on outstanding
+offers and on executors) and the safety properties NoOffersOfDisconnectedAgents and
+RegistryCountersAgree, each caught by name on a planted bug of its own (core/sim/bugs.py)
+and passing on the real code on the same seed."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ CASES = [
     ("offers_taken_back_silently", 1, False, "HeldOffersAgree"),
     ("disconnect_keeps_agent_active", 0, False, "NoOffersOfDisconnectedAgents"),
     ("registrations_not_counted", 0, False, "RegistryCountersAgree"),
+    # (explicit executors: the reserver framework's pods, in operator runs)
+    ("master_keeps_exited_executors", 0, True, "MasterExecutorsAgree"),
 ]
 
 
@@ -41,6 +44,7 @@ def test_planted_bug_caught_by_name(bug: str, seed: int, operator: bool, name: s
 def test_in_catalog_at_quiescence() -> None:
     assert inv.QUIESCENT["AgentTotalsAgree"] is inv.AgentTotalsAgree
     assert inv.QUIESCENT["HeldOffersAgree"] is inv.HeldOffersAgree
+    assert inv.QUIESCENT["MasterExecutorsAgree"] is inv.MasterExecutorsAgree
     assert inv.SAFETY["NoOffersOfDisconnectedAgents"] is inv.NoOffersOfDisconnectedAgents
     assert inv.SAFETY["RegistryCountersAgree"] is inv.RegistryCountersAgree
 

@@ -1780,3 +1780,19 @@ def registrations_not_counted() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["registrations_not_counted"] = registrations_not_counted
+
+
+# s13 mmaster
+def master_keeps_exited_executors() -> contextlib.AbstractContextManager[None]:
+    """The master never forgets an executor its agent reports exited: its books keep
+    executors (and their resources) the agent no longer runs (MasterExecutorsAgree)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _remove_executor(self: Any, agent: Any, fid: str, eid: str) -> list[Any]:
+            return []
+        return _remove_executor
+    return _patched(MasterCore, "_remove_executor", wrap)
+
+
+BUGS["master_keeps_exited_executors"] = master_keeps_exited_executors

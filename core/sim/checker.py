@@ -156,6 +156,7 @@ WHEN: dict[str, str] = {
     # s13 mmaster
     "AgentTotalsAgree": "at quiescence",
     "HeldOffersAgree": "at quiescence",
+    "MasterExecutorsAgree": "at quiescence",
     "NoOffersOfDisconnectedAgents": "after every master step that makes offers",
     "RegistryCountersAgree": "after every registry result a master handles",
 }
@@ -3161,3 +3162,38 @@ def check_registry_counters(chk: Checker, world: Any, node: Any, effects: list[A
             bad.append((node.name, name, float(got), want[name]))
     if bad:
         chk.run(world, inv.RegistryCountersAgree, ClusterSnapshot(registry_counters=tuple(bad)))
+
+
+# s13 mmaster
+def master_executor_rows(world: Any) -> tuple[tuple[str, str, str], ...]:
+    """MasterExecutorsAgree input, at quiescence: (agent id, framework/executor, what is
+    wrong) for every live agent the leader holds connected: an executor the leader books
+    there (under the agent or under its framework) that the agent does not run, or one the
+    agent runs (not a command executor, not terminated) that the leader does not book."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    master = m.machine
+    by_pid = {a.pid: a for a in master._agents.values() if a.connected}
+    fw_books: dict[str, set[tuple[str, str]]] = {}
+    for fid, fw in master._frameworks.items():
+        for aid, eid in fw.executors:
+            fw_books.setdefault(aid, set()).add((fid, eid))
+    rows: list[tuple[str, str, str]] = []
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state != "running":
+            continue
+        ma = by_pid.get(n.name)
+        if ma is None or ma.id != a.agent_id:
+            continue
+        runs = {k for k, v in a.executors.items()
+                if not v.command_executor and v.state != "terminated"}
+        books = set(ma.executors)
+        for k in sorted(books - runs):
+            rows.append((ma.id, "/".join(k), "booked by the leader, not run by the agent"))
+        for k in sorted(runs - books):
+            rows.append((ma.id, "/".join(k), "run by the agent, not booked by the leader"))
+        for k in sorted(books ^ fw_books.get(ma.id, set())):
+            rows.append((ma.id, "/".join(k), "booked under one of agent and framework only"))
+    return tuple(rows)

@@ -26,6 +26,7 @@ from mesotron.core.sim.checker import (  # s13 mmaster
     describe_rows,
     executor_book_rows,
     executor_held_rows,
+    master_executor_rows,
     operator_view_rows,
     reconciliation_rows,
     sandbox_rows,
@@ -236,7 +237,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         describes=describe_rows(world),
                         # s13 mmaster
                         agent_totals=agent_total_rows(world),
-                        silently_taken_offers=silently_taken_offer_rows(world, chk))
+                        silently_taken_offers=silently_taken_offer_rows(world, chk),
+                        master_executors=master_executor_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

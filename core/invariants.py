@@ -904,9 +904,12 @@ def AgentTotalsAgree(s: ClusterSnapshot) -> list[str]:
 # s13 mmaster
 def MasterExecutorsAgree(s: ClusterSnapshot) -> list[str]:
     """At quiescence the leader's executor books agree with the agents': for every live
-    agent the leader holds connected, the executors it books on the agent (and, the same,
-    under each framework) are the executors the agent runs, command executors aside (the
-    agent makes those up for command tasks; the master never hears of them at launch)."""
+    agent the leader holds connected, every executor the agent runs (command executors
+    aside: the agent makes those up for command tasks, the master never books them) is
+    booked by the leader on that agent, and the executors it books on the agent are the
+    ones it books under their frameworks for that agent. (Not checked: an executor the
+    leader books that the agent no longer runs; the master keeps executors a re-registering
+    agent does not report, which Mesos's reconcileKnownSlave removes.)"""
     return [f"MasterExecutorsAgree: agent {aid} executor {ex}: {what}"
             for aid, ex, what in s.master_executors]
 

@@ -28,7 +28,7 @@ CASES = [
     ("disconnect_keeps_agent_active", 0, False, "NoOffersOfDisconnectedAgents"),
     ("registrations_not_counted", 0, False, "RegistryCountersAgree"),
     # (explicit executors: the reserver framework's pods, in operator runs)
-    ("master_keeps_exited_executors", 0, True, "MasterExecutorsAgree"),
+    ("executor_removal_keeps_framework_books", 0, True, "MasterExecutorsAgree"),
 ]
 
 

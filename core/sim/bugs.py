@@ -1783,16 +1783,21 @@ BUGS["registrations_not_counted"] = registrations_not_counted
 
 
 # s13 mmaster
-def master_keeps_exited_executors() -> contextlib.AbstractContextManager[None]:
-    """The master never forgets an executor its agent reports exited: its books keep
-    executors (and their resources) the agent no longer runs (MasterExecutorsAgree)."""
+def executor_removal_keeps_framework_books() -> contextlib.AbstractContextManager[None]:
+    """When an executor exits the master forgets it on its agent but not under its
+    framework: the two books disagree (MasterExecutorsAgree)."""
     from mesotron.core.master.base import MasterCore
 
     def wrap(orig: Any) -> Any:
         def _remove_executor(self: Any, agent: Any, fid: str, eid: str) -> list[Any]:
-            return []
+            info = agent.executors.get((fid, eid))
+            out: list[Any] = orig(self, agent, fid, eid)
+            fw = self._frameworks.get(fid)
+            if info is not None and fw is not None:
+                fw.executors[(agent.id, eid)] = info
+            return out
         return _remove_executor
     return _patched(MasterCore, "_remove_executor", wrap)
 
 
-BUGS["master_keeps_exited_executors"] = master_keeps_exited_executors
+BUGS["executor_removal_keeps_framework_books"] = executor_removal_keeps_framework_books

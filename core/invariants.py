@@ -920,7 +920,9 @@ def HeldOffersAgree(s: ClusterSnapshot) -> list[str]:
     subscription and neither accepted, declined nor rescinded) is still held out to it by
     the leader, or the leader sent it a rescind (which the network may have lost): the
     master never takes an offer back silently (frameworks and master agree on what is
-    offered)."""
+    offered). The simulator also checks it on every ACCEPT and DECLINE a master handles on
+    the framework's current stream (an offer named for the first time, sent by that master
+    on that stream, must still be held out or have been rescinded)."""
     return [f"HeldOffersAgree: framework {fid} holds offer {oid}, which the leader no "
             "longer holds out to it and never rescinded" for fid, oid in s.silently_taken_offers]
 

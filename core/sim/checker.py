@@ -155,7 +155,7 @@ WHEN: dict[str, str] = {
     "HealthChecksKill": "after every health-check result",
     # s13 mmaster
     "AgentTotalsAgree": "at quiescence",
-    "HeldOffersAgree": "at quiescence",
+    "HeldOffersAgree": "at quiescence, and on every ACCEPT and DECLINE the master handles",
     "MasterExecutorsAgree": "at quiescence",
     "NoOffersOfDisconnectedAgents": "after every master step that makes offers",
     "RegistryCountersAgree": "after every registry result a master handles",
@@ -319,6 +319,10 @@ class Checker:
         self.held_offers: dict[str, dict[str, str]] = {}
         self.rescinds_sent: set[str] = set()
         self._pre_registry: tuple[dict[str, float], set[str]] | None = None
+        # HeldOffersAgree on each ACCEPT/DECLINE: offer id -> (master, incarnation, framework,
+        # stream) it was sent on, and the offer ids a master already handled a call naming
+        self.offer_sent: dict[str, tuple[str, int, str, str]] = {}
+        self.offers_named: set[str] = set()
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -594,6 +598,9 @@ class Checker:
                     for o in m.offers:
                         agents.add(o.agent_id)
                     check_offered_agents_connected(self, world, node, m)  # s13 mmaster
+                    sent = (node.name, node.inc, m.offers[0].framework_id, e.to) if m.offers else None
+                    for o in m.offers:
+                        self.offer_sent[o.id] = sent  # type: ignore[assignment]
                 elif t is EventRescind:  # s13 mmaster: HeldOffersAgree
                     self.rescinds_sent.add(m.offer_id)
                 elif t is RunTask or t is RunTaskGroup:
@@ -646,6 +653,8 @@ class Checker:
                     check_invalid_operations(self, world, node, inp, effects, pre_offers)
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
+            if ct is CallAccept or ct is CallDecline:  # s13 mmaster
+                check_offers_not_taken_silently(self, world, node, inp, pre_offers)
             elif ct is CallReconcileOperations:
                 check_operation_reconcile(self, world, node, inp, effects)
             elif ct is CallAcknowledgeOperationStatus:
@@ -3198,3 +3207,22 @@ def master_executor_rows(world: Any) -> tuple[tuple[str, str, str], ...]:
         for k in sorted(books ^ fw_books.get(ma.id, set())):
             rows.append((ma.id, "/".join(k), "booked under one of agent and framework only"))
     return tuple(rows)
+
+
+# s13 mmaster
+def check_offers_not_taken_silently(chk: Checker, world: Any, node: Any, inp: Any,
+                                    pre_offers: dict[str, Any]) -> None:
+    """HeldOffersAgree, on an ACCEPT or DECLINE a master handles on the framework's current
+    stream: an offer it names for the first time, that this master incarnation sent on
+    that stream, must still be held out (before the step) unless some master rescinded it."""
+    fid = inp.framework_id
+    fw = node.machine._frameworks.get(fid or "")
+    named = chk.offers_named
+    if fw is not None and fw.stream is not None and inp.stream_id == fw.stream:
+        want = (node.name, node.inc, fid, fw.stream)
+        bad = tuple((fid, oid) for oid in inp.call.offer_ids
+                    if oid not in named and oid not in pre_offers
+                    and oid not in chk.rescinds_sent and chk.offer_sent.get(oid) == want)
+        if bad:
+            chk.run(world, inv.HeldOffersAgree, ClusterSnapshot(silently_taken_offers=bad))
+    named.update(inp.call.offer_ids)

@@ -342,6 +342,19 @@ class ClusterSnapshot:
     sandbox_collections: tuple[tuple[str, str], ...] = ()
     # ExecutorReasonsTruthful: (agent, what it said) of an update giving a false cause
     executor_reasons: tuple[tuple[str, str], ...] = ()
+    # s13 mmaster: AgentTotalsAgree, at quiescence: (agent id, party, the total that party
+    # books, the total the agent itself publishes) where they differ
+    agent_totals: tuple[tuple[str, str, str, str], ...] = ()
+    # s13 mmaster: HeldOffersAgree, at quiescence: (framework id, offer id) of an offer its
+    # scheduler holds (received on its current subscription, neither used, declined nor
+    # rescinded) that the leader neither holds out to it nor sent a rescind for
+    silently_taken_offers: tuple[tuple[str, str], ...] = ()
+    # s13 mmaster: NoOffersOfDisconnectedAgents: (master, offer id, agent id, its state)
+    disconnected_offers: tuple[tuple[str, str, str, str], ...] = ()
+    # s13 mmaster: RegistryCountersAgree: (master, counter, its change, what the step did)
+    registry_counters: tuple[tuple[str, str, float, float], ...] = ()
+    # s13 mmaster: MasterExecutorsAgree, at quiescence: (agent id, executor, what disagrees)
+    master_executors: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -876,6 +889,67 @@ def AgentActivityAgrees(s: ClusterSnapshot) -> list[str]:
             for aid, master, allocator in s.agent_activity if master != allocator]
 
 
+# s13 mmaster
+def AgentTotalsAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence the books of all parties agree on each agent's total: for every live
+    agent the leader holds connected, the total the leader books (its AgentInfo, what
+    /master/state shows) and the allocator's total for it equal the total the agent itself
+    publishes (its /state `resources`: scalars and ranges, reservations summed). An agent
+    restarted with more resources (the operator's host maintenance) is re-registered with
+    the new total (Mesos's additive --reconfiguration_policy)."""
+    return [f"AgentTotalsAgree: agent {aid}: the {party} books total {got}, the agent "
+            f"publishes {want}" for aid, party, got, want in s.agent_totals]
+
+
+# s13 mmaster
+def MasterExecutorsAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence the leader's executor books agree with the agents': for every live
+    agent the leader holds connected, every executor the agent runs (command executors
+    aside: the agent makes those up for command tasks, the master never books them) is
+    booked by the leader on that agent, and the executors it books on the agent are the
+    ones it books under their frameworks for that agent. (Not checked: an executor the
+    leader books that the agent no longer runs; the master keeps executors a re-registering
+    agent does not report, which Mesos's reconcileKnownSlave removes.)"""
+    return [f"MasterExecutorsAgree: agent {aid} executor {ex}: {what}"
+            for aid, ex, what in s.master_executors]
+
+
+# s13 mmaster
+def HeldOffersAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence every offer a subscribed framework holds (received on its current
+    subscription and neither accepted, declined nor rescinded) is still held out to it by
+    the leader, or the leader sent it a rescind (which the network may have lost): the
+    master never takes an offer back silently (frameworks and master agree on what is
+    offered). The simulator also checks it on every ACCEPT and DECLINE a master handles on
+    the framework's current stream (an offer named for the first time, sent by that master
+    on that stream, must still be held out or have been rescinded)."""
+    return [f"HeldOffersAgree: framework {fid} holds offer {oid}, which the leader no "
+            "longer holds out to it and never rescinded" for fid, oid in s.silently_taken_offers]
+
+
+# s13 mmaster
+def NoOffersOfDisconnectedAgents(s: ClusterSnapshot) -> list[str]:
+    """A master offers only agents it holds registered, connected and active (Mesos
+    deactivates an agent in the allocator when its connection breaks and activates it again
+    when it re-registers): no offer is made of an agent whose connection the master has
+    lost or that it does not hold."""
+    return [f"NoOffersOfDisconnectedAgents: {m} offered {oid} of agent {aid}, which it holds "
+            f"{state}" for m, oid, aid, state in s.disconnected_offers]
+
+
+# s13 mmaster
+def RegistryCountersAgree(s: ClusterSnapshot) -> list[str]:
+    """The master's registrar metrics count what its registry commits did (what an operator
+    reads in /metrics/snapshot): on each registry result a master handles without
+    abdicating, master/slave_registrations grows by the agents it admitted (AgentRegistered
+    sent), master/slave_reregistrations by the agents it readmitted (AgentReregistered
+    sent), master/slave_unreachable_completed by the agents that entered its unreachable
+    list, and master/registrar/batched_operations by the operations of the write it sends
+    next."""
+    return [f"RegistryCountersAgree: {m}'s {name} grew by {got:g} on a registry result; the "
+            f"step did {want:g}" for m, name, got, want in s.registry_counters]
+
+
 def WellFormedCallsAccepted(s: ClusterSnapshot) -> list[str]:
     """A well-formed scheduler call is never refused as malformed ("Failed to validate
     scheduler::Call", Mesos's `scheduler::call::validate`) and a well-formed task is never
@@ -1372,6 +1446,9 @@ SAFETY: dict[str, Check] = {
     "RebootRecovery": RebootRecovery,
     "LimitationsEnforced": LimitationsEnforced,
     "ExecutorReasonsTruthful": ExecutorReasonsTruthful,
+    # s13 mmaster
+    "NoOffersOfDisconnectedAgents": NoOffersOfDisconnectedAgents,
+    "RegistryCountersAgree": RegistryCountersAgree,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -1387,6 +1464,10 @@ QUIESCENT: dict[str, Check] = {
     # s12 (agent side)
     "AgentViewsAgree": AgentViewsAgree,
     "SandboxesCollected": SandboxesCollected,
+    # s13 mmaster
+    "AgentTotalsAgree": AgentTotalsAgree,
+    "HeldOffersAgree": HeldOffersAgree,
+    "MasterExecutorsAgree": MasterExecutorsAgree,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

@@ -45,7 +45,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "RebootRecovery", "LimitationsEnforced", "SandboxesCollected",
          "ExecutorReasonsTruthful",
          # s12 mut-alloc (Python and simulator only)
-         "AckedTerminalTaskRemoved", "DescribeAgrees"]
+         "AckedTerminalTaskRemoved", "DescribeAgrees",
+         # s13 mmaster (Python and simulator only)
+         "AgentTotalsAgree", "HeldOffersAgree", "NoOffersOfDisconnectedAgents",
+         "RegistryCountersAgree", "MasterExecutorsAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

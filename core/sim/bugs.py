@@ -1709,3 +1709,95 @@ def offer_constraints_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["offer_constraints_ignored"] = offer_constraints_ignored
+
+
+# s13 mmaster
+def agent_reconfiguration_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master ignores the total an agent re-registers with: an agent restarted with more
+    resources keeps its old total in the master and the allocator (AgentTotalsAgree)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _maybe_reconfigure(self: Any, agent: Any, msg: Any) -> list[Any]:
+            return []
+        return _maybe_reconfigure
+    return _patched(AgentsMixin, "_maybe_reconfigure", wrap)
+
+
+BUGS["agent_reconfiguration_ignored"] = agent_reconfiguration_ignored
+
+
+# s13 mmaster
+def offers_taken_back_silently() -> contextlib.AbstractContextManager[None]:
+    """The master takes an offer back (its agent disconnected, or timed out) without
+    rescinding it: the framework keeps holding an offer that no longer exists
+    (HeldOffersAgree)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _remove_offer(self: Any, oid: str, *, rescind: bool) -> list[Any]:
+            return orig(self, oid, rescind=False)
+        return _remove_offer
+    return _patched(MasterCore, "_remove_offer", wrap)
+
+
+BUGS["offers_taken_back_silently"] = offers_taken_back_silently
+
+
+# s13 mmaster
+def disconnect_keeps_agent_active() -> contextlib.AbstractContextManager[None]:
+    """The master does not deactivate an agent in the allocator when its connection breaks:
+    the allocator keeps offering the disconnected agent (NoOffersOfDisconnectedAgents)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _agent_disconnected(self: Any, pid: str) -> list[Any]:
+            agent = self._agents[self._pids[pid]]
+            was = agent.active
+            agent.active = False  # skips the DeactivateAgent branch
+            out: list[Any] = orig(self, pid)
+            agent.active = was
+            return out
+        return _agent_disconnected
+    return _patched(AgentsMixin, "_agent_disconnected", wrap)
+
+
+BUGS["disconnect_keeps_agent_active"] = disconnect_keeps_agent_active
+
+
+# s13 mmaster
+def registrations_not_counted() -> contextlib.AbstractContextManager[None]:
+    """The master forgets to count the agents it admits: /metrics/snapshot's
+    master/slave_registrations stays behind (RegistryCountersAgree)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _count(self: Any, name: str, by: float = 1) -> None:
+            if name != "master/slave_registrations":
+                orig(self, name, by)
+        return _count
+    return _patched(MasterCore, "_count", wrap)
+
+
+BUGS["registrations_not_counted"] = registrations_not_counted
+
+
+# s13 mmaster
+def executor_removal_keeps_framework_books() -> contextlib.AbstractContextManager[None]:
+    """When an executor exits the master forgets it on its agent but not under its
+    framework: the two books disagree (MasterExecutorsAgree)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _remove_executor(self: Any, agent: Any, fid: str, eid: str) -> list[Any]:
+            info = agent.executors.get((fid, eid))
+            out: list[Any] = orig(self, agent, fid, eid)
+            fw = self._frameworks.get(fid)
+            if info is not None and fw is not None:
+                fw.executors[(agent.id, eid)] = info
+            return out
+        return _remove_executor
+    return _patched(MasterCore, "_remove_executor", wrap)
+
+
+BUGS["executor_removal_keeps_framework_books"] = executor_removal_keeps_framework_books

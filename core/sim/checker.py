@@ -48,6 +48,7 @@ from mesotron.core.effects import (
 )
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
+from mesotron.core.master.base import Abdicate  # s13 mmaster
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
@@ -152,6 +153,12 @@ WHEN: dict[str, str] = {
                                "reconciliation and operation acknowledgement the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
+    # s13 mmaster
+    "AgentTotalsAgree": "at quiescence",
+    "HeldOffersAgree": "at quiescence, and on every ACCEPT and DECLINE the master handles",
+    "MasterExecutorsAgree": "at quiescence",
+    "NoOffersOfDisconnectedAgents": "after every master step that makes offers",
+    "RegistryCountersAgree": "after every registry result a master handles",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -306,6 +313,16 @@ class Checker:
         # record (id, AgentInfo) its last start recovered
         self.boots: dict[str, int] = {}
         self.recovered_ids: dict[str, Any] = {}
+        # s13 mmaster: HeldOffersAgree: per scheduler node, the offers its application holds
+        # on its current subscription (offer id -> framework id), and every offer id a
+        # master sent a rescind for
+        self.held_offers: dict[str, dict[str, str]] = {}
+        self.rescinds_sent: set[str] = set()
+        self._pre_registry: tuple[dict[str, float], set[str]] | None = None
+        # HeldOffersAgree on each ACCEPT/DECLINE: offer id -> (master, incarnation, framework,
+        # stream) it was sent on, and the offer ids a master already handled a call naming
+        self.offer_sent: dict[str, tuple[str, int, str, str]] = {}
+        self.offers_named: set[str] = set()
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -580,6 +597,12 @@ class Checker:
                         agents = set()
                     for o in m.offers:
                         agents.add(o.agent_id)
+                    check_offered_agents_connected(self, world, node, m)  # s13 mmaster
+                    sent = (node.name, node.inc, m.offers[0].framework_id, e.to) if m.offers else None
+                    for o in m.offers:
+                        self.offer_sent[o.id] = sent  # type: ignore[assignment]
+                elif t is EventRescind:  # s13 mmaster: HeldOffersAgree
+                    self.rescinds_sent.add(m.offer_id)
                 elif t is RunTask or t is RunTaskGroup:
                     if agents is None:
                         agents = set()
@@ -588,6 +611,8 @@ class Checker:
                     fid = m.framework_info.id
                     for task in ((m.task,) if t is RunTask else m.tasks):
                         self.launch_sent[(fid, task.task_id)] = world.now
+        if tin is RegistryResult:  # s13 mmaster
+            check_registry_counters(self, world, node, effects)
         if tin is RegistryResult or (self.fenced and self.fenced.get(node.name) == node.inc):
             # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
@@ -628,6 +653,8 @@ class Checker:
                     check_invalid_operations(self, world, node, inp, effects, pre_offers)
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
+            if ct is CallAccept or ct is CallDecline:  # s13 mmaster
+                check_offers_not_taken_silently(self, world, node, inp, pre_offers)
             elif ct is CallReconcileOperations:
                 check_operation_reconcile(self, world, node, inp, effects)
             elif ct is CallAcknowledgeOperationStatus:
@@ -772,6 +799,15 @@ class Checker:
             # not offered (a stale or hoarded offer) may make a task invalid
             self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=(
                 (s.name, 0, f"task {ev.status.task_id}: {ev.status.message}"),)))
+        tev = type(ev)  # s13 mmaster: HeldOffersAgree (what the application holds)
+        if tev is EventOffers:
+            held = self.held_offers.setdefault(s.name, {})
+            for o in ev.offers:
+                held[o.id] = o.framework_id
+        elif tev is EventRescind:
+            self.held_offers.get(s.name, {}).pop(ev.offer_id, None)
+        elif tev is EventSubscribed:
+            self.held_offers[s.name] = {}  # offers do not outlive their subscription
         if type(ev) is EventSubscribed:
             d = s.machine
             self.subscribed_streams.setdefault(d.name, set()).add(d.stream_id)
@@ -811,6 +847,11 @@ class Checker:
             # OperationFeedbackAgrees: operations the framework sends knowing them invalid
             self.invalid_ops.update((call.framework_id, op.id) for op in c.operations
                                     if getattr(op, "id", None) in s.app.invalid_ops)
+        if type(c) is CallAccept or type(c) is CallDecline:  # s13 mmaster: HeldOffersAgree
+            held = self.held_offers.get(s.name)
+            if held:
+                for oid in c.offer_ids:
+                    held.pop(oid, None)
         name = s.machine.name
         if type(c) is CallSubscribe:
             self._driver_id(world, name, "subscribe", call.framework_id)
@@ -881,6 +922,8 @@ class Checker:
             self._pre_agent_tasks = agent_task_books(mc) \
                 if mc._marking_unreachable or mc._reregistering else None
             self._pre_removals = mc.counters.get("master/slave_removals", 0)
+            # s13 mmaster: RegistryCountersAgree
+            self._pre_registry = (dict(mc.counters), set(mc._unreachable))
         elif type(inp) is SchedulerCall and type(inp.call) is CallSubscribe:
             # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
@@ -3018,3 +3061,168 @@ def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
             out.append((name, (f"the sandbox of container {key[-1][:8]} is still pending "
                               f"collection {world.now - due:.0f} s after it was due")))
     return tuple(out)
+
+
+# s13 mmaster
+def agent_total_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """AgentTotalsAgree input, at quiescence: for every live agent the leader holds
+    connected, (agent id, party, that party's total, the agent's own) where the leader's
+    or the allocator's total differs from the one the agent publishes (scalars and ranges,
+    reservations summed)."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    master = m.machine
+    al_agents = getattr(master.allocator, "_agents", {})
+    pids = {a.pid: a for a in master._agents.values() if a.connected}
+    rows: list[tuple[str, str, str, str]] = []
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state != "running":
+            continue
+        ma = pids.get(n.name)
+        if ma is None or ma.id != a.agent_id:
+            continue
+        own = _published_resources(a.agent_info.resources)
+        for party, res in (("leader", ma.info.resources),
+                           ("allocator", getattr(al_agents.get(ma.id), "total", None))):
+            got = _published_resources(res) if res is not None else None
+            if got != own:
+                rows.append((ma.id, party, str(got), str(own)))
+    return tuple(rows)
+
+
+# s13 mmaster
+def silently_taken_offer_rows(world: Any, chk: Checker) -> tuple[tuple[str, str], ...]:
+    """HeldOffersAgree input, at quiescence: (framework id, offer id) of each offer a live
+    scheduler subscribed to the leader holds that the leader neither holds out to that
+    framework nor ever sent a rescind for."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    master = m.machine
+    offers = master._offers
+    rows: list[tuple[str, str]] = []
+    for s in world.schedulers:
+        held = chk.held_offers.get(s.name)
+        if not held or not s.alive or s.machine is None:
+            continue
+        fw = master._frameworks.get(s.machine.framework_id or "")
+        if fw is None or fw.stream is None:
+            continue  # not subscribed to the leader: its offers went with its subscription
+        for oid, fid in sorted(held.items()):
+            o = offers.get(oid)
+            if fid == fw.id and oid not in chk.rescinds_sent and (
+                    o is None or o.framework_id != fid):
+                rows.append((fid, oid))
+    return tuple(rows)
+
+
+# s13 mmaster
+def check_offered_agents_connected(chk: Checker, world: Any, node: Any, event: Any) -> None:
+    """NoOffersOfDisconnectedAgents, on every EventOffers a master sends: each offered agent
+    is one it holds registered, connected and active."""
+    agents = node.machine._agents
+    bad = []
+    for o in event.offers:
+        a = agents.get(o.agent_id)
+        if a is None or not a.connected or not a.active:
+            state = "not registered" if a is None else \
+                ("disconnected" if not a.connected else "inactive")
+            bad.append((node.name, o.id, o.agent_id, state))
+    if bad:
+        chk.run(world, inv.NoOffersOfDisconnectedAgents, ClusterSnapshot(
+            disconnected_offers=tuple(bad)))
+
+
+# s13 mmaster
+_REGISTRY_COUNTERS = ("master/slave_registrations", "master/slave_reregistrations",
+                      "master/slave_unreachable_completed", "master/registrar/batched_operations")
+
+
+def check_registry_counters(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """RegistryCountersAgree, after a master step on a registry result: each registrar
+    metric grew by what the step did (a master that abdicates resets its metrics)."""
+    pre = chk._pre_registry
+    chk._pre_registry = None
+    if pre is None:
+        return
+    want = dict.fromkeys(_REGISTRY_COUNTERS, 0.0)
+    for e in effects:
+        te = type(e)
+        if te is Send:
+            tm = type(e.message)
+            if tm is AgentRegistered:
+                want["master/slave_registrations"] += 1
+            elif tm is AgentReregistered:
+                want["master/slave_reregistrations"] += 1
+        elif te is RegistryWrite:
+            op = e.op
+            want["master/registrar/batched_operations"] += len(op[1]) if op[0] == "batch" else 1
+        elif te is Abdicate:
+            return
+    counters, unreachable = pre
+    m = node.machine
+    want["master/slave_unreachable_completed"] = float(len(set(m._unreachable) - unreachable))
+    bad = []
+    for name in _REGISTRY_COUNTERS:
+        got = m.counters.get(name, 0) - counters.get(name, 0)
+        if got != want[name]:
+            bad.append((node.name, name, float(got), want[name]))
+    if bad:
+        chk.run(world, inv.RegistryCountersAgree, ClusterSnapshot(registry_counters=tuple(bad)))
+
+
+# s13 mmaster
+def master_executor_rows(world: Any) -> tuple[tuple[str, str, str], ...]:
+    """MasterExecutorsAgree input, at quiescence: (agent id, framework/executor, what is
+    wrong) for every live agent the leader holds connected: an executor the agent runs (not
+    a command executor, not terminated) that the leader does not book there, or one the
+    leader books under the agent but not under its framework or the other way round."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    master = m.machine
+    by_pid = {a.pid: a for a in master._agents.values() if a.connected}
+    fw_books: dict[str, set[tuple[str, str]]] = {}
+    for fid, fw in master._frameworks.items():
+        for aid, eid in fw.executors:
+            fw_books.setdefault(aid, set()).add((fid, eid))
+    rows: list[tuple[str, str, str]] = []
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state != "running":
+            continue
+        ma = by_pid.get(n.name)
+        if ma is None or ma.id != a.agent_id:
+            continue
+        runs = {k for k, v in a.executors.items()
+                if not v.command_executor and v.state != "terminated"}
+        books = set(ma.executors)
+        # (not the converse, an executor booked that the agent no longer runs: our master,
+        # unlike Mesos's reconcileKnownSlave, keeps executors a re-registering agent does not
+        # report; s13 mmaster found it on `--operator` seed 1, left to the lead)
+        for k in sorted(runs - books):
+            rows.append((ma.id, "/".join(k), "run by the agent, not booked by the leader"))
+        for k in sorted(books ^ fw_books.get(ma.id, set())):
+            rows.append((ma.id, "/".join(k), "booked under one of agent and framework only"))
+    return tuple(rows)
+
+
+# s13 mmaster
+def check_offers_not_taken_silently(chk: Checker, world: Any, node: Any, inp: Any,
+                                    pre_offers: dict[str, Any]) -> None:
+    """HeldOffersAgree, on an ACCEPT or DECLINE a master handles on the framework's current
+    stream: an offer it names for the first time, that this master incarnation sent on
+    that stream, must still be held out (before the step) unless some master rescinded it."""
+    fid = inp.framework_id
+    fw = node.machine._frameworks.get(fid or "")
+    named = chk.offers_named
+    if fw is not None and fw.stream is not None and inp.stream_id == fw.stream:
+        want = (node.name, node.inc, fid, fw.stream)
+        bad = tuple((fid, oid) for oid in inp.call.offer_ids
+                    if oid not in named and oid not in pre_offers
+                    and oid not in chk.rescinds_sent and chk.offer_sent.get(oid) == want)
+        if bad:
+            chk.run(world, inv.HeldOffersAgree, ClusterSnapshot(silently_taken_offers=bad))
+    named.update(inp.call.offer_ids)

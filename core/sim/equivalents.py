@@ -59,4 +59,9 @@ EQUIVALENT: dict[str, str] = {
         "the master's only AddFramework carrying `used` passes _framework_used of an MFramework created on the line before it (no tasks: empty, see the master/frameworks.py entry above), so this loop body never runs when the master drives the allocator",
     "status_updates.py::StatusUpdateConfig.__attrs_post_init__::cmp:LtE->Lt #1::0 < self.retry_min <= self.retry_max#0":
         "differs only for a config with retry_min == retry_max, which nothing in core/ or io/ builds (every status-update manager runs the defaults, 10 s and 600 s, Mesos's constants); the validation of caller-given values is the unit tests' (tests/test_status_updates.py)",
+    # s13 mmaster
+    'master/agents.py::AgentsMixin._register_agent::arith:+=<->-=::self._next_agent += 1#0':
+        "agent ids S0, S-1, S-2... instead of S0, S1, S2: the counter only decreases and survives a loss of leadership (base.py), so ids stay unique and never reused; they are opaque keys compared for equality (sorting them only reorders effects addressed to different peers)",
+    'master/base.py::MasterCore._op_id::arith:+=<->-=::self._next_op += 1#0':
+        "registry op ids -1, -2... instead of 1, 2: still unique per master (the counter survives a loss of leadership), never 0, and only used as dict keys and compared for equality (_registry_result; the sim's and the daemon's registries echo them back)",
 }

@@ -15,18 +15,21 @@ import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.invariants import ClusterSnapshot
 from mesotron.core.sim import faults as faults_mod
-from mesotron.core.sim.checker import (
+from mesotron.core.sim.checker import (  # s13 mmaster
     Checker,
     Violation,
     agent_counter_rows,
+    agent_total_rows,
     agent_view_rows,
     checkpoint_rows,
     describe_rows,
     executor_book_rows,
     executor_held_rows,
+    master_executor_rows,
     operator_view_rows,
     reconciliation_rows,
     sandbox_rows,
+    silently_taken_offer_rows,
     task_state_rows,
     why_rows,
 )
@@ -225,7 +228,11 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_counters=agent_counter_rows(world, chk),
                         agent_views=agent_view_rows(world),
                         sandbox_collections=sandbox_rows(world),
-                        describes=describe_rows(world))
+                        describes=describe_rows(world),
+                        # s13 mmaster
+                        agent_totals=agent_total_rows(world),
+                        silently_taken_offers=silently_taken_offer_rows(world, chk),
+                        master_executors=master_executor_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

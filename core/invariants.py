@@ -342,6 +342,8 @@ class ClusterSnapshot:
     sandbox_collections: tuple[tuple[str, str], ...] = ()
     # ExecutorReasonsTruthful: (agent, what it said) of an update giving a false cause
     executor_reasons: tuple[tuple[str, str], ...] = ()
+    # s13 mops: HostileCallsRefused: (framework id, the call, what the master did wrong)
+    hostile_call_answers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1318,6 +1320,18 @@ def NoOffersOutsideWhitelist(s: ClusterSnapshot) -> list[str]:
             f"--whitelist leaves out" for mid, oid, host in s.unlisted_offers]
 
 
+# s13 mops
+def HostileCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """A scheduler call from a hostile HTTP client is answered as Mesos does and changes
+    nothing: a malformed one (any call type, one field broken: a list for a repeated field,
+    an empty id, a missing part, a uuid of the wrong length, a value of the wrong type) is
+    answered 400 "Failed to validate scheduler::Call"; a well-formed one sent without a
+    Mesos-Stream-Id is refused (4xx) but never as malformed; either way the answer is the
+    master's only effect (a 503 of a master that does not lead is fine)."""
+    return [f"HostileCallsRefused: framework {fid}: {call}: {what}"
+            for fid, call, what in s.hostile_call_answers]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1372,6 +1386,8 @@ SAFETY: dict[str, Check] = {
     "RebootRecovery": RebootRecovery,
     "LimitationsEnforced": LimitationsEnforced,
     "ExecutorReasonsTruthful": ExecutorReasonsTruthful,
+    # s13 mops
+    "HostileCallsRefused": HostileCallsRefused,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

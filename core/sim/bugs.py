@@ -1709,3 +1709,39 @@ def offer_constraints_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["offer_constraints_ignored"] = offer_constraints_ignored
+
+
+# s13 mops
+def kill_agent_id_unchecked() -> contextlib.AbstractContextManager[None]:
+    """The master's structural validation of KILL checks its task id only: a KILL whose
+    agent id is empty is not refused as malformed (HostileCallsRefused)."""
+    from mesotron.core.master import validation
+    from mesotron.core.messages import CallKill
+
+    def wrap(orig: Any) -> Any:
+        def _shape_error(call: Any) -> str | None:
+            if type(call) is CallKill and call.agent_id == "" and call.task_id:
+                return None
+            return orig(call)  # type: ignore[no-any-return]
+        return _shape_error
+    return _patched(validation, "_shape_error", wrap)
+
+
+def well_formed_messages_refused() -> contextlib.AbstractContextManager[None]:
+    """The master's structural validation refuses every MESSAGE (framework to executor) as
+    malformed, well-formed ones included (HostileCallsRefused: no simulated framework sends
+    one, the hostile client's well-formed twin does)."""
+    from mesotron.core.master import validation
+    from mesotron.core.messages import CallMessage
+
+    def wrap(orig: Any) -> Any:
+        def _shape_error(call: Any) -> str | None:
+            if type(call) is CallMessage:
+                return "Expecting 'message.agent_id', 'message.executor_id' and 'message.data'"
+            return orig(call)  # type: ignore[no-any-return]
+        return _shape_error
+    return _patched(validation, "_shape_error", wrap)
+
+
+BUGS["kill_agent_id_unchecked"] = kill_agent_id_unchecked
+BUGS["well_formed_messages_refused"] = well_formed_messages_refused

@@ -87,6 +87,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
+from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
 from mesotron.core.sim.world import (
     FORGED_AGENT,
     HOSTILE_AGENT,
@@ -152,6 +153,8 @@ WHEN: dict[str, str] = {
                                "reconciliation and operation acknowledgement the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
+    # s13 mops
+    "HostileCallsRefused": "after every call of a hostile scheduler API client the master handles",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -555,6 +558,9 @@ class Checker:
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         pre_offers = self._pre_offers
         tin = type(inp)
+        if tin is SchedulerCall and HOSTILE_CALL in inp.request:  # s13 mops
+            check_hostile_call(self, world, inp, effects)
+            return
         # one pass over the effects: the agents whose ledgers this step touched, and whether
         # check_offer_filters has anything to read (offers made, agent_* logs)
         agents: set[str] | None = None
@@ -3018,3 +3024,15 @@ def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
             out.append((name, (f"the sandbox of container {key[-1][:8]} is still pending "
                               f"collection {world.now - due:.0f} s after it was due")))
     return tuple(out)
+
+
+# s13 mops
+def check_hostile_call(chk: Checker, world: Any, inp: Any, effects: list[Any]) -> None:
+    """HostileCallsRefused, after the master's step on one call of the hostile scheduler
+    API client (core/sim/hostile.py; World.hostile_scheduler_calls)."""
+    malformed, what = parse_request(inp.request)
+    err = hostile_answer_error(malformed, effects)
+    if err is not None:
+        chk.run(world, inv.HostileCallsRefused, ClusterSnapshot(hostile_call_answers=((
+            inp.framework_id or "", f"{'malformed' if malformed else 'well-formed'} {what}",
+            err),)))

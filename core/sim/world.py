@@ -1439,6 +1439,7 @@ class World:
                 if s.app.kind == "adversarial" and type(call.call) is CallSubscribe:
                     self.spoof_subscribe(s, m, call)
                     self.spoof_agent_message(s, m)
+                    self.hostile_scheduler_calls(s, m, call)  # s13 mops
             elif t is Notify:
                 ev = e.event
                 if obs is not None:
@@ -1518,6 +1519,21 @@ class World:
         if agents:
             self.deliver(m, Received(sender=s.name + FORGED_AGENT,
                                      message=UnregisterAgent(agent_id=agents[0].id)))
+
+    # s13 mops
+    def hostile_scheduler_calls(self, s: SchedulerNode, m: MasterNode, call: Any) -> None:
+        """HostileCallsRefused: with each adversarial SUBSCRIBE, a hostile HTTP client sends
+        the leader, at once and off the network (no stream id, no principal), every call of
+        core/sim/hostile.py: each call type with one field broken at a time, and a
+        well-formed twin of each non-SUBSCRIBE type. The answers go nowhere (no request is
+        booked), no random draw, no scheduler state changes."""
+        from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_calls
+
+        fid = s.app.framework_id or call.framework_id or "sim-hostile-framework"
+        for i, (bad, what, c, with_id) in enumerate(hostile_calls(call.call.framework_info, fid)):
+            self.deliver(m, SchedulerCall(
+                request=f"{call.request}{HOSTILE_CALL}{i}:{'malformed' if bad else 'well-formed'}:{what}",
+                stream_id=None, framework_id=fid if with_id else None, call=c))
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""

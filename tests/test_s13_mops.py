@@ -1,0 +1,59 @@
+"""s13 mops: properties added from the mutation campaign of core/master/{operator,
+validation,operations,queries,why,model}.py, each failing on a planted bug of its own
+(core/sim/bugs.py) and passing on the real code."""
+
+from __future__ import annotations
+
+import pytest
+from mesotron.core import invariants as inv
+from mesotron.core.effects import Respond, Send
+from mesotron.core.messages import CallKill, SchedulerCall
+from mesotron.core.sim import bugs
+from mesotron.core.sim.config import SimConfig
+from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, hostile_calls
+from mesotron.core.sim.run import simulate
+from mesotron.core.master.validation import validate_call
+from mesotron.core.values import FrameworkInfo
+
+
+def config(seed: int, faults: str = "none") -> SimConfig:
+    return SimConfig(seed=seed, events=3000, agents=5, frameworks=4, faults=faults)
+
+
+@pytest.mark.parametrize(("bug", "faults", "expected", "seed"), [
+    ("kill_agent_id_unchecked", "none", "HostileCallsRefused", 0),
+    ("well_formed_messages_refused", "none", "HostileCallsRefused", 0),
+])
+def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int) -> None:
+    with bugs.BUGS[bug]():
+        res = simulate(config(seed, faults))
+    assert res.failure_name == expected, res.failure
+    assert simulate(config(seed, faults)).failure is None
+
+
+def test_hostile_calls_are_what_they_claim() -> None:
+    """Every malformed call of the hostile client fails Mesos's structural validation and
+    every well-formed twin passes it (the property's expectations are right)."""
+    info = FrameworkInfo(name="adv", user="u", roles=("web",), id="f1")
+    calls = hostile_calls(info, "f1")
+    assert sum(1 for bad, *_ in calls if bad) >= 30 and sum(1 for bad, *_ in calls if not bad) >= 12
+    for bad, what, call, with_id in calls:
+        err = validate_call(SchedulerCall(request="r", stream_id=None,
+                                          framework_id="f1" if with_id else None, call=call))
+        assert (err is not None) == bad, (what, err)
+
+
+def test_answer_judgement() -> None:
+    refused = Respond(request="r", status=400, message="Failed to validate scheduler::Call: x")
+    no_stream = Respond(request="r", status=400, message="All non-subscribe calls should ...")
+    assert hostile_answer_error(True, [refused]) is None
+    assert hostile_answer_error(False, [no_stream]) is None
+    assert hostile_answer_error(False, [Respond(request="r", status=503, message="x")]) is None
+    assert "not refused as malformed" in (hostile_answer_error(True, [no_stream]) or "")
+    assert "refused as malformed" in (hostile_answer_error(False, [refused]) or "")
+    assert "also Send" in (hostile_answer_error(
+        True, [refused, Send(to="a", message=CallKill(task_id="t"))]) or "")
+    assert "answered 202" in (hostile_answer_error(False, [Respond(request="r", status=202)]) or "")
+    snap = inv.ClusterSnapshot(hostile_call_answers=(("f1", "malformed KILL", "answered 202"),))
+    assert inv.HostileCallsRefused(snap) and not inv.HostileCallsRefused(inv.ClusterSnapshot())
+    assert HOSTILE_CALL not in "an ordinary request"

@@ -344,6 +344,9 @@ class ClusterSnapshot:
     executor_reasons: tuple[tuple[str, str], ...] = ()
     # s13 mops: HostileCallsRefused: (framework id, the call, what the master did wrong)
     hostile_call_answers: tuple[tuple[str, str, str], ...] = ()
+    # s13 mops: MasterDescribeAgrees: (master, its describe() text, lines it must hold,
+    # line prefixes it must not hold)
+    master_describes: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1332,6 +1335,30 @@ def HostileCallsRefused(s: ClusterSnapshot) -> list[str]:
             for fid, call, what in s.hostile_call_answers]
 
 
+def MasterDescribeAgrees(s: ClusterSnapshot) -> list[str]:
+    """The leader's canonical `describe()` (what the exhaustive explorer deduplicates
+    states by, what `mesotron sim` traces and scenario tests read) states its books, one
+    exact line per item: per framework (name, connected or not, active or not, recovered,
+    suppressed roles, roles) its live tasks (agent, state, last update and its uuid,
+    resources), unreachable and completed tasks, offers (agent, role, resources) and
+    executors; per agent (hostname, pid, connected, active, total, used, offered) its kills
+    pending; the agents recovered, unreachable, gone, registering, re-registering, being
+    removed or pruned; the registrar's write in flight; the completed frameworks."""
+    out = []
+    for what, text, must, never in s.master_describes:
+        lines = text.split("\n")
+        have = set(lines)
+        for want in must:
+            if want not in have:
+                out.append(f"MasterDescribeAgrees: {what}: no line {want!r}")
+        for bad in never:
+            if any(line.startswith(bad) for line in lines):
+                out.append(f"MasterDescribeAgrees: {what}: a line {bad!r}...")
+        if len(lines) != len(have):
+            out.append(f"MasterDescribeAgrees: {what}: a line twice")
+    return out
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1388,6 +1415,7 @@ SAFETY: dict[str, Check] = {
     "ExecutorReasonsTruthful": ExecutorReasonsTruthful,
     # s13 mops
     "HostileCallsRefused": HostileCallsRefused,
+    "MasterDescribeAgrees": MasterDescribeAgrees,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

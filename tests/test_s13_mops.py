@@ -23,6 +23,7 @@ def config(seed: int, faults: str = "none") -> SimConfig:
 @pytest.mark.parametrize(("bug", "faults", "expected", "seed"), [
     ("kill_agent_id_unchecked", "none", "HostileCallsRefused", 0),
     ("well_formed_messages_refused", "none", "HostileCallsRefused", 0),
+    ("master_describe_hides_inactive", "all", "MasterDescribeAgrees", 0),
 ])
 def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int) -> None:
     with bugs.BUGS[bug]():

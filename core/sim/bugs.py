@@ -1745,3 +1745,21 @@ def well_formed_messages_refused() -> contextlib.AbstractContextManager[None]:
 
 BUGS["kill_agent_id_unchecked"] = kill_agent_id_unchecked
 BUGS["well_formed_messages_refused"] = well_formed_messages_refused
+
+
+def master_describe_hides_inactive() -> contextlib.AbstractContextManager[None]:
+    """The master's describe() prints every framework as connected and active: two states
+    the explorer must tell apart read the same (MasterDescribeAgrees)."""
+    from mesotron.core.master.queries import StateMixin
+
+    def wrap(orig: Any) -> Any:
+        def _describe_framework(self: Any, fw: Any) -> list[str]:
+            lines: list[str] = orig(self, fw)
+            lines[0] = lines[0].replace(" disconnected ", " connected ").replace(
+                " inactive", " active")
+            return lines
+        return _describe_framework
+    return _patched(StateMixin, "_describe_framework", wrap)
+
+
+BUGS["master_describe_hides_inactive"] = master_describe_hides_inactive

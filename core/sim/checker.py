@@ -155,6 +155,7 @@ WHEN: dict[str, str] = {
     "HealthChecksKill": "after every health-check result",
     # s13 mops
     "HostileCallsRefused": "after every call of a hostile scheduler API client the master handles",
+    "MasterDescribeAgrees": "on the leader 10 times per run length in events, and at quiescence",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -662,6 +663,7 @@ class Checker:
             check_offers_whitelisted(self, world, node, effects)
         if world.events >= self.views_due and node.leader and node.machine.leader:
             check_operator_views(self, world, node)  # OperatorViewsAgree, WhyExplains
+            check_master_describe(self, world, node)  # s13 mops
 
     def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
         """NoOffersOfDeactivatedAgents: the offers of this master step against the agents
@@ -3036,3 +3038,69 @@ def check_hostile_call(chk: Checker, world: Any, inp: Any, effects: list[Any]) -
         chk.run(world, inv.HostileCallsRefused, ClusterSnapshot(hostile_call_answers=((
             inp.framework_id or "", f"{'malformed' if malformed else 'well-formed'} {what}",
             err),)))
+
+
+def master_describe_row(node: Any) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+    """MasterDescribeAgrees input: the master's describe() beside the lines its books (the
+    frozen views and records it keeps) say the text must hold, and prefixes it must not."""
+    mc = node.machine
+    must: list[str] = [f"master {mc.master_info.id} leader={'yes' if mc.leader else 'no'}"]
+    never: list[str] = []
+    offers = mc._offers
+    for fid, fw in sorted(mc._frameworks.items()):
+        line = (f"framework {fid} {fw.info.name} "
+                f"{'connected' if fw.stream is not None else 'disconnected'} "
+                f"{'active' if fw.active else 'inactive'}")
+        if fw.recovered:
+            line += " recovered"
+        if fw.suppressed_roles:
+            line += " suppressed=" + ",".join(fw.suppressed_roles)
+        must.append(line + f" roles={','.join(fw.info.roles)}")
+        for tid, t in fw.tasks.items():
+            line = f"  task {tid} on {t.agent_id} {t.state.name}"
+            if t.status_update_state is not None:
+                line += (f" (last update {t.status_update_state.name} "
+                         f"{(t.status_update_uuid or b'').hex()[:8]})")
+            must.append(f"{line} {t.resources}")
+        must += [f"  unreachable task {tid} on {t.agent_id} {t.state.name}"
+                 for tid, t in fw.unreachable_tasks.items()]
+        must += [f"  completed task {tid} on {t.agent_id} {t.state.name}"
+                 for tid, t in fw.completed_tasks.items()]
+        for oid in fw.offers:
+            o = offers[oid]
+            must.append(f"  offer {oid} on {o.agent_id} role={o.role} {o.resources}")
+        must += [f"  executor {eid} on {aid} {e.resources}"
+                 for (aid, eid), e in fw.executors.items()]
+    for aid, a in sorted(mc._agents.items()):
+        offered = sum_of([offers[oid].resources for oid in a.offers])
+        used = sum_of([r for _f, r in sorted(a.used_by_framework().items())])
+        must.append(f"agent {aid} {a.info.hostname} pid={a.pid} "
+                    f"{'connected' if a.connected else 'disconnected'}"
+                    f"{'' if a.active else ' inactive'} total={a.info.resources} "
+                    f"used={used} offered={offered}")
+        if a.killed_tasks:
+            must.append("  kills pending: " + " ".join(t for _f, t in a.killed_tasks))
+    if not any(a.killed_tasks for a in mc._agents.values()):
+        never.append("  kills pending:")
+    must += [f"agent {aid} recovered (awaiting re-registration)" for aid in mc._recovered_agents]
+    must += [f"agent {aid} unreachable since {t:g}" for aid, t in mc._unreachable.items()]
+    must += [f"agent {aid} gone since {t:g}" for aid, t in mc._gone.items()]
+    must += [f"agent registering pid={pid} (registry op {op})" for pid, op in mc._registering.items()]
+    must += [f"agent {aid} re-registering (registry op {op})" for aid, op in mc._reregistering.items()]
+    must += [f"agent {aid} being removed (registry op {op})"
+             for aid, op in mc._marking_unreachable.items()]
+    must += [f"agent {aid} being pruned (registry op {op})" for aid, op in mc._pruning.items()]
+    if mc._registry_queue and mc._registry_inflight is not None:
+        must.append(f"registrar: write {mc._registry_inflight[0]} in flight, ops "
+                    + " ".join(str(i) for i, _ in mc._registry_queue) + " queued")
+    else:
+        never.append("registrar:")
+    must += [f"completed framework {fid} {fw.info.name} completed_tasks={len(fw.completed_tasks)}"
+             for fid, fw in mc._completed_frameworks.items()]
+    return (node.name, mc.describe(), tuple(must), tuple(never))
+
+
+def check_master_describe(chk: Checker, world: Any, node: Any) -> None:
+    """MasterDescribeAgrees on the leader (with OperatorViewsAgree's samples)."""
+    chk.run(world, inv.MasterDescribeAgrees, ClusterSnapshot(master_describes=(
+        master_describe_row(node),)))

@@ -25,6 +25,7 @@ from mesotron.core.sim.checker import (
     describe_rows,
     executor_book_rows,
     executor_held_rows,
+    master_describe_row,
     operator_view_rows,
     reconciliation_rows,
     sandbox_rows,
@@ -245,7 +246,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     lead = world.live_leader()
     if lead is not None:  # s12 mm2: the operator's views, the operator's calls settled
         full = attrs.evolve(full, operator_views=operator_view_rows(world, lead, settled=True),
-                            why_answers=why_rows(world, lead, settled=True))
+                            why_answers=why_rows(world, lead, settled=True),
+                            master_describes=(master_describe_row(lead),))  # s13 mops
     for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)

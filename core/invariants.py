@@ -347,6 +347,8 @@ class ClusterSnapshot:
     # s13 mops: MasterDescribeAgrees: (master, its describe() text, lines it must hold,
     # line prefixes it must not hold)
     master_describes: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    # s13 mops: OperatorReservationsApplied: (agent id, what the leader did wrong)
+    operator_reservations: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1359,6 +1361,19 @@ def MasterDescribeAgrees(s: ClusterSnapshot) -> list[str]:
     return out
 
 
+def OperatorReservationsApplied(s: ClusterSnapshot) -> list[str]:
+    """An operator's RESERVE_RESOURCES / UNRESERVE_RESOURCES of an agent the leader knows is
+    applied at once or refused 409: when what it converts (the unreserved resources a
+    RESERVE reserves, the reserved ones an UNRESERVE gives back) is available once the
+    agent's offers are rescinded, the agent's total becomes total - consumed + converted in
+    the master's and the allocator's books, its dynamic reservations go to the registry (the
+    200 waits for that write) and a connected agent is told all of them
+    (CheckpointResources); otherwise it is answered 409 and nothing changes. An unknown
+    agent is a 400."""
+    return [f"OperatorReservationsApplied: agent {aid}: {what}"
+            for aid, what in s.operator_reservations]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1416,6 +1431,7 @@ SAFETY: dict[str, Check] = {
     # s13 mops
     "HostileCallsRefused": HostileCallsRefused,
     "MasterDescribeAgrees": MasterDescribeAgrees,
+    "OperatorReservationsApplied": OperatorReservationsApplied,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -9,27 +9,32 @@ from mesotron.core import invariants as inv
 from mesotron.core.effects import Respond, Send
 from mesotron.core.messages import CallKill, SchedulerCall
 from mesotron.core.sim import bugs
-from mesotron.core.sim.config import SimConfig
+from mesotron.core.sim.config import OPERATOR_KINDS, SimConfig
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, hostile_calls
 from mesotron.core.sim.run import simulate
 from mesotron.core.master.validation import validate_call
 from mesotron.core.values import FrameworkInfo
 
 
-def config(seed: int, faults: str = "none") -> SimConfig:
+def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig:
+    if operator:  # the mutation judge's operator run (core/sim/mutate.py Judge.configs)
+        return SimConfig(seed=seed, events=3000, agents=5, frameworks=4, faults=faults,
+                         quiesce=700.0, fast_alloc=True, operator=True, kinds=OPERATOR_KINDS)
     return SimConfig(seed=seed, events=3000, agents=5, frameworks=4, faults=faults)
 
 
-@pytest.mark.parametrize(("bug", "faults", "expected", "seed"), [
-    ("kill_agent_id_unchecked", "none", "HostileCallsRefused", 0),
-    ("well_formed_messages_refused", "none", "HostileCallsRefused", 0),
-    ("master_describe_hides_inactive", "all", "MasterDescribeAgrees", 0),
+@pytest.mark.parametrize(("bug", "faults", "expected", "seed", "operator"), [
+    ("kill_agent_id_unchecked", "none", "HostileCallsRefused", 0, False),
+    ("well_formed_messages_refused", "none", "HostileCallsRefused", 0, False),
+    ("master_describe_hides_inactive", "all", "MasterDescribeAgrees", 0, False),
+    ("operator_reservation_not_checkpointed", "none", "OperatorReservationsApplied", 1, True),
 ])
-def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int) -> None:
+def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int,
+                                        operator: bool) -> None:
     with bugs.BUGS[bug]():
-        res = simulate(config(seed, faults))
+        res = simulate(config(seed, faults, operator))
     assert res.failure_name == expected, res.failure
-    assert simulate(config(seed, faults)).failure is None
+    assert simulate(config(seed, faults, operator)).failure is None
 
 
 def test_hostile_calls_are_what_they_claim() -> None:

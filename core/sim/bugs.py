@@ -1763,3 +1763,21 @@ def master_describe_hides_inactive() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["master_describe_hides_inactive"] = master_describe_hides_inactive
+
+
+def operator_reservation_not_checkpointed() -> contextlib.AbstractContextManager[None]:
+    """An operator's RESERVE_RESOURCES / UNRESERVE_RESOURCES changes the master's books but
+    the agent is never told (no CheckpointResources): after its next restart the agent
+    reports a total without them (OperatorReservationsApplied)."""
+    from mesotron.core.master.operations import OperationsMixin
+    from mesotron.core.messages import CheckpointResources
+
+    def wrap(orig: Any) -> Any:
+        def _op_reserve_resources(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            out: list[Any] = orig(self, *a, **kw)
+            return [e for e in out if type(getattr(e, "message", None)) is not CheckpointResources]
+        return _op_reserve_resources
+    return _patched(OperationsMixin, "_op_reserve_resources", wrap)
+
+
+BUGS["operator_reservation_not_checkpointed"] = operator_reservation_not_checkpointed

@@ -156,6 +156,8 @@ WHEN: dict[str, str] = {
     # s13 mops
     "HostileCallsRefused": "after every call of a hostile scheduler API client the master handles",
     "MasterDescribeAgrees": "on the leader 10 times per run length in events, and at quiescence",
+    "OperatorReservationsApplied": "after every RESERVE/UNRESERVE_RESOURCES of the simulated "
+                                   "operator the leader handles",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -562,6 +564,9 @@ class Checker:
         if tin is SchedulerCall and HOSTILE_CALL in inp.request:  # s13 mops
             check_hostile_call(self, world, inp, effects)
             return
+        resv = world.op_resv_pre if world.config.operator else None  # s13 mops
+        if resv is not None and getattr(inp, "request", None) == resv[0]:
+            check_operator_reservation(self, world, node, inp, effects, resv)
         # one pass over the effects: the agents whose ledgers this step touched, and whether
         # check_offer_filters has anything to read (offers made, agent_* logs)
         agents: set[str] | None = None
@@ -3104,3 +3109,59 @@ def check_master_describe(chk: Checker, world: Any, node: Any) -> None:
     """MasterDescribeAgrees on the leader (with OperatorViewsAgree's samples)."""
     chk.run(world, inv.MasterDescribeAgrees, ClusterSnapshot(master_describes=(
         master_describe_row(node),)))
+
+
+def _dynamic_part(res: Resources) -> Resources:
+    return Resources([r for r in res if r.reservations and r.reservations[-1].type == "DYNAMIC"])
+
+
+def check_operator_reservation(chk: Checker, world: Any, node: Any, inp: Any,
+                               effects: list[Any], pre: tuple[str, str, Resources]) -> None:
+    """OperatorReservationsApplied, after the leader's step on one of the simulated
+    operator's RESERVE_RESOURCES / UNRESERVE_RESOURCES (World.operator_reserve_tick; `pre`:
+    the request, the agent, the leader's total of it before the step)."""
+    mc = node.machine
+    if not mc.leader:
+        return
+    _req, aid, before = pre
+    call = inp.call
+    res = call.resources
+    consumed, converted = (res.pop_reservation(), res) if call.reserve else (res, res.pop_reservation())
+    answers = [e for e in effects if type(e) is Respond and e.request == inp.request]
+    a = mc._agents.get(aid)
+    bad: list[str] = []
+    if a is None:
+        if not answers or answers[0].status != 400:
+            bad.append("the agent is unknown but the call was not answered 400")
+    elif answers:
+        st = answers[0]
+        if st.status != 409:
+            bad.append(f"answered {st.status} {st.message!r} at once")
+        elif mc.allocator.available(aid).contains(consumed):
+            bad.append(f"answered 409 though {consumed} is available "
+                       f"({mc.allocator.available(aid)})")
+        if a.info.resources != before:
+            bad.append(f"refused, but its total changed from {before} to {a.info.resources}")
+    else:
+        want = before - consumed + converted
+        if a.info.resources != want:
+            bad.append(f"total {a.info.resources}, expected {want}")
+        if mc.allocator.total(aid) != a.info.resources:
+            bad.append(f"the allocator's total {mc.allocator.total(aid)} is not the master's "
+                       f"{a.info.resources}")
+        dyn = _dynamic_part(want)
+        if mc.dynamic_reservations(aid) != dyn:
+            bad.append(f"registry reservations {mc.dynamic_reservations(aid)}, expected {dyn}")
+        from mesotron.core.messages import CheckpointResources
+
+        told = [e.message.resources for e in effects if type(e) is Send and e.to == a.pid
+                and type(e.message) is CheckpointResources]
+        if a.connected and told != [dyn]:
+            bad.append(f"the agent was told {told}, expected [{dyn}]")
+        if not any(len(p) == 4 and p[:2] == ("setting", ("reservations", aid))
+                   and p[3] == inp.request for p in mc._pending_ops.values()):
+            bad.append("no registry write of the reservations that the answer waits for")
+    if bad:
+        chk.run(world, inv.OperatorReservationsApplied, ClusterSnapshot(
+            operator_reservations=tuple(
+                (aid, f"{'RESERVE' if call.reserve else 'UNRESERVE'} {res}: {b}") for b in bad)))

@@ -349,6 +349,8 @@ class ClusterSnapshot:
     master_describes: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
     # s13 mops: OperatorReservationsApplied: (agent id, what the leader did wrong)
     operator_reservations: tuple[tuple[str, str], ...] = ()
+    # s13 mops: OperatorCallsAnswered: (request, what went wrong)
+    operator_answers: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1374,6 +1376,14 @@ def OperatorReservationsApplied(s: ClusterSnapshot) -> list[str]:
             for aid, what in s.operator_reservations]
 
 
+def OperatorCallsAnswered(s: ClusterSnapshot) -> list[str]:
+    """Every operator call a master takes is answered exactly once (Mesos's HTTP endpoints
+    answer every request): never twice, and, once faults stop, a call taken by a master that
+    still runs and leads is answered (a call that changes durable state after its registry
+    write commits)."""
+    return [f"OperatorCallsAnswered: request {req}: {what}" for req, what in s.operator_answers]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1432,6 +1442,7 @@ SAFETY: dict[str, Check] = {
     "HostileCallsRefused": HostileCallsRefused,
     "MasterDescribeAgrees": MasterDescribeAgrees,
     "OperatorReservationsApplied": OperatorReservationsApplied,
+    "OperatorCallsAnswered": OperatorCallsAnswered,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

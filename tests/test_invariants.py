@@ -47,7 +47,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s12 mut-alloc (Python and simulator only)
          "AckedTerminalTaskRemoved", "DescribeAgrees",
          # s13 mops (Python and simulator only)
-         "HostileCallsRefused", "MasterDescribeAgrees", "OperatorReservationsApplied"]
+         "HostileCallsRefused", "MasterDescribeAgrees", "OperatorReservationsApplied",
+         "OperatorCallsAnswered"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

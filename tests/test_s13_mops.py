@@ -28,6 +28,7 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("well_formed_messages_refused", "none", "HostileCallsRefused", 0, False),
     ("master_describe_hides_inactive", "all", "MasterDescribeAgrees", 0, False),
     ("operator_reservation_not_checkpointed", "none", "OperatorReservationsApplied", 1, True),
+    ("operator_setting_never_answered", "none", "OperatorCallsAnswered", 1, True),
 ])
 def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int,
                                         operator: bool) -> None:

@@ -1781,3 +1781,20 @@ def operator_reservation_not_checkpointed() -> contextlib.AbstractContextManager
 
 
 BUGS["operator_reservation_not_checkpointed"] = operator_reservation_not_checkpointed
+
+
+def operator_setting_never_answered() -> contextlib.AbstractContextManager[None]:
+    """The master applies an operator's setting (weights, quota, agent (de)activation,
+    drains) once its registry write commits but never answers the call: the operator's
+    client waits forever (OperatorCallsAnswered)."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _setting_committed(self: Any, pending: Any) -> list[Any]:
+            return [e for e in orig(self, pending) if type(e) is not Respond]
+        return _setting_committed
+    return _patched(OperatorMixin, "_setting_committed", wrap)
+
+
+BUGS["operator_setting_never_answered"] = operator_setting_never_answered

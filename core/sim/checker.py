@@ -88,6 +88,7 @@ from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
+from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.sim.world import (
     FORGED_AGENT,
     HOSTILE_AGENT,
@@ -158,6 +159,7 @@ WHEN: dict[str, str] = {
     "MasterDescribeAgrees": "on the leader 10 times per run length in events, and at quiescence",
     "OperatorReservationsApplied": "after every RESERVE/UNRESERVE_RESOURCES of the simulated "
                                    "operator the leader handles",
+    "OperatorCallsAnswered": "after every master step answering an operator call, and at quiescence",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -564,9 +566,11 @@ class Checker:
         if tin is SchedulerCall and HOSTILE_CALL in inp.request:  # s13 mops
             check_hostile_call(self, world, inp, effects)
             return
-        resv = world.op_resv_pre if world.config.operator else None  # s13 mops
-        if resv is not None and getattr(inp, "request", None) == resv[0]:
-            check_operator_reservation(self, world, node, inp, effects, resv)
+        if world.config.operator:  # s13 mops
+            resv = world.op_resv_pre
+            if resv is not None and getattr(inp, "request", None) == resv[0]:
+                check_operator_reservation(self, world, node, inp, effects, resv)
+            track_operator_answers(self, world, node, inp, effects)
         # one pass over the effects: the agents whose ledgers this step touched, and whether
         # check_offer_filters has anything to read (offers made, agent_* logs)
         agents: set[str] | None = None
@@ -3165,3 +3169,41 @@ def check_operator_reservation(chk: Checker, world: Any, node: Any, inp: Any,
         chk.run(world, inv.OperatorReservationsApplied, ClusterSnapshot(
             operator_reservations=tuple(
                 (aid, f"{'RESERVE' if call.reserve else 'UNRESERVE'} {res}: {b}") for b in bad)))
+
+
+def track_operator_answers(chk: Checker, world: Any, node: Any, inp: Any,
+                           effects: list[Any]) -> None:
+    """OperatorCallsAnswered (`--operator` runs): books every operator call a master takes
+    (request -> master, incarnation, time, call) until a step answers it; a second answer
+    is a violation at once, a call never answered by a master that still leads is one at
+    quiescence (operator_calls_unanswered)."""
+    d = chk.__dict__
+    open_: dict[str, tuple[str, int, float, str]] = d.setdefault("op_open", {})
+    answered: set[str] = d.setdefault("op_answered", set())
+    if type(inp) is OperatorCall:
+        open_[inp.request] = (node.name, node.inc, world.now, type(inp.call).__name__)
+    if not open_ and not answered:
+        return
+    for e in effects:
+        if type(e) is Respond:
+            r = e.request
+            if r in open_:
+                del open_[r]
+                answered.add(r)
+            elif r in answered:
+                chk.run(world, inv.OperatorCallsAnswered, ClusterSnapshot(
+                    operator_answers=((r, f"answered again by {node.name}: {e.status} "
+                                          f"{e.message!r}"),)))
+
+
+def operator_calls_unanswered(chk: Checker, world: Any, grace: float
+                              ) -> tuple[tuple[str, str], ...]:
+    """OperatorCallsAnswered at quiescence: the operator calls taken more than `grace`
+    seconds ago by a master that still runs (same incarnation) and leads, unanswered."""
+    rows = []
+    for r, (name, inc, t, call) in sorted(chk.__dict__.get("op_open", {}).items()):
+        n = world.nodes.get(name)
+        if n is not None and n.alive and n.inc == inc and n.machine.leader \
+                and t < world.now - grace:
+            rows.append((r, f"{call} taken by {name} at {t:g} never answered"))
+    return tuple(rows)

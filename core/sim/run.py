@@ -26,6 +26,7 @@ from mesotron.core.sim.checker import (
     executor_book_rows,
     executor_held_rows,
     master_describe_row,
+    operator_calls_unanswered,
     operator_view_rows,
     reconciliation_rows,
     sandbox_rows,
@@ -248,6 +249,7 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
         full = attrs.evolve(full, operator_views=operator_view_rows(world, lead, settled=True),
                             why_answers=why_rows(world, lead, settled=True),
                             master_describes=(master_describe_row(lead),))  # s13 mops
+    full = attrs.evolve(full, operator_answers=operator_calls_unanswered(chk, world, GRACE))
     for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)

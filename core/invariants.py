@@ -351,6 +351,8 @@ class ClusterSnapshot:
     operator_reservations: tuple[tuple[str, str], ...] = ()
     # s13 mops: OperatorCallsAnswered: (request, what went wrong)
     operator_answers: tuple[tuple[str, str], ...] = ()
+    # s13 mops: SettingsAgree: (what, whose books, expected, found)
+    settings_books: tuple[tuple[str, str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1384,6 +1386,16 @@ def OperatorCallsAnswered(s: ClusterSnapshot) -> list[str]:
     return [f"OperatorCallsAnswered: request {req}: {what}" for req, what in s.operator_answers]
 
 
+def SettingsAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence the books of the operator's durable settings agree: the leader's
+    settings (weights, quota, drains, deactivations, dynamic reservations, unacknowledged
+    operations) are the registry's committed ones (no registry write pending), and every
+    live agent the leader holds connected has checkpointed exactly the dynamic reservations
+    the leader books for it (the agent reports its total with them)."""
+    return [f"SettingsAgree: {what} ({who}): expected {want}, found {got}"
+            for what, who, want, got in s.settings_books]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1447,6 +1459,8 @@ SAFETY: dict[str, Check] = {
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
 QUIESCENT: dict[str, Check] = {
+    # s13 mops
+    "SettingsAgree": SettingsAgree,
     # s12 (mutation campaign: describe(), read by the explorer)
     "DescribeAgrees": DescribeAgrees,
     "TaskBooksAgree": TaskBooksAgree,

@@ -29,6 +29,7 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("master_describe_hides_inactive", "all", "MasterDescribeAgrees", 0, False),
     ("operator_reservation_not_checkpointed", "none", "OperatorReservationsApplied", 1, True),
     ("operator_setting_never_answered", "none", "OperatorCallsAnswered", 1, True),
+    ("reservations_not_resent_on_registration", "all", "SettingsAgree", 1, True),
 ])
 def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int,
                                         operator: bool) -> None:
@@ -64,3 +65,19 @@ def test_answer_judgement() -> None:
     snap = inv.ClusterSnapshot(hostile_call_answers=(("f1", "malformed KILL", "answered 202"),))
     assert inv.HostileCallsRefused(snap) and not inv.HostileCallsRefused(inv.ClusterSnapshot())
     assert HOSTILE_CALL not in "an ordinary request"
+
+
+def test_master_describe_agrees_on_crafted_rows() -> None:
+    row = ("m", "master x leader=yes\nagent a1 h pid=p connected total=- used=- offered=-",
+           ("master x leader=yes",), ("  kills pending:",))
+    assert inv.MasterDescribeAgrees(inv.ClusterSnapshot(master_describes=(row,))) == []
+    missing = (row[0], row[1], ("framework f1 fw connected active roles=web",), ())
+    assert inv.MasterDescribeAgrees(inv.ClusterSnapshot(master_describes=(missing,)))
+    banned = (row[0], row[1] + "\n  kills pending: t1", (), ("  kills pending:",))
+    assert inv.MasterDescribeAgrees(inv.ClusterSnapshot(master_describes=(banned,)))
+    twice = (row[0], row[1] + "\nmaster x leader=yes", (), ())
+    assert inv.MasterDescribeAgrees(inv.ClusterSnapshot(master_describes=(twice,)))
+    assert inv.SettingsAgree(inv.ClusterSnapshot(settings_books=(("settings", "m", "a", "b"),)))
+    assert inv.OperatorCallsAnswered(inv.ClusterSnapshot(operator_answers=(("r", "twice"),)))
+    assert inv.OperatorReservationsApplied(inv.ClusterSnapshot(
+        operator_reservations=(("a1", "RESERVE x: total y"),)))

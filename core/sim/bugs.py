@@ -1798,3 +1798,19 @@ def operator_setting_never_answered() -> contextlib.AbstractContextManager[None]
 
 
 BUGS["operator_setting_never_answered"] = operator_setting_never_answered
+
+
+def reservations_not_resent_on_registration() -> contextlib.AbstractContextManager[None]:
+    """The master tells an agent its dynamic reservations only as they change, never when
+    the agent (re-)registers: an agent that was away when they changed keeps a stale
+    checkpoint (SettingsAgree)."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _tell_agent_reservations(self: Any, agent: Any, dyn: Any = None) -> list[Any]:
+            return [] if dyn is None else orig(self, agent, dyn)  # type: ignore[no-any-return]
+        return _tell_agent_reservations
+    return _patched(OperationsMixin, "_tell_agent_reservations", wrap)
+
+
+BUGS["reservations_not_resent_on_registration"] = reservations_not_resent_on_registration

@@ -160,6 +160,7 @@ WHEN: dict[str, str] = {
     "OperatorReservationsApplied": "after every RESERVE/UNRESERVE_RESOURCES of the simulated "
                                    "operator the leader handles",
     "OperatorCallsAnswered": "after every master step answering an operator call, and at quiescence",
+    "SettingsAgree": "at quiescence",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -3206,4 +3207,31 @@ def operator_calls_unanswered(chk: Checker, world: Any, grace: float
         if n is not None and n.alive and n.inc == inc and n.machine.leader \
                 and t < world.now - grace:
             rows.append((r, f"{call} taken by {name} at {t:g} never answered"))
+    return tuple(rows)
+
+
+def settings_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """SettingsAgree input, at quiescence: (what, whose books, expected, found) for the
+    leader's settings beside the registry's committed ones, and each live agent the leader
+    holds connected beside the leader's dynamic reservations of it."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    mc = m.machine
+    rows: list[tuple[str, str, str, str]] = []
+    if not mc._pending_ops:
+        mine = sorted((k, v) for k, v in mc._settings.items() if v is not None)
+        reg = sorted((k, v) for k, v in world.registry.settings if v is not None)
+        if mine != reg:
+            rows.append(("settings", m.name, repr(reg), repr(mine)))
+    by_id = {n.machine.agent_id: n for n in world.agents
+             if n.alive and n.machine is not None and n.machine.agent_id}
+    for aid, a in sorted(mc._agents.items()):
+        n = by_id.get(aid)
+        if not a.connected or n is None or n.machine.state != "running":
+            continue
+        want = mc.dynamic_reservations(aid)
+        got = n.machine.checkpointed_resources
+        if want != got:
+            rows.append((f"agent {aid}'s checkpointed reservations", n.name, str(want), str(got)))
     return tuple(rows)

@@ -27,6 +27,7 @@ from mesotron.core.sim.checker import (
     executor_held_rows,
     master_describe_row,
     operator_calls_unanswered,
+    settings_rows,
     operator_view_rows,
     reconciliation_rows,
     sandbox_rows,
@@ -233,7 +234,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_counters=agent_counter_rows(world, chk),
                         agent_views=agent_view_rows(world),
                         sandbox_collections=sandbox_rows(world),
-                        describes=describe_rows(world))
+                        describes=describe_rows(world),
+                        settings_books=settings_rows(world))  # s13 mops
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

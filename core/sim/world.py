@@ -397,6 +397,9 @@ class World:
             self.op_resv_calls = 0
             self.op_resv_pre: tuple[str, str, Resources] | None = None
             self.at(self.resv_rng.uniform(30.0, 60.0), CALL, self.operator_reserve_tick, ())
+            # s13 mops: rolling upgrades of the masters (a planned failover now and then)
+            self.upgrade_rng = random.Random(f"master-upgrades/{config.seed}")
+            self.at(self.upgrade_rng.uniform(200.0, 300.0), CALL, self.operator_upgrade_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -1926,6 +1929,23 @@ class World:
         self.note(f"operator restarts {n.name} ({mode}) with resources {n.resources}")
         self.count("agents_resized")
         self.crash_agent(n, restart_after=rng.uniform(0.5, 3.0), lossy=False, mode=mode)
+
+    # s13 mops
+    def operator_upgrade_tick(self) -> None:
+        """SimConfig.operator: every 250-400 s of the faulty phase the operator upgrades the
+        leading master (a rolling upgrade: it stops, another master is elected, it comes
+        back 5-15 s later), so that every run with operator settings, reservations and
+        operations also recovers them after a failover (the registry's settings, the
+        unacknowledged operations, drains in progress). Its own random stream."""
+        if self.quiescent:
+            return
+        rng = self.upgrade_rng
+        self.at(rng.uniform(250.0, 400.0), CALL, self.operator_upgrade_tick, ())
+        m = self.live_leader()
+        if m is None:
+            return
+        self.note(f"operator upgrades the leading master {m.name}")
+        self.crash_master(m, restart_after=rng.uniform(5.0, 15.0))
 
     # s13 mops
     def operator_reserve_tick(self) -> None:

@@ -1382,7 +1382,9 @@ def OperatorCallsAnswered(s: ClusterSnapshot) -> list[str]:
     """Every operator call a master takes is answered exactly once (Mesos's HTTP endpoints
     answer every request): never twice, and, once faults stop, a call taken by a master that
     still runs and leads is answered (a call that changes durable state after its registry
-    write commits)."""
+    write commits); a valid call (a weight, a quota with force, DEACTIVATE / REACTIVATE /
+    DRAIN of an agent, TEARDOWN of a framework) is answered 200 (503 by a master that does
+    not lead; 400 only for an agent or framework the master does not know)."""
     return [f"OperatorCallsAnswered: request {req}: {what}" for req, what in s.operator_answers]
 
 

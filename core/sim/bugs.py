@@ -1814,3 +1814,19 @@ def reservations_not_resent_on_registration() -> contextlib.AbstractContextManag
 
 
 BUGS["reservations_not_resent_on_registration"] = reservations_not_resent_on_registration
+
+
+def valid_quota_refused() -> contextlib.AbstractContextManager[None]:
+    """The master's quota validation refuses every UPDATE_QUOTA, valid ones included
+    (400 "Invalid QuotaConfig"): the operator's quota never changes (OperatorCallsAnswered)."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _op_update_quota(self: Any, request: str, call: Any) -> list[Any]:
+            return [Respond(request=request, status=400, message="Invalid QuotaConfig: refused")]
+        return _op_update_quota
+    return _patched(OperatorMixin, "_op_update_quota", wrap)
+
+
+BUGS["valid_quota_refused"] = valid_quota_refused

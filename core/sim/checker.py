@@ -3191,10 +3191,35 @@ def track_operator_answers(chk: Checker, world: Any, node: Any, inp: Any,
             if r in open_:
                 del open_[r]
                 answered.add(r)
+                wrong = _valid_operator_call_refused(world, node, r, e)
+                if wrong is not None:
+                    chk.run(world, inv.OperatorCallsAnswered, ClusterSnapshot(
+                        operator_answers=((r, wrong),)))
             elif r in answered:
                 chk.run(world, inv.OperatorCallsAnswered, ClusterSnapshot(
                     operator_answers=((r, f"answered again by {node.name}: {e.status} "
                                           f"{e.message!r}"),)))
+
+
+def _valid_operator_call_refused(world: Any, node: Any, r: str, e: Any) -> str | None:
+    """A valid call of the simulated operator (a weight, a quota with force, DEACTIVATE /
+    REACTIVATE / DRAIN of an agent, TEARDOWN of a framework; World.operator_tick and
+    operator_agent_call) answered anything but 200: 503 by a master that does not lead
+    (or not yet recovered) is fine, 400 only for an agent or framework it does not know."""
+    if e.status in (200, 503):
+        return None
+    mc = node.machine
+    if r in world.op_settings:
+        return f"the valid {world.op_settings[r][0]} call was answered {e.status} {e.message!r}"
+    got = world.op_requests.get(r)
+    if got is None or got[0] not in ("deactivate", "reactivate", "drain", "teardown"):
+        return None
+    kind, x = got
+    if e.status == 400 and (x not in mc._frameworks if kind == "teardown" else
+                            x not in mc._agents if kind == "drain" else
+                            x not in mc._agents and x not in mc._recovered_agents):
+        return None
+    return f"the valid {kind.upper()} of {x} was answered {e.status} {e.message!r}"
 
 
 def operator_calls_unanswered(chk: Checker, world: Any, grace: float

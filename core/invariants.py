@@ -353,6 +353,8 @@ class ClusterSnapshot:
     operator_answers: tuple[tuple[str, str], ...] = ()
     # s13 mops: SettingsAgree: (what, whose books, expected, found)
     settings_books: tuple[tuple[str, str, str, str], ...] = ()
+    # s13 mops: WithdrawnOffersRescinded: (framework id, offer id) taken back silently
+    unrescinded_offers: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1398,6 +1400,16 @@ def SettingsAgree(s: ClusterSnapshot) -> list[str]:
             for what, who, want, got in s.settings_books]
 
 
+def WithdrawnOffersRescinded(s: ClusterSnapshot) -> list[str]:
+    """An offer the leader stops holding out to a connected framework is given back by the
+    framework (ACCEPT / DECLINE) or rescinded (RescindResourceOffer on the framework's
+    stream): the master never takes an offer back silently (its framework would build on
+    resources it no longer has). A framework that failed over (another stream) or was
+    removed is not told (Mesos discards those offers)."""
+    return [f"WithdrawnOffersRescinded: offer {oid} taken back from framework {fid} without "
+            f"a rescind" for fid, oid in s.unrescinded_offers]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1457,6 +1469,7 @@ SAFETY: dict[str, Check] = {
     "MasterDescribeAgrees": MasterDescribeAgrees,
     "OperatorReservationsApplied": OperatorReservationsApplied,
     "OperatorCallsAnswered": OperatorCallsAnswered,
+    "WithdrawnOffersRescinded": WithdrawnOffersRescinded,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

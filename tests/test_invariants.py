@@ -48,7 +48,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AckedTerminalTaskRemoved", "DescribeAgrees",
          # s13 mops (Python and simulator only)
          "HostileCallsRefused", "MasterDescribeAgrees", "OperatorReservationsApplied",
-         "OperatorCallsAnswered", "SettingsAgree"]
+         "OperatorCallsAnswered", "SettingsAgree", "WithdrawnOffersRescinded"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

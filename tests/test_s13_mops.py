@@ -31,6 +31,7 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("operator_setting_never_answered", "none", "OperatorCallsAnswered", 1, True),
     ("reservations_not_resent_on_registration", "all", "SettingsAgree", 1, True),
     ("valid_quota_refused", "all", "OperatorCallsAnswered", 1, True),
+    ("deactivation_rescinds_silently", "all", "WithdrawnOffersRescinded", 1, True),
 ])
 def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int,
                                         operator: bool) -> None:

@@ -1830,3 +1830,21 @@ def valid_quota_refused() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["valid_quota_refused"] = valid_quota_refused
+
+
+def deactivation_rescinds_silently() -> contextlib.AbstractContextManager[None]:
+    """The master takes back the offers of an agent the operator deactivates or drains
+    without telling their frameworks (no RescindResourceOffer): they keep building on
+    resources they no longer hold (WithdrawnOffersRescinded)."""
+    from mesotron.core.master.operator import OperatorMixin
+    from mesotron.core.messages import EventRescind
+
+    def wrap(orig: Any) -> Any:
+        def _sync_agent_activation(self: Any, agent_id: str) -> list[Any]:
+            return [e for e in orig(self, agent_id)
+                    if type(getattr(e, "message", None)) is not EventRescind]
+        return _sync_agent_activation
+    return _patched(OperatorMixin, "_sync_agent_activation", wrap)
+
+
+BUGS["deactivation_rescinds_silently"] = deactivation_rescinds_silently

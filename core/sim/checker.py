@@ -161,6 +161,7 @@ WHEN: dict[str, str] = {
                                    "operator the leader handles",
     "OperatorCallsAnswered": "after every master step answering an operator call, and at quiescence",
     "SettingsAgree": "at quiescence",
+    "WithdrawnOffersRescinded": "after every leader step that takes offers back",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -567,6 +568,8 @@ class Checker:
         if tin is SchedulerCall and HOSTILE_CALL in inp.request:  # s13 mops
             check_hostile_call(self, world, inp, effects)
             return
+        if node.leader:  # s13 mops
+            track_offer_rescinds(self, world, node, inp, effects)
         if world.config.operator:  # s13 mops
             resv = world.op_resv_pre
             if resv is not None and getattr(inp, "request", None) == resv[0]:
@@ -3260,3 +3263,45 @@ def settings_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
         if want != got:
             rows.append((f"agent {aid}'s checkpointed reservations", n.name, str(want), str(got)))
     return tuple(rows)
+
+
+def track_offer_rescinds(chk: Checker, world: Any, node: Any, inp: Any,
+                         effects: list[Any]) -> None:
+    """WithdrawnOffersRescinded: books the offers the leader sends (offer id -> framework,
+    stream) incrementally; when the leader holds fewer offers than booked after a step, each
+    booked offer it no longer holds must have been given back by the framework (the step's
+    ACCEPT / DECLINE names it), rescinded on the stream it went to, or its framework must be
+    gone or on another stream (a failover: Mesos discards those offers)."""
+    d = chk.__dict__
+    key = (node.name, node.inc)
+    book = d.get("offer_book")
+    if book is None or d.get("offer_book_of") != key:
+        book = d["offer_book"] = {}
+        d["offer_book_of"] = key
+    rescinded: set[str] | None = None
+    for e in effects:
+        if type(e) is Send:
+            t = type(e.message)
+            if t is EventOffers:
+                for o in e.message.offers:
+                    book[o.id] = (o.framework_id, e.to)
+            elif t is EventRescind:
+                if rescinded is None:
+                    rescinded = set()
+                rescinded.add(e.message.offer_id)
+                book.pop(e.message.offer_id, None)
+    mc = node.machine
+    held = mc._offers
+    if len(book) <= len(held):
+        return
+    returned = inp.call.offer_ids if type(inp) is SchedulerCall and type(inp.call) in (
+        CallAccept, CallDecline) and type(inp.call.offer_ids) is tuple else ()
+    bad = []
+    for oid in [o for o in book if o not in held]:
+        fid, stream = book.pop(oid)
+        fw = mc._frameworks.get(fid)
+        if oid in returned or fw is None or fw.stream != stream:
+            continue
+        bad.append((fid, oid))
+    if bad:
+        chk.run(world, inv.WithdrawnOffersRescinded, ClusterSnapshot(unrescinded_offers=tuple(bad)))

@@ -355,6 +355,19 @@ class ClusterSnapshot:
     registry_counters: tuple[tuple[str, str, float, float], ...] = ()
     # s13 mmaster: MasterExecutorsAgree, at quiescence: (agent id, executor, what disagrees)
     master_executors: tuple[tuple[str, str, str], ...] = ()
+    # s13 mops: HostileCallsRefused: (framework id, the call, what the master did wrong)
+    hostile_call_answers: tuple[tuple[str, str, str], ...] = ()
+    # s13 mops: MasterDescribeAgrees: (master, its describe() text, lines it must hold,
+    # line prefixes it must not hold)
+    master_describes: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    # s13 mops: OperatorReservationsApplied: (agent id, what the leader did wrong)
+    operator_reservations: tuple[tuple[str, str], ...] = ()
+    # s13 mops: OperatorCallsAnswered: (request, what went wrong)
+    operator_answers: tuple[tuple[str, str], ...] = ()
+    # s13 mops: SettingsAgree: (what, whose books, expected, found)
+    settings_books: tuple[tuple[str, str, str, str], ...] = ()
+    # s13 mops: WithdrawnOffersRescinded: (framework id, offer id) taken back silently
+    unrescinded_offers: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1392,6 +1405,85 @@ def NoOffersOutsideWhitelist(s: ClusterSnapshot) -> list[str]:
             f"--whitelist leaves out" for mid, oid, host in s.unlisted_offers]
 
 
+# s13 mops
+def HostileCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """A scheduler call from a hostile HTTP client is answered as Mesos does and changes
+    nothing: a malformed one (any call type, one field broken: a list for a repeated field,
+    an empty id, a missing part, a uuid of the wrong length, a value of the wrong type) is
+    answered 400 "Failed to validate scheduler::Call"; a well-formed one sent without a
+    Mesos-Stream-Id is refused (4xx) but never as malformed; either way the answer is the
+    master's only effect (a 503 of a master that does not lead is fine)."""
+    return [f"HostileCallsRefused: framework {fid}: {call}: {what}"
+            for fid, call, what in s.hostile_call_answers]
+
+
+def MasterDescribeAgrees(s: ClusterSnapshot) -> list[str]:
+    """The leader's canonical `describe()` (what the exhaustive explorer deduplicates
+    states by, what `mesotron sim` traces and scenario tests read) states its books, one
+    exact line per item: per framework (name, connected or not, active or not, recovered,
+    suppressed roles, roles) its live tasks (agent, state, last update and its uuid,
+    resources), unreachable and completed tasks, offers (agent, role, resources) and
+    executors; per agent (hostname, pid, connected, active, total, used, offered) its kills
+    pending; the agents recovered, unreachable, gone, registering, re-registering, being
+    removed or pruned; the registrar's write in flight; the completed frameworks."""
+    out = []
+    for what, text, must, never in s.master_describes:
+        lines = text.split("\n")
+        have = set(lines)
+        for want in must:
+            if want not in have:
+                out.append(f"MasterDescribeAgrees: {what}: no line {want!r}")
+        for bad in never:
+            if any(line.startswith(bad) for line in lines):
+                out.append(f"MasterDescribeAgrees: {what}: a line {bad!r}...")
+        if len(lines) != len(have):
+            out.append(f"MasterDescribeAgrees: {what}: a line twice")
+    return out
+
+
+def OperatorReservationsApplied(s: ClusterSnapshot) -> list[str]:
+    """An operator's RESERVE_RESOURCES / UNRESERVE_RESOURCES of an agent the leader knows is
+    applied at once or refused 409: when what it converts (the unreserved resources a
+    RESERVE reserves, the reserved ones an UNRESERVE gives back) is available once the
+    agent's offers are rescinded, the agent's total becomes total - consumed + converted in
+    the master's and the allocator's books, its dynamic reservations go to the registry (the
+    200 waits for that write) and a connected agent is told all of them
+    (CheckpointResources); otherwise it is answered 409 and nothing changes. An unknown
+    agent is a 400."""
+    return [f"OperatorReservationsApplied: agent {aid}: {what}"
+            for aid, what in s.operator_reservations]
+
+
+def OperatorCallsAnswered(s: ClusterSnapshot) -> list[str]:
+    """Every operator call a master takes is answered exactly once (Mesos's HTTP endpoints
+    answer every request): never twice, and, once faults stop, a call taken by a master that
+    still runs and leads is answered (a call that changes durable state after its registry
+    write commits); a valid call (a weight, a quota with force, DEACTIVATE / REACTIVATE /
+    DRAIN of an agent, TEARDOWN of a framework) is answered 200 (503 by a master that does
+    not lead; 400 only for an agent or framework the master does not know)."""
+    return [f"OperatorCallsAnswered: request {req}: {what}" for req, what in s.operator_answers]
+
+
+def SettingsAgree(s: ClusterSnapshot) -> list[str]:
+    """At quiescence the books of the operator's durable settings agree: the leader's
+    settings (weights, quota, drains, deactivations, dynamic reservations, unacknowledged
+    operations) are the registry's committed ones (no registry write pending), and every
+    live agent the leader holds connected has checkpointed exactly the dynamic reservations
+    the leader books for it (the agent reports its total with them)."""
+    return [f"SettingsAgree: {what} ({who}): expected {want}, found {got}"
+            for what, who, want, got in s.settings_books]
+
+
+def WithdrawnOffersRescinded(s: ClusterSnapshot) -> list[str]:
+    """An offer the leader stops holding out to a connected framework is given back by the
+    framework (ACCEPT / DECLINE) or rescinded (RescindResourceOffer on the framework's
+    stream): the master never takes an offer back silently (its framework would build on
+    resources it no longer has). A framework that failed over (another stream) or was
+    removed is not told (Mesos discards those offers)."""
+    return [f"WithdrawnOffersRescinded: offer {oid} taken back from framework {fid} without "
+            f"a rescind" for fid, oid in s.unrescinded_offers]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1449,10 +1541,18 @@ SAFETY: dict[str, Check] = {
     # s13 mmaster
     "NoOffersOfDisconnectedAgents": NoOffersOfDisconnectedAgents,
     "RegistryCountersAgree": RegistryCountersAgree,
+    # s13 mops
+    "HostileCallsRefused": HostileCallsRefused,
+    "MasterDescribeAgrees": MasterDescribeAgrees,
+    "OperatorReservationsApplied": OperatorReservationsApplied,
+    "OperatorCallsAnswered": OperatorCallsAnswered,
+    "WithdrawnOffersRescinded": WithdrawnOffersRescinded,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
 QUIESCENT: dict[str, Check] = {
+    # s13 mops
+    "SettingsAgree": SettingsAgree,
     # s12 (mutation campaign: describe(), read by the explorer)
     "DescribeAgrees": DescribeAgrees,
     "TaskBooksAgree": TaskBooksAgree,

@@ -49,6 +49,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s13 mmaster (Python and simulator only)
          "AgentTotalsAgree", "HeldOffersAgree", "NoOffersOfDisconnectedAgents",
          "RegistryCountersAgree", "MasterExecutorsAgree"]
+         # s13 mops (Python and simulator only)
+         "HostileCallsRefused", "MasterDescribeAgrees", "OperatorReservationsApplied",
+         "OperatorCallsAnswered", "SettingsAgree", "WithdrawnOffersRescinded"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -1801,3 +1801,140 @@ def executor_removal_keeps_framework_books() -> contextlib.AbstractContextManage
 
 
 BUGS["executor_removal_keeps_framework_books"] = executor_removal_keeps_framework_books
+# s13 mops
+def kill_agent_id_unchecked() -> contextlib.AbstractContextManager[None]:
+    """The master's structural validation of KILL checks its task id only: a KILL whose
+    agent id is empty is not refused as malformed (HostileCallsRefused)."""
+    from mesotron.core.master import validation
+    from mesotron.core.messages import CallKill
+
+    def wrap(orig: Any) -> Any:
+        def _shape_error(call: Any) -> str | None:
+            if type(call) is CallKill and call.agent_id == "" and call.task_id:
+                return None
+            return orig(call)  # type: ignore[no-any-return]
+        return _shape_error
+    return _patched(validation, "_shape_error", wrap)
+
+
+def well_formed_messages_refused() -> contextlib.AbstractContextManager[None]:
+    """The master's structural validation refuses every MESSAGE (framework to executor) as
+    malformed, well-formed ones included (HostileCallsRefused: no simulated framework sends
+    one, the hostile client's well-formed twin does)."""
+    from mesotron.core.master import validation
+    from mesotron.core.messages import CallMessage
+
+    def wrap(orig: Any) -> Any:
+        def _shape_error(call: Any) -> str | None:
+            if type(call) is CallMessage:
+                return "Expecting 'message.agent_id', 'message.executor_id' and 'message.data'"
+            return orig(call)  # type: ignore[no-any-return]
+        return _shape_error
+    return _patched(validation, "_shape_error", wrap)
+
+
+BUGS["kill_agent_id_unchecked"] = kill_agent_id_unchecked
+BUGS["well_formed_messages_refused"] = well_formed_messages_refused
+
+
+def master_describe_hides_inactive() -> contextlib.AbstractContextManager[None]:
+    """The master's describe() prints every framework as connected and active: two states
+    the explorer must tell apart read the same (MasterDescribeAgrees)."""
+    from mesotron.core.master.queries import StateMixin
+
+    def wrap(orig: Any) -> Any:
+        def _describe_framework(self: Any, fw: Any) -> list[str]:
+            lines: list[str] = orig(self, fw)
+            lines[0] = lines[0].replace(" disconnected ", " connected ").replace(
+                " inactive", " active")
+            return lines
+        return _describe_framework
+    return _patched(StateMixin, "_describe_framework", wrap)
+
+
+BUGS["master_describe_hides_inactive"] = master_describe_hides_inactive
+
+
+def operator_reservation_not_checkpointed() -> contextlib.AbstractContextManager[None]:
+    """An operator's RESERVE_RESOURCES / UNRESERVE_RESOURCES changes the master's books but
+    the agent is never told (no CheckpointResources): after its next restart the agent
+    reports a total without them (OperatorReservationsApplied)."""
+    from mesotron.core.master.operations import OperationsMixin
+    from mesotron.core.messages import CheckpointResources
+
+    def wrap(orig: Any) -> Any:
+        def _op_reserve_resources(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            out: list[Any] = orig(self, *a, **kw)
+            return [e for e in out if type(getattr(e, "message", None)) is not CheckpointResources]
+        return _op_reserve_resources
+    return _patched(OperationsMixin, "_op_reserve_resources", wrap)
+
+
+BUGS["operator_reservation_not_checkpointed"] = operator_reservation_not_checkpointed
+
+
+def operator_setting_never_answered() -> contextlib.AbstractContextManager[None]:
+    """The master applies an operator's setting (weights, quota, agent (de)activation,
+    drains) once its registry write commits but never answers the call: the operator's
+    client waits forever (OperatorCallsAnswered)."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _setting_committed(self: Any, pending: Any) -> list[Any]:
+            return [e for e in orig(self, pending) if type(e) is not Respond]
+        return _setting_committed
+    return _patched(OperatorMixin, "_setting_committed", wrap)
+
+
+BUGS["operator_setting_never_answered"] = operator_setting_never_answered
+
+
+def reservations_not_resent_on_registration() -> contextlib.AbstractContextManager[None]:
+    """The master tells an agent its dynamic reservations only as they change, never when
+    the agent (re-)registers: an agent that was away when they changed keeps a stale
+    checkpoint (SettingsAgree)."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _tell_agent_reservations(self: Any, agent: Any, dyn: Any = None) -> list[Any]:
+            return [] if dyn is None else orig(self, agent, dyn)  # type: ignore[no-any-return]
+        return _tell_agent_reservations
+    return _patched(OperationsMixin, "_tell_agent_reservations", wrap)
+
+
+BUGS["reservations_not_resent_on_registration"] = reservations_not_resent_on_registration
+
+
+def valid_quota_refused() -> contextlib.AbstractContextManager[None]:
+    """The master's quota validation refuses every UPDATE_QUOTA, valid ones included
+    (400 "Invalid QuotaConfig"): the operator's quota never changes (OperatorCallsAnswered)."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _op_update_quota(self: Any, request: str, call: Any) -> list[Any]:
+            return [Respond(request=request, status=400, message="Invalid QuotaConfig: refused")]
+        return _op_update_quota
+    return _patched(OperatorMixin, "_op_update_quota", wrap)
+
+
+BUGS["valid_quota_refused"] = valid_quota_refused
+
+
+def deactivation_rescinds_silently() -> contextlib.AbstractContextManager[None]:
+    """The master takes back the offers of an agent the operator deactivates or drains
+    without telling their frameworks (no RescindResourceOffer): they keep building on
+    resources they no longer hold (WithdrawnOffersRescinded)."""
+    from mesotron.core.master.operator import OperatorMixin
+    from mesotron.core.messages import EventRescind
+
+    def wrap(orig: Any) -> Any:
+        def _sync_agent_activation(self: Any, agent_id: str) -> list[Any]:
+            return [e for e in orig(self, agent_id)
+                    if type(getattr(e, "message", None)) is not EventRescind]
+        return _sync_agent_activation
+    return _patched(OperatorMixin, "_sync_agent_activation", wrap)
+
+
+BUGS["deactivation_rescinds_silently"] = deactivation_rescinds_silently

@@ -88,6 +88,8 @@ from mesotron.core.messages import (
 from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
+from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
+from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.sim.world import (
     FORGED_AGENT,
     HOSTILE_AGENT,
@@ -159,6 +161,14 @@ WHEN: dict[str, str] = {
     "MasterExecutorsAgree": "at quiescence",
     "NoOffersOfDisconnectedAgents": "after every master step that makes offers",
     "RegistryCountersAgree": "after every registry result a master handles",
+    # s13 mops
+    "HostileCallsRefused": "after every call of a hostile scheduler API client the master handles",
+    "MasterDescribeAgrees": "on the leader 10 times per run length in events, and at quiescence",
+    "OperatorReservationsApplied": "after every RESERVE/UNRESERVE_RESOURCES of the simulated "
+                                   "operator the leader handles",
+    "OperatorCallsAnswered": "after every master step answering an operator call, and at quiescence",
+    "SettingsAgree": "at quiescence",
+    "WithdrawnOffersRescinded": "after every leader step that takes offers back",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -572,6 +582,16 @@ class Checker:
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         pre_offers = self._pre_offers
         tin = type(inp)
+        if tin is SchedulerCall and HOSTILE_CALL in inp.request:  # s13 mops
+            check_hostile_call(self, world, inp, effects)
+            return
+        if node.leader:  # s13 mops
+            track_offer_rescinds(self, world, node, inp, effects)
+        if world.config.operator:  # s13 mops
+            resv = world.op_resv_pre
+            if resv is not None and getattr(inp, "request", None) == resv[0]:
+                check_operator_reservation(self, world, node, inp, effects, resv)
+            track_operator_answers(self, world, node, inp, effects)
         # one pass over the effects: the agents whose ledgers this step touched, and whether
         # check_offer_filters has anything to read (offers made, agent_* logs)
         agents: set[str] | None = None
@@ -683,6 +703,7 @@ class Checker:
             check_offers_whitelisted(self, world, node, effects)
         if world.events >= self.views_due and node.leader and node.machine.leader:
             check_operator_views(self, world, node)  # OperatorViewsAgree, WhyExplains
+            check_master_describe(self, world, node)  # s13 mops
 
     def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
         """NoOffersOfDeactivatedAgents: the offers of this master step against the agents
@@ -3226,3 +3247,267 @@ def check_offers_not_taken_silently(chk: Checker, world: Any, node: Any, inp: An
         if bad:
             chk.run(world, inv.HeldOffersAgree, ClusterSnapshot(silently_taken_offers=bad))
     named.update(inp.call.offer_ids)
+# s13 mops
+def check_hostile_call(chk: Checker, world: Any, inp: Any, effects: list[Any]) -> None:
+    """HostileCallsRefused, after the master's step on one call of the hostile scheduler
+    API client (core/sim/hostile.py; World.hostile_scheduler_calls)."""
+    malformed, what = parse_request(inp.request)
+    err = hostile_answer_error(malformed, effects)
+    if err is not None:
+        chk.run(world, inv.HostileCallsRefused, ClusterSnapshot(hostile_call_answers=((
+            inp.framework_id or "", f"{'malformed' if malformed else 'well-formed'} {what}",
+            err),)))
+
+
+def master_describe_row(node: Any) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
+    """MasterDescribeAgrees input: the master's describe() beside the lines its books (the
+    frozen views and records it keeps) say the text must hold, and prefixes it must not."""
+    mc = node.machine
+    must: list[str] = [f"master {mc.master_info.id} leader={'yes' if mc.leader else 'no'}"]
+    never: list[str] = []
+    offers = mc._offers
+    for fid, fw in sorted(mc._frameworks.items()):
+        line = (f"framework {fid} {fw.info.name} "
+                f"{'connected' if fw.stream is not None else 'disconnected'} "
+                f"{'active' if fw.active else 'inactive'}")
+        if fw.recovered:
+            line += " recovered"
+        if fw.suppressed_roles:
+            line += " suppressed=" + ",".join(fw.suppressed_roles)
+        must.append(line + f" roles={','.join(fw.info.roles)}")
+        for tid, t in fw.tasks.items():
+            line = f"  task {tid} on {t.agent_id} {t.state.name}"
+            if t.status_update_state is not None:
+                line += (f" (last update {t.status_update_state.name} "
+                         f"{(t.status_update_uuid or b'').hex()[:8]})")
+            must.append(f"{line} {t.resources}")
+        must += [f"  unreachable task {tid} on {t.agent_id} {t.state.name}"
+                 for tid, t in fw.unreachable_tasks.items()]
+        must += [f"  completed task {tid} on {t.agent_id} {t.state.name}"
+                 for tid, t in fw.completed_tasks.items()]
+        for oid in fw.offers:
+            o = offers[oid]
+            must.append(f"  offer {oid} on {o.agent_id} role={o.role} {o.resources}")
+        must += [f"  executor {eid} on {aid} {e.resources}"
+                 for (aid, eid), e in fw.executors.items()]
+    for aid, a in sorted(mc._agents.items()):
+        offered = sum_of([offers[oid].resources for oid in a.offers])
+        used = sum_of([r for _f, r in sorted(a.used_by_framework().items())])
+        must.append(f"agent {aid} {a.info.hostname} pid={a.pid} "
+                    f"{'connected' if a.connected else 'disconnected'}"
+                    f"{'' if a.active else ' inactive'} total={a.info.resources} "
+                    f"used={used} offered={offered}")
+        if a.killed_tasks:
+            must.append("  kills pending: " + " ".join(t for _f, t in a.killed_tasks))
+    if not any(a.killed_tasks for a in mc._agents.values()):
+        never.append("  kills pending:")
+    must += [f"agent {aid} recovered (awaiting re-registration)" for aid in mc._recovered_agents]
+    must += [f"agent {aid} unreachable since {t:g}" for aid, t in mc._unreachable.items()]
+    must += [f"agent {aid} gone since {t:g}" for aid, t in mc._gone.items()]
+    must += [f"agent registering pid={pid} (registry op {op})" for pid, op in mc._registering.items()]
+    must += [f"agent {aid} re-registering (registry op {op})" for aid, op in mc._reregistering.items()]
+    must += [f"agent {aid} being removed (registry op {op})"
+             for aid, op in mc._marking_unreachable.items()]
+    must += [f"agent {aid} being pruned (registry op {op})" for aid, op in mc._pruning.items()]
+    if mc._registry_queue and mc._registry_inflight is not None:
+        must.append(f"registrar: write {mc._registry_inflight[0]} in flight, ops "
+                    + " ".join(str(i) for i, _ in mc._registry_queue) + " queued")
+    else:
+        never.append("registrar:")
+    must += [f"completed framework {fid} {fw.info.name} completed_tasks={len(fw.completed_tasks)}"
+             for fid, fw in mc._completed_frameworks.items()]
+    return (node.name, mc.describe(), tuple(must), tuple(never))
+
+
+def check_master_describe(chk: Checker, world: Any, node: Any) -> None:
+    """MasterDescribeAgrees on the leader (with OperatorViewsAgree's samples)."""
+    chk.run(world, inv.MasterDescribeAgrees, ClusterSnapshot(master_describes=(
+        master_describe_row(node),)))
+
+
+def _dynamic_part(res: Resources) -> Resources:
+    return Resources([r for r in res if r.reservations and r.reservations[-1].type == "DYNAMIC"])
+
+
+def check_operator_reservation(chk: Checker, world: Any, node: Any, inp: Any,
+                               effects: list[Any], pre: tuple[str, str, Resources]) -> None:
+    """OperatorReservationsApplied, after the leader's step on one of the simulated
+    operator's RESERVE_RESOURCES / UNRESERVE_RESOURCES (World.operator_reserve_tick; `pre`:
+    the request, the agent, the leader's total of it before the step)."""
+    mc = node.machine
+    if not mc.leader:
+        return
+    _req, aid, before = pre
+    call = inp.call
+    res = call.resources
+    consumed, converted = (res.pop_reservation(), res) if call.reserve else (res, res.pop_reservation())
+    answers = [e for e in effects if type(e) is Respond and e.request == inp.request]
+    a = mc._agents.get(aid)
+    bad: list[str] = []
+    if a is None:
+        if not answers or answers[0].status != 400:
+            bad.append("the agent is unknown but the call was not answered 400")
+    elif answers:
+        st = answers[0]
+        if st.status != 409:
+            bad.append(f"answered {st.status} {st.message!r} at once")
+        elif mc.allocator.available(aid).contains(consumed):
+            bad.append(f"answered 409 though {consumed} is available "
+                       f"({mc.allocator.available(aid)})")
+        if a.info.resources != before:
+            bad.append(f"refused, but its total changed from {before} to {a.info.resources}")
+    else:
+        want = before - consumed + converted
+        if a.info.resources != want:
+            bad.append(f"total {a.info.resources}, expected {want}")
+        if mc.allocator.total(aid) != a.info.resources:
+            bad.append(f"the allocator's total {mc.allocator.total(aid)} is not the master's "
+                       f"{a.info.resources}")
+        dyn = _dynamic_part(want)
+        if mc.dynamic_reservations(aid) != dyn:
+            bad.append(f"registry reservations {mc.dynamic_reservations(aid)}, expected {dyn}")
+        from mesotron.core.messages import CheckpointResources
+
+        told = [e.message.resources for e in effects if type(e) is Send and e.to == a.pid
+                and type(e.message) is CheckpointResources]
+        if a.connected and told != [dyn]:
+            bad.append(f"the agent was told {told}, expected [{dyn}]")
+        if not any(len(p) == 4 and p[:2] == ("setting", ("reservations", aid))
+                   and p[3] == inp.request for p in mc._pending_ops.values()):
+            bad.append("no registry write of the reservations that the answer waits for")
+    if bad:
+        chk.run(world, inv.OperatorReservationsApplied, ClusterSnapshot(
+            operator_reservations=tuple(
+                (aid, f"{'RESERVE' if call.reserve else 'UNRESERVE'} {res}: {b}") for b in bad)))
+
+
+def track_operator_answers(chk: Checker, world: Any, node: Any, inp: Any,
+                           effects: list[Any]) -> None:
+    """OperatorCallsAnswered (`--operator` runs): books every operator call a master takes
+    (request -> master, incarnation, time, call) until a step answers it; a second answer
+    is a violation at once, a call never answered by a master that still leads is one at
+    quiescence (operator_calls_unanswered)."""
+    d = chk.__dict__
+    open_: dict[str, tuple[str, int, float, str]] = d.setdefault("op_open", {})
+    answered: set[str] = d.setdefault("op_answered", set())
+    if type(inp) is OperatorCall:
+        open_[inp.request] = (node.name, node.inc, world.now, type(inp.call).__name__)
+    if not open_ and not answered:
+        return
+    for e in effects:
+        if type(e) is Respond:
+            r = e.request
+            if r in open_:
+                del open_[r]
+                answered.add(r)
+                wrong = _valid_operator_call_refused(world, node, r, e)
+                if wrong is not None:
+                    chk.run(world, inv.OperatorCallsAnswered, ClusterSnapshot(
+                        operator_answers=((r, wrong),)))
+            elif r in answered:
+                chk.run(world, inv.OperatorCallsAnswered, ClusterSnapshot(
+                    operator_answers=((r, f"answered again by {node.name}: {e.status} "
+                                          f"{e.message!r}"),)))
+
+
+def _valid_operator_call_refused(world: Any, node: Any, r: str, e: Any) -> str | None:
+    """A valid call of the simulated operator (a weight, a quota with force, DEACTIVATE /
+    REACTIVATE / DRAIN of an agent, TEARDOWN of a framework; World.operator_tick and
+    operator_agent_call) answered anything but 200: 503 by a master that does not lead
+    (or not yet recovered) is fine, 400 only for an agent or framework it does not know."""
+    if e.status in (200, 503):
+        return None
+    mc = node.machine
+    if r in world.op_settings:
+        return f"the valid {world.op_settings[r][0]} call was answered {e.status} {e.message!r}"
+    got = world.op_requests.get(r)
+    if got is None or got[0] not in ("deactivate", "reactivate", "drain", "teardown"):
+        return None
+    kind, x = got
+    if e.status == 400 and (x not in mc._frameworks if kind == "teardown" else
+                            x not in mc._agents if kind == "drain" else
+                            x not in mc._agents and x not in mc._recovered_agents):
+        return None
+    return f"the valid {kind.upper()} of {x} was answered {e.status} {e.message!r}"
+
+
+def operator_calls_unanswered(chk: Checker, world: Any, grace: float
+                              ) -> tuple[tuple[str, str], ...]:
+    """OperatorCallsAnswered at quiescence: the operator calls taken more than `grace`
+    seconds ago by a master that still runs (same incarnation) and leads, unanswered."""
+    rows = []
+    for r, (name, inc, t, call) in sorted(chk.__dict__.get("op_open", {}).items()):
+        n = world.nodes.get(name)
+        if n is not None and n.alive and n.inc == inc and n.machine.leader \
+                and t < world.now - grace:
+            rows.append((r, f"{call} taken by {name} at {t:g} never answered"))
+    return tuple(rows)
+
+
+def settings_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """SettingsAgree input, at quiescence: (what, whose books, expected, found) for the
+    leader's settings beside the registry's committed ones, and each live agent the leader
+    holds connected beside the leader's dynamic reservations of it."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    mc = m.machine
+    rows: list[tuple[str, str, str, str]] = []
+    if not mc._pending_ops:
+        mine = sorted((k, v) for k, v in mc._settings.items() if v is not None)
+        reg = sorted((k, v) for k, v in world.registry.settings if v is not None)
+        if mine != reg:
+            rows.append(("settings", m.name, repr(reg), repr(mine)))
+    by_id = {n.machine.agent_id: n for n in world.agents
+             if n.alive and n.machine is not None and n.machine.agent_id}
+    for aid, a in sorted(mc._agents.items()):
+        n = by_id.get(aid)
+        if not a.connected or n is None or n.machine.state != "running":
+            continue
+        want = mc.dynamic_reservations(aid)
+        got = n.machine.checkpointed_resources
+        if want != got:
+            rows.append((f"agent {aid}'s checkpointed reservations", n.name, str(want), str(got)))
+    return tuple(rows)
+
+
+def track_offer_rescinds(chk: Checker, world: Any, node: Any, inp: Any,
+                         effects: list[Any]) -> None:
+    """WithdrawnOffersRescinded: books the offers the leader sends (offer id -> framework,
+    stream) incrementally; when the leader holds fewer offers than booked after a step, each
+    booked offer it no longer holds must have been given back by the framework (the step's
+    ACCEPT / DECLINE names it), rescinded on the stream it went to, or its framework must be
+    gone or on another stream (a failover: Mesos discards those offers)."""
+    d = chk.__dict__
+    key = (node.name, node.inc)
+    book = d.get("offer_book")
+    if book is None or d.get("offer_book_of") != key:
+        book = d["offer_book"] = {}
+        d["offer_book_of"] = key
+    rescinded: set[str] | None = None
+    for e in effects:
+        if type(e) is Send:
+            t = type(e.message)
+            if t is EventOffers:
+                for o in e.message.offers:
+                    book[o.id] = (o.framework_id, e.to)
+            elif t is EventRescind:
+                if rescinded is None:
+                    rescinded = set()
+                rescinded.add(e.message.offer_id)
+                book.pop(e.message.offer_id, None)
+    mc = node.machine
+    held = mc._offers
+    if len(book) <= len(held):
+        return
+    returned = inp.call.offer_ids if type(inp) is SchedulerCall and type(inp.call) in (
+        CallAccept, CallDecline) and type(inp.call.offer_ids) is tuple else ()
+    bad = []
+    for oid in [o for o in book if o not in held]:
+        fid, stream = book.pop(oid)
+        fw = mc._frameworks.get(fid)
+        if oid in returned or fw is None or fw.stream != stream:
+            continue
+        bad.append((fid, oid))
+    if bad:
+        chk.run(world, inv.WithdrawnOffersRescinded, ClusterSnapshot(unrescinded_offers=tuple(bad)))

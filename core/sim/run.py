@@ -26,6 +26,9 @@ from mesotron.core.sim.checker import (  # s13 mmaster
     executor_book_rows,
     executor_held_rows,
     master_executor_rows,
+    master_describe_row,
+    operator_calls_unanswered,
+    settings_rows,
     operator_view_rows,
     reconciliation_rows,
     sandbox_rows,
@@ -233,6 +236,7 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_totals=agent_total_rows(world),
                         silently_taken_offers=silently_taken_offer_rows(world, chk),
                         master_executors=master_executor_rows(world))
+                        settings_books=settings_rows(world))  # s13 mops
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():
@@ -246,7 +250,9 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
     lead = world.live_leader()
     if lead is not None:  # s12 mm2: the operator's views, the operator's calls settled
         full = attrs.evolve(full, operator_views=operator_view_rows(world, lead, settled=True),
-                            why_answers=why_rows(world, lead, settled=True))
+                            why_answers=why_rows(world, lead, settled=True),
+                            master_describes=(master_describe_row(lead),))  # s13 mops
+    full = attrs.evolve(full, operator_answers=operator_calls_unanswered(chk, world, GRACE))
     for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)

@@ -390,6 +390,16 @@ class World:
             # host maintenance draws from its own stream: the world's choices stay the same
             self.host_rng = random.Random(f"hosts/{config.seed}")
             self.at(self.host_rng.uniform(20.0, 50.0), CALL, self.operator_host_tick, ())
+            # s13 mops: the operator's own reservations (RESERVE/UNRESERVE_RESOURCES), drawn
+            # from a stream of their own
+            self.resv_rng = random.Random(f"reservations/{config.seed}")
+            self.op_reserved: dict[str, Resources] = {}
+            self.op_resv_calls = 0
+            self.op_resv_pre: tuple[str, str, Resources] | None = None
+            self.at(self.resv_rng.uniform(30.0, 60.0), CALL, self.operator_reserve_tick, ())
+            # s13 mops: rolling upgrades of the masters (a planned failover now and then)
+            self.upgrade_rng = random.Random(f"master-upgrades/{config.seed}")
+            self.at(self.upgrade_rng.uniform(200.0, 300.0), CALL, self.operator_upgrade_tick, ())
 
     # ================================================================== construction
     def build(self) -> None:
@@ -1439,6 +1449,7 @@ class World:
                 if s.app.kind == "adversarial" and type(call.call) is CallSubscribe:
                     self.spoof_subscribe(s, m, call)
                     self.spoof_agent_message(s, m)
+                    self.hostile_scheduler_calls(s, m, call)  # s13 mops
             elif t is Notify:
                 ev = e.event
                 if obs is not None:
@@ -1518,6 +1529,21 @@ class World:
         if agents:
             self.deliver(m, Received(sender=s.name + FORGED_AGENT,
                                      message=UnregisterAgent(agent_id=agents[0].id)))
+
+    # s13 mops
+    def hostile_scheduler_calls(self, s: SchedulerNode, m: MasterNode, call: Any) -> None:
+        """HostileCallsRefused: with each adversarial SUBSCRIBE, a hostile HTTP client sends
+        the leader, at once and off the network (no stream id, no principal), every call of
+        core/sim/hostile.py: each call type with one field broken at a time, and a
+        well-formed twin of each non-SUBSCRIBE type. The answers go nowhere (no request is
+        booked), no random draw, no scheduler state changes."""
+        from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_calls
+
+        fid = s.app.framework_id or call.framework_id or "sim-hostile-framework"
+        for i, (bad, what, c, with_id) in enumerate(hostile_calls(call.call.framework_info, fid)):
+            self.deliver(m, SchedulerCall(
+                request=f"{call.request}{HOSTILE_CALL}{i}:{'malformed' if bad else 'well-formed'}:{what}",
+                stream_id=None, framework_id=fid if with_id else None, call=c))
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""
@@ -1904,6 +1930,70 @@ class World:
         self.count("agents_resized")
         self.crash_agent(n, restart_after=rng.uniform(0.5, 3.0), lossy=False, mode=mode)
 
+    # s13 mops
+    def operator_upgrade_tick(self) -> None:
+        """SimConfig.operator: every 250-400 s of the faulty phase the operator upgrades the
+        leading master (a rolling upgrade: it stops, another master is elected, it comes
+        back 5-15 s later), so that every run with operator settings, reservations and
+        operations also recovers them after a failover (the registry's settings, the
+        unacknowledged operations, drains in progress). Its own random stream."""
+        if self.quiescent:
+            return
+        rng = self.upgrade_rng
+        self.at(rng.uniform(250.0, 400.0), CALL, self.operator_upgrade_tick, ())
+        m = self.live_leader()
+        if m is None:
+            return
+        self.note(f"operator upgrades the leading master {m.name}")
+        self.crash_master(m, restart_after=rng.uniform(5.0, 15.0))
+
+    # s13 mops
+    def operator_reserve_tick(self) -> None:
+        """SimConfig.operator: every 40-100 s the operator RESERVEs `OP_RESERVATION` (role
+        `resv`, its own principal) on a connected agent of the leader's, or UNRESERVEs what it
+        reserved there before (Mesos's RESERVE_RESOURCES / UNRESERVE_RESOURCES operator calls;
+        OperatorReservationsApplied judges each step). From a quarter of the calm after the
+        faults on it gives every reservation back at once and stops (the liveness checks see
+        the cluster unreserved)."""
+        from mesotron.core.master import operator as op
+        from mesotron.core.master.operator import OperatorCall
+
+        rng = self.resv_rng
+        m = self.live_leader()
+        settle = False
+        if self.quiescent:
+            if self.quiescent_since is None:
+                self.quiescent_since = self.now
+            settle = self.now >= self.quiescent_since + self.config.quiesce / 4
+        if not settle:
+            self.at(rng.uniform(40.0, 100.0), CALL, self.operator_reserve_tick, ())
+        if m is None:
+            return
+        if settle:
+            todo = sorted(self.op_reserved)
+        else:
+            agents = sorted(a for a, v in m.machine._agents.items() if v.connected)
+            if not agents:
+                return
+            todo = [rng.choice(agents)]
+        for aid in todo:
+            held = self.op_reserved.pop(aid, None)
+            reserve = held is None and not settle
+            res = Resources.parse(OP_RESERVATION).push_reservation(
+                Reservation(type="DYNAMIC", role="resv", principal=OPERATOR)) if reserve else held
+            if res is None:
+                continue
+            if reserve:
+                self.op_reserved[aid] = res
+            self.op_resv_calls += 1
+            req = f"{OP_RESV_REQUEST}{self.op_resv_calls}"
+            self.note(f"operator {'reserves' if reserve else 'unreserves'} {res} on agent {aid}")
+            a = m.machine._agents.get(aid)
+            self.op_resv_pre = (req, aid, a.info.resources if a is not None else Resources())
+            self.deliver(m, OperatorCall(request=req, principal=OPERATOR, call=op.ReserveResources(
+                agent_id=aid, resources=res, reserve=reserve)))
+            self.op_resv_pre = None
+
     def invalid_operator_call(self) -> tuple[str, Any]:
         """(what is wrong, the call): calls Mesos's operator API refuses (400)."""
         from mesotron.core.master import operator as op
@@ -2048,6 +2138,9 @@ def sim_acls(config: Any) -> Any:
 
 
 HOSTILE_AGENT = "/hostile-agent"  # the sender name suffix of spoof_agent_message
+# s13 mops: what the operator reserves on an agent (operator_reserve_tick), its requests' prefix
+OP_RESERVATION = "cpus:0.25;mem:32"
+OP_RESV_REQUEST = "operator-reservation-"
 # the operator runs' --agent_removal_rate_limit (1 per 2 minutes: Mesos's "1/2mins")
 REMOVAL_RATE_LIMIT = (1, 120.0)
 FORGED_AGENT = "/forged-agent"  # the sender name suffix of forge_agent_messages

@@ -1709,3 +1709,50 @@ def offer_constraints_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["offer_constraints_ignored"] = offer_constraints_ignored
+
+
+# s13 magent
+def agent_forwards_ghost_updates() -> contextlib.AbstractContextManager[None]:
+    """The agent takes an executor's update for a task it never gave that executor as an
+    update of a completed task: it forwards it (a new stream) and acknowledges it, instead
+    of refusing it (HostileExecutorInputRefused, the simulator's ghost_update)."""
+    from mesotron.core.agent.base import AgentCore
+    from mesotron.core.agent.model import TaskEntry
+    from mesotron.core.values import TaskInfo
+
+    def wrap(orig: Any) -> Any:
+        def _executor_status(self: Any, now: float, fw: Any, ex: Any, status: Any,
+                             sender: str, **kw: Any) -> Any:
+            tid = status.task_id
+            if tid not in ex.tasks and not any(t.info.task_id == tid for t in ex.completed):
+                ghost = TaskEntry(framework_id=fw.id, executor_id=ex.info.executor_id,
+                                  info=TaskInfo(name=tid, task_id=tid, agent_id=self.agent_id),
+                                  history=[(status.state, "executor")])
+                ex.completed.append(ghost)
+            return orig(self, now, fw, ex, status, sender, **kw)
+        return _executor_status
+    return _patched(AgentCore, "_executor_status", wrap)
+
+
+BUGS["agent_forwards_ghost_updates"] = agent_forwards_ghost_updates
+
+
+def agent_resubscribes_live_executor() -> contextlib.AbstractContextManager[None]:
+    """A second SUBSCRIBE on an executor's live subscription is taken as a new subscription
+    (its queued tasks and held kills sent again) instead of refused
+    (HostileExecutorInputRefused, the simulator's ghost_update)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorSubscribe(self: Any, now: float, sender: str, msg: Any) -> Any:
+            fw = self.frameworks.get(msg.framework_id)
+            ex = fw.executors.get(msg.executor_id) if fw is not None else None
+            if ex is not None and ex.pid == sender and ex.state == "running":
+                self.by_pid.pop(sender, None)
+                ex.pid = None
+            return orig(self, now, sender, msg)
+        return handleExecutorSubscribe
+    return _patched(ExecutorsMixin, "handleExecutorSubscribe", wrap)
+
+
+BUGS["agent_resubscribes_live_executor"] = agent_resubscribes_live_executor

@@ -89,6 +89,7 @@ from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.world import (
     FORGED_AGENT,
+    GHOST_TASK,
     HOSTILE_AGENT,
     HOSTILE_EXECUTOR,
     HOSTILE_TASK,
@@ -528,6 +529,9 @@ class Checker:
         t = type(msg)
         if t in _EXECUTOR_CALLS and inp.sender.endswith(HOSTILE_EXECUTOR):
             check_hostile_executor_refused(self, world, node, inp, effects)
+            return
+        if world.probing is not None and world.probing == inp.sender:
+            check_ghost_update_refused(self, world, node, msg, effects)  # s13 magent
             return
         if t is ExecutorUpdate:
             st = msg.status
@@ -3018,3 +3022,19 @@ def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
             out.append((name, (f"the sandbox of container {key[-1][:8]} is still pending "
                               f"collection {world.now - due:.0f} s after it was due")))
     return tuple(out)
+
+
+# s13 magent
+def check_ghost_update_refused(chk: Checker, world: Any, node: Any, msg: Any,
+                               effects: list[Any]) -> None:
+    """HostileExecutorInputRefused, after an agent step on a buggy call a subscribed executor
+    made on its own live subscription (core/sim/world.py ghost_update): an UPDATE for a task
+    the agent never gave it, a second SUBSCRIBE. Exactly one Reject 400, nothing else (no
+    stream, nothing forwarded, no acknowledgement; the subscription stands)."""
+    if len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == 400:
+        return
+    what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
+                     for e in effects) or "nothing"
+    chk.run(world, inv.HostileExecutorInputRefused, ClusterSnapshot(
+        hostile_executor_answers=((node.name, f"{type(msg).__name__} from a subscribed "
+                                   "executor", f"answered with {what}, expected one Reject 400"),)))

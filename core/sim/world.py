@@ -340,6 +340,10 @@ class World:
         self.gc_at: dict[tuple[str, tuple], float] = {}
         # the isolator's nested containers: container id -> command task id -> resources
         self.nested: dict[str, dict[str, Resources]] = {}
+        # s13 magent: containers of the adversarial framework's executors whose first
+        # subscription was followed by a ghost update (ghost_update)
+        self.ghost_probed: set[str] = set()
+        self.probing: str | None = None  # the executor ghost_update speaks for, meanwhile
         # some executors' connections break right after a launch (ExecutorNode.drops_launch):
         # from an ("executor-link-breaks",) fault on (generated with net faults, at time 0)
         self.link_breaks = False
@@ -961,6 +965,11 @@ class World:
                         obs.on_executor_ack(self, n, ex, e.message)
                     if type(e.message) is ExecutorSubscribed:
                         ex.subscribed = True
+                        if ex.container not in self.ghost_probed \
+                                and self.adversarial_framework(ex.framework_id):
+                            # s13 magent
+                            self.ghost_probed.add(ex.container)
+                            self.at(0.01, FN, self.ghost_update, (n, n.inc, ex, ex.inc))
                     if type(e.message) is ExecutorShutdown:
                         ex.shutdown_at = self.now
                         if ex.shutdown_inc is None:
@@ -1016,7 +1025,8 @@ class World:
                 # simulated executors never send one). The executor's next SUBSCRIBE is then
                 # a new connection, as in the daemon, where every connection has a new name.
                 x = self.executor_by_name(e.sender)
-                if x is not None and x.alive and type(e.input) is ExecutorSubscribe:
+                if x is not None and x.alive and type(e.input) is ExecutorSubscribe \
+                        and self.probing != e.sender:  # (s13 magent: ghost_update's)
                     self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
                     if e.sender in n.machine.by_pid:
                         self.at(0.001, MSG, n.name, Disconnected(peer=e.sender), n.inc, None)
@@ -1203,6 +1213,32 @@ class World:
             if not a.alive or a.inc != inc:
                 return
             self.deliver(a, Received(sender=sender, message=msg))
+
+    def ghost_update(self, a: AgentNode, inc: int, x: ExecutorNode, xinc: int) -> None:
+        """s13 magent: a buggy executor of the adversarial framework, once subscribed, calls
+        its agent's executor API on its own live subscription (off the network, no random
+        draw): an UPDATE for a task the agent never gave it (GHOST_TASK), then a second
+        SUBSCRIBE. The agent must refuse each (one Reject 400) and change nothing: the
+        subscription stands (HostileExecutorInputRefused). The Rejects go nowhere (the
+        daemon answers the HTTP call without closing the subscription; the executor
+        ignores the answer)."""
+        for msg in (None, ExecutorSubscribe):
+            if not a.alive or a.inc != inc or a.machine is None or not x.alive \
+                    or x.inc != xinc or x.name not in a.machine.by_pid:
+                return
+            fw_id, ex_id = a.machine.by_pid[x.name]
+            if msg is None:
+                status = TaskStatus(task_id=GHOST_TASK, state=TaskState.TASK_RUNNING,
+                                    source=Source.SOURCE_EXECUTOR,
+                                    uuid=zlib.crc32(x.container.encode()).to_bytes(4, "big") * 4)
+                inp: Any = ExecutorUpdate(framework_id=fw_id, executor_id=ex_id, status=status)
+            else:
+                inp = ExecutorSubscribe(framework_id=fw_id, executor_id=ex_id)
+            self.probing = x.name
+            try:
+                self.deliver(a, Received(sender=x.name, message=inp))
+            finally:
+                self.probing = None
 
     def executor_started(self, a: AgentNode, inc: int, fw_id: str, ex_id: str, cid: str) -> None:
         if a.alive and a.inc == inc:
@@ -2055,6 +2091,7 @@ FORGED_AGENT = "/forged-agent"  # the sender name suffix of forge_agent_messages
 FORGED_VERSIONS = ("1.x.0", "1.0.0.1", "0.28.2")
 HOSTILE_TASK = "sim-hostile-task"  # the task id of its spoofed status update
 HOSTILE_EXECUTOR = "/hostile-executor"  # the sender name suffix of hostile_executor
+GHOST_TASK = "sim-ghost-executor-task"  # s13 magent: ghost_update's task id
 
 
 def sim_claimed_principal(s: Any) -> str | None:

@@ -89,7 +89,6 @@ from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.world import (
     FORGED_AGENT,
-    GHOST_TASK,
     HOSTILE_AGENT,
     HOSTILE_EXECUTOR,
     HOSTILE_TASK,
@@ -3036,5 +3035,6 @@ def check_ghost_update_refused(chk: Checker, world: Any, node: Any, msg: Any,
     what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
                      for e in effects) or "nothing"
     chk.run(world, inv.HostileExecutorInputRefused, ClusterSnapshot(
-        hostile_executor_answers=((node.name, f"{type(msg).__name__} from a subscribed "
-                                   "executor", f"answered with {what}, expected one Reject 400"),)))
+        hostile_executor_answers=((node.name,
+                                   f"{type(msg).__name__} from a subscribed executor",
+                                   f"answered with {what}, expected one Reject 400"),)))

@@ -12,6 +12,8 @@ CASES_S13_AGENT = [
     # agent never gave it, then a second SUBSCRIBE on its live subscription
     ("agent_forwards_ghost_updates", {"faults": "all"}, "HostileExecutorInputRefused"),
     ("agent_resubscribes_live_executor", {"faults": "all"}, "HostileExecutorInputRefused"),
+    # the agent claims a task its executor runs was killed before it reached the executor
+    ("agent_kills_launched_tasks_itself", {"faults": "none"}, "AgentUpdatesTruthful"),
 ]
 
 

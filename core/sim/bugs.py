@@ -1756,3 +1756,23 @@ def agent_resubscribes_live_executor() -> contextlib.AbstractContextManager[None
 
 
 BUGS["agent_resubscribes_live_executor"] = agent_resubscribes_live_executor
+
+
+def agent_kills_launched_tasks_itself() -> contextlib.AbstractContextManager[None]:
+    """A KillTask of a task the executor already has is answered by the agent itself
+    (TASK_KILLED, REASON_TASK_KILLED_DURING_LAUNCH) instead of being passed to the executor:
+    the task's process goes on running (AgentUpdatesTruthful)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleKillTask(self: Any, now: float, msg: Any) -> Any:
+            found = self._find_task(msg.framework_id, msg.task_id)
+            if found is not None and not found[2].terminal and found[1].pid is not None \
+                    and found[0].state != "terminating":
+                found[2].queued = True
+            return orig(self, now, msg)
+        return handleKillTask
+    return _patched(ExecutorsMixin, "handleKillTask", wrap)
+
+
+BUGS["agent_kills_launched_tasks_itself"] = agent_kills_launched_tasks_itself

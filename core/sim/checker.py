@@ -396,7 +396,9 @@ class Checker:
         own = node.machine.agent_id or None
         if u.status.reason in _CAUSES:
             self.check_executor_reason(world, node, u)
-        running = u.status.reason is _EXEC_TERMINATED and task_still_runs(world, node, u)
+        running = (u.status.reason is _EXEC_TERMINATED
+                   or u.status.reason is _KILLED_DURING_LAUNCH) \
+            and task_still_runs(world, node, u)  # (s13 magent: killed during launch)
         if u.status.agent_id != own or running:
             self.run(world, inv.AgentUpdatesTruthful, ClusterSnapshot(agent_updates=(
                 (node.name, u.status.task_id, u.status.agent_id, own, running),)))
@@ -2004,6 +2006,7 @@ _EXEC_TERMINATED = Reason.REASON_EXECUTOR_TERMINATED
 _REG_TIMEOUT = Reason.REASON_EXECUTOR_REGISTRATION_TIMEOUT
 _AGENT_RESTARTED = Reason.REASON_AGENT_RESTARTED
 _CAUSES = frozenset({_EXEC_TERMINATED, _REG_TIMEOUT, _AGENT_RESTARTED})
+_KILLED_DURING_LAUNCH = Reason.REASON_TASK_KILLED_DURING_LAUNCH  # s13 magent
 
 
 def task_still_runs(world: Any, node: Any, u: Any) -> bool:

@@ -1217,23 +1217,33 @@ class World:
     def ghost_update(self, a: AgentNode, inc: int, x: ExecutorNode, xinc: int) -> None:
         """s13 magent: a buggy executor of the adversarial framework, once subscribed, calls
         its agent's executor API on its own live subscription (off the network, no random
-        draw): an UPDATE for a task the agent never gave it (GHOST_TASK), then a second
-        SUBSCRIBE. The agent must refuse each (one Reject 400) and change nothing: the
+        draw): an UPDATE for a task the agent never gave it (GHOST_TASK), malformed UPDATEs
+        of one of its tasks (uuid not 16 bytes, no uuid, another executor id, another
+        source, TASK_STAGING), then a second SUBSCRIBE. The agent must refuse each (one Reject 400) and change nothing: the
         subscription stands (HostileExecutorInputRefused). The Rejects go nowhere (the
         daemon answers the HTTP call without closing the subscription; the executor
         ignores the answer)."""
-        for msg in (None, ExecutorSubscribe):
+        good = zlib.crc32(x.container.encode()).to_bytes(4, "big") * 4
+        for probe in range(7):
             if not a.alive or a.inc != inc or a.machine is None or not x.alive \
                     or x.inc != xinc or x.name not in a.machine.by_pid:
                 return
             fw_id, ex_id = a.machine.by_pid[x.name]
-            if msg is None:
-                status = TaskStatus(task_id=GHOST_TASK, state=TaskState.TASK_RUNNING,
-                                    source=Source.SOURCE_EXECUTOR,
-                                    uuid=zlib.crc32(x.container.encode()).to_bytes(4, "big") * 4)
-                inp: Any = ExecutorUpdate(framework_id=fw_id, executor_id=ex_id, status=status)
-            else:
-                inp = ExecutorSubscribe(framework_id=fw_id, executor_id=ex_id)
+            inp: Any = ExecutorSubscribe(framework_id=fw_id, executor_id=ex_id)
+            if probe < 6:
+                # a ghost task; then malformed updates of one of its real tasks (a uuid that
+                # is not 16 bytes, none, another executor's id, another source, STAGING)
+                ex = a.machine.frameworks[fw_id].executors[ex_id]
+                real = min(ex.tasks) if ex.tasks else GHOST_TASK
+                status = TaskStatus(task_id=GHOST_TASK if probe == 0 else real,
+                                    state=TaskState.TASK_RUNNING, source=Source.SOURCE_EXECUTOR,
+                                    uuid=good)
+                bad: dict[int, dict[str, Any]] = {
+                    1: {"uuid": good[:4]}, 2: {"uuid": None},
+                    3: {"executor_id": f"{ex_id}-other"}, 4: {"source": Source.SOURCE_AGENT},
+                    5: {"state": TaskState.TASK_STAGING}}
+                status = attrs.evolve(status, **bad.get(probe, {}))
+                inp = ExecutorUpdate(framework_id=fw_id, executor_id=ex_id, status=status)
             self.probing = x.name
             try:
                 self.deliver(a, Received(sender=x.name, message=inp))
@@ -1413,12 +1423,17 @@ class World:
         s.reset_timers()
         s.streams = set()
         app: App = s.app
+        # s13 magent: gang frameworks (MPI-style jobs, which cannot outlive an agent restart
+        # anyway) do not checkpoint (Mesos's default FrameworkInfo.checkpoint): their
+        # executors are shut down when they disconnect, their updates held in memory only,
+        # and a restarted agent does not recover them
         # the failover timeout changes with each scheduler incarnation (a re-subscription
         # updates the master's FrameworkInfo: SubscribeTakesInfo); gang frameworks subscribe
         # with an offer constraint every simulated agent meets (no such attribute)
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
                              roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
-                             checkpoint=True, principal=sim_claimed_principal(s),
+                             checkpoint=app.kind != "gang",  # (s13 magent: see below)
+                             principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
                                                      Capability.TASK_KILLING_STATE}))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()

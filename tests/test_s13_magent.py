@@ -14,6 +14,8 @@ CASES_S13_AGENT = [
     ("agent_resubscribes_live_executor", {"faults": "all"}, "HostileExecutorInputRefused"),
     # the agent claims a task its executor runs was killed before it reached the executor
     ("agent_kills_launched_tasks_itself", {"faults": "none"}, "AgentUpdatesTruthful"),
+    # a restarted agent collects the sandboxes pending collection at once
+    ("sandboxes_collected_early", {"faults": "all"}, "SandboxesCollected"),
 ]
 
 

@@ -1776,3 +1776,21 @@ def agent_kills_launched_tasks_itself() -> contextlib.AbstractContextManager[Non
 
 
 BUGS["agent_kills_launched_tasks_itself"] = agent_kills_launched_tasks_itself
+
+
+def sandboxes_collected_early() -> contextlib.AbstractContextManager[None]:
+    """The agent reschedules its pending sandbox collections at its start without the
+    gc_delay: after a restart, run directories go at once (SandboxesCollected)."""
+    from mesotron.core.agent.base import GC_TIMER
+    from mesotron.core.agent.recovery import RecoveryMixin
+    from mesotron.core.effects import SetTimer
+
+    def wrap(orig: Any) -> Any:
+        def _recover_reconnect(self: Any, now: float, rec: Any, **kw: Any) -> Any:
+            return [attrs.evolve(e, at=now) if type(e) is SetTimer and e.key[0] == GC_TIMER
+                    else e for e in orig(self, now, rec, **kw)]
+        return _recover_reconnect
+    return _patched(RecoveryMixin, "_recover_reconnect", wrap)
+
+
+BUGS["sandboxes_collected_early"] = sandboxes_collected_early

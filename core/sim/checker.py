@@ -679,6 +679,7 @@ class Checker:
         if cid in n.machine.by_container:
             self.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
                 n.name, f"collected the sandbox of container {cid[:8]}, which it still books"),)))
+        check_collected_not_early(self, world, n, e)  # s13 magent
 
     def check_container_limits(self, world: Any, n: Any, cid: str, lim: Any,
                                nested: dict[str, Resources]) -> None:
@@ -3041,3 +3042,22 @@ def check_ghost_update_refused(chk: Checker, world: Any, node: Any, msg: Any,
         hostile_executor_answers=((node.name,
                                    f"{type(msg).__name__} from a subscribed executor",
                                    f"answered with {what}, expected one Reject 400"),)))
+
+
+def check_collected_not_early(chk: Checker, world: Any, n: Any, e: Any) -> None:
+    """s13 magent: SandboxesCollected, on every collection: not before gc_delay after the
+    pending collection was persisted (or, after a restart, after the agent's start)."""
+    from mesotron.core.agent.base import GC_TIMER
+    from mesotron.core.sim.world import SIM_GC_DELAY
+
+    sb = e.sandbox
+    if len(sb) != 8:
+        return
+    at = world.gc_at.get((n.name, (GC_TIMER, sb[3], sb[5], sb[7])))
+    if at is None:
+        return
+    due = max(at, n.started_at) + SIM_GC_DELAY
+    if world.now < due - 1e-6:
+        chk.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
+            n.name, (f"collected the sandbox of container {sb[7][:8]} at {world.now:.3f}, "
+                    f"{due - world.now:.1f} s before it was due")),)))

@@ -59,4 +59,9 @@ EQUIVALENT: dict[str, str] = {
         "the master's only AddFramework carrying `used` passes _framework_used of an MFramework created on the line before it (no tasks: empty, see the master/frameworks.py entry above), so this loop body never runs when the master drives the allocator",
     "status_updates.py::StatusUpdateConfig.__attrs_post_init__::cmp:LtE->Lt #1::0 < self.retry_min <= self.retry_max#0":
         "differs only for a config with retry_min == retry_max, which nothing in core/ or io/ builds (every status-update manager runs the defaults, 10 s and 600 s, Mesos's constants); the validation of caller-given values is the unit tests' (tests/test_status_updates.py)",
+    # s13 magent
+    "agent/executors.py::ExecutorsMixin.handleExecutorSubscribe::not:drop not::not ex.recovered#0":
+        "a fresh executor's registration timer is then left armed and fires into handleExecutorTimer, which ignores it (an executor never returns to 'registering'; a new one has a new container id, part of the key); a recovered executor's was never armed: cancelling it is a no-op",
+    "status_updates.py::TaskStatusUpdateManager._replay::bool:and<->or::problem or (su.framework_id, su.status.task_id) != skey#0":
+        "both operands are always false on a real log: every UpdateRecord was validated (_validate) before handleUpdate persisted it, under log_key of its own framework and task; the disk (sim and io) loses unsynced records but never alters one",
 }

@@ -1178,7 +1178,9 @@ def ExecutorBooksAgree(s: ClusterSnapshot) -> list[str]:
 def AgentUpdatesTruthful(s: ClusterSnapshot) -> list[str]:
     """What an agent says in a status update about itself is true: the update names the
     agent (its agent id), and an update ending a task because its executor terminated
-    (REASON_EXECUTOR_TERMINATED) comes when that executor's process no longer runs the task."""
+    (REASON_EXECUTOR_TERMINATED), or as killed before it reached its executor
+    (REASON_TASK_KILLED_DURING_LAUNCH, s13), comes when that executor's process does not run
+    the task."""
     out = []
     for agent, task, named, own, still_running in s.agent_updates:
         if named != own:
@@ -1186,7 +1188,8 @@ def AgentUpdatesTruthful(s: ClusterSnapshot) -> list[str]:
                        f"{task} naming agent {named}")
         if still_running:
             out.append(f"AgentUpdatesTruthful: agent {agent} ended task {task} for its "
-                       f"executor's termination while the executor still runs it")
+                       f"executor's termination (or as killed during launch) while the "
+                       f"executor runs it")
     return out
 
 

@@ -48,7 +48,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AckedTerminalTaskRemoved", "DescribeAgrees",
          # s13 mmaster (Python and simulator only)
          "AgentTotalsAgree", "HeldOffersAgree", "NoOffersOfDisconnectedAgents",
-         "RegistryCountersAgree", "MasterExecutorsAgree"]
+         "RegistryCountersAgree", "MasterExecutorsAgree",
          # s13 mops (Python and simulator only)
          "HostileCallsRefused", "MasterDescribeAgrees", "OperatorReservationsApplied",
          "OperatorCallsAnswered", "SettingsAgree", "WithdrawnOffersRescinded"]

@@ -1938,3 +1938,86 @@ def deactivation_rescinds_silently() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["deactivation_rescinds_silently"] = deactivation_rescinds_silently
+# s13 magent
+def agent_forwards_ghost_updates() -> contextlib.AbstractContextManager[None]:
+    """The agent takes an executor's update for a task it never gave that executor as an
+    update of a completed task: it forwards it (a new stream) and acknowledges it, instead
+    of refusing it (HostileExecutorInputRefused, the simulator's ghost_update)."""
+    from mesotron.core.agent.base import AgentCore
+    from mesotron.core.agent.model import TaskEntry
+    from mesotron.core.values import TaskInfo
+
+    def wrap(orig: Any) -> Any:
+        def _executor_status(self: Any, now: float, fw: Any, ex: Any, status: Any,
+                             sender: str, **kw: Any) -> Any:
+            tid = status.task_id
+            if tid not in ex.tasks and not any(t.info.task_id == tid for t in ex.completed):
+                ghost = TaskEntry(framework_id=fw.id, executor_id=ex.info.executor_id,
+                                  info=TaskInfo(name=tid, task_id=tid, agent_id=self.agent_id),
+                                  history=[(status.state, "executor")])
+                ex.completed.append(ghost)
+            return orig(self, now, fw, ex, status, sender, **kw)
+        return _executor_status
+    return _patched(AgentCore, "_executor_status", wrap)
+
+
+BUGS["agent_forwards_ghost_updates"] = agent_forwards_ghost_updates
+
+
+def agent_resubscribes_live_executor() -> contextlib.AbstractContextManager[None]:
+    """A second SUBSCRIBE on an executor's live subscription is taken as a new subscription
+    (its queued tasks and held kills sent again) instead of refused
+    (HostileExecutorInputRefused, the simulator's ghost_update)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorSubscribe(self: Any, now: float, sender: str, msg: Any) -> Any:
+            fw = self.frameworks.get(msg.framework_id)
+            ex = fw.executors.get(msg.executor_id) if fw is not None else None
+            if ex is not None and ex.pid == sender and ex.state == "running":
+                self.by_pid.pop(sender, None)
+                ex.pid = None
+            return orig(self, now, sender, msg)
+        return handleExecutorSubscribe
+    return _patched(ExecutorsMixin, "handleExecutorSubscribe", wrap)
+
+
+BUGS["agent_resubscribes_live_executor"] = agent_resubscribes_live_executor
+
+
+def agent_kills_launched_tasks_itself() -> contextlib.AbstractContextManager[None]:
+    """A KillTask of a task the executor already has is answered by the agent itself
+    (TASK_KILLED, REASON_TASK_KILLED_DURING_LAUNCH) instead of being passed to the executor:
+    the task's process goes on running (AgentUpdatesTruthful)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleKillTask(self: Any, now: float, msg: Any) -> Any:
+            found = self._find_task(msg.framework_id, msg.task_id)
+            if found is not None and not found[2].terminal and found[1].pid is not None \
+                    and found[0].state != "terminating":
+                found[2].queued = True
+            return orig(self, now, msg)
+        return handleKillTask
+    return _patched(ExecutorsMixin, "handleKillTask", wrap)
+
+
+BUGS["agent_kills_launched_tasks_itself"] = agent_kills_launched_tasks_itself
+
+
+def sandboxes_collected_early() -> contextlib.AbstractContextManager[None]:
+    """The agent reschedules its pending sandbox collections at its start without the
+    gc_delay: after a restart, run directories go at once (SandboxesCollected)."""
+    from mesotron.core.agent.base import GC_TIMER
+    from mesotron.core.agent.recovery import RecoveryMixin
+    from mesotron.core.effects import SetTimer
+
+    def wrap(orig: Any) -> Any:
+        def _recover_reconnect(self: Any, now: float, rec: Any, **kw: Any) -> Any:
+            return [attrs.evolve(e, at=now) if type(e) is SetTimer and e.key[0] == GC_TIMER
+                    else e for e in orig(self, now, rec, **kw)]
+        return _recover_reconnect
+    return _patched(RecoveryMixin, "_recover_reconnect", wrap)
+
+
+BUGS["sandboxes_collected_early"] = sandboxes_collected_early

@@ -423,7 +423,9 @@ class Checker:
         own = node.machine.agent_id or None
         if u.status.reason in _CAUSES:
             self.check_executor_reason(world, node, u)
-        running = u.status.reason is _EXEC_TERMINATED and task_still_runs(world, node, u)
+        running = (u.status.reason is _EXEC_TERMINATED
+                   or u.status.reason is _KILLED_DURING_LAUNCH) \
+            and task_still_runs(world, node, u)  # (s13 magent: killed during launch)
         if u.status.agent_id != own or running:
             self.run(world, inv.AgentUpdatesTruthful, ClusterSnapshot(agent_updates=(
                 (node.name, u.status.task_id, u.status.agent_id, own, running),)))
@@ -555,6 +557,9 @@ class Checker:
         t = type(msg)
         if t in _EXECUTOR_CALLS and inp.sender.endswith(HOSTILE_EXECUTOR):
             check_hostile_executor_refused(self, world, node, inp, effects)
+            return
+        if world.probing is not None and world.probing == inp.sender:
+            check_ghost_update_refused(self, world, node, msg, effects)  # s13 magent
             return
         if t is ExecutorUpdate:
             st = msg.status
@@ -722,6 +727,7 @@ class Checker:
         if cid in n.machine.by_container:
             self.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
                 n.name, f"collected the sandbox of container {cid[:8]}, which it still books"),)))
+        check_collected_not_early(self, world, n, e)  # s13 magent
 
     def check_container_limits(self, world: Any, n: Any, cid: str, lim: Any,
                                nested: dict[str, Resources]) -> None:
@@ -885,6 +891,8 @@ class Checker:
                 snap = self._call_snaps[k] = ClusterSnapshot(
                     calls={name: ((type(c).__name__, ok),)})
             self.run(world, inv.NoCallBeforeSubscribed, snap)
+        if type(c) is CallAcknowledge and c.uuid in getattr(s.app, "forged_acks", ()):
+            return  # s13 magent: a forged acknowledgement the application sends on purpose
         if type(c) is CallAcknowledge:
             k = (call.framework_id, c.task_id, c.uuid)
             self.run(world, inv.AckAfterDelivery, _snap(
@@ -2065,6 +2073,7 @@ _EXEC_TERMINATED = Reason.REASON_EXECUTOR_TERMINATED
 _REG_TIMEOUT = Reason.REASON_EXECUTOR_REGISTRATION_TIMEOUT
 _AGENT_RESTARTED = Reason.REASON_AGENT_RESTARTED
 _CAUSES = frozenset({_EXEC_TERMINATED, _REG_TIMEOUT, _AGENT_RESTARTED})
+_KILLED_DURING_LAUNCH = Reason.REASON_TASK_KILLED_DURING_LAUNCH  # s13 magent
 
 
 def task_still_runs(world: Any, node: Any, u: Any) -> bool:
@@ -3511,3 +3520,37 @@ def track_offer_rescinds(chk: Checker, world: Any, node: Any, inp: Any,
         bad.append((fid, oid))
     if bad:
         chk.run(world, inv.WithdrawnOffersRescinded, ClusterSnapshot(unrescinded_offers=tuple(bad)))
+# s13 magent
+def check_ghost_update_refused(chk: Checker, world: Any, node: Any, msg: Any,
+                               effects: list[Any]) -> None:
+    """HostileExecutorInputRefused, after an agent step on a buggy call a subscribed executor
+    made on its own live subscription (core/sim/world.py ghost_update): an UPDATE for a task
+    the agent never gave it, a second SUBSCRIBE. Exactly one Reject 400, nothing else (no
+    stream, nothing forwarded, no acknowledgement; the subscription stands)."""
+    if len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == 400:
+        return
+    what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
+                     for e in effects) or "nothing"
+    chk.run(world, inv.HostileExecutorInputRefused, ClusterSnapshot(
+        hostile_executor_answers=((node.name,
+                                   f"{type(msg).__name__} from a subscribed executor",
+                                   f"answered with {what}, expected one Reject 400"),)))
+
+
+def check_collected_not_early(chk: Checker, world: Any, n: Any, e: Any) -> None:
+    """s13 magent: SandboxesCollected, on every collection: not before gc_delay after the
+    pending collection was persisted (or, after a restart, after the agent's start)."""
+    from mesotron.core.agent.base import GC_TIMER
+    from mesotron.core.sim.world import SIM_GC_DELAY
+
+    sb = e.sandbox
+    if len(sb) != 8:
+        return
+    at = world.gc_at.get((n.name, (GC_TIMER, sb[3], sb[5], sb[7])))
+    if at is None:
+        return
+    due = max(at, n.started_at) + SIM_GC_DELAY
+    if world.now < due - 1e-6:
+        chk.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
+            n.name, (f"collected the sandbox of container {sb[7][:8]} at {world.now:.3f}, "
+                    f"{due - world.now:.1f} s before it was due")),)))

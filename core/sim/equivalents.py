@@ -64,4 +64,9 @@ EQUIVALENT: dict[str, str] = {
         "agent ids S0, S-1, S-2... instead of S0, S1, S2: the counter only decreases and survives a loss of leadership (base.py), so ids stay unique and never reused; they are opaque keys compared for equality (sorting them only reorders effects addressed to different peers)",
     'master/base.py::MasterCore._op_id::arith:+=<->-=::self._next_op += 1#0':
         "registry op ids -1, -2... instead of 1, 2: still unique per master (the counter survives a loss of leadership), never 0, and only used as dict keys and compared for equality (_registry_result; the sim's and the daemon's registries echo them back)",
+    # s13 magent
+    "agent/executors.py::ExecutorsMixin.handleExecutorSubscribe::not:drop not::not ex.recovered#0":
+        "a fresh executor's registration timer is then left armed and fires into handleExecutorTimer, which ignores it (an executor never returns to 'registering'; a new one has a new container id, part of the key); a recovered executor's was never armed: cancelling it is a no-op",
+    "status_updates.py::TaskStatusUpdateManager._replay::bool:and<->or::problem or (su.framework_id, su.status.task_id) != skey#0":
+        "both operands are always false on a real log: every UpdateRecord was validated (_validate) before handleUpdate persisted it, under log_key of its own framework and task; the disk (sim and io) loses unsynced records but never alters one",
 }

@@ -235,7 +235,7 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         # s13 mmaster
                         agent_totals=agent_total_rows(world),
                         silently_taken_offers=silently_taken_offer_rows(world, chk),
-                        master_executors=master_executor_rows(world))
+                        master_executors=master_executor_rows(world),
                         settings_books=settings_rows(world))  # s13 mops
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way

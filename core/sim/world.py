@@ -340,6 +340,10 @@ class World:
         self.gc_at: dict[tuple[str, tuple], float] = {}
         # the isolator's nested containers: container id -> command task id -> resources
         self.nested: dict[str, dict[str, Resources]] = {}
+        # s13 magent: containers of the adversarial framework's executors whose first
+        # subscription was followed by a ghost update (ghost_update)
+        self.ghost_probed: set[str] = set()
+        self.probing: str | None = None  # the executor ghost_update speaks for, meanwhile
         # some executors' connections break right after a launch (ExecutorNode.drops_launch):
         # from an ("executor-link-breaks",) fault on (generated with net faults, at time 0)
         self.link_breaks = False
@@ -971,6 +975,11 @@ class World:
                         obs.on_executor_ack(self, n, ex, e.message)
                     if type(e.message) is ExecutorSubscribed:
                         ex.subscribed = True
+                        if ex.container not in self.ghost_probed \
+                                and self.adversarial_framework(ex.framework_id):
+                            # s13 magent
+                            self.ghost_probed.add(ex.container)
+                            self.at(0.01, FN, self.ghost_update, (n, n.inc, ex, ex.inc))
                     if type(e.message) is ExecutorShutdown:
                         ex.shutdown_at = self.now
                         if ex.shutdown_inc is None:
@@ -1026,7 +1035,8 @@ class World:
                 # simulated executors never send one). The executor's next SUBSCRIBE is then
                 # a new connection, as in the daemon, where every connection has a new name.
                 x = self.executor_by_name(e.sender)
-                if x is not None and x.alive and type(e.input) is ExecutorSubscribe:
+                if x is not None and x.alive and type(e.input) is ExecutorSubscribe \
+                        and self.probing != e.sender:  # (s13 magent: ghost_update's)
                     self.at(0.001, MSG, x.name, Disconnected(peer=n.name), x.inc, None)
                     if e.sender in n.machine.by_pid:
                         self.at(0.001, MSG, n.name, Disconnected(peer=e.sender), n.inc, None)
@@ -1214,6 +1224,42 @@ class World:
                 return
             self.deliver(a, Received(sender=sender, message=msg))
 
+    def ghost_update(self, a: AgentNode, inc: int, x: ExecutorNode, xinc: int) -> None:
+        """s13 magent: a buggy executor of the adversarial framework, once subscribed, calls
+        its agent's executor API on its own live subscription (off the network, no random
+        draw): an UPDATE for a task the agent never gave it (GHOST_TASK), malformed UPDATEs
+        of one of its tasks (uuid not 16 bytes, no uuid, another executor id, another
+        source, TASK_STAGING), then a second SUBSCRIBE. The agent must refuse each (one Reject 400) and change nothing: the
+        subscription stands (HostileExecutorInputRefused). The Rejects go nowhere (the
+        daemon answers the HTTP call without closing the subscription; the executor
+        ignores the answer)."""
+        good = zlib.crc32(x.container.encode()).to_bytes(4, "big") * 4
+        for probe in range(7):
+            if not a.alive or a.inc != inc or a.machine is None or not x.alive \
+                    or x.inc != xinc or x.name not in a.machine.by_pid:
+                return
+            fw_id, ex_id = a.machine.by_pid[x.name]
+            inp: Any = ExecutorSubscribe(framework_id=fw_id, executor_id=ex_id)
+            if probe < 6:
+                # a ghost task; then malformed updates of one of its real tasks (a uuid that
+                # is not 16 bytes, none, another executor's id, another source, STAGING)
+                ex = a.machine.frameworks[fw_id].executors[ex_id]
+                real = min(ex.tasks) if ex.tasks else GHOST_TASK
+                status = TaskStatus(task_id=GHOST_TASK if probe == 0 else real,
+                                    state=TaskState.TASK_RUNNING, source=Source.SOURCE_EXECUTOR,
+                                    uuid=good)
+                bad: dict[int, dict[str, Any]] = {
+                    1: {"uuid": good[:4]}, 2: {"uuid": None},
+                    3: {"executor_id": f"{ex_id}-other"}, 4: {"source": Source.SOURCE_AGENT},
+                    5: {"state": TaskState.TASK_STAGING}}
+                status = attrs.evolve(status, **bad.get(probe, {}))
+                inp = ExecutorUpdate(framework_id=fw_id, executor_id=ex_id, status=status)
+            self.probing = x.name
+            try:
+                self.deliver(a, Received(sender=x.name, message=inp))
+            finally:
+                self.probing = None
+
     def executor_started(self, a: AgentNode, inc: int, fw_id: str, ex_id: str, cid: str) -> None:
         if a.alive and a.inc == inc:
             self.deliver(a, ExecutorStarted(framework_id=fw_id, executor_id=ex_id,
@@ -1387,12 +1433,17 @@ class World:
         s.reset_timers()
         s.streams = set()
         app: App = s.app
+        # s13 magent: gang frameworks (MPI-style jobs, which cannot outlive an agent restart
+        # anyway) do not checkpoint (Mesos's default FrameworkInfo.checkpoint): their
+        # executors are shut down when they disconnect, their updates held in memory only,
+        # and a restarted agent does not recover them
         # the failover timeout changes with each scheduler incarnation (a re-subscription
         # updates the master's FrameworkInfo: SubscribeTakesInfo); gang frameworks subscribe
         # with an offer constraint every simulated agent meets (no such attribute)
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
                              roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
-                             checkpoint=True, principal=sim_claimed_principal(s),
+                             checkpoint=app.kind != "gang",  # (s13 magent: see below)
+                             principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
                                                      Capability.TASK_KILLING_STATE}))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
@@ -2148,6 +2199,7 @@ FORGED_AGENT = "/forged-agent"  # the sender name suffix of forge_agent_messages
 FORGED_VERSIONS = ("1.x.0", "1.0.0.1", "0.28.2")
 HOSTILE_TASK = "sim-hostile-task"  # the task id of its spoofed status update
 HOSTILE_EXECUTOR = "/hostile-executor"  # the sender name suffix of hostile_executor
+GHOST_TASK = "sim-ghost-executor-task"  # s13 magent: ghost_update's task id
 
 
 def sim_claimed_principal(s: Any) -> str | None:

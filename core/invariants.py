@@ -342,6 +342,9 @@ class ClusterSnapshot:
     sandbox_collections: tuple[tuple[str, str], ...] = ()
     # ExecutorReasonsTruthful: (agent, what it said) of an update giving a false cause
     executor_reasons: tuple[tuple[str, str], ...] = ()
+    # s13 malloc: AllocatorLedgersAgree: (what, the allocator's running book, the recount
+    # from its per-agent allocations and agent totals) for each book that differs
+    allocator_ledgers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1318,6 +1321,17 @@ def NoOffersOutsideWhitelist(s: ClusterSnapshot) -> list[str]:
             f"--whitelist leaves out" for mid, oid, host in s.unlisted_offers]
 
 
+# s13 malloc
+def AllocatorLedgersAgree(s: ClusterSnapshot) -> list[str]:
+    """The allocator's running books are the recount of its per-agent allocations: per
+    framework and role, per framework and per role (integer milli-units, exactly); the
+    cluster total is the sum of its agents' totals; and the roles it holds below their quota
+    guarantee (visited in the quota stage) are exactly those whose allocation is below it.
+    (Its shares are sorted from these books; a drift skews every later cycle.)"""
+    return [f"AllocatorLedgersAgree: {what}: the allocator books {booked} but its "
+            f"allocations give {recount}" for what, booked, recount in s.allocator_ledgers]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1372,6 +1386,8 @@ SAFETY: dict[str, Check] = {
     "RebootRecovery": RebootRecovery,
     "LimitationsEnforced": LimitationsEnforced,
     "ExecutorReasonsTruthful": ExecutorReasonsTruthful,
+    # s13 malloc
+    "AllocatorLedgersAgree": AllocatorLedgersAgree,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -45,7 +45,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "RebootRecovery", "LimitationsEnforced", "SandboxesCollected",
          "ExecutorReasonsTruthful",
          # s12 mut-alloc (Python and simulator only)
-         "AckedTerminalTaskRemoved", "DescribeAgrees"]
+         "AckedTerminalTaskRemoved", "DescribeAgrees",
+         # s13 malloc (Python and simulator only)
+         "AllocatorLedgersAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -1709,3 +1709,24 @@ def offer_constraints_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["offer_constraints_ignored"] = offer_constraints_ignored
+
+
+# s13 malloc
+def recovery_keeps_framework_total() -> contextlib.AbstractContextManager[None]:
+    """Resources a framework gives back (declined offers, ended tasks) leave its per-role
+    books but not its all-roles total: its overall dominant share only grows
+    (AllocatorLedgersAgree)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _track(self: Any, fw: Any, role: str, ledger: Any, sign: int) -> None:
+            before = dict(fw.total)
+            orig(self, fw, role, ledger, sign)
+            if sign < 0:
+                fw.total.clear()
+                fw.total.update(before)
+        return _track
+    return _patched(Allocator, "_track", wrap)
+
+
+BUGS["recovery_keeps_framework_total"] = recovery_keeps_framework_total

@@ -152,6 +152,8 @@ WHEN: dict[str, str] = {
                                "reconciliation and operation acknowledgement the master handles",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
+    # s13 malloc
+    "AllocatorLedgersAgree": "after every allocation cycle that allocated",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -1032,6 +1034,7 @@ class Checker:
             return
         self.decisions += len(decisions)
         al.last_cycle_decisions = []
+        self.check_allocator_ledgers(world, al)  # s13 malloc
         books: list[tuple[str, float, float]] = []
         if not al._shares_dirty:
             # an operator changing weights (SimConfig.operator): the weights in force are the
@@ -1051,6 +1054,8 @@ class Checker:
         if al.unread or al.disagreements:
             self.decisions += al.unread
             allocated, al.unread = al.unread, 0
+            if allocated:
+                self.check_allocator_ledgers(world, al)  # s13 malloc
             diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
                           for c, got, want in al.disagreements)
             al.disagreements = []
@@ -1206,6 +1211,65 @@ class Checker:
             self._scalars_memo = {}
         self._scalars_memo[id(res)] = (res, out)
         return out
+
+    # s13 malloc
+    def check_allocator_ledgers(self, world: Any, al: Any) -> None:
+        """AllocatorLedgersAgree: the allocator's running books (per framework and role, per
+        framework, per role, the cluster total, the roles below their quota guarantee)
+        against a recount from its per-agent allocations (`_allocation_sums`, incremental)
+        and its agents' totals. Integer milli-units: exact. Orphan allocations (of frameworks
+        not added yet) are held on their agents and count once the framework is added."""
+        by = self._allocation_sums(al)
+        frameworks = al._frameworks
+        rows: list[tuple[str, str, str]] = []
+        per_fw: dict[str, dict[str, dict[str, int]]] = {}
+        roles: dict[str, dict[str, int]] = {}
+        for (fid, role), d in by.items():
+            if fid not in frameworks:
+                continue
+            nz = {n: v for n, v in d.items() if v}
+            if not nz:
+                continue
+            per_fw.setdefault(fid, {})[role] = nz
+            rq = roles.setdefault(role, {})
+            for n, v in nz.items():
+                rq[n] = rq.get(n, 0) + v
+        for fid, fw in frameworks.items():
+            mine = per_fw.get(fid, {})
+            if fw.by_role != mine:
+                for role in sorted(set(fw.by_role) | set(mine)):
+                    got, want = fw.by_role.get(role, {}), mine.get(role, {})
+                    if got != want:
+                        rows.append((f"framework {fid} in role {role}", _ledger_str(got),
+                                     _ledger_str(want)))
+            tot: dict[str, int] = {}
+            for d in mine.values():
+                for n, v in d.items():
+                    tot[n] = tot.get(n, 0) + v
+            if fw.total != tot:
+                rows.append((f"framework {fid} (all roles)", _ledger_str(fw.total),
+                             _ledger_str(tot)))
+        if al._role_alloc != roles:
+            for role in sorted(set(al._role_alloc) | set(roles)):
+                got, want = al._role_alloc.get(role, {}), roles.get(role, {})
+                if got != want:
+                    rows.append((f"role {role}", _ledger_str(got), _ledger_str(want)))
+        total: dict[str, int] = {}
+        for ag in al._agents.values():
+            for n, v in ag.total._scalar_map().items():
+                total[n] = total.get(n, 0) + v
+        total = {n: v for n, v in total.items() if v}
+        if al._total != total:
+            rows.append(("cluster total", _ledger_str(al._total), _ledger_str(total)))
+        below = set()
+        for role, (guarantee, _ledger) in al._quota.items():
+            have = roles.get(role, {})
+            if any(have.get(n, 0) < v for n, v in guarantee._scalar_map().items() if v):
+                below.add(role)
+        if al._quota_unsat != below:
+            rows.append(("roles below their quota guarantee", ",".join(sorted(al._quota_unsat))
+                         or "-", ",".join(sorted(below)) or "-"))
+        self.run(world, inv.AllocatorLedgersAgree, _snap(allocator_ledgers=tuple(rows)))
 
     def check_agent_runs(self, world: Any, node: Any) -> None:
         """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
@@ -1628,6 +1692,11 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
             if lo2 <= hi1:
                 return False
     return scalars is None or ledger.total.unallocate().contains(scalars)
+
+
+# s13 malloc
+def _ledger_str(led: dict[str, int]) -> str:
+    return ";".join(f"{n}:{v / 1000:g}" for n, v in sorted(led.items())) or "-"
 
 
 def _allocs(allocations: tuple[Any, ...]) -> str:

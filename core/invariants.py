@@ -516,6 +516,10 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
                        f", not among the eligible {sorted(keys)}")
             continue
         if d.quota:
+            if d.role:  # s13 malloc: only the choice of a role is made in the quota stage
+                out.append(f"DrfOrder: agent {d.agent_id} role {d.role} went to {d.chosen} "
+                           f"exempt from DRF order as a quota-stage choice (only the choice of "
+                           f"a role is; its frameworks are still taken in DRF order)")
             continue
         best = min(keys.values())
         if keys[d.chosen] > best + 1e-9:

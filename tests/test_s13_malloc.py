@@ -36,3 +36,24 @@ def test_planted_recovery_keeps_framework_total_fires_allocator_ledgers_agree():
     assert res.failure_name == "AllocatorLedgersAgree", res.failure
     assert "(all roles)" in res.failure
     assert simulate(_config(seed)).failure is None
+
+
+def test_drf_order_exempts_only_role_choices_of_the_quota_stage():
+    from mesotron.core.invariants import AllocationDecision
+
+    elig = (("f1", 0.1), ("f2", 0.5))
+    role_choice = AllocationDecision(agent_id="a1", role="", chosen="r2",
+                                     eligible=(("r1", 0.1), ("r2", 0.5)), quota=True)
+    fw_choice = AllocationDecision(agent_id="a1", role="r2", chosen="f1", eligible=elig,
+                                   quota=True)
+    assert inv.DrfOrder(inv.ClusterSnapshot(allocations=(role_choice,))) == []
+    out = inv.DrfOrder(inv.ClusterSnapshot(allocations=(fw_choice,)))
+    assert len(out) == 1 and "exempt from DRF order" in out[0]
+
+
+def test_planted_quota_stage_exempts_frameworks_fires_drf_order():
+    with bugs.BUGS["quota_stage_exempts_frameworks"]():
+        res = simulate(_config(0))
+    assert res.failure_name == "DrfOrder", res.failure
+    assert "exempt from DRF order" in res.failure
+    assert simulate(_config(0)).failure is None

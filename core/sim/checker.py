@@ -288,6 +288,7 @@ class Checker:
         self._sums: dict[tuple[str, str], dict[str, int]] = {}
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
+        self._ledger_totals: tuple[list[Resources], dict[str, int]] | None = None  # s13 malloc
         self._share_labels: dict[Any, str] = {}  # share_books: (framework, role) or role -> what
         # share_books: role -> name -> milli (running, as _sums); the shares computed from
         # the sums ((framework, role) or role -> share) and the keys whose sums changed since
@@ -1227,7 +1228,7 @@ class Checker:
         for (fid, role), d in by.items():
             if fid not in frameworks:
                 continue
-            nz = {n: v for n, v in d.items() if v}
+            nz = d if all(d.values()) else {n: v for n, v in d.items() if v}
             if not nz:
                 continue
             per_fw.setdefault(fid, {})[role] = nz
@@ -1254,11 +1255,20 @@ class Checker:
                 got, want = al._role_alloc.get(role, {}), roles.get(role, {})
                 if got != want:
                     rows.append((f"role {role}", _ledger_str(got), _ledger_str(want)))
-        total: dict[str, int] = {}
-        for ag in al._agents.values():
-            for n, v in ag.total._scalar_map().items():
-                total[n] = total.get(n, 0) + v
-        total = {n: v for n, v in total.items() if v}
+        # the agents' totals summed once per set of total values (identity memo, as
+        # share_books': Resources are immutable and the memo keeps them alive)
+        totals = [ag.total for ag in al._agents.values()]
+        memo = self._ledger_totals
+        if memo is not None and len(memo[0]) == len(totals) \
+                and all(map(operator.is_, memo[0], totals)):
+            total = memo[1]
+        else:
+            total = {}
+            for t in totals:
+                for n, v in t._scalar_map().items():
+                    total[n] = total.get(n, 0) + v
+            total = {n: v for n, v in total.items() if v}
+            self._ledger_totals = (totals, total)
         if al._total != total:
             rows.append(("cluster total", _ledger_str(al._total), _ledger_str(total)))
         below = set()

@@ -368,6 +368,9 @@ class ClusterSnapshot:
     settings_books: tuple[tuple[str, str, str, str], ...] = ()
     # s13 mops: WithdrawnOffersRescinded: (framework id, offer id) taken back silently
     unrescinded_offers: tuple[tuple[str, str], ...] = ()
+    # s13 malloc: AllocatorLedgersAgree: (what, the allocator's running book, the recount
+    # from its per-agent allocations and agent totals) for each book that differs
+    allocator_ledgers: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -539,6 +542,10 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
                        f", not among the eligible {sorted(keys)}")
             continue
         if d.quota:
+            if d.role:  # s13 malloc: only the choice of a role is made in the quota stage
+                out.append(f"DrfOrder: agent {d.agent_id} role {d.role} went to {d.chosen} "
+                           f"exempt from DRF order as a quota-stage choice (only the choice of "
+                           f"a role is; its frameworks are still taken in DRF order)")
             continue
         best = min(keys.values())
         if keys[d.chosen] > best + 1e-9:
@@ -1485,6 +1492,15 @@ def WithdrawnOffersRescinded(s: ClusterSnapshot) -> list[str]:
     removed is not told (Mesos discards those offers)."""
     return [f"WithdrawnOffersRescinded: offer {oid} taken back from framework {fid} without "
             f"a rescind" for fid, oid in s.unrescinded_offers]
+# s13 malloc
+def AllocatorLedgersAgree(s: ClusterSnapshot) -> list[str]:
+    """The allocator's running books are the recount of its per-agent allocations: per
+    framework and role, per framework and per role (integer milli-units, exactly); the
+    cluster total is the sum of its agents' totals; and the roles it holds below their quota
+    guarantee (visited in the quota stage) are exactly those whose allocation is below it.
+    (Its shares are sorted from these books; a drift skews every later cycle.)"""
+    return [f"AllocatorLedgersAgree: {what}: the allocator books {booked} but its "
+            f"allocations give {recount}" for what, booked, recount in s.allocator_ledgers]
 
 
 SAFETY: dict[str, Check] = {
@@ -1550,6 +1566,8 @@ SAFETY: dict[str, Check] = {
     "OperatorReservationsApplied": OperatorReservationsApplied,
     "OperatorCallsAnswered": OperatorCallsAnswered,
     "WithdrawnOffersRescinded": WithdrawnOffersRescinded,
+    # s13 malloc
+    "AllocatorLedgersAgree": AllocatorLedgersAgree,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

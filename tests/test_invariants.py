@@ -51,7 +51,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "RegistryCountersAgree", "MasterExecutorsAgree",
          # s13 mops (Python and simulator only)
          "HostileCallsRefused", "MasterDescribeAgrees", "OperatorReservationsApplied",
-         "OperatorCallsAnswered", "SettingsAgree", "WithdrawnOffersRescinded"]
+         "OperatorCallsAnswered", "SettingsAgree", "WithdrawnOffersRescinded",
+         # s13 malloc (Python and simulator only)
+         "AllocatorLedgersAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

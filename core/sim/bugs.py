@@ -2021,3 +2021,46 @@ def sandboxes_collected_early() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["sandboxes_collected_early"] = sandboxes_collected_early
+# s13 malloc
+def recovery_keeps_framework_total() -> contextlib.AbstractContextManager[None]:
+    """Resources a framework gives back (declined offers, ended tasks) leave its per-role
+    books but not its all-roles total: its overall dominant share only grows
+    (AllocatorLedgersAgree)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _track(self: Any, fw: Any, role: str, ledger: Any, sign: int) -> None:
+            before = dict(fw.total)
+            orig(self, fw, role, ledger, sign)
+            if sign < 0:
+                fw.total.clear()
+                fw.total.update(before)
+        return _track
+    return _patched(Allocator, "_track", wrap)
+
+
+BUGS["recovery_keeps_framework_total"] = recovery_keeps_framework_total
+
+
+# s13 malloc
+def quota_stage_exempts_frameworks() -> contextlib.AbstractContextManager[None]:
+    """The explain mode marks every choice of a cycle as made in the quota stage, the choice
+    of a framework inside its role too: DRF order is then never judged (DrfOrder)."""
+    from mesotron.core.allocator import cycle, machine
+
+    def wrap(orig: Any) -> Any:
+        def run_cycle(al: Any, now: float) -> Any:
+            out = orig(al, now)
+            al.last_cycle_decisions = [attrs.evolve(d, quota=True)
+                                       for d in al.last_cycle_decisions]
+            return out
+        return run_cycle
+
+    @contextlib.contextmanager
+    def both() -> Iterator[None]:
+        with _patched(cycle, "run_cycle", wrap), _patched(machine, "run_cycle", wrap):
+            yield
+    return both()
+
+
+BUGS["quota_stage_exempts_frameworks"] = quota_stage_exempts_frameworks

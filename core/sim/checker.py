@@ -169,6 +169,8 @@ WHEN: dict[str, str] = {
     "OperatorCallsAnswered": "after every master step answering an operator call, and at quiescence",
     "SettingsAgree": "at quiescence",
     "WithdrawnOffersRescinded": "after every leader step that takes offers back",
+    # s13 malloc
+    "AllocatorLedgersAgree": "after every allocation cycle that allocated",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -303,6 +305,7 @@ class Checker:
         self._sums: dict[tuple[str, str], dict[str, int]] = {}
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
+        self._ledger_totals: tuple[list[Resources], dict[str, int]] | None = None  # s13 malloc
         self._share_labels: dict[Any, str] = {}  # share_books: (framework, role) or role -> what
         # share_books: role -> name -> milli (running, as _sums); the shares computed from
         # the sums ((framework, role) or role -> share) and the keys whose sums changed since
@@ -1104,6 +1107,7 @@ class Checker:
             return
         self.decisions += len(decisions)
         al.last_cycle_decisions = []
+        self.check_allocator_ledgers(world, al)  # s13 malloc
         books: list[tuple[str, float, float]] = []
         if not al._shares_dirty:
             # an operator changing weights (SimConfig.operator): the weights in force are the
@@ -1123,6 +1127,8 @@ class Checker:
         if al.unread or al.disagreements:
             self.decisions += al.unread
             allocated, al.unread = al.unread, 0
+            if allocated:
+                self.check_allocator_ledgers(world, al)  # s13 malloc
             diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
                           for c, got, want in al.disagreements)
             al.disagreements = []
@@ -1278,6 +1284,74 @@ class Checker:
             self._scalars_memo = {}
         self._scalars_memo[id(res)] = (res, out)
         return out
+
+    # s13 malloc
+    def check_allocator_ledgers(self, world: Any, al: Any) -> None:
+        """AllocatorLedgersAgree: the allocator's running books (per framework and role, per
+        framework, per role, the cluster total, the roles below their quota guarantee)
+        against a recount from its per-agent allocations (`_allocation_sums`, incremental)
+        and its agents' totals. Integer milli-units: exact. Orphan allocations (of frameworks
+        not added yet) are held on their agents and count once the framework is added."""
+        by = self._allocation_sums(al)
+        frameworks = al._frameworks
+        rows: list[tuple[str, str, str]] = []
+        per_fw: dict[str, dict[str, dict[str, int]]] = {}
+        roles: dict[str, dict[str, int]] = {}
+        for (fid, role), d in by.items():
+            if fid not in frameworks:
+                continue
+            nz = d if all(d.values()) else {n: v for n, v in d.items() if v}
+            if not nz:
+                continue
+            per_fw.setdefault(fid, {})[role] = nz
+            rq = roles.setdefault(role, {})
+            for n, v in nz.items():
+                rq[n] = rq.get(n, 0) + v
+        for fid, fw in frameworks.items():
+            mine = per_fw.get(fid, {})
+            if fw.by_role != mine:
+                for role in sorted(set(fw.by_role) | set(mine)):
+                    got, want = fw.by_role.get(role, {}), mine.get(role, {})
+                    if got != want:
+                        rows.append((f"framework {fid} in role {role}", _ledger_str(got),
+                                     _ledger_str(want)))
+            tot: dict[str, int] = {}
+            for d in mine.values():
+                for n, v in d.items():
+                    tot[n] = tot.get(n, 0) + v
+            if fw.total != tot:
+                rows.append((f"framework {fid} (all roles)", _ledger_str(fw.total),
+                             _ledger_str(tot)))
+        if al._role_alloc != roles:
+            for role in sorted(set(al._role_alloc) | set(roles)):
+                got, want = al._role_alloc.get(role, {}), roles.get(role, {})
+                if got != want:
+                    rows.append((f"role {role}", _ledger_str(got), _ledger_str(want)))
+        # the agents' totals summed once per set of total values (identity memo, as
+        # share_books': Resources are immutable and the memo keeps them alive)
+        totals = [ag.total for ag in al._agents.values()]
+        memo = self._ledger_totals
+        if memo is not None and len(memo[0]) == len(totals) \
+                and all(map(operator.is_, memo[0], totals)):
+            total = memo[1]
+        else:
+            total = {}
+            for t in totals:
+                for n, v in t._scalar_map().items():
+                    total[n] = total.get(n, 0) + v
+            total = {n: v for n, v in total.items() if v}
+            self._ledger_totals = (totals, total)
+        if al._total != total:
+            rows.append(("cluster total", _ledger_str(al._total), _ledger_str(total)))
+        below = set()
+        for role, (guarantee, _ledger) in al._quota.items():
+            have = roles.get(role, {})
+            if any(have.get(n, 0) < v for n, v in guarantee._scalar_map().items() if v):
+                below.add(role)
+        if al._quota_unsat != below:
+            rows.append(("roles below their quota guarantee", ",".join(sorted(al._quota_unsat))
+                         or "-", ",".join(sorted(below)) or "-"))
+        self.run(world, inv.AllocatorLedgersAgree, _snap(allocator_ledgers=tuple(rows)))
 
     def check_agent_runs(self, world: Any, node: Any) -> None:
         """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
@@ -1700,6 +1774,11 @@ def _offers_disjoint(ledger: AgentLedger) -> bool:
             if lo2 <= hi1:
                 return False
     return scalars is None or ledger.total.unallocate().contains(scalars)
+
+
+# s13 malloc
+def _ledger_str(led: dict[str, int]) -> str:
+    return ";".join(f"{n}:{v / 1000:g}" for n, v in sorted(led.items())) or "-"
 
 
 def _allocs(allocations: tuple[Any, ...]) -> str:

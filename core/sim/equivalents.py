@@ -69,4 +69,23 @@ EQUIVALENT: dict[str, str] = {
         "a fresh executor's registration timer is then left armed and fires into handleExecutorTimer, which ignores it (an executor never returns to 'registering'; a new one has a new container id, part of the key); a recovered executor's was never armed: cancelling it is a no-op",
     "status_updates.py::TaskStatusUpdateManager._replay::bool:and<->or::problem or (su.framework_id, su.status.task_id) != skey#0":
         "both operands are always false on a real log: every UpdateRecord was validated (_validate) before handleUpdate persisted it, under log_key of its own framework and task; the disk (sim and io) loses unsynced records but never alters one",
+    # s13 malloc (allocator, sample seed 3)
+    'allocator/machine.py::_Framework.__init__::const:True->False::True#0':
+        "the only _Framework is built by _handle_add_framework, which sets fw.active = inp.active on the next line: the initial value is never read",
+    'allocator/machine.py::Allocator._handle_add_framework::stmt:delete statement::self._track_resources(fw, agent.alloc[fw.id], +1)#0':
+        "_orphans is filled only by an AddAgent whose `used` names a framework the allocator does not know; the master's AddAgent `used` (agents.py, agent.used_by_framework()) holds only frameworks in its _frameworks, each added to the allocator when it was booked (recovered placeholders: AddFramework before AddAgent): this loop never runs",
+    'allocator/machine.py::Allocator._handle_add_framework::cmp:Is->IsNot #0::agent is None#0':
+        "in the loop over _orphans, which the master never fills (see the _track_resources entry of _handle_add_framework above): never runs",
+    'allocator/machine.py::Allocator._handle_add_framework::cmp:In->NotIn #0::fw.id in agent.alloc#1':
+        "in the loop over _orphans, which the master never fills (see the _track_resources entry of _handle_add_framework above): never runs",
+    'allocator/machine.py::Allocator._handle_add_framework::stmt:delete statement::plain = self._unallocate(res)#0':
+        "in the loop over AddFramework.used, empty whenever the master drives the allocator (see the s12 entry `agent.available - plain` of this function)",
+    'allocator/machine.py::Allocator._handle_add_framework::stmt:delete statement::res = attribute_to(res, fw.default_role)#0':
+        "in the loop over AddFramework.used, empty whenever the master drives the allocator (see the s12 entry `agent.available - plain` of this function)",
+    'allocator/machine.py::Allocator._handle_recover::cond:negate if::if not orphans#0':
+        "`orphans` is None here whenever the master drives the allocator (it never fills _orphans: see the _handle_add_framework entries): the branch never runs",
+    'allocator/machine.py::Allocator._handle_remove_framework::arith:+<->-::agent.available + self._unallocate(res)#0':
+        "the master gives back every live task, executor and offer of a framework (RecoverResources in frameworks.py _remove_framework / _deactivate_framework) before its RemoveFramework, so the allocator holds nothing of it then (AllocationBooksAgree): the body never runs",
+    'allocator/machine.py::Allocator._recompute_all_shares::stmt:delete statement::self._shares_dirty = False#0':
+        "with the flag stuck True every Allocate rebuilds both share indexes from the ledgers (the values the incremental updates give) before its cycle, and _track's skipped index updates are redone by that rebuild; nothing outside a cycle reads the indexes' shares (why.py, describe() and the queries recount from the ledgers): same allocations, slower (only the checker's share-book count differs)",
 }

@@ -49,6 +49,7 @@ from mesotron.core.effects import (
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
 from mesotron.core.master.base import Abdicate  # s13 mmaster
+from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
@@ -89,7 +90,6 @@ from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
-from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.sim.world import (
     FORGED_AGENT,
     HOSTILE_AGENT,

@@ -14,22 +14,26 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import os
 import pstats
 import time
 
 from mesotron.core.sim.config import SimConfig
-from mesotron.core.sim.run import simulate
+from mesotron.core.sim.run import Result, simulate
 from mesotron.io.cli.gcpause import paused
 
 
+def run(cfg: SimConfig) -> Result:
+    """One run as `mesotron sim` makes it: the collector paused during the run
+    (io/cli/gcpause.py), the previous run's world (reference cycles) collected before."""
+    gc.collect()
+    with paused(collect=False):
+        return simulate(cfg)
+
+
 def main() -> None:
-    with paused():  # as `mesotron sim` runs (io/cli/gcpause.py)
-        _main()
-
-
-def _main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--events", type=int, default=50000)
     p.add_argument("--agents", type=int, default=20)
@@ -41,7 +45,7 @@ def _main() -> None:
     ref = SimConfig(seed=7, events=a.events, agents=a.agents, frameworks=a.frameworks)
     best = None
     for _ in range(a.repeat):
-        r = simulate(ref)
+        r = run(ref)
         if best is None or r.wall < best.wall:
             best = r
     assert best is not None
@@ -49,7 +53,7 @@ def _main() -> None:
     events = 0
     failures = 0
     for seed in range(1000, 1000 + a.seeds):
-        r = simulate(SimConfig(seed=seed, events=2000, agents=4, frameworks=4, quiesce=900.0))
+        r = run(SimConfig(seed=seed, events=2000, agents=4, frameworks=4, quiesce=900.0))
         events += r.events
         failures += r.failure is not None
     cpu = time.process_time() - c0

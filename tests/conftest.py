@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, settings
 # the test kit (real daemons on loopback) lives beside the tests, out of the product
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from mesotron.io.cli.gcpause import paused
 from mesotron.io.zk.server import ZkServer, running_zookeeper, zookeeper_available
 
 settings.register_profile(
@@ -36,14 +35,3 @@ def zk_server() -> Iterator[ZkServer]:
         pytest.skip(reason)
     with running_zookeeper() as server:
         yield server
-
-
-@pytest.fixture(autouse=True)
-def _simulations_gc_paused(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The shell's collector policy for simulations (io/cli/gcpause.py: paused while a run
-    executes), in the simulator's test modules: core/sim/run.py's simulate() leaves gc alone."""
-    if request.node.module.__name__.rpartition(".")[2].startswith("test_sim"):
-        with paused(collect=False):  # the collector, enabled again, runs after the test
-            yield
-    else:
-        yield

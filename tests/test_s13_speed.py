@@ -105,3 +105,15 @@ def test_sim_digest_is_deterministic() -> None:
     assert len(lines) == 5 and lines[-1].startswith("all: ")
     # seeds differ: so do their digests (the digest reads the run, not a constant)
     assert lines[0].split(": ")[1] != lines[1].split(": ")[1]
+
+
+def test_a_finished_runs_world_is_freed_only_by_the_collector(gc_state: Any) -> None:
+    """Why the shell collects after each paused run (docs/performance.md, s13-speed): the
+    world of a finished run sits in reference cycles that reference counting never frees."""
+    gc.disable()
+    res = simulate(SimConfig(seed=1, events=200, quiesce=50.0))
+    ref = weakref.ref(res.world)
+    del res
+    assert ref() is not None
+    gc.collect()
+    assert ref() is None

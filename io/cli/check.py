@@ -14,14 +14,12 @@ Exit status 0 only when no invariant was violated.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import sys
 import time
 
 from mesotron.core.sim.explore import CI_CONFIG, ExploreConfig, Explorer
-from mesotron.io.cli.gcpause import paused
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -86,16 +84,11 @@ def run(args: argparse.Namespace) -> int:
     last = [time.monotonic()]
 
     def progress(depth: int, states: int, secs: float) -> None:
-        # once per depth, with the collector paused: a young-generation collection frees
-        # the reference cycles the depth's machine copies left (its survivors move on and
-        # are not walked again; a paused run without it doubled the maximum RSS)
-        gc.collect(0)
         if not args.quiet and time.monotonic() - last[0] > 5.0:
             last[0] = time.monotonic()
             print(f"  depth {depth}: {states:,} states, {secs:.0f} s", flush=True)
 
-    with paused():  # the collector paused for the search, one collection after it
-        res = Explorer(cfg).explore(progress=progress, count_describe=args.describe)
+    res = Explorer(cfg).explore(progress=progress, count_describe=args.describe)
     for line in res.summary():
         print(line)
     if res.violation is not None and args.counterexample:

@@ -106,13 +106,10 @@ def single(args: argparse.Namespace) -> int:
     from mesotron.core.sim.run import replay_command, shrink, simulate
 
     cfg = _config(args, args.seed)
-    with paused(collect=False):  # the process ends after this run (and its shrinking)
-        return _single(args, cfg, simulate, shrink, replay_command)
-
-
-def _single(args: argparse.Namespace, cfg: Any, simulate: Any, shrink: Any,
-            replay_command: Any) -> int:
-    res = simulate(cfg)
+    # the collector paused during the run (io/cli/gcpause.py); on again for the shrinking,
+    # whose runs each leave a world of reference cycles behind
+    with paused(collect=False):
+        res = simulate(cfg)
     if args.timeline and res.timeline is not None:
         for t, text in res.timeline:
             print(f"{t:10.3f}  {text}")
@@ -160,11 +157,12 @@ def campaign(args: argparse.Namespace) -> int:
     progress = Progress(TextColumn("sim"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
                         console=console, disable=not args.progress)
-    with progress, paused():
+    with progress:
         task = progress.add_task("seeds", total=len(seeds), status="")
         for seed in seeds:
             cfg = _config(args, seed)
-            res = simulate(cfg)
+            with paused(collect=False):  # io/cli/gcpause.py; on again for the shrinking
+                res = simulate(cfg)
             total_events += res.events
             if res.failure is not None:
                 cmd = replay_command(cfg)
@@ -172,8 +170,8 @@ def campaign(args: argparse.Namespace) -> int:
                     small, _ = shrink(res, budget=20)
                     cmd = replay_command(small)
                 failures.append((seed, res.failure, cmd))
-            del res  # its world: freed by reference counting (it holds no cycles) ...
-            gc.collect()  # ... and whatever cycles it made, with the collector paused
+            del res  # its world is a web of reference cycles (nodes, bound methods in the
+            gc.collect()  # event heap, the checker): freed now, not at the next threshold
             el = time.perf_counter() - t0
             progress.update(task, advance=1, status=(
                 f"{len(failures)} failing, {total_events / max(el, 1e-9):,.0f} events/s"))

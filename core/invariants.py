@@ -1417,12 +1417,10 @@ def NoOffersOutsideWhitelist(s: ClusterSnapshot) -> list[str]:
 
 # s13 mops
 def HostileCallsRefused(s: ClusterSnapshot) -> list[str]:
-    """A scheduler call from a hostile HTTP client is answered as Mesos does and changes
-    nothing: a malformed one (any call type, one field broken: a list for a repeated field,
-    an empty id, a missing part, a uuid of the wrong length, a value of the wrong type) is
-    answered 400 "Failed to validate scheduler::Call"; a well-formed one sent without a
-    Mesos-Stream-Id is refused (4xx) but never as malformed; either way the answer is the
-    master's only effect (a 503 of a master that does not lead is fine)."""
+    """A scheduler call from a hostile HTTP client (no Mesos-Stream-Id) changes nothing: it
+    is refused (4xx; 503 by a master that does not lead) and the answer is the master's
+    only effect. (Whether it is refused as malformed exactly when it is malformed is
+    MalformedCallsRefused's and WellFormedCallsAccepted's: core/sim/hostile.py.)"""
     return [f"HostileCallsRefused: framework {fid}: {call}: {what}"
             for fid, call, what in s.hostile_call_answers]
 

@@ -24,8 +24,11 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
 
 
 @pytest.mark.parametrize(("bug", "faults", "expected", "seed", "operator"), [
-    ("kill_agent_id_unchecked", "none", "HostileCallsRefused", 0, False),
-    ("well_formed_messages_refused", "none", "HostileCallsRefused", 0, False),
+    # the hostile client's malformed calls (MalformedCallsRefused), well-formed twins
+    # (WellFormedCallsAccepted) and calls without a stream (HostileCallsRefused)
+    ("kill_agent_id_unchecked", "none", "MalformedCallsRefused", 0, False),
+    ("well_formed_messages_refused", "none", "WellFormedCallsAccepted", 0, False),
+    ("calls_without_stream_taken", "none", "HostileCallsRefused", 0, False),
     ("master_describe_hides_inactive", "all", "MasterDescribeAgrees", 0, False),
     ("operator_reservation_not_checkpointed", "none", "OperatorReservationsApplied", 1, True),
     ("operator_setting_never_answered", "none", "OperatorCallsAnswered", 1, True),
@@ -59,12 +62,13 @@ def test_answer_judgement() -> None:
     assert hostile_answer_error(True, [refused]) is None
     assert hostile_answer_error(False, [no_stream]) is None
     assert hostile_answer_error(False, [Respond(request="r", status=503, message="x")]) is None
-    assert "not refused as malformed" in (hostile_answer_error(True, [no_stream]) or "")
-    assert "refused as malformed" in (hostile_answer_error(False, [refused]) or "")
-    assert "also Send" in (hostile_answer_error(
-        True, [refused, Send(to="a", message=CallKill(task_id="t"))]) or "")
-    assert "answered 202" in (hostile_answer_error(False, [Respond(request="r", status=202)]) or "")
-    snap = inv.ClusterSnapshot(hostile_call_answers=(("f1", "malformed KILL", "answered 202"),))
+    assert hostile_answer_error(True, [no_stream])[0] == "MalformedCallsRefused"  # type: ignore[index]
+    assert hostile_answer_error(False, [refused])[0] == "WellFormedCallsAccepted"  # type: ignore[index]
+    assert hostile_answer_error(True, [refused, Send(to="a", message=CallKill(task_id="t"))]) \
+        == ("HostileCallsRefused", "also Send")
+    assert hostile_answer_error(False, [Respond(request="r", status=202)]) \
+        == ("HostileCallsRefused", "answered 202 without a stream")
+    snap = inv.ClusterSnapshot(hostile_call_answers=(("f1", "well-formed KILL", "answered 202"),))
     assert inv.HostileCallsRefused(snap) and not inv.HostileCallsRefused(inv.ClusterSnapshot())
     assert HOSTILE_CALL not in "an ordinary request"
 

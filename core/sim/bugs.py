@@ -2064,3 +2064,24 @@ def quota_stage_exempts_frameworks() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["quota_stage_exempts_frameworks"] = quota_stage_exempts_frameworks
+
+
+def calls_without_stream_taken() -> contextlib.AbstractContextManager[None]:
+    """The master takes a non-SUBSCRIBE call without a Mesos-Stream-Id as if it came on the
+    framework's stream (any client knowing a framework id can act as the framework)
+    (HostileCallsRefused)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+    from mesotron.core.messages import CallSubscribe
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            fw = self._frameworks.get(inp.framework_id) if isinstance(inp.framework_id, str) else None
+            if inp.stream_id is None and fw is not None and fw.stream is not None \
+                    and type(inp.call) is not CallSubscribe:
+                inp = attrs.evolve(inp, stream_id=fw.stream)
+            return orig(self, inp)  # type: ignore[no-any-return]
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+BUGS["calls_without_stream_taken"] = calls_without_stream_taken

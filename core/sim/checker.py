@@ -132,7 +132,8 @@ WHEN: dict[str, str] = {
     "TaskStatesAgree": "at quiescence",
     "InvalidOffersRefused": "after every ACCEPT the master handles",
     "SubscribeTakesInfo": "after every SUBSCRIBE the master handles",
-    "MalformedCallsRefused": "after every malformed ACCEPT the master handles",
+    "MalformedCallsRefused": "after every malformed ACCEPT, and every call of the hostile "
+                             "scheduler API client (s13 mops), the master handles",
     "NoRescindOfReturnedOffers": "after every ACCEPT and DECLINE the master handles",
     "AgentDisconnectionNoticed": "after every disconnection the master handles",
     "PrincipalsChecked": "after every authenticated SUBSCRIBE the master handles",
@@ -3341,10 +3342,19 @@ def check_hostile_call(chk: Checker, world: Any, inp: Any, effects: list[Any]) -
     API client (core/sim/hostile.py; World.hostile_scheduler_calls)."""
     malformed, what = parse_request(inp.request)
     err = hostile_answer_error(malformed, effects)
-    if err is not None:
+    if err is None:
+        return
+    name, wrong = err
+    fid = inp.framework_id or ""
+    if name == "MalformedCallsRefused":
+        chk.run(world, inv.MalformedCallsRefused, ClusterSnapshot(malformed_answers=(
+            (fid, what, wrong),)))
+    elif name == "WellFormedCallsAccepted":
+        chk.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=(
+            (fid, 400, f"a well-formed {what} (hostile client, no stream): {wrong}"),)))
+    else:
         chk.run(world, inv.HostileCallsRefused, ClusterSnapshot(hostile_call_answers=((
-            inp.framework_id or "", f"{'malformed' if malformed else 'well-formed'} {what}",
-            err),)))
+            fid, f"{'malformed' if malformed else 'well-formed'} {what}", wrong),)))
 
 
 def master_describe_row(node: Any) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:

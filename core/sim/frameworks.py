@@ -578,6 +578,13 @@ class Reserver(App):
                 out.append(("call", CallReconcileOperations(operations=tuple(
                     (o, self.op_agent[o]) for o in heard))))
             out.append(("call", CallReconcileOperations()))
+            # s13 mops: and an operation id it never used on each agent it reserved on (the
+            # master answers OPERATION_UNKNOWN, or UNREACHABLE / GONE_BY_OPERATOR /
+            # RECOVERING while that agent is so: OperationFeedbackAgrees)
+            ghosts = sorted(set(self.op_agent.values()))
+            if ghosts:
+                out.append(("call", CallReconcileOperations(operations=tuple(
+                    (f"{self.name}.ghost", aid) for aid in ghosts))))
         return out
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
@@ -666,6 +673,16 @@ class Reserver(App):
             other = Reservation(type="DYNAMIC", role="web" if not self.invalid_ops else f"{self.role}/sub")
             self.invalid_ops.add(op_id)
             ops.append(OpReserve(resources=Resources.parse("cpus:0.1").push_reservation(other), id=op_id))
+        elif (len(self.ops), len(self.invalid_ops)) == (8, 2):
+            # s13 mops: an UNRESERVE of a reservation no offer holds (a sub-role of its own
+            # that it never reserved for: not in the offered resources, OPERATION_ERROR)
+            op_id = f"{self.name}.x{len(self.ops) + 1}"
+            self.ops[op_id] = None
+            self.op_agent[op_id] = offer.agent_id
+            self.op_sent[op_id] = now
+            self.invalid_ops.add(op_id)
+            ops.append(OpUnreserve(resources=Resources.parse("cpus:0.1").push_reservation(
+                Reservation(type="DYNAMIC", role=f"{self.role}/never")), id=op_id))
         return ops
 
 

@@ -13,10 +13,10 @@ the adversary's framework id:
   are refused (400 for the missing header, 403 when the framework is not subscribed, 400
   when the master does not know it) but never as malformed.
 
-HostileCallsRefused (core/invariants.py) holds when each such call's only effect is one
-`Respond`, a 4xx/5xx, whose message starts with "Failed to validate scheduler::Call"
-exactly when the call is malformed (a 503 of a master that does not lead or has not
-recovered is fine for both). Breaking one field at a time is what makes the property see
+Each such call's only effect must be one `Respond`, a 4xx/5xx (HostileCallsRefused), whose
+message starts with "Failed to validate scheduler::Call" exactly when the call is malformed
+(MalformedCallsRefused, WellFormedCallsAccepted); a 503 of a master that does not lead or
+has not recovered is fine. Breaking one field at a time is what makes the property see
 the validator's `and`/`or` and `not` errors (a check that tests only one of two fields
 lets the other through).
 
@@ -140,21 +140,26 @@ def parse_request(request: str) -> tuple[bool, str]:
     return kind == "malformed", what
 
 
-def hostile_answer_error(malformed: bool, effects: list[Any]) -> str | None:
-    """What is wrong with the master's step on one hostile call (None: Mesos's answer)."""
+def hostile_answer_error(malformed: bool, effects: list[Any]) -> tuple[str, str] | None:
+    """(the property broken, what is wrong) of the master's step on one hostile call, None
+    when it is Mesos's answer: a malformed call not refused as malformed breaks
+    MalformedCallsRefused, a well-formed one refused as malformed WellFormedCallsAccepted,
+    any other effect than the one answer, or a call without a stream taken (< 400),
+    HostileCallsRefused."""
     if not effects or type(effects[0]) is not Respond:
-        return f"answered with {type(effects[0]).__name__ if effects else 'nothing'}"
+        return ("HostileCallsRefused",
+                f"answered with {type(effects[0]).__name__ if effects else 'nothing'}")
     first = effects[0]
-    what = []
+    if first.status != 503:
+        refused = (first.message or "").startswith(MALFORMED_PREFIX)
+        if malformed and not (first.status == 400 and refused):
+            return ("MalformedCallsRefused",
+                    f"answered {first.status} {first.message!r}, not refused as malformed")
+        if not malformed and refused:
+            return ("WellFormedCallsAccepted", f"refused as malformed: {first.message!r}")
+        if first.status < 400:
+            return ("HostileCallsRefused", f"answered {first.status} without a stream")
     if len(effects) > 1:
-        what.append("also " + ", ".join(sorted({type(e).__name__ for e in effects[1:]})))
-    if first.status == 503:
-        return "; ".join(what) or None  # not leading / not recovered: changes nothing either
-    refused = (first.message or "").startswith(MALFORMED_PREFIX)
-    if first.status < 400:
-        what.append(f"answered {first.status}")
-    elif malformed and not (first.status == 400 and refused):
-        what.append(f"answered {first.status} {first.message!r}, not refused as malformed")
-    elif not malformed and refused:
-        what.append(f"refused as malformed: {first.message!r}")
-    return "; ".join(what) or None
+        return ("HostileCallsRefused",
+                "also " + ", ".join(sorted({type(e).__name__ for e in effects[1:]})))
+    return None

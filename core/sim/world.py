@@ -1500,11 +1500,12 @@ class World:
                 if s.app.kind == "adversarial" and type(call.call) is CallSubscribe:
                     self.spoof_subscribe(s, m, call)
                     self.spoof_agent_message(s, m)
-                    self.hostile_scheduler_calls(s, m, call)  # s13 mops
             elif t is Notify:
                 ev = e.event
                 if obs is not None:
                     obs.on_app_event(self, s, ev)
+                if type(ev) is EventSubscribed and s.app.kind == "adversarial":
+                    self.hostile_scheduler_calls(s, ev)  # s13 mops
                 if self.timeline is not None:
                     self.tell(s, ev)
                 if type(ev) is EventError and s.alive \
@@ -1582,18 +1583,25 @@ class World:
                                      message=UnregisterAgent(agent_id=agents[0].id)))
 
     # s13 mops
-    def hostile_scheduler_calls(self, s: SchedulerNode, m: MasterNode, call: Any) -> None:
-        """HostileCallsRefused: with each adversarial SUBSCRIBE, a hostile HTTP client sends
-        the leader, at once and off the network (no stream id, no principal), every call of
-        core/sim/hostile.py: each call type with one field broken at a time, and a
-        well-formed twin of each non-SUBSCRIBE type. The answers go nowhere (no request is
-        booked), no random draw, no scheduler state changes."""
+    def hostile_scheduler_calls(self, s: SchedulerNode, ev: Any) -> None:
+        """HostileCallsRefused: as the adversarial framework hears SUBSCRIBED, a hostile HTTP
+        client that knows its framework id sends the leader, at once and off the network (no
+        stream id, no principal), every call of core/sim/hostile.py: each call type with one
+        field broken at a time, and a well-formed twin of each non-SUBSCRIBE type. The
+        answers go nowhere (no request is booked), no random draw, no scheduler state
+        changes, no event is added."""
         from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_calls
 
-        fid = s.app.framework_id or call.framework_id or "sim-hostile-framework"
-        for i, (bad, what, c, with_id) in enumerate(hostile_calls(call.call.framework_info, fid)):
+        m = self.live_leader()
+        if m is None:
+            return
+        fid = ev.framework_id
+        self.hostile_rounds = getattr(self, "hostile_rounds", 0) + 1
+        info = s.machine.config.framework_info if s.machine is not None else None
+        for i, (bad, what, c, with_id) in enumerate(hostile_calls(info, fid)):
             self.deliver(m, SchedulerCall(
-                request=f"{call.request}{HOSTILE_CALL}{i}:{'malformed' if bad else 'well-formed'}:{what}",
+                request=f"{s.name}-{self.hostile_rounds}{HOSTILE_CALL}{i}:"
+                        f"{'malformed' if bad else 'well-formed'}:{what}",
                 stream_id=None, framework_id=fid if with_id else None, call=c))
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:

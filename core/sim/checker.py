@@ -1108,7 +1108,6 @@ class Checker:
             return
         self.decisions += len(decisions)
         al.last_cycle_decisions = []
-        self.check_allocator_ledgers(world, al)  # s13 malloc
         books: list[tuple[str, float, float]] = []
         if not al._shares_dirty:
             # an operator changing weights (SimConfig.operator): the weights in force are the
@@ -1118,6 +1117,7 @@ class Checker:
             books = self.share_books(al, weights)
         self.run(world, inv.DrfOrder, _snap(allocations=tuple(decisions),
                                             share_books=tuple(books)))
+        self.check_allocator_ledgers(world, al)  # s13 malloc (after DrfOrder's share books)
 
     def check_fast_drf(self, world: Any, al: Any) -> None:
         """DrfOrder on the production fast path (SimConfig.fast_alloc, core/sim/fastpath.py):
@@ -1128,8 +1128,6 @@ class Checker:
         if al.unread or al.disagreements:
             self.decisions += al.unread
             allocated, al.unread = al.unread, 0
-            if allocated:
-                self.check_allocator_ledgers(world, al)  # s13 malloc
             diffs = tuple((f"cycle {c}", _allocs(got), _allocs(want))
                           for c, got, want in al.disagreements)
             al.disagreements = []
@@ -1140,6 +1138,8 @@ class Checker:
             if diffs or books:
                 self.run(world, inv.DrfOrder, ClusterSnapshot(share_books=tuple(books),
                                                               reference_cycles=diffs))
+            if allocated:
+                self.check_allocator_ledgers(world, al)  # s13 malloc (after DrfOrder)
         # s12: the allocations' shape and the explanation, after the policy's own verdict
         if shapes:
             self.run(world, inv.WholeOffers, ClusterSnapshot(

@@ -18,7 +18,6 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-
 # Ports for daemons a test starts. Asking the kernel for an ephemeral port (bind to 0, close,
 # pass the number to a daemon) races with every other process that asks, and with two pytest
 # workers (`make test` runs pytest-xdist) each would race the other. So each worker draws from

@@ -300,7 +300,8 @@ class StatusUpdateStreamMachine(RuleBasedStateMachine):
             self._check_sent()
             return
         _uuid, state = ms.pending.pop(0)
-        assert (Persist in map(type, effects)) == FRAMEWORKS[key[0]]
+        assert (Persist in map(type, effects)) == FRAMEWORKS[key[0]], \
+            f"AgreesWithModel: the ack of the head of {key} (the model's) did: {effects}"
         if state in TERMINAL_STATES:
             discarded = [u for u, _ in ms.pending]
             closed = [e for e in effects if isinstance(e, StreamClosed)]
@@ -489,7 +490,7 @@ def _ack_ignores_uuid(orig: Callable) -> Callable:
     ("handleRecover", _recover_loses_pending,
      {"ResendOnResume", "EventuallyAcked", "NoLostAckedWork"}),
     ("handleAcknowledge", _ack_ignores_uuid,
-     {"StaleAckIgnored", "ResendOnResume", "UpdatesInOrder", "NoLostAckedWork"}),
+     {"StaleAckIgnored", "ResendOnResume", "UpdatesInOrder", "NoLostAckedWork", "AgreesWithModel"}),
 ], ids=["send-before-persist", "resume-forgets-retries", "recover-loses-pending",
         "ack-ignores-uuid"])
 def test_planted_bug_is_caught(monkeypatch: pytest.MonkeyPatch, method: str,

@@ -18,11 +18,42 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
+# Ports for daemons a test starts. Asking the kernel for an ephemeral port (bind to 0, close,
+# pass the number to a daemon) races with every other process that asks, and with two pytest
+# workers (`make test` runs pytest-xdist) each would race the other. So each worker draws from
+# its own block of 15000-30000, below the kernel's ephemeral range (32768-60999: outgoing
+# connections and bind-to-0 never land there) and below the agents' offered ports
+# (31000-32000), never hands the same port out twice, and skips a port something holds.
+PORTS_LO, PORTS_HI = 15000, 30000
+_issued: set[int] = set()
+
+
+def _port_block() -> tuple[int, int]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gwN under xdist
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker[2:]) if worker[2:].isdigit() else 0
+    span = (PORTS_HI - PORTS_LO) // max(count, 1)
+    lo = PORTS_LO + index * span
+    return lo, lo + span - 16  # room for test_examples_workloads' ranges of 11 from a base
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    import random
+
+    lo, hi = _port_block()
+    rng = random.Random()  # another run of the suite on this machine draws other ports
+    for _ in range(1000):
+        port = rng.randrange(lo, hi)
+        if port in _issued:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # held (or in TIME_WAIT) by something else
+        _issued.add(port)
+        return port
+    raise RuntimeError(f"no free port in {lo}-{hi} after 1000 draws")
 
 
 def basic_auth(principal: str, secret: str) -> str:

@@ -1433,17 +1433,12 @@ class World:
         s.reset_timers()
         s.streams = set()
         app: App = s.app
-        # s13 magent: gang frameworks (MPI-style jobs, which cannot outlive an agent restart
-        # anyway) do not checkpoint (Mesos's default FrameworkInfo.checkpoint): their
-        # executors are shut down when they disconnect, their updates held in memory only,
-        # and a restarted agent does not recover them
         # the failover timeout changes with each scheduler incarnation (a re-subscription
         # updates the master's FrameworkInfo: SubscribeTakesInfo); gang frameworks subscribe
         # with an offer constraint every simulated agent meets (no such attribute)
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
                              roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
-                             checkpoint=app.kind != "gang",  # (s13 magent: see below)
-                             principal=sim_claimed_principal(s),
+                             checkpoint=True, principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
                                                      Capability.TASK_KILLING_STATE}))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()

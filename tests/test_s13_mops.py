@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from mesotron.core import invariants as inv
 from mesotron.core.effects import Respond, Send
+from mesotron.core.master.validation import validate_call
 from mesotron.core.messages import CallKill, SchedulerCall
 from mesotron.core.sim import bugs
 from mesotron.core.sim.config import OPERATOR_KINDS, SimConfig
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, hostile_calls
 from mesotron.core.sim.run import simulate
-from mesotron.core.master.validation import validate_call
 from mesotron.core.values import FrameworkInfo
 
 

@@ -48,6 +48,7 @@ from mesotron.core.effects import (
 )
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
+from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
@@ -88,7 +89,6 @@ from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
-from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.sim.world import (
     FORGED_AGENT,
     HOSTILE_AGENT,
@@ -3210,8 +3210,8 @@ def track_operator_answers(chk: Checker, world: Any, node: Any, inp: Any,
                         operator_answers=((r, wrong),)))
             elif r in answered:
                 chk.run(world, inv.OperatorCallsAnswered, ClusterSnapshot(
-                    operator_answers=((r, f"answered again by {node.name}: {e.status} "
-                                          f"{e.message!r}"),)))
+                    operator_answers=((r, (f"answered again by {node.name}: {e.status} "
+                                           f"{e.message!r}")),)))
 
 
 def _valid_operator_call_refused(world: Any, node: Any, r: str, e: Any) -> str | None:

@@ -27,10 +27,10 @@ from mesotron.core.sim.checker import (
     executor_held_rows,
     master_describe_row,
     operator_calls_unanswered,
-    settings_rows,
     operator_view_rows,
     reconciliation_rows,
     sandbox_rows,
+    settings_rows,
     task_state_rows,
     why_rows,
 )

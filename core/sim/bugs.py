@@ -2085,3 +2085,4 @@ def calls_without_stream_taken() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["calls_without_stream_taken"] = calls_without_stream_taken
+

@@ -3504,8 +3504,8 @@ def track_operator_answers(chk: Checker, world: Any, node: Any, inp: Any,
                         operator_answers=((r, wrong),)))
             elif r in answered:
                 chk.run(world, inv.OperatorCallsAnswered, ClusterSnapshot(
-                    operator_answers=((r, f"answered again by {node.name}: {e.status} "
-                                          f"{e.message!r}"),)))
+                    operator_answers=((r, (f"answered again by {node.name}: {e.status} "
+                                           f"{e.message!r}")),)))
 
 
 def _valid_operator_call_refused(world: Any, node: Any, r: str, e: Any) -> str | None:

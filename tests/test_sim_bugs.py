@@ -327,7 +327,7 @@ def test_agent_updates_truthful_is_checked_as_an_agent_ends_a_task():
         if res.failure is not None:
             break
     assert res.failure_name == "AgentUpdatesTruthful", res.failure
-    assert "while the executor still runs it" in res.failure
+    assert "while the executor runs it" in res.failure
     assert simulate(cfg).failure is None
 
 

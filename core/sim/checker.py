@@ -3596,10 +3596,21 @@ def track_offer_rescinds(chk: Checker, world: Any, node: Any, inp: Any,
                 book.pop(e.message.offer_id, None)
     mc = node.machine
     held = mc._offers
-    if len(book) <= len(held):
-        return
     returned = inp.call.offer_ids if type(inp) is SchedulerCall and type(inp.call) in (
         CallAccept, CallDecline) and type(inp.call.offer_ids) is tuple else ()
+    for oid in returned:
+        # given back by its framework (even in a step that also makes new offers, which the
+        # length test below lets through unexamined)
+        if oid not in held:
+            book.pop(oid, None)
+    if len(book) <= len(held):
+        return
+    if any(type(e) is Abdicate for e in effects):
+        # a master whose registry write was fenced or failed gives up leading in this step
+        # (its process exits): its offers die with it, the frameworks re-subscribe to the
+        # next leader and get new ones (Mesos: "Registrar aborted")
+        book.clear()
+        return
     bad = []
     for oid in [o for o in book if o not in held]:
         fid, stream = book.pop(oid)

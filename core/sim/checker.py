@@ -895,8 +895,6 @@ class Checker:
                 snap = self._call_snaps[k] = ClusterSnapshot(
                     calls={name: ((type(c).__name__, ok),)})
             self.run(world, inv.NoCallBeforeSubscribed, snap)
-        if type(c) is CallAcknowledge and c.uuid in getattr(s.app, "forged_acks", ()):
-            return  # s13 magent: a forged acknowledgement the application sends on purpose
         if type(c) is CallAcknowledge:
             k = (call.framework_id, c.task_id, c.uuid)
             self.run(world, inv.AckAfterDelivery, _snap(

@@ -355,7 +355,6 @@ class Adversarial(App):
         self.old_offers: list[Any] = []  # offers it received (some rescinded or used since)
         # offers it hoards and still holds (not declined, used or rescinded), oldest first
         self.held: dict[str, Any] = {}
-        self.forged_acks: set[bytes] = set()  # s13 magent: uuids it acknowledges, never sent
 
     def wanted(self) -> int:
         return max(0, 6 - len(self.running))
@@ -396,14 +395,6 @@ class Adversarial(App):
                 out.append(("call", ack))
             elif r < 0.9:
                 out.append(("timer", self.rng.uniform(1, 90), ("ack", ack)))
-            elif r < 0.95:
-                # s13 magent: a buggy acknowledgement (a uuid the agent never sent: the
-                # update's uuid reversed; the checker's AckAfterDelivery knows it forged);
-                # the update itself is never acknowledged
-                self.forged_acks.add(status.uuid[::-1])
-                out.append(("call", CallAcknowledge(agent_id=status.agent_id,
-                                                    task_id=status.task_id,
-                                                    uuid=status.uuid[::-1])))
             # else: never acknowledged
         return out
 

@@ -23,17 +23,23 @@ def _cfg(seed: int, operator: bool) -> SimConfig:
 # (bug, seed, operator run, property): the mutation judge's runs (3,000 events, 5 agents,
 # 4 frameworks, all faults); agents are resized by the operator's host maintenance only
 CASES = [
-    ("agent_reconfiguration_ignored", 1, True, "AgentTotalsAgree"),
+    ("agent_reconfiguration_ignored", 0, True, "AgentTotalsAgree"),
     ("offers_taken_back_silently", 1, False, "HeldOffersAgree"),
     ("disconnect_keeps_agent_active", 0, False, "NoOffersOfDisconnectedAgents"),
     ("registrations_not_counted", 0, False, "RegistryCountersAgree"),
     # (explicit executors: the reserver framework's pods, in operator runs)
-    ("executor_removal_keeps_framework_books", 0, True, "MasterExecutorsAgree"),
+    ("executor_removal_keeps_framework_books", 3, True, "MasterExecutorsAgree"),
 ]
 
 
 @pytest.mark.parametrize("bug,seed,operator,name", CASES, ids=[c[0] for c in CASES])
-def test_planted_bug_caught_by_name(bug: str, seed: int, operator: bool, name: str) -> None:
+def test_planted_bug_caught_by_name(bug: str, seed: int, operator: bool, name: str,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    if name == "HeldOffersAgree":
+        # s13 mops's WithdrawnOffersRescinded (every step) catches the same bug first;
+        # muted here so that HeldOffersAgree (at quiescence, from the framework's side) is
+        # shown catching it on its own (test_withdrawn_offers_rescinded_catches_it_too)
+        monkeypatch.setattr(inv, "WithdrawnOffersRescinded", lambda s: [])
     with bugs.BUGS[bug]():
         r = simulate(_cfg(seed, operator))
     assert r.failure_name == name, r.failure
@@ -60,3 +66,9 @@ def test_rows_judged() -> None:
         "to it and never rescinded")]
     assert inv.AgentTotalsAgree(inv.ClusterSnapshot()) == []
     assert inv.HeldOffersAgree(inv.ClusterSnapshot()) == []
+
+
+def test_withdrawn_offers_rescinded_catches_it_too() -> None:
+    with bugs.BUGS["offers_taken_back_silently"]():
+        r = simulate(_cfg(1, False))
+    assert r.failure_name == "WithdrawnOffersRescinded", r.failure

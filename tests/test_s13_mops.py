@@ -89,3 +89,15 @@ def test_master_describe_agrees_on_crafted_rows() -> None:
     assert inv.OperatorCallsAnswered(inv.ClusterSnapshot(operator_answers=(("r", "twice"),)))
     assert inv.OperatorReservationsApplied(inv.ClusterSnapshot(
         operator_reservations=(("a1", "RESERVE x: total y"),)))
+
+
+def test_settings_agree_catches_a_master_that_never_sends_operation_statuses() -> None:
+    """SettingsAgree's planted bug (s13 lead, at merge): with operation statuses never sent
+    the agents never checkpoint the leader's reservations (operator run, seed 1); the same
+    seed is clean without the bug."""
+    cfg = SimConfig(seed=1, events=3000, agents=5, frameworks=4, faults="all",
+                    operator=True, fast_alloc=True, kinds=OPERATOR_KINDS)
+    with bugs.BUGS["operation_status_never_sent"]():
+        r = simulate(cfg)
+    assert r.failure_name == "SettingsAgree", r.failure
+    assert simulate(cfg).failure is None

@@ -144,12 +144,12 @@ def test_kill_rate_counts_unreached_mutants_against_it() -> None:
 
 
 def test_varied_runs_judge_a_mutant_only_where_its_function_runs() -> None:
-    """s13: the judge's varied runs (mutate.VARIETY) reach code the default workload never
-    runs (an OOM limitation's message: only the `oom` fault kind makes one), and a mutant is
-    judged only by the runs that call its function."""
+    """s13: the judge's varied runs (mutate.VARIETY) are distinct runs, and a mutant is
+    judged only by the runs that call its function (an OOM limitation's message: a run with
+    no fault at all never makes one)."""
     ms = mutate.discover()
     m = next(x for x in ms if x.scope == "memory_limitation_message")
-    judge = mutate.Judge(seeds=(0,), events=300, quiesce=100.0, timeout=60.0, operator_runs=0,
+    judge = mutate.Judge(seeds=(0,), events=1500, quiesce=300.0, timeout=60.0, operator_runs=0,
                          variety=len(mutate.VARIETY))
     cfgs = judge.configs()
     assert len(cfgs) == 1 + len(mutate.VARIETY)
@@ -157,13 +157,10 @@ def test_varied_runs_judge_a_mutant_only_where_its_function_runs() -> None:
     reached, digests = mutate.reached_scopes(judge, [m])
     assert len(reached) == len(digests) == len(cfgs)
     runs = [i for i, hit in enumerate(reached) if (m.module, m.scope) in hit]
-    assert runs and all("oom" in cfgs[i].faults for i in runs)
-    assert (m.module, m.scope) not in reached[0]  # the default workload never calls it
-    none = mutate.Judge(seeds=(0,), events=300, quiesce=100.0, operator_runs=0)
-    assert mutate.reached_scopes(none, [m])[0] == [set()]
-    # judged by its runs only
+    assert runs and len(runs) < len(cfgs)
+    assert not any(not cfgs[i].faults for i in runs)  # the fault-free run never calls it
     (r,) = mutate.judge_mutants([m], judge=judge, jobs=1)
-    assert r["verdict"] != "unreached" and r.get("runs", len(runs)) <= len(runs)
+    assert r["verdict"] != "unreached" and r["runs"] == len(runs)
 
 
 def test_the_judge_budget_grows_with_its_runs() -> None:

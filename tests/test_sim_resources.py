@@ -6,6 +6,7 @@ ReservedToRole, QuotaLimitRespected (after every event), OperationsReported (at 
 from __future__ import annotations
 
 import pytest
+from mesotron.core import invariants as inv
 from mesotron.core.sim import bugs
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.run import simulate
@@ -37,7 +38,13 @@ CASES = [
 
 
 @pytest.mark.parametrize("bug,faults,expected", CASES, ids=[c[0] for c in CASES])
-def test_planted_bug_is_caught(bug: str, faults: str, expected: set[str]) -> None:
+def test_planted_bug_is_caught(bug: str, faults: str, expected: set[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # s13: SettingsAgree (quiescence, checked before liveness) also catches a master that
+    # never sends an operation's status (the agent never checkpoints the reservation); muted
+    # here so that OperationsReported is shown catching it on its own (tests/test_s13_mops.py
+    # shows SettingsAgree catching it)
+    monkeypatch.setitem(inv.QUIESCENT, "SettingsAgree", lambda s: [])
     caught = None
     with bugs.BUGS[bug]():
         for seed in range(BUDGET):

@@ -38,8 +38,8 @@ sysdeps:
 demo: venv
 	$(VENV)/bin/mesotron demo
 
-# pytest runs on $(TEST_WORKERS) workers (pytest-xdist; tests/conftest.py keeps each test
-# module on one worker, and the modules that share machine-wide state on the same one); the
+# pytest runs on $(TEST_WORKERS) workers (pytest-xdist, one test module per worker at a time;
+# tests/conftest.py runs the lab's modules one at a time across workers); the
 # exhaustive explorer and TLC run beside it; their output is printed after pytest's, and any
 # failure fails `make test`. `make unit` is the same pytest run in one process.
 TEST_WORKERS ?= 2
@@ -48,8 +48,8 @@ test: venv sysdeps
 	( $(VENV)/bin/mesotron check --exhaustive --quiet \
 	  && $(VENV)/bin/mesotron check --exhaustive --quiet --failovers 1 --agent-restarts 0 \
 	  && $(PY) tla/run.py ) >"$$log" 2>&1 & checks=$$!; \
-	echo "$(PY) -m pytest -q -m \"not chaos\" -n $(TEST_WORKERS) --dist loadgroup tests  (explorer and TLC beside it, pid $$checks)"; \
-	$(PY) -m pytest -q -m "not chaos" -n $(TEST_WORKERS) --dist loadgroup tests; rc=$$?; \
+	echo "$(PY) -m pytest -q -m \"not chaos\" -n $(TEST_WORKERS) --dist loadfile tests  (explorer and TLC beside it, pid $$checks)"; \
+	$(PY) -m pytest -q -m "not chaos" -n $(TEST_WORKERS) --dist loadfile tests; rc=$$?; \
 	wait $$checks; crc=$$?; cat "$$log"; rm -f "$$log"; \
 	echo "pytest exit $$rc, explorer and TLC exit $$crc"; \
 	test $$rc -eq 0 -a $$crc -eq 0

@@ -37,21 +37,25 @@ def zk_server() -> Iterator[ZkServer]:
         yield server
 
 
-# Parallel runs: `make test` runs pytest-xdist with `--dist loadgroup`. Every test module is
-# its own group, so it stays on one worker (its module-scoped fixtures, e.g. the private
-# ZooKeeper server, start once and its tests keep their order); modules that share
-# machine-wide state form one group and run on one worker, one after the other.
-SHARED_GROUPS = {
-    # network namespaces, links and /etc/netns of every lab: the tests compare `leftovers()`
-    # (all labs' namespaces) before and after, and `lab chaos` picks a subnet from its lab id
-    "lab": ("test_lab.py", "test_lab_network.py", "test_lab_planted.py"),
-}
+# Parallel runs: `make test` runs pytest-xdist with `--dist loadfile`: every test module stays
+# on one worker (its module-scoped fixtures, e.g. the private ZooKeeper server, start once,
+# and its tests keep their order). (`--dist loadgroup` with xdist_group marks does not group
+# on pytest 9.2: xdist 3.8.0 renames `item._nodeid`, which pytest no longer reads.)
+# The lab's modules share machine-wide state: they compare `leftovers()` (every lab's
+# namespaces and links) before and after, and a lab's subnet derives from its id. So one of
+# them at a time runs, across workers (and across suites on this machine): a file lock held
+# for the whole module, taken before the module's own fixtures (a lab up for the module).
+LAB_MODULES = ("test_lab.py", "test_lab_network.py", "test_lab_planted.py")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            name = item.path.name
-            group = next((g for g, files in SHARED_GROUPS.items() if name in files), name)
-            item.add_marker(pytest.mark.xdist_group(group))
+@pytest.fixture(scope="module", autouse=True)
+def _one_lab_module_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.path.name not in LAB_MODULES:
+        yield
+        return
+    import fcntl
+    import tempfile
+
+    with open(os.path.join(tempfile.gettempdir(), "mesotron-lab-tests.lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield

@@ -3172,6 +3172,22 @@ def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
 
 
 # s13 mmaster
+def _agents_held_connected(world: Any, master: Any) -> list[tuple[Any, Any]]:
+    """(agent machine, the leader's record of it) for every live running agent that the
+    leader holds connected under the agent's own id (matched by pid)."""
+    pids = {a.pid: a for a in master._agents.values() if a.connected}
+    out = []
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state != "running":
+            continue
+        ma = pids.get(n.name)
+        if ma is not None and ma.id == a.agent_id:
+            out.append((a, ma))
+    return out
+
+
+# s13 mmaster
 def agent_total_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
     """AgentTotalsAgree input, at quiescence: for every live agent the leader holds
     connected, (agent id, party, that party's total, the agent's own) where the leader's
@@ -3182,15 +3198,8 @@ def agent_total_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
         return ()
     master = m.machine
     al_agents = getattr(master.allocator, "_agents", {})
-    pids = {a.pid: a for a in master._agents.values() if a.connected}
     rows: list[tuple[str, str, str, str]] = []
-    for n in world.agents:
-        a = n.machine
-        if not n.alive or a is None or a.state != "running":
-            continue
-        ma = pids.get(n.name)
-        if ma is None or ma.id != a.agent_id:
-            continue
+    for a, ma in _agents_held_connected(world, master):
         own = _published_resources(a.agent_info.resources)
         for party, res in (("leader", ma.info.resources),
                            ("allocator", getattr(al_agents.get(ma.id), "total", None))):
@@ -3291,19 +3300,12 @@ def master_executor_rows(world: Any) -> tuple[tuple[str, str, str], ...]:
     if m is None:
         return ()
     master = m.machine
-    by_pid = {a.pid: a for a in master._agents.values() if a.connected}
     fw_books: dict[str, set[tuple[str, str]]] = {}
     for fid, fw in master._frameworks.items():
         for aid, eid in fw.executors:
             fw_books.setdefault(aid, set()).add((fid, eid))
     rows: list[tuple[str, str, str]] = []
-    for n in world.agents:
-        a = n.machine
-        if not n.alive or a is None or a.state != "running":
-            continue
-        ma = by_pid.get(n.name)
-        if ma is None or ma.id != a.agent_id:
-            continue
+    for a, ma in _agents_held_connected(world, master):
         runs = {k for k, v in a.executors.items()
                 if not v.command_executor and v.state != "terminated"}
         books = set(ma.executors)

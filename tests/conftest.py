@@ -59,3 +59,61 @@ def _one_lab_module_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
     with open(os.path.join(tempfile.gettempdir(), "mesotron-lab-tests.lock"), "w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         yield
+
+
+# Parallel runs, balance: xdist hands work units to the workers in collection order, one at
+# a time as a worker frees up. With its defaults (a unit = a module; --loadscope-reorder:
+# modules with the most tests first) a module of a few long daemon workloads was handed out
+# last and ran alone while the other worker idled, and test_sim_bugs.py (one planted bug per
+# test, ~90 independent simulations) was one unit as long as a third of the suite.
+# So `make test` passes --no-loadscope-reorder and
+# - the modules of SPLIT_MODULES (independent tests: no module fixture, no order) are split
+#   into one unit per test (pytest_xdist_make_scheduler below);
+# - this hook orders the other modules by decreasing measured seconds
+#   (tests/module_seconds.json, refreshed with `python tests/testkit.py module-seconds
+#   JUNIT.xml...`; an unlisted module counts 1 s), the longest-processing-time-first rule,
+#   and puts the split modules' tests last, as small units that fill whichever worker frees
+#   up first. Within a module the order is unchanged; every worker collects the same order.
+SPLIT_MODULES = ("test_sim_bugs.py",)
+
+
+def _module_seconds() -> dict[str, float]:
+    import json
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "module_seconds.json")
+    try:
+        with open(path) as f:
+            return {str(k): float(v) for k, v in json.load(f).items()}
+    except (OSError, ValueError):
+        return {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seconds = _module_seconds()
+    first_seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first_seen.setdefault(item.path.name, i)
+
+    def key(it: pytest.Item) -> tuple[bool, float, int]:
+        name = it.path.name
+        return (name in SPLIT_MODULES, -seconds.get(name, 1.0), first_seen[name])
+
+    items.sort(key=key)
+
+
+def work_unit(nodeid: str) -> str:
+    """The xdist work unit of a test: its module, or itself in a SPLIT_MODULES module."""
+    path = nodeid.split("::", 1)[0]
+    return nodeid if os.path.basename(path) in SPLIT_MODULES else path
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SplitSomeFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return SplitSomeFiles(config, log)  # type: ignore[arg-type]

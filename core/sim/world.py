@@ -638,7 +638,9 @@ class World:
         seq = self.seq = self.seq + 1
         node.timers[key] = seq  # the generation: unique, so a stale entry never matches
         now = self.now
-        due = now if now > at else at  # max(at, now) without the builtin call (s14 speed)
+        due = at  # max(at, now), without the builtin call (s14 speed)
+        if now > at:
+            due = now
         node.tdue[key] = due
         inc = node.inc
         car = node.tcar.get(key)

@@ -371,6 +371,10 @@ class ClusterSnapshot:
     # s13 malloc: AllocatorLedgersAgree: (what, the allocator's running book, the recount
     # from its per-agent allocations and agent totals) for each book that differs
     allocator_ledgers: tuple[tuple[str, str, str], ...] = ()
+    # s14 kalloc: AllocatorSettingsAgree: (what, the leader's allocator's value, the value
+    # of the settings in force at the leader) for each weight / quota guarantee / quota
+    # limit that differs
+    allocator_settings: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1501,6 +1505,16 @@ def AllocatorLedgersAgree(s: ClusterSnapshot) -> list[str]:
             f"allocations give {recount}" for what, booked, recount in s.allocator_ledgers]
 
 
+# s14 kalloc
+def AllocatorSettingsAgree(s: ClusterSnapshot) -> list[str]:
+    """The leader's allocator sorts and caps by the operator's settings in force at the
+    leader: per role its weight (the operator's committed UPDATE_WEIGHTS value, else the
+    configured --weights one, else 1), its quota guarantee and its quota limit (the committed
+    UPDATE_QUOTA config; none once the operator removed it), in integer milli-units."""
+    return [f"AllocatorSettingsAgree: {what}: the allocator uses {used} but the leader's "
+            f"settings say {want}" for what, used, want in s.allocator_settings]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1566,6 +1580,8 @@ SAFETY: dict[str, Check] = {
     "WithdrawnOffersRescinded": WithdrawnOffersRescinded,
     # s13 malloc
     "AllocatorLedgersAgree": AllocatorLedgersAgree,
+    # s14 kalloc
+    "AllocatorSettingsAgree": AllocatorSettingsAgree,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -2086,3 +2086,22 @@ def calls_without_stream_taken() -> contextlib.AbstractContextManager[None]:
 
 BUGS["calls_without_stream_taken"] = calls_without_stream_taken
 
+
+
+# s14 kalloc
+def weight_reset_ignored() -> contextlib.AbstractContextManager[None]:
+    """Setting a role's weight back to the default 1 keeps the role's previous weight in the
+    allocator (the registry and the operator API say 1): the role stays favoured or starved
+    (AllocatorSettingsAgree)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _set_weight(self: Any, role: str, weight: float) -> None:
+            if weight == 1.0 and role in self._weights:
+                return
+            orig(self, role, weight)
+        return _set_weight
+    return _patched(Allocator, "_set_weight", wrap)
+
+
+BUGS["weight_reset_ignored"] = weight_reset_ignored

@@ -172,6 +172,8 @@ WHEN: dict[str, str] = {
     "WithdrawnOffersRescinded": "after every leader step that takes offers back",
     # s13 malloc
     "AllocatorLedgersAgree": "after every allocation cycle that allocated",
+    # s14 kalloc
+    "AllocatorSettingsAgree": "after every allocation cycle that allocated",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -1098,6 +1100,7 @@ class Checker:
         mode), and the share books the allocator sorted by against shares recomputed here
         from its per-agent allocations, the agents' totals and the configured weights."""
         al = node.machine.allocator
+        self.check_allocator_settings(world, node, al)  # s14 kalloc
         if getattr(al, "disagreements", None) is not None:
             self.check_fast_drf(world, al)
             return
@@ -1352,6 +1355,47 @@ class Checker:
                          or "-", ",".join(sorted(below)) or "-"))
         self.run(world, inv.AllocatorLedgersAgree, _snap(allocator_ledgers=tuple(rows)))
 
+
+    # s14 kalloc
+    def check_allocator_settings(self, world: Any, node: Any, al: Any) -> None:
+        """AllocatorSettingsAgree: the weights, quota guarantees and quota limits the
+        leader's allocator uses against the settings in force at the leader (its committed
+        operator settings over the configured weights). Tiny dicts: O(roles + settings)."""
+        mc = node.machine
+        weights = dict(self.weights)
+        guarantees: dict[str, dict[str, int]] = {}
+        limits: dict[str, dict[str, int]] = {}
+        for key, value in mc._settings.items():
+            kind = key[0]
+            if kind == "weight":
+                weights[key[1]] = float(value) if value else 1.0
+            elif kind == "quota" and value:
+                g = {n: round(v * 1000) for n, v in value[0] if round(v * 1000)}
+                lim = {n: round(v * 1000) for n, v in value[1] if round(v * 1000)}
+                if g:
+                    guarantees[key[1]] = g
+                if lim:
+                    limits[key[1]] = lim
+        rows: list[tuple[str, str, str]] = []
+        used_w = al._weights
+        for role in sorted(set(weights) | set(used_w)):
+            want, got = weights.get(role, 1.0), used_w.get(role, 1.0)
+            if want != got:
+                rows.append((f"weight of role {role}", f"{got:g}", f"{want:g}"))
+        got_g = {r: led for r, (_res, led) in al._quota.items() if led}
+        if got_g != guarantees:
+            for role in sorted(set(got_g) | set(guarantees)):
+                if got_g.get(role) != guarantees.get(role):
+                    rows.append((f"quota guarantee of role {role}",
+                                 _ledger_str(got_g.get(role, {})),
+                                 _ledger_str(guarantees.get(role, {}))))
+        got_l = {r: led for r, led in al._limits.items() if led}
+        if got_l != limits:
+            for role in sorted(set(got_l) | set(limits)):
+                if got_l.get(role) != limits.get(role):
+                    rows.append((f"quota limit of role {role}", _ledger_str(got_l.get(role, {})),
+                                 _ledger_str(limits.get(role, {}))))
+        self.run(world, inv.AllocatorSettingsAgree, _snap(allocator_settings=tuple(rows)))
     def check_agent_runs(self, world: Any, node: Any) -> None:
         """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
         a = node.machine
@@ -1407,6 +1451,8 @@ class Checker:
                     every = m.machine.agent_ledgers()
                     self.run(world, inv.QuotaLimitRespected, ClusterSnapshot(
                         agents=every, quota_limits=self.quota_allowance(m, limits, every)))
+                elif self.quota_books:  # s14 kalloc: every limit removed: all forgotten
+                    self.quota_books = {}
                 # OfferExclusive can only fail on an agent with two or more outstanding
                 # offers (with one, its bound is implied by NoOvercommit): skip the others,
                 # their port ranges are costly to enumerate
@@ -1447,6 +1493,10 @@ class Checker:
                 out.setdefault(role, {})[name] = allowance
                 # the next check's allowance: no more than what is held now
                 self.quota_books[(role, name)] = (limit, max(limit, min(allowance, now_held)))
+        # s14 kalloc: a limit the operator removed is forgotten (set again later, it is a
+        # new limit: nothing revoked then either)
+        for k in [k for k in self.quota_books if k[1] not in limits.get(k[0], ())]:
+            del self.quota_books[k]
         return out
 
     def ledger(self, m: Any, agent_id: str) -> AgentLedger | None:

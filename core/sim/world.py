@@ -1785,13 +1785,23 @@ class World:
             call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
                 role="resv", guarantees=(("cpus", 1.0),), limits=(
                     ("cpus", self.quota_limit), ("mem", 128.0 * self.quota_limit))),))
-            self.note(f"operator sets quota of resv: cpus guarantee 1, limit cpus "
-                      f"{self.quota_limit:g} mem {128 * self.quota_limit:g}")
+            if self.op_ticks % 3 == 2 and ("quota", "resv") in self.op_writes:
+                # s14 kalloc: now and then the operator removes the role's quota (an empty
+                # config: no guarantee, no limit) and sets it again on a later tick
+                # (AllocatorSettingsAgree: the allocator forgets both)
+                call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
+                    role="resv", guarantees=(), limits=()),))
+                self.note("operator removes the quota of resv")
+            else:
+                self.note(f"operator sets quota of resv: cpus guarantee 1, limit cpus "
+                          f"{self.quota_limit:g} mem {128 * self.quota_limit:g}")
         req = f"operator-{self.operator_calls}"
         if isinstance(call, op.UpdateWeights):
             key, value = ("weight", role), call.weights[0][1]
         else:
             key, value = ("quota", "resv"), (call.configs[0].guarantees, call.configs[0].limits)
+            if value == ((), ()):
+                value = None  # s14 kalloc: a removed quota (the master reports none)
         writes = self.op_writes.setdefault(key, [])
         self.op_settings[req] = (key, len(writes))
         writes.append([value, None])

@@ -174,6 +174,8 @@ WHEN: dict[str, str] = {
     "AllocatorLedgersAgree": "after every allocation cycle that allocated",
     # s14 kalloc
     "AllocatorSettingsAgree": "after every allocation cycle that allocated",
+    "NothingLeftOfferable": "after every allocation cycle with --fast-alloc, else after the "
+                            "first cycle past each tenth of the run's events",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -708,6 +710,8 @@ class Checker:
             if al.last_cycle_decisions or (type(al) is not Allocator and (
                     getattr(al, "unread", 0) or getattr(al, "disagreements", None))):
                 self.check_drf(world, node)
+        if node.leader:  # s14 kalloc
+            check_nothing_left_offerable(self, world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
         if agents is not None and world.whitelist is not None and node.leader:
@@ -3704,3 +3708,66 @@ def check_collected_not_early(chk: Checker, world: Any, n: Any, e: Any) -> None:
         chk.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
             n.name, (f"collected the sandbox of container {sb[7][:8]} at {world.now:.3f}, "
                     f"{due - world.now:.1f} s before it was due")),)))
+
+
+# s14 kalloc
+def check_nothing_left_offerable(chk: Checker, world: Any, node: Any) -> None:
+    """NothingLeftOfferable, on a leader step in which an allocation cycle ran (the
+    allocator's cycle count moved): every cycle with --fast-alloc (which already pays a
+    reference cycle per cycle), else the first cycle past each tenth of the run's events
+    (the default simulation keeps its speed). A recount with Resources' own operations, not
+    the allocator's memoized ones."""
+    al = node.machine.allocator
+    d = chk.__dict__
+    mark = (id(al), al.cycle)
+    if d.get("left_offerable_seen") == mark or not al.cycle:
+        return
+    d["left_offerable_seen"] = mark
+    if not world.config.fast_alloc:
+        if world.events < d.get("left_offerable_due", 0):
+            return
+        d["left_offerable_due"] = world.events + max(1, world.config.events // 10)
+    chk.run(world, inv.NothingLeftOfferable, _snap(
+        left_offerable=left_offerable_rows(al, node.machine.now)))
+
+
+def left_offerable_rows(al: Any, now: float) -> tuple[tuple[str, str, str, str], ...]:
+    """(agent, role, framework, resources) for each active agent and role where the role may
+    still be offered something allocatable and one of its frameworks could take it."""
+    mins = [m._scalar_map() for m in al.config.min_allocatable]
+    rows = []
+    for aid in al._agent_order:
+        agent = al._agents[aid]
+        if not agent.active or not agent.available:
+            continue
+        for role in sorted(al._role_members):
+            offerable = agent.available.for_role(role)
+            if not offerable:
+                continue
+            q = dict(offerable._scalar_map())
+            lim = al._limits.get(role)
+            if lim:
+                held = al._role_alloc.get(role, {})
+                for n, v in lim.items():
+                    if n in q:
+                        q[n] = min(q[n], max(v - held.get(n, 0), 0))
+            if mins:
+                ok = any(all(q.get(n, 0) >= v for n, v in m.items()) for m in mins)
+            else:
+                ok = any(q.values())
+            if not ok:
+                continue
+            for fid in sorted(al._role_members[role]):
+                fw = al._frameworks[fid]
+                if not fw.active or role in fw.suppressed:
+                    continue
+                cons = fw.constraints.get(role)
+                if cons and not all(c.holds(agent.attributes) for c in cons):
+                    continue
+                f = agent.filters.get((fid, role))
+                # under a quota limit the cut offer is smaller: any unexpired filter counts
+                if f is not None and now < f[1] and (lim or f[0].contains(offerable)):
+                    continue
+                rows.append((aid, role, fid, str(offerable)))
+                break
+    return tuple(rows)

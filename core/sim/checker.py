@@ -1503,6 +1503,21 @@ class Checker:
             del self.quota_books[k]
         return out
 
+    # s14 kalloc
+    def quota_allowed(self, m: Any) -> dict[str, dict[str, float]]:
+        """The leader's quota limits, each raised to its allowance in the books of
+        `quota_allowance` (no ratchet here: a read)."""
+        limits = quota_limits(m.machine)
+        if self.quota_leader != (m.name, m.inc):
+            return limits
+        out: dict[str, dict[str, float]] = {}
+        for role, lim in limits.items():
+            for name, limit in lim.items():
+                book = self.quota_books.get((role, name))
+                out.setdefault(role, {})[name] = (
+                    max(limit, book[1]) if book is not None and book[0] == limit else limit)
+        return out
+
     def ledger(self, m: Any, agent_id: str) -> AgentLedger | None:
         a = m.machine._agents.get(agent_id)  # one agent's view (the public `agents` builds all)
         if a is None:
@@ -1703,7 +1718,9 @@ class Checker:
             launches={k: tuple(v) for k, v in self.launches.items()},
             registry_commits=tuple(self.registry_commits),
             recovery_kills=tuple(self.recovery_kills),
-            quota_limits=quota_limits(m.machine) if m is not None else {},
+            # s14 kalloc: the limits as QuotaLimitRespected's allowance books raised them (a
+            # limit set again below what a role took while it had none revokes nothing)
+            quota_limits=self.quota_allowed(m) if m is not None else {},
             operations=operations_heard(world),
         )
 

@@ -311,6 +311,8 @@ class Checker:
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
         self._ledger_totals: tuple[list[Resources], dict[str, int]] | None = None  # s13 malloc
+        # s14 kalloc: NothingLeftOfferable: the allocator and cycle count last looked at
+        self.left_offerable_of: tuple[Any, int] = (None, 0)
         self._share_labels: dict[Any, str] = {}  # share_books: (framework, role) or role -> what
         # share_books: role -> name -> milli (running, as _sums); the shares computed from
         # the sums ((framework, role) or role -> share) and the keys whose sums changed since
@@ -710,8 +712,11 @@ class Checker:
             if al.last_cycle_decisions or (type(al) is not Allocator and (
                     getattr(al, "unread", 0) or getattr(al, "disagreements", None))):
                 self.check_drf(world, node)
-        if node.leader:  # s14 kalloc
-            check_nothing_left_offerable(self, world, node)
+        if node.leader:  # s14 kalloc: NothingLeftOfferable, once per allocation cycle
+            al = node.machine.allocator
+            seen = self.left_offerable_of
+            if al.cycle != seen[1] or al is not seen[0]:
+                check_nothing_left_offerable(self, world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
         if agents is not None and world.whitelist is not None and node.leader:
@@ -3736,10 +3741,9 @@ def check_nothing_left_offerable(chk: Checker, world: Any, node: Any) -> None:
     the allocator's memoized ones."""
     al = node.machine.allocator
     d = chk.__dict__
-    mark = (id(al), al.cycle)
-    if d.get("left_offerable_seen") == mark or not al.cycle:
+    chk.left_offerable_of = (al, al.cycle)
+    if not al.cycle:
         return
-    d["left_offerable_seen"] = mark
     if not world.config.fast_alloc:
         if world.events < d.get("left_offerable_due", 0):
             return

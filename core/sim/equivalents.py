@@ -91,8 +91,6 @@ EQUIVALENT: dict[str, str] = {
     # s14 kalloc (allocator, sample seed 20)
     'allocator/cycle.py::_explained_agent::stmt:delete statement::eligible = _eligible_frameworks(al, now, agent, role, split.offerable)#0':
         "dead code: the loop over `order` just above always assigns `eligible` (the chosen role is in `order` with the same stage, not yet in `done`, and its split is `split`, allocatable), so `eligible is None` never holds",
-    'allocator/cycle.py::_explained_agent::cond:negate if::if len(effects) == before#0':
-        "the memo only skips an agent until its version, the epoch or a blocking filter's expiry changes; a pass that gave leaves nothing allocatable to an eligible framework (roles visited before the give keep blocked/unallocatable on less, as _allocate_agent's memo relies on), so a memo set after a give is as valid, and one not set only costs a re-scan",
     'allocator/machine.py::Allocator._track_add::cmp:Gt->GtE #0::t > 0#0':
         "t == 0 needs a resource name allocated on the cluster but absent from its total, which cannot happen (allocations are parts of agent totals: AddAgent/UpdateAgent check it, ConvertResources keeps quantities)",
     'allocator/machine.py::Allocator._track_add::const:0->1::0#1':

@@ -97,3 +97,25 @@ def test_planted_quota_cut_to_guarantee_fires_nothing_left_offerable():
     assert res.failure_name == "NothingLeftOfferable", res.failure
     assert "role resv" in res.failure
     assert simulate(_operator(1)).failure is None
+
+
+def test_planted_teardown_keeps_framework_still_fires_why_explains():
+    """Re-seated from tests/test_sim_bugs.py CASES_S12_VIEWS (s14: the operator's weight
+    resets and quota removals changed the operator runs): on seed 9 WhyExplains catches the
+    bug (a torn-down framework answered as holding offers); on seed 5, the first seed that
+    fails, the framework's kept books are caught as a leak. Both seeds pass without it."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_sim_bugs import s11_config
+
+    opts = {"faults": "all", "operator": True}
+    with bugs.BUGS["teardown_keeps_framework"]():
+        res9 = simulate(s11_config(9, opts))
+        res5 = simulate(s11_config(5, opts))
+    assert res9.failure_name == "WhyExplains", res9.failure
+    assert "tore down" in res9.failure
+    assert res5.failure_name == "NoResourceLeak", res5.failure
+    assert simulate(s11_config(9, opts)).failure is None
+    assert simulate(s11_config(5, opts)).failure is None

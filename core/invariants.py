@@ -371,6 +371,14 @@ class ClusterSnapshot:
     # s13 malloc: AllocatorLedgersAgree: (what, the allocator's running book, the recount
     # from its per-agent allocations and agent totals) for each book that differs
     allocator_ledgers: tuple[tuple[str, str, str], ...] = ()
+    # s14 kalloc: AllocatorSettingsAgree: (what, the leader's allocator's value, the value
+    # of the settings in force at the leader) for each weight / quota guarantee / quota
+    # limit that differs
+    allocator_settings: tuple[tuple[str, str, str], ...] = ()
+    # s14 kalloc: NothingLeftOfferable: right after an allocation cycle, (agent, role,
+    # framework, what the role may still use there) for each agent that keeps resources a
+    # role may be allocated (min_allocatable, quota limit) and a framework of the role may take
+    left_offerable: tuple[tuple[str, str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1501,6 +1509,29 @@ def AllocatorLedgersAgree(s: ClusterSnapshot) -> list[str]:
             f"allocations give {recount}" for what, booked, recount in s.allocator_ledgers]
 
 
+# s14 kalloc
+def AllocatorSettingsAgree(s: ClusterSnapshot) -> list[str]:
+    """The leader's allocator sorts and caps by the operator's settings in force at the
+    leader: per role its weight (the operator's committed UPDATE_WEIGHTS value, else the
+    configured --weights one, else 1), its quota guarantee and its quota limit (the committed
+    UPDATE_QUOTA config; none once the operator removed it), in integer milli-units."""
+    return [f"AllocatorSettingsAgree: {what}: the allocator uses {used} but the leader's "
+            f"settings say {want}" for what, used, want in s.allocator_settings]
+
+
+# s14 kalloc
+def NothingLeftOfferable(s: ClusterSnapshot) -> list[str]:
+    """An allocation cycle leaves nothing offerable behind (Mesos's allocator offers every
+    agent's available resources each cycle): right after a cycle, no active agent keeps
+    resources that a role may use there (unreserved or reserved to it, cut to its quota
+    limit's headroom) meeting a --min_allocatable_resources alternative while a framework of
+    that role could take them (active, not suppressed for the role, its offer constraints
+    accept the agent, no unexpired decline filter of it covers them)."""
+    return [f"NothingLeftOfferable: agent {aid} keeps {res} that role {role} may be offered "
+            f"and framework {fid} may take, after the allocation cycle"
+            for aid, role, fid, res in s.left_offerable]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1566,6 +1597,9 @@ SAFETY: dict[str, Check] = {
     "WithdrawnOffersRescinded": WithdrawnOffersRescinded,
     # s13 malloc
     "AllocatorLedgersAgree": AllocatorLedgersAgree,
+    # s14 kalloc
+    "AllocatorSettingsAgree": AllocatorSettingsAgree,
+    "NothingLeftOfferable": NothingLeftOfferable,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -2086,3 +2086,45 @@ def calls_without_stream_taken() -> contextlib.AbstractContextManager[None]:
 
 BUGS["calls_without_stream_taken"] = calls_without_stream_taken
 
+
+
+# s14 kalloc
+def weight_reset_ignored() -> contextlib.AbstractContextManager[None]:
+    """Setting a role's weight back to the default 1 keeps the role's previous weight in the
+    allocator (the registry and the operator API say 1): the role stays favoured or starved
+    (AllocatorSettingsAgree)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _set_weight(self: Any, role: str, weight: float) -> None:
+            if weight == 1.0 and role in self._weights:
+                return
+            orig(self, role, weight)
+        return _set_weight
+    return _patched(Allocator, "_set_weight", wrap)
+
+
+BUGS["weight_reset_ignored"] = weight_reset_ignored
+
+
+# s14 kalloc
+def quota_cut_to_guarantee() -> contextlib.AbstractContextManager[None]:
+    """The quota cut uses a role's guarantee as its limit where it has one: the role is never
+    offered more than its guarantee although its limit allows more (both cycles share the
+    cut, so the reference agrees; NothingLeftOfferable)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def headroom(self: Any, role: str) -> Any:
+            room = orig(self, role)
+            q = self._quota.get(role)
+            if room is None or q is None:
+                return room
+            used = self._role_alloc.get(role, {})
+            return {n: min(v, max(q[1][n] - used.get(n, 0), 0)) if n in q[1] else v
+                    for n, v in room.items()}
+        return headroom
+    return _patched(Allocator, "headroom", wrap)
+
+
+BUGS["quota_cut_to_guarantee"] = quota_cut_to_guarantee

@@ -172,6 +172,10 @@ WHEN: dict[str, str] = {
     "WithdrawnOffersRescinded": "after every leader step that takes offers back",
     # s13 malloc
     "AllocatorLedgersAgree": "after every allocation cycle that allocated",
+    # s14 kalloc
+    "AllocatorSettingsAgree": "after every allocation cycle that allocated",
+    "NothingLeftOfferable": "after every allocation cycle with --fast-alloc, else after the "
+                            "first cycle past each tenth of the run's events",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -307,6 +311,8 @@ class Checker:
         # share_books: (the agents' totals, their sum in milli-units)
         self._totals_memo: tuple[list[Resources], dict[str, int]] | None = None
         self._ledger_totals: tuple[list[Resources], dict[str, int]] | None = None  # s13 malloc
+        # s14 kalloc: NothingLeftOfferable: the allocator and cycle count last looked at
+        self.left_offerable_of: tuple[Any, int] = (None, 0)
         self._share_labels: dict[Any, str] = {}  # share_books: (framework, role) or role -> what
         # share_books: role -> name -> milli (running, as _sums); the shares computed from
         # the sums ((framework, role) or role -> share) and the keys whose sums changed since
@@ -706,6 +712,11 @@ class Checker:
             if al.last_cycle_decisions or (type(al) is not Allocator and (
                     getattr(al, "unread", 0) or getattr(al, "disagreements", None))):
                 self.check_drf(world, node)
+        if node.leader:  # s14 kalloc: NothingLeftOfferable, once per allocation cycle
+            al = node.machine.allocator
+            seen = self.left_offerable_of
+            if al.cycle != seen[1] or al is not seen[0]:
+                check_nothing_left_offerable(self, world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
         if agents is not None and world.whitelist is not None and node.leader:
@@ -1098,6 +1109,7 @@ class Checker:
         mode), and the share books the allocator sorted by against shares recomputed here
         from its per-agent allocations, the agents' totals and the configured weights."""
         al = node.machine.allocator
+        self.check_allocator_settings(world, node, al)  # s14 kalloc
         if getattr(al, "disagreements", None) is not None:
             self.check_fast_drf(world, al)
             return
@@ -1352,6 +1364,47 @@ class Checker:
                          or "-", ",".join(sorted(below)) or "-"))
         self.run(world, inv.AllocatorLedgersAgree, _snap(allocator_ledgers=tuple(rows)))
 
+
+    # s14 kalloc
+    def check_allocator_settings(self, world: Any, node: Any, al: Any) -> None:
+        """AllocatorSettingsAgree: the weights, quota guarantees and quota limits the
+        leader's allocator uses against the settings in force at the leader (its committed
+        operator settings over the configured weights). Tiny dicts: O(roles + settings)."""
+        mc = node.machine
+        weights = dict(self.weights)
+        guarantees: dict[str, dict[str, int]] = {}
+        limits: dict[str, dict[str, int]] = {}
+        for key, value in mc._settings.items():
+            kind = key[0]
+            if kind == "weight":
+                weights[key[1]] = float(value) if value else 1.0
+            elif kind == "quota" and value:
+                g = {n: round(v * 1000) for n, v in value[0] if round(v * 1000)}
+                lim = {n: round(v * 1000) for n, v in value[1] if round(v * 1000)}
+                if g:
+                    guarantees[key[1]] = g
+                if lim:
+                    limits[key[1]] = lim
+        rows: list[tuple[str, str, str]] = []
+        used_w = al._weights
+        for role in sorted(set(weights) | set(used_w)):
+            want, got = weights.get(role, 1.0), used_w.get(role, 1.0)
+            if want != got:
+                rows.append((f"weight of role {role}", f"{got:g}", f"{want:g}"))
+        got_g = {r: led for r, (_res, led) in al._quota.items() if led}
+        if got_g != guarantees:
+            for role in sorted(set(got_g) | set(guarantees)):
+                if got_g.get(role) != guarantees.get(role):
+                    rows.append((f"quota guarantee of role {role}",
+                                 _ledger_str(got_g.get(role, {})),
+                                 _ledger_str(guarantees.get(role, {}))))
+        got_l = {r: led for r, led in al._limits.items() if led}
+        if got_l != limits:
+            for role in sorted(set(got_l) | set(limits)):
+                if got_l.get(role) != limits.get(role):
+                    rows.append((f"quota limit of role {role}", _ledger_str(got_l.get(role, {})),
+                                 _ledger_str(limits.get(role, {}))))
+        self.run(world, inv.AllocatorSettingsAgree, _snap(allocator_settings=tuple(rows)))
     def check_agent_runs(self, world: Any, node: Any) -> None:
         """AgentRunsWithinTotal: the agent's own books after it accepted a task."""
         a = node.machine
@@ -1407,6 +1460,8 @@ class Checker:
                     every = m.machine.agent_ledgers()
                     self.run(world, inv.QuotaLimitRespected, ClusterSnapshot(
                         agents=every, quota_limits=self.quota_allowance(m, limits, every)))
+                elif self.quota_books:  # s14 kalloc: every limit removed: all forgotten
+                    self.quota_books = {}
                 # OfferExclusive can only fail on an agent with two or more outstanding
                 # offers (with one, its bound is implied by NoOvercommit): skip the others,
                 # their port ranges are costly to enumerate
@@ -1447,6 +1502,25 @@ class Checker:
                 out.setdefault(role, {})[name] = allowance
                 # the next check's allowance: no more than what is held now
                 self.quota_books[(role, name)] = (limit, max(limit, min(allowance, now_held)))
+        # s14 kalloc: a limit the operator removed is forgotten (set again later, it is a
+        # new limit: nothing revoked then either)
+        for k in [k for k in self.quota_books if k[1] not in limits.get(k[0], ())]:
+            del self.quota_books[k]
+        return out
+
+    # s14 kalloc
+    def quota_allowed(self, m: Any) -> dict[str, dict[str, float]]:
+        """The leader's quota limits, each raised to its allowance in the books of
+        `quota_allowance` (no ratchet here: a read)."""
+        limits = quota_limits(m.machine)
+        if self.quota_leader != (m.name, m.inc):
+            return limits
+        out: dict[str, dict[str, float]] = {}
+        for role, lim in limits.items():
+            for name, limit in lim.items():
+                book = self.quota_books.get((role, name))
+                out.setdefault(role, {})[name] = (
+                    max(limit, book[1]) if book is not None and book[0] == limit else limit)
         return out
 
     def ledger(self, m: Any, agent_id: str) -> AgentLedger | None:
@@ -1649,7 +1723,9 @@ class Checker:
             launches={k: tuple(v) for k, v in self.launches.items()},
             registry_commits=tuple(self.registry_commits),
             recovery_kills=tuple(self.recovery_kills),
-            quota_limits=quota_limits(m.machine) if m is not None else {},
+            # s14 kalloc: the limits as QuotaLimitRespected's allowance books raised them (a
+            # limit set again below what a role took while it had none revokes nothing)
+            quota_limits=self.quota_allowed(m) if m is not None else {},
             operations=operations_heard(world),
         )
 
@@ -3654,3 +3730,65 @@ def check_collected_not_early(chk: Checker, world: Any, n: Any, e: Any) -> None:
         chk.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
             n.name, (f"collected the sandbox of container {sb[7][:8]} at {world.now:.3f}, "
                     f"{due - world.now:.1f} s before it was due")),)))
+
+
+# s14 kalloc
+def check_nothing_left_offerable(chk: Checker, world: Any, node: Any) -> None:
+    """NothingLeftOfferable, on a leader step in which an allocation cycle ran (the
+    allocator's cycle count moved): every cycle with --fast-alloc (which already pays a
+    reference cycle per cycle), else the first cycle past each tenth of the run's events
+    (the default simulation keeps its speed). A recount with Resources' own operations, not
+    the allocator's memoized ones."""
+    al = node.machine.allocator
+    d = chk.__dict__
+    chk.left_offerable_of = (al, al.cycle)
+    if not al.cycle:
+        return
+    if not world.config.fast_alloc:
+        if world.events < d.get("left_offerable_due", 0):
+            return
+        d["left_offerable_due"] = world.events + max(1, world.config.events // 10)
+    chk.run(world, inv.NothingLeftOfferable, _snap(
+        left_offerable=left_offerable_rows(al, node.machine.now)))
+
+
+def left_offerable_rows(al: Any, now: float) -> tuple[tuple[str, str, str, str], ...]:
+    """(agent, role, framework, resources) for each active agent and role where the role may
+    still be offered something allocatable and one of its frameworks could take it."""
+    mins = [m._scalar_map() for m in al.config.min_allocatable]
+    rows = []
+    for aid in al._agent_order:
+        agent = al._agents[aid]
+        if not agent.active or not agent.available:
+            continue
+        for role in sorted(al._role_members):
+            offerable = agent.available.for_role(role)
+            if not offerable:
+                continue
+            q = dict(offerable._scalar_map())
+            lim = al._limits.get(role)
+            if lim:
+                held = al._role_alloc.get(role, {})
+                for n, v in lim.items():
+                    if n in q:
+                        q[n] = min(q[n], max(v - held.get(n, 0), 0))
+            if mins:
+                ok = any(all(q.get(n, 0) >= v for n, v in m.items()) for m in mins)
+            else:
+                ok = any(q.values())
+            if not ok:
+                continue
+            for fid in sorted(al._role_members[role]):
+                fw = al._frameworks[fid]
+                if not fw.active or role in fw.suppressed:
+                    continue
+                cons = fw.constraints.get(role)
+                if cons and not all(c.holds(agent.attributes) for c in cons):
+                    continue
+                f = agent.filters.get((fid, role))
+                # under a quota limit the cut offer is smaller: any unexpired filter counts
+                if f is not None and now < f[1] and (lim or f[0].contains(offerable)):
+                    continue
+                rows.append((aid, role, fid, str(offerable)))
+                break
+    return tuple(rows)

@@ -88,4 +88,15 @@ EQUIVALENT: dict[str, str] = {
         "the master gives back every live task, executor and offer of a framework (RecoverResources in frameworks.py _remove_framework / _deactivate_framework) before its RemoveFramework, so the allocator holds nothing of it then (AllocationBooksAgree): the body never runs",
     'allocator/machine.py::Allocator._recompute_all_shares::stmt:delete statement::self._shares_dirty = False#0':
         "with the flag stuck True every Allocate rebuilds both share indexes from the ledgers (the values the incremental updates give) before its cycle, and _track's skipped index updates are redone by that rebuild; nothing outside a cycle reads the indexes' shares (why.py, describe() and the queries recount from the ledgers): same allocations, slower (only the checker's share-book count differs)",
+    # s14 kalloc (allocator, sample seed 20)
+    'allocator/cycle.py::_explained_agent::stmt:delete statement::eligible = _eligible_frameworks(al, now, agent, role, split.offerable)#0':
+        "dead code: the loop over `order` just above always assigns `eligible` (the chosen role is in `order` with the same stage, not yet in `done`, and its split is `split`, allocatable), so `eligible is None` never holds",
+    'allocator/machine.py::Allocator._track_add::cmp:Gt->GtE #0::t > 0#0':
+        "t == 0 needs a resource name allocated on the cluster but absent from its total, which cannot happen (allocations are parts of agent totals: AddAgent/UpdateAgent check it, ConvertResources keeps quantities)",
+    'allocator/machine.py::Allocator._track_add::const:0->1::0#1':
+        "the default is used only for a resource name allocated on the cluster but absent from its total, which cannot happen (the s12 entry of `0#0`, second loop)",
+    'allocator/machine.py::Allocator._handle_add_framework::stmt:delete statement::fw.agents.add(aid)#0':
+        "in the loop over AddFramework.used, empty whenever the master drives the allocator (see the s12 entry `agent.available - plain` of this function)",
+    'allocator/values.py::<module>:frozen::const:True->False::True#1':
+        "slots=False only gives the frozen value classes an instance __dict__: attrs' frozen __setattr__ still refuses every write, and nothing reads __slots__ or sets extra attributes on them",
 }

@@ -1780,6 +1780,13 @@ class World:
                 return
         if pick < 0.5:
             call: Any = op.UpdateWeights(weights=((role, self.rng.choice((0.5, 1.0, 2.0, 3.0))),))
+            # s14 kalloc: on every second weight tick, a role whose weight in force is not
+            # the default (its last write, else the configured one) is set back to 1
+            # (AllocatorSettingsAgree: the allocator drops the role's weight)
+            w_writes = self.op_writes.get(("weight", role))
+            in_force = w_writes[-1][0] if w_writes else dict(SIM_WEIGHTS).get(role, 1.0)
+            if self.op_ticks % 2 == 0 and in_force != 1.0:
+                call = op.UpdateWeights(weights=((role, 1.0),))
             self.note(f"operator sets weight of {role}: {call.weights[0][1]:g}")
         else:
             self.quota_limit = min(self.quota_limit + self.rng.choice((0.0, 1.0)), 12.0)
@@ -1788,13 +1795,23 @@ class World:
             call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
                 role="resv", guarantees=(("cpus", 1.0),), limits=(
                     ("cpus", self.quota_limit), ("mem", 128.0 * self.quota_limit))),))
-            self.note(f"operator sets quota of resv: cpus guarantee 1, limit cpus "
-                      f"{self.quota_limit:g} mem {128 * self.quota_limit:g}")
+            if len(self.op_writes.get(("quota", "resv"), ())) % 2 == 1:
+                # s14 kalloc: every second quota write of the operator removes the role's
+                # quota (an empty config: no guarantee, no limit); the next sets it again
+                # (AllocatorSettingsAgree: the allocator forgets both)
+                call = op.UpdateQuota(force=True, configs=(op.QuotaConfig(
+                    role="resv", guarantees=(), limits=()),))
+                self.note("operator removes the quota of resv")
+            else:
+                self.note(f"operator sets quota of resv: cpus guarantee 1, limit cpus "
+                          f"{self.quota_limit:g} mem {128 * self.quota_limit:g}")
         req = f"operator-{self.operator_calls}"
         if isinstance(call, op.UpdateWeights):
             key, value = ("weight", role), call.weights[0][1]
         else:
             key, value = ("quota", "resv"), (call.configs[0].guarantees, call.configs[0].limits)
+            if value == ((), ()):
+                value = None  # s14 kalloc: a removed quota (the master reports none)
         writes = self.op_writes.setdefault(key, [])
         self.op_settings[req] = (key, len(writes))
         writes.append([value, None])

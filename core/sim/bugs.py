@@ -2086,3 +2086,53 @@ def calls_without_stream_taken() -> contextlib.AbstractContextManager[None]:
 
 BUGS["calls_without_stream_taken"] = calls_without_stream_taken
 
+
+
+# s14 kops
+def deactivation_keeps_offers() -> contextlib.AbstractContextManager[None]:
+    """The master deactivates an agent the operator deactivates or drains in the allocator
+    but leaves its outstanding offers held out (no rescind, no recovery): frameworks keep
+    launching on an agent the operator took out (NoOffersOfDeactivatedAgents)."""
+    from mesotron.core.allocator import machine as alloc
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _sync_agent_activation(self: Any, agent_id: str) -> list[Any]:
+            agent = self._agents.get(agent_id)
+            if agent is None or agent_id not in self.allocator.agent_ids():
+                return []
+            if agent.connected and not self.agent_deactivated(agent_id):
+                return orig(self, agent_id)  # type: ignore[no-any-return]
+            return self._alloc(alloc.DeactivateAgent(agent_id=agent_id))  # type: ignore[no-any-return]
+        return _sync_agent_activation
+    return _patched(OperatorMixin, "_sync_agent_activation", wrap)
+
+
+BUGS["deactivation_keeps_offers"] = deactivation_keeps_offers
+
+
+# s14 kops
+def state_framework_used_omits_staging() -> contextlib.AbstractContextManager[None]:
+    """/master/state's framework entries count in `used_resources` (and `resources`) only
+    tasks that have started (not STAGING ones) and show `registered_time` 0 for a framework
+    that re-subscribed: an operator sees a framework using less than its tasks hold
+    (OperatorViewsAgree)."""
+    from mesotron.core.master.queries import StateMixin
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _framework_json(self: Any, f: Any) -> dict[str, Any]:
+            out: dict[str, Any] = orig(self, f)
+            staging = [t for t in f.tasks.values() if t.state is TaskState.TASK_STAGING]
+            for t in staging:
+                for k in ("used_resources", "resources"):
+                    out[k] = {n: (v - t.resources.scalar(n) if isinstance(v, float) else v)
+                              for n, v in out[k].items()}
+            if f.reregistered_time is not None:
+                out["registered_time"] = 0
+            return out
+        return _framework_json
+    return _patched(StateMixin, "_framework_json", wrap)
+
+
+BUGS["state_framework_used_omits_staging"] = state_framework_used_omits_staging

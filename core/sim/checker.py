@@ -708,6 +708,7 @@ class Checker:
                 self.check_drf(world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
+            check_deactivated_offers_held(self, world, node)  # s14 kops
         if agents is not None and world.whitelist is not None and node.leader:
             check_offers_whitelisted(self, world, node, effects)
         if world.events >= self.views_due and node.leader and node.machine.leader:
@@ -2580,6 +2581,7 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
     bad: list[tuple[str, str]] = []
     state = m.state_json()
     metrics = m.metrics()
+    bad.extend(framework_view_rows(who, state, world.now))  # s14 kops
     # ---- tasks per state: live ones by the master's task view (raw state), terminal and
     # unreachable ones as /master/state shows them (the state their framework sees)
     counts: dict[str, int] = {}
@@ -3654,3 +3656,91 @@ def check_collected_not_early(chk: Checker, world: Any, n: Any, e: Any) -> None:
         chk.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
             n.name, (f"collected the sandbox of container {sb[7][:8]} at {world.now:.3f}, "
                     f"{due - world.now:.1f} s before it was due")),)))
+
+
+# s14 kops
+def check_deactivated_offers_held(chk: Checker, world: Any, node: Any) -> None:
+    """NoOffersOfDeactivatedAgents (s14 kops): the leader holds out no offer of an agent the
+    operator holds out (its DEACTIVATE_AGENT / DRAIN_AGENT answered 200, no REACTIVATE sent
+    since): Mesos's `deactivate(slave)` rescinds the agent's outstanding offers when the
+    deactivation takes effect, before the 200. O(agents held out) per leader step."""
+    agents = node.machine._agents
+    bad = []
+    for aid, (kind, _t) in world.op_out.items():
+        a = agents.get(aid)
+        if a is not None and a.offers:
+            bad.extend((node.name, oid, aid, f"{kind}; the offer is still held out")
+                       for oid in sorted(a.offers))
+    if bad:
+        chk.run(world, inv.NoOffersOfDeactivatedAgents,
+                ClusterSnapshot(offers_of_deactivated=tuple(bad)))
+
+
+# s14 kops
+def _scalar_sum(parts: Any) -> dict[str, float]:
+    """Per scalar name, the sum over flattened resource objects (ranges and sets left out)."""
+    out: dict[str, float] = {}
+    for p in parts:
+        for k, v in p.items():
+            n = _num(v)
+            if n is not None:
+                out[k] = out.get(k, 0.0) + n
+    return out
+
+
+# s14 kops
+def framework_view_rows(who: str, state: dict[str, Any], now: float) -> list[tuple[str, str]]:
+    """OperatorViewsAgree (s14 kops): each framework entry of /master/state agrees with
+    itself: `offered_resources` = the sum of its `offers`, `used_resources` >= the sum of
+    its live `tasks` (Mesos adds the executors), `resources` = used + offered (scalars);
+    a framework not recovered from its agents shows the time it registered with this master
+    (0 < registered_time <= now, a `reregistered_time` shown not before it), a connected
+    one `unregistered_time` 0, a disconnected one not recovered and a completed one the time
+    it left (0 < unregistered_time <= now)."""
+    bad: list[tuple[str, str]] = []
+
+    def differ(a: dict[str, float], b: dict[str, float], at_least: bool = False) -> list[str]:
+        return sorted(k for k in set(a) | set(b)
+                      if (a.get(k, 0.0) < b.get(k, 0.0) - 1e-6 if at_least
+                          else abs(a.get(k, 0.0) - b.get(k, 0.0)) > 1e-6))
+
+    for f in state["frameworks"]:
+        fid = f["id"]
+        tasks = _scalar_sum(t["resources"] for t in f["tasks"]
+                            if not TaskState[t["state"]].is_terminal)
+        offered = _scalar_sum(o["resources"] for o in f["offers"])
+        used_shown = _scalar_sum((f["used_resources"],))
+        offered_shown = _scalar_sum((f["offered_resources"],))
+        total_shown = _scalar_sum((f["resources"],))
+        for what, got, want, at_least in (
+                ("used_resources", used_shown, tasks, True),
+                ("offered_resources", offered_shown, offered, False),
+                ("resources", total_shown, _scalar_sum((used_shown, offered_shown)), False)):
+            names = differ(got, want, at_least)
+            if names:
+                bad.append((who, (f"/master/state framework {fid} shows {what} "
+                                 f"{ {k: got.get(k, 0.0) for k in names} }, its "
+                                 + ("live tasks use" if what == "used_resources" else
+                                    "offers hold" if what == "offered_resources" else
+                                    "used + offered is")
+                                 + f" { {k: want.get(k, 0.0) for k in names} }")))
+        reg, unreg = f["registered_time"], f["unregistered_time"]
+        if not f["recovered"] and not 0 < reg <= now:
+            bad.append((who, f"/master/state framework {fid} (not recovered) shows "
+                             f"registered_time {reg!r} (now {now:g})"))
+        rereg = f.get("reregistered_time")
+        if rereg is not None and not reg <= rereg <= now:
+            bad.append((who, f"/master/state framework {fid} shows reregistered_time "
+                             f"{rereg!r} before its registered_time {reg!r}"))
+        if f["connected"] and unreg != 0:
+            bad.append((who, f"/master/state framework {fid} is connected but shows "
+                             f"unregistered_time {unreg!r}"))
+        elif not f["connected"] and not f["recovered"] and not 0 < unreg <= now:
+            bad.append((who, f"/master/state framework {fid} is disconnected but shows "
+                             f"unregistered_time {unreg!r}"))
+    for f in state["completed_frameworks"]:
+        unreg = f.get("unregistered_time")
+        if unreg is not None and not 0 < unreg <= now:
+            bad.append((who, f"/master/state completed framework {f['id']} shows "
+                             f"unregistered_time {unreg!r}"))
+    return bad

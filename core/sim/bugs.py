@@ -2136,3 +2136,20 @@ def state_framework_used_omits_staging() -> contextlib.AbstractContextManager[No
 
 
 BUGS["state_framework_used_omits_staging"] = state_framework_used_omits_staging
+
+
+# s14 kops
+def reservations_not_applied_on_reregistration() -> contextlib.AbstractContextManager[None]:
+    """The master ignores the dynamic reservations its registry holds for an agent that
+    (re-)registers: the agent's total loses them (they are offered unreserved to any role)
+    while the registry and the agent's checkpoint still hold them (SettingsAgree)."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _with_reservations(self: Any, info: Any) -> tuple[Any, list[Any]]:
+            return info, []
+        return _with_reservations
+    return _patched(OperationsMixin, "_with_reservations", wrap)
+
+
+BUGS["reservations_not_applied_on_reregistration"] = reservations_not_applied_on_reregistration

@@ -3744,3 +3744,30 @@ def framework_view_rows(who: str, state: dict[str, Any], now: float) -> list[tup
             bad.append((who, f"/master/state completed framework {f['id']} shows "
                              f"unregistered_time {unreg!r}"))
     return bad
+
+
+# s14 kops
+def reservation_total_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """SettingsAgree input (s14 kops), at quiescence: for each agent the leader holds
+    connected, the dynamic reservations in the leader's total for it (its AgentInfo, what
+    it offers from) and in the allocator's total are the ones the leader books for the
+    registry (Mesos applies an agent's checkpointed reservations to its total when it
+    (re-)registers, also at a master elected later)."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    mc = m.machine
+    rows: list[tuple[str, str, str, str]] = []
+    for aid, a in sorted(mc._agents.items()):
+        if not a.connected:
+            continue
+        want = mc.dynamic_reservations(aid)
+        books = [("total", a.info.resources)]
+        if aid in mc.allocator._agents:
+            books.append(("allocator total", mc.allocator.total(aid)))
+        for whose, total in books:
+            got = _dynamic_part(total.unallocate() if whose != "total" else total)
+            if got != want:
+                rows.append((f"agent {aid}'s dynamic reservations in the leader's {whose}",
+                             m.name, str(want), str(got)))
+    return tuple(rows)

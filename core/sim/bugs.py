@@ -2153,3 +2153,46 @@ def reservations_not_applied_on_reregistration() -> contextlib.AbstractContextMa
 
 
 BUGS["reservations_not_applied_on_reregistration"] = reservations_not_applied_on_reregistration
+
+
+# s14 kops
+def finished_operations_lose_conversion() -> contextlib.AbstractContextManager[None]:
+    """The OPERATION_FINISHED update of an offer operation carries no converted resources:
+    a framework cannot tell what its RESERVE / UNRESERVE produced (OperationFeedbackAgrees)."""
+    from mesotron.core.master.operations import OperationsMixin
+    from mesotron.core.resources import Resources
+
+    def wrap(orig: Any) -> Any:
+        def _operation_status(self: Any, fw: Any, agent_id: str, op: Any, old: Any, new: str,
+                              message: str, *, acked: bool, converted: Any = None) -> list[Any]:
+            if new == "OPERATION_FINISHED":
+                converted = Resources()
+            return orig(self, fw, agent_id, op, old, new, message, acked=acked,  # type: ignore[no-any-return]
+                        converted=converted)
+        return _operation_status
+    return _patched(OperationsMixin, "_operation_status", wrap)
+
+
+BUGS["finished_operations_lose_conversion"] = finished_operations_lose_conversion
+
+
+# s14 kops
+def pending_operations_forgotten() -> contextlib.AbstractContextManager[None]:
+    """The master applies a valid offer operation with an id but keeps no record of it
+    (no OPERATION_PENDING, so no OPERATION_FINISHED once its registry write commits): the
+    framework never hears how its RESERVE / UNRESERVE ended (OperationFeedbackAgrees)."""
+    from mesotron.core.master.operations import PENDING, OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _offer_operation(self: Any, fw: Any, agent: Any, role: str, op: Any,
+                             remaining: Any) -> tuple[list[Any], Any]:
+            out, left = orig(self, fw, agent, role, op, remaining)
+            rec = self._operations.get((fw.id, op.id))
+            if rec is not None and rec.state == PENDING:
+                del self._operations[(fw.id, op.id)]
+            return out, left
+        return _offer_operation
+    return _patched(OperationsMixin, "_offer_operation", wrap)
+
+
+BUGS["pending_operations_forgotten"] = pending_operations_forgotten

@@ -322,6 +322,8 @@ class Checker:
         # OperationFeedbackAgrees: the operation ids the simulated frameworks sent knowing
         # them invalid (world.py registers them), the last status before an acknowledgement
         self.invalid_ops: set[tuple[str, str]] = set()
+        # s14 kops: (framework, operation id) -> what a valid RESERVE / UNRESERVE converts to
+        self.op_converts: dict[tuple[str, str], Resources] = {}
         self._pre_ack: tuple[bytes | None, str | None] | None = None
         # RebootRecovery: each agent's host boot count at its last start, and the agent
         # record (id, AgentInfo) its last start recovered
@@ -642,6 +644,8 @@ class Checker:
                         self.launch_sent[(fid, task.task_id)] = world.now
         if tin is RegistryResult:  # s13 mmaster
             check_registry_counters(self, world, node, effects)
+            if self.op_converts:  # s14 kops
+                check_finished_conversions(self, world, node, effects)
         if tin is RegistryResult or (self.fenced and self.fenced.get(node.name) == node.inc):
             # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
@@ -680,6 +684,7 @@ class Checker:
                 if self.invalid_ops or any(type(op) in (OpReserve, OpUnreserve)
                                            for op in inp.call.operations):
                     check_invalid_operations(self, world, node, inp, effects, pre_offers)
+                    record_operation_converts(self, world, node, inp, effects, pre_offers)  # s14 kops
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
             if ct is CallAccept or ct is CallDecline:  # s13 mmaster
@@ -3771,3 +3776,61 @@ def reservation_total_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
                 rows.append((f"agent {aid}'s dynamic reservations in the leader's {whose}",
                              m.name, str(want), str(got)))
     return tuple(rows)
+
+
+# s14 kops
+def record_operation_converts(chk: Checker, world: Any, node: Any, inp: Any,
+                              effects: list[Any], pre_offers: dict[str, Any]) -> None:
+    """OperationFeedbackAgrees (s14 kops): each RESERVE / UNRESERVE with an id of an ACCEPT
+    the master took (202) of held offers of one agent and role, not one its framework knows
+    to be invalid (so valid by construction), is kept by the master as OPERATION_PENDING
+    after the step (its FINISHED follows the registry write; Mesos keeps the operation);
+    booked: what it converts to, a RESERVE its resources (allocated to the offer's role), an
+    UNRESERVE its resources without their top reservation."""
+    from mesotron.core.allocator.machine import allocate_to
+
+    if not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    fid = inp.framework_id or ""
+    held = [pre_offers.get(oid) for oid in inp.call.offer_ids]
+    if not held or any(o is None or o.framework_id != fid for o in held) \
+            or len({o.role for o in held}) != 1:
+        return
+    role = held[0].role
+    for op in inp.call.operations:
+        if type(op) not in (OpReserve, OpUnreserve) or op.id is None or (fid, op.id) in chk.invalid_ops:
+            continue
+        try:
+            res = allocate_to(op.resources.unallocate(), role)
+            chk.op_converts[(fid, op.id)] = res if type(op) is OpReserve else res.pop_reservation()
+        except Exception:  # noqa: BLE001 (not valid after all: judged elsewhere)
+            continue
+        rec = node.machine._operations.get((fid, op.id))
+        if rec is None or rec.state != "OPERATION_PENDING":
+            chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=((
+                fid, "ACCEPT", f"valid operation {op.id} ({type(op).__name__} {op.resources}) "
+                f"is {'not kept' if rec is None else 'kept as ' + str(rec.state)} after the "
+                "ACCEPT, not OPERATION_PENDING"),)))
+
+
+# s14 kops
+def check_finished_conversions(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """OperationFeedbackAgrees (s14 kops): the OPERATION_FINISHED update a master sends once
+    an operation's registry write committed (the one with a uuid to acknowledge) carries the
+    resources the operation converted to (Mesos's `converted_resources`: a RESERVE's
+    reserved resources, an UNRESERVE's unreserved ones)."""
+    bad = []
+    for e in effects:
+        if type(e) is not Send or type(e.message) is not EventUpdateOperationStatus:
+            continue
+        st = e.message.status
+        if st.state != "OPERATION_FINISHED" or st.uuid is None:
+            continue
+        fid = next((f.id for f in node.machine._frameworks.values() if f.stream == e.to), None)
+        want = chk.op_converts.get((fid or "", st.operation_id))
+        if want is not None and st.converted_resources != want:
+            bad.append((fid or "", "UPDATE_OPERATION_STATUS",
+                        f"OPERATION_FINISHED of {st.operation_id} carries converted resources "
+                        f"'{st.converted_resources}', the operation converts to '{want}'"))
+    if bad:
+        chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(bad)))

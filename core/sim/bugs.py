@@ -2196,3 +2196,34 @@ def pending_operations_forgotten() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["pending_operations_forgotten"] = pending_operations_forgotten
+
+
+# s14 kops
+def static_reservations_reserved() -> contextlib.AbstractContextManager[None]:
+    """The operator API's RESERVE_RESOURCES checks that each resource is reserved, not that
+    its reservation is DYNAMIC: a STATIC reservation is taken and booked as a dynamic one
+    (InvalidOperatorCallsRefused: Mesos answers 400)."""
+    from mesotron.core.master.operations import OperationsMixin
+    from mesotron.core.resources import Reservation, Resources
+
+    def wrap(orig: Any) -> Any:
+        def _op_reserve_resources(self: Any, request: str, agent_id: str, resources: Any,
+                                  reserve: bool) -> list[Any]:
+            fixed = []
+            for r in resources:
+                top = r.reservations[-1] if r.reservations else None
+                if top is not None and top.type == "STATIC":
+                    r = Resources([r]).pop_reservation().push_reservation(Reservation(
+                        type="DYNAMIC", role=top.role, principal=top.principal))
+                else:
+                    r = Resources([r])
+                fixed.append(r)
+            res = Resources()
+            for r in fixed:
+                res = res + r
+            return orig(self, request, agent_id, res, reserve)  # type: ignore[no-any-return]
+        return _op_reserve_resources
+    return _patched(OperationsMixin, "_op_reserve_resources", wrap)
+
+
+BUGS["static_reservations_reserved"] = static_reservations_reserved

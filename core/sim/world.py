@@ -1751,6 +1751,8 @@ class World:
             self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad,
                                          principal=OPERATOR if type(bad) is op.ReserveResources
                                          else None))
+            if type(bad) is op.ReserveResources:  # s14 kops
+                self.invalid_agent_calls(m, bad.agent_id)
             return
         if self.op_ticks % 8 == 6 and self.master_config.acls is not None:
             # s12: someone the ACLs (sim_acls) do not allow to write weights tries to
@@ -2077,6 +2079,32 @@ class World:
         return ("a RESERVE_RESOURCES naming another principal than the caller's",
                 op.ReserveResources(agent_id=self.rng.choice(sorted(self.op_known_agents()) or ["x"]),
                                     resources=res))
+
+    # s14 kops
+    def invalid_agent_calls(self, m: MasterNode, aid: str) -> None:
+        """InvalidOperatorCallsRefused (s14 kops): with its invalid RESERVE_RESOURCES the
+        operator sends, at once, more calls Mesos's operator API refuses 400: a RESERVE of a
+        reservation that is not dynamic (STATIC), an UNRESERVE of resources with an allocation
+        role, and a MARK_AGENT_GONE of an unknown agent. Authenticated as the operator,
+        booked as invalid; no random draw, no event (the master refuses them: nothing
+        changes)."""
+        from mesotron.core.master import operator as op
+        from mesotron.core.master.operator import OperatorCall
+
+        calls = [
+            ("a RESERVE_RESOURCES of a STATIC reservation", op.ReserveResources(
+                agent_id=aid, resources=Resources.parse("cpus:0.25").push_reservation(
+                    Reservation(type="STATIC", role="resv", principal=OPERATOR)))),
+            ("an UNRESERVE_RESOURCES of resources with an allocation role", op.ReserveResources(
+                agent_id=aid, reserve=False, resources=Resources.parse("cpus:0.25").push_reservation(
+                    Reservation(type="DYNAMIC", role="resv", principal=OPERATOR)).allocate("resv"))),
+            ("a MARK_AGENT_GONE of an unknown agent", op.MarkAgentGone(agent_id="no-such-agent")),
+        ]
+        for i, (what, call) in enumerate(calls):
+            req = f"operator-{self.operator_calls}-invalid{i}"
+            self.op_requests[req] = ("invalid", what)
+            self.note(f"operator sends an invalid call: {what}")
+            self.deliver(m, OperatorCall(request=req, call=call, principal=OPERATOR))
 
     def op_known_agents(self) -> set[str]:
         m = self.live_leader()

@@ -25,6 +25,7 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("finished_operations_lose_conversion", "none", "OperationFeedbackAgrees", 1, True),
     ("pending_operations_forgotten", "none", "OperationFeedbackAgrees", 1, True),
     ("static_reservations_reserved", "none", "InvalidOperatorCallsRefused", 1, True),
+    ("why_ranks_from_zero", "none", "WhyExplains", 0, False),
 ])
 def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int,
                                         operator: bool) -> None:

@@ -2227,3 +2227,24 @@ def static_reservations_reserved() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["static_reservations_reserved"] = static_reservations_reserved
+
+
+# s14 kops
+def why_ranks_from_zero() -> contextlib.AbstractContextManager[None]:
+    """GET /master/why's DRF tables rank a role's frameworks from 0 (the first one served
+    is shown rank 0, one that is not first rank 1...): the operator reads the wrong
+    framework as next (WhyExplains)."""
+    from mesotron.core.master.why import Why
+
+    def wrap(orig: Any) -> Any:
+        def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
+            out: dict[str, Any] = orig(self, max_agents)
+            for r in out.get("roles_drf", ()):
+                for f in r["frameworks"]:
+                    f["rank"] -= 1
+            return out
+        return to_json
+    return _patched(Why, "to_json", wrap)
+
+
+BUGS["why_ranks_from_zero"] = why_ranks_from_zero

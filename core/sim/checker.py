@@ -2751,6 +2751,7 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
         else:
             want = "blocked"
         summary = j.get("summary", "")
+        bad.extend(why_json_rows(fid, j))  # s14 kops
         if verdict != want:
             bad.append((fid, str(verdict), (f"expected {want} (active={fv.active}, connected="
                                            f"{fv.connected}, {len(fv.offer_ids)} offers held, "
@@ -3834,3 +3835,26 @@ def check_finished_conversions(chk: Checker, world: Any, node: Any, effects: lis
                         f"'{st.converted_resources}', the operation converts to '{want}'"))
     if bad:
         chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(bad)))
+
+
+# s14 kops
+def why_json_rows(fid: str, j: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """WhyExplains (s14 kops): what the `why` answer (GET /master/why's JSON) tells the
+    operator besides its verdict holds together: in each role's DRF table the frameworks
+    are ranked 1, 2, ... in the order the allocator serves them (shares not decreasing);
+    a no_agents answer states how many agents are unreachable and how many have not
+    re-registered since a failover whenever either is not zero (the lists it shows)."""
+    bad: list[tuple[str, str, str]] = []
+    verdict = str(j.get("verdict"))
+    for r in j.get("roles_drf", ()):
+        fws = r["frameworks"]
+        ranks = [f["rank"] for f in fws]
+        if ranks != list(range(1, len(fws) + 1)) or any(
+                a["share"] > b["share"] + 1e-12 for a, b in itertools.pairwise(fws)):
+            bad.append((fid, verdict, f"role {r['role']}'s DRF table ranks {fws}"))
+    if verdict == "no_agents":
+        n_unr, n_rec = len(j.get("agents_unreachable", ())), len(j.get("agents_recovered", ()))
+        said = f"({n_unr} unreachable, {n_rec} not re-registered since failover)"
+        if (n_unr or n_rec) and said not in j.get("summary", ""):
+            bad.append((fid, verdict, f"its summary does not say {said}: {j.get('summary')}"))
+    return bad

@@ -2248,3 +2248,21 @@ def why_ranks_from_zero() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["why_ranks_from_zero"] = why_ranks_from_zero
+
+
+# s14 kops
+def roles_whitelist_ignored() -> contextlib.AbstractContextManager[None]:
+    """The operator API's weight and quota validation forgets the master's --roles
+    whitelist: a weight or quota for a role no framework may use is taken
+    (InvalidOperatorCallsRefused: Mesos answers 400)."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _check_role(self: Any, role: str) -> str | None:
+            err: str | None = orig(self, role)
+            return None if err is not None and "--roles" in err else err
+        return _check_role
+    return _patched(OperatorMixin, "_check_role", wrap)
+
+
+BUGS["roles_whitelist_ignored"] = roles_whitelist_ignored

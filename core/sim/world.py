@@ -308,7 +308,11 @@ class World:
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
             weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc),
-            acls=sim_acls(config) if config.operator else None)
+            acls=sim_acls(config) if config.operator else None,
+            # s14 kops: the operator's cluster also runs with Mesos's --roles whitelist (every
+            # role the simulated frameworks and the operator use; its invalid calls include a
+            # weight for a role outside it)
+            roles=SIM_ROLES if config.operator else None)
         # the operator's --whitelist file (None: no whitelist), as every master reads it
         self.whitelist: frozenset[str] | None = None
         if config.operator:
@@ -2085,7 +2089,8 @@ class World:
         """InvalidOperatorCallsRefused (s14 kops): with its invalid RESERVE_RESOURCES the
         operator sends, at once, more calls Mesos's operator API refuses 400: a RESERVE of a
         reservation that is not dynamic (STATIC), an UNRESERVE of resources with an allocation
-        role, and a MARK_AGENT_GONE of an unknown agent. Authenticated as the operator,
+        role, a MARK_AGENT_GONE of an unknown agent, a weight and a quota for a role outside
+        the masters' --roles (SIM_ROLES). Authenticated as the operator,
         booked as invalid; no random draw, no event (the master refuses them: nothing
         changes)."""
         from mesotron.core.master import operator as op
@@ -2099,6 +2104,9 @@ class World:
                 agent_id=aid, reserve=False, resources=Resources.parse("cpus:0.25").push_reservation(
                     Reservation(type="DYNAMIC", role="resv", principal=OPERATOR)).allocate("resv"))),
             ("a MARK_AGENT_GONE of an unknown agent", op.MarkAgentGone(agent_id="no-such-agent")),
+            ("a weight for a role outside --roles", op.UpdateWeights(weights=(("qa", 2.0),))),
+            ("a quota for a role outside --roles", op.UpdateQuota(force=True, configs=(
+                op.QuotaConfig(role="qa", guarantees=(("cpus", 1.0),)),))),
         ]
         for i, (what, call) in enumerate(calls):
             req = f"operator-{self.operator_calls}-invalid{i}"
@@ -2200,6 +2208,8 @@ class World:
 # reserve; INTRUDER may write
 # neither weights nor quota (its attempts: UnauthorizedOperatorCallsRefused)
 OPERATOR = "ops"
+# s14 kops: the operator run's --roles (every role its frameworks and its operator use)
+SIM_ROLES = ("analytics", "chaos", "ml", "resv", "web")
 INTRUDER = "intruder"
 INTRUDER_WEIGHT = 7.0  # a weight the operator never sets
 

@@ -153,7 +153,10 @@ WHEN: dict[str, str] = {
     "WhyExplains": "on the leader 10 times per run length in events, and at quiescence",
     "UnauthorizedOperatorCallsRefused": "on the answer to each unauthorized operator call",
     "OperationFeedbackAgrees": "after every ACCEPT with an invalid operation, operation "
-                               "reconciliation and operation acknowledgement the master handles",
+                               "reconciliation and operation acknowledgement the master handles"
+                               # s14 kops
+                               ", every ACCEPT with a RESERVE or UNRESERVE, and every registry "
+                               "result after one",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
     # s13 mmaster

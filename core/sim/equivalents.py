@@ -88,4 +88,7 @@ EQUIVALENT: dict[str, str] = {
         "the master gives back every live task, executor and offer of a framework (RecoverResources in frameworks.py _remove_framework / _deactivate_framework) before its RemoveFramework, so the allocator holds nothing of it then (AllocationBooksAgree): the body never runs",
     'allocator/machine.py::Allocator._recompute_all_shares::stmt:delete statement::self._shares_dirty = False#0':
         "with the flag stuck True every Allocate rebuilds both share indexes from the ledgers (the values the incremental updates give) before its cycle, and _track's skipped index updates are redone by that rebuild; nothing outside a cycle reads the indexes' shares (why.py, describe() and the queries recount from the ledgers): same allocations, slower (only the checker's share-book count differs)",
+    # s14 kops
+    'master/operator.py::OperatorMixin._recount_drains::const:1->2::1#0':
+        "_drain_count is read only through _draining() as bool(_drain_count) (core/ and io/): a sum of 2s is zero exactly when the sum of 1s is",
 }

@@ -3844,9 +3844,7 @@ def check_finished_conversions(chk: Checker, world: Any, node: Any, effects: lis
 def why_json_rows(fid: str, j: dict[str, Any]) -> list[tuple[str, str, str]]:
     """WhyExplains (s14 kops): what the `why` answer (GET /master/why's JSON) tells the
     operator besides its verdict holds together: in each role's DRF table the frameworks
-    are ranked 1, 2, ... in the order the allocator serves them (shares not decreasing);
-    a no_agents answer states how many agents are unreachable and how many have not
-    re-registered since a failover whenever either is not zero (the lists it shows)."""
+    are ranked 1, 2, ... in the order the allocator serves them (shares not decreasing)."""
     bad: list[tuple[str, str, str]] = []
     verdict = str(j.get("verdict"))
     for r in j.get("roles_drf", ()):
@@ -3855,9 +3853,4 @@ def why_json_rows(fid: str, j: dict[str, Any]) -> list[tuple[str, str, str]]:
         if ranks != list(range(1, len(fws) + 1)) or any(
                 a["share"] > b["share"] + 1e-12 for a, b in itertools.pairwise(fws)):
             bad.append((fid, verdict, f"role {r['role']}'s DRF table ranks {fws}"))
-    if verdict == "no_agents":
-        n_unr, n_rec = len(j.get("agents_unreachable", ())), len(j.get("agents_recovered", ()))
-        said = f"({n_unr} unreachable, {n_rec} not re-registered since failover)"
-        if (n_unr or n_rec) and said not in j.get("summary", ""):
-            bad.append((fid, verdict, f"its summary does not say {said}: {j.get('summary')}"))
     return bad

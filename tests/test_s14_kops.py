@@ -26,7 +26,9 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("pending_operations_forgotten", "none", "OperationFeedbackAgrees", 1, True),
     ("static_reservations_reserved", "none", "InvalidOperatorCallsRefused", 1, True),
     ("why_ranks_from_zero", "none", "WhyExplains", 0, False),
+    ("why_lists_connected_agents", "none", "WhyExplains", 0, False),
     ("roles_whitelist_ignored", "none", "InvalidOperatorCallsRefused", 1, True),
+    ("agent_task_records_unchecked", "none", "MalformedAgentMessagesRefused", 0, False),
 ])
 def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int,
                                         operator: bool) -> None:

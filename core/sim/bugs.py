@@ -2266,3 +2266,43 @@ def roles_whitelist_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["roles_whitelist_ignored"] = roles_whitelist_ignored
+
+
+# s14 kops
+def agent_task_records_unchecked() -> contextlib.AbstractContextManager[None]:
+    """The master's validation of a re-registering agent's report checks each task record's
+    TaskInfo, state and resources but not its framework id: a broken peer's report of a task
+    of no framework is taken (MalformedAgentMessagesRefused)."""
+    from mesotron.core.master import validation
+
+    def wrap(orig: Any) -> Any:
+        def _task_records_ok(tasks: Any) -> bool:
+            if isinstance(tasks, tuple):
+                tasks = tuple(attrs.evolve(t, framework_id=t.framework_id or "f")
+                              if attrs.has(type(t)) and hasattr(t, "framework_id") else t
+                              for t in tasks)
+            return orig(tasks)  # type: ignore[no-any-return]
+        return _task_records_ok
+    return _patched(validation, "_task_records_ok", wrap)
+
+
+BUGS["agent_task_records_unchecked"] = agent_task_records_unchecked
+
+
+# s14 kops
+def why_lists_connected_agents() -> contextlib.AbstractContextManager[None]:
+    """GET /master/why lists every agent under `agents_disconnected` (the connected ones
+    too): the operator is told agents are away that are not (WhyExplains)."""
+    from mesotron.core.master.why import Why
+
+    def wrap(orig: Any) -> Any:
+        def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
+            out: dict[str, Any] = orig(self, max_agents)
+            out["agents_disconnected"] = sorted({*out["agents_disconnected"], *out["agents_inactive"],
+                                                 *(a["agent_id"] for a in out.get("agents", ()))})
+            return out
+        return to_json
+    return _patched(Why, "to_json", wrap)
+
+
+BUGS["why_lists_connected_agents"] = why_lists_connected_agents

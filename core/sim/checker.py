@@ -86,7 +86,7 @@ from mesotron.core.messages import (
     StatusUpdateMessage,
     UnregisterAgent,
 )
-from mesotron.core.resources import Resources, sum_of
+from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
@@ -2754,7 +2754,7 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
         else:
             want = "blocked"
         summary = j.get("summary", "")
-        bad.extend(why_json_rows(fid, j))  # s14 kops
+        bad.extend(why_json_rows(fid, j, m))  # s14 kops
         if verdict != want:
             bad.append((fid, str(verdict), (f"expected {want} (active={fv.active}, connected="
                                            f"{fv.connected}, {len(fv.offer_ids)} offers held, "
@@ -3674,7 +3674,7 @@ def check_deactivated_offers_held(chk: Checker, world: Any, node: Any) -> None:
     since): Mesos's `deactivate(slave)` rescinds the agent's outstanding offers when the
     deactivation takes effect, before the 200. O(agents held out) per leader step."""
     agents = node.machine._agents
-    bad = []
+    bad: list[tuple[str, str, str, str]] = []
     for aid, (kind, _t) in world.op_out.items():
         a = agents.get(aid)
         if a is not None and a.offers:
@@ -3735,23 +3735,23 @@ def framework_view_rows(who: str, state: dict[str, Any], now: float) -> list[tup
                                  + f" { {k: want.get(k, 0.0) for k in names} }")))
         reg, unreg = f["registered_time"], f["unregistered_time"]
         if not f["recovered"] and not 0 < reg <= now:
-            bad.append((who, f"/master/state framework {fid} (not recovered) shows "
-                             f"registered_time {reg!r} (now {now:g})"))
+            bad.append((who, (f"/master/state framework {fid} (not recovered) shows "
+                              f"registered_time {reg!r} (now {now:g})")))
         rereg = f.get("reregistered_time")
         if rereg is not None and not reg <= rereg <= now:
-            bad.append((who, f"/master/state framework {fid} shows reregistered_time "
-                             f"{rereg!r} before its registered_time {reg!r}"))
+            bad.append((who, (f"/master/state framework {fid} shows reregistered_time "
+                              f"{rereg!r} before its registered_time {reg!r}")))
         if f["connected"] and unreg != 0:
-            bad.append((who, f"/master/state framework {fid} is connected but shows "
-                             f"unregistered_time {unreg!r}"))
+            bad.append((who, (f"/master/state framework {fid} is connected but shows "
+                              f"unregistered_time {unreg!r}")))
         elif not f["connected"] and not f["recovered"] and not 0 < unreg <= now:
-            bad.append((who, f"/master/state framework {fid} is disconnected but shows "
-                             f"unregistered_time {unreg!r}"))
+            bad.append((who, (f"/master/state framework {fid} is disconnected but shows "
+                              f"unregistered_time {unreg!r}")))
     for f in state["completed_frameworks"]:
         unreg = f.get("unregistered_time")
         if unreg is not None and not 0 < unreg <= now:
-            bad.append((who, f"/master/state completed framework {f['id']} shows "
-                             f"unregistered_time {unreg!r}"))
+            bad.append((who, (f"/master/state completed framework {f['id']} shows "
+                              f"unregistered_time {unreg!r}")))
     return bad
 
 
@@ -3796,9 +3796,9 @@ def record_operation_converts(chk: Checker, world: Any, node: Any, inp: Any,
     if not effects or type(effects[0]) is not Respond or effects[0].status != 202:
         return
     fid = inp.framework_id or ""
-    held = [pre_offers.get(oid) for oid in inp.call.offer_ids]
-    if not held or any(o is None or o.framework_id != fid for o in held) \
-            or len({o.role for o in held}) != 1:
+    held = [o for oid in inp.call.offer_ids if (o := pre_offers.get(oid)) is not None
+            and o.framework_id == fid]
+    if not held or len(held) != len(inp.call.offer_ids) or len({o.role for o in held}) != 1:
         return
     role = held[0].role
     for op in inp.call.operations:
@@ -3806,15 +3806,18 @@ def record_operation_converts(chk: Checker, world: Any, node: Any, inp: Any,
             continue
         try:
             res = allocate_to(op.resources.unallocate(), role)
-            chk.op_converts[(fid, op.id)] = res if type(op) is OpReserve else res.pop_reservation()
-        except Exception:  # noqa: BLE001 (not valid after all: judged elsewhere)
+            conv = res if type(op) is OpReserve else res.pop_reservation()
+        except InvalidResources:
+            conv = None  # not valid after all: judged by check_invalid_operations
+        if conv is None:
             continue
+        chk.op_converts[(fid, op.id)] = conv
         rec = node.machine._operations.get((fid, op.id))
         if rec is None or rec.state != "OPERATION_PENDING":
+            kept = "not kept" if rec is None else f"kept as {rec.state}"
             chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=((
-                fid, "ACCEPT", f"valid operation {op.id} ({type(op).__name__} {op.resources}) "
-                f"is {'not kept' if rec is None else 'kept as ' + str(rec.state)} after the "
-                "ACCEPT, not OPERATION_PENDING"),)))
+                fid, "ACCEPT", (f"valid operation {op.id} ({type(op).__name__} {op.resources}) "
+                                f"is {kept} after the ACCEPT, not OPERATION_PENDING")),)))
 
 
 # s14 kops
@@ -3823,7 +3826,7 @@ def check_finished_conversions(chk: Checker, world: Any, node: Any, effects: lis
     an operation's registry write committed (the one with a uuid to acknowledge) carries the
     resources the operation converted to (Mesos's `converted_resources`: a RESERVE's
     reserved resources, an UNRESERVE's unreserved ones)."""
-    bad = []
+    bad: list[tuple[str, str, str]] = []
     for e in effects:
         if type(e) is not Send or type(e.message) is not EventUpdateOperationStatus:
             continue
@@ -3834,19 +3837,30 @@ def check_finished_conversions(chk: Checker, world: Any, node: Any, effects: lis
         want = chk.op_converts.get((fid or "", st.operation_id))
         if want is not None and st.converted_resources != want:
             bad.append((fid or "", "UPDATE_OPERATION_STATUS",
-                        f"OPERATION_FINISHED of {st.operation_id} carries converted resources "
-                        f"'{st.converted_resources}', the operation converts to '{want}'"))
+                        (f"OPERATION_FINISHED of {st.operation_id} carries converted resources "
+                         f"'{st.converted_resources}', the operation converts to '{want}'")))
     if bad:
         chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(bad)))
 
 
 # s14 kops
-def why_json_rows(fid: str, j: dict[str, Any]) -> list[tuple[str, str, str]]:
+def why_json_rows(fid: str, j: dict[str, Any], m: Any) -> list[tuple[str, str, str]]:
     """WhyExplains (s14 kops): what the `why` answer (GET /master/why's JSON) tells the
     operator besides its verdict holds together: in each role's DRF table the frameworks
-    are ranked 1, 2, ... in the order the allocator serves them (shares not decreasing)."""
+    are ranked 1, 2, ... in the order the allocator serves them (shares not decreasing);
+    the agents it lists disconnected / inactive / unreachable are exactly those the
+    master's agent views show disconnected / inactive and its unreachable list holds."""
     bad: list[tuple[str, str, str]] = []
     verdict = str(j.get("verdict"))
+    views = m.agents
+    for what, want in (
+            ("agents_disconnected", sorted(a for a, v in views.items() if not v.connected)),
+            ("agents_inactive", sorted(a for a, v in views.items() if not v.active)),
+            ("agents_unreachable", sorted(m._unreachable))):
+        got = j.get(what, ())
+        got = sorted(x["agent_id"] if isinstance(x, dict) else x for x in got)
+        if got != want:
+            bad.append((fid, verdict, f"its {what} {got} are not the master's {want}"))
     for r in j.get("roles_drf", ()):
         fws = r["frameworks"]
         ranks = [f["rank"] for f in fws]

@@ -1563,6 +1563,40 @@ class World:
                                                       agent_id=s.name + HOSTILE_AGENT,
                                                       uuid=uuid)))))
         self.forge_agent_messages(s, m, agents)
+        self.malformed_agent_messages(m, s.name + HOSTILE_AGENT)  # s14 kops
+
+    # s14 kops
+    def malformed_agent_messages(self, m: MasterNode, sender: str) -> None:
+        """MalformedAgentMessagesRefused (s14 kops): the hostile peer also sends the leader
+        agent messages with ONE field broken at a time (a list where the codec gives a
+        repeated field, a task record with no state or framework, an AgentInfo carrying an
+        allocation role, tasks using more than the agent's resources, an empty id): each
+        must be rejected 400 and change nothing. Off the network, no random draw."""
+        from mesotron.core.messages import ExitedExecutor, ReregisterAgent, TaskRecord
+        from mesotron.core.values import TaskInfo
+
+        res = Resources.parse("cpus:1;mem:128")
+        info = AgentInfo(hostname=f"{sender}-host", port=5051, resources=res,
+                         id="sim-hostile-agent")
+        task = TaskInfo(name="h", task_id=HOSTILE_TASK, agent_id=info.id,
+                        resources=Resources.parse("cpus:0.5;mem:32"))
+        rec = TaskRecord(framework_id="sim-hostile-fw", task=task, state=TaskState.TASK_RUNNING,
+                         executor_id="e1")
+        big = attrs.evolve(rec, task=attrs.evolve(task, resources=Resources.parse("cpus:2;mem:32")))
+        bad: list[Any] = [
+            ReregisterAgent(agent_info=info, tasks=[rec]),  # type: ignore[arg-type]
+            ReregisterAgent(agent_info=info, tasks=(attrs.evolve(rec, state="TASK_RUNNING"),)),
+            ReregisterAgent(agent_info=info, tasks=(attrs.evolve(rec, framework_id=""),)),
+            ReregisterAgent(agent_info=info, tasks=(big,)),
+            ReregisterAgent(agent_info=info, executor_infos=["e1"]),  # type: ignore[arg-type]
+            ReregisterAgent(agent_info=info, frameworks=("f1",)),  # type: ignore[arg-type]
+            ReregisterAgent(agent_info=attrs.evolve(info, id=None)),
+            RegisterAgent(agent_info=attrs.evolve(info, id=None, resources=res.allocate("web"))),
+            ExitedExecutor(agent_id=info.id, framework_id="f1", executor_id="", status=0),
+            UnregisterAgent(agent_id=""),
+        ]
+        for msg in bad:
+            self.deliver(m, Received(sender=sender, message=msg))
 
     def forge_agent_messages(self, s: SchedulerNode, m: MasterNode, agents: list[Any]) -> None:
         """ForgedAgentMessagesIgnored: with each adversarial SUBSCRIBE, a peer that is not an
@@ -2089,7 +2123,8 @@ class World:
         """InvalidOperatorCallsRefused (s14 kops): with its invalid RESERVE_RESOURCES the
         operator sends, at once, more calls Mesos's operator API refuses 400: a RESERVE of a
         reservation that is not dynamic (STATIC), an UNRESERVE of resources with an allocation
-        role, a MARK_AGENT_GONE of an unknown agent, a weight and a quota for a role outside
+        role, a MARK_AGENT_GONE of an unknown agent, a DRAIN_AGENT with a negative grace
+        period, a weight and a quota for a role outside
         the masters' --roles (SIM_ROLES). Authenticated as the operator,
         booked as invalid; no random draw, no event (the master refuses them: nothing
         changes)."""
@@ -2104,6 +2139,8 @@ class World:
                 agent_id=aid, reserve=False, resources=Resources.parse("cpus:0.25").push_reservation(
                     Reservation(type="DYNAMIC", role="resv", principal=OPERATOR)).allocate("resv"))),
             ("a MARK_AGENT_GONE of an unknown agent", op.MarkAgentGone(agent_id="no-such-agent")),
+            ("a DRAIN_AGENT with a negative max_grace_period",
+             op.DrainAgent(agent_id=aid, max_grace_period=-1.0)),
             ("a weight for a role outside --roles", op.UpdateWeights(weights=(("qa", 2.0),))),
             ("a quota for a role outside --roles", op.UpdateQuota(force=True, configs=(
                 op.QuotaConfig(role="qa", guarantees=(("cpus", 1.0),)),))),

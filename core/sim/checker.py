@@ -2735,6 +2735,7 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
     bad: list[tuple[str, str, str]] = []
     fviews = m.frameworks
     any_connected = any(v.connected for v in m.agents.values())
+    agent_lists = why_agent_lists(m)  # s14 kops
     for fid, fv in fviews.items():
         j = why(m, now, fid, hidden=False).to_json()
         verdict = j.get("verdict")
@@ -2754,7 +2755,7 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
         else:
             want = "blocked"
         summary = j.get("summary", "")
-        bad.extend(why_json_rows(fid, j, m))  # s14 kops
+        bad.extend(why_json_rows(fid, j, agent_lists))  # s14 kops
         if verdict != want:
             bad.append((fid, str(verdict), (f"expected {want} (active={fv.active}, connected="
                                            f"{fv.connected}, {len(fv.offer_ids)} offers held, "
@@ -3844,7 +3845,18 @@ def check_finished_conversions(chk: Checker, world: Any, node: Any, effects: lis
 
 
 # s14 kops
-def why_json_rows(fid: str, j: dict[str, Any], m: Any) -> list[tuple[str, str, str]]:
+def why_agent_lists(m: Any) -> tuple[tuple[str, list[str]], ...]:
+    """The agents the master's views show disconnected / inactive, and its unreachable list
+    (what why_json_rows holds each `why` answer to), computed once per sample."""
+    views = m.agents
+    return (("agents_disconnected", sorted(a for a, v in views.items() if not v.connected)),
+            ("agents_inactive", sorted(a for a, v in views.items() if not v.active)),
+            ("agents_unreachable", sorted(m._unreachable)))
+
+
+# s14 kops
+def why_json_rows(fid: str, j: dict[str, Any],
+                  agent_lists: tuple[tuple[str, list[str]], ...]) -> list[tuple[str, str, str]]:
     """WhyExplains (s14 kops): what the `why` answer (GET /master/why's JSON) tells the
     operator besides its verdict holds together: in each role's DRF table the frameworks
     are ranked 1, 2, ... in the order the allocator serves them (shares not decreasing);
@@ -3852,11 +3864,7 @@ def why_json_rows(fid: str, j: dict[str, Any], m: Any) -> list[tuple[str, str, s
     master's agent views show disconnected / inactive and its unreachable list holds."""
     bad: list[tuple[str, str, str]] = []
     verdict = str(j.get("verdict"))
-    views = m.agents
-    for what, want in (
-            ("agents_disconnected", sorted(a for a, v in views.items() if not v.connected)),
-            ("agents_inactive", sorted(a for a, v in views.items() if not v.active)),
-            ("agents_unreachable", sorted(m._unreachable))):
+    for what, want in agent_lists:
         got = j.get(what, ())
         got = sorted(x["agent_id"] if isinstance(x, dict) else x for x in got)
         if got != want:

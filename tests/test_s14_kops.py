@@ -29,6 +29,7 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("why_lists_connected_agents", "none", "WhyExplains", 0, False),
     ("roles_whitelist_ignored", "none", "InvalidOperatorCallsRefused", 1, True),
     ("agent_task_records_unchecked", "none", "MalformedAgentMessagesRefused", 0, False),
+    ("users_of_ignores_completed", "none", "OperatorViewsAgree", 0, False),
 ])
 def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int,
                                         operator: bool) -> None:

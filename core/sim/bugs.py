@@ -2306,3 +2306,22 @@ def why_lists_connected_agents() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["why_lists_connected_agents"] = why_lists_connected_agents
+
+
+# s14 kops
+def users_of_ignores_completed() -> contextlib.AbstractContextManager[None]:
+    """The master's `users_of` (the ACL objects of operator events about a framework) knows
+    only live frameworks: a completed framework's events are authorized as if it had no
+    user (OperatorViewsAgree)."""
+    from mesotron.core.master.queries import StateMixin
+
+    def wrap(orig: Any) -> Any:
+        def users_of(self: Any, framework_id: str, task_id: Any = None) -> Any:
+            if framework_id not in self._frameworks:
+                return None, None
+            return orig(self, framework_id, task_id)
+        return users_of
+    return _patched(StateMixin, "users_of", wrap)
+
+
+BUGS["users_of_ignores_completed"] = users_of_ignores_completed

@@ -2590,6 +2590,7 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
     state = m.state_json()
     metrics = m.metrics()
     bad.extend(framework_view_rows(who, state, world.now))  # s14 kops
+    bad.extend(users_rows(who, m, state))  # s14 kops
     # ---- tasks per state: live ones by the master's task view (raw state), terminal and
     # unreachable ones as /master/state shows them (the state their framework sees)
     counts: dict[str, int] = {}
@@ -3875,4 +3876,25 @@ def why_json_rows(fid: str, j: dict[str, Any],
         if ranks != list(range(1, len(fws) + 1)) or any(
                 a["share"] > b["share"] + 1e-12 for a, b in itertools.pairwise(fws)):
             bad.append((fid, verdict, f"role {r['role']}'s DRF table ranks {fws}"))
+    return bad
+
+
+# s14 kops
+def users_rows(who: str, m: Any, state: dict[str, Any]) -> list[tuple[str, str]]:
+    """OperatorViewsAgree (s14 kops): the users the master hands its --acls for an operator
+    event (`users_of`: the objects of view_frameworks / view_tasks, io/http) are the ones
+    /master/state shows: a framework's `user` (also for a completed framework), a task's
+    `user` (none when its command names none), (None, None) for an unknown framework, the
+    framework's user alone for a task id it does not know."""
+    bad: list[tuple[str, str]] = []
+    for f in (*state["frameworks"], *state["completed_frameworks"]):
+        fid = f["id"]
+        for tid, want in ((None, (f["user"], None)), ("sim-no-such-task", (f["user"], None)),
+                          *((t["id"], (f["user"], t.get("user"))) for t in f["tasks"])):
+            got = m.users_of(fid, tid)
+            if got != want:
+                bad.append((who, (f"users_of({fid}, {tid}) is {got}, /master/state shows "
+                                  f"{want}")))
+    if m.users_of("sim-no-such-framework") != (None, None):
+        bad.append((who, f"users_of an unknown framework is {m.users_of('sim-no-such-framework')}"))
     return bad

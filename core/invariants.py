@@ -371,6 +371,9 @@ class ClusterSnapshot:
     # s13 malloc: AllocatorLedgersAgree: (what, the allocator's running book, the recount
     # from its per-agent allocations and agent totals) for each book that differs
     allocator_ledgers: tuple[tuple[str, str, str], ...] = ()
+    # s14 kops: DrainEmptiesAgent: agents drained with mark_gone, emptied, that the leader
+    # holds DRAINED but has not marked gone
+    drained_not_gone: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1096,7 +1099,10 @@ def DrainEmptiesAgent(s: ClusterSnapshot) -> list[str]:
     tasks: those it ran when the drain was acknowledged have ended 20 s later when no fault
     happened in between (the master kills them; Mesos `drainAgent`)."""
     return [f"DrainEmptiesAgent: drained agent {aid} still runs {', '.join(live)} 20 s "
-            f"after the drain was acknowledged" for aid, live in s.drained_agents if live]
+            f"after the drain was acknowledged" for aid, live in s.drained_agents if live] + [
+        # s14 kops: a drain with mark_gone ends with the agent marked gone
+        f"DrainEmptiesAgent: agent {aid}, drained with mark_gone, is DRAINED but not marked gone"
+        for aid in s.drained_not_gone]
 
 
 def InvalidOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:

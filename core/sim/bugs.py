@@ -2325,3 +2325,21 @@ def users_of_ignores_completed() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["users_of_ignores_completed"] = users_of_ignores_completed
+
+
+# s14 kops
+def drained_agents_never_gone() -> contextlib.AbstractContextManager[None]:
+    """A DRAIN_AGENT with mark_gone drains the agent but never marks it gone: it stays
+    registered, DRAINED, though the operator asked for it to be removed (SettingsAgree)."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _mark_gone(self: Any, agent_id: str, why: str, request: Any = None) -> list[Any]:
+            if request is None:  # the drain's own marking (an operator's MARK_AGENT_GONE has one)
+                return []
+            return orig(self, agent_id, why, request)  # type: ignore[no-any-return]
+        return _mark_gone
+    return _patched(OperatorMixin, "_mark_gone", wrap)
+
+
+BUGS["drained_agents_never_gone"] = drained_agents_never_gone

@@ -793,6 +793,10 @@ class Checker:
         self.run(world, inv.DrainEmptiesAgent,
                  ClusterSnapshot(drained_agents=((aid, tuple(sorted(live))),)))
 
+    def check_drained_gone(self, world: Any, aid: str) -> None:
+        """DrainEmptiesAgent (s14 kops; the world calls it: World.drain_check)."""
+        check_drained_gone(self, world, aid)
+
     def check_unresponsive_removed(self, world: Any, m: Any, aid: str, silent: float) -> None:
         """UnresponsiveAgentsRemoved and AgentsHealthChecked (the world calls it:
         World.maintenance_over)."""
@@ -2673,7 +2677,7 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
         if info is None:
             continue
         aid = sl["id"]
-        want_cfg: dict[str, Any] = {"mark_gone": False}
+        want_cfg: dict[str, Any] = {"mark_gone": world.op_mark_gone.get(aid, False)}  # s14 kops
         grace = world.op_grace.get(aid)
         if grace is not None:
             want_cfg["max_grace_period"] = {"nanoseconds": round(grace * 1e9)}
@@ -3898,3 +3902,21 @@ def users_rows(who: str, m: Any, state: dict[str, Any]) -> list[tuple[str, str]]
     if m.users_of("sim-no-such-framework") != (None, None):
         bad.append((who, f"users_of an unknown framework is {m.users_of('sim-no-such-framework')}"))
     return bad
+
+
+# s14 kops
+def check_drained_gone(chk: Checker, world: Any, aid: str) -> None:
+    """DrainEmptiesAgent (s14 kops): once an agent the operator drained with `mark_gone`
+    has emptied (World.drain_check, a calm window after the 200), the leader that holds it
+    DRAINED has marked it gone or is writing that to the registry (Mesos 1.9: DRAINED then
+    gone in one go); one the leader no longer holds (gone, or removed otherwise) is fine."""
+    m = world.live_leader()
+    if m is None:
+        return
+    mc = m.machine
+    state = mc.drain_state(aid)
+    if aid not in mc._agents or aid in mc._gone or state is None or state[0] != "DRAINED":
+        return
+    if any(p and p[0] == "gone" and p[1] == aid for p in mc._pending_ops.values()):
+        return
+    chk.run(world, inv.DrainEmptiesAgent, ClusterSnapshot(drained_not_gone=(aid,)))

@@ -374,6 +374,10 @@ class World:
         self.op_requests: dict[str, tuple[str, str]] = {}
         self.op_out: dict[str, tuple[str, float]] = {}
         self.op_touched: set[str] = set()
+        # s14 kops: drains sent, and per agent whether its last DRAIN_AGENT asked mark_gone
+        # (every third drain: the agent is marked gone once drained)
+        self.op_drains = 0
+        self.op_mark_gone: dict[str, bool] = {}
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         self.op_pending: tuple[str, str] = ("", "")
         # OperatorViewsAgree: the max_grace_period of the operator's last DRAIN_AGENT per
@@ -1894,8 +1898,13 @@ class World:
             return self.op_call("deactivate", aid, op.DeactivateAgent(agent_id=aid))
         grace = self.rng.choice((None, 0.0, 2.0))
         self.op_grace[aid] = grace
-        self.note(f"operator drains agent {aid} (max grace {grace})")
-        return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
+        # s14 kops: every third drain marks the agent gone once drained (no random draw)
+        self.op_drains += 1
+        gone = self.op_drains % 3 == 0
+        self.op_mark_gone[aid] = gone
+        self.note(f"operator drains agent {aid} (max grace {grace})" + (", then gone" if gone else ""))
+        return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace,
+                                                         mark_gone=gone))
 
     def maintenance_tick(self) -> None:
         """SimConfig.operator: planned maintenance of agents, in turn: (a) an agent restarted
@@ -2226,6 +2235,9 @@ class World:
             return  # reactivated since
         live = live & self.agent_live_tasks(aid)
         if not live:
+            if self.op_mark_gone.get(aid) and self.obs is not None \
+                    and hasattr(self.obs, "check_drained_gone"):  # s14 kops
+                self.obs.check_drained_gone(self, aid)
             return
         now_marker = self.calm_marker(aid)
         if marker is None or now_marker != marker:

@@ -30,7 +30,7 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("roles_whitelist_ignored", "none", "InvalidOperatorCallsRefused", 1, True),
     ("agent_task_records_unchecked", "none", "MalformedAgentMessagesRefused", 0, False),
     ("users_of_ignores_completed", "none", "OperatorViewsAgree", 0, False),
-    ("drained_agents_never_gone", "all", "DrainEmptiesAgent", 3, True),
+    ("drained_agents_never_gone", "all", "DrainEmptiesAgent", 1, True),
 ])
 def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, seed: int,
                                         operator: bool) -> None:

@@ -375,7 +375,7 @@ class World:
         self.op_out: dict[str, tuple[str, float]] = {}
         self.op_touched: set[str] = set()
         # s14 kops: drains sent, and per agent whether its last DRAIN_AGENT asked mark_gone
-        # (every third drain: the agent is marked gone once drained)
+        # (every other drain, the first included: the agent is marked gone once drained)
         self.op_drains = 0
         self.op_mark_gone: dict[str, bool] = {}
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
@@ -1886,7 +1886,9 @@ class World:
         # an operator drains a busy agent (/state: it runs tasks), or deactivates any
         busy = [a for a in agents if any(not t.state.is_terminal
                                          for t in m.machine._agents[a].tasks.values())]
-        drain = bool(busy) and self.rng.random() < 0.6
+        # (s14 kops: the first call about a busy agent always drains it: the drain paths
+        # must run in every operator run, the mutation judge's one included)
+        drain = bool(busy) and (self.rng.random() < 0.6 or self.op_drains == 0)
         if drain:
             agents = busy
         if not agents:
@@ -1898,9 +1900,10 @@ class World:
             return self.op_call("deactivate", aid, op.DeactivateAgent(agent_id=aid))
         grace = self.rng.choice((None, 0.0, 2.0))
         self.op_grace[aid] = grace
-        # s14 kops: every third drain marks the agent gone once drained (no random draw)
+        # s14 kops: every other drain, the first included, marks the agent gone once drained
+        # (no random draw)
         self.op_drains += 1
-        gone = self.op_drains % 3 == 0
+        gone = self.op_drains % 2 == 1
         self.op_mark_gone[aid] = gone
         self.note(f"operator drains agent {aid} (max grace {grace})" + (", then gone" if gone else ""))
         return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace,

@@ -27,6 +27,7 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("static_reservations_reserved", "none", "InvalidOperatorCallsRefused", 1, True),
     ("why_ranks_from_zero", "none", "WhyExplains", 0, False),
     ("why_lists_connected_agents", "none", "WhyExplains", 0, False),
+    ("why_hides_drf_tables", "none", "WhyExplains", 0, False),
     ("roles_whitelist_ignored", "none", "InvalidOperatorCallsRefused", 1, True),
     ("agent_task_records_unchecked", "none", "MalformedAgentMessagesRefused", 0, False),
     ("users_of_ignores_completed", "none", "OperatorViewsAgree", 0, False),

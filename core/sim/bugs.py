@@ -2343,3 +2343,21 @@ def drained_agents_never_gone() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["drained_agents_never_gone"] = drained_agents_never_gone
+
+
+# s14 kops
+def why_hides_drf_tables() -> contextlib.AbstractContextManager[None]:
+    """GET /master/why leaves the DRF tables out of its answer (`roles_drf`): the operator
+    cannot see where the framework stands in its roles (WhyExplains)."""
+    from mesotron.core.master.why import Why
+
+    def wrap(orig: Any) -> Any:
+        def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
+            out: dict[str, Any] = orig(self, max_agents)
+            out.pop("roles_drf", None)
+            return out
+        return to_json
+    return _patched(Why, "to_json", wrap)
+
+
+BUGS["why_hides_drf_tables"] = why_hides_drf_tables

@@ -3863,8 +3863,9 @@ def why_agent_lists(m: Any) -> tuple[tuple[str, list[str]], ...]:
 def why_json_rows(fid: str, j: dict[str, Any],
                   agent_lists: tuple[tuple[str, list[str]], ...]) -> list[tuple[str, str, str]]:
     """WhyExplains (s14 kops): what the `why` answer (GET /master/why's JSON) tells the
-    operator besides its verdict holds together: in each role's DRF table the frameworks
-    are ranked 1, 2, ... in the order the allocator serves them (shares not decreasing);
+    operator besides its verdict holds together: a framework the allocator knows is ranked
+    in the DRF table of each of its roles, where the frameworks are ranked 1, 2, ... in the
+    order the allocator serves them (shares not decreasing);
     the agents it lists disconnected / inactive / unreachable are exactly those the
     master's agent views show disconnected / inactive and its unreachable list holds."""
     bad: list[tuple[str, str, str]] = []
@@ -3874,6 +3875,11 @@ def why_json_rows(fid: str, j: dict[str, Any],
         got = sorted(x["agent_id"] if isinstance(x, dict) else x for x in got)
         if got != want:
             bad.append((fid, verdict, f"its {what} {got} are not the master's {want}"))
+    tables = {r["role"]: [f["id"] for f in r["frameworks"]] for r in j.get("roles_drf", ())}
+    if "share" in j:  # the allocator knows the framework: a DRF table for each of its roles
+        missing = [r for r in j.get("roles", ()) if j["framework_id"] not in tables.get(r, ())]
+        if missing:
+            bad.append((fid, verdict, f"its DRF tables do not rank it in its roles {missing}"))
     for r in j.get("roles_drf", ()):
         fws = r["frameworks"]
         ranks = [f["rank"] for f in fws]

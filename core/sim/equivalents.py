@@ -91,4 +91,6 @@ EQUIVALENT: dict[str, str] = {
     # s14 kops
     'master/operator.py::OperatorMixin._recount_drains::const:1->2::1#0':
         "_drain_count is read only through _draining() as bool(_drain_count) (core/ and io/): a sum of 2s is zero exactly when the sum of 1s is",
+    'master/operator.py::OperatorMixin._drain_progress::stmt:delete statement::out += self._sync_agent_activation(aid)#0':
+        "a DRAINING agent is deactivated in the allocator (offers rescinded) when the drain commits (_apply_setting) and by every path that activates it again (re-registration, readmission: agents.py checks agent_deactivated); a REACTIVATE removes the drain first: this repeat only re-sends an idempotent DeactivateAgent",
 }

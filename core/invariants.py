@@ -379,6 +379,9 @@ class ClusterSnapshot:
     # framework, what the role may still use there) for each agent that keeps resources a
     # role may be allocated (min_allocatable, quota limit) and a framework of the role may take
     left_offerable: tuple[tuple[str, str, str, str], ...] = ()
+    # s14 kops: DrainEmptiesAgent: agents drained with mark_gone, emptied, that the leader
+    # holds DRAINED but has not marked gone
+    drained_not_gone: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1104,7 +1107,10 @@ def DrainEmptiesAgent(s: ClusterSnapshot) -> list[str]:
     tasks: those it ran when the drain was acknowledged have ended 20 s later when no fault
     happened in between (the master kills them; Mesos `drainAgent`)."""
     return [f"DrainEmptiesAgent: drained agent {aid} still runs {', '.join(live)} 20 s "
-            f"after the drain was acknowledged" for aid, live in s.drained_agents if live]
+            f"after the drain was acknowledged" for aid, live in s.drained_agents if live] + [
+        # s14 kops: a drain with mark_gone ends with the agent marked gone
+        f"DrainEmptiesAgent: agent {aid}, drained with mark_gone, is DRAINED but not marked gone"
+        for aid in s.drained_not_gone]
 
 
 def InvalidOperatorCallsRefused(s: ClusterSnapshot) -> list[str]:

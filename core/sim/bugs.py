@@ -2128,3 +2128,276 @@ def quota_cut_to_guarantee() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["quota_cut_to_guarantee"] = quota_cut_to_guarantee
+# s14 kops
+def deactivation_keeps_offers() -> contextlib.AbstractContextManager[None]:
+    """The master deactivates an agent the operator deactivates or drains in the allocator
+    but leaves its outstanding offers held out (no rescind, no recovery): frameworks keep
+    launching on an agent the operator took out (NoOffersOfDeactivatedAgents)."""
+    from mesotron.core.allocator import machine as alloc
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _sync_agent_activation(self: Any, agent_id: str) -> list[Any]:
+            agent = self._agents.get(agent_id)
+            if agent is None or agent_id not in self.allocator.agent_ids():
+                return []
+            if agent.connected and not self.agent_deactivated(agent_id):
+                return orig(self, agent_id)  # type: ignore[no-any-return]
+            return self._alloc(alloc.DeactivateAgent(agent_id=agent_id))  # type: ignore[no-any-return]
+        return _sync_agent_activation
+    return _patched(OperatorMixin, "_sync_agent_activation", wrap)
+
+
+BUGS["deactivation_keeps_offers"] = deactivation_keeps_offers
+
+
+# s14 kops
+def state_framework_used_omits_staging() -> contextlib.AbstractContextManager[None]:
+    """/master/state's framework entries count in `used_resources` (and `resources`) only
+    tasks that have started (not STAGING ones) and show `registered_time` 0 for a framework
+    that re-subscribed: an operator sees a framework using less than its tasks hold
+    (OperatorViewsAgree)."""
+    from mesotron.core.master.queries import StateMixin
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _framework_json(self: Any, f: Any) -> dict[str, Any]:
+            out: dict[str, Any] = orig(self, f)
+            staging = [t for t in f.tasks.values() if t.state is TaskState.TASK_STAGING]
+            for t in staging:
+                for k in ("used_resources", "resources"):
+                    out[k] = {n: (v - t.resources.scalar(n) if isinstance(v, float) else v)
+                              for n, v in out[k].items()}
+            if f.reregistered_time is not None:
+                out["registered_time"] = 0
+            return out
+        return _framework_json
+    return _patched(StateMixin, "_framework_json", wrap)
+
+
+BUGS["state_framework_used_omits_staging"] = state_framework_used_omits_staging
+
+
+# s14 kops
+def reservations_not_applied_on_reregistration() -> contextlib.AbstractContextManager[None]:
+    """The master ignores the dynamic reservations its registry holds for an agent that
+    (re-)registers: the agent's total loses them (they are offered unreserved to any role)
+    while the registry and the agent's checkpoint still hold them (SettingsAgree)."""
+    from mesotron.core.master.operations import OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _with_reservations(self: Any, info: Any) -> tuple[Any, list[Any]]:
+            return info, []
+        return _with_reservations
+    return _patched(OperationsMixin, "_with_reservations", wrap)
+
+
+BUGS["reservations_not_applied_on_reregistration"] = reservations_not_applied_on_reregistration
+
+
+# s14 kops
+def finished_operations_lose_conversion() -> contextlib.AbstractContextManager[None]:
+    """The OPERATION_FINISHED update of an offer operation carries no converted resources:
+    a framework cannot tell what its RESERVE / UNRESERVE produced (OperationFeedbackAgrees)."""
+    from mesotron.core.master.operations import OperationsMixin
+    from mesotron.core.resources import Resources
+
+    def wrap(orig: Any) -> Any:
+        def _operation_status(self: Any, fw: Any, agent_id: str, op: Any, old: Any, new: str,
+                              message: str, *, acked: bool, converted: Any = None) -> list[Any]:
+            if new == "OPERATION_FINISHED":
+                converted = Resources()
+            return orig(self, fw, agent_id, op, old, new, message, acked=acked,  # type: ignore[no-any-return]
+                        converted=converted)
+        return _operation_status
+    return _patched(OperationsMixin, "_operation_status", wrap)
+
+
+BUGS["finished_operations_lose_conversion"] = finished_operations_lose_conversion
+
+
+# s14 kops
+def pending_operations_forgotten() -> contextlib.AbstractContextManager[None]:
+    """The master applies a valid offer operation with an id but keeps no record of it
+    (no OPERATION_PENDING, so no OPERATION_FINISHED once its registry write commits): the
+    framework never hears how its RESERVE / UNRESERVE ended (OperationFeedbackAgrees)."""
+    from mesotron.core.master.operations import PENDING, OperationsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _offer_operation(self: Any, fw: Any, agent: Any, role: str, op: Any,
+                             remaining: Any) -> tuple[list[Any], Any]:
+            out, left = orig(self, fw, agent, role, op, remaining)
+            rec = self._operations.get((fw.id, op.id))
+            if rec is not None and rec.state == PENDING:
+                del self._operations[(fw.id, op.id)]
+            return out, left
+        return _offer_operation
+    return _patched(OperationsMixin, "_offer_operation", wrap)
+
+
+BUGS["pending_operations_forgotten"] = pending_operations_forgotten
+
+
+# s14 kops
+def static_reservations_reserved() -> contextlib.AbstractContextManager[None]:
+    """The operator API's RESERVE_RESOURCES checks that each resource is reserved, not that
+    its reservation is DYNAMIC: a STATIC reservation is taken and booked as a dynamic one
+    (InvalidOperatorCallsRefused: Mesos answers 400)."""
+    from mesotron.core.master.operations import OperationsMixin
+    from mesotron.core.resources import Reservation, Resources
+
+    def wrap(orig: Any) -> Any:
+        def _op_reserve_resources(self: Any, request: str, agent_id: str, resources: Any,
+                                  reserve: bool) -> list[Any]:
+            fixed = []
+            for r in resources:
+                top = r.reservations[-1] if r.reservations else None
+                if top is not None and top.type == "STATIC":
+                    r = Resources([r]).pop_reservation().push_reservation(Reservation(
+                        type="DYNAMIC", role=top.role, principal=top.principal))
+                else:
+                    r = Resources([r])
+                fixed.append(r)
+            res = Resources()
+            for r in fixed:
+                res = res + r
+            return orig(self, request, agent_id, res, reserve)  # type: ignore[no-any-return]
+        return _op_reserve_resources
+    return _patched(OperationsMixin, "_op_reserve_resources", wrap)
+
+
+BUGS["static_reservations_reserved"] = static_reservations_reserved
+
+
+# s14 kops
+def why_ranks_from_zero() -> contextlib.AbstractContextManager[None]:
+    """GET /master/why's DRF tables rank a role's frameworks from 0 (the first one served
+    is shown rank 0, one that is not first rank 1...): the operator reads the wrong
+    framework as next (WhyExplains)."""
+    from mesotron.core.master.why import Why
+
+    def wrap(orig: Any) -> Any:
+        def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
+            out: dict[str, Any] = orig(self, max_agents)
+            for r in out.get("roles_drf", ()):
+                for f in r["frameworks"]:
+                    f["rank"] -= 1
+            return out
+        return to_json
+    return _patched(Why, "to_json", wrap)
+
+
+BUGS["why_ranks_from_zero"] = why_ranks_from_zero
+
+
+# s14 kops
+def roles_whitelist_ignored() -> contextlib.AbstractContextManager[None]:
+    """The operator API's weight and quota validation forgets the master's --roles
+    whitelist: a weight or quota for a role no framework may use is taken
+    (InvalidOperatorCallsRefused: Mesos answers 400)."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _check_role(self: Any, role: str) -> str | None:
+            err: str | None = orig(self, role)
+            return None if err is not None and "--roles" in err else err
+        return _check_role
+    return _patched(OperatorMixin, "_check_role", wrap)
+
+
+BUGS["roles_whitelist_ignored"] = roles_whitelist_ignored
+
+
+# s14 kops
+def agent_task_records_unchecked() -> contextlib.AbstractContextManager[None]:
+    """The master's validation of a re-registering agent's report checks each task record's
+    TaskInfo, state and resources but not its framework id: a broken peer's report of a task
+    of no framework is taken (MalformedAgentMessagesRefused)."""
+    from mesotron.core.master import validation
+
+    def wrap(orig: Any) -> Any:
+        def _task_records_ok(tasks: Any) -> bool:
+            if isinstance(tasks, tuple):
+                tasks = tuple(attrs.evolve(t, framework_id=t.framework_id or "f")
+                              if attrs.has(type(t)) and hasattr(t, "framework_id") else t
+                              for t in tasks)
+            return orig(tasks)  # type: ignore[no-any-return]
+        return _task_records_ok
+    return _patched(validation, "_task_records_ok", wrap)
+
+
+BUGS["agent_task_records_unchecked"] = agent_task_records_unchecked
+
+
+# s14 kops
+def why_lists_connected_agents() -> contextlib.AbstractContextManager[None]:
+    """GET /master/why lists every agent under `agents_disconnected` (the connected ones
+    too): the operator is told agents are away that are not (WhyExplains)."""
+    from mesotron.core.master.why import Why
+
+    def wrap(orig: Any) -> Any:
+        def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
+            out: dict[str, Any] = orig(self, max_agents)
+            out["agents_disconnected"] = sorted({*out["agents_disconnected"], *out["agents_inactive"],
+                                                 *(a["agent_id"] for a in out.get("agents", ()))})
+            return out
+        return to_json
+    return _patched(Why, "to_json", wrap)
+
+
+BUGS["why_lists_connected_agents"] = why_lists_connected_agents
+
+
+# s14 kops
+def users_of_ignores_completed() -> contextlib.AbstractContextManager[None]:
+    """The master's `users_of` (the ACL objects of operator events about a framework) knows
+    only live frameworks: a completed framework's events are authorized as if it had no
+    user (OperatorViewsAgree)."""
+    from mesotron.core.master.queries import StateMixin
+
+    def wrap(orig: Any) -> Any:
+        def users_of(self: Any, framework_id: str, task_id: Any = None) -> Any:
+            if framework_id not in self._frameworks:
+                return None, None
+            return orig(self, framework_id, task_id)
+        return users_of
+    return _patched(StateMixin, "users_of", wrap)
+
+
+BUGS["users_of_ignores_completed"] = users_of_ignores_completed
+
+
+# s14 kops
+def drained_agents_never_gone() -> contextlib.AbstractContextManager[None]:
+    """A DRAIN_AGENT with mark_gone drains the agent but never marks it gone: it stays
+    registered, DRAINED, though the operator asked for it to be removed (SettingsAgree)."""
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _mark_gone(self: Any, agent_id: str, why: str, request: Any = None) -> list[Any]:
+            if request is None:  # the drain's own marking (an operator's MARK_AGENT_GONE has one)
+                return []
+            return orig(self, agent_id, why, request)  # type: ignore[no-any-return]
+        return _mark_gone
+    return _patched(OperatorMixin, "_mark_gone", wrap)
+
+
+BUGS["drained_agents_never_gone"] = drained_agents_never_gone
+
+
+# s14 kops
+def why_hides_drf_tables() -> contextlib.AbstractContextManager[None]:
+    """GET /master/why leaves the DRF tables out of its answer (`roles_drf`): the operator
+    cannot see where the framework stands in its roles (WhyExplains)."""
+    from mesotron.core.master.why import Why
+
+    def wrap(orig: Any) -> Any:
+        def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
+            out: dict[str, Any] = orig(self, max_agents)
+            out.pop("roles_drf", None)
+            return out
+        return to_json
+    return _patched(Why, "to_json", wrap)
+
+
+BUGS["why_hides_drf_tables"] = why_hides_drf_tables

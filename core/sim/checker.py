@@ -86,7 +86,7 @@ from mesotron.core.messages import (
     StatusUpdateMessage,
     UnregisterAgent,
 )
-from mesotron.core.resources import Resources, sum_of
+from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
@@ -153,7 +153,10 @@ WHEN: dict[str, str] = {
     "WhyExplains": "on the leader 10 times per run length in events, and at quiescence",
     "UnauthorizedOperatorCallsRefused": "on the answer to each unauthorized operator call",
     "OperationFeedbackAgrees": "after every ACCEPT with an invalid operation, operation "
-                               "reconciliation and operation acknowledgement the master handles",
+                               "reconciliation and operation acknowledgement the master handles"
+                               # s14 kops
+                               ", every ACCEPT with a RESERVE or UNRESERVE, and every registry "
+                               "result after one",
     "DrfOrder": "after every allocation",
     "HealthChecksKill": "after every health-check result",
     # s13 mmaster
@@ -328,6 +331,8 @@ class Checker:
         # OperationFeedbackAgrees: the operation ids the simulated frameworks sent knowing
         # them invalid (world.py registers them), the last status before an acknowledgement
         self.invalid_ops: set[tuple[str, str]] = set()
+        # s14 kops: (framework, operation id) -> what a valid RESERVE / UNRESERVE converts to
+        self.op_converts: dict[tuple[str, str], Resources] = {}
         self._pre_ack: tuple[bytes | None, str | None] | None = None
         # RebootRecovery: each agent's host boot count at its last start, and the agent
         # record (id, AgentInfo) its last start recovered
@@ -648,6 +653,8 @@ class Checker:
                         self.launch_sent[(fid, task.task_id)] = world.now
         if tin is RegistryResult:  # s13 mmaster
             check_registry_counters(self, world, node, effects)
+            if self.op_converts:  # s14 kops
+                check_finished_conversions(self, world, node, effects)
         if tin is RegistryResult or (self.fenced and self.fenced.get(node.name) == node.inc):
             # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
@@ -686,6 +693,7 @@ class Checker:
                 if self.invalid_ops or any(type(op) in (OpReserve, OpUnreserve)
                                            for op in inp.call.operations):
                     check_invalid_operations(self, world, node, inp, effects, pre_offers)
+                    record_operation_converts(self, world, node, inp, effects, pre_offers)  # s14 kops
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
             if ct is CallAccept or ct is CallDecline:  # s13 mmaster
@@ -719,6 +727,7 @@ class Checker:
                 check_nothing_left_offerable(self, world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
+            check_deactivated_offers_held(self, world, node)  # s14 kops
         if agents is not None and world.whitelist is not None and node.leader:
             check_offers_whitelisted(self, world, node, effects)
         if world.events >= self.views_due and node.leader and node.machine.leader:
@@ -794,6 +803,10 @@ class Checker:
         """DrainEmptiesAgent (the world calls it: World.drain_check)."""
         self.run(world, inv.DrainEmptiesAgent,
                  ClusterSnapshot(drained_agents=((aid, tuple(sorted(live))),)))
+
+    def check_drained_gone(self, world: Any, aid: str) -> None:
+        """DrainEmptiesAgent (s14 kops; the world calls it: World.drain_check)."""
+        check_drained_gone(self, world, aid)
 
     def check_unresponsive_removed(self, world: Any, m: Any, aid: str, silent: float) -> None:
         """UnresponsiveAgentsRemoved and AgentsHealthChecked (the world calls it:
@@ -2656,6 +2669,8 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
     bad: list[tuple[str, str]] = []
     state = m.state_json()
     metrics = m.metrics()
+    bad.extend(framework_view_rows(who, state, world.now))  # s14 kops
+    bad.extend(users_rows(who, m, state))  # s14 kops
     # ---- tasks per state: live ones by the master's task view (raw state), terminal and
     # unreachable ones as /master/state shows them (the state their framework sees)
     counts: dict[str, int] = {}
@@ -2738,7 +2753,7 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
         if info is None:
             continue
         aid = sl["id"]
-        want_cfg: dict[str, Any] = {"mark_gone": False}
+        want_cfg: dict[str, Any] = {"mark_gone": world.op_mark_gone.get(aid, False)}  # s14 kops
         grace = world.op_grace.get(aid)
         if grace is not None:
             want_cfg["max_grace_period"] = {"nanoseconds": round(grace * 1e9)}
@@ -2801,6 +2816,7 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
     bad: list[tuple[str, str, str]] = []
     fviews = m.frameworks
     any_connected = any(v.connected for v in m.agents.values())
+    agent_lists = why_agent_lists(m)  # s14 kops
     for fid, fv in fviews.items():
         j = why(m, now, fid, hidden=False).to_json()
         verdict = j.get("verdict")
@@ -2820,6 +2836,7 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
         else:
             want = "blocked"
         summary = j.get("summary", "")
+        bad.extend(why_json_rows(fid, j, agent_lists))  # s14 kops
         if verdict != want:
             bad.append((fid, str(verdict), (f"expected {want} (active={fv.active}, connected="
                                            f"{fv.connected}, {len(fv.offer_ids)} offers held, "
@@ -3792,3 +3809,256 @@ def left_offerable_rows(al: Any, now: float) -> tuple[tuple[str, str, str, str],
                 rows.append((aid, role, fid, str(offerable)))
                 break
     return tuple(rows)
+# s14 kops
+def check_deactivated_offers_held(chk: Checker, world: Any, node: Any) -> None:
+    """NoOffersOfDeactivatedAgents (s14 kops): the leader holds out no offer of an agent the
+    operator holds out (its DEACTIVATE_AGENT / DRAIN_AGENT answered 200, no REACTIVATE sent
+    since): Mesos's `deactivate(slave)` rescinds the agent's outstanding offers when the
+    deactivation takes effect, before the 200. O(agents held out) per leader step."""
+    agents = node.machine._agents
+    bad: list[tuple[str, str, str, str]] = []
+    for aid, (kind, _t) in world.op_out.items():
+        a = agents.get(aid)
+        if a is not None and a.offers:
+            bad.extend((node.name, oid, aid, f"{kind}; the offer is still held out")
+                       for oid in sorted(a.offers))
+    if bad:
+        chk.run(world, inv.NoOffersOfDeactivatedAgents,
+                ClusterSnapshot(offers_of_deactivated=tuple(bad)))
+
+
+# s14 kops
+def _scalar_sum(parts: Any) -> dict[str, float]:
+    """Per scalar name, the sum over flattened resource objects (ranges and sets left out)."""
+    out: dict[str, float] = {}
+    for p in parts:
+        for k, v in p.items():
+            n = _num(v)
+            if n is not None:
+                out[k] = out.get(k, 0.0) + n
+    return out
+
+
+# s14 kops
+def framework_view_rows(who: str, state: dict[str, Any], now: float) -> list[tuple[str, str]]:
+    """OperatorViewsAgree (s14 kops): each framework entry of /master/state agrees with
+    itself: `offered_resources` = the sum of its `offers`, `used_resources` >= the sum of
+    its live `tasks` (Mesos adds the executors), `resources` = used + offered (scalars);
+    a framework not recovered from its agents shows the time it registered with this master
+    (0 < registered_time <= now, a `reregistered_time` shown not before it), a connected
+    one `unregistered_time` 0, a disconnected one not recovered and a completed one the time
+    it left (0 < unregistered_time <= now)."""
+    bad: list[tuple[str, str]] = []
+
+    def differ(a: dict[str, float], b: dict[str, float], at_least: bool = False) -> list[str]:
+        return sorted(k for k in set(a) | set(b)
+                      if (a.get(k, 0.0) < b.get(k, 0.0) - 1e-6 if at_least
+                          else abs(a.get(k, 0.0) - b.get(k, 0.0)) > 1e-6))
+
+    for f in state["frameworks"]:
+        fid = f["id"]
+        tasks = _scalar_sum(t["resources"] for t in f["tasks"]
+                            if not TaskState[t["state"]].is_terminal)
+        offered = _scalar_sum(o["resources"] for o in f["offers"])
+        used_shown = _scalar_sum((f["used_resources"],))
+        offered_shown = _scalar_sum((f["offered_resources"],))
+        total_shown = _scalar_sum((f["resources"],))
+        for what, got, want, at_least in (
+                ("used_resources", used_shown, tasks, True),
+                ("offered_resources", offered_shown, offered, False),
+                ("resources", total_shown, _scalar_sum((used_shown, offered_shown)), False)):
+            names = differ(got, want, at_least)
+            if names:
+                bad.append((who, (f"/master/state framework {fid} shows {what} "
+                                 f"{ {k: got.get(k, 0.0) for k in names} }, its "
+                                 + ("live tasks use" if what == "used_resources" else
+                                    "offers hold" if what == "offered_resources" else
+                                    "used + offered is")
+                                 + f" { {k: want.get(k, 0.0) for k in names} }")))
+        reg, unreg = f["registered_time"], f["unregistered_time"]
+        if not f["recovered"] and not 0 < reg <= now:
+            bad.append((who, (f"/master/state framework {fid} (not recovered) shows "
+                              f"registered_time {reg!r} (now {now:g})")))
+        rereg = f.get("reregistered_time")
+        if rereg is not None and not reg <= rereg <= now:
+            bad.append((who, (f"/master/state framework {fid} shows reregistered_time "
+                              f"{rereg!r} before its registered_time {reg!r}")))
+        if f["connected"] and unreg != 0:
+            bad.append((who, (f"/master/state framework {fid} is connected but shows "
+                              f"unregistered_time {unreg!r}")))
+        elif not f["connected"] and not f["recovered"] and not 0 < unreg <= now:
+            bad.append((who, (f"/master/state framework {fid} is disconnected but shows "
+                              f"unregistered_time {unreg!r}")))
+    for f in state["completed_frameworks"]:
+        unreg = f.get("unregistered_time")
+        if unreg is not None and not 0 < unreg <= now:
+            bad.append((who, (f"/master/state completed framework {f['id']} shows "
+                              f"unregistered_time {unreg!r}")))
+    return bad
+
+
+# s14 kops
+def reservation_total_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
+    """SettingsAgree input (s14 kops), at quiescence: for each agent the leader holds
+    connected, the dynamic reservations in the leader's total for it (its AgentInfo, what
+    it offers from) and in the allocator's total are the ones the leader books for the
+    registry (Mesos applies an agent's checkpointed reservations to its total when it
+    (re-)registers, also at a master elected later)."""
+    m = world.live_leader()
+    if m is None:
+        return ()
+    mc = m.machine
+    rows: list[tuple[str, str, str, str]] = []
+    for aid, a in sorted(mc._agents.items()):
+        if not a.connected:
+            continue
+        want = mc.dynamic_reservations(aid)
+        books = [("total", a.info.resources)]
+        if aid in mc.allocator._agents:
+            books.append(("allocator total", mc.allocator.total(aid)))
+        for whose, total in books:
+            got = _dynamic_part(total.unallocate() if whose != "total" else total)
+            if got != want:
+                rows.append((f"agent {aid}'s dynamic reservations in the leader's {whose}",
+                             m.name, str(want), str(got)))
+    return tuple(rows)
+
+
+# s14 kops
+def record_operation_converts(chk: Checker, world: Any, node: Any, inp: Any,
+                              effects: list[Any], pre_offers: dict[str, Any]) -> None:
+    """OperationFeedbackAgrees (s14 kops): each RESERVE / UNRESERVE with an id of an ACCEPT
+    the master took (202) of held offers of one agent and role, not one its framework knows
+    to be invalid (so valid by construction), is kept by the master as OPERATION_PENDING
+    after the step (its FINISHED follows the registry write; Mesos keeps the operation);
+    booked: what it converts to, a RESERVE its resources (allocated to the offer's role), an
+    UNRESERVE its resources without their top reservation."""
+    from mesotron.core.allocator.machine import allocate_to
+
+    if not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    fid = inp.framework_id or ""
+    held = [o for oid in inp.call.offer_ids if (o := pre_offers.get(oid)) is not None
+            and o.framework_id == fid]
+    if not held or len(held) != len(inp.call.offer_ids) or len({o.role for o in held}) != 1:
+        return
+    role = held[0].role
+    for op in inp.call.operations:
+        if type(op) not in (OpReserve, OpUnreserve) or op.id is None or (fid, op.id) in chk.invalid_ops:
+            continue
+        try:
+            res = allocate_to(op.resources.unallocate(), role)
+            conv = res if type(op) is OpReserve else res.pop_reservation()
+        except InvalidResources:
+            conv = None  # not valid after all: judged by check_invalid_operations
+        if conv is None:
+            continue
+        chk.op_converts[(fid, op.id)] = conv
+        rec = node.machine._operations.get((fid, op.id))
+        if rec is None or rec.state != "OPERATION_PENDING":
+            kept = "not kept" if rec is None else f"kept as {rec.state}"
+            chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=((
+                fid, "ACCEPT", (f"valid operation {op.id} ({type(op).__name__} {op.resources}) "
+                                f"is {kept} after the ACCEPT, not OPERATION_PENDING")),)))
+
+
+# s14 kops
+def check_finished_conversions(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """OperationFeedbackAgrees (s14 kops): the OPERATION_FINISHED update a master sends once
+    an operation's registry write committed (the one with a uuid to acknowledge) carries the
+    resources the operation converted to (Mesos's `converted_resources`: a RESERVE's
+    reserved resources, an UNRESERVE's unreserved ones)."""
+    bad: list[tuple[str, str, str]] = []
+    for e in effects:
+        if type(e) is not Send or type(e.message) is not EventUpdateOperationStatus:
+            continue
+        st = e.message.status
+        if st.state != "OPERATION_FINISHED" or st.uuid is None:
+            continue
+        fid = next((f.id for f in node.machine._frameworks.values() if f.stream == e.to), None)
+        want = chk.op_converts.get((fid or "", st.operation_id))
+        if want is not None and st.converted_resources != want:
+            bad.append((fid or "", "UPDATE_OPERATION_STATUS",
+                        (f"OPERATION_FINISHED of {st.operation_id} carries converted resources "
+                         f"'{st.converted_resources}', the operation converts to '{want}'")))
+    if bad:
+        chk.run(world, inv.OperationFeedbackAgrees, ClusterSnapshot(operation_feedback=tuple(bad)))
+
+
+# s14 kops
+def why_agent_lists(m: Any) -> tuple[tuple[str, list[str]], ...]:
+    """The agents the master's views show disconnected / inactive, and its unreachable list
+    (what why_json_rows holds each `why` answer to), computed once per sample."""
+    views = m.agents
+    return (("agents_disconnected", sorted(a for a, v in views.items() if not v.connected)),
+            ("agents_inactive", sorted(a for a, v in views.items() if not v.active)),
+            ("agents_unreachable", sorted(m._unreachable)))
+
+
+# s14 kops
+def why_json_rows(fid: str, j: dict[str, Any],
+                  agent_lists: tuple[tuple[str, list[str]], ...]) -> list[tuple[str, str, str]]:
+    """WhyExplains (s14 kops): what the `why` answer (GET /master/why's JSON) tells the
+    operator besides its verdict holds together: a framework the allocator knows is ranked
+    in the DRF table of each of its roles, where the frameworks are ranked 1, 2, ... in the
+    order the allocator serves them (shares not decreasing);
+    the agents it lists disconnected / inactive / unreachable are exactly those the
+    master's agent views show disconnected / inactive and its unreachable list holds."""
+    bad: list[tuple[str, str, str]] = []
+    verdict = str(j.get("verdict"))
+    for what, want in agent_lists:
+        got = j.get(what, ())
+        got = sorted(x["agent_id"] if isinstance(x, dict) else x for x in got)
+        if got != want:
+            bad.append((fid, verdict, f"its {what} {got} are not the master's {want}"))
+    tables = {r["role"]: [f["id"] for f in r["frameworks"]] for r in j.get("roles_drf", ())}
+    if "share" in j:  # the allocator knows the framework: a DRF table for each of its roles
+        missing = [r for r in j.get("roles", ()) if j["framework_id"] not in tables.get(r, ())]
+        if missing:
+            bad.append((fid, verdict, f"its DRF tables do not rank it in its roles {missing}"))
+    for r in j.get("roles_drf", ()):
+        fws = r["frameworks"]
+        ranks = [f["rank"] for f in fws]
+        if ranks != list(range(1, len(fws) + 1)) or any(
+                a["share"] > b["share"] + 1e-12 for a, b in itertools.pairwise(fws)):
+            bad.append((fid, verdict, f"role {r['role']}'s DRF table ranks {fws}"))
+    return bad
+
+
+# s14 kops
+def users_rows(who: str, m: Any, state: dict[str, Any]) -> list[tuple[str, str]]:
+    """OperatorViewsAgree (s14 kops): the users the master hands its --acls for an operator
+    event (`users_of`: the objects of view_frameworks / view_tasks, io/http) are the ones
+    /master/state shows: a framework's `user` (also for a completed framework), a task's
+    `user` (none when its command names none), (None, None) for an unknown framework, the
+    framework's user alone for a task id it does not know."""
+    bad: list[tuple[str, str]] = []
+    for f in (*state["frameworks"], *state["completed_frameworks"]):
+        fid = f["id"]
+        for tid, want in ((None, (f["user"], None)), ("sim-no-such-task", (f["user"], None)),
+                          *((t["id"], (f["user"], t.get("user"))) for t in f["tasks"])):
+            got = m.users_of(fid, tid)
+            if got != want:
+                bad.append((who, (f"users_of({fid}, {tid}) is {got}, /master/state shows "
+                                  f"{want}")))
+    if m.users_of("sim-no-such-framework") != (None, None):
+        bad.append((who, f"users_of an unknown framework is {m.users_of('sim-no-such-framework')}"))
+    return bad
+
+
+# s14 kops
+def check_drained_gone(chk: Checker, world: Any, aid: str) -> None:
+    """DrainEmptiesAgent (s14 kops): once an agent the operator drained with `mark_gone`
+    has emptied (World.drain_check, a calm window after the 200), the leader that holds it
+    DRAINED has marked it gone or is writing that to the registry (Mesos 1.9: DRAINED then
+    gone in one go); one the leader no longer holds (gone, or removed otherwise) is fine."""
+    m = world.live_leader()
+    if m is None:
+        return
+    mc = m.machine
+    state = mc.drain_state(aid)
+    if aid not in mc._agents or aid in mc._gone or state is None or state[0] != "DRAINED":
+        return
+    if any(p and p[0] == "gone" and p[1] == aid for p in mc._pending_ops.values()):
+        return
+    chk.run(world, inv.DrainEmptiesAgent, ClusterSnapshot(drained_not_gone=(aid,)))

@@ -99,4 +99,9 @@ EQUIVALENT: dict[str, str] = {
         "in the loop over AddFramework.used, empty whenever the master drives the allocator (see the s12 entry `agent.available - plain` of this function)",
     'allocator/values.py::<module>:frozen::const:True->False::True#1':
         "slots=False only gives the frozen value classes an instance __dict__: attrs' frozen __setattr__ still refuses every write, and nothing reads __slots__ or sets extra attributes on them",
+    # s14 kops
+    'master/operator.py::OperatorMixin._recount_drains::const:1->2::1#0':
+        "_drain_count is read only through _draining() as bool(_drain_count) (core/ and io/): a sum of 2s is zero exactly when the sum of 1s is",
+    'master/operator.py::OperatorMixin._drain_progress::stmt:delete statement::out += self._sync_agent_activation(aid)#0':
+        "a DRAINING agent is deactivated in the allocator (offers rescinded) when the drain commits (_apply_setting) and by every path that activates it again (re-registration, readmission: agents.py checks agent_deactivated); a REACTIVATE removes the drain first: this repeat only re-sends an idempotent DeactivateAgent",
 }

@@ -531,7 +531,17 @@ class Reserver(App):
 
         if type(event) is EventUpdateOperationStatus:
             return self.on_operation(now, event.status)
-        return super().on_event(now, event)
+        out = super().on_event(now, event)
+        if type(event) is EventUpdate and event.status.state is TaskState.TASK_UNREACHABLE \
+                and event.status.agent_id and self.subscribed:
+            # s14 kops: an operation id it never used on the agent it just heard is
+            # unreachable (the master answers OPERATION_UNREACHABLE while it holds the agent
+            # so: OperationFeedbackAgrees)
+            from mesotron.core.messages import CallReconcileOperations
+
+            out.append(("call", CallReconcileOperations(operations=(
+                (f"{self.name}.ghost", event.status.agent_id),))))
+        return out
 
     def on_operation(self, now: float, st: Any) -> list[Action]:
         from mesotron.core.master.operations import TERMINAL

@@ -30,6 +30,7 @@ from mesotron.core.sim.checker import (  # s13 mmaster
     operator_calls_unanswered,
     operator_view_rows,
     reconciliation_rows,
+    reservation_total_rows,  # s14 kops
     sandbox_rows,
     settings_rows,
     silently_taken_offer_rows,
@@ -236,7 +237,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_totals=agent_total_rows(world),
                         silently_taken_offers=silently_taken_offer_rows(world, chk),
                         master_executors=master_executor_rows(world),
-                        settings_books=settings_rows(world))  # s13 mops
+                        settings_books=settings_rows(world)  # s13 mops
+                        + reservation_total_rows(world))  # s14 kops
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

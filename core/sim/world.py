@@ -308,7 +308,11 @@ class World:
         # allocation decision is recorded for DrfOrder)
         self.master_config = MasterConfig(offer_timeout=60.0, allocator=AllocatorConfig(
             weights=SIM_WEIGHTS, explain=config.check and not config.fast_alloc),
-            acls=sim_acls(config) if config.operator else None)
+            acls=sim_acls(config) if config.operator else None,
+            # s14 kops: the operator's cluster also runs with Mesos's --roles whitelist (every
+            # role the simulated frameworks and the operator use; its invalid calls include a
+            # weight for a role outside it)
+            roles=SIM_ROLES if config.operator else None)
         # the operator's --whitelist file (None: no whitelist), as every master reads it
         self.whitelist: frozenset[str] | None = None
         if config.operator:
@@ -370,6 +374,10 @@ class World:
         self.op_requests: dict[str, tuple[str, str]] = {}
         self.op_out: dict[str, tuple[str, float]] = {}
         self.op_touched: set[str] = set()
+        # s14 kops: drains sent, and per agent whether its last DRAIN_AGENT asked mark_gone
+        # (every other drain, the first included: the agent is marked gone once drained)
+        self.op_drains = 0
+        self.op_mark_gone: dict[str, bool] = {}
         self.invalid_calls = 0  # invalid operator calls sent (InvalidOperatorCallsRefused)
         self.op_pending: tuple[str, str] = ("", "")
         # OperatorViewsAgree: the max_grace_period of the operator's last DRAIN_AGENT per
@@ -1562,6 +1570,40 @@ class World:
                                                       agent_id=s.name + HOSTILE_AGENT,
                                                       uuid=uuid)))))
         self.forge_agent_messages(s, m, agents)
+        self.malformed_agent_messages(m, s.name + HOSTILE_AGENT)  # s14 kops
+
+    # s14 kops
+    def malformed_agent_messages(self, m: MasterNode, sender: str) -> None:
+        """MalformedAgentMessagesRefused (s14 kops): the hostile peer also sends the leader
+        agent messages with ONE field broken at a time (a list where the codec gives a
+        repeated field, a task record with no state or framework, an AgentInfo carrying an
+        allocation role, tasks using more than the agent's resources, an empty id): each
+        must be rejected 400 and change nothing. Off the network, no random draw."""
+        from mesotron.core.messages import ExitedExecutor, ReregisterAgent, TaskRecord
+        from mesotron.core.values import TaskInfo
+
+        res = Resources.parse("cpus:1;mem:128")
+        info = AgentInfo(hostname=f"{sender}-host", port=5051, resources=res,
+                         id="sim-hostile-agent")
+        task = TaskInfo(name="h", task_id=HOSTILE_TASK, agent_id=info.id,
+                        resources=Resources.parse("cpus:0.5;mem:32"))
+        rec = TaskRecord(framework_id="sim-hostile-fw", task=task, state=TaskState.TASK_RUNNING,
+                         executor_id="e1")
+        big = attrs.evolve(rec, task=attrs.evolve(task, resources=Resources.parse("cpus:2;mem:32")))
+        bad: list[Any] = [
+            ReregisterAgent(agent_info=info, tasks=[rec]),  # type: ignore[arg-type]
+            ReregisterAgent(agent_info=info, tasks=(attrs.evolve(rec, state="TASK_RUNNING"),)),
+            ReregisterAgent(agent_info=info, tasks=(attrs.evolve(rec, framework_id=""),)),
+            ReregisterAgent(agent_info=info, tasks=(big,)),
+            ReregisterAgent(agent_info=info, executor_infos=["e1"]),  # type: ignore[arg-type]
+            ReregisterAgent(agent_info=info, frameworks=("f1",)),  # type: ignore[arg-type]
+            ReregisterAgent(agent_info=attrs.evolve(info, id=None)),
+            RegisterAgent(agent_info=attrs.evolve(info, id=None, resources=res.allocate("web"))),
+            ExitedExecutor(agent_id=info.id, framework_id="f1", executor_id="", status=0),
+            UnregisterAgent(agent_id=""),
+        ]
+        for msg in bad:
+            self.deliver(m, Received(sender=sender, message=msg))
 
     def forge_agent_messages(self, s: SchedulerNode, m: MasterNode, agents: list[Any]) -> None:
         """ForgedAgentMessagesIgnored: with each adversarial SUBSCRIBE, a peer that is not an
@@ -1754,6 +1796,8 @@ class World:
             self.deliver(m, OperatorCall(request=f"operator-{self.operator_calls}", call=bad,
                                          principal=OPERATOR if type(bad) is op.ReserveResources
                                          else None))
+            if type(bad) is op.ReserveResources:  # s14 kops
+                self.invalid_agent_calls(m, bad.agent_id)
             return
         if self.op_ticks % 8 == 6 and self.master_config.acls is not None:
             # s12: someone the ACLs (sim_acls) do not allow to write weights tries to
@@ -1862,7 +1906,9 @@ class World:
         # an operator drains a busy agent (/state: it runs tasks), or deactivates any
         busy = [a for a in agents if any(not t.state.is_terminal
                                          for t in m.machine._agents[a].tasks.values())]
-        drain = bool(busy) and self.rng.random() < 0.6
+        # (s14 kops: the first call about a busy agent always drains it: the drain paths
+        # must run in every operator run, the mutation judge's one included)
+        drain = bool(busy) and (self.rng.random() < 0.6 or self.op_drains == 0)
         if drain:
             agents = busy
         if not agents:
@@ -1874,8 +1920,14 @@ class World:
             return self.op_call("deactivate", aid, op.DeactivateAgent(agent_id=aid))
         grace = self.rng.choice((None, 0.0, 2.0))
         self.op_grace[aid] = grace
-        self.note(f"operator drains agent {aid} (max grace {grace})")
-        return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace))
+        # s14 kops: every other drain, the first included, marks the agent gone once drained
+        # (no random draw)
+        self.op_drains += 1
+        gone = self.op_drains % 2 == 1
+        self.op_mark_gone[aid] = gone
+        self.note(f"operator drains agent {aid} (max grace {grace})" + (", then gone" if gone else ""))
+        return self.op_call("drain", aid, op.DrainAgent(agent_id=aid, max_grace_period=grace,
+                                                         mark_gone=gone))
 
     def maintenance_tick(self) -> None:
         """SimConfig.operator: planned maintenance of agents, in turn: (a) an agent restarted
@@ -2098,6 +2150,39 @@ class World:
                 op.ReserveResources(agent_id=self.rng.choice(sorted(self.op_known_agents()) or ["x"]),
                                     resources=res))
 
+    # s14 kops
+    def invalid_agent_calls(self, m: MasterNode, aid: str) -> None:
+        """InvalidOperatorCallsRefused (s14 kops): with its invalid RESERVE_RESOURCES the
+        operator sends, at once, more calls Mesos's operator API refuses 400: a RESERVE of a
+        reservation that is not dynamic (STATIC), an UNRESERVE of resources with an allocation
+        role, a MARK_AGENT_GONE of an unknown agent, a DRAIN_AGENT with a negative grace
+        period, a weight and a quota for a role outside
+        the masters' --roles (SIM_ROLES). Authenticated as the operator,
+        booked as invalid; no random draw, no event (the master refuses them: nothing
+        changes)."""
+        from mesotron.core.master import operator as op
+        from mesotron.core.master.operator import OperatorCall
+
+        calls = [
+            ("a RESERVE_RESOURCES of a STATIC reservation", op.ReserveResources(
+                agent_id=aid, resources=Resources.parse("cpus:0.25").push_reservation(
+                    Reservation(type="STATIC", role="resv", principal=OPERATOR)))),
+            ("an UNRESERVE_RESOURCES of resources with an allocation role", op.ReserveResources(
+                agent_id=aid, reserve=False, resources=Resources.parse("cpus:0.25").push_reservation(
+                    Reservation(type="DYNAMIC", role="resv", principal=OPERATOR)).allocate("resv"))),
+            ("a MARK_AGENT_GONE of an unknown agent", op.MarkAgentGone(agent_id="no-such-agent")),
+            ("a DRAIN_AGENT with a negative max_grace_period",
+             op.DrainAgent(agent_id=aid, max_grace_period=-1.0)),
+            ("a weight for a role outside --roles", op.UpdateWeights(weights=(("qa", 2.0),))),
+            ("a quota for a role outside --roles", op.UpdateQuota(force=True, configs=(
+                op.QuotaConfig(role="qa", guarantees=(("cpus", 1.0),)),))),
+        ]
+        for i, (what, call) in enumerate(calls):
+            req = f"operator-{self.operator_calls}-invalid{i}"
+            self.op_requests[req] = ("invalid", what)
+            self.note(f"operator sends an invalid call: {what}")
+            self.deliver(m, OperatorCall(request=req, call=call, principal=OPERATOR))
+
     def op_known_agents(self) -> set[str]:
         m = self.live_leader()
         return set(m.machine._agents) if m is not None else set()
@@ -2173,6 +2258,9 @@ class World:
             return  # reactivated since
         live = live & self.agent_live_tasks(aid)
         if not live:
+            if self.op_mark_gone.get(aid) and self.obs is not None \
+                    and hasattr(self.obs, "check_drained_gone"):  # s14 kops
+                self.obs.check_drained_gone(self, aid)
             return
         now_marker = self.calm_marker(aid)
         if marker is None or now_marker != marker:
@@ -2192,6 +2280,8 @@ class World:
 # reserve; INTRUDER may write
 # neither weights nor quota (its attempts: UnauthorizedOperatorCallsRefused)
 OPERATOR = "ops"
+# s14 kops: the operator run's --roles (every role its frameworks and its operator use)
+SIM_ROLES = ("analytics", "chaos", "ml", "resv", "web")
 INTRUDER = "intruder"
 INTRUDER_WEIGHT = 7.0  # a weight the operator never sets
 

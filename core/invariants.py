@@ -371,6 +371,17 @@ class ClusterSnapshot:
     # s13 malloc: AllocatorLedgersAgree: (what, the allocator's running book, the recount
     # from its per-agent allocations and agent totals) for each book that differs
     allocator_ledgers: tuple[tuple[str, str, str], ...] = ()
+    # s14 kmaster: AnsweringAgentsKept: (master, agent id, seconds since it last heard from
+    # the agent) for an agent its health check marks unreachable too soon
+    answering_agents_marked: tuple[tuple[str, str, float], ...] = ()
+    # s14 kmaster: TornDownFrameworksClosed: (framework id, what the master did wrong) on a
+    # TEARDOWN it answered 202
+    teardown_answers: tuple[tuple[str, str], ...] = ()
+    # s14 kmaster: MasterBooksIndexed: (record, what disagrees) in the leader's books
+    master_indexes: tuple[tuple[str, str], ...] = ()
+    # s14 kmaster: RegistryGcPrunes, at quiescence: (agent id, list, seconds past due) of an
+    # entry the leader still keeps past registry_max_agent_age + registry_gc_interval
+    registry_gc_overdue: tuple[tuple[str, str, float], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1501,6 +1512,49 @@ def AllocatorLedgersAgree(s: ClusterSnapshot) -> list[str]:
             f"allocations give {recount}" for what, booked, recount in s.allocator_ledgers]
 
 
+# s14 kmaster
+def AnsweringAgentsKept(s: ClusterSnapshot) -> list[str]:
+    """The master's health check marks an agent unreachable only after it missed
+    max_agent_ping_timeouts CONSECUTIVE pings: when a master marks an agent unreachable for
+    a timed-out health check, it has handled no Pong from it (and not (re-)registered it)
+    for max_agent_ping_timeouts x agent_ping_timeout seconds (Mesos's SlaveObserver resets
+    its count of timeouts on every pong). An agent that answers pings is kept, whatever
+    pings the network lost earlier."""
+    return [f"AnsweringAgentsKept: {m} marks agent {aid} unreachable for its health check "
+            f"{ago:g} s after it last heard from it" for m, aid, ago in s.answering_agents_marked]
+
+
+# s14 kmaster
+def TornDownFrameworksClosed(s: ClusterSnapshot) -> list[str]:
+    """A framework's TEARDOWN that the master answers 202 removes the framework at once
+    (Mesos `Master::teardown` -> removeFramework): the same step closes the framework's
+    subscription stream and sends nothing more on it (its offers are taken back without
+    rescinds: nobody is there to read them)."""
+    return [f"TornDownFrameworksClosed: framework {fid}: {what}" for fid, what in s.teardown_answers]
+
+
+# s14 kmaster
+def MasterBooksIndexed(s: ClusterSnapshot) -> list[str]:
+    """The leader's books index each record the same way from both sides (core/master/
+    model.py): a task booked under an agent is booked under its framework (when the master
+    holds the framework) and the other way round, each the same record; an outstanding offer
+    is held under its framework and its agent and each offer those hold is outstanding; an
+    agent's pid leads to it. A re-registering agent's tasks are thereby known to their
+    frameworks (reconciliation, TEARDOWN and /state read the framework's books)."""
+    return [f"MasterBooksIndexed: {what}: {detail}" for what, detail in s.master_indexes]
+
+
+# s14 kmaster
+def RegistryGcPrunes(s: ClusterSnapshot) -> list[str]:
+    """The registry's garbage collection (Mesos --registry_gc_interval,
+    --registry_max_agent_age) runs every interval on the leader and prunes the unreachable
+    and gone agents older than the maximum age: at quiescence the leader keeps no such entry
+    more than one interval (and a few seconds for the registry write) past its due time
+    (which is at the earliest one interval after the leader was elected)."""
+    return [f"RegistryGcPrunes: agent {aid} is still in the leader's {where} list {late:g} s "
+            "after the registry GC should have pruned it" for aid, where, late in s.registry_gc_overdue]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1566,6 +1620,10 @@ SAFETY: dict[str, Check] = {
     "WithdrawnOffersRescinded": WithdrawnOffersRescinded,
     # s13 malloc
     "AllocatorLedgersAgree": AllocatorLedgersAgree,
+    # s14 kmaster
+    "AnsweringAgentsKept": AnsweringAgentsKept,
+    "TornDownFrameworksClosed": TornDownFrameworksClosed,
+    "MasterBooksIndexed": MasterBooksIndexed,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -1587,6 +1645,8 @@ QUIESCENT: dict[str, Check] = {
     "AgentTotalsAgree": AgentTotalsAgree,
     "HeldOffersAgree": HeldOffersAgree,
     "MasterExecutorsAgree": MasterExecutorsAgree,
+    # s14 kmaster
+    "RegistryGcPrunes": RegistryGcPrunes,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

@@ -88,4 +88,7 @@ EQUIVALENT: dict[str, str] = {
         "the master gives back every live task, executor and offer of a framework (RecoverResources in frameworks.py _remove_framework / _deactivate_framework) before its RemoveFramework, so the allocator holds nothing of it then (AllocationBooksAgree): the body never runs",
     'allocator/machine.py::Allocator._recompute_all_shares::stmt:delete statement::self._shares_dirty = False#0':
         "with the flag stuck True every Allocate rebuilds both share indexes from the ledgers (the values the incremental updates give) before its cycle, and _track's skipped index updates are redone by that rebuild; nothing outside a cycle reads the indexes' shares (why.py, describe() and the queries recount from the ledgers): same allocations, slower (only the checker's share-book count differs)",
+    # s14 kmaster
+    "master/agents.py::AgentsMixin._reregister_agent::stmt:delete statement::out.append(CancelTimer(key=('agent_reregister_timeout',)))#0":
+        "the timer left armed once the last recovered agent re-registered fires into _reregister_timeout_fired, whose loop over _recovered_agents is then empty (filled only by _become_leader, which re-arms the same timer key, replacing it; a non-leader ignores timers): no effect (Mesos never cancels its recoveredSlavesTimeout either)",
 }

@@ -27,9 +27,11 @@ from mesotron.core.sim.checker import (  # s13 mmaster
     executor_held_rows,
     master_describe_row,
     master_executor_rows,
+    master_index_rows,  # s14 kmaster
     operator_calls_unanswered,
     operator_view_rows,
     reconciliation_rows,
+    registry_gc_rows,  # s14 kmaster
     sandbox_rows,
     settings_rows,
     silently_taken_offer_rows,
@@ -236,7 +238,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         agent_totals=agent_total_rows(world),
                         silently_taken_offers=silently_taken_offer_rows(world, chk),
                         master_executors=master_executor_rows(world),
-                        settings_books=settings_rows(world))  # s13 mops
+                        settings_books=settings_rows(world),  # s13 mops
+                        registry_gc_overdue=registry_gc_rows(world))  # s14 kmaster
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():
@@ -253,6 +256,7 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                             why_answers=why_rows(world, lead, settled=True),
                             master_describes=(master_describe_row(lead),))  # s13 mops
     full = attrs.evolve(full, operator_answers=operator_calls_unanswered(chk, world, GRACE))
+    full = attrs.evolve(full, master_indexes=master_index_rows(world))  # s14 kmaster
     for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)

@@ -53,7 +53,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "HostileCallsRefused", "MasterDescribeAgrees", "OperatorReservationsApplied",
          "OperatorCallsAnswered", "SettingsAgree", "WithdrawnOffersRescinded",
          # s13 malloc (Python and simulator only)
-         "AllocatorLedgersAgree"]
+         "AllocatorLedgersAgree",
+         # s14 kmaster (Python and simulator only)
+         "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
+         "RegistryGcPrunes"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

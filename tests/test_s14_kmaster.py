@@ -57,14 +57,14 @@ def test_rows_judged() -> None:
                             master_indexes=(("task F1/t1", "not under its framework"),),
                             registry_gc_overdue=(("S2", "unreachable", 30.0),))
     assert inv.AnsweringAgentsKept(s) == [
-        "AnsweringAgentsKept: m1 marks agent S1 unreachable for its health check 15 s after "
-        "it last heard from it"]
+        ("AnsweringAgentsKept: m1 marks agent S1 unreachable for its health check 15 s after "
+        "it last heard from it")]
     assert inv.TornDownFrameworksClosed(s) == [
         "TornDownFrameworksClosed: framework F1: its stream left open"]
     assert inv.MasterBooksIndexed(s) == ["MasterBooksIndexed: task F1/t1: not under its framework"]
     assert inv.RegistryGcPrunes(s) == [
-        "RegistryGcPrunes: agent S2 is still in the leader's unreachable list 30 s after the "
-        "registry GC should have pruned it"]
+        ("RegistryGcPrunes: agent S2 is still in the leader's unreachable list 30 s after the "
+        "registry GC should have pruned it")]
     empty = inv.ClusterSnapshot()
     for fn in (inv.AnsweringAgentsKept, inv.TornDownFrameworksClosed, inv.MasterBooksIndexed,
                inv.RegistryGcPrunes):

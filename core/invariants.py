@@ -382,9 +382,6 @@ class ClusterSnapshot:
     # s14 kmaster: RegistryGcPrunes, at quiescence: (agent id, list, seconds past due) of an
     # entry the leader still keeps past registry_max_agent_age + registry_gc_interval
     registry_gc_overdue: tuple[tuple[str, str, float], ...] = ()
-    # s14 kmaster: ReservationsCheckpointed, at quiescence: (agent id, the dynamic
-    # reservations it checkpointed, the ones the leader's registry holds for it)
-    checkpointed_reservations: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1558,17 +1555,6 @@ def RegistryGcPrunes(s: ClusterSnapshot) -> list[str]:
             "after the registry GC should have pruned it" for aid, where, late in s.registry_gc_overdue]
 
 
-# s14 kmaster
-def ReservationsCheckpointed(s: ClusterSnapshot) -> list[str]:
-    """At quiescence every live agent the leader holds connected has checkpointed exactly
-    the dynamic reservations the leader's registry holds for it: the master tells an agent
-    its reservations on every change and whenever it (re-)registers (Mesos sends a
-    CheckpointResourcesMessage in `__reregisterSlave`), so one that restarted, or missed a
-    change while its connection was down, learns them again."""
-    return [f"ReservationsCheckpointed: agent {aid} checkpointed {got!s}, the leader holds "
-            f"{want!s}" for aid, got, want in s.checkpointed_reservations]
-
-
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1661,7 +1647,6 @@ QUIESCENT: dict[str, Check] = {
     "MasterExecutorsAgree": MasterExecutorsAgree,
     # s14 kmaster
     "RegistryGcPrunes": RegistryGcPrunes,
-    "ReservationsCheckpointed": ReservationsCheckpointed,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

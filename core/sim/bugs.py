@@ -2165,22 +2165,3 @@ def registry_gc_prunes_nothing() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["registry_gc_prunes_nothing"] = registry_gc_prunes_nothing
-
-
-# s14 kmaster
-def reregistered_agent_not_told_reservations() -> contextlib.AbstractContextManager[None]:
-    """An agent that re-registers with the master that knows it is not told its dynamic
-    reservations again (ReservationsCheckpointed; reservations: `--operator` runs)."""
-    from mesotron.core.master.agents import AgentsMixin
-    from mesotron.core.messages import CheckpointResources
-
-    def wrap(orig: Any) -> Any:
-        def _reconnect_known(self: Any, agent: Any, sender: str, msg: Any) -> list[Any]:
-            out: list[Any] = orig(self, agent, sender, msg)
-            return [e for e in out if not isinstance(getattr(e, "message", None),
-                                                     CheckpointResources)]
-        return _reconnect_known
-    return _patched(AgentsMixin, "_reconnect_known", wrap)
-
-
-BUGS["reregistered_agent_not_told_reservations"] = reregistered_agent_not_told_reservations

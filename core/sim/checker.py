@@ -181,7 +181,6 @@ WHEN: dict[str, str] = {
     "MasterBooksIndexed": "after every agent (re-)registration a master completes (that "
                           "agent's books), and at quiescence (the leader's books)",
     "RegistryGcPrunes": "at quiescence",
-    "ReservationsCheckpointed": "at quiescence",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -3808,21 +3807,4 @@ def registry_gc_rows(world: Any) -> tuple[tuple[str, str, float], ...]:
                 - cfg.registry_gc_interval
             if late > GC_SLACK:
                 rows.append((aid, where, round(late, 3)))
-    return tuple(rows)
-
-
-# s14 kmaster
-def checkpointed_reservation_rows(world: Any) -> tuple[tuple[str, str, str], ...]:
-    """ReservationsCheckpointed input, at quiescence: (agent id, what it checkpointed, what
-    the leader holds) for each live agent the leader holds connected where they differ."""
-    lead = world.live_leader()
-    if lead is None:
-        return ()
-    m = lead.machine
-    rows: list[tuple[str, str, str]] = []
-    for a, ma in _agents_held_connected(world, m):
-        want = m.dynamic_reservations(ma.id)
-        got = a.checkpointed_resources
-        if got != want:
-            rows.append((ma.id, str(got), str(want)))
     return tuple(rows)

@@ -22,7 +22,6 @@ from mesotron.core.sim.checker import (  # s13 mmaster
     agent_total_rows,
     agent_view_rows,
     checkpoint_rows,
-    checkpointed_reservation_rows,  # s14 kmaster
     describe_rows,
     executor_book_rows,
     executor_held_rows,
@@ -240,8 +239,7 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         silently_taken_offers=silently_taken_offer_rows(world, chk),
                         master_executors=master_executor_rows(world),
                         settings_books=settings_rows(world),  # s13 mops
-                        registry_gc_overdue=registry_gc_rows(world),  # s14 kmaster
-                        checkpointed_reservations=checkpointed_reservation_rows(world))
+                        registry_gc_overdue=registry_gc_rows(world))  # s14 kmaster
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

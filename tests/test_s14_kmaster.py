@@ -31,6 +31,7 @@ CASES = [
     ("teardown_keeps_stream_open", 0, {}, "TornDownFrameworksClosed"),
     ("readmitted_tasks_unknown_to_framework", 0, {}, "MasterBooksIndexed"),
     ("registry_gc_prunes_nothing", 4, GC, "RegistryGcPrunes"),
+    ("pongs_keep_missed_pings", 0, LOSSY, "AnsweringAgentsKept"),
 ]
 
 

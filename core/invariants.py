@@ -382,6 +382,9 @@ class ClusterSnapshot:
     # s14 kmaster: RegistryGcPrunes, at quiescence: (agent id, list, seconds past due) of an
     # entry the leader still keeps past registry_max_agent_age + registry_gc_interval
     registry_gc_overdue: tuple[tuple[str, str, float], ...] = ()
+    # s14 kmaster: UnreregisteredAgentsMarked, at quiescence: (agent id, seconds past its
+    # re-registration deadline) of an agent the leader recovered and still waits for
+    unreregistered_agents: tuple[tuple[str, float], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1555,6 +1558,17 @@ def RegistryGcPrunes(s: ClusterSnapshot) -> list[str]:
             "after the registry GC should have pruned it" for aid, where, late in s.registry_gc_overdue]
 
 
+# s14 kmaster
+def UnreregisteredAgentsMarked(s: ClusterSnapshot) -> list[str]:
+    """An agent the registry lists as admitted when a master is elected must re-register
+    within agent_reregister_timeout, or the master marks it unreachable (Mesos
+    `recoveredSlavesTimeout`; its tasks become TASK_UNREACHABLE for their frameworks): at
+    quiescence the leader waits for no recovered agent past that deadline (and a few seconds)
+    unless its removal is under way (waiting for a removal permit, or being written)."""
+    return [f"UnreregisteredAgentsMarked: the leader still waits for recovered agent {aid} "
+            f"{late:g} s after its re-registration deadline" for aid, late in s.unreregistered_agents]
+
+
 SAFETY: dict[str, Check] = {
     "NoOvercommit": NoOvercommit,
     "OfferExclusive": OfferExclusive,
@@ -1647,6 +1661,7 @@ QUIESCENT: dict[str, Check] = {
     "MasterExecutorsAgree": MasterExecutorsAgree,
     # s14 kmaster
     "RegistryGcPrunes": RegistryGcPrunes,
+    "UnreregisteredAgentsMarked": UnreregisteredAgentsMarked,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

@@ -56,7 +56,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AllocatorLedgersAgree",
          # s14 kmaster (Python and simulator only)
          "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
-         "RegistryGcPrunes"]
+         "RegistryGcPrunes", "UnreregisteredAgentsMarked"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -32,6 +32,7 @@ CASES = [
     ("readmitted_tasks_unknown_to_framework", 0, {}, "MasterBooksIndexed"),
     ("registry_gc_prunes_nothing", 4, GC, "RegistryGcPrunes"),
     ("pongs_keep_missed_pings", 0, LOSSY, "AnsweringAgentsKept"),
+    ("reregister_timeout_ignored", 4, {}, "UnreregisteredAgentsMarked"),
 ]
 
 
@@ -50,6 +51,7 @@ def test_in_catalog() -> None:
     assert inv.SAFETY["TornDownFrameworksClosed"] is inv.TornDownFrameworksClosed
     assert inv.SAFETY["MasterBooksIndexed"] is inv.MasterBooksIndexed
     assert inv.QUIESCENT["RegistryGcPrunes"] is inv.RegistryGcPrunes
+    assert inv.QUIESCENT["UnreregisteredAgentsMarked"] is inv.UnreregisteredAgentsMarked
 
 
 def test_rows_judged() -> None:
@@ -66,9 +68,13 @@ def test_rows_judged() -> None:
     assert inv.RegistryGcPrunes(s) == [
         ("RegistryGcPrunes: agent S2 is still in the leader's unreachable list 30 s after the "
         "registry GC should have pruned it")]
+    assert inv.UnreregisteredAgentsMarked(inv.ClusterSnapshot(
+        unreregistered_agents=(("S3", 12.5),))) == [
+        "UnreregisteredAgentsMarked: the leader still waits for recovered agent S3 12.5 s after "
+        "its re-registration deadline"]
     empty = inv.ClusterSnapshot()
     for fn in (inv.AnsweringAgentsKept, inv.TornDownFrameworksClosed, inv.MasterBooksIndexed,
-               inv.RegistryGcPrunes):
+               inv.RegistryGcPrunes, inv.UnreregisteredAgentsMarked):
         assert fn(empty) == []
 
 

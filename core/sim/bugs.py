@@ -2165,3 +2165,20 @@ def registry_gc_prunes_nothing() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["registry_gc_prunes_nothing"] = registry_gc_prunes_nothing
+
+
+# s14 kmaster
+def reregister_timeout_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master's agent_reregister_timeout after a failover does nothing: an agent that
+    never comes back stays "recovered" forever, its tasks never unreachable
+    (UnreregisteredAgentsMarked)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _reregister_timeout_fired(self: Any) -> list[Any]:
+            return []
+        return _reregister_timeout_fired
+    return _patched(AgentsMixin, "_reregister_timeout_fired", wrap)
+
+
+BUGS["reregister_timeout_ignored"] = reregister_timeout_ignored

@@ -181,6 +181,7 @@ WHEN: dict[str, str] = {
     "MasterBooksIndexed": "after every agent (re-)registration a master completes (that "
                           "agent's books), and at quiescence (the leader's books)",
     "RegistryGcPrunes": "at quiescence",
+    "UnreregisteredAgentsMarked": "at quiescence",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -3808,3 +3809,21 @@ def registry_gc_rows(world: Any) -> tuple[tuple[str, str, float], ...]:
             if late > GC_SLACK:
                 rows.append((aid, where, round(late, 3)))
     return tuple(rows)
+
+
+# s14 kmaster
+def unreregistered_agent_rows(world: Any) -> tuple[tuple[str, float], ...]:
+    """UnreregisteredAgentsMarked input, at quiescence: (agent id, seconds late) for each
+    agent the leader recovered at its election and still waits for more than
+    agent_reregister_timeout + GC_SLACK after it, its removal not under way."""
+    lead = world.live_leader()
+    if lead is None:
+        return ()
+    m = lead.machine
+    if not m.leader or m.elected_time is None:
+        return ()
+    late = world.now - m.elected_time - m.config.agent_reregister_timeout
+    if late <= GC_SLACK:
+        return ()
+    return tuple((aid, round(late, 3)) for aid in sorted(m._recovered_agents)
+                 if aid not in m._removal_waiting and aid not in m._marking_unreachable)

@@ -36,6 +36,7 @@ from mesotron.core.sim.checker import (  # s13 mmaster
     settings_rows,
     silently_taken_offer_rows,
     task_state_rows,
+    unreregistered_agent_rows,  # s14 kmaster
     why_rows,
 )
 from mesotron.core.sim.config import SimConfig
@@ -239,7 +240,8 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         silently_taken_offers=silently_taken_offer_rows(world, chk),
                         master_executors=master_executor_rows(world),
                         settings_books=settings_rows(world),  # s13 mops
-                        registry_gc_overdue=registry_gc_rows(world))  # s14 kmaster
+                        registry_gc_overdue=registry_gc_rows(world),  # s14 kmaster
+                        unreregistered_agents=unreregistered_agent_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():

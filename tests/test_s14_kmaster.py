@@ -70,8 +70,8 @@ def test_rows_judged() -> None:
         "registry GC should have pruned it")]
     assert inv.UnreregisteredAgentsMarked(inv.ClusterSnapshot(
         unreregistered_agents=(("S3", 12.5),))) == [
-        "UnreregisteredAgentsMarked: the leader still waits for recovered agent S3 12.5 s after "
-        "its re-registration deadline"]
+        ("UnreregisteredAgentsMarked: the leader still waits for recovered agent S3 12.5 s after "
+        "its re-registration deadline")]
     empty = inv.ClusterSnapshot()
     for fn in (inv.AnsweringAgentsKept, inv.TornDownFrameworksClosed, inv.MasterBooksIndexed,
                inv.RegistryGcPrunes, inv.UnreregisteredAgentsMarked):

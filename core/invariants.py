@@ -382,6 +382,20 @@ class ClusterSnapshot:
     # s14 kops: DrainEmptiesAgent: agents drained with mark_gone, emptied, that the leader
     # holds DRAINED but has not marked gone
     drained_not_gone: tuple[str, ...] = ()
+    # s14 kmaster: AnsweringAgentsKept: (master, agent id, seconds since it last heard from
+    # the agent) for an agent its health check marks unreachable too soon
+    answering_agents_marked: tuple[tuple[str, str, float], ...] = ()
+    # s14 kmaster: TornDownFrameworksClosed: (framework id, what the master did wrong) on a
+    # TEARDOWN it answered 202
+    teardown_answers: tuple[tuple[str, str], ...] = ()
+    # s14 kmaster: MasterBooksIndexed: (record, what disagrees) in the leader's books
+    master_indexes: tuple[tuple[str, str], ...] = ()
+    # s14 kmaster: RegistryGcPrunes, at quiescence: (agent id, list, seconds past due) of an
+    # entry the leader still keeps past registry_max_agent_age + registry_gc_interval
+    registry_gc_overdue: tuple[tuple[str, str, float], ...] = ()
+    # s14 kmaster: UnreregisteredAgentsMarked, at quiescence: (agent id, seconds past its
+    # re-registration deadline) of an agent the leader recovered and still waits for
+    unreregistered_agents: tuple[tuple[str, float], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1536,6 +1550,58 @@ def NothingLeftOfferable(s: ClusterSnapshot) -> list[str]:
     return [f"NothingLeftOfferable: agent {aid} keeps {res} that role {role} may be offered "
             f"and framework {fid} may take, after the allocation cycle"
             for aid, role, fid, res in s.left_offerable]
+# s14 kmaster
+def AnsweringAgentsKept(s: ClusterSnapshot) -> list[str]:
+    """The master's health check marks an agent unreachable only after it missed
+    max_agent_ping_timeouts CONSECUTIVE pings: when a master marks an agent unreachable for
+    a timed-out health check, it has handled no Pong from it (and not (re-)registered it)
+    for max_agent_ping_timeouts x agent_ping_timeout seconds (Mesos's SlaveObserver resets
+    its count of timeouts on every pong). An agent that answers pings is kept, whatever
+    pings the network lost earlier."""
+    return [f"AnsweringAgentsKept: {m} marks agent {aid} unreachable for its health check "
+            f"{ago:g} s after it last heard from it" for m, aid, ago in s.answering_agents_marked]
+
+
+# s14 kmaster
+def TornDownFrameworksClosed(s: ClusterSnapshot) -> list[str]:
+    """A framework's TEARDOWN that the master answers 202 removes the framework at once
+    (Mesos `Master::teardown` -> removeFramework): the same step closes the framework's
+    subscription stream and sends nothing more on it (its offers are taken back without
+    rescinds: nobody is there to read them)."""
+    return [f"TornDownFrameworksClosed: framework {fid}: {what}" for fid, what in s.teardown_answers]
+
+
+# s14 kmaster
+def MasterBooksIndexed(s: ClusterSnapshot) -> list[str]:
+    """The leader's books index each record the same way from both sides (core/master/
+    model.py): a task booked under an agent is booked under its framework (when the master
+    holds the framework) and the other way round, each the same record; an outstanding offer
+    is held under its framework and its agent and each offer those hold is outstanding; an
+    agent's pid leads to it. A re-registering agent's tasks are thereby known to their
+    frameworks (reconciliation, TEARDOWN and /state read the framework's books)."""
+    return [f"MasterBooksIndexed: {what}: {detail}" for what, detail in s.master_indexes]
+
+
+# s14 kmaster
+def RegistryGcPrunes(s: ClusterSnapshot) -> list[str]:
+    """The registry's garbage collection (Mesos --registry_gc_interval,
+    --registry_max_agent_age) runs every interval on the leader and prunes the unreachable
+    and gone agents older than the maximum age: at quiescence the leader keeps no such entry
+    more than one interval (and a few seconds for the registry write) past its due time
+    (which is at the earliest one interval after the leader was elected)."""
+    return [f"RegistryGcPrunes: agent {aid} is still in the leader's {where} list {late:g} s "
+            "after the registry GC should have pruned it" for aid, where, late in s.registry_gc_overdue]
+
+
+# s14 kmaster
+def UnreregisteredAgentsMarked(s: ClusterSnapshot) -> list[str]:
+    """An agent the registry lists as admitted when a master is elected must re-register
+    within agent_reregister_timeout, or the master marks it unreachable (Mesos
+    `recoveredSlavesTimeout`; its tasks become TASK_UNREACHABLE for their frameworks): at
+    quiescence the leader waits for no recovered agent past that deadline (and a few seconds)
+    unless its removal is under way (waiting for a removal permit, or being written)."""
+    return [f"UnreregisteredAgentsMarked: the leader still waits for recovered agent {aid} "
+            f"{late:g} s after its re-registration deadline" for aid, late in s.unreregistered_agents]
 
 
 SAFETY: dict[str, Check] = {
@@ -1606,6 +1672,10 @@ SAFETY: dict[str, Check] = {
     # s14 kalloc
     "AllocatorSettingsAgree": AllocatorSettingsAgree,
     "NothingLeftOfferable": NothingLeftOfferable,
+    # s14 kmaster
+    "AnsweringAgentsKept": AnsweringAgentsKept,
+    "TornDownFrameworksClosed": TornDownFrameworksClosed,
+    "MasterBooksIndexed": MasterBooksIndexed,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)
@@ -1627,6 +1697,9 @@ QUIESCENT: dict[str, Check] = {
     "AgentTotalsAgree": AgentTotalsAgree,
     "HeldOffersAgree": HeldOffersAgree,
     "MasterExecutorsAgree": MasterExecutorsAgree,
+    # s14 kmaster
+    "RegistryGcPrunes": RegistryGcPrunes,
+    "UnreregisteredAgentsMarked": UnreregisteredAgentsMarked,
 }
 LIVENESS: dict[str, Check] = {
     "EventuallyAcked": EventuallyAcked,

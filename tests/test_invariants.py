@@ -56,6 +56,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AllocatorLedgersAgree",
          # s14 kalloc (Python and simulator only)
          "AllocatorSettingsAgree", "NothingLeftOfferable"]
+         # s14 kmaster (Python and simulator only)
+         "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
+         "RegistryGcPrunes", "UnreregisteredAgentsMarked"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -2401,3 +2401,97 @@ def why_hides_drf_tables() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["why_hides_drf_tables"] = why_hides_drf_tables
+# s14 kmaster
+def pongs_keep_missed_pings() -> contextlib.AbstractContextManager[None]:
+    """A Pong clears the pending ping but not the count of missed ones: pings the network
+    lost now and then add up, and an agent that answers is marked unreachable
+    (AnsweringAgentsKept)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _pong(self: Any, sender: str, msg: Any) -> list[Any]:
+            agent = self._agents.get(self._pids.get(sender, ""))
+            missed = agent.missed_pings if agent is not None else 0
+            out: list[Any] = orig(self, sender, msg)
+            if agent is not None:
+                agent.missed_pings = missed
+            return out
+        return _pong
+    return _patched(AgentsMixin, "_pong", wrap)
+
+
+BUGS["pongs_keep_missed_pings"] = pongs_keep_missed_pings
+
+
+# s14 kmaster
+def teardown_keeps_stream_open() -> contextlib.AbstractContextManager[None]:
+    """A removed framework's subscription stream is left open (the scheduler never learns
+    it was torn down) (TornDownFrameworksClosed)."""
+    from mesotron.core.effects import Close
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _remove_framework(self: Any, fw: Any) -> list[Any]:
+            stream = fw.stream
+            out: list[Any] = orig(self, fw)
+            return [e for e in out if not (type(e) is Close and e.peer == stream)]
+        return _remove_framework
+    return _patched(FrameworksMixin, "_remove_framework", wrap)
+
+
+BUGS["teardown_keeps_stream_open"] = teardown_keeps_stream_open
+
+
+# s14 kmaster
+def readmitted_tasks_unknown_to_framework() -> contextlib.AbstractContextManager[None]:
+    """A readmitted agent's tasks are booked under the agent only, not under their
+    frameworks (MasterBooksIndexed)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _readmit(self: Any, sender: str, msg: Any) -> list[Any]:
+            known = {fid: set(fw.tasks) for fid, fw in self._frameworks.items()}
+            out: list[Any] = orig(self, sender, msg)
+            for rec in msg.tasks:
+                fw = self._frameworks.get(rec.framework_id)
+                if fw is not None and rec.task.task_id not in known.get(fw.id, ()):
+                    fw.tasks.pop(rec.task.task_id, None)
+            return out
+        return _readmit
+    return _patched(AgentsMixin, "_readmit", wrap)
+
+
+BUGS["readmitted_tasks_unknown_to_framework"] = readmitted_tasks_unknown_to_framework
+
+
+# s14 kmaster
+def registry_gc_prunes_nothing() -> contextlib.AbstractContextManager[None]:
+    """The registry GC timer re-arms itself but never prunes (RegistryGcPrunes; needs a
+    short --registry-gc: SimConfig.registry_gc)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _registry_gc_fired(self: Any) -> list[Any]:
+            return [self._timer(("registry_gc",), self.config.registry_gc_interval)]
+        return _registry_gc_fired
+    return _patched(AgentsMixin, "_registry_gc_fired", wrap)
+
+
+BUGS["registry_gc_prunes_nothing"] = registry_gc_prunes_nothing
+
+
+# s14 kmaster
+def reregister_timeout_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master's agent_reregister_timeout after a failover does nothing: an agent that
+    never comes back stays "recovered" forever, its tasks never unreachable
+    (UnreregisteredAgentsMarked)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _reregister_timeout_fired(self: Any) -> list[Any]:
+            return []
+        return _reregister_timeout_fired
+    return _patched(AgentsMixin, "_reregister_timeout_fired", wrap)
+
+
+BUGS["reregister_timeout_ignored"] = reregister_timeout_ignored

@@ -35,6 +35,7 @@ from mesotron.core.agent.model import Shutdown as AgentShutdown
 from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.allocator.machine import Allocator
 from mesotron.core.effects import (
+    Close,  # s14 kmaster
     Disconnected,
     Log,
     Persist,
@@ -63,6 +64,7 @@ from mesotron.core.messages import (
     CallRevive,
     CallSubscribe,
     CallSuppress,
+    CallTeardown,  # s14 kmaster
     EventOffers,
     EventRescind,
     EventSubscribed,
@@ -179,6 +181,14 @@ WHEN: dict[str, str] = {
     "AllocatorSettingsAgree": "after every allocation cycle that allocated",
     "NothingLeftOfferable": "after every allocation cycle with --fast-alloc, else after the "
                             "first cycle past each tenth of the run's events",
+    # s14 kmaster
+    "AnsweringAgentsKept": "after every master step that marks an agent unreachable for its "
+                           "health check (or makes it wait for a removal permit)",
+    "TornDownFrameworksClosed": "after every TEARDOWN a master answers 202",
+    "MasterBooksIndexed": "after every agent (re-)registration a master completes (that "
+                          "agent's books), and at quiescence (the leader's books)",
+    "RegistryGcPrunes": "at quiescence",
+    "UnreregisteredAgentsMarked": "at quiescence",
 }
 
 # what an executor sends its agent (HostileExecutorInputRefused watches a hostile sender's)
@@ -348,6 +358,9 @@ class Checker:
         # stream) it was sent on, and the offer ids a master already handled a call naming
         self.offer_sent: dict[str, tuple[str, int, str, str]] = {}
         self.offers_named: set[str] = set()
+        # s14 kmaster: AnsweringAgentsKept: (master, incarnation, agent id) -> when that
+        # master last heard from the agent (a Pong handled, or the agent (re-)registered)
+        self.agent_contact: dict[tuple[str, int, str], float] = {}
 
     # ================================================================== reporting
     def fail(self, world: Any, messages: list[str]) -> None:
@@ -621,8 +634,13 @@ class Checker:
             if te is Log:
                 if e.event == "marking_agent_unreachable":
                     check_removal_rate(self, world, node)
+                    check_health_marking(self, world, node, e)  # s14 kmaster
                 elif e.event.startswith("agent_"):
                     filters_due = True
+                    if e.event in _CONTACT_EVENTS:  # s14 kmaster
+                        note_agent_contact(self, world, node, e)
+                    elif e.event == "agent_removal_waits_for_permit":  # s14 kmaster
+                        check_health_marking(self, world, node, e)
                     if e.event == "agent_removed":
                         # a removed agent has nothing to offer: its ledger must be empty
                         if agents is None:
@@ -658,6 +676,10 @@ class Checker:
         if tin is RegistryResult or (self.fenced and self.fenced.get(node.name) == node.inc):
             # else check_fenced_master has nothing to do
             self.check_fenced_master(world, node, inp, effects)
+        if tin is Received and type(inp.message) is Pong:  # s14 kmaster
+            aid = node.machine._pids.get(inp.sender)
+            if aid is not None:
+                self.agent_contact[(node.name, node.inc, aid)] = world.now
         if agents is not None and (
                 (tin is Received and type(inp.message) is Pong)
                 or (tin is TimerFired and inp.key[0] in ("heartbeat", "ping"))):
@@ -708,6 +730,8 @@ class Checker:
                 check_subscribe_info(self, world, node, inp, effects)
                 if inp.principal is not None:
                     check_subscribe_principal(self, world, node, inp, effects)
+            elif ct is CallTeardown:  # s14 kmaster
+                check_teardown_closes(self, world, inp, effects)
         if agents:
             self._ledger_agents.update(agents)
             self.dirty = True
@@ -4062,3 +4086,150 @@ def check_drained_gone(chk: Checker, world: Any, aid: str) -> None:
     if any(p and p[0] == "gone" and p[1] == aid for p in mc._pending_ops.values()):
         return
     chk.run(world, inv.DrainEmptiesAgent, ClusterSnapshot(drained_not_gone=(aid,)))
+# s14 kmaster
+_CONTACT_EVENTS = frozenset(("agent_registered", "agent_reregistered", "agent_readmitted"))
+
+
+def note_agent_contact(chk: Checker, world: Any, node: Any, log: Any) -> None:
+    """AnsweringAgentsKept: a master (re-)registered an agent (its health check starts
+    afresh); MasterBooksIndexed: that agent's tasks are indexed both ways right away."""
+    aid = dict(log.fields).get("agent_id", "")
+    chk.agent_contact[(node.name, node.inc, aid)] = world.now
+    m = node.machine
+    agent = m._agents.get(aid)
+    if agent is None:
+        return
+    rows = _agent_index_rows(m, agent)
+    if rows:
+        chk.run(world, inv.MasterBooksIndexed, ClusterSnapshot(master_indexes=tuple(rows)))
+
+
+# s14 kmaster
+def check_health_marking(chk: Checker, world: Any, node: Any, log: Any) -> None:
+    """AnsweringAgentsKept, on a master step that marks an agent unreachable (or makes it
+    wait for a removal permit) because its health check timed out: that master heard
+    nothing from it for max_agent_ping_timeouts x agent_ping_timeout seconds."""
+    fields = dict(log.fields)
+    if fields.get("reason") != "health check timed out":
+        return
+    aid = fields.get("agent_id", "")
+    last = chk.agent_contact.get((node.name, node.inc, aid))
+    if last is None:
+        return
+    cfg = node.machine.config
+    ago = world.now - last
+    if ago < cfg.max_agent_ping_timeouts * cfg.agent_ping_timeout - 1e-6:
+        chk.run(world, inv.AnsweringAgentsKept, ClusterSnapshot(
+            answering_agents_marked=((node.name, aid, round(ago, 3)),)))
+
+
+# s14 kmaster
+def check_teardown_closes(chk: Checker, world: Any, inp: Any, effects: list[Any]) -> None:
+    """TornDownFrameworksClosed, after a TEARDOWN the master answered 202: the step closes
+    the framework's stream and sends nothing on it."""
+    stream = inp.stream_id
+    if stream is None or not any(type(e) is Respond and e.request == inp.request
+                                 and e.status == 202 for e in effects):
+        return
+    bad: list[tuple[str, str]] = []
+    fid = inp.framework_id or ""
+    sent = sorted({type(e.message).__name__ for e in effects
+                   if type(e) is Send and e.to == stream})
+    if sent:
+        bad.append((fid, f"TEARDOWN answered 202, then {', '.join(sent)} sent on its stream"))
+    if not any(type(e) is Close and e.peer == stream for e in effects):
+        bad.append((fid, "TEARDOWN answered 202, its stream left open"))
+    if bad:
+        chk.run(world, inv.TornDownFrameworksClosed, ClusterSnapshot(teardown_answers=tuple(bad)))
+
+
+# s14 kmaster
+def _agent_index_rows(m: Any, agent: Any) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    frameworks = m._frameworks
+    for (fid, tid), task in agent.tasks.items():
+        fw = frameworks.get(fid)
+        if task.agent_id != agent.id:
+            rows.append((f"task {fid}/{tid}", f"under agent {agent.id}, booked on {task.agent_id}"))
+        elif fw is not None and fw.tasks.get(tid) is not task:
+            rows.append((f"task {fid}/{tid}", f"under agent {agent.id}, not under its framework"))
+    return rows
+
+
+def master_index_rows(world: Any) -> tuple[tuple[str, str], ...]:
+    """MasterBooksIndexed input, at quiescence: what the leader's books index one way and
+    not the other (tasks, offers, pids)."""
+    lead = world.live_leader()
+    if lead is None:
+        return ()
+    m = lead.machine
+    rows: list[tuple[str, str]] = []
+    agents, frameworks, offers = m._agents, m._frameworks, m._offers
+    for aid, agent in agents.items():
+        rows += _agent_index_rows(m, agent)
+        if aid not in m._marking_unreachable and m._pids.get(agent.pid) != aid:
+            rows.append((f"agent {aid}", f"its pid {agent.pid} leads to {m._pids.get(agent.pid)}"))
+        for oid in agent.offers:
+            if oid not in offers:
+                rows.append((f"offer {oid}", f"held under agent {aid}, not outstanding"))
+    for fid, fw in frameworks.items():
+        for tid, task in fw.tasks.items():
+            agent = agents.get(task.agent_id)
+            if agent is None or agent.tasks.get((fid, tid)) is not task:
+                rows.append((f"task {fid}/{tid}",
+                             f"under its framework, not under agent {task.agent_id}"))
+        for oid in fw.offers:
+            if oid not in offers:
+                rows.append((f"offer {oid}", f"held under framework {fid}, not outstanding"))
+    for oid, o in offers.items():
+        fw = frameworks.get(o.framework_id)
+        agent = agents.get(o.agent_id)
+        if fw is None or oid not in fw.offers or agent is None or oid not in agent.offers:
+            rows.append((f"offer {oid}",
+                         "outstanding, not held under both its framework and its agent"))
+    return tuple(rows)
+
+
+# s14 kmaster
+GC_SLACK = 5.0  # seconds for the registry write of a prune
+
+
+def registry_gc_rows(world: Any) -> tuple[tuple[str, str, float], ...]:
+    """RegistryGcPrunes input, at quiescence: entries of the leader's unreachable and gone
+    lists kept more than registry_gc_interval + GC_SLACK past their due time (added +
+    registry_max_agent_age, at the earliest the leader's election)."""
+    lead = world.live_leader()
+    if lead is None:
+        return ()
+    m = lead.machine
+    if not m.leader or m.elected_time is None:
+        return ()
+    cfg = m.config
+    rows: list[tuple[str, str, float]] = []
+    for where, entries in (("unreachable", m._unreachable), ("gone", m._gone)):
+        for aid, t in sorted(entries.items()):
+            if aid in m._reregistering:
+                continue  # being readmitted: the GC leaves it to the readmission
+            late = world.now - max(t + cfg.registry_max_agent_age, m.elected_time) \
+                - cfg.registry_gc_interval
+            if late > GC_SLACK:
+                rows.append((aid, where, round(late, 3)))
+    return tuple(rows)
+
+
+# s14 kmaster
+def unreregistered_agent_rows(world: Any) -> tuple[tuple[str, float], ...]:
+    """UnreregisteredAgentsMarked input, at quiescence: (agent id, seconds late) for each
+    agent the leader recovered at its election and still waits for more than
+    agent_reregister_timeout + GC_SLACK after it, its removal not under way."""
+    lead = world.live_leader()
+    if lead is None:
+        return ()
+    m = lead.machine
+    if not m.leader or m.elected_time is None:
+        return ()
+    late = world.now - m.elected_time - m.config.agent_reregister_timeout
+    if late <= GC_SLACK:
+        return ()
+    return tuple((aid, round(late, 3)) for aid in sorted(m._recovered_agents)
+                 if aid not in m._removal_waiting and aid not in m._marking_unreachable)

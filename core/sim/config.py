@@ -65,6 +65,10 @@ class SimConfig:
     # an explicit fault schedule ((time, fault), ...) replaces the generated one (replay,
     # shrinking); None: generated from the seed
     schedule: tuple[tuple[float, tuple], ...] | None = None
+    # s14 kmaster: the masters' registry GC (Mesos --registry_gc_interval,
+    # --registry_max_agent_age), (interval, max age) in seconds; None: Mesos's defaults (15
+    # min, 2 weeks: never due in a simulated run)
+    registry_gc: tuple[float, float] | None = None
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -89,4 +93,6 @@ class SimConfig:
             cmd += " --health-checks"
         if self.fast_alloc:
             cmd += " --fast-alloc"
+        if self.registry_gc is not None:  # s14 kmaster
+            cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

@@ -104,4 +104,7 @@ EQUIVALENT: dict[str, str] = {
         "_drain_count is read only through _draining() as bool(_drain_count) (core/ and io/): a sum of 2s is zero exactly when the sum of 1s is",
     'master/operator.py::OperatorMixin._drain_progress::stmt:delete statement::out += self._sync_agent_activation(aid)#0':
         "a DRAINING agent is deactivated in the allocator (offers rescinded) when the drain commits (_apply_setting) and by every path that activates it again (re-registration, readmission: agents.py checks agent_deactivated); a REACTIVATE removes the drain first: this repeat only re-sends an idempotent DeactivateAgent",
+    # s14 kmaster
+    "master/agents.py::AgentsMixin._reregister_agent::stmt:delete statement::out.append(CancelTimer(key=('agent_reregister_timeout',)))#0":
+        "the timer left armed once the last recovered agent re-registered fires into _reregister_timeout_fired, whose loop over _recovered_agents is then empty (filled only by _become_leader, which re-arms the same timer key, replacing it; a non-leader ignores timers): no effect (Mesos never cancels its recoveredSlavesTimeout either)",
 }

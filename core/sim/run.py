@@ -27,14 +27,17 @@ from mesotron.core.sim.checker import (  # s13 mmaster
     executor_held_rows,
     master_describe_row,
     master_executor_rows,
+    master_index_rows,  # s14 kmaster
     operator_calls_unanswered,
     operator_view_rows,
     reconciliation_rows,
     reservation_total_rows,  # s14 kops
+    registry_gc_rows,  # s14 kmaster
     sandbox_rows,
     settings_rows,
     silently_taken_offer_rows,
     task_state_rows,
+    unreregistered_agent_rows,  # s14 kmaster
     why_rows,
 )
 from mesotron.core.sim.config import SimConfig
@@ -239,6 +242,9 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         master_executors=master_executor_rows(world),
                         settings_books=settings_rows(world)  # s13 mops
                         + reservation_total_rows(world))  # s14 kops
+                        settings_books=settings_rows(world),  # s13 mops
+                        registry_gc_overdue=registry_gc_rows(world),  # s14 kmaster
+                        unreregistered_agents=unreregistered_agent_rows(world))
     out: list[str] = []
     # the books first: a leak or a disagreement explains a starvation, not the other way
     for fn in inv.QUIESCENT.values():
@@ -255,6 +261,7 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                             why_answers=why_rows(world, lead, settled=True),
                             master_describes=(master_describe_row(lead),))  # s13 mops
     full = attrs.evolve(full, operator_answers=operator_calls_unanswered(chk, world, GRACE))
+    full = attrs.evolve(full, master_indexes=master_index_rows(world))  # s14 kmaster
     for fn in (*inv.SAFETY.values(), *inv.RESOURCE_SAFETY.values(), *inv.RESOURCE_LIVENESS.values()):
         chk.checks += 1
         out += fn(full)

@@ -323,6 +323,10 @@ class World:
             self.master_config = attrs.evolve(self.master_config,
                                               agent_removal_rate_limit=REMOVAL_RATE_LIMIT,
                                               whitelist=self.whitelist)
+        if config.registry_gc is not None:  # s14 kmaster: --registry_gc_interval, _max_agent_age
+            self.master_config = attrs.evolve(self.master_config,
+                                              registry_gc_interval=config.registry_gc[0],
+                                              registry_max_agent_age=config.registry_gc[1])
         # the production fast path, each cycle judged against the reference (fastpath.py)
         self.allocator_factory: Any = None
         if config.check and config.fast_alloc:

@@ -2086,3 +2086,38 @@ def calls_without_stream_taken() -> contextlib.AbstractContextManager[None]:
 
 BUGS["calls_without_stream_taken"] = calls_without_stream_taken
 
+
+
+# s14 kagent
+def cgroup_memory_lowered_under_use() -> contextlib.AbstractContextManager[None]:
+    """The isolator's cgroups v2 memory controller writes every new memory.max, also one
+    below what the container's processes use (the kernel's OOM killer then fires on a
+    container that only lost a task) (LimitationsEnforced)."""
+    from mesotron.core.agent import isolation
+
+    return _patched(isolation, "v2_memory_max",
+                    lambda orig: lambda current, wanted: str(wanted))
+
+
+BUGS["cgroup_memory_lowered_under_use"] = cgroup_memory_lowered_under_use
+
+
+# s14 kagent
+def cgroup_cpu_shares_per_core() -> contextlib.AbstractContextManager[None]:
+    """The isolator's cgroups v1 files give a container CPU shares by whole cores (1024 per
+    started core: a 0.25-cpu task weighs as much as a 1-cpu one) (LimitationsEnforced)."""
+    import math
+
+    from mesotron.core.agent import isolation
+
+    def wrap(orig: Any) -> Any:
+        def v1_files(limits: Any, iso: Any) -> dict[str, dict[str, str]]:
+            out = orig(limits, iso)
+            if "cpu" in out:
+                out["cpu"]["cpu.shares"] = str(1024 * max(1, math.ceil(limits.cpus)))
+            return out  # type: ignore[no-any-return]
+        return v1_files
+    return _patched(isolation, "v1_files", wrap)
+
+
+BUGS["cgroup_cpu_shares_per_core"] = cgroup_cpu_shares_per_core

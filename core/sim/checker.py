@@ -745,6 +745,12 @@ class Checker:
                 n.name, (f"container {cid[:8]} limited to {lim.mem_bytes} bytes, "
                         f"{lim.cpus} cpus for tasks asking {int(mem)} bytes, {cpus:g} cpus")),)))
 
+    # s14 kagent
+    def check_cgroup_files(self, world: Any, n: Any, cid: str, resources: Resources,
+                           command: bool, nested: dict[str, Resources], writes: Any,
+                           usage: int | None) -> None:
+        check_cgroup_files(self, world, n, cid, resources, command, nested, writes, usage)
+
     def check_shutdown_overdue(self, world: Any, n: Any) -> None:
         """AgentShutdownCompletes: the agent the operator shut down SHUTDOWN_WITHIN seconds
         ago (the same incarnation: no crash since) has not stopped."""
@@ -3654,3 +3660,82 @@ def check_collected_not_early(chk: Checker, world: Any, n: Any, e: Any) -> None:
         chk.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
             n.name, (f"collected the sandbox of container {sb[7][:8]} at {world.now:.3f}, "
                     f"{due - world.now:.1f} s before it was due")),)))
+
+
+# s14 kagent
+_CG_MB = 1 << 20
+_CG_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+
+
+def expected_cgroup_files(flag: str, cfs: bool, version: int, cpus: float,
+                          mem: int) -> dict[str, str]:
+    """Mesos's cgroup files for a cgroup limited to `cpus` and `mem` bytes, on a host whose
+    agent runs with `--isolation=flag` (cgroups v1 or v2), written from Mesos's constants
+    (cgroups/cpu: cpu.shares = 1024 per cpu, at least 2; CFS period 100 ms, quota at least
+    1 ms; v2 cpu.weight = 100 per cpu within [1, 10000]; cgroups/mem: the limit in bytes),
+    independently of core/agent/isolation.py."""
+    names = {x.strip() for x in flag.split(",") if x.strip()}
+    out: dict[str, str] = {}
+    quota = max(1000, int(100_000 * cpus))
+    if "cgroups/cpu" in names:
+        if version == 1:
+            out["cpu.shares"] = str(max(2, int(1024 * cpus)))
+            if cfs:
+                out["cpu.cfs_period_us"] = "100000"
+                out["cpu.cfs_quota_us"] = str(quota)
+        else:
+            out["cpu.weight"] = str(min(10_000, max(1, int(100 * cpus))))
+            out["cpu.max"] = f"{quota} 100000" if cfs else "max 100000"
+    if "cgroups/mem" in names:
+        out["memory.limit_in_bytes" if version == 1 else "memory.max"] = str(mem)
+    return out
+
+
+def check_cgroup_files(chk: Checker, world: Any, n: Any, cid: str, resources: Resources,
+                       command: bool, nested: dict[str, Resources], writes: Any,
+                       usage: int | None) -> None:
+    """s14 kagent: LimitationsEnforced, on every cgroup the simulated isolator writes
+    (core/sim/cgroups.py, on LaunchExecutor and UpdateContainer): a command task's nested
+    cgroup is limited to its task's cpus and memory (at least 32 MB); a command executor's
+    container to 0.1 cpus and 32 MB of its own plus its tasks' nested limits; a custom
+    executor's container to its resources; memory is never lowered under what the
+    container's processes use (v1: kept when the usage exceeds the new limit; v2:
+    memory.max only raised); a nested cgroup's name is a file name (at most 200 characters
+    of [A-Za-z0-9._-]) that gives its task back (the shell's map after a restart), unless
+    hashed (`taskh-`)."""
+    from mesotron.core.sim.cgroups import host_isolation
+
+    flag, cfs, version = host_isolation(n.index)
+    bad: list[str] = []
+    for name, tid, before, after in writes:
+        if tid is not None:
+            r = nested.get(tid, Resources())
+            cpus, mem = r.scalar("cpus"), max(32 * _CG_MB, int(r.scalar("mem") * _CG_MB))
+            back = world.cgroups.task_of(name)
+            if len(name) > 200 or not set(name) <= _CG_NAME_CHARS or (
+                    back != tid and not (back is None and name.startswith("taskh-"))):
+                bad.append(f"container {cid[:8]}: nested cgroup {name!r} of task {tid} "
+                           f"reads back as {back!r}")
+        elif command:
+            cpus = round(0.1 + sum(r.scalar("cpus") for r in nested.values()), 3)
+            mem = 32 * _CG_MB + sum(max(32 * _CG_MB, int(r.scalar("mem") * _CG_MB))
+                                    for r in nested.values())
+        else:
+            cpus = resources.scalar("cpus")
+            mem = max(32 * _CG_MB, int(resources.scalar("mem") * _CG_MB))
+        want = expected_cgroup_files(flag, cfs, version, cpus, mem)
+        key = "memory.limit_in_bytes" if version == 1 else "memory.max"
+        if before is not None and key in want and key in before:
+            prev = int(before[key])
+            if version == 2 and prev > mem:
+                want[key] = before[key]
+            elif version == 1 and prev > mem and usage is not None and usage > mem:
+                want[key] = before[key]
+        if after != want:
+            diff = sorted(f"{k}={after.get(k)!r} (expected {want.get(k)!r})"
+                          for k in set(after) | set(want) if after.get(k) != want.get(k))
+            bad.append(f"container {cid[:8]} cgroup {name or '(container)'} on cgroups "
+                       f"v{version} ({flag}): {', '.join(diff)}")
+    if bad:
+        chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=tuple(
+            (n.name, b) for b in bad)))

@@ -3726,10 +3726,9 @@ def check_cgroup_files(chk: Checker, world: Any, n: Any, cid: str, resources: Re
         want = expected_cgroup_files(flag, cfs, version, cpus, mem)
         key = "memory.limit_in_bytes" if version == 1 else "memory.max"
         if before is not None and key in want and key in before:
-            prev = int(before[key])
-            if version == 2 and prev > mem:
-                want[key] = before[key]
-            elif version == 1 and prev > mem and usage is not None and usage > mem:
+            # v2: memory.max is only raised; v1: lowered only when the usage fits
+            kept = version == 2 or (usage is not None and usage > mem)
+            if int(before[key]) > mem and kept:
                 want[key] = before[key]
         if after != want:
             diff = sorted(f"{k}={after.get(k)!r} (expected {want.get(k)!r})"

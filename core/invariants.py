@@ -371,6 +371,8 @@ class ClusterSnapshot:
     # s13 malloc: AllocatorLedgersAgree: (what, the allocator's running book, the recount
     # from its per-agent allocations and agent totals) for each book that differs
     allocator_ledgers: tuple[tuple[str, str, str], ...] = ()
+    # s14 kagent: UpdateRetriesBackOff: (agent, what its status-update manager did wrong)
+    update_retries: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1318,6 +1320,17 @@ def LimitationsEnforced(s: ClusterSnapshot) -> list[str]:
     return [f"LimitationsEnforced: agent {agent} {what}" for agent, what in s.limitations]
 
 
+# s14 kagent
+def UpdateRetriesBackOff(s: ClusterSnapshot) -> list[str]:
+    """An agent resends an unacknowledged status update on Mesos's schedule
+    (STATUS_UPDATE_RETRY_INTERVAL_MIN 10 s, doubling, at most _MAX 10 min): an update it
+    forwards afresh (a new head, after an acknowledgement, on (re-)registration) is retried
+    10 s later; each retry arms the next one twice the previous interval later, capped at
+    10 min; a retry fires no earlier than it was armed for, and a retry timer is armed
+    only with the update it retries (a Send of that task's head)."""
+    return [f"UpdateRetriesBackOff: agent {agent} {what}" for agent, what in s.update_retries]
+
+
 def SandboxesCollected(s: ClusterSnapshot) -> list[str]:
     """A removed executor's run directory (sandbox) is garbage-collected gc_delay after its
     removal, a restart of the agent in between included (the pending collection is
@@ -1566,6 +1579,8 @@ SAFETY: dict[str, Check] = {
     "WithdrawnOffersRescinded": WithdrawnOffersRescinded,
     # s13 malloc
     "AllocatorLedgersAgree": AllocatorLedgersAgree,
+    # s14 kagent
+    "UpdateRetriesBackOff": UpdateRetriesBackOff,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -2121,3 +2121,22 @@ def cgroup_cpu_shares_per_core() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["cgroup_cpu_shares_per_core"] = cgroup_cpu_shares_per_core
+
+
+# s14 kagent
+def update_retries_never_back_off() -> contextlib.AbstractContextManager[None]:
+    """The status-update manager resends an unacknowledged update every retry_min (10 s)
+    forever instead of doubling the interval up to retry_max (UpdateRetriesBackOff)."""
+    from mesotron.core.status_updates import TaskStatusUpdateManager
+
+    def wrap(orig: Any) -> Any:
+        def handleTimer(self: Any, now: float, fired: Any) -> list[Any]:
+            stream = self.streams.get((fired.key[1], fired.key[2])) if len(fired.key) == 3 else None
+            if stream is not None:
+                stream.interval = self.config.retry_min / 2
+            return orig(self, now, fired)  # type: ignore[no-any-return]
+        return handleTimer
+    return _patched(TaskStatusUpdateManager, "handleTimer", wrap)
+
+
+BUGS["update_retries_never_back_off"] = update_retries_never_back_off

@@ -44,6 +44,7 @@ from mesotron.core.effects import (
     Reject,
     Respond,
     Send,
+    SetTimer,
     TimerFired,
 )
 from mesotron.core.health import HealthCheckResult
@@ -97,7 +98,7 @@ from mesotron.core.sim.world import (
     HOSTILE_TASK,
     SIM_WORK_DIR,
 )
-from mesotron.core.status_updates import AckRecord, UpdateRecord
+from mesotron.core.status_updates import RETRY_TIMER, AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
 # When the simulator evaluates each property of the catalog (docs/invariants.md's table is
@@ -122,6 +123,7 @@ WHEN: dict[str, str] = {
     "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
     "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
+    "UpdateRetriesBackOff": "on every status-update retry timer an agent arms",  # s14 kagent
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -542,6 +544,8 @@ class Checker:
                     self.volatile.add((key, u.uuid))
                     self.produce(world, node, key, u.uuid, u.status.state,
                                  PRODUCER.get(u.status.source, "agent"))
+            elif t is SetTimer and e.key[0] == RETRY_TIMER:  # s14 kagent
+                check_retry_backoff(self, world, node, inp, effects, e)
         if type(inp) is not Received:
             if type(inp) is AgentShutdown:
                 # the operator shuts the agent down (SIGUSR1): it unregisters, kills its
@@ -3738,3 +3742,42 @@ def check_cgroup_files(chk: Checker, world: Any, n: Any, cid: str, resources: Re
     if bad:
         chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=tuple(
             (n.name, b) for b in bad)))
+
+
+# s14 kagent
+# Mesos's STATUS_UPDATE_RETRY_INTERVAL_MIN / _MAX (src/slave/constants.hpp)
+RETRY_MIN, RETRY_MAX = 10.0, 600.0
+
+
+def check_retry_backoff(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any],
+                        e: Any) -> None:
+    """s14 kagent: UpdateRetriesBackOff, on every retry timer an agent's status-update
+    manager arms: with the Send of that task's update; 10 s out for an update forwarded
+    afresh, twice the previous interval (at most 10 min) for a retry, which fires no
+    earlier than armed. The checker books the last interval per (agent incarnation, timer)."""
+    books = chk.__dict__.setdefault("retry_armed", {})
+    delay = e.at - world.now
+    k = (node.name, node.inc, e.key)
+    retry = type(inp) is TimerFired and inp.key == e.key
+    bad = []
+    if not any(type(x) is Send and type(x.message) is StatusUpdateMessage
+               and (x.message.update.framework_id, x.message.update.status.task_id)
+               == tuple(e.key[1:]) for x in effects):
+        bad.append(f"armed the retry timer of task {e.key[2]} without sending its update")
+    if retry:
+        prev = books.get(k)
+        if prev is not None:
+            want = min(prev[1] * 2, RETRY_MAX)
+            if world.now < prev[0] + prev[1] - 1e-6:
+                bad.append(f"retried task {e.key[2]}'s update at {world.now:.3f}, armed for "
+                           f"{prev[0] + prev[1]:.3f}")
+            elif abs(delay - want) > 1e-6:
+                bad.append(f"retries task {e.key[2]}'s update {delay:g} s after a retry "
+                           f"{prev[1]:g} s out (expected {want:g} s)")
+    elif abs(delay - RETRY_MIN) > 1e-6:
+        bad.append(f"arms the first retry of task {e.key[2]}'s update {delay:g} s out "
+                   f"(expected {RETRY_MIN:g} s)")
+    books[k] = (world.now, delay)
+    if bad:
+        chk.run(world, inv.UpdateRetriesBackOff, ClusterSnapshot(update_retries=tuple(
+            (node.name, b) for b in bad)))

@@ -53,7 +53,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "HostileCallsRefused", "MasterDescribeAgrees", "OperatorReservationsApplied",
          "OperatorCallsAnswered", "SettingsAgree", "WithdrawnOffersRescinded",
          # s13 malloc (Python and simulator only)
-         "AllocatorLedgersAgree"]
+         "AllocatorLedgersAgree",
+         # s14 kagent (Python and simulator only)
+         "UpdateRetriesBackOff"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -15,6 +15,8 @@ CASES_S14_AGENT = [
     ("cgroup_memory_lowered_under_use", {"faults": "none"}, "LimitationsEnforced"),
     # the cgroups v1 files give CPU shares by whole cores
     ("cgroup_cpu_shares_per_core", {"faults": "none"}, "LimitationsEnforced"),
+    # the status-update manager resends every 10 s instead of backing off
+    ("update_retries_never_back_off", {"faults": "none"}, "UpdateRetriesBackOff"),
 ]
 
 

@@ -17,6 +17,8 @@ CASES_S14_AGENT = [
     ("cgroup_cpu_shares_per_core", {"faults": "none"}, "LimitationsEnforced"),
     # the status-update manager resends every 10 s instead of backing off
     ("update_retries_never_back_off", {"faults": "none"}, "UpdateRetriesBackOff"),
+    # a task launched on a running command executor gets no nested container
+    ("nested_container_skipped", {"faults": "none"}, "LimitationsEnforced"),
 ]
 
 

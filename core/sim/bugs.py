@@ -2140,3 +2140,24 @@ def update_retries_never_back_off() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["update_retries_never_back_off"] = update_retries_never_back_off
+
+
+# s14 kagent
+def nested_container_skipped() -> contextlib.AbstractContextManager[None]:
+    """A task launched on a command executor that already runs gets no nested container:
+    the agent never sends the UpdateContainer that creates it (and grows the executor's
+    container), so the task runs outside any limit of its own (LimitationsEnforced)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.agent.model import LaunchExecutor, UpdateContainer
+
+    def wrap(orig: Any) -> Any:
+        def _run(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            out = orig(self, *a, **kw)
+            if any(type(e) is LaunchExecutor for e in out):
+                return out  # type: ignore[no-any-return]
+            return [e for e in out if type(e) is not UpdateContainer]
+        return _run
+    return _patched(ExecutorsMixin, "_run", wrap)
+
+
+BUGS["nested_container_skipped"] = nested_container_skipped

@@ -755,6 +755,10 @@ class Checker:
                            usage: int | None) -> None:
         check_cgroup_files(self, world, n, cid, resources, command, nested, writes, usage)
 
+    # s14 kagent
+    def check_task_cgroup(self, world: Any, x: Any, task_id: str) -> None:
+        check_task_cgroup(self, world, x, task_id)
+
     def check_shutdown_overdue(self, world: Any, n: Any) -> None:
         """AgentShutdownCompletes: the agent the operator shut down SHUTDOWN_WITHIN seconds
         ago (the same incarnation: no crash since) has not stopped."""
@@ -3781,3 +3785,20 @@ def check_retry_backoff(chk: Checker, world: Any, node: Any, inp: Any, effects: 
     if bad:
         chk.run(world, inv.UpdateRetriesBackOff, ClusterSnapshot(update_retries=tuple(
             (node.name, b) for b in bad)))
+
+
+# s14 kagent
+def check_task_cgroup(chk: Checker, world: Any, x: Any, task_id: str) -> None:
+    """s14 kagent: LimitationsEnforced, as a command task's process starts: it starts in
+    its own nested cgroup, which the isolator created (the agent's UpdateContainer with the
+    task in `nested_add` precedes the task's launch on the executor) with the task's
+    resources (the only executor the simulated world runs is the command executor)."""
+    from mesotron.core.agent.isolation import nested_name
+
+    nested = world.nested.get(x.container, {})
+    files = world.cgroups.files.get(x.container, {})
+    if task_id not in nested or (x.agent.name in world.cgroups.iso
+                                 and nested_name(task_id) not in files):
+        chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=((
+            x.agent.name, (f"task {task_id} started in container {x.container[:8]} outside "
+                           f"a nested cgroup of its own (the isolator was never told of it)")),)))

@@ -88,4 +88,9 @@ EQUIVALENT: dict[str, str] = {
         "the master gives back every live task, executor and offer of a framework (RecoverResources in frameworks.py _remove_framework / _deactivate_framework) before its RemoveFramework, so the allocator holds nothing of it then (AllocationBooksAgree): the body never runs",
     'allocator/machine.py::Allocator._recompute_all_shares::stmt:delete statement::self._shares_dirty = False#0':
         "with the flag stuck True every Allocate rebuilds both share indexes from the ledgers (the values the incremental updates give) before its cycle, and _track's skipped index updates are redone by that rebuild; nothing outside a cycle reads the indexes' shares (why.py, describe() and the queries recount from the ledgers): same allocations, slower (only the checker's share-book count differs)",
+    # s14 kagent
+    "agent/base.py::AgentCore.__init__::stmt:delete statement::self.master_ping_timeout: float | None = None#0":
+        "read only by Agent._ping_timeout, called only from handleRegistered, handleReregistered (each assigns it first) and handlePing when state is 'running', which only those two set, after assigning it; nothing else (describe, state_json, io/) reads it",
+    "agent/base.py::AgentCore.__init__::stmt:delete statement::self.dial_failing_since: float | None = None#0":
+        "read only by handleDialFailed, which returns first unless master_link is 'dialing'; 'dialing' is set only by handleMasterAddress (which assigns it None first) or the DIAL timer, which needs master_address set, i.e. handleMasterAddress ran; nothing else reads it",
 }

@@ -1296,6 +1296,8 @@ class World:
                 proc = x.task_proc[e.task_id] = (self.now, x.inc, e.task_id)
                 if self.obs is not None:
                     self.obs.on_task_start(self, x, e.task_id)
+                    if hasattr(self.obs, "check_task_cgroup"):  # s14 kagent
+                        self.obs.check_task_cgroup(self, x, e.task_id)
                 self.at(dur, CALL, self.task_exit, (x, proc, code, None))
                 if self.hogs:
                     self.memory_hog(x, e.task_id, dur)

@@ -19,6 +19,8 @@ CASES_S14_AGENT = [
     ("update_retries_never_back_off", {"faults": "none"}, "UpdateRetriesBackOff"),
     # a task launched on a running command executor gets no nested container
     ("nested_container_skipped", {"faults": "none"}, "LimitationsEnforced"),
+    # an executor is removed without its sandbox being scheduled for collection
+    ("removed_sandboxes_never_scheduled", {"faults": "none"}, "SandboxesCollected"),
 ]
 
 

@@ -2161,3 +2161,17 @@ def nested_container_skipped() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["nested_container_skipped"] = nested_container_skipped
+
+
+# s14 kagent
+def removed_sandboxes_never_scheduled() -> contextlib.AbstractContextManager[None]:
+    """The agent removes an executor without scheduling its run directory's collection
+    (nothing is checkpointed pending, no GC timer): the sandbox stays on disk forever
+    (SandboxesCollected)."""
+    from mesotron.core.agent.base import AgentCore
+
+    return _patched(AgentCore, "_schedule_gc",
+                    lambda orig: lambda self, now, fw_id, ex_id, container_id: [])
+
+
+BUGS["removed_sandboxes_never_scheduled"] = removed_sandboxes_never_scheduled

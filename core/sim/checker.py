@@ -118,7 +118,8 @@ WHEN: dict[str, str] = {
     "AgentViewsAgree": "at quiescence",
     "SandboxesCollected": "at quiescence, and on every collection",
     "ExecutorReasonsTruthful": "on every update an agent persists or sends",
-    "LimitationsEnforced": "on every container limitation an agent handles, on every container update",
+    "LimitationsEnforced": "on every container limitation an agent handles, on every container "
+                           "launch and update, as every task process starts",  # s14 kagent
     "RebootRecovery": "after every agent start on a rebooted host, on every kill it asks for",
     "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
     "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
@@ -736,6 +737,7 @@ class Checker:
             self.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
                 n.name, f"collected the sandbox of container {cid[:8]}, which it still books"),)))
         check_collected_not_early(self, world, n, e)  # s13 magent
+        self.__dict__.setdefault("collected", set()).add(cid)  # s14 kagent
 
     def check_container_limits(self, world: Any, n: Any, cid: str, lim: Any,
                                nested: dict[str, Resources]) -> None:
@@ -3182,6 +3184,7 @@ def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
         if world.now > due + 10.0:
             out.append((name, (f"the sandbox of container {key[-1][:8]} is still pending "
                               f"collection {world.now - due:.0f} s after it was due")))
+    out += never_scheduled_rows(world)  # s14 kagent
     return tuple(out)
 
 
@@ -3802,3 +3805,27 @@ def check_task_cgroup(chk: Checker, world: Any, x: Any, task_id: str) -> None:
         chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=((
             x.agent.name, (f"task {task_id} started in container {x.container[:8]} outside "
                            f"a nested cgroup of its own (the isolator was never told of it)")),)))
+
+
+# s14 kagent
+def never_scheduled_rows(world: Any) -> list[tuple[str, str]]:
+    """SandboxesCollected input, at quiescence (s14 kagent): per live agent, every container
+    its current incarnation launched whose executor it no longer books (removed) had its
+    sandbox scheduled for collection (a pending collection persisted: the world's `gc_at`):
+    removing an executor always schedules its run directory's collection (Mesos
+    Slave::removeExecutor -> GarbageCollector::schedule)."""
+    collected: set[str] = getattr(world.obs, "collected", set()) if world.obs is not None else set()
+    scheduled: dict[str, set[str]] = {}
+    for name, key in world.gc_at:
+        scheduled.setdefault(name, set()).add(key[-1])
+    out: list[tuple[str, str]] = []
+    for cid, x in sorted(world.executors.items()):
+        n = x.agent
+        if n is None or not n.alive or n.machine is None or x.agent_inc != n.inc \
+                or n.machine.state in ("new", "stopped") or x.alive \
+                or cid in n.machine.by_container or cid in scheduled.get(n.name, ()) \
+                or cid in collected:
+            continue
+        out.append((n.name, (f"removed the executor of container {cid[:8]} without "
+                             f"scheduling its sandbox for collection")))
+    return out

@@ -59,6 +59,8 @@ class Cgroups:
         self.version: dict[str, int] = {}
         self.files: dict[str, dict[str, dict[str, str]]] = {}
         self.tasks: dict[str, dict[str, Resources]] = {}
+        # container -> whether it holds the built-in command executor (the agent's books)
+        self.command: dict[str, bool] = {}
 
     def agent_started(self, name: str, index: int) -> None:
         flag, cfs, version = host_isolation(index)
@@ -94,6 +96,7 @@ class Cgroups:
             return []
         self.files.pop(cid, None)
         self.tasks[cid] = {}
+        self.command[cid] = command_executor
         lim = isolation.container_limits(resources, (), command_executor=command_executor)
         before, after = self._write(agent, cid, "", lim, None)
         return [("", None, before, after)]

@@ -3795,9 +3795,12 @@ def check_task_cgroup(chk: Checker, world: Any, x: Any, task_id: str) -> None:
     """s14 kagent: LimitationsEnforced, as a command task's process starts: it starts in
     its own nested cgroup, which the isolator created (the agent's UpdateContainer with the
     task in `nested_add` precedes the task's launch on the executor) with the task's
-    resources (the only executor the simulated world runs is the command executor)."""
+    resources. Tasks of a custom executor (the `reserver` framework's pods) share its
+    container, as in Mesos."""
     from mesotron.core.agent.isolation import nested_name
 
+    if not world.cgroups.command.get(x.container, True):
+        return  # a custom executor's tasks share its container (Mesos)
     nested = world.nested.get(x.container, {})
     files = world.cgroups.files.get(x.container, {})
     if task_id not in nested or (x.agent.name in world.cgroups.iso

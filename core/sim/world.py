@@ -1375,7 +1375,10 @@ class World:
     def cgroup_launch(self, a: AgentNode, e: LaunchExecutor) -> None:
         """The isolator creates the new container's cgroup (core/sim/cgroups.py);
         LimitationsEnforced holds its files against the container's resources."""
-        command = e.command.value == COMMAND_EXECUTOR_PROGRAM
+        where = a.machine.by_container.get(e.container_id)
+        fw = a.machine.frameworks.get(where[0]) if where is not None else None
+        ex = fw.executors.get(where[1]) if fw is not None and where is not None else None
+        command = ex is not None and ex.command_executor
         writes = self.cgroups.launched(a.name, e.container_id, e.resources, command)
         if writes and self.obs is not None and hasattr(self.obs, "check_cgroup_files"):
             self.obs.check_cgroup_files(self, a, e.container_id, e.resources, command, {},

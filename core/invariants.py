@@ -1327,7 +1327,9 @@ def UpdateRetriesBackOff(s: ClusterSnapshot) -> list[str]:
     forwards afresh (a new head, after an acknowledgement, on (re-)registration) is retried
     10 s later; each retry arms the next one twice the previous interval later, capped at
     10 min; a retry fires no earlier than it was armed for, and a retry timer is armed
-    only with the update it retries (a Send of that task's head)."""
+    only with the update it retries (a Send of that task's head) and only while the agent
+    is registered (Mesos pauses the status-update manager when the agent loses its master,
+    and resumes it on (re-)registration)."""
     return [f"UpdateRetriesBackOff: agent {agent} {what}" for agent, what in s.update_retries]
 
 

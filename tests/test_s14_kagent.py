@@ -21,6 +21,8 @@ CASES_S14_AGENT = [
     ("nested_container_skipped", {"faults": "none"}, "LimitationsEnforced"),
     # an executor is removed without its sandbox being scheduled for collection
     ("removed_sandboxes_never_scheduled", {"faults": "none"}, "SandboxesCollected"),
+    # the agent keeps its status-update manager running while it has no master
+    ("updates_sent_while_disconnected", {"faults": "all"}, "UpdateRetriesBackOff"),
 ]
 
 

@@ -2175,3 +2175,29 @@ def removed_sandboxes_never_scheduled() -> contextlib.AbstractContextManager[Non
 
 
 BUGS["removed_sandboxes_never_scheduled"] = removed_sandboxes_never_scheduled
+
+
+# s14 kagent
+def updates_sent_while_disconnected() -> contextlib.AbstractContextManager[None]:
+    """The agent does not pause its status-update manager when it loses its master: it
+    keeps retrying unacknowledged updates into the void while it re-registers
+    (UpdateRetriesBackOff)."""
+    from mesotron.core.agent.machine import Agent
+    from mesotron.core.effects import CancelTimer
+    from mesotron.core.status_updates import RETRY_TIMER
+
+    def wrap(orig: Any) -> Any:
+        def _become_disconnected(self: Any, now: float) -> list[Any]:
+            paused = self.sum.paused
+            armed = {k: st.timer_at for k, st in self.sum.streams.items()}
+            out = orig(self, now)
+            self.sum.paused = paused
+            for k, at in armed.items():
+                if k in self.sum.streams:
+                    self.sum.streams[k].timer_at = at
+            return [e for e in out if not (type(e) is CancelTimer and e.key[0] == RETRY_TIMER)]
+        return _become_disconnected
+    return _patched(Agent, "_become_disconnected", wrap)
+
+
+BUGS["updates_sent_while_disconnected"] = updates_sent_while_disconnected

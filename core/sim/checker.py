@@ -3761,12 +3761,18 @@ def check_retry_backoff(chk: Checker, world: Any, node: Any, inp: Any, effects: 
     """s14 kagent: UpdateRetriesBackOff, on every retry timer an agent's status-update
     manager arms: with the Send of that task's update; 10 s out for an update forwarded
     afresh, twice the previous interval (at most 10 min) for a retry, which fires no
-    earlier than armed. The checker books the last interval per (agent incarnation, timer)."""
+    earlier than armed; only while the agent is registered (running: Mesos pauses the
+    status-update manager when the agent loses its master and resumes it on
+    (re-)registration). The checker books the last interval per (agent incarnation,
+    timer)."""
     books = chk.__dict__.setdefault("retry_armed", {})
     delay = e.at - world.now
     k = (node.name, node.inc, e.key)
     retry = type(inp) is TimerFired and inp.key == e.key
     bad = []
+    if node.machine.state != "running":
+        bad.append(f"armed the retry timer of task {e.key[2]} while {node.machine.state} "
+                   f"(not registered: its status-update manager must be paused)")
     if not any(type(x) is Send and type(x.message) is StatusUpdateMessage
                and (x.message.update.framework_id, x.message.update.status.task_id)
                == tuple(e.key[1:]) for x in effects):

@@ -23,6 +23,8 @@ CASES_S14_AGENT = [
     ("removed_sandboxes_never_scheduled", {"faults": "none"}, "SandboxesCollected"),
     # the agent keeps its status-update manager running while it has no master
     ("updates_sent_while_disconnected", {"faults": "all"}, "UpdateRetriesBackOff"),
+    # a framework the agent removes is not kept under /state's completed_frameworks
+    ("completed_frameworks_forgotten", {"faults": "none"}, "AgentViewsAgree"),
 ]
 
 

@@ -2201,3 +2201,22 @@ def updates_sent_while_disconnected() -> contextlib.AbstractContextManager[None]
 
 
 BUGS["updates_sent_while_disconnected"] = updates_sent_while_disconnected
+
+
+# s14 kagent
+def completed_frameworks_forgotten() -> contextlib.AbstractContextManager[None]:
+    """The agent forgets a framework it removes instead of keeping it (and its completed
+    executors) under /state's completed_frameworks (AgentViewsAgree)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def _remove_framework(self: Any, now: float, fw: Any) -> list[Any]:
+            out = orig(self, now, fw)
+            if self.completed_frameworks and self.completed_frameworks[-1] is fw:
+                self.completed_frameworks.pop()
+            return out  # type: ignore[no-any-return]
+        return _remove_framework
+    return _patched(AgentCore, "_remove_framework", wrap)
+
+
+BUGS["completed_frameworks_forgotten"] = completed_frameworks_forgotten

@@ -3044,6 +3044,7 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
                 ex_counts[v.state] += 1
         row("executor metrics", sorted(ex_counts.items()),
             sorted((k, int(metrics[f"slave/executors_{k}"])) for k in ex_counts))
+    rows += completed_view_rows(world)  # s14 kagent
     return tuple(rows)
 
 
@@ -3838,3 +3839,46 @@ def never_scheduled_rows(world: Any) -> list[tuple[str, str]]:
         out.append((n.name, (f"removed the executor of container {cid[:8]} without "
                              f"scheduling its sandbox for collection")))
     return out
+
+
+# s14 kagent
+def completed_view_rows(world: Any) -> list[tuple[str, str, str, str]]:
+    """AgentViewsAgree input, at quiescence (s14 kagent): per live agent, its /state lists
+    every executor its current incarnation launched and removed among the completed
+    executors of its frameworks (`frameworks[].completed_executors`, or those of
+    `completed_frameworks[]` once the framework went), while neither list is at its cap
+    (Mesos MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_FRAMEWORKS), and lists no
+    executor it still books as completed."""
+    rows: list[tuple[str, str, str, str]] = []
+    removed: dict[str, list[str]] = {}
+    for cid, x in sorted(world.executors.items()):
+        n = x.agent
+        if n is None or not n.alive or n.machine is None or x.agent_inc != n.inc \
+                or x.alive or cid in n.machine.by_container:
+            continue
+        removed.setdefault(n.name, []).append(cid)
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state in ("new", "stopped"):
+            continue
+        state = a.state_json()
+        listed: set[str] = set()
+        capped = len(state["completed_frameworks"]) >= a.config.max_completed_frameworks
+        for gone, fws in ((False, state["frameworks"]), (True, state["completed_frameworks"])):
+            for f in fws:
+                done = f["completed_executors"]
+                capped = capped or len(done) >= a.config.max_completed_executors
+                listed.update(e["container"] for e in done)
+                if gone:
+                    listed.update(e["container"] for e in f["executors"])
+        for cid in sorted(listed):
+            if cid in a.by_container:
+                rows.append((n.name, f"completed executor {cid[:8]}", "not booked live",
+                             "booked live"))
+        if capped:
+            continue
+        for cid in removed.get(n.name, ()):
+            if cid not in listed:
+                rows.append((n.name, f"completed executor {cid[:8]}",
+                             "listed in /state (completed)", "missing"))
+    return rows

@@ -373,6 +373,8 @@ class ClusterSnapshot:
     allocator_ledgers: tuple[tuple[str, str, str], ...] = ()
     # s14 kagent: UpdateRetriesBackOff: (agent, what its status-update manager did wrong)
     update_retries: tuple[tuple[str, str], ...] = ()
+    # s14 kagent: ExecutorLaunchesAgree: (agent, what it handed an executor wrongly)
+    executor_launches: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1333,6 +1335,16 @@ def UpdateRetriesBackOff(s: ClusterSnapshot) -> list[str]:
     return [f"UpdateRetriesBackOff: agent {agent} {what}" for agent, what in s.update_retries]
 
 
+# s14 kagent
+def ExecutorLaunchesAgree(s: ClusterSnapshot) -> list[str]:
+    """An agent hands its executors their tasks as the framework launched them: every task
+    it sends an executor is one it books under that executor, a task launched alone in
+    one LAUNCH, the tasks of a group launched together (LAUNCH_GROUP) in one LAUNCH_GROUP
+    holding only tasks of that group, and no task twice in one step (Mesos: a plain
+    executor never sees a group it did not get; an executor must not get a task twice)."""
+    return [f"ExecutorLaunchesAgree: agent {agent} {what}" for agent, what in s.executor_launches]
+
+
 def SandboxesCollected(s: ClusterSnapshot) -> list[str]:
     """A removed executor's run directory (sandbox) is garbage-collected gc_delay after its
     removal, a restart of the agent in between included (the pending collection is
@@ -1583,6 +1595,7 @@ SAFETY: dict[str, Check] = {
     "AllocatorLedgersAgree": AllocatorLedgersAgree,
     # s14 kagent
     "UpdateRetriesBackOff": UpdateRetriesBackOff,
+    "ExecutorLaunchesAgree": ExecutorLaunchesAgree,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

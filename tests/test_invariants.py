@@ -55,7 +55,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s13 malloc (Python and simulator only)
          "AllocatorLedgersAgree",
          # s14 kagent (Python and simulator only)
-         "UpdateRetriesBackOff"]
+         "UpdateRetriesBackOff", "ExecutorLaunchesAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

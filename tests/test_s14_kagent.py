@@ -25,6 +25,8 @@ CASES_S14_AGENT = [
     ("updates_sent_while_disconnected", {"faults": "all"}, "UpdateRetriesBackOff"),
     # a framework the agent removes is not kept under /state's completed_frameworks
     ("completed_frameworks_forgotten", {"faults": "none"}, "AgentViewsAgree"),
+    # a subscribing executor gets a queued task group as separate LAUNCHes (pods: --operator)
+    ("task_groups_delivered_apart", {"faults": "all", "operator": True}, "ExecutorLaunchesAgree"),
 ]
 
 

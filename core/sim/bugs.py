@@ -2220,3 +2220,28 @@ def completed_frameworks_forgotten() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["completed_frameworks_forgotten"] = completed_frameworks_forgotten
+
+
+# s14 kagent
+def task_groups_delivered_apart() -> contextlib.AbstractContextManager[None]:
+    """When an executor subscribes, the agent hands it the queued tasks of a task group one
+    LAUNCH each instead of one LAUNCH_GROUP (a default executor sees tasks it was never
+    given as a group) (ExecutorLaunchesAgree)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Send
+    from mesotron.core.messages import ExecutorLaunch, ExecutorLaunchGroup
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorSubscribe(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            out: list[Any] = []
+            for e in orig(self, *a, **kw):
+                if type(e) is Send and type(e.message) is ExecutorLaunchGroup:
+                    out += [Send(to=e.to, message=ExecutorLaunch(task=t)) for t in e.message.tasks]
+                else:
+                    out.append(e)
+            return out
+        return handleExecutorSubscribe
+    return _patched(ExecutorsMixin, "handleExecutorSubscribe", wrap)
+
+
+BUGS["task_groups_delivered_apart"] = task_groups_delivered_apart

@@ -69,6 +69,8 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     EventUpdateOperationStatus,
+    ExecutorLaunch,
+    ExecutorLaunchGroup,
     ExecutorMessage,
     ExecutorSubscribe,
     ExecutorUpdate,
@@ -125,6 +127,7 @@ WHEN: dict[str, str] = {
     "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     "UpdateRetriesBackOff": "on every status-update retry timer an agent arms",  # s14 kagent
+    "ExecutorLaunchesAgree": "after every agent step that hands tasks to an executor",  # s14 kagent
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -547,6 +550,8 @@ class Checker:
                                  PRODUCER.get(u.status.source, "agent"))
             elif t is SetTimer and e.key[0] == RETRY_TIMER:  # s14 kagent
                 check_retry_backoff(self, world, node, inp, effects, e)
+            elif t is Send and type(e.message) in _LAUNCHES:  # s14 kagent
+                check_executor_launches(self, world, node, effects)
         if type(inp) is not Received:
             if type(inp) is AgentShutdown:
                 # the operator shuts the agent down (SIGUSR1): it unregisters, kills its
@@ -3882,3 +3887,47 @@ def completed_view_rows(world: Any) -> list[tuple[str, str, str, str]]:
                 rows.append((n.name, f"completed executor {cid[:8]}",
                              "listed in /state (completed)", "missing"))
     return rows
+
+
+# s14 kagent
+_LAUNCHES = frozenset({ExecutorLaunch, ExecutorLaunchGroup})
+
+
+def check_executor_launches(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """s14 kagent: ExecutorLaunchesAgree, after an agent step that sends an executor a
+    LAUNCH or LAUNCH_GROUP: each task is booked by the agent under the executor the Send
+    goes to (by its pid), a LAUNCH carries a task launched alone, a LAUNCH_GROUP only tasks
+    of one group, and no task goes twice in the step. Once per step (the first Send)."""
+    if chk.__dict__.get("launch_step") is effects:
+        return
+    chk.__dict__["launch_step"] = effects
+    a = node.machine
+    bad: list[str] = []
+    sent: set[tuple[str, str]] = set()
+    for e in effects:
+        if type(e) is not Send or type(e.message) not in _LAUNCHES:
+            continue
+        where = a.by_pid.get(e.to)
+        fw = a.frameworks.get(where[0]) if where is not None else None
+        ex = fw.executors.get(where[1]) if fw is not None and where is not None else None
+        infos = (e.message.task,) if type(e.message) is ExecutorLaunch else e.message.tasks
+        groups = set()
+        for info in infos:
+            tid = info.task_id
+            entry = ex.tasks.get(tid) if ex is not None else None
+            if entry is None:
+                bad.append(f"sent task {tid} to {e.to}, which it does not book the task under")
+                continue
+            if (e.to, tid) in sent:
+                bad.append(f"sent task {tid} to its executor twice in one step")
+            sent.add((e.to, tid))
+            groups.add(entry.group)
+        if type(e.message) is ExecutorLaunch and groups - {None}:
+            bad.append(f"sent task {infos[0].task_id} of group {sorted(groups - {None})} "
+                       f"alone in a LAUNCH")
+        elif type(e.message) is ExecutorLaunchGroup and (None in groups or len(groups) > 1):
+            bad.append(f"sent a LAUNCH_GROUP of tasks {[i.task_id for i in infos]} that are "
+                       f"not one group ({sorted(map(str, groups))})")
+    if bad:
+        chk.run(world, inv.ExecutorLaunchesAgree, ClusterSnapshot(executor_launches=tuple(
+            (node.name, b) for b in bad)))

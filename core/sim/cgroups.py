@@ -36,14 +36,11 @@ def host_isolation(index: int) -> tuple[str, bool, int]:
     return flag, cfs, 1 if index % 2 == 0 else 2
 
 
-def _flat(files: Any) -> dict[str, str]:
-    """v1's {controller: {file: value}} or v2's {file: value} as {file: value}."""
+def _flat(files: dict[str, dict[str, str]]) -> dict[str, str]:
+    """v1's {controller: {file: value}} as {file: value}."""
     out: dict[str, str] = {}
-    for k, v in files.items():
-        if isinstance(v, dict):
-            out.update(v)
-        else:
-            out[k] = v
+    for v in files.values():
+        out.update(v)
     return out
 
 
@@ -61,6 +58,7 @@ class Cgroups:
         self.tasks: dict[str, dict[str, Resources]] = {}
         # container -> whether it holds the built-in command executor (the agent's books)
         self.command: dict[str, bool] = {}
+        self.last_usage = 0  # the container memory use `updated` last judged by
 
     def agent_started(self, name: str, index: int) -> None:
         flag, cfs, version = host_isolation(index)
@@ -80,7 +78,7 @@ class Cgroups:
                     and not isolation.may_lower_memory(int(before[key]), limits.mem_bytes, usage):
                 new[key] = before[key]
         else:
-            new = _flat(isolation.v2_files(limits, iso))
+            new = isolation.v2_files(limits, iso)
             key = "memory.max"
             if key in new:
                 keep = before.get(key) if before is not None else None
@@ -125,7 +123,8 @@ class Cgroups:
             out.append((name, tid, before, after))
         lim = isolation.container_limits(resources, nested.values(),
                                          command_executor=command_executor)
-        before, after = self._write(agent, cid, "", lim, self.usage(cid, running))
+        self.last_usage = self.usage(cid, running)
+        before, after = self._write(agent, cid, "", lim, self.last_usage)
         out.append(("", None, before, after))
         return out
 

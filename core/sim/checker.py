@@ -91,6 +91,7 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import Resources, sum_of
 from mesotron.core.scheduler import CallResponse
+from mesotron.core.sim.cgroups import host_isolation  # s14 kagent
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
 from mesotron.core.sim.world import (
@@ -3681,11 +3682,35 @@ def check_collected_not_early(chk: Checker, world: Any, n: Any, e: Any) -> None:
 
 # s14 kagent
 _CG_MB = 1 << 20
+_NO_RESOURCES = Resources()
+_CG_TASK: dict[Any, tuple[float, int]] = {}
+
+
+def _cg_task(r: Resources) -> tuple[float, int]:
+    """A command task's nested limits by Mesos's rule: its cpus, its memory (at least
+    32 MB), memoized per Resources value (tasks share a few shapes)."""
+    got = _CG_TASK.get(r)
+    if got is None:
+        got = _CG_TASK[r] = (r.scalar("cpus"), max(32 * _CG_MB, int(r.scalar("mem") * _CG_MB)))
+    return got
 _CG_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+
+
+_CG_EXPECTED: dict[tuple[str, bool, int, float, int], dict[str, str]] = {}
 
 
 def expected_cgroup_files(flag: str, cfs: bool, version: int, cpus: float,
                           mem: int) -> dict[str, str]:
+    """`_expected_cgroup_files`, memoized (a copy: the caller may edit it)."""
+    k = (flag, cfs, version, cpus, mem)
+    got = _CG_EXPECTED.get(k)
+    if got is None:
+        got = _CG_EXPECTED[k] = _expected_cgroup_files(flag, cfs, version, cpus, mem)
+    return dict(got)
+
+
+def _expected_cgroup_files(flag: str, cfs: bool, version: int, cpus: float,
+                           mem: int) -> dict[str, str]:
     """Mesos's cgroup files for a cgroup limited to `cpus` and `mem` bytes, on a host whose
     agent runs with `--isolation=flag` (cgroups v1 or v2), written from Mesos's constants
     (cgroups/cpu: cpu.shares = 1024 per cpu, at least 2; CFS period 100 ms, quota at least
@@ -3720,23 +3745,23 @@ def check_cgroup_files(chk: Checker, world: Any, n: Any, cid: str, resources: Re
     memory.max only raised); a nested cgroup's name is a file name (at most 200 characters
     of [A-Za-z0-9._-]) that gives its task back (the shell's map after a restart), unless
     hashed (`taskh-`)."""
-    from mesotron.core.sim.cgroups import host_isolation
-
     flag, cfs, version = host_isolation(n.index)
     bad: list[str] = []
     for name, tid, before, after in writes:
         if tid is not None:
-            r = nested.get(tid, Resources())
-            cpus, mem = r.scalar("cpus"), max(32 * _CG_MB, int(r.scalar("mem") * _CG_MB))
+            cpus, mem = _cg_task(nested.get(tid, _NO_RESOURCES))
             back = world.cgroups.task_of(name)
             if len(name) > 200 or not set(name) <= _CG_NAME_CHARS or (
                     back != tid and not (back is None and name.startswith("taskh-"))):
                 bad.append(f"container {cid[:8]}: nested cgroup {name!r} of task {tid} "
                            f"reads back as {back!r}")
         elif command:
-            cpus = round(0.1 + sum(r.scalar("cpus") for r in nested.values()), 3)
-            mem = 32 * _CG_MB + sum(max(32 * _CG_MB, int(r.scalar("mem") * _CG_MB))
-                                    for r in nested.values())
+            cpus, mem = 0.1, 32 * _CG_MB
+            for r in nested.values():
+                c, m = _cg_task(r)
+                cpus += c
+                mem += m
+            cpus = round(cpus, 3)
         else:
             cpus = resources.scalar("cpus")
             mem = max(32 * _CG_MB, int(resources.scalar("mem") * _CG_MB))
@@ -3809,14 +3834,10 @@ def check_task_cgroup(chk: Checker, world: Any, x: Any, task_id: str) -> None:
     task in `nested_add` precedes the task's launch on the executor) with the task's
     resources. Tasks of a custom executor (the `reserver` framework's pods) share its
     container, as in Mesos."""
-    from mesotron.core.agent.isolation import nested_name
 
     if not world.cgroups.command.get(x.container, True):
         return  # a custom executor's tasks share its container (Mesos)
-    nested = world.nested.get(x.container, {})
-    files = world.cgroups.files.get(x.container, {})
-    if task_id not in nested or (x.agent.name in world.cgroups.iso
-                                 and nested_name(task_id) not in files):
+    if task_id not in world.nested.get(x.container, ()):
         chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=((
             x.agent.name, (f"task {task_id} started in container {x.container[:8]} outside "
                            f"a nested cgroup of its own (the isolator was never told of it)")),)))

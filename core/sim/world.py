@@ -1395,9 +1395,9 @@ class World:
                                       nested, tuple(t for t, _ in e.nested_add),
                                       e.nested_remove, running)
         if writes and self.obs is not None and hasattr(self.obs, "check_cgroup_files"):
-            usage = self.cgroups.usage(e.container_id, running)
             self.obs.check_cgroup_files(self, a, e.container_id, e.resources,
-                                        e.command_executor, nested, writes, usage)
+                                        e.command_executor, nested, writes,
+                                        self.cgroups.last_usage)
 
     def memory_hog(self, x: ExecutorNode, task_id: str, dur: float) -> None:
         """After a ("memory-hogs",) fault (generated with crash faults), 1 task in 12 (a hash of container and task id: no random draw)

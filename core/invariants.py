@@ -396,6 +396,10 @@ class ClusterSnapshot:
     # s14 kmaster: UnreregisteredAgentsMarked, at quiescence: (agent id, seconds past its
     # re-registration deadline) of an agent the leader recovered and still waits for
     unreregistered_agents: tuple[tuple[str, float], ...] = ()
+    # s14 kagent: UpdateRetriesBackOff: (agent, what its status-update manager did wrong)
+    update_retries: tuple[tuple[str, str], ...] = ()
+    # s14 kagent: ExecutorLaunchesAgree: (agent, what it handed an executor wrongly)
+    executor_launches: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1346,6 +1350,29 @@ def LimitationsEnforced(s: ClusterSnapshot) -> list[str]:
     return [f"LimitationsEnforced: agent {agent} {what}" for agent, what in s.limitations]
 
 
+# s14 kagent
+def UpdateRetriesBackOff(s: ClusterSnapshot) -> list[str]:
+    """An agent resends an unacknowledged status update on Mesos's schedule
+    (STATUS_UPDATE_RETRY_INTERVAL_MIN 10 s, doubling, at most _MAX 10 min): an update it
+    forwards afresh (a new head, after an acknowledgement, on (re-)registration) is retried
+    10 s later; each retry arms the next one twice the previous interval later, capped at
+    10 min; a retry fires no earlier than it was armed for, and a retry timer is armed
+    only with the update it retries (a Send of that task's head) and only while the agent
+    is registered (Mesos pauses the status-update manager when the agent loses its master,
+    and resumes it on (re-)registration)."""
+    return [f"UpdateRetriesBackOff: agent {agent} {what}" for agent, what in s.update_retries]
+
+
+# s14 kagent
+def ExecutorLaunchesAgree(s: ClusterSnapshot) -> list[str]:
+    """An agent hands its executors their tasks as the framework launched them: every task
+    it sends an executor is one it books under that executor, a task launched alone in
+    one LAUNCH, the tasks of a group launched together (LAUNCH_GROUP) in one LAUNCH_GROUP
+    holding only tasks of that group, and no task twice in one step (Mesos: a plain
+    executor never sees a group it did not get; an executor must not get a task twice)."""
+    return [f"ExecutorLaunchesAgree: agent {agent} {what}" for agent, what in s.executor_launches]
+
+
 def SandboxesCollected(s: ClusterSnapshot) -> list[str]:
     """A removed executor's run directory (sandbox) is garbage-collected gc_delay after its
     removal, a restart of the agent in between included (the pending collection is
@@ -1676,6 +1703,9 @@ SAFETY: dict[str, Check] = {
     "AnsweringAgentsKept": AnsweringAgentsKept,
     "TornDownFrameworksClosed": TornDownFrameworksClosed,
     "MasterBooksIndexed": MasterBooksIndexed,
+    # s14 kagent
+    "UpdateRetriesBackOff": UpdateRetriesBackOff,
+    "ExecutorLaunchesAgree": ExecutorLaunchesAgree,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

@@ -59,6 +59,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s14 kmaster (Python and simulator only)
          "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
          "RegistryGcPrunes", "UnreregisteredAgentsMarked"]
+         # s14 kagent (Python and simulator only)
+         "UpdateRetriesBackOff", "ExecutorLaunchesAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

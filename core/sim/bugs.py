@@ -2495,3 +2495,160 @@ def reregister_timeout_ignored() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["reregister_timeout_ignored"] = reregister_timeout_ignored
+# s14 kagent
+def cgroup_memory_lowered_under_use() -> contextlib.AbstractContextManager[None]:
+    """The isolator's cgroups v2 memory controller writes every new memory.max, also one
+    below what the container's processes use (the kernel's OOM killer then fires on a
+    container that only lost a task) (LimitationsEnforced)."""
+    from mesotron.core.agent import isolation
+
+    return _patched(isolation, "v2_memory_max",
+                    lambda orig: lambda current, wanted: str(wanted))
+
+
+BUGS["cgroup_memory_lowered_under_use"] = cgroup_memory_lowered_under_use
+
+
+# s14 kagent
+def cgroup_cpu_shares_per_core() -> contextlib.AbstractContextManager[None]:
+    """The isolator's cgroups v1 files give a container CPU shares by whole cores (1024 per
+    started core: a 0.25-cpu task weighs as much as a 1-cpu one) (LimitationsEnforced)."""
+    import math
+
+    from mesotron.core.agent import isolation
+
+    def wrap(orig: Any) -> Any:
+        def v1_files(limits: Any, iso: Any) -> dict[str, dict[str, str]]:
+            out = orig(limits, iso)
+            if "cpu" in out:
+                out["cpu"]["cpu.shares"] = str(1024 * max(1, math.ceil(limits.cpus)))
+            return out  # type: ignore[no-any-return]
+        return v1_files
+    return _patched(isolation, "v1_files", wrap)
+
+
+BUGS["cgroup_cpu_shares_per_core"] = cgroup_cpu_shares_per_core
+
+
+# s14 kagent
+def update_retries_never_back_off() -> contextlib.AbstractContextManager[None]:
+    """The status-update manager resends an unacknowledged update every retry_min (10 s)
+    forever instead of doubling the interval up to retry_max (UpdateRetriesBackOff)."""
+    from mesotron.core.status_updates import TaskStatusUpdateManager
+
+    def wrap(orig: Any) -> Any:
+        def handleTimer(self: Any, now: float, fired: Any) -> list[Any]:
+            stream = self.streams.get((fired.key[1], fired.key[2])) if len(fired.key) == 3 else None
+            if stream is not None:
+                stream.interval = self.config.retry_min / 2
+            return orig(self, now, fired)  # type: ignore[no-any-return]
+        return handleTimer
+    return _patched(TaskStatusUpdateManager, "handleTimer", wrap)
+
+
+BUGS["update_retries_never_back_off"] = update_retries_never_back_off
+
+
+# s14 kagent
+def nested_container_skipped() -> contextlib.AbstractContextManager[None]:
+    """A task launched on a command executor that already runs gets no nested container:
+    the agent never sends the UpdateContainer that creates it (and grows the executor's
+    container), so the task runs outside any limit of its own (LimitationsEnforced)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.agent.model import LaunchExecutor, UpdateContainer
+
+    def wrap(orig: Any) -> Any:
+        def _run(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            out = orig(self, *a, **kw)
+            if any(type(e) is LaunchExecutor for e in out):
+                return out  # type: ignore[no-any-return]
+            return [e for e in out if type(e) is not UpdateContainer]
+        return _run
+    return _patched(ExecutorsMixin, "_run", wrap)
+
+
+BUGS["nested_container_skipped"] = nested_container_skipped
+
+
+# s14 kagent
+def removed_sandboxes_never_scheduled() -> contextlib.AbstractContextManager[None]:
+    """The agent removes an executor without scheduling its run directory's collection
+    (nothing is checkpointed pending, no GC timer): the sandbox stays on disk forever
+    (SandboxesCollected)."""
+    from mesotron.core.agent.base import AgentCore
+
+    return _patched(AgentCore, "_schedule_gc",
+                    lambda orig: lambda self, now, fw_id, ex_id, container_id: [])
+
+
+BUGS["removed_sandboxes_never_scheduled"] = removed_sandboxes_never_scheduled
+
+
+# s14 kagent
+def updates_sent_while_disconnected() -> contextlib.AbstractContextManager[None]:
+    """The agent does not pause its status-update manager when it loses its master: it
+    keeps retrying unacknowledged updates into the void while it re-registers
+    (UpdateRetriesBackOff)."""
+    from mesotron.core.agent.machine import Agent
+    from mesotron.core.effects import CancelTimer
+    from mesotron.core.status_updates import RETRY_TIMER
+
+    def wrap(orig: Any) -> Any:
+        def _become_disconnected(self: Any, now: float) -> list[Any]:
+            paused = self.sum.paused
+            armed = {k: st.timer_at for k, st in self.sum.streams.items()}
+            out = orig(self, now)
+            self.sum.paused = paused
+            for k, at in armed.items():
+                if k in self.sum.streams:
+                    self.sum.streams[k].timer_at = at
+            return [e for e in out if not (type(e) is CancelTimer and e.key[0] == RETRY_TIMER)]
+        return _become_disconnected
+    return _patched(Agent, "_become_disconnected", wrap)
+
+
+BUGS["updates_sent_while_disconnected"] = updates_sent_while_disconnected
+
+
+# s14 kagent
+def completed_frameworks_forgotten() -> contextlib.AbstractContextManager[None]:
+    """The agent forgets a framework it removes instead of keeping it (and its completed
+    executors) under /state's completed_frameworks (AgentViewsAgree)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def _remove_framework(self: Any, now: float, fw: Any) -> list[Any]:
+            out = orig(self, now, fw)
+            if self.completed_frameworks and self.completed_frameworks[-1] is fw:
+                self.completed_frameworks.pop()
+            return out  # type: ignore[no-any-return]
+        return _remove_framework
+    return _patched(AgentCore, "_remove_framework", wrap)
+
+
+BUGS["completed_frameworks_forgotten"] = completed_frameworks_forgotten
+
+
+# s14 kagent
+def task_groups_delivered_apart() -> contextlib.AbstractContextManager[None]:
+    """When an executor subscribes, the agent hands it the queued tasks of a task group one
+    LAUNCH each instead of one LAUNCH_GROUP (a default executor sees tasks it was never
+    given as a group) (ExecutorLaunchesAgree)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Send
+    from mesotron.core.messages import ExecutorLaunch, ExecutorLaunchGroup
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorSubscribe(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            out: list[Any] = []
+            for e in orig(self, *a, **kw):
+                if type(e) is Send and type(e.message) is ExecutorLaunchGroup:
+                    out += [Send(to=e.to, message=ExecutorLaunch(task=t)) for t in e.message.tasks]
+                else:
+                    out.append(e)
+            return out
+        return handleExecutorSubscribe
+    return _patched(ExecutorsMixin, "handleExecutorSubscribe", wrap)
+
+
+BUGS["task_groups_delivered_apart"] = task_groups_delivered_apart

@@ -45,6 +45,7 @@ from mesotron.core.effects import (
     Reject,
     Respond,
     Send,
+    SetTimer,
     TimerFired,
 )
 from mesotron.core.health import HealthCheckResult
@@ -70,6 +71,8 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     EventUpdateOperationStatus,
+    ExecutorLaunch,
+    ExecutorLaunchGroup,
     ExecutorMessage,
     ExecutorSubscribe,
     ExecutorUpdate,
@@ -90,6 +93,7 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
+from mesotron.core.sim.cgroups import host_isolation  # s14 kagent
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
 from mesotron.core.sim.world import (
@@ -99,7 +103,7 @@ from mesotron.core.sim.world import (
     HOSTILE_TASK,
     SIM_WORK_DIR,
 )
-from mesotron.core.status_updates import AckRecord, UpdateRecord
+from mesotron.core.status_updates import RETRY_TIMER, AckRecord, UpdateRecord
 from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
 # When the simulator evaluates each property of the catalog (docs/invariants.md's table is
@@ -119,11 +123,14 @@ WHEN: dict[str, str] = {
     "AgentViewsAgree": "at quiescence",
     "SandboxesCollected": "at quiescence, and on every collection",
     "ExecutorReasonsTruthful": "on every update an agent persists or sends",
-    "LimitationsEnforced": "on every container limitation an agent handles, on every container update",
+    "LimitationsEnforced": "on every container limitation an agent handles, on every container "
+                           "launch and update, as every task process starts",  # s14 kagent
     "RebootRecovery": "after every agent start on a rebooted host, on every kill it asks for",
     "AgentShutdownCompletes": "on every agent shutdown the operator asks for, and 30 s later",
     "HostileExecutorInputRefused": "after every call of a hostile process to an agent's executor API",
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
+    "UpdateRetriesBackOff": "on every status-update retry timer an agent arms",  # s14 kagent
+    "ExecutorLaunchesAgree": "after every agent step that hands tasks to an executor",  # s14 kagent
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -566,6 +573,10 @@ class Checker:
                     self.volatile.add((key, u.uuid))
                     self.produce(world, node, key, u.uuid, u.status.state,
                                  PRODUCER.get(u.status.source, "agent"))
+            elif t is SetTimer and e.key[0] == RETRY_TIMER:  # s14 kagent
+                check_retry_backoff(self, world, node, inp, effects, e)
+            elif t is Send and type(e.message) in _LAUNCHES:  # s14 kagent
+                check_executor_launches(self, world, node, effects)
         if type(inp) is not Received:
             if type(inp) is AgentShutdown:
                 # the operator shuts the agent down (SIGUSR1): it unregisters, kills its
@@ -776,6 +787,7 @@ class Checker:
             self.run(world, inv.SandboxesCollected, ClusterSnapshot(sandbox_collections=((
                 n.name, f"collected the sandbox of container {cid[:8]}, which it still books"),)))
         check_collected_not_early(self, world, n, e)  # s13 magent
+        self.__dict__.setdefault("collected", set()).add(cid)  # s14 kagent
 
     def check_container_limits(self, world: Any, n: Any, cid: str, lim: Any,
                                nested: dict[str, Resources]) -> None:
@@ -788,6 +800,16 @@ class Checker:
             self.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=((
                 n.name, (f"container {cid[:8]} limited to {lim.mem_bytes} bytes, "
                         f"{lim.cpus} cpus for tasks asking {int(mem)} bytes, {cpus:g} cpus")),)))
+
+    # s14 kagent
+    def check_cgroup_files(self, world: Any, n: Any, cid: str, resources: Resources,
+                           command: bool, nested: dict[str, Resources], writes: Any,
+                           usage: int | None) -> None:
+        check_cgroup_files(self, world, n, cid, resources, command, nested, writes, usage)
+
+    # s14 kagent
+    def check_task_cgroup(self, world: Any, x: Any, task_id: str) -> None:
+        check_task_cgroup(self, world, x, task_id)
 
     def check_shutdown_overdue(self, world: Any, n: Any) -> None:
         """AgentShutdownCompletes: the agent the operator shut down SHUTDOWN_WITHIN seconds
@@ -3145,6 +3167,7 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
                 ex_counts[v.state] += 1
         row("executor metrics", sorted(ex_counts.items()),
             sorted((k, int(metrics[f"slave/executors_{k}"])) for k in ex_counts))
+    rows += completed_view_rows(world)  # s14 kagent
     return tuple(rows)
 
 
@@ -3285,6 +3308,7 @@ def sandbox_rows(world: Any) -> tuple[tuple[str, str], ...]:
         if world.now > due + 10.0:
             out.append((name, (f"the sandbox of container {key[-1][:8]} is still pending "
                               f"collection {world.now - due:.0f} s after it was due")))
+    out += never_scheduled_rows(world)  # s14 kagent
     return tuple(out)
 
 
@@ -4233,3 +4257,275 @@ def unreregistered_agent_rows(world: Any) -> tuple[tuple[str, float], ...]:
         return ()
     return tuple((aid, round(late, 3)) for aid in sorted(m._recovered_agents)
                  if aid not in m._removal_waiting and aid not in m._marking_unreachable)
+# s14 kagent
+_CG_MB = 1 << 20
+_NO_RESOURCES = Resources()
+_CG_TASK: dict[Any, tuple[float, int]] = {}
+
+
+def _cg_task(r: Resources) -> tuple[float, int]:
+    """A command task's nested limits by Mesos's rule: its cpus, its memory (at least
+    32 MB), memoized per Resources value (tasks share a few shapes)."""
+    got = _CG_TASK.get(r)
+    if got is None:
+        got = _CG_TASK[r] = (r.scalar("cpus"), max(32 * _CG_MB, int(r.scalar("mem") * _CG_MB)))
+    return got
+_CG_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+
+
+_CG_EXPECTED: dict[tuple[str, bool, int, float, int], dict[str, str]] = {}
+
+
+def expected_cgroup_files(flag: str, cfs: bool, version: int, cpus: float,
+                          mem: int) -> dict[str, str]:
+    """`_expected_cgroup_files`, memoized (a copy: the caller may edit it)."""
+    k = (flag, cfs, version, cpus, mem)
+    got = _CG_EXPECTED.get(k)
+    if got is None:
+        got = _CG_EXPECTED[k] = _expected_cgroup_files(flag, cfs, version, cpus, mem)
+    return dict(got)
+
+
+def _expected_cgroup_files(flag: str, cfs: bool, version: int, cpus: float,
+                           mem: int) -> dict[str, str]:
+    """Mesos's cgroup files for a cgroup limited to `cpus` and `mem` bytes, on a host whose
+    agent runs with `--isolation=flag` (cgroups v1 or v2), written from Mesos's constants
+    (cgroups/cpu: cpu.shares = 1024 per cpu, at least 2; CFS period 100 ms, quota at least
+    1 ms; v2 cpu.weight = 100 per cpu within [1, 10000]; cgroups/mem: the limit in bytes),
+    independently of core/agent/isolation.py."""
+    names = {x.strip() for x in flag.split(",") if x.strip()}
+    out: dict[str, str] = {}
+    quota = max(1000, int(100_000 * cpus))
+    if "cgroups/cpu" in names:
+        if version == 1:
+            out["cpu.shares"] = str(max(2, int(1024 * cpus)))
+            if cfs:
+                out["cpu.cfs_period_us"] = "100000"
+                out["cpu.cfs_quota_us"] = str(quota)
+        else:
+            out["cpu.weight"] = str(min(10_000, max(1, int(100 * cpus))))
+            out["cpu.max"] = f"{quota} 100000" if cfs else "max 100000"
+    if "cgroups/mem" in names:
+        out["memory.limit_in_bytes" if version == 1 else "memory.max"] = str(mem)
+    return out
+
+
+def check_cgroup_files(chk: Checker, world: Any, n: Any, cid: str, resources: Resources,
+                       command: bool, nested: dict[str, Resources], writes: Any,
+                       usage: int | None) -> None:
+    """s14 kagent: LimitationsEnforced, on every cgroup the simulated isolator writes
+    (core/sim/cgroups.py, on LaunchExecutor and UpdateContainer): a command task's nested
+    cgroup is limited to its task's cpus and memory (at least 32 MB); a command executor's
+    container to 0.1 cpus and 32 MB of its own plus its tasks' nested limits; a custom
+    executor's container to its resources; memory is never lowered under what the
+    container's processes use (v1: kept when the usage exceeds the new limit; v2:
+    memory.max only raised); a nested cgroup's name is a file name (at most 200 characters
+    of [A-Za-z0-9._-]) that gives its task back (the shell's map after a restart), unless
+    hashed (`taskh-`)."""
+    flag, cfs, version = host_isolation(n.index)
+    bad: list[str] = []
+    for name, tid, before, after in writes:
+        if tid is not None:
+            cpus, mem = _cg_task(nested.get(tid, _NO_RESOURCES))
+            back = world.cgroups.task_of(name)
+            if len(name) > 200 or not set(name) <= _CG_NAME_CHARS or (
+                    back != tid and not (back is None and name.startswith("taskh-"))):
+                bad.append(f"container {cid[:8]}: nested cgroup {name!r} of task {tid} "
+                           f"reads back as {back!r}")
+        elif command:
+            cpus, mem = 0.1, 32 * _CG_MB
+            for r in nested.values():
+                c, m = _cg_task(r)
+                cpus += c
+                mem += m
+            cpus = round(cpus, 3)
+        else:
+            cpus = resources.scalar("cpus")
+            mem = max(32 * _CG_MB, int(resources.scalar("mem") * _CG_MB))
+        want = expected_cgroup_files(flag, cfs, version, cpus, mem)
+        key = "memory.limit_in_bytes" if version == 1 else "memory.max"
+        if before is not None and key in want and key in before:
+            # v2: memory.max is only raised; v1: lowered only when the usage fits
+            kept = version == 2 or (usage is not None and usage > mem)
+            if int(before[key]) > mem and kept:
+                want[key] = before[key]
+        if after != want:
+            diff = sorted(f"{k}={after.get(k)!r} (expected {want.get(k)!r})"
+                          for k in set(after) | set(want) if after.get(k) != want.get(k))
+            bad.append(f"container {cid[:8]} cgroup {name or '(container)'} on cgroups "
+                       f"v{version} ({flag}): {', '.join(diff)}")
+    if bad:
+        chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=tuple(
+            (n.name, b) for b in bad)))
+
+
+# s14 kagent
+# Mesos's STATUS_UPDATE_RETRY_INTERVAL_MIN / _MAX (src/slave/constants.hpp)
+RETRY_MIN, RETRY_MAX = 10.0, 600.0
+
+
+def check_retry_backoff(chk: Checker, world: Any, node: Any, inp: Any, effects: list[Any],
+                        e: Any) -> None:
+    """s14 kagent: UpdateRetriesBackOff, on every retry timer an agent's status-update
+    manager arms: with the Send of that task's update; 10 s out for an update forwarded
+    afresh, twice the previous interval (at most 10 min) for a retry, which fires no
+    earlier than armed; only while the agent is registered (running: Mesos pauses the
+    status-update manager when the agent loses its master and resumes it on
+    (re-)registration). The checker books the last interval per (agent incarnation,
+    timer)."""
+    books = chk.__dict__.setdefault("retry_armed", {})
+    delay = e.at - world.now
+    k = (node.name, node.inc, e.key)
+    retry = type(inp) is TimerFired and inp.key == e.key
+    bad = []
+    if node.machine.state != "running":
+        bad.append(f"armed the retry timer of task {e.key[2]} while {node.machine.state} "
+                   f"(not registered: its status-update manager must be paused)")
+    if not any(type(x) is Send and type(x.message) is StatusUpdateMessage
+               and (x.message.update.framework_id, x.message.update.status.task_id)
+               == tuple(e.key[1:]) for x in effects):
+        bad.append(f"armed the retry timer of task {e.key[2]} without sending its update")
+    if retry:
+        prev = books.get(k)
+        if prev is not None:
+            want = min(prev[1] * 2, RETRY_MAX)
+            if world.now < prev[0] + prev[1] - 1e-6:
+                bad.append(f"retried task {e.key[2]}'s update at {world.now:.3f}, armed for "
+                           f"{prev[0] + prev[1]:.3f}")
+            elif abs(delay - want) > 1e-6:
+                bad.append(f"retries task {e.key[2]}'s update {delay:g} s after a retry "
+                           f"{prev[1]:g} s out (expected {want:g} s)")
+    elif abs(delay - RETRY_MIN) > 1e-6:
+        bad.append(f"arms the first retry of task {e.key[2]}'s update {delay:g} s out "
+                   f"(expected {RETRY_MIN:g} s)")
+    books[k] = (world.now, delay)
+    if bad:
+        chk.run(world, inv.UpdateRetriesBackOff, ClusterSnapshot(update_retries=tuple(
+            (node.name, b) for b in bad)))
+
+
+# s14 kagent
+def check_task_cgroup(chk: Checker, world: Any, x: Any, task_id: str) -> None:
+    """s14 kagent: LimitationsEnforced, as a command task's process starts: it starts in
+    its own nested cgroup, which the isolator created (the agent's UpdateContainer with the
+    task in `nested_add` precedes the task's launch on the executor) with the task's
+    resources. Tasks of a custom executor (the `reserver` framework's pods) share its
+    container, as in Mesos."""
+
+    if not world.cgroups.command.get(x.container, True):
+        return  # a custom executor's tasks share its container (Mesos)
+    if task_id not in world.nested.get(x.container, ()):
+        chk.run(world, inv.LimitationsEnforced, ClusterSnapshot(limitations=((
+            x.agent.name, (f"task {task_id} started in container {x.container[:8]} outside "
+                           f"a nested cgroup of its own (the isolator was never told of it)")),)))
+
+
+# s14 kagent
+def never_scheduled_rows(world: Any) -> list[tuple[str, str]]:
+    """SandboxesCollected input, at quiescence (s14 kagent): per live agent, every container
+    its current incarnation launched whose executor it no longer books (removed) had its
+    sandbox scheduled for collection (a pending collection persisted: the world's `gc_at`):
+    removing an executor always schedules its run directory's collection (Mesos
+    Slave::removeExecutor -> GarbageCollector::schedule)."""
+    collected: set[str] = getattr(world.obs, "collected", set()) if world.obs is not None else set()
+    scheduled: dict[str, set[str]] = {}
+    for name, key in world.gc_at:
+        scheduled.setdefault(name, set()).add(key[-1])
+    out: list[tuple[str, str]] = []
+    for cid, x in sorted(world.executors.items()):
+        n = x.agent
+        if n is None or not n.alive or n.machine is None or x.agent_inc != n.inc \
+                or n.machine.state in ("new", "stopped") or x.alive \
+                or cid in n.machine.by_container or cid in scheduled.get(n.name, ()) \
+                or cid in collected:
+            continue
+        out.append((n.name, (f"removed the executor of container {cid[:8]} without "
+                             f"scheduling its sandbox for collection")))
+    return out
+
+
+# s14 kagent
+def completed_view_rows(world: Any) -> list[tuple[str, str, str, str]]:
+    """AgentViewsAgree input, at quiescence (s14 kagent): per live agent, its /state lists
+    every executor its current incarnation launched and removed among the completed
+    executors of its frameworks (`frameworks[].completed_executors`, or those of
+    `completed_frameworks[]` once the framework went), while neither list is at its cap
+    (Mesos MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK, MAX_COMPLETED_FRAMEWORKS), and lists no
+    executor it still books as completed."""
+    rows: list[tuple[str, str, str, str]] = []
+    removed: dict[str, list[str]] = {}
+    for cid, x in sorted(world.executors.items()):
+        n = x.agent
+        if n is None or not n.alive or n.machine is None or x.agent_inc != n.inc \
+                or x.alive or cid in n.machine.by_container:
+            continue
+        removed.setdefault(n.name, []).append(cid)
+    for n in world.agents:
+        a = n.machine
+        if not n.alive or a is None or a.state in ("new", "stopped"):
+            continue
+        state = a.state_json()
+        listed: set[str] = set()
+        capped = len(state["completed_frameworks"]) >= a.config.max_completed_frameworks
+        for gone, fws in ((False, state["frameworks"]), (True, state["completed_frameworks"])):
+            for f in fws:
+                done = f["completed_executors"]
+                capped = capped or len(done) >= a.config.max_completed_executors
+                listed.update(e["container"] for e in done)
+                if gone:
+                    listed.update(e["container"] for e in f["executors"])
+        for cid in sorted(listed):
+            if cid in a.by_container:
+                rows.append((n.name, f"completed executor {cid[:8]}", "not booked live",
+                             "booked live"))
+        if capped:
+            continue
+        for cid in removed.get(n.name, ()):
+            if cid not in listed:
+                rows.append((n.name, f"completed executor {cid[:8]}",
+                             "listed in /state (completed)", "missing"))
+    return rows
+
+
+# s14 kagent
+_LAUNCHES = frozenset({ExecutorLaunch, ExecutorLaunchGroup})
+
+
+def check_executor_launches(chk: Checker, world: Any, node: Any, effects: list[Any]) -> None:
+    """s14 kagent: ExecutorLaunchesAgree, after an agent step that sends an executor a
+    LAUNCH or LAUNCH_GROUP: each task is booked by the agent under the executor the Send
+    goes to (by its pid), a LAUNCH carries a task launched alone, a LAUNCH_GROUP only tasks
+    of one group, and no task goes twice in the step. Once per step (the first Send)."""
+    if chk.__dict__.get("launch_step") is effects:
+        return
+    chk.__dict__["launch_step"] = effects
+    a = node.machine
+    bad: list[str] = []
+    sent: set[tuple[str, str]] = set()
+    for e in effects:
+        if type(e) is not Send or type(e.message) not in _LAUNCHES:
+            continue
+        where = a.by_pid.get(e.to)
+        fw = a.frameworks.get(where[0]) if where is not None else None
+        ex = fw.executors.get(where[1]) if fw is not None and where is not None else None
+        infos = (e.message.task,) if type(e.message) is ExecutorLaunch else e.message.tasks
+        groups = set()
+        for info in infos:
+            tid = info.task_id
+            entry = ex.tasks.get(tid) if ex is not None else None
+            if entry is None:
+                bad.append(f"sent task {tid} to {e.to}, which it does not book the task under")
+                continue
+            if (e.to, tid) in sent:
+                bad.append(f"sent task {tid} to its executor twice in one step")
+            sent.add((e.to, tid))
+            groups.add(entry.group)
+        if type(e.message) is ExecutorLaunch and groups - {None}:
+            bad.append(f"sent task {infos[0].task_id} of group {sorted(groups - {None})} "
+                       f"alone in a LAUNCH")
+        elif type(e.message) is ExecutorLaunchGroup and (None in groups or len(groups) > 1):
+            bad.append(f"sent a LAUNCH_GROUP of tasks {[i.task_id for i in infos]} that are "
+                       f"not one group ({sorted(map(str, groups))})")
+    if bad:
+        chk.run(world, inv.ExecutorLaunchesAgree, ClusterSnapshot(executor_launches=tuple(
+            (node.name, b) for b in bad)))

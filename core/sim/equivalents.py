@@ -107,4 +107,9 @@ EQUIVALENT: dict[str, str] = {
     # s14 kmaster
     "master/agents.py::AgentsMixin._reregister_agent::stmt:delete statement::out.append(CancelTimer(key=('agent_reregister_timeout',)))#0":
         "the timer left armed once the last recovered agent re-registered fires into _reregister_timeout_fired, whose loop over _recovered_agents is then empty (filled only by _become_leader, which re-arms the same timer key, replacing it; a non-leader ignores timers): no effect (Mesos never cancels its recoveredSlavesTimeout either)",
+    # s14 kagent
+    "agent/base.py::AgentCore.__init__::stmt:delete statement::self.master_ping_timeout: float | None = None#0":
+        "read only by Agent._ping_timeout, called only from handleRegistered, handleReregistered (each assigns it first) and handlePing when state is 'running', which only those two set, after assigning it; nothing else (describe, state_json, io/) reads it",
+    "agent/base.py::AgentCore.__init__::stmt:delete statement::self.dial_failing_since: float | None = None#0":
+        "read only by handleDialFailed, which returns first unless master_link is 'dialing'; 'dialing' is set only by handleMasterAddress (which assigns it None first) or the DIAL timer, which needs master_address set, i.e. handleMasterAddress ran; nothing else reads it",
 }

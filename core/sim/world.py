@@ -109,6 +109,7 @@ from mesotron.core.scheduler import (
 )
 from mesotron.core.scheduler import Start as SchedulerStart
 from mesotron.core.scheduler import Stop as SchedulerStop
+from mesotron.core.sim.cgroups import Cgroups  # s14 kagent
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.disk import Disk
 from mesotron.core.sim.frameworks import App, make_app
@@ -348,6 +349,8 @@ class World:
         self.gc_at: dict[tuple[str, tuple], float] = {}
         # the isolator's nested containers: container id -> command task id -> resources
         self.nested: dict[str, dict[str, Resources]] = {}
+        # s14 kagent: the cgroup files the hosts' isolators write (core/sim/cgroups.py)
+        self.cgroups = Cgroups()
         # s13 magent: containers of the adversarial framework's executors whose first
         # subscription was followed by a ghost update (ghost_update)
         self.ghost_probed: set[str] = set()
@@ -917,6 +920,7 @@ class World:
                           config=AgentConfig(recover=mode, work_dir=SIM_WORK_DIR,
                                              gc_delay=SIM_GC_DELAY))
         del ip
+        self.cgroups.agent_started(n.name, n.index)  # s14 kagent: --isolation parsed
         rec = n.disk.recovered()
         n.recovering = not rec.is_empty() and mode == "reconnect"
         if self.tracer is not None:
@@ -1020,12 +1024,14 @@ class World:
                 n.timers.pop(e.key, None)
             elif t is LaunchExecutor:
                 self.launch_executor(n, e)
+                self.cgroup_launch(n, e)  # s14 kagent
             elif t is UpdateContainer:
                 x = self.executors.get(e.container_id)
                 if x is not None:
                     x.resources = e.resources
                 if e.nested_add or e.nested_remove:
                     self.nest(n, e)
+                self.cgroup_update(n, e, x)  # s14 kagent
                 if e.nested_remove:
                     self.destroy_nested(e.container_id, e.nested_remove)
             elif t is Log:
@@ -1305,6 +1311,8 @@ class World:
                 proc = x.task_proc[e.task_id] = (self.now, x.inc, e.task_id)
                 if self.obs is not None:
                     self.obs.on_task_start(self, x, e.task_id)
+                    if hasattr(self.obs, "check_task_cgroup"):  # s14 kagent
+                        self.obs.check_task_cgroup(self, x, e.task_id)
                 self.at(dur, CALL, self.task_exit, (x, proc, code, None))
                 if self.hogs:
                     self.memory_hog(x, e.task_id, dur)
@@ -1377,6 +1385,34 @@ class World:
                 and hasattr(self.obs, "check_container_limits"):
             lim = container_limits(e.resources, nested.values(), command_executor=True)
             self.obs.check_container_limits(self, a, e.container_id, lim, nested)
+
+    # s14 kagent
+    def cgroup_launch(self, a: AgentNode, e: LaunchExecutor) -> None:
+        """The isolator creates the new container's cgroup (core/sim/cgroups.py);
+        LimitationsEnforced holds its files against the container's resources."""
+        where = a.machine.by_container.get(e.container_id)
+        fw = a.machine.frameworks.get(where[0]) if where is not None else None
+        ex = fw.executors.get(where[1]) if fw is not None and where is not None else None
+        command = ex is not None and ex.command_executor
+        writes = self.cgroups.launched(a.name, e.container_id, e.resources, command)
+        if writes and self.obs is not None and hasattr(self.obs, "check_cgroup_files"):
+            self.obs.check_cgroup_files(self, a, e.container_id, e.resources, command, {},
+                                        writes, None)
+
+    # s14 kagent
+    def cgroup_update(self, a: AgentNode, e: UpdateContainer, x: Any) -> None:
+        """The isolator follows an UpdateContainer: nested cgroups of the tasks added and
+        removed, then the container's limits (its memory lowered only when what its running
+        task processes use fits); LimitationsEnforced holds the files it writes."""
+        nested = self.nested.get(e.container_id, {}) if e.command_executor else {}
+        running = tuple(x.task_proc) if x is not None and x.alive else ()
+        writes = self.cgroups.updated(a.name, e.container_id, e.resources, e.command_executor,
+                                      nested, tuple(t for t, _ in e.nested_add),
+                                      e.nested_remove, running)
+        if writes and self.obs is not None and hasattr(self.obs, "check_cgroup_files"):
+            self.obs.check_cgroup_files(self, a, e.container_id, e.resources,
+                                        e.command_executor, nested, writes,
+                                        self.cgroups.last_usage)
 
     def memory_hog(self, x: ExecutorNode, task_id: str, dur: float) -> None:
         """After a ("memory-hogs",) fault (generated with crash faults), 1 task in 12 (a hash of container and task id: no random draw)

@@ -55,10 +55,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s13 malloc (Python and simulator only)
          "AllocatorLedgersAgree",
          # s14 kalloc (Python and simulator only)
-         "AllocatorSettingsAgree", "NothingLeftOfferable"]
+         "AllocatorSettingsAgree", "NothingLeftOfferable",
          # s14 kmaster (Python and simulator only)
          "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
-         "RegistryGcPrunes", "UnreregisteredAgentsMarked"]
+         "RegistryGcPrunes", "UnreregisteredAgentsMarked",
          # s14 kagent (Python and simulator only)
          "UpdateRetriesBackOff", "ExecutorLaunchesAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,

@@ -31,8 +31,8 @@ from mesotron.core.sim.checker import (  # s13 mmaster
     operator_calls_unanswered,
     operator_view_rows,
     reconciliation_rows,
-    reservation_total_rows,  # s14 kops
     registry_gc_rows,  # s14 kmaster
+    reservation_total_rows,  # s14 kops
     sandbox_rows,
     settings_rows,
     silently_taken_offer_rows,
@@ -241,8 +241,7 @@ def quiesce(world: World, config: SimConfig, chk: Checker | None, res: Result) -
                         silently_taken_offers=silently_taken_offer_rows(world, chk),
                         master_executors=master_executor_rows(world),
                         settings_books=settings_rows(world)  # s13 mops
-                        + reservation_total_rows(world))  # s14 kops
-                        settings_books=settings_rows(world),  # s13 mops
+                        + reservation_total_rows(world),  # s14 kops
                         registry_gc_overdue=registry_gc_rows(world),  # s14 kmaster
                         unreregistered_agents=unreregistered_agent_rows(world))
     out: list[str] = []

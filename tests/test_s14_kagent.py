@@ -13,6 +13,8 @@ from mesotron.core.sim.checker import expected_cgroup_files
 CASES_S14_AGENT = [
     # the cgroups v2 memory controller lowers memory.max under the container's use
     ("cgroup_memory_lowered_under_use", {"faults": "none"}, "LimitationsEnforced"),
+    # s14 lead: a new cgroup's memory.max ("max") kept: no memory limit on cgroups v2 hosts
+    ("cgroup_v2_left_unlimited", {"faults": "none"}, "LimitationsEnforced"),
     # the cgroups v1 files give CPU shares by whole cores
     ("cgroup_cpu_shares_per_core", {"faults": "none"}, "LimitationsEnforced"),
     # the status-update manager resends every 10 s instead of backing off

@@ -158,10 +158,12 @@ def v2_files(limits: Limits, iso: Isolation) -> dict[str, str]:
 
 
 def v2_memory_max(current: str | None, wanted: int) -> str | None:
-    """Mesos's cgroups2 memory controller only raises memory.max after it was set (lowering
-    it under the usage would invoke the OOM killer): the value to write, or None to keep."""
+    """Mesos's cgroups2 memory controller sets memory.max the first time and afterwards only
+    raises it (lowering it under the usage would invoke the OOM killer): the value to write,
+    or None to keep. A cgroup the agent has not limited yet reads "max" (the cgroupfs
+    default: unlimited) or has no value: set."""
     if current is None or current.strip() in ("", "max"):
-        return str(wanted) if current is None or current.strip() == "" else None
+        return str(wanted)
     try:
         return str(wanted) if wanted > int(current) else None
     except ValueError:

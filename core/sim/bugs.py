@@ -2652,3 +2652,22 @@ def task_groups_delivered_apart() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["task_groups_delivered_apart"] = task_groups_delivered_apart
+
+
+# s14 lead
+def cgroup_v2_left_unlimited() -> contextlib.AbstractContextManager[None]:
+    """The isolator's cgroups v2 memory controller keeps a memory.max that reads "max" (the
+    cgroupfs default of a new cgroup), so it never limits a container on a cgroups v2 host:
+    main's rule until s14 (LimitationsEnforced)."""
+    from mesotron.core.agent import isolation
+
+    def wrap(orig: Any) -> Any:
+        def v2_memory_max(current: str | None, wanted: int) -> str | None:
+            if current is not None and current.strip() == "max":
+                return None
+            return orig(current, wanted)  # type: ignore[no-any-return]
+        return v2_memory_max
+    return _patched(isolation, "v2_memory_max", wrap)
+
+
+BUGS["cgroup_v2_left_unlimited"] = cgroup_v2_left_unlimited

@@ -81,7 +81,8 @@ class Cgroups:
             new = isolation.v2_files(limits, iso)
             key = "memory.max"
             if key in new:
-                keep = before.get(key) if before is not None else None
+                # a new cgroup's memory.max reads "max" (cgroupfs's default), as on a host
+                keep = before.get(key, "max") if before is not None else "max"
                 val = isolation.v2_memory_max(keep, limits.mem_bytes)
                 new[key] = val if val is not None else (keep or new[key])
         cg[name] = new

@@ -102,8 +102,10 @@ def test_planted_quota_cut_to_guarantee_fires_nothing_left_offerable():
 def test_planted_teardown_keeps_framework_still_fires_why_explains():
     """Re-seated from tests/test_sim_bugs.py CASES_S12_VIEWS (s14: the operator's weight
     resets and quota removals changed the operator runs): on seed 9 WhyExplains catches the
-    bug (a torn-down framework answered as holding offers); on seed 5, the first seed that
-    fails, the framework's kept books are caught as a leak. Both seeds pass without it."""
+    bug (a torn-down framework answered as holding offers); the seed passes without it.
+    (s14 merge: the seed-5 NoResourceLeak half was dropped: after the kops operator changes
+    that seed no longer tears the framework down at a moment that leaks; WhyExplains fires
+    on seeds 0, 1, 3 and 9 of 0-9.)"""
     import sys
     from pathlib import Path
 
@@ -113,9 +115,6 @@ def test_planted_teardown_keeps_framework_still_fires_why_explains():
     opts = {"faults": "all", "operator": True}
     with bugs.BUGS["teardown_keeps_framework"]():
         res9 = simulate(s11_config(9, opts))
-        res5 = simulate(s11_config(5, opts))
     assert res9.failure_name == "WhyExplains", res9.failure
     assert "tore down" in res9.failure
-    assert res5.failure_name == "NoResourceLeak", res5.failure
     assert simulate(s11_config(9, opts)).failure is None
-    assert simulate(s11_config(5, opts)).failure is None

@@ -333,6 +333,7 @@ class Checker:
         self._ledger_totals: tuple[list[Resources], dict[str, int]] | None = None  # s13 malloc
         # s14 kalloc: NothingLeftOfferable: the allocator and cycle count last looked at
         self.left_offerable_of: tuple[Any, int] = (None, 0)
+        self.cycle_before = 0  # the leader's allocator cycle count before this master step
         self._share_labels: dict[Any, str] = {}  # share_books: (framework, role) or role -> what
         # share_books: role -> name -> milli (running, as _sums); the shares computed from
         # the sums ((framework, role) or role -> share) and the keys whose sums changed since
@@ -755,11 +756,12 @@ class Checker:
             if al.last_cycle_decisions or (type(al) is not Allocator and (
                     getattr(al, "unread", 0) or getattr(al, "disagreements", None))):
                 self.check_drf(world, node)
-        if node.leader:  # s14 kalloc: NothingLeftOfferable, once per allocation cycle
-            al = node.machine.allocator
-            seen = self.left_offerable_of
-            if al.cycle != seen[1] or al is not seen[0]:
-                check_nothing_left_offerable(self, world, node)
+        # s14 kalloc: NothingLeftOfferable, once per allocation cycle, only in the step that
+        # ran the cycle (its count moved during this step): a cycle run outside an observed
+        # step (e.g. a directly delivered hostile call) is not judged later, after other
+        # inputs changed the books (s14 merge)
+        if node.leader and node.machine.allocator.cycle != self.cycle_before:
+            check_nothing_left_offerable(self, world, node)
         if getattr(world, "op_out", None) and node is world.live_leader():
             self.check_deactivated_offers(world, node, effects)
             check_deactivated_offers_held(self, world, node)  # s14 kops
@@ -1014,6 +1016,7 @@ class Checker:
         (a decline of an offer the master no longer holds sets no filter)."""
         if self._used_memo:
             self._used_memo = {}  # the master's books may change in this step
+        self.cycle_before = node.machine.allocator.cycle  # s14: NothingLeftOfferable's gate
         if type(inp) is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids

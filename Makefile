@@ -48,8 +48,8 @@ test: venv sysdeps
 	( $(VENV)/bin/mesotron check --exhaustive --quiet \
 	  && $(VENV)/bin/mesotron check --exhaustive --quiet --failovers 1 --agent-restarts 0 \
 	  && $(PY) tla/run.py ) >"$$log" 2>&1 & checks=$$!; \
-	echo "$(PY) -m pytest -q -m \"not chaos\" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder tests  (explorer and TLC beside it, pid $$checks)"; \
-	$(PY) -m pytest -q -m "not chaos" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder tests; rc=$$?; \
+	echo "$(PY) -m pytest -q -m \"not chaos\" -n $(TEST_WORKERS) --dist loadfile tests  (explorer and TLC beside it, pid $$checks)"; \
+	$(PY) -m pytest -q -m "not chaos" -n $(TEST_WORKERS) --dist loadfile tests; rc=$$?; \
 	wait $$checks; crc=$$?; cat "$$log"; rm -f "$$log"; \
 	echo "pytest exit $$rc, explorer and TLC exit $$crc"; \
 	test $$rc -eq 0 -a $$crc -eq 0

@@ -61,44 +61,15 @@ def _one_lab_module_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
-# Parallel runs, balance: xdist hands work units to the workers in collection order, one at
-# a time as a worker frees up. With its defaults (a unit = a module; --loadscope-reorder:
-# modules with the most tests first) a module of a few long daemon workloads was handed out
-# last and ran alone while the other worker idled, and test_sim_bugs.py (one planted bug per
-# test, ~90 independent simulations) was one unit as long as a third of the suite.
-# So `make test` passes --no-loadscope-reorder and
-# - the modules of SPLIT_MODULES (independent tests: no module fixture, no order) are split
-#   into one unit per test (pytest_xdist_make_scheduler below);
-# - this hook orders the other modules by decreasing measured seconds
-#   (tests/module_seconds.json, refreshed with `python tests/testkit.py module-seconds
-#   JUNIT.xml...`; an unlisted module counts 1 s), the longest-processing-time-first rule,
-#   and puts the split modules' tests last, as small units that fill whichever worker frees
-#   up first. Within a module the order is unchanged; every worker collects the same order.
+# Parallel runs, balance: xdist hands work units to the workers one at a time as a worker
+# frees up, by default (--loadscope-reorder) the units with the most tests first. A unit is
+# a test module (loadfile), except for the modules of SPLIT_MODULES (independent tests: no
+# module fixture, no order between them), whose every test is a unit of its own
+# (pytest_xdist_make_scheduler below): test_sim_bugs.py (~100 independent planted-bug
+# simulations, the longest module by far) ran as one unit on one worker; its tests are now
+# one-test units, so they are handed out last, as small units that fill whichever worker
+# frees up first while the other finishes a long module.
 SPLIT_MODULES = ("test_sim_bugs.py",)
-
-
-def _module_seconds() -> dict[str, float]:
-    import json
-
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "module_seconds.json")
-    try:
-        with open(path) as f:
-            return {str(k): float(v) for k, v in json.load(f).items()}
-    except (OSError, ValueError):
-        return {}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    seconds = _module_seconds()
-    first_seen: dict[str, int] = {}
-    for i, item in enumerate(items):
-        first_seen.setdefault(item.path.name, i)
-
-    def key(it: pytest.Item) -> tuple[bool, float, int]:
-        name = it.path.name
-        return (name in SPLIT_MODULES, -seconds.get(name, 1.0), first_seen[name])
-
-    items.sort(key=key)
 
 
 def work_unit(nodeid: str) -> str:

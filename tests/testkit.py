@@ -589,32 +589,11 @@ class TcpProxy:
         self.close()
 
 
-def module_seconds(junit_paths: list[str]) -> dict[str, float]:
-    """Seconds per test module (setup + call + teardown of its tests, summed) from pytest
-    `--junitxml` reports; tests/conftest.py orders the modules by them (longest first)."""
-    import xml.etree.ElementTree as ET
-
-    out: dict[str, float] = {}
-    for path in junit_paths:
-        for case in ET.parse(path).iter("testcase"):
-            parts = (case.get("classname") or "").split(".")
-            mod = next((p for p in parts if p.startswith("test_")), None)
-            if mod is not None:
-                out[mod + ".py"] = out.get(mod + ".py", 0.0) + float(case.get("time") or 0)
-    return {k: round(v, 1) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
-
-
 if __name__ == "__main__":  # `make venv`: python tests/testkit.py install-pymesos
     if sys.argv[1:] == ["install-pymesos"]:
         print(install_pymesos())
-    elif sys.argv[1:2] == ["module-seconds"] and sys.argv[2:]:
-        secs = module_seconds(sys.argv[2:])
-        dest = os.path.join(os.path.dirname(os.path.abspath(__file__)), "module_seconds.json")
-        with open(dest, "w") as f:
-            f.write(json.dumps(secs, indent=1) + "\n")
-        print(f"{dest}: {len(secs)} modules, {sum(secs.values()):.0f} s")
     else:
-        sys.exit("usage: testkit.py install-pymesos | module-seconds JUNIT.xml...")
+        sys.exit("usage: testkit.py install-pymesos")
 
 
 # ------------------------------------------------------------------ simulation campaigns

@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -34,11 +35,19 @@ import wordcount_demo
 SLEEPER = f"{sys.executable} -c 'import time; time.sleep(1000)'"
 
 
+# The tasks' ports lie below Linux's ephemeral range (32768-60999): every daemon, executor
+# and test server on this host that binds port 0 is given a port in that range (bind(0)
+# takes the odd ones), and when one took a task's fixed port first, that gang rank or stream
+# stage could never bind it (the stream relaunches its stage on the same port forever). Not
+# 31000-32000 either: other clusters on this loopback (the tests' own) offer that range.
 def start_local(agents: int, weights: str, record: str, work: str) -> tuple[subprocess.Popen, str]:
+    """Start `mesotron local` and return it with its master's address. Its output is copied to
+    <work>.log by a thread for the whole run: a pipe nobody reads fills up (64 KiB) and the
+    cluster then blocks on its next log line."""
     p = subprocess.Popen([sys.executable, "-m", "mesotron.io.cli.main", "local", "--agents", str(agents),
                           "--port", "0", "--work-dir", work, "--allocation-interval", "100ms",
                           "--weights", weights, "--record", record,
-                          "--resources", "cpus:4;mem:4096;disk:4096;ports:[34000-34100]"],
+                          "--resources", "cpus:4;mem:4096;disk:4096;ports:[30000-30100]"],
                          stdout=subprocess.PIPE, text=True)
     assert p.stdout is not None
     deadline = time.monotonic() + 60
@@ -47,9 +56,17 @@ def start_local(agents: int, weights: str, record: str, work: str) -> tuple[subp
         if not line:
             break
         if line.startswith("mesotron local: master http://"):
+            threading.Thread(target=_drain, args=(p.stdout, work + ".log"), daemon=True).start()
             return p, line.split("http://", 1)[1].split()[0]
     p.terminate()
     raise RuntimeError("mesotron local did not start")
+
+
+def _drain(stream, path: str) -> None:  # type: ignore[no-untyped-def]
+    with open(path, "a") as log:
+        for line in stream:
+            log.write(line)
+            log.flush()
 
 
 def role_shares(master: str) -> dict[str, float]:
@@ -68,7 +85,8 @@ def role_shares(master: str) -> dict[str, float]:
             for r, u in sorted(use.items())}
 
 
-async def together(master: str, work: str, *, tuples: int, out=print) -> dict[str, object]:  # type: ignore[no-untyped-def]
+async def together(master: str, work: str, *, tuples: int, deadline: float = 240.0,  # type: ignore[no-untyped-def]
+                   out=print) -> dict[str, object]:
     results: dict[str, object] = {}
     svc = service.Service(master, name="web", command=SLEEPER + " all-at-once-web", instances=3,
                           resources="cpus:0.5;mem:256", role="web", backoff=0.5,
@@ -100,10 +118,15 @@ async def together(master: str, work: str, *, tuples: int, out=print) -> dict[st
 
         n.start_soon(shares)
         os.makedirs(os.path.join(work, "wc"), exist_ok=True)
-        async with trio.open_nursery() as jobs:
-            jobs.start_soon(batch)
-            jobs.start_soon(hpc)
-            jobs.start_soon(flow)
+        with trio.move_on_after(deadline) as limit:
+            async with trio.open_nursery() as jobs:
+                jobs.start_soon(batch)
+                jobs.start_soon(hpc)
+                jobs.start_soon(flow)
+        if limit.cancelled_caught:
+            late = [k for k in ("wordcount", "gang", "stream") if k not in results]
+            out(f"deadline: {deadline:g} s passed and {', '.join(late)} had not finished "
+                f"(the cluster's logs: {work}/cluster*)")
         results["service"] = len(svc.healthy())
         n.cancel_scope.cancel()
     return results
@@ -116,13 +139,15 @@ def main(argv: list[str] | None = None) -> int:
                         "agent can give two tasks the same port")
     p.add_argument("--weights", default="analytics=2,web=1,hpc=1,streaming=1")
     p.add_argument("--tuples", type=int, default=2000)
+    p.add_argument("--deadline", type=float, default=240.0,
+                   help="seconds the batch, gang and stream jobs have to finish")
     p.add_argument("--plots", default=None, help="directory for the charts (default: a temp dir)")
     a = p.parse_args(argv)
     work = tempfile.mkdtemp(prefix="mesotron-all-at-once-")
     record = os.path.join(work, "record.jsonl")
     local, master = start_local(a.agents, a.weights, record, os.path.join(work, "cluster"))
     try:
-        res = trio.run(lambda: together(master, work, tuples=a.tuples))
+        res = trio.run(lambda: together(master, work, tuples=a.tuples, deadline=a.deadline))
     finally:
         local.send_signal(2)
         local.wait(timeout=60)

@@ -11,6 +11,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -72,6 +73,7 @@ def test_every_chapter_has_commands_and_the_index_lists_it() -> None:
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if commands(c)])
 def test_chapter_commands_run(chapter, tmp_path) -> None:
     local = None
+    drain = None
     master = None
     try:
         for cmd, want in commands(chapter):
@@ -84,9 +86,16 @@ def test_chapter_commands_run(chapter, tmp_path) -> None:
                         master = line.split("http://", 1)[1].split()[0]
                         break
                 assert master, "mesotron local did not become ready"
+                # keep reading its output: a full pipe would block the cluster's next log line
+                drain = threading.Thread(target=lambda f=local.stdout: [None for _ in f], daemon=True)
+                drain.start()
                 continue
-            r = subprocess.run(argv(cmd, master), capture_output=True, text=True, cwd=ROOT,
-                               timeout=300, check=False)
+            try:
+                r = subprocess.run(argv(cmd, master), capture_output=True, text=True, cwd=ROOT,
+                                   timeout=300, check=False)
+            except subprocess.TimeoutExpired as e:
+                tail = e.stdout.decode()[-3000:] if isinstance(e.stdout, bytes) else (e.stdout or "")[-3000:]
+                pytest.fail(f"{cmd}: still running after 300 s; its output ended with:\n{tail}")
             assert r.returncode == want, f"{cmd}: exit {r.returncode}\n{r.stdout[-2000:]}{r.stderr[-2000:]}"
             for key, needles in EXPECT.items():
                 if cmd.endswith(key) or (key in cmd and not key.startswith("examples/drf")):
@@ -96,6 +105,8 @@ def test_chapter_commands_run(chapter, tmp_path) -> None:
         if local is not None:
             local.send_signal(signal.SIGINT)
             rc = local.wait(timeout=60)
+            if drain is not None:
+                drain.join(timeout=10)  # reads to the end of the output, then ends
             local.stdout.close()
             assert rc == 0
 
@@ -120,3 +131,24 @@ def test_paths_the_course_names_exist() -> None:
         for path in re.findall(r"`((?:core|io|examples|tests|docs)/[\w/.-]+)", text):
             path = path.split("::")[0].rstrip(".")
             assert os.path.exists(os.path.join(ROOT, path)), f"{ch}: {path}"
+
+
+def test_example_task_ports_lie_outside_the_ephemeral_range() -> None:
+    """A fixed task port inside the kernel's ephemeral range can be taken first by any socket
+    bound to port 0 on this host (every test daemon): the task then never binds it (the
+    all_at_once chapter hung for 300 s twice in stop 14 that way). Nor may it fall inside the
+    block testkit.free_port hands out to the tests' own daemons."""
+    from testkit import PORTS_HI, PORTS_LO
+
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        eph_lo, eph_hi = (int(x) for x in f.read().split())
+    found = []
+    for name in sorted(os.listdir(os.path.join(ROOT, "examples"))):
+        if name.endswith(".py"):
+            with open(os.path.join(ROOT, "examples", name)) as f:
+                text = f.read()
+            for lo, hi in re.findall(r"ports:\[(\d+)-(\d+)\]", text):
+                found.append((name, int(lo), int(hi)))
+                assert int(hi) < eph_lo or int(lo) > eph_hi, f"{name}: ports [{lo}-{hi}] in {eph_lo}-{eph_hi}"
+                assert int(hi) < PORTS_LO or int(lo) >= PORTS_HI, f"{name}: ports [{lo}-{hi}] in testkit's block"
+    assert ("all_at_once.py", 30000, 30100) in found

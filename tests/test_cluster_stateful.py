@@ -95,7 +95,7 @@ class ClusterMachine(RuleBasedStateMachine):
 
 TestCluster = ClusterMachine.TestCase
 TestCluster.settings = settings(
-    max_examples=int(os.environ.get("CLUSTER_EXAMPLES", "12")),
+    max_examples=int(os.environ.get("CLUSTER_EXAMPLES", "20")),
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -136,3 +136,27 @@ def test_agent_that_abandons_its_id_while_unreachable() -> None:
     plain = tuple(attrs.evolve(v, agent_abandoned_unreachable=False) for v in views)
     fired = inv.TerminalReachesFramework(inv.ClusterSnapshot(framework_views=plain))
     assert len(fired) == len(unreachable) and all("still TASK_UNREACHABLE" in f for f in fired)
+
+
+def test_open_ended_runs_sample_operator_views_by_stride(monkeypatch) -> None:
+    """An open-ended world (SimConfig.events 0, as this machine runs it) checks the leader's
+    operator views every VIEWS_STRIDE_OPEN events: not at every master step (that was 90 %
+    of this module's time) and not never."""
+    from mesotron.core.sim import checker as ck
+
+    calls: list[int] = []
+    real = ck.check_operator_views
+
+    def counting(chk, world, node):
+        calls.append(world.events)
+        real(chk, world, node)
+
+    monkeypatch.setattr(ck, "check_operator_views", counting)
+    config = SimConfig(seed=3, events=0, agents=AGENTS, frameworks=FRAMEWORKS, faults="none")
+    checker = Checker()
+    world = World(config, observer=checker)
+    checker.world = world
+    world.run_until(events=3000)
+    assert 3000 // ck.VIEWS_STRIDE_OPEN - 2 <= len(calls) <= 3000 // ck.VIEWS_STRIDE_OPEN + 1
+    assert all(b - a >= ck.VIEWS_STRIDE_OPEN for a, b in zip(calls, calls[1:]))
+    assert not checker.violations

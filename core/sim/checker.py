@@ -2684,6 +2684,9 @@ def check_offers_whitelisted(chk: Checker, world: Any, node: Any, effects: list[
 # agents' configured resources, the operator's own calls (core/sim/world.py op_grace,
 # op_writes, op_out). Read-only: nothing here changes a machine or draws from the world's RNG.
 VIEWS_SAMPLES = 10  # samples of the leader's views per SimConfig.events world events
+# an open-ended run (SimConfig.events 0: the Hypothesis machine, the explorer's driver) has
+# no length to divide: it samples the leader's views every VIEWS_STRIDE_OPEN world events
+VIEWS_STRIDE_OPEN = 300
 
 
 def _flat_resources(text: str) -> dict[str, Any]:
@@ -2926,9 +2929,11 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
 
 def check_operator_views(chk: Checker, world: Any, node: Any) -> None:
     """OperatorViewsAgree and WhyExplains on the leader's views, VIEWS_SAMPLES times per
-    `SimConfig.events` world events (Checker.on_master_step: a bounded cost whatever the
-    cluster's size) and at quiescence (core/sim/run.py)."""
-    chk.views_due = world.events + max(1, world.config.events // VIEWS_SAMPLES)
+    `SimConfig.events` world events, every VIEWS_STRIDE_OPEN events in an open-ended run
+    (Checker.on_master_step: a bounded cost whatever the cluster's size) and at quiescence
+    (core/sim/run.py)."""
+    n = world.config.events
+    chk.views_due = world.events + (max(1, n // VIEWS_SAMPLES) if n else VIEWS_STRIDE_OPEN)
     rows = operator_view_rows(world, node)
     if rows:
         chk.run(world, inv.OperatorViewsAgree, ClusterSnapshot(operator_views=rows))

@@ -400,6 +400,8 @@ class ClusterSnapshot:
     update_retries: tuple[tuple[str, str], ...] = ()
     # s14 kagent: ExecutorLaunchesAgree: (agent, what it handed an executor wrongly)
     executor_launches: tuple[tuple[str, str], ...] = ()
+    # s16 lead: MessagesRelayed: (the machine, what it did wrong with a framework message)
+    relayed_messages: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1351,6 +1353,16 @@ def LimitationsEnforced(s: ClusterSnapshot) -> list[str]:
 
 
 # s14 kagent
+def MessagesRelayed(s: ClusterSnapshot) -> list[str]:
+    """s16: framework messages travel as Mesos relays them (core/sim/checks_messages.py):
+    a MESSAGE call reaches the agent it names when the master holds it connected, the agent
+    hands it to the executor when agent, framework and executor run, the executor's answer
+    reaches the framework's stream when the sender is a registered agent and the framework
+    is connected; data unchanged, each exactly once, every drop counted as invalid and every
+    delivery as valid, and a framework hears only echoes of messages it sent."""
+    return [f"MessagesRelayed: {where} {what}" for where, what in s.relayed_messages]
+
+
 def UpdateRetriesBackOff(s: ClusterSnapshot) -> list[str]:
     """An agent resends an unacknowledged status update on Mesos's schedule
     (STATUS_UPDATE_RETRY_INTERVAL_MIN 10 s, doubling, at most _MAX 10 min): an update it
@@ -1706,6 +1718,8 @@ SAFETY: dict[str, Check] = {
     # s14 kagent
     "UpdateRetriesBackOff": UpdateRetriesBackOff,
     "ExecutorLaunchesAgree": ExecutorLaunchesAgree,
+    # s16 lead
+    "MessagesRelayed": MessagesRelayed,
 }
 POLICY: dict[str, Check] = {"DrfOrder": DrfOrder}
 # checked once, at quiescence (after faults stop and enough virtual time passed)

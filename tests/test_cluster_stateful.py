@@ -7,6 +7,7 @@ sequence of rules that can be pasted into a test."""
 
 from __future__ import annotations
 
+import itertools
 import os
 
 from hypothesis import HealthCheck, settings
@@ -158,5 +159,5 @@ def test_open_ended_runs_sample_operator_views_by_stride(monkeypatch) -> None:
     checker.world = world
     world.run_until(events=3000)
     assert 3000 // ck.VIEWS_STRIDE_OPEN - 2 <= len(calls) <= 3000 // ck.VIEWS_STRIDE_OPEN + 1
-    assert all(b - a >= ck.VIEWS_STRIDE_OPEN for a, b in zip(calls, calls[1:]))
+    assert all(b - a >= ck.VIEWS_STRIDE_OPEN for a, b in itertools.pairwise(calls))
     assert not checker.violations

@@ -60,7 +60,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
          "RegistryGcPrunes", "UnreregisteredAgentsMarked",
          # s14 kagent (Python and simulator only)
-         "UpdateRetriesBackOff", "ExecutorLaunchesAgree"]
+         "UpdateRetriesBackOff", "ExecutorLaunchesAgree", "MessagesRelayed"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -416,18 +416,43 @@ class ExecutorsMixin(AgentCore):
         got = self._subscribed_executor(sender, msg.framework_id, msg.executor_id, msg)
         if isinstance(got, Reject):
             return [got]
+        if self.state != "running":
+            # Mesos `Slave::executorMessage`: dropped (and counted) while the agent has no
+            # master (recovering, disconnected, terminating)
+            self._count("invalid_framework_messages")
+            return [Log(level="warn", event="agent.executor_message.dropped", fields=(
+                ("framework", msg.framework_id), ("executor", msg.executor_id),
+                ("reason", f"the agent is {self.state}")))]
         self._count("valid_framework_messages")
         return [Send(to=MASTER, message=ExecutorToFramework(
             agent_id=self.agent_id, framework_id=msg.framework_id,
             executor_id=msg.executor_id, data=msg.data))]
 
     def handleFrameworkToExecutor(self, now: float, msg: FrameworkToExecutor) -> list[Any]:
+        """A framework's message for one of its executors (Mesos `Slave::schedulerMessage`):
+        delivered only to a running executor of a running framework while the agent runs
+        (registered); otherwise dropped with a warning. Either way counted: the agent's
+        valid_framework_messages / invalid_framework_messages."""
         fw = self.frameworks.get(msg.framework_id)
         ex = fw.executors.get(msg.executor_id) if fw is not None else None
-        if ex is None or ex.pid is None or ex.state != "running":
-            return [Log(level="warn", event="agent.framework_message.dropped",
-                        fields=(("framework", msg.framework_id), ("executor", msg.executor_id)))]
-        return [Send(to=ex.pid, message=ExecutorFrameworkMessage(data=msg.data))]
+        why = None
+        if self.state != "running":
+            why = f"the agent is {self.state}"
+        elif fw is None:
+            why = "the framework does not exist"
+        elif fw.state == "terminating":
+            why = "the framework is terminating"
+        elif ex is None:
+            why = "the executor does not exist"
+        elif ex.pid is None or ex.state != "running":
+            why = "the executor is not running"
+        if why is not None:
+            self._count("invalid_framework_messages")
+            return [Log(level="warn", event="agent.framework_message.dropped", fields=(
+                ("framework", msg.framework_id), ("executor", msg.executor_id),
+                ("reason", why)))]
+        self._count("valid_framework_messages")
+        return [Send(to=ex.pid, message=ExecutorFrameworkMessage(data=msg.data))]  # type: ignore[union-attr]
 
     def handleUpdateFramework(self, now: float, msg: UpdateFramework) -> list[Any]:
         info = msg.framework_info

@@ -454,7 +454,11 @@ class Agent(RecoveryMixin, ExecutorsMixin, ContainersMixin):
             fw = self.frameworks[fw_id]
             for ex_id in sorted(fw.executors):
                 ex = fw.executors[ex_id]
-                if not ex.command_executor:
+                # Mesos `Slave::reregister`: not a command executor (the master never booked
+                # it), not a terminated one (it uses no resources: the master would keep
+                # booking them, as the ExitedExecutor of an executor that died while the
+                # agent had no master was never sent)
+                if not ex.command_executor and ex.state != "terminated":
                     executors.append(ex.info)
                 for task in ex.tasks.values():
                     pending = self.sum.pending(fw_id, task.info.task_id)
@@ -625,7 +629,8 @@ class Agent(RecoveryMixin, ExecutorsMixin, ContainersMixin):
             m[f"slave/tasks_{k}"] = float(v)
         for k in ("finished", "failed", "killed", "lost", "error", "dropped", "gone"):
             m[f"slave/tasks_{k}"] = float(self.counters.get(f"tasks_{k}", 0))
-        for k in ("valid_status_updates", "invalid_status_updates", "valid_framework_messages"):
+        for k in ("valid_status_updates", "invalid_status_updates", "valid_framework_messages",
+                  "invalid_framework_messages"):
             m[f"slave/{k}"] = float(self.counters.get(k, 0))
         return m
 

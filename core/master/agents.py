@@ -200,6 +200,15 @@ class AgentsMixin(MasterCore):
         out.append(Send(to=sender, message=AgentReregistered(
             agent_id=agent.id, reconciliations=reconciliations, master_info=self.master_info,
             ping_timeout=self._total_ping_timeout)))
+        # Mesos `Master::reconcileKnownSlave`: an executor the master books on the agent that
+        # the agent no longer reports ended while the two were apart (its ExitedExecutor was
+        # never sent or was lost): removed, its resources recovered
+        alive = {(e.framework_id, e.executor_id) for e in msg.executor_infos}
+        for fid, eid in sorted(agent.executors):
+            if (fid, eid) not in alive:
+                out.append(Log(level="warning", event="executor_unknown_to_agent_removed", fields=(
+                    ("agent_id", agent.id), ("framework_id", fid), ("executor_id", eid))))
+                out += self._remove_executor(agent, fid, eid)
         for fid, tid in list(agent.killed_tasks):
             if (fid, tid) in reported:
                 out.append(Send(to=sender, message=KillTask(framework_id=fid, task_id=tid)))

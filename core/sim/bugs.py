@@ -2671,3 +2671,38 @@ def cgroup_v2_left_unlimited() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["cgroup_v2_left_unlimited"] = cgroup_v2_left_unlimited
+
+
+# s16 lead
+def framework_messages_dropped() -> contextlib.AbstractContextManager[None]:
+    """The agent never hands a framework message to its executor (it counts it delivered all
+    the same): MESSAGE calls vanish between agent and executor (MessagesRelayed)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Send
+
+    def wrap(orig: Any) -> Any:
+        def handleFrameworkToExecutor(self: Any, now: float, msg: Any) -> list[Any]:
+            return [e for e in orig(self, now, msg) if type(e) is not Send]
+        return handleFrameworkToExecutor
+    return _patched(ExecutorsMixin, "handleFrameworkToExecutor", wrap)
+
+
+def unreported_executors_kept() -> contextlib.AbstractContextManager[None]:
+    """The master keeps booking the executors a re-registering agent it knows no longer
+    reports (Mesos's reconcileKnownSlave removes them): their resources stay used forever
+    (NoResourceLeak)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _reconnect_known(self: Any, agent: Any, sender: str, msg: Any) -> list[Any]:
+            told = {(e.framework_id, e.executor_id) for e in msg.executor_infos}
+            kept = tuple(info for key, info in sorted(agent.executors.items())
+                         if key not in told)
+            return orig(self, agent, sender,  # type: ignore[no-any-return]
+                        attrs.evolve(msg, executor_infos=msg.executor_infos + kept))
+        return _reconnect_known
+    return _patched(AgentsMixin, "_reconnect_known", wrap)
+
+
+BUGS["framework_messages_dropped"] = framework_messages_dropped
+BUGS["unreported_executors_kept"] = unreported_executors_kept

@@ -60,12 +60,14 @@ from mesotron.core.messages import (
     CallAcknowledgeOperationStatus,
     CallDecline,
     CallKill,
+    CallMessage,  # s16 lead
     CallReconcile,
     CallReconcileOperations,
     CallRevive,
     CallSubscribe,
     CallSuppress,
     CallTeardown,  # s14 kmaster
+    EventMessage,  # s16 lead
     EventOffers,
     EventRescind,
     EventSubscribed,
@@ -75,7 +77,9 @@ from mesotron.core.messages import (
     ExecutorLaunchGroup,
     ExecutorMessage,
     ExecutorSubscribe,
+    ExecutorToFramework,  # s16 lead
     ExecutorUpdate,
+    FrameworkToExecutor,  # s16 lead
     KillTask,
     OpLaunch,
     OpLaunchGroup,
@@ -93,6 +97,7 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
+from mesotron.core.sim import checks_messages  # s16 lead: MessagesRelayed
 from mesotron.core.sim.cgroups import host_isolation  # s14 kagent
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
@@ -108,6 +113,9 @@ from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 
 # When the simulator evaluates each property of the catalog (docs/invariants.md's table is
 # checked against this by tests/test_invariants.py).
+_VIEWS_WHEN = ("on the leader 10 times per run length in events (every 300 events in an open-ended "
+               "run: the Hypothesis cluster machine), and at quiescence")
+
 WHEN: dict[str, str] = {
     **{n: "after every event" for n in (
         "NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrder",
@@ -131,6 +139,8 @@ WHEN: dict[str, str] = {
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     "UpdateRetriesBackOff": "on every status-update retry timer an agent arms",  # s14 kagent
     "ExecutorLaunchesAgree": "after every agent step that hands tasks to an executor",  # s14 kagent
+    "MessagesRelayed": "after every master or agent step relaying a framework message, and as a "
+                       "framework hears one",  # s16 lead
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -158,8 +168,8 @@ WHEN: dict[str, str] = {
     "NoOffersOutsideWhitelist": "after every leader step that makes offers while the "
                                 "operator keeps a whitelist",
     "UnresponsiveAgentsRemoved": "as each agent stopped for maintenance comes back",
-    "OperatorViewsAgree": "on the leader 10 times per run length in events, and at quiescence",
-    "WhyExplains": "on the leader 10 times per run length in events, and at quiescence",
+    "OperatorViewsAgree": _VIEWS_WHEN,
+    "WhyExplains": _VIEWS_WHEN,
     "UnauthorizedOperatorCallsRefused": "on the answer to each unauthorized operator call",
     "OperationFeedbackAgrees": "after every ACCEPT with an invalid operation, operation "
                                "reconciliation and operation acknowledgement the master handles"
@@ -176,7 +186,7 @@ WHEN: dict[str, str] = {
     "RegistryCountersAgree": "after every registry result a master handles",
     # s13 mops
     "HostileCallsRefused": "after every call of a hostile scheduler API client the master handles",
-    "MasterDescribeAgrees": "on the leader 10 times per run length in events, and at quiescence",
+    "MasterDescribeAgrees": _VIEWS_WHEN,
     "OperatorReservationsApplied": "after every RESERVE/UNRESERVE_RESOURCES of the simulated "
                                    "operator the leader handles",
     "OperatorCallsAnswered": "after every master step answering an operator call, and at quiescence",
@@ -253,6 +263,10 @@ class Checker:
     def __init__(self, *, fail_fast: bool = True, drf: bool = True) -> None:
         self.fail_fast = fail_fast
         self.drf = drf
+        # s16 lead: MessagesRelayed (core/sim/checks_messages.py): the messages each
+        # scheduler sent, the valid/invalid counts each machine should show
+        self.msgs_sent: dict[tuple[str, bytes], set[tuple[str, str]]] = {}
+        self.msg_tally: dict[Any, tuple[Any, list[float]]] = {}
         self.dirty = False
         self.checks = 0
         self.violations: list[Violation] = []
@@ -601,6 +615,8 @@ class Checker:
         if world.probing is not None and world.probing == inp.sender:
             check_ghost_update_refused(self, world, node, msg, effects)  # s13 magent
             return
+        if t is FrameworkToExecutor or t is ExecutorMessage:  # s16 lead
+            checks_messages.check_agent_relay(self, world, node, inp, effects)
         if t is ExecutorUpdate:
             st = msg.status
             if st.uuid is not None:
@@ -715,6 +731,8 @@ class Checker:
             check_malformed_agent_refused(self, world, inp, effects)
         elif tin is Received and inp.sender.endswith(FORGED_AGENT):
             check_forged_agent_ignored(self, world, inp, effects)
+        elif tin is Received and type(inp.message) is ExecutorToFramework:  # s16 lead
+            checks_messages.check_executor_message_at_master(self, world, node, inp, effects)
         if tin is SchedulerCall:
             ct = type(inp.call)
             if ct is CallAccept and malformed_accept(inp.call):
@@ -744,6 +762,8 @@ class Checker:
                     check_subscribe_principal(self, world, node, inp, effects)
             elif ct is CallTeardown:  # s14 kmaster
                 check_teardown_closes(self, world, inp, effects)
+            elif ct is CallMessage:  # s16 lead
+                checks_messages.check_message_call(self, world, node, inp, effects)
         if agents:
             self._ledger_agents.update(agents)
             self.dirty = True
@@ -896,6 +916,8 @@ class Checker:
         return tuple(out)
 
     def on_app_event(self, world: Any, s: Any, ev: Any) -> None:
+        if type(ev) is EventMessage:  # s16 lead
+            checks_messages.check_echo(self, world, s, ev)
         if type(ev) is EventUpdate and ev.status.state is TaskState.TASK_ERROR \
                 and not (ev.status.message or "").startswith(UNAVAILABLE):
             # the simulated frameworks' TaskInfos are well-formed: only resources they were
@@ -944,6 +966,8 @@ class Checker:
 
     def on_call(self, world: Any, s: Any, call: Any) -> None:
         c = call.call
+        if type(c) is CallMessage:  # s16 lead
+            checks_messages.note_message_call(self, s, c)
         if type(c) is CallAccept and malformed_accept(c):
             self.malformed_requests.add(call.request)
         if type(c) is CallAccept and getattr(s.app, "invalid_ops", None):

@@ -41,6 +41,7 @@ from mesotron.core.messages import (
     CallAcknowledge,
     CallDecline,
     CallKill,
+    CallMessage,
     CallReconcile,
     CallRevive,
     CallSuppress,
@@ -79,6 +80,8 @@ class App:
         self.framework_id: str | None = None
         self.health_check: Any = None  # set by the world with SimConfig.health
         self.running: dict[str, float] = {}  # task id -> last news time
+        # task id -> (agent id, executor id) from its updates (the last 40 tasks)
+        self.task_exec: dict[str, tuple[str, str]] = {}
         self.launched = 0
         self.finished = 0
         self.failed = 0
@@ -158,6 +161,11 @@ class App:
 
     def on_update(self, now: float, status: Any) -> list[Action]:
         tid = status.task_id
+        if status.executor_id and status.agent_id:
+            # where the task runs (s16: the adversarial framework messages its executors)
+            self.task_exec[tid] = (status.agent_id, status.executor_id)
+            if len(self.task_exec) > 40:
+                del self.task_exec[next(iter(self.task_exec))]
         if self.last_state.get(tid) is not status.state:
             self.changed[tid] = now
         self.last_state[tid] = status.state
@@ -474,6 +482,14 @@ class Adversarial(App):
                     out.append(("call", CallAccept(offer_ids=(oid,), operations=(
                         OpLaunch(task_infos=(f"{self.name}.junk{n}",)),))))  # type: ignore[arg-type]
                     out.append(("note", f"sends a malformed ACCEPT of {oid}"))
+                elif n % 10 in (3, 8) and self.task_exec:
+                    # s16: a framework message (MESSAGE) to the executor of one of its tasks
+                    # (the executor echoes it back: core/sim/world.py, MessagesRelayed)
+                    live = sorted(t for t in self.task_exec if t in self.running) \
+                        or sorted(self.task_exec)
+                    agent, executor = self.task_exec[live[n % len(live)]]
+                    out.append(("call", CallMessage(agent_id=agent, executor_id=executor,
+                                                    data=f"{self.name}.msg{n}".encode())))
                 elif n % 10 == 5 and self.held:
                     # the same with a LAUNCH_GROUP (refused 400 before the group is read)
                     oid = next(iter(self.held))

@@ -84,6 +84,7 @@ from mesotron.core.messages import (
     EventSubscribed,
     EventUpdate,
     ExecutorAcknowledged,
+    ExecutorFrameworkMessage,
     ExecutorLaunch,
     ExecutorLaunchGroup,
     ExecutorMessage,
@@ -707,6 +708,14 @@ class World:
                 self.at(0.0, FN, self.crash_agent_now, (node, node.inc, downtime))
         else:
             self.executor_effects(node, effects)  # type: ignore[arg-type]
+            if type(inp) is Received and type(inp.message) is ExecutorFrameworkMessage \
+                    and node.alive:
+                # s16: the simulated executor program answers a framework message with an
+                # echo (MESSAGE on its executor API), relayed agent -> master -> framework
+                x: Any = node
+                self.send(x, x.agent.name, Received(sender=x.name, message=ExecutorMessage(
+                    framework_id=x.framework_id, executor_id=x.machine.executor_id,
+                    data=b"echo:" + inp.message.data)), local=True)
 
     # ------------------------------------------------------------------ master
     def start_master(self, n: MasterNode) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 from mesotron.core.resources import Resources, sum_of
-from mesotron.core.values import TaskState
+from mesotron.core.values import TaskState, fast_inits
 
 frozen = attrs.frozen(kw_only=True, slots=True)
 
@@ -136,6 +136,12 @@ class ExecutorBook:
     # how long it has been booked registering / terminating past its deadline (registration
     # timeout / shutdown grace period) with its process alive: 0.0 when not overdue
     overdue: float = 0.0
+
+
+# s16 speed: the slotted value classes above (AgentLedger, AllocationDecision, OfferMade, ...,
+# built per step by the simulator's checker and the allocator's explain mode) get a
+# slot-storing __init__ (core/values.py fast_init; tests/test_sim_speed.py compares it)
+fast_inits(globals())
 
 
 # not slotted: a frozen dict-based attrs class sets its 30-odd fields through the instance

@@ -185,19 +185,21 @@ def test_fast_inits_build_what_attrs_builds() -> None:
     import inspect
 
     import mesotron.core.effects as effects_mod
+    import mesotron.core.invariants as invariants_mod
     import mesotron.core.messages as messages_mod
     import mesotron.core.scheduler as scheduler_mod
     from mesotron.core.values import _ATTRS_INITS, fast_init
 
     given = {c for c in _ATTRS_INITS if c.__module__ in (
-        effects_mod.__name__, messages_mod.__name__, scheduler_mod.__name__)}
+        effects_mod.__name__, messages_mod.__name__, scheduler_mod.__name__,
+        invariants_mod.__name__)}
     # every attrs class of those modules that fast_init accepts was given one
-    for mod in (effects_mod, messages_mod, scheduler_mod):
+    for mod in (effects_mod, messages_mod, scheduler_mod, invariants_mod):
         for c in vars(mod).values():
             if isinstance(c, type) and attrs.has(c) and c.__module__ == mod.__name__:
                 assert c in given or not fast_init(c), c
-    assert {"Send", "SetTimer", "Received", "TimerFired", "SchedulerCall", "Notify"} <= {
-        c.__name__ for c in given}
+    assert {"Send", "SetTimer", "Received", "TimerFired", "SchedulerCall", "Notify",
+            "AgentLedger", "AllocationDecision"} <= {c.__name__ for c in given}  # s16 speed
     assert len(given) > 60
     for cls in given:
         orig = _ATTRS_INITS[cls]

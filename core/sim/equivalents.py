@@ -139,4 +139,41 @@ EQUIVALENT: dict[str, str] = {
         'differs only for a config with retry_min == 0, which nothing in core/ or io/ builds (every status-update manager runs the defaults, 10 s and 600 s: AgentConfig.status_updates is never given); see the LtE->Lt #1 entry above',
     'status_updates.py::StatusUpdateConfig.__attrs_post_init__::const:0->1::0#0':
         'differs only for a config with 0 < retry_min <= 1, which nothing in core/ or io/ builds (every status-update manager runs the defaults, 10 s and 600 s: AgentConfig.status_updates is never given); see the LtE->Lt #1 entry above',
+    # s16 equiv22 (seed 22 review: the non-killed mutants of /work/notes/s16/before-seed22.json)
+    'agent/base.py::AgentCore._agent_update::stmt:delete statement::checkpoint = fw is not None and self._checkpointing(fw)#0':
+        "runs only when the task is not indexed (_find_task is None) and the caller passed checkpoint=None; every caller that passes None names a task of ex.tasks (base.py _executor_terminated, containers.py handleContainerLimitation, executors.py handleExecutorSubscribe and handleKillTask's found queued task, recovery.py's exited executors), and every task in ex.tasks is indexed in fw.task_executor (AgentCore invariant: _run and recovery index it, _task_completed and _maybe_remove_executor unindex it as they drop it; _run refuses a duplicate id); the callers with unknown tasks pass checkpoint=False: the line never runs",
+    'agent/base.py::AgentCore._executor_terminated::stmt:delete statement::out.append(CancelTimer(key=(EXEC_SHUTDOWN, fw.id, ex_id, ex.container...#0':
+        "the shutdown timer left armed fires into handleExecutorTimer, which returns [] for it: the executor is gone, its container id (part of the key) differs, or it is still 'terminated' (final: _shutdown_executor, the limitation, subscribe and disconnect paths all refuse a terminated executor; timers do not survive a restart); the end-of-step hooks (_maybe_finish_recovery, state-based; the empty `shrunk`) add nothing, as for the s11/s13 registration-timer entries",
+    'agent/recovery.py::RecoveryMixin._recover_reconnect::const:False->True::False#0':
+        "the default of `rebooted`: its only caller (handleStart) passes rebooted= explicitly (core/, io/, spec/), so the default is never used (and the campaign swaps __code__ only: a default lives in __kwdefaults__)",
+    'allocator/cycle.py::_give::stmt:delete statement::agent.version += 1#0':
+        "agent.version is read only by the skip memo (run_cycle's equality test and the skip writers); _give clears agent.skip on the next line and a pass that gives writes no skip (given / len(effects) checks), so every skip is written after the agent's last give with the version current then: the bump is redundant with `agent.skip = None` (_touch still bumps for agent changes); nothing else (describe, checker, why) reads version",
+    'allocator/cycle.py::_explained_agent::stmt:delete statement::split_of = avail#0':
+        "split_of stays None, so the per-`avail` cache `splits` is emptied at every pass of the role loop instead of only when agent.available changes; its entries are recomputed by al._split, memoized by value and a function of (avail, role, the role's headroom), which nothing changes between two passes without a give (a give changes avail, which the original resets on too): same splits, same decisions, slower",
+    'allocator/drf.py::dominant_share::const:0->1::0#0':
+        "the default is used only for a name allocated (framework/role ledgers) but absent from al._total, every caller's total; allocations are parts of agent totals (AddAgent/UpdateAgent check containment, ConvertResources keeps quantities, RemoveAgent untracks before it lowers the total) and ledger_add drops zero entries, so an allocated name is always in _total (the s12/s14 `_track_add` entries)",
+    'allocator/drf.py::dominant_share::cmp:Gt->GtE #0::t > 0#0':
+        "t is 0 only through the default of an allocated name absent from al._total (ledger_add drops zero entries), which cannot happen (see the `const:0->1` entry of this function and the s14 `_track_add` `t > 0` entry): `t >= 0` and `t > 0` agree",
+    'allocator/machine.py::Allocator._handle_add_framework::stmt:delete statement::fw.agents.add(aid)#1':
+        "in the loop over _orphans, which the master never fills (see the _track_resources entry of _handle_add_framework above): never runs",
+    'allocator/machine.py::Allocator._handle_add_framework::stmt:delete statement::agent.alloc[fw.id] = attribute_to(agent.alloc[fw.id], fw.default_role)#0':
+        "in the loop over _orphans, which the master never fills (see the _track_resources entry of _handle_add_framework above): never runs",
+    'allocator/machine.py::Allocator._handle_add_framework::const:1->2::1#2':
+        "the +1 of _track_resources in the loop over _orphans, which the master never fills (see the _track_resources entry of _handle_add_framework above): never runs",
+    'allocator/machine.py::Allocator._handle_remove_framework::cmp:IsNot->Is #0::res is not None#0':
+        "the loop body never runs: an agent is in fw.agents only while the framework holds an allocation on it (every `del agent.alloc[fid]` discards it: _handle_recover, _handle_remove_agent), and the master gives back every task, executor and offer before its RemoveFramework, so the allocator holds nothing of it then (the s13 `agent.available + self._unallocate(res)` entry): fw.agents is empty",
+    'allocator/machine.py::Allocator._handle_remove_agent::stmt:delete statement::orphans.discard(agent.id)#0':
+        "in the `fw is None` branch, which never runs (allocations of unknown frameworks come only from an AddAgent `used` the master never sends: see the s16 `orphans is not None` entry of this function)",
+    'allocator/machine.py::Allocator._handle_remove_agent::not:drop not::not orphans#0':
+        "in the `fw is None` branch, which never runs (allocations of unknown frameworks come only from an AddAgent `used` the master never sends: see the s16 `orphans is not None` entry of this function)",
+    'allocator/why.py::_why_agent::cond:negate if::if key is not None#0':
+        "the memo then only ever gets the key None, which the lookup (`key is not None and key in memo`) never reads, so every agent's answer is computed by _rank instead of copied; the memo is local to one why() call (one framework, one `now`) and _rank (with _first_taker, _ahead_of, _blocker) reads the agent only through (available, attributes, filters: empty when keyed) and agent.id (AgentReason.agent_id, which the copy evolves): the same answers, slower",
+    'master/frameworks.py::FrameworksMixin._framework_used::arith:+<->-::used[t.agent_id] + t.resources#0':
+        "_framework_used's only caller (_subscribe, existing is None) passes an MFramework created a few lines above with no tasks (_subscribed adds none): the loop body never runs (see the `cond:negate if` entry of this function)",
+    'master/machine.py::Master.step::bool:and<->or::self.leader and self._draining()#0':
+        "a non-leader is never draining (_reset zeroes _drain_count and _settings; only _restore_settings at election and _setting_committed fill them, each recounting), and a leader with no drain runs _drain_progress for nothing: its loop keeps only DRAINING drain settings, exactly what _drain_count counts (_recount_drains), so it returns [] and changes nothing (slower)",
+    'master/why.py::Why.to_json::const:50->51::50#0':
+        "the default of `max_agents`: its only production caller (io/http/why.py) passes max_agents explicitly (the checker's calls are the simulator's own), and the campaign swaps __code__ only (a default lives in __defaults__): as the s12 `why` hidden entry",
+    'status_updates.py::TaskStatusUpdateManager.handleCleanup::cmp:IsNot->Is #0::stream.timer_at is not None#0':
+        "`timer_at is None` is the negation of the original test: the same mutant as the s12 `cond:negate if` entry of this line (a retry timer left armed for a dropped stream fires into handleTimer, which returns [] for a key with no stream or with no/another timer_at; cancelling an idle stream's timer is a no-op)",
 }

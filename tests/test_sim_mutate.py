@@ -42,6 +42,31 @@ def test_a_mutant_changes_the_live_function_in_a_child_only() -> None:
     assert lifecycle.is_legal(S.TASK_STAGING, S.TASK_RUNNING, "executor") is True
 
 
+def _applied_defaults(m: mutate.Mutant, q: object) -> None:
+    mutate.apply(m)
+    from mesotron.core.agent.base import AgentCore
+
+    q.put(dict(AgentCore._executor_status.__kwdefaults__))  # type: ignore
+
+
+def test_a_mutant_of_a_default_installs_the_new_default() -> None:
+    """(s16) A default is evaluated where the def runs, not in the code object: a mutant of
+    `ack=True` in AgentCore._executor_status must change the live default (the campaign
+    swapped `__code__` only before, and judged it UNCHANGED without running it)."""
+    from mesotron.core.agent.base import AgentCore
+
+    m = next(x for x in mutate.discover()
+             if x.scope == "AgentCore._executor_status" and x.text == "True->False")
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_applied_defaults, args=(m, q))
+    p.start()
+    defaults = q.get(timeout=60)
+    p.join(60)
+    assert defaults["ack"] is False
+    assert AgentCore._executor_status.__kwdefaults__["ack"] is True
+
+
 def test_a_tiny_campaign_reports_every_mutant() -> None:
     judge = mutate.Judge(seeds=(0,), events=200, quiesce=200.0, timeout=60.0)
     rep = mutate.campaign(sample=3, seed=1, judge=judge, jobs=1)

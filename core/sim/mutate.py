@@ -284,6 +284,42 @@ def _find_code(code: types.CodeType, qualname: str) -> types.CodeType | None:
     return None
 
 
+def _find_def(tree: ast.AST, qualname: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The def statement of `qualname` ("f" or "Class.method") at the top of `tree`."""
+    node: Any = tree
+    for part in qualname.split("."):
+        node = next((n for n in getattr(node, "body", ()) if isinstance(
+            n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == part), None)
+        if node is None:
+            return None
+    return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def _mutated_defaults(m: Mutant, tree: ast.Module, mod: Any) -> tuple[Any, Any] | None:
+    """(s16) The defaults of the mutated function when the mutant changed one (a default is
+    evaluated where the def runs, not in its code object: swapping `__code__` alone leaves
+    the old default, and such a mutant was judged UNCHANGED unseen). None when the mutant
+    left the signature alone. The def is re-run bare (no body, annotations or decorators)
+    in a copy of the live module's namespace."""
+    new = _find_def(tree, m.scope)
+    old = _find_def(ast.parse((CORE / m.path).read_text()), m.scope)
+    if new is None or old is None:
+        return None
+    if ast.dump(new.args) == ast.dump(old.args):
+        return None
+    args = new.args
+    for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if a is not None:
+            a.annotation = None
+    bare = ast.FunctionDef(name=new.name, args=args, body=[ast.Pass()], decorator_list=[],
+                           returns=None)
+    module = ast.fix_missing_locations(ast.Module(body=[bare], type_ignores=[]))
+    ns = dict(vars(mod))
+    exec(compile(module, str(CORE / m.path), "exec"), ns)  # noqa: S102 - our own source
+    fn = ns[new.name]
+    return fn.__defaults__, fn.__kwdefaults__
+
+
 def _live_function(mod: Any, scope: str) -> Any:
     parts = scope.split(".")
     obj = getattr(mod, parts[0])
@@ -314,6 +350,9 @@ def apply(m: Mutant) -> None:
         raise LookupError(f"no code object {m.scope} in {m.path}")
     fn = _live_function(mod, m.scope)
     fn.__code__ = new
+    defaults = _mutated_defaults(m, tree, mod)
+    if defaults is not None:
+        fn.__defaults__, fn.__kwdefaults__ = defaults
 
 
 # ---------------------------------------------------------------------------- judging

@@ -334,7 +334,6 @@ class AgentCore:
     def _executor_terminated(self, now: float, fw: FrameworkEntry, ex: ExecutorEntry,
                              status: int) -> list[Any]:
         """The executor's process is gone (Mesos `executorTerminated`)."""
-        was_running = ex.pid is not None or ex.state in ("running", "terminating")
         prev = ex.state
         ex.state = "terminated"
         ex.exit_status = status
@@ -366,7 +365,11 @@ class AgentCore:
                 if not task.terminal:
                     out += self._agent_update(now, fw.id, ex_id, task.info.task_id, state,
                                               reason, message)
-            if not ex.command_executor and self.state == "running" and was_running:
+            # Mesos `executorTerminated` reports every custom executor's exit, also one that
+            # never subscribed (it crashed on start): the master removes it and takes its
+            # resources back (s16 kproto: the agent told it only of a subscribed one or one
+            # it was terminating, so the master kept booking the others' resources)
+            if not ex.command_executor and self.state == "running":
                 out.append(Send(to=MASTER, message=ExitedExecutor(
                     agent_id=self.agent_id, framework_id=fw.id, executor_id=ex_id,
                     status=status)))

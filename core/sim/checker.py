@@ -94,6 +94,11 @@ from mesotron.core.messages import (
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim.cgroups import host_isolation  # s14 kagent
+from mesotron.core.sim.checks_kproto import (  # s16 kproto
+    check_acks_checkpointed,
+    kproto_agent_step,
+    kproto_master_step,
+)
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
 from mesotron.core.sim.world import (
@@ -131,6 +136,13 @@ WHEN: dict[str, str] = {
     "AgentUpdatesTruthful": "on every update an agent persists or sends",
     "UpdateRetriesBackOff": "on every status-update retry timer an agent arms",  # s14 kagent
     "ExecutorLaunchesAgree": "after every agent step that hands tasks to an executor",  # s14 kagent
+    # s16 kproto
+    "ExecutorAcksCheckpointed": "on every acknowledgement an agent sends an executor",
+    "ExecutorDisconnectionsTolerated": "after every agent step on a broken executor connection",
+    "ImplicitReconcileAnswered": "after every implicit reconciliation the master handles",
+    "RemovedFrameworksRefused": "after every call of a framework the master removed",
+    "ExitedExecutorsReported": "after every agent step on the exit of an executor's process",
+    "CompletedTasksTerminal": "after every master step that removes a framework",
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -504,6 +516,7 @@ class Checker:
         self.superseded.add(uuid)
 
     def on_executor_ack(self, world: Any, n: Any, x: Any, msg: Any) -> None:
+        check_acks_checkpointed(self, world, n, x, msg)  # s16 kproto
         if msg.uuid in self.superseded:
             return
         key = (x.framework_id, msg.task_id)
@@ -579,6 +592,7 @@ class Checker:
             elif t is Send and type(e.message) in _LAUNCHES:  # s14 kagent
                 check_executor_launches(self, world, node, effects)
         if type(inp) is not Received:
+            kproto_agent_step(self, world, node, inp, effects)  # s16 kproto
             if type(inp) is AgentShutdown:
                 # the operator shuts the agent down (SIGUSR1): it unregisters, kills its
                 # executors and forgets its state; its unacknowledged updates go with it
@@ -625,6 +639,7 @@ class Checker:
                 self.dirty = True
 
     def on_master_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+        kproto_master_step(self, world, node, inp, effects)  # s16 kproto
         pre_offers = self._pre_offers
         tin = type(inp)
         if tin is SchedulerCall and HOSTILE_CALL in inp.request:  # s13 mops

@@ -408,6 +408,19 @@ class ClusterSnapshot:
     executor_launches: tuple[tuple[str, str], ...] = ()
     # s16 lead: MessagesRelayed: (the machine, what it did wrong with a framework message)
     relayed_messages: tuple[tuple[str, str], ...] = ()
+    # s16 kproto: ExecutorAcksCheckpointed, ExecutorDisconnectionsTolerated: (agent, what
+    # it did wrong); ImplicitReconcileAnswered, RemovedFrameworksRefused: (framework id,
+    # what the master did wrong); DrfOrder: (agent id, framework id) of an offer the
+    # allocator's explain mode recorded no decision for
+    executor_acks: tuple[tuple[str, str], ...] = ()
+    executor_disconnections: tuple[tuple[str, str], ...] = ()
+    implicit_reconciles: tuple[tuple[str, str], ...] = ()
+    removed_calls: tuple[tuple[str, str], ...] = ()
+    unexplained_offers: tuple[tuple[str, str], ...] = ()
+    # s16 kproto: ExitedExecutorsReported: (agent, what it did not tell the master)
+    exits_unreported: tuple[tuple[str, str], ...] = ()
+    # s16 kproto: CompletedTasksTerminal: (framework id, what the master lists wrongly)
+    completed_live: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -596,6 +609,8 @@ def DrfOrder(s: ClusterSnapshot) -> list[str]:
         if fast != reference:
             out.append(f"DrfOrder: {what}: the allocation cycle gave [{fast}] where the "
                        f"reference cycle (shares recomputed) gives [{reference}]")
+    out += [f"DrfOrder: agent {aid} was offered to {fid} with no allocation decision "  # s16 kproto
+            f"recorded (explain mode)" for aid, fid in s.unexplained_offers]
     return out
 
 
@@ -1786,3 +1801,76 @@ def check(s: ClusterSnapshot, names: dict[str, Check] | None = None) -> list[str
     for fn in props.values():
         out.extend(fn(s))
     return out
+
+
+# ==== s16 kproto
+def ExecutorAcksCheckpointed(s: ClusterSnapshot) -> list[str]:
+    """An agent acknowledges an executor's status update only once the update is
+    checkpointed, when the task's framework checkpoints (Mesos Slave::statusUpdate: "Ask
+    the status update manager to checkpoint and reliably send the update", and
+    Slave::_statusUpdate acknowledges the executor when that future is ready): an update
+    the executor forgot on the agent's word is never lost to an agent crash. An update the
+    agent superseded (it ended the task itself) or whose scheduler acknowledgement it
+    already has is acknowledged as is."""
+    return [f"ExecutorAcksCheckpointed: agent {agent} {what}" for agent, what in s.executor_acks]
+
+
+def ExecutorDisconnectionsTolerated(s: ClusterSnapshot) -> list[str]:
+    """When an executor's connection to its agent breaks, the agent keeps the executor of a
+    checkpointing framework (it may subscribe again, as after an agent restart: Mesos
+    docs/agent-recovery.md: a checkpointing framework's executors reconnect to the agent)
+    and shuts down (kills: it cannot be told) the executor of a framework that does not
+    checkpoint, unless it already terminated (the agent's rule since the first agent
+    machine, core/agent/executors.py handleExecutorDisconnected)."""
+    return [f"ExecutorDisconnectionsTolerated: agent {agent} {what}"
+            for agent, what in s.executor_disconnections]
+
+
+def ImplicitReconcileAnswered(s: ClusterSnapshot) -> list[str]:
+    """An implicit reconciliation (RECONCILE naming no task) is answered at once with one
+    update per task the master books for the framework, carrying the task's latest state
+    (status_update_state, else state, as the framework may see it), terminal but
+    unacknowledged tasks included, and TASK_UNREACHABLE for each of its unreachable tasks
+    (Mesos Master::_reconcileTasks, implicit case: framework->tasks, then
+    framework->unreachableTasks; docs/reconciliation.md)."""
+    return [f"ImplicitReconcileAnswered: framework {fid} {what}"
+            for fid, what in s.implicit_reconciles]
+
+
+def RemovedFrameworksRefused(s: ClusterSnapshot) -> list[str]:
+    """A framework the master removed (torn down, or its failover timeout expired) stays
+    removed: while that master keeps it among its completed frameworks, a SUBSCRIBE with
+    its id is refused ("Framework has been removed", Mesos Master::subscribe checks
+    isCompletedFramework) and any other call of it is answered 4xx (the framework is not
+    among the master's frameworks)."""
+    return [f"RemovedFrameworksRefused: framework {fid} {what}" for fid, what in s.removed_calls]
+
+
+def ExitedExecutorsReported(s: ClusterSnapshot) -> list[str]:
+    """When the process of a custom executor (not a command executor) exits, its registered
+    agent tells the master (ExitedExecutor), whatever state the executor was in
+    (registering, running or terminating, connected or not): the master then removes the
+    executor, takes its resources back and tells the framework (Mesos
+    Slave::executorTerminated: "Only send ExitedExecutorMessage if it is not a Command
+    Executor", with no condition on the executor's state)."""
+    return [f"ExitedExecutorsReported: agent {agent} {what}" for agent, what in s.exits_unreported]
+
+
+def CompletedTasksTerminal(s: ClusterSnapshot) -> list[str]:
+    """The tasks a master lists as completed are terminal: when it removes a framework, each
+    of the framework's live tasks is booked TASK_KILLED before it joins the completed tasks
+    (Mesos Master::removeFramework: "The task is implicitly killed, and TASK_KILLED is the
+    closest state we have by now"), so /state and /tasks never list a completed task as
+    running."""
+    return [f"CompletedTasksTerminal: framework {fid} {what}" for fid, what in s.completed_live]
+
+
+for _name, _fn in (("ExecutorAcksCheckpointed", ExecutorAcksCheckpointed),
+                   ("CompletedTasksTerminal", CompletedTasksTerminal),
+                   ("ExitedExecutorsReported", ExitedExecutorsReported),
+                   ("ExecutorDisconnectionsTolerated", ExecutorDisconnectionsTolerated),
+                   ("ImplicitReconcileAnswered", ImplicitReconcileAnswered),
+                   ("RemovedFrameworksRefused", RemovedFrameworksRefused)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn

@@ -60,7 +60,11 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
          "RegistryGcPrunes", "UnreregisteredAgentsMarked",
          # s14 kagent (Python and simulator only)
-         "UpdateRetriesBackOff", "ExecutorLaunchesAgree", "MessagesRelayed"]
+         "UpdateRetriesBackOff", "ExecutorLaunchesAgree", "MessagesRelayed",
+         # s16 kproto (Python and simulator only)
+         "ExecutorAcksCheckpointed", "ExecutorDisconnectionsTolerated",
+         "ImplicitReconcileAnswered", "RemovedFrameworksRefused", "ExitedExecutorsReported",
+         "CompletedTasksTerminal"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

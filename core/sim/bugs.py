@@ -2706,3 +2706,163 @@ def unreported_executors_kept() -> contextlib.AbstractContextManager[None]:
 
 BUGS["framework_messages_dropped"] = framework_messages_dropped
 BUGS["unreported_executors_kept"] = unreported_executors_kept
+# ==== s16 kproto
+def executor_updates_unpersisted() -> contextlib.AbstractContextManager[None]:
+    """The agent forwards an executor's update and acknowledges it to the executor without
+    checkpointing it, also when the framework checkpoints (ExecutorAcksCheckpointed)."""
+    from mesotron.core.agent.base import AgentCore
+    from mesotron.core.effects import Persist
+    from mesotron.core.status_updates import UpdateRecord
+
+    def wrap(orig: Any) -> Any:
+        def _executor_status(self: Any, *a: Any, **kw: Any) -> tuple[list[Any], list[Any]]:
+            effects, acks = orig(self, *a, **kw)
+            return [e for e in effects
+                    if not (type(e) is Persist and type(e.record) is UpdateRecord)], acks
+        return _executor_status
+    return _patched(AgentCore, "_executor_status", wrap)
+
+
+BUGS["executor_updates_unpersisted"] = executor_updates_unpersisted
+
+
+def checkpointing_executors_shut_down() -> contextlib.AbstractContextManager[None]:
+    """When an executor's connection breaks the agent shuts the executor down whether or not
+    its framework checkpoints, as Mesos does only for a framework that does not
+    (ExecutorDisconnectionsTolerated)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorDisconnected(self: Any, now: float, pid: str) -> list[Any]:
+            where = self.by_pid.get(pid)
+            fw = self.frameworks.get(where[0]) if where is not None else None
+            ex = fw.executors.get(where[1]) if fw is not None else None
+            if ex is None:
+                return orig(self, now, pid)  # type: ignore[no-any-return]
+            was, ex.checkpoint = ex.checkpoint, False
+            try:
+                return orig(self, now, pid)  # type: ignore[no-any-return]
+            finally:
+                ex.checkpoint = was
+        return handleExecutorDisconnected
+    return _patched(ExecutorsMixin, "handleExecutorDisconnected", wrap)
+
+
+BUGS["checkpointing_executors_shut_down"] = checkpointing_executors_shut_down
+
+
+def implicit_reconcile_skips_staging() -> contextlib.AbstractContextManager[None]:
+    """An implicit reconciliation leaves out the tasks the master books TASK_STAGING (as if
+    they were not launched yet) (ImplicitReconcileAnswered)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.tasks import TasksMixin
+    from mesotron.core.messages import EventUpdate
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _reconcile_implicit(self: Any, fw: Any) -> list[Any]:
+            out: list[Any] = orig(self, fw)
+            staging = {tid for tid, t in fw.tasks.items() if t.state is TaskState.TASK_STAGING}
+            return [e for e in out if not (type(e) is Send and type(e.message) is EventUpdate
+                                           and e.message.status.task_id in staging)]
+        return _reconcile_implicit
+    return _patched(TasksMixin, "_reconcile_implicit", wrap)
+
+
+BUGS["implicit_reconcile_skips_staging"] = implicit_reconcile_skips_staging
+
+
+def removed_frameworks_resubscribe() -> contextlib.AbstractContextManager[None]:
+    """The master forgets that it removed a framework when the framework subscribes again
+    with its id: it is admitted back as a framework this master does not know
+    (RemovedFrameworksRefused)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            fid = call.framework_info.id
+            if fid is not None:
+                self._completed_frameworks.pop(fid, None)
+            return orig(self, inp, call)  # type: ignore[no-any-return]
+        return _subscribe
+    return _patched(FrameworksMixin, "_subscribe", wrap)
+
+
+BUGS["removed_frameworks_resubscribe"] = removed_frameworks_resubscribe
+
+
+def terminal_uuid_unbooked() -> contextlib.AbstractContextManager[None]:
+    """The master books a terminal update's state as the task's forwarded update but not
+    its uuid (it keeps the previous one): the terminal update's acknowledgement never
+    matches and the task stays in the live books (AckedTerminalTaskRemoved, s16 kproto:
+    the s12 check, which compares with the booked uuid, cannot see it)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _update_task(self: Any, task: Any, status: Any, **kw: Any) -> list[Any]:
+            before = task.status_update_uuid
+            out: list[Any] = orig(self, task, status, **kw)
+            if status.state.is_terminal:
+                task.status_update_uuid = before
+            return out
+        return _update_task
+    return _patched(MasterCore, "_update_task", wrap)
+
+
+BUGS["terminal_uuid_unbooked"] = terminal_uuid_unbooked
+
+
+def explain_mode_unrecorded() -> contextlib.AbstractContextManager[None]:
+    """The allocator's explain mode allocates agents without recording its decisions (the
+    production path's `_allocate_agent`): DrfOrder has nothing to judge (DrfOrder, s16
+    kproto)."""
+    from mesotron.core.allocator import cycle
+
+    return _patched(cycle, "_explained_agent",
+                    lambda orig: lambda al, now, agent, effects, decisions:
+                    cycle._allocate_agent(al, now, agent, effects))
+
+
+BUGS["explain_mode_unrecorded"] = explain_mode_unrecorded
+
+
+def killed_executors_unreported() -> contextlib.AbstractContextManager[None]:
+    """The agent does not tell the master about a custom executor that was killed (exit
+    status from a signal): the master keeps booking it and its resources
+    (ExitedExecutorsReported)."""
+    from mesotron.core.agent.base import AgentCore
+    from mesotron.core.effects import Send
+    from mesotron.core.messages import ExitedExecutor
+
+    def wrap(orig: Any) -> Any:
+        def _executor_terminated(self: Any, now: float, fw: Any, ex: Any, status: int) -> list[Any]:
+            out: list[Any] = orig(self, now, fw, ex, status)
+            if status >= 0 and status < 128:
+                return out
+            return [e for e in out if not (type(e) is Send and type(e.message) is ExitedExecutor)]
+        return _executor_terminated
+    return _patched(AgentCore, "_executor_terminated", wrap)
+
+
+BUGS["killed_executors_unreported"] = killed_executors_unreported
+
+
+def removed_framework_tasks_left_running() -> contextlib.AbstractContextManager[None]:
+    """When the master removes a framework, its live tasks join the completed tasks in the
+    state they had (not booked TASK_KILLED) (CompletedTasksTerminal)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _remove_framework(self: Any, fw: Any) -> list[Any]:
+            live = {tid: t.state for tid, t in fw.tasks.items() if not t.state.is_terminal}
+            out: list[Any] = orig(self, fw)
+            for tid, state in live.items():
+                t = fw.completed_tasks.get(tid)
+                if t is not None:
+                    t.state = state
+            return out
+        return _remove_framework
+    return _patched(FrameworksMixin, "_remove_framework", wrap)
+
+
+BUGS["removed_framework_tasks_left_running"] = removed_framework_tasks_left_running

@@ -99,6 +99,11 @@ from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import checks_messages  # s16 lead: MessagesRelayed
 from mesotron.core.sim.cgroups import host_isolation  # s14 kagent
+from mesotron.core.sim.checks_kproto import (  # s16 kproto
+    check_acks_checkpointed,
+    kproto_agent_step,
+    kproto_master_step,
+)
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
 from mesotron.core.sim.world import (
@@ -141,6 +146,13 @@ WHEN: dict[str, str] = {
     "ExecutorLaunchesAgree": "after every agent step that hands tasks to an executor",  # s14 kagent
     "MessagesRelayed": "after every master or agent step relaying a framework message, and as a "
                        "framework hears one",  # s16 lead
+    # s16 kproto
+    "ExecutorAcksCheckpointed": "on every acknowledgement an agent sends an executor",
+    "ExecutorDisconnectionsTolerated": "after every agent step on a broken executor connection",
+    "ImplicitReconcileAnswered": "after every implicit reconciliation the master handles",
+    "RemovedFrameworksRefused": "after every call of a framework the master removed",
+    "ExitedExecutorsReported": "after every agent step on the exit of an executor's process",
+    "CompletedTasksTerminal": "after every master step that removes a framework",
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -544,6 +556,7 @@ class Checker:
         self.superseded.add(uuid)
 
     def on_executor_ack(self, world: Any, n: Any, x: Any, msg: Any) -> None:
+        check_acks_checkpointed(self, world, n, x, msg)  # s16 kproto
         if msg.uuid in self.superseded:
             return
         key = (x.framework_id, msg.task_id)
@@ -623,6 +636,7 @@ class Checker:
                 # terminated before this incarnation, not counted by it)
                 self.destroyed[node.name] = self.destroyed.get(node.name, 0) + 1
         if tin is not Received:
+            kproto_agent_step(self, world, node, inp, effects)  # s16 kproto
             if tin is AgentShutdown:
                 # the operator shuts the agent down (SIGUSR1): it unregisters, kills its
                 # executors and forgets its state; its unacknowledged updates go with it
@@ -675,6 +689,7 @@ class Checker:
         # step is the one reported), each gated on what this step's input and effects can
         # make it read; the gates are computed once: the input's type (and call's, message's),
         # whether the effects hold anything the pass over them reads (scan).
+        kproto_master_step(self, world, node, inp, effects)  # s16 kproto
         tin = type(inp)
         sc = tin is SchedulerCall
         call: Any = inp.call if sc else None

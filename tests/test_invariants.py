@@ -60,7 +60,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
          "RegistryGcPrunes", "UnreregisteredAgentsMarked",
          # s14 kagent (Python and simulator only)
-         "UpdateRetriesBackOff", "ExecutorLaunchesAgree"]
+         "UpdateRetriesBackOff", "ExecutorLaunchesAgree",
+         # s16 kobs (Python and simulator only)
+         "MetricsAgree", "LogsRecord", "AnswersAsMesos"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -421,6 +421,13 @@ class ClusterSnapshot:
     exits_unreported: tuple[tuple[str, str], ...] = ()
     # s16 kproto: CompletedTasksTerminal: (framework id, what the master lists wrongly)
     completed_live: tuple[tuple[str, str], ...] = ()
+    # s16 kobs: MetricsAgree: (machine, metric, its value or growth, the checker's recount,
+    # what was recounted)
+    metrics_recounted: tuple[tuple[str, str, float, float, str], ...] = ()
+    # s16 kobs: LogsRecord: (master, the transition and what was logged)
+    transition_logs: tuple[tuple[str, str], ...] = ()
+    # s16 kobs: AnswersAsMesos: (machine, the input, the status it answered and Mesos's)
+    answer_codes: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1874,3 +1881,42 @@ for _name, _fn in (("ExecutorAcksCheckpointed", ExecutorAcksCheckpointed),
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn
+# ==== s16 kobs
+def MetricsAgree(s: ClusterSnapshot) -> list[str]:
+    """The protocol counters operators read (/metrics/snapshot) are the checker's recount of
+    what the machines did, at every step that can move them: an agent's
+    `invalid_status_updates` grows by one per executor update it refuses (an UPDATE refused,
+    an update a SUBSCRIBE carried refused); the master's `master/operations/finished` by
+    each RESERVE / UNRESERVE of an ACCEPT it applied (not refused as invalid), its
+    `master/registry_gc/pruned` by the unreachable and gone entries a registry result made
+    it forget (not readmitted, not marked gone)."""
+    return [f"MetricsAgree: {who} {name} is {got:g} but the checker recounts {want:g} "
+            f"({what})" for who, name, got, want, what in s.metrics_recounted]
+
+
+def LogsRecord(s: ClusterSnapshot) -> list[str]:
+    """The master logs each framework and agent transition operators follow in the step
+    that makes it, naming the framework or agent: a framework it books on a SUBSCRIBE
+    `framework_added` (one it re-subscribes `framework_resubscribed`), one whose stream
+    breaks `framework_disconnected`, one it forgets `framework_removed`; an agent it books
+    `agent_registered` or `agent_readmitted`, one it forgets `agent_removed`."""
+    return [f"LogsRecord: {who}: {what}" for who, what in s.transition_logs]
+
+
+def AnswersAsMesos(s: ClusterSnapshot) -> list[str]:
+    """Every answer's HTTP status is Mesos's for its input: a refused executor call 400
+    (403 for a known executor's call from a connection that never subscribed as it), a
+    refused RunTask 400, a refused agent message at the master 400, a scheduler call taken
+    202 (SUBSCRIBE 200), an operator call taken 200 (RESERVE / UNRESERVE_RESOURCES 200 or
+    Mesos's 202), any refusal one of 400, 403, 409, 501, 503 (never 401: the shell's HTTP
+    authentication answers that before a call reaches the core)."""
+    return [f"AnswersAsMesos: {who}: {what} {detail}" for who, what, detail in s.answer_codes]
+
+
+_S16_KOBS: dict[str, Check] = {
+    "MetricsAgree": MetricsAgree,
+    "LogsRecord": LogsRecord,
+    "AnswersAsMesos": AnswersAsMesos,
+}
+SAFETY.update(_S16_KOBS)
+CATALOG.update(_S16_KOBS)

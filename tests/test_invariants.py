@@ -64,7 +64,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s16 kproto (Python and simulator only)
          "ExecutorAcksCheckpointed", "ExecutorDisconnectionsTolerated",
          "ImplicitReconcileAnswered", "RemovedFrameworksRefused", "ExitedExecutorsReported",
-         "CompletedTasksTerminal"]
+         "CompletedTasksTerminal",
+         # s16 kobs (Python and simulator only)
+         "MetricsAgree", "LogsRecord", "AnswersAsMesos"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -2866,3 +2866,57 @@ def removed_framework_tasks_left_running() -> contextlib.AbstractContextManager[
 
 
 BUGS["removed_framework_tasks_left_running"] = removed_framework_tasks_left_running
+# ==== s16 kobs
+def invalid_updates_uncounted() -> contextlib.AbstractContextManager[None]:
+    """The agent refuses an executor's malformed UPDATE (400) without counting it in its
+    `invalid_status_updates` metric: operators see no invalid updates (MetricsAgree)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Reject
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorUpdate(self: Any, now: float, sender: str, msg: Any) -> list[Any]:
+            out = orig(self, now, sender, msg)
+            if out and type(out[0]) is Reject and out[0].status == 400:
+                self.counters["invalid_status_updates"] -= 1
+            return out  # type: ignore[no-any-return]
+        return handleExecutorUpdate
+    return _patched(ExecutorsMixin, "handleExecutorUpdate", wrap)
+
+
+BUGS["invalid_updates_uncounted"] = invalid_updates_uncounted
+
+
+# s16 kobs
+def framework_disconnect_unlogged() -> contextlib.AbstractContextManager[None]:
+    """The master deactivates a framework whose stream broke but writes no
+    `framework_disconnected` line: the operator's log never shows it went away (LogsRecord)."""
+    from mesotron.core.effects import Log
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _framework_disconnected(self: Any, stream: str) -> list[Any]:
+            return [e for e in orig(self, stream)
+                    if not (type(e) is Log and e.event == "framework_disconnected")]
+        return _framework_disconnected
+    return _patched(FrameworksMixin, "_framework_disconnected", wrap)
+
+
+BUGS["framework_disconnect_unlogged"] = framework_disconnect_unlogged
+
+
+# s16 kobs
+def run_task_refused_unauthorized() -> contextlib.AbstractContextManager[None]:
+    """The agent refuses a malformed RunTask 401 Unauthorized instead of Mesos's 400 Bad
+    Request (AnswersAsMesos)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Reject
+
+    def wrap(orig: Any) -> Any:
+        def _run(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            return [attrs.evolve(e, status=401) if type(e) is Reject else e
+                    for e in orig(self, *a, **kw)]
+        return _run
+    return _patched(ExecutorsMixin, "_run", wrap)
+
+
+BUGS["run_task_refused_unauthorized"] = run_task_refused_unauthorized

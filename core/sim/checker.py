@@ -97,7 +97,10 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
-from mesotron.core.sim import checks_messages  # s16 lead: MessagesRelayed
+from mesotron.core.sim import (
+    checks_kobs,  # s16 kobs
+    checks_messages,  # s16 lead: MessagesRelayed
+)
 from mesotron.core.sim.cgroups import host_isolation  # s14 kagent
 from mesotron.core.sim.checks_kproto import (  # s16 kproto
     check_acks_checkpointed,
@@ -153,6 +156,13 @@ WHEN: dict[str, str] = {
     "RemovedFrameworksRefused": "after every call of a framework the master removed",
     "ExitedExecutorsReported": "after every agent step on the exit of an executor's process",
     "CompletedTasksTerminal": "after every master step that removes a framework",
+    "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
+                    "subscriptions, ACCEPTs, registry results)",  # s16 kobs
+    "LogsRecord": "after every registry result, SUBSCRIBE, TEARDOWN, operator call and "  # s16 kobs
+                  "failover timeout a master handles, and every framework disconnection",  # s16 kobs
+    "AnswersAsMesos": "after every scheduler call, operator call and registry result a master "  # s16 kobs
+                      "handles and every message of the hostile agent peer; after every "  # s16 kobs
+                      "executor call, RunTask and (re-)registration an agent receives",  # s16 kobs
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -382,6 +392,7 @@ class Checker:
         # s12 mm2: the world event count at which the leader's operator views are next
         # sampled (check_operator_views)
         self.views_due = 0
+        self.kobs = checks_kobs.new_state()  # s16 kobs: MetricsAgree, LogsRecord, AnswersAsMesos
         # OperationFeedbackAgrees: the operation ids the simulated frameworks sent knowing
         # them invalid (world.py registers them), the last status before an acknowledgement
         self.invalid_ops: set[tuple[str, str]] = set()
@@ -655,12 +666,16 @@ class Checker:
         t = type(msg)
         if t in _EXECUTOR_CALLS and inp.sender.endswith(HOSTILE_EXECUTOR):
             check_hostile_executor_refused(self, world, node, inp, effects)
+            checks_kobs.after_agent(self, world, node, inp, t, effects)  # s16 kobs
             return
         if world.probing is not None and world.probing == inp.sender:
             check_ghost_update_refused(self, world, node, msg, effects)  # s13 magent
+            checks_kobs.after_agent(self, world, node, inp, t, effects)  # s16 kobs
             return
         if t is FrameworkToExecutor or t is ExecutorMessage:  # s16 lead
             checks_messages.check_agent_relay(self, world, node, inp, effects)
+        if t in checks_kobs.AGENT_INPUTS:  # s16 kobs
+            checks_kobs.after_agent(self, world, node, inp, t, effects)  # s16 kobs
         if t is ExecutorUpdate:
             st = msg.status
             if st.uuid is not None:
@@ -720,6 +735,8 @@ class Checker:
                 track_offer_rescinds(self, world, node, inp, effects)
         config = world.config
         if config.operator:  # s13 mops
+            if tin is OperatorCall:  # s16 kobs
+                checks_kobs.after_operator_call(self, world, node, inp, effects)  # s16 kobs
             resv = world.op_resv_pre
             if resv is not None and getattr(inp, "request", None) == resv[0]:
                 check_operator_reservation(self, world, node, inp, effects, resv)
@@ -771,6 +788,7 @@ class Checker:
                         for task in ((m.task,) if t is RunTask else m.tasks):
                             self.launch_sent[(fid, task.task_id)] = world.now
         if tin is RegistryResult:  # s13 mmaster
+            checks_kobs.after_registry(self, world, node, effects)  # s16 kobs
             check_registry_counters(self, world, node, effects)
             if self.op_converts:  # s14 kops
                 check_finished_conversions(self, world, node, effects)
@@ -791,6 +809,8 @@ class Checker:
             self._pre_agent_tasks = None
         elif tin is TimerFired and inp.key[0] == "agent_removal_permit" and leader:
             check_agents_health_checked(self, world, node)
+        elif tin is TimerFired and inp.key[0] == "failover":  # s16 kobs
+            checks_kobs.after_failover(self, world, node, effects)  # s16 kobs
         if filters_due:  # else check_offer_filters would change and check nothing
             self.check_offer_filters(world, node, inp, effects)
         elif sc:
@@ -798,17 +818,20 @@ class Checker:
         if ct is CallKill:
             self.track_kill(world, node, inp, effects)
         elif tin is Disconnected:
+            checks_kobs.after_disconnected(self, world, node, effects)  # s16 kobs
             self.check_inactive_offers(world, node)
             check_agent_disconnected(self, world, node, inp)
         elif tin is Received and (inp.sender.endswith(HOSTILE_AGENT) or (
                 type(msg) is StatusUpdateMessage
                 and msg.update.status.task_id == HOSTILE_TASK)):
             check_malformed_agent_refused(self, world, inp, effects)
+            checks_kobs.after_agent_message(self, world, node, inp, effects)  # s16 kobs
         elif tin is Received and inp.sender.endswith(FORGED_AGENT):
             check_forged_agent_ignored(self, world, inp, effects)
         elif tin is Received and type(msg) is ExecutorToFramework:  # s16 lead
             checks_messages.check_executor_message_at_master(self, world, node, inp, effects)
         if sc:
+            checks_kobs.after_call(self, world, node, inp, ct, effects)  # s16 kobs
             if ct is CallAccept and malformed_accept(call):
                 check_malformed_refused(self, world, inp, effects)
             elif ct is CallReconcile and call.tasks:
@@ -1157,7 +1180,9 @@ class Checker:
             offers = node.machine._offers
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
                                 if oid in offers}
+            checks_kobs.before_accept(self, node, inp)  # s16 kobs
         elif tin is RegistryResult:
+            checks_kobs.before_registry(self, node)  # s16 kobs
             mc = node.machine
             self._pre_agent_tasks = agent_task_books(mc) \
                 if mc._marking_unreachable or mc._reregistering else None
@@ -1166,12 +1191,15 @@ class Checker:
             self._pre_registry = (dict(mc.counters), set(mc._unreachable))
         elif type(inp) is SchedulerCall and type(inp.call) is CallSubscribe:
             # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
+            checks_kobs.before_subscribe(self, node, inp)  # s16 kobs
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
             self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
         elif type(inp) is SchedulerCall and type(inp.call) is CallAcknowledgeOperationStatus:
             rec = node.machine._operations.get((inp.framework_id, inp.call.operation_id))
             self._pre_ack = None if rec is None or not rec.statuses else (
                 rec.statuses[-1].uuid, rec.state)
+        elif type(inp) is Disconnected:  # s16 kobs
+            checks_kobs.before_disconnected(self, node, inp)  # s16 kobs
 
     def check_fenced_master(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         """OneLeaderWrites, second half: after a fenced registry write, nothing visible."""

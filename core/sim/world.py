@@ -110,6 +110,7 @@ from mesotron.core.scheduler import (
 )
 from mesotron.core.scheduler import Start as SchedulerStart
 from mesotron.core.scheduler import Stop as SchedulerStop
+from mesotron.core.sim import checks_kobs  # s16 kobs
 from mesotron.core.sim.cgroups import Cgroups  # s14 kagent
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.disk import Disk
@@ -1253,6 +1254,8 @@ class World:
             if not a.alive or a.inc != inc:
                 return
             self.deliver(a, Received(sender=sender, message=msg))
+        if a.alive and a.inc == inc:
+            checks_kobs.hostile_run_task(self, a, fw_id)  # s16 kobs
 
     def ghost_update(self, a: AgentNode, inc: int, x: ExecutorNode, xinc: int) -> None:
         """s13 magent: a buggy executor of the adversarial framework, once subscribed, calls
@@ -1620,6 +1623,7 @@ class World:
                                                       uuid=uuid)))))
         self.forge_agent_messages(s, m, agents)
         self.malformed_agent_messages(m, s.name + HOSTILE_AGENT)  # s14 kops
+        checks_kobs.unexpected_agent_message(self, m, s.name + HOSTILE_AGENT)  # s16 kobs
 
     # s14 kops
     def malformed_agent_messages(self, m: MasterNode, sender: str) -> None:
@@ -2231,6 +2235,7 @@ class World:
             self.op_requests[req] = ("invalid", what)
             self.note(f"operator sends an invalid call: {what}")
             self.deliver(m, OperatorCall(request=req, call=call, principal=OPERATOR))
+        checks_kobs.mark_gone_again(self, m)  # s16 kobs
 
     def op_known_agents(self) -> set[str]:
         m = self.live_leader()

@@ -359,14 +359,19 @@ def _answers(chk: Any, world: Any, who: str, what: str, detail: str) -> None:
 
 # ------------------------------------------------------------------ hostile inputs
 def hostile_run_task(world: Any, a: Any, fw_id: str) -> None:
-    """AnswersAsMesos: with the hostile executor's calls (World.hostile_executor), the
-    agent's master is made to hand it a RunTask for a task of another agent, off the network
-    and with no random draw (a master bug): the agent refuses it 400 and changes nothing."""
+    """AnswersAsMesos: with the hostile executor's calls (World.hostile_executor), once per
+    agent incarnation, the agent's master is made to hand it a RunTask for a task of another
+    agent, off the network and with no random draw (a master bug): the agent refuses it 400
+    and changes nothing."""
     from mesotron.core.values import FrameworkInfo, TaskInfo
 
     mc = a.machine
     if mc is None or mc.state != "running" or not mc.master or fw_id not in mc.frameworks:
         return
+    sent: set[tuple[str, int]] = world.__dict__.setdefault("kobs_run_task_sent", set())
+    if (a.name, a.inc) in sent:
+        return  # once per agent incarnation: the refusal is the same every time
+    sent.add((a.name, a.inc))
     task = TaskInfo(name="hostile", task_id="sim-hostile-run-task", agent_id="sim-other-agent",
                     resources=Resources.parse("cpus:0.1;mem:32"))
     info: FrameworkInfo = mc.frameworks[fw_id].info

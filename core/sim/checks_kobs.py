@@ -42,6 +42,7 @@ from mesotron.core.effects import (
     RegistryResult,
     Reject,
     Respond,
+    Send,
 )
 from mesotron.core.invariants import ClusterSnapshot
 from mesotron.core.messages import (
@@ -52,6 +53,7 @@ from mesotron.core.messages import (
     CallTeardown,
     ExecutorMessage,
     ExecutorSubscribe,
+    ExecutorSubscribed,
     ExecutorUpdate,
     OpReserve,
     OpUnreserve,
@@ -307,7 +309,9 @@ def after_agent(chk: Any, world: Any, node: Any, inp: Any, t: type, effects: lis
         want = last[1] if last is not None and last[0] is a else 0
         if t is ExecutorUpdate:
             want += type(first) is Reject
-        elif first is not None and type(first) is not Reject:
+        elif any(type(e) is Send and type(e.message) is ExecutorSubscribed for e in effects):
+            # a subscription taken (ExecutorSubscribed sent: a Reject may come first, that of
+            # a replayed unacknowledged update) counts each replayed update it refused
             want += sum(1 for e in effects if type(e) is Reject)
         got = a.counters.get(INVALID_UPDATES, 0)
         agents[node.name] = (a, got)

@@ -127,7 +127,7 @@ def test_partitioned_agent_is_unreachable_and_its_tasks_run_on_after_heal(zk_ser
     for both frameworks (Mesos >= 1.5), and the master shows them running again."""
     zk = zk_server.url("/partitioned")
     with HaCluster(str(tmp_path), zk, masters=1, agents=1, session_timeout=SESSION, master_flags=PINGS) as c:
-        agent_id = c.agents[0].get_json("/state")["id"]
+        agent_id = c.agents[0].agent_id()
 
         async def main() -> None:
             with trio.fail_after(45):
@@ -166,7 +166,7 @@ def test_partitioned_agent_reregisters_after_master_failover(zk_server: ZkServer
     frameworks re-subscribe with their ids, both tasks reconcile TASK_RUNNING."""
     zk = zk_server.url("/partition-failover")
     with HaCluster(str(tmp_path), zk, masters=2, agents=1, session_timeout=SESSION, master_flags=PINGS) as c:
-        agent_id = c.agents[0].get_json("/state")["id"]
+        agent_id = c.agents[0].agent_id()
 
         leaders: list[int] = []
 
@@ -210,7 +210,7 @@ def test_agent_zookeeper_session_flap_kills_no_task(zk_server: ZkServer, tmp_pat
     re-subscribes, the agent keeps its id and both tasks run on."""
     zk = zk_server.url("/spurious")
     with HaCluster(str(tmp_path), zk, masters=1, agents=1, session_timeout=SESSION, master_flags=PINGS) as c:
-        agent_id = c.agents[0].get_json("/state")["id"]
+        agent_id = c.agents[0].agent_id()
 
         def reregistrations() -> int:
             with open(c.agents[0].log_path) as f:
@@ -252,7 +252,7 @@ def test_partitioned_agent_orphaned_task_is_shut_down_on_heal(zk_server: ZkServe
     that framework down on the agent, the task is killed; the other framework's task runs on."""
     zk = zk_server.url("/orphaned")
     with HaCluster(str(tmp_path), zk, masters=1, agents=1, session_timeout=SESSION, master_flags=PINGS) as c:
-        agent_id = c.agents[0].get_json("/state")["id"]
+        agent_id = c.agents[0].agent_id()
 
         async def main() -> None:
             with trio.fail_after(45):
@@ -284,7 +284,7 @@ def test_partitioned_agent_reregisters_on_its_own_ping_timeout(zk_server: ZkServ
     tasks reconcile TASK_RUNNING again."""
     zk = zk_server.url("/one-way")
     with HaCluster(str(tmp_path), zk, masters=1, agents=1, session_timeout=10.0, master_flags=PINGS) as c:
-        agent_id = c.agents[0].get_json("/state")["id"]
+        agent_id = c.agents[0].agent_id()
 
         async def main() -> None:
             with trio.fail_after(45):
@@ -329,7 +329,7 @@ def test_registry_gc_prunes_the_oldest_unreachable_agent(zk_server: ZkServer, tm
     zk = zk_server.url("/registry-gc")
     flags = (*PINGS, "--registry-gc-interval", "500ms", "--registry-max-agent-count", "1")
     with HaCluster(str(tmp_path), zk, masters=1, agents=2, session_timeout=10.0, master_flags=flags) as c:
-        a0, a1 = (c.agents[i].get_json("/state")["id"] for i in range(2))
+        a0, a1 = (c.agents[i].agent_id() for i in range(2))
 
         def unreachable_tasks() -> list[tuple[str, str]]:
             st = c.state(0)

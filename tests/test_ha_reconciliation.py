@@ -65,7 +65,7 @@ def _collect_streams() -> Iterator[None]:
 
 def agent_ids(c: HaCluster) -> list[str]:
     """Agent ids, in the order of c.agents."""
-    return [a.get_json("/state")["id"] for a in c.agents]
+    return [a.agent_id() for a in c.agents]
 
 
 async def launch_on(s: SchedulerClient, rec: EventRecorder, agent_id: str, *task_ids: str,

@@ -141,6 +141,13 @@ class Daemon:
             raise OSError(f"GET {path}: {status}")
         return json.loads(body)
 
+    def agent_id(self, limit: float = 20.0) -> str:
+        """An agent's id once it knows it: the master admits the agent (and shows it in
+        /master/state) a moment before the agent handles its AgentRegistered, so /state's
+        `id` may still be empty right after Cluster.wait_agents."""
+        return wait_for(lambda: self.get_json("/state")["id"], limit,  # type: ignore[no-any-return]
+                        f"the agent on port {self.port} to know its id")
+
 
 class Cluster:
     """A master and N agents as separate processes (so an agent can be kill -9'd)."""

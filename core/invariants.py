@@ -870,7 +870,8 @@ def NoCallBeforeSubscribed(s: ClusterSnapshot) -> list[str]:
 
 def OperationsReported(s: ClusterSnapshot) -> list[str]:
     """Every offer operation a framework sent with an id ends in a terminal status that
-    framework heard (OPERATION_UNKNOWN from a reconciliation counts: the master has no record)."""
+    framework heard (OPERATION_UNKNOWN from a reconciliation counts: the master has no record;
+    s17: so does OPERATION_GONE_BY_OPERATOR, terminal in Mesos: its agent was marked gone)."""
     return [f"OperationsReported: operation {op} of framework {fw} never reported terminal"
             for (fw, op), st in sorted(s.operations.items()) if st is None]
 
@@ -1362,8 +1363,9 @@ def AgentShutdownCompletes(s: ClusterSnapshot) -> list[str]:
 
 def RebootRecovery(s: ClusterSnapshot) -> list[str]:
     """After its host rebooted (a new boot id), an agent recovering in reconnect mode keeps
-    its id when its AgentInfo (hostname, resources, attributes) is unchanged and starts as
-    a new agent when it changed (Mesos SlaveRecoveryTest.Reboot, RebootWithSlaveInfoMismatch);
+    its id when its AgentInfo (hostname, resources, attributes) is unchanged or only grew
+    (s17: Mesos's additive reconfiguration policy) and starts as a new agent when it changed
+    otherwise (Mesos SlaveRecoveryTest.Reboot, RebootWithSlaveInfoMismatch);
     it never signals a container whose executor died in the reboot (its pid may be another
     process's now: SlaveRecoveryTest.RebootWithExecutorPidReused)."""
     return [f"RebootRecovery: agent {agent} {what}" for agent, what in s.reboot_recoveries]

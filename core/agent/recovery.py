@@ -18,7 +18,9 @@
 - Reboot (Mesos `meta/boot_id`): `Start.boot_id` is checkpointed at every start; a different
   one recovered means the host rebooted: no executor can have survived (they are treated as
   exited, their containers released without a signal: a pid may have been reused), and if
-  the agent's info (hostname, resources, attributes) changed too it starts as a NEW agent.
+  the agent's info changed too in a way Mesos's additive reconfiguration policy does not
+  permit (`additive_incompatibility`: fewer resources, another hostname or attribute) it
+  starts as a NEW agent; a grown one keeps its id and its status-update streams.
 
 Books read: `agent_info`, `awaiting`, `by_container`, `checkpointed_resources`, `config`,
   `frameworks`, `gc_pending`, `recovering`, `state`, `sum`.
@@ -53,6 +55,48 @@ from mesotron.core.status_updates import Recover, log_key
 from mesotron.core.values import AgentInfo, Reason, Source, TaskState
 
 
+def _ranges_within(small: tuple[tuple[int, int], ...], big: tuple[tuple[int, int], ...]) -> bool:
+    return all(any(lo >= b_lo and hi <= b_hi for b_lo, b_hi in big) for lo, hi in small)
+
+
+def additive_incompatibility(old: AgentInfo, new: AgentInfo) -> str | None:
+    """Why `new` may not keep the id of the checkpointed `old` under Mesos's
+    `--reconfiguration_policy=additive` (`slave::compatibility::additive`, which
+    `Slave::recover` applies: the simulator's operator restarts agents with more resources
+    in place); None: permitted. The hostname and port stay; every resource of `old` is still
+    there (first of its name) with the same type and no less (scalar no smaller, ranges and
+    set a superset); every attribute of `old` is still there, equal (a RANGES one may grow)."""
+    if old.hostname != new.hostname:
+        return f"hostname changed from {old.hostname} to {new.hostname}"
+    if old.port != new.port:
+        return f"port changed from {old.port} to {new.port}"
+    current = list(new.resources)
+    for r in old.resources:
+        m = next((x for x in current if x.name == r.name), None)
+        if m is None:
+            return f"couldn't find {r.name!r}"
+        if r.scalar is not None:
+            if m.scalar is None or r.scalar > m.scalar:
+                return f"scalar resource {r.name!r} decreased or changed type"
+        elif r.ranges is not None:
+            if m.ranges is None or not _ranges_within(r.ranges, m.ranges):
+                return f"range resource {r.name!r} not included in the current one"
+        elif m.set is None or not (r.set or frozenset()) <= m.set:
+            return f"set resource {r.name!r} not included in the current one"
+    for a in old.attributes:
+        b = next((x for x in new.attributes if x.name == a.name), None)
+        if b is None:
+            return f"couldn't find attribute {a.name!r}"
+        if a.kind != b.kind:
+            return f"type of attribute {a.name!r} changed"
+        if a.kind == "RANGES":
+            if not _ranges_within(a.ranges(), b.ranges()):
+                return f"ranges attribute {a.name!r} not included in the current one"
+        elif a.value != b.value:
+            return f"attribute {a.name!r} changed from {a.value} to {b.value}"
+    return None
+
+
 class RecoveryMixin(AgentCore):
     # declared again for type checkers that see the base class as Any
     state: str
@@ -75,22 +119,21 @@ class RecoveryMixin(AgentCore):
         rebooted = (start.boot_id is not None and rec.boot_id() is not None
                     and rec.boot_id() != start.boot_id)
         agent_rec = rec.agent()
-        if rebooted and agent_rec is not None and not self._same_agent(agent_rec.info):
-            # Mesos: an agent info mismatch after a reboot makes a NEW agent (the old id and
-            # its checkpoints are dropped, so a restart before registering stays new:
-            # SlaveRecoveryTest.RebootWithSlaveInfoMismatch / ...AndRestart)
+        why = None if agent_rec is None or not rebooted \
+            else additive_incompatibility(agent_rec.info, self.agent_info)
+        if why is not None:
+            # Mesos `Slave::recover`: an agent info the reconfiguration policy does not permit
+            # after a reboot makes a NEW agent (the old id and its checkpoints are dropped, so
+            # a restart before registering stays new: SlaveRecoveryTest.
+            # RebootWithSlaveInfoMismatch / ...AndRestart); a permitted (additive) change
+            # keeps the id and the recovered status-update streams, as without a reboot
+            assert agent_rec is not None
             out = [Log(level="warn", event="agent.recover.reboot_info_mismatch",
-                       fields=(("agent_id", agent_rec.info.id),))]
+                       fields=(("agent_id", agent_rec.info.id), ("why", why)))]
             return out + self._recover_cleanup(now, rec, rebooted=True) + boot
         if self.config.recover == "cleanup" or agent_rec is None:
             return self._recover_cleanup(now, rec, rebooted=rebooted) + boot
         return self._recover_reconnect(now, rec, rebooted=rebooted) + boot
-
-    def _same_agent(self, old: AgentInfo) -> bool:
-        """Is the checkpointed AgentInfo this agent's (its flags may not have changed)?"""
-        new = self.agent_info
-        return (old.hostname == new.hostname and old.resources == new.resources
-                and old.attributes == new.attributes)
 
     # ------------------------------------------------------------------ cleanup
     def _recover_cleanup(self, now: float, rec: Recovered, *, rebooted: bool = False) -> list[Any]:

@@ -2920,3 +2920,25 @@ def run_task_refused_unauthorized() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["run_task_refused_unauthorized"] = run_task_refused_unauthorized
+
+
+# ==== s17 longrun
+def reboot_refuses_grown_agents() -> contextlib.AbstractContextManager[None]:
+    """After a host reboot the agent takes any change of its AgentInfo for an incompatible
+    one (equality instead of Mesos's additive reconfiguration policy): an agent the operator
+    restarted in place with more resources starts as a NEW agent after its next reboot,
+    dropping its checkpointed status-update streams (RebootRecovery; before s17 it was found
+    as NoLostAckedWork at event 43,240 of `mesotron sim --seed 7 --events 50000 --faults all
+    --operator --fast-alloc`)."""
+    from mesotron.core.agent import recovery
+
+    def wrap(orig: Any) -> Any:
+        def additive_incompatibility(old: Any, new: Any) -> str | None:
+            same = (old.hostname, old.resources, old.attributes) == \
+                (new.hostname, new.resources, new.attributes)
+            return None if same else "changed"
+        return additive_incompatibility
+    return _patched(recovery, "additive_incompatibility", wrap)
+
+
+BUGS["reboot_refuses_grown_agents"] = reboot_refuses_grown_agents

@@ -51,7 +51,10 @@ from mesotron.core.effects import (
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
 from mesotron.core.master.base import Abdicate  # s13 mmaster
-from mesotron.core.master.operator import OperatorCall  # s13 mops
+from mesotron.core.master.operator import (
+    DRAINED,  # s17 longrun
+    OperatorCall,  # s13 mops
+)
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
@@ -408,7 +411,8 @@ class Checker:
         # master sent a rescind for
         self.held_offers: dict[str, dict[str, str]] = {}
         self.rescinds_sent: set[str] = set()
-        self._pre_registry: tuple[dict[str, float], set[str]] | None = None
+        # s17 longrun: + the next registry op id
+        self._pre_registry: tuple[dict[str, float], set[str], int] | None = None
         # HeldOffersAgree on each ACCEPT/DECLINE: offer id -> (master, incarnation, framework,
         # stream) it was sent on, and the offer ids a master already handled a call naming
         self.offer_sent: dict[str, tuple[str, int, str, str]] = {}
@@ -1188,7 +1192,7 @@ class Checker:
                 if mc._marking_unreachable or mc._reregistering else None
             self._pre_removals = mc.counters.get("master/slave_removals", 0)
             # s13 mmaster: RegistryCountersAgree
-            self._pre_registry = (dict(mc.counters), set(mc._unreachable))
+            self._pre_registry = (dict(mc.counters), set(mc._unreachable), mc._next_op)
         elif type(inp) is SchedulerCall and type(inp.call) is CallSubscribe:
             # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
             checks_kobs.before_subscribe(self, node, inp)  # s16 kobs
@@ -1905,6 +1909,13 @@ class Checker:
         views: list[inv.TaskView] = []
         lead = world.live_leader()
         booked_unreachable = lead.machine._unreachable if lead is not None else {}
+        # s17 longrun: agents the leader recovered at its election and still waits for (or
+        # is removing: a removal waits for its --agent_removal_rate_limit permit): it defers
+        # the explicit reconciliation of their tasks (Mesos `_reconcileTasks`,
+        # `recoveredSlavesTimeout`), so their frameworks cannot have heard a terminal state
+        lm = lead.machine if lead is not None else None
+        pending_agents = (set(lm._recovered_agents) | set(lm._reregistering)
+                          | set(lm._marking_unreachable)) if lm is not None else set()
         live_ids = {n.machine.agent_id for n in world.agents
                     if n.alive and n.machine is not None and n.machine.agent_id}
         for sn in world.schedulers:
@@ -1928,6 +1939,12 @@ class Checker:
                         and now - app.changed.get(tid, -1e18) < grace + 420.0:
                     continue
                 aid = getattr(app, "task_agent", {}).get(tid)
+                if aid is not None and aid not in live_ids and agent_states.get(key) is None \
+                        and (aid in pending_agents or now - booked_unreachable.get(
+                            aid, -1e18) < grace + 420.0):
+                    # s17 longrun: its reconciliation is deferred (above), or the agent was
+                    # marked unreachable too recently for the app's reconciliation cadence
+                    continue
                 views.append(inv.TaskView(key=key,
                                           framework_state=state,
                                           agent_state=agent_states.get(key),
@@ -3408,8 +3425,10 @@ def check_shutdown_unregisters(chk: Checker, world: Any, node: Any, effects: lis
 
 def check_reboot_keeps_id(chk: Checker, world: Any, n: Any) -> None:
     """RebootRecovery, right after an agent started on a rebooted host in reconnect mode:
-    with its AgentInfo (hostname, resources, attributes) unchanged it keeps the id it
-    recovered (Mesos SlaveRecoveryTest.Reboot); with it changed it starts as a new agent."""
+    with its AgentInfo (hostname, resources, attributes) unchanged, or grown as Mesos's
+    additive reconfiguration policy permits (s17 longrun: the operator restarts agents with
+    more resources in place), it keeps the id it recovered (Mesos SlaveRecoveryTest.Reboot,
+    `Slave::recover`); with it changed otherwise it starts as a new agent."""
     got = chk.recovered_ids.get(n.name)
     a = n.machine
     if got is None or n.mode != "reconnect" or a is None or a.state in ("new", "stopped"):
@@ -3418,11 +3437,24 @@ def check_reboot_keeps_id(chk: Checker, world: Any, n: Any) -> None:
     new = a.agent_info
     same = (old.hostname, old.resources, old.attributes) == \
         (new.hostname, new.resources, new.attributes)
-    want = old_id if same else None
+    grown = not same and grown_in_place(old, new)  # s17 longrun
+    want = old_id if same or grown else None
     if (a.agent_id or None) != want:  # a new agent's id is "" until it registers
+        how = "unchanged" if same else "grown" if grown else "changed"
         chk.run(world, inv.RebootRecovery, ClusterSnapshot(reboot_recoveries=((
             n.name, (f"restarted after a host reboot with its AgentInfo "
-                    f"{'unchanged' if same else 'changed'} as {a.agent_id}, expected {want}")),)))
+                    f"{how} as {a.agent_id}, expected {want}")),)))
+
+
+def grown_in_place(old: Any, new: Any) -> bool:
+    """(s17 longrun) Is `new` the AgentInfo `old` with only more of what it had (the same
+    hostname, port and attributes; every resource name of `old` still there, with no less of
+    it)? The simulator's agents change only their scalar resources (cpus, mem) on a
+    restart, so the check is Resources containment of the unreserved totals per name."""
+    if (old.hostname, old.port, old.attributes) != (new.hostname, new.port, new.attributes):
+        return False
+    return all(r.name in new.resources.names() for r in old.resources) \
+        and new.resources.contains(old.resources)
 
 
 _UNITS = {"TB": 1 << 40, "GB": 1 << 30, "MB": 1 << 20, "KB": 1 << 10, "B": 1}
@@ -3615,10 +3647,16 @@ def check_registry_counters(chk: Checker, world: Any, node: Any, effects: list[A
                 want["master/slave_reregistrations"] += 1
         elif te is RegistryWrite:
             op = e.op
+            if e.op_id > pre[2] and op[0] == "set" and op[1][0] == "drain" \
+                    and op[2][0] == DRAINED:
+                # s17 longrun: the write of a drain that completed in this step (the master
+                # checks drains after handling every input: core/master/machine.py `step`),
+                # sent at once as nothing was queued: not a batched write
+                continue
             want["master/registrar/batched_operations"] += len(op[1]) if op[0] == "batch" else 1
         elif te is Abdicate:
             return
-    counters, unreachable = pre
+    counters, unreachable = pre[0], pre[1]
     m = node.machine
     want["master/slave_unreachable_completed"] = float(len(set(m._unreachable) - unreachable))
     bad = []

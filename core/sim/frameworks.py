@@ -504,6 +504,14 @@ class Adversarial(App):
         return super().on_timer(now, tag)
 
 
+
+# s17 longrun: the terminal answers a reconciliation gives an operation the master does not
+# keep: OPERATION_UNKNOWN (it has no record) and OPERATION_GONE_BY_OPERATOR (its agent was
+# marked gone; terminal in Mesos's `protobuf::isTerminalState(OperationState)`, unlike
+# OPERATION_UNREACHABLE and OPERATION_RECOVERING). Neither replaces a status already heard.
+_ANSWERED_ONLY = frozenset({"OPERATION_UNKNOWN", "OPERATION_GONE_BY_OPERATOR"})
+
+
 class Reserver(App):
     """Reserves `need` (DYNAMIC, its role) on each agent once, with an operation id, and
     keeps `per_agent` tasks running on reserved resources. `ops` maps every operation id it
@@ -567,9 +575,9 @@ class Reserver(App):
         if op_id not in self.ops:
             return []
         out: list[Action] = [("note", f"hears operation {op_id} {st.state}")]
-        if st.state == "OPERATION_UNKNOWN" and self.ops[op_id] is not None:
+        if st.state in _ANSWERED_ONLY and self.ops[op_id] is not None:
             pass  # a terminal status it heard (and acknowledged): the master forgot it
-        elif st.state in TERMINAL or st.state == "OPERATION_UNKNOWN":
+        elif st.state in TERMINAL or st.state in _ANSWERED_ONLY:
             self.ops[op_id] = st.state
             if st.state != "OPERATION_FINISHED":
                 self.reserving.discard(self.op_agent.get(op_id, ""))  # try again later

@@ -217,3 +217,61 @@ def test_registry_counters_still_catch_their_bug(bug: str, seed: int, expected: 
     with bugs.BUGS[bug]():
         res = simulate(_cfg(seed, False))
     assert res.failure_name == expected, res.failure
+
+
+# ============================================================== 5. WhyExplains after a failover
+def test_torn_down_framework_relearnt_from_an_agent_is_inactive() -> None:
+    """Seed 4 of the operator run above (6,000 events) failed WhyExplains at quiescence: the
+    operator tore adversarial1's first framework down at 108 s; leaders elected later do not
+    know it (Mesos keeps completed frameworks in memory only) and re-learnt it from an agent
+    re-registering with its tasks (a recovered framework, Mesos `_reregisterSlave`): `why`
+    answers inactive, truthfully. The property still catches a master that keeps a torn-down
+    framework (tests/test_s14_kalloc.py, planted bug teardown_keeps_framework)."""
+    res = simulate(reboot_config(4))
+    assert res.failure is None, res.failure
+
+
+# ============================================================== 6. a cleanup cut short
+def test_cleanup_deletes_checkpoints_leaves_first() -> None:
+    """`--recover=cleanup` deletes every checkpoint; the deletes are unsynced writes until the
+    agent's next effect, so a power loss may keep any prefix of them. Leaves first (update
+    logs and tasks, then executors, then frameworks, the agent record last), as a recursive
+    delete of Mesos's checkpoint directory tree goes: a prefix never leaves a task without
+    its executor and framework records (a restart in reconnect mode could neither rebuild
+    nor delete it: CheckpointAgrees, seed 31 of `--events 20000 --faults all --operator
+    --fault-interval 10`, event 3,198)."""
+    disk, _uuid = _agent_with_pending_update()
+    agent = Agent(pid=AGENT_PID, agent_info=info("cpus:4;mem:4096"), ids=IdSource(seed="c"),
+                  config=AgentConfig(recover="cleanup"))
+    out = agent.step(10.0, Start(recovered=_disk(disk), boot_id="b1"))
+    deletes = [e.key for e in out if isinstance(e, Persist) and e.record is None]
+    kinds = [k[0] for k in deletes]
+    assert {"task", "updates", "executor", "framework", "agent"} <= set(kinds)
+    # the host's boot id stays (Mesos's meta/boot_id is outside the agent's tree): a prefix
+    # that deleted it but kept the agent record made the next start miss a reboot
+    assert ("boot_id",) not in deletes
+    for i in range(len(deletes) + 1):  # every prefix a crash may keep
+        gone = set(deletes[:i])
+        left = [k for k in (("task", "fw1", CX, "t1"), ("updates", "fw1", "t1"))
+                if k not in gone]
+        if ("executor", "fw1", CX) in gone or ("framework", "fw1") in gone:
+            assert not left, (i, deletes)
+
+
+def test_cleanup_cut_short_then_reconnect_in_the_simulator() -> None:
+    cfg = SimConfig(seed=31, events=20000, agents=5, frameworks=4, faults="all", operator=True,
+                    fault_interval=10.0, kinds=OPERATOR_KINDS)
+    res = simulate(cfg, stop_at_event=3300)
+    assert res.events >= 3300 and res.failure is None, res.failure
+
+
+def test_cleanup_cut_short_then_reboot_in_the_simulator() -> None:
+    """Seed 28 of `--events 20000 --faults all --operator` failed RebootRecovery at event
+    12,537 on main: the operator restarted a grown agent back to its original resources in
+    cleanup mode, a power loss kept the delete of the boot id but not of the agent record,
+    and after the host rebooted the agent could not tell: it kept its id with fewer
+    resources."""
+    cfg = SimConfig(seed=28, events=20000, agents=5, frameworks=4, faults="all", operator=True,
+                    kinds=OPERATOR_KINDS)
+    res = simulate(cfg, stop_at_event=12600)
+    assert res.events >= 12600 and res.failure is None, res.failure

@@ -871,7 +871,10 @@ def NoCallBeforeSubscribed(s: ClusterSnapshot) -> list[str]:
 def OperationsReported(s: ClusterSnapshot) -> list[str]:
     """Every offer operation a framework sent with an id ends in a terminal status that
     framework heard (OPERATION_UNKNOWN from a reconciliation counts: the master has no record;
-    s17: so does OPERATION_GONE_BY_OPERATOR, terminal in Mesos: its agent was marked gone)."""
+    s17: so does OPERATION_GONE_BY_OPERATOR, terminal in Mesos: its agent was marked gone;
+    and OPERATION_UNREACHABLE when the master never kept the operation and still books its
+    agent unreachable, no live agent carrying that id: the truthful answer until the agent
+    comes back)."""
     return [f"OperationsReported: operation {op} of framework {fw} never reported terminal"
             for (fw, op), st in sorted(s.operations.items()) if st is None]
 

@@ -275,3 +275,61 @@ def test_cleanup_cut_short_then_reboot_in_the_simulator() -> None:
                     kinds=OPERATOR_KINDS)
     res = simulate(cfg, stop_at_event=12600)
     assert res.events >= 12600 and res.failure is None, res.failure
+
+
+# ============================================================== 7. OPERATION_UNREACHABLE for good
+def test_operation_on_an_abandoned_unreachable_agent_is_answered() -> None:
+    """Seeds 32 and 37 of `--events 20000 --faults all --operator --fault-interval 10`
+    failed OperationsReported: the ACCEPT carrying an UNRESERVE reached a master that no
+    longer knew the framework (400), and every reconciliation of the operation answered
+    OPERATION_UNREACHABLE, its agent unreachable for good (it came back under a new id):
+    Mesos's `reconcileOperations` answer until the agent returns or the registry forgets it.
+    The checker takes that answer as final only while the leader books the agent unreachable
+    and no live agent carries its id."""
+    from types import SimpleNamespace as NS
+
+    from mesotron.core.sim.checker import operations_heard
+
+    app = NS(framework_id="f", ops={"r1": None, "r2": None, "r3": None, "r4": "OPERATION_FINISHED"},
+             op_agent={"r1": "S9", "r2": "S1", "r3": "S8", "r4": "S9"},
+             op_last={"r1": "OPERATION_UNREACHABLE", "r2": "OPERATION_UNREACHABLE",
+                      "r3": "OPERATION_RECOVERING", "r4": "OPERATION_FINISHED"})
+    leader = NS(machine=NS(_unreachable={"S9": 10.0, "S1": 10.0, "S8": 10.0}))
+    live = NS(alive=True, machine=NS(agent_id="S1"))
+    world = NS(live_leader=lambda: leader, agents=[live], schedulers=[NS(app=app)])
+    assert operations_heard(world) == {
+        ("f", "r1"): "OPERATION_UNREACHABLE",  # S9: unreachable, no live agent carries it
+        ("f", "r2"): None,  # S1 is back: an answer other than UNREACHABLE is due
+        ("f", "r3"): None,  # not heard UNREACHABLE
+        ("f", "r4"): "OPERATION_FINISHED"}
+
+
+# ============================================================== 8. a volatile update lost in a crash
+def test_lost_volatile_update_leaves_the_produced_stream() -> None:
+    """`sim --seed 7 --events 50000 --faults all --operator --fast-alloc` failed
+    UpdatesInOrder at event 20,994 on dc89c18 (service1.t37 saw ['4a33df29'] of produced
+    ['5dd7c793', '4a33df29']): the master's RunTask was dropped, the agent answered the
+    master's reconciliation with TASK_LOST (Mesos `Slave::reregistered`:
+    `TaskStatusUpdateManager::update(update, slaveId)`, never checkpointed), the master could
+    not forward it (framework disconnected), the agent crashed and lost it, and answered the
+    next reconciliation with a new TASK_LOST. The checker now drops such an update from the
+    stream the agent produced when it dies unseen (it already stopped requiring its
+    acknowledgement); one a scheduler saw stays."""
+    from types import SimpleNamespace as NS
+
+    from mesotron.core.sim.checker import Checker
+
+    chk = Checker()
+    key = ("f", "t37")
+    lost, seen, again = b"\x01" * 16, b"\x02" * 16, b"\x03" * 16
+    chk.produced[key] = [(lost, S.TASK_LOST), (seen, S.TASK_LOST), (again, S.TASK_LOST)]
+    chk.unacked[key] = {lost, seen}
+    chk.volatile |= {(key, lost), (key, seen)}
+    chk.delivered.add(("f", "t37", seen))
+    chk.agent_keys["a1"] = {key}
+    chk.on_agent_crash(NS(), NS(name="a1", disk=NS(logs={})), stopped=False)
+    assert key in chk.abandoned
+    assert [u for u, _st in chk.produced[key]] == [seen, again]
+    assert inv.UpdatesInOrder(inv.ClusterSnapshot(
+        seen={key: ((seen, S.TASK_LOST), (again, S.TASK_LOST))},
+        produced={key: tuple(chk.produced[key])})) == []

@@ -528,6 +528,8 @@ class Reserver(App):
         self.ops: dict[str, str | None] = {}
         self.op_agent: dict[str, str] = {}
         self.op_sent: dict[str, float] = {}
+        # s17 longrun: the last status heard of each operation, terminal or not
+        self.op_last: dict[str, str] = {}
         self.reserving: set[str] = set()  # agents with a RESERVE in flight or done
         self.suppress_when_idle = False
         # s12: a pod (LAUNCH_GROUP of two tasks under a DEFAULT executor of its own, on
@@ -575,6 +577,7 @@ class Reserver(App):
         if op_id not in self.ops:
             return []
         out: list[Action] = [("note", f"hears operation {op_id} {st.state}")]
+        self.op_last[op_id] = st.state  # s17 longrun
         if st.state in _ANSWERED_ONLY and self.ops[op_id] is not None:
             pass  # a terminal status it heard (and acknowledged): the master forgot it
         elif st.state in TERMINAL or st.state in _ANSWERED_ONLY:

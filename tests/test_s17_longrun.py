@@ -164,10 +164,12 @@ def test_reserver_counts_gone_by_operator_terminal() -> None:
     app.ops = {"r1": None, "r2": "OPERATION_FINISHED", "r3": None}
     app.op_agent = {"r1": "S1", "r2": "S1", "r3": "S1"}
     app.reserving = {"S1"}
+    app.op_last = {}
     for op_id, state in (("r1", "OPERATION_GONE_BY_OPERATOR"), ("r2", "OPERATION_GONE_BY_OPERATOR"),
                          ("r3", "OPERATION_UNREACHABLE"), ("r3", "OPERATION_RECOVERING")):
         app.on_operation(0.0, OperationStatus(operation_id=op_id, state=state, agent_id="S1"))
     assert app.ops == {"r1": "OPERATION_GONE_BY_OPERATOR", "r2": "OPERATION_FINISHED", "r3": None}
+    assert app.op_last["r3"] == "OPERATION_RECOVERING"
     assert inv.OperationsReported(inv.ClusterSnapshot(operations={
         ("f", k): v for k, v in app.ops.items() if k != "r3"})) == []
 

@@ -4,7 +4,6 @@ failing on a planted bug of its own (core/sim/bugs.py) and passing on the real c
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 from mesotron.core.agent.model import ExecutorExited
 from mesotron.core.messages import ExitedExecutor
@@ -36,10 +35,7 @@ CASES_S16_KPROTO = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S16_KPROTO,
-                         ids=[c[0] for c in CASES_S16_KPROTO])
-def test_s16_kproto_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s16_kproto_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S16_KPROTO)
 
 
 def test_custom_executor_dying_unsubscribed_is_reported() -> None:

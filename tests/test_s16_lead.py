@@ -5,7 +5,6 @@ failing on a planted bug of its own (core/sim/bugs.py) and passing on the real c
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 from mesotron.core.sim.checker import Checker
 from mesotron.core.sim.config import SimConfig
@@ -19,10 +18,7 @@ CASES_S16_LEAD = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S16_LEAD,
-                         ids=[c[0] for c in CASES_S16_LEAD])
-def test_s16_lead_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s16_lead_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S16_LEAD)
 
 
 def test_framework_messages_travel_every_hop():

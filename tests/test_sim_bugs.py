@@ -8,6 +8,8 @@ seed must report the expected property; a clean run of that seed (bug disabled) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from mesotron.core.sim import bugs
 from mesotron.core.sim.config import SimConfig
@@ -277,6 +279,18 @@ def test_s11_planted_bug_fires_its_property(bug, options, expected, guard=()):
     assert simulate(s11_config(seed, options)).failure is None
 
 
+def planted_bug_test(cases: list[tuple[str, dict, str]]) -> Callable[..., None]:
+    """The planted-bug test of a list of cases (bug, SimConfig options, the property that
+    must fire by name): test_s11_planted_bug_fires_its_property, one test per case (the
+    module binds it to a test_ name)."""
+
+    @pytest.mark.parametrize("bug,options,expected", cases, ids=[c[0] for c in cases])
+    def test(bug: str, options: dict, expected: str) -> None:
+        test_s11_planted_bug_fires_its_property(bug, options, expected)
+
+    return test
+
+
 # s12 (mutation campaign, allocator): the production path's allocations with the operator's
 # quota limits on cpus and memory; (bug, SimConfig options, the property that must fire)
 CASES_S12_ALLOC = [
@@ -292,10 +306,7 @@ CASES_S12_ALLOC = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S12_ALLOC,
-                         ids=[c[0] for c in CASES_S12_ALLOC])
-def test_s12_alloc_planted_bug_fires_its_property(bug, options, expected):
-    test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s12_alloc_planted_bug_fires_its_property = planted_bug_test(CASES_S12_ALLOC)
 
 
 def test_the_fast_path_bug_is_invisible_to_the_explain_mode():
@@ -346,10 +357,7 @@ CASES_S12_VIEWS = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S12_VIEWS,
-                         ids=[c[0] for c in CASES_S12_VIEWS])
-def test_s12_views_planted_bug_fires_its_property(bug, options, expected):
-    test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s12_views_planted_bug_fires_its_property = planted_bug_test(CASES_S12_VIEWS)
 
 
 # s12 mm2: operation feedback (the reserver's reconciliations, acknowledgements, its invalid RESERVE)

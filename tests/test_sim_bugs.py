@@ -14,6 +14,7 @@ import pytest
 from mesotron.core.sim import bugs
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.run import simulate
+from simkit import clean_failure
 
 BUDGET = 15  # seeds per bug
 
@@ -140,8 +141,8 @@ def test_planted_bug_is_caught(bug, faults, expected):
     seed, res = caught
     assert res.failure_name in expected, res.failure
     # the same seed without the bug is clean: the checker blamed the bug, not the machines
-    clean = simulate(config(seed, faults))
-    assert clean.failure is None, clean.failure
+    clean = clean_failure(config(seed, faults))
+    assert clean is None, clean
 
 
 @pytest.mark.parametrize("bug,faults,expected", CASES_12, ids=[c[0] for c in CASES_12])
@@ -156,8 +157,8 @@ def test_issue12_planted_bug_fires_its_property(bug, faults, expected):
     assert caught is not None, f"{bug} not caught in {BUDGET} seeds (faults={faults})"
     seed, res = caught
     assert res.failure_name == expected, res.failure
-    clean = simulate(config(seed, faults))
-    assert clean.failure is None, clean.failure
+    clean = clean_failure(config(seed, faults))
+    assert clean is None, clean
 
 
 # bugs that an existing property catches first: the run goes on (fail_fast off) and the
@@ -179,7 +180,7 @@ def test_issue12_planted_bug_also_fires_its_property(bug, faults, expected):
         res = simulate(config(0, faults), checker=chk)
     names = {v.name for v in chk.violations} | {x.split(":")[0] for x in res.liveness}
     assert expected in names, names
-    assert simulate(config(0, faults)).failure is None
+    assert clean_failure(config(0, faults)) is None
 
 
 def test_old_checker_tables_would_miss_the_lifecycle_bug():
@@ -276,7 +277,7 @@ def test_s11_planted_bug_fires_its_property(bug, options, expected, guard=()):
     assert caught is not None, f"{bug} not caught in {BUDGET} seeds ({options}; guard raised at {guarded})"
     seed, res = caught
     assert res.failure_name == expected, res.failure
-    assert simulate(s11_config(seed, options)).failure is None
+    assert clean_failure(s11_config(seed, options)) is None
 
 
 def planted_bug_test(cases: list[tuple[str, dict, str]]) -> Callable[..., None]:

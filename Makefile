@@ -40,14 +40,16 @@ demo: venv
 
 # pytest runs on $(TEST_WORKERS) workers (pytest-xdist, one test module per worker at a time;
 # tests/conftest.py runs the lab's modules one at a time across workers); the
-# exhaustive explorer and TLC run beside it; their output is printed after pytest's, and any
-# failure fails `make test`. `make unit` is the same pytest run in one process.
+# exhaustive explorer and TLC's simulator trace batches run beside it (TLC's models and demo
+# traces are checked once, by pytest: tests/test_tla.py); their output is printed after
+# pytest's, and any failure fails `make test`. `make unit` is the same pytest run in one
+# process.
 TEST_WORKERS ?= 2
 test: venv sysdeps
 	@log=$$(mktemp); \
 	( $(VENV)/bin/mesotron check --exhaustive --quiet \
 	  && $(VENV)/bin/mesotron check --exhaustive --quiet --failovers 1 --agent-restarts 0 \
-	  && $(PY) tla/run.py ) >"$$log" 2>&1 & checks=$$!; \
+	  && $(PY) tla/run.py --sim-traces-only ) >"$$log" 2>&1 & checks=$$!; \
 	echo "$(PY) -m pytest -q -m \"not chaos\" -n $(TEST_WORKERS) --dist loadfile tests  (explorer and TLC beside it, pid $$checks)"; \
 	$(PY) -m pytest -q -m "not chaos" -n $(TEST_WORKERS) --dist loadfile tests; rc=$$?; \
 	wait $$checks; crc=$$?; cat "$$log"; rm -f "$$log"; \

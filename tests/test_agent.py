@@ -145,6 +145,16 @@ def launched(agent: Agent, task_id: str = "t1", fw: FrameworkInfo = FW) -> list[
     return out
 
 
+def custom_executor_launched(agent: Agent) -> tuple[ExecutorInfo, str]:
+    """Registers `agent` and gives it task t1 of custom executor e1 (./ex): the executor and
+    the container the agent launches it in."""
+    registered(agent)
+    ex = ExecutorInfo(executor_id="e1", command=CommandInfo(value="./ex"))
+    out = agent.step(1, Received(sender="master", message=RunTask(
+        framework_info=FW, task=task("t1", executor=ex))))
+    return ex, of(out, LaunchExecutor)[0].container_id
+
+
 # ====================================================================== unit tests
 def test_inputs_before_start_are_caller_errors() -> None:
     agent = make_agent()
@@ -384,11 +394,7 @@ def test_update_after_terminal_is_forwarded_but_absorbed() -> None:
 
 def test_executor_exit_fails_live_tasks_and_reports_custom_executors() -> None:
     agent = make_agent()
-    registered(agent)
-    ex = ExecutorInfo(executor_id="e1", command=CommandInfo(value="./ex"))
-    out = agent.step(1, Received(sender="master", message=RunTask(
-        framework_info=FW, task=task("t1", executor=ex))))
-    container = of(out, LaunchExecutor)[0].container_id
+    _ex, container = custom_executor_launched(agent)
     agent.step(1, Received(sender="exec-e1", message=ExecutorSubscribe(framework_id="fw1",
                                                                       executor_id="e1")))
     out = agent.step(2, ExecutorExited(framework_id="fw1", executor_id="e1",
@@ -1180,10 +1186,7 @@ def test_container_limitation_fails_only_that_task() -> None:
 # SUBSCRIBED arrived: the agent reported TASK_DROPPED "launched during agent restart" though
 # it never restarted, then the executor's TASK_STARTING broke LegalTaskTransitions)
 def _custom_executor_running(agent: Agent) -> ExecutorInfo:
-    registered(agent)
-    ex = ExecutorInfo(executor_id="e1", command=CommandInfo(value="./ex"))
-    agent.step(1, Received(sender="master", message=RunTask(framework_info=FW,
-                                                            task=task("t1", executor=ex))))
+    ex, _container = custom_executor_launched(agent)
     out = agent.step(1, Received(sender="exec-e1", message=ExecutorSubscribe(
         framework_id="fw1", executor_id="e1")))
     assert sends(out, ExecutorLaunch) == [ExecutorLaunch(task=task("t1", executor=ex))]

@@ -3,7 +3,6 @@ failing on a planted bug of its own (core/sim/bugs.py) and passing on the real c
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 
 # (bug, SimConfig options, the property that must fire by name)
@@ -19,7 +18,4 @@ CASES_S13_AGENT = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S13_AGENT,
-                         ids=[c[0] for c in CASES_S13_AGENT])
-def test_s13_agent_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s13_agent_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S13_AGENT)

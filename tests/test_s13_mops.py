@@ -14,6 +14,7 @@ from mesotron.core.sim.config import OPERATOR_KINDS, SimConfig
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, hostile_calls
 from mesotron.core.sim.run import simulate
 from mesotron.core.values import FrameworkInfo
+from simkit import clean_failure
 
 
 def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig:
@@ -43,7 +44,7 @@ def test_planted_bug_fires_its_property(bug: str, faults: str, expected: str, se
     with bugs.BUGS[bug]():
         res = simulate(config(seed, faults, operator))
     assert res.failure_name == expected, res.failure
-    assert simulate(config(seed, faults, operator)).failure is None
+    assert clean_failure(config(seed, faults, operator)) is None
 
 
 def test_hostile_calls_are_what_they_claim() -> None:
@@ -100,4 +101,4 @@ def test_settings_agree_catches_a_master_that_never_sends_operation_statuses() -
     with bugs.BUGS["operation_status_never_sent"]():
         r = simulate(cfg)
     assert r.failure_name == "SettingsAgree", r.failure
-    assert simulate(cfg).failure is None
+    assert clean_failure(cfg) is None

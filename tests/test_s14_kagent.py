@@ -3,7 +3,6 @@ failing on a planted bug of its own (core/sim/bugs.py) and passing on the real c
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 from mesotron.core.agent import isolation
 from mesotron.core.sim.cgroups import Cgroups, host_isolation
@@ -32,10 +31,7 @@ CASES_S14_AGENT = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S14_AGENT,
-                         ids=[c[0] for c in CASES_S14_AGENT])
-def test_s14_agent_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s14_agent_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S14_AGENT)
 
 
 def test_simulated_hosts_cover_both_hierarchies_and_flags():

@@ -4,7 +4,6 @@ planted bug of its own (core/sim/bugs.py) and passing on the real code."""
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
 from mesotron.core.effects import Received, Reject
@@ -24,10 +23,7 @@ CASES_S16_KOBS = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S16_KOBS,
-                         ids=[c[0] for c in CASES_S16_KOBS])
-def test_s16_kobs_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s16_kobs_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S16_KOBS)
 
 
 def test_properties_report_only_what_they_are_given():

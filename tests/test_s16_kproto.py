@@ -4,13 +4,10 @@ failing on a planted bug of its own (core/sim/bugs.py) and passing on the real c
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
-from mesotron.core.agent.model import ExecutorExited, LaunchExecutor
-from mesotron.core.effects import Received
-from mesotron.core.messages import ExitedExecutor, RunTask
-from mesotron.core.values import CommandInfo, ExecutorInfo
-from test_agent import FW, make_agent, of, registered, sends, task
+from mesotron.core.agent.model import ExecutorExited
+from mesotron.core.messages import ExitedExecutor
+from test_agent import custom_executor_launched, make_agent, sends
 
 # (bug, SimConfig options, the property that must fire by name)
 CASES_S16_KPROTO = [
@@ -38,10 +35,7 @@ CASES_S16_KPROTO = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S16_KPROTO,
-                         ids=[c[0] for c in CASES_S16_KPROTO])
-def test_s16_kproto_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s16_kproto_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S16_KPROTO)
 
 
 def test_custom_executor_dying_unsubscribed_is_reported() -> None:
@@ -50,11 +44,7 @@ def test_custom_executor_dying_unsubscribed_is_reported() -> None:
     custom executor (the core used to report only a subscribed or terminating one: the
     master kept booking the executor and its resources)."""
     agent = make_agent()
-    registered(agent)
-    ex = ExecutorInfo(executor_id="e1", command=CommandInfo(value="./ex"))
-    out = agent.step(1, Received(sender="master", message=RunTask(
-        framework_info=FW, task=task("t1", executor=ex))))
-    container = of(out, LaunchExecutor)[0].container_id
+    _ex, container = custom_executor_launched(agent)
     out = agent.step(2, ExecutorExited(framework_id="fw1", executor_id="e1",
                                        container_id=container, status=1))
     assert [m.executor_id for m in sends(out, ExitedExecutor)] == ["e1"]

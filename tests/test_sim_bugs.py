@@ -8,10 +8,13 @@ seed must report the expected property; a clean run of that seed (bug disabled) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from mesotron.core.sim import bugs
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.run import simulate
+from simkit import clean_failure
 
 BUDGET = 15  # seeds per bug
 
@@ -138,8 +141,8 @@ def test_planted_bug_is_caught(bug, faults, expected):
     seed, res = caught
     assert res.failure_name in expected, res.failure
     # the same seed without the bug is clean: the checker blamed the bug, not the machines
-    clean = simulate(config(seed, faults))
-    assert clean.failure is None, clean.failure
+    clean = clean_failure(config(seed, faults))
+    assert clean is None, clean
 
 
 @pytest.mark.parametrize("bug,faults,expected", CASES_12, ids=[c[0] for c in CASES_12])
@@ -154,8 +157,8 @@ def test_issue12_planted_bug_fires_its_property(bug, faults, expected):
     assert caught is not None, f"{bug} not caught in {BUDGET} seeds (faults={faults})"
     seed, res = caught
     assert res.failure_name == expected, res.failure
-    clean = simulate(config(seed, faults))
-    assert clean.failure is None, clean.failure
+    clean = clean_failure(config(seed, faults))
+    assert clean is None, clean
 
 
 # bugs that an existing property catches first: the run goes on (fail_fast off) and the
@@ -177,7 +180,7 @@ def test_issue12_planted_bug_also_fires_its_property(bug, faults, expected):
         res = simulate(config(0, faults), checker=chk)
     names = {v.name for v in chk.violations} | {x.split(":")[0] for x in res.liveness}
     assert expected in names, names
-    assert simulate(config(0, faults)).failure is None
+    assert clean_failure(config(0, faults)) is None
 
 
 def test_old_checker_tables_would_miss_the_lifecycle_bug():
@@ -274,7 +277,19 @@ def test_s11_planted_bug_fires_its_property(bug, options, expected, guard=()):
     assert caught is not None, f"{bug} not caught in {BUDGET} seeds ({options}; guard raised at {guarded})"
     seed, res = caught
     assert res.failure_name == expected, res.failure
-    assert simulate(s11_config(seed, options)).failure is None
+    assert clean_failure(s11_config(seed, options)) is None
+
+
+def planted_bug_test(cases: list[tuple[str, dict, str]]) -> Callable[..., None]:
+    """The planted-bug test of a list of cases (bug, SimConfig options, the property that
+    must fire by name): test_s11_planted_bug_fires_its_property, one test per case (the
+    module binds it to a test_ name)."""
+
+    @pytest.mark.parametrize("bug,options,expected", cases, ids=[c[0] for c in cases])
+    def test(bug: str, options: dict, expected: str) -> None:
+        test_s11_planted_bug_fires_its_property(bug, options, expected)
+
+    return test
 
 
 # s12 (mutation campaign, allocator): the production path's allocations with the operator's
@@ -292,10 +307,7 @@ CASES_S12_ALLOC = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S12_ALLOC,
-                         ids=[c[0] for c in CASES_S12_ALLOC])
-def test_s12_alloc_planted_bug_fires_its_property(bug, options, expected):
-    test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s12_alloc_planted_bug_fires_its_property = planted_bug_test(CASES_S12_ALLOC)
 
 
 def test_the_fast_path_bug_is_invisible_to_the_explain_mode():
@@ -346,10 +358,7 @@ CASES_S12_VIEWS = [
 ]
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S12_VIEWS,
-                         ids=[c[0] for c in CASES_S12_VIEWS])
-def test_s12_views_planted_bug_fires_its_property(bug, options, expected):
-    test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s12_views_planted_bug_fires_its_property = planted_bug_test(CASES_S12_VIEWS)
 
 
 # s12 mm2: operation feedback (the reserver's reconciliations, acknowledgements, its invalid RESERVE)

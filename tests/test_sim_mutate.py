@@ -5,6 +5,8 @@ itself (`make mutate`, minutes) is not part of the test suite."""
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Callable
+from typing import Any
 
 from mesotron.core.sim import mutate
 
@@ -17,54 +19,52 @@ def test_discovery_covers_the_protocol_modules_with_every_operator() -> None:
     assert len({m.id for m in ms}) == len(ms)
 
 
-def _applied_is_legal(m: mutate.Mutant, q: object) -> None:
+def _in_child(m: mutate.Mutant, read: Callable[[], Any]) -> Any:
+    """What `read()` returns in a forked child process with mutant `m` applied (the parent's
+    code stays unmutated)."""
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_applied_then_read, args=(m, read, q))
+    p.start()
+    value = q.get(timeout=60)
+    p.join(60)
+    return value
+
+
+def _applied_then_read(m: mutate.Mutant, read: Callable[[], Any], q: Any) -> None:
     mutate.apply(m)
+    q.put(read())
+
+
+def _is_legal() -> bool:
     from mesotron.core import lifecycle
     from mesotron.core.values import TaskState as S
 
-    q.put(lifecycle.is_legal(S.TASK_STAGING, S.TASK_RUNNING, "executor"))  # type: ignore
+    return lifecycle.is_legal(S.TASK_STAGING, S.TASK_RUNNING, "executor")
 
 
 def test_a_mutant_changes_the_live_function_in_a_child_only() -> None:
-    from mesotron.core import lifecycle
-    from mesotron.core.values import TaskState as S
-
     m = next(x for x in mutate.discover()
              if x.path == "lifecycle.py" and x.scope == "is_legal" and x.op == "cmp"
              and "In->NotIn" in x.text)
-    ctx = multiprocessing.get_context("fork")
-    q = ctx.Queue()
-    p = ctx.Process(target=_applied_is_legal, args=(m, q))
-    p.start()
-    mutated = q.get(timeout=60)
-    p.join(60)
-    assert mutated is False
-    assert lifecycle.is_legal(S.TASK_STAGING, S.TASK_RUNNING, "executor") is True
+    assert _in_child(m, _is_legal) is False
+    assert _is_legal() is True
 
 
-def _applied_defaults(m: mutate.Mutant, q: object) -> None:
-    mutate.apply(m)
+def _executor_status_defaults() -> dict[str, Any]:
     from mesotron.core.agent.base import AgentCore
 
-    q.put(dict(AgentCore._executor_status.__kwdefaults__))  # type: ignore
+    return dict(AgentCore._executor_status.__kwdefaults__)  # type: ignore[arg-type]
 
 
 def test_a_mutant_of_a_default_installs_the_new_default() -> None:
     """(s16) A default is evaluated where the def runs, not in the code object: a mutant of
     `ack=True` in AgentCore._executor_status must change the live default (the campaign
     swapped `__code__` only before, and judged it UNCHANGED without running it)."""
-    from mesotron.core.agent.base import AgentCore
-
     m = next(x for x in mutate.discover()
              if x.scope == "AgentCore._executor_status" and x.text == "True->False")
-    ctx = multiprocessing.get_context("fork")
-    q = ctx.Queue()
-    p = ctx.Process(target=_applied_defaults, args=(m, q))
-    p.start()
-    defaults = q.get(timeout=60)
-    p.join(60)
-    assert defaults["ack"] is False
-    assert AgentCore._executor_status.__kwdefaults__["ack"] is True
+    assert _in_child(m, _executor_status_defaults)["ack"] is False
+    assert _executor_status_defaults()["ack"] is True
 
 
 def test_a_tiny_campaign_reports_every_mutant() -> None:

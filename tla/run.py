@@ -5,6 +5,7 @@
     .venv/bin/python tla/run.py --list
     .venv/bin/python tla/run.py --update         # record new distinct-state counts
     .venv/bin/python tla/run.py --deep           # also the slow models (deep=true)
+    .venv/bin/python tla/run.py --sim-traces-only  # only the simulator trace batches (make test)
 
 Expected outcomes live in tla/expected.json: exit code, distinct-state count (complete runs)
 or violated invariant (broken variants).  Exit status is non-zero on any unexpected outcome.
@@ -100,13 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--deep", action="store_true", help="also run the slow models (deep=true)")
     ap.add_argument("--update", action="store_true",
                     help="record the distinct-state counts of complete runs in expected.json")
+    ap.add_argument("--sim-traces-only", action="store_true",
+                    help="only the simulator trace batches (`make test`: its pytest run checks "
+                    "every other model and the demo traces, tests/test_tla.py)")
     args = ap.parse_args(argv)
     expected = load_expected()
     models = [m for m in expected["models"]
               if (not args.only or args.only.lower() in m["name"].lower())
-              and (args.deep or not m.get("deep"))]
+              and (args.deep or not m.get("deep")) and not args.sim_traces_only]
     trace_spec = expected["traces"]
-    run_traces = not args.only or args.only.lower() in trace_spec["name"].lower()
+    run_traces = (not args.only or args.only.lower() in trace_spec["name"].lower()) \
+        and not args.sim_traces_only
     sim_traces = [e for e in expected.get("sim_traces", [])
                   if not args.only or args.only.lower() in e["name"].lower()]
     if args.list:

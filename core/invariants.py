@@ -402,6 +402,11 @@ class ClusterSnapshot:
     executor_launches: tuple[tuple[str, str], ...] = ()
     # s16 lead: MessagesRelayed: (the machine, what it did wrong with a framework message)
     relayed_messages: tuple[tuple[str, str], ...] = ()
+    # s16 kdrive: (the machine, what it did wrong) with a SHUTDOWN, a KILL naming an agent,
+    # a task launched with a custom executor
+    executor_shutdowns: tuple[tuple[str, str], ...] = ()
+    named_kills: tuple[tuple[str, str], ...] = ()
+    custom_executors: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -1780,3 +1785,37 @@ def check(s: ClusterSnapshot, names: dict[str, Check] | None = None) -> list[str
     for fn in props.values():
         out.extend(fn(s))
     return out
+
+
+# ==== s16 kdrive
+def ExecutorShutdownsHonoured(s: ClusterSnapshot) -> list[str]:
+    """s16: a SHUTDOWN call (`Master::shutdown`) reaches, as ShutdownExecutorMsg of the
+    caller's framework, the agent it names when the master holds it registered (else it is
+    dropped); a registered agent shuts down exactly that executor of that framework and no
+    other (`Slave::shutdownExecutor`), one recovering or disconnected none
+    (core/sim/checks_kdrive.py)."""
+    return [f"ExecutorShutdownsHonoured: {where} {what}" for where, what in s.executor_shutdowns]
+
+
+def KillsReachTheirAgent(s: ClusterSnapshot) -> list[str]:
+    """s16: a KILL (`Master::kill`) sends KillTask to the task's agent exactly when the master
+    knows the task, the call names no agent or the task's own, and that agent is connected;
+    a KILL naming another agent is ignored (core/sim/checks_kdrive.py)."""
+    return [f"KillsReachTheirAgent: {where} {what}" for where, what in s.named_kills]
+
+
+def CustomExecutorsRun(s: ClusterSnapshot) -> list[str]:
+    """s16: a task launched with an ExecutorInfo runs under that executor: the master's
+    RunTask carries it (id, type, command; the framework id filled in) and books the task
+    under it, the agent runs the task there and launches a custom executor with its own
+    command; a command task gets no custom executor (core/sim/checks_kdrive.py)."""
+    return [f"CustomExecutorsRun: {where} {what}" for where, what in s.custom_executors]
+
+
+_S16_KDRIVE = {
+    "ExecutorShutdownsHonoured": ExecutorShutdownsHonoured,
+    "KillsReachTheirAgent": KillsReachTheirAgent,
+    "CustomExecutorsRun": CustomExecutorsRun,
+}
+SAFETY.update(_S16_KDRIVE)
+CATALOG.update(_S16_KDRIVE)

@@ -60,7 +60,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AnsweringAgentsKept", "TornDownFrameworksClosed", "MasterBooksIndexed",
          "RegistryGcPrunes", "UnreregisteredAgentsMarked",
          # s14 kagent (Python and simulator only)
-         "UpdateRetriesBackOff", "ExecutorLaunchesAgree", "MessagesRelayed"]
+         "UpdateRetriesBackOff", "ExecutorLaunchesAgree", "MessagesRelayed",
+         # s16 kdrive (Python and simulator only)
+         "ExecutorShutdownsHonoured", "KillsReachTheirAgent", "CustomExecutorsRun"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

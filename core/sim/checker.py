@@ -64,6 +64,7 @@ from mesotron.core.messages import (
     CallReconcile,
     CallReconcileOperations,
     CallRevive,
+    CallShutdown,  # s16 kdrive
     CallSubscribe,
     CallSuppress,
     CallTeardown,  # s14 kmaster
@@ -90,6 +91,7 @@ from mesotron.core.messages import (
     RunTaskGroup,
     SchedulerCall,
     ShutdownAgent,
+    ShutdownExecutorMsg,  # s16 kdrive
     ShutdownFramework,
     StatusUpdateAcknowledgement,
     StatusUpdateMessage,
@@ -97,7 +99,10 @@ from mesotron.core.messages import (
 )
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
-from mesotron.core.sim import checks_messages  # s16 lead: MessagesRelayed
+from mesotron.core.sim import (
+    checks_kdrive,  # s16 kdrive
+    checks_messages,  # s16 lead: MessagesRelayed
+)
 from mesotron.core.sim.cgroups import host_isolation  # s14 kagent
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
@@ -141,6 +146,11 @@ WHEN: dict[str, str] = {
     "ExecutorLaunchesAgree": "after every agent step that hands tasks to an executor",  # s14 kagent
     "MessagesRelayed": "after every master or agent step relaying a framework message, and as a "
                        "framework hears one",  # s16 lead
+    "ExecutorShutdownsHonoured": "after every master step on a SHUTDOWN call and every agent step "
+                                 "on a ShutdownExecutorMsg",  # s16 kdrive
+    "KillsReachTheirAgent": "after every master step on a KILL call",  # s16 kdrive
+    "CustomExecutorsRun": "after every master step on an ACCEPT that sends RunTask, and every "
+                          "agent step on a RunTask",  # s16 kdrive
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -617,6 +627,10 @@ class Checker:
             return
         if t is FrameworkToExecutor or t is ExecutorMessage:  # s16 lead
             checks_messages.check_agent_relay(self, world, node, inp, effects)
+        if t is ShutdownExecutorMsg:  # s16 kdrive
+            checks_kdrive.check_shutdown_at_agent(self, world, node, inp, effects)  # s16 kdrive
+        elif t is RunTask:  # s16 kdrive
+            checks_kdrive.check_run_task_at_agent(self, world, node, inp, effects)  # s16 kdrive
         if t is ExecutorUpdate:
             st = msg.status
             if st.uuid is not None:
@@ -722,6 +736,7 @@ class Checker:
             self.check_offer_filters(world, node, inp, effects)
         if tin is SchedulerCall and type(inp.call) is CallKill:
             self.track_kill(world, node, inp, effects)
+            checks_kdrive.check_kill_call(self, world, node, inp, effects)  # s16 kdrive
         elif tin is Disconnected:
             self.check_inactive_offers(world, node)
             check_agent_disconnected(self, world, node, inp)
@@ -741,6 +756,7 @@ class Checker:
                 check_reconcile_answered(self, world, node, inp, effects)
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
+                checks_kdrive.check_launch_executors(self, world, node, inp, effects)  # s16 kdrive
                 check_no_rescind_of_returned(self, world, inp, effects)
                 if self.invalid_ops or any(type(op) in (OpReserve, OpUnreserve)
                                            for op in inp.call.operations):
@@ -764,6 +780,8 @@ class Checker:
                 check_teardown_closes(self, world, inp, effects)
             elif ct is CallMessage:  # s16 lead
                 checks_messages.check_message_call(self, world, node, inp, effects)
+            elif ct is CallShutdown:  # s16 kdrive
+                checks_kdrive.check_shutdown_call(self, world, node, inp, effects)  # s16 kdrive
         if agents:
             self._ledger_agents.update(agents)
             self.dirty = True

@@ -428,6 +428,11 @@ class ClusterSnapshot:
     transition_logs: tuple[tuple[str, str], ...] = ()
     # s16 kobs: AnswersAsMesos: (machine, the input, the status it answered and Mesos's)
     answer_codes: tuple[tuple[str, str, str], ...] = ()
+    # s16 kdrive: (the machine, what it did wrong) with a SHUTDOWN, a KILL naming an agent,
+    # a task launched with a custom executor
+    executor_shutdowns: tuple[tuple[str, str], ...] = ()
+    named_kills: tuple[tuple[str, str], ...] = ()
+    custom_executors: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -988,8 +993,9 @@ def AgentTotalsAgree(s: ClusterSnapshot) -> list[str]:
 def MasterExecutorsAgree(s: ClusterSnapshot) -> list[str]:
     """At quiescence the leader's executor books agree with the agents': for every live
     agent the leader holds connected, every executor the agent runs (command executors
-    aside: the agent makes those up for command tasks, the master never books them) is
-    booked by the leader on that agent, and the executors it books on the agent are the
+    aside: the agent makes those up for command tasks, the master never books them; and
+    those of a framework the agent is shutting down: Mesos's Master::removeFramework stops
+    booking them at once, s17 kdrive2) is booked by the leader on that agent, and the executors it books on the agent are the
     ones it books under their frameworks for that agent. (Not checked: an executor the
     leader books that the agent no longer runs; the master keeps executors a re-registering
     agent does not report, which Mesos's reconcileKnownSlave removes.)"""
@@ -1181,9 +1187,11 @@ def CheckpointAgrees(s: ClusterSnapshot) -> list[str]:
     (of checkpointing frameworks; a task whose log shows its terminal update acknowledged is
     complete and never held), and each checkpointed update stream's unacknowledged
     updates on disk are the ones it holds (an acknowledgement it took is on disk: an acked
-    update is never re-sent after a restart). The simulator checks it on every agent right
-    after it starts (recovers), just before it crashes (its unsynced writes included) and
-    at quiescence."""
+    update is never re-sent after a restart; s17 kdrive2: not the stream of a task of a
+    framework being shut down that was dropped with its removed executor, which Mesos keeps
+    in memory until the framework goes while recovery skips it). The simulator checks it on
+    every agent right after it starts (recovers), just before it crashes (its unsynced
+    writes included) and at quiescence."""
     out = []
     for agent, book, live, disk in s.checkpoint_books:
         if live != disk:
@@ -1925,3 +1933,37 @@ _S16_KOBS: dict[str, Check] = {
 }
 SAFETY.update(_S16_KOBS)
 CATALOG.update(_S16_KOBS)
+
+
+# ==== s16 kdrive
+def ExecutorShutdownsHonoured(s: ClusterSnapshot) -> list[str]:
+    """s16: a SHUTDOWN call (`Master::shutdown`) reaches, as ShutdownExecutorMsg of the
+    caller's framework, the agent it names when the master holds it registered (else it is
+    dropped); a registered agent shuts down exactly that executor of that framework and no
+    other (`Slave::shutdownExecutor`), one recovering or disconnected none
+    (core/sim/checks_kdrive.py)."""
+    return [f"ExecutorShutdownsHonoured: {where} {what}" for where, what in s.executor_shutdowns]
+
+
+def KillsReachTheirAgent(s: ClusterSnapshot) -> list[str]:
+    """s16: a KILL (`Master::kill`) sends KillTask to the task's agent exactly when the master
+    knows the task, the call names no agent or the task's own, and that agent is connected;
+    a KILL naming another agent is ignored (core/sim/checks_kdrive.py)."""
+    return [f"KillsReachTheirAgent: {where} {what}" for where, what in s.named_kills]
+
+
+def CustomExecutorsRun(s: ClusterSnapshot) -> list[str]:
+    """s16: a task launched with an ExecutorInfo runs under that executor: the master's
+    RunTask carries it (id, type, command; the framework id filled in) and books the task
+    under it, the agent runs the task there and launches a custom executor with its own
+    command; a command task gets no custom executor (core/sim/checks_kdrive.py)."""
+    return [f"CustomExecutorsRun: {where} {what}" for where, what in s.custom_executors]
+
+
+_S16_KDRIVE = {
+    "ExecutorShutdownsHonoured": ExecutorShutdownsHonoured,
+    "KillsReachTheirAgent": KillsReachTheirAgent,
+    "CustomExecutorsRun": CustomExecutorsRun,
+}
+SAFETY.update(_S16_KDRIVE)
+CATALOG.update(_S16_KDRIVE)

@@ -66,7 +66,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ImplicitReconcileAnswered", "RemovedFrameworksRefused", "ExitedExecutorsReported",
          "CompletedTasksTerminal",
          # s16 kobs (Python and simulator only)
-         "MetricsAgree", "LogsRecord", "AnswersAsMesos"]
+         "MetricsAgree", "LogsRecord", "AnswersAsMesos",
+         # s16 kdrive (Python and simulator only)
+         "ExecutorShutdownsHonoured", "KillsReachTheirAgent", "CustomExecutorsRun"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

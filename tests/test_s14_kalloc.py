@@ -102,7 +102,7 @@ def test_planted_quota_cut_to_guarantee_fires_nothing_left_offerable():
 
 def test_planted_teardown_keeps_framework_still_fires_why_explains():
     """Re-seated from tests/test_sim_bugs.py CASES_S12_VIEWS (s14: the operator's weight
-    resets and quota removals changed the operator runs): on seed 0 WhyExplains catches the
+    resets and quota removals changed the operator runs): on seed 2 WhyExplains catches the
     bug (a torn-down framework answered as holding offers); the seed passes without it.
     (s14 merge: the seed-5 NoResourceLeak half was dropped: after the kops operator changes
     that seed no longer tears the framework down at a moment that leaks; WhyExplains fires
@@ -114,9 +114,12 @@ def test_planted_teardown_keeps_framework_still_fires_why_explains():
     sys.path.insert(0, str(Path(__file__).parent))
     from test_sim_bugs import s11_config
 
+    # (s17 kdrive2, the s16 kdrive merge: seed 0 -> 2: the adversarial framework's SHUTDOWN,
+    # KILL-with-agent and custom-executor traffic moved the runs; WhyExplains catches it
+    # first at seed 2 of 0-9, which is clean without the bug)
     opts = {"faults": "all", "operator": True}
     with bugs.BUGS["teardown_keeps_framework"]():
-        res9 = simulate(s11_config(0, opts))
+        res9 = simulate(s11_config(2, opts))
     assert res9.failure_name == "WhyExplains", res9.failure
     assert "tore down" in res9.failure
-    assert clean_failure(s11_config(0, opts)) is None
+    assert clean_failure(s11_config(2, opts)) is None

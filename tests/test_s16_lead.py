@@ -14,7 +14,10 @@ CASES_S16_LEAD = [
     # the agent never hands a framework message to its executor
     ("framework_messages_dropped", {"faults": "none"}, "MessagesRelayed"),
     # the master keeps the executors a re-registering agent no longer reports
-    ("unreported_executors_kept", {"faults": "all", "operator": True}, "NoResourceLeak"),
+    # (s16 kdrive: was faults "all", caught at seed 1; the adversarial framework's new SHUTDOWN,
+    # KILL-with-agent and custom-executor traffic moved the trajectories and no seed of the
+    # budget reboots a host under a dead pod executor any more; with disk faults only: seed 4)
+    ("unreported_executors_kept", {"faults": "disk", "operator": True}, "NoResourceLeak"),
 ]
 
 

@@ -62,7 +62,9 @@ CASES_12 = [
     ("allocator_ignores_activate", "net", "AgentActivityAgrees"),
     ("validation_refuses_kills", "none", "WellFormedCallsAccepted"),
     ("validation_rejects_valid_tasks", "none", "WellFormedCallsAccepted"),
-    ("master_ignores_kill", "none", "KillsTakeEffect"),
+    # s16 kdrive: was KillsTakeEffect (at quiescence); the step-local KillsReachTheirAgent now
+    # sees the missing KillTask at the KILL itself (agent_ignores_kill keeps KillsTakeEffect's)
+    ("master_ignores_kill", "none", "KillsReachTheirAgent"),
     ("deactivate_keeps_offers", "all", "NoOffersToInactive"),
     # s11 mut-master
     ("reconcile_defers_unknown_tasks", "none", "ReconcileAnswered"),

@@ -523,6 +523,10 @@ class ExecutorsMixin(AgentCore):
         return out
 
     def handleShutdownExecutor(self, now: float, msg: ShutdownExecutorMsg) -> list[Any]:
+        if self.state in ("recovering", "disconnected"):
+            # Mesos `Slave::shutdownExecutor`: ignored until the agent has (re-)registered
+            return [Log(level="warn", event="agent.shutdown_executor.not_registered",
+                        fields=(("state", self.state), ("executor", msg.executor_id)))]
         fw = self.frameworks.get(msg.framework_id)
         ex = fw.executors.get(msg.executor_id) if fw is not None else None
         if fw is None or ex is None:

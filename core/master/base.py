@@ -221,6 +221,9 @@ class MasterCore:
             self._registry_queue.append((op_id, op))
             return []
         self._registry_inflight = (op_id, (op_id,))
+        # counted as a flushed batch is (s16 kdrive: a lone op written at once, in the step of
+        # a registry result that left nothing queued, went uncounted: RegistryCountersAgree)
+        self._count("master/registrar/batched_operations", 1)
         return [RegistryWrite(op_id=op_id, op=op)]
 
     def _registry_flush(self) -> list[Any]:

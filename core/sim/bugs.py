@@ -2942,3 +2942,57 @@ def reboot_refuses_grown_agents() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["reboot_refuses_grown_agents"] = reboot_refuses_grown_agents
+
+
+# s16 kdrive
+def shutdown_executor_whole_framework() -> contextlib.AbstractContextManager[None]:
+    """The agent shuts down every executor of the framework on a SHUTDOWN of one of them
+    (Mesos's `Slave::shutdownExecutor` shuts down exactly the one named):
+    ExecutorShutdownsHonoured."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleShutdownExecutor(self: Any, now: float, msg: Any) -> list[Any]:
+            out: list[Any] = orig(self, now, msg)
+            fw = self.frameworks.get(msg.framework_id)
+            if fw is not None and msg.executor_id in fw.executors:
+                for ex_id, ex in sorted(fw.executors.items()):
+                    if ex_id != msg.executor_id:
+                        out += self._shutdown_executor(now, fw, ex)
+            return out
+        return handleShutdownExecutor
+    return _patched(ExecutorsMixin, "handleShutdownExecutor", wrap)
+
+
+def kill_agent_id_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master ignores the agent a KILL names: a kill naming another agent than the
+    task's still kills it (Mesos's `Master::kill` ignores such a kill): KillsReachTheirAgent."""
+    from mesotron.core.master.tasks import TasksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_kill(self: Any, fw: Any, call: Any) -> list[Any]:
+            return orig(self, fw, attrs.evolve(call, agent_id=None))  # type: ignore[no-any-return]
+        return _call_kill
+    return _patched(TasksMixin, "_call_kill", wrap)
+
+
+def custom_executor_run_as_command() -> contextlib.AbstractContextManager[None]:
+    """The agent runs a task launched with a custom ExecutorInfo as a command task (under its
+    command executor, with the command the task's data carries): CustomExecutorsRun."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.values import CommandInfo
+
+    def wrap(orig: Any) -> Any:
+        def handleRunTask(self: Any, now: float, sender: str, msg: Any) -> list[Any]:
+            t = msg.task
+            if t.executor is not None and t.executor.type == "CUSTOM":
+                msg = attrs.evolve(msg, task=attrs.evolve(
+                    t, executor=None, command=CommandInfo(value=t.data.decode())))
+            return orig(self, now, sender, msg)  # type: ignore[no-any-return]
+        return handleRunTask
+    return _patched(ExecutorsMixin, "handleRunTask", wrap)
+
+
+BUGS["shutdown_executor_whole_framework"] = shutdown_executor_whole_framework
+BUGS["kill_agent_id_ignored"] = kill_agent_id_ignored
+BUGS["custom_executor_run_as_command"] = custom_executor_run_as_command

@@ -67,6 +67,7 @@ from mesotron.core.messages import (
     CallReconcile,
     CallReconcileOperations,
     CallRevive,
+    CallShutdown,  # s16 kdrive
     CallSubscribe,
     CallSuppress,
     CallTeardown,  # s14 kmaster
@@ -93,6 +94,7 @@ from mesotron.core.messages import (
     RunTaskGroup,
     SchedulerCall,
     ShutdownAgent,
+    ShutdownExecutorMsg,  # s16 kdrive
     ShutdownFramework,
     StatusUpdateAcknowledgement,
     StatusUpdateMessage,
@@ -101,6 +103,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
+    checks_kdrive,  # s16 kdrive
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -166,6 +169,11 @@ WHEN: dict[str, str] = {
     "AnswersAsMesos": "after every scheduler call, operator call and registry result a master "  # s16 kobs
                       "handles and every message of the hostile agent peer; after every "  # s16 kobs
                       "executor call, RunTask and (re-)registration an agent receives",  # s16 kobs
+    "ExecutorShutdownsHonoured": "after every master step on a SHUTDOWN call and every agent step "
+                                 "on a ShutdownExecutorMsg",  # s16 kdrive
+    "KillsReachTheirAgent": "after every master step on a KILL call",  # s16 kdrive
+    "CustomExecutorsRun": "after every master step on an ACCEPT that sends RunTask, and every "
+                          "agent step on a RunTask",  # s16 kdrive
     **{n: "at quiescence" for n in (
         "DescribeAgrees", "TaskBooksAgree", "NoResourceLeak", "FrameworkViewAgrees", "AgentActivityAgrees",
         "EventuallyAcked",
@@ -696,6 +704,10 @@ class Checker:
             checks_messages.check_agent_relay(self, world, node, inp, effects)
         if t in checks_kobs.AGENT_INPUTS:  # s16 kobs
             checks_kobs.after_agent(self, world, node, inp, t, effects)  # s16 kobs
+        if t is ShutdownExecutorMsg:  # s16 kdrive
+            checks_kdrive.check_shutdown_at_agent(self, world, node, inp, effects)  # s16 kdrive
+        elif t is RunTask:  # s16 kdrive
+            checks_kdrive.check_run_task_at_agent(self, world, node, inp, effects)  # s16 kdrive
         if t is ExecutorUpdate:
             st = msg.status
             if st.uuid is not None:
@@ -837,6 +849,7 @@ class Checker:
             self._pre_offers = {}  # what check_offer_filters does after any call
         if ct is CallKill:
             self.track_kill(world, node, inp, effects)
+            checks_kdrive.check_kill_call(self, world, node, inp, effects)  # s16 kdrive
         elif tin is Disconnected:
             checks_kobs.after_disconnected(self, world, node, effects)  # s16 kobs
             self.check_inactive_offers(world, node)
@@ -858,6 +871,7 @@ class Checker:
                 check_reconcile_answered(self, world, node, inp, effects)
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
+                checks_kdrive.check_launch_executors(self, world, node, inp, effects)  # s16 kdrive
                 check_no_rescind_of_returned(self, world, inp, effects)
                 if self.invalid_ops or any(type(op) in (OpReserve, OpUnreserve)
                                            for op in call.operations):
@@ -881,6 +895,8 @@ class Checker:
                 check_teardown_closes(self, world, inp, effects)
             elif ct is CallMessage:  # s16 lead
                 checks_messages.check_message_call(self, world, node, inp, effects)
+            elif ct is CallShutdown:  # s16 kdrive
+                checks_kdrive.check_shutdown_call(self, world, node, inp, effects)  # s16 kdrive
         if agents:
             self._ledger_agents.update(agents)
             self.dirty = True
@@ -2597,6 +2613,14 @@ def checkpoint_rows(n: Any, *, crashing: bool = False
                 tasks.update((fw.id, ex_id, tid) for tid in ex.tasks)
     for key, stream in a.sum.streams.items():
         if stream.checkpoint and stream.pending:
+            sfw = a.frameworks.get(key[0])
+            if (sfw is not None and sfw.state == "terminating"
+                    and key[1] not in sfw.task_executor):  # s17 kdrive2
+                # a task of a framework being shut down, dropped with its removed executor:
+                # Mesos keeps its stream in memory until the framework goes
+                # (TaskStatusUpdateManager::cleanup at Slave::removeFramework) while recovery
+                # skips the updates of an executor's completed run (its log is gone here)
+                continue
             streams.add((key, tuple(u.uuid.hex()[:8] for u in stream.pending)))
     d_fws: set[Any] = set()
     d_exs: set[Any] = set()
@@ -3705,6 +3729,12 @@ def check_registry_counters(chk: Checker, world: Any, node: Any, effects: list[A
 
 
 # s13 mmaster
+def _fw_terminating(a: Any, fid: str) -> bool:
+    """The agent machine `a` is shutting framework `fid` down (ShutdownFramework)."""
+    fw = a.frameworks.get(fid)
+    return fw is not None and fw.state == "terminating"
+
+
 def master_executor_rows(world: Any) -> tuple[tuple[str, str, str], ...]:
     """MasterExecutorsAgree input, at quiescence: (agent id, framework/executor, what is
     wrong) for every live agent the leader holds connected: an executor the agent runs (not
@@ -3720,8 +3750,12 @@ def master_executor_rows(world: Any) -> tuple[tuple[str, str, str], ...]:
             fw_books.setdefault(aid, set()).add((fid, eid))
     rows: list[tuple[str, str, str]] = []
     for a, ma in _agents_held_connected(world, master):
+        # (an executor of a framework the agent is shutting down aside: Mesos's
+        # Master::removeFramework stops booking its executors at once, the agent runs them
+        # until they exit; s17 kdrive2)
         runs = {k for k, v in a.executors.items()
-                if not v.command_executor and v.state != "terminated"}
+                if not v.command_executor and v.state != "terminated"
+                and not _fw_terminating(a, k[0])}
         books = set(ma.executors)
         # (not the converse, an executor booked that the agent no longer runs: our master,
         # unlike Mesos's reconcileKnownSlave, keeps executors a re-registering agent does not

@@ -34,6 +34,7 @@ the world's seeded RNG.
 from __future__ import annotations
 
 import random
+import zlib
 from typing import Any
 
 from mesotron.core.messages import (
@@ -44,6 +45,7 @@ from mesotron.core.messages import (
     CallMessage,
     CallReconcile,
     CallRevive,
+    CallShutdown,
     CallSuppress,
     EventOffers,
     EventRescind,
@@ -363,6 +365,8 @@ class Adversarial(App):
         self.old_offers: list[Any] = []  # offers it received (some rescinded or used since)
         # offers it hoards and still holds (not declined, used or rescinded), oldest first
         self.held: dict[str, Any] = {}
+        # s16 kdrive: a custom executor's own resources (taken out of its task's)
+        self.custom_need = Resources.parse("mem:16").allocate(self.role)
 
     def wanted(self) -> int:
         return max(0, 6 - len(self.running))
@@ -378,6 +382,22 @@ class Adversarial(App):
         elif type(event) is EventRescind:
             self.held.pop(event.offer_id, None)
         return out
+
+    def new_task(self, now: float, agent_id: str) -> TaskInfo:
+        task = super().new_task(now, agent_id)
+        if zlib.crc32(task.task_id.encode()) % 4 == 1:
+            # s16 kdrive: a task under a custom executor of its own (type CUSTOM, with a
+            # program of its own that runs the command the task carries in its data; a part
+            # of the task's resources go to the executor): CustomExecutorsRun
+            task = TaskInfo(name=task.name, task_id=task.task_id, agent_id=agent_id,
+                            resources=self.need - self.custom_need,
+                            data=(task.command.value or "").encode() if task.command else b"",
+                            health_check=task.health_check,
+                            executor=ExecutorInfo(
+                                executor_id=f"{task.task_id}.x", type="CUSTOM",
+                                command=CommandInfo(value=CUSTOM_EXECUTOR_PROGRAM, shell=False),
+                                resources=self.custom_need, name=f"custom {task.task_id}"))
+        return task
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
         for o in offers:
@@ -464,8 +484,19 @@ class Adversarial(App):
                 return out
             if r < 0.3 and self.running:
                 victim = self.rng.choice(sorted(self.running))
-                out.append(("call", CallKill(task_id=victim)))
-                out.append(("note", f"kills {victim} at random"))
+                # s16 kdrive: a KILL that names an agent (no new draw: a hash of the task id):
+                # the task's own agent, or another agent it was offered (Mesos ignores a kill
+                # naming another agent than the task's: KillsReachTheirAgent)
+                where = None
+                pick = zlib.crc32(victim.encode()) % 4
+                if pick == 0:
+                    where = self.task_agent.get(victim)
+                elif pick == 1:
+                    where = next((o.agent_id for o in reversed(self.old_offers)
+                                  if o.agent_id != self.task_agent.get(victim)), None)
+                out.append(("call", CallKill(task_id=victim, agent_id=where)))
+                out.append(("note", f"kills {victim} at random"
+                            + (f" naming agent {where}" if where else "")))
             elif r < 0.8:
                 known = sorted(self.running)[:5]
                 n = self.rng.randint(0, 99)
@@ -490,6 +521,14 @@ class Adversarial(App):
                     agent, executor = self.task_exec[live[n % len(live)]]
                     out.append(("call", CallMessage(agent_id=agent, executor_id=executor,
                                                     data=f"{self.name}.msg{n}".encode())))
+                elif n % 25 == 7 and self.task_exec:
+                    # s16 kdrive: now and then a SHUTDOWN of the executor of one of its tasks
+                    # (the agent shuts it down, its tasks end: ExecutorShutdownsHonoured)
+                    live = sorted(t for t in self.task_exec if t in self.running) \
+                        or sorted(self.task_exec)
+                    agent, executor = self.task_exec[live[n % len(live)]]
+                    out.append(("call", CallShutdown(agent_id=agent, executor_id=executor)))
+                    out.append(("note", f"shuts down its executor {executor} on {agent}"))
                 elif n % 10 == 5 and self.held:
                     # the same with a LAUNCH_GROUP (refused 400 before the group is read)
                     oid = next(iter(self.held))
@@ -713,6 +752,10 @@ class Reserver(App):
                 Reservation(type="DYNAMIC", role=f"{self.role}/never")), id=op_id))
         return ops
 
+
+# s16 kdrive: the program of the adversarial framework's custom executors (core/sim/world.py
+# runs it: the built-in executor, each task's command coming in its TaskInfo.data)
+CUSTOM_EXECUTOR_PROGRAM = "mesotron-sim-custom-executor"
 
 # s12: the reserver's pods: each task, and the DEFAULT executor's own resources (memory
 # only: the operator's quota limits the role's cpus, which its reservations nearly fill)

@@ -114,7 +114,11 @@ from mesotron.core.sim import checks_kobs  # s16 kobs
 from mesotron.core.sim.cgroups import Cgroups  # s14 kagent
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.disk import Disk
-from mesotron.core.sim.frameworks import App, make_app
+from mesotron.core.sim.frameworks import (  # s16 kdrive: CUSTOM_EXECUTOR_PROGRAM
+    CUSTOM_EXECUTOR_PROGRAM,
+    App,
+    make_app,
+)
 from mesotron.core.sim.health import HEALTH_CHECK, HealthOutcomes
 from mesotron.core.sim.zk import ZooKeeper
 from mesotron.core.values import (
@@ -122,6 +126,7 @@ from mesotron.core.values import (
     Attribute,
     AttributeConstraint,
     Capability,
+    CommandInfo,
     FrameworkInfo,
     MasterInfo,
     Source,
@@ -226,10 +231,17 @@ class AgentNode(Node):
     agent_id: str | None
 
 
+def custom_launch(inp: Received) -> Received:
+    """What the custom executor program makes of a launch: the task's command from its data."""
+    task = inp.message.task
+    cmd = CommandInfo(value=task.data.decode(errors="replace"))
+    return attrs.evolve(inp, message=ExecutorLaunch(task=attrs.evolve(task, command=cmd)))
+
+
 class ExecutorNode(Node):
-    __slots__ = ("agent", "agent_inc", "container", "died_at", "drops_launch", "framework_id",
-                 "killed_at", "launched_at", "oom_armed", "resources", "shutdown_at",
-                 "shutdown_inc", "subscribed", "task_proc", "wedged")
+    __slots__ = ("agent", "agent_inc", "container", "custom", "died_at", "drops_launch",
+                 "framework_id", "killed_at", "launched_at", "oom_armed", "resources",
+                 "shutdown_at", "shutdown_inc", "subscribed", "task_proc", "wedged")
     agent: AgentNode
     container: str
     framework_id: str
@@ -254,6 +266,9 @@ class ExecutorNode(Node):
     # its connection to the agent breaks right after the agent sends it its first launch
     # (the launch is lost with it): World.link_breaks, 1 executor in 24 by a hash
     drops_launch: bool
+    # s16 kdrive: the simulated custom executor program (CUSTOM_EXECUTOR_PROGRAM): it runs
+    # the command each task carries in TaskInfo.data
+    custom: bool
 
 
 class SchedulerNode(Node):
@@ -695,6 +710,10 @@ class World:
         obs = self.obs
         if kind == "master" and obs is not None:
             obs.before_master_step(self, node, inp)
+        if kind == "executor" and type(inp) is Received and type(inp.message) is ExecutorLaunch \
+                and node.custom and inp.message.task.command is None:  # type: ignore[attr-defined]
+            # s16 kdrive: the custom executor program runs the command its task carries
+            inp = custom_launch(inp)
         effects = node.machine.step(self.now, inp)
         if obs is not None:
             obs.on_step(self, node, inp, effects)
@@ -1205,8 +1224,10 @@ class World:
             x.wedged = _WEDGED.get(zlib.crc32(cid.encode()) % 24, "")
         self.nodes[name] = x
         self.executors[cid] = x
-        if e.command.value != COMMAND_EXECUTOR_PROGRAM:
-            # only the built-in command executor exists in the simulated world
+        x.custom = e.command.value == CUSTOM_EXECUTOR_PROGRAM  # s16 kdrive
+        if e.command.value != COMMAND_EXECUTOR_PROGRAM and not x.custom:
+            # only the built-in command executor (and the custom executor program of the
+            # adversarial framework, s16) exist in the simulated world
             self.at(0.05, CALL, self.executor_gone, (a, a.inc, e.framework_id,
                                                      e.executor_info.executor_id, cid, 127))
             return

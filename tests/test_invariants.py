@@ -66,7 +66,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ImplicitReconcileAnswered", "RemovedFrameworksRefused", "ExitedExecutorsReported",
          "CompletedTasksTerminal",
          # s16 kobs (Python and simulator only)
-         "MetricsAgree", "LogsRecord", "AnswersAsMesos"]
+         "MetricsAgree", "LogsRecord", "AnswersAsMesos",
+         # s17 killa (Python and simulator only)
+         "TasksLaunchedOnce", "CommandExecutorsUnreported", "TaskSandboxNames",
+         "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

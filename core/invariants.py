@@ -435,6 +435,11 @@ class ClusterSnapshot:
     custom_executors: tuple[tuple[str, str], ...] = ()
 
 
+    # s17 killa: TasksLaunchedOnce, CommandExecutorsUnreported, TaskSandboxNames: (the
+    # invariant's name, agent, what it did wrong)
+    s17_killa: tuple[tuple[str, str, str], ...] = ()
+
+
 # ------------------------------------------------------------------ safety
 def NoOvercommit(s: ClusterSnapshot) -> list[str]:
     """On every agent, offered + allocated to tasks/executors <= total, per resource."""
@@ -1967,3 +1972,81 @@ _S16_KDRIVE = {
 }
 SAFETY.update(_S16_KDRIVE)
 CATALOG.update(_S16_KDRIVE)
+
+
+# ==== s17 killa
+def TasksLaunchedOnce(s: ClusterSnapshot) -> list[str]:
+    """An agent hands an executor a task (LAUNCH / LAUNCH_GROUP) only while the task waits
+    for it: never a task that executor (its container) already reported on (it has it,
+    whatever connection it reported on), never a task whose terminal update the agent
+    already produced (killed while queued). Mesos Slave::subscribe / Slave::reregisterExecutor
+    send only `executor->queuedTasks` (and queuedTaskGroups), which a task leaves when it is
+    sent or killed (Slave::killTask removes it from the queue before TASK_KILLED)."""
+    return [f"TasksLaunchedOnce: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "TasksLaunchedOnce"]
+
+
+def CommandExecutorsUnreported(s: ClusterSnapshot) -> list[str]:
+    """An agent never names a command executor (one it generated: no RunTask or
+    RunTaskGroup it received carried that ExecutorInfo) to the master, neither in an
+    ExitedExecutor nor among a ReregisterAgent's executor_infos: the master never booked it
+    (Mesos Slave::executorTerminated: "Only send ExitedExecutorMessage if it is not a
+    Command Executor"; Slave::doReliableRegistration adds `executor->info` only when
+    `!executor->isGeneratedForCommandTask()`)."""
+    return [f"CommandExecutorsUnreported: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "CommandExecutorsUnreported"]
+
+
+def TaskSandboxNames(s: ClusterSnapshot) -> list[str]:
+    """The names a command task gets on its agent's host are file names of its own: its
+    sandbox directory under `<executor sandbox>/tasks/` is the task id itself when the id
+    is a plain file name of at most 200 bytes (Mesos DefaultExecutor: `path::join(sandbox,
+    "tasks", taskId)`; Mesos's validateID admits ids of up to NAME_MAX bytes), else a
+    name with no '/' or NUL, not '.' or '..'; no name is longer than the 200 bytes
+    core/agent/isolation.py documents (MAX_NAME: the longest name it writes); its nested cgroup is
+    `task-<id>` when the id is all [A-Za-z0-9.-] (else escaped, or hashed when too long),
+    only [A-Za-z0-9._-], decodable back to the id unless hashed; no two tasks of one agent
+    share either name."""
+    return [f"TaskSandboxNames: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "TaskSandboxNames"]
+
+
+def CommandTasksRun(s: ClusterSnapshot) -> list[str]:
+    """An agent runs every command task it takes: it never gives one up as "Executor
+    terminating" (REASON_EXECUTOR_TERMINATED at its RunTask) because the framework's
+    current command executor is shutting down: the task gets a command executor of its
+    own (Mesos gives each command task its own executor, id = task id, so Slave::_run's
+    "Executor terminating" answer only meets tasks of a custom executor being shut down)."""
+    return [f"CommandTasksRun: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "CommandTasksRun"]
+
+
+def KillSparesOtherTasks(s: ClusterSnapshot) -> list[str]:
+    """A KILL of one task never takes its executor's other live tasks with it: an agent
+    shuts an executor down on a KILL only when the executor has no other task left (Mesos
+    Slave::killTask: a task killed before it reached its executor is answered TASK_KILLED
+    (REASON_TASK_KILLED_DURING_LAUNCH) and the executor is shut down only once it has no
+    queued or launched task)."""
+    return [f"KillSparesOtherTasks: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "KillSparesOtherTasks"]
+
+
+def AgentFrameworksUpdated(s: ClusterSnapshot) -> list[str]:
+    """An agent takes the FrameworkInfo of every UpdateFramework its master sends for a
+    framework it runs (Mesos Slave::updateFramework: `framework->info` becomes the
+    message's, and is checkpointed), but a change of the checkpoint flag, which it ignores
+    (core/agent/executors.py handleUpdateFramework): its /state, its checkpoint and the
+    updates it makes (TASK_LOST or TASK_DROPPED by PARTITION_AWARE) follow the framework."""
+    return [f"AgentFrameworksUpdated: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "AgentFrameworksUpdated"]
+
+
+for _name, _fn in (("TasksLaunchedOnce", TasksLaunchedOnce),
+                   ("KillSparesOtherTasks", KillSparesOtherTasks),
+                   ("AgentFrameworksUpdated", AgentFrameworksUpdated),
+                   ("CommandTasksRun", CommandTasksRun),
+                   ("CommandExecutorsUnreported", CommandExecutorsUnreported),
+                   ("TaskSandboxNames", TaskSandboxNames)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn

@@ -68,7 +68,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s16 kobs (Python and simulator only)
          "MetricsAgree", "LogsRecord", "AnswersAsMesos",
          # s16 kdrive (Python and simulator only)
-         "ExecutorShutdownsHonoured", "KillsReachTheirAgent", "CustomExecutorsRun"]
+         "ExecutorShutdownsHonoured", "KillsReachTheirAgent", "CustomExecutorsRun",
+         # s17 killa (Python and simulator only)
+         "TasksLaunchedOnce", "CommandExecutorsUnreported", "TaskSandboxNames",
+         "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -2996,3 +2996,156 @@ def custom_executor_run_as_command() -> contextlib.AbstractContextManager[None]:
 BUGS["shutdown_executor_whole_framework"] = shutdown_executor_whole_framework
 BUGS["kill_agent_id_ignored"] = kill_agent_id_ignored
 BUGS["custom_executor_run_as_command"] = custom_executor_run_as_command
+
+
+# ==== s17 killa
+def launches_resent_on_resubscribe() -> contextlib.AbstractContextManager[None]:
+    """An executor that subscribes again is handed every task it runs once more, not only
+    the queued ones (TasksLaunchedOnce)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Send
+    from mesotron.core.messages import ExecutorLaunch, ExecutorSubscribed
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorSubscribe(self: Any, now: float, sender: str, msg: Any) -> list[Any]:
+            out = orig(self, now, sender, msg)
+            if not any(type(e) is Send and type(e.message) is ExecutorSubscribed for e in out):
+                return out
+            fw = self.frameworks.get(msg.framework_id)
+            ex = fw.executors.get(msg.executor_id) if fw is not None else None
+            if ex is None:
+                return out
+            sent = {e.message.task.task_id for e in out
+                    if type(e) is Send and type(e.message) is ExecutorLaunch}
+            for t in ex.tasks.values():
+                if not t.terminal and t.group is None and t.info.task_id not in sent:
+                    out.append(Send(to=sender, message=ExecutorLaunch(task=t.info)))
+            return out
+        return handleExecutorSubscribe
+    return _patched(ExecutorsMixin, "handleExecutorSubscribe", wrap)
+
+
+def command_executors_reregistered() -> contextlib.AbstractContextManager[None]:
+    """An agent's re-registration lists its command executors among the executors the
+    master should book (CommandExecutorsUnreported)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def reregistration_message(self: Any) -> Any:
+            msg = orig(self)
+            extra = tuple(ex.info for fw_id in sorted(self.frameworks)
+                          for ex in self.frameworks[fw_id].executors.values()
+                          if ex.command_executor and ex.state != "terminated")
+            return attrs.evolve(msg, executor_infos=msg.executor_infos + extra)
+        return reregistration_message
+    return _patched(Agent, "reregistration_message", wrap)
+
+
+def long_task_ids_hashed_early() -> contextlib.AbstractContextManager[None]:
+    """A command task whose id is exactly MAX_NAME (200) bytes gets a hashed sandbox name,
+    not its id (off by one: TaskSandboxNames; needs SimConfig.odd_ids)."""
+    from mesotron.core.agent import isolation
+
+    def wrap(orig: Any) -> Any:
+        def task_sandbox_name(task_id: str) -> str:
+            if len(task_id.encode()) >= isolation.MAX_NAME:
+                return isolation._hashed(task_id)
+            return orig(task_id)
+        return task_sandbox_name
+    return _patched(isolation, "task_sandbox_name", wrap)
+
+
+def command_tasks_lost_to_idle_executor() -> contextlib.AbstractContextManager[None]:
+    """A command task arriving while the framework's command executor shuts down (idle) is
+    answered TASK_LOST "Executor terminating" instead of getting a new command executor
+    (CommandTasksRun)."""
+    from mesotron.core.agent.executors import ExecutorsMixin, command_executor_id
+
+    def wrap(orig: Any) -> Any:
+        def _command_executor_id(self: Any, fw: Any, fw_id: str) -> str:
+            return command_executor_id(fw_id)
+        return _command_executor_id
+    return _patched(ExecutorsMixin, "_command_executor_id", wrap)
+
+
+def kills_take_executor_down() -> contextlib.AbstractContextManager[None]:
+    """A KILL of a command task shuts its whole command executor down, other live tasks
+    and all (KillSparesOtherTasks)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleKillTask(self: Any, now: float, msg: Any) -> list[Any]:
+            out = orig(self, now, msg)
+            found = self._find_task(msg.framework_id, msg.task_id)
+            if found is not None:
+                fw, ex, _task = found
+                if ex.command_executor and ex.state == "running" and len(ex.live_tasks()) > 1:
+                    out += self._shutdown_executor(now, fw, ex)
+            return out
+        return handleKillTask
+    return _patched(ExecutorsMixin, "handleKillTask", wrap)
+
+
+def framework_updates_ignored() -> contextlib.AbstractContextManager[None]:
+    """The agent ignores its master's UpdateFramework (AgentFrameworksUpdated)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleUpdateFramework(self: Any, now: float, msg: Any) -> list[Any]:
+            return []
+        return handleUpdateFramework
+    return _patched(ExecutorsMixin, "handleUpdateFramework", wrap)
+
+
+def agent_state_names_command_executors() -> contextlib.AbstractContextManager[None]:
+    """The agent's /state gives command tasks their (agent-made) command executor's id
+    (AgentViewsAgree, s17 killa row)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def _is_cmd(self: Any, t: Any) -> bool:
+            return False
+        return _is_cmd
+    return _patched(Agent, "_is_cmd", wrap)
+
+
+def sum_describe_hides_pending() -> contextlib.AbstractContextManager[None]:
+    """The status-update manager's describe() prints '-' for every stream's pending
+    updates (DescribeAgrees, s17 killa line)."""
+    import re
+
+    from mesotron.core.status_updates import TaskStatusUpdateManager
+
+    def wrap(orig: Any) -> Any:
+        def describe(self: Any) -> str:
+            return re.sub(r"pending: [^;]*;", "pending: -;", orig(self))
+        return describe
+    return _patched(TaskStatusUpdateManager, "describe", wrap)
+
+
+def filters_listing_expired() -> contextlib.AbstractContextManager[None]:
+    """The allocator's filter listing (operator UI) shows the expired filters instead of
+    the live ones (DescribeAgrees, s17 killa row)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def filters(self: Any, now: float) -> list[Any]:
+            out = []
+            for aid in self._agent_order:
+                for (fid, role), (res, exp) in self._agents[aid].filters.items():
+                    if not now < exp:
+                        out.append((fid, role, aid, res, exp))
+            return sorted(out, key=lambda t: (t[0], t[1], t[2]))
+        return filters
+    return _patched(Allocator, "filters", wrap)
+
+
+BUGS["filters_listing_expired"] = filters_listing_expired
+BUGS["agent_state_names_command_executors"] = agent_state_names_command_executors
+BUGS["sum_describe_hides_pending"] = sum_describe_hides_pending
+BUGS["kills_take_executor_down"] = kills_take_executor_down
+BUGS["framework_updates_ignored"] = framework_updates_ignored
+BUGS["launches_resent_on_resubscribe"] = launches_resent_on_resubscribe
+BUGS["command_executors_reregistered"] = command_executors_reregistered
+BUGS["long_task_ids_hashed_early"] = long_task_ids_hashed_early
+BUGS["command_tasks_lost_to_idle_executor"] = command_tasks_lost_to_idle_executor

@@ -104,6 +104,7 @@ from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
     checks_kdrive,  # s16 kdrive
+    checks_killa,  # s17 killa
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -161,6 +162,12 @@ WHEN: dict[str, str] = {
     "ImplicitReconcileAnswered": "after every implicit reconciliation the master handles",
     "RemovedFrameworksRefused": "after every call of a framework the master removed",
     "ExitedExecutorsReported": "after every agent step on the exit of an executor's process",
+    "TasksLaunchedOnce": "on every LAUNCH / LAUNCH_GROUP an agent sends",  # s17 killa
+    "CommandExecutorsUnreported": "on every ExitedExecutor / ReregisterAgent an agent sends",  # s17 killa
+    "TaskSandboxNames": "on every command task an agent receives",  # s17 killa
+    "CommandTasksRun": "on every command task an agent receives",  # s17 killa
+    "KillSparesOtherTasks": "after every KillTask an agent handles",  # s17 killa
+    "AgentFrameworksUpdated": "after every UpdateFramework an agent handles",  # s17 killa
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -642,6 +649,7 @@ class Checker:
         tin = type(inp)
         if tin is Received and type(inp.message) in (RunTask, RunTaskGroup):
             self.check_agent_runs(world, node)
+            checks_killa.on_run(self, world, node, inp.message, effects)  # s17 killa
         persisted: set[bytes] | None = None
         for e in effects:
             t = type(e)
@@ -661,6 +669,9 @@ class Checker:
                                      PRODUCER.get(u.status.source, "agent"))
                 elif tm in _LAUNCHES:  # s14 kagent
                     check_executor_launches(self, world, node, effects)
+                    checks_killa.on_launch(self, world, node, e)  # s17 killa
+                elif tm in checks_killa.REPORTS:  # s17 killa
+                    checks_killa.on_report(self, world, node, e.message)  # s17 killa
             elif t is SetTimer:
                 if e.key[0] == RETRY_TIMER:  # s14 kagent
                     check_retry_backoff(self, world, node, inp, effects, e)
@@ -700,6 +711,8 @@ class Checker:
             check_ghost_update_refused(self, world, node, msg, effects)  # s13 magent
             checks_kobs.after_agent(self, world, node, inp, t, effects)  # s16 kobs
             return
+        if t in checks_killa.AGENT_MESSAGES:  # s17 killa
+            checks_killa.on_agent_message(self, world, node, msg, effects)  # s17 killa
         if t is FrameworkToExecutor or t is ExecutorMessage:  # s16 lead
             checks_messages.check_agent_relay(self, world, node, inp, effects)
         if t in checks_kobs.AGENT_INPUTS:  # s16 kobs
@@ -709,6 +722,7 @@ class Checker:
         elif t is RunTask:  # s16 kdrive
             checks_kdrive.check_run_task_at_agent(self, world, node, inp, effects)  # s16 kdrive
         if t is ExecutorUpdate:
+            checks_killa.on_executor_update(self, world, inp.sender, msg)  # s17 killa
             st = msg.status
             if st.uuid is not None:
                 self.exec_updates[st.uuid] = ((msg.framework_id, st.task_id), st.state)
@@ -2320,6 +2334,7 @@ def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[st
                         f"available={al.available(aid) or '-'}")
             must += [f"  allocated {fid} {res}" for fid, res in sorted(al.allocated(aid).items())]
         out.append((f"allocator of {m.name}", al.describe(), tuple(must), ()))
+        out.append(checks_killa.filter_listing_row(m.name, al, world.now))  # s17 killa
     for n in world.agents:
         if not n.alive or n.machine is None:
             continue
@@ -2335,6 +2350,7 @@ def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[st
             else:
                 must.append(head + "idle")
                 never.append(head + "in flight")
+            must.append(checks_killa.pending_line(st))  # s17 killa
         out.append((f"status updates of {n.name}", sm.describe(), tuple(must), tuple(never)))
     return tuple(out)
 
@@ -3370,6 +3386,7 @@ def agent_view_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
             rows.append((name, what, str(want), str(got)))
 
         row("pid", name, state["pid"])
+        checks_killa.task_executor_rows(world.obs, state, row)  # s17 killa
         if name in leader_ids:
             row("id", leader_ids[name], state["id"])
         row("registered metric", 1.0 if name in leader_ids else 0.0,

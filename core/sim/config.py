@@ -69,6 +69,10 @@ class SimConfig:
     # --registry_max_agent_age), (interval, max age) in seconds; None: Mesos's defaults (15
     # min, 2 weeks: never due in a simulated run)
     registry_gc: tuple[float, float] | None = None
+    # s17 killa: every third task of the service and batch frameworks gets an odd id from a
+    # fixed ladder (exactly 200 and 201 bytes, 230 bytes, non-ASCII, spaces and punctuation:
+    # ids Mesos's validateID admits) so the agents' name rules (TaskSandboxNames) meet them
+    odd_ids: bool = False
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -93,6 +97,8 @@ class SimConfig:
             cmd += " --health-checks"
         if self.fast_alloc:
             cmd += " --fast-alloc"
+        if self.odd_ids:  # s17 killa
+            cmd += " --odd-task-ids"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

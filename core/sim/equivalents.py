@@ -133,8 +133,6 @@ EQUIVALENT: dict[str, str] = {
         "_framework_used's only caller (_subscribe, existing is None) passes an MFramework created a few lines above with no tasks (_subscribed adds none): the loop body never runs (see the `cond:negate if` entry of this function)",
     'master/frameworks.py::FrameworksMixin._framework_used::arith:+<->-::used[aid] + e.resources#0':
         "_framework_used's only caller (_subscribe, existing is None) passes an MFramework created a few lines above with no executors (_subscribed adds none): the loop body never runs (see the `cond:negate if` entry of this function)",
-    'status_updates.py::master_book_update::stmt:delete statement::new_state = update.latest_state or update.status.state#0':
-        "dead in production: no code in core/, io/ or spec/ calls master_book_update (a reference of Mesos's Master::updateTask used only by tests/test_status_updates.py; the master books updates in base.py _update_task). Listed for the record: the campaign still reports it unreached (unreached mutants are never looked up here)",
     'status_updates.py::StatusUpdateConfig.__attrs_post_init__::cmp:Lt->LtE #0::0 < self.retry_min <= self.retry_max#0':
         'differs only for a config with retry_min == 0, which nothing in core/ or io/ builds (every status-update manager runs the defaults, 10 s and 600 s: AgentConfig.status_updates is never given); see the LtE->Lt #1 entry above',
     'status_updates.py::StatusUpdateConfig.__attrs_post_init__::const:0->1::0#0':
@@ -176,4 +174,7 @@ EQUIVALENT: dict[str, str] = {
         "the default of `max_agents`: its only production caller (io/http/why.py) passes max_agents explicitly (the checker's calls are the simulator's own), and the campaign swaps __code__ only (a default lives in __defaults__): as the s12 `why` hidden entry",
     'status_updates.py::TaskStatusUpdateManager.handleCleanup::cmp:IsNot->Is #0::stream.timer_at is not None#0':
         "`timer_at is None` is the negation of the original test: the same mutant as the s12 `cond:negate if` entry of this line (a retry timer left armed for a dropped stream fires into handleTimer, which returns [] for a key with no stream or with no/another timer_at; cancelling an idle stream's timer is a no-op)",
+    # s17 killa (seed 22 review of the agent/allocator/lifecycle/status-update mutants)
+    'agent/executors.py::ExecutorsMixin._command_executor_id::const:1->2::1#0':
+        "command executor generations start at 2 (ids mesotron-command-<fw>-2, -3, ...) instead of 1: still unique and fresh per framework (the loop skips every id in use by a terminating one), and nothing recognizes a command executor by its id (ex.command_executor / the ExecutorRecord flag do; command_executor_id's other caller, command_executor_info, is always given the id): equivalent up to the choice of opaque executor ids, as the s11 `1->2::1#1` entry of this function",
 }

@@ -81,6 +81,7 @@ class App:
         self.need = Resources.parse(TASK_RESOURCES[self.kind]).allocate(self.role)
         self.framework_id: str | None = None
         self.health_check: Any = None  # set by the world with SimConfig.health
+        self.odd_ids = False  # s17 killa: set by the world with SimConfig.odd_ids
         self.running: dict[str, float] = {}  # task id -> last news time
         # task id -> (agent id, executor id) from its updates (the last 40 tasks)
         self.task_exec: dict[str, tuple[str, str]] = {}
@@ -192,6 +193,8 @@ class App:
     def new_task(self, now: float, agent_id: str) -> TaskInfo:
         self.next_task += 1
         tid = f"{self.name}.t{self.next_task}"
+        if self.odd_ids and self.next_task % 3 == 0:  # s17 killa (no random draw)
+            tid = odd_task_id(tid, self.next_task // 3)
         d, code = self.duration()
         self.running[tid] = now
         self.task_agent[tid] = agent_id
@@ -764,6 +767,23 @@ POD_EXECUTOR = Resources.parse("mem:32")
 
 APPS = {"batch": Batch, "service": Service, "gang": Gang, "adversarial": Adversarial,
         "reserver": Reserver}
+
+
+def odd_task_id(tid: str, n: int) -> str:
+    """s17 killa: the n-th odd id of a ladder of ids Mesos's validateID admits (at most
+    NAME_MAX bytes, no '/', no control character) but that are no plain short name."""
+    shape = n % 6
+    if shape == 0:
+        return (tid + "-" + "x" * 200)[:200]  # exactly 200 bytes: the longest plain name
+    if shape == 1:
+        return (tid + "-" + "y" * 201)[:201]  # 201 bytes: hashed
+    if shape == 2:
+        return (tid + "-" + "z" * 230)[:230]
+    if shape == 3:
+        return tid + "-d\u00e9j\u00e0-\u2713"  # non-ASCII
+    if shape == 4:
+        return tid + " a:b@c+d_e"  # spaces and punctuation
+    return "." + tid + ".."  # dots at both ends
 
 
 def make_app(kind: str, name: str, rng: random.Random) -> App:

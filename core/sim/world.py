@@ -478,6 +478,7 @@ class World:
             sn.app.notes = self.timeline is not None
             if cfg.health and kind in ("service", "batch"):
                 sn.app.health_check = HEALTH_CHECK
+            sn.app.odd_ids = cfg.odd_ids and kind in ("service", "batch")  # s17 killa
             sn.streams = set()
             sn.framework_id = None
             self.nodes[name] = sn

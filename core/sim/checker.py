@@ -51,10 +51,7 @@ from mesotron.core.effects import (
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
 from mesotron.core.master.base import Abdicate  # s13 mmaster
-from mesotron.core.master.operator import (
-    DRAINED,  # s17 longrun
-    OperatorCall,  # s13 mops
-)
+from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.messages import (
     AgentRegistered,
     AgentReregistered,
@@ -3724,12 +3721,6 @@ def check_registry_counters(chk: Checker, world: Any, node: Any, effects: list[A
                 want["master/slave_reregistrations"] += 1
         elif te is RegistryWrite:
             op = e.op
-            if e.op_id > pre[2] and op[0] == "set" and op[1][0] == "drain" \
-                    and op[2][0] == DRAINED:
-                # s17 longrun: the write of a drain that completed in this step (the master
-                # checks drains after handling every input: core/master/machine.py `step`),
-                # sent at once as nothing was queued: not a batched write
-                continue
             want["master/registrar/batched_operations"] += len(op[1]) if op[0] == "batch" else 1
         elif te is Abdicate:
             return

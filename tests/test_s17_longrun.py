@@ -196,6 +196,16 @@ def test_operator_seed_6_is_clean() -> None:
 # ============================================================== 3. TerminalReachesFramework window
 # (test_operator_seed_6_is_clean above fails on it without the checker's window; the
 # property still catches its planted bug: tests/test_sim_bugs.py terminal_update_swallowed)
+def test_task_reconciled_without_its_agent_waits_for_transitions() -> None:
+    """Seed 9 of the 6,000-event operator run failed TerminalReachesFramework
+    (reserver1.t5, reconciled without an agent id): the leader deferred every such
+    reconciliation while some agent was still recovering after its election (Mesos
+    `_reconcileTasks` sends nothing for a task of unknown agent while agents are in
+    transition), 459-939 s, and the last recovering agent was marked unreachable after the
+    framework's last reconciliation of the run."""
+    res = simulate(reboot_config(9))
+    assert res.failure is None, res.failure
+
 
 
 # ============================================================== 4. RegistryCountersAgree

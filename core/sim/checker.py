@@ -1959,6 +1959,9 @@ class Checker:
         lm = lead.machine if lead is not None else None
         pending_agents = (set(lm._recovered_agents) | set(lm._reregistering)
                           | set(lm._marking_unreachable)) if lm is not None else set()
+        # (and one marked unreachable lately ends such a wait only for the next round)
+        settling = bool(pending_agents) or any(
+            now - t < grace + 420.0 for t in booked_unreachable.values())
         live_ids = {n.machine.agent_id for n in world.agents
                     if n.alive and n.machine is not None and n.machine.agent_id}
         for sn in world.schedulers:
@@ -1982,11 +1985,15 @@ class Checker:
                         and now - app.changed.get(tid, -1e18) < grace + 420.0:
                     continue
                 aid = getattr(app, "task_agent", {}).get(tid)
-                if aid is not None and aid not in live_ids and agent_states.get(key) is None \
-                        and (aid in pending_agents or now - booked_unreachable.get(
-                            aid, -1e18) < grace + 420.0):
-                    # s17 longrun: its reconciliation is deferred (above), or the agent was
-                    # marked unreachable too recently for the app's reconciliation cadence
+                if agent_states.get(key) is None and (
+                        (aid is None and settling)
+                        or (aid is not None and aid not in live_ids
+                            and (aid in pending_agents
+                                 or now - booked_unreachable.get(aid, -1e18) < grace + 420.0))):
+                    # s17 longrun: its reconciliation is deferred (above; a task named without
+                    # its agent waits while any agent is in transition, Mesos
+                    # `_reconcileTasks`), or the agent was marked unreachable too recently
+                    # for the app's reconciliation cadence
                     continue
                 views.append(inv.TaskView(key=key,
                                           framework_state=state,

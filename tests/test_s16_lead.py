@@ -51,7 +51,9 @@ def test_reregistration_reports_no_terminated_executor():
     from mesotron.core.sim import bugs
     from mesotron.core.sim.run import simulate
 
-    config = SimConfig(seed=1, events=3000, agents=5, frameworks=4, faults="all",
+    # (s17: seed 4 with disk faults, the first of 0.. on which the bug fires and that is clean
+    # without it, since the s16 kdrive traffic moved the all-faults runs: as the planted list)
+    config = SimConfig(seed=4, events=3000, agents=5, frameworks=4, faults="disk",
                        quiesce=700.0, fast_alloc=True, operator=True,
                        kinds=("batch", "service", "reserver", "adversarial", "gang"))
     with bugs.BUGS["unreported_executors_kept"]():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -71,11 +72,28 @@ def _one_lab_module_at_a_time(request: pytest.FixtureRequest) -> Iterator[None]:
 # frees up first while the other finishes a long module.
 SPLIT_MODULES = ("test_sim_bugs.py",)
 
+# ... and the longest modules first: the number of tests says little of a module's time (a
+# module of two Hypothesis state machines outlasts one of fifty unit tests), so the modules
+# measured longest are handed out first, longest first, then the others by their number of
+# tests, then the one-test units. s17's `--durations` run: the smoke campaign (one test, 200
+# simulated runs in two spawned interpreters) and TLC's models were handed out last and
+# their worker ran alone for minutes after the other had finished.
+LONG_FIRST: tuple[str, ...] = ("test_sim_campaign.py", "test_tla.py", "test_fuzz_campaign.py",
+                               "test_cluster_stateful.py", "test_spec_traces.py")
+
 
 def work_unit(nodeid: str) -> str:
     """The xdist work unit of a test: its module, or itself in a SPLIT_MODULES module."""
     path = nodeid.split("::", 1)[0]
     return nodeid if os.path.basename(path) in SPLIT_MODULES else path
+
+
+def unit_rank(unit: str) -> int:
+    """A work unit's place in the hand-out order: a LONG_FIRST module's index in it, any
+    other unit after them (in xdist's own order among themselves)."""
+    if "::" not in unit and os.path.basename(unit) in LONG_FIRST:
+        return LONG_FIRST.index(os.path.basename(unit))
+    return len(LONG_FIRST)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
@@ -86,5 +104,11 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     class SplitSomeFiles(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return work_unit(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # the first unit of the lowest rank goes next (min keeps the queue's order)
+            first = min(self.workqueue, key=unit_rank)
+            self.workqueue.move_to_end(first, last=False)
+            super()._assign_work_unit(node)
 
     return SplitSomeFiles(config, log)  # type: ignore[arg-type]

@@ -168,10 +168,11 @@ def test_kill_rate_counts_unreached_mutants_against_it() -> None:
     assert rep["kill_rate_proxy"] == 1.0
 
 
-def test_varied_runs_judge_a_mutant_only_where_its_function_runs() -> None:
+def test_varied_runs_judge_a_mutant_only_where_its_function_runs(monkeypatch) -> None:
     """s13: the judge's varied runs (mutate.VARIETY) are distinct runs, and a mutant is
     judged only by the runs that call its function (an OOM limitation's message: a run with
-    no fault at all never makes one)."""
+    no fault at all never makes one). (s17: the scopes each run reaches are read from the
+    judge's own call of reached_scopes, not computed a second time: 11 profiled runs.)"""
     ms = mutate.discover()
     m = next(x for x in ms if x.scope == "memory_limitation_message")
     judge = mutate.Judge(seeds=(0,), events=1500, quiesce=300.0, timeout=60.0, operator_runs=0,
@@ -179,12 +180,21 @@ def test_varied_runs_judge_a_mutant_only_where_its_function_runs() -> None:
     cfgs = judge.configs()
     assert len(cfgs) == 1 + len(mutate.VARIETY)
     assert len({c.describe() + str(c.health) + str(c.kinds) for c in cfgs}) == len(cfgs)
-    reached, digests = mutate.reached_scopes(judge, [m])
+    calls = []
+    reached_scopes = mutate.reached_scopes
+
+    def recorded(j: mutate.Judge, chosen: list[mutate.Mutant]) -> Any:
+        calls.append((j, chosen, reached_scopes(j, chosen)))
+        return calls[-1][2]
+
+    monkeypatch.setattr(mutate, "reached_scopes", recorded)
+    (r,) = mutate.judge_mutants([m], judge=judge, jobs=1)
+    [(j, chosen, (reached, digests))] = calls
+    assert j is judge and chosen == [m]
     assert len(reached) == len(digests) == len(cfgs)
     runs = [i for i, hit in enumerate(reached) if (m.module, m.scope) in hit]
     assert runs and len(runs) < len(cfgs)
     assert not any(not cfgs[i].faults for i in runs)  # the fault-free run never calls it
-    (r,) = mutate.judge_mutants([m], judge=judge, jobs=1)
     assert r["verdict"] != "unreached" and r["runs"] == len(runs)
 
 

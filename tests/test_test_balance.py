@@ -24,3 +24,19 @@ def test_split_modules_have_no_module_fixture():
         obj = getattr(test_sim_bugs, name)
         scope = getattr(getattr(obj, "_fixture_function_marker", None), "scope", None)
         assert scope not in ("module", "session", "package"), name
+
+
+def test_the_longest_modules_are_handed_out_first_and_exist():
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    assert conftest.LONG_FIRST, "no module is handed out first"
+    assert len(set(conftest.LONG_FIRST)) == len(conftest.LONG_FIRST)
+    for name in conftest.LONG_FIRST:
+        assert (here / name).is_file(), name
+        assert name not in conftest.SPLIT_MODULES, name
+    first, second = conftest.LONG_FIRST[:2]
+    ranks = [conftest.unit_rank(u) for u in (
+        f"tests/{first}", f"tests/{second}", "tests/test_docs_paths.py",
+        "tests/test_sim_bugs.py::test_planted_bug_is_caught[ack_before_persist]")]
+    assert ranks == [0, 1, len(conftest.LONG_FIRST), len(conftest.LONG_FIRST)]

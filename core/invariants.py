@@ -438,6 +438,8 @@ class ClusterSnapshot:
     # s17 killa: TasksLaunchedOnce, CommandExecutorsUnreported, TaskSandboxNames: (the
     # invariant's name, agent, what it did wrong)
     s17_killa: tuple[tuple[str, str, str], ...] = ()
+    # s18 driveo: OperatorAgentCallsHold: (the master, what its answer got wrong)
+    s18_driveo: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -2050,3 +2052,23 @@ for _name, _fn in (("TasksLaunchedOnce", TasksLaunchedOnce),
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn
+
+
+# ==== s18 driveo
+def OperatorAgentCallsHold(s: ClusterSnapshot) -> list[str]:
+    """What the leading master answers 200 to an operator's agent call holds in its books
+    at the step it answers (Mesos Master::Http::deactivateAgent / reactivateAgent /
+    markAgentGone / drainAgent answer OK only once the registrar applied the operation and
+    the master acted on it): after DEACTIVATE_AGENT (again, too) the agent is deactivated, no
+    offer of it is out and the allocator does not hold it active; after REACTIVATE_AGENT it is
+    neither deactivated nor draining; after DRAIN_AGENT (again) it drains; after
+    MARK_AGENT_GONE (again) it is gone and no longer held, and the step that removed it sent
+    it a ShutdownMessage when it was connected (Master::markGone). A deactivation or
+    reactivation of an agent the master holds is never refused 400; a quota config whose
+    guarantee equals its limit is valid (Mesos quota validation: guarantee <= limit); a
+    standby master refuses 503 and a call the master does not serve is answered 501."""
+    return [f"OperatorAgentCallsHold: master {who} {what}" for who, what in s.s18_driveo]
+
+
+SAFETY["OperatorAgentCallsHold"] = OperatorAgentCallsHold
+CATALOG["OperatorAgentCallsHold"] = OperatorAgentCallsHold

@@ -3149,3 +3149,38 @@ BUGS["launches_resent_on_resubscribe"] = launches_resent_on_resubscribe
 BUGS["command_executors_reregistered"] = command_executors_reregistered
 BUGS["long_task_ids_hashed_early"] = long_task_ids_hashed_early
 BUGS["command_tasks_lost_to_idle_executor"] = command_tasks_lost_to_idle_executor
+
+
+# ==== s18 driveo
+def gone_agent_not_told() -> contextlib.AbstractContextManager[None]:
+    """MARK_AGENT_GONE removes the agent but never tells it to shut down (Mesos
+    Master::markGone sends it a ShutdownMessage): OperatorAgentCallsHold."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.operator import OperatorMixin
+    from mesotron.core.messages import ShutdownAgent
+
+    def wrap(orig: Any) -> Any:
+        def _gone_committed(self: Any, pending: tuple[Any, ...]) -> list[Any]:
+            return [e for e in orig(self, pending)
+                    if not (type(e) is Send and type(e.message) is ShutdownAgent)]
+        return _gone_committed
+    return _patched(OperatorMixin, "_gone_committed", wrap)
+
+
+def deactivation_answered_unwritten() -> contextlib.AbstractContextManager[None]:
+    """DEACTIVATE_AGENT answers 200 at once without deactivating the agent (the check for
+    an agent already deactivated inverted): OperatorAgentCallsHold."""
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.operator import OperatorMixin
+
+    def wrap(orig: Any) -> Any:
+        def _op_deactivate(self: Any, request: str, call: Any) -> list[Any]:
+            if self._known_agent(call.agent_id) and ("deactivated", call.agent_id) not in self._settings:
+                return [Respond(request=request, status=200)]
+            return orig(self, request, call)
+        return _op_deactivate
+    return _patched(OperatorMixin, "_op_deactivate", wrap)
+
+
+BUGS["gone_agent_not_told"] = gone_agent_not_told
+BUGS["deactivation_answered_unwritten"] = deactivation_answered_unwritten

@@ -100,6 +100,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
+    checks_driveo,  # s18 driveo
     checks_kdrive,  # s16 kdrive
     checks_killa,  # s17 killa
     checks_kobs,  # s16 kobs
@@ -176,6 +177,8 @@ WHEN: dict[str, str] = {
     "ExecutorShutdownsHonoured": "after every master step on a SHUTDOWN call and every agent step "
                                  "on a ShutdownExecutorMsg",  # s16 kdrive
     "KillsReachTheirAgent": "after every master step on a KILL call",  # s16 kdrive
+    "OperatorAgentCallsHold": "at every answer to the operator's extra agent calls "  # s18 driveo
+                              "(SimConfig.agent_calls) and the registry results before them",  # s18 driveo
     "CustomExecutorsRun": "after every master step on an ACCEPT that sends RunTask, and every "
                           "agent step on a RunTask",  # s16 kdrive
     **{n: "at quiescence" for n in (
@@ -782,6 +785,8 @@ class Checker:
         if config.operator:  # s13 mops
             if tin is OperatorCall:  # s16 kobs
                 checks_kobs.after_operator_call(self, world, node, inp, effects)  # s16 kobs
+            if config.agent_calls:  # s18 driveo
+                checks_driveo.after_master_step(self, world, node, inp, effects)  # s18 driveo
             resv = world.op_resv_pre
             if resv is not None and getattr(inp, "request", None) == resv[0]:
                 check_operator_reservation(self, world, node, inp, effects, resv)
@@ -1232,6 +1237,8 @@ class Checker:
             checks_kobs.before_accept(self, node, inp)  # s16 kobs
         elif tin is RegistryResult:
             checks_kobs.before_registry(self, node)  # s16 kobs
+            if world.config.agent_calls:  # s18 driveo
+                checks_driveo.before_registry(node, world)  # s18 driveo
             mc = node.machine
             self._pre_agent_tasks = agent_task_books(mc) \
                 if mc._marking_unreachable or mc._reregistering else None

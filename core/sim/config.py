@@ -73,6 +73,11 @@ class SimConfig:
     # fixed ladder (exactly 200 and 201 bytes, 230 bytes, non-ASCII, spaces and punctuation:
     # ids Mesos's validateID admits) so the agents' name rules (TaskSandboxNames) meet them
     odd_ids: bool = False
+    # s18 driveo: with `operator`, the operator also makes the agent calls it has not made
+    # before (core/sim/checks_driveo.py): a DEACTIVATE_AGENT sent again, a REACTIVATE_AGENT of
+    # an active agent, a MARK_AGENT_GONE of a running agent (and again), a second DRAIN_AGENT
+    # of a draining agent, a call to a standby master (OperatorAgentCallsHold)
+    agent_calls: bool = False
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -99,6 +104,8 @@ class SimConfig:
             cmd += " --fast-alloc"
         if self.odd_ids:  # s17 killa
             cmd += " --odd-task-ids"
+        if self.agent_calls:  # s18 driveo
+            cmd += " --agent-calls"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

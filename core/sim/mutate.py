@@ -461,6 +461,11 @@ VARIETY: tuple[dict[str, Any], ...] = (
     # (seed 3: operator seed 4 fails SettingsAgree at 1,500 events on main's code already)
     {"seed": 3, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,
      "registry_gc": (20.0, 40.0)},
+    # s18 driveo: the operator's run with its extra agent calls (SimConfig.agent_calls: a
+    # DEACTIVATE_AGENT twice, a REACTIVATE_AGENT of an active agent, MARK_AGENT_GONE twice, a
+    # DRAIN_AGENT twice, calls to a standby and unserved ones: OperatorAgentCallsHold)
+    {"seed": 42, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,  # s18 driveo
+     "agent_calls": True},  # s18 driveo
 )
 
 

@@ -110,7 +110,10 @@ from mesotron.core.scheduler import (
 )
 from mesotron.core.scheduler import Start as SchedulerStart
 from mesotron.core.scheduler import Stop as SchedulerStop
-from mesotron.core.sim import checks_kobs  # s16 kobs
+from mesotron.core.sim import (
+    checks_driveo,  # s18 driveo
+    checks_kobs,  # s16 kobs
+)
 from mesotron.core.sim.cgroups import Cgroups  # s14 kagent
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.disk import Disk
@@ -423,6 +426,8 @@ class World:
             self.at(self.rng.uniform(10.0, 30.0), CALL, self.operator_agent_tick, ())
             self.at(self.rng.uniform(20.0, 40.0), CALL, self.maintenance_tick, ())
             self.at(self.rng.uniform(30.0, 60.0), CALL, self.whitelist_tick, ())
+            if config.agent_calls:  # s18 driveo
+                checks_driveo.start(self)  # s18 driveo
             # host maintenance draws from its own stream: the world's choices stay the same
             self.host_rng = random.Random(f"hosts/{config.seed}")
             self.at(self.host_rng.uniform(20.0, 50.0), CALL, self.operator_host_tick, ())
@@ -852,6 +857,8 @@ class World:
             elif t is Respond:
                 req = self.requests.pop(e.request, None)
                 if req is None:
+                    if self.config.agent_calls:  # s18 driveo
+                        checks_driveo.answered(self, e)  # s18 driveo
                     if self.op_requests or self.op_settings:
                         self.operator_answered(e)
                     continue

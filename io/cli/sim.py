@@ -55,6 +55,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--odd-task-ids", action="store_true",
                    help="every third service/batch task gets an odd (long, non-ASCII, punctuated) "
                         "id (property TaskSandboxNames)")
+    p.add_argument("--agent-calls", action="store_true",  # s18 driveo
+                   help="with --operator, the operator also sends a DEACTIVATE_AGENT twice, a "
+                        "REACTIVATE_AGENT of an active agent, a MARK_AGENT_GONE twice, a second "
+                        "DRAIN_AGENT and calls to a standby master (property OperatorAgentCallsHold)")
     p.add_argument("--registry-gc", default=None, metavar="INTERVAL,AGE",
                    help="the masters' --registry_gc_interval and --registry_max_agent_age in "
                         "seconds (default Mesos's 15 min and 2 weeks; property RegistryGcPrunes)")
@@ -72,6 +76,7 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      schedule=parse_schedule(args.schedule) if args.schedule else None,
                      health=bool(getattr(args, "health_checks", False)),
                      odd_ids=bool(getattr(args, "odd_task_ids", False)),
+                     agent_calls=bool(getattr(args, "agent_calls", False)),  # s18 driveo
                      fast_alloc=bool(getattr(args, "fast_alloc", False)), **_operator(args),
                      registry_gc=_registry_gc(getattr(args, "registry_gc", None)))
 

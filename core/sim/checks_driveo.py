@@ -13,8 +13,9 @@ With SimConfig.agent_calls (and `operator`), `start` schedules the operator's ex
 - DRAIN_AGENT of a busy agent and the same call again a moment later (200, nothing
   changes), then REACTIVATE_AGENT; UPDATE_QUOTA of an unused role with a guarantee
   equal to its limit (valid: Mesos's `guarantee <= limit`), removed again a moment later;
-- a DEACTIVATE_AGENT sent to a standby master (503: not the leader), and a call the master
-  does not serve (501).
+- a DEACTIVATE_AGENT sent to a standby master (503: not the leader), a call the master
+  does not serve (501), and a DRAIN_AGENT and a MARK_AGENT_GONE by a junior operator the
+  ACLs (JUNIOR_ACLS, added to the run's --acls) do not allow them (403, nothing changes).
 Each agent call names an agent the leader holds, not one the other operator calls hold
 (`op_touched`), none held by maintenance; none from a quarter of the calm after the faults
 on (the cluster settles for the liveness checks); a deactivated agent is reactivated then.
@@ -25,7 +26,9 @@ master's books at that step (Mesos Master::Http::deactivateAgent / reactivateAge
 markAgentGone / drainAgent answer OK only after the registrar applied the operation and
 the master acted on it: `deactivate(slave)`, `markGone` which sends the agent a
 ShutdownMessage and removes it); a call about an agent the leader holds is not refused 400;
-a valid quota config is not refused; a standby refuses 503; an unknown call 501.
+a valid quota config is not refused; a standby refuses 503; an unknown call 501; a call the
+ACLs refuse the caller 403 (Master::Http::drainAgent / markAgentGone: Forbidden unless the
+approver allows DRAIN_AGENT / MARK_AGENT_GONE).
 Cost: every hook is gated on SimConfig.agent_calls (one run of the mutation judge).
 """
 
@@ -36,11 +39,18 @@ from typing import Any
 
 import attrs
 from mesotron.core import invariants as inv
-from mesotron.core.effects import Respond, Send
+from mesotron.core.effects import RegistryResult, Respond, Send
 from mesotron.core.invariants import ClusterSnapshot
 from mesotron.core.messages import ShutdownAgent
 
 PREFIX = "driveo-"
+# a junior operator the ACLs let deactivate and reactivate agents, not drain them or mark
+# them gone (Mesos --acls drain_agents / mark_agents_gone, agents NONE for that principal)
+JUNIOR = "ops-junior"
+JUNIOR_ACLS = {
+    "drain_agents": [{"principals": {"values": [JUNIOR]}, "agents": {"type": "NONE"}}],
+    "mark_agents_gone": [{"principals": {"values": [JUNIOR]}, "agents": {"type": "NONE"}}],
+}
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -57,7 +67,9 @@ class State:
         self.calls: dict[str, tuple[str, str]] = {}  # request -> (kind, agent id or role)
         self.kinds: dict[str, tuple[str, str]] = {}  # the same, for the world's bookkeeping
         self.out: set[str] = set()  # agents this operator deactivated, not reactivated yet
-        self.pre_gone: dict[str, str] = {}  # (registry step) agent id -> pid, connected
+        # (a registry step) per agent a pending MARK_AGENT_GONE names, not gone yet: its pid
+        # when connected, and the call's request (None: a drain's)
+        self.pre_gone: dict[str, tuple[str | None, str | None]] = {}
 
 
 def start(world: Any) -> None:
@@ -73,7 +85,8 @@ def _calm(world: Any) -> bool:
         and world.now >= since + world.config.quiesce / 4
 
 
-def _send(world: Any, m: Any, kind: str, what: str, call: Any) -> None:
+def _send(world: Any, m: Any, kind: str, what: str, call: Any,
+          principal: str | None = None) -> None:
     from mesotron.core.master.operator import OperatorCall
 
     st: State = world.driveo
@@ -81,7 +94,7 @@ def _send(world: Any, m: Any, kind: str, what: str, call: Any) -> None:
     req = f"{PREFIX}{st.n}"
     st.calls[req] = st.kinds[req] = (kind, what)
     world.note(f"operator ({kind}) {type(call).__name__} {what}")
-    world.deliver(m, OperatorCall(request=req, call=call))
+    world.deliver(m, OperatorCall(request=req, call=call, principal=principal))
 
 
 def _later(world: Any, delay: float, fn: Any, *args: Any) -> None:
@@ -177,6 +190,11 @@ def tick(world: Any) -> None:
         if standby:
             _send(world, standby[0], "standby", aid, op.DeactivateAgent(agent_id=aid))
         _send(world, m, "unserved", "", GetMaintenanceStatus())
+        if free:
+            # the junior operator tries to drain an agent and to mark one gone: 403
+            aid = st.rng.choice(free)
+            _send(world, m, "forbidden", aid, op.DrainAgent(agent_id=aid), JUNIOR)
+            _send(world, m, "forbidden", aid, op.MarkAgentGone(agent_id=aid), JUNIOR)
 
 
 def _restart(world: Any, aid: str) -> None:
@@ -231,10 +249,9 @@ def before_registry(node: Any, world: Any) -> None:
     m = node.machine
     st.pre_gone = {}
     for p in m._pending_ops.values():
-        if p[0] == "gone":
+        if p[0] == "gone" and p[1] not in m._gone:
             a = m._agents.get(p[1])
-            if a is not None and a.connected:
-                st.pre_gone[p[1]] = a.pid
+            st.pre_gone[p[1]] = (a.pid if a is not None and a.connected else None, p[4])
 
 
 def after_master_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
@@ -242,6 +259,8 @@ def after_master_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[A
     st: State = world.driveo
     bad: list[tuple[str, str]] = []
     m = node.machine
+    if type(inp) is RegistryResult and st.pre_gone:
+        bad += _gone_committed(node, effects, st)
     for e in effects:
         if type(e) is not Respond or e.request not in st.calls:
             continue
@@ -258,6 +277,9 @@ def _judge(m: Any, kind: str, aid: str, status: int, effects: list[Any], st: Sta
 
     if kind == "standby":
         return None if status == 503 else f"a standby master answered {status}, not 503"
+    if kind == "forbidden":
+        return None if status == 403 else (f"answered {status} a principal the ACLs do not "
+                                           "allow the call (403)")
     if kind == "unserved":
         return None if status == 501 else f"answered {status}, not 501 (not implemented)"
     if not m.leader:
@@ -292,8 +314,24 @@ def _judge(m: Any, kind: str, aid: str, status: int, effects: list[Any], st: Sta
             return "answered 200 but the master does not hold the agent gone"
         if aid in m._agents or aid in recovered:
             return "answered 200 but the master still holds the agent"
-        pid = st.pre_gone.pop(aid, None)
+    return None
+
+
+def _gone_committed(node: Any, effects: list[Any], st: State) -> list[tuple[str, str]]:
+    """The registry result that made agents gone: each connected one is told to shut down
+    in the step, and the operator's MARK_AGENT_GONE about it is answered."""
+    m = node.machine
+    bad: list[tuple[str, str]] = []
+    for aid, (pid, req) in sorted(st.pre_gone.items()):
+        if aid not in m._gone:
+            continue
         if pid is not None and not any(type(e) is Send and e.to == pid
                                        and type(e.message) is ShutdownAgent for e in effects):
-            return f"removed the connected agent without telling it ({pid}) to shut down"
-    return None
+            bad.append((node.name, (f"gone {aid}: removed the connected agent without telling "
+                                   f"it ({pid}) to shut down")))
+        if req is not None and req in st.calls and not any(
+                type(e) is Respond and e.request == req for e in effects):
+            bad.append((node.name, (f"{req} gone {aid}: the agent is gone but the operator's "
+                                   "MARK_AGENT_GONE is not answered")))
+    st.pre_gone = {}
+    return bad

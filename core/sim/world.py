@@ -2381,6 +2381,7 @@ def sim_acls(config: Any) -> Any:
         "reserve_resources": [
             {"principals": {"values": [OPERATOR, *reservers]}, "roles": {"values": ["resv", "web"]}},
             {"principals": {"type": "ANY"}, "roles": {"type": "NONE"}}],
+        **(checks_driveo.JUNIOR_ACLS if config.agent_calls else {}),  # s18 driveo
     })
 
 

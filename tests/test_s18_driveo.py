@@ -19,6 +19,8 @@ CASES_S18_DRIVEO = [
     ("gone_agent_not_told", OPTS, "OperatorAgentCallsHold"),
     # DEACTIVATE_AGENT answers 200 without deactivating the agent
     ("deactivation_answered_unwritten", OPTS, "OperatorAgentCallsHold"),
+    # the `why` JSON leaves out the share of a framework that holds nothing (a WhyExplains row)
+    ("why_share_omitted_when_zero", {"faults": "all"}, "WhyExplains"),
 ]
 
 

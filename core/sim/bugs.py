@@ -3182,5 +3182,21 @@ def deactivation_answered_unwritten() -> contextlib.AbstractContextManager[None]
     return _patched(OperatorMixin, "_op_deactivate", wrap)
 
 
+def why_share_omitted_when_zero() -> contextlib.AbstractContextManager[None]:
+    """The `why` JSON leaves out the framework's share when it holds nothing (a falsy
+    test): WhyExplains (s18 driveo row)."""
+    from mesotron.core.master.why import Why
+
+    def wrap(orig: Any) -> Any:
+        def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
+            out = orig(self, max_agents)
+            if not out.get("share"):
+                out.pop("share", None)
+            return out
+        return to_json
+    return _patched(Why, "to_json", wrap)
+
+
+BUGS["why_share_omitted_when_zero"] = why_share_omitted_when_zero
 BUGS["gone_agent_not_told"] = gone_agent_not_told
 BUGS["deactivation_answered_unwritten"] = deactivation_answered_unwritten

@@ -3282,6 +3282,7 @@ def check_operator_views(chk: Checker, world: Any, node: Any) -> None:
     whys = why_rows(world, node)
     if whys:
         chk.run(world, inv.WhyExplains, ClusterSnapshot(why_answers=whys))
+    checks_driveo.check_why_json(chk, world, node)  # s18 driveo: WhyExplains rows
 
 
 

@@ -335,3 +335,39 @@ def _gone_committed(node: Any, effects: list[Any], st: State) -> list[tuple[str,
                                    "MARK_AGENT_GONE is not answered")))
     st.pre_gone = {}
     return bad
+
+
+# ------------------------------------------------------------------ WhyExplains (s18 driveo rows)
+def why_json_rows(world: Any, node: Any) -> tuple[tuple[str, str, str], ...]:
+    """WhyExplains rows (s18 driveo), with every sample of the leader's views: the JSON of
+    each `why` answer (GET /master/why) about a framework the allocator books carries its
+    dominant share (DRF: the largest fraction of any resource of the cluster it holds, the
+    allocator's ledger) and `agents_total`, the number of (agent, role) pairs it explains
+    (the sum of its reason_counts), of which it lists the first min(agents_total, 50)."""
+    from mesotron.core.allocator.drf import dominant_share
+    from mesotron.core.master.why import why
+
+    m = node.machine
+    al = m.allocator
+    bad: list[tuple[str, str, str]] = []
+    for fid in sorted(m._frameworks):
+        afw = al._frameworks.get(fid)
+        if afw is None:
+            continue
+        j = why(m, world.now, fid, hidden=False).to_json()
+        verdict = str(j.get("verdict"))
+        want = dominant_share(afw.total, al._total)
+        got = j.get("share")
+        if got is None or abs(got - want) > 1e-9:
+            bad.append((fid, verdict, f"its share is {got}, the framework's dominant share {want}"))
+        total = sum(j.get("reason_counts", {}).values())
+        if j.get("agents_total") != total or len(j.get("agents", ())) != min(total, 50):
+            bad.append((fid, verdict, (f"its agents_total is {j.get('agents_total')} and it lists "
+                                       f"{len(j.get('agents', ()))}, its reason_counts sum to {total}")))
+    return tuple(bad)
+
+
+def check_why_json(chk: Any, world: Any, node: Any) -> None:
+    rows = why_json_rows(world, node)
+    if rows:
+        chk.run(world, inv.WhyExplains, ClusterSnapshot(why_answers=rows))

@@ -438,6 +438,9 @@ class ClusterSnapshot:
     # s17 killa: TasksLaunchedOnce, CommandExecutorsUnreported, TaskSandboxNames: (the
     # invariant's name, agent, what it did wrong)
     s17_killa: tuple[tuple[str, str, str], ...] = ()
+    # s18 drivem: MisaddressedCallsRefused, UnauthorizedLaunchesRefused,
+    # FailoverTimeoutsRemove: (the invariant's name, master, what it did wrong)
+    s18_drivem: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -2047,6 +2050,51 @@ for _name, _fn in (("TasksLaunchedOnce", TasksLaunchedOnce),
                    ("CommandTasksRun", CommandTasksRun),
                    ("CommandExecutorsUnreported", CommandExecutorsUnreported),
                    ("TaskSandboxNames", TaskSandboxNames)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn
+
+
+# ==== s18 drivem
+def MisaddressedCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """A well-formed scheduler call the master cannot take from its sender is refused with
+    Mesos's status and nothing else happens (Master::Http::scheduler, in this order): a
+    SUBSCRIBE claiming another principal than the authenticated one, or carrying a
+    Mesos-Stream-Id header: 400; any other call: 400 "Framework cannot be found" for a
+    framework id the master does not know, 400 when the authenticated principal is not the
+    framework's FrameworkInfo.principal (the message names both), 403 when the framework is
+    not subscribed, 400 without a Mesos-Stream-Id, 400 when the stream id is not the
+    framework's; 503 while the master does not lead or has not recovered. The simulator
+    sends such calls with `--sched-misuse` (core/sim/checks_drivem.py)."""
+    return [f"MisaddressedCallsRefused: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "MisaddressedCallsRefused"]
+
+
+def UnauthorizedLaunchesRefused(s: ClusterSnapshot) -> list[str]:
+    """A task of an ACCEPT the master takes (202) that is to run as a user the ACLs do not
+    let the framework's principal run tasks as (run_tasks) never reaches an agent, and the
+    framework hears exactly one update for it at that step: TASK_ERROR with
+    REASON_TASK_UNAUTHORIZED (LAUNCH), or REASON_TASK_GROUP_UNAUTHORIZED for every task of
+    a LAUNCH_GROUP one of whose tasks is denied (Mesos Master::_accept: "For failed
+    authorization, we send a TASK_ERROR status update for all tasks"), unless the ACCEPT's
+    offers were invalid (REASON_INVALID_OFFERS, before any authorization)."""
+    return [f"UnauthorizedLaunchesRefused: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "UnauthorizedLaunchesRefused"]
+
+
+def FailoverTimeoutsRemove(s: ClusterSnapshot) -> list[str]:
+    """When a framework's failover timer fires at a master (Master::frameworkFailoverTimeout),
+    the framework is removed exactly when the master knows it, it is not connected, and it
+    has been disconnected for at least its FrameworkInfo.failover_timeout (Mesos: a framework
+    that re-subscribed since the timer was set is kept, `reregisteredTime` differs): it
+    leaves the master's frameworks for its completed ones. A connected framework is kept."""
+    return [f"FailoverTimeoutsRemove: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "FailoverTimeoutsRemove"]
+
+
+for _name, _fn in (("MisaddressedCallsRefused", MisaddressedCallsRefused),
+                   ("UnauthorizedLaunchesRefused", UnauthorizedLaunchesRefused),
+                   ("FailoverTimeoutsRemove", FailoverTimeoutsRemove)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn

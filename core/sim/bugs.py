@@ -3149,3 +3149,55 @@ BUGS["launches_resent_on_resubscribe"] = launches_resent_on_resubscribe
 BUGS["command_executors_reregistered"] = command_executors_reregistered
 BUGS["long_task_ids_hashed_early"] = long_task_ids_hashed_early
 BUGS["command_tasks_lost_to_idle_executor"] = command_tasks_lost_to_idle_executor
+
+
+# ==== s18 drivem
+def stream_mismatch_forbidden() -> contextlib.AbstractContextManager[None]:
+    """The master answers a call whose Mesos-Stream-Id is not its framework's 403 instead
+    of Mesos's 400 (MisaddressedCallsRefused; needs SimConfig.sched_misuse)."""
+    import attrs
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            out = orig(self, inp)
+            if out and type(out[0]) is Respond and "didn't match the stream ID" in (out[0].message or ""):
+                out[0] = attrs.evolve(out[0], status=403)
+            return out
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+def task_groups_unauthorized_as_invalid() -> contextlib.AbstractContextManager[None]:
+    """A LAUNCH_GROUP the ACLs deny is answered TASK_ERROR with REASON_TASK_GROUP_INVALID
+    instead of REASON_TASK_GROUP_UNAUTHORIZED (UnauthorizedLaunchesRefused; needs
+    SimConfig.sched_misuse and operator)."""
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.values import Reason
+
+    def wrap(orig: Any) -> Any:
+        def _task_error(self: Any, fw: Any, task: Any, message: str,
+                        reason: Any = Reason.REASON_TASK_INVALID) -> list[Any]:
+            if reason is Reason.REASON_TASK_GROUP_UNAUTHORIZED:
+                reason = Reason.REASON_TASK_GROUP_INVALID
+            return orig(self, fw, task, message, reason)
+        return _task_error
+    return _patched(OffersMixin, "_task_error", wrap)
+
+
+def failover_timeouts_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master never removes a framework when its failover timeout expires
+    (FailoverTimeoutsRemove; needs SimConfig.sched_misuse: a failover timeout outlived)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _failover_fired(self: Any, fid: str) -> list[Any]:
+            return []
+        return _failover_fired
+    return _patched(FrameworksMixin, "_failover_fired", wrap)
+
+
+BUGS["stream_mismatch_forbidden"] = stream_mismatch_forbidden
+BUGS["task_groups_unauthorized_as_invalid"] = task_groups_unauthorized_as_invalid
+BUGS["failover_timeouts_ignored"] = failover_timeouts_ignored

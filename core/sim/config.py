@@ -73,6 +73,12 @@ class SimConfig:
     # fixed ladder (exactly 200 and 201 bytes, 230 bytes, non-ASCII, spaces and punctuation:
     # ids Mesos's validateID admits) so the agents' name rules (TaskSandboxNames) meet them
     odd_ids: bool = False
+    # s18 drivem: scheduler API misuse Mesos users show (core/sim/checks_drivem.py): calls
+    # misaddressed at the front door (unknown framework, another principal, a wrong or an
+    # unexpected Mesos-Stream-Id), launches under a user the ACLs deny (with `operator`), and
+    # an adversarial scheduler with a short failover timeout that now and then stays away
+    # longer than it (the master removes it)
+    sched_misuse: bool = False
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -99,6 +105,8 @@ class SimConfig:
             cmd += " --fast-alloc"
         if self.odd_ids:  # s17 killa
             cmd += " --odd-task-ids"
+        if self.sched_misuse:  # s18 drivem
+            cmd += " --sched-misuse"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

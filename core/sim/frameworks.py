@@ -82,6 +82,7 @@ class App:
         self.framework_id: str | None = None
         self.health_check: Any = None  # set by the world with SimConfig.health
         self.odd_ids = False  # s17 killa: set by the world with SimConfig.odd_ids
+        self.misuse = False  # s18 drivem: set by the world with SimConfig.sched_misuse
         self.running: dict[str, float] = {}  # task id -> last news time
         # task id -> (agent id, executor id) from its updates (the last 40 tasks)
         self.task_exec: dict[str, tuple[str, str]] = {}
@@ -400,6 +401,12 @@ class Adversarial(App):
                                 executor_id=f"{task.task_id}.x", type="CUSTOM",
                                 command=CommandInfo(value=CUSTOM_EXECUTOR_PROGRAM, shell=False),
                                 resources=self.custom_need, name=f"custom {task.task_id}"))
+        elif self.misuse and zlib.crc32(task.task_id.encode()) % 7 == 3 and task.command:
+            # s18 drivem: a command task under a user the operator's ACLs let nobody run
+            # tasks as (the master answers TASK_ERROR, REASON_TASK_UNAUTHORIZED)
+            task = TaskInfo(name=task.name, task_id=task.task_id, agent_id=agent_id,
+                            resources=task.resources, health_check=task.health_check,
+                            command=CommandInfo(value=task.command.value, user=DENIED_USER))
         return task
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
@@ -445,6 +452,13 @@ class Adversarial(App):
             if not self.subscribed:
                 return out
             r = self.rng.random()
+            if self.misuse and 0.03 <= r < 0.07:
+                # s18 drivem: the scheduler dies and stays away longer than its (short)
+                # failover timeout: the master removes the framework, and the restarted
+                # scheduler hears "Framework has been removed" (comes back as a new one)
+                out.append(("note", "crashes and stays away past its failover timeout"))
+                out.append(("crash", MISUSE_FAILOVER_TIMEOUT + 40.0))
+                return out
             if r < 0.03:
                 out.append(("note", "tears itself down (comes back as a new framework)"))
                 out.append(("teardown",))
@@ -709,6 +723,9 @@ class Reserver(App):
         if not (self.pod_tasks & set(self.running)) and avail.contains(pod_need):
             self.pods += 1
             tasks = []
+            # s18 drivem: every third pod's tasks run as a user the ACLs deny (the master
+            # answers each TASK_ERROR, REASON_TASK_GROUP_UNAUTHORIZED)
+            user = DENIED_USER if self.misuse and self.pods % 3 == 2 else None
             for part in ("a", "b"):
                 tid = f"{self.name}.p{self.pods}{part}"
                 d, code = self.duration()
@@ -718,7 +735,8 @@ class Reserver(App):
                 self.launched += 1
                 tasks.append(TaskInfo(name=tid, task_id=tid, agent_id=offer.agent_id,
                                       resources=POD_TASK.allocate(self.role),
-                                      command=CommandInfo(value=f"sleep {d:.1f} && exit {code}")))
+                                      command=CommandInfo(value=f"sleep {d:.1f} && exit {code}",
+                                                          user=user)))
             ops.append(OpLaunchGroup(executor=ExecutorInfo(
                 executor_id=f"{self.name}.pod{self.pods}", type="DEFAULT",
                 resources=POD_EXECUTOR.allocate(self.role)), tasks=tuple(tasks)))
@@ -755,6 +773,12 @@ class Reserver(App):
                 Reservation(type="DYNAMIC", role=f"{self.role}/never")), id=op_id))
         return ops
 
+
+# s18 drivem (SimConfig.sched_misuse): the user the operator run's ACLs let no principal run
+# tasks as (core/sim/world.py sim_acls), and the adversarial schedulers' failover timeout
+# (plus the incarnation number)
+DENIED_USER = "root"
+MISUSE_FAILOVER_TIMEOUT = 30.0
 
 # s16 kdrive: the program of the adversarial framework's custom executors (core/sim/world.py
 # runs it: the built-in executor, each task's command coming in its TaskInfo.data)

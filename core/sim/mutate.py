@@ -461,6 +461,12 @@ VARIETY: tuple[dict[str, Any], ...] = (
     # (seed 3: operator seed 4 fails SettingsAgree at 1,500 events on main's code already)
     {"seed": 3, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,
      "registry_gc": (20.0, 40.0)},
+    # s18 drivem: the operator's run with scheduler API misuse (SimConfig.sched_misuse):
+    # misaddressed calls, launches its ACLs deny, adversarial schedulers outliving a short
+    # failover timeout (MisaddressedCallsRefused, UnauthorizedLaunchesRefused,
+    # FailoverTimeoutsRemove)
+    {"seed": 41, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,  # s18 drivem
+     "sched_misuse": True, "events": 2000},  # s18 drivem
 )
 
 

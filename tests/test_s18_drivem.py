@@ -83,3 +83,8 @@ def test_the_judges_misuse_run_passes_and_drives_each_path() -> None:
         cd.check_misaddressed, cd.check_denied_launches, cd.after_failover = orig
     assert res.failure is None, res.failure
     assert all(n > 0 for n in seen.values()), seen
+    # the reserver's operations on resources not dynamically reserved: each refused
+    (app,) = [s.app for s in res.world.schedulers if s.app.kind == "reserver"]
+    mine = [o for o in app.ops if o.startswith(f"{app.name}.m")]
+    assert app.misuse_sent == 3 and len(mine) == 3
+    assert all(app.ops[o] == "OPERATION_ERROR" for o in mine), {o: app.ops[o] for o in mine}

@@ -597,6 +597,7 @@ class Reserver(App):
         # the master must answer OPERATION_ERROR (OperationFeedbackAgrees)
         self.released: set[str] = set()
         self.invalid_ops: set[str] = set()
+        self.misuse_sent = 0  # s18 drivem: invalid operations sent for SimConfig.sched_misuse
 
     def wanted(self) -> int:
         return max(0, 2 - sum(1 for t in self.running if t not in self.pod_tasks))
@@ -751,7 +752,7 @@ class Reserver(App):
             self.released.add(offer.agent_id)
             self.reserving.discard(offer.agent_id)  # reserved again on a later offer
             ops.append(OpUnreserve(resources=self.reserved_need.unallocate(), id=op_id))
-        elif (len(self.ops), len(self.invalid_ops)) in ((2, 0), (5, 1)):
+        elif (len(self.ops) - self.misuse_sent, len(self.invalid_ops) - self.misuse_sent) in ((2, 0), (5, 1)):
             # a RESERVE for another role (Mesos's validation refuses it), then one for a
             # sub-role of its own that the operator run's --acls do not let it reserve for
             op_id = f"{self.name}.x{len(self.ops) + 1}"
@@ -761,7 +762,7 @@ class Reserver(App):
             other = Reservation(type="DYNAMIC", role="web" if not self.invalid_ops else f"{self.role}/sub")
             self.invalid_ops.add(op_id)
             ops.append(OpReserve(resources=Resources.parse("cpus:0.1").push_reservation(other), id=op_id))
-        elif (len(self.ops), len(self.invalid_ops)) == (8, 2):
+        elif (len(self.ops) - self.misuse_sent, len(self.invalid_ops) - self.misuse_sent) == (8, 2):
             # s13 mops: an UNRESERVE of a reservation no offer holds (a sub-role of its own
             # that it never reserved for: not in the offered resources, OPERATION_ERROR)
             op_id = f"{self.name}.x{len(self.ops) + 1}"
@@ -771,6 +772,25 @@ class Reserver(App):
             self.invalid_ops.add(op_id)
             ops.append(OpUnreserve(resources=Resources.parse("cpus:0.1").push_reservation(
                 Reservation(type="DYNAMIC", role=f"{self.role}/never")), id=op_id))
+        if self.misuse and self.misuse_sent < 3 and len(self.ops) >= 3 * (self.misuse_sent + 1):
+            # s18 drivem: resources that are not dynamically reserved in a RESERVE (none
+            # pushed, then a STATIC one) and in an UNRESERVE: Mesos's validation refuses
+            # each (OPERATION_ERROR, nothing changes: OperationFeedbackAgrees)
+            op_id = f"{self.name}.m{len(self.ops) + 1}"
+            self.ops[op_id] = None
+            self.op_agent[op_id] = offer.agent_id
+            self.op_sent[op_id] = now
+            self.invalid_ops.add(op_id)
+            plain = Resources.parse("cpus:0.1")
+            kind = self.misuse_sent
+            self.misuse_sent += 1
+            if kind == 0:
+                ops.append(OpReserve(resources=plain, id=op_id))
+            elif kind == 1:
+                ops.append(OpUnreserve(resources=plain, id=op_id))
+            else:
+                ops.append(OpReserve(resources=plain.push_reservation(
+                    Reservation(type="STATIC", role=self.role)), id=op_id))
         return ops
 
 

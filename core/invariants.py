@@ -2092,8 +2092,20 @@ def FailoverTimeoutsRemove(s: ClusterSnapshot) -> list[str]:
             if n == "FailoverTimeoutsRemove"]
 
 
+def IncompatibleExecutorsRefused(s: ClusterSnapshot) -> list[str]:
+    """A task of an ACCEPT the master takes (202) that names the executor id of an executor
+    its framework runs on that agent, with an ExecutorInfo not equal to that executor's
+    (the framework id and the resources' allocation aside), never reaches the agent and is
+    answered once, TASK_ERROR with REASON_TASK_INVALID ("Task has invalid ExecutorInfo
+    (existing ExecutorInfo with same ExecutorID is not compatible)": Mesos master
+    validation, task::internal::validateExecutor), unless the offers were invalid."""
+    return [f"IncompatibleExecutorsRefused: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "IncompatibleExecutorsRefused"]
+
+
 for _name, _fn in (("MisaddressedCallsRefused", MisaddressedCallsRefused),
                    ("UnauthorizedLaunchesRefused", UnauthorizedLaunchesRefused),
+                   ("IncompatibleExecutorsRefused", IncompatibleExecutorsRefused),
                    ("FailoverTimeoutsRemove", FailoverTimeoutsRemove)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn

@@ -73,7 +73,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "TasksLaunchedOnce", "CommandExecutorsUnreported", "TaskSandboxNames",
          "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated",
          # s18 drivem (Python and simulator only)
-         "MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove"]
+         "MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove",
+         "IncompatibleExecutorsRefused"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

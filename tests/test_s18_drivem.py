@@ -15,7 +15,8 @@ from mesotron.core.sim.frameworks import DENIED_USER
 from mesotron.core.sim.world import sim_acls
 
 MISUSE = {"operator": True, "fast_alloc": True, "sched_misuse": True}
-NAMES = ("MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove")
+NAMES = ("MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove",
+         "IncompatibleExecutorsRefused")
 
 # (bug, SimConfig options, the property that must fire by name)
 CASES_S18_DRIVEM = [
@@ -23,6 +24,8 @@ CASES_S18_DRIVEM = [
     ("stream_mismatch_forbidden", MISUSE, "MisaddressedCallsRefused"),
     # a LAUNCH_GROUP the ACLs deny is answered REASON_TASK_GROUP_INVALID
     ("task_groups_unauthorized_as_invalid", MISUSE, "UnauthorizedLaunchesRefused"),
+    # a task whose ExecutorInfo differs from its running executor's in the command is taken
+    ("executor_command_unchecked", MISUSE, "IncompatibleExecutorsRefused"),
     # a framework disconnected past its failover timeout is never removed
     ("failover_timeouts_ignored", MISUSE, "FailoverTimeoutsRemove"),
 ]

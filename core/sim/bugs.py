@@ -3198,6 +3198,19 @@ def failover_timeouts_ignored() -> contextlib.AbstractContextManager[None]:
     return _patched(FrameworksMixin, "_failover_fired", wrap)
 
 
+def executor_command_unchecked() -> contextlib.AbstractContextManager[None]:
+    """The master takes a task whose ExecutorInfo differs from its running executor's only in
+    the command as compatible (IncompatibleExecutorsRefused; needs SimConfig.sched_misuse)."""
+    from mesotron.core.master import validation
+
+    def wrap(orig: Any) -> Any:
+        def _executor_compatible(a: Any, b: Any) -> bool:
+            return bool(orig(a, attrs.evolve(b, command=a.command)))
+        return _executor_compatible
+    return _patched(validation, "_executor_compatible", wrap)
+
+
 BUGS["stream_mismatch_forbidden"] = stream_mismatch_forbidden
+BUGS["executor_command_unchecked"] = executor_command_unchecked
 BUGS["task_groups_unauthorized_as_invalid"] = task_groups_unauthorized_as_invalid
 BUGS["failover_timeouts_ignored"] = failover_timeouts_ignored

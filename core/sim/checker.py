@@ -166,6 +166,7 @@ WHEN: dict[str, str] = {
     "MisaddressedCallsRefused": "after every misaddressed scheduler call the master handles",  # s18 drivem
     "UnauthorizedLaunchesRefused": "after every master step on an ACCEPT",  # s18 drivem
     "FailoverTimeoutsRemove": "after every framework failover timer a master handles",  # s18 drivem
+    "IncompatibleExecutorsRefused": "after every master step on an ACCEPT",  # s18 drivem
     "CommandTasksRun": "on every command task an agent receives",  # s17 killa
     "KillSparesOtherTasks": "after every KillTask an agent handles",  # s17 killa
     "AgentFrameworksUpdated": "after every UpdateFramework an agent handles",  # s17 killa
@@ -891,6 +892,7 @@ class Checker:
                 check_reconcile_answered(self, world, node, inp, effects)
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
+                checks_drivem.check_incompatible_executors(self, world, node, inp, effects)  # s18 drivem
                 checks_kdrive.check_launch_executors(self, world, node, inp, effects)  # s16 kdrive
                 checks_drivem.check_denied_launches(self, world, node, inp, effects)  # s18 drivem
                 check_no_rescind_of_returned(self, world, inp, effects)
@@ -1092,7 +1094,8 @@ class Checker:
             return
         st = ev.status
         if st.state is TaskState.TASK_ERROR and not (st.message or "").startswith(UNAVAILABLE) \
-                and st.reason not in checks_drivem.UNAUTHORIZED:  # s18 drivem: (ACL denials)
+                and st.reason not in checks_drivem.UNAUTHORIZED \
+                and st.task_id not in getattr(s.app, "incompatible", ()):  # s18 drivem
             # the simulated frameworks' TaskInfos are well-formed: only resources they were
             # not offered (a stale or hoarded offer) may make a task invalid
             self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=(
@@ -1241,6 +1244,7 @@ class Checker:
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
                                 if oid in offers}
             checks_kobs.before_accept(self, node, inp)  # s16 kobs
+            checks_drivem.before_accept(self, world, node, inp)  # s18 drivem
         elif tin is RegistryResult:
             checks_kobs.before_registry(self, node)  # s16 kobs
             mc = node.machine

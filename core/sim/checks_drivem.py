@@ -12,6 +12,10 @@
   reserver every third pod, as that user. No such task reaches an agent; each is answered
   TASK_ERROR with REASON_TASK_UNAUTHORIZED (REASON_TASK_GROUP_UNAUTHORIZED for all tasks of
   the pod).
+- IncompatibleExecutorsRefused (master validation `task::internal::validateExecutor`): the
+  adversarial framework launches some custom-executor tasks under the executor id of one of
+  its live tasks on that agent, with the same ExecutorInfo (it runs there too) or with
+  another command (refused TASK_ERROR, REASON_TASK_INVALID, never sent).
 - FailoverTimeoutsRemove (Master::frameworkFailoverTimeout): the adversarial schedulers
   subscribe with a short failover timeout and now and then stay away longer than it; when a
   failover timer fires, a framework disconnected that long is removed, a connected one kept.
@@ -170,6 +174,71 @@ def check_denied_launches(chk: Any, world: Any, node: Any, inp: Any, effects: li
     for what in bad:
         _fail(chk, world, "UnauthorizedLaunchesRefused", node.name,
               f"framework {inp.framework_id}: {what}")
+
+
+# ------------------------------------------------------------------ IncompatibleExecutorsRefused
+def before_accept(chk: Any, world: Any, node: Any, inp: Any) -> None:
+    """Before a master step on an ACCEPT (a run with `sched_misuse`): the executors the
+    master books on the agents of its offers."""
+    if not world.config.sched_misuse:
+        return
+    m = node.machine
+    books: dict[tuple[str, str], Any] = {}
+    for oid in inp.call.offer_ids:
+        offer = m._offers.get(oid)
+        agent = m._agents.get(offer.agent_id) if offer is not None else None
+        if agent is not None:
+            books.update(agent.executors)
+    chk.drivem_executors = books
+
+
+def _compatible(a: Any, b: Any) -> bool:
+    """Mesos compares the ExecutorInfos (the framework id and the resources' allocation
+    aside, which the master fills in)."""
+    return (a.executor_id == b.executor_id and a.type == b.type and a.command == b.command
+            and a.resources.unallocate() == b.resources.unallocate())
+
+
+def check_incompatible_executors(chk: Any, world: Any, node: Any, inp: Any,
+                                 effects: list[Any]) -> None:
+    """After a master step on an ACCEPT (with `sched_misuse`): a LAUNCH task whose executor
+    id names an executor the master booked on the agent with another ExecutorInfo."""
+    books = getattr(chk, "drivem_executors", None)
+    chk.drivem_executors = None
+    if not books or not effects or type(effects[0]) is not Respond or effects[0].status != 202:
+        return
+    fid = inp.framework_id or ""
+    due = set()
+    for op in inp.call.operations:
+        if type(op) is OpLaunch:
+            for t in op.task_infos:
+                ex = t.executor
+                have = books.get((fid, ex.executor_id)) if ex is not None else None
+                if have is not None and not _compatible(have, ex):
+                    due.add(t.task_id)
+    if not due:
+        return
+    bad: list[str] = []
+    heard: dict[str, list[Any]] = {}
+    for e in effects:
+        if type(e) is not Send:
+            continue
+        msg = e.message
+        if type(msg) is EventUpdate and msg.status.task_id in due:
+            heard.setdefault(msg.status.task_id, []).append(msg.status)
+        elif type(msg) is RunTask and msg.task.task_id in due:
+            bad.append(f"sent task {msg.task.task_id} to agent {msg.task.agent_id} under "
+                       f"executor {msg.task.executor.executor_id if msg.task.executor else None}")
+    for tid in sorted(due):
+        got = heard.get(tid, [])
+        ok = len(got) == 1 and (got[0].reason is Reason.REASON_INVALID_OFFERS or (
+            got[0].state is TaskState.TASK_ERROR and got[0].reason is Reason.REASON_TASK_INVALID))
+        if not ok:
+            bad.append(f"answered task {tid} (an ExecutorInfo not compatible with its running "
+                       f"executor's) with {[(x.state.name, x.reason) for x in got]}, not one "
+                       "TASK_ERROR (REASON_TASK_INVALID)")
+    for what in bad:
+        _fail(chk, world, "IncompatibleExecutorsRefused", node.name, f"framework {fid}: {what}")
 
 
 # ------------------------------------------------------------------ FailoverTimeoutsRemove

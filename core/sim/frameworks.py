@@ -371,6 +371,9 @@ class Adversarial(App):
         self.held: dict[str, Any] = {}
         # s16 kdrive: a custom executor's own resources (taken out of its task's)
         self.custom_need = Resources.parse("mem:16").allocate(self.role)
+        # s18 drivem: the tasks it sent with an ExecutorInfo it knew incompatible with the
+        # running executor of that id (reuse_executor)
+        self.incompatible: set[str] = set()
 
     def wanted(self) -> int:
         return max(0, 6 - len(self.running))
@@ -389,7 +392,12 @@ class Adversarial(App):
 
     def new_task(self, now: float, agent_id: str) -> TaskInfo:
         task = super().new_task(now, agent_id)
-        if zlib.crc32(task.task_id.encode()) % 4 == 1:
+        crc = zlib.crc32(task.task_id.encode())
+        if self.misuse and crc % 4 == 1:
+            reused = self.reuse_executor(task, agent_id, crc)
+            if reused is not None:
+                return reused
+        if crc % 4 == 1:
             # s16 kdrive: a task under a custom executor of its own (type CUSTOM, with a
             # program of its own that runs the command the task carries in its data; a part
             # of the task's resources go to the executor): CustomExecutorsRun
@@ -408,6 +416,29 @@ class Adversarial(App):
                             resources=task.resources, health_check=task.health_check,
                             command=CommandInfo(value=task.command.value, user=DENIED_USER))
         return task
+
+    def reuse_executor(self, task: TaskInfo, agent_id: str, crc: int) -> TaskInfo | None:
+        """s18 drivem (SimConfig.sched_misuse): a task under the custom executor of one of its
+        live tasks on that agent (the same executor id): with the very same ExecutorInfo
+        (the executor runs it too), or every other time with another command (Mesos refuses
+        it: TASK_ERROR, the ExecutorInfo is not compatible). None: no such executor."""
+        live = sorted(ex for t, (a, ex) in self.task_exec.items()
+                      if a == agent_id and t in self.running and ex.endswith(".x"))
+        if not live:
+            return None
+        eid = live[crc % len(live)]
+        program = CUSTOM_EXECUTOR_PROGRAM
+        if crc % 8 == 5:
+            program += " --v2"
+            self.incompatible.add(task.task_id)
+        return TaskInfo(name=task.name, task_id=task.task_id, agent_id=agent_id,
+                        resources=self.need - self.custom_need,
+                        data=(task.command.value or "").encode() if task.command else b"",
+                        health_check=task.health_check,
+                        executor=ExecutorInfo(
+                            executor_id=eid, type="CUSTOM",
+                            command=CommandInfo(value=program, shell=False),
+                            resources=self.custom_need, name=f"custom {eid[:-2]}"))
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
         for o in offers:

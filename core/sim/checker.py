@@ -892,9 +892,11 @@ class Checker:
                 check_reconcile_answered(self, world, node, inp, effects)
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
-                checks_drivem.check_incompatible_executors(self, world, node, inp, effects)  # s18 drivem
+                if config.sched_misuse:  # s18 drivem
+                    checks_drivem.check_incompatible_executors(self, world, node, inp, effects)  # s18 drivem
                 checks_kdrive.check_launch_executors(self, world, node, inp, effects)  # s16 kdrive
-                checks_drivem.check_denied_launches(self, world, node, inp, effects)  # s18 drivem
+                if config.sched_misuse:  # s18 drivem
+                    checks_drivem.check_denied_launches(self, world, node, inp, effects)  # s18 drivem
                 check_no_rescind_of_returned(self, world, inp, effects)
                 if self.invalid_ops or any(type(op) in (OpReserve, OpUnreserve)
                                            for op in call.operations):
@@ -1244,7 +1246,8 @@ class Checker:
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
                                 if oid in offers}
             checks_kobs.before_accept(self, node, inp)  # s16 kobs
-            checks_drivem.before_accept(self, world, node, inp)  # s18 drivem
+            if type(inp.call) is CallAccept and world.config.sched_misuse:  # s18 drivem
+                checks_drivem.before_accept(self, world, node, inp)  # s18 drivem
         elif tin is RegistryResult:
             checks_kobs.before_registry(self, node)  # s16 kobs
             mc = node.machine

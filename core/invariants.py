@@ -2103,9 +2103,19 @@ def IncompatibleExecutorsRefused(s: ClusterSnapshot) -> list[str]:
             if n == "IncompatibleExecutorsRefused"]
 
 
+def FailedOverStreamsClosed(s: ClusterSnapshot) -> list[str]:
+    """When a framework subscribes again while the master still holds it connected (a
+    scheduler failover onto a new connection, Mesos Master::failoverFramework), the master
+    sends ERROR "Framework failed over" on the old connection, then closes it, forgets it,
+    and withdraws the offers made on it (they go back to the allocator)."""
+    return [f"FailedOverStreamsClosed: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "FailedOverStreamsClosed"]
+
+
 for _name, _fn in (("MisaddressedCallsRefused", MisaddressedCallsRefused),
                    ("UnauthorizedLaunchesRefused", UnauthorizedLaunchesRefused),
                    ("IncompatibleExecutorsRefused", IncompatibleExecutorsRefused),
+                   ("FailedOverStreamsClosed", FailedOverStreamsClosed),
                    ("FailoverTimeoutsRemove", FailoverTimeoutsRemove)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn

@@ -74,7 +74,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated",
          # s18 drivem (Python and simulator only)
          "MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove",
-         "IncompatibleExecutorsRefused"]
+         "IncompatibleExecutorsRefused", "FailedOverStreamsClosed"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

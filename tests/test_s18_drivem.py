@@ -16,7 +16,7 @@ from mesotron.core.sim.world import sim_acls
 
 MISUSE = {"operator": True, "fast_alloc": True, "sched_misuse": True}
 NAMES = ("MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove",
-         "IncompatibleExecutorsRefused")
+         "IncompatibleExecutorsRefused", "FailedOverStreamsClosed")
 
 # (bug, SimConfig options, the property that must fire by name)
 CASES_S18_DRIVEM = [
@@ -26,6 +26,8 @@ CASES_S18_DRIVEM = [
     ("task_groups_unauthorized_as_invalid", MISUSE, "UnauthorizedLaunchesRefused"),
     # a task whose ExecutorInfo differs from its running executor's in the command is taken
     ("executor_command_unchecked", MISUSE, "IncompatibleExecutorsRefused"),
+    # a failover onto a new connection closes the old one without the ERROR
+    ("failover_error_not_sent", MISUSE, "FailedOverStreamsClosed"),
     # a framework disconnected past its failover timeout is never removed
     ("failover_timeouts_ignored", MISUSE, "FailoverTimeoutsRemove"),
 ]

@@ -3210,7 +3210,23 @@ def executor_command_unchecked() -> contextlib.AbstractContextManager[None]:
     return _patched(validation, "_executor_compatible", wrap)
 
 
+def failover_error_not_sent() -> contextlib.AbstractContextManager[None]:
+    """On a scheduler failover onto a new connection the master closes the old one without
+    the ERROR "Framework failed over" (FailedOverStreamsClosed; needs SimConfig.sched_misuse)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+    from mesotron.core.messages import EventError
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            return [e for e in orig(self, inp, call) if not (
+                type(getattr(e, "message", None)) is EventError
+                and e.message.message == "Framework failed over")]
+        return _subscribe
+    return _patched(FrameworksMixin, "_subscribe", wrap)
+
+
 BUGS["stream_mismatch_forbidden"] = stream_mismatch_forbidden
+BUGS["failover_error_not_sent"] = failover_error_not_sent
 BUGS["executor_command_unchecked"] = executor_command_unchecked
 BUGS["task_groups_unauthorized_as_invalid"] = task_groups_unauthorized_as_invalid
 BUGS["failover_timeouts_ignored"] = failover_timeouts_ignored

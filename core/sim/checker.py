@@ -167,6 +167,7 @@ WHEN: dict[str, str] = {
     "UnauthorizedLaunchesRefused": "after every master step on an ACCEPT",  # s18 drivem
     "FailoverTimeoutsRemove": "after every framework failover timer a master handles",  # s18 drivem
     "IncompatibleExecutorsRefused": "after every master step on an ACCEPT",  # s18 drivem
+    "FailedOverStreamsClosed": "after every SUBSCRIBE a master takes",  # s18 drivem
     "CommandTasksRun": "on every command task an agent receives",  # s17 killa
     "KillSparesOtherTasks": "after every KillTask an agent handles",  # s17 killa
     "AgentFrameworksUpdated": "after every UpdateFramework an agent handles",  # s17 killa
@@ -886,6 +887,8 @@ class Checker:
             checks_messages.check_executor_message_at_master(self, world, node, inp, effects)
         if sc:
             checks_kobs.after_call(self, world, node, inp, ct, effects)  # s16 kobs
+            if ct is CallSubscribe and config.sched_misuse:  # s18 drivem
+                checks_drivem.after_subscribe(self, world, node, inp, effects)  # s18 drivem
             if ct is CallAccept and malformed_accept(call):
                 check_malformed_refused(self, world, inp, effects)
             elif ct is CallReconcile and call.tasks:
@@ -1259,6 +1262,8 @@ class Checker:
         elif type(inp) is SchedulerCall and type(inp.call) is CallSubscribe:
             # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
             checks_kobs.before_subscribe(self, node, inp)  # s16 kobs
+            if world.config.sched_misuse:  # s18 drivem
+                checks_drivem.before_subscribe(self, node, inp)  # s18 drivem
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
             self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
         elif type(inp) is SchedulerCall and type(inp.call) is CallAcknowledgeOperationStatus:

@@ -16,6 +16,10 @@
   adversarial framework launches some custom-executor tasks under the executor id of one of
   its live tasks on that agent, with the same ExecutorInfo (it runs there too) or with
   another command (refused TASK_ERROR, REASON_TASK_INVALID, never sent).
+- FailedOverStreamsClosed (Master::failoverFramework): the adversarial schedulers now and
+  then die with their connection half-open and subscribe again before the master notices;
+  the master sends ERROR "Framework failed over" on the old connection, closes and forgets
+  it, and withdraws the offers made on it.
 - FailoverTimeoutsRemove (Master::frameworkFailoverTimeout): the adversarial schedulers
   subscribe with a short failover timeout and now and then stay away longer than it; when a
   failover timer fires, a framework disconnected that long is removed, a connected one kept.
@@ -239,6 +243,46 @@ def check_incompatible_executors(chk: Any, world: Any, node: Any, inp: Any,
                        "TASK_ERROR (REASON_TASK_INVALID)")
     for what in bad:
         _fail(chk, world, "IncompatibleExecutorsRefused", node.name, f"framework {fid}: {what}")
+
+
+# ------------------------------------------------------------------ FailedOverStreamsClosed
+def before_subscribe(chk: Any, node: Any, inp: Any) -> None:
+    """Before a master step on a SUBSCRIBE (with `sched_misuse`): the framework's connection
+    and offers as booked."""
+    fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
+    chk.drivem_subscribe = None if fw is None or fw.stream is None else (
+        inp.request, fw.id, fw.stream, set(fw.offers))
+
+
+def after_subscribe(chk: Any, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+    pre = getattr(chk, "drivem_subscribe", None)
+    chk.drivem_subscribe = None
+    if pre is None or pre[0] != inp.request or not effects or type(effects[0]) is not Respond \
+            or effects[0].status != 200:
+        return
+    _req, fid, old, offers = pre
+    m = node.machine
+    fw = m._frameworks.get(fid)
+    if fw is None or fw.stream == old:
+        return  # refused (an ERROR on the new stream), the old connection kept
+    from mesotron.core.effects import Close
+    from mesotron.core.messages import EventError
+
+    bad = []
+    sent = [i for i, e in enumerate(effects) if type(e) is Send and e.to == old
+            and type(e.message) is EventError and e.message.message == "Framework failed over"]
+    closed = [i for i, e in enumerate(effects) if type(e) is Close and e.peer == old]
+    if not sent or not closed or closed[0] < sent[0]:
+        bad.append(f"did not send ERROR 'Framework failed over' then close the old "
+                   f"connection {old} (error at {sent}, close at {closed})")
+    if old in m._streams:
+        bad.append(f"still books the old connection {old}")
+    kept = sorted(o for o in offers if o in m._offers)
+    if kept:
+        bad.append(f"kept the offers {kept} made on the old connection")
+    for what in bad:
+        _fail(chk, world, "FailedOverStreamsClosed", node.name,
+              f"framework {fid} failed over onto {fw.stream}: {what}")
 
 
 # ------------------------------------------------------------------ FailoverTimeoutsRemove

@@ -490,6 +490,12 @@ class Adversarial(App):
                 out.append(("note", "crashes and stays away past its failover timeout"))
                 out.append(("crash", MISUSE_FAILOVER_TIMEOUT + 40.0))
                 return out
+            if self.misuse and 0.07 <= r < 0.12:
+                # s18 drivem: the scheduler dies with its connection half-open and is back
+                # before the master notices (a failover onto a new connection)
+                out.append(("note", "dies; its connection stays half-open"))
+                out.append(("vanish", 8.0))
+                return out
             if r < 0.03:
                 out.append(("note", "tears itself down (comes back as a new framework)"))
                 out.append(("teardown",))

@@ -1815,6 +1815,8 @@ class World:
                 self.at(0.0, FN, self.crash_scheduler, (s, act[1]))
             elif act[0] == "teardown":
                 self.at(0.0, FN, self.teardown_scheduler, (s, s.inc))
+            elif act[0] == "vanish":  # s18 drivem
+                self.at(0.0, FN, self.vanish_scheduler, (s, act[1]))
 
     def app_timer(self, s: SchedulerNode, inc: int, tag: Any) -> None:
         if not s.alive or s.inc != inc:
@@ -1852,6 +1854,22 @@ class World:
             if sm is not None:
                 m = self.nodes[sm[1]]
                 self.at(0.001, MSG, m.name, Disconnected(peer=st), m.inc, None)
+        s.streams = set()
+        s.inc += 1
+        s.app.subscribed = False
+        self.at(restart_after, FN, self.start_scheduler, (s,))
+
+    def vanish_scheduler(self, s: SchedulerNode, restart_after: float) -> None:
+        """s18 drivem (SimConfig.sched_misuse): the scheduler process dies but its connection
+        stays half-open: the master does not notice (no Disconnected; what it sends there is
+        lost) until the restarted scheduler subscribes again with the same framework id, a
+        failover onto a new connection (Mesos Master::failoverFramework: ERROR "Framework
+        failed over" on the old one, which it closes; its offers are withdrawn)."""
+        if not s.alive:
+            return
+        self.note(f"fault: scheduler {s.name} dies, its connection stays half-open")
+        s.machine.step(self.now, SchedulerStop(teardown=False))
+        s.alive = False
         s.streams = set()
         s.inc += 1
         s.app.subscribed = False

@@ -2106,8 +2106,9 @@ def IncompatibleExecutorsRefused(s: ClusterSnapshot) -> list[str]:
 def FailedOverStreamsClosed(s: ClusterSnapshot) -> list[str]:
     """When a framework subscribes again while the master still holds it connected (a
     scheduler failover onto a new connection, Mesos Master::failoverFramework), the master
-    sends ERROR "Framework failed over" on the old connection, then closes it, forgets it,
-    and withdraws the offers made on it (they go back to the allocator)."""
+    sends ERROR "Framework failed over" on the old connection, then closes it (nothing is
+    sent there after), forgets it, and withdraws the offers made on it (they go back to the
+    allocator; Mesos's removeOffer, no rescind on the closed connection)."""
     return [f"FailedOverStreamsClosed: master {m} {what}" for n, m, what in s.s18_drivem
             if n == "FailedOverStreamsClosed"]
 

@@ -18,8 +18,9 @@
   another command (refused TASK_ERROR, REASON_TASK_INVALID, never sent).
 - FailedOverStreamsClosed (Master::failoverFramework): the adversarial schedulers now and
   then die with their connection half-open and subscribe again before the master notices;
-  the master sends ERROR "Framework failed over" on the old connection, closes and forgets
-  it, and withdraws the offers made on it.
+  the master sends ERROR "Framework failed over" on the old connection, closes it (nothing
+  is sent there after), forgets it, and withdraws the offers made on it (Mesos's
+  removeOffer: no rescind on the closed connection).
 - FailoverTimeoutsRemove (Master::frameworkFailoverTimeout): the adversarial schedulers
   subscribe with a short failover timeout and now and then stay away longer than it; when a
   failover timer fires, a framework disconnected that long is removed, a connected one kept.
@@ -275,6 +276,10 @@ def after_subscribe(chk: Any, world: Any, node: Any, inp: Any, effects: list[Any
     if not sent or not closed or closed[0] < sent[0]:
         bad.append(f"did not send ERROR 'Framework failed over' then close the old "
                    f"connection {old} (error at {sent}, close at {closed})")
+    late = [type(e.message).__name__ for i, e in enumerate(effects)
+            if closed and i > closed[0] and type(e) is Send and e.to == old]
+    if late:
+        bad.append(f"sent {late} on the old connection {old} after closing it")
     if old in m._streams:
         bad.append(f"still books the old connection {old}")
     kept = sorted(o for o in offers if o in m._offers)

@@ -440,6 +440,9 @@ class ClusterSnapshot:
     s17_killa: tuple[tuple[str, str, str], ...] = ()
     # s18 driveo: OperatorAgentCallsHold: (the master, what its answer got wrong)
     s18_driveo: tuple[tuple[str, str], ...] = ()
+    # s18 drivem: MisaddressedCallsRefused, UnauthorizedLaunchesRefused,
+    # FailoverTimeoutsRemove: (the invariant's name, master, what it did wrong)
+    s18_drivem: tuple[tuple[str, str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -2072,3 +2075,71 @@ def OperatorAgentCallsHold(s: ClusterSnapshot) -> list[str]:
 
 SAFETY["OperatorAgentCallsHold"] = OperatorAgentCallsHold
 CATALOG["OperatorAgentCallsHold"] = OperatorAgentCallsHold
+
+
+# ==== s18 drivem
+def MisaddressedCallsRefused(s: ClusterSnapshot) -> list[str]:
+    """A well-formed scheduler call the master cannot take from its sender is refused with
+    Mesos's status and nothing else happens (Master::Http::scheduler, in this order): a
+    SUBSCRIBE claiming another principal than the authenticated one, or carrying a
+    Mesos-Stream-Id header: 400; any other call: 400 "Framework cannot be found" for a
+    framework id the master does not know, 400 when the authenticated principal is not the
+    framework's FrameworkInfo.principal (the message names both), 403 when the framework is
+    not subscribed, 400 without a Mesos-Stream-Id, 400 when the stream id is not the
+    framework's; 503 while the master does not lead or has not recovered. The simulator
+    sends such calls with `--sched-misuse` (core/sim/checks_drivem.py)."""
+    return [f"MisaddressedCallsRefused: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "MisaddressedCallsRefused"]
+
+
+def UnauthorizedLaunchesRefused(s: ClusterSnapshot) -> list[str]:
+    """A task of an ACCEPT the master takes (202) that is to run as a user the ACLs do not
+    let the framework's principal run tasks as (run_tasks) never reaches an agent, and the
+    framework hears exactly one update for it at that step: TASK_ERROR with
+    REASON_TASK_UNAUTHORIZED (LAUNCH), or REASON_TASK_GROUP_UNAUTHORIZED for every task of
+    a LAUNCH_GROUP one of whose tasks is denied (Mesos Master::_accept: "For failed
+    authorization, we send a TASK_ERROR status update for all tasks"), unless the ACCEPT's
+    offers were invalid (REASON_INVALID_OFFERS, before any authorization)."""
+    return [f"UnauthorizedLaunchesRefused: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "UnauthorizedLaunchesRefused"]
+
+
+def FailoverTimeoutsRemove(s: ClusterSnapshot) -> list[str]:
+    """When a framework's failover timer fires at a master (Master::frameworkFailoverTimeout),
+    the framework is removed exactly when the master knows it, it is not connected, and it
+    has been disconnected for at least its FrameworkInfo.failover_timeout (Mesos: a framework
+    that re-subscribed since the timer was set is kept, `reregisteredTime` differs): it
+    leaves the master's frameworks for its completed ones. A connected framework is kept."""
+    return [f"FailoverTimeoutsRemove: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "FailoverTimeoutsRemove"]
+
+
+def IncompatibleExecutorsRefused(s: ClusterSnapshot) -> list[str]:
+    """A task of an ACCEPT the master takes (202) that names the executor id of an executor
+    its framework runs on that agent, with an ExecutorInfo not equal to that executor's
+    (the framework id and the resources' allocation aside), never reaches the agent and is
+    answered once, TASK_ERROR with REASON_TASK_INVALID ("Task has invalid ExecutorInfo
+    (existing ExecutorInfo with same ExecutorID is not compatible)": Mesos master
+    validation, task::internal::validateExecutor), unless the offers were invalid."""
+    return [f"IncompatibleExecutorsRefused: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "IncompatibleExecutorsRefused"]
+
+
+def FailedOverStreamsClosed(s: ClusterSnapshot) -> list[str]:
+    """When a framework subscribes again while the master still holds it connected (a
+    scheduler failover onto a new connection, Mesos Master::failoverFramework), the master
+    sends ERROR "Framework failed over" on the old connection, then closes it (nothing is
+    sent there after), forgets it, and withdraws the offers made on it (they go back to the
+    allocator; Mesos's removeOffer, no rescind on the closed connection)."""
+    return [f"FailedOverStreamsClosed: master {m} {what}" for n, m, what in s.s18_drivem
+            if n == "FailedOverStreamsClosed"]
+
+
+for _name, _fn in (("MisaddressedCallsRefused", MisaddressedCallsRefused),
+                   ("UnauthorizedLaunchesRefused", UnauthorizedLaunchesRefused),
+                   ("IncompatibleExecutorsRefused", IncompatibleExecutorsRefused),
+                   ("FailedOverStreamsClosed", FailedOverStreamsClosed),
+                   ("FailoverTimeoutsRemove", FailoverTimeoutsRemove)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn

@@ -73,7 +73,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "TasksLaunchedOnce", "CommandExecutorsUnreported", "TaskSandboxNames",
          "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated",
          # s18 driveo (Python and simulator only)
-         "OperatorAgentCallsHold"]
+         "OperatorAgentCallsHold",
+         # s18 drivem (Python and simulator only)
+         "MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove",
+         "IncompatibleExecutorsRefused", "FailedOverStreamsClosed"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -3200,3 +3200,84 @@ def why_share_omitted_when_zero() -> contextlib.AbstractContextManager[None]:
 BUGS["why_share_omitted_when_zero"] = why_share_omitted_when_zero
 BUGS["gone_agent_not_told"] = gone_agent_not_told
 BUGS["deactivation_answered_unwritten"] = deactivation_answered_unwritten
+
+
+# ==== s18 drivem
+def stream_mismatch_forbidden() -> contextlib.AbstractContextManager[None]:
+    """The master answers a call whose Mesos-Stream-Id is not its framework's 403 instead
+    of Mesos's 400 (MisaddressedCallsRefused; needs SimConfig.sched_misuse)."""
+    import attrs
+    from mesotron.core.effects import Respond
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _handle_scheduler_call(self: Any, inp: Any) -> list[Any]:
+            out = orig(self, inp)
+            if out and type(out[0]) is Respond and "didn't match the stream ID" in (out[0].message or ""):
+                out[0] = attrs.evolve(out[0], status=403)
+            return out
+        return _handle_scheduler_call
+    return _patched(FrameworksMixin, "_handle_scheduler_call", wrap)
+
+
+def task_groups_unauthorized_as_invalid() -> contextlib.AbstractContextManager[None]:
+    """A LAUNCH_GROUP the ACLs deny is answered TASK_ERROR with REASON_TASK_GROUP_INVALID
+    instead of REASON_TASK_GROUP_UNAUTHORIZED (UnauthorizedLaunchesRefused; needs
+    SimConfig.sched_misuse and operator)."""
+    from mesotron.core.master.offers import OffersMixin
+    from mesotron.core.values import Reason
+
+    def wrap(orig: Any) -> Any:
+        def _task_error(self: Any, fw: Any, task: Any, message: str,
+                        reason: Any = Reason.REASON_TASK_INVALID) -> list[Any]:
+            if reason is Reason.REASON_TASK_GROUP_UNAUTHORIZED:
+                reason = Reason.REASON_TASK_GROUP_INVALID
+            return orig(self, fw, task, message, reason)
+        return _task_error
+    return _patched(OffersMixin, "_task_error", wrap)
+
+
+def failover_timeouts_ignored() -> contextlib.AbstractContextManager[None]:
+    """The master never removes a framework when its failover timeout expires
+    (FailoverTimeoutsRemove; needs SimConfig.sched_misuse: a failover timeout outlived)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _failover_fired(self: Any, fid: str) -> list[Any]:
+            return []
+        return _failover_fired
+    return _patched(FrameworksMixin, "_failover_fired", wrap)
+
+
+def executor_command_unchecked() -> contextlib.AbstractContextManager[None]:
+    """The master takes a task whose ExecutorInfo differs from its running executor's only in
+    the command as compatible (IncompatibleExecutorsRefused; needs SimConfig.sched_misuse)."""
+    from mesotron.core.master import validation
+
+    def wrap(orig: Any) -> Any:
+        def _executor_compatible(a: Any, b: Any) -> bool:
+            return bool(orig(a, attrs.evolve(b, command=a.command)))
+        return _executor_compatible
+    return _patched(validation, "_executor_compatible", wrap)
+
+
+def failover_error_not_sent() -> contextlib.AbstractContextManager[None]:
+    """On a scheduler failover onto a new connection the master closes the old one without
+    the ERROR "Framework failed over" (FailedOverStreamsClosed; needs SimConfig.sched_misuse)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+    from mesotron.core.messages import EventError
+
+    def wrap(orig: Any) -> Any:
+        def _subscribe(self: Any, inp: Any, call: Any) -> list[Any]:
+            return [e for e in orig(self, inp, call) if not (
+                type(getattr(e, "message", None)) is EventError
+                and e.message.message == "Framework failed over")]
+        return _subscribe
+    return _patched(FrameworksMixin, "_subscribe", wrap)
+
+
+BUGS["stream_mismatch_forbidden"] = stream_mismatch_forbidden
+BUGS["failover_error_not_sent"] = failover_error_not_sent
+BUGS["executor_command_unchecked"] = executor_command_unchecked
+BUGS["task_groups_unauthorized_as_invalid"] = task_groups_unauthorized_as_invalid
+BUGS["failover_timeouts_ignored"] = failover_timeouts_ignored

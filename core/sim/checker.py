@@ -100,6 +100,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
+    checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
     checks_kdrive,  # s16 kdrive
     checks_killa,  # s17 killa
@@ -163,6 +164,11 @@ WHEN: dict[str, str] = {
     "TasksLaunchedOnce": "on every LAUNCH / LAUNCH_GROUP an agent sends",  # s17 killa
     "CommandExecutorsUnreported": "on every ExitedExecutor / ReregisterAgent an agent sends",  # s17 killa
     "TaskSandboxNames": "on every command task an agent receives",  # s17 killa
+    "MisaddressedCallsRefused": "after every misaddressed scheduler call the master handles",  # s18 drivem
+    "UnauthorizedLaunchesRefused": "after every master step on an ACCEPT",  # s18 drivem
+    "FailoverTimeoutsRemove": "after every framework failover timer a master handles",  # s18 drivem
+    "IncompatibleExecutorsRefused": "after every master step on an ACCEPT",  # s18 drivem
+    "FailedOverStreamsClosed": "after every SUBSCRIBE a master takes",  # s18 drivem
     "CommandTasksRun": "on every command task an agent receives",  # s17 killa
     "KillSparesOtherTasks": "after every KillTask an agent handles",  # s17 killa
     "AgentFrameworksUpdated": "after every UpdateFramework an agent handles",  # s17 killa
@@ -759,6 +765,8 @@ class Checker:
         if sc and HOSTILE_CALL in inp.request:  # s13 mops
             check_hostile_call(self, world, inp, effects)
             return
+        if sc and checks_drivem.MISADDRESSED in inp.request:  # s18 drivem
+            return checks_drivem.check_misaddressed(self, world, node, inp, effects)  # s18 drivem
         pre_offers = self._pre_offers
         ct = type(call)
         msg: Any = inp.message if tin is Received else None
@@ -861,6 +869,7 @@ class Checker:
             check_agents_health_checked(self, world, node)
         elif tin is TimerFired and inp.key[0] == "failover":  # s16 kobs
             checks_kobs.after_failover(self, world, node, effects)  # s16 kobs
+            checks_drivem.after_failover(self, world, node, inp, effects)  # s18 drivem
         if filters_due:  # else check_offer_filters would change and check nothing
             self.check_offer_filters(world, node, inp, effects)
         elif sc:
@@ -883,13 +892,19 @@ class Checker:
             checks_messages.check_executor_message_at_master(self, world, node, inp, effects)
         if sc:
             checks_kobs.after_call(self, world, node, inp, ct, effects)  # s16 kobs
+            if ct is CallSubscribe and config.sched_misuse:  # s18 drivem
+                checks_drivem.after_subscribe(self, world, node, inp, effects)  # s18 drivem
             if ct is CallAccept and malformed_accept(call):
                 check_malformed_refused(self, world, inp, effects)
             elif ct is CallReconcile and call.tasks:
                 check_reconcile_answered(self, world, node, inp, effects)
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
+                if config.sched_misuse:  # s18 drivem
+                    checks_drivem.check_incompatible_executors(self, world, node, inp, effects)  # s18 drivem
                 checks_kdrive.check_launch_executors(self, world, node, inp, effects)  # s16 kdrive
+                if config.sched_misuse:  # s18 drivem
+                    checks_drivem.check_denied_launches(self, world, node, inp, effects)  # s18 drivem
                 check_no_rescind_of_returned(self, world, inp, effects)
                 if self.invalid_ops or any(type(op) in (OpReserve, OpUnreserve)
                                            for op in call.operations):
@@ -1088,7 +1103,9 @@ class Checker:
                 self._driver_id(world, d.name, "subscribed", ev.framework_id)
             return
         st = ev.status
-        if st.state is TaskState.TASK_ERROR and not (st.message or "").startswith(UNAVAILABLE):
+        if st.state is TaskState.TASK_ERROR and not (st.message or "").startswith(UNAVAILABLE) \
+                and st.reason not in checks_drivem.UNAUTHORIZED \
+                and st.task_id not in getattr(s.app, "incompatible", ()):  # s18 drivem
             # the simulated frameworks' TaskInfos are well-formed: only resources they were
             # not offered (a stale or hoarded offer) may make a task invalid
             self.run(world, inv.WellFormedCallsAccepted, ClusterSnapshot(refused_calls=(
@@ -1228,6 +1245,8 @@ class Checker:
             self._used_memo = {}  # the master's books may change in this step
         self.cycle_before = node.machine.allocator.cycle  # s14: NothingLeftOfferable's gate
         tin = type(inp)
+        if tin is TimerFired and inp.key[0] == "failover":  # s18 drivem
+            checks_drivem.before_failover(self, node, inp)  # s18 drivem
         if tin is TimerFired or tin is Received:
             return  # (s16 speed) nothing below reads them
         if tin is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
@@ -1235,6 +1254,8 @@ class Checker:
             self._pre_offers = {oid: offers[oid] for oid in inp.call.offer_ids
                                 if oid in offers}
             checks_kobs.before_accept(self, node, inp)  # s16 kobs
+            if type(inp.call) is CallAccept and world.config.sched_misuse:  # s18 drivem
+                checks_drivem.before_accept(self, world, node, inp)  # s18 drivem
         elif tin is RegistryResult:
             checks_kobs.before_registry(self, node)  # s16 kobs
             if world.config.agent_calls:  # s18 driveo
@@ -1248,6 +1269,8 @@ class Checker:
         elif type(inp) is SchedulerCall and type(inp.call) is CallSubscribe:
             # SubscribeTakesInfo: the framework's registration time before the SUBSCRIBE
             checks_kobs.before_subscribe(self, node, inp)  # s16 kobs
+            if world.config.sched_misuse:  # s18 drivem
+                checks_drivem.before_subscribe(self, node, inp)  # s18 drivem
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
             self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
         elif type(inp) is SchedulerCall and type(inp.call) is CallAcknowledgeOperationStatus:

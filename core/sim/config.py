@@ -79,6 +79,13 @@ class SimConfig:
     # of a draining agent, a call to a standby master (OperatorAgentCallsHold)
     agent_calls: bool = False
 
+    # s18 drivem: scheduler API misuse Mesos users show (core/sim/checks_drivem.py): calls
+    # misaddressed at the front door (unknown framework, another principal, a wrong or an
+    # unexpected Mesos-Stream-Id), launches under a user the ACLs deny (with `operator`), and
+    # an adversarial scheduler with a short failover timeout that now and then stays away
+    # longer than it (the master removes it)
+    sched_misuse: bool = False
+
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
         return (f"seed={self.seed} events={self.events} agents={self.agents} "
@@ -106,6 +113,8 @@ class SimConfig:
             cmd += " --odd-task-ids"
         if self.agent_calls:  # s18 driveo
             cmd += " --agent-calls"
+        if self.sched_misuse:  # s18 drivem
+            cmd += " --sched-misuse"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

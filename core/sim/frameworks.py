@@ -82,6 +82,7 @@ class App:
         self.framework_id: str | None = None
         self.health_check: Any = None  # set by the world with SimConfig.health
         self.odd_ids = False  # s17 killa: set by the world with SimConfig.odd_ids
+        self.misuse = False  # s18 drivem: set by the world with SimConfig.sched_misuse
         self.running: dict[str, float] = {}  # task id -> last news time
         # task id -> (agent id, executor id) from its updates (the last 40 tasks)
         self.task_exec: dict[str, tuple[str, str]] = {}
@@ -370,6 +371,9 @@ class Adversarial(App):
         self.held: dict[str, Any] = {}
         # s16 kdrive: a custom executor's own resources (taken out of its task's)
         self.custom_need = Resources.parse("mem:16").allocate(self.role)
+        # s18 drivem: the tasks it sent with an ExecutorInfo it knew incompatible with the
+        # running executor of that id (reuse_executor)
+        self.incompatible: set[str] = set()
 
     def wanted(self) -> int:
         return max(0, 6 - len(self.running))
@@ -388,7 +392,12 @@ class Adversarial(App):
 
     def new_task(self, now: float, agent_id: str) -> TaskInfo:
         task = super().new_task(now, agent_id)
-        if zlib.crc32(task.task_id.encode()) % 4 == 1:
+        crc = zlib.crc32(task.task_id.encode())
+        if self.misuse and crc % 4 == 1:
+            reused = self.reuse_executor(task, agent_id, crc)
+            if reused is not None:
+                return reused
+        if crc % 4 == 1:
             # s16 kdrive: a task under a custom executor of its own (type CUSTOM, with a
             # program of its own that runs the command the task carries in its data; a part
             # of the task's resources go to the executor): CustomExecutorsRun
@@ -400,7 +409,36 @@ class Adversarial(App):
                                 executor_id=f"{task.task_id}.x", type="CUSTOM",
                                 command=CommandInfo(value=CUSTOM_EXECUTOR_PROGRAM, shell=False),
                                 resources=self.custom_need, name=f"custom {task.task_id}"))
+        elif self.misuse and zlib.crc32(task.task_id.encode()) % 7 == 3 and task.command:
+            # s18 drivem: a command task under a user the operator's ACLs let nobody run
+            # tasks as (the master answers TASK_ERROR, REASON_TASK_UNAUTHORIZED)
+            task = TaskInfo(name=task.name, task_id=task.task_id, agent_id=agent_id,
+                            resources=task.resources, health_check=task.health_check,
+                            command=CommandInfo(value=task.command.value, user=DENIED_USER))
         return task
+
+    def reuse_executor(self, task: TaskInfo, agent_id: str, crc: int) -> TaskInfo | None:
+        """s18 drivem (SimConfig.sched_misuse): a task under the custom executor of one of its
+        live tasks on that agent (the same executor id): with the very same ExecutorInfo
+        (the executor runs it too), or every other time with another command (Mesos refuses
+        it: TASK_ERROR, the ExecutorInfo is not compatible). None: no such executor."""
+        live = sorted(ex for t, (a, ex) in self.task_exec.items()
+                      if a == agent_id and t in self.running and ex.endswith(".x"))
+        if not live:
+            return None
+        eid = live[crc % len(live)]
+        program = CUSTOM_EXECUTOR_PROGRAM
+        if crc % 8 == 5:
+            program += " --v2"
+            self.incompatible.add(task.task_id)
+        return TaskInfo(name=task.name, task_id=task.task_id, agent_id=agent_id,
+                        resources=self.need - self.custom_need,
+                        data=(task.command.value or "").encode() if task.command else b"",
+                        health_check=task.health_check,
+                        executor=ExecutorInfo(
+                            executor_id=eid, type="CUSTOM",
+                            command=CommandInfo(value=program, shell=False),
+                            resources=self.custom_need, name=f"custom {eid[:-2]}"))
 
     def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
         for o in offers:
@@ -445,6 +483,19 @@ class Adversarial(App):
             if not self.subscribed:
                 return out
             r = self.rng.random()
+            if self.misuse and 0.03 <= r < 0.07:
+                # s18 drivem: the scheduler dies and stays away longer than its (short)
+                # failover timeout: the master removes the framework, and the restarted
+                # scheduler hears "Framework has been removed" (comes back as a new one)
+                out.append(("note", "crashes and stays away past its failover timeout"))
+                out.append(("crash", MISUSE_FAILOVER_TIMEOUT + 40.0))
+                return out
+            if self.misuse and 0.07 <= r < 0.12:
+                # s18 drivem: the scheduler dies with its connection half-open and is back
+                # before the master notices (a failover onto a new connection)
+                out.append(("note", "dies; its connection stays half-open"))
+                out.append(("vanish", 8.0))
+                return out
             if r < 0.03:
                 out.append(("note", "tears itself down (comes back as a new framework)"))
                 out.append(("teardown",))
@@ -583,6 +634,7 @@ class Reserver(App):
         # the master must answer OPERATION_ERROR (OperationFeedbackAgrees)
         self.released: set[str] = set()
         self.invalid_ops: set[str] = set()
+        self.misuse_sent = 0  # s18 drivem: invalid operations sent for SimConfig.sched_misuse
 
     def wanted(self) -> int:
         return max(0, 2 - sum(1 for t in self.running if t not in self.pod_tasks))
@@ -709,6 +761,9 @@ class Reserver(App):
         if not (self.pod_tasks & set(self.running)) and avail.contains(pod_need):
             self.pods += 1
             tasks = []
+            # s18 drivem: every third pod's tasks run as a user the ACLs deny (the master
+            # answers each TASK_ERROR, REASON_TASK_GROUP_UNAUTHORIZED)
+            user = DENIED_USER if self.misuse and self.pods % 3 == 2 else None
             for part in ("a", "b"):
                 tid = f"{self.name}.p{self.pods}{part}"
                 d, code = self.duration()
@@ -718,7 +773,8 @@ class Reserver(App):
                 self.launched += 1
                 tasks.append(TaskInfo(name=tid, task_id=tid, agent_id=offer.agent_id,
                                       resources=POD_TASK.allocate(self.role),
-                                      command=CommandInfo(value=f"sleep {d:.1f} && exit {code}")))
+                                      command=CommandInfo(value=f"sleep {d:.1f} && exit {code}",
+                                                          user=user)))
             ops.append(OpLaunchGroup(executor=ExecutorInfo(
                 executor_id=f"{self.name}.pod{self.pods}", type="DEFAULT",
                 resources=POD_EXECUTOR.allocate(self.role)), tasks=tuple(tasks)))
@@ -733,7 +789,7 @@ class Reserver(App):
             self.released.add(offer.agent_id)
             self.reserving.discard(offer.agent_id)  # reserved again on a later offer
             ops.append(OpUnreserve(resources=self.reserved_need.unallocate(), id=op_id))
-        elif (len(self.ops), len(self.invalid_ops)) in ((2, 0), (5, 1)):
+        elif (len(self.ops) - self.misuse_sent, len(self.invalid_ops) - self.misuse_sent) in ((2, 0), (5, 1)):
             # a RESERVE for another role (Mesos's validation refuses it), then one for a
             # sub-role of its own that the operator run's --acls do not let it reserve for
             op_id = f"{self.name}.x{len(self.ops) + 1}"
@@ -743,7 +799,7 @@ class Reserver(App):
             other = Reservation(type="DYNAMIC", role="web" if not self.invalid_ops else f"{self.role}/sub")
             self.invalid_ops.add(op_id)
             ops.append(OpReserve(resources=Resources.parse("cpus:0.1").push_reservation(other), id=op_id))
-        elif (len(self.ops), len(self.invalid_ops)) == (8, 2):
+        elif (len(self.ops) - self.misuse_sent, len(self.invalid_ops) - self.misuse_sent) == (8, 2):
             # s13 mops: an UNRESERVE of a reservation no offer holds (a sub-role of its own
             # that it never reserved for: not in the offered resources, OPERATION_ERROR)
             op_id = f"{self.name}.x{len(self.ops) + 1}"
@@ -753,8 +809,33 @@ class Reserver(App):
             self.invalid_ops.add(op_id)
             ops.append(OpUnreserve(resources=Resources.parse("cpus:0.1").push_reservation(
                 Reservation(type="DYNAMIC", role=f"{self.role}/never")), id=op_id))
+        if self.misuse and self.misuse_sent < 3 and len(self.ops) >= 3 * (self.misuse_sent + 1):
+            # s18 drivem: resources that are not dynamically reserved in a RESERVE (none
+            # pushed, then a STATIC one) and in an UNRESERVE: Mesos's validation refuses
+            # each (OPERATION_ERROR, nothing changes: OperationFeedbackAgrees)
+            op_id = f"{self.name}.m{len(self.ops) + 1}"
+            self.ops[op_id] = None
+            self.op_agent[op_id] = offer.agent_id
+            self.op_sent[op_id] = now
+            self.invalid_ops.add(op_id)
+            plain = Resources.parse("cpus:0.1")
+            kind = self.misuse_sent
+            self.misuse_sent += 1
+            if kind == 0:
+                ops.append(OpReserve(resources=plain, id=op_id))
+            elif kind == 1:
+                ops.append(OpUnreserve(resources=plain, id=op_id))
+            else:
+                ops.append(OpReserve(resources=plain.push_reservation(
+                    Reservation(type="STATIC", role=self.role)), id=op_id))
         return ops
 
+
+# s18 drivem (SimConfig.sched_misuse): the user the operator run's ACLs let no principal run
+# tasks as (core/sim/world.py sim_acls), and the adversarial schedulers' failover timeout
+# (plus the incarnation number)
+DENIED_USER = "root"
+MISUSE_FAILOVER_TIMEOUT = 30.0
 
 # s16 kdrive: the program of the adversarial framework's custom executors (core/sim/world.py
 # runs it: the built-in executor, each task's command coming in its TaskInfo.data)

@@ -466,6 +466,12 @@ VARIETY: tuple[dict[str, Any], ...] = (
     # DRAIN_AGENT twice, calls to a standby and unserved ones: OperatorAgentCallsHold)
     {"seed": 42, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,  # s18 driveo
      "agent_calls": True},  # s18 driveo
+    # s18 drivem: the operator's run with scheduler API misuse (SimConfig.sched_misuse):
+    # misaddressed calls, launches its ACLs deny, adversarial schedulers outliving a short
+    # failover timeout (MisaddressedCallsRefused, UnauthorizedLaunchesRefused,
+    # FailoverTimeoutsRemove)
+    {"seed": 41, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,  # s18 drivem
+     "sched_misuse": True, "events": 2000},  # s18 drivem
 )
 
 

@@ -111,6 +111,7 @@ from mesotron.core.scheduler import (
 from mesotron.core.scheduler import Start as SchedulerStart
 from mesotron.core.scheduler import Stop as SchedulerStop
 from mesotron.core.sim import (
+    checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
     checks_kobs,  # s16 kobs
 )
@@ -119,6 +120,8 @@ from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.disk import Disk
 from mesotron.core.sim.frameworks import (  # s16 kdrive: CUSTOM_EXECUTOR_PROGRAM
     CUSTOM_EXECUTOR_PROGRAM,
+    DENIED_USER,  # s18 drivem
+    MISUSE_FAILOVER_TIMEOUT,  # s18 drivem
     App,
     make_app,
 )
@@ -484,6 +487,7 @@ class World:
             if cfg.health and kind in ("service", "batch"):
                 sn.app.health_check = HEALTH_CHECK
             sn.app.odd_ids = cfg.odd_ids and kind in ("service", "batch")  # s17 killa
+            sn.app.misuse = cfg.sched_misuse  # s18 drivem
             sn.streams = set()
             sn.framework_id = None
             self.nodes[name] = sn
@@ -1528,8 +1532,11 @@ class World:
         # the failover timeout changes with each scheduler incarnation (a re-subscription
         # updates the master's FrameworkInfo: SubscribeTakesInfo); gang frameworks subscribe
         # with an offer constraint every simulated agent meets (no such attribute)
+        failover = 7 * 86400.0 + s.inc
+        if app.misuse and app.kind == "adversarial":  # s18 drivem: a short one
+            failover = MISUSE_FAILOVER_TIMEOUT + s.inc
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
-                             roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
+                             roles=(app.role,), failover_timeout=failover,
                              checkpoint=True, principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
                                                      Capability.TASK_KILLING_STATE}))
@@ -1725,6 +1732,8 @@ class World:
                 request=f"{s.name}-{self.hostile_rounds}{HOSTILE_CALL}{i}:"
                         f"{'malformed' if bad else 'well-formed'}:{what}",
                 stream_id=None, framework_id=fid if with_id else None, call=c))
+        if self.config.sched_misuse and info is not None:  # s18 drivem
+            checks_drivem.misaddressed_calls(self, s, m, info, fid)
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""
@@ -1811,6 +1820,8 @@ class World:
                 self.at(0.0, FN, self.crash_scheduler, (s, act[1]))
             elif act[0] == "teardown":
                 self.at(0.0, FN, self.teardown_scheduler, (s, s.inc))
+            elif act[0] == "vanish":  # s18 drivem
+                self.at(0.0, FN, self.vanish_scheduler, (s, act[1]))
 
     def app_timer(self, s: SchedulerNode, inc: int, tag: Any) -> None:
         if not s.alive or s.inc != inc:
@@ -1848,6 +1859,22 @@ class World:
             if sm is not None:
                 m = self.nodes[sm[1]]
                 self.at(0.001, MSG, m.name, Disconnected(peer=st), m.inc, None)
+        s.streams = set()
+        s.inc += 1
+        s.app.subscribed = False
+        self.at(restart_after, FN, self.start_scheduler, (s,))
+
+    def vanish_scheduler(self, s: SchedulerNode, restart_after: float) -> None:
+        """s18 drivem (SimConfig.sched_misuse): the scheduler process dies but its connection
+        stays half-open: the master does not notice (no Disconnected; what it sends there is
+        lost) until the restarted scheduler subscribes again with the same framework id, a
+        failover onto a new connection (Mesos Master::failoverFramework: ERROR "Framework
+        failed over" on the old one, which it closes; its offers are withdrawn)."""
+        if not s.alive:
+            return
+        self.note(f"fault: scheduler {s.name} dies, its connection stays half-open")
+        s.machine.step(self.now, SchedulerStop(teardown=False))
+        s.alive = False
         s.streams = set()
         s.inc += 1
         s.app.subscribed = False
@@ -2374,7 +2401,12 @@ def sim_acls(config: Any) -> Any:
 
     reservers = [f"{k}{j // len(config.kinds) + 1}" for j in range(config.frameworks)
                  if (k := config.kinds[j % len(config.kinds)]) == "reserver"]
+    misuse: dict[str, Any] = {}
+    if config.sched_misuse:  # s18 drivem: nobody may run tasks as DENIED_USER
+        misuse["run_tasks"] = [{"principals": {"type": "NONE"},
+                                "users": {"values": [DENIED_USER]}}]
     return parse_acls({
+        **misuse,
         "permissive": True,
         "update_weights": [{"principals": {"values": [INTRUDER]}, "roles": {"type": "NONE"}}],
         "update_quotas": [{"principals": {"values": [INTRUDER]}, "roles": {"type": "NONE"}}],

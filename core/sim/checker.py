@@ -100,6 +100,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
+    checks_drivel,  # s18 drivel
     checks_kdrive,  # s16 kdrive
     checks_killa,  # s17 killa
     checks_kobs,  # s16 kobs
@@ -165,6 +166,9 @@ WHEN: dict[str, str] = {
     "CommandTasksRun": "on every command task an agent receives",  # s17 killa
     "KillSparesOtherTasks": "after every KillTask an agent handles",  # s17 killa
     "AgentFrameworksUpdated": "after every UpdateFramework an agent handles",  # s17 killa
+    "AllocationRolesAgree": "per agent touched by a master step",  # s18 drivel
+    "FiltersCleared": "after every REVIVE and SUBSCRIBE the leading master accepts",  # s18 drivel
+    "OffersInSubscribedRoles": "after every master step whose allocation cycle ran",  # s18 drivel
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -750,6 +754,7 @@ class Checker:
         # make it read; the gates are computed once: the input's type (and call's, message's),
         # whether the effects hold anything the pass over them reads (scan).
         kproto_master_step(self, world, node, inp, effects)  # s16 kproto
+        checks_drivel.master_step(self, world, node, inp, effects)  # s18 drivel
         tin = type(inp)
         sc = tin is SchedulerCall
         call: Any = inp.call if sc else None
@@ -1309,6 +1314,8 @@ class Checker:
                 pass
             elif ct is CallDecline:
                 refuse = c.filters.refuse_seconds
+                if refuse is not None and (math.isnan(refuse) or refuse < 0):  # s18 drivel
+                    refuse = node.machine.allocator.config.refuse_seconds_default  # s18 drivel
                 if refuse is not None and not math.isnan(refuse) and refuse > 0:
                     for oid in c.offer_ids:
                         o = self._pre_offers.get(oid)
@@ -1384,6 +1391,7 @@ class Checker:
                 return
             self.run(world, inv.AllocationBooksAgree,
                      _snap(allocation_books=tuple(books)))
+            checks_drivel.check_allocation_roles(self, world, books)  # s18 drivel
 
     def check_drf(self, world: Any, node: Any) -> None:
         """DrfOrder on the decisions of this step's allocation cycle (the allocator's explain

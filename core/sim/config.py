@@ -73,6 +73,10 @@ class SimConfig:
     # fixed ladder (exactly 200 and 201 bytes, 230 bytes, non-ASCII, spaces and punctuation:
     # ids Mesos's validateID admits) so the agents' name rules (TaskSandboxNames) meet them
     odd_ids: bool = False
+    # s18 drivel: the last framework is a MULTI_ROLE one (core/sim/frameworks.py MultiRole):
+    # tasks under several roles on one agent, roles changed on re-subscription, per-role
+    # revives, declines with a negative refuse_seconds
+    multirole: bool = False
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -99,6 +103,8 @@ class SimConfig:
             cmd += " --fast-alloc"
         if self.odd_ids:  # s17 killa
             cmd += " --odd-task-ids"
+        if self.multirole:  # s18 drivel
+            cmd += " --multi-role"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

@@ -472,6 +472,8 @@ class World:
         for j in range(cfg.frameworks):
             kind = cfg.kinds[j % len(cfg.kinds)]
             name = f"{kind}{j // len(cfg.kinds) + 1}"
+            if cfg.multirole and j == cfg.frameworks - 1:  # s18 drivel: the last one
+                kind, name = "multirole", "multirole1"
             sn = SchedulerNode(name, name, "scheduler")
             sn.index = j
             sn.app = make_app(kind, name, self.rng)
@@ -1521,11 +1523,15 @@ class World:
         # the failover timeout changes with each scheduler incarnation (a re-subscription
         # updates the master's FrameworkInfo: SubscribeTakesInfo); gang frameworks subscribe
         # with an offer constraint every simulated agent meets (no such attribute)
+        multi = app.kind == "multirole"  # s18 drivel: MULTI_ROLE, its roles of the moment
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
-                             roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
+                             roles=app.roles if multi else (app.role,),  # type: ignore[attr-defined]
+                             failover_timeout=7 * 86400.0 + s.inc,
                              checkpoint=True, principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
-                                                     Capability.TASK_KILLING_STATE}))
+                                                     Capability.TASK_KILLING_STATE}
+                                                    | ({Capability.MULTI_ROLE} if multi
+                                                       else set())))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
         if app.kind == "gang":
             constraints = ((app.role, (AttributeConstraint(attribute="sim-never",
@@ -1844,6 +1850,8 @@ class World:
         s.streams = set()
         s.inc += 1
         s.app.subscribed = False
+        if s.app.kind == "multirole":  # s18 drivel: it comes back with other roles
+            s.app.failed_over()
         self.at(restart_after, FN, self.start_scheduler, (s,))
 
     def operator_tick(self) -> None:

@@ -2392,6 +2392,7 @@ def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[st
             must.append(f"agent {aid}{state} total={al.total(aid) or '-'} "
                         f"available={al.available(aid) or '-'}")
             must += [f"  allocated {fid} {res}" for fid, res in sorted(al.allocated(aid).items())]
+            must += checks_drivel.filter_lines(ag)  # s18 drivel
         out.append((f"allocator of {m.name}", al.describe(), tuple(must), ()))
         out.append(checks_killa.filter_listing_row(m.name, al, world.now))  # s17 killa
     for n in world.agents:

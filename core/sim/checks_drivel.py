@@ -141,3 +141,20 @@ def check_filters_cleared(chk: Any, world: Any, node: Any, inp: Any,
             "FiltersCleared",
             (f"framework {fid} {what} but the allocator keeps its filter for role {role} "
              f"on agent {aid} ({len(left)} in all)")),)))
+
+
+def _secs(x: float) -> str:
+    """A virtual time as describe() prints it: 'inf', else rounded to the millisecond, an
+    integer without its '.0'."""
+    if x == float("inf"):
+        return "inf"
+    r = round(x, 3)
+    return str(int(r)) if r == int(r) else f"{r:g}"
+
+
+def filter_lines(agent: Any) -> list[str]:
+    """DescribeAgrees (s18 drivel): the lines the allocator's describe() must hold for one
+    agent's decline filters (each (framework, role) filter with its expiry and resources,
+    expired or not: the books it keeps)."""
+    return [f"  filter {fid} role={role} until={_secs(exp)} {res or '-'}"
+            for (fid, role), (res, exp) in sorted(agent.filters.items())]

@@ -443,6 +443,9 @@ class ClusterSnapshot:
     # s18 drivem: MisaddressedCallsRefused, UnauthorizedLaunchesRefused,
     # FailoverTimeoutsRemove: (the invariant's name, master, what it did wrong)
     s18_drivem: tuple[tuple[str, str, str], ...] = ()
+    # s18 drivel: AllocationRolesAgree, FiltersCleared, OffersInSubscribedRoles: (the
+    # invariant's name, what went wrong)
+    s18_drivel: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -2140,6 +2143,47 @@ for _name, _fn in (("MisaddressedCallsRefused", MisaddressedCallsRefused),
                    ("IncompatibleExecutorsRefused", IncompatibleExecutorsRefused),
                    ("FailedOverStreamsClosed", FailedOverStreamsClosed),
                    ("FailoverTimeoutsRemove", FailoverTimeoutsRemove)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn
+
+
+# ==== s18 drivel
+def AllocationRolesAgree(s: ClusterSnapshot) -> list[str]:
+    """On every agent, what the allocator holds allocated to each role is what the master
+    books for that role (its tasks', executors' and offers' resources carry their
+    allocation role, Mesos's Resource.allocation_info): a MULTI_ROLE framework's resources
+    under one role are never booked by the allocator under another (Mesos's allocator
+    tracks allocations per role, HierarchicalAllocatorProcess::trackAllocatedResources,
+    and CHECKs on recovery that it holds what the master returns, allocation role
+    included). AllocationBooksAgree compares the quantities only."""
+    return [f"AllocationRolesAgree: {what}" for n, what in s.s18_drivel
+            if n == "AllocationRolesAgree"]
+
+
+def FiltersCleared(s: ClusterSnapshot) -> list[str]:
+    """A REVIVE the master accepts leaves the framework no decline filter for the roles it
+    revives (all its roles when it names none), and a re-subscription none for the roles
+    the framework no longer subscribes to, on any agent (Mesos
+    HierarchicalAllocatorProcess::reviveOffers -> reviveRoles: `offerFilters.erase(role)`
+    for each revived role; HierarchicalAllocatorProcess::updateFramework: the same for
+    each role of the old roles not among the new)."""
+    return [f"FiltersCleared: {what}" for n, what in s.s18_drivel if n == "FiltersCleared"]
+
+
+def OffersInSubscribedRoles(s: ClusterSnapshot) -> list[str]:
+    """Every offer is for one of its framework's roles (its FrameworkInfo.roles of the
+    moment): a framework that re-subscribed without a role gets no more offers for it,
+    even while it still runs tasks under it (Mesos HierarchicalAllocatorProcess::
+    updateFramework deactivates the framework in the sorter of each role it left, and
+    offers are made only through the framework sorters of a framework's roles)."""
+    return [f"OffersInSubscribedRoles: {what}" for n, what in s.s18_drivel
+            if n == "OffersInSubscribedRoles"]
+
+
+for _name, _fn in (("AllocationRolesAgree", AllocationRolesAgree),
+                   ("FiltersCleared", FiltersCleared),
+                   ("OffersInSubscribedRoles", OffersInSubscribedRoles)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn

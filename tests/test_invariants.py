@@ -76,7 +76,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "OperatorAgentCallsHold",
          # s18 drivem (Python and simulator only)
          "MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove",
-         "IncompatibleExecutorsRefused", "FailedOverStreamsClosed"]
+         "IncompatibleExecutorsRefused", "FailedOverStreamsClosed",
+         # s18 drivel (Python and simulator only)
+         "AllocationRolesAgree", "FiltersCleared", "OffersInSubscribedRoles"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -42,7 +42,6 @@ CASES = [
 CASES_12 = [
     ("drf_reverse_order", "none", "DrfOrder"),
     ("share_index_not_updated", "none", "DrfOrder"),
-    ("revive_ignored", "none", "EventuallyOffered"),
     ("decline_filter_ignored", "none", "OffersRespectFilters"),
     ("suppress_ignored", "none", "OffersRespectFilters"),
     ("fenced_master_keeps_leading", "zk", "OneLeaderWrites"),
@@ -170,6 +169,9 @@ CASES_12_ALSO = [
     # s12: the operator's agent shutdown (crash faults) now often notices first that the
     # agent never learns its executor died (AgentShutdownCompletes: it never stops)
     ("agent_ignores_executor_exit", "all", "ExecutorBooksAgree"),
+    # s18 drivel: FiltersCleared now notices at the REVIVE itself that the framework's
+    # filters stay (the starvation EventuallyOffered reports comes later)
+    ("revive_ignored", "none", "EventuallyOffered"),
 ]
 
 

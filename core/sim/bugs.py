@@ -3281,3 +3281,97 @@ BUGS["failover_error_not_sent"] = failover_error_not_sent
 BUGS["executor_command_unchecked"] = executor_command_unchecked
 BUGS["task_groups_unauthorized_as_invalid"] = task_groups_unauthorized_as_invalid
 BUGS["failover_timeouts_ignored"] = failover_timeouts_ignored
+
+
+# ==== s18 drivel
+def explain_mode_drops_role_choices() -> contextlib.AbstractContextManager[None]:
+    """The allocator's explain mode records only the framework-level decision of each
+    allocation, not the role-level one (DrfOrder: an offer without its role's choice)."""
+    from mesotron.core.allocator import cycle
+
+    def wrap(orig: Any) -> Any:
+        def _explained_agent(al: Any, now: float, agent: Any, effects: list, decisions: list
+                             ) -> None:
+            before = len(decisions)
+            orig(al, now, agent, effects, decisions)
+            decisions[before:] = [d for d in decisions[before:] if d.role]
+        return _explained_agent
+    return _patched(cycle, "_explained_agent", wrap)
+
+
+BUGS["explain_mode_drops_role_choices"] = explain_mode_drops_role_choices
+
+
+def readmitted_allocations_one_role() -> contextlib.AbstractContextManager[None]:
+    """When a master re-admits an agent, its allocator books every framework's resources
+    there under the framework's first role, whatever role they were allocated to
+    (AllocationRolesAgree: a MULTI_ROLE framework's tasks under two roles, --multi-role)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _attribute(self: Any, res: Any, role: str) -> Any:
+            return res.allocate(role)
+        return _attribute
+    return _patched(Allocator, "_attribute", wrap)
+
+
+def revive_without_roles_keeps_filters() -> contextlib.AbstractContextManager[None]:
+    """A REVIVE naming no role unsuppresses all the framework's roles but clears the
+    filters of none (FiltersCleared: the multi-role framework revives all its roles
+    now and then, --multi-role)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _handle_revive(self: Any, now: float, inp: Any) -> list[Any]:
+            fw = self._frameworks.get(inp.framework_id)
+            if fw is None:
+                return []
+            fw.suppressed -= set(inp.roles or fw.roles)
+            self._clear_filters(fw, set(inp.roles))
+            self._epoch += 1
+            return []
+        return _handle_revive
+    return _patched(Allocator, "_handle_revive", wrap)
+
+
+BUGS["readmitted_allocations_one_role"] = readmitted_allocations_one_role
+BUGS["revive_without_roles_keeps_filters"] = revive_without_roles_keeps_filters
+
+
+def dropped_role_filters_kept() -> contextlib.AbstractContextManager[None]:
+    """A framework re-subscribing without some of its roles keeps its decline filters for
+    them (FiltersCleared: the multi-role framework drops roles on re-subscription,
+    --multi-role)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _handle_update_framework(self: Any, now: float, inp: Any) -> list[Any]:
+            self._clear_filters = lambda fw, roles: None
+            try:
+                return orig(self, now, inp)
+            finally:
+                del self._clear_filters
+        return _handle_update_framework
+    return _patched(Allocator, "_handle_update_framework", wrap)
+
+
+BUGS["dropped_role_filters_kept"] = dropped_role_filters_kept
+
+
+def dropped_roles_still_offered() -> contextlib.AbstractContextManager[None]:
+    """A framework re-subscribing without some of its roles stays in their DRF sorters: it
+    is still offered resources for roles it left (OffersInSubscribedRoles, --multi-role)."""
+    from mesotron.core.allocator.machine import Allocator
+
+    def wrap(orig: Any) -> Any:
+        def _handle_update_framework(self: Any, now: float, inp: Any) -> list[Any]:
+            self._unsubscribe = lambda fw, role: None
+            try:
+                return orig(self, now, inp)
+            finally:
+                del self._unsubscribe
+        return _handle_update_framework
+    return _patched(Allocator, "_handle_update_framework", wrap)
+
+
+BUGS["dropped_roles_still_offered"] = dropped_roles_still_offered

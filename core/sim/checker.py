@@ -100,6 +100,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
+    checks_drivel,  # s18 drivel
     checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
     checks_kdrive,  # s16 kdrive
@@ -172,6 +173,9 @@ WHEN: dict[str, str] = {
     "CommandTasksRun": "on every command task an agent receives",  # s17 killa
     "KillSparesOtherTasks": "after every KillTask an agent handles",  # s17 killa
     "AgentFrameworksUpdated": "after every UpdateFramework an agent handles",  # s17 killa
+    "AllocationRolesAgree": "per agent touched by a master step",  # s18 drivel
+    "FiltersCleared": "after every REVIVE and SUBSCRIBE the leading master accepts",  # s18 drivel
+    "OffersInSubscribedRoles": "after every master step whose allocation cycle ran",  # s18 drivel
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -759,6 +763,7 @@ class Checker:
         # make it read; the gates are computed once: the input's type (and call's, message's),
         # whether the effects hold anything the pass over them reads (scan).
         kproto_master_step(self, world, node, inp, effects)  # s16 kproto
+        checks_drivel.master_step(self, world, node, inp, effects)  # s18 drivel
         tin = type(inp)
         sc = tin is SchedulerCall
         call: Any = inp.call if sc else None
@@ -1339,6 +1344,8 @@ class Checker:
                 pass
             elif ct is CallDecline:
                 refuse = c.filters.refuse_seconds
+                if refuse is not None and (math.isnan(refuse) or refuse < 0):  # s18 drivel
+                    refuse = node.machine.allocator.config.refuse_seconds_default  # s18 drivel
                 if refuse is not None and not math.isnan(refuse) and refuse > 0:
                     for oid in c.offer_ids:
                         o = self._pre_offers.get(oid)
@@ -1414,6 +1421,7 @@ class Checker:
                 return
             self.run(world, inv.AllocationBooksAgree,
                      _snap(allocation_books=tuple(books)))
+            checks_drivel.check_allocation_roles(self, world, books)  # s18 drivel
 
     def check_drf(self, world: Any, node: Any) -> None:
         """DrfOrder on the decisions of this step's allocation cycle (the allocator's explain
@@ -2414,6 +2422,7 @@ def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[st
             must.append(f"agent {aid}{state} total={al.total(aid) or '-'} "
                         f"available={al.available(aid) or '-'}")
             must += [f"  allocated {fid} {res}" for fid, res in sorted(al.allocated(aid).items())]
+            must += checks_drivel.filter_lines(ag)  # s18 drivel
         out.append((f"allocator of {m.name}", al.describe(), tuple(must), ()))
         out.append(checks_killa.filter_listing_row(m.name, al, world.now))  # s17 killa
     for n in world.agents:

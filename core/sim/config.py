@@ -85,6 +85,10 @@ class SimConfig:
     # an adversarial scheduler with a short failover timeout that now and then stays away
     # longer than it (the master removes it)
     sched_misuse: bool = False
+    # s18 drivel: the last framework is a MULTI_ROLE one (core/sim/frameworks.py MultiRole):
+    # tasks under several roles on one agent, roles changed on re-subscription, per-role
+    # revives, declines with a negative refuse_seconds
+    multirole: bool = False
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -115,6 +119,8 @@ class SimConfig:
             cmd += " --agent-calls"
         if self.sched_misuse:  # s18 drivem
             cmd += " --sched-misuse"
+        if self.multirole:  # s18 drivel
+            cmd += " --multi-role"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

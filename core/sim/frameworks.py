@@ -66,6 +66,7 @@ TASK_RESOURCES = {
     "service": "cpus:0.25;mem:512",  # memory-heavy
     "gang": "cpus:0.5;mem:256",
     "adversarial": "cpus:0.25;mem:64",
+    "multirole": "cpus:0.5;mem:128",  # s18 drivel
 }
 
 Action = tuple[Any, ...]
@@ -846,8 +847,84 @@ CUSTOM_EXECUTOR_PROGRAM = "mesotron-sim-custom-executor"
 POD_TASK = Resources.parse("mem:16")
 POD_EXECUTOR = Resources.parse("mem:32")
 
+class MultiRole(App):
+    """s18 drivel (SimConfig.multirole): a MULTI_ROLE framework subscribed to several roles
+    (its own `mr` and `mr2`, and `analytics`, the batch framework's), keeping K tasks running
+    on offers of any of them (each task's resources allocated to its offer's role, so an
+    agent may hold its tasks under two or three roles). Now and then its scheduler fails
+    over and re-subscribes with another set of roles (Mesos lets a framework change its
+    roles on re-subscription): `mr2` and `analytics` are dropped while tasks may still run
+    under them, and added back later. It revives one role at a time or all of them, and
+    declines some offers with a negative refuse_seconds (Mesos's allocator then installs a
+    filter of the default 5 s)."""
+
+    kind = "multirole"
+    ROLE_SETS: tuple[tuple[str, ...], ...] = (
+        ("mr", "analytics", "mr2"), ("mr",), ("analytics", "mr2", "mr"), ("mr", "mr2"))
+
+    def __init__(self, name: str, rng: random.Random, **kw: Any) -> None:
+        super().__init__(name, rng, role="mr")
+        self.plain = Resources.parse(TASK_RESOURCES[self.kind])
+        self.k = rng.randint(6, 10)
+        self.incarnation = 0
+        self.roles: tuple[str, ...] = self.ROLE_SETS[0]
+        self.crash_mid_launch_p = 0.15
+
+    def duration(self) -> tuple[float, int]:
+        return (self.rng.uniform(20.0, 240.0), 0 if self.rng.random() < 0.8 else 1)
+
+    def wanted(self) -> int:
+        return max(0, self.k - len(self.running))
+
+    def failed_over(self) -> None:
+        """The world restarts its scheduler: the next subscription names the next roles."""
+        self.incarnation += 1
+        self.roles = self.ROLE_SETS[self.incarnation % len(self.ROLE_SETS)]
+
+    def revive_call(self) -> CallRevive:
+        if self.rng.random() < 0.5:
+            return CallRevive(roles=())
+        return CallRevive(roles=(self.rng.choice(self.roles),))
+
+    def after_terminal(self, now: float) -> list[Action]:
+        if self.wanted() > 0:
+            self.suppressed = False
+            return [("call", self.revive_call())]
+        return []
+
+    def on_offers(self, now: float, offers: tuple[Any, ...]) -> list[Action]:
+        out: list[Action] = []
+        want = self.wanted()
+        for offer in offers:
+            need = self.plain.allocate(offer.role)
+            avail = offer.resources
+            tasks: list[TaskInfo] = []
+            # at most two per offer: the rest of the agent goes round the roles again, so
+            # its tasks end up under several roles
+            while want > 0 and len(tasks) < 2 and avail.contains(need):
+                self.need = need
+                tasks.append(self.new_task(now, offer.agent_id))
+                avail = avail - need
+                want -= 1
+            if tasks:
+                out.append(("call", CallAccept(offer_ids=(offer.id,),
+                                               operations=(OpLaunch(task_infos=tuple(tasks)),),
+                                               filters=Filters(refuse_seconds=5.0))))
+                if self.rng.random() < self.crash_mid_launch_p:
+                    out.append(("crash", self.rng.uniform(1.0, 20.0)))
+                    return out
+            else:
+                refuse = self.rng.choice((-1.0, 5.0, 30.0))
+                out.append(("call", CallDecline(offer_ids=(offer.id,),
+                                                filters=Filters(refuse_seconds=refuse))))
+        if want == 0 and not self.suppressed:
+            self.suppressed = True
+            out.append(("call", self.suppress_call()))
+        return out
+
+
 APPS = {"batch": Batch, "service": Service, "gang": Gang, "adversarial": Adversarial,
-        "reserver": Reserver}
+        "reserver": Reserver, "multirole": MultiRole}
 
 
 def odd_task_id(tid: str, n: int) -> str:

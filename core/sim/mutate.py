@@ -206,6 +206,13 @@ NOT_PROTOCOL: dict[str, str] = {
         "tests/test_status_updates.py (the agent reads streams directly)",
     "status_updates.py::master_book_update": "a reference of Master::updateTask used only by "
         "tests/test_status_updates.py (the master books updates in master/base.py)",
+    # s18 drivel: two more of the tests' helpers
+    "status_updates.py::TaskStatusUpdateManager.unacknowledged_updates": "used only by "
+        "tests/test_status_updates.py (an executor resends its own unacknowledged updates "
+        "on SUBSCRIBE, core/executor.py; the agent never asks its manager for them)",
+    "allocator/drf.py::drf_order_holds": "the allocator scenarios' oracle "
+        "(core/testing/scn_allocator.py, tests/test_allocator.py); the simulator judges "
+        "DRF order with invariants.DrfOrder and no daemon calls it",
 }
 
 
@@ -472,6 +479,11 @@ VARIETY: tuple[dict[str, Any], ...] = (
     # FailoverTimeoutsRemove)
     {"seed": 41, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,  # s18 drivem
      "sched_misuse": True, "events": 2000},  # s18 drivem
+    # s18 drivel: a MULTI_ROLE framework (its tasks under several roles on one agent, its
+    # roles changed on each re-subscription, per-role and all-role revives, declines with a
+    # negative refuse_seconds) under dense master, agent and scheduler failovers, so that
+    # re-admitted agents carry allocations of two or three roles
+    {"seed": 41, "multirole": True, "faults": "crash,zk,net", "fault_interval": 6.0},
 )
 
 

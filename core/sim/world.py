@@ -480,6 +480,8 @@ class World:
         for j in range(cfg.frameworks):
             kind = cfg.kinds[j % len(cfg.kinds)]
             name = f"{kind}{j // len(cfg.kinds) + 1}"
+            if cfg.multirole and j == cfg.frameworks - 1:  # s18 drivel: the last one
+                kind, name = "multirole", "multirole1"
             sn = SchedulerNode(name, name, "scheduler")
             sn.index = j
             sn.app = make_app(kind, name, self.rng)
@@ -1535,11 +1537,15 @@ class World:
         failover = 7 * 86400.0 + s.inc
         if app.misuse and app.kind == "adversarial":  # s18 drivem: a short one
             failover = MISUSE_FAILOVER_TIMEOUT + s.inc
+        multi = app.kind == "multirole"  # s18 drivel: MULTI_ROLE, its roles of the moment
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
-                             roles=(app.role,), failover_timeout=failover,
+                             roles=app.roles if multi else (app.role,),  # type: ignore[attr-defined]
+                             failover_timeout=failover,
                              checkpoint=True, principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
-                                                     Capability.TASK_KILLING_STATE}))
+                                                     Capability.TASK_KILLING_STATE}
+                                                    | ({Capability.MULTI_ROLE} if multi
+                                                       else set())))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
         if app.kind == "gang":
             constraints = ((app.role, (AttributeConstraint(attribute="sim-never",
@@ -1862,6 +1868,8 @@ class World:
         s.streams = set()
         s.inc += 1
         s.app.subscribed = False
+        if s.app.kind == "multirole":  # s18 drivel: it comes back with other roles
+            s.app.failed_over()
         self.at(restart_after, FN, self.start_scheduler, (s,))
 
     def vanish_scheduler(self, s: SchedulerNode, restart_after: float) -> None:

@@ -62,6 +62,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sched-misuse", action="store_true",
                    help="scheduler API misuse: misaddressed calls, launches the ACLs deny (with "
                         "--operator), short failover timeouts outlived (core/sim/checks_drivem.py)")
+    p.add_argument("--multi-role", action="store_true",
+                   help="the last framework is a MULTI_ROLE one: tasks under several roles, roles "
+                        "changed on re-subscription, per-role revives (s18)")
     p.add_argument("--registry-gc", default=None, metavar="INTERVAL,AGE",
                    help="the masters' --registry_gc_interval and --registry_max_agent_age in "
                         "seconds (default Mesos's 15 min and 2 weeks; property RegistryGcPrunes)")
@@ -81,6 +84,7 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      odd_ids=bool(getattr(args, "odd_task_ids", False)),
                      agent_calls=bool(getattr(args, "agent_calls", False)),  # s18 driveo
                      sched_misuse=bool(getattr(args, "sched_misuse", False)),
+                     multirole=bool(getattr(args, "multi_role", False)),
                      fast_alloc=bool(getattr(args, "fast_alloc", False)), **_operator(args),
                      registry_gc=_registry_gc(getattr(args, "registry_gc", None)))
 

@@ -66,7 +66,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ImplicitReconcileAnswered", "RemovedFrameworksRefused", "ExitedExecutorsReported",
          "CompletedTasksTerminal",
          # s16 kobs (Python and simulator only)
-         "MetricsAgree", "LogsRecord", "AnswersAsMesos"]
+         "MetricsAgree", "LogsRecord", "AnswersAsMesos",
+         # s17 killm (Python and simulator only)
+         "TimersNotInPast", "UpdatesVisible", "ReservationsResent", "RemovalPermitsPaced",
+         "ReconcileAnswersAsMesos", "RegistryGcSelects", "LeaderViewsAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -106,7 +106,8 @@ def test_planted_teardown_keeps_framework_still_fires_why_explains():
     (s14 merge: the seed-5 NoResourceLeak half was dropped: after the kops operator changes
     that seed no longer tears the framework down at a moment that leaks; WhyExplains fires
     on seeds 0, 1, 3 and 9 of 0-9; s16: seed 9 -> 0 after the adversarial framework's MESSAGE
-    calls and the new hostile inputs moved the runs)"""
+    calls and the new hostile inputs moved the runs; s17 killm: seed 0 -> 1 after the
+    non-partition-aware failovers moved the runs)"""
     import sys
     from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_planted_teardown_keeps_framework_still_fires_why_explains():
 
     opts = {"faults": "all", "operator": True}
     with bugs.BUGS["teardown_keeps_framework"]():
-        res9 = simulate(s11_config(0, opts))
+        res9 = simulate(s11_config(1, opts))
     assert res9.failure_name == "WhyExplains", res9.failure
     assert "tore down" in res9.failure
-    assert simulate(s11_config(0, opts)).failure is None
+    assert simulate(s11_config(1, opts)).failure is None

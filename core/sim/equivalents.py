@@ -176,4 +176,7 @@ EQUIVALENT: dict[str, str] = {
         "the default of `max_agents`: its only production caller (io/http/why.py) passes max_agents explicitly (the checker's calls are the simulator's own), and the campaign swaps __code__ only (a default lives in __defaults__): as the s12 `why` hidden entry",
     'status_updates.py::TaskStatusUpdateManager.handleCleanup::cmp:IsNot->Is #0::stream.timer_at is not None#0':
         "`timer_at is None` is the negation of the original test: the same mutant as the s12 `cond:negate if` entry of this line (a retry timer left armed for a dropped stream fires into handleTimer, which returns [] for a key with no stream or with no/another timer_at; cancelling an idle stream's timer is a no-op)",
+    # s17 killm (seed 22 review of the non-killed core/master/ mutants)
+    'master/base.py::MasterCore._remove_task::not:drop not::not unreachable#0':
+        "the mutant moves the RecoverResources of a non-terminal task from the unreachable=False calls to the unreachable=True ones; every caller but _drop_agent passes a terminal task (agents.py's terminal branch; frameworks.py books TASK_KILLED first; tasks.py's acknowledgement removes only a task whose acknowledged update is terminal, and nothing follows a terminal state), and _drop_agent calls it only after its RemoveAgent to the allocator (both its fw-None branch, TASK_UNREACHABLE booked, and its main branch), whose _handle_recover returns [] with no change for an agent it no longer holds: no recovery takes effect either way",
 }

@@ -71,7 +71,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ExecutorShutdownsHonoured", "KillsReachTheirAgent", "CustomExecutorsRun",
          # s17 killa (Python and simulator only)
          "TasksLaunchedOnce", "CommandExecutorsUnreported", "TaskSandboxNames",
-         "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated"]
+         "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated",
+         # s17 killm (Python and simulator only)
+         "TimersNotInPast", "UpdatesVisible", "ReservationsResent", "RemovalPermitsPaced",
+         "ReconcileAnswersAsMesos", "RegistryGcSelects", "LeaderViewsAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

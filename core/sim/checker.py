@@ -50,7 +50,10 @@ from mesotron.core.effects import (
 )
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
-from mesotron.core.master.base import Abdicate  # s13 mmaster
+from mesotron.core.master.base import (
+    Abdicate,  # s13 mmaster
+    LeadershipGained,  # s17 killm
+)
 from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.messages import (
     AgentRegistered,
@@ -68,6 +71,7 @@ from mesotron.core.messages import (
     CallSubscribe,
     CallSuppress,
     CallTeardown,  # s14 kmaster
+    CheckpointResources,  # s17 killm2
     EventMessage,  # s16 lead
     EventOffers,
     EventRescind,
@@ -102,6 +106,7 @@ from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
     checks_kdrive,  # s16 kdrive
     checks_killa,  # s17 killa
+    checks_killm,  # s17 killm
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -243,6 +248,13 @@ WHEN: dict[str, str] = {
                           "agent's books), and at quiescence (the leader's books)",
     "RegistryGcPrunes": "at quiescence",
     "UnreregisteredAgentsMarked": "at quiescence",
+    "TimersNotInPast": "as every machine sets a timer",  # s17 killm
+    "ReconcileAnswersAsMesos": "after every explicit reconciliation the master answers",  # s17 killm
+    "RegistryGcSelects": "after every registry GC the leader starts, and its result",  # s17 killm
+    "LeaderViewsAgree": "after every election, and with " + _VIEWS_WHEN,  # s17 killm
+    "ReservationsResent": "after every re-registration the leader completes",  # s17 killm
+    "RemovalPermitsPaced": "as an agent due for removal waits for a permit",  # s17 killm
+    "UpdatesVisible": "as every framework hears a task update",  # s17 killm
 }
 
 # (s16 speed) the task state graph (LegalTaskTransitions; produce's fast path), what a
@@ -478,6 +490,7 @@ class Checker:
             # cleanup mode: executors are killed and the agent starts afresh; its
             # unacknowledged updates go with it (Mesos --recover=cleanup)
             self.abandoned.update(self.agent_keys.get(n.name, ()))
+        checks_killm.forget_deleted_updates(self, world, n, rec)  # s17 killm2
         self.dirty = True
         self._keys_to_check.update(self.agent_keys.get(n.name, ()))
 
@@ -649,6 +662,8 @@ class Checker:
         if tin is Received and type(inp.message) in (RunTask, RunTaskGroup):
             self.check_agent_runs(world, node)
             checks_killa.on_run(self, world, node, inp.message, effects)  # s17 killa
+        elif tin is Received and type(inp.message) is CheckpointResources:  # s17 killm2
+            checks_killm.on_checkpoint_received(self, node)  # s17 killm2
         persisted: set[bytes] | None = None
         for e in effects:
             t = type(e)
@@ -801,8 +816,10 @@ class Checker:
                         filters_due = True
                         if e.event in _CONTACT_EVENTS:  # s14 kmaster
                             note_agent_contact(self, world, node, e)
+                            checks_killm.check_reservations_resent(self, world, node, e, effects)  # s17 killm
                         elif e.event == "agent_removal_waits_for_permit":  # s14 kmaster
                             check_health_marking(self, world, node, e)
+                            checks_killm.check_permit_wait(self, world, node, e)  # s17 killm
                         if e.event == "agent_removed":
                             # a removed agent has nothing to offer: its ledger must be empty
                             if agents is None:
@@ -834,6 +851,7 @@ class Checker:
                             self.launch_sent[(fid, task.task_id)] = world.now
         if tin is RegistryResult:  # s13 mmaster
             checks_kobs.after_registry(self, world, node, effects)  # s16 kobs
+            checks_killm.after_registry(self, world, node, effects)  # s17 killm
             check_registry_counters(self, world, node, effects)
             if self.op_converts:  # s14 kops
                 check_finished_conversions(self, world, node, effects)
@@ -856,6 +874,10 @@ class Checker:
             check_agents_health_checked(self, world, node)
         elif tin is TimerFired and inp.key[0] == "failover":  # s16 kobs
             checks_kobs.after_failover(self, world, node, effects)  # s16 kobs
+        elif tin is TimerFired and inp.key == ("registry_gc",):  # s17 killm
+            checks_killm.after_gc(self, world, node)  # s17 killm
+        elif tin is LeadershipGained:  # s17 killm
+            checks_killm.after_election(self, world, node)  # s17 killm
         if filters_due:  # else check_offer_filters would change and check nothing
             self.check_offer_filters(world, node, inp, effects)
         elif sc:
@@ -882,6 +904,7 @@ class Checker:
                 check_malformed_refused(self, world, inp, effects)
             elif ct is CallReconcile and call.tasks:
                 check_reconcile_answered(self, world, node, inp, effects)
+                checks_killm.check_reconcile_states(self, world, node, inp, effects)  # s17 killm
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
                 checks_kdrive.check_launch_executors(self, world, node, inp, effects)  # s16 kdrive
@@ -1083,6 +1106,8 @@ class Checker:
                 self._driver_id(world, d.name, "subscribed", ev.framework_id)
             return
         st = ev.status
+        if st.state in checks_killm.HIDDEN:  # s17 killm
+            checks_killm.check_visible(self, world, s, st)  # s17 killm
         if st.state is TaskState.TASK_ERROR and not (st.message or "").startswith(UNAVAILABLE):
             # the simulated frameworks' TaskInfos are well-formed: only resources they were
             # not offered (a stale or hoarded offer) may make a task invalid
@@ -1199,6 +1224,8 @@ class Checker:
             self.lost_in_transit.add((msg.framework_info.id, msg.task.task_id))
         elif t is RunTaskGroup:
             self.lost_in_transit.update((msg.framework_info.id, x.task_id) for x in msg.tasks)
+        elif t is CheckpointResources:  # s17 killm2
+            checks_killm.on_dropped_checkpoint(self, dst)  # s17 killm2
 
     def on_unaddressed_send(self, world: Any, node: Any, e: Any) -> None:
         """NoSendWithoutPeer: a master Send with no addressee (the world drops it)."""
@@ -1224,6 +1251,8 @@ class Checker:
         self.cycle_before = node.machine.allocator.cycle  # s14: NothingLeftOfferable's gate
         tin = type(inp)
         if tin is TimerFired or tin is Received:
+            if tin is TimerFired and inp.key == ("registry_gc",):  # s17 killm
+                checks_killm.before_gc(self, node)  # s17 killm
             return  # (s16 speed) nothing below reads them
         if tin is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
             offers = node.machine._offers
@@ -1232,6 +1261,7 @@ class Checker:
             checks_kobs.before_accept(self, node, inp)  # s16 kobs
         elif tin is RegistryResult:
             checks_kobs.before_registry(self, node)  # s16 kobs
+            checks_killm.before_registry(self, node)  # s17 killm
             mc = node.machine
             self._pre_agent_tasks = agent_task_books(mc) \
                 if mc._marking_unreachable or mc._reregistering else None
@@ -3275,6 +3305,7 @@ def check_operator_views(chk: Checker, world: Any, node: Any) -> None:
     whys = why_rows(world, node)
     if whys:
         chk.run(world, inv.WhyExplains, ClusterSnapshot(why_answers=whys))
+    checks_killm.check_views(chk, world, node)  # s17 killm
 
 
 
@@ -4072,6 +4103,8 @@ def settings_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
         n = by_id.get(aid)
         if not a.connected or n is None or n.machine.state != "running":
             continue
+        if checks_killm.checkpoint_lost(world, n):  # s17 killm2
+            continue  # s17 killm2
         want = mc.dynamic_reservations(aid)
         got = n.machine.checkpointed_resources
         if want != got:

@@ -110,7 +110,10 @@ from mesotron.core.scheduler import (
 )
 from mesotron.core.scheduler import Start as SchedulerStart
 from mesotron.core.scheduler import Stop as SchedulerStop
-from mesotron.core.sim import checks_kobs  # s16 kobs
+from mesotron.core.sim import (
+    checks_killm,  # s17 killm
+    checks_kobs,  # s16 kobs
+)
 from mesotron.core.sim.cgroups import Cgroups  # s14 kagent
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.disk import Disk
@@ -674,6 +677,7 @@ class World:
         due = at  # max(at, now), without the builtin call (s14 speed)
         if now > at:
             due = now
+            checks_killm.on_past_timer(self, node, key, at)  # s17 killm
         node.tdue[key] = due
         inc = node.inc
         car = node.tcar.get(key)
@@ -1524,8 +1528,7 @@ class World:
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
                              roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
                              checkpoint=True, principal=sim_claimed_principal(s),
-                             capabilities=frozenset({Capability.PARTITION_AWARE,
-                                                     Capability.TASK_KILLING_STATE}))
+                             capabilities=sim_capabilities(app.kind, s.inc))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
         if app.kind == "gang":
             constraints = ((app.role, (AttributeConstraint(attribute="sim-never",
@@ -2397,3 +2400,15 @@ def sim_claimed_principal(s: Any) -> str | None:
     incarnation number plus the name's length, an incarnation claims that name or nothing
     (the master fills in the authenticated one)."""
     return s.name if (s.inc + len(s.name)) % 2 else None
+
+
+def sim_capabilities(kind: str, inc: int) -> frozenset[Capability]:
+    """(s17 killm) The capabilities a simulated scheduler incarnation subscribes with: every
+    one is PARTITION_AWARE and TASK_KILLING_STATE but each second failover of a batch or
+    adversarial framework (incarnations 3, 7, 11...: a redeployed old build), which is shown
+    TASK_LOST for what it may not see (lifecycle.visible_state: UNREACHABLE, DROPPED,
+    GONE...) and TASK_RUNNING for TASK_KILLING, as Mesos shows a framework without those
+    capabilities."""
+    if kind in ("batch", "adversarial") and inc % 4 == 3:
+        return frozenset()
+    return frozenset({Capability.PARTITION_AWARE, Capability.TASK_KILLING_STATE})

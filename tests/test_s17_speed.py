@@ -14,11 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from mesotron.core.sim import bugs
 from mesotron.core.sim.checker import Checker
 from mesotron.core.sim.config import SimConfig
-from mesotron.core.sim.run import simulate
-from test_s16_speed import _both, _bug_config, _same
+from test_s16_speed import _both, _bug_config, _same, fast_path_misses
 
 CLEAN = [
     SimConfig(seed=5, events=4000, frameworks=4, faults="all"),
@@ -73,18 +71,5 @@ def test_a_wrong_ledger_fast_path_is_caught(monkeypatch: Any) -> None:
     resources fine, so the double offer's overcommit is counted as holding by the fast
     checker while the catalog function (slow checker) reports it."""
     monkeypatch.setattr(Checker, "_ledgers_hold", lambda self, m, order: [])
-    bug = "allocator_double_offer"
-    for seed in range(6):
-        cfg = _bug_config(seed, "none")
-        with bugs.BUGS[bug]():
-            slow = simulate(cfg, checker=Checker(fast=False))
-        if slow.failure_name not in ("NoOvercommit", "ReservedToRole"):
-            continue
-        with bugs.BUGS[bug]():
-            try:
-                fast = simulate(cfg, checker=Checker())
-            except Exception:  # noqa: BLE001 (past the missed violation the run went on
-                return  # into a state the planted bug's wrapper does not handle)
-        assert fast.summary() != slow.summary()
-        return
-    raise AssertionError("the double offer was not caught by NoOvercommit in 6 seeds")
+    fast_path_misses("allocator_double_offer", 6, ("NoOvercommit", "ReservedToRole"),
+                     "the double offer was not caught by NoOvercommit in 6 seeds")

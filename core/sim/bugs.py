@@ -3319,3 +3319,28 @@ def visible_state_ignores_capabilities() -> Iterator[None]:
 
 
 BUGS["visible_state_ignores_capabilities"] = visible_state_ignores_capabilities
+
+
+# ==== s18 killm3
+def updates_accepted_for_terminating_framework() -> contextlib.AbstractContextManager[None]:
+    """The agent takes an executor's update for a framework it is shutting down (checkpointed,
+    acknowledged to the executor, forwarded), where Mesos's `Slave::statusUpdate` ignores it
+    ("it cannot send acknowledgements"): the stream goes with the framework, unacknowledged
+    (NoLostAckedWork)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorUpdate(self: Any, now: float, sender: str, msg: Any) -> list[Any]:
+            fw = self.frameworks.get(msg.framework_id)
+            if fw is None or fw.state != "terminating":
+                return orig(self, now, sender, msg)
+            fw.state = "running"
+            try:
+                return orig(self, now, sender, msg)
+            finally:
+                fw.state = "terminating"
+        return handleExecutorUpdate
+    return _patched(ExecutorsMixin, "handleExecutorUpdate", wrap)
+
+
+BUGS["updates_accepted_for_terminating_framework"] = updates_accepted_for_terminating_framework

@@ -107,6 +107,7 @@ from mesotron.core.sim import (
     checks_kdrive,  # s16 kdrive
     checks_killa,  # s17 killa
     checks_killm,  # s17 killm
+    checks_killm3,  # s18 killm3
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -662,6 +663,7 @@ class Checker:
         if tin is Received and type(inp.message) in (RunTask, RunTaskGroup):
             self.check_agent_runs(world, node)
             checks_killa.on_run(self, world, node, inp.message, effects)  # s17 killa
+            checks_killm3.on_run(self, node, inp.message, effects)  # s18 killm3
         elif tin is Received and type(inp.message) is CheckpointResources:  # s17 killm2
             checks_killm.on_checkpoint_received(self, node)  # s17 killm2
         persisted: set[bytes] | None = None

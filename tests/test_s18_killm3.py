@@ -1,0 +1,146 @@
+"""s18 killm3: the agent ignores an executor's update for a framework it is shutting down
+(Mesos `Slave::statusUpdate`: "We don't send update when a framework is terminating because
+it cannot send acknowledgements"), found by the smoke campaign's seed 1058 once the s17 killm
+trajectories reached it: a RunTask delivered just before the framework's ShutdownFramework,
+the executor's TASK_STARTING taken after it, checkpointed, acknowledged to the executor, then
+dropped with the framework (NoLostAckedWork)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mesotron.core.agent.executors import UPDATE_FRAMEWORK_TERMINATING
+from mesotron.core.agent.machine import MasterDetected, Start
+from mesotron.core.effects import Disconnected, Log, Persist, Received
+from mesotron.core.ids import IdSource
+from mesotron.core.messages import (
+    ExecutorAcknowledged,
+    ExecutorUpdate,
+    RunTask,
+    ShutdownFramework,
+    StatusUpdateMessage,
+)
+from mesotron.core.sim import bugs
+from mesotron.core.sim.config import SimConfig
+from mesotron.core.sim.run import simulate
+from mesotron.core.values import TaskState
+from test_agent import CX, FW, launched, make_agent, of, registered, sends, status, task
+
+S = TaskState
+
+# tests/test_sim_campaign.py's smoke shape, the seed whose clean-clone CI run failed
+SMOKE_1058 = SimConfig(seed=1058, events=2000, agents=4, frameworks=4, faults="all",
+                       quiesce=900.0)
+
+
+def _update(ids: IdSource, state: TaskState) -> Received:
+    return Received(sender="exec-t1", message=ExecutorUpdate(
+        framework_id="fw1", executor_id=CX, status=status("t1", state, ids)))
+
+
+def _taken(out: list) -> bool:
+    return bool(sends(out, ExecutorAcknowledged) or sends(out, StatusUpdateMessage)
+                or of(out, Persist))
+
+
+def test_update_for_terminating_framework_is_ignored() -> None:
+    ids = IdSource(seed="x")
+    agent = make_agent()
+    registered(agent)
+    launched(agent)
+    # control: while the framework runs, the same kind of update is taken
+    out = agent.step(1.5, _update(ids, S.TASK_STARTING))
+    assert _taken(out)
+    before = agent.metrics()["slave/invalid_status_updates"]
+    agent.step(2, Received(sender="master", message=ShutdownFramework(framework_id="fw1")))
+    assert agent.frameworks["fw1"].state == "terminating"
+    out = agent.step(2.1, _update(ids, S.TASK_RUNNING))
+    assert not _taken(out), out
+    assert [e.event for e in of(out, Log)] == [UPDATE_FRAMEWORK_TERMINATING]
+    assert agent.metrics()["slave/invalid_status_updates"] == before + 1
+    assert agent.sum.streams[("fw1", "t1")].pending[-1].status.state is S.TASK_STARTING
+
+
+def test_planted_bug_takes_the_update() -> None:
+    """The planted bug is the agent without the fix: the update is taken again."""
+    ids = IdSource(seed="x")
+    agent = make_agent()
+    registered(agent)
+    launched(agent)
+    agent.step(2, Received(sender="master", message=ShutdownFramework(framework_id="fw1")))
+    with bugs.BUGS["updates_accepted_for_terminating_framework"]():
+        out = agent.step(2.1, _update(ids, S.TASK_STARTING))
+    assert _taken(out)
+    assert agent.frameworks["fw1"].state == "terminating"
+
+
+def test_smoke_seed_1058_fires_no_lost_acked_work_only_with_the_bug() -> None:
+    with bugs.BUGS["updates_accepted_for_terminating_framework"]():
+        res = simulate(SMOKE_1058)
+    assert res.failure_name == "NoLostAckedWork", res.failure
+    assert "TASK_STARTING" in (res.failure or "")
+    clean = simulate(SMOKE_1058)
+    assert clean.failure is None, clean.failure
+
+
+# ---------------------------------------------------------------- seed 1009 (checker gap)
+# After the fix the campaign's trajectories moved and seed 1009 reached a gap Mesos has: the
+# AgentRegistered of a re-registering-from-scratch agent is lost on a lossy link, the
+# master's RunTasks for the new id reach the agent before it knows that id and are ignored
+# (Mesos `Slave::run`: "intended for old agent"), and the master books the tasks STAGING
+# with no re-registration to reconcile them (checks_killm3.on_run books them lost in transit).
+SMOKE_1009 = SimConfig(seed=1009, events=2000, agents=4, frameworks=4, faults="all",
+                       quiesce=900.0)
+
+
+def test_smoke_seed_1009_needs_the_exemption(monkeypatch) -> None:
+    from mesotron.core.sim import checks_killm3
+
+    assert simulate(SMOKE_1009).failure is None
+    monkeypatch.setattr(checks_killm3, "on_run", lambda *a: None)
+    res = simulate(SMOKE_1009)
+    assert res.failure_name == "TaskBooksAgree", res.failure
+    assert "master-only tasks ['batch1.t15', 'batch1.t16', 'batch1.t17']" in (res.failure or "")
+
+
+class _Node:
+    def __init__(self, agent: Any) -> None:
+        self.machine = agent
+
+
+class _Chk:
+    def __init__(self) -> None:
+        self.lost_in_transit: set[tuple[str, str]] = set()
+
+
+def test_ignored_run_task_is_lost_only_for_an_agent_without_the_tasks_id() -> None:
+    """Booked lost: a RunTask for S1 ignored by an agent that has no id yet. Not booked: the
+    same RunTask ignored by a disconnected agent registered as S1 (its re-registration
+    reconciles it), or a RunTask the agent takes."""
+    from mesotron.core.sim import checks_killm3
+
+    msg = RunTask(framework_info=FW, task=task("t1", "S1"))
+    fresh = make_agent()
+    fresh.step(0, Start())
+    fresh.step(0, MasterDetected(pid="master"))
+    out = fresh.step(1, Received(sender="master", message=msg))
+    assert fresh.state == "disconnected" and fresh.agent_info.id is None
+    chk = _Chk()
+    checks_killm3.on_run(chk, _Node(fresh), msg, out)
+    assert chk.lost_in_transit == {("fw1", "t1")}
+
+    known = make_agent()
+    registered(known)
+    known.step(2, Disconnected(peer="master"))
+    assert known.state == "disconnected" and known.agent_info.id == "S1"
+    out = known.step(3, Received(sender="master", message=msg))
+    assert [e.event for e in of(out, Log)] == [checks_killm3.RUN_TASK_NOT_REGISTERED]
+    chk = _Chk()
+    checks_killm3.on_run(chk, _Node(known), msg, out)
+    assert chk.lost_in_transit == set()
+
+    running = make_agent()
+    registered(running)
+    out = running.step(1, Received(sender="master", message=msg))
+    checks_killm3.on_run(chk, _Node(running), msg, out)
+    assert chk.lost_in_transit == set()

@@ -120,9 +120,11 @@ def test_planted_teardown_keeps_framework_still_fires_why_explains():
     # first at seed 2 of 0-9, which is clean without the bug)
     # (s17 killm2, the s17 killm merge: seed 2 -> 3: the non-partition-aware failovers moved
     # the runs; the first of 0-9 where WhyExplains catches it, clean without the bug)
+    # (s18 killm3: seed 3 -> 0: the agent's ignored updates of terminating frameworks moved
+    # the runs; the first of 0-9 again)
     opts = {"faults": "all", "operator": True}
     with bugs.BUGS["teardown_keeps_framework"]():
-        res9 = simulate(s11_config(3, opts))
+        res9 = simulate(s11_config(0, opts))
     assert res9.failure_name == "WhyExplains", res9.failure
     assert "tore down" in res9.failure
-    assert clean_failure(s11_config(3, opts)) is None
+    assert clean_failure(s11_config(0, opts)) is None

@@ -23,14 +23,10 @@ import pytest
 from mesotron.core.messages import StatusUpdate
 from mesotron.core.sim import checks_killm
 from mesotron.core.sim.checker import Checker
-from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.run import simulate
 from mesotron.core.status_updates import UpdateRecord
 from mesotron.core.values import TaskState, TaskStatus
-from test_s17_longrun import OPERATOR_KINDS, operator_config
-
-SEED28 = SimConfig(seed=28, events=20000, agents=5, frameworks=4, faults="all", operator=True,
-                   kinds=OPERATOR_KINDS)
+from test_s17_longrun import operator_config
 
 
 def test_lost_checkpoint_is_what_seed_6_needs() -> None:
@@ -63,16 +59,22 @@ def test_checkpoint_received_clears_the_lost_mark() -> None:
 
 
 def test_deleted_updates_are_what_seed_28_needs() -> None:
+    """(s18 killm3: seed 28 no longer reaches the case after the agent's ignored updates of
+    terminating frameworks moved the runs; the same gap now shows at test_s17_longrun's
+    reboot seed 0: batch1.t49's TASK_FINISHED, in the update log an operator's cleanup
+    restart deleted before a power loss cut it short)"""
+    from test_s17_longrun import reboot_config
+
     mp = pytest.MonkeyPatch()
     mp.setattr(checks_killm, "forget_deleted_updates", lambda *a: None)
     try:
-        res = simulate(SEED28, stop_at_event=12600)
+        res = simulate(reboot_config(0))
     finally:
         mp.undo()
     assert res.failure_name == "UpdatesInOrder", res.failure
-    assert "adversarial1.t35" in res.failure
-    res = simulate(SEED28, stop_at_event=12600)
-    assert res.events >= 12600 and res.failure is None, res.failure
+    assert "batch1.t49" in res.failure
+    res = simulate(reboot_config(0))
+    assert res.failure is None, res.failure
 
 
 def test_forget_deleted_updates_keeps_delivered_and_recorded() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from mesotron.core.agent.executors import UPDATE_FRAMEWORK_TERMINATING
 from mesotron.core.agent.machine import MasterDetected, Start
 from mesotron.core.effects import Disconnected, Log, Persist, Received
@@ -144,3 +145,78 @@ def test_ignored_run_task_is_lost_only_for_an_agent_without_the_tasks_id() -> No
     out = running.step(1, Received(sender="master", message=msg))
     checks_killm3.on_run(chk, _Node(running), msg, out)
     assert chk.lost_in_transit == set()
+
+
+# ---------------------------------------------------------------- longrun reboot seed 0
+def test_cut_short_cleanup_of_a_recovered_task_forgets_its_deleted_log() -> None:
+    """test_s17_longrun's reboot seed 0: an operator's cleanup restart deleted batch1.t49's
+    update log (its undelivered TASK_FINISHED in it) and a power loss cut the cleanup short
+    before the task checkpoint went; the next start recovers the task without the update and
+    ends it TASK_FAILED. The s17 condition (a recovered task keeps what it produced) fails
+    UpdatesInOrder there; s18's (unless its log survived) is clean."""
+    from mesotron.core.sim import checks_killm
+    from test_s17_longrun import reboot_config
+
+    real = checks_killm.forget_deleted_updates
+
+    def s17(chk: Any, world: Any, n: Any, rec: Any) -> None:
+        # the recovered tasks kept whole, as before s18
+        known = {(k[1], k[-1]) for k in rec.checkpoints if k[0] == "task"}
+        saved = {k: chk.produced.pop(k) for k in list(chk.produced) if k in known}
+        try:
+            real(chk, world, n, rec)
+        finally:
+            chk.produced.update(saved)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(checks_killm, "forget_deleted_updates", s17)
+    try:
+        res = simulate(reboot_config(0))
+    finally:
+        mp.undo()
+    assert res.failure_name == "UpdatesInOrder", res.failure
+    assert "batch1.t49" in (res.failure or "")
+    assert simulate(reboot_config(0)).failure is None
+
+
+# ---------------------------------------------------------------- KillsTakeEffect
+def test_kill_ended_by_a_framework_shutdown_needs_no_update() -> None:
+    """s11 seed 0 with drain_kills_nothing (all faults, operator): adversarial1 KILLs t22,
+    then tears itself down; the ShutdownFramework reaches the agent before the executor's
+    TASK_KILLED, which the agent now ignores (Mesos `Slave::statusUpdate`). Without the
+    exemption KillsTakeEffect fires on t22; with it the run is clean."""
+    from mesotron.core.sim import checks_killm3
+    from test_sim_bugs import s11_config
+
+    cfg = s11_config(0, {"faults": "all", "operator": True})
+    mp = pytest.MonkeyPatch()
+    mp.setattr(checks_killm3, "kill_ended_by_shutdown", lambda chk, key: False)
+    try:
+        with bugs.BUGS["drain_kills_nothing"]():
+            res = simulate(cfg)
+    finally:
+        mp.undo()
+    assert res.failure_name == "KillsTakeEffect", res.failure
+    assert "adversarial1.t22" in (res.failure or "")
+    with bugs.BUGS["drain_kills_nothing"]():
+        res = simulate(cfg)
+    assert res.failure is None, res.failure
+
+
+def test_kill_exemption_needs_a_shutdown_after_the_task_started() -> None:
+    chk = _Chk()
+    chk.key_agent = {("f", "t"): "a1", ("g", "u"): "a1"}  # type: ignore[attr-defined]
+    chk.produced = {("f", "t"): [(b"1", S.TASK_RUNNING)],  # type: ignore[attr-defined]
+                    ("g", "u"): [(b"2", S.TASK_RUNNING)]}
+    chk.produced_at = {b"1": 10.0, b"2": 10.0}  # type: ignore[attr-defined]
+    from mesotron.core.sim import checks_killm3
+
+    assert not checks_killm3.kill_ended_by_shutdown(chk, ("f", "t"))
+    node = _Node(None)
+    node.name = "a1"  # type: ignore[attr-defined]
+    checks_killm3.on_shutdown(chk, type("W", (), {"now": 5.0})(), node, None)  # before: no
+    checks_killm3.on_shutdown(chk, type("W", (), {"now": 12.0})(), node, "g")  # another fw
+    assert not checks_killm3.kill_ended_by_shutdown(chk, ("f", "t"))
+    assert checks_killm3.kill_ended_by_shutdown(chk, ("g", "u"))
+    checks_killm3.on_shutdown(chk, type("W", (), {"now": 13.0})(), node, None)  # the agent
+    assert checks_killm3.kill_ended_by_shutdown(chk, ("f", "t"))

@@ -710,6 +710,7 @@ class Checker:
                 self.abandoned.update(self.agent_keys.get(node.name, ()))
                 self._keys_to_check.update(self.agent_keys.get(node.name, ()))
                 self.dirty = True
+                checks_killm3.on_shutdown(self, world, node, None)  # s18 killm3
                 check_shutdown_unregisters(self, world, node, effects)
                 # a shut-down agent forgets its tasks' pending updates (its master answers
                 # them TASK_GONE), as after a ShutdownAgent from the master
@@ -752,8 +753,10 @@ class Checker:
             fw = msg.framework_id
             self.abandoned.update(k for k in self.agent_keys.get(node.name, ())
                                   if k[0] == fw)
+            checks_killm3.on_shutdown(self, world, node, fw)  # s18 killm3
         elif t is ShutdownAgent:
             self.abandoned.update(self.agent_keys.get(node.name, ()))
+            checks_killm3.on_shutdown(self, world, node, None)  # s18 killm3
         else:
             name = t.__name__
             if name == "StatusUpdateAcknowledgement":
@@ -2089,6 +2092,8 @@ class Checker:
         out = []
         for key, (at, _name, _inc) in sorted(self.kills.items()):
             if world.now - at < within or key in self.kills_lost:
+                continue
+            if checks_killm3.kill_ended_by_shutdown(self, key):  # s18 killm3
                 continue
             ended = None
             for uuid, state in self.produced.get(key, ()):

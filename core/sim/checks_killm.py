@@ -387,8 +387,13 @@ def forget_deleted_updates(chk: Any, world: Any, n: Any, rec: Any) -> None:
     known = {(k[1], k[-1]) for k in rec.checkpoints if k[0] == "task"}
     for key in chk.agent_keys.get(n.name, ()):
         prod = produced.get(key)
-        if not prod or key in known:
-            continue  # a task the agent recovers keeps what it produced (KillsTakeEffect)
+        if not prod or (key in known and ("updates", key[0], key[1]) in logs):
+            # a task the agent recovers with its update log keeps what it produced
+            # (KillsTakeEffect); (s18 killm3) one whose log the cut-short cleanup deleted
+            # before its task checkpoint lost the undelivered updates of that log (the
+            # agent recovers the task without them and ends it TASK_FAILED: longrun's
+            # reboot seed 0, batch1.t49's TASK_FINISHED)
+            continue
         kept = {r.update.uuid for r in logs.get(("updates", key[0], key[1]), ())
                 if type(r) is UpdateRecord}
         lost = [u for u, _ in prod if u not in kept]

@@ -41,3 +41,27 @@ def on_run(chk: Any, node: Any, msg: Any, effects: list[Any]) -> None:
     tasks = (msg.task,) if type(msg) is RunTask else msg.tasks
     chk.lost_in_transit.update((msg.framework_info.id, t.task_id) for t in tasks
                                if t.agent_id != own)
+
+
+# ------------------------------------------------------------------ KillsTakeEffect
+def on_shutdown(chk: Any, world: Any, node: Any, framework_id: str | None) -> None:
+    """An agent step on a ShutdownFramework (`framework_id`) or a shutdown of the whole agent
+    (None: the operator's SIGUSR1 or the master's ShutdownAgent): from now on the agent
+    ignores the framework's executor updates (Mesos `Slave::statusUpdate`: "We don't send
+    update when a framework is terminating because it cannot send acknowledgements") and
+    its executors are shut down, so a KILL of one of its tasks ends with no update the
+    agent produces (KillsTakeEffect reads those)."""
+    chk.__dict__.setdefault("killm3_shutdowns", {})[(node.name, framework_id)] = world.now
+
+
+def kill_ended_by_shutdown(chk: Any, key: tuple[str, str]) -> bool:
+    """KillsTakeEffect (Checker.quiescence_kills): the task's framework, or its whole agent,
+    was shut down on the agent that runs the task after the task started there."""
+    shutdowns = chk.__dict__.get("killm3_shutdowns")
+    name = chk.key_agent.get(key)
+    if not shutdowns or name is None:
+        return False
+    prod = chk.produced.get(key)
+    started = chk.produced_at.get(prod[0][0], 0.0) if prod else 0.0
+    return any(at >= started for at in (shutdowns.get((name, key[0])),
+                                        shutdowns.get((name, None))) if at is not None)

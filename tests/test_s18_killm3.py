@@ -220,3 +220,34 @@ def test_kill_exemption_needs_a_shutdown_after_the_task_started() -> None:
     assert checks_killm3.kill_ended_by_shutdown(chk, ("g", "u"))
     checks_killm3.on_shutdown(chk, type("W", (), {"now": 13.0})(), node, None)  # the agent
     assert checks_killm3.kill_ended_by_shutdown(chk, ("f", "t"))
+
+
+# ---------------------------------------------------------------- RecoveryKeepsTasks
+def test_shutdown_while_recovering_is_no_recovery_kill() -> None:
+    """s11 operator seed 12: the operator restarts an agent, then shuts it down (SIGUSR1)
+    before it re-registered; its command executor kills its tasks and waits for
+    acknowledgements of updates the agent ignores (the framework is terminating), so the
+    shutdown's grace timer SIGKILLs it while the agent still counts as recovering. Without
+    the world's exemption RecoveryKeepsTasks fires; with it the run is clean."""
+    from mesotron.core.sim.world import World
+    from test_sim_bugs import s11_config
+
+    cfg = s11_config(12, {"faults": "all", "operator": True})
+    real = World._kept_alive
+
+    def s17(self: Any, n: Any, cid: str, effects: list) -> bool:
+        state = n.machine.state
+        n.machine.state = "running"
+        try:
+            return real(self, n, cid, effects)
+        finally:
+            n.machine.state = state
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(World, "_kept_alive", s17)
+    try:
+        res = simulate(cfg)
+    finally:
+        mp.undo()
+    assert res.failure_name == "RecoveryKeepsTasks", res.failure
+    assert simulate(cfg).failure is None

@@ -1120,6 +1120,13 @@ class World:
             # period (a "deaf" executor ignores ExecutorShutdown, Mesos
             # shutdownExecutorTimeout), not a recovery decision (seed 1192)
             return False
+        mn = n.machine
+        if mn is not None and mn.state == "terminating":  # s18 killm3
+            # the agent is shutting down (the operator's SIGUSR1, the master's ShutdownAgent)
+            # while it recovers: this SIGKILL ends that shutdown after its grace period (the
+            # executor waits for acknowledgements of updates the agent now ignores, Mesos
+            # `Slave::statusUpdate`), not a recovery decision (s11 operator seed 12)
+            return False
         if cid in n.resubscribed:
             return True
         timed_out = any(type(x) is Log and x.event == "agent.executor.reregistration_timeout"

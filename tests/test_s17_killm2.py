@@ -32,18 +32,34 @@ from test_s17_longrun import operator_config
 def test_lost_checkpoint_is_what_seed_6_needs() -> None:
     """Without the exemption the same run fails SettingsAgree on the agent whose
     CheckpointResources were dropped; with it the run is clean and that agent is the one
-    booked as missing one."""
+    booked as missing one. (s18 killm3: seed 6 no longer loses one after the agent's ignored
+    updates of terminating frameworks moved the runs, nor do operator seeds 0-52; the world
+    here drops every CheckpointResources sent between 100 s and 300 s, as a lossy link does
+    while its connection stays up, through the world's own drop path)"""
+    from mesotron.core.messages import CheckpointResources
+    from mesotron.core.sim.world import World
+
+    real_send = World.send
+
+    def send(self, src, dst_name, inp, **kw):  # type: ignore[no-untyped-def]
+        if type(getattr(inp, "message", None)) is CheckpointResources and 100 <= self.now <= 300:
+            return self._dropped(self.nodes.get(dst_name), inp, kw.get("tm"))
+        return real_send(self, src, dst_name, inp, **kw)
+
     mp = pytest.MonkeyPatch()
-    mp.setattr(checks_killm, "checkpoint_lost", lambda world, node: False)
+    mp.setattr(World, "send", send)
     try:
+        mp.setattr(checks_killm, "checkpoint_lost", lambda world, node: False)
+        res = simulate(operator_config(6))
+        mp.undo()
+        mp.setattr(World, "send", send)
+        assert res.failure_name == "SettingsAgree", res.failure
+        assert "master1-1-S1's checkpointed reservations" in res.failure
         res = simulate(operator_config(6))
     finally:
         mp.undo()
-    assert res.failure_name == "SettingsAgree", res.failure
-    assert "master3-1-S0's checkpointed reservations" in res.failure
-    res = simulate(operator_config(6))
     assert res.failure is None, res.failure
-    node = next(n for n in res.world.agents if n.machine.agent_id == "master3-1-S0")
+    node = next(n for n in res.world.agents if n.machine.agent_id == "master1-1-S1")
     assert checks_killm.checkpoint_lost(res.world, node)
 
 

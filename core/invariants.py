@@ -434,7 +434,6 @@ class ClusterSnapshot:
     named_kills: tuple[tuple[str, str], ...] = ()
     custom_executors: tuple[tuple[str, str], ...] = ()
 
-
     # s17 killa: TasksLaunchedOnce, CommandExecutorsUnreported, TaskSandboxNames: (the
     # invariant's name, agent, what it did wrong)
     s17_killa: tuple[tuple[str, str, str], ...] = ()
@@ -446,6 +445,18 @@ class ClusterSnapshot:
     # s18 drivel: AllocationRolesAgree, FiltersCleared, OffersInSubscribedRoles: (the
     # invariant's name, what went wrong)
     s18_drivel: tuple[tuple[str, str], ...] = ()
+    # s17 killm: TimersNotInPast: (machine, the timer set in the past); ReconcileAnswersAsMesos:
+    # (framework id, the wrong answer); RegistryGcSelects: (list, what the GC did wrong);
+    # LeaderViewsAgree: (master, what its views show wrongly)
+    past_timers: tuple[tuple[str, str], ...] = ()
+    reconcile_states: tuple[tuple[str, str], ...] = ()
+    gc_selection: tuple[tuple[str, str], ...] = ()
+    leader_views: tuple[tuple[str, str], ...] = ()
+    # s17 killm: ReservationsResent, RemovalPermitsPaced: (agent id, what the leader did wrong)
+    reservations_unsent: tuple[tuple[str, str], ...] = ()
+    permit_waits: tuple[tuple[str, str], ...] = ()
+    # s17 killm: UpdatesVisible: (scheduler, the update it was shown)
+    hidden_updates: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------ safety
@@ -2055,6 +2066,76 @@ for _name, _fn in (("TasksLaunchedOnce", TasksLaunchedOnce),
                    ("CommandTasksRun", CommandTasksRun),
                    ("CommandExecutorsUnreported", CommandExecutorsUnreported),
                    ("TaskSandboxNames", TaskSandboxNames)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+
+
+# ==== s17 killm
+def TimersNotInPast(s: ClusterSnapshot) -> list[str]:
+    """Every timer a machine sets is due no earlier than the step that sets it (Mesos's
+    timers are libprocess `delay(Duration, ...)` from the current time: a deadline computed
+    from a stale clock fires at once, early)."""
+    return [f"TimersNotInPast: {who} {what}" for who, what in s.past_timers]
+
+
+def ReconcileAnswersAsMesos(s: ClusterSnapshot) -> list[str]:
+    """An explicit reconciliation of a task the master does not book live is answered with
+    the state Mesos `Master::_reconcileTasks` gives for the agent named: registered
+    TASK_GONE (case 2), unreachable TASK_UNREACHABLE with the time it became unreachable
+    (case 4), gone TASK_GONE_BY_OPERATOR (case 5), unknown or none TASK_UNKNOWN (case 6),
+    as the framework may see it (docs/reconciliation.md), with REASON_RECONCILIATION."""
+    return [f"ReconcileAnswersAsMesos: framework {fid} {what}" for fid, what in s.reconcile_states]
+
+
+def RegistryGcSelects(s: ClusterSnapshot) -> list[str]:
+    """The registry GC (Mesos `Master::doRegistryGc`) prunes, in each list (unreachable,
+    gone) and among the entries no earlier GC is still pruning, exactly the oldest entries
+    beyond --registry_max_agent_count and every entry older than --registry_max_agent_age;
+    its result (`_doRegistryGc`) accounts for every entry it was asked to forget
+    (forgotten, or skipped: re-registered meanwhile) and warns exactly when it skipped some."""
+    return [f"RegistryGcSelects: {where}: {what}" for where, what in s.gc_selection]
+
+
+def LeaderViewsAgree(s: ClusterSnapshot) -> list[str]:
+    """What an elected master shows operators: /master/state's elected_time is the time it
+    was elected (/metrics master/elected 1, master/uptime_secs 0 at that moment), and
+    /metrics/snapshot reports every counter the master keeps with its value (Mesos's
+    Metrics: each counter a registered metric of the snapshot)."""
+    return [f"LeaderViewsAgree: {who}: {what}" for who, what in s.leader_views]
+
+
+def ReservationsResent(s: ClusterSnapshot) -> list[str]:
+    """When the leader re-registers (or re-admits) an agent for which it books dynamic
+    reservations, it sends the agent those reservations in the same step (Mesos
+    Master::_reregisterSlave: "Here we always send the message", a CheckpointResourcesMessage
+    of the agent's checkpointed resources): an agent that missed a change while it was away,
+    or lost its checkpoint, holds them again."""
+    return [f"ReservationsResent: agent {aid} {what}" for aid, what in s.reservations_unsent]
+
+
+def RemovalPermitsPaced(s: ClusterSnapshot) -> list[str]:
+    """An agent due for removal waits for a removal permit (--agent_removal_rate_limit)
+    only when none is free: the permit it waits for is due later than now (libprocess
+    RateLimiter: a free permit is taken at once)."""
+    return [f"RemovalPermitsPaced: agent {aid} {what}" for aid, what in s.permit_waits]
+
+
+def UpdatesVisible(s: ClusterSnapshot) -> list[str]:
+    """A framework is shown only the task states its capabilities let it see: without
+    PARTITION_AWARE, TASK_LOST for TASK_UNREACHABLE, TASK_DROPPED, TASK_GONE,
+    TASK_GONE_BY_OPERATOR and TASK_UNKNOWN; without TASK_KILLING_STATE, TASK_RUNNING for
+    TASK_KILLING (Mesos docs/task-state-reasons, Master::forward and the scheduler API's
+    capability documentation; core/lifecycle.py visible_state)."""
+    return [f"UpdatesVisible: {who} {what}" for who, what in s.hidden_updates]
+
+
+for _name, _fn in (("TimersNotInPast", TimersNotInPast),
+                   ("UpdatesVisible", UpdatesVisible),
+                   ("ReservationsResent", ReservationsResent),
+                   ("RemovalPermitsPaced", RemovalPermitsPaced),
+                   ("ReconcileAnswersAsMesos", ReconcileAnswersAsMesos),
+                   ("RegistryGcSelects", RegistryGcSelects),
+                   ("LeaderViewsAgree", LeaderViewsAgree)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn

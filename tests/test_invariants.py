@@ -78,7 +78,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "MisaddressedCallsRefused", "UnauthorizedLaunchesRefused", "FailoverTimeoutsRemove",
          "IncompatibleExecutorsRefused", "FailedOverStreamsClosed",
          # s18 drivel (Python and simulator only)
-         "AllocationRolesAgree", "FiltersCleared", "OffersInSubscribedRoles"]
+         "AllocationRolesAgree", "FiltersCleared", "OffersInSubscribedRoles",
+         # s17 killm (Python and simulator only)
+         "TimersNotInPast", "UpdatesVisible", "ReservationsResent", "RemovalPermitsPaced",
+         "ReconcileAnswersAsMesos", "RegistryGcSelects", "LeaderViewsAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -30,8 +30,9 @@ def config(seed: int, faults: str = "none", operator: bool = False) -> SimConfig
     ("kill_agent_id_unchecked", "none", "MalformedCallsRefused", 0, False),
     ("well_formed_messages_refused", "none", "WellFormedCallsAccepted", 0, False),
     ("calls_without_stream_taken", "none", "HostileCallsRefused", 0, False),
-    # (s16 kdrive: seed 0 -> 1: the adversarial framework's new traffic moved seed 0)
-    ("master_describe_hides_inactive", "all", "MasterDescribeAgrees", 1, False),
+    # (s16 kdrive: seed 0 -> 1: the adversarial framework's new traffic moved seed 0;
+    # s18 killm3: 1 -> 2, the agent's ignored updates of terminating frameworks moved it)
+    ("master_describe_hides_inactive", "all", "MasterDescribeAgrees", 2, False),
     ("operator_reservation_not_checkpointed", "none", "OperatorReservationsApplied", 1, True),
     ("operator_setting_never_answered", "none", "OperatorCallsAnswered", 1, True),
     # (SettingsAgree's planted bug reservations_not_resent_on_registration fired on operator

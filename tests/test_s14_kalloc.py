@@ -107,7 +107,8 @@ def test_planted_teardown_keeps_framework_still_fires_why_explains():
     (s14 merge: the seed-5 NoResourceLeak half was dropped: after the kops operator changes
     that seed no longer tears the framework down at a moment that leaks; WhyExplains fires
     on seeds 0, 1, 3 and 9 of 0-9; s16: seed 9 -> 0 after the adversarial framework's MESSAGE
-    calls and the new hostile inputs moved the runs)"""
+    calls and the new hostile inputs moved the runs; s17 killm: seed 0 -> 1 after the
+    non-partition-aware failovers moved the runs)"""
     import sys
     from pathlib import Path
 
@@ -117,9 +118,13 @@ def test_planted_teardown_keeps_framework_still_fires_why_explains():
     # (s17 kdrive2, the s16 kdrive merge: seed 0 -> 2: the adversarial framework's SHUTDOWN,
     # KILL-with-agent and custom-executor traffic moved the runs; WhyExplains catches it
     # first at seed 2 of 0-9, which is clean without the bug)
+    # (s17 killm2, the s17 killm merge: seed 2 -> 3: the non-partition-aware failovers moved
+    # the runs; the first of 0-9 where WhyExplains catches it, clean without the bug)
+    # (s18 killm3: seed 3 -> 0: the agent's ignored updates of terminating frameworks moved
+    # the runs; the first of 0-9 again)
     opts = {"faults": "all", "operator": True}
     with bugs.BUGS["teardown_keeps_framework"]():
-        res9 = simulate(s11_config(2, opts))
+        res9 = simulate(s11_config(0, opts))
     assert res9.failure_name == "WhyExplains", res9.failure
     assert "tore down" in res9.failure
-    assert clean_failure(s11_config(2, opts)) is None
+    assert clean_failure(s11_config(0, opts)) is None

@@ -52,7 +52,9 @@ def test_reregistration_reports_no_terminated_executor():
     from mesotron.core.sim.run import simulate
 
     # (s17: seed 4 with disk faults, the first of 0.. on which the bug fires and that is clean
-    # without it, since the s16 kdrive traffic moved the all-faults runs: as the planted list)
+    # without it, since the s16 kdrive traffic moved the all-faults runs: as the planted list;
+    # s17 killm2: 4 -> 9, the first again after the non-partition-aware failovers moved the runs;
+    # s18 killm3: 9 -> 4, the agent's ignored updates of terminating frameworks moved them)
     config = SimConfig(seed=4, events=3000, agents=5, frameworks=4, faults="disk",
                        quiesce=700.0, fast_alloc=True, operator=True,
                        kinds=("batch", "service", "reserver", "adversarial", "gang"))

@@ -48,10 +48,15 @@ BUGGED = [
 ]
 
 
+# (s17 killm2, the s17 killm merge: the non-partition-aware failovers moved the runs; seeds
+# 0-12 of no_rescind_on_agent_removal's net-fault shape no longer fail, 13 is the first that does)
+SEEDS = {"no_rescind_on_agent_removal": range(13, 19)}
+
+
 @pytest.mark.parametrize("bug,shape,faults", BUGGED, ids=[b for b, _s, _f in BUGGED])
 def test_fast_paths_report_the_planted_bugs_alike(bug: str, shape: Any, faults: str) -> None:
     failing = 0
-    for seed in range(6):
+    for seed in SEEDS.get(bug, range(6)):
         cfg = _reserver_config(seed) if shape is None else shape(seed, faults)
         fast, slow = _both(cfg, bug)
         _same(fast, slow)

@@ -80,6 +80,10 @@ from mesotron.core.values import (
     TaskState,
 )
 
+# the Log event of an executor's update ignored because its framework is terminating
+# (Mesos `Slave::statusUpdate`); the checker counts it as an invalid update (MetricsAgree)
+UPDATE_FRAMEWORK_TERMINATING = "agent.update.framework_terminating"
+
 
 def command_executor_id(framework_id: str, generation: int = 1) -> str:
     """The id of the framework's shared command executor on this agent:
@@ -409,6 +413,14 @@ class ExecutorsMixin(AgentCore):
         if problem:
             self._count("invalid_status_updates")
             return [Reject(sender=sender, status=400, message=problem, input=msg)]
+        if fw.state == "terminating":
+            # Mesos `Slave::statusUpdate`: "We don't send update when a framework is
+            # terminating because it cannot send acknowledgements": ignored (counted
+            # invalid), neither checkpointed nor acknowledged; the executor is being shut down
+            self._count("invalid_status_updates")
+            return [Log(level="warn", event=UPDATE_FRAMEWORK_TERMINATING,
+                        fields=(("framework", fw.id), ("task", s.task_id),
+                                ("state", s.state.name)))]
         effects, acks = self._executor_status(now, fw, ex, s, sender, request=msg)
         return effects + acks
 

@@ -3185,6 +3185,85 @@ def deactivation_answered_unwritten() -> contextlib.AbstractContextManager[None]
 def why_share_omitted_when_zero() -> contextlib.AbstractContextManager[None]:
     """The `why` JSON leaves out the framework's share when it holds nothing (a falsy
     test): WhyExplains (s18 driveo row)."""
+
+
+# ==== s17 killm
+def election_timers_from_reset_clock() -> contextlib.AbstractContextManager[None]:
+    """A master that becomes the leader arms its timers (allocation, registry GC, the
+    recovered agents' re-registration deadline) from the clock its reset zeroed, not from
+    the time of its election: they are due in the past and fire at once (TimersNotInPast)."""
+    from mesotron.core.effects import SetTimer
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _become_leader(self: Any, registry: Any) -> list[Any]:
+            now = self.now
+            return [attrs.evolve(e, at=e.at - now) if type(e) is SetTimer else e
+                    for e in orig(self, registry)]
+        return _become_leader
+    return _patched(Master, "_become_leader", wrap)
+
+
+BUGS["election_timers_from_reset_clock"] = election_timers_from_reset_clock
+
+
+def reconcile_unknown_agent_gone() -> contextlib.AbstractContextManager[None]:
+    """The master answers an explicit reconciliation naming an agent it does not know with
+    TASK_GONE (case 2, a registered agent's) instead of TASK_UNKNOWN
+    (ReconcileAnswersAsMesos)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.tasks import TasksMixin
+    from mesotron.core.messages import EventUpdate
+    from mesotron.core.values import TaskState
+
+    def wrap(orig: Any) -> Any:
+        def _reconcile_explicit(self: Any, fw: Any, tasks: Any) -> list[Any]:
+            out = orig(self, fw, tasks)
+            return [attrs.evolve(e, message=EventUpdate(status=attrs.evolve(
+                        e.message.status, state=TaskState.TASK_GONE)))
+                    if type(e) is Send and type(e.message) is EventUpdate
+                    and e.message.status.state is TaskState.TASK_UNKNOWN
+                    and e.message.status.agent_id else e for e in out]
+        return _reconcile_explicit
+    return _patched(TasksMixin, "_reconcile_explicit", wrap)
+
+
+BUGS["reconcile_unknown_agent_gone"] = reconcile_unknown_agent_gone
+
+
+def registry_gc_prunes_all() -> contextlib.AbstractContextManager[None]:
+    """The registry GC prunes every unreachable / gone entry not already being pruned,
+    whatever its age (RegistryGcSelects)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _gc_victims(self: Any, entries: dict[str, float]) -> list[str]:
+            return [aid for aid in entries if aid not in self._pruning]
+        return _gc_victims
+    return _patched(AgentsMixin, "_gc_victims", wrap)
+
+
+BUGS["registry_gc_prunes_all"] = registry_gc_prunes_all
+
+
+def metrics_drop_counters() -> contextlib.AbstractContextManager[None]:
+    """/metrics/snapshot reports the master's gauges but none of its protocol counters
+    (LeaderViewsAgree)."""
+    from mesotron.core.master.queries import StateMixin
+
+    def wrap(orig: Any) -> Any:
+        def metrics(self: Any) -> dict[str, Any]:
+            return {k: v for k, v in orig(self).items()
+                    if k not in self.counters or k.startswith("master/tasks_")}
+        return metrics
+    return _patched(StateMixin, "metrics", wrap)
+
+
+BUGS["metrics_drop_counters"] = metrics_drop_counters
+
+
+def why_json_drops_filters() -> contextlib.AbstractContextManager[None]:
+    """The `why` answer's JSON leaves out the framework's refusal filters (WhyExplains)."""
     from mesotron.core.master.why import Why
 
     def wrap(orig: Any) -> Any:
@@ -3193,6 +3272,8 @@ def why_share_omitted_when_zero() -> contextlib.AbstractContextManager[None]:
             if not out.get("share"):
                 out.pop("share", None)
             return out
+            out.pop("filters", None)
+            return out  # type: ignore[no-any-return]
         return to_json
     return _patched(Why, "to_json", wrap)
 
@@ -3375,3 +3456,108 @@ def dropped_roles_still_offered() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["dropped_roles_still_offered"] = dropped_roles_still_offered
+BUGS["why_json_drops_filters"] = why_json_drops_filters
+
+
+def reservations_not_resent_on_reconnect() -> contextlib.AbstractContextManager[None]:
+    """A known agent that re-registers (its connection broke, or it restarted) is not told
+    its dynamic reservations (ReservationsResent)."""
+    from mesotron.core.master.agents import AgentsMixin
+    from mesotron.core.messages import CheckpointResources
+
+    def wrap(orig: Any) -> Any:
+        def _reconnect_known(self: Any, *a: Any, **kw: Any) -> list[Any]:
+            return [e for e in orig(self, *a, **kw)
+                    if not (type(e).__name__ == "Send" and type(e.message) is CheckpointResources)]
+        return _reconnect_known
+    return _patched(AgentsMixin, "_reconnect_known", wrap)
+
+
+BUGS["reservations_not_resent_on_reconnect"] = reservations_not_resent_on_reconnect
+
+
+def removal_permit_waits_when_free() -> contextlib.AbstractContextManager[None]:
+    """An agent due for removal waits for its removal permit (a timer due now) even when
+    the permit is free, instead of being marked unreachable at once (RemovalPermitsPaced)."""
+    from mesotron.core.effects import Log, SetTimer
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _schedule_unreachable(self: Any, aid: str, message: str) -> list[Any]:
+            limit = self.config.agent_removal_rate_limit
+            if limit is None or aid in self._removal_waiting or aid in self._marking_unreachable:
+                return orig(self, aid, message)  # type: ignore[no-any-return]
+            at = self._take_removal_permit(limit[1] / limit[0])
+            if at < self.now:
+                return self._mark_unreachable(aid, message)  # type: ignore[no-any-return]
+            self._removal_waiting[aid] = message
+            self._count("master/slave_unreachable_scheduled")
+            return [Log(level="info", event="agent_removal_waits_for_permit",
+                        fields=(("agent_id", aid), ("at", at), ("reason", message))),
+                    SetTimer(key=("agent_removal_permit", aid), at=at)]
+        return _schedule_unreachable
+    return _patched(AgentsMixin, "_schedule_unreachable", wrap)
+
+
+BUGS["removal_permit_waits_when_free"] = removal_permit_waits_when_free
+
+
+@contextlib.contextmanager
+def visible_state_ignores_capabilities() -> Iterator[None]:
+    """The master shows every framework the raw task state, whatever its capabilities, in
+    the updates it relays (`Master::forward`) and the ones it generates (agent removal,
+    ...): a framework without PARTITION_AWARE is shown TASK_UNREACHABLE, TASK_DROPPED...
+    (UpdatesVisible). (s17 killm2: its answers to explicit reconciliations stay mapped: with
+    lifecycle.visible_state itself patched, ReconcileAnswersAsMesos caught it first on the
+    merged trajectories, a TASK_GONE answered to a framework without PARTITION_AWARE.)"""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.base import MasterCore
+    from mesotron.core.messages import EventUpdate
+    from mesotron.core.values import Reason
+
+    def wrap_status(orig: Any) -> Any:
+        def _master_status(self: Any, fw: Any, task_id: str, state: Any, **kw: Any) -> Any:
+            st = orig(self, fw, task_id, state, **kw)
+            if kw.get("reason") is not Reason.REASON_RECONCILIATION and st.state is not state:
+                st = attrs.evolve(st, state=state)
+            return st
+        return _master_status
+
+    def wrap_forward(orig: Any) -> Any:
+        def _forward(self: Any, fw: Any, status: Any) -> list[Any]:
+            if fw is None or fw.stream is None:
+                return orig(self, fw, status)  # type: ignore[no-any-return]
+            return [Send(to=fw.stream, message=EventUpdate(status=status))]
+        return _forward
+
+    with _patched(MasterCore, "_master_status", wrap_status), \
+            _patched(MasterCore, "_forward", wrap_forward):
+        yield
+
+
+BUGS["visible_state_ignores_capabilities"] = visible_state_ignores_capabilities
+
+
+# ==== s18 killm3
+def updates_accepted_for_terminating_framework() -> contextlib.AbstractContextManager[None]:
+    """The agent takes an executor's update for a framework it is shutting down (checkpointed,
+    acknowledged to the executor, forwarded), where Mesos's `Slave::statusUpdate` ignores it
+    ("it cannot send acknowledgements"): the stream goes with the framework, unacknowledged
+    (NoLostAckedWork)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorUpdate(self: Any, now: float, sender: str, msg: Any) -> list[Any]:
+            fw = self.frameworks.get(msg.framework_id)
+            if fw is None or fw.state != "terminating":
+                return orig(self, now, sender, msg)
+            fw.state = "running"
+            try:
+                return orig(self, now, sender, msg)
+            finally:
+                fw.state = "terminating"
+        return handleExecutorUpdate
+    return _patched(ExecutorsMixin, "handleExecutorUpdate", wrap)
+
+
+BUGS["updates_accepted_for_terminating_framework"] = updates_accepted_for_terminating_framework

@@ -50,7 +50,10 @@ from mesotron.core.effects import (
 )
 from mesotron.core.health import HealthCheckResult
 from mesotron.core.invariants import AgentLedger, ClusterSnapshot, OfferMade
-from mesotron.core.master.base import Abdicate  # s13 mmaster
+from mesotron.core.master.base import (
+    Abdicate,  # s13 mmaster
+    LeadershipGained,  # s17 killm
+)
 from mesotron.core.master.operator import OperatorCall  # s13 mops
 from mesotron.core.messages import (
     AgentRegistered,
@@ -68,6 +71,7 @@ from mesotron.core.messages import (
     CallSubscribe,
     CallSuppress,
     CallTeardown,  # s14 kmaster
+    CheckpointResources,  # s17 killm2
     EventMessage,  # s16 lead
     EventOffers,
     EventRescind,
@@ -105,6 +109,8 @@ from mesotron.core.sim import (
     checks_driveo,  # s18 driveo
     checks_kdrive,  # s16 kdrive
     checks_killa,  # s17 killa
+    checks_killm,  # s17 killm
+    checks_killm3,  # s18 killm3
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -256,6 +262,13 @@ WHEN: dict[str, str] = {
                           "agent's books), and at quiescence (the leader's books)",
     "RegistryGcPrunes": "at quiescence",
     "UnreregisteredAgentsMarked": "at quiescence",
+    "TimersNotInPast": "as every machine sets a timer",  # s17 killm
+    "ReconcileAnswersAsMesos": "after every explicit reconciliation the master answers",  # s17 killm
+    "RegistryGcSelects": "after every registry GC the leader starts, and its result",  # s17 killm
+    "LeaderViewsAgree": "after every election, and with " + _VIEWS_WHEN,  # s17 killm
+    "ReservationsResent": "after every re-registration the leader completes",  # s17 killm
+    "RemovalPermitsPaced": "as an agent due for removal waits for a permit",  # s17 killm
+    "UpdatesVisible": "as every framework hears a task update",  # s17 killm
 }
 
 # (s16 speed) the task state graph (LegalTaskTransitions; produce's fast path), what a
@@ -491,6 +504,7 @@ class Checker:
             # cleanup mode: executors are killed and the agent starts afresh; its
             # unacknowledged updates go with it (Mesos --recover=cleanup)
             self.abandoned.update(self.agent_keys.get(n.name, ()))
+        checks_killm.forget_deleted_updates(self, world, n, rec)  # s17 killm2
         self.dirty = True
         self._keys_to_check.update(self.agent_keys.get(n.name, ()))
 
@@ -662,6 +676,9 @@ class Checker:
         if tin is Received and type(inp.message) in (RunTask, RunTaskGroup):
             self.check_agent_runs(world, node)
             checks_killa.on_run(self, world, node, inp.message, effects)  # s17 killa
+            checks_killm3.on_run(self, node, inp.message, effects)  # s18 killm3
+        elif tin is Received and type(inp.message) is CheckpointResources:  # s17 killm2
+            checks_killm.on_checkpoint_received(self, node)  # s17 killm2
         persisted: set[bytes] | None = None
         for e in effects:
             t = type(e)
@@ -706,6 +723,7 @@ class Checker:
                 self.abandoned.update(self.agent_keys.get(node.name, ()))
                 self._keys_to_check.update(self.agent_keys.get(node.name, ()))
                 self.dirty = True
+                checks_killm3.on_shutdown(self, world, node, None)  # s18 killm3
                 check_shutdown_unregisters(self, world, node, effects)
                 # a shut-down agent forgets its tasks' pending updates (its master answers
                 # them TASK_GONE), as after a ShutdownAgent from the master
@@ -748,8 +766,10 @@ class Checker:
             fw = msg.framework_id
             self.abandoned.update(k for k in self.agent_keys.get(node.name, ())
                                   if k[0] == fw)
+            checks_killm3.on_shutdown(self, world, node, fw)  # s18 killm3
         elif t is ShutdownAgent:
             self.abandoned.update(self.agent_keys.get(node.name, ()))
+            checks_killm3.on_shutdown(self, world, node, None)  # s18 killm3
         else:
             name = t.__name__
             if name == "StatusUpdateAcknowledgement":
@@ -819,8 +839,10 @@ class Checker:
                         filters_due = True
                         if e.event in _CONTACT_EVENTS:  # s14 kmaster
                             note_agent_contact(self, world, node, e)
+                            checks_killm.check_reservations_resent(self, world, node, e, effects)  # s17 killm
                         elif e.event == "agent_removal_waits_for_permit":  # s14 kmaster
                             check_health_marking(self, world, node, e)
+                            checks_killm.check_permit_wait(self, world, node, e)  # s17 killm
                         if e.event == "agent_removed":
                             # a removed agent has nothing to offer: its ledger must be empty
                             if agents is None:
@@ -852,6 +874,7 @@ class Checker:
                             self.launch_sent[(fid, task.task_id)] = world.now
         if tin is RegistryResult:  # s13 mmaster
             checks_kobs.after_registry(self, world, node, effects)  # s16 kobs
+            checks_killm.after_registry(self, world, node, effects)  # s17 killm
             check_registry_counters(self, world, node, effects)
             if self.op_converts:  # s14 kops
                 check_finished_conversions(self, world, node, effects)
@@ -875,6 +898,10 @@ class Checker:
         elif tin is TimerFired and inp.key[0] == "failover":  # s16 kobs
             checks_kobs.after_failover(self, world, node, effects)  # s16 kobs
             checks_drivem.after_failover(self, world, node, inp, effects)  # s18 drivem
+        elif tin is TimerFired and inp.key == ("registry_gc",):  # s17 killm
+            checks_killm.after_gc(self, world, node)  # s17 killm
+        elif tin is LeadershipGained:  # s17 killm
+            checks_killm.after_election(self, world, node)  # s17 killm
         if filters_due:  # else check_offer_filters would change and check nothing
             self.check_offer_filters(world, node, inp, effects)
         elif sc:
@@ -903,6 +930,7 @@ class Checker:
                 check_malformed_refused(self, world, inp, effects)
             elif ct is CallReconcile and call.tasks:
                 check_reconcile_answered(self, world, node, inp, effects)
+                checks_killm.check_reconcile_states(self, world, node, inp, effects)  # s17 killm
             elif ct is CallAccept:
                 check_valid_accept(self, world, node, inp, effects, pre_offers)
                 if config.sched_misuse:  # s18 drivem
@@ -1108,6 +1136,8 @@ class Checker:
                 self._driver_id(world, d.name, "subscribed", ev.framework_id)
             return
         st = ev.status
+        if st.state in checks_killm.HIDDEN:  # s17 killm
+            checks_killm.check_visible(self, world, s, st)  # s17 killm
         if st.state is TaskState.TASK_ERROR and not (st.message or "").startswith(UNAVAILABLE) \
                 and st.reason not in checks_drivem.UNAUTHORIZED \
                 and st.task_id not in getattr(s.app, "incompatible", ()):  # s18 drivem
@@ -1226,6 +1256,8 @@ class Checker:
             self.lost_in_transit.add((msg.framework_info.id, msg.task.task_id))
         elif t is RunTaskGroup:
             self.lost_in_transit.update((msg.framework_info.id, x.task_id) for x in msg.tasks)
+        elif t is CheckpointResources:  # s17 killm2
+            checks_killm.on_dropped_checkpoint(self, dst)  # s17 killm2
 
     def on_unaddressed_send(self, world: Any, node: Any, e: Any) -> None:
         """NoSendWithoutPeer: a master Send with no addressee (the world drops it)."""
@@ -1253,6 +1285,8 @@ class Checker:
         if tin is TimerFired and inp.key[0] == "failover":  # s18 drivem
             checks_drivem.before_failover(self, node, inp)  # s18 drivem
         if tin is TimerFired or tin is Received:
+            if tin is TimerFired and inp.key == ("registry_gc",):  # s17 killm
+                checks_killm.before_gc(self, node)  # s17 killm
             return  # (s16 speed) nothing below reads them
         if tin is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
             offers = node.machine._offers
@@ -1265,6 +1299,7 @@ class Checker:
             checks_kobs.before_registry(self, node)  # s16 kobs
             if world.config.agent_calls:  # s18 driveo
                 checks_driveo.before_registry(node, world)  # s18 driveo
+            checks_killm.before_registry(self, node)  # s17 killm
             mc = node.machine
             self._pre_agent_tasks = agent_task_books(mc) \
                 if mc._marking_unreachable or mc._reregistering else None
@@ -2095,6 +2130,8 @@ class Checker:
         out = []
         for key, (at, _name, _inc) in sorted(self.kills.items()):
             if world.now - at < within or key in self.kills_lost:
+                continue
+            if checks_killm3.kill_ended_by_shutdown(self, key):  # s18 killm3
                 continue
             ended = None
             for uuid, state in self.produced.get(key, ()):
@@ -3315,6 +3352,7 @@ def check_operator_views(chk: Checker, world: Any, node: Any) -> None:
     if whys:
         chk.run(world, inv.WhyExplains, ClusterSnapshot(why_answers=whys))
     checks_driveo.check_why_json(chk, world, node)  # s18 driveo: WhyExplains rows
+    checks_killm.check_views(chk, world, node)  # s17 killm
 
 
 
@@ -4112,6 +4150,8 @@ def settings_rows(world: Any) -> tuple[tuple[str, str, str, str], ...]:
         n = by_id.get(aid)
         if not a.connected or n is None or n.machine.state != "running":
             continue
+        if checks_killm.checkpoint_lost(world, n):  # s17 killm2
+            continue  # s17 killm2
         want = mc.dynamic_reservations(aid)
         got = n.machine.checkpointed_resources
         if want != got:

@@ -35,6 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from mesotron.core import invariants as inv
+from mesotron.core.agent.executors import UPDATE_FRAMEWORK_TERMINATING
 from mesotron.core.effects import (
     Disconnected,
     Log,
@@ -308,7 +309,8 @@ def after_agent(chk: Any, world: Any, node: Any, inp: Any, t: type, effects: lis
         last = agents.get(node.name)
         want = last[1] if last is not None and last[0] is a else 0
         if t is ExecutorUpdate:
-            want += type(first) is Reject
+            want += type(first) is Reject or (  # s18 killm3: ignored, framework terminating
+                isinstance(first, Log) and first.event == UPDATE_FRAMEWORK_TERMINATING)
         elif any(type(e) is Send and type(e.message) is ExecutorSubscribed for e in effects):
             # a subscription taken (ExecutorSubscribed sent: a Reject may come first, that of
             # a replayed unacknowledged update) counts each replayed update it refused

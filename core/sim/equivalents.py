@@ -177,4 +177,7 @@ EQUIVALENT: dict[str, str] = {
     # s17 killa (seed 22 review of the agent/allocator/lifecycle/status-update mutants)
     'agent/executors.py::ExecutorsMixin._command_executor_id::const:1->2::1#0':
         "command executor generations start at 2 (ids mesotron-command-<fw>-2, -3, ...) instead of 1: still unique and fresh per framework (the loop skips every id in use by a terminating one), and nothing recognizes a command executor by its id (ex.command_executor / the ExecutorRecord flag do; command_executor_id's other caller, command_executor_info, is always given the id): equivalent up to the choice of opaque executor ids, as the s11 `1->2::1#1` entry of this function",
+    # s17 killm (seed 22 review of the non-killed core/master/ mutants)
+    'master/base.py::MasterCore._remove_task::not:drop not::not unreachable#0':
+        "the mutant moves the RecoverResources of a non-terminal task from the unreachable=False calls to the unreachable=True ones; every caller but _drop_agent passes a terminal task (agents.py's terminal branch; frameworks.py books TASK_KILLED first; tasks.py's acknowledgement removes only a task whose acknowledged update is terminal, and nothing follows a terminal state), and _drop_agent calls it only after its RemoveAgent to the allocator (both its fw-None branch, TASK_UNREACHABLE booked, and its main branch), whose _handle_recover returns [] with no change for an agent it no longer holds: no recovery takes effect either way",
 }

@@ -113,6 +113,7 @@ from mesotron.core.scheduler import Stop as SchedulerStop
 from mesotron.core.sim import (
     checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
+    checks_killm,  # s17 killm
     checks_kobs,  # s16 kobs
 )
 from mesotron.core.sim.cgroups import Cgroups  # s14 kagent
@@ -685,6 +686,7 @@ class World:
         due = at  # max(at, now), without the builtin call (s14 speed)
         if now > at:
             due = now
+            checks_killm.on_past_timer(self, node, key, at)  # s17 killm
         node.tdue[key] = due
         inc = node.inc
         car = node.tcar.get(key)
@@ -1129,6 +1131,13 @@ class World:
             # period (a "deaf" executor ignores ExecutorShutdown, Mesos
             # shutdownExecutorTimeout), not a recovery decision (seed 1192)
             return False
+        mn = n.machine
+        if mn is not None and mn.state == "terminating":  # s18 killm3
+            # the agent is shutting down (the operator's SIGUSR1, the master's ShutdownAgent)
+            # while it recovers: this SIGKILL ends that shutdown after its grace period (the
+            # executor waits for acknowledgements of updates the agent now ignores, Mesos
+            # `Slave::statusUpdate`), not a recovery decision (s11 operator seed 12)
+            return False
         if cid in n.resubscribed:
             return True
         timed_out = any(type(x) is Log and x.event == "agent.executor.reregistration_timeout"
@@ -1542,10 +1551,8 @@ class World:
                              roles=app.roles if multi else (app.role,),  # type: ignore[attr-defined]
                              failover_timeout=failover,
                              checkpoint=True, principal=sim_claimed_principal(s),
-                             capabilities=frozenset({Capability.PARTITION_AWARE,
-                                                     Capability.TASK_KILLING_STATE}
-                                                    | ({Capability.MULTI_ROLE} if multi
-                                                       else set())))
+                             capabilities=sim_capabilities(app.kind, s.inc)
+                             | ({Capability.MULTI_ROLE} if multi else frozenset()))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()
         if app.kind == "gang":
             constraints = ((app.role, (AttributeConstraint(attribute="sim-never",
@@ -2445,3 +2452,15 @@ def sim_claimed_principal(s: Any) -> str | None:
     incarnation number plus the name's length, an incarnation claims that name or nothing
     (the master fills in the authenticated one)."""
     return s.name if (s.inc + len(s.name)) % 2 else None
+
+
+def sim_capabilities(kind: str, inc: int) -> frozenset[Capability]:
+    """(s17 killm) The capabilities a simulated scheduler incarnation subscribes with: every
+    one is PARTITION_AWARE and TASK_KILLING_STATE but each second failover of a batch or
+    adversarial framework (incarnations 3, 7, 11...: a redeployed old build), which is shown
+    TASK_LOST for what it may not see (lifecycle.visible_state: UNREACHABLE, DROPPED,
+    GONE...) and TASK_RUNNING for TASK_KILLING, as Mesos shows a framework without those
+    capabilities."""
+    if kind in ("batch", "adversarial") and inc % 4 == 3:
+        return frozenset()
+    return frozenset({Capability.PARTITION_AWARE, Capability.TASK_KILLING_STATE})

@@ -71,7 +71,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ExecutorShutdownsHonoured", "KillsReachTheirAgent", "CustomExecutorsRun",
          # s17 killa (Python and simulator only)
          "TasksLaunchedOnce", "CommandExecutorsUnreported", "TaskSandboxNames",
-         "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated"]
+         "CommandTasksRun", "KillSparesOtherTasks", "AgentFrameworksUpdated",
+         # s18 drivea (Python and simulator only)
+         "TerminatedExecutorsRemoved", "MasterPingTimeoutHonoured", "RegistrationBackoffResets"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

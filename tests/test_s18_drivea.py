@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
+from mesotron.core.sim import mutate
+from mesotron.core.sim.config import SimConfig
 
 # (bug, SimConfig options, the property that must fire by name)
 CASES_S18_DRIVEA = [
@@ -18,6 +20,10 @@ CASES_S18_DRIVEA = [
     ("registration_backoff_kept", {"faults": "all"}, "RegistrationBackoffResets"),
     # the agent's describe() hides the executors' completed tasks (a DescribeAgrees row)
     ("agent_describe_hides_completed", {"faults": "all"}, "DescribeAgrees"),
+    # with frameworks that do not checkpoint (SimConfig.uncheckpointed, the judge's seed-40
+    # varied run): the agent keeps their executors when the connection breaks
+    ("uncheckpointed_executors_kept", {"faults": "all", "uncheckpointed": True},
+     "ExecutorDisconnectionsTolerated"),
 ]
 
 NAMES = ("TerminatedExecutorsRemoved", "MasterPingTimeoutHonoured", "RegistrationBackoffResets")
@@ -35,3 +41,13 @@ def test_the_properties_are_in_the_catalog() -> None:
         snap = inv.ClusterSnapshot(s17_killa=((name, "a1", "did it"),))
         assert inv.CATALOG[name](snap) == [f"{name}: agent a1 did it"]
         assert inv.CATALOG[name](inv.ClusterSnapshot()) == []
+
+
+def test_uncheckpointed_frameworks_are_judged() -> None:
+    """The batch frameworks of an `uncheckpointed` run subscribe with checkpoint=False, the
+    judge runs one (the last varied run), and `mesotron sim` names the option."""
+    v = mutate.VARIETY[-1]
+    assert v.get("uncheckpointed") is True and v["seed"] >= 40
+    cfg = SimConfig(seed=v["seed"], uncheckpointed=True)
+    assert cfg.command().endswith(" --uncheckpointed")
+    assert not SimConfig(seed=v["seed"]).command().endswith(" --uncheckpointed")

@@ -3209,7 +3209,27 @@ def agent_describe_hides_completed() -> contextlib.AbstractContextManager[None]:
     return _patched(Agent, "describe", wrap)
 
 
+def uncheckpointed_executors_kept() -> contextlib.AbstractContextManager[None]:
+    """An agent keeps the executor of a framework that does not checkpoint when its
+    connection breaks (ExecutorDisconnectionsTolerated; needs SimConfig.uncheckpointed)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Log
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorDisconnected(self: Any, now: float, pid: str) -> list[Any]:
+            where = self.by_pid.pop(pid, None)
+            if where is None:
+                return []
+            ex = self.frameworks[where[0]].executors[where[1]]
+            ex.pid = None
+            return [Log(level="info", event="agent.executor.disconnected",
+                        fields=(("executor", ex.info.executor_id),))]
+        return handleExecutorDisconnected
+    return _patched(ExecutorsMixin, "handleExecutorDisconnected", wrap)
+
+
 BUGS["executors_kept_after_last_ack"] = executors_kept_after_last_ack
+BUGS["uncheckpointed_executors_kept"] = uncheckpointed_executors_kept
 BUGS["ping_timer_too_short"] = ping_timer_too_short
 BUGS["registration_backoff_kept"] = registration_backoff_kept
 BUGS["agent_describe_hides_completed"] = agent_describe_hides_completed

@@ -73,6 +73,10 @@ class SimConfig:
     # fixed ladder (exactly 200 and 201 bytes, 230 bytes, non-ASCII, spaces and punctuation:
     # ids Mesos's validateID admits) so the agents' name rules (TaskSandboxNames) meet them
     odd_ids: bool = False
+    # s18 drivea: the batch frameworks subscribe with checkpoint=False (FrameworkInfo's
+    # default in Mesos): their executors are shut down when their connection to the agent
+    # breaks, their updates are held in memory only
+    uncheckpointed: bool = False
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -99,6 +103,8 @@ class SimConfig:
             cmd += " --fast-alloc"
         if self.odd_ids:  # s17 killa
             cmd += " --odd-task-ids"
+        if self.uncheckpointed:  # s18 drivea
+            cmd += " --uncheckpointed"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

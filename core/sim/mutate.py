@@ -461,6 +461,10 @@ VARIETY: tuple[dict[str, Any], ...] = (
     # (seed 3: operator seed 4 fails SettingsAgree at 1,500 events on main's code already)
     {"seed": 3, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,
      "registry_gc": (20.0, 40.0)},
+    # s18 drivea: the batch frameworks do not checkpoint (Mesos's FrameworkInfo default): an
+    # executor whose agent connection breaks is shut down, an agent restart loses their
+    # tasks, their updates live in memory only (ExecutorDisconnectionsTolerated judges it)
+    {"seed": 40, "uncheckpointed": True, "events": 2000},  # s18 drivea
 )
 
 

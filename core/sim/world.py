@@ -1523,7 +1523,9 @@ class World:
         # with an offer constraint every simulated agent meets (no such attribute)
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
                              roles=(app.role,), failover_timeout=7 * 86400.0 + s.inc,
-                             checkpoint=True, principal=sim_claimed_principal(s),
+                             checkpoint=not (self.config.uncheckpointed  # s18 drivea
+                                             and app.kind == "batch"),
+                             principal=sim_claimed_principal(s),
                              capabilities=frozenset({Capability.PARTITION_AWARE,
                                                      Capability.TASK_KILLING_STATE}))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()

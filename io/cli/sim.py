@@ -55,6 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--odd-task-ids", action="store_true",
                    help="every third service/batch task gets an odd (long, non-ASCII, punctuated) "
                         "id (property TaskSandboxNames)")
+    p.add_argument("--uncheckpointed", action="store_true",  # s18 drivea
+                   help="the batch frameworks do not checkpoint (FrameworkInfo.checkpoint=false: "
+                        "their executors go with a broken agent connection)")
     p.add_argument("--registry-gc", default=None, metavar="INTERVAL,AGE",
                    help="the masters' --registry_gc_interval and --registry_max_agent_age in "
                         "seconds (default Mesos's 15 min and 2 weeks; property RegistryGcPrunes)")
@@ -72,6 +75,7 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      schedule=parse_schedule(args.schedule) if args.schedule else None,
                      health=bool(getattr(args, "health_checks", False)),
                      odd_ids=bool(getattr(args, "odd_task_ids", False)),
+                     uncheckpointed=bool(getattr(args, "uncheckpointed", False)),  # s18 drivea
                      fast_alloc=bool(getattr(args, "fast_alloc", False)), **_operator(args),
                      registry_gc=_registry_gc(getattr(args, "registry_gc", None)))
 

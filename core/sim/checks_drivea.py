@@ -46,10 +46,13 @@ def after_agent_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[An
     if tin is Received:
         tm = type(inp.message)
         if (tm is Ping or tm is AgentRegistered or tm is AgentReregistered) \
-                and ag.state == "running" and (tm is not Ping or inp.sender in (MASTER, ag.master)):
+                and ag.state == "running" and (tm is not Ping or inp.sender in (MASTER, ag.master)) \
+                and any(type(e) is SetTimer and e.key == PING_TIMER for e in effects):
+            # the agent took it (a (re-)registration it ignores, or a ping of another
+            # master, arms nothing): its ping timer starts over
             heard = _heard(chk)
             if tm is Ping:
-                if inp.message.connected and node.name in heard:
+                if node.name in heard:
                     heard[node.name] = (world.now, heard[node.name][1])
             else:
                 t = inp.message.ping_timeout

@@ -177,4 +177,7 @@ EQUIVALENT: dict[str, str] = {
     # s17 killa (seed 22 review of the agent/allocator/lifecycle/status-update mutants)
     'agent/executors.py::ExecutorsMixin._command_executor_id::const:1->2::1#0':
         "command executor generations start at 2 (ids mesotron-command-<fw>-2, -3, ...) instead of 1: still unique and fresh per framework (the loop skips every id in use by a terminating one), and nothing recognizes a command executor by its id (ex.command_executor / the ExecutorRecord flag do; command_executor_id's other caller, command_executor_info, is always given the id): equivalent up to the choice of opaque executor ids, as the s11 `1->2::1#1` entry of this function",
+    # s18 drivea (worklist review of the agent mutants)
+    'agent/base.py::AgentCore._shutdown_executor::stmt:delete statement::ex.shutdown_timer = True#0':
+        "the flag is read only by _executor_terminated, to cancel the EXEC_SHUTDOWN timer: left unset, that timer fires later into handleExecutorTimer, which returns [] for it (the executor is gone from the books, or still listed but 'terminated', a final state; the key's container id is unique per launch, so no other executor matches); timers die with an agent restart; nothing else (describe, state_json, records, io/) reads the flag: only a no-op timer event differs (Mesos never cancels its shutdownExecutorTimeout either: Slave::shutdownExecutorTimeout ignores an executor that is gone or TERMINATED)",
 }

@@ -13,8 +13,15 @@ from typing import Any
 
 from mesotron.core import invariants as inv
 from mesotron.core.agent.base import MASTER, PING_TIMER, REGISTER_TIMER
+from mesotron.core.agent.model import ExecutorExited
+from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.effects import Received, SetTimer, TimerFired
-from mesotron.core.messages import AgentRegistered, AgentReregistered, Ping
+from mesotron.core.messages import (
+    AgentRegistered,
+    AgentReregistered,
+    Ping,
+    StatusUpdateAcknowledgement,
+)
 
 
 def _fail(chk: Any, world: Any, name: str, agent: str, what: str) -> None:
@@ -36,39 +43,58 @@ def after_agent_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[An
     ag = node.machine
     if ag is None:
         return
-    for fw in ag.frameworks.values():
-        for ex in fw.executors.values():
-            if ex.state == "terminated" and not ex.tasks:
-                _fail(chk, world, "TerminatedExecutorsRemoved", node.name,
-                      f"keeps executor {ex.info.executor_id} of {fw.id}: terminated, no task "
-                      f"left")
     tin = type(inp)
     if tin is Received:
         tm = type(inp.message)
-        if (tm is Ping or tm is AgentRegistered or tm is AgentReregistered) \
-                and ag.state == "running" and (tm is not Ping or inp.sender in (MASTER, ag.master)) \
+        if tm is StatusUpdateAcknowledgement:
+            fw = ag.frameworks.get(inp.message.framework_id)
+            if fw is not None:
+                _check_removed(chk, world, node, (fw,))
+        elif tm is Ping:
+            # a connected ping of its master to a running agent re-arms the ping timer
+            # (Agent.handlePing: one of another master, or while disconnected, arms nothing)
+            if ag.state == "running" and inp.message.connected \
+                    and inp.sender in (MASTER, ag.master):
+                heard = _heard(chk)
+                last = heard.get(node.name)
+                if last is not None:
+                    heard[node.name] = (world.now, last[1])
+        elif (tm is AgentRegistered or tm is AgentReregistered) and ag.state == "running" \
                 and any(type(e) is SetTimer and e.key == PING_TIMER for e in effects):
-            # the agent took it (a (re-)registration it ignores, or a ping of another
-            # master, arms nothing): its ping timer starts over
-            heard = _heard(chk)
-            if tm is Ping:
-                if node.name in heard:
-                    heard[node.name] = (world.now, heard[node.name][1])
-            else:
-                t = inp.message.ping_timeout
-                heard[node.name] = (world.now, t if t else ag.config.master_ping_timeout)
+            # the agent took it (one it ignores arms nothing): its ping timer starts over
+            t = inp.message.ping_timeout
+            _heard(chk)[node.name] = (world.now, t if t else ag.config.master_ping_timeout)
     elif tin is TimerFired:
         if inp.key == PING_TIMER:
             _check_ping_timeout(chk, world, node, effects)
-            return
-        if inp.key == REGISTER_TIMER:
+        elif inp.key == REGISTER_TIMER:
             return  # a retry: its backoff grows
+    elif tin is ExecutorExited:
+        fw = ag.frameworks.get(inp.framework_id)
+        if fw is not None:
+            _check_removed(chk, world, node, (fw,))
+    elif tin is AgentStart:
+        _check_removed(chk, world, node, ag.frameworks.values())
+    if ag.state != "disconnected":
+        return  # an agent registers only while disconnected
     factor = ag.config.registration_backoff_factor
     for e in effects:
         if type(e) is SetTimer and e.key == REGISTER_TIMER and e.at > world.now + 2 * factor:
             _fail(chk, world, "RegistrationBackoffResets", node.name,
                   f"starts registering with its first retry {e.at - world.now:g} s away "
                   f"(--registration_backoff_factor {factor:g})")
+
+
+def _check_removed(chk: Any, world: Any, node: Any, frameworks: Any) -> None:
+    """TerminatedExecutorsRemoved, after the only steps where an executor becomes terminated
+    (its exit, recovery) or loses a task (an acknowledged terminal update closes its
+    stream): the frameworks of that executor or task (every one at a start)."""
+    for fw in frameworks:
+        for ex in fw.executors.values():
+            if ex.state == "terminated" and not ex.tasks:
+                _fail(chk, world, "TerminatedExecutorsRemoved", node.name,
+                      f"keeps executor {ex.info.executor_id} of {fw.id}: terminated, no task "
+                      f"left")
 
 
 def _check_ping_timeout(chk: Any, world: Any, node: Any, effects: list[Any]) -> None:

@@ -2268,3 +2268,44 @@ for _name, _fn in (("AllocationRolesAgree", AllocationRolesAgree),
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn
+
+
+# ==== s18 drivea
+def TerminatedExecutorsRemoved(s: ClusterSnapshot) -> list[str]:
+    """An agent keeps no executor whose process is gone once none of its tasks is left
+    (every terminal update acknowledged, or dropped with its framework): it removes it and
+    schedules its sandbox for collection at once (Mesos Slave::executorTerminated and
+    Slave::_statusUpdateAcknowledgement: `if (executor->state == Executor::TERMINATED &&
+    !executor->incompleteTasks()) removeExecutor(framework, executor)`; recovery does the
+    same for executors that exited while the agent was down)."""
+    return [f"TerminatedExecutorsRemoved: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "TerminatedExecutorsRemoved"]
+
+
+def MasterPingTimeoutHonoured(s: ClusterSnapshot) -> list[str]:
+    """An agent gives its master up for lost (and re-registers) only after the master's
+    total ping timeout passed with no ping: the timer starts at each (re-)registration
+    and restarts at each ping (Mesos Slave::registered / Slave::reregistered / Slave::ping:
+    `pingTimer = delay(masterPingTimeout, self(), &Slave::pingTimeout, detection)`, the
+    timeout the master sent in its (Re)RegisteredMessage)."""
+    return [f"MasterPingTimeoutHonoured: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "MasterPingTimeoutHonoured"]
+
+
+def RegistrationBackoffResets(s: ClusterSnapshot) -> list[str]:
+    """Each time an agent starts (re-)registering (a master detected, a master lost, its
+    recovery done), its registration backoff starts over: its first retry is due within
+    twice --registration_backoff_factor, however long earlier attempts backed off (Mesos
+    Slave::detected: `delay(duration, self(), &Slave::doReliableRegistration,
+    flags.registration_backoff_factor * 2)`, and doReliableRegistration(maxBackoff)
+    retries after at most maxBackoff)."""
+    return [f"RegistrationBackoffResets: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "RegistrationBackoffResets"]
+
+
+for _name, _fn in (("TerminatedExecutorsRemoved", TerminatedExecutorsRemoved),
+                   ("MasterPingTimeoutHonoured", MasterPingTimeoutHonoured),
+                   ("RegistrationBackoffResets", RegistrationBackoffResets)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn

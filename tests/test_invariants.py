@@ -81,7 +81,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "AllocationRolesAgree", "FiltersCleared", "OffersInSubscribedRoles",
          # s17 killm (Python and simulator only)
          "TimersNotInPast", "UpdatesVisible", "ReservationsResent", "RemovalPermitsPaced",
-         "ReconcileAnswersAsMesos", "RegistryGcSelects", "LeaderViewsAgree"]
+         "ReconcileAnswersAsMesos", "RegistryGcSelects", "LeaderViewsAgree",
+         # s18 drivea (Python and simulator only)
+         "TerminatedExecutorsRemoved", "MasterPingTimeoutHonoured", "RegistrationBackoffResets"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -3561,3 +3561,87 @@ def updates_accepted_for_terminating_framework() -> contextlib.AbstractContextMa
 
 
 BUGS["updates_accepted_for_terminating_framework"] = updates_accepted_for_terminating_framework
+
+
+# ==== s18 drivea
+def executors_kept_after_last_ack() -> contextlib.AbstractContextManager[None]:
+    """A terminated executor whose last task's terminal update is acknowledged stays in the
+    agent's books (no removal, no sandbox collection) (TerminatedExecutorsRemoved)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def _task_completed(self: Any, now: float, closed: Any) -> list[Any]:
+            keep = AgentCore._maybe_remove_executor
+            AgentCore._maybe_remove_executor = lambda *a, **kw: []  # type: ignore[method-assign]
+            try:
+                return orig(self, now, closed)
+            finally:
+                AgentCore._maybe_remove_executor = keep  # type: ignore[method-assign]
+        return _task_completed
+    return _patched(AgentCore, "_task_completed", wrap)
+
+
+def ping_timer_too_short() -> contextlib.AbstractContextManager[None]:
+    """An agent gives its master up after one ping interval with no ping (the master's
+    total ping timeout divided by its 5 allowed misses), not the total timeout
+    (MasterPingTimeoutHonoured)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def _ping_timeout(self: Any) -> float:
+            return float(orig(self)) / 5
+        return _ping_timeout
+    return _patched(Agent, "_ping_timeout", wrap)
+
+
+def registration_backoff_kept() -> contextlib.AbstractContextManager[None]:
+    """An agent that starts registering again keeps the backoff its earlier attempts grew
+    to (RegistrationBackoffResets)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def _begin_registration(self: Any, now: float) -> list[Any]:
+            if self.master is None or self.recovering or self.state != "disconnected":
+                return []
+            return self._send_registration(now)
+        return _begin_registration
+    return _patched(Agent, "_begin_registration", wrap)
+
+
+def agent_describe_hides_completed() -> contextlib.AbstractContextManager[None]:
+    """An agent's describe() leaves out its executors' completed tasks (DescribeAgrees,
+    s18 drivea row)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def describe(self: Any) -> str:
+            return "\n".join(x for x in orig(self).split("\n")
+                             if not x.startswith("      completed: "))
+        return describe
+    return _patched(Agent, "describe", wrap)
+
+
+def uncheckpointed_executors_kept() -> contextlib.AbstractContextManager[None]:
+    """An agent keeps the executor of a framework that does not checkpoint when its
+    connection breaks (ExecutorDisconnectionsTolerated; needs SimConfig.uncheckpointed)."""
+    from mesotron.core.agent.executors import ExecutorsMixin
+    from mesotron.core.effects import Log
+
+    def wrap(orig: Any) -> Any:
+        def handleExecutorDisconnected(self: Any, now: float, pid: str) -> list[Any]:
+            where = self.by_pid.pop(pid, None)
+            if where is None:
+                return []
+            ex = self.frameworks[where[0]].executors[where[1]]
+            ex.pid = None
+            return [Log(level="info", event="agent.executor.disconnected",
+                        fields=(("executor", ex.info.executor_id),))]
+        return handleExecutorDisconnected
+    return _patched(ExecutorsMixin, "handleExecutorDisconnected", wrap)
+
+
+BUGS["executors_kept_after_last_ack"] = executors_kept_after_last_ack
+BUGS["uncheckpointed_executors_kept"] = uncheckpointed_executors_kept
+BUGS["ping_timer_too_short"] = ping_timer_too_short
+BUGS["registration_backoff_kept"] = registration_backoff_kept
+BUGS["agent_describe_hides_completed"] = agent_describe_hides_completed

@@ -104,6 +104,7 @@ from mesotron.core.messages import (
 from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
+    checks_drivea,  # s18 drivea
     checks_drivel,  # s18 drivel
     checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
@@ -182,6 +183,9 @@ WHEN: dict[str, str] = {
     "AllocationRolesAgree": "per agent touched by a master step",  # s18 drivel
     "FiltersCleared": "after every REVIVE and SUBSCRIBE the leading master accepts",  # s18 drivel
     "OffersInSubscribedRoles": "after every master step whose allocation cycle ran",  # s18 drivel
+    "TerminatedExecutorsRemoved": "after every agent step",  # s18 drivea
+    "MasterPingTimeoutHonoured": "on every ping timeout of an agent",  # s18 drivea
+    "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -673,6 +677,7 @@ class Checker:
 
     def on_agent_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         tin = type(inp)
+        checks_drivea.after_agent_step(self, world, node, inp, effects)  # s18 drivea
         if tin is Received and type(inp.message) in (RunTask, RunTaskGroup):
             self.check_agent_runs(world, node)
             checks_killa.on_run(self, world, node, inp.message, effects)  # s17 killa
@@ -2479,6 +2484,7 @@ def describe_rows(world: Any) -> tuple[tuple[str, str, tuple[str, ...], tuple[st
                 never.append(head + "in flight")
             must.append(checks_killa.pending_line(st))  # s17 killa
         out.append((f"status updates of {n.name}", sm.describe(), tuple(must), tuple(never)))
+        out.append(checks_drivea.agent_describe_row(n))  # s18 drivea
     return tuple(out)
 
 

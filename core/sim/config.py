@@ -89,6 +89,10 @@ class SimConfig:
     # tasks under several roles on one agent, roles changed on re-subscription, per-role
     # revives, declines with a negative refuse_seconds
     multirole: bool = False
+    # s18 drivea: the batch frameworks subscribe with checkpoint=False (FrameworkInfo's
+    # default in Mesos): their executors are shut down when their connection to the agent
+    # breaks, their updates are held in memory only
+    uncheckpointed: bool = False
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -121,6 +125,8 @@ class SimConfig:
             cmd += " --sched-misuse"
         if self.multirole:  # s18 drivel
             cmd += " --multi-role"
+        if self.uncheckpointed:  # s18 drivea
+            cmd += " --uncheckpointed"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

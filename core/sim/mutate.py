@@ -484,6 +484,10 @@ VARIETY: tuple[dict[str, Any], ...] = (
     # negative refuse_seconds) under dense master, agent and scheduler failovers, so that
     # re-admitted agents carry allocations of two or three roles
     {"seed": 41, "multirole": True, "faults": "crash,zk,net", "fault_interval": 6.0},
+    # s18 drivea: the batch frameworks do not checkpoint (Mesos's FrameworkInfo default): an
+    # executor whose agent connection breaks is shut down, an agent restart loses their
+    # tasks, their updates live in memory only (ExecutorDisconnectionsTolerated judges it)
+    {"seed": 40, "uncheckpointed": True, "events": 2000},  # s18 drivea
 )
 
 

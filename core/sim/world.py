@@ -1550,7 +1550,9 @@ class World:
         info = FrameworkInfo(user="sim", name=s.name, id=app.framework_id,
                              roles=app.roles if multi else (app.role,),  # type: ignore[attr-defined]
                              failover_timeout=failover,
-                             checkpoint=True, principal=sim_claimed_principal(s),
+                             checkpoint=not (self.config.uncheckpointed  # s18 drivea
+                                             and app.kind == "batch"),
+                             principal=sim_claimed_principal(s),
                              capabilities=sim_capabilities(app.kind, s.inc)
                              | ({Capability.MULTI_ROLE} if multi else frozenset()))
         constraints: tuple[tuple[str, tuple[Any, ...]], ...] = ()

@@ -65,6 +65,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--multi-role", action="store_true",
                    help="the last framework is a MULTI_ROLE one: tasks under several roles, roles "
                         "changed on re-subscription, per-role revives (s18)")
+    p.add_argument("--uncheckpointed", action="store_true",  # s18 drivea
+                   help="the batch frameworks do not checkpoint (FrameworkInfo.checkpoint=false: "
+                        "their executors go with a broken agent connection)")
     p.add_argument("--registry-gc", default=None, metavar="INTERVAL,AGE",
                    help="the masters' --registry_gc_interval and --registry_max_agent_age in "
                         "seconds (default Mesos's 15 min and 2 weeks; property RegistryGcPrunes)")
@@ -85,6 +88,7 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      agent_calls=bool(getattr(args, "agent_calls", False)),  # s18 driveo
                      sched_misuse=bool(getattr(args, "sched_misuse", False)),
                      multirole=bool(getattr(args, "multi_role", False)),
+                     uncheckpointed=bool(getattr(args, "uncheckpointed", False)),  # s18 drivea
                      fast_alloc=bool(getattr(args, "fast_alloc", False)), **_operator(args),
                      registry_gc=_registry_gc(getattr(args, "registry_gc", None)))
 

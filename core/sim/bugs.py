@@ -3185,6 +3185,16 @@ def deactivation_answered_unwritten() -> contextlib.AbstractContextManager[None]
 def why_share_omitted_when_zero() -> contextlib.AbstractContextManager[None]:
     """The `why` JSON leaves out the framework's share when it holds nothing (a falsy
     test): WhyExplains (s18 driveo row)."""
+    from mesotron.core.master.why import Why
+
+    def wrap(orig: Any) -> Any:
+        def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
+            out = orig(self, max_agents)
+            if not out.get("share"):
+                out.pop("share", None)
+            return out
+        return to_json
+    return _patched(Why, "to_json", wrap)
 
 
 # ==== s17 killm
@@ -3269,9 +3279,6 @@ def why_json_drops_filters() -> contextlib.AbstractContextManager[None]:
     def wrap(orig: Any) -> Any:
         def to_json(self: Any, max_agents: int = 50) -> dict[str, Any]:
             out = orig(self, max_agents)
-            if not out.get("share"):
-                out.pop("share", None)
-            return out
             out.pop("filters", None)
             return out  # type: ignore[no-any-return]
         return to_json

@@ -120,6 +120,7 @@ from mesotron.core.sim.checks_kproto import (  # s16 kproto
     check_acks_checkpointed,
     kproto_agent_step,
     kproto_master_step,
+    taken_from_subscribed,
 )
 from mesotron.core.sim.health import HealthModel
 from mesotron.core.sim.hostile import HOSTILE_CALL, hostile_answer_error, parse_request
@@ -2418,11 +2419,9 @@ def check_reconcile_answered(chk: Checker, world: Any, node: Any, inp: Any,
     task named without an agent any agent, recovering after a failover, re-registering or
     being marked unreachable: Mesos answers those later or not at all). An agent the
     leader has connected again is never recovering, whatever the master's books say."""
-    if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
-        return
     m = node.machine
-    fw = m._frameworks.get(inp.framework_id or "")
-    if fw is None or fw.stream is None:
+    fw = taken_from_subscribed(node, inp, effects)
+    if fw is None:
         return
     answered = {e.message.status.task_id for e in effects
                 if type(e) is Send and e.to == fw.stream and type(e.message) is EventUpdate}

@@ -22,9 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 from mesotron.core import invariants as inv
-from mesotron.core.effects import Log, Respond, Send
+from mesotron.core.effects import Log, Send
 from mesotron.core.invariants import ClusterSnapshot
 from mesotron.core.messages import CheckpointResources, EventUpdate
+from mesotron.core.sim.checks_kproto import taken_from_subscribed
 from mesotron.core.status_updates import UpdateRecord
 from mesotron.core.values import Reason, TaskState
 
@@ -53,11 +54,9 @@ def check_reconcile_states(chk: Any, world: Any, node: Any, inp: Any,
     became unreachable; gone: TASK_GONE_BY_OPERATOR; unknown or none: TASK_UNKNOWN), as the
     framework may see it, with REASON_RECONCILIATION. (A reconciliation changes none of the
     books read here: the state after the step is the state it was answered from.)"""
-    if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
-        return
     m = node.machine
-    fw = m._frameworks.get(inp.framework_id or "")
-    if fw is None or fw.stream is None:
+    fw = taken_from_subscribed(node, inp, effects)
+    if fw is None:
         return
     named = {tid: aid for tid, aid in inp.call.tasks if tid not in fw.tasks}
     if not named:

@@ -184,16 +184,24 @@ def kproto_master_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[
         check_explained_offers(chk, world, node, effects)
 
 
+def taken_from_subscribed(node: Any, inp: Any, effects: list[Any]) -> Any:
+    """The framework of a scheduler call the master took (its step's first effect a 2xx
+    answer) from a framework it holds subscribed (with a stream), else None: the common
+    opening of the checks run after a master step on a call."""
+    if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
+        return None
+    fw = node.machine._frameworks.get(inp.framework_id or "")
+    return None if fw is None or fw.stream is None else fw
+
+
 def check_implicit_reconcile(chk: Any, world: Any, node: Any, inp: Any,
                              effects: list[Any]) -> None:
     """ImplicitReconcileAnswered, after a master step on an implicit RECONCILE (no tasks)
     it accepted: the framework gets one update per task the master books for it, with the
     task's latest state (Mesos: status_update_state, else state, as the framework may see
     it), and TASK_UNREACHABLE for each of its unreachable tasks."""
-    if not effects or type(effects[0]) is not Respond or effects[0].status >= 300:
-        return
-    fw = node.machine._frameworks.get(inp.framework_id or "")
-    if fw is None or fw.stream is None:
+    fw = taken_from_subscribed(node, inp, effects)
+    if fw is None:
         return
     got: dict[str, list[TaskState]] = {}
     for e in effects:

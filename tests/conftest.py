@@ -38,6 +38,20 @@ def zk_server() -> Iterator[ZkServer]:
         yield server
 
 
+# (s19 suite) Parallel runs share the planted-bug tests' clean runs (tests/simkit.py): each
+# xdist worker's base temporary directory is `popen-gwN` inside the run's own, so their
+# parent is this run's and both workers' (pytest's retention policy removes it later).
+@pytest.fixture(scope="session", autouse=True)
+def _shared_clean_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        yield
+        return
+    import simkit
+
+    simkit.SHARED = tmp_path_factory.getbasetemp().parent / "mesotron-clean-runs"
+    yield
+
+
 # Parallel runs: `make test` runs pytest-xdist with `--dist loadfile`: every test module stays
 # on one worker (its module-scoped fixtures, e.g. the private ZooKeeper server, start once,
 # and its tests keep their order). (`--dist loadgroup` with xdist_group marks does not group

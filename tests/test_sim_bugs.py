@@ -18,6 +18,25 @@ from simkit import clean_failure
 
 BUDGET = 15  # seeds per bug
 
+# (s19 suite) The seed that first catches a bug when it is not seed 0 (measured on the code
+# of the s19 branch point, 0c4d60c): the loops below run it FIRST, then the rest of the
+# budget in order (budget_seeds). Each run is a pure function of its configuration and the
+# code, so the seeds before it, which pass with the bug planted, cost the same CPU for the
+# same answer on every `make test`. When a change moves the catch, the other seeds of the
+# budget still run: the bug must still be caught within the same BUDGET seeds.
+FIRST_CATCH: dict[str, int] = {
+    # the s17 killm merge moved the net-fault runs: seeds 0-12 no longer fail
+    # (tests/test_s17_speed.py runs 13-18 for the same reason)
+    "no_rescind_on_agent_removal": 13,
+}
+
+
+def budget_seeds(bug: str) -> list[int]:
+    """The seeds a planted-bug loop tries, in order: the bug's FIRST_CATCH seed, then the
+    rest of range(BUDGET)."""
+    first = FIRST_CATCH.get(bug, 0)
+    return [first, *(s for s in range(BUDGET) if s != first)]
+
 CASES = [
     # bug, faults, properties that may catch it
     # the agent loses an update it acked: lost (NoLostAckedWork) or, when the executor
@@ -133,7 +152,7 @@ def config(seed: int, faults: str) -> SimConfig:
 def test_planted_bug_is_caught(bug, faults, expected):
     caught = None
     with bugs.BUGS[bug]():
-        for seed in range(BUDGET):
+        for seed in budget_seeds(bug):
             res = simulate(config(seed, faults))
             if res.failure is not None:
                 caught = (seed, res)
@@ -150,7 +169,7 @@ def test_planted_bug_is_caught(bug, faults, expected):
 def test_issue12_planted_bug_fires_its_property(bug, faults, expected):
     caught = None
     with bugs.BUGS[bug]():
-        for seed in range(BUDGET):
+        for seed in budget_seeds(bug):
             res = simulate(config(seed, faults))
             if res.failure is not None:
                 caught = (seed, res)
@@ -268,7 +287,7 @@ def test_s11_planted_bug_fires_its_property(bug, options, expected, guard=()):
     caught = None
     guarded = []
     with bugs.BUGS[bug]():
-        for seed in range(BUDGET):
+        for seed in budget_seeds(bug):
             try:
                 res = simulate(s11_config(seed, options))
             except guard as e:

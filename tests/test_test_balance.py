@@ -40,3 +40,28 @@ def test_the_longest_modules_are_handed_out_first_and_exist():
         f"tests/{first}", f"tests/{second}", "tests/test_docs_paths.py",
         "tests/test_sim_bugs.py::test_planted_bug_is_caught[ack_before_persist]")]
     assert ranks == [0, 1, len(conftest.LONG_FIRST), len(conftest.LONG_FIRST)]
+
+
+def test_clean_runs_are_shared_between_the_workers_of_a_run(tmp_path, monkeypatch):
+    """(s19 suite) A clean run's report left in the run's shared directory (simkit.SHARED,
+    set by conftest in each xdist worker) is read by the other worker instead of a second
+    simulation of the same configuration."""
+    import simkit
+    from mesotron.core.sim.config import SimConfig
+
+    cfg = SimConfig(seed=3, events=40, agents=1, frameworks=1, faults="none", quiesce=20.0)
+    monkeypatch.setattr(simkit, "SHARED", tmp_path)
+    run = simkit.clean_failure.__wrapped__  # past the per-process cache
+    assert run(cfg) is None
+    (report,) = tmp_path.glob("*.json")
+    assert report.name == f"{simkit.config_key(cfg)}.json"
+    assert simkit.config_key(cfg) != simkit.config_key(SimConfig(seed=4, events=40, agents=1,
+                                                                  frameworks=1, faults="none",
+                                                                  quiesce=20.0))
+    report.write_text('{"failure": "X: what the other worker saw"}')
+
+    def no_second_run(_cfg: object) -> None:
+        raise AssertionError("the configuration ran twice")
+
+    monkeypatch.setattr(simkit, "simulate", no_second_run)
+    assert run(cfg) == "X: what the other worker saw"

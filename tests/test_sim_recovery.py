@@ -45,8 +45,11 @@ CASES = [
 @pytest.mark.parametrize("bug,faults_,name", CASES, ids=[c[0] for c in CASES])
 def test_planted_recovery_bug_is_caught(bug: str, faults_: str, name: str) -> None:
     caught = None
+    # (s19 suite) the seed that first catches it first, then the rest of the budget (as
+    # tests/test_sim_bugs.py's FIRST_CATCH: the seeds before it pass the same way every time)
+    first = {"executor_retry_overshoots_window": 2, "master_keeps_unreported_unreachable": 1}[bug]
     with bugs.BUGS[bug]():
-        for seed in range(BUDGET):
+        for seed in [first, *(s for s in range(BUDGET) if s != first)]:
             res = simulate(config(seed, faults_))
             if res.failure is not None:
                 caught = (seed, res)

@@ -2309,3 +2309,22 @@ for _name, _fn in (("TerminatedExecutorsRemoved", TerminatedExecutorsRemoved),
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn
+
+
+# ==== s19 kalloc
+def AllocatorFrameworksAgree(s: ClusterSnapshot) -> list[str]:
+    """The leader's allocator knows exactly the frameworks the leader books, each as the
+    leader books it: its roles, whether it is active, the roles it suppresses and its offer
+    constraints per role; and each role's sorter holds exactly the frameworks subscribed to
+    that role (Mesos: Master::addFramework / updateFramework / activateFramework /
+    deactivateFramework / removeFramework and the SUPPRESS / REVIVE handlers call the
+    allocator with the Framework's info, active flag, suppressed roles and offer
+    constraints; HierarchicalAllocatorProcess::addFramework / updateFramework track the
+    framework in the sorter of each of its roles and untrack it from each role it left,
+    removeFramework from all; a sorter is removed with its last framework)."""
+    return [f"AllocatorFrameworksAgree: {what}" for n, a, what in s.s17_killa
+            if n == "AllocatorFrameworksAgree"]
+
+
+SAFETY["AllocatorFrameworksAgree"] = AllocatorFrameworksAgree
+CATALOG["AllocatorFrameworksAgree"] = AllocatorFrameworksAgree

@@ -47,9 +47,9 @@ def framework_rows(m: Any) -> list[str]:
         roles = tuple(dict.fromkeys(info.roles))
         for role in afw.roles:
             members.setdefault(role, set()).add(fid)
-        want = (roles, bool(mfw.active), set(mfw.suppressed_roles) & set(roles),
+        want = (roles, bool(mfw.active), sorted(set(mfw.suppressed_roles) & set(roles)),
                 {r: tuple(c) for r, c in mfw.offer_constraints if c})
-        got = (afw.roles, afw.active, afw.suppressed, afw.constraints)
+        got = (afw.roles, afw.active, sorted(afw.suppressed), afw.constraints)
         for what, w, g in zip(("roles", "active", "suppressed roles", "offer constraints"),
                               want, got, strict=True):
             if w != g:

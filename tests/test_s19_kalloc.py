@@ -12,7 +12,8 @@ from mesotron.core import invariants as inv
 # (bug, SimConfig options, the property that must fire by name)
 CASES_S19_KALLOC = [
     # the master deactivates a disconnected framework without telling the allocator
-    ("allocator_not_told_of_deactivation", {"faults": "all"}, "AllocatorFrameworksAgree"),
+    ("allocator_not_told_of_deactivation", {"faults": "net", "fault_interval": 8.0},
+     "AllocatorFrameworksAgree"),
 ]
 
 NAMES = ("AllocatorFrameworksAgree",)

@@ -276,4 +276,8 @@ EQUIVALENT: dict[str, str] = {
         "an agent's filters are only of known frameworks (_maybe_add_filter runs only with fw not None; RemoveFramework's _clear_filters(fw, None) drops every filter of the framework, fw.filtered_agents being a superset of their agents), so fw is never None here: the mutant only skips the discard, leaving a stale entry in fw.filtered_agents is a superset of the agents holding a filter of the framework (documented at _drop_filter, which leaves stale entries too): its only readers, _clear_filters (which finds no filter key of the framework on a stale agent, or drops an agent that is gone) and why.py's filters (which keep only the agent's own filters with f == framework_id, of agents in al._agents), read the same filters with or without a stale entry",
     'allocator/machine.py::Allocator._handle_remove_agent::cmp:IsNot->Is #0::fw is not None#0':
         'the same mutant as the s19 `cond:negate if::if fw is not None#0` entry of this function',
+    'allocator/machine.py::_Framework.__init__::stmt:delete statement::self.roles: tuple[str, ...] = ()#0':
+        'the only _Framework is built by _handle_add_framework, which assigns fw.roles on the next line, before anything reads it: the initial value is never read (as the s13/s14 entries of `active` and `constraints`)',
+    'allocator/machine.py::_Framework.__init__::stmt:delete statement::self.suppressed: set[str] = set()#0':
+        'the only _Framework is built by _handle_add_framework, which assigns fw.suppressed two lines later (after fw.roles), before anything reads it: the initial value is never read (as the s13/s14 entries of `active` and `constraints`)',
 }

@@ -280,4 +280,8 @@ EQUIVALENT: dict[str, str] = {
         'the only _Framework is built by _handle_add_framework, which assigns fw.roles on the next line, before anything reads it: the initial value is never read (as the s13/s14 entries of `active` and `constraints`)',
     'allocator/machine.py::_Framework.__init__::stmt:delete statement::self.suppressed: set[str] = set()#0':
         'the only _Framework is built by _handle_add_framework, which assigns fw.suppressed two lines later (after fw.roles), before anything reads it: the initial value is never read (as the s13/s14 entries of `active` and `constraints`)',
+    'allocator/machine.py::_Framework.__init__::stmt:delete statement::self.active = True#0':
+        'the only _Framework is built by _handle_add_framework, which sets fw.active = inp.active before anything reads it: the initial value is never read (the s13 `const:True->False` entry of this line)',
+    'allocator/machine.py::Allocator._unsubscribe::stmt:delete statement::self._refresh_role(role)#0':
+        'leaving a role never changes its allocation, total or weight: when the role is still present (members or allocation) the index already holds its weighted share (every change of _role_alloc, weights or quota refreshes it, a change of _total marks _shares_dirty and the next Allocate rebuilds every share first), so the refresh is a no-op (ShareIndex.set of an equal share returns) and its quota bookkeeping depends on the allocation only; when it is gone, the role left in the index is the s12 `_refresh_role` `self._role_index.discard(role)` entry (no member, no allocation: never chosen, dropped at the next rebuild)',
 }

@@ -775,7 +775,8 @@ def WholeOffers(s: ClusterSnapshot) -> list[str]:
     the --min_allocatable_resources alternatives (any non-empty allocation when there are
     none), and right after the cycle that made it the agent has nothing left that its role
     may use (unreserved or reserved to the role), but for the resources the role's quota
-    limit cut."""
+    limit cut, and those only once the role holds its limit (s19 kalloc: the cut takes all
+    the headroom; Mesos's allocator shrinks an offer to the role's limit)."""
     out = []
     for aid, role, res, left in s.offer_shapes:
         got = res.scalars()

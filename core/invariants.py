@@ -775,7 +775,8 @@ def WholeOffers(s: ClusterSnapshot) -> list[str]:
     the --min_allocatable_resources alternatives (any non-empty allocation when there are
     none), and right after the cycle that made it the agent has nothing left that its role
     may use (unreserved or reserved to the role), but for the resources the role's quota
-    limit cut."""
+    limit cut, and those only once the role holds its limit (s19 kalloc: the cut takes all
+    the headroom; Mesos's allocator shrinks an offer to the role's limit)."""
     out = []
     for aid, role, res, left in s.offer_shapes:
         got = res.scalars()
@@ -2309,3 +2310,22 @@ for _name, _fn in (("TerminatedExecutorsRemoved", TerminatedExecutorsRemoved),
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn
+
+
+# ==== s19 kalloc
+def AllocatorFrameworksAgree(s: ClusterSnapshot) -> list[str]:
+    """The leader's allocator knows exactly the frameworks the leader books, each as the
+    leader books it: its roles, whether it is active, the roles it suppresses and its offer
+    constraints per role; and each role's sorter holds exactly the frameworks subscribed to
+    that role (Mesos: Master::addFramework / updateFramework / activateFramework /
+    deactivateFramework / removeFramework and the SUPPRESS / REVIVE handlers call the
+    allocator with the Framework's info, active flag, suppressed roles and offer
+    constraints; HierarchicalAllocatorProcess::addFramework / updateFramework track the
+    framework in the sorter of each of its roles and untrack it from each role it left,
+    removeFramework from all; a sorter is removed with its last framework)."""
+    return [f"AllocatorFrameworksAgree: {what}" for n, a, what in s.s17_killa
+            if n == "AllocatorFrameworksAgree"]
+
+
+SAFETY["AllocatorFrameworksAgree"] = AllocatorFrameworksAgree
+CATALOG["AllocatorFrameworksAgree"] = AllocatorFrameworksAgree

@@ -3652,3 +3652,25 @@ BUGS["uncheckpointed_executors_kept"] = uncheckpointed_executors_kept
 BUGS["ping_timer_too_short"] = ping_timer_too_short
 BUGS["registration_backoff_kept"] = registration_backoff_kept
 BUGS["agent_describe_hides_completed"] = agent_describe_hides_completed
+
+
+# ==== s19 kalloc
+def allocator_not_told_of_deactivation() -> contextlib.AbstractContextManager[None]:
+    """The master deactivates a framework whose scheduler disconnected (or failed over) in
+    its own books but never tells the allocator (Mesos Master::deactivate(Framework*) calls
+    allocator->deactivateFramework): the allocator keeps allocating to it, and the master
+    takes each allocation back at once (AllocatorFrameworksAgree)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _deactivate_framework(self: Any, fw: Any, *, rescind: bool) -> list[Any]:
+            out: list[Any] = []
+            fw.active = False
+            for oid in list(fw.offers):
+                out += self._recover_offer(oid, rescind=rescind)
+            return out
+        return _deactivate_framework
+    return _patched(FrameworksMixin, "_deactivate_framework", wrap)
+
+
+BUGS["allocator_not_told_of_deactivation"] = allocator_not_told_of_deactivation

@@ -105,6 +105,7 @@ from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
     checks_drivea,  # s18 drivea
+    checks_kalloc,  # s19 kalloc
     checks_drivel,  # s18 drivel
     checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
@@ -187,6 +188,7 @@ WHEN: dict[str, str] = {
     "TerminatedExecutorsRemoved": "after every agent step",  # s18 drivea
     "MasterPingTimeoutHonoured": "on every ping timeout of an agent",  # s18 drivea
     "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
+    "AllocatorFrameworksAgree": "after every leader step but a message (an agent's re-registration aside)",  # s19 kalloc
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -998,6 +1000,7 @@ class Checker:
         if world.events >= self.views_due and leader and node.machine.leader:
             check_operator_views(self, world, node)  # OperatorViewsAgree, WhyExplains
             check_master_describe(self, world, node)  # s13 mops
+        checks_kalloc.after_leader_step(self, world, node, inp)  # s19 kalloc
 
     def check_deactivated_offers(self, world: Any, node: Any, effects: list[Any]) -> None:
         """NoOffersOfDeactivatedAgents: the offers of this master step against the agents

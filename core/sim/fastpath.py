@@ -62,7 +62,11 @@ class JudgedAllocator(Allocator):
             limited = self._limits.get(a.role, {})
             left = self._agents[a.agent_id].available.for_role(a.role)
             if limited and left:
-                left = left.filter(lambda r, cut=limited: r.name not in cut)
+                # s19 kalloc: a limited resource only while the role is held at its limit
+                # (the cut takes all the headroom: Mesos shrinks an offer to the limit)
+                held = self._role_alloc.get(a.role, {})
+                left = left.filter(lambda r, cut=limited, held=held: r.name not in cut
+                                   or held.get(r.name, 0) < cut[r.name])
             self.shapes.append((a.agent_id, a.role, a.resources, left))
         return got
 

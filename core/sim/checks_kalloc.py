@@ -1,0 +1,69 @@
+"""s19 kalloc: the leader's allocator's framework books against the leader's own
+(AllocatorFrameworksAgree).
+
+Called from one line of core/sim/checker.py tagged `# s19 kalloc`; it judges one leader step
+against behaviour Mesos has (the property's docstring in core/invariants.py cites the Mesos
+source) and reports through `chk.run` with the (property, node, what) rows of
+`ClusterSnapshot.s17_killa`. It only reads the machines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mesotron.core import invariants as inv
+from mesotron.core.effects import Received
+from mesotron.core.messages import ReregisterAgent
+
+
+def after_leader_step(chk: Any, world: Any, node: Any, inp: Any) -> None:
+    """AllocatorFrameworksAgree, after a leader step that may change a framework's books:
+    every input but a message (scheduler calls, disconnections, timers, registry results,
+    operator calls, elections) and an agent's re-registration (recovered frameworks)."""
+    if type(inp) is Received and type(inp.message) is not ReregisterAgent:
+        return
+    m = node.machine
+    if m is None or not m.leader:
+        return
+    bad = framework_rows(m)
+    if bad:
+        chk.run(world, inv.AllocatorFrameworksAgree, inv.ClusterSnapshot(s17_killa=tuple(
+            ("AllocatorFrameworksAgree", node.name, f"{node.name}: {what}") for what in bad)))
+
+
+def framework_rows(m: Any) -> list[str]:
+    al = m.allocator
+    afws = al._frameworks
+    bad: list[str] = []
+    for fid in sorted(set(afws) - set(m._frameworks)):
+        bad.append(f"the allocator still has framework {fid}, which the master does not book")
+    members: dict[str, set[str]] = {}
+    for fid, mfw in sorted(m._frameworks.items()):
+        afw = afws.get(fid)
+        if afw is None:
+            bad.append(f"the master books framework {fid}, which the allocator does not know")
+            continue
+        info = mfw.info
+        roles = tuple(dict.fromkeys(info.roles))
+        for role in afw.roles:
+            members.setdefault(role, set()).add(fid)
+        want = (roles, bool(mfw.active), sorted(set(mfw.suppressed_roles) & set(roles)),
+                {r: tuple(c) for r, c in mfw.offer_constraints if c})
+        got = (afw.roles, afw.active, sorted(afw.suppressed), afw.constraints)
+        for what, w, g in zip(("roles", "active", "suppressed roles", "offer constraints"),
+                              want, got, strict=True):
+            if w != g:
+                bad.append(f"framework {fid}: the allocator has {what} {g!r}, the master {w!r}")
+    for fid in afws:
+        if fid not in m._frameworks:
+            for role in afws[fid].roles:
+                members.setdefault(role, set()).add(fid)
+    books = {r: set(v) for r, v in al._role_members.items()}
+    if books != members:
+        bad.append(f"the allocator's role members {sorted((r, sorted(v)) for r, v in books.items())}"
+                   f" are not its frameworks' roles {sorted((r, sorted(v)) for r, v in members.items())}")
+    index = {r: set(idx) for r, idx in al._fw_index.items()}
+    if index != members:
+        bad.append(f"the allocator's role sorters {sorted((r, sorted(v)) for r, v in index.items())}"
+                   f" are not its frameworks' roles {sorted((r, sorted(v)) for r, v in members.items())}")
+    return bad

@@ -2309,3 +2309,21 @@ for _name, _fn in (("TerminatedExecutorsRemoved", TerminatedExecutorsRemoved),
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn
+
+
+# ==== s19 kmast3
+def DeclinesAsMesos(s: ClusterSnapshot) -> list[str]:
+    """A DECLINE the master takes gives back every offer it names that the framework holds
+    (the offer is gone from the master's outstanding offers) and ignores, with a warning
+    naming it, every other offer id (unknown, rescinded or expired, another framework's),
+    which it leaves as it was (Mesos Master::decline: `discardOffer(offer, filters)` for an
+    offer it holds, else `LOG(WARNING) << "Ignoring decline of offer " << offerId << "
+    since it is no longer valid"`)."""
+    return [f"DeclinesAsMesos: master {m} {what}" for n, m, what in s.s17_killa
+            if n == "DeclinesAsMesos"]
+
+
+for _name, _fn in (("DeclinesAsMesos", DeclinesAsMesos),):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn

@@ -3652,3 +3652,21 @@ BUGS["uncheckpointed_executors_kept"] = uncheckpointed_executors_kept
 BUGS["ping_timer_too_short"] = ping_timer_too_short
 BUGS["registration_backoff_kept"] = registration_backoff_kept
 BUGS["agent_describe_hides_completed"] = agent_describe_hides_completed
+
+
+# ==== s19 kmast3
+def decline_of_stale_offer_silent() -> contextlib.AbstractContextManager[None]:
+    """A DECLINE naming an offer the master no longer holds (rescinded, expired, another
+    framework's) is ignored without the warning Mesos logs (DeclinesAsMesos)."""
+    from mesotron.core.effects import Log
+    from mesotron.core.master.offers import OffersMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_decline(self: Any, fw: Any, call: Any) -> list[Any]:
+            return [e for e in orig(self, fw, call)
+                    if not (type(e) is Log and e.event == "decline_invalid_offer")]
+        return _call_decline
+    return _patched(OffersMixin, "_call_decline", wrap)
+
+
+BUGS["decline_of_stale_offer_silent"] = decline_of_stale_offer_silent

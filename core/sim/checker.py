@@ -112,6 +112,7 @@ from mesotron.core.sim import (
     checks_killa,  # s17 killa
     checks_killm,  # s17 killm
     checks_killm3,  # s18 killm3
+    checks_kmast3,  # s19 kmast3
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -187,6 +188,7 @@ WHEN: dict[str, str] = {
     "TerminatedExecutorsRemoved": "after every agent step",  # s18 drivea
     "MasterPingTimeoutHonoured": "on every ping timeout of an agent",  # s18 drivea
     "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
+    "DeclinesAsMesos": "after every DECLINE a master takes from a subscribed framework",  # s19 kmast3
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -951,6 +953,7 @@ class Checker:
                     record_operation_converts(self, world, node, inp, effects, pre_offers)  # s14 kops
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
+                checks_kmast3.check_decline(self, world, node, inp, effects, pre_offers)  # s19 kmast3
             if ct is CallAccept or ct is CallDecline:  # s13 mmaster
                 check_offers_not_taken_silently(self, world, node, inp, pre_offers)
             elif ct is CallReconcileOperations:

@@ -2323,7 +2323,22 @@ def DeclinesAsMesos(s: ClusterSnapshot) -> list[str]:
             if n == "DeclinesAsMesos"]
 
 
-for _name, _fn in (("DeclinesAsMesos", DeclinesAsMesos),):
+def InvalidSubscriptionsRefused(s: ClusterSnapshot) -> list[str]:
+    """A SUBSCRIBE whose FrameworkInfo breaks Mesos's framework validation (a role that is
+    empty, '.' or '..', starts with '-', contains '*' or whitespace, starts or ends with '/'
+    or contains '//'; duplicate roles; a role outside the master's --roles; a suppressed
+    role or an offer constraint's role not among its roles) is refused by a leading master
+    with one ERROR event naming the first broken rule on the new stream, which it then
+    closes; no framework is booked (Mesos Master::subscribe: `Option<Error> validationError
+    = validation::framework::validate(frameworkInfo)` ... `FrameworkErrorMessage`, with
+    roles::validate's and validateSuppressedRoles' / validateOfferConstraintsRoles'
+    messages)."""
+    return [f"InvalidSubscriptionsRefused: master {m} {what}" for n, m, what in s.s17_killa
+            if n == "InvalidSubscriptionsRefused"]
+
+
+for _name, _fn in (("DeclinesAsMesos", DeclinesAsMesos),
+                   ("InvalidSubscriptionsRefused", InvalidSubscriptionsRefused)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn

@@ -6,14 +6,20 @@ from __future__ import annotations
 import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
+from mesotron.core.sim import mutate
+from mesotron.core.sim.config import SimConfig
 
 # (bug, SimConfig options, the property that must fire by name)
 CASES_S19_KMAST3 = [
     # a DECLINE of an offer the master no longer holds is ignored without a warning
     ("decline_of_stale_offer_silent", {"faults": "all"}, "DeclinesAsMesos"),
+    # the master accepts roles starting or ending with '/' or containing '//' (the judge's
+    # seed-43 varied run: SimConfig.master_edges)
+    ("role_slashes_unchecked", {"faults": "all", "master_edges": True},
+     "InvalidSubscriptionsRefused"),
 ]
 
-NAMES = ("DeclinesAsMesos",)
+NAMES = ("DeclinesAsMesos", "InvalidSubscriptionsRefused")
 
 
 @pytest.mark.parametrize("bug,options,expected", CASES_S19_KMAST3,
@@ -28,3 +34,13 @@ def test_the_properties_are_in_the_catalog() -> None:
         snap = inv.ClusterSnapshot(s17_killa=((name, "m1", "did it"),))
         assert inv.CATALOG[name](snap) == [f"{name}: master m1 did it"]
         assert inv.CATALOG[name](inv.ClusterSnapshot()) == []
+
+
+def test_master_edges_are_judged() -> None:
+    """The judge runs one `master_edges` run (the last varied run), and `mesotron sim` names
+    the option."""
+    v = mutate.VARIETY[-1]
+    assert v.get("master_edges") is True and v.get("operator") is True
+    cfg = SimConfig(seed=v["seed"], master_edges=True)
+    assert cfg.command().endswith(" --master-edges")
+    assert "--master-edges" not in SimConfig(seed=v["seed"]).command()

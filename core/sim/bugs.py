@@ -3669,4 +3669,19 @@ def decline_of_stale_offer_silent() -> contextlib.AbstractContextManager[None]:
     return _patched(OffersMixin, "_call_decline", wrap)
 
 
+def role_slashes_unchecked() -> contextlib.AbstractContextManager[None]:
+    """The master's role validation forgets the hierarchical-role rules: a role starting or
+    ending with '/' or containing '//' is accepted (InvalidSubscriptionsRefused; needs
+    SimConfig.master_edges)."""
+    from mesotron.core.master import validation
+
+    def wrap(orig: Any) -> Any:
+        def _role_error(role: Any) -> str | None:
+            error = orig(role)
+            return None if error is not None and "'//'" in error else error
+        return _role_error
+    return _patched(validation, "_role_error", wrap)
+
+
 BUGS["decline_of_stale_offer_silent"] = decline_of_stale_offer_silent
+BUGS["role_slashes_unchecked"] = role_slashes_unchecked

@@ -189,6 +189,7 @@ WHEN: dict[str, str] = {
     "MasterPingTimeoutHonoured": "on every ping timeout of an agent",  # s18 drivea
     "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
     "DeclinesAsMesos": "after every DECLINE a master takes from a subscribed framework",  # s19 kmast3
+    "InvalidSubscriptionsRefused": "after every invalid SUBSCRIBE of SimConfig.master_edges",  # s19 kmast3
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -800,6 +801,8 @@ class Checker:
             return
         if sc and checks_drivem.MISADDRESSED in inp.request:  # s18 drivem
             return checks_drivem.check_misaddressed(self, world, node, inp, effects)  # s18 drivem
+        if sc and checks_kmast3.BAD_SUBSCRIBE in inp.request:  # s19 kmast3
+            return checks_kmast3.check_bad_subscribe(self, world, node, inp, effects)  # s19 kmast3
         pre_offers = self._pre_offers
         ct = type(call)
         msg: Any = inp.message if tin is Received else None

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from mesotron.core import invariants as inv
-from mesotron.core.effects import Log
+from mesotron.core.effects import Close, Log, Respond, Send
+from mesotron.core.messages import EventError, SchedulerCall
 from mesotron.core.sim.checks_kproto import taken_from_subscribed
 
 
@@ -51,3 +53,91 @@ def check_decline(chk: Any, world: Any, node: Any, inp: Any, effects: list[Any],
             _fail(chk, world, "DeclinesAsMesos", node.name,
                   f"dropped offer {oid} of framework {pre.framework_id} that framework "
                   f"{fw.id} declined")
+
+
+# ================================================================== SUBSCRIBE
+BAD_SUBSCRIBE = "/invalid-subscribe-"
+
+
+def bad_subscriptions(world: Any, s: Any, m: Any, info: Any) -> list[tuple[str, Any]]:
+    """World.hostile_scheduler_calls with `master_edges`: deliver to leader `m`, at once and
+    off the network (authenticated as scheduler `s`, no stream, the answers go nowhere),
+    well-formed SUBSCRIBE calls of a new framework whose FrameworkInfo breaks one rule of
+    Mesos's framework validation each (and, in an operator run, an empty
+    RESERVE_RESOURCES); returns (the message Mesos's ERROR event gives, the call) per
+    SUBSCRIBE."""
+    from mesotron.core.messages import CallSubscribe
+
+    role = info.roles[0] if info.roles else "web"
+    new = attrs.evolve(info, id=None)
+    calls: list[tuple[str, Any]] = []
+    for bad, error in (
+        ("", "Empty role name is invalid"),
+        (".", "Role '.' cannot be '.' or '..'"),
+        ("..", "Role '..' cannot be '.' or '..'"),
+        ("-web", "Role '-web' cannot start with '-'"),
+        ("web*", "Role 'web*' cannot contain '*'"),
+        ("we b", "Role 'we b' cannot include whitespace"),
+        ("/web", "Role '/web' cannot start or end with '/' or contain '//'"),
+        ("web/", "Role 'web/' cannot start or end with '/' or contain '//'"),
+        ("web//a", "Role 'web//a' cannot start or end with '/' or contain '//'"),
+    ):
+        calls.append((error, CallSubscribe(framework_info=attrs.evolve(new, roles=(role, bad)))))
+    calls.append(("'FrameworkInfo.roles' contains duplicate items",
+                  CallSubscribe(framework_info=attrs.evolve(new, roles=(role, role)))))
+    whitelist = m.machine.config.roles
+    if whitelist is not None and "qa" not in whitelist:
+        calls.append(("Role 'qa' is not present in the master's --roles",
+                      CallSubscribe(framework_info=attrs.evolve(new, roles=(role, "qa")))))
+    calls.append(("Suppressed role 'qa' is not contained in the list of roles",
+                  CallSubscribe(framework_info=new, suppressed_roles=("qa",))))
+    calls.append(("Offer constraints specified for role 'qa' the framework is not subscribed to",
+                  CallSubscribe(framework_info=new, offer_constraints=(("qa", ()),))))
+    world.bad_subscribes = getattr(world, "bad_subscribes", 0) + 1
+    if world.config.operator and m.machine._agents:
+        # and the operator's RESERVE_RESOURCES with no resources on a known agent (refused
+        # 400: InvalidOperatorCallsRefused, as World.invalid_agent_calls' calls)
+        from mesotron.core.master import operator as op
+        from mesotron.core.resources import Resources
+        from mesotron.core.sim.world import OPERATOR
+
+        req = f"operator-kmast3-{world.bad_subscribes}"
+        world.op_requests[req] = ("invalid", "a RESERVE_RESOURCES with no resources")
+        world.deliver(m, op.OperatorCall(request=req, principal=OPERATOR, call=op.ReserveResources(
+            agent_id=min(m.machine._agents), resources=Resources())))
+    errors = world.__dict__.setdefault("bad_subscribe_errors", {})
+    for i, (error, call) in enumerate(calls):
+        request = f"{s.name}-{world.bad_subscribes}{BAD_SUBSCRIBE}{i}"
+        errors[request] = error
+        world.deliver(m, SchedulerCall(request=request, stream_id=None, framework_id=None,
+                                       call=call, principal=info.principal or s.name))
+    return calls
+
+
+def check_bad_subscribe(chk: Any, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
+    """InvalidSubscriptionsRefused, after a master step on one of bad_subscriptions' calls:
+    a leading master answers it 200 with a new stream, sends one ERROR event on that stream
+    naming the broken rule (Mesos's message), closes the stream and books no framework."""
+    error = world.__dict__.get("bad_subscribe_errors", {}).pop(inp.request, None)
+    if error is None or not effects or type(effects[0]) is not Respond:
+        return
+    first = effects[0]
+    if first.status == 503:
+        return  # not leading (or not recovered): refused before any validation
+    stream = first.stream_id
+    rest = effects[1:]
+    what = None
+    if first.status != 200 or stream is None:
+        what = f"answered {first.status} {first.message!r}"
+    elif len(rest) != 2 or type(rest[0]) is not Send or rest[0].to != stream \
+            or type(rest[0].message) is not EventError or type(rest[1]) is not Close \
+            or rest[1].peer != stream:
+        what = "answered with " + ", ".join(type(e).__name__ for e in effects)
+    elif rest[0].message.message != error:
+        what = f"refused with ERROR {rest[0].message.message!r}, Mesos's is {error!r}"
+    elif stream in node.machine._streams:
+        what = f"booked stream {stream} for it"
+    if what is not None:
+        _fail(chk, world, "InvalidSubscriptionsRefused", node.name,
+              f"SUBSCRIBE {inp.request.split(BAD_SUBSCRIBE, 1)[1]} (roles "
+              f"{inp.call.framework_info.roles}, want {error!r}): {what}")

@@ -1,22 +1,38 @@
-"""s19 kmast3 (mutation campaign, the master's offer calls): each property is shown failing
-on a planted bug of its own (core/sim/bugs.py) and passing on the real code."""
+"""s19 kmast3 (mutation campaign, the master's offer and subscription calls and its
+describe() in its registry windows): each property is shown failing on a planted bug of its
+own (core/sim/bugs.py) and passing on the real code."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
-from mesotron.core.sim import mutate
+from mesotron.core.sim import bugs, mutate
 from mesotron.core.sim.config import SimConfig
+from mesotron.core.sim.run import simulate
 
 # (bug, SimConfig options, the property that must fire by name)
 CASES_S19_KMAST3 = [
     # a DECLINE of an offer the master no longer holds is ignored without a warning
     ("decline_of_stale_offer_silent", {"faults": "all"}, "DeclinesAsMesos"),
-    # the master accepts roles starting or ending with '/' or containing '//' (the judge's
-    # seed-43 varied run: SimConfig.master_edges)
-    ("role_slashes_unchecked", {"faults": "all", "master_edges": True},
-     "InvalidSubscriptionsRefused"),
+]
+
+# (bug, short SimConfig options, the property): caught in the first seconds of a run (the
+# first agents' registrations, the adversarial framework's first SUBSCRIBE), so a short run
+# shows it and the same short run passes on the real code
+SHORT = {"events": 300, "quiesce": 60.0, "agents": 3, "frameworks": 4, "faults": "all"}
+CASES_S19_KMAST3_SHORT = [
+    # the master takes a role outside its --roles (the judge's seed-43 varied run:
+    # SimConfig.master_edges, with the operator's --roles)
+    ("roles_whitelist_ignored", {"master_edges": True, "operator": True, "fast_alloc": True,
+                                 "kinds": mutate.OPERATOR_KINDS}, "InvalidSubscriptionsRefused"),
+    # the master's describe() hides the agents being registered (judged in the registry
+    # windows)
+    ("describe_hides_registering", {}, "MasterDescribeAgrees"),
+    # /master/state's unreserved_resources_full without role '*' (Mesos's endpoint format)
+    ("unreserved_full_without_role", {}, "OperatorViewsAgree"),
 ]
 
 NAMES = ("DeclinesAsMesos", "InvalidSubscriptionsRefused")
@@ -26,6 +42,23 @@ NAMES = ("DeclinesAsMesos", "InvalidSubscriptionsRefused")
                          ids=[c[0] for c in CASES_S19_KMAST3])
 def test_s19_kmast3_planted_bug_fires_its_property(bug, options, expected):
     test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+
+
+@pytest.mark.parametrize("bug,options,expected", CASES_S19_KMAST3_SHORT,
+                         ids=[c[0] for c in CASES_S19_KMAST3_SHORT])
+def test_s19_kmast3_planted_bug_fires_early(bug: str, options: dict[str, Any],
+                                            expected: str) -> None:
+    caught = None
+    with bugs.BUGS[bug]():
+        for seed in range(5):
+            res = simulate(SimConfig(seed=seed, **SHORT, **options))
+            if res.failure is not None:
+                caught = (seed, res)
+                break
+    assert caught is not None, f"{bug} not caught in 5 short runs"
+    seed, res = caught
+    assert res.failure_name == expected, res.failure
+    assert simulate(SimConfig(seed=seed, **SHORT, **options)).failure is None
 
 
 def test_the_properties_are_in_the_catalog() -> None:

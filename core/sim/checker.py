@@ -933,6 +933,10 @@ class Checker:
             check_forged_agent_ignored(self, world, inp, effects)
         elif tin is Received and type(msg) is ExecutorToFramework:  # s16 lead
             checks_messages.check_executor_message_at_master(self, world, node, inp, effects)
+        if config.master_edges and tin is Received and inp.sender.endswith(checks_kmast3.MALFORMED_PEER):  # s19 kmast3
+            checks_kmast3.check_malformed_update(self, world, inp, effects)  # s19 kmast3
+        if not sc and leader:  # s19 kmast3
+            checks_kmast3.registry_windows(self, world, node)  # s19 kmast3
         if sc:
             checks_kobs.after_call(self, world, node, inp, ct, effects)  # s16 kobs
             if ct is CallSubscribe and config.sched_misuse:  # s18 drivem
@@ -3138,6 +3142,7 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
     metrics = m.metrics()
     bad.extend(framework_view_rows(who, state, world.now))  # s14 kops
     bad.extend(users_rows(who, m, state))  # s14 kops
+    bad.extend(checks_kmast3.full_resources_rows(who, state))  # s19 kmast3
     # ---- tasks per state: live ones by the master's task view (raw state), terminal and
     # unreachable ones as /master/state shows them (the state their framework sees)
     counts: dict[str, int] = {}

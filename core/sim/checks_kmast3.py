@@ -94,6 +94,7 @@ def bad_subscriptions(world: Any, s: Any, m: Any, info: Any) -> list[tuple[str, 
     calls.append(("Offer constraints specified for role 'qa' the framework is not subscribed to",
                   CallSubscribe(framework_info=new, offer_constraints=(("qa", ()),))))
     world.bad_subscribes = getattr(world, "bad_subscribes", 0) + 1
+    malformed_updates(world, s, m, info.id or "sim-none")
     if world.config.operator and m.machine._agents:
         # and the operator's RESERVE_RESOURCES with no resources on a known agent (refused
         # 400: InvalidOperatorCallsRefused, as World.invalid_agent_calls' calls)
@@ -141,3 +142,81 @@ def check_bad_subscribe(chk: Any, world: Any, node: Any, inp: Any, effects: list
         _fail(chk, world, "InvalidSubscriptionsRefused", node.name,
               f"SUBSCRIBE {inp.request.split(BAD_SUBSCRIBE, 1)[1]} (roles "
               f"{inp.call.framework_info.roles}, want {error!r}): {what}")
+
+
+# ================================================================== MasterDescribeAgrees
+def registry_windows(chk: Any, world: Any, node: Any) -> None:
+    """MasterDescribeAgrees (s19 kmast3: also in its registry windows), after a leading
+    master's step (not a scheduler call) while it waits for the registry to (re-)register,
+    mark unreachable or prune an agent: the only moments its describe() lists those (the
+    sampled views rarely fall in them). Once per set of pending registry operations."""
+    m = node.machine
+    if not m.leader or not (m._registering or m._reregistering or m._marking_unreachable
+                            or m._pruning):
+        return
+    key = (node.name, node.inc, tuple(m._registering.values()),
+           tuple(m._reregistering.values()), tuple(m._marking_unreachable.values()),
+           tuple(m._pruning.values()))
+    if chk.__dict__.get("_kmast3_window") == key:
+        return
+    chk.__dict__["_kmast3_window"] = key
+    from mesotron.core.sim.checker import check_master_describe
+
+    check_master_describe(chk, world, node)
+
+
+# ================================================================== OperatorViewsAgree
+def full_resources_rows(who: str, state: dict[str, Any]) -> list[tuple[str, str]]:
+    """OperatorViewsAgree (s19 kmast3): /master/state's `unreserved_resources_full` and
+    `reserved_resources_full` of each agent are in Mesos's endpoint format (the
+    pre-refinement one, convertResourceFormat(&resource, ENDPOINT)): every unreserved
+    resource carries role '*', every resource reserved for a role carries that role, and
+    none carries a `reservations` stack."""
+    bad: list[tuple[str, str]] = []
+    for sl in state["slaves"]:
+        rows = [("*", r) for r in sl["unreserved_resources_full"]]
+        rows += [(role, r) for role, rs in sl["reserved_resources_full"].items() for r in rs]
+        for role, r in rows:
+            if r.get("role") != role or "reservations" in r:
+                bad.append((who, f"agent {sl['id']}'s resource {r} in /master/state is not "
+                                 f"in Mesos's endpoint format for role {role!r}"))
+                break
+    return bad
+
+
+# ================================================================== MalformedAgentMessagesRefused
+MALFORMED_PEER = "/kmast3-malformed-agent"
+
+
+def malformed_updates(world: Any, s: Any, m: Any, fid: str) -> None:
+    """With bad_subscriptions: a hostile peer (`<scheduler>` + MALFORMED_PEER) sends leader
+    `m`, at once and off the network, status updates with ONE field of the StatusUpdate
+    broken each (not a StatusUpdate, a status that is not a TaskStatus, an empty framework
+    id, a latest_state that is not a TaskState): each must be rejected 400 and change
+    nothing (MalformedAgentMessagesRefused)."""
+    from mesotron.core.effects import Received
+    from mesotron.core.messages import StatusUpdate, StatusUpdateMessage
+    from mesotron.core.values import Source, TaskState, TaskStatus
+
+    uuid = bytes(16)
+    status = TaskStatus(task_id="sim-malformed-task", state=TaskState.TASK_RUNNING,
+                        source=Source.SOURCE_EXECUTOR, agent_id="sim-malformed-agent", uuid=uuid)
+    good = StatusUpdate(framework_id=fid, uuid=uuid, status=status)
+    for update in ("not a StatusUpdate", attrs.evolve(good, status="not a TaskStatus"),
+                   attrs.evolve(good, framework_id=""),
+                   attrs.evolve(good, latest_state="TASK_RUNNING")):
+        world.deliver(m, Received(sender=s.name + MALFORMED_PEER,
+                                  message=StatusUpdateMessage(update=update)))  # type: ignore[arg-type]
+
+
+def check_malformed_update(chk: Any, world: Any, inp: Any, effects: list[Any]) -> None:
+    """MalformedAgentMessagesRefused, after a master step on one of malformed_updates'
+    messages: one Reject, status 400, nothing else."""
+    from mesotron.core.effects import Reject
+
+    if len(effects) == 1 and type(effects[0]) is Reject and effects[0].status == 400:
+        return
+    what = ", ".join(f"{type(e).__name__}" + (f" {e.status}" if type(e) is Reject else "")
+                     for e in effects) or "nothing"
+    chk.run(world, inv.MalformedAgentMessagesRefused, inv.ClusterSnapshot(
+        malformed_agent_answers=((inp.sender, "StatusUpdateMessage", f"answered with {what}"),)))

@@ -2337,8 +2337,20 @@ def InvalidSubscriptionsRefused(s: ClusterSnapshot) -> list[str]:
             if n == "InvalidSubscriptionsRefused"]
 
 
+def SuppressionBooksAgree(s: ClusterSnapshot) -> list[str]:
+    """The roles the leading master's books say a subscribed framework suppressed offers
+    for (what its describe() and framework view show) are the roles its allocator
+    suppresses offers of for that framework, after every SUPPRESS, REVIVE and SUBSCRIBE it
+    takes (Mesos keeps one set: the allocator's `Framework::suppressedRoles`, set by
+    HierarchicalAllocatorProcess::suppressRoles / unsuppressRoles from Master::suppress,
+    Master::revive and the SUBSCRIBE's suppressed_roles)."""
+    return [f"SuppressionBooksAgree: master {m} {what}" for n, m, what in s.s17_killa
+            if n == "SuppressionBooksAgree"]
+
+
 for _name, _fn in (("DeclinesAsMesos", DeclinesAsMesos),
-                   ("InvalidSubscriptionsRefused", InvalidSubscriptionsRefused)):
+                   ("InvalidSubscriptionsRefused", InvalidSubscriptionsRefused),
+                   ("SuppressionBooksAgree", SuppressionBooksAgree)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn

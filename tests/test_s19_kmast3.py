@@ -33,9 +33,11 @@ CASES_S19_KMAST3_SHORT = [
     ("describe_hides_registering", {}, "MasterDescribeAgrees"),
     # /master/state's unreserved_resources_full without role '*' (Mesos's endpoint format)
     ("unreserved_full_without_role", {}, "OperatorViewsAgree"),
+    # the master does not book a SUPPRESS it passes to its allocator
+    ("suppress_not_booked", {}, "SuppressionBooksAgree"),
 ]
 
-NAMES = ("DeclinesAsMesos", "InvalidSubscriptionsRefused")
+NAMES = ("DeclinesAsMesos", "InvalidSubscriptionsRefused", "SuppressionBooksAgree")
 
 
 @pytest.mark.parametrize("bug,options,expected", CASES_S19_KMAST3,

@@ -3709,7 +3709,23 @@ def unreserved_full_without_role() -> contextlib.AbstractContextManager[None]:
     return _patched(StateMixin, "_slave_json", wrap)
 
 
+def suppress_not_booked() -> contextlib.AbstractContextManager[None]:
+    """The master tells its allocator of a SUPPRESS but does not book it: its describe() and
+    framework view show the framework unsuppressed (SuppressionBooksAgree)."""
+    from mesotron.core.master.offers import OffersMixin
+
+    def wrap(orig: Any) -> Any:
+        def _call_suppress(self: Any, fw: Any, call: Any) -> list[Any]:
+            before = fw.suppressed_roles
+            out = orig(self, fw, call)
+            fw.suppressed_roles = before
+            return out
+        return _call_suppress
+    return _patched(OffersMixin, "_call_suppress", wrap)
+
+
 BUGS["decline_of_stale_offer_silent"] = decline_of_stale_offer_silent
+BUGS["suppress_not_booked"] = suppress_not_booked
 BUGS["unreserved_full_without_role"] = unreserved_full_without_role
 BUGS["describe_hides_registering"] = describe_hides_registering
 BUGS["roles_whitelist_ignored"] = roles_whitelist_ignored

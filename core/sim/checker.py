@@ -190,6 +190,7 @@ WHEN: dict[str, str] = {
     "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
     "DeclinesAsMesos": "after every DECLINE a master takes from a subscribed framework",  # s19 kmast3
     "InvalidSubscriptionsRefused": "after every invalid SUBSCRIBE of SimConfig.master_edges",  # s19 kmast3
+    "SuppressionBooksAgree": "after every SUPPRESS, REVIVE and SUBSCRIBE the leading master takes",  # s19 kmast3
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -939,6 +940,8 @@ class Checker:
             checks_kmast3.registry_windows(self, world, node)  # s19 kmast3
         if sc:
             checks_kobs.after_call(self, world, node, inp, ct, effects)  # s16 kobs
+            if ct is CallSuppress or ct is CallRevive or ct is CallSubscribe:  # s19 kmast3
+                checks_kmast3.check_suppression_books(self, world, node, inp, effects)  # s19 kmast3
             if ct is CallSubscribe and config.sched_misuse:  # s18 drivem
                 checks_drivem.after_subscribe(self, world, node, inp, effects)  # s18 drivem
             if ct is CallAccept and malformed_accept(call):

@@ -191,9 +191,8 @@ MALFORMED_PEER = "/kmast3-malformed-agent"
 def malformed_updates(world: Any, s: Any, m: Any, fid: str) -> None:
     """With bad_subscriptions: a hostile peer (`<scheduler>` + MALFORMED_PEER) sends leader
     `m`, at once and off the network, status updates with ONE field of the StatusUpdate
-    broken each (not a StatusUpdate, a status that is not a TaskStatus, an empty framework
-    id, a latest_state that is not a TaskState): each must be rejected 400 and change
-    nothing (MalformedAgentMessagesRefused)."""
+    broken each (an empty framework id, a latest_state that is not a TaskState): each must
+    be rejected 400 and change nothing (MalformedAgentMessagesRefused)."""
     from mesotron.core.effects import Received
     from mesotron.core.messages import StatusUpdate, StatusUpdateMessage
     from mesotron.core.values import Source, TaskState, TaskStatus
@@ -202,8 +201,9 @@ def malformed_updates(world: Any, s: Any, m: Any, fid: str) -> None:
     status = TaskStatus(task_id="sim-malformed-task", state=TaskState.TASK_RUNNING,
                         source=Source.SOURCE_EXECUTOR, agent_id="sim-malformed-agent", uuid=uuid)
     good = StatusUpdate(framework_id=fid, uuid=uuid, status=status)
-    for update in ("not a StatusUpdate", attrs.evolve(good, status="not a TaskStatus"),
-                   attrs.evolve(good, framework_id=""),
+    # (an update that is not a StatusUpdate, or whose status is not a TaskStatus, is left
+    # out: the checker's own books read every update's status)
+    for update in (attrs.evolve(good, framework_id=""),
                    attrs.evolve(good, latest_state="TASK_RUNNING")):
         world.deliver(m, Received(sender=s.name + MALFORMED_PEER,
                                   message=StatusUpdateMessage(update=update)))  # type: ignore[arg-type]
@@ -220,3 +220,27 @@ def check_malformed_update(chk: Any, world: Any, inp: Any, effects: list[Any]) -
                      for e in effects) or "nothing"
     chk.run(world, inv.MalformedAgentMessagesRefused, inv.ClusterSnapshot(
         malformed_agent_answers=((inp.sender, "StatusUpdateMessage", f"answered with {what}"),)))
+
+
+# ================================================================== SuppressionBooksAgree
+def check_suppression_books(chk: Any, world: Any, node: Any, inp: Any,
+                            effects: list[Any]) -> None:
+    """SuppressionBooksAgree, after a master step on a SUPPRESS, REVIVE or SUBSCRIBE it took
+    (2xx) from a framework it holds subscribed: the roles its books (describe(), the
+    framework view) say the framework suppressed are the roles its allocator suppresses
+    offers of for it."""
+    m = node.machine
+    if not m.leader or not effects or type(effects[0]) is not Respond \
+            or effects[0].status >= 300:
+        return
+    fid = inp.framework_id
+    if type(inp.call).__name__ == "CallSubscribe":
+        fid = m._streams.get(effects[0].stream_id or "")
+    fw = m._frameworks.get(fid or "")
+    al = m.allocator._frameworks.get(fid or "")
+    if fw is None or fw.stream is None or al is None:
+        return
+    if set(fw.suppressed_roles) != al.suppressed:
+        _fail(chk, world, "SuppressionBooksAgree", node.name,
+              f"books framework {fw.id} suppressed for {sorted(fw.suppressed_roles)}, its "
+              f"allocator suppresses {sorted(al.suppressed)} after {type(inp.call).__name__}")

@@ -94,12 +94,12 @@ class SimConfig:
     # breaks, their updates are held in memory only
     uncheckpointed: bool = False
     # s19 kmast3: the master's edges of the offer and subscription calls (core/sim/
-    # checks_kmast3.py): with each adversarial SUBSCRIBE, well-formed SUBSCRIBEs whose
-    # FrameworkInfo breaks one rule of Mesos's framework validation each (refused with an
-    # ERROR event); the reserving framework reconciles an unknown operation on each agent it
-    # reserved on as soon as it is SUBSCRIBED (to a new master: its agents may be
-    # recovering); with `operator`, a RESERVE_RESOURCES with no resources among the invalid
-    # operator calls
+    # checks_kmast3.py): with each adversarial SUBSCRIBE, delivered off the network,
+    # well-formed SUBSCRIBEs whose FrameworkInfo breaks one rule of Mesos's framework
+    # validation each (refused with an ERROR event), status updates of a hostile peer with
+    # one field broken each, and (with `operator`) a RESERVE_RESOURCES with no resources;
+    # the reserving framework reconciles an unknown operation on each agent it reserved on
+    # as soon as it is SUBSCRIBED
     master_edges: bool = False
 
     def describe(self) -> str:

@@ -2329,3 +2329,46 @@ def AllocatorFrameworksAgree(s: ClusterSnapshot) -> list[str]:
 
 SAFETY["AllocatorFrameworksAgree"] = AllocatorFrameworksAgree
 CATALOG["AllocatorFrameworksAgree"] = AllocatorFrameworksAgree
+# ==== s19 kmast3
+def DeclinesAsMesos(s: ClusterSnapshot) -> list[str]:
+    """A DECLINE the master takes gives back every offer it names that the framework holds
+    (the offer is gone from the master's outstanding offers) and ignores, with a warning
+    naming it, every other offer id (unknown, rescinded or expired, another framework's),
+    which it leaves as it was (Mesos Master::decline: `discardOffer(offer, filters)` for an
+    offer it holds, else `LOG(WARNING) << "Ignoring decline of offer " << offerId << "
+    since it is no longer valid"`)."""
+    return [f"DeclinesAsMesos: master {m} {what}" for n, m, what in s.s17_killa
+            if n == "DeclinesAsMesos"]
+
+
+def InvalidSubscriptionsRefused(s: ClusterSnapshot) -> list[str]:
+    """A SUBSCRIBE whose FrameworkInfo breaks Mesos's framework validation (a role that is
+    empty, '.' or '..', starts with '-', contains '*' or whitespace, starts or ends with '/'
+    or contains '//'; duplicate roles; a role outside the master's --roles; a suppressed
+    role or an offer constraint's role not among its roles) is refused by a leading master
+    with one ERROR event naming the first broken rule on the new stream, which it then
+    closes; no framework is booked (Mesos Master::subscribe: `Option<Error> validationError
+    = validation::framework::validate(frameworkInfo)` ... `FrameworkErrorMessage`, with
+    roles::validate's and validateSuppressedRoles' / validateOfferConstraintsRoles'
+    messages)."""
+    return [f"InvalidSubscriptionsRefused: master {m} {what}" for n, m, what in s.s17_killa
+            if n == "InvalidSubscriptionsRefused"]
+
+
+def SuppressionBooksAgree(s: ClusterSnapshot) -> list[str]:
+    """The roles the leading master's books say a subscribed framework suppressed offers
+    for (what its describe() and framework view show) are the roles its allocator
+    suppresses offers of for that framework, after every SUPPRESS, REVIVE and SUBSCRIBE it
+    takes (Mesos keeps one set: the allocator's `Framework::suppressedRoles`, set by
+    HierarchicalAllocatorProcess::suppressRoles / unsuppressRoles from Master::suppress,
+    Master::revive and the SUBSCRIBE's suppressed_roles)."""
+    return [f"SuppressionBooksAgree: master {m} {what}" for n, m, what in s.s17_killa
+            if n == "SuppressionBooksAgree"]
+
+
+for _name, _fn in (("DeclinesAsMesos", DeclinesAsMesos),
+                   ("InvalidSubscriptionsRefused", InvalidSubscriptionsRefused),
+                   ("SuppressionBooksAgree", SuppressionBooksAgree)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn

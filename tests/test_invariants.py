@@ -85,7 +85,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s18 drivea (Python and simulator only)
          "TerminatedExecutorsRemoved", "MasterPingTimeoutHonoured", "RegistrationBackoffResets",
          # s19 kalloc (Python and simulator only)
-         "AllocatorFrameworksAgree"]
+         "AllocatorFrameworksAgree",
+         # s19 kmast3 (Python and simulator only)
+         "DeclinesAsMesos", "InvalidSubscriptionsRefused", "SuppressionBooksAgree"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -20,10 +20,6 @@ from mesotron.core.resources import Resources
 from mesotron.core.values import Offer, TaskState
 
 
-def _fmt_time(t: float | None) -> str:
-    return "-" if t is None else f"{t:g}"
-
-
 def _res_json(res: Resources) -> dict[str, Any]:
     """Mesos's flattened resources object: cpus/gpus/mem/disk always present."""
     out: dict[str, Any] = {"cpus": 0.0, "gpus": 0.0, "mem": 0.0, "disk": 0.0}

@@ -113,6 +113,7 @@ from mesotron.core.sim import (
     checks_killa,  # s17 killa
     checks_killm,  # s17 killm
     checks_killm3,  # s18 killm3
+    checks_kmast3,  # s19 kmast3
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -189,6 +190,9 @@ WHEN: dict[str, str] = {
     "MasterPingTimeoutHonoured": "on every ping timeout of an agent",  # s18 drivea
     "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
     "AllocatorFrameworksAgree": "after every leader step but a message (an agent's re-registration aside)",  # s19 kalloc
+    "DeclinesAsMesos": "after every DECLINE a master takes from a subscribed framework",  # s19 kmast3
+    "InvalidSubscriptionsRefused": "after every invalid SUBSCRIBE of SimConfig.master_edges",  # s19 kmast3
+    "SuppressionBooksAgree": "after every SUPPRESS, REVIVE and SUBSCRIBE the leading master takes",  # s19 kmast3
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -800,6 +804,8 @@ class Checker:
             return
         if sc and checks_drivem.MISADDRESSED in inp.request:  # s18 drivem
             return checks_drivem.check_misaddressed(self, world, node, inp, effects)  # s18 drivem
+        if sc and checks_kmast3.BAD_SUBSCRIBE in inp.request:  # s19 kmast3
+            return checks_kmast3.check_bad_subscribe(self, world, node, inp, effects)  # s19 kmast3
         pre_offers = self._pre_offers
         ct = type(call)
         msg: Any = inp.message if tin is Received else None
@@ -930,8 +936,14 @@ class Checker:
             check_forged_agent_ignored(self, world, inp, effects)
         elif tin is Received and type(msg) is ExecutorToFramework:  # s16 lead
             checks_messages.check_executor_message_at_master(self, world, node, inp, effects)
+        if config.master_edges and tin is Received and inp.sender.endswith(checks_kmast3.MALFORMED_PEER):  # s19 kmast3
+            checks_kmast3.check_malformed_update(self, world, inp, effects)  # s19 kmast3
+        if not sc and leader:  # s19 kmast3
+            checks_kmast3.registry_windows(self, world, node)  # s19 kmast3
         if sc:
             checks_kobs.after_call(self, world, node, inp, ct, effects)  # s16 kobs
+            if ct is CallSuppress or ct is CallRevive or ct is CallSubscribe:  # s19 kmast3
+                checks_kmast3.check_suppression_books(self, world, node, inp, effects)  # s19 kmast3
             if ct is CallSubscribe and config.sched_misuse:  # s18 drivem
                 checks_drivem.after_subscribe(self, world, node, inp, effects)  # s18 drivem
             if ct is CallAccept and malformed_accept(call):
@@ -953,6 +965,7 @@ class Checker:
                     record_operation_converts(self, world, node, inp, effects, pre_offers)  # s14 kops
             elif ct is CallDecline:
                 check_no_rescind_of_returned(self, world, inp, effects)
+                checks_kmast3.check_decline(self, world, node, inp, effects, pre_offers)  # s19 kmast3
             if ct is CallAccept or ct is CallDecline:  # s13 mmaster
                 check_offers_not_taken_silently(self, world, node, inp, pre_offers)
             elif ct is CallReconcileOperations:
@@ -3135,6 +3148,7 @@ def operator_view_rows(world: Any, node: Any, settled: bool = False) -> tuple[tu
     metrics = m.metrics()
     bad.extend(framework_view_rows(who, state, world.now))  # s14 kops
     bad.extend(users_rows(who, m, state))  # s14 kops
+    bad.extend(checks_kmast3.full_resources_rows(who, state))  # s19 kmast3
     # ---- tasks per state: live ones by the master's task view (raw state), terminal and
     # unreachable ones as /master/state shows them (the state their framework sees)
     counts: dict[str, int] = {}

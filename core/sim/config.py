@@ -93,6 +93,14 @@ class SimConfig:
     # default in Mesos): their executors are shut down when their connection to the agent
     # breaks, their updates are held in memory only
     uncheckpointed: bool = False
+    # s19 kmast3: the master's edges of the offer and subscription calls (core/sim/
+    # checks_kmast3.py): with each adversarial SUBSCRIBE, delivered off the network,
+    # well-formed SUBSCRIBEs whose FrameworkInfo breaks one rule of Mesos's framework
+    # validation each (refused with an ERROR event), status updates of a hostile peer with
+    # one field broken each, and (with `operator`) a RESERVE_RESOURCES with no resources;
+    # the reserving framework reconciles an unknown operation on each agent it reserved on
+    # as soon as it is SUBSCRIBED
+    master_edges: bool = False
 
     def describe(self) -> str:
         faults = ",".join(sorted(self.faults)) or "none"
@@ -127,6 +135,8 @@ class SimConfig:
             cmd += " --multi-role"
         if self.uncheckpointed:  # s18 drivea
             cmd += " --uncheckpointed"
+        if self.master_edges:  # s19 kmast3
+            cmd += " --master-edges"
         if self.registry_gc is not None:  # s14 kmaster
             cmd += f" --registry-gc {self.registry_gc[0]:g},{self.registry_gc[1]:g}"
         return cmd

@@ -84,6 +84,7 @@ class App:
         self.health_check: Any = None  # set by the world with SimConfig.health
         self.odd_ids = False  # s17 killa: set by the world with SimConfig.odd_ids
         self.misuse = False  # s18 drivem: set by the world with SimConfig.sched_misuse
+        self.edges = False  # s19 kmast3: set by the world with SimConfig.master_edges
         self.running: dict[str, float] = {}  # task id -> last news time
         # task id -> (agent id, executor id) from its updates (the last 40 tasks)
         self.task_exec: dict[str, tuple[str, str]] = {}
@@ -662,6 +663,13 @@ class Reserver(App):
 
             out.append(("call", CallReconcileOperations(operations=(
                 (f"{self.name}.ghost", event.status.agent_id),))))
+        if self.edges and type(event) is EventSubscribed and self.op_agent:  # s19 kmast3
+            # an unknown operation on each agent it reserved on, as soon as it is subscribed
+            # (to a new master, its agents may still be recovering: OPERATION_RECOVERING)
+            from mesotron.core.messages import CallReconcileOperations
+
+            out.append(("call", CallReconcileOperations(operations=tuple(
+                (f"{self.name}.ghost", aid) for aid in sorted(set(self.op_agent.values()))))))
         return out
 
     def on_operation(self, now: float, st: Any) -> list[Action]:

@@ -488,6 +488,12 @@ VARIETY: tuple[dict[str, Any], ...] = (
     # executor whose agent connection breaks is shut down, an agent restart loses their
     # tasks, their updates live in memory only (ExecutorDisconnectionsTolerated judges it)
     {"seed": 40, "uncheckpointed": True, "events": 2000},  # s18 drivea
+    # s19 kmast3: the operator's run with the master's call edges (SimConfig.master_edges):
+    # invalid SUBSCRIBEs (InvalidSubscriptionsRefused), operation reconciliations as soon as
+    # the reserver is subscribed (OPERATION_RECOVERING: OperationFeedbackAgrees), a
+    # RESERVE_RESOURCES with no resources (InvalidOperatorCallsRefused)
+    {"seed": 43, "operator": True, "fast_alloc": True, "kinds": OPERATOR_KINDS,  # s19 kmast3
+     "master_edges": True, "events": 2000},  # s19 kmast3
 )
 
 

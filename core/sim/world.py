@@ -114,6 +114,7 @@ from mesotron.core.sim import (
     checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
     checks_killm,  # s17 killm
+    checks_kmast3,  # s19 kmast3
     checks_kobs,  # s16 kobs
 )
 from mesotron.core.sim.cgroups import Cgroups  # s14 kagent
@@ -491,6 +492,7 @@ class World:
                 sn.app.health_check = HEALTH_CHECK
             sn.app.odd_ids = cfg.odd_ids and kind in ("service", "batch")  # s17 killa
             sn.app.misuse = cfg.sched_misuse  # s18 drivem
+            sn.app.edges = cfg.master_edges  # s19 kmast3
             sn.streams = set()
             sn.framework_id = None
             self.nodes[name] = sn
@@ -1749,6 +1751,8 @@ class World:
                 stream_id=None, framework_id=fid if with_id else None, call=c))
         if self.config.sched_misuse and info is not None:  # s18 drivem
             checks_drivem.misaddressed_calls(self, s, m, info, fid)
+        if self.config.master_edges and info is not None:  # s19 kmast3
+            checks_kmast3.bad_subscriptions(self, s, m, info)  # s19 kmast3
 
     def tell(self, s: SchedulerNode, ev: Any) -> None:
         """Timeline lines for what a framework hears."""

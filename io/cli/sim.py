@@ -68,6 +68,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--uncheckpointed", action="store_true",  # s18 drivea
                    help="the batch frameworks do not checkpoint (FrameworkInfo.checkpoint=false: "
                         "their executors go with a broken agent connection)")
+    p.add_argument("--master-edges", action="store_true",  # s19 kmast3
+                   help="invalid SUBSCRIBEs, operation reconciliations on subscription, an "
+                        "empty RESERVE_RESOURCES (s19)")
     p.add_argument("--registry-gc", default=None, metavar="INTERVAL,AGE",
                    help="the masters' --registry_gc_interval and --registry_max_agent_age in "
                         "seconds (default Mesos's 15 min and 2 weeks; property RegistryGcPrunes)")
@@ -89,6 +92,7 @@ def _config(args: argparse.Namespace, seed: int) -> Any:
                      sched_misuse=bool(getattr(args, "sched_misuse", False)),
                      multirole=bool(getattr(args, "multi_role", False)),
                      uncheckpointed=bool(getattr(args, "uncheckpointed", False)),  # s18 drivea
+                     master_edges=bool(getattr(args, "master_edges", False)),  # s19 kmast3
                      fast_alloc=bool(getattr(args, "fast_alloc", False)), **_operator(args),
                      registry_gc=_registry_gc(getattr(args, "registry_gc", None)))
 

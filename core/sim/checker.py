@@ -112,6 +112,7 @@ from mesotron.core.sim import (
     checks_killa,  # s17 killa
     checks_killm,  # s17 killm
     checks_killm3,  # s18 killm3
+    checks_kmast2,  # s19 kmast2
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -187,6 +188,7 @@ WHEN: dict[str, str] = {
     "TerminatedExecutorsRemoved": "after every agent step",  # s18 drivea
     "MasterPingTimeoutHonoured": "on every ping timeout of an agent",  # s18 drivea
     "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
+    "ResubscriptionsUpdateFramework": "after every SUBSCRIBE of a framework the master holds",  # s19 kmast2
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -930,6 +932,7 @@ class Checker:
             checks_messages.check_executor_message_at_master(self, world, node, inp, effects)
         if sc:
             checks_kobs.after_call(self, world, node, inp, ct, effects)  # s16 kobs
+            checks_kmast2.after_call(self, world, node, inp, ct, effects)  # s19 kmast2
             if ct is CallSubscribe and config.sched_misuse:  # s18 drivem
                 checks_drivem.after_subscribe(self, world, node, inp, effects)  # s18 drivem
             if ct is CallAccept and malformed_accept(call):
@@ -1319,6 +1322,7 @@ class Checker:
                 checks_drivem.before_subscribe(self, node, inp)  # s18 drivem
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
             self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
+            checks_kmast2.before_subscribe(self, node, inp)  # s19 kmast2
         elif type(inp) is SchedulerCall and type(inp.call) is CallAcknowledgeOperationStatus:
             rec = node.machine._operations.get((inp.framework_id, inp.call.operation_id))
             self._pre_ack = None if rec is None or not rec.statuses else (

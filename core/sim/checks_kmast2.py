@@ -23,10 +23,11 @@ def _fail(chk: Any, world: Any, name: str, fid: str, what: str) -> None:
 # ================================================================== a SUBSCRIBE at the master
 def before_subscribe(chk: Any, node: Any, inp: Any) -> None:
     """What the master holds of the framework a SUBSCRIBE names, before it handles it:
-    (id, FrameworkInfo, recovered) or None (a new id, or one the master does not hold)."""
+    (request, id, FrameworkInfo, recovered), or None (a new id, or one it does not hold)."""
     fid = inp.call.framework_info.id
     fw = node.machine._frameworks.get(fid) if fid is not None else None
-    chk.__dict__["_kmast2_pre"] = None if fw is None else (fid, fw.info, fw.recovered)
+    chk.__dict__["_kmast2_pre"] = None if fw is None else (inp.request, fid, fw.info,
+                                                           fw.recovered)
 
 
 def after_call(chk: Any, world: Any, node: Any, inp: Any, ct: Any, effects: list[Any]) -> None:
@@ -35,10 +36,10 @@ def after_call(chk: Any, world: Any, node: Any, inp: Any, ct: Any, effects: list
     if ct is not CallSubscribe:
         return
     pre = chk.__dict__.pop("_kmast2_pre", None)
-    if pre is None or not effects or type(effects[0]) is not Respond \
-            or effects[0].status != 200:
+    if pre is None or pre[0] != inp.request or not effects \
+            or type(effects[0]) is not Respond or effects[0].status != 200:
         return
-    fid, old_info, was_recovered = pre
+    _req, fid, old_info, was_recovered = pre
     if not any(type(e) is Send and type(e.message) is EventSubscribed for e in effects):
         return  # refused (an ERROR event): nothing changed
     m = node.machine

@@ -2372,3 +2372,20 @@ for _name, _fn in (("DeclinesAsMesos", DeclinesAsMesos),
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn
+# ==== s19 kmast2
+def ResubscriptionsUpdateFramework(s: ClusterSnapshot) -> list[str]:
+    """A SUBSCRIBE of a framework the master holds, answered SUBSCRIBED, makes it a framework
+    subscribed to this master: no longer booked recovered (Mesos: a framework learnt from
+    its agents leaves Framework::RECOVERED when it subscribes,
+    connectAndActivateRecoveredFramework), its reregistered_time the time of this
+    re-subscription when it had subscribed here before (Master::_subscribe:
+    `framework->reregisteredTime = Clock::now()`); and when it changes the FrameworkInfo,
+    every connected agent where the master books its tasks or executors is sent the new
+    FrameworkInfo in an UpdateFramework of the same step (Master::sendFrameworkUpdates
+    broadcasts it to every registered agent)."""
+    return [f"ResubscriptionsUpdateFramework: framework {f} {what}"
+            for n, f, what in s.s17_killa if n == "ResubscriptionsUpdateFramework"]
+
+
+SAFETY["ResubscriptionsUpdateFramework"] = ResubscriptionsUpdateFramework
+CATALOG["ResubscriptionsUpdateFramework"] = ResubscriptionsUpdateFramework

@@ -87,7 +87,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s19 kalloc (Python and simulator only)
          "AllocatorFrameworksAgree",
          # s19 kmast3 (Python and simulator only)
-         "DeclinesAsMesos", "InvalidSubscriptionsRefused", "SuppressionBooksAgree"]
+         "DeclinesAsMesos", "InvalidSubscriptionsRefused", "SuppressionBooksAgree",
+         # s19 kmast2 (Python and simulator only)
+         "ResubscriptionsUpdateFramework"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

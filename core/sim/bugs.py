@@ -3749,3 +3749,19 @@ BUGS["suppress_not_booked"] = suppress_not_booked
 BUGS["unreserved_full_without_role"] = unreserved_full_without_role
 BUGS["describe_hides_registering"] = describe_hides_registering
 BUGS["roles_whitelist_ignored"] = roles_whitelist_ignored
+# ==== s19 kmast2
+def framework_update_not_broadcast() -> contextlib.AbstractContextManager[None]:
+    """A scheduler re-subscribes with a changed FrameworkInfo (its roles, its name): the
+    master takes it into its own books but never tells the agents running the framework's
+    tasks and executors (no UpdateFramework) (ResubscriptionsUpdateFramework; the info
+    changes in the judge's MULTI_ROLE run, SimConfig.multirole)."""
+    from mesotron.core.master.frameworks import FrameworksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _send_framework_update(self: Any, fw: Any) -> list[Any]:
+            return []
+        return _send_framework_update
+    return _patched(FrameworksMixin, "_send_framework_update", wrap)
+
+
+BUGS["framework_update_not_broadcast"] = framework_update_not_broadcast

@@ -114,6 +114,7 @@ from mesotron.core.sim import (
     checks_killm,  # s17 killm
     checks_killm3,  # s18 killm3
     checks_kmast3,  # s19 kmast3
+    checks_kmast2,  # s19 kmast2
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -193,6 +194,7 @@ WHEN: dict[str, str] = {
     "DeclinesAsMesos": "after every DECLINE a master takes from a subscribed framework",  # s19 kmast3
     "InvalidSubscriptionsRefused": "after every invalid SUBSCRIBE of SimConfig.master_edges",  # s19 kmast3
     "SuppressionBooksAgree": "after every SUPPRESS, REVIVE and SUBSCRIBE the leading master takes",  # s19 kmast3
+    "ResubscriptionsUpdateFramework": "after every SUBSCRIBE of a framework the master holds",  # s19 kmast2
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -944,6 +946,7 @@ class Checker:
             checks_kobs.after_call(self, world, node, inp, ct, effects)  # s16 kobs
             if ct is CallSuppress or ct is CallRevive or ct is CallSubscribe:  # s19 kmast3
                 checks_kmast3.check_suppression_books(self, world, node, inp, effects)  # s19 kmast3
+            checks_kmast2.after_call(self, world, node, inp, ct, effects)  # s19 kmast2
             if ct is CallSubscribe and config.sched_misuse:  # s18 drivem
                 checks_drivem.after_subscribe(self, world, node, inp, effects)  # s18 drivem
             if ct is CallAccept and malformed_accept(call):
@@ -1335,6 +1338,7 @@ class Checker:
                 checks_drivem.before_subscribe(self, node, inp)  # s18 drivem
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
             self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
+            checks_kmast2.before_subscribe(self, node, inp)  # s19 kmast2
         elif type(inp) is SchedulerCall and type(inp.call) is CallAcknowledgeOperationStatus:
             rec = node.machine._operations.get((inp.framework_id, inp.call.operation_id))
             self._pre_ack = None if rec is None or not rec.statuses else (

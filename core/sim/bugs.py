@@ -3765,3 +3765,21 @@ def framework_update_not_broadcast() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["framework_update_not_broadcast"] = framework_update_not_broadcast
+# ==== s19 leak42
+def completed_frameworks_not_shut_down() -> contextlib.AbstractContextManager[None]:
+    """A master that re-registers an agent reporting executors or tasks of a framework it has
+    removed (a TEARDOWN while the agent was partitioned, or its ShutdownFramework lost in
+    transit) does not tell the agent to shut that framework down (Mesos
+    `Master::reconcileKnownSlave` / `__reregisterSlave` do): the framework's executors keep
+    running there, booked by no master (MasterExecutorsAgree, NoResourceLeak; the s19 leak42
+    exemption of a lost ShutdownFramework ends at that re-registration)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _shutdown_completed(self: Any, agent: Any, msg: Any) -> list[Any]:
+            return []
+        return _shutdown_completed
+    return _patched(AgentsMixin, "_shutdown_completed", wrap)
+
+
+BUGS["completed_frameworks_not_shut_down"] = completed_frameworks_not_shut_down

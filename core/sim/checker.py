@@ -115,6 +115,7 @@ from mesotron.core.sim import (
     checks_killm3,  # s18 killm3
     checks_kmast3,  # s19 kmast3
     checks_kmast2,  # s19 kmast2
+    checks_leak42,  # s19 leak42
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -1283,6 +1284,7 @@ class Checker:
             self.lost_in_transit.update((msg.framework_info.id, x.task_id) for x in msg.tasks)
         elif t is CheckpointResources:  # s17 killm2
             checks_killm.on_dropped_checkpoint(self, dst)  # s17 killm2
+        checks_leak42.on_dropped(self, world, dst, t, msg)  # s19 leak42
 
     def on_unaddressed_send(self, world: Any, node: Any, e: Any) -> None:
         """NoSendWithoutPeer: a master Send with no addressee (the world drops it)."""
@@ -2095,6 +2097,7 @@ class Checker:
                 books.append(inv.TaskBooks(agent_id=aid, master_tasks=mt, agent_tasks=at,
                                            total=a.total, pooled=pooled, master_used=used,
                                            agent_running=running))
+        books = checks_leak42.exempt_books(self, world, books)  # s19 leak42
         views: list[inv.TaskView] = []
         lead = world.live_leader()
         booked_unreachable = lead.machine._unreachable if lead is not None else {}
@@ -3930,6 +3933,7 @@ def master_executor_rows(world: Any) -> tuple[tuple[str, str, str], ...]:
             rows.append((ma.id, "/".join(k), "run by the agent, not booked by the leader"))
         for k in sorted(books ^ fw_books.get(ma.id, set())):
             rows.append((ma.id, "/".join(k), "booked under one of agent and framework only"))
+    rows = checks_leak42.exempt_executor_rows(world, rows)  # s19 leak42
     return tuple(rows)
 
 
@@ -4594,6 +4598,7 @@ def note_agent_contact(chk: Checker, world: Any, node: Any, log: Any) -> None:
     afresh); MasterBooksIndexed: that agent's tasks are indexed both ways right away."""
     aid = dict(log.fields).get("agent_id", "")
     chk.agent_contact[(node.name, node.inc, aid)] = world.now
+    checks_leak42.on_contact(chk, aid)  # s19 leak42
     m = node.machine
     agent = m._agents.get(aid)
     if agent is None:

@@ -3652,3 +3652,39 @@ BUGS["uncheckpointed_executors_kept"] = uncheckpointed_executors_kept
 BUGS["ping_timer_too_short"] = ping_timer_too_short
 BUGS["registration_backoff_kept"] = registration_backoff_kept
 BUGS["agent_describe_hides_completed"] = agent_describe_hides_completed
+
+
+# ==== s19 kagent
+def registration_without_master() -> contextlib.AbstractContextManager[None]:
+    """An agent whose recovery finishes before any master is detected registers at once,
+    to no master (its registration skips the `master is None` test)
+    (RegistersOnlyWhenDisconnected)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def _begin_registration(self: Any, now: float) -> list[Any]:
+            if self.recovering or self.state != "disconnected":
+                return []
+            self.reg_backoff = self.config.registration_backoff_factor
+            return self._send_registration(now)
+        return _begin_registration
+    return _patched(Agent, "_begin_registration", wrap)
+
+
+def registration_backoff_tripled() -> contextlib.AbstractContextManager[None]:
+    """An agent's registration backoff triples per retry instead of doubling
+    (RegistrationRetriesBounded)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def _send_registration(self: Any, now: float) -> list[Any]:
+            before = self.reg_backoff
+            out = orig(self, now)
+            self.reg_backoff = min(before * 3, self.config.registration_backoff_max)
+            return out
+        return _send_registration
+    return _patched(Agent, "_send_registration", wrap)
+
+
+BUGS["registration_without_master"] = registration_without_master
+BUGS["registration_backoff_tripled"] = registration_backoff_tripled

@@ -2334,8 +2334,21 @@ def RegistrationRetriesBounded(s: ClusterSnapshot) -> list[str]:
             if n == "RegistrationRetriesBounded"]
 
 
+def KillsOnlyLiveExecutors(s: ClusterSnapshot) -> list[str]:
+    """An agent asks to kill (SIGKILL, destroy) an executor's container only while it has not
+    been told that executor exited: a terminated executor is never killed again, neither by
+    its shutdown timeout, a limitation, nor the re-registration timeout after a restart
+    (Mesos Slave::shutdownExecutorTimeout: `case Executor::TERMINATED: "has already
+    terminated"`, no destroy; Slave::reregisterExecutorTimeout: `case Executor::TERMINATED:
+    break`, only REGISTERING executors are killed; an executor that exited during recovery is
+    terminated, Slave::executorTerminated)."""
+    return [f"KillsOnlyLiveExecutors: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "KillsOnlyLiveExecutors"]
+
+
 for _name, _fn in (("RegistersOnlyWhenDisconnected", RegistersOnlyWhenDisconnected),
-                   ("RegistrationRetriesBounded", RegistrationRetriesBounded)):
+                   ("RegistrationRetriesBounded", RegistrationRetriesBounded),
+                   ("KillsOnlyLiveExecutors", KillsOnlyLiveExecutors)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn

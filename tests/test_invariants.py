@@ -85,7 +85,8 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s18 drivea (Python and simulator only)
          "TerminatedExecutorsRemoved", "MasterPingTimeoutHonoured", "RegistrationBackoffResets",
          # s19 kagent (Python and simulator only)
-         "RegistersOnlyWhenDisconnected", "RegistrationRetriesBounded"]
+         "RegistersOnlyWhenDisconnected", "RegistrationRetriesBounded",
+         "KillsOnlyLiveExecutors"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

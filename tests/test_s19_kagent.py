@@ -15,9 +15,12 @@ CASES_S19_KAGENT = [
      "RegistersOnlyWhenDisconnected"),
     # the registration backoff triples per retry
     ("registration_backoff_tripled", {"faults": "all"}, "RegistrationRetriesBounded"),
+    # an executor that dies while its restarted agent recovers is still awaited: the
+    # re-registration timeout kills its container again
+    ("exited_executor_still_awaited", {"faults": "all"}, "KillsOnlyLiveExecutors"),
 ]
 
-NAMES = ("RegistersOnlyWhenDisconnected", "RegistrationRetriesBounded")
+NAMES = ("RegistersOnlyWhenDisconnected", "RegistrationRetriesBounded", "KillsOnlyLiveExecutors")
 
 
 @pytest.mark.parametrize("bug,options,expected", CASES_S19_KAGENT,

@@ -3688,3 +3688,24 @@ def registration_backoff_tripled() -> contextlib.AbstractContextManager[None]:
 
 BUGS["registration_without_master"] = registration_without_master
 BUGS["registration_backoff_tripled"] = registration_backoff_tripled
+
+
+def exited_executor_still_awaited() -> contextlib.AbstractContextManager[None]:
+    """A recovered executor that exits while its restarted agent waits for it to re-subscribe
+    is still awaited: the re-registration timeout kills its container again and books it
+    terminating (KillsOnlyLiveExecutors)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def _executor_terminated(self: Any, now: float, fw: Any, ex: Any, status: int) -> list[Any]:
+            keep = AgentCore._unrecover
+            AgentCore._unrecover = lambda *a, **kw: None  # type: ignore[method-assign]
+            try:
+                return orig(self, now, fw, ex, status)
+            finally:
+                AgentCore._unrecover = keep  # type: ignore[method-assign]
+        return _executor_terminated
+    return _patched(AgentCore, "_executor_terminated", wrap)
+
+
+BUGS["exited_executor_still_awaited"] = exited_executor_still_awaited

@@ -277,6 +277,7 @@ WHEN: dict[str, str] = {
     "UpdatesVisible": "as every framework hears a task update",  # s17 killm
     "RegistersOnlyWhenDisconnected": "on every (re-)registration an agent sends",  # s19 kagent
     "RegistrationRetriesBounded": "on every registration retry an agent arms",  # s19 kagent
+    "KillsOnlyLiveExecutors": "on every executor kill an agent asks for",  # s19 kagent
 }
 
 # (s16 speed) the task state graph (LegalTaskTransitions; produce's fast path), what a

@@ -12,6 +12,8 @@ from typing import Any
 
 from mesotron.core import invariants as inv
 from mesotron.core.agent.base import REGISTER_TIMER
+from mesotron.core.agent.model import ExecutorExited, KillExecutor, OrphanContainer
+from mesotron.core.agent.model import Start as AgentStart
 from mesotron.core.effects import Send, SetTimer, TimerFired
 from mesotron.core.messages import RegisterAgent, ReregisterAgent
 
@@ -32,14 +34,33 @@ def _retries(chk: Any) -> dict[str, int]:
     return b
 
 
+def _exited(chk: Any) -> dict[str, set[str]]:
+    """agent node -> the containers whose exit (ExecutorExited) its current run was told."""
+    b = chk.__dict__.get("_kagent_exited")
+    if b is None:
+        b = chk.__dict__["_kagent_exited"] = {}
+    return b
+
+
 def after_agent_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
-    """RegistersOnlyWhenDisconnected, RegistrationRetriesBounded."""
+    """RegistersOnlyWhenDisconnected, RegistrationRetriesBounded, KillsOnlyLiveExecutors."""
     ag = node.machine
     if ag is None:
         return
+    tin = type(inp)
+    exited = _exited(chk)
+    if tin is AgentStart:
+        exited[node.name] = set()  # a new run: what the last one was told is gone with it
+    gone = exited.get(node.name)
     timer = None
     for e in effects:
         t = type(e)
+        if t is KillExecutor:
+            if gone and e.container_id in gone and tin is not OrphanContainer:
+                _fail(chk, world, "KillsOnlyLiveExecutors", node.name,
+                      f"kills container {e.container_id[:8]} after it was told that executor "
+                      f"exited (on {tin.__name__})")
+            continue
         if t is Send and type(e.message) in _REGISTRATIONS:
             if ag.master is None or ag.recovering or ag.state != "disconnected":
                 _fail(chk, world, "RegistersOnlyWhenDisconnected", node.name,
@@ -48,6 +69,10 @@ def after_agent_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[An
                       f"{'no master detected' if ag.master is None else 'master ' + ag.master}")
         elif t is SetTimer and e.key == REGISTER_TIMER:
             timer = e
+    if tin is ExecutorExited:
+        if gone is None:
+            gone = exited[node.name] = set()
+        gone.add(inp.container_id)
     if timer is None:
         return
     retries = _retries(chk)

@@ -183,4 +183,7 @@ EQUIVALENT: dict[str, str] = {
     # s18 drivea (worklist review of the agent mutants)
     'agent/base.py::AgentCore._shutdown_executor::stmt:delete statement::ex.shutdown_timer = True#0':
         "the flag is read only by _executor_terminated, to cancel the EXEC_SHUTDOWN timer: left unset, that timer fires later into handleExecutorTimer, which returns [] for it (the executor is gone from the books, or still listed but 'terminated', a final state; the key's container id is unique per launch, so no other executor matches); timers die with an agent restart; nothing else (describe, state_json, records, io/) reads the flag: only a no-op timer event differs (Mesos never cancels its shutdownExecutorTimeout either: Slave::shutdownExecutorTimeout ignores an executor that is gone or TERMINATED)",
+    # s19 kagent
+    'agent/base.py::AgentCore._shutdown_executor::not:drop not::not ex.recovered#0':
+        "the only EXEC_REGISTRATION SetTimer is _run's, for a new executor (recovered=False); a recovered executor (recovery.py) never has one armed (its agent's timers died with the restart), so the mutant's CancelTimer for it is a no-op, and the timer it leaves armed for a non-recovered one fires into handleExecutorTimer, which returns [] since the executor is gone (container ids are unique per launch) or no longer 'registering' (_shutdown_executor made it 'terminating'; 'registering' is only ever set at creation: model.py default, recovery.py): the reviewed deletion of that CancelTimer above, plus a no-op",
 }

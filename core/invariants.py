@@ -2389,3 +2389,44 @@ def ResubscriptionsUpdateFramework(s: ClusterSnapshot) -> list[str]:
 
 SAFETY["ResubscriptionsUpdateFramework"] = ResubscriptionsUpdateFramework
 CATALOG["ResubscriptionsUpdateFramework"] = ResubscriptionsUpdateFramework
+# ==== s19 kagent
+def RegistersOnlyWhenDisconnected(s: ClusterSnapshot) -> list[str]:
+    """An agent sends RegisterAgent / ReregisterAgent only while it is disconnected from a
+    master it detected and has finished recovering: never with no master, never while
+    registered (running), recovering or terminating (Mesos Slave::doReliableRegistration:
+    `if (master.isNone()) return; ... if (state == RUNNING) return; if (state ==
+    TERMINATING) return; CHECK(state == DISCONNECTED)`; a recovering agent detects its master
+    only once recovery is done)."""
+    return [f"RegistersOnlyWhenDisconnected: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "RegistersOnlyWhenDisconnected"]
+
+
+def RegistrationRetriesBounded(s: ClusterSnapshot) -> list[str]:
+    """An agent's registration retries back off no faster than doubling: the n-th retry it
+    arms within one round is due at most --registration_backoff_factor x 2^(n+1) (and at most
+    a minute) after the attempt that armed it (Mesos Slave::doReliableRegistration(maxBackoff):
+    `maxBackoff = std::min(maxBackoff, REGISTER_RETRY_INTERVAL_MAX); delay = maxBackoff *
+    random; delay(delay, ..., &Slave::doReliableRegistration, maxBackoff * 2)`, the first
+    round started with registration_backoff_factor * 2 by Slave::detected)."""
+    return [f"RegistrationRetriesBounded: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "RegistrationRetriesBounded"]
+
+
+def KillsOnlyLiveExecutors(s: ClusterSnapshot) -> list[str]:
+    """An agent asks to kill (SIGKILL, destroy) an executor's container only while it has not
+    been told that executor exited: a terminated executor is never killed again, neither by
+    its shutdown timeout, a limitation, nor the re-registration timeout after a restart
+    (Mesos Slave::shutdownExecutorTimeout: `case Executor::TERMINATED: "has already
+    terminated"`, no destroy; Slave::reregisterExecutorTimeout: `case Executor::TERMINATED:
+    break`, only REGISTERING executors are killed; an executor that exited during recovery is
+    terminated, Slave::executorTerminated)."""
+    return [f"KillsOnlyLiveExecutors: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "KillsOnlyLiveExecutors"]
+
+
+for _name, _fn in (("RegistersOnlyWhenDisconnected", RegistersOnlyWhenDisconnected),
+                   ("RegistrationRetriesBounded", RegistrationRetriesBounded),
+                   ("KillsOnlyLiveExecutors", KillsOnlyLiveExecutors)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn

@@ -89,7 +89,10 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s19 kmast3 (Python and simulator only)
          "DeclinesAsMesos", "InvalidSubscriptionsRefused", "SuppressionBooksAgree",
          # s19 kmast2 (Python and simulator only)
-         "ResubscriptionsUpdateFramework"]
+         "ResubscriptionsUpdateFramework",
+         # s19 kagent (Python and simulator only)
+         "RegistersOnlyWhenDisconnected", "RegistrationRetriesBounded",
+         "KillsOnlyLiveExecutors"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -3783,3 +3783,58 @@ def completed_frameworks_not_shut_down() -> contextlib.AbstractContextManager[No
 
 
 BUGS["completed_frameworks_not_shut_down"] = completed_frameworks_not_shut_down
+# ==== s19 kagent
+def registration_without_master() -> contextlib.AbstractContextManager[None]:
+    """An agent whose recovery finishes before any master is detected registers at once,
+    to no master (its registration skips the `master is None` test)
+    (RegistersOnlyWhenDisconnected)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def _begin_registration(self: Any, now: float) -> list[Any]:
+            if self.recovering or self.state != "disconnected":
+                return []
+            self.reg_backoff = self.config.registration_backoff_factor
+            return self._send_registration(now)
+        return _begin_registration
+    return _patched(Agent, "_begin_registration", wrap)
+
+
+def registration_backoff_tripled() -> contextlib.AbstractContextManager[None]:
+    """An agent's registration backoff triples per retry instead of doubling
+    (RegistrationRetriesBounded)."""
+    from mesotron.core.agent.machine import Agent
+
+    def wrap(orig: Any) -> Any:
+        def _send_registration(self: Any, now: float) -> list[Any]:
+            before = self.reg_backoff
+            out = orig(self, now)
+            self.reg_backoff = min(before * 3, self.config.registration_backoff_max)
+            return out
+        return _send_registration
+    return _patched(Agent, "_send_registration", wrap)
+
+
+BUGS["registration_without_master"] = registration_without_master
+BUGS["registration_backoff_tripled"] = registration_backoff_tripled
+
+
+def exited_executor_still_awaited() -> contextlib.AbstractContextManager[None]:
+    """A recovered executor that exits while its restarted agent waits for it to re-subscribe
+    is still awaited: the re-registration timeout kills its container again and books it
+    terminating (KillsOnlyLiveExecutors)."""
+    from mesotron.core.agent.base import AgentCore
+
+    def wrap(orig: Any) -> Any:
+        def _executor_terminated(self: Any, now: float, fw: Any, ex: Any, status: int) -> list[Any]:
+            keep = AgentCore._unrecover
+            AgentCore._unrecover = lambda *a, **kw: None  # type: ignore[method-assign]
+            try:
+                return orig(self, now, fw, ex, status)
+            finally:
+                AgentCore._unrecover = keep  # type: ignore[method-assign]
+        return _executor_terminated
+    return _patched(AgentCore, "_executor_terminated", wrap)
+
+
+BUGS["exited_executor_still_awaited"] = exited_executor_still_awaited

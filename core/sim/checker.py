@@ -109,6 +109,7 @@ from mesotron.core.sim import (
     checks_drivel,  # s18 drivel
     checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
+    checks_kagent,  # s19 kagent
     checks_kdrive,  # s16 kdrive
     checks_killa,  # s17 killa
     checks_killm,  # s17 killm
@@ -283,6 +284,9 @@ WHEN: dict[str, str] = {
     "ReservationsResent": "after every re-registration the leader completes",  # s17 killm
     "RemovalPermitsPaced": "as an agent due for removal waits for a permit",  # s17 killm
     "UpdatesVisible": "as every framework hears a task update",  # s17 killm
+    "RegistersOnlyWhenDisconnected": "on every (re-)registration an agent sends",  # s19 kagent
+    "RegistrationRetriesBounded": "on every registration retry an agent arms",  # s19 kagent
+    "KillsOnlyLiveExecutors": "on every executor kill an agent asks for",  # s19 kagent
 }
 
 # (s16 speed) the task state graph (LegalTaskTransitions; produce's fast path), what a
@@ -688,6 +692,7 @@ class Checker:
     def on_agent_step(self, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
         tin = type(inp)
         checks_drivea.after_agent_step(self, world, node, inp, effects)  # s18 drivea
+        checks_kagent.after_agent_step(self, world, node, inp, effects)  # s19 kagent
         if tin is Received and type(inp.message) in (RunTask, RunTaskGroup):
             self.check_agent_runs(world, node)
             checks_killa.on_run(self, world, node, inp.message, effects)  # s17 killa

@@ -83,7 +83,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "TimersNotInPast", "UpdatesVisible", "ReservationsResent", "RemovalPermitsPaced",
          "ReconcileAnswersAsMesos", "RegistryGcSelects", "LeaderViewsAgree",
          # s18 drivea (Python and simulator only)
-         "TerminatedExecutorsRemoved", "MasterPingTimeoutHonoured", "RegistrationBackoffResets"]
+         "TerminatedExecutorsRemoved", "MasterPingTimeoutHonoured", "RegistrationBackoffResets",
+         # s19 kmast1 (Python and simulator only)
+         "KnownAgentsReconciled", "RecoveredAgentsDeadline"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -3652,3 +3652,42 @@ BUGS["uncheckpointed_executors_kept"] = uncheckpointed_executors_kept
 BUGS["ping_timer_too_short"] = ping_timer_too_short
 BUGS["registration_backoff_kept"] = registration_backoff_kept
 BUGS["agent_describe_hides_completed"] = agent_describe_hides_completed
+
+
+# ==== s19 kmast1
+def unknown_executors_kept_on_reregistration() -> contextlib.AbstractContextManager[None]:
+    """A master that still holds a re-registering agent keeps booking the executors the
+    agent no longer reports (their ExitedExecutor lost while the two were apart): Mesos's
+    reconcileKnownSlave removes them (KnownAgentsReconciled)."""
+    from mesotron.core.master.agents import AgentsMixin
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _reconnect_known(self: Any, agent: Any, sender: str, msg: Any) -> list[Any]:
+            keep = MasterCore._remove_executor
+            MasterCore._remove_executor = lambda *a, **kw: []  # type: ignore[method-assign]
+            try:
+                return list(orig(self, agent, sender, msg))
+            finally:
+                MasterCore._remove_executor = keep  # type: ignore[method-assign]
+        return _reconnect_known
+    return _patched(AgentsMixin, "_reconnect_known", wrap)
+
+
+def recovered_agents_never_time_out() -> contextlib.AbstractContextManager[None]:
+    """A newly elected leader never arms the deadline of the agents its registry admitted:
+    those that never come back stay admitted forever instead of being marked unreachable
+    after --agent_reregister_timeout (RecoveredAgentsDeadline)."""
+    from mesotron.core.effects import SetTimer
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _become_leader(self: Any, registry: Any) -> list[Any]:
+            return [e for e in orig(self, registry) if not (
+                type(e) is SetTimer and e.key == ("agent_reregister_timeout",))]
+        return _become_leader
+    return _patched(Master, "_become_leader", wrap)
+
+
+BUGS["unknown_executors_kept_on_reregistration"] = unknown_executors_kept_on_reregistration
+BUGS["recovered_agents_never_time_out"] = recovered_agents_never_time_out

@@ -112,6 +112,7 @@ from mesotron.core.sim import (
     checks_killa,  # s17 killa
     checks_killm,  # s17 killm
     checks_killm3,  # s18 killm3
+    checks_kmast1,  # s19 kmast1
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -187,6 +188,8 @@ WHEN: dict[str, str] = {
     "TerminatedExecutorsRemoved": "after every agent step",  # s18 drivea
     "MasterPingTimeoutHonoured": "on every ping timeout of an agent",  # s18 drivea
     "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
+    "KnownAgentsReconciled": "after every ReregisterAgent of an agent the leader holds",  # s19 kmast1
+    "RecoveredAgentsDeadline": "after every election and its agent_reregister_timeout",  # s19 kmast1
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -790,6 +793,7 @@ class Checker:
         # whether the effects hold anything the pass over them reads (scan).
         kproto_master_step(self, world, node, inp, effects)  # s16 kproto
         checks_drivel.master_step(self, world, node, inp, effects)  # s18 drivel
+        checks_kmast1.master_step(self, world, node, inp, effects)  # s19 kmast1
         tin = type(inp)
         sc = tin is SchedulerCall
         call: Any = inp.call if sc else None

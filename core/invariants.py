@@ -2337,8 +2337,20 @@ def RecoveredAgentsDeadline(s: ClusterSnapshot) -> list[str]:
             if n == "RecoveredAgentsDeadline"]
 
 
+def SilentAgentsMarked(s: ClusterSnapshot) -> list[str]:
+    """The leader's health check gives up on an agent at its max_agent_ping_timeouts-th
+    consecutive unanswered ping: an agent silent (no (re-)registration, no Pong, no restart
+    of its pings) for more than (max_agent_ping_timeouts + 1) x agent_ping_timeout is no
+    longer pinged but marked unreachable or waiting for its removal permit (Mesos
+    SlaveObserver::timeout: `if (pinged) { timeouts++; if (timeouts >=
+    maxSlavePingTimeouts) markUnreachable(); }`; the other side, AnsweringAgentsKept)."""
+    return [f"SilentAgentsMarked: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "SilentAgentsMarked"]
+
+
 for _name, _fn in (("KnownAgentsReconciled", KnownAgentsReconciled),
-                   ("RecoveredAgentsDeadline", RecoveredAgentsDeadline)):
+                   ("RecoveredAgentsDeadline", RecoveredAgentsDeadline),
+                   ("SilentAgentsMarked", SilentAgentsMarked)):
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn

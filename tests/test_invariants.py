@@ -85,7 +85,7 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          # s18 drivea (Python and simulator only)
          "TerminatedExecutorsRemoved", "MasterPingTimeoutHonoured", "RegistrationBackoffResets",
          # s19 kmast1 (Python and simulator only)
-         "KnownAgentsReconciled", "RecoveredAgentsDeadline"]
+         "KnownAgentsReconciled", "RecoveredAgentsDeadline", "SilentAgentsMarked"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -3689,5 +3689,30 @@ def recovered_agents_never_time_out() -> contextlib.AbstractContextManager[None]
     return _patched(Master, "_become_leader", wrap)
 
 
+def one_ping_too_many() -> contextlib.AbstractContextManager[None]:
+    """The master's health check counts one unanswered ping too many (`timeouts >
+    max_agent_ping_timeouts`): a silent agent is marked unreachable a ping interval late
+    (SilentAgentsMarked)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.agents import HEALTH_CHECK_TIMED_OUT, AgentsMixin
+    from mesotron.core.messages import Ping
+
+    def wrap(orig: Any) -> Any:
+        def _ping_fired(self: Any, aid: str) -> list[Any]:
+            agent = self._agents.get(aid)
+            if agent is None or aid in self._marking_unreachable:
+                return []
+            if agent.pinged:
+                agent.missed_pings += 1
+                if agent.missed_pings > self.config.max_agent_ping_timeouts:
+                    return list(self._schedule_unreachable(aid, HEALTH_CHECK_TIMED_OUT))
+            agent.pinged = True
+            return [Send(to=agent.pid, message=Ping(connected=agent.connected)),
+                    self._timer(("ping", aid), self.config.agent_ping_timeout)]
+        return _ping_fired
+    return _patched(AgentsMixin, "_ping_fired", wrap)
+
+
 BUGS["unknown_executors_kept_on_reregistration"] = unknown_executors_kept_on_reregistration
 BUGS["recovered_agents_never_time_out"] = recovered_agents_never_time_out
+BUGS["one_ping_too_many"] = one_ping_too_many

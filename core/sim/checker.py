@@ -190,6 +190,7 @@ WHEN: dict[str, str] = {
     "RegistrationBackoffResets": "after every agent step that starts registering",  # s18 drivea
     "KnownAgentsReconciled": "after every ReregisterAgent of an agent the leader holds",  # s19 kmast1
     "RecoveredAgentsDeadline": "after every election and its agent_reregister_timeout",  # s19 kmast1
+    "SilentAgentsMarked": "on every ping timer of the leader",  # s19 kmast1
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs

@@ -1,12 +1,13 @@
 """s19 kmast1: master-side agent properties of the simulator's checker (the reconciliation of
-a re-registering agent the leader holds, the deadline of the agents a new leader recovers).
+a re-registering agent the leader holds, the deadline of the agents a new leader recovers, the
+health check's deadline for a silent agent).
 
 Called from one line of core/sim/checker.py tagged `# s19 kmast1` (Checker.on_master_step);
 each judges one leader step against behaviour Mesos has (the property's docstring in
 core/invariants.py cites the Mesos source) and reports through `chk.run` with the
 (property, agent, what) rows of `ClusterSnapshot.s17_killa`. Only the steps that matter are
 looked at: a ReregisterAgent, a RegistryResult (while recovered agents are due), an
-election, and the agent_reregister_timeout timer.
+election, and the agent_reregister_timeout, ping and removal permit timers.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def _recovered(chk: Any) -> dict[tuple[str, int], tuple[set[str], set[str]]]:
 
 
 def master_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[Any]) -> None:
-    """KnownAgentsReconciled, RecoveredAgentsDeadline."""
+    """KnownAgentsReconciled, RecoveredAgentsDeadline, SilentAgentsMarked."""
     tin = type(inp)
     if tin is Received:
         if type(inp.message) is ReregisterAgent and node.leader:
@@ -44,7 +45,15 @@ def master_step(chk: Any, world: Any, node: Any, inp: Any, effects: list[Any]) -
         if node.leader:
             _after_registry(chk, world, node, effects)
     elif tin is TimerFired:
-        if inp.key == _DEADLINE and node.leader:
+        key = inp.key
+        if not node.leader:
+            return
+        if key[0] == "ping":
+            _check_ping(chk, world, node, key[1])
+        elif key[0] == "agent_removal_permit":
+            if any(getattr(e, "event", None) == "agent_removal_canceled" for e in effects):
+                _restarts(chk)[(node.name, node.inc, key[1])] = world.now
+        elif key == _DEADLINE:
             _check_deadline(chk, world, node)
     elif tin is LeadershipGained:
         _after_election(chk, world, node, inp, effects)
@@ -132,3 +141,38 @@ def _after_registry(chk: Any, world: Any, node: Any, effects: list[Any]) -> None
         return
     rec[1].update(e.message.agent_id for e in effects
                   if type(e) is Send and type(e.message) is AgentReregistered)
+
+
+# ================================================================== SilentAgentsMarked
+def _restarts(chk: Any) -> dict[tuple[str, int, str], float]:
+    """(master node, incarnation, agent id) -> when a canceled removal restarted the agent's
+    health checks (its pings start over without a contact)."""
+    b = chk.__dict__.get("_kmast1_restarts")
+    if b is None:
+        b = chk.__dict__["_kmast1_restarts"] = {}
+    return b
+
+
+def _check_ping(chk: Any, world: Any, node: Any, aid: str) -> None:
+    """On every ping timer of the leader: the agent has been heard from (registered,
+    re-registered, readmitted, a Pong) or had its pings restarted within
+    (max_agent_ping_timeouts + 1) x agent_ping_timeout; one silent longer is marked
+    unreachable (or waits for its permit) by this step at the latest, at the
+    max_agent_ping_timeouts-th ping it left unanswered."""
+    m = node.machine
+    if aid not in m._agents:
+        return
+    who = (node.name, node.inc, aid)
+    last = chk.agent_contact.get(who)
+    if last is None:
+        return
+    restart = _restarts(chk).get(who)
+    if restart is not None and restart > last:
+        last = restart
+    cfg = m.config
+    limit = (cfg.max_agent_ping_timeouts + 1) * cfg.agent_ping_timeout
+    if world.now - last > limit + 1e-6:
+        _fail(chk, world, "SilentAgentsMarked", aid,
+              f"silent for {world.now - last:g} s when a ping timer fires: the health check "
+              f"should have given up at its {cfg.max_agent_ping_timeouts}th unanswered ping "
+              f"({cfg.agent_ping_timeout:g} s apart)")

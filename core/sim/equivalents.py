@@ -183,4 +183,7 @@ EQUIVALENT: dict[str, str] = {
     # s18 drivea (worklist review of the agent mutants)
     'agent/base.py::AgentCore._shutdown_executor::stmt:delete statement::ex.shutdown_timer = True#0':
         "the flag is read only by _executor_terminated, to cancel the EXEC_SHUTDOWN timer: left unset, that timer fires later into handleExecutorTimer, which returns [] for it (the executor is gone from the books, or still listed but 'terminated', a final state; the key's container id is unique per launch, so no other executor matches); timers die with an agent restart; nothing else (describe, state_json, records, io/) reads the flag: only a no-op timer event differs (Mesos never cancels its shutdownExecutorTimeout either: Slave::shutdownExecutorTimeout ignores an executor that is gone or TERMINATED)",
+    # s19 kmast1 (known not-killed mutants of master/agents.py, machine.py, base.py, tasks.py, model.py)
+    'master/base.py::MasterCore._reset::const:0->1::0#0':
+        "_drain_count starts at 1 instead of 0: it is read only through _draining() (operator.py), whose only caller is Master.step behind `self.leader and`; a master becomes leader only in _become_leader, which calls _reset and then _restore_settings -> _recount_drains (assigns _drain_count from _settings) before its step ends, and every other _reset (_become_follower, _abdicate, __init__) leaves leader False: no read ever sees the initial value",
 }

@@ -2430,3 +2430,48 @@ for _name, _fn in (("RegistersOnlyWhenDisconnected", RegistersOnlyWhenDisconnect
     SAFETY[_name] = _fn
     CATALOG[_name] = _fn
 del _name, _fn
+
+
+# ==== s19 kmast1
+def KnownAgentsReconciled(s: ClusterSnapshot) -> list[str]:
+    """When an agent the leader holds re-registers, the leader reconciles its books with
+    what the agent reports (Mesos Master::reconcileKnownSlave): an executor it books there
+    that the agent no longer reports is removed (from the agent's and the framework's
+    books, its resources recovered: "Removing executor ... as it is unknown to the agent"),
+    a task the agent reports non-terminal that a framework asked to kill while the two were
+    apart (`slave->killedTasks`) is sent a KillTask again ("has non-terminal task ... that
+    is supposed to be killed. Killing it now!"), and an agent the operator deactivated or
+    drains stays deactivated in the allocator (Master::__reregisterSlave /
+    reregisterSlave: `if (!slave->active) ... allocator->deactivateSlave`)."""
+    return [f"KnownAgentsReconciled: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "KnownAgentsReconciled"]
+
+
+def RecoveredAgentsDeadline(s: ClusterSnapshot) -> list[str]:
+    """A newly elected leader gives every agent its registry admitted exactly
+    --agent_reregister_timeout to re-register, and when that passes every one not back
+    is marked unreachable (or waits for its removal permit) (Mesos Master::_recover:
+    `delay(flags.agent_reregister_timeout, self(), &Self::recoveredSlavesTimeout,
+    registry)`; recoveredSlavesTimeout: `foreachvalue (const SlaveInfo& slave,
+    slaves.recovered) ... markUnreachable`)."""
+    return [f"RecoveredAgentsDeadline: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "RecoveredAgentsDeadline"]
+
+
+def SilentAgentsMarked(s: ClusterSnapshot) -> list[str]:
+    """The leader's health check gives up on an agent at its max_agent_ping_timeouts-th
+    consecutive unanswered ping: an agent silent (no (re-)registration, no Pong, no restart
+    of its pings) for more than (max_agent_ping_timeouts + 1) x agent_ping_timeout is no
+    longer pinged but marked unreachable or waiting for its removal permit (Mesos
+    SlaveObserver::timeout: `if (pinged) { timeouts++; if (timeouts >=
+    maxSlavePingTimeouts) markUnreachable(); }`; the other side, AnsweringAgentsKept)."""
+    return [f"SilentAgentsMarked: agent {a} {what}" for n, a, what in s.s17_killa
+            if n == "SilentAgentsMarked"]
+
+
+for _name, _fn in (("KnownAgentsReconciled", KnownAgentsReconciled),
+                   ("RecoveredAgentsDeadline", RecoveredAgentsDeadline),
+                   ("SilentAgentsMarked", SilentAgentsMarked)):
+    SAFETY[_name] = _fn
+    CATALOG[_name] = _fn
+del _name, _fn

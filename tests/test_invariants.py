@@ -92,7 +92,9 @@ NAMES = ["NoOvercommit", "OfferExclusive", "LegalTaskTransitions", "UpdatesInOrd
          "ResubscriptionsUpdateFramework",
          # s19 kagent (Python and simulator only)
          "RegistersOnlyWhenDisconnected", "RegistrationRetriesBounded",
-         "KillsOnlyLiveExecutors"]
+         "KillsOnlyLiveExecutors",
+         # s19 kmast1 (Python and simulator only)
+         "KnownAgentsReconciled", "RecoveredAgentsDeadline", "SilentAgentsMarked"]
 KINDS = {"safety": inv.SAFETY, "policy": inv.POLICY, "quiescence": inv.QUIESCENT,
          "liveness": inv.LIVENESS}
 

@@ -3838,3 +3838,65 @@ def exited_executor_still_awaited() -> contextlib.AbstractContextManager[None]:
 
 
 BUGS["exited_executor_still_awaited"] = exited_executor_still_awaited
+# ==== s19 kmast1
+def unknown_executors_kept_on_reregistration() -> contextlib.AbstractContextManager[None]:
+    """A master that still holds a re-registering agent keeps booking the executors the
+    agent no longer reports (their ExitedExecutor lost while the two were apart): Mesos's
+    reconcileKnownSlave removes them (KnownAgentsReconciled)."""
+    from mesotron.core.master.agents import AgentsMixin
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _reconnect_known(self: Any, agent: Any, sender: str, msg: Any) -> list[Any]:
+            keep = MasterCore._remove_executor
+            MasterCore._remove_executor = lambda *a, **kw: []  # type: ignore[method-assign]
+            try:
+                return list(orig(self, agent, sender, msg))
+            finally:
+                MasterCore._remove_executor = keep  # type: ignore[method-assign]
+        return _reconnect_known
+    return _patched(AgentsMixin, "_reconnect_known", wrap)
+
+
+def recovered_agents_never_time_out() -> contextlib.AbstractContextManager[None]:
+    """A newly elected leader never arms the deadline of the agents its registry admitted:
+    those that never come back stay admitted forever instead of being marked unreachable
+    after --agent_reregister_timeout (RecoveredAgentsDeadline)."""
+    from mesotron.core.effects import SetTimer
+    from mesotron.core.master.machine import Master
+
+    def wrap(orig: Any) -> Any:
+        def _become_leader(self: Any, registry: Any) -> list[Any]:
+            return [e for e in orig(self, registry) if not (
+                type(e) is SetTimer and e.key == ("agent_reregister_timeout",))]
+        return _become_leader
+    return _patched(Master, "_become_leader", wrap)
+
+
+def one_ping_too_many() -> contextlib.AbstractContextManager[None]:
+    """The master's health check counts one unanswered ping too many (`timeouts >
+    max_agent_ping_timeouts`): a silent agent is marked unreachable a ping interval late
+    (SilentAgentsMarked)."""
+    from mesotron.core.effects import Send
+    from mesotron.core.master.agents import HEALTH_CHECK_TIMED_OUT, AgentsMixin
+    from mesotron.core.messages import Ping
+
+    def wrap(orig: Any) -> Any:
+        def _ping_fired(self: Any, aid: str) -> list[Any]:
+            agent = self._agents.get(aid)
+            if agent is None or aid in self._marking_unreachable:
+                return []
+            if agent.pinged:
+                agent.missed_pings += 1
+                if agent.missed_pings > self.config.max_agent_ping_timeouts:
+                    return list(self._schedule_unreachable(aid, HEALTH_CHECK_TIMED_OUT))
+            agent.pinged = True
+            return [Send(to=agent.pid, message=Ping(connected=agent.connected)),
+                    self._timer(("ping", aid), self.config.agent_ping_timeout)]
+        return _ping_fired
+    return _patched(AgentsMixin, "_ping_fired", wrap)
+
+
+BUGS["unknown_executors_kept_on_reregistration"] = unknown_executors_kept_on_reregistration
+BUGS["recovered_agents_never_time_out"] = recovered_agents_never_time_out
+BUGS["one_ping_too_many"] = one_ping_too_many

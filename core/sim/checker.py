@@ -117,6 +117,7 @@ from mesotron.core.sim import (
     checks_kmast3,  # s19 kmast3
     checks_kmast2,  # s19 kmast2
     checks_leak42,  # s19 leak42
+    checks_kmast1,  # s19 kmast1
     checks_kobs,  # s16 kobs
     checks_messages,  # s16 lead: MessagesRelayed
 )
@@ -197,6 +198,9 @@ WHEN: dict[str, str] = {
     "InvalidSubscriptionsRefused": "after every invalid SUBSCRIBE of SimConfig.master_edges",  # s19 kmast3
     "SuppressionBooksAgree": "after every SUPPRESS, REVIVE and SUBSCRIBE the leading master takes",  # s19 kmast3
     "ResubscriptionsUpdateFramework": "after every SUBSCRIBE of a framework the master holds",  # s19 kmast2
+    "KnownAgentsReconciled": "after every ReregisterAgent of an agent the leader holds",  # s19 kmast1
+    "RecoveredAgentsDeadline": "after every election and its agent_reregister_timeout",  # s19 kmast1
+    "SilentAgentsMarked": "on every ping timer of the leader",  # s19 kmast1
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
                     "subscriptions, ACCEPTs, registry results)",  # s16 kobs
@@ -804,6 +808,7 @@ class Checker:
         # whether the effects hold anything the pass over them reads (scan).
         kproto_master_step(self, world, node, inp, effects)  # s16 kproto
         checks_drivel.master_step(self, world, node, inp, effects)  # s18 drivel
+        checks_kmast1.master_step(self, world, node, inp, effects)  # s19 kmast1
         tin = type(inp)
         sc = tin is SchedulerCall
         call: Any = inp.call if sc else None

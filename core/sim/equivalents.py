@@ -320,4 +320,7 @@ EQUIVALENT: dict[str, str] = {
     # s19 kagent
     'agent/base.py::AgentCore._shutdown_executor::not:drop not::not ex.recovered#0':
         "the only EXEC_REGISTRATION SetTimer is _run's, for a new executor (recovered=False); a recovered executor (recovery.py) never has one armed (its agent's timers died with the restart), so the mutant's CancelTimer for it is a no-op, and the timer it leaves armed for a non-recovered one fires into handleExecutorTimer, which returns [] since the executor is gone (container ids are unique per launch) or no longer 'registering' (_shutdown_executor made it 'terminating'; 'registering' is only ever set at creation: model.py default, recovery.py): the reviewed deletion of that CancelTimer above, plus a no-op",
+    # s19 kmast1 (known not-killed mutants of master/agents.py, machine.py, base.py, tasks.py, model.py)
+    'master/base.py::MasterCore._reset::const:0->1::0#0':
+        "_drain_count starts at 1 instead of 0: it is read only through _draining() (operator.py), whose only caller is Master.step behind `self.leader and`; a master becomes leader only in _become_leader, which calls _reset and then _restore_settings -> _recount_drains (assigns _drain_count from _settings) before its step ends, and every other _reset (_become_follower, _abdicate, __init__) leaves leader False: no read ever sees the initial value",
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import test_sim_bugs
 from mesotron.core import invariants as inv
 from mesotron.core.sim import bugs
 from mesotron.core.sim.config import OPERATOR_KINDS, SimConfig
@@ -44,7 +45,7 @@ def test_planted_bug_caught_by_name(bug: str, seed: int, operator: bool, name: s
         # muted here so that HeldOffersAgree (at quiescence, from the framework's side) is
         # shown catching it on its own (test_withdrawn_offers_rescinded_catches_it_too)
         monkeypatch.setattr(inv, "WithdrawnOffersRescinded", lambda s: [])
-    with bugs.BUGS[bug]():
+    with test_sim_bugs.planted(bug):  # s19: the properties that shadow it muted
         r = simulate(_cfg(seed, operator))
     assert r.failure_name == name, r.failure
     clean = simulate(_cfg(seed, operator))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import test_sim_bugs
 from mesotron.core import invariants as inv
 from mesotron.core.sim import bugs, mutate
 from mesotron.core.sim.config import OPERATOR_KINDS, SimConfig
@@ -49,7 +50,7 @@ def test_planted_bug_caught_by_name(bug: str, seed: int, extra: dict[str, Any],
         # s17 killm's RegistryGcSelects (at the GC step) catches a GC that prunes nothing
         # first; muted so that RegistryGcPrunes (at quiescence) is shown catching it alone
         monkeypatch.setattr(inv, "RegistryGcSelects", lambda s: [])
-    with bugs.BUGS[bug]():
+    with test_sim_bugs.planted(bug):  # s19: the properties that shadow it muted
         r = simulate(_cfg(seed, extra))
     assert r.failure_name == name, r.failure
     clean = clean_failure(_cfg(seed, extra))

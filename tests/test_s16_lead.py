@@ -58,7 +58,7 @@ def test_reregistration_reports_no_terminated_executor():
     config = SimConfig(seed=4, events=3000, agents=5, frameworks=4, faults="disk",
                        quiesce=700.0, fast_alloc=True, operator=True,
                        kinds=("batch", "service", "reserver", "adversarial", "gang"))
-    with bugs.BUGS["unreported_executors_kept"]():
+    with test_sim_bugs.planted("unreported_executors_kept"):  # s19: KnownAgentsReconciled muted
         bugged = simulate(config)
     assert bugged.failure_name == "NoResourceLeak", bugged.failure
     assert simulate(config).failure is None

@@ -23,7 +23,7 @@ CASES_S19_KMAST3_SHORT = [
     ("decline_of_stale_offer_silent", {}, "DeclinesAsMesos"),
     # the master takes a role outside its --roles (the judge's seed-43 varied run:
     # SimConfig.master_edges, with the operator's --roles)
-    ("roles_whitelist_ignored", {"master_edges": True, "operator": True, "fast_alloc": True,
+    ("subscribe_roles_whitelist_ignored", {"master_edges": True, "operator": True, "fast_alloc": True,
                                  "kinds": mutate.OPERATOR_KINDS}, "InvalidSubscriptionsRefused"),
     # the master's describe() hides the agents being registered (judged in the registry
     # windows)

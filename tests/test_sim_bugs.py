@@ -8,7 +8,8 @@ seed must report the expected property; a clean run of that seed (bug disabled) 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import pytest
 from mesotron.core.sim import bugs
@@ -43,6 +44,34 @@ FIRST_CATCH: dict[str, int] = {
     "reconcile_unknown_agent_gone": 2,  # tests/test_s17_killm.py
     "uncheckpointed_executors_kept": 1,  # tests/test_s18_drivea.py
 }
+
+
+# s19: planted bugs of older properties that a property added in s19 catches first (the same
+# fault seen earlier or from another side; the s19 make-test run that failed on them named
+# the catch). Their tests mute the s19 property, as test_s13_mmaster mutes
+# WithdrawnOffersRescinded, so that the older property is still shown catching its bug alone.
+SHADOWED_BY: dict[str, tuple[str, ...]] = {
+    "executor_removal_keeps_framework_books": ("KnownAgentsReconciled",),  # s19 kmast1
+    "unreported_executors_kept": ("KnownAgentsReconciled",),  # s19 kmast1
+    "reregister_timeout_ignored": ("RecoveredAgentsDeadline",),  # s19 kmast1
+    "election_timers_from_reset_clock": ("RecoveredAgentsDeadline",),  # s19 kmast1
+    "pings_never_missed": ("SilentAgentsMarked",),  # s19 kmast1
+    "suppress_ignored": ("SuppressionBooksAgree", "AllocatorFrameworksAgree"),  # s19 kmast3, kalloc
+}
+
+
+@contextlib.contextmanager
+def planted(bug: str) -> Iterator[None]:
+    """bugs.BUGS[bug]() with the s19 properties that shadow it (SHADOWED_BY) muted."""
+    from unittest import mock
+
+    from mesotron.core import invariants as inv
+
+    with contextlib.ExitStack() as stack:
+        for name in SHADOWED_BY.get(bug, ()):
+            stack.enter_context(mock.patch.object(inv, name, lambda s: []))
+        stack.enter_context(bugs.BUGS[bug]())
+        yield
 
 
 def budget_seeds(bug: str) -> list[int]:
@@ -165,7 +194,7 @@ def config(seed: int, faults: str) -> SimConfig:
 @pytest.mark.parametrize("bug,faults,expected", CASES, ids=[c[0] for c in CASES])
 def test_planted_bug_is_caught(bug, faults, expected):
     caught = None
-    with bugs.BUGS[bug]():
+    with planted(bug):
         for seed in budget_seeds(bug):
             res = simulate(config(seed, faults))
             if res.failure is not None:
@@ -182,7 +211,7 @@ def test_planted_bug_is_caught(bug, faults, expected):
 @pytest.mark.parametrize("bug,faults,expected", CASES_12, ids=[c[0] for c in CASES_12])
 def test_issue12_planted_bug_fires_its_property(bug, faults, expected):
     caught = None
-    with bugs.BUGS[bug]():
+    with planted(bug):
         for seed in budget_seeds(bug):
             res = simulate(config(seed, faults))
             if res.failure is not None:
@@ -300,7 +329,7 @@ def test_s11_planted_bug_fires_its_property(bug, options, expected, guard=()):
     refusing the planted bug's effect first)."""
     caught = None
     guarded = []
-    with bugs.BUGS[bug]():
+    with planted(bug):
         for seed in budget_seeds(bug):
             try:
                 res = simulate(s11_config(seed, options))

@@ -3689,7 +3689,7 @@ def decline_of_stale_offer_silent() -> contextlib.AbstractContextManager[None]:
     return _patched(OffersMixin, "_call_decline", wrap)
 
 
-def roles_whitelist_ignored() -> contextlib.AbstractContextManager[None]:
+def subscribe_roles_whitelist_ignored() -> contextlib.AbstractContextManager[None]:
     """The master no longer checks a subscribing framework's roles against its --roles (a
     role outside the whitelist is taken) (InvalidSubscriptionsRefused; needs
     SimConfig.master_edges)."""
@@ -3748,7 +3748,7 @@ BUGS["decline_of_stale_offer_silent"] = decline_of_stale_offer_silent
 BUGS["suppress_not_booked"] = suppress_not_booked
 BUGS["unreserved_full_without_role"] = unreserved_full_without_role
 BUGS["describe_hides_registering"] = describe_hides_registering
-BUGS["roles_whitelist_ignored"] = roles_whitelist_ignored
+BUGS["subscribe_roles_whitelist_ignored"] = subscribe_roles_whitelist_ignored
 # ==== s19 kmast2
 def framework_update_not_broadcast() -> contextlib.AbstractContextManager[None]:
     """A scheduler re-subscribes with a changed FrameworkInfo (its roles, its name): the

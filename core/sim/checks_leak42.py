@@ -125,7 +125,7 @@ def exempt_executor_rows(world: Any, rows: list[tuple[str, str, str]]) -> list[t
     """master_executor_rows (MasterExecutorsAgree): an executor the agent runs and the leader
     does not book, of a framework whose ShutdownFramework to that agent was lost, is the same
     gap."""
-    chk = world.obs
+    chk = getattr(world, "obs", None)
     if not rows or chk is None or not chk.__dict__.get("_leak42_lost"):
         return rows
     return [r for r in rows if not (r[2] == "run by the agent, not booked by the leader"

@@ -88,7 +88,7 @@ def test_ui_walk(cluster, browser) -> None:
         # the sandbox view while the task runs: stdout so far, then what it writes later
         page.goto(base + "#/tasks")
         page.click('[data-task="ui-task"] a:text("sandbox")')
-        page.wait_for_selector('#sb-log:has-text("ui-marker-1")', timeout=15000)
+        page.wait_for_selector('#sb-log:has-text("ui-marker-1")', timeout=45000)  # s19: 15 s timed out once under load 4-5
         page.wait_for_selector('[data-file="stdout"]', timeout=15000)
         assert page.locator("#sb-state").inner_text() == "TASK_RUNNING"
         open(os.path.join(_sandbox(cluster, "ui-task"), "go"), "w").close()

@@ -4,7 +4,6 @@ failing on a planted bug of its own (core/sim/bugs.py) and passing on the real c
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
 from mesotron.core.sim import bugs
@@ -23,10 +22,7 @@ CASES_S19_KAGENT = [
 NAMES = ("RegistersOnlyWhenDisconnected", "RegistrationRetriesBounded", "KillsOnlyLiveExecutors")
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S19_KAGENT,
-                         ids=[c[0] for c in CASES_S19_KAGENT])
-def test_s19_kagent_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s19_kagent_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S19_KAGENT)
 
 
 def test_exited_executor_killed_again_is_caught():

@@ -5,7 +5,6 @@ planted bug of its own (core/sim/bugs.py) and passing on the real code."""
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
 
@@ -19,10 +18,7 @@ CASES_S19_KALLOC = [
 NAMES = ("AllocatorFrameworksAgree",)
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S19_KALLOC,
-                         ids=[c[0] for c in CASES_S19_KALLOC])
-def test_s19_kalloc_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s19_kalloc_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S19_KALLOC)
 
 
 def test_the_property_is_in_the_catalog() -> None:

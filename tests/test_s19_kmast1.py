@@ -5,7 +5,6 @@ shown failing on a planted bug of its own (core/sim/bugs.py) and passing on the 
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
 
@@ -26,10 +25,7 @@ CASES_S19_KMAST1 = [
 NAMES = ("KnownAgentsReconciled", "RecoveredAgentsDeadline", "SilentAgentsMarked")
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S19_KMAST1,
-                         ids=[c[0] for c in CASES_S19_KMAST1])
-def test_s19_kmast1_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s19_kmast1_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S19_KMAST1)
 
 
 def test_the_properties_are_in_the_catalog() -> None:

@@ -4,7 +4,6 @@ of its own (core/sim/bugs.py) and passing on the real code."""
 
 from __future__ import annotations
 
-import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
 
@@ -20,10 +19,7 @@ CASES_S19_KMAST2 = [
 NAMES = ("ResubscriptionsUpdateFramework",)
 
 
-@pytest.mark.parametrize("bug,options,expected", CASES_S19_KMAST2,
-                         ids=[c[0] for c in CASES_S19_KMAST2])
-def test_s19_kmast2_planted_bug_fires_its_property(bug, options, expected):
-    test_sim_bugs.test_s11_planted_bug_fires_its_property(bug, options, expected)
+test_s19_kmast2_planted_bug_fires_its_property = test_sim_bugs.planted_bug_test(CASES_S19_KMAST2)
 
 
 def test_the_properties_are_in_the_catalog() -> None:

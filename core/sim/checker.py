@@ -2282,15 +2282,16 @@ def check_acked_terminal_removed(chk: Any, world: Any, node: Any, inp: Any,
     chk.run(world, inv.AckedTerminalTaskRemoved, _snap(acked_terminal_kept=kept))
 
 
-def agent_running(a: Any, *, terminating: bool = False) -> Resources:
+def agent_running(a: Any, *, terminating: bool = False,
+                  skip: frozenset[str] = frozenset()) -> Resources:
     """Resources of the tasks and executors an agent machine runs (its own books), those of
     frameworks it is shutting down aside unless `terminating`: the master released them when
     it removed the framework (a TEARDOWN, a failover timeout), as Mesos's
     `Master::removeFramework` does, and may have offered them again while the executors still
-    wind down."""
+    wind down. The frameworks `skip` are left out too (s19 leak42)."""
     parts = []
     for fw in a.frameworks.values():
-        if not terminating and fw.state == "terminating":
+        if (not terminating and fw.state == "terminating") or fw.id in skip:
             continue
         for ex in fw.executors.values():
             if ex.state == "terminated":

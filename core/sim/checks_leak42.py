@@ -84,6 +84,8 @@ def exempt_books(chk: Any, world: Any, books: list[Any]) -> list[Any]:
     lead = world.live_leader()
     if lead is None:
         return books
+    from mesotron.core.sim.checker import agent_running  # checker.py imports this module
+
     nodes = {n.machine.agent_id: n for n in world.agents
              if n.alive and n.machine is not None and n.machine.agent_id}
     out = []
@@ -100,25 +102,9 @@ def exempt_books(chk: Any, world: Any, books: list[Any]) -> list[Any]:
         if b.master_used or b.agent_running:
             changes["master_used"] = sum_of(
                 [r for f, r in a.used_by_framework().items() if f not in fids])
-            changes["agent_running"] = _agent_running(n.machine, fids)
+            changes["agent_running"] = agent_running(n.machine, skip=fids)
         out.append(attrs.evolve(b, **changes))
     return out
-
-
-def _agent_running(ag: Any, fids: frozenset[str]) -> Any:
-    """checker.agent_running, the frameworks `fids` aside."""
-    parts = []
-    for fw in ag.frameworks.values():
-        if fw.state == "terminating" or fw.id in fids:
-            continue
-        for ex in fw.executors.values():
-            if ex.state == "terminated":
-                continue
-            parts.append(ex.info.resources)
-            for t in ex.tasks.values():
-                if not t.state.is_terminal:
-                    parts.append(t.info.resources)
-    return sum_of(parts)
 
 
 def exempt_executor_rows(world: Any, rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:

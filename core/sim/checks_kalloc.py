@@ -12,15 +12,25 @@ from __future__ import annotations
 from typing import Any
 
 from mesotron.core import invariants as inv
-from mesotron.core.effects import Received
+from mesotron.core.effects import Received, TimerFired
 from mesotron.core.messages import ReregisterAgent
+
+# (s20 speed) The leader's timers that never touch a framework's books: agent pings, framework
+# heartbeats and the allocation cycle (Master::allocate books offers, not frameworks). They
+# were 12,000 of the 20,000 evaluations of a 50,000-event run (~6 % of its time); a change of
+# the books they could still make is judged at the next evaluated step (a state check).
+_QUIET_TIMERS = frozenset(("ping", "heartbeat", "allocation"))
 
 
 def after_leader_step(chk: Any, world: Any, node: Any, inp: Any) -> None:
     """AllocatorFrameworksAgree, after a leader step that may change a framework's books:
     every input but a message (scheduler calls, disconnections, timers, registry results,
-    operator calls, elections) and an agent's re-registration (recovered frameworks)."""
-    if type(inp) is Received and type(inp.message) is not ReregisterAgent:
+    operator calls, elections) and an agent's re-registration (recovered frameworks), less
+    the timers of _QUIET_TIMERS."""
+    tin = type(inp)
+    if tin is Received and type(inp.message) is not ReregisterAgent:
+        return
+    if tin is TimerFired and inp.key[0] in _QUIET_TIMERS:
         return
     m = node.machine
     if m is None or not m.leader:

@@ -255,7 +255,10 @@ def test_disk_quota_fails_only_the_offending_task(tmp_path: Any, cg_root: str, i
                         os.kill(pid, 0)
                     except ProcessLookupError:
                         return True
-                    return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+                    try:
+                        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+                    except psutil.NoSuchProcess:  # reaped between the two looks: gone
+                        return True
 
                 wait_for(gone, 10, "the filler's process killed")
                 st = c.agents[0].get_json("/state")

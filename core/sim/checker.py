@@ -455,6 +455,7 @@ class Checker:
         # s12 mm2: the world event count at which the leader's operator views are next
         # sampled (check_operator_views)
         self.views_due = 0
+        self.views_due_t = 0.0  # during quiescence the samples are spread over virtual time
         self.kobs = checks_kobs.new_state()  # s16 kobs: MetricsAgree, LogsRecord, AnswersAsMesos
         # OperationFeedbackAgrees: the operation ids the simulated frameworks sent knowing
         # them invalid (world.py registers them), the last status before an acknowledgement
@@ -1024,7 +1025,8 @@ class Checker:
             check_deactivated_offers_held(self, world, node)  # s14 kops
         if agents is not None and world.whitelist is not None and leader:
             check_offers_whitelisted(self, world, node, effects)
-        if world.events >= self.views_due and leader and node.machine.leader:
+        if leader and node.machine.leader and (
+                world.now >= self.views_due_t if world.quiescent else world.events >= self.views_due):
             check_operator_views(self, world, node)  # OperatorViewsAgree, WhyExplains
             check_master_describe(self, world, node)  # s13 mops
         checks_kalloc.after_leader_step(self, world, node, inp)  # s19 kalloc
@@ -3381,10 +3383,14 @@ def why_rows(world: Any, node: Any, settled: bool = False) -> tuple[tuple[str, s
 def check_operator_views(chk: Checker, world: Any, node: Any) -> None:
     """OperatorViewsAgree and WhyExplains on the leader's views, VIEWS_SAMPLES times per
     `SimConfig.events` world events, every VIEWS_STRIDE_OPEN events in an open-ended run
-    (Checker.on_master_step: a bounded cost whatever the cluster's size) and at quiescence
-    (core/sim/run.py)."""
+    (Checker.on_master_step: a bounded cost whatever the cluster's size); during quiescence
+    VIEWS_SAMPLES times across its virtual time (`SimConfig.quiesce`: the healed cluster's
+    events are mostly timers, and a 900 s quiescence of a 2,000-event run has ~10,000 of
+    them), and once more at its end, settled (core/sim/run.py)."""
     n = world.config.events
     chk.views_due = world.events + (max(1, n // VIEWS_SAMPLES) if n else VIEWS_STRIDE_OPEN)
+    if world.quiescent:  # VIEWS_SAMPLES samples across the quiescence's virtual time
+        chk.views_due_t = world.now + max(world.config.quiesce, 1.0) / VIEWS_SAMPLES
     rows = operator_view_rows(world, node)
     if rows:
         chk.run(world, inv.OperatorViewsAgree, ClusterSnapshot(operator_views=rows))

@@ -15,7 +15,7 @@
 (*    but the weighted-DRF choice among the eligible is not checked here   *)
 (*    (the code breaks ties by name, the spec rotates them: docs/formal.md)*)
 (***************************************************************************)
-EXTENDS Allocator, TraceAllocData
+EXTENDS Allocator, TraceAllocData, TLC
 
 VARIABLES
     tr,    \* index of the trace being checked
@@ -86,6 +86,9 @@ TraceNext ==
     /\ EventStep(Traces[tr][l + 1])
     /\ l' = l + 1
     /\ UNCHANGED tr
+    \* the matched prefix, printed per step (tla/tracecheck.py reads max l per trace from
+    \* TLC's output: a -dump of every state is ~25 KB per state, 4x TLC's own time)
+    /\ PrintT(<<"matched", tr, l + 1>>)
 
 TraceSpec == TraceInit /\ [][TraceNext]_traceVars
 =============================================================================

@@ -13,7 +13,7 @@
 (* otherwise event max(l)+1 is the first one the spec does not allow.      *)
 (* Plain TLC 2.15: no CommunityModules, no JSON (recipe in FORMAL.md).     *)
 (***************************************************************************)
-EXTENDS StatusUpdates, TraceData
+EXTENDS StatusUpdates, TraceData, TLC
 
 VARIABLES
     tr,   \* index of the trace being checked (chosen initially)
@@ -58,6 +58,9 @@ TraceNext ==
     /\ EventStep(Traces[tr][l + 1])
     /\ l' = l + 1
     /\ UNCHANGED tr
+    \* the matched prefix, printed per step (tla/tracecheck.py reads max l per trace from
+    \* TLC's output: a -dump of every state is ~25 KB per state, 4x TLC's own time)
+    /\ PrintT(<<"matched", tr, l + 1>>)
 
 TraceSpec == TraceInit /\ [][TraceNext]_traceVars
 =============================================================================

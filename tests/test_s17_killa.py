@@ -6,6 +6,7 @@ a planted bug of its own (core/sim/bugs.py) and passing on the real code."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -79,17 +80,25 @@ def _defined(path: Path) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=None)
+def _reads(path: Path) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
+    """What `path` reads: (module name, attribute) of every `name.attr`, and (module, name) of
+    every `from module import name` (each file parsed once per run)."""
+    tree = ast.parse(path.read_text())
+    attrs, imports = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            attrs.add((node.value.id, node.attr))
+        elif isinstance(node, ast.ImportFrom):
+            imports |= {(node.module or "", a.name) for a in node.names}
+    return frozenset(attrs), frozenset(imports)
+
+
 def _uses(path: Path, stem: str, name: str) -> bool:
     """Whether `path` reads `name` of module `stem` (stem.name, or imports it by name)."""
-    tree = ast.parse(path.read_text())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr == name \
-                and isinstance(node.value, ast.Name) and node.value.id == stem:
-            return True
-        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith(f"core.{stem}") \
-                and any(a.name == name for a in node.names):
-            return True
-    return False
+    attrs, imports = _reads(path)
+    return (stem, name) in attrs or any(
+        mod.endswith(f"core.{stem}") and n == name for mod, n in imports)
 
 
 def test_not_protocol_functions_exist_and_no_daemon_calls_them() -> None:

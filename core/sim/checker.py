@@ -143,7 +143,8 @@ from mesotron.core.values import Reason, Source, TaskInfo, TaskState
 # When the simulator evaluates each property of the catalog (docs/invariants.md's table is
 # checked against this by tests/test_invariants.py).
 _VIEWS_WHEN = ("on the leader 10 times per run length in events (every 300 events in an open-ended "
-               "run: the Hypothesis cluster machine), and at quiescence")
+               "run: the Hypothesis cluster machine), 10 times across the quiescence's virtual "
+               "time, and at its end")
 
 WHEN: dict[str, str] = {
     **{n: "after every event" for n in (

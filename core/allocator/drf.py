@@ -59,6 +59,13 @@ class ShareIndex:
         self._order: list[tuple[float, str]] = []
         self._share: dict[str, float] = {}
 
+    def __deepcopy__(self, memo: dict) -> ShareIndex:
+        # (s21) by structure: (share, key) tuples and the shares are immutable
+        new = ShareIndex.__new__(ShareIndex)
+        new._order = list(self._order)
+        new._share = dict(self._share)
+        return new
+
     def __contains__(self, key: str) -> bool:
         return key in self._share
 

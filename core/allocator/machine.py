@@ -131,6 +131,18 @@ class _Agent:
         # memo: (epoch, version, valid_until) of a pass that allocated nothing
         self.skip: tuple[int, int, float] | None = None
 
+    def __deepcopy__(self, memo: dict) -> _Agent:
+        # (s21) a copy by structure, not copy.deepcopy's generic walk (the judged fast path
+        # copies the allocator every cycle): Resources, tuples, strings and numbers are
+        # immutable and shared; the dicts are new (their values are immutable too)
+        new = _Agent.__new__(_Agent)
+        for k in _Agent.__slots__:
+            setattr(new, k, getattr(self, k))
+        new.alloc = dict(self.alloc)
+        new.total_milli = dict(self.total_milli)
+        new.filters = dict(self.filters)
+        return new
+
 
 class _Framework:
     __slots__ = (
@@ -155,6 +167,21 @@ class _Framework:
         self.total: Ledger = {}
         self.agents: set[str] = set()  # agents holding an allocation of this framework
         self.filtered_agents: set[str] = set()  # agents holding a filter of this framework
+
+    def __deepcopy__(self, memo: dict) -> _Framework:
+        # (s21) by structure (see _Agent.__deepcopy__): the ledgers of by_role are mutated in
+        # place, so each is copied; constraints' values are tuples of frozen values
+        new = _Framework.__new__(_Framework)
+        new.id = self.id
+        new.roles = self.roles
+        new.suppressed = set(self.suppressed)
+        new.constraints = dict(self.constraints)
+        new.active = self.active
+        new.by_role = {r: dict(ledger) for r, ledger in self.by_role.items()}
+        new.total = dict(self.total)
+        new.agents = set(self.agents)
+        new.filtered_agents = set(self.filtered_agents)
+        return new
 
     @property
     def default_role(self) -> str:

@@ -260,12 +260,17 @@ class Allocator:
             Allocate: self._handle_allocate,
         }
 
+    # attributes a subclass keeps beside the allocator's books, left out of a deep copy (a
+    # plain Allocator): the judged fast path's records (core/sim/fastpath.py)
+    _NOT_COPIED: frozenset[str] = frozenset()
+
     def __deepcopy__(self, memo: dict) -> Allocator:
         import copy
 
         new = Allocator.__new__(Allocator)
+        skip = self._NOT_COPIED
         for k, v in self.__dict__.items():
-            if k == "_handlers":
+            if k == "_handlers" or k in skip:
                 continue
             new.__dict__[k] = {} if k == "_memo" else copy.deepcopy(v, memo)
         new._handlers = {t: getattr(new, h.__name__) for t, h in self._handlers.items()}

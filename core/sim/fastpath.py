@@ -12,7 +12,9 @@ with what its role could still use on its agent right after the cycle (WholeOffe
 allocation takes all of it, quota-limited resources aside, and meets min_allocatable).
 
 Cost: one deep copy of the allocator and one reference cycle per cycle, paid only by
-simulations with `fast_alloc` set (not by the default `mesotron sim`).
+simulations with `fast_alloc` set (not by the default `mesotron sim`). The explanations
+on the copies share one memo of their own (`why_memo`, kept across cycles); the reference
+cycle starts every cycle with an empty memo, and neither reads the fast path's.
 """
 
 from __future__ import annotations
@@ -40,10 +42,21 @@ class JudgedAllocator(Allocator):
         self.shapes: list[tuple[str, str, Any, Any]] = []
         # WhyAgrees: (why_first row, why_allocated rows) per cycle since the checker looked
         self.why_cycles: list[tuple[Any, tuple[Any, ...]]] = []
+        # (s21) the explanations' memo, kept from cycle to cycle (they were a third of an
+        # operator run's time with a fresh one per cycle): filled only by explanations on
+        # the copies, never read by the fast path under judgement nor by the reference
+        # cycle (which starts each cycle with an empty memo, as before); its entries are
+        # pure functions of their keys (resources, role, headroom)
+        self.why_memo: dict[Any, Any] = {}
+
+    # the deep copy the reference runs on is a plain Allocator: these records stay here
+    _NOT_COPIED = frozenset(("disagreements", "judged", "unread", "shapes", "why_cycles",
+                             "why_memo"))
 
     def _handle_allocate(self, now: float, inp: Allocate) -> list[Allocation]:
         shadow = copy.deepcopy(self)  # a plain Allocator (Allocator.__deepcopy__)
         shadow.config = attrs.evolve(shadow.config, naive=True, explain=False)
+        shadow._memo = self.why_memo  # the explanations' memo (see __init__)
         # WhyAgrees: the explain mode's answers for the first agent the cycle visits, and
         # for every agent of an allocation, from the books just before the cycle
         if shadow._shares_dirty:
@@ -51,6 +64,7 @@ class JudgedAllocator(Allocator):
         order = list(shadow._agent_order)
         unsat = set(shadow._quota_unsat)
         why_of = {fid: alloc_why.explain(shadow, now, fid) for fid in sorted(shadow._frameworks)}
+        shadow._memo = {}  # the reference cycle memoizes nothing from an earlier cycle
         want = shadow.step(now, inp)
         got = Allocator._handle_allocate(self, now, inp)
         self.why_cycles.append(_why_rows(why_of, order, unsat, got))

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
+from mesotron.core.books import AgentLedger, AllocationDecision
 from mesotron.core.resources import Resources, sum_of
 from mesotron.core.values import TaskState, fast_inits
 
@@ -25,29 +26,6 @@ frozen = attrs.frozen(kw_only=True, slots=True)
 
 TaskKey = tuple[str, str]  # (framework_id, task_id)
 UpdateRef = tuple[bytes, TaskState]  # (uuid, state) of an update carrying a uuid
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class AgentLedger:
-    """The master's books for one agent: what it has, what is offered, what tasks use."""
-
-    agent_id: str
-    total: Resources
-    offered: tuple[tuple[str, str, Resources], ...] = ()  # (offer_id, framework_id, resources)
-    used: tuple[tuple[str, Resources], ...] = ()  # (framework_id, resources of tasks+executors)
-
-
-@attrs.frozen(kw_only=True, slots=True)
-class AllocationDecision:
-    """One allocation: `chosen` got `agent_id`'s resources for `role`; `eligible` lists every
-    framework that could have received them at that moment with its sort key (weighted
-    dominant share at the level where the choice was made: role level, then framework)."""
-
-    agent_id: str
-    role: str
-    chosen: str
-    eligible: tuple[tuple[str, float], ...]
-    quota: bool = False  # made to satisfy a quota guarantee (DRF order does not apply)
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import test_sim_bugs
 from mesotron.core import invariants as inv
-from mesotron.core.sim import bugs, mutate
+from mesotron.core.sim import mutate
 from mesotron.core.sim.config import OPERATOR_KINDS, SimConfig
 from mesotron.core.sim.run import simulate
 from simkit import clean_failure

@@ -48,7 +48,6 @@ def test_reregistration_reports_no_terminated_executor():
     """Mesos's agent leaves terminated executors out of its re-registration (they use no
     resources); the master removes the executors it books that the agent does not report.
     The same run with the master keeping them (the planted bug) leaks their resources."""
-    from mesotron.core.sim import bugs
     from mesotron.core.sim.run import simulate
 
     # (s17: seed 4 with disk faults, the first of 0.. on which the bug fires and that is clean

@@ -80,7 +80,7 @@ def _defined(path: Path) -> set[str]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reads(path: Path) -> tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]]:
     """What `path` reads: (module name, attribute) of every `name.attr`, and (module, name) of
     every `from module import name` (each file parsed once per run)."""

@@ -12,7 +12,6 @@ from mesotron.core.sim import bugs, mutate
 from mesotron.core.sim.config import SimConfig
 from mesotron.core.sim.run import simulate
 
-
 # (bug, short SimConfig options, the property): caught in the first seconds of a run (the
 # first agents' registrations, the adversarial framework's first SUBSCRIBE), so a short run
 # shows it and the same short run passes on the real code

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mesotron.core.allocator.drf import dominant_share as _dominant_share
-from mesotron.core.invariants import AllocationDecision
+from mesotron.core.books import AllocationDecision
 
 if TYPE_CHECKING:  # pragma: no cover
     from mesotron.core.allocator.machine import Allocation, Allocator, _Agent

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Mapping
 
-from mesotron.core.invariants import AllocationDecision
+from mesotron.core.books import AllocationDecision
 
 Ledger = dict[str, int]
 

@@ -87,8 +87,8 @@ from mesotron.core.allocator.values import (
     allocate_to,
     attribute_to,
 )
+from mesotron.core.books import AllocationDecision
 from mesotron.core.errors import LocalError
-from mesotron.core.invariants import AllocationDecision
 from mesotron.core.resources import Resources, sum_shared
 from mesotron.core.values import AttributeConstraint
 

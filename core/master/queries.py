@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from mesotron.core import lifecycle
-from mesotron.core.invariants import AgentLedger
+from mesotron.core.books import AgentLedger
 from mesotron.core.master.base import MasterCore
 from mesotron.core.master.model import AgentView, FrameworkView, MAgent, MFramework, MTask, TaskView
 from mesotron.core.resources import Resources

@@ -105,20 +105,20 @@ from mesotron.core.resources import InvalidResources, Resources, sum_of
 from mesotron.core.scheduler import CallResponse
 from mesotron.core.sim import (
     checks_drivea,  # s18 drivea
-    checks_kalloc,  # s19 kalloc
     checks_drivel,  # s18 drivel
     checks_drivem,  # s18 drivem
     checks_driveo,  # s18 driveo
     checks_kagent,  # s19 kagent
+    checks_kalloc,  # s19 kalloc
     checks_kdrive,  # s16 kdrive
     checks_killa,  # s17 killa
     checks_killm,  # s17 killm
     checks_killm3,  # s18 killm3
-    checks_kmast3,  # s19 kmast3
-    checks_kmast2,  # s19 kmast2
-    checks_leak42,  # s19 leak42
     checks_kmast1,  # s19 kmast1
+    checks_kmast2,  # s19 kmast2
+    checks_kmast3,  # s19 kmast3
     checks_kobs,  # s16 kobs
+    checks_leak42,  # s19 leak42
     checks_messages,  # s16 lead: MessagesRelayed
 )
 from mesotron.core.sim.cgroups import host_isolation  # s14 kagent

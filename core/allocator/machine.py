@@ -268,7 +268,7 @@ class Allocator:
         import copy
 
         new = Allocator.__new__(Allocator)
-        skip = self._NOT_COPIED
+        skip = type(self)._NOT_COPIED
         for k, v in self.__dict__.items():
             if k == "_handlers" or k in skip:
                 continue

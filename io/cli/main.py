@@ -47,7 +47,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_a: Any) -> None:
         from importlib.metadata import version
 
-        parser.exit(message=f"mesotron {version('mesotron')}\n")
+        print(f"mesotron {version('mesotron')}")  # on stdout, as argparse's "version" action
+        parser.exit()
 
 
 def _pre_parser() -> argparse.ArgumentParser:

@@ -4,15 +4,24 @@ itself (`make mutate`, minutes) is not part of the test suite."""
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections.abc import Callable
 from typing import Any
 
 from mesotron.core.sim import mutate
 
+_discover_once = functools.cache(mutate.discover)
+
+
+def _discovered() -> list[mutate.Mutant]:
+    """mutate.discover() of today's core/ (parsed once per test process: ~1.6 s a call; the
+    tests only read the list)."""
+    return list(_discover_once())
+
 
 def test_discovery_covers_the_protocol_modules_with_every_operator() -> None:
-    ms = mutate.discover()
+    ms = _discovered()
     paths = {m.path.split("/")[0] for m in ms}
     assert {"status_updates.py", "lifecycle.py", "master", "agent", "allocator"} <= paths
     assert {m.op for m in ms} == {"cmp", "arith", "bool", "not", "const", "stmt", "cond"}
@@ -44,7 +53,7 @@ def _is_legal() -> bool:
 
 
 def test_a_mutant_changes_the_live_function_in_a_child_only() -> None:
-    m = next(x for x in mutate.discover()
+    m = next(x for x in _discovered()
              if x.path == "lifecycle.py" and x.scope == "is_legal" and x.op == "cmp"
              and "In->NotIn" in x.text)
     assert _in_child(m, _is_legal) is False
@@ -61,7 +70,7 @@ def test_a_mutant_of_a_default_installs_the_new_default() -> None:
     """(s16) A default is evaluated where the def runs, not in the code object: a mutant of
     `ack=True` in AgentCore._executor_status must change the live default (the campaign
     swapped `__code__` only before, and judged it UNCHANGED without running it)."""
-    m = next(x for x in mutate.discover()
+    m = next(x for x in _discovered()
              if x.scope == "AgentCore._executor_status" and x.text == "True->False")
     assert _in_child(m, _executor_status_defaults)["ack"] is False
     assert _executor_status_defaults()["ack"] is True
@@ -77,7 +86,7 @@ def test_a_tiny_campaign_reports_every_mutant() -> None:
 
 
 def test_mutant_keys_are_unique_and_survive_edits_elsewhere_in_the_file() -> None:
-    ms = mutate.discover()
+    ms = _discovered()
     assert len({m.key for m in ms}) == len(ms)
     src = (mutate.CORE / "lifecycle.py").read_text()
     mod = "mesotron.core.lifecycle"
@@ -90,7 +99,7 @@ def test_mutant_keys_are_unique_and_survive_edits_elsewhere_in_the_file() -> Non
 
 
 def test_reviewed_equivalents_name_existing_mutants_with_a_reason() -> None:
-    keys = {m.key for m in mutate.discover()}
+    keys = {m.key for m in _discovered()}
     reviewed = mutate.reviewed_equivalents()
     stale = sorted(k for k in reviewed if k not in keys)
     assert not stale, f"reviewed equivalent mutants that no longer exist: {stale}"
@@ -107,7 +116,7 @@ def test_merge_replaces_only_the_rejudged_mutants() -> None:
 
 
 def test_paths_selects_mutants_by_path_prefix() -> None:
-    ms = mutate.discover()
+    ms = _discovered()
     chosen = mutate.select_paths(ms, "master/, lifecycle.py")
     assert chosen and all(k.startswith(("master/", "lifecycle.py")) for k in chosen)
     assert {m.key for m in ms if m.path.startswith("master/")} <= chosen
@@ -136,7 +145,7 @@ def test_paths_filter() -> None:
 
 
 def test_paths_filter_keeps_only_the_named_files_and_folders() -> None:
-    ms = mutate.discover()
+    ms = _discovered()
     agent = [m for m in ms if mutate.in_paths(m.path, ("agent/", "status_updates.py"))]
     assert agent and all(m.path.startswith("agent/") or m.path == "status_updates.py"
                          for m in agent)
@@ -152,7 +161,7 @@ def test_paths_filter_keeps_only_the_named_files_and_folders() -> None:
 
 
 def test_rerun_judges_the_named_mutants_even_outside_todays_sample() -> None:
-    ms = mutate.discover()
+    ms = _discovered()
     drawn = {m.key for m in mutate.sample_mutants(ms, 5, 0)}
     outside = next(m for m in ms if m.key not in drawn and m.path == "lifecycle.py")
     judge = mutate.Judge(seeds=(0,), events=50, quiesce=50.0, timeout=60.0, operator_runs=0)
@@ -173,7 +182,7 @@ def test_varied_runs_judge_a_mutant_only_where_its_function_runs(monkeypatch) ->
     judged only by the runs that call its function (an OOM limitation's message: a run with
     no fault at all never makes one). (s17: the scopes each run reaches are read from the
     judge's own call of reached_scopes, not computed a second time.)"""
-    ms = mutate.discover()
+    ms = _discovered()
     m = next(x for x in ms if x.scope == "memory_limitation_message")
     every = mutate.Judge(seeds=(0,), events=1500, quiesce=300.0, timeout=60.0, operator_runs=0,
                          variety=len(mutate.VARIETY)).configs()

@@ -52,7 +52,6 @@ def test_planted_bug_caught_by_name(bug: str, seed: int, operator: bool, name: s
     if name == "HeldOffersAgree":  # a property muted: not the shared clean run
         clean = simulate(_cfg(seed, operator)).failure
     else:  # (s21) the clean run of each configuration once per `make test` (tests/simkit.py)
-        monkeypatch.undo()
         clean = clean_failure(_cfg(seed, operator))
     assert clean is None, clean
 

@@ -60,7 +60,6 @@ class TLCResult:
     violated: str | None  # invariant/property name, "temporal", "deadlock" or None
     seconds: float
     output: str  # TLC's stdout+stderr (without the -tool markers)
-    dump: str | None = None  # the -dump file, when requested
 
 
 _DISTINCT = re.compile(r"([\d,]+) states generated, ([\d,]+) distinct states found")
@@ -110,7 +109,6 @@ def run_tlc(
     files: dict[str, str] | None = None,
     deadlock: bool = True,
     workers: int = 2,
-    dump: bool = False,
     timeout: float = 600,
     extra_args: tuple[str, ...] = (),
 ) -> TLCResult:
@@ -138,21 +136,15 @@ def run_tlc(
                 "-config", cfg_name]
         if deadlock:
             args.append("-deadlock")
-        if dump:
-            args += ["-dump", str(work / "states")]
         args += [*extra_args, module]
         start = time.monotonic()
         proc = subprocess.run(args, cwd=work, capture_output=True, text=True, timeout=timeout,
                               check=False)
         seconds = time.monotonic() - start
         out = proc.stdout + proc.stderr
-        dump_text = None
-        if dump:
-            dump_file = work / "states.dump"
-            dump_text = dump_file.read_text() if dump_file.exists() else ""
     generated, distinct, violated = parse_output(out)
     if violated == "temporal":  # TLC 2.15 does not name it; name it when the cfg has one
         props = cfg_properties(cfg_text)
         if len(props) == 1:
             violated = props[0]
-    return TLCResult(proc.returncode, distinct, generated, violated, seconds, out, dump_text)
+    return TLCResult(proc.returncode, distinct, generated, violated, seconds, out)

@@ -3,7 +3,9 @@ ZooKeeper models, the `mesotron sim` command."""
 
 from __future__ import annotations
 
+import itertools
 import random
+from typing import Any
 
 import attrs
 import pytest
@@ -268,3 +270,27 @@ def test_seed_38_a_task_of_an_agent_that_never_came_back_stays_unreachable():
     plain = tuple(attrs.evolve(v, agent_abandoned_unreachable=False) for v in views)
     fired = inv.TerminalReachesFramework(inv.ClusterSnapshot(framework_views=plain))
     assert len(fired) == len(unreachable) and all("still TASK_UNREACHABLE" in f for f in fired)
+
+
+def test_operator_views_are_sampled_ten_times_across_the_quiescence(monkeypatch) -> None:
+    """(s21) During quiescence the leader's operator views are sampled VIEWS_SAMPLES times
+    spread over its virtual time (docs/invariants.md, OperatorViewsAgree's "when"), not every
+    events/VIEWS_SAMPLES world events: samples at least quiesce/VIEWS_SAMPLES seconds apart."""
+    from mesotron.core.sim import checker
+
+    at: list[float] = []
+    sample = checker.check_operator_views
+
+    def counted(chk: Any, world: Any, node: Any) -> None:
+        if world.quiescent:
+            at.append(world.now)
+        sample(chk, world, node)
+
+    monkeypatch.setattr(checker, "check_operator_views", counted)
+    quiet = 200.0
+    res = simulate(SimConfig(seed=1, events=300, agents=2, frameworks=2, faults="none",
+                             quiesce=quiet))
+    assert res.failure is None, res.failure
+    n = checker.VIEWS_SAMPLES
+    assert n - 1 <= len(at) <= n + 1, at
+    assert all(b - a >= quiet / n - 1e-6 for a, b in itertools.pairwise(at)), at

@@ -387,11 +387,12 @@ class Resources:
     after construction. Construct via `Resources(iterable_of_Resource)` or the class methods.
     """
 
-    __slots__ = ("_hash", "_m", "_sc", "_un")
+    __slots__ = ("_hash", "_m", "_sc", "_str", "_un")
 
     _m: dict
     _hash: int | None
     _sc: dict | None
+    _str: str | None  # str(self), once it was asked (s22)
     # the value's `unallocate()`, computed once: None (not yet), _UNALLOCATED (the value
     # itself: no entry has an allocation role), or that Resources
     _un: Any
@@ -407,6 +408,7 @@ class Resources:
         _SET_H(self, None)
         _SET_SC(self, None)
         _SET_UN(self, None)
+        _SET_STR(self, None)
 
     # -- immutability ----------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -694,7 +696,13 @@ class Resources:
         return sorted(self._m.items(), key=lambda kv: _sort_key(kv[0]))
 
     def __str__(self) -> str:
-        return ";".join(_item_str(k, v) for k, v in self._sorted())
+        # (s22 speed) once per value: the operator's views and describe() print the same
+        # task and agent values again and again
+        text = self._str
+        if text is None:
+            text = ";".join(_item_str(k, v) for k, v in self._sorted())
+            _SET_STR(self, text)
+        return text
 
     def __repr__(self) -> str:
         s = str(self)
@@ -712,8 +720,36 @@ _SET_M = _SLOTS["_m"].__set__
 _SET_H = _SLOTS["_hash"].__set__
 _SET_SC = _SLOTS["_sc"].__set__
 _SET_UN = _SLOTS["_un"].__set__
+_SET_STR = _SLOTS["_str"].__set__
 _UNALLOCATED = object()  # Resources._un of a value without allocation roles
 _NEW = object.__new__
+
+
+# (s22 speed) derived(fn, value): fn(value) computed once per (function, Resources value).
+# Resources are immutable and each entry keeps its value alive, so an id is not reused while
+# its entry is here; cleared when full, and by forget_derived() (core/sim/run.simulate calls
+# it first: the mutation judge swaps a function's code in place, and a value rendered by the
+# original code before a fork must not answer for the mutant).
+_DERIVED: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+_DERIVED_MAX = 8192
+
+
+def derived(fn: Any, value: Resources) -> Any:
+    """fn(value), once per (fn, value): for pure functions of a Resources value only, whose
+    result the caller does not change."""
+    key = (id(fn), id(value))
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is fn and hit[1] is value:
+        return hit[2]
+    out = fn(value)
+    if len(_DERIVED) >= _DERIVED_MAX:
+        _DERIVED.clear()
+    _DERIVED[key] = (fn, value, out)
+    return out
+
+
+def forget_derived() -> None:
+    _DERIVED.clear()
 
 
 def _new(m: dict) -> Resources:
@@ -723,6 +759,7 @@ def _new(m: dict) -> Resources:
     _SET_H(r, None)
     _SET_SC(r, None)
     _SET_UN(r, None)
+    _SET_STR(r, None)
     return r
 
 

@@ -651,6 +651,26 @@ def test_fast_paths_equal_the_validated_ones(a: Resources, role: str) -> None:
 
 
 @SETTINGS
+@given(resources)
+def test_str_is_kept_once_asked_and_equals_a_fresh_rendering(a: Resources) -> None:
+    """(s22 speed) str() of a Resources is computed once and kept with the value (it is
+    immutable): the kept text is what rendering its entries again gives, for values from
+    every constructor path (arithmetic, (un)allocation, copies, pickling)."""
+    import copy
+    import pickle
+
+    from mesotron.core.resources import _item_str
+
+    for v in (a, a + a, a.allocate("eng"),
+              a.allocate("eng").unallocate(), copy.deepcopy(a), pickle.loads(pickle.dumps(a))):
+        fresh = ";".join(_item_str(k, x) for k, x in v._sorted())
+        first = str(v)
+        assert first == fresh
+        assert str(v) is first  # kept
+        assert v._str is first
+
+
+@SETTINGS
 @given(st.lists(resources, max_size=6))
 def test_sum_of_equals_the_fold(parts: list[Resources]) -> None:
     """resources.sum_of (the simulator's books) is `Resources() + p1 + p2 + ...`."""

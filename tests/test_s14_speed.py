@@ -56,3 +56,36 @@ def test_a_memoised_function_is_reported(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(lifecycle, "is_legal", functools.lru_cache(maxsize=None)(lifecycle.is_legal))
     bad = _not_swappable({scope})
     assert len(bad) == 1 and "_lru_cache_wrapper" in bad[0][2]
+
+
+def test_a_derived_value_memo_cannot_answer_for_a_mutant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """(s22) master/queries.py's `_res_json` renders each Resources value once
+    (resources.derived). The judge forks after clean runs and swaps `_render_res_json`'s code
+    in place: a value rendered before the swap would answer for the mutant, so every
+    simulation starts with the memo empty (run.simulate calls forget_derived first)."""
+    from mesotron.core import resources
+    from mesotron.core.master import queries
+    from mesotron.core.resources import Resources
+    from mesotron.core.sim import run
+    from mesotron.core.sim.config import SimConfig
+
+    v = Resources.parse("cpus:1;mem:64;ports:[31000-31002]")
+    clean = queries._res_json(v)
+    assert clean == queries._render_res_json(v)
+    assert clean["ports"] == "[31000-31002]" and clean["cpus"] == 1.0
+    clean["cpus"] = 99.0  # a new dict each call: the caller's change stays its own
+    assert queries._res_json(v)["cpus"] == 1.0
+
+    def mutant(res: Resources) -> dict[str, Any]:
+        return {"mutant": True}
+
+    monkeypatch.setattr(queries._render_res_json, "__code__", mutant.__code__)
+    assert queries._res_json(v) != {"mutant": True}  # the memo answers: the hazard
+    calls = []
+    real = run.forget_derived
+    monkeypatch.setattr(run, "forget_derived", lambda: (calls.append(1), real()))
+    run.simulate(SimConfig(seed=1, events=50, agents=1, frameworks=1, faults="none",
+                           quiesce=1.0, liveness=False))
+    assert calls == [1]
+    assert queries._res_json(v) == {"mutant": True}  # forgotten: the mutant's code runs
+    resources.forget_derived()

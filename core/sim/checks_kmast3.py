@@ -178,8 +178,8 @@ def full_resources_rows(who: str, state: dict[str, Any]) -> list[tuple[str, str]
         rows += [(role, r) for role, rs in sl["reserved_resources_full"].items() for r in rs]
         for role, r in rows:
             if r.get("role") != role or "reservations" in r:
-                bad.append((who, f"agent {sl['id']}'s resource {r} in /master/state is not "
-                                 f"in Mesos's endpoint format for role {role!r}"))
+                bad.append((who, (f"agent {sl['id']}'s resource {r} in /master/state is not "
+                                  f"in Mesos's endpoint format for role {role!r}")))
                 break
     return bad
 

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 from mesotron.core import invariants as inv
 from mesotron.core.invariants import ClusterSnapshot
+from mesotron.core.resources import forget_derived
 from mesotron.core.sim import faults as faults_mod
 from mesotron.core.sim.checker import (  # s13 mmaster
     Checker,
@@ -128,6 +129,9 @@ class Result:
 def simulate(config: SimConfig, *, checker: Checker | None = None,
              stop_at_event: int | None = None) -> Result:
     """Run one simulation (see the module docstring)."""
+    # memos of derived values start empty (resources.derived: a mutant installed after
+    # other runs must not be answered by values rendered before it)
+    forget_derived()
     chk = checker if checker is not None else (Checker() if config.check else None)
     t0 = time.perf_counter()
     world = World(config, observer=chk)

@@ -14,11 +14,14 @@ $(VENV)/.deps: pyproject.toml
 	$(PIP) install -q --upgrade "pip==26.3" "setuptools==84.2.1" "wheel==0.48.0"
 	$(PIP) install -q -e '.[test]'
 	$(PY) tests/testkit.py install-pymesos
-	touch $@
+	touch $(VENV)/.fresh $@
 
 # (re)install the editable package: strict editable installs only see files present at install time
+# (not right after .deps installed it: $(VENV)/.fresh)
 venv: $(VENV)/.deps
-	$(PIP) install -q --no-deps --no-build-isolation -e .
+	@if [ -f $(VENV)/.fresh ]; then rm -f $(VENV)/.fresh; \
+	else echo "$(PIP) install -q --no-deps --no-build-isolation -e ."; \
+	  $(PIP) install -q --no-deps --no-build-isolation -e .; fi
 	@# the package's bytecode, written once: daemons, executors and the CLI start ~700 times in
 	@# a `make test`, and where PYTHONDONTWRITEBYTECODE is set (this machine sets it) each start
 	@# would compile every module it imports from source (~0.1-0.2 CPU-s a start)

@@ -246,6 +246,8 @@ class ClusterSnapshot:
     # AckedTerminalTaskRemoved: (framework, task, agent) still in the leader's books after it
     # accepted the acknowledgement of the terminal update it had forwarded for that task
     acked_terminal_kept: tuple[tuple[str, str, str], ...] = ()
+    # s23: (framework, task, agent) removed on its acknowledgement but not completed
+    acked_terminal_uncompleted: tuple[tuple[str, str, str], ...] = ()
     # at quiescence: DescribeAgrees, per machine, (what, its describe() text, the lines that
     # text must hold for what the machine's books say (a prefix each: the exact line start),
     # the prefixes no line may start with)
@@ -1088,10 +1090,15 @@ def ReconcileAnswered(s: ClusterSnapshot) -> list[str]:
 def AckedTerminalTaskRemoved(s: ClusterSnapshot) -> list[str]:
     """When a scheduler acknowledges the terminal update the master forwarded for a task (its
     uuid is the task's `status_update_uuid`), the master removes the task from its live books
-    in the same step (Mesos MESOS-1389/1410: until then it is kept, listed and reconciled)."""
+    in the same step (Mesos MESOS-1389/1410: until then it is kept, listed and reconciled);
+    (s23) a terminal task so removed becomes its framework's newest completed task (Mesos
+    Master::removeTask -> Framework::addCompletedTask: /master/state's completed_tasks)."""
     return [f"AckedTerminalTaskRemoved: task {tid} of framework {fid} on agent {aid} is kept "
             f"after its terminal update was acknowledged"
-            for fid, tid, aid in s.acked_terminal_kept]
+            for fid, tid, aid in s.acked_terminal_kept] + [
+        f"AckedTerminalTaskRemoved: task {tid} of framework {fid} on agent {aid} left the "
+        f"master's books on its acknowledgement but is not among the framework's completed "
+        f"tasks" for fid, tid, aid in s.acked_terminal_uncompleted]
 
 
 def DescribeAgrees(s: ClusterSnapshot) -> list[str]:
@@ -1905,7 +1912,10 @@ def MetricsAgree(s: ClusterSnapshot) -> list[str]:
     an update a SUBSCRIBE carried refused); the master's `master/operations/finished` by
     each RESERVE / UNRESERVE of an ACCEPT it applied (not refused as invalid), its
     `master/registry_gc/pruned` by the unreachable and gone entries a registry result made
-    it forget (not readmitted, not marked gone)."""
+    it forget (not readmitted, not marked gone); (s23) for each agent status update a leader
+    takes, exactly one of `master/valid_status_updates` / `master/invalid_status_updates`
+    grows by one (`valid` only for a task it had booked on that agent), and
+    `master/slave_unreachable_canceled` by one per removal a permit's step cancels."""
     return [f"MetricsAgree: {who} {name} is {got:g} but the checker recounts {want:g} "
             f"({what})" for who, name, got, want, what in s.metrics_recounted]
 

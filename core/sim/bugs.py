@@ -3900,3 +3900,56 @@ def one_ping_too_many() -> contextlib.AbstractContextManager[None]:
 BUGS["unknown_executors_kept_on_reregistration"] = unknown_executors_kept_on_reregistration
 BUGS["recovered_agents_never_time_out"] = recovered_agents_never_time_out
 BUGS["one_ping_too_many"] = one_ping_too_many
+
+
+# ==== s23 (mutation campaign seed 26: counters no property recounted)
+def valid_updates_uncounted() -> contextlib.AbstractContextManager[None]:
+    """The master forwards an agent's status update of a task it books without counting it
+    in `master/valid_status_updates`: operators see fewer updates than the master handled
+    (MetricsAgree)."""
+    from mesotron.core.master.tasks import TasksMixin
+
+    def wrap(orig: Any) -> Any:
+        def _status_update(self: Any, sender: str, msg: Any) -> list[Any]:
+            before = self.counters.get("master/valid_status_updates", 0)
+            out = orig(self, sender, msg)
+            if self.counters.get("master/valid_status_updates", 0) != before:
+                self.counters["master/valid_status_updates"] = before
+            return out  # type: ignore[no-any-return]
+        return _status_update
+    return _patched(TasksMixin, "_status_update", wrap)
+
+
+def canceled_removals_uncounted() -> contextlib.AbstractContextManager[None]:
+    """The master cancels an agent's pending removal (the agent answered or came back
+    before the permit) without counting it in `master/slave_unreachable_canceled`
+    (MetricsAgree)."""
+    from mesotron.core.master.agents import AgentsMixin
+
+    def wrap(orig: Any) -> Any:
+        def _removal_permit_fired(self: Any, aid: str) -> list[Any]:
+            before = self.counters.get("master/slave_unreachable_canceled", 0)
+            out = orig(self, aid)
+            if self.counters.get("master/slave_unreachable_canceled", 0) != before:
+                self.counters["master/slave_unreachable_canceled"] = before
+            return out  # type: ignore[no-any-return]
+        return _removal_permit_fired
+    return _patched(AgentsMixin, "_removal_permit_fired", wrap)
+
+
+def completed_tasks_dropped() -> contextlib.AbstractContextManager[None]:
+    """The master takes a terminal task off its books without keeping it among its
+    framework's completed tasks: /master/state, the web UI and the terminal-task metrics lose
+    it (AckedTerminalTaskRemoved)."""
+    from mesotron.core.master.base import MasterCore
+
+    def wrap(orig: Any) -> Any:
+        def _complete_task(self: Any, fw: Any, task: Any) -> None:
+            return None
+        return _complete_task
+    return _patched(MasterCore, "_complete_task", wrap)
+
+
+BUGS["valid_updates_uncounted"] = valid_updates_uncounted
+BUGS["completed_tasks_dropped"] = completed_tasks_dropped
+BUGS["canceled_removals_uncounted"] = canceled_removals_uncounted

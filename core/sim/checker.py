@@ -204,7 +204,8 @@ WHEN: dict[str, str] = {
     "SilentAgentsMarked": "on every ping timer of the leader",  # s19 kmast1
     "CompletedTasksTerminal": "after every master step that removes a framework",
     "MetricsAgree": "after every step that can move the counter (executor updates and "  # s16 kobs
-                    "subscriptions, ACCEPTs, registry results)",  # s16 kobs
+                    "subscriptions, ACCEPTs, registry results; s23: agents' status updates "  # s23
+                    "at a master, removal permits)",  # s16 kobs, s23
     "LogsRecord": "after every registry result, SUBSCRIBE, TEARDOWN, operator call and "  # s16 kobs
                   "failover timeout a master handles, and every framework disconnection",  # s16 kobs
     "AnswersAsMesos": "after every scheduler call, operator call and registry result a master "  # s16 kobs
@@ -464,6 +465,8 @@ class Checker:
         # s14 kops: (framework, operation id) -> what a valid RESERVE / UNRESERVE converts to
         self.op_converts: dict[tuple[str, str], Resources] = {}
         self._pre_ack: tuple[bytes | None, str | None] | None = None
+        # s23: (the CallAcknowledge input, whether its task was booked terminal on its agent)
+        self._pre_ack_task: tuple[Any, bool] | None = None
         # RebootRecovery: each agent's host boot count at its last start, and the agent
         # record (id, AgentInfo) its last start recovered
         self.boots: dict[str, int] = {}
@@ -924,6 +927,7 @@ class Checker:
             self._pre_agent_tasks = None
         elif tin is TimerFired and inp.key[0] == "agent_removal_permit" and leader:
             check_agents_health_checked(self, world, node)
+            checks_kobs.after_removal_permit(self, world, node, effects)  # s23
         elif tin is TimerFired and inp.key[0] == "failover":  # s16 kobs
             checks_kobs.after_failover(self, world, node, effects)  # s16 kobs
             checks_drivem.after_failover(self, world, node, inp, effects)  # s18 drivem
@@ -951,6 +955,8 @@ class Checker:
             check_forged_agent_ignored(self, world, inp, effects)
         elif tin is Received and type(msg) is ExecutorToFramework:  # s16 lead
             checks_messages.check_executor_message_at_master(self, world, node, inp, effects)
+        elif tin is Received and type(msg) is StatusUpdateMessage:  # s23
+            checks_kobs.after_status_update(self, world, node, effects)  # s23
         if config.master_edges and tin is Received and inp.sender.endswith(checks_kmast3.MALFORMED_PEER):  # s19 kmast3
             checks_kmast3.check_malformed_update(self, world, inp, effects)  # s19 kmast3
         if not sc and leader:  # s19 kmast3
@@ -1327,6 +1333,10 @@ class Checker:
         if tin is TimerFired or tin is Received:
             if tin is TimerFired and inp.key == ("registry_gc",):  # s17 killm
                 checks_killm.before_gc(self, node)  # s17 killm
+            elif tin is Received and type(inp.message) is StatusUpdateMessage:  # s23
+                checks_kobs.before_status_update(self, node, inp)  # s23
+            elif tin is TimerFired and inp.key[0] == "agent_removal_permit":  # s23
+                checks_kobs.before_removal_permit(self, node)  # s23
             return  # (s16 speed) nothing below reads them
         if tin is SchedulerCall and type(inp.call) in (CallDecline, CallAccept):
             offers = node.machine._offers
@@ -1354,6 +1364,11 @@ class Checker:
             fw = node.machine._frameworks.get(inp.call.framework_info.id or "")
             self._pre_subscribe = None if fw is None else (fw.recovered, fw.registered_time)
             checks_kmast2.before_subscribe(self, node, inp)  # s19 kmast2
+        elif tin is SchedulerCall and type(inp.call) is CallAcknowledge:  # s23
+            c = inp.call
+            agent = node.machine._agents.get(c.agent_id)
+            t = agent.tasks.get((inp.framework_id, c.task_id)) if agent is not None else None
+            self._pre_ack_task = (inp, t is not None and t.state.is_terminal)
         elif type(inp) is SchedulerCall and type(inp.call) is CallAcknowledgeOperationStatus:
             rec = node.machine._operations.get((inp.framework_id, inp.call.operation_id))
             self._pre_ack = None if rec is None or not rec.statuses else (
@@ -2279,10 +2294,22 @@ def check_acked_terminal_removed(chk: Any, world: Any, node: Any, inp: Any,
     if task is not None and task.state.is_terminal and task.status_update_state is not None \
             and task.status_update_state.is_terminal and task.status_update_uuid == c.uuid:
         kept = ((inp.framework_id, c.task_id, c.agent_id),)
-    if not kept and chk.fast:
+    # s23: a terminal task the step took off its agent's books is its framework's newest
+    # completed task (Mesos Master::removeTask -> Framework::addCompletedTask)
+    lost: tuple[tuple[str, str, str], ...] = ()
+    pre = chk._pre_ack_task
+    chk._pre_ack_task = None
+    if pre is not None and pre[0] is inp and pre[1] and task is None:
+        m = node.machine
+        fw = m._frameworks.get(inp.framework_id)
+        if fw is not None and m.config.max_completed_tasks_per_framework > 0 \
+                and c.task_id not in fw.completed_tasks:
+            lost = ((inp.framework_id, c.task_id, c.agent_id),)
+    if not kept and not lost and chk.fast:
         chk.holds()  # s16 speed: nothing kept, nothing to find
         return
-    chk.run(world, inv.AckedTerminalTaskRemoved, _snap(acked_terminal_kept=kept))
+    chk.run(world, inv.AckedTerminalTaskRemoved, _snap(acked_terminal_kept=kept,
+                                                        acked_terminal_uncompleted=lost))
 
 
 def agent_running(a: Any, *, terminating: bool = False,

@@ -17,7 +17,10 @@ other properties judge the extra steps).
   master's `master/operations/finished` from the ACCEPTs it took (each RESERVE / UNRESERVE
   not refused as `operation_invalid`), its `master/registry_gc/pruned` from the
   unreachable / gone entries a registry result made it forget (not readmitted, not moved to
-  the gone list).
+  the gone list); (s23) its `master/valid_status_updates` + `master/invalid_status_updates`
+  from the agents' status updates a leader took (one each, `valid` only for a task booked on
+  the sender), its `master/slave_unreachable_canceled` from a permit step's
+  `agent_removal_canceled` logs.
 - LogsRecord: a framework or agent the master books (or forgets) in a step is logged in
   that step: `framework_added` (not for a framework recovered from its agents),
   `framework_resubscribed`, `framework_disconnected`, `framework_removed`,
@@ -44,6 +47,7 @@ from mesotron.core.effects import (
     Reject,
     Respond,
     Send,
+    TimerFired,
 )
 from mesotron.core.invariants import ClusterSnapshot
 from mesotron.core.messages import (
@@ -60,12 +64,16 @@ from mesotron.core.messages import (
     OpUnreserve,
     RunTask,
     RunTaskGroup,
+    StatusUpdateMessage,
 )
 from mesotron.core.resources import Resources
 
 INVALID_UPDATES = "invalid_status_updates"
 OPS_FINISHED = "master/operations/finished"
 GC_PRUNED = "master/registry_gc/pruned"
+SU_VALID = "master/valid_status_updates"  # s23
+SU_INVALID = "master/invalid_status_updates"  # s23
+REMOVAL_CANCELED = "master/slave_unreachable_canceled"  # s23
 # the refusals the core answers (Mesos: 400 Bad Request, 403 Forbidden, 409 Conflict,
 # 501 Not Implemented, 503 Service Unavailable)
 REFUSALS = frozenset({400, 403, 409, 501, 503})
@@ -113,6 +121,58 @@ def before_registry(chk: Any, node: Any) -> None:
     m = node.machine
     chk.kobs["pre"] = (RegistryResult, m.counters, m.counters.get(GC_PRUNED, 0),
                        set(m._unreachable), set(m._gone))
+
+
+def before_status_update(chk: Any, node: Any, inp: Any) -> None:
+    """(s23) An agent's status update at a master: its two update counters before the
+    step, and whether the master booked the update's task on the sending agent."""
+    m = node.machine
+    c = m.counters
+    agent = m._agents.get(m._pids.get(inp.sender, ""))
+    upd = inp.message.update
+    booked = agent is not None and (upd.framework_id, upd.status.task_id) in agent.tasks
+    chk.kobs["pre"] = (StatusUpdateMessage, c, c.get(SU_VALID, 0), c.get(SU_INVALID, 0),
+                       booked)
+
+
+def after_status_update(chk: Any, world: Any, node: Any, effects: list[Any]) -> None:
+    """(s23) Mesos's Master::statusUpdate counts every update it takes as valid or
+    invalid (`valid_status_updates`, `invalid_status_updates`): one of the two grows by 1
+    for each update a leader took (not refused 400 as malformed), neither otherwise, and
+    `valid` only for a task the master had booked on that agent."""
+    pre = _pre(chk, StatusUpdateMessage)
+    m = node.machine
+    if pre is None or pre[1] is not m.counters:
+        return
+    valid = m.counters.get(SU_VALID, 0) - pre[2]
+    invalid = m.counters.get(SU_INVALID, 0) - pre[3]
+    taken = 1 if m.leader and not (effects and type(effects[0]) is Reject) else 0
+    if valid < 0 or invalid < 0 or valid + invalid != taken:
+        _metric(chk, world, node.name, f"{SU_VALID} + {SU_INVALID}", valid + invalid, taken,
+                "the status updates the leader took in this step")
+    elif valid and not pre[4]:
+        _metric(chk, world, node.name, SU_VALID, valid, 0,
+                "the updates of tasks the master had booked on the sending agent")
+
+
+def before_removal_permit(chk: Any, node: Any) -> None:
+    """(s23) An agent removal's permit fired: the canceled removals counter before."""
+    c = node.machine.counters
+    chk.kobs["pre"] = (TimerFired, c, c.get(REMOVAL_CANCELED, 0))
+
+
+def after_removal_permit(chk: Any, world: Any, node: Any, effects: list[Any]) -> None:
+    """(s23) `master/slave_unreachable_canceled` grows by one for each removal the step
+    canceled (logged agent_removal_canceled: the agent answered or came back in time)."""
+    pre = _pre(chk, TimerFired)
+    m = node.machine
+    if pre is None or pre[1] is not m.counters:
+        return
+    want = sum(1 for e in effects if type(e) is Log and e.event == "agent_removal_canceled")
+    got = m.counters.get(REMOVAL_CANCELED, 0) - pre[2]
+    if got != want:
+        _metric(chk, world, node.name, REMOVAL_CANCELED, got, want,
+                "the removals the permit's step canceled (agent_removal_canceled)")
 
 
 def before_disconnected(chk: Any, node: Any, inp: Any) -> None:

@@ -3903,21 +3903,26 @@ BUGS["one_ping_too_many"] = one_ping_too_many
 
 
 # ==== s23 (mutation campaign seed 26: counters no property recounted)
+def _uncounted(owner: Any, method: str, counter: str) -> contextlib.AbstractContextManager[None]:
+    """`owner.method` as it is, but the master's `counter` left where it was before the call."""
+    def wrap(orig: Any) -> Any:
+        def uncounted(self: Any, *args: Any) -> Any:
+            before = self.counters.get(counter, 0)
+            out = orig(self, *args)
+            if self.counters.get(counter, 0) != before:
+                self.counters[counter] = before
+            return out
+        return uncounted
+    return _patched(owner, method, wrap)
+
+
 def valid_updates_uncounted() -> contextlib.AbstractContextManager[None]:
     """The master forwards an agent's status update of a task it books without counting it
     in `master/valid_status_updates`: operators see fewer updates than the master handled
     (MetricsAgree)."""
     from mesotron.core.master.tasks import TasksMixin
 
-    def wrap(orig: Any) -> Any:
-        def _status_update(self: Any, sender: str, msg: Any) -> list[Any]:
-            before = self.counters.get("master/valid_status_updates", 0)
-            out = orig(self, sender, msg)
-            if self.counters.get("master/valid_status_updates", 0) != before:
-                self.counters["master/valid_status_updates"] = before
-            return out  # type: ignore[no-any-return]
-        return _status_update
-    return _patched(TasksMixin, "_status_update", wrap)
+    return _uncounted(TasksMixin, "_status_update", "master/valid_status_updates")
 
 
 def canceled_removals_uncounted() -> contextlib.AbstractContextManager[None]:
@@ -3926,15 +3931,7 @@ def canceled_removals_uncounted() -> contextlib.AbstractContextManager[None]:
     (MetricsAgree)."""
     from mesotron.core.master.agents import AgentsMixin
 
-    def wrap(orig: Any) -> Any:
-        def _removal_permit_fired(self: Any, aid: str) -> list[Any]:
-            before = self.counters.get("master/slave_unreachable_canceled", 0)
-            out = orig(self, aid)
-            if self.counters.get("master/slave_unreachable_canceled", 0) != before:
-                self.counters["master/slave_unreachable_canceled"] = before
-            return out  # type: ignore[no-any-return]
-        return _removal_permit_fired
-    return _patched(AgentsMixin, "_removal_permit_fired", wrap)
+    return _uncounted(AgentsMixin, "_removal_permit_fired", "master/slave_unreachable_canceled")
 
 
 def completed_tasks_dropped() -> contextlib.AbstractContextManager[None]:
@@ -3943,11 +3940,7 @@ def completed_tasks_dropped() -> contextlib.AbstractContextManager[None]:
     it (AckedTerminalTaskRemoved)."""
     from mesotron.core.master.base import MasterCore
 
-    def wrap(orig: Any) -> Any:
-        def _complete_task(self: Any, fw: Any, task: Any) -> None:
-            return None
-        return _complete_task
-    return _patched(MasterCore, "_complete_task", wrap)
+    return _patched(MasterCore, "_complete_task", lambda orig: lambda self, fw, task: None)
 
 
 BUGS["valid_updates_uncounted"] = valid_updates_uncounted

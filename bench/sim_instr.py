@@ -11,7 +11,7 @@ and the imports alone; prints the instructions per event of the first two (the r
 imports) and, from a timed checked run of the same configuration in this process, the host's
 throughput in instructions/s and the instructions per event that 50,000 events/s would
 allow at that throughput. PYTHONHASHSEED=0 and the collector off in the children, as in
-bench/cython_trial/ir.py. Needs valgrind (apt-get install valgrind); takes ~3 minutes.
+bench/cython_trial/ir.py. Needs valgrind (apt-get install valgrind); takes ~80 s.
 """
 
 from __future__ import annotations

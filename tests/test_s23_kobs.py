@@ -58,7 +58,6 @@ def test_the_recounts_judge_every_update_and_permit(monkeypatch):
     assert seen["updates"] > 100 and seen["permits"] > 0, seen
 
 
-
 def test_the_completed_task_half_reads_what_it_is_given():
     from mesotron.core import invariants as inv
 
@@ -68,3 +67,38 @@ def test_the_completed_task_half_reads_what_it_is_given():
     assert m == ("AckedTerminalTaskRemoved: task t1 of framework f1 on agent a1 left the "
                  "master's books on its acknowledgement but is not among the framework's "
                  "completed tasks")
+
+
+def test_an_update_a_standby_drops_or_a_refusal_counts_nothing():
+    """The recount's other half, which the simulated world never builds (agents send their
+    updates to the leader only; malformed ones are judged by MalformedAgentMessagesRefused
+    first): a master that does not lead, or a step that refused the update, must move
+    neither counter, and one that does is reported."""
+    from types import SimpleNamespace
+
+    from mesotron.core.effects import Log, Reject
+
+    update = SimpleNamespace(framework_id="f1", status=SimpleNamespace(task_id="t1"))
+    inp = SimpleNamespace(sender="agent-pid", message=SimpleNamespace(update=update))
+
+    def judge(leader, effects, counts):
+        machine = SimpleNamespace(counters={}, leader=leader, _agents={}, _pids={})
+        node = SimpleNamespace(name="m1", machine=machine)
+        reported = []
+        chk = SimpleNamespace(kobs=checks_kobs.new_state(),
+                              run=lambda world, prop, snap: reported.append(snap))
+        checks_kobs.before_status_update(chk, node, inp)
+        machine.counters.update(counts)
+        checks_kobs.after_status_update(chk, None, node, effects)
+        return [r.metrics_recounted for r in reported]
+
+    dropped = [Log(level="info", event="message_dropped_not_leader")]
+    refused = [Reject(sender="agent-pid", status=400, message="bad", input=None)]
+    assert judge(False, dropped, {}) == []
+    assert judge(True, refused, {}) == []
+    assert judge(False, dropped, {checks_kobs.SU_INVALID: 1}) != []
+    assert judge(True, refused, {checks_kobs.SU_VALID: 1}) != []
+    # a leader that took it: exactly one counter, `valid` only for a booked task
+    assert judge(True, [], {checks_kobs.SU_INVALID: 1}) == []
+    assert judge(True, [], {}) != []
+    assert judge(True, [], {checks_kobs.SU_VALID: 1}) != []  # t1 was not booked
